@@ -1,0 +1,22 @@
+# Every third-party dependency is found here, once, as an imported target.
+# All of them come from Debian bookworm packages (see infra/lib/common.sh).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++)
+pkg_check_modules(PISTACHE REQUIRED IMPORTED_TARGET libpistache)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+pkg_check_modules(UUID REQUIRED IMPORTED_TARGET uuid)
+
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(GTest REQUIRED)
+
+# RESTinio 0.6.16 ships a CMake config; it needs standalone asio and http_parser.
+find_package(restinio REQUIRED)
+find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
+if(NOT TARGET deps::restinio)
+  add_library(deps::restinio INTERFACE IMPORTED)
+  target_link_libraries(deps::restinio INTERFACE restinio::restinio fmt::fmt ${HTTP_PARSER_LIBRARY} Threads::Threads)
+endif()

@@ -1,0 +1,87 @@
+#pragma once
+// A Kafka consumer that never commits offsets to Kafka: each service keeps its
+// own position (the projection in PostgreSQL, the command service and the
+// notifier in memory). Two ways to get partitions:
+//   AssignAll()  every partition of the topic, from the offsets a function
+//                gives (each notifier and command-service instance reads all);
+//   Subscribe()  a consumer group; on each assignment the PartitionListener
+//                says where each partition starts (the projection reads its
+//                stored offsets), on revocation it is told first.
+// Start offsets are passed to assign() (seek timeouts are broken in 2.0.2).
+// All calls, including listener callbacks, happen on the thread calling Poll().
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <orders/platform/kafka_settings.hpp>
+
+namespace orders::platform {
+
+inline constexpr std::int64_t kOffsetBeginning = -2;  // RdKafka::Topic::OFFSET_BEGINNING
+inline constexpr std::int64_t kOffsetEnd = -1;        // RdKafka::Topic::OFFSET_END
+
+struct ConsumedRecord {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::string key;
+  std::string value;
+  KafkaHeaders headers;
+  std::int64_t timestamp_ms = 0;
+};
+
+struct PollResult {
+  enum class Kind { kRecord, kTimeout, kPartitionEnd, kError };
+  Kind kind = Kind::kTimeout;
+  ConsumedRecord record;  // kRecord; for kPartitionEnd: topic, partition, offset
+  std::string error;      // kError
+};
+
+class PartitionListener {
+ public:
+  virtual ~PartitionListener() = default;
+  // Returns the offset to start each newly assigned partition from
+  // (kOffsetBeginning when nothing is stored).
+  virtual std::map<std::int32_t, std::int64_t> OnAssigned(const std::vector<std::int32_t>& partitions) = 0;
+  virtual void OnRevoked(const std::vector<std::int32_t>& partitions) = 0;
+};
+
+class KafkaConsumer {
+ public:
+  static std::unique_ptr<KafkaConsumer> Create(const KafkaSettings& settings, std::string& error);
+  ~KafkaConsumer();
+
+  KafkaConsumer(const KafkaConsumer&) = delete;
+  KafkaConsumer& operator=(const KafkaConsumer&) = delete;
+
+  // Partition count of `topic`, or nullopt when metadata is unavailable.
+  std::optional<int> PartitionCount(const std::string& topic, int timeout_ms);
+
+  bool AssignAll(const std::string& topic, const std::function<std::int64_t(std::int32_t)>& start_offset,
+                 int timeout_ms, std::string& error);
+  bool Subscribe(const std::string& topic, PartitionListener& listener, std::string& error);
+
+  PollResult Poll(int timeout_ms);
+
+  // High watermarks per partition (the offset the next record will get).
+  std::optional<std::map<std::int32_t, std::int64_t>> EndOffsets(const std::string& topic, int timeout_ms);
+
+  // Leaves the group (if any) within `timeout_ms`; closing can hang after a
+  // lost partition in 2.0.2, so it runs with a deadline.
+  void Close(int timeout_ms);
+
+ private:
+  class Rebalancer;
+  KafkaConsumer() = default;
+
+  std::unique_ptr<Rebalancer> rebalancer_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  bool closed_ = false;
+};
+
+}  // namespace orders::platform

@@ -1,0 +1,75 @@
+#pragma once
+// Asynchronous producer of keyed records with a delivery callback per record.
+//
+// The callback runs on the producer's poll thread exactly once per Produce()
+// that returned true. Outcomes are classified so that callers never report an
+// unknown outcome as success:
+//   kPersisted    acknowledged by all in-sync replicas
+//   kNotPersisted definitely not written (safe to report failure)
+//   kUnknown      may or may not be in the log (timeout, fatal error)
+// A fatal idempotent-producer error (librdkafka 2.0.2 can raise one after a
+// broker disconnect) marks the producer for re-creation; the next Produce()
+// builds a fresh one.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <orders/platform/kafka_settings.hpp>
+
+namespace orders::platform {
+
+struct DeliveryReport {
+  enum class Outcome { kPersisted, kNotPersisted, kUnknown };
+  Outcome outcome = Outcome::kUnknown;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+  std::string error;  // for logs only, never for clients
+};
+
+using DeliveryCallback = std::function<void(const DeliveryReport&)>;
+
+class KafkaProducer {
+ public:
+  // Returns nullptr and sets `error` when the configuration is invalid.
+  static std::unique_ptr<KafkaProducer> Create(const KafkaSettings& settings, std::string& error);
+  ~KafkaProducer();
+
+  KafkaProducer(const KafkaProducer&) = delete;
+  KafkaProducer& operator=(const KafkaProducer&) = delete;
+
+  // Queues a record. Returns false (and does not call `on_delivery`) when the
+  // record could not even be queued; `error` says why.
+  bool Produce(const std::string& topic, const std::string& key, const std::string& value,
+               const KafkaHeaders& headers, DeliveryCallback on_delivery, std::string& error);
+
+  // Waits up to `timeout_ms` for every queued record's delivery report.
+  bool Flush(int timeout_ms);
+
+  // True when a broker answered a metadata request within `timeout_ms`.
+  bool CheckConnectivity(const std::string& topic, int timeout_ms);
+
+  std::int64_t InFlight() const { return in_flight_.load(); }
+
+ private:
+  explicit KafkaProducer(KafkaSettings settings);
+  bool Recreate(std::string& error);
+  void PollLoop();
+
+  class Callbacks;
+
+  KafkaSettings settings_;
+  std::unique_ptr<Callbacks> callbacks_;
+  std::mutex mutex_;  // guards producer_ replacement
+  std::shared_ptr<RdKafka::Producer> producer_;
+  std::atomic<bool> fatal_{false};
+  std::atomic<bool> stop_{false};
+  std::atomic<std::int64_t> in_flight_{0};
+  std::thread poller_;
+};
+
+}  // namespace orders::platform

@@ -1,0 +1,154 @@
+#include <orders/platform/config.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+
+extern char** environ;
+
+namespace orders::platform {
+namespace {
+
+struct Variable {
+  const char* env;
+  const char* flag;
+  const char* help;
+};
+
+constexpr Variable kVariables[] = {
+    {"KAFKA_BROKERS", "--kafka-brokers", "Kafka bootstrap servers"},
+    {"ORDERS_TOPIC", "--orders-topic", "topic of order events"},
+    {"DATABASE_URL", "--database-url", "PostgreSQL connection URL"},
+    {"PORT", "--port", "HTTP port (0 = any free port)"},
+    {"BIND_ADDRESS", "--bind-address", "address to listen on"},
+    {"JWT_SECRET", "--jwt-secret", "HS256 secret; empty turns auth off"},
+    {"ALLOWED_ORIGINS", "--allowed-origins", "comma-separated allowed Origins"},
+    {"LOG_LEVEL", "--log-level", "debug|info|warn|error"},
+    {"CONSUMER_GROUP", "--consumer-group", "Kafka consumer group"},
+};
+
+std::optional<LogLevel> ParseLogLevel(const std::string& text) {
+  if (text == "debug") return LogLevel::kDebug;
+  if (text == "info") return LogLevel::kInfo;
+  if (text == "warn") return LogLevel::kWarn;
+  if (text == "error") return LogLevel::kError;
+  return std::nullopt;
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> parts;
+  std::stringstream stream(text);
+  std::string part;
+  while (std::getline(stream, part, ',')) {
+    part.erase(0, part.find_first_not_of(" \t"));
+    part.erase(part.find_last_not_of(" \t") + 1);
+    if (!part.empty()) parts.push_back(part);
+  }
+  return parts;
+}
+
+}  // namespace
+
+ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::string, std::string>& environment,
+                        const std::vector<std::string>& arguments) {
+  ConfigResult result;
+  std::map<std::string, std::string> values = {
+      {"KAFKA_BROKERS", "127.0.0.1:9092"},
+      {"ORDERS_TOPIC", "orders.events"},
+      {"DATABASE_URL", "postgresql://orders@127.0.0.1:55432/orders"},
+      {"PORT", std::to_string(defaults.port)},
+      {"BIND_ADDRESS", "127.0.0.1"},
+      {"JWT_SECRET", ""},
+      {"ALLOWED_ORIGINS", ""},
+      {"LOG_LEVEL", "info"},
+      {"CONSUMER_GROUP", defaults.consumer_group},
+  };
+  for (const auto& variable : kVariables) {
+    if (auto it = environment.find(variable.env); it != environment.end()) values[variable.env] = it->second;
+  }
+
+  for (std::size_t i = 0; i < arguments.size(); ++i) {
+    const std::string& argument = arguments[i];
+    if (argument == "--help" || argument == "-h") {
+      result.help_requested = true;
+      continue;
+    }
+    const auto equals = argument.find('=');
+    const std::string name = argument.substr(0, equals);
+    const auto* variable = std::find_if(std::begin(kVariables), std::end(kVariables),
+                                        [&](const Variable& v) { return name == v.flag; });
+    if (variable == std::end(kVariables)) {
+      result.problems.push_back("unknown argument " + name);
+      continue;
+    }
+    if (equals != std::string::npos) {
+      values[variable->env] = argument.substr(equals + 1);
+    } else if (i + 1 < arguments.size()) {
+      values[variable->env] = arguments[++i];
+    } else {
+      result.problems.push_back(name + " needs a value");
+    }
+  }
+
+  ServiceConfig config;
+  config.service_name = defaults.service_name;
+  config.kafka_brokers = values["KAFKA_BROKERS"];
+  config.orders_topic = values["ORDERS_TOPIC"];
+  config.database_url = values["DATABASE_URL"];
+  config.bind_address = values["BIND_ADDRESS"];
+  config.jwt_secret = values["JWT_SECRET"];
+  config.allowed_origins = SplitList(values["ALLOWED_ORIGINS"]);
+  config.consumer_group = values["CONSUMER_GROUP"];
+
+  if (config.kafka_brokers.empty()) result.problems.push_back("KAFKA_BROKERS must not be empty");
+  if (config.orders_topic.empty() || config.orders_topic.size() > 249) {
+    result.problems.push_back("ORDERS_TOPIC must be 1-249 characters");
+  }
+  if (config.database_url.rfind("postgres", 0) != 0) {
+    result.problems.push_back("DATABASE_URL must be a postgresql:// URL");
+  }
+  const std::string& port_text = values["PORT"];
+  unsigned port = 0;
+  auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (error != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    result.problems.push_back("PORT must be a number from 0 to 65535, got '" + port_text + "'");
+  }
+  config.port = static_cast<std::uint16_t>(port);
+  if (auto level = ParseLogLevel(values["LOG_LEVEL"])) {
+    config.log_level = *level;
+  } else {
+    result.problems.push_back("LOG_LEVEL must be one of debug, info, warn, error");
+  }
+  if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32) {
+    result.problems.push_back("JWT_SECRET must be at least 32 characters");
+  }
+
+  if (result.problems.empty() && !result.help_requested) result.config = std::move(config);
+  return result;
+}
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> environment;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string text(*entry);
+    const auto equals = text.find('=');
+    if (equals != std::string::npos) environment[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  return environment;
+}
+
+std::vector<std::string> Arguments(int argc, char** argv) {
+  return std::vector<std::string>(argv + std::min(argc, 1), argv + argc);
+}
+
+std::string ConfigUsage(const ConfigDefaults& defaults) {
+  std::ostringstream out;
+  out << "Usage: " << defaults.service_name << " [--flag=value ...]\n"
+      << "Each flag overrides the environment variable beside it.\n";
+  for (const auto& variable : kVariables) {
+    out << "  " << variable.flag << "  (" << variable.env << ")  " << variable.help << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace orders::platform

@@ -1,0 +1,172 @@
+#include <orders/platform/kafka_consumer.hpp>
+
+#include <future>
+#include <thread>
+
+#include <orders/platform/log.hpp>
+
+namespace orders::platform {
+namespace {
+
+std::vector<std::int32_t> PartitionsOf(const std::vector<RdKafka::TopicPartition*>& partitions) {
+  std::vector<std::int32_t> ids;
+  ids.reserve(partitions.size());
+  for (const auto* partition : partitions) ids.push_back(partition->partition());
+  return ids;
+}
+
+KafkaHeaders CopyHeaders(const RdKafka::Message& message) {
+  KafkaHeaders headers;
+  if (const RdKafka::Headers* source = const_cast<RdKafka::Message&>(message).headers()) {
+    for (const auto& header : source->get_all()) {
+      headers.emplace_back(header.key(), header.value() ? std::string(static_cast<const char*>(header.value()),
+                                                                     header.value_size())
+                                                        : std::string());
+    }
+  }
+  return headers;
+}
+
+}  // namespace
+
+class KafkaConsumer::Rebalancer : public RdKafka::RebalanceCb {
+ public:
+  PartitionListener* listener = nullptr;
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      const auto offsets = listener ? listener->OnAssigned(PartitionsOf(partitions))
+                                    : std::map<std::int32_t, std::int64_t>{};
+      for (auto* partition : partitions) {
+        auto it = offsets.find(partition->partition());
+        partition->set_offset(it == offsets.end() ? kOffsetBeginning : it->second);
+      }
+      consumer->assign(partitions);
+    } else {
+      if (listener) listener->OnRevoked(PartitionsOf(partitions));
+      consumer->unassign();
+    }
+  }
+};
+
+std::unique_ptr<KafkaConsumer> KafkaConsumer::Create(const KafkaSettings& settings, std::string& error) {
+  std::unique_ptr<KafkaConsumer> self(new KafkaConsumer());
+  self->rebalancer_ = std::make_unique<Rebalancer>();
+  auto conf = MakeConsumerConf(settings, error);
+  if (!conf) return nullptr;
+  if (conf->set("rebalance_cb", self->rebalancer_.get(), error) != RdKafka::Conf::CONF_OK) return nullptr;
+  self->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!self->consumer_) return nullptr;
+  return self;
+}
+
+KafkaConsumer::~KafkaConsumer() { Close(5000); }
+
+std::optional<int> KafkaConsumer::PartitionCount(const std::string& topic, int timeout_ms) {
+  std::string error;
+  std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(consumer_.get(), topic, nullptr, error));
+  if (!handle) return std::nullopt;
+  RdKafka::Metadata* metadata = nullptr;
+  const auto code = consumer_->metadata(false, handle.get(), &metadata, timeout_ms);
+  std::unique_ptr<RdKafka::Metadata> owned(metadata);
+  if (code != RdKafka::ERR_NO_ERROR || !metadata) return std::nullopt;
+  for (const auto* topic_metadata : *metadata->topics()) {
+    if (topic_metadata->topic() == topic && topic_metadata->err() == RdKafka::ERR_NO_ERROR) {
+      return static_cast<int>(topic_metadata->partitions()->size());
+    }
+  }
+  return std::nullopt;
+}
+
+bool KafkaConsumer::AssignAll(const std::string& topic, const std::function<std::int64_t(std::int32_t)>& start_offset,
+                              int timeout_ms, std::string& error) {
+  const auto count = PartitionCount(topic, timeout_ms);
+  if (!count) {
+    error = "topic " + topic + " is not available";
+    return false;
+  }
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (int i = 0; i < *count; ++i) partitions.push_back(RdKafka::TopicPartition::create(topic, i, start_offset(i)));
+  const auto code = consumer_->assign(partitions);
+  RdKafka::TopicPartition::destroy(partitions);
+  if (code != RdKafka::ERR_NO_ERROR) {
+    error = RdKafka::err2str(code);
+    return false;
+  }
+  return true;
+}
+
+bool KafkaConsumer::Subscribe(const std::string& topic, PartitionListener& listener, std::string& error) {
+  rebalancer_->listener = &listener;
+  const auto code = consumer_->subscribe({topic});
+  if (code != RdKafka::ERR_NO_ERROR) {
+    error = RdKafka::err2str(code);
+    return false;
+  }
+  return true;
+}
+
+PollResult KafkaConsumer::Poll(int timeout_ms) {
+  std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout_ms));
+  PollResult result;
+  switch (message->err()) {
+    case RdKafka::ERR_NO_ERROR: {
+      result.kind = PollResult::Kind::kRecord;
+      ConsumedRecord& record = result.record;
+      record.topic = message->topic_name();
+      record.partition = message->partition();
+      record.offset = message->offset();
+      if (message->key()) record.key = *message->key();
+      record.value.assign(static_cast<const char*>(message->payload()), message->len());
+      record.headers = CopyHeaders(*message);
+      record.timestamp_ms = message->timestamp().timestamp;
+      return result;
+    }
+    case RdKafka::ERR__TIMED_OUT:
+      result.kind = PollResult::Kind::kTimeout;
+      return result;
+    case RdKafka::ERR__PARTITION_EOF:
+      result.kind = PollResult::Kind::kPartitionEnd;
+      result.record.topic = message->topic_name();
+      result.record.partition = message->partition();
+      result.record.offset = message->offset();
+      return result;
+    default:
+      result.kind = PollResult::Kind::kError;
+      result.error = message->errstr();
+      return result;
+  }
+}
+
+std::optional<std::map<std::int32_t, std::int64_t>> KafkaConsumer::EndOffsets(const std::string& topic,
+                                                                              int timeout_ms) {
+  const auto count = PartitionCount(topic, timeout_ms);
+  if (!count) return std::nullopt;
+  std::map<std::int32_t, std::int64_t> ends;
+  for (int i = 0; i < *count; ++i) {
+    std::int64_t low = 0, high = 0;
+    if (consumer_->query_watermark_offsets(topic, i, &low, &high, timeout_ms) != RdKafka::ERR_NO_ERROR) {
+      return std::nullopt;
+    }
+    ends[i] = high;
+  }
+  return ends;
+}
+
+void KafkaConsumer::Close(int timeout_ms) {
+  if (closed_ || !consumer_) return;
+  closed_ = true;
+  auto* consumer = consumer_.get();
+  auto done = std::async(std::launch::async, [consumer] { consumer->close(); });
+  if (done.wait_for(std::chrono::milliseconds(timeout_ms)) != std::future_status::ready) {
+    LogWarn("kafka consumer close timed out; leaving it behind");
+    // Leak on purpose: destroying a consumer whose close() hangs would block too.
+    (void)consumer_.release();
+    std::thread([d = std::move(done)]() mutable { d.wait(); }).detach();
+    return;
+  }
+  consumer_.reset();
+}
+
+}  // namespace orders::platform

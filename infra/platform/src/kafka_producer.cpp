@@ -1,0 +1,157 @@
+#include <orders/platform/kafka_producer.hpp>
+
+#include <chrono>
+#include <vector>
+
+#include <orders/platform/log.hpp>
+
+namespace orders::platform {
+
+class KafkaProducer::Callbacks : public RdKafka::DeliveryReportCb, public RdKafka::EventCb {
+ public:
+  explicit Callbacks(KafkaProducer& owner) : owner_(owner) {}
+
+  void dr_cb(RdKafka::Message& message) override {
+    std::unique_ptr<DeliveryCallback> callback(static_cast<DeliveryCallback*>(message.msg_opaque()));
+    DeliveryReport report;
+    report.partition = message.partition();
+    report.offset = message.offset();
+    if (message.err() == RdKafka::ERR_NO_ERROR) {
+      report.outcome = DeliveryReport::Outcome::kPersisted;
+    } else {
+      report.error = RdKafka::err2str(message.err());
+      report.outcome = message.status() == RdKafka::Message::MSG_STATUS_NOT_PERSISTED
+                           ? DeliveryReport::Outcome::kNotPersisted
+                           : DeliveryReport::Outcome::kUnknown;
+    }
+    owner_.in_flight_.fetch_sub(1);
+    if (callback && *callback) (*callback)(report);
+  }
+
+  void event_cb(RdKafka::Event& event) override {
+    if (event.type() != RdKafka::Event::EVENT_ERROR) return;
+    if (event.fatal()) {
+      owner_.fatal_ = true;
+      LogError("kafka producer fatal error; it will be re-created", {{"error", event.str()}});
+    } else if (event.err() != RdKafka::ERR__TRANSPORT && event.err() != RdKafka::ERR__ALL_BROKERS_DOWN) {
+      LogWarn("kafka producer error", {{"error", event.str()}});
+    }
+  }
+
+ private:
+  KafkaProducer& owner_;
+};
+
+namespace {
+
+std::shared_ptr<RdKafka::Producer> NewProducer(const KafkaSettings& settings, RdKafka::DeliveryReportCb* dr,
+                                               RdKafka::EventCb* events, std::string& error) {
+  auto conf = MakeProducerConf(settings, error);
+  if (!conf) return nullptr;
+  if (conf->set("dr_cb", dr, error) != RdKafka::Conf::CONF_OK) return nullptr;
+  if (conf->set("event_cb", events, error) != RdKafka::Conf::CONF_OK) return nullptr;
+  std::shared_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
+  return producer;
+}
+
+
+}  // namespace
+
+KafkaProducer::KafkaProducer(KafkaSettings settings) : settings_(std::move(settings)) {}
+
+std::unique_ptr<KafkaProducer> KafkaProducer::Create(const KafkaSettings& settings, std::string& error) {
+  std::unique_ptr<KafkaProducer> self(new KafkaProducer(settings));
+  self->callbacks_ = std::make_unique<Callbacks>(*self);
+  self->producer_ = NewProducer(settings, self->callbacks_.get(), self->callbacks_.get(), error);
+  if (!self->producer_) return nullptr;
+  self->poller_ = std::thread([raw = self.get()] { raw->PollLoop(); });
+  return self;
+}
+
+KafkaProducer::~KafkaProducer() {
+  Flush(5000);
+  stop_ = true;
+  if (poller_.joinable()) poller_.join();
+  std::lock_guard lock(mutex_);
+  if (producer_) producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+  if (producer_) producer_->poll(0);  // run the purged records' callbacks
+}
+
+bool KafkaProducer::Recreate(std::string& error) {
+  auto fresh = NewProducer(settings_, callbacks_.get(), callbacks_.get(), error);
+  if (!fresh) return false;
+  auto old = std::move(producer_);
+  producer_ = std::move(fresh);
+  fatal_ = false;
+  // The old instance fails its in-flight records; drain their reports here.
+  old->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+  old->flush(1000);
+  old->poll(0);
+  LogWarn("kafka producer re-created after a fatal error");
+  return true;
+}
+
+bool KafkaProducer::Produce(const std::string& topic, const std::string& key, const std::string& value,
+                            const KafkaHeaders& headers, DeliveryCallback on_delivery, std::string& error) {
+  std::shared_ptr<RdKafka::Producer> producer;
+  {
+    std::lock_guard lock(mutex_);
+    if (fatal_ && !Recreate(error)) return false;
+    producer = producer_;
+  }
+  RdKafka::Headers* kafka_headers = RdKafka::Headers::create();
+  for (const auto& [name, header_value] : headers) kafka_headers->add(name, header_value);
+  auto* callback = new DeliveryCallback(std::move(on_delivery));
+  in_flight_.fetch_add(1);
+  const RdKafka::ErrorCode code = producer->produce(
+      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+      value.size(), key.data(), key.size(), 0, kafka_headers, callback);
+  if (code != RdKafka::ERR_NO_ERROR) {
+    in_flight_.fetch_sub(1);
+    delete callback;
+    delete kafka_headers;  // ownership passes to librdkafka only on success
+    error = RdKafka::err2str(code);
+    return false;
+  }
+  return true;
+}
+
+bool KafkaProducer::Flush(int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return in_flight_.load() == 0;
+}
+
+bool KafkaProducer::CheckConnectivity(const std::string& topic, int timeout_ms) {
+  std::shared_ptr<RdKafka::Producer> producer;
+  {
+    std::lock_guard lock(mutex_);
+    producer = producer_;
+  }
+  std::string error;
+  std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(producer.get(), topic, nullptr, error));
+  if (!handle) return false;
+  RdKafka::Metadata* metadata = nullptr;
+  const auto code = producer->metadata(false, handle.get(), &metadata, timeout_ms);
+  std::unique_ptr<RdKafka::Metadata> owned(metadata);
+  if (code != RdKafka::ERR_NO_ERROR || !metadata) return false;
+  for (const auto* topic_metadata : *metadata->topics()) {
+    if (topic_metadata->topic() == topic && topic_metadata->err() == RdKafka::ERR_NO_ERROR) return true;
+  }
+  return false;
+}
+
+void KafkaProducer::PollLoop() {
+  while (!stop_) {
+    std::shared_ptr<RdKafka::Producer> producer;
+    {
+      std::lock_guard lock(mutex_);
+      producer = producer_;
+    }
+    producer->poll(20);
+  }
+}
+
+}  // namespace orders::platform

@@ -1,0 +1,63 @@
+#include <orders/platform/kafka_settings.hpp>
+
+namespace orders::platform {
+namespace {
+
+bool SetAll(RdKafka::Conf& conf, const std::map<std::string, std::string>& values, std::string& error) {
+  for (const auto& [name, value] : values) {
+    std::string detail;
+    if (conf.set(name, value, detail) != RdKafka::Conf::CONF_OK) {
+      error = "kafka setting " + name + ": " + detail;
+      return false;
+    }
+  }
+  return true;
+}
+
+std::unique_ptr<RdKafka::Conf> Build(const KafkaSettings& settings, std::map<std::string, std::string> values,
+                                     std::string& error) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  values["bootstrap.servers"] = settings.brokers;
+  values["client.id"] = settings.client_id;
+  values["socket.nagle.disable"] = "true";
+  values["reconnect.backoff.ms"] = "50";
+  values["reconnect.backoff.max.ms"] = "2000";
+  for (const auto& [name, value] : settings.overrides) values[name] = value;
+  if (!SetAll(*conf, values, error)) return nullptr;
+  return conf;
+}
+
+}  // namespace
+
+std::unique_ptr<RdKafka::Conf> MakeProducerConf(const KafkaSettings& settings, std::string& error) {
+  return Build(settings,
+               {
+                   {"enable.idempotence", "true"},
+                   {"acks", "all"},
+                   {"linger.ms", "2"},
+                   {"compression.type", "lz4"},
+                   {"message.timeout.ms", "10000"},
+                   {"request.timeout.ms", "5000"},
+                   {"max.in.flight.requests.per.connection", "5"},
+               },
+               error);
+}
+
+std::unique_ptr<RdKafka::Conf> MakeConsumerConf(const KafkaSettings& settings, std::string& error) {
+  std::map<std::string, std::string> values = {
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      {"fetch.wait.max.ms", "20"},
+      {"enable.partition.eof", "true"},
+      {"session.timeout.ms", "10000"},
+      {"heartbeat.interval.ms", "1000"},
+      {"partition.assignment.strategy", "range"},
+  };
+  // librdkafka requires a group.id even for assign()-only consumers; such a
+  // group never commits offsets.
+  values["group.id"] = settings.group_id.empty() ? settings.client_id + "-unmanaged" : settings.group_id;
+  return Build(settings, std::move(values), error);
+}
+
+}  // namespace orders::platform

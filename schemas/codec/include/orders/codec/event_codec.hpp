@@ -1,0 +1,61 @@
+#pragma once
+// Kafka record <-> domain event. The record format is specified in
+// schemas/json/envelope.md: key = orderId, value = JSON payload, CloudEvents
+// 1.0 binary-mode headers (ce_specversion, ce_id, ce_type, ce_source, ce_time,
+// ce_subject, content-type), plus the command's idempotency key when it had one.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <orders/codec/json_read.hpp>
+#include <orders/domain/events.hpp>
+
+namespace orders::codec {
+
+inline constexpr std::string_view kPlacedType = "order.placed.v1";
+inline constexpr std::string_view kStatusChangedType = "order.status_changed.v1";
+inline constexpr std::size_t kMaxEventBytes = 256 * 1024;
+
+// Record headers in order, as (name, value); the same type as
+// orders::platform::KafkaHeaders so records pass through without copies.
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Per-event facts that are not part of the domain event.
+struct EventMetadata {
+  std::string event_id;                          // ce_id, a UUID unique per event
+  std::string source;                            // ce_source, e.g. "/command-service"
+  std::optional<std::string> idempotency_key;    // orders_idempotency_key
+  std::optional<std::string> request_hash;       // orders_request_hash: hash of the POST body
+
+  friend bool operator==(const EventMetadata&, const EventMetadata&) = default;
+};
+
+struct EventRecord {
+  std::string key;
+  std::string value;
+  Headers headers;
+};
+
+std::string_view EventType(const domain::Event& event);
+Json EventPayloadToJson(const domain::Event& event);
+EventRecord EncodeEvent(const domain::Event& event, const EventMetadata& metadata);
+
+struct DecodedEvent {
+  domain::Event event;
+  EventMetadata metadata;
+};
+
+struct DecodeResult {
+  std::optional<DecodedEvent> decoded;
+  std::string error;  // why it could not be decoded; empty on success
+};
+
+// Decodes a record; the key must equal the payload's orderId.
+DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Headers& headers);
+
+const std::string* FindHeader(const Headers& headers, std::string_view name);
+
+}  // namespace orders::codec

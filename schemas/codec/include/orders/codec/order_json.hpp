@@ -1,0 +1,25 @@
+#pragma once
+// The order's JSON shape, shared by the command API, the query API and the
+// notifier's snapshots:
+// {orderId, customerId, items:[{productId, quantity, unitPriceCents}],
+//  currency, totalCents, status, version, createdAt, updatedAt}
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <orders/codec/json_read.hpp>
+#include <orders/domain/order.hpp>
+
+namespace orders::codec {
+
+Json LineItemsToJson(const std::vector<domain::LineItem>& items);
+Json OrderToJson(const domain::Order& order);
+
+// Reads an `items` array; every problem is added to `reader.errors()`.
+std::vector<domain::LineItem> ReadLineItems(FieldReader& reader, const Json& items, bool reject_unknown);
+
+// Inverse of OrderToJson; nullopt when a field is missing or mistyped.
+std::optional<domain::Order> OrderFromJson(const Json& json);
+
+}  // namespace orders::codec

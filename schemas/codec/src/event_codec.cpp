@@ -1,0 +1,162 @@
+#include <orders/codec/event_codec.hpp>
+
+#include <orders/codec/order_json.hpp>
+#include <orders/codec/time_format.hpp>
+#include <orders/domain/validation.hpp>
+
+namespace orders::codec {
+namespace {
+
+constexpr std::string_view kIdempotencyHeader = "orders_idempotency_key";
+constexpr std::string_view kRequestHashHeader = "orders_request_hash";
+
+Json PayloadOf(const domain::OrderPlaced& placed) {
+  return Json{{"orderId", placed.order_id},
+              {"version", placed.version},
+              {"at", FormatTimestamp(placed.at)},
+              {"customerId", placed.customer_id},
+              {"items", LineItemsToJson(placed.items)},
+              {"currency", placed.currency},
+              {"totalCents", placed.total_cents}};
+}
+
+Json PayloadOf(const domain::StatusChanged& changed) {
+  Json json{{"orderId", changed.order_id},
+            {"version", changed.version},
+            {"at", FormatTimestamp(changed.at)},
+            {"from", domain::ToString(changed.from)},
+            {"to", domain::ToString(changed.to)}};
+  if (changed.reason) json["reason"] = *changed.reason;
+  return json;
+}
+
+struct Common {
+  std::string order_id;
+  std::int64_t version = 0;
+  domain::Timestamp at{};
+};
+
+Common ReadCommon(FieldReader& reader) {
+  Common common;
+  common.order_id = reader.String("orderId", true).value_or("");
+  common.version = reader.Integer("version", true).value_or(0);
+  auto at_text = reader.String("at", true);
+  if (!domain::IsValidOrderId(common.order_id)) reader.errors().push_back({"orderId", "must be a UUID"});
+  if (common.version < 1) reader.errors().push_back({"version", "must be >= 1"});
+  if (at_text) {
+    if (auto at = ParseTimestamp(*at_text)) {
+      common.at = *at;
+    } else {
+      reader.errors().push_back({"at", "must be an RFC 3339 UTC timestamp"});
+    }
+  }
+  return common;
+}
+
+std::optional<domain::Event> ReadPlaced(FieldReader& reader, const Json& json) {
+  Common common = ReadCommon(reader);
+  domain::OrderPlaced placed;
+  placed.customer_id = reader.String("customerId", true).value_or("");
+  placed.currency = reader.String("currency", true).value_or("");
+  placed.total_cents = reader.Integer("totalCents", true).value_or(0);
+  if (const Json* items = reader.Array("items", true)) placed.items = ReadLineItems(reader, *items, true);
+  reader.RejectUnknown({"orderId", "version", "at", "customerId", "items", "currency", "totalCents"});
+  if (!reader.errors().empty()) return std::nullopt;
+  domain::PlaceOrder as_command{common.order_id, placed.customer_id, placed.items, placed.currency};
+  if (!domain::Validate(as_command).empty()) {
+    reader.errors().push_back({"", "violates the order rules"});
+    return std::nullopt;
+  }
+  if (placed.total_cents != domain::TotalCents(placed.items) || common.version != 1) {
+    reader.errors().push_back({"totalCents", "does not match the items"});
+    return std::nullopt;
+  }
+  (void)json;
+  placed.order_id = std::move(common.order_id);
+  placed.version = common.version;
+  placed.at = common.at;
+  return placed;
+}
+
+std::optional<domain::Event> ReadStatusChanged(FieldReader& reader) {
+  Common common = ReadCommon(reader);
+  auto from = domain::ParseStatus(reader.String("from", true).value_or(""));
+  auto to = domain::ParseStatus(reader.String("to", true).value_or(""));
+  auto reason = reader.String("reason", false);
+  reader.RejectUnknown({"orderId", "version", "at", "from", "to", "reason"});
+  if (!from || !to) reader.errors().push_back({"from/to", "must be statuses"});
+  if (!reader.errors().empty()) return std::nullopt;
+  return domain::StatusChanged{std::move(common.order_id), common.version, common.at, *from, *to, std::move(reason)};
+}
+
+std::string Describe(const std::vector<domain::FieldError>& errors) {
+  std::string text;
+  for (const auto& error : errors) {
+    if (!text.empty()) text += "; ";
+    text += error.field + " " + error.reason;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string_view EventType(const domain::Event& event) {
+  return std::holds_alternative<domain::OrderPlaced>(event) ? kPlacedType : kStatusChangedType;
+}
+
+Json EventPayloadToJson(const domain::Event& event) {
+  return std::visit([](const auto& e) { return PayloadOf(e); }, event);
+}
+
+EventRecord EncodeEvent(const domain::Event& event, const EventMetadata& metadata) {
+  EventRecord record;
+  record.key = domain::OrderIdOf(event);
+  record.value = DumpJson(EventPayloadToJson(event));
+  record.headers = {
+      {"ce_specversion", "1.0"},
+      {"ce_id", metadata.event_id},
+      {"ce_type", std::string(EventType(event))},
+      {"ce_source", metadata.source},
+      {"ce_time", FormatTimestamp(domain::TimeOf(event))},
+      {"ce_subject", record.key},
+      {"content-type", "application/json"},
+  };
+  if (metadata.idempotency_key) record.headers.emplace_back(kIdempotencyHeader, *metadata.idempotency_key);
+  if (metadata.request_hash) record.headers.emplace_back(kRequestHashHeader, *metadata.request_hash);
+  return record;
+}
+
+const std::string* FindHeader(const Headers& headers, std::string_view name) {
+  for (const auto& [header_name, value] : headers) {
+    if (header_name == name) return &value;
+  }
+  return nullptr;
+}
+
+DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Headers& headers) {
+  const std::string* type = FindHeader(headers, "ce_type");
+  if (!type) return {std::nullopt, "missing ce_type header"};
+  auto json = ParseJson(value, kMaxEventBytes);
+  if (!json || !json->is_object()) return {std::nullopt, "payload is not a JSON object"};
+
+  FieldReader reader(*json);
+  std::optional<domain::Event> event;
+  if (*type == kPlacedType) {
+    event = ReadPlaced(reader, *json);
+  } else if (*type == kStatusChangedType) {
+    event = ReadStatusChanged(reader);
+  } else {
+    return {std::nullopt, "unknown ce_type"};
+  }
+  if (!event) return {std::nullopt, "invalid payload: " + Describe(reader.errors())};
+  if (domain::OrderIdOf(*event) != key) return {std::nullopt, "record key differs from orderId"};
+
+  EventMetadata metadata;
+  if (const auto* id = FindHeader(headers, "ce_id")) metadata.event_id = *id;
+  if (const auto* source = FindHeader(headers, "ce_source")) metadata.source = *source;
+  if (const auto* idem = FindHeader(headers, kIdempotencyHeader)) metadata.idempotency_key = *idem;
+  if (const auto* hash = FindHeader(headers, kRequestHashHeader)) metadata.request_hash = *hash;
+  return {DecodedEvent{std::move(*event), std::move(metadata)}, {}};
+}
+
+}  // namespace orders::codec

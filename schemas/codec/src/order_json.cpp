@@ -1,0 +1,72 @@
+#include <orders/codec/order_json.hpp>
+
+#include <orders/codec/time_format.hpp>
+
+namespace orders::codec {
+
+Json LineItemsToJson(const std::vector<domain::LineItem>& items) {
+  Json array = Json::array();
+  for (const auto& item : items) {
+    array.push_back({{"productId", item.product_id},
+                     {"quantity", item.quantity},
+                     {"unitPriceCents", item.unit_price_cents}});
+  }
+  return array;
+}
+
+Json OrderToJson(const domain::Order& order) {
+  return Json{{"orderId", order.order_id},
+              {"customerId", order.customer_id},
+              {"items", LineItemsToJson(order.items)},
+              {"currency", order.currency},
+              {"totalCents", order.total_cents},
+              {"status", domain::ToString(order.status)},
+              {"version", order.version},
+              {"createdAt", FormatTimestamp(order.created_at)},
+              {"updatedAt", FormatTimestamp(order.updated_at)}};
+}
+
+std::vector<domain::LineItem> ReadLineItems(FieldReader& reader, const Json& items, bool reject_unknown) {
+  std::vector<domain::LineItem> result;
+  const std::size_t count = std::min(items.size(), domain::kMaxItems + 1);
+  result.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string prefix = "items/" + std::to_string(i);
+    if (!items[i].is_object()) {
+      reader.errors().push_back({prefix, "must be an object"});
+      continue;
+    }
+    FieldReader item_reader(items[i], prefix + "/");
+    domain::LineItem item;
+    item.product_id = item_reader.String("productId", true).value_or("");
+    item.quantity = item_reader.Integer("quantity", true).value_or(0);
+    item.unit_price_cents = item_reader.Integer("unitPriceCents", true).value_or(-1);
+    if (reject_unknown) item_reader.RejectUnknown({"productId", "quantity", "unitPriceCents"});
+    auto& errors = item_reader.errors();
+    reader.errors().insert(reader.errors().end(), errors.begin(), errors.end());
+    result.push_back(std::move(item));
+  }
+  return result;
+}
+
+std::optional<domain::Order> OrderFromJson(const Json& json) {
+  if (!json.is_object()) return std::nullopt;
+  FieldReader reader(json);
+  domain::Order order;
+  order.order_id = reader.String("orderId", true).value_or("");
+  order.customer_id = reader.String("customerId", true).value_or("");
+  order.currency = reader.String("currency", true).value_or("");
+  order.total_cents = reader.Integer("totalCents", true).value_or(0);
+  order.version = reader.Integer("version", true).value_or(0);
+  const auto status = domain::ParseStatus(reader.String("status", true).value_or(""));
+  const auto created = ParseTimestamp(reader.String("createdAt", true).value_or(""));
+  const auto updated = ParseTimestamp(reader.String("updatedAt", true).value_or(""));
+  if (const Json* items = reader.Array("items", true)) order.items = ReadLineItems(reader, *items, false);
+  if (!reader.errors().empty() || !status || !created || !updated) return std::nullopt;
+  order.status = *status;
+  order.created_at = *created;
+  order.updated_at = *updated;
+  return order;
+}
+
+}  // namespace orders::codec

@@ -1,0 +1,41 @@
+#pragma once
+// Decide: the pure command side of the lifecycle. Given the current state
+// (nullopt when the order does not exist) and a command, it returns the events
+// to append, or why the command is refused. An accepted command that changes
+// nothing (same status again) yields no events.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <orders/domain/commands.hpp>
+#include <orders/domain/events.hpp>
+#include <orders/domain/validation.hpp>
+
+namespace orders::domain {
+
+enum class RejectionKind {
+  kInvalid,               // 400: fields break the contract's rules
+  kNotFound,              // 404
+  kAlreadyExists,         // 409: orderId taken
+  kTransitionNotAllowed,  // 409: lifecycle forbids the move
+  kVersionMismatch,       // 412: If-Match differs from the current version
+};
+
+struct Rejection {
+  RejectionKind kind;
+  std::string detail;               // safe to show to a client
+  std::vector<FieldError> fields;   // for kInvalid
+};
+
+struct Decision {
+  std::vector<Event> events;
+  std::optional<Rejection> rejection;
+
+  bool accepted() const { return !rejection.has_value(); }
+};
+
+Decision Decide(const std::optional<Order>& state, const PlaceOrder& command, Timestamp now);
+Decision Decide(const std::optional<Order>& state, const ChangeStatus& command, Timestamp now);
+
+}  // namespace orders::domain

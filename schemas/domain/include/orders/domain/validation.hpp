@@ -1,0 +1,36 @@
+#pragma once
+// Field rules of the contract (DESIGN.md "Order lifecycle"). Every check
+// reports all offending fields at once, each with a JSON-pointer-like name.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <orders/domain/commands.hpp>
+
+namespace orders::domain {
+
+struct FieldError {
+  std::string field;   // e.g. "items/3/quantity"
+  std::string reason;  // human readable, no internal text
+
+  friend bool operator==(const FieldError&, const FieldError&) = default;
+};
+
+inline constexpr std::size_t kMaxItems = 100;
+inline constexpr std::size_t kMaxIdLength = 64;
+inline constexpr std::int64_t kMaxQuantity = 10000;
+inline constexpr std::int64_t kMaxUnitPriceCents = 100000000;
+inline constexpr std::size_t kMaxReasonLength = 280;
+
+// Canonical lower-case 8-4-4-4-12 hex UUID.
+bool IsValidOrderId(std::string_view text);
+// 1-64 chars of [A-Za-z0-9._-].
+bool IsValidCustomerId(std::string_view text);
+// Three upper-case ASCII letters.
+bool IsValidCurrency(std::string_view text);
+
+std::vector<FieldError> Validate(const PlaceOrder& command);
+std::vector<FieldError> Validate(const ChangeStatus& command);
+
+}  // namespace orders::domain
