@@ -25,6 +25,7 @@ constexpr Variable kVariables[] = {
     {"ALLOWED_ORIGINS", "--allowed-origins", "comma-separated allowed Origins"},
     {"LOG_LEVEL", "--log-level", "debug|info|warn|error"},
     {"CONSUMER_GROUP", "--consumer-group", "Kafka consumer group"},
+    {"READ_MODEL_SCHEMA", "--read-model-schema", "PostgreSQL schema of the read model"},
 };
 
 std::optional<LogLevel> ParseLogLevel(const std::string& text) {
@@ -62,6 +63,7 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
       {"ALLOWED_ORIGINS", ""},
       {"LOG_LEVEL", "info"},
       {"CONSUMER_GROUP", defaults.consumer_group},
+      {"READ_MODEL_SCHEMA", "read_model"},
   };
   for (const auto& variable : kVariables) {
     if (auto it = environment.find(variable.env); it != environment.end()) values[variable.env] = it->second;
@@ -99,6 +101,7 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
   config.jwt_secret = values["JWT_SECRET"];
   config.allowed_origins = SplitList(values["ALLOWED_ORIGINS"]);
   config.consumer_group = values["CONSUMER_GROUP"];
+  config.read_model_schema = values["READ_MODEL_SCHEMA"];
 
   if (config.kafka_brokers.empty()) result.problems.push_back("KAFKA_BROKERS must not be empty");
   if (config.orders_topic.empty() || config.orders_topic.size() > 249) {
@@ -118,6 +121,12 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
     config.log_level = *level;
   } else {
     result.problems.push_back("LOG_LEVEL must be one of debug, info, warn, error");
+  }
+  const auto& schema = config.read_model_schema;
+  if (schema.empty() || schema.size() > 63 ||
+      !std::all_of(schema.begin(), schema.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }) ||
+      (schema[0] >= '0' && schema[0] <= '9')) {
+    result.problems.push_back("READ_MODEL_SCHEMA must be 1-63 characters of a-z 0-9 _, not starting with a digit");
   }
   if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32) {
     result.problems.push_back("JWT_SECRET must be at least 32 characters");

@@ -13,6 +13,7 @@
 //   ALLOWED_ORIGINS  comma-separated; default empty (any origin when auth is off)
 //   LOG_LEVEL        debug|info|warn|error, default info
 //   CONSUMER_GROUP   default per service
+//   READ_MODEL_SCHEMA PostgreSQL schema of the read model, default read_model
 
 #include <cstdint>
 #include <map>
@@ -35,6 +36,7 @@ struct ServiceConfig {
   std::vector<std::string> allowed_origins;
   LogLevel log_level = LogLevel::kInfo;
   std::string consumer_group;
+  std::string read_model_schema;
 };
 
 struct ConfigDefaults {

@@ -1,0 +1,56 @@
+#pragma once
+// Runs one of the service binaries as a child process for a test: with the
+// given environment added to the parent's, PORT=0 unless set, stderr captured.
+// Start() waits for the service's {"msg":"listening","port":N} log line.
+// The destructor sends SIGTERM (then SIGKILL after a deadline).
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace orders::testing {
+
+class ServiceProcess {
+ public:
+  ServiceProcess(std::string binary, std::map<std::string, std::string> environment);
+  ~ServiceProcess();
+
+  ServiceProcess(const ServiceProcess&) = delete;
+  ServiceProcess& operator=(const ServiceProcess&) = delete;
+
+  // Starts the process and waits for its listening line; false on timeout or exit.
+  bool Start(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // SIGTERM, then waits; returns the exit code (or 128+signal, -1 on timeout).
+  int Stop(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  void Kill();  // SIGKILL, waits
+
+  std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  bool running();
+  std::vector<std::string> LogLines();
+  std::string LogText();
+
+ private:
+  void ReadLoop(int fd);
+
+  std::string binary_;
+  std::map<std::string, std::string> environment_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread reader_;
+  std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+// Path of a service binary built by CMake (set through compile definitions).
+std::string CommandServiceBinary();
+std::string ProjectionServiceBinary();
+std::string NotifierBinary();
+
+}  // namespace orders::testing

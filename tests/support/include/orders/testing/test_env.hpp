@@ -1,0 +1,47 @@
+#pragma once
+// Where the real Kafka and PostgreSQL of the tests are, and unique names so
+// tests can run beside a running stack and beside each other.
+//
+// Integration tests call RequireKafka()/RequirePostgres() first. When
+// ORDERS_TEST_REQUIRE_INFRA=1 (set by ./infra/test.sh) an unreachable server
+// fails the test; otherwise the test is skipped with a message saying why.
+
+#include <string>
+
+namespace orders::testing {
+
+std::string KafkaBrokers();   // $KAFKA_BROKERS or 127.0.0.1:9092
+std::string DatabaseUrl();    // $DATABASE_URL or the local stack's URL
+bool InfraRequired();
+
+// "<prefix>-<pid>-<counter>-<random>", valid as topic, group and schema name.
+std::string UniqueName(const std::string& prefix);
+
+// Creates a topic with `partitions` partitions and infinite retention; waits
+// until its metadata is visible. Returns an error text or empty on success.
+std::string CreateTopic(const std::string& name, int partitions);
+
+bool KafkaReachable();
+bool PostgresReachable();
+
+}  // namespace orders::testing
+
+// Skips (or fails when infra is required) the current test when the server is
+// not reachable.
+#define ORDERS_REQUIRE_KAFKA()                                                          \
+  do {                                                                                  \
+    if (!::orders::testing::KafkaReachable()) {                                         \
+      if (::orders::testing::InfraRequired()) FAIL() << "Kafka is not reachable at "    \
+                                                     << ::orders::testing::KafkaBrokers(); \
+      GTEST_SKIP() << "Kafka is not reachable; run through ./infra/test.sh";            \
+    }                                                                                   \
+  } while (0)
+
+#define ORDERS_REQUIRE_POSTGRES()                                                          \
+  do {                                                                                     \
+    if (!::orders::testing::PostgresReachable()) {                                         \
+      if (::orders::testing::InfraRequired()) FAIL() << "PostgreSQL is not reachable at "  \
+                                                     << ::orders::testing::DatabaseUrl();  \
+      GTEST_SKIP() << "PostgreSQL is not reachable; run through ./infra/test.sh";          \
+    }                                                                                      \
+  } while (0)

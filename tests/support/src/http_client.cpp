@@ -1,0 +1,117 @@
+#include <orders/testing/http_client.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace orders::testing {
+namespace {
+
+int Connect(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return fd;
+}
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+bool ParseHead(const std::string& head, HttpResponse& response) {
+  const auto line_end = head.find("\r\n");
+  const std::string status_line = head.substr(0, line_end);
+  if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12) return false;
+  response.status = std::atoi(status_line.substr(9, 3).c_str());
+  std::size_t position = line_end + 2;
+  while (position < head.size()) {
+    const auto end = head.find("\r\n", position);
+    const std::string line = head.substr(position, end - position);
+    position = end == std::string::npos ? head.size() : end + 2;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    response.headers[Lower(line.substr(0, colon))] = value;
+  }
+  return true;
+}
+
+}  // namespace
+
+HttpResponse SendRaw(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
+  HttpResponse response;
+  const int fd = Connect(port);
+  if (fd < 0) return response;
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const auto n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string buffer;
+  std::optional<std::size_t> body_start;
+  std::optional<std::size_t> content_length;
+  char chunk[16384];
+  while (true) {
+    if (body_start && content_length && buffer.size() >= *body_start + *content_length) break;
+    const auto remaining =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (remaining <= 0) break;
+    pollfd waiter{fd, POLLIN, 0};
+    if (::poll(&waiter, 1, static_cast<int>(remaining)) <= 0) break;
+    const auto n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n <= 0) break;
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    if (!body_start) {
+      const auto head_end = buffer.find("\r\n\r\n");
+      if (head_end == std::string::npos) continue;
+      body_start = head_end + 4;
+      if (!ParseHead(buffer.substr(0, head_end), response)) break;
+      const std::string length = response.Header("content-length");
+      if (!length.empty()) content_length = std::stoul(length);
+    }
+  }
+  ::close(fd);
+  if (body_start) {
+    response.body = buffer.substr(std::min(*body_start, buffer.size()));
+    if (content_length && response.body.size() > *content_length) response.body.resize(*content_length);
+  }
+  return response;
+}
+
+HttpResponse HttpRequest(std::uint16_t port, const std::string& method, const std::string& path,
+                         const std::string& body, const std::map<std::string, std::string>& headers,
+                         std::chrono::milliseconds timeout) {
+  std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n";
+  bool has_content_type = false;
+  for (const auto& [name, value] : headers) {
+    request += name + ": " + value + "\r\n";
+    has_content_type = has_content_type || Lower(name) == "content-type";
+  }
+  if (!body.empty() && !has_content_type) request += "Content-Type: application/json\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  request += "\r\n" + body;
+  return SendRaw(port, request, timeout);
+}
+
+}  // namespace orders::testing

@@ -1,0 +1,137 @@
+#include <orders/testing/service_process.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+#include <orders/testing/eventually.hpp>
+
+extern char** environ;
+
+namespace orders::testing {
+
+ServiceProcess::ServiceProcess(std::string binary, std::map<std::string, std::string> environment)
+    : binary_(std::move(binary)), environment_(std::move(environment)) {
+  environment_.try_emplace("PORT", "0");
+}
+
+ServiceProcess::~ServiceProcess() {
+  if (pid_ > 0) Stop();
+  if (reader_.joinable()) reader_.join();
+}
+
+bool ServiceProcess::Start(std::chrono::milliseconds timeout) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return false;
+
+  std::map<std::string, std::string> merged;
+  for (char** entry = environ; *entry; ++entry) {
+    std::string text(*entry);
+    const auto equals = text.find('=');
+    if (equals != std::string::npos) merged[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  for (const auto& [name, value] : environment_) merged[name] = value;
+  std::vector<std::string> storage;
+  for (const auto& [name, value] : merged) storage.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& entry : storage) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(pipe_fds[1], STDERR_FILENO);
+    ::dup2(pipe_fds[1], STDOUT_FILENO);
+    char* argv[] = {binary_.data(), nullptr};
+    ::execve(binary_.c_str(), argv, envp.data());
+    std::_Exit(127);
+  }
+  ::close(pipe_fds[1]);
+  if (pid_ < 0) {
+    ::close(pipe_fds[0]);
+    return false;
+  }
+  reader_ = std::thread([this, fd = pipe_fds[0]] { ReadLoop(fd); });
+  return Eventually([this] { return port_ != 0 || !running(); }, timeout) && port_ != 0;
+}
+
+void ServiceProcess::ReadLoop(int fd) {
+  std::string pending;
+  char buffer[4096];
+  while (true) {
+    const auto n = ::read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    pending.append(buffer, static_cast<std::size_t>(n));
+    std::size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      std::string line = pending.substr(0, newline);
+      pending.erase(0, newline + 1);
+      auto json = nlohmann::json::parse(line, nullptr, false);
+      std::lock_guard lock(mutex_);
+      if (!json.is_discarded() && json.is_object() && json.value("msg", "") == "listening" &&
+          json.contains("port")) {
+        port_ = json["port"].get<std::uint16_t>();
+      }
+      lines_.push_back(std::move(line));
+    }
+  }
+  ::close(fd);
+}
+
+bool ServiceProcess::running() {
+  if (pid_ <= 0) return false;
+  return ::kill(pid_, 0) == 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0;
+}
+
+int ServiceProcess::Stop(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  int result = -1;
+  const bool exited = Eventually(
+      [&] {
+        const pid_t waited = ::waitpid(pid_, &status, WNOHANG);
+        return waited == pid_ || waited < 0;
+      },
+      timeout);
+  if (!exited) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+  } else {
+    result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  pid_ = -1;
+  port_ = 0;
+  if (reader_.joinable()) reader_.join();
+  return result;
+}
+
+void ServiceProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  port_ = 0;
+  if (reader_.joinable()) reader_.join();
+}
+
+std::vector<std::string> ServiceProcess::LogLines() {
+  std::lock_guard lock(mutex_);
+  return lines_;
+}
+
+std::string ServiceProcess::LogText() {
+  std::string text;
+  for (const auto& line : LogLines()) text += line + "\n";
+  return text;
+}
+
+std::string CommandServiceBinary() { return ORDERS_COMMAND_SERVICE_BINARY; }
+std::string ProjectionServiceBinary() { return ORDERS_PROJECTION_SERVICE_BINARY; }
+std::string NotifierBinary() { return ORDERS_NOTIFIER_BINARY; }
+
+}  // namespace orders::testing
