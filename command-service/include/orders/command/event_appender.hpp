@@ -1,0 +1,25 @@
+#pragma once
+// Where accepted events go: the log. The Kafka implementation answers only
+// after the broker acknowledged the record (acks=all); tests use a fake.
+
+#include <functional>
+
+#include <orders/codec/event_codec.hpp>
+
+namespace orders::command {
+
+enum class AppendOutcome {
+  kPersisted,  // in the log
+  kFailed,     // definitely not in the log
+  kUnknown,    // may be in the log: the order must not take commands until the log says
+};
+
+class EventAppender {
+ public:
+  virtual ~EventAppender() = default;
+  // Calls `done` exactly once, possibly on another thread, possibly before
+  // Append returns.
+  virtual void Append(const codec::EventRecord& record, std::function<void(AppendOutcome)> done) = 0;
+};
+
+}  // namespace orders::command

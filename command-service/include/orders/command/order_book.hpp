@@ -1,0 +1,76 @@
+#pragma once
+// The command side's authoritative state: every order's current state, folded
+// from the log, and the idempotency keys recorded with the placements.
+//
+// One writer per order: work for an order runs only when no other work for it
+// is running (RunExclusive / Release); other orders proceed in parallel.
+// Thread-safe; no I/O.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <orders/codec/event_codec.hpp>
+#include <orders/domain/evolve.hpp>
+
+namespace orders::command {
+
+struct IdempotencyRecord {
+  std::string order_id;
+  std::string request_hash;
+};
+
+class OrderBook {
+ public:
+  // Most commands that may wait for one order at a time; more get refused.
+  static constexpr std::size_t kMaxWaitingPerOrder = 256;
+
+  // Runs `work` now (on this thread) if the order is free, or later when
+  // Release() frees it. Returns false, without running it, when too many
+  // commands already wait for this order. `work` must lead to exactly one
+  // Release(order_id).
+  bool RunExclusive(const std::string& order_id, std::function<void()> work);
+  void Release(const std::string& order_id);
+
+  std::optional<domain::Order> Find(const std::string& order_id) const;
+
+  // Folds an event (with the version guard) and records its idempotency key.
+  domain::ApplyOutcome Apply(const domain::Event& event, const codec::EventMetadata& metadata);
+
+  // Idempotency keys: Reserve() claims a key for a new placement; a key is
+  // taken for good by Apply() of the placement, or given back by Forget().
+  std::optional<IdempotencyRecord> FindKey(const std::string& key) const;
+  // Returns the existing record when the key is already taken or reserved.
+  std::optional<IdempotencyRecord> Reserve(const std::string& key, const IdempotencyRecord& record);
+  void Forget(const std::string& key);
+
+  // After an append with an unknown outcome the order takes no command until
+  // the log has been read past the point where that event could be.
+  void MarkUncertain(const std::string& order_id);
+  bool IsUncertain(const std::string& order_id) const;
+  bool HasUncertain() const;
+  // Clears every mark made before `cutoff` (the log follower calls this once
+  // it has read past the end offsets it queried at `cutoff`).
+  void ClearUncertainBefore(std::chrono::steady_clock::time_point cutoff);
+
+  std::size_t OrderCount() const;
+
+ private:
+  struct Slot {
+    std::optional<domain::Order> order;
+    bool busy = false;
+    std::deque<std::function<void()>> waiting;
+  };
+
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Slot> slots_;
+  std::unordered_map<std::string, IdempotencyRecord> keys_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> uncertain_;
+};
+
+}  // namespace orders::command

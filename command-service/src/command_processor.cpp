@@ -1,0 +1,114 @@
+#include <orders/command/command_processor.hpp>
+
+#include <orders/command/request_parser.hpp>
+
+namespace orders::command {
+
+domain::Order AsPlaced(const domain::Order& order) {
+  domain::Order placed = order;
+  placed.status = domain::Status::kPending;
+  placed.version = 1;
+  placed.updated_at = placed.created_at;
+  return placed;
+}
+
+void CommandProcessor::Append(const domain::Event& event, codec::EventMetadata metadata,
+                              std::function<void(bool)> on_done) {
+  metadata.event_id = deps_.new_id();
+  metadata.source = deps_.source;
+  const auto record = codec::EncodeEvent(event, metadata);
+  deps_.appender.Append(record, [this, event, metadata, on_done = std::move(on_done)](AppendOutcome outcome) {
+    if (outcome == AppendOutcome::kPersisted) deps_.book.Apply(event, metadata);
+    if (outcome == AppendOutcome::kUnknown) deps_.book.MarkUncertain(domain::OrderIdOf(event));
+    on_done(outcome == AppendOutcome::kPersisted);
+  });
+}
+
+void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::string> idempotency_key, Reply reply) {
+  std::optional<std::string> request_hash;
+  bool retry = false;
+  if (idempotency_key) {
+    request_hash = RequestHash(command);  // before an orderId is generated
+    if (command.order_id.empty()) command.order_id = deps_.new_id();
+    if (auto existing = deps_.book.Reserve(*idempotency_key, {command.order_id, *request_hash})) {
+      if (existing->request_hash != *request_hash) {
+        reply({CommandResult::Kind::kIdempotencyMismatch, std::nullopt, std::nullopt});
+        return;
+      }
+      command.order_id = existing->order_id;
+      retry = true;
+    }
+  } else if (command.order_id.empty()) {
+    command.order_id = deps_.new_id();
+  }
+
+  const std::string order_id = command.order_id;
+  auto work = [this, command = std::move(command), idempotency_key, request_hash, retry, reply]() mutable {
+    const std::string id = command.order_id;
+    if (deps_.book.IsUncertain(id)) {
+      reply({CommandResult::Kind::kUnavailable, std::nullopt, std::nullopt});
+      deps_.book.Release(id);
+      return;
+    }
+    const auto state = deps_.book.Find(id);
+    if (retry && state) {
+      reply({CommandResult::Kind::kCreated, AsPlaced(*state), std::nullopt});
+      deps_.book.Release(id);
+      return;
+    }
+    auto decision = domain::Decide(state, command, deps_.now());
+    if (!decision.accepted()) {
+      if (idempotency_key && !retry) deps_.book.Forget(*idempotency_key);
+      reply({CommandResult::Kind::kRejected, std::nullopt, std::move(decision.rejection)});
+      deps_.book.Release(id);
+      return;
+    }
+    codec::EventMetadata metadata;
+    metadata.idempotency_key = idempotency_key;
+    metadata.request_hash = request_hash;
+    Append(decision.events.front(), metadata, [this, id, idempotency_key, reply](bool persisted) {
+      if (!persisted && idempotency_key && !deps_.book.IsUncertain(id)) deps_.book.Forget(*idempotency_key);
+      const auto order = persisted ? deps_.book.Find(id) : std::nullopt;
+      reply({persisted ? CommandResult::Kind::kCreated : CommandResult::Kind::kUnavailable, order, std::nullopt});
+      deps_.book.Release(id);
+    });
+  };
+  if (!deps_.book.RunExclusive(order_id, std::move(work))) {
+    if (idempotency_key && !retry) deps_.book.Forget(*idempotency_key);
+    reply({CommandResult::Kind::kBusy, std::nullopt, std::nullopt});
+  }
+}
+
+void CommandProcessor::ChangeStatus(domain::ChangeStatus command, Reply reply) {
+  const std::string order_id = command.order_id;
+  auto work = [this, command = std::move(command), reply]() mutable {
+    const std::string id = command.order_id;
+    if (deps_.book.IsUncertain(id)) {
+      reply({CommandResult::Kind::kUnavailable, std::nullopt, std::nullopt});
+      deps_.book.Release(id);
+      return;
+    }
+    const auto state = deps_.book.Find(id);
+    auto decision = domain::Decide(state, command, deps_.now());
+    if (!decision.accepted()) {
+      reply({CommandResult::Kind::kRejected, std::nullopt, std::move(decision.rejection)});
+      deps_.book.Release(id);
+      return;
+    }
+    if (decision.events.empty()) {  // already in that status
+      reply({CommandResult::Kind::kOk, state, std::nullopt});
+      deps_.book.Release(id);
+      return;
+    }
+    Append(decision.events.front(), {}, [this, id, reply](bool persisted) {
+      const auto order = persisted ? deps_.book.Find(id) : std::nullopt;
+      reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable, order, std::nullopt});
+      deps_.book.Release(id);
+    });
+  };
+  if (!deps_.book.RunExclusive(order_id, std::move(work))) {
+    reply({CommandResult::Kind::kBusy, std::nullopt, std::nullopt});
+  }
+}
+
+}  // namespace orders::command

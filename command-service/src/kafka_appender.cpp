@@ -1,0 +1,50 @@
+#include <orders/command/kafka_appender.hpp>
+
+#include <chrono>
+
+#include <orders/platform/log.hpp>
+
+namespace orders::command {
+
+KafkaAppender::KafkaAppender(platform::KafkaProducer& producer, std::string topic, platform::MetricsRegistry& metrics)
+    : producer_(producer),
+      topic_(std::move(topic)),
+      persisted_(metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "persisted"}})),
+      failed_(metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "failed"}})),
+      unknown_(metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "unknown"}})),
+      latency_(metrics.AddHistogram("orders_append_seconds", "Time from produce to broker acknowledgement",
+                                    platform::LatencyBuckets())) {}
+
+void KafkaAppender::Append(const codec::EventRecord& record, std::function<void(AppendOutcome)> done) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string order_id = record.key;
+  auto on_delivery = [this, started, order_id, done](const platform::DeliveryReport& report) {
+    latency_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    switch (report.outcome) {
+      case platform::DeliveryReport::Outcome::kPersisted:
+        persisted_.Inc();
+        platform::LogDebug("event appended", {{"orderId", order_id}, {"topic", topic_},
+                                              {"partition", report.partition}, {"offset", report.offset}});
+        done(AppendOutcome::kPersisted);
+        return;
+      case platform::DeliveryReport::Outcome::kNotPersisted:
+        failed_.Inc();
+        platform::LogWarn("event not appended", {{"orderId", order_id}, {"error", report.error}});
+        done(AppendOutcome::kFailed);
+        return;
+      case platform::DeliveryReport::Outcome::kUnknown:
+        unknown_.Inc();
+        platform::LogWarn("event append outcome unknown", {{"orderId", order_id}, {"error", report.error}});
+        done(AppendOutcome::kUnknown);
+        return;
+    }
+  };
+  std::string error;
+  if (!producer_.Produce(topic_, record.key, record.value, record.headers, std::move(on_delivery), error)) {
+    failed_.Inc();
+    platform::LogWarn("event could not be queued", {{"orderId", order_id}, {"error", error}});
+    done(AppendOutcome::kFailed);
+  }
+}
+
+}  // namespace orders::command

@@ -1,0 +1,102 @@
+#include <orders/command/order_book.hpp>
+
+namespace orders::command {
+
+bool OrderBook::RunExclusive(const std::string& order_id, std::function<void()> work) {
+  {
+    std::lock_guard lock(mutex_);
+    Slot& slot = slots_[order_id];
+    if (slot.busy) {
+      if (slot.waiting.size() >= kMaxWaitingPerOrder) return false;
+      slot.waiting.push_back(std::move(work));
+      return true;
+    }
+    slot.busy = true;
+  }
+  work();
+  return true;
+}
+
+void OrderBook::Release(const std::string& order_id) {
+  std::function<void()> next;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = slots_.find(order_id);
+    if (it == slots_.end()) return;
+    Slot& slot = it->second;
+    if (slot.waiting.empty()) {
+      slot.busy = false;
+      // An id that never became an order (rejected command) leaves no trace.
+      if (!slot.order) slots_.erase(it);
+      return;
+    }
+    next = std::move(slot.waiting.front());
+    slot.waiting.pop_front();
+  }
+  next();  // the order stays busy for the next command
+}
+
+std::optional<domain::Order> OrderBook::Find(const std::string& order_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(order_id);
+  if (it == slots_.end()) return std::nullopt;
+  return it->second.order;
+}
+
+domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::EventMetadata& metadata) {
+  std::lock_guard lock(mutex_);
+  const std::string& order_id = domain::OrderIdOf(event);
+  Slot& slot = slots_[order_id];
+  const auto outcome = domain::Apply(slot.order, event);
+  if (outcome == domain::ApplyOutcome::kApplied && metadata.idempotency_key) {
+    keys_[*metadata.idempotency_key] = {order_id, metadata.request_hash.value_or("")};
+  }
+  if (!slot.order && !slot.busy) slots_.erase(order_id);
+  return outcome;
+}
+
+std::optional<IdempotencyRecord> OrderBook::FindKey(const std::string& key) const {
+  std::lock_guard lock(mutex_);
+  auto it = keys_.find(key);
+  if (it == keys_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<IdempotencyRecord> OrderBook::Reserve(const std::string& key, const IdempotencyRecord& record) {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = keys_.try_emplace(key, record);
+  if (inserted) return std::nullopt;
+  return it->second;
+}
+
+void OrderBook::Forget(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  keys_.erase(key);
+}
+
+void OrderBook::MarkUncertain(const std::string& order_id) {
+  std::lock_guard lock(mutex_);
+  uncertain_[order_id] = std::chrono::steady_clock::now();
+}
+
+bool OrderBook::IsUncertain(const std::string& order_id) const {
+  std::lock_guard lock(mutex_);
+  return uncertain_.count(order_id) != 0;
+}
+
+bool OrderBook::HasUncertain() const {
+  std::lock_guard lock(mutex_);
+  return !uncertain_.empty();
+}
+
+void OrderBook::ClearUncertainBefore(std::chrono::steady_clock::time_point cutoff) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(uncertain_, [cutoff](const auto& entry) { return entry.second < cutoff; });
+}
+
+std::size_t OrderBook::OrderCount() const {
+  std::lock_guard lock(mutex_);
+  return slots_.size();
+}
+
+}  // namespace orders::command

@@ -1,0 +1,95 @@
+#include <orders/command/service.hpp>
+
+#include <chrono>
+
+#include <orders/command/command_processor.hpp>
+#include <orders/command/http_api.hpp>
+#include <orders/command/kafka_appender.hpp>
+#include <orders/command/log_follower.hpp>
+#include <orders/platform/kafka_producer.hpp>
+#include <orders/platform/log.hpp>
+#include <orders/platform/uuid.hpp>
+
+namespace orders::command {
+
+struct CommandService::Parts {
+  platform::MetricsRegistry metrics;
+  OrderBook book;
+  std::unique_ptr<platform::KafkaProducer> producer;
+  std::unique_ptr<KafkaAppender> appender;
+  std::unique_ptr<CommandProcessor> processor;
+  std::unique_ptr<LogFollower> follower;
+  std::unique_ptr<HttpApi> http;
+  std::atomic<bool> kafka_reachable{false};
+  std::atomic<bool> stopping{false};
+  std::thread connectivity_checker;
+};
+
+CommandService::CommandService(platform::ServiceConfig config)
+    : config_(std::move(config)), parts_(std::make_unique<Parts>()) {}
+
+CommandService::~CommandService() { Stop(); }
+
+bool CommandService::Start() {
+  Parts& parts = *parts_;
+  const platform::KafkaSettings producer_settings{config_.kafka_brokers, "command-service", "",
+                                                  {{"message.timeout.ms", "5000"}}};
+  std::string error;
+  parts.producer = platform::KafkaProducer::Create(producer_settings, error);
+  if (!parts.producer) {
+    platform::LogError("cannot create the Kafka producer", {{"error", error}});
+    return false;
+  }
+  parts.appender = std::make_unique<KafkaAppender>(*parts.producer, config_.orders_topic, parts.metrics);
+  parts.processor = std::make_unique<CommandProcessor>(ProcessorDeps{
+      parts.book, *parts.appender,
+      [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
+      [] { return platform::NewUuid(); }, "/command-service"});
+
+  parts.follower = std::make_unique<LogFollower>(
+      platform::KafkaSettings{config_.kafka_brokers, "command-service-follower", "", {}}, config_.orders_topic,
+      parts.book, parts.metrics);
+  parts.follower->Start();
+
+  parts.connectivity_checker = std::thread([&parts, topic = config_.orders_topic] {
+    while (!parts.stopping) {
+      parts.kafka_reachable = parts.producer->CheckConnectivity(topic, 1000);
+      for (int i = 0; i < 10 && !parts.stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+
+  auto& orders_gauge = parts.metrics.AddGauge("orders_command_orders", "Orders held in the command state");
+  auto& in_flight = parts.metrics.AddGauge("orders_command_appends_in_flight", "Events waiting for Kafka");
+  parts.metrics.AddCollector([&parts, &orders_gauge, &in_flight] {
+    orders_gauge.Set(static_cast<double>(parts.book.OrderCount()));
+    in_flight.Set(static_cast<double>(parts.producer->InFlight()));
+  });
+
+  parts.http = std::make_unique<HttpApi>(HttpApiDeps{
+      *parts.processor, parts.book, parts.metrics,
+      [&parts] { return parts.follower->CaughtUp() && parts.kafka_reachable.load(); }});
+  try {
+    port_ = parts.http->Start(config_.bind_address, config_.port);
+  } catch (const std::exception& e) {
+    platform::LogError("cannot listen", {{"address", config_.bind_address}, {"port", config_.port}, {"error", e.what()}});
+    return false;
+  }
+  platform::LogInfo("listening", {{"address", config_.bind_address}, {"port", port_}, {"topic", config_.orders_topic}});
+  return true;
+}
+
+void CommandService::Stop() {
+  Parts& parts = *parts_;
+  if (parts.stopping.exchange(true)) return;
+  platform::LogInfo("stopping: no new requests, finishing in-flight commands");
+  if (parts.http) parts.http->Stop();
+  if (parts.producer && !parts.producer->Flush(10000)) {
+    platform::LogWarn("some events were still in flight at shutdown", {{"inFlight", parts.producer->InFlight()}});
+  }
+  if (parts.connectivity_checker.joinable()) parts.connectivity_checker.join();
+  if (parts.follower) parts.follower->Stop();
+  parts.producer.reset();
+  platform::LogInfo("stopped");
+}
+
+}  // namespace orders::command

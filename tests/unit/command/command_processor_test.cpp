@@ -1,0 +1,189 @@
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include <orders/command/command_processor.hpp>
+#include <orders/command/request_parser.hpp>
+#include <orders/testing/builders.hpp>
+
+namespace orders::command {
+namespace {
+
+using domain::Status;
+using Kind = CommandResult::Kind;
+
+// Holds appends until the test settles them, like a broker that is slow to ack.
+class FakeAppender : public EventAppender {
+ public:
+  void Append(const codec::EventRecord& record, std::function<void(AppendOutcome)> done) override {
+    records.push_back(record);
+    pending.push_back(std::move(done));
+  }
+  void Settle(AppendOutcome outcome) {
+    auto done = std::move(pending.front());
+    pending.pop_front();
+    done(outcome);
+  }
+  void SettleAll() {
+    while (!pending.empty()) Settle(AppendOutcome::kPersisted);
+  }
+
+  std::vector<codec::EventRecord> records;
+  std::deque<std::function<void(AppendOutcome)>> pending;
+};
+
+class CommandProcessorTest : public ::testing::Test {
+ protected:
+  CommandProcessorTest()
+      : processor_({book_, appender_, [] { return testing::At(); },
+                    [this] {
+                      const std::string n = std::to_string(++ids_);
+                      return "00000000-0000-4000-8000-" + std::string(12 - n.size(), '0') + n;
+                    },
+                    "/test"}) {}
+
+  CommandResult Place(domain::PlaceOrder command, std::optional<std::string> key = std::nullopt) {
+    CommandResult result;
+    processor_.Place(std::move(command), std::move(key), [&](CommandResult r) { result = std::move(r); });
+    appender_.SettleAll();
+    return result;
+  }
+
+  CommandResult Change(Status to, std::optional<std::int64_t> if_match = std::nullopt) {
+    auto command = testing::ChangeStatusCommand(to);
+    command.expected_version = if_match;
+    CommandResult result;
+    processor_.ChangeStatus(command, [&](CommandResult r) { result = std::move(r); });
+    appender_.SettleAll();
+    return result;
+  }
+
+  int ids_ = 0;
+  OrderBook book_;
+  FakeAppender appender_;
+  CommandProcessor processor_;
+};
+
+TEST_F(CommandProcessorTest, PlaceAppendsOneEventAndAnswersCreatedAfterTheAck) {
+  std::optional<CommandResult> result;
+  processor_.Place(testing::PlaceOrderCommand(), std::nullopt, [&](CommandResult r) { result = std::move(r); });
+  EXPECT_FALSE(result) << "answered before the log acknowledged";
+  appender_.SettleAll();
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->kind, Kind::kCreated);
+  EXPECT_EQ(result->order->version, 1);
+  ASSERT_EQ(appender_.records.size(), 1u);
+  EXPECT_EQ(appender_.records[0].key, testing::kOrderId);
+}
+
+TEST_F(CommandProcessorTest, PlaceWithoutOrderIdGeneratesOne) {
+  auto command = testing::PlaceOrderCommand("");
+  const auto result = Place(command);
+  ASSERT_EQ(result.kind, Kind::kCreated);
+  EXPECT_TRUE(domain::IsValidOrderId(result.order->order_id));
+}
+
+TEST_F(CommandProcessorTest, FailedAppendAnswersUnavailableAndLeavesNoOrder) {
+  std::optional<CommandResult> result;
+  processor_.Place(testing::PlaceOrderCommand(), std::nullopt, [&](CommandResult r) { result = std::move(r); });
+  appender_.Settle(AppendOutcome::kFailed);
+  EXPECT_EQ(result->kind, Kind::kUnavailable);
+  EXPECT_FALSE(book_.Find(testing::kOrderId));
+  EXPECT_EQ(Place(testing::PlaceOrderCommand()).kind, Kind::kCreated) << "a retry after a clean failure works";
+}
+
+TEST_F(CommandProcessorTest, UnknownOutcomeBlocksTheOrderUntilTheLogSettlesIt) {
+  Place(testing::PlaceOrderCommand());
+  std::optional<CommandResult> result;
+  processor_.ChangeStatus(testing::ChangeStatusCommand(Status::kConfirmed), [&](CommandResult r) { result = r; });
+  appender_.Settle(AppendOutcome::kUnknown);
+  EXPECT_EQ(result->kind, Kind::kUnavailable);
+  EXPECT_EQ(Change(Status::kShipped).kind, Kind::kUnavailable) << "must not decide on a state that may be stale";
+  EXPECT_EQ(appender_.records.size(), 2u) << "no event appended while uncertain";
+  book_.ClearUncertainBefore(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  EXPECT_EQ(Change(Status::kShipped).kind, Kind::kOk);
+}
+
+TEST_F(CommandProcessorTest, CommandsOnOneOrderWaitForThePreviousAppend) {
+  Place(testing::PlaceOrderCommand());
+  std::vector<CommandResult> results;
+  for (Status to : {Status::kConfirmed, Status::kConfirmed, Status::kShipped, Status::kCancelled}) {
+    processor_.ChangeStatus(testing::ChangeStatusCommand(to), [&](CommandResult r) { results.push_back(r); });
+  }
+  EXPECT_EQ(appender_.pending.size(), 1u) << "only one append per order in flight";
+  appender_.SettleAll();
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_EQ(results[0].kind, Kind::kOk);
+  EXPECT_EQ(results[1].kind, Kind::kOk);  // same status: no-op
+  EXPECT_EQ(results[1].order->version, 2);
+  EXPECT_EQ(results[2].kind, Kind::kOk);
+  EXPECT_EQ(results[2].order->version, 3);
+  EXPECT_EQ(results[3].kind, Kind::kRejected);
+  EXPECT_EQ(results[3].rejection->kind, domain::RejectionKind::kTransitionNotAllowed);
+  EXPECT_EQ(appender_.records.size(), 3u);  // placed, confirmed, shipped
+}
+
+TEST_F(CommandProcessorTest, RetriedPostWithSameKeyReturnsTheOriginalWithoutANewEvent) {
+  const auto first = Place(testing::PlaceOrderCommand(""), "key-1");
+  Change(Status::kConfirmed);  // the order moves on meanwhile (different id, so no effect)
+  const auto retry = Place(testing::PlaceOrderCommand(""), "key-1");
+  ASSERT_EQ(retry.kind, Kind::kCreated);
+  EXPECT_EQ(retry.order->order_id, first.order->order_id);
+  EXPECT_EQ(retry.order->version, 1);
+  EXPECT_EQ(appender_.records.size(), 1u);
+}
+
+TEST_F(CommandProcessorTest, ConcurrentRetryWithSameKeyWaitsForTheFirst) {
+  std::vector<CommandResult> results;
+  processor_.Place(testing::PlaceOrderCommand(""), "key-2", [&](CommandResult r) { results.push_back(r); });
+  processor_.Place(testing::PlaceOrderCommand(""), "key-2", [&](CommandResult r) { results.push_back(r); });
+  appender_.SettleAll();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].kind, Kind::kCreated);
+  EXPECT_EQ(results[1].kind, Kind::kCreated);
+  EXPECT_EQ(results[0].order->order_id, results[1].order->order_id);
+  EXPECT_EQ(appender_.records.size(), 1u);
+}
+
+TEST_F(CommandProcessorTest, SameKeyWithDifferentBodyIsAMismatch) {
+  Place(testing::PlaceOrderCommand(""), "key-3");
+  auto other = testing::PlaceOrderCommand("");
+  other.customer_id = "someone-else";
+  EXPECT_EQ(Place(other, "key-3").kind, Kind::kIdempotencyMismatch);
+  EXPECT_EQ(appender_.records.size(), 1u);
+}
+
+TEST_F(CommandProcessorTest, KeyIsRecordedWithTheEventSoARebuildRestoresIt) {
+  Place(testing::PlaceOrderCommand(""), "key-4");
+  const auto decoded = codec::DecodeEvent(appender_.records[0].key, appender_.records[0].value,
+                                          appender_.records[0].headers);
+  ASSERT_TRUE(decoded.decoded);
+  OrderBook rebuilt;
+  rebuilt.Apply(decoded.decoded->event, decoded.decoded->metadata);
+  const auto key = rebuilt.FindKey("key-4");
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->order_id, appender_.records[0].key);
+  EXPECT_EQ(key->request_hash, RequestHash(testing::PlaceOrderCommand("")));
+}
+
+TEST_F(CommandProcessorTest, IfMatchMismatchIsRefusedWithoutAnEvent) {
+  Place(testing::PlaceOrderCommand());
+  const auto result = Change(Status::kConfirmed, 7);
+  EXPECT_EQ(result.rejection->kind, domain::RejectionKind::kVersionMismatch);
+  EXPECT_EQ(appender_.records.size(), 1u);
+}
+
+TEST_F(CommandProcessorTest, TooManyWaitingCommandsOnOneOrderAreRefused) {
+  Place(testing::PlaceOrderCommand());
+  int busy = 0;
+  for (std::size_t i = 0; i < OrderBook::kMaxWaitingPerOrder + 5; ++i) {
+    processor_.ChangeStatus(testing::ChangeStatusCommand(Status::kConfirmed), [&](CommandResult r) {
+      busy += r.kind == Kind::kBusy ? 1 : 0;
+    });
+  }
+  EXPECT_EQ(busy, 4);
+  appender_.SettleAll();
+}
+
+}  // namespace
+}  // namespace orders::command
