@@ -1,0 +1,92 @@
+#include <orders/testing/topic_reader.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <orders/testing/test_env.hpp>
+
+namespace orders::testing {
+namespace {
+
+std::unique_ptr<platform::KafkaConsumer> NewConsumer() {
+  std::string error;
+  auto consumer = platform::KafkaConsumer::Create({KafkaBrokers(), UniqueName("test-reader"), "", {}}, error);
+  if (!consumer) throw std::runtime_error("cannot create consumer: " + error);
+  return consumer;
+}
+
+}  // namespace
+
+std::vector<platform::ConsumedRecord> ReadWholeTopic(const std::string& topic) {
+  auto consumer = NewConsumer();
+  const auto ends = consumer->EndOffsets(topic, 10000);
+  if (!ends) throw std::runtime_error("no metadata for " + topic);
+  std::string error;
+  if (!consumer->AssignAll(topic, [](std::int32_t) { return platform::kOffsetBeginning; }, 10000, error)) {
+    throw std::runtime_error(error);
+  }
+  std::vector<platform::ConsumedRecord> records;
+  std::map<std::int32_t, std::int64_t> positions;
+  auto done = [&] {
+    for (const auto& [partition, end] : *ends) {
+      if (positions[partition] < end) return false;
+    }
+    return true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    auto polled = consumer->Poll(100);
+    if (polled.kind == platform::PollResult::Kind::kRecord) {
+      positions[polled.record.partition] = polled.record.offset + 1;
+      records.push_back(std::move(polled.record));
+    } else if (polled.kind == platform::PollResult::Kind::kPartitionEnd) {
+      positions[polled.record.partition] = std::max(positions[polled.record.partition], polled.record.offset);
+    }
+  }
+  if (!done()) throw std::runtime_error("could not read " + topic + " to its end");
+  return records;
+}
+
+std::int64_t TotalEndOffset(const std::string& topic) {
+  auto consumer = NewConsumer();
+  const auto ends = consumer->EndOffsets(topic, 10000);
+  if (!ends) throw std::runtime_error("no metadata for " + topic);
+  std::int64_t total = 0;
+  for (const auto& [partition, end] : *ends) total += end;
+  return total;
+}
+
+std::string ToJsonLines(const std::vector<platform::ConsumedRecord>& records) {
+  std::string lines;
+  for (const auto& record : records) {
+    nlohmann::json headers = nlohmann::json::object();
+    for (const auto& [name, value] : record.headers) headers[name] = value;
+    lines += nlohmann::json{{"key", record.key}, {"headers", headers}, {"value", record.value}}.dump(
+                 -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+             "\n";
+  }
+  return lines;
+}
+
+std::string ValidateAgainstSchemas(const std::vector<platform::ConsumedRecord>& records, bool& ok) {
+  const std::string input = "/tmp/" + UniqueName("events") + ".jsonl";
+  std::ofstream(input) << ToJsonLines(records);
+  const std::string command = std::string("/usr/bin/python3 ") + ORDERS_SOURCE_DIR +
+                              "/tests/tools/validate_events.py " + ORDERS_SOURCE_DIR + "/schemas/json < " + input +
+                              " 2>&1";
+  std::string output;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) {
+    ok = false;
+    return "cannot run the validator";
+  }
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  ok = ::pclose(pipe) == 0;
+  std::remove(input.c_str());
+  return output;
+}
+
+}  // namespace orders::testing
