@@ -49,8 +49,24 @@ class RouteMetrics {
   std::map<int, platform::Counter*> by_status_;
 };
 
+// Pistache 0.0.5 does not write "raw" response headers, only typed ones; this
+// typed header carries any name and value.
+class NamedHeader : public Http::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& stream) const override { stream << value_; }
+#ifdef SAFE_HEADER_CAST
+  uint64_t hash() const override { return std::hash<std::string>{}(name_); }
+#endif
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
 void Send(Http::ResponseWriter& response, const HttpAnswer& answer) {
-  for (const auto& [name, value] : answer.headers) response.headers().addRaw(Http::Header::Raw(name, value));
+  for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
   response.setMime(Http::Mime::MediaType::fromString(answer.content_type));
   response.send(static_cast<Http::Code>(answer.status), answer.body);
 }
@@ -63,10 +79,27 @@ std::optional<std::string_view> HeaderValue(const Rest::Request& request, const 
   return std::string_view(storage);
 }
 
+// Pistache buffers up to this much per request and answers larger ones itself
+// (plain-text 413); bodies between kMaxBodyBytes and this get our problem+json 413.
+constexpr std::size_t kMaxRequestBytes = 256 * 1024;
+
+// The checks every body-carrying command shares; nullopt when the request may go on.
+std::optional<HttpAnswer> RefuseBody(const Rest::Request& request, std::string_view what);
+
 bool IsJsonContentType(const Rest::Request& request) {
   std::string storage;
   auto value = HeaderValue(request, "Content-Type", storage);
   return value && value->substr(0, 16) == "application/json";
+}
+
+std::optional<HttpAnswer> RefuseBody(const Rest::Request& request, std::string_view what) {
+  if (!IsJsonContentType(request)) {
+    return ProblemAnswer({415, "Unsupported Media Type", "Send the " + std::string(what) + " as application/json.", {}, {}});
+  }
+  if (request.body().size() > kMaxBodyBytes) {
+    return ProblemAnswer({413, "Content Too Large", "The body must be at most 64 KiB.", {}, {}});
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -80,7 +113,7 @@ class HttpApi::Impl {
     endpoint_ = std::make_unique<Http::Endpoint>(bind);
     auto options = Http::Endpoint::options()
                        .threads(1)  // the Pistache router races with more threads (LIBRARY-NOTES)
-                       .maxRequestSize(kMaxBodyBytes + 16 * 1024)
+                       .maxRequestSize(kMaxRequestBytes)
                        .headerTimeout(std::chrono::seconds(5))
                        .bodyTimeout(std::chrono::seconds(10))
                        .keepaliveTimeout(std::chrono::seconds(30))
@@ -111,8 +144,8 @@ class HttpApi::Impl {
       } catch (const std::exception& error) {
         platform::LogError("request handler failed", {{"route", request.resource()}, {"error", error.what()}});
         try {
-          Send(response, ProblemAnswer(platform::InternalProblem()));
           metrics->Record(500, started);
+          Send(response, ProblemAnswer(platform::InternalProblem()));
         } catch (...) {
         }
       }
@@ -122,8 +155,8 @@ class HttpApi::Impl {
 
   static void Respond(Http::ResponseWriter& response, const HttpAnswer& answer, RouteMetrics& metrics,
                     Clock::time_point started) {
+    metrics.Record(answer.status, started);  // before sending, so a client that saw the answer sees it counted
     Send(response, answer);
-    metrics.Record(answer.status, started);
   }
 
   // Moves the writer into a command reply that may run on another thread.
@@ -142,11 +175,7 @@ class HttpApi::Impl {
   void Routes() {
     Add(Http::Method::Post, "/orders", "POST /orders",
         [this](const Rest::Request& request, Http::ResponseWriter& response, auto metrics, auto started) {
-          if (!IsJsonContentType(request)) {
-            return Respond(response, ProblemAnswer({415, "Unsupported Media Type",
-                                                  "Send the order as application/json.", {}, {}}),
-                         *metrics, started);
-          }
+          if (auto refusal = RefuseBody(request, "order")) return Respond(response, *refusal, *metrics, started);
           std::string key_storage;
           auto key = HeaderValue(request, "Idempotency-Key", key_storage);
           if (key && !IsValidIdempotencyKey(*key)) {
@@ -173,10 +202,8 @@ class HttpApi::Impl {
 
     Add(Http::Method::Put, "/orders/:id/status", "PUT /orders/{id}/status",
         [this](const Rest::Request& request, Http::ResponseWriter& response, auto metrics, auto started) {
-          if (!IsJsonContentType(request)) {
-            return Respond(response, ProblemAnswer({415, "Unsupported Media Type",
-                                                  "Send the status change as application/json.", {}, {}}),
-                         *metrics, started);
+          if (auto refusal = RefuseBody(request, "status change")) {
+            return Respond(response, *refusal, *metrics, started);
           }
           auto parsed = ParseChangeStatus(request.param(":id").as<std::string>(), request.body());
           std::string if_match_storage;

@@ -1,6 +1,7 @@
 #include <orders/platform/metrics.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <sstream>
 
 namespace orders::platform {
@@ -35,11 +36,11 @@ void AtomicAdd(std::atomic<double>& target, double delta) {
   }
 }
 
+// Shortest text that reads back as the same double (0.0005, not 0.00050000000000000001).
 std::string Number(double value) {
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
+  char buffer[32];
+  auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return error == std::errc() ? std::string(buffer, end) : "NaN";
 }
 
 }  // namespace
