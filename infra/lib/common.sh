@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Shared set-up steps for infra/run.sh and infra/test.sh (sourced, not run).
+#
+# Everything this starts lives under $ORDERS_DATA (.local/ at the repo root, git-ignored) and listens
+# on 127.0.0.1 only. A Kafka or PostgreSQL of ours that is already running (pid file + live process +
+# open port) is reused and left running; orders::stop_started stops only what this shell started.
+#
+# Settings (environment): KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), PG_PORT (55432),
+# ORDERS_TOPIC (orders.events), BUILD_DIR (build), BUILD_TYPE (RelWithDebInfo).
+
+ORDERS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ORDERS_DATA="${ORDERS_DATA:-$ORDERS_ROOT/.local}"
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+PG_PORT="${PG_PORT:-55432}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+ORDERS_TOPIC="${ORDERS_TOPIC:-orders.events}"
+BUILD_DIR="${BUILD_DIR:-$ORDERS_ROOT/build}"
+BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
+KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
+DATABASE_URL="postgresql://orders@127.0.0.1:$PG_PORT/orders"
+ORDERS_STARTED=()      # what this shell started, stopped in reverse order by orders::stop_started
+declare -gA ORDERS_TIMINGS=()
+
+orders::log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+orders::die() { orders::log "ERROR: $*"; exit 1; }
+
+# orders::timed NAME COMMAND...: runs the command and records its duration for orders::print_timings.
+orders::timed() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  local status=$?
+  ORDERS_TIMINGS[$name]=$((SECONDS - start))
+  return $status
+}
+
+orders::print_timings() {
+  local name
+  orders::log "timings (seconds):"
+  for name in "${!ORDERS_TIMINGS[@]}"; do printf '  %-14s %4ss\n' "$name" "${ORDERS_TIMINGS[$name]}" >&2; done
+}
+
+orders::port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# orders::wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND every 0.25 s.
+orders::wait_for() {
+  local what=$1 limit=$2 deadline
+  shift 2
+  deadline=$((SECONDS + limit))
+  until "$@"; do
+    ((SECONDS >= deadline)) && { orders::log "timed out after ${limit}s waiting for $what"; return 1; }
+    sleep 0.25
+  done
+}
+
+orders::pid_alive() { [[ -f $1 ]] && kill -0 "$(head -1 "$1")" 2>/dev/null; }
+
+orders::install_deps() {
+  local packages=(build-essential cmake ninja-build pkg-config git curl ca-certificates
+    librdkafka-dev libpistache-dev librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
+    libpqxx-dev libpq-dev nlohmann-json3-dev libgtest-dev libgmock-dev uuid-dev libssl-dev
+    postgresql postgresql-contrib maven python3 python3-jsonschema python3-yaml)
+  command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
+  local missing=() package
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if ((${#missing[@]})); then
+    orders::log "installing: ${missing[*]}"
+    local sudo=""
+    ((EUID == 0)) || sudo="sudo"
+    $sudo apt-get update -qq || orders::die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+      orders::die "apt-get install failed"
+  fi
+}
+
+orders::kafka_jars() {
+  local libs="$ORDERS_DATA/kafka-libs" stamp
+  stamp="$(sha256sum "$ORDERS_ROOT/infra/local/pom.xml" | cut -d' ' -f1)"
+  if [[ -f $libs/.stamp && $(cat "$libs/.stamp") == "$stamp" ]]; then return 0; fi
+  orders::log "resolving the Kafka broker jars with Maven (cached in ~/.m2)"
+  rm -rf "$libs"
+  mkdir -p "$libs"
+  mvn -q -B -f "$ORDERS_ROOT/infra/local/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$libs" -DincludeScope=runtime >"$ORDERS_DATA/maven.log" 2>&1 ||
+    { tail -30 "$ORDERS_DATA/maven.log" >&2; orders::die "Maven could not resolve the Kafka jars"; }
+  echo "$stamp" >"$libs/.stamp"
+}
+
+KAFKA_JAVA_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+  "-Dkafka.logs.dir=$ORDERS_DATA/logs/kafka"
+  "-Dlog4j2.configurationFile=$ORDERS_ROOT/infra/local/log4j2.properties"
+  -cp "$ORDERS_DATA/kafka-libs/*")
+
+orders::kafka_java() { java "${KAFKA_JAVA_OPTS[@]}" "$@"; }
+
+orders::kafka_topics() {
+  java -Xmx256m -XX:TieredStopAtLevel=1 "-Dlog4j2.configurationFile=$ORDERS_ROOT/infra/local/log4j2.properties" \
+    "-Dkafka.logs.dir=$ORDERS_DATA/logs/kafka" -cp "$ORDERS_DATA/kafka-libs/*" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BROKERS" "$@"
+}
+
+orders::start_kafka() {
+  local pid_file="$ORDERS_DATA/kafka.pid" data="$ORDERS_DATA/kafka" props="$ORDERS_DATA/kafka.properties"
+  mkdir -p "$data" "$ORDERS_DATA/logs/kafka"
+  if orders::pid_alive "$pid_file" && orders::port_open "$KAFKA_PORT"; then
+    orders::log "reusing the running Kafka on 127.0.0.1:$KAFKA_PORT"
+    return 0
+  fi
+  orders::port_open "$KAFKA_PORT" && orders::die "port $KAFKA_PORT is taken by something else (set KAFKA_PORT)"
+  sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+    -e "s|@KAFKA_DATA@|$data|g" "$ORDERS_ROOT/infra/local/kafka.properties.in" >"$props"
+  if [[ ! -f $data/meta.properties ]]; then
+    orders::log "formatting the Kafka log directory"
+    local cluster_id
+    cluster_id="$(orders::kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+    orders::kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >"$ORDERS_DATA/logs/kafka-format.log" 2>&1 ||
+      { cat "$ORDERS_DATA/logs/kafka-format.log" >&2; orders::die "Kafka storage format failed"; }
+  fi
+  orders::log "starting Kafka on 127.0.0.1:$KAFKA_PORT"
+  (exec java "${KAFKA_JAVA_OPTS[@]}" kafka.Kafka "$props") </dev/null >"$ORDERS_DATA/logs/kafka-stdout.log" 2>&1 &
+  echo $! >"$pid_file"
+  ORDERS_STARTED+=(kafka)
+  if ! orders::wait_for "Kafka to listen" 90 orders::port_open "$KAFKA_PORT" ||
+     ! orders::wait_for "Kafka to answer" 60 orders::kafka_topics --list >/dev/null 2>&1; then
+    tail -40 "$ORDERS_DATA/logs/kafka/server.log" "$ORDERS_DATA/logs/kafka-stdout.log" >&2 2>/dev/null
+    orders::die "Kafka did not start"
+  fi
+}
+
+orders::create_topic() {
+  local name=$1 partitions=${2:-6}
+  orders::kafka_topics --create --if-not-exists --topic "$name" --partitions "$partitions" \
+    --replication-factor 1 --config retention.ms=-1 --config retention.bytes=-1 >/dev/null ||
+    orders::die "could not create topic $name"
+}
+
+orders::pg_as_postgres() { runuser -u postgres -- "$@"; }
+
+orders::start_postgres() {
+  local pgdata="$ORDERS_DATA/pg" sockets="$ORDERS_DATA/pg-run" log="$ORDERS_DATA/logs/postgres.log"
+  mkdir -p "$ORDERS_DATA/logs" "$sockets"
+  if orders::pid_alive "$pgdata/postmaster.pid" 2>/dev/null && orders::port_open "$PG_PORT"; then
+    orders::log "reusing the running PostgreSQL on 127.0.0.1:$PG_PORT"
+    return 0
+  fi
+  orders::port_open "$PG_PORT" && orders::die "port $PG_PORT is taken by something else (set PG_PORT)"
+  id postgres >/dev/null 2>&1 || orders::die "the postgres OS user is missing (is the postgresql package installed?)"
+  chown postgres:postgres "$sockets"
+  touch "$log" && chown postgres:postgres "$log"
+  if [[ ! -f $pgdata/PG_VERSION ]]; then
+    orders::log "creating the PostgreSQL cluster"
+    mkdir -p "$pgdata" && chown postgres:postgres "$pgdata" && chmod 700 "$pgdata"
+    orders::pg_as_postgres "$PG_BIN/initdb" -D "$pgdata" -U postgres --auth=trust --encoding=UTF8 --no-sync \
+      >"$ORDERS_DATA/logs/initdb.log" 2>&1 || { cat "$ORDERS_DATA/logs/initdb.log" >&2; orders::die "initdb failed"; }
+    # Local development and test settings: loopback only, trust auth, no fsync (a crashed *process*
+    # loses nothing; only an OS crash could).
+    cat >>"$pgdata/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$sockets'
+max_connections = 200
+fsync = off
+full_page_writes = off
+shared_buffers = 256MB
+CONF
+  fi
+  orders::log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  orders::pg_as_postgres "$PG_BIN/pg_ctl" -D "$pgdata" -l "$log" -w -t 60 start >/dev/null ||
+    { tail -30 "$log" >&2; orders::die "PostgreSQL did not start"; }
+  ORDERS_STARTED+=(postgres)
+  psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qtAc \
+    "SELECT 1 FROM pg_roles WHERE rolname='orders'" | grep -q 1 ||
+    psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CREATE ROLE orders LOGIN SUPERUSER" >/dev/null
+  psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qtAc \
+    "SELECT 1 FROM pg_database WHERE datname='orders'" | grep -q 1 ||
+    psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CREATE DATABASE orders OWNER orders" >/dev/null
+}
+
+orders::build() {
+  cmake -S "$ORDERS_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null ||
+    orders::die "cmake configure failed"
+  cmake --build "$BUILD_DIR" -j"$(nproc)" || orders::die "build failed"
+}
+
+# orders::start_service NAME BINARY PORT: starts one service in the background and waits for /readyz.
+orders::start_service() {
+  local name=$1 binary=$2 port=$3
+  local pid_file="$ORDERS_DATA/$name.pid" log="$ORDERS_DATA/logs/$name.log"
+  if orders::pid_alive "$pid_file"; then
+    orders::log "$name is already running (pid $(head -1 "$pid_file"))"
+    return 0
+  fi
+  orders::port_open "$port" && orders::die "port $port is taken; cannot start $name"
+  KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" ORDERS_TOPIC="$ORDERS_TOPIC" PORT="$port" \
+    "$binary" </dev/null >"$log" 2>&1 &
+  echo $! >"$pid_file"
+  ORDERS_STARTED+=("service:$name")
+  orders::wait_for "$name to be ready" 90 curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" ||
+    { tail -20 "$log" >&2; orders::die "$name did not become ready"; }
+}
+
+orders::start_services() {
+  orders::start_service command-service "$BUILD_DIR/command-service/command-service" 8080
+  orders::start_service projection-service "$BUILD_DIR/projection-service/projection-service" 8081
+  orders::start_service notifier "$BUILD_DIR/notifier/notifier" 8082
+}
+
+orders::stop_pid_file() {
+  local pid_file=$1 limit=${2:-20} pid
+  orders::pid_alive "$pid_file" || { rm -f "$pid_file"; return 0; }
+  pid="$(head -1 "$pid_file")"
+  kill -TERM "$pid" 2>/dev/null
+  local deadline=$((SECONDS + limit))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  rm -f "$pid_file"
+}
+
+orders::stop_started() {
+  local i item
+  for ((i = ${#ORDERS_STARTED[@]} - 1; i >= 0; i--)); do
+    item=${ORDERS_STARTED[$i]}
+    case $item in
+      service:*) orders::log "stopping ${item#service:}"; orders::stop_pid_file "$ORDERS_DATA/${item#service:}.pid" 20 ;;
+      kafka) orders::log "stopping Kafka"; orders::stop_pid_file "$ORDERS_DATA/kafka.pid" 30 ;;
+      postgres) orders::log "stopping PostgreSQL"
+        orders::pg_as_postgres "$PG_BIN/pg_ctl" -D "$ORDERS_DATA/pg" -m fast -w -t 30 stop >/dev/null 2>&1 ;;
+    esac
+  done
+  ORDERS_STARTED=()
+}

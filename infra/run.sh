@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, starts a local Kafka (KRaft) and PostgreSQL, creates the topic,
+# starts the three services and prints their URLs. Stays in the foreground; Ctrl-C or SIGTERM stops
+# everything it started.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+trap 'orders::stop_started; exit 0' INT TERM
+trap 'orders::stop_started' EXIT
+
+orders::timed install orders::install_deps
+orders::timed kafka-jars orders::kafka_jars
+orders::timed build orders::build
+orders::timed infra orders::start_kafka
+orders::timed infra-pg orders::start_postgres
+orders::create_topic "$ORDERS_TOPIC" 6
+orders::timed services orders::start_services
+orders::print_timings
+
+cat <<URLS
+
+  Order platform is up (logs in $ORDERS_DATA/logs):
+    command API    http://127.0.0.1:8080   (POST /orders, PUT /orders/{id}/status, GET /orders/{id})
+    query API      http://127.0.0.1:8081   (GET /orders, /orders/{id}, /reports/status-counts, /reports/daily)
+    tracking page  http://127.0.0.1:8082/  (WebSocket ws://127.0.0.1:8082/ws)
+    metrics        http://127.0.0.1:808{0,1,2}/metrics
+    Kafka          $KAFKA_BROKERS  topic $ORDERS_TOPIC
+    PostgreSQL     $DATABASE_URL
+
+  Ctrl-C stops everything started here.
+URLS
+
+while true; do sleep 3600 & wait $!; done
