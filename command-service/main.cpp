@@ -10,7 +10,7 @@
 int main(int argc, char** argv) {
   using namespace orders;
   platform::BlockTerminationSignals();
-  const platform::ConfigDefaults defaults{"command-service", 8080, ""};
+  const platform::ConfigDefaults defaults{"command-service", 8080, "command-service"};
   auto loaded = platform::LoadConfig(defaults, platform::ProcessEnvironment(), platform::Arguments(argc, argv));
   if (loaded.help_requested) {
     std::fputs(platform::ConfigUsage(defaults).c_str(), stdout);

@@ -12,12 +12,20 @@ domain::Order AsPlaced(const domain::Order& order) {
   return placed;
 }
 
-void CommandProcessor::Append(const domain::Event& event, codec::EventMetadata metadata,
+std::optional<CommandResult::Kind> CommandProcessor::Refusal(const std::string& order_id,
+                                                            std::optional<std::int32_t>& partition) const {
+  if (deps_.book.IsUncertain(order_id)) return CommandResult::Kind::kUnavailable;
+  partition = deps_.writable_partition(order_id);
+  if (!partition) return CommandResult::Kind::kNotOwner;
+  return std::nullopt;
+}
+
+void CommandProcessor::Append(const domain::Event& event, std::int32_t partition, codec::EventMetadata metadata,
                               std::function<void(bool)> on_done) {
   metadata.event_id = deps_.new_id();
   metadata.source = deps_.source;
   const auto record = codec::EncodeEvent(event, metadata);
-  deps_.appender.Append(record, [this, event, metadata, on_done = std::move(on_done)](AppendOutcome outcome) {
+  deps_.appender.Append(record, partition, [this, event, metadata, on_done = std::move(on_done)](AppendOutcome outcome) {
     if (outcome == AppendOutcome::kPersisted) deps_.book.Apply(event, metadata);
     if (outcome == AppendOutcome::kUnknown) deps_.book.MarkUncertain(domain::OrderIdOf(event));
     on_done(outcome == AppendOutcome::kPersisted);
@@ -45,8 +53,11 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
   const std::string order_id = command.order_id;
   auto work = [this, command = std::move(command), idempotency_key, request_hash, retry, reply]() mutable {
     const std::string id = command.order_id;
-    if (deps_.book.IsUncertain(id)) {
-      reply({CommandResult::Kind::kUnavailable, std::nullopt, std::nullopt});
+    std::optional<std::int32_t> partition;
+    // Invalid commands are refused by Decide below, whoever owns the order.
+    const bool valid = domain::Validate(command).empty();
+    if (auto refusal = valid ? Refusal(id, partition) : std::nullopt) {
+      reply({*refusal, std::nullopt, std::nullopt});
       deps_.book.Release(id);
       return;
     }
@@ -66,7 +77,7 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
     codec::EventMetadata metadata;
     metadata.idempotency_key = idempotency_key;
     metadata.request_hash = request_hash;
-    Append(decision.events.front(), metadata, [this, id, idempotency_key, reply](bool persisted) {
+    Append(decision.events.front(), *partition, metadata, [this, id, idempotency_key, reply](bool persisted) {
       if (!persisted && idempotency_key && !deps_.book.IsUncertain(id)) deps_.book.Forget(*idempotency_key);
       const auto order = persisted ? deps_.book.Find(id) : std::nullopt;
       reply({persisted ? CommandResult::Kind::kCreated : CommandResult::Kind::kUnavailable, order, std::nullopt});
@@ -83,8 +94,11 @@ void CommandProcessor::ChangeStatus(domain::ChangeStatus command, Reply reply) {
   const std::string order_id = command.order_id;
   auto work = [this, command = std::move(command), reply]() mutable {
     const std::string id = command.order_id;
-    if (deps_.book.IsUncertain(id)) {
-      reply({CommandResult::Kind::kUnavailable, std::nullopt, std::nullopt});
+    std::optional<std::int32_t> partition;
+    // Invalid commands are refused by Decide below, whoever owns the order.
+    const bool valid = domain::Validate(command).empty();
+    if (auto refusal = valid ? Refusal(id, partition) : std::nullopt) {
+      reply({*refusal, std::nullopt, std::nullopt});
       deps_.book.Release(id);
       return;
     }
@@ -100,7 +114,7 @@ void CommandProcessor::ChangeStatus(domain::ChangeStatus command, Reply reply) {
       deps_.book.Release(id);
       return;
     }
-    Append(decision.events.front(), {}, [this, id, reply](bool persisted) {
+    Append(decision.events.front(), *partition, {}, [this, id, reply](bool persisted) {
       const auto order = persisted ? deps_.book.Find(id) : std::nullopt;
       reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable, order, std::nullopt});
       deps_.book.Release(id);

@@ -43,6 +43,9 @@ HttpAnswer AnswerFor(const CommandResult& result) {
       return ProblemAnswer(platform::UnavailableProblem(
           "The event log did not confirm the command; it was not applied or its outcome is being checked. "
           "Retry shortly (with the same Idempotency-Key for POST)."));
+    case Kind::kNotOwner:
+      return ProblemAnswer(platform::UnavailableProblem(
+          "Another command-service instance handles this order right now; retry shortly."));
     case Kind::kBusy:
       return ProblemAnswer(platform::UnavailableProblem("Too many commands are waiting for this order."));
     case Kind::kRejected:

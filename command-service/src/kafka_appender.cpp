@@ -15,10 +15,26 @@ KafkaAppender::KafkaAppender(platform::KafkaProducer& producer, std::string topi
       latency_(metrics.AddHistogram("orders_append_seconds", "Time from produce to broker acknowledgement",
                                     platform::LatencyBuckets())) {}
 
-void KafkaAppender::Append(const codec::EventRecord& record, std::function<void(AppendOutcome)> done) {
+std::int64_t KafkaAppender::InFlight(std::int32_t partition) const {
+  std::lock_guard lock(mutex_);
+  auto it = in_flight_.find(partition);
+  return it == in_flight_.end() ? 0 : it->second;
+}
+
+void KafkaAppender::Append(const codec::EventRecord& record, std::int32_t partition,
+                           std::function<void(AppendOutcome)> done) {
   const auto started = std::chrono::steady_clock::now();
   const std::string order_id = record.key;
-  auto on_delivery = [this, started, order_id, done](const platform::DeliveryReport& report) {
+  {
+    std::lock_guard lock(mutex_);
+    ++in_flight_[partition];
+  }
+  auto finished = [this, partition] {
+    std::lock_guard lock(mutex_);
+    --in_flight_[partition];
+  };
+  auto on_delivery = [this, started, order_id, done, finished](const platform::DeliveryReport& report) {
+    finished();
     latency_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     switch (report.outcome) {
       case platform::DeliveryReport::Outcome::kPersisted:
@@ -40,7 +56,8 @@ void KafkaAppender::Append(const codec::EventRecord& record, std::function<void(
     }
   };
   std::string error;
-  if (!producer_.Produce(topic_, record.key, record.value, record.headers, std::move(on_delivery), error)) {
+  if (!producer_.Produce(topic_, partition, record.key, record.value, record.headers, std::move(on_delivery), error)) {
+    finished();
     failed_.Inc();
     platform::LogWarn("event could not be queued", {{"orderId", order_id}, {"error", error}});
     done(AppendOutcome::kFailed);

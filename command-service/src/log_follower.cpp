@@ -33,6 +33,8 @@ LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, Or
       book_(book),
       applied_(metrics.AddCounter("orders_command_log_events_total", "Events folded from the log into the command state")),
       poison_(metrics.AddCounter("orders_command_log_poison_total", "Log records that could not be decoded")),
+      anomalies_(metrics.AddCounter("orders_command_log_anomalies_total",
+                                    "Events with a version gap or a forbidden transition (another writer?)")),
       rebuild_seconds_(metrics.AddGauge("orders_command_rebuild_seconds", "Seconds the start-up rebuild took")) {}
 
 LogFollower::~LogFollower() { Stop(); }
@@ -44,6 +46,11 @@ void LogFollower::Start() {
 void LogFollower::Stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+}
+
+std::int64_t LogFollower::Position(std::int32_t partition) const {
+  if (partition < 0 || partition >= PartitionCount()) return 0;
+  return positions_[static_cast<std::size_t>(partition)].load(std::memory_order_acquire);
 }
 
 void LogFollower::Run() {
@@ -59,6 +66,8 @@ void LogFollower::Run() {
     if (consumer && ends &&
         consumer->AssignAll(topic_, [](std::int32_t) { return platform::kOffsetBeginning; }, 3000, error)) {
       start_ends = *ends;
+      positions_ = std::make_unique<std::atomic<std::int64_t>[]>(ends->size());
+      partition_count_.store(static_cast<std::int32_t>(ends->size()), std::memory_order_release);
       break;
     }
     platform::LogWarn("log follower cannot read the topic yet; retrying",
@@ -81,8 +90,15 @@ void LogFollower::Run() {
       positions[record.partition] = record.offset + 1;
       auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);
       if (decoded.decoded) {
-        book_.Apply(decoded.decoded->event, decoded.decoded->metadata);
+        const auto outcome = book_.Apply(decoded.decoded->event, decoded.decoded->metadata);
         applied_.Inc();
+        if (outcome == domain::ApplyOutcome::kGap || outcome == domain::ApplyOutcome::kInvalid) {
+          anomalies_.Inc();
+          platform::LogError("the log holds an event that does not follow its order's state",
+                             {{"orderId", record.key}, {"eventId", decoded.decoded->metadata.event_id},
+                              {"partition", record.partition}, {"offset", record.offset},
+                              {"outcome", outcome == domain::ApplyOutcome::kGap ? "gap" : "invalid"}});
+        }
       } else {
         poison_.Inc();
         platform::LogWarn("skipping undecodable record",
@@ -91,6 +107,12 @@ void LogFollower::Run() {
       }
     } else if (polled.kind == platform::PollResult::Kind::kPartitionEnd) {
       positions[polled.record.partition] = std::max(positions[polled.record.partition], polled.record.offset);
+    }
+    if (polled.kind == platform::PollResult::Kind::kRecord || polled.kind == platform::PollResult::Kind::kPartitionEnd) {
+      const auto partition = polled.record.partition;
+      if (partition >= 0 && partition < PartitionCount()) {
+        positions_[static_cast<std::size_t>(partition)].store(positions[partition], std::memory_order_release);
+      }
     }
 
     if (!caught_up_ && Reached(positions, start_ends)) {

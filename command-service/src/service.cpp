@@ -6,6 +6,7 @@
 #include <orders/command/http_api.hpp>
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/log_follower.hpp>
+#include <orders/command/partition_ownership.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/platform/uuid.hpp>
@@ -19,6 +20,7 @@ struct CommandService::Parts {
   std::unique_ptr<KafkaAppender> appender;
   std::unique_ptr<CommandProcessor> processor;
   std::unique_ptr<LogFollower> follower;
+  std::unique_ptr<PartitionOwnership> ownership;
   std::unique_ptr<HttpApi> http;
   std::atomic<bool> kafka_reachable{false};
   std::atomic<bool> stopping{false};
@@ -41,15 +43,24 @@ bool CommandService::Start() {
     return false;
   }
   parts.appender = std::make_unique<KafkaAppender>(*parts.producer, config_.orders_topic, parts.metrics);
-  parts.processor = std::make_unique<CommandProcessor>(ProcessorDeps{
-      parts.book, *parts.appender,
-      [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
-      [] { return platform::NewUuid(); }, "/command-service"});
-
   parts.follower = std::make_unique<LogFollower>(
       platform::KafkaSettings{config_.kafka_brokers, "command-service-follower", "", {}}, config_.orders_topic,
       parts.book, parts.metrics);
   parts.follower->Start();
+  parts.ownership = std::make_unique<PartitionOwnership>(
+      platform::KafkaSettings{config_.kafka_brokers, "command-service-writer",
+                              config_.consumer_group + "." + config_.orders_topic, {}},
+      config_.orders_topic, *parts.follower,
+      [appender = parts.appender.get()](std::int32_t partition) { return appender->InFlight(partition); });
+  parts.ownership->Start();
+
+  parts.processor = std::make_unique<CommandProcessor>(ProcessorDeps{
+      parts.book, *parts.appender,
+      [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
+      [] { return platform::NewUuid(); }, "/command-service",
+      [ownership = parts.ownership.get()](const std::string& order_id) {
+        return ownership->WritablePartition(order_id);
+      }});
 
   parts.connectivity_checker = std::thread([&parts, topic = config_.orders_topic] {
     while (!parts.stopping) {
@@ -60,14 +71,18 @@ bool CommandService::Start() {
 
   auto& orders_gauge = parts.metrics.AddGauge("orders_command_orders", "Orders held in the command state");
   auto& in_flight = parts.metrics.AddGauge("orders_command_appends_in_flight", "Events waiting for Kafka");
-  parts.metrics.AddCollector([&parts, &orders_gauge, &in_flight] {
+  auto& owned = parts.metrics.AddGauge("orders_command_owned_partitions", "Partitions this instance writes");
+  parts.metrics.AddCollector([&parts, &orders_gauge, &in_flight, &owned] {
     orders_gauge.Set(static_cast<double>(parts.book.OrderCount()));
+    owned.Set(static_cast<double>(parts.ownership->OwnedCount()));
     in_flight.Set(static_cast<double>(parts.producer->InFlight()));
   });
 
   parts.http = std::make_unique<HttpApi>(HttpApiDeps{
       *parts.processor, parts.book, parts.metrics,
-      [&parts] { return parts.follower->CaughtUp() && parts.kafka_reachable.load(); }});
+      [&parts] {
+        return parts.follower->CaughtUp() && parts.kafka_reachable.load() && parts.ownership->ReadyToWrite();
+      }});
   try {
     port_ = parts.http->Start(config_.bind_address, config_.port);
   } catch (const std::exception& e) {
@@ -87,6 +102,7 @@ void CommandService::Stop() {
     platform::LogWarn("some events were still in flight at shutdown", {{"inFlight", parts.producer->InFlight()}});
   }
   if (parts.connectivity_checker.joinable()) parts.connectivity_checker.join();
+  if (parts.ownership) parts.ownership->Stop();  // leave the writer group: another instance takes over at once
   if (parts.follower) parts.follower->Stop();
   parts.producer.reset();
   platform::LogInfo("stopped");

@@ -32,6 +32,7 @@ KafkaHeaders CopyHeaders(const RdKafka::Message& message) {
 class KafkaConsumer::Rebalancer : public RdKafka::RebalanceCb {
  public:
   PartitionListener* listener = nullptr;
+  bool pause_assigned = false;
 
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
@@ -43,6 +44,7 @@ class KafkaConsumer::Rebalancer : public RdKafka::RebalanceCb {
         partition->set_offset(it == offsets.end() ? kOffsetBeginning : it->second);
       }
       consumer->assign(partitions);
+      if (pause_assigned) consumer->pause(partitions);
     } else {
       if (listener) listener->OnRevoked(PartitionsOf(partitions));
       consumer->unassign();
@@ -97,8 +99,10 @@ bool KafkaConsumer::AssignAll(const std::string& topic, const std::function<std:
   return true;
 }
 
-bool KafkaConsumer::Subscribe(const std::string& topic, PartitionListener& listener, std::string& error) {
+bool KafkaConsumer::Subscribe(const std::string& topic, PartitionListener& listener, std::string& error,
+                              bool membership_only) {
   rebalancer_->listener = &listener;
+  rebalancer_->pause_assigned = membership_only;
   const auto code = consumer_->subscribe({topic});
   if (code != RdKafka::ERR_NO_ERROR) {
     error = RdKafka::err2str(code);

@@ -91,7 +91,8 @@ bool KafkaProducer::Recreate(std::string& error) {
   return true;
 }
 
-bool KafkaProducer::Produce(const std::string& topic, const std::string& key, const std::string& value,
+bool KafkaProducer::Produce(const std::string& topic, std::int32_t partition, const std::string& key,
+                            const std::string& value,
                             const KafkaHeaders& headers, DeliveryCallback on_delivery, std::string& error) {
   std::shared_ptr<RdKafka::Producer> producer;
   {
@@ -104,7 +105,7 @@ bool KafkaProducer::Produce(const std::string& topic, const std::string& key, co
   auto* callback = new DeliveryCallback(std::move(on_delivery));
   in_flight_.fetch_add(1);
   const RdKafka::ErrorCode code = producer->produce(
-      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+      topic, partition == kAnyPartition ? RdKafka::Topic::PARTITION_UA : partition, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
       value.size(), key.data(), key.size(), 0, kafka_headers, callback);
   if (code != RdKafka::ERR_NO_ERROR) {
     in_flight_.fetch_sub(1);

@@ -3,6 +3,7 @@
 #include <deque>
 
 #include <orders/command/command_processor.hpp>
+#include <orders/command/partitioning.hpp>
 #include <orders/command/request_parser.hpp>
 #include <orders/testing/builders.hpp>
 
@@ -15,7 +16,7 @@ using Kind = CommandResult::Kind;
 // Holds appends until the test settles them, like a broker that is slow to ack.
 class FakeAppender : public EventAppender {
  public:
-  void Append(const codec::EventRecord& record, std::function<void(AppendOutcome)> done) override {
+  void Append(const codec::EventRecord& record, std::int32_t, std::function<void(AppendOutcome)> done) override {
     records.push_back(record);
     pending.push_back(std::move(done));
   }
@@ -40,7 +41,10 @@ class CommandProcessorTest : public ::testing::Test {
                       const std::string n = std::to_string(++ids_);
                       return "00000000-0000-4000-8000-" + std::string(12 - n.size(), '0') + n;
                     },
-                    "/test"}) {}
+                    "/test", [this](const std::string&) -> std::optional<std::int32_t> {
+                      if (!owns_) return std::nullopt;
+                      return 0;
+                    }}) {}
 
   CommandResult Place(domain::PlaceOrder command, std::optional<std::string> key = std::nullopt) {
     CommandResult result;
@@ -59,6 +63,7 @@ class CommandProcessorTest : public ::testing::Test {
   }
 
   int ids_ = 0;
+  bool owns_ = true;
   OrderBook book_;
   FakeAppender appender_;
   CommandProcessor processor_;
@@ -183,6 +188,28 @@ TEST_F(CommandProcessorTest, TooManyWaitingCommandsOnOneOrderAreRefused) {
   }
   EXPECT_EQ(busy, 4);
   appender_.SettleAll();
+}
+
+TEST_F(CommandProcessorTest, OrdersOfPartitionsOwnedByAnotherInstanceAreRefusedWithoutAnEvent) {
+  owns_ = false;
+  EXPECT_EQ(Place(testing::PlaceOrderCommand()).kind, Kind::kNotOwner);
+  EXPECT_TRUE(appender_.records.empty());
+}
+
+TEST_F(CommandProcessorTest, InvalidCommandsAreRefusedAsInvalidEvenWhenNotOwned) {
+  owns_ = false;
+  auto command = testing::PlaceOrderCommand();
+  command.currency = "dollars";
+  const auto result = Place(command);
+  ASSERT_EQ(result.kind, Kind::kRejected);
+  EXPECT_EQ(result.rejection->kind, domain::RejectionKind::kInvalid);
+}
+
+TEST(Partitioning, IsStableAndSpreadsOrdersOverAllPartitions) {
+  EXPECT_EQ(PartitionOf("6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c", 6), PartitionOf("6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c", 6));
+  std::vector<int> counts(6);
+  for (int i = 0; i < 6000; ++i) ++counts[static_cast<std::size_t>(PartitionOf("order-" + std::to_string(i), 6))];
+  for (int count : counts) EXPECT_GT(count, 800);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ struct CommandResult {
     kIdempotencyMismatch,   // 422: same Idempotency-Key, different body
     kUnavailable,           // 503: the log did not take the event (or outcome unknown)
     kBusy,                  // 503: too many commands waiting for this order
+    kNotOwner,              // 503: another instance writes this order's partition
   };
   Kind kind = Kind::kUnavailable;
   std::optional<domain::Order> order;
@@ -35,6 +36,8 @@ struct ProcessorDeps {
   std::function<domain::Timestamp()> now;
   std::function<std::string()> new_id;  // UUIDs for orders and events
   std::string source;                   // ce_source
+  // The partition to write `order_id` to, when this instance may write it now.
+  std::function<std::optional<std::int32_t>(const std::string& order_id)> writable_partition;
 };
 
 class CommandProcessor {
@@ -46,7 +49,10 @@ class CommandProcessor {
   void ChangeStatus(domain::ChangeStatus command, Reply reply);
 
  private:
-  void Append(const domain::Event& event, codec::EventMetadata metadata, std::function<void(bool)> on_done);
+  void Append(const domain::Event& event, std::int32_t partition, codec::EventMetadata metadata,
+              std::function<void(bool)> on_done);
+  // Refusals every command checks first; nullopt when it may go on.
+  std::optional<CommandResult::Kind> Refusal(const std::string& order_id, std::optional<std::int32_t>& partition) const;
 
   ProcessorDeps deps_;
 };

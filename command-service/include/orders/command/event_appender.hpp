@@ -2,6 +2,7 @@
 // Where accepted events go: the log. The Kafka implementation answers only
 // after the broker acknowledged the record (acks=all); tests use a fake.
 
+#include <cstdint>
 #include <functional>
 
 #include <orders/codec/event_codec.hpp>
@@ -19,7 +20,8 @@ class EventAppender {
   virtual ~EventAppender() = default;
   // Calls `done` exactly once, possibly on another thread, possibly before
   // Append returns.
-  virtual void Append(const codec::EventRecord& record, std::function<void(AppendOutcome)> done) = 0;
+  virtual void Append(const codec::EventRecord& record, std::int32_t partition,
+                      std::function<void(AppendOutcome)> done) = 0;
 };
 
 }  // namespace orders::command

@@ -1,7 +1,9 @@
 #pragma once
 // EventAppender onto the Kafka topic through the idempotent producer.
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <orders/command/event_appender.hpp>
@@ -14,7 +16,10 @@ class KafkaAppender : public EventAppender {
  public:
   KafkaAppender(platform::KafkaProducer& producer, std::string topic, platform::MetricsRegistry& metrics);
 
-  void Append(const codec::EventRecord& record, std::function<void(AppendOutcome)> done) override;
+  void Append(const codec::EventRecord& record, std::int32_t partition,
+              std::function<void(AppendOutcome)> done) override;
+  // Appends to `partition` not yet acknowledged.
+  std::int64_t InFlight(std::int32_t partition) const;
 
  private:
   platform::KafkaProducer& producer_;
@@ -23,6 +28,8 @@ class KafkaAppender : public EventAppender {
   platform::Counter& failed_;
   platform::Counter& unknown_;
   platform::Histogram& latency_;
+  mutable std::mutex mutex_;
+  std::map<std::int32_t, std::int64_t> in_flight_;
 };
 
 }  // namespace orders::command

@@ -6,6 +6,8 @@
 // at start. Retries with backoff while Kafka is unreachable.
 
 #include <atomic>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -25,6 +27,10 @@ class LogFollower {
   void Stop();
 
   bool CaughtUp() const { return caught_up_.load(); }
+  // 0 until the topic's metadata has been read.
+  std::int32_t PartitionCount() const { return partition_count_.load(std::memory_order_acquire); }
+  // The next offset this follower will read in `partition` (all before it are folded).
+  std::int64_t Position(std::int32_t partition) const;
 
  private:
   void Run();
@@ -34,8 +40,11 @@ class LogFollower {
   OrderBook& book_;
   platform::Counter& applied_;
   platform::Counter& poison_;
+  platform::Counter& anomalies_;
   platform::Gauge& rebuild_seconds_;
   std::atomic<bool> caught_up_{false};
+  std::atomic<std::int32_t> partition_count_{0};
+  std::unique_ptr<std::atomic<std::int64_t>[]> positions_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

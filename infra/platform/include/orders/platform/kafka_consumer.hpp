@@ -64,7 +64,10 @@ class KafkaConsumer {
 
   bool AssignAll(const std::string& topic, const std::function<std::int64_t(std::int32_t)>& start_offset,
                  int timeout_ms, std::string& error);
-  bool Subscribe(const std::string& topic, PartitionListener& listener, std::string& error);
+  // With `membership_only`, assigned partitions are paused at once: the
+  // consumer takes part in the group (partition ownership) but fetches nothing.
+  bool Subscribe(const std::string& topic, PartitionListener& listener, std::string& error,
+                 bool membership_only = false);
 
   PollResult Poll(int timeout_ms);
 

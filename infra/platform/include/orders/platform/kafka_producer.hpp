@@ -42,10 +42,16 @@ class KafkaProducer {
   KafkaProducer(const KafkaProducer&) = delete;
   KafkaProducer& operator=(const KafkaProducer&) = delete;
 
-  // Queues a record. Returns false (and does not call `on_delivery`) when the
+  // Queues a record for `partition` (kAnyPartition: librdkafka's partitioner
+  // picks by key). Returns false (and does not call `on_delivery`) when the
   // record could not even be queued; `error` says why.
-  bool Produce(const std::string& topic, const std::string& key, const std::string& value,
+  static constexpr std::int32_t kAnyPartition = -1;
+  bool Produce(const std::string& topic, std::int32_t partition, const std::string& key, const std::string& value,
                const KafkaHeaders& headers, DeliveryCallback on_delivery, std::string& error);
+  bool Produce(const std::string& topic, const std::string& key, const std::string& value,
+               const KafkaHeaders& headers, DeliveryCallback on_delivery, std::string& error) {
+    return Produce(topic, kAnyPartition, key, value, headers, std::move(on_delivery), error);
+  }
 
   // Waits up to `timeout_ms` for every queued record's delivery report.
   bool Flush(int timeout_ms);

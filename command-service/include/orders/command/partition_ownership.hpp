@@ -1,0 +1,65 @@
+#pragma once
+// One writer per partition across command-service instances. Every instance
+// joins the consumer group "<CONSUMER_GROUP>.<topic>" on the event topic
+// (membership only: it fetches nothing); Kafka's group protocol gives each
+// partition to exactly one member. An instance writes an order's events only
+// when it owns the order's partition AND its log follower has read that
+// partition up to the end offset seen when the partition was assigned (so it
+// decides on the latest state the previous owner left). On revocation it
+// stops taking commands for the partition and waits for its in-flight appends
+// before letting the group hand the partition on.
+//
+// Limits: a member that is paused past the session timeout (a zombie) and then
+// resumes may still write before it notices it lost the partition; the log
+// follower then reports the resulting gap or duplicate as an anomaly
+// (orders_command_log_anomalies_total). Transactional fencing would close it.
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <orders/command/log_follower.hpp>
+#include <orders/platform/kafka_consumer.hpp>
+
+namespace orders::command {
+
+class PartitionOwnership : private platform::PartitionListener {
+ public:
+  // `in_flight(partition)` counts this instance's appends not yet acknowledged.
+  PartitionOwnership(platform::KafkaSettings settings, std::string topic, const LogFollower& follower,
+                     std::function<std::int64_t(std::int32_t)> in_flight);
+  ~PartitionOwnership() override;
+
+  void Start();
+  void Stop();
+
+  // The partition of `order_id` when this instance may write it now.
+  std::optional<std::int32_t> WritablePartition(const std::string& order_id) const;
+  std::size_t OwnedCount() const;
+  // Owns at least one partition and has caught up on every one it owns.
+  bool ReadyToWrite() const;
+
+ private:
+  std::map<std::int32_t, std::int64_t> OnAssigned(const std::vector<std::int32_t>& partitions) override;
+  void OnRevoked(const std::vector<std::int32_t>& partitions) override;
+  void Run();
+  void ResolveUnknownEnds();
+
+  static constexpr std::int64_t kUnknownEnd = -1;
+
+  platform::KafkaSettings settings_;
+  std::string topic_;
+  const LogFollower& follower_;
+  std::function<std::int64_t(std::int32_t)> in_flight_;
+  std::unique_ptr<platform::KafkaConsumer> consumer_;
+  mutable std::mutex mutex_;
+  std::map<std::int32_t, std::int64_t> owned_;  // partition -> offset the follower must reach first
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace orders::command

@@ -1,0 +1,67 @@
+#pragma once
+// One HTTP request and its (single) response. Handlers get a shared_ptr to an
+// Exchange; a synchronous handler responds before returning, an asynchronous
+// one keeps the pointer and responds later from any thread. Exactly one
+// response is sent: the first Respond*() wins, later calls return false.
+// An Exchange destroyed without a response answers 500, so a forgotten path
+// never leaves a client hanging.
+//
+// Every response is counted in the route's metrics (see RouteMetrics).
+// Thread-safety: Respond*() may be called from any thread.
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <orders/platform/problem.hpp>
+#include <restinio/all.hpp>
+
+namespace orders::platform::http {
+
+class RouteMetrics;
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+using QueryParams = std::map<std::string, std::string>;
+
+class Exchange {
+ public:
+  Exchange(restinio::request_handle_t request, std::map<std::string, std::string> route_params,
+           std::shared_ptr<RouteMetrics> metrics);
+  ~Exchange();
+
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  const restinio::request_t& request() const { return *request_; }
+  // A `{name}` segment of the route pattern, percent-decoding not applied.
+  std::string RouteParam(const std::string& name) const;
+  // The decoded query parameters; nullopt when the query string is malformed
+  // or a parameter appears twice.
+  std::optional<QueryParams> Query() const;
+
+  bool RespondJson(int status, const nlohmann::json& body, const HeaderList& headers = {});
+  bool RespondProblem(const Problem& problem, const HeaderList& headers = {});
+  bool RespondText(int status, std::string content_type, std::string body, const HeaderList& headers = {});
+  bool responded() const { return responded_.load(); }
+
+ private:
+  restinio::request_handle_t request_;
+  std::map<std::string, std::string> route_params_;
+  std::shared_ptr<RouteMetrics> metrics_;
+  std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> responded_{false};
+};
+
+using ExchangePtr = std::shared_ptr<Exchange>;
+
+// Reason phrase for a status code ("Not Found").
+std::string_view ReasonPhrase(int status);
+
+}  // namespace orders::platform::http

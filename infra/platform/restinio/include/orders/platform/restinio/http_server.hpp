@@ -1,0 +1,61 @@
+#pragma once
+// An HTTP server on its own asio thread pool. Start() binds (port 0 picks a
+// free port) and returns the real port, so a service can log
+// {"msg":"listening","port":N} only once it accepts connections. Limits are
+// always on: RESTinio has none by default (see shared/LIBRARY-NOTES.md).
+//
+// Stop() closes the listening socket, lets in-flight handlers run for up to
+// `drain` and then stops the threads. Handlers may post work and timers to
+// io_context() (e.g. for asynchronous waits).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <orders/platform/restinio/router.hpp>
+
+namespace orders::platform::http {
+
+struct HttpServerOptions {
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::size_t threads = 2;
+  std::size_t max_connections = 1024;
+  std::size_t max_url_size = 8 * 1024;
+  std::size_t max_field_size = 8 * 1024;
+  std::size_t max_field_count = 100;
+  std::uint64_t max_body_size = 64 * 1024;
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds handle_timeout{15};
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, std::shared_ptr<const Router> router);
+  ~HttpServer();
+
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts the threads; nullopt (with `error`) when binding failed.
+  std::optional<std::uint16_t> Start(std::string& error);
+  void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(200));
+
+  asio::io_context& io_context() { return io_context_; }
+
+ private:
+  struct Traits;
+  class Impl;
+
+  HttpServerOptions options_;
+  std::shared_ptr<const Router> router_;
+  asio::io_context io_context_;
+  std::unique_ptr<Impl> impl_;
+  std::vector<std::thread> threads_;
+  bool stopped_ = false;
+};
+
+}  // namespace orders::platform::http

@@ -1,0 +1,93 @@
+#include <orders/platform/restinio/http_server.hpp>
+
+#include <future>
+
+#include <orders/platform/log.hpp>
+
+namespace orders::platform::http {
+
+struct HttpServer::Traits : public restinio::default_traits_t {
+  static constexpr bool use_connection_count_limiter = true;
+};
+
+class HttpServer::Impl {
+ public:
+  using Server = restinio::http_server_t<Traits>;
+
+  Impl(asio::io_context& io_context, const HttpServerOptions& options, std::shared_ptr<const Router> router)
+      : server_(restinio::external_io_context(io_context), [&](auto& settings) {
+          settings.port(options.port)
+              .address(options.bind_address)
+              .max_parallel_connections(options.max_connections)
+              .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
+                                            .max_url_size(options.max_url_size)
+                                            .max_field_name_size(options.max_field_size)
+                                            .max_field_value_size(options.max_field_size)
+                                            .max_field_count(options.max_field_count)
+                                            .max_body_size(options.max_body_size))
+              .read_next_http_message_timelimit(options.read_timeout)
+              .handle_request_timeout(options.handle_timeout)
+              .acceptor_post_bind_hook([this](asio::ip::tcp::acceptor& acceptor) {
+                port_ = acceptor.local_endpoint().port();
+                // Low push latency: no Nagle on accepted sockets is set per
+                // connection by the options below; the acceptor needs nothing.
+              })
+              .socket_options_setter([](auto& options_setter) {
+                options_setter.set_option(asio::ip::tcp::no_delay{true});
+              })
+              .request_handler([router = std::move(router)](restinio::request_handle_t request) {
+                return router->Dispatch(std::move(request));
+              });
+        }) {}
+
+  Server server_;
+  std::uint16_t port_ = 0;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, std::shared_ptr<const Router> router)
+    : options_(std::move(options)), router_(std::move(router)) {}
+
+HttpServer::~HttpServer() { Stop(std::chrono::milliseconds(0)); }
+
+std::optional<std::uint16_t> HttpServer::Start(std::string& error) {
+  try {
+    impl_ = std::make_unique<Impl>(io_context_, options_, router_);
+    impl_->server_.open_sync();
+  } catch (const std::exception& e) {
+    error = e.what();
+    impl_.reset();
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.threads); ++i) {
+    threads_.emplace_back([this] {
+      while (true) {
+        try {
+          io_context_.run();
+          return;
+        } catch (const std::exception& e) {
+          LogError("http thread caught an exception", {{"error", e.what()}});
+        }
+      }
+    });
+  }
+  return impl_->port_;
+}
+
+void HttpServer::Stop(std::chrono::milliseconds drain) {
+  if (stopped_ || !impl_) return;
+  stopped_ = true;
+  std::promise<void> closed;
+  auto done = closed.get_future();
+  impl_->server_.close_async([&closed] { closed.set_value(); },
+                             [&closed](std::exception_ptr) { closed.set_value(); });
+  done.wait_for(std::chrono::seconds(5));
+  if (drain.count() > 0) std::this_thread::sleep_for(drain);
+  io_context_.stop();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+  impl_.reset();
+}
+
+}  // namespace orders::platform::http

@@ -1,0 +1,100 @@
+#pragma once
+// The pure core of the projection: which consumed records form a batch, and
+// what a batch changes in the read model. No I/O: the store loads the stored
+// state of the batch's orders, FoldBatch() decides, the store writes the result.
+//
+// Guarantees of FoldBatch (the version guard, via domain::Apply):
+//   - an event whose version is <= the order's version is a no-op (redelivery);
+//   - an event that skips a version (gap) or breaks the lifecycle is parked,
+//     never applied, and every later event of that order in the batch too
+//     (they would all be gaps);
+//   - several events of one order are folded in memory into one final state.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <orders/codec/event_codec.hpp>
+#include <orders/domain/order.hpp>
+#include <orders/platform/kafka_consumer.hpp>
+
+namespace orders::projection {
+
+// When to flush the records gathered so far: when `max_records` are pending,
+// or when the oldest pending record has waited `max_wait`.
+struct BatchPolicy {
+  std::size_t max_records = 500;
+  std::chrono::milliseconds max_wait{20};
+
+  bool Due(std::size_t pending, std::chrono::steady_clock::time_point first_at,
+           std::chrono::steady_clock::time_point now) const {
+    return pending >= max_records || (pending > 0 && now - first_at >= max_wait);
+  }
+  // How long the consumer may block in its next poll.
+  std::chrono::milliseconds PollTimeout(std::size_t pending, std::chrono::steady_clock::time_point first_at,
+                                        std::chrono::steady_clock::time_point now,
+                                        std::chrono::milliseconds idle) const;
+};
+
+// A record that is kept for people instead of applied.
+struct ParkedRecord {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::string key;
+  std::string payload;
+  std::string error;
+  std::string order_id;  // when known, for logs
+  enum class Reason { kPoison, kGap, kInvalid } reason = Reason::kPoison;
+};
+
+struct DecodedRecord {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::string key;
+  std::string payload;
+  codec::DecodedEvent decoded;
+};
+
+struct DecodedBatch {
+  std::string topic;
+  std::vector<DecodedRecord> events;    // in consumption order
+  std::vector<ParkedRecord> poison;     // records DecodeEvent refused
+  std::map<std::int32_t, std::int64_t> next_offsets;  // partition -> last offset + 1
+
+  // Distinct order ids of the decoded events, sorted.
+  std::vector<std::string> OrderIds() const;
+};
+
+DecodedBatch DecodeBatch(std::vector<platform::ConsumedRecord> records);
+
+// One row of order_history: the order's status after the event.
+struct HistoryRow {
+  std::string order_id;
+  std::int64_t version = 0;
+  domain::Status status = domain::Status::kPending;
+  domain::Timestamp at{};
+  std::optional<std::string> reason;
+  std::string event_id;
+
+  friend bool operator==(const HistoryRow&, const HistoryRow&) = default;
+};
+
+struct BatchWrites {
+  std::string topic;
+  std::vector<domain::Order> upserts;  // the final state of every changed order
+  std::vector<HistoryRow> history;     // one per applied event
+  std::vector<ParkedRecord> parked;    // poison, gaps, lifecycle violations
+  std::map<std::int32_t, std::int64_t> next_offsets;
+  std::size_t applied = 0;
+  std::size_t duplicates = 0;
+};
+
+// `stored` holds the current read-model state of (some of) the batch's orders.
+BatchWrites FoldBatch(DecodedBatch batch, const std::map<std::string, domain::Order>& stored);
+
+}  // namespace orders::projection

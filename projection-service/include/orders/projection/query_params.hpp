@@ -1,0 +1,58 @@
+#pragma once
+// Validation of the query API's parameters: every problem is reported at once
+// as (field, reason) pairs that are safe to show to clients. Unknown
+// parameters are refused so that typos do not silently widen a query.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <orders/domain/status.hpp>
+#include <orders/domain/validation.hpp>
+#include <orders/projection/cursor.hpp>
+
+namespace orders::projection {
+
+using Params = std::map<std::string, std::string>;
+using ParamErrors = std::vector<domain::FieldError>;
+
+inline constexpr std::int64_t kDefaultPageSize = 50;
+inline constexpr std::int64_t kMaxPageSize = 500;
+inline constexpr int kMaxReportDays = 366;
+
+struct OrderLookup {
+  std::string order_id;
+  std::optional<std::int64_t> min_version;
+};
+
+struct ListQuery {
+  std::optional<std::string> customer_id;
+  std::optional<domain::Status> status;
+  std::int64_t limit = kDefaultPageSize;
+  std::optional<ListCursor> cursor;
+};
+
+struct DailyQuery {
+  std::chrono::sys_days from{};
+  std::chrono::sys_days to{};  // inclusive
+};
+
+template <typename T>
+struct Parsed {
+  std::optional<T> value;
+  ParamErrors errors;
+};
+
+Parsed<OrderLookup> ParseOrderLookup(const std::string& order_id, const Params& params);
+Parsed<ListQuery> ParseListQuery(const Params& params);
+// `today` fills missing bounds: to = today, from = to - 29 days.
+Parsed<DailyQuery> ParseDailyQuery(const Params& params, std::chrono::sys_days today);
+Parsed<bool> ParseNoParams(const Params& params);
+
+std::optional<std::chrono::sys_days> ParseDate(std::string_view text);
+std::string FormatDate(std::chrono::sys_days day);
+
+}  // namespace orders::projection

@@ -1,0 +1,146 @@
+#include <orders/projection/query_params.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
+namespace orders::projection {
+namespace {
+
+void RejectUnknown(const Params& params, std::initializer_list<std::string_view> known, ParamErrors& errors) {
+  for (const auto& [name, value] : params) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      errors.push_back({name.size() <= 64 ? name : name.substr(0, 64), "is not a known parameter"});
+    }
+  }
+}
+
+const std::string* Find(const Params& params, const char* name) {
+  auto it = params.find(name);
+  return it == params.end() ? nullptr : &it->second;
+}
+
+// Decimal digits only (no sign, no spaces), within [min, max].
+std::optional<std::int64_t> ParseBounded(const std::string& text, std::int64_t min, std::int64_t max) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  std::int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  if (value < min || value > max) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::optional<std::chrono::sys_days> ParseDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+  }
+  auto number = [&](std::size_t at, std::size_t length) {
+    int value = 0;
+    std::from_chars(text.data() + at, text.data() + at + length, value);
+    return value;
+  };
+  const std::chrono::year_month_day date{std::chrono::year{number(0, 4)},
+                                         std::chrono::month{static_cast<unsigned>(number(5, 2))},
+                                         std::chrono::day{static_cast<unsigned>(number(8, 2))}};
+  if (!date.ok() || date.year() < std::chrono::year{1970}) return std::nullopt;
+  return std::chrono::sys_days{date};
+}
+
+std::string FormatDate(std::chrono::sys_days day) {
+  const std::chrono::year_month_day date{day};
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return buffer;
+}
+
+Parsed<OrderLookup> ParseOrderLookup(const std::string& order_id, const Params& params) {
+  Parsed<OrderLookup> result;
+  OrderLookup lookup;
+  RejectUnknown(params, {"minVersion"}, result.errors);
+  if (!domain::IsValidOrderId(order_id)) {
+    result.errors.push_back({"orderId", "must be a lower-case UUID"});
+  } else {
+    lookup.order_id = order_id;
+  }
+  if (const auto* text = Find(params, "minVersion")) {
+    lookup.min_version = ParseBounded(*text, 1, std::int64_t{1} << 53);
+    if (!lookup.min_version) result.errors.push_back({"minVersion", "must be a positive integer"});
+  }
+  if (result.errors.empty()) result.value = std::move(lookup);
+  return result;
+}
+
+Parsed<ListQuery> ParseListQuery(const Params& params) {
+  Parsed<ListQuery> result;
+  ListQuery query;
+  RejectUnknown(params, {"customerId", "status", "limit", "cursor"}, result.errors);
+  if (const auto* text = Find(params, "customerId")) {
+    if (domain::IsValidCustomerId(*text)) {
+      query.customer_id = *text;
+    } else {
+      result.errors.push_back({"customerId", "must be 1-64 characters of A-Z a-z 0-9 . _ -"});
+    }
+  }
+  if (const auto* text = Find(params, "status")) {
+    query.status = domain::ParseStatus(*text);
+    if (!query.status) {
+      result.errors.push_back({"status", "must be one of pending, confirmed, processing, shipped, "
+                                         "out_for_delivery, delivered, cancelled"});
+    }
+  }
+  if (const auto* text = Find(params, "limit")) {
+    const auto limit = ParseBounded(*text, 1, kMaxPageSize);
+    if (limit) {
+      query.limit = *limit;
+    } else {
+      result.errors.push_back({"limit", "must be an integer from 1 to 500"});
+    }
+  }
+  if (const auto* text = Find(params, "cursor")) {
+    query.cursor = DecodeCursor(*text);
+    if (!query.cursor) result.errors.push_back({"cursor", "is not a cursor returned by this API"});
+  }
+  if (result.errors.empty()) result.value = std::move(query);
+  return result;
+}
+
+Parsed<DailyQuery> ParseDailyQuery(const Params& params, std::chrono::sys_days today) {
+  Parsed<DailyQuery> result;
+  RejectUnknown(params, {"from", "to"}, result.errors);
+  std::optional<std::chrono::sys_days> from, to;
+  if (const auto* text = Find(params, "to")) {
+    to = ParseDate(*text);
+    if (!to) result.errors.push_back({"to", "must be a date YYYY-MM-DD"});
+  } else {
+    to = today;
+  }
+  if (const auto* text = Find(params, "from")) {
+    from = ParseDate(*text);
+    if (!from) result.errors.push_back({"from", "must be a date YYYY-MM-DD"});
+  } else if (to) {
+    from = *to - std::chrono::days(29);
+  }
+  if (from && to) {
+    if (*from > *to) {
+      result.errors.push_back({"from", "must not be after to"});
+    } else if ((*to - *from).count() >= kMaxReportDays) {
+      result.errors.push_back({"to", "the range must span at most 366 days"});
+    }
+  }
+  if (result.errors.empty()) result.value = DailyQuery{*from, *to};
+  return result;
+}
+
+Parsed<bool> ParseNoParams(const Params& params) {
+  Parsed<bool> result;
+  RejectUnknown(params, {}, result.errors);
+  if (result.errors.empty()) result.value = true;
+  return result;
+}
+
+}  // namespace orders::projection

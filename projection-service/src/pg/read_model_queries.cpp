@@ -1,0 +1,110 @@
+#include <orders/projection/read_model_queries.hpp>
+
+#include <orders/codec/time_format.hpp>
+
+#include "order_rows.hpp"
+
+namespace orders::projection {
+namespace {
+
+using ReadTransaction = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
+domain::Timestamp FromMillis(std::int64_t millis) { return domain::Timestamp{std::chrono::milliseconds(millis)}; }
+
+const char* OrNull(const std::optional<std::string>& text) { return text ? text->c_str() : nullptr; }
+
+}  // namespace
+
+bool ReadModelQueries::Ping() {
+  pqxx::nontransaction tx(connections_.Get());
+  tx.exec("SELECT 1 FROM consumer_offsets LIMIT 1");
+  return true;
+}
+
+std::optional<OrderView> ReadModelQueries::FindOrder(const std::string& order_id) {
+  ReadTransaction tx(connections_.Get());
+  const auto rows = tx.exec_params(std::string("SELECT ") + kOrderColumns + " FROM orders WHERE order_id = $1::uuid",
+                                   order_id);
+  if (rows.empty()) return std::nullopt;
+  OrderView view{OrderFromRow(rows[0]), {}};
+  for (const auto& row : tx.exec_params(
+           "SELECT version, status, (extract(epoch FROM at) * 1000)::bigint, reason, event_id"
+           " FROM order_history WHERE order_id = $1::uuid ORDER BY version",
+           order_id)) {
+    HistoryRow history{order_id,
+                       row[0].as<std::int64_t>(),
+                       domain::ParseStatus(row[1].as<std::string>()).value_or(domain::Status::kPending),
+                       FromMillis(row[2].as<std::int64_t>()),
+                       row[3].is_null() ? std::nullopt : std::optional<std::string>(row[3].as<std::string>()),
+                       row[4].as<std::string>()};
+    view.history.push_back(std::move(history));
+  }
+  tx.commit();
+  return view;
+}
+
+OrderPage ReadModelQueries::ListOrders(const ListQuery& query) {
+  ReadTransaction tx(connections_.Get());
+  std::optional<std::string> status;
+  if (query.status) status = std::string(domain::ToString(*query.status));
+  std::optional<std::string> cursor_at, cursor_id;
+  if (query.cursor) {
+    cursor_at = codec::FormatTimestamp(query.cursor->created_at);
+    cursor_id = query.cursor->order_id;
+  }
+  // One row more than asked tells whether a next page exists.
+  const auto rows = tx.exec_params(
+      std::string("SELECT ") + kOrderColumns +
+          " FROM orders"
+          " WHERE ($1::text IS NULL OR customer_id = $1)"
+          " AND ($2::text IS NULL OR status = $2)"
+          " AND ($3::timestamptz IS NULL OR (created_at, order_id) < ($3::timestamptz, $4::uuid))"
+          " ORDER BY created_at DESC, order_id DESC LIMIT $5",
+      OrNull(query.customer_id), OrNull(status), OrNull(cursor_at), OrNull(cursor_id), query.limit + 1);
+  tx.commit();
+  OrderPage page;
+  for (const auto& row : rows) page.items.push_back(OrderFromRow(row));
+  if (static_cast<std::int64_t>(page.items.size()) > query.limit) {
+    page.items.pop_back();
+    page.next = ListCursor{page.items.back().created_at, page.items.back().order_id};
+  }
+  return page;
+}
+
+std::map<domain::Status, std::int64_t> ReadModelQueries::StatusCounts() {
+  ReadTransaction tx(connections_.Get());
+  std::map<domain::Status, std::int64_t> counts;
+  for (auto status : domain::kAllStatuses) counts[status] = 0;
+  for (const auto& row : tx.exec("SELECT status, count(*) FROM orders GROUP BY status")) {
+    if (auto status = domain::ParseStatus(row[0].as<std::string>())) counts[*status] = row[1].as<std::int64_t>();
+  }
+  tx.commit();
+  return counts;
+}
+
+std::vector<DailyRow> ReadModelQueries::Daily(const DailyQuery& query) {
+  ReadTransaction tx(connections_.Get());
+  // Days are UTC days; every day of the range is listed, empty ones with zeros.
+  const auto rows = tx.exec_params(
+      "WITH days AS (SELECT d::date AS day FROM generate_series($1::date, $2::date, interval '1 day') AS d),"
+      " events AS (SELECT (h.at AT TIME ZONE 'UTC')::date AS day, h.version, h.status, o.total_cents"
+      "   FROM order_history h JOIN orders o ON o.order_id = h.order_id"
+      "   WHERE h.at >= ($1::date)::timestamp AT TIME ZONE 'UTC'"
+      "     AND h.at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC')"
+      " SELECT days.day - DATE '1970-01-01',"
+      "   count(e.version) FILTER (WHERE e.version = 1),"
+      "   count(e.version) FILTER (WHERE e.status = 'delivered'),"
+      "   count(e.version) FILTER (WHERE e.status = 'cancelled'),"
+      "   coalesce(sum(e.total_cents) FILTER (WHERE e.status = 'delivered'), 0)::bigint"
+      " FROM days LEFT JOIN events e ON e.day = days.day GROUP BY days.day ORDER BY days.day",
+      FormatDate(query.from), FormatDate(query.to));
+  tx.commit();
+  std::vector<DailyRow> days;
+  for (const auto& row : rows) {
+    days.push_back(DailyRow{std::chrono::sys_days{std::chrono::days(row[0].as<int>())}, row[1].as<std::int64_t>(),
+                            row[2].as<std::int64_t>(), row[3].as<std::int64_t>(), row[4].as<std::int64_t>()});
+  }
+  return days;
+}
+
+}  // namespace orders::projection

@@ -1,0 +1,98 @@
+#include <orders/projection/service.hpp>
+
+#include <orders/platform/log.hpp>
+#include <orders/platform/restinio/http_server.hpp>
+#include <orders/platform/restinio/operational_routes.hpp>
+#include <orders/projection/migrations.hpp>
+#include <orders/projection/pg_connection.hpp>
+#include <orders/projection/projector.hpp>
+#include <orders/projection/query_api.hpp>
+
+namespace orders::projection {
+
+struct ProjectionService::Parts {
+  explicit Parts(const platform::ServiceConfig& config)
+      : connection_string(ReadModelConnectionString(config.database_url, config.read_model_schema)),
+        metrics(registry),
+        queries(connection_string),
+        projector(config, connection_string, waiters, metrics) {}
+
+  std::string connection_string;
+  platform::MetricsRegistry registry;
+  ProjectionMetrics metrics;
+  VersionWaiters waiters;
+  ReadModelQueries queries;
+  Projector projector;
+  std::unique_ptr<platform::http::HttpServer> server;
+};
+
+ProjectionService::ProjectionService(platform::ServiceConfig config) : config_(std::move(config)) {}
+
+ProjectionService::~ProjectionService() { Stop(); }
+
+namespace {
+
+// Retries until the database answers: a service started before PostgreSQL
+// waits for it instead of crash-looping.
+bool MigrateWithRetry(const std::string& connection_string, const std::string& schema) {
+  auto backoff = std::chrono::milliseconds(200);
+  for (int attempt = 1; attempt <= 60; ++attempt) {
+    try {
+      pqxx::connection connection(connection_string);
+      Migrate(connection, schema);
+      return true;
+    } catch (const std::exception& e) {
+      platform::LogWarn("migrations not applied yet; retrying", {{"attempt", attempt}, {"error", e.what()}});
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::uint16_t> ProjectionService::Start() {
+  parts_ = std::make_unique<Parts>(config_);
+  if (!MigrateWithRetry(parts_->connection_string, config_.read_model_schema)) {
+    platform::LogError("cannot apply read-model migrations; giving up");
+    return std::nullopt;
+  }
+  std::string error;
+  if (!parts_->projector.Start(error)) {
+    platform::LogError("cannot start the kafka consumer", {{"error", error}});
+    return std::nullopt;
+  }
+
+  auto router = std::make_shared<platform::http::Router>(parts_->registry);
+  platform::http::HttpServerOptions options;
+  options.bind_address = config_.bind_address;
+  options.port = config_.port;
+  options.threads = 4;  // handlers do short blocking queries
+  parts_->server = std::make_unique<platform::http::HttpServer>(options, router);
+  Parts& parts = *parts_;
+  platform::http::AddOperationalRoutes(*router, parts.registry, [&parts]() -> platform::http::Readiness {
+    if (!parts.projector.Healthy()) return {false, "The consumer is not running or the read model is unreachable."};
+    try {
+      parts.queries.Ping();
+      return {true, {}};
+    } catch (const std::exception&) {
+      parts.queries.ResetConnection();
+      return {false, "The read model is unreachable."};
+    }
+  });
+  AddQueryRoutes(*router, QueryApiDeps{parts.queries, parts.waiters, parts.server->io_context()});
+  auto port = parts_->server->Start(error);
+  if (!port) platform::LogError("cannot start the HTTP server", {{"error", error}});
+  return port;
+}
+
+void ProjectionService::Stop() {
+  if (!parts_) return;
+  parts_->waiters.ReleaseAll();
+  if (parts_->server) parts_->server->Stop();
+  parts_->projector.Stop();
+  parts_.reset();
+}
+
+}  // namespace orders::projection

@@ -1,0 +1,130 @@
+// The read model equals the fold of the log whatever redeliveries, poison
+// records and crashes happen.
+#include <signal.h>
+
+#include "projection_fixture.hpp"
+
+namespace orders::testing {
+namespace {
+
+TEST_F(ProjectionTest, ReadModelEqualsTheFoldAndOffsetsAreStored) {
+  for (const auto& event : RandomEvents(300, 1)) Produce(event);
+  Flush();
+  StartService();
+  WaitReady();
+  WaitUntilCaughtUp();
+  ExpectReadModelEqualsFold();
+  EXPECT_EQ(Count("poison_events"), 0);
+  // Stored offsets are exactly the partitions' ends.
+  auto connection = Connect();
+  pqxx::work tx(connection);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + Table("consumer_offsets"))[0].as<int>(), 6);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + Table("schema_migrations"))[0].as<int>(), 1);
+}
+
+TEST_F(ProjectionTest, RedeliveryAndFullReplayAreNoOps) {
+  const auto events = RandomEvents(100, 2);
+  for (const auto& event : events) Produce(event);
+  Flush();
+  StartService();
+  WaitReady();
+  WaitUntilCaughtUp();
+  const auto before = ReadOrders();
+
+  // The same events again, as a stale fetch or a producer retry would deliver them.
+  for (const auto& event : events) Produce(event);
+  Flush();
+  WaitUntilCaughtUp();
+  EXPECT_EQ(ReadOrders(), before);
+  ExpectReadModelEqualsFold();
+
+  // Forget every offset and restart: the whole log is applied again.
+  ASSERT_EQ(service_->Stop(), 0);
+  {
+    auto connection = Connect();
+    pqxx::work tx(connection);
+    tx.exec("DELETE FROM " + Table("consumer_offsets"));
+    tx.commit();
+  }
+  StartService();
+  WaitReady();
+  WaitUntilCaughtUp();
+  EXPECT_EQ(ReadOrders(), before);
+  ExpectReadModelEqualsFold();
+  EXPECT_EQ(Count("poison_events"), 0);
+}
+
+TEST_F(ProjectionTest, PoisonRecordIsParkedAndOthersStillApplied) {
+  const auto events = RandomEvents(20, 3);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i == 5) {
+      ProduceRaw("6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c", "{\"orderId\":", {{"ce_type", "order.placed.v1"}});
+      ProduceRaw(std::string("bin\0\xff", 5), std::string("\x00\x01\xfe", 3), {});
+    }
+    Produce(events[i]);
+  }
+  Flush();
+  StartService();
+  WaitReady();
+  WaitUntilCaughtUp();
+  ExpectReadModelEqualsFold();
+  auto connection = Connect();
+  pqxx::work tx(connection);
+  const auto rows = tx.exec("SELECT record_key, length(payload), error FROM " + Table("poison_events") +
+                            " ORDER BY length(payload)");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0].as<std::string>(), "bin??");
+  EXPECT_EQ(rows[0][1].as<int>(), 3);
+  EXPECT_FALSE(rows[1][2].as<std::string>().empty());
+  const auto metrics = Get("/metrics").body;
+  EXPECT_NE(metrics.find("projection_events_parked_total{reason=\"poison\"} 2"), std::string::npos) << metrics;
+}
+
+TEST_F(ProjectionTest, SigkillMidStreamThenRestartStillEqualsTheFold) {
+  StartService();
+  WaitReady();
+  // Kill while the service is part-way through a stream it is consuming.
+  for (const auto& event : RandomEvents(4000, 4)) Produce(event);
+  std::int64_t at_kill = -1;
+  ASSERT_TRUE(Eventually([&] {
+    const auto stored = StoredOffsetsTotal();
+    if (stored <= 0 || stored >= produced_) return false;
+    service_->Kill();
+    at_kill = stored;
+    return true;
+  }, std::chrono::seconds(30), std::chrono::milliseconds(1))) << service_->LogText();
+  Flush();
+  // More events while it is down.
+  for (const auto& event : RandomEvents(100, 5, 1765000000000)) Produce(event);
+  Flush();
+  StartService();
+  WaitReady();
+  WaitUntilCaughtUp();
+  ExpectReadModelEqualsFold();
+  EXPECT_LT(at_kill, produced_);
+  EXPECT_EQ(Count("poison_events"), 0);
+}
+
+TEST_F(ProjectionTest, SigtermExitsWithZero) {
+  for (const auto& event : RandomEvents(50, 6)) Produce(event);
+  Flush();
+  StartService();
+  WaitReady();
+  WaitUntilCaughtUp();
+  EXPECT_EQ(service_->Stop(), 0) << service_->LogText();
+  service_.reset();
+}
+
+TEST_F(ProjectionTest, TwoInstancesMigrateTheSameSchemaWithoutRacing) {
+  auto second = std::make_unique<ServiceProcess>(ProjectionServiceBinary(), Environment());
+  StartService();
+  ASSERT_TRUE(second->Start()) << second->LogText();
+  for (const auto& event : RandomEvents(100, 7)) Produce(event);
+  Flush();
+  WaitUntilCaughtUp();
+  ExpectReadModelEqualsFold();
+  EXPECT_EQ(second->Stop(), 0) << second->LogText();
+}
+
+}  // namespace
+}  // namespace orders::testing

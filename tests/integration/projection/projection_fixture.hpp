@@ -1,0 +1,241 @@
+#pragma once
+// A real projection-service process on its own topic (6 partitions) of the
+// real broker and its own READ_MODEL_SCHEMA in the real PostgreSQL; the schema
+// is dropped at the end. Events are produced with the codec; the expected read
+// model is computed with domain::Apply.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+
+#include <nlohmann/json.hpp>
+#include <orders/codec/event_codec.hpp>
+#include <orders/codec/time_format.hpp>
+#include <orders/domain/evolve.hpp>
+#include <orders/platform/kafka_producer.hpp>
+#include <orders/platform/uuid.hpp>
+#include <orders/testing/eventually.hpp>
+#include <orders/testing/http_client.hpp>
+#include <orders/testing/service_process.hpp>
+#include <orders/testing/test_env.hpp>
+#include <pqxx/pqxx>
+
+namespace orders::testing {
+
+using domain::Status;
+
+// The expected state: orders folded with domain::Apply, and each order's events.
+struct Fold {
+  std::map<std::string, domain::Order> orders;
+  std::map<std::string, std::vector<domain::Event>> events;
+
+  void Add(const domain::Event& event) {
+    std::optional<domain::Order> state;
+    const auto& id = domain::OrderIdOf(event);
+    if (auto it = orders.find(id); it != orders.end()) state = it->second;
+    if (domain::Apply(state, event) == domain::ApplyOutcome::kApplied) {
+      orders[id] = *state;
+      events[id].push_back(event);
+    }
+  }
+};
+
+class ProjectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ORDERS_REQUIRE_KAFKA();
+    ORDERS_REQUIRE_POSTGRES();
+    topic_ = UniqueName("proj");
+    ASSERT_EQ(CreateTopic(topic_, 6), "");
+    schema_ = UniqueName("proj");
+    std::replace(schema_.begin(), schema_.end(), '-', '_');
+    group_ = UniqueName("proj-group");
+    std::string error;
+    producer_ = platform::KafkaProducer::Create({KafkaBrokers(), "projection-test", "", {}}, error);
+    ASSERT_TRUE(producer_) << error;
+  }
+
+  void TearDown() override {
+    if (service_) service_->Stop();
+    try {
+      pqxx::connection connection(DatabaseUrl());
+      pqxx::work tx(connection);
+      tx.exec("DROP SCHEMA IF EXISTS " + tx.quote_name(schema_) + " CASCADE");
+      tx.commit();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "cannot drop schema " << schema_ << ": " << e.what();
+    }
+  }
+
+  std::map<std::string, std::string> Environment() const {
+    return {{"KAFKA_BROKERS", KafkaBrokers()}, {"DATABASE_URL", DatabaseUrl()}, {"ORDERS_TOPIC", topic_},
+            {"READ_MODEL_SCHEMA", schema_},   {"CONSUMER_GROUP", group_},     {"LOG_LEVEL", "info"}};
+  }
+
+  void StartService() {
+    service_ = std::make_unique<ServiceProcess>(ProjectionServiceBinary(), Environment());
+    ASSERT_TRUE(service_->Start()) << service_->LogText();
+  }
+
+  void WaitReady() {
+    ASSERT_TRUE(Eventually([&] { return Get("/readyz").status == 200; }, std::chrono::seconds(30)))
+        << service_->LogText();
+  }
+
+  HttpResponse Get(const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    return HttpRequest(service_->port(), "GET", path, {}, {}, timeout);
+  }
+
+  // Produces records and waits for every acknowledgement; returns how many.
+  void ProduceRaw(const std::string& key, const std::string& value, const codec::Headers& headers) {
+    std::string error;
+    ASSERT_TRUE(producer_->Produce(topic_, key, value, headers, [this](const platform::DeliveryReport& report) {
+      if (report.outcome != platform::DeliveryReport::Outcome::kPersisted) ++failed_;
+    }, error)) << error;
+    ++produced_;
+  }
+
+  void Produce(const domain::Event& event) {
+    const auto record = codec::EncodeEvent(event, {platform::NewUuid(), "/projection-test", std::nullopt, std::nullopt});
+    ProduceRaw(record.key, record.value, record.headers);
+    expected_.Add(event);
+  }
+
+  void Flush() {
+    ASSERT_TRUE(producer_->Flush(30000));
+    ASSERT_EQ(failed_.load(), 0);
+  }
+
+  // Random orders, each with a random valid walk through the lifecycle.
+  std::vector<domain::Event> RandomEvents(int orders, unsigned seed, std::int64_t base_ms = 1764000000000) {
+    std::mt19937 random(seed);
+    std::vector<std::vector<domain::Event>> per_order;
+    for (int i = 0; i < orders; ++i) {
+      const std::string id = platform::NewUuid();
+      const auto at = [&](std::int64_t step) {
+        return domain::Timestamp{std::chrono::milliseconds(base_ms + i * 1000 + step)};
+      };
+      std::vector<domain::Event> events;
+      domain::OrderPlaced placed{id, 1, at(0), "customer-" + std::to_string(i % 7),
+                                 {{"sku-" + std::to_string(i), 1 + i % 3, 100 + i}}, "USD", 0};
+      placed.total_cents = domain::TotalCents(placed.items);
+      events.push_back(placed);
+      Status status = Status::kPending;
+      std::int64_t version = 1;
+      while (!domain::IsTerminal(status) && random() % 4 != 0) {
+        std::vector<Status> next;
+        for (auto candidate : domain::kAllStatuses) {
+          if (domain::IsTransitionAllowed(status, candidate)) next.push_back(candidate);
+        }
+        const Status to = next[random() % next.size()];
+        ++version;
+        domain::StatusChanged changed{id, version, at(version), status, to, std::nullopt};
+        if (to == Status::kCancelled) changed.reason = "changed \"mind\" \\ é";
+        events.push_back(changed);
+        status = to;
+      }
+      per_order.push_back(std::move(events));
+    }
+    // Interleave orders while keeping each order's events in order.
+    std::vector<domain::Event> all;
+    std::vector<std::size_t> next(per_order.size(), 0);
+    std::size_t remaining = 0;
+    for (const auto& events : per_order) remaining += events.size();
+    while (remaining > 0) {
+      const std::size_t pick = random() % per_order.size();
+      if (next[pick] < per_order[pick].size()) {
+        all.push_back(per_order[pick][next[pick]++]);
+        --remaining;
+      }
+    }
+    return all;
+  }
+
+  pqxx::connection Connect() { return pqxx::connection(DatabaseUrl()); }
+
+  std::string Table(const std::string& name) { return "\"" + schema_ + "\"." + name; }
+
+  std::int64_t StoredOffsetsTotal() {
+    try {
+      auto connection = Connect();
+      pqxx::work tx(connection);
+      auto row = tx.exec1("SELECT coalesce(sum(next_offset), 0) FROM " + Table("consumer_offsets") +
+                          " WHERE topic = " + tx.quote(topic_));
+      return row[0].as<std::int64_t>();
+    } catch (const std::exception&) {
+      return -1;  // schema not migrated yet
+    }
+  }
+
+  void WaitUntilCaughtUp(std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    ASSERT_TRUE(Eventually([&] { return StoredOffsetsTotal() == produced_; }, timeout))
+        << "stored " << StoredOffsetsTotal() << " of " << produced_ << "\n"
+        << (service_ ? service_->LogText() : "");
+  }
+
+  // The read model's orders and history, rebuilt as domain values.
+  std::map<std::string, domain::Order> ReadOrders() {
+    auto connection = Connect();
+    pqxx::work tx(connection);
+    std::map<std::string, domain::Order> orders;
+    for (const auto& row : tx.exec(
+             "SELECT order_id::text, customer_id, items::text, currency, total_cents, status, version,"
+             " (extract(epoch FROM created_at) * 1000)::bigint, (extract(epoch FROM updated_at) * 1000)::bigint FROM " +
+             Table("orders"))) {
+      domain::Order order;
+      order.order_id = row[0].as<std::string>();
+      order.customer_id = row[1].as<std::string>();
+      for (const auto& item : nlohmann::json::parse(row[2].as<std::string>())) {
+        order.items.push_back({item.at("productId").get<std::string>(), item.at("quantity").get<std::int64_t>(),
+                               item.at("unitPriceCents").get<std::int64_t>()});
+      }
+      order.currency = row[3].as<std::string>();
+      order.total_cents = row[4].as<std::int64_t>();
+      order.status = domain::ParseStatus(row[5].as<std::string>()).value();
+      order.version = row[6].as<std::int64_t>();
+      order.created_at = domain::Timestamp{std::chrono::milliseconds(row[7].as<std::int64_t>())};
+      order.updated_at = domain::Timestamp{std::chrono::milliseconds(row[8].as<std::int64_t>())};
+      orders[order.order_id] = order;
+    }
+    return orders;
+  }
+
+  std::int64_t Count(const std::string& table) {
+    auto connection = Connect();
+    pqxx::work tx(connection);
+    return tx.exec1("SELECT count(*) FROM " + Table(table))[0].as<std::int64_t>();
+  }
+
+  std::size_t ExpectedHistoryRows() const {
+    std::size_t rows = 0;
+    for (const auto& [id, events] : expected_.events) rows += events.size();
+    return rows;
+  }
+
+  void ExpectReadModelEqualsFold() {
+    const auto actual = ReadOrders();
+    EXPECT_EQ(actual.size(), expected_.orders.size());
+    for (const auto& [id, order] : expected_.orders) {
+      auto it = actual.find(id);
+      ASSERT_NE(it, actual.end()) << id;
+      EXPECT_EQ(it->second, order) << id;
+    }
+    EXPECT_EQ(Count("order_history"), static_cast<std::int64_t>(ExpectedHistoryRows()));
+  }
+
+  std::string topic_;
+  std::string schema_;
+  std::string group_;
+  std::unique_ptr<platform::KafkaProducer> producer_;
+  std::unique_ptr<ServiceProcess> service_;
+  std::atomic<int> failed_{0};
+  std::int64_t produced_ = 0;
+  Fold expected_;
+};
+
+}  // namespace orders::testing

@@ -1,0 +1,204 @@
+// The query API against a read model built from known events.
+#include <thread>
+
+#include "projection_fixture.hpp"
+
+namespace orders::testing {
+namespace {
+
+using Json = nlohmann::json;
+
+domain::Timestamp Ms(std::int64_t ms) { return domain::Timestamp{std::chrono::milliseconds(ms)}; }
+
+class ProjectionQueryTest : public ProjectionTest {
+ protected:
+  // Orders placed one second apart from 2025-11-24T16:00:00Z; order i belongs to
+  // customer "c-<i % 2>". Order 0 is delivered the next day, order 1 cancelled.
+  void SetUp() override {
+    ProjectionTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    for (int i = 0; i < 5; ++i) {
+      domain::OrderPlaced placed{platform::NewUuid(), 1, Ms(kBase + i * 1000), "c-" + std::to_string(i % 2),
+                                 {{"sku", 2, 150}}, "USD", 300};
+      ids_.push_back(placed.order_id);
+      Produce(placed);
+    }
+    Produce(domain::StatusChanged{ids_[0], 2, Ms(kBase + kDay), Status::kPending, Status::kDelivered, std::nullopt});
+    Produce(domain::StatusChanged{ids_[1], 2, Ms(kBase + 5000), Status::kPending, Status::kCancelled, "no stock"});
+    Flush();
+    StartService();
+    WaitReady();
+    WaitUntilCaughtUp();
+  }
+
+  Json GetJson(const std::string& path, int expected_status = 200) {
+    auto response = Get(path);
+    EXPECT_EQ(response.status, expected_status) << path << " " << response.body;
+    auto json = Json::parse(response.body, nullptr, false);
+    EXPECT_FALSE(json.is_discarded()) << response.body;
+    return json;
+  }
+
+  void ExpectBadRequest(const std::string& path, const std::string& field) {
+    auto response = Get(path);
+    EXPECT_EQ(response.status, 400) << path << " " << response.body;
+    EXPECT_EQ(response.Header("content-type"), "application/problem+json") << path;
+    auto json = Json::parse(response.body, nullptr, false);
+    ASSERT_TRUE(json.is_object()) << response.body;
+    bool found = false;
+    for (const auto& error : json.value("errors", Json::array())) found = found || error.value("field", "") == field;
+    EXPECT_TRUE(found) << path << " " << response.body;
+    for (const char* internal : {"pqxx", "SQL", "syntax", "exception", "what()", "ERROR:"}) {
+      EXPECT_EQ(response.body.find(internal), std::string::npos) << response.body;
+    }
+  }
+
+  static constexpr std::int64_t kBase = 1764000000000;  // 2025-11-24T16:00:00Z
+  static constexpr std::int64_t kDay = 86400000;
+  std::vector<std::string> ids_;
+};
+
+TEST_F(ProjectionQueryTest, OrderWithHistory) {
+  auto json = GetJson("/orders/" + ids_[1]);
+  EXPECT_EQ(json["orderId"], ids_[1]);
+  EXPECT_EQ(json["status"], "cancelled");
+  EXPECT_EQ(json["version"], 2);
+  EXPECT_EQ(json["totalCents"], 300);
+  EXPECT_EQ(json["createdAt"], codec::FormatTimestamp(Ms(kBase + 1000)));
+  ASSERT_EQ(json["history"].size(), 2u);
+  EXPECT_EQ(json["history"][0], (Json{{"version", 1}, {"status", "pending"}, {"at", json["createdAt"]}}));
+  EXPECT_EQ(json["history"][1]["reason"], "no stock");
+  EXPECT_EQ(json["history"][1]["status"], "cancelled");
+
+  auto missing = Get("/orders/" + platform::NewUuid());
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.Header("content-type"), "application/problem+json");
+}
+
+TEST_F(ProjectionQueryTest, MinVersionWaitsForTheEventAndOtherwiseAnswers503) {
+  EXPECT_EQ(GetJson("/orders/" + ids_[2] + "?minVersion=1")["version"], 1);
+
+  HttpResponse waited;
+  std::thread waiter([&] { waited = Get("/orders/" + ids_[2] + "?minVersion=2", std::chrono::seconds(10)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the request start waiting
+  Produce(domain::StatusChanged{ids_[2], 2, Ms(kBase + 9000), Status::kPending, Status::kConfirmed, std::nullopt});
+  Flush();
+  waiter.join();
+  EXPECT_EQ(waited.status, 200) << waited.body;
+  EXPECT_EQ(Json::parse(waited.body, nullptr, false).value("version", 0), 2);
+
+  const auto started = std::chrono::steady_clock::now();
+  auto timed_out = Get("/orders/" + ids_[3] + "?minVersion=5", std::chrono::seconds(10));
+  const auto waited_for = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(timed_out.status, 503) << timed_out.body;
+  EXPECT_EQ(timed_out.Header("retry-after"), "1");
+  EXPECT_GE(waited_for, std::chrono::milliseconds(4900));
+  // A request for an order that never appears waits too, then 503.
+  EXPECT_EQ(Get("/orders/" + platform::NewUuid() + "?minVersion=1").status, 503);
+}
+
+TEST_F(ProjectionQueryTest, ListFiltersNewestFirst) {
+  auto all = GetJson("/orders");
+  ASSERT_EQ(all["items"].size(), 5u);
+  EXPECT_TRUE(all["nextCursor"].is_null());
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(all["items"][i]["orderId"], ids_[4 - i]);
+
+  auto customer = GetJson("/orders?customerId=c-1");
+  ASSERT_EQ(customer["items"].size(), 2u);
+  EXPECT_EQ(customer["items"][0]["orderId"], ids_[3]);
+  EXPECT_EQ(customer["items"][1]["orderId"], ids_[1]);
+
+  auto pending = GetJson("/orders?status=pending");
+  EXPECT_EQ(pending["items"].size(), 3u);
+  auto both = GetJson("/orders?customerId=c-0&status=delivered");
+  ASSERT_EQ(both["items"].size(), 1u);
+  EXPECT_EQ(both["items"][0]["orderId"], ids_[0]);
+  EXPECT_EQ(GetJson("/orders?customerId=nobody")["items"].size(), 0u);
+}
+
+TEST_F(ProjectionQueryTest, PaginationEdges) {
+  // Pages of 2: 2 + 2 + 1, the last without a cursor.
+  std::vector<std::string> seen;
+  std::string path = "/orders?limit=2";
+  int pages = 0;
+  while (true) {
+    auto page = GetJson(path);
+    ++pages;
+    for (const auto& item : page["items"]) seen.push_back(item["orderId"]);
+    if (page["nextCursor"].is_null()) break;
+    path = "/orders?limit=2&cursor=" + page["nextCursor"].get<std::string>();
+    ASSERT_LT(pages, 10);
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, (std::vector<std::string>{ids_[4], ids_[3], ids_[2], ids_[1], ids_[0]}));
+
+  // A page that ends exactly at the last order has no next cursor.
+  EXPECT_TRUE(GetJson("/orders?limit=5")["nextCursor"].is_null());
+  auto exact = GetJson("/orders?limit=4");
+  ASSERT_FALSE(exact["nextCursor"].is_null());
+  auto last = GetJson("/orders?limit=4&cursor=" + exact["nextCursor"].get<std::string>());
+  ASSERT_EQ(last["items"].size(), 1u);
+  EXPECT_TRUE(last["nextCursor"].is_null());
+  EXPECT_EQ(GetJson("/orders?limit=500")["items"].size(), 5u);
+}
+
+TEST_F(ProjectionQueryTest, Reports) {
+  auto counts = GetJson("/reports/status-counts");
+  EXPECT_EQ(counts["total"], 5);
+  EXPECT_EQ(counts["counts"]["pending"], 3);
+  EXPECT_EQ(counts["counts"]["delivered"], 1);
+  EXPECT_EQ(counts["counts"]["cancelled"], 1);
+  EXPECT_EQ(counts["counts"]["shipped"], 0);
+
+  auto daily = GetJson("/reports/daily?from=2025-11-23&to=2025-11-25");
+  ASSERT_EQ(daily["days"].size(), 3u);
+  EXPECT_EQ(daily["days"][0], (Json{{"date", "2025-11-23"}, {"placed", 0}, {"delivered", 0}, {"cancelled", 0},
+                                    {"revenueCents", 0}}));
+  EXPECT_EQ(daily["days"][1], (Json{{"date", "2025-11-24"}, {"placed", 5}, {"delivered", 0}, {"cancelled", 1},
+                                    {"revenueCents", 0}}));
+  EXPECT_EQ(daily["days"][2], (Json{{"date", "2025-11-25"}, {"placed", 0}, {"delivered", 1}, {"cancelled", 0},
+                                    {"revenueCents", 300}}));
+}
+
+TEST_F(ProjectionQueryTest, BadParametersAreProblemsWithoutInternalText) {
+  ExpectBadRequest("/orders/not-a-uuid", "orderId");
+  ExpectBadRequest("/orders/" + ids_[0] + "?minVersion=0", "minVersion");
+  ExpectBadRequest("/orders/" + ids_[0] + "?minVersion=abc", "minVersion");
+  ExpectBadRequest("/orders?limit=501", "limit");
+  ExpectBadRequest("/orders?limit=-1", "limit");
+  ExpectBadRequest("/orders?status=lost", "status");
+  ExpectBadRequest("/orders?customerId=a%20b", "customerId");
+  ExpectBadRequest("/orders?cursor=bogus", "cursor");
+  ExpectBadRequest("/orders?cursor=%27%3B%20DROP%20TABLE%20orders", "cursor");
+  ExpectBadRequest("/orders?sort=asc", "sort");
+  ExpectBadRequest("/orders?limit=1&limit=2", "query");
+  ExpectBadRequest("/orders?limit=%zz", "query");
+  ExpectBadRequest("/reports/daily?from=2025-02-30", "from");
+  ExpectBadRequest("/reports/daily?from=2025-03-02&to=2025-03-01", "from");
+  ExpectBadRequest("/reports/status-counts?x=1", "x");
+}
+
+TEST_F(ProjectionQueryTest, RoutingOperationalEndpointsAndMetrics) {
+  auto unknown = Get("/nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.Header("content-type"), "application/problem+json");
+  auto wrong_method = HttpRequest(service_->port(), "DELETE", "/orders/" + ids_[0]);
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.Header("allow"), "GET");
+  EXPECT_EQ(HttpRequest(service_->port(), "POST", "/orders", "{}").status, 405);
+  EXPECT_EQ(Get("/healthz").status, 200);
+  EXPECT_EQ(Get("/readyz").status, 200);
+  auto big = HttpRequest(service_->port(), "GET", "/orders?customerId=" + std::string(20000, 'a'));
+  EXPECT_NE(big.status, 200);
+
+  EXPECT_EQ(Get("/orders/" + ids_[0]).status, 200);
+  const auto metrics = Get("/metrics").body;
+  for (const char* name :
+       {"http_requests_total{method=\"GET\",route=\"/orders/{id}\",status=\"200\"}", "http_request_duration_seconds_bucket",
+        "projection_events_applied_total 7", "projection_consumer_lag{partition=", "projection_batches_total"}) {
+    EXPECT_NE(metrics.find(name), std::string::npos) << name << "\n" << metrics;
+  }
+}
+
+}  // namespace
+}  // namespace orders::testing
