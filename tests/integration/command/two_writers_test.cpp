@@ -1,0 +1,126 @@
+#include "command_fixture.hpp"
+
+#include <thread>
+
+#include <orders/codec/event_codec.hpp>
+#include <orders/domain/evolve.hpp>
+#include <orders/platform/uuid.hpp>
+
+namespace orders::testing {
+namespace {
+
+using nlohmann::json;
+
+std::string OrderWithId(const std::string& id) {
+  return R"({"orderId":")" + id + R"(","customerId":"c","items":[{"productId":"p","quantity":1,"unitPriceCents":100}]})";
+}
+
+// Every event of the topic folds cleanly: no duplicate, no gap, no forbidden transition.
+void ExpectValidLog(const std::string& topic) {
+  std::map<std::string, std::optional<domain::Order>> orders;
+  for (const auto& record : ReadWholeTopic(topic)) {
+    const auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);
+    ASSERT_TRUE(decoded.decoded) << decoded.error;
+    ASSERT_EQ(domain::Apply(orders[record.key], decoded.decoded->event), domain::ApplyOutcome::kApplied)
+        << "order " << record.key << " version " << domain::VersionOf(decoded.decoded->event);
+  }
+}
+
+class TwoWritersTest : public CommandServiceTest {
+ protected:
+  void SetUp() override {
+    CommandServiceTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) return;
+    second_ = std::make_unique<ServiceProcess>(
+        CommandServiceBinary(), std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_}});
+    ASSERT_TRUE(second_->Start()) << second_->LogText();
+    // Both instances are ready only once the group has split the partitions between them.
+    ASSERT_TRUE(Eventually(
+        [&] {
+          return HttpRequest(second_->port(), "GET", "/readyz").status == 200 && Get("/readyz").status == 200 &&
+                 OwnedPartitions(service_->port()) + OwnedPartitions(second_->port()) == 6 &&
+                 OwnedPartitions(second_->port()) > 0 && OwnedPartitions(service_->port()) > 0;
+        },
+        std::chrono::seconds(30)))
+        << service_->LogText() << second_->LogText();
+  }
+
+  static int OwnedPartitions(std::uint16_t port) {
+    const auto metrics = HttpRequest(port, "GET", "/metrics").body;
+    const std::string name = "\norders_command_owned_partitions ";
+    const auto at = metrics.find(name);
+    return at == std::string::npos ? -1 : std::atoi(metrics.c_str() + at + name.size());
+  }
+
+  std::unique_ptr<ServiceProcess> second_;
+};
+
+TEST_F(TwoWritersTest, EachOrderIsWrittenByExactlyOneInstance) {
+  int by_first = 0, by_second = 0;
+  for (int i = 0; i < 60; ++i) {
+    const std::string id = platform::NewUuid();
+    const auto first = Post(OrderWithId(id));
+    const auto second = HttpRequest(second_->port(), "POST", "/orders", OrderWithId(id));
+    // One instance owns the order's partition and creates it; the other refuses
+    // (503 before the order exists for it, or 409 once its follower saw the order).
+    const bool first_wrote = first.status == 201;
+    const bool second_wrote = second.status == 201;
+    EXPECT_NE(first_wrote, second_wrote) << first.status << " " << second.status;
+    by_first += first_wrote;
+    by_second += second_wrote;
+  }
+  EXPECT_GT(by_first, 0);
+  EXPECT_GT(by_second, 0);
+  ExpectValidLog(topic_);
+  EXPECT_EQ(ReadWholeTopic(topic_).size(), 60u);
+}
+
+TEST_F(TwoWritersTest, ConcurrentCommandsThroughBothInstancesKeepTheLogValid) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) {
+    const std::string id = platform::NewUuid();
+    if (Post(OrderWithId(id)).status != 201) {
+      ASSERT_EQ(HttpRequest(second_->port(), "POST", "/orders", OrderWithId(id)).status, 201);
+    }
+    ids.push_back(id);
+  }
+  const char* statuses[] = {"confirmed", "processing", "shipped", "out_for_delivery", "delivered", "cancelled"};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      const std::uint16_t port = t % 2 ? service_->port() : second_->port();
+      for (int i = 0; i < 30; ++i) {
+        const auto& id = ids[static_cast<std::size_t>((i + t) % 10)];
+        HttpRequest(port, "PUT", "/orders/" + id + "/status",
+                    std::string(R"({"status":")") + statuses[(i * 7 + t) % 6] + "\"}");
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  ExpectValidLog(topic_);
+}
+
+TEST_F(TwoWritersTest, WhenOneInstanceStopsTheOtherTakesOverItsOrders) {
+  std::vector<std::string> written_by_first;
+  for (int i = 0; i < 30 && written_by_first.size() < 5; ++i) {
+    const std::string id = platform::NewUuid();
+    if (Post(OrderWithId(id)).status == 201) written_by_first.push_back(id);
+  }
+  ASSERT_FALSE(written_by_first.empty());
+  ASSERT_EQ(StopService(), 0);
+  ASSERT_TRUE(Eventually([&] { return OwnedPartitions(second_->port()) == 6; }, std::chrono::seconds(30)))
+      << second_->LogText();
+  for (const auto& id : written_by_first) {
+    std::optional<HttpResponse> response;
+    ASSERT_TRUE(Eventually([&] {
+      response = HttpRequest(second_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"confirmed"})");
+      return response->status != 503;
+    }, std::chrono::seconds(15)));
+    EXPECT_EQ(response->status, 200) << response->body;
+    EXPECT_EQ(json::parse(response->body)["version"], 2) << "the new owner decided on the previous owner's state";
+  }
+  ExpectValidLog(topic_);
+}
+
+}  // namespace
+}  // namespace orders::testing
