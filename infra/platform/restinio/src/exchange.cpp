@@ -72,6 +72,14 @@ bool Exchange::RespondText(int status, std::string content_type, std::string bod
   return true;
 }
 
+restinio::request_handle_t Exchange::TakeForUpgrade(int status) {
+  responded_ = true;
+  if (metrics_) {
+    metrics_->Record(request_->header().method().c_str(), status, std::chrono::steady_clock::now() - started_);
+  }
+  return request_;
+}
+
 bool Exchange::RespondJson(int status, const nlohmann::json& body, const HeaderList& headers) {
   return RespondText(status, "application/json",
                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), headers);

@@ -44,6 +44,17 @@ class HttpServer::Impl {
   std::uint16_t port_ = 0;
 };
 
+std::optional<TakenConnection> HttpServer::TakeConnection(Exchange& exchange, int status) {
+  auto request = exchange.TakeForUpgrade(status);
+  auto connection = std::move(restinio::impl::access_req_connection(*request));
+  if (!connection) return std::nullopt;
+  auto& typed = dynamic_cast<restinio::impl::connection_t<Traits>&>(*connection);
+  auto internals = std::make_shared<typename restinio::impl::connection_t<Traits>::upgrade_internals_t>(
+      typed.move_upgrade_internals());
+  asio::ip::tcp::socket socket = std::move(internals->m_socket);
+  return TakenConnection{std::move(socket), std::move(internals)};
+}
+
 HttpServer::HttpServer(HttpServerOptions options, std::shared_ptr<const Router> router)
     : options_(std::move(options)), router_(std::move(router)) {}
 

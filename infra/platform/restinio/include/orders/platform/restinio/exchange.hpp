@@ -51,6 +51,11 @@ class Exchange {
   bool RespondText(int status, std::string content_type, std::string body, const HeaderList& headers = {});
   bool responded() const { return responded_.load(); }
 
+  // For a protocol upgrade (WebSocket): the request handle, so its connection
+  // can be taken from RESTinio. The exchange then counts as answered with
+  // `status` (101) in the metrics; nothing else may be sent through it.
+  restinio::request_handle_t TakeForUpgrade(int status);
+
  private:
   restinio::request_handle_t request_;
   std::map<std::string, std::string> route_params_;

@@ -32,8 +32,20 @@ struct HttpServerOptions {
   std::chrono::seconds handle_timeout{15};
 };
 
+// A TCP connection taken from RESTinio for a protocol upgrade. `keep_alive`
+// holds RESTinio's bookkeeping for it (it still counts towards the
+// connection limit until released).
+struct TakenConnection {
+  asio::ip::tcp::socket socket;
+  std::shared_ptr<void> keep_alive;
+};
+
 class HttpServer {
  public:
+  // Takes the request's TCP connection away from RESTinio (which then neither
+  // reads nor answers on it); nullopt when it was already taken.
+  static std::optional<TakenConnection> TakeConnection(Exchange& exchange, int status = 101);
+
   HttpServer(HttpServerOptions options, std::shared_ptr<const Router> router);
   ~HttpServer();
 

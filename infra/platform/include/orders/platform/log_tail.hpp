@@ -1,0 +1,62 @@
+#pragma once
+// Reads every partition of a topic from the beginning, then keeps following
+// it, on its own thread: the way the command service rebuilds its state and
+// the notifier its order cache. Retries with backoff while Kafka is
+// unreachable. "Caught up" once it has read up to the end offsets it saw at
+// start. Knows records, not events.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <orders/platform/kafka_consumer.hpp>
+
+namespace orders::platform {
+
+struct LogTailHooks {
+  // Every record, in partition order, on the tail's thread.
+  std::function<void(const ConsumedRecord&)> on_record;
+  // Once, when the start-up end offsets are reached.
+  std::function<void(double seconds)> on_caught_up;
+  // After every poll (at least every 50 ms), with the tail's consumer and the
+  // positions read so far (next offset per partition).
+  std::function<void(KafkaConsumer&, const std::map<std::int32_t, std::int64_t>&)> on_tick;
+};
+
+class LogTail {
+ public:
+  LogTail(KafkaSettings settings, std::string topic, LogTailHooks hooks);
+  ~LogTail();
+
+  void Start();
+  void Stop();
+
+  bool CaughtUp() const { return caught_up_.load(); }
+  // 0 until the topic's metadata has been read.
+  std::int32_t PartitionCount() const { return partition_count_.load(std::memory_order_acquire); }
+  // The next offset to read in `partition`: every record before it was handed to on_record.
+  std::int64_t Position(std::int32_t partition) const;
+
+ private:
+  void Run();
+  std::unique_ptr<KafkaConsumer> Connect(std::map<std::int32_t, std::int64_t>& start_ends);
+
+  KafkaSettings settings_;
+  std::string topic_;
+  LogTailHooks hooks_;
+  std::atomic<bool> caught_up_{false};
+  std::atomic<bool> stop_{false};
+  std::atomic<std::int32_t> partition_count_{0};
+  std::unique_ptr<std::atomic<std::int64_t>[]> positions_;
+  std::thread thread_;
+};
+
+// True when `positions` reached every offset in `targets`.
+bool Reached(const std::map<std::int32_t, std::int64_t>& positions,
+             const std::map<std::int32_t, std::int64_t>& targets);
+
+}  // namespace orders::platform

@@ -1,0 +1,91 @@
+#include <orders/platform/log_tail.hpp>
+
+#include <chrono>
+
+#include <orders/platform/log.hpp>
+
+namespace orders::platform {
+
+using Clock = std::chrono::steady_clock;
+using Offsets = std::map<std::int32_t, std::int64_t>;
+
+bool Reached(const Offsets& positions, const Offsets& targets) {
+  for (const auto& [partition, end] : targets) {
+    auto it = positions.find(partition);
+    if ((it == positions.end() ? 0 : it->second) < end) return false;
+  }
+  return true;
+}
+
+LogTail::LogTail(KafkaSettings settings, std::string topic, LogTailHooks hooks)
+    : settings_(std::move(settings)), topic_(std::move(topic)), hooks_(std::move(hooks)) {}
+
+LogTail::~LogTail() { Stop(); }
+
+void LogTail::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void LogTail::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+std::int64_t LogTail::Position(std::int32_t partition) const {
+  if (partition < 0 || partition >= PartitionCount()) return 0;
+  return positions_[static_cast<std::size_t>(partition)].load(std::memory_order_acquire);
+}
+
+std::unique_ptr<KafkaConsumer> LogTail::Connect(Offsets& start_ends) {
+  auto backoff = std::chrono::milliseconds(200);
+  while (!stop_) {
+    std::string error;
+    auto consumer = KafkaConsumer::Create(settings_, error);
+    std::optional<Offsets> ends;
+    if (consumer) ends = consumer->EndOffsets(topic_, 3000);
+    if (consumer && ends && consumer->AssignAll(topic_, [](std::int32_t) { return kOffsetBeginning; }, 3000, error)) {
+      start_ends = *ends;
+      positions_ = std::make_unique<std::atomic<std::int64_t>[]>(ends->size());
+      partition_count_.store(static_cast<std::int32_t>(ends->size()), std::memory_order_release);
+      return consumer;
+    }
+    LogWarn("cannot read the topic yet; retrying",
+            {{"topic", topic_}, {"error", error.empty() ? "metadata unavailable" : error},
+             {"retryInMs", backoff.count()}});
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+  return nullptr;
+}
+
+void LogTail::Run() {
+  const auto started = Clock::now();
+  Offsets start_ends;
+  auto consumer = Connect(start_ends);
+  if (!consumer) return;
+  Offsets positions;
+  while (!stop_) {
+    auto polled = consumer->Poll(50);
+    const auto partition = polled.record.partition;
+    if (polled.kind == PollResult::Kind::kRecord) {
+      positions[partition] = polled.record.offset + 1;
+      if (hooks_.on_record) hooks_.on_record(polled.record);
+    } else if (polled.kind == PollResult::Kind::kPartitionEnd) {
+      positions[partition] = std::max(positions[partition], polled.record.offset);
+    } else if (polled.kind == PollResult::Kind::kError) {
+      LogWarn("error while reading the topic", {{"topic", topic_}, {"error", polled.error}});
+    }
+    if ((polled.kind == PollResult::Kind::kRecord || polled.kind == PollResult::Kind::kPartitionEnd) &&
+        partition >= 0 && partition < PartitionCount()) {
+      positions_[static_cast<std::size_t>(partition)].store(positions[partition], std::memory_order_release);
+    }
+    if (!caught_up_ && Reached(positions, start_ends)) {
+      caught_up_ = true;
+      if (hooks_.on_caught_up) hooks_.on_caught_up(std::chrono::duration<double>(Clock::now() - started).count());
+    }
+    if (hooks_.on_tick) hooks_.on_tick(*consumer, positions);
+  }
+  consumer->Close(5000);
+}
+
+}  // namespace orders::platform

@@ -1,0 +1,224 @@
+#include <orders/notifier/hub.hpp>
+
+#include <algorithm>
+
+namespace orders::notifier {
+
+void Hub::Attach(SessionId id, Sink& sink) {
+  Session session;
+  session.sink = &sink;
+  session.tokens = limits_.message_burst;
+  sessions_.emplace(id, std::move(session));
+  stats_.sessions = sessions_.size();
+}
+
+void Hub::Detach(SessionId id) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  const auto selectors = it->second.selectors;
+  for (const auto& selector : selectors) Unsubscribe(id, it->second, selector);
+  sessions_.erase(it);
+  for (auto& [order_id, waits] : waiting_) {
+    std::erase_if(waits, [id](const Waiting& waiting) { return waiting.session == id; });
+  }
+  stats_.sessions = sessions_.size();
+}
+
+void Hub::Send(Session& session, const std::string& text) {
+  ++stats_.messages_sent;
+  session.sink->SendText(text);
+}
+
+bool Hub::TakeToken(Session& session, Clock::time_point now) {
+  const double elapsed = std::chrono::duration<double>(now - session.refilled).count();
+  session.refilled = now;
+  session.tokens = std::min(limits_.message_burst, session.tokens + elapsed * limits_.messages_per_second);
+  if (session.tokens >= 1) {
+    session.tokens -= 1;
+    session.refused_in_a_row = 0;
+    return true;
+  }
+  ++stats_.rate_limited;
+  ++session.refused_in_a_row;
+  return false;
+}
+
+void Hub::OnClientText(SessionId id, std::string_view text, Clock::time_point now) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  Session& session = it->second;
+  if (!TakeToken(session, now)) {
+    // A client that keeps flooding after being told is cut off.
+    if (session.refused_in_a_row > 3 * static_cast<int>(limits_.message_burst)) {
+      session.sink->Close(1008, "message rate limit exceeded");
+      return;
+    }
+    if (session.refused_in_a_row == 1) Send(session, ErrorMessage("rate_limited", "too many messages; slow down"));
+    return;
+  }
+  const ClientMessage message = ParseClientMessage(text);
+  switch (message.type) {
+    case ClientMessage::Type::kInvalid:
+      Send(session, ErrorMessage(text.size() > kMaxClientMessageBytes ? "too_large" : "bad_request", message.error));
+      return;
+    case ClientMessage::Type::kPing:
+      Send(session, PongMessage());
+      return;
+    case ClientMessage::Type::kLookup: {
+      const auto* cached = cache_.Find(message.selector.value);
+      if (cached) {
+        Send(session, LookupAnswer(&cached->order));
+      } else {
+        waiting_[message.selector.value].push_back({id, true, std::nullopt, now + limits_.not_found_wait});
+      }
+      return;
+    }
+    case ClientMessage::Type::kSubscribe:
+      Subscribe(id, session, message, now);
+      return;
+    case ClientMessage::Type::kUnsubscribe:
+      Unsubscribe(id, session, message.selector);
+      return;
+  }
+}
+
+void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message, Clock::time_point now) {
+  const Selector& selector = message.selector;
+  if (!session.selectors.count(selector) && session.selectors.size() >= limits_.max_subscriptions) {
+    Send(session, ErrorMessage("rate_limited", "too many subscriptions on this connection"));
+    return;
+  }
+  switch (selector.kind) {
+    case Selector::Kind::kOrder: {
+      const auto* cached = cache_.Find(selector.value);
+      if (!cached) {
+        waiting_[selector.value].push_back({id, false, message.since_version, now + limits_.not_found_wait});
+        return;
+      }
+      session.selectors.insert(selector);
+      by_order_[selector.value].insert(id);
+      StartOrderStream(session, *cached, message.since_version);
+      return;
+    }
+    case Selector::Kind::kCustomer:
+      session.selectors.insert(selector);
+      by_customer_[selector.value].insert(id);
+      Send(session, SnapshotListMessage(selector, cache_.NewestOfCustomer(selector.value, limits_.snapshot_list_size)));
+      return;
+    case Selector::Kind::kAll:
+      session.selectors.insert(selector);
+      all_.insert(id);
+      Send(session, SnapshotListMessage(selector, cache_.Newest(limits_.snapshot_list_size)));
+      return;
+  }
+}
+
+void Hub::StartOrderStream(Session& session, const CachedOrder& cached, std::optional<std::int64_t> since) {
+  const domain::Order& order = cached.order;
+  if (since && *since <= order.version) {
+    // Resume: replay exactly what the client missed.
+    for (const auto& event : cached.events) {
+      if (domain::VersionOf(event) > *since) {
+        Send(session, UpdateMessage(event, std::holds_alternative<domain::OrderPlaced>(event) ? &order : nullptr));
+      }
+    }
+  } else {
+    // A fresh subscription, or a client that claims versions we never saw.
+    Send(session, SnapshotMessage(order, /*recovered=*/!since.has_value()));
+  }
+  session.last_sent[order.order_id] = order.version;
+}
+
+void Hub::Unsubscribe(SessionId id, Session& session, const Selector& selector) {
+  if (!session.selectors.erase(selector)) return;
+  auto drop = [id](auto& index, const std::string& key) {
+    auto it = index.find(key);
+    if (it == index.end()) return;
+    it->second.erase(id);
+    if (it->second.empty()) index.erase(it);
+  };
+  switch (selector.kind) {
+    case Selector::Kind::kOrder:
+      drop(by_order_, selector.value);
+      session.last_sent.erase(selector.value);
+      break;
+    case Selector::Kind::kCustomer:
+      drop(by_customer_, selector.value);
+      break;
+    case Selector::Kind::kAll:
+      all_.erase(id);
+      break;
+  }
+}
+
+void Hub::OnEvent(const domain::Event& event, Clock::time_point now) {
+  domain::ApplyOutcome outcome;
+  const CachedOrder* cached = cache_.Apply(event, outcome);
+  (void)now;
+  if (!cached) return;  // duplicate (redelivery) or not applicable: nothing new to tell
+  const std::string& order_id = cached->order.order_id;
+  const std::int64_t version = domain::VersionOf(event);
+
+  std::set<SessionId> interested;
+  if (auto it = by_order_.find(order_id); it != by_order_.end()) interested.insert(it->second.begin(), it->second.end());
+  if (auto it = by_customer_.find(cached->order.customer_id); it != by_customer_.end()) {
+    interested.insert(it->second.begin(), it->second.end());
+  }
+  interested.insert(all_.begin(), all_.end());
+  if (!interested.empty()) {
+    const std::string message =
+        UpdateMessage(event, std::holds_alternative<domain::OrderPlaced>(event) ? &cached->order : nullptr);
+    for (SessionId id : interested) {
+      auto it = sessions_.find(id);
+      if (it == sessions_.end()) continue;
+      Session& session = it->second;
+      if (auto last = session.last_sent.find(order_id); last != session.last_sent.end()) {
+        if (version <= last->second) continue;  // already in the snapshot or replay
+        last->second = version;
+      }
+      ++stats_.updates_delivered;
+      Send(session, message);
+    }
+  }
+  if (std::holds_alternative<domain::OrderPlaced>(event)) ResolveWaiting(order_id);
+}
+
+void Hub::ResolveWaiting(const std::string& order_id) {
+  auto it = waiting_.find(order_id);
+  if (it == waiting_.end()) return;
+  auto waits = std::move(it->second);
+  waiting_.erase(it);
+  const auto* cached = cache_.Find(order_id);
+  for (const auto& waiting : waits) {
+    auto session = sessions_.find(waiting.session);
+    if (session == sessions_.end() || !cached) continue;
+    if (waiting.lookup) {
+      Send(session->second, LookupAnswer(&cached->order));
+      continue;
+    }
+    const Selector selector{Selector::Kind::kOrder, order_id};
+    session->second.selectors.insert(selector);
+    by_order_[order_id].insert(waiting.session);
+    StartOrderStream(session->second, *cached, waiting.since);
+  }
+}
+
+void Hub::Tick(Clock::time_point now) {
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    auto& waits = it->second;
+    for (auto wait = waits.begin(); wait != waits.end();) {
+      if (wait->deadline > now) {
+        ++wait;
+        continue;
+      }
+      if (auto session = sessions_.find(wait->session); session != sessions_.end()) {
+        Send(session->second, wait->lookup ? LookupAnswer(nullptr)
+                                           : ErrorMessage("not_found", "No order with this orderId."));
+      }
+      wait = waits.erase(wait);
+    }
+    it = waits.empty() ? waiting_.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace orders::notifier

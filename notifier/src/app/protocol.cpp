@@ -1,0 +1,137 @@
+#include <orders/notifier/protocol.hpp>
+
+#include <orders/codec/json_read.hpp>
+#include <orders/codec/order_json.hpp>
+#include <orders/codec/time_format.hpp>
+#include <orders/domain/validation.hpp>
+
+namespace orders::notifier {
+namespace {
+
+using codec::Json;
+
+ClientMessage Invalid(std::string error) {
+  ClientMessage message;
+  message.error = std::move(error);
+  return message;
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\r' || text.front() == '\t'))
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t'))
+    text.remove_suffix(1);
+  return text;
+}
+
+ClientMessage Lookup(std::string_view order_id) {
+  ClientMessage message;
+  message.type = ClientMessage::Type::kLookup;
+  message.selector = {Selector::Kind::kOrder, std::string(order_id)};
+  return message;
+}
+
+}  // namespace
+
+ClientMessage ParseClientMessage(std::string_view text) {
+  if (text.size() > kMaxClientMessageBytes) return Invalid("message too large");
+  const std::string_view trimmed = Trim(text);
+  if (domain::IsValidOrderId(trimmed)) return Lookup(trimmed);
+
+  auto json = codec::ParseJson(trimmed, kMaxClientMessageBytes);
+  if (!json) return Invalid("not valid JSON");
+  if (json->is_string()) {
+    const auto& id = json->get_ref<const std::string&>();
+    if (domain::IsValidOrderId(id)) return Lookup(id);
+    return Invalid("not an order id");
+  }
+  if (!json->is_object()) return Invalid("messages are JSON objects");
+  const auto type_it = json->find("type");
+  if (type_it == json->end() || !type_it->is_string()) return Invalid("type is required");
+  const std::string& type = type_it->get_ref<const std::string&>();
+
+  ClientMessage message;
+  if (type == "ping") {
+    message.type = ClientMessage::Type::kPing;
+    return message;
+  }
+  if (type != "subscribe" && type != "unsubscribe") return Invalid("unknown type");
+  message.type = type == "subscribe" ? ClientMessage::Type::kSubscribe : ClientMessage::Type::kUnsubscribe;
+
+  const bool has_order = json->contains("orderId");
+  const bool has_customer = json->contains("customerId");
+  const bool has_all = json->contains("all");
+  if (has_order + has_customer + has_all != 1) return Invalid("give exactly one of orderId, customerId, all");
+  if (has_order) {
+    const Json& id = (*json)["orderId"];
+    if (!id.is_string() || !domain::IsValidOrderId(id.get_ref<const std::string&>())) {
+      return Invalid("orderId must be a lower-case UUID");
+    }
+    message.selector = {Selector::Kind::kOrder, id.get<std::string>()};
+  } else if (has_customer) {
+    const Json& id = (*json)["customerId"];
+    if (!id.is_string() || !domain::IsValidCustomerId(id.get_ref<const std::string&>())) {
+      return Invalid("customerId must be 1-64 characters of A-Z a-z 0-9 . _ -");
+    }
+    message.selector = {Selector::Kind::kCustomer, id.get<std::string>()};
+  } else {
+    if ((*json)["all"] != true) return Invalid("all must be true");
+    message.selector = {Selector::Kind::kAll, {}};
+  }
+  if (json->contains("sinceVersion")) {
+    const Json& since = (*json)["sinceVersion"];
+    if (message.selector.kind != Selector::Kind::kOrder || message.type != ClientMessage::Type::kSubscribe) {
+      return Invalid("sinceVersion goes with subscribe by orderId");
+    }
+    if (!since.is_number_integer() || since.get<std::int64_t>() < 0) {
+      return Invalid("sinceVersion must be a non-negative integer");
+    }
+    message.since_version = since.get<std::int64_t>();
+  }
+  return message;
+}
+
+std::string SnapshotMessage(const domain::Order& order, bool recovered) {
+  Json message{{"type", "snapshot"}, {"order", codec::OrderToJson(order)}};
+  if (!recovered) message["recovered"] = false;
+  return codec::DumpJson(message);
+}
+
+std::string SnapshotListMessage(const Selector& selector, const std::vector<const domain::Order*>& newest_first) {
+  Json orders = Json::array();
+  for (const auto* order : newest_first) orders.push_back(codec::OrderToJson(*order));
+  Json message{{"type", "snapshot"}, {"orders", std::move(orders)}};
+  if (selector.kind == Selector::Kind::kCustomer) message["customerId"] = selector.value;
+  if (selector.kind == Selector::Kind::kAll) message["all"] = true;
+  return codec::DumpJson(message);
+}
+
+std::string UpdateMessage(const domain::Event& event, const domain::Order* order_after) {
+  Json message{{"type", "update"},
+               {"orderId", domain::OrderIdOf(event)},
+               {"version", domain::VersionOf(event)},
+               {"at", codec::FormatTimestamp(domain::TimeOf(event))}};
+  if (const auto* changed = std::get_if<domain::StatusChanged>(&event)) {
+    message["status"] = domain::ToString(changed->to);
+    message["previousStatus"] = domain::ToString(changed->from);
+    if (changed->reason) message["reason"] = *changed->reason;
+  } else {
+    message["status"] = "pending";
+    message["previousStatus"] = nullptr;
+    if (order_after) message["order"] = codec::OrderToJson(*order_after);
+  }
+  return codec::DumpJson(message);
+}
+
+std::string ErrorMessage(std::string_view code, std::string_view text) {
+  return codec::DumpJson(Json{{"type", "error"}, {"code", code}, {"message", text}});
+}
+
+std::string PongMessage() { return R"({"type":"pong"})"; }
+
+std::string LookupAnswer(const domain::Order* order) {
+  if (!order) return R"({"error":"Order not found"})";
+  return codec::DumpJson(Json{{"orderId", order->order_id}, {"status", domain::ToString(order->status)}});
+}
+
+}  // namespace orders::notifier

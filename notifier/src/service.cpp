@@ -1,0 +1,178 @@
+#include <orders/notifier/service.hpp>
+
+#include <atomic>
+#include <future>
+#include <map>
+
+#include <orders/notifier/handshake.hpp>
+#include <orders/notifier/log_feed.hpp>
+#include <orders/notifier/web_page.hpp>
+#include <orders/notifier/ws_session.hpp>
+#include <orders/platform/log.hpp>
+#include <orders/platform/restinio/http_server.hpp>
+#include <orders/platform/restinio/operational_routes.hpp>
+
+namespace orders::notifier {
+
+namespace http = platform::http;
+
+struct NotifierService::Parts {
+  explicit Parts(const platform::ServiceConfig& config)
+      : cache(kMaxCachedOrders),
+        hub(cache, HubLimits{}),
+        sessions_gauge(registry.AddGauge("orders_notifier_subscribers", "Connected WebSocket clients")),
+        sent(registry.AddCounter("orders_notifier_messages_sent_total", "WebSocket messages sent")),
+        updates(registry.AddCounter("orders_notifier_updates_delivered_total", "Updates delivered to subscribers")),
+        slow_closed(registry.AddCounter("orders_notifier_slow_clients_closed_total",
+                                        "Subscribers closed for falling behind (1013)")),
+        rate_limited(registry.AddCounter("orders_notifier_rate_limited_total", "Client messages refused by rate limit")),
+        cached(registry.AddGauge("orders_notifier_cached_orders", "Orders held in the notifier's cache")),
+        config_(config) {}
+
+  static constexpr std::size_t kMaxCachedOrders = 1'000'000;
+
+  platform::MetricsRegistry registry;
+  OrderCache cache;
+  Hub hub;
+  platform::Gauge& sessions_gauge;
+  platform::Counter& sent;
+  platform::Counter& updates;
+  platform::Counter& slow_closed;
+  platform::Counter& rate_limited;
+  platform::Gauge& cached;
+  std::map<std::uint16_t, platform::Counter*> protocol_closes;  // by close code, created on the io thread
+  std::unique_ptr<http::HttpServer> server;
+  std::unique_ptr<LogFeed> feed;
+  std::unique_ptr<asio::steady_timer> ticker;
+  std::map<SessionId, std::weak_ptr<WsSession>> sessions;
+  SessionId next_session = 1;
+  std::atomic<bool> stopping{false};
+  const platform::ServiceConfig& config_;
+
+  void Tick() {
+    ticker->expires_after(std::chrono::milliseconds(100));
+    ticker->async_wait([this](asio::error_code error) {
+      if (error || stopping) return;
+      hub.Tick(Clock::now());
+      const auto& stats = hub.stats();
+      sessions_gauge.Set(static_cast<double>(stats.sessions));
+      sent.Inc(stats.messages_sent - sent.Value());
+      updates.Inc(stats.updates_delivered - updates.Value());
+      rate_limited.Inc(stats.rate_limited - rate_limited.Value());
+      cached.Set(static_cast<double>(cache.size()));
+      std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
+      Tick();
+    });
+  }
+
+  void Upgrade(const http::ExchangePtr& exchange) {
+    const auto& header = exchange->request().header();
+    auto field = [&](restinio::http_field_t name) -> std::optional<std::string_view> {
+      if (!header.has_field(name)) return std::nullopt;
+      return std::string_view(header.get_field(name));
+    };
+    const std::string method(header.method().c_str());
+    // RESTinio parses Connection itself and keeps only its meaning.
+    const bool connection_upgrade = header.connection() == restinio::http_connection_header_t::upgrade;
+    const HandshakeRequest request{method,
+                                   field(restinio::http_field::upgrade),
+                                   connection_upgrade ? std::optional<std::string_view>("upgrade") : std::nullopt,
+                                   field(restinio::http_field::sec_websocket_version),
+                                   field(restinio::http_field::sec_websocket_key),
+                                   field(restinio::http_field::origin)};
+    const HandshakeCheck check = CheckHandshake(request, config_.allowed_origins);
+    if (check.status != 101) {
+      http::HeaderList headers;
+      if (check.status == 426) headers.emplace_back("Sec-WebSocket-Version", "13");
+      exchange->RespondProblem({check.status, std::string(http::ReasonPhrase(check.status)), check.detail, {}, {}},
+                               headers);
+      return;
+    }
+    auto taken = http::HttpServer::TakeConnection(*exchange);
+    if (!taken) return;
+    const SessionId id = next_session++;
+    auto session = std::make_shared<WsSession>(
+        id, std::move(taken->socket), std::move(taken->keep_alive), hub, SessionOptions{},
+        SessionCounters{[this] { slow_closed.Inc(); }, [this](std::uint16_t code) { ProtocolClosed(code); }});
+    sessions[id] = session;
+    session->Start("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Accept: " + check.accept + "\r\n\r\n");
+  }
+
+  void ProtocolClosed(std::uint16_t code) {
+    auto it = protocol_closes.find(code);
+    if (it == protocol_closes.end()) {
+      it = protocol_closes
+               .emplace(code, &registry.AddCounter("orders_notifier_protocol_closes_total",
+                                                   "WebSockets closed for bad frames, by close code",
+                                                   {{"code", std::to_string(code)}}))
+               .first;
+    }
+    it->second->Inc();
+  }
+};
+
+NotifierService::NotifierService(platform::ServiceConfig config) : config_(std::move(config)) {}
+
+NotifierService::~NotifierService() { Stop(); }
+
+std::optional<std::uint16_t> NotifierService::Start() {
+  parts_ = std::make_unique<Parts>(config_);
+  Parts& parts = *parts_;
+  auto router = std::make_shared<http::Router>(parts.registry);
+  router->Add(restinio::http_method_get(), "/", [](const http::ExchangePtr& exchange) {
+    exchange->RespondText(200, "text/html; charset=utf-8", std::string(WebPage()),
+                          {{"Cache-Control", "no-cache"}, {"X-Content-Type-Options", "nosniff"}});
+  });
+  // Upgrades run on the io thread, which is also the hub's thread.
+  router->Add(restinio::http_method_get(), "/ws", [&parts](const http::ExchangePtr& exchange) { parts.Upgrade(exchange); });
+  http::AddOperationalRoutes(*router, parts.registry, [&parts]() -> http::Readiness {
+    if (parts.feed && parts.feed->CaughtUp()) return {true, {}};
+    return {false, "The notifier is still reading the order log."};
+  });
+
+  http::HttpServerOptions options;
+  options.bind_address = config_.bind_address;
+  options.port = config_.port;
+  options.threads = 1;  // the hub and every session live on this one thread
+  options.max_connections = 4096;
+  options.max_body_size = 4096;
+  parts.server = std::make_unique<http::HttpServer>(options, router);
+
+  parts.feed = std::make_unique<LogFeed>(
+      platform::KafkaSettings{config_.kafka_brokers, "notifier", "", {}}, config_.orders_topic,
+      parts.server->io_context(), parts.hub, parts.registry);
+  parts.ticker = std::make_unique<asio::steady_timer>(parts.server->io_context());
+  parts.Tick();
+
+  std::string error;
+  const auto port = parts.server->Start(error);
+  if (!port) {
+    platform::LogError("cannot listen", {{"address", config_.bind_address}, {"port", config_.port}, {"error", error}});
+    return std::nullopt;
+  }
+  parts.feed->Start();
+  platform::LogInfo("listening", {{"address", config_.bind_address}, {"port", *port}, {"topic", config_.orders_topic}});
+  return port;
+}
+
+void NotifierService::Stop() {
+  if (!parts_ || parts_->stopping.exchange(true)) return;
+  Parts& parts = *parts_;
+  platform::LogInfo("stopping: closing WebSockets with 1001");
+  std::promise<void> closed;
+  auto done = closed.get_future();
+  asio::post(parts.server->io_context(), [&parts, &closed] {
+    for (auto& [id, weak] : parts.sessions) {
+      if (auto session = weak.lock()) session->Close(close_code::kGoingAway, "server shutting down");
+    }
+    parts.ticker->cancel();
+    closed.set_value();
+  });
+  done.wait_for(std::chrono::seconds(2));
+  parts.feed->Stop();
+  parts.server->Stop(std::chrono::milliseconds(300));
+  platform::LogInfo("stopped");
+}
+
+}  // namespace orders::notifier
