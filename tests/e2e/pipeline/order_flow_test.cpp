@@ -1,0 +1,141 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include <pqxx/pqxx>
+
+#include <orders/testing/eventually.hpp>
+#include <orders/testing/http_client.hpp>
+#include <orders/testing/service_process.hpp>
+#include <orders/testing/test_env.hpp>
+#include <orders/testing/ws_client.hpp>
+
+namespace orders::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+double MillisecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// The whole platform: command-service, projection-service and notifier on one
+// fresh topic and one fresh read-model schema.
+class OrderFlowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ORDERS_REQUIRE_KAFKA();
+    ORDERS_REQUIRE_POSTGRES();
+    topic_ = UniqueName("e2e");
+    schema_ = "e2e_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand() % 100000);
+    ASSERT_EQ(CreateTopic(topic_, 6), "");
+    const std::map<std::string, std::string> env = {{"ORDERS_TOPIC", topic_},
+                                                    {"READ_MODEL_SCHEMA", schema_},
+                                                    {"CONSUMER_GROUP", UniqueName("e2e-group")},
+                                                    {"DATABASE_URL", DatabaseUrl()}};
+    command_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), env);
+    projection_ = std::make_unique<ServiceProcess>(ProjectionServiceBinary(), env);
+    notifier_ = std::make_unique<ServiceProcess>(NotifierBinary(), env);
+    for (auto* service : {command_.get(), projection_.get(), notifier_.get()}) {
+      ASSERT_TRUE(service->Start()) << service->LogText();
+    }
+    for (auto* service : {command_.get(), projection_.get(), notifier_.get()}) {
+      ASSERT_TRUE(Eventually([&] { return HttpRequest(service->port(), "GET", "/readyz").status == 200; },
+                             std::chrono::seconds(30)))
+          << service->LogText();
+    }
+  }
+
+  void TearDown() override {
+    for (auto* service : {command_.get(), projection_.get(), notifier_.get()}) {
+      if (service) {
+        EXPECT_EQ(service->Stop(), 0) << service->LogText();
+      }
+    }
+    if (!schema_.empty() && PostgresReachable()) {
+      pqxx::connection connection(DatabaseUrl());
+      pqxx::work work(connection);
+      work.exec0("DROP SCHEMA IF EXISTS " + work.quote_name(schema_) + " CASCADE");
+      work.commit();
+    }
+  }
+
+  std::string topic_;
+  std::string schema_;
+  std::unique_ptr<ServiceProcess> command_, projection_, notifier_;
+};
+
+TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
+  WsClient board;
+  ASSERT_EQ(board.Connect(notifier_->port()), 101);
+  board.SendText(R"({"type":"subscribe","all":true})");
+  ASSERT_EQ(board.ReceiveJson()["type"], "snapshot");
+
+  // Place an order: the staff board sees it live.
+  const auto placed_at = Clock::now();
+  const auto created = HttpRequest(command_->port(), "POST", "/orders",
+                                   R"({"customerId":"alice","items":[{"productId":"tea","quantity":2,"unitPriceCents":450}]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = json::parse(created.body)["orderId"];
+  const auto placed_update = board.ReceiveJson(std::chrono::seconds(1));
+  const double placed_ms = MillisecondsSince(placed_at);
+  ASSERT_EQ(placed_update["type"], "update") << placed_update.dump();
+  EXPECT_EQ(placed_update["orderId"], id);
+  EXPECT_EQ(placed_update["version"], 1);
+  EXPECT_TRUE(placed_update["previousStatus"].is_null());
+
+  // A customer subscribes right after the POST returned: snapshot, no not_found.
+  WsClient customer;
+  ASSERT_EQ(customer.Connect(notifier_->port()), 101);
+  customer.SendText(json{{"type", "subscribe"}, {"orderId", id}}.dump());
+  const auto snapshot = customer.ReceiveJson(std::chrono::seconds(1));
+  ASSERT_EQ(snapshot["type"], "snapshot") << snapshot.dump();
+  EXPECT_EQ(snapshot["order"]["status"], "pending");
+
+  // Advance the order: the customer sees the status change live.
+  const auto confirmed_at = Clock::now();
+  const auto confirmed = HttpRequest(command_->port(), "PUT", "/orders/" + id + "/status",
+                                     R"({"status":"confirmed","reason":"paid"})", {{"If-Match", "\"1\""}});
+  ASSERT_EQ(confirmed.status, 200) << confirmed.body;
+  const auto update = customer.ReceiveJson(std::chrono::seconds(1));
+  const double confirmed_ms = MillisecondsSince(confirmed_at);
+  ASSERT_EQ(update["type"], "update") << update.dump();
+  EXPECT_EQ(update["version"], 2);
+  EXPECT_EQ(update["status"], "confirmed");
+  EXPECT_EQ(update["previousStatus"], "pending");
+  EXPECT_EQ(update["reason"], "paid");
+
+  // The read model has it, through the query API and in the tables.
+  const auto read_at = Clock::now();
+  const auto read = HttpRequest(projection_->port(), "GET", "/orders/" + id + "?minVersion=2");
+  const double read_ms = MillisecondsSince(read_at);
+  ASSERT_EQ(read.status, 200) << read.body;
+  const auto order = json::parse(read.body);
+  EXPECT_EQ(order["status"], "confirmed");
+  EXPECT_EQ(order["totalCents"], 900);
+  ASSERT_EQ(order["history"].size(), 2u);
+  EXPECT_EQ(order["history"][1]["reason"], "paid");
+
+  pqxx::connection connection(DatabaseUrl());
+  pqxx::work work(connection);
+  const auto row = work.exec1("SELECT status, version, customer_id FROM " + work.quote_name(schema_) +
+                              ".orders WHERE order_id = " + work.quote(id));
+  EXPECT_EQ(row[0].as<std::string>(), "confirmed");
+  EXPECT_EQ(row[1].as<int>(), 2);
+  EXPECT_EQ(row[2].as<std::string>(), "alice");
+
+  // Steady state: one more change, read back through minVersion.
+  const auto shipped_at = Clock::now();
+  ASSERT_EQ(HttpRequest(command_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"shipped"})").status, 200);
+  const auto shipped = HttpRequest(projection_->port(), "GET", "/orders/" + id + "?minVersion=3");
+  const double shipped_ms = MillisecondsSince(shipped_at);
+  ASSERT_EQ(shipped.status, 200);
+  EXPECT_EQ(json::parse(shipped.body)["status"], "shipped");
+
+  std::printf("e2e: POST->board update %.1f ms, PUT->customer update %.1f ms, read model at v2 after %.1f ms, "
+              "PUT->read model at v3 %.1f ms\n", placed_ms, confirmed_ms, read_ms, shipped_ms);
+}
+
+}  // namespace
+}  // namespace orders::testing
