@@ -1,5 +1,6 @@
 #include <orders/command/http_api.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 #include <pistache/endpoint.h>
@@ -134,11 +135,27 @@ class HttpApi::Impl {
   using Handler = std::function<void(const Rest::Request&, Http::ResponseWriter&, std::shared_ptr<RouteMetrics>,
                                      Clock::time_point)>;
 
-  // Wraps a handler: timing, metrics, and the catch-all edge.
+  // The browser origin of the request when it may call the API (CORS).
+  std::optional<std::string> AllowedOrigin(const Rest::Request& request) const {
+    std::string storage;
+    const auto origin = HeaderValue(request, "Origin", storage);
+    if (!origin) return std::nullopt;
+    const auto& allowed = deps_.allowed_origins;
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), *origin) == allowed.end()) return std::nullopt;
+    return std::string(*origin);
+  }
+
+  // Wraps a handler: CORS headers, timing, metrics, and the catch-all edge.
   void Add(Http::Method method, const std::string& path, const std::string& route, Handler handler) {
     auto metrics = std::make_shared<RouteMetrics>(deps_.metrics, route);
-    router_.addRoute(method, path, [handler, metrics](const Rest::Request& request, Http::ResponseWriter response) {
+    router_.addRoute(method, path, [this, handler, metrics](const Rest::Request& request, Http::ResponseWriter response) {
       const auto started = Clock::now();
+      if (auto origin = AllowedOrigin(request)) {
+        response.headers().add(std::make_shared<NamedHeader>("Access-Control-Allow-Origin", *origin));
+        response.headers().add(std::make_shared<NamedHeader>("Vary", "Origin"));
+        response.headers().add(
+            std::make_shared<NamedHeader>("Access-Control-Expose-Headers", "ETag, Location, Retry-After"));
+      }
       try {
         handler(request, response, metrics, started);
       } catch (const std::exception& error) {
@@ -234,6 +251,22 @@ class HttpApi::Impl {
                       : "This method is not allowed on this resource."));
         Respond(response, answer, *metrics, started);
       });
+    }
+
+    // CORS preflight for browsers (the notifier's staff board calls this API).
+    for (const char* path : {"/orders", "/orders/:id", "/orders/:id/status"}) {
+      Add(Http::Method::Options, path, "OPTIONS",
+          [this](const Rest::Request& request, Http::ResponseWriter& response, auto metrics, auto started) {
+            if (!AllowedOrigin(request)) {
+              return Respond(response, ProblemAnswer({403, "Forbidden", "This origin may not call the API.", {}, {}}),
+                             *metrics, started);
+            }
+            Respond(response,
+                    {204, "text/plain", {{"Access-Control-Allow-Methods", "GET, POST, PUT"},
+                                         {"Access-Control-Allow-Headers", "Content-Type, If-Match, Idempotency-Key, Authorization"},
+                                         {"Access-Control-Max-Age", "600"}}, ""},
+                    *metrics, started);
+          });
     }
 
     Add(Http::Method::Get, "/healthz", "GET /healthz",

@@ -82,7 +82,8 @@ bool CommandService::Start() {
       *parts.processor, parts.book, parts.metrics,
       [&parts] {
         return parts.follower->CaughtUp() && parts.kafka_reachable.load() && parts.ownership->ReadyToWrite();
-      }});
+      },
+      config_.allowed_origins});
   try {
     port_ = parts.http->Start(config_.bind_address, config_.port);
   } catch (const std::exception& e) {

@@ -150,6 +150,19 @@ INSTANTIATE_TEST_SUITE_P(
         BadRequest{"delete", "DELETE", "/orders/00000000-0000-4000-8000-000000000000", "", {}, 405}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
+TEST_F(CommandServiceTest, BrowsersMayCallTheApiAcrossOrigins) {
+  const std::map<std::string, std::string> origin = {{"Origin", "http://127.0.0.1:8082"}};
+  const auto preflight = HttpRequest(service_->port(), "OPTIONS", "/orders/x/status", "",
+                                     {{"Origin", "http://127.0.0.1:8082"}, {"Access-Control-Request-Method", "PUT"}});
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_EQ(preflight.Header("access-control-allow-origin"), "http://127.0.0.1:8082");
+  EXPECT_NE(preflight.Header("access-control-allow-headers").find("If-Match"), std::string::npos);
+  const auto created = Post(OrderBody(), origin);
+  EXPECT_EQ(created.status, 201);
+  EXPECT_EQ(created.Header("access-control-allow-origin"), "http://127.0.0.1:8082");
+  EXPECT_NE(created.Header("access-control-expose-headers").find("ETag"), std::string::npos);
+}
+
 TEST_F(CommandServiceTest, MetricsAndHealthAreServed) {
   PlaceOrder();
   EXPECT_EQ(Get("/healthz").status, 200);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <orders/command/command_processor.hpp>
 #include <orders/command/order_book.hpp>
@@ -21,6 +22,8 @@ struct HttpApiDeps {
   OrderBook& book;
   platform::MetricsRegistry& metrics;
   std::function<bool()> ready;  // state rebuilt and Kafka reachable
+  // Browser origins allowed to call the API (CORS); empty: any origin.
+  std::vector<std::string> allowed_origins;
 };
 
 class HttpApi {
