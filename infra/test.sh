@@ -10,6 +10,7 @@ trap 'exit 130' INT TERM
 
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
+orders::timed browser orders::browser_test_deps
 orders::timed build orders::build
 orders::timed kafka orders::start_kafka
 orders::timed postgres orders::start_postgres

@@ -62,6 +62,7 @@ orders::install_deps() {
     libpqxx-dev libpq-dev nlohmann-json3-dev libgtest-dev libgmock-dev uuid-dev libssl-dev
     postgresql postgresql-contrib maven python3 python3-jsonschema python3-yaml)
   command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
   local missing=() package
   for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -73,6 +74,24 @@ orders::install_deps() {
     $sudo apt-get update -qq || orders::die "apt-get update failed"
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
       orders::die "apt-get install failed"
+  fi
+}
+
+# Debian's Chromium and playwright-core (from npm) for the browser test of the page.
+orders::browser_test_deps() {
+  local package
+  dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed" || {
+    orders::log "installing chromium for the browser test"
+    local sudo=""
+    ((EUID == 0)) || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null ||
+      { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null; } ||
+      orders::die "could not install chromium"
+  }
+  local browser_dir="$ORDERS_ROOT/tests/e2e/browser"
+  if [[ ! -d $browser_dir/node_modules/playwright-core ]]; then
+    orders::log "installing playwright-core from npm"
+    (cd "$browser_dir" && npm ci --no-audit --no-fund --silent) || orders::die "npm could not install playwright-core"
   fi
 }
 

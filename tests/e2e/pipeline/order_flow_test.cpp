@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 
 #include <pqxx/pqxx>
 
@@ -135,6 +138,26 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
 
   std::printf("e2e: POST->board update %.1f ms, PUT->customer update %.1f ms, read model at v2 after %.1f ms, "
               "PUT->read model at v3 %.1f ms\n", placed_ms, confirmed_ms, read_ms, shipped_ms);
+}
+
+TEST_F(OrderFlowTest, PageCreatesAndAdvancesAnOrderAndTheCustomerViewFollowsInChromium) {
+  const std::string script = std::string(ORDERS_SOURCE_DIR) + "/tests/e2e/browser/page_flow.mjs";
+  const std::string modules = std::string(ORDERS_SOURCE_DIR) + "/tests/e2e/browser/node_modules/playwright-core";
+  if (::access(modules.c_str(), R_OK) != 0 || ::access("/usr/bin/chromium", X_OK) != 0) {
+    if (InfraRequired()) FAIL() << "playwright-core or chromium is missing (infra/lib/common.sh installs them)";
+    GTEST_SKIP() << "playwright-core or chromium is missing; run through ./infra/test.sh";
+  }
+  const std::string screenshot = std::string(ORDERS_ARTIFACT_DIR) + "/page-customer-view.png";
+  const std::string command = "node " + script + " " + std::to_string(command_->port()) + " " +
+                              std::to_string(notifier_->port()) + " " + screenshot + " 2>&1";
+  std::string output;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  EXPECT_EQ(::pclose(pipe), 0) << output << command_->LogText() << notifier_->LogText();
+  std::printf("%s", output.c_str());
+  EXPECT_EQ(::access(screenshot.c_str(), R_OK), 0);
 }
 
 }  // namespace

@@ -1,0 +1,49 @@
+// Drives the tracking page and staff board in headless Chromium:
+// create an order through the page, advance it on the board, and see the
+// customer view update live. Exits non-zero on any failure.
+//
+//   node page_flow.mjs <command-port> <notifier-port> <screenshot.png>
+import { chromium } from "playwright-core";
+
+const [commandPort, notifierPort, screenshot] = process.argv.slice(2);
+const base = `http://127.0.0.1:${notifierPort}`;
+const api = `http://127.0.0.1:${commandPort}`;
+const step = (text) => console.log(`page: ${text}`);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+try {
+  const board = await browser.newPage();
+  board.setDefaultTimeout(10000);
+  await board.goto(`${base}/?view=board&api=${encodeURIComponent(api)}`);
+  await board.waitForSelector('#connection[data-state="open"]');
+  step("board connected");
+
+  await board.fill('#new-order input[name="customerId"]', "browser-customer");
+  await board.click('#new-order button[type="submit"]');
+  await board.waitForFunction(() => document.getElementById("new-order-result").dataset.orderId);
+  const orderId = await board.$eval("#new-order-result", (element) => element.dataset.orderId);
+  await board.waitForSelector(`tr[data-order="${orderId}"]`);
+  step(`order ${orderId} placed through the page and shown on the board`);
+
+  const customer = await browser.newPage();
+  customer.setDefaultTimeout(10000);
+  await customer.goto(`${base}/?order=${orderId}`);
+  await customer.waitForFunction(() => document.getElementById("track-status")?.textContent === "pending");
+  step("customer view shows pending");
+
+  await board.click(`tr[data-order="${orderId}"] button[data-action="advance"]`);
+  await customer.waitForFunction(() => document.getElementById("track-status")?.textContent === "confirmed");
+  await board.waitForSelector(`tr[data-order="${orderId}"] .pill.confirmed`);
+  step("advanced on the board; the customer view updated live");
+
+  const steps = await customer.$$eval(".timeline li", (items) => items.length);
+  if (steps !== 2) throw new Error(`timeline has ${steps} steps, expected 2`);
+  await customer.screenshot({ path: screenshot, fullPage: true });
+  step(`screenshot ${screenshot}`);
+} finally {
+  await browser.close();
+}
