@@ -20,6 +20,6 @@ export KAFKA_BROKERS DATABASE_URL ORDERS_TEST_REQUIRE_INFRA=1
 start=$SECONDS
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@"
 status=$?
-ORDERS_TIMINGS[tests]=$((SECONDS - start))
+ORDERS_TIMINGS["tests"]=$((SECONDS - start))
 orders::print_timings
 exit $status

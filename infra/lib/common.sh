@@ -79,7 +79,6 @@ orders::install_deps() {
 
 # Debian's Chromium and playwright-core (from npm) for the browser test of the page.
 orders::browser_test_deps() {
-  local package
   dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q "install ok installed" || {
     orders::log "installing chromium for the browser test"
     local sudo=""
