@@ -16,7 +16,7 @@ orders::timed kafka orders::start_kafka
 orders::timed postgres orders::start_postgres
 orders::create_topic "$ORDERS_TOPIC" 6
 
-export KAFKA_BROKERS DATABASE_URL ORDERS_TEST_REQUIRE_INFRA=1
+export KAFKA_BROKERS DATABASE_URL ORDERS_TEST_REQUIRE_INFRA=1 ORDERS_KAFKA_PID_FILE="$ORDERS_DATA/kafka.pid"
 start=$SECONDS
 ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@"
 status=$?

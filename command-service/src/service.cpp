@@ -35,7 +35,7 @@ CommandService::~CommandService() { Stop(); }
 bool CommandService::Start() {
   Parts& parts = *parts_;
   const platform::KafkaSettings producer_settings{config_.kafka_brokers, "command-service", "",
-                                                  {{"message.timeout.ms", "5000"}}};
+                                                  {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}};
   std::string error;
   parts.producer = platform::KafkaProducer::Create(producer_settings, error);
   if (!parts.producer) {
