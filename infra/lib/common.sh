@@ -216,7 +216,7 @@ orders::start_service() {
     "$binary" </dev/null >"$log" 2>&1 &
   echo $! >"$pid_file"
   ORDERS_STARTED+=("service:$name")
-  orders::wait_for "$name to be ready" 90 curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" ||
+  orders::wait_for "$name to be ready" 90 curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" ||
     { tail -20 "$log" >&2; orders::die "$name did not become ready"; }
 }
 
