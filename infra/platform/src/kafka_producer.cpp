@@ -1,6 +1,8 @@
 #include <orders/platform/kafka_producer.hpp>
 
 #include <chrono>
+
+#include <librdkafka/rdkafka.h>
 #include <vector>
 
 #include <orders/platform/log.hpp>
@@ -87,34 +89,48 @@ bool KafkaProducer::Recreate(std::string& error) {
   old->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
   old->flush(1000);
   old->poll(0);
+  ++recreations_;
   LogWarn("kafka producer re-created after a fatal error");
   return true;
 }
 
 bool KafkaProducer::Produce(const std::string& topic, std::int32_t partition, const std::string& key,
-                            const std::string& value,
-                            const KafkaHeaders& headers, DeliveryCallback on_delivery, std::string& error) {
-  std::shared_ptr<RdKafka::Producer> producer;
-  {
-    std::lock_guard lock(mutex_);
-    if (fatal_ && !Recreate(error)) return false;
-    producer = producer_;
-  }
-  RdKafka::Headers* kafka_headers = RdKafka::Headers::create();
-  for (const auto& [name, header_value] : headers) kafka_headers->add(name, header_value);
-  auto* callback = new DeliveryCallback(std::move(on_delivery));
-  in_flight_.fetch_add(1);
-  const RdKafka::ErrorCode code = producer->produce(
-      topic, partition == kAnyPartition ? RdKafka::Topic::PARTITION_UA : partition, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
-      value.size(), key.data(), key.size(), 0, kafka_headers, callback);
-  if (code != RdKafka::ERR_NO_ERROR) {
+                            const std::string& value, const KafkaHeaders& headers, DeliveryCallback on_delivery,
+                            std::string& error) {
+  // A fatal state can be noticed here (ERR__FATAL) before the error event
+  // reaches the poll thread: then re-create at once and try the fresh instance.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::shared_ptr<RdKafka::Producer> producer;
+    {
+      std::lock_guard lock(mutex_);
+      if (fatal_) {
+        // The flag may come from an instance already replaced: ask the current one.
+        std::string reason;
+        if (producer_->fatal_error(reason) == RdKafka::ERR_NO_ERROR) {
+          fatal_ = false;
+        } else if (!Recreate(error)) {
+          return false;
+        }
+      }
+      producer = producer_;
+    }
+    RdKafka::Headers* kafka_headers = RdKafka::Headers::create();
+    for (const auto& [name, header_value] : headers) kafka_headers->add(name, header_value);
+    auto* callback = new DeliveryCallback(on_delivery);
+    in_flight_.fetch_add(1);
+    const RdKafka::ErrorCode code =
+        producer->produce(topic, partition == kAnyPartition ? RdKafka::Topic::PARTITION_UA : partition,
+                          RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()), value.size(), key.data(),
+                          key.size(), 0, kafka_headers, callback);
+    if (code == RdKafka::ERR_NO_ERROR) return true;
     in_flight_.fetch_sub(1);
     delete callback;
     delete kafka_headers;  // ownership passes to librdkafka only on success
     error = RdKafka::err2str(code);
-    return false;
+    if (code != RdKafka::ERR__FATAL) return false;
+    fatal_ = true;
   }
-  return true;
+  return false;
 }
 
 bool KafkaProducer::Flush(int timeout_ms) {
@@ -142,6 +158,12 @@ bool KafkaProducer::CheckConnectivity(const std::string& topic, int timeout_ms) 
     if (topic_metadata->topic() == topic && topic_metadata->err() == RdKafka::ERR_NO_ERROR) return true;
   }
   return false;
+}
+
+bool KafkaProducer::TriggerFatalErrorForTesting() {
+  std::lock_guard lock(mutex_);
+  return rd_kafka_test_fatal_error(producer_->c_ptr(), RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                   "injected by a test") == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 void KafkaProducer::PollLoop() {

@@ -150,6 +150,18 @@ INSTANTIATE_TEST_SUITE_P(
         BadRequest{"delete", "DELETE", "/orders/00000000-0000-4000-8000-000000000000", "", {}, 405}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
+TEST_F(CommandServiceTest, LargestValidOrderFitsTheRequestLimit) {
+  json order{{"customerId", std::string(64, 'c')}, {"currency", "EUR"}, {"items", json::array()}};
+  for (int i = 0; i < 100; ++i) {
+    std::string product = std::to_string(i);
+    product += std::string(64 - product.size(), 'p');
+    order["items"].push_back({{"productId", product}, {"quantity", 10000}, {"unitPriceCents", 100000000}});
+  }
+  const auto response = Post(order.dump(2));
+  ASSERT_EQ(response.status, 201) << response.body;
+  EXPECT_EQ(json::parse(response.body)["totalCents"], 100LL * 10000 * 100000000);
+}
+
 TEST_F(CommandServiceTest, BrowsersMayCallTheApiAcrossOrigins) {
   const std::map<std::string, std::string> origin = {{"Origin", "http://127.0.0.1:8082"}};
   const auto preflight = HttpRequest(service_->port(), "OPTIONS", "/orders/x/status", "",

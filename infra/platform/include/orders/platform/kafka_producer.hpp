@@ -60,6 +60,12 @@ class KafkaProducer {
   bool CheckConnectivity(const std::string& topic, int timeout_ms);
 
   std::int64_t InFlight() const { return in_flight_.load(); }
+  // How many times a fatal error made it build a fresh librdkafka producer.
+  int Recreations() const { return recreations_.load(); }
+
+  // Test hook: raises a fatal error inside librdkafka, as a broker-side
+  // idempotence failure would (rd_kafka_test_fatal_error).
+  bool TriggerFatalErrorForTesting();
 
  private:
   explicit KafkaProducer(KafkaSettings settings);
@@ -75,6 +81,7 @@ class KafkaProducer {
   std::atomic<bool> fatal_{false};
   std::atomic<bool> stop_{false};
   std::atomic<std::int64_t> in_flight_{0};
+  std::atomic<int> recreations_{0};
   std::thread poller_;
 };
 
