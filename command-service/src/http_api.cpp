@@ -8,6 +8,7 @@
 
 #include <orders/command/http_answer.hpp>
 #include <orders/command/request_parser.hpp>
+#include <orders/platform/access.hpp>
 #include <orders/platform/log.hpp>
 
 namespace orders::command {
@@ -145,10 +146,28 @@ class HttpApi::Impl {
     return std::string(*origin);
   }
 
-  // Wraps a handler: CORS headers, timing, metrics, and the catch-all edge.
-  void Add(Http::Method method, const std::string& path, const std::string& route, Handler handler) {
+  // The refusal when the request may not use a protected route.
+  std::optional<HttpAnswer> RefuseAccess(const Rest::Request& request) const {
+    std::string authorization_storage;
+    const auto authorization = HeaderValue(request, "Authorization", authorization_storage);
+    const auto query_token = request.query().get("access_token");
+    const auto access =
+        platform::CheckAccess({authorization, query_token ? std::optional<std::string_view>(*query_token) : std::nullopt},
+                              deps_.jwt_secret, {platform::Role::kStaff, platform::Role::kService});
+    if (access.granted) return std::nullopt;
+    auto answer = ProblemAnswer(access.refusal);
+    if (access.refusal.status == 401) answer.headers.emplace_back("WWW-Authenticate", platform::kBearerChallenge);
+    return answer;
+  }
+
+  enum class Guard { kOpen, kStaffOrService };
+
+  // Wraps a handler: CORS headers, access check, timing, metrics, and the catch-all edge.
+  void Add(Http::Method method, const std::string& path, const std::string& route, Handler handler,
+           Guard guard = Guard::kStaffOrService) {
     auto metrics = std::make_shared<RouteMetrics>(deps_.metrics, route);
-    router_.addRoute(method, path, [this, handler, metrics](const Rest::Request& request, Http::ResponseWriter response) {
+    router_.addRoute(method, path, [this, handler, metrics, guard](const Rest::Request& request,
+                                                                   Http::ResponseWriter response) {
       const auto started = Clock::now();
       if (auto origin = AllowedOrigin(request)) {
         response.headers().add(std::make_shared<NamedHeader>("Access-Control-Allow-Origin", *origin));
@@ -157,6 +176,12 @@ class HttpApi::Impl {
             std::make_shared<NamedHeader>("Access-Control-Expose-Headers", "ETag, Location, Retry-After"));
       }
       try {
+        if (guard == Guard::kStaffOrService) {
+          if (auto refusal = RefuseAccess(request)) {
+            Respond(response, *refusal, *metrics, started);
+            return Rest::Route::Result::Ok;
+          }
+        }
         handler(request, response, metrics, started);
       } catch (const std::exception& error) {
         platform::LogError("request handler failed", {{"route", request.resource()}, {"error", error.what()}});
@@ -250,7 +275,7 @@ class HttpApi::Impl {
             is_delete ? "Orders are never deleted; cancel them with PUT /orders/{id}/status."
                       : "This method is not allowed on this resource."));
         Respond(response, answer, *metrics, started);
-      });
+      }, Guard::kOpen);
     }
 
     // CORS preflight for browsers (the notifier's staff board calls this API).
@@ -266,22 +291,26 @@ class HttpApi::Impl {
                                          {"Access-Control-Allow-Headers", "Content-Type, If-Match, Idempotency-Key, Authorization"},
                                          {"Access-Control-Max-Age", "600"}}, ""},
                     *metrics, started);
-          });
+          },
+          Guard::kOpen);
     }
 
     Add(Http::Method::Get, "/healthz", "GET /healthz",
         [](const Rest::Request&, Http::ResponseWriter& response, auto metrics, auto started) {
           Respond(response, {200, "application/json", {}, R"({"status":"ok"})"}, *metrics, started);
-        });
+        },
+        Guard::kOpen);
     Add(Http::Method::Get, "/readyz", "GET /readyz",
         [this](const Rest::Request&, Http::ResponseWriter& response, auto metrics, auto started) {
           if (deps_.ready()) return Respond(response, {200, "application/json", {}, R"({"status":"ready"})"}, *metrics, started);
           Respond(response, NotReady(), *metrics, started);
-        });
+        },
+        Guard::kOpen);
     Add(Http::Method::Get, "/metrics", "GET /metrics",
         [this](const Rest::Request&, Http::ResponseWriter& response, auto metrics, auto started) {
           Respond(response, {200, "text/plain; version=0.0.4", {}, deps_.metrics.Render()}, *metrics, started);
-        });
+        },
+        Guard::kOpen);
 
     auto not_found_metrics = std::make_shared<RouteMetrics>(deps_.metrics, "unknown");
     router_.addNotFoundHandler([not_found_metrics](const Rest::Request&, Http::ResponseWriter response) {

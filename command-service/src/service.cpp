@@ -83,7 +83,7 @@ bool CommandService::Start() {
       [&parts] {
         return parts.follower->CaughtUp() && parts.kafka_reachable.load() && parts.ownership->ReadyToWrite();
       },
-      config_.allowed_origins});
+      config_.allowed_origins, config_.jwt_secret});
   try {
     port_ = parts.http->Start(config_.bind_address, config_.port);
   } catch (const std::exception& e) {

@@ -81,6 +81,15 @@ struct NotifierService::Parts {
                                    field(restinio::http_field::sec_websocket_key),
                                    field(restinio::http_field::origin)};
     const HandshakeCheck check = CheckHandshake(request, config_.allowed_origins);
+    std::optional<platform::Principal> principal;
+    if (check.status == 101) {
+      // Browsers cannot set headers on a WebSocket, so ?access_token= is
+      // accepted too. The token is never logged.
+      const auto access = exchange->Authorize(
+          config_.jwt_secret, {platform::Role::kCustomer, platform::Role::kStaff, platform::Role::kService});
+      if (!access) return;
+      principal = access->principal;
+    }
     if (check.status != 101) {
       http::HeaderList headers;
       if (check.status == 426) headers.emplace_back("Sec-WebSocket-Version", "13");
@@ -93,7 +102,8 @@ struct NotifierService::Parts {
     const SessionId id = next_session++;
     auto session = std::make_shared<WsSession>(
         id, std::move(taken->socket), std::move(taken->keep_alive), hub, SessionOptions{},
-        SessionCounters{[this] { slow_closed.Inc(); }, [this](std::uint16_t code) { ProtocolClosed(code); }});
+        SessionCounters{[this] { slow_closed.Inc(); }, [this](std::uint16_t code) { ProtocolClosed(code); }},
+        std::move(principal));
     sessions[id] = session;
     session->Start("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                    "Sec-WebSocket-Accept: " + check.accept + "\r\n\r\n");

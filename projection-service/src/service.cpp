@@ -81,7 +81,10 @@ std::optional<std::uint16_t> ProjectionService::Start() {
       return {false, "The read model is unreachable."};
     }
   });
-  AddQueryRoutes(*router, QueryApiDeps{parts.queries, parts.waiters, parts.server->io_context()});
+  AddQueryRoutes(*router, QueryApiDeps{.queries = parts.queries,
+                                       .waiters = parts.waiters,
+                                       .io_context = parts.server->io_context(),
+                                       .jwt_secret = config_.jwt_secret});
   auto port = parts_->server->Start(error);
   if (!port) platform::LogError("cannot start the HTTP server", {{"error", error}});
   return port;

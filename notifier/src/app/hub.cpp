@@ -2,11 +2,19 @@
 
 #include <algorithm>
 
+#include <orders/domain/evolve.hpp>
+
 namespace orders::notifier {
 
-void Hub::Attach(SessionId id, Sink& sink) {
+bool Hub::MaySee(const Session& session, const std::optional<std::string>& customer_id) {
+  if (!session.principal || session.principal->role != platform::Role::kCustomer) return true;
+  return customer_id && *customer_id == session.principal->subject;
+}
+
+void Hub::Attach(SessionId id, Sink& sink, std::optional<platform::Principal> principal) {
   Session session;
   session.sink = &sink;
+  session.principal = std::move(principal);
   session.tokens = limits_.message_burst;
   sessions_.emplace(id, std::move(session));
   stats_.sessions = sessions_.size();
@@ -66,7 +74,9 @@ void Hub::OnClientText(SessionId id, std::string_view text, Clock::time_point no
       return;
     case ClientMessage::Type::kLookup: {
       const auto* cached = cache_.Find(message.selector.value);
-      if (cached) {
+      if (cached && !MaySee(session, cached->order.customer_id)) {
+        Send(session, ErrorMessage("forbidden", "This order belongs to another customer."));
+      } else if (cached) {
         Send(session, LookupAnswer(&cached->order));
       } else {
         waiting_[message.selector.value].push_back({id, true, std::nullopt, now + limits_.not_found_wait});
@@ -88,9 +98,23 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
     Send(session, ErrorMessage("rate_limited", "too many subscriptions on this connection"));
     return;
   }
+  const bool allowed = selector.kind == Selector::Kind::kOrder ||
+                       MaySee(session, selector.kind == Selector::Kind::kCustomer
+                                           ? std::optional<std::string>(selector.value)
+                                           : std::nullopt);
+  if (!allowed) {
+    Send(session, ErrorMessage("forbidden", selector.kind == Selector::Kind::kAll
+                                                ? "Following every order needs a staff or service token."
+                                                : "Customers may follow only their own orders."));
+    return;
+  }
   switch (selector.kind) {
     case Selector::Kind::kOrder: {
       const auto* cached = cache_.Find(selector.value);
+      if (cached && !MaySee(session, cached->order.customer_id)) {
+        Send(session, ErrorMessage("forbidden", "This order belongs to another customer."));
+        return;
+      }
       if (!cached) {
         waiting_[selector.value].push_back({id, false, message.since_version, now + limits_.not_found_wait});
         return;
@@ -118,8 +142,14 @@ void Hub::StartOrderStream(Session& session, const CachedOrder& cached, std::opt
   if (since && *since <= order.version) {
     // Resume: replay exactly what the client missed.
     for (const auto& event : cached.events) {
-      if (domain::VersionOf(event) > *since) {
-        Send(session, UpdateMessage(event, std::holds_alternative<domain::OrderPlaced>(event) ? &order : nullptr));
+      if (domain::VersionOf(event) <= *since) continue;
+      if (std::holds_alternative<domain::OrderPlaced>(event)) {
+        // The placement carries the order as it was placed, as it did live.
+        std::optional<domain::Order> as_placed;
+        domain::Apply(as_placed, event);
+        Send(session, UpdateMessage(event, &*as_placed));
+      } else {
+        Send(session, UpdateMessage(event, nullptr));
       }
     }
   } else {
@@ -130,6 +160,13 @@ void Hub::StartOrderStream(Session& session, const CachedOrder& cached, std::opt
 }
 
 void Hub::Unsubscribe(SessionId id, Session& session, const Selector& selector) {
+  if (selector.kind == Selector::Kind::kOrder) {
+    // A subscription still waiting for its order to appear is withdrawn too.
+    if (auto waiting = waiting_.find(selector.value); waiting != waiting_.end()) {
+      std::erase_if(waiting->second, [id](const Waiting& wait) { return wait.session == id && !wait.lookup; });
+      if (waiting->second.empty()) waiting_.erase(waiting);
+    }
+  }
   if (!session.selectors.erase(selector)) return;
   auto drop = [id](auto& index, const std::string& key) {
     auto it = index.find(key);
@@ -192,6 +229,10 @@ void Hub::ResolveWaiting(const std::string& order_id) {
   for (const auto& waiting : waits) {
     auto session = sessions_.find(waiting.session);
     if (session == sessions_.end() || !cached) continue;
+    if (!MaySee(session->second, cached->order.customer_id)) {
+      Send(session->second, ErrorMessage("forbidden", "This order belongs to another customer."));
+      continue;
+    }
     if (waiting.lookup) {
       Send(session->second, LookupAnswer(&cached->order));
       continue;

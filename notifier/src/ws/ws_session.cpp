@@ -5,13 +5,15 @@
 namespace orders::notifier {
 
 WsSession::WsSession(SessionId id, asio::ip::tcp::socket socket, std::shared_ptr<void> keep_alive, Hub& hub,
-                     SessionOptions options, SessionCounters counters)
+                     SessionOptions options, SessionCounters counters,
+                     std::optional<platform::Principal> principal)
     : id_(id),
       socket_(std::move(socket)),
       keep_alive_(std::move(keep_alive)),
       hub_(hub),
       options_(options),
       counters_(std::move(counters)),
+      principal_(std::move(principal)),
       parser_(options.frame_limits, /*expect_masked=*/true),
       ping_timer_(socket_.get_executor()) {}
 
@@ -20,7 +22,7 @@ WsSession::~WsSession() = default;
 void WsSession::Start(std::string handshake_response) {
   asio::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  hub_.Attach(id_, *this);
+  hub_.Attach(id_, *this, principal_);
   Enqueue(std::move(handshake_response), /*control=*/true);
   Read();
   SchedulePing();

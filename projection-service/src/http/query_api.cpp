@@ -35,15 +35,36 @@ void WithStore(const ExchangePtr& exchange, ReadModelQueries& queries, Body&& bo
   }
 }
 
+constexpr std::initializer_list<platform::Role> kAnyRole = {platform::Role::kCustomer, platform::Role::kStaff,
+                                                           platform::Role::kService};
+constexpr std::initializer_list<platform::Role> kStaffOrService = {platform::Role::kStaff, platform::Role::kService};
+
+// The query parameters without the token (which Authorize has read).
 std::optional<platform::http::QueryParams> QueryOrProblem(const ExchangePtr& exchange) {
   auto params = exchange->Query();
   if (!params) exchange->RespondProblem(BadRequest({{"query", "is malformed or repeats a parameter"}}));
+  if (params) params->erase("access_token");
   return params;
 }
 
-void RespondOrder(const ExchangePtr& exchange, const std::optional<OrderView>& view) {
+// The customer a principal is limited to; nullopt for staff, service, or when auth is off.
+std::optional<std::string> LimitedToCustomer(const platform::Access& access) {
+  if (access.principal && access.principal->role == platform::Role::kCustomer) return access.principal->subject;
+  return std::nullopt;
+}
+
+platform::Problem ForeignOrderProblem() {
+  return {403, "Forbidden", "This order belongs to another customer.", {}, {}};
+}
+
+void RespondOrder(const ExchangePtr& exchange, const std::optional<OrderView>& view,
+                  const std::optional<std::string>& customer) {
   if (!view) {
     exchange->RespondProblem(platform::NotFoundProblem("No order with this orderId."));
+    return;
+  }
+  if (customer && view->order.customer_id != *customer) {
+    exchange->RespondProblem(ForeignOrderProblem());
     return;
   }
   exchange->RespondJson(200, OrderViewToJson(*view), {{"ETag", "\"" + std::to_string(view->order.version) + "\""}});
@@ -53,12 +74,16 @@ struct Wait {
   ExchangePtr exchange;
   std::string order_id;
   std::int64_t min_version = 0;
+  std::optional<std::string> customer;
   std::atomic<bool> claimed{false};
   std::optional<std::uint64_t> waiter_id;
   std::unique_ptr<asio::steady_timer> timer;
 };
 
 void GetOrder(const ExchangePtr& exchange, const QueryApiDeps& deps) {
+  const auto access = exchange->Authorize(deps.jwt_secret, kAnyRole);
+  if (!access) return;
+  const auto customer = LimitedToCustomer(*access);
   auto params = QueryOrProblem(exchange);
   if (!params) return;
   auto parsed = ParseOrderLookup(exchange->RouteParam("id"), *params);
@@ -68,7 +93,7 @@ void GetOrder(const ExchangePtr& exchange, const QueryApiDeps& deps) {
   }
   const OrderLookup lookup = *parsed.value;
   if (!lookup.min_version) {
-    WithStore(exchange, deps.queries, [&] { RespondOrder(exchange, deps.queries.FindOrder(lookup.order_id)); });
+    WithStore(exchange, deps.queries, [&] { RespondOrder(exchange, deps.queries.FindOrder(lookup.order_id), customer); });
     return;
   }
   // Register first, then look: an apply that commits in between still wakes us.
@@ -76,12 +101,13 @@ void GetOrder(const ExchangePtr& exchange, const QueryApiDeps& deps) {
   wait->exchange = exchange;
   wait->order_id = lookup.order_id;
   wait->min_version = *lookup.min_version;
+  wait->customer = customer;
   auto finish = [wait, &queries = deps.queries] {
     if (wait->claimed.exchange(true)) return;
     WithStore(wait->exchange, queries, [&] {
       auto view = queries.FindOrder(wait->order_id);
       if (view && view->order.version >= wait->min_version) {
-        RespondOrder(wait->exchange, view);
+        RespondOrder(wait->exchange, view, wait->customer);
       } else {
         wait->exchange->RespondProblem(
             platform::UnavailableProblem("The read model has not reached this version yet."), kRetryAfter);
@@ -99,7 +125,7 @@ void GetOrder(const ExchangePtr& exchange, const QueryApiDeps& deps) {
   WithStore(exchange, deps.queries, [&] {
     auto view = deps.queries.FindOrder(lookup.order_id);
     reached = view && view->order.version >= lookup.min_version.value();
-    if (reached && !wait->claimed.exchange(true)) RespondOrder(exchange, view);
+    if (reached && !wait->claimed.exchange(true)) RespondOrder(exchange, view, customer);
   });
   if (reached || exchange->responded()) {
     deps.waiters.Remove(*wait->waiter_id);
@@ -115,7 +141,9 @@ void GetOrder(const ExchangePtr& exchange, const QueryApiDeps& deps) {
   });
 }
 
-void ListOrders(const ExchangePtr& exchange, ReadModelQueries& queries) {
+void ListOrders(const ExchangePtr& exchange, ReadModelQueries& queries, const std::string& secret) {
+  const auto access = exchange->Authorize(secret, kAnyRole);
+  if (!access) return;
   auto params = QueryOrProblem(exchange);
   if (!params) return;
   auto parsed = ParseListQuery(*params);
@@ -123,10 +151,18 @@ void ListOrders(const ExchangePtr& exchange, ReadModelQueries& queries) {
     exchange->RespondProblem(BadRequest(parsed.errors));
     return;
   }
+  if (const auto customer = LimitedToCustomer(*access)) {
+    if (parsed.value->customer_id && *parsed.value->customer_id != *customer) {
+      exchange->RespondProblem({403, "Forbidden", "Customers may list only their own orders.", {}, {}});
+      return;
+    }
+    parsed.value->customer_id = customer;
+  }
   WithStore(exchange, queries, [&] { exchange->RespondJson(200, OrderPageToJson(queries.ListOrders(*parsed.value))); });
 }
 
-void StatusCounts(const ExchangePtr& exchange, ReadModelQueries& queries) {
+void StatusCounts(const ExchangePtr& exchange, ReadModelQueries& queries, const std::string& secret) {
+  if (!exchange->Authorize(secret, kStaffOrService)) return;
   auto params = QueryOrProblem(exchange);
   if (!params) return;
   if (auto parsed = ParseNoParams(*params); !parsed.value) {
@@ -144,7 +180,8 @@ void StatusCounts(const ExchangePtr& exchange, ReadModelQueries& queries) {
   });
 }
 
-void Daily(const ExchangePtr& exchange, ReadModelQueries& queries) {
+void Daily(const ExchangePtr& exchange, ReadModelQueries& queries, const std::string& secret) {
+  if (!exchange->Authorize(secret, kStaffOrService)) return;
   auto params = QueryOrProblem(exchange);
   if (!params) return;
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
@@ -191,11 +228,11 @@ void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps) {
   router.Add(restinio::http_method_get(), "/orders/{id}",
              [shared](const ExchangePtr& exchange) { GetOrder(exchange, *shared); });
   router.Add(restinio::http_method_get(), "/orders",
-             [shared](const ExchangePtr& exchange) { ListOrders(exchange, shared->queries); });
+             [shared](const ExchangePtr& exchange) { ListOrders(exchange, shared->queries, shared->jwt_secret); });
   router.Add(restinio::http_method_get(), "/reports/status-counts",
-             [shared](const ExchangePtr& exchange) { StatusCounts(exchange, shared->queries); });
+             [shared](const ExchangePtr& exchange) { StatusCounts(exchange, shared->queries, shared->jwt_secret); });
   router.Add(restinio::http_method_get(), "/reports/daily",
-             [shared](const ExchangePtr& exchange) { Daily(exchange, shared->queries); });
+             [shared](const ExchangePtr& exchange) { Daily(exchange, shared->queries, shared->jwt_secret); });
 }
 
 }  // namespace orders::projection

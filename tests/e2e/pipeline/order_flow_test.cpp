@@ -9,6 +9,7 @@
 
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
+#include <orders/testing/run_tool.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
 #include <orders/testing/ws_client.hpp>
@@ -141,8 +142,8 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
 }
 
 TEST_F(OrderFlowTest, PageCreatesAndAdvancesAnOrderAndTheCustomerViewFollowsInChromium) {
-  const std::string script = std::string(ORDERS_SOURCE_DIR) + "/tests/e2e/browser/page_flow.mjs";
-  const std::string modules = std::string(ORDERS_SOURCE_DIR) + "/tests/e2e/browser/node_modules/playwright-core";
+  const std::string script = SourcePath("tests/e2e/browser/page_flow.mjs");
+  const std::string modules = SourcePath("tests/e2e/browser/node_modules/playwright-core");
   if (::access(modules.c_str(), R_OK) != 0 || ::access("/usr/bin/chromium", X_OK) != 0) {
     if (InfraRequired()) FAIL() << "playwright-core or chromium is missing (infra/lib/common.sh installs them)";
     GTEST_SKIP() << "playwright-core or chromium is missing; run through ./infra/test.sh";

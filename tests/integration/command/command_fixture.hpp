@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
+#include <orders/testing/run_tool.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
 #include <orders/testing/topic_reader.hpp>
@@ -24,9 +25,10 @@ class CommandServiceTest : public ::testing::Test {
   }
 
   void StartService() {
-    service_ = std::make_unique<ServiceProcess>(
-        CommandServiceBinary(), std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_},
-                                                                   {"KAFKA_BROKERS", KafkaBrokers()}});
+    auto env = extra_env_;
+    env["ORDERS_TOPIC"] = topic_;
+    env["KAFKA_BROKERS"] = KafkaBrokers();
+    service_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), env);
     ASSERT_TRUE(service_->Start()) << service_->LogText();
     ASSERT_TRUE(Eventually([&] { return Get("/readyz").status == 200; }, std::chrono::seconds(30)))
         << service_->LogText();
@@ -53,6 +55,20 @@ class CommandServiceTest : public ::testing::Test {
     return nlohmann::json::parse(response.body, nullptr, false).value("orderId", "");
   }
 
+  // One JSON line describing an exchange, for CheckOpenApi.
+  static std::string Observation(const std::string& method, const std::string& path, const HttpResponse& response) {
+    return nlohmann::json{{"method", method}, {"path", path}, {"status", response.status},
+                          {"contentType", response.Header("content-type")}}
+               .dump() +
+           "\n";
+  }
+
+  // Checks the observations against schemas/openapi.yaml (tests/tools/check_openapi.py).
+  static ToolResult CheckOpenApi(const std::string& observations, const std::string& arguments) {
+    return RunPythonTool("tests/tools/check_openapi.py", "schemas/openapi.yaml " + arguments, observations);
+  }
+
+  std::map<std::string, std::string> extra_env_;  // set before SetUp
   std::string topic_;
   std::unique_ptr<ServiceProcess> service_;
 };

@@ -9,8 +9,10 @@
 #include <orders/testing/builders.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
+#include <orders/testing/run_tool.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
+#include <orders/testing/tokens.hpp>
 #include <orders/testing/ws_client.hpp>
 
 namespace orders::testing {
@@ -41,8 +43,9 @@ class NotifierTest : public ::testing::Test {
   }
 
   void StartNotifier() {
-    notifier_ = std::make_unique<ServiceProcess>(NotifierBinary(),
-                                                 std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_}});
+    auto env = extra_env_;
+    env["ORDERS_TOPIC"] = topic_;
+    notifier_ = std::make_unique<ServiceProcess>(NotifierBinary(), env);
     ASSERT_TRUE(notifier_->Start()) << notifier_->LogText();
     ASSERT_TRUE(Eventually([&] { return HttpRequest(notifier_->port(), "GET", "/readyz").status == 200; },
                            std::chrono::seconds(30)))
@@ -70,6 +73,7 @@ class NotifierTest : public ::testing::Test {
     return message.dump();
   }
 
+  std::map<std::string, std::string> extra_env_;
   std::string topic_;
   std::unique_ptr<platform::KafkaProducer> producer_;
   std::unique_ptr<ServiceProcess> notifier_;
@@ -215,6 +219,58 @@ TEST_F(NotifierTest, SlowSubscriberIsClosedWithoutDelayingOthers) {
   EXPECT_NE(metrics.find("orders_notifier_slow_clients_closed_total 1"), std::string::npos);
 }
 
+// Every message of a session exercising the whole protocol, both ways, is
+// checked against schemas/asyncapi.yaml by tests/tools/check_asyncapi.py.
+TEST_F(NotifierTest, EveryMessageBothWaysMatchesTheAsyncApiDocument) {
+  std::string lines;
+  auto client = Connect();
+  auto say = [&](const std::string& text) {
+    ASSERT_TRUE(client->SendText(text));
+    const auto parsed = json::parse(text, nullptr, false);
+    lines += json{{"direction", "send"}, {"message", parsed.is_discarded() ? json(text) : parsed}}.dump() + "\n";
+  };
+  auto say_invalid = [&](const std::string& text) { ASSERT_TRUE(client->SendText(text)); };  // only its answer is checked
+  auto hear = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      const auto message = client->Receive();
+      ASSERT_TRUE(message) << "message " << i + 1 << " of " << count;
+      lines += json{{"direction", "receive"}, {"message", json::parse(*message)}}.dump() + "\n";
+    }
+  };
+  const std::string id = platform::NewUuid();
+  Produce(Placed(id));
+  say(Subscribe(id));
+  hear(1);  // snapshot
+  say(R"({"type":"subscribe","customerId":"customer-1"})");
+  hear(1);  // snapshot list
+  say(R"({"type":"subscribe","all":true})");
+  hear(1);
+  Produce(Changed(2, Status::kPending, Status::kCancelled, id));
+  hear(1);  // update (one per connection, however many selectors match)
+  const std::string placed_live = platform::NewUuid();
+  Produce(Placed(placed_live));
+  hear(1);  // the placement update with the full order
+  say(Subscribe(id, 0));
+  hear(2);  // replay: placement and the cancellation
+  say(Subscribe(id, 99));
+  hear(1);  // snapshot, recovered false
+  say(R"({"type":"ping"})");
+  hear(1);
+  say(id);
+  hear(1);  // lookup answer
+  say("\"" + platform::NewUuid() + "\"");
+  hear(1);  // not found (after the wait)
+  say_invalid("{nope");
+  hear(1);  // error bad_request
+  say_invalid(json{{"type", "ping"}, {"padding", std::string(5000, 'x')}}.dump());
+  hear(1);  // error too_large
+  say(R"({"type":"unsubscribe","all":true})");
+  say(R"({"type":"unsubscribe","customerId":"customer-1"})");
+  say(json{{"type", "unsubscribe"}, {"orderId", id}}.dump());
+  const auto check = RunPythonTool("tests/tools/check_asyncapi.py", "schemas/asyncapi.yaml", lines);
+  EXPECT_EQ(check.exit_status, 0) << check.output << "\n" << lines;
+}
+
 TEST_F(NotifierTest, HandshakeProblemsAreRefused) {
   WsClient old_version;
   EXPECT_EQ(old_version.Connect(notifier_->port(), "/ws", {{"Sec-WebSocket-Version", "8"}}), 426);
@@ -228,6 +284,84 @@ TEST_F(NotifierTest, SigtermClosesSubscribersWithGoingAwayAndExitsZero) {
   ASSERT_EQ(client->ReceiveJson()["type"], "pong");
   EXPECT_EQ(notifier_->Stop(), 0);
   EXPECT_EQ(client->WaitForClose(), 1001);
+}
+
+
+class NotifierAuthTest : public NotifierTest {
+ protected:
+  NotifierAuthTest() { extra_env_ = {{"JWT_SECRET", kTestJwtSecret}, {"ALLOWED_ORIGINS", "https://shop.example"}}; }
+
+  int ConnectStatus(WsClient& client, const std::string& path, std::map<std::string, std::string> headers = {}) {
+    headers.emplace("Origin", "https://shop.example");
+    return client.Connect(notifier_->port(), path, headers);
+  }
+};
+
+TEST_F(NotifierAuthTest, UpgradeWithoutAValidTokenIsRefusedWith401) {
+  WsClient missing, expired, forged, garbage;
+  EXPECT_EQ(ConnectStatus(missing, "/ws"), 401);
+  EXPECT_EQ(ConnectStatus(expired, "/ws?access_token=" + TestToken("customer-1", "customer", -std::chrono::seconds(5))),
+            401);
+  EXPECT_EQ(ConnectStatus(forged, "/ws", {{"Authorization", "Bearer " + TestToken("ops", "staff", std::chrono::hours(1),
+                                                                                  "a-different-secret-of-32-characters")}}),
+            401);
+  EXPECT_EQ(ConnectStatus(garbage, "/ws", {{"Authorization", "Bearer not.a.token"}}), 401);
+  const auto answer = HttpRequest(notifier_->port(), "GET", "/ws", "",
+                                  {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "13"},
+                                   {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}, {"Origin", "https://shop.example"}});
+  EXPECT_EQ(answer.status, 401);
+  EXPECT_EQ(answer.headers.count("www-authenticate"), 1u);
+  EXPECT_EQ(json::parse(answer.body)["status"], 401);
+}
+
+TEST_F(NotifierAuthTest, ForeignOriginIsRefusedEvenWithAValidToken) {
+  WsClient client;
+  EXPECT_EQ(client.Connect(notifier_->port(), "/ws?access_token=" + TestToken("ops", "staff", std::chrono::hours(1)),
+                           {{"Origin", "https://evil.example"}}),
+            403);
+}
+
+TEST_F(NotifierAuthTest, CustomerSeesOwnOrderAndIsRefusedAnotherCustomersOrder) {
+  const std::string own = platform::NewUuid();
+  const std::string foreign = platform::NewUuid();
+  auto own_order = Placed(own);
+  auto foreign_order = Placed(foreign);
+  foreign_order.customer_id = "customer-2";
+  Produce(own_order);
+  Produce(foreign_order);
+
+  WsClient customer;
+  ASSERT_EQ(ConnectStatus(customer, "/ws?access_token=" + TestToken("customer-1", "customer", std::chrono::hours(1))),
+            101);
+  customer.SendText(Subscribe(foreign));
+  EXPECT_EQ(customer.ReceiveJson()["code"], "forbidden");
+  customer.SendText(R"({"type":"subscribe","all":true})");
+  EXPECT_EQ(customer.ReceiveJson()["code"], "forbidden");
+  customer.SendText(Subscribe(own));
+  EXPECT_EQ(customer.ReceiveJson()["type"], "snapshot");
+  Produce(Changed(2, Status::kPending, Status::kConfirmed, foreign));
+  Produce(Changed(2, Status::kPending, Status::kConfirmed, own));
+  const auto update = customer.ReceiveJson();
+  EXPECT_EQ(update["orderId"], own) << update.dump();
+  EXPECT_FALSE(customer.Receive(std::chrono::milliseconds(300))) << "nothing of the other customer's order";
+
+  WsClient staff;
+  ASSERT_EQ(ConnectStatus(staff, "/ws", {{"Authorization", "Bearer " + TestToken("ops", "staff", std::chrono::hours(1))}}),
+            101);
+  staff.SendText(Subscribe(foreign));
+  EXPECT_EQ(staff.ReceiveJson()["type"], "snapshot");
+}
+
+TEST_F(NotifierAuthTest, TheTokenNeverAppearsInTheLog) {
+  const std::string token = TestToken("customer-1", "customer", std::chrono::hours(1));
+  WsClient client;
+  ASSERT_EQ(ConnectStatus(client, "/ws?access_token=" + token), 101);
+  WsClient bad;
+  ConnectStatus(bad, "/ws?access_token=" + token + "x");
+  ASSERT_EQ(notifier_->Stop(), 0);
+  const std::string log = notifier_->LogText();
+  EXPECT_EQ(log.find(token.substr(token.rfind('.') + 1)), std::string::npos);
+  EXPECT_EQ(log.find(token.substr(0, token.find('.', token.find('.') + 1))), std::string::npos);
 }
 
 }  // namespace

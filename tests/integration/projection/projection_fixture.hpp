@@ -73,8 +73,11 @@ class ProjectionTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> Environment() const {
-    return {{"KAFKA_BROKERS", KafkaBrokers()}, {"DATABASE_URL", DatabaseUrl()}, {"ORDERS_TOPIC", topic_},
-            {"READ_MODEL_SCHEMA", schema_},   {"CONSUMER_GROUP", group_},     {"LOG_LEVEL", "info"}};
+    std::map<std::string, std::string> env = {
+        {"KAFKA_BROKERS", KafkaBrokers()}, {"DATABASE_URL", DatabaseUrl()}, {"ORDERS_TOPIC", topic_},
+        {"READ_MODEL_SCHEMA", schema_},   {"CONSUMER_GROUP", group_},     {"LOG_LEVEL", "info"}};
+    for (const auto& [name, value] : extra_env_) env[name] = value;
+    return env;
   }
 
   void StartService() {
@@ -228,6 +231,7 @@ class ProjectionTest : public ::testing::Test {
     EXPECT_EQ(Count("order_history"), static_cast<std::int64_t>(ExpectedHistoryRows()));
   }
 
+  std::map<std::string, std::string> extra_env_;  // set before SetUp
   std::string topic_;
   std::string schema_;
   std::string group_;

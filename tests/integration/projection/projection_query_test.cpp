@@ -3,6 +3,8 @@
 
 #include "projection_fixture.hpp"
 
+#include <orders/testing/tokens.hpp>
+
 namespace orders::testing {
 namespace {
 
@@ -197,6 +199,62 @@ TEST_F(ProjectionQueryTest, RoutingOperationalEndpointsAndMetrics) {
        {"http_requests_total{method=\"GET\",route=\"/orders/{id}\",status=\"200\"}", "http_request_duration_seconds_bucket",
         "projection_events_applied_total 7", "projection_consumer_lag{partition=", "projection_batches_total"}) {
     EXPECT_NE(metrics.find(name), std::string::npos) << name << "\n" << metrics;
+  }
+}
+
+
+class ProjectionQueryAuthTest : public ProjectionQueryTest {
+ protected:
+  ProjectionQueryAuthTest() { extra_env_ = {{"JWT_SECRET", kTestJwtSecret}}; }
+
+  HttpResponse GetAs(const std::string& path, const std::string& token) {
+    return HttpRequest(service_->port(), "GET", path, {}, {{"Authorization", BearerOf(token)}});
+  }
+};
+
+TEST_F(ProjectionQueryAuthTest, EveryQueryNeedsAValidToken) {
+  for (const std::string& path : {"/orders/" + ids_[0], std::string("/orders"), std::string("/reports/status-counts"),
+                                 std::string("/reports/daily")}) {
+    const auto missing = Get(path);
+    EXPECT_EQ(missing.status, 401) << path;
+    EXPECT_EQ(missing.Header("www-authenticate"), "Bearer") << path;
+    EXPECT_EQ(missing.Header("content-type"), "application/problem+json") << path;
+    EXPECT_EQ(GetAs(path, TestToken("ops", "staff", -std::chrono::seconds(1))).status, 401) << path;
+    EXPECT_EQ(GetAs(path, TestToken("ops", "staff", std::chrono::hours(1), "forged-with-another-secret-0123456789"))
+                  .status,
+              401)
+        << path;
+  }
+  EXPECT_EQ(Get("/healthz").status, 200);
+  EXPECT_EQ(Get("/readyz").status, 200);
+}
+
+TEST_F(ProjectionQueryAuthTest, CustomerReadsOnlyOwnOrders) {
+  const std::string c0 = TestToken("c-0", "customer");
+  const auto own = GetAs("/orders/" + ids_[0], c0);  // order 0 belongs to c-0
+  EXPECT_EQ(own.status, 200) << own.body;
+  const auto foreign = GetAs("/orders/" + ids_[1], c0);
+  EXPECT_EQ(foreign.status, 403) << foreign.body;
+  EXPECT_EQ(GetAs("/orders/" + ids_[1] + "?minVersion=1", c0).status, 403) << "also when waiting for a version";
+  EXPECT_EQ(HttpRequest(service_->port(), "GET", "/orders/" + ids_[2] + "?access_token=" + c0).status, 200)
+      << "the token may come in the query";
+
+  const auto listed = GetAs("/orders?limit=100", c0);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const auto items = Json::parse(listed.body)["items"];
+  EXPECT_EQ(items.size(), 3u) << "orders 0, 2 and 4 are c-0's";
+  for (const auto& item : items) EXPECT_EQ(item["customerId"], "c-0");
+  EXPECT_EQ(GetAs("/orders?customerId=c-1", c0).status, 403);
+  EXPECT_EQ(GetAs("/reports/status-counts", c0).status, 403);
+  EXPECT_EQ(GetAs("/reports/daily", c0).status, 403);
+}
+
+TEST_F(ProjectionQueryAuthTest, StaffAndServiceReadEverything) {
+  for (const auto& token : {TestToken("ops", "staff"), TestToken("reporting", "service")}) {
+    EXPECT_EQ(GetAs("/orders/" + ids_[1], token).status, 200);
+    EXPECT_EQ(Json::parse(GetAs("/orders?limit=100", token).body)["items"].size(), 5u);
+    EXPECT_EQ(Json::parse(GetAs("/reports/status-counts", token).body)["total"], 5);
+    EXPECT_EQ(GetAs("/reports/daily?from=2025-11-24&to=2025-11-25", token).status, 200);
   }
 }
 

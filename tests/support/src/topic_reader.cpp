@@ -5,6 +5,7 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
+#include <orders/testing/run_tool.hpp>
 #include <orders/testing/test_env.hpp>
 
 namespace orders::testing {
@@ -71,22 +72,9 @@ std::string ToJsonLines(const std::vector<platform::ConsumedRecord>& records) {
 }
 
 std::string ValidateAgainstSchemas(const std::vector<platform::ConsumedRecord>& records, bool& ok) {
-  const std::string input = "/tmp/" + UniqueName("events") + ".jsonl";
-  std::ofstream(input) << ToJsonLines(records);
-  const std::string command = std::string("/usr/bin/python3 ") + ORDERS_SOURCE_DIR +
-                              "/tests/tools/validate_events.py " + ORDERS_SOURCE_DIR + "/schemas/json < " + input +
-                              " 2>&1";
-  std::string output;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) {
-    ok = false;
-    return "cannot run the validator";
-  }
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
-  ok = ::pclose(pipe) == 0;
-  std::remove(input.c_str());
-  return output;
+  const auto result = RunPythonTool("tests/tools/validate_events.py", "schemas/json", ToJsonLines(records));
+  ok = result.exit_status == 0;
+  return result.output;
 }
 
 }  // namespace orders::testing

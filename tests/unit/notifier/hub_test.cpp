@@ -114,6 +114,24 @@ TEST_F(HubTest, CustomerAndAllSubscriptionsGetASnapshotListAndEachUpdateOnce) {
   EXPECT_TRUE(sink_.messages.back()["previousStatus"].is_null());
 }
 
+TEST_F(HubTest, ReplayedPlacementCarriesTheOrderAsPlacedNotItsCurrentState) {
+  Event(Placed());
+  Event(Changed(2, Status::kPending, Status::kConfirmed));
+  Say(SubscribeOrder(R"(,"sinceVersion":0)"));
+  ASSERT_EQ(sink_.messages.size(), 2u);
+  EXPECT_EQ(sink_.messages[0]["order"]["version"], 1);
+  EXPECT_EQ(sink_.messages[0]["order"]["status"], "pending");
+  EXPECT_EQ(sink_.messages[1]["version"], 2);
+}
+
+TEST_F(HubTest, UnsubscribeWithdrawsASubscriptionStillWaitingForItsOrder) {
+  Say(SubscribeOrder());
+  Say(std::string(R"({"type":"unsubscribe","orderId":")") + kOrderId + "\"}");
+  Event(Placed());
+  Event(Changed(2, Status::kPending, Status::kConfirmed));
+  EXPECT_TRUE(sink_.messages.empty());
+}
+
 TEST_F(HubTest, UnsubscribeStopsUpdates) {
   Event(Placed());
   Say(SubscribeOrder());
@@ -155,6 +173,65 @@ TEST_F(HubTest, SubscriptionCountIsBounded) {
   }
   hub_.OnClientText(1, R"({"type":"subscribe","customerId":"one-more"})", now_ + std::chrono::seconds(60));
   EXPECT_EQ(sink_.messages.back()["code"], "rate_limited");
+}
+
+class HubAuthTest : public HubTest {
+ protected:
+  HubAuthTest() {
+    hub_.Detach(1);
+    hub_.Attach(1, sink_, platform::Principal{"customer-1", platform::Role::kCustomer});
+    hub_.Attach(2, other_sink_, platform::Principal{"customer-2", platform::Role::kCustomer});
+    hub_.Attach(3, staff_sink_, platform::Principal{"ops", platform::Role::kStaff});
+  }
+  RecordingSink other_sink_;
+  RecordingSink staff_sink_;
+};
+
+TEST_F(HubAuthTest, CustomerFollowsOwnOrderButNotAnotherCustomersOrder) {
+  Event(Placed());  // belongs to customer-1
+  Say(SubscribeOrder());
+  EXPECT_EQ(sink_.messages.at(0)["type"], "snapshot");
+  hub_.OnClientText(2, SubscribeOrder(), now_);
+  ASSERT_EQ(other_sink_.messages.size(), 1u);
+  EXPECT_EQ(other_sink_.messages[0]["code"], "forbidden");
+  Event(Changed(2, Status::kPending, Status::kConfirmed));
+  EXPECT_EQ(other_sink_.messages.size(), 1u) << "no update leaks to the other customer";
+  EXPECT_EQ(other_sink_.closed_with, 0) << "the connection stays open";
+}
+
+TEST_F(HubAuthTest, ForeignOrderThatAppearsLaterIsStillRefused) {
+  hub_.OnClientText(2, SubscribeOrder(), now_);
+  hub_.OnClientText(2, kOrderId, now_);
+  Event(Placed());
+  ASSERT_EQ(other_sink_.messages.size(), 2u);
+  EXPECT_EQ(other_sink_.messages[0]["code"], "forbidden");
+  EXPECT_EQ(other_sink_.messages[1]["code"], "forbidden");
+}
+
+TEST_F(HubAuthTest, CustomerMayNotLookUpAnotherCustomersOrder) {
+  Event(Placed());
+  hub_.OnClientText(2, kOrderId, now_);
+  EXPECT_EQ(other_sink_.messages.at(0)["code"], "forbidden");
+  Say(kOrderId);
+  EXPECT_EQ(sink_.messages.at(0)["status"], "pending");
+}
+
+TEST_F(HubAuthTest, CustomerSelectorIsLimitedToTheTokensSubject) {
+  Event(Placed());
+  Say(R"({"type":"subscribe","customerId":"customer-1"})");
+  EXPECT_EQ(sink_.messages.at(0)["type"], "snapshot");
+  Say(R"({"type":"subscribe","customerId":"customer-2"})");
+  EXPECT_EQ(sink_.messages.at(1)["code"], "forbidden");
+}
+
+TEST_F(HubAuthTest, OnlyStaffMayFollowEveryOrder) {
+  Event(Placed());
+  Say(R"({"type":"subscribe","all":true})");
+  EXPECT_EQ(sink_.messages.at(0)["code"], "forbidden");
+  hub_.OnClientText(3, R"({"type":"subscribe","all":true})", now_);
+  EXPECT_EQ(staff_sink_.messages.at(0)["type"], "snapshot");
+  hub_.OnClientText(3, SubscribeOrder(), now_);
+  EXPECT_EQ(staff_sink_.messages.at(1)["type"], "snapshot");
 }
 
 TEST(OrderCache, EvictsTheOldestOrdersPastItsBound) {

@@ -24,6 +24,8 @@ struct HttpApiDeps {
   std::function<bool()> ready;  // state rebuilt and Kafka reachable
   // Browser origins allowed to call the API (CORS); empty: any origin.
   std::vector<std::string> allowed_origins;
+  // With a secret, every /orders route needs a staff or service token.
+  std::string jwt_secret;
 };
 
 class HttpApi {

@@ -57,6 +57,23 @@ std::optional<QueryParams> Exchange::Query() const {
   return params;
 }
 
+std::optional<Access> Exchange::Authorize(std::string_view secret, std::initializer_list<Role> allowed) {
+  if (secret.empty()) return Access{true, std::nullopt, {}};
+  const auto& header = request_->header();
+  std::optional<std::string> authorization;
+  if (header.has_field(restinio::http_field::authorization)) {
+    authorization = header.get_field(restinio::http_field::authorization);
+  }
+  std::optional<std::string> query_token;
+  if (auto query = Query(); query && query->count("access_token")) query_token = query->at("access_token");
+  auto access = CheckAccess({authorization, query_token}, secret, allowed);
+  if (access.granted) return access;
+  HeaderList headers;
+  if (access.refusal.status == 401) headers.emplace_back("WWW-Authenticate", kBearerChallenge);
+  RespondProblem(access.refusal, headers);
+  return std::nullopt;
+}
+
 bool Exchange::RespondText(int status, std::string content_type, std::string body, const HeaderList& headers) {
   if (responded_.exchange(true)) return false;
   auto response = request_->create_response(restinio::http_status_line_t{

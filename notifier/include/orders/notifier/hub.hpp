@@ -19,6 +19,7 @@
 
 #include <orders/notifier/order_cache.hpp>
 #include <orders/notifier/protocol.hpp>
+#include <orders/platform/jwt.hpp>
 
 namespace orders::notifier {
 
@@ -53,7 +54,10 @@ class Hub {
  public:
   Hub(OrderCache& cache, HubLimits limits) : cache_(cache), limits_(limits) {}
 
-  void Attach(SessionId id, Sink& sink);
+  // `principal`: who the session's token names; nullopt when auth is off
+  // (then every selector is allowed). Customers may follow only their own
+  // orders; `all` needs staff or service.
+  void Attach(SessionId id, Sink& sink, std::optional<platform::Principal> principal = std::nullopt);
   void Detach(SessionId id);
 
   void OnClientText(SessionId id, std::string_view text, Clock::time_point now);
@@ -67,6 +71,7 @@ class Hub {
  private:
   struct Session {
     Sink* sink = nullptr;
+    std::optional<platform::Principal> principal;
     std::set<Selector> selectors;
     std::unordered_map<std::string, std::int64_t> last_sent;  // per order subscribed by id
     double tokens = 0;
@@ -87,6 +92,8 @@ class Hub {
   // Sends the snapshot or the replay for a subscription by order id.
   void StartOrderStream(Session& session, const CachedOrder& cached, std::optional<std::int64_t> since);
   void ResolveWaiting(const std::string& order_id);
+  // May this session see orders of `customer_id` (nullopt: every order)?
+  static bool MaySee(const Session& session, const std::optional<std::string>& customer_id);
 
   OrderCache& cache_;
   HubLimits limits_;

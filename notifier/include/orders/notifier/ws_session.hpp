@@ -35,7 +35,7 @@ struct SessionCounters {
 class WsSession : public std::enable_shared_from_this<WsSession>, public Sink {
  public:
   WsSession(SessionId id, asio::ip::tcp::socket socket, std::shared_ptr<void> keep_alive, Hub& hub,
-            SessionOptions options, SessionCounters counters);
+            SessionOptions options, SessionCounters counters, std::optional<platform::Principal> principal);
   ~WsSession() override;
 
   // Sends `handshake_response` (the 101) and starts reading, writing and pinging.
@@ -58,6 +58,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Sink {
   Hub& hub_;
   SessionOptions options_;
   SessionCounters counters_;
+  std::optional<platform::Principal> principal_;
   FrameParser parser_;
   std::array<char, 16384> buffer_{};
   std::deque<std::string> outbox_;

@@ -21,6 +21,9 @@ struct QueryApiDeps {
   VersionWaiters& waiters;
   asio::io_context& io_context;
   std::chrono::milliseconds max_wait{5000};
+  // With a secret, every route needs a token: customers read only their own
+  // orders (403 otherwise) and no reports; staff and service read everything.
+  std::string jwt_secret;
 };
 
 void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <orders/platform/access.hpp>
 #include <orders/platform/problem.hpp>
 #include <restinio/all.hpp>
 
@@ -45,6 +46,10 @@ class Exchange {
   // The decoded query parameters; nullopt when the query string is malformed
   // or a parameter appears twice.
   std::optional<QueryParams> Query() const;
+
+  // Checks the request's token (platform/access.hpp). When access is refused
+  // it answers 401 (with the Bearer challenge) or 403 and returns nullopt.
+  std::optional<Access> Authorize(std::string_view secret, std::initializer_list<Role> allowed);
 
   bool RespondJson(int status, const nlohmann::json& body, const HeaderList& headers = {});
   bool RespondProblem(const Problem& problem, const HeaderList& headers = {});

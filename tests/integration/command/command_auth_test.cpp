@@ -1,0 +1,84 @@
+#include "command_fixture.hpp"
+
+#include <orders/testing/tokens.hpp>
+
+namespace orders::testing {
+namespace {
+
+using nlohmann::json;
+
+class CommandAuthTest : public CommandServiceTest {
+ protected:
+  CommandAuthTest() { extra_env_ = {{"JWT_SECRET", kTestJwtSecret}}; }
+
+  static std::map<std::string, std::string> As(const std::string& token) {
+    return {{"Content-Type", "application/json"}, {"Authorization", BearerOf(token)}};
+  }
+};
+
+TEST_F(CommandAuthTest, CommandsWithoutAValidStaffOrServiceTokenAreRefusedAndAppendNothing) {
+  const auto before = TotalEndOffset(topic_);
+  const std::map<std::string, std::map<std::string, std::string>> refused = {
+      {"no token", {{"Content-Type", "application/json"}}},
+      {"expired", As(TestToken("ops", "staff", -std::chrono::seconds(1)))},
+      {"forged", As(TestToken("ops", "staff", std::chrono::hours(1), "some-other-secret-that-is-32-chars-long"))},
+      {"garbage", As("not-a-token")},
+      {"basic auth", {{"Content-Type", "application/json"}, {"Authorization", "Basic b3BzOm9wcw=="}}},
+  };
+  std::string observations;
+  for (const auto& [what, headers] : refused) {
+    const auto post = Post(OrderBody(), headers);
+    EXPECT_EQ(post.status, 401) << what;
+    EXPECT_EQ(post.Header("www-authenticate"), "Bearer") << what;
+    EXPECT_EQ(post.Header("content-type"), "application/problem+json") << what;
+    EXPECT_EQ(json::parse(post.body)["status"], 401) << what;
+    observations += Observation("post", "/orders", post);
+  }
+  const auto customer = Post(OrderBody(), As(TestToken("customer-1", "customer")));
+  EXPECT_EQ(customer.status, 403) << customer.body;
+  observations += Observation("post", "/orders", customer);
+  const auto put = Put("00000000-0000-4000-8000-000000000000", R"({"status":"confirmed"})",
+                       As(TestToken("customer-1", "customer")));
+  EXPECT_EQ(put.status, 403);
+  observations += Observation("put", "/orders/{orderId}/status", put);
+  const auto get = HttpRequest(service_->port(), "GET", "/orders/00000000-0000-4000-8000-000000000000");
+  EXPECT_EQ(get.status, 401);
+  observations += Observation("get", "/orders/{orderId}", get);
+
+  EXPECT_EQ(TotalEndOffset(topic_), before) << "a refused command appends nothing";
+  const auto check = CheckOpenApi(observations, "--observed-only");
+  EXPECT_EQ(check.exit_status, 0) << check.output;
+}
+
+TEST_F(CommandAuthTest, StaffAndServiceTokensMayCommand) {
+  const auto placed = Post(OrderBody(), As(TestToken("ops", "staff")));
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  const std::string id = json::parse(placed.body)["orderId"];
+  const auto changed = Put(id, R"({"status":"confirmed"})", As(TestToken("billing", "service")));
+  EXPECT_EQ(changed.status, 200) << changed.body;
+  const auto read = HttpRequest(service_->port(), "GET", "/orders/" + id + "?access_token=" + TestToken("ops", "staff"));
+  EXPECT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(json::parse(read.body)["status"], "confirmed");
+}
+
+TEST_F(CommandAuthTest, OperationalEndpointsAndPreflightNeedNoToken) {
+  EXPECT_EQ(Get("/healthz").status, 200);
+  EXPECT_EQ(Get("/readyz").status, 200);
+  EXPECT_EQ(Get("/metrics").status, 200);
+  const auto preflight = HttpRequest(service_->port(), "OPTIONS", "/orders", "",
+                                     {{"Origin", "https://board.example"}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_NE(preflight.Header("access-control-allow-headers").find("Authorization"), std::string::npos);
+}
+
+TEST_F(CommandAuthTest, TheTokenNeverAppearsInTheLog) {
+  const std::string token = TestToken("ops", "staff");
+  ASSERT_EQ(Post(OrderBody(), As(token)).status, 201);
+  Post(OrderBody(), As(token + "x"));
+  ASSERT_EQ(StopService(), 0);
+  const std::string log = service_->LogText();
+  EXPECT_EQ(log.find(token.substr(token.rfind('.') + 1)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace orders::testing

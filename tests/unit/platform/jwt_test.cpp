@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include <orders/platform/jwt.hpp>
+
+namespace orders::platform {
+namespace {
+
+using std::chrono::seconds;
+using std::chrono::system_clock;
+
+constexpr std::string_view kSecret = "a-test-secret-that-is-long-enough-32";
+const system_clock::time_point kNow = system_clock::time_point(seconds(1'800'000'000));
+
+std::string Claims(const std::string& sub, const std::string& role, long long exp = 1'800'000'060) {
+  return R"({"sub":")" + sub + R"(","role":")" + role + R"(","exp":)" + std::to_string(exp) + "}";
+}
+
+TEST(Jwt, ValidTokenNamesTheSubjectAndRole) {
+  const auto check = VerifyToken(SignToken(Claims("customer-7", "customer"), kSecret), kSecret, kNow);
+  ASSERT_TRUE(check.principal) << check.error;
+  EXPECT_EQ(check.principal->subject, "customer-7");
+  EXPECT_EQ(check.principal->role, Role::kCustomer);
+  EXPECT_EQ(VerifyToken(SignToken(Claims("ops", "staff"), kSecret), kSecret, kNow).principal->role, Role::kStaff);
+  EXPECT_EQ(VerifyToken(SignToken(Claims("svc", "service"), kSecret), kSecret, kNow).principal->role,
+            Role::kService);
+}
+
+TEST(Jwt, ExpiredTokenIsRefused) {
+  const auto check = VerifyToken(SignToken(Claims("c", "customer", 1'800'000'000), kSecret), kSecret, kNow);
+  EXPECT_FALSE(check.principal);
+  EXPECT_EQ(check.error, "token expired");
+}
+
+TEST(Jwt, TokenWithoutExpiryIsRefused) {
+  EXPECT_FALSE(VerifyToken(SignToken(R"({"sub":"c","role":"staff"})", kSecret), kSecret, kNow).principal);
+}
+
+TEST(Jwt, TokenSignedWithAnotherSecretIsRefused) {
+  const auto check =
+      VerifyToken(SignToken(Claims("c", "staff"), "another-secret-that-is-long-enough!!"), kSecret, kNow);
+  EXPECT_FALSE(check.principal);
+  EXPECT_EQ(check.error, "bad signature");
+}
+
+TEST(Jwt, ClaimsEditedAfterSigningAreRefused) {
+  const std::string customer = SignToken(Claims("c", "customer"), kSecret);
+  const std::string staff = SignToken(Claims("c", "staff"), kSecret);
+  // Staff claims with the customer token's signature.
+  const std::string forged = staff.substr(0, staff.rfind('.')) + customer.substr(customer.rfind('.'));
+  EXPECT_FALSE(VerifyToken(forged, kSecret, kNow).principal);
+}
+
+TEST(Jwt, AlgorithmNoneIsRefused) {
+  // {"alg":"none","typ":"JWT"} . {"sub":"c","role":"staff","exp":1800000060} . (empty signature)
+  const std::string unsigned_token =
+      "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJjIiwicm9sZSI6InN0YWZmIiwiZXhwIjoxODAwMDAwMDYwfQ.";
+  const auto check = VerifyToken(unsigned_token, kSecret, kNow);
+  EXPECT_FALSE(check.principal);
+  EXPECT_EQ(check.error, "unsupported algorithm");
+}
+
+TEST(Jwt, UnknownRoleOrMissingSubjectIsRefused) {
+  EXPECT_FALSE(VerifyToken(SignToken(Claims("c", "admin"), kSecret), kSecret, kNow).principal);
+  EXPECT_FALSE(VerifyToken(SignToken(Claims("", "staff"), kSecret), kSecret, kNow).principal);
+  EXPECT_FALSE(VerifyToken(SignToken(R"({"role":"staff","exp":1800000060})", kSecret), kSecret, kNow).principal);
+}
+
+TEST(Jwt, MalformedTokensAreRefusedWithoutThrowing) {
+  for (const std::string& token : std::vector<std::string>{"", ".", "..", "a.b", "a.b.c.d", "!!!.???.***", "e30.e30.", "e30.bm90IGpzb24.xx",
+                                  std::string(5000, 'a')}) {
+    EXPECT_FALSE(VerifyToken(token, kSecret, kNow).principal) << token;
+  }
+}
+
+TEST(Jwt, BearerHeaderGivesTheToken) {
+  EXPECT_EQ(BearerToken("Bearer abc.def.ghi"), "abc.def.ghi");
+  EXPECT_FALSE(BearerToken("Basic dXNlcjpwYXNz"));
+  EXPECT_FALSE(BearerToken("Bearer "));
+  EXPECT_FALSE(BearerToken(""));
+}
+
+}  // namespace
+}  // namespace orders::platform
