@@ -42,6 +42,7 @@ struct NotifierService::Parts {
   platform::Gauge& cached;
   std::map<std::uint16_t, platform::Counter*> protocol_closes;  // by close code, created on the io thread
   std::unique_ptr<http::HttpServer> server;
+  std::unique_ptr<SendBatcher> batcher;  // on the server's io thread
   std::unique_ptr<LogFeed> feed;
   std::unique_ptr<asio::steady_timer> ticker;
   std::map<SessionId, std::weak_ptr<WsSession>> sessions;
@@ -101,7 +102,7 @@ struct NotifierService::Parts {
     if (!taken) return;
     const SessionId id = next_session++;
     auto session = std::make_shared<WsSession>(
-        id, std::move(taken->socket), std::move(taken->keep_alive), hub, SessionOptions{},
+        id, std::move(taken->socket), std::move(taken->keep_alive), hub, *batcher, SessionOptions{},
         SessionCounters{[this] { slow_closed.Inc(); }, [this](std::uint16_t code) { ProtocolClosed(code); }},
         std::move(principal));
     sessions[id] = session;
@@ -148,6 +149,7 @@ std::optional<std::uint16_t> NotifierService::Start() {
   options.max_connections = 4096;
   options.max_body_size = 4096;
   parts.server = std::make_unique<http::HttpServer>(options, router);
+  parts.batcher = std::make_unique<SendBatcher>(parts.server->io_context());
 
   parts.feed = std::make_unique<LogFeed>(
       platform::KafkaSettings{config_.kafka_brokers, "notifier", "", {}}, config_.orders_topic,

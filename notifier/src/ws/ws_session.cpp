@@ -5,12 +5,13 @@
 namespace orders::notifier {
 
 WsSession::WsSession(SessionId id, asio::ip::tcp::socket socket, std::shared_ptr<void> keep_alive, Hub& hub,
-                     SessionOptions options, SessionCounters counters,
+                     SendBatcher& batcher, SessionOptions options, SessionCounters counters,
                      std::optional<platform::Principal> principal)
     : id_(id),
       socket_(std::move(socket)),
       keep_alive_(std::move(keep_alive)),
       hub_(hub),
+      batcher_(batcher),
       options_(options),
       counters_(std::move(counters)),
       principal_(std::move(principal)),
@@ -22,8 +23,9 @@ WsSession::~WsSession() = default;
 void WsSession::Start(std::string handshake_response) {
   asio::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  socket_.non_blocking(true, ignored);
   hub_.Attach(id_, *this, principal_);
-  Enqueue(std::move(handshake_response), /*control=*/true);
+  Enqueue(std::move(handshake_response));
   Read();
   SchedulePing();
 }
@@ -62,7 +64,7 @@ void WsSession::OnBytes(std::string_view bytes) {
           Close(close_code::kPolicyViolation, "ping flood");
           break;
         }
-        Enqueue(EncodeFrame(Opcode::kPong, message.payload), /*control=*/true);
+        Enqueue(EncodeFrame(Opcode::kPong, message.payload));
         break;
       }
       case Opcode::kPong:
@@ -83,40 +85,76 @@ void WsSession::OnBytes(std::string_view bytes) {
 
 void WsSession::SendText(const std::string& text) {
   if (closing_) return;
-  std::string frame = EncodeFrame(Opcode::kText, text);
-  if (queued_bytes_ + frame.size() > options_.max_queued_bytes) {
+  SharedFrame frame = batcher_.TextFrame(text);
+  if (queued_bytes_ + frame->size() > options_.max_queued_bytes) {
     if (counters_.slow_closed) counters_.slow_closed();
     Close(close_code::kTryAgainLater, "too slow; reconnect and resume with sinceVersion");
     return;
   }
-  Enqueue(std::move(frame), /*control=*/false);
+  Enqueue(std::move(frame));
 }
 
-void WsSession::Enqueue(std::string frame, bool control) {
-  (void)control;  // control frames bypass the byte limit but still count in it
-  queued_bytes_ += frame.size();
+// Control frames (pong, ping, close, the handshake answer) bypass the byte
+// limit but count in it.
+void WsSession::Enqueue(SharedFrame frame) {
+  queued_bytes_ += frame->size();
   outbox_.push_back(std::move(frame));
-  Write();
+  if (waiting_writable_ || flush_scheduled_ || closed_) return;
+  flush_scheduled_ = true;
+  batcher_.FlushLater(shared_from_this());
 }
 
-void WsSession::Write() {
-  if (writing_ || outbox_.empty() || closed_) return;
-  writing_ = true;
-  asio::async_write(socket_, asio::buffer(outbox_.front()),
-                    [self = shared_from_this()](asio::error_code error, std::size_t) {
-                      self->writing_ = false;
-                      if (error) {
-                        self->Shutdown();
-                        return;
-                      }
-                      self->queued_bytes_ -= self->outbox_.front().size();
-                      self->outbox_.pop_front();
-                      if (self->outbox_.empty() && self->closing_) {
-                        self->Shutdown();
-                        return;
-                      }
-                      self->Write();
-                    });
+void WsSession::Flush() {
+  flush_scheduled_ = false;
+  if (!waiting_writable_ && !closed_) WriteNow();
+}
+
+void WsSession::WriteNow() {
+  constexpr std::size_t kMaxFramesPerWrite = 64;
+  while (!outbox_.empty()) {
+    scratch_.clear();
+    for (const auto& frame : outbox_) {
+      if (scratch_.size() == kMaxFramesPerWrite) break;
+      const std::size_t skip = scratch_.empty() ? front_offset_ : 0;
+      scratch_.push_back(asio::buffer(frame->data() + skip, frame->size() - skip));
+    }
+    asio::error_code error;
+    const std::size_t written = socket_.write_some(scratch_, error);
+    if (error == asio::error::would_block || error == asio::error::try_again) break;
+    if (error) {
+      Shutdown();
+      return;
+    }
+    Consume(written);
+  }
+  if (outbox_.empty()) {
+    if (closing_) Shutdown();
+    return;
+  }
+  // The socket buffer is full: continue when it drains.
+  waiting_writable_ = true;
+  socket_.async_wait(asio::ip::tcp::socket::wait_write, [self = shared_from_this()](asio::error_code error) {
+    self->waiting_writable_ = false;
+    if (error) {
+      self->Shutdown();
+      return;
+    }
+    if (!self->closed_) self->WriteNow();
+  });
+}
+
+void WsSession::Consume(std::size_t bytes) {
+  while (bytes > 0 && !outbox_.empty()) {
+    const std::size_t left_in_front = outbox_.front()->size() - front_offset_;
+    if (bytes < left_in_front) {
+      front_offset_ += bytes;
+      return;
+    }
+    bytes -= left_in_front;
+    queued_bytes_ -= outbox_.front()->size();
+    outbox_.pop_front();
+    front_offset_ = 0;
+  }
 }
 
 void WsSession::Close(std::uint16_t code, const std::string& reason) {
@@ -124,12 +162,12 @@ void WsSession::Close(std::uint16_t code, const std::string& reason) {
   closing_ = true;
   // The hub may be calling us (Send -> Close); let it finish before detaching.
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->hub_.Detach(self->id_); });
-  // Drop queued data frames that have not started; the close frame goes next.
-  while (outbox_.size() > (writing_ ? 1u : 0u)) {
-    queued_bytes_ -= outbox_.back().size();
+  // Drop queued frames that have not started; the close frame goes next.
+  while (outbox_.size() > (front_offset_ > 0 ? 1u : 0u)) {
+    queued_bytes_ -= outbox_.back()->size();
     outbox_.pop_back();
   }
-  Enqueue(EncodeClose(code, reason), /*control=*/true);
+  Enqueue(EncodeClose(code, reason));
 }
 
 void WsSession::SchedulePing() {
@@ -140,7 +178,7 @@ void WsSession::SchedulePing() {
       self->Close(close_code::kPolicyViolation, "no pong");
       return;
     }
-    self->Enqueue(EncodeFrame(Opcode::kPing, "keepalive"), /*control=*/true);
+    self->Enqueue(EncodeFrame(Opcode::kPing, "keepalive"));
     self->SchedulePing();
   });
 }

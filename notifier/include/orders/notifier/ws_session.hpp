@@ -6,6 +6,11 @@
 // is closed with 1013 (reconnect and resume with sinceVersion) instead of
 // growing memory or slowing anyone else. Sends a ping every `ping_interval`
 // and closes after two unanswered ones. Runs on the hub's single io thread.
+//
+// Sending: frames are shared immutable buffers (SendBatcher encodes a message
+// fanned out to many sessions once). A session flushes once per handler with
+// a non-blocking writev straight away; only when the socket buffer is full
+// does it wait for writability, and meanwhile its queue grows up to the bound.
 
 #include <array>
 #include <cstdint>
@@ -17,6 +22,7 @@
 #include <asio.hpp>
 #include <orders/notifier/frame_codec.hpp>
 #include <orders/notifier/hub.hpp>
+#include <orders/notifier/send_batcher.hpp>
 
 namespace orders::notifier {
 
@@ -32,10 +38,11 @@ struct SessionCounters {
   std::function<void(std::uint16_t code)> protocol_closed;  // closed for bad frames (1002/1007/1009/1008)
 };
 
-class WsSession : public std::enable_shared_from_this<WsSession>, public Sink {
+class WsSession : public std::enable_shared_from_this<WsSession>, public Sink, public Flushable {
  public:
   WsSession(SessionId id, asio::ip::tcp::socket socket, std::shared_ptr<void> keep_alive, Hub& hub,
-            SessionOptions options, SessionCounters counters, std::optional<platform::Principal> principal);
+            SendBatcher& batcher, SessionOptions options, SessionCounters counters,
+            std::optional<platform::Principal> principal);
   ~WsSession() override;
 
   // Sends `handshake_response` (the 101) and starts reading, writing and pinging.
@@ -43,12 +50,17 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Sink {
 
   void SendText(const std::string& text) override;
   void Close(std::uint16_t code, const std::string& reason) override;
+  void Flush() override;
 
  private:
   void Read();
   void OnBytes(std::string_view bytes);
-  void Enqueue(std::string frame, bool control);
-  void Write();
+  void Enqueue(SharedFrame frame);
+  void Enqueue(std::string frame) { Enqueue(std::make_shared<const std::string>(std::move(frame))); }
+  // Writes what the socket takes now; waits for writability if it takes less.
+  void WriteNow();
+  // Drops `bytes` written from the front of the outbox.
+  void Consume(std::size_t bytes);
   void SchedulePing();
   void Shutdown();
 
@@ -56,14 +68,18 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Sink {
   asio::ip::tcp::socket socket_;
   std::shared_ptr<void> keep_alive_;
   Hub& hub_;
+  SendBatcher& batcher_;
   SessionOptions options_;
   SessionCounters counters_;
   std::optional<platform::Principal> principal_;
   FrameParser parser_;
   std::array<char, 16384> buffer_{};
-  std::deque<std::string> outbox_;
+  std::deque<SharedFrame> outbox_;
+  std::size_t front_offset_ = 0;  // bytes of outbox_.front() already written
   std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
+  std::vector<asio::const_buffer> scratch_;
+  bool waiting_writable_ = false;
+  bool flush_scheduled_ = false;
   bool closing_ = false;
   bool closed_ = false;
   int unanswered_pings_ = 0;

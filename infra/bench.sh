@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# Benchmarks the platform against raw baselines, side by side in one run:
+#   1. append      POST /orders vs a raw librdkafka producer and a hello-world Pistache endpoint
+#   2. projection  replay into PostgreSQL vs COPY-into-staging-plus-upsert (tests/bench/projection_replay_bench)
+#   3. fan-out     the notifier vs a Node.js `ws` broadcast server, 2,000 subscribers; memory at 150% overload
+#   4. end to end  command accepted -> WebSocket update, at 25/50/80% of the measured maximum, and the
+#                  highest rate whose p99 stays under 100 ms; CPU seconds per 1,000 commands per process
+# Baseline and ours alternate (--pairs, default 3) and medians are reported.
+#
+#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,fanout,e2e] [--no-build]
+#
+# Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, and writes
+# tests/bench/results/bench-results.json, a table on stdout, and tests/bench/results/e2e-latency.svg.
+set -uo pipefail
+BUILD_DIR="${BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-release}"
+BUILD_TYPE="${BUILD_TYPE:-Release}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+QUICK=0 PAIRS=3 PHASES="append,projection,fanout,e2e" BUILD=1
+while (($#)); do
+  case $1 in
+    --quick) QUICK=1; PAIRS=1 ;;
+    --pairs) PAIRS=$2; shift ;;
+    --phases) PHASES=$2; shift ;;
+    --no-build) BUILD=0 ;;
+    *) orders::die "unknown option $1 (see the header of infra/bench.sh)" ;;
+  esac
+  shift
+done
+if ((QUICK)); then RUN_SECONDS=3 EVENTS=100000; else RUN_SECONDS=10 EVENTS=1000000; fi
+
+RESULTS="$ORDERS_ROOT/tests/bench/results"
+RUN_DIR="$ORDERS_DATA/bench/$(date +%Y%m%d-%H%M%S)"
+TOOLS="$BUILD_DIR/tests/bench"
+mkdir -p "$RESULTS" "$RUN_DIR"
+BENCH_PIDS=()
+
+trap 'bench::stop_all; orders::stop_started' EXIT
+trap 'exit 130' INT TERM
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+bench::phase() { [[ ",$PHASES," == *",$1,"* ]]; }
+
+# bench::start NAME LOGFILE COMMAND...: starts a process in the background and remembers it.
+bench::start() {
+  local name=$1 log=$2
+  shift 2
+  "$@" </dev/null >"$log" 2>&1 &
+  BENCH_PIDS+=("$!")
+  eval "PID_${name//-/_}=$!"
+}
+
+bench::stop() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null
+}
+
+bench::stop_all() { local pid; for pid in "${BENCH_PIDS[@]}"; do bench::stop "$pid"; done; BENCH_PIDS=(); }
+
+bench::wait_ready() {
+  orders::wait_for "$1" 120 curl -fs -o /dev/null "http://127.0.0.1:$2/readyz" || orders::die "$1 did not become ready"
+}
+
+# The port a process started with port 0 reports in its log line {"msg":"listening","port":N}.
+bench::port_of() {
+  local log=$1 port=""
+  for _ in $(seq 1 200); do
+    port=$(grep -o '"msg":"listening"[^}]*"port":[0-9]*\|"port":[0-9]*[^}]*"msg":"listening"' "$log" 2>/dev/null |
+      grep -o '"port":[0-9]*' | head -1 | cut -d: -f2)
+    [[ -n $port ]] && { echo "$port"; return 0; }
+    sleep 0.1
+  done
+  orders::die "no listening port in $log"
+}
+
+# CPU seconds (user + system) used so far by the given pids.
+bench::cpu() {
+  local ticks total=0 pid
+  ticks=$(getconf CLK_TCK)
+  for pid in "$@"; do
+    [[ -r /proc/$pid/stat ]] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  awk -v t="$total" -v hz="$ticks" 'BEGIN { printf "%.3f", t / hz }'
+}
+
+bench::rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+bench::postgres_pids() { pgrep -u postgres -f "postgres" | tr '\n' ' '; }
+bench::kafka_pid() { head -1 "$ORDERS_DATA/kafka.pid"; }
+
+# bench::record FILE KEY=VALUE...: adds fields to a JSON result file.
+bench::record() {
+  local file=$1
+  shift
+  python3 - "$file" "$@" <<'PY'
+import json, sys
+path = sys.argv[1]
+data = json.load(open(path))
+for pair in sys.argv[2:]:
+    key, value = pair.split("=", 1)
+    try:
+        data[key] = json.loads(value)
+    except ValueError:
+        data[key] = value
+json.dump(data, open(path, "w"), indent=2)
+PY
+}
+
+# ---------------------------------------------------------------------------------------------
+bench::append() {
+  orders::log "phase 1: append (command service vs raw produce vs hello-world Pistache), $PAIRS pair(s)"
+  local topic="bench-append-$$" port hello_port i
+  orders::create_topic "$topic" 6
+  bench::start command "$RUN_DIR/command.log" env ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
+    LOG_LEVEL=info CONSUMER_GROUP="bench-$$" "$BUILD_DIR/command-service/command-service"
+  port=$(bench::port_of "$RUN_DIR/command.log")
+  bench::wait_ready command-service "$port"
+  bench::start hello "$RUN_DIR/hello.log" "$TOOLS/orders_hello_pistache" 0
+  hello_port=$(bench::port_of "$RUN_DIR/hello.log")
+  for i in $(seq 1 "$PAIRS"); do
+    "$TOOLS/orders_kafka_load" --mode raw --topic "$topic" --in-flight 64 --duration "$RUN_SECONDS" \
+      --label raw-produce --json "$RUN_DIR/append-raw-$i.json" >/dev/null
+    local before after
+    before=$(bench::cpu "$PID_command")
+    "$TOOLS/orders_http_load" --port $port --connections 64 --duration "$RUN_SECONDS" --request post-order \
+      --label command --json "$RUN_DIR/append-command-$i.json" >/dev/null
+    after=$(bench::cpu "$PID_command")
+    bench::record "$RUN_DIR/append-command-$i.json" "cpu_seconds=$(awk -v a="$after" -v b="$before" 'BEGIN{print a-b}')"
+    "$TOOLS/orders_http_load" --port $hello_port --connections 64 --duration "$RUN_SECONDS" --request post-order \
+      --label hello --json "$RUN_DIR/append-hello-$i.json" >/dev/null
+  done
+  bench::stop_all
+}
+
+bench::projection() {
+  orders::log "phase 2: projection replay of $EVENTS events vs COPY + upsert, $PAIRS pair(s)"
+  if [[ ! -x $TOOLS/projection_replay_bench ]]; then
+    orders::log "projection_replay_bench is not built; skipping"
+    return 0
+  fi
+  KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" "$TOOLS/projection_replay_bench" \
+    --events "$EVENTS" --pairs "$PAIRS" --json "$RUN_DIR/projection.json" | tee "$RUN_DIR/projection.txt" | tail -5
+}
+
+# One fan-out run: SERVER (notifier|node) PORT RATE LABEL; the swarm and the feed run side by side.
+bench::fanout_run() {
+  local server=$1 port=$2 rate=$3 label=$4 topic=${5:-} pid=$6
+  local ready="$RUN_DIR/$label.ready" before after rss_before
+  rm -f "$ready"
+  rss_before=$(bench::rss_kb "$pid")
+  before=$(bench::cpu "$pid")
+  if [[ $server == node ]]; then
+    "$TOOLS/orders_ws_swarm" --port "$port" --clients 2000 --duration "$RUN_SECONDS" --publish-rate "$rate" \
+      --label "$label" --json "$RUN_DIR/$label.json" >/dev/null 2>"$RUN_DIR/$label.err"
+  else
+    "$TOOLS/orders_ws_swarm" --port "$port" --clients 2000 --duration $((RUN_SECONDS + 3)) --ready-file "$ready" \
+      --label "$label" --json "$RUN_DIR/$label.json" >/dev/null 2>"$RUN_DIR/$label.err" &
+    local swarm=$!
+    orders::wait_for "subscribers" 60 test -f "$ready" || orders::die "the subscriber swarm did not connect"
+    "$TOOLS/orders_kafka_load" --mode feed --topic "$topic" --rate "$rate" --duration "$RUN_SECONDS" --orders 200 \
+      >/dev/null
+    wait "$swarm"
+  fi
+  after=$(bench::cpu "$pid")
+  bench::record "$RUN_DIR/$label.json" "server=$server" "offered_events_per_s=$rate" \
+    "cpu_seconds=$(awk -v a="$after" -v b="$before" 'BEGIN{print a-b}')" \
+    "rss_kb_before=$rss_before" "rss_kb_after=$(bench::rss_kb "$pid")"
+}
+
+bench::fanout() {
+  orders::log "phase 3: fan-out to 2,000 subscribers, notifier vs Node.js ws, $PAIRS pair(s)"
+  (cd "$ORDERS_ROOT/tests/bench/node" && [[ -d node_modules/ws ]] || npm ci --no-audit --no-fund --silent) ||
+    orders::die "npm could not install ws"
+  local topic="bench-fanout-$$" port node_port rate i rates
+  orders::create_topic "$topic" 6
+  bench::start notifier "$RUN_DIR/notifier.log" env ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
+    LOG_LEVEL=info "$BUILD_DIR/notifier/notifier"
+  port=$(bench::port_of "$RUN_DIR/notifier.log")
+  bench::wait_ready notifier "$port"
+  bench::start node "$RUN_DIR/node.log" node "$ORDERS_ROOT/tests/bench/node/broadcast.mjs" 0
+  node_port=$(bench::port_of "$RUN_DIR/node.log")
+  if ((QUICK)); then rates="25 100"; else rates="25 50 100 150"; fi
+  for i in $(seq 1 "$PAIRS"); do
+    for rate in $rates; do
+      bench::fanout_run node $node_port "$rate" "fanout-node-$rate-$i" "" "$PID_node"
+      bench::fanout_run notifier $port "$rate" "fanout-notifier-$rate-$i" "$topic" "$PID_notifier"
+    done
+  done
+  # Memory at 150% of the highest rate the notifier sustained (p99 < 250 ms, nothing lost).
+  local sustained overload
+  sustained=$(python3 "$ORDERS_ROOT/tests/bench/report.py" sustained-rate "$RUN_DIR" notifier)
+  overload=$(awk -v r="$sustained" 'BEGIN { printf "%d", r * 1.5 }')
+  orders::log "overload run at $overload events/s (150% of $sustained)"
+  (while kill -0 "$PID_notifier" 2>/dev/null; do echo "$(date +%s.%N) $(bench::rss_kb "$PID_notifier")"; sleep 0.5; done) \
+    >"$RUN_DIR/overload-rss.txt" &
+  local sampler=$!
+  bench::fanout_run notifier $port "$overload" "fanout-overload" "$topic" "$PID_notifier"
+  kill "$sampler" 2>/dev/null
+  bench::record "$RUN_DIR/fanout-overload.json" \
+    "protocol_closes=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^orders_notifier_slow_clients_closed_total/ {print $2}')"
+  bench::stop_all
+}
+
+bench::e2e() {
+  orders::log "phase 4: end to end, command accepted -> WebSocket update"
+  local topic="bench-e2e-$$" cport pport nport schema="bench_e2e_$$"
+  orders::create_topic "$topic" 6
+  bench::start command "$RUN_DIR/e2e-command.log" env ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
+    LOG_LEVEL=info CONSUMER_GROUP="bench-e2e-$$" "$BUILD_DIR/command-service/command-service"
+  bench::start projection "$RUN_DIR/e2e-projection.log" env ORDERS_TOPIC="$topic" PORT=0 \
+    KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" READ_MODEL_SCHEMA="$schema" \
+    CONSUMER_GROUP="bench-e2e-projection-$$" LOG_LEVEL=info "$BUILD_DIR/projection-service/projection-service"
+  bench::start notifier "$RUN_DIR/e2e-notifier.log" env ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
+    LOG_LEVEL=info "$BUILD_DIR/notifier/notifier"
+  cport=$(bench::port_of "$RUN_DIR/e2e-command.log")
+  pport=$(bench::port_of "$RUN_DIR/e2e-projection.log")
+  nport=$(bench::port_of "$RUN_DIR/e2e-notifier.log")
+  bench::wait_ready command-service "$cport"
+  bench::wait_ready projection-service "$pport"
+  bench::wait_ready notifier "$nport"
+
+  # The maximum: closed loop, 64 connections.
+  "$TOOLS/orders_http_load" --port $cport --connections 64 --duration "$RUN_SECONDS" --request status-walk \
+    --orders $((RUN_SECONDS * 2000)) --label e2e-max --json "$RUN_DIR/e2e-max.json" >/dev/null 2>&1
+  local max
+  max=$(python3 -c "import json; print(int(json.load(open('$RUN_DIR/e2e-max.json'))['throughput_per_s']))")
+  orders::log "maximum: $max status changes/s (closed loop)"
+
+  # bench::e2e_run PERCENT RATE: one open-loop run with 4 subscribers timing command -> update.
+  bench::e2e_run() {
+    local label="e2e-$1" rate=$2 ready="$RUN_DIR/e2e-$1.ready" pids cpu_before cpu_after
+    rm -f "$ready"
+    "$TOOLS/orders_ws_swarm" --port $nport --clients 4 --duration $((RUN_SECONDS + 6)) --ready-file "$ready" \
+      --label "$label-ws" --json "$RUN_DIR/$label-ws.json" >/dev/null 2>&1 &
+    local swarm=$!
+    orders::wait_for "subscribers" 30 test -f "$ready"
+    pids="$PID_command $PID_projection $PID_notifier $(bench::kafka_pid) $(bench::postgres_pids)"
+    declare -A cpu_before_of
+    local pid
+    for pid in $pids; do cpu_before_of[$pid]=$(bench::cpu "$pid"); done
+    "$TOOLS/orders_http_load" --port $cport --connections 64 --duration "$RUN_SECONDS" --rate "$rate" \
+      --request status-walk --orders $((rate * RUN_SECONDS / 5 + 200)) --label "$label-http" \
+      --json "$RUN_DIR/$label-http.json" >/dev/null 2>&1
+    local cpu_json="{" name group
+    for group in command:$PID_command projection:$PID_projection notifier:$PID_notifier kafka:$(bench::kafka_pid); do
+      name=${group%%:*} pid=${group#*:}
+      cpu_json+="\"$name\": $(awk -v a="$(bench::cpu "$pid")" -v b="${cpu_before_of[$pid]}" 'BEGIN{print a-b}'),"
+    done
+    local pg_total=0
+    for pid in $(bench::postgres_pids); do
+      [[ -n ${cpu_before_of[$pid]:-} ]] || continue
+      pg_total=$(awk -v t="$pg_total" -v a="$(bench::cpu "$pid")" -v b="${cpu_before_of[$pid]}" 'BEGIN{print t+a-b}')
+    done
+    cpu_json+="\"postgres\": $pg_total}"
+    wait "$swarm"
+    bench::record "$RUN_DIR/$label-http.json" "percent=$1" "cpu_seconds_by_process=$cpu_json"
+  }
+  local percent
+  for percent in 25 50 80; do
+    bench::e2e_run "$percent" $((max * percent / 100))
+  done
+  # The highest rate whose end-to-end p99 stays under 100 ms, searching upward from 80%.
+  for percent in 90 100 110 120; do
+    bench::e2e_run "$percent" $((max * percent / 100))
+    python3 "$ORDERS_ROOT/tests/bench/report.py" e2e-ok "$RUN_DIR" "$percent" || break
+  done
+  bench::stop_all
+  psql "$DATABASE_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+}
+
+# ---------------------------------------------------------------------------------------------
+orders::timed install orders::install_deps
+orders::timed kafka-jars orders::kafka_jars
+((BUILD)) && orders::timed build orders::build
+orders::timed kafka orders::start_kafka
+orders::timed postgres orders::start_postgres
+export KAFKA_BROKERS DATABASE_URL
+
+bench::phase append && orders::timed append bench::append
+bench::phase projection && orders::timed projection bench::projection
+bench::phase fanout && orders::timed fanout bench::fanout
+bench::phase e2e && orders::timed e2e bench::e2e
+
+python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS"
+orders::print_timings

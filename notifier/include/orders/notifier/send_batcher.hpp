@@ -1,0 +1,45 @@
+#pragma once
+// The sessions' shared sending machinery on the notifier's io thread.
+//
+// Fan-out sends one message to many sessions inside one handler (a batch of
+// events). The batcher (1) encodes a text frame once and hands every session
+// the same immutable buffer, and (2) collects the sessions that queued
+// something and flushes each once, after the handler, so every frame a
+// session got in that handler leaves in one writev. Single-threaded: all
+// calls come from the io thread that runs the hub and the sessions.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+
+namespace orders::notifier {
+
+using SharedFrame = std::shared_ptr<const std::string>;
+
+class Flushable {
+ public:
+  virtual ~Flushable() = default;
+  virtual void Flush() = 0;
+};
+
+class SendBatcher {
+ public:
+  explicit SendBatcher(asio::io_context& io) : io_(io) {}
+
+  // The text frame for `text`; the same buffer for the same text sent in a row.
+  SharedFrame TextFrame(const std::string& text);
+
+  // Calls session->Flush() once after the current handler.
+  void FlushLater(std::shared_ptr<Flushable> session);
+
+ private:
+  asio::io_context& io_;
+  std::string last_text_;
+  SharedFrame last_frame_;
+  std::vector<std::shared_ptr<Flushable>> pending_;
+  bool posted_ = false;
+};
+
+}  // namespace orders::notifier

@@ -1,0 +1,251 @@
+// orders_kafka_load: Kafka-side load for the benchmarks.
+//
+//   --mode raw  --topic T --duration S --in-flight C [--json FILE] [--label NAME]
+//     The baseline for the command service: a plain librdkafka producer with
+//     the command service's settings (platform::MakeProducerConf + its
+//     overrides) appends the same records a POST /orders appends (an
+//     order.placed event with its CloudEvents headers), keeping C records in
+//     flight, as C HTTP clients each waiting for their answer would. Reports
+//     acknowledged records/s and produce → acknowledgement latency.
+//
+//   --mode feed --topic T --rate R --duration S [--orders K]
+//     Feeds the notifier: places K orders, then appends status changes at R
+//     events/s (open loop), walking each order through its lifecycle, each
+//     with "reason":"t=<CLOCK_REALTIME ns>" stamped when it is produced.
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <orders/codec/event_codec.hpp>
+#include <orders/platform/kafka_settings.hpp>
+#include <orders/platform/uuid.hpp>
+
+#include "lib/bench_args.hpp"
+#include "lib/latency_histogram.hpp"
+
+namespace orders::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t RealtimeNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+domain::Timestamp Now() {
+  return domain::Timestamp{
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())};
+}
+
+struct Sent {
+  Clock::time_point at;
+};
+
+class Reports : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message& message) override {
+    auto* sent = static_cast<Sent*>(message.msg_opaque());
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent->at).count();
+    delete sent;
+    std::lock_guard lock(mutex);
+    if (message.err() == RdKafka::ERR_NO_ERROR) {
+      ++acknowledged;
+      if (measuring) histogram.Record(latency);
+      if (measuring) ++acknowledged_in_window;
+    } else {
+      ++failed;
+    }
+    --in_flight;
+  }
+  std::mutex mutex;
+  LatencyHistogram histogram;
+  std::uint64_t acknowledged = 0;
+  std::uint64_t acknowledged_in_window = 0;
+  std::uint64_t failed = 0;
+  std::int64_t in_flight = 0;
+  bool measuring = false;
+};
+
+std::unique_ptr<RdKafka::Producer> MakeProducer(Reports& reports) {
+  std::string error;
+  // The command service's own overrides (command-service/src/service.cpp).
+  auto conf = platform::MakeProducerConf(
+      {std::getenv("KAFKA_BROKERS") ? std::getenv("KAFKA_BROKERS") : "127.0.0.1:9092", "bench-raw", "",
+       {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}},
+      error);
+  if (!conf || conf->set("dr_cb", &reports, error) != RdKafka::Conf::CONF_OK) {
+    std::fprintf(stderr, "producer config: %s\n", error.c_str());
+    return nullptr;
+  }
+  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
+  if (!producer) std::fprintf(stderr, "producer: %s\n", error.c_str());
+  return producer;
+}
+
+bool Produce(RdKafka::Producer& producer, Reports& reports, const std::string& topic, const codec::EventRecord& record) {
+  auto* headers = RdKafka::Headers::create();
+  for (const auto& [name, value] : record.headers) headers->add(name, value);
+  auto* sent = new Sent{Clock::now()};
+  {
+    std::lock_guard lock(reports.mutex);
+    ++reports.in_flight;
+  }
+  const auto status = producer.produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                                       const_cast<char*>(record.value.data()), record.value.size(), record.key.data(),
+                                       record.key.size(), 0, headers, sent);
+  if (status != RdKafka::ERR_NO_ERROR) {
+    delete headers;
+    delete sent;
+    std::lock_guard lock(reports.mutex);
+    --reports.in_flight;
+    return false;
+  }
+  return true;
+}
+
+codec::EventRecord Placement(std::uint64_t n) {
+  domain::OrderPlaced placed{platform::NewUuid(), 1, Now(), "bench-" + std::to_string(n % 1000),
+                             {{"sku-1", 2, 1250}, {"sku-2", 1, 500}}, "EUR", 3000};
+  return codec::EncodeEvent(placed, {platform::NewUuid(), "/command-service", std::nullopt, std::nullopt});
+}
+
+int RunRaw(const Args& args) {
+  Reports reports;
+  auto producer = MakeProducer(reports);
+  if (!producer) return 1;
+  const std::string topic = args.Get("topic");
+  const auto in_flight = static_cast<std::int64_t>(args.Number("in-flight", 32));
+  const double duration = args.Number("duration", 10);
+  std::atomic<bool> stop{false};
+  std::thread poller([&] {
+    while (!stop) producer->poll(1);
+  });
+  std::uint64_t n = 0;
+  // Warm-up: one second, not measured.
+  const auto warm = Clock::now() + std::chrono::seconds(1);
+  auto fill = [&] {
+    while (true) {
+      {
+        std::lock_guard lock(reports.mutex);
+        if (reports.in_flight >= in_flight) return;
+      }
+      if (!Produce(*producer, reports, topic, Placement(++n))) return;
+    }
+  };
+  while (Clock::now() < warm) {
+    fill();
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  {
+    std::lock_guard lock(reports.mutex);
+    reports.measuring = true;
+  }
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
+  while (Clock::now() < end) {
+    fill();
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  {
+    std::lock_guard lock(reports.mutex);
+    reports.measuring = false;
+  }
+  producer->flush(10000);
+  stop = true;
+  poller.join();
+  std::lock_guard lock(reports.mutex);
+  const nlohmann::json report = {{"label", args.Get("label", "raw-produce")},
+                                 {"in_flight", in_flight},
+                                 {"seconds", seconds},
+                                 {"acknowledged", reports.acknowledged_in_window},
+                                 {"throughput_per_s", static_cast<double>(reports.acknowledged_in_window) / seconds},
+                                 {"failed", reports.failed},
+                                 {"payload_bytes", Placement(0).value.size()},
+                                 {"latency", reports.histogram.Summary()}};
+  std::printf("%s\n", report.dump().c_str());
+  if (args.Has("json")) std::ofstream(args.Get("json")) << report.dump(2) << "\n";
+  return 0;
+}
+
+int RunFeed(const Args& args) {
+  Reports reports;
+  auto producer = MakeProducer(reports);
+  if (!producer) return 1;
+  const std::string topic = args.Get("topic");
+  const double rate = args.Number("rate", 100);
+  const double duration = args.Number("duration", 10);
+  const auto orders = static_cast<std::size_t>(args.Number("orders", 200));
+  std::atomic<bool> stop{false};
+  std::thread poller([&] {
+    while (!stop) producer->poll(1);
+  });
+  struct Walk {
+    std::string id;
+    int step = 0;
+  };
+  static constexpr domain::Status kFlow[] = {domain::Status::kPending,   domain::Status::kConfirmed,
+                                             domain::Status::kProcessing, domain::Status::kShipped,
+                                             domain::Status::kOutForDelivery, domain::Status::kDelivered};
+  std::vector<Walk> walks;
+  auto place = [&](std::uint64_t n) {
+    auto record = Placement(n);
+    walks.push_back({record.key, 0});
+    while (!Produce(*producer, reports, topic, record)) producer->poll(10);
+  };
+  for (std::size_t i = 0; i < orders; ++i) place(i);
+  producer->flush(30000);
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // let subscribers see the placements first
+
+  const auto start = Clock::now();
+  std::uint64_t produced = 0;
+  std::size_t next = 0;
+  while (true) {
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    if (elapsed >= duration) break;
+    while (produced < static_cast<std::uint64_t>(elapsed * rate)) {
+      auto& walk = walks[next];
+      next = (next + 1) % walks.size();
+      if (walk.step == 5) {  // delivered: start a fresh order in its slot
+        auto record = Placement(orders + produced);
+        walk = {record.key, 0};
+        while (!Produce(*producer, reports, topic, record)) producer->poll(10);
+        ++produced;
+        continue;
+      }
+      domain::StatusChanged changed{walk.id, walk.step + 2, Now(), kFlow[walk.step], kFlow[walk.step + 1],
+                                    "t=" + std::to_string(RealtimeNanos())};
+      ++walk.step;
+      const auto record =
+          codec::EncodeEvent(changed, {platform::NewUuid(), "/command-service", std::nullopt, std::nullopt});
+      while (!Produce(*producer, reports, topic, record)) producer->poll(10);
+      ++produced;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  producer->flush(30000);
+  stop = true;
+  poller.join();
+  const nlohmann::json report = {{"label", args.Get("label", "feed")}, {"produced", produced},
+                                 {"rate", rate}, {"failed", reports.failed}};
+  std::printf("%s\n", report.dump().c_str());
+  if (args.Has("json")) std::ofstream(args.Get("json")) << report.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace orders::bench
+
+int main(int argc, char** argv) {
+  const orders::bench::Args args(argc, argv);
+  if (args.Get("topic").empty()) {
+    std::fprintf(stderr, "--topic is required\n");
+    return 2;
+  }
+  return args.Get("mode", "raw") == "feed" ? orders::bench::RunFeed(args) : orders::bench::RunRaw(args);
+}

@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+"""Turns the per-run JSON files of ./infra/bench.sh into figures, ratios, a table and a plot.
+
+  report.py sustained-rate RUN_DIR SERVER   highest offered events/s SERVER sustained (prints it)
+  report.py e2e-ok RUN_DIR PERCENT          exit 0 when the end-to-end p99 at PERCENT was < 100 ms
+  report.py summarize RUN_DIR RESULTS_DIR --quick 0|1 --pairs N
+"""
+import glob
+import json
+import os
+import statistics
+import sys
+
+FANOUT_P99_LIMIT_MS = 250
+E2E_P99_LIMIT_MS = 100
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fanout_runs(run_dir, server):
+    """{rate: [run, ...]} for the ladder runs of one server."""
+    runs = {}
+    for path in glob.glob(os.path.join(run_dir, f"fanout-{server}-*-*.json")):
+        run = load(path)
+        runs.setdefault(int(run["offered_events_per_s"]), []).append(run)
+    return runs
+
+
+def fanout_sustained(run):
+    """Every subscriber got every update, none was cut off, and p99 stayed low."""
+    if run["closed_by_server"] or run["per_client_min"] != run["per_client_max"] or run["deliveries"] == 0:
+        return False
+    if run.get("published") and run["deliveries"] != run["published"] * run["clients"]:
+        return False
+    return run["latency"]["p99_ms"] < FANOUT_P99_LIMIT_MS
+
+
+def sustained_rate(run_dir, server):
+    best = 0
+    for rate, runs in sorted(fanout_runs(run_dir, server).items()):
+        if all(fanout_sustained(run) for run in runs):
+            best = rate
+    return best
+
+
+def fanout_summary(run_dir, server):
+    ladder = []
+    for rate, runs in sorted(fanout_runs(run_dir, server).items()):
+        ladder.append({
+            "offered_events_per_s": rate,
+            "offered_deliveries_per_s": rate * runs[0]["clients"],
+            "deliveries_per_s": median([r["deliveries_per_s"] for r in runs]),
+            "p50_ms": median([r["latency"]["p50_ms"] for r in runs]),
+            "p99_ms": median([r["latency"]["p99_ms"] for r in runs]),
+            "cpu_us_per_delivery": median([1e6 * r["cpu_seconds"] / r["deliveries"] for r in runs if r["deliveries"]]),
+            "sustained": all(fanout_sustained(r) for r in runs),
+            "runs": len(runs),
+        })
+    sustained = [step for step in ladder if step["sustained"]]
+    capacity = sustained[-1]["deliveries_per_s"] if sustained else None
+    return {"ladder": ladder, "sustained_deliveries_per_s": capacity,
+            "best_deliveries_per_s": max((s["deliveries_per_s"] or 0) for s in ladder) if ladder else None}
+
+
+def e2e_runs(run_dir):
+    runs = []
+    for path in sorted(glob.glob(os.path.join(run_dir, "e2e-*-http.json"))):
+        http = load(path)
+        percent = int(http["percent"])
+        ws_path = path.replace("-http.json", "-ws.json")
+        ws = load(ws_path) if os.path.exists(ws_path) else None
+        runs.append({"percent": percent, "rate": http["target_rate"], "achieved_per_s": http["throughput_per_s"],
+                     "errors": http["errors"], "http_latency": http["latency"],
+                     "e2e_latency": ws["latency"] if ws else None,
+                     "cpu_seconds_by_process": http.get("cpu_seconds_by_process"),
+                     "commands": http["completed"]})
+    return sorted(runs, key=lambda r: r["percent"])
+
+
+def e2e_ok(run):
+    return run["e2e_latency"] and run["errors"] == 0 and run["e2e_latency"]["p99_ms"] < E2E_P99_LIMIT_MS
+
+
+def svg_plot(runs, path):
+    """Latency percentiles (p50, p99, p99.9) of command -> update against offered load."""
+    points = [r for r in runs if r["e2e_latency"]]
+    if not points:
+        return
+    width, height, left, bottom, top, right = 720, 420, 70, 50, 30, 150
+    xs = [r["rate"] for r in points]
+    series = [("p50", "p50_ms", "#2457d6"), ("p99", "p99_ms", "#c0392b"), ("p99.9", "p999_ms", "#7d3c98")]
+    y_max = max(r["e2e_latency"]["p999_ms"] for r in points) * 1.1 or 1
+    x_min, x_max = 0, max(xs) * 1.05
+
+    def x(v):
+        return left + (v - x_min) / (x_max - x_min) * (width - left - right)
+
+    def y(v):
+        return height - bottom - v / y_max * (height - bottom - top)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{left}" y="18" font-size="14">Command accepted → WebSocket update latency vs load</text>',
+           f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="black"/>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="black"/>',
+           f'<text x="{(left + width - right) / 2}" y="{height - 12}" text-anchor="middle">offered status changes per second</text>',
+           f'<text x="16" y="{(top + height - bottom) / 2}" transform="rotate(-90 16 {(top + height - bottom) / 2})" text-anchor="middle">latency (ms)</text>']
+    for i in range(6):
+        value = y_max * i / 5
+        out.append(f'<line x1="{left - 4}" y1="{y(value):.1f}" x2="{width - right}" y2="{y(value):.1f}" stroke="#e3e6ea"/>')
+        out.append(f'<text x="{left - 8}" y="{y(value) + 4:.1f}" text-anchor="end">{value:.0f}</text>')
+    for r in points:
+        out.append(f'<text x="{x(r["rate"]):.1f}" y="{height - bottom + 16}" text-anchor="middle">{r["rate"]:.0f}</text>')
+    if E2E_P99_LIMIT_MS < y_max:
+        out.append(f'<line x1="{left}" y1="{y(E2E_P99_LIMIT_MS):.1f}" x2="{width - right}" y2="{y(E2E_P99_LIMIT_MS):.1f}" '
+                   'stroke="#b7791f" stroke-dasharray="6 4"/>')
+        out.append(f'<text x="{width - right + 6}" y="{y(E2E_P99_LIMIT_MS) + 4:.1f}" fill="#b7791f">100 ms</text>')
+    for index, (name, key, colour) in enumerate(series):
+        path_points = " ".join(f'{x(r["rate"]):.1f},{y(r["e2e_latency"][key]):.1f}' for r in points)
+        out.append(f'<polyline points="{path_points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for r in points:
+            out.append(f'<circle cx="{x(r["rate"]):.1f}" cy="{y(r["e2e_latency"][key]):.1f}" r="3" fill="{colour}"/>')
+        out.append(f'<text x="{width - right + 10}" y="{top + 20 + index * 18}" fill="{colour}">{name}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def summarize(run_dir, results_dir, quick, pairs):
+    result = {"machine": {"cores": os.cpu_count(), "kernel": os.uname().release}, "quick": quick, "pairs": pairs,
+              "run_dir": run_dir}
+    lines = []
+
+    # 1. append
+    raw = [load(p) for p in sorted(glob.glob(os.path.join(run_dir, "append-raw-*.json")))]
+    command = [load(p) for p in sorted(glob.glob(os.path.join(run_dir, "append-command-*.json")))]
+    hello = [load(p) for p in sorted(glob.glob(os.path.join(run_dir, "append-hello-*.json")))]
+    if command:
+        def figures(runs):
+            return {"throughput_per_s": median([r["throughput_per_s"] for r in runs]),
+                    "p50_ms": median([r["latency"]["p50_ms"] for r in runs]),
+                    "p99_ms": median([r["latency"]["p99_ms"] for r in runs]),
+                    "p999_ms": median([r["latency"]["p999_ms"] for r in runs])}
+        append = {"command": figures(command), "raw_produce": figures(raw), "hello_http": figures(hello)}
+        append["command"]["cpu_seconds_per_1000"] = median(
+            [1000 * r["cpu_seconds"] / r["completed"] for r in command if r.get("completed")])
+        append["command_vs_raw_produce"] = append["command"]["throughput_per_s"] / append["raw_produce"]["throughput_per_s"]
+        append["command_vs_hello_http"] = append["command"]["throughput_per_s"] / append["hello_http"]["throughput_per_s"]
+        result["append"] = append
+        lines.append("append (64 connections / 64 records in flight, closed loop; medians)")
+        for name in ("command", "raw_produce", "hello_http"):
+            f = append[name]
+            lines.append(f"  {name:<12} {f['throughput_per_s']:>9.0f}/s  p50 {f['p50_ms']:.2f} ms  p99 {f['p99_ms']:.2f} ms"
+                         f"  p99.9 {f['p999_ms']:.2f} ms")
+        lines.append(f"  command_vs_raw_produce = {append['command_vs_raw_produce']:.2f}  (target >= 0.3)")
+        lines.append(f"  command_vs_hello_http  = {append['command_vs_hello_http']:.2f}")
+
+    # 2. projection
+    projection_path = os.path.join(run_dir, "projection.json")
+    if os.path.exists(projection_path):
+        projection = load(projection_path)
+        result["projection"] = projection
+        ratio = projection.get("projection_vs_copy_upsert")
+        lines.append("projection replay into PostgreSQL (medians)")
+        lines.append(f"  ours {projection.get('ours_events_per_s', 0):.0f} events/s, COPY+upsert "
+                     f"{projection.get('baseline_events_per_s', 0):.0f} events/s")
+        if ratio is not None:
+            lines.append(f"  projection_vs_copy_upsert = {ratio:.2f}  (target >= 0.6)")
+
+    # 3. fan-out
+    if glob.glob(os.path.join(run_dir, "fanout-notifier-*.json")):
+        notifier, node = fanout_summary(run_dir, "notifier"), fanout_summary(run_dir, "node")
+        fanout = {"subscribers": 2000, "notifier": notifier, "node_ws": node,
+                  "sustained_criteria": f"every subscriber got every update, none cut off, p99 < {FANOUT_P99_LIMIT_MS} ms"}
+        ours = notifier["sustained_deliveries_per_s"]
+        theirs = node["sustained_deliveries_per_s"] or node["best_deliveries_per_s"]
+        if ours and theirs:
+            fanout["notifier_vs_node_ws"] = ours / theirs
+        common = [s for s in notifier["ladder"] if s["offered_events_per_s"] == 25]
+        common_node = [s for s in node["ladder"] if s["offered_events_per_s"] == 25]
+        if common and common_node and common_node[0]["cpu_us_per_delivery"]:
+            fanout["cpu_per_delivery_vs_node_ws_at_50k"] = (common[0]["cpu_us_per_delivery"] /
+                                                            common_node[0]["cpu_us_per_delivery"])
+        # Each at the highest offered rate it sustained (node: its best step when it sustained none).
+        def at_capacity(summary):
+            steps = [s for s in summary["ladder"] if s["sustained"]] or summary["ladder"]
+            return max(steps, key=lambda s: s["deliveries_per_s"] or 0) if steps else None
+        ours_top, theirs_top = at_capacity(notifier), at_capacity(node)
+        if ours_top and theirs_top and theirs_top["cpu_us_per_delivery"]:
+            fanout["cpu_per_delivery_vs_node_ws_at_capacity"] = (ours_top["cpu_us_per_delivery"] /
+                                                                 theirs_top["cpu_us_per_delivery"])
+        overload_path = os.path.join(run_dir, "fanout-overload.json")
+        if os.path.exists(overload_path):
+            overload = load(overload_path)
+            samples = []
+            rss_path = os.path.join(run_dir, "overload-rss.txt")
+            if os.path.exists(rss_path):
+                samples = [int(line.split()[1]) for line in open(rss_path) if len(line.split()) == 2]
+            fanout["overload_150pct"] = {
+                "offered_events_per_s": overload["offered_events_per_s"],
+                "deliveries_per_s": overload["deliveries_per_s"], "p99_ms": overload["latency"]["p99_ms"],
+                "rss_mb_before": overload["rss_kb_before"] / 1024, "rss_mb_after": overload["rss_kb_after"] / 1024,
+                "rss_mb_peak": max(samples) / 1024 if samples else None,
+                "subscribers_closed_as_slow": overload.get("closed_by_server")}
+        result["fanout"] = fanout
+        lines.append("fan-out to 2,000 subscribers (medians per offered rate)")
+        for name, summary in (("notifier", notifier), ("node ws", node)):
+            for step in summary["ladder"]:
+                lines.append(f"  {name:<9} offered {step['offered_deliveries_per_s']:>7}/s  got {step['deliveries_per_s'] or 0:>9.0f}/s"
+                             f"  p99 {step['p99_ms'] or 0:>8.1f} ms  cpu {step['cpu_us_per_delivery'] or 0:.2f} us/delivery"
+                             f"  {'sustained' if step['sustained'] else 'NOT sustained'}")
+        if "notifier_vs_node_ws" in fanout:
+            lines.append(f"  notifier_vs_node_ws = {fanout['notifier_vs_node_ws']:.2f}  (target >= 2)")
+        for key, what in (("cpu_per_delivery_vs_node_ws_at_50k", "at 50k deliveries/s"),
+                          ("cpu_per_delivery_vs_node_ws_at_capacity", "each at its capacity")):
+            if key in fanout:
+                lines.append(f"  CPU per delivery vs node {what} = {fanout[key]:.2f}  (target <= 0.5)")
+        if "overload_150pct" in fanout:
+            o = fanout["overload_150pct"]
+            lines.append(f"  150% overload ({o['offered_events_per_s']} events/s): RSS {o['rss_mb_before']:.0f} -> peak "
+                         f"{o['rss_mb_peak'] or 0:.0f} -> {o['rss_mb_after']:.0f} MB, {o['subscribers_closed_as_slow']} subscribers closed as slow")
+
+    # 4. end to end
+    runs = e2e_runs(run_dir)
+    if runs:
+        max_path = os.path.join(run_dir, "e2e-max.json")
+        e2e = {"max_closed_loop_per_s": load(max_path)["throughput_per_s"] if os.path.exists(max_path) else None,
+               "runs": runs}
+        ok = [r for r in runs if e2e_ok(r)]
+        e2e["max_sustainable_per_s_p99_under_100ms"] = max((r["achieved_per_s"] for r in ok), default=None)
+        at50 = [r for r in runs if r["percent"] == 50]
+        if at50 and at50[0]["cpu_seconds_by_process"]:
+            e2e["cpu_seconds_per_1000_commands_at_50pct"] = {
+                name: 1000 * seconds / at50[0]["commands"] for name, seconds in at50[0]["cpu_seconds_by_process"].items()}
+        result["e2e"] = e2e
+        lines.append(f"end to end, status change accepted -> update on a WebSocket (max closed loop "
+                     f"{e2e['max_closed_loop_per_s'] or 0:.0f}/s)")
+        for r in runs:
+            l = r["e2e_latency"] or {}
+            lines.append(f"  {r['percent']:>3}% {r['rate']:>6.0f}/s  p50 {l.get('p50_ms', 0):.1f}  p99 {l.get('p99_ms', 0):.1f}"
+                         f"  p99.9 {l.get('p999_ms', 0):.1f} ms  (HTTP p99 {r['http_latency']['p99_ms']:.1f} ms, errors {r['errors']})")
+        lines.append(f"  max sustainable with p99 < 100 ms: {e2e['max_sustainable_per_s_p99_under_100ms'] or 0:.0f} commands/s")
+        if "cpu_seconds_per_1000_commands_at_50pct" in e2e:
+            lines.append("  CPU seconds per 1,000 commands at 50%: " + ", ".join(
+                f"{k} {v:.3f}" for k, v in e2e["cpu_seconds_per_1000_commands_at_50pct"].items()))
+        svg_plot(runs, os.path.join(results_dir, "e2e-latency.svg"))
+
+    with open(os.path.join(results_dir, "bench-results.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    with open(os.path.join(results_dir, "bench-results.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def main():
+    command = sys.argv[1]
+    if command == "sustained-rate":
+        print(sustained_rate(sys.argv[2], sys.argv[3]) or 25)
+    elif command == "e2e-ok":
+        runs = [r for r in e2e_runs(sys.argv[2]) if r["percent"] == int(sys.argv[3])]
+        sys.exit(0 if runs and e2e_ok(runs[0]) else 1)
+    elif command == "summarize":
+        args = sys.argv[4:]
+        quick = int(args[args.index("--quick") + 1]) if "--quick" in args else 0
+        pairs = int(args[args.index("--pairs") + 1]) if "--pairs" in args else 1
+        summarize(sys.argv[2], sys.argv[3], bool(quick), pairs)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
