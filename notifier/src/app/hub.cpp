@@ -127,7 +127,7 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
     case Selector::Kind::kCustomer:
       session.selectors.insert(selector);
       by_customer_[selector.value].insert(id);
-      Send(session, SnapshotListMessage(selector, cache_.NewestOfCustomer(selector.value, limits_.snapshot_list_size)));
+      Send(session, SnapshotListMessage(selector, cache_.NewestOfCustomer(selector.value, limits_.customer_snapshot_size)));
       return;
     case Selector::Kind::kAll:
       session.selectors.insert(selector);

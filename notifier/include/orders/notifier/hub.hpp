@@ -39,7 +39,8 @@ struct HubLimits {
   std::size_t max_subscriptions = 50;    // per session
   double messages_per_second = 20;       // per session, sustained
   double message_burst = 40;             // per session
-  std::size_t snapshot_list_size = 100;  // orders in a customer/all snapshot
+  std::size_t snapshot_list_size = 100;            // orders in an `all` snapshot (a staff board)
+  std::size_t customer_snapshot_size = 1000;       // a customer's orders: all of them, up to this
   std::chrono::milliseconds not_found_wait{3000};
 };
 

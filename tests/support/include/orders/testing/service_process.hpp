@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -30,7 +31,7 @@ class ServiceProcess {
   int Stop(std::chrono::milliseconds timeout = std::chrono::seconds(15));
   void Kill();  // SIGKILL, waits
 
-  std::uint16_t port() const { return port_; }
+  std::uint16_t port() const { return port_.load(); }
   pid_t pid() const { return pid_; }
   bool running();
   std::vector<std::string> LogLines();
@@ -42,7 +43,7 @@ class ServiceProcess {
   std::string binary_;
   std::map<std::string, std::string> environment_;
   pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
+  std::atomic<std::uint16_t> port_{0};  // read by other threads (load drivers)
   std::thread reader_;
   std::mutex mutex_;
   std::vector<std::string> lines_;

@@ -1,0 +1,142 @@
+#include "load_driver.hpp"
+
+#include <nlohmann/json.hpp>
+#include <orders/testing/http_client.hpp>
+
+namespace orders::testing {
+namespace {
+
+const std::vector<std::string> kForward = {"pending", "confirmed", "processing", "shipped", "out_for_delivery",
+                                           "delivered"};
+
+bool Terminal(const std::string& status) { return status == "delivered" || status == "cancelled"; }
+
+std::string Next(const std::string& status, std::mt19937& random) {
+  const bool may_cancel = status == "pending" || status == "confirmed" || status == "processing";
+  if (may_cancel && random() % 20 == 0) return "cancelled";
+  for (std::size_t i = 0; i + 1 < kForward.size(); ++i) {
+    if (kForward[i] == status) return kForward[i + 1];
+  }
+  return {};
+}
+
+}  // namespace
+
+LoadDriver::LoadDriver(std::function<std::uint16_t()> port, Options options)
+    : port_(std::move(port)), options_(std::move(options)) {}
+
+LoadDriver::~LoadDriver() { Stop(); }
+
+bool LoadDriver::Start() {
+  slow_.resize(static_cast<std::size_t>(options_.slow_orders));
+  for (auto& walk : slow_) {
+    if (!Place(walk)) return false;
+    slow_ids_.push_back(walk.id);
+  }
+  active_.resize(static_cast<std::size_t>(options_.active_orders));
+  thread_ = std::thread([this] { Run(); });
+  return true;
+}
+
+void LoadDriver::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<invariants::Acknowledged> LoadDriver::Acknowledged() {
+  std::lock_guard lock(mutex_);
+  return acknowledged_;
+}
+
+LoadDriver::Stats LoadDriver::stats() {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void LoadDriver::Record(const std::string& id, std::int64_t version, const std::string& status) {
+  std::lock_guard lock(mutex_);
+  acknowledged_.push_back({id, version, status});
+  ++stats_.acknowledged;
+}
+
+bool LoadDriver::Place(Walk& walk) {
+  const std::uint16_t port = port_();
+  if (port == 0) return false;
+  const std::string body = R"({"customerId":")" + options_.customer_id +
+                           R"(","items":[{"productId":"sku-1","quantity":1,"unitPriceCents":990}],"currency":"EUR"})";
+  const auto response = HttpRequest(port, "POST", "/orders", body, {{"Content-Type", "application/json"}},
+                                    std::chrono::seconds(5));
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.sent;
+    if (response.status == 503 || response.status == 0) ++stats_.unavailable;
+  }
+  if (response.status != 201) return false;  // a lost placement is harmless: the order is simply not walked
+  const auto json = nlohmann::json::parse(response.body);
+  walk = {json["orderId"], "pending", 1, false};
+  Record(walk.id, 1, "pending");
+  return true;
+}
+
+bool LoadDriver::Resync(Walk& walk) {
+  const std::uint16_t port = port_();
+  if (port == 0) return false;
+  const auto response = HttpRequest(port, "GET", "/orders/" + walk.id, "", {}, std::chrono::seconds(5));
+  if (response.status != 200) return false;
+  const auto json = nlohmann::json::parse(response.body);
+  walk.status = json["status"];
+  walk.version = json["version"];
+  walk.unsure = false;
+  return true;
+}
+
+void LoadDriver::Step(Walk& walk) {
+  if (walk.id.empty() || Terminal(walk.status)) {
+    if (walk.unsure) return;
+    Place(walk);
+    return;
+  }
+  if (walk.unsure && !Resync(walk)) return;
+  if (Terminal(walk.status)) return;
+  const std::uint16_t port = port_();
+  if (port == 0) return;
+  const std::string to = Next(walk.status, random_);
+  const auto response =
+      HttpRequest(port, "PUT", "/orders/" + walk.id + "/status", R"({"status":")" + to + "\"}",
+                  {{"Content-Type", "application/json"}, {"If-Match", "\"" + std::to_string(walk.version) + "\""}},
+                  std::chrono::seconds(5));
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.sent;
+    if (response.status == 503 || response.status == 0) ++stats_.unavailable;
+    if (response.status == 409 || response.status == 412) ++stats_.conflicts;
+    if (response.status != 200 && response.status != 503 && response.status != 0 && response.status != 409 &&
+        response.status != 412) {
+      ++stats_.other;
+    }
+  }
+  if (response.status == 200) {
+    const auto json = nlohmann::json::parse(response.body);
+    walk.status = json["status"];
+    walk.version = json["version"];
+    Record(walk.id, walk.version, walk.status);
+  } else {
+    walk.unsure = true;
+  }
+}
+
+void LoadDriver::Run() {
+  std::size_t turn = 0, slow_turn = 0;
+  auto next_slow_step = std::chrono::steady_clock::now() + options_.slow_step_every;
+  while (!stop_) {
+    if (!slow_.empty() && std::chrono::steady_clock::now() >= next_slow_step) {
+      Step(slow_[slow_turn++ % slow_.size()]);
+      next_slow_step += options_.slow_step_every;
+    } else {
+      Step(active_[turn++ % active_.size()]);
+    }
+    std::this_thread::sleep_for(options_.pause);
+  }
+}
+
+}  // namespace orders::testing

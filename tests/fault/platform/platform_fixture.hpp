@@ -1,0 +1,57 @@
+#pragma once
+// The whole platform under load, for fault scenarios: the three services on a
+// fresh topic, read-model schema and consumer groups of the real Kafka and
+// PostgreSQL; a LoadDriver sending commands; two RecordingSubscribers (one
+// following the long-lived orders by id with resume, one following the
+// customer). A scenario injects its fault between StartLoad() and
+// FinishAndCheck(), which stops the load, waits until the projection and the
+// subscribers have caught up with the log, and runs the invariant checker.
+// On failure the recordings are kept under build/artifacts/fault/<test>/.
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include <orders/invariants/checker.hpp>
+#include <orders/testing/service_process.hpp>
+
+#include "load_driver.hpp"
+#include "recording_subscriber.hpp"
+
+namespace orders::testing {
+
+class PlatformUnderLoad : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // Environment of each service; a scenario may add to it before SetUp.
+  std::map<std::string, std::string> CommandEnvironment() const;
+  std::map<std::string, std::string> ProjectionEnvironment() const;
+  std::map<std::string, std::string> NotifierEnvironment() const;
+
+  void StartService(std::unique_ptr<ServiceProcess>& service, const std::string& binary,
+                    const std::map<std::string, std::string>& environment);
+  void StartLoad();
+  // Lets the load run for `duration` (faults happen meanwhile, from another thread or before).
+  void RunFor(std::chrono::milliseconds duration);
+  // Stops the load, waits for the platform to settle, checks every invariant.
+  void FinishAndCheck(std::chrono::seconds settle_timeout = std::chrono::seconds(60));
+
+  std::string topic_, schema_, command_group_, projection_group_;
+  std::string database_url_;  // the projection's (a proxy in front of PostgreSQL, in some scenarios)
+  std::unique_ptr<ServiceProcess> command_, projection_, notifier_;
+  std::unique_ptr<LoadDriver> load_;
+  std::unique_ptr<RecordingSubscriber> by_id_, by_customer_;
+  LoadDriver::Options load_options_;
+  // When non-zero, every other command goes to this port (a second command service).
+  std::atomic<std::uint16_t> second_command_port_{0};
+
+ private:
+  std::int64_t StoredOffsets();
+  bool Settled(const invariants::Fold& fold);
+  void KeepArtifacts(const invariants::Report& report);
+};
+
+}  // namespace orders::testing

@@ -1,0 +1,87 @@
+#pragma once
+// The platform's invariants, checked after any scenario (tests/fault, or by
+// hand with orders_check_invariants):
+//   1. the log: per order, versions 1..n with no gap and no duplicate, and
+//      every transition allowed by the lifecycle; every record decodes;
+//   2. every acknowledged command (answered 2xx) is in the log exactly once;
+//   3. the read model equals the fold of the log (orders and their history);
+//   4. every WebSocket subscriber saw each version of the orders it followed
+//      once and in order, with the status the log has for that version, and
+//      reached the last version — unless the notifier told it to resync
+//      ("recovered": false), after which it counts from the fresh snapshot. A
+//      customer or `all` subscription that reconnects gets a fresh snapshot
+//      list; continuity holds for the orders it lists (for a customer: all of
+//      them up to 1000), the others are counted as not continued.
+// Pure logic over plain data; sources.hpp loads the data from Kafka,
+// PostgreSQL and the scenario's recordings.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <orders/domain/events.hpp>
+#include <orders/domain/order.hpp>
+
+namespace orders::invariants {
+
+// One record of the log, decoded (or not).
+struct LogRecord {
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::optional<domain::Event> event;  // nullopt: could not be decoded
+  std::string decode_error;
+};
+
+// A command the platform answered with 2xx: the version it reported.
+struct Acknowledged {
+  std::string order_id;
+  std::int64_t version = 0;
+  std::string status;  // the order's status after the command
+};
+
+// What the read model holds for one order.
+struct ReadModelOrder {
+  domain::Order order;
+  std::map<std::int64_t, std::string> history;  // version -> status
+};
+
+// Everything one subscriber received, in order, across reconnects. Besides
+// the notifier's messages it may hold {"type":"_closed","code":N} and
+// {"type":"_reconnected"} written by the recording client.
+struct SubscriberLog {
+  std::string name;
+  std::vector<nlohmann::json> messages;
+  std::set<std::string> followed;  // order ids it subscribed to (by id)
+  bool expect_complete = true;     // it stayed (or came back) until the end
+};
+
+// The log folded: each order's state and status per version.
+struct Fold {
+  std::map<std::string, domain::Order> orders;
+  std::map<std::string, std::map<std::int64_t, std::string>> statuses;  // order -> version -> status
+  std::size_t events = 0;
+};
+
+struct Report {
+  std::vector<std::string> violations;
+  std::map<std::string, std::int64_t> counts;  // what was checked, for the summary
+  bool ok() const { return violations.empty(); }
+  std::string Summary() const;
+};
+
+// 1. Folds the log and reports gaps, duplicates, forbidden transitions and
+// undecodable records.
+Fold CheckLog(const std::vector<LogRecord>& log, Report& report);
+// 2.
+void CheckAcknowledged(const Fold& fold, const std::vector<LogRecord>& log, const std::vector<Acknowledged>& acks,
+                       Report& report);
+// 3.
+void CheckReadModel(const Fold& fold, const std::map<std::string, ReadModelOrder>& read_model, Report& report);
+// 4.
+void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& report);
+
+}  // namespace orders::invariants

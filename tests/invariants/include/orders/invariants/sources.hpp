@@ -1,0 +1,29 @@
+#pragma once
+// Loads what the invariant checker compares: the whole topic from Kafka, the
+// read model from PostgreSQL, and a scenario's recordings (acknowledged
+// commands and subscriber logs) from JSON-lines files.
+//
+// Recording files:
+//   acknowledged: one {"orderId","version","status"} per line
+//   subscriber:   a first line {"subscriber":name,"followed":[ids],"expectComplete":bool},
+//                 then one received message per line
+
+#include <string>
+
+#include <orders/invariants/checker.hpp>
+
+namespace orders::invariants {
+
+std::vector<LogRecord> ReadLog(const std::string& topic);
+std::map<std::string, ReadModelOrder> ReadReadModel(const std::string& database_url, const std::string& schema);
+
+std::vector<Acknowledged> ReadAcknowledged(const std::string& path);
+void WriteAcknowledged(const std::string& path, const std::vector<Acknowledged>& acks);
+SubscriberLog ReadSubscriberLog(const std::string& path);
+void WriteSubscriberLog(const std::string& path, const SubscriberLog& log);
+
+// Every check at once; `schema` empty skips the read model.
+Report CheckEverything(const std::string& topic, const std::string& database_url, const std::string& schema,
+                       const std::vector<Acknowledged>& acks, const std::vector<SubscriberLog>& subscribers);
+
+}  // namespace orders::invariants

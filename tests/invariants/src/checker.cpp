@@ -1,0 +1,212 @@
+#include <orders/invariants/checker.hpp>
+
+#include <sstream>
+#include <variant>
+
+#include <orders/domain/evolve.hpp>
+#include <orders/domain/status.hpp>
+
+namespace orders::invariants {
+namespace {
+
+std::string StatusAfter(const domain::Event& event) {
+  if (const auto* changed = std::get_if<domain::StatusChanged>(&event)) return std::string(domain::ToString(changed->to));
+  return std::string(domain::ToString(domain::Status::kPending));
+}
+
+// Caps the number of violations of one kind, so a broken run stays readable.
+void Violation(Report& report, const std::string& text) {
+  constexpr std::size_t kMaxReported = 50;
+  ++report.counts["violations"];
+  if (report.violations.size() < kMaxReported) report.violations.push_back(text);
+}
+
+}  // namespace
+
+std::string Report::Summary() const {
+  std::ostringstream out;
+  out << (ok() ? "invariants hold" : "INVARIANTS BROKEN") << ":";
+  for (const auto& [name, count] : counts) out << " " << name << "=" << count;
+  for (const auto& violation : violations) out << "\n  - " << violation;
+  return out.str();
+}
+
+Fold CheckLog(const std::vector<LogRecord>& log, Report& report) {
+  Fold fold;
+  for (const auto& record : log) {
+    if (!record.event) {
+      Violation(report, "undecodable record at partition " + std::to_string(record.partition) + " offset " +
+                            std::to_string(record.offset) + ": " + record.decode_error);
+      continue;
+    }
+    const auto& id = domain::OrderIdOf(*record.event);
+    const auto version = domain::VersionOf(*record.event);
+    std::optional<domain::Order> state;
+    if (auto it = fold.orders.find(id); it != fold.orders.end()) state = it->second;
+    const auto where = " (order " + id + ", version " + std::to_string(version) + ", partition " +
+                       std::to_string(record.partition) + " offset " + std::to_string(record.offset) + ")";
+    switch (domain::Apply(state, *record.event)) {
+      case domain::ApplyOutcome::kApplied:
+        fold.orders[id] = *state;
+        fold.statuses[id][version] = StatusAfter(*record.event);
+        ++fold.events;
+        break;
+      case domain::ApplyOutcome::kDuplicate:
+        Violation(report, "duplicate version in the log" + where);
+        break;
+      case domain::ApplyOutcome::kGap:
+        Violation(report, "gap before this version in the log" + where);
+        break;
+      default:
+        Violation(report, "transition not allowed by the lifecycle" + where);
+        break;
+    }
+  }
+  report.counts["log_records"] = static_cast<std::int64_t>(log.size());
+  report.counts["orders"] = static_cast<std::int64_t>(fold.orders.size());
+  return fold;
+}
+
+void CheckAcknowledged(const Fold& fold, const std::vector<LogRecord>& log, const std::vector<Acknowledged>& acks,
+                       Report& report) {
+  // How many times each (order, version) is in the log (duplicates are also
+  // reported by CheckLog; here an acknowledged one must be there exactly once).
+  std::map<std::pair<std::string, std::int64_t>, int> occurrences;
+  for (const auto& record : log) {
+    if (record.event) ++occurrences[{domain::OrderIdOf(*record.event), domain::VersionOf(*record.event)}];
+  }
+  for (const auto& ack : acks) {
+    const auto count = occurrences[{ack.order_id, ack.version}];
+    const auto what = "acknowledged command (order " + ack.order_id + ", version " + std::to_string(ack.version) + ")";
+    if (count == 0) {
+      Violation(report, what + " is not in the log");
+      continue;
+    }
+    if (count > 1) Violation(report, what + " is in the log " + std::to_string(count) + " times");
+    const auto order = fold.statuses.find(ack.order_id);
+    if (order != fold.statuses.end()) {
+      const auto status = order->second.find(ack.version);
+      if (status != order->second.end() && status->second != ack.status) {
+        Violation(report, what + " answered status " + ack.status + " but the log has " + status->second);
+      }
+    }
+  }
+  report.counts["acknowledged"] = static_cast<std::int64_t>(acks.size());
+}
+
+void CheckReadModel(const Fold& fold, const std::map<std::string, ReadModelOrder>& read_model, Report& report) {
+  for (const auto& [id, expected] : fold.orders) {
+    const auto it = read_model.find(id);
+    if (it == read_model.end()) {
+      Violation(report, "order " + id + " is in the log but not in the read model");
+      continue;
+    }
+    if (!(it->second.order == expected)) {
+      Violation(report, "read model of order " + id + " differs from the fold of the log (version " +
+                            std::to_string(it->second.order.version) + " vs " + std::to_string(expected.version) +
+                            ", status " + std::string(domain::ToString(it->second.order.status)) + " vs " +
+                            std::string(domain::ToString(expected.status)) + ")");
+    }
+    if (it->second.history != fold.statuses.at(id)) {
+      Violation(report, "history of order " + id + " differs from the log (" +
+                            std::to_string(it->second.history.size()) + " rows vs " +
+                            std::to_string(fold.statuses.at(id).size()) + " events)");
+    }
+  }
+  for (const auto& [id, row] : read_model) {
+    if (!fold.orders.count(id)) Violation(report, "order " + id + " is in the read model but not in the log");
+  }
+  report.counts["read_model_orders"] = static_cast<std::int64_t>(read_model.size());
+}
+
+void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& report) {
+  std::map<std::string, std::int64_t> last;  // order -> last version seen
+  std::int64_t updates = 0;
+  const auto where = [&](const std::string& id, std::int64_t version) {
+    return "subscriber " + subscriber.name + ", order " + id + ", version " + std::to_string(version);
+  };
+  // The status the log has at `version`, or empty when the log has no such version.
+  const auto log_status = [&](const std::string& id, std::int64_t version) -> std::string {
+    const auto order = fold.statuses.find(id);
+    if (order == fold.statuses.end()) return {};
+    const auto status = order->second.find(version);
+    return status == order->second.end() ? std::string() : status->second;
+  };
+  const auto see_state = [&](const nlohmann::json& order) {
+    const std::string id = order.value("orderId", "");
+    const std::int64_t version = order.value("version", std::int64_t{0});
+    const std::string status = order.value("status", "");
+    if (log_status(id, version) != status) {
+      Violation(report, where(id, version) + ": snapshot status " + status + " is not the log's (" +
+                            log_status(id, version) + ")");
+    }
+    last[id] = version;
+  };
+  // After a reconnect, a selector subscription's snapshot list is the fresh
+  // state: continuity is promised for the orders it lists, not for the others.
+  bool reconnected = false;
+  std::set<std::string> not_continued;
+  for (const auto& message : subscriber.messages) {
+    const std::string type = message.value("type", "");
+    if (type == "_reconnected") {
+      reconnected = true;
+      continue;
+    }
+    if (type == "snapshot" && message.contains("orders") && reconnected) {
+      std::set<std::string> listed;
+      for (const auto& order : message["orders"]) listed.insert(order.value("orderId", ""));
+      for (auto it = last.begin(); it != last.end();) {
+        if (listed.count(it->first)) {
+          ++it;
+        } else {
+          not_continued.insert(it->first);
+          it = last.erase(it);
+        }
+      }
+      reconnected = false;
+    }
+    if (type == "snapshot" && message.contains("order")) {
+      const auto& order = message["order"];
+      const std::string id = order.value("orderId", "");
+      const std::int64_t version = order.value("version", std::int64_t{0});
+      const bool recovered = message.value("recovered", true);
+      if (recovered && last.count(id) && version < last[id]) {
+        Violation(report, where(id, version) + ": snapshot went back from version " + std::to_string(last[id]));
+      }
+      see_state(order);
+    } else if (type == "snapshot" && message.contains("orders")) {
+      for (const auto& order : message["orders"]) see_state(order);
+    } else if (type == "update") {
+      ++updates;
+      const std::string id = message.value("orderId", "");
+      const std::int64_t version = message.value("version", std::int64_t{0});
+      const auto seen = last.find(id);
+      if (seen != last.end() && version != seen->second + 1) {
+        Violation(report, where(id, version) + (version <= seen->second ? ": seen again or out of order (after "
+                                                                        : ": gap (after ") +
+                              std::to_string(seen->second) + ")");
+      }
+      if (log_status(id, version) != message.value("status", "")) {
+        Violation(report, where(id, version) + ": update status " + message.value("status", "") +
+                              " is not the log's (" + log_status(id, version) + ")");
+      }
+      last[id] = std::max(last[id], version);
+      not_continued.erase(id);
+    }
+  }
+  report.counts["orders_not_continued_after_reconnect"] += static_cast<std::int64_t>(not_continued.size());
+  if (subscriber.expect_complete) {
+    for (const auto& id : subscriber.followed) {
+      if (not_continued.count(id)) continue;
+      const auto final_version = fold.orders.count(id) ? fold.orders.at(id).version : 0;
+      const auto seen = last.count(id) ? last.at(id) : 0;
+      if (seen != final_version) {
+        Violation(report, "subscriber " + subscriber.name + " ended order " + id + " at version " +
+                              std::to_string(seen) + ", the log at " + std::to_string(final_version));
+      }
+    }
+  }
+  report.counts["updates_seen_by_" + subscriber.name] += updates;
+}
+
+}  // namespace orders::invariants

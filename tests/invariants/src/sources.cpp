@@ -1,0 +1,110 @@
+#include <orders/invariants/sources.hpp>
+
+#include <fstream>
+
+#include <orders/codec/event_codec.hpp>
+#include <orders/testing/topic_reader.hpp>
+#include <pqxx/pqxx>
+
+namespace orders::invariants {
+
+std::vector<LogRecord> ReadLog(const std::string& topic) {
+  std::vector<LogRecord> log;
+  for (const auto& record : testing::ReadWholeTopic(topic)) {
+    LogRecord entry{record.partition, record.offset, std::nullopt, {}};
+    auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);
+    if (decoded.decoded) {
+      entry.event = std::move(decoded.decoded->event);
+    } else {
+      entry.decode_error = decoded.error;
+    }
+    log.push_back(std::move(entry));
+  }
+  return log;
+}
+
+std::map<std::string, ReadModelOrder> ReadReadModel(const std::string& database_url, const std::string& schema) {
+  pqxx::connection connection(database_url);
+  pqxx::work tx(connection);
+  const std::string prefix = tx.quote_name(schema) + ".";
+  std::map<std::string, ReadModelOrder> orders;
+  for (const auto& row : tx.exec(
+           "SELECT order_id::text, customer_id, items::text, currency, total_cents, status, version,"
+           " (extract(epoch FROM created_at) * 1000)::bigint, (extract(epoch FROM updated_at) * 1000)::bigint FROM " +
+           prefix + "orders")) {
+    domain::Order order;
+    order.order_id = row[0].as<std::string>();
+    order.customer_id = row[1].as<std::string>();
+    for (const auto& item : nlohmann::json::parse(row[2].as<std::string>())) {
+      order.items.push_back({item.at("productId").get<std::string>(), item.at("quantity").get<std::int64_t>(),
+                             item.at("unitPriceCents").get<std::int64_t>()});
+    }
+    order.currency = row[3].as<std::string>();
+    order.total_cents = row[4].as<std::int64_t>();
+    order.status = domain::ParseStatus(row[5].as<std::string>()).value_or(domain::Status::kPending);
+    order.version = row[6].as<std::int64_t>();
+    order.created_at = domain::Timestamp{std::chrono::milliseconds(row[7].as<std::int64_t>())};
+    order.updated_at = domain::Timestamp{std::chrono::milliseconds(row[8].as<std::int64_t>())};
+    orders[order.order_id].order = std::move(order);
+  }
+  for (const auto& row : tx.exec("SELECT order_id::text, version, status FROM " + prefix + "order_history")) {
+    orders[row[0].as<std::string>()].history[row[1].as<std::int64_t>()] = row[2].as<std::string>();
+  }
+  return orders;
+}
+
+std::vector<Acknowledged> ReadAcknowledged(const std::string& path) {
+  std::vector<Acknowledged> acks;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const auto json = nlohmann::json::parse(line);
+    acks.push_back({json.at("orderId"), json.at("version"), json.at("status")});
+  }
+  return acks;
+}
+
+void WriteAcknowledged(const std::string& path, const std::vector<Acknowledged>& acks) {
+  std::ofstream out(path);
+  for (const auto& ack : acks) {
+    out << nlohmann::json{{"orderId", ack.order_id}, {"version", ack.version}, {"status", ack.status}}.dump() << "\n";
+  }
+}
+
+SubscriberLog ReadSubscriberLog(const std::string& path) {
+  SubscriberLog log;
+  std::ifstream in(path);
+  std::string line;
+  if (std::getline(in, line)) {
+    const auto header = nlohmann::json::parse(line);
+    log.name = header.value("subscriber", path);
+    for (const auto& id : header.value("followed", nlohmann::json::array())) log.followed.insert(id.get<std::string>());
+    log.expect_complete = header.value("expectComplete", true);
+  }
+  while (std::getline(in, line)) {
+    if (!line.empty()) log.messages.push_back(nlohmann::json::parse(line));
+  }
+  return log;
+}
+
+void WriteSubscriberLog(const std::string& path, const SubscriberLog& log) {
+  std::ofstream out(path);
+  out << nlohmann::json{{"subscriber", log.name}, {"followed", log.followed}, {"expectComplete", log.expect_complete}}
+             .dump()
+      << "\n";
+  for (const auto& message : log.messages) out << message.dump() << "\n";
+}
+
+Report CheckEverything(const std::string& topic, const std::string& database_url, const std::string& schema,
+                       const std::vector<Acknowledged>& acks, const std::vector<SubscriberLog>& subscribers) {
+  Report report;
+  const auto log = ReadLog(topic);
+  const auto fold = CheckLog(log, report);
+  CheckAcknowledged(fold, log, acks, report);
+  if (!schema.empty()) CheckReadModel(fold, ReadReadModel(database_url, schema), report);
+  for (const auto& subscriber : subscribers) CheckSubscriber(fold, subscriber, report);
+  report.counts["subscribers"] = static_cast<std::int64_t>(subscribers.size());
+  return report;
+}
+
+}  // namespace orders::invariants
