@@ -144,9 +144,10 @@ bench::projection() {
     --events "$EVENTS" --pairs "$PAIRS" --json "$RUN_DIR/projection.json" | tee "$RUN_DIR/projection.txt" | tail -5
 }
 
-# One fan-out run: SERVER (notifier|node) PORT RATE LABEL; the swarm and the feed run side by side.
+# One fan-out run: SERVER (notifier|node) PORT RATE LABEL TOPIC PID [STALLED]; the swarm and the feed
+# run side by side.
 bench::fanout_run() {
-  local server=$1 port=$2 rate=$3 label=$4 topic=${5:-} pid=$6
+  local server=$1 port=$2 rate=$3 label=$4 topic=${5:-} pid=$6 stalled=${7:-0}
   local ready="$RUN_DIR/$label.ready" before after rss_before
   rm -f "$ready"
   rss_before=$(bench::rss_kb "$pid")
@@ -155,8 +156,8 @@ bench::fanout_run() {
     "$TOOLS/orders_ws_swarm" --port "$port" --clients 2000 --duration "$RUN_SECONDS" --publish-rate "$rate" \
       --label "$label" --json "$RUN_DIR/$label.json" >/dev/null 2>"$RUN_DIR/$label.err"
   else
-    "$TOOLS/orders_ws_swarm" --port "$port" --clients 2000 --duration $((RUN_SECONDS + 3)) --ready-file "$ready" \
-      --label "$label" --json "$RUN_DIR/$label.json" >/dev/null 2>"$RUN_DIR/$label.err" &
+    "$TOOLS/orders_ws_swarm" --port "$port" --clients 2000 --stalled "$stalled" --duration $((RUN_SECONDS + 3)) \
+      --ready-file "$ready" --label "$label" --json "$RUN_DIR/$label.json" >/dev/null 2>"$RUN_DIR/$label.err" &
     local swarm=$!
     orders::wait_for "subscribers" 60 test -f "$ready" || orders::die "the subscriber swarm did not connect"
     "$TOOLS/orders_kafka_load" --mode feed --topic "$topic" --rate "$rate" --duration "$RUN_SECONDS" --orders 200 \
@@ -188,6 +189,10 @@ bench::fanout() {
       bench::fanout_run notifier $port "$rate" "fanout-notifier-$rate-$i" "$topic" "$PID_notifier"
     done
   done
+  # The same load with 50 subscribers that never read: the others' latency must not suffer.
+  bench::fanout_run notifier $port 25 "fanout-stalled" "$topic" "$PID_notifier" 50
+  bench::record "$RUN_DIR/fanout-stalled.json" \
+    "slow_closed_total=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^orders_notifier_slow_clients_closed_total/ {print $2}')"
   # Memory at 150% of the highest rate the notifier sustained (p99 < 250 ms, nothing lost).
   local sustained overload
   sustained=$(python3 "$ORDERS_ROOT/tests/bench/report.py" sustained-rate "$RUN_DIR" notifier)

@@ -197,6 +197,16 @@ def summarize(run_dir, results_dir, quick, pairs):
         if ours_top and theirs_top and theirs_top["cpu_us_per_delivery"]:
             fanout["cpu_per_delivery_vs_node_ws_at_capacity"] = (ours_top["cpu_us_per_delivery"] /
                                                                  theirs_top["cpu_us_per_delivery"])
+        stalled_path = os.path.join(run_dir, "fanout-stalled.json")
+        baseline = [s for s in notifier["ladder"] if s["offered_events_per_s"] == 25]
+        if os.path.exists(stalled_path) and baseline:
+            stalled = load(stalled_path)
+            fanout["with_50_stalled_subscribers"] = {
+                "p50_ms": stalled["latency"]["p50_ms"], "p99_ms": stalled["latency"]["p99_ms"],
+                "p99_without_ms": baseline[0]["p99_ms"],
+                "p99_ratio": stalled["latency"]["p99_ms"] / baseline[0]["p99_ms"] if baseline[0]["p99_ms"] else None,
+                "every_reader_got_every_update": stalled["per_client_min"] == stalled["per_client_max"],
+                "slow_closed_total": stalled.get("slow_closed_total")}
         overload_path = os.path.join(run_dir, "fanout-overload.json")
         if os.path.exists(overload_path):
             overload = load(overload_path)
@@ -223,6 +233,11 @@ def summarize(run_dir, results_dir, quick, pairs):
                           ("cpu_per_delivery_vs_node_ws_at_capacity", "each at its capacity")):
             if key in fanout:
                 lines.append(f"  CPU per delivery vs node {what} = {fanout[key]:.2f}  (target <= 0.5)")
+        if "with_50_stalled_subscribers" in fanout:
+            w = fanout["with_50_stalled_subscribers"]
+            lines.append(f"  with 50 stalled subscribers at 50k/s: p99 {w['p99_ms']:.1f} ms vs {w['p99_without_ms']:.1f} ms "
+                         f"without; readers complete: {w['every_reader_got_every_update']}; closed as slow so far: "
+                         f"{w['slow_closed_total']}")
         if "overload_150pct" in fanout:
             o = fanout["overload_150pct"]
             lines.append(f"  150% overload ({o['offered_events_per_s']} events/s): RSS {o['rss_mb_before']:.0f} -> peak "

@@ -1,13 +1,16 @@
 // orders_ws_swarm: many WebSocket subscribers that time every update.
 //
 //   --port P --clients N --duration S [--path /ws] [--subscribe JSON]
-//   [--publish-rate R --publish-path /publish] [--ready-file F] [--json FILE] [--label NAME]
+//   [--publish-rate R --publish-path /publish] [--stalled K] [--ready-file F] [--json FILE] [--label NAME]
 //
 // Each client completes the handshake, sends the subscribe message (default:
 // every order) and then counts every text message whose "reason" is
 // "t=<CLOCK_REALTIME ns>" (stamped by whoever caused the update: the command
 // load generator, the event feeder, or this tool's own publisher), recording
 // now − t as the delivery latency. Pings are answered.
+//
+// With --stalled K, K more clients subscribe the same way and then never read:
+// slow consumers, to show whether they cost the others latency.
 //
 // With --publish-rate, one extra connection to --publish-path sends update
 // messages at that rate; a plain broadcast server (the Node.js baseline)
@@ -97,6 +100,7 @@ class Swarm {
         publish_path_(args.Get("publish-path", "/publish")),
         ready_file_(args.Get("ready-file")) {
     clients_.resize(static_cast<std::size_t>(args.Number("clients", 100)));
+    stalled_.resize(static_cast<std::size_t>(args.Number("stalled", 0)), -1);
   }
 
   bool Connect() {
@@ -119,6 +123,13 @@ class Swarm {
     if (publish_rate_ > 0) {
       publisher_ = OpenWebSocket(port_, publish_path_);
       if (publisher_ < 0) return false;
+    }
+    for (auto& fd : stalled_) {
+      fd = OpenWebSocket(port_, path_);
+      if (fd < 0) return false;
+      int small = 4096;  // a small receive buffer: the server's queue fills sooner
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+      SendFrame(fd, Opcode::kText, subscribe_);
     }
     if (!ready_file_.empty()) std::ofstream(ready_file_) << "connected\n";
     std::fprintf(stderr, "%zu clients connected in %.2f s\n", clients_.size(),
@@ -156,6 +167,7 @@ class Swarm {
     }
     return {{"label", label},
             {"clients", clients_.size()},
+            {"stalled_clients", stalled_.size()},
             {"seconds", seconds_},
             {"deliveries", deliveries_},
             // Over the span in which updates arrived, so the feeder's timing does not matter.
@@ -243,6 +255,7 @@ class Swarm {
   int epoll_ = -1;
   int publisher_ = -1;
   std::vector<Client> clients_;
+  std::vector<int> stalled_;  // connected, subscribed, never read
   bool measuring_ = false;
   double seconds_ = 0;
   std::int64_t published_ = 0;

@@ -271,6 +271,32 @@ TEST_F(NotifierTest, EveryMessageBothWaysMatchesTheAsyncApiDocument) {
   EXPECT_EQ(check.exit_status, 0) << check.output << "\n" << lines;
 }
 
+// Each notifier instance reads every partition itself: two instances on
+// different ports serve the same updates to their own subscribers.
+TEST_F(NotifierTest, TwoNotifierInstancesBothDeliverEveryUpdate) {
+  ServiceProcess second(NotifierBinary(), {{"ORDERS_TOPIC", topic_}});
+  ASSERT_TRUE(second.Start()) << second.LogText();
+  ASSERT_TRUE(Eventually([&] { return HttpRequest(second.port(), "GET", "/readyz").status == 200; },
+                         std::chrono::seconds(30)));
+  ASSERT_NE(second.port(), notifier_->port());
+  const std::string id = platform::NewUuid();
+  Produce(Placed(id));
+  auto first_client = Connect();
+  WsClient second_client;
+  ASSERT_EQ(second_client.Connect(second.port()), 101);
+  first_client->SendText(Subscribe(id));
+  second_client.SendText(Subscribe(id));
+  EXPECT_EQ(first_client->ReceiveJson()["type"], "snapshot");
+  EXPECT_EQ(second_client.ReceiveJson()["type"], "snapshot");
+  Produce(Changed(2, Status::kPending, Status::kConfirmed, id));
+  Produce(Changed(3, Status::kConfirmed, Status::kShipped, id));
+  for (int version : {2, 3}) {
+    EXPECT_EQ(first_client->ReceiveJson()["version"], version);
+    EXPECT_EQ(second_client.ReceiveJson()["version"], version);
+  }
+  EXPECT_EQ(second.Stop(), 0);
+}
+
 TEST_F(NotifierTest, HandshakeProblemsAreRefused) {
   WsClient old_version;
   EXPECT_EQ(old_version.Connect(notifier_->port(), "/ws", {{"Sec-WebSocket-Version", "8"}}), 426);
