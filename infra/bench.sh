@@ -228,10 +228,11 @@ bench::e2e() {
 
   # The maximum: closed loop, 64 connections.
   "$TOOLS/orders_http_load" --port $cport --connections 64 --duration "$RUN_SECONDS" --request status-walk \
-    --orders $((RUN_SECONDS * 2000)) --label e2e-max --json "$RUN_DIR/e2e-max.json" >/dev/null 2>&1
+    --orders $((RUN_SECONDS * 4000)) --label e2e-max --json "$RUN_DIR/e2e-max.json" >/dev/null 2>"$RUN_DIR/e2e-max.err"
   local max
   max=$(python3 -c "import json; print(int(json.load(open('$RUN_DIR/e2e-max.json'))['throughput_per_s']))")
   orders::log "maximum: $max status changes/s (closed loop)"
+  ((max > 0)) || { cat "$RUN_DIR/e2e-max.err" >&2; orders::die "the closed-loop run completed nothing"; }
 
   # bench::e2e_run PERCENT RATE: one open-loop run with 4 subscribers timing command -> update.
   bench::e2e_run() {
@@ -247,7 +248,7 @@ bench::e2e() {
     for pid in $pids; do cpu_before_of[$pid]=$(bench::cpu "$pid"); done
     "$TOOLS/orders_http_load" --port $cport --connections 64 --duration "$RUN_SECONDS" --rate "$rate" \
       --request status-walk --orders $((rate * RUN_SECONDS / 5 + 200)) --label "$label-http" \
-      --json "$RUN_DIR/$label-http.json" >/dev/null 2>&1
+      --json "$RUN_DIR/$label-http.json" >/dev/null 2>"$RUN_DIR/$label-http.err"
     local cpu_json="{" name group
     for group in command:$PID_command projection:$PID_projection notifier:$PID_notifier kafka:$(bench::kafka_pid); do
       name=${group%%:*} pid=${group#*:}
@@ -266,8 +267,11 @@ bench::e2e() {
   for percent in 25 50 80; do
     bench::e2e_run "$percent" $((max * percent / 100))
   done
-  # The highest rate whose end-to-end p99 stays under 100 ms, searching upward from 80%.
-  for percent in 90 100 110 120; do
+  # The highest rate whose end-to-end p99 stays under 100 ms: upward from 80% while it holds, else
+  # between 50% and 80%.
+  local steps="90 100 110 120"
+  python3 "$ORDERS_ROOT/tests/bench/report.py" e2e-ok "$RUN_DIR" 80 || steps="60 70"
+  for percent in $steps; do
     bench::e2e_run "$percent" $((max * percent / 100))
     python3 "$ORDERS_ROOT/tests/bench/report.py" e2e-ok "$RUN_DIR" "$percent" || break
   done
