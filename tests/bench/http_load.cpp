@@ -37,17 +37,13 @@
 #include <vector>
 
 #include "lib/bench_args.hpp"
+#include "lib/bench_clock.hpp"
 #include "lib/latency_histogram.hpp"
 
 namespace orders::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::int64_t RealtimeNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 const char* const kWalk[] = {"confirmed", "processing", "shipped", "out_for_delivery", "delivered"};
 constexpr int kWalkSteps = 5;
@@ -359,7 +355,6 @@ int main(int argc, char** argv) {
   }
   generator.Run();
   const auto report = generator.Report(args.Get("label", "http"));
-  std::printf("%s\n", report.dump().c_str());
-  if (args.Has("json")) std::ofstream(args.Get("json")) << report.dump(2) << "\n";
+  orders::bench::Emit(report, args);
   return 0;
 }

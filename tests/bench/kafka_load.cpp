@@ -25,17 +25,13 @@
 #include <orders/platform/uuid.hpp>
 
 #include "lib/bench_args.hpp"
+#include "lib/bench_clock.hpp"
 #include "lib/latency_histogram.hpp"
 
 namespace orders::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::int64_t RealtimeNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 domain::Timestamp Now() {
   return domain::Timestamp{
@@ -168,8 +164,7 @@ int RunRaw(const Args& args) {
                                  {"failed", reports.failed},
                                  {"payload_bytes", Placement(0).value.size()},
                                  {"latency", reports.histogram.Summary()}};
-  std::printf("%s\n", report.dump().c_str());
-  if (args.Has("json")) std::ofstream(args.Get("json")) << report.dump(2) << "\n";
+  orders::bench::Emit(report, args);
   return 0;
 }
 
@@ -233,8 +228,7 @@ int RunFeed(const Args& args) {
   poller.join();
   const nlohmann::json report = {{"label", args.Get("label", "feed")}, {"produced", produced},
                                  {"rate", rate}, {"failed", reports.failed}};
-  std::printf("%s\n", report.dump().c_str());
-  if (args.Has("json")) std::ofstream(args.Get("json")) << report.dump(2) << "\n";
+  orders::bench::Emit(report, args);
   return 0;
 }
 

@@ -34,6 +34,7 @@
 #include <orders/notifier/frame_codec.hpp>
 
 #include "lib/bench_args.hpp"
+#include "lib/bench_clock.hpp"
 #include "lib/latency_histogram.hpp"
 
 namespace orders::bench {
@@ -41,11 +42,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using notifier::Opcode;
-
-std::int64_t RealtimeNanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr std::array<std::uint8_t, 4> kMask = {0x12, 0x34, 0x56, 0x78};
 
@@ -274,7 +270,6 @@ int main(int argc, char** argv) {
   if (!swarm.Connect()) return 1;
   swarm.Run();
   const auto report = swarm.Report(args.Get("label", "ws"));
-  std::printf("%s\n", report.dump().c_str());
-  if (args.Has("json")) std::ofstream(args.Get("json")) << report.dump(2) << "\n";
+  orders::bench::Emit(report, args);
   return 0;
 }

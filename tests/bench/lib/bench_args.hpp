@@ -1,9 +1,14 @@
 #pragma once
-// "--name value" / "--flag" command-line options for the benchmark tools.
+// "--name value" / "--flag" command-line options for the benchmark tools, and
+// how they report.
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 namespace orders::bench {
 
@@ -34,5 +39,11 @@ class Args {
  private:
   std::map<std::string, std::string> values_;
 };
+
+// Prints a tool's result as one JSON line and, with --json FILE, writes it there too.
+inline void Emit(const nlohmann::json& report, const Args& args) {
+  std::printf("%s\n", report.dump().c_str());
+  if (args.Has("json")) std::ofstream(args.Get("json")) << report.dump(2) << "\n";
+}
 
 }  // namespace orders::bench
