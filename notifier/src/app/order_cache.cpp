@@ -19,24 +19,28 @@ const CachedOrder* OrderCache::Apply(const domain::Event& event, domain::ApplyOu
     it->second.order = *state;
   }
   it->second.events.push_back(event);
+  if (domain::IsTerminal(state->status)) finished_.insert({state->created_at, order_id});
   return &it->second;
 }
 
 void OrderCache::EvictIfFull() {
   while (orders_.size() >= max_orders_ && !by_created_.empty()) {
-    const Key oldest = *by_created_.rbegin();
-    by_created_.erase(std::prev(by_created_.end()));
-    auto it = orders_.find(oldest.second);
-    if (it != orders_.end()) {
-      auto customer = by_customer_.find(it->second.order.customer_id);
-      if (customer != by_customer_.end()) {
-        customer->second.erase(oldest);
-        if (customer->second.empty()) by_customer_.erase(customer);
-      }
-      orders_.erase(it);
-    }
+    Evict(finished_.empty() ? *by_created_.rbegin() : *finished_.begin());
     evicted_any_ = true;
   }
+}
+
+void OrderCache::Evict(Key key) {  // a copy: it may name an element erased below
+  by_created_.erase(key);
+  finished_.erase(key);
+  auto it = orders_.find(key.second);
+  if (it == orders_.end()) return;
+  auto customer = by_customer_.find(it->second.order.customer_id);
+  if (customer != by_customer_.end()) {
+    customer->second.erase(key);
+    if (customer->second.empty()) by_customer_.erase(customer);
+  }
+  orders_.erase(it);
 }
 
 const CachedOrder* OrderCache::Find(const std::string& order_id) const {

@@ -247,5 +247,20 @@ TEST(OrderCache, EvictsTheOldestOrdersPastItsBound) {
   EXPECT_EQ(cache.Newest(5)[0]->order_id, "00000000-0000-4000-8000-000000000003");
 }
 
+TEST(OrderCache, EvictsFinishedOrdersBeforeLiveOnes) {
+  OrderCache cache(2);
+  domain::ApplyOutcome outcome;
+  const std::string live = "00000000-0000-4000-8000-000000000001";
+  const std::string done = "00000000-0000-4000-8000-000000000002";
+  cache.Apply(Placed(live, testing::At(1)), outcome);
+  cache.Apply(Placed(done, testing::At(2)), outcome);
+  cache.Apply(Changed(2, Status::kPending, Status::kDelivered, done, testing::At(3)), outcome);
+  cache.Apply(Placed("00000000-0000-4000-8000-000000000003", testing::At(4)), outcome);
+  EXPECT_NE(cache.Find(live), nullptr) << "the oldest order is still live: it stays";
+  EXPECT_EQ(cache.Find(done), nullptr) << "the delivered one goes first";
+  EXPECT_NE(cache.Apply(Changed(2, Status::kPending, Status::kConfirmed, live, testing::At(5)), outcome), nullptr)
+      << "and keeps getting updates";
+}
+
 }  // namespace
 }  // namespace orders::notifier

@@ -3,7 +3,9 @@
 // order has at most 7), folded with the shared version guard. Snapshots,
 // resumes and live updates all come from here, on one thread, so a snapshot
 // and the updates after it never overlap or leave a gap. Bounded: past
-// `max_orders` the orders created longest ago are dropped. Not thread-safe.
+// `max_orders` it drops finished orders (delivered or cancelled: they never
+// change again) oldest first, and only when none is left the oldest of all,
+// so live orders keep getting updates. Not thread-safe.
 
 #include <cstddef>
 #include <map>
@@ -41,11 +43,13 @@ class OrderCache {
  private:
   using Key = std::pair<domain::Timestamp, std::string>;  // created_at, order_id
   void EvictIfFull();
+  void Evict(Key key);
 
   std::size_t max_orders_;
   bool evicted_any_ = false;
   std::unordered_map<std::string, CachedOrder> orders_;
   std::set<Key, std::greater<>> by_created_;
+  std::set<Key> finished_;  // delivered or cancelled, oldest first: evicted first
   std::unordered_map<std::string, std::set<Key, std::greater<>>> by_customer_;
 };
 
