@@ -2,7 +2,19 @@
 # The same set-up as run.sh (install, build, Kafka, PostgreSQL, topic), then every test through
 # ctest. Extra arguments go to ctest (e.g. -L unit, -R Lifecycle). Exits with ctest's status and
 # stops whatever it started.
+#
+#   ./infra/test.sh --sanitize [ctest args]   the same with ASan + UBSan: builds build-asan (or
+#       $BUILD_DIR) with ORDERS_SANITIZE=address,undefined and runs the unit and integration tests
+#       (the e2e browser test and the fault tests are left out: under ASan they exceed their
+#       timing budgets). Any sanitizer report, from a test or from a service process it started,
+#       fails the run (infra/sanitizers/README.md).
 set -uo pipefail
+sanitize=0
+if [[ ${1:-} == --sanitize ]]; then
+  sanitize=1
+  shift
+  BUILD_DIR="${BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-asan}"
+fi
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 trap 'orders::stop_started' EXIT
@@ -10,16 +22,38 @@ trap 'exit 130' INT TERM
 
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
-orders::timed browser orders::browser_test_deps
-orders::timed build orders::build
+if ((sanitize)); then
+  reports="$BUILD_DIR/sanitizer-reports"
+  rm -rf "$reports"
+  orders::sanitizer_env "$reports"  # also for the build: test discovery runs the binaries
+  orders::timed build orders::build -DORDERS_SANITIZE=address,undefined
+else
+  orders::timed browser orders::browser_test_deps
+  orders::timed build orders::build
+fi
 orders::timed kafka orders::start_kafka
 orders::timed postgres orders::start_postgres
 orders::create_topic "$ORDERS_TOPIC" 6
 
 export KAFKA_BROKERS DATABASE_URL ORDERS_TEST_REQUIRE_INFRA=1 ORDERS_KAFKA_PID_FILE="$ORDERS_DATA/kafka.pid"
 start=$SECONDS
-ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@"
-status=$?
+if ((sanitize)); then
+  ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900 -LE 'e2e|fault' "$@"
+  status=$?
+  if compgen -G "$reports/*" >/dev/null; then
+    orders::log "sanitizer reports (each one fails the run):"
+    for report in "$reports"/*; do
+      printf '==== %s\n' "$report" >&2
+      head -60 "$report" >&2
+    done
+    status=1
+  else
+    orders::log "no sanitizer reports"
+  fi
+else
+  ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@"
+  status=$?
+fi
 ORDERS_TIMINGS["tests"]=$((SECONDS - start))
 orders::print_timings
 exit $status

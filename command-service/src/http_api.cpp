@@ -11,6 +11,8 @@
 #include <orders/platform/access.hpp>
 #include <orders/platform/log.hpp>
 
+#include "guarded_handler.hpp"
+
 namespace orders::command {
 
 using namespace Pistache;
@@ -70,7 +72,11 @@ class NamedHeader : public Http::Header::Header {
 void Send(Http::ResponseWriter& response, const HttpAnswer& answer) {
   for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
   response.setMime(Http::Mime::MediaType::fromString(answer.content_type));
-  response.send(static_cast<Http::Code>(answer.status), answer.body);
+  // Once the answer is written the connection may take its next pipelined request.
+  const std::weak_ptr<Tcp::Peer> peer = response.getPeer();
+  response.send(static_cast<Http::Code>(answer.status), answer.body)
+      .then([peer](ssize_t) { GuardedHandler::AnswerWritten(peer); },
+            [peer](std::exception_ptr) { GuardedHandler::AnswerWritten(peer); });
 }
 
 std::optional<std::string_view> HeaderValue(const Rest::Request& request, const std::string& name,
@@ -122,7 +128,8 @@ class HttpApi::Impl {
                        .flags(Tcp::Options::ReuseAddr | Tcp::Options::NoDelay);
     endpoint_->init(options);
     Routes();
-    endpoint_->setHandler(router_.handler());
+    // The router behind our own framing (guarded_handler.hpp), not Pistache's input path.
+    endpoint_->setHandler(std::make_shared<GuardedHandler>(router_));
     endpoint_->serveThreaded();
     return static_cast<std::uint16_t>(endpoint_->getPort());
   }
@@ -249,7 +256,10 @@ class HttpApi::Impl {
           }
           auto parsed = ParseChangeStatus(request.param(":id").as<std::string>(), request.body());
           std::string if_match_storage;
-          parsed.command->expected_version = ParseIfMatch(HeaderValue(request, "If-Match", if_match_storage));
+          // A malformed body yields no command at all: nothing to attach the version to.
+          if (parsed.command) {
+            parsed.command->expected_version = ParseIfMatch(HeaderValue(request, "If-Match", if_match_storage));
+          }
           if (!parsed.errors.empty()) {
             return Respond(response, BadRequestAnswer("The status change is not valid.", parsed.errors), *metrics,
                          started);

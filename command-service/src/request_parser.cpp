@@ -76,6 +76,8 @@ std::optional<std::int64_t> ParseIfMatch(std::optional<std::string_view> header)
   if (text.substr(0, 2) == "W/") text.remove_prefix(2);
   if (text.size() < 3 || text.front() != '"' || text.back() != '"') return 0;
   text = text.substr(1, text.size() - 2);
+  // Versions are written as plain digits; from_chars alone would take "-5" (found by fuzzing).
+  if (text.front() < '0' || text.front() > '9') return 0;
   std::int64_t version = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), version);
   if (error != std::errc() || end != text.data() + text.size()) return 0;

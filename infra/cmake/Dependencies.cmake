@@ -20,4 +20,8 @@ find_library(HTTP_PARSER_LIBRARY http_parser REQUIRED)
 if(NOT TARGET deps::restinio)
   add_library(deps::restinio INTERFACE IMPORTED)
   target_link_libraries(deps::restinio INTERFACE restinio::restinio fmt::fmt ${HTTP_PARSER_LIBRARY} Threads::Threads)
+  # asio 1.22 picks aligned_alloc/free or operator new/delete by whether a libstdc++ header came
+  # before <asio.hpp> in the translation unit; two choices in one program pair operator new with
+  # free (ASan: alloc-dealloc-mismatch). One choice for every translation unit.
+  target_compile_definitions(deps::restinio INTERFACE ASIO_DISABLE_STD_ALIGNED_ALLOC)
 endif()

@@ -8,11 +8,23 @@ function(orders_set_warnings target)
 endfunction()
 
 # Sanitizers for the whole build, opt-in: -DORDERS_SANITIZE=address,undefined
+# (./infra/test.sh --sanitize builds build-asan so). A finding stops the
+# process (no recovery), so a test that triggers one fails.
 set(ORDERS_SANITIZE "" CACHE STRING "Comma-separated sanitizers for all project targets")
+# libFuzzer targets in tests/fuzz, opt-in and clang only (./infra/fuzz.sh).
+# Every project target then gets coverage instrumentation for the fuzzer.
+option(ORDERS_FUZZ "Build the libFuzzer targets in tests/fuzz (clang only)" OFF)
+if(ORDERS_FUZZ AND NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  message(FATAL_ERROR "ORDERS_FUZZ needs clang (libFuzzer): configure with -DCMAKE_CXX_COMPILER=clang++")
+endif()
 function(orders_apply_sanitizers target)
   if(ORDERS_SANITIZE)
-    target_compile_options(${target} PRIVATE -fsanitize=${ORDERS_SANITIZE} -fno-omit-frame-pointer)
+    target_compile_options(${target} PRIVATE -fsanitize=${ORDERS_SANITIZE} -fno-sanitize-recover=all
+                                             -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=${ORDERS_SANITIZE})
+  endif()
+  if(ORDERS_FUZZ)
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
   endif()
 endfunction()
 

@@ -6,7 +6,7 @@
 # open port) is reused and left running; orders::stop_started stops only what this shell started.
 #
 # Settings (environment): KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), PG_PORT (55432),
-# ORDERS_TOPIC (orders.events), BUILD_DIR (build), BUILD_TYPE (RelWithDebInfo).
+# ORDERS_TOPIC (orders.events), BUILD_DIR (build; build-asan for test.sh --sanitize), BUILD_TYPE (RelWithDebInfo).
 
 ORDERS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ORDERS_DATA="${ORDERS_DATA:-$ORDERS_ROOT/.local}"
@@ -197,8 +197,9 @@ CONF
     psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CREATE DATABASE orders OWNER orders" >/dev/null
 }
 
+# orders::build [CMAKE_ARGS...]: configures $BUILD_DIR (extra cache settings, e.g. sanitizers) and builds it.
 orders::build() {
-  cmake -S "$ORDERS_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null ||
+  cmake -S "$ORDERS_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "$@" >/dev/null ||
     orders::die "cmake configure failed"
   cmake --build "$BUILD_DIR" -j"$(nproc)" || orders::die "build failed"
 }
@@ -249,4 +250,15 @@ orders::stop_started() {
     esac
   done
   ORDERS_STARTED=()
+}
+
+# ASan + UBSan settings for a build made with ORDERS_SANITIZE=address,undefined, exported so the test
+# binaries and the service processes they start all use them. Every report also goes to a file under
+# $1 (log_path), so a finding in a service process is seen even when its test passed.
+orders::sanitizer_env() {
+  local reports=$1 suppressions="$ORDERS_ROOT/infra/sanitizers"
+  mkdir -p "$reports"
+  export ASAN_OPTIONS="detect_leaks=1:detect_stack_use_after_return=0:strict_init_order=1:abort_on_error=0:log_path=$reports/asan"
+  export LSAN_OPTIONS="suppressions=$suppressions/lsan.supp:print_suppressions=0"
+  export UBSAN_OPTIONS="suppressions=$suppressions/ubsan.supp:print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan"
 }

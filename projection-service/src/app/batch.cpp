@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include <orders/domain/evolve.hpp>
 
@@ -21,22 +23,24 @@ std::vector<std::string> DecodedBatch::OrderIds() const {
   return {ids.begin(), ids.end()};
 }
 
+void AddRecord(DecodedBatch& batch, platform::ConsumedRecord record) {
+  if (batch.topic.empty()) batch.topic = record.topic;
+  auto& next = batch.next_offsets[record.partition];
+  next = std::max(next, record.offset + 1);
+  auto result = codec::DecodeEvent(record.key, record.value, record.headers);
+  if (!result.decoded) {
+    batch.poison.push_back(ParkedRecord{std::move(record.topic), record.partition, record.offset,
+                                        std::move(record.key), std::move(record.value), std::move(result.error), {},
+                                        ParkedRecord::Reason::kPoison});
+    return;
+  }
+  batch.events.push_back(DecodedRecord{std::move(record.topic), record.partition, record.offset,
+                                       std::move(record.key), std::move(record.value), std::move(*result.decoded)});
+}
+
 DecodedBatch DecodeBatch(std::vector<platform::ConsumedRecord> records) {
   DecodedBatch batch;
-  for (auto& record : records) {
-    if (batch.topic.empty()) batch.topic = record.topic;
-    auto& next = batch.next_offsets[record.partition];
-    next = std::max(next, record.offset + 1);
-    auto result = codec::DecodeEvent(record.key, record.value, record.headers);
-    if (!result.decoded) {
-      batch.poison.push_back(ParkedRecord{record.topic, record.partition, record.offset, std::move(record.key),
-                                          std::move(record.value), std::move(result.error), {},
-                                          ParkedRecord::Reason::kPoison});
-      continue;
-    }
-    batch.events.push_back(DecodedRecord{record.topic, record.partition, record.offset, std::move(record.key),
-                                         std::move(record.value), std::move(*result.decoded)});
-  }
+  for (auto& record : records) AddRecord(batch, std::move(record));
   return batch;
 }
 
@@ -50,28 +54,34 @@ HistoryRow HistoryOf(const domain::Order& after, const DecodedRecord& record) {
 
 }  // namespace
 
-BatchWrites FoldBatch(DecodedBatch batch, const std::map<std::string, domain::Order>& stored) {
+BatchWrites FoldBatch(const DecodedBatch& batch, const std::map<std::string, domain::Order>& stored) {
   BatchWrites writes;
-  writes.topic = std::move(batch.topic);
-  writes.next_offsets = std::move(batch.next_offsets);
-  writes.parked = std::move(batch.poison);
+  writes.topic = batch.topic;
+  writes.next_offsets = batch.next_offsets;
+  writes.parked = batch.poison;
 
-  std::map<std::string, std::optional<domain::Order>> states;
-  std::set<std::string> changed;
-  std::set<std::string> blocked;  // orders with a parked event in this batch
-  for (auto& record : batch.events) {
+  struct State {
+    std::optional<domain::Order> order;
+    bool changed = false;
+    bool blocked = false;  // an event of the order was parked in this batch
+  };
+  std::unordered_map<std::string_view, State> states;
+  states.reserve(batch.events.size());
+  std::vector<std::string_view> changed_order;  // first-change order, for a stable output
+  for (const auto& record : batch.events) {
     const std::string& order_id = domain::OrderIdOf(record.decoded.event);
     auto [it, inserted] = states.try_emplace(order_id);
+    State& state = it->second;
     if (inserted) {
-      if (auto found = stored.find(order_id); found != stored.end()) it->second = found->second;
+      if (auto found = stored.find(order_id); found != stored.end()) state.order = found->second;
     }
-    std::optional<domain::Order>& state = it->second;
-    const auto outcome = blocked.count(order_id) ? domain::ApplyOutcome::kGap : domain::Apply(state, record.decoded.event);
+    const auto outcome = state.blocked ? domain::ApplyOutcome::kGap : domain::Apply(state.order, record.decoded.event);
     switch (outcome) {
       case domain::ApplyOutcome::kApplied:
         ++writes.applied;
-        changed.insert(order_id);
-        writes.history.push_back(HistoryOf(*state, record));
+        if (!state.changed) changed_order.push_back(it->first);
+        state.changed = true;
+        writes.history.push_back(HistoryOf(*state.order, record));
         break;
       case domain::ApplyOutcome::kDuplicate:
         ++writes.duplicates;
@@ -79,19 +89,24 @@ BatchWrites FoldBatch(DecodedBatch batch, const std::map<std::string, domain::Or
       case domain::ApplyOutcome::kGap:
       case domain::ApplyOutcome::kInvalid: {
         const bool gap = outcome == domain::ApplyOutcome::kGap;
-        const std::int64_t expected = state ? state->version + 1 : 1;
+        const std::int64_t expected = state.order ? state.order->version + 1 : 1;
         std::string error = gap ? "version gap: expected version " + std::to_string(expected) + ", got " +
                                       std::to_string(domain::VersionOf(record.decoded.event))
                                 : "event does not apply to the order's state (lifecycle violation)";
-        blocked.insert(order_id);
-        writes.parked.push_back(ParkedRecord{record.topic, record.partition, record.offset, std::move(record.key),
-                                             std::move(record.payload), std::move(error), order_id,
+        state.blocked = true;
+        writes.parked.push_back(ParkedRecord{record.topic, record.partition, record.offset, record.key,
+                                             record.payload, std::move(error), order_id,
                                              gap ? ParkedRecord::Reason::kGap : ParkedRecord::Reason::kInvalid});
         break;
       }
     }
   }
-  for (const auto& order_id : changed) writes.upserts.push_back(*states[order_id]);
+  writes.upserts.reserve(changed_order.size());
+  writes.stored_before.reserve(changed_order.size());
+  for (const auto order_id : changed_order) {
+    writes.upserts.push_back(std::move(*states[order_id].order));
+    writes.stored_before.push_back(stored.count(std::string(order_id)) > 0);
+  }
   return writes;
 }
 

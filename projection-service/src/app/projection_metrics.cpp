@@ -11,6 +11,8 @@ ProjectionMetrics::ProjectionMetrics(platform::MetricsRegistry& r)
       invalid(r.AddCounter("projection_events_parked_total", "Records parked in poison_events", {{"reason", "invalid"}})),
       batches(r.AddCounter("projection_batches_total", "Batches committed")),
       store_failures(r.AddCounter("projection_store_failures_total", "Failed read-model transactions")),
+      repositions(r.AddCounter("projection_repositions_total",
+                               "Times the stored offsets moved under the consumer and it re-read its positions")),
       batch_seconds(r.AddHistogram("projection_batch_duration_seconds", "Time to apply and commit one batch",
                                    platform::LatencyBuckets())),
       waiters(r.AddGauge("projection_version_waiters", "Requests waiting for a minVersion")) {}

@@ -5,62 +5,62 @@
 #include <orders/platform/log.hpp>
 
 namespace orders::projection {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-const char* ReasonName(ParkedRecord::Reason reason) {
-  switch (reason) {
-    case ParkedRecord::Reason::kPoison: return "poison";
-    case ParkedRecord::Reason::kGap: return "gap";
-    case ParkedRecord::Reason::kInvalid: return "invalid";
-  }
-  return "poison";
-}
-
-}  // namespace
 
 Projector::Projector(const platform::ServiceConfig& config, std::string connection_string, VersionWaiters& waiters,
                      ProjectionMetrics& metrics, BatchPolicy policy)
-    : config_(config), writer_(std::move(connection_string)), waiters_(waiters), metrics_(metrics), policy_(policy) {}
+    : config_(config),
+      offsets_(connection_string),
+      metrics_(metrics),
+      applier_(std::move(connection_string), waiters, metrics),
+      builder_(policy) {}
 
 Projector::~Projector() { Stop(); }
 
 bool Projector::Start(std::string& error) {
-  platform::KafkaSettings settings{config_.kafka_brokers, config_.service_name, config_.consumer_group, {}};
-  consumer_ = platform::KafkaConsumer::Create(settings, error);
-  if (!consumer_) return false;
-  if (!consumer_->Subscribe(config_.orders_topic, *this, error)) return false;
+  if (!Connect(error)) return false;
+  applier_.Start();
   thread_ = std::thread([this] { Run(); });
+  return true;
+}
+
+bool Projector::Connect(std::string& error) {
+  platform::KafkaSettings settings{config_.kafka_brokers, config_.service_name, config_.consumer_group, {}};
+  auto consumer = platform::KafkaConsumer::Create(settings, error);
+  if (!consumer || !consumer->Subscribe(config_.orders_topic, *this, error)) return false;
+  consumer_ = std::move(consumer);
   return true;
 }
 
 void Projector::Stop() {
   stop_.store(true);
+  applier_.GiveUpBy(Clock::now() + std::chrono::seconds(5));  // a store that is down must not hold the stop
   if (thread_.joinable()) thread_.join();
 }
 
 std::map<std::int32_t, std::int64_t> Projector::OnAssigned(const std::vector<std::int32_t>& partitions) {
+  applier_.Drain(Clock::now() + std::chrono::seconds(2));
   auto backoff = std::chrono::milliseconds(100);
   while (true) {
     try {
-      auto stored = writer_.LoadOffsets(config_.orders_topic, partitions);
-      store_ok_.store(true);
+      const auto stored = offsets_.LoadPosition(config_.orders_topic, partitions);
+      offsets_ok_.store(true);
+      applier_.Assign(partitions, stored);
       std::map<std::int32_t, std::int64_t> start;
       for (auto partition : partitions) {
-        auto it = stored.find(partition);
-        start[partition] = it == stored.end() ? platform::kOffsetBeginning : it->second;
-        positions_[partition] = it == stored.end() ? 0 : it->second;
+        auto it = stored.offsets.find(partition);
+        start[partition] = it == stored.offsets.end() ? platform::kOffsetBeginning : it->second;
+        positions_[partition] = it == stored.offsets.end() ? 0 : it->second;
       }
       platform::LogInfo("partitions assigned", {{"topic", config_.orders_topic},
                                                 {"partitions", partitions},
-                                                {"startOffsets", nlohmann::json(stored)}});
+                                                {"generation", stored.generation},
+                                                {"startOffsets", nlohmann::json(stored.offsets)}});
       joined_.store(true);
       return start;
     } catch (const std::exception& e) {
-      store_ok_.store(false);
+      offsets_ok_.store(false);
       metrics_.store_failures.Inc();
-      writer_.Reset();
+      offsets_.Reset();
       platform::LogWarn("cannot read stored offsets; retrying", {{"error", e.what()}});
     }
     if (stop_.load()) return {};  // we will not consume anything more anyway
@@ -70,9 +70,10 @@ std::map<std::int32_t, std::int64_t> Projector::OnAssigned(const std::vector<std
 }
 
 void Projector::OnRevoked(const std::vector<std::int32_t>& partitions) {
-  // Commit what we have for them; if the database is down the records will be
-  // redelivered from the stored offsets to whoever gets the partitions.
-  if (!Flush(Clock::now() + std::chrono::seconds(2))) pending_.clear();
+  // Commit what we have for them; if the store is down the records will be
+  // read again from the stored offsets by whoever gets the partitions.
+  Settle(Clock::now() + std::chrono::seconds(2));
+  applier_.Forget(partitions);
   for (auto partition : partitions) {
     positions_.erase(partition);
     metrics_.Lag(partition).Set(0);
@@ -82,15 +83,15 @@ void Projector::OnRevoked(const std::vector<std::int32_t>& partitions) {
 
 void Projector::Run() {
   while (!stop_.load()) {
-    const auto now = Clock::now();
-    const auto timeout = policy_.PollTimeout(pending_.size(), first_pending_at_, now, std::chrono::milliseconds(100));
-    auto result = consumer_->Poll(static_cast<int>(timeout.count()));
+    auto result = consumer_->Poll(static_cast<int>(builder_.PollTimeout(Clock::now()).count()));
     switch (result.kind) {
-      case platform::PollResult::Kind::kRecord:
-        if (pending_.empty()) first_pending_at_ = Clock::now();
-        positions_[result.record.partition] = result.record.offset + 1;
-        pending_.push_back(std::move(result.record));
+      case platform::PollResult::Kind::kRecord: {
+        const auto partition = result.record.partition;
+        if (!positions_.count(partition)) break;  // a stale fetch of a partition we gave up
+        positions_[partition] = result.record.offset + 1;
+        builder_.Add(std::move(result.record));
         break;
+      }
       case platform::PollResult::Kind::kPartitionEnd:
         metrics_.Lag(result.record.partition).Set(0);
         break;
@@ -100,93 +101,34 @@ void Projector::Run() {
       case platform::PollResult::Kind::kTimeout:
         break;
     }
-    if (policy_.Due(pending_.size(), first_pending_at_, Clock::now())) {
-      Flush(Clock::time_point::max());
-    }
+    builder_.HandOff(applier_);
+    if (applier_.Halted() && !positions_.empty()) Rejoin();
     UpdateLag();
   }
-  Flush(Clock::now() + std::chrono::seconds(5));
+  Settle(Clock::now() + std::chrono::seconds(5));
+  applier_.Stop(Clock::now() + std::chrono::seconds(5));
   consumer_->Close(5000);
 }
 
-bool Projector::Flush(Clock::time_point give_up) {
-  auto backoff = std::chrono::milliseconds(50);
-  while (!pending_.empty()) {
-    if (ApplyOnce()) return true;
-    if (Clock::now() >= give_up || (stop_.load() && give_up == Clock::time_point::max())) return false;
+void Projector::Settle(Clock::time_point give_up) {
+  applier_.Drain(give_up);
+  if (builder_.size() == 0) return;
+  builder_.Flush(applier_);
+  applier_.Drain(give_up);
+}
+
+void Projector::Rejoin() {
+  builder_.Clear();
+  applier_.Drain(Clock::now() + std::chrono::seconds(2));
+  consumer_->Close(5000);  // revokes (nothing is pending) and leaves the group
+  positions_.clear();
+  auto backoff = std::chrono::milliseconds(100);
+  while (!stop_.load()) {
+    std::string error;
+    if (Connect(error)) return;
+    platform::LogWarn("cannot rejoin the consumer group; retrying", {{"error", error}});
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
-  }
-  return true;
-}
-
-bool Projector::ApplyOnce() {
-  const auto started = Clock::now();
-  const std::string topic = pending_.front().topic;
-  std::map<std::int32_t, std::int64_t> batch_ends;
-  for (const auto& record : pending_) batch_ends[record.partition] = std::max(batch_ends[record.partition], record.offset + 1);
-  try {
-    // DecodeBatch consumes its input; keep the records until the commit is known.
-    auto writes = writer_.Apply(DecodeBatch(pending_));
-    pending_.clear();
-    store_ok_.store(true);
-    metrics_.batch_seconds.Observe(std::chrono::duration<double>(Clock::now() - started).count());
-    Publish(writes);
-    return true;
-  } catch (const pqxx::in_doubt_error& e) {
-    platform::LogWarn("batch commit in doubt; checking stored offsets", {{"error", e.what()}});
-  } catch (const std::exception& e) {
-    store_ok_.store(false);
-    metrics_.store_failures.Inc();
-    writer_.Reset();
-    platform::LogWarn("batch not applied; will retry", {{"error", e.what()}, {"records", pending_.size()}});
-    return false;
-  }
-  // In doubt: the offsets stored in the same transaction say whether it committed.
-  writer_.Reset();
-  try {
-    std::vector<std::int32_t> partitions;
-    for (const auto& [partition, end] : batch_ends) partitions.push_back(partition);
-    const auto stored = writer_.LoadOffsets(topic, partitions);
-    const bool committed = std::all_of(batch_ends.begin(), batch_ends.end(), [&](const auto& entry) {
-      auto it = stored.find(entry.first);
-      return it != stored.end() && it->second >= entry.second;
-    });
-    platform::LogInfo("in-doubt batch resolved", {{"committed", committed}});
-    if (committed) pending_.clear();
-    return committed;
-  } catch (const std::exception& e) {
-    store_ok_.store(false);
-    metrics_.store_failures.Inc();
-    writer_.Reset();
-    platform::LogWarn("cannot resolve in-doubt batch yet", {{"error", e.what()}});
-    return false;
-  }
-}
-
-void Projector::Publish(const BatchWrites& writes) {
-  metrics_.batches.Inc();
-  metrics_.events_applied.Inc(writes.applied);
-  metrics_.events_duplicate.Inc(writes.duplicates);
-  for (const auto& parked : writes.parked) {
-    auto& counter = parked.reason == ParkedRecord::Reason::kPoison ? metrics_.poison
-                    : parked.reason == ParkedRecord::Reason::kGap  ? metrics_.gaps
-                                                                   : metrics_.invalid;
-    counter.Inc();
-    platform::LogWarn("record parked", {{"reason", ReasonName(parked.reason)},
-                                        {"orderId", parked.order_id},
-                                        {"topic", parked.topic},
-                                        {"partition", parked.partition},
-                                        {"offset", parked.offset},
-                                        {"error", parked.error}});
-  }
-  std::map<std::string, std::int64_t> versions;
-  for (const auto& order : writes.upserts) versions[order.order_id] = order.version;
-  waiters_.Notify(versions);
-  metrics_.waiters.Set(static_cast<double>(waiters_.Size()));
-  if (platform::LogEnabled(platform::LogLevel::kDebug)) {
-    platform::LogDebug("batch applied", {{"applied", writes.applied}, {"duplicates", writes.duplicates},
-                                         {"offsets", nlohmann::json(writes.next_offsets)}});
   }
 }
 

@@ -13,6 +13,15 @@ domain::Timestamp FromMillis(std::int64_t millis) { return domain::Timestamp{std
 
 const char* OrNull(const std::optional<std::string>& text) { return text ? text->c_str() : nullptr; }
 
+// First statement of every read transaction. A REPEATABLE READ transaction
+// takes its snapshot with its first query, before that query waits for any
+// lock; LOCK takes none. Locking the table a rebuild's switch locks first
+// (schema_switch.hpp) therefore means: the snapshot is taken after a switch
+// in progress has committed (so the new tables are seen complete, catch-up
+// included), or the switch waits for this transaction; and the two never
+// wait for each other.
+void EnterReadModel(pqxx::transaction_base& tx) { tx.exec("LOCK TABLE read_model_generation IN ACCESS SHARE MODE"); }
+
 }  // namespace
 
 bool ReadModelQueries::Ping() {
@@ -23,6 +32,7 @@ bool ReadModelQueries::Ping() {
 
 std::optional<OrderView> ReadModelQueries::FindOrder(const std::string& order_id) {
   ReadTransaction tx(connections_.Get());
+  EnterReadModel(tx);
   const auto rows = tx.exec_params(std::string("SELECT ") + kOrderColumns + " FROM orders WHERE order_id = $1::uuid",
                                    order_id);
   if (rows.empty()) return std::nullopt;
@@ -45,6 +55,7 @@ std::optional<OrderView> ReadModelQueries::FindOrder(const std::string& order_id
 
 OrderPage ReadModelQueries::ListOrders(const ListQuery& query) {
   ReadTransaction tx(connections_.Get());
+  EnterReadModel(tx);
   std::optional<std::string> status;
   if (query.status) status = std::string(domain::ToString(*query.status));
   std::optional<std::string> cursor_at, cursor_id;
@@ -73,6 +84,7 @@ OrderPage ReadModelQueries::ListOrders(const ListQuery& query) {
 
 std::map<domain::Status, std::int64_t> ReadModelQueries::StatusCounts() {
   ReadTransaction tx(connections_.Get());
+  EnterReadModel(tx);
   std::map<domain::Status, std::int64_t> counts;
   for (auto status : domain::kAllStatuses) counts[status] = 0;
   for (const auto& row : tx.exec("SELECT status, count(*) FROM orders GROUP BY status")) {
@@ -84,6 +96,7 @@ std::map<domain::Status, std::int64_t> ReadModelQueries::StatusCounts() {
 
 std::vector<DailyRow> ReadModelQueries::Daily(const DailyQuery& query) {
   ReadTransaction tx(connections_.Get());
+  EnterReadModel(tx);
   // Days are UTC days; every day of the range is listed, empty ones with zeros.
   const auto rows = tx.exec_params(
       "WITH days AS (SELECT d::date AS day FROM generate_series($1::date, $2::date, interval '1 day') AS d),"

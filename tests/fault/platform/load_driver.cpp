@@ -34,13 +34,28 @@ bool LoadDriver::Start() {
     slow_ids_.push_back(walk.id);
   }
   active_.resize(static_cast<std::size_t>(options_.active_orders));
-  thread_ = std::thread([this] { Run(); });
+  for (int worker = 0; worker < options_.workers; ++worker) {
+    threads_.emplace_back([this, worker] { Run(static_cast<std::size_t>(worker)); });
+  }
   return true;
 }
 
 void LoadDriver::Stop() {
   stop_ = true;
-  if (thread_.joinable()) thread_.join();
+  for (auto& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+double LoadDriver::Stats::Slowest503Ms() const {
+  return unavailable_ms.empty() ? 0 : *std::max_element(unavailable_ms.begin(), unavailable_ms.end());
+}
+
+double LoadDriver::Stats::Median503Ms() const {
+  if (unavailable_ms.empty()) return 0;
+  auto sorted = unavailable_ms;
+  std::sort(sorted.begin(), sorted.end());
+  return sorted[sorted.size() / 2];
 }
 
 std::vector<invariants::Acknowledged> LoadDriver::Acknowledged() {
@@ -90,7 +105,7 @@ bool LoadDriver::Resync(Walk& walk) {
   return true;
 }
 
-void LoadDriver::Step(Walk& walk) {
+void LoadDriver::Step(Walk& walk, std::mt19937& random) {
   if (walk.id.empty() || Terminal(walk.status)) {
     if (walk.unsure) return;
     Place(walk);
@@ -100,7 +115,8 @@ void LoadDriver::Step(Walk& walk) {
   if (Terminal(walk.status)) return;
   const std::uint16_t port = port_();
   if (port == 0) return;
-  const std::string to = Next(walk.status, random_);
+  const std::string to = Next(walk.status, random);
+  const auto started = std::chrono::steady_clock::now();
   const auto response =
       HttpRequest(port, "PUT", "/orders/" + walk.id + "/status", R"({"status":")" + to + "\"}",
                   {{"Content-Type", "application/json"}, {"If-Match", "\"" + std::to_string(walk.version) + "\""}},
@@ -109,6 +125,10 @@ void LoadDriver::Step(Walk& walk) {
     std::lock_guard lock(mutex_);
     ++stats_.sent;
     if (response.status == 503 || response.status == 0) ++stats_.unavailable;
+    if (response.status == 503) {
+      stats_.unavailable_ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+    }
     if (response.status == 409 || response.status == 412) ++stats_.conflicts;
     if (response.status != 200 && response.status != 503 && response.status != 0 && response.status != 409 &&
         response.status != 412) {
@@ -125,15 +145,19 @@ void LoadDriver::Step(Walk& walk) {
   }
 }
 
-void LoadDriver::Run() {
+// Worker w walks the active orders w, w + workers, ...; worker 0 also the slow ones.
+void LoadDriver::Run(std::size_t worker) {
+  std::mt19937 random(static_cast<unsigned>(42 + worker));
+  const auto workers = static_cast<std::size_t>(options_.workers);
   std::size_t turn = 0, slow_turn = 0;
   auto next_slow_step = std::chrono::steady_clock::now() + options_.slow_step_every;
   while (!stop_) {
-    if (!slow_.empty() && std::chrono::steady_clock::now() >= next_slow_step) {
-      Step(slow_[slow_turn++ % slow_.size()]);
+    if (worker == 0 && !slow_.empty() && std::chrono::steady_clock::now() >= next_slow_step) {
+      Step(slow_[slow_turn++ % slow_.size()], random);
       next_slow_step += options_.slow_step_every;
     } else {
-      Step(active_[turn++ % active_.size()]);
+      const std::size_t mine = (active_.size() - worker + workers - 1) / workers;
+      Step(active_[worker + workers * (turn++ % mine)], random);
     }
     std::this_thread::sleep_for(options_.pause);
   }

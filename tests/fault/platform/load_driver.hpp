@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include <algorithm>
 
 #include <orders/invariants/checker.hpp>
 
@@ -28,20 +29,24 @@ class LoadDriver {
  public:
   struct Options {
     std::string customer_id = "fault-customer";
-    int active_orders = 20;
+    int workers = 3;  // threads, each walking its own share of the active orders
+    int active_orders = 21;
     int slow_orders = 4;
     std::chrono::milliseconds slow_step_every{1000};  // one slow order advances this often
     std::chrono::milliseconds pause{5};                // between commands
   };
   struct Stats {
     std::int64_t sent = 0, acknowledged = 0, unavailable = 0, conflicts = 0, other = 0;
+    std::vector<double> unavailable_ms;  // how long each "503 Service Unavailable" took to come
+    double Slowest503Ms() const;
+    double Median503Ms() const;
   };
 
   // `port` names the command service's current port (it changes on restart; 0: down).
   LoadDriver(std::function<std::uint16_t()> port, Options options);
   ~LoadDriver();
 
-  // Places the slow orders (synchronously), then starts the walking thread.
+  // Places the slow orders (synchronously), then starts the walking threads.
   bool Start();
   void Stop();
 
@@ -57,9 +62,9 @@ class LoadDriver {
     bool unsure = false;  // the last command got no clear answer
   };
 
-  void Run();
+  void Run(std::size_t worker);
   bool Place(Walk& walk);
-  void Step(Walk& walk);
+  void Step(Walk& walk, std::mt19937& random);
   bool Resync(Walk& walk);
   void Record(const std::string& id, std::int64_t version, const std::string& status);
 
@@ -67,9 +72,8 @@ class LoadDriver {
   Options options_;
   std::vector<Walk> active_, slow_;
   std::vector<std::string> slow_ids_;
-  std::mt19937 random_{42};
   std::atomic<bool> stop_{false};
-  std::thread thread_;
+  std::vector<std::thread> threads_;
   std::mutex mutex_;
   std::vector<invariants::Acknowledged> acknowledged_;
   Stats stats_;

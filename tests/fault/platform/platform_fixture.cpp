@@ -22,7 +22,9 @@ void PlatformUnderLoad::SetUp() {
   std::replace(schema_.begin(), schema_.end(), '-', '_');
   command_group_ = UniqueName("fault-command");
   projection_group_ = UniqueName("fault-projection");
+  if (brokers_.empty()) brokers_ = KafkaBrokers();
   if (database_url_.empty()) database_url_ = DatabaseUrl();
+  if (check_database_url_.empty()) check_database_url_ = database_url_;
   StartService(command_, CommandServiceBinary(), CommandEnvironment());
   StartService(projection_, ProjectionServiceBinary(), ProjectionEnvironment());
   StartService(notifier_, NotifierBinary(), NotifierEnvironment());
@@ -36,7 +38,7 @@ void PlatformUnderLoad::TearDown() {
     if (*service) (*service)->Stop();
   }
   try {
-    pqxx::connection connection(DatabaseUrl());
+    pqxx::connection connection(check_database_url_);
     pqxx::work tx(connection);
     tx.exec("DROP SCHEMA IF EXISTS " + tx.quote_name(schema_) + " CASCADE");
     tx.commit();
@@ -46,16 +48,16 @@ void PlatformUnderLoad::TearDown() {
 }
 
 std::map<std::string, std::string> PlatformUnderLoad::CommandEnvironment() const {
-  return {{"KAFKA_BROKERS", KafkaBrokers()}, {"ORDERS_TOPIC", topic_}, {"CONSUMER_GROUP", command_group_}};
+  return {{"KAFKA_BROKERS", brokers_}, {"ORDERS_TOPIC", topic_}, {"CONSUMER_GROUP", command_group_}};
 }
 
 std::map<std::string, std::string> PlatformUnderLoad::ProjectionEnvironment() const {
-  return {{"KAFKA_BROKERS", KafkaBrokers()}, {"ORDERS_TOPIC", topic_},        {"DATABASE_URL", database_url_},
+  return {{"KAFKA_BROKERS", brokers_}, {"ORDERS_TOPIC", topic_},        {"DATABASE_URL", database_url_},
           {"READ_MODEL_SCHEMA", schema_},    {"CONSUMER_GROUP", projection_group_}};
 }
 
 std::map<std::string, std::string> PlatformUnderLoad::NotifierEnvironment() const {
-  return {{"KAFKA_BROKERS", KafkaBrokers()}, {"ORDERS_TOPIC", topic_}};
+  return {{"KAFKA_BROKERS", brokers_}, {"ORDERS_TOPIC", topic_}};
 }
 
 void PlatformUnderLoad::StartService(std::unique_ptr<ServiceProcess>& service, const std::string& binary,
@@ -88,7 +90,7 @@ void PlatformUnderLoad::RunFor(std::chrono::milliseconds duration) { std::this_t
 
 std::int64_t PlatformUnderLoad::StoredOffsets() {
   try {
-    pqxx::connection connection(DatabaseUrl());
+    pqxx::connection connection(check_database_url_);
     pqxx::work tx(connection);
     return tx.exec1("SELECT coalesce(sum(next_offset), 0) FROM " + tx.quote_name(schema_) +
                     ".consumer_offsets WHERE topic = " + tx.quote(topic_))[0]
@@ -115,10 +117,11 @@ bool PlatformUnderLoad::Settled(const invariants::Fold& fold) {
 void PlatformUnderLoad::FinishAndCheck(std::chrono::seconds settle_timeout) {
   load_->Stop();
   const auto stats = load_->stats();
-  std::printf("load: %lld sent, %lld acknowledged, %lld unavailable (503 or no answer), %lld conflicts, %lld other\n",
+  std::printf("load: %lld sent, %lld acknowledged, %lld unavailable (503 or no answer; 503 answered in median "
+              "%.1f ms, slowest %.0f ms), %lld conflicts, %lld other\n",
               static_cast<long long>(stats.sent), static_cast<long long>(stats.acknowledged),
-              static_cast<long long>(stats.unavailable), static_cast<long long>(stats.conflicts),
-              static_cast<long long>(stats.other));
+              static_cast<long long>(stats.unavailable), stats.Median503Ms(), stats.Slowest503Ms(),
+              static_cast<long long>(stats.conflicts), static_cast<long long>(stats.other));
   EXPECT_EQ(stats.other, 0) << "every answer is 2xx, 409/412 (after an unclear answer), or 503";
   EXPECT_GT(stats.acknowledged, 50) << "the scenario must carry real load";
 
@@ -136,7 +139,7 @@ void PlatformUnderLoad::FinishAndCheck(std::chrono::seconds settle_timeout) {
                        << TotalEndOffset(topic_) << ")";
   by_id_->Stop();
   by_customer_->Stop();
-  const auto report = invariants::CheckEverything(topic_, DatabaseUrl(), schema_, load_->Acknowledged(),
+  const auto report = invariants::CheckEverything(topic_, check_database_url_, schema_, load_->Acknowledged(),
                                                   {by_id_->Log(), by_customer_->Log()});
   std::printf("%s\nsubscriber reconnects: by-id %d, by-customer %d\n", report.Summary().c_str(), by_id_->reconnects(),
               by_customer_->reconnects());

@@ -40,7 +40,11 @@ class PlatformUnderLoad : public ::testing::Test {
   void FinishAndCheck(std::chrono::seconds settle_timeout = std::chrono::seconds(60));
 
   std::string topic_, schema_, command_group_, projection_group_;
-  std::string database_url_;  // the projection's (a proxy in front of PostgreSQL, in some scenarios)
+  // Set by a scenario before SetUp to use other infrastructure (a private
+  // broker or database, or a proxy in front of one); empty: the shared stack.
+  std::string brokers_;             // the services'
+  std::string database_url_;        // the projection's
+  std::string check_database_url_;  // the checker's (direct, never through a proxy)
   std::unique_ptr<ServiceProcess> command_, projection_, notifier_;
   std::unique_ptr<LoadDriver> load_;
   std::unique_ptr<RecordingSubscriber> by_id_, by_customer_;

@@ -2,6 +2,8 @@
 // records and crashes happen.
 #include <signal.h>
 
+#include <orders/projection/migrations.hpp>
+
 #include "projection_fixture.hpp"
 
 namespace orders::testing {
@@ -14,12 +16,14 @@ TEST_F(ProjectionTest, ReadModelEqualsTheFoldAndOffsetsAreStored) {
   WaitReady();
   WaitUntilCaughtUp();
   ExpectReadModelEqualsFold();
+  ExpectHistoryEqualsFold();
   EXPECT_EQ(Count("poison_events"), 0);
   // Stored offsets are exactly the partitions' ends.
   auto connection = Connect();
   pqxx::work tx(connection);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + Table("consumer_offsets"))[0].as<int>(), 6);
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + Table("schema_migrations"))[0].as<int>(), 1);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + Table("schema_migrations"))[0].as<std::size_t>(),
+            projection::EmbeddedMigrations().size());
 }
 
 TEST_F(ProjectionTest, RedeliveryAndFullReplayAreNoOps) {

@@ -12,11 +12,15 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <sstream>
+#include <thread>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 #include <orders/codec/event_codec.hpp>
 #include <orders/codec/time_format.hpp>
 #include <orders/domain/evolve.hpp>
+#include <orders/platform/kafka_consumer.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/uuid.hpp>
 #include <orders/testing/eventually.hpp>
@@ -45,6 +49,16 @@ struct Fold {
   }
 };
 
+// The value of one series in a Prometheus text page; -1 when absent.
+inline double MetricValue(const std::string& page, const std::string& series) {
+  std::istringstream lines(page);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
 class ProjectionTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -61,9 +75,10 @@ class ProjectionTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    StopLoad();
     if (service_) service_->Stop();
     try {
-      pqxx::connection connection(DatabaseUrl());
+      pqxx::connection connection(database_url_);
       pqxx::work tx(connection);
       tx.exec("DROP SCHEMA IF EXISTS " + tx.quote_name(schema_) + " CASCADE");
       tx.commit();
@@ -74,7 +89,7 @@ class ProjectionTest : public ::testing::Test {
 
   std::map<std::string, std::string> Environment() const {
     std::map<std::string, std::string> env = {
-        {"KAFKA_BROKERS", KafkaBrokers()}, {"DATABASE_URL", DatabaseUrl()}, {"ORDERS_TOPIC", topic_},
+        {"KAFKA_BROKERS", KafkaBrokers()}, {"DATABASE_URL", database_url_}, {"ORDERS_TOPIC", topic_},
         {"READ_MODEL_SCHEMA", schema_},   {"CONSUMER_GROUP", group_},     {"LOG_LEVEL", "info"}};
     for (const auto& [name, value] : extra_env_) env[name] = value;
     return env;
@@ -159,7 +174,31 @@ class ProjectionTest : public ::testing::Test {
     return all;
   }
 
-  pqxx::connection Connect() { return pqxx::connection(DatabaseUrl()); }
+  // About 2,000 events/s in the background: chunks of 40 new orders, each a
+  // random valid walk through the lifecycle, interleaved, every 50 ms. Only
+  // the load thread touches produced_ and expected_ until StopLoad().
+  void StartLoad() {
+    stop_load_ = false;
+    load_ = std::thread([this] {
+      for (unsigned chunk = 0; !stop_load_; ++chunk) {
+        for (const auto& event : RandomEvents(40, 1000 + chunk, 1764000000000 + chunk * 1000000LL)) {
+          Produce(event);
+          ++load_produced_;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+
+  // Stops the producer and waits until every record it produced is acknowledged.
+  void StopLoad() {
+    if (!load_.joinable()) return;
+    stop_load_ = true;
+    load_.join();
+    Flush();
+  }
+
+  pqxx::connection Connect() { return pqxx::connection(database_url_); }
 
   std::string Table(const std::string& name) { return "\"" + schema_ + "\"." + name; }
 
@@ -231,7 +270,63 @@ class ProjectionTest : public ::testing::Test {
     EXPECT_EQ(Count("order_history"), static_cast<std::int64_t>(ExpectedHistoryRows()));
   }
 
+  // Stored next offset per partition of the test's topic.
+  std::map<std::int32_t, std::int64_t> StoredOffsets() {
+    auto connection = Connect();
+    pqxx::work tx(connection);
+    std::map<std::int32_t, std::int64_t> offsets;
+    for (const auto& row : tx.exec("SELECT partition, next_offset FROM " + Table("consumer_offsets") +
+                                   " WHERE topic = " + tx.quote(topic_))) {
+      offsets[row[0].as<std::int32_t>()] = row[1].as<std::int64_t>();
+    }
+    return offsets;
+  }
+
+  // High watermark per partition of the test's topic.
+  std::map<std::int32_t, std::int64_t> TopicEndOffsets() {
+    std::string error;
+    auto consumer = platform::KafkaConsumer::Create({KafkaBrokers(), "projection-test-ends", "", {}}, error);
+    if (!consumer) return {};
+    return consumer->EndOffsets(topic_, 10000).value_or(std::map<std::int32_t, std::int64_t>{});
+  }
+
+  void ExpectStoredOffsetsAtTopicEnd() {
+    const auto ends = TopicEndOffsets();
+    ASSERT_EQ(ends.size(), 6u);
+    EXPECT_EQ(StoredOffsets(), ends);
+  }
+
+  // Every order's history, row by row (version, status after the event, time,
+  // reason), equals the fold's: each event applied exactly once, none missing.
+  void ExpectHistoryEqualsFold() {
+    using Row = std::tuple<std::int64_t, std::string, std::int64_t, std::optional<std::string>>;
+    std::map<std::string, std::vector<Row>> expected;
+    for (const auto& [id, events] : expected_.events) {
+      std::optional<domain::Order> state;
+      for (const auto& event : events) {
+        domain::Apply(state, event);
+        const auto* changed = std::get_if<domain::StatusChanged>(&event);
+        expected[id].emplace_back(state->version, std::string(domain::ToString(state->status)),
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      domain::TimeOf(event).time_since_epoch()).count(),
+                                  changed ? changed->reason : std::nullopt);
+      }
+    }
+    std::map<std::string, std::vector<Row>> actual;
+    auto connection = Connect();
+    pqxx::work tx(connection);
+    for (const auto& row : tx.exec("SELECT order_id::text, version, status, (extract(epoch FROM at) * 1000)::bigint,"
+                                   " reason FROM " + Table("order_history") + " ORDER BY order_id, version")) {
+      actual[row[0].as<std::string>()].emplace_back(
+          row[1].as<std::int64_t>(), row[2].as<std::string>(), row[3].as<std::int64_t>(),
+          row[4].is_null() ? std::nullopt : std::optional<std::string>(row[4].as<std::string>()));
+    }
+    EXPECT_EQ(actual.size(), expected.size());
+    for (const auto& [id, rows] : expected) EXPECT_EQ(actual[id], rows) << id;
+  }
+
   std::map<std::string, std::string> extra_env_;  // set before SetUp
+  std::string database_url_ = DatabaseUrl();      // another cluster's URL may replace it before the service starts
   std::string topic_;
   std::string schema_;
   std::string group_;
@@ -240,6 +335,9 @@ class ProjectionTest : public ::testing::Test {
   std::atomic<int> failed_{0};
   std::int64_t produced_ = 0;
   Fold expected_;
+  std::thread load_;
+  std::atomic<bool> stop_load_{false};
+  std::atomic<std::int64_t> load_produced_{0};  // readable while the load runs
 };
 
 }  // namespace orders::testing

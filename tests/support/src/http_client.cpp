@@ -10,24 +10,11 @@
 #include <algorithm>
 #include <cctype>
 
+#include <orders/testing/loopback.hpp>
+
 namespace orders::testing {
 namespace {
 
-int Connect(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return fd;
-}
 
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -57,7 +44,7 @@ bool ParseHead(const std::string& head, HttpResponse& response) {
 
 HttpResponse SendRaw(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
   HttpResponse response;
-  const int fd = Connect(port);
+  const int fd = ConnectLoopback(port);
   if (fd < 0) return response;
   std::size_t sent = 0;
   while (sent < bytes.size()) {

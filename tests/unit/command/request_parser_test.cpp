@@ -83,6 +83,13 @@ TEST(ParseIfMatch, AcceptsQuotedVersionsOnly) {
   EXPECT_EQ(ParseIfMatch("\"99999999999999999999999\""), 0);
 }
 
+TEST(ParseIfMatch, NegativeVersionsAreUnparsable) {
+  // Found by command_parser_fuzzer: from_chars took the sign and gave a negative version.
+  EXPECT_EQ(ParseIfMatch("\"-5\""), 0);
+  EXPECT_EQ(ParseIfMatch("\"-2685111253711111110\""), 0);
+  EXPECT_EQ(ParseIfMatch("W/\"-1\""), 0);
+}
+
 TEST(IdempotencyKey, VisibleAsciiUpTo255) {
   EXPECT_TRUE(IsValidIdempotencyKey("abc-123_XYZ:/"));
   EXPECT_TRUE(IsValidIdempotencyKey(std::string(255, 'k')));

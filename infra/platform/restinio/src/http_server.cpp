@@ -19,6 +19,9 @@ class HttpServer::Impl {
           settings.port(options.port)
               .address(options.bind_address)
               .max_parallel_connections(options.max_connections)
+              // RESTinio's default (1) answered the first of three pipelined
+              // requests and then closed the connection (tests/integration/hostile).
+              .max_pipelined_requests(options.max_pipelined_requests)
               .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
                                             .max_url_size(options.max_url_size)
                                             .max_field_name_size(options.max_field_size)

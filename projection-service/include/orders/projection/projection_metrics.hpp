@@ -22,6 +22,7 @@ struct ProjectionMetrics {
   platform::Counter& invalid;
   platform::Counter& batches;
   platform::Counter& store_failures;
+  platform::Counter& repositions;
   platform::Histogram& batch_seconds;
   platform::Gauge& waiters;
 

@@ -1,13 +1,17 @@
 #pragma once
-// The consumer side: reads ORDERS_TOPIC in consumer group CONSUMER_GROUP and
-// applies records in batches (BatchPolicy), each batch and its offsets in one
-// PostgreSQL transaction (ReadModelWriter). Start offsets come from the
-// read model's consumer_offsets on every assignment, never from Kafka.
+// The consumer side: reads ORDERS_TOPIC in consumer group CONSUMER_GROUP,
+// decodes records as they arrive into the next batch and hands batches to the
+// BatchApplier, which writes each batch and its offsets in one PostgreSQL
+// transaction on its own thread (batch_applier.hpp). Start offsets come from
+// the read model's consumer_offsets on every assignment, never from Kafka.
 //
-// Failures: a database error keeps the batch and retries it with backoff
-// (the version guard makes a re-apply a no-op); an in-doubt commit is
-// resolved by re-reading the stored offsets. The loop runs on its own thread;
-// Stop() finishes and commits the pending batch, then closes the consumer.
+// When the applier halts (the stored offsets moved under the consumer:
+// commits lost in a database crash, another writer, a rebuilt read model
+// switched in; or a batch was given up), the consumer leaves and rejoins the
+// group, so every partition restarts from the offsets stored now.
+//
+// The loop runs on its own thread; Stop() hands over the pending batch, lets
+// the applier commit it (giving up after 5 s) and closes the consumer.
 
 #include <atomic>
 #include <memory>
@@ -17,6 +21,8 @@
 #include <orders/platform/config.hpp>
 #include <orders/platform/kafka_consumer.hpp>
 #include <orders/projection/batch.hpp>
+#include <orders/projection/batch_applier.hpp>
+#include <orders/projection/batch_builder.hpp>
 #include <orders/projection/projection_metrics.hpp>
 #include <orders/projection/read_model_writer.hpp>
 #include <orders/projection/version_waiters.hpp>
@@ -34,35 +40,35 @@ class Projector : private platform::PartitionListener {
 
   // True once the group assigned partitions (possibly none) and the last
   // database operation succeeded.
-  bool Healthy() const { return joined_.load() && store_ok_.load(); }
+  bool Healthy() const { return joined_.load() && offsets_ok_.load() && applier_.StoreOk(); }
 
  private:
+  using Clock = std::chrono::steady_clock;
+
   std::map<std::int32_t, std::int64_t> OnAssigned(const std::vector<std::int32_t>& partitions) override;
   void OnRevoked(const std::vector<std::int32_t>& partitions) override;
 
+  bool Connect(std::string& error);  // a new consumer in the group
   void Run();
-  // Applies the pending records; retries until success or `give_up` passes.
-  bool Flush(std::chrono::steady_clock::time_point give_up);
-  bool ApplyOnce();
-  void Publish(const BatchWrites& writes);
+  // Everything pending is applied or given up by `give_up`.
+  void Settle(Clock::time_point give_up);
+  void Rejoin();
   void UpdateLag();
 
   platform::ServiceConfig config_;
-  ReadModelWriter writer_;
-  VersionWaiters& waiters_;
+  ReadModelWriter offsets_;  // the consumer thread's connection: stored offsets on assignment
   ProjectionMetrics& metrics_;
-  BatchPolicy policy_;
+  BatchApplier applier_;
+  BatchBuilder builder_;  // consumer thread only
   std::unique_ptr<platform::KafkaConsumer> consumer_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> joined_{false};
-  std::atomic<bool> store_ok_{true};
+  std::atomic<bool> offsets_ok_{true};
 
   // Consumer thread only.
-  std::vector<platform::ConsumedRecord> pending_;
-  std::chrono::steady_clock::time_point first_pending_at_{};
   std::map<std::int32_t, std::int64_t> positions_;  // next offset per assigned partition
-  std::chrono::steady_clock::time_point next_lag_update_{};
+  Clock::time_point next_lag_update_{};
 };
 
 }  // namespace orders::projection

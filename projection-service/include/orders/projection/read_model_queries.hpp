@@ -2,7 +2,11 @@
 // The read side: the queries of the query API, each a short read-only
 // transaction on the calling thread's own connection. Results are plain
 // values; the HTTP layer turns them into JSON. Throws pqxx errors (the caller
-// maps them to 503).
+// maps them to 503). Tables are named through search_path: after a rebuild's
+// switch (schema_switch.hpp) the next transaction reads the new tables. Each
+// transaction first locks read_model_generation (ACCESS SHARE), the table the
+// switch locks first, before its snapshot is taken: it reads either the old
+// tables in full or the new ones in full, and never deadlocks with the switch.
 
 #include <cstdint>
 #include <map>

@@ -24,6 +24,7 @@ struct HttpServerOptions {
   std::uint16_t port = 0;
   std::size_t threads = 2;
   std::size_t max_connections = 1024;
+  std::size_t max_pipelined_requests = 16;  // answered in order, per connection
   std::size_t max_url_size = 8 * 1024;
   std::size_t max_field_size = 8 * 1024;
   std::size_t max_field_count = 100;

@@ -1,0 +1,42 @@
+#pragma once
+// The batch being built on a consumer thread, and when it goes to the
+// BatchApplier: records are decoded as they arrive; the batch is handed over
+// when it is due (BatchPolicy) and the applier is free, or when it is full
+// (then the consumer waits for the applier). Used by the projector and by the
+// rebuild. Consumer thread only.
+
+#include <chrono>
+#include <cstddef>
+
+#include <orders/platform/kafka_consumer.hpp>
+#include <orders/projection/batch.hpp>
+#include <orders/projection/batch_applier.hpp>
+
+namespace orders::projection {
+
+class BatchBuilder {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit BatchBuilder(BatchPolicy policy) : policy_(policy) {}
+
+  void Add(platform::ConsumedRecord record);
+  std::size_t size() const { return building_.Size(); }
+  // How long the next poll may block: until the batch is due, and only
+  // briefly once it is due but the applier is busy.
+  std::chrono::milliseconds PollTimeout(Clock::time_point now) const;
+  // Hands the batch over if it is time (see above).
+  void HandOff(BatchApplier& applier);
+  // Hands over whatever is pending, waiting for the applier if need be.
+  void Flush(BatchApplier& applier);
+  void Clear() { building_ = DecodedBatch{}; }
+
+ private:
+  void Submit(BatchApplier& applier);
+
+  BatchPolicy policy_;
+  DecodedBatch building_;
+  Clock::time_point first_at_{};
+};
+
+}  // namespace orders::projection

@@ -1,0 +1,40 @@
+#include <orders/projection/known_orders.hpp>
+
+#include <set>
+
+#include <orders/domain/status.hpp>
+
+namespace orders::projection {
+
+std::vector<std::string> KnownOrders::Split(const DecodedBatch& batch, bool placements_are_new,
+                                            std::map<std::string, domain::Order>& stored) const {
+  std::set<std::string> to_load;
+  std::set<std::string_view> seen;
+  for (const auto& record : batch.events) {
+    const std::string& order_id = domain::OrderIdOf(record.decoded.event);
+    if (!seen.insert(order_id).second) continue;  // only an order's first event in the batch decides
+    if (const auto it = orders_.find(order_id); it != orders_.end()) {
+      domain::Order order;
+      order.order_id = order_id;
+      order.status = it->second.status;
+      order.version = it->second.version;
+      stored.emplace(order_id, std::move(order));
+    } else if (!(placements_are_new && std::holds_alternative<domain::OrderPlaced>(record.decoded.event))) {
+      to_load.insert(order_id);
+    }
+  }
+  return {to_load.begin(), to_load.end()};
+}
+
+void KnownOrders::Remember(const BatchWrites& writes) {
+  if (orders_.size() + writes.upserts.size() > capacity_) orders_.clear();
+  for (const auto& order : writes.upserts) {
+    if (domain::IsTerminal(order.status)) {
+      orders_.erase(order.order_id);
+    } else {
+      orders_[order.order_id] = State{order.status, order.version};
+    }
+  }
+}
+
+}  // namespace orders::projection

@@ -1,0 +1,47 @@
+#pragma once
+// A loopback TCP proxy a test controls, to cut the network between a service
+// and its broker or database without touching either: Cut() drops every
+// connection and refuses new ones (they are accepted and closed at once, like
+// a reset), Restore() lets traffic through again. One thread, poll(2).
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace orders::testing {
+
+class TcpProxy {
+ public:
+  // Listens on a free loopback port and forwards to 127.0.0.1:`target_port`.
+  explicit TcpProxy(std::uint16_t target_port);
+  ~TcpProxy();
+
+  TcpProxy(const TcpProxy&) = delete;
+  TcpProxy& operator=(const TcpProxy&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  void Cut();
+  void Restore();
+
+ private:
+  struct Pair {
+    int client = -1;
+    int server = -1;
+  };
+  void Run();
+  void CloseAll();
+
+  std::uint16_t target_port_;
+  std::uint16_t port_ = 0;
+  int listener_ = -1;
+  int wake_[2] = {-1, -1};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> cut_{false};
+  std::atomic<bool> drop_now_{false};
+  std::vector<Pair> pairs_;  // owned by the proxy thread
+  std::thread thread_;
+};
+
+}  // namespace orders::testing
