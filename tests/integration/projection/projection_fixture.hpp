@@ -20,6 +20,7 @@
 #include <orders/codec/event_codec.hpp>
 #include <orders/codec/time_format.hpp>
 #include <orders/domain/evolve.hpp>
+#include <orders/invariants/sources.hpp>
 #include <orders/platform/kafka_consumer.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/uuid.hpp>
@@ -222,28 +223,8 @@ class ProjectionTest : public ::testing::Test {
 
   // The read model's orders and history, rebuilt as domain values.
   std::map<std::string, domain::Order> ReadOrders() {
-    auto connection = Connect();
-    pqxx::work tx(connection);
     std::map<std::string, domain::Order> orders;
-    for (const auto& row : tx.exec(
-             "SELECT order_id::text, customer_id, items::text, currency, total_cents, status, version,"
-             " (extract(epoch FROM created_at) * 1000)::bigint, (extract(epoch FROM updated_at) * 1000)::bigint FROM " +
-             Table("orders"))) {
-      domain::Order order;
-      order.order_id = row[0].as<std::string>();
-      order.customer_id = row[1].as<std::string>();
-      for (const auto& item : nlohmann::json::parse(row[2].as<std::string>())) {
-        order.items.push_back({item.at("productId").get<std::string>(), item.at("quantity").get<std::int64_t>(),
-                               item.at("unitPriceCents").get<std::int64_t>()});
-      }
-      order.currency = row[3].as<std::string>();
-      order.total_cents = row[4].as<std::int64_t>();
-      order.status = domain::ParseStatus(row[5].as<std::string>()).value();
-      order.version = row[6].as<std::int64_t>();
-      order.created_at = domain::Timestamp{std::chrono::milliseconds(row[7].as<std::int64_t>())};
-      order.updated_at = domain::Timestamp{std::chrono::milliseconds(row[8].as<std::int64_t>())};
-      orders[order.order_id] = order;
-    }
+    for (auto& [id, row] : invariants::ReadReadModel(database_url_, schema_)) orders[id] = std::move(row.order);
     return orders;
   }
 

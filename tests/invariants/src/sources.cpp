@@ -41,7 +41,7 @@ std::map<std::string, ReadModelOrder> ReadReadModel(const std::string& database_
     }
     order.currency = row[3].as<std::string>();
     order.total_cents = row[4].as<std::int64_t>();
-    order.status = domain::ParseStatus(row[5].as<std::string>()).value_or(domain::Status::kPending);
+    order.status = domain::ParseStatus(row[5].as<std::string>()).value();  // an unknown status is a bug: throw
     order.version = row[6].as<std::int64_t>();
     order.created_at = domain::Timestamp{std::chrono::milliseconds(row[7].as<std::int64_t>())};
     order.updated_at = domain::Timestamp{std::chrono::milliseconds(row[8].as<std::int64_t>())};
