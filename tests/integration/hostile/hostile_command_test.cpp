@@ -112,17 +112,19 @@ TEST_F(HostileCommandTest, PipelinedRequestsAreAllAnsweredInOrder) {
       "PUT /orders/" + id + "/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
       "Content-Type: application/json\r\nContent-Length: " + std::to_string(status_body.size()) + "\r\n\r\n" +
       status_body + GetRequest("/healthz");
-  RawConnection connection(service_->port());
-  ASSERT_TRUE(connection.Send(pipeline));
-  const auto responses = SplitResponses(connection.Read(15s, 4));
-  ASSERT_EQ(responses.size(), 4u) << service_->LogText();
-  EXPECT_EQ(responses[0].status, 201) << responses[0].body;
-  EXPECT_EQ(responses[1].status, 200) << responses[1].body;
-  EXPECT_EQ(nlohmann::json::parse(responses[1].body, nullptr, false).value("version", 0), 1);
-  EXPECT_EQ(responses[2].status, 200) << responses[2].body;
-  EXPECT_EQ(nlohmann::json::parse(responses[2].body, nullptr, false).value("version", 0), 2);
-  EXPECT_EQ(responses[3].status, 200);
-  EXPECT_EQ(responses[3].body, R"({"status":"ok"})");
+  {  // closed before the descriptor check below
+    RawConnection connection(service_->port());
+    ASSERT_TRUE(connection.Send(pipeline));
+    const auto responses = SplitResponses(connection.Read(15s, 4));
+    ASSERT_EQ(responses.size(), 4u) << service_->LogText();
+    EXPECT_EQ(responses[0].status, 201) << responses[0].body;
+    EXPECT_EQ(responses[1].status, 200) << responses[1].body;
+    EXPECT_EQ(nlohmann::json::parse(responses[1].body, nullptr, false).value("version", 0), 1);
+    EXPECT_EQ(responses[2].status, 200) << responses[2].body;
+    EXPECT_EQ(nlohmann::json::parse(responses[2].body, nullptr, false).value("version", 0), 2);
+    EXPECT_EQ(responses[3].status, 200);
+    EXPECT_EQ(responses[3].body, R"({"status":"ok"})");
+  }
   ExpectUnharmed(2);
 }
 
