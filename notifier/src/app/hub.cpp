@@ -196,12 +196,18 @@ void Hub::OnEvent(const domain::Event& event, Clock::time_point now) {
   const std::string& order_id = cached->order.order_id;
   const std::int64_t version = domain::VersionOf(event);
 
-  std::set<SessionId> interested;
-  if (auto it = by_order_.find(order_id); it != by_order_.end()) interested.insert(it->second.begin(), it->second.end());
-  if (auto it = by_customer_.find(cached->order.customer_id); it != by_customer_.end()) {
-    interested.insert(it->second.begin(), it->second.end());
+  // Every session interested once, in id order; the vector is reused, so a
+  // fan-out to thousands of sessions allocates nothing per event.
+  auto& interested = interested_scratch_;
+  interested.assign(all_.begin(), all_.end());
+  if (auto it = by_order_.find(order_id); it != by_order_.end()) {
+    interested.insert(interested.end(), it->second.begin(), it->second.end());
   }
-  interested.insert(all_.begin(), all_.end());
+  if (auto it = by_customer_.find(cached->order.customer_id); it != by_customer_.end()) {
+    interested.insert(interested.end(), it->second.begin(), it->second.end());
+  }
+  std::sort(interested.begin(), interested.end());
+  interested.erase(std::unique(interested.begin(), interested.end()), interested.end());
   if (!interested.empty()) {
     const std::string message =
         UpdateMessage(event, std::holds_alternative<domain::OrderPlaced>(event) ? &cached->order : nullptr);

@@ -98,6 +98,7 @@ class Hub {
 
   OrderCache& cache_;
   HubLimits limits_;
+  std::vector<SessionId> interested_scratch_;  // OnEvent's recipients, reused
   HubStats stats_;
   std::unordered_map<SessionId, Session> sessions_;
   std::unordered_map<std::string, std::set<SessionId>> by_order_;
