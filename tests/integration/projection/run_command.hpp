@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include <orders/testing/service_process.hpp>
 
 namespace orders::testing {
 
@@ -26,15 +26,7 @@ struct CommandResult {
 inline CommandResult RunCommand(const std::string& binary, std::vector<std::string> arguments,
                                 const std::map<std::string, std::string>& environment,
                                 std::chrono::milliseconds timeout) {
-  std::map<std::string, std::string> merged;
-  for (char** entry = environ; *entry; ++entry) {
-    const std::string text(*entry);
-    const auto equals = text.find('=');
-    if (equals != std::string::npos) merged[text.substr(0, equals)] = text.substr(equals + 1);
-  }
-  for (const auto& [name, value] : environment) merged[name] = value;
-  std::vector<std::string> env_storage;
-  for (const auto& [name, value] : merged) env_storage.push_back(name + "=" + value);
+  std::vector<std::string> env_storage = ChildEnvironment(environment);
   std::vector<char*> envp;
   for (auto& entry : env_storage) envp.push_back(entry.data());
   envp.push_back(nullptr);

@@ -29,15 +29,7 @@ bool ServiceProcess::Start(std::chrono::milliseconds timeout) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return false;
 
-  std::map<std::string, std::string> merged;
-  for (char** entry = environ; *entry; ++entry) {
-    std::string text(*entry);
-    const auto equals = text.find('=');
-    if (equals != std::string::npos) merged[text.substr(0, equals)] = text.substr(equals + 1);
-  }
-  for (const auto& [name, value] : environment_) merged[name] = value;
-  std::vector<std::string> storage;
-  for (const auto& [name, value] : merged) storage.push_back(name + "=" + value);
+  std::vector<std::string> storage = ChildEnvironment(environment_);
   std::vector<char*> envp;
   for (auto& entry : storage) envp.push_back(entry.data());
   envp.push_back(nullptr);
@@ -128,6 +120,19 @@ std::string ServiceProcess::LogText() {
   std::string text;
   for (const auto& line : LogLines()) text += line + "\n";
   return text;
+}
+
+std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& extra) {
+  std::map<std::string, std::string> merged;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string text(*entry);
+    const auto equals = text.find('=');
+    if (equals != std::string::npos) merged[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  for (const auto& [name, value] : extra) merged[name] = value;
+  std::vector<std::string> entries;
+  for (const auto& [name, value] : merged) entries.push_back(name + "=" + value);
+  return entries;
 }
 
 std::string CommandServiceBinary() { return ORDERS_COMMAND_SERVICE_BINARY; }

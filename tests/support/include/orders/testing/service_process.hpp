@@ -49,6 +49,10 @@ class ServiceProcess {
   std::vector<std::string> lines_;
 };
 
+// The test process's environment with `extra` added (or overriding), as
+// "NAME=value" entries for execve of a child process.
+std::vector<std::string> ChildEnvironment(const std::map<std::string, std::string>& extra);
+
 // Path of a service binary built by CMake (set through compile definitions).
 std::string CommandServiceBinary();
 std::string ProjectionServiceBinary();
