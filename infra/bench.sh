@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks the platform against raw baselines, side by side in one run:
 #   1. append      POST /orders vs a raw librdkafka producer and a hello-world Pistache endpoint
-#   2. projection  replay into PostgreSQL vs COPY-into-staging-plus-upsert (tests/bench/projection_replay_bench)
+#   2. projection  replay into PostgreSQL vs COPY-into-staging-plus-upsert (tests/bench/projection_replay_bench);
+#      lag         and its live lag (record appended -> its batch committed) at 2,000 events/s (full: also 5,000)
 #   3. fan-out     the notifier vs a Node.js `ws` broadcast server, 2,000 subscribers; memory at 150% overload
 #   4. end to end  command accepted -> WebSocket update, at 25/50/80% of the measured maximum, and the
 #                  highest rate whose p99 stays under 100 ms; CPU seconds per 1,000 commands per process
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
-#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,fanout,e2e] [--no-build]
+#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e] [--no-build]
 #
 # Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, and writes
 # tests/bench/results/bench-results.json, a table on stdout, and tests/bench/results/e2e-latency.svg.
@@ -16,7 +17,7 @@ BUILD_DIR="${BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-r
 BUILD_TYPE="${BUILD_TYPE:-Release}"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-QUICK=0 PAIRS=3 PHASES="append,projection,fanout,e2e" BUILD=1
+QUICK=0 PAIRS=3 PHASES="append,projection,lag,fanout,e2e" BUILD=1
 while (($#)); do
   case $1 in
     --quick) QUICK=1; PAIRS=1 ;;
@@ -27,7 +28,11 @@ while (($#)); do
   esac
   shift
 done
-if ((QUICK)); then RUN_SECONDS=3 EVENTS=100000; else RUN_SECONDS=10 EVENTS=1000000; fi
+if ((QUICK)); then
+  RUN_SECONDS=3 EVENTS=100000 LAG_SECONDS=10 LAG_RATES="2000"
+else
+  RUN_SECONDS=10 EVENTS=1000000 LAG_SECONDS=30 LAG_RATES="2000 5000"
+fi
 
 RESULTS="$ORDERS_ROOT/tests/bench/results"
 RUN_DIR="$ORDERS_DATA/bench/$(date +%Y%m%d-%H%M%S)"
@@ -142,6 +147,37 @@ bench::projection() {
   fi
   KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" "$TOOLS/projection_replay_bench" \
     --events "$EVENTS" --pairs "$PAIRS" --json "$RUN_DIR/projection.json" | tee "$RUN_DIR/projection.txt" | tail -5
+}
+
+# Live lag: the projection follows a paced stream of status changes (orders_kafka_load feed); its
+# projection_apply_lag_seconds histogram (record timestamp -> commit) is read before and after.
+bench::projection_lag() {
+  local topic="bench-lag-$$" schema="bench_lag_$$" port rate label placed before after pg_before pg_after
+  orders::create_topic "$topic" 6
+  bench::start projection "$RUN_DIR/lag-projection.log" env ORDERS_TOPIC="$topic" PORT=0 \
+    KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" READ_MODEL_SCHEMA="$schema" \
+    CONSUMER_GROUP="bench-lag-$$" LOG_LEVEL=info "$BUILD_DIR/projection-service/projection-service"
+  port=$(bench::port_of "$RUN_DIR/lag-projection.log")
+  bench::wait_ready projection-service "$port"
+  for rate in $LAG_RATES; do
+    label="lag-$rate" placed="$RUN_DIR/lag-$rate.placed"
+    orders::log "projection live lag at $rate events/s for $LAG_SECONDS s"
+    "$TOOLS/orders_kafka_load" --mode feed --topic "$topic" --rate "$rate" --duration "$LAG_SECONDS" --orders 1000 \
+      --settle 3 --placed-file "$placed" --json "$RUN_DIR/$label-feed.json" >/dev/null &
+    local feed=$!
+    orders::wait_for "placements" 60 test -f "$placed" || orders::die "the feed did not place its orders"
+    sleep 2  # the placements are applied; the paced stream starts a second later
+    curl -fs "http://127.0.0.1:$port/metrics" >"$RUN_DIR/$label-before.prom"
+    before=$(bench::cpu "$PID_projection") pg_before=$(bench::cpu $(bench::postgres_pids))
+    wait "$feed"
+    sleep 1
+    after=$(bench::cpu "$PID_projection") pg_after=$(bench::cpu $(bench::postgres_pids))
+    curl -fs "http://127.0.0.1:$port/metrics" >"$RUN_DIR/$label-after.prom"
+    python3 "$ORDERS_ROOT/tests/bench/report.py" lag "$RUN_DIR" "$label" "$rate" \
+      "$(awk -v a="$after" -v b="$before" 'BEGIN{print a-b}')" "$(awk -v a="$pg_after" -v b="$pg_before" 'BEGIN{print a-b}')"
+  done
+  bench::stop_all
+  psql "$DATABASE_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
 }
 
 # One fan-out run: SERVER (notifier|node) PORT RATE LABEL TOPIC PID [STALLED]; the swarm and the feed
@@ -289,6 +325,7 @@ export KAFKA_BROKERS DATABASE_URL
 
 bench::phase append && orders::timed append bench::append
 bench::phase projection && orders::timed projection bench::projection
+bench::phase lag && orders::timed lag bench::projection_lag
 bench::phase fanout && orders::timed fanout bench::fanout
 bench::phase e2e && orders::timed e2e bench::e2e
 

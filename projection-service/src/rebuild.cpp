@@ -87,8 +87,9 @@ void Rebuild::Prepare() {
 }
 
 void Rebuild::Pump() {
-  auto result = consumer_->Poll(static_cast<int>(builder_.PollTimeout(Clock::now()).count()));
+  auto result = consumer_->Poll(static_cast<int>(builder_.PollTimeout(applier_).count()));
   if (result.kind == platform::PollResult::Kind::kRecord) builder_.Add(std::move(result.record));
+  if (result.kind == platform::PollResult::Kind::kTimeout) builder_.Drained();
   if (result.kind == platform::PollResult::Kind::kError) {
     platform::LogWarn("kafka consumer error", {{"error", result.error}});
   }

@@ -8,10 +8,12 @@
 //     flight, as C HTTP clients each waiting for their answer would. Reports
 //     acknowledged records/s and produce → acknowledgement latency.
 //
-//   --mode feed --topic T --rate R --duration S [--orders K]
-//     Feeds the notifier: places K orders, then appends status changes at R
-//     events/s (open loop), walking each order through its lifecycle, each
-//     with "reason":"t=<CLOCK_REALTIME ns>" stamped when it is produced.
+//   --mode feed --topic T --rate R --duration S [--orders K] [--settle S2] [--placed-file F]
+//     Feeds the notifier and the projection: places K orders, creates F once
+//     they are acknowledged, waits S2 seconds (default 1) so that consumers
+//     have applied them, then appends status changes at R events/s (open
+//     loop), walking each order through its lifecycle, each with
+//     "reason":"t=<CLOCK_REALTIME ns>" stamped when it is produced.
 
 #include <atomic>
 #include <chrono>
@@ -195,7 +197,9 @@ int RunFeed(const Args& args) {
   };
   for (std::size_t i = 0; i < orders; ++i) place(i);
   producer->flush(30000);
-  std::this_thread::sleep_for(std::chrono::seconds(1));  // let subscribers see the placements first
+  if (args.Has("placed-file")) std::ofstream(args.Get("placed-file")) << orders << "\n";
+  // Let consumers apply the placements first: only the paced stream is measured.
+  std::this_thread::sleep_for(std::chrono::duration<double>(args.Number("settle", 1)));
 
   const auto start = Clock::now();
   std::uint64_t produced = 0;
@@ -226,8 +230,8 @@ int RunFeed(const Args& args) {
   producer->flush(30000);
   stop = true;
   poller.join();
-  const nlohmann::json report = {{"label", args.Get("label", "feed")}, {"produced", produced},
-                                 {"rate", rate}, {"failed", reports.failed}};
+  const nlohmann::json report = {{"label", args.Get("label", "feed")}, {"placed", orders},
+                                 {"produced", produced}, {"rate", rate}, {"failed", reports.failed}};
   orders::bench::Emit(report, args);
   return 0;
 }

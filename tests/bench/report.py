@@ -3,11 +3,16 @@
 
   report.py sustained-rate RUN_DIR SERVER   highest offered events/s SERVER sustained (prints it)
   report.py e2e-ok RUN_DIR PERCENT          exit 0 when the end-to-end p99 at PERCENT was < 100 ms
+  report.py lag RUN_DIR LABEL RATE CPU PG_CPU
+                                            the projection's apply lag between LABEL-before.prom and
+                                            LABEL-after.prom (its /metrics pages) -> LABEL.json
   report.py summarize RUN_DIR RESULTS_DIR --quick 0|1 --pairs N
 """
 import glob
 import json
+import math
 import os
+import re
 import statistics
 import sys
 
@@ -68,6 +73,53 @@ def fanout_summary(run_dir, server):
     capacity = sustained[-1]["deliveries_per_s"] if sustained else None
     return {"ladder": ladder, "sustained_deliveries_per_s": capacity,
             "best_deliveries_per_s": max((s["deliveries_per_s"] or 0) for s in ladder) if ladder else None}
+
+
+def histogram_buckets(page, name):
+    """{upper bound: cumulative count} of one Prometheus histogram in a text page."""
+    buckets = {}
+    pattern = re.compile(r'^' + re.escape(name) + r'_bucket\{le="([^"]+)"\} (\S+)$')
+    for line in page.splitlines():
+        match = pattern.match(line)
+        if match:
+            buckets[math.inf if match[1] == "+Inf" else float(match[1])] = float(match[2])
+    return buckets
+
+
+def histogram_quantile(buckets, q):
+    """Like PromQL's histogram_quantile: linear within the bucket that holds rank q * count."""
+    bounds = sorted(buckets)
+    total = buckets[bounds[-1]] if bounds else 0
+    if total <= 0:
+        return None
+    rank, lower, below = q * total, 0.0, 0.0
+    for bound in bounds:
+        if buckets[bound] >= rank:
+            if math.isinf(bound):
+                return lower
+            inside = buckets[bound] - below
+            return lower + (bound - lower) * ((rank - below) / inside if inside else 1)
+        lower, below = bound, buckets[bound]
+    return lower
+
+
+def lag_run(run_dir, label, rate, cpu_seconds, pg_cpu_seconds):
+    """Apply-lag figures of one live-lag run from the difference of two /metrics pages."""
+    name = "projection_apply_lag_seconds"
+    pages = [open(os.path.join(run_dir, f"{label}-{when}.prom")).read() for when in ("before", "after")]
+    before, after = (histogram_buckets(page, name) for page in pages)
+    delta = {bound: after[bound] - before.get(bound, 0) for bound in after}
+    count = delta.get(math.inf, 0)
+    feed = load(os.path.join(run_dir, f"{label}-feed.json"))
+    result = {"offered_events_per_s": rate, "events_observed": count, "events_produced": feed["produced"],
+              "cpu_us_per_event": 1e6 * cpu_seconds / count if count else None,
+              "postgres_cpu_us_per_event": 1e6 * pg_cpu_seconds / count if count else None}
+    for key, q in (("p50_ms", 0.5), ("p99_ms", 0.99), ("p999_ms", 0.999)):
+        value = histogram_quantile(delta, q)
+        result[key] = value * 1000 if value is not None else None
+    with open(os.path.join(run_dir, f"{label}.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    return result
 
 
 def e2e_runs(run_dir):
@@ -174,6 +226,17 @@ def summarize(run_dir, results_dir, quick, pairs):
                      f"{projection.get('baseline_events_per_s', 0):.0f} events/s")
         if ratio is not None:
             lines.append(f"  projection_vs_copy_upsert = {ratio:.2f}  (target >= 0.6)")
+    lag = sorted((load(p) for p in glob.glob(os.path.join(run_dir, "lag-*[0-9].json"))),
+                 key=lambda run: run["offered_events_per_s"])
+    if lag:
+        result.setdefault("projection", {})["live_lag"] = lag
+        lines.append("projection live lag, record appended -> batch committed (from projection_apply_lag_seconds)")
+        for run in lag:
+            lines.append(f"  {run['offered_events_per_s']:>6}/s  p50 {run['p50_ms'] or 0:.1f} ms  p99 {run['p99_ms'] or 0:.1f} ms"
+                         f"  p99.9 {run['p999_ms'] or 0:.1f} ms  ({run['events_observed']:.0f} of {run['events_produced']} "
+                         f"events; CPU per event: service {run['cpu_us_per_event'] or 0:.0f} us, PostgreSQL "
+                         f"{run['postgres_cpu_us_per_event'] or 0:.0f} us)")
+        lines.append("  target: p99 < 50 ms at 2,000 events/s")
 
     # 3. fan-out
     if glob.glob(os.path.join(run_dir, "fanout-notifier-*.json")):
@@ -282,6 +345,8 @@ def main():
     elif command == "e2e-ok":
         runs = [r for r in e2e_runs(sys.argv[2]) if r["percent"] == int(sys.argv[3])]
         sys.exit(0 if runs and e2e_ok(runs[0]) else 1)
+    elif command == "lag":
+        print(json.dumps(lag_run(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]))))
     elif command == "summarize":
         args = sys.argv[4:]
         quick = int(args[args.index("--quick") + 1]) if "--quick" in args else 0

@@ -9,12 +9,16 @@
 
 namespace orders::projection {
 
-std::chrono::milliseconds BatchPolicy::PollTimeout(std::size_t pending, std::chrono::steady_clock::time_point first_at,
-                                                   std::chrono::steady_clock::time_point now,
+std::chrono::milliseconds BatchPolicy::PollTimeout(std::size_t pending, bool drained, bool applier_busy,
+                                                   Clock::time_point first_at, Clock::time_point now,
                                                    std::chrono::milliseconds idle) const {
+  using std::chrono::milliseconds;
   if (pending == 0) return idle;
-  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - first_at);
-  return std::max(std::chrono::milliseconds(0), max_wait - waited);
+  if (!drained) return milliseconds(0);
+  if (Due(pending, drained, first_at, now)) return applier_busy ? milliseconds(1) : milliseconds(0);
+  // Round up: waking before min_wait is over would only poll again.
+  const auto left = std::chrono::ceil<milliseconds>(first_at + min_wait - now);
+  return std::clamp(left, milliseconds(1), min_wait);
 }
 
 std::vector<std::string> DecodedBatch::OrderIds() const {
@@ -27,6 +31,7 @@ void AddRecord(DecodedBatch& batch, platform::ConsumedRecord record) {
   if (batch.topic.empty()) batch.topic = record.topic;
   auto& next = batch.next_offsets[record.partition];
   next = std::max(next, record.offset + 1);
+  batch.appended_at_ms.push_back(record.timestamp_ms);
   auto result = codec::DecodeEvent(record.key, record.value, record.headers);
   if (!result.decoded) {
     batch.poison.push_back(ParkedRecord{std::move(record.topic), record.partition, record.offset,

@@ -165,6 +165,7 @@ BatchApplier::Outcome BatchApplier::ApplyOnce(const DecodedBatch& batch, const s
       return Outcome::kStoreMoved;
     }
     committed();
+    metrics_.ObserveApplyLag(batch.appended_at_ms, std::chrono::system_clock::now());
     metrics_.batch_seconds.Observe(std::chrono::duration<double>(Clock::now() - started).count());
     Publish(result.writes);
     return Outcome::kApplied;
@@ -187,6 +188,7 @@ BatchApplier::Outcome BatchApplier::ApplyOnce(const DecodedBatch& batch, const s
       case CommitFate::kCommitted:
         platform::LogInfo("in-doubt batch resolved", {{"committed", true}});
         committed();
+        metrics_.ObserveApplyLag(batch.appended_at_ms, std::chrono::system_clock::now());
         return Outcome::kApplied;
       case CommitFate::kNotCommitted:
         platform::LogInfo("in-doubt batch resolved", {{"committed", false}});

@@ -6,19 +6,20 @@ namespace orders::projection {
 
 void BatchBuilder::Add(platform::ConsumedRecord record) {
   if (building_.Size() == 0) first_at_ = Clock::now();
+  drained_ = false;
   AddRecord(building_, std::move(record));
 }
 
-std::chrono::milliseconds BatchBuilder::PollTimeout(Clock::time_point now) const {
+std::chrono::milliseconds BatchBuilder::PollTimeout(const BatchApplier& applier) const {
   const std::size_t pending = building_.Size();
-  if (policy_.Due(pending, first_at_, now)) return std::chrono::milliseconds(5);
-  return policy_.PollTimeout(pending, first_at_, now, std::chrono::milliseconds(100));
+  return policy_.PollTimeout(pending, drained_, pending > 0 && applier.Busy(), first_at_, Clock::now(),
+                             std::chrono::milliseconds(100));
 }
 
 void BatchBuilder::HandOff(BatchApplier& applier) {
   const std::size_t pending = building_.Size();
   if (pending == 0) return;
-  if (pending >= policy_.max_records || (policy_.Due(pending, first_at_, Clock::now()) && !applier.Busy())) {
+  if (pending >= policy_.max_records || (policy_.Due(pending, drained_, first_at_, Clock::now()) && !applier.Busy())) {
     Submit(applier);
   }
 }

@@ -48,7 +48,7 @@ std::map<std::int32_t, std::int64_t> Projector::OnAssigned(const std::vector<std
       std::map<std::int32_t, std::int64_t> start;
       for (auto partition : partitions) {
         auto it = stored.offsets.find(partition);
-        start[partition] = it == stored.offsets.end() ? platform::kOffsetBeginning : it->second;
+        start[partition] = it == stored.offsets.end() ? 0 : it->second;
         positions_[partition] = it == stored.offsets.end() ? 0 : it->second;
       }
       platform::LogInfo("partitions assigned", {{"topic", config_.orders_topic},
@@ -83,7 +83,7 @@ void Projector::OnRevoked(const std::vector<std::int32_t>& partitions) {
 
 void Projector::Run() {
   while (!stop_.load()) {
-    auto result = consumer_->Poll(static_cast<int>(builder_.PollTimeout(Clock::now()).count()));
+    auto result = consumer_->Poll(static_cast<int>(builder_.PollTimeout(applier_).count()));
     switch (result.kind) {
       case platform::PollResult::Kind::kRecord: {
         const auto partition = result.record.partition;
@@ -99,6 +99,7 @@ void Projector::Run() {
         platform::LogWarn("kafka consumer error", {{"error", result.error}});
         break;
       case platform::PollResult::Kind::kTimeout:
+        builder_.Drained();
         break;
     }
     builder_.HandOff(applier_);

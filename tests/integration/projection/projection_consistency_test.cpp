@@ -18,6 +18,10 @@ TEST_F(ProjectionTest, ReadModelEqualsTheFoldAndOffsetsAreStored) {
   ExpectReadModelEqualsFold();
   ExpectHistoryEqualsFold();
   EXPECT_EQ(Count("poison_events"), 0);
+  // Every record's append-to-commit lag was observed once.
+  const auto metrics = Get("/metrics").body;
+  EXPECT_EQ(MetricValue(metrics, "projection_apply_lag_seconds_count"), static_cast<double>(produced_)) << metrics;
+  EXPECT_GT(MetricValue(metrics, "projection_apply_lag_seconds_sum"), 0) << metrics;
   // Stored offsets are exactly the partitions' ends.
   auto connection = Connect();
   pqxx::work tx(connection);

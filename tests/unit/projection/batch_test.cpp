@@ -115,18 +115,30 @@ TEST(ProjectionFold, OffsetsAreTrackedPerPartition) {
   EXPECT_EQ(writes.upserts.size(), 2u);
 }
 
-TEST(ProjectionBatchPolicy, FlushesWhenFullOrWhenTheOldestRecordWaitedLongEnough) {
-  const BatchPolicy policy{3, std::chrono::milliseconds(20)};
+TEST(ProjectionBatchPolicy, DueOnceEverythingFetchedIsTakenAndMinWaitIsOverOrWhenFullOrAfterMaxWait) {
+  const BatchPolicy policy{3, std::chrono::milliseconds(5), std::chrono::milliseconds(20)};
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_FALSE(policy.Due(0, start, start + std::chrono::seconds(1)));
-  EXPECT_FALSE(policy.Due(2, start, start + std::chrono::milliseconds(19)));
-  EXPECT_TRUE(policy.Due(2, start, start + std::chrono::milliseconds(20)));
-  EXPECT_TRUE(policy.Due(3, start, start));
-  EXPECT_EQ(policy.PollTimeout(0, start, start, std::chrono::milliseconds(100)), std::chrono::milliseconds(100));
-  EXPECT_EQ(policy.PollTimeout(1, start, start + std::chrono::milliseconds(5), std::chrono::milliseconds(100)),
-            std::chrono::milliseconds(15));
-  EXPECT_EQ(policy.PollTimeout(1, start, start + std::chrono::milliseconds(50), std::chrono::milliseconds(100)),
-            std::chrono::milliseconds(0));
+  const auto ms = [&](int n) { return start + std::chrono::milliseconds(n); };
+  EXPECT_FALSE(policy.Due(0, true, start, ms(1000)));
+  EXPECT_FALSE(policy.Due(2, true, start, ms(4)));    // nothing more at hand, but min_wait not over
+  EXPECT_TRUE(policy.Due(2, true, start, ms(5)));
+  EXPECT_FALSE(policy.Due(2, false, start, ms(19)));  // records still coming
+  EXPECT_TRUE(policy.Due(2, false, start, ms(20)));   // a steady stream
+  EXPECT_TRUE(policy.Due(3, false, start, start));    // full
+}
+
+TEST(ProjectionBatchPolicy, PollsWithoutWaitingWhileRecordsComeThenUntilMinWaitThenBrieflyWhileTheApplierIsBusy) {
+  const BatchPolicy policy{3, std::chrono::milliseconds(5), std::chrono::milliseconds(20)};
+  const auto idle = std::chrono::milliseconds(100);
+  const auto start = std::chrono::steady_clock::now();
+  const auto ms = [&](int n) { return start + std::chrono::milliseconds(n); };
+  using std::chrono::milliseconds;
+  EXPECT_EQ(policy.PollTimeout(0, true, false, start, ms(50), idle), idle);
+  EXPECT_EQ(policy.PollTimeout(2, false, true, start, ms(1), idle), milliseconds(0));
+  EXPECT_EQ(policy.PollTimeout(2, true, false, start, ms(1), idle), milliseconds(4));
+  EXPECT_EQ(policy.PollTimeout(2, true, false, start, start + std::chrono::microseconds(4500), idle), milliseconds(1));
+  EXPECT_EQ(policy.PollTimeout(2, true, true, start, ms(6), idle), milliseconds(1));
+  EXPECT_EQ(policy.PollTimeout(2, true, false, start, ms(6), idle), milliseconds(0));
 }
 
 }  // namespace

@@ -23,24 +23,37 @@
 
 namespace orders::projection {
 
-// When the batch being built is due: when `max_records` are pending, or when
-// the oldest pending record has waited `max_wait`. The projector hands a due
-// batch to the applier only once the applier is free (a full one waits for
-// it), so batches stay small while the store keeps up (max_wait bounds the
-// latency) and grow towards max_records while it is the bottleneck, as in a
-// replay, where a big batch also folds several events of an order into one
-// row write (projection_replay_bench measures this).
+// When the batch being built goes to the applier. Records already fetched are
+// taken first (the consumer polls without waiting while it gets records);
+// once nothing more is at hand (`drained`) and the oldest pending record has
+// waited `min_wait`, the batch is due. It is also due when `max_records` are
+// pending, or when the oldest has waited `max_wait` while records kept coming.
+// A due batch goes only once the applier is free, and meanwhile it keeps
+// growing (a full one waits for the applier): so a batch holds what arrived
+// while the previous one was written. Live, that is a few records, and the
+// read model trails the log by about one commit plus min_wait (which spares
+// PostgreSQL a transaction per record or two); in a replay, where PostgreSQL
+// is the bottleneck, batches grow towards max_records and fold several events
+// of an order into one row write (projection_replay_bench measures this).
 struct BatchPolicy {
+  using Clock = std::chrono::steady_clock;
+
   std::size_t max_records = 50000;
+  std::chrono::milliseconds min_wait{5};
   std::chrono::milliseconds max_wait{20};
 
-  bool Due(std::size_t pending, std::chrono::steady_clock::time_point first_at,
-           std::chrono::steady_clock::time_point now) const {
-    return pending >= max_records || (pending > 0 && now - first_at >= max_wait);
+  bool Due(std::size_t pending, bool drained, Clock::time_point first_at, Clock::time_point now) const {
+    if (pending >= max_records) return true;
+    if (pending == 0) return false;
+    const auto waited = now - first_at;
+    return waited >= max_wait || (drained && waited >= min_wait);
   }
-  // How long the consumer may block in its next poll.
-  std::chrono::milliseconds PollTimeout(std::size_t pending, std::chrono::steady_clock::time_point first_at,
-                                        std::chrono::steady_clock::time_point now,
+  // How long the consumer may block in its next poll: not at all while records
+  // keep coming, until min_wait is over when nothing more is at hand, briefly
+  // while a due batch waits for a busy applier (it goes as soon as the applier
+  // is free), and up to `idle` when nothing is pending.
+  std::chrono::milliseconds PollTimeout(std::size_t pending, bool drained, bool applier_busy,
+                                        Clock::time_point first_at, Clock::time_point now,
                                         std::chrono::milliseconds idle) const;
 };
 
@@ -70,6 +83,9 @@ struct DecodedBatch {
   std::vector<DecodedRecord> events;    // in consumption order
   std::vector<ParkedRecord> poison;     // records DecodeEvent refused
   std::map<std::int32_t, std::int64_t> next_offsets;  // partition -> last offset + 1
+  // When each record was appended to Kafka (its timestamp, ms since the epoch;
+  // 0 when the record has none), for the apply-lag metric.
+  std::vector<std::int64_t> appended_at_ms;
 
   // Distinct order ids of the decoded events, sorted.
   std::vector<std::string> OrderIds() const;

@@ -3,7 +3,8 @@
 // BatchApplier: records are decoded as they arrive; the batch is handed over
 // when it is due (BatchPolicy) and the applier is free, or when it is full
 // (then the consumer waits for the applier). Used by the projector and by the
-// rebuild. Consumer thread only.
+// rebuild, whose loops are: poll for PollTimeout(), Add() a record or say
+// Drained() when the poll found none, then HandOff(). Consumer thread only.
 
 #include <chrono>
 #include <cstddef>
@@ -21,10 +22,11 @@ class BatchBuilder {
   explicit BatchBuilder(BatchPolicy policy) : policy_(policy) {}
 
   void Add(platform::ConsumedRecord record);
+  // The last poll found no record: everything fetched so far is in the batch.
+  void Drained() { drained_ = true; }
   std::size_t size() const { return building_.Size(); }
-  // How long the next poll may block: until the batch is due, and only
-  // briefly once it is due but the applier is busy.
-  std::chrono::milliseconds PollTimeout(Clock::time_point now) const;
+  // How long the next poll may block (BatchPolicy::PollTimeout).
+  std::chrono::milliseconds PollTimeout(const BatchApplier& applier) const;
   // Hands the batch over if it is time (see above).
   void HandOff(BatchApplier& applier);
   // Hands over whatever is pending, waiting for the applier if need be.
@@ -37,6 +39,7 @@ class BatchBuilder {
   BatchPolicy policy_;
   DecodedBatch building_;
   Clock::time_point first_at_{};
+  bool drained_ = false;
 };
 
 }  // namespace orders::projection

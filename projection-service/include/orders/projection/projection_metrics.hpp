@@ -1,7 +1,9 @@
 #pragma once
 // The projection's own metrics, created once at start.
 
+#include <chrono>
 #include <map>
+#include <vector>
 #include <mutex>
 
 #include <orders/platform/metrics.hpp>
@@ -13,6 +15,9 @@ struct ProjectionMetrics {
 
   // Consumer lag of one partition; the gauge is created on first use.
   platform::Gauge& Lag(std::int32_t partition);
+  // Observes the apply lag of every record of a batch committed at `committed_at`.
+  void ObserveApplyLag(const std::vector<std::int64_t>& appended_at_ms,
+                       std::chrono::system_clock::time_point committed_at);
 
   platform::MetricsRegistry& registry;
   platform::Counter& events_applied;
@@ -24,6 +29,10 @@ struct ProjectionMetrics {
   platform::Counter& store_failures;
   platform::Counter& repositions;
   platform::Histogram& batch_seconds;
+  // Per record: from its append to Kafka (the record's timestamp) until the
+  // transaction that applied it committed. Live, this is how stale the read
+  // model is; during a replay it is the age of the records.
+  platform::Histogram& apply_lag_seconds;
   platform::Gauge& waiters;
 
  private:
