@@ -7,7 +7,6 @@ pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++)
 pkg_check_modules(RDKAFKA_C REQUIRED IMPORTED_TARGET rdkafka)
 pkg_check_modules(PISTACHE REQUIRED IMPORTED_TARGET libpistache)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
-pkg_check_modules(UUID REQUIRED IMPORTED_TARGET uuid)
 
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(fmt REQUIRED)

@@ -4,26 +4,33 @@
 
 namespace orders::codec {
 
+// Built member by member, not from initializer lists (which construct every
+// member twice): these run for every command, event and query.
 Json LineItemsToJson(const std::vector<domain::LineItem>& items) {
   Json array = Json::array();
+  array.get_ref<Json::array_t&>().reserve(items.size());
   for (const auto& item : items) {
-    array.push_back({{"productId", item.product_id},
-                     {"quantity", item.quantity},
-                     {"unitPriceCents", item.unit_price_cents}});
+    Json line = Json::object();
+    line.emplace("productId", item.product_id);
+    line.emplace("quantity", item.quantity);
+    line.emplace("unitPriceCents", item.unit_price_cents);
+    array.push_back(std::move(line));
   }
   return array;
 }
 
 Json OrderToJson(const domain::Order& order) {
-  return Json{{"orderId", order.order_id},
-              {"customerId", order.customer_id},
-              {"items", LineItemsToJson(order.items)},
-              {"currency", order.currency},
-              {"totalCents", order.total_cents},
-              {"status", domain::ToString(order.status)},
-              {"version", order.version},
-              {"createdAt", FormatTimestamp(order.created_at)},
-              {"updatedAt", FormatTimestamp(order.updated_at)}};
+  Json json = Json::object();
+  json.emplace("orderId", order.order_id);
+  json.emplace("customerId", order.customer_id);
+  json.emplace("items", LineItemsToJson(order.items));
+  json.emplace("currency", order.currency);
+  json.emplace("totalCents", order.total_cents);
+  json.emplace("status", domain::ToString(order.status));
+  json.emplace("version", order.version);
+  json.emplace("createdAt", FormatTimestamp(order.created_at));
+  json.emplace("updatedAt", FormatTimestamp(order.updated_at));
+  return json;
 }
 
 std::vector<domain::LineItem> ReadLineItems(FieldReader& reader, const Json& items, bool reject_unknown) {
