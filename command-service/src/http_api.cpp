@@ -72,11 +72,11 @@ class NamedHeader : public Http::Header::Header {
 void Send(Http::ResponseWriter& response, const HttpAnswer& answer) {
   for (const auto& [name, value] : answer.headers) response.headers().add(std::make_shared<NamedHeader>(name, value));
   response.setMime(Http::Mime::MediaType::fromString(answer.content_type));
-  // Once the answer is written the connection may take its next pipelined request.
-  const std::weak_ptr<Tcp::Peer> peer = response.getPeer();
-  response.send(static_cast<Http::Code>(answer.status), answer.body)
-      .then([peer](ssize_t) { GuardedHandler::AnswerWritten(peer); },
-            [peer](std::exception_ptr) { GuardedHandler::AnswerWritten(peer); });
+  // Queuing the answer frees the connection for its next request.
+  GuardedHandler::Answer(response.getPeer(), [&] {
+    response.send(static_cast<Http::Code>(answer.status), answer.body)
+        .then([](ssize_t) {}, [](std::exception_ptr) {});
+  });
 }
 
 std::optional<std::string_view> HeaderValue(const Rest::Request& request, const std::string& name,

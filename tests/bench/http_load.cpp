@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -57,6 +58,7 @@ struct Pending {
 struct Connection {
   int fd = -1;
   bool busy = false;
+  bool closed = false;  // by the server: never used again
   std::string in;
   std::string out;
   std::size_t out_sent = 0;
@@ -135,7 +137,7 @@ class LoadGenerator {
         max_backlog_ = std::max(max_backlog_, backlog_.size());
         for (auto& connection : conns_) {
           if (backlog_.empty()) break;
-          if (!connection.busy) {
+          if (!connection.busy && !connection.closed) {
             Send(connection, std::move(backlog_.front()));
             backlog_.pop_front();
           }
@@ -165,6 +167,7 @@ class LoadGenerator {
             {"throughput_per_s", static_cast<double>(ok_in_window_) / measured_seconds_},
             {"statuses", statuses},
             {"errors", errors_},
+            {"closed_by_server", closed_by_server_},
             {"unsent_at_end", unsent_},
             {"max_backlog", max_backlog_},
             {"skipped_no_ready_order", skipped_},
@@ -174,7 +177,7 @@ class LoadGenerator {
  private:
   std::size_t InFlight() const {
     std::size_t busy = 0;
-    for (const auto& connection : conns_) busy += connection.busy ? 1 : 0;
+    for (const auto& connection : conns_) busy += connection.busy && !connection.closed ? 1 : 0;
     return busy;
   }
 
@@ -217,7 +220,22 @@ class LoadGenerator {
     return pending;
   }
 
+  // The server ended the connection: a request still on it failed; the
+  // connection is not used again (the report says how many were lost).
+  void Closed(Connection& connection) {
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, connection.fd, nullptr);
+    ::close(connection.fd);
+    connection.closed = true;
+    ++closed_by_server_;
+    if (connection.busy) {
+      if (creating_) ++create_failures_;
+      if (measuring_) ++errors_;
+    }
+    connection.busy = true;
+  }
+
   void IssueNext(Connection& connection) {
+    if (connection.closed) return;
     if (creating_ && issued_creates_ >= to_create_) return;
     if (creating_) ++issued_creates_;
     auto pending = Make(Clock::now());
@@ -248,16 +266,23 @@ class LoadGenerator {
     const int n = epoll_wait(epoll_, events, 256, timeout_ms);
     for (int i = 0; i < n; ++i) {
       auto& connection = conns_[events[i].data.u64];
+      if (connection.closed) continue;
       char buffer[65536];
+      bool ended = false;
       while (true) {
         const ssize_t got = ::recv(connection.fd, buffer, sizeof buffer, 0);
-        if (got <= 0) break;
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) break;
+        if (got <= 0) {
+          ended = true;
+          break;
+        }
         connection.in.append(buffer, static_cast<std::size_t>(got));
       }
       while (auto answer = TakeResponse(connection)) Complete(connection, answer->first, answer->second);
+      if (ended) Closed(connection);
     }
     for (auto& connection : conns_) {
-      if (connection.busy && connection.out_sent < connection.out.size()) Flush(connection);
+      if (connection.busy && !connection.closed && connection.out_sent < connection.out.size()) Flush(connection);
     }
   }
 
@@ -336,6 +361,7 @@ class LoadGenerator {
   std::map<int, std::uint64_t> statuses_;
   std::uint64_t ok_in_window_ = 0;
   std::uint64_t errors_ = 0;
+  std::uint64_t closed_by_server_ = 0;
   std::uint64_t skipped_ = 0;
   std::size_t unsent_ = 0;
   std::size_t max_backlog_ = 0;

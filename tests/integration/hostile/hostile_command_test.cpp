@@ -3,6 +3,10 @@
 // answer and the connection closed, no event is appended, and the process's
 // descriptors and memory come back to their baseline.
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "command/command_fixture.hpp"
 #include "hostile_checks.hpp"
 #include "hostile_requests.hpp"
@@ -126,6 +130,40 @@ TEST_F(HostileCommandTest, PipelinedRequestsAreAllAnsweredInOrder) {
     EXPECT_EQ(responses[3].body, R"({"status":"ok"})");
   }
   ExpectUnharmed(2);
+}
+
+TEST_F(HostileCommandTest, KeepAliveClientsGetEveryAnswerWithoutStalling) {
+  // A client that sends its next request as soon as it has an answer could
+  // find the connection still marked busy (the answer was freed only after the
+  // write completed, on whichever thread saw it): its request then waited for
+  // a hop back onto the reactor that could fail, and stalled until Pistache's
+  // timeout. Measured before the fix: 8 stalls in 107,000 requests.
+  constexpr int kConnections = 16;
+  constexpr int kRequestsEach = 1000;
+  const std::string request =
+      PostHead("Connection: keep-alive\r\nContent-Length: " + std::to_string(kValidOrder.size()) + "\r\n") +
+      kValidOrder;
+  std::atomic<int> answered{0};
+  std::atomic<int> stalled{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kConnections; ++c) {
+    clients.emplace_back([&] {
+      RawConnection connection(service_->port());
+      for (int i = 0; i < kRequestsEach; ++i) {
+        if (!connection.Send(request)) break;
+        const auto response = connection.NextResponse(5s);
+        if (!response || response->status != 201) {
+          ++stalled;
+          break;
+        }
+        ++answered;
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(stalled.load(), 0) << service_->LogText();
+  EXPECT_EQ(answered.load(), kConnections * kRequestsEach);
+  ExpectUnharmed(answered.load());
 }
 
 TEST_F(HostileCommandTest, SlowlorisConnectionsAreCutByTheHeaderTimeoutWhileOthersAreServed) {

@@ -62,6 +62,14 @@ std::string RawConnection::Read(std::chrono::milliseconds timeout, std::size_t c
   return pending_;
 }
 
+std::optional<RawResponse> RawConnection::NextResponse(std::chrono::milliseconds timeout) {
+  auto responses = SplitResponses(Read(timeout, 1));
+  if (responses.empty()) return std::nullopt;
+  RawResponse first = std::move(responses.front());
+  pending_.erase(0, first.head.size() + 4 + first.body.size());
+  return first;
+}
+
 bool RawConnection::ClosedByServer(std::chrono::milliseconds wait) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
   std::array<char, 4096> chunk{};

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ class RawConnection {
   // Reads until the server closes the connection, `count` responses are
   // complete, or the timeout passes.
   std::string Read(std::chrono::milliseconds timeout, std::size_t count = 1);
+  // The next whole response (taken off what was read), if one arrives in time.
+  std::optional<struct RawResponse> NextResponse(std::chrono::milliseconds timeout);
   // True when the server has closed (or reset) the connection by now.
   bool ClosedByServer(std::chrono::milliseconds wait = std::chrono::milliseconds(0));
 
