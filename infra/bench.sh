@@ -40,7 +40,7 @@ TOOLS="$BUILD_DIR/tests/bench"
 mkdir -p "$RESULTS" "$RUN_DIR"
 BENCH_PIDS=()
 
-trap 'bench::stop_all; orders::stop_started' EXIT
+trap 'bench::stop_all; bench::drop_topics; orders::stop_started' EXIT
 trap 'exit 130' INT TERM
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -63,6 +63,11 @@ bench::stop() {
 }
 
 bench::stop_all() { local pid; for pid in "${BENCH_PIDS[@]}"; do bench::stop "$pid"; done; BENCH_PIDS=(); }
+
+# The topics of this run (all named bench-<phase>-<pid>) are deleted at the end.
+bench::drop_topics() {
+  orders::port_open "$KAFKA_PORT" && orders::kafka_topics --delete --topic "bench-.*-$$" >/dev/null 2>&1 || true
+}
 
 bench::wait_ready() {
   orders::wait_for "$1" 120 curl -fs -o /dev/null "http://127.0.0.1:$2/readyz" || orders::die "$1 did not become ready"
@@ -322,6 +327,10 @@ orders::timed kafka-jars orders::kafka_jars
 orders::timed kafka orders::start_kafka
 orders::timed postgres orders::start_postgres
 export KAFKA_BROKERS DATABASE_URL
+# A broker that already holds thousands of partitions (a developer's, after many test runs) is slower;
+# the count goes into the results.
+echo "$(orders::kafka_topics --list 2>/dev/null | wc -l)" >"$RUN_DIR/kafka-topics-at-start.txt"
+orders::log "the broker holds $(cat "$RUN_DIR/kafka-topics-at-start.txt") topics"
 
 bench::phase append && orders::timed append bench::append
 bench::phase projection && orders::timed projection bench::projection

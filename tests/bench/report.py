@@ -190,6 +190,10 @@ def summarize(run_dir, results_dir, quick, pairs):
     result = {"machine": {"cores": os.cpu_count(), "kernel": os.uname().release}, "quick": quick, "pairs": pairs,
               "run_dir": run_dir}
     lines = []
+    topics_path = os.path.join(run_dir, "kafka-topics-at-start.txt")
+    if os.path.exists(topics_path):
+        result["machine"]["kafka_topics_at_start"] = int(open(topics_path).read().strip() or 0)
+        lines.append(f"{os.cpu_count()} cores; the broker held {result['machine']['kafka_topics_at_start']} topics at the start")
 
     # 1. append
     raw = [load(p) for p in sorted(glob.glob(os.path.join(run_dir, "append-raw-*.json")))]
