@@ -48,10 +48,7 @@ std::map<std::int32_t, std::int64_t> Projector::OnAssigned(const std::vector<std
       std::map<std::int32_t, std::int64_t> start;
       for (auto partition : partitions) {
         auto it = stored.offsets.find(partition);
-        // Nothing stored: offset 0, not the logical BEGINNING, which costs the
-        // first fetch an offset lookup (measured: ~500 ms after joining). Should
-        // 0 be gone from the log, auto.offset.reset=earliest applies.
-        start[partition] = it == stored.offsets.end() ? 0 : it->second;
+        start[partition] = it == stored.offsets.end() ? platform::kOffsetBeginning : it->second;
         positions_[partition] = it == stored.offsets.end() ? 0 : it->second;
       }
       platform::LogInfo("partitions assigned", {{"topic", config_.orders_topic},

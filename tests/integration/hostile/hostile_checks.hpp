@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -75,6 +76,28 @@ inline void ExpectBackToBaseline(pid_t pid, const ProcessBaseline& baseline, lon
   const long resident = ResidentKib(pid);
   EXPECT_LE(resident, baseline.resident_kib + slack_kib)
       << "resident memory " << resident << " KiB, before " << baseline.resident_kib << " KiB";
+}
+
+// `count` connections at once each send `request`; returns how many were
+// refused: answered with a status `refused_status` accepts, or closed without
+// an answer.
+template <class RefusedStatus>
+int CountRefusedConcurrently(std::uint16_t port, const std::string& request, int count, RefusedStatus refused_status) {
+  std::vector<std::thread> senders;
+  std::atomic<int> refused{0};
+  for (int i = 0; i < count; ++i) {
+    senders.emplace_back([&] {
+      RawConnection connection(port);
+      connection.Send(request);
+      const auto responses = SplitResponses(connection.Read(10s));
+      if ((responses.empty() && connection.ClosedByServer(10s)) ||
+          (!responses.empty() && refused_status(responses[0].status))) {
+        ++refused;
+      }
+    });
+  }
+  for (auto& sender : senders) sender.join();
+  return refused.load();
 }
 
 // `count` connections that each send one byte of `head` per second

@@ -180,20 +180,7 @@ TEST_F(HostileCommandTest, MegabyteOfHeadersIsRefusedAndMemoryStaysFlat) {
   const std::string request = MegabyteOfHeaders();
   ExpectRefused(request, {431}, "1 MiB of headers");
   // Sixteen at once: the framer holds at most 32 KiB of head per connection.
-  std::vector<std::thread> senders;
-  std::atomic<int> refused{0};
-  for (int i = 0; i < 16; ++i) {
-    senders.emplace_back([&] {
-      RawConnection connection(service_->port());
-      connection.Send(request);
-      const auto responses = SplitResponses(connection.Read(10s));
-      if ((responses.empty() && connection.ClosedByServer(10s)) || (!responses.empty() && responses[0].status == 431)) {
-        ++refused;
-      }
-    });
-  }
-  for (auto& sender : senders) sender.join();
-  EXPECT_EQ(refused.load(), 16);
+  EXPECT_EQ(CountRefusedConcurrently(service_->port(), request, 16, [](int status) { return status == 431; }), 16);
   ExpectUnharmed();
 }
 

@@ -109,21 +109,9 @@ TEST_F(HostileQueryTest, SlowlorisConnectionsAreCutByTheReadTimeoutWhileOthersAr
 TEST_F(HostileQueryTest, MegabyteOfHeadersIsRefusedAndMemoryStaysFlat) {
   const std::string request = MegabyteOfHeaders();
   ExpectRefused(request, {400, 431, kClosed}, "1 MiB of headers");
-  std::vector<std::thread> senders;
-  std::atomic<int> refused{0};
-  for (int i = 0; i < 16; ++i) {
-    senders.emplace_back([&] {
-      RawConnection connection(service_->port());
-      connection.Send(request);
-      const auto responses = SplitResponses(connection.Read(10s));
-      if ((responses.empty() && connection.ClosedByServer(10s)) ||
-          (!responses.empty() && responses[0].status >= 400 && responses[0].status < 500)) {
-        ++refused;
-      }
-    });
-  }
-  for (auto& sender : senders) sender.join();
-  EXPECT_EQ(refused.load(), 16);
+  EXPECT_EQ(CountRefusedConcurrently(service_->port(), request, 16,
+                                     [](int status) { return status >= 400 && status < 500; }),
+            16);
   ExpectUnharmed();
 }
 

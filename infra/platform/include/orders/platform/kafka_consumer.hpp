@@ -22,7 +22,7 @@
 
 namespace orders::platform {
 
-inline constexpr std::int64_t kOffsetBeginning = -2;  // RdKafka::Topic::OFFSET_BEGINNING
+inline constexpr std::int64_t kOffsetBeginning = -2;  // the first offset in the log (assigned as offset 0)
 inline constexpr std::int64_t kOffsetEnd = -1;        // RdKafka::Topic::OFFSET_END
 
 struct ConsumedRecord {
