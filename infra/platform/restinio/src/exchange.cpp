@@ -81,11 +81,12 @@ bool Exchange::RespondText(int status, std::string content_type, std::string bod
   response.append_header(restinio::http_field::content_type, std::move(content_type));
   for (const auto& [name, value] : headers) response.append_header(name, value);
   response.set_body(std::move(body));
-  response.done();
+  // Counted before the answer leaves, so a client that saw the answer sees it counted.
   if (metrics_) {
     metrics_->Record(request_->header().method().c_str(), status,
                      std::chrono::steady_clock::now() - started_);
   }
+  response.done();
   return true;
 }
 
