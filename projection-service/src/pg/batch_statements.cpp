@@ -57,6 +57,36 @@ constexpr const char* kMergeHistory =
     " FROM staged_history";
 constexpr const char* kTolerateExistingHistory = " ON CONFLICT (order_id, version) DO NOTHING";
 
+// A small batch (the live case: a few records every few milliseconds) in one
+// prepared statement: every row travels as arrays, and the sub-statements of
+// the WITH all run, in one round trip, with no staging tables to fill and
+// empty at commit. The statements are the same as above, row for row.
+constexpr const char* kWriteWithArraysName = "orders_write_batch_arrays";
+constexpr const char* kWriteWithArrays =
+    "WITH fresh AS ("
+    " INSERT INTO orders (order_id, customer_id, items, currency, total_cents, status, version, created_at,"
+    " updated_at)"
+    " SELECT order_id, customer_id, items, currency, total_cents, status, version,"
+    " 'epoch'::timestamptz + interval '1 millisecond' * created_ms,"
+    " 'epoch'::timestamptz + interval '1 millisecond' * updated_ms"
+    " FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::bigint[], $6::text[], $7::bigint[],"
+    " $8::bigint[], $9::bigint[])"
+    " AS t(order_id, customer_id, items, currency, total_cents, status, version, created_ms, updated_ms)),"
+    " changed AS ("
+    " UPDATE orders SET status = c.status, version = c.version,"
+    " updated_at = 'epoch'::timestamptz + interval '1 millisecond' * c.updated_ms"
+    " FROM unnest($10::uuid[], $11::text[], $12::bigint[], $13::bigint[]) AS c(order_id, status, version, updated_ms)"
+    " WHERE orders.order_id = c.order_id AND orders.version < c.version),"
+    " history AS ("
+    " INSERT INTO order_history (order_id, version, status, at, reason, event_id)"
+    " SELECT order_id, version, status, 'epoch'::timestamptz + interval '1 millisecond' * at_ms, reason, event_id"
+    " FROM unnest($14::uuid[], $15::bigint[], $16::text[], $17::bigint[], $18::text[], $19::text[])"
+    " AS h(order_id, version, status, at_ms, reason, event_id))"
+    " INSERT INTO consumer_offsets (topic, partition, next_offset)"
+    " SELECT $20, p, o FROM unnest($21::int[], $22::bigint[]) AS t(p, o)"
+    " ON CONFLICT (topic, partition) DO UPDATE"
+    " SET next_offset = GREATEST(consumer_offsets.next_offset, excluded.next_offset)";
+
 std::string MergeStaged(WriteMode mode) {
   const bool tolerant = mode == WriteMode::kTolerant;
   return std::string(kMergeNewOrders) + (tolerant ? kTolerateExistingOrders : "") + "; " + kMergeOrderChanges +
@@ -131,6 +161,64 @@ void InsertParked(pqxx::transaction_base& tx, const BatchWrites& writes) {
       ArrayLiteral(errors));
 }
 
+// Columns of kWriteWithArrays, one array each.
+struct ArrayColumns {
+  std::vector<std::string> fresh_id, fresh_customer, fresh_items, fresh_currency, fresh_total, fresh_status,
+      fresh_version, fresh_created, fresh_updated;
+  std::vector<std::string> changed_id, changed_status, changed_version, changed_updated;
+  std::vector<std::string> history_id, history_version, history_status, history_at, history_event;
+  std::vector<std::optional<std::string>> history_reason;
+  std::vector<std::string> partitions, offsets;
+};
+
+ArrayColumns ToArrayColumns(const BatchWrites& writes) {
+  ArrayColumns c;
+  for (std::size_t i = 0; i < writes.upserts.size(); ++i) {
+    const auto& order = writes.upserts[i];
+    if (writes.stored_before[i]) {
+      c.changed_id.push_back(order.order_id);
+      c.changed_status.emplace_back(domain::ToString(order.status));
+      c.changed_version.push_back(std::to_string(order.version));
+      c.changed_updated.push_back(std::to_string(Millis(order.updated_at)));
+    } else {
+      c.fresh_id.push_back(order.order_id);
+      c.fresh_customer.push_back(PgText(order.customer_id));
+      c.fresh_items.push_back(ItemsJson(order.items));
+      c.fresh_currency.push_back(PgText(order.currency));
+      c.fresh_total.push_back(std::to_string(order.total_cents));
+      c.fresh_status.emplace_back(domain::ToString(order.status));
+      c.fresh_version.push_back(std::to_string(order.version));
+      c.fresh_created.push_back(std::to_string(Millis(order.created_at)));
+      c.fresh_updated.push_back(std::to_string(Millis(order.updated_at)));
+    }
+  }
+  for (const auto& row : writes.history) {
+    c.history_id.push_back(row.order_id);
+    c.history_version.push_back(std::to_string(row.version));
+    c.history_status.emplace_back(domain::ToString(row.status));
+    c.history_at.push_back(std::to_string(Millis(row.at)));
+    c.history_reason.push_back(row.reason ? std::optional<std::string>(PgText(*row.reason)) : std::nullopt);
+    c.history_event.push_back(PgText(row.event_id));
+  }
+  for (const auto& [partition, offset] : writes.next_offsets) {
+    c.partitions.push_back(std::to_string(partition));
+    c.offsets.push_back(std::to_string(offset));
+  }
+  return c;
+}
+
+void WriteWithArrays(pqxx::transaction_base& tx, const BatchWrites& writes) {
+  const auto c = ToArrayColumns(writes);
+  tx.exec_prepared(kWriteWithArraysName, ArrayLiteral(c.fresh_id), ArrayLiteral(c.fresh_customer),
+                   ArrayLiteral(c.fresh_items), ArrayLiteral(c.fresh_currency), ArrayLiteral(c.fresh_total),
+                   ArrayLiteral(c.fresh_status), ArrayLiteral(c.fresh_version), ArrayLiteral(c.fresh_created),
+                   ArrayLiteral(c.fresh_updated), ArrayLiteral(c.changed_id), ArrayLiteral(c.changed_status),
+                   ArrayLiteral(c.changed_version), ArrayLiteral(c.changed_updated), ArrayLiteral(c.history_id),
+                   ArrayLiteral(c.history_version), ArrayLiteral(c.history_status), ArrayLiteral(c.history_at),
+                   ArrayLiteral(c.history_reason), ArrayLiteral(c.history_event), writes.topic,
+                   ArrayLiteral(c.partitions), ArrayLiteral(c.offsets));
+}
+
 void StoreOffsets(pqxx::transaction_base& tx, const BatchWrites& writes) {
   if (writes.next_offsets.empty()) return;
   std::vector<std::string> partitions, offsets;
@@ -181,9 +269,24 @@ std::map<std::string, domain::Order> LoadFoldState(pqxx::transaction_base& tx,
   return orders;
 }
 
-void PrepareBatch(pqxx::transaction_base& tx) { tx.exec(kPrepareBatch); }
+void PrepareStatements(pqxx::connection_base& connection) {
+  connection.prepare(kWriteWithArraysName, kWriteWithArrays);
+}
 
-void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode mode) {
+WritePath ChooseWritePath(std::size_t records, WriteMode mode) {
+  return mode == WriteMode::kFast && records <= kMaxRecordsWrittenAsArrays ? WritePath::kArrays : WritePath::kStaging;
+}
+
+void PrepareBatch(pqxx::transaction_base& tx, WritePath path) {
+  if (path == WritePath::kStaging) tx.exec(kPrepareBatch);
+}
+
+void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode mode, WritePath path) {
+  if (path == WritePath::kArrays) {
+    WriteWithArrays(tx, writes);
+    InsertParked(tx, writes);
+    return;
+  }
   StageOrders(tx, writes);
   StageHistory(tx, writes);
   tx.exec(MergeStaged(mode));

@@ -8,7 +8,10 @@ namespace orders::projection {
 ReadModelWriter::ReadModelWriter(std::string connection_string) : connection_string_(std::move(connection_string)) {}
 
 pqxx::connection& ReadModelWriter::Connection() {
-  if (!connection_ || !connection_->is_open()) connection_ = std::make_unique<pqxx::connection>(connection_string_);
+  if (!connection_ || !connection_->is_open()) {
+    connection_ = std::make_unique<pqxx::connection>(connection_string_);
+    PrepareStatements(*connection_);
+  }
   return *connection_;
 }
 
@@ -35,7 +38,8 @@ ApplyResult ReadModelWriter::Apply(const DecodedBatch& batch, const std::string&
 ApplyResult ReadModelWriter::Apply(const DecodedBatch& batch, const std::string& generation,
                                    const ExpectedOffsets& expected, WriteMode mode) {
   pqxx::work tx(Connection());
-  PrepareBatch(tx);
+  const WritePath path = ChooseWritePath(batch.Size(), mode);
+  PrepareBatch(tx, path);
   std::vector<std::int32_t> partitions;
   for (const auto& [partition, offset] : expected) partitions.push_back(partition);
   ApplyResult result;
@@ -49,7 +53,7 @@ ApplyResult ReadModelWriter::Apply(const DecodedBatch& batch, const std::string&
   const auto to_load = known_.Split(batch, mode == WriteMode::kFast, stored_orders);
   stored_orders.merge(LoadFoldState(tx, to_load));
   result.writes = FoldBatch(batch, stored_orders);
-  WriteBatch(tx, result.writes, mode);
+  WriteBatch(tx, result.writes, mode, path);
   tx.commit();
   known_.Remember(result.writes);
   result.applied = true;

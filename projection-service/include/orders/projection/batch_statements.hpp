@@ -1,7 +1,7 @@
 #pragma once
 // The SQL of one batch transaction, in the order ReadModelWriter runs it:
-//   0. PrepareBatch: key-only plans for this transaction, and the session's
-//      staging tables (temporary, emptied at every commit).
+//   0. PrepareBatch (staging path only): key-only plans for this transaction,
+//      and the session's staging tables (temporary, emptied at every commit).
 //   1. LockStorePosition: the fence (offset_fence.hpp): the generation, then
 //      row locks on the stored offsets of the batch's partitions. The locks,
 //      held to the commit, serialise every writer of those partitions, and so
@@ -17,6 +17,10 @@
 //      kFast inserts new orders and history rows without ON CONFLICT (the
 //      fold and the fence guarantee they are new); kTolerant skips rows that
 //      exist, for the retry after a unique violation.
+//      A small kFast batch (the live case) takes the array path instead: the
+//      same rows as arrays in one prepared statement, one round trip, no
+//      staging tables (whose emptying at every commit, with the parsing of
+//      each statement, was most of PostgreSQL's CPU per live event).
 
 #include <map>
 #include <string>
@@ -28,7 +32,17 @@
 
 namespace orders::projection {
 
-void PrepareBatch(pqxx::transaction_base& tx);
+// Once per connection: the prepared statement of the array path.
+void PrepareStatements(pqxx::connection_base& connection);
+
+enum class WriteMode { kFast, kTolerant };
+enum class WritePath { kArrays, kStaging };
+// Up to this many records, a kFast batch is written as arrays; above it (a
+// replay, a backlog) through COPY and the staging tables.
+inline constexpr std::size_t kMaxRecordsWrittenAsArrays = 1000;
+WritePath ChooseWritePath(std::size_t records, WriteMode mode);
+
+void PrepareBatch(pqxx::transaction_base& tx, WritePath path);
 
 // `lock`: FOR UPDATE on the offsets rows (the fence); without: a plain read.
 StorePosition ReadStorePosition(pqxx::transaction_base& tx, const std::string& topic,
@@ -38,7 +52,6 @@ StorePosition ReadStorePosition(pqxx::transaction_base& tx, const std::string& t
 std::map<std::string, domain::Order> LoadFoldState(pqxx::transaction_base& tx,
                                                    const std::vector<std::string>& order_ids);
 
-enum class WriteMode { kFast, kTolerant };
-void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode mode);
+void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode mode, WritePath path);
 
 }  // namespace orders::projection

@@ -1,0 +1,157 @@
+// The two ways a batch reaches PostgreSQL (batch_statements.hpp): as arrays in
+// one prepared statement (small live batches) and through COPY into staging
+// tables (replays, backlogs). The same batches written both ways, each into
+// its own fresh schema, must leave identical tables, hostile text included.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <orders/projection/batch_statements.hpp>
+#include <orders/projection/migrations.hpp>
+#include <orders/projection/pg_connection.hpp>
+#include <orders/testing/test_env.hpp>
+#include <pqxx/pqxx>
+
+namespace orders::projection {
+namespace {
+
+using domain::Status;
+using domain::Timestamp;
+
+constexpr const char* kTopic = "orders.events";
+const std::string kHostile = std::string("a\"b\\c{d},e NULL \t\n\r é ") + '\0' + "'; DROP TABLE orders; --";
+
+Timestamp At(std::int64_t ms) { return Timestamp(std::chrono::milliseconds(ms)); }
+
+domain::Order NewOrder(const std::string& id, const std::string& customer) {
+  domain::Order order;
+  order.order_id = id;
+  order.customer_id = customer;
+  order.items = {{"sku-" + kHostile, 2, 150}, {"{\"json\": [1, 2]}", 1, 7}};
+  order.currency = "EUR";
+  order.total_cents = 307;
+  order.status = Status::kConfirmed;
+  order.version = 2;
+  order.created_at = At(1700000000123);
+  order.updated_at = At(1700000000456);
+  return order;
+}
+
+// Batch 1: two new orders (placed and confirmed). Batch 2: one of them moves
+// on and is cancelled (a stored order changes), with reasons NULL and hostile.
+std::vector<BatchWrites> Batches() {
+  const std::string first = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+  const std::string second = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e";
+  BatchWrites placed;
+  placed.topic = kTopic;
+  placed.upserts = {NewOrder(first, kHostile), NewOrder(second, "NULL")};
+  placed.stored_before = {false, false};
+  for (const auto& id : {first, second}) {
+    placed.history.push_back({id, 1, Status::kPending, At(1700000000123), std::nullopt, "evt-" + id + "-1"});
+    placed.history.push_back({id, 2, Status::kConfirmed, At(1700000000456), std::nullopt, "evt-" + id + "-2"});
+  }
+  placed.next_offsets = {{0, 4}, {3, 17}};
+
+  BatchWrites moved;
+  moved.topic = kTopic;
+  auto cancelled = NewOrder(first, kHostile);
+  cancelled.status = Status::kCancelled;
+  cancelled.version = 4;
+  cancelled.updated_at = At(1700000009999);
+  moved.upserts = {cancelled};
+  moved.stored_before = {true};
+  moved.history.push_back({first, 3, Status::kProcessing, At(1700000005000), std::nullopt, "evt-3"});
+  moved.history.push_back({first, 4, Status::kCancelled, At(1700000009999), kHostile, "evt-" + kHostile});
+  moved.next_offsets = {{0, 6}};
+  return {placed, moved};
+}
+
+class WritePathsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ORDERS_REQUIRE_POSTGRES(); }
+
+  void TearDown() override {
+    if (schemas_.empty()) return;
+    pqxx::connection connection(testing::DatabaseUrl());
+    pqxx::work tx(connection);
+    for (const auto& schema : schemas_) tx.exec("DROP SCHEMA IF EXISTS " + tx.quote_name(schema) + " CASCADE");
+    tx.commit();
+  }
+
+  // Writes every batch, one transaction each, the way the writer does.
+  std::string WriteAll(WritePath path) {
+    auto schema = testing::UniqueName("paths");
+    std::replace(schema.begin(), schema.end(), '-', '_');
+    schemas_.push_back(schema);
+    pqxx::connection connection(ReadModelConnectionString(testing::DatabaseUrl(), schema));
+    Migrate(connection, schema);
+    PrepareStatements(connection);
+    for (const auto& writes : Batches()) {
+      pqxx::work tx(connection);
+      PrepareBatch(tx, path);
+      WriteBatch(tx, writes, WriteMode::kFast, path);
+      tx.commit();
+    }
+    return schema;
+  }
+
+  // Every row of the three tables, as text ("∅" for NULL), in a fixed order.
+  static std::vector<std::string> Dump(const std::string& schema) {
+    pqxx::connection connection(ReadModelConnectionString(testing::DatabaseUrl(), schema));
+    pqxx::work tx(connection);
+    std::vector<std::string> lines;
+    for (const char* query :
+         {"SELECT 'order', order_id::text, customer_id, items::text, currency, total_cents::text, status,"
+          " version::text, created_at::text, updated_at::text FROM orders ORDER BY order_id",
+          "SELECT 'history', order_id::text, version::text, status, at::text, reason, event_id FROM order_history"
+          " ORDER BY order_id, version",
+          "SELECT 'offset', topic, partition::text, next_offset::text FROM consumer_offsets"
+          " ORDER BY topic, partition"}) {
+      for (const auto& row : tx.exec(query)) {
+        std::string line;
+        for (const auto& field : row) line += (field.is_null() ? std::string("∅") : field.as<std::string>()) + " | ";
+        lines.push_back(line);
+      }
+    }
+    return lines;
+  }
+
+  std::vector<std::string> schemas_;
+};
+
+TEST_F(WritePathsTest, ChoosesArraysOnlyForSmallBatchesWrittenFast) {
+  EXPECT_EQ(ChooseWritePath(1, WriteMode::kFast), WritePath::kArrays);
+  EXPECT_EQ(ChooseWritePath(kMaxRecordsWrittenAsArrays, WriteMode::kFast), WritePath::kArrays);
+  EXPECT_EQ(ChooseWritePath(kMaxRecordsWrittenAsArrays + 1, WriteMode::kFast), WritePath::kStaging);
+  EXPECT_EQ(ChooseWritePath(1, WriteMode::kTolerant), WritePath::kStaging);
+}
+
+TEST_F(WritePathsTest, ArraysAndStagingLeaveIdenticalTablesEvenForHostileText) {
+  const auto by_arrays = Dump(WriteAll(WritePath::kArrays));
+  const auto by_staging = Dump(WriteAll(WritePath::kStaging));
+  EXPECT_EQ(by_arrays, by_staging);
+  ASSERT_EQ(by_arrays.size(), 2u + 6u + 2u);  // orders, history rows, offsets
+
+  pqxx::connection connection(ReadModelConnectionString(testing::DatabaseUrl(), schemas_.front()));
+  pqxx::work tx(connection);
+  // The text came through whole (NUL, which PostgreSQL text cannot hold, as U+FFFD) ...
+  std::string expected_text = kHostile;
+  expected_text.replace(expected_text.find('\0'), 1, "\xEF\xBF\xBD");
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM orders WHERE customer_id = " + tx.quote(expected_text))[0].as<int>(), 1);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM orders WHERE customer_id = 'NULL'")[0].as<int>(), 1);
+  EXPECT_EQ(tx.exec1("SELECT items->0->>'productId' FROM orders WHERE customer_id = 'NULL'")[0].as<std::string>(),
+            "sku-" + expected_text);
+  // ... a missing reason is NULL, a given one is kept, and the stored order moved on under the version guard.
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM order_history WHERE reason IS NULL")[0].as<int>(), 5);
+  EXPECT_EQ(tx.exec1("SELECT reason FROM order_history WHERE version = 4")[0].as<std::string>(), expected_text);
+  EXPECT_EQ(tx.exec1("SELECT status || ' ' || version FROM orders WHERE customer_id <> 'NULL'")[0].as<std::string>(),
+            "cancelled 4");
+  EXPECT_EQ(tx.exec1("SELECT string_agg(partition || ':' || next_offset, ',' ORDER BY partition) FROM consumer_offsets")
+                [0].as<std::string>(),
+            "0:6,3:17");
+}
+
+}  // namespace
+}  // namespace orders::projection
