@@ -18,13 +18,10 @@ TEST_F(ProjectionTest, ReadModelEqualsTheFoldAndOffsetsAreStored) {
   ExpectReadModelEqualsFold();
   ExpectHistoryEqualsFold();
   EXPECT_EQ(Count("poison_events"), 0);
-  // Every record's append-to-commit lag was observed once (observed just after the commit the
-  // stored offsets show, so wait for it; then it must be exactly the number produced).
-  std::string metrics;
-  EXPECT_TRUE(Eventually([&] {
-    metrics = Get("/metrics").body;
-    return MetricValue(metrics, "projection_apply_lag_seconds_count") >= static_cast<double>(produced_);
-  }, std::chrono::seconds(5)));
+  // Every record's append-to-commit lag was observed once.
+  const auto metrics = MetricsWhen([&](const std::string& page) {
+    return MetricValue(page, "projection_apply_lag_seconds_count") >= static_cast<double>(produced_);
+  });
   EXPECT_EQ(MetricValue(metrics, "projection_apply_lag_seconds_count"), static_cast<double>(produced_)) << metrics;
   EXPECT_GT(MetricValue(metrics, "projection_apply_lag_seconds_sum"), 0) << metrics;
   // Stored offsets are exactly the partitions' ends.
@@ -89,8 +86,9 @@ TEST_F(ProjectionTest, PoisonRecordIsParkedAndOthersStillApplied) {
   EXPECT_EQ(rows[0][0].as<std::string>(), "bin??");
   EXPECT_EQ(rows[0][1].as<int>(), 3);
   EXPECT_FALSE(rows[1][2].as<std::string>().empty());
-  const auto metrics = Get("/metrics").body;
-  EXPECT_NE(metrics.find("projection_events_parked_total{reason=\"poison\"} 2"), std::string::npos) << metrics;
+  const std::string parked = "projection_events_parked_total{reason=\"poison\"} 2";
+  const auto metrics = MetricsWhen([&](const std::string& page) { return page.find(parked) != std::string::npos; });
+  EXPECT_NE(metrics.find(parked), std::string::npos) << metrics;
 }
 
 TEST_F(ProjectionTest, SigkillMidStreamThenRestartStillEqualsTheFold) {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -108,6 +109,18 @@ class ProjectionTest : public ::testing::Test {
 
   HttpResponse Get(const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     return HttpRequest(service_->port(), "GET", path, {}, {}, timeout);
+  }
+
+  // The metrics page once `ready(page)` holds (or after 5 s, for the caller's assertions to report). The
+  // service counts a batch just after its commit, so a test that saw the commit in the database may read
+  // the page a moment before the batch is counted.
+  std::string MetricsWhen(const std::function<bool(const std::string&)>& ready) {
+    std::string page;
+    Eventually([&] {
+      page = Get("/metrics").body;
+      return ready(page);
+    }, std::chrono::seconds(5));
+    return page;
   }
 
   // Produces records and waits for every acknowledgement; returns how many.
