@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <orders/projection/sql_text.hpp>
+
 namespace orders::projection {
 
 void CopyRows::Separate() {
@@ -36,6 +38,12 @@ CopyRows& CopyRows::Integer(std::int64_t value) {
   char digits[24];
   const auto result = std::to_chars(digits, digits + sizeof digits, value);
   data_.append(digits, result.ptr);
+  return *this;
+}
+
+CopyRows& CopyRows::Timestamp(domain::Timestamp at) {
+  Separate();
+  AppendPgTimestamp(data_, at);
   return *this;
 }
 

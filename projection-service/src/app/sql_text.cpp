@@ -55,4 +55,45 @@ std::string HexEncode(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+void AppendDigits(std::string& out, int value, int width) {
+  char digits[8];
+  for (int i = width - 1; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  out.append(digits, static_cast<std::size_t>(width));
+}
+
+}  // namespace
+
+void AppendPgTimestamp(std::string& out, domain::Timestamp at) {
+  using namespace std::chrono;
+  const auto day = floor<days>(at);
+  const year_month_day ymd{day};
+  const hh_mm_ss<milliseconds> time{at - day};
+  const int year = static_cast<int>(ymd.year());
+  AppendDigits(out, year > 0 ? year : 1 - year, 4);
+  out.push_back('-');
+  AppendDigits(out, static_cast<int>(static_cast<unsigned>(ymd.month())), 2);
+  out.push_back('-');
+  AppendDigits(out, static_cast<int>(static_cast<unsigned>(ymd.day())), 2);
+  out.push_back(' ');
+  AppendDigits(out, static_cast<int>(time.hours().count()), 2);
+  out.push_back(':');
+  AppendDigits(out, static_cast<int>(time.minutes().count()), 2);
+  out.push_back(':');
+  AppendDigits(out, static_cast<int>(time.seconds().count()), 2);
+  out.push_back('.');
+  AppendDigits(out, static_cast<int>(time.subseconds().count()), 3);
+  out += year > 0 ? "+00" : "+00 BC";
+}
+
+std::string PgTimestamp(domain::Timestamp at) {
+  std::string out;
+  AppendPgTimestamp(out, at);
+  return out;
+}
+
 }  // namespace orders::projection

@@ -22,78 +22,70 @@ constexpr const char* kPrepareBatch =
     "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off;"
     " SET LOCAL client_min_messages = warning;"
     " CREATE TEMP TABLE IF NOT EXISTS staged_new_orders (order_id uuid, customer_id text, items jsonb,"
-    "   currency text, total_cents bigint, status text, version bigint, created_ms bigint, updated_ms bigint)"
-    "   ON COMMIT DELETE ROWS;"
+    "   currency text, total_cents bigint, status text, version bigint, created_at timestamptz,"
+    "   updated_at timestamptz) ON COMMIT DELETE ROWS;"
     " CREATE TEMP TABLE IF NOT EXISTS staged_order_changes (order_id uuid, status text, version bigint,"
-    "   updated_ms bigint) ON COMMIT DELETE ROWS;"
-    " CREATE TEMP TABLE IF NOT EXISTS staged_history (order_id uuid, version bigint, status text, at_ms bigint,"
+    "   updated_at timestamptz) ON COMMIT DELETE ROWS;"
+    " CREATE TEMP TABLE IF NOT EXISTS staged_history (order_id uuid, version bigint, status text, at timestamptz,"
     "   reason text, event_id text) ON COMMIT DELETE ROWS";
 
-// From the staging tables into the read model, in one round trip. Times
-// travel as epoch milliseconds: exact, and cheaper on both sides than RFC 3339
-// text. The version guard is in SQL too: a stale update never wins.
-//
-// New orders and history rows are plain INSERTs: the fold emits them only
+// New orders and history rows are plain inserts: the fold emits them only
 // above the stored version, and the fence serialises the writers of a
-// partition, so they cannot exist yet (skipping the ON CONFLICT probe saves a
-// fifth of PostgreSQL's work in a replay). Should one exist all the same (a
-// read model edited by hand), the batch is written again with kTolerant.
+// partition, so they cannot exist yet. In kFast they are therefore COPYed
+// straight into `orders` and `order_history`: no ON CONFLICT probe, no trip
+// through a staging table (measured in a replay: PostgreSQL's CPU ~3% lower,
+// throughput within the noise; PostgreSQL parsing the timestamps' text costs
+// back most of what the staging saved). Should a row exist all the same (a
+// read model edited by hand), the COPY fails and the batch is written again
+// with kTolerant, which stages them and skips existing rows. Updates of stored
+// orders always go through a staging table, under the version guard: a stale
+// update never wins. Times travel as text (PgTimestamp), exact.
+constexpr const char* kOrdersColumns[] = {"order_id", "customer_id", "items",      "currency",  "total_cents",
+                                          "status",   "version",     "created_at", "updated_at"};
+constexpr const char* kHistoryColumns[] = {"order_id", "version", "status", "at", "reason", "event_id"};
 constexpr const char* kMergeNewOrders =
     "INSERT INTO orders (order_id, customer_id, items, currency, total_cents, status, version, created_at,"
-    " updated_at)"
-    " SELECT order_id, customer_id, items, currency, total_cents, status, version,"
-    " 'epoch'::timestamptz + interval '1 millisecond' * created_ms,"
-    " 'epoch'::timestamptz + interval '1 millisecond' * updated_ms FROM staged_new_orders";
-constexpr const char* kTolerateExistingOrders =
+    " updated_at) SELECT order_id, customer_id, items, currency, total_cents, status, version, created_at,"
+    " updated_at FROM staged_new_orders"
     " ON CONFLICT (order_id) DO UPDATE SET status = excluded.status, version = excluded.version,"
     " updated_at = excluded.updated_at WHERE orders.version < excluded.version";
-constexpr const char* kMergeOrderChanges =
-    "UPDATE orders SET status = c.status, version = c.version,"
-    " updated_at = 'epoch'::timestamptz + interval '1 millisecond' * c.updated_ms"
-    " FROM staged_order_changes c WHERE orders.order_id = c.order_id AND orders.version < c.version";
 constexpr const char* kMergeHistory =
     "INSERT INTO order_history (order_id, version, status, at, reason, event_id)"
-    " SELECT order_id, version, status, 'epoch'::timestamptz + interval '1 millisecond' * at_ms, reason, event_id"
-    " FROM staged_history";
-constexpr const char* kTolerateExistingHistory = " ON CONFLICT (order_id, version) DO NOTHING";
+    " SELECT order_id, version, status, at, reason, event_id FROM staged_history"
+    " ON CONFLICT (order_id, version) DO NOTHING";
+constexpr const char* kMergeOrderChanges =
+    "UPDATE orders SET status = c.status, version = c.version, updated_at = c.updated_at"
+    " FROM staged_order_changes c WHERE orders.order_id = c.order_id AND orders.version < c.version";
 
 // A small batch (the live case: a few records every few milliseconds) in one
 // prepared statement: every row travels as arrays, and the sub-statements of
 // the WITH all run, in one round trip, with no staging tables to fill and
-// empty at commit. The statements are the same as above, row for row.
+// empty at commit. The same rows as the COPY path writes, times in the same
+// text (PgTimestamp).
 constexpr const char* kWriteWithArraysName = "orders_write_batch_arrays";
 constexpr const char* kWriteWithArrays =
     "WITH fresh AS ("
     " INSERT INTO orders (order_id, customer_id, items, currency, total_cents, status, version, created_at,"
     " updated_at)"
-    " SELECT order_id, customer_id, items, currency, total_cents, status, version,"
-    " 'epoch'::timestamptz + interval '1 millisecond' * created_ms,"
-    " 'epoch'::timestamptz + interval '1 millisecond' * updated_ms"
-    " FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::bigint[], $6::text[], $7::bigint[],"
-    " $8::bigint[], $9::bigint[])"
-    " AS t(order_id, customer_id, items, currency, total_cents, status, version, created_ms, updated_ms)),"
+    " SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::bigint[], $6::text[],"
+    " $7::bigint[], $8::timestamptz[], $9::timestamptz[])),"
     " changed AS ("
-    " UPDATE orders SET status = c.status, version = c.version,"
-    " updated_at = 'epoch'::timestamptz + interval '1 millisecond' * c.updated_ms"
-    " FROM unnest($10::uuid[], $11::text[], $12::bigint[], $13::bigint[]) AS c(order_id, status, version, updated_ms)"
+    " UPDATE orders SET status = c.status, version = c.version, updated_at = c.updated_at"
+    " FROM unnest($10::uuid[], $11::text[], $12::bigint[], $13::timestamptz[]) AS c(order_id, status, version,"
+    " updated_at)"
     " WHERE orders.order_id = c.order_id AND orders.version < c.version),"
     " history AS ("
     " INSERT INTO order_history (order_id, version, status, at, reason, event_id)"
-    " SELECT order_id, version, status, 'epoch'::timestamptz + interval '1 millisecond' * at_ms, reason, event_id"
-    " FROM unnest($14::uuid[], $15::bigint[], $16::text[], $17::bigint[], $18::text[], $19::text[])"
-    " AS h(order_id, version, status, at_ms, reason, event_id))"
+    " SELECT * FROM unnest($14::uuid[], $15::bigint[], $16::text[], $17::timestamptz[], $18::text[], $19::text[]))"
     " INSERT INTO consumer_offsets (topic, partition, next_offset)"
     " SELECT $20, p, o FROM unnest($21::int[], $22::bigint[]) AS t(p, o)"
     " ON CONFLICT (topic, partition) DO UPDATE"
     " SET next_offset = GREATEST(consumer_offsets.next_offset, excluded.next_offset)";
 
 std::string MergeStaged(WriteMode mode) {
-  const bool tolerant = mode == WriteMode::kTolerant;
-  return std::string(kMergeNewOrders) + (tolerant ? kTolerateExistingOrders : "") + "; " + kMergeOrderChanges +
-         "; " + kMergeHistory + (tolerant ? kTolerateExistingHistory : "");
+  if (mode == WriteMode::kFast) return kMergeOrderChanges;
+  return std::string(kMergeNewOrders) + "; " + kMergeOrderChanges + "; " + kMergeHistory;
 }
-
-std::int64_t Millis(domain::Timestamp at) { return at.time_since_epoch().count(); }
 
 std::string ItemsJson(const std::vector<domain::LineItem>& items) {
   auto safe = items;
@@ -105,41 +97,42 @@ std::string ItemsJson(const std::vector<domain::LineItem>& items) {
 // the deprecated tablewriter. stream_to, its successor, formats every field
 // through temporary strings (a quarter of the applier thread's CPU in a
 // replay); this sends all the rows of a table in one call.
-void SendCopy(pqxx::transaction_base& tx, const std::string& table, CopyRows& rows) {
+template <std::size_t N>
+void SendCopy(pqxx::transaction_base& tx, const std::string& table, const char* const (&columns)[N],
+              CopyRows& rows) {
   if (rows.rows() == 0) return;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-  pqxx::tablewriter writer(tx, table);
+  pqxx::tablewriter writer(tx, table, std::begin(columns), std::end(columns));
 #pragma GCC diagnostic pop
   writer.write_raw_line(rows.TakeLines());
   writer.complete();
 }
 
-void StageOrders(pqxx::transaction_base& tx, const BatchWrites& writes) {
-  CopyRows fresh, changed;
+// kFast: new orders and history rows straight into the read model; kTolerant:
+// into the staging tables, for the merge that skips existing rows.
+void CopyInsertsAndChanges(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode mode) {
+  const bool direct = mode == WriteMode::kFast;
+  CopyRows fresh, changed, history;
   for (std::size_t i = 0; i < writes.upserts.size(); ++i) {
     const auto& order = writes.upserts[i];
     if (writes.stored_before[i]) {
       changed.Text(order.order_id).Text(domain::ToString(order.status)).Integer(order.version)
-          .Integer(Millis(order.updated_at)).EndRow();
+          .Timestamp(order.updated_at).EndRow();
     } else {
       fresh.Text(order.order_id).Text(order.customer_id).Text(ItemsJson(order.items))
           .Text(order.currency).Integer(order.total_cents).Text(domain::ToString(order.status))
-          .Integer(order.version).Integer(Millis(order.created_at)).Integer(Millis(order.updated_at)).EndRow();
+          .Integer(order.version).Timestamp(order.created_at).Timestamp(order.updated_at).EndRow();
     }
   }
-  SendCopy(tx, "staged_new_orders", fresh);
-  SendCopy(tx, "staged_order_changes", changed);
-}
-
-void StageHistory(pqxx::transaction_base& tx, const BatchWrites& writes) {
-  CopyRows rows;
   for (const auto& row : writes.history) {
-    rows.Text(row.order_id).Integer(row.version).Text(domain::ToString(row.status)).Integer(Millis(row.at))
-        .NullableText(row.reason)
-        .Text(row.event_id).EndRow();
+    history.Text(row.order_id).Integer(row.version).Text(domain::ToString(row.status)).Timestamp(row.at)
+        .NullableText(row.reason).Text(row.event_id).EndRow();
   }
-  SendCopy(tx, "staged_history", rows);
+  static constexpr const char* kChangeColumns[] = {"order_id", "status", "version", "updated_at"};
+  SendCopy(tx, direct ? "orders" : "staged_new_orders", kOrdersColumns, fresh);
+  SendCopy(tx, direct ? "order_history" : "staged_history", kHistoryColumns, history);
+  SendCopy(tx, "staged_order_changes", kChangeColumns, changed);
 }
 
 void InsertParked(pqxx::transaction_base& tx, const BatchWrites& writes) {
@@ -179,7 +172,7 @@ ArrayColumns ToArrayColumns(const BatchWrites& writes) {
       c.changed_id.push_back(order.order_id);
       c.changed_status.emplace_back(domain::ToString(order.status));
       c.changed_version.push_back(std::to_string(order.version));
-      c.changed_updated.push_back(std::to_string(Millis(order.updated_at)));
+      c.changed_updated.push_back(PgTimestamp(order.updated_at));
     } else {
       c.fresh_id.push_back(order.order_id);
       c.fresh_customer.push_back(PgText(order.customer_id));
@@ -188,15 +181,15 @@ ArrayColumns ToArrayColumns(const BatchWrites& writes) {
       c.fresh_total.push_back(std::to_string(order.total_cents));
       c.fresh_status.emplace_back(domain::ToString(order.status));
       c.fresh_version.push_back(std::to_string(order.version));
-      c.fresh_created.push_back(std::to_string(Millis(order.created_at)));
-      c.fresh_updated.push_back(std::to_string(Millis(order.updated_at)));
+      c.fresh_created.push_back(PgTimestamp(order.created_at));
+      c.fresh_updated.push_back(PgTimestamp(order.updated_at));
     }
   }
   for (const auto& row : writes.history) {
     c.history_id.push_back(row.order_id);
     c.history_version.push_back(std::to_string(row.version));
     c.history_status.emplace_back(domain::ToString(row.status));
-    c.history_at.push_back(std::to_string(Millis(row.at)));
+    c.history_at.push_back(PgTimestamp(row.at));
     c.history_reason.push_back(row.reason ? std::optional<std::string>(PgText(*row.reason)) : std::nullopt);
     c.history_event.push_back(PgText(row.event_id));
   }
@@ -287,8 +280,7 @@ void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode
     InsertParked(tx, writes);
     return;
   }
-  StageOrders(tx, writes);
-  StageHistory(tx, writes);
+  CopyInsertsAndChanges(tx, writes, mode);
   tx.exec(MergeStaged(mode));
   InsertParked(tx, writes);
   StoreOffsets(tx, writes);

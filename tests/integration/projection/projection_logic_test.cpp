@@ -47,6 +47,19 @@ TEST(CopyRows, EscapesWhatCopyTextFormatTreatsSpecially) {
   EXPECT_EQ(rows.rows(), 0u);
 }
 
+TEST(CopyRows, WritesTimestampsAsPostgresReadsThemWithoutAYearZero) {
+  using domain::Timestamp;
+  using std::chrono::milliseconds;
+  CopyRows rows;
+  rows.Timestamp(Timestamp(milliseconds(0))).Timestamp(Timestamp(milliseconds(-1)))
+      .Timestamp(Timestamp(milliseconds(1706745599123))).EndRow();
+  rows.Timestamp(Timestamp(milliseconds(-62167219200000))).Timestamp(Timestamp(milliseconds(-62162035200001)))
+      .Timestamp(Timestamp(milliseconds(253402300799999))).EndRow();
+  EXPECT_EQ(rows.TakeLines(),
+            "1970-01-01 00:00:00.000+00\t1969-12-31 23:59:59.999+00\t2024-01-31 23:59:59.123+00\n"
+            "0001-01-01 00:00:00.000+00 BC\t0001-02-29 23:59:59.999+00 BC\t9999-12-31 23:59:59.999+00");
+}
+
 platform::ConsumedRecord Record(const domain::Event& event, std::int64_t offset) {
   auto encoded = codec::EncodeEvent(event, {"evt-" + std::to_string(offset), "/test", std::nullopt, std::nullopt});
   return {"orders.events", 0, offset, encoded.key, encoded.value, encoded.headers, 0};

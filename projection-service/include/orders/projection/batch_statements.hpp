@@ -9,18 +9,19 @@
 //   2. LoadFoldState: what FoldBatch needs of the stored orders. No row locks
 //      (the fence already serialises), and only status and version: the other
 //      columns of a stored order are never rewritten.
-//   3. WriteBatch: the batch's rows are COPYed into the staging tables, then
-//      moved into the read model with one statement per table: new orders
-//      inserted whole, stored ones updated (status, version, updated_at) under
-//      the version guard, history rows added; parked records and the new
-//      offsets go in as arrays (unnest). Never one statement per event.
-//      kFast inserts new orders and history rows without ON CONFLICT (the
-//      fold and the fence guarantee they are new); kTolerant skips rows that
-//      exist, for the retry after a unique violation.
-//      A small kFast batch (the live case) takes the array path instead: the
-//      same rows as arrays in one prepared statement, one round trip, no
-//      staging tables (whose emptying at every commit, with the parsing of
-//      each statement, was most of PostgreSQL's CPU per live event).
+//   3. WriteBatch: new orders inserted whole, stored ones updated (status,
+//      version, updated_at) under the version guard, history rows added,
+//      parked records and the new offsets stored. Never one statement per
+//      event. Three ways:
+//      - kFast, small (the live case): every row as arrays in ONE prepared
+//        statement, one round trip, no staging tables (whose emptying at
+//        every commit, with the parsing of each statement, was most of
+//        PostgreSQL's CPU per live event);
+//      - kFast, big (a replay, a backlog): new orders and history rows COPYed
+//        straight into their tables (the fold and the fence guarantee they are
+//        new), updates COPYed into a staging table and applied by one UPDATE;
+//      - kTolerant (the retry after a unique violation): everything through
+//        the staging tables, existing rows skipped (ON CONFLICT).
 
 #include <map>
 #include <string>

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <orders/domain/order.hpp>
+
 namespace orders::projection {
 
 class CopyRows {
@@ -17,6 +19,8 @@ class CopyRows {
   CopyRows& Text(std::string_view text);
   CopyRows& NullableText(const std::optional<std::string>& text);  // nullopt: NULL
   CopyRows& Integer(std::int64_t value);
+  // A timestamptz, exactly (PgTimestamp in sql_text.hpp).
+  CopyRows& Timestamp(domain::Timestamp at);
   void EndRow();
 
   std::size_t rows() const { return rows_; }
