@@ -215,9 +215,6 @@ void BatchApplier::StoreMoved(const std::string& topic, const std::string& gener
                      {"expected", ToJson(expected)},
                      {"stored", nlohmann::json(stored.offsets)}});
   metrics_.repositions.Inc();
-  // A new connection: the prepared statement's plan may name the tables of a
-  // schema that was just renamed away by a rebuild's switch.
-  writer_.Reset();
 }
 
 void BatchApplier::Publish(const BatchWrites& writes) {

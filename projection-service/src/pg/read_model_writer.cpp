@@ -24,15 +24,20 @@ StorePosition ReadModelWriter::LoadPosition(const std::string& topic, const std:
 
 ApplyResult ReadModelWriter::Apply(const DecodedBatch& batch, const std::string& generation,
                                    const ExpectedOffsets& expected) {
+  ApplyResult result;
   try {
-    return Apply(batch, generation, expected, WriteMode::kFast);
+    result = Apply(batch, generation, expected, WriteMode::kFast);
   } catch (const pqxx::unique_violation& e) {
     known_.Clear();
     platform::LogWarn("rows of the batch exist already (a placement repeated in the log, or an edited read model);"
                       " writing the batch again, every order loaded and existing rows skipped",
                       {{"error", e.what()}});
+    result = Apply(batch, generation, expected, WriteMode::kTolerant);
   }
-  return Apply(batch, generation, expected, WriteMode::kTolerant);
+  // The store moved: a rebuild's switch may have renamed away the schema the
+  // prepared statement was planned against, so the next batch starts afresh.
+  if (!result.applied) Reset();
+  return result;
 }
 
 ApplyResult ReadModelWriter::Apply(const DecodedBatch& batch, const std::string& generation,
@@ -44,10 +49,7 @@ ApplyResult ReadModelWriter::Apply(const DecodedBatch& batch, const std::string&
   for (const auto& [partition, offset] : expected) partitions.push_back(partition);
   ApplyResult result;
   result.stored = ReadStorePosition(tx, batch.topic, partitions, true);
-  if (!FenceHolds(generation, expected, result.stored)) {
-    known_.Clear();
-    return result;  // rolled back by ~work
-  }
+  if (!FenceHolds(generation, expected, result.stored)) return result;  // rolled back by ~work; the caller resets
   if (mode == WriteMode::kTolerant) known_.Clear();
   std::map<std::string, domain::Order> stored_orders;
   const auto to_load = known_.Split(batch, mode == WriteMode::kFast, stored_orders);
