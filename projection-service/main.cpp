@@ -25,8 +25,10 @@ int main(int argc, char** argv) {
   auto loaded = platform::LoadConfig(defaults, platform::ProcessEnvironment(), arguments);
   if (loaded.help_requested) {
     std::fputs(platform::ConfigUsage(defaults).c_str(), stdout);
-    std::fputs("projection-service rebuild [--flag=value ...]: replay the topic into fresh tables, then switch\n"
-               "  readers over atomically (see projection-service/README.md)\n", stdout);
+    std::fputs(
+        "projection-service rebuild [--flag=value ...]: replay the topic into fresh tables, then switch\n"
+        "  readers over atomically (see projection-service/README.md)\n",
+        stdout);
     return 0;
   }
   if (!loaded.config) {

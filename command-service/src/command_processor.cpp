@@ -13,7 +13,7 @@ domain::Order AsPlaced(const domain::Order& order) {
 }
 
 std::optional<CommandResult::Kind> CommandProcessor::Refusal(const std::string& order_id,
-                                                            std::optional<std::int32_t>& partition) const {
+                                                             std::optional<std::int32_t>& partition) const {
   if (deps_.book.IsUncertain(order_id)) return CommandResult::Kind::kUnavailable;
   partition = deps_.writable_partition(order_id);
   if (!partition) return CommandResult::Kind::kNotOwner;
@@ -25,11 +25,12 @@ void CommandProcessor::Append(const domain::Event& event, std::int32_t partition
   metadata.event_id = deps_.new_id();
   metadata.source = deps_.source;
   const auto record = codec::EncodeEvent(event, metadata);
-  deps_.appender.Append(record, partition, [this, event, metadata, on_done = std::move(on_done)](AppendOutcome outcome) {
-    if (outcome == AppendOutcome::kPersisted) deps_.book.Apply(event, metadata);
-    if (outcome == AppendOutcome::kUnknown) deps_.book.MarkUncertain(domain::OrderIdOf(event));
-    on_done(outcome == AppendOutcome::kPersisted);
-  });
+  deps_.appender.Append(record, partition,
+                        [this, event, metadata, on_done = std::move(on_done)](AppendOutcome outcome) {
+                          if (outcome == AppendOutcome::kPersisted) deps_.book.Apply(event, metadata);
+                          if (outcome == AppendOutcome::kUnknown) deps_.book.MarkUncertain(domain::OrderIdOf(event));
+                          on_done(outcome == AppendOutcome::kPersisted);
+                        });
 }
 
 void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::string> idempotency_key, Reply reply) {

@@ -47,9 +47,9 @@ struct GuardedHandler::Connection {
   GuardedHandler* handler = nullptr;
   std::thread::id reactor;
   bool refused = false;
-  std::mutex mutex;               // guards the two flags below
-  bool awaiting_answer = false;   // a request was delivered and not answered yet
-  bool blocked = false;           // input waits in the framer for that answer
+  std::mutex mutex;              // guards the two flags below
+  bool awaiting_answer = false;  // a request was delivered and not answered yet
+  bool blocked = false;          // input waits in the framer for that answer
 };
 
 void GuardedHandler::onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) {

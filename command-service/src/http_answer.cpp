@@ -37,8 +37,8 @@ HttpAnswer AnswerFor(const CommandResult& result) {
     case Kind::kOk:
       return AnswerForOrder(200, *result.order);
     case Kind::kIdempotencyMismatch:
-      return ProblemAnswer({422, "Unprocessable Content",
-                            "This Idempotency-Key was used with a different request body.", {}, {}});
+      return ProblemAnswer(
+          {422, "Unprocessable Content", "This Idempotency-Key was used with a different request body.", {}, {}});
     case Kind::kUnavailable:
       return ProblemAnswer(platform::UnavailableProblem(
           "The event log did not confirm the command; it was not applied or its outcome is being checked. "

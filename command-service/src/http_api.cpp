@@ -25,8 +25,8 @@ using Clock = std::chrono::steady_clock;
 class RouteMetrics {
  public:
   RouteMetrics(platform::MetricsRegistry& registry, const std::string& route) : registry_(registry), route_(route) {
-    latency_ = &registry.AddHistogram("orders_http_request_seconds", "HTTP request latency",
-                                      platform::LatencyBuckets(), {{"route", route}});
+    latency_ = &registry.AddHistogram("orders_http_request_seconds", "HTTP request latency", platform::LatencyBuckets(),
+                                      {{"route", route}});
   }
   void Record(int status, Clock::time_point started) {
     latency_->Observe(std::chrono::duration<double>(Clock::now() - started).count());
@@ -74,8 +74,7 @@ void Send(Http::ResponseWriter& response, const HttpAnswer& answer) {
   response.setMime(Http::Mime::MediaType::fromString(answer.content_type));
   // Queuing the answer frees the connection for its next request.
   GuardedHandler::Answer(response.getPeer(), [&] {
-    response.send(static_cast<Http::Code>(answer.status), answer.body)
-        .then([](ssize_t) {}, [](std::exception_ptr) {});
+    response.send(static_cast<Http::Code>(answer.status), answer.body).then([](ssize_t) {}, [](std::exception_ptr) {});
   });
 }
 
@@ -102,7 +101,8 @@ bool IsJsonContentType(const Rest::Request& request) {
 
 std::optional<HttpAnswer> RefuseBody(const Rest::Request& request, std::string_view what) {
   if (!IsJsonContentType(request)) {
-    return ProblemAnswer({415, "Unsupported Media Type", "Send the " + std::string(what) + " as application/json.", {}, {}});
+    return ProblemAnswer(
+        {415, "Unsupported Media Type", "Send the " + std::string(what) + " as application/json.", {}, {}});
   }
   if (request.body().size() > kMaxBodyBytes) {
     return ProblemAnswer({413, "Content Too Large", "The body must be at most 64 KiB.", {}, {}});
@@ -158,9 +158,9 @@ class HttpApi::Impl {
     std::string authorization_storage;
     const auto authorization = HeaderValue(request, "Authorization", authorization_storage);
     const auto query_token = request.query().get("access_token");
-    const auto access =
-        platform::CheckAccess({authorization, query_token ? std::optional<std::string_view>(*query_token) : std::nullopt},
-                              deps_.jwt_secret, {platform::Role::kStaff, platform::Role::kService});
+    const auto access = platform::CheckAccess(
+        {authorization, query_token ? std::optional<std::string_view>(*query_token) : std::nullopt}, deps_.jwt_secret,
+        {platform::Role::kStaff, platform::Role::kService});
     if (access.granted) return std::nullopt;
     auto answer = ProblemAnswer(access.refusal);
     if (access.refusal.status == 401) answer.headers.emplace_back("WWW-Authenticate", platform::kBearerChallenge);
@@ -173,37 +173,37 @@ class HttpApi::Impl {
   void Add(Http::Method method, const std::string& path, const std::string& route, Handler handler,
            Guard guard = Guard::kStaffOrService) {
     auto metrics = std::make_shared<RouteMetrics>(deps_.metrics, route);
-    router_.addRoute(method, path, [this, handler, metrics, guard](const Rest::Request& request,
-                                                                   Http::ResponseWriter response) {
-      const auto started = Clock::now();
-      if (auto origin = AllowedOrigin(request)) {
-        response.headers().add(std::make_shared<NamedHeader>("Access-Control-Allow-Origin", *origin));
-        response.headers().add(std::make_shared<NamedHeader>("Vary", "Origin"));
-        response.headers().add(
-            std::make_shared<NamedHeader>("Access-Control-Expose-Headers", "ETag, Location, Retry-After"));
-      }
-      try {
-        if (guard == Guard::kStaffOrService) {
-          if (auto refusal = RefuseAccess(request)) {
-            Respond(response, *refusal, *metrics, started);
-            return Rest::Route::Result::Ok;
+    router_.addRoute(
+        method, path, [this, handler, metrics, guard](const Rest::Request& request, Http::ResponseWriter response) {
+          const auto started = Clock::now();
+          if (auto origin = AllowedOrigin(request)) {
+            response.headers().add(std::make_shared<NamedHeader>("Access-Control-Allow-Origin", *origin));
+            response.headers().add(std::make_shared<NamedHeader>("Vary", "Origin"));
+            response.headers().add(
+                std::make_shared<NamedHeader>("Access-Control-Expose-Headers", "ETag, Location, Retry-After"));
           }
-        }
-        handler(request, response, metrics, started);
-      } catch (const std::exception& error) {
-        platform::LogError("request handler failed", {{"route", request.resource()}, {"error", error.what()}});
-        try {
-          metrics->Record(500, started);
-          Send(response, ProblemAnswer(platform::InternalProblem()));
-        } catch (...) {
-        }
-      }
-      return Rest::Route::Result::Ok;
-    });
+          try {
+            if (guard == Guard::kStaffOrService) {
+              if (auto refusal = RefuseAccess(request)) {
+                Respond(response, *refusal, *metrics, started);
+                return Rest::Route::Result::Ok;
+              }
+            }
+            handler(request, response, metrics, started);
+          } catch (const std::exception& error) {
+            platform::LogError("request handler failed", {{"route", request.resource()}, {"error", error.what()}});
+            try {
+              metrics->Record(500, started);
+              Send(response, ProblemAnswer(platform::InternalProblem()));
+            } catch (...) {
+            }
+          }
+          return Rest::Route::Result::Ok;
+        });
   }
 
   static void Respond(Http::ResponseWriter& response, const HttpAnswer& answer, RouteMetrics& metrics,
-                    Clock::time_point started) {
+                      Clock::time_point started) {
     metrics.Record(answer.status, started);  // before sending, so a client that saw the answer sees it counted
     Send(response, answer);
   }
@@ -228,9 +228,10 @@ class HttpApi::Impl {
           std::string key_storage;
           auto key = HeaderValue(request, "Idempotency-Key", key_storage);
           if (key && !IsValidIdempotencyKey(*key)) {
-            return Respond(response, BadRequestAnswer("The Idempotency-Key header is not valid.",
-                                                    {{"Idempotency-Key", "must be 1-255 visible ASCII characters"}}),
-                         *metrics, started);
+            return Respond(response,
+                           BadRequestAnswer("The Idempotency-Key header is not valid.",
+                                            {{"Idempotency-Key", "must be 1-255 visible ASCII characters"}}),
+                           *metrics, started);
           }
           auto parsed = ParsePlaceOrder(request.body());
           if (!parsed.errors.empty()) {
@@ -245,7 +246,8 @@ class HttpApi::Impl {
         [this](const Rest::Request& request, Http::ResponseWriter& response, auto metrics, auto started) {
           if (!deps_.ready()) return Respond(response, NotReady(), *metrics, started);
           const auto id = request.param(":id").as<std::string>();
-          if (auto order = deps_.book.Find(id)) return Respond(response, AnswerForOrder(200, *order), *metrics, started);
+          if (auto order = deps_.book.Find(id))
+            return Respond(response, AnswerForOrder(200, *order), *metrics, started);
           Respond(response, ProblemAnswer(platform::NotFoundProblem("No order with this orderId.")), *metrics, started);
         });
 
@@ -262,7 +264,7 @@ class HttpApi::Impl {
           }
           if (!parsed.errors.empty()) {
             return Respond(response, BadRequestAnswer("The status change is not valid.", parsed.errors), *metrics,
-                         started);
+                           started);
           }
           if (!deps_.ready()) return Respond(response, NotReady(), *metrics, started);
           deps_.processor.ChangeStatus(std::move(*parsed.command), AsyncReply(response, metrics, started));
@@ -270,53 +272,69 @@ class HttpApi::Impl {
 
     // Orders are never deleted, and other methods on known paths are refused.
     const std::pair<Http::Method, const char*> not_allowed[] = {
-        {Http::Method::Delete, "/orders/:id"},        {Http::Method::Patch, "/orders/:id"},
-        {Http::Method::Post, "/orders/:id"},          {Http::Method::Put, "/orders/:id"},
-        {Http::Method::Get, "/orders"},               {Http::Method::Put, "/orders"},
-        {Http::Method::Delete, "/orders"},            {Http::Method::Patch, "/orders"},
-        {Http::Method::Get, "/orders/:id/status"},    {Http::Method::Post, "/orders/:id/status"},
-        {Http::Method::Delete, "/orders/:id/status"}, {Http::Method::Patch, "/orders/:id/status"},
+        {Http::Method::Delete, "/orders/:id"},
+        {Http::Method::Patch, "/orders/:id"},
+        {Http::Method::Post, "/orders/:id"},
+        {Http::Method::Put, "/orders/:id"},
+        {Http::Method::Get, "/orders"},
+        {Http::Method::Put, "/orders"},
+        {Http::Method::Delete, "/orders"},
+        {Http::Method::Patch, "/orders"},
+        {Http::Method::Get, "/orders/:id/status"},
+        {Http::Method::Post, "/orders/:id/status"},
+        {Http::Method::Delete, "/orders/:id/status"},
+        {Http::Method::Patch, "/orders/:id/status"},
     };
     for (const auto& [method, path] : not_allowed) {
-      Add(method, path, "405", [](const Rest::Request& request, Http::ResponseWriter& response, auto metrics,
-                                  auto started) {
-        const bool is_delete = request.method() == Http::Method::Delete;
-        auto answer = ProblemAnswer(platform::MethodNotAllowedProblem(
-            is_delete ? "Orders are never deleted; cancel them with PUT /orders/{id}/status."
-                      : "This method is not allowed on this resource."));
-        Respond(response, answer, *metrics, started);
-      }, Guard::kOpen);
+      Add(
+          method, path, "405",
+          [](const Rest::Request& request, Http::ResponseWriter& response, auto metrics, auto started) {
+            const bool is_delete = request.method() == Http::Method::Delete;
+            auto answer = ProblemAnswer(platform::MethodNotAllowedProblem(
+                is_delete ? "Orders are never deleted; cancel them with PUT /orders/{id}/status."
+                          : "This method is not allowed on this resource."));
+            Respond(response, answer, *metrics, started);
+          },
+          Guard::kOpen);
     }
 
     // CORS preflight for browsers (the notifier's staff board calls this API).
     for (const char* path : {"/orders", "/orders/:id", "/orders/:id/status"}) {
-      Add(Http::Method::Options, path, "OPTIONS",
+      Add(
+          Http::Method::Options, path, "OPTIONS",
           [this](const Rest::Request& request, Http::ResponseWriter& response, auto metrics, auto started) {
             if (!AllowedOrigin(request)) {
               return Respond(response, ProblemAnswer({403, "Forbidden", "This origin may not call the API.", {}, {}}),
                              *metrics, started);
             }
             Respond(response,
-                    {204, "text/plain", {{"Access-Control-Allow-Methods", "GET, POST, PUT"},
-                                         {"Access-Control-Allow-Headers", "Content-Type, If-Match, Idempotency-Key, Authorization"},
-                                         {"Access-Control-Max-Age", "600"}}, ""},
+                    {204,
+                     "text/plain",
+                     {{"Access-Control-Allow-Methods", "GET, POST, PUT"},
+                      {"Access-Control-Allow-Headers", "Content-Type, If-Match, Idempotency-Key, Authorization"},
+                      {"Access-Control-Max-Age", "600"}},
+                     ""},
                     *metrics, started);
           },
           Guard::kOpen);
     }
 
-    Add(Http::Method::Get, "/healthz", "GET /healthz",
+    Add(
+        Http::Method::Get, "/healthz", "GET /healthz",
         [](const Rest::Request&, Http::ResponseWriter& response, auto metrics, auto started) {
           Respond(response, {200, "application/json", {}, R"({"status":"ok"})"}, *metrics, started);
         },
         Guard::kOpen);
-    Add(Http::Method::Get, "/readyz", "GET /readyz",
+    Add(
+        Http::Method::Get, "/readyz", "GET /readyz",
         [this](const Rest::Request&, Http::ResponseWriter& response, auto metrics, auto started) {
-          if (deps_.ready()) return Respond(response, {200, "application/json", {}, R"({"status":"ready"})"}, *metrics, started);
+          if (deps_.ready())
+            return Respond(response, {200, "application/json", {}, R"({"status":"ready"})"}, *metrics, started);
           Respond(response, NotReady(), *metrics, started);
         },
         Guard::kOpen);
-    Add(Http::Method::Get, "/metrics", "GET /metrics",
+    Add(
+        Http::Method::Get, "/metrics", "GET /metrics",
         [this](const Rest::Request&, Http::ResponseWriter& response, auto metrics, auto started) {
           Respond(response, {200, "text/plain; version=0.0.4", {}, deps_.metrics.Render()}, *metrics, started);
         },

@@ -9,9 +9,12 @@ namespace orders::command {
 KafkaAppender::KafkaAppender(platform::KafkaProducer& producer, std::string topic, platform::MetricsRegistry& metrics)
     : producer_(producer),
       topic_(std::move(topic)),
-      persisted_(metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "persisted"}})),
-      failed_(metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "failed"}})),
-      unknown_(metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "unknown"}})),
+      persisted_(
+          metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "persisted"}})),
+      failed_(
+          metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "failed"}})),
+      unknown_(
+          metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "unknown"}})),
       latency_(metrics.AddHistogram("orders_append_seconds", "Time from produce to broker acknowledgement",
                                     platform::LatencyBuckets())) {}
 
@@ -39,8 +42,9 @@ void KafkaAppender::Append(const codec::EventRecord& record, std::int32_t partit
     switch (report.outcome) {
       case platform::DeliveryReport::Outcome::kPersisted:
         persisted_.Inc();
-        platform::LogDebug("event appended", {{"orderId", order_id}, {"topic", topic_},
-                                              {"partition", report.partition}, {"offset", report.offset}});
+        platform::LogDebug(
+            "event appended",
+            {{"orderId", order_id}, {"topic", topic_}, {"partition", report.partition}, {"offset", report.offset}});
         done(AppendOutcome::kPersisted);
         return;
       case platform::DeliveryReport::Outcome::kNotPersisted:

@@ -19,7 +19,8 @@ LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, Or
                          platform::MetricsRegistry& metrics)
     : topic_(topic),
       book_(book),
-      applied_(metrics.AddCounter("orders_command_log_events_total", "Events folded from the log into the command state")),
+      applied_(
+          metrics.AddCounter("orders_command_log_events_total", "Events folded from the log into the command state")),
       poison_(metrics.AddCounter("orders_command_log_poison_total", "Log records that could not be decoded")),
       anomalies_(metrics.AddCounter("orders_command_log_anomalies_total",
                                     "Events with a version gap or a forbidden transition (another writer?)")),
@@ -28,8 +29,8 @@ LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, Or
             {[this](const platform::ConsumedRecord& record) { OnRecord(record); },
              [this](double seconds) {
                rebuild_seconds_.Set(seconds);
-               platform::LogInfo("command state rebuilt", {{"orders", book_.OrderCount()},
-                                                           {"events", applied_.Value()}, {"seconds", seconds}});
+               platform::LogInfo("command state rebuilt",
+                                 {{"orders", book_.OrderCount()}, {"events", applied_.Value()}, {"seconds", seconds}});
              },
              [this](platform::KafkaConsumer& consumer, const Offsets& positions) { Settle(consumer, positions); }}) {}
 
@@ -37,8 +38,10 @@ void LogFollower::OnRecord(const platform::ConsumedRecord& record) {
   auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);
   if (!decoded.decoded) {
     poison_.Inc();
-    platform::LogWarn("skipping undecodable record", {{"topic", record.topic}, {"partition", record.partition},
-                                                      {"offset", record.offset}, {"error", decoded.error}});
+    platform::LogWarn("skipping undecodable record", {{"topic", record.topic},
+                                                      {"partition", record.partition},
+                                                      {"offset", record.offset},
+                                                      {"error", decoded.error}});
     return;
   }
   const auto outcome = book_.Apply(decoded.decoded->event, decoded.decoded->metadata);
@@ -46,8 +49,10 @@ void LogFollower::OnRecord(const platform::ConsumedRecord& record) {
   if (outcome == domain::ApplyOutcome::kGap || outcome == domain::ApplyOutcome::kInvalid) {
     anomalies_.Inc();
     platform::LogError("the log holds an event that does not follow its order's state",
-                       {{"orderId", record.key}, {"eventId", decoded.decoded->metadata.event_id},
-                        {"partition", record.partition}, {"offset", record.offset},
+                       {{"orderId", record.key},
+                        {"eventId", decoded.decoded->metadata.event_id},
+                        {"partition", record.partition},
+                        {"offset", record.offset},
                         {"outcome", outcome == domain::ApplyOutcome::kGap ? "gap" : "invalid"}});
   }
 }

@@ -8,8 +8,7 @@
 
 namespace orders::command {
 
-PartitionOwnership::PartitionOwnership(platform::KafkaSettings settings, std::string topic,
-                                       const LogFollower& follower,
+PartitionOwnership::PartitionOwnership(platform::KafkaSettings settings, std::string topic, const LogFollower& follower,
                                        std::function<std::int64_t(std::int32_t)> in_flight)
     : settings_(std::move(settings)), topic_(std::move(topic)), follower_(follower), in_flight_(std::move(in_flight)) {}
 

@@ -11,8 +11,21 @@ using Result = RequestFramer::Result;
 bool IsTokenChar(unsigned char c) {
   if (std::isalnum(c)) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -20,7 +33,8 @@ bool IsTokenChar(unsigned char c) {
 }
 
 bool IsToken(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return IsTokenChar(static_cast<unsigned char>(c)); });
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return IsTokenChar(static_cast<unsigned char>(c)); });
 }
 
 // Visible ASCII only: no space, control character, NUL, DEL or raw non-ASCII byte.
@@ -145,8 +159,9 @@ std::optional<Result> RequestFramer::ParseHead(std::size_t head_end) {
   }
   const bool http10 = version == "HTTP/1.0";
   if (!http10 && version != "HTTP/1.1") {
-    if (version.size() == 8 && version.substr(0, 5) == "HTTP/" && std::isdigit(static_cast<unsigned char>(version[5])) &&
-        version[6] == '.' && std::isdigit(static_cast<unsigned char>(version[7]))) {
+    if (version.size() == 8 && version.substr(0, 5) == "HTTP/" &&
+        std::isdigit(static_cast<unsigned char>(version[5])) && version[6] == '.' &&
+        std::isdigit(static_cast<unsigned char>(version[7]))) {
       return Refuse(505, "HTTP Version Not Supported", "Only HTTP/1.1 and HTTP/1.0 are supported.");
     }
     return Refuse(400, "Bad Request", "The HTTP version is not valid.");
@@ -216,8 +231,9 @@ std::optional<Result> RequestFramer::StepChunked(bool& complete) {
           return std::nullopt;
         }
         const std::string_view digits(buffer_.data() + position_, end - position_);
-        if (digits.empty() || digits.size() > 8 ||
-            !std::all_of(digits.begin(), digits.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+        if (digits.empty() || digits.size() > 8 || !std::all_of(digits.begin(), digits.end(), [](char c) {
+              return std::isxdigit(static_cast<unsigned char>(c));
+            })) {
           return Refuse(400, "Bad Request", "A chunk size is not valid.");
         }
         remaining_ = std::stoull(std::string(digits), nullptr, 16);

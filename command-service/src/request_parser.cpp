@@ -57,8 +57,9 @@ Parsed<domain::ChangeStatus> ParseChangeStatus(std::string_view order_id, std::s
     if (auto status = domain::ParseStatus(*status_text)) {
       command.to = *status;
     } else {
-      reader.errors().push_back({"status", "must be one of pending, confirmed, processing, shipped, "
-                                           "out_for_delivery, delivered, cancelled"});
+      reader.errors().push_back({"status",
+                                 "must be one of pending, confirmed, processing, shipped, "
+                                 "out_for_delivery, delivered, cancelled"});
     }
   }
   command.reason = reader.String("reason", false);

@@ -34,8 +34,8 @@ CommandService::~CommandService() { Stop(); }
 
 bool CommandService::Start() {
   Parts& parts = *parts_;
-  const platform::KafkaSettings producer_settings{config_.kafka_brokers, "command-service", "",
-                                                  {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}};
+  const platform::KafkaSettings producer_settings{
+      config_.kafka_brokers, "command-service", "", {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}};
   std::string error;
   parts.producer = platform::KafkaProducer::Create(producer_settings, error);
   if (!parts.producer) {
@@ -43,13 +43,13 @@ bool CommandService::Start() {
     return false;
   }
   parts.appender = std::make_unique<KafkaAppender>(*parts.producer, config_.orders_topic, parts.metrics);
-  parts.follower = std::make_unique<LogFollower>(
-      platform::KafkaSettings{config_.kafka_brokers, "command-service-follower", "", {}}, config_.orders_topic,
-      parts.book, parts.metrics);
+  parts.follower =
+      std::make_unique<LogFollower>(platform::KafkaSettings{config_.kafka_brokers, "command-service-follower", "", {}},
+                                    config_.orders_topic, parts.book, parts.metrics);
   parts.follower->Start();
   parts.ownership = std::make_unique<PartitionOwnership>(
-      platform::KafkaSettings{config_.kafka_brokers, "command-service-writer",
-                              config_.consumer_group + "." + config_.orders_topic, {}},
+      platform::KafkaSettings{
+          config_.kafka_brokers, "command-service-writer", config_.consumer_group + "." + config_.orders_topic, {}},
       config_.orders_topic, *parts.follower,
       [appender = parts.appender.get()](std::int32_t partition) { return appender->InFlight(partition); });
   parts.ownership->Start();
@@ -78,16 +78,18 @@ bool CommandService::Start() {
     in_flight.Set(static_cast<double>(parts.producer->InFlight()));
   });
 
-  parts.http = std::make_unique<HttpApi>(HttpApiDeps{
-      *parts.processor, parts.book, parts.metrics,
-      [&parts] {
-        return parts.follower->CaughtUp() && parts.kafka_reachable.load() && parts.ownership->ReadyToWrite();
-      },
-      config_.allowed_origins, config_.jwt_secret});
+  parts.http = std::make_unique<HttpApi>(HttpApiDeps{*parts.processor, parts.book, parts.metrics,
+                                                     [&parts] {
+                                                       return parts.follower->CaughtUp() &&
+                                                              parts.kafka_reachable.load() &&
+                                                              parts.ownership->ReadyToWrite();
+                                                     },
+                                                     config_.allowed_origins, config_.jwt_secret});
   try {
     port_ = parts.http->Start(config_.bind_address, config_.port);
   } catch (const std::exception& e) {
-    platform::LogError("cannot listen", {{"address", config_.bind_address}, {"port", config_.port}, {"error", e.what()}});
+    platform::LogError("cannot listen",
+                       {{"address", config_.bind_address}, {"port", config_.port}, {"error", e.what()}});
     return false;
   }
   platform::LogInfo("listening", {{"address", config_.bind_address}, {"port", port_}, {"topic", config_.orders_topic}});

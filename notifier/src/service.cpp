@@ -25,7 +25,8 @@ struct NotifierService::Parts {
         updates(registry.AddCounter("orders_notifier_updates_delivered_total", "Updates delivered to subscribers")),
         slow_closed(registry.AddCounter("orders_notifier_slow_clients_closed_total",
                                         "Subscribers closed for falling behind (1013)")),
-        rate_limited(registry.AddCounter("orders_notifier_rate_limited_total", "Client messages refused by rate limit")),
+        rate_limited(
+            registry.AddCounter("orders_notifier_rate_limited_total", "Client messages refused by rate limit")),
         cached(registry.AddGauge("orders_notifier_cached_orders", "Orders held in the notifier's cache")),
         config_(config) {}
 
@@ -106,8 +107,10 @@ struct NotifierService::Parts {
         SessionCounters{[this] { slow_closed.Inc(); }, [this](std::uint16_t code) { ProtocolClosed(code); }},
         std::move(principal));
     sessions[id] = session;
-    session->Start("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   "Sec-WebSocket-Accept: " + check.accept + "\r\n\r\n");
+    session->Start(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: " +
+        check.accept + "\r\n\r\n");
   }
 
   void ProtocolClosed(std::uint16_t code) {
@@ -136,7 +139,8 @@ std::optional<std::uint16_t> NotifierService::Start() {
                           {{"Cache-Control", "no-cache"}, {"X-Content-Type-Options", "nosniff"}});
   });
   // Upgrades run on the io thread, which is also the hub's thread.
-  router->Add(restinio::http_method_get(), "/ws", [&parts](const http::ExchangePtr& exchange) { parts.Upgrade(exchange); });
+  router->Add(restinio::http_method_get(), "/ws",
+              [&parts](const http::ExchangePtr& exchange) { parts.Upgrade(exchange); });
   http::AddOperationalRoutes(*router, parts.registry, [&parts]() -> http::Readiness {
     if (parts.feed && parts.feed->CaughtUp()) return {true, {}};
     return {false, "The notifier is still reading the order log."};
@@ -151,9 +155,8 @@ std::optional<std::uint16_t> NotifierService::Start() {
   parts.server = std::make_unique<http::HttpServer>(options, router);
   parts.batcher = std::make_unique<SendBatcher>(parts.server->io_context());
 
-  parts.feed = std::make_unique<LogFeed>(
-      platform::KafkaSettings{config_.kafka_brokers, "notifier", "", {}}, config_.orders_topic,
-      parts.server->io_context(), parts.hub, parts.registry);
+  parts.feed = std::make_unique<LogFeed>(platform::KafkaSettings{config_.kafka_brokers, "notifier", "", {}},
+                                         config_.orders_topic, parts.server->io_context(), parts.hub, parts.registry);
   parts.ticker = std::make_unique<asio::steady_timer>(parts.server->io_context());
   parts.Tick();
 

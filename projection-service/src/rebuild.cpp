@@ -78,8 +78,8 @@ void Rebuild::Prepare() {
   ReadModelWriter reader(ReadModelConnectionString(config_.database_url, rebuilt_));
   applier_.Assign(partitions, reader.LoadPosition(config_.orders_topic, partitions));
   applier_.Start();
-  if (!consumer_->AssignAll(config_.orders_topic, [](std::int32_t) { return platform::kOffsetBeginning; }, 10000,
-                            error)) {
+  if (!consumer_->AssignAll(
+          config_.orders_topic, [](std::int32_t) { return platform::kOffsetBeginning; }, 10000, error)) {
     throw std::runtime_error("cannot read the topic: " + error);
   }
   Say("rebuild: replaying " + config_.orders_topic + " (" + std::to_string(*count) + " partitions) into schema " +
@@ -124,10 +124,11 @@ Rebuild::Switch Rebuild::TrySwitch() {
     change.Commit(retired);
     const double locked_ms = std::chrono::duration<double, std::milli>(Clock::now() - locked_at).count();
     Say("rebuild: switched in " + std::to_string(static_cast<long>(locked_ms)) + " ms: " + live_ +
-        " now holds the rebuilt read model (" + Grouped(Total(applier_.Committed())) + " records); the previous tables" +
-        (change.live_exists() ? " are in schema " + retired + "; drop them with: DROP SCHEMA \"" + retired +
-                                    "\" CASCADE;"
-                              : ": none"));
+        " now holds the rebuilt read model (" + Grouped(Total(applier_.Committed())) +
+        " records); the previous tables" +
+        (change.live_exists()
+             ? " are in schema " + retired + "; drop them with: DROP SCHEMA \"" + retired + "\" CASCADE;"
+             : ": none"));
     return Switch::kDone;
   } catch (const pqxx::sql_error& e) {
     if (e.sqlstate() != "55P03") throw;

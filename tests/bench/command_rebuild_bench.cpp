@@ -29,8 +29,10 @@ int main(int argc, char** argv) {
   }
   std::string error;
   auto producer = platform::KafkaProducer::Create(
-      {testing::KafkaBrokers(), "bench", "", {{"linger.ms", "20"}, {"batch.num.messages", "10000"},
-                                              {"queue.buffering.max.messages", "1000000"}}},
+      {testing::KafkaBrokers(),
+       "bench",
+       "",
+       {{"linger.ms", "20"}, {"batch.num.messages", "10000"}, {"queue.buffering.max.messages", "1000000"}}},
       error);
   if (!producer) return 1;
 
@@ -43,14 +45,16 @@ int main(int argc, char** argv) {
     domain::Event event;
     if (i % 2 == 0) {
       order_id = platform::NewUuid();
-      event = domain::OrderPlaced{order_id, 1, at, "customer-" + std::to_string(i % 1000),
-                                  {{"sku-1", 2, 1250}, {"sku-2", 1, 500}}, "USD", 3000};
+      event = domain::OrderPlaced{
+          order_id, 1,   at, "customer-" + std::to_string(i % 1000), {{"sku-1", 2, 1250}, {"sku-2", 1, 500}},
+          "USD",    3000};
     } else {
-      event = domain::StatusChanged{order_id, 2, at, domain::Status::kPending, domain::Status::kConfirmed, std::nullopt};
+      event =
+          domain::StatusChanged{order_id, 2, at, domain::Status::kPending, domain::Status::kConfirmed, std::nullopt};
     }
     const auto record = codec::EncodeEvent(event, {platform::NewUuid(), "/bench", std::nullopt, std::nullopt});
-    while (!producer->Produce(topic, record.key, record.value, record.headers, [&written](const auto&) { ++written; },
-                              error)) {
+    while (!producer->Produce(
+        topic, record.key, record.value, record.headers, [&written](const auto&) { ++written; }, error)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
@@ -60,9 +64,9 @@ int main(int argc, char** argv) {
   testing::ServiceProcess service(testing::CommandServiceBinary(), {{"ORDERS_TOPIC", topic}});
   const auto start = Clock::now();
   if (!service.Start()) return 1;
-  const bool ready = testing::Eventually(
-      [&] { return testing::HttpRequest(service.port(), "GET", "/readyz").status == 200; }, std::chrono::minutes(10),
-      std::chrono::milliseconds(20));
+  const bool ready =
+      testing::Eventually([&] { return testing::HttpRequest(service.port(), "GET", "/readyz").status == 200; },
+                          std::chrono::minutes(10), std::chrono::milliseconds(20));
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::string rss = "?";
   if (FILE* status = std::fopen(("/proc/" + std::to_string(service.pid()) + "/status").c_str(), "r")) {
@@ -77,8 +81,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "service did not become ready\n");
     return 1;
   }
-  std::printf("events=%ld written_in=%.2fs rebuild_to_ready=%.2fs rate=%.0f events/s rss_after=%s",
-              events, write_seconds, seconds, events / seconds, rss.c_str());
+  std::printf("events=%ld written_in=%.2fs rebuild_to_ready=%.2fs rate=%.0f events/s rss_after=%s", events,
+              write_seconds, seconds, events / seconds, rss.c_str());
   for (const auto& line : service.LogLines()) {
     if (line.find("command state rebuilt") != std::string::npos) std::printf("%s\n", line.c_str());
   }

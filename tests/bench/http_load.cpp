@@ -128,8 +128,7 @@ class LoadGenerator {
       while (Clock::now() < end) {
         const auto now = Clock::now();
         while (true) {
-          const auto due =
-              start_ + std::chrono::duration_cast<Clock::duration>(interval * static_cast<double>(issued));
+          const auto due = start_ + std::chrono::duration_cast<Clock::duration>(interval * static_cast<double>(issued));
           if (due > now || due >= end) break;
           backlog_.push_back(Make(due));
           ++issued;

@@ -72,10 +72,12 @@ class Reports : public RdKafka::DeliveryReportCb {
 std::unique_ptr<RdKafka::Producer> MakeProducer(Reports& reports) {
   std::string error;
   // The command service's own overrides (command-service/src/service.cpp).
-  auto conf = platform::MakeProducerConf(
-      {std::getenv("KAFKA_BROKERS") ? std::getenv("KAFKA_BROKERS") : "127.0.0.1:9092", "bench-raw", "",
-       {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}},
-      error);
+  auto conf =
+      platform::MakeProducerConf({std::getenv("KAFKA_BROKERS") ? std::getenv("KAFKA_BROKERS") : "127.0.0.1:9092",
+                                  "bench-raw",
+                                  "",
+                                  {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}},
+                                 error);
   if (!conf || conf->set("dr_cb", &reports, error) != RdKafka::Conf::CONF_OK) {
     std::fprintf(stderr, "producer config: %s\n", error.c_str());
     return nullptr;
@@ -85,7 +87,8 @@ std::unique_ptr<RdKafka::Producer> MakeProducer(Reports& reports) {
   return producer;
 }
 
-bool Produce(RdKafka::Producer& producer, Reports& reports, const std::string& topic, const codec::EventRecord& record) {
+bool Produce(RdKafka::Producer& producer, Reports& reports, const std::string& topic,
+             const codec::EventRecord& record) {
   auto* headers = RdKafka::Headers::create();
   for (const auto& [name, value] : record.headers) headers->add(name, value);
   auto* sent = new Sent{Clock::now()};
@@ -107,8 +110,13 @@ bool Produce(RdKafka::Producer& producer, Reports& reports, const std::string& t
 }
 
 codec::EventRecord Placement(std::uint64_t n) {
-  domain::OrderPlaced placed{platform::NewUuid(), 1, Now(), "bench-" + std::to_string(n % 1000),
-                             {{"sku-1", 2, 1250}, {"sku-2", 1, 500}}, "EUR", 3000};
+  domain::OrderPlaced placed{platform::NewUuid(),
+                             1,
+                             Now(),
+                             "bench-" + std::to_string(n % 1000),
+                             {{"sku-1", 2, 1250}, {"sku-2", 1, 500}},
+                             "EUR",
+                             3000};
   return codec::EncodeEvent(placed, {platform::NewUuid(), "/command-service", std::nullopt, std::nullopt});
 }
 
@@ -186,8 +194,8 @@ int RunFeed(const Args& args) {
     std::string id;
     int step = 0;
   };
-  static constexpr domain::Status kFlow[] = {domain::Status::kPending,   domain::Status::kConfirmed,
-                                             domain::Status::kProcessing, domain::Status::kShipped,
+  static constexpr domain::Status kFlow[] = {domain::Status::kPending,        domain::Status::kConfirmed,
+                                             domain::Status::kProcessing,     domain::Status::kShipped,
                                              domain::Status::kOutForDelivery, domain::Status::kDelivered};
   std::vector<Walk> walks;
   auto place = [&](std::uint64_t n) {
@@ -217,8 +225,8 @@ int RunFeed(const Args& args) {
         ++produced;
         continue;
       }
-      domain::StatusChanged changed{walk.id, walk.step + 2, Now(), kFlow[walk.step], kFlow[walk.step + 1],
-                                    "t=" + std::to_string(RealtimeNanos())};
+      domain::StatusChanged changed{walk.id,          walk.step + 2,        Now(),
+                                    kFlow[walk.step], kFlow[walk.step + 1], "t=" + std::to_string(RealtimeNanos())};
       ++walk.step;
       const auto record =
           codec::EncodeEvent(changed, {platform::NewUuid(), "/command-service", std::nullopt, std::nullopt});
@@ -230,8 +238,11 @@ int RunFeed(const Args& args) {
   producer->flush(30000);
   stop = true;
   poller.join();
-  const nlohmann::json report = {{"label", args.Get("label", "feed")}, {"placed", orders},
-                                 {"produced", produced}, {"rate", rate}, {"failed", reports.failed}};
+  const nlohmann::json report = {{"label", args.Get("label", "feed")},
+                                 {"placed", orders},
+                                 {"produced", produced},
+                                 {"rate", rate},
+                                 {"failed", reports.failed}};
   orders::bench::Emit(report, args);
   return 0;
 }

@@ -80,8 +80,9 @@ std::optional<Options> ParseOptions(int argc, char** argv) {
     } else if (argument == "--json" && has_value) {
       options.json_file = argv[++i];
     } else {
-      std::fprintf(stderr,
-                   "usage: projection_replay_bench [--events N | --quick] [--pairs P] [--open-orders K] [--json FILE]\n");
+      std::fprintf(
+          stderr,
+          "usage: projection_replay_bench [--events N | --quick] [--pairs P] [--open-orders K] [--json FILE]\n");
       return std::nullopt;
     }
   }
@@ -124,8 +125,13 @@ std::vector<LoggedEvent> GenerateLog(long count, int open_orders, unsigned seed)
     clock_ms += 1 + static_cast<std::int64_t>(random() % 20);
     const domain::Timestamp at{std::chrono::milliseconds(clock_ms)};
     if (static_cast<int>(open.size()) < open_orders) {
-      domain::OrderPlaced placed{platform::NewUuid(), 1, at, "customer-" + std::to_string(random() % 20000), {},
-                                 random() % 10 == 0 ? "EUR" : "USD", 0};
+      domain::OrderPlaced placed{platform::NewUuid(),
+                                 1,
+                                 at,
+                                 "customer-" + std::to_string(random() % 20000),
+                                 {},
+                                 random() % 10 == 0 ? "EUR" : "USD",
+                                 0};
       for (int i = 0, n = 1 + static_cast<int>(random() % 3); i < n; ++i) {
         placed.items.push_back({"sku-" + std::to_string(random() % 5000), 1 + static_cast<std::int64_t>(random() % 5),
                                 100 + static_cast<std::int64_t>(random() % 10000)});
@@ -153,18 +159,21 @@ std::vector<LoggedEvent> GenerateLog(long count, int open_orders, unsigned seed)
 bool ProduceLog(const std::string& topic, const std::vector<LoggedEvent>& log) {
   std::string error;
   auto producer = platform::KafkaProducer::Create(
-      {testing::KafkaBrokers(), "bench", "", {{"linger.ms", "20"}, {"batch.num.messages", "10000"},
-                                              {"queue.buffering.max.messages", "1000000"}}},
+      {testing::KafkaBrokers(),
+       "bench",
+       "",
+       {{"linger.ms", "20"}, {"batch.num.messages", "10000"}, {"queue.buffering.max.messages", "1000000"}}},
       error);
   if (!producer) return false;
   std::atomic<long> failed{0};
   for (const auto& entry : log) {
     const auto record = codec::EncodeEvent(entry.event, {entry.event_id, "/bench", std::nullopt, std::nullopt});
-    while (!producer->Produce(topic, record.key, record.value, record.headers,
-                              [&failed](const platform::DeliveryReport& report) {
-                                if (report.outcome != platform::DeliveryReport::Outcome::kPersisted) ++failed;
-                              },
-                              error)) {
+    while (!producer->Produce(
+        topic, record.key, record.value, record.headers,
+        [&failed](const platform::DeliveryReport& report) {
+          if (report.outcome != platform::DeliveryReport::Outcome::kPersisted) ++failed;
+        },
+        error)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
@@ -189,10 +198,10 @@ void DeleteTopic(const std::string& topic) {
 // ---------------------------------------------------------------------------
 // The baseline's rows: exactly what the read model holds after the replay.
 
-using OrderRow = std::tuple<std::string, std::string, std::string, std::string, std::int64_t, std::string,
-                            std::int64_t, std::string, std::string>;
-using HistoryRow = std::tuple<std::string, std::int64_t, std::string, std::string, std::optional<std::string>,
-                              std::string>;
+using OrderRow = std::tuple<std::string, std::string, std::string, std::string, std::int64_t, std::string, std::int64_t,
+                            std::string, std::string>;
+using HistoryRow =
+    std::tuple<std::string, std::int64_t, std::string, std::string, std::optional<std::string>, std::string>;
 
 struct Rows {
   std::vector<OrderRow> orders;
@@ -374,15 +383,17 @@ Run RunBaseline(const Rows& rows, long events, const std::string& topic) {
       for (const auto& row : rows.history) copy << row;
       copy.complete();
     }
-    tx.exec("INSERT INTO orders SELECT * FROM orders_stage ON CONFLICT (order_id) DO UPDATE"
-            " SET status = excluded.status, version = excluded.version, updated_at = excluded.updated_at"
-            " WHERE orders.version < excluded.version");
+    tx.exec(
+        "INSERT INTO orders SELECT * FROM orders_stage ON CONFLICT (order_id) DO UPDATE"
+        " SET status = excluded.status, version = excluded.version, updated_at = excluded.updated_at"
+        " WHERE orders.version < excluded.version");
     tx.exec("INSERT INTO order_history SELECT * FROM history_stage ON CONFLICT (order_id, version) DO NOTHING");
     for (const auto& [partition, offset] : rows.offsets) {
-      tx.exec_params("INSERT INTO consumer_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)"
-                     " ON CONFLICT (topic, partition) DO UPDATE"
-                     " SET next_offset = GREATEST(consumer_offsets.next_offset, excluded.next_offset)",
-                     topic, partition, offset);
+      tx.exec_params(
+          "INSERT INTO consumer_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)"
+          " ON CONFLICT (topic, partition) DO UPDATE"
+          " SET next_offset = GREATEST(consumer_offsets.next_offset, excluded.next_offset)",
+          topic, partition, offset);
     }
     tx.commit();
   }
@@ -401,9 +412,10 @@ Run RunBaseline(const Rows& rows, long events, const std::string& topic) {
 std::int64_t StoredTotal(pqxx::connection& connection, const std::string& schema, const std::string& topic) {
   try {
     pqxx::nontransaction tx(connection);
-    return tx.exec_params1("SELECT coalesce(sum(next_offset), 0) FROM " + tx.quote_name(schema) +
-                               ".consumer_offsets WHERE topic = $1",
-                           topic)[0]
+    return tx
+        .exec_params1(
+            "SELECT coalesce(sum(next_offset), 0) FROM " + tx.quote_name(schema) + ".consumer_offsets WHERE topic = $1",
+            topic)[0]
         .as<std::int64_t>();
   } catch (const pqxx::sql_error&) {
     return -1;  // not migrated yet
@@ -454,10 +466,11 @@ double Median(std::vector<double> values) {
 }
 
 void PrintRun(const Run& run) {
-  std::printf("  pair %d %-8s %7.2f s  %9.0f events/s  cpu %6.2f s (%s)  pg backend cpu %6.2f s  peak rss %6.1f MB (%s)",
-              run.pair, run.kind.c_str(), run.seconds, run.events_per_s, run.cpu_seconds,
-              run.kind == "ours" ? "service" : "bench client", run.backend_cpu_seconds, run.peak_rss_kb / 1024.0,
-              run.kind == "ours" ? "service" : "bench, holding the whole log");
+  std::printf(
+      "  pair %d %-8s %7.2f s  %9.0f events/s  cpu %6.2f s (%s)  pg backend cpu %6.2f s  peak rss %6.1f MB (%s)",
+      run.pair, run.kind.c_str(), run.seconds, run.events_per_s, run.cpu_seconds,
+      run.kind == "ours" ? "service" : "bench client", run.backend_cpu_seconds, run.peak_rss_kb / 1024.0,
+      run.kind == "ours" ? "service" : "bench, holding the whole log");
   if (run.kind == "ours") std::printf("  %ld batches", run.batches);
   std::printf("%s\n", run.rows_ok ? "" : "  ROW COUNTS WRONG");
   std::fflush(stdout);
@@ -492,14 +505,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   const Rows rows = FoldRows(log, *ends);
-  std::printf("projection_replay_bench: %ld events of %zu orders (%.2f events per order, %d open at any time), "
-              "6 partitions, produced in %.1f s\n",
-              options->events, rows.orders.size(), static_cast<double>(options->events) / rows.orders.size(),
-              options->open_orders, produce_seconds);
-  std::printf("  baseline: COPY of the final rows (decoded and formatted in memory beforehand) into staging tables, then\n"
-              "            INSERT ... ON CONFLICT into orders, order_history, consumer_offsets; one transaction; no Kafka work\n"
-              "  ours:     the projection-service binary replaying the topic from offset 0 into an empty schema,\n"
-              "            timed from process start until its stored offsets reach the topic's end\n");
+  std::printf(
+      "projection_replay_bench: %ld events of %zu orders (%.2f events per order, %d open at any time), "
+      "6 partitions, produced in %.1f s\n",
+      options->events, rows.orders.size(), static_cast<double>(options->events) / rows.orders.size(),
+      options->open_orders, produce_seconds);
+  std::printf(
+      "  baseline: COPY of the final rows (decoded and formatted in memory beforehand) into staging tables, then\n"
+      "            INSERT ... ON CONFLICT into orders, order_history, consumer_offsets; one transaction; no Kafka "
+      "work\n"
+      "  ours:     the projection-service binary replaying the topic from offset 0 into an empty schema,\n"
+      "            timed from process start until its stored offsets reach the topic's end\n");
 
   std::vector<Run> runs;
   for (int pair = 1; pair <= options->pairs; ++pair) {

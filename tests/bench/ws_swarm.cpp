@@ -167,9 +167,10 @@ class Swarm {
             {"seconds", seconds_},
             {"deliveries", deliveries_},
             // Over the span in which updates arrived, so the feeder's timing does not matter.
-            {"deliveries_per_s", deliveries_ < 2 ? 0.0
-                                                 : static_cast<double>(deliveries_) /
-                                                       std::chrono::duration<double>(last_delivery_ - first_delivery_).count()},
+            {"deliveries_per_s", deliveries_ < 2
+                                     ? 0.0
+                                     : static_cast<double>(deliveries_) /
+                                           std::chrono::duration<double>(last_delivery_ - first_delivery_).count()},
             {"published", published_},
             {"per_client_min", min_updates},
             {"per_client_max", max_updates},
@@ -192,10 +193,11 @@ class Swarm {
   }
 
   void Publish(std::int64_t n) {
-    const std::string text = R"({"type":"update","orderId":"00000000-0000-4000-8000-)" + Twelve(n % 1000) +
-                             R"(","version":)" + std::to_string(n) +
-                             R"(,"status":"shipped","previousStatus":"processing","at":"2026-11-28T10:00:00.000Z","reason":"t=)" +
-                             std::to_string(RealtimeNanos()) + "\"}";
+    const std::string text =
+        R"({"type":"update","orderId":"00000000-0000-4000-8000-)" + Twelve(n % 1000) + R"(","version":)" +
+        std::to_string(n) +
+        R"(,"status":"shipped","previousStatus":"processing","at":"2026-11-28T10:00:00.000Z","reason":"t=)" +
+        std::to_string(RealtimeNanos()) + "\"}";
     SendFrame(publisher_, Opcode::kText, text);
   }
 

@@ -5,11 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define FUZZ_CHECK(condition, message)                                                     \
-  do {                                                                                     \
-    if (!(condition)) {                                                                    \
-      std::fprintf(stderr, "invariant violated at %s:%d: %s (%s)\n", __FILE__, __LINE__, \
-                   message, #condition);                                                   \
-      std::abort();                                                                        \
-    }                                                                                      \
+#define FUZZ_CHECK(condition, message)                                                                         \
+  do {                                                                                                         \
+    if (!(condition)) {                                                                                        \
+      std::fprintf(stderr, "invariant violated at %s:%d: %s (%s)\n", __FILE__, __LINE__, message, #condition); \
+      std::abort();                                                                                            \
+    }                                                                                                          \
   } while (0)

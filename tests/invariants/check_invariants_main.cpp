@@ -32,13 +32,14 @@ int main(int argc, char** argv) {
     }
   }
   if (topic.empty()) {
-    std::fprintf(stderr, "usage: orders_check_invariants --topic T [--schema S] [--acknowledged FILE] [SUBSCRIBER...]\n");
+    std::fprintf(stderr,
+                 "usage: orders_check_invariants --topic T [--schema S] [--acknowledged FILE] [SUBSCRIBER...]\n");
     return 2;
   }
   const auto acks = acknowledged.empty() ? std::vector<orders::invariants::Acknowledged>{}
                                          : orders::invariants::ReadAcknowledged(acknowledged);
-  const auto report = orders::invariants::CheckEverything(topic, orders::testing::DatabaseUrl(), schema, acks,
-                                                          subscribers);
+  const auto report =
+      orders::invariants::CheckEverything(topic, orders::testing::DatabaseUrl(), schema, acks, subscribers);
   std::printf("%s\n", report.Summary().c_str());
   return report.ok() ? 0 : 1;
 }

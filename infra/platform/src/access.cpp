@@ -10,7 +10,8 @@ Access CheckAccess(const Credentials& credentials, std::string_view secret, std:
   std::optional<std::string_view> token;
   if (credentials.authorization_header) {
     token = BearerToken(*credentials.authorization_header);
-    if (!token) return {false, std::nullopt, {401, "Unauthorized", "Send the token as 'Authorization: Bearer <token>'.", {}, {}}};
+    if (!token)
+      return {false, std::nullopt, {401, "Unauthorized", "Send the token as 'Authorization: Bearer <token>'.", {}, {}}};
   } else if (credentials.access_token_query) {
     token = credentials.access_token_query;
   }

@@ -77,8 +77,8 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
     }
     const auto equals = argument.find('=');
     const std::string name = argument.substr(0, equals);
-    const auto* variable = std::find_if(std::begin(kVariables), std::end(kVariables),
-                                        [&](const Variable& v) { return name == v.flag; });
+    const auto* variable =
+        std::find_if(std::begin(kVariables), std::end(kVariables), [&](const Variable& v) { return name == v.flag; });
     if (variable == std::end(kVariables)) {
       result.problems.push_back("unknown argument " + name);
       continue;
@@ -124,7 +124,8 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
   }
   const auto& schema = config.read_model_schema;
   if (schema.empty() || schema.size() > 63 ||
-      !std::all_of(schema.begin(), schema.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }) ||
+      !std::all_of(schema.begin(), schema.end(),
+                   [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }) ||
       (schema[0] >= '0' && schema[0] <= '9')) {
     result.problems.push_back("READ_MODEL_SCHEMA must be 1-63 characters of a-z 0-9 _, not starting with a digit");
   }

@@ -83,10 +83,10 @@ TokenCheck VerifyToken(std::string_view token, std::string_view secret, std::chr
   if (!header || !claims || !signature) return {std::nullopt, "malformed token"};
 
   const auto header_json = nlohmann::json::parse(*header, nullptr, false);
-  if (!header_json.is_object() || header_json.value("alg", "") != "HS256") return {std::nullopt, "unsupported algorithm"};
+  if (!header_json.is_object() || header_json.value("alg", "") != "HS256")
+    return {std::nullopt, "unsupported algorithm"};
   const std::string expected = HmacSha256(secret, token.substr(0, second));
-  if (signature->size() != expected.size() ||
-      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
+  if (signature->size() != expected.size() || CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
     return {std::nullopt, "bad signature"};
   }
   const auto claims_json = nlohmann::json::parse(*claims, nullptr, false);

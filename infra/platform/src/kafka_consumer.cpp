@@ -25,9 +25,9 @@ KafkaHeaders CopyHeaders(const RdKafka::Message& message) {
   KafkaHeaders headers;
   if (const RdKafka::Headers* source = const_cast<RdKafka::Message&>(message).headers()) {
     for (const auto& header : source->get_all()) {
-      headers.emplace_back(header.key(), header.value() ? std::string(static_cast<const char*>(header.value()),
-                                                                     header.value_size())
-                                                        : std::string());
+      headers.emplace_back(
+          header.key(),
+          header.value() ? std::string(static_cast<const char*>(header.value()), header.value_size()) : std::string());
     }
   }
   return headers;
@@ -43,8 +43,8 @@ class KafkaConsumer::Rebalancer : public RdKafka::RebalanceCb {
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      const auto offsets = listener ? listener->OnAssigned(PartitionsOf(partitions))
-                                    : std::map<std::int32_t, std::int64_t>{};
+      const auto offsets =
+          listener ? listener->OnAssigned(PartitionsOf(partitions)) : std::map<std::int32_t, std::int64_t>{};
       for (auto* partition : partitions) {
         auto it = offsets.find(partition->partition());
         partition->set_offset(LibrdkafkaOffset(it == offsets.end() ? kOffsetBeginning : it->second));
@@ -95,7 +95,8 @@ bool KafkaConsumer::AssignAll(const std::string& topic, const std::function<std:
     return false;
   }
   std::vector<RdKafka::TopicPartition*> partitions;
-  for (int i = 0; i < *count; ++i) partitions.push_back(RdKafka::TopicPartition::create(topic, i, LibrdkafkaOffset(start_offset(i))));
+  for (int i = 0; i < *count; ++i)
+    partitions.push_back(RdKafka::TopicPartition::create(topic, i, LibrdkafkaOffset(start_offset(i))));
   const auto code = consumer_->assign(partitions);
   RdKafka::TopicPartition::destroy(partitions);
   if (code != RdKafka::ERR_NO_ERROR) {

@@ -56,7 +56,6 @@ std::shared_ptr<RdKafka::Producer> NewProducer(const KafkaSettings& settings, Rd
   return producer;
 }
 
-
 }  // namespace
 
 KafkaProducer::KafkaProducer(KafkaSettings settings) : settings_(std::move(settings)) {}
@@ -118,10 +117,9 @@ bool KafkaProducer::Produce(const std::string& topic, std::int32_t partition, co
     for (const auto& [name, header_value] : headers) kafka_headers->add(name, header_value);
     auto* callback = new DeliveryCallback(on_delivery);
     in_flight_.fetch_add(1);
-    const RdKafka::ErrorCode code =
-        producer->produce(topic, partition == kAnyPartition ? RdKafka::Topic::PARTITION_UA : partition,
-                          RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()), value.size(), key.data(),
-                          key.size(), 0, kafka_headers, callback);
+    const RdKafka::ErrorCode code = producer->produce(
+        topic, partition == kAnyPartition ? RdKafka::Topic::PARTITION_UA : partition, RdKafka::Producer::RK_MSG_COPY,
+        const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, kafka_headers, callback);
     if (code == RdKafka::ERR_NO_ERROR) return true;
     in_flight_.fetch_sub(1);
     delete callback;

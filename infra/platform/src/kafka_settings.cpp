@@ -45,14 +45,9 @@ std::unique_ptr<RdKafka::Conf> MakeProducerConf(const KafkaSettings& settings, s
 
 std::unique_ptr<RdKafka::Conf> MakeConsumerConf(const KafkaSettings& settings, std::string& error) {
   std::map<std::string, std::string> values = {
-      {"enable.auto.commit", "false"},
-      {"enable.auto.offset.store", "false"},
-      {"auto.offset.reset", "earliest"},
-      {"fetch.wait.max.ms", "20"},
-      {"enable.partition.eof", "true"},
-      {"session.timeout.ms", "10000"},
-      {"heartbeat.interval.ms", "1000"},
-      {"partition.assignment.strategy", "range"},
+      {"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},      {"auto.offset.reset", "earliest"},
+      {"fetch.wait.max.ms", "20"},       {"enable.partition.eof", "true"},           {"session.timeout.ms", "10000"},
+      {"heartbeat.interval.ms", "1000"}, {"partition.assignment.strategy", "range"},
   };
   // librdkafka requires a group.id even for assign()-only consumers; such a
   // group never commits offsets.

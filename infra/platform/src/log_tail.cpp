@@ -43,15 +43,17 @@ std::unique_ptr<KafkaConsumer> LogTail::Connect(Offsets& start_ends) {
     auto consumer = KafkaConsumer::Create(settings_, error);
     std::optional<Offsets> ends;
     if (consumer) ends = consumer->EndOffsets(topic_, 3000);
-    if (consumer && ends && consumer->AssignAll(topic_, [](std::int32_t) { return kOffsetBeginning; }, 3000, error)) {
+    if (consumer && ends &&
+        consumer->AssignAll(
+            topic_, [](std::int32_t) { return kOffsetBeginning; }, 3000, error)) {
       start_ends = *ends;
       positions_ = std::make_unique<std::atomic<std::int64_t>[]>(ends->size());
       partition_count_.store(static_cast<std::int32_t>(ends->size()), std::memory_order_release);
       return consumer;
     }
-    LogWarn("cannot read the topic yet; retrying",
-            {{"topic", topic_}, {"error", error.empty() ? "metadata unavailable" : error},
-             {"retryInMs", backoff.count()}});
+    LogWarn(
+        "cannot read the topic yet; retrying",
+        {{"topic", topic_}, {"error", error.empty() ? "metadata unavailable" : error}, {"retryInMs", backoff.count()}});
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }

@@ -7,18 +7,30 @@ namespace {
 
 std::string DefaultType(int status) {
   switch (status) {
-    case 400: return "urn:orders:problem:bad-request";
-    case 401: return "urn:orders:problem:unauthorized";
-    case 403: return "urn:orders:problem:forbidden";
-    case 404: return "urn:orders:problem:not-found";
-    case 405: return "urn:orders:problem:method-not-allowed";
-    case 409: return "urn:orders:problem:conflict";
-    case 412: return "urn:orders:problem:precondition-failed";
-    case 413: return "urn:orders:problem:payload-too-large";
-    case 415: return "urn:orders:problem:unsupported-media-type";
-    case 422: return "urn:orders:problem:unprocessable";
-    case 503: return "urn:orders:problem:unavailable";
-    default: return "urn:orders:problem:error";
+    case 400:
+      return "urn:orders:problem:bad-request";
+    case 401:
+      return "urn:orders:problem:unauthorized";
+    case 403:
+      return "urn:orders:problem:forbidden";
+    case 404:
+      return "urn:orders:problem:not-found";
+    case 405:
+      return "urn:orders:problem:method-not-allowed";
+    case 409:
+      return "urn:orders:problem:conflict";
+    case 412:
+      return "urn:orders:problem:precondition-failed";
+    case 413:
+      return "urn:orders:problem:payload-too-large";
+    case 415:
+      return "urn:orders:problem:unsupported-media-type";
+    case 422:
+      return "urn:orders:problem:unprocessable";
+    case 503:
+      return "urn:orders:problem:unavailable";
+    default:
+      return "urn:orders:problem:error";
   }
 }
 
@@ -38,9 +50,7 @@ std::string RenderProblem(const Problem& problem) {
 
 Problem NotFoundProblem(std::string detail) { return {404, "Not Found", std::move(detail), {}, {}}; }
 
-Problem MethodNotAllowedProblem(std::string detail) {
-  return {405, "Method Not Allowed", std::move(detail), {}, {}};
-}
+Problem MethodNotAllowedProblem(std::string detail) { return {405, "Method Not Allowed", std::move(detail), {}, {}}; }
 
 Problem InternalProblem() {
   return {500, "Internal Server Error", "The server could not complete the request.", {}, {}};

@@ -1,7 +1,7 @@
 #include <orders/platform/shutdown.hpp>
 
-#include <csignal>
 #include <pthread.h>
+#include <csignal>
 
 namespace orders::platform {
 namespace {

@@ -98,10 +98,10 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
     Send(session, ErrorMessage("rate_limited", "too many subscriptions on this connection"));
     return;
   }
-  const bool allowed = selector.kind == Selector::Kind::kOrder ||
-                       MaySee(session, selector.kind == Selector::Kind::kCustomer
-                                           ? std::optional<std::string>(selector.value)
-                                           : std::nullopt);
+  const bool allowed =
+      selector.kind == Selector::Kind::kOrder ||
+      MaySee(session,
+             selector.kind == Selector::Kind::kCustomer ? std::optional<std::string>(selector.value) : std::nullopt);
   if (!allowed) {
     Send(session, ErrorMessage("forbidden", selector.kind == Selector::Kind::kAll
                                                 ? "Following every order needs a staff or service token."
@@ -127,7 +127,8 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
     case Selector::Kind::kCustomer:
       session.selectors.insert(selector);
       by_customer_[selector.value].insert(id);
-      Send(session, SnapshotListMessage(selector, cache_.NewestOfCustomer(selector.value, limits_.customer_snapshot_size)));
+      Send(session,
+           SnapshotListMessage(selector, cache_.NewestOfCustomer(selector.value, limits_.customer_snapshot_size)));
       return;
     case Selector::Kind::kAll:
       session.selectors.insert(selector);
@@ -259,8 +260,8 @@ void Hub::Tick(Clock::time_point now) {
         continue;
       }
       if (auto session = sessions_.find(wait->session); session != sessions_.end()) {
-        Send(session->second, wait->lookup ? LookupAnswer(nullptr)
-                                           : ErrorMessage("not_found", "No order with this orderId."));
+        Send(session->second,
+             wait->lookup ? LookupAnswer(nullptr) : ErrorMessage("not_found", "No order with this orderId."));
       }
       wait = waits.erase(wait);
     }

@@ -15,15 +15,19 @@ LogFeed::LogFeed(platform::KafkaSettings settings, std::string topic, asio::io_c
       poison_(metrics.AddCounter("orders_notifier_poison_total", "Log records that could not be decoded")),
       tail_(std::move(settings), std::move(topic),
             {[this](const platform::ConsumedRecord& record) { OnRecord(record); },
-             [](double seconds) { platform::LogInfo("order cache built from the log", {{"seconds", seconds}}); },
+             [](double seconds) {
+               platform::LogInfo("order cache built from the log", {{"seconds", seconds}});
+             },
              [this](platform::KafkaConsumer&, const std::map<std::int32_t, std::int64_t>&) { Flush(); }}) {}
 
 void LogFeed::OnRecord(const platform::ConsumedRecord& record) {
   auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);
   if (!decoded.decoded) {
     poison_.Inc();
-    platform::LogWarn("skipping undecodable record", {{"topic", record.topic}, {"partition", record.partition},
-                                                      {"offset", record.offset}, {"error", decoded.error}});
+    platform::LogWarn("skipping undecodable record", {{"topic", record.topic},
+                                                      {"partition", record.partition},
+                                                      {"offset", record.offset},
+                                                      {"error", decoded.error}});
     return;
   }
   events_.Inc();

@@ -5,9 +5,7 @@ namespace {
 
 bool IsControl(Opcode opcode) { return (static_cast<std::uint8_t>(opcode) & 0x8) != 0; }
 
-bool IsKnown(std::uint8_t opcode) {
-  return opcode <= 0x2 || (opcode >= 0x8 && opcode <= 0xA);
-}
+bool IsKnown(std::uint8_t opcode) { return opcode <= 0x2 || (opcode >= 0x8 && opcode <= 0xA); }
 
 bool IsValidCloseCode(std::uint16_t code) {
   if (code >= 3000 && code <= 4999) return true;
@@ -157,7 +155,8 @@ std::optional<WsError> FrameParser::Feed(std::string_view bytes, std::vector<WsM
     payload_.append(bytes.data() + position, take);
     position += take;
     if (masked_) {
-      for (std::size_t i = offset; i < payload_.size(); ++i) payload_[i] = static_cast<char>(payload_[i] ^ mask_[i % 4]);
+      for (std::size_t i = offset; i < payload_.size(); ++i)
+        payload_[i] = static_cast<char>(payload_[i] ^ mask_[i % 4]);
     }
     if (payload_.size() < payload_length_) return std::nullopt;
     if (auto error = FinishFrame(out)) return failed_ = error;

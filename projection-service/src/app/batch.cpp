@@ -34,13 +34,18 @@ void AddRecord(DecodedBatch& batch, platform::ConsumedRecord record) {
   batch.appended_at_ms.push_back(record.timestamp_ms);
   auto result = codec::DecodeEvent(record.key, record.value, record.headers);
   if (!result.decoded) {
-    batch.poison.push_back(ParkedRecord{std::move(record.topic), record.partition, record.offset,
-                                        std::move(record.key), std::move(record.value), std::move(result.error), {},
+    batch.poison.push_back(ParkedRecord{std::move(record.topic),
+                                        record.partition,
+                                        record.offset,
+                                        std::move(record.key),
+                                        std::move(record.value),
+                                        std::move(result.error),
+                                        {},
                                         ParkedRecord::Reason::kPoison});
     return;
   }
-  batch.events.push_back(DecodedRecord{std::move(record.topic), record.partition, record.offset,
-                                       std::move(record.key), std::move(record.value), std::move(*result.decoded)});
+  batch.events.push_back(DecodedRecord{std::move(record.topic), record.partition, record.offset, std::move(record.key),
+                                       std::move(record.value), std::move(*result.decoded)});
 }
 
 DecodedBatch DecodeBatch(std::vector<platform::ConsumedRecord> records) {
@@ -53,8 +58,12 @@ namespace {
 
 HistoryRow HistoryOf(const domain::Order& after, const DecodedRecord& record) {
   const auto* changed = std::get_if<domain::StatusChanged>(&record.decoded.event);
-  return HistoryRow{after.order_id, after.version, after.status, domain::TimeOf(record.decoded.event),
-                    changed ? changed->reason : std::nullopt, record.decoded.metadata.event_id};
+  return HistoryRow{after.order_id,
+                    after.version,
+                    after.status,
+                    domain::TimeOf(record.decoded.event),
+                    changed ? changed->reason : std::nullopt,
+                    record.decoded.metadata.event_id};
 }
 
 }  // namespace
@@ -99,8 +108,8 @@ BatchWrites FoldBatch(const DecodedBatch& batch, const std::map<std::string, dom
                                       std::to_string(domain::VersionOf(record.decoded.event))
                                 : "event does not apply to the order's state (lifecycle violation)";
         state.blocked = true;
-        writes.parked.push_back(ParkedRecord{record.topic, record.partition, record.offset, record.key,
-                                             record.payload, std::move(error), order_id,
+        writes.parked.push_back(ParkedRecord{record.topic, record.partition, record.offset, record.key, record.payload,
+                                             std::move(error), order_id,
                                              gap ? ParkedRecord::Reason::kGap : ParkedRecord::Reason::kInvalid});
         break;
       }

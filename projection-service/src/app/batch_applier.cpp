@@ -10,9 +10,12 @@ namespace {
 
 const char* ReasonName(ParkedRecord::Reason reason) {
   switch (reason) {
-    case ParkedRecord::Reason::kPoison: return "poison";
-    case ParkedRecord::Reason::kGap: return "gap";
-    case ParkedRecord::Reason::kInvalid: return "invalid";
+    case ParkedRecord::Reason::kPoison:
+      return "poison";
+    case ParkedRecord::Reason::kGap:
+      return "gap";
+    case ParkedRecord::Reason::kInvalid:
+      return "invalid";
   }
   return "poison";
 }
@@ -32,7 +35,9 @@ BatchApplier::BatchApplier(std::string connection_string, VersionWaiters& waiter
 
 BatchApplier::~BatchApplier() { Stop(Clock::now() + std::chrono::seconds(5)); }
 
-void BatchApplier::Start() { thread_ = std::thread([this] { Loop(); }); }
+void BatchApplier::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void BatchApplier::GiveUpBy(Clock::time_point give_up) {
   std::lock_guard lock(mutex_);
@@ -134,9 +139,12 @@ bool BatchApplier::ApplyWithRetry(const DecodedBatch& batch, const std::string& 
   auto backoff = std::chrono::milliseconds(50);
   while (true) {
     switch (ApplyOnce(batch, generation, expected)) {
-      case Outcome::kApplied: return true;
-      case Outcome::kStoreMoved: return false;
-      case Outcome::kFailed: break;
+      case Outcome::kApplied:
+        return true;
+      case Outcome::kStoreMoved:
+        return false;
+      case Outcome::kFailed:
+        break;
     }
     std::unique_lock lock(mutex_);
     const auto give_up = [&] { return std::min(drain_give_up_, stop_give_up_); };
@@ -238,7 +246,8 @@ void BatchApplier::Publish(const BatchWrites& writes) {
   waiters_.Notify(versions);
   metrics_.waiters.Set(static_cast<double>(waiters_.Size()));
   if (platform::LogEnabled(platform::LogLevel::kDebug)) {
-    platform::LogDebug("batch applied", {{"applied", writes.applied}, {"duplicates", writes.duplicates},
+    platform::LogDebug("batch applied", {{"applied", writes.applied},
+                                         {"duplicates", writes.duplicates},
                                          {"offsets", nlohmann::json(writes.next_offsets)}});
   }
 }

@@ -15,12 +15,23 @@ CopyRows& CopyRows::Text(std::string_view text) {
   Separate();
   for (char c : text) {
     switch (c) {
-      case '\\': data_ += "\\\\"; break;
-      case '\t': data_ += "\\t"; break;
-      case '\n': data_ += "\\n"; break;
-      case '\r': data_ += "\\r"; break;
-      case '\0': data_ += "\xEF\xBF\xBD"; break;
-      default: data_.push_back(c);
+      case '\\':
+        data_ += "\\\\";
+        break;
+      case '\t':
+        data_ += "\\t";
+        break;
+      case '\n':
+        data_ += "\\n";
+        break;
+      case '\r':
+        data_ += "\\r";
+        break;
+      case '\0':
+        data_ += "\xEF\xBF\xBD";
+        break;
+      default:
+        data_.push_back(c);
     }
   }
   return *this;

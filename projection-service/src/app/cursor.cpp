@@ -58,8 +58,8 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
 }
 
 std::string EncodeCursor(const ListCursor& cursor) {
-  return Base64UrlEncode(std::string(kVersionTag) + "|" +
-                         std::to_string(cursor.created_at.time_since_epoch().count()) + "|" + cursor.order_id);
+  return Base64UrlEncode(std::string(kVersionTag) + "|" + std::to_string(cursor.created_at.time_since_epoch().count()) +
+                         "|" + cursor.order_id);
 }
 
 std::optional<ListCursor> DecodeCursor(std::string_view text) {

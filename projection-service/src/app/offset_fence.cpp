@@ -16,8 +16,8 @@ bool FenceHolds(const std::string& generation, const ExpectedOffsets& expected, 
   return stored.generation == generation && StoredAsExpected(expected, stored.offsets);
 }
 
-CommitFate ResolveInDoubt(const std::string& generation, const ExpectedOffsets& before,
-                          const StoredOffsets& batch_ends, const StorePosition& stored) {
+CommitFate ResolveInDoubt(const std::string& generation, const ExpectedOffsets& before, const StoredOffsets& batch_ends,
+                          const StorePosition& stored) {
   if (stored.generation != generation) return CommitFate::kStoreMoved;
   return ResolveInDoubt(before, batch_ends, stored.offsets);
 }

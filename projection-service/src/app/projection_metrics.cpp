@@ -16,10 +16,12 @@ std::vector<double> ApplyLagBuckets() {
 ProjectionMetrics::ProjectionMetrics(platform::MetricsRegistry& r)
     : registry(r),
       events_applied(r.AddCounter("projection_events_applied_total", "Events applied to the read model")),
-      events_duplicate(r.AddCounter("projection_events_duplicate_total", "Redelivered events ignored by the version guard")),
+      events_duplicate(
+          r.AddCounter("projection_events_duplicate_total", "Redelivered events ignored by the version guard")),
       poison(r.AddCounter("projection_events_parked_total", "Records parked in poison_events", {{"reason", "poison"}})),
       gaps(r.AddCounter("projection_events_parked_total", "Records parked in poison_events", {{"reason", "gap"}})),
-      invalid(r.AddCounter("projection_events_parked_total", "Records parked in poison_events", {{"reason", "invalid"}})),
+      invalid(
+          r.AddCounter("projection_events_parked_total", "Records parked in poison_events", {{"reason", "invalid"}})),
       batches(r.AddCounter("projection_batches_total", "Batches committed")),
       store_failures(r.AddCounter("projection_store_failures_total", "Failed read-model transactions")),
       repositions(r.AddCounter("projection_repositions_total",

@@ -141,7 +141,8 @@ void Projector::UpdateLag() {
   if (!ends) return;
   for (const auto& [partition, position] : positions_) {
     auto it = ends->find(partition);
-    if (it != ends->end()) metrics_.Lag(partition).Set(static_cast<double>(std::max<std::int64_t>(0, it->second - position)));
+    if (it != ends->end())
+      metrics_.Lag(partition).Set(static_cast<double>(std::max<std::int64_t>(0, it->second - position)));
   }
 }
 

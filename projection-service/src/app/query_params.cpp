@@ -89,8 +89,9 @@ Parsed<ListQuery> ParseListQuery(const Params& params) {
   if (const auto* text = Find(params, "status")) {
     query.status = domain::ParseStatus(*text);
     if (!query.status) {
-      result.errors.push_back({"status", "must be one of pending, confirmed, processing, shipped, "
-                                         "out_for_delivery, delivered, cancelled"});
+      result.errors.push_back({"status",
+                               "must be one of pending, confirmed, processing, shipped, "
+                               "out_for_delivery, delivered, cancelled"});
     }
   }
   if (const auto* text = Find(params, "limit")) {

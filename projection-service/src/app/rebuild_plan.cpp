@@ -70,8 +70,8 @@ std::string ProgressLine(std::int64_t applied, std::int64_t end, double records_
   char number[32];
   std::snprintf(number, sizeof number, "%.1f%% ", std::min(percent, 100.0));
   line += number;
-  line += Grouped(applied) + " of " + Grouped(end) + " records applied, " +
-          Grouped(std::llround(records_per_second)) + " records/s";
+  line += Grouped(applied) + " of " + Grouped(end) + " records applied, " + Grouped(std::llround(records_per_second)) +
+          " records/s";
   if (records_per_second > 0 && end > applied) {
     const auto left = std::llround(static_cast<double>(end - applied) / records_per_second);
     line += ", about " + Grouped(std::max<long long>(left, 1)) + " s left";

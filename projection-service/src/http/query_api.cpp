@@ -36,7 +36,7 @@ void WithStore(const ExchangePtr& exchange, ReadModelQueries& queries, Body&& bo
 }
 
 constexpr std::initializer_list<platform::Role> kAnyRole = {platform::Role::kCustomer, platform::Role::kStaff,
-                                                           platform::Role::kService};
+                                                            platform::Role::kService};
 constexpr std::initializer_list<platform::Role> kStaffOrService = {platform::Role::kStaff, platform::Role::kService};
 
 // The query parameters without the token (which Authorize has read).
@@ -93,7 +93,8 @@ void GetOrder(const ExchangePtr& exchange, const QueryApiDeps& deps) {
   }
   const OrderLookup lookup = *parsed.value;
   if (!lookup.min_version) {
-    WithStore(exchange, deps.queries, [&] { RespondOrder(exchange, deps.queries.FindOrder(lookup.order_id), customer); });
+    WithStore(exchange, deps.queries,
+              [&] { RespondOrder(exchange, deps.queries.FindOrder(lookup.order_id), customer); });
     return;
   }
   // Register first, then look: an apply that commits in between still wakes us.
@@ -109,8 +110,8 @@ void GetOrder(const ExchangePtr& exchange, const QueryApiDeps& deps) {
       if (view && view->order.version >= wait->min_version) {
         RespondOrder(wait->exchange, view, wait->customer);
       } else {
-        wait->exchange->RespondProblem(
-            platform::UnavailableProblem("The read model has not reached this version yet."), kRetryAfter);
+        wait->exchange->RespondProblem(platform::UnavailableProblem("The read model has not reached this version yet."),
+                                       kRetryAfter);
       }
     });
   };
@@ -209,7 +210,8 @@ nlohmann::json OrderViewToJson(const OrderView& view) {
   Json json = codec::OrderToJson(view.order);
   Json history = Json::array();
   for (const auto& row : view.history) {
-    Json entry{{"version", row.version}, {"status", domain::ToString(row.status)}, {"at", codec::FormatTimestamp(row.at)}};
+    Json entry{
+        {"version", row.version}, {"status", domain::ToString(row.status)}, {"at", codec::FormatTimestamp(row.at)}};
     if (row.reason) entry["reason"] = *row.reason;
     history.push_back(std::move(entry));
   }

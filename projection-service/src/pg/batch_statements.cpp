@@ -17,14 +17,13 @@ struct Column {
   const char* type;
 };
 constexpr Column kNewOrderColumns[] = {
-    {"order_id", "uuid"},   {"customer_id", "text"},        {"items", "jsonb"},
-    {"currency", "text"},   {"total_cents", "bigint"},      {"status", "text"},
-    {"version", "bigint"},  {"created_at", "timestamptz"},  {"updated_at", "timestamptz"}};
+    {"order_id", "uuid"},  {"customer_id", "text"},       {"items", "jsonb"},
+    {"currency", "text"},  {"total_cents", "bigint"},     {"status", "text"},
+    {"version", "bigint"}, {"created_at", "timestamptz"}, {"updated_at", "timestamptz"}};
 constexpr Column kOrderChangeColumns[] = {
     {"order_id", "uuid"}, {"status", "text"}, {"version", "bigint"}, {"updated_at", "timestamptz"}};
-constexpr Column kHistoryColumns[] = {
-    {"order_id", "uuid"}, {"version", "bigint"}, {"status", "text"},
-    {"at", "timestamptz"}, {"reason", "text"},   {"event_id", "text"}};
+constexpr Column kHistoryColumns[] = {{"order_id", "uuid"},  {"version", "bigint"}, {"status", "text"},
+                                      {"at", "timestamptz"}, {"reason", "text"},    {"event_id", "text"}};
 
 std::string ItemsJson(const std::vector<domain::LineItem>& items) {
   auto safe = items;
@@ -36,19 +35,34 @@ std::string ItemsJson(const std::vector<domain::LineItem>& items) {
 // (CopyRows, or ArrayRows below). Times go as text (PgTimestamp), exact.
 template <typename Rows>
 void NewOrderFields(Rows& rows, const domain::Order& order) {
-  rows.Text(order.order_id).Text(order.customer_id).Text(ItemsJson(order.items)).Text(order.currency)
-      .Integer(order.total_cents).Text(domain::ToString(order.status)).Integer(order.version)
-      .Timestamp(order.created_at).Timestamp(order.updated_at).EndRow();
+  rows.Text(order.order_id)
+      .Text(order.customer_id)
+      .Text(ItemsJson(order.items))
+      .Text(order.currency)
+      .Integer(order.total_cents)
+      .Text(domain::ToString(order.status))
+      .Integer(order.version)
+      .Timestamp(order.created_at)
+      .Timestamp(order.updated_at)
+      .EndRow();
 }
 template <typename Rows>
 void OrderChangeFields(Rows& rows, const domain::Order& order) {
-  rows.Text(order.order_id).Text(domain::ToString(order.status)).Integer(order.version)
-      .Timestamp(order.updated_at).EndRow();
+  rows.Text(order.order_id)
+      .Text(domain::ToString(order.status))
+      .Integer(order.version)
+      .Timestamp(order.updated_at)
+      .EndRow();
 }
 template <typename Rows>
 void HistoryFields(Rows& rows, const HistoryRow& row) {
-  rows.Text(row.order_id).Integer(row.version).Text(domain::ToString(row.status)).Timestamp(row.at)
-      .NullableText(row.reason).Text(row.event_id).EndRow();
+  rows.Text(row.order_id)
+      .Integer(row.version)
+      .Text(domain::ToString(row.status))
+      .Timestamp(row.at)
+      .NullableText(row.reason)
+      .Text(row.event_id)
+      .EndRow();
 }
 
 // The three row kinds of a batch, in one kind of sink.
@@ -129,8 +143,7 @@ std::string UpsertOffsets(int& first) {
 constexpr const char* kWriteWithArraysName = "orders_write_batch_arrays";
 
 struct Statements {
-  std::string prepare_batch, merge_new_orders, merge_history, merge_order_changes, upsert_offsets,
-      write_with_arrays;
+  std::string prepare_batch, merge_new_orders, merge_history, merge_order_changes, upsert_offsets, write_with_arrays;
 };
 
 const Statements& Sql() {
@@ -266,7 +279,6 @@ void InsertParked(pqxx::transaction_base& tx, const BatchWrites& writes) {
       writes.topic, ArrayLiteral(partitions), ArrayLiteral(offsets), ArrayLiteral(keys), ArrayLiteral(payloads),
       ArrayLiteral(errors));
 }
-
 
 }  // namespace
 

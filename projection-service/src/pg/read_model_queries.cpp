@@ -33,14 +33,14 @@ bool ReadModelQueries::Ping() {
 std::optional<OrderView> ReadModelQueries::FindOrder(const std::string& order_id) {
   ReadTransaction tx(connections_.Get());
   EnterReadModel(tx);
-  const auto rows = tx.exec_params(std::string("SELECT ") + kOrderColumns + " FROM orders WHERE order_id = $1::uuid",
-                                   order_id);
+  const auto rows =
+      tx.exec_params(std::string("SELECT ") + kOrderColumns + " FROM orders WHERE order_id = $1::uuid", order_id);
   if (rows.empty()) return std::nullopt;
   OrderView view{OrderFromRow(rows[0]), {}};
-  for (const auto& row : tx.exec_params(
-           "SELECT version, status, (extract(epoch FROM at) * 1000)::bigint, reason, event_id"
-           " FROM order_history WHERE order_id = $1::uuid ORDER BY version",
-           order_id)) {
+  for (const auto& row :
+       tx.exec_params("SELECT version, status, (extract(epoch FROM at) * 1000)::bigint, reason, event_id"
+                      " FROM order_history WHERE order_id = $1::uuid ORDER BY version",
+                      order_id)) {
     HistoryRow history{order_id,
                        row[0].as<std::int64_t>(),
                        domain::ParseStatus(row[1].as<std::string>()).value_or(domain::Status::kPending),
@@ -64,14 +64,14 @@ OrderPage ReadModelQueries::ListOrders(const ListQuery& query) {
     cursor_id = query.cursor->order_id;
   }
   // One row more than asked tells whether a next page exists.
-  const auto rows = tx.exec_params(
-      std::string("SELECT ") + kOrderColumns +
-          " FROM orders"
-          " WHERE ($1::text IS NULL OR customer_id = $1)"
-          " AND ($2::text IS NULL OR status = $2)"
-          " AND ($3::timestamptz IS NULL OR (created_at, order_id) < ($3::timestamptz, $4::uuid))"
-          " ORDER BY created_at DESC, order_id DESC LIMIT $5",
-      OrNull(query.customer_id), OrNull(status), OrNull(cursor_at), OrNull(cursor_id), query.limit + 1);
+  const auto rows =
+      tx.exec_params(std::string("SELECT ") + kOrderColumns +
+                         " FROM orders"
+                         " WHERE ($1::text IS NULL OR customer_id = $1)"
+                         " AND ($2::text IS NULL OR status = $2)"
+                         " AND ($3::timestamptz IS NULL OR (created_at, order_id) < ($3::timestamptz, $4::uuid))"
+                         " ORDER BY created_at DESC, order_id DESC LIMIT $5",
+                     OrNull(query.customer_id), OrNull(status), OrNull(cursor_at), OrNull(cursor_id), query.limit + 1);
   tx.commit();
   OrderPage page;
   for (const auto& row : rows) page.items.push_back(OrderFromRow(row));

@@ -29,9 +29,10 @@ ApplyResult ReadModelWriter::Apply(const DecodedBatch& batch, const std::string&
     result = Apply(batch, generation, expected, WriteMode::kFast);
   } catch (const pqxx::unique_violation& e) {
     known_.Clear();
-    platform::LogWarn("rows of the batch exist already (a placement repeated in the log, or an edited read model);"
-                      " writing the batch again, every order loaded and existing rows skipped",
-                      {{"error", e.what()}});
+    platform::LogWarn(
+        "rows of the batch exist already (a placement repeated in the log, or an edited read model);"
+        " writing the batch again, every order loaded and existing rows skipped",
+        {{"error", e.what()}});
     result = Apply(batch, generation, expected, WriteMode::kTolerant);
   }
   // The store moved: a rebuild's switch may have renamed away the schema the

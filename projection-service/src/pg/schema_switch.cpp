@@ -43,9 +43,9 @@ SchemaSwitch::SchemaSwitch(const std::string& database_url, std::string live, st
   if (!tables.empty()) tx_.exec0("LOCK TABLE " + tables + " IN ACCESS EXCLUSIVE MODE");
   if (tx_.exec_params1("SELECT to_regclass($1) IS NOT NULL", tx_.quote_name(live_) + ".consumer_offsets")[0]
           .as<bool>()) {
-    for (const auto& row : tx_.exec_params("SELECT partition, next_offset FROM " + tx_.quote_name(live_) +
-                                               ".consumer_offsets WHERE topic = $1",
-                                           topic)) {
+    for (const auto& row : tx_.exec_params(
+             "SELECT partition, next_offset FROM " + tx_.quote_name(live_) + ".consumer_offsets WHERE topic = $1",
+             topic)) {
       live_offsets_[row[0].as<std::int32_t>()] = row[1].as<std::int64_t>();
     }
   }

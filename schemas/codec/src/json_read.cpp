@@ -11,9 +11,7 @@ std::optional<Json> ParseJson(std::string_view text, std::size_t max_bytes) {
   return value;
 }
 
-std::string DumpJson(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string DumpJson(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 const Json* FieldReader::Find(const char* name, bool required) {
   auto it = object_.find(name);

@@ -34,8 +34,8 @@ bool ReadDigits(std::string_view text, std::size_t pos, std::size_t count, int& 
 std::optional<domain::Timestamp> ParseTimestamp(std::string_view text) {
   using namespace std::chrono;
   // YYYY-MM-DDTHH:MM:SS.mmmZ
-  if (text.size() != 24 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-      text[16] != ':' || text[19] != '.' || text[23] != 'Z') {
+  if (text.size() != 24 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
+      text[19] != '.' || text[23] != 'Z') {
     return std::nullopt;
   }
   int y, mo, d, h, mi, s, ms;

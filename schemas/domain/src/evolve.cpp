@@ -27,8 +27,9 @@ namespace {
 ApplyOutcome ApplyEvent(std::optional<Order>& state, const OrderPlaced& placed) {
   if (state) return placed.version <= state->version ? ApplyOutcome::kDuplicate : ApplyOutcome::kInvalid;
   if (placed.version != 1) return ApplyOutcome::kGap;
-  state = Order{placed.order_id, placed.customer_id, placed.items, placed.currency, placed.total_cents,
-                Status::kPending, 1, placed.at, placed.at};
+  state =
+      Order{placed.order_id, placed.customer_id, placed.items, placed.currency, placed.total_cents, Status::kPending, 1,
+            placed.at,       placed.at};
   return ApplyOutcome::kApplied;
 }
 

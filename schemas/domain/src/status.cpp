@@ -4,13 +4,20 @@ namespace orders::domain {
 
 std::string_view ToString(Status status) {
   switch (status) {
-    case Status::kPending: return "pending";
-    case Status::kConfirmed: return "confirmed";
-    case Status::kProcessing: return "processing";
-    case Status::kShipped: return "shipped";
-    case Status::kOutForDelivery: return "out_for_delivery";
-    case Status::kDelivered: return "delivered";
-    case Status::kCancelled: return "cancelled";
+    case Status::kPending:
+      return "pending";
+    case Status::kConfirmed:
+      return "confirmed";
+    case Status::kProcessing:
+      return "processing";
+    case Status::kShipped:
+      return "shipped";
+    case Status::kOutForDelivery:
+      return "out_for_delivery";
+    case Status::kDelivered:
+      return "delivered";
+    case Status::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -22,9 +29,7 @@ std::optional<Status> ParseStatus(std::string_view text) {
   return std::nullopt;
 }
 
-bool IsTerminal(Status status) {
-  return status == Status::kDelivered || status == Status::kCancelled;
-}
+bool IsTerminal(Status status) { return status == Status::kDelivered || status == Status::kCancelled; }
 
 bool IsTransitionAllowed(Status from, Status to) {
   if (from == to || IsTerminal(from)) return false;

@@ -42,8 +42,12 @@ class LatencyHistogram {
   // {count, p50_ms, p90_ms, p99_ms, p999_ms, max_ms}
   nlohmann::json Summary() const {
     auto ms = [](std::int64_t micros) { return static_cast<double>(micros) / 1000.0; };
-    return {{"count", total_},           {"p50_ms", ms(Quantile(0.50))}, {"p90_ms", ms(Quantile(0.90))},
-            {"p99_ms", ms(Quantile(0.99))}, {"p999_ms", ms(Quantile(0.999))}, {"max_ms", ms(max_)}};
+    return {{"count", total_},
+            {"p50_ms", ms(Quantile(0.50))},
+            {"p90_ms", ms(Quantile(0.90))},
+            {"p99_ms", ms(Quantile(0.99))},
+            {"p999_ms", ms(Quantile(0.999))},
+            {"max_ms", ms(max_)}};
   }
 
  private:
@@ -54,8 +58,8 @@ class LatencyHistogram {
     if (value < (1u << kSubBits)) return value;
     const int magnitude = 63 - std::countl_zero(value);  // ≥ kSubBits
     const int shift = magnitude - kSubBits;
-    const std::size_t index = (static_cast<std::size_t>(shift + 1) << kSubBits) +
-                              ((value >> shift) & ((1u << kSubBits) - 1));
+    const std::size_t index =
+        (static_cast<std::size_t>(shift + 1) << kSubBits) + ((value >> shift) & ((1u << kSubBits) - 1));
     return std::min(index, kBuckets - 1);
   }
   static std::int64_t UpperEdge(std::size_t index) {

@@ -78,8 +78,9 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
 
   // Place an order: the staff board sees it live.
   const auto placed_at = Clock::now();
-  const auto created = HttpRequest(command_->port(), "POST", "/orders",
-                                   R"({"customerId":"alice","items":[{"productId":"tea","quantity":2,"unitPriceCents":450}]})");
+  const auto created =
+      HttpRequest(command_->port(), "POST", "/orders",
+                  R"({"customerId":"alice","items":[{"productId":"tea","quantity":2,"unitPriceCents":450}]})");
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = json::parse(created.body)["orderId"];
   const auto placed_update = board.ReceiveJson(std::chrono::seconds(1));
@@ -137,8 +138,10 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
   ASSERT_EQ(shipped.status, 200);
   EXPECT_EQ(json::parse(shipped.body)["status"], "shipped");
 
-  std::printf("e2e: POST->board update %.1f ms, PUT->customer update %.1f ms, read model at v2 after %.1f ms, "
-              "PUT->read model at v3 %.1f ms\n", placed_ms, confirmed_ms, read_ms, shipped_ms);
+  std::printf(
+      "e2e: POST->board update %.1f ms, PUT->customer update %.1f ms, read model at v2 after %.1f ms, "
+      "PUT->read model at v3 %.1f ms\n",
+      placed_ms, confirmed_ms, read_ms, shipped_ms);
 }
 
 TEST_F(OrderFlowTest, PageCreatesAndAdvancesAnOrderAndTheCustomerViewFollowsInChromium) {

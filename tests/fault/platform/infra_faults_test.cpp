@@ -95,7 +95,8 @@ class PlatformWithCuttableDatabase : public PlatformUnderLoad {
     const std::string url = DatabaseUrl();  // postgresql://user@127.0.0.1:PORT/db
     const auto colon = url.rfind(':');
     const auto slash = url.find('/', colon);
-    proxy_ = std::make_unique<TcpProxy>(static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1, slash - colon - 1))));
+    proxy_ =
+        std::make_unique<TcpProxy>(static_cast<std::uint16_t>(std::stoi(url.substr(colon + 1, slash - colon - 1))));
     database_url_ = url.substr(0, colon + 1) + std::to_string(proxy_->port()) + url.substr(slash);
     check_database_url_ = url;
     PlatformUnderLoad::SetUp();

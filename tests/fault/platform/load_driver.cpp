@@ -6,8 +6,8 @@
 namespace orders::testing {
 namespace {
 
-const std::vector<std::string> kForward = {"pending", "confirmed", "processing", "shipped", "out_for_delivery",
-                                           "delivered"};
+const std::vector<std::string> kForward = {"pending", "confirmed",        "processing",
+                                           "shipped", "out_for_delivery", "delivered"};
 
 bool Terminal(const std::string& status) { return status == "delivered" || status == "cancelled"; }
 
@@ -79,8 +79,8 @@ bool LoadDriver::Place(Walk& walk) {
   if (port == 0) return false;
   const std::string body = R"({"customerId":")" + options_.customer_id +
                            R"(","items":[{"productId":"sku-1","quantity":1,"unitPriceCents":990}],"currency":"EUR"})";
-  const auto response = HttpRequest(port, "POST", "/orders", body, {{"Content-Type", "application/json"}},
-                                    std::chrono::seconds(5));
+  const auto response =
+      HttpRequest(port, "POST", "/orders", body, {{"Content-Type", "application/json"}}, std::chrono::seconds(5));
   {
     std::lock_guard lock(mutex_);
     ++stats_.sent;

@@ -11,6 +11,7 @@
 // a clear answer (503, timeout, connection refused) is re-read with GET once
 // the service answers again: the command service is authoritative.
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -19,7 +20,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-#include <algorithm>
 
 #include <orders/invariants/checker.hpp>
 
@@ -33,7 +33,7 @@ class LoadDriver {
     int active_orders = 21;
     int slow_orders = 4;
     std::chrono::milliseconds slow_step_every{1000};  // one slow order advances this often
-    std::chrono::milliseconds pause{5};                // between commands
+    std::chrono::milliseconds pause{5};               // between commands
   };
   struct Stats {
     std::int64_t sent = 0, acknowledged = 0, unavailable = 0, conflicts = 0, other = 0;

@@ -52,8 +52,11 @@ std::map<std::string, std::string> PlatformUnderLoad::CommandEnvironment() const
 }
 
 std::map<std::string, std::string> PlatformUnderLoad::ProjectionEnvironment() const {
-  return {{"KAFKA_BROKERS", brokers_}, {"ORDERS_TOPIC", topic_},        {"DATABASE_URL", database_url_},
-          {"READ_MODEL_SCHEMA", schema_},    {"CONSUMER_GROUP", projection_group_}};
+  return {{"KAFKA_BROKERS", brokers_},
+          {"ORDERS_TOPIC", topic_},
+          {"DATABASE_URL", database_url_},
+          {"READ_MODEL_SCHEMA", schema_},
+          {"CONSUMER_GROUP", projection_group_}};
 }
 
 std::map<std::string, std::string> PlatformUnderLoad::NotifierEnvironment() const {
@@ -92,8 +95,9 @@ std::int64_t PlatformUnderLoad::StoredOffsets() {
   try {
     pqxx::connection connection(check_database_url_);
     pqxx::work tx(connection);
-    return tx.exec1("SELECT coalesce(sum(next_offset), 0) FROM " + tx.quote_name(schema_) +
-                    ".consumer_offsets WHERE topic = " + tx.quote(topic_))[0]
+    return tx
+        .exec1("SELECT coalesce(sum(next_offset), 0) FROM " + tx.quote_name(schema_) +
+               ".consumer_offsets WHERE topic = " + tx.quote(topic_))[0]
         .as<std::int64_t>();
   } catch (const std::exception&) {
     return -1;
@@ -117,11 +121,12 @@ bool PlatformUnderLoad::Settled(const invariants::Fold& fold) {
 void PlatformUnderLoad::FinishAndCheck(std::chrono::seconds settle_timeout) {
   load_->Stop();
   const auto stats = load_->stats();
-  std::printf("load: %lld sent, %lld acknowledged, %lld unavailable (503 or no answer; 503 answered in median "
-              "%.1f ms, slowest %.0f ms), %lld conflicts, %lld other\n",
-              static_cast<long long>(stats.sent), static_cast<long long>(stats.acknowledged),
-              static_cast<long long>(stats.unavailable), stats.Median503Ms(), stats.Slowest503Ms(),
-              static_cast<long long>(stats.conflicts), static_cast<long long>(stats.other));
+  std::printf(
+      "load: %lld sent, %lld acknowledged, %lld unavailable (503 or no answer; 503 answered in median "
+      "%.1f ms, slowest %.0f ms), %lld conflicts, %lld other\n",
+      static_cast<long long>(stats.sent), static_cast<long long>(stats.acknowledged),
+      static_cast<long long>(stats.unavailable), stats.Median503Ms(), stats.Slowest503Ms(),
+      static_cast<long long>(stats.conflicts), static_cast<long long>(stats.other));
   EXPECT_EQ(stats.other, 0) << "every answer is 2xx, 409/412 (after an unclear answer), or 503";
   EXPECT_GT(stats.acknowledged, 50) << "the scenario must carry real load";
 

@@ -6,12 +6,16 @@ namespace orders::testing {
 
 RecordingSubscriber::RecordingSubscriber(std::string name, std::function<std::uint16_t()> port,
                                          std::vector<std::string> order_ids, std::string customer_id)
-    : name_(std::move(name)), port_(std::move(port)), order_ids_(std::move(order_ids)),
+    : name_(std::move(name)),
+      port_(std::move(port)),
+      order_ids_(std::move(order_ids)),
       customer_id_(std::move(customer_id)) {}
 
 RecordingSubscriber::~RecordingSubscriber() { Stop(); }
 
-void RecordingSubscriber::Start() { thread_ = std::thread([this] { Run(); }); }
+void RecordingSubscriber::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void RecordingSubscriber::Stop() {
   stop_ = true;

@@ -35,8 +35,8 @@ TEST_F(ProjectionFaultTest, PostgresRestartsUnderLoadGive503ThenResumeFromStored
         << service_->LogText();
     // Events keep arriving while the database is down.
     const auto produced_at_outage = load_produced_.load();
-    ASSERT_TRUE(Eventually([&] { return load_produced_.load() >= produced_at_outage + 3000; },
-                           std::chrono::seconds(30)));
+    ASSERT_TRUE(
+        Eventually([&] { return load_produced_.load() >= produced_at_outage + 3000; }, std::chrono::seconds(30)));
     EXPECT_EQ(Get("/readyz").status, 503);
     ASSERT_TRUE(service_->running()) << "the service died instead of retrying\n" << service_->LogText();
 

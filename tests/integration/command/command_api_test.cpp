@@ -112,7 +112,8 @@ const std::map<std::string, std::string> kJson = {{"Content-Type", "application/
 std::string Items(int count) {
   std::string items;
   for (int i = 0; i < count; ++i) {
-    items += std::string(i ? "," : "") + R"({"productId":"p)" + std::to_string(i) + R"(","quantity":1,"unitPriceCents":1})";
+    items +=
+        std::string(i ? "," : "") + R"({"productId":"p)" + std::to_string(i) + R"(","quantity":1,"unitPriceCents":1})";
   }
   return items;
 }
@@ -124,27 +125,37 @@ INSTANTIATE_TEST_SUITE_P(
         BadRequest{"json_array", "POST", "/orders", "[1,2]", kJson, 400},
         BadRequest{"missing_fields", "POST", "/orders", "{}", kJson, 400},
         BadRequest{"wrong_types", "POST", "/orders", R"({"customerId":1,"items":"many"})", kJson, 400},
-        BadRequest{"absurd_numbers", "POST", "/orders",
-                   R"({"customerId":"c","items":[{"productId":"p","quantity":1e308,"unitPriceCents":-99999999999999999999}]})",
-                   kJson, 400},
-        BadRequest{"too_many_items", "POST", "/orders", R"({"customerId":"c","items":[)" + Items(101) + "]}", kJson, 400},
+        BadRequest{
+            "absurd_numbers", "POST", "/orders",
+            R"({"customerId":"c","items":[{"productId":"p","quantity":1e308,"unitPriceCents":-99999999999999999999}]})",
+            kJson, 400},
+        BadRequest{"too_many_items", "POST", "/orders", R"({"customerId":"c","items":[)" + Items(101) + "]}", kJson,
+                   400},
         BadRequest{"invalid_utf8", "POST", "/orders", "{\"customerId\":\"\xC3\x28\",\"items\":[]}", kJson, 400},
         BadRequest{"unknown_field", "POST", "/orders",
                    R"({"customerId":"c","items":[{"productId":"p","quantity":1,"unitPriceCents":1}],"discount":9})",
                    kJson, 400},
-        BadRequest{"bad_order_id", "POST", "/orders",
-                   R"({"orderId":"../../etc","customerId":"c","items":[{"productId":"p","quantity":1,"unitPriceCents":1}]})",
-                   kJson, 400},
-        BadRequest{"bad_idempotency_key", "POST", "/orders",
+        BadRequest{
+            "bad_order_id", "POST", "/orders",
+            R"({"orderId":"../../etc","customerId":"c","items":[{"productId":"p","quantity":1,"unitPriceCents":1}]})",
+            kJson, 400},
+        BadRequest{"bad_idempotency_key",
+                   "POST",
+                   "/orders",
                    R"({"customerId":"c","items":[{"productId":"p","quantity":1,"unitPriceCents":1}]})",
-                   {{"Content-Type", "application/json"}, {"Idempotency-Key", std::string(300, 'k')}}, 400},
+                   {{"Content-Type", "application/json"}, {"Idempotency-Key", std::string(300, 'k')}},
+                   400},
         BadRequest{"not_json_content_type", "POST", "/orders", "customerId=c", {{"Content-Type", "text/plain"}}, 415},
         BadRequest{"oversized_body", "POST", "/orders", std::string(200 * 1024, ' '), kJson, 413},
         BadRequest{"unknown_status", "PUT", "existing", R"({"status":"teleported"})", kJson, 400},
-        BadRequest{"reason_too_long", "PUT", "existing", R"({"status":"cancelled","reason":")" + std::string(281, 'r') + "\"}",
-                   kJson, 400},
-        BadRequest{"garbage_if_match", "PUT", "existing", R"({"status":"confirmed"})",
-                   {{"Content-Type", "application/json"}, {"If-Match", "yesterday"}}, 400},
+        BadRequest{"reason_too_long", "PUT", "existing",
+                   R"({"status":"cancelled","reason":")" + std::string(281, 'r') + "\"}", kJson, 400},
+        BadRequest{"garbage_if_match",
+                   "PUT",
+                   "existing",
+                   R"({"status":"confirmed"})",
+                   {{"Content-Type", "application/json"}, {"If-Match", "yesterday"}},
+                   400},
         BadRequest{"bad_path_id", "PUT", "/orders/not-a-uuid/status", R"({"status":"confirmed"})", kJson, 400},
         BadRequest{"unknown_route", "GET", "/admin", "", {}, 404},
         BadRequest{"delete", "DELETE", "/orders/00000000-0000-4000-8000-000000000000", "", {}, 405}),

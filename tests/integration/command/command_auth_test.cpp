@@ -37,8 +37,8 @@ TEST_F(CommandAuthTest, CommandsWithoutAValidStaffOrServiceTokenAreRefusedAndApp
   const auto customer = Post(OrderBody(), As(TestToken("customer-1", "customer")));
   EXPECT_EQ(customer.status, 403) << customer.body;
   observations += Observation("post", "/orders", customer);
-  const auto put = Put("00000000-0000-4000-8000-000000000000", R"({"status":"confirmed"})",
-                       As(TestToken("customer-1", "customer")));
+  const auto put =
+      Put("00000000-0000-4000-8000-000000000000", R"({"status":"confirmed"})", As(TestToken("customer-1", "customer")));
   EXPECT_EQ(put.status, 403);
   observations += Observation("put", "/orders/{orderId}/status", put);
   const auto get = HttpRequest(service_->port(), "GET", "/orders/00000000-0000-4000-8000-000000000000");
@@ -56,7 +56,8 @@ TEST_F(CommandAuthTest, StaffAndServiceTokensMayCommand) {
   const std::string id = json::parse(placed.body)["orderId"];
   const auto changed = Put(id, R"({"status":"confirmed"})", As(TestToken("billing", "service")));
   EXPECT_EQ(changed.status, 200) << changed.body;
-  const auto read = HttpRequest(service_->port(), "GET", "/orders/" + id + "?access_token=" + TestToken("ops", "staff"));
+  const auto read =
+      HttpRequest(service_->port(), "GET", "/orders/" + id + "?access_token=" + TestToken("ops", "staff"));
   EXPECT_EQ(read.status, 200) << read.body;
   EXPECT_EQ(json::parse(read.body)["status"], "confirmed");
 }

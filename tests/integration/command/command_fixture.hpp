@@ -57,7 +57,9 @@ class CommandServiceTest : public ::testing::Test {
 
   // One JSON line describing an exchange, for CheckOpenApi.
   static std::string Observation(const std::string& method, const std::string& path, const HttpResponse& response) {
-    return nlohmann::json{{"method", method}, {"path", path}, {"status", response.status},
+    return nlohmann::json{{"method", method},
+                          {"path", path},
+                          {"status", response.status},
                           {"contentType", response.Header("content-type")}}
                .dump() +
            "\n";

@@ -1,6 +1,5 @@
 #include "command_fixture.hpp"
 
-
 namespace orders::testing {
 namespace {
 

@@ -12,7 +12,8 @@ namespace {
 using nlohmann::json;
 
 std::string OrderWithId(const std::string& id) {
-  return R"({"orderId":")" + id + R"(","customerId":"c","items":[{"productId":"p","quantity":1,"unitPriceCents":100}]})";
+  return R"({"orderId":")" + id +
+         R"(","customerId":"c","items":[{"productId":"p","quantity":1,"unitPriceCents":100}]})";
 }
 
 // Every event of the topic folds cleanly: no duplicate, no gap, no forbidden transition.
@@ -31,8 +32,8 @@ class TwoWritersTest : public CommandServiceTest {
   void SetUp() override {
     CommandServiceTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
-    second_ = std::make_unique<ServiceProcess>(
-        CommandServiceBinary(), std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_}});
+    second_ = std::make_unique<ServiceProcess>(CommandServiceBinary(),
+                                               std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_}});
     ASSERT_TRUE(second_->Start()) << second_->LogText();
     // Both instances are ready only once the group has split the partitions between them.
     ASSERT_TRUE(Eventually(
@@ -112,10 +113,12 @@ TEST_F(TwoWritersTest, WhenOneInstanceStopsTheOtherTakesOverItsOrders) {
       << second_->LogText();
   for (const auto& id : written_by_first) {
     std::optional<HttpResponse> response;
-    ASSERT_TRUE(Eventually([&] {
-      response = HttpRequest(second_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"confirmed"})");
-      return response->status != 503;
-    }, std::chrono::seconds(15)));
+    ASSERT_TRUE(Eventually(
+        [&] {
+          response = HttpRequest(second_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"confirmed"})");
+          return response->status != 503;
+        },
+        std::chrono::seconds(15)));
     EXPECT_EQ(response->status, 200) << response->body;
     EXPECT_EQ(json::parse(response->body)["version"], 2) << "the new owner decided on the previous owner's state";
   }

@@ -69,10 +69,13 @@ inline constexpr long kResidentSlackKib = 8 * 1024;
 // Kafka/PostgreSQL connections), resident memory within `slack_kib`.
 inline void ExpectBackToBaseline(pid_t pid, const ProcessBaseline& baseline, long slack_kib = kResidentSlackKib) {
   int descriptors = -1;
-  EXPECT_TRUE(Eventually([&] {
-    descriptors = OpenDescriptors(pid);
-    return descriptors >= 0 && descriptors <= baseline.descriptors + 2;
-  }, 15s, 100ms)) << "open descriptors " << descriptors << ", before " << baseline.descriptors;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        descriptors = OpenDescriptors(pid);
+        return descriptors >= 0 && descriptors <= baseline.descriptors + 2;
+      },
+      15s, 100ms))
+      << "open descriptors " << descriptors << ", before " << baseline.descriptors;
   const long resident = ResidentKib(pid);
   EXPECT_LE(resident, baseline.resident_kib + slack_kib)
       << "resident memory " << resident << " KiB, before " << baseline.resident_kib << " KiB";

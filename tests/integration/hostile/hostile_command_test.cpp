@@ -88,9 +88,8 @@ TEST_F(HostileCommandTest, BadChunksAreRefusedAndNoCommandRuns) {
 TEST_F(HostileCommandTest, ValidChunkedOrderIsAccepted) {
   // The positive control of the framing checks: a well-formed chunked body still works.
   const std::string half = kValidOrder.substr(0, 20);
-  const auto status =
-      SendHostile(service_->port(), PostHead("Transfer-Encoding: chunked\r\n") + Chunk(half) +
-                                        Chunk(kValidOrder.substr(20)) + "0\r\n\r\n");
+  const auto status = SendHostile(service_->port(), PostHead("Transfer-Encoding: chunked\r\n") + Chunk(half) +
+                                                        Chunk(kValidOrder.substr(20)) + "0\r\n\r\n");
   EXPECT_EQ(status, 201);
   ExpectUnharmed(1);
 }
@@ -113,10 +112,10 @@ TEST_F(HostileCommandTest, PipelinedRequestsAreAllAnsweredInOrder) {
   const std::string status_body = R"({"status":"confirmed"})";
   const std::string pipeline =
       PostHead("Connection: keep-alive\r\nContent-Length: " + std::to_string(body.size()) + "\r\n") + body +
-      GetRequest("/orders/" + id) +
-      "PUT /orders/" + id + "/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
-      "Content-Type: application/json\r\nContent-Length: " + std::to_string(status_body.size()) + "\r\n\r\n" +
-      status_body + GetRequest("/healthz");
+      GetRequest("/orders/" + id) + "PUT /orders/" + id +
+      "/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(status_body.size()) + "\r\n\r\n" + status_body + GetRequest("/healthz");
   {  // closed before the descriptor check below
     RawConnection connection(service_->port());
     ASSERT_TRUE(connection.Send(pipeline));

@@ -109,9 +109,9 @@ TEST_F(HostileQueryTest, SlowlorisConnectionsAreCutByTheReadTimeoutWhileOthersAr
 TEST_F(HostileQueryTest, MegabyteOfHeadersIsRefusedAndMemoryStaysFlat) {
   const std::string request = MegabyteOfHeaders();
   ExpectRefused(request, {400, 431, kClosed}, "1 MiB of headers");
-  EXPECT_EQ(CountRefusedConcurrently(service_->port(), request, 16,
-                                     [](int status) { return status >= 400 && status < 500; }),
-            16);
+  EXPECT_EQ(
+      CountRefusedConcurrently(service_->port(), request, 16, [](int status) { return status >= 400 && status < 500; }),
+      16);
   ExpectUnharmed();
 }
 

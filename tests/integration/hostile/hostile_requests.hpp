@@ -57,7 +57,9 @@ inline std::string UnknownMethod() { return "BREW /healthz HTTP/1.1\r\nHost: 127
 inline std::string MalformedMethod() { return "G<T /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; }
 inline std::string FutureVersion() { return "GET /healthz HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n"; }
 inline std::string GarbageVersion() { return "GET /healthz HTTQ/1.1\r\nHost: 127.0.0.1\r\n\r\n"; }
-inline std::string NulInPath() { return std::string("GET /orders/ab") + '\0' + "cd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; }
+inline std::string NulInPath() {
+  return std::string("GET /orders/ab") + '\0' + "cd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+}
 inline std::string GetRequest(const std::string& path) {
   return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
 }

@@ -113,9 +113,9 @@ std::vector<RawResponse> SplitResponses(const std::string& bytes) {
 
 std::string InternalTextIn(const std::string& text) {
   static const char* const kMarkers[] = {
-      "pqxx", "what()", "std::", "basic_string", "bad_alloc", "stoul", "stoll", "exception", "Exception",
-      "terminate", "pistache", "Pistache", "restinio", "RESTinio", "asio", "rdkafka", "librdkafka", "nlohmann",
-      "libstdc++", ".cpp", ".hpp", ".so", " at 0x", "#0 ", "#1 ", "SQL", "syntax error",
+      "pqxx", "what()", "std::", "basic_string", "bad_alloc", "stoul", "stoll", "exception", "Exception", "terminate",
+      "pistache", "Pistache", "restinio", "RESTinio", "asio", "rdkafka", "librdkafka", "nlohmann", "libstdc++", ".cpp",
+      ".hpp", ".so", " at 0x", "#0 ", "#1 ", "SQL", "syntax error",
       // Pistache's own parser messages, which it used to send as response bodies.
       "Got mutually exclusive", "Invalid chunk size", "Unknown HTTP request method", "Encountered invalid HTTP version",
       "Request exceeded maximum buffer size", "_M_create"};

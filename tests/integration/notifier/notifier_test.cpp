@@ -56,8 +56,9 @@ class NotifierTest : public ::testing::Test {
     const auto record = codec::EncodeEvent(event, {platform::NewUuid(), "/test", std::nullopt, std::nullopt});
     std::string error;
     std::atomic<bool> done{false};
-    ASSERT_TRUE(producer_->Produce(topic_, record.key, record.value, record.headers,
-                                   [&](const platform::DeliveryReport&) { done = true; }, error));
+    ASSERT_TRUE(producer_->Produce(
+        topic_, record.key, record.value, record.headers, [&](const platform::DeliveryReport&) { done = true; },
+        error));
     ASSERT_TRUE(Eventually([&] { return done.load(); }));
   }
 
@@ -155,7 +156,8 @@ TEST_F(NotifierTest, HostileFramesAreClosedWithTheirCodes) {
   }
   {
     auto client = Connect();
-    client->SendRaw(notifier::EncodeFrame(notifier::Opcode::kText, "\xC3\x28", true, std::array<std::uint8_t, 4>{1, 2, 3, 4}));
+    client->SendRaw(
+        notifier::EncodeFrame(notifier::Opcode::kText, "\xC3\x28", true, std::array<std::uint8_t, 4>{1, 2, 3, 4}));
     EXPECT_EQ(client->WaitForClose(), 1007);
   }
   {
@@ -229,7 +231,9 @@ TEST_F(NotifierTest, EveryMessageBothWaysMatchesTheAsyncApiDocument) {
     const auto parsed = json::parse(text, nullptr, false);
     lines += json{{"direction", "send"}, {"message", parsed.is_discarded() ? json(text) : parsed}}.dump() + "\n";
   };
-  auto say_invalid = [&](const std::string& text) { ASSERT_TRUE(client->SendText(text)); };  // only its answer is checked
+  auto say_invalid = [&](const std::string& text) {
+    ASSERT_TRUE(client->SendText(text));
+  };  // only its answer is checked
   auto hear = [&](int count) {
     for (int i = 0; i < count; ++i) {
       const auto message = client->Receive();
@@ -276,8 +280,8 @@ TEST_F(NotifierTest, EveryMessageBothWaysMatchesTheAsyncApiDocument) {
 TEST_F(NotifierTest, TwoNotifierInstancesBothDeliverEveryUpdate) {
   ServiceProcess second(NotifierBinary(), {{"ORDERS_TOPIC", topic_}});
   ASSERT_TRUE(second.Start()) << second.LogText();
-  ASSERT_TRUE(Eventually([&] { return HttpRequest(second.port(), "GET", "/readyz").status == 200; },
-                         std::chrono::seconds(30)));
+  ASSERT_TRUE(
+      Eventually([&] { return HttpRequest(second.port(), "GET", "/readyz").status == 200; }, std::chrono::seconds(30)));
   ASSERT_NE(second.port(), notifier_->port());
   const std::string id = platform::NewUuid();
   Produce(Placed(id));
@@ -312,7 +316,6 @@ TEST_F(NotifierTest, SigtermClosesSubscribersWithGoingAwayAndExitsZero) {
   EXPECT_EQ(client->WaitForClose(), 1001);
 }
 
-
 class NotifierAuthTest : public NotifierTest {
  protected:
   NotifierAuthTest() { extra_env_ = {{"JWT_SECRET", kTestJwtSecret}, {"ALLOWED_ORIGINS", "https://shop.example"}}; }
@@ -328,13 +331,17 @@ TEST_F(NotifierAuthTest, UpgradeWithoutAValidTokenIsRefusedWith401) {
   EXPECT_EQ(ConnectStatus(missing, "/ws"), 401);
   EXPECT_EQ(ConnectStatus(expired, "/ws?access_token=" + TestToken("customer-1", "customer", -std::chrono::seconds(5))),
             401);
-  EXPECT_EQ(ConnectStatus(forged, "/ws", {{"Authorization", "Bearer " + TestToken("ops", "staff", std::chrono::hours(1),
-                                                                                  "a-different-secret-of-32-characters")}}),
+  EXPECT_EQ(ConnectStatus(forged, "/ws",
+                          {{"Authorization", "Bearer " + TestToken("ops", "staff", std::chrono::hours(1),
+                                                                   "a-different-secret-of-32-characters")}}),
             401);
   EXPECT_EQ(ConnectStatus(garbage, "/ws", {{"Authorization", "Bearer not.a.token"}}), 401);
   const auto answer = HttpRequest(notifier_->port(), "GET", "/ws", "",
-                                  {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "13"},
-                                   {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}, {"Origin", "https://shop.example"}});
+                                  {{"Upgrade", "websocket"},
+                                   {"Connection", "Upgrade"},
+                                   {"Sec-WebSocket-Version", "13"},
+                                   {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="},
+                                   {"Origin", "https://shop.example"}});
   EXPECT_EQ(answer.status, 401);
   EXPECT_EQ(answer.headers.count("www-authenticate"), 1u);
   EXPECT_EQ(json::parse(answer.body)["status"], 401);
@@ -372,8 +379,9 @@ TEST_F(NotifierAuthTest, CustomerSeesOwnOrderAndIsRefusedAnotherCustomersOrder) 
   EXPECT_FALSE(customer.Receive(std::chrono::milliseconds(300))) << "nothing of the other customer's order";
 
   WsClient staff;
-  ASSERT_EQ(ConnectStatus(staff, "/ws", {{"Authorization", "Bearer " + TestToken("ops", "staff", std::chrono::hours(1))}}),
-            101);
+  ASSERT_EQ(
+      ConnectStatus(staff, "/ws", {{"Authorization", "Bearer " + TestToken("ops", "staff", std::chrono::hours(1))}}),
+      101);
   staff.SendText(Subscribe(foreign));
   EXPECT_EQ(staff.ReceiveJson()["type"], "snapshot");
 }

@@ -80,8 +80,8 @@ TEST_F(ProjectionTest, PoisonRecordIsParkedAndOthersStillApplied) {
   ExpectReadModelEqualsFold();
   auto connection = Connect();
   pqxx::work tx(connection);
-  const auto rows = tx.exec("SELECT record_key, length(payload), error FROM " + Table("poison_events") +
-                            " ORDER BY length(payload)");
+  const auto rows =
+      tx.exec("SELECT record_key, length(payload), error FROM " + Table("poison_events") + " ORDER BY length(payload)");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0][0].as<std::string>(), "bin??");
   EXPECT_EQ(rows[0][1].as<int>(), 3);
@@ -97,13 +97,16 @@ TEST_F(ProjectionTest, SigkillMidStreamThenRestartStillEqualsTheFold) {
   // Kill while the service is part-way through a stream it is consuming.
   for (const auto& event : RandomEvents(4000, 4)) Produce(event);
   std::int64_t at_kill = -1;
-  ASSERT_TRUE(Eventually([&] {
-    const auto stored = StoredOffsetsTotal();
-    if (stored <= 0 || stored >= produced_) return false;
-    service_->Kill();
-    at_kill = stored;
-    return true;
-  }, std::chrono::seconds(30), std::chrono::milliseconds(1))) << service_->LogText();
+  ASSERT_TRUE(Eventually(
+      [&] {
+        const auto stored = StoredOffsetsTotal();
+        if (stored <= 0 || stored >= produced_) return false;
+        service_->Kill();
+        at_kill = stored;
+        return true;
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(1)))
+      << service_->LogText();
   Flush();
   // More events while it is down.
   for (const auto& event : RandomEvents(100, 5, 1765000000000)) Produce(event);

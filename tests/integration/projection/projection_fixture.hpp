@@ -90,9 +90,9 @@ class ProjectionTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> Environment() const {
-    std::map<std::string, std::string> env = {
-        {"KAFKA_BROKERS", KafkaBrokers()}, {"DATABASE_URL", database_url_}, {"ORDERS_TOPIC", topic_},
-        {"READ_MODEL_SCHEMA", schema_},   {"CONSUMER_GROUP", group_},     {"LOG_LEVEL", "info"}};
+    std::map<std::string, std::string> env = {{"KAFKA_BROKERS", KafkaBrokers()}, {"DATABASE_URL", database_url_},
+                                              {"ORDERS_TOPIC", topic_},          {"READ_MODEL_SCHEMA", schema_},
+                                              {"CONSUMER_GROUP", group_},        {"LOG_LEVEL", "info"}};
     for (const auto& [name, value] : extra_env_) env[name] = value;
     return env;
   }
@@ -116,24 +116,31 @@ class ProjectionTest : public ::testing::Test {
   // the page a moment before the batch is counted.
   std::string MetricsWhen(const std::function<bool(const std::string&)>& ready) {
     std::string page;
-    Eventually([&] {
-      page = Get("/metrics").body;
-      return ready(page);
-    }, std::chrono::seconds(5));
+    Eventually(
+        [&] {
+          page = Get("/metrics").body;
+          return ready(page);
+        },
+        std::chrono::seconds(5));
     return page;
   }
 
   // Produces records and waits for every acknowledgement; returns how many.
   void ProduceRaw(const std::string& key, const std::string& value, const codec::Headers& headers) {
     std::string error;
-    ASSERT_TRUE(producer_->Produce(topic_, key, value, headers, [this](const platform::DeliveryReport& report) {
-      if (report.outcome != platform::DeliveryReport::Outcome::kPersisted) ++failed_;
-    }, error)) << error;
+    ASSERT_TRUE(producer_->Produce(
+        topic_, key, value, headers,
+        [this](const platform::DeliveryReport& report) {
+          if (report.outcome != platform::DeliveryReport::Outcome::kPersisted) ++failed_;
+        },
+        error))
+        << error;
     ++produced_;
   }
 
   void Produce(const domain::Event& event) {
-    const auto record = codec::EncodeEvent(event, {platform::NewUuid(), "/projection-test", std::nullopt, std::nullopt});
+    const auto record =
+        codec::EncodeEvent(event, {platform::NewUuid(), "/projection-test", std::nullopt, std::nullopt});
     ProduceRaw(record.key, record.value, record.headers);
     expected_.Add(event);
   }
@@ -153,8 +160,9 @@ class ProjectionTest : public ::testing::Test {
         return domain::Timestamp{std::chrono::milliseconds(base_ms + i * 1000 + step)};
       };
       std::vector<domain::Event> events;
-      domain::OrderPlaced placed{id, 1, at(0), "customer-" + std::to_string(i % 7),
-                                 {{"sku-" + std::to_string(i), 1 + i % 3, 100 + i}}, "USD", 0};
+      domain::OrderPlaced placed{
+          id,    1, at(0), "customer-" + std::to_string(i % 7), {{"sku-" + std::to_string(i), 1 + i % 3, 100 + i}},
+          "USD", 0};
       placed.total_cents = domain::TotalCents(placed.items);
       events.push_back(placed);
       Status status = Status::kPending;
@@ -300,17 +308,18 @@ class ProjectionTest : public ::testing::Test {
       for (const auto& event : events) {
         domain::Apply(state, event);
         const auto* changed = std::get_if<domain::StatusChanged>(&event);
-        expected[id].emplace_back(state->version, std::string(domain::ToString(state->status)),
-                                  std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      domain::TimeOf(event).time_since_epoch()).count(),
-                                  changed ? changed->reason : std::nullopt);
+        expected[id].emplace_back(
+            state->version, std::string(domain::ToString(state->status)),
+            std::chrono::duration_cast<std::chrono::milliseconds>(domain::TimeOf(event).time_since_epoch()).count(),
+            changed ? changed->reason : std::nullopt);
       }
     }
     std::map<std::string, std::vector<Row>> actual;
     auto connection = Connect();
     pqxx::work tx(connection);
     for (const auto& row : tx.exec("SELECT order_id::text, version, status, (extract(epoch FROM at) * 1000)::bigint,"
-                                   " reason FROM " + Table("order_history") + " ORDER BY order_id, version")) {
+                                   " reason FROM " +
+                                   Table("order_history") + " ORDER BY order_id, version")) {
       actual[row[0].as<std::string>()].emplace_back(
           row[1].as<std::int64_t>(), row[2].as<std::string>(), row[3].as<std::int64_t>(),
           row[4].is_null() ? std::nullopt : std::optional<std::string>(row[4].as<std::string>()));

@@ -16,10 +16,10 @@ namespace {
 
 TEST(OffsetFence, PassesOnlyWhenEveryPartitionIsStoredAsExpected) {
   EXPECT_TRUE(StoredAsExpected({{0, 10}, {3, std::nullopt}}, {{0, 10}, {5, 99}}));
-  EXPECT_FALSE(StoredAsExpected({{0, 10}}, {{0, 7}}));           // commits lost: the store went back
-  EXPECT_FALSE(StoredAsExpected({{0, 10}}, {{0, 12}}));          // another writer went ahead
+  EXPECT_FALSE(StoredAsExpected({{0, 10}}, {{0, 7}}));            // commits lost: the store went back
+  EXPECT_FALSE(StoredAsExpected({{0, 10}}, {{0, 12}}));           // another writer went ahead
   EXPECT_FALSE(StoredAsExpected({{0, std::nullopt}}, {{0, 4}}));  // stored where we believed nothing was
-  EXPECT_FALSE(StoredAsExpected({{0, 10}}, {}));                 // a fresh read model (rebuilt, switched in)
+  EXPECT_FALSE(StoredAsExpected({{0, 10}}, {}));                  // a fresh read model (rebuilt, switched in)
 }
 
 TEST(OffsetFence, ANewGenerationIsAMovedStoreEvenWithTheSameOffsets) {
@@ -51,10 +51,14 @@ TEST(CopyRows, WritesTimestampsAsPostgresReadsThemWithoutAYearZero) {
   using domain::Timestamp;
   using std::chrono::milliseconds;
   CopyRows rows;
-  rows.Timestamp(Timestamp(milliseconds(0))).Timestamp(Timestamp(milliseconds(-1)))
-      .Timestamp(Timestamp(milliseconds(1706745599123))).EndRow();
-  rows.Timestamp(Timestamp(milliseconds(-62167219200000))).Timestamp(Timestamp(milliseconds(-62162035200001)))
-      .Timestamp(Timestamp(milliseconds(253402300799999))).EndRow();
+  rows.Timestamp(Timestamp(milliseconds(0)))
+      .Timestamp(Timestamp(milliseconds(-1)))
+      .Timestamp(Timestamp(milliseconds(1706745599123)))
+      .EndRow();
+  rows.Timestamp(Timestamp(milliseconds(-62167219200000)))
+      .Timestamp(Timestamp(milliseconds(-62162035200001)))
+      .Timestamp(Timestamp(milliseconds(253402300799999)))
+      .EndRow();
   EXPECT_EQ(rows.TakeLines(),
             "1970-01-01 00:00:00.000+00\t1969-12-31 23:59:59.999+00\t2024-01-31 23:59:59.123+00\n"
             "0001-01-01 00:00:00.000+00 BC\t0001-02-29 23:59:59.999+00 BC\t9999-12-31 23:59:59.999+00");
@@ -69,9 +73,9 @@ constexpr const char* kOther = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 constexpr const char* kThird = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e";
 
 TEST(KnownOrders, OpenOrdersWrittenBeforeNeedNoLookupAndPlacementsAreTakenAsNew) {
+  using domain::Status;
   using testing::Changed;
   using testing::Placed;
-  using domain::Status;
   KnownOrders known;
   known.Remember(FoldBatch(DecodeBatch({Record(Placed(), 0), Record(Placed(kOther), 1),
                                         Record(Changed(2, Status::kPending, Status::kDelivered, kOther), 2)}),

@@ -20,8 +20,8 @@ class ProjectionQueryTest : public ProjectionTest {
     ProjectionTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     for (int i = 0; i < 5; ++i) {
-      domain::OrderPlaced placed{platform::NewUuid(), 1, Ms(kBase + i * 1000), "c-" + std::to_string(i % 2),
-                                 {{"sku", 2, 150}}, "USD", 300};
+      domain::OrderPlaced placed{
+          platform::NewUuid(), 1, Ms(kBase + i * 1000), "c-" + std::to_string(i % 2), {{"sku", 2, 150}}, "USD", 300};
       ids_.push_back(placed.order_id);
       Produce(placed);
     }
@@ -154,12 +154,12 @@ TEST_F(ProjectionQueryTest, Reports) {
 
   auto daily = GetJson("/reports/daily?from=2025-11-23&to=2025-11-25");
   ASSERT_EQ(daily["days"].size(), 3u);
-  EXPECT_EQ(daily["days"][0], (Json{{"date", "2025-11-23"}, {"placed", 0}, {"delivered", 0}, {"cancelled", 0},
-                                    {"revenueCents", 0}}));
-  EXPECT_EQ(daily["days"][1], (Json{{"date", "2025-11-24"}, {"placed", 5}, {"delivered", 0}, {"cancelled", 1},
-                                    {"revenueCents", 0}}));
-  EXPECT_EQ(daily["days"][2], (Json{{"date", "2025-11-25"}, {"placed", 0}, {"delivered", 1}, {"cancelled", 0},
-                                    {"revenueCents", 300}}));
+  EXPECT_EQ(daily["days"][0],
+            (Json{{"date", "2025-11-23"}, {"placed", 0}, {"delivered", 0}, {"cancelled", 0}, {"revenueCents", 0}}));
+  EXPECT_EQ(daily["days"][1],
+            (Json{{"date", "2025-11-24"}, {"placed", 5}, {"delivered", 0}, {"cancelled", 1}, {"revenueCents", 0}}));
+  EXPECT_EQ(daily["days"][2],
+            (Json{{"date", "2025-11-25"}, {"placed", 0}, {"delivered", 1}, {"cancelled", 0}, {"revenueCents", 300}}));
 }
 
 TEST_F(ProjectionQueryTest, BadParametersAreProblemsWithoutInternalText) {
@@ -194,15 +194,15 @@ TEST_F(ProjectionQueryTest, RoutingOperationalEndpointsAndMetrics) {
   EXPECT_NE(big.status, 200);
 
   EXPECT_EQ(Get("/orders/" + ids_[0]).status, 200);
-  const std::vector<std::string> names = {
-      "http_requests_total{method=\"GET\",route=\"/orders/{id}\",status=\"200\"}", "http_request_duration_seconds_bucket",
-      "projection_events_applied_total 7", "projection_consumer_lag{partition=", "projection_batches_total"};
+  const std::vector<std::string> names = {"http_requests_total{method=\"GET\",route=\"/orders/{id}\",status=\"200\"}",
+                                          "http_request_duration_seconds_bucket", "projection_events_applied_total 7",
+                                          "projection_consumer_lag{partition=", "projection_batches_total"};
   const auto metrics = MetricsWhen([&](const std::string& page) {
-    return std::all_of(names.begin(), names.end(), [&](const auto& name) { return page.find(name) != std::string::npos; });
+    return std::all_of(names.begin(), names.end(),
+                       [&](const auto& name) { return page.find(name) != std::string::npos; });
   });
   for (const auto& name : names) EXPECT_NE(metrics.find(name), std::string::npos) << name << "\n" << metrics;
 }
-
 
 class ProjectionQueryAuthTest : public ProjectionQueryTest {
  protected:
@@ -215,15 +215,15 @@ class ProjectionQueryAuthTest : public ProjectionQueryTest {
 
 TEST_F(ProjectionQueryAuthTest, EveryQueryNeedsAValidToken) {
   for (const std::string& path : {"/orders/" + ids_[0], std::string("/orders"), std::string("/reports/status-counts"),
-                                 std::string("/reports/daily")}) {
+                                  std::string("/reports/daily")}) {
     const auto missing = Get(path);
     EXPECT_EQ(missing.status, 401) << path;
     EXPECT_EQ(missing.Header("www-authenticate"), "Bearer") << path;
     EXPECT_EQ(missing.Header("content-type"), "application/problem+json") << path;
     EXPECT_EQ(GetAs(path, TestToken("ops", "staff", -std::chrono::seconds(1))).status, 401) << path;
-    EXPECT_EQ(GetAs(path, TestToken("ops", "staff", std::chrono::hours(1), "forged-with-another-secret-0123456789"))
-                  .status,
-              401)
+    EXPECT_EQ(
+        GetAs(path, TestToken("ops", "staff", std::chrono::hours(1), "forged-with-another-secret-0123456789")).status,
+        401)
         << path;
   }
   EXPECT_EQ(Get("/healthz").status, 200);

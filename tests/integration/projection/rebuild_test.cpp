@@ -53,8 +53,8 @@ class QueryWatcher {
         continue;
       }
       const auto now = nlohmann::json::parse(counts.body).at("total").get<std::int64_t>();
-      if (now < total) problems_.push_back("orders in total went back from " + std::to_string(total) + " to " +
-                                           std::to_string(now));
+      if (now < total)
+        problems_.push_back("orders in total went back from " + std::to_string(total) + " to " + std::to_string(now));
       total = now;
     }
   }
@@ -81,8 +81,8 @@ class RebuildTest : public ProjectionTest {
     try {
       auto connection = Connect();
       pqxx::work tx(connection);
-      for (const auto& row : tx.exec_params("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)",
-                                            schema_ + "__")) {
+      for (const auto& row :
+           tx.exec_params("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)", schema_ + "__")) {
         tx.exec0("DROP SCHEMA " + tx.quote_name(row[0].as<std::string>()) + " CASCADE");
       }
       tx.commit();
@@ -101,8 +101,8 @@ class RebuildTest : public ProjectionTest {
     auto connection = Connect();
     pqxx::work tx(connection);
     std::vector<std::string> names;
-    for (const auto& row : tx.exec_params("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)",
-                                          schema_ + "__retired_")) {
+    for (const auto& row :
+         tx.exec_params("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)", schema_ + "__retired_")) {
       names.push_back(row[0].as<std::string>());
     }
     return names;
@@ -153,8 +153,8 @@ TEST_F(RebuildTest, RebuildSwitchesReadersToAnEqualModelWhileQueriesAndEventsGoO
   const int queries = watcher.queries() + other_watcher.queries();
   std::printf("%d queries answered during the rebuild, %d in all\n", queries_at_switch, queries);
   for (const auto* reader : {&watcher, &other_watcher}) {
-    EXPECT_TRUE(reader->problems().empty()) << reader->problems().size() << " problems, first: "
-                                            << reader->problems().front();
+    EXPECT_TRUE(reader->problems().empty())
+        << reader->problems().size() << " problems, first: " << reader->problems().front();
   }
   EXPECT_GT(queries_at_switch, 0);
   EXPECT_GT(queries, queries_at_switch);

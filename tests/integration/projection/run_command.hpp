@@ -49,7 +49,8 @@ inline CommandResult RunCommand(const std::string& binary, std::vector<std::stri
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buffer[4096];
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       ::kill(child, SIGKILL);
       break;

@@ -48,8 +48,8 @@ std::vector<BatchWrites> Batches() {
   placed.topic = kTopic;
   placed.upserts = {NewOrder(first, kHostile), NewOrder(second, "NULL")};
   // The edges of the times an event may carry (years 0000-9999; PostgreSQL calls year 0 "1 BC").
-  placed.upserts[1].created_at = At(-62167219200000);   // 0000-01-01T00:00:00.000Z
-  placed.upserts[1].updated_at = At(253402300799999);   // 9999-12-31T23:59:59.999Z
+  placed.upserts[1].created_at = At(-62167219200000);  // 0000-01-01T00:00:00.000Z
+  placed.upserts[1].updated_at = At(253402300799999);  // 9999-12-31T23:59:59.999Z
   placed.stored_before = {false, false};
   for (const auto& id : {first, second}) {
     placed.history.push_back({id, 1, Status::kPending, At(1700000000123), std::nullopt, "evt-" + id + "-1"});
@@ -163,9 +163,10 @@ TEST_F(WritePathsTest, ArraysCopyAndStagingLeaveIdenticalTablesEvenForHostileTex
   EXPECT_EQ(tx.exec1("SELECT reason FROM order_history WHERE version = 4")[0].as<std::string>(), expected_text);
   EXPECT_EQ(tx.exec1("SELECT status || ' ' || version FROM orders WHERE customer_id <> 'NULL'")[0].as<std::string>(),
             "cancelled 4");
-  EXPECT_EQ(tx.exec1("SELECT string_agg(partition || ':' || next_offset, ',' ORDER BY partition) FROM consumer_offsets")
-                [0].as<std::string>(),
-            "0:6,3:17");
+  EXPECT_EQ(
+      tx.exec1("SELECT string_agg(partition || ':' || next_offset, ',' ORDER BY partition) FROM consumer_offsets")[0]
+          .as<std::string>(),
+      "0:6,3:17");
 }
 
 // A row that exists already (a placement repeated in the log, a read model edited by hand) makes the

@@ -10,7 +10,8 @@ namespace orders::invariants {
 namespace {
 
 std::string StatusAfter(const domain::Event& event) {
-  if (const auto* changed = std::get_if<domain::StatusChanged>(&event)) return std::string(domain::ToString(changed->to));
+  if (const auto* changed = std::get_if<domain::StatusChanged>(&event))
+    return std::string(domain::ToString(changed->to));
   return std::string(domain::ToString(domain::Status::kPending));
 }
 
@@ -182,8 +183,8 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
       const std::int64_t version = message.value("version", std::int64_t{0});
       const auto seen = last.find(id);
       if (seen != last.end() && version != seen->second + 1) {
-        Violation(report, where(id, version) + (version <= seen->second ? ": seen again or out of order (after "
-                                                                        : ": gap (after ") +
+        Violation(report, where(id, version) +
+                              (version <= seen->second ? ": seen again or out of order (after " : ": gap (after ") +
                               std::to_string(seen->second) + ")");
       }
       if (log_status(id, version) != message.value("status", "")) {

@@ -15,7 +15,6 @@
 namespace orders::testing {
 namespace {
 
-
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;

@@ -40,7 +40,6 @@ std::string KafkaLibs() {
   return SourcePath(".local/kafka-libs");
 }
 
-
 // Runs java with the broker's class path; waits when `wait` (returns the exit status), else returns the pid.
 pid_t Java(const std::string& libs, const std::string& directory, const std::vector<std::string>& arguments,
            const std::string& log, bool wait) {
@@ -72,7 +71,6 @@ pid_t Java(const std::string& libs, const std::string& directory, const std::vec
 }
 
 }  // namespace
-
 
 std::unique_ptr<PrivateKafka> PrivateKafka::Create(std::string& error, std::optional<std::uint16_t> port,
                                                    std::optional<std::uint16_t> advertise_port) {
@@ -119,7 +117,8 @@ std::string PrivateKafka::Brokers() const { return "127.0.0.1:" + std::to_string
 bool PrivateKafka::Start(std::string& error) {
   pid_ = Java(libs_, directory_, {"kafka.Kafka", directory_ + "/kafka.properties"}, directory_ + "/logs/stdout.log",
               false);
-  if (!Eventually([this] { return LoopbackPortOpen(port_); }, std::chrono::seconds(60), std::chrono::milliseconds(100))) {
+  if (!Eventually([this] { return LoopbackPortOpen(port_); }, std::chrono::seconds(60),
+                  std::chrono::milliseconds(100))) {
     error = "the private Kafka did not start:\n" + LogText();
     return false;
   }

@@ -126,8 +126,9 @@ bool PrivatePostgres::Initialize(std::string& error) {
     return false;
   }
   const std::string log = directory_ + "/initdb.log";
-  if (RunTool("initdb", {"-D", directory_ + "/data", "-U", options_.role, "--auth=trust", "--encoding=UTF8",
-                         "--no-locale", "--no-sync", "--no-instructions"},
+  if (RunTool("initdb",
+              {"-D", directory_ + "/data", "-U", options_.role, "--auth=trust", "--encoding=UTF8", "--no-locale",
+               "--no-sync", "--no-instructions"},
               log) != 0) {
     error = "initdb failed: " + Tail(ReadFile(log));
     return false;
@@ -186,12 +187,14 @@ void PrivatePostgres::Kill() {
   std::vector<pid_t> processes = ChildrenOf(postmaster);
   processes.push_back(postmaster);
   for (pid_t pid : processes) ::kill(pid, SIGKILL);
-  Eventually([&] {
-    for (pid_t pid : processes) {
-      if (ProcessAlive(pid)) return false;
-    }
-    return true;
-  }, std::chrono::seconds(10));
+  Eventually(
+      [&] {
+        for (pid_t pid : processes) {
+          if (ProcessAlive(pid)) return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(10));
   // What PostgreSQL itself would clean up at its next start once the old
   // processes are gone (they may linger as zombies until reaped, and a zombie
   // still "owns" the lock files): the stale lock files and the detached segment.

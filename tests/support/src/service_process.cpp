@@ -64,8 +64,7 @@ void ServiceProcess::ReadLoop(int fd) {
       pending.erase(0, newline + 1);
       auto json = nlohmann::json::parse(line, nullptr, false);
       std::lock_guard lock(mutex_);
-      if (!json.is_discarded() && json.is_object() && json.value("msg", "") == "listening" &&
-          json.contains("port")) {
+      if (!json.is_discarded() && json.is_object() && json.value("msg", "") == "listening" && json.contains("port")) {
         port_ = json["port"].get<std::uint16_t>();
       }
       lines_.push_back(std::move(line));

@@ -14,7 +14,6 @@
 namespace orders::testing {
 namespace {
 
-
 // Moves what is readable on `from` to `to`; false when either side is done.
 bool Pump(int from, int to) {
   char buffer[65536];

@@ -25,7 +25,8 @@ std::vector<platform::ConsumedRecord> ReadWholeTopic(const std::string& topic) {
   const auto ends = consumer->EndOffsets(topic, 10000);
   if (!ends) throw std::runtime_error("no metadata for " + topic);
   std::string error;
-  if (!consumer->AssignAll(topic, [](std::int32_t) { return platform::kOffsetBeginning; }, 10000, error)) {
+  if (!consumer->AssignAll(
+          topic, [](std::int32_t) { return platform::kOffsetBeginning; }, 10000, error)) {
     throw std::runtime_error(error);
   }
   std::vector<platform::ConsumedRecord> records;

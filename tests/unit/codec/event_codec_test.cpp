@@ -11,7 +11,9 @@ using testing::Changed;
 using testing::kOrderId;
 using testing::Placed;
 
-EventMetadata Metadata() { return {"0b6e1a52-7d0c-4c51-9a36-0f2b3c4d5e6f", "/command-service", std::nullopt, std::nullopt}; }
+EventMetadata Metadata() {
+  return {"0b6e1a52-7d0c-4c51-9a36-0f2b3c4d5e6f", "/command-service", std::nullopt, std::nullopt};
+}
 
 constexpr const char* kGoldenPlaced =
     R"({"at":"2025-11-24T16:00:00.000Z","currency":"USD","customerId":"customer-1",)"
@@ -23,9 +25,7 @@ constexpr const char* kGoldenChanged =
     R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":"6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c",)"
     R"("reason":"customer asked","to":"cancelled","version":2})";
 
-TEST(EventCodec, PlacedEncodesToGoldenJson) {
-  EXPECT_EQ(EncodeEvent(Placed(), Metadata()).value, kGoldenPlaced);
-}
+TEST(EventCodec, PlacedEncodesToGoldenJson) { EXPECT_EQ(EncodeEvent(Placed(), Metadata()).value, kGoldenPlaced); }
 
 TEST(EventCodec, StatusChangedEncodesToGoldenJson) {
   auto changed = Changed(2, Status::kPending, Status::kCancelled);
@@ -108,7 +108,8 @@ INSTANTIATE_TEST_SUITE_P(
         PoisonCase{"array", kOrderId, "[]", "order.placed.v1"},
         PoisonCase{"key_mismatch", "other", kGoldenPlaced, "order.placed.v1"},
         PoisonCase{"wrong_total", kOrderId, Replace(kGoldenPlaced, "3000", "3001"), "order.placed.v1"},
-        PoisonCase{"unknown_field", kOrderId, Replace(kGoldenPlaced, "\"at\"", "\"extra\":1,\"at\""), "order.placed.v1"},
+        PoisonCase{"unknown_field", kOrderId, Replace(kGoldenPlaced, "\"at\"", "\"extra\":1,\"at\""),
+                   "order.placed.v1"},
         PoisonCase{"bad_time", kOrderId, Replace(kGoldenPlaced, "16:00:00.000Z", "16:00:00Z"), "order.placed.v1"},
         PoisonCase{"string_version", kOrderId, Replace(kGoldenChanged, "\"version\":2", "\"version\":\"2\""),
                    "order.status_changed.v1"},

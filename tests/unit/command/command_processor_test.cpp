@@ -41,7 +41,8 @@ class CommandProcessorTest : public ::testing::Test {
                       const std::string n = std::to_string(++ids_);
                       return "00000000-0000-4000-8000-" + std::string(12 - n.size(), '0') + n;
                     },
-                    "/test", [this](const std::string&) -> std::optional<std::int32_t> {
+                    "/test",
+                    [this](const std::string&) -> std::optional<std::int32_t> {
                       if (!owns_) return std::nullopt;
                       return 0;
                     }}) {}
@@ -160,8 +161,8 @@ TEST_F(CommandProcessorTest, SameKeyWithDifferentBodyIsAMismatch) {
 
 TEST_F(CommandProcessorTest, KeyIsRecordedWithTheEventSoARebuildRestoresIt) {
   Place(testing::PlaceOrderCommand(""), "key-4");
-  const auto decoded = codec::DecodeEvent(appender_.records[0].key, appender_.records[0].value,
-                                          appender_.records[0].headers);
+  const auto decoded =
+      codec::DecodeEvent(appender_.records[0].key, appender_.records[0].value, appender_.records[0].headers);
   ASSERT_TRUE(decoded.decoded);
   OrderBook rebuilt;
   rebuilt.Apply(decoded.decoded->event, decoded.decoded->metadata);
@@ -182,9 +183,8 @@ TEST_F(CommandProcessorTest, TooManyWaitingCommandsOnOneOrderAreRefused) {
   Place(testing::PlaceOrderCommand());
   int busy = 0;
   for (std::size_t i = 0; i < OrderBook::kMaxWaitingPerOrder + 5; ++i) {
-    processor_.ChangeStatus(testing::ChangeStatusCommand(Status::kConfirmed), [&](CommandResult r) {
-      busy += r.kind == Kind::kBusy ? 1 : 0;
-    });
+    processor_.ChangeStatus(testing::ChangeStatusCommand(Status::kConfirmed),
+                            [&](CommandResult r) { busy += r.kind == Kind::kBusy ? 1 : 0; });
   }
   EXPECT_EQ(busy, 4);
   appender_.SettleAll();
@@ -206,7 +206,8 @@ TEST_F(CommandProcessorTest, InvalidCommandsAreRefusedAsInvalidEvenWhenNotOwned)
 }
 
 TEST(Partitioning, IsStableAndSpreadsOrdersOverAllPartitions) {
-  EXPECT_EQ(PartitionOf("6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c", 6), PartitionOf("6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c", 6));
+  EXPECT_EQ(PartitionOf("6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c", 6),
+            PartitionOf("6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c", 6));
   std::vector<int> counts(6);
   for (int i = 0; i < 6000; ++i) ++counts[static_cast<std::size_t>(PartitionOf("order-" + std::to_string(i), 6))];
   for (int count : counts) EXPECT_GT(count, 800);

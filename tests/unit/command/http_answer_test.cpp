@@ -16,7 +16,9 @@ domain::Order AnOrder() {
   return *state;
 }
 
-CommandResult Rejected(RejectionKind kind) { return {Kind::kRejected, std::nullopt, domain::Rejection{kind, "why", {}}}; }
+CommandResult Rejected(RejectionKind kind) {
+  return {Kind::kRejected, std::nullopt, domain::Rejection{kind, "why", {}}};
+}
 
 std::string HeaderOf(const HttpAnswer& answer, const std::string& name) {
   for (const auto& [key, value] : answer.headers) {

@@ -98,8 +98,9 @@ TEST(RequestFramer, RefusesTransferCodingsOtherThanChunked) {
 }
 
 TEST(RequestFramer, RefusesBadChunks) {
-  for (const char* body : {"zz\r\n{}\r\n0\r\n\r\n", "-5\r\n{}\r\n0\r\n\r\n", "7fffffffffffffff\r\n{}\r\n0\r\n\r\n",
-                           "2;ext=1\r\n{}\r\n0\r\n\r\n", "2\r\n{}}\r\n0\r\n\r\n", "2\r\n{}\r\n0\r\nTrailer: x\r\n\r\n"}) {
+  for (const char* body :
+       {"zz\r\n{}\r\n0\r\n\r\n", "-5\r\n{}\r\n0\r\n\r\n", "7fffffffffffffff\r\n{}\r\n0\r\n\r\n",
+        "2;ext=1\r\n{}\r\n0\r\n\r\n", "2\r\n{}}\r\n0\r\n\r\n", "2\r\n{}\r\n0\r\nTrailer: x\r\n\r\n"}) {
     const int status = RefusalStatus(kPost + "Transfer-Encoding: chunked\r\n\r\n" + body);
     EXPECT_TRUE(status == 400 || status == 413) << body << " -> " << status;
   }

@@ -12,7 +12,8 @@ std::vector<std::string> Fields(const std::vector<domain::FieldError>& errors) {
 }
 
 TEST(ParsePlaceOrder, ReadsAllFieldsAndDefaultsCurrencyToUsd) {
-  const auto parsed = ParsePlaceOrder(R"({"customerId":"c1","items":[{"productId":"p","quantity":2,"unitPriceCents":5}]})");
+  const auto parsed =
+      ParsePlaceOrder(R"({"customerId":"c1","items":[{"productId":"p","quantity":2,"unitPriceCents":5}]})");
   ASSERT_TRUE(parsed.errors.empty());
   EXPECT_EQ(parsed.command->customer_id, "c1");
   EXPECT_EQ(parsed.command->currency, "USD");
@@ -39,10 +40,9 @@ TEST(ParsePlaceOrder, WrongTypesAndAbsurdNumbersNameTheirFields) {
   const auto parsed = ParsePlaceOrder(
       R"({"customerId":5,"currency":["USD"],"items":[{"productId":1,"quantity":1.5,"unitPriceCents":1e300},)"
       R"({"productId":"p","quantity":99999999999999999999,"unitPriceCents":"1"}, 7]})");
-  EXPECT_EQ(Fields(parsed.errors),
-            (std::vector<std::string>{"customerId", "currency", "items/0/productId", "items/0/quantity",
-                                      "items/0/unitPriceCents", "items/1/quantity", "items/1/unitPriceCents",
-                                      "items/2"}));
+  EXPECT_EQ(Fields(parsed.errors), (std::vector<std::string>{"customerId", "currency", "items/0/productId",
+                                                             "items/0/quantity", "items/0/unitPriceCents",
+                                                             "items/1/quantity", "items/1/unitPriceCents", "items/2"}));
 }
 
 TEST(ParsePlaceOrder, UnknownFieldsAreRejected) {
@@ -57,7 +57,8 @@ TEST(ParsePlaceOrder, MoreThanHundredItemsIsOneErrorNotThousands) {
   body += "]}";
   const auto parsed = ParsePlaceOrder(body);
   EXPECT_LE(parsed.errors.size(), 400u);
-  EXPECT_NE(std::find(Fields(parsed.errors).begin(), Fields(parsed.errors).end(), "items"), Fields(parsed.errors).end());
+  EXPECT_NE(std::find(Fields(parsed.errors).begin(), Fields(parsed.errors).end(), "items"),
+            Fields(parsed.errors).end());
 }
 
 TEST(ParseChangeStatus, ReadsStatusAndReason) {

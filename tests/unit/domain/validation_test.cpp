@@ -56,9 +56,9 @@ TEST(Validation, ItemBoundsAreInclusive) {
   command.items = {{std::string(64, 'p'), 10000, 100000000}, {"q", 1, 0}};
   EXPECT_TRUE(Fields(command).empty());
   command.items = {{std::string(65, 'p'), 10001, 100000001}, {"", 0, -1}};
-  EXPECT_EQ(Fields(command), (std::vector<std::string>{"items/0/productId", "items/0/quantity",
-                                                       "items/0/unitPriceCents", "items/1/productId",
-                                                       "items/1/quantity", "items/1/unitPriceCents"}));
+  EXPECT_EQ(Fields(command),
+            (std::vector<std::string>{"items/0/productId", "items/0/quantity", "items/0/unitPriceCents",
+                                      "items/1/productId", "items/1/quantity", "items/1/unitPriceCents"}));
 }
 
 TEST(Validation, LargestOrderTotalFitsInInt64) {

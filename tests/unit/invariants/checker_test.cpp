@@ -43,13 +43,15 @@ TEST(InvariantChecker, GapDuplicateForbiddenTransitionAndUndecodableAreReported)
   EXPECT_TRUE(Mentions(report, "gap")) << report.Summary();
 
   Report duplicate;
-  CheckLog(Log({Placed(), Changed(2, Status::kPending, Status::kConfirmed), Changed(2, Status::kPending, Status::kConfirmed)}),
+  CheckLog(Log({Placed(), Changed(2, Status::kPending, Status::kConfirmed),
+                Changed(2, Status::kPending, Status::kConfirmed)}),
            duplicate);
   EXPECT_TRUE(Mentions(duplicate, "duplicate")) << duplicate.Summary();
 
   Report forbidden;
-  CheckLog(Log({Placed(), Changed(2, Status::kPending, Status::kShipped), Changed(3, Status::kShipped, Status::kCancelled)}),
-           forbidden);
+  CheckLog(
+      Log({Placed(), Changed(2, Status::kPending, Status::kShipped), Changed(3, Status::kShipped, Status::kCancelled)}),
+      forbidden);
   EXPECT_TRUE(Mentions(forbidden, "not allowed")) << forbidden.Summary();
 
   Report undecodable;
@@ -106,8 +108,12 @@ json Snapshot(std::int64_t version, const std::string& status, bool recovered = 
 TEST(InvariantChecker, SubscriberThatSawEveryVersionOnceInOrderHolds) {
   Report report;
   const auto fold = CheckLog(Log(kGoodLog), report);
-  CheckSubscriber(fold, {"s", {Snapshot(1, "pending"), Update(2, "confirmed"), json{{"type", "_closed"}, {"code", 1001}},
-                                Update(3, "shipped")}, {kOrderId}, true},
+  CheckSubscriber(fold,
+                  {"s",
+                   {Snapshot(1, "pending"), Update(2, "confirmed"), json{{"type", "_closed"}, {"code", 1001}},
+                    Update(3, "shipped")},
+                   {kOrderId},
+                   true},
                   report);
   EXPECT_TRUE(report.ok()) << report.Summary();
 }
@@ -119,7 +125,8 @@ TEST(InvariantChecker, SubscriberGapDuplicateWrongStatusAndMissingTailAreReporte
   CheckSubscriber(fold, {"s", {Snapshot(1, "pending"), Update(3, "shipped")}, {kOrderId}, true}, gap);
   EXPECT_TRUE(Mentions(gap, "gap")) << gap.Summary();
   Report duplicate;
-  CheckSubscriber(fold, {"s", {Snapshot(2, "confirmed"), Update(2, "confirmed"), Update(3, "shipped")}, {kOrderId}, true},
+  CheckSubscriber(fold,
+                  {"s", {Snapshot(2, "confirmed"), Update(2, "confirmed"), Update(3, "shipped")}, {kOrderId}, true},
                   duplicate);
   EXPECT_TRUE(Mentions(duplicate, "seen again")) << duplicate.Summary();
   Report status;
@@ -142,11 +149,13 @@ TEST(InvariantChecker, ResyncToldByTheNotifierRestartsTheCount) {
 TEST(InvariantChecker, SelectorReconnectContinuesOnlyTheOrdersItsSnapshotListHolds) {
   Report report;
   const auto fold = CheckLog(Log(kGoodLog), report);
-  const json listed = {{"type", "snapshot"}, {"orders", json::array({{{"orderId", kOrderId}, {"version", 2}, {"status", "confirmed"}}})}};
+  const json listed = {{"type", "snapshot"},
+                       {"orders", json::array({{{"orderId", kOrderId}, {"version", 2}, {"status", "confirmed"}}})}};
   const json empty_list = {{"type", "snapshot"}, {"orders", json::array()}};
-  CheckSubscriber(fold, {"s", {Snapshot(1, "pending"), json{{"type", "_reconnected"}}, listed, Update(3, "shipped")},
-                         {kOrderId}, true},
-                  report);
+  CheckSubscriber(
+      fold,
+      {"s", {Snapshot(1, "pending"), json{{"type", "_reconnected"}}, listed, Update(3, "shipped")}, {kOrderId}, true},
+      report);
   EXPECT_TRUE(report.ok()) << report.Summary();
   Report unlisted;
   CheckSubscriber(fold, {"s", {Snapshot(1, "pending"), json{{"type", "_reconnected"}}, empty_list}, {kOrderId}, true},

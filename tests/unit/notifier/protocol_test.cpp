@@ -16,7 +16,8 @@ TEST(Protocol, SubscribeSelectors) {
   ASSERT_EQ(by_order.type, Type::kSubscribe);
   EXPECT_EQ(by_order.selector.kind, Selector::Kind::kOrder);
   EXPECT_EQ(by_order.since_version, 3);
-  EXPECT_EQ(ParseClientMessage(R"({"type":"subscribe","customerId":"alice"})").selector.kind, Selector::Kind::kCustomer);
+  EXPECT_EQ(ParseClientMessage(R"({"type":"subscribe","customerId":"alice"})").selector.kind,
+            Selector::Kind::kCustomer);
   EXPECT_EQ(ParseClientMessage(R"({"type":"unsubscribe","all":true})").type, Type::kUnsubscribe);
   EXPECT_EQ(ParseClientMessage(R"({"type":"ping"})").type, Type::kPing);
 }
@@ -28,12 +29,12 @@ TEST(Protocol, BareOrderIdAndJsonStringAreLookups) {
 }
 
 TEST(Protocol, BadMessagesAreInvalidWithAReason) {
-  for (const char* text : {"", "{", "[]", "42", "\"not-an-id\"", R"({"type":"dance"})", R"({"type":"subscribe"})",
-                           R"({"type":"subscribe","orderId":"x"})", R"({"type":"subscribe","all":false})",
-                           R"({"type":"subscribe","customerId":"a b"})",
-                           R"({"type":"subscribe","all":true,"customerId":"a"})",
-                           R"({"type":"subscribe","customerId":"a","sinceVersion":1})",
-                           R"({"type":"subscribe","orderId":"6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c","sinceVersion":-1})"}) {
+  for (const char* text :
+       {"", "{", "[]", "42", "\"not-an-id\"", R"({"type":"dance"})", R"({"type":"subscribe"})",
+        R"({"type":"subscribe","orderId":"x"})", R"({"type":"subscribe","all":false})",
+        R"({"type":"subscribe","customerId":"a b"})", R"({"type":"subscribe","all":true,"customerId":"a"})",
+        R"({"type":"subscribe","customerId":"a","sinceVersion":1})",
+        R"({"type":"subscribe","orderId":"6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c","sinceVersion":-1})"}) {
     const auto message = ParseClientMessage(text);
     EXPECT_EQ(message.type, Type::kInvalid) << text;
     EXPECT_FALSE(message.error.empty()) << text;
@@ -61,9 +62,7 @@ TEST(Protocol, UpdateForAStatusChange) {
   EXPECT_EQ(update["reason"], "no stock");
 }
 
-TEST(Protocol, LookupAnswers) {
-  EXPECT_EQ(LookupAnswer(nullptr), R"({"error":"Order not found"})");
-}
+TEST(Protocol, LookupAnswers) { EXPECT_EQ(LookupAnswer(nullptr), R"({"error":"Order not found"})"); }
 
 }  // namespace
 }  // namespace orders::notifier

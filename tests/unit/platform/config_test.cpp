@@ -19,8 +19,9 @@ TEST(Config, DefaultsApplyWithAnEmptyEnvironment) {
 }
 
 TEST(Config, FlagsOverrideTheEnvironment) {
-  const auto result = LoadConfig(kDefaults, {{"PORT", "9000"}, {"ORDERS_TOPIC", "env.topic"}},
-                                 {"--port=9100", "--orders-topic", "flag.topic", "--allowed-origins=http://a, http://b"});
+  const auto result =
+      LoadConfig(kDefaults, {{"PORT", "9000"}, {"ORDERS_TOPIC", "env.topic"}},
+                 {"--port=9100", "--orders-topic", "flag.topic", "--allowed-origins=http://a, http://b"});
   ASSERT_TRUE(result.config);
   EXPECT_EQ(result.config->port, 9100);
   EXPECT_EQ(result.config->orders_topic, "flag.topic");
@@ -29,8 +30,11 @@ TEST(Config, FlagsOverrideTheEnvironment) {
 
 TEST(Config, EveryProblemIsReportedAtOnce) {
   const auto result = LoadConfig(kDefaults,
-                                 {{"PORT", "http"}, {"LOG_LEVEL", "loud"}, {"JWT_SECRET", "short"},
-                                  {"DATABASE_URL", "mysql://x"}, {"READ_MODEL_SCHEMA", "Bad-Name"}},
+                                 {{"PORT", "http"},
+                                  {"LOG_LEVEL", "loud"},
+                                  {"JWT_SECRET", "short"},
+                                  {"DATABASE_URL", "mysql://x"},
+                                  {"READ_MODEL_SCHEMA", "Bad-Name"}},
                                  {"--bogus=1", "--kafka-brokers"});
   EXPECT_FALSE(result.config);
   EXPECT_EQ(result.problems.size(), 7u);

@@ -23,8 +23,7 @@ TEST(Jwt, ValidTokenNamesTheSubjectAndRole) {
   EXPECT_EQ(check.principal->subject, "customer-7");
   EXPECT_EQ(check.principal->role, Role::kCustomer);
   EXPECT_EQ(VerifyToken(SignToken(Claims("ops", "staff"), kSecret), kSecret, kNow).principal->role, Role::kStaff);
-  EXPECT_EQ(VerifyToken(SignToken(Claims("svc", "service"), kSecret), kSecret, kNow).principal->role,
-            Role::kService);
+  EXPECT_EQ(VerifyToken(SignToken(Claims("svc", "service"), kSecret), kSecret, kNow).principal->role, Role::kService);
 }
 
 TEST(Jwt, ExpiredTokenIsRefused) {
@@ -68,8 +67,8 @@ TEST(Jwt, UnknownRoleOrMissingSubjectIsRefused) {
 }
 
 TEST(Jwt, MalformedTokensAreRefusedWithoutThrowing) {
-  for (const std::string& token : std::vector<std::string>{"", ".", "..", "a.b", "a.b.c.d", "!!!.???.***", "e30.e30.", "e30.bm90IGpzb24.xx",
-                                  std::string(5000, 'a')}) {
+  for (const std::string& token : std::vector<std::string>{"", ".", "..", "a.b", "a.b.c.d", "!!!.???.***", "e30.e30.",
+                                                           "e30.bm90IGpzb24.xx", std::string(5000, 'a')}) {
     EXPECT_FALSE(VerifyToken(token, kSecret, kNow).principal) << token;
   }
 }

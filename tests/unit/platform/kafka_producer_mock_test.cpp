@@ -25,13 +25,14 @@ class ProducerOnMockCluster : public ::testing::Test {
   std::shared_ptr<std::atomic<int>> Send(std::vector<Outcome>& outcomes) {
     auto done = std::make_shared<std::atomic<int>>(0);
     std::string error;
-    const bool queued = producer_->Produce("events", "key", "value", {{"h", "v"}},
-                                           [this, &outcomes, done](const DeliveryReport& report) {
-                                             std::lock_guard lock(mutex_);
-                                             outcomes.push_back(report.outcome);
-                                             ++*done;
-                                           },
-                                           error);
+    const bool queued = producer_->Produce(
+        "events", "key", "value", {{"h", "v"}},
+        [this, &outcomes, done](const DeliveryReport& report) {
+          std::lock_guard lock(mutex_);
+          outcomes.push_back(report.outcome);
+          ++*done;
+        },
+        error);
     EXPECT_TRUE(queued) << error;
     return done;
   }
@@ -57,11 +58,14 @@ TEST_F(ProducerOnMockCluster, FatalErrorNeverReportsSuccessAndTheProducerIsRecre
   std::vector<Outcome> during;
   std::string error;
   std::atomic<int> reported{0};
-  const bool queued = producer_->Produce("events", "key", "value", {}, [&](const DeliveryReport& report) {
-    std::lock_guard lock(mutex_);
-    during.push_back(report.outcome);
-    ++reported;
-  }, error);
+  const bool queued = producer_->Produce(
+      "events", "key", "value", {},
+      [&](const DeliveryReport& report) {
+        std::lock_guard lock(mutex_);
+        during.push_back(report.outcome);
+        ++reported;
+      },
+      error);
   if (queued) {
     ASSERT_TRUE(testing::Eventually([&] { return reported.load() == 1; }));
     // Either the fatal state was noticed first (fresh producer: persisted),

@@ -15,8 +15,8 @@ using testing::Placed;
 constexpr const char* kOther = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
 platform::ConsumedRecord Record(const domain::Event& event, std::int32_t partition, std::int64_t offset) {
-  auto encoded = codec::EncodeEvent(event, {"evt-" + std::to_string(partition) + "-" + std::to_string(offset),
-                                            "/test", std::nullopt, std::nullopt});
+  auto encoded = codec::EncodeEvent(
+      event, {"evt-" + std::to_string(partition) + "-" + std::to_string(offset), "/test", std::nullopt, std::nullopt});
   return {"orders.events", partition, offset, encoded.key, encoded.value, encoded.headers, 0};
 }
 
@@ -48,8 +48,9 @@ TEST(ProjectionFold, RedeliveredEventsAreNoOps) {
   std::optional<domain::Order> stored;
   domain::Apply(stored, Placed());
   domain::Apply(stored, Changed(2, Status::kPending, Status::kConfirmed));
-  auto writes = FoldBatch(DecodeBatch({Record(Placed(), 1, 0), Record(Changed(2, Status::kPending, Status::kConfirmed), 1, 1)}),
-                          {{testing::kOrderId, *stored}});
+  auto writes =
+      FoldBatch(DecodeBatch({Record(Placed(), 1, 0), Record(Changed(2, Status::kPending, Status::kConfirmed), 1, 1)}),
+                {{testing::kOrderId, *stored}});
   EXPECT_TRUE(writes.upserts.empty());
   EXPECT_TRUE(writes.history.empty());
   EXPECT_TRUE(writes.parked.empty());
@@ -71,10 +72,10 @@ TEST(ProjectionFold, ContinuesFromTheStoredState) {
 TEST(ProjectionFold, AGapIsParkedWithLaterEventsOfThatOrderAndOthersStillApply) {
   std::optional<domain::Order> stored;
   domain::Apply(stored, Placed());
-  auto writes = FoldBatch(DecodeBatch({Record(Changed(3, Status::kConfirmed, Status::kShipped), 0, 5),
-                                       Record(Placed(kOther), 0, 6),
-                                       Record(Changed(4, Status::kShipped, Status::kDelivered), 0, 7)}),
-                          {{testing::kOrderId, *stored}});
+  auto writes = FoldBatch(
+      DecodeBatch({Record(Changed(3, Status::kConfirmed, Status::kShipped), 0, 5), Record(Placed(kOther), 0, 6),
+                   Record(Changed(4, Status::kShipped, Status::kDelivered), 0, 7)}),
+      {{testing::kOrderId, *stored}});
   ASSERT_EQ(writes.parked.size(), 2u);
   EXPECT_EQ(writes.parked[0].reason, ParkedRecord::Reason::kGap);
   EXPECT_EQ(writes.parked[0].offset, 5);
@@ -120,7 +121,7 @@ TEST(ProjectionBatchPolicy, DueOnceEverythingFetchedIsTakenAndMinWaitIsOverOrWhe
   const auto start = std::chrono::steady_clock::now();
   const auto ms = [&](int n) { return start + std::chrono::milliseconds(n); };
   EXPECT_FALSE(policy.Due(0, true, start, ms(1000)));
-  EXPECT_FALSE(policy.Due(2, true, start, ms(4)));    // nothing more at hand, but min_wait not over
+  EXPECT_FALSE(policy.Due(2, true, start, ms(4)));  // nothing more at hand, but min_wait not over
   EXPECT_TRUE(policy.Due(2, true, start, ms(5)));
   EXPECT_FALSE(policy.Due(2, false, start, ms(19)));  // records still coming
   EXPECT_TRUE(policy.Due(2, false, start, ms(20)));   // a steady stream

@@ -38,7 +38,9 @@ TEST(ProjectionParams, ListQueryDefaultsAndFilters) {
   auto defaults = ParseListQuery({});
   ASSERT_TRUE(defaults.value);
   EXPECT_EQ(defaults.value->limit, kDefaultPageSize);
-  auto full = ParseListQuery({{"customerId", "c-1"}, {"status", "out_for_delivery"}, {"limit", "500"},
+  auto full = ParseListQuery({{"customerId", "c-1"},
+                              {"status", "out_for_delivery"},
+                              {"limit", "500"},
                               {"cursor", EncodeCursor({testing::At(), testing::kOrderId})}});
   ASSERT_TRUE(full.value) << full.errors.size();
   EXPECT_EQ(full.value->customer_id, "c-1");

@@ -13,7 +13,9 @@ TEST(ProjectionSqlText, ArrayLiteralQuotesEscapesAndWritesNull) {
 }
 
 TEST(ProjectionSqlText, TextIsMadeSafeForPostgres) {
-  EXPECT_EQ(PgText(std::string("a\0b", 3)), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(PgText(std::string("a\0b", 3)),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(PrintableText(std::string("k\0\xff\n", 4)), "k???");
   EXPECT_EQ(PrintableText("abcdef", 3), "abc");
   EXPECT_EQ(HexEncode(std::string("\x00\xff\x10", 3)), "00ff10");

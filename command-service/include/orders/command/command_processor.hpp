@@ -15,13 +15,13 @@ namespace orders::command {
 
 struct CommandResult {
   enum class Kind {
-    kCreated,               // 201: a new order (or the original answer of a retried POST)
-    kOk,                    // 200: status changed, or already had that status
-    kRejected,              // see rejection
-    kIdempotencyMismatch,   // 422: same Idempotency-Key, different body
-    kUnavailable,           // 503: the log did not take the event (or outcome unknown)
-    kBusy,                  // 503: too many commands waiting for this order
-    kNotOwner,              // 503: another instance writes this order's partition
+    kCreated,              // 201: a new order (or the original answer of a retried POST)
+    kOk,                   // 200: status changed, or already had that status
+    kRejected,             // see rejection
+    kIdempotencyMismatch,  // 422: same Idempotency-Key, different body
+    kUnavailable,          // 503: the log did not take the event (or outcome unknown)
+    kBusy,                 // 503: too many commands waiting for this order
+    kNotOwner,             // 503: another instance writes this order's partition
   };
   Kind kind = Kind::kUnavailable;
   std::optional<domain::Order> order;

@@ -17,8 +17,7 @@ namespace orders::command {
 
 class LogFollower {
  public:
-  LogFollower(platform::KafkaSettings settings, std::string topic, OrderBook& book,
-              platform::MetricsRegistry& metrics);
+  LogFollower(platform::KafkaSettings settings, std::string topic, OrderBook& book, platform::MetricsRegistry& metrics);
 
   void Start() { tail_.Start(); }
   void Stop() { tail_.Stop(); }

@@ -27,10 +27,10 @@
 namespace orders::command {
 
 struct FramerLimits {
-  std::size_t max_head_bytes = 32 * 1024;      // request line + headers; more: 431
-  std::size_t max_header_fields = 100;         // more: 431
-  std::size_t max_request_bytes = 256 * 1024;  // head + body as sent; more: 413
-  std::size_t max_buffered_bytes = 512 * 1024; // pipelined bytes waiting; more: 413
+  std::size_t max_head_bytes = 32 * 1024;       // request line + headers; more: 431
+  std::size_t max_header_fields = 100;          // more: 431
+  std::size_t max_request_bytes = 256 * 1024;   // head + body as sent; more: 413
+  std::size_t max_buffered_bytes = 512 * 1024;  // pipelined bytes waiting; more: 413
 };
 
 struct FramingRefusal {
@@ -74,9 +74,9 @@ class RequestFramer {
 
   // Progress within the first buffered request.
   Phase phase_ = Phase::kHead;
-  std::size_t scanned_ = 0;       // kHead: bytes already searched for the blank line
-  std::size_t position_ = 0;      // body phases: next unparsed byte
-  std::uint64_t remaining_ = 0;   // kLengthBody / kChunkData: bytes still expected
+  std::size_t scanned_ = 0;      // kHead: bytes already searched for the blank line
+  std::size_t position_ = 0;     // body phases: next unparsed byte
+  std::uint64_t remaining_ = 0;  // kLengthBody / kChunkData: bytes still expected
 };
 
 }  // namespace orders::command

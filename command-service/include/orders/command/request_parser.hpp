@@ -21,7 +21,7 @@ template <class Command>
 struct Parsed {
   std::optional<Command> command;  // set when the body has the right shape
   std::vector<domain::FieldError> errors;
-  bool malformed = false;          // not JSON, not an object, too large
+  bool malformed = false;  // not JSON, not an object, too large
 };
 
 // POST /orders body {customerId, items, currency?, orderId?}. An absent

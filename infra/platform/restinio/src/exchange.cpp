@@ -7,20 +7,34 @@ namespace orders::platform::http {
 
 std::string_view ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 422: return "Unprocessable Content";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "Payload Too Large";
+    case 422:
+      return "Unprocessable Content";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -47,8 +61,8 @@ std::string Exchange::RouteParam(const std::string& name) const {
 }
 
 std::optional<QueryParams> Exchange::Query() const {
-  auto parsed = restinio::try_parse_query<restinio::parse_query_traits::javascript_compatible>(
-      request_->header().query());
+  auto parsed =
+      restinio::try_parse_query<restinio::parse_query_traits::javascript_compatible>(request_->header().query());
   if (!parsed) return std::nullopt;
   QueryParams params;
   for (const auto& [name, value] : *parsed) {
@@ -83,8 +97,7 @@ bool Exchange::RespondText(int status, std::string content_type, std::string bod
   response.set_body(std::move(body));
   // Counted before the answer leaves, so a client that saw the answer sees it counted.
   if (metrics_) {
-    metrics_->Record(request_->header().method().c_str(), status,
-                     std::chrono::steady_clock::now() - started_);
+    metrics_->Record(request_->header().method().c_str(), status, std::chrono::steady_clock::now() - started_);
   }
   response.done();
   return true;
@@ -99,8 +112,8 @@ restinio::request_handle_t Exchange::TakeForUpgrade(int status) {
 }
 
 bool Exchange::RespondJson(int status, const nlohmann::json& body, const HeaderList& headers) {
-  return RespondText(status, "application/json",
-                     body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), headers);
+  return RespondText(status, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                     headers);
 }
 
 bool Exchange::RespondProblem(const Problem& problem, const HeaderList& headers) {

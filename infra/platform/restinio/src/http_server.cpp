@@ -35,9 +35,8 @@ class HttpServer::Impl {
                 // Low push latency: no Nagle on accepted sockets is set per
                 // connection by the options below; the acceptor needs nothing.
               })
-              .socket_options_setter([](auto& options_setter) {
-                options_setter.set_option(asio::ip::tcp::no_delay{true});
-              })
+              .socket_options_setter(
+                  [](auto& options_setter) { options_setter.set_option(asio::ip::tcp::no_delay{true}); })
               .request_handler([router = std::move(router)](restinio::request_handle_t request) {
                 return router->Dispatch(std::move(request));
               });
@@ -92,8 +91,7 @@ void HttpServer::Stop(std::chrono::milliseconds drain) {
   stopped_ = true;
   std::promise<void> closed;
   auto done = closed.get_future();
-  impl_->server_.close_async([&closed] { closed.set_value(); },
-                             [&closed](std::exception_ptr) { closed.set_value(); });
+  impl_->server_.close_async([&closed] { closed.set_value(); }, [&closed](std::exception_ptr) { closed.set_value(); });
   done.wait_for(std::chrono::seconds(5));
   if (drain.count() > 0) std::this_thread::sleep_for(drain);
   io_context_.stop();

@@ -3,8 +3,9 @@
 namespace orders::platform::http {
 
 void AddOperationalRoutes(Router& router, const MetricsRegistry& registry, std::function<Readiness()> ready) {
-  router.Add(restinio::http_method_get(), "/healthz",
-             [](const ExchangePtr& exchange) { exchange->RespondJson(200, {{"status", "ok"}}); });
+  router.Add(restinio::http_method_get(), "/healthz", [](const ExchangePtr& exchange) {
+    exchange->RespondJson(200, {{"status", "ok"}});
+  });
   router.Add(restinio::http_method_get(), "/readyz", [ready = std::move(ready)](const ExchangePtr& exchange) {
     const Readiness readiness = ready();
     if (readiness.ready) {

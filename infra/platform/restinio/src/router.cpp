@@ -21,8 +21,8 @@ std::vector<std::string> SplitPath(std::string_view path) {
 RouteMetrics::RouteMetrics(MetricsRegistry& registry, std::string route)
     : registry_(registry),
       route_(std::move(route)),
-      latency_(registry.AddHistogram("http_request_duration_seconds", "HTTP request latency by route",
-                                     LatencyBuckets(), {{"route", route_}})) {}
+      latency_(registry.AddHistogram("http_request_duration_seconds", "HTTP request latency by route", LatencyBuckets(),
+                                     {{"route", route_}})) {}
 
 void RouteMetrics::Record(std::string_view method, int status, std::chrono::steady_clock::duration elapsed) {
   latency_.Observe(std::chrono::duration<double>(elapsed).count());
@@ -97,8 +97,7 @@ restinio::request_handling_status_t Router::Dispatch(restinio::request_handle_t 
   }
   if (!allowed.empty()) {
     Exchange exchange(std::move(request), {}, path_metrics);
-    exchange.RespondProblem(MethodNotAllowedProblem("This resource supports " + allowed + "."),
-                            {{"Allow", allowed}});
+    exchange.RespondProblem(MethodNotAllowedProblem("This resource supports " + allowed + "."), {{"Allow", allowed}});
     return restinio::request_accepted();
   }
   Exchange exchange(std::move(request), {}, unmatched_metrics_);

@@ -18,9 +18,9 @@ struct HandshakeRequest {
 };
 
 struct HandshakeCheck {
-  int status = 101;          // 101, or the HTTP status to refuse with
-  std::string detail;        // why it was refused
-  std::string accept;        // Sec-WebSocket-Accept for a 101
+  int status = 101;    // 101, or the HTTP status to refuse with
+  std::string detail;  // why it was refused
+  std::string accept;  // Sec-WebSocket-Accept for a 101
 };
 
 // `allowed_origins` empty: any origin (and none) is accepted.

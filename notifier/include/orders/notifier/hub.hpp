@@ -36,11 +36,11 @@ class Sink {
 };
 
 struct HubLimits {
-  std::size_t max_subscriptions = 50;    // per session
-  double messages_per_second = 20;       // per session, sustained
-  double message_burst = 40;             // per session
-  std::size_t snapshot_list_size = 100;            // orders in an `all` snapshot (a staff board)
-  std::size_t customer_snapshot_size = 1000;       // a customer's orders: all of them, up to this
+  std::size_t max_subscriptions = 50;         // per session
+  double messages_per_second = 20;            // per session, sustained
+  double message_burst = 40;                  // per session
+  std::size_t snapshot_list_size = 100;       // orders in an `all` snapshot (a staff board)
+  std::size_t customer_snapshot_size = 1000;  // a customer's orders: all of them, up to this
   std::chrono::milliseconds not_found_wait{3000};
 };
 
@@ -81,7 +81,7 @@ class Hub {
   };
   struct Waiting {
     SessionId session;
-    bool lookup;                          // bare-id lookup rather than subscribe
+    bool lookup;  // bare-id lookup rather than subscribe
     std::optional<std::int64_t> since;
     Clock::time_point deadline;
   };

@@ -34,7 +34,7 @@ struct SessionOptions {
 };
 
 struct SessionCounters {
-  std::function<void()> slow_closed;                       // closed for falling behind
+  std::function<void()> slow_closed;                        // closed for falling behind
   std::function<void(std::uint16_t code)> protocol_closed;  // closed for bad frames (1002/1007/1009/1008)
 };
 

@@ -80,8 +80,8 @@ struct DecodedRecord {
 
 struct DecodedBatch {
   std::string topic;
-  std::vector<DecodedRecord> events;    // in consumption order
-  std::vector<ParkedRecord> poison;     // records DecodeEvent refused
+  std::vector<DecodedRecord> events;                  // in consumption order
+  std::vector<ParkedRecord> poison;                   // records DecodeEvent refused
   std::map<std::int32_t, std::int64_t> next_offsets;  // partition -> last offset + 1
   // When each record was appended to Kafka (its timestamp, ms since the epoch;
   // 0 when the record has none), for the apply-lag metric.
@@ -115,8 +115,8 @@ struct BatchWrites {
   // A stored order only changes status, version and updated_at; a new one is
   // written whole.
   std::vector<bool> stored_before;
-  std::vector<HistoryRow> history;     // one per applied event
-  std::vector<ParkedRecord> parked;    // poison, gaps, lifecycle violations
+  std::vector<HistoryRow> history;   // one per applied event
+  std::vector<ParkedRecord> parked;  // poison, gaps, lifecycle violations
   std::map<std::int32_t, std::int64_t> next_offsets;
   std::size_t applied = 0;
   std::size_t duplicates = 0;

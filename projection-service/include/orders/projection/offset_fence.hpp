@@ -40,7 +40,7 @@ bool FenceHolds(const std::string& generation, const ExpectedOffsets& expected, 
 enum class CommitFate { kCommitted, kNotCommitted, kStoreMoved };
 CommitFate ResolveInDoubt(const ExpectedOffsets& before, const StoredOffsets& batch_ends, const StoredOffsets& stored);
 // The same, moved when the generation changed.
-CommitFate ResolveInDoubt(const std::string& generation, const ExpectedOffsets& before,
-                          const StoredOffsets& batch_ends, const StorePosition& stored);
+CommitFate ResolveInDoubt(const std::string& generation, const ExpectedOffsets& before, const StoredOffsets& batch_ends,
+                          const StorePosition& stored);
 
 }  // namespace orders::projection

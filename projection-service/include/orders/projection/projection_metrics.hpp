@@ -3,8 +3,8 @@
 
 #include <chrono>
 #include <map>
-#include <vector>
 #include <mutex>
+#include <vector>
 
 #include <orders/platform/metrics.hpp>
 

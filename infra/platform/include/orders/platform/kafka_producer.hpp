@@ -48,8 +48,8 @@ class KafkaProducer {
   static constexpr std::int32_t kAnyPartition = -1;
   bool Produce(const std::string& topic, std::int32_t partition, const std::string& key, const std::string& value,
                const KafkaHeaders& headers, DeliveryCallback on_delivery, std::string& error);
-  bool Produce(const std::string& topic, const std::string& key, const std::string& value,
-               const KafkaHeaders& headers, DeliveryCallback on_delivery, std::string& error) {
+  bool Produce(const std::string& topic, const std::string& key, const std::string& value, const KafkaHeaders& headers,
+               DeliveryCallback on_delivery, std::string& error) {
     return Produce(topic, kAnyPartition, key, value, headers, std::move(on_delivery), error);
   }
 

@@ -20,8 +20,12 @@ void Log(LogLevel level, std::string_view message, const LogFields& fields = nul
 inline void LogDebug(std::string_view message, const LogFields& fields = nullptr) {
   if (LogEnabled(LogLevel::kDebug)) Log(LogLevel::kDebug, message, fields);
 }
-inline void LogInfo(std::string_view message, const LogFields& fields = nullptr) { Log(LogLevel::kInfo, message, fields); }
-inline void LogWarn(std::string_view message, const LogFields& fields = nullptr) { Log(LogLevel::kWarn, message, fields); }
+inline void LogInfo(std::string_view message, const LogFields& fields = nullptr) {
+  Log(LogLevel::kInfo, message, fields);
+}
+inline void LogWarn(std::string_view message, const LogFields& fields = nullptr) {
+  Log(LogLevel::kWarn, message, fields);
+}
 inline void LogError(std::string_view message, const LogFields& fields = nullptr) {
   Log(LogLevel::kError, message, fields);
 }

@@ -25,10 +25,10 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Per-event facts that are not part of the domain event.
 struct EventMetadata {
-  std::string event_id;                          // ce_id, a UUID unique per event
-  std::string source;                            // ce_source, e.g. "/command-service"
-  std::optional<std::string> idempotency_key;    // orders_idempotency_key
-  std::optional<std::string> request_hash;       // orders_request_hash: hash of the POST body
+  std::string event_id;                        // ce_id, a UUID unique per event
+  std::string source;                          // ce_source, e.g. "/command-service"
+  std::optional<std::string> idempotency_key;  // orders_idempotency_key
+  std::optional<std::string> request_hash;     // orders_request_hash: hash of the POST body
 
   friend bool operator==(const EventMetadata&, const EventMetadata&) = default;
 };

@@ -24,8 +24,8 @@ enum class RejectionKind {
 
 struct Rejection {
   RejectionKind kind;
-  std::string detail;               // safe to show to a client
-  std::vector<FieldError> fields;   // for kInvalid
+  std::string detail;              // safe to show to a client
+  std::vector<FieldError> fields;  // for kInvalid
 };
 
 struct Decision {

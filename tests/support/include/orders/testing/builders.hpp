@@ -25,8 +25,8 @@ inline domain::ChangeStatus ChangeStatusCommand(domain::Status to, std::string o
 }
 
 inline domain::OrderPlaced Placed(std::string order_id = kOrderId, domain::Timestamp at = At()) {
-  return domain::OrderPlaced{std::move(order_id), 1, at, "customer-1", {{"sku-1", 2, 1250}, {"sku-2", 1, 500}},
-                             "USD", 3000};
+  return domain::OrderPlaced{
+      std::move(order_id), 1, at, "customer-1", {{"sku-1", 2, 1250}, {"sku-2", 1, 500}}, "USD", 3000};
 }
 
 inline domain::StatusChanged Changed(std::int64_t version, domain::Status from, domain::Status to,

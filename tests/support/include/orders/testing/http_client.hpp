@@ -12,7 +12,7 @@
 namespace orders::testing {
 
 struct HttpResponse {
-  int status = 0;  // 0 when no response came
+  int status = 0;                              // 0 when no response came
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 

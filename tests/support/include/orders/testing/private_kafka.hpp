@@ -30,8 +30,8 @@ class PrivateKafka {
   PrivateKafka(const PrivateKafka&) = delete;
   PrivateKafka& operator=(const PrivateKafka&) = delete;
 
-  std::uint16_t port() const { return port_; }          // where the broker listens
-  std::string Brokers() const;                           // what clients use (the advertised address)
+  std::uint16_t port() const { return port_; }  // where the broker listens
+  std::string Brokers() const;                  // what clients use (the advertised address)
   bool Start(std::string& error);
   void Kill();
   std::string LogText() const;

@@ -25,9 +25,9 @@ namespace orders::testing {
 
 struct PrivatePostgresOptions {
   std::string bin_dir = "/usr/lib/postgresql/15/bin";  // $ORDERS_PG_BIN overrides it
-  std::string role = "orders";                          // the superuser created by initdb
-  std::string database = "orders";                      // created after the first start
-  std::vector<std::string> settings;                    // extra postgresql.conf lines
+  std::string role = "orders";                         // the superuser created by initdb
+  std::string database = "orders";                     // created after the first start
+  std::vector<std::string> settings;                   // extra postgresql.conf lines
 };
 
 class PrivatePostgres {

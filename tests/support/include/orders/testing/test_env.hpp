@@ -10,8 +10,8 @@
 
 namespace orders::testing {
 
-std::string KafkaBrokers();   // $KAFKA_BROKERS or 127.0.0.1:9092
-std::string DatabaseUrl();    // $DATABASE_URL or the local stack's URL
+std::string KafkaBrokers();  // $KAFKA_BROKERS or 127.0.0.1:9092
+std::string DatabaseUrl();   // $DATABASE_URL or the local stack's URL
 bool InfraRequired();
 
 // "<prefix>-<pid>-<counter>-<random>", valid as topic, group and schema name.
@@ -28,20 +28,20 @@ bool PostgresReachable();
 
 // Skips (or fails when infra is required) the current test when the server is
 // not reachable.
-#define ORDERS_REQUIRE_KAFKA()                                                          \
-  do {                                                                                  \
-    if (!::orders::testing::KafkaReachable()) {                                         \
-      if (::orders::testing::InfraRequired()) FAIL() << "Kafka is not reachable at "    \
-                                                     << ::orders::testing::KafkaBrokers(); \
-      GTEST_SKIP() << "Kafka is not reachable; run through ./infra/test.sh";            \
-    }                                                                                   \
+#define ORDERS_REQUIRE_KAFKA()                                                       \
+  do {                                                                               \
+    if (!::orders::testing::KafkaReachable()) {                                      \
+      if (::orders::testing::InfraRequired())                                        \
+        FAIL() << "Kafka is not reachable at " << ::orders::testing::KafkaBrokers(); \
+      GTEST_SKIP() << "Kafka is not reachable; run through ./infra/test.sh";         \
+    }                                                                                \
   } while (0)
 
-#define ORDERS_REQUIRE_POSTGRES()                                                          \
-  do {                                                                                     \
-    if (!::orders::testing::PostgresReachable()) {                                         \
-      if (::orders::testing::InfraRequired()) FAIL() << "PostgreSQL is not reachable at "  \
-                                                     << ::orders::testing::DatabaseUrl();  \
-      GTEST_SKIP() << "PostgreSQL is not reachable; run through ./infra/test.sh";          \
-    }                                                                                      \
+#define ORDERS_REQUIRE_POSTGRES()                                                        \
+  do {                                                                                   \
+    if (!::orders::testing::PostgresReachable()) {                                       \
+      if (::orders::testing::InfraRequired())                                            \
+        FAIL() << "PostgreSQL is not reachable at " << ::orders::testing::DatabaseUrl(); \
+      GTEST_SKIP() << "PostgreSQL is not reachable; run through ./infra/test.sh";        \
+    }                                                                                    \
   } while (0)
