@@ -41,9 +41,13 @@ orders::fuzz_deps() {
 
 orders::fuzz_build() {
   cmake -S "$ORDERS_ROOT" -B "$FUZZ_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_COMPILER=clang++ -DORDERS_FUZZ=ON -DORDERS_SANITIZE=address,undefined >/dev/null ||
+    -DCMAKE_CXX_COMPILER=clang++ -DORDERS_FUZZ=ON -DORDERS_SANITIZE=address,undefined \
+    "-DORDERS_TEST_TIERS=" -DORDERS_BENCH=OFF >/dev/null ||
     orders::die "cmake configure of $FUZZ_BUILD_DIR failed"
+  local before
+  before="$(orders::ccache_counts)"
   cmake --build "$FUZZ_BUILD_DIR" -j"$(nproc)" --target "${TARGETS[@]}" || orders::die "fuzz build failed"
+  orders::record_ccache "$before" "$(orders::ccache_counts)"
 }
 
 # orders::fuzz_run TARGET: runs one target; prints its executions per second and total runs.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, starts a local Kafka (KRaft) and PostgreSQL, creates the topic,
+# Installs what is missing, builds the three services (nothing else), starts a local Kafka (KRaft) and PostgreSQL, creates the topic,
 # starts the three services and prints their URLs. Stays in the foreground; Ctrl-C or SIGTERM stops
 # everything it started.
 set -uo pipefail
@@ -10,7 +10,7 @@ trap 'orders::stop_started' EXIT
 
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
-orders::timed build orders::build
+orders::timed build orders::build -- "${ORDERS_SERVICE_TARGETS[@]}"
 orders::timed infra orders::start_kafka
 orders::timed infra-pg orders::start_postgres
 orders::create_topic "$ORDERS_TOPIC" 6

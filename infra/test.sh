@@ -3,11 +3,13 @@
 # ctest. Extra arguments go to ctest (e.g. -L unit, -R Lifecycle). Exits with ctest's status and
 # stops whatever it started.
 #
+# Tests run two at a time (ctest -j); the fault tests are SERIAL (nothing runs beside them).
+#
 #   ./infra/test.sh --sanitize [ctest args]   the same with ASan + UBSan: builds build-asan (or
-#       $BUILD_DIR) with ORDERS_SANITIZE=address,undefined and runs the unit and integration tests
-#       (the e2e browser test and the fault tests are left out: under ASan they exceed their
-#       timing budgets). Any sanitizer report, from a test or from a service process it started,
-#       fails the run (infra/sanitizers/README.md).
+#       $BUILD_DIR) with ORDERS_SANITIZE=address,undefined, only the unit and integration tiers
+#       (the e2e browser test and the fault tests are left out, and not built: under ASan they
+#       exceed their timing budgets), and runs them. Any sanitizer report, from a test or from a
+#       service process it started, fails the run (infra/sanitizers/README.md).
 set -uo pipefail
 sanitize=0
 if [[ ${1:-} == --sanitize ]]; then
@@ -26,10 +28,11 @@ if ((sanitize)); then
   reports="$BUILD_DIR/sanitizer-reports"
   rm -rf "$reports"
   orders::sanitizer_env "$reports"  # also for the build: test discovery runs the binaries
-  orders::timed build orders::build -DORDERS_SANITIZE=address,undefined
+  orders::timed build orders::build -DORDERS_SANITIZE=address,undefined "-DORDERS_TEST_TIERS=unit;integration" \
+    -DORDERS_BENCH=OFF
 else
   orders::timed browser orders::browser_test_deps
-  orders::timed build orders::build
+  orders::timed build orders::build "-DORDERS_TEST_TIERS=unit;integration;e2e;fault" -DORDERS_BENCH=ON
 fi
 orders::timed kafka orders::start_kafka
 orders::timed postgres orders::start_postgres
@@ -38,7 +41,7 @@ orders::create_topic "$ORDERS_TOPIC" 6
 export KAFKA_BROKERS DATABASE_URL ORDERS_TEST_REQUIRE_INFRA=1 ORDERS_KAFKA_PID_FILE="$ORDERS_DATA/kafka.pid"
 start=$SECONDS
 if ((sanitize)); then
-  ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900 -LE 'e2e|fault' "$@"
+  ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900 -j"$(nproc)" "$@"
   status=$?
   if compgen -G "$reports/*" >/dev/null; then
     orders::log "sanitizer reports (each one fails the run):"
@@ -51,7 +54,7 @@ if ((sanitize)); then
     orders::log "no sanitizer reports"
   fi
 else
-  ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@"
+  ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 -j"$(nproc)" "$@"
   status=$?
 fi
 ORDERS_TIMINGS["tests"]=$((SECONDS - start))

@@ -27,9 +27,3 @@ function(orders_apply_sanitizers target)
     target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
   endif()
 endfunction()
-
-# orders_target(<target>): everything a project target gets.
-function(orders_target target)
-  orders_set_warnings(${target})
-  orders_apply_sanitizers(${target})
-endfunction()

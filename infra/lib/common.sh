@@ -39,6 +39,20 @@ orders::print_timings() {
   local name
   orders::log "timings (seconds):"
   for name in "${!ORDERS_TIMINGS[@]}"; do printf '  %-14s %4ss\n' "$name" "${ORDERS_TIMINGS[$name]}" >&2; done
+  if ((ORDERS_CCACHE_HITS + ORDERS_CCACHE_MISSES)); then
+    printf '  ccache         %s hits, %s misses\n' "$ORDERS_CCACHE_HITS" "$ORDERS_CCACHE_MISSES" >&2
+  fi
+  orders::write_timings
+}
+
+# With ORDERS_TIMINGS_FILE set (.ci/run sets it), appends one line per run for the CI report:
+# step=<name> build=<s> tests=<s> total=<s> hits=<n> misses=<n>.
+orders::write_timings() {
+  [[ -n ${ORDERS_TIMINGS_FILE:-} ]] || return 0
+  local total=$SECONDS
+  printf 'step=%s build=%s tests=%s total=%s hits=%s misses=%s\n' "${ORDERS_STEP_NAME:-$(basename "$0")}" \
+    "${ORDERS_TIMINGS[build]:-0}" "${ORDERS_TIMINGS[tests]:-${ORDERS_TIMINGS[fuzz]:-0}}" "$total" \
+    "$ORDERS_CCACHE_HITS" "$ORDERS_CCACHE_MISSES" >>"$ORDERS_TIMINGS_FILE"
 }
 
 orders::port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -60,7 +74,7 @@ orders::install_deps() {
   local packages=(build-essential cmake ninja-build pkg-config git curl ca-certificates
     librdkafka-dev libpistache-dev librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
     libpqxx-dev libpq-dev nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev
-    postgresql postgresql-contrib maven python3 python3-jsonschema python3-yaml)
+    postgresql postgresql-contrib maven python3 python3-jsonschema python3-yaml ccache mold clang-format)
   command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
   local missing=() package
@@ -197,12 +211,47 @@ CONF
     psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CREATE DATABASE orders OWNER orders" >/dev/null
 }
 
-# orders::build [CMAKE_ARGS...]: configures $BUILD_DIR (extra cache settings, e.g. sanitizers) and builds it.
+# orders::build [CMAKE_ARGS...] [-- TARGET...]: configures $BUILD_DIR (extra cache settings, e.g.
+# sanitizers or test tiers) and builds the given targets (all of them when none is given).
+# Compiles through ccache (infra/cmake/BuildSpeed.cmake); its hits and misses are added to
+# ORDERS_CCACHE_HITS / ORDERS_CCACHE_MISSES for the timing report.
 orders::build() {
-  cmake -S "$ORDERS_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "$@" >/dev/null ||
+  local cmake_args=() targets=()
+  while (($#)); do
+    if [[ $1 == -- ]]; then shift; targets=("$@"); break; fi
+    cmake_args+=("$1"); shift
+  done
+  cmake -S "$ORDERS_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" "${cmake_args[@]}" >/dev/null ||
     orders::die "cmake configure failed"
-  cmake --build "$BUILD_DIR" -j"$(nproc)" || orders::die "build failed"
+  local before
+  before="$(orders::ccache_counts)"
+  local target_args=()
+  ((${#targets[@]})) && target_args=(--target "${targets[@]}")
+  cmake --build "$BUILD_DIR" -j"$(nproc)" "${target_args[@]}" || orders::die "build failed"
+  orders::record_ccache "$before" "$(orders::ccache_counts)"
 }
+
+# orders::ccache_counts: "hits misses" of the ccache in use (0 0 without ccache).
+orders::ccache_counts() {
+  command -v ccache >/dev/null 2>&1 || { echo "0 0"; return; }
+  ccache --print-stats 2>/dev/null | awk -F'\t' '
+    $1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { hits += $2 }
+    $1 == "cache_miss" { misses += $2 }
+    END { print hits + 0, misses + 0 }'
+}
+
+ORDERS_CCACHE_HITS=0
+ORDERS_CCACHE_MISSES=0
+orders::record_ccache() {
+  local before_hits before_misses after_hits after_misses
+  read -r before_hits before_misses <<<"$1"
+  read -r after_hits after_misses <<<"$2"
+  ORDERS_CCACHE_HITS=$((ORDERS_CCACHE_HITS + after_hits - before_hits))
+  ORDERS_CCACHE_MISSES=$((ORDERS_CCACHE_MISSES + after_misses - before_misses))
+}
+
+# The three services, all ./infra/run.sh builds.
+ORDERS_SERVICE_TARGETS=(command-service projection-service notifier)
 
 # orders::start_service NAME BINARY PORT: starts one service in the background and waits for /readyz.
 orders::start_service() {
