@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 command -v clang-format >/dev/null 2>&1 || orders::install_deps
 cd "$ORDERS_ROOT" || exit 1
-mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cpp.in')
+mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h')
 case "${1:-}" in
   --check)
     unformatted=()
