@@ -1,5 +1,7 @@
 #include <orders/testing/test_env.hpp>
 
+#include <orders/testing/created_resources.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -41,8 +43,10 @@ std::string UniqueName(const std::string& prefix) {
   static std::atomic<int> counter{0};
   static const unsigned seed = std::random_device{}();
   std::mt19937 random(seed + static_cast<unsigned>(counter.load()));
-  return prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-         std::to_string(random() % 100000);
+  std::string name = prefix + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+                     std::to_string(random() % 100000);
+  RecordCreatedName(name);
+  return name;
 }
 
 std::string CreateTopic(const std::string& name, int partitions) {
