@@ -8,22 +8,47 @@
 #                  highest rate whose p99 stays under 100 ms; CPU seconds per 1,000 commands per process
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
-#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e] [--no-build]
+#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e] [--no-build] [--record]
+#   ./infra/bench.sh --record-from DIR
 #
-# Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, and writes
-# tests/bench/results/bench-results.json, a table on stdout, and tests/bench/results/e2e-latency.svg.
+# Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, prints a table and
+# writes bench-results.json (every figure), bench-results.txt (the table) and e2e-latency.svg into
+# $BENCH_RESULTS (default build-release/bench-results/, untracked). A run changes no tracked file
+# unless told to:
+#   --record            afterwards, copy the three files into docs/benchmarks/ and regenerate
+#                       docs/benchmarks.md from them (tests/bench/report.py markdown)
+#   --record-from DIR   only that, from the results of an earlier run in DIR; runs nothing else
 set -uo pipefail
 BUILD_DIR="${BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-release}"
 BUILD_TYPE="${BUILD_TYPE:-Release}"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-QUICK=0 PAIRS=3 PHASES="append,projection,lag,fanout,e2e" BUILD=1
+# bench::record_docs DIR: the results in DIR become docs/benchmarks/ and docs/benchmarks.md.
+bench::record_docs() {
+  local from=$1 docs="$ORDERS_ROOT/docs/benchmarks" name
+  [[ -f $from/bench-results.json ]] || orders::die "no bench-results.json in $from"
+  mkdir -p "$docs"
+  for name in bench-results.json bench-results.txt e2e-latency.svg; do
+    if [[ -f $from/$name ]]; then
+      [[ $from/$name -ef $docs/$name ]] || cp "$from/$name" "$docs/$name"
+    else
+      rm -f "$docs/$name"  # not from an earlier run
+    fi
+  done
+  python3 "$ORDERS_ROOT/tests/bench/report.py" markdown "$docs" "$ORDERS_ROOT/docs/benchmarks.md" ||
+    orders::die "could not write docs/benchmarks.md"
+  orders::log "recorded: docs/benchmarks.md and docs/benchmarks/ (from $from)"
+}
+
+QUICK=0 PAIRS=3 PHASES="append,projection,lag,fanout,e2e" BUILD=1 RECORD=0
 while (($#)); do
   case $1 in
     --quick) QUICK=1; PAIRS=1 ;;
     --pairs) PAIRS=$2; shift ;;
     --phases) PHASES=$2; shift ;;
     --no-build) BUILD=0 ;;
+    --record) RECORD=1 ;;
+    --record-from) bench::record_docs "${2:?--record-from needs a directory}"; exit 0 ;;
     *) orders::die "unknown option $1 (see the header of infra/bench.sh)" ;;
   esac
   shift
@@ -34,7 +59,7 @@ else
   RUN_SECONDS=10 EVENTS=1000000 LAG_SECONDS=30 LAG_RATES="2000 5000"
 fi
 
-RESULTS="$ORDERS_ROOT/tests/bench/results"
+RESULTS="${BENCH_RESULTS:-$BUILD_DIR/bench-results}"
 RUN_DIR="$ORDERS_DATA/bench/$(date +%Y%m%d-%H%M%S)"
 TOOLS="$BUILD_DIR/tests/bench"
 mkdir -p "$RESULTS" "$RUN_DIR"
@@ -338,5 +363,8 @@ bench::phase lag && orders::timed lag bench::projection_lag
 bench::phase fanout && orders::timed fanout bench::fanout
 bench::phase e2e && orders::timed e2e bench::e2e
 
-python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS"
+python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS" ||
+  orders::die "could not summarize the run in $RUN_DIR"
+orders::log "results: $RESULTS/bench-results.json (and .txt, e2e-latency.svg)"
+((RECORD)) && bench::record_docs "$RESULTS"
 orders::print_timings

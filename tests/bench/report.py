@@ -7,6 +7,11 @@
                                             the projection's apply lag between LABEL-before.prom and
                                             LABEL-after.prom (its /metrics pages) -> LABEL.json
   report.py summarize RUN_DIR RESULTS_DIR --quick 0|1 --pairs N
+                                            bench-results.json, bench-results.txt and e2e-latency.svg
+                                            in RESULTS_DIR
+  report.py markdown RESULTS_DIR OUT_MD     OUT_MD (docs/benchmarks.md) from benchmarks.md.in beside
+                                            this script and RESULTS_DIR/bench-results.json; links to
+                                            the files in RESULTS_DIR are relative to OUT_MD
 """
 import glob
 import json
@@ -15,6 +20,7 @@ import os
 import re
 import statistics
 import sys
+import time
 
 FANOUT_P99_LIMIT_MS = 250
 E2E_P99_LIMIT_MS = 100
@@ -188,8 +194,12 @@ def svg_plot(runs, path):
 
 def summarize(run_dir, results_dir, quick, pairs):
     result = {"machine": {"cores": os.cpu_count(), "kernel": os.uname().release}, "quick": quick, "pairs": pairs,
-              "run_dir": run_dir}
+              "run_dir": run_dir, "date": time.strftime("%Y-%m-%d", time.gmtime())}
     lines = []
+    # A results directory is reused by later runs: no plot from an earlier run may stay beside new figures.
+    stale_plot = os.path.join(results_dir, "e2e-latency.svg")
+    if os.path.exists(stale_plot):
+        os.remove(stale_plot)
     topics_path = os.path.join(run_dir, "kafka-topics-at-start.txt")
     if os.path.exists(topics_path):
         result["machine"]["kafka_topics_at_start"] = int(open(topics_path).read().strip() or 0)
@@ -342,6 +352,176 @@ def summarize(run_dir, results_dir, quick, pairs):
     print("\n".join(lines))
 
 
+TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "benchmarks.md.in")
+
+
+def run_date(result):
+    """The run's UTC date: recorded since the field exists, else read from the run directory's name."""
+    if result.get("date"):
+        return result["date"]
+    match = re.search(r"(\d{4})(\d{2})(\d{2})-\d{6}", result.get("run_dir", ""))
+    return f"{match[1]}-{match[2]}-{match[3]}" if match else "date not recorded"
+
+
+def n(value, digits=0):
+    """A figure for a table: thousands separated, '—' when missing."""
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def verdict(ok):
+    return "✔" if ok else "✘"
+
+
+def results_markdown(result, links):
+    """The generated part of docs/benchmarks.md: one table per phase, from bench-results.json."""
+    out = []
+    machine = result.get("machine", {})
+    mode = ("quick: 1 pair, 3 s runs, 100,000 replayed events" if result.get("quick")
+            else f"full: {result.get('pairs', '?')} alternating pairs, 10 s runs, "
+                 f"{n(result.get('projection', {}).get('events'))} replayed events")
+    out.append(f"Run of {run_date(result)} ({mode}); {machine.get('cores', '?')} cores, kernel "
+               f"{machine.get('kernel', '?')}, topics on the broker at the start: "
+               f"{machine.get('kafka_topics_at_start', '?')}. Every figure is a median over the pairs. Files: [JSON]({links['json']}), "
+               f"[text table]({links['txt']}).")
+    out.append("")
+
+    append = result.get("append")
+    if append:
+        c, r, h = append["command"], append["raw_produce"], append["hello_http"]
+        out += ["### Append", "",
+                "| | Throughput | p50 | p99 | p99.9 |", "|---|---|---|---|---|"]
+        for name, f in (("command service `POST /orders`", c), ("raw librdkafka producer", r),
+                        ("hello-world Pistache", h)):
+            out.append(f"| {name} | {n(f['throughput_per_s'])}/s | {n(f['p50_ms'], 2)} ms | {n(f['p99_ms'], 2)} ms "
+                       f"| {n(f['p999_ms'], 2)} ms |")
+        out += ["", f"`command_vs_raw_produce` = **{append['command_vs_raw_produce']:.2f}** (target ≥ 0.3 "
+                    f"{verdict(append['command_vs_raw_produce'] >= 0.3)}); `command_vs_hello_http` = "
+                    f"{append['command_vs_hello_http']:.2f}. CPU of the command service: "
+                    f"{n(c.get('cpu_seconds_per_1000'), 3)} s per 1,000 commands.", ""]
+
+    projection = result.get("projection")
+    if projection and projection.get("runs"):
+        out += ["### Projection replay", "",
+                f"{n(projection.get('events'))} events ({n(projection.get('orders'))} orders, "
+                f"{n(projection.get('open_orders'))} open at any time).", "",
+                "| Pair | Baseline (COPY + upsert) events/s | Ours events/s | Ours: service CPU s | Ours: backend CPU s "
+                "| Ours: peak RSS |", "|---|---|---|---|---|---|"]
+        pairs = sorted({run["pair"] for run in projection["runs"]})
+        for pair in pairs:
+            base = [r for r in projection["runs"] if r["pair"] == pair and r["kind"] == "baseline"]
+            ours = [r for r in projection["runs"] if r["pair"] == pair and r["kind"] == "ours"]
+            b, o = (base[0] if base else {}), (ours[0] if ours else {})
+            out.append(f"| {pair} | {n(b.get('events_per_s'))} | {n(o.get('events_per_s'))} | "
+                       f"{n(o.get('cpu_seconds'), 1)} | {n(o.get('backend_cpu_seconds'), 1)} | "
+                       f"{n(o['peak_rss_kb'] / 1024 if o.get('peak_rss_kb') else None)} MB |")
+        ratio = projection.get("projection_vs_copy_upsert")
+        out.append(f"| median | {n(projection.get('baseline_events_per_s'))} | {n(projection.get('ours_events_per_s'))} "
+                   f"| | | |")
+        if ratio is not None:
+            out += ["", f"`projection_vs_copy_upsert` = **{ratio:.2f}** (target ≥ 0.6 {verdict(ratio >= 0.6)})."]
+        out.append("")
+    if projection and projection.get("live_lag"):
+        out += ["### Projection live lag", "",
+                "Record appended → its batch committed (`projection_apply_lag_seconds`).", "",
+                "| Offered | p50 | p99 | p99.9 | Events seen | CPU per event: service | CPU per event: PostgreSQL |",
+                "|---|---|---|---|---|---|---|"]
+        for run in projection["live_lag"]:
+            out.append(f"| {n(run['offered_events_per_s'])}/s | {n(run['p50_ms'], 1)} ms | {n(run['p99_ms'], 1)} ms | "
+                       f"{n(run['p999_ms'], 1)} ms | {n(run['events_observed'])} of {n(run['events_produced'])} | "
+                       f"{n(run['cpu_us_per_event'])} µs | {n(run['postgres_cpu_us_per_event'])} µs |")
+        at2000 = [run for run in projection["live_lag"] if run["offered_events_per_s"] == 2000]
+        if at2000 and at2000[0]["p99_ms"] is not None:
+            out += ["", f"Target: p99 < 50 ms at 2,000 events/s {verdict(at2000[0]['p99_ms'] < 50)}."]
+        out.append("")
+
+    fanout = result.get("fanout")
+    if fanout:
+        out += ["### Fan-out", "",
+                f"{n(fanout.get('subscribers'))} subscribers; a step is *sustained* when "
+                f"{fanout.get('sustained_criteria', 'every subscriber got every update')}.", "",
+                "| Server | Offered deliveries/s | Delivered/s | p50 | p99 | CPU per delivery | Sustained |",
+                "|---|---|---|---|---|---|---|"]
+        for name, key in (("notifier", "notifier"), ("Node.js `ws`", "node_ws")):
+            for step in fanout[key]["ladder"]:
+                out.append(f"| {name} | {n(step['offered_deliveries_per_s'])} | {n(step['deliveries_per_s'])} | "
+                           f"{n(step['p50_ms'], 1)} ms | {n(step['p99_ms'], 1)} ms | "
+                           f"{n(step['cpu_us_per_delivery'], 2)} µs | {'yes' if step['sustained'] else 'no'} |")
+        out.append("")
+        if "notifier_vs_node_ws" in fanout:
+            ratio = fanout["notifier_vs_node_ws"]
+            out.append(f"- `notifier_vs_node_ws` = **{ratio:.2f}** (highest sustained deliveries/s; target ≥ 2 "
+                       f"{verdict(ratio >= 2)}).")
+        for key, what in (("cpu_per_delivery_vs_node_ws_at_capacity", "each at its capacity"),
+                          ("cpu_per_delivery_vs_node_ws_at_50k", "at an equal 50,000 deliveries/s")):
+            if key in fanout:
+                out.append(f"- CPU per delivery against Node, {what}: {fanout[key]:.2f} (target ≤ 0.5 "
+                           f"{verdict(fanout[key] <= 0.5)}).")
+        stalled = fanout.get("with_50_stalled_subscribers")
+        if stalled:
+            out.append(f"- With 50 subscribers that never read, beside the others at 50,000 deliveries/s: p99 "
+                       f"{n(stalled['p99_ms'], 1)} ms against {n(stalled['p99_without_ms'], 1)} ms without; every "
+                       f"reader got every update: {'yes' if stalled['every_reader_got_every_update'] else 'no'}.")
+        overload = fanout.get("overload_150pct")
+        if overload:
+            out.append(f"- At 150% of the highest sustained rate ({n(overload['offered_events_per_s'])} events/s, "
+                       f"{n(overload['deliveries_per_s'])} deliveries/s delivered, p99 {n(overload['p99_ms'], 1)} ms): "
+                       f"notifier RSS {n(overload['rss_mb_before'])} MB before, {n(overload['rss_mb_peak'])} MB at "
+                       f"peak, {n(overload['rss_mb_after'])} MB after; "
+                       f"{n(overload['subscribers_closed_as_slow'])} subscribers closed as slow.")
+        out.append("")
+
+    e2e = result.get("e2e")
+    if e2e:
+        out += ["### End to end", "",
+                f"Status change accepted → update on a WebSocket. Closed-loop maximum: "
+                f"{n(e2e.get('max_closed_loop_per_s'))} status changes/s.", "",
+                "| Load | Rate | p50 | p99 | p99.9 | HTTP p99 | Errors |", "|---|---|---|---|---|---|---|"]
+        for run in e2e["runs"]:
+            lat = run["e2e_latency"] or {}
+            out.append(f"| {run['percent']}% | {n(run['rate'])}/s | {n(lat.get('p50_ms'), 1)} ms | "
+                       f"{n(lat.get('p99_ms'), 1)} ms | {n(lat.get('p999_ms'), 1)} ms | "
+                       f"{n(run['http_latency']['p99_ms'], 1)} ms | {run['errors']} |")
+        at50 = [run for run in e2e["runs"] if run["percent"] == 50 and run["e2e_latency"]]
+        out.append("")
+        if at50:
+            out.append(f"- Target p99 ≤ 50 ms at 50%: {n(at50[0]['e2e_latency']['p99_ms'], 1)} ms "
+                       f"{verdict(at50[0]['e2e_latency']['p99_ms'] <= 50)}.")
+        out.append(f"- Highest rate measured with p99 < 100 ms: "
+                   f"{n(e2e.get('max_sustainable_per_s_p99_under_100ms'))} status changes/s.")
+        cpu = e2e.get("cpu_seconds_per_1000_commands_at_50pct")
+        if cpu:
+            out.append("- CPU seconds per 1,000 commands at 50%: " +
+                       ", ".join(f"{name} {seconds:.3f}" for name, seconds in cpu.items()) + ".")
+        out.append("")
+        if links.get("svg"):
+            out += [f"![End-to-end latency against load]({links['svg']})", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def markdown(results_dir, out_path):
+    result = load(os.path.join(results_dir, "bench-results.json"))
+    base = os.path.dirname(os.path.abspath(out_path))
+
+    def link(name):
+        path = os.path.join(results_dir, name)
+        return os.path.relpath(os.path.abspath(path), base) if os.path.exists(path) else None
+
+    links = {"json": link("bench-results.json"), "txt": link("bench-results.txt"), "svg": link("e2e-latency.svg")}
+    header = (f"<!-- Generated by tests/bench/report.py from {links['json']}; edit tests/bench/benchmarks.md.in "
+              "instead. -->\n")
+    text = open(TEMPLATE).read()
+    marker = "@RESULTS@"
+    if marker not in text:
+        sys.exit(f"{TEMPLATE} has no {marker} line")
+    regenerate = ("*This page is generated: `./infra/bench.sh --record` runs the benchmarks and rewrites it "
+                  "from their results; `./infra/bench.sh --record-from DIR` rewrites it from the results of an "
+                  "earlier run (`build-release/bench-results/` by default) without running anything. Edit "
+                  "[`tests/bench/benchmarks.md.in`](" + os.path.relpath(TEMPLATE, base) + ") for the fixed text.*")
+    text = text.replace("@REGENERATE@", regenerate).replace(marker, results_markdown(result, links).rstrip())
+    with open(out_path, "w") as f:
+        f.write(header + text)
+
+
 def main():
     command = sys.argv[1]
     if command == "sustained-rate":
@@ -356,6 +536,8 @@ def main():
         quick = int(args[args.index("--quick") + 1]) if "--quick" in args else 0
         pairs = int(args[args.index("--pairs") + 1]) if "--pairs" in args else 1
         summarize(sys.argv[2], sys.argv[3], bool(quick), pairs)
+    elif command == "markdown":
+        markdown(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)
 

@@ -16,8 +16,8 @@ std::vector<std::int32_t> PartitionsOf(const std::vector<RdKafka::TopicPartition
 }
 
 // The offset librdkafka is given. "From the beginning" is offset 0, not the
-// logical BEGINNING, which makes the first fetch wait for an offset lookup
-// (measured: ~500 ms after joining). Should offset 0 be gone from the log,
+// logical BEGINNING, which makes the first fetch wait for an extra offset
+// lookup after joining. Should offset 0 be gone from the log,
 // auto.offset.reset=earliest (kafka_settings.cpp) starts at the log's start.
 std::int64_t LibrdkafkaOffset(std::int64_t offset) { return offset == kOffsetBeginning ? 0 : offset; }
 

@@ -10,8 +10,8 @@ namespace {
 constexpr std::string_view kIdempotencyHeader = "orders_idempotency_key";
 constexpr std::string_view kRequestHashHeader = "orders_request_hash";
 
-// Objects are filled member by member: an initializer list would build every
-// member twice (a quarter of the JSON work of a command, measured with perf).
+// Objects are filled member by member: nlohmann::json built from an
+// initializer list copies every member once more, on every command.
 Json PayloadOf(const domain::OrderPlaced& placed) {
   Json json = Json::object();
   json.emplace("orderId", placed.order_id);

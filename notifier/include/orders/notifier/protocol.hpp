@@ -1,5 +1,5 @@
 #pragma once
-// The notifier's WebSocket protocol (shared/DESIGN.md "WebSocket API"):
+// The notifier's WebSocket protocol (specified in schemas/asyncapi.yaml):
 // parsing client text messages and rendering server messages. Pure.
 //
 // Client → server: {"type":"subscribe"|"unsubscribe", "orderId"|"customerId"|"all":true,

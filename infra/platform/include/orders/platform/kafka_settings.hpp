@@ -1,8 +1,10 @@
 #pragma once
 // The one place where Kafka client settings become an RdKafka::Conf.
-// Defaults follow shared/LIBRARY-NOTES.md for librdkafka 2.0.2: idempotent
-// producer with acks=all, Nagle off, small linger; consumers never commit to
-// Kafka on their own and start from the earliest offset.
+// librdkafka 2.0.2's defaults do not fit us (docs/library-notes.md), so every
+// client gets: Nagle off (on by default: tens of ms added to tails); producers
+// idempotent with acks=all (idempotence is off by default) and a small linger;
+// consumers that never commit or store offsets on their own and start from
+// the earliest offset, with a short fetch wait for push latency.
 
 #include <map>
 #include <memory>

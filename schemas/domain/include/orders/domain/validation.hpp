@@ -1,6 +1,7 @@
 #pragma once
-// Field rules of the contract (DESIGN.md "Order lifecycle"). Every check
-// reports all offending fields at once, each with a JSON-pointer-like name.
+// Field rules of the command API (the request schemas in schemas/openapi.yaml
+// state the same limits). Every check reports all offending fields at once,
+// each with a JSON-pointer-like name.
 
 #include <string>
 #include <string_view>

@@ -1,6 +1,8 @@
 #pragma once
-// Builders with a default for every field, so a test states only what it is
-// about: PlaceOrderCommand().WithCustomer("c-9"), Placed(id), Changed(id, 2, kPending, kConfirmed).
+// Test values with a default for every field, so a test states only what it
+// is about: PlaceOrderCommand(), ChangeStatusCommand(Status::kConfirmed),
+// Placed(), Changed(2, Status::kPending, Status::kConfirmed), At(ms).
+// Change a field of the returned struct for anything else.
 
 #include <chrono>
 #include <string>

@@ -2,7 +2,8 @@
 // An HTTP server on its own asio thread pool. Start() binds (port 0 picks a
 // free port) and returns the real port, so a service can log
 // {"msg":"listening","port":N} only once it accepts connections. Limits are
-// always on: RESTinio has none by default (see shared/LIBRARY-NOTES.md).
+// always on: RESTinio 0.6 has no HTTP message or connection limits by
+// default (docs/library-notes.md).
 //
 // Stop() closes the listening socket, lets in-flight handlers run for up to
 // `drain` and then stops the threads. Handlers may post work and timers to
