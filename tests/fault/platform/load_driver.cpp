@@ -62,6 +62,7 @@ double LoadDriver::Stats::Median503Ms() const {
 namespace {
 bool Unavailable(int status) { return status == 503 || status == 0; }
 bool Acknowledgement(const LoadDriver::Answer& answer) {
+  if (answer.read) return false;
   return answer.post ? answer.status == 201 : answer.status == 200;
 }
 }  // namespace
@@ -73,7 +74,7 @@ std::int64_t LoadDriver::Stats::AcknowledgedSince(Clock::time_point from) const 
 
 std::int64_t LoadDriver::Stats::UnansweredStartedBefore(Clock::time_point at) const {
   return std::count_if(answers.begin(), answers.end(), [&](const Answer& answer) {
-    return answer.started < at && answer.ended >= at && answer.status == 0;
+    return !answer.read && answer.started < at && answer.ended >= at && answer.status == 0;
   });
 }
 
@@ -128,20 +129,22 @@ std::uint16_t LoadDriver::Port() {
 }
 
 HttpResponse LoadDriver::Send(std::uint16_t port, const std::string& method, const std::string& path,
-                              const std::string& body, const std::map<std::string, std::string>& headers, bool post) {
+                              const std::string& body, const std::map<std::string, std::string>& headers, bool post,
+                              bool read) {
   const auto started = Clock::now();
   ++in_flight_;
   auto response = HttpRequest(port, method, path, body, headers, std::chrono::seconds(5));
   --in_flight_;
   const auto ended = Clock::now();
   std::lock_guard lock(mutex_);
+  stats_.answers.push_back({started, ended, response.status, port, post, read});
+  if (read) return response;  // re-reads are in the timeline (the outage window), not in the command counts
   ++stats_.sent;
   if (Unavailable(response.status)) ++stats_.unavailable;
   if (response.status == 0) ++stats_.unclear;
   if (response.status == 503) {
     stats_.unavailable_ms.push_back(std::chrono::duration<double, std::milli>(ended - started).count());
   }
-  stats_.answers.push_back({started, ended, response.status, port, post});
   return response;
 }
 
@@ -172,7 +175,7 @@ bool LoadDriver::Place(Walk& walk) {
 bool LoadDriver::Resync(Walk& walk) {
   const std::uint16_t port = Port();
   if (port == 0) return false;
-  const auto response = HttpRequest(port, "GET", "/orders/" + walk.id, "", {}, std::chrono::seconds(5));
+  const auto response = Send(port, "GET", "/orders/" + walk.id, "", {}, false, true);
   if (response.status != 200) return false;
   const auto json = nlohmann::json::parse(response.body);
   walk.status = json["status"];

@@ -50,6 +50,7 @@ class LoadDriver {
     int status = 0;  // 0: no answer (refused, reset or timed out)
     std::uint16_t port = 0;
     bool post = false;
+    bool read = false;  // a GET re-reading an order after an unclear answer (not a command)
   };
   struct Stats {
     std::int64_t sent = 0, acknowledged = 0, unavailable = 0, conflicts = 0, other = 0;
@@ -105,7 +106,7 @@ class LoadDriver {
   // The service's port, or the one it last had while it is down.
   std::uint16_t Port();
   HttpResponse Send(std::uint16_t port, const std::string& method, const std::string& path, const std::string& body,
-                    const std::map<std::string, std::string>& headers, bool post);
+                    const std::map<std::string, std::string>& headers, bool post, bool read = false);
   void Pause(std::chrono::milliseconds duration);
 
   std::function<std::uint16_t()> port_;
