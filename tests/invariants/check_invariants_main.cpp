@@ -4,16 +4,18 @@
 //   orders_check_invariants --topic T [--schema S] [--acknowledged FILE] [SUBSCRIBER_FILE...]
 //
 // KAFKA_BROKERS and DATABASE_URL as for the tests. Exit 0 when every
-// invariant holds, 1 when one is broken, 2 on bad usage.
+// invariant holds, 1 when one is broken, 2 on bad usage or a recording that
+// cannot be read.
 
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
 #include <orders/invariants/sources.hpp>
 #include <orders/testing/test_env.hpp>
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   std::string topic, schema, acknowledged;
   std::vector<orders::invariants::SubscriberLog> subscribers;
   for (int i = 1; i < argc; ++i) {
@@ -42,4 +44,7 @@ int main(int argc, char** argv) {
       orders::invariants::CheckEverything(topic, orders::testing::DatabaseUrl(), schema, acks, subscribers);
   std::printf("%s\n", report.Summary().c_str());
   return report.ok() ? 0 : 1;
+} catch (const std::exception& error) {
+  std::fprintf(stderr, "orders_check_invariants: %s\n", error.what());
+  return 2;
 }

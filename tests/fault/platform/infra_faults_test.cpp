@@ -44,14 +44,27 @@ class PlatformOnPrivateBroker : public PlatformUnderLoad {
         << "the command service still says ready";
   }
 
-  // While the broker is away, new commands are refused at once (the service
-  // knows it is not ready); only those already waiting for the broker take
-  // up to the delivery timeout (3 s) plus the check of their outcome.
-  void ExpectFastRefusals() {
+  // While the broker is away, new commands are refused (the service knows it
+  // is not ready) rather than left waiting for the broker; only those already
+  // waiting take up to the delivery timeout. The figures are printed; the
+  // bound is a generous liveness bound (speed belongs to the benchmarks).
+  void ExpectRefusalsDoNotWaitForTheBroker() {
     const auto stats = load_->stats();
     EXPECT_GE(stats.unavailable_ms.size(), 10u) << "the outage must have been seen by the load";
-    EXPECT_LT(stats.Median503Ms(), 100) << "refusals must be immediate";
-    EXPECT_LT(stats.Slowest503Ms(), 6000) << "no command may hang";
+    std::printf("503s during the outage: median %.1f ms, slowest %.0f ms\n", stats.Median503Ms(), stats.Slowest503Ms());
+    EXPECT_LT(stats.Median503Ms(), 1000) << "most refusals must not wait for the broker";
+  }
+
+  // Runs the load until it has seen `count` more commands refused or unanswered.
+  bool RunUntilRefused(std::int64_t count) {
+    const auto target = load_->stats().unavailable + count;
+    return RunUntil([&] { return load_->stats().unavailable >= target; },
+                    std::to_string(count) + " commands refused during the outage");
+  }
+
+  bool WaitCommandServiceReady() {
+    return RunUntil([&] { return HttpRequest(command_->port(), "GET", "/readyz").status == 200; },
+                    "the command service is ready again");
   }
 
   std::unique_ptr<TcpProxy> proxy_;
@@ -61,31 +74,31 @@ class PlatformOnPrivateBroker : public PlatformUnderLoad {
 
 TEST_F(PlatformOnPrivateBroker, BrokerKilledAndRestartedLosesNoAcknowledgedCommand) {
   StartLoad();
-  RunFor(seconds(3));
+  ASSERT_TRUE(RunUntilAcknowledged(100));
   kafka_->Kill();
   ExpectCommandServiceNotReadyWithin(seconds(10));
-  RunFor(seconds(3));
+  ASSERT_TRUE(RunUntilRefused(20));
   std::string error;
   ASSERT_TRUE(kafka_->Start(error)) << error;
-  ASSERT_TRUE(Eventually([&] { return HttpRequest(command_->port(), "GET", "/readyz").status == 200; }, seconds(60)))
-      << command_->LogText();
-  RunFor(seconds(3));
+  ASSERT_TRUE(WaitCommandServiceReady()) << command_->LogText();
+  ExpectWorkResumesAfter(Clock::now());
   FinishAndCheck(seconds(90));
-  ExpectFastRefusals();
+  ExpectRefusalsDoNotWaitForTheBroker();
+  ExpectBoundedUnavailability(seconds(90));
 }
 
 TEST_F(PlatformOnPrivateBroker, NetworkCutToTheBrokerGives503sThenRecovers) {
   StartLoad();
-  RunFor(seconds(3));
+  ASSERT_TRUE(RunUntilAcknowledged(100));
   proxy_->Cut();
   ExpectCommandServiceNotReadyWithin(seconds(10));
-  RunFor(seconds(5));
+  ASSERT_TRUE(RunUntilRefused(20));
   proxy_->Restore();
-  ASSERT_TRUE(Eventually([&] { return HttpRequest(command_->port(), "GET", "/readyz").status == 200; }, seconds(60)))
-      << command_->LogText();
-  RunFor(seconds(3));
+  ASSERT_TRUE(WaitCommandServiceReady()) << command_->LogText();
+  ExpectWorkResumesAfter(Clock::now());
   FinishAndCheck(seconds(90));
-  ExpectFastRefusals();
+  ExpectRefusalsDoNotWaitForTheBroker();
+  ExpectBoundedUnavailability(seconds(90));
 }
 
 // The projection reaches the shared database through a proxy the test cuts.
@@ -106,14 +119,20 @@ class PlatformWithCuttableDatabase : public PlatformUnderLoad {
 
 TEST_F(PlatformWithCuttableDatabase, NetworkCutToTheDatabaseMakesTheProjectionNotReadyThenItResumesExactly) {
   StartLoad();
-  RunFor(seconds(3));
+  ASSERT_TRUE(ProjectionProgresses(50));
   proxy_->Cut();
   EXPECT_TRUE(Eventually([&] { return HttpRequest(projection_->port(), "GET", "/readyz").status == 503; }, seconds(15)))
       << "the projection still says ready";
-  RunFor(seconds(3));
+  const auto stored_during_cut = StoredOffsets();
+  ASSERT_TRUE(RunUntilAcknowledged(50));  // events the projection must apply once it is back
   proxy_->Restore();
-  RunFor(seconds(3));
+  ASSERT_TRUE(RunUntil([&] { return HttpRequest(projection_->port(), "GET", "/readyz").status == 200; },
+                       "the projection is ready again"))
+      << projection_->LogText();
+  ASSERT_TRUE(RunUntil([&] { return StoredOffsets() > stored_during_cut; }, "the projection applies again"));
+  ASSERT_TRUE(ProjectionProgresses(50)) << projection_->LogText();
   FinishAndCheck(seconds(90));
+  ExpectCommandsNeverUnavailable();
 }
 
 // The projection on a private database that crashes (SIGKILL of every server
@@ -132,15 +151,19 @@ class PlatformOnPrivateDatabase : public PlatformUnderLoad {
 
 TEST_F(PlatformOnPrivateDatabase, DatabaseCrashedAndRestartedLosesAndDuplicatesNothing) {
   StartLoad();
-  RunFor(seconds(3));
+  ASSERT_TRUE(ProjectionProgresses(50));
   postgres_->Kill();
   EXPECT_TRUE(Eventually([&] { return HttpRequest(projection_->port(), "GET", "/readyz").status == 503; }, seconds(15)))
       << "the projection still says ready";
-  RunFor(seconds(2));
+  ASSERT_TRUE(RunUntilAcknowledged(50));  // events the projection must apply once the database is back
   std::string error;
   ASSERT_TRUE(postgres_->Start(error)) << error;
-  RunFor(seconds(3));
+  ASSERT_TRUE(RunUntil([&] { return HttpRequest(projection_->port(), "GET", "/readyz").status == 200; },
+                       "the projection is ready again"))
+      << projection_->LogText();
+  ASSERT_TRUE(ProjectionProgresses(50)) << projection_->LogText();
   FinishAndCheck(seconds(90));
+  ExpectCommandsNeverUnavailable();
 }
 
 }  // namespace

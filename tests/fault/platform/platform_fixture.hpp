@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,8 +35,28 @@ class PlatformUnderLoad : public ::testing::Test {
   void StartService(std::unique_ptr<ServiceProcess>& service, const std::string& binary,
                     const std::map<std::string, std::string>& environment);
   void StartLoad();
-  // Lets the load run for `duration` (faults happen meanwhile, from another thread or before).
-  void RunFor(std::chrono::milliseconds duration);
+  using Clock = LoadDriver::Clock;
+  // Lets the load run until `condition` holds; fails the test (and returns
+  // false) when it does not within `ceiling`.
+  bool RunUntil(const std::function<bool()>& condition, const std::string& what,
+                std::chrono::seconds ceiling = std::chrono::seconds(60));
+  // Lets the load run until it has acknowledged `count` more commands.
+  bool RunUntilAcknowledged(std::int64_t count, std::chrono::seconds ceiling = std::chrono::seconds(60));
+  // Work resumed: at least `count` commands sent after `recovered_at` are
+  // acknowledged (a service that is "ready" again but refuses everything
+  // fails here). Prints how long the first acknowledgement took.
+  void ExpectWorkResumesAfter(Clock::time_point recovered_at, std::int64_t count = 50);
+  // The fault did not concern the command service: it never refused nor went silent.
+  void ExpectCommandsNeverUnavailable();
+  // The fault made commands unavailable (503 or no answer) for a while, at
+  // most `limit` from the first such answer to the last.
+  void ExpectBoundedUnavailability(std::chrono::seconds limit);
+  // The projection's stored offsets (sum over partitions), -1 when unreadable.
+  std::int64_t StoredOffsets();
+  // Waits until the projection has stored `events` more offsets than now.
+  bool ProjectionProgresses(std::int64_t events, std::chrono::seconds ceiling = std::chrono::seconds(60));
+  // orders_command_owned_partitions of the command service at `port` (-1: unknown).
+  static int OwnedPartitions(std::uint16_t port);
   // Stops the load, waits for the platform to settle, checks every invariant.
   void FinishAndCheck(std::chrono::seconds settle_timeout = std::chrono::seconds(60));
 
@@ -51,9 +72,11 @@ class PlatformUnderLoad : public ::testing::Test {
   LoadDriver::Options load_options_;
   // When non-zero, every other command goes to this port (a second command service).
   std::atomic<std::uint16_t> second_command_port_{0};
+  // False: a "recovered": false snapshot to the by-id subscriber is a violation
+  // (a scenario where every resume must really resume).
+  bool by_id_may_resync_ = true;
 
  private:
-  std::int64_t StoredOffsets();
   bool Settled(const invariants::Fold& fold);
   void KeepArtifacts(const invariants::Report& report);
 };

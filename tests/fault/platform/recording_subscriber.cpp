@@ -1,5 +1,6 @@
 #include "recording_subscriber.hpp"
 
+#include <orders/testing/eventually.hpp>
 #include <orders/testing/ws_client.hpp>
 
 namespace orders::testing {
@@ -29,12 +30,13 @@ std::map<std::string, std::int64_t> RecordingSubscriber::LastVersions() {
 
 invariants::SubscriberLog RecordingSubscriber::Log() {
   std::lock_guard lock(mutex_);
-  invariants::SubscriberLog log{name_, messages_, {}, true};
-  if (customer_id_.empty()) {
-    log.followed.insert(order_ids_.begin(), order_ids_.end());
-  } else {
-    for (const auto& [id, version] : last_) log.followed.insert(id);
-  }
+  invariants::SubscriberLog log;
+  log.name = name_;
+  log.messages = messages_;
+  // What it should have followed: the ids it was given, or (for a customer)
+  // every order of the customer in the log, which the checker takes from the fold.
+  log.followed.insert(order_ids_.begin(), order_ids_.end());
+  log.customer_id = customer_id_;
   return log;
 }
 
@@ -63,7 +65,7 @@ void RecordingSubscriber::Run() {
     const std::uint16_t port = port_();
     WsClient client;
     if (port == 0 || client.Connect(port) != 101) {
-      std::this_thread::sleep_for(backoff);
+      Eventually([this] { return stop_.load(); }, backoff);  // back off, unless stopped meanwhile
       backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
       continue;
     }

@@ -30,7 +30,7 @@ class RecordingSubscriber {
 
   // The last version seen per order.
   std::map<std::string, std::int64_t> LastVersions();
-  // What it received; `followed` is the given ids, or every id it saw for a customer.
+  // What it received; `followed` is the given ids, `customer_id` the customer it followed.
   invariants::SubscriberLog Log();
   int reconnects() const { return reconnects_.load(); }
 

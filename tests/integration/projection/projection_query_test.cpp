@@ -57,6 +57,17 @@ class ProjectionQueryTest : public ProjectionTest {
 
   static constexpr std::int64_t kBase = 1764000000000;  // 2025-11-24T16:00:00Z
   static constexpr std::int64_t kDay = 86400000;
+  // projection_version_waiters from /metrics (-1 when absent).
+  int VersionWaiters() {
+    const std::string metrics = Get("/metrics").body;
+    for (const std::string name : {"\nprojection_version_waiters ", "\norders_projection_version_waiters "}) {
+      if (const auto at = metrics.find(name); at != std::string::npos) {
+        return std::atoi(metrics.c_str() + at + name.size());
+      }
+    }
+    return -1;
+  }
+
   std::vector<std::string> ids_;
 };
 
@@ -82,7 +93,17 @@ TEST_F(ProjectionQueryTest, MinVersionWaitsForTheEventAndOtherwiseAnswers503) {
 
   HttpResponse waited;
   std::thread waiter([&] { waited = Get("/orders/" + ids_[2] + "?minVersion=2", std::chrono::seconds(10)); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the request start waiting
+  // Wait until the request is waiting: the projection reports its waiters
+  // (the gauge is refreshed after each batch, so unrelated placements are
+  // applied until a batch counts the waiter).
+  ASSERT_TRUE(Eventually(
+      [&] {
+        Produce(domain::OrderPlaced{platform::NewUuid(), 1, Ms(kBase), "c-filler", {{"sku", 1, 1}}, "USD", 1});
+        Flush();
+        return Eventually([&] { return VersionWaiters() >= 1; }, std::chrono::milliseconds(200));
+      },
+      std::chrono::seconds(10)))
+      << "the minVersion request never waited";
   Produce(domain::StatusChanged{ids_[2], 2, Ms(kBase + 9000), Status::kPending, Status::kConfirmed, std::nullopt});
   Flush();
   waiter.join();

@@ -76,9 +76,13 @@ void CheckAcknowledged(const Fold& fold, const std::vector<LogRecord>& log, cons
   for (const auto& record : log) {
     if (record.event) ++occurrences[{domain::OrderIdOf(*record.event), domain::VersionOf(*record.event)}];
   }
+  std::map<std::pair<std::string, std::int64_t>, int> answered;  // how often each (order, version) was acknowledged
   for (const auto& ack : acks) {
     const auto count = occurrences[{ack.order_id, ack.version}];
     const auto what = "acknowledged command (order " + ack.order_id + ", version " + std::to_string(ack.version) + ")";
+    if (++answered[{ack.order_id, ack.version}] == 2) {
+      Violation(report, what + " was acknowledged twice: two commands were answered with the same version");
+    }
     if (count == 0) {
       Violation(report, what + " is not in the log");
       continue;
@@ -120,9 +124,18 @@ void CheckReadModel(const Fold& fold, const std::map<std::string, ReadModelOrder
   report.counts["read_model_orders"] = static_cast<std::int64_t>(read_model.size());
 }
 
+std::set<std::string> ExpectedOrders(const Fold& fold, const SubscriberLog& subscriber) {
+  if (subscriber.customer_id.empty()) return subscriber.followed;
+  std::set<std::string> expected;
+  for (const auto& [id, order] : fold.orders) {
+    if (order.customer_id == subscriber.customer_id) expected.insert(id);
+  }
+  return expected;
+}
+
 void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& report) {
   std::map<std::string, std::int64_t> last;  // order -> last version seen
-  std::int64_t updates = 0;
+  std::int64_t updates = 0, resyncs = 0;
   const auto where = [&](const std::string& id, std::int64_t version) {
     return "subscriber " + subscriber.name + ", order " + id + ", version " + std::to_string(version);
   };
@@ -143,6 +156,17 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
     }
     last[id] = version;
   };
+  // A state it already knew must not go back, nor skip versions: the next one is last + 1 (or the same).
+  const auto continuity = [&](const std::string& id, std::int64_t version) {
+    const auto seen = last.find(id);
+    if (seen == last.end()) return;
+    if (version < seen->second) {
+      Violation(report, where(id, version) + ": snapshot went back from version " + std::to_string(seen->second));
+    } else if (version > seen->second + 1) {
+      Violation(report, where(id, version) + ": snapshot jumped forward from version " + std::to_string(seen->second) +
+                            " (a gap)");
+    }
+  };
   // After a reconnect, a selector subscription's snapshot list is the fresh
   // state: continuity is promised for the orders it lists, not for the others.
   bool reconnected = false;
@@ -153,7 +177,8 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
       reconnected = true;
       continue;
     }
-    if (type == "snapshot" && message.contains("orders") && reconnected) {
+    const bool fresh_list = type == "snapshot" && message.contains("orders") && reconnected;
+    if (fresh_list) {
       std::set<std::string> listed;
       for (const auto& order : message["orders"]) listed.insert(order.value("orderId", ""));
       for (auto it = last.begin(); it != last.end();) {
@@ -170,13 +195,23 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
       const auto& order = message["order"];
       const std::string id = order.value("orderId", "");
       const std::int64_t version = order.value("version", std::int64_t{0});
-      const bool recovered = message.value("recovered", true);
-      if (recovered && last.count(id) && version < last[id]) {
-        Violation(report, where(id, version) + ": snapshot went back from version " + std::to_string(last[id]));
+      if (message.value("recovered", true)) {
+        continuity(id, version);
+      } else {
+        ++resyncs;
+        if (!subscriber.allow_resync) {
+          Violation(report, where(id, version) + ": told to resync (\"recovered\": false) where a resume must resume");
+        }
       }
       see_state(order);
     } else if (type == "snapshot" && message.contains("orders")) {
-      for (const auto& order : message["orders"]) see_state(order);
+      for (const auto& order : message["orders"]) {
+        // A fresh list after a reconnect is the current state (the versions
+        // missed meanwhile are not replayed for a selector); within one
+        // connection a list must not skip or go back.
+        if (!fresh_list) continuity(order.value("orderId", ""), order.value("version", std::int64_t{0}));
+        see_state(order);
+      }
     } else if (type == "update") {
       ++updates;
       const std::string id = message.value("orderId", "");
@@ -186,6 +221,9 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
         Violation(report, where(id, version) +
                               (version <= seen->second ? ": seen again or out of order (after " : ": gap (after ") +
                               std::to_string(seen->second) + ")");
+      } else if (seen == last.end() && version != 1 && !not_continued.count(id)) {
+        // The first thing known of an order is its placement or a snapshot.
+        Violation(report, where(id, version) + ": gap (an update before any snapshot or placement)");
       }
       if (log_status(id, version) != message.value("status", "")) {
         Violation(report, where(id, version) + ": update status " + message.value("status", "") +
@@ -196,8 +234,12 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
     }
   }
   report.counts["orders_not_continued_after_reconnect"] += static_cast<std::int64_t>(not_continued.size());
+  report.counts["resync_snapshots_of_" + subscriber.name] += resyncs;
   if (subscriber.expect_complete) {
-    for (const auto& id : subscriber.followed) {
+    const auto expected = ExpectedOrders(fold, subscriber);
+    if (expected.empty()) Violation(report, "subscriber " + subscriber.name + " should have followed no order at all");
+    if (updates == 0) Violation(report, "subscriber " + subscriber.name + " received no update at all");
+    for (const auto& id : expected) {
       if (not_continued.count(id)) continue;
       const auto final_version = fold.orders.count(id) ? fold.orders.at(id).version : 0;
       const auto seen = last.count(id) ? last.at(id) : 0;
@@ -206,6 +248,7 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
                               std::to_string(seen) + ", the log at " + std::to_string(final_version));
       }
     }
+    report.counts["orders_expected_by_" + subscriber.name] += static_cast<std::int64_t>(expected.size());
   }
   report.counts["updates_seen_by_" + subscriber.name] += updates;
 }

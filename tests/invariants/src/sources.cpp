@@ -1,6 +1,7 @@
 #include <orders/invariants/sources.hpp>
 
 #include <fstream>
+#include <stdexcept>
 
 #include <orders/codec/event_codec.hpp>
 #include <orders/testing/topic_reader.hpp>
@@ -56,6 +57,7 @@ std::map<std::string, ReadModelOrder> ReadReadModel(const std::string& database_
 std::vector<Acknowledged> ReadAcknowledged(const std::string& path) {
   std::vector<Acknowledged> acks;
   std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read the acknowledgements file " + path);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
     const auto json = nlohmann::json::parse(line);
@@ -74,13 +76,18 @@ void WriteAcknowledged(const std::string& path, const std::vector<Acknowledged>&
 SubscriberLog ReadSubscriberLog(const std::string& path) {
   SubscriberLog log;
   std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read the subscriber file " + path);
   std::string line;
-  if (std::getline(in, line)) {
-    const auto header = nlohmann::json::parse(line);
-    log.name = header.value("subscriber", path);
-    for (const auto& id : header.value("followed", nlohmann::json::array())) log.followed.insert(id.get<std::string>());
-    log.expect_complete = header.value("expectComplete", true);
+  if (!std::getline(in, line)) throw std::runtime_error("the subscriber file " + path + " has no header line");
+  const auto header = nlohmann::json::parse(line);
+  if (!header.is_object() || !header.contains("subscriber")) {
+    throw std::runtime_error("the first line of " + path + " is not a subscriber header");
   }
+  log.name = header.value("subscriber", path);
+  for (const auto& id : header.value("followed", nlohmann::json::array())) log.followed.insert(id.get<std::string>());
+  log.expect_complete = header.value("expectComplete", true);
+  log.customer_id = header.value("customerId", "");
+  log.allow_resync = header.value("allowResync", true);
   while (std::getline(in, line)) {
     if (!line.empty()) log.messages.push_back(nlohmann::json::parse(line));
   }
@@ -89,7 +96,11 @@ SubscriberLog ReadSubscriberLog(const std::string& path) {
 
 void WriteSubscriberLog(const std::string& path, const SubscriberLog& log) {
   std::ofstream out(path);
-  out << nlohmann::json{{"subscriber", log.name}, {"followed", log.followed}, {"expectComplete", log.expect_complete}}
+  out << nlohmann::json{{"subscriber", log.name},
+                        {"followed", log.followed},
+                        {"expectComplete", log.expect_complete},
+                        {"customerId", log.customer_id},
+                        {"allowResync", log.allow_resync}}
              .dump()
       << "\n";
   for (const auto& message : log.messages) out << message.dump() << "\n";

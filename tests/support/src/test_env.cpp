@@ -102,6 +102,24 @@ std::string CreateTopic(const std::string& name, int partitions) {
   return "topic " + name + " did not become ready";
 }
 
+int GroupMemberCount(const std::string& group) {
+  std::string error;
+  auto admin = NewAdminClient(error);
+  if (!admin) return -1;
+  const rd_kafka_group_list* groups = nullptr;
+  if (rd_kafka_list_groups(admin.get(), group.c_str(), &groups, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) return -1;
+  int members = 0;
+  for (int i = 0; i < groups->group_cnt; ++i) {
+    if (groups->groups[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      members = -1;
+      break;
+    }
+    members += groups->groups[i].member_cnt;
+  }
+  rd_kafka_group_list_destroy(groups);
+  return members;
+}
+
 bool KafkaReachable() {
   static const bool reachable = [] {
     std::string error;

@@ -57,8 +57,8 @@ TEST(ParsePlaceOrder, MoreThanHundredItemsIsOneErrorNotThousands) {
   body += "]}";
   const auto parsed = ParsePlaceOrder(body);
   EXPECT_LE(parsed.errors.size(), 400u);
-  EXPECT_NE(std::find(Fields(parsed.errors).begin(), Fields(parsed.errors).end(), "items"),
-            Fields(parsed.errors).end());
+  const auto fields = Fields(parsed.errors);
+  EXPECT_NE(std::find(fields.begin(), fields.end(), "items"), fields.end());
 }
 
 TEST(ParseChangeStatus, ReadsStatusAndReason) {

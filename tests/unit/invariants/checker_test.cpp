@@ -105,15 +105,21 @@ json Snapshot(std::int64_t version, const std::string& status, bool recovered = 
   return message;
 }
 
+// A subscriber named "s" following `followed` that stayed until the end.
+SubscriberLog Sub(std::vector<json> messages, std::set<std::string> followed = {kOrderId}) {
+  SubscriberLog log;
+  log.name = "s";
+  log.messages = std::move(messages);
+  log.followed = std::move(followed);
+  return log;
+}
+
 TEST(InvariantChecker, SubscriberThatSawEveryVersionOnceInOrderHolds) {
   Report report;
   const auto fold = CheckLog(Log(kGoodLog), report);
   CheckSubscriber(fold,
-                  {"s",
-                   {Snapshot(1, "pending"), Update(2, "confirmed"), json{{"type", "_closed"}, {"code", 1001}},
-                    Update(3, "shipped")},
-                   {kOrderId},
-                   true},
+                  Sub({Snapshot(1, "pending"), Update(2, "confirmed"), json{{"type", "_closed"}, {"code", 1001}},
+                       Update(3, "shipped")}),
                   report);
   EXPECT_TRUE(report.ok()) << report.Summary();
 }
@@ -122,28 +128,107 @@ TEST(InvariantChecker, SubscriberGapDuplicateWrongStatusAndMissingTailAreReporte
   Report report;
   const auto fold = CheckLog(Log(kGoodLog), report);
   Report gap;
-  CheckSubscriber(fold, {"s", {Snapshot(1, "pending"), Update(3, "shipped")}, {kOrderId}, true}, gap);
+  CheckSubscriber(fold, Sub({Snapshot(1, "pending"), Update(3, "shipped")}), gap);
   EXPECT_TRUE(Mentions(gap, "gap")) << gap.Summary();
   Report duplicate;
-  CheckSubscriber(fold,
-                  {"s", {Snapshot(2, "confirmed"), Update(2, "confirmed"), Update(3, "shipped")}, {kOrderId}, true},
-                  duplicate);
+  CheckSubscriber(fold, Sub({Snapshot(2, "confirmed"), Update(2, "confirmed"), Update(3, "shipped")}), duplicate);
   EXPECT_TRUE(Mentions(duplicate, "seen again")) << duplicate.Summary();
   Report status;
-  CheckSubscriber(fold, {"s", {Snapshot(1, "pending"), Update(2, "cancelled"), Update(3, "shipped")}, {kOrderId}, true},
-                  status);
+  CheckSubscriber(fold, Sub({Snapshot(1, "pending"), Update(2, "cancelled"), Update(3, "shipped")}), status);
   EXPECT_TRUE(Mentions(status, "not the log's")) << status.Summary();
   Report tail;
-  CheckSubscriber(fold, {"s", {Snapshot(1, "pending"), Update(2, "confirmed")}, {kOrderId}, true}, tail);
+  CheckSubscriber(fold, Sub({Snapshot(1, "pending"), Update(2, "confirmed")}), tail);
   EXPECT_TRUE(Mentions(tail, "ended order")) << tail.Summary();
 }
 
-TEST(InvariantChecker, ResyncToldByTheNotifierRestartsTheCount) {
+const std::vector<domain::Event> kLongerLog = {Placed(), Changed(2, Status::kPending, Status::kConfirmed),
+                                               Changed(3, Status::kConfirmed, Status::kProcessing),
+                                               Changed(4, Status::kProcessing, Status::kShipped)};
+
+TEST(InvariantChecker, ResyncToldByTheNotifierRestartsTheCountAndIsCounted) {
+  Report report;
+  const auto fold = CheckLog(Log(kLongerLog), report);
+  const std::vector<json> messages = {Snapshot(1, "pending"), Update(2, "confirmed"),
+                                      Snapshot(4, "shipped", /*recovered=*/false)};
+  CheckSubscriber(fold, Sub(messages), report);
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  EXPECT_EQ(report.counts["resync_snapshots_of_s"], 1);
+
+  // Where a resume must really resume, the same recording is a violation.
+  Report strict;
+  SubscriberLog must_resume = Sub(messages);
+  must_resume.allow_resync = false;
+  CheckSubscriber(fold, must_resume, strict);
+  EXPECT_TRUE(Mentions(strict, "told to resync")) << strict.Summary();
+}
+
+TEST(InvariantChecker, ASnapshotThatJumpsForwardOrGoesBackIsAGap) {
+  Report report;
+  const auto fold = CheckLog(Log(kLongerLog), report);
+  Report forward;
+  CheckSubscriber(fold, Sub({Snapshot(1, "pending"), Snapshot(3, "processing"), Update(4, "shipped")}), forward);
+  EXPECT_TRUE(Mentions(forward, "jumped forward")) << forward.Summary();
+  Report back;
+  CheckSubscriber(fold,
+                  Sub({Snapshot(2, "confirmed"), Update(3, "processing"), Snapshot(2, "confirmed"),
+                       Update(3, "processing"), Update(4, "shipped")}),
+                  back);
+  EXPECT_TRUE(Mentions(back, "went back")) << back.Summary();
+  Report update_first;
+  CheckSubscriber(fold, Sub({Update(3, "processing"), Update(4, "shipped")}), update_first);
+  EXPECT_TRUE(Mentions(update_first, "before any snapshot")) << update_first.Summary();
+}
+
+TEST(InvariantChecker, ASubscriberCannotPassOnNothing) {
   Report report;
   const auto fold = CheckLog(Log(kGoodLog), report);
-  CheckSubscriber(fold, {"s", {Snapshot(1, "pending"), Snapshot(3, "shipped", /*recovered=*/false)}, {kOrderId}, true},
-                  report);
-  EXPECT_TRUE(report.ok()) << report.Summary();
+  Report silent;
+  CheckSubscriber(fold, Sub({Snapshot(3, "shipped")}), silent);
+  EXPECT_TRUE(Mentions(silent, "no update")) << silent.Summary();
+  Report nothing_followed;
+  CheckSubscriber(fold, Sub({}, {}), nothing_followed);
+  EXPECT_TRUE(Mentions(nothing_followed, "no order at all")) << nothing_followed.Summary();
+  Report nothing_received;
+  CheckSubscriber(fold, Sub({}), nothing_received);
+  EXPECT_TRUE(Mentions(nothing_received, "ended order")) << nothing_received.Summary();
+}
+
+TEST(InvariantChecker, ACustomerSubscriberMustFollowEveryOrderOfItsCustomerInTheLog) {
+  const std::string other = "0b9f6a3e-1c2d-4e5f-8a7b-6c5d4e3f2a1b";
+  Report report;
+  const auto fold =
+      CheckLog(Log({Placed(), Placed(other), Changed(2, Status::kPending, Status::kConfirmed, other)}), report);
+  ASSERT_TRUE(report.ok()) << report.Summary();
+  const json list = {{"type", "snapshot"},
+                     {"orders", json::array({{{"orderId", kOrderId}, {"version", 1}, {"status", "pending"}}})}};
+  SubscriberLog customer = Sub({list, Update(2, "confirmed")}, {});
+  customer.customer_id = "customer-1";
+  customer.messages.back()["orderId"] = other;  // an update of the other order, never placed for it
+  Report missed;
+  CheckSubscriber(fold, customer, missed);
+  EXPECT_EQ(ExpectedOrders(fold, customer), (std::set<std::string>{kOrderId, other}));
+  EXPECT_TRUE(Mentions(missed, "before any snapshot")) << missed.Summary();
+
+  json placed_other = Update(1, "pending");
+  placed_other["orderId"] = other;
+  customer.messages = {list, placed_other};
+  Report tail;
+  CheckSubscriber(fold, customer, tail);
+  EXPECT_TRUE(Mentions(tail, "ended order " + other + " at version 1")) << tail.Summary();
+
+  customer.messages.push_back(Update(2, "confirmed"));
+  customer.messages.back()["orderId"] = other;
+  Report complete;
+  CheckSubscriber(fold, customer, complete);
+  EXPECT_TRUE(complete.ok()) << complete.Summary();
+}
+
+TEST(InvariantChecker, TheSameVersionAcknowledgedTwiceIsReported) {
+  Report report;
+  const auto log = Log(kGoodLog);
+  const auto fold = CheckLog(log, report);
+  CheckAcknowledged(fold, log, {{kOrderId, 2, "confirmed"}, {kOrderId, 2, "confirmed"}}, report);
+  EXPECT_TRUE(Mentions(report, "acknowledged twice")) << report.Summary();
 }
 
 TEST(InvariantChecker, SelectorReconnectContinuesOnlyTheOrdersItsSnapshotListHolds) {
@@ -152,13 +237,12 @@ TEST(InvariantChecker, SelectorReconnectContinuesOnlyTheOrdersItsSnapshotListHol
   const json listed = {{"type", "snapshot"},
                        {"orders", json::array({{{"orderId", kOrderId}, {"version", 2}, {"status", "confirmed"}}})}};
   const json empty_list = {{"type", "snapshot"}, {"orders", json::array()}};
-  CheckSubscriber(
-      fold,
-      {"s", {Snapshot(1, "pending"), json{{"type", "_reconnected"}}, listed, Update(3, "shipped")}, {kOrderId}, true},
-      report);
+  CheckSubscriber(fold, Sub({Snapshot(1, "pending"), json{{"type", "_reconnected"}}, listed, Update(3, "shipped")}),
+                  report);
   EXPECT_TRUE(report.ok()) << report.Summary();
   Report unlisted;
-  CheckSubscriber(fold, {"s", {Snapshot(1, "pending"), json{{"type", "_reconnected"}}, empty_list}, {kOrderId}, true},
+  CheckSubscriber(fold,
+                  Sub({Snapshot(1, "pending"), Update(2, "confirmed"), json{{"type", "_reconnected"}}, empty_list}),
                   unlisted);
   EXPECT_TRUE(unlisted.ok()) << unlisted.Summary();
   EXPECT_EQ(unlisted.counts["orders_not_continued_after_reconnect"], 1);

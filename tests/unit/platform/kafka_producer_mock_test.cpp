@@ -70,7 +70,13 @@ TEST_F(ProducerOnMockCluster, FatalErrorNeverReportsSuccessAndTheProducerIsRecre
     ASSERT_TRUE(testing::Eventually([&] { return reported.load() == 1; }));
     // Either the fatal state was noticed first (fresh producer: persisted),
     // or the record met the failed instance (not persisted / unknown).
+    std::lock_guard lock(mutex_);
     EXPECT_TRUE(producer_->Recreations() == 1 || during.at(0) != Outcome::kPersisted);
+  } else {
+    // Refused at once: said so, and no report will ever claim it persisted.
+    EXPECT_FALSE(error.empty()) << "a refused record comes with the reason";
+    std::lock_guard lock(mutex_);
+    EXPECT_TRUE(during.empty() || during.at(0) != Outcome::kPersisted);
   }
   // The next records go through a fresh instance.
   std::vector<Outcome> after;

@@ -5,13 +5,19 @@
 //      every transition allowed by the lifecycle; every record decodes;
 //   2. every acknowledged command (answered 2xx) is in the log exactly once;
 //   3. the read model equals the fold of the log (orders and their history);
-//   4. every WebSocket subscriber saw each version of the orders it followed
-//      once and in order, with the status the log has for that version, and
-//      reached the last version — unless the notifier told it to resync
-//      ("recovered": false), after which it counts from the fresh snapshot. A
-//      customer or `all` subscription that reconnects gets a fresh snapshot
-//      list; continuity holds for the orders it lists (for a customer: all of
-//      them up to 1000), the others are counted as not continued.
+//   4. every WebSocket subscriber saw each version of the orders it should
+//      have followed once and in order, with the status the log has for that
+//      version, and reached the last version. What it should have followed
+//      comes from the log, never from what it received: the ids it subscribed
+//      to, or every order of its customer in the fold. A subscriber that got
+//      no update at all, or should have followed nothing, is a violation (the
+//      check cannot pass on nothing). A snapshot of one order that goes back,
+//      or forward past the next version, is a gap — unless the notifier told
+//      it to resync ("recovered": false), which is counted and reported (and
+//      a violation when the scenario demands real resumes). A customer or
+//      `all` subscription that reconnects gets a fresh snapshot list;
+//      continuity holds for the orders it lists (for a customer: all of them
+//      up to 1000), the others are counted as not continued.
 // Pure logic over plain data; sources.hpp loads the data from Kafka,
 // PostgreSQL and the scenario's recordings.
 
@@ -57,6 +63,8 @@ struct SubscriberLog {
   std::vector<nlohmann::json> messages;
   std::set<std::string> followed;  // order ids it subscribed to (by id)
   bool expect_complete = true;     // it stayed (or came back) until the end
+  std::string customer_id;         // set: it followed this customer (every order of it in the log)
+  bool allow_resync = true;        // false: a "recovered": false snapshot is a violation
 };
 
 // The log folded: each order's state and status per version.
@@ -76,12 +84,13 @@ struct Report {
 // 1. Folds the log and reports gaps, duplicates, forbidden transitions and
 // undecodable records.
 Fold CheckLog(const std::vector<LogRecord>& log, Report& report);
-// 2.
+// 2. Also: the same (order, version) acknowledged twice is a violation.
 void CheckAcknowledged(const Fold& fold, const std::vector<LogRecord>& log, const std::vector<Acknowledged>& acks,
                        Report& report);
 // 3.
 void CheckReadModel(const Fold& fold, const std::map<std::string, ReadModelOrder>& read_model, Report& report);
-// 4.
+// 4. The orders `subscriber` should have followed, from the fold.
+std::set<std::string> ExpectedOrders(const Fold& fold, const SubscriberLog& subscriber);
 void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& report);
 
 }  // namespace orders::invariants

@@ -5,8 +5,10 @@
 //
 // Recording files:
 //   acknowledged: one {"orderId","version","status"} per line
-//   subscriber:   a first line {"subscriber":name,"followed":[ids],"expectComplete":bool},
-//                 then one received message per line
+//   subscriber:   a first line {"subscriber":name,"followed":[ids],"expectComplete":bool,
+//                 "customerId":id,"allowResync":bool}, then one received message per line
+// A file that cannot be read (or a subscriber file without its header) throws
+// std::runtime_error: a missing recording is an error, never an empty input.
 
 #include <string>
 

@@ -21,6 +21,10 @@ std::string UniqueName(const std::string& prefix);
 // until its metadata is visible. Returns an error text or empty on success.
 std::string CreateTopic(const std::string& name, int partitions);
 
+// How many members the consumer group has now, as its coordinator says (0
+// for an empty or unknown group); -1 when the broker could not be asked.
+int GroupMemberCount(const std::string& group);
+
 bool KafkaReachable();
 bool PostgresReachable();
 
