@@ -8,11 +8,12 @@
 #include <orders/platform/metrics.hpp>
 #include <orders/projection/batch_applier.hpp>
 #include <orders/projection/batch_builder.hpp>
-#include <orders/projection/pg_connection.hpp>
-#include <orders/projection/read_model_writer.hpp>
 #include <orders/projection/rebuild_plan.hpp>
-#include <orders/projection/schema_switch.hpp>
 #include <orders/projection/version_waiters.hpp>
+
+#include "pg/pg_connection.hpp"
+#include "pg/pg_read_model_store.hpp"
+#include "pg/schema_switch.hpp"
 
 namespace orders::projection {
 namespace {
@@ -28,7 +29,8 @@ class Rebuild {
         live_(config.read_model_schema),
         rebuilt_(RebuildSchemaName(live_)),
         metrics_(registry_),
-        applier_(ReadModelConnectionString(config.database_url, rebuilt_), waiters_, metrics_),
+        store_(ReadModelConnectionString(config.database_url, rebuilt_)),
+        applier_(store_, waiters_, metrics_),
         builder_(BatchPolicy{}) {}
 
   int Run();
@@ -53,6 +55,7 @@ class Rebuild {
   platform::MetricsRegistry registry_;
   ProjectionMetrics metrics_;
   VersionWaiters waiters_;
+  PgReadModelStore store_;  // the rebuilt schema's
   BatchApplier applier_;
   BatchBuilder builder_;
   std::unique_ptr<pqxx::connection> lock_holder_;  // holds the one-rebuild-at-a-time lock
@@ -73,13 +76,15 @@ void Rebuild::Prepare() {
   if (!consumer_) throw std::runtime_error("cannot create the kafka consumer: " + error);
   const auto count = consumer_->PartitionCount(config_.orders_topic, 10000);
   if (!count) throw std::runtime_error("topic " + config_.orders_topic + " is not available");
-  std::vector<std::int32_t> partitions;
-  for (std::int32_t partition = 0; partition < *count; ++partition) partitions.push_back(partition);
-  ReadModelWriter reader(ReadModelConnectionString(config_.database_url, rebuilt_));
-  applier_.Assign(partitions, reader.LoadPosition(config_.orders_topic, partitions));
+  std::vector<platform::Partition> partitions;
+  for (platform::Partition partition = 0; partition < *count; ++partition) partitions.push_back(partition);
+  // Before the applier starts, the store is this thread's.
+  const auto stored = store_.LoadPosition(config_.orders_topic, partitions);
+  if (!stored) throw std::runtime_error("cannot read the rebuilt schema's offsets: " + stored.error().message);
+  applier_.Assign(partitions, *stored);
   applier_.Start();
   if (!consumer_->AssignAll(
-          config_.orders_topic, [](std::int32_t) { return platform::kOffsetBeginning; }, 10000, error)) {
+          config_.orders_topic, [](platform::Partition) { return platform::kOffsetBeginning; }, 10000, error)) {
     throw std::runtime_error("cannot read the topic: " + error);
   }
   Say("rebuild: replaying " + config_.orders_topic + " (" + std::to_string(*count) + " partitions) into schema " +

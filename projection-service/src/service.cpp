@@ -3,10 +3,13 @@
 #include <orders/platform/log.hpp>
 #include <orders/platform/restinio/http_server.hpp>
 #include <orders/platform/restinio/operational_routes.hpp>
-#include <orders/projection/migrations.hpp>
-#include <orders/projection/pg_connection.hpp>
 #include <orders/projection/projector.hpp>
 #include <orders/projection/query_api.hpp>
+
+#include "pg/migrations.hpp"
+#include "pg/pg_connection.hpp"
+#include "pg/pg_read_model_store.hpp"
+#include "pg/read_model_queries.hpp"
 
 namespace orders::projection {
 
@@ -15,13 +18,15 @@ struct ProjectionService::Parts {
       : connection_string(ReadModelConnectionString(config.database_url, config.read_model_schema)),
         metrics(registry),
         queries(connection_string),
-        projector(config, connection_string, waiters, metrics) {}
+        store(connection_string),
+        projector(config, store, waiters, metrics) {}
 
   std::string connection_string;
   platform::MetricsRegistry registry;
   ProjectionMetrics metrics;
   VersionWaiters waiters;
   ReadModelQueries queries;
+  PgReadModelStore store;
   Projector projector;
   std::unique_ptr<platform::http::HttpServer> server;
 };
@@ -58,9 +63,8 @@ std::optional<std::uint16_t> ProjectionService::Start() {
     platform::LogError("cannot apply read-model migrations; giving up");
     return std::nullopt;
   }
-  std::string error;
-  if (!parts_->projector.Start(error)) {
-    platform::LogError("cannot start the kafka consumer", {{"error", error}});
+  if (auto started = parts_->projector.Start(); !started) {
+    platform::LogError("cannot start the kafka consumer", {{"error", started.error().message}});
     return std::nullopt;
   }
 
@@ -73,18 +77,14 @@ std::optional<std::uint16_t> ProjectionService::Start() {
   Parts& parts = *parts_;
   platform::http::AddOperationalRoutes(*router, parts.registry, [&parts]() -> platform::http::Readiness {
     if (!parts.projector.Healthy()) return {false, "The consumer is not running or the read model is unreachable."};
-    try {
-      parts.queries.Ping();
-      return {true, {}};
-    } catch (const std::exception&) {
-      parts.queries.ResetConnection();
-      return {false, "The read model is unreachable."};
-    }
+    if (!parts.queries.Ping()) return {false, "The read model is unreachable."};
+    return {true, {}};
   });
   AddQueryRoutes(*router, QueryApiDeps{.queries = parts.queries,
                                        .waiters = parts.waiters,
                                        .io_context = parts.server->io_context(),
                                        .jwt_secret = config_.jwt_secret});
+  std::string error;
   auto port = parts_->server->Start(error);
   if (!port) platform::LogError("cannot start the HTTP server", {{"error", error}});
   return port;

@@ -43,13 +43,15 @@
 #include <orders/domain/evolve.hpp>
 #include <orders/platform/kafka_consumer.hpp>
 #include <orders/platform/kafka_producer.hpp>
+#include <orders/platform/partition_offsets.hpp>
 #include <orders/platform/uuid.hpp>
-#include <orders/projection/migrations.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
 #include <pqxx/pqxx>
+
+#include "pg/migrations.hpp"
 
 using namespace orders;
 using Clock = std::chrono::steady_clock;
@@ -206,10 +208,10 @@ using HistoryRow =
 struct Rows {
   std::vector<OrderRow> orders;
   std::vector<HistoryRow> history;
-  std::map<std::int32_t, std::int64_t> offsets;
+  platform::PartitionOffsets offsets;
 };
 
-Rows FoldRows(const std::vector<LoggedEvent>& log, std::map<std::int32_t, std::int64_t> end_offsets) {
+Rows FoldRows(const std::vector<LoggedEvent>& log, platform::PartitionOffsets end_offsets) {
   std::map<std::string, std::optional<domain::Order>> states;
   Rows rows;
   rows.history.reserve(log.size());

@@ -30,8 +30,8 @@ nlohmann::json ToJson(const ExpectedOffsets& offsets) {
 
 }  // namespace
 
-BatchApplier::BatchApplier(std::string connection_string, VersionWaiters& waiters, ProjectionMetrics& metrics)
-    : writer_(std::move(connection_string)), waiters_(waiters), metrics_(metrics) {}
+BatchApplier::BatchApplier(ReadModelStore& store, VersionWaiters& waiters, ProjectionMetrics& metrics)
+    : store_(store), waiters_(waiters), metrics_(metrics) {}
 
 BatchApplier::~BatchApplier() { Stop(Clock::now() + std::chrono::seconds(5)); }
 
@@ -77,7 +77,7 @@ void BatchApplier::Drain(Clock::time_point give_up) {
   drain_give_up_ = Clock::time_point::max();
 }
 
-void BatchApplier::Assign(const std::vector<std::int32_t>& partitions, const StorePosition& stored) {
+void BatchApplier::Assign(const std::vector<platform::Partition>& partitions, const StorePosition& stored) {
   std::lock_guard lock(mutex_);
   generation_ = stored.generation;
   stored_.clear();
@@ -89,7 +89,7 @@ void BatchApplier::Assign(const std::vector<std::int32_t>& partitions, const Sto
   positions_changed_ = true;
 }
 
-void BatchApplier::Forget(const std::vector<std::int32_t>& partitions) {
+void BatchApplier::Forget(const std::vector<platform::Partition>& partitions) {
   std::lock_guard lock(mutex_);
   for (auto partition : partitions) stored_.erase(partition);
   positions_changed_ = true;
@@ -115,17 +115,16 @@ void BatchApplier::Loop() {
     changed_.wait(lock, [&] { return stopping_ || in_flight_; });
     if (!in_flight_) return;
     if (!halted_) {
-      ExpectedOffsets expected;
+      Fence fence{generation_, {}};
       for (const auto& [partition, end] : in_flight_->next_offsets) {
         const auto it = stored_.find(partition);
-        expected[partition] = it == stored_.end() ? std::nullopt : it->second;
+        fence.expected[partition] = it == stored_.end() ? std::nullopt : it->second;
       }
       const bool forget_known = std::exchange(positions_changed_, false);
-      const std::string generation = generation_;
       lock.unlock();
-      if (forget_known) writer_.ForgetKnownOrders();
+      if (forget_known) store_.ForgetKnownOrders();
       // Only this thread touches the batch while it is in flight.
-      const bool keep_going = ApplyWithRetry(*in_flight_, generation, expected);
+      const bool keep_going = ApplyWithRetry(*in_flight_, fence);
       lock.lock();
       if (!keep_going) halted_ = true;
     }
@@ -134,11 +133,10 @@ void BatchApplier::Loop() {
   }
 }
 
-bool BatchApplier::ApplyWithRetry(const DecodedBatch& batch, const std::string& generation,
-                                  const ExpectedOffsets& expected) {
+bool BatchApplier::ApplyWithRetry(const DecodedBatch& batch, const Fence& fence) {
   auto backoff = std::chrono::milliseconds(50);
   while (true) {
-    switch (ApplyOnce(batch, generation, expected)) {
+    switch (ApplyOnce(batch, fence)) {
       case Outcome::kApplied:
         return true;
       case Outcome::kStoreMoved:
@@ -158,69 +156,82 @@ bool BatchApplier::ApplyWithRetry(const DecodedBatch& batch, const std::string& 
   }
 }
 
-BatchApplier::Outcome BatchApplier::ApplyOnce(const DecodedBatch& batch, const std::string& generation,
-                                              const ExpectedOffsets& expected) {
+BatchApplier::Outcome BatchApplier::ApplyOnce(const DecodedBatch& batch, const Fence& fence) {
   const auto started = Clock::now();
-  const auto committed = [&] {
-    std::lock_guard lock(mutex_);
-    for (const auto& [partition, end] : batch.next_offsets) stored_[partition] = end;
-  };
-  try {
-    auto result = writer_.Apply(batch, generation, expected);
-    store_ok_.store(true);
-    if (!result.applied) {
-      StoreMoved(batch.topic, generation, expected, result.stored);
+  auto outcome = store_.Apply(batch, fence, WriteMode::kFast);
+  if (outcome.kind == ApplyOutcome::Kind::kRowsExist) {
+    platform::LogWarn(
+        "rows of the batch exist already (a placement repeated in the log, or an edited read model);"
+        " writing the batch again, every order loaded and existing rows skipped",
+        {{"error", outcome.error}});
+    outcome = store_.Apply(batch, fence, WriteMode::kTolerant);
+  }
+  switch (outcome.kind) {
+    case ApplyOutcome::Kind::kApplied:
+      store_ok_.store(true);
+      Committed(batch);
+      metrics_.batch_seconds.Observe(std::chrono::duration<double>(Clock::now() - started).count());
+      Publish(outcome.writes);
+      return Outcome::kApplied;
+    case ApplyOutcome::Kind::kStoreMoved:
+      store_ok_.store(true);
+      StoreMoved(batch.topic, fence, outcome.stored);
       return Outcome::kStoreMoved;
-    }
-    committed();
-    metrics_.ObserveApplyLag(batch.appended_at_ms, std::chrono::system_clock::now());
-    metrics_.batch_seconds.Observe(std::chrono::duration<double>(Clock::now() - started).count());
-    Publish(result.writes);
-    return Outcome::kApplied;
-  } catch (const pqxx::in_doubt_error& e) {
-    platform::LogWarn("batch commit in doubt; checking stored offsets", {{"error", e.what()}});
-  } catch (const std::exception& e) {
-    store_ok_.store(false);
-    metrics_.store_failures.Inc();
-    writer_.Reset();
-    platform::LogWarn("batch not applied; will retry", {{"error", e.what()}, {"records", batch.Size()}});
+    case ApplyOutcome::Kind::kInDoubt:
+      platform::LogWarn("batch commit in doubt; checking stored offsets", {{"error", outcome.error}});
+      return ResolveInDoubtCommit(batch, fence);
+    case ApplyOutcome::Kind::kRowsExist:  // only kFast reports it
+    case ApplyOutcome::Kind::kFailed:
+      break;
+  }
+  StoreFailed("batch not applied; will retry", outcome.error, batch.Size());
+  return Outcome::kFailed;
+}
+
+// The offsets stored in the same transaction say whether it committed.
+BatchApplier::Outcome BatchApplier::ResolveInDoubtCommit(const DecodedBatch& batch, const Fence& fence) {
+  std::vector<platform::Partition> partitions;
+  for (const auto& [partition, end] : batch.next_offsets) partitions.push_back(partition);
+  const auto stored = store_.LoadPosition(batch.topic, partitions);
+  if (!stored) {
+    StoreFailed("cannot resolve in-doubt batch yet", stored.error().message, batch.Size());
     return Outcome::kFailed;
   }
-  // In doubt: the offsets stored in the same transaction say whether it committed.
-  writer_.Reset();
-  try {
-    std::vector<std::int32_t> partitions;
-    for (const auto& [partition, end] : batch.next_offsets) partitions.push_back(partition);
-    const auto stored = writer_.LoadPosition(batch.topic, partitions);
-    switch (ResolveInDoubt(generation, expected, batch.next_offsets, stored)) {
-      case CommitFate::kCommitted:
-        platform::LogInfo("in-doubt batch resolved", {{"committed", true}});
-        committed();
-        metrics_.ObserveApplyLag(batch.appended_at_ms, std::chrono::system_clock::now());
-        return Outcome::kApplied;
-      case CommitFate::kNotCommitted:
-        platform::LogInfo("in-doubt batch resolved", {{"committed", false}});
-        return Outcome::kFailed;
-      case CommitFate::kStoreMoved:
-        StoreMoved(batch.topic, generation, expected, stored);
-        return Outcome::kStoreMoved;
-    }
-  } catch (const std::exception& e) {
-    store_ok_.store(false);
-    metrics_.store_failures.Inc();
-    writer_.Reset();
-    platform::LogWarn("cannot resolve in-doubt batch yet", {{"error", e.what()}});
+  switch (ResolveInDoubt(fence.generation, fence.expected, batch.next_offsets, *stored)) {
+    case CommitFate::kCommitted:
+      platform::LogInfo("in-doubt batch resolved", {{"committed", true}});
+      Committed(batch);
+      return Outcome::kApplied;
+    case CommitFate::kNotCommitted:
+      platform::LogInfo("in-doubt batch resolved", {{"committed", false}});
+      return Outcome::kFailed;
+    case CommitFate::kStoreMoved:
+      StoreMoved(batch.topic, fence, *stored);
+      return Outcome::kStoreMoved;
   }
   return Outcome::kFailed;
 }
 
-void BatchApplier::StoreMoved(const std::string& topic, const std::string& generation, const ExpectedOffsets& expected,
-                              const StorePosition& stored) {
+void BatchApplier::Committed(const DecodedBatch& batch) {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [partition, end] : batch.next_offsets) stored_[partition] = end;
+  }
+  metrics_.ObserveApplyLag(batch.appended_at_ms, std::chrono::system_clock::now());
+}
+
+void BatchApplier::StoreFailed(const std::string& what, const std::string& error, std::size_t records) {
+  store_ok_.store(false);
+  metrics_.store_failures.Inc();
+  platform::LogWarn(what, {{"error", error}, {"records", records}});
+}
+
+void BatchApplier::StoreMoved(const std::string& topic, const Fence& fence, const StorePosition& stored) {
   platform::LogWarn("the store moved under the consumer; batch dropped, positions will be re-read",
                     {{"topic", topic},
-                     {"expectedGeneration", generation},
+                     {"expectedGeneration", fence.generation},
                      {"storedGeneration", stored.generation},
-                     {"expected", ToJson(expected)},
+                     {"expected", ToJson(fence.expected)},
                      {"stored", nlohmann::json(stored.offsets)}});
   metrics_.repositions.Inc();
 }

@@ -7,7 +7,7 @@ namespace orders::projection {
 bool StoredAsExpected(const ExpectedOffsets& expected, const StoredOffsets& stored) {
   return std::all_of(expected.begin(), expected.end(), [&](const auto& entry) {
     const auto it = stored.find(entry.first);
-    const std::optional<std::int64_t> actual = it == stored.end() ? std::nullopt : std::optional(it->second);
+    const std::optional<platform::Offset> actual = it == stored.end() ? std::nullopt : std::optional(it->second);
     return actual == entry.second;
   });
 }

@@ -33,7 +33,7 @@ ProjectionMetrics::ProjectionMetrics(platform::MetricsRegistry& r)
                                        ApplyLagBuckets())),
       waiters(r.AddGauge("projection_version_waiters", "Requests waiting for a minVersion")) {}
 
-platform::Gauge& ProjectionMetrics::Lag(std::int32_t partition) {
+platform::Gauge& ProjectionMetrics::Lag(platform::Partition partition) {
   std::lock_guard lock(mutex_);
   auto& gauge = lag_[partition];
   if (!gauge) {

@@ -6,29 +6,26 @@
 
 namespace orders::projection {
 
-Projector::Projector(const platform::ServiceConfig& config, std::string connection_string, VersionWaiters& waiters,
+Projector::Projector(const platform::ServiceConfig& config, ReadModelStore& store, VersionWaiters& waiters,
                      ProjectionMetrics& metrics, BatchPolicy policy)
-    : config_(config),
-      offsets_(connection_string),
-      metrics_(metrics),
-      applier_(std::move(connection_string), waiters, metrics),
-      builder_(policy) {}
+    : config_(config), store_(store), metrics_(metrics), applier_(store, waiters, metrics), builder_(policy) {}
 
 Projector::~Projector() { Stop(); }
 
-bool Projector::Start(std::string& error) {
-  if (!Connect(error)) return false;
+platform::Result<void> Projector::Start() {
+  if (auto connected = Connect(); !connected) return connected;
   applier_.Start();
   thread_ = std::thread([this] { Run(); });
-  return true;
+  return {};
 }
 
-bool Projector::Connect(std::string& error) {
+platform::Result<void> Projector::Connect() {
   platform::KafkaSettings settings{config_.kafka_brokers, config_.service_name, config_.consumer_group, {}};
+  std::string error;
   auto consumer = platform::KafkaConsumer::Create(settings, error);
-  if (!consumer || !consumer->Subscribe(config_.orders_topic, *this, error)) return false;
+  if (!consumer || !consumer->Subscribe(config_.orders_topic, *this, error)) return platform::Fail(error);
   consumer_ = std::move(consumer);
-  return true;
+  return {};
 }
 
 void Projector::Stop() {
@@ -37,39 +34,37 @@ void Projector::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::map<std::int32_t, std::int64_t> Projector::OnAssigned(const std::vector<std::int32_t>& partitions) {
+platform::PartitionOffsets Projector::OnAssigned(const std::vector<platform::Partition>& partitions) {
   applier_.Drain(Clock::now() + std::chrono::seconds(2));
   auto backoff = std::chrono::milliseconds(100);
   while (true) {
-    try {
-      const auto stored = offsets_.LoadPosition(config_.orders_topic, partitions);
+    const auto stored = store_.LoadPosition(config_.orders_topic, partitions);
+    if (stored) {
       offsets_ok_.store(true);
-      applier_.Assign(partitions, stored);
-      std::map<std::int32_t, std::int64_t> start;
+      applier_.Assign(partitions, *stored);
+      platform::PartitionOffsets start;
       for (auto partition : partitions) {
-        auto it = stored.offsets.find(partition);
-        start[partition] = it == stored.offsets.end() ? platform::kOffsetBeginning : it->second;
-        positions_[partition] = it == stored.offsets.end() ? 0 : it->second;
+        auto it = stored->offsets.find(partition);
+        start[partition] = it == stored->offsets.end() ? platform::kOffsetBeginning : it->second;
+        positions_[partition] = it == stored->offsets.end() ? 0 : it->second;
       }
       platform::LogInfo("partitions assigned", {{"topic", config_.orders_topic},
                                                 {"partitions", partitions},
-                                                {"generation", stored.generation},
-                                                {"startOffsets", nlohmann::json(stored.offsets)}});
+                                                {"generation", stored->generation},
+                                                {"startOffsets", nlohmann::json(stored->offsets)}});
       joined_.store(true);
       return start;
-    } catch (const std::exception& e) {
-      offsets_ok_.store(false);
-      metrics_.store_failures.Inc();
-      offsets_.Reset();
-      platform::LogWarn("cannot read stored offsets; retrying", {{"error", e.what()}});
     }
+    offsets_ok_.store(false);
+    metrics_.store_failures.Inc();
+    platform::LogWarn("cannot read stored offsets; retrying", {{"error", stored.error().message}});
     if (stop_.load()) return {};  // we will not consume anything more anyway
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
 }
 
-void Projector::OnRevoked(const std::vector<std::int32_t>& partitions) {
+void Projector::OnRevoked(const std::vector<platform::Partition>& partitions) {
   // Commit what we have for them; if the store is down the records will be
   // read again from the stored offsets by whoever gets the partitions.
   Settle(Clock::now() + std::chrono::seconds(2));
@@ -125,9 +120,9 @@ void Projector::Rejoin() {
   positions_.clear();
   auto backoff = std::chrono::milliseconds(100);
   while (!stop_.load()) {
-    std::string error;
-    if (Connect(error)) return;
-    platform::LogWarn("cannot rejoin the consumer group; retrying", {{"error", error}});
+    const auto connected = Connect();
+    if (connected) return;
+    platform::LogWarn("cannot rejoin the consumer group; retrying", {{"error", connected.error().message}});
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
@@ -142,7 +137,7 @@ void Projector::UpdateLag() {
   for (const auto& [partition, position] : positions_) {
     auto it = ends->find(partition);
     if (it != ends->end())
-      metrics_.Lag(partition).Set(static_cast<double>(std::max<std::int64_t>(0, it->second - position)));
+      metrics_.Lag(partition).Set(static_cast<double>(std::max<platform::Offset>(0, it->second - position)));
   }
 }
 

@@ -3,6 +3,9 @@
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
 #include <orders/platform/log.hpp>
+#include <orders/projection/version_wait.hpp>
+
+#include "http/asio_scheduler.hpp"
 
 namespace orders::projection {
 namespace {
@@ -18,21 +21,8 @@ platform::Problem BadRequest(const ParamErrors& errors) {
   return problem;
 }
 
-// Runs `body`; a database failure answers 503 (and drops the connection),
-// nothing internal reaches the client.
-template <typename Body>
-void WithStore(const ExchangePtr& exchange, ReadModelQueries& queries, Body&& body) {
-  try {
-    body();
-  } catch (const pqxx::broken_connection& e) {
-    queries.ResetConnection();
-    platform::LogWarn("read model unreachable", {{"error", e.what()}});
-    exchange->RespondProblem(platform::UnavailableProblem("The read model is temporarily unavailable."), kRetryAfter);
-  } catch (const pqxx::failure& e) {
-    queries.ResetConnection();
-    platform::LogError("read model query failed", {{"error", e.what()}});
-    exchange->RespondProblem(platform::UnavailableProblem("The read model is temporarily unavailable."), kRetryAfter);
-  }
+void RespondUnavailable(const ExchangePtr& exchange) {
+  exchange->RespondProblem(platform::UnavailableProblem("The read model is temporarily unavailable."), kRetryAfter);
 }
 
 constexpr std::initializer_list<platform::Role> kAnyRole = {platform::Role::kCustomer, platform::Role::kStaff,
@@ -70,18 +60,44 @@ void RespondOrder(const ExchangePtr& exchange, const std::optional<OrderView>& v
   exchange->RespondJson(200, OrderViewToJson(*view), {{"ETag", "\"" + std::to_string(view->order.version) + "\""}});
 }
 
-struct Wait {
-  ExchangePtr exchange;
-  std::string order_id;
-  std::int64_t min_version = 0;
-  std::optional<std::string> customer;
-  std::atomic<bool> claimed{false};
-  std::optional<std::uint64_t> waiter_id;
-  std::unique_ptr<asio::steady_timer> timer;
+// What the routes share: their dependencies and the minVersion wait.
+struct Routes {
+  QueryApiDeps deps;
+  AsioScheduler scheduler;
+  std::shared_ptr<VersionWait> version_wait;
+
+  explicit Routes(QueryApiDeps d)
+      : deps(d),
+        scheduler(d.io_context),
+        version_wait(VersionWait::Create(d.queries, d.waiters, scheduler, d.max_wait)) {}
 };
 
-void GetOrder(const ExchangePtr& exchange, const QueryApiDeps& deps) {
-  const auto access = exchange->Authorize(deps.jwt_secret, kAnyRole);
+void RespondWaited(const ExchangePtr& exchange, const VersionWaitResult& result,
+                   const std::optional<std::string>& customer) {
+  using Kind = VersionWaitResult::Kind;
+  switch (result.kind) {
+    case Kind::kReached:
+      RespondOrder(exchange, result.view, customer);
+      return;
+    case Kind::kTooManyWaiting:
+      exchange->RespondProblem(platform::UnavailableProblem("Too many requests are waiting."), kRetryAfter);
+      return;
+    case Kind::kNotReached:
+      exchange->RespondProblem(platform::UnavailableProblem("The read model has not reached this version yet."),
+                               kRetryAfter);
+      return;
+    case Kind::kTimedOut:
+      exchange->RespondProblem(
+          platform::UnavailableProblem("The read model has not reached this version within 5 seconds."), kRetryAfter);
+      return;
+    case Kind::kStoreUnavailable:
+      RespondUnavailable(exchange);
+      return;
+  }
+}
+
+void GetOrder(const ExchangePtr& exchange, Routes& routes) {
+  const auto access = exchange->Authorize(routes.deps.jwt_secret, kAnyRole);
   if (!access) return;
   const auto customer = LimitedToCustomer(*access);
   auto params = QueryOrProblem(exchange);
@@ -91,58 +107,19 @@ void GetOrder(const ExchangePtr& exchange, const QueryApiDeps& deps) {
     exchange->RespondProblem(BadRequest(parsed.errors));
     return;
   }
-  const OrderLookup lookup = *parsed.value;
-  if (!lookup.min_version) {
-    WithStore(exchange, deps.queries,
-              [&] { RespondOrder(exchange, deps.queries.FindOrder(lookup.order_id), customer); });
-    return;
-  }
-  // Register first, then look: an apply that commits in between still wakes us.
-  auto wait = std::make_shared<Wait>();
-  wait->exchange = exchange;
-  wait->order_id = lookup.order_id;
-  wait->min_version = *lookup.min_version;
-  wait->customer = customer;
-  auto finish = [wait, &queries = deps.queries] {
-    if (wait->claimed.exchange(true)) return;
-    WithStore(wait->exchange, queries, [&] {
-      auto view = queries.FindOrder(wait->order_id);
-      if (view && view->order.version >= wait->min_version) {
-        RespondOrder(wait->exchange, view, wait->customer);
-      } else {
-        wait->exchange->RespondProblem(platform::UnavailableProblem("The read model has not reached this version yet."),
-                                       kRetryAfter);
-      }
+  const OrderLookup& lookup = *parsed.value;
+  if (lookup.min_version) {
+    routes.version_wait->Start(lookup.order_id, *lookup.min_version, [exchange, customer](VersionWaitResult result) {
+      RespondWaited(exchange, result, customer);
     });
-  };
-  auto& io_context = deps.io_context;
-  wait->waiter_id = deps.waiters.Add(lookup.order_id, lookup.min_version.value(),
-                                     [&io_context, finish] { asio::post(io_context, finish); });
-  if (!wait->waiter_id) {
-    exchange->RespondProblem(platform::UnavailableProblem("Too many requests are waiting."), kRetryAfter);
     return;
   }
-  bool reached = false;
-  WithStore(exchange, deps.queries, [&] {
-    auto view = deps.queries.FindOrder(lookup.order_id);
-    reached = view && view->order.version >= lookup.min_version.value();
-    if (reached && !wait->claimed.exchange(true)) RespondOrder(exchange, view, customer);
-  });
-  if (reached || exchange->responded()) {
-    deps.waiters.Remove(*wait->waiter_id);
-    return;
-  }
-  wait->timer = std::make_unique<asio::steady_timer>(io_context, deps.max_wait);
-  auto& waiters = deps.waiters;
-  wait->timer->async_wait([wait, &waiters](const asio::error_code&) {
-    waiters.Remove(*wait->waiter_id);
-    if (wait->claimed.exchange(true)) return;
-    wait->exchange->RespondProblem(
-        platform::UnavailableProblem("The read model has not reached this version within 5 seconds."), kRetryAfter);
-  });
+  const auto found = routes.deps.queries.FindOrder(lookup.order_id);
+  if (!found) return RespondUnavailable(exchange);
+  RespondOrder(exchange, *found, customer);
 }
 
-void ListOrders(const ExchangePtr& exchange, ReadModelQueries& queries, const std::string& secret) {
+void ListOrders(const ExchangePtr& exchange, ReadModelReader& queries, const std::string& secret) {
   const auto access = exchange->Authorize(secret, kAnyRole);
   if (!access) return;
   auto params = QueryOrProblem(exchange);
@@ -159,10 +136,12 @@ void ListOrders(const ExchangePtr& exchange, ReadModelQueries& queries, const st
     }
     parsed.value->customer_id = customer;
   }
-  WithStore(exchange, queries, [&] { exchange->RespondJson(200, OrderPageToJson(queries.ListOrders(*parsed.value))); });
+  const auto page = queries.ListOrders(*parsed.value);
+  if (!page) return RespondUnavailable(exchange);
+  exchange->RespondJson(200, OrderPageToJson(*page));
 }
 
-void StatusCounts(const ExchangePtr& exchange, ReadModelQueries& queries, const std::string& secret) {
+void StatusCounts(const ExchangePtr& exchange, ReadModelReader& queries, const std::string& secret) {
   if (!exchange->Authorize(secret, kStaffOrService)) return;
   auto params = QueryOrProblem(exchange);
   if (!params) return;
@@ -170,18 +149,18 @@ void StatusCounts(const ExchangePtr& exchange, ReadModelQueries& queries, const 
     exchange->RespondProblem(BadRequest(parsed.errors));
     return;
   }
-  WithStore(exchange, queries, [&] {
-    Json counts = Json::object();
-    std::int64_t total = 0;
-    for (const auto& [status, count] : queries.StatusCounts()) {
-      counts[std::string(domain::ToString(status))] = count;
-      total += count;
-    }
-    exchange->RespondJson(200, {{"counts", counts}, {"total", total}});
-  });
+  const auto status_counts = queries.StatusCounts();
+  if (!status_counts) return RespondUnavailable(exchange);
+  Json counts = Json::object();
+  std::int64_t total = 0;
+  for (const auto& [status, count] : *status_counts) {
+    counts[std::string(domain::ToString(status))] = count;
+    total += count;
+  }
+  exchange->RespondJson(200, {{"counts", counts}, {"total", total}});
 }
 
-void Daily(const ExchangePtr& exchange, ReadModelQueries& queries, const std::string& secret) {
+void Daily(const ExchangePtr& exchange, ReadModelReader& queries, const std::string& secret) {
   if (!exchange->Authorize(secret, kStaffOrService)) return;
   auto params = QueryOrProblem(exchange);
   if (!params) return;
@@ -191,17 +170,17 @@ void Daily(const ExchangePtr& exchange, ReadModelQueries& queries, const std::st
     exchange->RespondProblem(BadRequest(parsed.errors));
     return;
   }
-  WithStore(exchange, queries, [&] {
-    Json days = Json::array();
-    for (const auto& row : queries.Daily(*parsed.value)) {
-      days.push_back({{"date", FormatDate(row.day)},
-                      {"placed", row.placed},
-                      {"delivered", row.delivered},
-                      {"cancelled", row.cancelled},
-                      {"revenueCents", row.revenue_cents}});
-    }
-    exchange->RespondJson(200, {{"days", days}});
-  });
+  const auto daily = queries.Daily(*parsed.value);
+  if (!daily) return RespondUnavailable(exchange);
+  Json days = Json::array();
+  for (const auto& row : *daily) {
+    days.push_back({{"date", FormatDate(row.day)},
+                    {"placed", row.placed},
+                    {"delivered", row.delivered},
+                    {"cancelled", row.cancelled},
+                    {"revenueCents", row.revenue_cents}});
+  }
+  exchange->RespondJson(200, {{"days", days}});
 }
 
 }  // namespace
@@ -226,15 +205,17 @@ nlohmann::json OrderPageToJson(const OrderPage& page) {
 }
 
 void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps) {
-  auto shared = std::make_shared<QueryApiDeps>(deps);
+  auto routes = std::make_shared<Routes>(deps);
   router.Add(restinio::http_method_get(), "/orders/{id}",
-             [shared](const ExchangePtr& exchange) { GetOrder(exchange, *shared); });
-  router.Add(restinio::http_method_get(), "/orders",
-             [shared](const ExchangePtr& exchange) { ListOrders(exchange, shared->queries, shared->jwt_secret); });
-  router.Add(restinio::http_method_get(), "/reports/status-counts",
-             [shared](const ExchangePtr& exchange) { StatusCounts(exchange, shared->queries, shared->jwt_secret); });
+             [routes](const ExchangePtr& exchange) { GetOrder(exchange, *routes); });
+  router.Add(restinio::http_method_get(), "/orders", [routes](const ExchangePtr& exchange) {
+    ListOrders(exchange, routes->deps.queries, routes->deps.jwt_secret);
+  });
+  router.Add(restinio::http_method_get(), "/reports/status-counts", [routes](const ExchangePtr& exchange) {
+    StatusCounts(exchange, routes->deps.queries, routes->deps.jwt_secret);
+  });
   router.Add(restinio::http_method_get(), "/reports/daily",
-             [shared](const ExchangePtr& exchange) { Daily(exchange, shared->queries, shared->jwt_secret); });
+             [routes](const ExchangePtr& exchange) { Daily(exchange, routes->deps.queries, routes->deps.jwt_secret); });
 }
 
 }  // namespace orders::projection

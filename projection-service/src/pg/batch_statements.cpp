@@ -1,10 +1,11 @@
-#include <orders/projection/batch_statements.hpp>
+#include "pg/batch_statements.hpp"
 
 #include <orders/codec/json_read.hpp>
 #include <orders/codec/order_json.hpp>
-#include <orders/projection/copy_rows.hpp>
-#include <orders/projection/sql_text.hpp>
 #include <pqxx/tablewriter>
+
+#include "pg/copy_rows.hpp"
+#include "pg/sql_text.hpp"
 
 namespace orders::projection {
 namespace {
@@ -167,11 +168,9 @@ const Statements& Sql() {
     // above the stored version, and the fence serialises the writers of a
     // partition, so they cannot exist yet. In kFast they are therefore COPYed
     // straight into `orders` and `order_history`: no ON CONFLICT probe, no trip
-    // through a staging table (measured in a replay: PostgreSQL's CPU ~3%
-    // lower, throughput within the noise; parsing the timestamps' text costs
-    // back most of what the staging saved). Should a row exist all the same (a
-    // read model edited by hand), the COPY fails and the batch is written again
-    // with kTolerant, which stages them and merges these, skipping existing rows.
+    // through a staging table. Should a row exist all the same (a read model
+    // edited by hand), the COPY fails and the batch is written again with
+    // kTolerant, which stages them and merges these, skipping existing rows.
     s.merge_new_orders = "INSERT INTO orders (" + Names(kNewOrderColumns) + ") SELECT " + Names(kNewOrderColumns) +
                          " FROM staged_new_orders ON CONFLICT (order_id) DO UPDATE SET status = excluded.status,"
                          " version = excluded.version, updated_at = excluded.updated_at"
@@ -208,8 +207,8 @@ const Statements& Sql() {
 
 // libpqxx 6.4 has one public way to send COPY data already in text format:
 // the deprecated tablewriter. stream_to, its successor, formats every field
-// through temporary strings (a quarter of the applier thread's CPU in a
-// replay); this sends all the rows of a table in one call.
+// through temporary strings; this sends all the rows of a table, formatted
+// once by CopyRows, in one call.
 template <std::size_t N>
 void SendCopy(pqxx::transaction_base& tx, const std::string& table, const Column (&columns)[N], CopyRows& rows) {
   if (rows.rows() == 0) return;
@@ -283,7 +282,7 @@ void InsertParked(pqxx::transaction_base& tx, const BatchWrites& writes) {
 }  // namespace
 
 StorePosition ReadStorePosition(pqxx::transaction_base& tx, const std::string& topic,
-                                const std::vector<std::int32_t>& partitions, bool lock) {
+                                const std::vector<platform::Partition>& partitions, bool lock) {
   StorePosition position;
   if (const auto rows = tx.exec("SELECT generation::text FROM read_model_generation"); !rows.empty()) {
     position.generation = rows[0][0].as<std::string>();
@@ -294,7 +293,7 @@ StorePosition ReadStorePosition(pqxx::transaction_base& tx, const std::string& t
                                                     " WHERE topic = $1 AND partition = ANY($2::int[])") +
                                             (lock ? " FOR UPDATE" : ""),
                                         topic, ArrayLiteral(ids))) {
-    position.offsets[row[0].as<std::int32_t>()] = row[1].as<std::int64_t>();
+    position.offsets[row[0].as<platform::Partition>()] = row[1].as<platform::Offset>();
   }
   return position;
 }

@@ -1,4 +1,4 @@
-#include <orders/projection/migrations.hpp>
+#include "pg/migrations.hpp"
 
 #include <set>
 

@@ -1,4 +1,4 @@
-#include "order_rows.hpp"
+#include "pg/order_rows.hpp"
 
 #include <orders/codec/order_json.hpp>
 

@@ -1,4 +1,4 @@
-#include <orders/projection/pg_connection.hpp>
+#include "pg/pg_connection.hpp"
 
 namespace orders::projection {
 

@@ -1,8 +1,9 @@
-#include <orders/projection/read_model_queries.hpp>
+#include "pg/read_model_queries.hpp"
 
 #include <orders/codec/time_format.hpp>
+#include <orders/platform/log.hpp>
 
-#include "order_rows.hpp"
+#include "pg/order_rows.hpp"
 
 namespace orders::projection {
 namespace {
@@ -24,13 +25,49 @@ void EnterReadModel(pqxx::transaction_base& tx) { tx.exec("LOCK TABLE read_model
 
 }  // namespace
 
-bool ReadModelQueries::Ping() {
-  pqxx::nontransaction tx(connections_.Get());
-  tx.exec("SELECT 1 FROM consumer_offsets LIMIT 1");
-  return true;
+template <typename Query>
+auto ReadModelQueries::Guarded(Query&& query) -> platform::Result<decltype(query())> {
+  try {
+    return query();
+  } catch (const pqxx::broken_connection& e) {
+    connections_.Reset();
+    platform::LogWarn("read model unreachable", {{"error", e.what()}});
+    return platform::Fail(e.what());
+  } catch (const pqxx::failure& e) {
+    connections_.Reset();
+    platform::LogError("read model query failed", {{"error", e.what()}});
+    return platform::Fail(e.what());
+  }
 }
 
-std::optional<OrderView> ReadModelQueries::FindOrder(const std::string& order_id) {
+platform::Result<void> ReadModelQueries::Ping() {
+  try {
+    pqxx::nontransaction tx(connections_.Get());
+    tx.exec("SELECT 1 FROM consumer_offsets LIMIT 1");
+    return {};
+  } catch (const std::exception& e) {
+    connections_.Reset();
+    return platform::Fail(e.what());
+  }
+}
+
+platform::Result<std::optional<OrderView>> ReadModelQueries::FindOrder(const std::string& order_id) {
+  return Guarded([&] { return FindOrderOrThrow(order_id); });
+}
+
+platform::Result<OrderPage> ReadModelQueries::ListOrders(const ListQuery& query) {
+  return Guarded([&] { return ListOrdersOrThrow(query); });
+}
+
+platform::Result<std::map<domain::Status, std::int64_t>> ReadModelQueries::StatusCounts() {
+  return Guarded([&] { return StatusCountsOrThrow(); });
+}
+
+platform::Result<std::vector<DailyRow>> ReadModelQueries::Daily(const DailyQuery& query) {
+  return Guarded([&] { return DailyOrThrow(query); });
+}
+
+std::optional<OrderView> ReadModelQueries::FindOrderOrThrow(const std::string& order_id) {
   ReadTransaction tx(connections_.Get());
   EnterReadModel(tx);
   const auto rows =
@@ -53,7 +90,7 @@ std::optional<OrderView> ReadModelQueries::FindOrder(const std::string& order_id
   return view;
 }
 
-OrderPage ReadModelQueries::ListOrders(const ListQuery& query) {
+OrderPage ReadModelQueries::ListOrdersOrThrow(const ListQuery& query) {
   ReadTransaction tx(connections_.Get());
   EnterReadModel(tx);
   std::optional<std::string> status;
@@ -82,7 +119,7 @@ OrderPage ReadModelQueries::ListOrders(const ListQuery& query) {
   return page;
 }
 
-std::map<domain::Status, std::int64_t> ReadModelQueries::StatusCounts() {
+std::map<domain::Status, std::int64_t> ReadModelQueries::StatusCountsOrThrow() {
   ReadTransaction tx(connections_.Get());
   EnterReadModel(tx);
   std::map<domain::Status, std::int64_t> counts;
@@ -94,7 +131,7 @@ std::map<domain::Status, std::int64_t> ReadModelQueries::StatusCounts() {
   return counts;
 }
 
-std::vector<DailyRow> ReadModelQueries::Daily(const DailyQuery& query) {
+std::vector<DailyRow> ReadModelQueries::DailyOrThrow(const DailyQuery& query) {
   ReadTransaction tx(connections_.Get());
   EnterReadModel(tx);
   // Days are UTC days; every day of the range is listed, empty ones with zeros.

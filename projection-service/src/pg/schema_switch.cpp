@@ -1,6 +1,6 @@
-#include <orders/projection/schema_switch.hpp>
+#include "pg/schema_switch.hpp"
 
-#include <orders/projection/migrations.hpp>
+#include "pg/migrations.hpp"
 
 namespace orders::projection {
 namespace {

@@ -2,8 +2,7 @@
 // records and crashes happen.
 #include <signal.h>
 
-#include <orders/projection/migrations.hpp>
-
+#include "pg/migrations.hpp"
 #include "projection_fixture.hpp"
 
 namespace orders::testing {

@@ -24,6 +24,7 @@
 #include <orders/invariants/sources.hpp>
 #include <orders/platform/kafka_consumer.hpp>
 #include <orders/platform/kafka_producer.hpp>
+#include <orders/platform/partition_offsets.hpp>
 #include <orders/platform/uuid.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
@@ -273,23 +274,23 @@ class ProjectionTest : public ::testing::Test {
   }
 
   // Stored next offset per partition of the test's topic.
-  std::map<std::int32_t, std::int64_t> StoredOffsets() {
+  platform::PartitionOffsets StoredOffsets() {
     auto connection = Connect();
     pqxx::work tx(connection);
-    std::map<std::int32_t, std::int64_t> offsets;
+    platform::PartitionOffsets offsets;
     for (const auto& row : tx.exec("SELECT partition, next_offset FROM " + Table("consumer_offsets") +
                                    " WHERE topic = " + tx.quote(topic_))) {
-      offsets[row[0].as<std::int32_t>()] = row[1].as<std::int64_t>();
+      offsets[row[0].as<platform::Partition>()] = row[1].as<platform::Offset>();
     }
     return offsets;
   }
 
   // High watermark per partition of the test's topic.
-  std::map<std::int32_t, std::int64_t> TopicEndOffsets() {
+  platform::PartitionOffsets TopicEndOffsets() {
     std::string error;
     auto consumer = platform::KafkaConsumer::Create({KafkaBrokers(), "projection-test-ends", "", {}}, error);
     if (!consumer) return {};
-    return consumer->EndOffsets(topic_, 10000).value_or(std::map<std::int32_t, std::int64_t>{});
+    return consumer->EndOffsets(topic_, 10000).value_or(platform::PartitionOffsets{});
   }
 
   void ExpectStoredOffsetsAtTopicEnd() {

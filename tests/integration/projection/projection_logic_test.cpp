@@ -5,11 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <orders/codec/event_codec.hpp>
-#include <orders/projection/copy_rows.hpp>
 #include <orders/projection/known_orders.hpp>
 #include <orders/projection/offset_fence.hpp>
 #include <orders/projection/rebuild_plan.hpp>
 #include <orders/testing/builders.hpp>
+
+#include "pg/copy_rows.hpp"
 
 namespace orders::projection {
 namespace {

@@ -8,11 +8,12 @@
 #include <string>
 #include <vector>
 
-#include <orders/projection/batch_statements.hpp>
-#include <orders/projection/migrations.hpp>
-#include <orders/projection/pg_connection.hpp>
 #include <orders/testing/test_env.hpp>
 #include <pqxx/pqxx>
+
+#include "pg/batch_statements.hpp"
+#include "pg/migrations.hpp"
+#include "pg/pg_connection.hpp"
 
 namespace orders::projection {
 namespace {

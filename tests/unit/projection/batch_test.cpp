@@ -14,13 +14,13 @@ using testing::Placed;
 
 constexpr const char* kOther = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
-platform::ConsumedRecord Record(const domain::Event& event, std::int32_t partition, std::int64_t offset) {
+platform::ConsumedRecord Record(const domain::Event& event, platform::Partition partition, platform::Offset offset) {
   auto encoded = codec::EncodeEvent(
       event, {"evt-" + std::to_string(partition) + "-" + std::to_string(offset), "/test", std::nullopt, std::nullopt});
   return {"orders.events", partition, offset, encoded.key, encoded.value, encoded.headers, 0};
 }
 
-platform::ConsumedRecord Garbage(std::int32_t partition, std::int64_t offset) {
+platform::ConsumedRecord Garbage(platform::Partition partition, platform::Offset offset) {
   return {"orders.events", partition, offset, "not-an-order", "{not json", {}, 0};
 }
 
@@ -41,7 +41,7 @@ TEST(ProjectionFold, NewOrderWithSeveralEventsIsFoldedIntoOneUpsert) {
   EXPECT_EQ(writes.history[2].version, 3);
   EXPECT_EQ(writes.history[1].event_id, "evt-0-11");
   EXPECT_EQ(writes.applied, 3u);
-  EXPECT_EQ(writes.next_offsets, (std::map<std::int32_t, std::int64_t>{{0, 13}}));
+  EXPECT_EQ(writes.next_offsets, (platform::PartitionOffsets{{0, 13}}));
 }
 
 TEST(ProjectionFold, RedeliveredEventsAreNoOps) {
@@ -112,7 +112,7 @@ TEST(ProjectionFold, PoisonRecordsAreParkedAndTheirOffsetsStillAdvance) {
 
 TEST(ProjectionFold, OffsetsAreTrackedPerPartition) {
   auto writes = FoldBatch(DecodeBatch({Record(Placed(), 0, 4), Record(Placed(kOther), 5, 40)}), {});
-  EXPECT_EQ(writes.next_offsets, (std::map<std::int32_t, std::int64_t>{{0, 5}, {5, 41}}));
+  EXPECT_EQ(writes.next_offsets, (platform::PartitionOffsets{{0, 5}, {5, 41}}));
   EXPECT_EQ(writes.upserts.size(), 2u);
 }
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include <orders/projection/sql_text.hpp>
+#include "pg/sql_text.hpp"
 
 namespace orders::projection {
 namespace {

@@ -20,6 +20,7 @@
 #include <orders/codec/event_codec.hpp>
 #include <orders/domain/order.hpp>
 #include <orders/platform/kafka_consumer.hpp>
+#include <orders/platform/partition_offsets.hpp>
 
 namespace orders::projection {
 
@@ -60,8 +61,8 @@ struct BatchPolicy {
 // A record that is kept for people instead of applied.
 struct ParkedRecord {
   std::string topic;
-  std::int32_t partition = 0;
-  std::int64_t offset = 0;
+  platform::Partition partition = 0;
+  platform::Offset offset = 0;
   std::string key;
   std::string payload;
   std::string error;
@@ -71,8 +72,8 @@ struct ParkedRecord {
 
 struct DecodedRecord {
   std::string topic;
-  std::int32_t partition = 0;
-  std::int64_t offset = 0;
+  platform::Partition partition = 0;
+  platform::Offset offset = 0;
   std::string key;
   std::string payload;
   codec::DecodedEvent decoded;
@@ -80,9 +81,9 @@ struct DecodedRecord {
 
 struct DecodedBatch {
   std::string topic;
-  std::vector<DecodedRecord> events;                  // in consumption order
-  std::vector<ParkedRecord> poison;                   // records DecodeEvent refused
-  std::map<std::int32_t, std::int64_t> next_offsets;  // partition -> last offset + 1
+  std::vector<DecodedRecord> events;        // in consumption order
+  std::vector<ParkedRecord> poison;         // records DecodeEvent refused
+  platform::PartitionOffsets next_offsets;  // partition -> last offset + 1
   // When each record was appended to Kafka (its timestamp, ms since the epoch;
   // 0 when the record has none), for the apply-lag metric.
   std::vector<std::int64_t> appended_at_ms;
@@ -117,7 +118,7 @@ struct BatchWrites {
   std::vector<bool> stored_before;
   std::vector<HistoryRow> history;   // one per applied event
   std::vector<ParkedRecord> parked;  // poison, gaps, lifecycle violations
-  std::map<std::int32_t, std::int64_t> next_offsets;
+  platform::PartitionOffsets next_offsets;
   std::size_t applied = 0;
   std::size_t duplicates = 0;
 };

@@ -15,9 +15,15 @@
 // unapplied (they would leave a gap) and Halted() tells the consumer to re-read
 // its positions; Assign() resumes.
 //
+// A batch that meets rows it took as new (ApplyOutcome::kRowsExist: a
+// placement repeated in the log, an edited read model) is written again at
+// once in WriteMode::kTolerant. A commit in doubt is resolved by re-reading the
+// stored offsets (ResolveInDoubt).
+//
 // Threads: everything public is called by the consumer thread (GiveUpBy() by
-// any); batches run on the applier's thread, on the applier's own connection.
-// Assign() and Forget() only while drained.
+// any); batches run on the applier's thread. The store is used by the
+// applier's thread only while a batch is in flight, so the consumer thread may
+// use it while the applier is drained. Assign() and Forget() only while drained.
 
 #include <atomic>
 #include <chrono>
@@ -29,10 +35,11 @@
 #include <thread>
 #include <vector>
 
+#include <orders/platform/partition_offsets.hpp>
 #include <orders/projection/batch.hpp>
 #include <orders/projection/offset_fence.hpp>
 #include <orders/projection/projection_metrics.hpp>
-#include <orders/projection/read_model_writer.hpp>
+#include <orders/projection/read_model_store.hpp>
 #include <orders/projection/version_waiters.hpp>
 
 namespace orders::projection {
@@ -41,7 +48,8 @@ class BatchApplier {
  public:
   using Clock = std::chrono::steady_clock;
 
-  BatchApplier(std::string connection_string, VersionWaiters& waiters, ProjectionMetrics& metrics);
+  // `store` must outlive the applier.
+  BatchApplier(ReadModelStore& store, VersionWaiters& waiters, ProjectionMetrics& metrics);
   ~BatchApplier();
 
   void Start();
@@ -59,8 +67,8 @@ class BatchApplier {
 
   // The read model's generation and the stored next offsets of the whole
   // assignment (absent: none stored); resumes a halted applier.
-  void Assign(const std::vector<std::int32_t>& partitions, const StorePosition& stored);
-  void Forget(const std::vector<std::int32_t>& partitions);
+  void Assign(const std::vector<platform::Partition>& partitions, const StorePosition& stored);
+  void Forget(const std::vector<platform::Partition>& partitions);
 
   bool Halted() const;
   // The next offsets committed so far, per assigned partition that has any.
@@ -73,13 +81,15 @@ class BatchApplier {
 
   void Loop();
   // Applies `batch` until done or given up; true unless the applier must halt.
-  bool ApplyWithRetry(const DecodedBatch& batch, const std::string& generation, const ExpectedOffsets& expected);
-  Outcome ApplyOnce(const DecodedBatch& batch, const std::string& generation, const ExpectedOffsets& expected);
-  void StoreMoved(const std::string& topic, const std::string& generation, const ExpectedOffsets& expected,
-                  const StorePosition& stored);
+  bool ApplyWithRetry(const DecodedBatch& batch, const Fence& fence);
+  Outcome ApplyOnce(const DecodedBatch& batch, const Fence& fence);
+  Outcome ResolveInDoubtCommit(const DecodedBatch& batch, const Fence& fence);
+  void Committed(const DecodedBatch& batch);
+  void StoreFailed(const std::string& what, const std::string& error, std::size_t records);
+  void StoreMoved(const std::string& topic, const Fence& fence, const StorePosition& stored);
   void Publish(const BatchWrites& writes);
 
-  ReadModelWriter writer_;
+  ReadModelStore& store_;
   VersionWaiters& waiters_;
   ProjectionMetrics& metrics_;
 
@@ -89,7 +99,7 @@ class BatchApplier {
   std::string generation_;  // of the read model the positions were read from
   ExpectedOffsets stored_;  // per assigned partition: the next offset stored, as known here
   bool halted_ = false;
-  bool positions_changed_ = false;  // the writer must forget what it knows of stored orders
+  bool positions_changed_ = false;  // the store must forget what it knows of stored orders
   bool stopping_ = false;
   Clock::time_point drain_give_up_ = Clock::time_point::max();
   Clock::time_point stop_give_up_ = Clock::time_point::max();

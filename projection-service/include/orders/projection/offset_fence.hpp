@@ -10,17 +10,18 @@
 // in (a new generation). Then the batch writes nothing and the consumer
 // re-reads its positions from the store. Pure logic, no I/O.
 
-#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 
+#include <orders/platform/partition_offsets.hpp>
+
 namespace orders::projection {
 
 // Partition -> next offset, as stored in consumer_offsets.
-using StoredOffsets = std::map<std::int32_t, std::int64_t>;
+using StoredOffsets = platform::PartitionOffsets;
 // Partition -> the next offset the consumer believes is stored (nullopt: none).
-using ExpectedOffsets = std::map<std::int32_t, std::optional<std::int64_t>>;
+using ExpectedOffsets = std::map<platform::Partition, std::optional<platform::Offset>>;
 
 // Where the store is: the read model's generation and stored offsets.
 struct StorePosition {
@@ -28,11 +29,21 @@ struct StorePosition {
   StoredOffsets offsets;
 };
 
+// What a batch is applied on top of: the generation the consumer's positions
+// were read from, and the next offset it believes stored per partition of the batch.
+struct Fence {
+  std::string generation;
+  ExpectedOffsets expected;
+};
+
 // True when every partition of `expected` is stored exactly as expected
 // (absent from `stored` when nullopt).
 bool StoredAsExpected(const ExpectedOffsets& expected, const StoredOffsets& stored);
 // The whole fence: same generation, offsets as expected.
 bool FenceHolds(const std::string& generation, const ExpectedOffsets& expected, const StorePosition& stored);
+inline bool FenceHolds(const Fence& fence, const StorePosition& stored) {
+  return FenceHolds(fence.generation, fence.expected, stored);
+}
 
 // After a commit whose outcome is unknown, the stored offsets of the batch's
 // partitions tell what happened: all at the batch's ends (committed), all

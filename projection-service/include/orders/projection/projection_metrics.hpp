@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <orders/platform/metrics.hpp>
+#include <orders/platform/partition_offsets.hpp>
 
 namespace orders::projection {
 
@@ -14,7 +15,7 @@ struct ProjectionMetrics {
   explicit ProjectionMetrics(platform::MetricsRegistry& registry);
 
   // Consumer lag of one partition; the gauge is created on first use.
-  platform::Gauge& Lag(std::int32_t partition);
+  platform::Gauge& Lag(platform::Partition partition);
   // Observes the apply lag of every record of a batch committed at `committed_at`.
   void ObserveApplyLag(const std::vector<std::int64_t>& appended_at_ms,
                        std::chrono::system_clock::time_point committed_at);
@@ -37,7 +38,7 @@ struct ProjectionMetrics {
 
  private:
   std::mutex mutex_;
-  std::map<std::int32_t, platform::Gauge*> lag_;
+  std::map<platform::Partition, platform::Gauge*> lag_;
 };
 
 }  // namespace orders::projection

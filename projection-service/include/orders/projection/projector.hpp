@@ -12,6 +12,9 @@
 //
 // The loop runs on its own thread; Stop() hands over the pending batch, lets
 // the applier commit it (giving up after 5 s) and closes the consumer.
+//
+// The store (read_model_store.hpp) is shared with the applier: the consumer
+// thread reads positions from it only after draining the applier.
 
 #include <atomic>
 #include <memory>
@@ -20,22 +23,26 @@
 
 #include <orders/platform/config.hpp>
 #include <orders/platform/kafka_consumer.hpp>
+#include <orders/platform/partition_offsets.hpp>
+#include <orders/platform/result.hpp>
 #include <orders/projection/batch.hpp>
 #include <orders/projection/batch_applier.hpp>
 #include <orders/projection/batch_builder.hpp>
 #include <orders/projection/projection_metrics.hpp>
-#include <orders/projection/read_model_writer.hpp>
+#include <orders/projection/read_model_store.hpp>
 #include <orders/projection/version_waiters.hpp>
 
 namespace orders::projection {
 
 class Projector : private platform::PartitionListener {
  public:
-  Projector(const platform::ServiceConfig& config, std::string connection_string, VersionWaiters& waiters,
+  // `store` must outlive the projector.
+  Projector(const platform::ServiceConfig& config, ReadModelStore& store, VersionWaiters& waiters,
             ProjectionMetrics& metrics, BatchPolicy policy = {});
   ~Projector() override;
 
-  bool Start(std::string& error);
+  // Joins the consumer group and starts the loop; fails when the consumer cannot be created.
+  platform::Result<void> Start();
   void Stop();
 
   // True once the group assigned partitions (possibly none) and the last
@@ -45,10 +52,10 @@ class Projector : private platform::PartitionListener {
  private:
   using Clock = std::chrono::steady_clock;
 
-  std::map<std::int32_t, std::int64_t> OnAssigned(const std::vector<std::int32_t>& partitions) override;
-  void OnRevoked(const std::vector<std::int32_t>& partitions) override;
+  platform::PartitionOffsets OnAssigned(const std::vector<platform::Partition>& partitions) override;
+  void OnRevoked(const std::vector<platform::Partition>& partitions) override;
 
-  bool Connect(std::string& error);  // a new consumer in the group
+  platform::Result<void> Connect();  // a new consumer in the group
   void Run();
   // Everything pending is applied or given up by `give_up`.
   void Settle(Clock::time_point give_up);
@@ -56,7 +63,7 @@ class Projector : private platform::PartitionListener {
   void UpdateLag();
 
   platform::ServiceConfig config_;
-  ReadModelWriter offsets_;  // the consumer thread's connection: stored offsets on assignment
+  ReadModelStore& store_;  // stored offsets on assignment, read while the applier is drained
   ProjectionMetrics& metrics_;
   BatchApplier applier_;
   BatchBuilder builder_;  // consumer thread only
@@ -67,7 +74,7 @@ class Projector : private platform::PartitionListener {
   std::atomic<bool> offsets_ok_{true};
 
   // Consumer thread only.
-  std::map<std::int32_t, std::int64_t> positions_;  // next offset per assigned partition
+  platform::PartitionOffsets positions_;  // next offset per assigned partition
   Clock::time_point next_lag_update_{};
 };
 

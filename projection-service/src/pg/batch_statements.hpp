@@ -1,8 +1,8 @@
 #pragma once
-// The SQL of one batch transaction, in the order ReadModelWriter runs it:
+// The SQL of one batch transaction, in the order PgReadModelStore runs it:
 //   0. PrepareBatch (staging path only): key-only plans for this transaction,
 //      and the session's staging tables (temporary, emptied at every commit).
-//   1. LockStorePosition: the fence (offset_fence.hpp): the generation, then
+//   1. ReadStorePosition, locking: the fence (offset_fence.hpp): the generation, then
 //      row locks on the stored offsets of the batch's partitions. The locks,
 //      held to the commit, serialise every writer of those partitions, and so
 //      of their orders (an order's events share a partition).
@@ -14,9 +14,8 @@
 //      parked records and the new offsets stored. Never one statement per
 //      event. Three ways:
 //      - kFast, small (the live case): every row as arrays in ONE prepared
-//        statement, one round trip, no staging tables (whose emptying at
-//        every commit, with the parsing of each statement, was most of
-//        PostgreSQL's CPU per live event);
+//        statement, one round trip, no staging tables to fill and empty at
+//        every commit and no statements to parse per batch;
 //      - kFast, big (a replay, a backlog): new orders and history rows COPYed
 //        straight into their tables (the fold and the fence guarantee they are
 //        new), updates COPYed into a staging table and applied by one UPDATE;
@@ -29,6 +28,7 @@
 
 #include <orders/projection/batch.hpp>
 #include <orders/projection/offset_fence.hpp>
+#include <orders/projection/read_model_store.hpp>
 #include <pqxx/pqxx>
 
 namespace orders::projection {
@@ -36,7 +36,6 @@ namespace orders::projection {
 // Once per connection: the prepared statement of the array path.
 void PrepareStatements(pqxx::connection_base& connection);
 
-enum class WriteMode { kFast, kTolerant };
 enum class WritePath { kArrays, kStaging };
 // Up to this many records, a kFast batch is written as arrays; above it (a
 // replay, a backlog) through COPY and the staging tables.
@@ -47,7 +46,7 @@ void PrepareBatch(pqxx::transaction_base& tx, WritePath path);
 
 // `lock`: FOR UPDATE on the offsets rows (the fence); without: a plain read.
 StorePosition ReadStorePosition(pqxx::transaction_base& tx, const std::string& topic,
-                                const std::vector<std::int32_t>& partitions, bool lock);
+                                const std::vector<platform::Partition>& partitions, bool lock);
 
 // order id -> an Order with order_id, status and version set (nothing else).
 std::map<std::string, domain::Order> LoadFoldState(pqxx::transaction_base& tx,

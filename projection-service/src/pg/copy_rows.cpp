@@ -1,8 +1,8 @@
-#include <orders/projection/copy_rows.hpp>
+#include "pg/copy_rows.hpp"
 
 #include <charconv>
 
-#include <orders/projection/sql_text.hpp>
+#include "pg/sql_text.hpp"
 
 namespace orders::projection {
 

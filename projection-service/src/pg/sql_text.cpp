@@ -1,4 +1,4 @@
-#include <orders/projection/sql_text.hpp>
+#include "pg/sql_text.hpp"
 
 namespace orders::projection {
 

@@ -1,0 +1,55 @@
+#pragma once
+// The port through which the query API reads the read model. Results are
+// plain values; a store that cannot answer (unreachable, a failed query)
+// returns an Error, which the HTTP layer answers with 503 and Retry-After:
+// nothing internal reaches a client. Implemented for PostgreSQL in src/pg/
+// (ReadModelQueries). Thread-safe: every HTTP server thread calls it.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <orders/domain/order.hpp>
+#include <orders/platform/result.hpp>
+#include <orders/projection/batch.hpp>
+#include <orders/projection/query_params.hpp>
+
+namespace orders::projection {
+
+struct OrderView {
+  domain::Order order;
+  std::vector<HistoryRow> history;  // by version
+};
+
+struct OrderPage {
+  std::vector<domain::Order> items;
+  std::optional<ListCursor> next;
+};
+
+struct DailyRow {
+  std::chrono::sys_days day{};
+  std::int64_t placed = 0;
+  std::int64_t delivered = 0;
+  std::int64_t cancelled = 0;
+  std::int64_t revenue_cents = 0;  // total of the orders delivered that day
+};
+
+class ReadModelReader {
+ public:
+  virtual ~ReadModelReader() = default;
+
+  // Succeeds when the read model answers (for /readyz).
+  virtual platform::Result<void> Ping() = 0;
+  // nullopt: no such order.
+  virtual platform::Result<std::optional<OrderView>> FindOrder(const std::string& order_id) = 0;
+  virtual platform::Result<OrderPage> ListOrders(const ListQuery& query) = 0;
+  // Every status, those without orders with 0.
+  virtual platform::Result<std::map<domain::Status, std::int64_t>> StatusCounts() = 0;
+  // One row per day of the range, empty days included.
+  virtual platform::Result<std::vector<DailyRow>> Daily(const DailyQuery& query) = 0;
+};
+
+}  // namespace orders::projection
