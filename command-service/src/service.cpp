@@ -3,13 +3,13 @@
 #include <chrono>
 
 #include <orders/command/command_processor.hpp>
-#include <orders/command/http_api.hpp>
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/log_follower.hpp>
 #include <orders/command/partition_ownership.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/platform/uuid.hpp>
+#include "http/http_api.hpp"
 
 namespace orders::command {
 

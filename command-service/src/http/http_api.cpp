@@ -1,4 +1,4 @@
-#include <orders/command/http_api.hpp>
+#include "http_api.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -120,7 +120,7 @@ class HttpApi::Impl {
     Address bind(address, Port(port));
     endpoint_ = std::make_unique<Http::Endpoint>(bind);
     auto options = Http::Endpoint::options()
-                       .threads(1)  // the Pistache router races with more threads (LIBRARY-NOTES)
+                       .threads(1)  // Pistache 0.0.5's router is not safe with more reactor threads
                        .maxRequestSize(kMaxRequestBytes)
                        .headerTimeout(std::chrono::seconds(5))
                        .bodyTimeout(std::chrono::seconds(10))
