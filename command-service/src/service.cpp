@@ -32,16 +32,13 @@ CommandService::CommandService(platform::ServiceConfig config)
 
 CommandService::~CommandService() { Stop(); }
 
-bool CommandService::Start() {
+platform::Result<std::uint16_t> CommandService::Start() {
   Parts& parts = *parts_;
   const platform::KafkaSettings producer_settings{
       config_.kafka_brokers, "command-service", "", {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}};
   std::string error;
   parts.producer = platform::KafkaProducer::Create(producer_settings, error);
-  if (!parts.producer) {
-    platform::LogError("cannot create the Kafka producer", {{"error", error}});
-    return false;
-  }
+  if (!parts.producer) return platform::Fail("cannot create the Kafka producer: " + error);
   parts.appender = std::make_unique<KafkaAppender>(*parts.producer, config_.orders_topic, parts.metrics);
   parts.follower =
       std::make_unique<LogFollower>(platform::KafkaSettings{config_.kafka_brokers, "command-service-follower", "", {}},
@@ -86,14 +83,11 @@ bool CommandService::Start() {
                                                      },
                                                      config_.allowed_origins, config_.jwt_secret});
   try {
-    port_ = parts.http->Start(config_.bind_address, config_.port);
+    return parts.http->Start(config_.bind_address, config_.port);
   } catch (const std::exception& e) {
-    platform::LogError("cannot listen",
-                       {{"address", config_.bind_address}, {"port", config_.port}, {"error", e.what()}});
-    return false;
+    return platform::Fail("cannot listen on " + config_.bind_address + ":" + std::to_string(config_.port) + ": " +
+                          e.what());
   }
-  platform::LogInfo("listening", {{"address", config_.bind_address}, {"port", port_}, {"topic", config_.orders_topic}});
-  return true;
 }
 
 void CommandService::Stop() {
@@ -108,7 +102,6 @@ void CommandService::Stop() {
   if (parts.ownership) parts.ownership->Stop();  // leave the writer group: another instance takes over at once
   if (parts.follower) parts.follower->Stop();
   parts.producer.reset();
-  platform::LogInfo("stopped");
 }
 
 }  // namespace orders::command

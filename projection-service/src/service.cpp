@@ -52,17 +52,13 @@ bool MigrateWithRetry(const std::string& connection_string, const std::string& s
 
 }  // namespace
 
-std::optional<std::uint16_t> ProjectionService::Start() {
+platform::Result<std::uint16_t> ProjectionService::Start() {
   parts_ = std::make_unique<Parts>(config_);
   if (!MigrateWithRetry(parts_->connection_string, config_.read_model_schema)) {
-    platform::LogError("cannot apply read-model migrations; giving up");
-    return std::nullopt;
+    return platform::Fail("cannot apply read-model migrations; giving up");
   }
   std::string error;
-  if (!parts_->projector.Start(error)) {
-    platform::LogError("cannot start the kafka consumer", {{"error", error}});
-    return std::nullopt;
-  }
+  if (!parts_->projector.Start(error)) return platform::Fail("cannot start the kafka consumer: " + error);
 
   auto router = std::make_shared<platform::http::Router>(parts_->registry);
   platform::http::HttpServerOptions options;
@@ -85,9 +81,7 @@ std::optional<std::uint16_t> ProjectionService::Start() {
                                        .waiters = parts.waiters,
                                        .io_context = parts.server->io_context(),
                                        .jwt_secret = config_.jwt_secret});
-  auto port = parts_->server->Start(error);
-  if (!port) platform::LogError("cannot start the HTTP server", {{"error", error}});
-  return port;
+  return parts_->server->Start();
 }
 
 void ProjectionService::Stop() {
