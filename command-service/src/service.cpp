@@ -36,9 +36,9 @@ platform::Result<std::uint16_t> CommandService::Start() {
   Parts& parts = *parts_;
   const platform::KafkaSettings producer_settings{
       config_.kafka_brokers, "command-service", "", {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}};
-  std::string error;
-  parts.producer = platform::KafkaProducer::Create(producer_settings, error);
-  if (!parts.producer) return platform::Fail("cannot create the Kafka producer: " + error);
+  auto producer = platform::KafkaProducer::Create(producer_settings);
+  if (!producer) return platform::Fail("cannot create the Kafka producer: " + producer.error().message);
+  parts.producer = std::move(*producer);
   parts.appender = std::make_unique<KafkaAppender>(*parts.producer, config_.orders_topic, parts.metrics);
   parts.follower =
       std::make_unique<LogFollower>(platform::KafkaSettings{config_.kafka_brokers, "command-service-follower", "", {}},
@@ -48,7 +48,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
       platform::KafkaSettings{
           config_.kafka_brokers, "command-service-writer", config_.consumer_group + "." + config_.orders_topic, {}},
       config_.orders_topic, *parts.follower,
-      [appender = parts.appender.get()](std::int32_t partition) { return appender->InFlight(partition); });
+      [appender = parts.appender.get()](platform::Partition partition) { return appender->InFlight(partition); });
   parts.ownership->Start();
 
   parts.processor = std::make_unique<CommandProcessor>(ProcessorDeps{

@@ -25,9 +25,16 @@ bool Projector::Start(std::string& error) {
 
 bool Projector::Connect(std::string& error) {
   platform::KafkaSettings settings{config_.kafka_brokers, config_.service_name, config_.consumer_group, {}};
-  auto consumer = platform::KafkaConsumer::Create(settings, error);
-  if (!consumer || !consumer->Subscribe(config_.orders_topic, *this, error)) return false;
-  consumer_ = std::move(consumer);
+  auto consumer = platform::KafkaConsumer::Create(settings);
+  if (!consumer) {
+    error = consumer.error().message;
+    return false;
+  }
+  if (auto subscribed = (*consumer)->Subscribe(config_.orders_topic, *this); !subscribed) {
+    error = subscribed.error().message;
+    return false;
+  }
+  consumer_ = std::move(*consumer);
   return true;
 }
 

@@ -37,7 +37,7 @@ using StartService = std::function<Result<StartedService>(const ServiceConfig&)>
 struct SubCommand {
   std::string name;
   std::string service_name;
-  std::string usage;  // appended to --help
+  std::string usage;                             // appended to --help
   std::function<int(const ServiceConfig&)> run;  // returns the exit code
 };
 
