@@ -82,12 +82,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
                                                               parts.ownership->ReadyToWrite();
                                                      },
                                                      config_.allowed_origins, config_.jwt_secret});
-  try {
-    return parts.http->Start(config_.bind_address, config_.port);
-  } catch (const std::exception& e) {
-    return platform::Fail("cannot listen on " + config_.bind_address + ":" + std::to_string(config_.port) + ": " +
-                          e.what());
-  }
+  return parts.http->Start(config_.bind_address, config_.port);
 }
 
 void CommandService::Stop() {
