@@ -99,29 +99,29 @@ void Router::Preflight(const Rest::Request& request, const ExchangePtr& exchange
 void Router::AddWrapped(Http::Method method, const std::string& pattern, const std::string& route, Handler handler,
                         Access access) {
   auto metrics = std::make_shared<RouteMetrics>(registry_, route);
-  router_.addRoute(method, PistachePath(pattern),
-                   [this, handler = std::move(handler), metrics, access](const Rest::Request& request,
-                                                                         Http::ResponseWriter writer) {
-                     auto exchange = std::make_shared<Exchange>(std::move(writer), metrics, queue_);
-                     if (auto origin = AllowedOrigin(request)) {
-                       exchange->AddHeader("Access-Control-Allow-Origin", *origin);
-                       exchange->AddHeader("Vary", "Origin");
-                       exchange->AddHeader("Access-Control-Expose-Headers", cors_.expose_headers);
-                     }
-                     try {
-                       if (access == Access::kGuarded && guard_) {
-                         if (auto refusal = guard_(request)) {
-                           exchange->Respond(*refusal);
-                           return Rest::Route::Result::Ok;
-                         }
-                       }
-                       handler(request, exchange);
-                     } catch (const std::exception& error) {
-                       LogError("request handler failed", {{"route", request.resource()}, {"error", error.what()}});
-                       exchange->Respond(ProblemAnswer(InternalProblem()));
-                     }
-                     return Rest::Route::Result::Ok;
-                   });
+  router_.addRoute(
+      method, PistachePath(pattern),
+      [this, handler = std::move(handler), metrics, access](const Rest::Request& request, Http::ResponseWriter writer) {
+        auto exchange = std::make_shared<Exchange>(std::move(writer), metrics, queue_);
+        if (auto origin = AllowedOrigin(request)) {
+          exchange->AddHeader("Access-Control-Allow-Origin", *origin);
+          exchange->AddHeader("Vary", "Origin");
+          exchange->AddHeader("Access-Control-Expose-Headers", cors_.expose_headers);
+        }
+        try {
+          if (access == Access::kGuarded && guard_) {
+            if (auto refusal = guard_(request)) {
+              exchange->Respond(*refusal);
+              return Rest::Route::Result::Ok;
+            }
+          }
+          handler(request, exchange);
+        } catch (const std::exception& error) {
+          LogError("request handler failed", {{"route", request.resource()}, {"error", error.what()}});
+          exchange->Respond(ProblemAnswer(InternalProblem()));
+        }
+        return Rest::Route::Result::Ok;
+      });
 }
 
 }  // namespace orders::platform::pistache_http

@@ -4,17 +4,14 @@
 // (the registry in Prometheus text format). Open: no token needed.
 
 #include <functional>
-#include <string>
 
 #include <orders/platform/metrics.hpp>
 #include <orders/platform/pistache/router.hpp>
+#include <orders/platform/readiness.hpp>
 
 namespace orders::platform::pistache_http {
 
-struct Readiness {
-  bool ready = false;
-  std::string detail;  // why not ready; safe for clients
-};
+using platform::Readiness;
 
 void AddOperationalRoutes(Router& router, const MetricsRegistry& registry, std::function<Readiness()> ready);
 
