@@ -1,36 +1,13 @@
 // command-service: accepts order commands over HTTP and appends their events
 // to Kafka. Configuration: see orders/platform/config.hpp or --help.
-#include <cstdio>
-
 #include <orders/command/service.hpp>
-#include <orders/platform/config.hpp>
-#include <orders/platform/log.hpp>
-#include <orders/platform/shutdown.hpp>
+#include <orders/platform/process.hpp>
 
 int main(int argc, char** argv) {
   using namespace orders;
-  platform::BlockTerminationSignals();
-  const platform::ConfigDefaults defaults{"command-service", 8080, "command-service"};
-  auto loaded = platform::LoadConfig(defaults, platform::ProcessEnvironment(), platform::Arguments(argc, argv));
-  if (loaded.help_requested) {
-    std::fputs(platform::ConfigUsage(defaults).c_str(), stdout);
-    return 0;
-  }
-  if (!loaded.config) {
-    std::fputs("command-service: invalid configuration:\n", stderr);
-    for (const auto& problem : loaded.problems) std::fprintf(stderr, "  - %s\n", problem.c_str());
-    return 2;
-  }
-  const auto& config = *loaded.config;
-  platform::InitLogging("command-service", config.log_level);
-  if (config.jwt_secret.empty()) {
-    platform::LogWarn("AUTH IS OFF: JWT_SECRET is not set, anyone who can reach this port can send commands");
-  }
-
-  command::CommandService service(config);
-  if (!service.Start()) return 1;
-  const int signal_number = platform::WaitForTerminationSignal();
-  platform::LogInfo("termination signal received", {{"signal", signal_number}});
-  service.Stop();
-  return 0;
+  return platform::RunService(
+      argc, argv,
+      {.defaults = {"command-service", 8080, "command-service"},
+       .auth_off_warning = "AUTH IS OFF: JWT_SECRET is not set, anyone who can reach this port can send commands"},
+      platform::StartOf<command::CommandService>());
 }

@@ -3,13 +3,13 @@
 #include <chrono>
 
 #include <orders/command/command_processor.hpp>
-#include <orders/command/http_api.hpp>
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/log_follower.hpp>
 #include <orders/command/partition_ownership.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/platform/uuid.hpp>
+#include "http/http_api.hpp"
 
 namespace orders::command {
 
@@ -32,16 +32,13 @@ CommandService::CommandService(platform::ServiceConfig config)
 
 CommandService::~CommandService() { Stop(); }
 
-bool CommandService::Start() {
+platform::Result<std::uint16_t> CommandService::Start() {
   Parts& parts = *parts_;
   const platform::KafkaSettings producer_settings{
       config_.kafka_brokers, "command-service", "", {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}};
-  std::string error;
-  parts.producer = platform::KafkaProducer::Create(producer_settings, error);
-  if (!parts.producer) {
-    platform::LogError("cannot create the Kafka producer", {{"error", error}});
-    return false;
-  }
+  auto producer = platform::KafkaProducer::Create(producer_settings);
+  if (!producer) return platform::Fail("cannot create the Kafka producer: " + producer.error().message);
+  parts.producer = std::move(*producer);
   parts.appender = std::make_unique<KafkaAppender>(*parts.producer, config_.orders_topic, parts.metrics);
   parts.follower =
       std::make_unique<LogFollower>(platform::KafkaSettings{config_.kafka_brokers, "command-service-follower", "", {}},
@@ -51,7 +48,7 @@ bool CommandService::Start() {
       platform::KafkaSettings{
           config_.kafka_brokers, "command-service-writer", config_.consumer_group + "." + config_.orders_topic, {}},
       config_.orders_topic, *parts.follower,
-      [appender = parts.appender.get()](std::int32_t partition) { return appender->InFlight(partition); });
+      [appender = parts.appender.get()](platform::Partition partition) { return appender->InFlight(partition); });
   parts.ownership->Start();
 
   parts.processor = std::make_unique<CommandProcessor>(ProcessorDeps{
@@ -85,15 +82,7 @@ bool CommandService::Start() {
                                                               parts.ownership->ReadyToWrite();
                                                      },
                                                      config_.allowed_origins, config_.jwt_secret});
-  try {
-    port_ = parts.http->Start(config_.bind_address, config_.port);
-  } catch (const std::exception& e) {
-    platform::LogError("cannot listen",
-                       {{"address", config_.bind_address}, {"port", config_.port}, {"error", e.what()}});
-    return false;
-  }
-  platform::LogInfo("listening", {{"address", config_.bind_address}, {"port", port_}, {"topic", config_.orders_topic}});
-  return true;
+  return parts.http->Start(config_.bind_address, config_.port);
 }
 
 void CommandService::Stop() {
@@ -108,7 +97,6 @@ void CommandService::Stop() {
   if (parts.ownership) parts.ownership->Stop();  // leave the writer group: another instance takes over at once
   if (parts.follower) parts.follower->Stop();
   parts.producer.reset();
-  platform::LogInfo("stopped");
 }
 
 }  // namespace orders::command

@@ -130,7 +130,7 @@ NotifierService::NotifierService(platform::ServiceConfig config) : config_(std::
 
 NotifierService::~NotifierService() { Stop(); }
 
-std::optional<std::uint16_t> NotifierService::Start() {
+platform::Result<std::uint16_t> NotifierService::Start() {
   parts_ = std::make_unique<Parts>(config_);
   Parts& parts = *parts_;
   auto router = std::make_shared<http::Router>(parts.registry);
@@ -160,14 +160,8 @@ std::optional<std::uint16_t> NotifierService::Start() {
   parts.ticker = std::make_unique<asio::steady_timer>(parts.server->io_context());
   parts.Tick();
 
-  std::string error;
-  const auto port = parts.server->Start(error);
-  if (!port) {
-    platform::LogError("cannot listen", {{"address", config_.bind_address}, {"port", config_.port}, {"error", error}});
-    return std::nullopt;
-  }
-  parts.feed->Start();
-  platform::LogInfo("listening", {{"address", config_.bind_address}, {"port", *port}, {"topic", config_.orders_topic}});
+  auto port = parts.server->Start();
+  if (port) parts.feed->Start();
   return port;
 }
 
@@ -187,7 +181,6 @@ void NotifierService::Stop() {
   done.wait_for(std::chrono::seconds(2));
   parts.feed->Stop();
   parts.server->Stop(std::chrono::milliseconds(300));
-  platform::LogInfo("stopped");
 }
 
 }  // namespace orders::notifier

@@ -71,9 +71,9 @@ void Rebuild::Prepare() {
   if (!TryLockRebuild(*lock_holder_, live_)) throw std::runtime_error("another rebuild of " + live_ + " is running");
   CreateFreshSchema(*lock_holder_, rebuilt_);
 
-  std::string error;
-  consumer_ = platform::KafkaConsumer::Create({config_.kafka_brokers, "projection-rebuild", "", {}}, error);
-  if (!consumer_) throw std::runtime_error("cannot create the kafka consumer: " + error);
+  auto consumer = platform::KafkaConsumer::Create({config_.kafka_brokers, "projection-rebuild", "", {}});
+  if (!consumer) throw std::runtime_error("cannot create the kafka consumer: " + consumer.error().message);
+  consumer_ = std::move(*consumer);
   const auto count = consumer_->PartitionCount(config_.orders_topic, 10000);
   if (!count) throw std::runtime_error("topic " + config_.orders_topic + " is not available");
   std::vector<platform::Partition> partitions;
@@ -83,10 +83,9 @@ void Rebuild::Prepare() {
   if (!stored) throw std::runtime_error("cannot read the rebuilt schema's offsets: " + stored.error().message);
   applier_.Assign(partitions, *stored);
   applier_.Start();
-  if (!consumer_->AssignAll(
-          config_.orders_topic, [](platform::Partition) { return platform::kOffsetBeginning; }, 10000, error)) {
-    throw std::runtime_error("cannot read the topic: " + error);
-  }
+  auto assigned = consumer_->AssignAll(
+      config_.orders_topic, [](platform::Partition) { return platform::kOffsetBeginning; }, 10000);
+  if (!assigned) throw std::runtime_error("cannot read the topic: " + assigned.error().message);
   Say("rebuild: replaying " + config_.orders_topic + " (" + std::to_string(*count) + " partitions) into schema " +
       rebuilt_ + "; " + live_ + " keeps serving meanwhile");
 }

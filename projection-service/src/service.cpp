@@ -57,15 +57,13 @@ bool MigrateWithRetry(const std::string& connection_string, const std::string& s
 
 }  // namespace
 
-std::optional<std::uint16_t> ProjectionService::Start() {
+platform::Result<std::uint16_t> ProjectionService::Start() {
   parts_ = std::make_unique<Parts>(config_);
   if (!MigrateWithRetry(parts_->connection_string, config_.read_model_schema)) {
-    platform::LogError("cannot apply read-model migrations; giving up");
-    return std::nullopt;
+    return platform::Fail("cannot apply read-model migrations; giving up");
   }
   if (auto started = parts_->projector.Start(); !started) {
-    platform::LogError("cannot start the kafka consumer", {{"error", started.error().message}});
-    return std::nullopt;
+    return platform::Fail("cannot start the kafka consumer: " + started.error().message);
   }
 
   auto router = std::make_shared<platform::http::Router>(parts_->registry);
@@ -84,10 +82,7 @@ std::optional<std::uint16_t> ProjectionService::Start() {
                                        .waiters = parts.waiters,
                                        .io_context = parts.server->io_context(),
                                        .jwt_secret = config_.jwt_secret});
-  std::string error;
-  auto port = parts_->server->Start(error);
-  if (!port) platform::LogError("cannot start the HTTP server", {{"error", error}});
-  return port;
+  return parts_->server->Start();
 }
 
 void ProjectionService::Stop() {

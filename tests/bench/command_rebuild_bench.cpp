@@ -27,14 +27,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot create topic: %s\n", error.c_str());
     return 1;
   }
-  std::string error;
-  auto producer = platform::KafkaProducer::Create(
+  auto created = platform::KafkaProducer::Create(
       {testing::KafkaBrokers(),
        "bench",
        "",
-       {{"linger.ms", "20"}, {"batch.num.messages", "10000"}, {"queue.buffering.max.messages", "1000000"}}},
-      error);
-  if (!producer) return 1;
+       {{"linger.ms", "20"}, {"batch.num.messages", "10000"}, {"queue.buffering.max.messages", "1000000"}}});
+  if (!created) return 1;
+  auto& producer = *created;
 
   // Half placements, half confirmations of those orders.
   const auto write_start = Clock::now();
@@ -53,8 +52,8 @@ int main(int argc, char** argv) {
           domain::StatusChanged{order_id, 2, at, domain::Status::kPending, domain::Status::kConfirmed, std::nullopt};
     }
     const auto record = codec::EncodeEvent(event, {platform::NewUuid(), "/bench", std::nullopt, std::nullopt});
-    while (!producer->Produce(
-        topic, record.key, record.value, record.headers, [&written](const auto&) { ++written; }, error)) {
+    while (
+        !producer->Produce(topic, record.key, record.value, record.headers, [&written](const auto&) { ++written; })) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }

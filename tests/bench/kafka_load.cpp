@@ -70,19 +70,18 @@ class Reports : public RdKafka::DeliveryReportCb {
 };
 
 std::unique_ptr<RdKafka::Producer> MakeProducer(Reports& reports) {
-  std::string error;
   // The command service's own overrides (command-service/src/service.cpp).
   auto conf =
       platform::MakeProducerConf({std::getenv("KAFKA_BROKERS") ? std::getenv("KAFKA_BROKERS") : "127.0.0.1:9092",
                                   "bench-raw",
                                   "",
-                                  {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}},
-                                 error);
-  if (!conf || conf->set("dr_cb", &reports, error) != RdKafka::Conf::CONF_OK) {
+                                  {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}});
+  std::string error = conf ? "" : conf.error().message;
+  if (!conf || (*conf)->set("dr_cb", &reports, error) != RdKafka::Conf::CONF_OK) {
     std::fprintf(stderr, "producer config: %s\n", error.c_str());
     return nullptr;
   }
-  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
+  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), error));
   if (!producer) std::fprintf(stderr, "producer: %s\n", error.c_str());
   return producer;
 }

@@ -159,23 +159,20 @@ std::vector<LoggedEvent> GenerateLog(long count, int open_orders, unsigned seed)
 }
 
 bool ProduceLog(const std::string& topic, const std::vector<LoggedEvent>& log) {
-  std::string error;
-  auto producer = platform::KafkaProducer::Create(
+  auto created = platform::KafkaProducer::Create(
       {testing::KafkaBrokers(),
        "bench",
        "",
-       {{"linger.ms", "20"}, {"batch.num.messages", "10000"}, {"queue.buffering.max.messages", "1000000"}}},
-      error);
-  if (!producer) return false;
+       {{"linger.ms", "20"}, {"batch.num.messages", "10000"}, {"queue.buffering.max.messages", "1000000"}}});
+  if (!created) return false;
+  auto& producer = *created;
   std::atomic<long> failed{0};
   for (const auto& entry : log) {
     const auto record = codec::EncodeEvent(entry.event, {entry.event_id, "/bench", std::nullopt, std::nullopt});
-    while (!producer->Produce(
-        topic, record.key, record.value, record.headers,
-        [&failed](const platform::DeliveryReport& report) {
-          if (report.outcome != platform::DeliveryReport::Outcome::kPersisted) ++failed;
-        },
-        error)) {
+    while (!producer->Produce(topic, record.key, record.value, record.headers,
+                              [&failed](const platform::DeliveryReport& report) {
+                                if (report.outcome != platform::DeliveryReport::Outcome::kPersisted) ++failed;
+                              })) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   }
@@ -499,9 +496,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double produce_seconds = std::chrono::duration<double>(Clock::now() - produce_started).count();
-  std::string error;
-  auto consumer = platform::KafkaConsumer::Create({testing::KafkaBrokers(), "bench-ends", "", {}}, error);
-  const auto ends = consumer ? consumer->EndOffsets(topic, 10000) : std::nullopt;
+  auto consumer = platform::KafkaConsumer::Create({testing::KafkaBrokers(), "bench-ends", "", {}});
+  const auto ends = consumer ? (*consumer)->EndOffsets(topic, 10000) : std::nullopt;
   if (!ends) {
     std::fprintf(stderr, "cannot read the topic's end offsets\n");
     return 1;

@@ -8,8 +8,8 @@
 namespace orders::platform {
 namespace {
 
-std::vector<std::int32_t> PartitionsOf(const std::vector<RdKafka::TopicPartition*>& partitions) {
-  std::vector<std::int32_t> ids;
+std::vector<Partition> PartitionsOf(const std::vector<RdKafka::TopicPartition*>& partitions) {
+  std::vector<Partition> ids;
   ids.reserve(partitions.size());
   for (const auto* partition : partitions) ids.push_back(partition->partition());
   return ids;
@@ -19,7 +19,7 @@ std::vector<std::int32_t> PartitionsOf(const std::vector<RdKafka::TopicPartition
 // logical BEGINNING, which makes the first fetch wait for an extra offset
 // lookup after joining. Should offset 0 be gone from the log,
 // auto.offset.reset=earliest (kafka_settings.cpp) starts at the log's start.
-std::int64_t LibrdkafkaOffset(std::int64_t offset) { return offset == kOffsetBeginning ? 0 : offset; }
+Offset LibrdkafkaOffset(Offset offset) { return offset == kOffsetBeginning ? 0 : offset; }
 
 KafkaHeaders CopyHeaders(const RdKafka::Message& message) {
   KafkaHeaders headers;
@@ -43,8 +43,7 @@ class KafkaConsumer::Rebalancer : public RdKafka::RebalanceCb {
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
                     std::vector<RdKafka::TopicPartition*>& partitions) override {
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      const auto offsets =
-          listener ? listener->OnAssigned(PartitionsOf(partitions)) : std::map<std::int32_t, std::int64_t>{};
+      const auto offsets = listener ? listener->OnAssigned(PartitionsOf(partitions)) : PartitionOffsets{};
       for (auto* partition : partitions) {
         auto it = offsets.find(partition->partition());
         partition->set_offset(LibrdkafkaOffset(it == offsets.end() ? kOffsetBeginning : it->second));
@@ -58,14 +57,15 @@ class KafkaConsumer::Rebalancer : public RdKafka::RebalanceCb {
   }
 };
 
-std::unique_ptr<KafkaConsumer> KafkaConsumer::Create(const KafkaSettings& settings, std::string& error) {
+Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(const KafkaSettings& settings) {
   std::unique_ptr<KafkaConsumer> self(new KafkaConsumer());
   self->rebalancer_ = std::make_unique<Rebalancer>();
-  auto conf = MakeConsumerConf(settings, error);
-  if (!conf) return nullptr;
-  if (conf->set("rebalance_cb", self->rebalancer_.get(), error) != RdKafka::Conf::CONF_OK) return nullptr;
-  self->consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
-  if (!self->consumer_) return nullptr;
+  auto conf = MakeConsumerConf(settings);
+  if (!conf) return conf.error();
+  std::string error;
+  if ((*conf)->set("rebalance_cb", self->rebalancer_.get(), error) != RdKafka::Conf::CONF_OK) return Fail(error);
+  self->consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
+  if (!self->consumer_) return Fail(error);
   return self;
 }
 
@@ -87,35 +87,25 @@ std::optional<int> KafkaConsumer::PartitionCount(const std::string& topic, int t
   return std::nullopt;
 }
 
-bool KafkaConsumer::AssignAll(const std::string& topic, const std::function<std::int64_t(std::int32_t)>& start_offset,
-                              int timeout_ms, std::string& error) {
+Result<void> KafkaConsumer::AssignAll(const std::string& topic, const std::function<Offset(Partition)>& start_offset,
+                                      int timeout_ms) {
   const auto count = PartitionCount(topic, timeout_ms);
-  if (!count) {
-    error = "topic " + topic + " is not available";
-    return false;
-  }
+  if (!count) return Fail("topic " + topic + " is not available");
   std::vector<RdKafka::TopicPartition*> partitions;
   for (int i = 0; i < *count; ++i)
     partitions.push_back(RdKafka::TopicPartition::create(topic, i, LibrdkafkaOffset(start_offset(i))));
   const auto code = consumer_->assign(partitions);
   RdKafka::TopicPartition::destroy(partitions);
-  if (code != RdKafka::ERR_NO_ERROR) {
-    error = RdKafka::err2str(code);
-    return false;
-  }
-  return true;
+  if (code != RdKafka::ERR_NO_ERROR) return Fail(RdKafka::err2str(code));
+  return {};
 }
 
-bool KafkaConsumer::Subscribe(const std::string& topic, PartitionListener& listener, std::string& error,
-                              bool membership_only) {
+Result<void> KafkaConsumer::Subscribe(const std::string& topic, PartitionListener& listener, bool membership_only) {
   rebalancer_->listener = &listener;
   rebalancer_->pause_assigned = membership_only;
   const auto code = consumer_->subscribe({topic});
-  if (code != RdKafka::ERR_NO_ERROR) {
-    error = RdKafka::err2str(code);
-    return false;
-  }
-  return true;
+  if (code != RdKafka::ERR_NO_ERROR) return Fail(RdKafka::err2str(code));
+  return {};
 }
 
 PollResult KafkaConsumer::Poll(int timeout_ms) {
@@ -150,13 +140,12 @@ PollResult KafkaConsumer::Poll(int timeout_ms) {
   }
 }
 
-std::optional<std::map<std::int32_t, std::int64_t>> KafkaConsumer::EndOffsets(const std::string& topic,
-                                                                              int timeout_ms) {
+std::optional<PartitionOffsets> KafkaConsumer::EndOffsets(const std::string& topic, int timeout_ms) {
   const auto count = PartitionCount(topic, timeout_ms);
   if (!count) return std::nullopt;
-  std::map<std::int32_t, std::int64_t> ends;
+  PartitionOffsets ends;
   for (int i = 0; i < *count; ++i) {
-    std::int64_t low = 0, high = 0;
+    Offset low = 0, high = 0;
     if (consumer_->query_watermark_offsets(topic, i, &low, &high, timeout_ms) != RdKafka::ERR_NO_ERROR) {
       return std::nullopt;
     }

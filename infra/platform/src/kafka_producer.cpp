@@ -46,13 +46,15 @@ class KafkaProducer::Callbacks : public RdKafka::DeliveryReportCb, public RdKafk
 
 namespace {
 
-std::shared_ptr<RdKafka::Producer> NewProducer(const KafkaSettings& settings, RdKafka::DeliveryReportCb* dr,
-                                               RdKafka::EventCb* events, std::string& error) {
-  auto conf = MakeProducerConf(settings, error);
-  if (!conf) return nullptr;
-  if (conf->set("dr_cb", dr, error) != RdKafka::Conf::CONF_OK) return nullptr;
-  if (conf->set("event_cb", events, error) != RdKafka::Conf::CONF_OK) return nullptr;
-  std::shared_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
+Result<std::shared_ptr<RdKafka::Producer>> NewProducer(const KafkaSettings& settings, RdKafka::DeliveryReportCb* dr,
+                                                       RdKafka::EventCb* events) {
+  auto conf = MakeProducerConf(settings);
+  if (!conf) return conf.error();
+  std::string error;
+  if ((*conf)->set("dr_cb", dr, error) != RdKafka::Conf::CONF_OK) return Fail(error);
+  if ((*conf)->set("event_cb", events, error) != RdKafka::Conf::CONF_OK) return Fail(error);
+  std::shared_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), error));
+  if (!producer) return Fail(error);
   return producer;
 }
 
@@ -60,11 +62,12 @@ std::shared_ptr<RdKafka::Producer> NewProducer(const KafkaSettings& settings, Rd
 
 KafkaProducer::KafkaProducer(KafkaSettings settings) : settings_(std::move(settings)) {}
 
-std::unique_ptr<KafkaProducer> KafkaProducer::Create(const KafkaSettings& settings, std::string& error) {
+Result<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const KafkaSettings& settings) {
   std::unique_ptr<KafkaProducer> self(new KafkaProducer(settings));
   self->callbacks_ = std::make_unique<Callbacks>(*self);
-  self->producer_ = NewProducer(settings, self->callbacks_.get(), self->callbacks_.get(), error);
-  if (!self->producer_) return nullptr;
+  auto producer = NewProducer(settings, self->callbacks_.get(), self->callbacks_.get());
+  if (!producer) return producer.error();
+  self->producer_ = std::move(*producer);
   self->poller_ = std::thread([raw = self.get()] { raw->PollLoop(); });
   return self;
 }
@@ -78,11 +81,11 @@ KafkaProducer::~KafkaProducer() {
   if (producer_) producer_->poll(0);  // run the purged records' callbacks
 }
 
-bool KafkaProducer::Recreate(std::string& error) {
-  auto fresh = NewProducer(settings_, callbacks_.get(), callbacks_.get(), error);
-  if (!fresh) return false;
+Result<void> KafkaProducer::Recreate() {
+  auto fresh = NewProducer(settings_, callbacks_.get(), callbacks_.get());
+  if (!fresh) return fresh.error();
   auto old = std::move(producer_);
-  producer_ = std::move(fresh);
+  producer_ = std::move(*fresh);
   fatal_ = false;
   // The old instance fails its in-flight records; drain their reports here.
   old->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
@@ -90,12 +93,13 @@ bool KafkaProducer::Recreate(std::string& error) {
   old->poll(0);
   ++recreations_;
   LogWarn("kafka producer re-created after a fatal error");
-  return true;
+  return {};
 }
 
-bool KafkaProducer::Produce(const std::string& topic, std::int32_t partition, const std::string& key,
-                            const std::string& value, const KafkaHeaders& headers, DeliveryCallback on_delivery,
-                            std::string& error) {
+Result<void> KafkaProducer::Produce(const std::string& topic, Partition partition, const std::string& key,
+                                    const std::string& value, const KafkaHeaders& headers,
+                                    DeliveryCallback on_delivery) {
+  Error error;
   // A fatal state can be noticed here (ERR__FATAL) before the error event
   // reaches the poll thread: then re-create at once and try the fresh instance.
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -107,8 +111,8 @@ bool KafkaProducer::Produce(const std::string& topic, std::int32_t partition, co
         std::string reason;
         if (producer_->fatal_error(reason) == RdKafka::ERR_NO_ERROR) {
           fatal_ = false;
-        } else if (!Recreate(error)) {
-          return false;
+        } else if (auto recreated = Recreate(); !recreated) {
+          return recreated.error();
         }
       }
       producer = producer_;
@@ -120,15 +124,15 @@ bool KafkaProducer::Produce(const std::string& topic, std::int32_t partition, co
     const RdKafka::ErrorCode code = producer->produce(
         topic, partition == kAnyPartition ? RdKafka::Topic::PARTITION_UA : partition, RdKafka::Producer::RK_MSG_COPY,
         const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, kafka_headers, callback);
-    if (code == RdKafka::ERR_NO_ERROR) return true;
+    if (code == RdKafka::ERR_NO_ERROR) return {};
     in_flight_.fetch_sub(1);
     delete callback;
     delete kafka_headers;  // ownership passes to librdkafka only on success
-    error = RdKafka::err2str(code);
-    if (code != RdKafka::ERR__FATAL) return false;
+    error = Fail(RdKafka::err2str(code));
+    if (code != RdKafka::ERR__FATAL) return error;
     fatal_ = true;
   }
-  return false;
+  return error;
 }
 
 bool KafkaProducer::Flush(int timeout_ms) {

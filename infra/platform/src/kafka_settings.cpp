@@ -3,19 +3,15 @@
 namespace orders::platform {
 namespace {
 
-bool SetAll(RdKafka::Conf& conf, const std::map<std::string, std::string>& values, std::string& error) {
+Result<void> SetAll(RdKafka::Conf& conf, const std::map<std::string, std::string>& values) {
   for (const auto& [name, value] : values) {
     std::string detail;
-    if (conf.set(name, value, detail) != RdKafka::Conf::CONF_OK) {
-      error = "kafka setting " + name + ": " + detail;
-      return false;
-    }
+    if (conf.set(name, value, detail) != RdKafka::Conf::CONF_OK) return Fail("kafka setting " + name + ": " + detail);
   }
-  return true;
+  return {};
 }
 
-std::unique_ptr<RdKafka::Conf> Build(const KafkaSettings& settings, std::map<std::string, std::string> values,
-                                     std::string& error) {
+Result<std::unique_ptr<RdKafka::Conf>> Build(const KafkaSettings& settings, std::map<std::string, std::string> values) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   values["bootstrap.servers"] = settings.brokers;
   values["client.id"] = settings.client_id;
@@ -23,27 +19,25 @@ std::unique_ptr<RdKafka::Conf> Build(const KafkaSettings& settings, std::map<std
   values["reconnect.backoff.ms"] = "50";
   values["reconnect.backoff.max.ms"] = "2000";
   for (const auto& [name, value] : settings.overrides) values[name] = value;
-  if (!SetAll(*conf, values, error)) return nullptr;
+  if (auto set = SetAll(*conf, values); !set) return set.error();
   return conf;
 }
 
 }  // namespace
 
-std::unique_ptr<RdKafka::Conf> MakeProducerConf(const KafkaSettings& settings, std::string& error) {
-  return Build(settings,
-               {
-                   {"enable.idempotence", "true"},
-                   {"acks", "all"},
-                   {"linger.ms", "2"},
-                   {"compression.type", "lz4"},
-                   {"message.timeout.ms", "10000"},
-                   {"request.timeout.ms", "5000"},
-                   {"max.in.flight.requests.per.connection", "5"},
-               },
-               error);
+Result<std::unique_ptr<RdKafka::Conf>> MakeProducerConf(const KafkaSettings& settings) {
+  return Build(settings, {
+                             {"enable.idempotence", "true"},
+                             {"acks", "all"},
+                             {"linger.ms", "2"},
+                             {"compression.type", "lz4"},
+                             {"message.timeout.ms", "10000"},
+                             {"request.timeout.ms", "5000"},
+                             {"max.in.flight.requests.per.connection", "5"},
+                         });
 }
 
-std::unique_ptr<RdKafka::Conf> MakeConsumerConf(const KafkaSettings& settings, std::string& error) {
+Result<std::unique_ptr<RdKafka::Conf>> MakeConsumerConf(const KafkaSettings& settings) {
   std::map<std::string, std::string> values = {
       {"enable.auto.commit", "false"},   {"enable.auto.offset.store", "false"},      {"auto.offset.reset", "earliest"},
       {"fetch.wait.max.ms", "20"},       {"enable.partition.eof", "true"},           {"session.timeout.ms", "10000"},
@@ -52,7 +46,7 @@ std::unique_ptr<RdKafka::Conf> MakeConsumerConf(const KafkaSettings& settings, s
   // librdkafka requires a group.id even for assign()-only consumers; such a
   // group never commits offsets.
   values["group.id"] = settings.group_id.empty() ? settings.client_id + "-unmanaged" : settings.group_id;
-  return Build(settings, std::move(values), error);
+  return Build(settings, std::move(values));
 }
 
 }  // namespace orders::platform

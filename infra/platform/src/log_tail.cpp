@@ -7,7 +7,7 @@
 namespace orders::platform {
 
 using Clock = std::chrono::steady_clock;
-using Offsets = std::map<std::int32_t, std::int64_t>;
+using Offsets = PartitionOffsets;
 
 bool Reached(const Offsets& positions, const Offsets& targets) {
   for (const auto& [partition, end] : targets) {
@@ -31,29 +31,37 @@ void LogTail::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::int64_t LogTail::Position(std::int32_t partition) const {
+Offset LogTail::Position(Partition partition) const {
   if (partition < 0 || partition >= PartitionCount()) return 0;
   return positions_[static_cast<std::size_t>(partition)].load(std::memory_order_acquire);
+}
+
+Result<std::pair<std::unique_ptr<KafkaConsumer>, Offsets>> LogTail::ConnectOnce() const {
+  auto consumer = KafkaConsumer::Create(settings_);
+  if (!consumer) return consumer.error();
+  auto ends = (*consumer)->EndOffsets(topic_, 3000);
+  if (!ends) return Fail("metadata unavailable");
+  if (auto assigned = (*consumer)->AssignAll(
+          topic_, [](Partition) { return kOffsetBeginning; }, 3000);
+      !assigned) {
+    return assigned.error();
+  }
+  return std::make_pair(std::move(*consumer), std::move(*ends));
 }
 
 std::unique_ptr<KafkaConsumer> LogTail::Connect(Offsets& start_ends) {
   auto backoff = std::chrono::milliseconds(200);
   while (!stop_) {
-    std::string error;
-    auto consumer = KafkaConsumer::Create(settings_, error);
-    std::optional<Offsets> ends;
-    if (consumer) ends = consumer->EndOffsets(topic_, 3000);
-    if (consumer && ends &&
-        consumer->AssignAll(
-            topic_, [](std::int32_t) { return kOffsetBeginning; }, 3000, error)) {
-      start_ends = *ends;
-      positions_ = std::make_unique<std::atomic<std::int64_t>[]>(ends->size());
-      partition_count_.store(static_cast<std::int32_t>(ends->size()), std::memory_order_release);
-      return consumer;
+    auto connected = ConnectOnce();
+    if (connected) {
+      auto& [consumer, ends] = *connected;
+      start_ends = ends;
+      positions_ = std::make_unique<std::atomic<Offset>[]>(ends.size());
+      partition_count_.store(static_cast<std::int32_t>(ends.size()), std::memory_order_release);
+      return std::move(consumer);
     }
-    LogWarn(
-        "cannot read the topic yet; retrying",
-        {{"topic", topic_}, {"error", error.empty() ? "metadata unavailable" : error}, {"retryInMs", backoff.count()}});
+    LogWarn("cannot read the topic yet; retrying",
+            {{"topic", topic_}, {"error", connected.error().message}, {"retryInMs", backoff.count()}});
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }

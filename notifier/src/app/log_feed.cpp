@@ -18,7 +18,7 @@ LogFeed::LogFeed(platform::KafkaSettings settings, std::string topic, asio::io_c
              [](double seconds) {
                platform::LogInfo("order cache built from the log", {{"seconds", seconds}});
              },
-             [this](platform::KafkaConsumer&, const std::map<std::int32_t, std::int64_t>&) { Flush(); }}) {}
+             [this](platform::KafkaConsumer&, const platform::PartitionOffsets&) { Flush(); }}) {}
 
 void LogFeed::OnRecord(const platform::ConsumedRecord& record) {
   auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);

@@ -21,10 +21,10 @@ platform::Result<void> Projector::Start() {
 
 platform::Result<void> Projector::Connect() {
   platform::KafkaSettings settings{config_.kafka_brokers, config_.service_name, config_.consumer_group, {}};
-  std::string error;
-  auto consumer = platform::KafkaConsumer::Create(settings, error);
-  if (!consumer || !consumer->Subscribe(config_.orders_topic, *this, error)) return platform::Fail(error);
-  consumer_ = std::move(consumer);
+  auto consumer = platform::KafkaConsumer::Create(settings);
+  if (!consumer) return consumer.error();
+  if (auto subscribed = (*consumer)->Subscribe(config_.orders_topic, *this); !subscribed) return subscribed.error();
+  consumer_ = std::move(*consumer);
   return {};
 }
 

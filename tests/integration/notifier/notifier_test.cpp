@@ -36,9 +36,9 @@ class NotifierTest : public ::testing::Test {
     ORDERS_REQUIRE_KAFKA();
     topic_ = UniqueName("notif");
     ASSERT_EQ(CreateTopic(topic_, 6), "");
-    std::string error;
-    producer_ = platform::KafkaProducer::Create({KafkaBrokers(), "notifier-test", "", {}}, error);
-    ASSERT_TRUE(producer_) << error;
+    auto producer = platform::KafkaProducer::Create({KafkaBrokers(), "notifier-test", "", {}});
+    ASSERT_TRUE(producer) << producer.error().message;
+    producer_ = std::move(*producer);
     StartNotifier();
   }
 
@@ -54,11 +54,9 @@ class NotifierTest : public ::testing::Test {
 
   void Produce(const domain::Event& event) {
     const auto record = codec::EncodeEvent(event, {platform::NewUuid(), "/test", std::nullopt, std::nullopt});
-    std::string error;
     std::atomic<bool> done{false};
-    ASSERT_TRUE(producer_->Produce(
-        topic_, record.key, record.value, record.headers, [&](const platform::DeliveryReport&) { done = true; },
-        error));
+    ASSERT_TRUE(producer_->Produce(topic_, record.key, record.value, record.headers,
+                                   [&](const platform::DeliveryReport&) { done = true; }));
     ASSERT_TRUE(Eventually([&] { return done.load(); }));
   }
 
@@ -205,8 +203,7 @@ TEST_F(NotifierTest, SlowSubscriberIsClosedWithoutDelayingOthers) {
       placed.items.assign(50, domain::LineItem{std::string(60, 'p'), 1, 100});
       placed.total_cents = 5000;
       const auto record = codec::EncodeEvent(placed, {platform::NewUuid(), "/test", std::nullopt, std::nullopt});
-      std::string error;
-      producer_->Produce(topic_, record.key, record.value, record.headers, nullptr, error);
+      (void)producer_->Produce(topic_, record.key, record.value, record.headers, nullptr);
     }
     producer_->Flush(30000);
     while (received < (batch + 1) * per_batch) {

@@ -72,9 +72,9 @@ class ProjectionTest : public ::testing::Test {
     schema_ = UniqueName("proj");
     std::replace(schema_.begin(), schema_.end(), '-', '_');
     group_ = UniqueName("proj-group");
-    std::string error;
-    producer_ = platform::KafkaProducer::Create({KafkaBrokers(), "projection-test", "", {}}, error);
-    ASSERT_TRUE(producer_) << error;
+    auto producer = platform::KafkaProducer::Create({KafkaBrokers(), "projection-test", "", {}});
+    ASSERT_TRUE(producer) << producer.error().message;
+    producer_ = std::move(*producer);
   }
 
   void TearDown() override {
@@ -128,14 +128,10 @@ class ProjectionTest : public ::testing::Test {
 
   // Produces records and waits for every acknowledgement; returns how many.
   void ProduceRaw(const std::string& key, const std::string& value, const codec::Headers& headers) {
-    std::string error;
-    ASSERT_TRUE(producer_->Produce(
-        topic_, key, value, headers,
-        [this](const platform::DeliveryReport& report) {
-          if (report.outcome != platform::DeliveryReport::Outcome::kPersisted) ++failed_;
-        },
-        error))
-        << error;
+    auto queued = producer_->Produce(topic_, key, value, headers, [this](const platform::DeliveryReport& report) {
+      if (report.outcome != platform::DeliveryReport::Outcome::kPersisted) ++failed_;
+    });
+    ASSERT_TRUE(queued) << queued.error().message;
     ++produced_;
   }
 
@@ -287,10 +283,9 @@ class ProjectionTest : public ::testing::Test {
 
   // High watermark per partition of the test's topic.
   platform::PartitionOffsets TopicEndOffsets() {
-    std::string error;
-    auto consumer = platform::KafkaConsumer::Create({KafkaBrokers(), "projection-test-ends", "", {}}, error);
+    auto consumer = platform::KafkaConsumer::Create({KafkaBrokers(), "projection-test-ends", "", {}});
     if (!consumer) return {};
-    return consumer->EndOffsets(topic_, 10000).value_or(platform::PartitionOffsets{});
+    return (*consumer)->EndOffsets(topic_, 10000).value_or(platform::PartitionOffsets{});
   }
 
   void ExpectStoredOffsetsAtTopicEnd() {

@@ -12,10 +12,9 @@ namespace orders::testing {
 namespace {
 
 std::unique_ptr<platform::KafkaConsumer> NewConsumer() {
-  std::string error;
-  auto consumer = platform::KafkaConsumer::Create({KafkaBrokers(), UniqueName("test-reader"), "", {}}, error);
-  if (!consumer) throw std::runtime_error("cannot create consumer: " + error);
-  return consumer;
+  auto consumer = platform::KafkaConsumer::Create({KafkaBrokers(), UniqueName("test-reader"), "", {}});
+  if (!consumer) throw std::runtime_error("cannot create consumer: " + consumer.error().message);
+  return std::move(*consumer);
 }
 
 }  // namespace
@@ -24,13 +23,11 @@ std::vector<platform::ConsumedRecord> ReadWholeTopic(const std::string& topic) {
   auto consumer = NewConsumer();
   const auto ends = consumer->EndOffsets(topic, 10000);
   if (!ends) throw std::runtime_error("no metadata for " + topic);
-  std::string error;
-  if (!consumer->AssignAll(
-          topic, [](std::int32_t) { return platform::kOffsetBeginning; }, 10000, error)) {
-    throw std::runtime_error(error);
-  }
+  auto assigned = consumer->AssignAll(
+      topic, [](platform::Partition) { return platform::kOffsetBeginning; }, 10000);
+  if (!assigned) throw std::runtime_error(assigned.error().message);
   std::vector<platform::ConsumedRecord> records;
-  std::map<std::int32_t, std::int64_t> positions;
+  platform::PartitionOffsets positions;
   auto done = [&] {
     for (const auto& [partition, end] : *ends) {
       if (positions[partition] < end) return false;

@@ -17,23 +17,20 @@ using Outcome = DeliveryReport::Outcome;
 class ProducerOnMockCluster : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    producer_ = KafkaProducer::Create({"unused:9092", "mock-test", "", {{"test.mock.num.brokers", "1"}}}, error);
-    ASSERT_TRUE(producer_) << error;
+    auto producer = KafkaProducer::Create({"unused:9092", "mock-test", "", {{"test.mock.num.brokers", "1"}}});
+    ASSERT_TRUE(producer) << producer.error().message;
+    producer_ = std::move(*producer);
   }
 
   std::shared_ptr<std::atomic<int>> Send(std::vector<Outcome>& outcomes) {
     auto done = std::make_shared<std::atomic<int>>(0);
-    std::string error;
-    const bool queued = producer_->Produce(
-        "events", "key", "value", {{"h", "v"}},
-        [this, &outcomes, done](const DeliveryReport& report) {
-          std::lock_guard lock(mutex_);
-          outcomes.push_back(report.outcome);
-          ++*done;
-        },
-        error);
-    EXPECT_TRUE(queued) << error;
+    const auto queued = producer_->Produce("events", "key", "value", {{"h", "v"}},
+                                           [this, &outcomes, done](const DeliveryReport& report) {
+                                             std::lock_guard lock(mutex_);
+                                             outcomes.push_back(report.outcome);
+                                             ++*done;
+                                           });
+    EXPECT_TRUE(queued) << (queued ? "" : queued.error().message);
     return done;
   }
 
@@ -56,16 +53,12 @@ TEST_F(ProducerOnMockCluster, FatalErrorNeverReportsSuccessAndTheProducerIsRecre
   ASSERT_TRUE(producer_->TriggerFatalErrorForTesting());
   // A record handed to the failed instance is never reported persisted.
   std::vector<Outcome> during;
-  std::string error;
   std::atomic<int> reported{0};
-  const bool queued = producer_->Produce(
-      "events", "key", "value", {},
-      [&](const DeliveryReport& report) {
-        std::lock_guard lock(mutex_);
-        during.push_back(report.outcome);
-        ++reported;
-      },
-      error);
+  const auto queued = producer_->Produce("events", "key", "value", {}, [&](const DeliveryReport& report) {
+    std::lock_guard lock(mutex_);
+    during.push_back(report.outcome);
+    ++reported;
+  });
   if (queued) {
     ASSERT_TRUE(testing::Eventually([&] { return reported.load() == 1; }));
     // Either the fatal state was noticed first (fresh producer: persisted),
@@ -74,7 +67,7 @@ TEST_F(ProducerOnMockCluster, FatalErrorNeverReportsSuccessAndTheProducerIsRecre
     EXPECT_TRUE(producer_->Recreations() == 1 || during.at(0) != Outcome::kPersisted);
   } else {
     // Refused at once: said so, and no report will ever claim it persisted.
-    EXPECT_FALSE(error.empty()) << "a refused record comes with the reason";
+    EXPECT_FALSE(queued.error().message.empty()) << "a refused record comes with the reason";
     std::lock_guard lock(mutex_);
     EXPECT_TRUE(during.empty() || during.at(0) != Outcome::kPersisted);
   }

@@ -37,7 +37,7 @@ struct ProcessorDeps {
   std::function<std::string()> new_id;  // UUIDs for orders and events
   std::string source;                   // ce_source
   // The partition to write `order_id` to, when this instance may write it now.
-  std::function<std::optional<std::int32_t>(const std::string& order_id)> writable_partition;
+  std::function<std::optional<platform::Partition>(const std::string& order_id)> writable_partition;
 };
 
 class CommandProcessor {
@@ -49,10 +49,11 @@ class CommandProcessor {
   void ChangeStatus(domain::ChangeStatus command, Reply reply);
 
  private:
-  void Append(const domain::Event& event, std::int32_t partition, codec::EventMetadata metadata,
+  void Append(const domain::Event& event, platform::Partition partition, codec::EventMetadata metadata,
               std::function<void(bool)> on_done);
   // Refusals every command checks first; nullopt when it may go on.
-  std::optional<CommandResult::Kind> Refusal(const std::string& order_id, std::optional<std::int32_t>& partition) const;
+  std::optional<CommandResult::Kind> Refusal(const std::string& order_id,
+                                             std::optional<platform::Partition>& partition) const;
 
   ProcessorDeps deps_;
 };

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include <orders/codec/event_codec.hpp>
+#include <orders/platform/partition_offsets.hpp>
 
 namespace orders::command {
 
@@ -20,7 +21,7 @@ class EventAppender {
   virtual ~EventAppender() = default;
   // Calls `done` exactly once, possibly on another thread, possibly before
   // Append returns.
-  virtual void Append(const codec::EventRecord& record, std::int32_t partition,
+  virtual void Append(const codec::EventRecord& record, platform::Partition partition,
                       std::function<void(AppendOutcome)> done) = 0;
 };
 

@@ -8,20 +8,16 @@
 
 #include <orders/command/command_processor.hpp>
 #include <orders/domain/validation.hpp>
+#include <orders/platform/pistache/answer.hpp>
 #include <orders/platform/problem.hpp>
 
 namespace orders::command {
 
-struct HttpAnswer {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
-};
+using HttpAnswer = platform::pistache_http::Answer;
+using platform::pistache_http::ProblemAnswer;
 
 HttpAnswer AnswerFor(const CommandResult& result);
 HttpAnswer AnswerForOrder(int status, const domain::Order& order);
-HttpAnswer ProblemAnswer(const platform::Problem& problem);
 HttpAnswer BadRequestAnswer(std::string detail, const std::vector<domain::FieldError>& fields);
 
 }  // namespace orders::command

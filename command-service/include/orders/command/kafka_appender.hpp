@@ -16,10 +16,10 @@ class KafkaAppender : public EventAppender {
  public:
   KafkaAppender(platform::KafkaProducer& producer, std::string topic, platform::MetricsRegistry& metrics);
 
-  void Append(const codec::EventRecord& record, std::int32_t partition,
+  void Append(const codec::EventRecord& record, platform::Partition partition,
               std::function<void(AppendOutcome)> done) override;
   // Appends to `partition` not yet acknowledged.
-  std::int64_t InFlight(std::int32_t partition) const;
+  std::int64_t InFlight(platform::Partition partition) const;
 
  private:
   platform::KafkaProducer& producer_;
@@ -29,7 +29,7 @@ class KafkaAppender : public EventAppender {
   platform::Counter& unknown_;
   platform::Histogram& latency_;
   mutable std::mutex mutex_;
-  std::map<std::int32_t, std::int64_t> in_flight_;
+  std::map<platform::Partition, std::int64_t> in_flight_;  // a count per partition, not an offset
 };
 
 }  // namespace orders::command

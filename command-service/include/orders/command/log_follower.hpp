@@ -24,10 +24,10 @@ class LogFollower {
 
   bool CaughtUp() const { return tail_.CaughtUp(); }
   std::int32_t PartitionCount() const { return tail_.PartitionCount(); }
-  std::int64_t Position(std::int32_t partition) const { return tail_.Position(partition); }
+  platform::Offset Position(platform::Partition partition) const { return tail_.Position(partition); }
 
  private:
-  using Offsets = std::map<std::int32_t, std::int64_t>;
+  using Offsets = platform::PartitionOffsets;
   void OnRecord(const platform::ConsumedRecord& record);
   void Settle(platform::KafkaConsumer& consumer, const Offsets& positions);
 

@@ -16,7 +16,6 @@
 
 #include <atomic>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -31,33 +30,35 @@ class PartitionOwnership : private platform::PartitionListener {
  public:
   // `in_flight(partition)` counts this instance's appends not yet acknowledged.
   PartitionOwnership(platform::KafkaSettings settings, std::string topic, const LogFollower& follower,
-                     std::function<std::int64_t(std::int32_t)> in_flight);
+                     std::function<std::int64_t(platform::Partition)> in_flight);
   ~PartitionOwnership() override;
 
   void Start();
   void Stop();
 
   // The partition of `order_id` when this instance may write it now.
-  std::optional<std::int32_t> WritablePartition(const std::string& order_id) const;
+  std::optional<platform::Partition> WritablePartition(const std::string& order_id) const;
   std::size_t OwnedCount() const;
   // Owns at least one partition and has caught up on every one it owns.
   bool ReadyToWrite() const;
 
  private:
-  std::map<std::int32_t, std::int64_t> OnAssigned(const std::vector<std::int32_t>& partitions) override;
-  void OnRevoked(const std::vector<std::int32_t>& partitions) override;
+  platform::PartitionOffsets OnAssigned(const std::vector<platform::Partition>& partitions) override;
+  void OnRevoked(const std::vector<platform::Partition>& partitions) override;
+  // A consumer in the writer group (membership only), or why not yet.
+  platform::Result<std::unique_ptr<platform::KafkaConsumer>> JoinWriterGroup();
   void Run();
   void ResolveUnknownEnds();
 
-  static constexpr std::int64_t kUnknownEnd = -1;
+  static constexpr platform::Offset kUnknownEnd = -1;
 
   platform::KafkaSettings settings_;
   std::string topic_;
   const LogFollower& follower_;
-  std::function<std::int64_t(std::int32_t)> in_flight_;
+  std::function<std::int64_t(platform::Partition)> in_flight_;
   std::unique_ptr<platform::KafkaConsumer> consumer_;
   mutable std::mutex mutex_;
-  std::map<std::int32_t, std::int64_t> owned_;  // partition -> offset the follower must reach first
+  platform::PartitionOffsets owned_;  // the offset the follower must reach first
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -1,7 +1,7 @@
 #pragma once
 // Splits the bytes of one HTTP/1.1 connection into whole requests before
 // Pistache 0.0.5 sees them, and refuses what that parser mishandles
-// (shared/LIBRARY-NOTES.md, measured again by tests/integration/hostile):
+// (tests/integration/hostile sends each of these):
 //   - `Content-Length: -1` or 20 digits: Pistache reserves the declared size
 //     and answers a 500 with the exception text ("std::bad_alloc", "stoull");
 //   - two different Content-Length headers: Pistache takes one of them;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <orders/platform/config.hpp>
+#include <orders/platform/result.hpp>
 
 namespace orders::command {
 
@@ -17,9 +18,8 @@ class CommandService {
   explicit CommandService(platform::ServiceConfig config);
   ~CommandService();
 
-  // Returns false with a logged, human-readable reason on a fatal start error.
-  bool Start();
-  std::uint16_t port() const { return port_; }
+  // The bound HTTP port, or why the service cannot run.
+  platform::Result<std::uint16_t> Start();
   // Stops accepting, lets in-flight commands finish, flushes the producer.
   void Stop();
 
@@ -27,7 +27,6 @@ class CommandService {
   struct Parts;
   platform::ServiceConfig config_;
   std::unique_ptr<Parts> parts_;
-  std::uint16_t port_ = 0;
 };
 
 }  // namespace orders::command

@@ -62,14 +62,13 @@ HttpServer::HttpServer(HttpServerOptions options, std::shared_ptr<const Router> 
 
 HttpServer::~HttpServer() { Stop(std::chrono::milliseconds(0)); }
 
-std::optional<std::uint16_t> HttpServer::Start(std::string& error) {
+Result<std::uint16_t> HttpServer::Start() {
   try {
     impl_ = std::make_unique<Impl>(io_context_, options_, router_);
     impl_->server_.open_sync();
   } catch (const std::exception& e) {
-    error = e.what();
     impl_.reset();
-    return std::nullopt;
+    return Fail("cannot listen on " + options_.bind_address + ":" + std::to_string(options_.port) + ": " + e.what());
   }
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.threads); ++i) {
     threads_.emplace_back([this] {

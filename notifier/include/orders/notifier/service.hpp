@@ -4,9 +4,9 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 
 #include <orders/platform/config.hpp>
+#include <orders/platform/result.hpp>
 
 namespace orders::notifier {
 
@@ -15,7 +15,7 @@ class NotifierService {
   explicit NotifierService(platform::ServiceConfig config);
   ~NotifierService();
 
-  std::optional<std::uint16_t> Start();
+  platform::Result<std::uint16_t> Start();
   // Closes every WebSocket with 1001 (going away), stops the feed and the server.
   void Stop();
 

@@ -6,10 +6,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 
 #include <orders/platform/config.hpp>
 #include <orders/platform/metrics.hpp>
+#include <orders/platform/result.hpp>
 
 namespace orders::projection {
 
@@ -18,7 +18,7 @@ class ProjectionService {
   explicit ProjectionService(platform::ServiceConfig config);
   ~ProjectionService();
 
-  std::optional<std::uint16_t> Start();
+  platform::Result<std::uint16_t> Start();
   void Stop();
 
  private:

@@ -12,23 +12,24 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <orders/platform/kafka_settings.hpp>
+#include <orders/platform/partition_offsets.hpp>
+#include <orders/platform/result.hpp>
 
 namespace orders::platform {
 
-inline constexpr std::int64_t kOffsetBeginning = -2;  // the first offset in the log (assigned as offset 0)
-inline constexpr std::int64_t kOffsetEnd = -1;        // RdKafka::Topic::OFFSET_END
+inline constexpr Offset kOffsetBeginning = -2;  // the first offset in the log (assigned as offset 0)
+inline constexpr Offset kOffsetEnd = -1;        // RdKafka::Topic::OFFSET_END
 
 struct ConsumedRecord {
   std::string topic;
-  std::int32_t partition = 0;
-  std::int64_t offset = 0;
+  Partition partition = 0;
+  Offset offset = 0;
   std::string key;
   std::string value;
   KafkaHeaders headers;
@@ -47,13 +48,13 @@ class PartitionListener {
   virtual ~PartitionListener() = default;
   // Returns the offset to start each newly assigned partition from
   // (kOffsetBeginning when nothing is stored).
-  virtual std::map<std::int32_t, std::int64_t> OnAssigned(const std::vector<std::int32_t>& partitions) = 0;
-  virtual void OnRevoked(const std::vector<std::int32_t>& partitions) = 0;
+  virtual PartitionOffsets OnAssigned(const std::vector<Partition>& partitions) = 0;
+  virtual void OnRevoked(const std::vector<Partition>& partitions) = 0;
 };
 
 class KafkaConsumer {
  public:
-  static std::unique_ptr<KafkaConsumer> Create(const KafkaSettings& settings, std::string& error);
+  static Result<std::unique_ptr<KafkaConsumer>> Create(const KafkaSettings& settings);
   ~KafkaConsumer();
 
   KafkaConsumer(const KafkaConsumer&) = delete;
@@ -62,17 +63,16 @@ class KafkaConsumer {
   // Partition count of `topic`, or nullopt when metadata is unavailable.
   std::optional<int> PartitionCount(const std::string& topic, int timeout_ms);
 
-  bool AssignAll(const std::string& topic, const std::function<std::int64_t(std::int32_t)>& start_offset,
-                 int timeout_ms, std::string& error);
+  Result<void> AssignAll(const std::string& topic, const std::function<Offset(Partition)>& start_offset,
+                         int timeout_ms);
   // With `membership_only`, assigned partitions are paused at once: the
   // consumer takes part in the group (partition ownership) but fetches nothing.
-  bool Subscribe(const std::string& topic, PartitionListener& listener, std::string& error,
-                 bool membership_only = false);
+  Result<void> Subscribe(const std::string& topic, PartitionListener& listener, bool membership_only = false);
 
   PollResult Poll(int timeout_ms);
 
   // High watermarks per partition (the offset the next record will get).
-  std::optional<std::map<std::int32_t, std::int64_t>> EndOffsets(const std::string& topic, int timeout_ms);
+  std::optional<PartitionOffsets> EndOffsets(const std::string& topic, int timeout_ms);
 
   // Leaves the group (if any) within `timeout_ms`; closing can hang after a
   // lost partition in 2.0.2, so it runs with a deadline.

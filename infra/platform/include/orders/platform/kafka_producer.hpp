@@ -20,14 +20,16 @@
 #include <thread>
 
 #include <orders/platform/kafka_settings.hpp>
+#include <orders/platform/partition_offsets.hpp>
+#include <orders/platform/result.hpp>
 
 namespace orders::platform {
 
 struct DeliveryReport {
   enum class Outcome { kPersisted, kNotPersisted, kUnknown };
   Outcome outcome = Outcome::kUnknown;
-  std::int32_t partition = -1;
-  std::int64_t offset = -1;
+  Partition partition = -1;
+  Offset offset = -1;
   std::string error;  // for logs only, never for clients
 };
 
@@ -35,22 +37,22 @@ using DeliveryCallback = std::function<void(const DeliveryReport&)>;
 
 class KafkaProducer {
  public:
-  // Returns nullptr and sets `error` when the configuration is invalid.
-  static std::unique_ptr<KafkaProducer> Create(const KafkaSettings& settings, std::string& error);
+  // Fails when the configuration is invalid.
+  static Result<std::unique_ptr<KafkaProducer>> Create(const KafkaSettings& settings);
   ~KafkaProducer();
 
   KafkaProducer(const KafkaProducer&) = delete;
   KafkaProducer& operator=(const KafkaProducer&) = delete;
 
   // Queues a record for `partition` (kAnyPartition: librdkafka's partitioner
-  // picks by key). Returns false (and does not call `on_delivery`) when the
-  // record could not even be queued; `error` says why.
-  static constexpr std::int32_t kAnyPartition = -1;
-  bool Produce(const std::string& topic, std::int32_t partition, const std::string& key, const std::string& value,
-               const KafkaHeaders& headers, DeliveryCallback on_delivery, std::string& error);
-  bool Produce(const std::string& topic, const std::string& key, const std::string& value, const KafkaHeaders& headers,
-               DeliveryCallback on_delivery, std::string& error) {
-    return Produce(topic, kAnyPartition, key, value, headers, std::move(on_delivery), error);
+  // picks by key). Fails (and does not call `on_delivery`) when the record
+  // could not even be queued.
+  static constexpr Partition kAnyPartition = -1;
+  Result<void> Produce(const std::string& topic, Partition partition, const std::string& key, const std::string& value,
+                       const KafkaHeaders& headers, DeliveryCallback on_delivery);
+  Result<void> Produce(const std::string& topic, const std::string& key, const std::string& value,
+                       const KafkaHeaders& headers, DeliveryCallback on_delivery) {
+    return Produce(topic, kAnyPartition, key, value, headers, std::move(on_delivery));
   }
 
   // Waits up to `timeout_ms` for every queued record's delivery report.
@@ -69,7 +71,7 @@ class KafkaProducer {
 
  private:
   explicit KafkaProducer(KafkaSettings settings);
-  bool Recreate(std::string& error);
+  Result<void> Recreate();
   void PollLoop();
 
   class Callbacks;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <librdkafka/rdkafkacpp.h>
+#include <orders/platform/result.hpp>
 
 namespace orders::platform {
 
@@ -27,7 +28,7 @@ struct KafkaSettings {
   std::map<std::string, std::string> overrides;
 };
 
-std::unique_ptr<RdKafka::Conf> MakeProducerConf(const KafkaSettings& settings, std::string& error);
-std::unique_ptr<RdKafka::Conf> MakeConsumerConf(const KafkaSettings& settings, std::string& error);
+Result<std::unique_ptr<RdKafka::Conf>> MakeProducerConf(const KafkaSettings& settings);
+Result<std::unique_ptr<RdKafka::Conf>> MakeConsumerConf(const KafkaSettings& settings);
 
 }  // namespace orders::platform

@@ -8,10 +8,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include <orders/platform/kafka_consumer.hpp>
 
@@ -24,7 +24,7 @@ struct LogTailHooks {
   std::function<void(double seconds)> on_caught_up;
   // After every poll (at least every 50 ms), with the tail's consumer and the
   // positions read so far (next offset per partition).
-  std::function<void(KafkaConsumer&, const std::map<std::int32_t, std::int64_t>&)> on_tick;
+  std::function<void(KafkaConsumer&, const PartitionOffsets&)> on_tick;
 };
 
 class LogTail {
@@ -39,11 +39,13 @@ class LogTail {
   // 0 until the topic's metadata has been read.
   std::int32_t PartitionCount() const { return partition_count_.load(std::memory_order_acquire); }
   // The next offset to read in `partition`: every record before it was handed to on_record.
-  std::int64_t Position(std::int32_t partition) const;
+  Offset Position(Partition partition) const;
 
  private:
   void Run();
-  std::unique_ptr<KafkaConsumer> Connect(std::map<std::int32_t, std::int64_t>& start_ends);
+  // A consumer assigned every partition from the beginning, and the end offsets it saw first.
+  Result<std::pair<std::unique_ptr<KafkaConsumer>, PartitionOffsets>> ConnectOnce() const;
+  std::unique_ptr<KafkaConsumer> Connect(PartitionOffsets& start_ends);
 
   KafkaSettings settings_;
   std::string topic_;
@@ -51,12 +53,11 @@ class LogTail {
   std::atomic<bool> caught_up_{false};
   std::atomic<bool> stop_{false};
   std::atomic<std::int32_t> partition_count_{0};
-  std::unique_ptr<std::atomic<std::int64_t>[]> positions_;
+  std::unique_ptr<std::atomic<Offset>[]> positions_;
   std::thread thread_;
 };
 
 // True when `positions` reached every offset in `targets`.
-bool Reached(const std::map<std::int32_t, std::int64_t>& positions,
-             const std::map<std::int32_t, std::int64_t>& targets);
+bool Reached(const PartitionOffsets& positions, const PartitionOffsets& targets);
 
 }  // namespace orders::platform

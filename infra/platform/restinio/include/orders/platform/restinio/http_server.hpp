@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <orders/platform/restinio/router.hpp>
+#include <orders/platform/result.hpp>
 
 namespace orders::platform::http {
 
@@ -54,8 +55,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts the threads; nullopt (with `error`) when binding failed.
-  std::optional<std::uint16_t> Start(std::string& error);
+  // Binds and starts the threads; the bound port, or why binding failed.
+  Result<std::uint16_t> Start();
   void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(200));
 
   asio::io_context& io_context() { return io_context_; }

@@ -8,14 +8,12 @@
 #include <functional>
 
 #include <orders/platform/metrics.hpp>
+#include <orders/platform/readiness.hpp>
 #include <orders/platform/restinio/router.hpp>
 
 namespace orders::platform::http {
 
-struct Readiness {
-  bool ready = false;
-  std::string detail;  // why not ready; safe for clients
-};
+using platform::Readiness;
 
 void AddOperationalRoutes(Router& router, const MetricsRegistry& registry, std::function<Readiness()> ready);
 

@@ -18,13 +18,13 @@ KafkaAppender::KafkaAppender(platform::KafkaProducer& producer, std::string topi
       latency_(metrics.AddHistogram("orders_append_seconds", "Time from produce to broker acknowledgement",
                                     platform::LatencyBuckets())) {}
 
-std::int64_t KafkaAppender::InFlight(std::int32_t partition) const {
+std::int64_t KafkaAppender::InFlight(platform::Partition partition) const {
   std::lock_guard lock(mutex_);
   auto it = in_flight_.find(partition);
   return it == in_flight_.end() ? 0 : it->second;
 }
 
-void KafkaAppender::Append(const codec::EventRecord& record, std::int32_t partition,
+void KafkaAppender::Append(const codec::EventRecord& record, platform::Partition partition,
                            std::function<void(AppendOutcome)> done) {
   const auto started = std::chrono::steady_clock::now();
   const std::string order_id = record.key;
@@ -59,11 +59,11 @@ void KafkaAppender::Append(const codec::EventRecord& record, std::int32_t partit
         return;
     }
   };
-  std::string error;
-  if (!producer_.Produce(topic_, partition, record.key, record.value, record.headers, std::move(on_delivery), error)) {
+  auto queued = producer_.Produce(topic_, partition, record.key, record.value, record.headers, std::move(on_delivery));
+  if (!queued) {
     finished();
     failed_.Inc();
-    platform::LogWarn("event could not be queued", {{"orderId", order_id}, {"error", error}});
+    platform::LogWarn("event could not be queued", {{"orderId", order_id}, {"error", queued.error().message}});
     done(AppendOutcome::kFailed);
   }
 }

@@ -4,15 +4,6 @@
 
 namespace orders::command {
 
-HttpAnswer ProblemAnswer(const platform::Problem& problem) {
-  HttpAnswer answer;
-  answer.status = problem.status;
-  answer.content_type = platform::kProblemContentType;
-  answer.body = platform::RenderProblem(problem);
-  if (problem.status == 503) answer.headers.emplace_back("Retry-After", "1");
-  return answer;
-}
-
 HttpAnswer BadRequestAnswer(std::string detail, const std::vector<domain::FieldError>& fields) {
   platform::Problem problem{400, "Bad Request", std::move(detail), {}, {}};
   const std::size_t shown = std::min<std::size_t>(fields.size(), 50);

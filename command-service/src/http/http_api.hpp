@@ -1,9 +1,11 @@
 #pragma once
-// The command API over Pistache 0.0.5: routes, request limits and timeouts,
-// and the async hand-off (a handler returns at once; the answer is sent from
-// the Kafka delivery thread). Handlers only parse, call the processor and map
-// the result (http_answer.hpp); every handler catches everything, so no
-// internal text ever reaches a client.
+// The command API: one function per route, each parsing the request, calling
+// the processor and mapping the result (http_answer.hpp). Commands answer
+// asynchronously: the handler returns at once and the answer is sent from the
+// Kafka delivery thread. Served by the platform's Pistache glue
+// (orders/platform/pistache/) behind the GuardedHandler, which frames
+// requests itself; the glue catches everything, so no internal text ever
+// reaches a client.
 
 #include <cstdint>
 #include <functional>
@@ -14,6 +16,7 @@
 #include <orders/command/command_processor.hpp>
 #include <orders/command/order_book.hpp>
 #include <orders/platform/metrics.hpp>
+#include <orders/platform/result.hpp>
 
 namespace orders::command {
 
@@ -33,8 +36,8 @@ class HttpApi {
   explicit HttpApi(HttpApiDeps deps);
   ~HttpApi();
 
-  // Binds and starts serving; returns the bound port (useful with port 0).
-  std::uint16_t Start(const std::string& address, std::uint16_t port);
+  // Binds and starts serving; the bound port (useful with port 0) or why not.
+  platform::Result<std::uint16_t> Start(const std::string& address, std::uint16_t port);
   void Stop();
 
  private:

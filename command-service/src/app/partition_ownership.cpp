@@ -9,7 +9,7 @@
 namespace orders::command {
 
 PartitionOwnership::PartitionOwnership(platform::KafkaSettings settings, std::string topic, const LogFollower& follower,
-                                       std::function<std::int64_t(std::int32_t)> in_flight)
+                                       std::function<std::int64_t(platform::Partition)> in_flight)
     : settings_(std::move(settings)), topic_(std::move(topic)), follower_(follower), in_flight_(std::move(in_flight)) {}
 
 PartitionOwnership::~PartitionOwnership() { Stop(); }
@@ -23,10 +23,10 @@ void PartitionOwnership::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::optional<std::int32_t> PartitionOwnership::WritablePartition(const std::string& order_id) const {
+std::optional<platform::Partition> PartitionOwnership::WritablePartition(const std::string& order_id) const {
   const std::int32_t partitions = follower_.PartitionCount();
   if (partitions <= 0) return std::nullopt;
-  const std::int32_t partition = PartitionOf(order_id, partitions);
+  const platform::Partition partition = PartitionOf(order_id, partitions);
   std::lock_guard lock(mutex_);
   auto it = owned_.find(partition);
   if (it == owned_.end() || it->second == kUnknownEnd || follower_.Position(partition) < it->second) {
@@ -49,7 +49,7 @@ std::size_t PartitionOwnership::OwnedCount() const {
   return owned_.size();
 }
 
-std::map<std::int32_t, std::int64_t> PartitionOwnership::OnAssigned(const std::vector<std::int32_t>& partitions) {
+platform::PartitionOffsets PartitionOwnership::OnAssigned(const std::vector<platform::Partition>& partitions) {
   // The previous owner finished its appends before giving the partition up,
   // so the end offsets now bound everything it wrote.
   auto ends = consumer_->EndOffsets(topic_, 2000);
@@ -63,7 +63,7 @@ std::map<std::int32_t, std::int64_t> PartitionOwnership::OnAssigned(const std::v
   return {};
 }
 
-void PartitionOwnership::OnRevoked(const std::vector<std::int32_t>& partitions) {
+void PartitionOwnership::OnRevoked(const std::vector<platform::Partition>& partitions) {
   {
     std::lock_guard lock(mutex_);
     for (auto partition : partitions) owned_.erase(partition);
@@ -94,14 +94,25 @@ void PartitionOwnership::ResolveUnknownEnds() {
   }
 }
 
+platform::Result<std::unique_ptr<platform::KafkaConsumer>> PartitionOwnership::JoinWriterGroup() {
+  auto consumer = platform::KafkaConsumer::Create(settings_);
+  if (!consumer) return consumer.error();
+  if (auto subscribed = (*consumer)->Subscribe(topic_, *this, /*membership_only=*/true); !subscribed) {
+    return subscribed.error();
+  }
+  return consumer;
+}
+
 void PartitionOwnership::Run() {
   auto backoff = std::chrono::milliseconds(200);
   while (!stop_ && !consumer_) {
-    std::string error;
-    consumer_ = platform::KafkaConsumer::Create(settings_, error);
-    if (consumer_ && consumer_->Subscribe(topic_, *this, error, /*membership_only=*/true)) break;
-    platform::LogWarn("cannot join the writer group yet; retrying", {{"error", error}, {"retryInMs", backoff.count()}});
-    consumer_.reset();
+    auto joined = JoinWriterGroup();
+    if (joined) {
+      consumer_ = std::move(*joined);
+      break;
+    }
+    platform::LogWarn("cannot join the writer group yet; retrying",
+                      {{"error", joined.error().message}, {"retryInMs", backoff.count()}});
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }

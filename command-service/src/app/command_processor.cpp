@@ -13,14 +13,14 @@ domain::Order AsPlaced(const domain::Order& order) {
 }
 
 std::optional<CommandResult::Kind> CommandProcessor::Refusal(const std::string& order_id,
-                                                             std::optional<std::int32_t>& partition) const {
+                                                             std::optional<platform::Partition>& partition) const {
   if (deps_.book.IsUncertain(order_id)) return CommandResult::Kind::kUnavailable;
   partition = deps_.writable_partition(order_id);
   if (!partition) return CommandResult::Kind::kNotOwner;
   return std::nullopt;
 }
 
-void CommandProcessor::Append(const domain::Event& event, std::int32_t partition, codec::EventMetadata metadata,
+void CommandProcessor::Append(const domain::Event& event, platform::Partition partition, codec::EventMetadata metadata,
                               std::function<void(bool)> on_done) {
   metadata.event_id = deps_.new_id();
   metadata.source = deps_.source;
@@ -54,7 +54,7 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
   const std::string order_id = command.order_id;
   auto work = [this, command = std::move(command), idempotency_key, request_hash, retry, reply]() mutable {
     const std::string id = command.order_id;
-    std::optional<std::int32_t> partition;
+    std::optional<platform::Partition> partition;
     // Invalid commands are refused by Decide below, whoever owns the order.
     const bool valid = domain::Validate(command).empty();
     if (auto refusal = valid ? Refusal(id, partition) : std::nullopt) {
@@ -95,7 +95,7 @@ void CommandProcessor::ChangeStatus(domain::ChangeStatus command, Reply reply) {
   const std::string order_id = command.order_id;
   auto work = [this, command = std::move(command), reply]() mutable {
     const std::string id = command.order_id;
-    std::optional<std::int32_t> partition;
+    std::optional<platform::Partition> partition;
     // Invalid commands are refused by Decide below, whoever owns the order.
     const bool valid = domain::Validate(command).empty();
     if (auto refusal = valid ? Refusal(id, partition) : std::nullopt) {

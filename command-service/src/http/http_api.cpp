@@ -1,0 +1,154 @@
+#include "http_api.hpp"
+
+#include <orders/command/http_answer.hpp>
+#include <orders/command/request_parser.hpp>
+#include <orders/platform/access.hpp>
+#include <orders/platform/pistache/http_server.hpp>
+#include <orders/platform/pistache/operational_routes.hpp>
+
+#include "guarded_handler.hpp"
+
+namespace orders::command {
+
+using namespace Pistache;
+namespace web = platform::pistache_http;
+
+namespace {
+
+// Pistache buffers up to this much per request and answers larger ones itself
+// (plain-text 413); bodies between kMaxBodyBytes and this get our problem+json 413.
+constexpr std::size_t kMaxRequestBytes = 256 * 1024;
+
+// The checks every body-carrying command shares; nullopt when the request may go on.
+std::optional<HttpAnswer> RefuseBody(const Rest::Request& request, std::string_view what) {
+  const auto content_type = web::HeaderValue(request, "Content-Type");
+  if (!content_type || content_type->substr(0, 16) != "application/json") {
+    return ProblemAnswer(
+        {415, "Unsupported Media Type", "Send the " + std::string(what) + " as application/json.", {}, {}});
+  }
+  if (request.body().size() > kMaxBodyBytes) {
+    return ProblemAnswer({413, "Content Too Large", "The body must be at most 64 KiB.", {}, {}});
+  }
+  return std::nullopt;
+}
+
+// The refusal when the request may not use a guarded route: staff or service tokens only.
+std::optional<HttpAnswer> RefuseAccess(const Rest::Request& request, const std::string& jwt_secret) {
+  const auto authorization = web::HeaderValue(request, "Authorization");
+  const auto query_token = request.query().get("access_token");
+  const auto access =
+      platform::CheckAccess({authorization ? std::optional<std::string_view>(*authorization) : std::nullopt,
+                             query_token ? std::optional<std::string_view>(*query_token) : std::nullopt},
+                            jwt_secret, {platform::Role::kStaff, platform::Role::kService});
+  if (access.granted) return std::nullopt;
+  auto answer = ProblemAnswer(access.refusal);
+  if (access.refusal.status == 401) answer.headers.emplace_back("WWW-Authenticate", platform::kBearerChallenge);
+  return answer;
+}
+
+constexpr const char* kNotReady = "The command service is not ready: it is rebuilding its state or cannot reach Kafka.";
+
+HttpAnswer NotReady() { return ProblemAnswer(platform::UnavailableProblem(kNotReady)); }
+
+void Answer(const web::ExchangePtr& exchange, const HttpAnswer& answer) { exchange->Respond(answer); }
+
+// The processor's reply, answered on whichever thread it comes.
+Reply ReplyTo(const web::ExchangePtr& exchange) {
+  return [exchange](CommandResult result) { exchange->Respond(AnswerFor(result)); };
+}
+
+std::string IdOf(const Rest::Request& request) { return request.param(":id").as<std::string>(); }
+
+}  // namespace
+
+class HttpApi::Impl {
+ public:
+  explicit Impl(HttpApiDeps deps) : deps_(std::move(deps)) {}
+
+  platform::Result<std::uint16_t> Start(const std::string& address, std::uint16_t port) {
+    auto router = Routes();
+    server_ = std::make_unique<web::HttpServer>(
+        web::HttpServerOptions{.bind_address = address,
+                               .port = port,
+                               .max_request_bytes = kMaxRequestBytes,
+                               .front = {[](const Rest::Router& routes) {
+                                           // Our own framing (guarded_handler.hpp), not Pistache's input path.
+                                           return std::make_shared<GuardedHandler>(routes);
+                                         },
+                                         &GuardedHandler::Answer}},
+        std::move(router));
+    return server_->Start();
+  }
+
+  void Stop() {
+    if (server_) server_->Stop();
+    server_.reset();
+  }
+
+ private:
+  std::shared_ptr<web::Router> Routes() {
+    auto router = std::make_shared<web::Router>(
+        deps_.metrics,
+        web::CorsPolicy{deps_.allowed_origins, "GET, POST, PUT",
+                        "Content-Type, If-Match, Idempotency-Key, Authorization", "ETag, Location, Retry-After"},
+        [secret = deps_.jwt_secret](const Rest::Request& request) { return RefuseAccess(request, secret); });
+    router->Add(Http::Method::Post, "/orders",
+                [this](auto& request, auto& exchange) { PlaceOrder(request, exchange); });
+    router->Add(Http::Method::Get, "/orders/{id}",
+                [this](auto& request, auto& exchange) { GetOrder(request, exchange); });
+    router->Add(Http::Method::Put, "/orders/{id}/status",
+                [this](auto& request, auto& exchange) { ChangeStatus(request, exchange); });
+    web::AddOperationalRoutes(*router, deps_.metrics, [this]() -> web::Readiness {
+      if (deps_.ready()) return {true, {}};
+      return {false, kNotReady};
+    });
+    router->ExplainNotAllowed(Http::Method::Delete,
+                              "Orders are never deleted; cancel them with PUT /orders/{id}/status.");
+    router->Finish();
+    return router;
+  }
+
+  void PlaceOrder(const Rest::Request& request, const web::ExchangePtr& exchange) {
+    if (auto refusal = RefuseBody(request, "order")) return Answer(exchange, *refusal);
+    const auto key = web::HeaderValue(request, "Idempotency-Key");
+    if (key && !IsValidIdempotencyKey(*key)) {
+      return Answer(exchange, BadRequestAnswer("The Idempotency-Key header is not valid.",
+                                               {{"Idempotency-Key", "must be 1-255 visible ASCII characters"}}));
+    }
+    auto parsed = ParsePlaceOrder(request.body());
+    if (!parsed.errors.empty()) return Answer(exchange, BadRequestAnswer("The order is not valid.", parsed.errors));
+    if (!deps_.ready()) return Answer(exchange, NotReady());
+    deps_.processor.Place(std::move(*parsed.command), key, ReplyTo(exchange));
+  }
+
+  void GetOrder(const Rest::Request& request, const web::ExchangePtr& exchange) {
+    if (!deps_.ready()) return Answer(exchange, NotReady());
+    if (auto order = deps_.book.Find(IdOf(request))) return Answer(exchange, AnswerForOrder(200, *order));
+    exchange->Respond(ProblemAnswer(platform::NotFoundProblem("No order with this orderId.")));
+  }
+
+  void ChangeStatus(const Rest::Request& request, const web::ExchangePtr& exchange) {
+    if (auto refusal = RefuseBody(request, "status change")) return Answer(exchange, *refusal);
+    auto parsed = ParseChangeStatus(IdOf(request), request.body());
+    // A malformed body yields no command at all: nothing to attach the version to.
+    if (parsed.command) parsed.command->expected_version = ParseIfMatch(web::HeaderValue(request, "If-Match"));
+    if (!parsed.errors.empty()) {
+      return Answer(exchange, BadRequestAnswer("The status change is not valid.", parsed.errors));
+    }
+    if (!deps_.ready()) return Answer(exchange, NotReady());
+    deps_.processor.ChangeStatus(std::move(*parsed.command), ReplyTo(exchange));
+  }
+
+  HttpApiDeps deps_;
+  std::unique_ptr<web::HttpServer> server_;
+};
+
+HttpApi::HttpApi(HttpApiDeps deps) : impl_(std::make_unique<Impl>(std::move(deps))) {}
+HttpApi::~HttpApi() { Stop(); }
+
+platform::Result<std::uint16_t> HttpApi::Start(const std::string& address, std::uint16_t port) {
+  return impl_->Start(address, port);
+}
+void HttpApi::Stop() { impl_->Stop(); }
+
+}  // namespace orders::command

@@ -1,0 +1,73 @@
+#pragma once
+// The response side of one request. A synchronous handler responds before
+// returning; an asynchronous one keeps the shared_ptr and responds later from
+// any thread. The first Respond() wins; an Exchange dropped without an answer
+// sends a 500 problem, so no path leaves a client hanging. Every answer is
+// counted in the route's metrics before it is sent, so a client that saw the
+// answer sees it counted.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <pistache/http.h>
+#include <pistache/router.h>
+
+#include <orders/platform/metrics.hpp>
+#include <orders/platform/pistache/answer.hpp>
+
+namespace orders::platform::pistache_http {
+
+// Requests and answers of one route: latency, and counts by status.
+class RouteMetrics {
+ public:
+  RouteMetrics(MetricsRegistry& registry, std::string route);
+  void Record(int status, std::chrono::steady_clock::time_point started);
+
+ private:
+  Counter& CounterFor(int status);
+
+  MetricsRegistry& registry_;
+  std::string route_;
+  Histogram& latency_;
+  std::mutex mutex_;
+  std::map<int, Counter*> by_status_;
+};
+
+// Queues the answer to `peer`'s current request; `send` writes it. The
+// server's front handler decides when the connection's next request may go on.
+using AnswerQueue =
+    std::function<void(const std::weak_ptr<Pistache::Tcp::Peer>& peer, const std::function<void()>& send)>;
+
+class Exchange {
+ public:
+  Exchange(Pistache::Http::ResponseWriter writer, std::shared_ptr<RouteMetrics> metrics, AnswerQueue queue);
+  ~Exchange();
+
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  // Added to whatever answer is sent (CORS).
+  void AddHeader(std::string name, std::string value);
+  bool Respond(const Answer& answer);
+
+ private:
+  Pistache::Http::ResponseWriter writer_;
+  std::shared_ptr<RouteMetrics> metrics_;
+  AnswerQueue queue_;
+  std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> responded_{false};
+};
+
+using ExchangePtr = std::shared_ptr<Exchange>;
+
+// A request header's value, when present.
+std::optional<std::string> HeaderValue(const Pistache::Rest::Request& request, std::string_view name);
+
+}  // namespace orders::platform::pistache_http

@@ -1,0 +1,92 @@
+#include <orders/platform/pistache/exchange.hpp>
+
+#include <orders/platform/log.hpp>
+
+namespace orders::platform::pistache_http {
+
+using namespace Pistache;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Pistache 0.0.5 writes only typed response headers; this one carries any
+// name and value.
+class NamedHeader : public Http::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& stream) const override { stream << value_; }
+#ifdef SAFE_HEADER_CAST
+  uint64_t hash() const override { return std::hash<std::string>{}(name_); }
+#endif
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
+}  // namespace
+
+RouteMetrics::RouteMetrics(MetricsRegistry& registry, std::string route)
+    : registry_(registry),
+      route_(std::move(route)),
+      latency_(registry.AddHistogram("orders_http_request_seconds", "HTTP request latency", LatencyBuckets(),
+                                     {{"route", route_}})) {}
+
+void RouteMetrics::Record(int status, Clock::time_point started) {
+  latency_.Observe(std::chrono::duration<double>(Clock::now() - started).count());
+  CounterFor(status).Inc();
+}
+
+Counter& RouteMetrics::CounterFor(int status) {
+  std::lock_guard lock(mutex_);
+  auto it = by_status_.find(status);
+  if (it == by_status_.end()) {
+    // Bounded: the statuses this route can answer.
+    it = by_status_
+             .emplace(status, &registry_.AddCounter("orders_http_requests_total", "HTTP requests",
+                                                    {{"route", route_}, {"status", std::to_string(status)}}))
+             .first;
+  }
+  return *it->second;
+}
+
+Exchange::Exchange(Http::ResponseWriter writer, std::shared_ptr<RouteMetrics> metrics, AnswerQueue queue)
+    : writer_(std::move(writer)), metrics_(std::move(metrics)), queue_(std::move(queue)), started_(Clock::now()) {}
+
+Exchange::~Exchange() {
+  if (!responded_.load()) Respond(ProblemAnswer(InternalProblem()));
+}
+
+void Exchange::AddHeader(std::string name, std::string value) {
+  writer_.headers().add(std::make_shared<NamedHeader>(std::move(name), std::move(value)));
+}
+
+bool Exchange::Respond(const Answer& answer) {
+  if (responded_.exchange(true)) return false;
+  try {
+    metrics_->Record(answer.status, started_);
+    for (const auto& [name, value] : answer.headers) AddHeader(name, value);
+    writer_.setMime(Http::Mime::MediaType::fromString(answer.content_type));
+    const auto send = [&] {
+      writer_.send(static_cast<Http::Code>(answer.status), answer.body).then([](ssize_t) {}, [](std::exception_ptr) {});
+    };
+    if (queue_) {
+      queue_(writer_.getPeer(), send);
+    } else {
+      send();
+    }
+    return true;
+  } catch (const std::exception& error) {
+    LogWarn("could not send an answer", {{"error", error.what()}});
+    return false;
+  }
+}
+
+std::optional<std::string> HeaderValue(const Rest::Request& request, std::string_view name) {
+  auto raw = request.headers().tryGetRaw(std::string(name));
+  if (!raw) return std::nullopt;
+  return raw->value();
+}
+
+}  // namespace orders::platform::pistache_http
