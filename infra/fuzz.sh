@@ -21,7 +21,8 @@ case "${1:-}" in
 esac
 
 FUZZ_BUILD_DIR="${FUZZ_BUILD_DIR:-$ORDERS_ROOT/build-fuzz}"
-TARGETS=(event_codec_fuzzer command_parser_fuzzer ws_frame_fuzzer ws_protocol_fuzzer)
+TARGETS=(event_codec_fuzzer command_parser_fuzzer ws_frame_fuzzer ws_protocol_fuzzer request_framer_fuzzer cursor_fuzzer
+  jwt_fuzzer)
 
 # clang, and compiler-rt for libFuzzer and the sanitizer runtimes (not pulled in by clang itself).
 orders::fuzz_deps() {

@@ -44,6 +44,8 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
       out.push_back(static_cast<char>((value >> bits) & 0xFF));
     }
   }
+  // Leftover bits must be zero: otherwise several spellings of one signature would all verify.
+  if ((value & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
 }
 
@@ -83,8 +85,11 @@ TokenCheck VerifyToken(std::string_view token, std::string_view secret, std::chr
   if (!header || !claims || !signature) return {std::nullopt, "malformed token"};
 
   const auto header_json = nlohmann::json::parse(*header, nullptr, false);
-  if (!header_json.is_object() || header_json.value("alg", "") != "HS256")
+  // `alg` may be any JSON value in a forged header; only the string "HS256" is accepted.
+  const auto alg = header_json.is_object() ? header_json.find("alg") : header_json.end();
+  if (!header_json.is_object() || alg == header_json.end() || !alg->is_string() || *alg != "HS256") {
     return {std::nullopt, "unsupported algorithm"};
+  }
   const std::string expected = HmacSha256(secret, token.substr(0, second));
   if (signature->size() != expected.size() || CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
     return {std::nullopt, "bad signature"};

@@ -73,8 +73,10 @@ std::optional<ListCursor> DecodeCursor(std::string_view text) {
   const auto millis_text = body.substr(first + 1, second - first - 1);
   std::int64_t millis = 0;
   const auto [end, error] = std::from_chars(millis_text.data(), millis_text.data() + millis_text.size(), millis);
-  if (error != std::errc() || end != millis_text.data() + millis_text.size() || millis_text.empty() || millis < 0 ||
-      millis > 253402300799999) {  // 9999-12-31T23:59:59.999Z
+  // One spelling per value: no leading zeros (EncodeCursor never writes them).
+  const bool leading_zero = millis_text.size() > 1 && millis_text.front() == '0';
+  if (error != std::errc() || end != millis_text.data() + millis_text.size() || millis_text.empty() || leading_zero ||
+      millis < 0 || millis > 253402300799999) {  // 9999-12-31T23:59:59.999Z
     return std::nullopt;
   }
   ListCursor cursor{domain::Timestamp{std::chrono::milliseconds(millis)}, std::string(body.substr(second + 1))};

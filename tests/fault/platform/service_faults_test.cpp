@@ -10,6 +10,7 @@
 
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
+#include <orders/testing/kill_mid_batch.hpp>
 #include <orders/testing/test_env.hpp>
 
 #include "platform_fixture.hpp"
@@ -81,36 +82,11 @@ class PlatformWithTracedProjection : public PlatformUnderLoad {
     PlatformUnderLoad::SetUp();
   }
 
-  // Waits (polling every millisecond) until the projection holds a
-  // transaction that has already written (a batch in flight), SIGKILLs it at
-  // once, and returns that transaction's fate as PostgreSQL records it:
-  // "aborted" when the kill interrupted the batch, "committed" when the
-  // commit won the race; nullopt when no batch was seen in flight.
+  // SIGKILLs the projection inside a batch transaction (see
+  // orders/testing/kill_mid_batch.hpp); returns the transaction's fate,
+  // nullopt when no batch was seen in flight.
   std::optional<std::string> KillMidBatch() {
-    pqxx::connection observer(check_database_url_);
-    std::string xid;
-    const bool seen = Eventually(
-        [&] {
-          pqxx::nontransaction tx(observer);
-          const auto rows = tx.exec_params(
-              "SELECT ((pg_snapshot_xmax(pg_current_snapshot())::text::bigint >> 32 << 32)"
-              " | backend_xid::text::bigint)::text"
-              " FROM pg_stat_activity WHERE application_name = $1 AND backend_xid IS NOT NULL LIMIT 1",
-              application_);
-          if (rows.empty()) return false;
-          projection_->Kill();
-          xid = rows[0][0].as<std::string>();
-          return true;
-        },
-        seconds(30), milliseconds(1));
-    if (!seen) return std::nullopt;
-    std::string fate = "in progress";
-    Eventually([&] {
-      pqxx::nontransaction tx(observer);
-      fate = tx.exec_params1("SELECT coalesce(pg_xact_status($1::xid8), 'unknown')", xid)[0].as<std::string>();
-      return fate != "in progress";
-    });
-    return fate;
+    return orders::testing::KillMidBatch(check_database_url_, application_, [&] { projection_->Kill(); });
   }
 
   std::string application_;

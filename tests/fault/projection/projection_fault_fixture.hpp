@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <orders/testing/kill_mid_batch.hpp>
 #include <orders/testing/private_postgres.hpp>
 
 #include "projection_fixture.hpp"
@@ -51,37 +52,11 @@ class ProjectionFaultTest : public ProjectionTest {
     return Eventually([&] { return StoredOffsetsTotal() >= std::max<std::int64_t>(start, 0) + events; }, timeout);
   }
 
-  // Waits (polling every millisecond) until the sessions named
-  // `application_name` hold a transaction that has already written (a batch
-  // in flight), SIGKILLs `service` at once, and returns that transaction's
-  // fate as PostgreSQL records it: "aborted" when the kill interrupted the
-  // batch, "committed" when the commit won the race. nullopt when no batch was
-  // seen in flight (nothing was killed).
+  // SIGKILLs `service` inside a batch transaction of the sessions named
+  // `application_name` (see orders/testing/kill_mid_batch.hpp); returns the
+  // transaction's fate, nullopt when no batch was seen in flight.
   std::optional<std::string> KillMidBatch(ServiceProcess& service, const std::string& application_name) {
-    pqxx::connection observer(DatabaseUrl());
-    std::string xid;
-    const bool seen = Eventually(
-        [&] {
-          pqxx::nontransaction tx(observer);
-          const auto rows = tx.exec_params(
-              "SELECT ((pg_snapshot_xmax(pg_current_snapshot())::text::bigint >> 32 << 32)"
-              " | backend_xid::text::bigint)::text"
-              " FROM pg_stat_activity WHERE application_name = $1 AND backend_xid IS NOT NULL LIMIT 1",
-              application_name);
-          if (rows.empty()) return false;
-          service.Kill();
-          xid = rows[0][0].as<std::string>();
-          return true;
-        },
-        std::chrono::seconds(30), std::chrono::milliseconds(1));
-    if (!seen) return std::nullopt;
-    std::string fate = "in progress";
-    Eventually([&] {
-      pqxx::nontransaction tx(observer);
-      fate = tx.exec_params1("SELECT coalesce(pg_xact_status($1::xid8), 'unknown')", xid)[0].as<std::string>();
-      return fate != "in progress";
-    });
-    return fate;
+    return orders::testing::KillMidBatch(DatabaseUrl(), application_name, [&] { service.Kill(); });
   }
 
   // The end state every fault test demands, once the log is fully applied:

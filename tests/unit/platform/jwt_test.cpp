@@ -60,6 +60,28 @@ TEST(Jwt, AlgorithmNoneIsRefused) {
   EXPECT_EQ(check.error, "unsupported algorithm");
 }
 
+TEST(Jwt, ANonStringAlgorithmIsRefusedWithoutThrowing) {
+  // {"alg":1} . {"sub":"c","role":"staff","exp":1800000060} . "x"
+  const std::string token = "eyJhbGciOjF9.eyJzdWIiOiJjIiwicm9sZSI6InN0YWZmIiwiZXhwIjoxODAwMDAwMDYwfQ.eA";
+  TokenCheck check;
+  ASSERT_NO_THROW(check = VerifyToken(token, kSecret, kNow));
+  EXPECT_FALSE(check.principal);
+  EXPECT_EQ(check.error, "unsupported algorithm");
+}
+
+TEST(Jwt, ASignatureHasOneSpellingOnly) {
+  const std::string token = SignToken(Claims("c", "staff"), kSecret);
+  ASSERT_TRUE(VerifyToken(token, kSecret, kNow).principal);
+  // A 32-byte signature is 43 base64url characters; the last one carries 2 spare bits. Setting them
+  // spells the same bytes differently, which must not verify.
+  std::string respelled = token;
+  const char last = respelled.back();
+  const std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  respelled.back() = alphabet[alphabet.find(last) | 1];
+  ASSERT_NE(respelled, token);
+  EXPECT_FALSE(VerifyToken(respelled, kSecret, kNow).principal);
+}
+
 TEST(Jwt, UnknownRoleOrMissingSubjectIsRefused) {
   EXPECT_FALSE(VerifyToken(SignToken(Claims("c", "admin"), kSecret), kSecret, kNow).principal);
   EXPECT_FALSE(VerifyToken(SignToken(Claims("", "staff"), kSecret), kSecret, kNow).principal);

@@ -25,6 +25,9 @@ TEST(ProjectionCursor, RejectsWhatItDidNotWrite) {
   EXPECT_FALSE(DecodeCursor(Base64UrlEncode("c2|5|" + std::string(testing::kOrderId))));
   EXPECT_FALSE(DecodeCursor(Base64UrlEncode("c1||" + std::string(testing::kOrderId))));
   EXPECT_FALSE(DecodeCursor(std::string(200, 'A')));
+  // One spelling per value: a leading zero is not what EncodeCursor writes.
+  EXPECT_FALSE(DecodeCursor(Base64UrlEncode("c1|0123|" + std::string(testing::kOrderId))));
+  EXPECT_TRUE(DecodeCursor(Base64UrlEncode("c1|0|" + std::string(testing::kOrderId))));
 }
 
 TEST(ProjectionCursor, Base64UrlMatchesKnownVectors) {
