@@ -20,6 +20,17 @@ std::optional<CommandResult::Kind> CommandProcessor::Refusal(const std::string& 
   return std::nullopt;
 }
 
+bool CommandProcessor::RefusedBeforeDeciding(const std::string& order_id, bool valid,
+                                             std::optional<platform::Partition>& partition, const Reply& reply) {
+  // Invalid commands go on: Decide refuses them, whoever owns the order.
+  if (!valid) return false;
+  const auto refusal = Refusal(order_id, partition);
+  if (!refusal) return false;
+  reply({*refusal, std::nullopt, std::nullopt});
+  deps_.book.Release(order_id);
+  return true;
+}
+
 void CommandProcessor::Append(const domain::Event& event, platform::Partition partition, codec::EventMetadata metadata,
                               std::function<void(bool)> on_done) {
   metadata.event_id = deps_.new_id();
@@ -55,13 +66,7 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
   auto work = [this, command = std::move(command), idempotency_key, request_hash, retry, reply]() mutable {
     const std::string id = command.order_id;
     std::optional<platform::Partition> partition;
-    // Invalid commands are refused by Decide below, whoever owns the order.
-    const bool valid = domain::Validate(command).empty();
-    if (auto refusal = valid ? Refusal(id, partition) : std::nullopt) {
-      reply({*refusal, std::nullopt, std::nullopt});
-      deps_.book.Release(id);
-      return;
-    }
+    if (RefusedBeforeDeciding(id, domain::Validate(command).empty(), partition, reply)) return;
     const auto state = deps_.book.Find(id);
     if (retry && state) {
       reply({CommandResult::Kind::kCreated, AsPlaced(*state), std::nullopt});
@@ -96,13 +101,7 @@ void CommandProcessor::ChangeStatus(domain::ChangeStatus command, Reply reply) {
   auto work = [this, command = std::move(command), reply]() mutable {
     const std::string id = command.order_id;
     std::optional<platform::Partition> partition;
-    // Invalid commands are refused by Decide below, whoever owns the order.
-    const bool valid = domain::Validate(command).empty();
-    if (auto refusal = valid ? Refusal(id, partition) : std::nullopt) {
-      reply({*refusal, std::nullopt, std::nullopt});
-      deps_.book.Release(id);
-      return;
-    }
+    if (RefusedBeforeDeciding(id, domain::Validate(command).empty(), partition, reply)) return;
     const auto state = deps_.book.Find(id);
     auto decision = domain::Decide(state, command, deps_.now());
     if (!decision.accepted()) {

@@ -62,9 +62,8 @@ TEST_F(PgReadModelStoreTest, AWriterWithStaleOffsetsWritesNothingAndLearnsWhereT
   ASSERT_EQ(applied.kind, ApplyOutcome::Kind::kApplied) << applied.error;
 
   // The zombie writes the next event of the same order on top of what it believes.
-  const auto refused = zombie.Apply(
-      DecodeBatch({Record(testing::Changed(2, Status::kPending, Status::kConfirmed), 1)}), stale_fence,
-      WriteMode::kFast);
+  const auto refused = zombie.Apply(DecodeBatch({Record(testing::Changed(2, Status::kPending, Status::kConfirmed), 1)}),
+                                    stale_fence, WriteMode::kFast);
   EXPECT_EQ(refused.kind, ApplyOutcome::Kind::kStoreMoved);
   EXPECT_EQ(refused.stored.offsets, (platform::PartitionOffsets{{0, 1}})) << "where the store really is";
   EXPECT_EQ(Count("SELECT count(*) FROM order_history"), 1) << "the refused batch wrote a history row";
