@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+#include <orders/platform/base64url.hpp>
 #include <orders/platform/jwt.hpp>
 
 #include "fuzz_check.hpp"
@@ -55,22 +56,6 @@ TokenCheck Verify(std::string_view token, std::string_view secret, std::chrono::
     }
   }
   return check;
-}
-
-std::string Base64Url(std::string_view bytes) {
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (const unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(buffer >> bits) & 0x3F]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3F]);
-  return out;
 }
 
 // Lenient (any leftover bits) decoding, to recover the claims of a token.
@@ -174,9 +159,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto first = rest.find('\n');
       const auto second = first == std::string_view::npos ? first : rest.find('\n', first + 1);
       if (second == std::string_view::npos) return 0;
-      const std::string token = Base64Url(rest.substr(0, first)) + "." +
-                                Base64Url(rest.substr(first + 1, second - first - 1)) + "." +
-                                Base64Url(rest.substr(second + 1));
+      const std::string token = orders::platform::Base64UrlEncode(rest.substr(0, first)) + "." +
+                                orders::platform::Base64UrlEncode(rest.substr(first + 1, second - first - 1)) + "." +
+                                orders::platform::Base64UrlEncode(rest.substr(second + 1));
       FUZZ_CHECK(!Verify(token, kSecret, kNow).principal, "an unsigned token is refused");
       break;
     }

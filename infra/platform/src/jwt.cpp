@@ -1,5 +1,7 @@
 #include <orders/platform/jwt.hpp>
 
+#include <orders/platform/base64url.hpp>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -8,46 +10,6 @@
 
 namespace orders::platform {
 namespace {
-
-constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string Base64UrlEncode(std::string_view data) {
-  std::string out;
-  std::size_t i = 0;
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(data[k]); };
-  for (; i + 2 < data.size(); i += 3) {
-    const unsigned value = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-    for (int shift : {18, 12, 6, 0}) out.push_back(kAlphabet[(value >> shift) & 0x3F]);
-  }
-  if (i + 1 == data.size()) {
-    const unsigned value = byte(i) << 16;
-    for (int shift : {18, 12}) out.push_back(kAlphabet[(value >> shift) & 0x3F]);
-  } else if (i + 2 == data.size()) {
-    const unsigned value = byte(i) << 16 | byte(i + 1) << 8;
-    for (int shift : {18, 12, 6}) out.push_back(kAlphabet[(value >> shift) & 0x3F]);
-  }
-  return out;
-}
-
-std::optional<std::string> Base64UrlDecode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  unsigned value = 0;
-  int bits = 0;
-  for (char c : text) {
-    const auto position = kAlphabet.find(c);
-    if (position == std::string_view::npos) return std::nullopt;
-    value = (value << 6) | static_cast<unsigned>(position);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((value >> bits) & 0xFF));
-    }
-  }
-  // Leftover bits must be zero: otherwise several spellings of one signature would all verify.
-  if ((value & ((1u << bits) - 1)) != 0) return std::nullopt;
-  return out;
-}
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
