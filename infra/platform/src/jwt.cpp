@@ -2,6 +2,8 @@
 
 #include <orders/platform/base64url.hpp>
 
+#include <cstdint>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -70,7 +72,13 @@ TokenCheck VerifyToken(std::string_view token, std::string_view secret, std::chr
   std::optional<Role> parsed_role;
   if (role != claims_json.end() && role->is_string()) parsed_role = ParseRole(role->get<std::string>());
   if (!parsed_role) return {std::nullopt, "role must be customer, staff or service"};
-  return {Principal{sub->get<std::string>(), *parsed_role}, {}};
+  // Far-future expiries (a forged 1e300 included) are clamped rather than overflowing the clock type.
+  constexpr double kYear9999 = 253402300799.0;
+  const auto expires_at =
+      exp->get<double>() >= kYear9999
+          ? std::chrono::system_clock::time_point::max()
+          : std::chrono::system_clock::time_point(std::chrono::seconds(static_cast<std::int64_t>(exp->get<double>())));
+  return {Principal{sub->get<std::string>(), *parsed_role, expires_at}, {}};
 }
 
 std::optional<std::string_view> BearerToken(std::string_view header) {

@@ -16,6 +16,8 @@ enum class Role { kCustomer, kStaff, kService };
 struct Principal {
   std::string subject;  // the customerId for customers
   Role role = Role::kCustomer;
+  // When the token stops being valid; a session opened with it ends then.
+  std::chrono::system_clock::time_point expires_at = std::chrono::system_clock::time_point::max();
 };
 
 struct TokenCheck {
