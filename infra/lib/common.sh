@@ -74,7 +74,7 @@ orders::install_deps() {
   local packages=(build-essential cmake ninja-build pkg-config git curl ca-certificates
     librdkafka-dev libpistache-dev librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
     libpqxx-dev libpq-dev nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev
-    postgresql postgresql-contrib maven python3 python3-jsonschema python3-yaml ccache mold clang-format)
+    postgresql postgresql-contrib maven python3 python3-jsonschema python3-yaml python3-venv ccache mold clang-format)
   command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
   local missing=() package
@@ -106,6 +106,22 @@ orders::browser_test_deps() {
     orders::log "installing playwright-core from npm"
     (cd "$browser_dir" && npm ci --no-audit --no-fund --silent) || orders::die "npm could not install playwright-core"
   fi
+}
+
+# Schemathesis (PyPI) for the property-based contract tests, in a virtual environment under the data
+# folder, made again only when tests/tools/requirements.txt changes (pip keeps its download cache in
+# ~/.cache/pip). Exports ORDERS_SCHEMATHESIS, where tests/tools/run_schemathesis.py finds it.
+orders::python_test_tools() {
+  local venv="$ORDERS_DATA/python-tools" requirements="$ORDERS_ROOT/tests/tools/requirements.txt" stamp
+  stamp="$(sha256sum "$requirements" | cut -d' ' -f1)"
+  if [[ ! -f $venv/.stamp || $(cat "$venv/.stamp") != "$stamp" ]]; then
+    orders::log "installing the Python test tools (tests/tools/requirements.txt) with pip"
+    rm -rf "$venv"
+    { /usr/bin/python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"; } \
+      >"$ORDERS_DATA/pip.log" 2>&1 || { tail -30 "$ORDERS_DATA/pip.log" >&2; orders::die "pip could not install the Python test tools"; }
+    echo "$stamp" >"$venv/.stamp"
+  fi
+  export ORDERS_SCHEMATHESIS="$venv/bin/schemathesis"
 }
 
 orders::kafka_jars() {
