@@ -69,9 +69,10 @@ class SchemathesisTest : public ::testing::Test {
     const std::vector<std::vector<std::string>> paths = {
         {}, {"confirmed"}, {"confirmed", "processing", "shipped", "out_for_delivery", "delivered"}, {"cancelled"}};
     for (std::size_t i = 0; i < paths.size(); ++i) {
-      const json body = {{"customerId", "customer-" + std::to_string(i)},
-                         {"items", {{{"productId", "sku-" + std::to_string(i)}, {"quantity", 2}, {"unitPriceCents", 250}}}},
-                         {"currency", i % 2 ? "EUR" : "USD"}};
+      const json body = {
+          {"customerId", "customer-" + std::to_string(i)},
+          {"items", {{{"productId", "sku-" + std::to_string(i)}, {"quantity", 2}, {"unitPriceCents", 250}}}},
+          {"currency", i % 2 ? "EUR" : "USD"}};
       auto response = HttpRequest(command_->port(), "POST", "/orders", body.dump(), auth);
       ASSERT_EQ(response.status, 201) << response.body;
       json order = json::parse(response.body);
@@ -94,8 +95,8 @@ class SchemathesisTest : public ::testing::Test {
   ToolResult RunSchemathesis(const std::string& document, std::uint16_t port) {
     const json input = {{"jwtSecret", kTestJwtSecret}, {"orders", orders_}};
     return RunPythonTool("tests/tools/run_schemathesis.py",
-                         document + " --url http://127.0.0.1:" + std::to_string(port) +
-                             " --max-examples " + std::to_string(kMaxExamples),
+                         document + " --url http://127.0.0.1:" + std::to_string(port) + " --max-examples " +
+                             std::to_string(kMaxExamples),
                          input.dump());
   }
 
