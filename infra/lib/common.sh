@@ -216,9 +216,10 @@ orders::pg_password() {
   cat "$file"
 }
 
+# Any port: the fault tests reach the same server through a TCP proxy on a port of their own.
 orders::write_pgpass() {
   local password=$1
-  (umask 077 && printf '127.0.0.1:%s:*:orders:%s\n' "$PG_PORT" "$password" >"$ORDERS_DATA/secrets/pgpass") ||
+  (umask 077 && printf '127.0.0.1:*:*:orders:%s\n' "$password" >"$ORDERS_DATA/secrets/pgpass") ||
     orders::die "cannot write $ORDERS_DATA/secrets/pgpass"
   export PGPASSFILE="$ORDERS_DATA/secrets/pgpass"
 }

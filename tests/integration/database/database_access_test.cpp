@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include <orders/testing/private_postgres.hpp>
 #include <orders/testing/test_env.hpp>
 #include <pqxx/pqxx>
 
@@ -67,6 +68,26 @@ TEST_F(DatabaseAccessTest, TheServicesRoleNeedsItsPassword) {
 TEST_F(DatabaseAccessTest, TheSuperuserCannotConnectOverTcpWithoutAPassword) {
   const std::string refusal = RefusalOf(WithoutPassword("postgres", "postgres"));
   EXPECT_NE(refusal, "") << "connected as postgres over TCP without a password";
+}
+
+// The throw-away clusters of the fault tests (tests/support/src/private_postgres.cpp) follow the same rules.
+TEST_F(DatabaseAccessTest, PrivateClustersOfTheFaultTestsFollowTheSameRules) {
+  std::string error;
+  auto cluster = PrivatePostgres::Create(error);
+  ASSERT_TRUE(cluster) << error;
+  pqxx::connection connection(cluster->Url());
+  pqxx::nontransaction tx(connection);
+  EXPECT_FALSE(tx.exec1("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")[0].as<bool>());
+  EXPECT_EQ(tx.exec1("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()")[0]
+                .as<std::string>(),
+            connection.username());
+  const std::string port = std::to_string(cluster->port());
+  for (const std::string user : {std::string(connection.username()), std::string("postgres")}) {
+    EXPECT_NE(RefusalOf("host=127.0.0.1 port=" + port + " dbname=postgres user=" + user +
+                        " passfile=/nonexistent/pgpass connect_timeout=5"),
+              "")
+        << user << " connected without a password";
+  }
 }
 
 }  // namespace
