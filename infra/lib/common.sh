@@ -19,6 +19,9 @@ BUILD_DIR="${BUILD_DIR:-$ORDERS_ROOT/build}"
 BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
 KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 DATABASE_URL="postgresql://orders@127.0.0.1:$PG_PORT/orders"
+# The orders role's password (orders::start_postgres writes it); scripts that only use a running stack
+# (infra/sanitizers/tsan.sh) find it here too.
+if [[ -z ${PGPASSFILE:-} && -f $ORDERS_DATA/secrets/pgpass ]]; then export PGPASSFILE="$ORDERS_DATA/secrets/pgpass"; fi
 ORDERS_STARTED=()      # what this shell started, stopped in reverse order by orders::stop_started
 declare -gA ORDERS_TIMINGS=()
 
@@ -209,7 +212,7 @@ HBA
 orders::pg_password() {
   local secrets="$ORDERS_DATA/secrets" file="$ORDERS_DATA/secrets/pg_password"
   if [[ ! -s $file ]]; then
-    (umask 077 && mkdir -p "$secrets" && tr -dc 'A-Za-z0-9' </dev/urandom | head -c 40 >"$file") ||
+    (umask 077 && mkdir -p "$secrets" && od -An -tx1 -N20 /dev/urandom | tr -d ' \n' >"$file") ||
       orders::die "cannot write $file"
   fi
   chmod 700 "$secrets" && chmod 600 "$file"
