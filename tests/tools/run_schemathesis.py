@@ -9,7 +9,7 @@ orders that exist, which schemathesis_hooks.py swaps into generated requests so 
 one order see real ones, not only 404s.
 
 The Schemathesis executable comes from $ORDERS_SCHEMATHESIS (./infra/test.sh installs it in a virtual
-environment and sets it). Exit status: Schemathesis's, or 77 when it is not installed.
+environment and sets it), else from .local/python-tools/ of this tree. Exit status: Schemathesis's, or 77 when it is not installed.
 
 The token reaches Schemathesis through its environment and a config file (mode 0600), never through
 a command line, where any local user could read it (/proc/*/cmdline).
@@ -84,7 +84,9 @@ def main():
     parser.add_argument("--seed", type=int, default=20261204)
     args = parser.parse_args()
 
-    executable = os.environ.get("ORDERS_SCHEMATHESIS", "")
+    # ./infra/test.sh sets it; by hand, the tools of the default data folder serve.
+    executable = os.environ.get("ORDERS_SCHEMATHESIS") or os.path.join(
+        HERE, "..", "..", ".local", "python-tools", "bin", "schemathesis")
     if not executable or not os.access(executable, os.X_OK):
         print("schemathesis is not installed: ./infra/test.sh installs it and sets ORDERS_SCHEMATHESIS")
         return 77
