@@ -25,7 +25,7 @@ cat <<URLS
     tracking page  http://127.0.0.1:8082/  (WebSocket ws://127.0.0.1:8082/ws)
     metrics        http://127.0.0.1:808{0,1,2}/metrics
     Kafka          $KAFKA_BROKERS  topic $ORDERS_TOPIC
-    PostgreSQL     $DATABASE_URL
+    PostgreSQL     $DATABASE_URL  (password in $PGPASSFILE)
 
   Ctrl-C stops everything started here.
 URLS

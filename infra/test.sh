@@ -32,6 +32,7 @@ if ((sanitize)); then
     -DORDERS_BENCH=OFF
 else
   orders::timed browser orders::browser_test_deps
+  orders::timed python-tools orders::python_test_tools
   orders::timed build orders::build "-DORDERS_TEST_TIERS=unit;integration;e2e;fault" -DORDERS_BENCH=ON
 fi
 orders::timed kafka orders::start_kafka

@@ -19,6 +19,9 @@ BUILD_DIR="${BUILD_DIR:-$ORDERS_ROOT/build}"
 BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
 KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
 DATABASE_URL="postgresql://orders@127.0.0.1:$PG_PORT/orders"
+# The orders role's password (orders::start_postgres writes it); scripts that only use a running stack
+# (infra/sanitizers/tsan.sh) find it here too.
+if [[ -z ${PGPASSFILE:-} && -f $ORDERS_DATA/secrets/pgpass ]]; then export PGPASSFILE="$ORDERS_DATA/secrets/pgpass"; fi
 ORDERS_STARTED=()      # what this shell started, stopped in reverse order by orders::stop_started
 declare -gA ORDERS_TIMINGS=()
 
@@ -74,7 +77,7 @@ orders::install_deps() {
   local packages=(build-essential cmake ninja-build pkg-config git curl ca-certificates
     librdkafka-dev libpistache-dev librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
     libpqxx-dev libpq-dev nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev
-    postgresql postgresql-contrib maven python3 python3-jsonschema python3-yaml ccache mold clang-format)
+    postgresql postgresql-contrib maven python3 python3-jsonschema python3-yaml python3-venv ccache mold clang-format)
   command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
   local missing=() package
@@ -106,6 +109,22 @@ orders::browser_test_deps() {
     orders::log "installing playwright-core from npm"
     (cd "$browser_dir" && npm ci --no-audit --no-fund --silent) || orders::die "npm could not install playwright-core"
   fi
+}
+
+# Schemathesis (PyPI) for the property-based contract tests, in a virtual environment under the data
+# folder, made again only when tests/tools/requirements.txt changes (pip keeps its download cache in
+# ~/.cache/pip). Exports ORDERS_SCHEMATHESIS, where tests/tools/run_schemathesis.py finds it.
+orders::python_test_tools() {
+  local venv="$ORDERS_DATA/python-tools" requirements="$ORDERS_ROOT/tests/tools/requirements.txt" stamp
+  stamp="$(sha256sum "$requirements" | cut -d' ' -f1)"
+  if [[ ! -f $venv/.stamp || $(cat "$venv/.stamp") != "$stamp" ]]; then
+    orders::log "installing the Python test tools (tests/tools/requirements.txt) with pip"
+    rm -rf "$venv"
+    { /usr/bin/python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"; } \
+      >"$ORDERS_DATA/pip.log" 2>&1 || { tail -30 "$ORDERS_DATA/pip.log" >&2; orders::die "pip could not install the Python test tools"; }
+    echo "$stamp" >"$venv/.stamp"
+  fi
+  export ORDERS_SCHEMATHESIS="$venv/bin/schemathesis"
 }
 
 orders::kafka_jars() {
@@ -171,11 +190,72 @@ orders::create_topic() {
 
 orders::pg_as_postgres() { runuser -u postgres -- "$@"; }
 
+# psql as the postgres superuser over the cluster's own unix socket (peer authentication: only the
+# postgres OS user gets in that way; nobody gets superuser access over TCP). SQL comes on stdin, so
+# a password in it never shows on a command line.
+orders::pg_admin() { orders::pg_as_postgres psql -h "$ORDERS_DATA/pg-run" -p "$PG_PORT" -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+
+# The client authentication rules of our cluster: the superuser only through the local socket, every
+# TCP connection (loopback only) by SCRAM password.
+orders::write_pg_hba() {
+  cat >"$1" <<'HBA'
+# Written by infra/lib/common.sh (orders::start_postgres).
+# TYPE  DATABASE  USER      ADDRESS        METHOD
+local   all       postgres                 peer
+host    all       all       127.0.0.1/32   scram-sha-256
+host    all       all       ::1/128        scram-sha-256
+HBA
+}
+
+# The orders role's password: made on first run, kept under the data folder (0600), handed to libpq
+# through a password file (PGPASSFILE, exported) so DATABASE_URL and command lines carry no secret.
+orders::pg_password() {
+  local secrets="$ORDERS_DATA/secrets" file="$ORDERS_DATA/secrets/pg_password"
+  if [[ ! -s $file ]]; then
+    (umask 077 && mkdir -p "$secrets" && od -An -tx1 -N20 /dev/urandom | tr -d ' \n' >"$file") ||
+      orders::die "cannot write $file"
+  fi
+  chmod 700 "$secrets" && chmod 600 "$file"
+  cat "$file"
+}
+
+# Any port: the fault tests reach the same server through a TCP proxy on a port of their own.
+orders::write_pgpass() {
+  local password=$1
+  (umask 077 && printf '127.0.0.1:*:*:orders:%s\n' "$password" >"$ORDERS_DATA/secrets/pgpass") ||
+    orders::die "cannot write $ORDERS_DATA/secrets/pgpass"
+  export PGPASSFILE="$ORDERS_DATA/secrets/pgpass"
+}
+
+# Creates the orders role and database, or brings those of an older run in line: a login role that
+# is not a superuser, owns the database (so it may create the read-model schemas the projection
+# builds and swaps) and has the password of the secrets file.
+orders::pg_provision() {
+  local password=$1
+  orders::pg_admin <<SQL >/dev/null || return 1
+SELECT format('CREATE ROLE orders LOGIN') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'orders')
+\gexec
+ALTER ROLE orders LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS PASSWORD '$password';
+SELECT 'CREATE DATABASE orders OWNER orders' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'orders')
+\gexec
+ALTER DATABASE orders OWNER TO orders;
+GRANT CREATE, CONNECT, TEMPORARY ON DATABASE orders TO orders;
+SQL
+}
+
 orders::start_postgres() {
   local pgdata="$ORDERS_DATA/pg" sockets="$ORDERS_DATA/pg-run" log="$ORDERS_DATA/logs/postgres.log"
   mkdir -p "$ORDERS_DATA/logs" "$sockets"
+  local password
+  password="$(orders::pg_password)" || exit 1
+  orders::write_pgpass "$password"
   if orders::pid_alive "$pgdata/postmaster.pid" 2>/dev/null && orders::port_open "$PG_PORT"; then
     orders::log "reusing the running PostgreSQL on 127.0.0.1:$PG_PORT"
+    local rules_changed=0
+    orders::upgrade_pg_auth "$pgdata" && rules_changed=1
+    # Superuser steps first: until the new rules are loaded, the old ones still let postgres in.
+    orders::pg_provision "$password" && { ((!rules_changed)) || orders::pg_admin -c "SELECT pg_reload_conf()" >/dev/null; } ||
+      orders::die "could not set up the orders role on the running PostgreSQL on $PG_PORT; stop it, or move $pgdata away to start afresh"
     return 0
   fi
   orders::port_open "$PG_PORT" && orders::die "port $PG_PORT is taken by something else (set PG_PORT)"
@@ -185,30 +265,48 @@ orders::start_postgres() {
   if [[ ! -f $pgdata/PG_VERSION ]]; then
     orders::log "creating the PostgreSQL cluster"
     mkdir -p "$pgdata" && chown postgres:postgres "$pgdata" && chmod 700 "$pgdata"
-    orders::pg_as_postgres "$PG_BIN/initdb" -D "$pgdata" -U postgres --auth=trust --encoding=UTF8 --no-sync \
-      >"$ORDERS_DATA/logs/initdb.log" 2>&1 || { cat "$ORDERS_DATA/logs/initdb.log" >&2; orders::die "initdb failed"; }
-    # Local development and test settings: loopback only, trust auth, no fsync (a crashed *process*
+    orders::pg_as_postgres "$PG_BIN/initdb" -D "$pgdata" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
+      --encoding=UTF8 --no-sync >"$ORDERS_DATA/logs/initdb.log" 2>&1 ||
+      { cat "$ORDERS_DATA/logs/initdb.log" >&2; orders::die "initdb failed"; }
+    # Local development and test settings: loopback only, password auth, no fsync (a crashed *process*
     # loses nothing; only an OS crash could).
     cat >>"$pgdata/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$sockets'
+unix_socket_permissions = 0700
+password_encryption = 'scram-sha-256'
 max_connections = 200
 fsync = off
 full_page_writes = off
 shared_buffers = 256MB
 CONF
+    orders::write_pg_hba "$pgdata/pg_hba.conf"
+    chown postgres:postgres "$pgdata/pg_hba.conf"
+  else
+    orders::upgrade_pg_auth "$pgdata"
   fi
   orders::log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   orders::pg_as_postgres "$PG_BIN/pg_ctl" -D "$pgdata" -l "$log" -w -t 60 start >/dev/null ||
     { tail -30 "$log" >&2; orders::die "PostgreSQL did not start"; }
   ORDERS_STARTED+=(postgres)
-  psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qtAc \
-    "SELECT 1 FROM pg_roles WHERE rolname='orders'" | grep -q 1 ||
-    psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CREATE ROLE orders LOGIN SUPERUSER" >/dev/null
-  psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qtAc \
-    "SELECT 1 FROM pg_database WHERE datname='orders'" | grep -q 1 ||
-    psql "postgresql://postgres@127.0.0.1:$PG_PORT/postgres" -qc "CREATE DATABASE orders OWNER orders" >/dev/null
+  orders::pg_provision "$password" ||
+    orders::die "could not set up the orders role and database as postgres over $sockets (see $log)"
+}
+
+# A data folder from an older run let anyone in over TCP without a password (trust) and made orders a
+# superuser. Its pg_hba.conf is replaced (the old one is kept beside it); orders::pg_provision then
+# takes superuser away and sets the password. Returns 0 when it changed the rules, 1 when they were
+# already ours.
+orders::upgrade_pg_auth() {
+  local pgdata=$1 hba="$1/pg_hba.conf"
+  grep -q '^# Written by infra/lib/common.sh' "$hba" 2>/dev/null && return 1
+  orders::log "upgrading the PostgreSQL cluster in $pgdata to password authentication (old rules kept in pg_hba.conf.trust)"
+  cp -p "$hba" "$hba.trust" && orders::write_pg_hba "$hba" && chown postgres:postgres "$hba" ||
+    orders::die "cannot rewrite $hba; move $pgdata away to start with a fresh cluster"
+  grep -q "^password_encryption" "$pgdata/postgresql.conf" ||
+    printf "password_encryption = 'scram-sha-256'\n" >>"$pgdata/postgresql.conf"
+  return 0
 }
 
 # orders::build [CMAKE_ARGS...] [-- TARGET...]: configures $BUILD_DIR (extra cache settings, e.g.

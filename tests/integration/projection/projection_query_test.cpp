@@ -3,6 +3,7 @@
 
 #include "projection_fixture.hpp"
 
+#include <orders/testing/run_tool.hpp>
 #include <orders/testing/tokens.hpp>
 
 namespace orders::testing {
@@ -278,6 +279,46 @@ TEST_F(ProjectionQueryAuthTest, StaffAndServiceReadEverything) {
     EXPECT_EQ(Json::parse(GetAs("/reports/status-counts", token).body)["total"], 5);
     EXPECT_EQ(GetAs("/reports/daily?from=2025-11-24&to=2025-11-25", token).status, 200);
   }
+}
+
+// One request per documented (route, status) of schemas/query-openapi.yaml, checked both ways by
+// tests/tools/check_openapi.py: every answer is documented, with its content type, and every documented
+// answer was seen (but 503, which needs a failing database or a 5 s wait, and 429, which needs a flood).
+TEST_F(ProjectionQueryAuthTest, EveryRouteAndStatusMatchesTheQueryOpenApiDocument) {
+  const std::string staff = TestToken("ops", "staff");
+  const std::string customer = TestToken("c-0", "customer");
+  std::string observations;
+  auto observe = [&](const std::string& path, const std::string& request, const std::string& token) {
+    const auto response = token.empty() ? Get(request) : GetAs(request, token);
+    observations += nlohmann::json{{"method", "get"},
+                                   {"path", path},
+                                   {"status", response.status},
+                                   {"contentType", response.Header("content-type")}}
+                        .dump() +
+                    "\n";
+  };
+  const std::string order = "/orders/{orderId}";
+  observe(order, "/orders/" + ids_[0], staff);
+  observe(order, "/orders/" + ids_[0] + "?minVersion=1", staff);
+  observe(order, "/orders/not-a-uuid", staff);
+  observe(order, "/orders/" + ids_[0], "");
+  observe(order, "/orders/" + ids_[1], customer);
+  observe(order, "/orders/00000000-0000-4000-8000-000000000000", staff);
+  observe("/orders", "/orders?status=pending&limit=2", staff);
+  observe("/orders", "/orders?limit=0", staff);
+  observe("/orders", "/orders", "");
+  observe("/orders", "/orders?customerId=c-1", customer);
+  for (const std::string report : {"/reports/status-counts", "/reports/daily"}) {
+    observe(report, report, staff);
+    observe(report, report + "?unknown=1", staff);
+    observe(report, report, "");
+    observe(report, report, customer);
+  }
+  for (const std::string operational : {"/healthz", "/readyz", "/metrics"}) observe(operational, operational, "");
+
+  const auto check = RunPythonTool("tests/tools/check_openapi.py",
+                                   "schemas/query-openapi.yaml --may-be-unobserved 503,429", observations);
+  EXPECT_EQ(check.exit_status, 0) << check.output;
 }
 
 }  // namespace

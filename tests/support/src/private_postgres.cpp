@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -49,6 +50,15 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
+// Letters and digits only, so the password needs no escaping in a URL or in SQL.
+std::string RandomPassword() {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device random;
+  std::string password(32, 'x');
+  for (char& c : password) c = kAlphabet[random() % (sizeof kAlphabet - 1)];
+  return password;
+}
+
 std::string Tail(const std::string& text, std::size_t bytes = 2000) {
   return text.size() <= bytes ? text : text.substr(text.size() - bytes);
 }
@@ -81,7 +91,7 @@ std::vector<pid_t> ChildrenOf(pid_t parent) {
 }  // namespace
 
 PrivatePostgres::PrivatePostgres(PrivatePostgresOptions options, std::string directory)
-    : options_(std::move(options)), directory_(std::move(directory)) {}
+    : options_(std::move(options)), directory_(std::move(directory)), password_(RandomPassword()) {}
 
 std::unique_ptr<PrivatePostgres> PrivatePostgres::Create(std::string& error, PrivatePostgresOptions options) {
   if (const char* bin = std::getenv("ORDERS_PG_BIN"); bin && *bin) options.bin_dir = bin;
@@ -104,7 +114,8 @@ PrivatePostgres::~PrivatePostgres() {
 }
 
 std::string PrivatePostgres::Url() const {
-  return "postgresql://" + options_.role + "@127.0.0.1:" + std::to_string(port_) + "/" + options_.database;
+  return "postgresql://" + options_.role + ":" + password_ + "@127.0.0.1:" + std::to_string(port_) + "/" +
+         options_.database;
 }
 
 bool PrivatePostgres::Initialize(std::string& error) {
@@ -127,8 +138,8 @@ bool PrivatePostgres::Initialize(std::string& error) {
   }
   const std::string log = directory_ + "/initdb.log";
   if (RunTool("initdb",
-              {"-D", directory_ + "/data", "-U", options_.role, "--auth=trust", "--encoding=UTF8", "--no-locale",
-               "--no-sync", "--no-instructions"},
+              {"-D", directory_ + "/data", "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+               "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions"},
               log) != 0) {
     error = "initdb failed: " + Tail(ReadFile(log));
     return false;
@@ -150,9 +161,13 @@ bool PrivatePostgres::Initialize(std::string& error) {
 
 bool PrivatePostgres::CreateDatabase(std::string& error) {
   try {
-    pqxx::connection connection("postgresql://" + options_.role + "@127.0.0.1:" + std::to_string(port_) + "/postgres");
+    // The superuser only through the socket in our own directory; the role the services use is an
+    // ordinary one with a password, as on the local stack (infra/lib/common.sh).
+    pqxx::connection connection("host=" + directory_ + " port=" + std::to_string(port_) +
+                                " user=postgres dbname=postgres");
     pqxx::nontransaction tx(connection);
-    tx.exec0("CREATE DATABASE " + tx.quote_name(options_.database));
+    tx.exec0("CREATE ROLE " + tx.quote_name(options_.role) + " LOGIN PASSWORD " + tx.quote(password_));
+    tx.exec0("CREATE DATABASE " + tx.quote_name(options_.database) + " OWNER " + tx.quote_name(options_.role));
     return true;
   } catch (const std::exception& e) {
     error = std::string("cannot create the database: ") + e.what();

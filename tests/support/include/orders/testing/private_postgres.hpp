@@ -4,7 +4,9 @@
 //
 // Create() runs initdb into a fresh temporary directory, picks a free loopback
 // port, starts the server and creates the role and database of the options
-// (trust authentication, no fsync: a killed *process* loses nothing). When the
+// (no fsync: a killed *process* loses nothing). As on the local stack, the role
+// is not a superuser and logs in over TCP with a password (in Url()); the
+// superuser `postgres` connects only through the socket in directory(). When the
 // test runs as root the server runs as the `postgres` OS user, because
 // PostgreSQL refuses root (as infra/lib/common.sh does it).
 //
@@ -25,7 +27,7 @@ namespace orders::testing {
 
 struct PrivatePostgresOptions {
   std::string bin_dir = "/usr/lib/postgresql/15/bin";  // $ORDERS_PG_BIN overrides it
-  std::string role = "orders";                         // the superuser created by initdb
+  std::string role = "orders";                         // an ordinary role, owner of the database
   std::string database = "orders";                     // created after the first start
   std::vector<std::string> settings;                   // extra postgresql.conf lines
 };
@@ -39,7 +41,7 @@ class PrivatePostgres {
   PrivatePostgres(const PrivatePostgres&) = delete;
   PrivatePostgres& operator=(const PrivatePostgres&) = delete;
 
-  // postgresql://<role>@127.0.0.1:<port>/<database>
+  // postgresql://<role>:<password>@127.0.0.1:<port>/<database>
   std::string Url() const;
   std::uint16_t port() const { return port_; }
   const std::string& directory() const { return directory_; }
@@ -68,6 +70,7 @@ class PrivatePostgres {
 
   PrivatePostgresOptions options_;
   std::string directory_;  // holds data/, the socket and the logs
+  std::string password_;   // the role's, random per cluster
   std::uint16_t port_ = 0;
   bool run_as_postgres_ = false;
 };

@@ -1,0 +1,101 @@
+"""Schemathesis hooks for tests/tools/run_schemathesis.py: they play the part of a client that knows
+what only the server's state can tell, and touch valid (positive) requests only.
+
+- Operations on one order get an order that exists (from $ORDERS_CONTRACT_FIXTURES) for half of the
+  generated ids, so 200, 409 and 412 answers are checked too, not only 404.
+- `minVersion` names a version the read model has (a version it never reaches is a documented 503
+  after a 5 s wait, which would only slow the run down).
+- `cursor` is one the query API could have made (an opaque token: the document cannot say which
+  strings the server made).
+- `/reports/daily` gets `from` ≤ `to` within 366 days (a rule across two parameters).
+"""
+import base64
+import datetime
+import hashlib
+import json
+import os
+
+import schemathesis
+
+_FIXTURES = json.load(open(os.environ["ORDERS_CONTRACT_FIXTURES"]))
+_ORDERS = _FIXTURES.get("orders", [])
+
+
+def _digest(value):
+    return int.from_bytes(hashlib.sha256(repr(value).encode()).digest()[:8], "big")
+
+
+def _is_positive(case):
+    meta = getattr(case, "meta", None)
+    generation = getattr(meta, "generation", None)
+    mode = getattr(generation, "mode", None)
+    return mode is not None and mode.is_positive
+
+
+def _operation_id(ctx):
+    operation = ctx.operation
+    definition = getattr(operation, "definition", None)
+    raw = getattr(definition, "raw", None) or {}
+    return raw.get("operationId", "")
+
+
+def _existing_order(case, always=False):
+    """An existing order for half of the generated ids (all of them when `always`)."""
+    if not _ORDERS:
+        return None
+    generated = (case.path_parameters or {}).get("orderId", "")
+    pick = _digest(generated)
+    if not always and pick % 2:
+        return None
+    return _ORDERS[pick % len(_ORDERS)]
+
+
+def _cursor_for(text):
+    pick = _digest(text)
+    millis = pick % 253402300799999
+    order_id = hashlib.md5(str(pick).encode()).hexdigest()
+    uuid = f"{order_id[:8]}-{order_id[8:12]}-4{order_id[13:16]}-8{order_id[17:20]}-{order_id[20:32]}"
+    raw = f"c1|{millis}|{uuid}".encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _day(text):
+    return datetime.date.fromisoformat(text)
+
+
+def _daily_range(query):
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    to = _day(query["to"]) if "to" in query else today
+    if "from" not in query:
+        return
+    start = _day(query["from"])
+    if start > to:
+        start, to = to, start
+    if (to - start).days >= 366:
+        start = to - datetime.timedelta(days=_digest(query["from"]) % 366)
+    query["from"] = start.isoformat()
+    if "to" in query or to != today:
+        query["to"] = to.isoformat()
+
+
+@schemathesis.hook
+def map_case(ctx, case):
+    if not _is_positive(case):
+        return case
+    operation = _operation_id(ctx)
+    if operation in ("getOrder", "changeStatus"):
+        order = _existing_order(case)
+        if order:
+            case.path_parameters["orderId"] = order["orderId"]
+    elif operation == "getReadModelOrder":
+        query = case.query or {}
+        order = _existing_order(case, always="minVersion" in query)
+        if order:
+            case.path_parameters["orderId"] = order["orderId"]
+            if "minVersion" in query:
+                query["minVersion"] = min(int(query["minVersion"]), order["version"])
+    elif operation == "listOrders" and case.query and "cursor" in case.query:
+        case.query["cursor"] = _cursor_for(case.query["cursor"])
+    elif operation == "dailyReport" and case.query:
+        _daily_range(case.query)
+    return case
