@@ -97,13 +97,28 @@ std::string SnapshotMessage(const domain::Order& order, bool recovered) {
   return codec::DumpJson(message);
 }
 
-std::string SnapshotListMessage(const Selector& selector, const std::vector<const domain::Order*>& newest_first) {
-  Json orders = Json::array();
-  for (const auto* order : newest_first) orders.push_back(codec::OrderToJson(*order));
-  Json message{{"type", "snapshot"}, {"orders", std::move(orders)}};
-  if (selector.kind == Selector::Kind::kCustomer) message["customerId"] = selector.value;
-  if (selector.kind == Selector::Kind::kAll) message["all"] = true;
-  return codec::DumpJson(message);
+std::vector<std::string> SnapshotPages(const Selector& selector, const std::vector<const domain::Order*>& newest_first,
+                                       std::size_t page_bytes) {
+  std::string selector_field;
+  if (selector.kind == Selector::Kind::kCustomer) selector_field = ",\"customerId\":" + codec::DumpJson(selector.value);
+  if (selector.kind == Selector::Kind::kAll) selector_field = ",\"all\":true";
+  std::vector<std::string> pages;
+  std::string orders;  // the current page's orders, comma-separated
+  auto close_page = [&](bool last) {
+    pages.push_back(R"({"type":"snapshot")" + selector_field + R"(,"page":)" + std::to_string(pages.size()) +
+                    R"(,"last":)" + (last ? "true" : "false") + R"(,"orders":[)" + orders + "]}");
+    orders.clear();
+  };
+  // Room for the envelope around the orders (type, selector, page number, last).
+  const std::size_t envelope = 64 + selector_field.size();
+  for (const auto* order : newest_first) {
+    std::string text = codec::DumpJson(codec::OrderToJson(*order));
+    if (!orders.empty() && envelope + orders.size() + 1 + text.size() > page_bytes) close_page(false);
+    if (!orders.empty()) orders += ',';
+    orders += text;
+  }
+  close_page(true);
+  return pages;
 }
 
 std::string UpdateMessage(const domain::Event& event, const domain::Order* order_after) {

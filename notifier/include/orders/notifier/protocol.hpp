@@ -41,7 +41,12 @@ ClientMessage ParseClientMessage(std::string_view text);
 
 // Server messages.
 std::string SnapshotMessage(const domain::Order& order, bool recovered = true);
-std::string SnapshotListMessage(const Selector& selector, const std::vector<const domain::Order*>& newest_first);
+// A list selector's snapshot (`all`, `customerId`) as pages:
+// {"type":"snapshot","orders":[…],"page":i,"last":bool,"all":true|"customerId":…}, newest
+// orders first, each page at most `page_bytes` long unless a single order is
+// longer. Always at least one page (an empty list is one page, last).
+std::vector<std::string> SnapshotPages(const Selector& selector, const std::vector<const domain::Order*>& newest_first,
+                                       std::size_t page_bytes);
 // An update for `event`; for a placement it carries the full order.
 std::string UpdateMessage(const domain::Event& event, const domain::Order* order_after);
 std::string ErrorMessage(std::string_view code, std::string_view message);
