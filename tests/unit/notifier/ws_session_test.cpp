@@ -22,8 +22,8 @@ class StalledPeerTest : public ::testing::Test {
     asio::ip::tcp::socket server(io_);
     acceptor.accept(server);
     server.set_option(asio::socket_base::send_buffer_size(4096));
-    session_ = std::make_shared<WsSession>(1, std::move(server), nullptr, hub_, batcher_, options,
-                                           SessionCounters{}, std::nullopt);
+    session_ = std::make_shared<WsSession>(1, std::move(server), nullptr, hub_, batcher_, options, SessionCounters{},
+                                           std::nullopt);
     session_->Start("HTTP/1.1 101 Switching Protocols\r\n\r\n");
   }
 
