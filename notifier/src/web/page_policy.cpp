@@ -43,9 +43,10 @@ platform::http::HeaderList PageHeaders(std::string_view host_header, const std::
     for (const char* port : kServicePorts) connect += std::string(" https://") + name + ":" + port;
   }
   for (const auto& origin : api_origins) connect += " " + origin;
-  return {{"Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                      "connect-src " + connect +
-                                      "; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"},
+  return {{"Content-Security-Policy",
+           "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+           "connect-src " +
+               connect + "; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"},
           {"X-Content-Type-Options", "nosniff"},
           {"Referrer-Policy", "no-referrer"},
           {"Cache-Control", "no-cache"}};

@@ -566,8 +566,9 @@ TEST(NotifierConfigTest, PageApiOriginsMustBeOrigins) {
 }
 
 // Under a descriptor limit of 64 the notifier must keep its connection limits
-// below it: RESTinio's acceptor retries an accept that failed with EMFILE at
-// once, forever, which would spin a core.
+// below it. Reaching it (as with the old fixed limit of 4096) starved the
+// Kafka consumer of sockets and stopped RESTinio's acceptor for good: an
+// accept failing with EMFILE is never retried. Nor may anything spin.
 TEST_F(NotifierTest, AtALowDescriptorLimitUpgradesPastTheLimitAre503AndNothingSpins) {
   const std::string wrapper = ::testing::TempDir() + "notifier-nofile-64.sh";
   {
@@ -601,8 +602,8 @@ TEST_F(NotifierTest, AtALowDescriptorLimitUpgradesPastTheLimitAre503AndNothingSp
     WsClient extra;
     EXPECT_EQ(extra.Connect(notifier_->port()), 503) << "connection " << max_websockets + i + 1;
   }
-  // Many more raw connections than descriptors are left: they wait in the
-  // listen backlog instead of driving accept into EMFILE.
+  // More raw connections than descriptors are left: they wait in the listen
+  // backlog instead of driving accept into EMFILE.
   std::vector<int> raw;
   for (int i = 0; i < 64; ++i) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

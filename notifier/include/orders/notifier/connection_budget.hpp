@@ -1,11 +1,12 @@
 #pragma once
-// How many connections the notifier can hold: each is a file descriptor, and
-// an accept at the descriptor limit (EMFILE) makes RESTinio 0.6's acceptor
-// retry at once, forever (impl/acceptor.hpp: accept_current_connection logs
-// and calls accept_next), which spins a core. So the process raises its soft
-// RLIMIT_NOFILE to the hard limit at start and keeps RESTinio's connection
-// limit below it, with room for Kafka and the rest; past the WebSocket limit
-// an upgrade is answered 503 instead of reaching the descriptor limit.
+// How many connections the notifier can hold. Each is a file descriptor, and
+// at the descriptor limit two things break: RESTinio 0.6.16's acceptor drops
+// an accept that failed (EMFILE) without scheduling the next one
+// (impl/acceptor.hpp, call_accept_now), so the server never accepts again,
+// even after clients leave; and librdkafka cannot open broker sockets. So the
+// process raises its soft RLIMIT_NOFILE to the hard limit at start and keeps
+// RESTinio's connection limit below it, with room for Kafka and the rest; past
+// the WebSocket limit an upgrade is answered 503 (Retry-After) instead.
 
 #include <cstddef>
 #include <cstdint>
