@@ -147,7 +147,10 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
 
 void Hub::SendSnapshotPages(Session& session, const Selector& selector,
                             const std::vector<const domain::Order*>& orders) {
-  for (const auto& page : SnapshotPages(selector, orders, limits_.snapshot_page_bytes)) Send(session, page);
+  for (const auto& page : SnapshotPages(selector, orders, limits_.snapshot_paging)) {
+    ++stats_.messages_sent;
+    session.sink->SendSnapshotPage(page);
+  }
 }
 
 void Hub::StartOrderStream(Session& session, const CachedOrder& cached, std::optional<std::int64_t> since) {

@@ -106,12 +106,12 @@ void WsSession::OnBytes(std::string_view bytes) {
   }
 }
 
-void WsSession::SendText(const std::string& text) {
+void WsSession::SendData(const std::string& text, std::size_t limit) {
   if (closing_) return;
   SharedFrame frame = batcher_.TextFrame(text);
   // Hand the kernel what it takes now before judging the client slow.
-  if (queued_bytes_ + frame->size() > options_.max_queued_bytes && !waiting_writable_ && !closed_) WriteWhatFits();
-  if (queued_bytes_ + frame->size() > options_.max_queued_bytes) {
+  if (queued_bytes_ + frame->size() > limit && !waiting_writable_ && !closed_) WriteWhatFits();
+  if (queued_bytes_ + frame->size() > limit) {
     if (counters_.slow_closed) counters_.slow_closed();
     Close(close_code::kTryAgainLater, "too slow; reconnect and resume with sinceVersion");
     return;

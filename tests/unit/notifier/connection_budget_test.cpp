@@ -27,22 +27,21 @@ TEST(ConnectionBudget, ConfiguredLimitIsUsedWhenItFitsAndClampedWhenNot) {
   EXPECT_LT(clamped.http, 64u);
 }
 
-TEST(ConnectionBudget, NoDescriptorsLeftStillAllowsOne) {
-  EXPECT_EQ(BudgetConnections(10, 20, 0).websockets, 1u);
-}
+TEST(ConnectionBudget, NoDescriptorsLeftStillAllowsOne) { EXPECT_EQ(BudgetConnections(10, 20, 0).websockets, 1u); }
 
 TEST(NotifierConfig, MaxConnectionsAndPageApiOriginsAreReadAndChecked) {
   const platform::ConfigDefaults defaults{"notifier", 8082, ""};
   const auto good = platform::LoadConfig(
-      defaults, {{"MAX_CONNECTIONS", "500"}, {"PAGE_API_ORIGINS", "https://api.example.com, http://10.0.0.5:9000"}}, {});
+      defaults, {{"MAX_CONNECTIONS", "500"}, {"PAGE_API_ORIGINS", "https://api.example.com, http://10.0.0.5:9000"}},
+      {});
   ASSERT_TRUE(good.config);
   EXPECT_EQ(good.config->max_connections, 500u);
   EXPECT_EQ(good.config->page_api_origins,
             (std::vector<std::string>{"https://api.example.com", "http://10.0.0.5:9000"}));
   EXPECT_EQ(platform::LoadConfig(defaults, {}, {}).config->max_connections, 0u);
   EXPECT_EQ(platform::LoadConfig(defaults, {{"MAX_CONNECTIONS", "-1"}}, {}).problems.size(), 1u);
-  for (const char* bad : {"api.example.com", "https://api.example.com/", "javascript:alert(1)",
-                          "https://a.example; script-src *"}) {
+  for (const char* bad :
+       {"api.example.com", "https://api.example.com/", "javascript:alert(1)", "https://a.example; script-src *"}) {
     EXPECT_EQ(platform::LoadConfig(defaults, {{"PAGE_API_ORIGINS", bad}}, {}).problems.size(), 1u) << bad;
   }
 }

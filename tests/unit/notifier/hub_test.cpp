@@ -331,7 +331,8 @@ TEST_F(HubTest, ListSnapshotsOfMaximalOrdersComeInPagesBelowTheLimit) {
       EXPECT_EQ(message["type"], "snapshot");
       EXPECT_EQ(message["page"], page);
       EXPECT_EQ(message["last"], page + 1 == sink_.messages.size());
-      EXPECT_LE(sink_.sizes[page], HubLimits{}.snapshot_page_bytes);
+      EXPECT_LE(sink_.sizes[page], HubLimits{}.snapshot_paging.page_bytes);
+      EXPECT_FALSE(message.contains("truncated"));
       for (const auto& order : message["orders"]) ids.insert(order["orderId"].get<std::string>());
       total += sink_.sizes[page];
     }
@@ -339,6 +340,27 @@ TEST_F(HubTest, ListSnapshotsOfMaximalOrdersComeInPagesBelowTheLimit) {
     EXPECT_GT(total, std::size_t{1} << 20) << "the whole snapshot is over the 1 MiB queue cap";
     EXPECT_EQ(sink_.messages.front()["orders"][0]["orderId"], MaximalOrder(99).order_id) << "newest first";
   }
+}
+
+TEST(HubSnapshotTest, ACustomerListPastTwoMebibytesLeavesOutTheOldestAndSaysSo) {
+  OrderCache cache(2000);
+  Hub hub(cache, HubLimits{});
+  RecordingSink sink;
+  hub.Attach(1, sink);
+  for (int i = 0; i < 1000; ++i) hub.OnEvent(MaximalOrder(i), Clock::now());
+  hub.OnClientText(1, R"({"type":"subscribe","customerId":")" + std::string(64, 'c') + "\"}", Clock::now());
+  std::size_t total = 0;
+  std::size_t orders = 0;
+  for (std::size_t page = 0; page < sink.messages.size(); ++page) {
+    total += sink.sizes[page];
+    orders += sink.messages[page]["orders"].size();
+  }
+  EXPECT_LE(total, HubLimits{}.snapshot_paging.total_bytes);
+  EXPECT_GT(orders, 100u);
+  EXPECT_LT(orders, 1000u);
+  EXPECT_EQ(sink.messages.back()["last"], true);
+  EXPECT_EQ(sink.messages.back()["truncated"], true);
+  EXPECT_EQ(sink.messages.front()["orders"][0]["orderId"], MaximalOrder(999).order_id) << "the newest are kept";
 }
 
 TEST_F(HubTest, AnEmptyListSnapshotIsOneLastPage) {

@@ -94,5 +94,31 @@ TEST_F(StalledPeerTest, AClosingSessionWhosePeerDoesNotReadIsReleasedAfterTheClo
   EXPECT_TRUE(error == asio::error::eof || error == asio::error::connection_reset) << error.message();
 }
 
+TEST_F(StalledPeerTest, APagedSnapshotPastTheQueueBoundIsNotTakenForASlowClient) {
+  Open();
+  Stall();  // about 600 KiB queued: the peer has not read yet
+  ASSERT_GT(session_->queued_bytes(), 400u * 1024);
+  // The pages of one snapshot of 100 maximal orders: 1.25 MB in 20 pages.
+  for (int page = 0; page < 20; ++page) session_->SendSnapshotPage(std::string(62 * 1024, 's'));
+  RunFor(std::chrono::milliseconds(20));
+  EXPECT_GT(session_->queued_bytes(), std::size_t{1} << 20);
+  // Still open: a ping is answered into the queue.
+  const auto before = session_->queued_bytes();
+  PeerSends(EncodeFrame(Opcode::kPing, "still there?", true, kMask));
+  RunFor(std::chrono::milliseconds(20));
+  EXPECT_GT(session_->queued_bytes(), before) << "the session was closed as slow";
+}
+
+TEST_F(StalledPeerTest, PlainMessagesPastTheQueueBoundCloseTheSessionAsSlow) {
+  Open();
+  Stall();
+  for (int i = 0; i < 20; ++i) session_->SendText(std::string(62 * 1024, 'u'));
+  RunFor(std::chrono::milliseconds(20));
+  const auto before = session_->queued_bytes();
+  PeerSends(EncodeFrame(Opcode::kPing, "still there?", true, kMask));
+  RunFor(std::chrono::milliseconds(20));
+  EXPECT_EQ(session_->queued_bytes(), before) << "closing: pings are no longer answered";
+}
+
 }  // namespace
 }  // namespace orders::notifier

@@ -34,17 +34,21 @@ class Sink {
   // A pong (the answer to a client's JSON ping). Only the latest one needs to
   // be pending, so a session may replace an unsent pong instead of queueing.
   virtual void SendPong(const std::string& text) { SendText(text); }
+  // A page of a list snapshot: all pages of one snapshot are queued at once,
+  // so a session may allow them past its usual queue bound (by at most one
+  // snapshot's size, SnapshotPaging::total_bytes).
+  virtual void SendSnapshotPage(const std::string& text) { SendText(text); }
   // Must not call back into the hub synchronously (it may be mid-delivery).
   virtual void Close(std::uint16_t code, const std::string& reason) = 0;
 };
 
 struct HubLimits {
-  std::size_t max_subscriptions = 50;           // per session, subscriptions still waiting for their order included
-  double messages_per_second = 20;              // per session, sustained
-  double message_burst = 40;                    // per session
-  std::size_t snapshot_list_size = 100;         // orders in an `all` snapshot (a staff board)
-  std::size_t customer_snapshot_size = 1000;    // a customer's orders: all of them, up to this
-  std::size_t snapshot_page_bytes = 64 * 1024;  // list snapshots are sent in pages of at most this (one order aside)
+  std::size_t max_subscriptions = 50;         // per session, subscriptions still waiting for their order included
+  double messages_per_second = 20;            // per session, sustained
+  double message_burst = 40;                  // per session
+  std::size_t snapshot_list_size = 100;       // orders in an `all` snapshot (a staff board)
+  std::size_t customer_snapshot_size = 1000;  // a customer's orders: all of them, up to this
+  SnapshotPaging snapshot_paging;             // list snapshots: pages of 64 KiB, 2 MiB in all
   std::chrono::milliseconds not_found_wait{3000};
 };
 

@@ -12,7 +12,7 @@
 // a non-blocking writev straight away; only when the socket buffer is full
 // does it wait for writability, and meanwhile its queue grows up to the bound.
 // Before refusing a frame for the bound it first hands the kernel what it
-// takes, so a burst (a paged snapshot) only fails a client that is not reading.
+// takes; the pages of a list snapshot may pass the bound by one snapshot.
 //
 // Pongs (to WebSocket pings and to JSON pings) bypass the bound but never pile
 // up: at most the latest of each kind waits, replaced by a newer one, and joins
@@ -38,6 +38,10 @@ namespace orders::notifier {
 struct SessionOptions {
   FrameLimits frame_limits;
   std::size_t max_queued_bytes = 1 << 20;
+  // Pages of a list snapshot are queued together and may go past
+  // max_queued_bytes by one snapshot (2 MiB, SnapshotPaging::total_bytes):
+  // a client that has not read them yet is not slow.
+  std::size_t max_queued_bytes_with_snapshot = (1 << 20) + (2 << 20);
   std::chrono::milliseconds ping_interval{20000};
   std::size_t max_control_frames_per_second = 50;
   std::chrono::milliseconds close_timeout{5000};      // to deliver the close frame
@@ -60,8 +64,9 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Sink, p
   // Sends `handshake_response` (the 101) and starts reading, writing and pinging.
   void Start(std::string handshake_response);
 
-  void SendText(const std::string& text) override;
+  void SendText(const std::string& text) override { SendData(text, options_.max_queued_bytes); }
   void SendPong(const std::string& text) override;
+  void SendSnapshotPage(const std::string& text) override { SendData(text, options_.max_queued_bytes_with_snapshot); }
   void Close(std::uint16_t code, const std::string& reason) override;
   void Flush() override;
 
@@ -72,6 +77,8 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Sink, p
   }
 
  private:
+  // Queues a text frame unless the queue would pass `limit` (then close 1013).
+  void SendData(const std::string& text, std::size_t limit);
   void Read();
   void OnBytes(std::string_view bytes);
   void Enqueue(SharedFrame frame);
