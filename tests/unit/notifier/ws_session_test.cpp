@@ -2,6 +2,10 @@
 // write queue does under pings.
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <thread>
 
 #include <orders/notifier/ws_session.hpp>
@@ -22,6 +26,7 @@ class StalledPeerTest : public ::testing::Test {
     asio::ip::tcp::socket server(io_);
     acceptor.accept(server);
     server.set_option(asio::socket_base::send_buffer_size(4096));
+    server_fd_ = server.native_handle();  // the session keeps the descriptor
     session_ = std::make_shared<WsSession>(1, std::move(server), nullptr, hub_, batcher_, options, SessionCounters{},
                                            std::nullopt);
     session_->Start("HTTP/1.1 101 Switching Protocols\r\n\r\n");
@@ -54,7 +59,23 @@ class StalledPeerTest : public ::testing::Test {
   SendBatcher batcher_;
   asio::ip::tcp::socket peer_;
   std::shared_ptr<WsSession> session_;
+  int server_fd_ = -1;
 };
+
+int TcpOption(int fd, int level, int name) {
+  int value = -1;
+  socklen_t size = sizeof value;
+  ::getsockopt(fd, level, name, &value, &size);
+  return value;
+}
+
+TEST_F(StalledPeerTest, TheKernelDropsVanishedPeersThroughKeepaliveAndTcpUserTimeout) {
+  Open();
+  EXPECT_EQ(TcpOption(server_fd_, SOL_SOCKET, SO_KEEPALIVE), 1);
+  EXPECT_EQ(TcpOption(server_fd_, IPPROTO_TCP, TCP_KEEPIDLE), 30);
+  EXPECT_EQ(TcpOption(server_fd_, IPPROTO_TCP, TCP_KEEPCNT), 3);
+  EXPECT_EQ(TcpOption(server_fd_, IPPROTO_TCP, TCP_USER_TIMEOUT), 30000);
+}
 
 TEST_F(StalledPeerTest, PingsFromAPeerThatDoesNotReadKeepOnlyTheLatestPongQueued) {
   Open();
