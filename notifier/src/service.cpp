@@ -4,8 +4,10 @@
 #include <future>
 #include <map>
 
+#include <orders/notifier/connection_budget.hpp>
 #include <orders/notifier/handshake.hpp>
 #include <orders/notifier/log_feed.hpp>
+#include <orders/notifier/page_policy.hpp>
 #include <orders/notifier/web_page.hpp>
 #include <orders/notifier/ws_session.hpp>
 #include <orders/platform/log.hpp>
@@ -28,6 +30,10 @@ struct NotifierService::Parts {
         rate_limited(
             registry.AddCounter("orders_notifier_rate_limited_total", "Client messages refused by rate limit")),
         cached(registry.AddGauge("orders_notifier_cached_orders", "Orders held in the notifier's cache")),
+        connections(registry.AddGauge("orders_notifier_connections",
+                                      "WebSocket connections holding a socket, closing ones included")),
+        refused(registry.AddCounter("orders_notifier_connections_refused_total",
+                                    "WebSocket upgrades answered 503: the connection limit was reached")),
         config_(config) {}
 
   static constexpr std::size_t kMaxCachedOrders = 1'000'000;
@@ -41,6 +47,10 @@ struct NotifierService::Parts {
   platform::Counter& slow_closed;
   platform::Counter& rate_limited;
   platform::Gauge& cached;
+  platform::Gauge& connections;
+  platform::Counter& refused;
+  std::size_t max_websockets = 0;
+  std::string page;                                             // index.html with the configured API origins
   std::map<std::uint16_t, platform::Counter*> protocol_closes;  // by close code, created on the io thread
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<SendBatcher> batcher;  // on the server's io thread
@@ -63,6 +73,7 @@ struct NotifierService::Parts {
       rate_limited.Inc(stats.rate_limited - rate_limited.Value());
       cached.Set(static_cast<double>(cache.size()));
       std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
+      connections.Set(static_cast<double>(sessions.size()));
       Tick();
     });
   }
@@ -99,6 +110,16 @@ struct NotifierService::Parts {
                                headers);
       return;
     }
+    // Every session holds a descriptor until its socket is closed (closing
+    // ones too): past the limit, refuse before the upgrade.
+    std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
+    if (sessions.size() >= max_websockets) {
+      refused.Inc();
+      exchange->RespondProblem(
+          {503, "Service Unavailable", "The notifier is at its connection limit; retry shortly.", {}, {}},
+          {{"Retry-After", "5"}});
+      return;
+    }
     auto taken = http::HttpServer::TakeConnection(*exchange);
     if (!taken) return;
     const SessionId id = next_session++;
@@ -133,10 +154,31 @@ NotifierService::~NotifierService() { Stop(); }
 platform::Result<std::uint16_t> NotifierService::Start() {
   parts_ = std::make_unique<Parts>(config_);
   Parts& parts = *parts_;
+  const FdLimits fds = RaiseFdLimit();
+  const ConnectionBudget budget = BudgetConnections(fds.soft, OpenFdCount(), config_.max_connections);
+  parts.max_websockets = budget.websockets;
+  platform::LogInfo("connection limits", {{"fd_soft_limit_at_start", fds.soft_before},
+                                          {"fd_soft_limit", fds.soft},
+                                          {"fd_hard_limit", fds.hard},
+                                          {"max_websockets", budget.websockets},
+                                          {"max_http_connections", budget.http}});
+  if (budget.clamped) {
+    platform::LogWarn("MAX_CONNECTIONS does not fit the descriptor limit; using what fits",
+                      {{"configured", config_.max_connections}, {"max_websockets", budget.websockets}});
+  }
+  parts.page = PageWithApiOrigins(WebPage(), config_.page_api_origins);
   auto router = std::make_shared<http::Router>(parts.registry);
-  router->Add(restinio::http_method_get(), "/", [](const http::ExchangePtr& exchange) {
-    exchange->RespondText(200, "text/html; charset=utf-8", std::string(WebPage()),
-                          {{"Cache-Control", "no-cache"}, {"X-Content-Type-Options", "nosniff"}});
+  router->Add(restinio::http_method_get(), "/", [&parts, this](const http::ExchangePtr& exchange) {
+    const auto& header = exchange->request().header();
+    const std::string host =
+        header.has_field(restinio::http_field::host) ? header.get_field(restinio::http_field::host) : std::string();
+    exchange->RespondText(200, "text/html; charset=utf-8", parts.page, PageHeaders(host, config_.page_api_origins));
+  });
+  router->Add(restinio::http_method_get(), "/app.js", [](const http::ExchangePtr& exchange) {
+    exchange->RespondText(200, "text/javascript; charset=utf-8", std::string(WebScript()), AssetHeaders());
+  });
+  router->Add(restinio::http_method_get(), "/app.css", [](const http::ExchangePtr& exchange) {
+    exchange->RespondText(200, "text/css; charset=utf-8", std::string(WebStyle()), AssetHeaders());
   });
   // Upgrades run on the io thread, which is also the hub's thread.
   router->Add(restinio::http_method_get(), "/ws",
@@ -150,7 +192,7 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   options.bind_address = config_.bind_address;
   options.port = config_.port;
   options.threads = 1;  // the hub and every session live on this one thread
-  options.max_connections = 4096;
+  options.max_connections = budget.http;
   options.max_body_size = 4096;
   parts.server = std::make_unique<http::HttpServer>(options, router);
   parts.batcher = std::make_unique<SendBatcher>(parts.server->io_context());

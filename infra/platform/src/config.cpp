@@ -26,6 +26,8 @@ constexpr Variable kVariables[] = {
     {"LOG_LEVEL", "--log-level", "debug|info|warn|error"},
     {"CONSUMER_GROUP", "--consumer-group", "Kafka consumer group"},
     {"READ_MODEL_SCHEMA", "--read-model-schema", "PostgreSQL schema of the read model"},
+    {"MAX_CONNECTIONS", "--max-connections", "notifier: WebSocket connections; 0 = what the descriptor limit allows"},
+    {"PAGE_API_ORIGINS", "--page-api-origins", "notifier: comma-separated API origins the page may call"},
 };
 
 std::optional<LogLevel> ParseLogLevel(const std::string& text) {
@@ -64,6 +66,8 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
       {"LOG_LEVEL", "info"},
       {"CONSUMER_GROUP", defaults.consumer_group},
       {"READ_MODEL_SCHEMA", "read_model"},
+      {"MAX_CONNECTIONS", "0"},
+      {"PAGE_API_ORIGINS", ""},
   };
   for (const auto& variable : kVariables) {
     if (auto it = environment.find(variable.env); it != environment.end()) values[variable.env] = it->second;
@@ -102,6 +106,15 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
   config.allowed_origins = SplitList(values["ALLOWED_ORIGINS"]);
   config.consumer_group = values["CONSUMER_GROUP"];
   config.read_model_schema = values["READ_MODEL_SCHEMA"];
+  config.page_api_origins = SplitList(values["PAGE_API_ORIGINS"]);
+  for (const auto& origin : config.page_api_origins) {
+    const bool scheme = origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
+    if (!scheme || origin.find_first_of("/?#", origin.find("//") + 2) != std::string::npos ||
+        origin.find_first_of(" ;'\"") != std::string::npos) {
+      result.problems.push_back("PAGE_API_ORIGINS entries must be origins like https://api.example.com, got '" +
+                                origin + "'");
+    }
+  }
 
   if (config.kafka_brokers.empty()) result.problems.push_back("KAFKA_BROKERS must not be empty");
   if (config.orders_topic.empty() || config.orders_topic.size() > 249) {
@@ -117,6 +130,13 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
     result.problems.push_back("PORT must be a number from 0 to 65535, got '" + port_text + "'");
   }
   config.port = static_cast<std::uint16_t>(port);
+  const std::string& max_text = values["MAX_CONNECTIONS"];
+  std::size_t max_connections = 0;
+  auto [max_end, max_error] = std::from_chars(max_text.data(), max_text.data() + max_text.size(), max_connections);
+  if (max_error != std::errc() || max_end != max_text.data() + max_text.size()) {
+    result.problems.push_back("MAX_CONNECTIONS must be a non-negative number, got '" + max_text + "'");
+  }
+  config.max_connections = max_connections;
   if (auto level = ParseLogLevel(values["LOG_LEVEL"])) {
     config.log_level = *level;
   } else {

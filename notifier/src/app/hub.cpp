@@ -16,6 +16,9 @@ void Hub::Attach(SessionId id, Sink& sink, std::optional<platform::Principal> pr
   session.sink = &sink;
   session.principal = std::move(principal);
   session.tokens = limits_.message_burst;
+  if (session.principal && session.principal->expires_at != std::chrono::system_clock::time_point::max()) {
+    expiries_.emplace(session.principal->expires_at, id);
+  }
   sessions_.emplace(id, std::move(session));
   stats_.sessions = sessions_.size();
 }
@@ -25,6 +28,7 @@ void Hub::Detach(SessionId id) {
   if (it == sessions_.end()) return;
   const auto selectors = it->second.selectors;
   for (const auto& selector : selectors) Unsubscribe(id, it->second, selector);
+  if (it->second.principal) expiries_.erase({it->second.principal->expires_at, id});
   sessions_.erase(it);
   for (auto& [order_id, waits] : waiting_) {
     std::erase_if(waits, [id](const Waiting& waiting) { return waiting.session == id; });
@@ -70,13 +74,14 @@ void Hub::OnClientText(SessionId id, std::string_view text, Clock::time_point no
       Send(session, ErrorMessage(text.size() > kMaxClientMessageBytes ? "too_large" : "bad_request", message.error));
       return;
     case ClientMessage::Type::kPing:
-      Send(session, PongMessage());
+      ++stats_.messages_sent;
+      session.sink->SendPong(PongMessage());
       return;
     case ClientMessage::Type::kLookup: {
+      // Another customer's order is treated as one not seen (yet): the same
+      // answer after the same wait, so nothing tells that it exists.
       const auto* cached = cache_.Find(message.selector.value);
-      if (cached && !MaySee(session, cached->order.customer_id)) {
-        Send(session, ErrorMessage("forbidden", "This order belongs to another customer."));
-      } else if (cached) {
+      if (cached && MaySee(session, cached->order.customer_id)) {
         Send(session, LookupAnswer(&cached->order));
       } else {
         waiting_[message.selector.value].push_back({id, true, std::nullopt, now + limits_.not_found_wait});
@@ -94,7 +99,11 @@ void Hub::OnClientText(SessionId id, std::string_view text, Clock::time_point no
 
 void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message, Clock::time_point now) {
   const Selector& selector = message.selector;
-  if (!session.selectors.count(selector) && session.selectors.size() >= limits_.max_subscriptions) {
+  const bool pending = selector.kind == Selector::Kind::kOrder && session.pending_orders.count(selector.value);
+  if (pending) return;  // already waiting for this order; it is answered once
+  // Subscriptions waiting for their order hold memory too, so they count.
+  if (!session.selectors.count(selector) &&
+      session.selectors.size() + session.pending_orders.size() >= limits_.max_subscriptions) {
     Send(session, ErrorMessage("rate_limited", "too many subscriptions on this connection"));
     return;
   }
@@ -111,11 +120,10 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
   switch (selector.kind) {
     case Selector::Kind::kOrder: {
       const auto* cached = cache_.Find(selector.value);
-      if (cached && !MaySee(session, cached->order.customer_id)) {
-        Send(session, ErrorMessage("forbidden", "This order belongs to another customer."));
-        return;
-      }
-      if (!cached) {
+      if (!cached || !MaySee(session, cached->order.customer_id)) {
+        // Not seen yet, or another customer's: wait, then not_found (the same
+        // answer at the same time for both, so existence is not revealed).
+        session.pending_orders.insert(selector.value);
         waiting_[selector.value].push_back({id, false, message.since_version, now + limits_.not_found_wait});
         return;
       }
@@ -127,14 +135,21 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
     case Selector::Kind::kCustomer:
       session.selectors.insert(selector);
       by_customer_[selector.value].insert(id);
-      Send(session,
-           SnapshotListMessage(selector, cache_.NewestOfCustomer(selector.value, limits_.customer_snapshot_size)));
+      SendSnapshotPages(session, selector, cache_.NewestOfCustomer(selector.value, limits_.customer_snapshot_size));
       return;
     case Selector::Kind::kAll:
       session.selectors.insert(selector);
       all_.insert(id);
-      Send(session, SnapshotListMessage(selector, cache_.Newest(limits_.snapshot_list_size)));
+      SendSnapshotPages(session, selector, cache_.Newest(limits_.snapshot_list_size));
       return;
+  }
+}
+
+void Hub::SendSnapshotPages(Session& session, const Selector& selector,
+                            const std::vector<const domain::Order*>& orders) {
+  for (const auto& page : SnapshotPages(selector, orders, limits_.snapshot_paging)) {
+    ++stats_.messages_sent;
+    session.sink->SendSnapshotPage(page);
   }
 }
 
@@ -167,6 +182,7 @@ void Hub::Unsubscribe(SessionId id, Session& session, const Selector& selector) 
       std::erase_if(waiting->second, [id](const Waiting& wait) { return wait.session == id && !wait.lookup; });
       if (waiting->second.empty()) waiting_.erase(waiting);
     }
+    session.pending_orders.erase(selector.value);
   }
   if (!session.selectors.erase(selector)) return;
   auto drop = [id](auto& index, const std::string& key) {
@@ -237,7 +253,7 @@ void Hub::ResolveWaiting(const std::string& order_id) {
     auto session = sessions_.find(waiting.session);
     if (session == sessions_.end() || !cached) continue;
     if (!MaySee(session->second, cached->order.customer_id)) {
-      Send(session->second, ErrorMessage("forbidden", "This order belongs to another customer."));
+      waiting_[order_id].push_back(waiting);  // answered not_found at its deadline, as if never seen
       continue;
     }
     if (waiting.lookup) {
@@ -245,13 +261,27 @@ void Hub::ResolveWaiting(const std::string& order_id) {
       continue;
     }
     const Selector selector{Selector::Kind::kOrder, order_id};
+    session->second.pending_orders.erase(order_id);
     session->second.selectors.insert(selector);
     by_order_[order_id].insert(waiting.session);
     StartOrderStream(session->second, *cached, waiting.since);
   }
 }
 
-void Hub::Tick(Clock::time_point now) {
+void Hub::ExpireTokens(std::chrono::system_clock::time_point wall_now) {
+  while (!expiries_.empty() && expiries_.begin()->first <= wall_now) {
+    const SessionId id = expiries_.begin()->second;
+    expiries_.erase(expiries_.begin());
+    // Close() detaches the session later (never synchronously), so the entry
+    // is gone already and the session is closed once.
+    if (auto session = sessions_.find(id); session != sessions_.end()) {
+      session->second.sink->Close(1008, "token expired");
+    }
+  }
+}
+
+void Hub::Tick(Clock::time_point now, std::chrono::system_clock::time_point wall_now) {
+  ExpireTokens(wall_now);
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     auto& waits = it->second;
     for (auto wait = waits.begin(); wait != waits.end();) {
@@ -260,6 +290,7 @@ void Hub::Tick(Clock::time_point now) {
         continue;
       }
       if (auto session = sessions_.find(wait->session); session != sessions_.end()) {
+        if (!wait->lookup) session->second.pending_orders.erase(it->first);
         Send(session->second,
              wait->lookup ? LookupAnswer(nullptr) : ErrorMessage("not_found", "No order with this orderId."));
       }

@@ -97,13 +97,36 @@ std::string SnapshotMessage(const domain::Order& order, bool recovered) {
   return codec::DumpJson(message);
 }
 
-std::string SnapshotListMessage(const Selector& selector, const std::vector<const domain::Order*>& newest_first) {
-  Json orders = Json::array();
-  for (const auto* order : newest_first) orders.push_back(codec::OrderToJson(*order));
-  Json message{{"type", "snapshot"}, {"orders", std::move(orders)}};
-  if (selector.kind == Selector::Kind::kCustomer) message["customerId"] = selector.value;
-  if (selector.kind == Selector::Kind::kAll) message["all"] = true;
-  return codec::DumpJson(message);
+std::vector<std::string> SnapshotPages(const Selector& selector, const std::vector<const domain::Order*>& newest_first,
+                                       SnapshotPaging paging) {
+  std::string selector_field;
+  if (selector.kind == Selector::Kind::kCustomer) selector_field = ",\"customerId\":" + codec::DumpJson(selector.value);
+  if (selector.kind == Selector::Kind::kAll) selector_field = ",\"all\":true";
+  std::vector<std::string> pages;
+  std::string orders;  // the current page's orders, comma-separated
+  std::size_t total = 0;
+  auto close_page = [&](bool last, bool truncated) {
+    pages.push_back(R"({"type":"snapshot")" + selector_field + R"(,"page":)" + std::to_string(pages.size()) +
+                    R"(,"last":)" + (last ? "true" : "false") + (truncated ? R"(,"truncated":true)" : "") +
+                    R"(,"orders":[)" + orders + "]}");
+    total += pages.back().size();
+    orders.clear();
+  };
+  // Room for the envelope around the orders (type, selector, page number, last).
+  const std::size_t envelope = 64 + selector_field.size();
+  bool truncated = false;
+  for (const auto* order : newest_first) {
+    std::string text = codec::DumpJson(codec::OrderToJson(*order));
+    if (total + envelope + orders.size() + 1 + text.size() > paging.total_bytes) {
+      truncated = true;
+      break;
+    }
+    if (!orders.empty() && envelope + orders.size() + 1 + text.size() > paging.page_bytes) close_page(false, false);
+    if (!orders.empty()) orders += ',';
+    orders += text;
+  }
+  close_page(true, truncated);
+  return pages;
 }
 
 std::string UpdateMessage(const domain::Event& event, const domain::Order* order_after) {

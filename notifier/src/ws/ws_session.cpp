@@ -1,5 +1,9 @@
 #include <orders/notifier/ws_session.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <orders/platform/log.hpp>
 
 namespace orders::notifier {
@@ -24,10 +28,27 @@ void WsSession::Start(std::string handshake_response) {
   asio::error_code ignored;
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   socket_.non_blocking(true, ignored);
+  SetTcpOptions();
   hub_.Attach(id_, *this, principal_);
   Enqueue(std::move(handshake_response));
   Read();
   SchedulePing();
+}
+
+void WsSession::SetTcpOptions() {
+  // Best effort: a socket without them still works, it just relies on the
+  // close deadline and pings to notice a vanished peer.
+  asio::error_code ignored;
+  socket_.set_option(asio::socket_base::keep_alive(true), ignored);
+  const int fd = socket_.native_handle();
+  const int idle = static_cast<int>(options_.keepalive_idle.count());
+  const int interval = 10;
+  const int probes = 3;
+  const unsigned user_timeout = static_cast<unsigned>(options_.tcp_user_timeout.count());
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
 }
 
 void WsSession::Read() {
@@ -64,7 +85,9 @@ void WsSession::OnBytes(std::string_view bytes) {
           Close(close_code::kPolicyViolation, "ping flood");
           break;
         }
-        Enqueue(EncodeFrame(Opcode::kPong, message.payload));
+        // Only the latest ping needs an answer (RFC 6455 5.5.3).
+        pending_pong_ = std::make_shared<const std::string>(EncodeFrame(Opcode::kPong, message.payload));
+        FlushSoon();
         break;
       }
       case Opcode::kPong:
@@ -83,10 +106,12 @@ void WsSession::OnBytes(std::string_view bytes) {
   }
 }
 
-void WsSession::SendText(const std::string& text) {
+void WsSession::SendData(const std::string& text, std::size_t limit) {
   if (closing_) return;
   SharedFrame frame = batcher_.TextFrame(text);
-  if (queued_bytes_ + frame->size() > options_.max_queued_bytes) {
+  // Hand the kernel what it takes now before judging the client slow.
+  if (queued_bytes_ + frame->size() > limit && !waiting_writable_ && !closed_) WriteWhatFits();
+  if (queued_bytes_ + frame->size() > limit) {
     if (counters_.slow_closed) counters_.slow_closed();
     Close(close_code::kTryAgainLater, "too slow; reconnect and resume with sinceVersion");
     return;
@@ -94,14 +119,34 @@ void WsSession::SendText(const std::string& text) {
   Enqueue(std::move(frame));
 }
 
-// Control frames (pong, ping, close, the handshake answer) bypass the byte
-// limit but count in it.
+void WsSession::SendPong(const std::string& text) {
+  if (closing_) return;
+  pending_json_pong_ = batcher_.TextFrame(text);
+  FlushSoon();
+}
+
+// Control frames (ping, close, the handshake answer) bypass the byte limit
+// but count in it; there are at most a few of them.
 void WsSession::Enqueue(SharedFrame frame) {
   queued_bytes_ += frame->size();
   outbox_.push_back(std::move(frame));
+  FlushSoon();
+}
+
+void WsSession::FlushSoon() {
   if (waiting_writable_ || flush_scheduled_ || closed_) return;
   flush_scheduled_ = true;
   batcher_.FlushLater(shared_from_this());
+}
+
+void WsSession::AdmitPongs() {
+  if (front_offset_ > 0) return;
+  for (SharedFrame* pong : {&pending_json_pong_, &pending_pong_}) {
+    if (!*pong) continue;
+    queued_bytes_ += (*pong)->size();
+    outbox_.push_front(std::move(*pong));
+    pong->reset();
+  }
 }
 
 void WsSession::Flush() {
@@ -109,8 +154,9 @@ void WsSession::Flush() {
   if (!waiting_writable_ && !closed_) WriteNow();
 }
 
-void WsSession::WriteNow() {
+bool WsSession::WriteWhatFits() {
   constexpr std::size_t kMaxFramesPerWrite = 64;
+  AdmitPongs();
   while (!outbox_.empty()) {
     scratch_.clear();
     for (const auto& frame : outbox_) {
@@ -121,13 +167,19 @@ void WsSession::WriteNow() {
     asio::error_code error;
     const std::size_t written = socket_.write_some(scratch_, error);
     if (error == asio::error::would_block || error == asio::error::try_again) break;
-    if (error) {
-      Shutdown();
-      return;
-    }
+    if (error) return false;
     Consume(written);
+    AdmitPongs();
   }
-  if (outbox_.empty()) {
+  return true;
+}
+
+void WsSession::WriteNow() {
+  if (!WriteWhatFits()) {
+    Shutdown();
+    return;
+  }
+  if (outbox_.empty() && !pending_pong_ && !pending_json_pong_) {
     if (closing_) Shutdown();
     return;
   }
@@ -167,7 +219,16 @@ void WsSession::Close(std::uint16_t code, const std::string& reason) {
     queued_bytes_ -= outbox_.back()->size();
     outbox_.pop_back();
   }
+  pending_pong_.reset();
+  pending_json_pong_.reset();
   Enqueue(EncodeClose(code, reason));
+  // A peer that does not read cannot receive the close frame: give it
+  // close_timeout, then let the socket go. The ping timer is free now.
+  ping_timer_.cancel();
+  ping_timer_.expires_after(options_.close_timeout);
+  ping_timer_.async_wait([self = shared_from_this()](asio::error_code error) {
+    if (!error) self->Shutdown();
+  });
 }
 
 void WsSession::SchedulePing() {

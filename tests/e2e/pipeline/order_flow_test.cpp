@@ -40,10 +40,15 @@ class OrderFlowTest : public ::testing::Test {
                                                     {"DATABASE_URL", DatabaseUrl()}};
     command_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), env);
     projection_ = std::make_unique<ServiceProcess>(ProjectionServiceBinary(), env);
-    notifier_ = std::make_unique<ServiceProcess>(NotifierBinary(), env);
-    for (auto* service : {command_.get(), projection_.get(), notifier_.get()}) {
+    for (auto* service : {command_.get(), projection_.get()}) {
       ASSERT_TRUE(service->Start()) << service->LogText();
     }
+    // The page may call the command API only on its own host's service ports
+    // or on configured origins; here the command service has a test port.
+    auto notifier_env = env;
+    notifier_env["PAGE_API_ORIGINS"] = "http://127.0.0.1:" + std::to_string(command_->port());
+    notifier_ = std::make_unique<ServiceProcess>(NotifierBinary(), notifier_env);
+    ASSERT_TRUE(notifier_->Start()) << notifier_->LogText();
     for (auto* service : {command_.get(), projection_.get(), notifier_.get()}) {
       ASSERT_TRUE(Eventually([&] { return HttpRequest(service->port(), "GET", "/readyz").status == 200; },
                              std::chrono::seconds(30)))
@@ -148,24 +153,45 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
       placed_ms, confirmed_ms, read_ms, shipped_ms);
 }
 
-TEST_F(OrderFlowTest, PageCreatesAndAdvancesAnOrderAndTheCustomerViewFollowsInChromium) {
-  const std::string script = SourcePath("tests/e2e/browser/page_flow.mjs");
-  const std::string modules = SourcePath("tests/e2e/browser/node_modules/playwright-core");
-  if (::access(modules.c_str(), R_OK) != 0 || ::access("/usr/bin/chromium", X_OK) != 0) {
-    if (InfraRequired()) FAIL() << "playwright-core or chromium is missing (infra/lib/common.sh installs them)";
-    GTEST_SKIP() << "playwright-core or chromium is missing; run through ./infra/test.sh";
-  }
-  const std::string screenshot = std::string(ORDERS_ARTIFACT_DIR) + "/page-customer-view.png";
-  const std::string command = "node " + script + " " + std::to_string(command_->port()) + " " +
-                              std::to_string(notifier_->port()) + " " + screenshot + " 2>&1";
+bool BrowserAvailable() {
+  return ::access(SourcePath("tests/e2e/browser/node_modules/playwright-core").c_str(), R_OK) == 0 &&
+         ::access("/usr/bin/chromium", X_OK) == 0;
+}
+
+#define ORDERS_REQUIRE_BROWSER()                                                                                   \
+  do {                                                                                                             \
+    if (!BrowserAvailable()) {                                                                                     \
+      if (InfraRequired()) FAIL() << "playwright-core or chromium is missing (infra/lib/common.sh installs them)"; \
+      GTEST_SKIP() << "playwright-core or chromium is missing; run through ./infra/test.sh";                       \
+    }                                                                                                              \
+  } while (false)
+
+// Runs a script of tests/e2e/browser with node; its exit status and output.
+std::pair<int, std::string> RunBrowserScript(const std::string& name, const std::string& arguments) {
+  const std::string command = "node " + SourcePath("tests/e2e/browser/" + name) + " " + arguments + " 2>&1";
   std::string output;
   FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
+  if (!pipe) return {-1, "popen failed"};
   char buffer[4096];
   while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
-  EXPECT_EQ(::pclose(pipe), 0) << output << command_->LogText() << notifier_->LogText();
+  return {::pclose(pipe), output};
+}
+
+TEST_F(OrderFlowTest, PageCreatesAndAdvancesAnOrderAndTheCustomerViewFollowsInChromium) {
+  ORDERS_REQUIRE_BROWSER();
+  const std::string screenshot = std::string(ORDERS_ARTIFACT_DIR) + "/page-customer-view.png";
+  const auto [status, output] = RunBrowserScript(
+      "page_flow.mjs", std::to_string(command_->port()) + " " + std::to_string(notifier_->port()) + " " + screenshot);
+  EXPECT_EQ(status, 0) << output << command_->LogText() << notifier_->LogText();
   std::printf("%s", output.c_str());
   EXPECT_EQ(::access(screenshot.c_str(), R_OK), 0);
+}
+
+TEST_F(OrderFlowTest, PageRefusesAForeignApiOriginAndNoRequestLeavesForItInChromium) {
+  ORDERS_REQUIRE_BROWSER();
+  const auto [status, output] = RunBrowserScript("page_api_origin.mjs", std::to_string(notifier_->port()));
+  EXPECT_EQ(status, 0) << output << notifier_->LogText();
+  std::printf("%s", output.c_str());
 }
 
 }  // namespace

@@ -1,6 +1,15 @@
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
+#include <iterator>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include <orders/codec/event_codec.hpp>
@@ -28,6 +37,41 @@ long RssKb(pid_t pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
+}
+
+// A metric's value from /metrics (its first series), or -1 when absent.
+double MetricValue(std::uint16_t port, const std::string& name) {
+  const auto body = HttpRequest(port, "GET", "/metrics").body;
+  std::size_t at = 0;
+  while ((at = body.find(name + " ", at)) != std::string::npos) {
+    if (at == 0 || body[at - 1] == '\n') return std::stod(body.substr(at + name.size() + 1));
+    at += name.size();
+  }
+  return -1;
+}
+
+// CPU time (user + system) the process has used so far, in seconds.
+double CpuSeconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::vector<std::string> values((std::istream_iterator<std::string>(fields)), std::istream_iterator<std::string>());
+  // After the command: state is field 3; utime and stime are fields 14 and 15.
+  return (std::stod(values.at(11)) + std::stod(values.at(12))) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// The longest order the API accepts: 100 items with 64-character product ids.
+domain::OrderPlaced MaximalOrder(const std::string& id) {
+  auto placed = Placed(id);
+  placed.customer_id = std::string(64, 'c');
+  placed.items.clear();
+  for (int item = 0; item < 100; ++item) {
+    std::string product = std::to_string(item);
+    product.resize(64, 'p');
+    placed.items.push_back({product, 10000, 100000000});
+  }
+  placed.total_cents = 100LL * 10000 * 100000000;
+  return placed;
 }
 
 class NotifierTest : public ::testing::Test {
@@ -353,7 +397,7 @@ TEST_F(NotifierAuthTest, ForeignOriginIsRefusedEvenWithAValidToken) {
             403);
 }
 
-TEST_F(NotifierAuthTest, CustomerSeesOwnOrderAndIsRefusedAnotherCustomersOrder) {
+TEST_F(NotifierAuthTest, CustomerSeesOwnOrderAndAnotherCustomersOrderIsNotFound) {
   const std::string own = platform::NewUuid();
   const std::string foreign = platform::NewUuid();
   auto own_order = Placed(own);
@@ -365,8 +409,12 @@ TEST_F(NotifierAuthTest, CustomerSeesOwnOrderAndIsRefusedAnotherCustomersOrder) 
   WsClient customer;
   ASSERT_EQ(ConnectStatus(customer, "/ws?access_token=" + TestToken("customer-1", "customer", std::chrono::hours(1))),
             101);
+  // Another customer's order is answered exactly like a missing one.
   customer.SendText(Subscribe(foreign));
-  EXPECT_EQ(customer.ReceiveJson()["code"], "forbidden");
+  EXPECT_EQ(customer.ReceiveJson(std::chrono::seconds(6)),
+            (json{{"type", "error"}, {"code", "not_found"}, {"message", "No order with this orderId."}}));
+  customer.SendText(foreign);
+  EXPECT_EQ(customer.ReceiveJson(std::chrono::seconds(6)), (json{{"error", "Order not found"}}));
   customer.SendText(R"({"type":"subscribe","all":true})");
   EXPECT_EQ(customer.ReceiveJson()["code"], "forbidden");
   customer.SendText(Subscribe(own));
@@ -395,6 +443,194 @@ TEST_F(NotifierAuthTest, TheTokenNeverAppearsInTheLog) {
   const std::string log = notifier_->LogText();
   EXPECT_EQ(log.find(token.substr(token.rfind('.') + 1)), std::string::npos);
   EXPECT_EQ(log.find(token.substr(0, token.find('.', token.find('.') + 1))), std::string::npos);
+}
+
+TEST_F(NotifierAuthTest, SessionIsClosedWithPolicyViolationWhenItsTokenExpires) {
+  WsClient client;
+  const auto opened = std::chrono::steady_clock::now();
+  ASSERT_EQ(ConnectStatus(client, "/ws?access_token=" + TestToken("ops", "staff", std::chrono::seconds(2))), 101);
+  client.SendText(R"({"type":"ping"})");
+  ASSERT_EQ(client.ReceiveJson()["type"], "pong");
+  EXPECT_EQ(client.WaitForClose(std::chrono::seconds(5)), 1008);
+  const auto lasted = std::chrono::steady_clock::now() - opened;
+  EXPECT_GT(lasted, std::chrono::milliseconds(900)) << "exp is in whole seconds: at least 1 s of the 2 were left";
+  EXPECT_LT(lasted, std::chrono::milliseconds(3500));
+  WsClient still_valid;
+  ASSERT_EQ(ConnectStatus(still_valid, "/ws?access_token=" + TestToken("ops", "staff", std::chrono::hours(1))), 101);
+  still_valid.SendText(R"({"type":"ping"})");
+  EXPECT_EQ(still_valid.ReceiveJson()["type"], "pong") << "other sessions are not touched";
+}
+
+TEST_F(NotifierTest, StaffBoardGetsAHundredMaximalOrdersAsPagedSnapshot) {
+  std::set<std::string> ids;
+  for (int i = 0; i < 100; ++i) {
+    const auto placed = MaximalOrder(platform::NewUuid());
+    ids.insert(placed.order_id);
+    const auto record = codec::EncodeEvent(placed, {platform::NewUuid(), "/test", std::nullopt, std::nullopt});
+    ASSERT_TRUE(producer_->Produce(topic_, record.key, record.value, record.headers, nullptr));
+  }
+  producer_->Flush(30000);
+  ASSERT_TRUE(Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_cached_orders") >= 100; },
+                         std::chrono::seconds(20)));
+  auto board = Connect();
+  board->SendText(R"({"type":"subscribe","all":true})");
+  std::set<std::string> received;
+  std::size_t total_bytes = 0;
+  for (int page = 0;; ++page) {
+    const auto text = board->Receive();
+    ASSERT_TRUE(text) << "page " << page << " did not come; close code " << board->close_code();
+    total_bytes += text->size();
+    EXPECT_LE(text->size(), 64u * 1024);
+    const auto message = json::parse(*text);
+    ASSERT_EQ(message["type"], "snapshot");
+    EXPECT_EQ(message["page"], page);
+    for (const auto& order : message["orders"]) received.insert(order["orderId"].get<std::string>());
+    if (message["last"] == true) break;
+  }
+  EXPECT_EQ(received, ids);
+  EXPECT_GT(total_bytes, std::size_t{1} << 20) << "more than the 1 MiB queue cap in all";
+  board->SendText(R"({"type":"ping"})");
+  EXPECT_EQ(board->ReceiveJson()["type"], "pong") << "the board stays connected";
+}
+
+TEST_F(NotifierTest, ASlowConsumerIsClosedAndItsConnectionReleasedWithinTheCloseDeadline) {
+  WsClient slow;
+  slow.SetReceiveBuffer(4096);
+  ASSERT_EQ(slow.Connect(notifier_->port()), 101);
+  slow.SendText(R"({"type":"subscribe","all":true})");
+  ASSERT_TRUE(Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_connections") == 1; }));
+  // About 12 MB of updates: more than the 1 MiB queue and the kernel's buffers.
+  for (int i = 0; i < 1000; ++i) {
+    const auto record = codec::EncodeEvent(MaximalOrder(platform::NewUuid()),
+                                           {platform::NewUuid(), "/test", std::nullopt, std::nullopt});
+    ASSERT_TRUE(producer_->Produce(topic_, record.key, record.value, record.headers, nullptr));
+  }
+  producer_->Flush(30000);
+  ASSERT_TRUE(
+      Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_slow_clients_closed_total") == 1; },
+                 std::chrono::seconds(20)));
+  const auto closed_at = std::chrono::steady_clock::now();
+  // The client never reads, so its close frame cannot be delivered; the
+  // socket must be let go after the 5 s close deadline anyway.
+  ASSERT_TRUE(Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_connections") == 0; },
+                         std::chrono::seconds(8)))
+      << "still holding the slow client's connection";
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - closed_at).count();
+  std::printf("slow client released %.1f s after its 1013\n", seconds);
+}
+
+TEST_F(NotifierTest, PageIsServedWithAStrictContentSecurityPolicy) {
+  const auto page = HttpRequest(notifier_->port(), "GET", "/");
+  ASSERT_EQ(page.status, 200);
+  const std::string csp = page.Header("content-security-policy");
+  EXPECT_NE(csp.find("default-src 'self'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find('*'), std::string::npos) << "no wildcard sources: " << csp;
+  const std::string own = "127.0.0.1:" + std::to_string(notifier_->port());
+  EXPECT_NE(csp.find("connect-src 'self' ws://" + own + " wss://" + own + " http://127.0.0.1:8080"), std::string::npos)
+      << csp;
+  EXPECT_EQ(page.Header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(page.Header("referrer-policy"), "no-referrer");
+  EXPECT_EQ(page.body.find("<script>"), std::string::npos) << "no inline script";
+  EXPECT_EQ(page.body.find("<style"), std::string::npos) << "no inline style";
+  EXPECT_EQ(page.body.find(" style="), std::string::npos) << "no inline style attributes";
+  const auto script = HttpRequest(notifier_->port(), "GET", "/app.js");
+  EXPECT_EQ(script.status, 200);
+  EXPECT_EQ(script.Header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(script.Header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(HttpRequest(notifier_->port(), "GET", "/app.css").Header("content-type"), "text/css; charset=utf-8");
+
+  // A Host header that is not a plain host[:port] never reaches the policy.
+  const auto odd = HttpRequest(notifier_->port(), "GET", "/", "", {{"Host", "x; script-src *"}});
+  EXPECT_EQ(odd.Header("content-security-policy").find("script-src *"), std::string::npos);
+}
+
+TEST_F(NotifierTest, ConfiguredPageApiOriginsAreAllowedByThePageAndItsPolicy) {
+  extra_env_["PAGE_API_ORIGINS"] = "https://api.shop.example,http://10.0.0.5:9000";
+  StartNotifier();
+  const auto page = HttpRequest(notifier_->port(), "GET", "/");
+  EXPECT_NE(
+      page.body.find(R"(<meta name="orders-api-origins" content="https://api.shop.example,http://10.0.0.5:9000">)"),
+      std::string::npos);
+  const std::string csp = page.Header("content-security-policy");
+  EXPECT_NE(csp.find(" https://api.shop.example"), std::string::npos) << csp;
+  EXPECT_NE(csp.find(" http://10.0.0.5:9000;"), std::string::npos) << csp;
+}
+
+TEST(NotifierConfigTest, PageApiOriginsMustBeOrigins) {
+  ServiceProcess notifier(NotifierBinary(), {{"PAGE_API_ORIGINS", "https://ok.example,https://x.example/path"}});
+  EXPECT_FALSE(notifier.Start(std::chrono::seconds(5)));
+  EXPECT_NE(notifier.LogText().find("PAGE_API_ORIGINS"), std::string::npos) << notifier.LogText();
+}
+
+// Under a descriptor limit of 64 the notifier must keep its connection limits
+// below it. Reaching it (as with the old fixed limit of 4096) starved the
+// Kafka consumer of sockets and stopped RESTinio's acceptor for good: an
+// accept failing with EMFILE is never retried. Nor may anything spin.
+TEST_F(NotifierTest, AtALowDescriptorLimitUpgradesPastTheLimitAre503AndNothingSpins) {
+  const std::string wrapper = ::testing::TempDir() + "notifier-nofile-64.sh";
+  {
+    std::ofstream script(wrapper);
+    script << "#!/bin/sh\nexec prlimit --nofile=64:64 " << NotifierBinary() << " \"$@\"\n";
+  }
+  ASSERT_EQ(::chmod(wrapper.c_str(), 0755), 0);
+  notifier_->Stop();
+  notifier_ = std::make_unique<ServiceProcess>(wrapper, std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_}});
+  ASSERT_TRUE(notifier_->Start()) << notifier_->LogText();
+  ASSERT_TRUE(Eventually([&] { return HttpRequest(notifier_->port(), "GET", "/readyz").status == 200; },
+                         std::chrono::seconds(30)));
+  json limits;
+  for (const auto& line : notifier_->LogLines()) {
+    const auto parsed = json::parse(line, nullptr, false);
+    if (!parsed.is_discarded() && parsed.value("msg", "") == "connection limits") limits = parsed;
+  }
+  ASSERT_TRUE(limits.is_object()) << notifier_->LogText();
+  EXPECT_EQ(limits["fd_soft_limit"], 64);
+  EXPECT_EQ(limits["fd_hard_limit"], 64);
+  const int max_websockets = limits["max_websockets"];
+  ASSERT_GT(max_websockets, 8);
+  ASSERT_LT(max_websockets, 64);
+
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (int i = 0; i < max_websockets; ++i) {
+    clients.push_back(std::make_unique<WsClient>());
+    ASSERT_EQ(clients.back()->Connect(notifier_->port()), 101) << "connection " << i + 1 << notifier_->LogText();
+  }
+  for (int i = 0; i < 5; ++i) {
+    WsClient extra;
+    EXPECT_EQ(extra.Connect(notifier_->port()), 503) << "connection " << max_websockets + i + 1;
+  }
+  // More raw connections than descriptors are left: they wait in the listen
+  // backlog instead of driving accept into EMFILE.
+  std::vector<int> raw;
+  for (int i = 0; i < 64; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(notifier_->port());
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    raw.push_back(fd);
+  }
+  const double cpu_before = CpuSeconds(notifier_->pid());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const double cpu = CpuSeconds(notifier_->pid()) - cpu_before;
+  std::printf("notifier CPU over 2 s at its connection limit: %.2f s\n", cpu);
+  EXPECT_LT(cpu, 0.3);
+  EXPECT_EQ(notifier_->LogText().find("Too many open files"), std::string::npos);
+
+  for (int fd : raw) ::close(fd);
+  clients.clear();
+  ASSERT_TRUE(Eventually(
+      [&] {
+        WsClient again;
+        return again.Connect(notifier_->port()) == 101;
+      },
+      std::chrono::seconds(10)))
+      << "the service recovers once clients leave";
+  EXPECT_TRUE(notifier_->running());
 }
 
 }  // namespace

@@ -169,7 +169,10 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
   };
   // After a reconnect, a selector subscription's snapshot list is the fresh
   // state: continuity is promised for the orders it lists, not for the others.
+  // A list comes in pages (consecutive, the last one says "last": true).
   bool reconnected = false;
+  bool in_fresh_list = false;
+  std::set<std::string> listed;
   std::set<std::string> not_continued;
   for (const auto& message : subscriber.messages) {
     const std::string type = message.value("type", "");
@@ -177,19 +180,22 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
       reconnected = true;
       continue;
     }
-    const bool fresh_list = type == "snapshot" && message.contains("orders") && reconnected;
+    const bool fresh_list = type == "snapshot" && message.contains("orders") && (reconnected || in_fresh_list);
     if (fresh_list) {
-      std::set<std::string> listed;
       for (const auto& order : message["orders"]) listed.insert(order.value("orderId", ""));
-      for (auto it = last.begin(); it != last.end();) {
-        if (listed.count(it->first)) {
-          ++it;
-        } else {
-          not_continued.insert(it->first);
-          it = last.erase(it);
-        }
-      }
       reconnected = false;
+      in_fresh_list = !message.value("last", true);
+      if (!in_fresh_list) {
+        for (auto it = last.begin(); it != last.end();) {
+          if (listed.count(it->first)) {
+            ++it;
+          } else {
+            not_continued.insert(it->first);
+            it = last.erase(it);
+          }
+        }
+        listed.clear();
+      }
     }
     if (type == "snapshot" && message.contains("order")) {
       const auto& order = message["order"];

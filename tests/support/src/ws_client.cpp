@@ -27,6 +27,7 @@ WsClient::~WsClient() {
 
 int WsClient::Connect(std::uint16_t port, const std::string& path, const std::map<std::string, std::string>& headers) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (receive_buffer_ > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_, sizeof receive_buffer_);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);

@@ -248,5 +248,21 @@ TEST(InvariantChecker, SelectorReconnectContinuesOnlyTheOrdersItsSnapshotListHol
   EXPECT_EQ(unlisted.counts["orders_not_continued_after_reconnect"], 1);
 }
 
+TEST(InvariantChecker, AFreshListInPagesCountsAsOneList) {
+  Report report;
+  const auto fold = CheckLog(Log(kGoodLog), report);
+  const json first_page = {{"type", "snapshot"}, {"page", 0}, {"last", false}, {"orders", json::array()}};
+  const json second_page = {{"type", "snapshot"},
+                            {"page", 1},
+                            {"last", true},
+                            {"orders", json::array({{{"orderId", kOrderId}, {"version", 3}, {"status", "shipped"}}})}};
+  CheckSubscriber(
+      fold,
+      Sub({Snapshot(1, "pending"), Update(2, "confirmed"), json{{"type", "_reconnected"}}, first_page, second_page}),
+      report);
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  EXPECT_EQ(report.counts["orders_not_continued_after_reconnect"], 0) << "the order is listed on the second page";
+}
+
 }  // namespace
 }  // namespace orders::invariants

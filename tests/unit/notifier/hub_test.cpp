@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <orders/domain/validation.hpp>
 #include <orders/notifier/hub.hpp>
 #include <orders/testing/builders.hpp>
 
@@ -15,10 +16,18 @@ using testing::Placed;
 
 class RecordingSink : public Sink {
  public:
-  void SendText(const std::string& text) override { messages.push_back(json::parse(text)); }
-  void Close(std::uint16_t code, const std::string&) override { closed_with = code; }
+  void SendText(const std::string& text) override {
+    messages.push_back(json::parse(text));
+    sizes.push_back(text.size());
+  }
+  void Close(std::uint16_t code, const std::string&) override {
+    closed_with = code;
+    ++closes;
+  }
   std::vector<json> messages;
+  std::vector<std::size_t> sizes;
   std::uint16_t closed_with = 0;
+  int closes = 0;
 };
 
 class HubTest : public ::testing::Test {
@@ -187,33 +196,178 @@ class HubAuthTest : public HubTest {
   RecordingSink staff_sink_;
 };
 
-TEST_F(HubAuthTest, CustomerFollowsOwnOrderButNotAnotherCustomersOrder) {
+// What a session hears at once and then after the not-found wait.
+using Heard = std::pair<std::vector<json>, std::vector<json>>;
+Heard HeardOver(Hub& hub, SessionId session, RecordingSink& sink, const std::string& text, Clock::time_point now) {
+  sink.messages.clear();
+  hub.OnClientText(session, text, now);
+  Heard heard{sink.messages, {}};
+  sink.messages.clear();
+  hub.Tick(now + std::chrono::seconds(4));
+  heard.second = sink.messages;
+  return heard;
+}
+
+TEST_F(HubAuthTest, AnotherCustomersOrderIsNotFoundExactlyLikeAMissingOrder) {
   Event(Placed());  // belongs to customer-1
   Say(SubscribeOrder());
   EXPECT_EQ(sink_.messages.at(0)["type"], "snapshot");
-  hub_.OnClientText(2, SubscribeOrder(), now_);
-  ASSERT_EQ(other_sink_.messages.size(), 1u);
-  EXPECT_EQ(other_sink_.messages[0]["code"], "forbidden");
+  const std::string missing = "00000000-0000-4000-8000-00000000dead";
+  const auto foreign_heard = HeardOver(hub_, 2, other_sink_, SubscribeOrder(), now_);
+  const auto missing_heard =
+      HeardOver(hub_, 2, other_sink_, R"({"type":"subscribe","orderId":")" + missing + "\"}", now_);
+  EXPECT_TRUE(foreign_heard.first.empty()) << "no answer before a missing order would get one";
+  ASSERT_EQ(foreign_heard.second.size(), 1u);
+  EXPECT_EQ(foreign_heard.second[0]["type"], "error");
+  EXPECT_EQ(foreign_heard.second[0]["code"], "not_found");
+  EXPECT_EQ(foreign_heard, missing_heard);
+  other_sink_.messages.clear();
   Event(Changed(2, Status::kPending, Status::kConfirmed));
-  EXPECT_EQ(other_sink_.messages.size(), 1u) << "no update leaks to the other customer";
+  EXPECT_TRUE(other_sink_.messages.empty()) << "no update leaks to the other customer";
   EXPECT_EQ(other_sink_.closed_with, 0) << "the connection stays open";
 }
 
-TEST_F(HubAuthTest, ForeignOrderThatAppearsLaterIsStillRefused) {
+TEST_F(HubAuthTest, BareIdLookupOfAnotherCustomersOrderIsNotFoundExactlyLikeAMissingOrder) {
+  Event(Placed());
+  const auto foreign_heard = HeardOver(hub_, 2, other_sink_, kOrderId, now_);
+  const auto missing_heard = HeardOver(hub_, 2, other_sink_, "00000000-0000-4000-8000-00000000dead", now_);
+  EXPECT_TRUE(foreign_heard.first.empty());
+  ASSERT_EQ(foreign_heard.second.size(), 1u);
+  EXPECT_EQ(foreign_heard.second[0], (json{{"error", "Order not found"}}));
+  EXPECT_EQ(foreign_heard, missing_heard);
+  Say(kOrderId);
+  EXPECT_EQ(sink_.messages.at(0)["status"], "pending");
+}
+
+TEST_F(HubAuthTest, ForeignOrderThatAppearsWhileWaitingIsStillNotFound) {
   hub_.OnClientText(2, SubscribeOrder(), now_);
   hub_.OnClientText(2, kOrderId, now_);
   Event(Placed());
+  EXPECT_TRUE(other_sink_.messages.empty()) << "no answer before a missing order would get one";
+  hub_.Tick(now_ + std::chrono::seconds(4));
   ASSERT_EQ(other_sink_.messages.size(), 2u);
-  EXPECT_EQ(other_sink_.messages[0]["code"], "forbidden");
-  EXPECT_EQ(other_sink_.messages[1]["code"], "forbidden");
+  EXPECT_EQ(other_sink_.messages[0]["code"], "not_found");
+  EXPECT_EQ(other_sink_.messages[1], (json{{"error", "Order not found"}}));
 }
 
-TEST_F(HubAuthTest, CustomerMayNotLookUpAnotherCustomersOrder) {
-  Event(Placed());
-  hub_.OnClientText(2, kOrderId, now_);
-  EXPECT_EQ(other_sink_.messages.at(0)["code"], "forbidden");
-  Say(kOrderId);
-  EXPECT_EQ(sink_.messages.at(0)["status"], "pending");
+TEST_F(HubTest, SessionIsClosedWithPolicyViolationWhenItsTokenExpires) {
+  const auto expires = std::chrono::system_clock::now() + std::chrono::seconds(2);
+  RecordingSink expiring;
+  hub_.Attach(7, expiring, platform::Principal{"ops", platform::Role::kStaff, expires});
+  hub_.Tick(now_, expires - std::chrono::milliseconds(1));
+  EXPECT_EQ(expiring.closes, 0);
+  hub_.Tick(now_, expires);
+  EXPECT_EQ(expiring.closed_with, 1008);
+  hub_.Tick(now_, expires + std::chrono::seconds(1));
+  EXPECT_EQ(expiring.closes, 1) << "closed once";
+  EXPECT_EQ(sink_.closes, 0) << "a session without expiry stays";
+}
+
+TEST_F(HubTest, ADetachedSessionIsNotClosedWhenItsTokenWouldHaveExpired) {
+  const auto expires = std::chrono::system_clock::now() + std::chrono::seconds(2);
+  RecordingSink expiring;
+  hub_.Attach(7, expiring, platform::Principal{"ops", platform::Role::kStaff, expires});
+  hub_.Detach(7);
+  hub_.Tick(now_, expires + std::chrono::seconds(1));
+  EXPECT_EQ(expiring.closes, 0);
+}
+
+TEST(HubLimitsTest, SubscriptionsWaitingForTheirOrderCountAgainstTheCap) {
+  OrderCache cache(1000);
+  HubLimits limits;
+  limits.message_burst = 1000;  // this test is about the subscription cap, not the message rate
+  Hub hub(cache, limits);
+  RecordingSink sink;
+  hub.Attach(1, sink);
+  const auto now = Clock::now();
+  auto id_of = [](int i) {
+    char id[37];
+    std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+    return std::string(id);
+  };
+  auto subscribe = [&](int i) { hub.OnClientText(1, R"({"type":"subscribe","orderId":")" + id_of(i) + "\"}", now); };
+  for (int i = 0; i < 50; ++i) subscribe(i);
+  EXPECT_TRUE(sink.messages.empty()) << "all 50 are waiting for their orders";
+  subscribe(50);
+  ASSERT_EQ(sink.messages.size(), 1u);
+  EXPECT_EQ(sink.messages[0]["code"], "rate_limited");
+  subscribe(7);
+  EXPECT_EQ(sink.messages.size(), 1u) << "subscribing again to a waiting order neither counts nor answers twice";
+  hub.OnClientText(1, R"({"type":"unsubscribe","orderId":")" + id_of(3) + "\"}", now);
+  subscribe(50);
+  EXPECT_EQ(sink.messages.size(), 1u) << "an unsubscribe frees a place";
+  hub.Tick(now + std::chrono::seconds(4));
+  EXPECT_EQ(sink.messages.size(), 51u) << "every waiting subscription ends in not_found";
+  subscribe(51);
+  EXPECT_EQ(sink.messages.size(), 51u) << "a wait that ran out frees its place";
+}
+
+domain::OrderPlaced MaximalOrder(int i) {
+  char id[37];
+  std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+  auto placed = Placed(id, testing::At(1764000000000 + i));
+  placed.customer_id = std::string(domain::kMaxIdLength, 'c');
+  placed.items.clear();
+  for (std::size_t item = 0; item < domain::kMaxItems; ++item) {
+    std::string product = std::to_string(item);
+    product.resize(domain::kMaxIdLength, 'p');
+    placed.items.push_back({product, domain::kMaxQuantity, domain::kMaxUnitPriceCents});
+  }
+  placed.total_cents = static_cast<std::int64_t>(domain::kMaxItems) * domain::kMaxQuantity * domain::kMaxUnitPriceCents;
+  return placed;
+}
+
+TEST_F(HubTest, ListSnapshotsOfMaximalOrdersComeInPagesBelowTheLimit) {
+  for (int i = 0; i < 100; ++i) Event(MaximalOrder(i));
+  for (const std::string selector : {std::string(R"("all":true)"), R"("customerId":")" + std::string(64, 'c') + "\""}) {
+    sink_.messages.clear();
+    sink_.sizes.clear();
+    Say(R"({"type":"subscribe",)" + selector + "}");
+    ASSERT_GT(sink_.messages.size(), 1u) << "100 maximal orders do not fit one page";
+    std::set<std::string> ids;
+    std::size_t total = 0;
+    for (std::size_t page = 0; page < sink_.messages.size(); ++page) {
+      const auto& message = sink_.messages[page];
+      EXPECT_EQ(message["type"], "snapshot");
+      EXPECT_EQ(message["page"], page);
+      EXPECT_EQ(message["last"], page + 1 == sink_.messages.size());
+      EXPECT_LE(sink_.sizes[page], HubLimits{}.snapshot_paging.page_bytes);
+      EXPECT_FALSE(message.contains("truncated"));
+      for (const auto& order : message["orders"]) ids.insert(order["orderId"].get<std::string>());
+      total += sink_.sizes[page];
+    }
+    EXPECT_EQ(ids.size(), 100u);
+    EXPECT_GT(total, std::size_t{1} << 20) << "the whole snapshot is over the 1 MiB queue cap";
+    EXPECT_EQ(sink_.messages.front()["orders"][0]["orderId"], MaximalOrder(99).order_id) << "newest first";
+  }
+}
+
+TEST(HubSnapshotTest, ACustomerListPastTwoMebibytesLeavesOutTheOldestAndSaysSo) {
+  OrderCache cache(2000);
+  Hub hub(cache, HubLimits{});
+  RecordingSink sink;
+  hub.Attach(1, sink);
+  for (int i = 0; i < 1000; ++i) hub.OnEvent(MaximalOrder(i), Clock::now());
+  hub.OnClientText(1, R"({"type":"subscribe","customerId":")" + std::string(64, 'c') + "\"}", Clock::now());
+  std::size_t total = 0;
+  std::size_t orders = 0;
+  for (std::size_t page = 0; page < sink.messages.size(); ++page) {
+    total += sink.sizes[page];
+    orders += sink.messages[page]["orders"].size();
+  }
+  EXPECT_LE(total, HubLimits{}.snapshot_paging.total_bytes);
+  EXPECT_GT(orders, 100u);
+  EXPECT_LT(orders, 1000u);
+  EXPECT_EQ(sink.messages.back()["last"], true);
+  EXPECT_EQ(sink.messages.back()["truncated"], true);
+  EXPECT_EQ(sink.messages.front()["orders"][0]["orderId"], MaximalOrder(999).order_id) << "the newest are kept";
+}
+
+TEST_F(HubTest, AnEmptyListSnapshotIsOneLastPage) {
+  Say(R"({"type":"subscribe","all":true})");
+  ASSERT_EQ(sink_.messages.size(), 1u);
+  EXPECT_EQ(sink_.messages[0],
+            (json{{"type", "snapshot"}, {"all", true}, {"page", 0}, {"last", true}, {"orders", json::array()}}));
 }
 
 TEST_F(HubAuthTest, CustomerSelectorIsLimitedToTheTokensSubject) {

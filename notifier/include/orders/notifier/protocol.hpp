@@ -41,7 +41,18 @@ ClientMessage ParseClientMessage(std::string_view text);
 
 // Server messages.
 std::string SnapshotMessage(const domain::Order& order, bool recovered = true);
-std::string SnapshotListMessage(const Selector& selector, const std::vector<const domain::Order*>& newest_first);
+struct SnapshotPaging {
+  std::size_t page_bytes = 64 * 1024;         // per page, unless a single order is longer
+  std::size_t total_bytes = 2 * 1024 * 1024;  // all pages together; older orders past it are left out
+};
+
+// A list selector's snapshot (`all`, `customerId`) as pages:
+// {"type":"snapshot","orders":[…],"page":i,"last":bool,"all":true|"customerId":…}, newest
+// orders first. Always at least one page (an empty list is one page, last).
+// When the orders do not fit `total_bytes`, the older ones are left out and
+// the last page says "truncated":true.
+std::vector<std::string> SnapshotPages(const Selector& selector, const std::vector<const domain::Order*>& newest_first,
+                                       SnapshotPaging paging = {});
 // An update for `event`; for a placement it carries the full order.
 std::string UpdateMessage(const domain::Event& event, const domain::Order* order_after);
 std::string ErrorMessage(std::string_view code, std::string_view message);

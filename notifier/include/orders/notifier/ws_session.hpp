@@ -11,6 +11,15 @@
 // fanned out to many sessions once). A session flushes once per handler with
 // a non-blocking writev straight away; only when the socket buffer is full
 // does it wait for writability, and meanwhile its queue grows up to the bound.
+// Before refusing a frame for the bound it first hands the kernel what it
+// takes; the pages of a list snapshot may pass the bound by one snapshot.
+//
+// Pongs (to WebSocket pings and to JSON pings) bypass the bound but never pile
+// up: at most the latest of each kind waits, replaced by a newer one, and joins
+// the outbox only between frames. A closing session gets `close_timeout` to
+// deliver its close frame, then the socket is closed regardless (the ping
+// timer doubles as that deadline: no extra timer per connection). TCP
+// keepalive and TCP_USER_TIMEOUT let the kernel drop peers that vanished.
 
 #include <array>
 #include <cstdint>
@@ -29,8 +38,15 @@ namespace orders::notifier {
 struct SessionOptions {
   FrameLimits frame_limits;
   std::size_t max_queued_bytes = 1 << 20;
+  // Pages of a list snapshot are queued together and may go past
+  // max_queued_bytes by one snapshot (2 MiB, SnapshotPaging::total_bytes):
+  // a client that has not read them yet is not slow.
+  std::size_t max_queued_bytes_with_snapshot = (1 << 20) + (2 << 20);
   std::chrono::milliseconds ping_interval{20000};
   std::size_t max_control_frames_per_second = 50;
+  std::chrono::milliseconds close_timeout{5000};      // to deliver the close frame
+  std::chrono::milliseconds tcp_user_timeout{30000};  // unacknowledged data before the kernel gives up
+  std::chrono::seconds keepalive_idle{30};            // then probes every 10 s, 3 of them
 };
 
 struct SessionCounters {
@@ -48,17 +64,34 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Sink, p
   // Sends `handshake_response` (the 101) and starts reading, writing and pinging.
   void Start(std::string handshake_response);
 
-  void SendText(const std::string& text) override;
+  void SendText(const std::string& text) override { SendData(text, options_.max_queued_bytes); }
+  void SendPong(const std::string& text) override;
+  void SendSnapshotPage(const std::string& text) override { SendData(text, options_.max_queued_bytes_with_snapshot); }
   void Close(std::uint16_t code, const std::string& reason) override;
   void Flush() override;
 
+  // Bytes waiting to be written (the outbox and the pending pongs).
+  std::size_t queued_bytes() const {
+    return queued_bytes_ + (pending_pong_ ? pending_pong_->size() : 0) +
+           (pending_json_pong_ ? pending_json_pong_->size() : 0);
+  }
+
  private:
+  // Queues a text frame unless the queue would pass `limit` (then close 1013).
+  void SendData(const std::string& text, std::size_t limit);
   void Read();
   void OnBytes(std::string_view bytes);
   void Enqueue(SharedFrame frame);
   void Enqueue(std::string frame) { Enqueue(std::make_shared<const std::string>(std::move(frame))); }
   // Writes what the socket takes now; waits for writability if it takes less.
   void WriteNow();
+  // Writes what the socket takes now without waiting; false on a socket error
+  // (left to WriteNow, which may call back into the hub).
+  bool WriteWhatFits();
+  // Moves the pending pongs to the front of the outbox when no frame is half written.
+  void AdmitPongs();
+  void FlushSoon();
+  void SetTcpOptions();
   // Drops `bytes` written from the front of the outbox.
   void Consume(std::size_t bytes);
   void SchedulePing();
@@ -75,7 +108,9 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Sink, p
   FrameParser parser_;
   std::array<char, 16384> buffer_{};
   std::deque<SharedFrame> outbox_;
-  std::size_t front_offset_ = 0;  // bytes of outbox_.front() already written
+  SharedFrame pending_pong_;       // the answer to the latest WebSocket ping not yet admitted
+  SharedFrame pending_json_pong_;  // the answer to the latest JSON ping not yet admitted
+  std::size_t front_offset_ = 0;   // bytes of outbox_.front() already written
   std::size_t queued_bytes_ = 0;
   std::vector<asio::const_buffer> scratch_;
   bool waiting_writable_ = false;

@@ -14,7 +14,10 @@
 //   LOG_LEVEL        debug|info|warn|error, default info
 //   CONSUMER_GROUP   default per service
 //   READ_MODEL_SCHEMA PostgreSQL schema of the read model, default read_model
+//   MAX_CONNECTIONS  notifier: WebSocket connections per instance; default 0 = what the descriptor limit allows
+//   PAGE_API_ORIGINS notifier: comma-separated API origins the page may call besides its own host's service ports
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -37,6 +40,8 @@ struct ServiceConfig {
   LogLevel log_level = LogLevel::kInfo;
   std::string consumer_group;
   std::string read_model_schema;
+  std::size_t max_connections = 0;  // 0: derived from the descriptor limit
+  std::vector<std::string> page_api_origins;
 };
 
 struct ConfigDefaults {

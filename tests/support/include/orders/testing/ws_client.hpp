@@ -19,6 +19,10 @@ class WsClient {
  public:
   ~WsClient();
 
+  // Kernel receive buffer for the next Connect (a small one makes a client
+  // that stops reading fall behind quickly); 0 = the system default.
+  void SetReceiveBuffer(int bytes) { receive_buffer_ = bytes; }
+
   // Connects and completes the handshake; returns the HTTP status of the
   // answer (101 on success).
   int Connect(std::uint16_t port, const std::string& path = "/ws",
@@ -42,6 +46,7 @@ class WsClient {
   bool Fill(std::chrono::steady_clock::time_point deadline);
 
   int fd_ = -1;
+  int receive_buffer_ = 0;
   notifier::FrameParser parser_{notifier::FrameLimits{1 << 24, 1 << 24}, /*expect_masked=*/false};
   std::vector<notifier::WsMessage> inbox_;
   std::string leftover_;

@@ -1,0 +1,64 @@
+#include <gtest/gtest.h>
+
+#include <orders/notifier/connection_budget.hpp>
+#include <orders/notifier/page_policy.hpp>
+#include <orders/platform/config.hpp>
+
+namespace orders::notifier {
+namespace {
+
+TEST(ConnectionBudget, StaysBelowTheDescriptorLimitWithRoomForKafkaAndPlainHttp) {
+  const auto budget = BudgetConnections(64, 8, 0);
+  EXPECT_LT(budget.http, 64u - 8u);
+  EXPECT_GT(budget.websockets, 16u);
+  EXPECT_GE(budget.http, budget.websockets + 4);
+  EXPECT_FALSE(budget.clamped);
+}
+
+TEST(ConnectionBudget, DefaultGrowsWithTheLimitInsteadOfAFixedNumber) {
+  EXPECT_GT(BudgetConnections(1 << 20, 20, 0).websockets, 1'000'000u);
+  EXPECT_GT(BudgetConnections(65536, 20, 0).websockets, 4096u);
+}
+
+TEST(ConnectionBudget, ConfiguredLimitIsUsedWhenItFitsAndClampedWhenNot) {
+  EXPECT_EQ(BudgetConnections(65536, 20, 1000).websockets, 1000u);
+  const auto clamped = BudgetConnections(64, 8, 1000);
+  EXPECT_TRUE(clamped.clamped);
+  EXPECT_LT(clamped.http, 64u);
+}
+
+TEST(ConnectionBudget, NoDescriptorsLeftStillAllowsOne) { EXPECT_EQ(BudgetConnections(10, 20, 0).websockets, 1u); }
+
+TEST(NotifierConfig, MaxConnectionsAndPageApiOriginsAreReadAndChecked) {
+  const platform::ConfigDefaults defaults{"notifier", 8082, ""};
+  const auto good = platform::LoadConfig(
+      defaults, {{"MAX_CONNECTIONS", "500"}, {"PAGE_API_ORIGINS", "https://api.example.com, http://10.0.0.5:9000"}},
+      {});
+  ASSERT_TRUE(good.config);
+  EXPECT_EQ(good.config->max_connections, 500u);
+  EXPECT_EQ(good.config->page_api_origins,
+            (std::vector<std::string>{"https://api.example.com", "http://10.0.0.5:9000"}));
+  EXPECT_EQ(platform::LoadConfig(defaults, {}, {}).config->max_connections, 0u);
+  EXPECT_EQ(platform::LoadConfig(defaults, {{"MAX_CONNECTIONS", "-1"}}, {}).problems.size(), 1u);
+  for (const char* bad :
+       {"api.example.com", "https://api.example.com/", "javascript:alert(1)", "https://a.example; script-src *"}) {
+    EXPECT_EQ(platform::LoadConfig(defaults, {{"PAGE_API_ORIGINS", bad}}, {}).problems.size(), 1u) << bad;
+  }
+}
+
+TEST(PagePolicy, ConnectSrcNamesOnlyThePagesHostAndConfiguredOrigins) {
+  const auto headers = PageHeaders("shop.example:8082", {"https://api.shop.example"});
+  const std::string csp = headers.at(0).second;
+  EXPECT_NE(csp.find("connect-src 'self' ws://shop.example:8082 wss://shop.example:8082 http://shop.example:8080 "),
+            std::string::npos)
+      << csp;
+  EXPECT_NE(csp.find(" https://api.shop.example;"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos);
+  const std::string odd = PageHeaders("evil.example; script-src *", {}).at(0).second;
+  EXPECT_EQ(odd.find("evil"), std::string::npos) << odd;
+  EXPECT_EQ(PageWithApiOrigins(R"(<meta content="{{API_ORIGINS}}">)", {"https://a.example", "https://b.example"}),
+            R"(<meta content="https://a.example,https://b.example">)");
+}
+
+}  // namespace
+}  // namespace orders::notifier
