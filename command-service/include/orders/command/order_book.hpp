@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <orders/codec/event_codec.hpp>
 #include <orders/domain/evolve.hpp>
@@ -23,6 +24,7 @@ namespace orders::command {
 struct IdempotencyRecord {
   std::string order_id;
   std::string request_hash;
+  bool in_log = false;  // false: only reserved by a placement not (yet) seen in the log
 };
 
 class OrderBook {
@@ -48,6 +50,10 @@ class OrderBook {
   // Returns the existing record when the key is already taken or reserved.
   std::optional<IdempotencyRecord> Reserve(const std::string& key, const IdempotencyRecord& record);
   void Forget(const std::string& key);
+  // For a reservation whose placement had an unknown outcome: the key stays
+  // bound to `order_id` until the order's uncertainty is cleared, then it is
+  // given back unless the placement turned up in the log (Apply).
+  void ForgetWhenSettled(const std::string& key, const std::string& order_id);
 
   // After an append with an unknown outcome the order takes no command until
   // the log has been read past the point where that event could be.
@@ -72,7 +78,11 @@ class OrderBook {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
   std::unordered_map<std::string, IdempotencyRecord> keys_;
-  std::unordered_map<std::string, std::chrono::steady_clock::time_point> uncertain_;
+  struct Uncertainty {
+    std::chrono::steady_clock::time_point since;
+    std::vector<std::string> keys;  // reservations to give back when it clears
+  };
+  std::unordered_map<std::string, Uncertainty> uncertain_;
 };
 
 }  // namespace orders::command
