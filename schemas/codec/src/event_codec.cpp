@@ -90,6 +90,11 @@ std::optional<domain::Event> ReadStatusChanged(FieldReader& reader) {
   auto reason = reader.String("reason", false);
   reader.RejectUnknown({"orderId", "version", "at", "from", "to", "reason"});
   if (!from || !to) reader.errors().push_back({"from/to", "must be statuses"});
+  // The same rule as the command (domain::Validate): every reader keeps the
+  // reason byte for byte, or parks the event.
+  if (reason && (!domain::IsPrintableText(*reason) || domain::CodePointCount(*reason) > domain::kMaxReasonLength)) {
+    reader.errors().push_back({"reason", "must be at most 280 characters, none of them control characters"});
+  }
   if (!reader.errors().empty()) return std::nullopt;
   return domain::StatusChanged{std::move(common.order_id), common.version, common.at, *from, *to, std::move(reason)};
 }

@@ -116,6 +116,12 @@ INSTANTIATE_TEST_SUITE_P(
         PoisonCase{"bad_status", kOrderId, Replace(kGoldenChanged, "cancelled", "lost"), "order.status_changed.v1"},
         PoisonCase{"invalid_utf8", kOrderId, Replace(kGoldenChanged, "customer asked", "\xC3\x28"),
                    "order.status_changed.v1"},
+        PoisonCase{"control_character_in_reason", kOrderId, Replace(kGoldenChanged, "customer asked", "a\\u0000b"),
+                   "order.status_changed.v1"},
+        PoisonCase{"c1_control_in_reason", kOrderId, Replace(kGoldenChanged, "customer asked", "a\\u0085b"),
+                   "order.status_changed.v1"},
+        PoisonCase{"control_character_in_product", kOrderId, Replace(kGoldenPlaced, "sku-1", "sku\\u001b1"),
+                   "order.placed.v1"},
         PoisonCase{"oversized", kOrderId, std::string(kMaxEventBytes + 1, ' '), "order.placed.v1"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
