@@ -33,7 +33,12 @@ void OrderBook::Release(const std::string& order_id) {
     next = std::move(slot.waiting.front());
     slot.waiting.pop_front();
   }
-  next();  // the order stays busy for the next command
+  // The order stays busy for the next command.
+  if (dispatch_) {
+    dispatch_(std::move(next));
+  } else {
+    next();
+  }
 }
 
 std::optional<domain::Order> OrderBook::Find(const std::string& order_id) const {

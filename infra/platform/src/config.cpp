@@ -26,6 +26,7 @@ constexpr Variable kVariables[] = {
     {"LOG_LEVEL", "--log-level", "debug|info|warn|error"},
     {"CONSUMER_GROUP", "--consumer-group", "Kafka consumer group"},
     {"READ_MODEL_SCHEMA", "--read-model-schema", "PostgreSQL schema of the read model"},
+    {"SHUTDOWN_GRACE", "--shutdown-grace", "seconds a SIGTERM waits for in-flight answers (0-600)"},
 };
 
 std::optional<LogLevel> ParseLogLevel(const std::string& text) {
@@ -64,6 +65,7 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
       {"LOG_LEVEL", "info"},
       {"CONSUMER_GROUP", defaults.consumer_group},
       {"READ_MODEL_SCHEMA", "read_model"},
+      {"SHUTDOWN_GRACE", "10"},
   };
   for (const auto& variable : kVariables) {
     if (auto it = environment.find(variable.env); it != environment.end()) values[variable.env] = it->second;
@@ -129,6 +131,13 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
       (schema[0] >= '0' && schema[0] <= '9')) {
     result.problems.push_back("READ_MODEL_SCHEMA must be 1-63 characters of a-z 0-9 _, not starting with a digit");
   }
+  const std::string& grace_text = values["SHUTDOWN_GRACE"];
+  int grace = 0;
+  auto [grace_end, grace_error] = std::from_chars(grace_text.data(), grace_text.data() + grace_text.size(), grace);
+  if (grace_error != std::errc() || grace_end != grace_text.data() + grace_text.size() || grace < 0 || grace > 600) {
+    result.problems.push_back("SHUTDOWN_GRACE must be a number of seconds from 0 to 600, got '" + grace_text + "'");
+  }
+  config.shutdown_grace_seconds = grace;
   if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32) {
     result.problems.push_back("JWT_SECRET must be at least 32 characters");
   }

@@ -32,8 +32,16 @@ class OrderBook {
   // Most commands that may wait for one order at a time; more get refused.
   static constexpr std::size_t kMaxWaitingPerOrder = 256;
 
-  // Runs `work` now (on this thread) if the order is free, or later when
-  // Release() frees it. Returns false, without running it, when too many
+  // Starts work that waited for an order. The service hands it to a
+  // WorkQueue: Release() is called from Kafka delivery callbacks, and work
+  // started there would run inside the producer (see work_queue.hpp).
+  using Dispatch = std::function<void(std::function<void()>)>;
+  // Without a dispatch, waiting work runs inline in Release() (the fakes of unit tests).
+  OrderBook() = default;
+  explicit OrderBook(Dispatch dispatch) : dispatch_(std::move(dispatch)) {}
+
+  // Runs `work` now (on this thread) if the order is free, or later, through
+  // the dispatch, when Release() frees it. Returns false, without running it, when too many
   // commands already wait for this order. `work` must lead to exactly one
   // Release(order_id).
   bool RunExclusive(const std::string& order_id, std::function<void()> work);
@@ -75,6 +83,7 @@ class OrderBook {
     std::list<std::function<void()>> waiting;
   };
 
+  Dispatch dispatch_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
   std::unordered_map<std::string, IdempotencyRecord> keys_;

@@ -14,6 +14,7 @@
 //   LOG_LEVEL        debug|info|warn|error, default info
 //   CONSUMER_GROUP   default per service
 //   READ_MODEL_SCHEMA PostgreSQL schema of the read model, default read_model
+//   SHUTDOWN_GRACE   seconds a SIGTERM waits for in-flight answers, 0-600, default 10
 
 #include <cstdint>
 #include <map>
@@ -37,6 +38,7 @@ struct ServiceConfig {
   LogLevel log_level = LogLevel::kInfo;
   std::string consumer_group;
   std::string read_model_schema;
+  int shutdown_grace_seconds = 10;
 };
 
 struct ConfigDefaults {
