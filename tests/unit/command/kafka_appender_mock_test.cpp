@@ -85,8 +85,8 @@ class CommandPathOnMockCluster : public ::testing::Test {
     producer_ = std::move(*producer);
     appender_ = std::make_unique<KafkaAppender>(*producer_, kTopic, metrics_);
     processor_ = std::make_unique<CommandProcessor>(ProcessorDeps{
-        book_, *appender_, [] { return testing::At(); }, [this] { return "event-" + std::to_string(++ids_); },
-        "/test", [](const std::string& order_id) -> std::optional<platform::Partition> {
+        book_, *appender_, [] { return testing::At(); }, [this] { return "event-" + std::to_string(++ids_); }, "/test",
+        [](const std::string& order_id) -> std::optional<platform::Partition> {
           return order_id == testing::kOrderId ? 0 : 1;  // the test's order on 0, every other on 1
         }});
   }
