@@ -119,6 +119,8 @@ Result<void> KafkaProducer::Produce(const std::string& topic, Partition partitio
     std::shared_ptr<RdKafka::Producer> replaced;
     {
       std::lock_guard lock(mutex_);
+      // Only while the destructor drains the last instance: a delivery callback producing again.
+      if (!producer_) return Fail("the Kafka producer is shut down");
       if (fatal_) {
         // The flag may come from an instance already replaced: ask the current one.
         std::string reason;

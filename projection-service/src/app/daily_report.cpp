@@ -18,9 +18,8 @@ std::string DailyReportJson(const std::vector<DailyRow>& days) {
   for (std::size_t i = 0; i < days.size(); ++i) {
     const DailyRow& day = days[i];
     if (i > 0) body += ',';
-    body += R"({"date":")" + FormatDate(day.day) + R"(","placed":)" + std::to_string(day.placed) +
-            R"(,"delivered":)" + std::to_string(day.delivered) + R"(,"cancelled":)" + std::to_string(day.cancelled) +
-            R"(,"revenue":{)";
+    body += R"({"date":")" + FormatDate(day.day) + R"(","placed":)" + std::to_string(day.placed) + R"(,"delivered":)" +
+            std::to_string(day.delivered) + R"(,"cancelled":)" + std::to_string(day.cancelled) + R"(,"revenue":{)";
     bool first = true;
     for (const auto& [currency, cents] : day.revenue_cents) {
       // Both come from validated events; anything else would not be JSON-safe, so it is left out.

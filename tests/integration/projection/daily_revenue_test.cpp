@@ -37,9 +37,10 @@ class DailyRevenueTest : public ::testing::Test {
         "INSERT INTO orders VALUES ($1, 'customer-1', '[]', $2, $3::bigint, 'delivered', 2,"
         " '2026-12-04T08:00:00Z', '2026-12-04T09:00:00Z')",
         order_id, currency, total_cents);
-    tx.exec_params("INSERT INTO order_history VALUES ($1::uuid, 1, 'pending', '2026-12-04T08:00:00Z', NULL, 'e1-' || $1::text),"
-                   " ($1::uuid, 2, 'delivered', '2026-12-04T09:00:00Z', NULL, 'e2-' || $1::text)",
-                   order_id);
+    tx.exec_params(
+        "INSERT INTO order_history VALUES ($1::uuid, 1, 'pending', '2026-12-04T08:00:00Z', NULL, 'e1-' || $1::text),"
+        " ($1::uuid, 2, 'delivered', '2026-12-04T09:00:00Z', NULL, 'e2-' || $1::text)",
+        order_id);
     tx.commit();
   }
 
@@ -59,8 +60,7 @@ TEST_F(DailyRevenueTest, RevenueIsExactPerCurrencyEvenBeyondSixtyFourBits) {
   const auto& row = daily->at(1);
   EXPECT_EQ(row.placed, 3);
   EXPECT_EQ(row.delivered, 3);
-  EXPECT_EQ(row.revenue_cents,
-            (std::map<std::string, std::string>{{"EUR", "500"}, {"USD", "18000000000000000000"}}));
+  EXPECT_EQ(row.revenue_cents, (std::map<std::string, std::string>{{"EUR", "500"}, {"USD", "18000000000000000000"}}));
 }
 
 }  // namespace

@@ -13,8 +13,8 @@ std::chrono::sys_days Day(int y, unsigned m, unsigned d) {
 }
 
 TEST(DailyReport, RevenueIsPerCurrencyAndNeverSummedAcrossCurrencies) {
-  const auto body = DailyReportJson({{Day(2026, 12, 3), 0, 0, 0, {}},
-                                     {Day(2026, 12, 4), 3, 2, 1, {{"EUR", "500"}, {"USD", "1250"}}}});
+  const auto body = DailyReportJson(
+      {{Day(2026, 12, 3), 0, 0, 0, {}}, {Day(2026, 12, 4), 3, 2, 1, {{"EUR", "500"}, {"USD", "1250"}}}});
   const auto json = Json::parse(body);
   EXPECT_EQ(json, Json::parse(R"({"days":[
       {"date":"2026-12-03","placed":0,"delivered":0,"cancelled":0,"revenue":{}},
