@@ -4,6 +4,7 @@
 // proxy the test pauses makes the acknowledgement late, never the shared one.
 #include <cctype>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <future>
 
@@ -60,6 +61,7 @@ TEST_F(CommandServiceOnPausableBroker, SigtermAnswersTheCommandInFlightThenRefus
 
   // A request after SIGTERM: refused with 503 and Connection: close (or the port is already closed).
   const auto late = HttpRequest(service_->port(), "GET", "/orders/00000000-0000-4000-8000-000000000000", "", Staff());
+  std::printf("request after SIGTERM answered %d\n", late.status);
   EXPECT_TRUE(late.status == 503 || late.status == 0) << late.status << " " << late.body;
   if (late.status == 503) {
     EXPECT_EQ(late.Header("content-type"), "application/problem+json");
