@@ -1,11 +1,13 @@
 #include <orders/command/service.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 #include <orders/command/command_processor.hpp>
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/log_follower.hpp>
 #include <orders/command/partition_ownership.hpp>
+#include <orders/command/work_queue.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/platform/uuid.hpp>
@@ -15,7 +17,9 @@ namespace orders::command {
 
 struct CommandService::Parts {
   platform::MetricsRegistry metrics;
-  OrderBook book;
+  // Runs the commands that waited for an order, never on a Kafka delivery callback's thread.
+  WorkQueue waiting_commands;
+  OrderBook book{[this](std::function<void()> work) { waiting_commands.Post(std::move(work)); }};
   std::unique_ptr<platform::KafkaProducer> producer;
   std::unique_ptr<KafkaAppender> appender;
   std::unique_ptr<CommandProcessor> processor;
@@ -88,11 +92,19 @@ platform::Result<std::uint16_t> CommandService::Start() {
 void CommandService::Stop() {
   Parts& parts = *parts_;
   if (parts.stopping.exchange(true)) return;
-  platform::LogInfo("stopping: no new requests, finishing in-flight commands");
+  platform::LogInfo("stopping: refusing new requests, answering the commands in flight");
+  // Answers first, then the endpoint: commands whose events are already on
+  // their way to the log get their answer, not a reset connection.
+  const std::chrono::milliseconds grace = std::chrono::seconds(config_.shutdown_grace_seconds);
+  if (parts.http && !parts.http->Drain(grace)) {
+    platform::LogWarn("some commands were still unanswered when the shutdown grace ran out",
+                      {{"graceSeconds", config_.shutdown_grace_seconds}});
+  }
   if (parts.http) parts.http->Stop();
-  if (parts.producer && !parts.producer->Flush(10000)) {
+  if (parts.producer && !parts.producer->Flush(std::max(1000, static_cast<int>(grace.count())))) {
     platform::LogWarn("some events were still in flight at shutdown", {{"inFlight", parts.producer->InFlight()}});
   }
+  parts.waiting_commands.Stop();  // runs what still waits (the endpoint is gone: their answers go nowhere)
   if (parts.connectivity_checker.joinable()) parts.connectivity_checker.join();
   if (parts.ownership) parts.ownership->Stop();  // leave the writer group: another instance takes over at once
   if (parts.follower) parts.follower->Stop();

@@ -21,11 +21,14 @@ std::optional<CommandResult::Kind> CommandProcessor::Refusal(const std::string& 
 }
 
 bool CommandProcessor::RefusedBeforeDeciding(const std::string& order_id, bool valid,
-                                             std::optional<platform::Partition>& partition, const Reply& reply) {
+                                             std::optional<platform::Partition>& partition,
+                                             const std::optional<std::string>& reserved_key, const Reply& reply) {
   // Invalid commands go on: Decide refuses them, whoever owns the order.
   if (!valid) return false;
   const auto refusal = Refusal(order_id, partition);
   if (!refusal) return false;
+  // Nothing was appended: the key was never used, so a corrected retry may have it.
+  if (reserved_key) deps_.book.Forget(*reserved_key);
   reply({*refusal, std::nullopt, std::nullopt});
   deps_.book.Release(order_id);
   return true;
@@ -52,7 +55,11 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
     if (command.order_id.empty()) command.order_id = deps_.new_id();
     if (auto existing = deps_.book.Reserve(*idempotency_key, {command.order_id, *request_hash})) {
       if (existing->request_hash != *request_hash) {
-        reply({CommandResult::Kind::kIdempotencyMismatch, std::nullopt, std::nullopt});
+        // A reservation whose placement may or may not be in the log: the key is
+        // either used (422) or free again once the log says; until then, retry later.
+        const bool undecided = !existing->in_log && deps_.book.IsUncertain(existing->order_id);
+        reply({undecided ? CommandResult::Kind::kUnavailable : CommandResult::Kind::kIdempotencyMismatch, std::nullopt,
+               std::nullopt});
         return;
       }
       command.order_id = existing->order_id;
@@ -66,7 +73,8 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
   auto work = [this, command = std::move(command), idempotency_key, request_hash, retry, reply]() mutable {
     const std::string id = command.order_id;
     std::optional<platform::Partition> partition;
-    if (RefusedBeforeDeciding(id, domain::Validate(command).empty(), partition, reply)) return;
+    const auto reserved_key = retry ? std::nullopt : idempotency_key;
+    if (RefusedBeforeDeciding(id, domain::Validate(command).empty(), partition, reserved_key, reply)) return;
     const auto state = deps_.book.Find(id);
     if (retry && state) {
       reply({CommandResult::Kind::kCreated, AsPlaced(*state), std::nullopt});
@@ -84,7 +92,14 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
     metadata.idempotency_key = idempotency_key;
     metadata.request_hash = request_hash;
     Append(decision.events.front(), *partition, metadata, [this, id, idempotency_key, reply](bool persisted) {
-      if (!persisted && idempotency_key && !deps_.book.IsUncertain(id)) deps_.book.Forget(*idempotency_key);
+      if (!persisted && idempotency_key) {
+        // Unknown outcome: the event may yet show up in the log, keep the key bound to this order until it settles.
+        if (deps_.book.IsUncertain(id)) {
+          deps_.book.ForgetWhenSettled(*idempotency_key, id);
+        } else {
+          deps_.book.Forget(*idempotency_key);
+        }
+      }
       const auto order = persisted ? deps_.book.Find(id) : std::nullopt;
       reply({persisted ? CommandResult::Kind::kCreated : CommandResult::Kind::kUnavailable, order, std::nullopt});
       deps_.book.Release(id);
@@ -101,7 +116,7 @@ void CommandProcessor::ChangeStatus(domain::ChangeStatus command, Reply reply) {
   auto work = [this, command = std::move(command), reply]() mutable {
     const std::string id = command.order_id;
     std::optional<platform::Partition> partition;
-    if (RefusedBeforeDeciding(id, domain::Validate(command).empty(), partition, reply)) return;
+    if (RefusedBeforeDeciding(id, domain::Validate(command).empty(), partition, std::nullopt, reply)) return;
     const auto state = deps_.book.Find(id);
     auto decision = domain::Decide(state, command, deps_.now());
     if (!decision.accepted()) {

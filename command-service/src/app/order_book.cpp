@@ -33,7 +33,12 @@ void OrderBook::Release(const std::string& order_id) {
     next = std::move(slot.waiting.front());
     slot.waiting.pop_front();
   }
-  next();  // the order stays busy for the next command
+  // The order stays busy for the next command.
+  if (dispatch_) {
+    dispatch_(std::move(next));
+  } else {
+    next();
+  }
 }
 
 std::optional<domain::Order> OrderBook::Find(const std::string& order_id) const {
@@ -49,7 +54,7 @@ domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::E
   Slot& slot = slots_[order_id];
   const auto outcome = domain::Apply(slot.order, event);
   if (outcome == domain::ApplyOutcome::kApplied && metadata.idempotency_key) {
-    keys_[*metadata.idempotency_key] = {order_id, metadata.request_hash.value_or("")};
+    keys_[*metadata.idempotency_key] = {order_id, metadata.request_hash.value_or(""), true};
   }
   if (!slot.order && !slot.busy) slots_.erase(order_id);
   return outcome;
@@ -74,9 +79,21 @@ void OrderBook::Forget(const std::string& key) {
   keys_.erase(key);
 }
 
+void OrderBook::ForgetWhenSettled(const std::string& key, const std::string& order_id) {
+  std::lock_guard lock(mutex_);
+  auto it = uncertain_.find(order_id);
+  if (it == uncertain_.end()) {
+    // Nothing left to wait for: give it back now unless the log already has it.
+    auto reserved = keys_.find(key);
+    if (reserved != keys_.end() && !reserved->second.in_log) keys_.erase(reserved);
+    return;
+  }
+  it->second.keys.push_back(key);
+}
+
 void OrderBook::MarkUncertain(const std::string& order_id) {
   std::lock_guard lock(mutex_);
-  uncertain_[order_id] = std::chrono::steady_clock::now();
+  uncertain_[order_id].since = std::chrono::steady_clock::now();
 }
 
 bool OrderBook::IsUncertain(const std::string& order_id) const {
@@ -91,7 +108,16 @@ bool OrderBook::HasUncertain() const {
 
 void OrderBook::ClearUncertainBefore(std::chrono::steady_clock::time_point cutoff) {
   std::lock_guard lock(mutex_);
-  std::erase_if(uncertain_, [cutoff](const auto& entry) { return entry.second < cutoff; });
+  std::erase_if(uncertain_, [this, cutoff](const auto& entry) {
+    if (entry.second.since >= cutoff) return false;
+    for (const auto& key : entry.second.keys) {
+      auto reserved = keys_.find(key);
+      if (reserved != keys_.end() && !reserved->second.in_log && reserved->second.order_id == entry.first) {
+        keys_.erase(reserved);
+      }
+    }
+    return true;
+  });
 }
 
 std::size_t OrderBook::OrderCount() const {

@@ -1,5 +1,9 @@
 #include "http_api.hpp"
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
 #include <orders/command/http_answer.hpp>
 #include <orders/command/request_parser.hpp>
 #include <orders/platform/access.hpp>
@@ -52,9 +56,11 @@ HttpAnswer NotReady() { return ProblemAnswer(platform::UnavailableProblem(kNotRe
 
 void Answer(const web::ExchangePtr& exchange, const HttpAnswer& answer) { exchange->Respond(answer); }
 
-// The processor's reply, answered on whichever thread it comes.
-Reply ReplyTo(const web::ExchangePtr& exchange) {
-  return [exchange](CommandResult result) { exchange->Respond(AnswerFor(result)); };
+HttpAnswer ShuttingDown() {
+  auto answer = ProblemAnswer(
+      platform::UnavailableProblem("This instance is shutting down; send the request again (to another instance)."));
+  answer.headers.emplace_back("Connection", "close");
+  return answer;
 }
 
 std::string IdOf(const Rest::Request& request) { return request.param(":id").as<std::string>(); }
@@ -80,6 +86,12 @@ class HttpApi::Impl {
     return server_->Start();
   }
 
+  bool Drain(std::chrono::milliseconds grace) {
+    std::unique_lock lock(drain_mutex_);
+    draining_ = true;
+    return drained_.wait_for(lock, grace, [this] { return in_flight_ == 0; });
+  }
+
   void Stop() {
     if (server_) server_->Stop();
     server_.reset();
@@ -99,7 +111,7 @@ class HttpApi::Impl {
     router->Add(Http::Method::Put, "/orders/{id}/status",
                 [this](auto& request, auto& exchange) { ChangeStatus(request, exchange); });
     web::AddOperationalRoutes(*router, deps_.metrics, [this]() -> web::Readiness {
-      if (deps_.ready()) return {true, {}};
+      if (!draining_.load() && deps_.ready()) return {true, {}};
       return {false, kNotReady};
     });
     router->ExplainNotAllowed(Http::Method::Delete,
@@ -109,6 +121,7 @@ class HttpApi::Impl {
   }
 
   void PlaceOrder(const Rest::Request& request, const web::ExchangePtr& exchange) {
+    if (RefusedWhileDraining(exchange)) return;
     if (auto refusal = RefuseBody(request, "order")) return Answer(exchange, *refusal);
     const auto key = web::HeaderValue(request, "Idempotency-Key");
     if (key && !IsValidIdempotencyKey(*key)) {
@@ -122,12 +135,14 @@ class HttpApi::Impl {
   }
 
   void GetOrder(const Rest::Request& request, const web::ExchangePtr& exchange) {
+    if (RefusedWhileDraining(exchange)) return;
     if (!deps_.ready()) return Answer(exchange, NotReady());
     if (auto order = deps_.book.Find(IdOf(request))) return Answer(exchange, AnswerForOrder(200, *order));
     exchange->Respond(ProblemAnswer(platform::NotFoundProblem("No order with this orderId.")));
   }
 
   void ChangeStatus(const Rest::Request& request, const web::ExchangePtr& exchange) {
+    if (RefusedWhileDraining(exchange)) return;
     if (auto refusal = RefuseBody(request, "status change")) return Answer(exchange, *refusal);
     auto parsed = ParseChangeStatus(IdOf(request), request.body());
     // A malformed body yields no command at all: nothing to attach the version to.
@@ -139,8 +154,33 @@ class HttpApi::Impl {
     deps_.processor.ChangeStatus(std::move(*parsed.command), ReplyTo(exchange));
   }
 
+  // True (and answered) when the service is draining: no new work.
+  bool RefusedWhileDraining(const web::ExchangePtr& exchange) {
+    if (!draining_.load()) return false;
+    Answer(exchange, ShuttingDown());
+    return true;
+  }
+
+  // The processor's reply, answered on whichever thread it comes; counted
+  // until then, so that a graceful stop waits for it (Drain).
+  Reply ReplyTo(const web::ExchangePtr& exchange) {
+    {
+      std::lock_guard lock(drain_mutex_);
+      ++in_flight_;
+    }
+    return [this, exchange](CommandResult result) {
+      exchange->Respond(AnswerFor(result));
+      std::lock_guard lock(drain_mutex_);
+      if (--in_flight_ == 0) drained_.notify_all();
+    };
+  }
+
   HttpApiDeps deps_;
   std::unique_ptr<web::HttpServer> server_;
+  std::atomic<bool> draining_{false};
+  std::mutex drain_mutex_;
+  std::condition_variable drained_;
+  int in_flight_ = 0;  // commands handed to the processor and not answered yet
 };
 
 HttpApi::HttpApi(HttpApiDeps deps) : impl_(std::make_unique<Impl>(std::move(deps))) {}
@@ -149,6 +189,7 @@ HttpApi::~HttpApi() { Stop(); }
 platform::Result<std::uint16_t> HttpApi::Start(const std::string& address, std::uint16_t port) {
   return impl_->Start(address, port);
 }
+bool HttpApi::Drain(std::chrono::milliseconds grace) { return impl_->Drain(grace); }
 void HttpApi::Stop() { impl_->Stop(); }
 
 }  // namespace orders::command

@@ -7,6 +7,7 @@
 // requests itself; the glue catches everything, so no internal text ever
 // reaches a client.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,6 +39,10 @@ class HttpApi {
 
   // Binds and starts serving; the bound port (useful with port 0) or why not.
   platform::Result<std::uint16_t> Start(const std::string& address, std::uint16_t port);
+  // Graceful stop, first half: from now on every request is refused with 503
+  // and `Connection: close`; waits up to `grace` for the answers of commands
+  // already accepted. False when some were still unanswered at the end.
+  bool Drain(std::chrono::milliseconds grace);
   void Stop();
 
  private:

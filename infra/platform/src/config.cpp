@@ -28,6 +28,7 @@ constexpr Variable kVariables[] = {
     {"READ_MODEL_SCHEMA", "--read-model-schema", "PostgreSQL schema of the read model"},
     {"MAX_CONNECTIONS", "--max-connections", "notifier: WebSocket connections; 0 = what the descriptor limit allows"},
     {"PAGE_API_ORIGINS", "--page-api-origins", "notifier: comma-separated API origins the page may call"},
+    {"SHUTDOWN_GRACE", "--shutdown-grace", "seconds a SIGTERM waits for in-flight answers (0-600)"},
 };
 
 std::optional<LogLevel> ParseLogLevel(const std::string& text) {
@@ -68,6 +69,7 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
       {"READ_MODEL_SCHEMA", "read_model"},
       {"MAX_CONNECTIONS", "0"},
       {"PAGE_API_ORIGINS", ""},
+      {"SHUTDOWN_GRACE", "10"},
   };
   for (const auto& variable : kVariables) {
     if (auto it = environment.find(variable.env); it != environment.end()) values[variable.env] = it->second;
@@ -149,6 +151,13 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
       (schema[0] >= '0' && schema[0] <= '9')) {
     result.problems.push_back("READ_MODEL_SCHEMA must be 1-63 characters of a-z 0-9 _, not starting with a digit");
   }
+  const std::string& grace_text = values["SHUTDOWN_GRACE"];
+  int grace = 0;
+  auto [grace_end, grace_error] = std::from_chars(grace_text.data(), grace_text.data() + grace_text.size(), grace);
+  if (grace_error != std::errc() || grace_end != grace_text.data() + grace_text.size() || grace < 0 || grace > 600) {
+    result.problems.push_back("SHUTDOWN_GRACE must be a number of seconds from 0 to 600, got '" + grace_text + "'");
+  }
+  config.shutdown_grace_seconds = grace;
   if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32) {
     result.problems.push_back("JWT_SECRET must be at least 32 characters");
   }

@@ -72,28 +72,40 @@ Result<std::unique_ptr<KafkaProducer>> KafkaProducer::Create(const KafkaSettings
   return self;
 }
 
+namespace {
+
+// Fails every record `producer` still holds and runs their delivery callbacks
+// on this thread. Never call it holding the producer's mutex: a callback may
+// produce again.
+void Drain(RdKafka::Producer& producer) {
+  producer.purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+  producer.flush(1000);
+  producer.poll(0);
+}
+
+}  // namespace
+
 KafkaProducer::~KafkaProducer() {
   Flush(5000);
   stop_ = true;
   if (poller_.joinable()) poller_.join();
-  std::lock_guard lock(mutex_);
-  if (producer_) producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
-  if (producer_) producer_->poll(0);  // run the purged records' callbacks
+  std::shared_ptr<RdKafka::Producer> last;
+  {
+    std::lock_guard lock(mutex_);
+    last = std::move(producer_);
+  }
+  if (last) Drain(*last);
 }
 
-Result<void> KafkaProducer::Recreate() {
+Result<std::shared_ptr<RdKafka::Producer>> KafkaProducer::Recreate() {
   auto fresh = NewProducer(settings_, callbacks_.get(), callbacks_.get());
   if (!fresh) return fresh.error();
   auto old = std::move(producer_);
   producer_ = std::move(*fresh);
   fatal_ = false;
-  // The old instance fails its in-flight records; drain their reports here.
-  old->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
-  old->flush(1000);
-  old->poll(0);
   ++recreations_;
   LogWarn("kafka producer re-created after a fatal error");
-  return {};
+  return old;
 }
 
 Result<void> KafkaProducer::Produce(const std::string& topic, Partition partition, const std::string& key,
@@ -104,8 +116,11 @@ Result<void> KafkaProducer::Produce(const std::string& topic, Partition partitio
   // reaches the poll thread: then re-create at once and try the fresh instance.
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::shared_ptr<RdKafka::Producer> producer;
+    std::shared_ptr<RdKafka::Producer> replaced;
     {
       std::lock_guard lock(mutex_);
+      // Only while the destructor drains the last instance: a delivery callback producing again.
+      if (!producer_) return Fail("the Kafka producer is shut down");
       if (fatal_) {
         // The flag may come from an instance already replaced: ask the current one.
         std::string reason;
@@ -113,10 +128,15 @@ Result<void> KafkaProducer::Produce(const std::string& topic, Partition partitio
           fatal_ = false;
         } else if (auto recreated = Recreate(); !recreated) {
           return recreated.error();
+        } else {
+          replaced = std::move(*recreated);
         }
       }
       producer = producer_;
     }
+    // The replaced instance fails its records; their callbacks run here,
+    // outside the lock, and may produce again (onto the fresh instance).
+    if (replaced) Drain(*replaced);
     RdKafka::Headers* kafka_headers = RdKafka::Headers::create();
     for (const auto& [name, header_value] : headers) kafka_headers->add(name, header_value);
     auto* callback = new DeliveryCallback(on_delivery);

@@ -1,5 +1,7 @@
 #include <orders/projection/query_api.hpp>
 
+#include <orders/projection/daily_report.hpp>
+
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
 #include <orders/platform/log.hpp>
@@ -172,15 +174,7 @@ void Daily(const ExchangePtr& exchange, ReadModelReader& queries, const std::str
   }
   const auto daily = queries.Daily(*parsed.value);
   if (!daily) return RespondUnavailable(exchange);
-  Json days = Json::array();
-  for (const auto& row : *daily) {
-    days.push_back({{"date", FormatDate(row.day)},
-                    {"placed", row.placed},
-                    {"delivered", row.delivered},
-                    {"cancelled", row.cancelled},
-                    {"revenueCents", row.revenue_cents}});
-  }
-  exchange->RespondJson(200, {{"days", days}});
+  exchange->RespondText(200, "application/json", DailyReportJson(*daily));
 }
 
 }  // namespace

@@ -134,25 +134,47 @@ std::map<domain::Status, std::int64_t> ReadModelQueries::StatusCountsOrThrow() {
 std::vector<DailyRow> ReadModelQueries::DailyOrThrow(const DailyQuery& query) {
   ReadTransaction tx(connections_.Get());
   EnterReadModel(tx);
-  // Days are UTC days; every day of the range is listed, empty ones with zeros.
+  // Days are UTC days; every day of the range is listed, empty ones with
+  // zeros. Revenue is summed per currency as numeric (sum(bigint) is numeric:
+  // no overflow) and read back as text, so no total is ever cut to 64 bits.
   const auto rows = tx.exec_params(
       "WITH days AS (SELECT d::date AS day FROM generate_series($1::date, $2::date, interval '1 day') AS d),"
-      " events AS (SELECT (h.at AT TIME ZONE 'UTC')::date AS day, h.version, h.status, o.total_cents"
+      " events AS (SELECT (h.at AT TIME ZONE 'UTC')::date AS day, h.version, h.status, o.total_cents, o.currency"
       "   FROM order_history h JOIN orders o ON o.order_id = h.order_id"
       "   WHERE h.at >= ($1::date)::timestamp AT TIME ZONE 'UTC'"
-      "     AND h.at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC')"
-      " SELECT days.day - DATE '1970-01-01',"
-      "   count(e.version) FILTER (WHERE e.version = 1),"
-      "   count(e.version) FILTER (WHERE e.status = 'delivered'),"
-      "   count(e.version) FILTER (WHERE e.status = 'cancelled'),"
-      "   coalesce(sum(e.total_cents) FILTER (WHERE e.status = 'delivered'), 0)::bigint"
-      " FROM days LEFT JOIN events e ON e.day = days.day GROUP BY days.day ORDER BY days.day",
+      "     AND h.at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'),"
+      " counts AS (SELECT days.day,"
+      "     count(e.version) FILTER (WHERE e.version = 1) AS placed,"
+      "     count(e.version) FILTER (WHERE e.status = 'delivered') AS delivered,"
+      "     count(e.version) FILTER (WHERE e.status = 'cancelled') AS cancelled"
+      "   FROM days LEFT JOIN events e ON e.day = days.day GROUP BY days.day),"
+      " revenue AS (SELECT day, currency, sum(total_cents) AS cents FROM events"
+      "   WHERE status = 'delivered' GROUP BY day, currency),"
+      " revenue_per_day AS (SELECT day, string_agg(currency || ':' || cents::text, ',' ORDER BY currency) AS totals"
+      "   FROM revenue GROUP BY day)"
+      " SELECT c.day - DATE '1970-01-01', c.placed, c.delivered, c.cancelled, r.totals"
+      " FROM counts c LEFT JOIN revenue_per_day r ON r.day = c.day ORDER BY c.day",
       FormatDate(query.from), FormatDate(query.to));
   tx.commit();
   std::vector<DailyRow> days;
   for (const auto& row : rows) {
-    days.push_back(DailyRow{std::chrono::sys_days{std::chrono::days(row[0].as<int>())}, row[1].as<std::int64_t>(),
-                            row[2].as<std::int64_t>(), row[3].as<std::int64_t>(), row[4].as<std::int64_t>()});
+    DailyRow day{std::chrono::sys_days{std::chrono::days(row[0].as<int>())},
+                 row[1].as<std::int64_t>(),
+                 row[2].as<std::int64_t>(),
+                 row[3].as<std::int64_t>(),
+                 {}};
+    // "EUR:500,USD:18000000000000000000": currencies are three letters, totals digits.
+    std::string_view totals = row[4].is_null() ? std::string_view() : row[4].c_str();
+    while (!totals.empty()) {
+      const auto comma = totals.find(',');
+      const auto entry = totals.substr(0, comma);
+      const auto colon = entry.find(':');
+      if (colon != std::string_view::npos) {
+        day.revenue_cents.emplace(std::string(entry.substr(0, colon)), std::string(entry.substr(colon + 1)));
+      }
+      totals = comma == std::string_view::npos ? std::string_view() : totals.substr(comma + 1);
+    }
+    days.push_back(std::move(day));
   }
   return days;
 }

@@ -1,5 +1,7 @@
 #include <orders/codec/event_codec.hpp>
 
+#include <algorithm>
+
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
 #include <orders/domain/validation.hpp>
@@ -9,6 +11,16 @@ namespace {
 
 constexpr std::string_view kIdempotencyHeader = "orders_idempotency_key";
 constexpr std::string_view kRequestHashHeader = "orders_request_hash";
+constexpr std::size_t kMaxEventIdBytes = 128;
+constexpr std::size_t kMaxSourceBytes = 256;
+constexpr std::size_t kMaxIdempotencyKeyBytes = 255;
+constexpr std::size_t kMaxRequestHashBytes = 128;
+
+// 1..max_bytes characters from '!' to '~'.
+bool IsVisibleAscii(std::string_view text, std::size_t max_bytes) {
+  return !text.empty() && text.size() <= max_bytes &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '!' && c <= '~'; });
+}
 
 // Objects are filled member by member: nlohmann::json built from an
 // initializer list copies every member once more, on every command.
@@ -90,6 +102,11 @@ std::optional<domain::Event> ReadStatusChanged(FieldReader& reader) {
   auto reason = reader.String("reason", false);
   reader.RejectUnknown({"orderId", "version", "at", "from", "to", "reason"});
   if (!from || !to) reader.errors().push_back({"from/to", "must be statuses"});
+  // The same rule as the command (domain::Validate): every reader keeps the
+  // reason byte for byte, or parks the event.
+  if (reason && (!domain::IsPrintableText(*reason) || domain::CodePointCount(*reason) > domain::kMaxReasonLength)) {
+    reader.errors().push_back({"reason", "must be at most 280 characters, none of them control characters"});
+  }
   if (!reader.errors().empty()) return std::nullopt;
   return domain::StatusChanged{std::move(common.order_id), common.version, common.at, *from, *to, std::move(reason)};
 }
@@ -156,11 +173,32 @@ DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Hea
   if (!event) return {std::nullopt, "invalid payload: " + Describe(reader.errors())};
   if (domain::OrderIdOf(*event) != key) return {std::nullopt, "record key differs from orderId"};
 
+  // Any client can write to the topic: a header is taken only when it is
+  // short, well-formed text, else the whole record is refused (and parked by
+  // its reader) instead of reaching a store that cannot hold it.
   EventMetadata metadata;
-  if (const auto* id = FindHeader(headers, "ce_id")) metadata.event_id = *id;
-  if (const auto* source = FindHeader(headers, "ce_source")) metadata.source = *source;
-  if (const auto* idem = FindHeader(headers, kIdempotencyHeader)) metadata.idempotency_key = *idem;
-  if (const auto* hash = FindHeader(headers, kRequestHashHeader)) metadata.request_hash = *hash;
+  if (const auto* id = FindHeader(headers, "ce_id")) {
+    if (!IsVisibleAscii(*id, kMaxEventIdBytes)) return {std::nullopt, "ce_id is not 1-128 visible ASCII characters"};
+    metadata.event_id = *id;
+  }
+  if (const auto* source = FindHeader(headers, "ce_source")) {
+    if (source->size() > kMaxSourceBytes || !domain::IsPrintableText(*source)) {
+      return {std::nullopt, "ce_source is not printable text of at most 256 bytes"};
+    }
+    metadata.source = *source;
+  }
+  if (const auto* idem = FindHeader(headers, kIdempotencyHeader)) {
+    if (!IsVisibleAscii(*idem, kMaxIdempotencyKeyBytes)) {
+      return {std::nullopt, "the idempotency key header is not 1-255 visible ASCII characters"};
+    }
+    metadata.idempotency_key = *idem;
+  }
+  if (const auto* hash = FindHeader(headers, kRequestHashHeader)) {
+    if (!IsVisibleAscii(*hash, kMaxRequestHashBytes)) {
+      return {std::nullopt, "the request hash header is not 1-128 visible ASCII characters"};
+    }
+    metadata.request_hash = *hash;
+  }
   return {DecodedEvent{std::move(*event), std::move(metadata)}, {}};
 }
 

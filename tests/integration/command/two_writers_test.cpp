@@ -5,6 +5,7 @@
 #include <orders/codec/event_codec.hpp>
 #include <orders/domain/evolve.hpp>
 #include <orders/platform/uuid.hpp>
+#include <orders/testing/tokens.hpp>
 
 namespace orders::testing {
 namespace {
@@ -32,8 +33,9 @@ class TwoWritersTest : public CommandServiceTest {
   void SetUp() override {
     CommandServiceTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
-    second_ = std::make_unique<ServiceProcess>(CommandServiceBinary(),
-                                               std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_}});
+    auto env = extra_env_;  // the same settings as the first instance
+    env["ORDERS_TOPIC"] = topic_;
+    second_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), env);
     ASSERT_TRUE(second_->Start()) << second_->LogText();
     // Both instances are ready only once the group has split the partitions between them.
     ASSERT_TRUE(Eventually(
@@ -55,6 +57,42 @@ class TwoWritersTest : public CommandServiceTest {
 
   std::unique_ptr<ServiceProcess> second_;
 };
+
+class TwoWritersWithAuthTest : public TwoWritersTest {
+ protected:
+  void SetUp() override {
+    extra_env_["JWT_SECRET"] = kTestJwtSecret;
+    TwoWritersTest::SetUp();
+  }
+  HttpResponse PostWithKey(const std::string& body, const std::string& key) {
+    return Post(body, {{"Content-Type", "application/json"},
+                       {"Idempotency-Key", key},
+                       {"Authorization", BearerOf(TestToken("ops", "staff"))}});
+  }
+};
+
+// A POST refused because another instance writes the order's partition
+// appended nothing: its Idempotency-Key stays free for a corrected retry
+// (it used to stay reserved, and the retry got 422).
+TEST_F(TwoWritersWithAuthTest, KeyOfAPostRefusedAsNotOwnerIsFreeForACorrectedRetry) {
+  std::string key;
+  HttpResponse refused;
+  for (int i = 0; i < 100 && refused.status != 503; ++i) {
+    key = "not-owner-" + platform::NewUuid();  // a 201 uses its key: a fresh one per try
+    refused = PostWithKey(OrderWithId(platform::NewUuid()), key);
+    ASSERT_TRUE(refused.status == 503 || refused.status == 201) << refused.status << " " << refused.body;
+  }
+  ASSERT_EQ(refused.status, 503);
+  // The corrected body: the client drops its orderId. The generated one may
+  // again belong to the other instance (503, the key given back again).
+  const std::string corrected = R"({"customerId":"c2","items":[{"productId":"p","quantity":2,"unitPriceCents":100}]})";
+  HttpResponse retried;
+  for (int i = 0; i < 50; ++i) {
+    retried = PostWithKey(corrected, key);
+    if (retried.status != 503) break;
+  }
+  EXPECT_EQ(retried.status, 201) << retried.body;
+}
 
 TEST_F(TwoWritersTest, EachOrderIsWrittenByExactlyOneInstance) {
   int by_first = 0, by_second = 0;

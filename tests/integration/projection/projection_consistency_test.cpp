@@ -4,7 +4,10 @@
 
 #include <future>
 
+#include <orders/testing/builders.hpp>
+#include <orders/testing/tokens.hpp>
 #include "pg/migrations.hpp"
+
 #include "projection_fixture.hpp"
 
 namespace orders::testing {
@@ -88,6 +91,35 @@ TEST_F(ProjectionTest, PoisonRecordIsParkedAndOthersStillApplied) {
   EXPECT_EQ(rows[0][1].as<int>(), 3);
   EXPECT_FALSE(rows[1][2].as<std::string>().empty());
   const std::string parked = "projection_events_parked_total{reason=\"poison\"} 2";
+  const auto metrics = MetricsWhen([&](const std::string& page) { return page.find(parked) != std::string::npos; });
+  EXPECT_NE(metrics.find(parked), std::string::npos) << metrics;
+}
+
+// Records with headers the read model cannot store as they are (a ce_id with a
+// NUL byte, malformed UTF-8, 10 kB) used to fail the batch's SQL again and
+// again: the projection froze. They are parked; the events after them apply.
+TEST_F(ProjectionTest, RecordsWithHostileHeadersAreParkedAndTheProjectionStaysLive) {
+  extra_env_["JWT_SECRET"] = kTestJwtSecret;
+  StartService();
+  WaitReady();
+  const auto events = RandomEvents(12, 8);
+  for (std::size_t i = 0; i < 6; ++i) Produce(events[i]);
+  int n = 0;
+  for (const std::string& hostile_id :
+       {std::string("0b6e1a52\0-7d0c", 14), std::string("0b6e1a52-\xC3\x28"), std::string(10 * 1024, 'a')}) {
+    // A new order each time: its event would be written, not skipped as a redelivery.
+    const auto order_id = "0000000" + std::to_string(++n) + "-0000-4000-8000-00000000dead";
+    auto record = codec::EncodeEvent(Placed(order_id), {hostile_id, "/command-service", std::nullopt, std::nullopt});
+    ProduceRaw(record.key, record.value, record.headers);
+  }
+  for (std::size_t i = 6; i < events.size(); ++i) Produce(events[i]);
+  Flush();
+  WaitUntilCaughtUp();
+  ExpectReadModelEqualsFold();
+  auto connection = Connect();
+  pqxx::work tx(connection);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + Table("poison_events"))[0].as<int>(), 3);
+  const std::string parked = "projection_events_parked_total{reason=\"poison\"} 3";
   const auto metrics = MetricsWhen([&](const std::string& page) { return page.find(parked) != std::string::npos; });
   EXPECT_NE(metrics.find(parked), std::string::npos) << metrics;
 }

@@ -176,12 +176,15 @@ TEST_F(ProjectionQueryTest, Reports) {
 
   auto daily = GetJson("/reports/daily?from=2025-11-23&to=2025-11-25");
   ASSERT_EQ(daily["days"].size(), 3u);
-  EXPECT_EQ(daily["days"][0],
-            (Json{{"date", "2025-11-23"}, {"placed", 0}, {"delivered", 0}, {"cancelled", 0}, {"revenueCents", 0}}));
-  EXPECT_EQ(daily["days"][1],
-            (Json{{"date", "2025-11-24"}, {"placed", 5}, {"delivered", 0}, {"cancelled", 1}, {"revenueCents", 0}}));
-  EXPECT_EQ(daily["days"][2],
-            (Json{{"date", "2025-11-25"}, {"placed", 0}, {"delivered", 1}, {"cancelled", 0}, {"revenueCents", 300}}));
+  EXPECT_EQ(
+      daily["days"][0],
+      (Json{{"date", "2025-11-23"}, {"placed", 0}, {"delivered", 0}, {"cancelled", 0}, {"revenue", Json::object()}}));
+  EXPECT_EQ(
+      daily["days"][1],
+      (Json{{"date", "2025-11-24"}, {"placed", 5}, {"delivered", 0}, {"cancelled", 1}, {"revenue", Json::object()}}));
+  EXPECT_EQ(
+      daily["days"][2],
+      (Json{{"date", "2025-11-25"}, {"placed", 0}, {"delivered", 1}, {"cancelled", 0}, {"revenue", {{"USD", 300}}}}));
 }
 
 TEST_F(ProjectionQueryTest, BadParametersAreProblemsWithoutInternalText) {

@@ -65,6 +65,13 @@ void TcpProxy::Cut() {
 
 void TcpProxy::Restore() { cut_ = false; }
 
+void TcpProxy::Pause() { paused_ = true; }
+
+void TcpProxy::Resume() {
+  paused_ = false;
+  (void)!::write(wake_[1], "x", 1);
+}
+
 void TcpProxy::CloseAll() {
   for (auto& pair : pairs_) {
     ::close(pair.client);
@@ -77,9 +84,10 @@ void TcpProxy::Run() {
   while (!stop_) {
     if (drop_now_.exchange(false)) CloseAll();
     std::vector<pollfd> fds = {{listener_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    const short events = paused_ ? 0 : POLLIN;  // paused: leave the bytes in the sockets
     for (const auto& pair : pairs_) {
-      fds.push_back({pair.client, POLLIN, 0});
-      fds.push_back({pair.server, POLLIN, 0});
+      fds.push_back({pair.client, events, 0});
+      fds.push_back({pair.server, events, 0});
     }
     if (::poll(fds.data(), fds.size(), 200) <= 0) continue;
     if (fds[1].revents) {
@@ -91,8 +99,10 @@ void TcpProxy::Run() {
       const auto& client_events = fds[2 + 2 * i].revents;
       const auto& server_events = fds[3 + 2 * i].revents;
       bool ok = true;
-      if (client_events & (POLLIN | POLLHUP | POLLERR)) ok = Pump(pairs_[i].client, pairs_[i].server);
-      if (ok && (server_events & (POLLIN | POLLHUP | POLLERR))) ok = Pump(pairs_[i].server, pairs_[i].client);
+      if (!paused_ && (client_events & (POLLIN | POLLHUP | POLLERR))) ok = Pump(pairs_[i].client, pairs_[i].server);
+      if (!paused_ && ok && (server_events & (POLLIN | POLLHUP | POLLERR))) {
+        ok = Pump(pairs_[i].server, pairs_[i].client);
+      }
       if (ok) {
         alive.push_back(pairs_[i]);
       } else {

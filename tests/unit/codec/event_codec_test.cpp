@@ -83,6 +83,35 @@ struct PoisonCase {
   std::string type;
 };
 
+// Headers come from whoever wrote to the topic; one that a store cannot hold
+// byte for byte (NUL, malformed UTF-8, 10 kB) used to freeze the read model in a
+// retry loop. Such a record is refused, so that its reader parks it.
+TEST(EventCodec, RecordWithAHostileHeaderIsRefused) {
+  const auto good = EncodeEvent(Placed(), Metadata());
+  ASSERT_TRUE(DecodeEvent(good.key, good.value, good.headers).decoded);
+  const std::vector<std::pair<std::string, std::string>> hostile = {
+      {"ce_id", std::string("0b6e1a52\0-7d0c", 14)},
+      {"ce_id", "0b6e1a52-\xC3\x28"},
+      {"ce_id", std::string(10 * 1024, 'a')},
+      {"ce_id", ""},
+      {"ce_source", "/command-service\x1B[2J"},
+      {"ce_source", std::string(10 * 1024, 's')},
+      {"orders_idempotency_key", "key with spaces"},
+      {"orders_idempotency_key", std::string(256, 'k')},
+      {"orders_request_hash", std::string("ab\0cd", 5)},
+  };
+  for (const auto& [name, value] : hostile) {
+    Headers headers;
+    for (const auto& header : good.headers) {
+      if (header.first != name) headers.push_back(header);
+    }
+    headers.emplace_back(name, value);
+    const auto result = DecodeEvent(good.key, good.value, headers);
+    EXPECT_FALSE(result.decoded) << name << " = " << ::testing::PrintToString(value.substr(0, 40));
+    EXPECT_FALSE(result.error.empty());
+  }
+}
+
 class PoisonRecord : public ::testing::TestWithParam<PoisonCase> {};
 
 TEST_P(PoisonRecord, IsRefusedWithAReason) {
@@ -116,6 +145,12 @@ INSTANTIATE_TEST_SUITE_P(
         PoisonCase{"bad_status", kOrderId, Replace(kGoldenChanged, "cancelled", "lost"), "order.status_changed.v1"},
         PoisonCase{"invalid_utf8", kOrderId, Replace(kGoldenChanged, "customer asked", "\xC3\x28"),
                    "order.status_changed.v1"},
+        PoisonCase{"control_character_in_reason", kOrderId, Replace(kGoldenChanged, "customer asked", "a\\u0000b"),
+                   "order.status_changed.v1"},
+        PoisonCase{"c1_control_in_reason", kOrderId, Replace(kGoldenChanged, "customer asked", "a\\u0085b"),
+                   "order.status_changed.v1"},
+        PoisonCase{"control_character_in_product", kOrderId, Replace(kGoldenPlaced, "sku-1", "sku\\u001b1"),
+                   "order.placed.v1"},
         PoisonCase{"oversized", kOrderId, std::string(kMaxEventBytes + 1, ' '), "order.placed.v1"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 

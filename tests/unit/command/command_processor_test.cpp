@@ -205,6 +205,52 @@ TEST_F(CommandProcessorTest, InvalidCommandsAreRefusedAsInvalidEvenWhenNotOwned)
   EXPECT_EQ(result.rejection->kind, domain::RejectionKind::kInvalid);
 }
 
+TEST_F(CommandProcessorTest, KeyRefusedByANonOwnerIsFreeForACorrectedRetry) {
+  owns_ = false;
+  EXPECT_EQ(Place(testing::PlaceOrderCommand(""), "key-5").kind, Kind::kNotOwner);
+  owns_ = true;
+  auto corrected = testing::PlaceOrderCommand("");
+  corrected.customer_id = "customer-2";
+  EXPECT_EQ(Place(corrected, "key-5").kind, Kind::kCreated) << "nothing was appended: the key was never used";
+}
+
+TEST_F(CommandProcessorTest, KeyOfAnAppendWithUnknownOutcomeIsFreedOnceTheLogShowsNoEvent) {
+  std::optional<CommandResult> first;
+  processor_.Place(testing::PlaceOrderCommand(""), "key-6", [&](CommandResult r) { first = r; });
+  appender_.Settle(AppendOutcome::kUnknown);
+  ASSERT_EQ(first->kind, Kind::kUnavailable);
+  auto corrected = testing::PlaceOrderCommand("");
+  corrected.customer_id = "customer-2";
+  EXPECT_EQ(Place(corrected, "key-6").kind, Kind::kUnavailable)
+      << "while the first event may still be in the log, neither 422 nor a second order";
+  EXPECT_EQ(Place(testing::PlaceOrderCommand(""), "key-6").kind, Kind::kUnavailable);
+  EXPECT_EQ(appender_.records.size(), 1u);
+  // The log follower read past the point where the event could be, and it was not there.
+  book_.ClearUncertainBefore(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  const auto retried = Place(corrected, "key-6");
+  ASSERT_EQ(retried.kind, Kind::kCreated);
+  EXPECT_EQ(retried.order->customer_id, "customer-2");
+}
+
+TEST_F(CommandProcessorTest, KeyOfAnAppendWithUnknownOutcomeThatDidLandReplaysTheOriginal) {
+  std::optional<CommandResult> first;
+  processor_.Place(testing::PlaceOrderCommand(""), "key-7", [&](CommandResult r) { first = r; });
+  appender_.Settle(AppendOutcome::kUnknown);
+  // The log follower finds the event in the log after all.
+  const auto decoded =
+      codec::DecodeEvent(appender_.records[0].key, appender_.records[0].value, appender_.records[0].headers);
+  ASSERT_TRUE(decoded.decoded);
+  book_.Apply(decoded.decoded->event, decoded.decoded->metadata);
+  book_.ClearUncertainBefore(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  const auto retry = Place(testing::PlaceOrderCommand(""), "key-7");
+  ASSERT_EQ(retry.kind, Kind::kCreated);
+  EXPECT_EQ(retry.order->order_id, appender_.records[0].key);
+  auto corrected = testing::PlaceOrderCommand("");
+  corrected.customer_id = "customer-2";
+  EXPECT_EQ(Place(corrected, "key-7").kind, Kind::kIdempotencyMismatch) << "the key was used after all";
+  EXPECT_EQ(appender_.records.size(), 1u);
+}
+
 TEST(Partitioning, IsStableAndSpreadsOrdersOverAllPartitions) {
   EXPECT_EQ(PartitionOf("6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c", 6),
             PartitionOf("6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c", 6));

@@ -61,6 +61,41 @@ TEST(Validation, ItemBoundsAreInclusive) {
                                       "items/1/productId", "items/1/quantity", "items/1/unitPriceCents"}));
 }
 
+TEST(Validation, PrintableTextIsWellFormedUtf8WithoutControlCharacters) {
+  EXPECT_TRUE(IsPrintableText(""));
+  EXPECT_TRUE(IsPrintableText("sku-1 caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x93\xA6"));  // é, €, a 4-byte emoji
+  EXPECT_TRUE(IsPrintableText("\xC2\xA0"));                                         // U+00A0: first after C1
+  for (const std::string control :
+       {std::string(1, '\0'), std::string("\t"), std::string("\n"), std::string("\x1F"), std::string("\x7F"),
+        std::string("\xC2\x80"), std::string("\xC2\x85"), std::string("\xC2\x9F")}) {
+    EXPECT_FALSE(IsPrintableText("a" + control + "b")) << "control character " << ::testing::PrintToString(control);
+  }
+  for (const std::string broken : {std::string("\xC3\x28"), std::string("\xC3"), std::string("\x80"),
+                                   std::string("\xC0\xAF"), std::string("\xE0\x80\xAF"), std::string("\xED\xA0\x80"),
+                                   std::string("\xF4\x90\x80\x80"), std::string("\xFF")}) {
+    EXPECT_FALSE(IsPrintableText("a" + broken)) << "not UTF-8 " << ::testing::PrintToString(broken);
+  }
+}
+
+TEST(Validation, ProductIdAndReasonRefuseControlCharacters) {
+  auto place = testing::PlaceOrderCommand();
+  place.items[1].product_id = "sku\x1B[31m";
+  EXPECT_EQ(Fields(place), std::vector<std::string>{"items/1/productId"});
+  place.items[1].product_id = "sku\xC2\x9B";  // C1 CSI
+  EXPECT_EQ(Fields(place), std::vector<std::string>{"items/1/productId"});
+  place.items[1].product_id = "sku\xFF";
+  EXPECT_EQ(Fields(place), std::vector<std::string>{"items/1/productId"});
+
+  auto change = testing::ChangeStatusCommand(domain::Status::kCancelled);
+  change.reason = "out of stock\r\nX-Injected: 1";
+  ASSERT_EQ(Validate(change).size(), 1u);
+  EXPECT_EQ(Validate(change)[0].field, "reason");
+  change.reason = std::string("no\0pe", 6);
+  EXPECT_EQ(Validate(change).size(), 1u);
+  change.reason = "caf\xC3\xA9 closed";
+  EXPECT_TRUE(Validate(change).empty());
+}
+
 TEST(Validation, LargestOrderTotalFitsInInt64) {
   std::vector<LineItem> items(100, LineItem{"p", 10000, 100000000});
   EXPECT_EQ(TotalCents(items), 100LL * 10000 * 100000000);

@@ -40,6 +40,18 @@ TEST(Config, EveryProblemIsReportedAtOnce) {
   EXPECT_EQ(result.problems.size(), 7u);
 }
 
+TEST(Config, ShutdownGraceIsWholeSecondsUpToTenMinutes) {
+  EXPECT_EQ(LoadConfig(kDefaults, {}, {}).config->shutdown_grace_seconds, 10);
+  EXPECT_EQ(LoadConfig(kDefaults, {{"SHUTDOWN_GRACE", "0"}}, {}).config->shutdown_grace_seconds, 0);
+  EXPECT_EQ(LoadConfig(kDefaults, {}, {"--shutdown-grace=30"}).config->shutdown_grace_seconds, 30);
+  for (const char* bad : {"-1", "601", "10s", ""}) {
+    const auto result = LoadConfig(kDefaults, {{"SHUTDOWN_GRACE", bad}}, {});
+    EXPECT_FALSE(result.config) << bad;
+    ASSERT_EQ(result.problems.size(), 1u) << bad;
+    EXPECT_NE(result.problems[0].find("SHUTDOWN_GRACE"), std::string::npos);
+  }
+}
+
 TEST(Config, HelpIsRecognised) { EXPECT_TRUE(LoadConfig(kDefaults, {}, {"--help"}).help_requested); }
 
 }  // namespace

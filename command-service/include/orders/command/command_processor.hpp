@@ -54,10 +54,11 @@ class CommandProcessor {
   // Refusals every command checks first; nullopt when it may go on.
   std::optional<CommandResult::Kind> Refusal(const std::string& order_id,
                                              std::optional<platform::Partition>& partition) const;
-  // For a valid command that must be refused before it is decided (Refusal): answers, releases the
-  // order and returns true. Otherwise fills `partition` (valid commands) and returns false.
+  // For a valid command that must be refused before it is decided (Refusal): gives back
+  // `reserved_key` (an Idempotency-Key this command reserved), answers, releases the order and
+  // returns true. Otherwise fills `partition` (valid commands) and returns false.
   bool RefusedBeforeDeciding(const std::string& order_id, bool valid, std::optional<platform::Partition>& partition,
-                             const Reply& reply);
+                             const std::optional<std::string>& reserved_key, const Reply& reply);
 
   ProcessorDeps deps_;
 };

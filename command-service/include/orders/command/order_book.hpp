@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <orders/codec/event_codec.hpp>
 #include <orders/domain/evolve.hpp>
@@ -23,6 +24,7 @@ namespace orders::command {
 struct IdempotencyRecord {
   std::string order_id;
   std::string request_hash;
+  bool in_log = false;  // false: only reserved by a placement not (yet) seen in the log
 };
 
 class OrderBook {
@@ -30,8 +32,16 @@ class OrderBook {
   // Most commands that may wait for one order at a time; more get refused.
   static constexpr std::size_t kMaxWaitingPerOrder = 256;
 
-  // Runs `work` now (on this thread) if the order is free, or later when
-  // Release() frees it. Returns false, without running it, when too many
+  // Starts work that waited for an order. The service hands it to a
+  // WorkQueue: Release() is called from Kafka delivery callbacks, and work
+  // started there would run inside the producer (see work_queue.hpp).
+  using Dispatch = std::function<void(std::function<void()>)>;
+  // Without a dispatch, waiting work runs inline in Release() (the fakes of unit tests).
+  OrderBook() = default;
+  explicit OrderBook(Dispatch dispatch) : dispatch_(std::move(dispatch)) {}
+
+  // Runs `work` now (on this thread) if the order is free, or later, through
+  // the dispatch, when Release() frees it. Returns false, without running it, when too many
   // commands already wait for this order. `work` must lead to exactly one
   // Release(order_id).
   bool RunExclusive(const std::string& order_id, std::function<void()> work);
@@ -48,6 +58,10 @@ class OrderBook {
   // Returns the existing record when the key is already taken or reserved.
   std::optional<IdempotencyRecord> Reserve(const std::string& key, const IdempotencyRecord& record);
   void Forget(const std::string& key);
+  // For a reservation whose placement had an unknown outcome: the key stays
+  // bound to `order_id` until the order's uncertainty is cleared, then it is
+  // given back unless the placement turned up in the log (Apply).
+  void ForgetWhenSettled(const std::string& key, const std::string& order_id);
 
   // After an append with an unknown outcome the order takes no command until
   // the log has been read past the point where that event could be.
@@ -69,10 +83,15 @@ class OrderBook {
     std::list<std::function<void()>> waiting;
   };
 
+  Dispatch dispatch_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
   std::unordered_map<std::string, IdempotencyRecord> keys_;
-  std::unordered_map<std::string, std::chrono::steady_clock::time_point> uncertain_;
+  struct Uncertainty {
+    std::chrono::steady_clock::time_point since;
+    std::vector<std::string> keys;  // reservations to give back when it clears
+  };
+  std::unordered_map<std::string, Uncertainty> uncertain_;
 };
 
 }  // namespace orders::command

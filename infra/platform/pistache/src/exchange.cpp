@@ -1,5 +1,7 @@
 #include <orders/platform/pistache/exchange.hpp>
 
+#include <strings.h>
+
 #include <orders/platform/log.hpp>
 
 namespace orders::platform::pistache_http {
@@ -59,6 +61,13 @@ Exchange::~Exchange() {
 }
 
 void Exchange::AddHeader(std::string name, std::string value) {
+  if (strcasecmp(name.c_str(), "Connection") == 0) {
+    // Replaces the one the connection handler set from the request: one Connection header only.
+    writer_.headers().remove<Http::Header::Connection>();
+    writer_.headers().add<Http::Header::Connection>(
+        strcasecmp(value.c_str(), "close") == 0 ? Http::ConnectionControl::Close : Http::ConnectionControl::KeepAlive);
+    return;
+  }
   writer_.headers().add(std::make_shared<NamedHeader>(std::move(name), std::move(value)));
 }
 

@@ -34,7 +34,9 @@ struct DailyRow {
   std::int64_t placed = 0;
   std::int64_t delivered = 0;
   std::int64_t cancelled = 0;
-  std::int64_t revenue_cents = 0;  // total of the orders delivered that day
+  // Per currency, the total of the orders delivered that day, as exact decimal
+  // digits: summed as SQL numeric, a day's total may exceed 64 bits.
+  std::map<std::string, std::string> revenue_cents;
 };
 
 class ReadModelReader {

@@ -16,6 +16,7 @@
 //   READ_MODEL_SCHEMA PostgreSQL schema of the read model, default read_model
 //   MAX_CONNECTIONS  notifier: WebSocket connections per instance; default 0 = what the descriptor limit allows
 //   PAGE_API_ORIGINS notifier: comma-separated API origins the page may call besides its own host's service ports
+//   SHUTDOWN_GRACE   seconds a SIGTERM waits for in-flight answers, 0-600, default 10
 
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +43,7 @@ struct ServiceConfig {
   std::string read_model_schema;
   std::size_t max_connections = 0;  // 0: derived from the descriptor limit
   std::vector<std::string> page_api_origins;
+  int shutdown_grace_seconds = 10;
 };
 
 struct ConfigDefaults {

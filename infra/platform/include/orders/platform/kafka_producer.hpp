@@ -9,7 +9,8 @@
 //   kUnknown      may or may not be in the log (timeout, fatal error)
 // A fatal idempotent-producer error (librdkafka 2.0.2 can raise one after a
 // broker disconnect) marks the producer for re-creation; the next Produce()
-// builds a fresh one.
+// builds a fresh one. Delivery callbacks never run under the producer's lock,
+// so a callback may call Produce() again.
 
 #include <atomic>
 #include <cstdint>
@@ -71,7 +72,9 @@ class KafkaProducer {
 
  private:
   explicit KafkaProducer(KafkaSettings settings);
-  Result<void> Recreate();
+  // Swaps in a fresh librdkafka producer (call with mutex_ held); returns the
+  // old one, which the caller drains after releasing the lock.
+  Result<std::shared_ptr<RdKafka::Producer>> Recreate();
   void PollLoop();
 
   class Callbacks;

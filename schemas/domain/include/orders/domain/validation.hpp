@@ -30,6 +30,12 @@ bool IsValidOrderId(std::string_view text);
 bool IsValidCustomerId(std::string_view text);
 // Three upper-case ASCII letters.
 bool IsValidCurrency(std::string_view text);
+// Well-formed UTF-8 (shortest forms, no surrogates) without control
+// characters: C0 (U+0000-U+001F), DEL (U+007F) and C1 (U+0080-U+009F).
+// Free text must pass it so that every store keeps it byte for byte.
+bool IsPrintableText(std::string_view text);
+// Code points in `text` (well-formed UTF-8 assumed; IsPrintableText checks it).
+std::size_t CodePointCount(std::string_view text);
 
 std::vector<FieldError> Validate(const PlaceOrder& command);
 std::vector<FieldError> Validate(const ChangeStatus& command);

@@ -24,6 +24,10 @@ class TcpProxy {
   std::uint16_t port() const { return port_; }
   void Cut();
   void Restore();
+  // Stops forwarding bytes without closing anything (they wait in the
+  // sockets): a peer that answers late, not a network that fails.
+  void Pause();
+  void Resume();
 
  private:
   struct Pair {
@@ -39,6 +43,7 @@ class TcpProxy {
   int wake_[2] = {-1, -1};
   std::atomic<bool> stop_{false};
   std::atomic<bool> cut_{false};
+  std::atomic<bool> paused_{false};
   std::atomic<bool> drop_now_{false};
   std::vector<Pair> pairs_;  // owned by the proxy thread
   std::thread thread_;

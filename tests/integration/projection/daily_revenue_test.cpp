@@ -1,0 +1,67 @@
+// The daily report's revenue on the real read model: summed per currency,
+// exactly, whatever the size of the totals. The rows are written directly:
+// no order the API accepts is large enough to overflow a 64-bit sum alone.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include <orders/testing/test_env.hpp>
+#include <pqxx/pqxx>
+
+#include "pg/migrations.hpp"
+#include "pg/pg_connection.hpp"
+#include "pg/read_model_queries.hpp"
+
+namespace orders::projection {
+namespace {
+
+class DailyRevenueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ORDERS_REQUIRE_POSTGRES();
+    schema_ = testing::UniqueName("daily");
+    std::replace(schema_.begin(), schema_.end(), '-', '_');
+    pqxx::connection connection(ConnectionString());
+    Migrate(connection, schema_);
+  }
+
+  std::string ConnectionString() const { return ReadModelConnectionString(testing::DatabaseUrl(), schema_); }
+
+  // An order placed and delivered on 2026-12-04 (UTC).
+  void Delivered(const std::string& order_id, const std::string& currency, const std::string& total_cents) {
+    pqxx::connection connection(ConnectionString());
+    pqxx::work tx(connection);
+    tx.exec("SET search_path TO " + tx.quote_name(schema_));
+    tx.exec_params(
+        "INSERT INTO orders VALUES ($1, 'customer-1', '[]', $2, $3::bigint, 'delivered', 2,"
+        " '2026-12-04T08:00:00Z', '2026-12-04T09:00:00Z')",
+        order_id, currency, total_cents);
+    tx.exec_params(
+        "INSERT INTO order_history VALUES ($1::uuid, 1, 'pending', '2026-12-04T08:00:00Z', NULL, 'e1-' || $1::text),"
+        " ($1::uuid, 2, 'delivered', '2026-12-04T09:00:00Z', NULL, 'e2-' || $1::text)",
+        order_id);
+    tx.commit();
+  }
+
+  std::string schema_;
+};
+
+TEST_F(DailyRevenueTest, RevenueIsExactPerCurrencyEvenBeyondSixtyFourBits) {
+  Delivered("00000000-0000-4000-8000-000000000001", "USD", "9000000000000000000");
+  Delivered("00000000-0000-4000-8000-000000000002", "USD", "9000000000000000000");
+  Delivered("00000000-0000-4000-8000-000000000003", "EUR", "500");
+  ReadModelQueries queries(ConnectionString());
+  const auto day = std::chrono::sys_days{std::chrono::year{2026} / 12 / 4};
+  const auto daily = queries.Daily({day - std::chrono::days(1), day});
+  ASSERT_TRUE(daily) << "the report must not fail on a large sum: " << daily.error().message;
+  ASSERT_EQ(daily->size(), 2u);
+  EXPECT_TRUE(daily->at(0).revenue_cents.empty());
+  const auto& row = daily->at(1);
+  EXPECT_EQ(row.placed, 3);
+  EXPECT_EQ(row.delivered, 3);
+  EXPECT_EQ(row.revenue_cents, (std::map<std::string, std::string>{{"EUR", "500"}, {"USD", "18000000000000000000"}}));
+}
+
+}  // namespace
+}  // namespace orders::projection

@@ -1,0 +1,189 @@
+// The command path (processor, order book, KafkaAppender, KafkaProducer) on
+// librdkafka's in-process mock cluster: broker behaviour the fakes cannot show.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <orders/command/command_processor.hpp>
+#include <orders/command/kafka_appender.hpp>
+#include <orders/command/work_queue.hpp>
+#include <orders/testing/builders.hpp>
+#include <orders/testing/eventually.hpp>
+
+namespace orders::command {
+namespace {
+
+using namespace std::chrono_literals;
+using Kind = CommandResult::Kind;
+
+constexpr const char* kTopic = "orders.events";
+constexpr const char* kOtherOrderId = "00000000-0000-4000-8000-000000000002";
+constexpr const char* kThirdOrderId = "00000000-0000-4000-8000-000000000003";
+
+// A one-broker mock cluster with the orders topic (two partitions).
+class MockCluster {
+ public:
+  MockCluster() {
+    char error[256];
+    owner_ = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), error, sizeof error);
+    cluster_ = rd_kafka_mock_cluster_new(owner_, 1);
+    rd_kafka_mock_topic_create(cluster_, kTopic, 2, 1);
+  }
+  ~MockCluster() {
+    rd_kafka_mock_cluster_destroy(cluster_);
+    rd_kafka_destroy(owner_);
+  }
+  std::string Bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
+  // Without a leader a partition's records wait in the producer's queue, unsent.
+  void SetLeaderless(platform::Partition partition, bool leaderless) {
+    rd_kafka_mock_partition_set_leader(cluster_, kTopic, partition, leaderless ? -1 : 1);
+  }
+
+ private:
+  rd_kafka_t* owner_ = nullptr;
+  rd_kafka_mock_cluster_t* cluster_ = nullptr;
+};
+
+// Collects replies; Wait() is bounded so a lost reply fails instead of hanging.
+class Replies {
+ public:
+  Reply For(const std::string& name) {
+    return [this, name](CommandResult result) {
+      std::lock_guard lock(mutex_);
+      results_[name] = result;
+      changed_.notify_all();
+    };
+  }
+  std::optional<CommandResult> Wait(const std::string& name, std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, timeout, [&] { return results_.count(name) != 0; });
+    auto it = results_.find(name);
+    if (it == results_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, CommandResult> results_;
+};
+
+class CommandPathOnMockCluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto producer = platform::KafkaProducer::Create({cluster_.Bootstraps(), "mock-test", "", {}});
+    ASSERT_TRUE(producer) << producer.error().message;
+    producer_ = std::move(*producer);
+    appender_ = std::make_unique<KafkaAppender>(*producer_, kTopic, metrics_);
+    processor_ = std::make_unique<CommandProcessor>(ProcessorDeps{
+        book_, *appender_, [] { return testing::At(); }, [this] { return "event-" + std::to_string(++ids_); }, "/test",
+        [](const std::string& order_id) -> std::optional<platform::Partition> {
+          return order_id == testing::kOrderId ? 0 : 1;  // the test's order on 0, every other on 1
+        }});
+  }
+
+  void TearDown() override {
+    producer_.reset();  // its destructor flushes and runs the last callbacks
+    queue_.Stop();
+  }
+
+  MockCluster cluster_;
+  platform::MetricsRegistry metrics_;
+  WorkQueue queue_;
+  OrderBook book_{[this](std::function<void()> work) { queue_.Post(std::move(work)); }};
+  std::atomic<int> ids_{0};
+  std::unique_ptr<platform::KafkaProducer> producer_;
+  std::unique_ptr<KafkaAppender> appender_;
+  std::unique_ptr<CommandProcessor> processor_;
+  Replies replies_;
+};
+
+TEST_F(CommandPathOnMockCluster, AppendAnswersPersistedOnlyAfterTheBrokerAcknowledged) {
+  cluster_.SetLeaderless(0, true);
+  std::promise<AppendOutcome> outcome;
+  appender_->Append(codec::EncodeEvent(testing::Placed(), {}), 0,
+                    [&](AppendOutcome result) { outcome.set_value(result); });
+  auto answered = outcome.get_future();
+  EXPECT_EQ(answered.wait_for(300ms), std::future_status::timeout) << "answered before any broker had the record";
+  EXPECT_EQ(appender_->InFlight(0), 1);
+  EXPECT_EQ(appender_->InFlight(1), 0);
+  cluster_.SetLeaderless(0, false);
+  ASSERT_EQ(answered.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(answered.get(), AppendOutcome::kPersisted);
+  EXPECT_EQ(appender_->InFlight(0), 0);
+}
+
+// A fatal producer error while a command waits behind an unsent record: the
+// re-creation purges that record, whose callback frees the order for the
+// waiting command. That command used to run inside the purge, on the thread
+// re-creating the producer, and to block forever on the producer's own lock.
+TEST_F(CommandPathOnMockCluster, CommandWaitingBehindAPurgedRecordIsAnsweredAfterAFatalError) {
+  // Keep the poll thread inside a delivery callback, so the purged record's
+  // report can only be served by the thread that re-creates the producer.
+  std::promise<void> hold_released;
+  auto hold = hold_released.get_future().share();
+  std::atomic<bool> poll_thread_held{false};
+  processor_->Place(testing::PlaceOrderCommand(kThirdOrderId), std::nullopt, [&](CommandResult) {
+    poll_thread_held = true;
+    hold.wait_for(20s);
+  });
+  ASSERT_TRUE(testing::Eventually([&] { return poll_thread_held.load(); }));
+
+  cluster_.SetLeaderless(0, true);
+  processor_->Place(testing::PlaceOrderCommand(), std::nullopt, replies_.For("first"));
+  processor_->Place(testing::PlaceOrderCommand(), std::nullopt, replies_.For("waiting"));  // same order: waits
+  ASSERT_TRUE(producer_->TriggerFatalErrorForTesting());
+
+  // The next command re-creates the producer. Bounded: a deadlock fails the test instead of hanging it.
+  std::promise<void> placed;
+  std::thread other([&] {
+    processor_->Place(testing::PlaceOrderCommand(kOtherOrderId), std::nullopt, replies_.For("other"));
+    placed.set_value();
+  });
+  if (placed.get_future().wait_for(15s) != std::future_status::ready) {
+    std::fprintf(stderr, "DEADLOCK: re-creating the producer never returned\n");
+    std::_Exit(1);  // the stuck threads cannot be joined
+  }
+  other.join();
+  cluster_.SetLeaderless(0, false);
+  hold_released.set_value();
+
+  const auto first = replies_.Wait("first");
+  ASSERT_TRUE(first) << "the purged record's command was never answered";
+  EXPECT_EQ(first->kind, Kind::kUnavailable);
+  const auto waiting = replies_.Wait("waiting", 20s);
+  ASSERT_TRUE(waiting) << "the waiting command was never answered";
+  EXPECT_EQ(waiting->kind, Kind::kCreated) << "it ran on the fresh producer";
+  const auto other_reply = replies_.Wait("other", 20s);
+  ASSERT_TRUE(other_reply);
+  EXPECT_NE(other_reply->kind, Kind::kBusy);
+  EXPECT_GE(producer_->Recreations(), 1);
+}
+
+TEST(OrderBookWithAQueue, WaitingWorkNeverRunsOnTheThreadThatReleasesTheOrder) {
+  WorkQueue queue;
+  OrderBook book([&](std::function<void()> work) { queue.Post(std::move(work)); });
+  std::promise<std::thread::id> ran_on;
+  ASSERT_TRUE(book.RunExclusive(testing::kOrderId, [] {}));
+  ASSERT_TRUE(book.RunExclusive(testing::kOrderId, [&] {
+    ran_on.set_value(std::this_thread::get_id());
+    book.Release(testing::kOrderId);
+  }));
+  book.Release(testing::kOrderId);  // as a delivery callback would
+  auto future = ran_on.get_future();
+  ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
+  EXPECT_NE(future.get(), std::this_thread::get_id());
+  queue.Stop();
+}
+
+}  // namespace
+}  // namespace orders::command
