@@ -1,5 +1,7 @@
 #include <orders/notifier/service.hpp>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <future>
 #include <map>
@@ -15,6 +17,17 @@
 namespace orders::notifier {
 
 namespace http = platform::http;
+
+namespace {
+
+// What the descriptor limit allows, less a reserve for Kafka, files and logs.
+std::size_t DefaultMaxConnections() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return 4096;
+  return limit.rlim_cur > 256 ? static_cast<std::size_t>(limit.rlim_cur) - 128 : 128;
+}
+
+}  // namespace
 
 struct NotifierService::Parts {
   explicit Parts(const platform::ServiceConfig& config)
@@ -82,7 +95,8 @@ struct NotifierService::Parts {
                                    field(restinio::http_field::sec_websocket_version),
                                    field(restinio::http_field::sec_websocket_key),
                                    field(restinio::http_field::origin)};
-    const HandshakeCheck check = CheckHandshake(request, config_.allowed_origins);
+    // The router's edge policy has already refused foreign origins (403).
+    const HandshakeCheck check = CheckHandshake(request, {});
     std::optional<platform::Principal> principal;
     if (check.status == 101) {
       // Browsers cannot set headers on a WebSocket, so ?access_token= is
@@ -133,7 +147,13 @@ NotifierService::~NotifierService() { Stop(); }
 platform::Result<std::uint16_t> NotifierService::Start() {
   parts_ = std::make_unique<Parts>(config_);
   Parts& parts = *parts_;
-  auto router = std::make_shared<http::Router>(parts.registry);
+  http::EdgePolicy edge;
+  edge.origins = platform::OriginRulesOf(config_);
+  edge.origins.allow_own_loopback_origin = true;  // the page this service serves
+  // Authorize (the WebSocket upgrade) applies the connection-attempt limits.
+  edge.limiter = std::make_shared<platform::CallerLimiter>(
+      "ws", config_.rate_limits.enabled, config_.rate_limits.connections, config_.rate_limits.max_keys, parts.registry);
+  auto router = std::make_shared<http::Router>(parts.registry, std::move(edge));
   router->Add(restinio::http_method_get(), "/", [](const http::ExchangePtr& exchange) {
     exchange->RespondText(200, "text/html; charset=utf-8", std::string(WebPage()),
                           {{"Cache-Control", "no-cache"}, {"X-Content-Type-Options", "nosniff"}});
@@ -150,7 +170,7 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   options.bind_address = config_.bind_address;
   options.port = config_.port;
   options.threads = 1;  // the hub and every session live on this one thread
-  options.max_connections = 4096;
+  options.max_connections = config_.max_connections > 0 ? config_.max_connections : DefaultMaxConnections();
   options.max_body_size = 4096;
   parts.server = std::make_unique<http::HttpServer>(options, router);
   parts.batcher = std::make_unique<SendBatcher>(parts.server->io_context());

@@ -38,10 +38,14 @@ class OrderFlowTest : public ::testing::Test {
                                                     {"READ_MODEL_SCHEMA", schema_},
                                                     {"CONSUMER_GROUP", UniqueName("e2e-group")},
                                                     {"DATABASE_URL", DatabaseUrl()}};
-    command_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), env);
-    projection_ = std::make_unique<ServiceProcess>(ProjectionServiceBinary(), env);
+    // The notifier first: its page's origin (its port) is the one the APIs allow.
     notifier_ = std::make_unique<ServiceProcess>(NotifierBinary(), env);
-    for (auto* service : {command_.get(), projection_.get(), notifier_.get()}) {
+    ASSERT_TRUE(notifier_->Start()) << notifier_->LogText();
+    auto api_env = env;
+    api_env["PAGE_PORT"] = std::to_string(notifier_->port());
+    command_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), api_env);
+    projection_ = std::make_unique<ServiceProcess>(ProjectionServiceBinary(), api_env);
+    for (auto* service : {command_.get(), projection_.get()}) {
       ASSERT_TRUE(service->Start()) << service->LogText();
     }
     for (auto* service : {command_.get(), projection_.get(), notifier_.get()}) {
