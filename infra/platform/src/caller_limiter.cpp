@@ -64,8 +64,7 @@ std::optional<LimitRefusal> CallerLimiter::Admit(const std::optional<Principal>&
   const std::string_view role = principal ? RoleName(principal->role) : std::string_view("anonymous");
   const RateLimit& limit = LimitOf(limits_, role);
   if (limit.unlimited()) return std::nullopt;
-  const std::string key =
-      principal ? std::string(role) + ":" + principal->subject : AddressKey(client_address);
+  const std::string key = principal ? std::string(role) + ":" + principal->subject : AddressKey(client_address);
   const RateDecision decision = limiter_.Take(key, limit);
   keys_.Set(static_cast<double>(limiter_.size()));
   if (decision.allowed) return std::nullopt;
@@ -89,12 +88,13 @@ std::optional<LimitRefusal> CallerLimiter::Admit(const std::optional<Principal>&
   const std::string policy = "\"" + std::string(role) + "\"";
   const double window = limit.burst / limit.per_second;
   LimitRefusal refusal;
-  refusal.problem = {429, "Too Many Requests",
-                     "Too many requests from this caller; retry after " + retry + " s.", {}, {}};
+  refusal.problem = {
+      429, "Too Many Requests", "Too many requests from this caller; retry after " + retry + " s.", {}, {}};
   refusal.headers = {
       {"Retry-After", retry},
       {"RateLimit-Policy", policy + ";q=" + Number(limit.burst) + ";w=" + Number(std::ceil(window))},
-      {"RateLimit", policy + ";r=" + std::to_string(decision.remaining) + ";t=" + std::to_string(decision.reset_seconds)},
+      {"RateLimit",
+       policy + ";r=" + std::to_string(decision.remaining) + ";t=" + std::to_string(decision.reset_seconds)},
   };
   return refusal;
 }

@@ -68,8 +68,8 @@ OriginDecision CheckOrigin(const OriginRules& rules, std::optional<std::string_v
   if (!origin) return {true, std::nullopt, {}};
   const auto& allowed = rules.allowed_origins;
   const bool any = std::find(allowed.begin(), allowed.end(), "*") != allowed.end();
-  const bool own = rules.allow_own_loopback_origin && host && IsLoopbackHost(*host) &&
-                   *origin == "http://" + std::string(*host);
+  const bool own =
+      rules.allow_own_loopback_origin && host && IsLoopbackHost(*host) && *origin == "http://" + std::string(*host);
   if (!any && !own && std::find(allowed.begin(), allowed.end(), *origin) == allowed.end()) {
     return {false, std::nullopt, Forbidden("This origin may not call this service.")};
   }

@@ -71,7 +71,8 @@ TEST_F(CallerLimiterTest, OffMeansNoLimit) {
 
 TEST_F(CallerLimiterTest, TheKeyCountIsExported) {
   auto limiter = Make();
-  for (int i = 0; i < 5000; ++i) limiter.Admit(std::nullopt, "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256));
+  for (int i = 0; i < 5000; ++i)
+    limiter.Admit(std::nullopt, "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256));
   EXPECT_EQ(limiter.keys(), 1000u);
   EXPECT_NE(registry_.Render().find("orders_rate_limiter_keys{api=\"command\"} 1000"), std::string::npos);
 }

@@ -22,8 +22,8 @@ TEST(OriginPolicy, ThePageOriginsAreAllowedAndEchoedExactly) {
 }
 
 TEST(OriginPolicy, AForeignOriginIsRefusedWith403) {
-  for (const char* origin : {"http://evil.example", "http://localhost:8083", "null", "http://localhost:8082.evil.example",
-                             "https://localhost:8082", "HTTP://LOCALHOST:8082"}) {
+  for (const char* origin : {"http://evil.example", "http://localhost:8083", "null",
+                             "http://localhost:8082.evil.example", "https://localhost:8082", "HTTP://LOCALHOST:8082"}) {
     const auto decision = CheckOrigin(kPageOnly, origin, "127.0.0.1:8080");
     EXPECT_FALSE(decision.allowed) << origin;
     EXPECT_EQ(decision.refusal.status, 403) << origin;
