@@ -176,8 +176,7 @@ TEST_P(EdgeTest, ARebindingHostGets403WhileAuthIsOff) {
   EXPECT_EQ(request("orders.internal:" + std::to_string(service.port())).status, 200);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllServices, EdgeTest,
-                         ::testing::Values(Kind::kCommand, Kind::kQuery, Kind::kNotifier),
+INSTANTIATE_TEST_SUITE_P(AllServices, EdgeTest, ::testing::Values(Kind::kCommand, Kind::kQuery, Kind::kNotifier),
                          [](const auto& info) { return Name(info.param); });
 
 // ---- WebSocket upgrades ----
@@ -243,9 +242,8 @@ TEST_P(RateLimitTest, AFloodingCallerGets429WithTheFieldsWhileAnotherCallerIsSer
   const auto& param = GetParam();
   std::string upper = param.role;
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  EdgeService service(param.kind, {{"JWT_SECRET", kTestJwtSecret},
-                                   {"RATE_LIMIT", "on"},
-                                   {"RATE_LIMIT_" + upper, "1/10"}});
+  EdgeService service(param.kind,
+                      {{"JWT_SECRET", kTestJwtSecret}, {"RATE_LIMIT", "on"}, {"RATE_LIMIT_" + upper, "1/10"}});
   ASSERT_TRUE(service.started());
   const std::map<std::string, std::string> flooder = {{"Authorization", BearerOf(TestToken("flooder", param.role))}};
   const std::map<std::string, std::string> calm = {{"Authorization", BearerOf(TestToken("calm", param.role))}};
@@ -306,8 +304,7 @@ TEST_P(EdgeTest, ARotatingAddressFloodKeepsTheLimiterAtItsCap) {
   if (GetParam() == Kind::kNotifier) GTEST_SKIP() << "covered by the API services";
   EdgeService service(GetParam(), {{"JWT_SECRET", kTestJwtSecret}, {"RATE_LIMIT", "on"}, {"RATE_LIMIT_KEYS", "16"}});
   ASSERT_TRUE(service.started());
-  const std::string request =
-      "GET " + service.ApiPath() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  const std::string request = "GET " + service.ApiPath() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   for (int i = 0; i < 200; ++i) {
     const std::string source = "127.0." + std::to_string(1 + i / 250) + "." + std::to_string(1 + i % 250);
     ASSERT_EQ(StatusFrom(source, service.port(), request), 401) << source;  // no token: keyed by address
@@ -396,8 +393,8 @@ TEST_P(EdgeTest, TraceIsNeverEchoed) {
   EdgeService service(GetParam(), {});
   ASSERT_TRUE(service.started());
   RawConnection connection(service.port());
-  ASSERT_TRUE(connection.Send("TRACE " + service.ApiPath() +
-                              " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Secret: do-not-echo\r\n\r\n"));
+  ASSERT_TRUE(
+      connection.Send("TRACE " + service.ApiPath() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Secret: do-not-echo\r\n\r\n"));
   auto response = connection.NextResponse(3s);
   ASSERT_TRUE(response);
   EXPECT_TRUE(response->status == 405 || response->status == 404) << response->status;

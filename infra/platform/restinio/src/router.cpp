@@ -3,6 +3,7 @@
 #include <exception>
 
 #include <orders/platform/log.hpp>
+#include <orders/platform/restinio/method_rewriter.hpp>
 
 namespace orders::platform::http {
 
@@ -68,14 +69,6 @@ bool Matches(const std::vector<std::string>& pattern, const std::vector<std::str
     }
   }
   return true;
-}
-
-// The methods an HTTP API may have; RESTinio's parser knows more (WebDAV, ...).
-bool IsHttpApiMethod(std::string_view method) {
-  for (const char* known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"}) {
-    if (method == known) return true;
-  }
-  return false;
 }
 
 std::optional<std::string_view> FieldOf(const restinio::request_t& request, restinio::http_field_t field) {
