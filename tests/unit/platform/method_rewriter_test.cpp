@@ -44,9 +44,9 @@ TEST(MethodRewriter, APartialMethodIsHeldBackUntilItsEnd) {
 }
 
 TEST(MethodRewriter, WhatItCannotFrameIsPassedThroughForTheParserToJudge) {
-  for (const std::string head : {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-                                 "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n",
-                                 "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"}) {
+  for (const std::string head :
+       {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"}) {
     MethodRewriter rewriter;
     const std::string rest = "QUERY / HTTP/1.1\r\n\r\n";
     EXPECT_EQ(rewriter.Feed(head + rest), head + rest) << head;

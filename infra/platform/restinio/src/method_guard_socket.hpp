@@ -66,9 +66,8 @@ class MethodGuardSocket {
     auto executor = asio::get_associated_executor(handler, socket_.get_executor());
     if (!state_->pending.empty()) {
       const std::size_t copied = TakePending(buffers);
-      asio::post(executor, [handler = std::forward<Handler>(handler), copied]() mutable {
-        handler(asio::error_code{}, copied);
-      });
+      asio::post(executor,
+                 [handler = std::forward<Handler>(handler), copied]() mutable { handler(asio::error_code{}, copied); });
       return;
     }
     socket_.async_read_some(

@@ -16,8 +16,9 @@ bool IsTokenChar(char c) {
 
 bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() &&
-         std::equal(prefix.begin(), prefix.end(), text.begin(),
-                    [](char expected, char actual) { return std::tolower(static_cast<unsigned char>(actual)) == expected; });
+         std::equal(prefix.begin(), prefix.end(), text.begin(), [](char expected, char actual) {
+           return std::tolower(static_cast<unsigned char>(actual)) == expected;
+         });
 }
 
 }  // namespace
