@@ -26,15 +26,15 @@ class MethodGuardSocket {
   using executor_type = socket_type::executor_type;
   using lowest_layer_type = socket_type::lowest_layer_type;
 
-  explicit MethodGuardSocket(asio::io_context& io_context) : socket_(io_context), state_(std::make_shared<State>()) {}
+  explicit MethodGuardSocket(asio::io_context& io_context) : socket_(io_context) {}
   // RESTinio's acceptor moves each accepted socket out of its pool and accepts
   // the next connection into the moved-from one, so that must stay usable
-  // (as asio's sockets do): it gets a fresh rewriter.
+  // (as asio's sockets do): its rewriter state is made on its first read.
   MethodGuardSocket(MethodGuardSocket&& other)
-      : socket_(std::move(other.socket_)), state_(std::exchange(other.state_, std::make_shared<State>())) {}
+      : socket_(std::move(other.socket_)), state_(std::exchange(other.state_, nullptr)) {}
   MethodGuardSocket& operator=(MethodGuardSocket&& other) {
     socket_ = std::move(other.socket_);
-    state_ = std::exchange(other.state_, std::make_shared<State>());
+    state_ = std::exchange(other.state_, nullptr);
     return *this;
   }
 
@@ -64,6 +64,7 @@ class MethodGuardSocket {
   template <typename MutableBuffers, typename Handler>
   void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
     auto executor = asio::get_associated_executor(handler, socket_.get_executor());
+    if (!state_) state_ = std::make_shared<State>();
     if (!state_->pending.empty()) {
       const std::size_t copied = TakePending(buffers);
       asio::post(executor,
@@ -85,14 +86,19 @@ class MethodGuardSocket {
         }));
   }
 
-  // The TCP socket, for a protocol upgrade (the rewriter is done with it).
-  socket_type Release() && { return std::move(socket_); }
+  // The TCP socket, for a protocol upgrade. The rewriter is done with it and
+  // its buffers go now (RESTinio keeps this object as long as the upgraded
+  // connection lives).
+  socket_type Release() && {
+    state_.reset();
+    return std::move(socket_);
+  }
 
  private:
   struct State {
     MethodRewriter rewriter;
     std::string pending;  // rewritten bytes RESTinio has not taken yet
-    char raw[16 * 1024];
+    char raw[4096];       // RESTinio's own read buffer is 4 KiB by default
   };
 
   template <typename MutableBuffers>
