@@ -79,6 +79,15 @@ void LoadEdgeConfig(const ConfigDefaults& defaults, std::map<std::string, std::s
     problems.push_back("PAGE_PORT must be a number from 1 to 65535");
   }
   if (values["ALLOWED_ORIGINS"].empty()) config.allowed_origins = PageOrigins(config.page_port);
+  for (const auto& origin : config.allowed_origins) {
+    // An origin is compared exactly as browsers send it: scheme://host[:port], no path.
+    const bool web = origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
+    const auto host_start = origin.find("://") + 3;
+    if (origin != "*" && (!web || origin.size() == host_start || origin.find('/', host_start) != std::string::npos)) {
+      problems.push_back("ALLOWED_ORIGINS entries must be * or scheme://host[:port] without a path, got '" + origin +
+                         "'");
+    }
+  }
   for (const auto& host : SplitList(values["ALLOWED_HOSTS"])) config.allowed_hosts.push_back(HostName(host));
   config.auth_off = config.jwt_secret.empty();
 

@@ -89,5 +89,14 @@ TEST(Config, RateLimitsAreReadAndValidated) {
   EXPECT_EQ(bad.problems.size(), 4u);
 }
 
+TEST(Config, AllowedOriginsMustBeOriginsAsBrowsersSendThem) {
+  EXPECT_TRUE(
+      LoadConfig(kDefaults, {{"ALLOWED_ORIGINS", "https://shop.example, http://localhost:3000, *"}}, {}).config);
+  for (const char* bad : {"shop.example", "https://shop.example/", "https://shop.example/app", "ftp://x", "http://"}) {
+    const auto result = LoadConfig(kDefaults, {{"ALLOWED_ORIGINS", bad}}, {});
+    EXPECT_FALSE(result.config) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace orders::platform
