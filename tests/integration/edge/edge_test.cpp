@@ -177,7 +177,7 @@ TEST_P(EdgeTest, ARebindingHostGets403WhileAuthIsOff) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllServices, EdgeTest, ::testing::Values(Kind::kCommand, Kind::kQuery, Kind::kNotifier),
-                         [](const auto& info) { return Name(info.param); });
+                         [](const auto& test) { return Name(test.param); });
 
 // ---- WebSocket upgrades ----
 
@@ -275,7 +275,7 @@ TEST_P(RateLimitTest, AFloodingCallerGets429WithTheFieldsWhileAnotherCallerIsSer
 
 INSTANTIATE_TEST_SUITE_P(Apis, RateLimitTest,
                          ::testing::Values(FloodCase{Kind::kCommand, "staff"}, FloodCase{Kind::kQuery, "customer"}),
-                         [](const auto& info) { return Name(info.param.kind); });
+                         [](const auto& test) { return Name(test.param.kind); });
 
 // One request from `source` (any 127.x.y.z address: all are this machine's).
 int StatusFrom(const std::string& source, std::uint16_t port, const std::string& request) {
@@ -399,7 +399,9 @@ TEST_P(EdgeTest, TraceIsNeverEchoed) {
   ASSERT_TRUE(response);
   EXPECT_TRUE(response->status == 405 || response->status == 404) << response->status;
   EXPECT_NE(response->head.find("application/problem+json"), std::string::npos);
-  if (response->status == 405) EXPECT_NE(response->head.find("Allow: "), std::string::npos);
+  if (response->status == 405) {
+    EXPECT_NE(response->head.find("Allow: "), std::string::npos);
+  }
   EXPECT_EQ(response->body.find("do-not-echo"), std::string::npos);
 }
 
