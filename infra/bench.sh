@@ -6,9 +6,13 @@
 #   3. fan-out     the notifier vs a Node.js `ws` broadcast server, 2,000 subscribers; memory at 150% overload
 #   4. end to end  command accepted -> WebSocket update, at 25/50/80% of the measured maximum, and the
 #                  highest rate whose p99 stays under 100 ms; CPU seconds per 1,000 commands per process
+#   5. limits      the command API with its rate limiter on (staff token, limit never reached) vs off:
+#                  throughput, p50, p99 of POST /orders and of GET /orders/{id}
+# Phases 1-4 run the services with RATE_LIMIT=off: they measure the pipeline, and their load
+# generators call without a token (auth off), which the default limits would cap at 20/s.
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
-#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e] [--no-build] [--record]
+#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits] [--no-build] [--record]
 #   ./infra/bench.sh --record-from DIR
 #
 # Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, prints a table and
@@ -40,7 +44,7 @@ bench::record_docs() {
   orders::log "recorded: docs/benchmarks.md and docs/benchmarks/ (from $from)"
 }
 
-QUICK=0 PAIRS=3 PHASES="append,projection,lag,fanout,e2e" BUILD=1 RECORD=0
+QUICK=0 PAIRS=3 PHASES="append,projection,lag,fanout,e2e,limits" BUILD=1 RECORD=0
 while (($#)); do
   case $1 in
     --quick) QUICK=1; PAIRS=1 ;;
@@ -148,7 +152,7 @@ bench::append() {
   orders::log "phase 1: append (command service vs raw produce vs hello-world Pistache), $PAIRS pair(s)"
   local topic="bench-append-$$" port hello_port i
   orders::create_topic "$topic" 6
-  bench::start command "$RUN_DIR/command.log" env ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
+  bench::start command "$RUN_DIR/command.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
     LOG_LEVEL=info CONSUMER_GROUP="bench-$$" "$BUILD_DIR/command-service/command-service"
   port=$(bench::port_of "$RUN_DIR/command.log")
   bench::wait_ready command-service "$port"
@@ -184,7 +188,7 @@ bench::projection() {
 bench::projection_lag() {
   local topic="bench-lag-$$" schema="bench_lag_$$" port rate label placed before after pg_before pg_after
   orders::create_topic "$topic" 6
-  bench::start projection "$RUN_DIR/lag-projection.log" env ORDERS_TOPIC="$topic" PORT=0 \
+  bench::start projection "$RUN_DIR/lag-projection.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 \
     KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" READ_MODEL_SCHEMA="$schema" \
     CONSUMER_GROUP="bench-lag-$$" LOG_LEVEL=info "$BUILD_DIR/projection-service/projection-service"
   port=$(bench::port_of "$RUN_DIR/lag-projection.log")
@@ -242,7 +246,7 @@ bench::fanout() {
     orders::die "npm could not install ws"
   local topic="bench-fanout-$$" port node_port rate i rates
   orders::create_topic "$topic" 6
-  bench::start notifier "$RUN_DIR/notifier.log" env ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
+  bench::start notifier "$RUN_DIR/notifier.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
     LOG_LEVEL=info "$BUILD_DIR/notifier/notifier"
   port=$(bench::port_of "$RUN_DIR/notifier.log")
   bench::wait_ready notifier "$port"
@@ -278,12 +282,12 @@ bench::e2e() {
   orders::log "phase 4: end to end, command accepted -> WebSocket update"
   local topic="bench-e2e-$$" cport pport nport schema="bench_e2e_$$"
   orders::create_topic "$topic" 6
-  bench::start command "$RUN_DIR/e2e-command.log" env ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
+  bench::start command "$RUN_DIR/e2e-command.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
     LOG_LEVEL=info CONSUMER_GROUP="bench-e2e-$$" "$BUILD_DIR/command-service/command-service"
-  bench::start projection "$RUN_DIR/e2e-projection.log" env ORDERS_TOPIC="$topic" PORT=0 \
+  bench::start projection "$RUN_DIR/e2e-projection.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 \
     KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" READ_MODEL_SCHEMA="$schema" \
     CONSUMER_GROUP="bench-e2e-projection-$$" LOG_LEVEL=info "$BUILD_DIR/projection-service/projection-service"
-  bench::start notifier "$RUN_DIR/e2e-notifier.log" env ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
+  bench::start notifier "$RUN_DIR/e2e-notifier.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
     LOG_LEVEL=info "$BUILD_DIR/notifier/notifier"
   cport=$(bench::port_of "$RUN_DIR/e2e-command.log")
   pport=$(bench::port_of "$RUN_DIR/e2e-projection.log")
@@ -346,6 +350,66 @@ bench::e2e() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# bench::hs256_token SECRET ROLE SUB: an HS256 token valid for a day.
+bench::hs256_token() {
+  python3 - "$@" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+secret, role, sub = sys.argv[1:4]
+b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=")
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+body = b64(json.dumps({"sub": sub, "role": role, "exp": int(time.time()) + 86400}).encode())
+signature = b64(hmac.new(secret.encode(), head + b"." + body, hashlib.sha256).digest())
+print((head + b"." + body + b"." + signature).decode())
+PY
+}
+
+# bench::place_order PORT TOKEN: places one order and prints its id.
+bench::place_order() {
+  curl -fs -X POST -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
+    -d '{"customerId":"bench","items":[{"productId":"sku-1","quantity":1,"unitPriceCents":100}]}' \
+    "http://127.0.0.1:$1/orders" | python3 -c 'import json, sys; print(json.load(sys.stdin)["orderId"])'
+}
+
+bench::limits() {
+  orders::log "phase 5: command API with rate limits on vs off, $PAIRS pair(s)"
+  local secret="bench-secret-of-at-least-32-characters-$$" token on_port off_port i state port request
+  token=$(bench::hs256_token "$secret" staff bench-load)
+  # Two instances on their own topics, measured in turn: limits on (a staff limit so high it is never
+  # reached, so every request runs the limiter's whole path) and limits off.
+  orders::create_topic "bench-limits-on-$$" 6
+  orders::create_topic "bench-limits-off-$$" 6
+  bench::start limits_on "$RUN_DIR/limits-on.log" env RATE_LIMIT=on RATE_LIMIT_STAFF=1000000000/1000000000 \
+    JWT_SECRET="$secret" ORDERS_TOPIC="bench-limits-on-$$" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info \
+    CONSUMER_GROUP="bench-limits-on-$$" "$BUILD_DIR/command-service/command-service"
+  bench::start limits_off "$RUN_DIR/limits-off.log" env RATE_LIMIT=off \
+    JWT_SECRET="$secret" ORDERS_TOPIC="bench-limits-off-$$" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info \
+    CONSUMER_GROUP="bench-limits-off-$$" "$BUILD_DIR/command-service/command-service"
+  on_port=$(bench::port_of "$RUN_DIR/limits-on.log")
+  off_port=$(bench::port_of "$RUN_DIR/limits-off.log")
+  bench::wait_ready "command-service (limits on)" "$on_port"
+  bench::wait_ready "command-service (limits off)" "$off_port"
+  # GET /orders/{id} of an order each instance holds: the cheap path, where the limiter's share is largest.
+  local on_order off_order
+  on_order=$(bench::place_order "$on_port" "$token")
+  off_order=$(bench::place_order "$off_port" "$token")
+  for i in $(seq 1 "$PAIRS"); do
+    for request in post-order get-order; do
+      for state in on off; do
+        port=$on_port
+        [[ $state == off ]] && port=$off_port
+        local kind=$request
+        if [[ $request == get-order ]]; then
+          kind="get:/orders/$on_order"
+          [[ $state == off ]] && kind="get:/orders/$off_order"
+        fi
+        "$TOOLS/orders_http_load" --port "$port" --connections 64 --duration "$RUN_SECONDS" --request "$kind" \
+          --token "$token" --label "limits-$state-$request" --json "$RUN_DIR/limits-$state-$request-$i.json" >/dev/null
+      done
+    done
+  done
+  bench::stop_all
+}
+
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
 ((BUILD)) && orders::timed build orders::build
@@ -362,6 +426,7 @@ bench::phase projection && orders::timed projection bench::projection
 bench::phase lag && orders::timed lag bench::projection_lag
 bench::phase fanout && orders::timed fanout bench::fanout
 bench::phase e2e && orders::timed e2e bench::e2e
+bench::phase limits && orders::timed limits bench::limits
 
 python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS" ||
   orders::die "could not summarize the run in $RUN_DIR"

@@ -79,13 +79,13 @@ platform::Result<std::uint16_t> CommandService::Start() {
     in_flight.Set(static_cast<double>(parts.producer->InFlight()));
   });
 
-  parts.http = std::make_unique<HttpApi>(HttpApiDeps{*parts.processor, parts.book, parts.metrics,
-                                                     [&parts] {
-                                                       return parts.follower->CaughtUp() &&
-                                                              parts.kafka_reachable.load() &&
-                                                              parts.ownership->ReadyToWrite();
-                                                     },
-                                                     config_.allowed_origins, config_.jwt_secret});
+  parts.http = std::make_unique<HttpApi>(HttpApiDeps{
+      *parts.processor, parts.book, parts.metrics,
+      [&parts] {
+        return parts.follower->CaughtUp() && parts.kafka_reachable.load() && parts.ownership->ReadyToWrite();
+      },
+      platform::OriginRulesOf(config_), config_.jwt_secret, config_.rate_limits,
+      config_.max_connections ? config_.max_connections : 1024});
   return parts.http->Start(config_.bind_address, config_.port);
 }
 

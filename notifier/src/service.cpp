@@ -1,5 +1,7 @@
 #include <orders/notifier/service.hpp>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <future>
 #include <map>
@@ -93,7 +95,8 @@ struct NotifierService::Parts {
                                    field(restinio::http_field::sec_websocket_version),
                                    field(restinio::http_field::sec_websocket_key),
                                    field(restinio::http_field::origin)};
-    const HandshakeCheck check = CheckHandshake(request, config_.allowed_origins);
+    // The router's edge policy has already refused foreign origins (403).
+    const HandshakeCheck check = CheckHandshake(request, {});
     std::optional<platform::Principal> principal;
     if (check.status == 101) {
       // Browsers cannot set headers on a WebSocket, so ?access_token= is
@@ -167,7 +170,13 @@ platform::Result<std::uint16_t> NotifierService::Start() {
                       {{"configured", config_.max_connections}, {"max_websockets", budget.websockets}});
   }
   parts.page = PageWithApiOrigins(WebPage(), config_.page_api_origins);
-  auto router = std::make_shared<http::Router>(parts.registry);
+  http::EdgePolicy edge;
+  edge.origins = platform::OriginRulesOf(config_);
+  edge.origins.allow_own_loopback_origin = true;  // the page this service serves
+  // Authorize (the WebSocket upgrade) applies the connection-attempt limits.
+  edge.limiter = std::make_shared<platform::CallerLimiter>(
+      "ws", config_.rate_limits.enabled, config_.rate_limits.connections, config_.rate_limits.max_keys, parts.registry);
+  auto router = std::make_shared<http::Router>(parts.registry, std::move(edge));
   router->Add(restinio::http_method_get(), "/", [&parts, this](const http::ExchangePtr& exchange) {
     const auto& header = exchange->request().header();
     const std::string host =

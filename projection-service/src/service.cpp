@@ -66,10 +66,16 @@ platform::Result<std::uint16_t> ProjectionService::Start() {
     return platform::Fail("cannot start the kafka consumer: " + started.error().message);
   }
 
-  auto router = std::make_shared<platform::http::Router>(parts_->registry);
+  platform::http::EdgePolicy edge;
+  edge.origins = platform::OriginRulesOf(config_);
+  edge.limiter =
+      std::make_shared<platform::CallerLimiter>("query", config_.rate_limits.enabled, config_.rate_limits.requests,
+                                                config_.rate_limits.max_keys, parts_->registry);
+  auto router = std::make_shared<platform::http::Router>(parts_->registry, std::move(edge));
   platform::http::HttpServerOptions options;
   options.bind_address = config_.bind_address;
   options.port = config_.port;
+  if (config_.max_connections > 0) options.max_connections = config_.max_connections;
   options.threads = 4;  // handlers do short blocking queries
   parts_->server = std::make_unique<platform::http::HttpServer>(options, router);
   Parts& parts = *parts_;

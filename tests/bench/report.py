@@ -345,6 +345,29 @@ def summarize(run_dir, results_dir, quick, pairs):
                 f"{k} {v:.3f}" for k, v in e2e["cpu_seconds_per_1000_commands_at_50pct"].items()))
         svg_plot(runs, os.path.join(results_dir, "e2e-latency.svg"))
 
+    # the HTTP edge: the command API with its rate limiter on (never refusing) and off
+    limits = {}
+    for request in ("post-order", "get-order"):
+        on = [load(p) for p in sorted(glob.glob(os.path.join(run_dir, f"limits-on-{request}-*.json")))]
+        off = [load(p) for p in sorted(glob.glob(os.path.join(run_dir, f"limits-off-{request}-*.json")))]
+        if on and off:
+            def edge_figures(runs):
+                return {"throughput_per_s": median([r["throughput_per_s"] for r in runs]),
+                        "p50_ms": median([r["latency"]["p50_ms"] for r in runs]),
+                        "p99_ms": median([r["latency"]["p99_ms"] for r in runs]),
+                        "errors": sum(r.get("errors", 0) for r in runs)}
+            limits[request] = {"on": edge_figures(on), "off": edge_figures(off)}
+            limits[request]["on_vs_off"] = limits[request]["on"]["throughput_per_s"] / limits[request]["off"]["throughput_per_s"]
+    if limits:
+        result["rate_limits"] = limits
+        lines.append("command API with rate limits on vs off (staff token, limit never reached; medians)")
+        for request, figures in limits.items():
+            for state in ("on", "off"):
+                f = figures[state]
+                lines.append(f"  {request:<10} {state:<3} {f['throughput_per_s']:>9.0f}/s  p50 {f['p50_ms']:.2f} ms  "
+                             f"p99 {f['p99_ms']:.2f} ms  errors {f['errors']}")
+            lines.append(f"  {request} on_vs_off = {figures['on_vs_off']:.3f}")
+
     with open(os.path.join(results_dir, "bench-results.json"), "w") as f:
         json.dump(result, f, indent=2)
     with open(os.path.join(results_dir, "bench-results.txt"), "w") as f:
@@ -495,6 +518,21 @@ def results_markdown(result, links):
         out.append("")
         if links.get("svg"):
             out += [f"![End-to-end latency against load]({links['svg']})", ""]
+    limits = result.get("rate_limits")
+    if limits:
+        out += ["### Rate limits on the command API", "",
+                "The same command service build with its per-caller rate limiter on (a staff token whose limit "
+                "is never reached, so every request takes the limiter's whole path) and off, alternating.", "",
+                "| Request | Limits | Throughput | p50 | p99 | Errors |", "|---|---|---|---|---|---|"]
+        for request, figures in limits.items():
+            for state in ("on", "off"):
+                f = figures[state]
+                out.append(f"| `{request}` | {state} | {n(f['throughput_per_s'])}/s | {n(f['p50_ms'], 2)} ms | "
+                           f"{n(f['p99_ms'], 2)} ms | {f['errors']} |")
+        out.append("")
+        out.append("- Throughput with limits on / off: " +
+                   ", ".join(f"`{request}` {figures['on_vs_off']:.3f}" for request, figures in limits.items()) + ".")
+        out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 

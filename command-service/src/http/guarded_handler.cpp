@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <cctype>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -22,13 +23,37 @@ namespace {
 constexpr const char* kConnectionKey = "orders.connection";
 constexpr int kMaxHops = 64;
 
+// A whole problem+json response, written by hand (Pistache's writer needs a parsed request).
+std::string ProblemResponse(const FramingRefusal& refusal, bool close) {
+  const std::string body = platform::RenderProblem({refusal.status, refusal.title, refusal.detail, {}, {}});
+  return "HTTP/1.1 " + std::to_string(refusal.status) + " " + refusal.title +
+         "\r\nContent-Type: " + platform::kProblemContentType + (refusal.status == 503 ? "\r\nRetry-After: 1" : "") +
+         (close ? "\r\nConnection: close" : "") + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+         body;
+}
+
+// The methods Pistache 0.0.5 parses; any other token makes its parser throw.
+bool PistacheKnowsMethod(std::string_view method) {
+  for (const char* known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"}) {
+    if (method == known) return true;
+  }
+  return false;
+}
+
+// Whether the connection ends after this request: HTTP/1.0, or `Connection: close`.
+bool ClientCloses(std::string_view head) {
+  std::string lower(head.substr(0, head.find("\r\n\r\n")));
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto line_end = lower.find("\r\n");
+  if (lower.substr(0, line_end).find(" http/1.0") != std::string::npos)
+    return lower.find("keep-alive") == std::string::npos;
+  return lower.find("\r\nconnection: close") != std::string::npos ||
+         lower.find("\r\nconnection:close") != std::string::npos;
+}
+
 // Writes a problem+json refusal and closes the connection once it is out.
 void RefuseAndClose(const std::shared_ptr<Tcp::Peer>& peer, const FramingRefusal& refusal) {
-  const std::string body = platform::RenderProblem({refusal.status, refusal.title, refusal.detail, {}, {}});
-  const std::string response = "HTTP/1.1 " + std::to_string(refusal.status) + " " + refusal.title +
-                               "\r\nContent-Type: " + platform::kProblemContentType +
-                               "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-                               body;
+  const std::string response = ProblemResponse(refusal, true);
   // After the bytes are out, shut the socket down: Pistache then sees the end
   // of the stream and releases the connection (and its descriptor) itself.
   // Only while the peer lives is its descriptor surely still this connection's.
@@ -47,12 +72,13 @@ struct GuardedHandler::Connection {
   GuardedHandler* handler = nullptr;
   std::thread::id reactor;
   bool refused = false;
+  bool counted = false;          // in the connection gate
   std::mutex mutex;              // guards the two flags below
   bool awaiting_answer = false;  // a request was delivered and not answered yet
   bool blocked = false;          // input waits in the framer for that answer
 };
 
-void GuardedHandler::onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) {
+GuardedHandler::Connection& GuardedHandler::ConnectionOf(const std::shared_ptr<Tcp::Peer>& peer) {
   auto connection = std::static_pointer_cast<Connection>(peer->tryGetData(kConnectionKey));
   if (!connection) {
     connection = std::make_shared<Connection>();
@@ -60,9 +86,32 @@ void GuardedHandler::onInput(const char* buffer, size_t length, const std::share
     connection->reactor = std::this_thread::get_id();
     peer->putData(kConnectionKey, connection);
   }
-  if (connection->refused) return;  // the connection is being closed
-  connection->framer.Append(std::string_view(buffer, length));
-  DeliverReady(peer, *connection);
+  return *connection;
+}
+
+void GuardedHandler::onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) {
+  auto connection = std::static_pointer_cast<Connection>(peer->tryGetData(kConnectionKey));
+  if (gate_ && connection && connection->counted) gate_->open.fetch_sub(1);
+  Tcp::Handler::onDisconnection(peer);
+}
+
+void GuardedHandler::onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) {
+  Connection& connection = ConnectionOf(peer);
+  if (connection.refused) return;  // the connection is being closed
+  if (gate_ && !connection.counted) {
+    // Counted from its first bytes: Http::Handler::onConnection (which makes
+    // the parser) is private, so the first input is the first hook we have.
+    // A connection that never sends is closed by the header timeout.
+    connection.counted = true;
+    if (gate_->open.fetch_add(1) + 1 > gate_->max_connections) {
+      gate_->refused.fetch_add(1);
+      connection.refused = true;
+      RefuseAndClose(peer, {503, "Service Unavailable", "Too many open connections; try again shortly."});
+      return;
+    }
+  }
+  connection.framer.Append(std::string_view(buffer, length));
+  DeliverReady(peer, connection);
 }
 
 void GuardedHandler::Answer(const std::weak_ptr<Tcp::Peer>& weak_peer, const std::function<void()>& queue_answer) {
@@ -132,6 +181,20 @@ void GuardedHandler::DeliverReady(const std::shared_ptr<Tcp::Peer>& peer, Connec
 }
 
 void GuardedHandler::Deliver(const std::shared_ptr<Tcp::Peer>& peer, Connection& connection, const std::string& bytes) {
+  const std::string_view method = std::string_view(bytes).substr(0, bytes.find(' '));
+  if (!PistacheKnowsMethod(method)) {
+    // Every earlier answer is already queued (Deliver runs only then), so this
+    // one keeps the order of the requests.
+    const FramingRefusal refusal{501, "Not Implemented", "This method is not supported by this service."};
+    if (ClientCloses(bytes)) {
+      connection.refused = true;
+      RefuseAndClose(peer, refusal);
+      return;
+    }
+    const std::string response = ProblemResponse(refusal, false);
+    peer->send(RawBuffer(response, response.size())).then([](ssize_t) {}, [](std::exception_ptr) {});
+    return;
+  }
   // Pistache keeps one parser per connection (it also times the connection
   // out by it). It gets exactly one whole request, already framed.
   auto parser = Http::Handler::getParser(peer);

@@ -36,18 +36,19 @@ std::optional<HttpAnswer> RefuseBody(const Rest::Request& request, std::string_v
   return std::nullopt;
 }
 
-// The refusal when the request may not use a guarded route: staff or service tokens only.
-std::optional<HttpAnswer> RefuseAccess(const Rest::Request& request, const std::string& jwt_secret) {
+// Who calls, and the refusal when the request may not use a guarded route:
+// staff or service tokens only.
+web::GuardResult CheckCaller(const Rest::Request& request, const std::string& jwt_secret) {
   const auto authorization = web::HeaderValue(request, "Authorization");
   const auto query_token = request.query().get("access_token");
   const auto access =
       platform::CheckAccess({authorization ? std::optional<std::string_view>(*authorization) : std::nullopt,
                              query_token ? std::optional<std::string_view>(*query_token) : std::nullopt},
                             jwt_secret, {platform::Role::kStaff, platform::Role::kService});
-  if (access.granted) return std::nullopt;
+  if (access.granted) return {std::nullopt, access.principal};
   auto answer = ProblemAnswer(access.refusal);
   if (access.refusal.status == 401) answer.headers.emplace_back("WWW-Authenticate", platform::kBearerChallenge);
-  return answer;
+  return {answer, access.principal};
 }
 
 constexpr const char* kNotReady = "The command service is not ready: it is rebuilding its state or cannot reach Kafka.";
@@ -69,7 +70,16 @@ std::string IdOf(const Rest::Request& request) { return request.param(":id").as<
 
 class HttpApi::Impl {
  public:
-  explicit Impl(HttpApiDeps deps) : deps_(std::move(deps)) {}
+  explicit Impl(HttpApiDeps deps)
+      : deps_(std::move(deps)), gate_(std::make_shared<ConnectionGate>(deps_.max_connections)) {
+    auto& open = deps_.metrics.AddGauge("orders_http_open_connections", "Open HTTP connections");
+    auto& refused =
+        deps_.metrics.AddCounter("orders_http_connections_refused_total", "Connections refused over MAX_CONNECTIONS");
+    deps_.metrics.AddCollector([gate = gate_, &open, &refused] {
+      open.Set(static_cast<double>(gate->open.load()));
+      refused.Inc(gate->refused.load() - refused.Value());
+    });
+  }
 
   platform::Result<std::uint16_t> Start(const std::string& address, std::uint16_t port) {
     auto router = Routes();
@@ -77,9 +87,9 @@ class HttpApi::Impl {
         web::HttpServerOptions{.bind_address = address,
                                .port = port,
                                .max_request_bytes = kMaxRequestBytes,
-                               .front = {[](const Rest::Router& routes) {
+                               .front = {[gate = gate_](const Rest::Router& routes) {
                                            // Our own framing (guarded_handler.hpp), not Pistache's input path.
-                                           return std::make_shared<GuardedHandler>(routes);
+                                           return std::make_shared<GuardedHandler>(routes, gate);
                                          },
                                          &GuardedHandler::Answer}},
         std::move(router));
@@ -101,9 +111,11 @@ class HttpApi::Impl {
   std::shared_ptr<web::Router> Routes() {
     auto router = std::make_shared<web::Router>(
         deps_.metrics,
-        web::CorsPolicy{deps_.allowed_origins, "GET, POST, PUT",
-                        "Content-Type, If-Match, Idempotency-Key, Authorization", "ETag, Location, Retry-After"},
-        [secret = deps_.jwt_secret](const Rest::Request& request) { return RefuseAccess(request, secret); });
+        web::CorsPolicy{deps_.origins, "Content-Type, If-Match, Idempotency-Key, Authorization",
+                        "ETag, Location, Retry-After, RateLimit, RateLimit-Policy"},
+        [secret = deps_.jwt_secret](const Rest::Request& request) { return CheckCaller(request, secret); },
+        std::make_shared<platform::CallerLimiter>("command", deps_.rate_limits.enabled, deps_.rate_limits.requests,
+                                                  deps_.rate_limits.max_keys, deps_.metrics));
     router->Add(Http::Method::Post, "/orders",
                 [this](auto& request, auto& exchange) { PlaceOrder(request, exchange); });
     router->Add(Http::Method::Get, "/orders/{id}",
@@ -176,6 +188,7 @@ class HttpApi::Impl {
   }
 
   HttpApiDeps deps_;
+  std::shared_ptr<ConnectionGate> gate_;
   std::unique_ptr<web::HttpServer> server_;
   std::atomic<bool> draining_{false};
   std::mutex drain_mutex_;

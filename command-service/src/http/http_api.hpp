@@ -17,6 +17,8 @@
 #include <orders/command/command_processor.hpp>
 #include <orders/command/order_book.hpp>
 #include <orders/platform/metrics.hpp>
+#include <orders/platform/origin_policy.hpp>
+#include <orders/platform/rate_limiter.hpp>
 #include <orders/platform/result.hpp>
 
 namespace orders::command {
@@ -26,10 +28,12 @@ struct HttpApiDeps {
   OrderBook& book;
   platform::MetricsRegistry& metrics;
   std::function<bool()> ready;  // state rebuilt and Kafka reachable
-  // Browser origins allowed to call the API (CORS); empty: any origin.
-  std::vector<std::string> allowed_origins;
+  // Browser origins (CORS) and host names allowed to call the API.
+  platform::OriginRules origins;
   // With a secret, every /orders route needs a staff or service token.
   std::string jwt_secret;
+  platform::RateLimitSettings rate_limits;
+  std::size_t max_connections = 1024;
 };
 
 class HttpApi {

@@ -26,9 +26,20 @@ constexpr Variable kVariables[] = {
     {"LOG_LEVEL", "--log-level", "debug|info|warn|error"},
     {"CONSUMER_GROUP", "--consumer-group", "Kafka consumer group"},
     {"READ_MODEL_SCHEMA", "--read-model-schema", "PostgreSQL schema of the read model"},
-    {"MAX_CONNECTIONS", "--max-connections", "notifier: WebSocket connections; 0 = what the descriptor limit allows"},
     {"PAGE_API_ORIGINS", "--page-api-origins", "notifier: comma-separated API origins the page may call"},
     {"SHUTDOWN_GRACE", "--shutdown-grace", "seconds a SIGTERM waits for in-flight answers (0-600)"},
+    // The HTTP edge.
+    {"PAGE_PORT", "--page-port", "port of the notifier page whose origins are allowed by default"},
+    {"ALLOWED_HOSTS", "--allowed-hosts", "host names served besides loopback while auth is off"},
+    {"RATE_LIMIT", "--rate-limit", "on|off"},
+    {"RATE_LIMIT_ANONYMOUS", "--rate-limit-anonymous", "per-second/burst for callers without a token"},
+    {"RATE_LIMIT_CUSTOMER", "--rate-limit-customer", "per-second/burst per customer"},
+    {"RATE_LIMIT_COURIER", "--rate-limit-courier", "per-second/burst per courier"},
+    {"RATE_LIMIT_STAFF", "--rate-limit-staff", "per-second/burst per staff member"},
+    {"RATE_LIMIT_SERVICE", "--rate-limit-service", "per-second/burst per service, or unlimited"},
+    {"RATE_LIMIT_CONNECT", "--rate-limit-connect", "WebSocket connection attempts per-second/burst"},
+    {"RATE_LIMIT_KEYS", "--rate-limit-keys", "callers tracked per API"},
+    {"MAX_CONNECTIONS", "--max-connections", "open HTTP connections; 0 = service default"},
 };
 
 std::optional<LogLevel> ParseLogLevel(const std::string& text) {
@@ -49,6 +60,83 @@ std::vector<std::string> SplitList(const std::string& text) {
     if (!part.empty()) parts.push_back(part);
   }
   return parts;
+}
+
+std::optional<std::size_t> ParseCount(const std::string& text) {
+  std::size_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+// The edge settings (origins, hosts, rate limits, connections) of `values`.
+void LoadEdgeConfig(const ConfigDefaults& defaults, std::map<std::string, std::string>& values, ServiceConfig& config,
+                    std::vector<std::string>& problems) {
+  const bool own_page = defaults.service_name == "notifier" && values["PAGE_PORT"].empty();
+  const std::string page_port_text =
+      own_page ? values["PORT"] : (values["PAGE_PORT"].empty() ? "8082" : values["PAGE_PORT"]);
+  if (auto port = ParseCount(page_port_text); port && *port <= 65535) {
+    config.page_port = static_cast<std::uint16_t>(*port);
+  } else if (!own_page) {
+    problems.push_back("PAGE_PORT must be a number from 1 to 65535");
+  }
+  if (values["ALLOWED_ORIGINS"].empty()) config.allowed_origins = PageOrigins(config.page_port);
+  for (const auto& origin : config.allowed_origins) {
+    // An origin is compared exactly as browsers send it: scheme://host[:port], no path.
+    const bool web = origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
+    const auto host_start = origin.find("://") + 3;
+    if (origin != "*" && (!web || origin.size() == host_start || origin.find('/', host_start) != std::string::npos)) {
+      problems.push_back("ALLOWED_ORIGINS entries must be * or scheme://host[:port] without a path, got '" + origin +
+                         "'");
+    }
+  }
+  for (const auto& host : SplitList(values["ALLOWED_HOSTS"])) config.allowed_hosts.push_back(HostName(host));
+  config.auth_off = config.jwt_secret.empty();
+
+  auto& limits = config.rate_limits;
+  const std::string& enabled = values["RATE_LIMIT"];
+  if (enabled == "on" || enabled.empty()) {
+    limits.enabled = true;
+  } else if (enabled == "off") {
+    limits.enabled = false;
+  } else {
+    problems.push_back("RATE_LIMIT must be on or off");
+  }
+  const auto limit = [&](const char* name, RateLimit& into) {
+    const std::string& text = values[name];
+    if (text.empty()) return;
+    if (auto parsed = ParseRateLimit(text)) {
+      into = *parsed;
+    } else {
+      problems.push_back(std::string(name) + " must be <per second>/<burst> (e.g. 20/100, burst >= 1) or unlimited");
+    }
+  };
+  limit("RATE_LIMIT_ANONYMOUS", limits.requests.anonymous);
+  limit("RATE_LIMIT_CUSTOMER", limits.requests.customer);
+  limit("RATE_LIMIT_COURIER", limits.requests.courier);
+  limit("RATE_LIMIT_STAFF", limits.requests.staff);
+  limit("RATE_LIMIT_SERVICE", limits.requests.service);
+  limits.connections.staff = limits.requests.staff;
+  limits.connections.service = limits.requests.service;
+  RateLimit connect = limits.connections.anonymous;
+  limit("RATE_LIMIT_CONNECT", connect);
+  limits.connections.anonymous = limits.connections.customer = limits.connections.courier = connect;
+  if (!values["RATE_LIMIT_KEYS"].empty()) {
+    auto keys = ParseCount(values["RATE_LIMIT_KEYS"]);
+    if (keys && *keys >= 16 && *keys <= 10'000'000) {
+      limits.max_keys = *keys;
+    } else {
+      problems.push_back("RATE_LIMIT_KEYS must be a number from 16 to 10000000");
+    }
+  }
+  if (!values["MAX_CONNECTIONS"].empty()) {
+    auto connections = ParseCount(values["MAX_CONNECTIONS"]);
+    if (connections && *connections <= 1'000'000) {
+      config.max_connections = *connections;
+    } else {
+      problems.push_back("MAX_CONNECTIONS must be a number from 0 to 1000000");
+    }
+  }
 }
 
 }  // namespace
@@ -132,13 +220,6 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
     result.problems.push_back("PORT must be a number from 0 to 65535, got '" + port_text + "'");
   }
   config.port = static_cast<std::uint16_t>(port);
-  const std::string& max_text = values["MAX_CONNECTIONS"];
-  std::size_t max_connections = 0;
-  auto [max_end, max_error] = std::from_chars(max_text.data(), max_text.data() + max_text.size(), max_connections);
-  if (max_error != std::errc() || max_end != max_text.data() + max_text.size()) {
-    result.problems.push_back("MAX_CONNECTIONS must be a non-negative number, got '" + max_text + "'");
-  }
-  config.max_connections = max_connections;
   if (auto level = ParseLogLevel(values["LOG_LEVEL"])) {
     config.log_level = *level;
   } else {
@@ -161,9 +242,18 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
   if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32) {
     result.problems.push_back("JWT_SECRET must be at least 32 characters");
   }
+  LoadEdgeConfig(defaults, values, config, result.problems);
 
   if (result.problems.empty() && !result.help_requested) result.config = std::move(config);
   return result;
+}
+
+OriginRules OriginRulesOf(const ServiceConfig& config) {
+  OriginRules rules;
+  rules.allowed_origins = config.allowed_origins;
+  rules.allowed_hosts = config.allowed_hosts;
+  rules.check_host = config.auth_off;
+  return rules;
 }
 
 std::map<std::string, std::string> ProcessEnvironment() {

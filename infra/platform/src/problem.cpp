@@ -27,6 +27,10 @@ std::string DefaultType(int status) {
       return "urn:orders:problem:unsupported-media-type";
     case 422:
       return "urn:orders:problem:unprocessable";
+    case 429:
+      return "urn:orders:problem:rate-limited";
+    case 501:
+      return "urn:orders:problem:not-implemented";
     case 503:
       return "urn:orders:problem:unavailable";
     default:

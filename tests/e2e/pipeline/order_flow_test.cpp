@@ -9,6 +9,7 @@
 
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
+#include <orders/testing/loopback.hpp>
 #include <orders/testing/run_tool.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
@@ -38,14 +39,20 @@ class OrderFlowTest : public ::testing::Test {
                                                     {"READ_MODEL_SCHEMA", schema_},
                                                     {"CONSUMER_GROUP", UniqueName("e2e-group")},
                                                     {"DATABASE_URL", DatabaseUrl()}};
-    command_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), env);
-    projection_ = std::make_unique<ServiceProcess>(ProjectionServiceBinary(), env);
+    // Each side names the other's origin: the APIs allow the page's origin (PAGE_PORT), and the page may
+    // call the command API's test port (PAGE_API_ORIGINS), so the notifier's port is chosen first.
+    const std::uint16_t page_port = FreePort();
+    auto api_env = env;
+    api_env["PAGE_PORT"] = std::to_string(page_port);
+    command_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), api_env);
+    projection_ = std::make_unique<ServiceProcess>(ProjectionServiceBinary(), api_env);
     for (auto* service : {command_.get(), projection_.get()}) {
       ASSERT_TRUE(service->Start()) << service->LogText();
     }
     // The page may call the command API only on its own host's service ports
     // or on configured origins; here the command service has a test port.
     auto notifier_env = env;
+    notifier_env["PORT"] = std::to_string(page_port);
     notifier_env["PAGE_API_ORIGINS"] = "http://127.0.0.1:" + std::to_string(command_->port());
     notifier_ = std::make_unique<ServiceProcess>(NotifierBinary(), notifier_env);
     ASSERT_TRUE(notifier_->Start()) << notifier_->LogText();

@@ -184,8 +184,9 @@ TEST_F(HostileCommandTest, MegabyteOfHeadersIsRefusedAndMemoryStaysFlat) {
 }
 
 TEST_F(HostileCommandTest, UnknownAndMalformedMethodsAreRefused) {
-  // Pistache alone answered "Unknown HTTP request method" as text.
-  ExpectRefused(UnknownMethod(), {400}, "BREW");
+  // Pistache alone answered "Unknown HTTP request method" as text; a
+  // well-formed unknown method is now "not implemented" (501).
+  ExpectRefused(UnknownMethod(), {501}, "BREW");
   ExpectRefused(MalformedMethod(), {400}, "G<T");
   ExpectUnharmed();
 }

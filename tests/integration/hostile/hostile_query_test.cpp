@@ -116,7 +116,8 @@ TEST_F(HostileQueryTest, MegabyteOfHeadersIsRefusedAndMemoryStaysFlat) {
 }
 
 TEST_F(HostileQueryTest, UnknownAndMalformedMethodsAreRefused) {
-  ExpectRefused(UnknownMethod(), {400, 405, 501, kClosed}, "BREW");
+  // RESTinio alone closed the connection without an answer.
+  ExpectRefused(UnknownMethod(), {501}, "BREW");
   ExpectRefused(MalformedMethod(), {400, kClosed}, "G<T");
   ExpectUnharmed();
 }

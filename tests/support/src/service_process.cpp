@@ -18,6 +18,10 @@ namespace orders::testing {
 ServiceProcess::ServiceProcess(std::string binary, std::map<std::string, std::string> environment)
     : binary_(std::move(binary)), environment_(std::move(environment)) {
   environment_.try_emplace("PORT", "0");
+  // Rate limits are on by default in the services; tests that are not about
+  // them drive hundreds of requests from one address, so they run without.
+  // Tests of the limits set RATE_LIMIT (and the limits) themselves.
+  environment_.try_emplace("RATE_LIMIT", "off");
 }
 
 ServiceProcess::~ServiceProcess() {

@@ -12,8 +12,8 @@ using namespace Pistache;
 namespace {
 
 // The methods a known pattern answers with 405 when it has no route for them.
-constexpr Http::Method kRefusable[] = {Http::Method::Get, Http::Method::Post, Http::Method::Put, Http::Method::Delete,
-                                       Http::Method::Patch};
+constexpr Http::Method kRefusable[] = {Http::Method::Get,    Http::Method::Post,  Http::Method::Put,
+                                       Http::Method::Delete, Http::Method::Patch, Http::Method::Trace};
 
 std::string AllowList(const std::vector<Http::Method>& methods) {
   std::string allowed;
@@ -35,8 +35,8 @@ std::string PistachePath(const std::string& pattern) {
   return path;
 }
 
-Router::Router(MetricsRegistry& registry, CorsPolicy cors, Guard guard)
-    : registry_(registry), cors_(std::move(cors)), guard_(std::move(guard)) {}
+Router::Router(MetricsRegistry& registry, CorsPolicy cors, Guard guard, std::shared_ptr<CallerLimiter> limiter)
+    : registry_(registry), cors_(std::move(cors)), guard_(std::move(guard)), limiter_(std::move(limiter)) {}
 
 void Router::Add(Http::Method method, const std::string& pattern, Handler handler, Access access) {
   methods_by_pattern_[pattern].push_back(method);
@@ -65,32 +65,43 @@ void Router::Finish() {
     }
     AddWrapped(
         Http::Method::Options, pattern, "OPTIONS",
-        [this](const Rest::Request& request, const ExchangePtr& exchange) { Preflight(request, exchange); },
+        [this, allowed](const Rest::Request& request, const ExchangePtr& exchange) {
+          Preflight(request, exchange, allowed);
+        },
         Access::kOpen);
   }
   auto not_found = std::make_shared<RouteMetrics>(registry_, "unknown");
-  router_.addNotFoundHandler([this, not_found](const Rest::Request&, Http::ResponseWriter writer) {
-    Exchange(std::move(writer), not_found, queue_).Respond(ProblemAnswer(NotFoundProblem()));
+  router_.addNotFoundHandler([this, not_found](const Rest::Request& request, Http::ResponseWriter writer) {
+    Exchange exchange(std::move(writer), not_found, queue_);
+    if (ApplyOriginPolicy(request, exchange)) exchange.Respond(ProblemAnswer(NotFoundProblem()));
     return Rest::Route::Result::Ok;
   });
 }
 
-std::optional<std::string> Router::AllowedOrigin(const Rest::Request& request) const {
-  auto origin = HeaderValue(request, "Origin");
-  if (!origin) return std::nullopt;
-  const auto& allowed = cors_.allowed_origins;
-  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), *origin) == allowed.end()) return std::nullopt;
-  return origin;
+bool Router::ApplyOriginPolicy(const Rest::Request& request, Exchange& exchange) const {
+  const auto origin = HeaderValue(request, "Origin");
+  const auto host = HeaderValue(request, "Host");
+  auto decision = CheckOrigin(cors_.origins, origin ? std::optional<std::string_view>(*origin) : std::nullopt,
+                              host ? std::optional<std::string_view>(*host) : std::nullopt);
+  if (!decision.allowed) {
+    exchange.Respond(ProblemAnswer(decision.refusal));
+    return false;
+  }
+  if (decision.cors_origin) {
+    exchange.AddHeader("Access-Control-Allow-Origin", *decision.cors_origin);
+    exchange.AddHeader("Vary", "Origin");
+    exchange.AddHeader("Access-Control-Expose-Headers", cors_.expose_headers);
+  }
+  return true;
 }
 
-void Router::Preflight(const Rest::Request& request, const ExchangePtr& exchange) const {
-  if (!AllowedOrigin(request)) {
-    exchange->Respond(ProblemAnswer({403, "Forbidden", "This origin may not call the API.", {}, {}}));
-    return;
-  }
+void Router::Preflight(const Rest::Request&, const ExchangePtr& exchange, const std::string& allowed_methods) const {
+  // The origin policy has already refused foreign origins; a preflight of an
+  // allowed origin (or a plain OPTIONS) learns what this path accepts.
   exchange->Respond({204,
                      "text/plain",
-                     {{"Access-Control-Allow-Methods", cors_.allow_methods},
+                     {{"Allow", allowed_methods + ", OPTIONS"},
+                      {"Access-Control-Allow-Methods", allowed_methods},
                       {"Access-Control-Allow-Headers", cors_.allow_headers},
                       {"Access-Control-Max-Age", "600"}},
                      ""});
@@ -103,15 +114,20 @@ void Router::AddWrapped(Http::Method method, const std::string& pattern, const s
       method, PistachePath(pattern),
       [this, handler = std::move(handler), metrics, access](const Rest::Request& request, Http::ResponseWriter writer) {
         auto exchange = std::make_shared<Exchange>(std::move(writer), metrics, queue_);
-        if (auto origin = AllowedOrigin(request)) {
-          exchange->AddHeader("Access-Control-Allow-Origin", *origin);
-          exchange->AddHeader("Vary", "Origin");
-          exchange->AddHeader("Access-Control-Expose-Headers", cors_.expose_headers);
-        }
         try {
-          if (access == Access::kGuarded && guard_) {
-            if (auto refusal = guard_(request)) {
-              exchange->Respond(*refusal);
+          if (!ApplyOriginPolicy(request, *exchange)) return Rest::Route::Result::Ok;
+          if (access == Access::kGuarded) {
+            GuardResult checked = guard_ ? guard_(request) : GuardResult{};
+            if (limiter_) {
+              if (auto limited = limiter_->Admit(checked.principal, request.address().host())) {
+                auto answer = ProblemAnswer(limited->problem);
+                answer.headers.insert(answer.headers.end(), limited->headers.begin(), limited->headers.end());
+                exchange->Respond(answer);
+                return Rest::Route::Result::Ok;
+              }
+            }
+            if (checked.refusal) {
+              exchange->Respond(*checked.refusal);
               return Rest::Route::Result::Ok;
             }
           }

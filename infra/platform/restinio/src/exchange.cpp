@@ -1,5 +1,6 @@
 #include <orders/platform/restinio/exchange.hpp>
 
+#include <orders/platform/caller_limiter.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/platform/restinio/router.hpp>
 
@@ -23,6 +24,8 @@ std::string_view ReasonPhrase(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 429:
+      return "Too Many Requests";
     case 409:
       return "Conflict";
     case 413:
@@ -31,6 +34,8 @@ std::string_view ReasonPhrase(int status) {
       return "Unprocessable Content";
     case 500:
       return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
     case 503:
       return "Service Unavailable";
     default:
@@ -72,6 +77,21 @@ std::optional<QueryParams> Exchange::Query() const {
 }
 
 std::optional<Access> Exchange::Authorize(std::string_view secret, std::initializer_list<Role> allowed) {
+  const Access access = CheckCaller(secret, allowed);
+  if (limiter_) {
+    if (auto limited = limiter_->Admit(access.principal, request_->remote_endpoint().address().to_string())) {
+      RespondProblem(limited->problem, limited->headers);
+      return std::nullopt;
+    }
+  }
+  if (access.granted) return access;
+  HeaderList headers;
+  if (access.refusal.status == 401) headers.emplace_back("WWW-Authenticate", kBearerChallenge);
+  RespondProblem(access.refusal, headers);
+  return std::nullopt;
+}
+
+Access Exchange::CheckCaller(std::string_view secret, std::initializer_list<Role> allowed) const {
   if (secret.empty()) return Access{true, std::nullopt, {}};
   const auto& header = request_->header();
   std::optional<std::string> authorization;
@@ -80,12 +100,7 @@ std::optional<Access> Exchange::Authorize(std::string_view secret, std::initiali
   }
   std::optional<std::string> query_token;
   if (auto query = Query(); query && query->count("access_token")) query_token = query->at("access_token");
-  auto access = CheckAccess({authorization, query_token}, secret, allowed);
-  if (access.granted) return access;
-  HeaderList headers;
-  if (access.refusal.status == 401) headers.emplace_back("WWW-Authenticate", kBearerChallenge);
-  RespondProblem(access.refusal, headers);
-  return std::nullopt;
+  return CheckAccess({authorization, query_token}, secret, allowed);
 }
 
 bool Exchange::RespondText(int status, std::string content_type, std::string body, const HeaderList& headers) {
@@ -93,6 +108,7 @@ bool Exchange::RespondText(int status, std::string content_type, std::string bod
   auto response = request_->create_response(restinio::http_status_line_t{
       restinio::http_status_code_t{static_cast<std::uint16_t>(status)}, std::string(ReasonPhrase(status))});
   response.append_header(restinio::http_field::content_type, std::move(content_type));
+  for (const auto& [name, value] : extra_headers_) response.append_header(name, value);
   for (const auto& [name, value] : headers) response.append_header(name, value);
   response.set_body(std::move(body));
   // Counted before the answer leaves, so a client that saw the answer sees it counted.

@@ -4,9 +4,15 @@
 
 #include <orders/platform/log.hpp>
 
+#include "method_guard_socket.hpp"
+
 namespace orders::platform::http {
 
-struct HttpServer::Traits : public restinio::default_traits_t {
+// Connections read through the MethodGuardSocket (method_guard_socket.hpp),
+// so unknown methods get a 501 instead of a closed connection.
+struct HttpServer::Traits : public restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t,
+                                                      restinio::details::autodetect_request_handler_type,
+                                                      restinio::default_strand_t, MethodGuardSocket> {
   static constexpr bool use_connection_count_limiter = true;
 };
 
@@ -53,7 +59,7 @@ std::optional<TakenConnection> HttpServer::TakeConnection(Exchange& exchange, in
   auto& typed = dynamic_cast<restinio::impl::connection_t<Traits>&>(*connection);
   auto internals = std::make_shared<typename restinio::impl::connection_t<Traits>::upgrade_internals_t>(
       typed.move_upgrade_internals());
-  asio::ip::tcp::socket socket = std::move(internals->m_socket);
+  asio::ip::tcp::socket socket = std::move(internals->m_socket).Release();
   return TakenConnection{std::move(socket), std::move(internals)};
 }
 

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include <orders/platform/log.hpp>
+#include <orders/platform/restinio/method_rewriter.hpp>
 
 namespace orders::platform::http {
 
@@ -43,8 +44,10 @@ void RouteMetrics::Record(std::string_view method, int status, std::chrono::stea
   counter->Inc();
 }
 
-Router::Router(MetricsRegistry& registry)
-    : registry_(registry), unmatched_metrics_(std::make_shared<RouteMetrics>(registry, "unmatched")) {}
+Router::Router(MetricsRegistry& registry, EdgePolicy edge)
+    : registry_(registry),
+      edge_(std::move(edge)),
+      unmatched_metrics_(std::make_shared<RouteMetrics>(registry, "unmatched")) {}
 
 void Router::Add(restinio::http_method_id_t method, const std::string& pattern, Handler handler) {
   auto& metrics = metrics_by_pattern_[pattern];
@@ -68,10 +71,59 @@ bool Matches(const std::vector<std::string>& pattern, const std::vector<std::str
   return true;
 }
 
+std::optional<std::string_view> FieldOf(const restinio::request_t& request, restinio::http_field_t field) {
+  if (!request.header().has_field(field)) return std::nullopt;
+  return std::string_view(request.header().get_field(field));
+}
+
 }  // namespace
+
+bool Router::PassesEdge(restinio::request_handle_t& request, const std::vector<std::string>& path,
+                        HeaderList& cors_headers) const {
+  const std::string_view method = request->header().method().c_str();
+  if (!IsHttpApiMethod(method)) {
+    Exchange(std::move(request), {}, unmatched_metrics_)
+        .RespondProblem({501, "Not Implemented", "This method is not supported by this service.", {}, {}});
+    return false;
+  }
+  const auto decision = CheckOrigin(edge_.origins, FieldOf(*request, restinio::http_field::origin),
+                                    FieldOf(*request, restinio::http_field::host));
+  if (!decision.allowed) {
+    Exchange(std::move(request), {}, unmatched_metrics_).RespondProblem(decision.refusal);
+    return false;
+  }
+  if (decision.cors_origin) {
+    cors_headers = {{"Access-Control-Allow-Origin", *decision.cors_origin},
+                    {"Vary", "Origin"},
+                    {"Access-Control-Expose-Headers", edge_.expose_headers}};
+  }
+  if (method != "OPTIONS") return true;
+  std::string allowed;
+  std::shared_ptr<RouteMetrics> metrics = unmatched_metrics_;
+  for (const Route& route : routes_) {
+    std::map<std::string, std::string> captures;
+    if (!Matches(route.segments, path, captures)) continue;
+    allowed += (allowed.empty() ? "" : ", ") + std::string(route.method.c_str());
+    metrics = route.metrics;
+  }
+  Exchange exchange(std::move(request), {}, metrics);
+  if (allowed.empty()) {
+    exchange.RespondProblem(NotFoundProblem());
+    return false;
+  }
+  HeaderList headers = cors_headers;
+  headers.insert(headers.end(), {{"Allow", allowed + ", OPTIONS"},
+                                 {"Access-Control-Allow-Methods", allowed},
+                                 {"Access-Control-Allow-Headers", edge_.allow_headers},
+                                 {"Access-Control-Max-Age", "600"}});
+  exchange.RespondText(204, "text/plain", "", headers);
+  return false;
+}
 
 restinio::request_handling_status_t Router::Dispatch(restinio::request_handle_t request) const {
   const auto path = SplitPath(request->header().path());
+  HeaderList cors_headers;
+  if (!PassesEdge(request, path, cors_headers)) return restinio::request_accepted();
   const auto method = request->header().method();
   std::string allowed;
   std::shared_ptr<RouteMetrics> path_metrics;
@@ -84,6 +136,8 @@ restinio::request_handling_status_t Router::Dispatch(restinio::request_handle_t 
       continue;
     }
     auto exchange = std::make_shared<Exchange>(std::move(request), std::move(captures), route.metrics);
+    for (const auto& [name, value] : cors_headers) exchange->AddHeader(name, value);
+    exchange->SetLimiter(edge_.limiter);
     try {
       route.handler(exchange);
     } catch (const std::exception& error) {
@@ -97,10 +151,12 @@ restinio::request_handling_status_t Router::Dispatch(restinio::request_handle_t 
   }
   if (!allowed.empty()) {
     Exchange exchange(std::move(request), {}, path_metrics);
+    for (const auto& [name, value] : cors_headers) exchange.AddHeader(name, value);
     exchange.RespondProblem(MethodNotAllowedProblem("This resource supports " + allowed + "."), {{"Allow", allowed}});
     return restinio::request_accepted();
   }
   Exchange exchange(std::move(request), {}, unmatched_metrics_);
+  for (const auto& [name, value] : cors_headers) exchange.AddHeader(name, value);
   exchange.RespondProblem(NotFoundProblem());
   return restinio::request_accepted();
 }

@@ -10,18 +10,36 @@
 //   PORT             default per service (8080 / 8081 / 8082); 0 = any free port
 //   BIND_ADDRESS     default 127.0.0.1
 //   JWT_SECRET       default empty (auth off, logged loudly)
-//   ALLOWED_ORIGINS  comma-separated; default empty (any origin when auth is off)
+//   ALLOWED_ORIGINS  comma-separated browser origins allowed to call; "*" = any;
+//                    default: the notifier page's origins (see PAGE_PORT)
 //   LOG_LEVEL        debug|info|warn|error, default info
 //   CONSUMER_GROUP   default per service
 //   READ_MODEL_SCHEMA PostgreSQL schema of the read model, default read_model
-//   MAX_CONNECTIONS  notifier: WebSocket connections per instance; default 0 = what the descriptor limit allows
 //   PAGE_API_ORIGINS notifier: comma-separated API origins the page may call besides its own host's service ports
 //   SHUTDOWN_GRACE   seconds a SIGTERM waits for in-flight answers, 0-600, default 10
+//   -- the HTTP edge (origins, hosts, rate limits, connections) --
+//   PAGE_PORT        port of the notifier's web page, default 8082 (the notifier:
+//                    its own PORT); ALLOWED_ORIGINS defaults to
+//                    http://127.0.0.1:<PAGE_PORT>,http://localhost:<PAGE_PORT>
+//   ALLOWED_HOSTS    comma-separated host names accepted in `Host` besides
+//                    loopback ones while auth is off (DNS-rebinding guard)
+//   RATE_LIMIT       on|off, default on
+//   RATE_LIMIT_ANONYMOUS / _CUSTOMER / _COURIER / _STAFF / _SERVICE
+//                    requests per caller as "<per second>/<burst>" or
+//                    "unlimited"; defaults 20/100, 20/100, 20/100, 200/1000, unlimited
+//   RATE_LIMIT_CONNECT  WebSocket connection attempts of callers without a
+//                    token, customers and couriers, default 5/20
+//   RATE_LIMIT_KEYS  callers tracked per API (fixed memory), default 65536
+//   MAX_CONNECTIONS  open connections per service; 0 = the service's default (the notifier:
+//                    what its descriptor limit allows)
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
+
+#include <orders/platform/origin_policy.hpp>
+#include <orders/platform/rate_limiter.hpp>
 #include <string>
 #include <vector>
 
@@ -41,9 +59,14 @@ struct ServiceConfig {
   LogLevel log_level = LogLevel::kInfo;
   std::string consumer_group;
   std::string read_model_schema;
-  std::size_t max_connections = 0;  // 0: derived from the descriptor limit
   std::vector<std::string> page_api_origins;
   int shutdown_grace_seconds = 10;
+  // The HTTP edge.
+  std::uint16_t page_port = 8082;
+  std::vector<std::string> allowed_hosts;  // lower-case host names
+  bool auth_off = true;                    // no principal required (no JWT secret)
+  RateLimitSettings rate_limits;
+  std::size_t max_connections = 0;  // 0: the service's default
 };
 
 struct ConfigDefaults {
@@ -67,5 +90,8 @@ std::map<std::string, std::string> ProcessEnvironment();
 std::vector<std::string> Arguments(int argc, char** argv);
 
 std::string ConfigUsage(const ConfigDefaults& defaults);
+
+// The origin and host rules of `config` (origin_policy.hpp).
+OriginRules OriginRulesOf(const ServiceConfig& config);
 
 }  // namespace orders::platform

@@ -1,6 +1,7 @@
 #pragma once
 // Runs one of the service binaries as a child process for a test: with the
-// given environment added to the parent's, PORT=0 unless set, stderr captured.
+// given environment added to the parent's, PORT=0 and RATE_LIMIT=off unless
+// set, stderr captured.
 // Start() waits for the service's {"msg":"listening","port":N} log line.
 // The destructor sends SIGTERM (then SIGKILL after a deadline).
 

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 #include <orders/platform/access.hpp>
+#include <orders/platform/caller_limiter.hpp>
 #include <orders/platform/problem.hpp>
 #include <restinio/all.hpp>
 
@@ -47,9 +48,18 @@ class Exchange {
   // or a parameter appears twice.
   std::optional<QueryParams> Query() const;
 
-  // Checks the request's token (platform/access.hpp). When access is refused
-  // it answers 401 (with the Bearer challenge) or 403 and returns nullopt.
+  // Checks the request's token (platform/access.hpp), then the caller's rate
+  // limit (when the router has one): over the limit it answers 429 (before any
+  // 401/403, so floods of bad tokens are limited too); when access is refused
+  // it answers 401 (with the Bearer challenge) or 403. nullopt when answered.
   std::optional<Access> Authorize(std::string_view secret, std::initializer_list<Role> allowed);
+
+  // Set by the router: headers added to whatever answer is sent (CORS), and
+  // the limiter Authorize applies.
+  void AddHeader(std::string name, std::string value) {
+    extra_headers_.emplace_back(std::move(name), std::move(value));
+  }
+  void SetLimiter(std::shared_ptr<platform::CallerLimiter> limiter) { limiter_ = std::move(limiter); }
 
   bool RespondJson(int status, const nlohmann::json& body, const HeaderList& headers = {});
   bool RespondProblem(const Problem& problem, const HeaderList& headers = {});
@@ -62,9 +72,13 @@ class Exchange {
   restinio::request_handle_t TakeForUpgrade(int status);
 
  private:
+  Access CheckCaller(std::string_view secret, std::initializer_list<Role> allowed) const;
+
   restinio::request_handle_t request_;
   std::map<std::string, std::string> route_params_;
   std::shared_ptr<RouteMetrics> metrics_;
+  HeaderList extra_headers_;
+  std::shared_ptr<platform::CallerLimiter> limiter_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> responded_{false};
 };

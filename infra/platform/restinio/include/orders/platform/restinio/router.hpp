@@ -6,6 +6,13 @@
 // `Allow` header. Each pattern has its own request metrics, labelled with the
 // pattern (never with the raw path, to keep label cardinality bounded).
 //
+// Before routing (edge policy): a method this service does not know (QUERY,
+// PROPFIND, ...) gets a 501 problem; the origin policy (origin_policy.hpp)
+// refuses a foreign Origin, or a foreign Host while auth is off, with 403 on
+// every path; OPTIONS on a known path answers a CORS preflight allowing that
+// path's methods only; answers to an allowed origin carry CORS headers.
+// TRACE is never echoed: 405 with `Allow` on a known path, else 404.
+//
 // Routes are added before the server starts; Dispatch() is then thread-safe.
 
 #include <functional>
@@ -13,7 +20,9 @@
 #include <string>
 #include <vector>
 
+#include <orders/platform/caller_limiter.hpp>
 #include <orders/platform/metrics.hpp>
+#include <orders/platform/origin_policy.hpp>
 #include <orders/platform/restinio/exchange.hpp>
 
 namespace orders::platform::http {
@@ -34,9 +43,17 @@ class RouteMetrics {
   std::map<std::pair<std::string, int>, Counter*> counters_;
 };
 
+struct EdgePolicy {
+  OriginRules origins;                                        // default: no Origin allowed, any Host
+  std::string allow_headers = "Authorization, Content-Type";  // preflight answer
+  std::string expose_headers = "ETag, Retry-After, RateLimit, RateLimit-Policy";
+  // Applied by Exchange::Authorize; null: no rate limit.
+  std::shared_ptr<CallerLimiter> limiter;
+};
+
 class Router {
  public:
-  explicit Router(MetricsRegistry& registry);
+  explicit Router(MetricsRegistry& registry, EdgePolicy edge = {});
 
   void Add(restinio::http_method_id_t method, const std::string& pattern, Handler handler);
 
@@ -53,7 +70,12 @@ class Router {
     std::shared_ptr<RouteMetrics> metrics;
   };
 
+  // Answers 501 / 403 / a preflight when the edge policy decides; false then.
+  bool PassesEdge(restinio::request_handle_t& request, const std::vector<std::string>& path,
+                  HeaderList& cors_headers) const;
+
   MetricsRegistry& registry_;
+  EdgePolicy edge_;
   std::vector<Route> routes_;
   std::map<std::string, std::shared_ptr<RouteMetrics>> metrics_by_pattern_;
   std::shared_ptr<RouteMetrics> unmatched_metrics_;
