@@ -33,6 +33,8 @@ CommandService::CommandService(platform::ServiceConfig config)
 CommandService::~CommandService() { Stop(); }
 
 platform::Result<std::uint16_t> CommandService::Start() {
+  auto authenticator = platform::Authenticator::Start(config_.auth);
+  if (!authenticator) return authenticator.error();
   Parts& parts = *parts_;
   const platform::KafkaSettings producer_settings{
       config_.kafka_brokers, "command-service", "", {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}};
@@ -81,7 +83,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
                                                               parts.kafka_reachable.load() &&
                                                               parts.ownership->ReadyToWrite();
                                                      },
-                                                     config_.allowed_origins, config_.jwt_secret});
+                                                     config_.allowed_origins, std::move(*authenticator)});
   return parts.http->Start(config_.bind_address, config_.port);
 }
 

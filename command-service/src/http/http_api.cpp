@@ -32,17 +32,16 @@ std::optional<HttpAnswer> RefuseBody(const Rest::Request& request, std::string_v
   return std::nullopt;
 }
 
-// The refusal when the request may not use a guarded route: staff or service tokens only.
-std::optional<HttpAnswer> RefuseAccess(const Rest::Request& request, const std::string& jwt_secret) {
+// The refusal when the request may not use a guarded route: staff or service
+// tokens only, in the Authorization header (never ?access_token=: URLs end up in logs).
+std::optional<HttpAnswer> RefuseAccess(const Rest::Request& request, const platform::Authenticator& authenticator) {
   const auto authorization = web::HeaderValue(request, "Authorization");
-  const auto query_token = request.query().get("access_token");
   const auto access =
-      platform::CheckAccess({authorization ? std::optional<std::string_view>(*authorization) : std::nullopt,
-                             query_token ? std::optional<std::string_view>(*query_token) : std::nullopt},
-                            jwt_secret, {platform::Role::kStaff, platform::Role::kService});
+      platform::CheckAccess({authorization ? std::optional<std::string_view>(*authorization) : std::nullopt, {}},
+                            authenticator, {platform::Role::kStaff, platform::Role::kService});
   if (access.granted) return std::nullopt;
   auto answer = ProblemAnswer(access.refusal);
-  if (access.refusal.status == 401) answer.headers.emplace_back("WWW-Authenticate", platform::kBearerChallenge);
+  if (access.refusal.status == 401) answer.headers.emplace_back("WWW-Authenticate", access.challenge);
   return answer;
 }
 
@@ -91,7 +90,9 @@ class HttpApi::Impl {
         deps_.metrics,
         web::CorsPolicy{deps_.allowed_origins, "GET, POST, PUT",
                         "Content-Type, If-Match, Idempotency-Key, Authorization", "ETag, Location, Retry-After"},
-        [secret = deps_.jwt_secret](const Rest::Request& request) { return RefuseAccess(request, secret); });
+        [authenticator = deps_.authenticator](const Rest::Request& request) {
+          return RefuseAccess(request, *authenticator);
+        });
     router->Add(Http::Method::Post, "/orders",
                 [this](auto& request, auto& exchange) { PlaceOrder(request, exchange); });
     router->Add(Http::Method::Get, "/orders/{id}",

@@ -15,6 +15,7 @@
 
 #include <orders/command/command_processor.hpp>
 #include <orders/command/order_book.hpp>
+#include <orders/platform/authenticator.hpp>
 #include <orders/platform/metrics.hpp>
 #include <orders/platform/result.hpp>
 
@@ -27,8 +28,8 @@ struct HttpApiDeps {
   std::function<bool()> ready;  // state rebuilt and Kafka reachable
   // Browser origins allowed to call the API (CORS); empty: any origin.
   std::vector<std::string> allowed_origins;
-  // With a secret, every /orders route needs a staff or service token.
-  std::string jwt_secret;
+  // With auth on, every /orders route needs a staff or service token.
+  std::shared_ptr<const platform::Authenticator> authenticator;
 };
 
 class HttpApi {

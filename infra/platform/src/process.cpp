@@ -28,7 +28,9 @@ void PrintProblems(const std::string& program, const std::vector<std::string>& p
 }
 
 int Serve(const ServiceConfig& config, const ServiceDefinition& definition, const StartService& start) {
-  if (config.jwt_secret.empty()) LogWarn(definition.auth_off_warning);
+  if (!config.auth.enabled) {
+    LogWarn(definition.auth_off_warning, {{"auth", "off"}, {"bindAddress", config.bind_address}});
+  }
   auto started = start(config);
   if (!started) {
     LogError("cannot start", {{"error", started.error().message}});

@@ -71,19 +71,22 @@ std::optional<QueryParams> Exchange::Query() const {
   return params;
 }
 
-std::optional<Access> Exchange::Authorize(std::string_view secret, std::initializer_list<Role> allowed) {
-  if (secret.empty()) return Access{true, std::nullopt, {}};
+std::optional<Access> Exchange::Authorize(const Authenticator& authenticator, std::initializer_list<Role> allowed,
+                                          QueryToken query_token_use) {
+  if (!authenticator.enabled()) return Access{true, std::nullopt, {}, {}};
   const auto& header = request_->header();
   std::optional<std::string> authorization;
   if (header.has_field(restinio::http_field::authorization)) {
     authorization = header.get_field(restinio::http_field::authorization);
   }
   std::optional<std::string> query_token;
-  if (auto query = Query(); query && query->count("access_token")) query_token = query->at("access_token");
-  auto access = CheckAccess({authorization, query_token}, secret, allowed);
+  if (query_token_use == QueryToken::kAccepted) {
+    if (auto query = Query(); query && query->count("access_token")) query_token = query->at("access_token");
+  }
+  auto access = CheckAccess({authorization, query_token}, authenticator, allowed);
   if (access.granted) return access;
   HeaderList headers;
-  if (access.refusal.status == 401) headers.emplace_back("WWW-Authenticate", kBearerChallenge);
+  if (access.refusal.status == 401) headers.emplace_back("WWW-Authenticate", access.challenge);
   RespondProblem(access.refusal, headers);
   return std::nullopt;
 }

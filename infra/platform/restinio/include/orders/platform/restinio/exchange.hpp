@@ -47,9 +47,14 @@ class Exchange {
   // or a parameter appears twice.
   std::optional<QueryParams> Query() const;
 
+  // Whether ?access_token= may carry the token: only where a browser cannot
+  // set headers (WebSocket upgrades); elsewhere tokens stay out of URLs, which
+  // end up in logs and histories.
+  enum class QueryToken { kRefused, kAccepted };
   // Checks the request's token (platform/access.hpp). When access is refused
   // it answers 401 (with the Bearer challenge) or 403 and returns nullopt.
-  std::optional<Access> Authorize(std::string_view secret, std::initializer_list<Role> allowed);
+  std::optional<Access> Authorize(const Authenticator& authenticator, std::initializer_list<Role> allowed,
+                                  QueryToken query_token = QueryToken::kRefused);
 
   bool RespondJson(int status, const nlohmann::json& body, const HeaderList& headers = {});
   bool RespondProblem(const Problem& problem, const HeaderList& headers = {});

@@ -1,0 +1,62 @@
+#pragma once
+// Keeps a KeyStore in step with a JWKS source: re-read every `interval` on a
+// background thread, and at once (at most once per `unknown_kid_gap`) when a
+// token names a kid the store lacks, so a rotated key works without a restart.
+// A source that is down or serves something that is not a JWKS leaves the
+// previous keys in use and logs a warning: the service keeps serving.
+//
+// Thread-safety: Refresh and RefreshForUnknownKid may be called from any
+// thread (fetches are serialised); Start/Stop from the owner's thread.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <orders/platform/jwks_source.hpp>
+#include <orders/platform/key_store.hpp>
+
+namespace orders::platform {
+
+struct JwksRefreshOptions {
+  std::chrono::milliseconds interval{std::chrono::minutes(5)};
+  std::chrono::milliseconds unknown_kid_gap{std::chrono::seconds(10)};
+};
+
+class JwksRefresher {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  JwksRefresher(std::unique_ptr<JwksSource> source, std::shared_ptr<KeyStore> keys, JwksRefreshOptions options,
+                Clock clock = [] { return std::chrono::steady_clock::now(); });
+  ~JwksRefresher();
+
+  // Fetches and replaces the keys now; false (previous keys kept, warning
+  // logged) when the source fails or is not a JWKS.
+  Result<void> Refresh();
+  // Refresh(), unless one was attempted within unknown_kid_gap; true when keys were re-read.
+  bool RefreshForUnknownKid();
+
+  void Start();  // the periodic thread
+  void Stop();
+
+ private:
+  Result<void> RefreshLocked();
+  void Loop();
+
+  std::unique_ptr<JwksSource> source_;
+  std::shared_ptr<KeyStore> keys_;
+  JwksRefreshOptions options_;
+  Clock clock_;
+  std::mutex fetch_mutex_;
+  std::optional<std::chrono::steady_clock::time_point> last_attempt_;
+  std::mutex stop_mutex_;
+  std::condition_variable stop_signal_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace orders::platform
