@@ -29,17 +29,18 @@ Result<std::shared_ptr<const Authenticator>> Authenticator::Start(const AuthConf
   if (!config.enabled) return Off();
   if (config.jwks_file.empty() && config.jwks_url.empty()) return With(RulesOf(config));
   auto keys = std::make_shared<KeyStore>();
-  auto source = config.jwks_file.empty() ? HttpJwksSource(config.jwks_url, kFetchTimeout)
-                                         : FileJwksSource(config.jwks_file);
-  const JwksRefreshOptions options{config.jwks_refresh, std::min<std::chrono::milliseconds>(config.jwks_refresh,
-                                                                                             kLongestUnknownKidGap)};
+  auto source =
+      config.jwks_file.empty() ? HttpJwksSource(config.jwks_url, kFetchTimeout) : FileJwksSource(config.jwks_file);
+  const JwksRefreshOptions options{config.jwks_refresh,
+                                   std::min<std::chrono::milliseconds>(config.jwks_refresh, kLongestUnknownKidGap)};
   auto refresher = std::make_unique<JwksRefresher>(std::move(source), keys, options);
   auto first = refresher->Refresh();
   if (!first && !config.jwks_file.empty()) return Error{"JWKS_FILE: " + first.error().message};
-  LogInfo("token keys loaded", {{"keys", keys->size()}, {"source", config.jwks_file.empty() ? "JWKS_URL" : "JWKS_FILE"}});
+  LogInfo("token keys loaded",
+          {{"keys", keys->size()}, {"source", config.jwks_file.empty() ? "JWKS_URL" : "JWKS_FILE"}});
   JwksRefresher* refresh = refresher.get();
-  auto verifier = std::make_unique<TokenVerifier>(RulesOf(config), keys,
-                                                  [refresh] { return refresh->RefreshForUnknownKid(); });
+  auto verifier =
+      std::make_unique<TokenVerifier>(RulesOf(config), keys, [refresh] { return refresh->RefreshForUnknownKid(); });
   refresher->Start();
   return std::shared_ptr<const Authenticator>(
       std::make_shared<Authenticator>(std::move(refresher), std::move(verifier)));

@@ -189,7 +189,11 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
       (schema[0] >= '0' && schema[0] <= '9')) {
     result.problems.push_back("READ_MODEL_SCHEMA must be 1-63 characters of a-z 0-9 _, not starting with a digit");
   }
-  LoadAuth(values, config, result.problems);
+  if (defaults.serves_requests) {
+    LoadAuth(values, config, result.problems);
+  } else {
+    config.auth.enabled = false;
+  }
 
   if (result.problems.empty() && !result.help_requested) result.config = std::move(config);
   return result;

@@ -41,8 +41,8 @@ std::optional<std::string> Base64Member(const Json& jwk, const char* name) {
 }
 
 std::unique_ptr<BIGNUM, BnFree> Unsigned(const std::string& big_endian) {
-  return std::unique_ptr<BIGNUM, BnFree>(
-      BN_bin2bn(reinterpret_cast<const unsigned char*>(big_endian.data()), static_cast<int>(big_endian.size()), nullptr));
+  return std::unique_ptr<BIGNUM, BnFree>(BN_bin2bn(reinterpret_cast<const unsigned char*>(big_endian.data()),
+                                                   static_cast<int>(big_endian.size()), nullptr));
 }
 
 // The key OpenSSL builds from `params`, checked to be a usable public key.

@@ -27,9 +27,8 @@ Result<void> JwksRefresher::RefreshLocked() {
   const LogFields where = {{"source", source_->Describe()}, {"keysKept", keys_->size()}};
   auto document = source_->Fetch();
   if (!document) {
-    LogWarn("cannot read the JWKS; keeping the previous keys", {{"source", source_->Describe()},
-                                                                  {"keysKept", keys_->size()},
-                                                                  {"error", document.error().message}});
+    LogWarn("cannot read the JWKS; keeping the previous keys",
+            {{"source", source_->Describe()}, {"keysKept", keys_->size()}, {"error", document.error().message}});
     return document.error();
   }
   auto parsed = ParseJwks(*document);

@@ -30,8 +30,7 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
 
 bool VerifyHs256(std::string_view secret, std::string_view signing_input, std::string_view signature) {
   const std::string expected = HmacSha256(secret, signing_input);
-  return signature.size() == expected.size() &&
-         CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) == 0;
+  return signature.size() == expected.size() && CRYPTO_memcmp(signature.data(), expected.data(), expected.size()) == 0;
 }
 
 bool VerifyRs256(EVP_PKEY* key, std::string_view signing_input, std::string_view signature) {

@@ -55,7 +55,10 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition, const
     BlockTerminationSignals();  // before any thread starts
   }
   ConfigDefaults defaults = definition.defaults;
-  if (sub_command) defaults.service_name = sub_command->service_name;
+  if (sub_command) {
+    defaults.service_name = sub_command->service_name;
+    defaults.serves_requests = false;
+  }
   const auto loaded = LoadConfig(defaults, ProcessEnvironment(), arguments);
   if (loaded.help_requested) {
     PrintUsage(defaults, definition);

@@ -96,8 +96,7 @@ TokenCheck TokenVerifier::Verify(std::string_view token, std::chrono::system_clo
     if (!it->is_string()) return Refused("malformed token");
     kid = it->get<std::string>();
   }
-  const std::string signature_error =
-      SignatureError(alg->get<std::string>(), kid, token.substr(0, second), *signature);
+  const std::string signature_error = SignatureError(alg->get<std::string>(), kid, token.substr(0, second), *signature);
   if (!signature_error.empty()) return Refused(signature_error);
 
   const auto claims_json = Json::parse(*claims, nullptr, false);

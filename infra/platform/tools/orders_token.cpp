@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (name != "--role" && name != "--sub" && name != "--ttl" && name != "--iss" && name != "--aud") {
-      return Fail("unknown argument " + name + (name.rfind("--secret", 0) == 0 ? " (give JWT_SECRET in the environment)" : ""));
+      return Fail("unknown argument " + name +
+                  (name.rfind("--secret", 0) == 0 ? " (give JWT_SECRET in the environment)" : ""));
     }
     if (i + 1 >= argc) return Fail(name + " needs a value");
     options[name] = argv[++i];
@@ -81,8 +82,10 @@ int main(int argc, char** argv) {
   const auto role = orders::platform::ParseRole(options["--role"]);
   if (!role) return Fail("--role must be customer, staff or service, got '" + options["--role"] + "'");
   const auto ttl = ParseTtl(options["--ttl"]);
-  if (!ttl) return Fail("--ttl must be a positive number with s, m, h or d (at most 366d), got '" + options["--ttl"] + "'");
-  const std::string subject = options.count("--sub") ? options["--sub"] : std::string(orders::platform::RoleName(*role));
+  if (!ttl)
+    return Fail("--ttl must be a positive number with s, m, h or d (at most 366d), got '" + options["--ttl"] + "'");
+  const std::string subject =
+      options.count("--sub") ? options["--sub"] : std::string(orders::platform::RoleName(*role));
   if (subject.empty()) return Fail("--sub must not be empty");
 
   std::string where;

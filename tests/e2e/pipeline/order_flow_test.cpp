@@ -12,6 +12,7 @@
 #include <orders/testing/run_tool.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
+#include <orders/testing/tokens.hpp>
 #include <orders/testing/ws_client.hpp>
 
 namespace orders::testing {
@@ -72,7 +73,7 @@ class OrderFlowTest : public ::testing::Test {
 
 TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
   WsClient board;
-  ASSERT_EQ(board.Connect(notifier_->port()), 101);
+  ASSERT_EQ(board.Connect(notifier_->port(), "/ws", WithToken({}, "staff")), 101);
   board.SendText(R"({"type":"subscribe","all":true})");
   ASSERT_EQ(board.ReceiveJson()["type"], "snapshot");
 
@@ -84,7 +85,8 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
   const auto placed_at = Clock::now();
   const auto created =
       HttpRequest(command_->port(), "POST", "/orders",
-                  R"({"customerId":"alice","items":[{"productId":"tea","quantity":2,"unitPriceCents":450}]})");
+                  R"({"customerId":"alice","items":[{"productId":"tea","quantity":2,"unitPriceCents":450}]})",
+                  WithToken({}, "staff"));
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = json::parse(created.body)["orderId"];
   const auto placed_update = board.ReceiveJson(kLiveness);
@@ -96,7 +98,9 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
 
   // A customer subscribes right after the POST returned: snapshot, no not_found.
   WsClient customer;
-  ASSERT_EQ(customer.Connect(notifier_->port()), 101);
+  // As the tracking page does: the customer's token in the query (browsers cannot set WebSocket headers).
+  const std::string alice = TestToken("alice", "customer");
+  ASSERT_EQ(customer.Connect(notifier_->port(), "/ws?access_token=" + alice), 101);
   customer.SendText(json{{"type", "subscribe"}, {"orderId", id}}.dump());
   const auto snapshot = customer.ReceiveJson(kLiveness);
   ASSERT_EQ(snapshot["type"], "snapshot") << snapshot.dump();
@@ -104,8 +108,9 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
 
   // Advance the order: the customer sees the status change live.
   const auto confirmed_at = Clock::now();
-  const auto confirmed = HttpRequest(command_->port(), "PUT", "/orders/" + id + "/status",
-                                     R"({"status":"confirmed","reason":"paid"})", {{"If-Match", "\"1\""}});
+  const auto confirmed =
+      HttpRequest(command_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"confirmed","reason":"paid"})",
+                  WithToken({{"If-Match", "\"1\""}}, "staff"));
   ASSERT_EQ(confirmed.status, 200) << confirmed.body;
   const auto update = customer.ReceiveJson(kLiveness);
   const double confirmed_ms = MillisecondsSince(confirmed_at);
@@ -117,7 +122,8 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
 
   // The read model has it, through the query API and in the tables.
   const auto read_at = Clock::now();
-  const auto read = HttpRequest(projection_->port(), "GET", "/orders/" + id + "?minVersion=2");
+  const auto read = HttpRequest(projection_->port(), "GET", "/orders/" + id + "?minVersion=2", {},
+                                {{"Authorization", BearerOf(alice)}});
   const double read_ms = MillisecondsSince(read_at);
   ASSERT_EQ(read.status, 200) << read.body;
   const auto order = json::parse(read.body);
@@ -136,8 +142,12 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
 
   // Steady state: one more change, read back through minVersion.
   const auto shipped_at = Clock::now();
-  ASSERT_EQ(HttpRequest(command_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"shipped"})").status, 200);
-  const auto shipped = HttpRequest(projection_->port(), "GET", "/orders/" + id + "?minVersion=3");
+  ASSERT_EQ(HttpRequest(command_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"shipped"})",
+                        WithToken({}, "staff"))
+                .status,
+            200);
+  const auto shipped = HttpRequest(projection_->port(), "GET", "/orders/" + id + "?minVersion=3", {},
+                                   {{"Authorization", BearerOf(alice)}});
   const double shipped_ms = MillisecondsSince(shipped_at);
   ASSERT_EQ(shipped.status, 200);
   EXPECT_EQ(json::parse(shipped.body)["status"], "shipped");

@@ -69,8 +69,9 @@ void DocumentServer::Serve(int listener) {
       std::lock_guard lock(mutex_);
       body = document_;
     }
-    const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                                 std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    const std::string response =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nConnection: close\r\n\r\n" + body;
     ::send(client, response.data(), response.size(), MSG_NOSIGNAL);
     ::close(client);
   }

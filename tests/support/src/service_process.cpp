@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 #include <orders/testing/eventually.hpp>
+#include <orders/testing/tokens.hpp>
 
 extern char** environ;
 
@@ -18,6 +19,10 @@ namespace orders::testing {
 ServiceProcess::ServiceProcess(std::string binary, std::map<std::string, std::string> environment)
     : binary_(std::move(binary)), environment_(std::move(environment)) {
   environment_.try_emplace("PORT", "0");
+  // Services run with auth on, as in production: the test secret unless the
+  // test turns auth off (AUTH=off) or brings its own secret or key source.
+  const bool own_auth = environment_.count("AUTH") || environment_.count("JWT_SECRET") || std::getenv("JWT_SECRET");
+  if (!own_auth) environment_.emplace("JWT_SECRET", kTestJwtSecret);
 }
 
 ServiceProcess::~ServiceProcess() {

@@ -84,8 +84,13 @@ nlohmann::json SigningKey::PublicJwk() const {
     throw std::runtime_error("no EC point");
   }
   const std::string x(reinterpret_cast<char*>(point + 1), 32), y(reinterpret_cast<char*>(point + 33), 32);
-  return {{"kty", "EC"},         {"kid", kid_}, {"use", "sig"}, {"alg", "ES256"}, {"crv", "P-256"},
-          {"x", Base64UrlEncode(x)}, {"y", Base64UrlEncode(y)}};
+  return {{"kty", "EC"},
+          {"kid", kid_},
+          {"use", "sig"},
+          {"alg", "ES256"},
+          {"crv", "P-256"},
+          {"x", Base64UrlEncode(x)},
+          {"y", Base64UrlEncode(y)}};
 }
 
 std::string SigningKey::Sign(const nlohmann::json& claims) const {

@@ -45,6 +45,14 @@ TEST(Config, AuthOffIsExplicitAndOnlyOnLoopback) {
   EXPECT_FALSE(LoadConfig(kDefaults, {{"AUTH", "maybe"}}, {}).config);
 }
 
+TEST(Config, SubCommandsThatServeNoRequestsNeedNoKeys) {
+  ConfigDefaults one_shot = kDefaults;
+  one_shot.serves_requests = false;
+  const auto result = LoadConfig(one_shot, {{"BIND_ADDRESS", "0.0.0.0"}}, {});
+  ASSERT_TRUE(result.config);
+  EXPECT_FALSE(result.config->auth.enabled);
+}
+
 TEST(Config, SecretsAreNeverFlags) {
   const auto result = LoadConfig(kDefaults, {}, {"--jwt-secret=a-secret-of-thirty-two-bytes-or-more"});
   EXPECT_FALSE(result.config);

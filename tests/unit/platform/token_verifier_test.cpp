@@ -125,8 +125,8 @@ TEST_F(TokenVerifierTest, AnUnknownKidTriggersOneRefreshThatCanFindARotatedKey) 
 TEST_F(TokenVerifierTest, TheAlgorithmMustMatchTheKey) {
   // HS256 "signed" with the RSA key's public JWK as an HMAC secret: the classic confusion attack.
   const std::string public_jwk = Rsa().PublicJwk().dump();
-  const std::string input = Base64UrlEncode(json{{"alg", "HS256"}, {"kid", "rsa-1"}}.dump()) + "." +
-                            Base64UrlEncode(Claims().dump());
+  const std::string input =
+      Base64UrlEncode(json{{"alg", "HS256"}, {"kid", "rsa-1"}}.dump()) + "." + Base64UrlEncode(Claims().dump());
   const std::string hs = SignToken(Claims().dump(), public_jwk);
   const auto confused = input + hs.substr(hs.rfind('.'));
   EXPECT_EQ(Verify(confused).error, "bad signature");

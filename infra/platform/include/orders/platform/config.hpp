@@ -67,6 +67,9 @@ struct ConfigDefaults {
   std::string service_name;
   std::uint16_t port = 0;
   std::string consumer_group;
+  // False for one-shot sub-commands that answer no requests (e.g. a rebuild):
+  // the auth settings are neither required nor checked, and auth counts as off.
+  bool serves_requests = true;
 };
 
 struct ConfigResult {

@@ -30,8 +30,9 @@ class JwksRefresher {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
-  JwksRefresher(std::unique_ptr<JwksSource> source, std::shared_ptr<KeyStore> keys, JwksRefreshOptions options,
-                Clock clock = [] { return std::chrono::steady_clock::now(); });
+  JwksRefresher(
+      std::unique_ptr<JwksSource> source, std::shared_ptr<KeyStore> keys, JwksRefreshOptions options,
+      Clock clock = [] { return std::chrono::steady_clock::now(); });
   ~JwksRefresher();
 
   // Fetches and replaces the keys now; false (previous keys kept, warning

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <openssl/types.h>
+#include <nlohmann/json.hpp>
 
 namespace orders::testing {
 
