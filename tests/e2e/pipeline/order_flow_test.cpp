@@ -166,6 +166,9 @@ TEST_F(OrderFlowTest, PageCreatesAndAdvancesAnOrderAndTheCustomerViewFollowsInCh
     GTEST_SKIP() << "playwright-core or chromium is missing; run through ./infra/test.sh";
   }
   const std::string screenshot = std::string(ORDERS_ARTIFACT_DIR) + "/page-customer-view.png";
+  // Tokens travel in the environment, as secrets should, not on the command line.
+  ::setenv("ORDERS_STAFF_TOKEN", TestToken("ops", "staff").c_str(), 1);
+  ::setenv("ORDERS_CUSTOMER_TOKEN", TestToken("browser-customer", "customer").c_str(), 1);
   const std::string command = "node " + script + " " + std::to_string(command_->port()) + " " +
                               std::to_string(notifier_->port()) + " " + screenshot + " 2>&1";
   std::string output;

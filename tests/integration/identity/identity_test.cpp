@@ -179,8 +179,8 @@ TEST_P(IdentityTest, KeysFromAJwksUrlStayInUseWhileTheUrlIsDown) {
   EXPECT_TRUE(Accepted(FirstKey())) << service_->LogText();
 
   idp.Stop();
-  EXPECT_TRUE(Eventually([&] { return service_->LogText().find("keeping the previous keys") != std::string::npos; },
-                         15s));
+  EXPECT_TRUE(
+      Eventually([&] { return service_->LogText().find("keeping the previous keys") != std::string::npos; }, 15s));
   EXPECT_TRUE(Accepted(FirstKey())) << "the keys read before the source went down";
   ASSERT_TRUE(service_->running());
 
