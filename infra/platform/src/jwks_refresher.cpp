@@ -11,20 +11,11 @@ JwksRefresher::JwksRefresher(std::unique_ptr<JwksSource> source, std::shared_ptr
 JwksRefresher::~JwksRefresher() { Stop(); }
 
 Result<void> JwksRefresher::Refresh() {
-  std::lock_guard lock(fetch_mutex_);
-  return RefreshLocked();
-}
-
-bool JwksRefresher::RefreshForUnknownKid() {
-  std::lock_guard lock(fetch_mutex_);
-  // Bounded so that tokens with made-up kids cannot make us hammer the source.
-  if (last_attempt_ && clock_() - *last_attempt_ < options_.unknown_kid_gap) return false;
-  return RefreshLocked().ok();
-}
-
-Result<void> JwksRefresher::RefreshLocked() {
-  last_attempt_ = clock_();
-  const LogFields where = {{"source", source_->Describe()}, {"keysKept", keys_->size()}};
+  std::lock_guard fetch(fetch_mutex_);
+  {
+    std::lock_guard state(state_mutex_);
+    last_attempt_ = clock_();
+  }
   auto document = source_->Fetch();
   if (!document) {
     LogWarn("cannot read the JWKS; keeping the previous keys",
@@ -37,31 +28,53 @@ Result<void> JwksRefresher::RefreshLocked() {
             {{"source", source_->Describe()}, {"keysKept", keys_->size()}, {"error", parsed.error}});
     return Error{parsed.error};
   }
-  if (parsed.keys->empty()) LogWarn("the JWKS holds no usable RS256 or ES256 key", where);
+  if (parsed.keys->empty()) LogWarn("the JWKS holds no usable RS256 or ES256 key", {{"source", source_->Describe()}});
   keys_->Replace(std::move(*parsed.keys));
   return {};
 }
 
+bool JwksRefresher::RefreshForUnknownKid() {
+  std::unique_lock lock(state_mutex_);
+  if (!running_ || stopping_) return false;
+  // Bounded so that tokens with made-up kids cannot make us hammer the source.
+  if (last_attempt_ && clock_() - *last_attempt_ < options_.unknown_kid_gap) return false;
+  last_attempt_ = clock_();
+  const std::uint64_t target = completed_ + 1;
+  requested_ = true;
+  wake_.notify_one();
+  done_.wait_for(lock, options_.unknown_kid_wait, [&] { return completed_ >= target || stopping_; });
+  return completed_ >= target && last_ok_;
+}
+
 void JwksRefresher::Start() {
-  if (thread_.joinable()) return;
+  std::lock_guard lock(state_mutex_);
+  if (running_) return;
+  running_ = true;
   thread_ = std::thread([this] { Loop(); });
 }
 
 void JwksRefresher::Stop() {
   {
-    std::lock_guard lock(stop_mutex_);
+    std::lock_guard lock(state_mutex_);
     stopping_ = true;
   }
-  stop_signal_.notify_all();
+  wake_.notify_all();
+  done_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 void JwksRefresher::Loop() {
-  std::unique_lock lock(stop_mutex_);
-  while (!stop_signal_.wait_for(lock, options_.interval, [this] { return stopping_; })) {
+  std::unique_lock lock(state_mutex_);
+  while (true) {
+    wake_.wait_for(lock, options_.interval, [this] { return stopping_ || requested_; });
+    if (stopping_) return;
+    requested_ = false;
     lock.unlock();
-    (void)Refresh();
+    const bool ok = Refresh().ok();
     lock.lock();
+    ++completed_;
+    last_ok_ = ok;
+    done_.notify_all();
   }
 }
 

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <orders/platform/jwks.hpp>
 #include <orders/platform/jwks_refresher.hpp>
 #include <orders/testing/document_server.hpp>
@@ -39,8 +41,8 @@ const SigningKey& KeyB() {
 struct Fixture {
   std::shared_ptr<FakeSource::State> source = std::make_shared<FakeSource::State>();
   std::shared_ptr<KeyStore> keys = std::make_shared<KeyStore>();
-  std::chrono::steady_clock::time_point now{};
-  JwksRefresher refresher{std::make_unique<FakeSource>(source), keys, {1h, 10s}, [this] { return now; }};
+  std::atomic<std::chrono::steady_clock::time_point> now{};
+  JwksRefresher refresher{std::make_unique<FakeSource>(source), keys, {1h, 10s, 10s}, [this] { return now.load(); }};
 };
 
 TEST(JwksRefresher, ARefreshReplacesTheKeys) {
@@ -72,14 +74,22 @@ TEST(JwksRefresher, UnknownKidRefreshesAreRateLimited) {
   Fixture f;
   f.source->document = testing::JwksOf({&KeyA()});
   ASSERT_TRUE(f.refresher.Refresh().ok());
+  f.refresher.Start();
   f.source->document = testing::JwksOf({&KeyA(), &KeyB()});
   EXPECT_FALSE(f.refresher.RefreshForUnknownKid());  // right after a refresh
   EXPECT_EQ(f.source->fetches, 1);
-  f.now += 11s;
+  f.now = f.now.load() + 11s;
   EXPECT_TRUE(f.refresher.RefreshForUnknownKid());
   EXPECT_TRUE(f.keys->Find("b"));
   EXPECT_FALSE(f.refresher.RefreshForUnknownKid());
   EXPECT_EQ(f.source->fetches, 2);
+}
+
+TEST(JwksRefresher, AnUnknownKidNeverFetchesOnTheCallersThread) {
+  Fixture f;  // no background thread: nobody to fetch
+  f.source->document = testing::JwksOf({&KeyA()});
+  EXPECT_FALSE(f.refresher.RefreshForUnknownKid());
+  EXPECT_EQ(f.source->fetches, 0);
 }
 
 TEST(JwksRefresher, ThePeriodicThreadPicksUpARotation) {
