@@ -36,8 +36,12 @@ Result<std::shared_ptr<const Authenticator>> Authenticator::Start(const AuthConf
   auto refresher = std::make_unique<JwksRefresher>(std::move(source), keys, options);
   auto first = refresher->Refresh();
   if (!first && !config.jwks_file.empty()) return Error{"JWKS_FILE: " + first.error().message};
-  LogInfo("token keys loaded",
-          {{"keys", keys->size()}, {"source", config.jwks_file.empty() ? "JWKS_URL" : "JWKS_FILE"}});
+  // A key server that is down at start is retried (the refresher logged why): the service starts and
+  // refuses RS256/ES256 tokens until the keys arrive, rather than crash-looping.
+  if (first) {
+    LogInfo("token keys loaded",
+            {{"keys", keys->size()}, {"source", config.jwks_file.empty() ? "JWKS_URL" : "JWKS_FILE"}});
+  }
   JwksRefresher* refresh = refresher.get();
   auto verifier =
       std::make_unique<TokenVerifier>(RulesOf(config), keys, [refresh] { return refresh->RefreshForUnknownKid(); });

@@ -106,8 +106,9 @@ class HttpSource final : public JwksSource {
     if (!connected) return connected.error();
     Socket socket(*connected);
     // HTTP/1.0: the server ends the body by closing, never with chunks.
-    const std::string request = "GET " + url->path + " HTTP/1.0\r\nHost: " + url->host +
-                                "\r\nAccept: application/json\r\nConnection: close\r\n\r\n";
+    const std::string host = url->host.find(':') == std::string::npos ? url->host : "[" + url->host + "]";
+    const std::string request =
+        "GET " + url->path + " HTTP/1.0\r\nHost: " + host + "\r\nAccept: application/json\r\nConnection: close\r\n\r\n";
     std::size_t sent = 0;
     while (sent < request.size()) {
       if (!WaitFor(socket.fd(), POLLOUT, timeout_)) return Error{"timed out sending to " + url_};

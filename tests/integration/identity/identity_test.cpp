@@ -189,6 +189,17 @@ TEST_P(IdentityTest, KeysFromAJwksUrlStayInUseWhileTheUrlIsDown) {
   EXPECT_TRUE(Eventually([&] { return Accepted(NextKey()); }, 15s)) << service_->LogText();
 }
 
+TEST_P(IdentityTest, AServiceStartsWhileItsJwksUrlIsDownAndTakesTheKeysWhenItComesUp) {
+  DocumentServer idp;
+  idp.SetDocument(JwksOf({&FirstKey()}));
+  ASSERT_TRUE(idp.Start());
+  idp.Stop();  // its port now refuses connections
+  Start({{"JWKS_URL", idp.Url()}, {"JWKS_REFRESH_SECONDS", "1"}});
+  EXPECT_EQ(StatusWith(FirstKey().Sign(ClaimsFor("ops", "staff"))), 401);
+  ASSERT_TRUE(idp.Start());
+  EXPECT_TRUE(Eventually([&] { return Accepted(FirstKey()); }, 15s)) << service_->LogText();
+}
+
 TEST_P(IdentityTest, WithoutAKeySourceTheServiceRefusesToStart) {
   ServiceProcess service(Binary(), Environment({}));
   EXPECT_FALSE(service.Start(15s));
