@@ -19,11 +19,19 @@ namespace orders::testing {
 ServiceProcess::ServiceProcess(std::string binary, std::map<std::string, std::string> environment)
     : binary_(std::move(binary)), environment_(std::move(environment)) {
   environment_.try_emplace("PORT", "0");
-  // Services run with auth on, as in production: the test secret unless the
-  // test turns auth off (AUTH=off) or brings its own secret or key source.
-  const bool own_auth = environment_.count("AUTH") || environment_.count("JWT_SECRET") || std::getenv("JWT_SECRET");
-  if (!own_auth) environment_.emplace("JWT_SECRET", kTestJwtSecret);
 }
+
+namespace {
+
+// Services run with auth on, as in production: the test secret unless the
+// test turns auth off (AUTH=off) or brings its own secret.
+std::map<std::string, std::string> WithTestSecret(std::map<std::string, std::string> environment) {
+  const bool own_auth = environment.count("AUTH") || environment.count("JWT_SECRET") || std::getenv("JWT_SECRET");
+  if (!own_auth) environment.emplace("JWT_SECRET", kTestJwtSecret);
+  return environment;
+}
+
+}  // namespace
 
 ServiceProcess::~ServiceProcess() {
   if (pid_ > 0) Stop();
@@ -34,7 +42,7 @@ bool ServiceProcess::Start(std::chrono::milliseconds timeout) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return false;
 
-  std::vector<std::string> storage = ChildEnvironment(environment_);
+  std::vector<std::string> storage = ChildEnvironment(WithTestSecret(environment_));
   std::vector<char*> envp;
   for (auto& entry : storage) envp.push_back(entry.data());
   envp.push_back(nullptr);
