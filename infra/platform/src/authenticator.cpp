@@ -8,7 +8,9 @@ namespace {
 constexpr std::chrono::seconds kFetchTimeout{3};
 constexpr std::chrono::seconds kLongestUnknownKidGap{10};
 
-TokenRules RulesOf(const AuthConfig& config) { return {config.jwt_secret, config.issuer, config.audience}; }
+TokenRules RulesOf(const AuthConfig& config) {
+  return {.hs256_secret = config.jwt_secret, .issuer = config.issuer, .audience = config.audience};
+}
 
 }  // namespace
 

@@ -42,7 +42,8 @@ std::string Trimmed(std::string text) {
 }
 
 platform::TokenCheck Verify(const std::string& token) {
-  return platform::TokenVerifier(platform::TokenRules{kTestJwtSecret}).Verify(token, std::chrono::system_clock::now());
+  return platform::TokenVerifier(platform::TokenRules{.hs256_secret = kTestJwtSecret})
+      .Verify(token, std::chrono::system_clock::now());
 }
 
 TEST(OrdersToken, PrintsATokenThatVerifiesWithTheSecretFromTheEnvironment) {

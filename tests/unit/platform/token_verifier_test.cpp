@@ -38,7 +38,7 @@ std::shared_ptr<KeyStore> StoreWith(const std::vector<const SigningKey*>& keys) 
 }
 
 TokenRules Rules(std::string issuer = {}, std::string audience = {}) {
-  return TokenRules{kSecret, std::move(issuer), std::move(audience)};
+  return TokenRules{.hs256_secret = kSecret, .issuer = std::move(issuer), .audience = std::move(audience)};
 }
 
 std::string Hs256(const json& claims) { return SignToken(claims.dump(), kSecret); }
