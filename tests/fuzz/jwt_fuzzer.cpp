@@ -42,8 +42,8 @@ TokenCheck Verify(std::string_view token, std::string_view secret, std::chrono::
   TokenCheck check;
   bool threw = false;
   try {
-    check = orders::platform::TokenVerifier(orders::platform::TokenRules{.hs256_secret = std::string(secret)})
-                .Verify(token, now);
+    check =
+        orders::platform::TokenVerifier(orders::platform::TokenRules::Hs256(std::string(secret))).Verify(token, now);
   } catch (...) {
     threw = true;
   }

@@ -9,7 +9,10 @@ constexpr std::chrono::seconds kFetchTimeout{3};
 constexpr std::chrono::seconds kLongestUnknownKidGap{10};
 
 TokenRules RulesOf(const AuthConfig& config) {
-  return {.hs256_secret = config.jwt_secret, .issuer = config.issuer, .audience = config.audience};
+  auto rules = TokenRules::Hs256(config.jwt_secret);
+  rules.issuer = config.issuer;
+  rules.audience = config.audience;
+  return rules;
 }
 
 }  // namespace

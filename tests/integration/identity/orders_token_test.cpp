@@ -41,13 +41,20 @@ std::string Trimmed(std::string text) {
   return text;
 }
 
+// JWT_SECRET=<the test secret>, for the tool's environment.
+std::string SecretVariable() {
+  std::string variable = "JWT_SECRET=";
+  variable.append(kTestJwtSecret);
+  return variable;
+}
+
 platform::TokenCheck Verify(const std::string& token) {
-  return platform::TokenVerifier(platform::TokenRules{.hs256_secret = kTestJwtSecret})
+  return platform::TokenVerifier(platform::TokenRules::Hs256(kTestJwtSecret))
       .Verify(token, std::chrono::system_clock::now());
 }
 
 TEST(OrdersToken, PrintsATokenThatVerifiesWithTheSecretFromTheEnvironment) {
-  const auto run = OrdersToken("--role staff --sub ops --ttl 1h", std::string("JWT_SECRET=") + kTestJwtSecret);
+  const auto run = OrdersToken("--role staff --sub ops --ttl 1h", SecretVariable());
   ASSERT_EQ(run.status, 0) << run.output;
   const auto check = Verify(Trimmed(run.output));
   ASSERT_TRUE(check.principal) << check.error;
@@ -72,7 +79,7 @@ TEST(OrdersToken, ReadsTheSecretRunShCreatesInTheDataFolder) {
 }
 
 TEST(OrdersToken, RefusesBadInputWithAClearMessage) {
-  const std::string secret = std::string("JWT_SECRET=") + kTestJwtSecret;
+  const std::string secret = SecretVariable();
   const auto role = OrdersToken("--role admin", secret);
   EXPECT_EQ(role.status, 2);
   EXPECT_NE(role.output.find("--role must be customer, staff or service"), std::string::npos) << role.output;
@@ -84,7 +91,7 @@ TEST(OrdersToken, RefusesBadInputWithAClearMessage) {
   const auto missing = OrdersToken("--role staff", "ORDERS_DATA=/nonexistent");
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.output.find("no secret"), std::string::npos) << missing.output;
-  const auto flag = OrdersToken(std::string("--role staff --secret ") + kTestJwtSecret, "");
+  const auto flag = OrdersToken("--role staff --secret a-secret-that-is-long-enough-for-hs256", "");
   EXPECT_EQ(flag.status, 2);
   EXPECT_NE(flag.output.find("JWT_SECRET"), std::string::npos) << flag.output;
 }

@@ -15,7 +15,7 @@ constexpr std::string_view kSecret = "a-test-secret-that-is-long-enough-32";
 const system_clock::time_point kNow = system_clock::time_point(seconds(1'800'000'000));
 
 TokenCheck Verify(std::string_view token) {
-  return TokenVerifier(TokenRules{.hs256_secret = std::string(kSecret)}).Verify(token, kNow);
+  return TokenVerifier(TokenRules::Hs256(std::string(kSecret))).Verify(token, kNow);
 }
 
 std::string Claims(const std::string& sub, const std::string& role, long long exp = 1'800'000'060) {

@@ -38,7 +38,10 @@ std::shared_ptr<KeyStore> StoreWith(const std::vector<const SigningKey*>& keys) 
 }
 
 TokenRules Rules(std::string issuer = {}, std::string audience = {}) {
-  return TokenRules{.hs256_secret = kSecret, .issuer = std::move(issuer), .audience = std::move(audience)};
+  auto rules = TokenRules::Hs256(kSecret);
+  rules.issuer = std::move(issuer);
+  rules.audience = std::move(audience);
+  return rules;
 }
 
 std::string Hs256(const json& claims) { return SignToken(claims.dump(), kSecret); }
@@ -184,7 +187,9 @@ TEST_F(TokenVerifierTest, NonCanonicalBase64UrlIsRefused) {
   std::string respelled = token;
   const std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   respelled.back() = alphabet[alphabet.find(respelled.back()) | 1];
-  if (respelled != token) EXPECT_FALSE(Verify(respelled).principal);
+  if (respelled != token) {
+    EXPECT_FALSE(Verify(respelled).principal);
+  }
 }
 
 }  // namespace

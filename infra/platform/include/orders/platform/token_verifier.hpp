@@ -29,6 +29,13 @@ struct TokenRules {
   std::string issuer;        // empty: `iss` not checked
   std::string audience;      // empty: `aud` not checked
   std::chrono::seconds leeway{30};
+
+  // HS256 with `secret`, nothing else checked beyond the required claims.
+  static TokenRules Hs256(std::string secret) {
+    TokenRules rules;
+    rules.hs256_secret = std::move(secret);
+    return rules;
+  }
 };
 
 class TokenVerifier {
