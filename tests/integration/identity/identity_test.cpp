@@ -221,7 +221,7 @@ TEST_P(IdentityTest, AuthOffOnLoopbackLetsEveryoneInAndSaysSoLoudly) {
 
 INSTANTIATE_TEST_SUITE_P(EveryService, IdentityTest,
                          ::testing::Values(Service::kCommand, Service::kProjection, Service::kNotifier),
-                         [](const auto& info) { return NameOf(info.param); });
+                         [](const auto& param_info) { return NameOf(param_info.param); });
 
 }  // namespace
 }  // namespace orders::testing

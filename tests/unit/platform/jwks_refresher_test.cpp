@@ -19,7 +19,7 @@ struct FakeSource final : JwksSource {
     std::optional<std::string> document;  // nullopt: the source is down
     int fetches = 0;
   };
-  explicit FakeSource(std::shared_ptr<State> state) : state(std::move(state)) {}
+  explicit FakeSource(std::shared_ptr<State> shared) : state(std::move(shared)) {}
   Result<std::string> Fetch() override {
     ++state->fetches;
     if (!state->document) return Error{"connection refused"};
