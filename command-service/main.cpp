@@ -8,6 +8,6 @@ int main(int argc, char** argv) {
   return platform::RunService(
       argc, argv,
       {.defaults = {"command-service", 8080, "command-service"},
-       .auth_off_warning = "AUTH IS OFF: JWT_SECRET is not set, anyone who can reach this port can send commands"},
+       .auth_off_warning = "AUTH IS OFF (AUTH=off): anyone who can reach this port can send commands"},
       platform::StartOf<command::CommandService>());
 }

@@ -413,6 +413,13 @@ bench::limits() {
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
 ((BUILD)) && orders::timed build orders::build
+# The services run with auth on, as in production; the load generators call as `service`, with the token
+# in their environment (ORDERS_TOKEN), not on a command line.
+[[ -n "${JWT_SECRET:-}" ]] || JWT_SECRET="bench-$(head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=')"
+export JWT_SECRET
+ORDERS_TOKEN="$("$BUILD_DIR/infra/platform/orders-token" --role service --sub bench --ttl 12h)" ||
+  orders::die "orders-token could not mint the benchmark token"
+export ORDERS_TOKEN
 orders::timed kafka orders::start_kafka
 orders::timed postgres orders::start_postgres
 export KAFKA_BROKERS DATABASE_URL

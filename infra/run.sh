@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds the three services (nothing else), starts a local Kafka (KRaft) and PostgreSQL, creates the topic,
-# starts the three services and prints their URLs. Stays in the foreground; Ctrl-C or SIGTERM stops
-# everything it started.
+# Installs what is missing, builds the three services and the orders-token tool (nothing else), starts
+# a local Kafka (KRaft) and PostgreSQL, creates the topic, starts the three services with auth on and
+# prints their URLs, a token per role and pages that carry them. Stays in the foreground; Ctrl-C or
+# SIGTERM stops everything it started. JWT_SECRET from the environment wins over the local secret.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/identity.sh"
 
 trap 'orders::stop_started; exit 0' INT TERM
 trap 'orders::stop_started' EXIT
 
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
-orders::timed build orders::build -- "${ORDERS_SERVICE_TARGETS[@]}"
+orders::timed build orders::build -- "${ORDERS_SERVICE_TARGETS[@]}" orders-token
+orders::ensure_jwt_secret
 orders::timed infra orders::start_kafka
 orders::timed infra-pg orders::start_postgres
 orders::create_topic "$ORDERS_TOPIC" 6
@@ -26,8 +29,8 @@ cat <<URLS
     metrics        http://127.0.0.1:808{0,1,2}/metrics
     Kafka          $KAFKA_BROKERS  topic $ORDERS_TOPIC
     PostgreSQL     $DATABASE_URL  (password in $PGPASSFILE)
-
-  Ctrl-C stops everything started here.
 URLS
+orders::print_access
+printf '\n  Ctrl-C stops everything started here.\n'
 
 while true; do sleep 3600 & wait $!; done

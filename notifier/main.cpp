@@ -5,9 +5,8 @@
 
 int main(int argc, char** argv) {
   using namespace orders;
-  return platform::RunService(
-      argc, argv,
-      {.defaults = {"notifier", 8082, ""},
-       .auth_off_warning = "AUTH IS OFF: JWT_SECRET is not set, any client can watch every order"},
-      platform::StartOf<notifier::NotifierService>());
+  return platform::RunService(argc, argv,
+                              {.defaults = {"notifier", 8082, ""},
+                               .auth_off_warning = "AUTH IS OFF (AUTH=off): any client can watch every order"},
+                              platform::StartOf<notifier::NotifierService>());
 }

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   return platform::RunService(
       argc, argv,
       {.defaults = {"projection-service", 8081, "projection"},
-       .auth_off_warning = "AUTH IS OFF: JWT_SECRET is not set, anyone who can reach this port can read every order",
+       .auth_off_warning = "AUTH IS OFF (AUTH=off): anyone who can reach this port can read every order",
        .sub_command = rebuild},
       platform::StartOf<projection::ProjectionService>());
 }

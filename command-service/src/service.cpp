@@ -37,6 +37,8 @@ CommandService::CommandService(platform::ServiceConfig config)
 CommandService::~CommandService() { Stop(); }
 
 platform::Result<std::uint16_t> CommandService::Start() {
+  auto authenticator = platform::Authenticator::Start(config_.auth);
+  if (!authenticator) return authenticator.error();
   Parts& parts = *parts_;
   const platform::KafkaSettings producer_settings{
       config_.kafka_brokers, "command-service", "", {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}};
@@ -84,7 +86,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
       [&parts] {
         return parts.follower->CaughtUp() && parts.kafka_reachable.load() && parts.ownership->ReadyToWrite();
       },
-      platform::OriginRulesOf(config_), config_.jwt_secret, config_.rate_limits,
+      platform::OriginRulesOf(config_), std::move(*authenticator), config_.rate_limits,
       config_.max_connections ? config_.max_connections : 1024});
   return parts.http->Start(config_.bind_address, config_.port);
 }

@@ -12,6 +12,7 @@
 #include <orders/notifier/page_policy.hpp>
 #include <orders/notifier/web_page.hpp>
 #include <orders/notifier/ws_session.hpp>
+#include <orders/platform/authenticator.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/platform/restinio/http_server.hpp>
 #include <orders/platform/restinio/operational_routes.hpp>
@@ -62,6 +63,7 @@ struct NotifierService::Parts {
   SessionId next_session = 1;
   std::atomic<bool> stopping{false};
   const platform::ServiceConfig& config_;
+  std::shared_ptr<const platform::Authenticator> authenticator;
 
   void Tick() {
     ticker->expires_after(std::chrono::milliseconds(100));
@@ -102,7 +104,8 @@ struct NotifierService::Parts {
       // Browsers cannot set headers on a WebSocket, so ?access_token= is
       // accepted too. The token is never logged.
       const auto access = exchange->Authorize(
-          config_.jwt_secret, {platform::Role::kCustomer, platform::Role::kStaff, platform::Role::kService});
+          *authenticator, {platform::Role::kCustomer, platform::Role::kStaff, platform::Role::kService},
+          http::Exchange::QueryToken::kAccepted);
       if (!access) return;
       principal = access->principal;
     }
@@ -155,8 +158,11 @@ NotifierService::NotifierService(platform::ServiceConfig config) : config_(std::
 NotifierService::~NotifierService() { Stop(); }
 
 platform::Result<std::uint16_t> NotifierService::Start() {
+  auto authenticator = platform::Authenticator::Start(config_.auth);
+  if (!authenticator) return authenticator.error();
   parts_ = std::make_unique<Parts>(config_);
   Parts& parts = *parts_;
+  parts.authenticator = std::move(*authenticator);
   const FdLimits fds = RaiseFdLimit();
   const ConnectionBudget budget = BudgetConnections(fds.soft, OpenFdCount(), config_.max_connections);
   parts.max_websockets = budget.websockets;

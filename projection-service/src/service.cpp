@@ -58,6 +58,8 @@ bool MigrateWithRetry(const std::string& connection_string, const std::string& s
 }  // namespace
 
 platform::Result<std::uint16_t> ProjectionService::Start() {
+  auto authenticator = platform::Authenticator::Start(config_.auth);
+  if (!authenticator) return authenticator.error();
   parts_ = std::make_unique<Parts>(config_);
   if (!MigrateWithRetry(parts_->connection_string, config_.read_model_schema)) {
     return platform::Fail("cannot apply read-model migrations; giving up");
@@ -87,7 +89,7 @@ platform::Result<std::uint16_t> ProjectionService::Start() {
   AddQueryRoutes(*router, QueryApiDeps{.queries = parts.queries,
                                        .waiters = parts.waiters,
                                        .io_context = parts.server->io_context(),
-                                       .jwt_secret = config_.jwt_secret});
+                                       .authenticator = std::move(*authenticator)});
   return parts_->server->Start();
 }
 

@@ -1,7 +1,8 @@
 // orders_http_load: a keep-alive HTTP/1.1 load generator for the benchmarks.
 //
 //   --port P --connections C --duration S [--rate R] [--request KIND] [--orders N]
-//   [--token T] [--json FILE] [--label NAME]
+//   [--json FILE] [--label NAME]
+// The bearer token, if any, comes from the environment (ORDERS_TOKEN).
 //
 // Closed loop (no --rate): every connection sends its next request as soon as
 // the previous answer arrived; the figure is the maximum throughput.
@@ -25,6 +26,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cstdlib>
 
 #include <cerrno>
 #include <chrono>
@@ -73,7 +75,12 @@ class LoadGenerator {
         duration_(args.Number("duration", 10)),
         rate_(args.Number("rate", 0)),
         request_(args.Get("request", "post-order")),
-        token_(args.Get("token")) {}
+        token_(TokenFromEnvironment()) {}
+
+  static std::string TokenFromEnvironment() {
+    const char* token = std::getenv("ORDERS_TOKEN");
+    return token ? token : "";
+  }
 
   bool Connect() {
     epoll_ = epoll_create1(0);

@@ -36,18 +36,16 @@ std::optional<HttpAnswer> RefuseBody(const Rest::Request& request, std::string_v
   return std::nullopt;
 }
 
-// Who calls, and the refusal when the request may not use a guarded route:
-// staff or service tokens only.
-web::GuardResult CheckCaller(const Rest::Request& request, const std::string& jwt_secret) {
+// Who calls, and the refusal when the request may not use a guarded route: staff or service
+// tokens only, in the Authorization header (never ?access_token=: URLs end up in logs).
+web::GuardResult CheckCaller(const Rest::Request& request, const platform::Authenticator& authenticator) {
   const auto authorization = web::HeaderValue(request, "Authorization");
-  const auto query_token = request.query().get("access_token");
   const auto access =
-      platform::CheckAccess({authorization ? std::optional<std::string_view>(*authorization) : std::nullopt,
-                             query_token ? std::optional<std::string_view>(*query_token) : std::nullopt},
-                            jwt_secret, {platform::Role::kStaff, platform::Role::kService});
+      platform::CheckAccess({authorization ? std::optional<std::string_view>(*authorization) : std::nullopt, {}},
+                            authenticator, {platform::Role::kStaff, platform::Role::kService});
   if (access.granted) return {std::nullopt, access.principal};
   auto answer = ProblemAnswer(access.refusal);
-  if (access.refusal.status == 401) answer.headers.emplace_back("WWW-Authenticate", platform::kBearerChallenge);
+  if (access.refusal.status == 401) answer.headers.emplace_back("WWW-Authenticate", access.challenge);
   return {answer, access.principal};
 }
 
@@ -113,7 +111,9 @@ class HttpApi::Impl {
         deps_.metrics,
         web::CorsPolicy{deps_.origins, "Content-Type, If-Match, Idempotency-Key, Authorization",
                         "ETag, Location, Retry-After, RateLimit, RateLimit-Policy"},
-        [secret = deps_.jwt_secret](const Rest::Request& request) { return CheckCaller(request, secret); },
+        [authenticator = deps_.authenticator](const Rest::Request& request) {
+          return CheckCaller(request, *authenticator);
+        },
         std::make_shared<platform::CallerLimiter>("command", deps_.rate_limits.enabled, deps_.rate_limits.requests,
                                                   deps_.rate_limits.max_keys, deps_.metrics));
     router->Add(Http::Method::Post, "/orders",

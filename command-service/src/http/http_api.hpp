@@ -16,6 +16,7 @@
 
 #include <orders/command/command_processor.hpp>
 #include <orders/command/order_book.hpp>
+#include <orders/platform/authenticator.hpp>
 #include <orders/platform/metrics.hpp>
 #include <orders/platform/origin_policy.hpp>
 #include <orders/platform/rate_limiter.hpp>
@@ -30,8 +31,8 @@ struct HttpApiDeps {
   std::function<bool()> ready;  // state rebuilt and Kafka reachable
   // Browser origins (CORS) and host names allowed to call the API.
   platform::OriginRules origins;
-  // With a secret, every /orders route needs a staff or service token.
-  std::string jwt_secret;
+  // With auth on, every /orders route needs a staff or service token.
+  std::shared_ptr<const platform::Authenticator> authenticator;
   platform::RateLimitSettings rate_limits;
   std::size_t max_connections = 1024;
 };

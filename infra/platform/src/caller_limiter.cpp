@@ -7,18 +7,6 @@
 namespace orders::platform {
 namespace {
 
-std::string_view RoleName(Role role) {
-  switch (role) {
-    case Role::kCustomer:
-      return "customer";
-    case Role::kStaff:
-      return "staff";
-    case Role::kService:
-      return "service";
-  }
-  return "customer";
-}
-
 const RateLimit& LimitOf(const CallerLimits& limits, std::string_view role) {
   if (role == "customer") return limits.customer;
   if (role == "courier") return limits.courier;

@@ -4,6 +4,9 @@
 #include <charconv>
 #include <sstream>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 extern char** environ;
 
 namespace orders::platform {
@@ -11,7 +14,7 @@ namespace {
 
 struct Variable {
   const char* env;
-  const char* flag;
+  const char* flag;  // nullptr: environment only (secrets)
   const char* help;
 };
 
@@ -21,7 +24,13 @@ constexpr Variable kVariables[] = {
     {"DATABASE_URL", "--database-url", "PostgreSQL connection URL"},
     {"PORT", "--port", "HTTP port (0 = any free port)"},
     {"BIND_ADDRESS", "--bind-address", "address to listen on"},
-    {"JWT_SECRET", "--jwt-secret", "HS256 secret; empty turns auth off"},
+    {"AUTH", "--auth", "on|off; off is refused unless BIND_ADDRESS is loopback"},
+    {"JWT_SECRET", nullptr, "HS256 secret, at least 32 bytes"},
+    {"JWKS_FILE", "--jwks-file", "JWKS document with RS256/ES256 keys"},
+    {"JWKS_URL", "--jwks-url", "http:// URL of a JWKS document"},
+    {"JWKS_REFRESH_SECONDS", "--jwks-refresh-seconds", "how often the JWKS is re-read"},
+    {"JWT_ISSUER", "--jwt-issuer", "required token issuer (iss)"},
+    {"JWT_AUDIENCE", "--jwt-audience", "required token audience (aud)"},
     {"ALLOWED_ORIGINS", "--allowed-origins", "comma-separated allowed Origins"},
     {"LOG_LEVEL", "--log-level", "debug|info|warn|error"},
     {"CONSUMER_GROUP", "--consumer-group", "Kafka consumer group"},
@@ -91,7 +100,7 @@ void LoadEdgeConfig(const ConfigDefaults& defaults, std::map<std::string, std::s
     }
   }
   for (const auto& host : SplitList(values["ALLOWED_HOSTS"])) config.allowed_hosts.push_back(HostName(host));
-  config.auth_off = config.jwt_secret.empty();
+  config.auth_off = !config.auth.enabled;
 
   auto& limits = config.rate_limits;
   const std::string& enabled = values["RATE_LIMIT"];
@@ -139,7 +148,58 @@ void LoadEdgeConfig(const ConfigDefaults& defaults, std::map<std::string, std::s
   }
 }
 
+std::optional<unsigned> ParseUnsigned(const std::string& text) {
+  unsigned value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+void LoadAuth(std::map<std::string, std::string>& values, ServiceConfig& config, std::vector<std::string>& problems) {
+  AuthConfig& auth = config.auth;
+  const std::string& mode = values["AUTH"];
+  if (mode != "on" && mode != "off") problems.push_back("AUTH must be on or off, got '" + mode + "'");
+  auth.enabled = mode != "off";
+  auth.jwt_secret = values["JWT_SECRET"];
+  auth.jwks_file = values["JWKS_FILE"];
+  auth.jwks_url = values["JWKS_URL"];
+  auth.issuer = values["JWT_ISSUER"];
+  auth.audience = values["JWT_AUDIENCE"];
+  const auto refresh = ParseUnsigned(values["JWKS_REFRESH_SECONDS"]);
+  if (!refresh || *refresh == 0 || *refresh > 86400) {
+    problems.push_back("JWKS_REFRESH_SECONDS must be a number from 1 to 86400");
+  } else {
+    auth.jwks_refresh = std::chrono::seconds(*refresh);
+  }
+  if (!auth.enabled) {
+    if (!IsLoopbackAddress(config.bind_address)) {
+      problems.push_back("AUTH=off is only allowed when BIND_ADDRESS is loopback (127.0.0.1, ::1, localhost); got '" +
+                         config.bind_address + "'");
+    }
+    return;
+  }
+  if (!auth.jwt_secret.empty() && auth.jwt_secret.size() < 32) {
+    problems.push_back("JWT_SECRET must be at least 32 bytes");
+  }
+  if (!auth.jwks_url.empty() && auth.jwks_url.rfind("http://", 0) != 0) {
+    problems.push_back("JWKS_URL must be an http:// URL (https is not supported; use JWKS_FILE kept up to date)");
+  }
+  if (!auth.jwks_file.empty() && !auth.jwks_url.empty()) problems.push_back("set JWKS_FILE or JWKS_URL, not both");
+  if (auth.jwt_secret.empty() && auth.jwks_file.empty() && auth.jwks_url.empty()) {
+    problems.push_back(
+        "auth is on but no token key is configured: set JWT_SECRET (HS256), JWKS_FILE or JWKS_URL, "
+        "or AUTH=off on a loopback address");
+  }
+}
+
 }  // namespace
+
+bool IsLoopbackAddress(const std::string& address) {
+  if (address == "localhost" || address == "::1" || address == "[::1]") return true;
+  in_addr ipv4{};
+  if (::inet_pton(AF_INET, address.c_str(), &ipv4) == 1) return (ntohl(ipv4.s_addr) >> 24) == 127;
+  return false;
+}
 
 ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::string, std::string>& environment,
                         const std::vector<std::string>& arguments) {
@@ -150,7 +210,8 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
       {"DATABASE_URL", "postgresql://orders@127.0.0.1:55432/orders"},
       {"PORT", std::to_string(defaults.port)},
       {"BIND_ADDRESS", "127.0.0.1"},
-      {"JWT_SECRET", ""},
+      {"AUTH", "on"},
+      {"JWKS_REFRESH_SECONDS", "300"},
       {"ALLOWED_ORIGINS", ""},
       {"LOG_LEVEL", "info"},
       {"CONSUMER_GROUP", defaults.consumer_group},
@@ -171,8 +232,8 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
     }
     const auto equals = argument.find('=');
     const std::string name = argument.substr(0, equals);
-    const auto* variable =
-        std::find_if(std::begin(kVariables), std::end(kVariables), [&](const Variable& v) { return name == v.flag; });
+    const auto* variable = std::find_if(std::begin(kVariables), std::end(kVariables),
+                                        [&](const Variable& v) { return v.flag != nullptr && name == v.flag; });
     if (variable == std::end(kVariables)) {
       result.problems.push_back("unknown argument " + name);
       continue;
@@ -192,7 +253,6 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
   config.orders_topic = values["ORDERS_TOPIC"];
   config.database_url = values["DATABASE_URL"];
   config.bind_address = values["BIND_ADDRESS"];
-  config.jwt_secret = values["JWT_SECRET"];
   config.allowed_origins = SplitList(values["ALLOWED_ORIGINS"]);
   config.consumer_group = values["CONSUMER_GROUP"];
   config.read_model_schema = values["READ_MODEL_SCHEMA"];
@@ -239,8 +299,10 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
     result.problems.push_back("SHUTDOWN_GRACE must be a number of seconds from 0 to 600, got '" + grace_text + "'");
   }
   config.shutdown_grace_seconds = grace;
-  if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32) {
-    result.problems.push_back("JWT_SECRET must be at least 32 characters");
+  if (defaults.serves_requests) {
+    LoadAuth(values, config, result.problems);
+  } else {
+    config.auth.enabled = false;
   }
   LoadEdgeConfig(defaults, values, config, result.problems);
 
@@ -273,9 +335,13 @@ std::vector<std::string> Arguments(int argc, char** argv) {
 std::string ConfigUsage(const ConfigDefaults& defaults) {
   std::ostringstream out;
   out << "Usage: " << defaults.service_name << " [--flag=value ...]\n"
-      << "Each flag overrides the environment variable beside it.\n";
+      << "Each flag overrides the environment variable beside it; secrets come from the environment only.\n";
   for (const auto& variable : kVariables) {
-    out << "  " << variable.flag << "  (" << variable.env << ")  " << variable.help << "\n";
+    if (variable.flag) {
+      out << "  " << variable.flag << "  (" << variable.env << ")  " << variable.help << "\n";
+    } else {
+      out << "  " << variable.env << "  (environment only)  " << variable.help << "\n";
+    }
   }
   return out.str();
 }

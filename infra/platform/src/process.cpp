@@ -28,7 +28,9 @@ void PrintProblems(const std::string& program, const std::vector<std::string>& p
 }
 
 int Serve(const ServiceConfig& config, const ServiceDefinition& definition, const StartService& start) {
-  if (config.jwt_secret.empty()) LogWarn(definition.auth_off_warning);
+  if (!config.auth.enabled) {
+    LogWarn(definition.auth_off_warning, {{"auth", "off"}, {"bindAddress", config.bind_address}});
+  }
   auto started = start(config);
   if (!started) {
     LogError("cannot start", {{"error", started.error().message}});
@@ -53,7 +55,10 @@ int RunService(int argc, char** argv, const ServiceDefinition& definition, const
     BlockTerminationSignals();  // before any thread starts
   }
   ConfigDefaults defaults = definition.defaults;
-  if (sub_command) defaults.service_name = sub_command->service_name;
+  if (sub_command) {
+    defaults.service_name = sub_command->service_name;
+    defaults.serves_requests = false;
+  }
   const auto loaded = LoadConfig(defaults, ProcessEnvironment(), arguments);
   if (loaded.help_requested) {
     PrintUsage(defaults, definition);

@@ -31,7 +31,7 @@ constexpr std::initializer_list<platform::Role> kAnyRole = {platform::Role::kCus
                                                             platform::Role::kService};
 constexpr std::initializer_list<platform::Role> kStaffOrService = {platform::Role::kStaff, platform::Role::kService};
 
-// The query parameters without the token (which Authorize has read).
+// The query parameters; a stray access_token (tokens belong in the header) is ignored.
 std::optional<platform::http::QueryParams> QueryOrProblem(const ExchangePtr& exchange) {
   auto params = exchange->Query();
   if (!params) exchange->RespondProblem(BadRequest({{"query", "is malformed or repeats a parameter"}}));
@@ -45,18 +45,11 @@ std::optional<std::string> LimitedToCustomer(const platform::Access& access) {
   return std::nullopt;
 }
 
-platform::Problem ForeignOrderProblem() {
-  return {403, "Forbidden", "This order belongs to another customer.", {}, {}};
-}
-
 void RespondOrder(const ExchangePtr& exchange, const std::optional<OrderView>& view,
                   const std::optional<std::string>& customer) {
-  if (!view) {
+  // Another customer's order is answered exactly like a missing one, so its existence does not leak.
+  if (!view || (customer && view->order.customer_id != *customer)) {
     exchange->RespondProblem(platform::NotFoundProblem("No order with this orderId."));
-    return;
-  }
-  if (customer && view->order.customer_id != *customer) {
-    exchange->RespondProblem(ForeignOrderProblem());
     return;
   }
   exchange->RespondJson(200, OrderViewToJson(*view), {{"ETag", "\"" + std::to_string(view->order.version) + "\""}});
@@ -99,7 +92,7 @@ void RespondWaited(const ExchangePtr& exchange, const VersionWaitResult& result,
 }
 
 void GetOrder(const ExchangePtr& exchange, Routes& routes) {
-  const auto access = exchange->Authorize(routes.deps.jwt_secret, kAnyRole);
+  const auto access = exchange->Authorize(*routes.deps.authenticator, kAnyRole);
   if (!access) return;
   const auto customer = LimitedToCustomer(*access);
   auto params = QueryOrProblem(exchange);
@@ -121,8 +114,8 @@ void GetOrder(const ExchangePtr& exchange, Routes& routes) {
   RespondOrder(exchange, *found, customer);
 }
 
-void ListOrders(const ExchangePtr& exchange, ReadModelReader& queries, const std::string& secret) {
-  const auto access = exchange->Authorize(secret, kAnyRole);
+void ListOrders(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+  const auto access = exchange->Authorize(authenticator, kAnyRole);
   if (!access) return;
   auto params = QueryOrProblem(exchange);
   if (!params) return;
@@ -143,8 +136,8 @@ void ListOrders(const ExchangePtr& exchange, ReadModelReader& queries, const std
   exchange->RespondJson(200, OrderPageToJson(*page));
 }
 
-void StatusCounts(const ExchangePtr& exchange, ReadModelReader& queries, const std::string& secret) {
-  if (!exchange->Authorize(secret, kStaffOrService)) return;
+void StatusCounts(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+  if (!exchange->Authorize(authenticator, kStaffOrService)) return;
   auto params = QueryOrProblem(exchange);
   if (!params) return;
   if (auto parsed = ParseNoParams(*params); !parsed.value) {
@@ -162,8 +155,8 @@ void StatusCounts(const ExchangePtr& exchange, ReadModelReader& queries, const s
   exchange->RespondJson(200, {{"counts", counts}, {"total", total}});
 }
 
-void Daily(const ExchangePtr& exchange, ReadModelReader& queries, const std::string& secret) {
-  if (!exchange->Authorize(secret, kStaffOrService)) return;
+void Daily(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+  if (!exchange->Authorize(authenticator, kStaffOrService)) return;
   auto params = QueryOrProblem(exchange);
   if (!params) return;
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
@@ -203,13 +196,14 @@ void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps) {
   router.Add(restinio::http_method_get(), "/orders/{id}",
              [routes](const ExchangePtr& exchange) { GetOrder(exchange, *routes); });
   router.Add(restinio::http_method_get(), "/orders", [routes](const ExchangePtr& exchange) {
-    ListOrders(exchange, routes->deps.queries, routes->deps.jwt_secret);
+    ListOrders(exchange, routes->deps.queries, *routes->deps.authenticator);
   });
   router.Add(restinio::http_method_get(), "/reports/status-counts", [routes](const ExchangePtr& exchange) {
-    StatusCounts(exchange, routes->deps.queries, routes->deps.jwt_secret);
+    StatusCounts(exchange, routes->deps.queries, *routes->deps.authenticator);
   });
-  router.Add(restinio::http_method_get(), "/reports/daily",
-             [routes](const ExchangePtr& exchange) { Daily(exchange, routes->deps.queries, routes->deps.jwt_secret); });
+  router.Add(restinio::http_method_get(), "/reports/daily", [routes](const ExchangePtr& exchange) {
+    Daily(exchange, routes->deps.queries, *routes->deps.authenticator);
+  });
 }
 
 }  // namespace orders::projection

@@ -2,13 +2,18 @@
 // create an order through the page, advance it on the board, and see the
 // customer view update live. Exits non-zero on any failure.
 //
-//   node page_flow.mjs <command-port> <notifier-port> <screenshot.png>
+//   ORDERS_STAFF_TOKEN=... ORDERS_CUSTOMER_TOKEN=... node page_flow.mjs <command-port> <notifier-port> <screenshot.png>
+//
+// The services run with auth on: each page is opened as run.sh prints it, with
+// its token in ?token= (the customer's token names "browser-customer").
 import { chromium } from "playwright-core";
 
 const [commandPort, notifierPort, screenshot] = process.argv.slice(2);
 const base = `http://127.0.0.1:${notifierPort}`;
 const api = `http://127.0.0.1:${commandPort}`;
 const step = (text) => console.log(`page: ${text}`);
+const staffToken = encodeURIComponent(process.env.ORDERS_STAFF_TOKEN || "");
+const customerToken = encodeURIComponent(process.env.ORDERS_CUSTOMER_TOKEN || "");
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -18,7 +23,7 @@ const browser = await chromium.launch({
 try {
   const board = await browser.newPage();
   board.setDefaultTimeout(10000);
-  await board.goto(`${base}/?view=board&api=${encodeURIComponent(api)}`);
+  await board.goto(`${base}/?view=board&api=${encodeURIComponent(api)}&token=${staffToken}`);
   await board.waitForSelector('#connection[data-state="open"]');
   step("board connected");
 
@@ -31,7 +36,7 @@ try {
 
   const customer = await browser.newPage();
   customer.setDefaultTimeout(10000);
-  await customer.goto(`${base}/?order=${orderId}`);
+  await customer.goto(`${base}/?order=${orderId}&token=${customerToken}`);
   await customer.waitForFunction(() => document.getElementById("track-status")?.textContent === "pending");
   step("customer view shows pending");
 

@@ -13,6 +13,7 @@
 #include <orders/testing/run_tool.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
+#include <orders/testing/tokens.hpp>
 #include <orders/testing/ws_client.hpp>
 
 namespace orders::testing {
@@ -84,7 +85,7 @@ class OrderFlowTest : public ::testing::Test {
 
 TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
   WsClient board;
-  ASSERT_EQ(board.Connect(notifier_->port()), 101);
+  ASSERT_EQ(board.Connect(notifier_->port(), "/ws", WithToken({}, "staff")), 101);
   board.SendText(R"({"type":"subscribe","all":true})");
   ASSERT_EQ(board.ReceiveJson()["type"], "snapshot");
 
@@ -96,7 +97,8 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
   const auto placed_at = Clock::now();
   const auto created =
       HttpRequest(command_->port(), "POST", "/orders",
-                  R"({"customerId":"alice","items":[{"productId":"tea","quantity":2,"unitPriceCents":450}]})");
+                  R"({"customerId":"alice","items":[{"productId":"tea","quantity":2,"unitPriceCents":450}]})",
+                  WithToken({}, "staff"));
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string id = json::parse(created.body)["orderId"];
   const auto placed_update = board.ReceiveJson(kLiveness);
@@ -108,7 +110,9 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
 
   // A customer subscribes right after the POST returned: snapshot, no not_found.
   WsClient customer;
-  ASSERT_EQ(customer.Connect(notifier_->port()), 101);
+  // As the tracking page does: the customer's token in the query (browsers cannot set WebSocket headers).
+  const std::string alice = TestToken("alice", "customer");
+  ASSERT_EQ(customer.Connect(notifier_->port(), "/ws?access_token=" + alice), 101);
   customer.SendText(json{{"type", "subscribe"}, {"orderId", id}}.dump());
   const auto snapshot = customer.ReceiveJson(kLiveness);
   ASSERT_EQ(snapshot["type"], "snapshot") << snapshot.dump();
@@ -116,8 +120,9 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
 
   // Advance the order: the customer sees the status change live.
   const auto confirmed_at = Clock::now();
-  const auto confirmed = HttpRequest(command_->port(), "PUT", "/orders/" + id + "/status",
-                                     R"({"status":"confirmed","reason":"paid"})", {{"If-Match", "\"1\""}});
+  const auto confirmed =
+      HttpRequest(command_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"confirmed","reason":"paid"})",
+                  WithToken({{"If-Match", "\"1\""}}, "staff"));
   ASSERT_EQ(confirmed.status, 200) << confirmed.body;
   const auto update = customer.ReceiveJson(kLiveness);
   const double confirmed_ms = MillisecondsSince(confirmed_at);
@@ -129,7 +134,8 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
 
   // The read model has it, through the query API and in the tables.
   const auto read_at = Clock::now();
-  const auto read = HttpRequest(projection_->port(), "GET", "/orders/" + id + "?minVersion=2");
+  const auto read = HttpRequest(projection_->port(), "GET", "/orders/" + id + "?minVersion=2", {},
+                                {{"Authorization", BearerOf(alice)}});
   const double read_ms = MillisecondsSince(read_at);
   ASSERT_EQ(read.status, 200) << read.body;
   const auto order = json::parse(read.body);
@@ -148,8 +154,12 @@ TEST_F(OrderFlowTest, OrderFlowsFromHttpToWebSocketAndReadModelWithinASecond) {
 
   // Steady state: one more change, read back through minVersion.
   const auto shipped_at = Clock::now();
-  ASSERT_EQ(HttpRequest(command_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"shipped"})").status, 200);
-  const auto shipped = HttpRequest(projection_->port(), "GET", "/orders/" + id + "?minVersion=3");
+  ASSERT_EQ(HttpRequest(command_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"shipped"})",
+                        WithToken({}, "staff"))
+                .status,
+            200);
+  const auto shipped = HttpRequest(projection_->port(), "GET", "/orders/" + id + "?minVersion=3", {},
+                                   {{"Authorization", BearerOf(alice)}});
   const double shipped_ms = MillisecondsSince(shipped_at);
   ASSERT_EQ(shipped.status, 200);
   EXPECT_EQ(json::parse(shipped.body)["status"], "shipped");
@@ -187,6 +197,9 @@ std::pair<int, std::string> RunBrowserScript(const std::string& name, const std:
 TEST_F(OrderFlowTest, PageCreatesAndAdvancesAnOrderAndTheCustomerViewFollowsInChromium) {
   ORDERS_REQUIRE_BROWSER();
   const std::string screenshot = std::string(ORDERS_ARTIFACT_DIR) + "/page-customer-view.png";
+  // Tokens travel in the environment, as secrets should, not on the command line.
+  ::setenv("ORDERS_STAFF_TOKEN", TestToken("ops", "staff").c_str(), 1);
+  ::setenv("ORDERS_CUSTOMER_TOKEN", TestToken("browser-customer", "customer").c_str(), 1);
   const auto [status, output] = RunBrowserScript(
       "page_flow.mjs", std::to_string(command_->port()) + " " + std::to_string(notifier_->port()) + " " + screenshot);
   EXPECT_EQ(status, 0) << output << command_->LogText() << notifier_->LogText();

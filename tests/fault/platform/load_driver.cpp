@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
+#include <orders/testing/tokens.hpp>
 
 namespace orders::testing {
 namespace {
@@ -133,7 +134,7 @@ HttpResponse LoadDriver::Send(std::uint16_t port, const std::string& method, con
                               bool read) {
   const auto started = Clock::now();
   ++in_flight_;
-  auto response = HttpRequest(port, method, path, body, headers, std::chrono::seconds(5));
+  auto response = HttpRequest(port, method, path, body, WithToken(headers), std::chrono::seconds(5));
   --in_flight_;
   const auto ended = Clock::now();
   std::lock_guard lock(mutex_);

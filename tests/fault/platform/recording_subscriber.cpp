@@ -1,6 +1,7 @@
 #include "recording_subscriber.hpp"
 
 #include <orders/testing/eventually.hpp>
+#include <orders/testing/tokens.hpp>
 #include <orders/testing/ws_client.hpp>
 
 namespace orders::testing {
@@ -64,7 +65,7 @@ void RecordingSubscriber::Run() {
   while (!stop_) {
     const std::uint16_t port = port_();
     WsClient client;
-    if (port == 0 || client.Connect(port) != 101) {
+    if (port == 0 || client.Connect(port, "/ws", WithToken({}, "staff")) != 101) {
       Eventually([this] { return stop_.load(); }, backoff);  // back off, unless stopped meanwhile
       backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
       continue;

@@ -71,7 +71,7 @@ TEST_F(CommandServiceTest, ContractErrorsHaveTheirStatusesAndAppendNothing) {
   auto duplicate = json::parse(OrderBody());
   duplicate["orderId"] = id;
   EXPECT_EQ(Post(duplicate.dump()).status, 409);
-  EXPECT_EQ(HttpRequest(service_->port(), "DELETE", "/orders/" + id).status, 405);
+  EXPECT_EQ(HttpRequest(service_->port(), "DELETE", "/orders/" + id, {}, WithToken()).status, 405);
   EXPECT_EQ(TotalEndOffset(topic_), before);
 }
 
@@ -91,7 +91,7 @@ TEST_P(CommandServiceBadInput, IsRefusedWithProblemJsonAndAppendsNothing) {
   const auto before = TotalEndOffset(topic_);
   const std::string path = bad.path == "existing" ? "/orders/" + PlaceOrder() + "/status" : bad.path;
   const auto after_setup = TotalEndOffset(topic_);
-  const auto response = HttpRequest(service_->port(), bad.method, path, bad.body, bad.headers);
+  const auto response = HttpRequest(service_->port(), bad.method, path, bad.body, WithToken(bad.headers));
   EXPECT_EQ(response.status, bad.status) << response.body;
   EXPECT_EQ(response.Header("content-type"), "application/problem+json");
   const auto body = json::parse(response.body, nullptr, false);

@@ -9,7 +9,10 @@ using nlohmann::json;
 
 class CommandAuthTest : public CommandServiceTest {
  protected:
-  CommandAuthTest() { extra_env_ = {{"JWT_SECRET", kTestJwtSecret}}; }
+  CommandAuthTest() {
+    extra_env_ = {{"JWT_SECRET", kTestJwtSecret}};
+    send_token_ = false;
+  }
 
   static std::map<std::string, std::string> As(const std::string& token) {
     return {{"Content-Type", "application/json"}, {"Authorization", BearerOf(token)}};
@@ -18,18 +21,22 @@ class CommandAuthTest : public CommandServiceTest {
 
 TEST_F(CommandAuthTest, CommandsWithoutAValidStaffOrServiceTokenAreRefusedAndAppendNothing) {
   const auto before = TotalEndOffset(topic_);
-  const std::map<std::string, std::map<std::string, std::string>> refused = {
-      {"no token", {{"Content-Type", "application/json"}}},
-      {"expired", As(TestToken("ops", "staff", -std::chrono::seconds(1)))},
-      {"forged", As(TestToken("ops", "staff", std::chrono::hours(1), "some-other-secret-that-is-32-chars-long"))},
-      {"garbage", As("not-a-token")},
-      {"basic auth", {{"Content-Type", "application/json"}, {"Authorization", "Basic b3BzOm9wcw=="}}},
+  constexpr const char* kNoToken = "Bearer";
+  constexpr const char* kBadToken = R"(Bearer error="invalid_token")";
+  const std::map<std::string, std::pair<std::map<std::string, std::string>, std::string>> refused = {
+      {"no token", {{{"Content-Type", "application/json"}}, kNoToken}},
+      {"expired", {As(TestToken("ops", "staff", -std::chrono::seconds(1))), kBadToken}},
+      {"forged",
+       {As(TestToken("ops", "staff", std::chrono::hours(1), "some-other-secret-that-is-32-chars-long")), kBadToken}},
+      {"garbage", {As("not-a-token"), kBadToken}},
+      {"basic auth", {{{"Content-Type", "application/json"}, {"Authorization", "Basic b3BzOm9wcw=="}}, kNoToken}},
   };
   std::string observations;
-  for (const auto& [what, headers] : refused) {
+  for (const auto& [what, refusal] : refused) {
+    const auto& [headers, challenge] = refusal;
     const auto post = Post(OrderBody(), headers);
     EXPECT_EQ(post.status, 401) << what;
-    EXPECT_EQ(post.Header("www-authenticate"), "Bearer") << what;
+    EXPECT_EQ(post.Header("www-authenticate"), challenge) << what;
     EXPECT_EQ(post.Header("content-type"), "application/problem+json") << what;
     EXPECT_EQ(json::parse(post.body)["status"], 401) << what;
     observations += Observation("post", "/orders", post);
@@ -56,10 +63,24 @@ TEST_F(CommandAuthTest, StaffAndServiceTokensMayCommand) {
   const std::string id = json::parse(placed.body)["orderId"];
   const auto changed = Put(id, R"({"status":"confirmed"})", As(TestToken("billing", "service")));
   EXPECT_EQ(changed.status, 200) << changed.body;
-  const auto read =
-      HttpRequest(service_->port(), "GET", "/orders/" + id + "?access_token=" + TestToken("ops", "staff"));
+  const auto read = HttpRequest(service_->port(), "GET", "/orders/" + id, {}, As(TestToken("ops", "staff")));
   EXPECT_EQ(read.status, 200) << read.body;
   EXPECT_EQ(json::parse(read.body)["status"], "confirmed");
+  // A lower-case scheme name is the same scheme.
+  const auto lower = HttpRequest(service_->port(), "GET", "/orders/" + id, {},
+                                 {{"Authorization", "bearer " + TestToken("ops", "staff")}});
+  EXPECT_EQ(lower.status, 200) << lower.body;
+}
+
+TEST_F(CommandAuthTest, TheCommandApiTakesTokensOnlyFromTheAuthorizationHeader) {
+  const auto placed = Post(OrderBody(), As(TestToken("ops", "staff")));
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  const std::string id = json::parse(placed.body)["orderId"];
+  // URLs end up in logs and browser histories; only WebSocket upgrades may carry a token there.
+  const auto read =
+      HttpRequest(service_->port(), "GET", "/orders/" + id + "?access_token=" + TestToken("ops", "staff"));
+  EXPECT_EQ(read.status, 401) << read.body;
+  EXPECT_EQ(read.Header("www-authenticate"), "Bearer");
 }
 
 TEST_F(CommandAuthTest, OperationalEndpointsAndPreflightNeedNoToken) {

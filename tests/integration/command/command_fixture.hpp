@@ -11,6 +11,7 @@
 #include <orders/testing/run_tool.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
+#include <orders/testing/tokens.hpp>
 #include <orders/testing/topic_reader.hpp>
 
 namespace orders::testing {
@@ -36,13 +37,17 @@ class CommandServiceTest : public ::testing::Test {
 
   int StopService() { return service_->Stop(); }
 
+  // Requests carry a service token unless they bring their own Authorization or send_token_ is off.
   HttpResponse Post(const std::string& body, std::map<std::string, std::string> headers = {}) {
-    return HttpRequest(service_->port(), "POST", "/orders", body, headers);
+    return HttpRequest(service_->port(), "POST", "/orders", body, Authorized(std::move(headers)));
   }
   HttpResponse Put(const std::string& id, const std::string& body, std::map<std::string, std::string> headers = {}) {
-    return HttpRequest(service_->port(), "PUT", "/orders/" + id + "/status", body, headers);
+    return HttpRequest(service_->port(), "PUT", "/orders/" + id + "/status", body, Authorized(std::move(headers)));
   }
-  HttpResponse Get(const std::string& path) { return HttpRequest(service_->port(), "GET", path); }
+  HttpResponse Get(const std::string& path) { return HttpRequest(service_->port(), "GET", path, {}, Authorized({})); }
+  std::map<std::string, std::string> Authorized(std::map<std::string, std::string> headers) const {
+    return send_token_ ? WithToken(std::move(headers)) : headers;
+  }
 
   static std::string OrderBody(const std::string& customer = "customer-1") {
     return R"({"customerId":")" + customer +
@@ -71,6 +76,7 @@ class CommandServiceTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> extra_env_;  // set before SetUp
+  bool send_token_ = true;                        // off in tests of what happens without one
   std::string topic_;
   std::unique_ptr<ServiceProcess> service_;
 };

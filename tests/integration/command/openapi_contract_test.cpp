@@ -23,12 +23,13 @@ TEST_F(CommandServiceTest, EveryRouteAndStatusMatchesTheOpenApiSpec) {
   observe("post", "/orders", Post(duplicate.dump()));
   observe("post", "/orders", Post("{}"));
   observe("post", "/orders", Post(OrderBody("other"), {{"Idempotency-Key", "spec-1"}}));
-  observe("post", "/orders", HttpRequest(service_->port(), "POST", "/orders", "x", {{"Content-Type", "text/plain"}}));
+  observe("post", "/orders",
+          HttpRequest(service_->port(), "POST", "/orders", "x", WithToken({{"Content-Type", "text/plain"}})));
   observe("post", "/orders", Post(std::string(100 * 1024, ' ')));
 
   observe("get", "/orders/{orderId}", Get("/orders/" + id));
   observe("get", "/orders/{orderId}", Get("/orders/00000000-0000-4000-8000-000000000000"));
-  observe("delete", "/orders/{orderId}", HttpRequest(service_->port(), "DELETE", "/orders/" + id));
+  observe("delete", "/orders/{orderId}", HttpRequest(service_->port(), "DELETE", "/orders/" + id, {}, WithToken()));
 
   const std::string status_path = "/orders/{orderId}/status";
   observe("put", status_path, Put(id, R"({"status":"confirmed"})"));
@@ -38,7 +39,8 @@ TEST_F(CommandServiceTest, EveryRouteAndStatusMatchesTheOpenApiSpec) {
   observe("put", status_path, Put(id, R"({"status":"shipped"})", {{"If-Match", "\"1\""}}));
   observe("put", status_path, Put(id, std::string(100 * 1024, ' ')));
   observe("put", status_path,
-          HttpRequest(service_->port(), "PUT", "/orders/" + id + "/status", "x", {{"Content-Type", "text/plain"}}));
+          HttpRequest(service_->port(), "PUT", "/orders/" + id + "/status", "x",
+                      WithToken({{"Content-Type", "text/plain"}})));
 
   observe("get", "/healthz", Get("/healthz"));
   observe("get", "/readyz", Get("/readyz"));

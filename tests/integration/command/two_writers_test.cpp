@@ -99,7 +99,7 @@ TEST_F(TwoWritersTest, EachOrderIsWrittenByExactlyOneInstance) {
   for (int i = 0; i < 60; ++i) {
     const std::string id = platform::NewUuid();
     const auto first = Post(OrderWithId(id));
-    const auto second = HttpRequest(second_->port(), "POST", "/orders", OrderWithId(id));
+    const auto second = HttpRequest(second_->port(), "POST", "/orders", OrderWithId(id), WithToken());
     // One instance owns the order's partition and creates it; the other refuses
     // (503 before the order exists for it, or 409 once its follower saw the order).
     const bool first_wrote = first.status == 201;
@@ -119,7 +119,7 @@ TEST_F(TwoWritersTest, ConcurrentCommandsThroughBothInstancesKeepTheLogValid) {
   for (int i = 0; i < 10; ++i) {
     const std::string id = platform::NewUuid();
     if (Post(OrderWithId(id)).status != 201) {
-      ASSERT_EQ(HttpRequest(second_->port(), "POST", "/orders", OrderWithId(id)).status, 201);
+      ASSERT_EQ(HttpRequest(second_->port(), "POST", "/orders", OrderWithId(id), WithToken()).status, 201);
     }
     ids.push_back(id);
   }
@@ -131,7 +131,7 @@ TEST_F(TwoWritersTest, ConcurrentCommandsThroughBothInstancesKeepTheLogValid) {
       for (int i = 0; i < 30; ++i) {
         const auto& id = ids[static_cast<std::size_t>((i + t) % 10)];
         HttpRequest(port, "PUT", "/orders/" + id + "/status",
-                    std::string(R"({"status":")") + statuses[(i * 7 + t) % 6] + "\"}");
+                    std::string(R"({"status":")") + statuses[(i * 7 + t) % 6] + "\"}", WithToken());
       }
     });
   }
@@ -153,7 +153,8 @@ TEST_F(TwoWritersTest, WhenOneInstanceStopsTheOtherTakesOverItsOrders) {
     std::optional<HttpResponse> response;
     ASSERT_TRUE(Eventually(
         [&] {
-          response = HttpRequest(second_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"confirmed"})");
+          response = HttpRequest(second_->port(), "PUT", "/orders/" + id + "/status", R"({"status":"confirmed"})",
+                                 WithToken());
           return response->status != 503;
         },
         std::chrono::seconds(15)));

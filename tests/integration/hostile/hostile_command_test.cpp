@@ -113,9 +113,9 @@ TEST_F(HostileCommandTest, PipelinedRequestsAreAllAnsweredInOrder) {
   const std::string pipeline =
       PostHead("Connection: keep-alive\r\nContent-Length: " + std::to_string(body.size()) + "\r\n") + body +
       GetRequest("/orders/" + id) + "PUT /orders/" + id +
-      "/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n"
-      "Content-Type: application/json\r\nContent-Length: " +
-      std::to_string(status_body.size()) + "\r\n\r\n" + status_body + GetRequest("/healthz");
+      "/status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n" + AuthorizationLine() +
+      "Content-Type: application/json\r\nContent-Length: " + std::to_string(status_body.size()) + "\r\n\r\n" +
+      status_body + GetRequest("/healthz");
   {  // closed before the descriptor check below
     RawConnection connection(service_->port());
     ASSERT_TRUE(connection.Send(pipeline));

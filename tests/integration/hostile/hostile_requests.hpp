@@ -7,13 +7,21 @@
 #include <cstdio>
 #include <string>
 
+#include <orders/testing/tokens.hpp>
+
 namespace orders::testing::hostile {
+
+// Requests carry a valid service token, so that only their framing is wrong.
+inline std::string AuthorizationLine() {
+  return "Authorization: " + BearerOf(TestToken("hostile", "service")) + "\r\n";
+}
 
 inline const std::string kValidOrder =
     R"({"customerId":"hostile-1","items":[{"productId":"sku-1","quantity":1,"unitPriceCents":100}]})";
 
 inline std::string PostHead(const std::string& extra_headers) {
-  return "POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + extra_headers + "\r\n";
+  return "POST /orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + AuthorizationLine() +
+         extra_headers + "\r\n";
 }
 
 inline std::string WithContentLength(const std::string& value) {
@@ -61,7 +69,7 @@ inline std::string NulInPath() {
   return std::string("GET /orders/ab") + '\0' + "cd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 }
 inline std::string GetRequest(const std::string& path) {
-  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n";
+  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n" + AuthorizationLine() + "\r\n";
 }
 
 }  // namespace orders::testing::hostile

@@ -106,7 +106,7 @@ class NotifierTest : public ::testing::Test {
 
   std::unique_ptr<WsClient> Connect() {
     auto client = std::make_unique<WsClient>();
-    EXPECT_EQ(client->Connect(notifier_->port()), 101);
+    EXPECT_EQ(client->Connect(notifier_->port(), "/ws", WithToken()), 101);
     return client;
   }
 
@@ -330,7 +330,7 @@ TEST_F(NotifierTest, TwoNotifierInstancesBothDeliverEveryUpdate) {
   Produce(Placed(id));
   auto first_client = Connect();
   WsClient second_client;
-  ASSERT_EQ(second_client.Connect(second.port()), 101);
+  ASSERT_EQ(second_client.Connect(second.port(), "/ws", WithToken()), 101);
   first_client->SendText(Subscribe(id));
   second_client.SendText(Subscribe(id));
   EXPECT_EQ(first_client->ReceiveJson()["type"], "snapshot");

@@ -30,6 +30,7 @@
 #include <orders/testing/http_client.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
+#include <orders/testing/tokens.hpp>
 #include <pqxx/pqxx>
 
 namespace orders::testing {
@@ -108,8 +109,9 @@ class ProjectionTest : public ::testing::Test {
         << service_->LogText();
   }
 
+  // Carries a service token unless send_token_ is off.
   HttpResponse Get(const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    return HttpRequest(service_->port(), "GET", path, {}, {}, timeout);
+    return HttpRequest(service_->port(), "GET", path, {}, send_token_ ? WithToken() : HttpHeaders{}, timeout);
   }
 
   // The metrics page once `ready(page)` holds (or after 5 s, for the caller's assertions to report). The
@@ -325,7 +327,9 @@ class ProjectionTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> extra_env_;  // set before SetUp
-  std::string database_url_ = DatabaseUrl();      // another cluster's URL may replace it before the service starts
+  bool send_token_ = true;                        // off in tests of what happens without one
+  using HttpHeaders = std::map<std::string, std::string>;
+  std::string database_url_ = DatabaseUrl();  // another cluster's URL may replace it before the service starts
   std::string topic_;
   std::string schema_;
   std::string group_;

@@ -209,13 +209,13 @@ TEST_F(ProjectionQueryTest, RoutingOperationalEndpointsAndMetrics) {
   auto unknown = Get("/nope");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_EQ(unknown.Header("content-type"), "application/problem+json");
-  auto wrong_method = HttpRequest(service_->port(), "DELETE", "/orders/" + ids_[0]);
+  auto wrong_method = HttpRequest(service_->port(), "DELETE", "/orders/" + ids_[0], {}, WithToken());
   EXPECT_EQ(wrong_method.status, 405);
   EXPECT_EQ(wrong_method.Header("allow"), "GET");
-  EXPECT_EQ(HttpRequest(service_->port(), "POST", "/orders", "{}").status, 405);
+  EXPECT_EQ(HttpRequest(service_->port(), "POST", "/orders", "{}", WithToken()).status, 405);
   EXPECT_EQ(Get("/healthz").status, 200);
   EXPECT_EQ(Get("/readyz").status, 200);
-  auto big = HttpRequest(service_->port(), "GET", "/orders?customerId=" + std::string(20000, 'a'));
+  auto big = HttpRequest(service_->port(), "GET", "/orders?customerId=" + std::string(20000, 'a'), {}, WithToken());
   EXPECT_NE(big.status, 200);
 
   EXPECT_EQ(Get("/orders/" + ids_[0]).status, 200);
@@ -231,7 +231,10 @@ TEST_F(ProjectionQueryTest, RoutingOperationalEndpointsAndMetrics) {
 
 class ProjectionQueryAuthTest : public ProjectionQueryTest {
  protected:
-  ProjectionQueryAuthTest() { extra_env_ = {{"JWT_SECRET", kTestJwtSecret}}; }
+  ProjectionQueryAuthTest() {
+    extra_env_ = {{"JWT_SECRET", kTestJwtSecret}};
+    send_token_ = false;
+  }
 
   HttpResponse GetAs(const std::string& path, const std::string& token) {
     return HttpRequest(service_->port(), "GET", path, {}, {{"Authorization", BearerOf(token)}});
@@ -245,7 +248,9 @@ TEST_F(ProjectionQueryAuthTest, EveryQueryNeedsAValidToken) {
     EXPECT_EQ(missing.status, 401) << path;
     EXPECT_EQ(missing.Header("www-authenticate"), "Bearer") << path;
     EXPECT_EQ(missing.Header("content-type"), "application/problem+json") << path;
-    EXPECT_EQ(GetAs(path, TestToken("ops", "staff", -std::chrono::seconds(1))).status, 401) << path;
+    const auto expired = GetAs(path, TestToken("ops", "staff", -std::chrono::seconds(1)));
+    EXPECT_EQ(expired.status, 401) << path;
+    EXPECT_EQ(expired.Header("www-authenticate"), R"(Bearer error="invalid_token")") << path;
     EXPECT_EQ(
         GetAs(path, TestToken("ops", "staff", std::chrono::hours(1), "forged-with-another-secret-0123456789")).status,
         401)
@@ -259,11 +264,14 @@ TEST_F(ProjectionQueryAuthTest, CustomerReadsOnlyOwnOrders) {
   const std::string c0 = TestToken("c-0", "customer");
   const auto own = GetAs("/orders/" + ids_[0], c0);  // order 0 belongs to c-0
   EXPECT_EQ(own.status, 200) << own.body;
+  // Another customer's order is answered exactly as a missing one: no hint that it exists.
   const auto foreign = GetAs("/orders/" + ids_[1], c0);
-  EXPECT_EQ(foreign.status, 403) << foreign.body;
-  EXPECT_EQ(GetAs("/orders/" + ids_[1] + "?minVersion=1", c0).status, 403) << "also when waiting for a version";
-  EXPECT_EQ(HttpRequest(service_->port(), "GET", "/orders/" + ids_[2] + "?access_token=" + c0).status, 200)
-      << "the token may come in the query";
+  const auto missing = GetAs("/orders/00000000-0000-4000-8000-000000000000", c0);
+  EXPECT_EQ(foreign.status, 404) << foreign.body;
+  EXPECT_EQ(foreign.body, missing.body);
+  EXPECT_EQ(GetAs("/orders/" + ids_[1] + "?minVersion=1", c0).status, 404) << "also when waiting for a version";
+  EXPECT_EQ(HttpRequest(service_->port(), "GET", "/orders/" + ids_[2] + "?access_token=" + c0).status, 401)
+      << "tokens belong in the Authorization header, not in URLs";
 
   const auto listed = GetAs("/orders?limit=100", c0);
   ASSERT_EQ(listed.status, 200) << listed.body;

@@ -36,7 +36,7 @@ class QueryWatcher {
     std::int64_t total = 0;
     while (!stop_) {
       for (const auto& id : orders_) {
-        const auto response = HttpRequest(port_, "GET", "/orders/" + id, {}, {}, std::chrono::seconds(10));
+        const auto response = HttpRequest(port_, "GET", "/orders/" + id, {}, WithToken(), std::chrono::seconds(10));
         ++queries_;
         if (response.status != 200) {
           problems_.push_back("GET /orders/" + id + " answered " + std::to_string(response.status));
@@ -46,7 +46,8 @@ class QueryWatcher {
         if (version < versions[id]) problems_.push_back(id + " went back to version " + std::to_string(version));
         versions[id] = version;
       }
-      const auto counts = HttpRequest(port_, "GET", "/reports/status-counts", {}, {}, std::chrono::seconds(10));
+      const auto counts =
+          HttpRequest(port_, "GET", "/reports/status-counts", {}, WithToken(), std::chrono::seconds(10));
       ++queries_;
       if (counts.status != 200) {
         problems_.push_back("status counts answered " + std::to_string(counts.status));

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 #include <orders/testing/eventually.hpp>
+#include <orders/testing/tokens.hpp>
 
 extern char** environ;
 
@@ -24,6 +25,18 @@ ServiceProcess::ServiceProcess(std::string binary, std::map<std::string, std::st
   environment_.try_emplace("RATE_LIMIT", "off");
 }
 
+namespace {
+
+// Services run with auth on, as in production: the test secret unless the
+// test turns auth off (AUTH=off) or brings its own secret.
+std::map<std::string, std::string> WithTestSecret(std::map<std::string, std::string> environment) {
+  const bool own_auth = environment.count("AUTH") || environment.count("JWT_SECRET") || std::getenv("JWT_SECRET");
+  if (!own_auth) environment.emplace("JWT_SECRET", kTestJwtSecret);
+  return environment;
+}
+
+}  // namespace
+
 ServiceProcess::~ServiceProcess() {
   if (pid_ > 0) Stop();
   if (reader_.joinable()) reader_.join();
@@ -33,7 +46,7 @@ bool ServiceProcess::Start(std::chrono::milliseconds timeout) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return false;
 
-  std::vector<std::string> storage = ChildEnvironment(environment_);
+  std::vector<std::string> storage = ChildEnvironment(WithTestSecret(environment_));
   std::vector<char*> envp;
   for (auto& entry : storage) envp.push_back(entry.data());
   envp.push_back(nullptr);

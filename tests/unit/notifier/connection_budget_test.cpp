@@ -29,20 +29,28 @@ TEST(ConnectionBudget, ConfiguredLimitIsUsedWhenItFitsAndClampedWhenNot) {
 
 TEST(ConnectionBudget, NoDescriptorsLeftStillAllowsOne) { EXPECT_EQ(BudgetConnections(10, 20, 0).websockets, 1u); }
 
+// Notifier settings, read with a valid key source so auth does not refuse the start.
+platform::ConfigResult LoadWithSecret(const platform::ConfigDefaults& defaults,
+                                      std::map<std::string, std::string> environment,
+                                      const std::vector<std::string>& arguments) {
+  environment.emplace("JWT_SECRET", "a-secret-of-thirty-two-bytes-or-more");
+  return platform::LoadConfig(defaults, environment, arguments);
+}
+
 TEST(NotifierConfig, MaxConnectionsAndPageApiOriginsAreReadAndChecked) {
   const platform::ConfigDefaults defaults{"notifier", 8082, ""};
-  const auto good = platform::LoadConfig(
+  const auto good = LoadWithSecret(
       defaults, {{"MAX_CONNECTIONS", "500"}, {"PAGE_API_ORIGINS", "https://api.example.com, http://10.0.0.5:9000"}},
       {});
   ASSERT_TRUE(good.config);
   EXPECT_EQ(good.config->max_connections, 500u);
   EXPECT_EQ(good.config->page_api_origins,
             (std::vector<std::string>{"https://api.example.com", "http://10.0.0.5:9000"}));
-  EXPECT_EQ(platform::LoadConfig(defaults, {}, {}).config->max_connections, 0u);
-  EXPECT_EQ(platform::LoadConfig(defaults, {{"MAX_CONNECTIONS", "-1"}}, {}).problems.size(), 1u);
+  EXPECT_EQ(LoadWithSecret(defaults, {}, {}).config->max_connections, 0u);
+  EXPECT_EQ(LoadWithSecret(defaults, {{"MAX_CONNECTIONS", "-1"}}, {}).problems.size(), 1u);
   for (const char* bad :
        {"api.example.com", "https://api.example.com/", "javascript:alert(1)", "https://a.example; script-src *"}) {
-    EXPECT_EQ(platform::LoadConfig(defaults, {{"PAGE_API_ORIGINS", bad}}, {}).problems.size(), 1u) << bad;
+    EXPECT_EQ(LoadWithSecret(defaults, {{"PAGE_API_ORIGINS", bad}}, {}).problems.size(), 1u) << bad;
   }
 }
 

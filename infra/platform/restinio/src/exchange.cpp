@@ -76,8 +76,9 @@ std::optional<QueryParams> Exchange::Query() const {
   return params;
 }
 
-std::optional<Access> Exchange::Authorize(std::string_view secret, std::initializer_list<Role> allowed) {
-  const Access access = CheckCaller(secret, allowed);
+std::optional<Access> Exchange::Authorize(const Authenticator& authenticator, std::initializer_list<Role> allowed,
+                                          QueryToken query_token) {
+  const Access access = CheckCaller(authenticator, allowed, query_token);
   if (limiter_) {
     if (auto limited = limiter_->Admit(access.principal, request_->remote_endpoint().address().to_string())) {
       RespondProblem(limited->problem, limited->headers);
@@ -86,21 +87,24 @@ std::optional<Access> Exchange::Authorize(std::string_view secret, std::initiali
   }
   if (access.granted) return access;
   HeaderList headers;
-  if (access.refusal.status == 401) headers.emplace_back("WWW-Authenticate", kBearerChallenge);
+  if (access.refusal.status == 401) headers.emplace_back("WWW-Authenticate", access.challenge);
   RespondProblem(access.refusal, headers);
   return std::nullopt;
 }
 
-Access Exchange::CheckCaller(std::string_view secret, std::initializer_list<Role> allowed) const {
-  if (secret.empty()) return Access{true, std::nullopt, {}};
+Access Exchange::CheckCaller(const Authenticator& authenticator, std::initializer_list<Role> allowed,
+                             QueryToken query_token_use) const {
+  if (!authenticator.enabled()) return Access{true, std::nullopt, {}, {}};
   const auto& header = request_->header();
   std::optional<std::string> authorization;
   if (header.has_field(restinio::http_field::authorization)) {
     authorization = header.get_field(restinio::http_field::authorization);
   }
   std::optional<std::string> query_token;
-  if (auto query = Query(); query && query->count("access_token")) query_token = query->at("access_token");
-  return CheckAccess({authorization, query_token}, secret, allowed);
+  if (query_token_use == QueryToken::kAccepted) {
+    if (auto query = Query(); query && query->count("access_token")) query_token = query->at("access_token");
+  }
+  return CheckAccess({authorization, query_token}, authenticator, allowed);
 }
 
 bool Exchange::RespondText(int status, std::string content_type, std::string body, const HeaderList& headers) {

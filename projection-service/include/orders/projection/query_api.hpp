@@ -12,6 +12,7 @@
 #include <chrono>
 #include <string>
 
+#include <orders/platform/authenticator.hpp>
 #include <orders/platform/restinio/router.hpp>
 #include <orders/projection/read_model_reader.hpp>
 #include <orders/projection/version_waiters.hpp>
@@ -23,9 +24,10 @@ struct QueryApiDeps {
   VersionWaiters& waiters;
   asio::io_context& io_context;
   std::chrono::milliseconds max_wait{5000};
-  // With a secret, every route needs a token: customers read only their own
-  // orders (403 otherwise) and no reports; staff and service read everything.
-  std::string jwt_secret;
+  // With auth on, every route needs a token (Authorization header): customers
+  // read only their own orders (another customer's is 404, as if it did not
+  // exist) and no reports; staff and service read everything.
+  std::shared_ptr<const platform::Authenticator> authenticator;
 };
 
 void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps);

@@ -1,9 +1,10 @@
 #pragma once
-// Who may call an HTTP API, decided once for every service: with a JWT secret
-// configured, a request needs a valid token (Authorization: Bearer, or
-// ?access_token= where a browser cannot set headers), else 401; a token whose
-// role is not allowed gets 403. Without a secret, auth is off: everyone passes
-// with no principal. Pure logic; the HTTP layers feed it header and query text.
+// Who may call an HTTP API, decided once for every service: with auth on, a
+// request needs a valid token (Authorization: Bearer, or ?access_token= where
+// the caller passes it: WebSocket upgrades, which browsers cannot give
+// headers), else 401; a token whose role is not allowed gets 403. With auth off
+// everyone passes with no principal. Pure logic; the HTTP layers feed it
+// header and query text.
 
 #include <chrono>
 #include <initializer_list>
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include <orders/platform/authenticator.hpp>
 #include <orders/platform/jwt.hpp>
 #include <orders/platform/problem.hpp>
 
@@ -20,17 +22,21 @@ struct Access {
   bool granted = false;
   std::optional<Principal> principal;  // nullopt when auth is off
   Problem refusal;                     // when not granted: 401 or 403
+  // With a 401: the WWW-Authenticate value (RFC 6750 §3), naming
+  // error="invalid_token" when a token came and was refused.
+  std::string challenge;
 };
 
 struct Credentials {
   std::optional<std::string_view> authorization_header;
-  std::optional<std::string_view> access_token_query;
+  std::optional<std::string_view> access_token_query;  // only where the caller accepts it
 };
 
-Access CheckAccess(const Credentials& credentials, std::string_view secret, std::initializer_list<Role> allowed,
+Access CheckAccess(const Credentials& credentials, const Authenticator& authenticator,
+                   std::initializer_list<Role> allowed,
                    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
-// Headers that go with a 401 (the challenge).
+// The challenge of a 401 without a token.
 inline constexpr const char* kBearerChallenge = "Bearer";
 
 }  // namespace orders::platform

@@ -3,13 +3,21 @@
 // and overridden by --flags. Every problem is collected so that a bad start
 // prints one message listing all of them.
 //
-// Variables (flag = lower-case with dashes, e.g. --kafka-brokers=...):
+// Variables (flag = lower-case with dashes, e.g. --kafka-brokers=...; secrets
+// are read from the environment only, never from a command line):
 //   KAFKA_BROKERS    default 127.0.0.1:9092
 //   ORDERS_TOPIC     default orders.events
 //   DATABASE_URL     default postgresql://orders@127.0.0.1:55432/orders
 //   PORT             default per service (8080 / 8081 / 8082); 0 = any free port
 //   BIND_ADDRESS     default 127.0.0.1
-//   JWT_SECRET       default empty (auth off, logged loudly)
+//   AUTH             on|off, default on; off only with a loopback BIND_ADDRESS
+//   JWT_SECRET       HS256 secret, at least 32 bytes (environment only)
+//   JWKS_FILE        JWKS document with RS256/ES256 public keys, re-read periodically
+//   JWKS_URL         http:// URL of a JWKS document, fetched periodically
+//   JWKS_REFRESH_SECONDS  how often the JWKS is re-read, default 300
+//   JWT_ISSUER       when set, tokens must carry this `iss`
+//   JWT_AUDIENCE     when set, tokens' `aud` (string or array) must contain it
+//   With AUTH=on at least one of JWT_SECRET, JWKS_FILE, JWKS_URL is required.
 //   ALLOWED_ORIGINS  comma-separated browser origins allowed to call; "*" = any;
 //                    default: the notifier page's origins (see PAGE_PORT)
 //   LOG_LEVEL        debug|info|warn|error, default info
@@ -33,6 +41,7 @@
 //   MAX_CONNECTIONS  open connections per service; 0 = the service's default (the notifier:
 //                    what its descriptor limit allows)
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -47,6 +56,21 @@ namespace orders::platform {
 
 enum class LogLevel { kDebug, kInfo, kWarn, kError };
 
+// Who may call: how tokens are verified. Validated by LoadConfig (a key source
+// when enabled; disabled only on loopback).
+struct AuthConfig {
+  bool enabled = true;
+  std::string jwt_secret;  // HS256; empty: HS256 tokens are refused
+  std::string jwks_file;
+  std::string jwks_url;
+  std::chrono::seconds jwks_refresh{300};
+  std::string issuer;    // empty: `iss` not checked
+  std::string audience;  // empty: `aud` not checked
+};
+
+// Whether a listener on `address` is reachable from this machine only.
+bool IsLoopbackAddress(const std::string& address);
+
 struct ServiceConfig {
   std::string service_name;
   std::string kafka_brokers;
@@ -54,7 +78,7 @@ struct ServiceConfig {
   std::string database_url;
   std::uint16_t port = 0;
   std::string bind_address;
-  std::string jwt_secret;
+  AuthConfig auth;
   std::vector<std::string> allowed_origins;
   LogLevel log_level = LogLevel::kInfo;
   std::string consumer_group;
@@ -73,6 +97,9 @@ struct ConfigDefaults {
   std::string service_name;
   std::uint16_t port = 0;
   std::string consumer_group;
+  // False for one-shot sub-commands that answer no requests (e.g. a rebuild):
+  // the auth settings are neither required nor checked, and auth counts as off.
+  bool serves_requests = true;
 };
 
 struct ConfigResult {

@@ -1,8 +1,9 @@
 #pragma once
-// HS256 JSON Web Tokens as the contract uses them: `sub` = customerId,
+// JSON Web Tokens as the contract uses them: `sub` = customerId,
 // `role` = customer|staff|service, `exp` (seconds since epoch, required).
-// Only HS256 is accepted (no "none", no algorithm confusion); the signature is
-// compared in constant time. Tokens are never logged.
+// Verification lives in token_verifier.hpp; this file holds what callers and
+// tools share: the principal a token names, HS256 signing, the Bearer header.
+// Tokens are never logged.
 
 #include <chrono>
 #include <optional>
@@ -25,12 +26,14 @@ struct TokenCheck {
   std::string error;  // why the token was refused (safe to show: no token content)
 };
 
-TokenCheck VerifyToken(std::string_view token, std::string_view secret, std::chrono::system_clock::time_point now);
+std::optional<Role> ParseRole(std::string_view text);
+std::string_view RoleName(Role role);
 
 // Signs claims (a JSON object text) with HS256; for tests and tools.
 std::string SignToken(std::string_view claims_json, std::string_view secret);
 
-// The token of "Authorization: Bearer <token>", if that is the header's form.
+// The token of "Authorization: Bearer <token>", if that is the header's form
+// (the scheme name is case-insensitive, RFC 9110).
 std::optional<std::string_view> BearerToken(std::string_view authorization_header);
 
 }  // namespace orders::platform

@@ -43,7 +43,7 @@ struct SubCommand {
 
 struct ServiceDefinition {
   ConfigDefaults defaults;
-  // Logged at start when JWT_SECRET is empty: what an open service exposes.
+  // Logged at start with AUTH=off: what an open service exposes.
   std::string auth_off_warning;
   std::optional<SubCommand> sub_command = std::nullopt;
 };

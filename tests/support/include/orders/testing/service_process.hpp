@@ -1,7 +1,9 @@
 #pragma once
 // Runs one of the service binaries as a child process for a test: with the
 // given environment added to the parent's, PORT=0 and RATE_LIMIT=off unless
-// set, stderr captured.
+// set, stderr captured. Auth is on: JWT_SECRET = kTestJwtSecret (tokens.hpp)
+// unless the environment sets AUTH (e.g. AUTH=off, said explicitly by the test)
+// or its own JWT_SECRET.
 // Start() waits for the service's {"msg":"listening","port":N} log line.
 // The destructor sends SIGTERM (then SIGKILL after a deadline).
 

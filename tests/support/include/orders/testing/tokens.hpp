@@ -1,7 +1,9 @@
 #pragma once
-// Signed test tokens for services started with JWT_SECRET = kTestJwtSecret.
+// Signed test tokens for services started with JWT_SECRET = kTestJwtSecret
+// (ServiceProcess does so unless a test says otherwise).
 
 #include <chrono>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -22,5 +24,13 @@ inline std::string TestToken(const std::string& subject, const std::string& role
 }
 
 inline std::string BearerOf(const std::string& token) { return "Bearer " + token; }
+
+// `headers` with an Authorization header for `role` added, unless it has one:
+// what tests that are not about auth send (a `service` caller may do everything).
+inline std::map<std::string, std::string> WithToken(std::map<std::string, std::string> headers = {},
+                                                    const std::string& role = "service") {
+  headers.try_emplace("Authorization", BearerOf(TestToken("tests-" + role, role)));
+  return headers;
+}
 
 }  // namespace orders::testing

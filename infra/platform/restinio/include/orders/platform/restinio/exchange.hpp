@@ -48,11 +48,16 @@ class Exchange {
   // or a parameter appears twice.
   std::optional<QueryParams> Query() const;
 
+  // Whether ?access_token= may carry the token: only where a browser cannot
+  // set headers (WebSocket upgrades); elsewhere tokens stay out of URLs, which
+  // end up in logs and histories.
+  enum class QueryToken { kRefused, kAccepted };
   // Checks the request's token (platform/access.hpp), then the caller's rate
   // limit (when the router has one): over the limit it answers 429 (before any
   // 401/403, so floods of bad tokens are limited too); when access is refused
   // it answers 401 (with the Bearer challenge) or 403. nullopt when answered.
-  std::optional<Access> Authorize(std::string_view secret, std::initializer_list<Role> allowed);
+  std::optional<Access> Authorize(const Authenticator& authenticator, std::initializer_list<Role> allowed,
+                                  QueryToken query_token = QueryToken::kRefused);
 
   // Set by the router: headers added to whatever answer is sent (CORS), and
   // the limiter Authorize applies.
@@ -72,7 +77,8 @@ class Exchange {
   restinio::request_handle_t TakeForUpgrade(int status);
 
  private:
-  Access CheckCaller(std::string_view secret, std::initializer_list<Role> allowed) const;
+  Access CheckCaller(const Authenticator& authenticator, std::initializer_list<Role> allowed,
+                     QueryToken query_token) const;
 
   restinio::request_handle_t request_;
   std::map<std::string, std::string> route_params_;
