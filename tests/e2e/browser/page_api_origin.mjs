@@ -5,13 +5,14 @@
 // host on a service port is accepted, and that the page loads without any
 // CSP violation. Exits non-zero on any failure.
 //
-//   node page_api_origin.mjs <notifier-port>
+//   ORDERS_STAFF_TOKEN=<token> node page_api_origin.mjs <notifier-port>
 import { chromium } from "playwright-core";
 
 const [notifierPort] = process.argv.slice(2);
 const base = `http://127.0.0.1:${notifierPort}`;
 const foreign = "http://127.0.0.2:8080";
 const step = (text) => console.log(`page: ${text}`);
+const token = encodeURIComponent(process.env.ORDERS_STAFF_TOKEN || "");
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -26,7 +27,7 @@ try {
   page.on("request", (request) => { if (request.url().startsWith(foreign)) sentToForeign.push(request.url()); });
   page.on("console", (message) => { if (/Content Security Policy/i.test(message.text())) violations.push(message.text()); });
 
-  await page.goto(`${base}/?view=board&token=secret-staff-token&api=${encodeURIComponent(foreign)}`);
+  await page.goto(`${base}/?view=board&token=${token}&api=${encodeURIComponent(foreign)}`);
   await page.waitForSelector('#connection[data-state="open"]');
   await page.waitForSelector("#api-refused:not([hidden])");
   step("a foreign ?api= is refused visibly");
@@ -46,7 +47,7 @@ try {
   const allowed = await browser.newPage();
   const allowedViolations = [];
   allowed.on("console", (message) => { if (/Content Security Policy/i.test(message.text())) allowedViolations.push(message.text()); });
-  await allowed.goto(`${base}/?view=board&api=${encodeURIComponent("http://127.0.0.1:8081")}`);
+  await allowed.goto(`${base}/?view=board&token=${token}&api=${encodeURIComponent("http://127.0.0.1:8081")}`);
   await allowed.waitForSelector('#connection[data-state="open"]');
   if (await allowed.isVisible("#api-refused")) throw new Error("the page's own host on a service port was refused");
   if (allowedViolations.length) throw new Error(`CSP violations on a normal load: ${allowedViolations.join(" | ")}`);

@@ -209,6 +209,7 @@ TEST_F(OrderFlowTest, PageCreatesAndAdvancesAnOrderAndTheCustomerViewFollowsInCh
 
 TEST_F(OrderFlowTest, PageRefusesAForeignApiOriginAndNoRequestLeavesForItInChromium) {
   ORDERS_REQUIRE_BROWSER();
+  ::setenv("ORDERS_STAFF_TOKEN", TestToken("ops", "staff").c_str(), 1);
   const auto [status, output] = RunBrowserScript("page_api_origin.mjs", std::to_string(notifier_->port()));
   EXPECT_EQ(status, 0) << output << notifier_->LogText();
   std::printf("%s", output.c_str());

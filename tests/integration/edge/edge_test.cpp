@@ -164,7 +164,7 @@ TEST_P(EdgeTest, TheNotifierPageOriginGetsExactCorsAnswers) {
 }
 
 TEST_P(EdgeTest, ARebindingHostGets403WhileAuthIsOff) {
-  EdgeService service(GetParam(), {{"ALLOWED_HOSTS", "orders.internal"}});
+  EdgeService service(GetParam(), {{"AUTH", "off"}, {"ALLOWED_HOSTS", "orders.internal"}});
   ASSERT_TRUE(service.started());
   const auto request = [&](const std::string& host) {
     return SendRaw(service.port(), "GET /healthz HTTP/1.1\r\nHost: " + host + "\r\n\r\n", 5s);
@@ -200,14 +200,16 @@ TEST_F(NotifierEdgeTest, AWebSocketUpgradeFromAForeignOriginGets403) {
 }
 
 TEST_F(NotifierEdgeTest, TheNotifierPageMayConnectFromWhateverPortItServesOn) {
-  EdgeService notifier(Kind::kNotifier, {});
+  // Auth off: the upgrade is then decided by the origin alone.
+  EdgeService notifier(Kind::kNotifier, {{"AUTH", "off"}});
   ASSERT_TRUE(notifier.started());
   const std::string own = "Origin: http://127.0.0.1:" + std::to_string(notifier.port()) + "\r\n";
   EXPECT_EQ(SendRaw(notifier.port(), Upgrade(notifier.port(), own), 1s).status, 101);
 }
 
 TEST_F(NotifierEdgeTest, ConnectionAttemptsOverTheLimitGet429) {
-  EdgeService notifier(Kind::kNotifier, {{"RATE_LIMIT", "on"}, {"RATE_LIMIT_CONNECT", "0.1/3"}});
+  // Auth off: every attempt is anonymous, limited by address, and the ones let through upgrade.
+  EdgeService notifier(Kind::kNotifier, {{"AUTH", "off"}, {"RATE_LIMIT", "on"}, {"RATE_LIMIT_CONNECT", "0.1/3"}});
   ASSERT_TRUE(notifier.started());
   std::vector<int> statuses;
   HttpResponse refused;

@@ -496,7 +496,7 @@ TEST_F(NotifierTest, StaffBoardGetsAHundredMaximalOrdersAsPagedSnapshot) {
 TEST_F(NotifierTest, ASlowConsumerIsClosedAndItsConnectionReleasedWithinTheCloseDeadline) {
   WsClient slow;
   slow.SetReceiveBuffer(4096);
-  ASSERT_EQ(slow.Connect(notifier_->port()), 101);
+  ASSERT_EQ(slow.Connect(notifier_->port(), "/ws", WithToken()), 101);
   slow.SendText(R"({"type":"subscribe","all":true})");
   ASSERT_TRUE(Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_connections") == 1; }));
   // About 12 MB of updates: more than the 1 MiB queue and the kernel's buffers.
@@ -596,11 +596,12 @@ TEST_F(NotifierTest, AtALowDescriptorLimitUpgradesPastTheLimitAre503AndNothingSp
   std::vector<std::unique_ptr<WsClient>> clients;
   for (int i = 0; i < max_websockets; ++i) {
     clients.push_back(std::make_unique<WsClient>());
-    ASSERT_EQ(clients.back()->Connect(notifier_->port()), 101) << "connection " << i + 1 << notifier_->LogText();
+    ASSERT_EQ(clients.back()->Connect(notifier_->port(), "/ws", WithToken()), 101)
+        << "connection " << i + 1 << notifier_->LogText();
   }
   for (int i = 0; i < 5; ++i) {
     WsClient extra;
-    EXPECT_EQ(extra.Connect(notifier_->port()), 503) << "connection " << max_websockets + i + 1;
+    EXPECT_EQ(extra.Connect(notifier_->port(), "/ws", WithToken()), 503) << "connection " << max_websockets + i + 1;
   }
   // More raw connections than descriptors are left: they wait in the listen
   // backlog instead of driving accept into EMFILE.
@@ -626,7 +627,7 @@ TEST_F(NotifierTest, AtALowDescriptorLimitUpgradesPastTheLimitAre503AndNothingSp
   ASSERT_TRUE(Eventually(
       [&] {
         WsClient again;
-        return again.Connect(notifier_->port()) == 101;
+        return again.Connect(notifier_->port(), "/ws", WithToken()) == 101;
       },
       std::chrono::seconds(10)))
       << "the service recovers once clients leave";
