@@ -174,16 +174,19 @@ class HttpApi::Impl {
   }
 
   // The processor's reply, answered on whichever thread it comes; counted
-  // until then, so that a graceful stop waits for it (Drain).
+  // until the answer's bytes have left (Pistache writes them later, on its
+  // reactor), so that a graceful stop waits for them (Drain).
   Reply ReplyTo(const web::ExchangePtr& exchange) {
     {
       std::lock_guard lock(drain_mutex_);
       ++in_flight_;
     }
-    return [this, exchange](CommandResult result) {
-      exchange->Respond(AnswerFor(result));
+    std::shared_ptr<const void> unanswered(nullptr, [this](const void*) {
       std::lock_guard lock(drain_mutex_);
       if (--in_flight_ == 0) drained_.notify_all();
+    });
+    return [exchange, unanswered = std::move(unanswered)](CommandResult result) mutable {
+      exchange->Respond(AnswerFor(result), std::move(unanswered));
     };
   }
 

@@ -71,14 +71,15 @@ void Exchange::AddHeader(std::string name, std::string value) {
   writer_.headers().add(std::make_shared<NamedHeader>(std::move(name), std::move(value)));
 }
 
-bool Exchange::Respond(const Answer& answer) {
+bool Exchange::Respond(const Answer& answer, std::shared_ptr<const void> written) {
   if (responded_.exchange(true)) return false;
   try {
     metrics_->Record(answer.status, started_);
     for (const auto& [name, value] : answer.headers) AddHeader(name, value);
     writer_.setMime(Http::Mime::MediaType::fromString(answer.content_type));
     const auto send = [&] {
-      writer_.send(static_cast<Http::Code>(answer.status), answer.body).then([](ssize_t) {}, [](std::exception_ptr) {});
+      writer_.send(static_cast<Http::Code>(answer.status), answer.body)
+          .then([written](ssize_t) {}, [written](std::exception_ptr) {});
     };
     if (queue_) {
       queue_(writer_.getPeer(), send);

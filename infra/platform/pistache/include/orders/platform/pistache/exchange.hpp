@@ -55,7 +55,11 @@ class Exchange {
 
   // Added to whatever answer is sent (CORS).
   void AddHeader(std::string name, std::string value);
-  bool Respond(const Answer& answer);
+  // `written` (any shared object) is held until the answer has left for the
+  // socket or failed to: Pistache writes on its reactor thread, after
+  // Respond returns, so whoever must not stop the endpoint before the bytes
+  // are out (a graceful stop) waits for its last copy to go.
+  bool Respond(const Answer& answer, std::shared_ptr<const void> written = nullptr);
 
  private:
   Pistache::Http::ResponseWriter writer_;
