@@ -177,10 +177,12 @@ DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Hea
   // short, well-formed text, else the whole record is refused (and parked by
   // its reader) instead of reaching a store that cannot hold it.
   EventMetadata metadata;
-  if (const auto* id = FindHeader(headers, "ce_id")) {
-    if (!IsVisibleAscii(*id, kMaxEventIdBytes)) return {std::nullopt, "ce_id is not 1-128 visible ASCII characters"};
-    metadata.event_id = *id;
-  }
+  // ce_id is required: readers deduplicate and trace by it, and an event without one could not be
+  // written back out the way it came in.
+  const auto* id = FindHeader(headers, "ce_id");
+  if (!id) return {std::nullopt, "ce_id is required"};
+  if (!IsVisibleAscii(*id, kMaxEventIdBytes)) return {std::nullopt, "ce_id is not 1-128 visible ASCII characters"};
+  metadata.event_id = *id;
   if (const auto* source = FindHeader(headers, "ce_source")) {
     if (source->size() > kMaxSourceBytes || !domain::IsPrintableText(*source)) {
       return {std::nullopt, "ce_source is not printable text of at most 256 bytes"};

@@ -112,6 +112,17 @@ TEST(EventCodec, RecordWithAHostileHeaderIsRefused) {
   }
 }
 
+TEST(EventCodec, RecordWithoutAnEventIdIsRefused) {
+  const auto good = EncodeEvent(Placed(), Metadata());
+  Headers headers;
+  for (const auto& header : good.headers) {
+    if (header.first != "ce_id") headers.push_back(header);
+  }
+  const auto result = DecodeEvent(good.key, good.value, headers);
+  EXPECT_FALSE(result.decoded);
+  EXPECT_EQ(result.error, "ce_id is required");
+}
+
 class PoisonRecord : public ::testing::TestWithParam<PoisonCase> {};
 
 TEST_P(PoisonRecord, IsRefusedWithAReason) {
