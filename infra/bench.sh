@@ -8,8 +8,8 @@
 #                  highest rate whose p99 stays under 100 ms; CPU seconds per 1,000 commands per process
 #   5. limits      the command API with its rate limiter on (staff token, limit never reached) vs off:
 #                  throughput, p50, p99 of POST /orders and of GET /orders/{id}
-# Phases 1-4 run the services with RATE_LIMIT=off: they measure the pipeline, and their load
-# generators call without a token (auth off), which the default limits would cap at 20/s.
+# Load generators call with a `service` token (ORDERS_TOKEN, minted below), which the default limits
+# leave unlimited; phases 1-4 also run with RATE_LIMIT=off, so they measure the pipeline alone.
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
 #   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits] [--no-build] [--record]
