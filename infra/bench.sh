@@ -402,8 +402,8 @@ bench::limits() {
           kind="get:/orders/$on_order"
           [[ $state == off ]] && kind="get:/orders/$off_order"
         fi
-        "$TOOLS/orders_http_load" --port "$port" --connections 64 --duration "$RUN_SECONDS" --request "$kind" \
-          --token "$token" --label "limits-$state-$request" --json "$RUN_DIR/limits-$state-$request-$i.json" >/dev/null
+        ORDERS_TOKEN="$token" "$TOOLS/orders_http_load" --port "$port" --connections 64 --duration "$RUN_SECONDS" \
+          --request "$kind" --label "limits-$state-$request" --json "$RUN_DIR/limits-$state-$request-$i.json" >/dev/null
       done
     done
   done
