@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <future>
 
+#include <nlohmann/json.hpp>
+#include <orders/invariants/sources.hpp>
 #include <orders/testing/loopback.hpp>
 #include <orders/testing/private_kafka.hpp>
 #include <orders/testing/tcp_proxy.hpp>
@@ -48,8 +50,16 @@ class CommandServiceOnPausableBroker : public CommandServiceTest {
   std::string saved_brokers_;
 };
 
+// What a 201 acknowledged, for the invariant checker.
+invariants::Acknowledged AcknowledgedBy(const HttpResponse& response) {
+  const auto order = nlohmann::json::parse(response.body);
+  return {order.at("orderId").get<std::string>(), order.at("version").get<std::int64_t>(),
+          order.at("status").get<std::string>()};
+}
+
 TEST_F(CommandServiceOnPausableBroker, SigtermAnswersTheCommandInFlightThenRefusesAndExitsZero) {
-  ASSERT_EQ(Post(OrderBody(), Staff()).status, 201) << "warm: connections to the broker are up";
+  const auto warm = Post(OrderBody(), Staff());
+  ASSERT_EQ(warm.status, 201) << "warm: connections to the broker are up";
   const auto before = TotalEndOffset(topic_);
 
   proxy_->Pause();  // the next append waits for its acknowledgement
@@ -76,6 +86,11 @@ TEST_F(CommandServiceOnPausableBroker, SigtermAnswersTheCommandInFlightThenRefus
                                   << answered.body;
   EXPECT_EQ(service_->Stop(20s), 0) << service_->LogText();
   EXPECT_EQ(TotalEndOffset(topic_), before + 1) << "the answered command's event is in the log";
+
+  // Both acknowledged commands are in the log exactly once, the log has no gap or duplicate.
+  ASSERT_EQ(answered.status, 201);
+  const auto report = invariants::CheckEverything(topic_, "", "", {AcknowledgedBy(warm), AcknowledgedBy(answered)}, {});
+  EXPECT_TRUE(report.ok()) << report.Summary();
 }
 
 }  // namespace
