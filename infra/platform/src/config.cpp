@@ -100,7 +100,6 @@ void LoadEdgeConfig(const ConfigDefaults& defaults, std::map<std::string, std::s
     }
   }
   for (const auto& host : SplitList(values["ALLOWED_HOSTS"])) config.allowed_hosts.push_back(HostName(host));
-  config.auth_off = !config.auth.enabled;
 
   auto& limits = config.rate_limits;
   const std::string& enabled = values["RATE_LIMIT"];
@@ -314,7 +313,7 @@ OriginRules OriginRulesOf(const ServiceConfig& config) {
   OriginRules rules;
   rules.allowed_origins = config.allowed_origins;
   rules.allowed_hosts = config.allowed_hosts;
-  rules.check_host = config.auth_off;
+  rules.check_host = !config.auth.enabled;
   return rules;
 }
 

@@ -88,7 +88,6 @@ struct ServiceConfig {
   // The HTTP edge.
   std::uint16_t page_port = 8082;
   std::vector<std::string> allowed_hosts;  // lower-case host names
-  bool auth_off = true;                    // no principal required (no JWT secret)
   RateLimitSettings rate_limits;
   std::size_t max_connections = 0;  // 0: the service's default
 };
