@@ -82,6 +82,7 @@ std::optional<Role> RoleOf(const nlohmann::json& role) {
   if (!role.is_string()) return std::nullopt;
   const auto& text = role.get_ref<const std::string&>();
   if (text == "customer") return Role::kCustomer;
+  if (text == "courier") return Role::kCourier;
   if (text == "staff") return Role::kStaff;
   if (text == "service") return Role::kService;
   return std::nullopt;

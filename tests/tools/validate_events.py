@@ -26,6 +26,9 @@ def main():
     payload_validators = {
         "order.placed.v1": load("order.placed.v1.schema.json"),
         "order.status_changed.v1": load("order.status_changed.v1.schema.json"),
+        "order.courier_assigned.v1": load("order.courier_assigned.v1.schema.json"),
+        "order.courier_unassigned.v1": load("order.courier_unassigned.v1.schema.json"),
+        "order.delivery_declined.v1": load("order.delivery_declined.v1.schema.json"),
     }
     problems = []
     count = 0

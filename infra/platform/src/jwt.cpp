@@ -8,6 +8,7 @@ namespace orders::platform {
 
 std::optional<Role> ParseRole(std::string_view text) {
   if (text == "customer") return Role::kCustomer;
+  if (text == "courier") return Role::kCourier;
   if (text == "staff") return Role::kStaff;
   if (text == "service") return Role::kService;
   return std::nullopt;
@@ -17,6 +18,8 @@ std::string_view RoleName(Role role) {
   switch (role) {
     case Role::kCustomer:
       return "customer";
+    case Role::kCourier:
+      return "courier";
     case Role::kStaff:
       return "staff";
     case Role::kService:

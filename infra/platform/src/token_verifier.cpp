@@ -126,7 +126,7 @@ TokenCheck TokenVerifier::Verify(std::string_view token, std::chrono::system_clo
   const auto role = claims_json.find("role");
   std::optional<Role> parsed_role;
   if (role != claims_json.end() && role->is_string()) parsed_role = ParseRole(role->get_ref<const std::string&>());
-  if (!parsed_role) return Refused("role must be customer, staff or service");
+  if (!parsed_role) return Refused("role must be customer, courier, staff or service");
   return {Principal{sub->get<std::string>(), *parsed_role, ExpiryOf(exp)}, {}};
 }
 

@@ -18,7 +18,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: orders-token --role customer|staff|service [--sub SUBJECT] [--ttl 30m|1h|7d] [--iss ISSUER] [--aud "
+    "usage: orders-token --role customer|courier|staff|service [--sub SUBJECT] [--ttl 30m|1h|7d] [--iss ISSUER] [--aud "
     "AUDIENCE]\n"
     "Prints an HS256 token signed with JWT_SECRET (environment) or $ORDERS_DATA/secrets/jwt_secret.\n";
 
@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   }
   if (!options.count("--role")) return Fail("--role is required");
   const auto role = orders::platform::ParseRole(options["--role"]);
-  if (!role) return Fail("--role must be customer, staff or service, got '" + options["--role"] + "'");
+  if (!role) return Fail("--role must be customer, courier, staff or service, got '" + options["--role"] + "'");
   const auto ttl = ParseTtl(options["--ttl"]);
   if (!ttl)
     return Fail("--ttl must be a positive number with s, m, h or d (at most 366d), got '" + options["--ttl"] + "'");

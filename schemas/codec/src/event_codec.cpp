@@ -1,6 +1,7 @@
 #include <orders/codec/event_codec.hpp>
 
 #include <algorithm>
+#include <iterator>
 
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
@@ -46,6 +47,31 @@ Json PayloadOf(const domain::StatusChanged& changed) {
   if (changed.reason) json.emplace("reason", *changed.reason);
   return json;
 }
+
+Json PayloadOf(const domain::CourierAssigned& assigned) {
+  Json json = Json::object();
+  json.emplace("orderId", assigned.order_id);
+  json.emplace("version", assigned.version);
+  json.emplace("at", FormatTimestamp(assigned.at));
+  json.emplace("courierId", assigned.courier_id);
+  json.emplace("by", domain::ToString(assigned.by));
+  return json;
+}
+
+// Unassigned and declined share their shape: a courier and an optional reason.
+template <typename CourierEvent>
+Json CourierReasonPayload(const CourierEvent& event) {
+  Json json = Json::object();
+  json.emplace("orderId", event.order_id);
+  json.emplace("version", event.version);
+  json.emplace("at", FormatTimestamp(event.at));
+  json.emplace("courierId", event.courier_id);
+  if (event.reason) json.emplace("reason", *event.reason);
+  return json;
+}
+
+Json PayloadOf(const domain::CourierUnassigned& unassigned) { return CourierReasonPayload(unassigned); }
+Json PayloadOf(const domain::DeliveryDeclined& declined) { return CourierReasonPayload(declined); }
 
 struct Common {
   std::string order_id;
@@ -95,20 +121,58 @@ std::optional<domain::Event> ReadPlaced(FieldReader& reader, const Json& json) {
   return placed;
 }
 
+// The same rule as the commands (domain::Validate): every reader keeps the
+// reason byte for byte, or parks the event.
+std::optional<std::string> ReadReason(FieldReader& reader) {
+  auto reason = reader.String("reason", false);
+  if (reason && (!domain::IsPrintableText(*reason) || domain::CodePointCount(*reason) > domain::kMaxReasonLength)) {
+    reader.errors().push_back({"reason", "must be at most 280 characters, none of them control characters"});
+  }
+  return reason;
+}
+
+std::string ReadCourierId(FieldReader& reader) {
+  auto courier_id = reader.String("courierId", true).value_or("");
+  if (!domain::IsValidCourierId(courier_id)) reader.errors().push_back({"courierId", "must be a courier id"});
+  return courier_id;
+}
+
+// Every event after order.placed has version >= 2.
+void RequireLaterVersion(FieldReader& reader, const Common& common) {
+  if (common.version < 2) reader.errors().push_back({"version", "must be >= 2"});
+}
+
 std::optional<domain::Event> ReadStatusChanged(FieldReader& reader) {
   Common common = ReadCommon(reader);
   auto from = domain::ParseStatus(reader.String("from", true).value_or(""));
   auto to = domain::ParseStatus(reader.String("to", true).value_or(""));
-  auto reason = reader.String("reason", false);
+  auto reason = ReadReason(reader);
   reader.RejectUnknown({"orderId", "version", "at", "from", "to", "reason"});
   if (!from || !to) reader.errors().push_back({"from/to", "must be statuses"});
-  // The same rule as the command (domain::Validate): every reader keeps the
-  // reason byte for byte, or parks the event.
-  if (reason && (!domain::IsPrintableText(*reason) || domain::CodePointCount(*reason) > domain::kMaxReasonLength)) {
-    reader.errors().push_back({"reason", "must be at most 280 characters, none of them control characters"});
-  }
   if (!reader.errors().empty()) return std::nullopt;
   return domain::StatusChanged{std::move(common.order_id), common.version, common.at, *from, *to, std::move(reason)};
+}
+
+std::optional<domain::Event> ReadCourierAssigned(FieldReader& reader) {
+  Common common = ReadCommon(reader);
+  RequireLaterVersion(reader, common);
+  auto courier_id = ReadCourierId(reader);
+  auto by = domain::ParseAssignedBy(reader.String("by", true).value_or(""));
+  reader.RejectUnknown({"orderId", "version", "at", "courierId", "by"});
+  if (!by) reader.errors().push_back({"by", "must be courier, staff or service"});
+  if (!reader.errors().empty()) return std::nullopt;
+  return domain::CourierAssigned{std::move(common.order_id), common.version, common.at, std::move(courier_id), *by};
+}
+
+template <typename CourierEvent>
+std::optional<domain::Event> ReadCourierReason(FieldReader& reader) {
+  Common common = ReadCommon(reader);
+  RequireLaterVersion(reader, common);
+  auto courier_id = ReadCourierId(reader);
+  auto reason = ReadReason(reader);
+  reader.RejectUnknown({"orderId", "version", "at", "courierId", "reason"});
+  if (!reader.errors().empty()) return std::nullopt;
+  return CourierEvent{std::move(common.order_id), common.version, common.at, std::move(courier_id), std::move(reason)};
 }
 
 std::string Describe(const std::vector<domain::FieldError>& errors) {
@@ -123,7 +187,15 @@ std::string Describe(const std::vector<domain::FieldError>& errors) {
 }  // namespace
 
 std::string_view EventType(const domain::Event& event) {
-  return std::holds_alternative<domain::OrderPlaced>(event) ? kPlacedType : kStatusChangedType;
+  static constexpr std::string_view kTypes[] = {kPlacedType, kStatusChangedType, kCourierAssignedType,
+                                                kCourierUnassignedType, kDeliveryDeclinedType};
+  static_assert(std::size(kTypes) == std::variant_size_v<domain::Event>);
+  return kTypes[event.index()];
+}
+
+std::string_view EventName(const domain::Event& event) {
+  const std::string_view type = EventType(event);
+  return type.substr(0, type.rfind('.'));
 }
 
 Json EventPayloadToJson(const domain::Event& event) {
@@ -167,6 +239,12 @@ DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Hea
     event = ReadPlaced(reader, *json);
   } else if (*type == kStatusChangedType) {
     event = ReadStatusChanged(reader);
+  } else if (*type == kCourierAssignedType) {
+    event = ReadCourierAssigned(reader);
+  } else if (*type == kCourierUnassignedType) {
+    event = ReadCourierReason<domain::CourierUnassigned>(reader);
+  } else if (*type == kDeliveryDeclinedType) {
+    event = ReadCourierReason<domain::DeliveryDeclined>(reader);
   } else {
     return {std::nullopt, "unknown ce_type"};
   }

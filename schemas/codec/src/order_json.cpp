@@ -27,6 +27,7 @@ Json OrderToJson(const domain::Order& order) {
   json.emplace("currency", order.currency);
   json.emplace("totalCents", order.total_cents);
   json.emplace("status", domain::ToString(order.status));
+  json.emplace("courierId", order.courier_id.empty() ? Json(nullptr) : Json(order.courier_id));
   json.emplace("version", order.version);
   json.emplace("createdAt", FormatTimestamp(order.created_at));
   json.emplace("updatedAt", FormatTimestamp(order.updated_at));
@@ -65,6 +66,9 @@ std::optional<domain::Order> OrderFromJson(const Json& json) {
   order.currency = reader.String("currency", true).value_or("");
   order.total_cents = reader.Integer("totalCents", true).value_or(0);
   order.version = reader.Integer("version", true).value_or(0);
+  if (auto courier = json.find("courierId"); courier != json.end() && courier->is_string()) {
+    order.courier_id = courier->get<std::string>();
+  }
   const auto status = domain::ParseStatus(reader.String("status", true).value_or(""));
   const auto created = ParseTimestamp(reader.String("createdAt", true).value_or(""));
   const auto updated = ParseTimestamp(reader.String("updatedAt", true).value_or(""));

@@ -1,6 +1,7 @@
 #include <orders/domain/decide.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace orders::domain {
 namespace {
@@ -43,6 +44,81 @@ Decision Decide(const std::optional<Order>& state, const ChangeStatus& command, 
   }
   StatusChanged changed{command.order_id, state->version + 1, now, state->status, command.to, command.reason};
   return Decision{{std::move(changed)}, std::nullopt};
+}
+
+namespace {
+
+// The checks every command on an existing order starts with; a rejection or nothing.
+template <typename Command>
+std::optional<Decision> CheckExisting(const std::optional<Order>& state, const Command& command,
+                                      std::string_view what) {
+  if (auto errors = Validate(command); !errors.empty()) {
+    return Reject(RejectionKind::kInvalid, "The " + std::string(what) + " is not valid.", std::move(errors));
+  }
+  if (!state) return Reject(RejectionKind::kNotFound, "No order with this orderId.");
+  if (command.expected_version && *command.expected_version != state->version) {
+    return Reject(RejectionKind::kVersionMismatch, "The order is at version " + std::to_string(state->version) + ".");
+  }
+  return std::nullopt;
+}
+
+std::string StatusText(const Order& order) { return std::string(ToString(order.status)); }
+
+}  // namespace
+
+Decision Decide(const std::optional<Order>& state, const AssignCourier& command, Timestamp now) {
+  if (auto rejected = CheckExisting(state, command, "assignment")) return std::move(*rejected);
+  const Order& order = *state;
+  if (order.courier_id == command.courier_id) return Decision{};  // already theirs: idempotent
+  if (!order.courier_id.empty()) {
+    return Reject(RejectionKind::kTransitionNotAllowed, "Another courier already has this delivery.");
+  }
+  if (IsTerminal(order.status)) {
+    return Reject(RejectionKind::kTransitionNotAllowed, "An order that is " + StatusText(order) + " takes no courier.");
+  }
+  // A courier may only take what is open; staff may assign at any step before the end.
+  if (command.by == AssignedBy::kCourier && !IsOpenForDelivery(order)) {
+    return Reject(RejectionKind::kTransitionNotAllowed,
+                  "An order that is " + StatusText(order) + " is not open for delivery.");
+  }
+  CourierAssigned assigned{command.order_id, order.version + 1, now, command.courier_id, command.by};
+  return Decision{{std::move(assigned)}, std::nullopt};
+}
+
+Decision Decide(const std::optional<Order>& state, const UnassignCourier& command, Timestamp now) {
+  if (auto rejected = CheckExisting(state, command, "release")) return std::move(*rejected);
+  const Order& order = *state;
+  if (order.courier_id.empty()) {
+    return Reject(RejectionKind::kTransitionNotAllowed, "No courier is assigned to this order.");
+  }
+  if (command.courier_id) {
+    if (*command.courier_id != order.courier_id) {
+      return Reject(RejectionKind::kForbidden, "This delivery is assigned to another courier.");
+    }
+    if (order.status >= Status::kOutForDelivery) {
+      return Reject(RejectionKind::kTransitionNotAllowed,
+                    "A delivery that is " + StatusText(order) + " can no longer be released.");
+    }
+  } else if (order.status == Status::kDelivered || order.status == Status::kCancelled) {
+    return Reject(RejectionKind::kTransitionNotAllowed,
+                  "An order that is " + StatusText(order) + " keeps its courier.");
+  }
+  CourierUnassigned unassigned{command.order_id, order.version + 1, now, order.courier_id, command.reason};
+  return Decision{{std::move(unassigned)}, std::nullopt};
+}
+
+Decision Decide(const std::optional<Order>& state, const DeclineDelivery& command, Timestamp now) {
+  if (auto rejected = CheckExisting(state, command, "decline")) return std::move(*rejected);
+  const Order& order = *state;
+  if (order.courier_id == command.courier_id) {
+    return Reject(RejectionKind::kTransitionNotAllowed, "This delivery is yours: release it instead of declining.");
+  }
+  if (!IsOpenForDelivery(order)) {
+    return Reject(RejectionKind::kTransitionNotAllowed, "This order is not open for delivery.");
+  }
+  if (HasDeclined(order, command.courier_id)) return Decision{};  // declined before: idempotent
+  DeliveryDeclined declined{command.order_id, order.version + 1, now, command.courier_id, command.reason};
+  return Decision{{std::move(declined)}, std::nullopt};
 }
 
 }  // namespace orders::domain

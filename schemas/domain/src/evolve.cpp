@@ -27,22 +27,66 @@ namespace {
 ApplyOutcome ApplyEvent(std::optional<Order>& state, const OrderPlaced& placed) {
   if (state) return placed.version <= state->version ? ApplyOutcome::kDuplicate : ApplyOutcome::kInvalid;
   if (placed.version != 1) return ApplyOutcome::kGap;
-  state =
-      Order{placed.order_id, placed.customer_id, placed.items, placed.currency, placed.total_cents, Status::kPending, 1,
-            placed.at,       placed.at};
+  state = Order{placed.order_id,
+                placed.customer_id,
+                placed.items,
+                placed.currency,
+                placed.total_cents,
+                Status::kPending,
+                {},
+                {},
+                1,
+                placed.at,
+                placed.at};
   return ApplyOutcome::kApplied;
 }
 
+// The version guard every later event of an order passes first; kApplied means "go on".
+ApplyOutcome Sequence(const std::optional<Order>& state, std::int64_t version) {
+  if (!state) return version > 1 ? ApplyOutcome::kGap : ApplyOutcome::kInvalid;
+  if (version <= state->version) return ApplyOutcome::kDuplicate;
+  if (version > state->version + 1) return ApplyOutcome::kGap;
+  return ApplyOutcome::kApplied;
+}
+
+void Advance(Order& order, std::int64_t version, Timestamp at) {
+  order.version = version;
+  order.updated_at = at;
+}
+
 ApplyOutcome ApplyEvent(std::optional<Order>& state, const StatusChanged& changed) {
-  if (!state) return changed.version > 1 ? ApplyOutcome::kGap : ApplyOutcome::kInvalid;
-  if (changed.version <= state->version) return ApplyOutcome::kDuplicate;
-  if (changed.version > state->version + 1) return ApplyOutcome::kGap;
+  if (auto outcome = Sequence(state, changed.version); outcome != ApplyOutcome::kApplied) return outcome;
   if (changed.from != state->status || !IsTransitionAllowed(changed.from, changed.to)) {
     return ApplyOutcome::kInvalid;
   }
   state->status = changed.to;
-  state->version = changed.version;
-  state->updated_at = changed.at;
+  Advance(*state, changed.version, changed.at);
+  return ApplyOutcome::kApplied;
+}
+
+ApplyOutcome ApplyEvent(std::optional<Order>& state, const CourierAssigned& assigned) {
+  if (auto outcome = Sequence(state, assigned.version); outcome != ApplyOutcome::kApplied) return outcome;
+  // At most one courier at any version; a finished order takes none.
+  if (!state->courier_id.empty() || IsTerminal(state->status) || assigned.courier_id.empty()) {
+    return ApplyOutcome::kInvalid;
+  }
+  state->courier_id = assigned.courier_id;
+  Advance(*state, assigned.version, assigned.at);
+  return ApplyOutcome::kApplied;
+}
+
+ApplyOutcome ApplyEvent(std::optional<Order>& state, const CourierUnassigned& unassigned) {
+  if (auto outcome = Sequence(state, unassigned.version); outcome != ApplyOutcome::kApplied) return outcome;
+  if (state->courier_id.empty() || state->courier_id != unassigned.courier_id) return ApplyOutcome::kInvalid;
+  state->courier_id.clear();
+  Advance(*state, unassigned.version, unassigned.at);
+  return ApplyOutcome::kApplied;
+}
+
+ApplyOutcome ApplyEvent(std::optional<Order>& state, const DeliveryDeclined& declined) {
+  if (auto outcome = Sequence(state, declined.version); outcome != ApplyOutcome::kApplied) return outcome;
+  if (!HasDeclined(*state, declined.courier_id)) state->declined_by.push_back(declined.courier_id);
+  Advance(*state, declined.version, declined.at);
   return ApplyOutcome::kApplied;
 }
 

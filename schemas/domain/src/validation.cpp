@@ -105,17 +105,51 @@ std::vector<FieldError> Validate(const PlaceOrder& command) {
   return errors;
 }
 
-std::vector<FieldError> Validate(const ChangeStatus& command) {
+namespace {
+
+// The fields every command on an existing order shares.
+std::vector<FieldError> ValidateOrderCommand(const std::string& order_id, const std::optional<std::string>& reason,
+                                             const std::optional<std::int64_t>& expected_version) {
   std::vector<FieldError> errors;
-  if (!IsValidOrderId(command.order_id)) {
+  if (!IsValidOrderId(order_id)) {
     errors.push_back({"orderId", "must be a lower-case UUID"});
   }
-  if (command.reason && (!IsPrintableText(*command.reason) || CodePointCount(*command.reason) > kMaxReasonLength)) {
+  if (reason && (!IsPrintableText(*reason) || CodePointCount(*reason) > kMaxReasonLength)) {
     errors.push_back({"reason", "must be at most 280 characters, none of them control characters"});
   }
-  if (command.expected_version && *command.expected_version < 1) {
+  if (expected_version && *expected_version < 1) {
     errors.push_back({"If-Match", "must be a positive version"});
   }
+  return errors;
+}
+
+void CheckCourierId(std::string_view courier_id, std::vector<FieldError>& errors) {
+  if (!IsValidCourierId(courier_id)) {
+    errors.push_back({"courierId", "must be 1-64 characters of A-Z a-z 0-9 . _ -"});
+  }
+}
+
+}  // namespace
+
+std::vector<FieldError> Validate(const ChangeStatus& command) {
+  return ValidateOrderCommand(command.order_id, command.reason, command.expected_version);
+}
+
+std::vector<FieldError> Validate(const AssignCourier& command) {
+  auto errors = ValidateOrderCommand(command.order_id, std::nullopt, command.expected_version);
+  CheckCourierId(command.courier_id, errors);
+  return errors;
+}
+
+std::vector<FieldError> Validate(const UnassignCourier& command) {
+  auto errors = ValidateOrderCommand(command.order_id, command.reason, command.expected_version);
+  if (command.courier_id) CheckCourierId(*command.courier_id, errors);
+  return errors;
+}
+
+std::vector<FieldError> Validate(const DeclineDelivery& command) {
+  auto errors = ValidateOrderCommand(command.order_id, command.reason, command.expected_version);
+  CheckCourierId(command.courier_id, errors);
   return errors;
 }
 

@@ -82,7 +82,7 @@ TEST(OrdersToken, RefusesBadInputWithAClearMessage) {
   const std::string secret = SecretVariable();
   const auto role = OrdersToken("--role admin", secret);
   EXPECT_EQ(role.status, 2);
-  EXPECT_NE(role.output.find("--role must be customer, staff or service"), std::string::npos) << role.output;
+  EXPECT_NE(role.output.find("--role must be customer, courier, staff or service"), std::string::npos) << role.output;
   for (const char* ttl : {"1y", "0h", "-1h", "h", "9999d", "1.5h"}) {
     const auto run = OrdersToken(std::string("--role staff --ttl ") + ttl, secret);
     EXPECT_EQ(run.status, 2) << ttl;

@@ -17,7 +17,7 @@ domain::Order ConfirmedOrder() {
 TEST(OrderJson, MatchesTheContractShape) {
   const Json json = OrderToJson(ConfirmedOrder());
   EXPECT_EQ(DumpJson(json),
-            R"({"createdAt":"2025-11-24T16:00:00.000Z","currency":"USD","customerId":"customer-1",)"
+            R"({"courierId":null,"createdAt":"2025-11-24T16:00:00.000Z","currency":"USD","customerId":"customer-1",)"
             R"("items":[{"productId":"sku-1","quantity":2,"unitPriceCents":1250},)"
             R"({"productId":"sku-2","quantity":1,"unitPriceCents":500}],)"
             R"("orderId":"6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c","status":"confirmed","totalCents":3000,)"

@@ -1,9 +1,8 @@
 #pragma once
-// JSON Web Tokens as the contract uses them: `sub` = customerId,
-// `role` = customer|staff|service, `exp` (seconds since epoch, required).
-// Verification lives in token_verifier.hpp; this file holds what callers and
-// tools share: the principal a token names, HS256 signing, the Bearer header.
-// Tokens are never logged.
+// JSON Web Tokens as the contract uses them: `sub` = the caller's id (the customerId of a
+// customer, the courierId of a courier), `role` = customer|courier|staff|service, `exp` (seconds since epoch,
+// required). Verification lives in token_verifier.hpp; this file holds what callers and tools share: the principal a
+// token names, HS256 signing, the Bearer header. Tokens are never logged.
 
 #include <chrono>
 #include <optional>
@@ -12,10 +11,10 @@
 
 namespace orders::platform {
 
-enum class Role { kCustomer, kStaff, kService };
+enum class Role { kCustomer, kCourier, kStaff, kService };
 
 struct Principal {
-  std::string subject;  // the customerId for customers
+  std::string subject;  // the customerId of a customer, the courierId of a courier
   Role role = Role::kCustomer;
   // When the token stops being valid; a session opened with it ends then.
   std::chrono::system_clock::time_point expires_at = std::chrono::system_clock::time_point::max();

@@ -17,6 +17,9 @@ namespace orders::codec {
 
 inline constexpr std::string_view kPlacedType = "order.placed.v1";
 inline constexpr std::string_view kStatusChangedType = "order.status_changed.v1";
+inline constexpr std::string_view kCourierAssignedType = "order.courier_assigned.v1";
+inline constexpr std::string_view kCourierUnassignedType = "order.courier_unassigned.v1";
+inline constexpr std::string_view kDeliveryDeclinedType = "order.delivery_declined.v1";
 inline constexpr std::size_t kMaxEventBytes = 256 * 1024;
 
 // Record headers in order, as (name, value); the same type as
@@ -39,7 +42,10 @@ struct EventRecord {
   Headers headers;
 };
 
+// The versioned type, e.g. "order.placed.v1" (the ce_type header).
 std::string_view EventType(const domain::Event& event);
+// The type without its version, e.g. "order.placed" (what clients see as `event`).
+std::string_view EventName(const domain::Event& event);
 Json EventPayloadToJson(const domain::Event& event);
 EventRecord EncodeEvent(const domain::Event& event, const EventMetadata& metadata);
 

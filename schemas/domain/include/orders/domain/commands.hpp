@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <orders/domain/events.hpp>
 #include <orders/domain/order.hpp>
 
 namespace orders::domain {
@@ -22,6 +23,32 @@ struct ChangeStatus {
   Status to = Status::kPending;
   std::optional<std::string> reason;
   std::optional<std::int64_t> expected_version;  // from If-Match
+};
+
+// PUT /orders/{id}/courier: a courier accepting an open delivery for itself
+// (by = kCourier), or staff / a service assigning anyone.
+struct AssignCourier {
+  std::string order_id;
+  std::string courier_id;
+  AssignedBy by = AssignedBy::kCourier;
+  std::optional<std::int64_t> expected_version;
+};
+
+// DELETE /orders/{id}/courier: the courier releasing (by_courier) or staff
+// unassigning.
+struct UnassignCourier {
+  std::string order_id;
+  std::optional<std::string> courier_id;  // set when a courier releases: it must be the assigned one
+  std::optional<std::string> reason;
+  std::optional<std::int64_t> expected_version;
+};
+
+// POST /orders/{id}/delivery-declines.
+struct DeclineDelivery {
+  std::string order_id;
+  std::string courier_id;
+  std::optional<std::string> reason;
+  std::optional<std::int64_t> expected_version;
 };
 
 }  // namespace orders::domain

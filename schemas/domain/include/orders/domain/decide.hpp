@@ -19,6 +19,7 @@ enum class RejectionKind {
   kNotFound,              // 404
   kAlreadyExists,         // 409: orderId taken
   kTransitionNotAllowed,  // 409: lifecycle forbids the move
+  kForbidden,             // 403: the order is another courier's
   kVersionMismatch,       // 412: If-Match differs from the current version
 };
 
@@ -37,5 +38,8 @@ struct Decision {
 
 Decision Decide(const std::optional<Order>& state, const PlaceOrder& command, Timestamp now);
 Decision Decide(const std::optional<Order>& state, const ChangeStatus& command, Timestamp now);
+Decision Decide(const std::optional<Order>& state, const AssignCourier& command, Timestamp now);
+Decision Decide(const std::optional<Order>& state, const UnassignCourier& command, Timestamp now);
+Decision Decide(const std::optional<Order>& state, const DeclineDelivery& command, Timestamp now);
 
 }  // namespace orders::domain

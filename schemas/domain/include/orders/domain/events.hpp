@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -34,7 +35,42 @@ struct StatusChanged {
   friend bool operator==(const StatusChanged&, const StatusChanged&) = default;
 };
 
-using Event = std::variant<OrderPlaced, StatusChanged>;
+// Who assigned a courier: the courier itself (it accepted an open delivery)
+// or staff / a service on its behalf.
+enum class AssignedBy { kCourier, kStaff, kService };
+std::string_view ToString(AssignedBy by);
+std::optional<AssignedBy> ParseAssignedBy(std::string_view text);
+
+struct CourierAssigned {
+  std::string order_id;
+  std::int64_t version = 0;
+  Timestamp at{};
+  std::string courier_id;
+  AssignedBy by = AssignedBy::kCourier;
+  friend bool operator==(const CourierAssigned&, const CourierAssigned&) = default;
+};
+
+// The courier released the delivery, or staff took it away.
+struct CourierUnassigned {
+  std::string order_id;
+  std::int64_t version = 0;
+  Timestamp at{};
+  std::string courier_id;  // the courier who had it
+  std::optional<std::string> reason;
+  friend bool operator==(const CourierUnassigned&, const CourierUnassigned&) = default;
+};
+
+// A courier turned down an open delivery; the order stays open for the others.
+struct DeliveryDeclined {
+  std::string order_id;
+  std::int64_t version = 0;
+  Timestamp at{};
+  std::string courier_id;
+  std::optional<std::string> reason;
+  friend bool operator==(const DeliveryDeclined&, const DeliveryDeclined&) = default;
+};
+
+using Event = std::variant<OrderPlaced, StatusChanged, CourierAssigned, CourierUnassigned, DeliveryDeclined>;
 
 const std::string& OrderIdOf(const Event& event);
 std::int64_t VersionOf(const Event& event);

@@ -26,8 +26,9 @@ inline constexpr std::size_t kMaxReasonLength = 280;
 
 // Canonical lower-case 8-4-4-4-12 hex UUID.
 bool IsValidOrderId(std::string_view text);
-// 1-64 chars of [A-Za-z0-9._-].
+// 1-64 chars of [A-Za-z0-9._-]; courier ids follow the same rule.
 bool IsValidCustomerId(std::string_view text);
+inline bool IsValidCourierId(std::string_view text) { return IsValidCustomerId(text); }
 // Three upper-case ASCII letters.
 bool IsValidCurrency(std::string_view text);
 // Well-formed UTF-8 (shortest forms, no surrogates) without control
@@ -39,5 +40,8 @@ std::size_t CodePointCount(std::string_view text);
 
 std::vector<FieldError> Validate(const PlaceOrder& command);
 std::vector<FieldError> Validate(const ChangeStatus& command);
+std::vector<FieldError> Validate(const AssignCourier& command);
+std::vector<FieldError> Validate(const UnassignCourier& command);
+std::vector<FieldError> Validate(const DeclineDelivery& command);
 
 }  // namespace orders::domain

@@ -1,0 +1,35 @@
+#include <algorithm>
+
+#include <orders/domain/events.hpp>
+#include <orders/domain/order.hpp>
+
+namespace orders::domain {
+
+bool IsOpenForDelivery(const Order& order) {
+  return (order.status == Status::kConfirmed || order.status == Status::kProcessing) && order.courier_id.empty();
+}
+
+bool HasDeclined(const Order& order, std::string_view courier_id) {
+  return std::find(order.declined_by.begin(), order.declined_by.end(), courier_id) != order.declined_by.end();
+}
+
+std::string_view ToString(AssignedBy by) {
+  switch (by) {
+    case AssignedBy::kCourier:
+      return "courier";
+    case AssignedBy::kStaff:
+      return "staff";
+    case AssignedBy::kService:
+      return "service";
+  }
+  return "courier";
+}
+
+std::optional<AssignedBy> ParseAssignedBy(std::string_view text) {
+  if (text == "courier") return AssignedBy::kCourier;
+  if (text == "staff") return AssignedBy::kStaff;
+  if (text == "service") return AssignedBy::kService;
+  return std::nullopt;
+}
+
+}  // namespace orders::domain
