@@ -6,23 +6,27 @@
 #include <orders/domain/evolve.hpp>
 #include <orders/domain/status.hpp>
 
+#include "courier_rules.hpp"
+
 namespace orders::invariants {
 namespace {
 
-std::string StatusAfter(const domain::Event& event) {
-  if (const auto* changed = std::get_if<domain::StatusChanged>(&event))
-    return std::string(domain::ToString(changed->to));
-  return std::string(domain::ToString(domain::Status::kPending));
-}
+void Violation(Report& report, const std::string& text) { report.Add(text); }
 
-// Caps the number of violations of one kind, so a broken run stays readable.
-void Violation(Report& report, const std::string& text) {
-  constexpr std::size_t kMaxReported = 50;
-  ++report.counts["violations"];
-  if (report.violations.size() < kMaxReported) report.violations.push_back(text);
+bool HasActorHeaders(const std::vector<LogRecord>& log) {
+  for (const auto& record : log) {
+    if (record.actor) return true;
+  }
+  return false;
 }
 
 }  // namespace
+
+void Report::Add(const std::string& violation) {
+  constexpr std::size_t kMaxReported = 50;
+  ++counts["violations"];
+  if (violations.size() < kMaxReported) violations.push_back(violation);
+}
 
 std::string Report::Summary() const {
   std::ostringstream out;
@@ -34,6 +38,7 @@ std::string Report::Summary() const {
 
 Fold CheckLog(const std::vector<LogRecord>& log, Report& report) {
   Fold fold;
+  const bool attributed = HasActorHeaders(log);
   for (const auto& record : log) {
     if (!record.event) {
       Violation(report, "undecodable record at partition " + std::to_string(record.partition) + " offset " +
@@ -46,10 +51,17 @@ Fold CheckLog(const std::vector<LogRecord>& log, Report& report) {
     if (auto it = fold.orders.find(id); it != fold.orders.end()) state = it->second;
     const auto where = " (order " + id + ", version " + std::to_string(version) + ", partition " +
                        std::to_string(record.partition) + " offset " + std::to_string(record.offset) + ")";
+    const auto before = state;
     switch (domain::Apply(state, *record.event)) {
       case domain::ApplyOutcome::kApplied:
+        if (before) {
+          RecordActor actor{record.actor ? ParseActor(*record.actor) : std::nullopt, attributed, record.actor};
+          CheckCourierRules(*before, *record.event, actor, where, report);
+        }
         fold.orders[id] = *state;
-        fold.statuses[id][version] = StatusAfter(*record.event);
+        fold.statuses[id][version] = std::string(domain::ToString(state->status));  // every event type
+        fold.couriers[id][version] = state->courier_id;
+        if (std::holds_alternative<domain::CourierAssigned>(*record.event)) ++fold.assignments[id];
         ++fold.events;
         break;
       case domain::ApplyOutcome::kDuplicate:
@@ -59,7 +71,13 @@ Fold CheckLog(const std::vector<LogRecord>& log, Report& report) {
         Violation(report, "gap before this version in the log" + where);
         break;
       default:
-        Violation(report, "transition not allowed by the lifecycle" + where);
+        if (const auto* assigned = std::get_if<domain::CourierAssigned>(&*record.event);
+            assigned && before && !before->courier_id.empty()) {
+          Violation(report, "two couriers at once: " + assigned->courier_id + " assigned while " + before->courier_id +
+                                " has the order" + where);
+        } else {
+          Violation(report, "transition not allowed by the lifecycle" + where);
+        }
         break;
     }
   }
@@ -93,6 +111,18 @@ void CheckAcknowledged(const Fold& fold, const std::vector<LogRecord>& log, cons
       const auto status = order->second.find(ack.version);
       if (status != order->second.end() && status->second != ack.status) {
         Violation(report, what + " answered status " + ack.status + " but the log has " + status->second);
+      }
+    }
+    if (!ack.courier_id.empty()) {
+      ++report.counts["acknowledged_acceptances"];
+      const auto couriers = fold.couriers.find(ack.order_id);
+      const auto courier = couriers == fold.couriers.end() ? std::string() : [&] {
+        const auto at = couriers->second.find(ack.version);
+        return at == couriers->second.end() ? std::string() : at->second;
+      }();
+      if (courier != ack.courier_id) {
+        Violation(report, what + " accepted by courier " + ack.courier_id + " but the log has courier " +
+                              (courier.empty() ? "none" : courier) + " at that version");
       }
     }
   }

@@ -8,11 +8,18 @@
 #include <pqxx/pqxx>
 
 namespace orders::invariants {
+namespace {
+
+// Who made the change: "<role>:<subject>", written by the command service.
+constexpr std::string_view kActorHeader = "orders_actor";
+
+}  // namespace
 
 std::vector<LogRecord> ReadLog(const std::string& topic) {
   std::vector<LogRecord> log;
   for (const auto& record : testing::ReadWholeTopic(topic)) {
-    LogRecord entry{record.partition, record.offset, std::nullopt, {}};
+    LogRecord entry{record.partition, record.offset, std::nullopt, {}, std::nullopt};
+    if (const auto* actor = codec::FindHeader(record.headers, kActorHeader)) entry.actor = *actor;
     auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);
     if (decoded.decoded) {
       entry.event = std::move(decoded.decoded->event);
@@ -61,7 +68,7 @@ std::vector<Acknowledged> ReadAcknowledged(const std::string& path) {
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
     const auto json = nlohmann::json::parse(line);
-    acks.push_back({json.at("orderId"), json.at("version"), json.at("status")});
+    acks.push_back({json.at("orderId"), json.at("version"), json.at("status"), json.value("courierId", "")});
   }
   return acks;
 }
@@ -69,7 +76,9 @@ std::vector<Acknowledged> ReadAcknowledged(const std::string& path) {
 void WriteAcknowledged(const std::string& path, const std::vector<Acknowledged>& acks) {
   std::ofstream out(path);
   for (const auto& ack : acks) {
-    out << nlohmann::json{{"orderId", ack.order_id}, {"version", ack.version}, {"status", ack.status}}.dump() << "\n";
+    nlohmann::json line{{"orderId", ack.order_id}, {"version", ack.version}, {"status", ack.status}};
+    if (!ack.courier_id.empty()) line["courierId"] = ack.courier_id;
+    out << line.dump() << "\n";
   }
 }
 

@@ -17,7 +17,26 @@
 //      a violation when the scenario demands real resumes). A customer or
 //      `all` subscription that reconnects gets a fresh snapshot list;
 //      continuity holds for the orders it lists (for a customer: all of them
-//      up to 1000), the others are counted as not continued.
+//      up to 1000), the others are counted as not continued;
+//   5. couriers: at most one courier per order at any version (an assignment
+//      onto an order that has one is a violation); every acceptance (an
+//      `order.courier_assigned` with by=courier) happened while the order was
+//      open (confirmed or processing, no courier) and was made by that
+//      courier; a staff/service assignment by staff or a service; every move
+//      to out_for_delivery or delivered by the assigned courier or by
+//      staff/service; a release by the courier who had it, before pickup; a
+//      decline while the order was open, by that courier. Who made a change
+//      is the record's `orders_actor` header, "<role>:<subject>" (e.g.
+//      "courier:c-7"), written by the command service on every event when
+//      auth is on. With AUTH=off it writes none and every caller is staff, so
+//      a log where no record has the header is "unattributed": the actor of
+//      each change is unknown and taken as staff (the open-order and
+//      one-courier rules still hold, they need no actor). Once any record of
+//      the log carries the header, every record must: a missing or malformed
+//      one is a violation;
+//   6. every acknowledged acceptance (a 200 to a courier's accept, recorded
+//      with its courierId) is in the log: at the version it answered, the
+//      order has that courier.
 // Pure logic over plain data; sources.hpp loads the data from Kafka,
 // PostgreSQL and the scenario's recordings.
 
@@ -40,13 +59,15 @@ struct LogRecord {
   std::int64_t offset = 0;
   std::optional<domain::Event> event;  // nullopt: could not be decoded
   std::string decode_error;
+  std::optional<std::string> actor{};  // the orders_actor header, "<role>:<subject>"; nullopt: none
 };
 
 // A command the platform answered with 2xx: the version it reported.
 struct Acknowledged {
   std::string order_id;
   std::int64_t version = 0;
-  std::string status;  // the order's status after the command
+  std::string status;        // the order's status after the command
+  std::string courier_id{};  // set for an accepted delivery: the courier the answer named
 };
 
 // What the read model holds for one order.
@@ -71,6 +92,8 @@ struct SubscriberLog {
 struct Fold {
   std::map<std::string, domain::Order> orders;
   std::map<std::string, std::map<std::int64_t, std::string>> statuses;  // order -> version -> status
+  std::map<std::string, std::map<std::int64_t, std::string>> couriers;  // order -> version -> courier ("" none)
+  std::map<std::string, int> assignments;  // order -> how many order.courier_assigned it has
   std::size_t events = 0;
 };
 
@@ -78,13 +101,15 @@ struct Report {
   std::vector<std::string> violations;
   std::map<std::string, std::int64_t> counts;  // what was checked, for the summary
   bool ok() const { return violations.empty(); }
+  // Records a violation (the list is capped so a broken run stays readable; the count is not).
+  void Add(const std::string& violation);
   std::string Summary() const;
 };
 
-// 1. Folds the log and reports gaps, duplicates, forbidden transitions and
-// undecodable records.
+// 1. and 5. Folds the log and reports gaps, duplicates, forbidden transitions,
+// undecodable records and broken courier rules.
 Fold CheckLog(const std::vector<LogRecord>& log, Report& report);
-// 2. Also: the same (order, version) acknowledged twice is a violation.
+// 2. and 6. Also: the same (order, version) acknowledged twice is a violation.
 void CheckAcknowledged(const Fold& fold, const std::vector<LogRecord>& log, const std::vector<Acknowledged>& acks,
                        Report& report);
 // 3.

@@ -4,7 +4,7 @@
 // commands and subscriber logs) from JSON-lines files.
 //
 // Recording files:
-//   acknowledged: one {"orderId","version","status"} per line
+//   acknowledged: one {"orderId","version","status","courierId"?} per line (courierId: an accepted delivery)
 //   subscriber:   a first line {"subscriber":name,"followed":[ids],"expectComplete":bool,
 //                 "customerId":id,"allowResync":bool}, then one received message per line
 // A file that cannot be read (or a subscriber file without its header) throws
