@@ -8,11 +8,14 @@
 #                  highest rate whose p99 stays under 100 ms; CPU seconds per 1,000 commands per process
 #   5. limits      the command API with its rate limiter on (staff token, limit never reached) vs off:
 #                  throughput, p50, p99 of POST /orders and of GET /orders/{id}
+#   6. dispatch    50 couriers (own tokens, WebSocket openDeliveries feed) racing to accept 2,000 orders
+#                  as they open (--quick: 300): the maximum accepted/s, then at 50% of it accept and feed
+#                  latency p50/p99 and exactly one winner per order, verified
 # Load generators call with a `service` token (ORDERS_TOKEN, minted below), which the default limits
 # leave unlimited; phases 1-4 also run with RATE_LIMIT=off, so they measure the pipeline alone.
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
-#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits] [--no-build] [--record]
+#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch] [--no-build] [--record]
 #   ./infra/bench.sh --record-from DIR
 #
 # Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, prints a table and
@@ -44,7 +47,7 @@ bench::record_docs() {
   orders::log "recorded: docs/benchmarks.md and docs/benchmarks/ (from $from)"
 }
 
-QUICK=0 PAIRS=3 PHASES="append,projection,lag,fanout,e2e,limits" BUILD=1 RECORD=0
+QUICK=0 PAIRS=3 PHASES="append,projection,lag,fanout,e2e,limits,dispatch" BUILD=1 RECORD=0
 while (($#)); do
   case $1 in
     --quick) QUICK=1; PAIRS=1 ;;
@@ -58,9 +61,9 @@ while (($#)); do
   shift
 done
 if ((QUICK)); then
-  RUN_SECONDS=3 EVENTS=100000 LAG_SECONDS=10 LAG_RATES="2000"
+  RUN_SECONDS=3 EVENTS=100000 LAG_SECONDS=10 LAG_RATES="2000" DISPATCH_ORDERS=300
 else
-  RUN_SECONDS=10 EVENTS=1000000 LAG_SECONDS=30 LAG_RATES="2000 5000"
+  RUN_SECONDS=10 EVENTS=1000000 LAG_SECONDS=30 LAG_RATES="2000 5000" DISPATCH_ORDERS=2000
 fi
 
 RESULTS="${BENCH_RESULTS:-$BUILD_DIR/bench-results}"
@@ -410,6 +413,36 @@ bench::limits() {
   bench::stop_all
 }
 
+bench::dispatch() {
+  orders::log "phase 6: dispatch, 50 couriers racing to accept $DISPATCH_ORDERS orders as they open"
+  local topic="bench-dispatch-$$" cport nport max half
+  orders::create_topic "$topic" 6
+  bench::start command "$RUN_DIR/dispatch-command.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 \
+    KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info CONSUMER_GROUP="bench-dispatch-$$" "$BUILD_DIR/command-service/command-service"
+  cport=$(bench::port_of "$RUN_DIR/dispatch-command.log")
+  bench::start notifier "$RUN_DIR/dispatch-notifier.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 \
+    KAFKA_BROKERS="$KAFKA_BROKERS" COMMAND_API_URL="http://127.0.0.1:$cport" LOG_LEVEL=info "$BUILD_DIR/notifier/notifier"
+  nport=$(bench::port_of "$RUN_DIR/dispatch-notifier.log")
+  bench::wait_ready command-service "$cport"
+  bench::wait_ready notifier "$nport"
+  # The couriers' tokens are signed with the services' JWT_SECRET; staff confirms with ORDERS_TOKEN.
+  local dispatch=("$TOOLS/orders_dispatch_load" --command-port "$cport" --notifier-port "$nport" --couriers 50
+    --orders "$DISPATCH_ORDERS" --accept-via "${DISPATCH_ACCEPT_VIA:-rest}")
+  "${dispatch[@]}" --label dispatch-max --json "$RUN_DIR/dispatch-max.json" >/dev/null 2>"$RUN_DIR/dispatch-max.err"
+  max=$(python3 -c "import json; print(int(json.load(open('$RUN_DIR/dispatch-max.json')).get('accepted_per_s', 0)))" 2>/dev/null)
+  if ((${max:-0} <= 0)); then
+    cat "$RUN_DIR/dispatch-max.err" >&2
+    orders::log "dispatch: the maximum run accepted nothing; no paced run"
+    bench::stop_all
+    return 0
+  fi
+  half=$(((max + 1) / 2))
+  orders::log "dispatch: maximum $max accepted orders/s; paced run at $half orders/s"
+  "${dispatch[@]}" --rate "$half" --label dispatch-50 --json "$RUN_DIR/dispatch-50.json" >/dev/null \
+    2>"$RUN_DIR/dispatch-50.err"
+  bench::stop_all
+}
+
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
 ((BUILD)) && orders::timed build orders::build
@@ -434,6 +467,7 @@ bench::phase lag && orders::timed lag bench::projection_lag
 bench::phase fanout && orders::timed fanout bench::fanout
 bench::phase e2e && orders::timed e2e bench::e2e
 bench::phase limits && orders::timed limits bench::limits
+bench::phase dispatch && orders::timed dispatch bench::dispatch
 
 python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS" ||
   orders::die "could not summarize the run in $RUN_DIR"

@@ -76,12 +76,12 @@ void AtomicMax(std::atomic<std::int64_t>& target, std::int64_t value) {
 
 struct OrderSlot {
   std::string id;
-  std::atomic<std::int64_t> due_ns{0};         // when its confirmation was due (0: not yet)
-  std::atomic<std::int64_t> confirmed_ns{0};   // when the confirmation was answered 200
-  std::atomic<std::int64_t> last_seen_ns{0};   // the last courier's feed showing it open
-  std::atomic<int> seen_by{0};                 // couriers whose feed showed it open
-  std::atomic<int> winners{0};                 // couriers answered 200 to their accept
-  std::atomic<int> winner{-1};                 // the (last) one of them
+  std::atomic<std::int64_t> due_ns{0};        // when its confirmation was due (0: not yet)
+  std::atomic<std::int64_t> confirmed_ns{0};  // when the confirmation was answered 200
+  std::atomic<std::int64_t> last_seen_ns{0};  // the last courier's feed showing it open
+  std::atomic<int> seen_by{0};                // couriers whose feed showed it open
+  std::atomic<int> winners{0};                // couriers answered 200 to their accept
+  std::atomic<int> winner{-1};                // the (last) one of them
 };
 
 // The order an update is about, and whether it says the order is open now.
@@ -159,8 +159,7 @@ class Dispatch {
       courier->id = "c-" + std::to_string(i + 1);
       courier->token = CourierToken(secret_, courier->id);
       courier->seen.assign(orders_.size(), false);
-      const int status =
-          courier->ws.Connect(notifier_port_, "/ws", {{"Authorization", "Bearer " + courier->token}});
+      const int status = courier->ws.Connect(notifier_port_, "/ws", {{"Authorization", "Bearer " + courier->token}});
       if (status != 101) {
         error_ = "WebSocket upgrade answered " + std::to_string(status);
         return false;
@@ -338,8 +337,7 @@ class Dispatch {
     }
   }
 
-  void Answered(CourierState& courier, int courier_index, const std::string& request_id, int status,
-                std::int64_t now) {
+  void Answered(CourierState& courier, int courier_index, const std::string& request_id, int status, std::int64_t now) {
     std::int64_t sent;
     {
       std::lock_guard lock(courier.mutex);
@@ -410,8 +408,8 @@ class Dispatch {
     const double win_span_s = static_cast<double>(last_win_ns_.load() - start_ns_) / 1e9;
     const double open_span_s = static_cast<double>(opened_ns_ - start_ns_) / 1e9;
     const auto winners = VerifyWinners();
-    std::int64_t won_orders = winners.at("orders_with_exactly_one_winner").get<int>() +
-                              winners.at("orders_with_several_winners").get<int>();
+    std::int64_t won_orders =
+        winners.at("orders_with_exactly_one_winner").get<int>() + winners.at("orders_with_several_winners").get<int>();
     return {{"couriers", couriers_},
             {"orders", order_count_},
             {"accept_via", accept_via_ws_ ? "ws" : "rest"},

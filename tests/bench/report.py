@@ -24,6 +24,7 @@ import time
 
 FANOUT_P99_LIMIT_MS = 250
 E2E_P99_LIMIT_MS = 100
+DISPATCH_P99_TARGET_MS = 50
 
 
 def load(path):
@@ -190,6 +191,38 @@ def svg_plot(runs, path):
     out.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
+
+
+def dispatch_summary(run_dir):
+    """The dispatch phase: the maximum run and the run at 50% of it (orders_dispatch_load results)."""
+    runs = []
+    for name, label in (("max", "dispatch-max"), ("50%", "dispatch-50")):
+        path = os.path.join(run_dir, f"{label}.json")
+        if not os.path.exists(path):
+            continue
+        r = load(path)
+        if "error" in r:
+            runs.append({"name": name, "error": r["error"]})
+            continue
+        runs.append({"name": name, "offered_open_per_s": r["offered_open_per_s"], "open_per_s": r["open_per_s"],
+                     "accepted_per_s": r["accepted_per_s"],
+                     "accept_p50_ms": r["accept_latency"]["p50_ms"], "accept_p99_ms": r["accept_latency"]["p99_ms"],
+                     "winning_accept_p99_ms": r["winning_accept_latency"]["p99_ms"],
+                     "feed_p50_ms": r["feed_latency"]["p50_ms"], "feed_p99_ms": r["feed_latency"]["p99_ms"],
+                     "feed_every_courier_p99_ms": r["feed_latency_every_courier"]["p99_ms"],
+                     "accepts_answered": r["accepts_answered"], "conflicts": r["conflicts"],
+                     "errors": r["accept_errors"] + r["confirm_errors"], "timed_out": r["timed_out"],
+                     "winners": r["winners"],
+                     "exactly_one_winner_per_order": r["winners"]["exactly_one_winner_per_order"],
+                     "couriers": r["couriers"], "orders": r["orders"], "accept_via": r["accept_via"]})
+    good = [run for run in runs if "error" not in run]
+    if not good:
+        return {"runs": runs, "couriers": 0, "orders": 0, "accept_via": "?", "target_met": False} if runs else None
+    half = [run for run in good if run["name"] == "50%"]
+    target_met = bool(half) and half[0]["accept_p99_ms"] < DISPATCH_P99_TARGET_MS and \
+        half[0]["feed_p99_ms"] < DISPATCH_P99_TARGET_MS and half[0]["exactly_one_winner_per_order"]
+    return {"couriers": good[0]["couriers"], "orders": good[0]["orders"], "accept_via": good[0]["accept_via"],
+            "runs": good, "target_met": target_met}
 
 
 def summarize(run_dir, results_dir, quick, pairs):
@@ -368,6 +401,20 @@ def summarize(run_dir, results_dir, quick, pairs):
                              f"p99 {f['p99_ms']:.2f} ms  errors {f['errors']}")
             lines.append(f"  {request} on_vs_off = {figures['on_vs_off']:.3f}")
 
+    # 6. dispatch: couriers racing for open deliveries, at the maximum and at half of it
+    dispatch = dispatch_summary(run_dir)
+    if dispatch:
+        result["dispatch"] = dispatch
+        lines.append(f"dispatch: {dispatch['couriers']} couriers racing for {dispatch['orders']} orders "
+                     f"(accepts over {dispatch['accept_via']})")
+        for run in dispatch["runs"]:
+            lines.append(f"  {run['name']:<4} opened {run['open_per_s']:>6.0f}/s  accepted {run['accepted_per_s']:>6.0f}/s  "
+                         f"accept p50 {run['accept_p50_ms']:.1f} p99 {run['accept_p99_ms']:.1f} ms  "
+                         f"feed p99 {run['feed_p99_ms']:.1f} ms (every courier {run['feed_every_courier_p99_ms']:.1f} ms)  "
+                         f"one winner per order: {'yes' if run['exactly_one_winner_per_order'] else 'NO'}")
+        lines.append(f"  target p99 < {DISPATCH_P99_TARGET_MS} ms for accept and feed at 50%: "
+                     f"{'met' if dispatch['target_met'] else 'NOT met'}")
+
     with open(os.path.join(results_dir, "bench-results.json"), "w") as f:
         json.dump(result, f, indent=2)
     with open(os.path.join(results_dir, "bench-results.txt"), "w") as f:
@@ -533,6 +580,26 @@ def results_markdown(result, links):
         out.append("- Throughput with limits on / off: " +
                    ", ".join(f"`{request}` {figures['on_vs_off']:.3f}" for request, figures in limits.items()) + ".")
         out.append("")
+    dispatch = result.get("dispatch")
+    if dispatch and dispatch.get("runs"):
+        out += ["### Dispatch: couriers racing for open deliveries", "",
+                f"{dispatch['couriers']} couriers, each with its own token and a WebSocket subscribed to "
+                f"`openDeliveries`, race to accept {n(dispatch['orders'])} orders as staff confirms them; every "
+                f"courier accepts every order the moment its feed shows it (over {dispatch['accept_via']}), one wins, "
+                "the others get 409. First as fast as staff can confirm (the maximum), then with orders opened at "
+                "50% of the accepted rate found. Feed latency: the order's confirmation was due → it is in a "
+                "courier's feed (every pair; and per order the last courier to see it). Latencies of the paced run "
+                "count from when each confirmation was due.", "",
+                "| Run | Opened | Accepted | Accept p50 | Accept p99 | Feed p50 | Feed p99 | Feed p99, every courier | "
+                "409s | Errors | One winner per order |",
+                "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for run in dispatch["runs"]:
+            out.append(f"| {run['name']} | {n(run['open_per_s'])}/s | {n(run['accepted_per_s'])}/s | "
+                       f"{n(run['accept_p50_ms'], 1)} ms | {n(run['accept_p99_ms'], 1)} ms | {n(run['feed_p50_ms'], 1)} ms | "
+                       f"{n(run['feed_p99_ms'], 1)} ms | {n(run['feed_every_courier_p99_ms'], 1)} ms | "
+                       f"{n(run['conflicts'])} | {run['errors']} | {verdict(run['exactly_one_winner_per_order'])} |")
+        out += ["", f"- Target p99 < {DISPATCH_P99_TARGET_MS} ms for both accept and feed at 50%: "
+                    f"{verdict(dispatch['target_met'])}.", ""]
     return "\n".join(out).rstrip() + "\n"
 
 

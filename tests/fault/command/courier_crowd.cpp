@@ -82,9 +82,10 @@ void CourierCrowd::OpenOrders() {
   const auto run = UniqueName("crowd");
   for (int i = 0; i < options_.orders && !Stopping(); ++i) {
     Answer placed;
-    const auto body =
-        R"({"customerId":"customer-)" + std::to_string(i % 7) + R"(","items":[{"productId":"sku-1","quantity":1,"unitPriceCents":900}]})";
-    while (!Stopping() && Unclear((placed = Send("POST", "/orders", body, staff, run + "-" + std::to_string(i))).status)) {
+    const auto body = R"({"customerId":"customer-)" + std::to_string(i % 7) +
+                      R"(","items":[{"productId":"sku-1","quantity":1,"unitPriceCents":900}]})";
+    while (!Stopping() &&
+           Unclear((placed = Send("POST", "/orders", body, staff, run + "-" + std::to_string(i))).status)) {
       std::this_thread::sleep_for(20ms);
     }
     if (placed.status != 201) continue;  // counted as `other`

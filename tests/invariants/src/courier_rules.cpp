@@ -38,7 +38,8 @@ void Check(const domain::Order& before, const domain::CourierAssigned& assigned,
 
 void Check(const domain::Order& before, const domain::CourierUnassigned& unassigned, const RecordActor& actor,
            const std::string& where, Report& report) {
-  if (!actor.actor || domain::IsStaffOrService(*actor.actor)) return;  // staff: any time before the end (Apply checks it)
+  if (!actor.actor || domain::IsStaffOrService(*actor.actor))
+    return;  // staff: any time before the end (Apply checks it)
   if (!IsCourier(*actor.actor, unassigned.courier_id)) {
     report.Add("courier " + unassigned.courier_id + " was unassigned by " + Describe(actor) + where);
   } else if (before.status >= domain::Status::kOutForDelivery) {

@@ -35,7 +35,8 @@ std::vector<LogRecord> Log(const std::vector<Written>& records) {
   return log;
 }
 
-domain::CourierAssigned Assigned(std::int64_t version, const std::string& courier, AssignedBy by = AssignedBy::kCourier) {
+domain::CourierAssigned Assigned(std::int64_t version, const std::string& courier,
+                                 AssignedBy by = AssignedBy::kCourier) {
   return {kOrderId, version, At(1764000002000), courier, by};
 }
 domain::CourierUnassigned Unassigned(std::int64_t version, const std::string& courier) {
@@ -94,8 +95,8 @@ TEST(CourierInvariants, AnAssignmentKeepsTheStatusTheOrderHadAtThatVersion) {
 }
 
 TEST(CourierInvariants, ASecondCourierOnAnOrderThatHasOneIsReported) {
-  const auto report = Checked(With(OpenOrder(), {{Assigned(3, "c-7"), "courier:c-7"},
-                                                 {Assigned(4, "c-8", AssignedBy::kStaff), "staff:ops"}}));
+  const auto report = Checked(
+      With(OpenOrder(), {{Assigned(3, "c-7"), "courier:c-7"}, {Assigned(4, "c-8", AssignedBy::kStaff), "staff:ops"}}));
   EXPECT_TRUE(Mentions(report, "two couriers at once: c-8 assigned while c-7 has the order")) << report.Summary();
 }
 
@@ -116,7 +117,8 @@ TEST(CourierInvariants, AnAcceptanceOfAnOrderThatIsNotOpenIsReported) {
 }
 
 TEST(CourierInvariants, StaffMayAssignAnOrderThatIsNotOpen) {
-  const auto report = Checked({{Placed(), "customer:customer-1"}, {Assigned(2, "c-7", AssignedBy::kStaff), "staff:ops"}});
+  const auto report =
+      Checked({{Placed(), "customer:customer-1"}, {Assigned(2, "c-7", AssignedBy::kStaff), "staff:ops"}});
   EXPECT_TRUE(report.ok()) << report.Summary();
 }
 
@@ -132,8 +134,9 @@ TEST(CourierInvariants, AnAcceptanceOrAssignmentMadeByTheWrongActorIsReported) {
 }
 
 TEST(CourierInvariants, APickupOrDeliveryByAnyoneButTheAssignedCourierOrStaffIsReported) {
-  const auto other = Checked(With(OpenOrder(), {{Assigned(3, "c-7"), "courier:c-7"},
-                                                {Changed(4, Status::kConfirmed, Status::kOutForDelivery), "courier:c-8"}}));
+  const auto other =
+      Checked(With(OpenOrder(), {{Assigned(3, "c-7"), "courier:c-7"},
+                                 {Changed(4, Status::kConfirmed, Status::kOutForDelivery), "courier:c-8"}}));
   EXPECT_TRUE(Mentions(other, "moved to out_for_delivery by courier:c-8 while the assigned courier is c-7"))
       << other.Summary();
 
@@ -142,9 +145,9 @@ TEST(CourierInvariants, APickupOrDeliveryByAnyoneButTheAssignedCourierOrStaffIsR
   EXPECT_TRUE(Mentions(unassigned, "moved to delivered by courier:c-7 while the assigned courier is none"))
       << unassigned.Summary();
 
-  const auto customer = Checked(With(OpenOrder(), {{Assigned(3, "c-7"), "courier:c-7"},
-                                                   {Changed(4, Status::kConfirmed, Status::kDelivered),
-                                                    "customer:customer-1"}}));
+  const auto customer =
+      Checked(With(OpenOrder(), {{Assigned(3, "c-7"), "courier:c-7"},
+                                 {Changed(4, Status::kConfirmed, Status::kDelivered), "customer:customer-1"}}));
   EXPECT_TRUE(Mentions(customer, "by customer:customer-1")) << customer.Summary();
 
   const auto staff = Checked(With(OpenOrder(), {{Assigned(3, "c-7"), "courier:c-7"},
@@ -164,9 +167,10 @@ TEST(CourierInvariants, AReleaseAfterPickupOrOfAnotherCouriersDeliveryIsReported
       Checked(With(OpenOrder(), {{Assigned(3, "c-7"), "courier:c-7"}, {Unassigned(4, "c-7"), "courier:c-8"}}));
   EXPECT_TRUE(Mentions(other, "courier c-7 was unassigned by courier:c-8")) << other.Summary();
 
-  const auto staff = Checked(With(OpenOrder(), {{Assigned(3, "c-7"), "courier:c-7"},
-                                                {Changed(4, Status::kConfirmed, Status::kOutForDelivery), "courier:c-7"},
-                                                {Unassigned(5, "c-7"), "staff:ops"}}));
+  const auto staff =
+      Checked(With(OpenOrder(), {{Assigned(3, "c-7"), "courier:c-7"},
+                                 {Changed(4, Status::kConfirmed, Status::kOutForDelivery), "courier:c-7"},
+                                 {Unassigned(5, "c-7"), "staff:ops"}}));
   EXPECT_TRUE(staff.ok()) << staff.Summary();
 }
 
@@ -178,7 +182,8 @@ TEST(CourierInvariants, ADeclineOfAnOrderThatIsNotOpenOrInAnotherCouriersNameIsR
   const auto other = Checked(With(OpenOrder(), {{Declined(3, "c-8"), "courier:c-9"}}));
   EXPECT_TRUE(Mentions(other, "decline by courier c-8 was made by courier:c-9")) << other.Summary();
 
-  const auto fine = Checked(With(OpenOrder(), {{Declined(3, "c-8"), "courier:c-8"}, {Assigned(4, "c-7"), "courier:c-7"}}));
+  const auto fine =
+      Checked(With(OpenOrder(), {{Declined(3, "c-8"), "courier:c-8"}, {Assigned(4, "c-7"), "courier:c-7"}}));
   EXPECT_TRUE(fine.ok()) << fine.Summary();
 }
 
