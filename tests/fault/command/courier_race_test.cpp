@@ -65,7 +65,8 @@ TEST_F(CommandServiceOnPrivateBroker, TwentyCouriersRacingThroughRestartsGiveEac
     // Let some deliveries go through first, then kill while couriers wait for an answer to an accept.
     const auto accepted_before = crowd.stats().accepted;
     ASSERT_TRUE(Eventually([&] { return crowd.stats().accepted >= accepted_before + 8; }, 60s))
-        << "the couriers made no progress: " << crowd.stats().accepted << " accepted";
+        << "the couriers made no progress: " << crowd.stats().accepted << " accepted; "
+        << (crowd.Surprises().empty() ? std::string("no unexpected answer") : crowd.Surprises().front());
     ASSERT_TRUE(Eventually(
         [&] {
           if (crowd.AcceptsInFlight() < 1) return false;
