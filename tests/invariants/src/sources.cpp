@@ -55,6 +55,22 @@ std::map<std::string, ReadModelOrder> ReadReadModel(const std::string& database_
     order.updated_at = domain::Timestamp{std::chrono::milliseconds(row[8].as<std::int64_t>())};
     orders[order.order_id].order = std::move(order);
   }
+  // Couriers came with read-model version 3 (schemas/sql/003_couriers.sql): the
+  // order's courier, and the couriers who declined it, in the order they did.
+  const bool has_couriers =
+      tx.exec1("SELECT count(*) FROM information_schema.columns WHERE table_schema = " + tx.quote(schema) +
+               " AND table_name = 'orders' AND column_name = 'courier_id'")[0]
+          .as<int>() > 0;
+  if (has_couriers) {
+    for (const auto& row :
+         tx.exec("SELECT order_id::text, courier_id FROM " + prefix + "orders WHERE courier_id IS NOT NULL")) {
+      orders[row[0].as<std::string>()].order.courier_id = row[1].as<std::string>();
+    }
+    for (const auto& row :
+         tx.exec("SELECT order_id::text, courier_id FROM " + prefix + "order_declines ORDER BY order_id, version")) {
+      orders[row[0].as<std::string>()].order.declined_by.push_back(row[1].as<std::string>());
+    }
+  }
   for (const auto& row : tx.exec("SELECT order_id::text, version, status FROM " + prefix + "order_history")) {
     orders[row[0].as<std::string>()].history[row[1].as<std::int64_t>()] = row[2].as<std::string>();
   }
