@@ -322,6 +322,11 @@ TEST_F(ProjectionQueryAuthTest, EveryRouteAndStatusMatchesTheQueryOpenApiDocumen
   observe("/orders", "/orders?limit=0", staff);
   observe("/orders", "/orders", "");
   observe("/orders", "/orders?customerId=c-1", customer);
+  const std::string open = "/deliveries/open";
+  observe(open, open + "?limit=2", staff);
+  observe(open, open + "?limit=0", staff);
+  observe(open, open, "");
+  observe(open, open, customer);
   for (const std::string report : {"/reports/status-counts", "/reports/daily"}) {
     observe(report, report, staff);
     observe(report, report + "?unknown=1", staff);

@@ -50,9 +50,9 @@ TEST(ProjectionCourierFold, CourierEventsBumpTheVersionAndAreHistoryRowsNamingTh
   ASSERT_EQ(writes.history.size(), 6u);
   std::vector<std::string> events;
   for (const auto& row : writes.history) events.push_back(row.event);
-  EXPECT_EQ(events, (std::vector<std::string>{"order.placed", "order.status_changed", "order.delivery_declined",
-                                              "order.courier_assigned", "order.courier_unassigned",
-                                              "order.courier_assigned"}));
+  EXPECT_EQ(events,
+            (std::vector<std::string>{"order.placed", "order.status_changed", "order.delivery_declined",
+                                      "order.courier_assigned", "order.courier_unassigned", "order.courier_assigned"}));
   EXPECT_EQ(writes.history[0].courier_id, std::nullopt);
   EXPECT_EQ(writes.history[1].courier_id, std::nullopt);
   EXPECT_EQ(writes.history[2].courier_id, "courier-2");
@@ -77,8 +77,8 @@ TEST(ProjectionCourierFold, ACourierEventOfAStoredOrderIsAChangeNotAPlacement) {
 }
 
 TEST(ProjectionCourierFold, RedeliveredCourierEventsChangeNothing) {
-  const auto stored = StoredAfter(
-      {Placed(), Changed(2, Status::kPending, Status::kConfirmed), Declined(3, "courier-2"), Assigned(4)});
+  const auto stored =
+      StoredAfter({Placed(), Changed(2, Status::kPending, Status::kConfirmed), Declined(3, "courier-2"), Assigned(4)});
   auto writes = FoldBatch(DecodeBatch({Record(Declined(3, "courier-2"), 0), Record(Assigned(4), 1)}),
                           {{testing::kOrderId, stored}});
   EXPECT_TRUE(writes.upserts.empty());

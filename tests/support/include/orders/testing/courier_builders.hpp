@@ -15,13 +15,11 @@ inline constexpr const char* kCourierId = "courier-1";
 
 inline domain::CourierAssigned Assigned(std::int64_t version, std::string courier_id = kCourierId,
                                         std::string order_id = kOrderId, domain::Timestamp at = At(1764000002000)) {
-  return domain::CourierAssigned{std::move(order_id), version, at, std::move(courier_id),
-                                 domain::AssignedBy::kCourier};
+  return domain::CourierAssigned{std::move(order_id), version, at, std::move(courier_id), domain::AssignedBy::kCourier};
 }
 
 inline domain::CourierUnassigned Unassigned(std::int64_t version, std::string courier_id = kCourierId,
-                                            std::string order_id = kOrderId,
-                                            domain::Timestamp at = At(1764000003000)) {
+                                            std::string order_id = kOrderId, domain::Timestamp at = At(1764000003000)) {
   return domain::CourierUnassigned{std::move(order_id), version, at, std::move(courier_id), std::nullopt};
 }
 
