@@ -34,9 +34,9 @@ class DispatchLoadSmoke : public ::testing::Test {
         std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_}, {"CONSUMER_GROUP", UniqueName("dispatch")}});
     ASSERT_TRUE(command_->Start()) << command_->LogText();
     notifier_ = std::make_unique<ServiceProcess>(
-        NotifierBinary(), std::map<std::string, std::string>{
-                              {"ORDERS_TOPIC", topic_},
-                              {"COMMAND_API_URL", "http://127.0.0.1:" + std::to_string(command_->port())}});
+        NotifierBinary(),
+        std::map<std::string, std::string>{
+            {"ORDERS_TOPIC", topic_}, {"COMMAND_API_URL", "http://127.0.0.1:" + std::to_string(command_->port())}});
     ASSERT_TRUE(notifier_->Start()) << notifier_->LogText();
     for (auto* service : {command_.get(), notifier_.get()}) {
       ASSERT_TRUE(Eventually([&] { return HttpRequest(service->port(), "GET", "/readyz").status == 200; },

@@ -8,21 +8,15 @@
 #include <pqxx/pqxx>
 
 namespace orders::invariants {
-namespace {
-
-// Who made the change: "<role>:<subject>", written by the command service.
-constexpr std::string_view kActorHeader = "orders_actor";
-
-}  // namespace
 
 std::vector<LogRecord> ReadLog(const std::string& topic) {
   std::vector<LogRecord> log;
   for (const auto& record : testing::ReadWholeTopic(topic)) {
     LogRecord entry{record.partition, record.offset, std::nullopt, {}, std::nullopt};
-    if (const auto* actor = codec::FindHeader(record.headers, kActorHeader)) entry.actor = *actor;
     auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);
     if (decoded.decoded) {
       entry.event = std::move(decoded.decoded->event);
+      entry.actor = std::move(decoded.decoded->metadata.actor);  // the orders_actor header
     } else {
       entry.decode_error = decoded.error;
     }
