@@ -268,21 +268,11 @@ class ProjectionTest : public ::testing::Test {
         << (service_ ? service_->LogText() : "");
   }
 
-  // The read model's orders, rebuilt as domain values: with their courier and,
-  // from order_declines, the couriers who declined them (in the order they did).
+  // The read model's orders, rebuilt as domain values (with their courier and
+  // the couriers who declined them: invariants::ReadReadModel reads both).
   std::map<std::string, domain::Order> ReadOrders() {
     std::map<std::string, domain::Order> orders;
     for (auto& [id, row] : invariants::ReadReadModel(database_url_, schema_)) orders[id] = std::move(row.order);
-    auto connection = Connect();
-    pqxx::work tx(connection);
-    for (const auto& row :
-         tx.exec("SELECT order_id::text, courier_id FROM " + Table("orders") + " WHERE courier_id IS NOT NULL")) {
-      orders[row[0].as<std::string>()].courier_id = row[1].as<std::string>();
-    }
-    for (const auto& row :
-         tx.exec("SELECT order_id::text, courier_id FROM " + Table("order_declines") + " ORDER BY order_id, version")) {
-      orders[row[0].as<std::string>()].declined_by.push_back(row[1].as<std::string>());
-    }
     return orders;
   }
 
