@@ -15,7 +15,10 @@
 // A confirmed order is open for delivery; the moment a courier's feed shows
 // it, that courier accepts it (PUT /orders/{id}/courier, or with --accept-via
 // ws the `acceptDelivery` command on the same socket). All of them race; one
-// must win and the others get 409.
+// must win and the others get 409. Over REST a courier has one accept waiting
+// at a time (a second thread sends them, so reading the feed never waits);
+// over the WebSocket up to 4, what the notifier allows a connection (the rest
+// wait in the client). Accept latency counts from sending to the answer.
 //
 // Figures: accepted_per_s (orders won per second, from the first order due to
 // the last win), accept latency (every answered accept, and the winners'),
@@ -101,6 +104,9 @@ FeedEntry ReadFeedMessage(const json& message) {
   return entry;
 }
 
+// What the notifier lets one connection have waiting for an answer (hub.hpp).
+constexpr int kMaxCommandsInFlight = 4;
+
 class Dispatch {
  public:
   explicit Dispatch(const Args& args)
@@ -140,7 +146,9 @@ class Dispatch {
     std::mutex mutex;
     std::condition_variable wake;
     std::deque<int> to_accept;
-    std::unordered_map<std::string, std::int64_t> sent_ns;  // ws: requestId -> when the command was sent
+    std::unordered_map<std::string, std::int64_t> sent_ns;  // requestId (the order's slot) -> when sent
+    std::deque<int> ws_waiting;                             // ws: accepts not sent yet (the reader thread's own)
+    int ws_in_flight = 0;
     void Wake() { wake.notify_all(); }
   };
 
@@ -284,8 +292,12 @@ class Dispatch {
       }
       const auto now = NowNanos();
       const auto message = json::parse(*text, nullptr, false);
-      if (accept_via_ws_ && message.is_object() && message.value("type", "") == "result") {
-        Answered(courier, courier_index, message.value("requestId", ""), message.value("status", 0), now);
+      if (accept_via_ws_ && message.is_object() &&
+          (message.value("type", "") == "result" || message.value("type", "") == "error")) {
+        // An error names the command it refused (e.g. rate_limited): answered, not won.
+        const int status = message.value("type", "") == "result" ? message.value("status", 0) : -1;
+        if (Answered(courier, courier_index, message.value("requestId", ""), status, now)) --courier.ws_in_flight;
+        SendWaitingCommands(courier);
         continue;
       }
       const auto entry = ReadFeedMessage(message);
@@ -301,21 +313,33 @@ class Dispatch {
       ++order.seen_by;
       ++accepts_in_flight_;
       if (accept_via_ws_) {
-        const std::string request_id = std::to_string(i);
-        {
-          std::lock_guard lock(courier.mutex);
-          courier.sent_ns[request_id] = NowNanos();
-        }
-        courier.ws.SendText(json{{"type", "command"},
-                                 {"requestId", request_id},
-                                 {"name", "acceptDelivery"},
-                                 {"args", {{"orderId", order.id}}}}
-                                .dump());
+        courier.ws_waiting.push_back(i);
+        SendWaitingCommands(courier);
       } else {
         std::lock_guard lock(courier.mutex);
         courier.to_accept.push_back(i);
         courier.wake.notify_one();
       }
+    }
+  }
+
+  // A well-behaved client keeps at most kMaxCommandsInFlight commands waiting
+  // on its socket (the notifier refuses more, per connection); the rest wait here.
+  void SendWaitingCommands(CourierState& courier) {
+    while (courier.ws_in_flight < kMaxCommandsInFlight && !courier.ws_waiting.empty()) {
+      const int i = courier.ws_waiting.front();
+      courier.ws_waiting.pop_front();
+      const std::string request_id = std::to_string(i);
+      {
+        std::lock_guard lock(courier.mutex);
+        courier.sent_ns[request_id] = NowNanos();
+      }
+      ++courier.ws_in_flight;
+      courier.ws.SendText(json{{"type", "command"},
+                               {"requestId", request_id},
+                               {"name", "acceptDelivery"},
+                               {"args", {{"orderId", orders_[static_cast<std::size_t>(i)].id}}}}
+                              .dump());
     }
   }
 
@@ -337,12 +361,16 @@ class Dispatch {
     }
   }
 
-  void Answered(CourierState& courier, int courier_index, const std::string& request_id, int status, std::int64_t now) {
+  // False when `request_id` names no accept waiting for its answer.
+  bool Answered(CourierState& courier, int courier_index, const std::string& request_id, int status, std::int64_t now) {
     std::int64_t sent;
     {
       std::lock_guard lock(courier.mutex);
       const auto it = courier.sent_ns.find(request_id);
-      if (it == courier.sent_ns.end()) return;
+      if (it == courier.sent_ns.end()) {
+        if (status != 200 && status != 409) ++courier.errors;  // an error about no accept of ours
+        return false;
+      }
       sent = it->second;
       courier.sent_ns.erase(it);
     }
@@ -359,6 +387,7 @@ class Dispatch {
       ++courier.errors;
     }
     --accepts_in_flight_;
+    return true;
   }
 
   // The command API's word on who has each order.

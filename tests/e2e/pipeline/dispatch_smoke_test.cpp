@@ -8,6 +8,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -61,8 +62,14 @@ class DispatchLoadSmoke : public ::testing::Test {
     const int status = ::pclose(pipe);
     std::printf("%s", output.c_str());
     exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    const auto line = output.rfind("{\"");
-    return line == std::string::npos ? json() : json::parse(output.substr(line), nullptr, false);
+    // The report is the last line that is a JSON object (stderr may come before it).
+    std::string report;
+    for (std::size_t start = 0; start < output.size();) {
+      const auto end = std::min(output.find('\n', start), output.size());
+      if (output[start] == '{') report = output.substr(start, end - start);
+      start = end + 1;
+    }
+    return json::parse(report, nullptr, false);
   }
 
   void ExpectOneWinnerPerOrderSeenByEveryCourier(const json& report) {
@@ -71,7 +78,8 @@ class DispatchLoadSmoke : public ::testing::Test {
     EXPECT_EQ(report["winners"]["orders_with_exactly_one_winner"], 30) << report.dump(2);
     EXPECT_EQ(report["winners"]["winner_not_the_orders_courier"], 0) << report.dump(2);
     EXPECT_EQ(report["orders_seen_by_every_courier"], 30) << report.dump(2);
-    EXPECT_EQ(report["accepts_answered"], 5 * 30) << "every courier accepted every order";
+    EXPECT_EQ(report["accepts_answered"], 5 * 30) << "every courier accepted every order; the notifier's log:\n"
+                                                  << notifier_->LogText();
     EXPECT_EQ(report["conflicts"], 4 * 30) << "the four losers of each race got 409";
     EXPECT_EQ(report["accept_errors"], 0);
     EXPECT_FALSE(report["timed_out"].get<bool>());
