@@ -26,9 +26,8 @@ const domain::DeliveryDeclined kDeclined{kOrderId, 5, At(1764000004000), "courie
 
 TEST(CourierEventCodec, CourierAssignedEncodesToGoldenJson) {
   const auto record = EncodeEvent(kAssigned, WithActor("courier:courier-7"));
-  EXPECT_EQ(record.value,
-            R"({"at":"2025-11-24T16:00:02.000Z","by":"courier","courierId":"courier-7",)"
-            R"("orderId":"6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c","version":3})");
+  EXPECT_EQ(record.value, R"({"at":"2025-11-24T16:00:02.000Z","by":"courier","courierId":"courier-7",)"
+                          R"("orderId":"6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c","version":3})");
   EXPECT_EQ(*FindHeader(record.headers, "ce_type"), "order.courier_assigned.v1");
   EXPECT_EQ(*FindHeader(record.headers, "orders_actor"), "courier:courier-7");
 }
@@ -42,7 +41,8 @@ TEST(CourierEventCodec, UnassignedAndDeclinedCarryTheirReasonOnlyWhenGiven) {
 
 TEST(CourierEventCodec, EveryCourierEventRoundTripsWithAndWithoutAnActor) {
   for (const auto& actor : {std::optional<std::string>("staff:ops"), std::optional<std::string>()}) {
-    for (const domain::Event& event : {domain::Event(kAssigned), domain::Event(kUnassigned), domain::Event(kDeclined)}) {
+    for (const domain::Event& event :
+         {domain::Event(kAssigned), domain::Event(kUnassigned), domain::Event(kDeclined)}) {
       const auto record = EncodeEvent(event, WithActor(actor));
       EXPECT_EQ(FindHeader(record.headers, "orders_actor") != nullptr, actor.has_value());
       const auto result = DecodeEvent(record.key, record.value, record.headers);
@@ -71,9 +71,9 @@ TEST(CourierEventCodec, EventNamesAreTheTypesWithoutTheirVersion) {
 TEST(CourierEventCodec, AnActorHeaderThatIsNotShortVisibleAsciiIsRefused) {
   const auto good = EncodeEvent(kAssigned, WithActor("courier:courier-7"));
   ASSERT_TRUE(DecodeEvent(good.key, good.value, good.headers).decoded);
-  for (const std::string& hostile : {std::string(), std::string("courier:has space"), std::string("courier:\xC3\xA9"),
-                                     std::string("courier:\x1B[2J"), std::string("courier:a\0b", 11),
-                                     "courier:" + std::string(193, 'c')}) {
+  for (const std::string& hostile :
+       {std::string(), std::string("courier:has space"), std::string("courier:\xC3\xA9"),
+        std::string("courier:\x1B[2J"), std::string("courier:a\0b", 11), "courier:" + std::string(193, 'c')}) {
     Headers headers;
     for (const auto& header : good.headers) {
       if (header.first != "orders_actor") headers.push_back(header);
@@ -95,12 +95,12 @@ TEST(CourierEventCodec, PayloadsBreakingTheCourierRulesAreRefused) {
   const std::vector<std::string> poison = {
       R"({"at":"2025-11-24T16:00:02.000Z","by":"robot","courierId":"courier-7","orderId":")" + std::string(kOrderId) +
           R"(","version":3})",
-      R"({"at":"2025-11-24T16:00:02.000Z","by":"courier","courierId":"has space","orderId":")" +
-          std::string(kOrderId) + R"(","version":3})",
-      R"({"at":"2025-11-24T16:00:02.000Z","by":"courier","courierId":"courier-7","orderId":")" +
-          std::string(kOrderId) + R"(","version":1})",
-      R"({"at":"2025-11-24T16:00:02.000Z","by":"courier","courierId":"courier-7","orderId":")" +
-          std::string(kOrderId) + R"(","version":3,"extra":1})",
+      R"({"at":"2025-11-24T16:00:02.000Z","by":"courier","courierId":"has space","orderId":")" + std::string(kOrderId) +
+          R"(","version":3})",
+      R"({"at":"2025-11-24T16:00:02.000Z","by":"courier","courierId":"courier-7","orderId":")" + std::string(kOrderId) +
+          R"(","version":1})",
+      R"({"at":"2025-11-24T16:00:02.000Z","by":"courier","courierId":"courier-7","orderId":")" + std::string(kOrderId) +
+          R"(","version":3,"extra":1})",
   };
   for (const auto& value : poison) {
     EXPECT_FALSE(DecodeEvent(good.key, value, good.headers).decoded) << value;

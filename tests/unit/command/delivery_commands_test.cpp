@@ -48,7 +48,7 @@ TEST(Caller, TheAuditLabelIsAlwaysShortVisibleAscii) {
   EXPECT_EQ(longest.substr(0, 9), "service:x");
   // What the command side writes, the decoder takes.
   auto record = codec::EncodeEvent(testing::Placed(), {"0b6e1a52-7d0c-4c51-9a36-0f2b3c4d5e6f", "/t", std::nullopt,
-                                                        std::nullopt, AuditLabel(ActorRole::kStaff, "\t\xFF a")});
+                                                       std::nullopt, AuditLabel(ActorRole::kStaff, "\t\xFF a")});
   EXPECT_TRUE(codec::DecodeEvent(record.key, record.value, record.headers).decoded);
 }
 
@@ -119,9 +119,7 @@ class HeldAppender : public EventAppender {
   std::deque<std::function<void(AppendOutcome)>> pending;
 };
 
-Caller As(ActorRole role, const std::string& id) {
-  return {{role, id}, std::string(RoleName(role)) + ":" + id};
-}
+Caller As(ActorRole role, const std::string& id) { return {{role, id}, std::string(RoleName(role)) + ":" + id}; }
 
 const Caller kStaff = As(ActorRole::kStaff, "ops");
 const Caller kCustomer = As(ActorRole::kCustomer, "customer-1");  // the builders' orders are customer-1's
@@ -205,7 +203,7 @@ TEST_F(DeliveryProcessorTest, EveryEventCarriesTheCallersAuditLabel) {
   ASSERT_EQ(Release(kCourier).kind, Kind::kOk);
   const Caller unlabelled{{ActorRole::kStaff, ""}, std::nullopt};
   ASSERT_EQ(Assign("courier-3", unlabelled).kind, Kind::kOk);
-  const std::vector<std::string> expected = {"customer:customer-1", "staff:ops",   "courier:courier-2",
+  const std::vector<std::string> expected = {"customer:customer-1", "staff:ops",         "courier:courier-2",
                                              "courier:courier-1",   "courier:courier-1", "<absent>"};
   ASSERT_EQ(Appended(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -231,8 +229,7 @@ TEST_F(DeliveryProcessorTest, AnInvalidCommandIsABadRequestWhoeverSendsIt) {
   OpenOrder();
   auto command = testing::ChangeStatusCommand(Status::kCancelled);
   command.reason = std::string(300, 'r');
-  const auto result =
-      Settled([&](Reply reply) { processor_.ChangeStatus(command, kOtherCustomer, std::move(reply)); });
+  const auto result = Settled([&](Reply reply) { processor_.ChangeStatus(command, kOtherCustomer, std::move(reply)); });
   EXPECT_EQ(KindOf(result), RejectionKind::kInvalid);
 }
 
@@ -297,12 +294,13 @@ TEST(DeliveryAnswers, ForbiddenIs403AndDeliveryConflictsAreNamed) {
       AnswerFor({Kind::kRejected, std::nullopt, domain::Rejection{RejectionKind::kForbidden, "not yours", {}, {}}});
   EXPECT_EQ(forbidden.status, 403);
   EXPECT_EQ(nlohmann::json::parse(forbidden.body)["detail"], "not yours");
-  const auto taken = AnswerFor({Kind::kRejected, std::nullopt,
-                                domain::Rejection{RejectionKind::kTransitionNotAllowed, "taken", {}, "delivery-taken"}});
+  const auto taken =
+      AnswerFor({Kind::kRejected, std::nullopt,
+                 domain::Rejection{RejectionKind::kTransitionNotAllowed, "taken", {}, "delivery-taken"}});
   EXPECT_EQ(taken.status, 409);
   EXPECT_EQ(nlohmann::json::parse(taken.body)["type"], "urn:orders:problem:delivery-taken");
-  const auto plain = AnswerFor(
-      {Kind::kRejected, std::nullopt, domain::Rejection{RejectionKind::kTransitionNotAllowed, "no", {}, {}}});
+  const auto plain =
+      AnswerFor({Kind::kRejected, std::nullopt, domain::Rejection{RejectionKind::kTransitionNotAllowed, "no", {}, {}}});
   EXPECT_EQ(nlohmann::json::parse(plain.body)["type"], "urn:orders:problem:conflict");
 }
 

@@ -87,8 +87,7 @@ TEST(Access, ACourierMovingAnotherCouriersOrderIsForbiddenNotHidden) {
 TEST(Access, StaffAndServicesMakeAnyMoveTheLifecycleAllows) {
   for (const Actor& actor : {kStaff, kService}) {
     EXPECT_EQ(MayChangeStatus(actor, OrderOf(Status::kPending), Status::kDelivered), Verdict::kAllowed);
-    EXPECT_EQ(MayChangeStatus(actor, OrderOf(Status::kProcessing, "courier-1"), Status::kCancelled),
-              Verdict::kAllowed);
+    EXPECT_EQ(MayChangeStatus(actor, OrderOf(Status::kProcessing, "courier-1"), Status::kCancelled), Verdict::kAllowed);
   }
 }
 
@@ -97,8 +96,7 @@ TEST(Access, CouriersHandleDeliveriesForThemselvesOnly) {
   EXPECT_EQ(MayHandleDelivery(kCourier, open, "courier-1"), Verdict::kAllowed);
   EXPECT_EQ(MayHandleDelivery(kCourier, open, "courier-2"), Verdict::kForbidden);
   // Whether it is still free is Decide's answer (409), not the table's.
-  EXPECT_EQ(MayHandleDelivery(kOtherCourier, OrderOf(Status::kConfirmed, "courier-1"), "courier-2"),
-            Verdict::kAllowed);
+  EXPECT_EQ(MayHandleDelivery(kOtherCourier, OrderOf(Status::kConfirmed, "courier-1"), "courier-2"), Verdict::kAllowed);
 }
 
 TEST(Access, CustomersNeverHandleDeliveriesAndOnlyLearnAboutTheirOwnOrders) {

@@ -110,8 +110,7 @@ TEST(DecideUnassignCourier, StaffUnassignUntilDeliveredOrCancelled) {
   ASSERT_TRUE(picked_up.accepted());
   EXPECT_EQ(std::get<CourierUnassigned>(picked_up.events.at(0)).courier_id, "courier-1");
   auto delivered = OrderIn({Status::kOutForDelivery}, "courier-1");
-  ASSERT_EQ(Apply(delivered, testing::Changed(4, Status::kOutForDelivery, Status::kDelivered)),
-            ApplyOutcome::kApplied);
+  ASSERT_EQ(Apply(delivered, testing::Changed(4, Status::kOutForDelivery, Status::kDelivered)), ApplyOutcome::kApplied);
   ExpectConflict(Decide(delivered, UnassignByStaff(), At()), "order-terminal");
 }
 
@@ -137,8 +136,7 @@ TEST(DecideDeclineDelivery, YourOwnDeliveryOrOneThatIsNotOpenIsAConflict) {
 
 TEST(ApplyCourierEvents, AssignmentReleaseAndDeclineFoldIntoTheOrder) {
   auto state = OrderIn({Status::kConfirmed});
-  ASSERT_EQ(Apply(state, CourierAssigned{kOrderId, 3, At(7), "courier-1", AssignedBy::kStaff}),
-            ApplyOutcome::kApplied);
+  ASSERT_EQ(Apply(state, CourierAssigned{kOrderId, 3, At(7), "courier-1", AssignedBy::kStaff}), ApplyOutcome::kApplied);
   EXPECT_EQ(state->courier_id, "courier-1");
   EXPECT_EQ(state->version, 3);
   EXPECT_EQ(state->updated_at, At(7));
