@@ -34,8 +34,8 @@ class CourierQueryTest : public ProjectionTest {
     if (IsSkipped() || HasFatalFailure()) return;
     for (int i = 0; i < 10; ++i) {
       ids_.push_back(platform::NewUuid());
-      Produce(domain::OrderPlaced{ids_[i], 1, Ms(kBase + i * 1000), "c-" + std::to_string(i % 2), {{"sku", 1, 100}},
-                                  "USD", 100});
+      Produce(domain::OrderPlaced{
+          ids_[i], 1, Ms(kBase + i * 1000), "c-" + std::to_string(i % 2), {{"sku", 1, 100}}, "USD", 100});
       if (i != 5) Produce(Step(i, 2, Status::kPending, Status::kConfirmed));
     }
     auto declined = Declined(3, "courier-1", ids_[1], Ms(kBase + kMinute));
@@ -88,7 +88,8 @@ class CourierQueryTest : public ProjectionTest {
   // Every page of `path`, `limit` at a time.
   std::vector<int> AllPages(const std::string& path, const std::string& token, int limit, int* pages = nullptr) {
     std::vector<int> seen;
-    const std::string first = path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=" + std::to_string(limit);
+    const std::string first =
+        path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=" + std::to_string(limit);
     std::string next = first;
     for (int page = 1; page <= 20; ++page) {
       const auto json = JsonAs(next, token);
@@ -164,6 +165,25 @@ TEST_F(CourierQueryTest, RedeliveredCourierEventsChangeNothing) {
   EXPECT_EQ(Count("order_history"), history_rows);
   EXPECT_EQ(Count("order_declines"), 2);
   EXPECT_EQ(Count("poison_events"), 0);
+  ExpectReadModelEqualsFold();
+}
+
+// After a restart the writer knows nothing of the stored orders: it loads
+// their courier with their status, keeps it through a status change, and
+// refuses (parks) another courier's assignment over it.
+TEST_F(CourierQueryTest, AfterARestartTheStoredCourierIsKeptAndEnforced) {
+  ASSERT_EQ(service_->Stop(), 0) << service_->LogText();
+  StartService();
+  WaitReady();
+  Produce(Step(3, 4, Status::kConfirmed, Status::kOutForDelivery));
+  Produce(Assigned(5, "courier-2", ids_[3], Ms(kBase + 5 * kMinute)));
+  Flush();
+  WaitUntilCaughtUp();
+  const auto order = JsonAs("/orders/" + ids_[3], staff_);
+  EXPECT_EQ(order["courierId"], "courier-1");
+  EXPECT_EQ(order["status"], "out_for_delivery");
+  EXPECT_EQ(order["version"], 4);
+  EXPECT_EQ(Count("poison_events"), 1) << "the second courier's assignment is parked";
   ExpectReadModelEqualsFold();
 }
 
