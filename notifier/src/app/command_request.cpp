@@ -11,10 +11,8 @@ namespace {
 using nlohmann::json;
 
 constexpr std::pair<CommandName, std::string_view> kNames[] = {
-    {CommandName::kPlaceOrder, "placeOrder"},
-    {CommandName::kChangeStatus, "changeStatus"},
-    {CommandName::kAcceptDelivery, "acceptDelivery"},
-    {CommandName::kDeclineDelivery, "declineDelivery"},
+    {CommandName::kPlaceOrder, "placeOrder"},           {CommandName::kChangeStatus, "changeStatus"},
+    {CommandName::kAcceptDelivery, "acceptDelivery"},   {CommandName::kDeclineDelivery, "declineDelivery"},
     {CommandName::kReleaseDelivery, "releaseDelivery"},
 };
 
@@ -47,12 +45,6 @@ std::string_view CommandNameText(CommandName name) {
 
 CommandParse ParseCommand(const json& message) {
   CommandParse parse;
-  for (const auto& [key, value] : message.items()) {
-    if (key != "type" && key != "requestId" && key != "name" && key != "args") {
-      parse.error = "a command has only type, requestId, name and args";
-      return parse;
-    }
-  }
   const auto request_id = message.find("requestId");
   if (request_id == message.end() || !request_id->is_string() || request_id->get_ref<const std::string&>().empty() ||
       request_id->get_ref<const std::string&>().size() > kMaxRequestIdBytes ||
@@ -61,13 +53,18 @@ CommandParse ParseCommand(const json& message) {
     return parse;
   }
   parse.request_id = request_id->get<std::string>();
+  for (const auto& [key, value] : message.items()) {
+    if (key != "type" && key != "requestId" && key != "name" && key != "args") {
+      parse.error = "a command has only type, requestId, name and args";
+      return parse;
+    }
+  }
   const auto name_it = message.find("name");
   const auto name = name_it != message.end() && name_it->is_string()
                         ? ParseCommandName(name_it->get_ref<const std::string&>())
                         : std::nullopt;
   if (!name) {
-    parse.error =
-        "name must be one of placeOrder, changeStatus, acceptDelivery, declineDelivery, releaseDelivery";
+    parse.error = "name must be one of placeOrder, changeStatus, acceptDelivery, declineDelivery, releaseDelivery";
     return parse;
   }
   const auto args = message.find("args");
@@ -123,8 +120,7 @@ HttpCallPlan PlanHttpCall(const CommandRequest& command, const std::optional<std
       return {HttpCall{"PUT", order_path + "/courier", codec::DumpJson(body)}, {}};
     }
     case CommandName::kDeclineDelivery:
-      return {HttpCall{"POST", order_path + "/delivery-declines", codec::DumpJson(BodyWithout(args, {"orderId"}))},
-              {}};
+      return {HttpCall{"POST", order_path + "/delivery-declines", codec::DumpJson(BodyWithout(args, {"orderId"}))}, {}};
     case CommandName::kReleaseDelivery:
       return {HttpCall{"DELETE", order_path + "/courier", std::nullopt}, {}};
     case CommandName::kPlaceOrder:

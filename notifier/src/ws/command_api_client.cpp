@@ -36,10 +36,10 @@ struct CommandApiClient::Call {
   asio::steady_timer deadline;
   std::function<void(CommandAnswer)> done;
   std::unique_ptr<Socket> socket;
-  bool reused = false;     // the socket came from the idle pool
-  bool retried = false;    // already retried once on a fresh connection
+  bool reused = false;   // the socket came from the idle pool
+  bool retried = false;  // already retried once on a fresh connection
   bool finished = false;
-  bool started = false;    // holds one of the connections in use (else waits in queued_)
+  bool started = false;  // holds one of the connections in use (else waits in queued_)
   HttpResponseReader reader;
   std::array<char, 8192> buffer{};
 };
@@ -54,8 +54,9 @@ void CommandApiClient::Run(const HttpCall& http_call, const std::string& bearer_
   auto call = std::make_shared<Call>(io_, std::move(done));
   call->reader = HttpResponseReader(options_.max_response_bytes);
   std::string& request = call->request;
-  request = http_call.method + " " + endpoint_.base_path + http_call.target + " HTTP/1.1\r\nHost: " +
-            endpoint_.host_header + "\r\nAccept: application/json, application/problem+json\r\n";
+  request = http_call.method + " " + endpoint_.base_path + http_call.target +
+            " HTTP/1.1\r\nHost: " + endpoint_.host_header +
+            "\r\nAccept: application/json, application/problem+json\r\n";
   if (!bearer_token.empty()) request += "Authorization: Bearer " + bearer_token + "\r\n";
   if (http_call.body) {
     request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(http_call.body->size()) +
@@ -100,25 +101,25 @@ void CommandApiClient::Connect(const std::shared_ptr<Call>& call) {
   call->reused = false;
   call->socket = std::make_unique<Socket>(io_);
   ++connections_opened_;
-  resolver_.async_resolve(
-      endpoint_.host, endpoint_.port,
-      [this, call](asio::error_code error, asio::ip::tcp::resolver::results_type results) {
-        if (call->finished) return;
-        if (error) {
-          Fail(call, 503, "The command API cannot be reached; try again shortly.");
-          return;
-        }
-        asio::async_connect(*call->socket, results, [this, call](asio::error_code connect_error, const auto&) {
-          if (call->finished) return;
-          if (connect_error) {
-            Fail(call, 503, "The command API cannot be reached; try again shortly.");
-            return;
-          }
-          asio::error_code ignored;
-          call->socket->set_option(asio::ip::tcp::no_delay(true), ignored);
-          Write(call);
-        });
-      });
+  resolver_.async_resolve(endpoint_.host, endpoint_.port,
+                          [this, call](asio::error_code error, asio::ip::tcp::resolver::results_type results) {
+                            if (call->finished) return;
+                            if (error) {
+                              Fail(call, 503, "The command API cannot be reached; try again shortly.");
+                              return;
+                            }
+                            asio::async_connect(
+                                *call->socket, results, [this, call](asio::error_code connect_error, const auto&) {
+                                  if (call->finished) return;
+                                  if (connect_error) {
+                                    Fail(call, 503, "The command API cannot be reached; try again shortly.");
+                                    return;
+                                  }
+                                  asio::error_code ignored;
+                                  call->socket->set_option(asio::ip::tcp::no_delay(true), ignored);
+                                  Write(call);
+                                });
+                          });
 }
 
 void CommandApiClient::Write(const std::shared_ptr<Call>& call) {

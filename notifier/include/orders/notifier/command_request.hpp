@@ -46,7 +46,7 @@ CommandParse ParseCommand(const nlohmann::json& message);
 
 struct HttpCall {
   std::string method;
-  std::string target;  // path below the command API's base URL, e.g. /orders/<id>/status
+  std::string target;               // path below the command API's base URL, e.g. /orders/<id>/status
   std::optional<std::string> body;  // JSON text
 };
 

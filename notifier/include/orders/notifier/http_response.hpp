@@ -14,7 +14,7 @@ namespace orders::notifier {
 struct HttpEndpoint {
   std::string host;
   std::string port = "80";
-  std::string base_path;  // without a trailing slash; "" for the root
+  std::string base_path;    // without a trailing slash; "" for the root
   std::string host_header;  // host[:port] as the URL spelt it
 };
 
