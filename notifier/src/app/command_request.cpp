@@ -87,7 +87,7 @@ CommandParse ParseCommand(const json& message) {
   }
   if (*name == CommandName::kAcceptDelivery && args->contains("courierId")) {
     const json& courier = (*args)["courierId"];
-    if (!courier.is_string() || !domain::IsValidCustomerId(courier.get_ref<const std::string&>())) {
+    if (!courier.is_string() || !domain::IsValidCourierId(courier.get_ref<const std::string&>())) {
       parse.error = "args.courierId must be 1-64 characters of A-Z a-z 0-9 . _ -";
       return parse;
     }

@@ -96,8 +96,9 @@ ClientMessage ParseClientMessage(std::string_view text) {
   } else if (has_customer || has_courier) {
     const char* name = has_customer ? "customerId" : "courierId";
     const Json& id = (*json)[name];
-    // Courier ids follow the customer id rules (both are token subjects).
-    if (!id.is_string() || !domain::IsValidCustomerId(id.get_ref<const std::string&>())) {
+    const bool valid = id.is_string() && (has_customer ? domain::IsValidCustomerId(id.get_ref<const std::string&>())
+                                                       : domain::IsValidCourierId(id.get_ref<const std::string&>()));
+    if (!valid) {
       return Invalid(std::string(name) + " must be 1-64 characters of A-Z a-z 0-9 . _ -");
     }
     message.selector = {has_customer ? Selector::Kind::kCustomer : Selector::Kind::kCourier, id.get<std::string>()};

@@ -19,9 +19,7 @@ class ScriptedServer {
     bool close_after = false;
   };
 
-  explicit ScriptedServer(asio::io_context& io) : acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}) {
-    Accept();
-  }
+  explicit ScriptedServer(asio::io_context& io) : acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}) { Accept(); }
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
   void Script(Step step) { steps_.push_back(std::move(step)); }
   int connections = 0;
@@ -44,30 +42,30 @@ class ScriptedServer {
     });
   }
   void Read(const std::shared_ptr<Connection>& connection) {
-    connection->socket.async_read_some(asio::buffer(connection->buffer), [this, connection](asio::error_code error,
-                                                                                          std::size_t n) {
-      if (error) return;
-      connection->pending.append(connection->buffer.data(), n);
-      const auto head_end = connection->pending.find("\r\n\r\n");
-      if (head_end == std::string::npos) return Read(connection);
-      const auto length_at = connection->pending.find("Content-Length: ");
-      const std::size_t length = length_at < head_end ? std::stoul(connection->pending.substr(length_at + 16)) : 0;
-      if (connection->pending.size() < head_end + 4 + length) return Read(connection);
-      requests.push_back(connection->pending.substr(0, head_end + 4 + length));
-      connection->pending.erase(0, head_end + 4 + length);
-      Step step = steps_.empty() ? Step{} : steps_.front();
-      if (!steps_.empty()) steps_.erase(steps_.begin());
-      if (step.response.empty()) {
-        silent_.push_back(connection);
-        return;
-      }
-      asio::write(connection->socket, asio::buffer(step.response));
-      if (step.close_after) {
-        connection->socket.close();
-        return;
-      }
-      Read(connection);
-    });
+    connection->socket.async_read_some(
+        asio::buffer(connection->buffer), [this, connection](asio::error_code error, std::size_t n) {
+          if (error) return;
+          connection->pending.append(connection->buffer.data(), n);
+          const auto head_end = connection->pending.find("\r\n\r\n");
+          if (head_end == std::string::npos) return Read(connection);
+          const auto length_at = connection->pending.find("Content-Length: ");
+          const std::size_t length = length_at < head_end ? std::stoul(connection->pending.substr(length_at + 16)) : 0;
+          if (connection->pending.size() < head_end + 4 + length) return Read(connection);
+          requests.push_back(connection->pending.substr(0, head_end + 4 + length));
+          connection->pending.erase(0, head_end + 4 + length);
+          Step step = steps_.empty() ? Step{} : steps_.front();
+          if (!steps_.empty()) steps_.erase(steps_.begin());
+          if (step.response.empty()) {
+            silent_.push_back(connection);
+            return;
+          }
+          asio::write(connection->socket, asio::buffer(step.response));
+          if (step.close_after) {
+            connection->socket.close();
+            return;
+          }
+          Read(connection);
+        });
   }
 
   asio::ip::tcp::acceptor acceptor_;
@@ -76,8 +74,9 @@ class ScriptedServer {
 };
 
 std::string JsonResponse(int status, const std::string& body, const std::string& extra = "") {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body;
+  return "HTTP/1.1 " + std::to_string(status) +
+         " X\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra +
+         "\r\n" + body;
 }
 
 class CommandApiClientTest : public ::testing::Test {

@@ -55,8 +55,8 @@ TEST(CommandRequest, EachNameMapsOntoItsRestCall) {
 TEST(CommandRequest, AcceptNamingACourierIsLeftToTheCommandApiToAllowOrRefuse) {
   auto assign = Planned(Command("acceptDelivery", {{"orderId", kId}, {"courierId", "rider-9"}}), "ops");
   EXPECT_EQ(json::parse(*assign.body), (json{{"courierId", "rider-9"}}));
-  const auto without_token = PlanHttpCall(*ParseCommand(Command("acceptDelivery", {{"orderId", kId}})).command,
-                                          std::nullopt);
+  const auto without_token =
+      PlanHttpCall(*ParseCommand(Command("acceptDelivery", {{"orderId", kId}})).command, std::nullopt);
   EXPECT_FALSE(without_token.call) << "no token and no courierId: nobody to accept for";
   EXPECT_FALSE(without_token.error.empty());
 }

@@ -58,12 +58,12 @@ TEST(HttpResponseReader, ABodyEndedByTheConnectionAndConnectionClose) {
 }
 
 TEST(HttpResponseReader, MalformedOrOversizedAnswersAreBad) {
-  for (const char* bad : {"NOTHTTP 200\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n",
-                          "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
-                          "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-                          "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab",
-                          "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
-                          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}) {
+  for (const char* bad :
+       {"NOTHTTP 200\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n", "HTTP/1.1 200 OK\r\nNoColon\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}) {
     HttpResponseReader reader;
     EXPECT_EQ(reader.Feed(bad), State::kBad) << bad;
   }

@@ -67,8 +67,7 @@ TEST_F(HubCommandTest, ACommandGoesToTheCommandApiWithTheSessionsTokenAndItsAnsw
   const json problem{{"type", "about:blank"}, {"title", "Conflict"}, {"status", 409}, {"detail", "taken"}};
   runner_.Answer(0, 409, problem);
   ASSERT_EQ(sink_.messages.size(), 1u);
-  EXPECT_EQ(sink_.messages[0],
-            (json{{"type", "result"}, {"requestId", "req-1"}, {"status", 409}, {"body", problem}}));
+  EXPECT_EQ(sink_.messages[0], (json{{"type", "result"}, {"requestId", "req-1"}, {"status", 409}, {"body", problem}}));
 }
 
 TEST_F(HubCommandTest, BadCommandsAreAnsweredWithErrorsAndNothingIsSent) {

@@ -120,12 +120,16 @@ TEST_F(HubDeliveryTest, EachRoleMayFollowOnlyTheListsTheTableGivesIt) {
     bool allowed;
   };
   const std::vector<Case> cases = {
-      {kRider1, R"("courierId":"rider-1")", true},   {kRider1, R"("courierId":"rider-2")", false},
-      {kRider1, R"("openDeliveries":true)", true},   {kRider1, R"("all":true)", false},
+      {kRider1, R"("courierId":"rider-1")", true},
+      {kRider1, R"("courierId":"rider-2")", false},
+      {kRider1, R"("openDeliveries":true)", true},
+      {kRider1, R"("all":true)", false},
       {kRider1, R"("customerId":"customer-1")", false},
-      {kCustomer, R"("courierId":"rider-1")", false}, {kCustomer, R"("openDeliveries":true)", false},
+      {kCustomer, R"("courierId":"rider-1")", false},
+      {kCustomer, R"("openDeliveries":true)", false},
       {kCustomer, R"("customerId":"customer-1")", true},
-      {kStaff, R"("courierId":"rider-1")", true},    {kStaff, R"("openDeliveries":true)", true},
+      {kStaff, R"("courierId":"rider-1")", true},
+      {kStaff, R"("openDeliveries":true)", true},
       {kStaff, R"("all":true)", true},
   };
   for (const auto& test : cases) {
