@@ -71,7 +71,8 @@ class Socket {
   json HearType(const std::string& type, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-      auto message = Hear(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+      auto message =
+          Hear(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
       if (message.is_null() || message.is_discarded()) break;
       if (message.value("type", "") == type) return message;
     }
@@ -116,9 +117,9 @@ class NotifierDeliveryTest : public ::testing::Test {
   }
 
   void StartCommandService() {
-    command_ = std::make_unique<ServiceProcess>(CommandServiceBinary(),
-                                                std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_},
-                                                                                   {"KAFKA_BROKERS", KafkaBrokers()}});
+    command_ = std::make_unique<ServiceProcess>(
+        CommandServiceBinary(),
+        std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_}, {"KAFKA_BROKERS", KafkaBrokers()}});
     ASSERT_TRUE(command_->Start()) << command_->LogText();
     ASSERT_TRUE(Eventually([&] { return HttpRequest(command_->port(), "GET", "/readyz").status == 200; },
                            std::chrono::seconds(30)))
@@ -219,7 +220,8 @@ TEST_F(NotifierDeliveryTest, EachRoleIsHeldToThePermissionTableOnEverySelector) 
     EXPECT_EQ(expected == "snapshot" ? answer.value("type", "") : answer.value("code", ""), expected) << text;
   }
   auto customer = Open("customer-1", "customer");
-  for (const char* text : {R"({"type":"subscribe","openDeliveries":true})", R"({"type":"subscribe","courierId":"rider-1"})"}) {
+  for (const char* text :
+       {R"({"type":"subscribe","openDeliveries":true})", R"({"type":"subscribe","courierId":"rider-1"})"}) {
     customer->Say(text);
     EXPECT_EQ(customer->Hear()["code"], "forbidden") << text;
   }

@@ -137,7 +137,9 @@ TEST_F(HubDeliveryTest, EachRoleMayFollowOnlyTheListsTheTableGivesIt) {
     Say(test.session, R"({"type":"subscribe",)" + test.selector + "}");
     const json answer = Last(test.session);
     EXPECT_EQ(answer["type"], test.allowed ? "snapshot" : "error") << test.session << " " << test.selector;
-    if (!test.allowed) EXPECT_EQ(answer["code"], "forbidden") << test.session << " " << test.selector;
+    if (!test.allowed) {
+      EXPECT_EQ(answer["code"], "forbidden") << test.session << " " << test.selector;
+    }
   }
 }
 
