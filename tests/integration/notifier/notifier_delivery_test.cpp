@@ -78,6 +78,21 @@ class Socket {
     }
     return {};
   }
+  // A command's result and the update its event causes, in whichever order
+  // they come (the event may reach the notifier before the HTTP answer does).
+  std::pair<json, json> HearResultAndUpdate(const std::string& event) {
+    json result;
+    json update;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while ((result.is_null() || update.is_null()) && std::chrono::steady_clock::now() < deadline) {
+      auto message =
+          Hear(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+      if (message.is_null() || message.is_discarded()) break;
+      if (message.value("type", "") == "result") result = message;
+      if (message.value("type", "") == "update" && message.value("event", "") == event) update = message;
+    }
+    return {result, update};
+  }
   bool Quiet(std::chrono::milliseconds wait = std::chrono::milliseconds(300)) {
     return !client_.Receive(wait).has_value();
   }
@@ -249,10 +264,9 @@ TEST_F(NotifierDeliveryTest, CommandsRunThroughTheCommandApiAndAnswerWhatRestAns
   staff->Say(R"({"type":"subscribe","orderId":")" + id + "\"}");
   EXPECT_EQ(staff->HearType("snapshot")["order"]["orderId"], id) << "the placement reached the log";
   staff->Say(Command("confirm-1", "changeStatus", {{"orderId", id}, {"status", "confirmed"}}));
-  const json confirmed = staff->HearType("result");
+  const auto [confirmed, update] = staff->HearResultAndUpdate("order.status_changed");
   EXPECT_EQ(confirmed["status"], 200);
   EXPECT_EQ(confirmed["body"]["status"], "confirmed");
-  const json update = staff->HearType("update");
   EXPECT_EQ(update["version"], 2);
   EXPECT_EQ(update["event"], "order.status_changed");
 
@@ -273,6 +287,103 @@ TEST_F(NotifierDeliveryTest, CommandsRunThroughTheCommandApiAndAnswerWhatRestAns
   EXPECT_EQ(refused["status"], 403) << refused.dump();
   EXPECT_EQ(refused["body"]["status"], 403);
   transcript_.ExpectMatchesTheAsyncApiDocument();
+}
+
+// The delivery story over sockets only: a customer places, staff confirms, one
+// courier declines, another accepts, picks up and delivers; every refusal is
+// the command API's own answer.
+TEST_F(NotifierDeliveryTest, CouriersAcceptDeclineAndReleaseOverTheSocketAsTheCommandApiDecides) {
+  StartCommandService();
+  auto customer = Open("customer-9", "customer");
+  customer->Say(R"({"type":"subscribe","customerId":"customer-9"})");
+  ASSERT_EQ(customer->HearType("snapshot")["orders"].size(), 0u);
+  customer->Say(Command("place", "placeOrder", OrderArgs()));
+  const json placed = customer->HearType("result");
+  ASSERT_EQ(placed["status"], 201) << placed.dump();
+  const std::string id = placed["body"]["orderId"];
+  EXPECT_EQ(placed["body"]["customerId"], "customer-9") << "placed for itself";
+
+  auto rider1 = Open("rider-1", "courier");
+  auto rider2 = Open("rider-2", "courier");
+  for (auto* rider : {rider1.get(), rider2.get()}) {
+    rider->Say(R"({"type":"subscribe","openDeliveries":true})");
+    ASSERT_EQ(rider->HearType("snapshot")["orders"].size(), 0u);
+  }
+  rider1->Say(Command("early", "acceptDelivery", {{"orderId", id}}));
+  EXPECT_EQ(rider1->HearType("result")["status"], 409) << "a pending order is not open";
+
+  auto staff = Open("ops", "staff");
+  staff->Say(Command("confirm", "changeStatus", {{"orderId", id}, {"status", "confirmed"}}));
+  ASSERT_EQ(staff->HearType("result")["status"], 200);
+  for (auto* rider : {rider1.get(), rider2.get()}) {
+    const json opened = rider->HearType("update");
+    EXPECT_EQ(opened["open"], true);
+    EXPECT_EQ(opened["order"]["orderId"], id);
+  }
+
+  rider2->Say(Command("no", "declineDelivery", {{"orderId", id}, {"reason", "too far"}}));
+  const auto [declined_result, declined] = rider2->HearResultAndUpdate("order.delivery_declined");
+  EXPECT_EQ(declined_result["status"], 200);
+  EXPECT_EQ(declined["event"], "order.delivery_declined");
+  EXPECT_EQ(declined["open"], false) << "gone from the decliner's list";
+
+  rider1->Say(R"({"type":"subscribe","courierId":"rider-1"})");
+  ASSERT_EQ(rider1->HearType("snapshot")["orders"].size(), 0u);
+  rider1->Say(Command("yes", "acceptDelivery", {{"orderId", id}}));
+  const auto [accepted, assigned] = rider1->HearResultAndUpdate("order.courier_assigned");
+  ASSERT_EQ(accepted["status"], 200) << accepted.dump();
+  EXPECT_EQ(accepted["body"]["courierId"], "rider-1");
+  EXPECT_EQ(assigned["event"], "order.courier_assigned");
+  EXPECT_EQ(assigned["courierId"], "rider-1");
+  EXPECT_EQ(assigned["open"], false);
+
+  rider2->Say(Command("late", "acceptDelivery", {{"orderId", id}}));
+  EXPECT_EQ(rider2->HearType("result")["status"], 409) << "taken";
+  rider2->Say(Command("not-mine", "releaseDelivery", {{"orderId", id}}));
+  EXPECT_EQ(rider2->HearType("result")["status"], 403);
+  rider2->Say(Command("for-another", "acceptDelivery", {{"orderId", id}, {"courierId", "rider-1"}}));
+  EXPECT_EQ(rider2->HearType("result")["status"], 403) << "a courier accepts for itself only";
+
+  rider1->Say(Command("pickup", "changeStatus", {{"orderId", id}, {"status", "out_for_delivery"}}));
+  EXPECT_EQ(rider1->HearType("result")["status"], 200);
+  rider1->Say(Command("drop", "releaseDelivery", {{"orderId", id}}));
+  EXPECT_EQ(rider1->HearType("result")["status"], 409) << "no release after pickup";
+  rider1->Say(Command("done", "changeStatus", {{"orderId", id}, {"status", "delivered"}}));
+  EXPECT_EQ(rider1->HearType("result")["body"]["status"], "delivered");
+
+  // The customer saw every step live, with the courier on it.
+  std::vector<std::string> events;
+  for (json update = customer->HearType("update"); !update.is_null();
+       update = customer->HearType("update", std::chrono::seconds(2))) {
+    events.push_back(update["event"]);
+    if (update["event"] == "order.courier_assigned") EXPECT_EQ(update["courierId"], "rider-1");
+    if (update["status"] == "delivered") break;
+  }
+  EXPECT_EQ(events,
+            (std::vector<std::string>{"order.placed", "order.status_changed", "order.delivery_declined",
+                                      "order.courier_assigned", "order.status_changed", "order.status_changed"}));
+  transcript_.ExpectMatchesTheAsyncApiDocument();
+}
+
+TEST_F(NotifierDeliveryTest, CouriersRacingOverSocketsForOneOrderHaveExactlyOneWinner) {
+  StartCommandService();
+  auto staff = Open("ops", "staff");
+  staff->Say(Command("place", "placeOrder", OrderArgs("customer-9")));
+  const std::string id = staff->HearType("result")["body"]["orderId"];
+  staff->Say(Command("confirm", "changeStatus", {{"orderId", id}, {"status", "confirmed"}}));
+  ASSERT_EQ(staff->HearType("result")["status"], 200);
+  std::vector<std::unique_ptr<Socket>> riders;
+  for (int i = 0; i < 8; ++i) riders.push_back(Open("rider-" + std::to_string(i), "courier"));
+  for (auto& rider : riders) rider->raw().SendText(Command("race", "acceptDelivery", {{"orderId", id}}));
+  int won = 0;
+  int conflicts = 0;
+  for (auto& rider : riders) {
+    const int status = rider->HearType("result")["status"];
+    won += status == 200;
+    conflicts += status == 409;
+  }
+  EXPECT_EQ(won, 1);
+  EXPECT_EQ(conflicts, 7);
 }
 
 TEST_F(NotifierDeliveryTest, BadCommandsAreErrorsAndAppendNothing) {
