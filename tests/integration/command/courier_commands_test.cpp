@@ -360,8 +360,7 @@ TEST_F(CourierCommandsTest, BadInputOnTheDeliveryRoutesIsAProblemAndAppendsNothi
   EXPECT_EQ(put_declines.status, 405);
   EXPECT_EQ(put_declines.Header("allow"), "POST");
 
-  const auto no_token =
-      Call("PUT", courier_path, R"({"courierId":"courier-1"})", {{"Content-Type", "application/json"}});
+  const auto no_token = Call("PUT", courier_path, R"({"courierId":"courier-1"})", {{"Content-Type", "application/json"}});
   expect_problem(no_token, 401, "no token");
   EXPECT_EQ(no_token.Header("www-authenticate"), "Bearer");
   expect_problem(Call("POST", declines_path, "", {{"Authorization", "Bearer not-a-token"}}), 401, "bad token");
@@ -384,10 +383,10 @@ TEST_F(CourierCommandsTest, EveryAppendedEventNamesWhoSentTheCommand) {
 
   const auto records = RecordsOf(id);
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"order.placed.v1", "customer:customer-5"},    {"order.status_changed.v1", "service:payments"},
-      {"order.delivery_declined.v1", "courier:c-6"}, {"order.courier_assigned.v1", "courier:c-7"},
-      {"order.status_changed.v1", "courier:c-7"},    {"order.courier_unassigned.v1", "staff:ops"},
-      {"order.courier_assigned.v1", "staff:ops"},    {"order.status_changed.v1", "courier:c-8"},
+      {"order.placed.v1", "customer:customer-5"},          {"order.status_changed.v1", "service:payments"},
+      {"order.delivery_declined.v1", "courier:c-6"},       {"order.courier_assigned.v1", "courier:c-7"},
+      {"order.status_changed.v1", "courier:c-7"},          {"order.courier_unassigned.v1", "staff:ops"},
+      {"order.courier_assigned.v1", "staff:ops"},          {"order.status_changed.v1", "courier:c-8"},
   };
   ASSERT_EQ(records.size(), expected.size());
   for (std::size_t i = 0; i < records.size(); ++i) {

@@ -34,8 +34,8 @@ class CourierQueryTest : public ProjectionTest {
     if (IsSkipped() || HasFatalFailure()) return;
     for (int i = 0; i < 10; ++i) {
       ids_.push_back(platform::NewUuid());
-      Produce(domain::OrderPlaced{
-          ids_[i], 1, Ms(kBase + i * 1000), "c-" + std::to_string(i % 2), {{"sku", 1, 100}}, "USD", 100});
+      Produce(domain::OrderPlaced{ids_[i], 1, Ms(kBase + i * 1000), "c-" + std::to_string(i % 2), {{"sku", 1, 100}},
+                                  "USD", 100});
       if (i != 5) Produce(Step(i, 2, Status::kPending, Status::kConfirmed));
     }
     auto declined = Declined(3, "courier-1", ids_[1], Ms(kBase + kMinute));
@@ -88,8 +88,7 @@ class CourierQueryTest : public ProjectionTest {
   // Every page of `path`, `limit` at a time.
   std::vector<int> AllPages(const std::string& path, const std::string& token, int limit, int* pages = nullptr) {
     std::vector<int> seen;
-    const std::string first =
-        path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=" + std::to_string(limit);
+    const std::string first = path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=" + std::to_string(limit);
     std::string next = first;
     for (int page = 1; page <= 20; ++page) {
       const auto json = JsonAs(next, token);
