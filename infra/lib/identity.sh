@@ -40,7 +40,8 @@ orders::print_access() {
     service           $service
 
   Pages that carry a token:
-    alice tracks her orders   http://127.0.0.1:8082/?token=$customer
+    alice orders and tracks   http://127.0.0.1:8082/?token=$customer
+    courier bob delivers      http://127.0.0.1:8082/?token=$courier
     staff board               http://127.0.0.1:8082/?view=board&token=$staff
 
   Try it:
