@@ -212,6 +212,12 @@ function handle(message) {
 function onUpdate(update) {
   const order = applyUpdate(update);
   if (order.version === update.version) place(order);
+  // The notifier says whether the order is in this session's open list after the
+  // event (it knows this courier's declines); that wins over the page's own rule.
+  if (FEEDS.open && typeof update.open === "boolean") {
+    if (update.open) lists.open.ids.add(update.orderId);
+    else lists.open.ids.delete(update.orderId);
+  }
   if (update.orderId === tracked.id && update.version > tracked.version) {
     tracked.version = update.version;
     tracked.order = { ...order };
@@ -406,6 +412,10 @@ for (const body of ["board", "my-orders", "open-deliveries", "my-deliveries"]) {
 // ---- staff: place an order for a customer ----
 $("new-order").addEventListener("submit", async (event) => {
   event.preventDefault();
+  if (!API) {
+    $("new-order-result").textContent = "not sent: the api host is not allowed";
+    return;
+  }
   const form = event.target;
   const body = { customerId: form.customerId.value.trim(),
                  items: [{ productId: form.productId.value.trim(), quantity: Number(form.quantity.value),

@@ -38,7 +38,9 @@ async function open(who, extra = "") {
     if (/Content Security Policy/i.test(message.text())) problems.push(`${who}: ${message.text()}`);
   });
   await page.goto(`${base}/?api=${encodeURIComponent(api)}${extra}&token=${encodeURIComponent(tokens[who])}`);
-  await page.waitForSelector('#connection[data-state="open"]');
+  await page.waitForSelector('#connection[data-state="open"]').catch(async (error) => {
+    throw new Error(`${who}: not connected ("${await page.textContent("#connection")}"): ${error.message}`);
+  });
   return page;
 }
 
@@ -147,6 +149,10 @@ try {
 
   if (problems.length) throw new Error(`page problems:\n${problems.join("\n")}`);
   step("no page errors, no CSP violations");
+} catch (error) {
+  // What the pages reported says more than the timeout that followed it.
+  if (problems.length) console.log(`delivery: page problems:\n${problems.join("\n")}`);
+  throw error;
 } finally {
   await browser.close();
 }
