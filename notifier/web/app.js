@@ -260,7 +260,7 @@ function onOrderSnapshot(order, recovered) {
 function stepText(step) {
   switch (step.event) {
     case "order.placed": return "placed";
-    case "order.courier_assigned": return `courier ${step.courierId || ""} on the way`;
+    case "order.courier_assigned": return `courier ${step.courierId || ""} assigned`;
     case "order.courier_unassigned": return "courier released the delivery";
     case "order.delivery_declined": return "a courier declined";
     case "order.payment_authorized": return "payment authorized";
@@ -362,7 +362,7 @@ const ACTIONS = {
   accept: async (order) => {
     const result = await command("PUT", `/orders/${order.orderId}/courier`, { courierId: me });
     if (!result.ok) notice(`Could not accept ${shortId(order.orderId)}: ${problemText(result)}`);
-    else { remember(result.body); place(orders.get(order.orderId)); notice(`Accepted ${shortId(order.orderId)}.`, "ok"); }
+    else { remember(result.body); place(orders.get(order.orderId)); notice(`Accepted order ${shortId(order.orderId)}`, "ok"); }
   },
   decline: async (order) => {
     const result = await command("POST", `/orders/${order.orderId}/delivery-declines`, {});
