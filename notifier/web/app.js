@@ -345,7 +345,7 @@ function render(flashId) {
         `<span class="muted">${time(o.updatedAt)}</span>`,
         (["confirmed", "processing", "shipped"].includes(o.status) ? button("picked-up", "Picked up") : "") +
         (o.status === "out_for_delivery" ? button("delivered", "Delivered") : "") +
-        (OPEN_STATUSES.has(o.status) ? button("release", "Release", "cancel") : "")])));
+        (["confirmed", "processing", "shipped"].includes(o.status) ? button("release", "Release", "cancel") : "")])));
   }
   if (tracked.id) renderTrack();
 }
