@@ -199,8 +199,8 @@ void DeleteTopic(const std::string& topic) {
 
 using OrderRow = std::tuple<std::string, std::string, std::string, std::string, std::int64_t, std::string, std::int64_t,
                             std::string, std::string>;
-using HistoryRow =
-    std::tuple<std::string, std::int64_t, std::string, std::string, std::optional<std::string>, std::string>;
+using HistoryRow = std::tuple<std::string, std::int64_t, std::string, std::string, std::optional<std::string>,
+                              std::string, std::string>;
 
 struct Rows {
   std::vector<OrderRow> orders;
@@ -218,7 +218,8 @@ Rows FoldRows(const std::vector<LoggedEvent>& log, platform::PartitionOffsets en
     const auto* changed = std::get_if<domain::StatusChanged>(&entry.event);
     rows.history.emplace_back(state->order_id, state->version, std::string(domain::ToString(state->status)),
                               codec::FormatTimestamp(domain::TimeOf(entry.event)),
-                              changed ? changed->reason : std::nullopt, entry.event_id);
+                              changed ? changed->reason : std::nullopt, entry.event_id,
+                              std::string(codec::EventName(entry.event)));
   }
   rows.orders.reserve(states.size());
   for (const auto& [id, state] : states) {
@@ -377,8 +378,9 @@ Run RunBaseline(const Rows& rows, long events, const std::string& topic) {
       copy.complete();
     }
     {
-      pqxx::stream_to copy(tx, "history_stage",
-                           std::vector<std::string>{"order_id", "version", "status", "at", "reason", "event_id"});
+      pqxx::stream_to copy(
+          tx, "history_stage",
+          std::vector<std::string>{"order_id", "version", "status", "at", "reason", "event_id", "event"});
       for (const auto& row : rows.history) copy << row;
       copy.complete();
     }

@@ -62,6 +62,12 @@ unexpected-methods = ["get", "put", "post", "delete", "options", "patch", "trace
 [[operations]]
 include-operation-id = "deleteOrder"
 checks.positive_data_acceptance.expected-statuses = ["405"]
+
+# Declining is for couriers; the runner's token is a service's, which may only assign or unassign
+# (tests/integration/command/courier_commands_test.cpp declines as couriers).
+[[operations]]
+include-operation-id = "declineDelivery"
+checks.positive_data_acceptance.expected-statuses = ["403"]
 """
 
 

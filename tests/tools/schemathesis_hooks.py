@@ -5,9 +5,11 @@ what only the server's state can tell, and touch valid (positive) requests only.
   generated ids, so 200, 409 and 412 answers are checked too, not only 404.
 - `minVersion` names a version the read model has (a version it never reaches is a documented 503
   after a 5 s wait, which would only slow the run down).
-- `cursor` is one the query API could have made (an opaque token: the document cannot say which
-  strings the server made).
+- `cursor` is one the query API could have made for that list (an opaque token: the document cannot
+  say which strings the server made; each list's cursors carry their own tag).
 - `/reports/daily` gets `from` ≤ `to` within 366 days (a rule across two parameters).
+- `POST /orders` names a customer when the generated body leaves it out: only customers may (it is
+  then their token's `sub`), and the runner's token is a service's.
 """
 import base64
 import datetime
@@ -50,12 +52,12 @@ def _existing_order(case, always=False):
     return _ORDERS[pick % len(_ORDERS)]
 
 
-def _cursor_for(text):
+def _cursor_for(text, tag="c1"):
     pick = _digest(text)
     millis = pick % 253402300799999
     order_id = hashlib.md5(str(pick).encode()).hexdigest()
     uuid = f"{order_id[:8]}-{order_id[8:12]}-4{order_id[13:16]}-8{order_id[17:20]}-{order_id[20:32]}"
-    raw = f"c1|{millis}|{uuid}".encode()
+    raw = f"{tag}|{millis}|{uuid}".encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
@@ -83,7 +85,9 @@ def map_case(ctx, case):
     if not _is_positive(case):
         return case
     operation = _operation_id(ctx)
-    if operation in ("getOrder", "changeStatus"):
+    if operation == "placeOrder" and isinstance(case.body, dict) and case.body.get("customerId") is None:
+        case.body["customerId"] = "contract-customer"
+    elif operation in ("getOrder", "changeStatus", "assignCourier", "unassignCourier", "declineDelivery"):
         order = _existing_order(case)
         if order:
             case.path_parameters["orderId"] = order["orderId"]
@@ -96,6 +100,8 @@ def map_case(ctx, case):
                 query["minVersion"] = min(int(query["minVersion"]), order["version"])
     elif operation == "listOrders" and case.query and "cursor" in case.query:
         case.query["cursor"] = _cursor_for(case.query["cursor"])
+    elif operation == "listOpenDeliveries" and case.query and "cursor" in case.query:
+        case.query["cursor"] = _cursor_for(case.query["cursor"], tag="d1")
     elif operation == "dailyReport" and case.query:
         _daily_range(case.query)
     return case

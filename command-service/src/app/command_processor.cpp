@@ -4,6 +4,35 @@
 
 namespace orders::command {
 
+namespace {
+
+constexpr const char* kNoSuchOrder = "No order with this orderId.";
+
+domain::Rejection Forbidden(std::string detail) {
+  return {domain::RejectionKind::kForbidden, std::move(detail), {}, {}};
+}
+
+// The permission table's verdict as a refusal: hidden orders are answered as
+// missing ones, so a caller learns nothing about orders it may not see.
+std::optional<domain::Rejection> RefusalOf(domain::Verdict verdict, std::string forbidden_detail) {
+  switch (verdict) {
+    case domain::Verdict::kAllowed:
+      return std::nullopt;
+    case domain::Verdict::kHidden:
+      return domain::Rejection{domain::RejectionKind::kNotFound, kNoSuchOrder, {}, {}};
+    case domain::Verdict::kForbidden:
+      break;
+  }
+  return Forbidden(std::move(forbidden_detail));
+}
+
+std::string ForbiddenMoveDetail(const domain::Actor& actor) {
+  if (actor.role == domain::ActorRole::kCustomer) return "A customer may only cancel its own orders.";
+  return "A courier may only move orders assigned to it to out_for_delivery or delivered.";
+}
+
+}  // namespace
+
 domain::Order AsPlaced(const domain::Order& order) {
   domain::Order placed = order;
   placed.status = domain::Status::kPending;
@@ -47,7 +76,13 @@ void CommandProcessor::Append(const domain::Event& event, platform::Partition pa
                         });
 }
 
-void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::string> idempotency_key, Reply reply) {
+void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::string> idempotency_key,
+                             const Caller& caller, Reply reply) {
+  if (auto refused = RefusalOf(domain::MayPlace(caller.actor, command.customer_id),
+                               "A customer may only place orders for itself.")) {
+    reply({CommandResult::Kind::kRejected, std::nullopt, std::move(refused)});
+    return;
+  }
   std::optional<std::string> request_hash;
   bool retry = false;
   if (idempotency_key) {
@@ -70,7 +105,8 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
   }
 
   const std::string order_id = command.order_id;
-  auto work = [this, command = std::move(command), idempotency_key, request_hash, retry, reply]() mutable {
+  auto work = [this, command = std::move(command), idempotency_key, request_hash, retry, audit = caller.audit,
+               reply]() mutable {
     const std::string id = command.order_id;
     std::optional<platform::Partition> partition;
     const auto reserved_key = retry ? std::nullopt : idempotency_key;
@@ -91,6 +127,7 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
     codec::EventMetadata metadata;
     metadata.idempotency_key = idempotency_key;
     metadata.request_hash = request_hash;
+    metadata.actor = audit;
     Append(decision.events.front(), *partition, metadata, [this, id, idempotency_key, reply](bool persisted) {
       if (!persisted && idempotency_key) {
         // Unknown outcome: the event may yet show up in the log, keep the key bound to this order until it settles.
@@ -111,33 +148,99 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
   }
 }
 
-void CommandProcessor::ChangeStatus(domain::ChangeStatus command, Reply reply) {
-  const std::string order_id = command.order_id;
-  auto work = [this, command = std::move(command), reply]() mutable {
-    const std::string id = command.order_id;
+void CommandProcessor::RunOnOrder(const std::string& order_id, bool valid, Permit permit, Decider decide,
+                                  std::optional<std::string> audit, Reply reply) {
+  auto work = [this, order_id, valid, permit = std::move(permit), decide = std::move(decide), audit = std::move(audit),
+               reply]() {
     std::optional<platform::Partition> partition;
-    if (RefusedBeforeDeciding(id, domain::Validate(command).empty(), partition, std::nullopt, reply)) return;
-    const auto state = deps_.book.Find(id);
-    auto decision = domain::Decide(state, command, deps_.now());
+    if (RefusedBeforeDeciding(order_id, valid, partition, std::nullopt, reply)) return;
+    const auto state = deps_.book.Find(order_id);
+    // Invalid commands and missing orders are Decide's answer (400, 404); the
+    // permission is checked on the state this command has to itself, so a
+    // courier's right to an order cannot change between the check and the append.
+    auto refused = valid && state ? permit(*state) : std::nullopt;
+    auto decision = refused ? domain::Decision{{}, std::move(refused)} : decide(state);
     if (!decision.accepted()) {
       reply({CommandResult::Kind::kRejected, std::nullopt, std::move(decision.rejection)});
-      deps_.book.Release(id);
+      deps_.book.Release(order_id);
       return;
     }
-    if (decision.events.empty()) {  // already in that status
+    if (decision.events.empty()) {  // nothing to change (same status, same courier, declined before)
       reply({CommandResult::Kind::kOk, state, std::nullopt});
-      deps_.book.Release(id);
+      deps_.book.Release(order_id);
       return;
     }
-    Append(decision.events.front(), *partition, {}, [this, id, reply](bool persisted) {
-      const auto order = persisted ? deps_.book.Find(id) : std::nullopt;
+    codec::EventMetadata metadata;
+    metadata.actor = audit;
+    Append(decision.events.front(), *partition, metadata, [this, order_id, reply](bool persisted) {
+      const auto order = persisted ? deps_.book.Find(order_id) : std::nullopt;
       reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable, order, std::nullopt});
-      deps_.book.Release(id);
+      deps_.book.Release(order_id);
     });
   };
   if (!deps_.book.RunExclusive(order_id, std::move(work))) {
     reply({CommandResult::Kind::kBusy, std::nullopt, std::nullopt});
   }
+}
+
+void CommandProcessor::ChangeStatus(domain::ChangeStatus command, const Caller& caller, Reply reply) {
+  const bool valid = domain::Validate(command).empty();
+  const std::string order_id = command.order_id;
+  auto permit = [actor = caller.actor, to = command.to](const domain::Order& order) {
+    return RefusalOf(domain::MayChangeStatus(actor, order, to), ForbiddenMoveDetail(actor));
+  };
+  auto decide = [this, command = std::move(command)](const std::optional<domain::Order>& state) {
+    return domain::Decide(state, command, deps_.now());
+  };
+  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), caller.audit, std::move(reply));
+}
+
+void CommandProcessor::AssignCourier(domain::AssignCourier command, const Caller& caller, Reply reply) {
+  command.by = AssignedByOf(caller.actor);
+  const bool valid = domain::Validate(command).empty();
+  const std::string order_id = command.order_id;
+  auto permit = [actor = caller.actor, courier_id = command.courier_id](const domain::Order& order) {
+    return RefusalOf(domain::MayHandleDelivery(actor, order, courier_id),
+                     actor.role == domain::ActorRole::kCourier ? "A courier accepts deliveries for itself only."
+                                                               : "Only couriers and staff handle deliveries.");
+  };
+  auto decide = [this, command = std::move(command)](const std::optional<domain::Order>& state) {
+    return domain::Decide(state, command, deps_.now());
+  };
+  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), caller.audit, std::move(reply));
+}
+
+void CommandProcessor::UnassignCourier(domain::UnassignCourier command, const Caller& caller, Reply reply) {
+  const bool by_courier = caller.actor.role == domain::ActorRole::kCourier;
+  if (by_courier) command.courier_id = caller.actor.id;  // releasing: only its own (Decide)
+  const bool valid = domain::Validate(command).empty();
+  const std::string order_id = command.order_id;
+  auto permit = [actor = caller.actor](const domain::Order& order) {
+    return RefusalOf(domain::MayHandleDelivery(actor, order, actor.id), "Only couriers and staff handle deliveries.");
+  };
+  auto decide = [this, command = std::move(command)](const std::optional<domain::Order>& state) {
+    return domain::Decide(state, command, deps_.now());
+  };
+  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), caller.audit, std::move(reply));
+}
+
+void CommandProcessor::DeclineDelivery(domain::DeclineDelivery command, const Caller& caller, Reply reply) {
+  if (domain::IsStaffOrService(caller.actor)) {
+    // Staff have nothing to decline: they unassign (DELETE /orders/{id}/courier) or assign someone else.
+    reply({CommandResult::Kind::kRejected, std::nullopt,
+           Forbidden("Only couriers decline deliveries; staff assign or unassign them.")});
+    return;
+  }
+  command.courier_id = caller.actor.id;
+  const bool valid = domain::Validate(command).empty();
+  const std::string order_id = command.order_id;
+  auto permit = [actor = caller.actor](const domain::Order& order) {
+    return RefusalOf(domain::MayHandleDelivery(actor, order, actor.id), "Only couriers decline deliveries.");
+  };
+  auto decide = [this, command = std::move(command)](const std::optional<domain::Order>& state) {
+    return domain::Decide(state, command, deps_.now());
+  };
+  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), caller.audit, std::move(reply));
 }
 
 }  // namespace orders::command

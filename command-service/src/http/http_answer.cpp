@@ -3,6 +3,11 @@
 #include <orders/codec/order_json.hpp>
 
 namespace orders::command {
+namespace {
+
+constexpr const char* kProblemPrefix = "urn:orders:problem:";
+
+}  // namespace
 
 HttpAnswer BadRequestAnswer(std::string detail, const std::vector<domain::FieldError>& fields) {
   platform::Problem problem{400, "Bad Request", std::move(detail), {}, {}};
@@ -50,7 +55,10 @@ HttpAnswer AnswerFor(const CommandResult& result) {
       return ProblemAnswer(platform::NotFoundProblem(rejection.detail));
     case domain::RejectionKind::kAlreadyExists:
     case domain::RejectionKind::kTransitionNotAllowed:
-      return ProblemAnswer({409, "Conflict", rejection.detail, {}, {}});
+      return ProblemAnswer(
+          {409, "Conflict", rejection.detail, {}, rejection.problem.empty() ? "" : kProblemPrefix + rejection.problem});
+    case domain::RejectionKind::kForbidden:
+      return ProblemAnswer({403, "Forbidden", rejection.detail, {}, {}});
     case domain::RejectionKind::kVersionMismatch:
       return ProblemAnswer({412, "Precondition Failed", rejection.detail, {}, {}});
   }

@@ -36,13 +36,20 @@ std::optional<HttpAnswer> RefuseBody(const Rest::Request& request, std::string_v
   return std::nullopt;
 }
 
-// Who calls, and the refusal when the request may not use a guarded route: staff or service
-// tokens only, in the Authorization header (never ?access_token=: URLs end up in logs).
+// For commands that may come without a body ({reason?} only): an empty body needs no media type.
+std::optional<HttpAnswer> RefuseOptionalBody(const Rest::Request& request, std::string_view what) {
+  if (request.body().empty()) return std::nullopt;
+  return RefuseBody(request, what);
+}
+
+// Who calls, and the refusal when the request may not use a guarded route: a valid token of
+// any role, in the Authorization header (never ?access_token=: URLs end up in logs). What
+// the role may do is decided per command, on the order (CommandProcessor).
 web::GuardResult CheckCaller(const Rest::Request& request, const platform::Authenticator& authenticator) {
   const auto authorization = web::HeaderValue(request, "Authorization");
-  const auto access =
-      platform::CheckAccess({authorization ? std::optional<std::string_view>(*authorization) : std::nullopt, {}},
-                            authenticator, {platform::Role::kStaff, platform::Role::kService});
+  const auto access = platform::CheckAccess(
+      {authorization ? std::optional<std::string_view>(*authorization) : std::nullopt, {}}, authenticator,
+      {platform::Role::kCustomer, platform::Role::kCourier, platform::Role::kStaff, platform::Role::kService});
   if (access.granted) return {std::nullopt, access.principal};
   auto answer = ProblemAnswer(access.refusal);
   if (access.refusal.status == 401) answer.headers.emplace_back("WWW-Authenticate", access.challenge);
@@ -122,6 +129,12 @@ class HttpApi::Impl {
                 [this](auto& request, auto& exchange) { GetOrder(request, exchange); });
     router->Add(Http::Method::Put, "/orders/{id}/status",
                 [this](auto& request, auto& exchange) { ChangeStatus(request, exchange); });
+    router->Add(Http::Method::Put, "/orders/{id}/courier",
+                [this](auto& request, auto& exchange) { AssignCourier(request, exchange); });
+    router->Add(Http::Method::Delete, "/orders/{id}/courier",
+                [this](auto& request, auto& exchange) { UnassignCourier(request, exchange); });
+    router->Add(Http::Method::Post, "/orders/{id}/delivery-declines",
+                [this](auto& request, auto& exchange) { DeclineDelivery(request, exchange); });
     web::AddOperationalRoutes(*router, deps_.metrics, [this]() -> web::Readiness {
       if (!draining_.load() && deps_.ready()) return {true, {}};
       return {false, kNotReady};
@@ -140,16 +153,29 @@ class HttpApi::Impl {
       return Answer(exchange, BadRequestAnswer("The Idempotency-Key header is not valid.",
                                                {{"Idempotency-Key", "must be 1-255 visible ASCII characters"}}));
     }
+    const Caller caller = CallerOf(exchange->caller());
     auto parsed = ParsePlaceOrder(request.body());
+    if (parsed.command && parsed.command->customer_id.empty()) {
+      // A customer places for itself; everyone else names the customer.
+      if (caller.actor.role == domain::ActorRole::kCustomer) {
+        parsed.command->customer_id = caller.actor.id;
+      } else {
+        parsed.errors.push_back({"customerId", "is required"});
+      }
+    }
     if (!parsed.errors.empty()) return Answer(exchange, BadRequestAnswer("The order is not valid.", parsed.errors));
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.processor.Place(std::move(*parsed.command), key, ReplyTo(exchange));
+    deps_.processor.Place(std::move(*parsed.command), key, caller, ReplyTo(exchange));
   }
 
   void GetOrder(const Rest::Request& request, const web::ExchangePtr& exchange) {
     if (RefusedWhileDraining(exchange)) return;
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    if (auto order = deps_.book.Find(IdOf(request))) return Answer(exchange, AnswerForOrder(200, *order));
+    const Caller caller = CallerOf(exchange->caller());
+    // An order the caller may not see is answered like a missing one.
+    if (auto order = deps_.book.Find(IdOf(request)); order && domain::MaySee(caller.actor, *order)) {
+      return Answer(exchange, AnswerForOrder(200, *order));
+    }
     exchange->Respond(ProblemAnswer(platform::NotFoundProblem("No order with this orderId.")));
   }
 
@@ -163,7 +189,38 @@ class HttpApi::Impl {
       return Answer(exchange, BadRequestAnswer("The status change is not valid.", parsed.errors));
     }
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.processor.ChangeStatus(std::move(*parsed.command), ReplyTo(exchange));
+    deps_.processor.ChangeStatus(std::move(*parsed.command), CallerOf(exchange->caller()), ReplyTo(exchange));
+  }
+
+  void AssignCourier(const Rest::Request& request, const web::ExchangePtr& exchange) {
+    if (RefusedWhileDraining(exchange)) return;
+    if (auto refusal = RefuseBody(request, "assignment")) return Answer(exchange, *refusal);
+    auto parsed = ParseAssignCourier(IdOf(request), request.body());
+    if (parsed.command) parsed.command->expected_version = ParseIfMatch(web::HeaderValue(request, "If-Match"));
+    if (!parsed.errors.empty())
+      return Answer(exchange, BadRequestAnswer("The assignment is not valid.", parsed.errors));
+    if (!deps_.ready()) return Answer(exchange, NotReady());
+    deps_.processor.AssignCourier(std::move(*parsed.command), CallerOf(exchange->caller()), ReplyTo(exchange));
+  }
+
+  void UnassignCourier(const Rest::Request& request, const web::ExchangePtr& exchange) {
+    if (RefusedWhileDraining(exchange)) return;
+    if (auto refusal = RefuseOptionalBody(request, "release")) return Answer(exchange, *refusal);
+    auto parsed = ParseUnassignCourier(IdOf(request), request.body());
+    if (parsed.command) parsed.command->expected_version = ParseIfMatch(web::HeaderValue(request, "If-Match"));
+    if (!parsed.errors.empty()) return Answer(exchange, BadRequestAnswer("The release is not valid.", parsed.errors));
+    if (!deps_.ready()) return Answer(exchange, NotReady());
+    deps_.processor.UnassignCourier(std::move(*parsed.command), CallerOf(exchange->caller()), ReplyTo(exchange));
+  }
+
+  void DeclineDelivery(const Rest::Request& request, const web::ExchangePtr& exchange) {
+    if (RefusedWhileDraining(exchange)) return;
+    if (auto refusal = RefuseOptionalBody(request, "decline")) return Answer(exchange, *refusal);
+    auto parsed = ParseDeclineDelivery(IdOf(request), request.body());
+    if (parsed.command) parsed.command->expected_version = ParseIfMatch(web::HeaderValue(request, "If-Match"));
+    if (!parsed.errors.empty()) return Answer(exchange, BadRequestAnswer("The decline is not valid.", parsed.errors));
+    if (!deps_.ready()) return Answer(exchange, NotReady());
+    deps_.processor.DeclineDelivery(std::move(*parsed.command), CallerOf(exchange->caller()), ReplyTo(exchange));
   }
 
   // True (and answered) when the service is draining: no new work.

@@ -31,7 +31,8 @@ struct HttpApiDeps {
   std::function<bool()> ready;  // state rebuilt and Kafka reachable
   // Browser origins (CORS) and host names allowed to call the API.
   platform::OriginRules origins;
-  // With auth on, every /orders route needs a staff or service token.
+  // With auth on, every /orders route needs a token of a known role; what the
+  // role may do is the permission table's (orders/domain/access.hpp).
   std::shared_ptr<const platform::Authenticator> authenticator;
   platform::RateLimitSettings rate_limits;
   std::size_t max_connections = 1024;

@@ -31,7 +31,7 @@ Parsed<domain::PlaceOrder> ParsePlaceOrder(std::string_view body) {
   FieldReader reader(*json);
   domain::PlaceOrder command;
   command.order_id = reader.String("orderId", false).value_or("");
-  command.customer_id = reader.String("customerId", true).value_or("");
+  command.customer_id = reader.String("customerId", false).value_or("");
   command.currency = reader.String("currency", false).value_or("USD");
   if (const Json* items = reader.Array("items", true)) {
     command.items = codec::ReadLineItems(reader, *items, /*reject_unknown=*/true);
@@ -69,6 +69,52 @@ Parsed<domain::ChangeStatus> ParseChangeStatus(std::string_view order_id, std::s
   parsed.errors = std::move(reader.errors());
   parsed.command = std::move(command);
   return parsed;
+}
+
+Parsed<domain::AssignCourier> ParseAssignCourier(std::string_view order_id, std::string_view body) {
+  auto json = codec::ParseJson(body, kMaxBodyBytes);
+  if (!json) return Malformed<domain::AssignCourier>("The body is not valid UTF-8 JSON of at most 64 KiB.");
+  if (!json->is_object()) return Malformed<domain::AssignCourier>("The body must be a JSON object.");
+
+  FieldReader reader(*json);
+  domain::AssignCourier command;
+  command.order_id = std::string(order_id);
+  command.courier_id = reader.String("courierId", true).value_or("");
+  reader.RejectUnknown({"courierId"});
+
+  Parsed<domain::AssignCourier> parsed;
+  parsed.errors = std::move(reader.errors());
+  parsed.command = std::move(command);
+  return parsed;
+}
+
+namespace {
+
+// {reason?}, or nothing at all.
+template <class Command>
+Parsed<Command> ParseReasonOnly(std::string_view order_id, std::string_view body) {
+  Parsed<Command> parsed;
+  parsed.command.emplace();
+  parsed.command->order_id = std::string(order_id);
+  if (body.empty()) return parsed;
+  auto json = codec::ParseJson(body, kMaxBodyBytes);
+  if (!json) return Malformed<Command>("The body is not valid UTF-8 JSON of at most 64 KiB.");
+  if (!json->is_object()) return Malformed<Command>("The body must be a JSON object.");
+  FieldReader reader(*json);
+  parsed.command->reason = reader.String("reason", false);
+  reader.RejectUnknown({"reason"});
+  parsed.errors = std::move(reader.errors());
+  return parsed;
+}
+
+}  // namespace
+
+Parsed<domain::UnassignCourier> ParseUnassignCourier(std::string_view order_id, std::string_view body) {
+  return ParseReasonOnly<domain::UnassignCourier>(order_id, body);
+}
+
+Parsed<domain::DeclineDelivery> ParseDeclineDelivery(std::string_view order_id, std::string_view body) {
+  return ParseReasonOnly<domain::DeclineDelivery>(order_id, body);
 }
 
 std::optional<std::int64_t> ParseIfMatch(std::optional<std::string_view> header) {

@@ -56,14 +56,30 @@ DecodedBatch DecodeBatch(std::vector<platform::ConsumedRecord> records) {
 
 namespace {
 
+// What an event adds to its history row beyond the status after it: the
+// reason (status changes, releases, declines) and the courier it names.
+struct HistoryDetails {
+  std::optional<std::string> reason;
+  std::optional<std::string> courier_id;
+};
+HistoryDetails DetailsOf(const domain::OrderPlaced&) { return {}; }
+HistoryDetails DetailsOf(const domain::StatusChanged& changed) { return {changed.reason, std::nullopt}; }
+HistoryDetails DetailsOf(const domain::CourierAssigned& assigned) { return {std::nullopt, assigned.courier_id}; }
+HistoryDetails DetailsOf(const domain::CourierUnassigned& unassigned) {
+  return {unassigned.reason, unassigned.courier_id};
+}
+HistoryDetails DetailsOf(const domain::DeliveryDeclined& declined) { return {declined.reason, declined.courier_id}; }
+
 HistoryRow HistoryOf(const domain::Order& after, const DecodedRecord& record) {
-  const auto* changed = std::get_if<domain::StatusChanged>(&record.decoded.event);
+  auto details = std::visit([](const auto& event) { return DetailsOf(event); }, record.decoded.event);
   return HistoryRow{after.order_id,
                     after.version,
                     after.status,
                     domain::TimeOf(record.decoded.event),
-                    changed ? changed->reason : std::nullopt,
-                    record.decoded.metadata.event_id};
+                    std::move(details.reason),
+                    record.decoded.metadata.event_id,
+                    std::string(codec::EventName(record.decoded.event)),
+                    std::move(details.courier_id)};
 }
 
 }  // namespace
@@ -96,6 +112,9 @@ BatchWrites FoldBatch(const DecodedBatch& batch, const std::map<std::string, dom
         if (!state.changed) changed_order.push_back(it->first);
         state.changed = true;
         writes.history.push_back(HistoryOf(*state.order, record));
+        if (const auto* declined = std::get_if<domain::DeliveryDeclined>(&record.decoded.event)) {
+          writes.declines.push_back(DeclineRow{order_id, declined->courier_id, declined->version, declined->at});
+        }
         break;
       case domain::ApplyOutcome::kDuplicate:
         ++writes.duplicates;

@@ -11,23 +11,23 @@ using platform::Base64UrlDecode;
 using platform::Base64UrlEncode;
 namespace {
 
-constexpr std::string_view kVersionTag = "c1";
+std::string_view TagOf(CursorList list) { return list == CursorList::kOrders ? "c1" : "d1"; }
 
 }  // namespace
 
-std::string EncodeCursor(const ListCursor& cursor) {
-  return Base64UrlEncode(std::string(kVersionTag) + "|" + std::to_string(cursor.created_at.time_since_epoch().count()) +
+std::string EncodeCursor(const ListCursor& cursor, CursorList list) {
+  return Base64UrlEncode(std::string(TagOf(list)) + "|" + std::to_string(cursor.created_at.time_since_epoch().count()) +
                          "|" + cursor.order_id);
 }
 
-std::optional<ListCursor> DecodeCursor(std::string_view text) {
+std::optional<ListCursor> DecodeCursor(std::string_view text, CursorList list) {
   if (text.empty() || text.size() > 128) return std::nullopt;
   const auto raw = Base64UrlDecode(text);
   if (!raw) return std::nullopt;
   const std::string_view body(*raw);
   const auto first = body.find('|');
   const auto second = first == std::string_view::npos ? first : body.find('|', first + 1);
-  if (second == std::string_view::npos || body.substr(0, first) != kVersionTag) return std::nullopt;
+  if (second == std::string_view::npos || body.substr(0, first) != TagOf(list)) return std::nullopt;
   const auto millis_text = body.substr(first + 1, second - first - 1);
   std::int64_t millis = 0;
   const auto [end, error] = std::from_chars(millis_text.data(), millis_text.data() + millis_text.size(), millis);

@@ -75,17 +75,41 @@ Parsed<OrderLookup> ParseOrderLookup(const std::string& order_id, const Params& 
   return result;
 }
 
+namespace {
+
+// limit and cursor, as every list takes them.
+void ParsePage(const Params& params, CursorList list, std::int64_t& limit, std::optional<ListCursor>& cursor,
+               ParamErrors& errors) {
+  if (const auto* text = Find(params, "limit")) {
+    if (const auto parsed = ParseBounded(*text, 1, kMaxPageSize)) {
+      limit = *parsed;
+    } else {
+      errors.push_back({"limit", "must be an integer from 1 to 500"});
+    }
+  }
+  if (const auto* text = Find(params, "cursor")) {
+    cursor = DecodeCursor(*text, list);
+    if (!cursor) errors.push_back({"cursor", "is not a cursor returned by this API"});
+  }
+}
+
+// A customerId or courierId filter: 1-64 characters of [A-Za-z0-9._-].
+std::optional<std::string> ParseIdentity(const Params& params, const char* name, ParamErrors& errors) {
+  const auto* text = Find(params, name);
+  if (!text) return std::nullopt;
+  if (domain::IsValidCustomerId(*text)) return *text;
+  errors.push_back({name, "must be 1-64 characters of A-Z a-z 0-9 . _ -"});
+  return std::nullopt;
+}
+
+}  // namespace
+
 Parsed<ListQuery> ParseListQuery(const Params& params) {
   Parsed<ListQuery> result;
   ListQuery query;
-  RejectUnknown(params, {"customerId", "status", "limit", "cursor"}, result.errors);
-  if (const auto* text = Find(params, "customerId")) {
-    if (domain::IsValidCustomerId(*text)) {
-      query.customer_id = *text;
-    } else {
-      result.errors.push_back({"customerId", "must be 1-64 characters of A-Z a-z 0-9 . _ -"});
-    }
-  }
+  RejectUnknown(params, {"customerId", "courierId", "status", "limit", "cursor"}, result.errors);
+  query.customer_id = ParseIdentity(params, "customerId", result.errors);
+  query.courier_id = ParseIdentity(params, "courierId", result.errors);
   if (const auto* text = Find(params, "status")) {
     query.status = domain::ParseStatus(*text);
     if (!query.status) {
@@ -94,18 +118,16 @@ Parsed<ListQuery> ParseListQuery(const Params& params) {
                                "out_for_delivery, delivered, cancelled"});
     }
   }
-  if (const auto* text = Find(params, "limit")) {
-    const auto limit = ParseBounded(*text, 1, kMaxPageSize);
-    if (limit) {
-      query.limit = *limit;
-    } else {
-      result.errors.push_back({"limit", "must be an integer from 1 to 500"});
-    }
-  }
-  if (const auto* text = Find(params, "cursor")) {
-    query.cursor = DecodeCursor(*text);
-    if (!query.cursor) result.errors.push_back({"cursor", "is not a cursor returned by this API"});
-  }
+  ParsePage(params, CursorList::kOrders, query.limit, query.cursor, result.errors);
+  if (result.errors.empty()) result.value = std::move(query);
+  return result;
+}
+
+Parsed<OpenDeliveriesQuery> ParseOpenDeliveriesQuery(const Params& params) {
+  Parsed<OpenDeliveriesQuery> result;
+  OpenDeliveriesQuery query;
+  RejectUnknown(params, {"limit", "cursor"}, result.errors);
+  ParsePage(params, CursorList::kOpenDeliveries, query.limit, query.cursor, result.errors);
   if (result.errors.empty()) result.value = std::move(query);
   return result;
 }

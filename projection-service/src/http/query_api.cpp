@@ -4,6 +4,7 @@
 
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
+#include <orders/domain/access.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/projection/version_wait.hpp>
 
@@ -27,8 +28,10 @@ void RespondUnavailable(const ExchangePtr& exchange) {
   exchange->RespondProblem(platform::UnavailableProblem("The read model is temporarily unavailable."), kRetryAfter);
 }
 
-constexpr std::initializer_list<platform::Role> kAnyRole = {platform::Role::kCustomer, platform::Role::kStaff,
-                                                            platform::Role::kService};
+constexpr std::initializer_list<platform::Role> kAnyRole = {platform::Role::kCustomer, platform::Role::kCourier,
+                                                            platform::Role::kStaff, platform::Role::kService};
+constexpr std::initializer_list<platform::Role> kCourierOrStaff = {platform::Role::kCourier, platform::Role::kStaff,
+                                                                   platform::Role::kService};
 constexpr std::initializer_list<platform::Role> kStaffOrService = {platform::Role::kStaff, platform::Role::kService};
 
 // The query parameters; a stray access_token (tokens belong in the header) is ignored.
@@ -39,16 +42,11 @@ std::optional<platform::http::QueryParams> QueryOrProblem(const ExchangePtr& exc
   return params;
 }
 
-// The customer a principal is limited to; nullopt for staff, service, or when auth is off.
-std::optional<std::string> LimitedToCustomer(const platform::Access& access) {
-  if (access.principal && access.principal->role == platform::Role::kCustomer) return access.principal->subject;
-  return std::nullopt;
-}
-
-void RespondOrder(const ExchangePtr& exchange, const std::optional<OrderView>& view,
-                  const std::optional<std::string>& customer) {
-  // Another customer's order is answered exactly like a missing one, so its existence does not leak.
-  if (!view || (customer && view->order.customer_id != *customer)) {
+void RespondOrder(const ExchangePtr& exchange, const std::optional<OrderView>& view, const domain::Actor& actor) {
+  // An order the caller may not see (another customer's; for a courier, one
+  // neither assigned to it nor open) is answered exactly like a missing one,
+  // so its existence does not leak.
+  if (!view || !domain::MaySee(actor, view->order)) {
     exchange->RespondProblem(platform::NotFoundProblem("No order with this orderId."));
     return;
   }
@@ -67,12 +65,11 @@ struct Routes {
         version_wait(VersionWait::Create(d.queries, d.waiters, scheduler, d.max_wait)) {}
 };
 
-void RespondWaited(const ExchangePtr& exchange, const VersionWaitResult& result,
-                   const std::optional<std::string>& customer) {
+void RespondWaited(const ExchangePtr& exchange, const VersionWaitResult& result, const domain::Actor& actor) {
   using Kind = VersionWaitResult::Kind;
   switch (result.kind) {
     case Kind::kReached:
-      RespondOrder(exchange, result.view, customer);
+      RespondOrder(exchange, result.view, actor);
       return;
     case Kind::kTooManyWaiting:
       exchange->RespondProblem(platform::UnavailableProblem("Too many requests are waiting."), kRetryAfter);
@@ -94,7 +91,7 @@ void RespondWaited(const ExchangePtr& exchange, const VersionWaitResult& result,
 void GetOrder(const ExchangePtr& exchange, Routes& routes) {
   const auto access = exchange->Authorize(*routes.deps.authenticator, kAnyRole);
   if (!access) return;
-  const auto customer = LimitedToCustomer(*access);
+  const auto actor = ActorOf(*access);
   auto params = QueryOrProblem(exchange);
   if (!params) return;
   auto parsed = ParseOrderLookup(exchange->RouteParam("id"), *params);
@@ -104,14 +101,13 @@ void GetOrder(const ExchangePtr& exchange, Routes& routes) {
   }
   const OrderLookup& lookup = *parsed.value;
   if (lookup.min_version) {
-    routes.version_wait->Start(lookup.order_id, *lookup.min_version, [exchange, customer](VersionWaitResult result) {
-      RespondWaited(exchange, result, customer);
-    });
+    routes.version_wait->Start(lookup.order_id, *lookup.min_version,
+                               [exchange, actor](VersionWaitResult result) { RespondWaited(exchange, result, actor); });
     return;
   }
   const auto found = routes.deps.queries.FindOrder(lookup.order_id);
   if (!found) return RespondUnavailable(exchange);
-  RespondOrder(exchange, *found, customer);
+  RespondOrder(exchange, *found, actor);
 }
 
 void ListOrders(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
@@ -124,16 +120,33 @@ void ListOrders(const ExchangePtr& exchange, ReadModelReader& queries, const pla
     exchange->RespondProblem(BadRequest(parsed.errors));
     return;
   }
-  if (const auto customer = LimitedToCustomer(*access)) {
-    if (parsed.value->customer_id && *parsed.value->customer_id != *customer) {
-      exchange->RespondProblem({403, "Forbidden", "Customers may list only their own orders.", {}, {}});
-      return;
-    }
-    parsed.value->customer_id = customer;
+  if (const auto problem = LimitToCaller(ActorOf(*access), *parsed.value)) {
+    exchange->RespondProblem(*problem);
+    return;
   }
   const auto page = queries.ListOrders(*parsed.value);
   if (!page) return RespondUnavailable(exchange);
   exchange->RespondJson(200, OrderPageToJson(*page));
+}
+
+void OpenDeliveries(const ExchangePtr& exchange, ReadModelReader& queries,
+                    const platform::Authenticator& authenticator) {
+  const auto access = exchange->Authorize(authenticator, kCourierOrStaff);
+  if (!access) return;
+  auto params = QueryOrProblem(exchange);
+  if (!params) return;
+  auto parsed = ParseOpenDeliveriesQuery(*params);
+  if (!parsed.value) {
+    exchange->RespondProblem(BadRequest(parsed.errors));
+    return;
+  }
+  // A courier's list leaves out what it declined; staff and services see every open delivery.
+  if (const auto actor = ActorOf(*access); actor.role == domain::ActorRole::kCourier) {
+    parsed.value->declined_by = actor.id;
+  }
+  const auto page = queries.OpenDeliveries(*parsed.value);
+  if (!page) return RespondUnavailable(exchange);
+  exchange->RespondJson(200, OrderPageToJson(*page, CursorList::kOpenDeliveries));
 }
 
 void StatusCounts(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
@@ -172,23 +185,63 @@ void Daily(const ExchangePtr& exchange, ReadModelReader& queries, const platform
 
 }  // namespace
 
+domain::Actor ActorOf(const platform::Access& access) {
+  if (!access.principal) return {domain::ActorRole::kStaff, ""};  // auth off: the operator's own tools
+  switch (access.principal->role) {
+    case platform::Role::kCustomer:
+      return {domain::ActorRole::kCustomer, access.principal->subject};
+    case platform::Role::kCourier:
+      return {domain::ActorRole::kCourier, access.principal->subject};
+    case platform::Role::kStaff:
+      return {domain::ActorRole::kStaff, access.principal->subject};
+    case platform::Role::kService:
+      return {domain::ActorRole::kService, access.principal->subject};
+  }
+  return {domain::ActorRole::kCustomer, access.principal->subject};
+}
+
+std::optional<platform::Problem> LimitToCaller(const domain::Actor& actor, ListQuery& query) {
+  switch (actor.role) {
+    case domain::ActorRole::kCustomer:
+      if (query.customer_id && *query.customer_id != actor.id) {
+        return platform::Problem{403, "Forbidden", "Customers may list only their own orders.", {}, {}};
+      }
+      query.customer_id = actor.id;
+      return std::nullopt;
+    case domain::ActorRole::kCourier:
+      if (query.courier_id && *query.courier_id != actor.id) {
+        return platform::Problem{403, "Forbidden", "Couriers may list only their own deliveries.", {}, {}};
+      }
+      query.courier_id = actor.id;
+      return std::nullopt;
+    case domain::ActorRole::kStaff:
+    case domain::ActorRole::kService:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 nlohmann::json OrderViewToJson(const OrderView& view) {
   Json json = codec::OrderToJson(view.order);
   Json history = Json::array();
   for (const auto& row : view.history) {
-    Json entry{
-        {"version", row.version}, {"status", domain::ToString(row.status)}, {"at", codec::FormatTimestamp(row.at)}};
+    Json entry{{"version", row.version},
+               {"event", row.event},
+               {"status", domain::ToString(row.status)},
+               {"at", codec::FormatTimestamp(row.at)}};
     if (row.reason) entry["reason"] = *row.reason;
+    if (row.courier_id) entry["courierId"] = *row.courier_id;
     history.push_back(std::move(entry));
   }
   json["history"] = std::move(history);
   return json;
 }
 
-nlohmann::json OrderPageToJson(const OrderPage& page) {
+nlohmann::json OrderPageToJson(const OrderPage& page, CursorList list) {
   Json items = Json::array();
   for (const auto& order : page.items) items.push_back(codec::OrderToJson(order));
-  return {{"items", std::move(items)}, {"nextCursor", page.next ? Json(EncodeCursor(*page.next)) : Json(nullptr)}};
+  return {{"items", std::move(items)},
+          {"nextCursor", page.next ? Json(EncodeCursor(*page.next, list)) : Json(nullptr)}};
 }
 
 void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps) {
@@ -197,6 +250,9 @@ void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps) {
              [routes](const ExchangePtr& exchange) { GetOrder(exchange, *routes); });
   router.Add(restinio::http_method_get(), "/orders", [routes](const ExchangePtr& exchange) {
     ListOrders(exchange, routes->deps.queries, *routes->deps.authenticator);
+  });
+  router.Add(restinio::http_method_get(), "/deliveries/open", [routes](const ExchangePtr& exchange) {
+    OpenDeliveries(exchange, routes->deps.queries, *routes->deps.authenticator);
   });
   router.Add(restinio::http_method_get(), "/reports/status-counts", [routes](const ExchangePtr& exchange) {
     StatusCounts(exchange, routes->deps.queries, *routes->deps.authenticator);

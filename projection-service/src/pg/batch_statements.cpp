@@ -18,18 +18,31 @@ struct Column {
   const char* type;
 };
 constexpr Column kNewOrderColumns[] = {
-    {"order_id", "uuid"},  {"customer_id", "text"},       {"items", "jsonb"},
-    {"currency", "text"},  {"total_cents", "bigint"},     {"status", "text"},
-    {"version", "bigint"}, {"created_at", "timestamptz"}, {"updated_at", "timestamptz"}};
-constexpr Column kOrderChangeColumns[] = {
-    {"order_id", "uuid"}, {"status", "text"}, {"version", "bigint"}, {"updated_at", "timestamptz"}};
+    {"order_id", "uuid"},          {"customer_id", "text"}, {"items", "jsonb"},    {"currency", "text"},
+    {"total_cents", "bigint"},     {"status", "text"},      {"version", "bigint"}, {"created_at", "timestamptz"},
+    {"updated_at", "timestamptz"}, {"courier_id", "text"}};
+constexpr Column kOrderChangeColumns[] = {{"order_id", "uuid"},
+                                          {"status", "text"},
+                                          {"version", "bigint"},
+                                          {"updated_at", "timestamptz"},
+                                          {"courier_id", "text"}};
 constexpr Column kHistoryColumns[] = {{"order_id", "uuid"},  {"version", "bigint"}, {"status", "text"},
-                                      {"at", "timestamptz"}, {"reason", "text"},    {"event_id", "text"}};
+                                      {"at", "timestamptz"}, {"reason", "text"},    {"event_id", "text"},
+                                      {"event", "text"},     {"courier_id", "text"}};
+// Declines are few and may repeat (a courier declining twice): always
+// "insert unless present", on both paths, from arrays.
+constexpr Column kDeclineColumns[] = {
+    {"order_id", "uuid"}, {"courier_id", "text"}, {"version", "bigint"}, {"declined_at", "timestamptz"}};
 
 std::string ItemsJson(const std::vector<domain::LineItem>& items) {
   auto safe = items;
   for (auto& item : safe) item.product_id = PgText(item.product_id);
   return codec::DumpJson(codec::LineItemsToJson(safe));
+}
+
+// No courier is NULL in the read model, not an empty text.
+std::optional<std::string> CourierOf(const domain::Order& order) {
+  return order.courier_id.empty() ? std::nullopt : std::optional<std::string>(order.courier_id);
 }
 
 // The fields of each row kind, in the order of its columns, into a row sink
@@ -45,6 +58,7 @@ void NewOrderFields(Rows& rows, const domain::Order& order) {
       .Integer(order.version)
       .Timestamp(order.created_at)
       .Timestamp(order.updated_at)
+      .NullableText(CourierOf(order))
       .EndRow();
 }
 template <typename Rows>
@@ -53,6 +67,7 @@ void OrderChangeFields(Rows& rows, const domain::Order& order) {
       .Text(domain::ToString(order.status))
       .Integer(order.version)
       .Timestamp(order.updated_at)
+      .NullableText(CourierOf(order))
       .EndRow();
 }
 template <typename Rows>
@@ -63,7 +78,13 @@ void HistoryFields(Rows& rows, const HistoryRow& row) {
       .Timestamp(row.at)
       .NullableText(row.reason)
       .Text(row.event_id)
+      .Text(row.event)
+      .NullableText(row.courier_id)
       .EndRow();
+}
+template <typename Rows>
+void DeclineFields(Rows& rows, const DeclineRow& row) {
+  rows.Text(row.order_id).Text(row.courier_id).Integer(row.version).Timestamp(row.at).EndRow();
 }
 
 // The three row kinds of a batch, in one kind of sink.
@@ -144,7 +165,8 @@ std::string UpsertOffsets(int& first) {
 constexpr const char* kWriteWithArraysName = "orders_write_batch_arrays";
 
 struct Statements {
-  std::string prepare_batch, merge_new_orders, merge_history, merge_order_changes, upsert_offsets, write_with_arrays;
+  std::string prepare_batch, merge_new_orders, merge_history, merge_order_changes, upsert_offsets, insert_declines,
+      write_with_arrays;
 };
 
 const Statements& Sql() {
@@ -173,18 +195,25 @@ const Statements& Sql() {
     // kTolerant, which stages them and merges these, skipping existing rows.
     s.merge_new_orders = "INSERT INTO orders (" + Names(kNewOrderColumns) + ") SELECT " + Names(kNewOrderColumns) +
                          " FROM staged_new_orders ON CONFLICT (order_id) DO UPDATE SET status = excluded.status,"
-                         " version = excluded.version, updated_at = excluded.updated_at"
-                         " WHERE orders.version < excluded.version";
+                         " courier_id = excluded.courier_id, version = excluded.version,"
+                         " updated_at = excluded.updated_at WHERE orders.version < excluded.version";
     s.merge_history = "INSERT INTO order_history (" + Names(kHistoryColumns) + ") SELECT " + Names(kHistoryColumns) +
                       " FROM staged_history ON CONFLICT (order_id, version) DO NOTHING";
     // Updates of stored orders always go under the version guard: a stale
     // update never wins.
     const std::string update_orders =
-        "UPDATE orders SET status = c.status, version = c.version, updated_at = c.updated_at FROM ";
+        "UPDATE orders SET status = c.status, courier_id = c.courier_id, version = c.version,"
+        " updated_at = c.updated_at FROM ";
     const std::string where_newer = " WHERE orders.order_id = c.order_id AND orders.version < c.version";
     s.merge_order_changes = update_orders + "staged_order_changes c" + where_newer;
+    const auto insert_declines = [](int& first) {
+      return "INSERT INTO order_declines (" + Names(kDeclineColumns) + ") SELECT * FROM " +
+             Unnest(kDeclineColumns, first) + " ON CONFLICT (order_id, courier_id) DO NOTHING";
+    };
     int param = 1;
     s.upsert_offsets = UpsertOffsets(param);
+    param = 1;
+    s.insert_declines = insert_declines(param);
     // A small batch (the live case: a few records every few milliseconds) in
     // one prepared statement: every row travels as arrays, and the
     // sub-statements of the WITH all run, in one round trip, with no staging
@@ -194,12 +223,13 @@ const Statements& Sql() {
     const std::string new_orders = Unnest(kNewOrderColumns, param);
     const std::string order_changes = Unnest(kOrderChangeColumns, param);
     const std::string history = Unnest(kHistoryColumns, param);
+    const std::string declines = insert_declines(param);
     const std::string offsets = UpsertOffsets(param);
     s.write_with_arrays = "WITH new_orders AS (INSERT INTO orders (" + Names(kNewOrderColumns) + ") SELECT * FROM " +
                           new_orders + "), order_changes AS (" + update_orders + order_changes + " AS c(" +
                           Names(kOrderChangeColumns) + ")" + where_newer +
                           "), history AS (INSERT INTO order_history (" + Names(kHistoryColumns) + ") SELECT * FROM " +
-                          history + ") " + offsets;
+                          history + "), declines AS (" + declines + ") " + offsets;
     return s;
   }();
   return statements;
@@ -231,6 +261,15 @@ std::vector<std::string> OffsetParams(const BatchWrites& writes) {
   return {writes.topic, ArrayLiteral(partitions), ArrayLiteral(offsets)};
 }
 
+// The decline rows as one array literal per column.
+std::vector<std::string> DeclineParams(const BatchWrites& writes) {
+  ArrayRows rows(kDeclineColumns);
+  for (const auto& row : writes.declines) DeclineFields(rows, row);
+  std::vector<std::string> params;
+  rows.AppendLiterals(params);
+  return params;
+}
+
 // The staging path. kFast: new orders and history rows straight into the read
 // model; kTolerant: into the staging tables, merged skipping existing rows.
 void WriteThroughCopy(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode mode) {
@@ -243,6 +282,9 @@ void WriteThroughCopy(pqxx::transaction_base& tx, const BatchWrites& writes, Wri
   const auto& sql = Sql();
   tx.exec(direct ? sql.merge_order_changes
                  : sql.merge_new_orders + "; " + sql.merge_order_changes + "; " + sql.merge_history);
+  if (!writes.declines.empty()) {
+    tx.exec_params(sql.insert_declines, pqxx::prepare::make_dynamic_params(DeclineParams(writes)));
+  }
   if (!writes.next_offsets.empty()) {
     tx.exec_params(sql.upsert_offsets, pqxx::prepare::make_dynamic_params(OffsetParams(writes)));
   }
@@ -256,6 +298,7 @@ void WriteWithArrays(pqxx::transaction_base& tx, const BatchWrites& writes) {
   rows.new_orders.AppendLiterals(params);
   rows.order_changes.AppendLiterals(params);
   rows.history.AppendLiterals(params);
+  for (auto& param : DeclineParams(writes)) params.push_back(std::move(param));
   for (auto& param : OffsetParams(writes)) params.push_back(std::move(param));
   tx.exec_prepared(kWriteWithArraysName, pqxx::prepare::make_dynamic_params(params));
 }
@@ -302,13 +345,14 @@ std::map<std::string, domain::Order> LoadFoldState(pqxx::transaction_base& tx,
                                                    const std::vector<std::string>& order_ids) {
   std::map<std::string, domain::Order> orders;
   if (order_ids.empty()) return orders;
-  for (const auto& row : tx.exec_params("SELECT o.order_id::text, o.status, o.version"
+  for (const auto& row : tx.exec_params("SELECT o.order_id::text, o.status, o.version, o.courier_id"
                                         " FROM unnest($1::uuid[]) AS k(id) JOIN orders o ON o.order_id = k.id",
                                         ArrayLiteral(order_ids))) {
     domain::Order order;
     order.order_id = row[0].as<std::string>();
     order.status = domain::ParseStatus(row[1].as<std::string>()).value_or(domain::Status::kPending);
     order.version = row[2].as<std::int64_t>();
+    if (!row[3].is_null()) order.courier_id = row[3].as<std::string>();
     orders.emplace(order.order_id, std::move(order));
   }
   return orders;

@@ -7,10 +7,11 @@
 //      held to the commit, serialise every writer of those partitions, and so
 //      of their orders (an order's events share a partition).
 //   2. LoadFoldState: what FoldBatch needs of the stored orders. No row locks
-//      (the fence already serialises), and only status and version: the other
-//      columns of a stored order are never rewritten.
+//      (the fence already serialises), and only status, courier and version:
+//      the other columns of a stored order are never rewritten.
 //   3. WriteBatch: new orders inserted whole, stored ones updated (status,
-//      version, updated_at) under the version guard, history rows added,
+//      courier, version, updated_at) under the version guard, history rows and
+//      declines added,
 //      parked records and the new offsets stored. Never one statement per
 //      event. Three ways:
 //      - kFast, small (the live case): every row as arrays in ONE prepared
@@ -48,7 +49,7 @@ void PrepareBatch(pqxx::transaction_base& tx, WritePath path);
 StorePosition ReadStorePosition(pqxx::transaction_base& tx, const std::string& topic,
                                 const std::vector<platform::Partition>& partitions, bool lock);
 
-// order id -> an Order with order_id, status and version set (nothing else).
+// order id -> an Order with order_id, status, courier_id and version set (nothing else).
 std::map<std::string, domain::Order> LoadFoldState(pqxx::transaction_base& tx,
                                                    const std::vector<std::string>& order_ids);
 

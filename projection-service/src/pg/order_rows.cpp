@@ -23,6 +23,7 @@ domain::Order OrderFromRow(const pqxx::row& row) {
   order.version = row[6].as<std::int64_t>();
   order.created_at = FromMillis(row[7].as<std::int64_t>());
   order.updated_at = FromMillis(row[8].as<std::int64_t>());
+  if (!row[9].is_null()) order.courier_id = row[9].as<std::string>();
   return order;
 }
 

@@ -23,6 +23,17 @@ const char* OrNull(const std::optional<std::string>& text) { return text ? text-
 // wait for each other.
 void EnterReadModel(pqxx::transaction_base& tx) { tx.exec("LOCK TABLE read_model_generation IN ACCESS SHARE MODE"); }
 
+// One row more than asked tells whether a next page exists.
+OrderPage PageOf(const pqxx::result& rows, std::int64_t limit) {
+  OrderPage page;
+  for (const auto& row : rows) page.items.push_back(OrderFromRow(row));
+  if (static_cast<std::int64_t>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.next = ListCursor{page.items.back().created_at, page.items.back().order_id};
+  }
+  return page;
+}
+
 }  // namespace
 
 template <typename Query>
@@ -59,6 +70,10 @@ platform::Result<OrderPage> ReadModelQueries::ListOrders(const ListQuery& query)
   return Guarded([&] { return ListOrdersOrThrow(query); });
 }
 
+platform::Result<OrderPage> ReadModelQueries::OpenDeliveries(const OpenDeliveriesQuery& query) {
+  return Guarded([&] { return OpenDeliveriesOrThrow(query); });
+}
+
 platform::Result<std::map<domain::Status, std::int64_t>> ReadModelQueries::StatusCounts() {
   return Guarded([&] { return StatusCountsOrThrow(); });
 }
@@ -75,15 +90,17 @@ std::optional<OrderView> ReadModelQueries::FindOrderOrThrow(const std::string& o
   if (rows.empty()) return std::nullopt;
   OrderView view{OrderFromRow(rows[0]), {}};
   for (const auto& row :
-       tx.exec_params("SELECT version, status, (extract(epoch FROM at) * 1000)::bigint, reason, event_id"
-                      " FROM order_history WHERE order_id = $1::uuid ORDER BY version",
+       tx.exec_params("SELECT version, status, (extract(epoch FROM at) * 1000)::bigint, reason, event_id, event,"
+                      " courier_id FROM order_history WHERE order_id = $1::uuid ORDER BY version",
                       order_id)) {
     HistoryRow history{order_id,
                        row[0].as<std::int64_t>(),
                        domain::ParseStatus(row[1].as<std::string>()).value_or(domain::Status::kPending),
                        FromMillis(row[2].as<std::int64_t>()),
                        row[3].is_null() ? std::nullopt : std::optional<std::string>(row[3].as<std::string>()),
-                       row[4].as<std::string>()};
+                       row[4].as<std::string>(),
+                       row[5].as<std::string>(),
+                       row[6].is_null() ? std::nullopt : std::optional<std::string>(row[6].as<std::string>())};
     view.history.push_back(std::move(history));
   }
   tx.commit();
@@ -100,23 +117,41 @@ OrderPage ReadModelQueries::ListOrdersOrThrow(const ListQuery& query) {
     cursor_at = codec::FormatTimestamp(query.cursor->created_at);
     cursor_id = query.cursor->order_id;
   }
-  // One row more than asked tells whether a next page exists.
   const auto rows =
       tx.exec_params(std::string("SELECT ") + kOrderColumns +
                          " FROM orders"
                          " WHERE ($1::text IS NULL OR customer_id = $1)"
                          " AND ($2::text IS NULL OR status = $2)"
                          " AND ($3::timestamptz IS NULL OR (created_at, order_id) < ($3::timestamptz, $4::uuid))"
+                         " AND ($6::text IS NULL OR courier_id = $6)"
                          " ORDER BY created_at DESC, order_id DESC LIMIT $5",
-                     OrNull(query.customer_id), OrNull(status), OrNull(cursor_at), OrNull(cursor_id), query.limit + 1);
+                     OrNull(query.customer_id), OrNull(status), OrNull(cursor_at), OrNull(cursor_id), query.limit + 1,
+                     OrNull(query.courier_id));
   tx.commit();
-  OrderPage page;
-  for (const auto& row : rows) page.items.push_back(OrderFromRow(row));
-  if (static_cast<std::int64_t>(page.items.size()) > query.limit) {
-    page.items.pop_back();
-    page.next = ListCursor{page.items.back().created_at, page.items.back().order_id};
+  return PageOf(rows, query.limit);
+}
+
+OrderPage ReadModelQueries::OpenDeliveriesOrThrow(const OpenDeliveriesQuery& query) {
+  ReadTransaction tx(connections_.Get());
+  EnterReadModel(tx);
+  std::optional<std::string> cursor_at, cursor_id;
+  if (query.cursor) {
+    cursor_at = codec::FormatTimestamp(query.cursor->created_at);
+    cursor_id = query.cursor->order_id;
   }
-  return page;
+  // The conditions spell out the partial index orders_open_for_delivery, so
+  // the scan reads the open deliveries only, oldest first.
+  const auto rows =
+      tx.exec_params(std::string("SELECT ") + kOrderColumns +
+                         " FROM orders o"
+                         " WHERE o.courier_id IS NULL AND o.status IN ('confirmed', 'processing')"
+                         " AND ($1::timestamptz IS NULL OR (o.created_at, o.order_id) > ($1::timestamptz, $2::uuid))"
+                         " AND ($3::text IS NULL OR NOT EXISTS (SELECT 1 FROM order_declines d"
+                         "   WHERE d.order_id = o.order_id AND d.courier_id = $3))"
+                         " ORDER BY o.created_at, o.order_id LIMIT $4",
+                     OrNull(cursor_at), OrNull(cursor_id), OrNull(query.declined_by), query.limit + 1);
+  tx.commit();
+  return PageOf(rows, query.limit);
 }
 
 std::map<domain::Status, std::int64_t> ReadModelQueries::StatusCountsOrThrow() {
@@ -137,19 +172,23 @@ std::vector<DailyRow> ReadModelQueries::DailyOrThrow(const DailyQuery& query) {
   // Days are UTC days; every day of the range is listed, empty ones with
   // zeros. Revenue is summed per currency as numeric (sum(bigint) is numeric:
   // no overflow) and read back as text, so no total is ever cut to 64 bits.
+  // A placement is version 1; deliveries and cancellations are the status
+  // changes to them (a courier event after them keeps the status it had,
+  // and is no second delivery).
   const auto rows = tx.exec_params(
       "WITH days AS (SELECT d::date AS day FROM generate_series($1::date, $2::date, interval '1 day') AS d),"
-      " events AS (SELECT (h.at AT TIME ZONE 'UTC')::date AS day, h.version, h.status, o.total_cents, o.currency"
+      " events AS (SELECT (h.at AT TIME ZONE 'UTC')::date AS day, h.version, h.event, h.status, o.total_cents,"
+      "   o.currency"
       "   FROM order_history h JOIN orders o ON o.order_id = h.order_id"
       "   WHERE h.at >= ($1::date)::timestamp AT TIME ZONE 'UTC'"
       "     AND h.at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'),"
       " counts AS (SELECT days.day,"
       "     count(e.version) FILTER (WHERE e.version = 1) AS placed,"
-      "     count(e.version) FILTER (WHERE e.status = 'delivered') AS delivered,"
-      "     count(e.version) FILTER (WHERE e.status = 'cancelled') AS cancelled"
+      "     count(e.version) FILTER (WHERE e.event = 'order.status_changed' AND e.status = 'delivered') AS delivered,"
+      "     count(e.version) FILTER (WHERE e.event = 'order.status_changed' AND e.status = 'cancelled') AS cancelled"
       "   FROM days LEFT JOIN events e ON e.day = days.day GROUP BY days.day),"
       " revenue AS (SELECT day, currency, sum(total_cents) AS cents FROM events"
-      "   WHERE status = 'delivered' GROUP BY day, currency),"
+      "   WHERE event = 'order.status_changed' AND status = 'delivered' GROUP BY day, currency),"
       " revenue_per_day AS (SELECT day, string_agg(currency || ':' || cents::text, ',' ORDER BY currency) AS totals"
       "   FROM revenue GROUP BY day)"
       " SELECT c.day - DATE '1970-01-01', c.placed, c.delivered, c.cancelled, r.totals"

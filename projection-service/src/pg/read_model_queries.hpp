@@ -21,6 +21,7 @@ class ReadModelQueries final : public ReadModelReader {
   platform::Result<void> Ping() override;
   platform::Result<std::optional<OrderView>> FindOrder(const std::string& order_id) override;
   platform::Result<OrderPage> ListOrders(const ListQuery& query) override;
+  platform::Result<OrderPage> OpenDeliveries(const OpenDeliveriesQuery& query) override;
   platform::Result<std::map<domain::Status, std::int64_t>> StatusCounts() override;
   platform::Result<std::vector<DailyRow>> Daily(const DailyQuery& query) override;
 
@@ -31,6 +32,7 @@ class ReadModelQueries final : public ReadModelReader {
 
   std::optional<OrderView> FindOrderOrThrow(const std::string& order_id);
   OrderPage ListOrdersOrThrow(const ListQuery& query);
+  OrderPage OpenDeliveriesOrThrow(const OpenDeliveriesQuery& query);
   std::map<domain::Status, std::int64_t> StatusCountsOrThrow();
   std::vector<DailyRow> DailyOrThrow(const DailyQuery& query);
 

@@ -217,6 +217,7 @@ EventRecord EncodeEvent(const domain::Event& event, const EventMetadata& metadat
   };
   if (metadata.idempotency_key) record.headers.emplace_back(kIdempotencyHeader, *metadata.idempotency_key);
   if (metadata.request_hash) record.headers.emplace_back(kRequestHashHeader, *metadata.request_hash);
+  if (metadata.actor) record.headers.emplace_back(kActorHeader, *metadata.actor);
   return record;
 }
 
@@ -278,6 +279,12 @@ DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Hea
       return {std::nullopt, "the request hash header is not 1-128 visible ASCII characters"};
     }
     metadata.request_hash = *hash;
+  }
+  if (const auto* actor = FindHeader(headers, kActorHeader)) {
+    if (!IsVisibleAscii(*actor, kMaxActorBytes)) {
+      return {std::nullopt, "the actor header is not 1-200 visible ASCII characters"};
+    }
+    metadata.actor = *actor;
   }
   return {DecodedEvent{std::move(*event), std::move(metadata)}, {}};
 }

@@ -27,6 +27,11 @@ Verdict MayPlace(const Actor& actor, std::string_view customer_id) {
 
 Verdict MayChangeStatus(const Actor& actor, const Order& order, Status to) {
   if (IsStaffOrService(actor)) return Verdict::kAllowed;
+  // Another courier's delivery: refused, not hidden, like every delivery
+  // command a courier sends for it (couriers know the order from its open days).
+  if (actor.role == ActorRole::kCourier && !order.courier_id.empty() && order.courier_id != actor.id) {
+    return Verdict::kForbidden;
+  }
   if (!MaySee(actor, order)) return Verdict::kHidden;
   if (actor.role == ActorRole::kCustomer) return to == Status::kCancelled ? Verdict::kAllowed : Verdict::kForbidden;
   const bool courier_move = to == Status::kOutForDelivery || to == Status::kDelivered;

@@ -7,7 +7,13 @@ namespace orders::domain {
 namespace {
 
 Decision Reject(RejectionKind kind, std::string detail, std::vector<FieldError> fields = {}) {
-  return Decision{{}, Rejection{kind, std::move(detail), std::move(fields)}};
+  return Decision{{}, Rejection{kind, std::move(detail), std::move(fields), {}}};
+}
+
+// A 409 of the delivery commands, named so that a courier's app can tell
+// "someone was faster" from "this order is not for couriers (any more)".
+Decision Conflict(std::string problem, std::string detail) {
+  return Decision{{}, Rejection{RejectionKind::kTransitionNotAllowed, std::move(detail), {}, std::move(problem)}};
 }
 
 }  // namespace
@@ -71,15 +77,14 @@ Decision Decide(const std::optional<Order>& state, const AssignCourier& command,
   const Order& order = *state;
   if (order.courier_id == command.courier_id) return Decision{};  // already theirs: idempotent
   if (!order.courier_id.empty()) {
-    return Reject(RejectionKind::kTransitionNotAllowed, "Another courier already has this delivery.");
+    return Conflict("delivery-taken", "Another courier already has this delivery.");
   }
   if (IsTerminal(order.status)) {
-    return Reject(RejectionKind::kTransitionNotAllowed, "An order that is " + StatusText(order) + " takes no courier.");
+    return Conflict("order-terminal", "An order that is " + StatusText(order) + " takes no courier.");
   }
   // A courier may only take what is open; staff may assign at any step before the end.
   if (command.by == AssignedBy::kCourier && !IsOpenForDelivery(order)) {
-    return Reject(RejectionKind::kTransitionNotAllowed,
-                  "An order that is " + StatusText(order) + " is not open for delivery.");
+    return Conflict("not-open-for-delivery", "An order that is " + StatusText(order) + " is not open for delivery.");
   }
   CourierAssigned assigned{command.order_id, order.version + 1, now, command.courier_id, command.by};
   return Decision{{std::move(assigned)}, std::nullopt};
@@ -89,19 +94,17 @@ Decision Decide(const std::optional<Order>& state, const UnassignCourier& comman
   if (auto rejected = CheckExisting(state, command, "release")) return std::move(*rejected);
   const Order& order = *state;
   if (order.courier_id.empty()) {
-    return Reject(RejectionKind::kTransitionNotAllowed, "No courier is assigned to this order.");
+    return Conflict("no-courier", "No courier is assigned to this order.");
   }
   if (command.courier_id) {
     if (*command.courier_id != order.courier_id) {
       return Reject(RejectionKind::kForbidden, "This delivery is assigned to another courier.");
     }
     if (order.status >= Status::kOutForDelivery) {
-      return Reject(RejectionKind::kTransitionNotAllowed,
-                    "A delivery that is " + StatusText(order) + " can no longer be released.");
+      return Conflict("delivery-picked-up", "A delivery that is " + StatusText(order) + " can no longer be released.");
     }
   } else if (order.status == Status::kDelivered || order.status == Status::kCancelled) {
-    return Reject(RejectionKind::kTransitionNotAllowed,
-                  "An order that is " + StatusText(order) + " keeps its courier.");
+    return Conflict("order-terminal", "An order that is " + StatusText(order) + " keeps its courier.");
   }
   CourierUnassigned unassigned{command.order_id, order.version + 1, now, order.courier_id, command.reason};
   return Decision{{std::move(unassigned)}, std::nullopt};
@@ -111,10 +114,10 @@ Decision Decide(const std::optional<Order>& state, const DeclineDelivery& comman
   if (auto rejected = CheckExisting(state, command, "decline")) return std::move(*rejected);
   const Order& order = *state;
   if (order.courier_id == command.courier_id) {
-    return Reject(RejectionKind::kTransitionNotAllowed, "This delivery is yours: release it instead of declining.");
+    return Conflict("own-delivery", "This delivery is yours: release it instead of declining.");
   }
   if (!IsOpenForDelivery(order)) {
-    return Reject(RejectionKind::kTransitionNotAllowed, "This order is not open for delivery.");
+    return Conflict("not-open-for-delivery", "This order is not open for delivery.");
   }
   if (HasDeclined(order, command.courier_id)) return Decision{};  // declined before: idempotent
   DeliveryDeclined declined{command.order_id, order.version + 1, now, command.courier_id, command.reason};

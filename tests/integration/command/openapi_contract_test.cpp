@@ -42,6 +42,47 @@ TEST_F(CommandServiceTest, EveryRouteAndStatusMatchesTheOpenApiSpec) {
           HttpRequest(service_->port(), "PUT", "/orders/" + id + "/status", "x",
                       WithToken({{"Content-Type", "text/plain"}})));
 
+  // The delivery routes, as staff (the fixture's service token) and as couriers.
+  const auto courier = [](const std::string& name) {
+    return WithToken({{"Content-Type", "application/json"}, {"Authorization", BearerOf(TestToken(name, "courier"))}});
+  };
+  auto call = [&](const std::string& method, const std::string& order, const std::string& route,
+                  const std::string& body, std::map<std::string, std::string> headers) {
+    const auto response = HttpRequest(service_->port(), method, "/orders/" + order + route, body, headers);
+    observe(method == "DELETE" ? "delete" : method == "PUT" ? "put" : "post", "/orders/{orderId}" + route, response);
+    return response;
+  };
+  const std::string missing = "00000000-0000-4000-8000-000000000000";
+  const auto json_headers = WithToken(json_type);
+  const auto plain_headers = WithToken({{"Content-Type", "text/plain"}});
+  const std::string big(100 * 1024, ' ');
+  const std::string open = json::parse(Post(OrderBody()).body)["orderId"];
+  ASSERT_EQ(Put(open, R"({"status":"confirmed"})").status, 200);  // version 2, open for delivery
+  for (const auto& [route, body] : std::vector<std::pair<std::string, std::string>>{
+           {"/courier", R"({"courierId":"courier-1"})"}, {"/delivery-declines", R"({"reason":"far"})"}}) {
+    const std::string method = route == "/courier" ? "PUT" : "POST";
+    call(method, open, route, "{", courier("courier-1"));
+    call(method, missing, route, body, courier("courier-1"));
+    call(method, open, route, body,
+         WithToken({{"Content-Type", "application/json"},
+                    {"If-Match", "\"1\""},
+                    {"Authorization", BearerOf(TestToken("courier-1", "courier"))}}));
+    call(method, open, route, big, courier("courier-1"));
+    call(method, open, route, "x",
+         WithToken({{"Content-Type", "text/plain"}, {"Authorization", BearerOf(TestToken("courier-1", "courier"))}}));
+  }
+  call("POST", open, "/delivery-declines", "", courier("courier-2"));                   // 200
+  call("PUT", open, "/courier", R"({"courierId":"courier-1"})", courier("courier-1"));  // 200
+  call("PUT", open, "/courier", R"({"courierId":"courier-3"})", json_headers);          // 409 taken
+  call("POST", open, "/delivery-declines", "", courier("courier-1"));                   // 409 its own
+  call("DELETE", open, "/courier", "{", json_headers);                                  // 400
+  call("DELETE", missing, "/courier", "", json_headers);                                // 404
+  call("DELETE", open, "/courier", "", WithToken({{"If-Match", "\"1\""}}));             // 412
+  call("DELETE", open, "/courier", big, json_headers);                                  // 413
+  call("DELETE", open, "/courier", "x", plain_headers);                                 // 415
+  call("DELETE", open, "/courier", R"({"reason":"reassigning"})", json_headers);        // 200
+  call("DELETE", open, "/courier", "", json_headers);                                   // 409 nobody has it
+
   observe("get", "/healthz", Get("/healthz"));
   observe("get", "/readyz", Get("/readyz"));
   observe("get", "/metrics", Get("/metrics"));

@@ -35,11 +35,25 @@ class DailyRevenueTest : public ::testing::Test {
     tx.exec("SET search_path TO " + tx.quote_name(schema_));
     tx.exec_params(
         "INSERT INTO orders VALUES ($1, 'customer-1', '[]', $2, $3::bigint, 'delivered', 2,"
-        " '2026-12-04T08:00:00Z', '2026-12-04T09:00:00Z')",
+        " '2026-12-04T08:00:00Z', '2026-12-04T09:00:00Z', 'courier-1')",
         order_id, currency, total_cents);
     tx.exec_params(
-        "INSERT INTO order_history VALUES ($1::uuid, 1, 'pending', '2026-12-04T08:00:00Z', NULL, 'e1-' || $1::text),"
-        " ($1::uuid, 2, 'delivered', '2026-12-04T09:00:00Z', NULL, 'e2-' || $1::text)",
+        "INSERT INTO order_history VALUES"
+        " ($1::uuid, 1, 'pending', '2026-12-04T08:00:00Z', NULL, 'e1-' || $1::text, 'order.placed', NULL),"
+        " ($1::uuid, 2, 'delivered', '2026-12-04T09:00:00Z', NULL, 'e2-' || $1::text, 'order.status_changed', NULL)",
+        order_id);
+    tx.commit();
+  }
+
+  // A later event that leaves the order delivered (a courier's decline, as
+  // a log may hold one): its history row says "delivered" too.
+  void LaterEventWhileDelivered(const std::string& order_id) {
+    pqxx::connection connection(ConnectionString());
+    pqxx::work tx(connection);
+    tx.exec("SET search_path TO " + tx.quote_name(schema_));
+    tx.exec_params(
+        "INSERT INTO order_history VALUES ($1::uuid, 3, 'delivered', '2026-12-04T10:00:00Z', NULL, 'e3-' || $1::text,"
+        " 'order.delivery_declined', 'courier-2')",
         order_id);
     tx.commit();
   }
@@ -61,6 +75,21 @@ TEST_F(DailyRevenueTest, RevenueIsExactPerCurrencyEvenBeyondSixtyFourBits) {
   EXPECT_EQ(row.placed, 3);
   EXPECT_EQ(row.delivered, 3);
   EXPECT_EQ(row.revenue_cents, (std::map<std::string, std::string>{{"EUR", "500"}, {"USD", "18000000000000000000"}}));
+}
+
+// Only the status change to delivered counts: an event after it that leaves
+// the status as it was is not a second delivery (nor a placement).
+TEST_F(DailyRevenueTest, OnlyTheStatusChangeCountsAsADelivery) {
+  Delivered("00000000-0000-4000-8000-000000000004", "EUR", "700");
+  LaterEventWhileDelivered("00000000-0000-4000-8000-000000000004");
+  ReadModelQueries queries(ConnectionString());
+  const auto day = std::chrono::sys_days{std::chrono::year{2026} / 12 / 4};
+  const auto daily = queries.Daily({day, day});
+  ASSERT_TRUE(daily) << daily.error().message;
+  ASSERT_EQ(daily->size(), 1u);
+  EXPECT_EQ(daily->at(0).placed, 1);
+  EXPECT_EQ(daily->at(0).delivered, 1);
+  EXPECT_EQ(daily->at(0).revenue_cents, (std::map<std::string, std::string>{{"EUR", "700"}}));
 }
 
 }  // namespace

@@ -149,7 +149,10 @@ class ProjectionTest : public ::testing::Test {
     ASSERT_EQ(failed_.load(), 0);
   }
 
-  // Random orders, each with a random valid walk through the lifecycle.
+  // Random orders, each with a random valid walk through the lifecycle, with
+  // the courier events mixed in: while an order is open for delivery a
+  // courier (of three) may decline it (the same one again, too) or take it,
+  // and before it is out for delivery the courier may release it.
   std::vector<domain::Event> RandomEvents(int orders, unsigned seed, std::int64_t base_ms = 1764000000000) {
     std::mt19937 random(seed);
     std::vector<std::vector<domain::Event>> per_order;
@@ -166,7 +169,31 @@ class ProjectionTest : public ::testing::Test {
       events.push_back(placed);
       Status status = Status::kPending;
       std::int64_t version = 1;
+      std::string courier;
       while (!domain::IsTerminal(status) && random() % 4 != 0) {
+        const bool open = (status == Status::kConfirmed || status == Status::kProcessing) && courier.empty();
+        const bool releasable = !courier.empty() && (status == Status::kConfirmed || status == Status::kProcessing ||
+                                                     status == Status::kShipped);
+        const auto roll = random() % 6;
+        const std::string someone = "courier-" + std::to_string(random() % 3);
+        if (open && roll == 0) {
+          ++version;
+          events.push_back(domain::DeliveryDeclined{
+              id, version, at(version), someone, random() % 2 ? std::optional<std::string>("too far") : std::nullopt});
+          continue;
+        }
+        if (open && roll == 1) {
+          ++version;
+          courier = someone;
+          events.push_back(domain::CourierAssigned{id, version, at(version), courier, domain::AssignedBy::kCourier});
+          continue;
+        }
+        if (releasable && roll == 2) {
+          ++version;
+          events.push_back(domain::CourierUnassigned{id, version, at(version), courier, std::nullopt});
+          courier.clear();
+          continue;
+        }
         std::vector<Status> next;
         for (auto candidate : domain::kAllStatuses) {
           if (domain::IsTransitionAllowed(status, candidate)) next.push_back(candidate);
@@ -241,10 +268,21 @@ class ProjectionTest : public ::testing::Test {
         << (service_ ? service_->LogText() : "");
   }
 
-  // The read model's orders and history, rebuilt as domain values.
+  // The read model's orders, rebuilt as domain values: with their courier and,
+  // from order_declines, the couriers who declined them (in the order they did).
   std::map<std::string, domain::Order> ReadOrders() {
     std::map<std::string, domain::Order> orders;
     for (auto& [id, row] : invariants::ReadReadModel(database_url_, schema_)) orders[id] = std::move(row.order);
+    auto connection = Connect();
+    pqxx::work tx(connection);
+    for (const auto& row :
+         tx.exec("SELECT order_id::text, courier_id FROM " + Table("orders") + " WHERE courier_id IS NOT NULL")) {
+      orders[row[0].as<std::string>()].courier_id = row[1].as<std::string>();
+    }
+    for (const auto& row :
+         tx.exec("SELECT order_id::text, courier_id FROM " + Table("order_declines") + " ORDER BY order_id, version")) {
+      orders[row[0].as<std::string>()].declined_by.push_back(row[1].as<std::string>());
+    }
     return orders;
   }
 
@@ -296,31 +334,52 @@ class ProjectionTest : public ::testing::Test {
     EXPECT_EQ(StoredOffsets(), ends);
   }
 
-  // Every order's history, row by row (version, status after the event, time,
-  // reason), equals the fold's: each event applied exactly once, none missing.
+  // What a history row says beyond its status: the reason and the courier
+  // named by the event (nullopt where the event has none).
+  static std::pair<std::optional<std::string>, std::optional<std::string>> ReasonAndCourier(
+      const domain::Event& event) {
+    if (const auto* changed = std::get_if<domain::StatusChanged>(&event)) return {changed->reason, std::nullopt};
+    if (const auto* assigned = std::get_if<domain::CourierAssigned>(&event))
+      return {std::nullopt, assigned->courier_id};
+    if (const auto* released = std::get_if<domain::CourierUnassigned>(&event)) {
+      return {released->reason, released->courier_id};
+    }
+    if (const auto* declined = std::get_if<domain::DeliveryDeclined>(&event)) {
+      return {declined->reason, declined->courier_id};
+    }
+    return {std::nullopt, std::nullopt};
+  }
+
+  // Every order's history, row by row (version, event, status after the
+  // event, time, reason, courier), equals the fold's: each event applied
+  // exactly once, none missing.
   void ExpectHistoryEqualsFold() {
-    using Row = std::tuple<std::int64_t, std::string, std::int64_t, std::optional<std::string>>;
+    using Row = std::tuple<std::int64_t, std::string, std::string, std::int64_t, std::optional<std::string>,
+                           std::optional<std::string>>;
     std::map<std::string, std::vector<Row>> expected;
     for (const auto& [id, events] : expected_.events) {
       std::optional<domain::Order> state;
       for (const auto& event : events) {
         domain::Apply(state, event);
-        const auto* changed = std::get_if<domain::StatusChanged>(&event);
+        auto [reason, courier] = ReasonAndCourier(event);
         expected[id].emplace_back(
-            state->version, std::string(domain::ToString(state->status)),
+            state->version, std::string(codec::EventName(event)), std::string(domain::ToString(state->status)),
             std::chrono::duration_cast<std::chrono::milliseconds>(domain::TimeOf(event).time_since_epoch()).count(),
-            changed ? changed->reason : std::nullopt);
+            reason, courier);
       }
     }
     std::map<std::string, std::vector<Row>> actual;
     auto connection = Connect();
     pqxx::work tx(connection);
-    for (const auto& row : tx.exec("SELECT order_id::text, version, status, (extract(epoch FROM at) * 1000)::bigint,"
-                                   " reason FROM " +
+    const auto text = [](const pqxx::field& field) {
+      return field.is_null() ? std::nullopt : std::optional<std::string>(field.as<std::string>());
+    };
+    for (const auto& row : tx.exec("SELECT order_id::text, version, event, status,"
+                                   " (extract(epoch FROM at) * 1000)::bigint, reason, courier_id FROM " +
                                    Table("order_history") + " ORDER BY order_id, version")) {
-      actual[row[0].as<std::string>()].emplace_back(
-          row[1].as<std::int64_t>(), row[2].as<std::string>(), row[3].as<std::int64_t>(),
-          row[4].is_null() ? std::nullopt : std::optional<std::string>(row[4].as<std::string>()));
+      actual[row[0].as<std::string>()].emplace_back(row[1].as<std::int64_t>(), row[2].as<std::string>(),
+                                                    row[3].as<std::string>(), row[4].as<std::int64_t>(), text(row[5]),
+                                                    text(row[6]));
     }
     EXPECT_EQ(actual.size(), expected.size());
     for (const auto& [id, rows] : expected) EXPECT_EQ(actual[id], rows) << id;

@@ -80,7 +80,10 @@ TEST_F(ProjectionQueryTest, OrderWithHistory) {
   EXPECT_EQ(json["totalCents"], 300);
   EXPECT_EQ(json["createdAt"], codec::FormatTimestamp(Ms(kBase + 1000)));
   ASSERT_EQ(json["history"].size(), 2u);
-  EXPECT_EQ(json["history"][0], (Json{{"version", 1}, {"status", "pending"}, {"at", json["createdAt"]}}));
+  EXPECT_TRUE(json["courierId"].is_null());
+  EXPECT_EQ(json["history"][0],
+            (Json{{"version", 1}, {"event", "order.placed"}, {"status", "pending"}, {"at", json["createdAt"]}}));
+  EXPECT_EQ(json["history"][1]["event"], "order.status_changed");
   EXPECT_EQ(json["history"][1]["reason"], "no stock");
   EXPECT_EQ(json["history"][1]["status"], "cancelled");
 
@@ -319,6 +322,11 @@ TEST_F(ProjectionQueryAuthTest, EveryRouteAndStatusMatchesTheQueryOpenApiDocumen
   observe("/orders", "/orders?limit=0", staff);
   observe("/orders", "/orders", "");
   observe("/orders", "/orders?customerId=c-1", customer);
+  const std::string open = "/deliveries/open";
+  observe(open, open + "?limit=2", staff);
+  observe(open, open + "?limit=0", staff);
+  observe(open, open, "");
+  observe(open, open, customer);
   for (const std::string report : {"/reports/status-counts", "/reports/daily"}) {
     observe(report, report, staff);
     observe(report, report + "?unknown=1", staff);

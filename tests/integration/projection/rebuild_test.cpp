@@ -163,6 +163,18 @@ TEST_F(RebuildTest, RebuildSwitchesReadersToAnEqualModelWhileQueriesAndEventsGoO
   ExpectHistoryEqualsFold();
   ExpectStoredOffsetsAtTopicEnd();
   EXPECT_EQ(Count("poison_events"), 0);
+  // The rebuilt tables hold the courier side too (the comparisons above cover
+  // couriers, declines and history events only if the log has them).
+  EXPECT_GT(Count("order_declines"), 0);
+  {
+    auto connection = Connect();
+    pqxx::work tx(connection);
+    EXPECT_GT(tx.exec1("SELECT count(*) FROM " + Table("orders") + " WHERE courier_id IS NOT NULL")[0].as<int>(), 0);
+    EXPECT_GT(tx.exec1("SELECT count(*) FROM " + Table("order_history") +
+                       " WHERE event = 'order.courier_unassigned' AND courier_id IS NOT NULL")[0]
+                  .as<int>(),
+              0);
+  }
   EXPECT_NE(Generation(), generation_before);
   EXPECT_EQ(RetiredSchemas().size(), 1u);
   const auto metrics = Get("/metrics").body;

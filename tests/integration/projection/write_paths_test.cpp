@@ -40,8 +40,10 @@ domain::Order NewOrder(const std::string& id, const std::string& customer) {
   return order;
 }
 
-// Batch 1: two new orders (placed and confirmed). Batch 2: one of them moves
-// on and is cancelled (a stored order changes), with reasons NULL and hostile.
+// Batch 1: two new orders (placed and confirmed), the second declined by a
+// courier. Batch 2: the first moves on and is cancelled (a stored order
+// changes), with reasons NULL and hostile; the second gets a courier, and is
+// declined again by the same courier (nothing new) and by another one.
 std::vector<BatchWrites> Batches() {
   const std::string first = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
   const std::string second = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e";
@@ -53,9 +55,15 @@ std::vector<BatchWrites> Batches() {
   placed.upserts[1].updated_at = At(253402300799999);  // 9999-12-31T23:59:59.999Z
   placed.stored_before = {false, false};
   for (const auto& id : {first, second}) {
-    placed.history.push_back({id, 1, Status::kPending, At(1700000000123), std::nullopt, "evt-" + id + "-1"});
-    placed.history.push_back({id, 2, Status::kConfirmed, At(1700000000456), std::nullopt, "evt-" + id + "-2"});
+    placed.history.push_back(
+        {id, 1, Status::kPending, At(1700000000123), std::nullopt, "evt-" + id + "-1", "order.placed", std::nullopt});
+    placed.history.push_back({id, 2, Status::kConfirmed, At(1700000000456), std::nullopt, "evt-" + id + "-2",
+                              "order.status_changed", std::nullopt});
   }
+  placed.upserts[1].version = 3;
+  placed.history.push_back({second, 3, Status::kConfirmed, At(1700000000789), kHostile, "evt-decline-1",
+                            "order.delivery_declined", kHostile});
+  placed.declines.push_back({second, kHostile, 3, At(1700000000789)});
   placed.next_offsets = {{0, 4}, {3, 17}};
 
   BatchWrites moved;
@@ -64,10 +72,24 @@ std::vector<BatchWrites> Batches() {
   cancelled.status = Status::kCancelled;
   cancelled.version = 4;
   cancelled.updated_at = At(1700000009999);
-  moved.upserts = {cancelled};
-  moved.stored_before = {true};
-  moved.history.push_back({first, 3, Status::kProcessing, At(1700000005000), std::nullopt, "evt-3"});
-  moved.history.push_back({first, 4, Status::kCancelled, At(1700000009999), kHostile, "evt-" + kHostile});
+  auto assigned = NewOrder(second, "NULL");
+  assigned.courier_id = "courier-b";
+  assigned.version = 6;
+  assigned.updated_at = At(253402300799999);  // the edge again, through the update
+  moved.upserts = {cancelled, assigned};
+  moved.stored_before = {true, true};
+  moved.history.push_back(
+      {first, 3, Status::kProcessing, At(1700000005000), std::nullopt, "evt-3", "order.status_changed", std::nullopt});
+  moved.history.push_back(
+      {first, 4, Status::kCancelled, At(1700000009999), kHostile, "evt-" + kHostile, "order.status_changed", {}});
+  moved.history.push_back({second, 4, Status::kConfirmed, At(1700000006000), std::nullopt, "evt-decline-2",
+                           "order.delivery_declined", kHostile});
+  moved.history.push_back({second, 5, Status::kConfirmed, At(1700000006500), std::nullopt, "evt-decline-3",
+                           "order.delivery_declined", "courier-a"});
+  moved.history.push_back({second, 6, Status::kConfirmed, At(253402300799999), std::nullopt, "evt-assign",
+                           "order.courier_assigned", "courier-b"});
+  moved.declines.push_back({second, kHostile, 4, At(1700000006000)});
+  moved.declines.push_back({second, "courier-a", 5, At(1700000006500)});
   moved.next_offsets = {{0, 6}};
   return {placed, moved};
 }
@@ -116,9 +138,11 @@ class WritePathsTest : public ::testing::Test {
     std::vector<std::string> lines;
     for (const char* query :
          {"SELECT 'order', order_id::text, customer_id, items::text, currency, total_cents::text, status,"
-          " version::text, created_at::text, updated_at::text FROM orders ORDER BY order_id",
-          "SELECT 'history', order_id::text, version::text, status, at::text, reason, event_id FROM order_history"
-          " ORDER BY order_id, version",
+          " version::text, created_at::text, updated_at::text, courier_id FROM orders ORDER BY order_id",
+          "SELECT 'history', order_id::text, version::text, status, at::text, reason, event_id, event, courier_id"
+          " FROM order_history ORDER BY order_id, version",
+          "SELECT 'decline', order_id::text, courier_id, version::text, declined_at::text FROM order_declines"
+          " ORDER BY order_id, courier_id",
           "SELECT 'offset', topic, partition::text, next_offset::text FROM consumer_offsets"
           " ORDER BY topic, partition"}) {
       for (const auto& row : tx.exec(query)) {
@@ -146,7 +170,7 @@ TEST_F(WritePathsTest, ArraysCopyAndStagingLeaveIdenticalTablesEvenForHostileTex
   const auto by_tolerant_staging = Dump(WriteAll(WriteMode::kTolerant, WritePath::kStaging));
   EXPECT_EQ(by_arrays, by_copy);
   EXPECT_EQ(by_arrays, by_tolerant_staging);
-  ASSERT_EQ(by_arrays.size(), 2u + 6u + 2u);  // orders, history rows, offsets
+  ASSERT_EQ(by_arrays.size(), 2u + 10u + 2u + 2u);  // orders, history rows, declines, offsets
   EXPECT_NE(by_arrays[1].find("0001-01-01 00:00:00+00 BC"), std::string::npos) << by_arrays[1];
   EXPECT_NE(by_arrays[1].find("9999-12-31 23:59:59.999+00"), std::string::npos) << by_arrays[1];
 
@@ -160,14 +184,23 @@ TEST_F(WritePathsTest, ArraysCopyAndStagingLeaveIdenticalTablesEvenForHostileTex
   EXPECT_EQ(tx.exec1("SELECT items->0->>'productId' FROM orders WHERE customer_id = 'NULL'")[0].as<std::string>(),
             "sku-" + expected_text);
   // ... a missing reason is NULL, a given one is kept, and the stored order moved on under the version guard.
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM order_history WHERE reason IS NULL")[0].as<int>(), 5);
-  EXPECT_EQ(tx.exec1("SELECT reason FROM order_history WHERE version = 4")[0].as<std::string>(), expected_text);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM order_history WHERE reason IS NULL")[0].as<int>(), 8);
+  EXPECT_EQ(tx.exec1("SELECT reason FROM order_history WHERE version = 4 AND event = 'order.status_changed'")[0]
+                .as<std::string>(),
+            expected_text);
   EXPECT_EQ(tx.exec1("SELECT status || ' ' || version FROM orders WHERE customer_id <> 'NULL'")[0].as<std::string>(),
             "cancelled 4");
   EXPECT_EQ(
       tx.exec1("SELECT string_agg(partition || ':' || next_offset, ',' ORDER BY partition) FROM consumer_offsets")[0]
           .as<std::string>(),
       "0:6,3:17");
+  // A stored order took its courier; each courier's decline is one row, the first (a repeat adds nothing).
+  EXPECT_EQ(tx.exec1("SELECT courier_id || ' ' || version FROM orders WHERE customer_id = 'NULL'")[0].as<std::string>(),
+            "courier-b 6");
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM orders WHERE courier_id IS NULL")[0].as<int>(), 1);
+  EXPECT_EQ(tx.exec1("SELECT string_agg(version::text, ',' ORDER BY version) FROM order_declines")[0].as<std::string>(),
+            "3,5");
+  EXPECT_EQ(tx.exec1("SELECT courier_id FROM order_declines WHERE version = 3")[0].as<std::string>(), expected_text);
 }
 
 // A row that exists already (a placement repeated in the log, a read model edited by hand) makes the

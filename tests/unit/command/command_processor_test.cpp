@@ -13,6 +13,8 @@ namespace {
 using domain::Status;
 using Kind = CommandResult::Kind;
 
+const Caller kStaff{{domain::ActorRole::kStaff, "ops"}, "staff:ops"};
+
 // Holds appends until the test settles them, like a broker that is slow to ack.
 class FakeAppender : public EventAppender {
  public:
@@ -49,7 +51,7 @@ class CommandProcessorTest : public ::testing::Test {
 
   CommandResult Place(domain::PlaceOrder command, std::optional<std::string> key = std::nullopt) {
     CommandResult result;
-    processor_.Place(std::move(command), std::move(key), [&](CommandResult r) { result = std::move(r); });
+    processor_.Place(std::move(command), std::move(key), kStaff, [&](CommandResult r) { result = std::move(r); });
     appender_.SettleAll();
     return result;
   }
@@ -58,7 +60,7 @@ class CommandProcessorTest : public ::testing::Test {
     auto command = testing::ChangeStatusCommand(to);
     command.expected_version = if_match;
     CommandResult result;
-    processor_.ChangeStatus(command, [&](CommandResult r) { result = std::move(r); });
+    processor_.ChangeStatus(command, kStaff, [&](CommandResult r) { result = std::move(r); });
     appender_.SettleAll();
     return result;
   }
@@ -72,7 +74,7 @@ class CommandProcessorTest : public ::testing::Test {
 
 TEST_F(CommandProcessorTest, PlaceAppendsOneEventAndAnswersCreatedAfterTheAck) {
   std::optional<CommandResult> result;
-  processor_.Place(testing::PlaceOrderCommand(), std::nullopt, [&](CommandResult r) { result = std::move(r); });
+  processor_.Place(testing::PlaceOrderCommand(), std::nullopt, kStaff, [&](CommandResult r) { result = std::move(r); });
   EXPECT_FALSE(result) << "answered before the log acknowledged";
   appender_.SettleAll();
   ASSERT_TRUE(result);
@@ -91,7 +93,7 @@ TEST_F(CommandProcessorTest, PlaceWithoutOrderIdGeneratesOne) {
 
 TEST_F(CommandProcessorTest, FailedAppendAnswersUnavailableAndLeavesNoOrder) {
   std::optional<CommandResult> result;
-  processor_.Place(testing::PlaceOrderCommand(), std::nullopt, [&](CommandResult r) { result = std::move(r); });
+  processor_.Place(testing::PlaceOrderCommand(), std::nullopt, kStaff, [&](CommandResult r) { result = std::move(r); });
   appender_.Settle(AppendOutcome::kFailed);
   EXPECT_EQ(result->kind, Kind::kUnavailable);
   EXPECT_FALSE(book_.Find(testing::kOrderId));
@@ -101,7 +103,8 @@ TEST_F(CommandProcessorTest, FailedAppendAnswersUnavailableAndLeavesNoOrder) {
 TEST_F(CommandProcessorTest, UnknownOutcomeBlocksTheOrderUntilTheLogSettlesIt) {
   Place(testing::PlaceOrderCommand());
   std::optional<CommandResult> result;
-  processor_.ChangeStatus(testing::ChangeStatusCommand(Status::kConfirmed), [&](CommandResult r) { result = r; });
+  processor_.ChangeStatus(testing::ChangeStatusCommand(Status::kConfirmed), kStaff,
+                          [&](CommandResult r) { result = r; });
   appender_.Settle(AppendOutcome::kUnknown);
   EXPECT_EQ(result->kind, Kind::kUnavailable);
   EXPECT_EQ(Change(Status::kShipped).kind, Kind::kUnavailable) << "must not decide on a state that may be stale";
@@ -114,7 +117,7 @@ TEST_F(CommandProcessorTest, CommandsOnOneOrderWaitForThePreviousAppend) {
   Place(testing::PlaceOrderCommand());
   std::vector<CommandResult> results;
   for (Status to : {Status::kConfirmed, Status::kConfirmed, Status::kShipped, Status::kCancelled}) {
-    processor_.ChangeStatus(testing::ChangeStatusCommand(to), [&](CommandResult r) { results.push_back(r); });
+    processor_.ChangeStatus(testing::ChangeStatusCommand(to), kStaff, [&](CommandResult r) { results.push_back(r); });
   }
   EXPECT_EQ(appender_.pending.size(), 1u) << "only one append per order in flight";
   appender_.SettleAll();
@@ -141,8 +144,8 @@ TEST_F(CommandProcessorTest, RetriedPostWithSameKeyReturnsTheOriginalWithoutANew
 
 TEST_F(CommandProcessorTest, ConcurrentRetryWithSameKeyWaitsForTheFirst) {
   std::vector<CommandResult> results;
-  processor_.Place(testing::PlaceOrderCommand(""), "key-2", [&](CommandResult r) { results.push_back(r); });
-  processor_.Place(testing::PlaceOrderCommand(""), "key-2", [&](CommandResult r) { results.push_back(r); });
+  processor_.Place(testing::PlaceOrderCommand(""), "key-2", kStaff, [&](CommandResult r) { results.push_back(r); });
+  processor_.Place(testing::PlaceOrderCommand(""), "key-2", kStaff, [&](CommandResult r) { results.push_back(r); });
   appender_.SettleAll();
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].kind, Kind::kCreated);
@@ -183,7 +186,7 @@ TEST_F(CommandProcessorTest, TooManyWaitingCommandsOnOneOrderAreRefused) {
   Place(testing::PlaceOrderCommand());
   int busy = 0;
   for (std::size_t i = 0; i < OrderBook::kMaxWaitingPerOrder + 5; ++i) {
-    processor_.ChangeStatus(testing::ChangeStatusCommand(Status::kConfirmed),
+    processor_.ChangeStatus(testing::ChangeStatusCommand(Status::kConfirmed), kStaff,
                             [&](CommandResult r) { busy += r.kind == Kind::kBusy ? 1 : 0; });
   }
   EXPECT_EQ(busy, 4);
@@ -216,7 +219,7 @@ TEST_F(CommandProcessorTest, KeyRefusedByANonOwnerIsFreeForACorrectedRetry) {
 
 TEST_F(CommandProcessorTest, KeyOfAnAppendWithUnknownOutcomeIsFreedOnceTheLogShowsNoEvent) {
   std::optional<CommandResult> first;
-  processor_.Place(testing::PlaceOrderCommand(""), "key-6", [&](CommandResult r) { first = r; });
+  processor_.Place(testing::PlaceOrderCommand(""), "key-6", kStaff, [&](CommandResult r) { first = r; });
   appender_.Settle(AppendOutcome::kUnknown);
   ASSERT_EQ(first->kind, Kind::kUnavailable);
   auto corrected = testing::PlaceOrderCommand("");
@@ -234,7 +237,7 @@ TEST_F(CommandProcessorTest, KeyOfAnAppendWithUnknownOutcomeIsFreedOnceTheLogSho
 
 TEST_F(CommandProcessorTest, KeyOfAnAppendWithUnknownOutcomeThatDidLandReplaysTheOriginal) {
   std::optional<CommandResult> first;
-  processor_.Place(testing::PlaceOrderCommand(""), "key-7", [&](CommandResult r) { first = r; });
+  processor_.Place(testing::PlaceOrderCommand(""), "key-7", kStaff, [&](CommandResult r) { first = r; });
   appender_.Settle(AppendOutcome::kUnknown);
   // The log follower finds the event in the log after all.
   const auto decoded =

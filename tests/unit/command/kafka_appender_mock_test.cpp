@@ -24,6 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using Kind = CommandResult::Kind;
+const Caller kStaff{{domain::ActorRole::kStaff, "ops"}, "staff:ops"};
 
 constexpr const char* kTopic = "orders.events";
 constexpr const char* kOtherOrderId = "00000000-0000-4000-8000-000000000002";
@@ -132,21 +133,21 @@ TEST_F(CommandPathOnMockCluster, CommandWaitingBehindAPurgedRecordIsAnsweredAfte
   std::promise<void> hold_released;
   auto hold = hold_released.get_future().share();
   std::atomic<bool> poll_thread_held{false};
-  processor_->Place(testing::PlaceOrderCommand(kThirdOrderId), std::nullopt, [&](CommandResult) {
+  processor_->Place(testing::PlaceOrderCommand(kThirdOrderId), std::nullopt, kStaff, [&](CommandResult) {
     poll_thread_held = true;
     hold.wait_for(20s);
   });
   ASSERT_TRUE(testing::Eventually([&] { return poll_thread_held.load(); }));
 
   cluster_.SetLeaderless(0, true);
-  processor_->Place(testing::PlaceOrderCommand(), std::nullopt, replies_.For("first"));
-  processor_->Place(testing::PlaceOrderCommand(), std::nullopt, replies_.For("waiting"));  // same order: waits
+  processor_->Place(testing::PlaceOrderCommand(), std::nullopt, kStaff, replies_.For("first"));
+  processor_->Place(testing::PlaceOrderCommand(), std::nullopt, kStaff, replies_.For("waiting"));  // same order: waits
   ASSERT_TRUE(producer_->TriggerFatalErrorForTesting());
 
   // The next command re-creates the producer. Bounded: a deadlock fails the test instead of hanging it.
   std::promise<void> placed;
   std::thread other([&] {
-    processor_->Place(testing::PlaceOrderCommand(kOtherOrderId), std::nullopt, replies_.For("other"));
+    processor_->Place(testing::PlaceOrderCommand(kOtherOrderId), std::nullopt, kStaff, replies_.For("other"));
     placed.set_value();
   });
   if (placed.get_future().wait_for(15s) != std::future_status::ready) {

@@ -26,6 +26,7 @@ class FakeReader final : public ReadModelReader {
     return std::optional(view);
   }
   platform::Result<OrderPage> ListOrders(const ListQuery&) override { return OrderPage{}; }
+  platform::Result<OrderPage> OpenDeliveries(const OpenDeliveriesQuery&) override { return OrderPage{}; }
   platform::Result<std::map<domain::Status, std::int64_t>> StatusCounts() override {
     return std::map<domain::Status, std::int64_t>{};
   }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include <orders/command/caller.hpp>
 #include <orders/command/event_appender.hpp>
 #include <orders/command/order_book.hpp>
 #include <orders/domain/decide.hpp>
@@ -44,11 +45,27 @@ class CommandProcessor {
  public:
   explicit CommandProcessor(ProcessorDeps deps) : deps_(std::move(deps)) {}
 
-  // `reply` is called exactly once, possibly on another thread.
-  void Place(domain::PlaceOrder command, std::optional<std::string> idempotency_key, Reply reply);
-  void ChangeStatus(domain::ChangeStatus command, Reply reply);
+  // `reply` is called exactly once, possibly on another thread. Every command
+  // is checked against the permission table (orders/domain/access.hpp) for
+  // `caller`, on the order's state while the command has the order to itself,
+  // and its event carries `caller.audit`.
+  void Place(domain::PlaceOrder command, std::optional<std::string> idempotency_key, const Caller& caller, Reply reply);
+  void ChangeStatus(domain::ChangeStatus command, const Caller& caller, Reply reply);
+  // `by` is the caller's (a courier accepts, staff/service assign).
+  void AssignCourier(domain::AssignCourier command, const Caller& caller, Reply reply);
+  // A courier releases its own delivery; staff/service unassign whoever has it.
+  void UnassignCourier(domain::UnassignCourier command, const Caller& caller, Reply reply);
+  // Couriers only; the declining courier is the caller.
+  void DeclineDelivery(domain::DeclineDelivery command, const Caller& caller, Reply reply);
 
  private:
+  // Why the caller may not run the command on this order; nullopt when it may.
+  using Permit = std::function<std::optional<domain::Rejection>(const domain::Order&)>;
+  using Decider = std::function<domain::Decision(const std::optional<domain::Order>&)>;
+  // A command on an existing order, with the order to itself: refusals,
+  // permission, decision, append, answer (200 with the order).
+  void RunOnOrder(const std::string& order_id, bool valid, Permit permit, Decider decide,
+                  std::optional<std::string> audit, Reply reply);
   void Append(const domain::Event& event, platform::Partition partition, codec::EventMetadata metadata,
               std::function<void(bool)> on_done);
   // Refusals every command checks first; nullopt when it may go on.

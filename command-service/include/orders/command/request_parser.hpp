@@ -24,12 +24,21 @@ struct Parsed {
   bool malformed = false;  // not JSON, not an object, too large
 };
 
-// POST /orders body {customerId, items, currency?, orderId?}. An absent
-// orderId stays empty (the service generates one).
+// POST /orders body {customerId?, items, currency?, orderId?}. An absent
+// orderId stays empty (the service generates one); an absent customerId too
+// (a customer places for itself: the API fills in its id, others must name one).
 Parsed<domain::PlaceOrder> ParsePlaceOrder(std::string_view body);
 
 // PUT /orders/{id}/status body {status, reason?}.
 Parsed<domain::ChangeStatus> ParseChangeStatus(std::string_view order_id, std::string_view body);
+
+// PUT /orders/{id}/courier body {courierId}.
+Parsed<domain::AssignCourier> ParseAssignCourier(std::string_view order_id, std::string_view body);
+
+// DELETE /orders/{id}/courier and POST /orders/{id}/delivery-declines: an
+// optional body {reason?}; an empty body is no reason. The courier is the caller's.
+Parsed<domain::UnassignCourier> ParseUnassignCourier(std::string_view order_id, std::string_view body);
+Parsed<domain::DeclineDelivery> ParseDeclineDelivery(std::string_view order_id, std::string_view body);
 
 // If-Match: "<version>" (a weak W/ prefix is accepted). nullopt when absent;
 // an unparsable value yields version 0, which validation refuses.

@@ -130,6 +130,7 @@ void Router::AddWrapped(Http::Method method, const std::string& pattern, const s
               exchange->Respond(*checked.refusal);
               return Rest::Route::Result::Ok;
             }
+            exchange->SetCaller(std::move(checked.principal));
           }
           handler(request, exchange);
         } catch (const std::exception& error) {

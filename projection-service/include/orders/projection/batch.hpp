@@ -105,25 +105,42 @@ struct HistoryRow {
   domain::Timestamp at{};
   std::optional<std::string> reason;
   std::string event_id;
+  std::string event;                      // codec::EventName: "order.placed", "order.courier_assigned", ...
+  std::optional<std::string> courier_id;  // the courier a courier event names
 
   friend bool operator==(const HistoryRow&, const HistoryRow&) = default;
+};
+
+// A courier declined an open delivery: the order leaves that courier's open
+// list. Written "insert unless present": a courier's later declines of the
+// same order add nothing.
+struct DeclineRow {
+  std::string order_id;
+  std::string courier_id;
+  std::int64_t version = 0;
+  domain::Timestamp at{};
+
+  friend bool operator==(const DeclineRow&, const DeclineRow&) = default;
 };
 
 struct BatchWrites {
   std::string topic;
   std::vector<domain::Order> upserts;  // the final state of every changed order
   // Parallel to `upserts`: whether the store held the order before this batch.
-  // A stored order only changes status, version and updated_at; a new one is
-  // written whole.
+  // A stored order only changes status, courier, version and updated_at; a
+  // new one is written whole.
   std::vector<bool> stored_before;
   std::vector<HistoryRow> history;   // one per applied event
+  std::vector<DeclineRow> declines;  // one per applied order.delivery_declined
   std::vector<ParkedRecord> parked;  // poison, gaps, lifecycle violations
   platform::PartitionOffsets next_offsets;
   std::size_t applied = 0;
   std::size_t duplicates = 0;
 };
 
-// `stored` holds the current read-model state of (some of) the batch's orders.
+// `stored` holds the current read-model state of (some of) the batch's orders:
+// at least order_id, status, courier_id and version (what domain::Apply
+// checks; declined_by is not needed: declines are written as rows).
 // The batch is not consumed: a failed write retries with the same batch.
 BatchWrites FoldBatch(const DecodedBatch& batch, const std::map<std::string, domain::Order>& stored);
 

@@ -1,7 +1,9 @@
 #pragma once
-// The opaque keyset cursor of GET /orders: the (createdAt, orderId) of the
-// last item of a page, newest first. Encoded as unpadded base64url text so
-// clients treat it as a token; decoding rejects anything we did not write.
+// The opaque keyset cursors of GET /orders (newest first) and GET
+// /deliveries/open (oldest first): the (createdAt, orderId) of the last item
+// of a page. Encoded as unpadded base64url text so clients treat it as a
+// token; decoding rejects anything we did not write, and each list's cursor
+// carries its own tag, so one list's cursor is refused by the other.
 
 #include <optional>
 #include <orders/platform/base64url.hpp>
@@ -19,8 +21,10 @@ struct ListCursor {
   friend bool operator==(const ListCursor&, const ListCursor&) = default;
 };
 
-std::string EncodeCursor(const ListCursor& cursor);
-std::optional<ListCursor> DecodeCursor(std::string_view text);
+enum class CursorList { kOrders, kOpenDeliveries };
+
+std::string EncodeCursor(const ListCursor& cursor, CursorList list = CursorList::kOrders);
+std::optional<ListCursor> DecodeCursor(std::string_view text, CursorList list = CursorList::kOrders);
 
 // The cursor's text encoding (strict base64url), named here for the tests that build cursors by hand.
 using platform::Base64UrlDecode;

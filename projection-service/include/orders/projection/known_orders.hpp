@@ -1,6 +1,6 @@
 #pragma once
 // What the batch writer knows of stored orders without asking the store: the
-// status and version of the open orders it committed itself. Valid only as
+// status, courier and version of the open orders it committed itself. Valid only as
 // long as the store has not moved under the writer, which the offset fence
 // checks at the start of every batch; whoever holds it must Clear() it
 // whenever positions are re-read, the store moved, or a commit's outcome was
@@ -38,6 +38,7 @@ class KnownOrders {
  private:
   struct State {
     domain::Status status;
+    std::string courier_id;
     std::int64_t version;
   };
   std::size_t capacity_;

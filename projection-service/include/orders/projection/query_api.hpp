@@ -12,6 +12,8 @@
 #include <chrono>
 #include <string>
 
+#include <orders/domain/access.hpp>
+#include <orders/platform/access.hpp>
 #include <orders/platform/authenticator.hpp>
 #include <orders/platform/restinio/router.hpp>
 #include <orders/projection/read_model_reader.hpp>
@@ -24,16 +26,25 @@ struct QueryApiDeps {
   VersionWaiters& waiters;
   asio::io_context& io_context;
   std::chrono::milliseconds max_wait{5000};
-  // With auth on, every route needs a token (Authorization header): customers
-  // read only their own orders (another customer's is 404, as if it did not
-  // exist) and no reports; staff and service read everything.
+  // With auth on, every route needs a token (Authorization header). The
+  // permission table (domain/access.hpp): customers read only their own
+  // orders (another customer's is 404, as if it did not exist); couriers the
+  // orders assigned to them and the open deliveries; neither reads reports;
+  // staff and service read everything. Auth off: every caller is staff.
   std::shared_ptr<const platform::Authenticator> authenticator;
 };
 
 void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps);
 
+// The caller as the permission table sees it; with auth off (no principal), staff.
+domain::Actor ActorOf(const platform::Access& access);
+// Limits a list to what the caller may see: a customer's to its own orders, a
+// courier's to its own deliveries (the filter forced when absent); naming
+// another customer or courier is the returned 403.
+std::optional<platform::Problem> LimitToCaller(const domain::Actor& actor, ListQuery& query);
+
 // JSON shapes, exposed for tests.
 nlohmann::json OrderViewToJson(const OrderView& view);
-nlohmann::json OrderPageToJson(const OrderPage& page);
+nlohmann::json OrderPageToJson(const OrderPage& page, CursorList list = CursorList::kOrders);
 
 }  // namespace orders::projection

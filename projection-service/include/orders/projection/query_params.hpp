@@ -30,9 +30,18 @@ struct OrderLookup {
 
 struct ListQuery {
   std::optional<std::string> customer_id;
+  std::optional<std::string> courier_id;
   std::optional<domain::Status> status;
   std::int64_t limit = kDefaultPageSize;
   std::optional<ListCursor> cursor;
+};
+
+// GET /deliveries/open: orders open for delivery, oldest first.
+struct OpenDeliveriesQuery {
+  std::int64_t limit = kDefaultPageSize;
+  std::optional<ListCursor> cursor;
+  // Set by the HTTP layer for a courier: leave out what it declined.
+  std::optional<std::string> declined_by;
 };
 
 struct DailyQuery {
@@ -48,6 +57,7 @@ struct Parsed {
 
 Parsed<OrderLookup> ParseOrderLookup(const std::string& order_id, const Params& params);
 Parsed<ListQuery> ParseListQuery(const Params& params);
+Parsed<OpenDeliveriesQuery> ParseOpenDeliveriesQuery(const Params& params);
 // `today` fills missing bounds: to = today, from = to - 29 days.
 Parsed<DailyQuery> ParseDailyQuery(const Params& params, std::chrono::sys_days today);
 Parsed<bool> ParseNoParams(const Params& params);

@@ -48,6 +48,8 @@ class ReadModelReader {
   // nullopt: no such order.
   virtual platform::Result<std::optional<OrderView>> FindOrder(const std::string& order_id) = 0;
   virtual platform::Result<OrderPage> ListOrders(const ListQuery& query) = 0;
+  // Orders open for delivery (confirmed or processing, no courier), oldest first.
+  virtual platform::Result<OrderPage> OpenDeliveries(const OpenDeliveriesQuery& query) = 0;
   // Every status, those without orders with 0.
   virtual platform::Result<std::map<domain::Status, std::int64_t>> StatusCounts() = 0;
   // One row per day of the range, empty days included.

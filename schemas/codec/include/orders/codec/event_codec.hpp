@@ -2,7 +2,8 @@
 // Kafka record <-> domain event. The record format is specified in
 // schemas/json/envelope.md: key = orderId, value = JSON payload, CloudEvents
 // 1.0 binary-mode headers (ce_specversion, ce_id, ce_type, ce_source, ce_time,
-// ce_subject, content-type), plus the command's idempotency key when it had one.
+// ce_subject, content-type), plus the command's idempotency key when it had one
+// and the caller who sent it (orders_actor).
 
 #include <optional>
 #include <string>
@@ -21,6 +22,8 @@ inline constexpr std::string_view kCourierAssignedType = "order.courier_assigned
 inline constexpr std::string_view kCourierUnassignedType = "order.courier_unassigned.v1";
 inline constexpr std::string_view kDeliveryDeclinedType = "order.delivery_declined.v1";
 inline constexpr std::size_t kMaxEventBytes = 256 * 1024;
+inline constexpr std::string_view kActorHeader = "orders_actor";
+inline constexpr std::size_t kMaxActorBytes = 200;
 
 // Record headers in order, as (name, value); the same type as
 // orders::platform::KafkaHeaders so records pass through without copies.
@@ -32,6 +35,9 @@ struct EventMetadata {
   std::string source;                          // ce_source, e.g. "/command-service"
   std::optional<std::string> idempotency_key;  // orders_idempotency_key
   std::optional<std::string> request_hash;     // orders_request_hash: hash of the POST body
+  // orders_actor: who sent the command, "<role>:<subject>" (e.g. "courier:c-7");
+  // absent when the writer had no verified caller (AUTH=off).
+  std::optional<std::string> actor;
 
   friend bool operator==(const EventMetadata&, const EventMetadata&) = default;
 };

@@ -36,7 +36,8 @@ Verdict MayPlace(const Actor& actor, std::string_view customer_id);
 
 // A status change to `to`: staff/services any allowed move; a customer only
 // cancelling its own order; a courier only out_for_delivery / delivered on an
-// order assigned to it. The lifecycle itself (is the move allowed now) is
+// order assigned to it (another courier's order: kForbidden, an order it
+// cannot see otherwise: kHidden). The lifecycle itself (is the move allowed now) is
 // Decide's business, not this.
 Verdict MayChangeStatus(const Actor& actor, const Order& order, Status to);
 

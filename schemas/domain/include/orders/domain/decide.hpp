@@ -27,6 +27,11 @@ struct Rejection {
   RejectionKind kind;
   std::string detail;              // safe to show to a client
   std::vector<FieldError> fields;  // for kInvalid
+  // Which conflict, for clients that act on it (problem type
+  // urn:orders:problem:<problem>): "delivery-taken", "not-open-for-delivery",
+  // "order-terminal", "no-courier", "delivery-picked-up", "own-delivery".
+  // Empty: the kind says it all.
+  std::string problem;
 };
 
 struct Decision {

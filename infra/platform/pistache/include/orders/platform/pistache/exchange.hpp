@@ -19,6 +19,7 @@
 #include <pistache/http.h>
 #include <pistache/router.h>
 
+#include <orders/platform/jwt.hpp>
 #include <orders/platform/metrics.hpp>
 #include <orders/platform/pistache/answer.hpp>
 
@@ -61,12 +62,18 @@ class Exchange {
   // are out (a graceful stop) waits for its last copy to go.
   bool Respond(const Answer& answer, std::shared_ptr<const void> written = nullptr);
 
+  // Who the access guard let through (nullopt on open routes and with auth
+  // off), so that handlers apply per-caller rules without verifying the token again.
+  void SetCaller(std::optional<Principal> caller) { caller_ = std::move(caller); }
+  const std::optional<Principal>& caller() const { return caller_; }
+
  private:
   Pistache::Http::ResponseWriter writer_;
   std::shared_ptr<RouteMetrics> metrics_;
   AnswerQueue queue_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> responded_{false};
+  std::optional<Principal> caller_;
 };
 
 using ExchangePtr = std::shared_ptr<Exchange>;
