@@ -29,13 +29,14 @@ orders::ensure_jwt_secret() {
 orders::token() { "$ORDERS_TOKEN_BINARY" --role "$1" --sub "$2" --ttl 24h; }
 
 orders::print_access() {
-  local customer staff service
-  customer="$(orders::token customer alice)" && staff="$(orders::token staff ops)" &&
-    service="$(orders::token service checkout)" || orders::die "orders-token could not mint the local tokens"
+  local customer courier staff service
+  customer="$(orders::token customer alice)" && courier="$(orders::token courier bob)" &&
+    staff="$(orders::token staff ops)" && service="$(orders::token service checkout)" || orders::die "orders-token could not mint the local tokens"
   cat <<ACCESS
 
   Auth is on. Tokens for a day (mint others: $ORDERS_TOKEN_BINARY --role staff --sub ops --ttl 1h):
     customer (alice)  $customer
+    courier (bob)     $courier
     staff (ops)       $staff
     service           $service
 
