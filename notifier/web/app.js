@@ -466,6 +466,9 @@ $("customer-order").addEventListener("submit", async (event) => {
                                                      : `failed: ${problemText(result)}`;
   if (!result.ok) return;
   $("customer-order-result").dataset.orderId = result.body.orderId;
+  // A fresh form for the next order: one empty line.
+  $("order-lines").replaceChildren();
+  addLine();
   const placed = remember(result.body);
   place(placed);
   render(placed.orderId);

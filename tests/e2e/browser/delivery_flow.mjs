@@ -53,6 +53,9 @@ async function expectGone(page, table, id) { await row(page, table, id).waitFor(
 async function placeAsCustomer(customer, lines, currency) {
   await customer.evaluate(() => { delete document.getElementById("customer-order-result").dataset.orderId; });
   while (await customer.locator("#order-lines .line").count() < lines.length) await customer.click("#add-line");
+  while (await customer.locator("#order-lines .line").count() > lines.length) {
+    await customer.locator('#order-lines .line [data-action="remove-line"]').last().click();
+  }
   const rows = customer.locator("#order-lines .line");
   for (const [index, [product, quantity, price]] of lines.entries()) {
     await rows.nth(index).locator('[name="productId"]').fill(product);
@@ -126,6 +129,9 @@ try {
 
   // 5. A second order: the courier declines it, staff assign it to the courier anyway.
   const second = await placeAsCustomer(customer, [["soup", 1, "6.00"]], "USD");
+  await expectStatus(customer, "my-orders", second, "pending");
+  const secondListed = await row(customer, "my-orders", second).textContent();
+  if (!secondListed.includes("1× soup") || secondListed.includes("cake")) throw new Error(`second order shows "${secondListed}"`);
   await expectStatus(board, "board", second, "pending");
   await row(board, "board", second).locator('button[data-action="advance"]').click();
   await expectStatus(courier, "open-deliveries", second, "confirmed");

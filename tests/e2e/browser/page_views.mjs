@@ -209,7 +209,10 @@ try {
   const placed = customer.api.calls.at(-1);
   const expectedBody = { items: [{ productId: "tea", quantity: 2, unitPriceCents: 450 }, { productId: "cake", quantity: 3, unitPriceCents: 325 }], currency: "EUR" };
   if (placed.path !== "/orders" || JSON.stringify(placed.body) !== JSON.stringify(expectedBody)) fail(`placed ${JSON.stringify(placed)}`);
-  step("customer view: POST /orders with both lines in cents, the currency, and no customerId");
+  if ((await lines.count()) !== 1 || (await lines.nth(0).locator('[name="productId"]').inputValue()) !== "") {
+    fail("after placing, the form is not back to one empty line");
+  }
+  step("customer view: POST /orders with both lines in cents, the currency, and no customerId; the form starts afresh");
 
   // Cancel while allowed; no cancel once out for delivery.
   await rowOf(customer.page, "my-orders", 7).locator('button[data-action="cancel"]').click();
