@@ -6,6 +6,7 @@
 #include <future>
 #include <map>
 
+#include <orders/notifier/command_api_client.hpp>
 #include <orders/notifier/connection_budget.hpp>
 #include <orders/notifier/handshake.hpp>
 #include <orders/notifier/log_feed.hpp>
@@ -24,7 +25,7 @@ namespace http = platform::http;
 struct NotifierService::Parts {
   explicit Parts(const platform::ServiceConfig& config)
       : cache(kMaxCachedOrders),
-        hub(cache, HubLimits{}),
+        hub(cache, HubLimits{}, &command_runner),
         sessions_gauge(registry.AddGauge("orders_notifier_subscribers", "Connected WebSocket clients")),
         sent(registry.AddCounter("orders_notifier_messages_sent_total", "WebSocket messages sent")),
         updates(registry.AddCounter("orders_notifier_updates_delivered_total", "Updates delivered to subscribers")),
@@ -37,11 +38,26 @@ struct NotifierService::Parts {
                                       "WebSocket connections holding a socket, closing ones included")),
         refused(registry.AddCounter("orders_notifier_connections_refused_total",
                                     "WebSocket upgrades answered 503: the connection limit was reached")),
+        commands(registry.AddCounter("orders_notifier_commands_forwarded_total",
+                                     "WebSocket commands forwarded to the command API")),
+        open_deliveries(registry.AddGauge("orders_notifier_open_deliveries", "Orders open for delivery")),
         config_(config) {}
+
+  // The client's sockets belong to the server's io_context: let them go first.
+  ~Parts() { command_runner.client.reset(); }
 
   static constexpr std::size_t kMaxCachedOrders = 1'000'000;
 
+  // Forwards to the command API once the server (and its io thread) exists.
+  struct ForwardingRunner : CommandRunner {
+    std::unique_ptr<CommandApiClient> client;
+    void Run(const HttpCall& call, const std::string& token, std::function<void(CommandAnswer)> done) override {
+      client->Run(call, token, std::move(done));
+    }
+  };
+
   platform::MetricsRegistry registry;
+  ForwardingRunner command_runner;
   OrderCache cache;
   Hub hub;
   platform::Gauge& sessions_gauge;
@@ -52,6 +68,8 @@ struct NotifierService::Parts {
   platform::Gauge& cached;
   platform::Gauge& connections;
   platform::Counter& refused;
+  platform::Counter& commands;
+  platform::Gauge& open_deliveries;
   std::size_t max_websockets = 0;
   std::string page;                                             // index.html with the configured API origins
   std::map<std::uint16_t, platform::Counter*> protocol_closes;  // by close code, created on the io thread
@@ -76,6 +94,8 @@ struct NotifierService::Parts {
       updates.Inc(stats.updates_delivered - updates.Value());
       rate_limited.Inc(stats.rate_limited - rate_limited.Value());
       cached.Set(static_cast<double>(cache.size()));
+      open_deliveries.Set(static_cast<double>(cache.open_count()));
+      commands.Inc(stats.commands_forwarded - commands.Value());
       std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
       connections.Set(static_cast<double>(sessions.size()));
       Tick();
@@ -100,14 +120,17 @@ struct NotifierService::Parts {
     // The router's edge policy has already refused foreign origins (403).
     const HandshakeCheck check = CheckHandshake(request, {});
     std::optional<platform::Principal> principal;
+    std::string token;
     if (check.status == 101) {
       // Browsers cannot set headers on a WebSocket, so ?access_token= is
       // accepted too. The token is never logged.
       const auto access = exchange->Authorize(
-          *authenticator, {platform::Role::kCustomer, platform::Role::kStaff, platform::Role::kService},
+          *authenticator,
+          {platform::Role::kCustomer, platform::Role::kCourier, platform::Role::kStaff, platform::Role::kService},
           http::Exchange::QueryToken::kAccepted);
       if (!access) return;
       principal = access->principal;
+      if (principal) token = BearerTokenOf(*exchange);
     }
     if (check.status != 101) {
       http::HeaderList headers;
@@ -132,12 +155,26 @@ struct NotifierService::Parts {
     auto session = std::make_shared<WsSession>(
         id, std::move(taken->socket), std::move(taken->keep_alive), hub, *batcher, SessionOptions{},
         SessionCounters{[this] { slow_closed.Inc(); }, [this](std::uint16_t code) { ProtocolClosed(code); }},
-        std::move(principal));
+        std::move(principal), std::move(token));
     sessions[id] = session;
     session->Start(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Accept: " +
         check.accept + "\r\n\r\n");
+  }
+
+  // The token the upgrade was authorised with (the header wins over the
+  // query, as in the check), forwarded with the session's commands.
+  static std::string BearerTokenOf(const http::Exchange& exchange) {
+    const auto& header = exchange.request().header();
+    if (header.has_field(restinio::http_field::authorization)) {
+      const std::string authorization = header.get_field(restinio::http_field::authorization);
+      const auto token = platform::BearerToken(authorization);
+      return token ? std::string(*token) : std::string();
+    }
+    const auto query = exchange.Query();
+    if (query && query->count("access_token")) return query->at("access_token");
+    return {};
   }
 
   void ProtocolClosed(std::uint16_t code) {
@@ -211,6 +248,11 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   options.max_body_size = 4096;
   parts.server = std::make_unique<http::HttpServer>(options, router);
   parts.batcher = std::make_unique<SendBatcher>(parts.server->io_context());
+  const auto command_api = ParseHttpUrl(config_.command_api_url);
+  if (!command_api) {
+    return platform::Error{"COMMAND_API_URL is not a usable http:// URL"};
+  }
+  parts.command_runner.client = std::make_unique<CommandApiClient>(parts.server->io_context(), *command_api);
 
   parts.feed = std::make_unique<LogFeed>(platform::KafkaSettings{config_.kafka_brokers, "notifier", "", {}},
                                          config_.orders_topic, parts.server->io_context(), parts.hub, parts.registry);

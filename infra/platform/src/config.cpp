@@ -37,6 +37,7 @@ constexpr Variable kVariables[] = {
     {"READ_MODEL_SCHEMA", "--read-model-schema", "PostgreSQL schema of the read model"},
     {"PAGE_API_ORIGINS", "--page-api-origins", "notifier: comma-separated API origins the page may call"},
     {"SHUTDOWN_GRACE", "--shutdown-grace", "seconds a SIGTERM waits for in-flight answers (0-600)"},
+    {"COMMAND_API_URL", "--command-api-url", "notifier: http:// URL of the command API that runs WebSocket commands"},
     // The HTTP edge.
     {"PAGE_PORT", "--page-port", "port of the notifier page whose origins are allowed by default"},
     {"ALLOWED_HOSTS", "--allowed-hosts", "host names served besides loopback while auth is off"},
@@ -218,6 +219,7 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
       {"MAX_CONNECTIONS", "0"},
       {"PAGE_API_ORIGINS", ""},
       {"SHUTDOWN_GRACE", "10"},
+      {"COMMAND_API_URL", "http://127.0.0.1:8080"},
   };
   for (const auto& variable : kVariables) {
     if (auto it = environment.find(variable.env); it != environment.end()) values[variable.env] = it->second;
@@ -256,6 +258,16 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
   config.consumer_group = values["CONSUMER_GROUP"];
   config.read_model_schema = values["READ_MODEL_SCHEMA"];
   config.page_api_origins = SplitList(values["PAGE_API_ORIGINS"]);
+  config.command_api_url = values["COMMAND_API_URL"];
+  {
+    const std::string& url = config.command_api_url;
+    const std::size_t host_start = std::string_view("http://").size();
+    const bool valid = url.rfind("http://", 0) == 0 && url.size() > host_start && url[host_start] != '/' &&
+                       url[host_start] != ':' && url.find_first_of("?#@ ") == std::string::npos;
+    if (!valid) {
+      result.problems.push_back("COMMAND_API_URL must be an http:// URL like http://127.0.0.1:8080, got '" + url + "'");
+    }
+  }
   for (const auto& origin : config.page_api_origins) {
     const bool scheme = origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
     if (!scheme || origin.find_first_of("/?#", origin.find("//") + 2) != std::string::npos ||

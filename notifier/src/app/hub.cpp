@@ -6,15 +6,64 @@
 
 namespace orders::notifier {
 
-bool Hub::MaySee(const Session& session, const std::optional<std::string>& customer_id) {
-  if (!session.principal || session.principal->role != platform::Role::kCustomer) return true;
-  return customer_id && *customer_id == session.principal->subject;
+namespace {
+
+domain::Actor ActorOf(const std::optional<platform::Principal>& principal) {
+  if (!principal) return {domain::ActorRole::kStaff, {}};  // auth off
+  switch (principal->role) {
+    case platform::Role::kCustomer:
+      return {domain::ActorRole::kCustomer, principal->subject};
+    case platform::Role::kCourier:
+      return {domain::ActorRole::kCourier, principal->subject};
+    case platform::Role::kStaff:
+      return {domain::ActorRole::kStaff, principal->subject};
+    case platform::Role::kService:
+      return {domain::ActorRole::kService, principal->subject};
+  }
+  return {domain::ActorRole::kCustomer, principal->subject};
 }
 
-void Hub::Attach(SessionId id, Sink& sink, std::optional<platform::Principal> principal) {
+bool IsCourier(const domain::Actor& actor) { return actor.role == domain::ActorRole::kCourier; }
+
+// Whether `order` is in the open list of `actor` (a courier's leaves out what it declined).
+bool InOpenList(const domain::Actor& actor, const domain::Order* order) {
+  if (!order || !domain::IsOpenForDelivery(*order)) return false;
+  return !IsCourier(actor) || !domain::HasDeclined(*order, actor.id);
+}
+
+constexpr std::string_view kCourierMayNotSee = "Couriers may follow only orders assigned to them or open for delivery.";
+
+}  // namespace
+
+std::string_view Hub::RefusalOf(const Session& session, const Selector& selector) {
+  const domain::Actor& actor = session.actor;
+  if (domain::IsStaffOrService(actor)) return {};
+  switch (selector.kind) {
+    case Selector::Kind::kOrder:
+      return {};  // decided per order
+    case Selector::Kind::kAll:
+      return "Following every order needs a staff or service token.";
+    case Selector::Kind::kCustomer:
+      if (actor.role == domain::ActorRole::kCustomer && selector.value == actor.id) return {};
+      return actor.role == domain::ActorRole::kCustomer ? "Customers may follow only their own orders."
+                                                        : "Following a customer needs a staff or service token.";
+    case Selector::Kind::kCourier:
+      if (IsCourier(actor) && selector.value == actor.id) return {};
+      return IsCourier(actor) ? "Couriers may follow only their own deliveries."
+                              : "Following a courier needs a courier, staff or service token.";
+    case Selector::Kind::kOpenDeliveries:
+      if (IsCourier(actor)) return {};
+      return "Open deliveries are for couriers, staff and services.";
+  }
+  return "forbidden";
+}
+
+void Hub::Attach(SessionId id, Sink& sink, std::optional<platform::Principal> principal, std::string token) {
   Session session;
   session.sink = &sink;
   session.principal = std::move(principal);
+  session.actor = ActorOf(session.principal);
+  session.token = std::move(token);
   session.tokens = limits_.message_burst;
   if (session.principal && session.principal->expires_at != std::chrono::system_clock::time_point::max()) {
     expiries_.emplace(session.principal->expires_at, id);
@@ -55,7 +104,8 @@ bool Hub::TakeToken(Session& session, Clock::time_point now) {
   return false;
 }
 
-void Hub::OnClientText(SessionId id, std::string_view text, Clock::time_point now) {
+void Hub::OnClientText(SessionId id, std::string_view text, Clock::time_point now,
+                       std::chrono::system_clock::time_point wall_now) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   Session& session = it->second;
@@ -71,7 +121,8 @@ void Hub::OnClientText(SessionId id, std::string_view text, Clock::time_point no
   const ClientMessage message = ParseClientMessage(text);
   switch (message.type) {
     case ClientMessage::Type::kInvalid:
-      Send(session, ErrorMessage(text.size() > kMaxClientMessageBytes ? "too_large" : "bad_request", message.error));
+      Send(session,
+           ErrorMessage(message.too_large ? "too_large" : "bad_request", message.error, message.command.request_id));
       return;
     case ClientMessage::Type::kPing:
       ++stats_.messages_sent;
@@ -81,8 +132,10 @@ void Hub::OnClientText(SessionId id, std::string_view text, Clock::time_point no
       // Another customer's order is treated as one not seen (yet): the same
       // answer after the same wait, so nothing tells that it exists.
       const auto* cached = cache_.Find(message.selector.value);
-      if (cached && MaySee(session, cached->order.customer_id)) {
+      if (cached && domain::MaySee(session.actor, cached->order)) {
         Send(session, LookupAnswer(&cached->order));
+      } else if (cached && IsCourier(session.actor)) {
+        Send(session, ErrorMessage("forbidden", kCourierMayNotSee));
       } else {
         waiting_[message.selector.value].push_back({id, true, std::nullopt, now + limits_.not_found_wait});
       }
@@ -94,7 +147,53 @@ void Hub::OnClientText(SessionId id, std::string_view text, Clock::time_point no
     case ClientMessage::Type::kUnsubscribe:
       Unsubscribe(id, session, message.selector);
       return;
+    case ClientMessage::Type::kCommand:
+      RunCommand(id, session, std::move(message.command), wall_now);
+      return;
   }
+}
+
+void Hub::RunCommand(SessionId id, Session& session, CommandRequest command,
+                     std::chrono::system_clock::time_point wall_now) {
+  // Tick closes an expired session within its period; a command that races
+  // that close is refused here rather than run with a dead token.
+  if (session.principal && session.principal->expires_at <= wall_now) {
+    Send(session, ErrorMessage("forbidden", "The connection's token has expired; reconnect with a fresh one.",
+                               command.request_id));
+    return;
+  }
+  if (session.commands_in_flight >= limits_.max_commands_in_flight) {
+    Send(session, ErrorMessage("rate_limited", "too many commands waiting for their answer on this connection",
+                               command.request_id));
+    return;
+  }
+  const auto plan =
+      PlanHttpCall(command, session.principal ? std::optional<std::string>(session.principal->subject) : std::nullopt);
+  if (!plan.call) {
+    Send(session, ErrorMessage("bad_request", plan.error, command.request_id));
+    return;
+  }
+  if (!commands_) {
+    Send(session, ResultMessage(command.request_id, 503,
+                                {{"type", "about:blank"},
+                                 {"title", "Service Unavailable"},
+                                 {"status", 503},
+                                 {"detail", "Commands are not available on this notifier."}}));
+    return;
+  }
+  ++session.commands_in_flight;
+  ++stats_.commands_forwarded;
+  commands_->Run(*plan.call, session.token,
+                 [this, id, request_id = std::move(command.request_id)](CommandAnswer answer) {
+                   OnCommandAnswer(id, request_id, answer);
+                 });
+}
+
+void Hub::OnCommandAnswer(SessionId id, const std::string& request_id, const CommandAnswer& answer) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;  // the connection is gone; the command ran all the same
+  --it->second.commands_in_flight;
+  Send(it->second, ResultMessage(request_id, answer.status, answer.body));
 }
 
 void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message, Clock::time_point now) {
@@ -107,20 +206,18 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
     Send(session, ErrorMessage("rate_limited", "too many subscriptions on this connection"));
     return;
   }
-  const bool allowed =
-      selector.kind == Selector::Kind::kOrder ||
-      MaySee(session,
-             selector.kind == Selector::Kind::kCustomer ? std::optional<std::string>(selector.value) : std::nullopt);
-  if (!allowed) {
-    Send(session, ErrorMessage("forbidden", selector.kind == Selector::Kind::kAll
-                                                ? "Following every order needs a staff or service token."
-                                                : "Customers may follow only their own orders."));
+  if (const auto refusal = RefusalOf(session, selector); !refusal.empty()) {
+    Send(session, ErrorMessage("forbidden", refusal));
     return;
   }
   switch (selector.kind) {
     case Selector::Kind::kOrder: {
       const auto* cached = cache_.Find(selector.value);
-      if (!cached || !MaySee(session, cached->order.customer_id)) {
+      if (cached && !domain::MaySee(session.actor, cached->order) && IsCourier(session.actor)) {
+        Send(session, ErrorMessage("forbidden", kCourierMayNotSee));
+        return;
+      }
+      if (!cached || !domain::MaySee(session.actor, cached->order)) {
         // Not seen yet, or another customer's: wait, then not_found (the same
         // answer at the same time for both, so existence is not revealed).
         session.pending_orders.insert(selector.value);
@@ -137,10 +234,22 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
       by_customer_[selector.value].insert(id);
       SendSnapshotPages(session, selector, cache_.NewestOfCustomer(selector.value, limits_.customer_snapshot_size));
       return;
+    case Selector::Kind::kCourier:
+      session.selectors.insert(selector);
+      by_courier_[selector.value].insert(id);
+      SendSnapshotPages(session, selector, cache_.NewestOfCourier(selector.value, limits_.courier_snapshot_size));
+      return;
     case Selector::Kind::kAll:
       session.selectors.insert(selector);
       all_.insert(id);
       SendSnapshotPages(session, selector, cache_.Newest(limits_.snapshot_list_size));
+      return;
+    case Selector::Kind::kOpenDeliveries:
+      session.selectors.insert(selector);
+      open_deliveries_.insert(id);
+      SendSnapshotPages(
+          session, selector,
+          cache_.OldestOpen(limits_.open_snapshot_size, IsCourier(session.actor) ? &session.actor.id : nullptr));
       return;
   }
 }
@@ -155,21 +264,20 @@ void Hub::SendSnapshotPages(Session& session, const Selector& selector,
 
 void Hub::StartOrderStream(Session& session, const CachedOrder& cached, std::optional<std::int64_t> since) {
   const domain::Order& order = cached.order;
-  if (since && *since <= order.version) {
-    // Resume: replay exactly what the client missed.
+  const std::int64_t oldest_kept = cached.events.empty() ? order.version + 1 : domain::VersionOf(cached.events.front());
+  if (since && *since <= order.version && *since + 1 >= oldest_kept) {
+    // Resume: replay exactly what the client missed, each update showing the
+    // order as it was after its event (folded again from the kept events).
+    std::optional<domain::Order> state = cached.base;
     for (const auto& event : cached.events) {
+      std::optional<domain::Order> before = state;
+      domain::Apply(state, event);
       if (domain::VersionOf(event) <= *since) continue;
-      if (std::holds_alternative<domain::OrderPlaced>(event)) {
-        // The placement carries the order as it was placed, as it did live.
-        std::optional<domain::Order> as_placed;
-        domain::Apply(as_placed, event);
-        Send(session, UpdateMessage(event, &*as_placed));
-      } else {
-        Send(session, UpdateMessage(event, nullptr));
-      }
+      Send(session, UpdateMessage(event, before ? &*before : nullptr, *state));
     }
   } else {
-    // A fresh subscription, or a client that claims versions we never saw.
+    // A fresh subscription, a client that claims versions we never saw, or a
+    // resume from before the events the cache still keeps.
     Send(session, SnapshotMessage(order, /*recovered=*/!since.has_value()));
   }
   session.last_sent[order.order_id] = order.version;
@@ -199,46 +307,91 @@ void Hub::Unsubscribe(SessionId id, Session& session, const Selector& selector) 
     case Selector::Kind::kCustomer:
       drop(by_customer_, selector.value);
       break;
+    case Selector::Kind::kCourier:
+      drop(by_courier_, selector.value);
+      break;
     case Selector::Kind::kAll:
       all_.erase(id);
+      break;
+    case Selector::Kind::kOpenDeliveries:
+      open_deliveries_.erase(id);
       break;
   }
 }
 
+void Hub::CollectInterested(const domain::Order* before, const domain::Order& after) {
+  auto& interested = interested_scratch_;
+  interested.assign(all_.begin(), all_.end());
+  auto add = [&](const auto& index, const std::string& key) {
+    if (key.empty()) return;
+    if (auto it = index.find(key); it != index.end()) {
+      interested.insert(interested.end(), it->second.begin(), it->second.end());
+    }
+  };
+  add(by_order_, after.order_id);
+  add(by_customer_, after.customer_id);
+  add(by_courier_, after.courier_id);
+  if (before && before->courier_id != after.courier_id) add(by_courier_, before->courier_id);
+  // Open-list subscribers care only while the order is, or was, open.
+  if ((before && domain::IsOpenForDelivery(*before)) || domain::IsOpenForDelivery(after)) {
+    interested.insert(interested.end(), open_deliveries_.begin(), open_deliveries_.end());
+  }
+  std::sort(interested.begin(), interested.end());
+  interested.erase(std::unique(interested.begin(), interested.end()), interested.end());
+}
+
 void Hub::OnEvent(const domain::Event& event, Clock::time_point now) {
   domain::ApplyOutcome outcome;
-  const CachedOrder* cached = cache_.Apply(event, outcome);
+  std::optional<domain::Order> before_state;
+  const CachedOrder* cached = cache_.Apply(event, outcome, &before_state);
   (void)now;
   if (!cached) return;  // duplicate (redelivery) or not applicable: nothing new to tell
-  const std::string& order_id = cached->order.order_id;
+  const domain::Order& after = cached->order;
+  const domain::Order* before = before_state ? &*before_state : nullptr;
+  const std::string& order_id = after.order_id;
   const std::int64_t version = domain::VersionOf(event);
 
   // Every session interested once, in id order; the vector is reused, so a
   // fan-out to thousands of sessions allocates nothing per event.
-  auto& interested = interested_scratch_;
-  interested.assign(all_.begin(), all_.end());
-  if (auto it = by_order_.find(order_id); it != by_order_.end()) {
-    interested.insert(interested.end(), it->second.begin(), it->second.end());
-  }
-  if (auto it = by_customer_.find(cached->order.customer_id); it != by_customer_.end()) {
-    interested.insert(interested.end(), it->second.begin(), it->second.end());
-  }
-  std::sort(interested.begin(), interested.end());
-  interested.erase(std::unique(interested.begin(), interested.end()), interested.end());
-  if (!interested.empty()) {
-    const std::string message =
-        UpdateMessage(event, std::holds_alternative<domain::OrderPlaced>(event) ? &cached->order : nullptr);
-    for (SessionId id : interested) {
-      auto it = sessions_.find(id);
-      if (it == sessions_.end()) continue;
-      Session& session = it->second;
-      if (auto last = session.last_sent.find(order_id); last != session.last_sent.end()) {
-        if (version <= last->second) continue;  // already in the snapshot or replay
-        last->second = version;
-      }
-      ++stats_.updates_delivered;
-      Send(session, message);
+  CollectInterested(before, after);
+  // One text per way of telling the event (with the order or not; open list
+  // or not, and in it or not), rendered once for every session that gets it.
+  std::optional<std::string> texts[2][3];
+  for (SessionId id : interested_scratch_) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) continue;
+    Session& session = it->second;
+    const domain::Actor& actor = session.actor;
+    bool relevant = all_.count(id) > 0 || session.selectors.count({Selector::Kind::kCustomer, after.customer_id}) > 0;
+    bool entering = false;
+    if (session.selectors.count({Selector::Kind::kOrder, order_id})) {
+      relevant = relevant || domain::MaySee(actor, after) || (before && domain::MaySee(actor, *before));
     }
+    for (const std::string* courier : {&after.courier_id, before ? &before->courier_id : nullptr}) {
+      if (courier && !courier->empty() && session.selectors.count({Selector::Kind::kCourier, *courier})) {
+        relevant = true;
+        entering = entering || (courier == &after.courier_id && (!before || before->courier_id != after.courier_id));
+      }
+    }
+    std::optional<bool> open;
+    if (open_deliveries_.count(id)) {
+      const bool was_in = InOpenList(actor, before);
+      const bool is_in = InOpenList(actor, &after);
+      if (was_in || is_in) {
+        relevant = true;
+        open = is_in;
+        entering = entering || (is_in && !was_in);
+      }
+    }
+    if (!relevant) continue;
+    if (auto last = session.last_sent.find(order_id); last != session.last_sent.end()) {
+      if (version <= last->second) continue;  // already in the snapshot or replay
+      last->second = version;
+    }
+    auto& text = texts[entering ? 1 : 0][open ? (*open ? 2 : 1) : 0];
+    if (!text) text = UpdateMessage(event, before, after, UpdateView{entering, open});
+    ++stats_.updates_delivered;
+    Send(session, *text);
   }
   if (std::holds_alternative<domain::OrderPlaced>(event)) ResolveWaiting(order_id);
 }
@@ -252,7 +405,12 @@ void Hub::ResolveWaiting(const std::string& order_id) {
   for (const auto& waiting : waits) {
     auto session = sessions_.find(waiting.session);
     if (session == sessions_.end() || !cached) continue;
-    if (!MaySee(session->second, cached->order.customer_id)) {
+    if (!domain::MaySee(session->second.actor, cached->order)) {
+      if (IsCourier(session->second.actor)) {
+        if (!waiting.lookup) session->second.pending_orders.erase(order_id);
+        Send(session->second, ErrorMessage("forbidden", kCourierMayNotSee));
+        continue;
+      }
       waiting_[order_id].push_back(waiting);  // answered not_found at its deadline, as if never seen
       continue;
     }

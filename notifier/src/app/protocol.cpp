@@ -1,5 +1,6 @@
 #include <orders/notifier/protocol.hpp>
 
+#include <orders/codec/event_codec.hpp>
 #include <orders/codec/json_read.hpp>
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
@@ -24,6 +25,12 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
+ClientMessage TooLarge(std::string error) {
+  ClientMessage message = Invalid(std::move(error));
+  message.too_large = true;
+  return message;
+}
+
 ClientMessage Lookup(std::string_view order_id) {
   ClientMessage message;
   message.type = ClientMessage::Type::kLookup;
@@ -34,13 +41,14 @@ ClientMessage Lookup(std::string_view order_id) {
 }  // namespace
 
 ClientMessage ParseClientMessage(std::string_view text) {
-  if (text.size() > kMaxClientMessageBytes) return Invalid("message too large");
+  if (text.size() > kMaxCommandMessageBytes) return TooLarge("message too large");
   const std::string_view trimmed = Trim(text);
   if (domain::IsValidOrderId(trimmed)) return Lookup(trimmed);
 
-  auto json = codec::ParseJson(trimmed, kMaxClientMessageBytes);
+  auto json = codec::ParseJson(trimmed, kMaxCommandMessageBytes);
   if (!json) return Invalid("not valid JSON");
   if (json->is_string()) {
+    if (text.size() > kMaxClientMessageBytes) return TooLarge("message too large");
     const auto& id = json->get_ref<const std::string&>();
     if (domain::IsValidOrderId(id)) return Lookup(id);
     return Invalid("not an order id");
@@ -49,10 +57,23 @@ ClientMessage ParseClientMessage(std::string_view text) {
   const auto type_it = json->find("type");
   if (type_it == json->end() || !type_it->is_string()) return Invalid("type is required");
   const std::string& type = type_it->get_ref<const std::string&>();
+  // Only a command may be longer than the usual bound (it carries a REST body).
+  if (type != "command" && text.size() > kMaxClientMessageBytes) return TooLarge("message too large");
 
   ClientMessage message;
   if (type == "ping") {
     message.type = ClientMessage::Type::kPing;
+    return message;
+  }
+  if (type == "command") {
+    auto parse = ParseCommand(*json);
+    if (!parse.command) {
+      message = parse.too_large ? TooLarge(std::move(parse.error)) : Invalid(std::move(parse.error));
+      message.command.request_id = std::move(parse.request_id);
+      return message;
+    }
+    message.type = ClientMessage::Type::kCommand;
+    message.command = std::move(*parse.command);
     return message;
   }
   if (type != "subscribe" && type != "unsubscribe") return Invalid("unknown type");
@@ -60,23 +81,33 @@ ClientMessage ParseClientMessage(std::string_view text) {
 
   const bool has_order = json->contains("orderId");
   const bool has_customer = json->contains("customerId");
+  const bool has_courier = json->contains("courierId");
   const bool has_all = json->contains("all");
-  if (has_order + has_customer + has_all != 1) return Invalid("give exactly one of orderId, customerId, all");
+  const bool has_open = json->contains("openDeliveries");
+  if (has_order + has_customer + has_courier + has_all + has_open != 1) {
+    return Invalid("give exactly one of orderId, customerId, courierId, all, openDeliveries");
+  }
   if (has_order) {
     const Json& id = (*json)["orderId"];
     if (!id.is_string() || !domain::IsValidOrderId(id.get_ref<const std::string&>())) {
       return Invalid("orderId must be a lower-case UUID");
     }
     message.selector = {Selector::Kind::kOrder, id.get<std::string>()};
-  } else if (has_customer) {
-    const Json& id = (*json)["customerId"];
-    if (!id.is_string() || !domain::IsValidCustomerId(id.get_ref<const std::string&>())) {
-      return Invalid("customerId must be 1-64 characters of A-Z a-z 0-9 . _ -");
+  } else if (has_customer || has_courier) {
+    const char* name = has_customer ? "customerId" : "courierId";
+    const Json& id = (*json)[name];
+    const bool valid = id.is_string() && (has_customer ? domain::IsValidCustomerId(id.get_ref<const std::string&>())
+                                                       : domain::IsValidCourierId(id.get_ref<const std::string&>()));
+    if (!valid) {
+      return Invalid(std::string(name) + " must be 1-64 characters of A-Z a-z 0-9 . _ -");
     }
-    message.selector = {Selector::Kind::kCustomer, id.get<std::string>()};
-  } else {
+    message.selector = {has_customer ? Selector::Kind::kCustomer : Selector::Kind::kCourier, id.get<std::string>()};
+  } else if (has_all) {
     if ((*json)["all"] != true) return Invalid("all must be true");
     message.selector = {Selector::Kind::kAll, {}};
+  } else {
+    if ((*json)["openDeliveries"] != true) return Invalid("openDeliveries must be true");
+    message.selector = {Selector::Kind::kOpenDeliveries, {}};
   }
   if (json->contains("sinceVersion")) {
     const Json& since = (*json)["sinceVersion"];
@@ -97,11 +128,26 @@ std::string SnapshotMessage(const domain::Order& order, bool recovered) {
   return codec::DumpJson(message);
 }
 
-std::vector<std::string> SnapshotPages(const Selector& selector, const std::vector<const domain::Order*>& newest_first,
+std::vector<std::string> SnapshotPages(const Selector& selector,
+                                       const std::vector<const domain::Order*>& orders_in_order,
                                        SnapshotPaging paging) {
   std::string selector_field;
-  if (selector.kind == Selector::Kind::kCustomer) selector_field = ",\"customerId\":" + codec::DumpJson(selector.value);
-  if (selector.kind == Selector::Kind::kAll) selector_field = ",\"all\":true";
+  switch (selector.kind) {
+    case Selector::Kind::kCustomer:
+      selector_field = ",\"customerId\":" + codec::DumpJson(selector.value);
+      break;
+    case Selector::Kind::kCourier:
+      selector_field = ",\"courierId\":" + codec::DumpJson(selector.value);
+      break;
+    case Selector::Kind::kAll:
+      selector_field = ",\"all\":true";
+      break;
+    case Selector::Kind::kOpenDeliveries:
+      selector_field = ",\"openDeliveries\":true";
+      break;
+    case Selector::Kind::kOrder:
+      break;
+  }
   std::vector<std::string> pages;
   std::string orders;  // the current page's orders, comma-separated
   std::size_t total = 0;
@@ -115,7 +161,7 @@ std::vector<std::string> SnapshotPages(const Selector& selector, const std::vect
   // Room for the envelope around the orders (type, selector, page number, last).
   const std::size_t envelope = 64 + selector_field.size();
   bool truncated = false;
-  for (const auto* order : newest_first) {
+  for (const auto* order : orders_in_order) {
     std::string text = codec::DumpJson(codec::OrderToJson(*order));
     if (total + envelope + orders.size() + 1 + text.size() > paging.total_bytes) {
       truncated = true;
@@ -129,25 +175,36 @@ std::vector<std::string> SnapshotPages(const Selector& selector, const std::vect
   return pages;
 }
 
-std::string UpdateMessage(const domain::Event& event, const domain::Order* order_after) {
+std::string UpdateMessage(const domain::Event& event, const domain::Order* before, const domain::Order& after,
+                          UpdateView view) {
   Json message{{"type", "update"},
                {"orderId", domain::OrderIdOf(event)},
                {"version", domain::VersionOf(event)},
+               {"event", codec::EventName(event)},
+               {"status", domain::ToString(after.status)},
+               {"previousStatus", before ? Json(domain::ToString(before->status)) : Json(nullptr)},
                {"at", codec::FormatTimestamp(domain::TimeOf(event))}};
-  if (const auto* changed = std::get_if<domain::StatusChanged>(&event)) {
-    message["status"] = domain::ToString(changed->to);
-    message["previousStatus"] = domain::ToString(changed->from);
-    if (changed->reason) message["reason"] = *changed->reason;
-  } else {
-    message["status"] = "pending";
-    message["previousStatus"] = nullptr;
-    if (order_after) message["order"] = codec::OrderToJson(*order_after);
-  }
+  std::visit(
+      [&](const auto& payload) {
+        if constexpr (requires { payload.reason; }) {
+          if (payload.reason) message["reason"] = *payload.reason;
+        }
+      },
+      event);
+  if (!after.courier_id.empty()) message["courierId"] = after.courier_id;
+  if (view.open) message["open"] = *view.open;
+  if (view.with_order || !before) message["order"] = codec::OrderToJson(after);
   return codec::DumpJson(message);
 }
 
-std::string ErrorMessage(std::string_view code, std::string_view text) {
-  return codec::DumpJson(Json{{"type", "error"}, {"code", code}, {"message", text}});
+std::string ResultMessage(std::string_view request_id, int status, const Json& body) {
+  return codec::DumpJson(Json{{"type", "result"}, {"requestId", request_id}, {"status", status}, {"body", body}});
+}
+
+std::string ErrorMessage(std::string_view code, std::string_view text, std::string_view request_id) {
+  Json message{{"type", "error"}, {"code", code}, {"message", text}};
+  if (!request_id.empty()) message["requestId"] = request_id;
+  return codec::DumpJson(message);
 }
 
 std::string PongMessage() { return R"({"type":"pong"})"; }

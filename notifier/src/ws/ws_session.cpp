@@ -10,7 +10,7 @@ namespace orders::notifier {
 
 WsSession::WsSession(SessionId id, asio::ip::tcp::socket socket, std::shared_ptr<void> keep_alive, Hub& hub,
                      SendBatcher& batcher, SessionOptions options, SessionCounters counters,
-                     std::optional<platform::Principal> principal)
+                     std::optional<platform::Principal> principal, std::string token)
     : id_(id),
       socket_(std::move(socket)),
       keep_alive_(std::move(keep_alive)),
@@ -19,6 +19,7 @@ WsSession::WsSession(SessionId id, asio::ip::tcp::socket socket, std::shared_ptr
       options_(options),
       counters_(std::move(counters)),
       principal_(std::move(principal)),
+      token_(std::move(token)),
       parser_(options.frame_limits, /*expect_masked=*/true),
       ping_timer_(socket_.get_executor()) {}
 
@@ -29,7 +30,7 @@ void WsSession::Start(std::string handshake_response) {
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   socket_.non_blocking(true, ignored);
   SetTcpOptions();
-  hub_.Attach(id_, *this, principal_);
+  hub_.Attach(id_, *this, principal_, std::move(token_));
   Enqueue(std::move(handshake_response));
   Read();
   SchedulePing();

@@ -473,3 +473,31 @@ TEST_F(CourierCommandsAuthOffTest, WithoutAuthCallersActAsStaffAndEventsNameNobo
 
 }  // namespace
 }  // namespace orders::testing
+
+namespace orders::testing {
+namespace {
+
+class CourierRateLimitTest : public CourierCommandsTest {
+ protected:
+  CourierRateLimitTest() { extra_env_ = {{"RATE_LIMIT", "on"}, {"RATE_LIMIT_COURIER", "0.1/3"}}; }
+};
+
+// Couriers are limited per courier like customers: a courier app hammering accept gets 429, and
+// another courier is not slowed down by it.
+TEST_F(CourierRateLimitTest, EachCourierHasItsOwnRequestBudgetOnTheDeliveryRoutes) {
+  const std::string order = OpenOrder();
+  std::vector<int> statuses;
+  for (int i = 0; i < 4; ++i) statuses.push_back(Decline(order, As("courier", "eager")).status);
+  EXPECT_EQ(statuses, (std::vector<int>{200, 200, 200, 429}));
+  const auto limited = Accept(order, "eager");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.Header("content-type"), "application/problem+json");
+  EXPECT_FALSE(limited.Header("retry-after").empty());
+  EXPECT_NE(limited.Header("ratelimit-policy").find("courier"), std::string::npos)
+      << limited.Header("ratelimit-policy");
+  EXPECT_EQ(Accept(order, "patient").status, 200);
+  ExpectObservationsDocumented();
+}
+
+}  // namespace
+}  // namespace orders::testing

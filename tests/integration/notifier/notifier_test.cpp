@@ -89,6 +89,8 @@ class NotifierTest : public ::testing::Test {
   void StartNotifier() {
     auto env = extra_env_;
     env["ORDERS_TOPIC"] = topic_;
+    // No command API runs here: commands are answered 503 (a closed loopback port).
+    env.try_emplace("COMMAND_API_URL", "http://127.0.0.1:9");
     notifier_ = std::make_unique<ServiceProcess>(NotifierBinary(), env);
     ASSERT_TRUE(notifier_->Start()) << notifier_->LogText();
     ASSERT_TRUE(Eventually([&] { return HttpRequest(notifier_->port(), "GET", "/readyz").status == 200; },
@@ -311,6 +313,23 @@ TEST_F(NotifierTest, EveryMessageBothWaysMatchesTheAsyncApiDocument) {
   hear(1);  // error bad_request
   say_invalid(json{{"type", "ping"}, {"padding", std::string(5000, 'x')}}.dump());
   hear(1);  // error too_large
+  // Deliveries: the courier's list, the open list (an order opening, then taken), commands.
+  say(R"({"type":"subscribe","courierId":"rider-1"})");
+  hear(1);  // snapshot list (empty)
+  say(R"({"type":"subscribe","openDeliveries":true})");
+  hear(1);  // snapshot list (empty)
+  Produce(Changed(2, Status::kPending, Status::kConfirmed, placed_live));
+  hear(1);  // update: open, with the order
+  Produce(domain::CourierAssigned{placed_live, 3, At(1764000003000), "rider-1", domain::AssignedBy::kStaff});
+  hear(1);  // update: courier_assigned, no longer open
+  say(json{{"type", "command"}, {"requestId", "c-1"}, {"name", "releaseDelivery"}, {"args", {{"orderId", placed_live}}}}
+          .dump());
+  hear(1);  // result: 503, no command API listens where this notifier points
+  say_invalid(
+      json{{"type", "command"}, {"requestId", "c-2"}, {"name", "launchRocket"}, {"args", json::object()}}.dump());
+  hear(1);  // error bad_request naming the requestId
+  say(R"({"type":"unsubscribe","openDeliveries":true})");
+  say(R"({"type":"unsubscribe","courierId":"rider-1"})");
   say(R"({"type":"unsubscribe","all":true})");
   say(R"({"type":"unsubscribe","customerId":"customer-1"})");
   say(json{{"type", "unsubscribe"}, {"orderId", id}}.dump());

@@ -54,6 +54,20 @@ TEST(NotifierConfig, MaxConnectionsAndPageApiOriginsAreReadAndChecked) {
   }
 }
 
+TEST(NotifierConfig, CommandApiUrlIsReadOnceAndChecked) {
+  const platform::ConfigDefaults defaults{"notifier", 8082, ""};
+  EXPECT_EQ(LoadWithSecret(defaults, {}, {}).config->command_api_url, "http://127.0.0.1:8080");
+  EXPECT_EQ(
+      LoadWithSecret(defaults, {{"COMMAND_API_URL", "http://commands.internal:9000/api"}}, {}).config->command_api_url,
+      "http://commands.internal:9000/api");
+  EXPECT_EQ(LoadWithSecret(defaults, {}, {"--command-api-url=http://10.0.0.7:8080"}).config->command_api_url,
+            "http://10.0.0.7:8080");
+  for (const char* bad : {"https://commands.internal", "commands.internal:8080", "http://", "http://user@host",
+                          "http://host/?q=1", "http:///orders"}) {
+    EXPECT_EQ(LoadWithSecret(defaults, {{"COMMAND_API_URL", bad}}, {}).problems.size(), 1u) << bad;
+  }
+}
+
 TEST(PagePolicy, ConnectSrcNamesOnlyThePagesHostAndConfiguredOrigins) {
   const auto headers = PageHeaders("shop.example:8082", {"https://api.shop.example"});
   const std::string csp = headers.at(0).second;

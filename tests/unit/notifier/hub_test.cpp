@@ -5,6 +5,8 @@
 #include <orders/notifier/hub.hpp>
 #include <orders/testing/builders.hpp>
 
+#include "recording_sink.hpp"
+
 namespace orders::notifier {
 namespace {
 
@@ -13,22 +15,6 @@ using nlohmann::json;
 using testing::Changed;
 using testing::kOrderId;
 using testing::Placed;
-
-class RecordingSink : public Sink {
- public:
-  void SendText(const std::string& text) override {
-    messages.push_back(json::parse(text));
-    sizes.push_back(text.size());
-  }
-  void Close(std::uint16_t code, const std::string&) override {
-    closed_with = code;
-    ++closes;
-  }
-  std::vector<json> messages;
-  std::vector<std::size_t> sizes;
-  std::uint16_t closed_with = 0;
-  int closes = 0;
-};
 
 class HubTest : public ::testing::Test {
  protected:

@@ -45,8 +45,10 @@ TEST(Protocol, BadMessagesAreInvalidWithAReason) {
 TEST(Protocol, UpdateForAPlacementCarriesTheOrderAndNullPreviousStatus) {
   std::optional<domain::Order> order;
   domain::Apply(order, testing::Placed());
-  const auto update = nlohmann::json::parse(UpdateMessage(testing::Placed(), &*order));
+  const auto update = nlohmann::json::parse(UpdateMessage(testing::Placed(), nullptr, *order));
   EXPECT_EQ(update["type"], "update");
+  EXPECT_EQ(update["event"], "order.placed");
+  EXPECT_FALSE(update.contains("courierId"));
   EXPECT_EQ(update["status"], "pending");
   EXPECT_TRUE(update["previousStatus"].is_null());
   EXPECT_EQ(update["order"]["totalCents"], 3000);
@@ -55,14 +57,107 @@ TEST(Protocol, UpdateForAPlacementCarriesTheOrderAndNullPreviousStatus) {
 TEST(Protocol, UpdateForAStatusChange) {
   auto changed = testing::Changed(2, domain::Status::kPending, domain::Status::kCancelled);
   changed.reason = "no stock";
-  const auto update = nlohmann::json::parse(UpdateMessage(changed, nullptr));
+  std::optional<domain::Order> order;
+  domain::Apply(order, testing::Placed());
+  const domain::Order before = *order;
+  domain::Apply(order, changed);
+  const auto update = nlohmann::json::parse(UpdateMessage(changed, &before, *order));
   EXPECT_EQ(update["version"], 2);
+  EXPECT_EQ(update["event"], "order.status_changed");
+  EXPECT_FALSE(update.contains("order")) << "only a placement or an order entering a list carries it";
   EXPECT_EQ(update["status"], "cancelled");
   EXPECT_EQ(update["previousStatus"], "pending");
   EXPECT_EQ(update["reason"], "no stock");
 }
 
 TEST(Protocol, LookupAnswers) { EXPECT_EQ(LookupAnswer(nullptr), R"({"error":"Order not found"})"); }
+
+}  // namespace
+}  // namespace orders::notifier
+
+namespace orders::notifier {
+namespace {
+
+using nlohmann::json;
+
+domain::CourierAssigned AssignedTo(const std::string& courier, std::int64_t version) {
+  return domain::CourierAssigned{testing::kOrderId, version, testing::At(1764000002000), courier,
+                                 domain::AssignedBy::kCourier};
+}
+
+TEST(Protocol, CourierAndOpenDeliveriesSelectors) {
+  const auto courier = ParseClientMessage(R"({"type":"subscribe","courierId":"rider-7"})");
+  ASSERT_EQ(courier.type, ClientMessage::Type::kSubscribe);
+  EXPECT_EQ(courier.selector, (Selector{Selector::Kind::kCourier, "rider-7"}));
+  const auto open = ParseClientMessage(R"({"type":"unsubscribe","openDeliveries":true})");
+  ASSERT_EQ(open.type, ClientMessage::Type::kUnsubscribe);
+  EXPECT_EQ(open.selector.kind, Selector::Kind::kOpenDeliveries);
+  for (const char* text : {R"({"type":"subscribe","courierId":""})", R"({"type":"subscribe","courierId":"a b"})",
+                           R"({"type":"subscribe","courierId":7})", R"({"type":"subscribe","openDeliveries":false})",
+                           R"({"type":"subscribe","openDeliveries":"yes"})",
+                           R"({"type":"subscribe","openDeliveries":true,"courierId":"r"})",
+                           R"({"type":"subscribe","courierId":"r","sinceVersion":1})",
+                           R"({"type":"subscribe","openDeliveries":true,"sinceVersion":1})"}) {
+    const auto message = ParseClientMessage(text);
+    EXPECT_EQ(message.type, ClientMessage::Type::kInvalid) << text;
+    EXPECT_FALSE(message.error.empty()) << text;
+  }
+}
+
+TEST(Protocol, UpdateForACourierEventNamesItAndTheCourierAndKeepsTheStatus) {
+  std::optional<domain::Order> order;
+  domain::Apply(order, testing::Placed());
+  domain::Apply(order, testing::Changed(2, domain::Status::kPending, domain::Status::kConfirmed));
+  const domain::Order before = *order;
+  ASSERT_EQ(domain::Apply(order, AssignedTo("rider-7", 3)), domain::ApplyOutcome::kApplied);
+  const auto update = json::parse(UpdateMessage(AssignedTo("rider-7", 3), &before, *order, {true, false}));
+  EXPECT_EQ(update["event"], "order.courier_assigned");
+  EXPECT_EQ(update["courierId"], "rider-7");
+  EXPECT_EQ(update["status"], "confirmed");
+  EXPECT_EQ(update["previousStatus"], "confirmed");
+  EXPECT_EQ(update["open"], false);
+  EXPECT_EQ(update["order"]["courierId"], "rider-7");
+
+  const domain::Order assigned = *order;
+  const domain::CourierUnassigned released{testing::kOrderId, 4, testing::At(1764000003000), "rider-7",
+                                           std::string("flat tyre")};
+  ASSERT_EQ(domain::Apply(order, released), domain::ApplyOutcome::kApplied);
+  const auto release = json::parse(UpdateMessage(released, &assigned, *order, {false, true}));
+  EXPECT_EQ(release["event"], "order.courier_unassigned");
+  EXPECT_FALSE(release.contains("courierId")) << "the order has no courier any more";
+  EXPECT_EQ(release["reason"], "flat tyre");
+  EXPECT_EQ(release["open"], true);
+  EXPECT_FALSE(release.contains("order"));
+}
+
+TEST(Protocol, ResultCarriesTheRequestIdStatusAndBody) {
+  EXPECT_EQ(json::parse(ResultMessage("r-1", 409, {{"status", 409}})),
+            (json{{"type", "result"}, {"requestId", "r-1"}, {"status", 409}, {"body", {{"status", 409}}}}));
+}
+
+TEST(Protocol, CommandMessagesParseAndTheirSizeBoundIsLargerThanOtherMessages) {
+  const auto command =
+      ParseClientMessage(R"({"type":"command","requestId":"r-1","name":"changeStatus","args":{"orderId":")" +
+                         std::string(testing::kOrderId) + R"(","status":"cancelled"}})");
+  ASSERT_EQ(command.type, ClientMessage::Type::kCommand) << command.error;
+  EXPECT_EQ(command.command.request_id, "r-1");
+  EXPECT_EQ(command.command.name, CommandName::kChangeStatus);
+
+  // A command with a 100-line order passes 4 KiB; a subscribe that long does not.
+  json items = json::array();
+  for (int i = 0; i < 100; ++i)
+    items.push_back({{"productId", std::string(64, 'p')}, {"quantity", 1}, {"unitPriceCents", 1}});
+  const std::string place =
+      json{{"type", "command"}, {"requestId", "r-2"}, {"name", "placeOrder"}, {"args", {{"items", items}}}}.dump();
+  ASSERT_GT(place.size(), kMaxClientMessageBytes);
+  EXPECT_EQ(ParseClientMessage(place).type, ClientMessage::Type::kCommand);
+  const auto long_subscribe = ParseClientMessage(R"({"type":"subscribe","all":true,"pad":")" +
+                                                 std::string(kMaxClientMessageBytes, ' ') + "\"}");
+  EXPECT_EQ(long_subscribe.type, ClientMessage::Type::kInvalid);
+  EXPECT_TRUE(long_subscribe.too_large);
+  const auto huge = ParseClientMessage(std::string(kMaxCommandMessageBytes + 1, ' '));
+  EXPECT_TRUE(huge.too_large);
+}
 
 }  // namespace
 }  // namespace orders::notifier

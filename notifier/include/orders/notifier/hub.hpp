@@ -8,6 +8,16 @@
 // A subscribe to an order the notifier has not seen yet waits (default 3 s)
 // for its placement before answering not_found: the command API answers only
 // after Kafka acknowledged the event, so it is at most a consumer lag away.
+//
+// Who sees what is the shared permission table (domain/access.hpp): a
+// customer its own orders, a courier the orders assigned to it and the open
+// deliveries, staff and services everything. An update goes to a session when
+// it may see the order before or after the event, so a courier learns that a
+// delivery it was following was taken, and nothing after that.
+//
+// Commands ({"type":"command"}) are forwarded to the command API through a
+// CommandRunner with the session's own token; the answer comes back later on
+// this thread as a `result`.
 
 #include <chrono>
 #include <cstdint>
@@ -17,6 +27,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <orders/domain/access.hpp>
+#include <orders/notifier/command_runner.hpp>
 #include <orders/notifier/order_cache.hpp>
 #include <orders/notifier/protocol.hpp>
 #include <orders/platform/jwt.hpp>
@@ -48,6 +60,9 @@ struct HubLimits {
   double message_burst = 40;                  // per session
   std::size_t snapshot_list_size = 100;       // orders in an `all` snapshot (a staff board)
   std::size_t customer_snapshot_size = 1000;  // a customer's orders: all of them, up to this
+  std::size_t courier_snapshot_size = 1000;   // the orders assigned to a courier, newest first
+  std::size_t open_snapshot_size = 500;       // open deliveries, oldest first
+  std::size_t max_commands_in_flight = 4;     // per session: commands sent and not yet answered
   SnapshotPaging snapshot_paging;             // list snapshots: pages of 64 KiB, 2 MiB in all
   std::chrono::milliseconds not_found_wait{3000};
 };
@@ -57,21 +72,27 @@ struct HubStats {
   std::uint64_t updates_delivered = 0;
   std::uint64_t rate_limited = 0;
   std::uint64_t sessions = 0;
+  std::uint64_t commands_forwarded = 0;
 };
 
 class Hub {
  public:
-  Hub(OrderCache& cache, HubLimits limits) : cache_(cache), limits_(limits) {}
+  // `commands`: where commands go; nullptr answers them 503.
+  Hub(OrderCache& cache, HubLimits limits, CommandRunner* commands = nullptr)
+      : cache_(cache), limits_(limits), commands_(commands) {}
 
   // `principal`: who the session's token names; nullopt when auth is off
-  // (then every selector is allowed). Customers may follow only their own
-  // orders (another customer's order is answered exactly like a missing one);
-  // `all` needs staff or service. A session whose token expires is closed
-  // with 1008 by Tick.
-  void Attach(SessionId id, Sink& sink, std::optional<platform::Principal> principal = std::nullopt);
+  // (then the session counts as staff). `token`: the bearer token itself,
+  // forwarded with the session's commands (empty when auth is off). Another
+  // customer's order is answered exactly like a missing one; a courier asking
+  // for an order it may not see gets `forbidden`. A session whose token
+  // expires is closed with 1008 by Tick, and refuses commands from then on.
+  void Attach(SessionId id, Sink& sink, std::optional<platform::Principal> principal = std::nullopt,
+              std::string token = {});
   void Detach(SessionId id);
 
-  void OnClientText(SessionId id, std::string_view text, Clock::time_point now);
+  void OnClientText(SessionId id, std::string_view text, Clock::time_point now,
+                    std::chrono::system_clock::time_point wall_now = std::chrono::system_clock::now());
   // An event read from the log, in log order.
   void OnEvent(const domain::Event& event, Clock::time_point now);
   // Answers not_found for waits that ran out and closes (1008) the sessions
@@ -84,6 +105,9 @@ class Hub {
   struct Session {
     Sink* sink = nullptr;
     std::optional<platform::Principal> principal;
+    domain::Actor actor;  // staff when auth is off
+    std::string token;
+    std::size_t commands_in_flight = 0;
     std::set<Selector> selectors;
     std::unordered_map<std::string, std::int64_t> last_sent;  // per order subscribed by id
     double tokens = 0;
@@ -107,17 +131,25 @@ class Hub {
   void ResolveWaiting(const std::string& order_id);
   void SendSnapshotPages(Session& session, const Selector& selector, const std::vector<const domain::Order*>& orders);
   void ExpireTokens(std::chrono::system_clock::time_point wall_now);
-  // May this session see orders of `customer_id` (nullopt: every order)?
-  static bool MaySee(const Session& session, const std::optional<std::string>& customer_id);
+  // The forbidden message for a list selector this session may not follow; empty when it may.
+  static std::string_view RefusalOf(const Session& session, const Selector& selector);
+  void RunCommand(SessionId id, Session& session, CommandRequest command,
+                  std::chrono::system_clock::time_point wall_now);
+  void OnCommandAnswer(SessionId id, const std::string& request_id, const CommandAnswer& answer);
+  // The session ids that may be interested in an event of `after` (before: the order before it).
+  void CollectInterested(const domain::Order* before, const domain::Order& after);
 
   OrderCache& cache_;
   HubLimits limits_;
+  CommandRunner* commands_;
   std::vector<SessionId> interested_scratch_;  // OnEvent's recipients, reused
   HubStats stats_;
   std::unordered_map<SessionId, Session> sessions_;
   std::unordered_map<std::string, std::set<SessionId>> by_order_;
   std::unordered_map<std::string, std::set<SessionId>> by_customer_;
+  std::unordered_map<std::string, std::set<SessionId>> by_courier_;
   std::set<SessionId> all_;
+  std::set<SessionId> open_deliveries_;
   std::unordered_map<std::string, std::vector<Waiting>> waiting_;
   // Sessions by token expiry, soonest first: one sweep for every connection
   // instead of a timer each.

@@ -2,9 +2,11 @@
 // The notifier's WebSocket protocol (specified in schemas/asyncapi.yaml):
 // parsing client text messages and rendering server messages. Pure.
 //
-// Client → server: {"type":"subscribe"|"unsubscribe", "orderId"|"customerId"|"all":true,
-// "sinceVersion"?}, {"type":"ping"}; for simple clients a bare order id (or a
-// JSON string of one) asks once for {"orderId","status"}.
+// Client → server: {"type":"subscribe"|"unsubscribe", "orderId"|"customerId"|"courierId"|
+// "all":true|"openDeliveries":true, "sinceVersion"?}, {"type":"ping"},
+// {"type":"command","requestId","name","args"} (command_request.hpp); for
+// simple clients a bare order id (or a JSON string of one) asks once for
+// {"orderId","status"}.
 
 #include <cstdint>
 #include <optional>
@@ -13,15 +15,19 @@
 #include <vector>
 
 #include <orders/domain/events.hpp>
+#include <orders/notifier/command_request.hpp>
 
 namespace orders::notifier {
 
 inline constexpr std::size_t kMaxClientMessageBytes = 4096;
+// A command carries a REST body (an order of 100 lines is about 12 KB), so it
+// may be longer than other client messages.
+inline constexpr std::size_t kMaxCommandMessageBytes = 32 * 1024;
 
 struct Selector {
-  enum class Kind { kOrder, kCustomer, kAll };
+  enum class Kind { kOrder, kCustomer, kAll, kCourier, kOpenDeliveries };
   Kind kind = Kind::kOrder;
-  std::string value;  // orderId or customerId; empty for kAll
+  std::string value;  // orderId, customerId or courierId; empty for kAll and kOpenDeliveries
 
   friend bool operator==(const Selector&, const Selector&) = default;
   friend bool operator<(const Selector& a, const Selector& b) {
@@ -30,11 +36,13 @@ struct Selector {
 };
 
 struct ClientMessage {
-  enum class Type { kSubscribe, kUnsubscribe, kPing, kLookup, kInvalid };
+  enum class Type { kSubscribe, kUnsubscribe, kPing, kLookup, kCommand, kInvalid };
   Type type = Type::kInvalid;
   Selector selector;
   std::optional<std::int64_t> since_version;  // subscribe by order only
+  CommandRequest command;                     // kCommand
   std::string error;                          // kInvalid: what is wrong (safe to send)
+  bool too_large = false;                     // kInvalid because of its size
 };
 
 ClientMessage ParseClientMessage(std::string_view text);
@@ -46,16 +54,34 @@ struct SnapshotPaging {
   std::size_t total_bytes = 2 * 1024 * 1024;  // all pages together; older orders past it are left out
 };
 
-// A list selector's snapshot (`all`, `customerId`) as pages:
-// {"type":"snapshot","orders":[…],"page":i,"last":bool,"all":true|"customerId":…}, newest
-// orders first. Always at least one page (an empty list is one page, last).
-// When the orders do not fit `total_bytes`, the older ones are left out and
-// the last page says "truncated":true.
-std::vector<std::string> SnapshotPages(const Selector& selector, const std::vector<const domain::Order*>& newest_first,
+// A list selector's snapshot (`all`, `customerId`, `courierId`, `openDeliveries`) as pages:
+// {"type":"snapshot","orders":[…],"page":i,"last":bool,<the selector>}, in the
+// given order (newest first; open deliveries oldest first). Always at least
+// one page (an empty list is one page, last). When the orders do not fit
+// `total_bytes`, the ones at the end are left out and the last page says
+// "truncated":true.
+std::vector<std::string> SnapshotPages(const Selector& selector, const std::vector<const domain::Order*>& orders,
                                        SnapshotPaging paging = {});
-// An update for `event`; for a placement it carries the full order.
-std::string UpdateMessage(const domain::Event& event, const domain::Order* order_after);
-std::string ErrorMessage(std::string_view code, std::string_view message);
+
+// How one event is told to one kind of recipient.
+struct UpdateView {
+  // Carry the full order after the event: a placement, or an order entering
+  // one of the recipient's lists (it became open, or was assigned to the
+  // courier the recipient follows).
+  bool with_order = false;
+  // For openDeliveries subscribers: whether the order is (still) in their
+  // open list after the event.
+  std::optional<bool> open;
+};
+// {"type":"update","orderId","version","event","status","previousStatus","at",
+// "reason"?,"courierId"?,"open"?,"order"?}. `before`: the order before the
+// event (nullptr for a placement); `after`: after it.
+std::string UpdateMessage(const domain::Event& event, const domain::Order* before, const domain::Order& after,
+                          UpdateView view = {});
+// {"type":"result","requestId","status","body"}: a command's HTTP answer.
+std::string ResultMessage(std::string_view request_id, int status, const nlohmann::json& body);
+// `request_id`: the command's requestId when the error answers a command.
+std::string ErrorMessage(std::string_view code, std::string_view message, std::string_view request_id = {});
 std::string PongMessage();
 std::string LookupAnswer(const domain::Order* order);
 

@@ -58,7 +58,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Sink, p
  public:
   WsSession(SessionId id, asio::ip::tcp::socket socket, std::shared_ptr<void> keep_alive, Hub& hub,
             SendBatcher& batcher, SessionOptions options, SessionCounters counters,
-            std::optional<platform::Principal> principal);
+            std::optional<platform::Principal> principal, std::string token = {});
   ~WsSession() override;
 
   // Sends `handshake_response` (the 101) and starts reading, writing and pinging.
@@ -105,6 +105,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Sink, p
   SessionOptions options_;
   SessionCounters counters_;
   std::optional<platform::Principal> principal_;
+  std::string token_;  // forwarded with the session's commands
   FrameParser parser_;
   std::array<char, 16384> buffer_{};
   std::deque<SharedFrame> outbox_;

@@ -25,6 +25,7 @@
 //   READ_MODEL_SCHEMA PostgreSQL schema of the read model, default read_model
 //   PAGE_API_ORIGINS notifier: comma-separated API origins the page may call besides its own host's service ports
 //   SHUTDOWN_GRACE   seconds a SIGTERM waits for in-flight answers, 0-600, default 10
+//   COMMAND_API_URL  notifier: the command API that runs WebSocket commands, default http://127.0.0.1:8080
 //   -- the HTTP edge (origins, hosts, rate limits, connections) --
 //   PAGE_PORT        port of the notifier's web page, default 8082 (the notifier:
 //                    its own PORT); ALLOWED_ORIGINS defaults to
@@ -85,6 +86,7 @@ struct ServiceConfig {
   std::string read_model_schema;
   std::vector<std::string> page_api_origins;
   int shutdown_grace_seconds = 10;
+  std::string command_api_url;  // the notifier forwards WebSocket commands here
   // The HTTP edge.
   std::uint16_t page_port = 8082;
   std::vector<std::string> allowed_hosts;  // lower-case host names
