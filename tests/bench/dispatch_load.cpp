@@ -23,11 +23,13 @@
 // Figures: accepted_per_s (orders won per second, from the first order due to
 // the last win), accept latency (every answered accept, and the winners'),
 // feed latency (order due to be confirmed -> the update in a courier's feed:
-// every (order, courier) pair, and per order the last courier to see it),
+// every (order, courier) pair, and per order the last courier to see it; and
+// the same from the confirmation's answer, when the order is confirmed),
 // confirm latency, and the winner check: per order the number of couriers
 // answered 200 must be exactly 1, and the order as the command API returns it
 // afterwards (GET) must name that courier.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -81,7 +83,6 @@ struct OrderSlot {
   std::string id;
   std::atomic<std::int64_t> due_ns{0};        // when its confirmation was due (0: not yet)
   std::atomic<std::int64_t> confirmed_ns{0};  // when the confirmation was answered 200
-  std::atomic<std::int64_t> last_seen_ns{0};  // the last courier's feed showing it open
   std::atomic<int> seen_by{0};                // couriers whose feed showed it open
   std::atomic<int> winners{0};                // couriers answered 200 to their accept
   std::atomic<int> winner{-1};                // the (last) one of them
@@ -139,8 +140,8 @@ class Dispatch {
   struct CourierState {
     std::string id, token;
     testing::WsClient ws;
-    std::vector<bool> seen;  // per order: its feed showed it open
-    LatencyHistogram feed, accept, won;
+    std::vector<std::int64_t> seen_ns;  // per order: when its feed showed it open (0: not yet)
+    LatencyHistogram accept, won;
     std::int64_t conflicts = 0, errors = 0;
     // REST accepts are made by a second thread, so reading the feed never waits for an answer.
     std::mutex mutex;
@@ -166,7 +167,7 @@ class Dispatch {
       auto courier = std::make_unique<CourierState>();
       courier->id = "c-" + std::to_string(i + 1);
       courier->token = CourierToken(secret_, courier->id);
-      courier->seen.assign(orders_.size(), false);
+      courier->seen_ns.assign(orders_.size(), 0);
       const int status = courier->ws.Connect(notifier_port_, "/ws", {{"Authorization", "Bearer " + courier->token}});
       if (status != 101) {
         error_ = "WebSocket upgrade answered " + std::to_string(status);
@@ -303,13 +304,10 @@ class Dispatch {
       const auto entry = ReadFeedMessage(message);
       if (!entry.open) continue;
       const auto found = index_.find(entry.order_id);
-      if (found == index_.end() || courier.seen[static_cast<std::size_t>(found->second)]) continue;
+      if (found == index_.end() || courier.seen_ns[static_cast<std::size_t>(found->second)] != 0) continue;
       const int i = found->second;
       auto& order = orders_[static_cast<std::size_t>(i)];
-      courier.seen[static_cast<std::size_t>(i)] = true;
-      const auto due = order.due_ns.load();
-      if (due > 0) courier.feed.Record(MicrosBetween(due, now));
-      AtomicMax(order.last_seen_ns, now);
+      courier.seen_ns[static_cast<std::size_t>(i)] = now;
       ++order.seen_by;
       ++accepts_in_flight_;
       if (accept_via_ws_) {
@@ -419,20 +417,38 @@ class Dispatch {
   }
 
   json Report() {
-    LatencyHistogram feed, accept, won, last_courier;
+    LatencyHistogram accept, won;
     std::int64_t conflicts = 0, errors = 0;
     for (const auto& courier : courier_states_) {
-      feed.Merge(courier->feed);
       accept.Merge(courier->accept);
       won.Merge(courier->won);
       conflicts += courier->conflicts;
       errors += courier->errors;
     }
+    // Feed latency, from when the confirmation was due and from when it was
+    // answered (the order is confirmed; a feed may show it before the staff
+    // client has read its answer: that counts as 0). Per pair, and per order
+    // the last courier to see it.
+    LatencyHistogram from_due, from_due_every, from_confirmed, from_confirmed_every;
     int seen_by_all = 0;
-    for (const auto& order : orders_) {
-      if (order.seen_by.load() < couriers_ || order.due_ns.load() == 0) continue;
+    for (std::size_t i = 0; i < orders_.size(); ++i) {
+      const auto due = orders_[i].due_ns.load(), confirmed = orders_[i].confirmed_ns.load();
+      std::int64_t last = 0;
+      bool everyone = due > 0 && confirmed > 0;
+      for (const auto& courier : courier_states_) {
+        const auto seen = courier->seen_ns[i];
+        if (seen == 0 || due == 0 || confirmed == 0) {
+          everyone = false;
+          continue;
+        }
+        from_due.Record(MicrosBetween(due, seen));
+        from_confirmed.Record(MicrosBetween(confirmed, seen));
+        last = std::max(last, seen);
+      }
+      if (!everyone) continue;
       ++seen_by_all;
-      last_courier.Record(MicrosBetween(order.due_ns.load(), order.last_seen_ns.load()));
+      from_due_every.Record(MicrosBetween(due, last));
+      from_confirmed_every.Record(MicrosBetween(confirmed, last));
     }
     const double win_span_s = static_cast<double>(last_win_ns_.load() - start_ns_) / 1e9;
     const double open_span_s = static_cast<double>(opened_ns_ - start_ns_) / 1e9;
@@ -447,8 +463,10 @@ class Dispatch {
             {"accepted_per_s", win_span_s > 0 ? static_cast<double>(won_orders) / win_span_s : 0.0},
             {"accept_latency", accept.Summary()},
             {"winning_accept_latency", won.Summary()},
-            {"feed_latency", feed.Summary()},
-            {"feed_latency_every_courier", last_courier.Summary()},
+            {"feed_latency", from_due.Summary()},
+            {"feed_latency_every_courier", from_due_every.Summary()},
+            {"feed_after_confirmed_latency", from_confirmed.Summary()},
+            {"feed_after_confirmed_every_courier", from_confirmed_every.Summary()},
             {"confirm_latency", confirm_.Summary()},
             {"accepts_answered", accept.count()},
             {"conflicts", conflicts},

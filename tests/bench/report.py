@@ -210,6 +210,10 @@ def dispatch_summary(run_dir):
                      "winning_accept_p99_ms": r["winning_accept_latency"]["p99_ms"],
                      "feed_p50_ms": r["feed_latency"]["p50_ms"], "feed_p99_ms": r["feed_latency"]["p99_ms"],
                      "feed_every_courier_p99_ms": r["feed_latency_every_courier"]["p99_ms"],
+                     "confirmed_feed_p50_ms": r["feed_after_confirmed_latency"]["p50_ms"],
+                     "confirmed_feed_p99_ms": r["feed_after_confirmed_latency"]["p99_ms"],
+                     "confirmed_feed_every_courier_p99_ms": r["feed_after_confirmed_every_courier"]["p99_ms"],
+                     "confirm_p99_ms": r["confirm_latency"]["p99_ms"],
                      "accepts_answered": r["accepts_answered"], "conflicts": r["conflicts"],
                      "errors": r["accept_errors"] + r["confirm_errors"], "timed_out": r["timed_out"],
                      "winners": r["winners"],
@@ -219,8 +223,9 @@ def dispatch_summary(run_dir):
     if not good:
         return {"runs": runs, "couriers": 0, "orders": 0, "accept_via": "?", "target_met": False} if runs else None
     half = [run for run in good if run["name"] == "50%"]
+    # The feed figure: order confirmed -> it is in every courier's feed.
     target_met = bool(half) and half[0]["accept_p99_ms"] < DISPATCH_P99_TARGET_MS and \
-        half[0]["feed_p99_ms"] < DISPATCH_P99_TARGET_MS and half[0]["exactly_one_winner_per_order"]
+        half[0]["confirmed_feed_every_courier_p99_ms"] < DISPATCH_P99_TARGET_MS and half[0]["exactly_one_winner_per_order"]
     return {"couriers": good[0]["couriers"], "orders": good[0]["orders"], "accept_via": good[0]["accept_via"],
             "runs": good, "target_met": target_met}
 
@@ -410,9 +415,10 @@ def summarize(run_dir, results_dir, quick, pairs):
         for run in dispatch["runs"]:
             lines.append(f"  {run['name']:<4} opened {run['open_per_s']:>6.0f}/s  accepted {run['accepted_per_s']:>6.0f}/s  "
                          f"accept p50 {run['accept_p50_ms']:.1f} p99 {run['accept_p99_ms']:.1f} ms  "
-                         f"feed p99 {run['feed_p99_ms']:.1f} ms (every courier {run['feed_every_courier_p99_ms']:.1f} ms)  "
+                         f"feed p99 confirmed -> every courier {run['confirmed_feed_every_courier_p99_ms']:.1f} ms "
+                         f"(from due {run['feed_every_courier_p99_ms']:.1f} ms)  "
                          f"one winner per order: {'yes' if run['exactly_one_winner_per_order'] else 'NO'}")
-        lines.append(f"  target p99 < {DISPATCH_P99_TARGET_MS} ms for accept and feed at 50%: "
+        lines.append(f"  target p99 < {DISPATCH_P99_TARGET_MS} ms for accept and feed (confirmed -> every courier) at 50%: "
                      f"{'met' if dispatch['target_met'] else 'NOT met'}")
 
     with open(os.path.join(results_dir, "bench-results.json"), "w") as f:
@@ -587,18 +593,20 @@ def results_markdown(result, links):
                 f"`openDeliveries`, race to accept {n(dispatch['orders'])} orders as staff confirms them; every "
                 f"courier accepts every order the moment its feed shows it (over {dispatch['accept_via']}), one wins, "
                 "the others get 409. First as fast as staff can confirm (the maximum), then with orders opened at "
-                "50% of the accepted rate found. Feed latency: the order's confirmation was due → it is in a "
-                "courier's feed (every pair; and per order the last courier to see it). Latencies of the paced run "
-                "count from when each confirmation was due.", "",
-                "| Run | Opened | Accepted | Accept p50 | Accept p99 | Feed p50 | Feed p99 | Feed p99, every courier | "
-                "409s | Errors | One winner per order |",
-                "|---|---|---|---|---|---|---|---|---|---|---|"]
+                "50% of the accepted rate found. Feed latency: the order is confirmed (its confirmation answered) → "
+                "it is in every courier's feed (per order, the last courier to see it; p99 over orders); and the "
+                "stricter figure from when the confirmation was *due* (open loop: it includes the confirmation's "
+                "own latency and any wait for a staff connection).", "",
+                "| Run | Opened | Accepted | Accept p50 | Accept p99 | Feed p50 | Feed p99, every courier | "
+                "Feed p99 from due, every courier | Confirm p99 from due | 409s | Errors | One winner per order |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for run in dispatch["runs"]:
             out.append(f"| {run['name']} | {n(run['open_per_s'])}/s | {n(run['accepted_per_s'])}/s | "
-                       f"{n(run['accept_p50_ms'], 1)} ms | {n(run['accept_p99_ms'], 1)} ms | {n(run['feed_p50_ms'], 1)} ms | "
-                       f"{n(run['feed_p99_ms'], 1)} ms | {n(run['feed_every_courier_p99_ms'], 1)} ms | "
+                       f"{n(run['accept_p50_ms'], 1)} ms | {n(run['accept_p99_ms'], 1)} ms | "
+                       f"{n(run['confirmed_feed_p50_ms'], 1)} ms | {n(run['confirmed_feed_every_courier_p99_ms'], 1)} ms | "
+                       f"{n(run['feed_every_courier_p99_ms'], 1)} ms | {n(run['confirm_p99_ms'], 1)} ms | "
                        f"{n(run['conflicts'])} | {run['errors']} | {verdict(run['exactly_one_winner_per_order'])} |")
-        out += ["", f"- Target p99 < {DISPATCH_P99_TARGET_MS} ms for both accept and feed at 50%: "
+        out += ["", f"- Target p99 < {DISPATCH_P99_TARGET_MS} ms for both accept and feed (confirmed → every courier) at 50%: "
                     f"{verdict(dispatch['target_met'])}.", ""]
     return "\n".join(out).rstrip() + "\n"
 
