@@ -17,8 +17,10 @@
 // ws the `acceptDelivery` command on the same socket). All of them race; one
 // must win and the others get 409. Over REST a courier has one accept waiting
 // at a time (a second thread sends them, so reading the feed never waits);
-// over the WebSocket up to 4, what the notifier allows a connection (the rest
-// wait in the client). Accept latency counts from sending to the answer.
+// over the WebSocket up to 4 and at most 20 messages a second, what the
+// notifier allows a connection (the rest wait in the client, so above about
+// 20 orders/s a courier cannot race for every order over its socket). Accept
+// latency counts from sending to the answer.
 //
 // Figures: accepted_per_s (orders won per second, from the first order due to
 // the last win), accept latency (every answered accept, and the winners'),
@@ -105,8 +107,11 @@ FeedEntry ReadFeedMessage(const json& message) {
   return entry;
 }
 
-// What the notifier lets one connection have waiting for an answer (hub.hpp).
+// What the notifier allows one connection (notifier/include/orders/notifier/hub.hpp):
+// commands waiting for an answer, and client messages per second (a message
+// over it is refused without naming its requestId, so a client must not send it).
 constexpr int kMaxCommandsInFlight = 4;
+constexpr double kMessagesPerSecond = 20, kMessageBurst = 30;  // the notifier's burst is 40: leave room
 
 class Dispatch {
  public:
@@ -150,6 +155,8 @@ class Dispatch {
     std::unordered_map<std::string, std::int64_t> sent_ns;  // requestId (the order's slot) -> when sent
     std::deque<int> ws_waiting;                             // ws: accepts not sent yet (the reader thread's own)
     int ws_in_flight = 0;
+    double ws_budget = 0;  // messages it may send now (kMessagesPerSecond, up to kMessageBurst)
+    Clock::time_point ws_refilled = Clock::now();
     void Wake() { wake.notify_all(); }
   };
 
@@ -283,7 +290,8 @@ class Dispatch {
 
   void ReadFeed(CourierState& courier, int courier_index) {
     while (!stop_) {
-      const auto text = courier.ws.Receive(std::chrono::milliseconds(50));
+      if (accept_via_ws_) SendWaitingCommands(courier);  // those the message budget held back
+      const auto text = courier.ws.Receive(std::chrono::milliseconds(courier.ws_waiting.empty() ? 50 : 5));
       if (!text) {
         if (courier.ws.closed()) {
           ++feed_closed_;
@@ -297,6 +305,7 @@ class Dispatch {
           (message.value("type", "") == "result" || message.value("type", "") == "error")) {
         // An error names the command it refused (e.g. rate_limited): answered, not won.
         const int status = message.value("type", "") == "result" ? message.value("status", 0) : -1;
+        if (status != 200 && status != 409) NoteError(*text);
         if (Answered(courier, courier_index, message.value("requestId", ""), status, now)) --courier.ws_in_flight;
         SendWaitingCommands(courier);
         continue;
@@ -324,7 +333,13 @@ class Dispatch {
   // A well-behaved client keeps at most kMaxCommandsInFlight commands waiting
   // on its socket (the notifier refuses more, per connection); the rest wait here.
   void SendWaitingCommands(CourierState& courier) {
-    while (courier.ws_in_flight < kMaxCommandsInFlight && !courier.ws_waiting.empty()) {
+    const auto now = Clock::now();
+    courier.ws_budget = std::min(
+        kMessageBurst,
+        courier.ws_budget + kMessagesPerSecond * std::chrono::duration<double>(now - courier.ws_refilled).count());
+    courier.ws_refilled = now;
+    while (courier.ws_in_flight < kMaxCommandsInFlight && !courier.ws_waiting.empty() && courier.ws_budget >= 1) {
+      courier.ws_budget -= 1;
       const int i = courier.ws_waiting.front();
       courier.ws_waiting.pop_front();
       const std::string request_id = std::to_string(i);
@@ -355,8 +370,15 @@ class Dispatch {
         courier.sent_ns[std::to_string(i)] = NowNanos();
       }
       const auto answer = http.Send("PUT", "/orders/" + orders_[static_cast<std::size_t>(i)].id + "/courier", body);
+      if (answer.status != 200 && answer.status != 409) NoteError(std::to_string(answer.status) + " " + answer.body);
       Answered(courier, courier_index, std::to_string(i), answer.status, NowNanos());
     }
+  }
+
+  // Keeps the first few unexpected answers, for the report.
+  void NoteError(const std::string& text) {
+    std::lock_guard lock(mutex_);
+    if (error_samples_.size() < 5) error_samples_.push_back(text.substr(0, 300));
   }
 
   // False when `request_id` names no accept waiting for its answer.
@@ -471,6 +493,7 @@ class Dispatch {
             {"accepts_answered", accept.count()},
             {"conflicts", conflicts},
             {"accept_errors", errors},
+            {"accept_error_samples", error_samples_},
             {"confirm_errors", confirm_errors_.load()},
             {"orders_seen_by_every_courier", seen_by_all},
             {"feeds_closed", feed_closed_.load()},
@@ -494,6 +517,7 @@ class Dispatch {
   bool timed_out_ = false;
   std::mutex mutex_;
   LatencyHistogram confirm_;
+  std::vector<std::string> error_samples_;
 };
 
 }  // namespace
