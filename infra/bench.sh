@@ -23,18 +23,28 @@
 # $BENCH_RESULTS (default build-release/bench-results/, untracked). A run changes no tracked file
 # unless told to:
 #   --record            afterwards, copy the three files into docs/benchmarks/ and regenerate
-#                       docs/benchmarks.md from them (tests/bench/report.py markdown)
+#                       docs/benchmarks.md from them (tests/bench/report.py markdown); with --phases
+#                       naming only some phases, only theirs are replaced (report.py merge)
 #   --record-from DIR   only that, from the results of an earlier run in DIR; runs nothing else
 set -uo pipefail
 BUILD_DIR="${BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-release}"
 BUILD_TYPE="${BUILD_TYPE:-Release}"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-# bench::record_docs DIR: the results in DIR become docs/benchmarks/ and docs/benchmarks.md.
+# bench::record_docs DIR [merge]: the results in DIR become docs/benchmarks/ and docs/benchmarks.md.
+# With `merge` (a run of some phases only), its phases replace theirs in docs/benchmarks/bench-results.json
+# and the rest of the page stays from its own run.
 bench::record_docs() {
   local from=$1 docs="$ORDERS_ROOT/docs/benchmarks" name
   [[ -f $from/bench-results.json ]] || orders::die "no bench-results.json in $from"
   mkdir -p "$docs"
+  if [[ ${2:-} == merge ]]; then
+    python3 "$ORDERS_ROOT/tests/bench/report.py" merge "$from" "$docs" || orders::die "could not merge the results"
+    python3 "$ORDERS_ROOT/tests/bench/report.py" markdown "$docs" "$ORDERS_ROOT/docs/benchmarks.md" ||
+      orders::die "could not write docs/benchmarks.md"
+    orders::log "recorded the phases of $from into docs/benchmarks.md and docs/benchmarks/bench-results.json"
+    return 0
+  fi
   for name in bench-results.json bench-results.txt e2e-latency.svg; do
     if [[ -f $from/$name ]]; then
       [[ $from/$name -ef $docs/$name ]] || cp "$from/$name" "$docs/$name"
@@ -47,7 +57,8 @@ bench::record_docs() {
   orders::log "recorded: docs/benchmarks.md and docs/benchmarks/ (from $from)"
 }
 
-QUICK=0 PAIRS=3 PHASES="append,projection,lag,fanout,e2e,limits,dispatch" BUILD=1 RECORD=0
+ALL_PHASES="append,projection,lag,fanout,e2e,limits,dispatch"
+QUICK=0 PAIRS=3 PHASES="$ALL_PHASES" BUILD=1 RECORD=0
 while (($#)); do
   case $1 in
     --quick) QUICK=1; PAIRS=1 ;;
@@ -472,5 +483,7 @@ bench::phase dispatch && orders::timed dispatch bench::dispatch
 python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS" ||
   orders::die "could not summarize the run in $RUN_DIR"
 orders::log "results: $RESULTS/bench-results.json (and .txt, e2e-latency.svg)"
-((RECORD)) && bench::record_docs "$RESULTS"
+if ((RECORD)); then
+  if [[ $PHASES == "$ALL_PHASES" ]]; then bench::record_docs "$RESULTS"; else bench::record_docs "$RESULTS" merge; fi
+fi
 orders::print_timings

@@ -9,6 +9,9 @@
   report.py summarize RUN_DIR RESULTS_DIR --quick 0|1 --pairs N
                                             bench-results.json, bench-results.txt and e2e-latency.svg
                                             in RESULTS_DIR
+  report.py merge RESULTS_DIR DOCS_DIR      the phases of RESULTS_DIR/bench-results.json replace theirs in
+                                            DOCS_DIR/bench-results.json (a run of some phases only); each
+                                            replaced section keeps its own run's date, mode and machine
   report.py markdown RESULTS_DIR OUT_MD     OUT_MD (docs/benchmarks.md) from benchmarks.md.in beside
                                             this script and RESULTS_DIR/bench-results.json; links to
                                             the files in RESULTS_DIR are relative to OUT_MD
@@ -596,7 +599,7 @@ def results_markdown(result, links):
                 "50% of the accepted rate found. Feed latency: the order is confirmed (its confirmation answered) → "
                 "it is in every courier's feed (per order, the last courier to see it; p99 over orders); and the "
                 "stricter figure from when the confirmation was *due* (open loop: it includes the confirmation's "
-                "own latency and any wait for a staff connection).", "",
+                "own latency and any wait for a staff connection). " + run_note(dispatch), "",
                 "| Run | Opened | Accepted | Accept p50 | Accept p99 | Feed p50 | Feed p99, every courier | "
                 "Feed p99 from due, every courier | Confirm p99 from due | 409s | Errors | One winner per order |",
                 "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -609,6 +612,34 @@ def results_markdown(result, links):
         out += ["", f"- Target p99 < {DISPATCH_P99_TARGET_MS} ms for both accept and feed (confirmed → every courier) at 50%: "
                     f"{verdict(dispatch['target_met'])}.", ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+RUN_FIELDS = ("machine", "quick", "pairs", "run_dir", "date")
+
+
+def merge(results_dir, docs_dir):
+    new = load(os.path.join(results_dir, "bench-results.json"))
+    path = os.path.join(docs_dir, "bench-results.json")
+    old = load(path) if os.path.exists(path) else {key: new[key] for key in RUN_FIELDS if key in new}
+    run = {key: new[key] for key in RUN_FIELDS if key in new}
+    for key, section in new.items():
+        if key in RUN_FIELDS:
+            continue
+        if isinstance(section, dict):
+            section = dict(section, run=run)
+        old[key] = section
+    with open(path, "w") as f:
+        json.dump(old, f, indent=2)
+
+
+def run_note(section):
+    """For a section recorded from another run than the page's: that run's date and mode."""
+    run = section.get("run")
+    if not run:
+        return ""
+    mode = "quick" if run.get("quick") else f"full, {run.get('pairs', '?')} pairs"
+    return (f"Recorded from a separate run of {run_date(run)} ({mode}; {run.get('machine', {}).get('cores', '?')} "
+            "cores).")
 
 
 def markdown(results_dir, out_path):
@@ -649,6 +680,8 @@ def main():
         quick = int(args[args.index("--quick") + 1]) if "--quick" in args else 0
         pairs = int(args[args.index("--pairs") + 1]) if "--pairs" in args else 1
         summarize(sys.argv[2], sys.argv[3], bool(quick), pairs)
+    elif command == "merge":
+        merge(sys.argv[2], sys.argv[3])
     elif command == "markdown":
         markdown(sys.argv[2], sys.argv[3])
     else:
