@@ -64,7 +64,7 @@ CommandParse ParseCommand(const json& message) {
                         ? ParseCommandName(name_it->get_ref<const std::string&>())
                         : std::nullopt;
   if (!name) {
-    parse.error = "name must be one of placeOrder, changeStatus, acceptDelivery, declineDelivery, releaseDelivery";
+    parse.error = "name must be a known command, e.g. placeOrder or acceptDelivery";
     return parse;
   }
   const auto args = message.find("args");
