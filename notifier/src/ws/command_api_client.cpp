@@ -58,6 +58,7 @@ void CommandApiClient::Run(const HttpCall& http_call, const std::string& bearer_
             " HTTP/1.1\r\nHost: " + endpoint_.host_header +
             "\r\nAccept: application/json, application/problem+json\r\n";
   if (!bearer_token.empty()) request += "Authorization: Bearer " + bearer_token + "\r\n";
+  if (http_call.idempotency_key) request += "Idempotency-Key: " + *http_call.idempotency_key + "\r\n";
   if (http_call.body) {
     request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(http_call.body->size()) +
                "\r\n\r\n" + *http_call.body;
