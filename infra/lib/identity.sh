@@ -29,24 +29,35 @@ orders::ensure_jwt_secret() {
 orders::token() { "$ORDERS_TOKEN_BINARY" --role "$1" --sub "$2" --ttl 24h; }
 
 orders::print_access() {
-  local customer staff service
-  customer="$(orders::token customer alice)" && staff="$(orders::token staff ops)" &&
+  local customer customer2 courier staff service
+  customer="$(orders::token customer alice)" && customer2="$(orders::token customer bob)" &&
+    courier="$(orders::token courier courier-1)" && staff="$(orders::token staff ops)" &&
     service="$(orders::token service checkout)" || orders::die "orders-token could not mint the local tokens"
   cat <<ACCESS
 
-  Auth is on. Tokens for a day (mint others: $ORDERS_TOKEN_BINARY --role staff --sub ops --ttl 1h):
-    customer (alice)  $customer
-    staff (ops)       $staff
-    service           $service
+  Auth is on. Tokens for a day (mint others: $ORDERS_TOKEN_BINARY --role courier --sub courier-2 --ttl 1h):
+    customer (alice)     $customer
+    customer (bob)       $customer2
+    courier (courier-1)  $courier
+    staff (ops)          $staff
+    service              $service
 
   Pages that carry a token:
     alice tracks her orders   http://127.0.0.1:8082/?token=$customer
+    bob tracks his orders     http://127.0.0.1:8082/?token=$customer2
+    courier-1's deliveries    http://127.0.0.1:8082/?token=$courier
     staff board               http://127.0.0.1:8082/?view=board&token=$staff
 
-  Try it:
+  Try it (alice orders for herself, staff confirm, courier-1 accepts, picks up and delivers):
+    ALICE=$customer
+    COURIER=$courier
     STAFF=$staff
-    curl -s -X POST http://127.0.0.1:8080/orders -H "Authorization: Bearer \$STAFF" -H 'Content-Type: application/json' \\
-      -d '{"customerId":"alice","items":[{"productId":"tea","quantity":2,"unitPriceCents":450}]}'
+    ID=\$(curl -s -X POST http://127.0.0.1:8080/orders -H "Authorization: Bearer \$ALICE" -H 'Content-Type: application/json' \\
+      -d '{"items":[{"productId":"tea","quantity":2,"unitPriceCents":450}]}' | sed 's/.*"orderId":"\([^"]*\)".*/\1/')
+    curl -s -X PUT http://127.0.0.1:8080/orders/\$ID/status -H "Authorization: Bearer \$STAFF" -H 'Content-Type: application/json' -d '{"status":"confirmed"}'
+    curl -s -X PUT http://127.0.0.1:8080/orders/\$ID/courier -H "Authorization: Bearer \$COURIER" -H 'Content-Type: application/json' -d '{"courierId":"courier-1"}'
+    curl -s -X PUT http://127.0.0.1:8080/orders/\$ID/status -H "Authorization: Bearer \$COURIER" -H 'Content-Type: application/json' -d '{"status":"out_for_delivery"}'
+    curl -s -X PUT http://127.0.0.1:8080/orders/\$ID/status -H "Authorization: Bearer \$COURIER" -H 'Content-Type: application/json' -d '{"status":"delivered"}'
     curl -s http://127.0.0.1:8081/orders -H "Authorization: Bearer \$STAFF"
 ACCESS
 }

@@ -1,5 +1,6 @@
 // Fuzzes the command API's request parsing (command-service request_parser):
-// ParsePlaceOrder, ParseChangeStatus, ParseIfMatch, IsValidIdempotencyKey.
+// ParsePlaceOrder, ParseChangeStatus, ParseIfMatch, IsValidIdempotencyKey,
+// ParseAssignCourier, ParseDeclineDelivery / ParseUnassignCourier.
 // The first byte picks the parser, the rest is the body (or header value).
 // Invariants: a body is refused with field errors (by the parser, or by the
 // domain validation that runs before any event) or yields a command whose
@@ -48,7 +49,7 @@ bool CheckParsed(const orders::command::Parsed<Command>& parsed) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 6) {
     case 0: {
       const auto parsed = orders::command::ParsePlaceOrder(input);
       if (CheckParsed(parsed)) {
@@ -86,6 +87,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto version = orders::command::ParseIfMatch(input);
       FUZZ_CHECK(version.has_value(), "a present If-Match header yields a version");
       FUZZ_CHECK(*version >= 0, "If-Match versions are never negative");
+      break;
+    }
+    case 4: {
+      const auto parsed = orders::command::ParseAssignCourier(kOrderId, input);
+      if (CheckParsed(parsed)) {
+        FUZZ_CHECK(orders::domain::IsValidCourierId(parsed.command->courier_id), "a valid courierId");
+      }
+      break;
+    }
+    case 5: {
+      // The courier comes from the token, never the body: the parsers leave it for the caller.
+      const auto declined = orders::command::ParseDeclineDelivery(kOrderId, input);
+      if (declined.command) FUZZ_CHECK(declined.command->courier_id.empty(), "no courier from a decline body");
+      const auto released = orders::command::ParseUnassignCourier(kOrderId, input);
+      if (released.command) FUZZ_CHECK(!released.command->courier_id, "no courier from a release body");
+      FUZZ_CHECK(declined.errors.size() == released.errors.size(), "both bodies are read alike");
+      if (declined.errors.empty() && declined.command && declined.command->reason) {
+        FUZZ_CHECK(declined.command->reason == released.command->reason, "the same reason");
+      }
       break;
     }
     default: {

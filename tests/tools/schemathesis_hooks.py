@@ -7,7 +7,8 @@ what only the server's state can tell, and touch valid (positive) requests only.
   after a 5 s wait, which would only slow the run down).
 - `cursor` is one the query API could have made for that list (an opaque token: the document cannot
   say which strings the server made; each list's cursors carry their own tag).
-- `/reports/daily` gets `from` ≤ `to` within 366 days (a rule across two parameters).
+- `/reports/daily` and `/reports/couriers` get `from` ≤ `to` within 366 days (a rule across two
+  parameters).
 - `POST /orders` names a customer when the generated body leaves it out: only customers may (it is
   then their token's `sub`), and the runner's token is a service's.
 """
@@ -102,6 +103,6 @@ def map_case(ctx, case):
         case.query["cursor"] = _cursor_for(case.query["cursor"])
     elif operation == "listOpenDeliveries" and case.query and "cursor" in case.query:
         case.query["cursor"] = _cursor_for(case.query["cursor"], tag="d1")
-    elif operation == "dailyReport" and case.query:
+    elif operation in ("dailyReport", "courierReport") and case.query:
         _daily_range(case.query)
     return case

@@ -139,8 +139,10 @@ class HttpApi::Impl {
       if (!draining_.load() && deps_.ready()) return {true, {}};
       return {false, kNotReady};
     });
+    // One text for every path without DELETE (only /orders/{id}/courier has one).
     router->ExplainNotAllowed(Http::Method::Delete,
-                              "Orders are never deleted; cancel them with PUT /orders/{id}/status.");
+                              "DELETE is not allowed here: orders are never deleted; cancel them with "
+                              "PUT /orders/{id}/status.");
     router->Finish();
     return router;
   }

@@ -1,5 +1,7 @@
 #include <orders/projection/query_api.hpp>
 
+#include <cmath>
+
 #include <orders/projection/daily_report.hpp>
 
 #include <orders/codec/order_json.hpp>
@@ -183,7 +185,33 @@ void Daily(const ExchangePtr& exchange, ReadModelReader& queries, const platform
   exchange->RespondText(200, "application/json", DailyReportJson(*daily));
 }
 
+void Couriers(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+  if (!exchange->Authorize(authenticator, kStaffOrService)) return;
+  auto params = QueryOrProblem(exchange);
+  if (!params) return;
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  auto parsed = ParseDailyQuery(*params, today);
+  if (!parsed.value) {
+    exchange->RespondProblem(BadRequest(parsed.errors));
+    return;
+  }
+  const auto couriers = queries.Couriers(*parsed.value);
+  if (!couriers) return RespondUnavailable(exchange);
+  exchange->RespondJson(200, CourierReportToJson(*couriers));
+}
+
 }  // namespace
+
+nlohmann::json CourierReportToJson(const std::vector<CourierReportRow>& couriers) {
+  Json rows = Json::array();
+  for (const auto& courier : couriers) {
+    // Minutes to one decimal: the report is read by people, and a tenth of a minute is finer than it needs.
+    rows.push_back({{"courierId", courier.courier_id},
+                    {"deliveries", courier.deliveries},
+                    {"medianMinutesToDeliver", std::round(courier.median_minutes * 10) / 10}});
+  }
+  return {{"couriers", std::move(rows)}};
+}
 
 domain::Actor ActorOf(const platform::Access& access) {
   if (!access.principal) return {domain::ActorRole::kStaff, ""};  // auth off: the operator's own tools
@@ -259,6 +287,9 @@ void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps) {
   });
   router.Add(restinio::http_method_get(), "/reports/daily", [routes](const ExchangePtr& exchange) {
     Daily(exchange, routes->deps.queries, *routes->deps.authenticator);
+  });
+  router.Add(restinio::http_method_get(), "/reports/couriers", [routes](const ExchangePtr& exchange) {
+    Couriers(exchange, routes->deps.queries, *routes->deps.authenticator);
   });
 }
 

@@ -154,6 +154,40 @@ OrderPage ReadModelQueries::OpenDeliveriesOrThrow(const OpenDeliveriesQuery& que
   return PageOf(rows, query.limit);
 }
 
+platform::Result<std::vector<CourierReportRow>> ReadModelQueries::Couriers(const DailyQuery& query) {
+  return Guarded([&] { return CouriersOrThrow(query); });
+}
+
+std::vector<CourierReportRow> ReadModelQueries::CouriersOrThrow(const DailyQuery& query) {
+  ReadTransaction tx(connections_.Get());
+  EnterReadModel(tx);
+  // Each delivery of the range (the status change, found through the index
+  // on `at`) goes to the courier of the last assignment or release before
+  // it, when that was an assignment: the courier holding the order when it
+  // was delivered, and since when. A delivery without a courier counts for
+  // nobody.
+  const auto rows = tx.exec_params(
+      "WITH delivered AS (SELECT order_id, version, at FROM order_history"
+      "   WHERE event = 'order.status_changed' AND status = 'delivered'"
+      "     AND at >= ($1::date)::timestamp AT TIME ZONE 'UTC'"
+      "     AND at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'),"
+      " held AS (SELECT d.at AS delivered_at, c.event, c.courier_id, c.at AS assigned_at FROM delivered d"
+      "   CROSS JOIN LATERAL (SELECT event, courier_id, at FROM order_history h"
+      "     WHERE h.order_id = d.order_id AND h.version < d.version"
+      "       AND h.event IN ('order.courier_assigned', 'order.courier_unassigned')"
+      "     ORDER BY h.version DESC LIMIT 1) c)"
+      " SELECT courier_id, count(*),"
+      "   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - assigned_at) / 60)"
+      " FROM held WHERE event = 'order.courier_assigned' GROUP BY courier_id ORDER BY courier_id",
+      FormatDate(query.from), FormatDate(query.to));
+  tx.commit();
+  std::vector<CourierReportRow> couriers;
+  for (const auto& row : rows) {
+    couriers.push_back({row[0].as<std::string>(), row[1].as<std::int64_t>(), row[2].as<double>()});
+  }
+  return couriers;
+}
+
 std::map<domain::Status, std::int64_t> ReadModelQueries::StatusCountsOrThrow() {
   ReadTransaction tx(connections_.Get());
   EnterReadModel(tx);

@@ -24,6 +24,7 @@ class ReadModelQueries final : public ReadModelReader {
   platform::Result<OrderPage> OpenDeliveries(const OpenDeliveriesQuery& query) override;
   platform::Result<std::map<domain::Status, std::int64_t>> StatusCounts() override;
   platform::Result<std::vector<DailyRow>> Daily(const DailyQuery& query) override;
+  platform::Result<std::vector<CourierReportRow>> Couriers(const DailyQuery& query) override;
 
  private:
   // Runs `query`, mapping a database error to an Error.
@@ -35,6 +36,7 @@ class ReadModelQueries final : public ReadModelReader {
   OrderPage OpenDeliveriesOrThrow(const OpenDeliveriesQuery& query);
   std::map<domain::Status, std::int64_t> StatusCountsOrThrow();
   std::vector<DailyRow> DailyOrThrow(const DailyQuery& query);
+  std::vector<CourierReportRow> CouriersOrThrow(const DailyQuery& query);
 
   PerThreadConnections connections_;
 };

@@ -207,6 +207,23 @@ TEST_F(OrderFlowTest, PageCreatesAndAdvancesAnOrderAndTheCustomerViewFollowsInCh
   EXPECT_EQ(::access(screenshot.c_str(), R_OK), 0);
 }
 
+// The delivery story through the page, one browser context per person: a customer places an order with
+// several lines, staff confirm it on the board, a courier sees it open, accepts, picks it up and delivers
+// it, and the customer's view follows each step; a declined delivery leaves the courier's open list, and
+// staff assign it from the board. Screenshots of each view go to the artifacts folder.
+TEST_F(OrderFlowTest, PageDeliveryStoryCustomerCourierAndStaffEachSeeEveryStepInChromium) {
+  ORDERS_REQUIRE_BROWSER();
+  ::setenv("ORDERS_STAFF_TOKEN", TestToken("ops", "staff").c_str(), 1);
+  ::setenv("ORDERS_CUSTOMER_TOKEN", TestToken("browser-customer", "customer").c_str(), 1);
+  ::setenv("ORDERS_COURIER_TOKEN", TestToken("browser-courier", "courier").c_str(), 1);
+  const auto [status, output] =
+      RunBrowserScript("delivery_flow.mjs", std::to_string(command_->port()) + " " + std::to_string(notifier_->port()) +
+                                                " " + ORDERS_ARTIFACT_DIR);
+  EXPECT_EQ(status, 0) << output << command_->LogText() << notifier_->LogText();
+  std::printf("%s", output.c_str());
+  EXPECT_EQ(::access((std::string(ORDERS_ARTIFACT_DIR) + "/delivery-customer.png").c_str(), R_OK), 0);
+}
+
 TEST_F(OrderFlowTest, PageRefusesAForeignApiOriginAndNoRequestLeavesForItInChromium) {
   ORDERS_REQUIRE_BROWSER();
   ::setenv("ORDERS_STAFF_TOKEN", TestToken("ops", "staff").c_str(), 1);

@@ -360,7 +360,8 @@ TEST_F(CourierCommandsTest, BadInputOnTheDeliveryRoutesIsAProblemAndAppendsNothi
   EXPECT_EQ(put_declines.status, 405);
   EXPECT_EQ(put_declines.Header("allow"), "POST");
 
-  const auto no_token = Call("PUT", courier_path, R"({"courierId":"courier-1"})", {{"Content-Type", "application/json"}});
+  const auto no_token =
+      Call("PUT", courier_path, R"({"courierId":"courier-1"})", {{"Content-Type", "application/json"}});
   expect_problem(no_token, 401, "no token");
   EXPECT_EQ(no_token.Header("www-authenticate"), "Bearer");
   expect_problem(Call("POST", declines_path, "", {{"Authorization", "Bearer not-a-token"}}), 401, "bad token");
@@ -383,10 +384,10 @@ TEST_F(CourierCommandsTest, EveryAppendedEventNamesWhoSentTheCommand) {
 
   const auto records = RecordsOf(id);
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"order.placed.v1", "customer:customer-5"},          {"order.status_changed.v1", "service:payments"},
-      {"order.delivery_declined.v1", "courier:c-6"},       {"order.courier_assigned.v1", "courier:c-7"},
-      {"order.status_changed.v1", "courier:c-7"},          {"order.courier_unassigned.v1", "staff:ops"},
-      {"order.courier_assigned.v1", "staff:ops"},          {"order.status_changed.v1", "courier:c-8"},
+      {"order.placed.v1", "customer:customer-5"},    {"order.status_changed.v1", "service:payments"},
+      {"order.delivery_declined.v1", "courier:c-6"}, {"order.courier_assigned.v1", "courier:c-7"},
+      {"order.status_changed.v1", "courier:c-7"},    {"order.courier_unassigned.v1", "staff:ops"},
+      {"order.courier_assigned.v1", "staff:ops"},    {"order.status_changed.v1", "courier:c-8"},
   };
   ASSERT_EQ(records.size(), expected.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -468,6 +469,34 @@ TEST_F(CourierCommandsAuthOffTest, WithoutAuthCallersActAsStaffAndEventsNameNobo
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(json::parse(records[2].value)["by"], "staff");
   for (const auto& record : records) EXPECT_EQ(Header(record, "orders_actor"), "<absent>");
+}
+
+}  // namespace
+}  // namespace orders::testing
+
+namespace orders::testing {
+namespace {
+
+class CourierRateLimitTest : public CourierCommandsTest {
+ protected:
+  CourierRateLimitTest() { extra_env_ = {{"RATE_LIMIT", "on"}, {"RATE_LIMIT_COURIER", "0.1/3"}}; }
+};
+
+// Couriers are limited per courier like customers: a courier app hammering accept gets 429, and
+// another courier is not slowed down by it.
+TEST_F(CourierRateLimitTest, EachCourierHasItsOwnRequestBudgetOnTheDeliveryRoutes) {
+  const std::string order = OpenOrder();
+  std::vector<int> statuses;
+  for (int i = 0; i < 4; ++i) statuses.push_back(Decline(order, As("courier", "eager")).status);
+  EXPECT_EQ(statuses, (std::vector<int>{200, 200, 200, 429}));
+  const auto limited = Accept(order, "eager");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.Header("content-type"), "application/problem+json");
+  EXPECT_FALSE(limited.Header("retry-after").empty());
+  EXPECT_NE(limited.Header("ratelimit-policy").find("courier"), std::string::npos)
+      << limited.Header("ratelimit-policy");
+  EXPECT_EQ(Accept(order, "patient").status, 200);
+  ExpectObservationsDocumented();
 }
 
 }  // namespace

@@ -28,14 +28,14 @@ class CourierQueryTest : public ProjectionTest {
   //     by courier-1 (open)        7 confirmed, cancelled
   //   2 processing (open)          8 confirmed, courier-1, delivered
   //   3 confirmed, courier-1       9 processing, declined by courier-2 (open)
-  //   4 confirmed, courier-2, out_for_delivery
+  //   4 confirmed, courier-2, out_for_delivery     (8: assigned at +1 min, delivered at +21 min)
   void SetUp() override {
     ProjectionTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     for (int i = 0; i < 10; ++i) {
       ids_.push_back(platform::NewUuid());
-      Produce(domain::OrderPlaced{ids_[i], 1, Ms(kBase + i * 1000), "c-" + std::to_string(i % 2), {{"sku", 1, 100}},
-                                  "USD", 100});
+      Produce(domain::OrderPlaced{
+          ids_[i], 1, Ms(kBase + i * 1000), "c-" + std::to_string(i % 2), {{"sku", 1, 100}}, "USD", 100});
       if (i != 5) Produce(Step(i, 2, Status::kPending, Status::kConfirmed));
     }
     auto declined = Declined(3, "courier-1", ids_[1], Ms(kBase + kMinute));
@@ -50,7 +50,8 @@ class CourierQueryTest : public ProjectionTest {
     Produce(Unassigned(4, "courier-1", ids_[6], Ms(kBase + 2 * kMinute)));
     Produce(Step(7, 3, Status::kConfirmed, Status::kCancelled));
     Produce(Assigned(3, "courier-1", ids_[8], Ms(kBase + kMinute)));
-    Produce(Step(8, 4, Status::kConfirmed, Status::kDelivered));
+    Produce(domain::StatusChanged{ids_[8], 4, Ms(kBase + 21 * kMinute), Status::kConfirmed, Status::kDelivered,
+                                  std::nullopt});
     Produce(Step(9, 3, Status::kConfirmed, Status::kProcessing));
     Produce(Declined(4, "courier-2", ids_[9], Ms(kBase + kMinute)));
     Flush();
@@ -88,7 +89,8 @@ class CourierQueryTest : public ProjectionTest {
   // Every page of `path`, `limit` at a time.
   std::vector<int> AllPages(const std::string& path, const std::string& token, int limit, int* pages = nullptr) {
     std::vector<int> seen;
-    const std::string first = path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=" + std::to_string(limit);
+    const std::string first =
+        path + (path.find('?') == std::string::npos ? "?" : "&") + "limit=" + std::to_string(limit);
     std::string next = first;
     for (int page = 1; page <= 20; ++page) {
       const auto json = JsonAs(next, token);
@@ -167,6 +169,25 @@ TEST_F(CourierQueryTest, RedeliveredCourierEventsChangeNothing) {
   ExpectReadModelEqualsFold();
 }
 
+// After a restart the writer knows nothing of the stored orders: it loads
+// their courier with their status, keeps it through a status change, and
+// refuses (parks) another courier's assignment over it.
+TEST_F(CourierQueryTest, AfterARestartTheStoredCourierIsKeptAndEnforced) {
+  ASSERT_EQ(service_->Stop(), 0) << service_->LogText();
+  StartService();
+  WaitReady();
+  Produce(Step(3, 4, Status::kConfirmed, Status::kOutForDelivery));
+  Produce(Assigned(5, "courier-2", ids_[3], Ms(kBase + 5 * kMinute)));
+  Flush();
+  WaitUntilCaughtUp();
+  const auto order = JsonAs("/orders/" + ids_[3], staff_);
+  EXPECT_EQ(order["courierId"], "courier-1");
+  EXPECT_EQ(order["status"], "out_for_delivery");
+  EXPECT_EQ(order["version"], 4);
+  EXPECT_EQ(Count("poison_events"), 1) << "the second courier's assignment is parked";
+  ExpectReadModelEqualsFold();
+}
+
 TEST_F(CourierQueryTest, OpenDeliveriesAreOldestFirstPagedAndWithoutTheCallersDeclines) {
   // Open: confirmed or processing, no courier: 0, 1, 2, 6 and 9.
   EXPECT_EQ(Indexes(JsonAs("/deliveries/open", staff_)), (std::vector<int>{0, 1, 2, 6, 9}));
@@ -208,6 +229,31 @@ TEST_F(CourierQueryTest, OrdersFilterByCourierWithTheOtherFilters) {
   const auto all = JsonAs("/orders?limit=100", staff_);
   ASSERT_EQ(all["items"].size(), 10u);
   for (const auto& item : all["items"]) EXPECT_TRUE(item.contains("courierId")) << item;
+}
+
+TEST_F(CourierQueryTest, CourierReportCountsDeliveriesAndTheMedianTimeFromAssignment) {
+  // courier-1 delivers order 3 30 minutes after taking it (and order 8 after 20), courier-2 order 4 after 10;
+  // order 0 is delivered without a courier and counts for nobody.
+  Produce(domain::StatusChanged{ids_[3], 4, Ms(kBase + 11 * kMinute), Status::kConfirmed, Status::kOutForDelivery,
+                                std::nullopt});
+  Produce(domain::StatusChanged{ids_[3], 5, Ms(kBase + 31 * kMinute), Status::kOutForDelivery, Status::kDelivered,
+                                std::nullopt});
+  Produce(domain::StatusChanged{ids_[4], 5, Ms(kBase + 11 * kMinute), Status::kOutForDelivery, Status::kDelivered,
+                                std::nullopt});
+  Produce(
+      domain::StatusChanged{ids_[0], 3, Ms(kBase + 5 * kMinute), Status::kConfirmed, Status::kDelivered, std::nullopt});
+  Flush();
+  WaitUntilCaughtUp();
+  const Json expected = {{"couriers",
+                          {{{"courierId", "courier-1"}, {"deliveries", 2}, {"medianMinutesToDeliver", 25.0}},
+                           {{"courierId", "courier-2"}, {"deliveries", 1}, {"medianMinutesToDeliver", 10.0}}}}};
+  EXPECT_EQ(JsonAs("/reports/couriers?from=2025-11-24&to=2025-11-24", staff_), expected);
+  EXPECT_EQ(JsonAs("/reports/couriers?from=2025-11-20&to=2025-11-30", service_token_), expected);
+  EXPECT_EQ(JsonAs("/reports/couriers?from=2025-11-25&to=2025-11-26", staff_), (Json{{"couriers", Json::array()}}));
+  EXPECT_EQ(GetAs("/reports/couriers", courier1_).status, 403);
+  EXPECT_EQ(GetAs("/reports/couriers", customer0_).status, 403);
+  ExpectBadRequest("/reports/couriers?from=2025-11-25&to=2025-11-24", staff_, "from");
+  ExpectBadRequest("/reports/couriers?courierId=courier-1", staff_, "courierId");
 }
 
 // Each row of the permission table for reading orders, with courier tokens.

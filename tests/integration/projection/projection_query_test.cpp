@@ -245,8 +245,9 @@ class ProjectionQueryAuthTest : public ProjectionQueryTest {
 };
 
 TEST_F(ProjectionQueryAuthTest, EveryQueryNeedsAValidToken) {
-  for (const std::string& path : {"/orders/" + ids_[0], std::string("/orders"), std::string("/reports/status-counts"),
-                                  std::string("/reports/daily")}) {
+  for (const std::string& path :
+       {"/orders/" + ids_[0], std::string("/orders"), std::string("/deliveries/open"),
+        std::string("/reports/status-counts"), std::string("/reports/daily"), std::string("/reports/couriers")}) {
     const auto missing = Get(path);
     EXPECT_EQ(missing.status, 401) << path;
     EXPECT_EQ(missing.Header("www-authenticate"), "Bearer") << path;
@@ -327,7 +328,7 @@ TEST_F(ProjectionQueryAuthTest, EveryRouteAndStatusMatchesTheQueryOpenApiDocumen
   observe(open, open + "?limit=0", staff);
   observe(open, open, "");
   observe(open, open, customer);
-  for (const std::string report : {"/reports/status-counts", "/reports/daily"}) {
+  for (const std::string report : {"/reports/status-counts", "/reports/daily", "/reports/couriers"}) {
     observe(report, report, staff);
     observe(report, report + "?unknown=1", staff);
     observe(report, report, "");

@@ -219,5 +219,12 @@ TEST(ProjectionCourierAccess, ListsAreLimitedToTheCallersOwnOrdersOrDeliveries) 
   }
 }
 
+TEST(ProjectionCourierReport, MinutesAreGivenToOneDecimal) {
+  const auto json = CourierReportToJson({{"courier-1", 3, 12.349}, {"courier-2", 1, 0.05}});
+  EXPECT_EQ(json.dump(), R"({"couriers":[{"courierId":"courier-1","deliveries":3,"medianMinutesToDeliver":12.3},)"
+                         R"({"courierId":"courier-2","deliveries":1,"medianMinutesToDeliver":0.1}]})");
+  EXPECT_EQ(CourierReportToJson({}).dump(), R"({"couriers":[]})");
+}
+
 }  // namespace
 }  // namespace orders::projection

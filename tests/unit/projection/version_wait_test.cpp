@@ -31,6 +31,9 @@ class FakeReader final : public ReadModelReader {
     return std::map<domain::Status, std::int64_t>{};
   }
   platform::Result<std::vector<DailyRow>> Daily(const DailyQuery&) override { return std::vector<DailyRow>{}; }
+  platform::Result<std::vector<CourierReportRow>> Couriers(const DailyQuery&) override {
+    return std::vector<CourierReportRow>{};
+  }
 
   std::map<std::string, std::int64_t> versions;
   bool down = false;

@@ -46,5 +46,7 @@ std::optional<platform::Problem> LimitToCaller(const domain::Actor& actor, ListQ
 // JSON shapes, exposed for tests.
 nlohmann::json OrderViewToJson(const OrderView& view);
 nlohmann::json OrderPageToJson(const OrderPage& page, CursorList list = CursorList::kOrders);
+// {"couriers": [{"courierId", "deliveries", "medianMinutesToDeliver"}]}
+nlohmann::json CourierReportToJson(const std::vector<CourierReportRow>& couriers);
 
 }  // namespace orders::projection

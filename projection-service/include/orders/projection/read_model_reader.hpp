@@ -39,6 +39,15 @@ struct DailyRow {
   std::map<std::string, std::string> revenue_cents;
 };
 
+// One courier's deliveries in a report's range: orders moved to delivered
+// while the courier was assigned, and the median time from its assignment to
+// the delivery.
+struct CourierReportRow {
+  std::string courier_id;
+  std::int64_t deliveries = 0;
+  double median_minutes = 0;
+};
+
 class ReadModelReader {
  public:
   virtual ~ReadModelReader() = default;
@@ -54,6 +63,8 @@ class ReadModelReader {
   virtual platform::Result<std::map<domain::Status, std::int64_t>> StatusCounts() = 0;
   // One row per day of the range, empty days included.
   virtual platform::Result<std::vector<DailyRow>> Daily(const DailyQuery& query) = 0;
+  // Couriers with deliveries in the range (whole UTC days), by courier id.
+  virtual platform::Result<std::vector<CourierReportRow>> Couriers(const DailyQuery& query) = 0;
 };
 
 }  // namespace orders::projection
