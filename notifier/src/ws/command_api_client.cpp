@@ -188,6 +188,10 @@ void CommandApiClient::Read(const std::shared_ptr<Call>& call) {
 }
 
 void CommandApiClient::Fail(const std::shared_ptr<Call>& call, int status, const std::string& detail) {
+  if (call->finished) return;
+  // Operators see why clients got a 502/503/504; the request (and its token) is never logged.
+  platform::LogWarn("command API call failed",
+                    {{"status", status}, {"detail", detail}, {"host", endpoint_.host_header}});
   if (call->socket) {
     asio::error_code ignored;
     call->socket->close(ignored);  // a late handler sees operation_aborted and `finished`
