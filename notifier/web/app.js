@@ -152,7 +152,13 @@ let socket = null, retryMs = 250, view = null;
 let boardShown = false;   // staff subscribe to every order only once they open the board
 function setConnection(state, text) { $("connection").dataset.state = state; $("connection").textContent = text; }
 
+// The notifier closes a session when its token expires (and refuses an expired
+// one); retrying with it would only be refused again, so the page says so and
+// waits for a new token in the token field.
+const tokenExpired = () => Boolean(claims.exp) && claims.exp * 1000 <= Date.now();
+
 function connect() {
+  if (tokenExpired()) return setConnection("expired", "token expired — enter a new one");
   setConnection("connecting", "connecting…");
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const query = token() ? `?access_token=${encodeURIComponent(token())}` : "";
@@ -160,6 +166,7 @@ function connect() {
   socket.onopen = () => { retryMs = 250; setConnection("open", "live"); resubscribe(); };
   socket.onmessage = (event) => handle(JSON.parse(event.data));
   socket.onclose = (event) => {
+    if (tokenExpired()) return setConnection("expired", "token expired — enter a new one");
     setConnection("closed", `offline (${event.code}) — reconnecting`);
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 5000);

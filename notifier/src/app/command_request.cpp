@@ -54,8 +54,8 @@ CommandParse ParseCommand(const json& message) {
   }
   parse.request_id = request_id->get<std::string>();
   for (const auto& [key, value] : message.items()) {
-    if (key != "type" && key != "requestId" && key != "name" && key != "args") {
-      parse.error = "a command has only type, requestId, name and args";
+    if (key != "type" && key != "requestId" && key != "name" && key != "args" && key != "idempotencyKey") {
+      parse.error = "a command has only type, requestId, name, args and idempotencyKey";
       return parse;
     }
   }
@@ -64,7 +64,7 @@ CommandParse ParseCommand(const json& message) {
                         ? ParseCommandName(name_it->get_ref<const std::string&>())
                         : std::nullopt;
   if (!name) {
-    parse.error = "name must be one of placeOrder, changeStatus, acceptDelivery, declineDelivery, releaseDelivery";
+    parse.error = "name must be a known command, e.g. placeOrder or acceptDelivery";
     return parse;
   }
   const auto args = message.find("args");
@@ -92,18 +92,33 @@ CommandParse ParseCommand(const json& message) {
       return parse;
     }
   }
-  parse.command = CommandRequest{parse.request_id, *name, *args};
+  std::optional<std::string> idempotency_key;
+  if (const auto key = message.find("idempotencyKey"); key != message.end()) {
+    // Header-safe characters only: the key becomes an HTTP header.
+    if (*name != CommandName::kPlaceOrder || !key->is_string() || key->get_ref<const std::string&>().empty() ||
+        key->get_ref<const std::string&>().size() > kMaxIdempotencyKeyBytes ||
+        !std::all_of(key->get_ref<const std::string&>().begin(), key->get_ref<const std::string&>().end(),
+                     [](char c) { return c >= 0x21 && c <= 0x7e; })) {
+      parse.error = "idempotencyKey goes with placeOrder: 1-255 visible ASCII characters";
+      return parse;
+    }
+    idempotency_key = key->get<std::string>();
+  }
+  parse.command = CommandRequest{parse.request_id, *name, *args, std::move(idempotency_key)};
   return parse;
 }
 
 HttpCallPlan PlanHttpCall(const CommandRequest& command, const std::optional<std::string>& subject) {
   const json& args = command.args;
-  if (command.name == CommandName::kPlaceOrder) return {HttpCall{"POST", "/orders", codec::DumpJson(args)}, {}};
+  if (command.name == CommandName::kPlaceOrder) {
+    return {HttpCall{"POST", "/orders", codec::DumpJson(args), command.idempotency_key}, {}};
+  }
   // Validated by ParseCommand: a lower-case UUID, safe in a path.
   const std::string order_path = "/orders/" + args["orderId"].get<std::string>();
   switch (command.name) {
     case CommandName::kChangeStatus:
-      return {HttpCall{"PUT", order_path + "/status", codec::DumpJson(BodyWithout(args, {"orderId"}))}, {}};
+      return {HttpCall{"PUT", order_path + "/status", codec::DumpJson(BodyWithout(args, {"orderId"})), std::nullopt},
+              {}};
     case CommandName::kAcceptDelivery: {
       // A courier accepts for itself; naming another courier is the command
       // API's call (staff may assign anyone, a courier gets 403).
@@ -117,12 +132,14 @@ HttpCallPlan PlanHttpCall(const CommandRequest& command, const std::optional<std
       }
       json body = BodyWithout(args, {"orderId"});
       body["courierId"] = courier;
-      return {HttpCall{"PUT", order_path + "/courier", codec::DumpJson(body)}, {}};
+      return {HttpCall{"PUT", order_path + "/courier", codec::DumpJson(body), std::nullopt}, {}};
     }
     case CommandName::kDeclineDelivery:
-      return {HttpCall{"POST", order_path + "/delivery-declines", codec::DumpJson(BodyWithout(args, {"orderId"}))}, {}};
+      return {HttpCall{"POST", order_path + "/delivery-declines", codec::DumpJson(BodyWithout(args, {"orderId"})),
+                       std::nullopt},
+              {}};
     case CommandName::kReleaseDelivery:
-      return {HttpCall{"DELETE", order_path + "/courier", std::nullopt}, {}};
+      return {HttpCall{"DELETE", order_path + "/courier", std::nullopt, std::nullopt}, {}};
     case CommandName::kPlaceOrder:
       break;
   }

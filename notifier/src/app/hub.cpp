@@ -354,6 +354,19 @@ void Hub::OnEvent(const domain::Event& event, Clock::time_point now) {
   // Every session interested once, in id order; the vector is reused, so a
   // fan-out to thousands of sessions allocates nothing per event.
   CollectInterested(before, after);
+  // Who follows this order through which selector, looked up once per event
+  // (membership checks below then allocate nothing per session).
+  auto followers = [](const auto& index, const std::string& key) -> const std::set<SessionId>* {
+    if (key.empty()) return nullptr;
+    auto it = index.find(key);
+    return it == index.end() ? nullptr : &it->second;
+  };
+  auto has = [](const std::set<SessionId>* sessions, SessionId id) { return sessions && sessions->count(id) > 0; };
+  const auto* by_order = followers(by_order_, order_id);
+  const auto* by_customer = followers(by_customer_, after.customer_id);
+  const auto* by_new_courier = followers(by_courier_, after.courier_id);
+  const bool courier_changed = !before || before->courier_id != after.courier_id;
+  const auto* by_old_courier = before && courier_changed ? followers(by_courier_, before->courier_id) : nullptr;
   // One text per way of telling the event (with the order or not; open list
   // or not, and in it or not), rendered once for every session that gets it.
   std::optional<std::string> texts[2][3];
@@ -362,17 +375,15 @@ void Hub::OnEvent(const domain::Event& event, Clock::time_point now) {
     if (it == sessions_.end()) continue;
     Session& session = it->second;
     const domain::Actor& actor = session.actor;
-    bool relevant = all_.count(id) > 0 || session.selectors.count({Selector::Kind::kCustomer, after.customer_id}) > 0;
-    bool entering = false;
-    if (session.selectors.count({Selector::Kind::kOrder, order_id})) {
+    bool relevant = all_.count(id) > 0 || has(by_customer, id);
+    if (has(by_order, id)) {
       relevant = relevant || domain::MaySee(actor, after) || (before && domain::MaySee(actor, *before));
     }
-    for (const std::string* courier : {&after.courier_id, before ? &before->courier_id : nullptr}) {
-      if (courier && !courier->empty() && session.selectors.count({Selector::Kind::kCourier, *courier})) {
-        relevant = true;
-        entering = entering || (courier == &after.courier_id && (!before || before->courier_id != after.courier_id));
-      }
-    }
+    // Following the courier the order has now (it entered that list when the
+    // courier changed), or the one it had (the update that takes it out).
+    const bool follows_new_courier = has(by_new_courier, id);
+    bool entering = follows_new_courier && courier_changed;
+    relevant = relevant || follows_new_courier || has(by_old_courier, id);
     std::optional<bool> open;
     if (open_deliveries_.count(id)) {
       const bool was_in = InOpenList(actor, before);

@@ -58,6 +58,7 @@ void CommandApiClient::Run(const HttpCall& http_call, const std::string& bearer_
             " HTTP/1.1\r\nHost: " + endpoint_.host_header +
             "\r\nAccept: application/json, application/problem+json\r\n";
   if (!bearer_token.empty()) request += "Authorization: Bearer " + bearer_token + "\r\n";
+  if (http_call.idempotency_key) request += "Idempotency-Key: " + *http_call.idempotency_key + "\r\n";
   if (http_call.body) {
     request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(http_call.body->size()) +
                "\r\n\r\n" + *http_call.body;
@@ -187,6 +188,10 @@ void CommandApiClient::Read(const std::shared_ptr<Call>& call) {
 }
 
 void CommandApiClient::Fail(const std::shared_ptr<Call>& call, int status, const std::string& detail) {
+  if (call->finished) return;
+  // Operators see why clients got a 502/503/504; the request (and its token) is never logged.
+  platform::LogWarn("command API call failed",
+                    {{"status", status}, {"detail", detail}, {"host", endpoint_.host_header}});
   if (call->socket) {
     asio::error_code ignored;
     call->socket->close(ignored);  // a late handler sees operation_aborted and `finished`

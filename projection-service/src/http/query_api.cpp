@@ -170,32 +170,30 @@ void StatusCounts(const ExchangePtr& exchange, ReadModelReader& queries, const p
   exchange->RespondJson(200, {{"counts", counts}, {"total", total}});
 }
 
-void Daily(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
-  if (!exchange->Authorize(authenticator, kStaffOrService)) return;
+// Reports over a date range: staff/service only, `from`/`to` parsed against today; nullopt once
+// the refusal or the 400 has been answered.
+std::optional<DailyQuery> RangeReportQuery(const ExchangePtr& exchange, const platform::Authenticator& authenticator) {
+  if (!exchange->Authorize(authenticator, kStaffOrService)) return std::nullopt;
   auto params = QueryOrProblem(exchange);
-  if (!params) return;
+  if (!params) return std::nullopt;
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   auto parsed = ParseDailyQuery(*params, today);
-  if (!parsed.value) {
-    exchange->RespondProblem(BadRequest(parsed.errors));
-    return;
-  }
-  const auto daily = queries.Daily(*parsed.value);
+  if (!parsed.value) exchange->RespondProblem(BadRequest(parsed.errors));
+  return std::move(parsed.value);
+}
+
+void Daily(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+  const auto query = RangeReportQuery(exchange, authenticator);
+  if (!query) return;
+  const auto daily = queries.Daily(*query);
   if (!daily) return RespondUnavailable(exchange);
   exchange->RespondText(200, "application/json", DailyReportJson(*daily));
 }
 
 void Couriers(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
-  if (!exchange->Authorize(authenticator, kStaffOrService)) return;
-  auto params = QueryOrProblem(exchange);
-  if (!params) return;
-  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  auto parsed = ParseDailyQuery(*params, today);
-  if (!parsed.value) {
-    exchange->RespondProblem(BadRequest(parsed.errors));
-    return;
-  }
-  const auto couriers = queries.Couriers(*parsed.value);
+  const auto query = RangeReportQuery(exchange, authenticator);
+  if (!query) return;
+  const auto couriers = queries.Couriers(*query);
   if (!couriers) return RespondUnavailable(exchange);
   exchange->RespondJson(200, CourierReportToJson(*couriers));
 }

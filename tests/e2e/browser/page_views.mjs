@@ -30,8 +30,8 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 const step = (text) => console.log(`views: ${text}`);
 const fail = (text) => { throw new Error(text); };
 // An unsigned token: the page only reads its payload (the services verify it).
-const tokenFor = (sub, role) =>
-  `e30.${Buffer.from(JSON.stringify({ sub, role, exp: Math.floor(Date.now() / 1000) + 3600 })).toString("base64url")}.sig`;
+const tokenFor = (sub, role, validFor = 3600) =>
+  `e30.${Buffer.from(JSON.stringify({ sub, role, exp: Math.floor(Date.now() / 1000) + validFor })).toString("base64url")}.sig`;
 const at = () => new Date().toISOString();
 const uuid = (n) => `${String(n).repeat(8)}-${String(n).repeat(4)}-4${String(n).repeat(3)}-8${String(n).repeat(3)}-${String(n).repeat(12)}`;
 const order = (n, status, extra = {}) => ({
@@ -50,7 +50,7 @@ const browser = await chromium.launch({
 // A page in its own context, with the files served under the CSP, a scripted
 // WebSocket (`server.sockets`, every client message in `server.received`) and
 // a scripted command API (`api.answer(method, pathEnd) -> {status, body}`; every call in `api.calls`).
-async function openPage(token, query = "") {
+async function openPage(token, query = "", connected = '#connection[data-state="open"]') {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(5000);
@@ -88,7 +88,7 @@ async function openPage(token, query = "") {
   });
   const tokenQuery = token ? `&token=${encodeURIComponent(token)}` : "";
   await page.goto(`${base}/?api=${encodeURIComponent(api)}${query}${tokenQuery}`);
-  await page.waitForSelector('#connection[data-state="open"]');
+  await page.waitForSelector(connected);
   return { page, server, api: commandApi, problems, send: (message) => server.sockets.at(-1).send(JSON.stringify(message)) };
 }
 
@@ -262,6 +262,17 @@ try {
   if (staff.problems.length) fail(`staff page: ${staff.problems.join(" | ")}`);
   const anonymous = await openPage("", "&view=board");
   if (!(await anonymous.page.isVisible("#view-board"))) fail("without a token the page is not the staff view");
+  // A token that expires while connected: the session closes, and the page stops retrying and says why.
+  const expiring = await openPage(tokenFor("bob", "courier", 2));
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const attempts = expiring.server.sockets.length;
+  await expiring.server.sockets.at(-1).close({ code: 1008, reason: "token expired" });
+  await expiring.page.waitForSelector('#connection[data-state="expired"]');
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  if (expiring.server.sockets.length !== attempts) fail("the page kept reconnecting with an expired token");
+  const expired = await openPage(tokenFor("bob", "courier", -60), "", '#connection[data-state="expired"]');
+  if (expired.server.sockets.length) fail("the page connected with an expired token");
+  step("an expired token: no reconnect loop, the header says the token expired");
   step("staff board: courier column, assign courier -> PUT /orders/{id}/courier {courierId: carol}; no token -> staff view");
 } finally {
   await browser.close();

@@ -280,6 +280,18 @@ TEST_F(NotifierDeliveryTest, CommandsRunThroughTheCommandApiAndAnswerWhatRestAns
   staff->Say(Command("missing-1", "changeStatus", {{"orderId", platform::NewUuid()}, {"status", "cancelled"}}));
   EXPECT_EQ(staff->HearType("result")["status"], 404);
 
+  // A placement resent with its idempotencyKey returns the original result.
+  json keyed = json::parse(Command("keyed-1", "placeOrder", OrderArgs("customer-9")));
+  keyed["idempotencyKey"] = "ws-test-" + platform::NewUuid();
+  staff->Say(keyed.dump());
+  const json first = staff->HearType("result");
+  ASSERT_EQ(first["status"], 201) << first.dump();
+  keyed["requestId"] = "keyed-2";
+  staff->Say(keyed.dump());
+  const json again = staff->HearType("result");
+  EXPECT_EQ(again["requestId"], "keyed-2");
+  EXPECT_EQ(again["body"]["orderId"], first["body"]["orderId"]) << "one order, not two";
+
   // The session's own identity: a customer may not place for somebody else.
   auto customer = Open("customer-1", "customer");
   customer->Say(Command("place-2", "placeOrder", OrderArgs("customer-2")));

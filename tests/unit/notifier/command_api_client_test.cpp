@@ -88,7 +88,8 @@ class CommandApiClientTest : public ::testing::Test {
     return std::make_unique<CommandApiClient>(io_, *endpoint, options);
   }
   // Runs one call and the io loop until it is answered.
-  CommandAnswer Call(CommandApiClient& client, HttpCall call = {"PUT", "/orders/x/status", R"({"status":"shipped"})"},
+  CommandAnswer Call(CommandApiClient& client,
+                     HttpCall call = {"PUT", "/orders/x/status", R"({"status":"shipped"})", std::nullopt},
                      const std::string& token = "tok") {
     std::optional<CommandAnswer> answer;
     client.Run(call, token, [&](CommandAnswer a) { answer = std::move(a); });
@@ -115,6 +116,13 @@ TEST_F(CommandApiClientTest, RelaysTheAnswerAndSendsTheTokenBodyAndBasePath) {
   EXPECT_EQ(request.rfind("PUT /base/orders/x/status HTTP/1.1\r\n", 0), 0u) << request;
   EXPECT_NE(request.find("Authorization: Bearer tok\r\n"), std::string::npos);
   EXPECT_NE(request.find("\r\n\r\n{\"status\":\"shipped\"}"), std::string::npos);
+}
+
+TEST_F(CommandApiClientTest, APlacementsIdempotencyKeyTravelsAsItsHeader) {
+  auto client = Client();
+  server_.Script({JsonResponse(201, "{}")});
+  EXPECT_EQ(Call(*client, {"POST", "/orders", "{}", "checkout-7781"}).status, 201);
+  EXPECT_NE(server_.requests.at(0).find("\r\nIdempotency-Key: checkout-7781\r\n"), std::string::npos);
 }
 
 TEST_F(CommandApiClientTest, ReusesAKeptAliveConnection) {
@@ -173,7 +181,8 @@ TEST_F(CommandApiClientTest, CallsPastTheConnectionCapWaitTheirTurn) {
   server_.Script({JsonResponse(200, R"({"n":2})")});
   std::vector<int> answers;
   for (int i = 0; i < 2; ++i) {
-    client->Run({"POST", "/orders", "{}"}, "", [&](CommandAnswer answer) { answers.push_back(answer.body["n"]); });
+    client->Run({"POST", "/orders", "{}", std::nullopt}, "",
+                [&](CommandAnswer answer) { answers.push_back(answer.body["n"]); });
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (answers.size() < 2 && std::chrono::steady_clock::now() < deadline) io_.run_for(std::chrono::milliseconds(10));

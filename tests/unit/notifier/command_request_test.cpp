@@ -52,6 +52,20 @@ TEST(CommandRequest, EachNameMapsOntoItsRestCall) {
   EXPECT_FALSE(release.body);
 }
 
+TEST(CommandRequest, APlacementsIdempotencyKeyBecomesItsHeaderAndNothingElseTakesOne) {
+  auto message = Command("placeOrder", {{"items", json::array()}});
+  message["idempotencyKey"] = "checkout-7781";
+  EXPECT_EQ(Planned(message).idempotency_key, "checkout-7781");
+  for (const json& bad :
+       {json("two words"), json("line\r\nX-Evil: 1"), json(""), json(std::string(256, 'k')), json(7)}) {
+    message["idempotencyKey"] = bad;
+    EXPECT_FALSE(ParseCommand(message).command) << bad.dump();
+  }
+  auto status = Command("changeStatus", {{"orderId", kId}, {"status", "cancelled"}});
+  status["idempotencyKey"] = "k";
+  EXPECT_FALSE(ParseCommand(status).command) << "only POST /orders takes an Idempotency-Key";
+}
+
 TEST(CommandRequest, AcceptNamingACourierIsLeftToTheCommandApiToAllowOrRefuse) {
   auto assign = Planned(Command("acceptDelivery", {{"orderId", kId}, {"courierId", "rider-9"}}), "ops");
   EXPECT_EQ(json::parse(*assign.body), (json{{"courierId", "rider-9"}}));

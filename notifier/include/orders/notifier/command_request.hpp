@@ -10,6 +10,10 @@
 //   acceptDelivery   PUT    /orders/{orderId}/courier            {courierId: args.courierId or the session's sub}
 //   declineDelivery  POST   /orders/{orderId}/delivery-declines  {reason?}
 //   releaseDelivery  DELETE /orders/{orderId}/courier            (no body)
+//
+// A placeOrder may carry "idempotencyKey" beside args: sent as the
+// Idempotency-Key header, so a client that resends after a lost connection
+// gets the original result instead of a second order.
 
 #include <cstddef>
 #include <optional>
@@ -25,6 +29,7 @@ std::optional<CommandName> ParseCommandName(std::string_view text);
 std::string_view CommandNameText(CommandName name);
 
 inline constexpr std::size_t kMaxRequestIdBytes = 128;
+inline constexpr std::size_t kMaxIdempotencyKeyBytes = 255;  // as the command API accepts it
 // The serialised `args`; the largest valid order body is about 12 KB.
 inline constexpr std::size_t kMaxCommandArgsBytes = 24 * 1024;
 
@@ -32,6 +37,7 @@ struct CommandRequest {
   std::string request_id;
   CommandName name = CommandName::kPlaceOrder;
   nlohmann::json args = nlohmann::json::object();
+  std::optional<std::string> idempotency_key;  // placeOrder only
 };
 
 struct CommandParse {
@@ -46,8 +52,9 @@ CommandParse ParseCommand(const nlohmann::json& message);
 
 struct HttpCall {
   std::string method;
-  std::string target;               // path below the command API's base URL, e.g. /orders/<id>/status
-  std::optional<std::string> body;  // JSON text
+  std::string target;                          // path below the command API's base URL, e.g. /orders/<id>/status
+  std::optional<std::string> body;             // JSON text
+  std::optional<std::string> idempotency_key;  // the Idempotency-Key header
 };
 
 // The REST call for `command` on behalf of a session whose token names
