@@ -637,7 +637,8 @@ def run_note(section):
     run = section.get("run")
     if not run:
         return ""
-    mode = "quick" if run.get("quick") else f"full, {run.get('pairs', '?')} pairs"
+    # The mode only: a phase run on its own (dispatch, limits) has no pairs to count.
+    mode = "quick" if run.get("quick") else "full"
     return (f"Recorded from a separate run of {run_date(run)} ({mode}; {run.get('machine', {}).get('cores', '?')} "
             "cores).")
 
