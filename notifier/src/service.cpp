@@ -22,10 +22,24 @@ namespace orders::notifier {
 
 namespace http = platform::http;
 
+namespace {
+
+// A connection's message budget from RATE_LIMIT_WS_MESSAGES; none with RATE_LIMIT=off, like every
+// other limit (load generators and benchmarks run that way).
+HubLimits LimitsFrom(const platform::RateLimitSettings& rate_limits) {
+  HubLimits limits;
+  const bool limited = rate_limits.enabled && !rate_limits.socket_messages.unlimited();
+  limits.messages_per_second = limited ? rate_limits.socket_messages.per_second : 0;
+  limits.message_burst = limited ? rate_limits.socket_messages.burst : limits.message_burst;
+  return limits;
+}
+
+}  // namespace
+
 struct NotifierService::Parts {
   explicit Parts(const platform::ServiceConfig& config)
       : cache(kMaxCachedOrders),
-        hub(cache, HubLimits{}, &command_runner),
+        hub(cache, LimitsFrom(config.rate_limits), &command_runner),
         sessions_gauge(registry.AddGauge("orders_notifier_subscribers", "Connected WebSocket clients")),
         sent(registry.AddCounter("orders_notifier_messages_sent_total", "WebSocket messages sent")),
         updates(registry.AddCounter("orders_notifier_updates_delivered_total", "Updates delivered to subscribers")),

@@ -49,6 +49,7 @@ constexpr Variable kVariables[] = {
     {"RATE_LIMIT_SERVICE", "--rate-limit-service", "per-second/burst per service, or unlimited"},
     {"RATE_LIMIT_CONNECT", "--rate-limit-connect", "WebSocket connection attempts per-second/burst"},
     {"RATE_LIMIT_KEYS", "--rate-limit-keys", "callers tracked per API"},
+    {"RATE_LIMIT_WS_MESSAGES", "--rate-limit-ws-messages", "client messages per WebSocket connection per-second/burst"},
     {"MAX_CONNECTIONS", "--max-connections", "open HTTP connections; 0 = service default"},
 };
 
@@ -130,6 +131,7 @@ void LoadEdgeConfig(const ConfigDefaults& defaults, std::map<std::string, std::s
   RateLimit connect = limits.connections.anonymous;
   limit("RATE_LIMIT_CONNECT", connect);
   limits.connections.anonymous = limits.connections.customer = limits.connections.courier = connect;
+  limit("RATE_LIMIT_WS_MESSAGES", limits.socket_messages);
   if (!values["RATE_LIMIT_KEYS"].empty()) {
     auto keys = ParseCount(values["RATE_LIMIT_KEYS"]);
     if (keys && *keys >= 16 && *keys <= 10'000'000) {

@@ -91,6 +91,7 @@ void Hub::Send(Session& session, const std::string& text) {
 }
 
 bool Hub::TakeToken(Session& session, Clock::time_point now) {
+  if (limits_.messages_per_second <= 0) return true;
   const double elapsed = std::chrono::duration<double>(now - session.refilled).count();
   session.refilled = now;
   session.tokens = std::min(limits_.message_burst, session.tokens + elapsed * limits_.messages_per_second);

@@ -258,6 +258,20 @@ TEST_F(HubTest, ADetachedSessionIsNotClosedWhenItsTokenWouldHaveExpired) {
   EXPECT_EQ(expiring.closes, 0);
 }
 
+TEST(HubLimitsTest, WithoutAMessageRateAFloodIsAnswered) {
+  OrderCache cache(1000);
+  HubLimits limits;
+  limits.messages_per_second = 0;  // RATE_LIMIT=off
+  Hub hub(cache, limits);
+  RecordingSink sink;
+  hub.Attach(1, sink);
+  const auto now = Clock::now();
+  for (int i = 0; i < 500; ++i) hub.OnClientText(1, R"({"type":"ping"})", now);
+  ASSERT_EQ(sink.messages.size(), 500u);
+  EXPECT_EQ(sink.messages.back()["type"], "pong");
+  EXPECT_EQ(sink.closed_with, 0);
+}
+
 TEST(HubLimitsTest, SubscriptionsWaitingForTheirOrderCountAgainstTheCap) {
   OrderCache cache(1000);
   HubLimits limits;
@@ -305,7 +319,8 @@ domain::OrderPlaced MaximalOrder(int i) {
 
 TEST_F(HubTest, ListSnapshotsOfMaximalOrdersComeInPagesBelowTheLimit) {
   for (int i = 0; i < 100; ++i) Event(MaximalOrder(i));
-  for (const std::string selector : {std::string(R"("all":true)"), R"("customerId":")" + std::string(64, 'c') + "\""}) {
+  for (const std::string& selector :
+       {std::string(R"("all":true)"), R"("customerId":")" + std::string(64, 'c') + "\""}) {
     sink_.messages.clear();
     sink_.sizes.clear();
     Say(R"({"type":"subscribe",)" + selector + "}");

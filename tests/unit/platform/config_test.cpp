@@ -138,6 +138,7 @@ TEST(Config, RateLimitsAreReadAndValidated) {
                                       {"RATE_LIMIT_SERVICE", "1000/2000"},
                                       {"RATE_LIMIT_CONNECT", "1/3"},
                                       {"RATE_LIMIT_KEYS", "1024"},
+                                      {"RATE_LIMIT_WS_MESSAGES", "100/150"},
                                       {"MAX_CONNECTIONS", "64"},
                                       {"ALLOWED_HOSTS", "Orders.Internal:8080"}},
                                      {});
@@ -149,6 +150,8 @@ TEST(Config, RateLimitsAreReadAndValidated) {
   EXPECT_EQ(limits.requests.customer.per_second, 20);
   EXPECT_EQ(limits.connections.anonymous.burst, 3);
   EXPECT_EQ(limits.max_keys, 1024u);
+  EXPECT_EQ(limits.socket_messages.per_second, 100);
+  EXPECT_EQ(limits.socket_messages.burst, 150);
   EXPECT_EQ(result.config->max_connections, 64u);
   EXPECT_EQ(result.config->allowed_hosts, (std::vector<std::string>{"orders.internal"}));
 
@@ -156,12 +159,15 @@ TEST(Config, RateLimitsAreReadAndValidated) {
   ASSERT_TRUE(off.config);
   EXPECT_FALSE(off.config->rate_limits.enabled);
 
-  const auto bad = LoadWithSecret(
-      kDefaults,
-      {{"RATE_LIMIT", "maybe"}, {"RATE_LIMIT_CUSTOMER", "fast"}, {"RATE_LIMIT_KEYS", "3"}, {"MAX_CONNECTIONS", "x"}},
-      {});
+  const auto bad = LoadWithSecret(kDefaults,
+                                  {{"RATE_LIMIT", "maybe"},
+                                   {"RATE_LIMIT_CUSTOMER", "fast"},
+                                   {"RATE_LIMIT_KEYS", "3"},
+                                   {"MAX_CONNECTIONS", "x"},
+                                   {"RATE_LIMIT_WS_MESSAGES", "0/0"}},
+                                  {});
   EXPECT_FALSE(bad.config);
-  EXPECT_EQ(bad.problems.size(), 4u);
+  EXPECT_EQ(bad.problems.size(), 5u);
 }
 
 TEST(Config, AllowedOriginsMustBeOriginsAsBrowsersSendThem) {

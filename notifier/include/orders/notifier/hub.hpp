@@ -56,7 +56,7 @@ class Sink {
 
 struct HubLimits {
   std::size_t max_subscriptions = 50;         // per session, subscriptions still waiting for their order included
-  double messages_per_second = 20;            // per session, sustained
+  double messages_per_second = 20;            // per session, sustained; 0: unlimited (RATE_LIMIT=off)
   double message_burst = 40;                  // per session
   std::size_t snapshot_list_size = 100;       // orders in an `all` snapshot (a staff board)
   std::size_t customer_snapshot_size = 1000;  // a customer's orders: all of them, up to this

@@ -39,6 +39,7 @@
 //   RATE_LIMIT_CONNECT  WebSocket connection attempts of callers without a
 //                    token, customers and couriers, default 5/20
 //   RATE_LIMIT_KEYS  callers tracked per API (fixed memory), default 65536
+//   RATE_LIMIT_WS_MESSAGES  notifier: client messages per WebSocket connection, default 20/40
 //   MAX_CONNECTIONS  open connections per service; 0 = the service's default (the notifier:
 //                    what its descriptor limit allows)
 

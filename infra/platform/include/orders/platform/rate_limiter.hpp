@@ -49,6 +49,8 @@ struct RateLimitSettings {
   CallerLimits requests{{20, 100}, {20, 100}, {20, 100}, {200, 1000}, {}};
   // WebSocket (and SSE) connection attempts; staff and service as for requests.
   CallerLimits connections{{5, 20}, {5, 20}, {5, 20}, {200, 1000}, {}};
+  // Client messages on one WebSocket connection (subscribes, pings, commands).
+  RateLimit socket_messages{20, 40};
   std::size_t max_keys = 65536;  // per API
 };
 
