@@ -261,7 +261,13 @@ TEST_F(NotifierTest, SlowSubscriberIsClosedWithoutDelayingOthers) {
     ASSERT_EQ(received, (batch + 1) * per_batch) << "the fast subscriber missed updates of batch " << batch;
   }
   EXPECT_EQ(received, orders) << "the fast subscriber got every update";
-  EXPECT_EQ(slow->WaitForClose(std::chrono::seconds(10)), 1013);
+  // The close frame (1013) waits behind what the kernel already holds for the slow client; the
+  // notifier gives it the close timeout (5 s) to read that far, then lets the socket go. This client
+  // reads nothing until the fast one is done, so on a loaded machine it may only see the end of the
+  // connection: either way it is closed, and the metric says why.
+  const auto code = slow->WaitForClose(std::chrono::seconds(10));
+  EXPECT_TRUE(slow->closed()) << "the slow subscriber is still connected";
+  EXPECT_TRUE(code == 1013 || code == 0) << "closed with " << code;
   const auto metrics = HttpRequest(notifier_->port(), "GET", "/metrics").body;
   EXPECT_NE(metrics.find("orders_notifier_slow_clients_closed_total 1"), std::string::npos);
 }
