@@ -39,10 +39,13 @@ bool AudienceMatches(const Json& claims, const std::string& audience) {
 }
 
 std::chrono::system_clock::time_point ExpiryOf(double exp) {
-  // Far-future expiries (a forged 1e300 included) are clamped rather than overflowing the clock type.
-  constexpr double kYear9999 = 253402300799.0;
-  if (exp >= kYear9999) return std::chrono::system_clock::time_point::max();
-  return std::chrono::system_clock::time_point(std::chrono::seconds(static_cast<std::int64_t>(exp)));
+  // Far-future expiries are clamped rather than overflowing the clock type: with nanosecond ticks the
+  // system clock ends in the year 2262, so a token valid "until 2500" (or a forged 1e300) means "never expires".
+  using Clock = std::chrono::system_clock;
+  const auto last_second =
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::time_point::max().time_since_epoch());
+  if (exp >= static_cast<double>(last_second.count())) return Clock::time_point::max();
+  return Clock::time_point(std::chrono::seconds(static_cast<std::int64_t>(exp)));
 }
 
 }  // namespace

@@ -84,6 +84,17 @@ TEST_F(TokenVerifierTest, AnExpiredTokenIsRefusedWithoutLeeway) {
   EXPECT_EQ(Verify(Ec().Sign(claims)).error, "token expired");
 }
 
+TEST_F(TokenVerifierTest, AnExpiryBeyondTheClocksRangeMeansNeverExpires) {
+  // The system clock counts nanoseconds and ends in 2262; a token valid until 2546 must not overflow it.
+  for (const double exp : {18'200'000'000.0, 253'402'300'799.0, 1e300}) {
+    auto claims = Claims();
+    claims["exp"] = exp;
+    const auto check = Verify(Hs256(claims));
+    ASSERT_TRUE(check.principal) << exp << ": " << check.error;
+    EXPECT_EQ(check.principal->expires_at, std::chrono::system_clock::time_point::max()) << exp;
+  }
+}
+
 TEST_F(TokenVerifierTest, NotBeforeAllowsThirtySecondsOfClockSkew) {
   auto claims = Claims();
   claims["nbf"] = kNowSeconds + 31;
