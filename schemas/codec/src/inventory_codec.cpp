@@ -93,8 +93,8 @@ std::optional<domain::StockEvent> ReadOrderQuantity(FieldReader& reader) {
     const std::int64_t available = ReadAmount(reader, "available", 0);
     reader.RejectUnknown({"productId", "version", "at", "orderId", "quantity", "available"});
     if (!reader.errors().empty()) return std::nullopt;
-    return domain::ReservationRefused{std::move(common.product_id), common.version, common.at, std::move(order_id),
-                                      quantity, available};
+    return domain::ReservationRefused{std::move(common.product_id), common.version, common.at,
+                                      std::move(order_id),          quantity,       available};
   } else {
     reader.RejectUnknown({"productId", "version", "at", "orderId", "quantity"});
     if (!reader.errors().empty()) return std::nullopt;

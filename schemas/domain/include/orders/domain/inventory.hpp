@@ -50,7 +50,7 @@ struct SettledReservation {
 struct Stock {
   std::string product_id;
   std::int64_t on_hand = 0;
-  std::int64_t reserved = 0;                           // sum of `reservations`
+  std::int64_t reserved = 0;                         // sum of `reservations`
   std::map<std::string, std::int64_t> reservations;  // open ones: orderId -> quantity
   // Requests that are over (refused, released, committed), kept so that a
   // repeated request is recognised rather than counted again.
