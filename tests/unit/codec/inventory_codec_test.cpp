@@ -38,12 +38,11 @@ TEST(InventoryCodec, PayloadsEncodeToGoldenJson) {
   const auto events = OneOfEach();
   EXPECT_EQ(EncodeEvent(events[0], Metadata()).value,
             R"({"at":"2025-11-24T16:00:00.000Z","onHand":10,"productId":"sku-1","version":1})");
-  EXPECT_EQ(EncodeEvent(events[2], Metadata()).value,
-            R"({"at":"2025-11-24T16:00:00.000Z","available":7,"orderId":")" + kOrder +
-                R"(","productId":"sku-1","quantity":9,"version":3})");
-  EXPECT_EQ(EncodeEvent(events[4], Metadata()).value,
-            R"({"at":"2025-11-24T16:00:00.000Z","orderId":")" + kOrder +
-                R"(","productId":"sku-1","quantity":3,"version":5})");
+  EXPECT_EQ(EncodeEvent(events[2], Metadata()).value, R"({"at":"2025-11-24T16:00:00.000Z","available":7,"orderId":")" +
+                                                          kOrder +
+                                                          R"(","productId":"sku-1","quantity":9,"version":3})");
+  EXPECT_EQ(EncodeEvent(events[4], Metadata()).value, R"({"at":"2025-11-24T16:00:00.000Z","orderId":")" + kOrder +
+                                                          R"(","productId":"sku-1","quantity":3,"version":5})");
 }
 
 TEST(InventoryCodec, HeadersFollowCloudEventsBinaryModeKeyedByProduct) {

@@ -232,8 +232,8 @@ TEST_F(InventoryProcessorTest, EventsAppendedRebuildTheSameStockFromTheLog) {
   StockBook rebuilt;
   for (std::size_t i = 0; i < appender_.records.size(); ++i) {
     const auto& record = appender_.records[i];
-    const auto folded = rebuilt.Fold({"inventory.events", 3, static_cast<std::int64_t>(i), record.key, record.value,
-                                      record.headers, 0});
+    const auto folded = rebuilt.Fold(
+        {"inventory.events", 3, static_cast<std::int64_t>(i), record.key, record.value, record.headers, 0});
     ASSERT_TRUE(folded.decoded) << folded.error;
     EXPECT_EQ(folded.outcome, domain::ApplyOutcome::kApplied);
   }
@@ -264,8 +264,7 @@ TEST(StockHttpAnswer, OkCarriesTheStockShape) {
   const auto answer = AnswerFor(StockResult{Kind::kOk, stock, {}, std::nullopt});
   EXPECT_EQ(answer.status, 200);
   const auto json = nlohmann::json::parse(answer.body);
-  EXPECT_EQ(json, nlohmann::json::parse(
-                      R"({"productId":"sku-1","onHand":5,"reserved":2,"available":3,"version":3})"));
+  EXPECT_EQ(json, nlohmann::json::parse(R"({"productId":"sku-1","onHand":5,"reserved":2,"available":3,"version":3})"));
 }
 
 TEST(StockHttpAnswer, RefusalsMapToTheContractsStatuses) {
