@@ -145,8 +145,8 @@ class HttpApi::Impl {
     });
     // One text for every path without DELETE (only /orders/{id}/courier has one).
     router->ExplainNotAllowed(Http::Method::Delete,
-                              "DELETE is not allowed here: orders are never deleted; cancel them with "
-                              "PUT /orders/{id}/status.");
+                              "DELETE is not allowed here: orders are never deleted (cancel them with "
+                              "PUT /orders/{id}/status), and a stock level is set with PUT, never deleted.");
     router->Finish();
     return router;
   }

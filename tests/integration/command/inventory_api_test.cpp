@@ -71,9 +71,9 @@ TEST_F(CommandServiceTest, OnlyStaffAndServicesSetStockAndEveryRoleReadsIt) {
 
 TEST_F(CommandServiceTest, BadStockRequestsAreRefusedAndAppendNothing) {
   AwaitInventoryWriter("sku-3", R"({"onHand":5})");
-  for (const char* body : {R"({"onHand":-1})", R"({"onHand":1000000001})", R"({"onHand":1.5})",
-                                 R"({"onHand":"7"})", R"({"onHand":1e2})", R"({})", R"({"onHand":7,"reserved":0})",
-                                 R"({"onHand":99999999999999999999999})", "[7]", "{"}) {
+  for (const char* body :
+       {R"({"onHand":-1})", R"({"onHand":1000000001})", R"({"onHand":1.5})", R"({"onHand":"7"})", R"({"onHand":1e2})",
+        R"({})", R"({"onHand":7,"reserved":0})", R"({"onHand":99999999999999999999999})", "[7]", "{"}) {
     const auto response = PutStock("sku-3", body);
     EXPECT_EQ(response.status, 400) << body << " -> " << response.body;
     EXPECT_EQ(response.Header("content-type"), "application/problem+json") << body;
@@ -94,7 +94,8 @@ TEST_F(CommandServiceTest, StockSurvivesACommandServiceRestart) {
   for (const char* product : {"sku-5", "sku-6"}) ASSERT_EQ(PutStock(product, R"({"onHand":7})").status, 200);
   ASSERT_EQ(PutStock("sku-4", R"({"onHand":21})").status, 200);
   std::map<std::string, std::string> before;
-  for (const char* product : {"sku-4", "sku-5", "sku-6"}) before[product] = Get(std::string("/inventory/") + product).body;
+  for (const char* product : {"sku-4", "sku-5", "sku-6"})
+    before[product] = Get(std::string("/inventory/") + product).body;
 
   ASSERT_EQ(StopService(), 0);
   StartService();
