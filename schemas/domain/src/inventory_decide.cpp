@@ -24,7 +24,8 @@ void CheckOrderId(std::string_view order_id, std::vector<FieldError>& errors) {
 
 }  // namespace
 
-bool IsValidProductId(std::string_view text) { return IsValidCustomerId(text); }
+// "." and ".." would be dot segments in /inventory/{productId}: clients and proxies rewrite them.
+bool IsValidProductId(std::string_view text) { return IsValidCustomerId(text) && text != "." && text != ".."; }
 
 bool MaySetStock(const Actor& actor) { return IsStaffOrService(actor); }
 

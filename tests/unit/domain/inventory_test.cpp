@@ -62,12 +62,14 @@ TEST(InventoryDecide, SetStockRefusesNegativeHugeOnHandAndBadProductIds) {
   }
   EXPECT_TRUE(Decide(std::nullopt, SetStock{kSku, 0}, kNow).accepted());
   EXPECT_TRUE(Decide(std::nullopt, SetStock{kSku, kMaxOnHand}, kNow).accepted());
-  for (const std::string& bad : std::vector<std::string>{"", std::string(65, 'a'), "sku 1", "sku/1", "caf\xc3\xa9"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", std::string(65, 'a'), "sku 1", "sku/1", "caf\xc3\xa9", ".", ".."}) {
     auto decision = Decide(std::nullopt, SetStock{bad, 1}, kNow);
     ASSERT_FALSE(decision.accepted()) << bad;
     EXPECT_EQ(decision.rejection->fields.at(0).field, "productId");
   }
   EXPECT_TRUE(Decide(std::nullopt, SetStock{std::string(64, 'a'), 1}, kNow).accepted());
+  EXPECT_TRUE(Decide(std::nullopt, SetStock{"...", 1}, kNow).accepted());
 }
 
 TEST(InventoryDecide, OnHandBelowReservedIsAcceptedAndAvailableFloorsAtZero) {

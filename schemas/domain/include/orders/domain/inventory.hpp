@@ -141,7 +141,8 @@ struct CommitStock {
   std::string order_id;
 };
 
-// 1-64 characters of [A-Za-z0-9._-], like customer and courier ids.
+// 1-64 characters of [A-Za-z0-9._-], like customer and courier ids, except
+// "." and ".." (URL dot segments: /inventory/.. could not be addressed).
 bool IsValidProductId(std::string_view text);
 
 std::vector<FieldError> Validate(const SetStock& command);
