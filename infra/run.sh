@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds the three services and the orders-token tool (nothing else), starts
-# a local Kafka (KRaft) and PostgreSQL, creates the topic, starts the three services with auth on and
+# a local Kafka (KRaft) and PostgreSQL, creates the topics, starts the three services with auth on and
 # prints their URLs, a token per role and pages that carry them. Stays in the foreground; Ctrl-C or
 # SIGTERM stops everything it started. JWT_SECRET from the environment wins over the local secret.
 set -uo pipefail
@@ -17,17 +17,19 @@ orders::ensure_jwt_secret
 orders::timed infra orders::start_kafka
 orders::timed infra-pg orders::start_postgres
 orders::create_topic "$ORDERS_TOPIC" 6
+orders::create_topic "$INVENTORY_TOPIC" 6
 orders::timed services orders::start_services
 orders::print_timings
 
 cat <<URLS
 
   Order platform is up (logs in $ORDERS_DATA/logs):
-    command API    http://127.0.0.1:8080   (POST /orders, PUT /orders/{id}/status, GET /orders/{id})
+    command API    http://127.0.0.1:8080   (POST /orders, PUT /orders/{id}/status, GET /orders/{id},
+                                            PUT/GET /inventory/{productId})
     query API      http://127.0.0.1:8081   (GET /orders, /orders/{id}, /reports/status-counts, /reports/daily)
     tracking page  http://127.0.0.1:8082/  (WebSocket ws://127.0.0.1:8082/ws)
     metrics        http://127.0.0.1:808{0,1,2}/metrics
-    Kafka          $KAFKA_BROKERS  topic $ORDERS_TOPIC
+    Kafka          $KAFKA_BROKERS  topics $ORDERS_TOPIC, $INVENTORY_TOPIC
     PostgreSQL     $DATABASE_URL  (password in $PGPASSFILE)
 URLS
 orders::print_access

@@ -38,6 +38,7 @@ fi
 orders::timed kafka orders::start_kafka
 orders::timed postgres orders::start_postgres
 orders::create_topic "$ORDERS_TOPIC" 6
+orders::create_topic "$INVENTORY_TOPIC" 6
 
 export KAFKA_BROKERS DATABASE_URL ORDERS_TEST_REQUIRE_INFRA=1 ORDERS_KAFKA_PID_FILE="$ORDERS_DATA/kafka.pid"
 start=$SECONDS

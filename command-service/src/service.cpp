@@ -4,9 +4,11 @@
 #include <chrono>
 
 #include <orders/command/command_processor.hpp>
+#include <orders/command/inventory_processor.hpp>
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/log_follower.hpp>
 #include <orders/command/partition_ownership.hpp>
+#include <orders/command/stock_book.hpp>
 #include <orders/command/work_queue.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/log.hpp>
@@ -25,6 +27,12 @@ struct CommandService::Parts {
   std::unique_ptr<CommandProcessor> processor;
   std::unique_ptr<LogFollower> follower;
   std::unique_ptr<PartitionOwnership> ownership;
+  // The inventory stream: the same machinery on its own topic, writer group and book.
+  StockBook stocks{[this](std::function<void()> work) { waiting_commands.Post(std::move(work)); }};
+  std::unique_ptr<KafkaAppender> inventory_appender;
+  std::unique_ptr<LogFollower> inventory_follower;
+  std::unique_ptr<PartitionOwnership> inventory_ownership;
+  std::unique_ptr<InventoryProcessor> inventory;
   std::unique_ptr<HttpApi> http;
   std::atomic<bool> kafka_reachable{false};
   std::atomic<bool> stopping{false};
@@ -65,6 +73,8 @@ platform::Result<std::uint16_t> CommandService::Start() {
         return ownership->WritablePartition(order_id);
       }});
 
+  StartInventory();
+
   parts.connectivity_checker = std::thread([&parts, topic = config_.orders_topic] {
     while (!parts.stopping) {
       parts.kafka_reachable = parts.producer->CheckConnectivity(topic, 1000);
@@ -82,13 +92,42 @@ platform::Result<std::uint16_t> CommandService::Start() {
   });
 
   parts.http = std::make_unique<HttpApi>(HttpApiDeps{
-      *parts.processor, parts.book, parts.metrics,
+      *parts.processor, parts.book, *parts.inventory, parts.stocks,
+      [&parts] { return parts.inventory_follower->CaughtUp(); }, parts.metrics,
       [&parts] {
         return parts.follower->CaughtUp() && parts.kafka_reachable.load() && parts.ownership->ReadyToWrite();
       },
       platform::OriginRulesOf(config_), std::move(*authenticator), config_.rate_limits,
       config_.max_connections ? config_.max_connections : 1024});
   return parts.http->Start(config_.bind_address, config_.port);
+}
+
+// Inventory commands are refused (503) until this instance owns the product's
+// partition and has read it; the service's readiness does not wait for the
+// inventory topic, so orders work where it was never created.
+void CommandService::StartInventory() {
+  Parts& parts = *parts_;
+  const std::string& topic = config_.inventory_topic;
+  const platform::Labels stream{{"stream", "inventory"}};
+  parts.inventory_appender = std::make_unique<KafkaAppender>(*parts.producer, topic, parts.metrics, stream);
+  parts.inventory_follower = std::make_unique<LogFollower>(
+      platform::KafkaSettings{config_.kafka_brokers, "command-service-inventory-follower", "", {}}, topic, parts.stocks,
+      parts.metrics, stream);
+  parts.inventory_follower->Start();
+  parts.inventory_ownership = std::make_unique<PartitionOwnership>(
+      platform::KafkaSettings{
+          config_.kafka_brokers, "command-service-inventory-writer", config_.consumer_group + "." + topic, {}},
+      topic, *parts.inventory_follower, [appender = parts.inventory_appender.get()](platform::Partition partition) {
+        return appender->InFlight(partition);
+      });
+  parts.inventory_ownership->Start();
+  parts.inventory = std::make_unique<InventoryProcessor>(InventoryDeps{
+      parts.stocks, *parts.inventory_appender,
+      [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
+      [] { return platform::NewUuid(); }, "/command-service",
+      [ownership = parts.inventory_ownership.get()](const std::string& product_id) {
+        return ownership->WritablePartition(product_id);
+      }});
 }
 
 void CommandService::Stop() {
@@ -109,7 +148,9 @@ void CommandService::Stop() {
   parts.waiting_commands.Stop();  // runs what still waits (the endpoint is gone: their answers go nowhere)
   if (parts.connectivity_checker.joinable()) parts.connectivity_checker.join();
   if (parts.ownership) parts.ownership->Stop();  // leave the writer group: another instance takes over at once
+  if (parts.inventory_ownership) parts.inventory_ownership->Stop();
   if (parts.follower) parts.follower->Stop();
+  if (parts.inventory_follower) parts.inventory_follower->Stop();
   parts.producer.reset();
 }
 

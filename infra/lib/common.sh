@@ -6,7 +6,7 @@
 # open port) is reused and left running; orders::stop_started stops only what this shell started.
 #
 # Settings (environment): KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), PG_PORT (55432),
-# ORDERS_TOPIC (orders.events), BUILD_DIR (build; build-asan for test.sh --sanitize), BUILD_TYPE (RelWithDebInfo).
+# ORDERS_TOPIC (orders.events), INVENTORY_TOPIC (inventory.events), BUILD_DIR (build; build-asan for test.sh --sanitize), BUILD_TYPE (RelWithDebInfo).
 
 ORDERS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ORDERS_DATA="${ORDERS_DATA:-$ORDERS_ROOT/.local}"
@@ -15,6 +15,7 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 PG_PORT="${PG_PORT:-55432}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 ORDERS_TOPIC="${ORDERS_TOPIC:-orders.events}"
+INVENTORY_TOPIC="${INVENTORY_TOPIC:-inventory.events}"
 BUILD_DIR="${BUILD_DIR:-$ORDERS_ROOT/build}"
 BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
 KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
@@ -360,7 +361,8 @@ orders::start_service() {
     return 0
   fi
   orders::port_open "$port" && orders::die "port $port is taken; cannot start $name"
-  KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" ORDERS_TOPIC="$ORDERS_TOPIC" PORT="$port" \
+  KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" ORDERS_TOPIC="$ORDERS_TOPIC" \
+    INVENTORY_TOPIC="$INVENTORY_TOPIC" PORT="$port" \
     "$binary" </dev/null >"$log" 2>&1 &
   echo $! >"$pid_file"
   ORDERS_STARTED+=("service:$name")

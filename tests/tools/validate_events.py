@@ -3,7 +3,8 @@
 
 Reads JSON lines from stdin, one record each: {"key": str, "headers": {name: value}, "value": str}.
 Checks the headers against cloudevents-headers.schema.json, the payload against the schema of
-its ce_type, and that key == ce_subject == payload.orderId. Prints one line per problem and
+its ce_type, and that key == ce_subject == the payload's stream id (orderId for order.* events,
+productId for inventory.* events). Prints one line per problem and
 exits 1 if there was any, 0 otherwise (also when all records are valid: it prints the count).
 """
 import json
@@ -29,6 +30,11 @@ def main():
         "order.courier_assigned.v1": load("order.courier_assigned.v1.schema.json"),
         "order.courier_unassigned.v1": load("order.courier_unassigned.v1.schema.json"),
         "order.delivery_declined.v1": load("order.delivery_declined.v1.schema.json"),
+        "inventory.stock_set.v1": load("inventory.stock_set.v1.schema.json"),
+        "inventory.stock_reserved.v1": load("inventory.stock_reserved.v1.schema.json"),
+        "inventory.reservation_refused.v1": load("inventory.reservation_refused.v1.schema.json"),
+        "inventory.stock_released.v1": load("inventory.stock_released.v1.schema.json"),
+        "inventory.stock_committed.v1": load("inventory.stock_committed.v1.schema.json"),
     }
     problems = []
     count = 0
@@ -47,8 +53,9 @@ def main():
         payload = json.loads(record["value"])
         for error in validator.iter_errors(payload):
             problems.append(f"record {number}: payload: {error.message}")
-        if not (record["key"] == headers.get("ce_subject") == payload.get("orderId")):
-            problems.append(f"record {number}: key, ce_subject and orderId differ")
+        id_field = "productId" if headers["ce_type"].startswith("inventory.") else "orderId"
+        if not (record["key"] == headers.get("ce_subject") == payload.get(id_field)):
+            problems.append(f"record {number}: key, ce_subject and {id_field} differ")
         if headers.get("ce_time") != payload.get("at"):
             problems.append(f"record {number}: ce_time differs from at")
     for problem in problems:

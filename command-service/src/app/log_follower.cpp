@@ -13,47 +13,78 @@ using Clock = std::chrono::steady_clock;
 // How long an append with an unknown outcome may still land in the log.
 constexpr auto kUncertainGrace = std::chrono::seconds(6);
 
+// The orders topic, folded into the order book.
+class OrderFold : public FoldTarget {
+ public:
+  explicit OrderFold(OrderBook& book) : book_(book) {}
+
+  Folded Fold(const platform::ConsumedRecord& record) override {
+    auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);
+    if (!decoded.decoded) return {false, std::move(decoded.error), {}, {}};
+    return {
+        true, {}, book_.Apply(decoded.decoded->event, decoded.decoded->metadata), decoded.decoded->metadata.event_id};
+  }
+  bool HasUncertain() const override { return book_.HasUncertain(); }
+  void ClearUncertainBefore(Clock::time_point cutoff) override { book_.ClearUncertainBefore(cutoff); }
+  std::string_view StreamsName() const override { return "orders"; }
+  std::size_t StreamCount() const override { return book_.OrderCount(); }
+  std::string_view KeyName() const override { return "orderId"; }
+
+ private:
+  OrderBook& book_;
+};
+
 }  // namespace
 
 LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, OrderBook& book,
                          platform::MetricsRegistry& metrics)
+    : LogFollower(std::move(settings), std::move(topic), std::make_unique<OrderFold>(book), nullptr, metrics, {}) {}
+
+LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, FoldTarget& target,
+                         platform::MetricsRegistry& metrics, const platform::Labels& labels)
+    : LogFollower(std::move(settings), std::move(topic), nullptr, &target, metrics, labels) {}
+
+LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, std::unique_ptr<FoldTarget> owned,
+                         FoldTarget* target, platform::MetricsRegistry& metrics, const platform::Labels& labels)
     : topic_(topic),
-      book_(book),
-      applied_(
-          metrics.AddCounter("orders_command_log_events_total", "Events folded from the log into the command state")),
-      poison_(metrics.AddCounter("orders_command_log_poison_total", "Log records that could not be decoded")),
+      owned_target_(std::move(owned)),
+      target_(target ? *target : *owned_target_),
+      applied_(metrics.AddCounter("orders_command_log_events_total",
+                                  "Events folded from the log into the command state", labels)),
+      poison_(metrics.AddCounter("orders_command_log_poison_total", "Log records that could not be decoded", labels)),
       anomalies_(metrics.AddCounter("orders_command_log_anomalies_total",
-                                    "Events with a version gap or a forbidden transition (another writer?)")),
-      rebuild_seconds_(metrics.AddGauge("orders_command_rebuild_seconds", "Seconds the start-up rebuild took")),
+                                    "Events with a version gap or a forbidden transition (another writer?)", labels)),
+      rebuild_seconds_(metrics.AddGauge("orders_command_rebuild_seconds", "Seconds the start-up rebuild took", labels)),
       tail_(std::move(settings), std::move(topic),
             {[this](const platform::ConsumedRecord& record) { OnRecord(record); },
              [this](double seconds) {
                rebuild_seconds_.Set(seconds);
-               platform::LogInfo("command state rebuilt",
-                                 {{"orders", book_.OrderCount()}, {"events", applied_.Value()}, {"seconds", seconds}});
+               platform::LogInfo("command state rebuilt", {{"topic", topic_},
+                                                           {std::string(target_.StreamsName()), target_.StreamCount()},
+                                                           {"events", applied_.Value()},
+                                                           {"seconds", seconds}});
              },
              [this](platform::KafkaConsumer& consumer, const Offsets& positions) { Settle(consumer, positions); }}) {}
 
 void LogFollower::OnRecord(const platform::ConsumedRecord& record) {
-  auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);
-  if (!decoded.decoded) {
+  const Folded folded = target_.Fold(record);
+  if (!folded.decoded) {
     poison_.Inc();
-    platform::LogWarn("skipping undecodable record", {{"topic", record.topic},
-                                                      {"partition", record.partition},
-                                                      {"offset", record.offset},
-                                                      {"error", decoded.error}});
+    platform::LogWarn(
+        "skipping undecodable record",
+        {{"topic", record.topic}, {"partition", record.partition}, {"offset", record.offset}, {"error", folded.error}});
     return;
   }
-  const auto outcome = book_.Apply(decoded.decoded->event, decoded.decoded->metadata);
   applied_.Inc();
-  if (outcome == domain::ApplyOutcome::kGap || outcome == domain::ApplyOutcome::kInvalid) {
+  if (folded.outcome == domain::ApplyOutcome::kGap || folded.outcome == domain::ApplyOutcome::kInvalid) {
     anomalies_.Inc();
-    platform::LogError("the log holds an event that does not follow its order's state",
-                       {{"orderId", record.key},
-                        {"eventId", decoded.decoded->metadata.event_id},
+    platform::LogError("the log holds an event that does not follow its stream's state",
+                       {{std::string(target_.KeyName()), record.key},
+                        {"topic", record.topic},
+                        {"eventId", folded.event_id},
                         {"partition", record.partition},
                         {"offset", record.offset},
-                        {"outcome", outcome == domain::ApplyOutcome::kGap ? "gap" : "invalid"}});
+                        {"outcome", folded.outcome == domain::ApplyOutcome::kGap ? "gap" : "invalid"}});
   }
 }
 
@@ -64,10 +95,10 @@ void LogFollower::Settle(platform::KafkaConsumer& consumer, const Offsets& posit
   if (now < next_settle_check_) return;
   next_settle_check_ = now + std::chrono::milliseconds(500);
   if (settling_ && platform::Reached(positions, settling_->second)) {
-    book_.ClearUncertainBefore(settling_->first);
+    target_.ClearUncertainBefore(settling_->first);
     settling_.reset();
   }
-  if (!settling_ && book_.HasUncertain()) {
+  if (!settling_ && target_.HasUncertain()) {
     const auto cutoff = now - kUncertainGrace;
     if (auto ends = consumer.EndOffsets(topic_, 1000)) settling_.emplace(cutoff, *ends);
   }

@@ -1,11 +1,30 @@
 #include <orders/command/http_answer.hpp>
 
+#include <orders/codec/inventory_codec.hpp>
 #include <orders/codec/order_json.hpp>
 
 namespace orders::command {
 namespace {
 
 constexpr const char* kProblemPrefix = "urn:orders:problem:";
+
+HttpAnswer AnswerForRejection(const domain::Rejection& rejection) {
+  switch (rejection.kind) {
+    case domain::RejectionKind::kInvalid:
+      return BadRequestAnswer(rejection.detail, rejection.fields);
+    case domain::RejectionKind::kNotFound:
+      return ProblemAnswer(platform::NotFoundProblem(rejection.detail));
+    case domain::RejectionKind::kAlreadyExists:
+    case domain::RejectionKind::kTransitionNotAllowed:
+      return ProblemAnswer(
+          {409, "Conflict", rejection.detail, {}, rejection.problem.empty() ? "" : kProblemPrefix + rejection.problem});
+    case domain::RejectionKind::kForbidden:
+      return ProblemAnswer({403, "Forbidden", rejection.detail, {}, {}});
+    case domain::RejectionKind::kVersionMismatch:
+      return ProblemAnswer({412, "Precondition Failed", rejection.detail, {}, {}});
+  }
+  return ProblemAnswer(platform::InternalProblem());
+}
 
 }  // namespace
 
@@ -47,22 +66,33 @@ HttpAnswer AnswerFor(const CommandResult& result) {
     case Kind::kRejected:
       break;
   }
-  const domain::Rejection& rejection = *result.rejection;
-  switch (rejection.kind) {
-    case domain::RejectionKind::kInvalid:
-      return BadRequestAnswer(rejection.detail, rejection.fields);
-    case domain::RejectionKind::kNotFound:
-      return ProblemAnswer(platform::NotFoundProblem(rejection.detail));
-    case domain::RejectionKind::kAlreadyExists:
-    case domain::RejectionKind::kTransitionNotAllowed:
-      return ProblemAnswer(
-          {409, "Conflict", rejection.detail, {}, rejection.problem.empty() ? "" : kProblemPrefix + rejection.problem});
-    case domain::RejectionKind::kForbidden:
-      return ProblemAnswer({403, "Forbidden", rejection.detail, {}, {}});
-    case domain::RejectionKind::kVersionMismatch:
-      return ProblemAnswer({412, "Precondition Failed", rejection.detail, {}, {}});
+  return AnswerForRejection(*result.rejection);
+}
+
+HttpAnswer AnswerFor(const StockResult& result) {
+  using Kind = StockResult::Kind;
+  switch (result.kind) {
+    case Kind::kOk: {
+      if (!result.stock) return ProblemAnswer(platform::NotFoundProblem("This product's stock is not tracked."));
+      HttpAnswer answer;
+      answer.status = 200;
+      answer.body = codec::DumpJson(codec::StockToJson(*result.stock));
+      return answer;
+    }
+    case Kind::kUnavailable:
+      return ProblemAnswer(platform::UnavailableProblem(
+          "The event log did not confirm the stock change; it was not applied or its outcome is being checked. "
+          "Retry shortly."));
+    case Kind::kNotOwner:
+      return ProblemAnswer(platform::UnavailableProblem(
+          "Another command-service instance handles this product right now, or the inventory stream is not "
+          "ready yet; retry shortly."));
+    case Kind::kBusy:
+      return ProblemAnswer(platform::UnavailableProblem("Too many commands are waiting for this product."));
+    case Kind::kRejected:
+      break;
   }
-  return ProblemAnswer(platform::InternalProblem());
+  return AnswerForRejection(*result.rejection);
 }
 
 }  // namespace orders::command

@@ -135,14 +135,18 @@ class HttpApi::Impl {
                 [this](auto& request, auto& exchange) { UnassignCourier(request, exchange); });
     router->Add(Http::Method::Post, "/orders/{id}/delivery-declines",
                 [this](auto& request, auto& exchange) { DeclineDelivery(request, exchange); });
+    router->Add(Http::Method::Put, "/inventory/{id}",
+                [this](auto& request, auto& exchange) { SetStock(request, exchange); });
+    router->Add(Http::Method::Get, "/inventory/{id}",
+                [this](auto& request, auto& exchange) { GetStock(request, exchange); });
     web::AddOperationalRoutes(*router, deps_.metrics, [this]() -> web::Readiness {
       if (!draining_.load() && deps_.ready()) return {true, {}};
       return {false, kNotReady};
     });
     // One text for every path without DELETE (only /orders/{id}/courier has one).
     router->ExplainNotAllowed(Http::Method::Delete,
-                              "DELETE is not allowed here: orders are never deleted; cancel them with "
-                              "PUT /orders/{id}/status.");
+                              "DELETE is not allowed here: orders are never deleted (cancel them with "
+                              "PUT /orders/{id}/status), and a stock level is set with PUT, never deleted.");
     router->Finish();
     return router;
   }
@@ -225,6 +229,28 @@ class HttpApi::Impl {
     deps_.processor.DeclineDelivery(std::move(*parsed.command), CallerOf(exchange->caller()), ReplyTo(exchange));
   }
 
+  // Who may set stock is the processor's to say (403): the body is checked first, as for orders.
+  void SetStock(const Rest::Request& request, const web::ExchangePtr& exchange) {
+    if (RefusedWhileDraining(exchange)) return;
+    if (auto refusal = RefuseBody(request, "stock level")) return Answer(exchange, *refusal);
+    auto parsed = ParseSetStock(IdOf(request), request.body());
+    if (!parsed.errors.empty()) {
+      return Answer(exchange, BadRequestAnswer("The stock level is not valid.", parsed.errors));
+    }
+    if (!deps_.ready()) return Answer(exchange, NotReady());
+    deps_.inventory.SetStock(std::move(*parsed.command), CallerOf(exchange->caller()), StockReplyTo(exchange));
+  }
+
+  // Every role may read stock levels.
+  void GetStock(const Rest::Request& request, const web::ExchangePtr& exchange) {
+    if (RefusedWhileDraining(exchange)) return;
+    if (!deps_.ready() || !deps_.inventory_ready()) return Answer(exchange, NotReady());
+    if (auto stock = deps_.stocks.Find(IdOf(request))) {
+      return Answer(exchange, AnswerFor(StockResult{StockResult::Kind::kOk, std::move(stock), {}, std::nullopt}));
+    }
+    exchange->Respond(ProblemAnswer(platform::NotFoundProblem("This product's stock is not tracked.")));
+  }
+
   // True (and answered) when the service is draining: no new work.
   bool RefusedWhileDraining(const web::ExchangePtr& exchange) {
     if (!draining_.load()) return false;
@@ -235,7 +261,7 @@ class HttpApi::Impl {
   // The processor's reply, answered on whichever thread it comes; counted
   // until the answer's bytes have left (Pistache writes them later, on its
   // reactor), so that a graceful stop waits for them (Drain).
-  Reply ReplyTo(const web::ExchangePtr& exchange) {
+  std::function<void(const HttpAnswer&)> AnswerLater(const web::ExchangePtr& exchange) {
     {
       std::lock_guard lock(drain_mutex_);
       ++in_flight_;
@@ -244,9 +270,17 @@ class HttpApi::Impl {
       std::lock_guard lock(drain_mutex_);
       if (--in_flight_ == 0) drained_.notify_all();
     });
-    return [exchange, unanswered = std::move(unanswered)](CommandResult result) mutable {
-      exchange->Respond(AnswerFor(result), std::move(unanswered));
+    return [exchange, unanswered = std::move(unanswered)](const HttpAnswer& answer) mutable {
+      exchange->Respond(answer, std::move(unanswered));
     };
+  }
+
+  Reply ReplyTo(const web::ExchangePtr& exchange) {
+    return [answer = AnswerLater(exchange)](CommandResult result) { answer(AnswerFor(result)); };
+  }
+
+  StockReply StockReplyTo(const web::ExchangePtr& exchange) {
+    return [answer = AnswerLater(exchange)](StockResult result) { answer(AnswerFor(result)); };
   }
 
   HttpApiDeps deps_;

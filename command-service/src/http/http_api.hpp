@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <orders/command/command_processor.hpp>
+#include <orders/command/inventory_processor.hpp>
 #include <orders/command/order_book.hpp>
 #include <orders/platform/authenticator.hpp>
 #include <orders/platform/metrics.hpp>
@@ -27,6 +28,11 @@ namespace orders::command {
 struct HttpApiDeps {
   CommandProcessor& processor;
   OrderBook& book;
+  InventoryProcessor& inventory;
+  StockBook& stocks;
+  // The inventory stream rebuilt: its GETs answer 503 until then (its writes
+  // are refused by the processor until this instance owns the product's partition).
+  std::function<bool()> inventory_ready;
   platform::MetricsRegistry& metrics;
   std::function<bool()> ready;  // state rebuilt and Kafka reachable
   // Browser origins (CORS) and host names allowed to call the API.

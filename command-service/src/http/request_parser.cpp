@@ -117,6 +117,26 @@ Parsed<domain::DeclineDelivery> ParseDeclineDelivery(std::string_view order_id, 
   return ParseReasonOnly<domain::DeclineDelivery>(order_id, body);
 }
 
+Parsed<domain::SetStock> ParseSetStock(std::string_view product_id, std::string_view body) {
+  auto json = codec::ParseJson(body, kMaxBodyBytes);
+  if (!json) return Malformed<domain::SetStock>("The body is not valid UTF-8 JSON of at most 64 KiB.");
+  if (!json->is_object()) return Malformed<domain::SetStock>("The body must be a JSON object.");
+
+  FieldReader reader(*json);
+  domain::SetStock command;
+  command.product_id = std::string(product_id);
+  if (auto on_hand = reader.Integer("onHand", true)) command.on_hand = *on_hand;
+  reader.RejectUnknown({"onHand"});
+  // Every problem at once: the range and the product id, as Decide would say them
+  // (a missing or mistyped onHand stays 0, which is in range).
+  for (auto& error : domain::Validate(command)) reader.errors().push_back(std::move(error));
+
+  Parsed<domain::SetStock> parsed;
+  parsed.errors = std::move(reader.errors());
+  parsed.command = std::move(command);
+  return parsed;
+}
+
 std::optional<std::int64_t> ParseIfMatch(std::optional<std::string_view> header) {
   if (!header) return std::nullopt;
   std::string_view text = *header;

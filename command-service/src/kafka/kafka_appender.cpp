@@ -6,17 +6,27 @@
 
 namespace orders::command {
 
-KafkaAppender::KafkaAppender(platform::KafkaProducer& producer, std::string topic, platform::MetricsRegistry& metrics)
+namespace {
+
+platform::Labels With(platform::Labels labels, const std::string& name, const std::string& value) {
+  labels.emplace(name, value);
+  return labels;
+}
+
+}  // namespace
+
+KafkaAppender::KafkaAppender(platform::KafkaProducer& producer, std::string topic, platform::MetricsRegistry& metrics,
+                             const platform::Labels& labels)
     : producer_(producer),
       topic_(std::move(topic)),
-      persisted_(
-          metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "persisted"}})),
-      failed_(
-          metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "failed"}})),
-      unknown_(
-          metrics.AddCounter("orders_events_appended_total", "Events appended to the log", {{"outcome", "unknown"}})),
+      persisted_(metrics.AddCounter("orders_events_appended_total", "Events appended to the log",
+                                    With(labels, "outcome", "persisted"))),
+      failed_(metrics.AddCounter("orders_events_appended_total", "Events appended to the log",
+                                 With(labels, "outcome", "failed"))),
+      unknown_(metrics.AddCounter("orders_events_appended_total", "Events appended to the log",
+                                  With(labels, "outcome", "unknown"))),
       latency_(metrics.AddHistogram("orders_append_seconds", "Time from produce to broker acknowledgement",
-                                    platform::LatencyBuckets())) {}
+                                    platform::LatencyBuckets(), labels)) {}
 
 std::int64_t KafkaAppender::InFlight(platform::Partition partition) const {
   std::lock_guard lock(mutex_);

@@ -21,6 +21,7 @@ struct Variable {
 constexpr Variable kVariables[] = {
     {"KAFKA_BROKERS", "--kafka-brokers", "Kafka bootstrap servers"},
     {"ORDERS_TOPIC", "--orders-topic", "topic of order events"},
+    {"INVENTORY_TOPIC", "--inventory-topic", "command service: topic of inventory events"},
     {"DATABASE_URL", "--database-url", "PostgreSQL connection URL"},
     {"PORT", "--port", "HTTP port (0 = any free port)"},
     {"BIND_ADDRESS", "--bind-address", "address to listen on"},
@@ -209,6 +210,7 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
   std::map<std::string, std::string> values = {
       {"KAFKA_BROKERS", "127.0.0.1:9092"},
       {"ORDERS_TOPIC", "orders.events"},
+      {"INVENTORY_TOPIC", "inventory.events"},
       {"DATABASE_URL", "postgresql://orders@127.0.0.1:55432/orders"},
       {"PORT", std::to_string(defaults.port)},
       {"BIND_ADDRESS", "127.0.0.1"},
@@ -254,6 +256,7 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
   config.service_name = defaults.service_name;
   config.kafka_brokers = values["KAFKA_BROKERS"];
   config.orders_topic = values["ORDERS_TOPIC"];
+  config.inventory_topic = values["INVENTORY_TOPIC"];
   config.database_url = values["DATABASE_URL"];
   config.bind_address = values["BIND_ADDRESS"];
   config.allowed_origins = SplitList(values["ALLOWED_ORIGINS"]);
@@ -282,6 +285,11 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
   if (config.kafka_brokers.empty()) result.problems.push_back("KAFKA_BROKERS must not be empty");
   if (config.orders_topic.empty() || config.orders_topic.size() > 249) {
     result.problems.push_back("ORDERS_TOPIC must be 1-249 characters");
+  }
+  if (config.inventory_topic.empty() || config.inventory_topic.size() > 249) {
+    result.problems.push_back("INVENTORY_TOPIC must be 1-249 characters");
+  } else if (config.inventory_topic == config.orders_topic) {
+    result.problems.push_back("INVENTORY_TOPIC must differ from ORDERS_TOPIC");
   }
   if (config.database_url.rfind("postgres", 0) != 0) {
     result.problems.push_back("DATABASE_URL must be a postgresql:// URL");

@@ -206,19 +206,25 @@ EventRecord EncodeEvent(const domain::Event& event, const EventMetadata& metadat
   EventRecord record;
   record.key = domain::OrderIdOf(event);
   record.value = DumpJson(EventPayloadToJson(event));
-  record.headers = {
+  record.headers = EventHeaders(EventType(event), record.key, domain::TimeOf(event), metadata);
+  return record;
+}
+
+Headers EventHeaders(std::string_view type, std::string_view subject, domain::Timestamp at,
+                     const EventMetadata& metadata) {
+  Headers headers = {
       {"ce_specversion", "1.0"},
       {"ce_id", metadata.event_id},
-      {"ce_type", std::string(EventType(event))},
+      {"ce_type", std::string(type)},
       {"ce_source", metadata.source},
-      {"ce_time", FormatTimestamp(domain::TimeOf(event))},
-      {"ce_subject", record.key},
+      {"ce_time", FormatTimestamp(at)},
+      {"ce_subject", std::string(subject)},
       {"content-type", "application/json"},
   };
-  if (metadata.idempotency_key) record.headers.emplace_back(kIdempotencyHeader, *metadata.idempotency_key);
-  if (metadata.request_hash) record.headers.emplace_back(kRequestHashHeader, *metadata.request_hash);
-  if (metadata.actor) record.headers.emplace_back(kActorHeader, *metadata.actor);
-  return record;
+  if (metadata.idempotency_key) headers.emplace_back(kIdempotencyHeader, *metadata.idempotency_key);
+  if (metadata.request_hash) headers.emplace_back(kRequestHashHeader, *metadata.request_hash);
+  if (metadata.actor) headers.emplace_back(kActorHeader, *metadata.actor);
+  return headers;
 }
 
 const std::string* FindHeader(const Headers& headers, std::string_view name) {
@@ -226,6 +232,43 @@ const std::string* FindHeader(const Headers& headers, std::string_view name) {
     if (header_name == name) return &value;
   }
   return nullptr;
+}
+
+std::string DecodeMetadata(const Headers& headers, EventMetadata& metadata) {
+  // Any client can write to the topic: a header is taken only when it is
+  // short, well-formed text, else the whole record is refused (and parked by
+  // its reader) instead of reaching a store that cannot hold it.
+  // ce_id is required: readers deduplicate and trace by it, and an event without one could not be
+  // written back out the way it came in.
+  const auto* id = FindHeader(headers, "ce_id");
+  if (!id) return "ce_id is required";
+  if (!IsVisibleAscii(*id, kMaxEventIdBytes)) return "ce_id is not 1-128 visible ASCII characters";
+  metadata.event_id = *id;
+  if (const auto* source = FindHeader(headers, "ce_source")) {
+    if (source->size() > kMaxSourceBytes || !domain::IsPrintableText(*source)) {
+      return "ce_source is not printable text of at most 256 bytes";
+    }
+    metadata.source = *source;
+  }
+  if (const auto* idem = FindHeader(headers, kIdempotencyHeader)) {
+    if (!IsVisibleAscii(*idem, kMaxIdempotencyKeyBytes)) {
+      return "the idempotency key header is not 1-255 visible ASCII characters";
+    }
+    metadata.idempotency_key = *idem;
+  }
+  if (const auto* hash = FindHeader(headers, kRequestHashHeader)) {
+    if (!IsVisibleAscii(*hash, kMaxRequestHashBytes)) {
+      return "the request hash header is not 1-128 visible ASCII characters";
+    }
+    metadata.request_hash = *hash;
+  }
+  if (const auto* actor = FindHeader(headers, kActorHeader)) {
+    if (!IsVisibleAscii(*actor, kMaxActorBytes)) {
+      return "the actor header is not 1-200 visible ASCII characters";
+    }
+    metadata.actor = *actor;
+  }
+  return {};
 }
 
 DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Headers& headers) {
@@ -252,40 +295,8 @@ DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Hea
   if (!event) return {std::nullopt, "invalid payload: " + Describe(reader.errors())};
   if (domain::OrderIdOf(*event) != key) return {std::nullopt, "record key differs from orderId"};
 
-  // Any client can write to the topic: a header is taken only when it is
-  // short, well-formed text, else the whole record is refused (and parked by
-  // its reader) instead of reaching a store that cannot hold it.
   EventMetadata metadata;
-  // ce_id is required: readers deduplicate and trace by it, and an event without one could not be
-  // written back out the way it came in.
-  const auto* id = FindHeader(headers, "ce_id");
-  if (!id) return {std::nullopt, "ce_id is required"};
-  if (!IsVisibleAscii(*id, kMaxEventIdBytes)) return {std::nullopt, "ce_id is not 1-128 visible ASCII characters"};
-  metadata.event_id = *id;
-  if (const auto* source = FindHeader(headers, "ce_source")) {
-    if (source->size() > kMaxSourceBytes || !domain::IsPrintableText(*source)) {
-      return {std::nullopt, "ce_source is not printable text of at most 256 bytes"};
-    }
-    metadata.source = *source;
-  }
-  if (const auto* idem = FindHeader(headers, kIdempotencyHeader)) {
-    if (!IsVisibleAscii(*idem, kMaxIdempotencyKeyBytes)) {
-      return {std::nullopt, "the idempotency key header is not 1-255 visible ASCII characters"};
-    }
-    metadata.idempotency_key = *idem;
-  }
-  if (const auto* hash = FindHeader(headers, kRequestHashHeader)) {
-    if (!IsVisibleAscii(*hash, kMaxRequestHashBytes)) {
-      return {std::nullopt, "the request hash header is not 1-128 visible ASCII characters"};
-    }
-    metadata.request_hash = *hash;
-  }
-  if (const auto* actor = FindHeader(headers, kActorHeader)) {
-    if (!IsVisibleAscii(*actor, kMaxActorBytes)) {
-      return {std::nullopt, "the actor header is not 1-200 visible ASCII characters"};
-    }
-    metadata.actor = *actor;
-  }
+  if (auto error = DecodeMetadata(headers, metadata); !error.empty()) return {std::nullopt, std::move(error)};
   return {DecodedEvent{std::move(*event), std::move(metadata)}, {}};
 }
 

@@ -33,11 +33,12 @@ class SchemathesisTest : public ::testing::Test {
     topic_ = UniqueName("contract");
     schema_ = "contract_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand() % 100000);
     ASSERT_EQ(CreateTopic(topic_, 3), "");
-    const std::map<std::string, std::string> env = {{"ORDERS_TOPIC", topic_},
-                                                    {"READ_MODEL_SCHEMA", schema_},
-                                                    {"CONSUMER_GROUP", UniqueName("contract-group")},
-                                                    {"DATABASE_URL", DatabaseUrl()},
-                                                    {"JWT_SECRET", kTestJwtSecret}};
+    inventory_topic_ = UniqueName("contract-inventory");
+    ASSERT_EQ(CreateTopic(inventory_topic_, 3), "");
+    const std::map<std::string, std::string> env = {
+        {"ORDERS_TOPIC", topic_},        {"INVENTORY_TOPIC", inventory_topic_},
+        {"READ_MODEL_SCHEMA", schema_},  {"CONSUMER_GROUP", UniqueName("contract-group")},
+        {"DATABASE_URL", DatabaseUrl()}, {"JWT_SECRET", kTestJwtSecret}};
     command_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), env);
     projection_ = std::make_unique<ServiceProcess>(ProjectionServiceBinary(), env);
     for (auto* service : {command_.get(), projection_.get()}) {
@@ -47,6 +48,20 @@ class SchemathesisTest : public ::testing::Test {
           << service->LogText();
     }
     SeedOrders();
+    SeedStock();
+  }
+
+  // A tracked product, which also waits for the inventory writer: /readyz does not cover the
+  // inventory stream, and a valid PUT answered 503 would count as valid data refused.
+  void SeedStock() {
+    const std::map<std::string, std::string> headers = {{"Authorization", BearerOf(TestToken("seed", "service"))},
+                                                        {"Content-Type", "application/json"}};
+    ASSERT_TRUE(Eventually(
+        [&] {
+          return HttpRequest(command_->port(), "PUT", "/inventory/sku-0", R"({"onHand":5})", headers).status == 200;
+        },
+        std::chrono::seconds(30)))
+        << command_->LogText();
   }
 
   void TearDown() override {
@@ -107,6 +122,7 @@ class SchemathesisTest : public ::testing::Test {
   }
 
   std::string topic_;
+  std::string inventory_topic_;
   std::string schema_;
   json orders_ = json::array();
   std::unique_ptr<ServiceProcess> command_, projection_;

@@ -22,12 +22,15 @@ class CommandServiceTest : public ::testing::Test {
     ORDERS_REQUIRE_KAFKA();
     topic_ = UniqueName("cmd");
     ASSERT_EQ(CreateTopic(topic_, 6), "");
+    inventory_topic_ = UniqueName("cmd-inventory");
+    ASSERT_EQ(CreateTopic(inventory_topic_, 6), "");
     StartService();
   }
 
   void StartService() {
     auto env = extra_env_;
     env["ORDERS_TOPIC"] = topic_;
+    env["INVENTORY_TOPIC"] = inventory_topic_;
     env["KAFKA_BROKERS"] = KafkaBrokers();
     service_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), env);
     ASSERT_TRUE(service_->Start()) << service_->LogText();
@@ -77,7 +80,21 @@ class CommandServiceTest : public ::testing::Test {
 
   std::map<std::string, std::string> extra_env_;  // set before SetUp
   bool send_token_ = true;                        // off in tests of what happens without one
+  // Stock levels: PUT /inventory/{productId} as the caller of `headers` (the service token by default).
+  HttpResponse PutStock(const std::string& product, const std::string& body,
+                        std::map<std::string, std::string> headers = {{"Content-Type", "application/json"}}) {
+    return HttpRequest(service_->port(), "PUT", "/inventory/" + product, body, Authorized(std::move(headers)));
+  }
+
+  // The inventory stream is not part of /readyz (orders work without its topic): waits until this
+  // instance writes `product`'s partition by setting its level.
+  void AwaitInventoryWriter(const std::string& product, const std::string& body = R"({"onHand":0})") {
+    ASSERT_TRUE(Eventually([&] { return PutStock(product, body).status == 200; }, std::chrono::seconds(30)))
+        << service_->LogText();
+  }
+
   std::string topic_;
+  std::string inventory_topic_;
   std::unique_ptr<ServiceProcess> service_;
 };
 

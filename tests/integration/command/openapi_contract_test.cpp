@@ -83,6 +83,17 @@ TEST_F(CommandServiceTest, EveryRouteAndStatusMatchesTheOpenApiSpec) {
   call("DELETE", open, "/courier", R"({"reason":"reassigning"})", json_headers);        // 200
   call("DELETE", open, "/courier", "", json_headers);                                   // 409 nobody has it
 
+  // Stock levels.
+  AwaitInventoryWriter("spec-sku", R"({"onHand":1})");
+  const std::string stock_path = "/inventory/{productId}";
+  observe("put", stock_path, PutStock("spec-sku", R"({"onHand":2})"));
+  observe("put", stock_path, PutStock("spec-sku", R"({"onHand":-1})"));
+  observe("put", stock_path, PutStock("spec-sku", R"({"onHand":3})", courier("courier-1")));
+  observe("put", stock_path, PutStock("spec-sku", big));
+  observe("put", stock_path, PutStock("spec-sku", "x", {{"Content-Type", "text/plain"}}));
+  observe("get", stock_path, Get("/inventory/spec-sku"));
+  observe("get", stock_path, Get("/inventory/untracked-sku"));
+
   observe("get", "/healthz", Get("/healthz"));
   observe("get", "/readyz", Get("/readyz"));
   observe("get", "/metrics", Get("/metrics"));

@@ -179,5 +179,17 @@ TEST(Config, AllowedOriginsMustBeOriginsAsBrowsersSendThem) {
   }
 }
 
+TEST(Config, InventoryTopicDefaultsAndMustDifferFromTheOrdersTopic) {
+  const auto defaults = LoadWithSecret(kDefaults, {}, {});
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->inventory_topic, "inventory.events");
+  const auto set = LoadWithSecret(kDefaults, {{"INVENTORY_TOPIC", "stock.v2"}}, {});
+  ASSERT_TRUE(set.config);
+  EXPECT_EQ(set.config->inventory_topic, "stock.v2");
+  const auto same = LoadWithSecret(kDefaults, {{"INVENTORY_TOPIC", "orders.events"}}, {});
+  EXPECT_FALSE(same.config);
+  EXPECT_FALSE(LoadWithSecret(kDefaults, {{"INVENTORY_TOPIC", ""}}, {}).config);
+}
+
 }  // namespace
 }  // namespace orders::platform

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <orders/command/command_processor.hpp>
+#include <orders/command/inventory_processor.hpp>
 #include <orders/domain/validation.hpp>
 #include <orders/platform/pistache/answer.hpp>
 #include <orders/platform/problem.hpp>
@@ -17,6 +18,8 @@ using HttpAnswer = platform::pistache_http::Answer;
 using platform::pistache_http::ProblemAnswer;
 
 HttpAnswer AnswerFor(const CommandResult& result);
+// 200 {productId, onHand, reserved, available, version} or the problem.
+HttpAnswer AnswerFor(const StockResult& result);
 HttpAnswer AnswerForOrder(int status, const domain::Order& order);
 HttpAnswer BadRequestAnswer(std::string detail, const std::vector<domain::FieldError>& fields);
 

@@ -1,5 +1,6 @@
 #pragma once
-// EventAppender onto the Kafka topic through the idempotent producer.
+// EventAppender onto a Kafka topic through the idempotent producer (one per
+// topic; the orders and inventory appenders share the producer).
 
 #include <map>
 #include <memory>
@@ -14,7 +15,10 @@ namespace orders::command {
 
 class KafkaAppender : public EventAppender {
  public:
-  KafkaAppender(platform::KafkaProducer& producer, std::string topic, platform::MetricsRegistry& metrics);
+  // `labels` tell this appender's metrics from another's on the same registry
+  // (the inventory topic's appender: stream="inventory").
+  KafkaAppender(platform::KafkaProducer& producer, std::string topic, platform::MetricsRegistry& metrics,
+                const platform::Labels& labels = {});
 
   void Append(const codec::EventRecord& record, platform::Partition partition,
               std::function<void(AppendOutcome)> done) override;

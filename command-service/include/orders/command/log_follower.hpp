@@ -1,14 +1,17 @@
 #pragma once
-// Folds the whole topic into the OrderBook (through platform::LogTail): at
+// Folds a whole topic into a FoldTarget (through platform::LogTail): the
+// orders topic into the OrderBook, the inventory topic into the StockBook. At
 // start this rebuilds the authoritative state, later it keeps it current and
 // settles appends whose outcome was unknown. Ready once caught up with the
 // end offsets seen at start.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include <orders/command/fold_target.hpp>
 #include <orders/command/order_book.hpp>
 #include <orders/platform/log_tail.hpp>
 #include <orders/platform/metrics.hpp>
@@ -17,7 +20,11 @@ namespace orders::command {
 
 class LogFollower {
  public:
+  // The orders topic into `book`.
   LogFollower(platform::KafkaSettings settings, std::string topic, OrderBook& book, platform::MetricsRegistry& metrics);
+  // Any topic into `target`; `labels` tell its metrics from the orders follower's (e.g. stream="inventory").
+  LogFollower(platform::KafkaSettings settings, std::string topic, FoldTarget& target,
+              platform::MetricsRegistry& metrics, const platform::Labels& labels);
 
   void Start() { tail_.Start(); }
   void Stop() { tail_.Stop(); }
@@ -31,8 +38,13 @@ class LogFollower {
   void OnRecord(const platform::ConsumedRecord& record);
   void Settle(platform::KafkaConsumer& consumer, const Offsets& positions);
 
+  // Folds into `target`, or into `owned` when `target` is null.
+  LogFollower(platform::KafkaSettings settings, std::string topic, std::unique_ptr<FoldTarget> owned,
+              FoldTarget* target, platform::MetricsRegistry& metrics, const platform::Labels& labels);
+
   std::string topic_;
-  OrderBook& book_;
+  std::unique_ptr<FoldTarget> owned_target_;  // the orders adapter, when built from an OrderBook
+  FoldTarget& target_;
   platform::Counter& applied_;
   platform::Counter& poison_;
   platform::Counter& anomalies_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <orders/domain/commands.hpp>
+#include <orders/domain/inventory.hpp>
 #include <orders/domain/validation.hpp>
 
 namespace orders::command {
@@ -39,6 +40,10 @@ Parsed<domain::AssignCourier> ParseAssignCourier(std::string_view order_id, std:
 // optional body {reason?}; an empty body is no reason. The courier is the caller's.
 Parsed<domain::UnassignCourier> ParseUnassignCourier(std::string_view order_id, std::string_view body);
 Parsed<domain::DeclineDelivery> ParseDeclineDelivery(std::string_view order_id, std::string_view body);
+
+// PUT /inventory/{productId} body {onHand}: a JSON integer (1.0, "5" and
+// 1e3 are refused); its range is domain::Validate's.
+Parsed<domain::SetStock> ParseSetStock(std::string_view product_id, std::string_view body);
 
 // If-Match: "<version>" (a weak W/ prefix is accepted). nullopt when absent;
 // an unparsable value yields version 0, which validation refuses.

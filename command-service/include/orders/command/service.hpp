@@ -1,6 +1,7 @@
 #pragma once
 // Composition root of the command service: wires config, Kafka producer,
-// log follower, order book, processor and HTTP API; owns their lifetimes and
+// log follower, order book, processor and HTTP API (and the same parts for
+// the inventory stream); owns their lifetimes and
 // the graceful stop order.
 
 #include <atomic>
@@ -25,6 +26,7 @@ class CommandService {
 
  private:
   struct Parts;
+  void StartInventory();
   platform::ServiceConfig config_;
   std::unique_ptr<Parts> parts_;
 };

@@ -7,6 +7,7 @@
 // are read from the environment only, never from a command line):
 //   KAFKA_BROKERS    default 127.0.0.1:9092
 //   ORDERS_TOPIC     default orders.events
+//   INVENTORY_TOPIC  command service: default inventory.events (must differ from ORDERS_TOPIC)
 //   DATABASE_URL     default postgresql://orders@127.0.0.1:55432/orders
 //   PORT             default per service (8080 / 8081 / 8082); 0 = any free port
 //   BIND_ADDRESS     default 127.0.0.1
@@ -77,6 +78,7 @@ struct ServiceConfig {
   std::string service_name;
   std::string kafka_brokers;
   std::string orders_topic;
+  std::string inventory_topic;
   std::string database_url;
   std::uint16_t port = 0;
   std::string bind_address;

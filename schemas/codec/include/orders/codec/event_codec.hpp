@@ -70,4 +70,12 @@ DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Hea
 
 const std::string* FindHeader(const Headers& headers, std::string_view name);
 
+// The record headers of an event of `type` about `subject` (the record key),
+// shared by every stream's encoder (inventory_codec.hpp too).
+Headers EventHeaders(std::string_view type, std::string_view subject, domain::Timestamp at,
+                     const EventMetadata& metadata);
+// Reads and checks the metadata headers (ce_id required, each header short
+// well-formed text); why the record is refused, or empty.
+std::string DecodeMetadata(const Headers& headers, EventMetadata& metadata);
+
 }  // namespace orders::codec

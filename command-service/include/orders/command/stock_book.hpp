@@ -1,0 +1,69 @@
+#pragma once
+// The command side's inventory state: every tracked product's stock, folded
+// from the inventory topic. Like the OrderBook: one writer per product (work
+// for a product runs only when no other work for it is running: RunExclusive /
+// Release), and a product whose append had an unknown outcome takes no command
+// until the log says what happened. Thread-safe; no I/O. Also the FoldTarget
+// of the inventory topic's LogFollower.
+
+#include <chrono>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <orders/codec/inventory_codec.hpp>
+#include <orders/command/fold_target.hpp>
+#include <orders/domain/inventory.hpp>
+
+namespace orders::command {
+
+class StockBook : public FoldTarget {
+ public:
+  static constexpr std::size_t kMaxWaitingPerProduct = 256;
+
+  // Starts work that waited for a product (see OrderBook::Dispatch); without
+  // one, waiting work runs inline in Release() (unit tests).
+  using Dispatch = std::function<void(std::function<void()>)>;
+  StockBook() = default;
+  explicit StockBook(Dispatch dispatch) : dispatch_(std::move(dispatch)) {}
+
+  // Runs `work` now if the product is free, else later when Release() frees
+  // it; false, without running it, when too many commands already wait.
+  // `work` must lead to exactly one Release(product_id).
+  bool RunExclusive(const std::string& product_id, std::function<void()> work);
+  void Release(const std::string& product_id);
+
+  // nullopt: untracked (never set).
+  std::optional<domain::Stock> Find(const std::string& product_id) const;
+  domain::ApplyOutcome Apply(const domain::StockEvent& event);
+
+  void MarkUncertain(const std::string& product_id);
+  bool IsUncertain(const std::string& product_id) const;
+  bool HasUncertain() const override;
+  void ClearUncertainBefore(std::chrono::steady_clock::time_point cutoff) override;
+
+  std::size_t ProductCount() const;
+
+  // FoldTarget: decodes an inventory record and applies it.
+  Folded Fold(const platform::ConsumedRecord& record) override;
+  std::string_view StreamsName() const override { return "products"; }
+  std::size_t StreamCount() const override { return ProductCount(); }
+  std::string_view KeyName() const override { return "productId"; }
+
+ private:
+  struct Slot {
+    std::optional<domain::Stock> stock;
+    bool busy = false;
+    std::list<std::function<void()>> waiting;
+  };
+
+  Dispatch dispatch_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Slot> slots_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> uncertain_;
+};
+
+}  // namespace orders::command

@@ -1,0 +1,86 @@
+#include <orders/command/inventory_processor.hpp>
+
+namespace orders::command {
+
+template <typename Command>
+void InventoryProcessor::Submit(Command command, std::optional<std::string> audit, StockReply reply) {
+  const bool valid = domain::Validate(command).empty();
+  const std::string product_id = command.product_id;
+  Run(
+      product_id, valid,
+      [this, command = std::move(command)](const auto& state) { return domain::Decide(state, command, deps_.now()); },
+      std::move(audit), std::move(reply));
+}
+
+void InventoryProcessor::SetStock(domain::SetStock command, const Caller& caller, StockReply reply) {
+  if (!domain::MaySetStock(caller.actor)) {
+    reply({StockResult::Kind::kRejected,
+           std::nullopt,
+           {},
+           domain::Rejection{domain::RejectionKind::kForbidden, "Only staff and services set stock levels.", {}, {}}});
+    return;
+  }
+  Submit(std::move(command), caller.audit, std::move(reply));
+}
+
+void InventoryProcessor::Reserve(domain::ReserveStock command, std::optional<std::string> audit, StockReply reply) {
+  Submit(std::move(command), std::move(audit), std::move(reply));
+}
+
+void InventoryProcessor::Release(domain::ReleaseStock command, std::optional<std::string> audit, StockReply reply) {
+  Submit(std::move(command), std::move(audit), std::move(reply));
+}
+
+void InventoryProcessor::Commit(domain::CommitStock command, std::optional<std::string> audit, StockReply reply) {
+  Submit(std::move(command), std::move(audit), std::move(reply));
+}
+
+void InventoryProcessor::Run(const std::string& product_id, bool valid, Decider decide,
+                             std::optional<std::string> audit, StockReply reply) {
+  auto work = [this, product_id, valid, decide = std::move(decide), audit = std::move(audit), reply]() {
+    auto refuse = [&](StockResult::Kind kind) {
+      reply({kind, std::nullopt, {}, std::nullopt});
+      deps_.book.Release(product_id);
+    };
+    std::optional<platform::Partition> partition;
+    // Invalid commands go on: Decide refuses them, whoever owns the product.
+    if (valid) {
+      if (deps_.book.IsUncertain(product_id)) return refuse(StockResult::Kind::kUnavailable);
+      partition = deps_.writable_partition(product_id);
+      if (!partition) return refuse(StockResult::Kind::kNotOwner);
+    }
+    const auto state = deps_.book.Find(product_id);
+    auto decision = decide(state);
+    if (!decision.accepted()) {
+      reply({StockResult::Kind::kRejected, std::nullopt, {}, std::move(decision.rejection)});
+      deps_.book.Release(product_id);
+      return;
+    }
+    if (decision.events.empty()) {
+      reply({StockResult::Kind::kOk, state, {}, std::nullopt});
+      deps_.book.Release(product_id);
+      return;
+    }
+    const domain::StockEvent event = decision.events.front();
+    codec::EventMetadata metadata;
+    metadata.event_id = deps_.new_id();
+    metadata.source = deps_.source;
+    metadata.actor = audit;
+    deps_.appender.Append(codec::EncodeEvent(event, metadata), *partition,
+                          [this, product_id, event, reply](AppendOutcome outcome) {
+                            if (outcome == AppendOutcome::kPersisted) deps_.book.Apply(event);
+                            if (outcome == AppendOutcome::kUnknown) deps_.book.MarkUncertain(product_id);
+                            if (outcome == AppendOutcome::kPersisted) {
+                              reply({StockResult::Kind::kOk, deps_.book.Find(product_id), {event}, std::nullopt});
+                            } else {
+                              reply({StockResult::Kind::kUnavailable, std::nullopt, {}, std::nullopt});
+                            }
+                            deps_.book.Release(product_id);
+                          });
+  };
+  if (!deps_.book.RunExclusive(product_id, std::move(work))) {
+    reply({StockResult::Kind::kBusy, std::nullopt, {}, std::nullopt});
+  }
+}
+
+}  // namespace orders::command

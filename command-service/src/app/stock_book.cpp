@@ -1,0 +1,91 @@
+#include <orders/command/stock_book.hpp>
+
+namespace orders::command {
+
+bool StockBook::RunExclusive(const std::string& product_id, std::function<void()> work) {
+  {
+    std::lock_guard lock(mutex_);
+    Slot& slot = slots_[product_id];
+    if (slot.busy) {
+      if (slot.waiting.size() >= kMaxWaitingPerProduct) return false;
+      slot.waiting.push_back(std::move(work));
+      return true;
+    }
+    slot.busy = true;
+  }
+  work();
+  return true;
+}
+
+void StockBook::Release(const std::string& product_id) {
+  std::function<void()> next;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = slots_.find(product_id);
+    if (it == slots_.end()) return;
+    Slot& slot = it->second;
+    if (slot.waiting.empty()) {
+      slot.busy = false;
+      if (!slot.stock) slots_.erase(it);  // an untracked product leaves no trace
+      return;
+    }
+    next = std::move(slot.waiting.front());
+    slot.waiting.pop_front();
+  }
+  if (dispatch_) {
+    dispatch_(std::move(next));
+  } else {
+    next();
+  }
+}
+
+std::optional<domain::Stock> StockBook::Find(const std::string& product_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(product_id);
+  if (it == slots_.end()) return std::nullopt;
+  return it->second.stock;
+}
+
+domain::ApplyOutcome StockBook::Apply(const domain::StockEvent& event) {
+  std::lock_guard lock(mutex_);
+  const std::string& product_id = domain::ProductIdOf(event);
+  Slot& slot = slots_[product_id];
+  const auto outcome = domain::Apply(slot.stock, event);
+  if (!slot.stock && !slot.busy) slots_.erase(product_id);
+  return outcome;
+}
+
+void StockBook::MarkUncertain(const std::string& product_id) {
+  std::lock_guard lock(mutex_);
+  uncertain_[product_id] = std::chrono::steady_clock::now();
+}
+
+bool StockBook::IsUncertain(const std::string& product_id) const {
+  std::lock_guard lock(mutex_);
+  return uncertain_.count(product_id) != 0;
+}
+
+bool StockBook::HasUncertain() const {
+  std::lock_guard lock(mutex_);
+  return !uncertain_.empty();
+}
+
+void StockBook::ClearUncertainBefore(std::chrono::steady_clock::time_point cutoff) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(uncertain_, [cutoff](const auto& entry) { return entry.second < cutoff; });
+}
+
+std::size_t StockBook::ProductCount() const {
+  std::lock_guard lock(mutex_);
+  std::size_t count = 0;
+  for (const auto& [id, slot] : slots_) count += slot.stock ? 1 : 0;
+  return count;
+}
+
+Folded StockBook::Fold(const platform::ConsumedRecord& record) {
+  auto decoded = codec::DecodeStockEvent(record.key, record.value, record.headers);
+  if (!decoded.decoded) return {false, std::move(decoded.error), {}, {}};
+  return {true, {}, Apply(decoded.decoded->event), decoded.decoded->metadata.event_id};
+}
+
+}  // namespace orders::command
