@@ -29,6 +29,9 @@ def main():
         "order.courier_assigned.v1": load("order.courier_assigned.v1.schema.json"),
         "order.courier_unassigned.v1": load("order.courier_unassigned.v1.schema.json"),
         "order.delivery_declined.v1": load("order.delivery_declined.v1.schema.json"),
+        "order.payment_authorized.v1": load("order.payment_authorized.v1.schema.json"),
+        "order.payment_declined.v1": load("order.payment_declined.v1.schema.json"),
+        "order.payment_refunded.v1": load("order.payment_refunded.v1.schema.json"),
     }
     problems = []
     count = 0

@@ -24,6 +24,8 @@ domain::Order OrderFromRow(const pqxx::row& row) {
   order.created_at = FromMillis(row[7].as<std::int64_t>());
   order.updated_at = FromMillis(row[8].as<std::int64_t>());
   if (!row[9].is_null()) order.courier_id = row[9].as<std::string>();
+  // The read model keeps no payment yet: a stored order folds on from its initial one.
+  order.payment = domain::InitialPayment(order.total_cents);
   return order;
 }
 
