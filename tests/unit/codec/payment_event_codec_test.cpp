@@ -105,14 +105,14 @@ TEST(PaymentEventCodec, PayloadsBreakingThePaymentRulesAreRefused) {
     EXPECT_FALSE(result.decoded) << value;
     EXPECT_FALSE(result.error.empty());
   }
-  EXPECT_TRUE(DecodeEvent(kId, Payload(R"(,"paymentId":")" + std::string(128, 'p') + R"(","amountCents":3000)"),
-                          authorized)
-                  .decoded);
+  EXPECT_TRUE(
+      DecodeEvent(kId, Payload(R"(,"paymentId":")" + std::string(128, 'p') + R"(","amountCents":3000)"), authorized)
+          .decoded);
 
   const auto declined = HeadersOf(kPaymentDeclinedType);
-  for (const auto& value : {Payload(""), Payload(R"(,"reason":")" + std::string(281, 'r') + R"(")"),
-                            Payload(R"(,"reason":"a\u0007b")"), Payload(R"(,"reason":7)"),
-                            Payload(R"(,"reason":"no","paymentId":"pay-1")")}) {
+  for (const auto& value :
+       {Payload(""), Payload(R"(,"reason":")" + std::string(281, 'r') + R"(")"), Payload(R"(,"reason":"a\u0007b")"),
+        Payload(R"(,"reason":7)"), Payload(R"(,"reason":"no","paymentId":"pay-1")")}) {
     EXPECT_FALSE(DecodeEvent(kId, value, declined).decoded) << value;
   }
   EXPECT_TRUE(DecodeEvent(kId, Payload(R"(,"reason":")" + std::string(280, 'r') + R"(")"), declined).decoded);
