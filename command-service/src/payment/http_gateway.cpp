@@ -41,9 +41,9 @@ HttpPaymentGateway::~HttpPaymentGateway() { Stop(); }
 void HttpPaymentGateway::Stop() { executor_.Stop(); }
 
 void HttpPaymentGateway::Authorize(AuthorizationRequest request, std::function<void(AuthorizationOutcome)> done) {
-  auto call = std::make_shared<Call<AuthorizationOutcome>>(Call<AuthorizationOutcome>{
-      "authorization", request.order_id, kAuthorizationsPath, AuthorizationKey(request), AuthorizationBody(request),
-      &ReadAuthorizationAnswer, std::move(done)});
+  auto call = std::make_shared<Call<AuthorizationOutcome>>(
+      Call<AuthorizationOutcome>{"authorization", request.order_id, kAuthorizationsPath, AuthorizationKey(request),
+                                 AuthorizationBody(request), &ReadAuthorizationAnswer, std::move(done)});
   executor_.Post(DelayedExecutor::Clock::now(), [this, call](bool stopped) { Attempt(call, stopped); });
 }
 
@@ -62,10 +62,9 @@ void HttpPaymentGateway::Attempt(std::shared_ptr<Call<Outcome>> call, bool stopp
     // Fail fast: the gateway failed repeatedly and is left alone until the probe.
     return call->done(PaymentFailure{"circuit open: the payment gateway failed repeatedly"});
   }
-  auto answer = PostJson(*url_, call->path, {{"Idempotency-Key", call->idempotency_key}}, call->body,
-                         request_timeout_);
-  Outcome outcome = answer ? call->read_answer(answer->status, answer->body)
-                           : Outcome(PaymentFailure{answer.error().message});
+  auto answer = PostJson(*url_, call->path, {{"Idempotency-Key", call->idempotency_key}}, call->body, request_timeout_);
+  Outcome outcome =
+      answer ? call->read_answer(answer->status, answer->body) : Outcome(PaymentFailure{answer.error().message});
   const auto* failure = std::get_if<PaymentFailure>(&outcome);
   if (!failure) {
     breaker_.RecordSuccess();

@@ -7,8 +7,7 @@ SimulatedPaymentGateway::SimulatedPaymentGateway(std::chrono::milliseconds laten
 
 SimulatedPaymentGateway::~SimulatedPaymentGateway() { Stop(); }
 
-void SimulatedPaymentGateway::Authorize(AuthorizationRequest request,
-                                        std::function<void(AuthorizationOutcome)> done) {
+void SimulatedPaymentGateway::Authorize(AuthorizationRequest request, std::function<void(AuthorizationOutcome)> done) {
   executor_.Post(DelayedExecutor::Clock::now() + latency_,
                  [this, request = std::move(request), done = std::move(done)](bool stopped) {
                    if (stopped) return done(PaymentFailure{"the payment gateway stopped"});

@@ -178,7 +178,8 @@ TEST_F(HttpGatewayTest, RepeatedAndConcurrentCallsForAnOrderChargeItOnce) {
   std::set<std::string> payment_ids;
   for (auto& answer : answers) {
     const auto outcome = answer.get_future().get();
-    if (const auto* authorized = std::get_if<PaymentAuthorization>(&outcome)) payment_ids.insert(authorized->payment_id);
+    if (const auto* authorized = std::get_if<PaymentAuthorization>(&outcome))
+      payment_ids.insert(authorized->payment_id);
   }
   // A second gateway client (a restarted service) asking again gets the same payment.
   HttpPaymentGateway restarted(Config());
@@ -230,12 +231,11 @@ namespace {
 // A bad PAYMENT_* value stops the command service at start, before it touches Kafka, naming the
 // variable (and not echoing the URL, which may carry what a log should not).
 TEST(PaymentSettingsAtStart, ABadPaymentSettingRefusesToStartTheCommandService) {
-  testing::ServiceProcess service(testing::CommandServiceBinary(),
-                                  {{"AUTH", "off"},
-                                   {"KAFKA_BROKERS", "127.0.0.1:1"},
-                                   {"PAYMENT_GATEWAY", "http"},
-                                   {"PAYMENT_URL", "ftp://user:hunter2@gateway"},
-                                   {"PAYMENT_TIMEOUT", "soon"}});
+  testing::ServiceProcess service(testing::CommandServiceBinary(), {{"AUTH", "off"},
+                                                                    {"KAFKA_BROKERS", "127.0.0.1:1"},
+                                                                    {"PAYMENT_GATEWAY", "http"},
+                                                                    {"PAYMENT_URL", "ftp://user:hunter2@gateway"},
+                                                                    {"PAYMENT_TIMEOUT", "soon"}});
   EXPECT_FALSE(service.Start(std::chrono::seconds(10)));
   const auto log = service.LogText();
   EXPECT_NE(log.find("PAYMENT_URL"), std::string::npos) << log;

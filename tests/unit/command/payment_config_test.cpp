@@ -83,7 +83,8 @@ TEST(PaymentConfig, DurationsTakeAUnitOrSeconds) {
   EXPECT_EQ(ParseDuration("1h"), milliseconds(3'600'000));
   EXPECT_EQ(ParseDuration("2d"), milliseconds(172'800'000));
   EXPECT_EQ(ParseDuration("250ms"), milliseconds(250));
-  for (const char* bad : {"", "m", "1.5h", "-5s", "5 s", "5w", "s5"}) EXPECT_EQ(ParseDuration(bad), std::nullopt) << bad;
+  for (const char* bad : {"", "m", "1.5h", "-5s", "5 s", "5w", "s5"})
+    EXPECT_EQ(ParseDuration(bad), std::nullopt) << bad;
   EXPECT_FALSE(LoadPaymentConfig({{"PAYMENT_TIMEOUT", "500ms"}}).config);  // below 1s
   EXPECT_FALSE(LoadPaymentConfig({{"PAYMENT_TIMEOUT", "31d"}}).config);
 }

@@ -6,6 +6,7 @@
 #include <orders/codec/event_codec.hpp>
 #include <orders/domain/evolve.hpp>
 #include <orders/projection/batch.hpp>
+#include <orders/projection/known_orders.hpp>
 #include <orders/testing/builders.hpp>
 
 namespace orders::projection {
@@ -21,12 +22,12 @@ platform::ConsumedRecord Record(const domain::Event& event, platform::Offset off
 }
 
 TEST(ProjectionPaymentFold, PaymentEventsBumpTheVersionAndAreHistoryRowsNamingTheirEvent) {
-  const auto writes = FoldBatch(
-      DecodeBatch({Record(testing::Placed(), 0),
-                   Record(domain::PaymentAuthorized{kOrderId, 2, At(1764000002000), "pay-1", 3000}, 1),
-                   Record(testing::Changed(3, Status::kPending, Status::kCancelled), 2),
-                   Record(domain::PaymentRefunded{kOrderId, 4, At(1764000004000), "pay-1", 3000}, 3)}),
-      {});
+  const auto writes =
+      FoldBatch(DecodeBatch({Record(testing::Placed(), 0),
+                             Record(domain::PaymentAuthorized{kOrderId, 2, At(1764000002000), "pay-1", 3000}, 1),
+                             Record(testing::Changed(3, Status::kPending, Status::kCancelled), 2),
+                             Record(domain::PaymentRefunded{kOrderId, 4, At(1764000004000), "pay-1", 3000}, 3)}),
+                {});
   EXPECT_TRUE(writes.parked.empty());
   ASSERT_EQ(writes.upserts.size(), 1u);
   EXPECT_EQ(writes.upserts[0].version, 4);
@@ -52,13 +53,28 @@ TEST(ProjectionPaymentFold, ADeclineIsAHistoryRowWithItsReason) {
 }
 
 TEST(ProjectionPaymentFold, AnImpossiblePaymentEventIsParkedNotApplied) {
-  const auto writes = FoldBatch(
-      DecodeBatch({Record(testing::Placed(), 0),
-                   Record(domain::PaymentRefunded{kOrderId, 2, At(), "pay-never-authorized", 3000}, 1)}),
-      {});
+  const auto writes =
+      FoldBatch(DecodeBatch({Record(testing::Placed(), 0),
+                             Record(domain::PaymentRefunded{kOrderId, 2, At(), "pay-never-authorized", 3000}, 1)}),
+                {});
   ASSERT_EQ(writes.parked.size(), 1u);
   EXPECT_EQ(writes.parked[0].reason, ParkedRecord::Reason::kInvalid);
   EXPECT_EQ(writes.upserts[0].version, 1);
+}
+
+// The writer folds an open order it committed itself from what it remembers: the payment must be
+// part of that, or the authorization that follows a placement in a later batch would not apply.
+TEST(ProjectionPaymentFold, AKnownOrderKeepsItsPaymentAcrossBatches) {
+  KnownOrders known;
+  BatchWrites committed = FoldBatch(DecodeBatch({Record(testing::Placed(), 0)}), {});
+  known.Remember(committed);
+  const auto batch = DecodeBatch({Record(domain::PaymentAuthorized{kOrderId, 2, At(1764000002000), "pay-1", 3000}, 1)});
+  std::map<std::string, domain::Order> stored;
+  EXPECT_TRUE(known.Split(batch, true, stored).empty());
+  const auto writes = FoldBatch(batch, stored);
+  EXPECT_TRUE(writes.parked.empty());
+  ASSERT_EQ(writes.upserts.size(), 1u);
+  EXPECT_EQ(writes.upserts[0].payment.status, domain::PaymentStatus::kAuthorized);
 }
 
 }  // namespace
