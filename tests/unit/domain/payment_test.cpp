@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <orders/domain/decide.hpp>
 #include <orders/domain/evolve.hpp>
 #include <orders/testing/builders.hpp>
 
@@ -100,6 +101,56 @@ TEST(OrderPayment, StatusNamesRoundTrip) {
     EXPECT_EQ(ParsePaymentStatus(ToString(status)), status);
   }
   EXPECT_EQ(ParsePaymentStatus("Authorized"), std::nullopt);
+}
+
+// Recording the gateway's answers: each answer becomes its event once; the same answer again is no event
+// (a retry after a crash between the answer and the append), a contradicting one is a conflict.
+TEST(RecordPayment, AnAuthorizationIsRecordedOnceForThePendingAmount) {
+  auto state = PlacedOrder();
+  const auto decision = Decide(state, RecordPaymentAuthorized{kOrderId, "pay-1"}, At(7));
+  ASSERT_TRUE(decision.accepted());
+  ASSERT_EQ(decision.events.size(), 1u);
+  EXPECT_EQ(decision.events[0], Event(PaymentAuthorized{kOrderId, 2, At(7), "pay-1", 2500}));
+  ASSERT_EQ(Apply(state, decision.events[0]), ApplyOutcome::kApplied);
+  const auto again = Decide(state, RecordPaymentAuthorized{kOrderId, "pay-1"}, At(8));
+  EXPECT_TRUE(again.accepted());
+  EXPECT_TRUE(again.events.empty());
+  const auto other = Decide(state, RecordPaymentAuthorized{kOrderId, "pay-2"}, At(8));
+  ASSERT_FALSE(other.accepted());
+  EXPECT_EQ(other.rejection->problem, "payment-settled");
+  EXPECT_EQ(Decide(state, RecordPaymentDeclined{kOrderId, "late"}, At(8)).rejection->problem, "payment-settled");
+}
+
+TEST(RecordPayment, ADeclineIsRecordedOnceWithItsReason) {
+  auto state = PlacedOrder();
+  EXPECT_FALSE(Decide(state, RecordPaymentDeclined{kOrderId, std::string(281, 'r')}, At()).accepted());
+  const auto decision = Decide(state, RecordPaymentDeclined{kOrderId, "card expired"}, At(7));
+  ASSERT_EQ(decision.events.size(), 1u);
+  ASSERT_EQ(Apply(state, decision.events[0]), ApplyOutcome::kApplied);
+  EXPECT_TRUE(Decide(state, RecordPaymentDeclined{kOrderId, "card expired"}, At(8)).events.empty());
+  EXPECT_EQ(Decide(state, RecordPaymentAuthorized{kOrderId, "pay-1"}, At(8)).rejection->problem, "payment-settled");
+  EXPECT_EQ(Decide(state, RecordPaymentRefunded{kOrderId}, At(8)).rejection->problem, "payment-not-authorized");
+}
+
+TEST(RecordPayment, ARefundGivesBackTheAuthorizedPaymentOnce) {
+  auto state = PlacedOrder();
+  EXPECT_EQ(Decide(state, RecordPaymentRefunded{kOrderId}, At()).rejection->problem, "payment-not-authorized");
+  ASSERT_EQ(Apply(state, Authorized(2)), ApplyOutcome::kApplied);
+  ASSERT_EQ(Apply(state, testing::Changed(3, Status::kPending, Status::kCancelled)), ApplyOutcome::kApplied);
+  const auto decision = Decide(state, RecordPaymentRefunded{kOrderId}, At(9));
+  ASSERT_EQ(decision.events.size(), 1u);
+  EXPECT_EQ(decision.events[0], Event(PaymentRefunded{kOrderId, 4, At(9), "pay-1", 2500}));
+  ASSERT_EQ(Apply(state, decision.events[0]), ApplyOutcome::kApplied);
+  EXPECT_TRUE(Decide(state, RecordPaymentRefunded{kOrderId}, At(10)).events.empty());
+  EXPECT_TRUE(Decide(state, RecordPaymentAuthorized{kOrderId, "pay-1"}, At(10)).events.empty());
+}
+
+TEST(RecordPayment, MissingAndFreeOrdersTakeNoPayment) {
+  EXPECT_EQ(Decide(std::nullopt, RecordPaymentAuthorized{kOrderId, "pay-1"}, At()).rejection->kind,
+            RejectionKind::kNotFound);
+  const auto free = PlacedOrder(0);
+  EXPECT_EQ(Decide(free, RecordPaymentAuthorized{kOrderId, "pay-1"}, At()).rejection->problem, "payment-not-required");
+  EXPECT_EQ(Decide(free, RecordPaymentRefunded{kOrderId}, At()).rejection->problem, "payment-not-required");
 }
 
 }  // namespace

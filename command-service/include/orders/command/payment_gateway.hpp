@@ -1,9 +1,10 @@
 #pragma once
 // The payment gateway port: what the fulfilment workflow asks of whoever
 // moves the money. Calls are asynchronous: they return at once and `done`
-// runs later on the gateway's own thread (never inside the call, never on a
-// caller's event loop), so a slow gateway never blocks the service. `done`
-// runs exactly once per call, also when the gateway is stopped.
+// runs later on the gateway's own thread (never on a caller's event loop),
+// so a slow gateway never blocks the service; the caller hands the outcome
+// over to its own thread. `done` runs exactly once per call: after Stop() it
+// runs at once, inside the call, with a PaymentFailure.
 //
 // Every call for an order carries the order id as its idempotency key: the
 // same order asked twice (a retry, a restart after a crash) is authorized
