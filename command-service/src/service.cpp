@@ -8,6 +8,7 @@
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/log_follower.hpp>
 #include <orders/command/partition_ownership.hpp>
+#include <orders/command/payment_config.hpp>
 #include <orders/command/stock_book.hpp>
 #include <orders/command/work_queue.hpp>
 #include <orders/platform/kafka_producer.hpp>
@@ -37,6 +38,9 @@ struct CommandService::Parts {
   std::atomic<bool> kafka_reachable{false};
   std::atomic<bool> stopping{false};
   std::thread connectivity_checker;
+  // Read and checked at start so a bad PAYMENT_* value stops the service before it serves; the
+  // fulfilment workflow builds its gateway from it (MakePaymentGateway).
+  PaymentConfig payment;
 };
 
 CommandService::CommandService(platform::ServiceConfig config)
@@ -45,6 +49,13 @@ CommandService::CommandService(platform::ServiceConfig config)
 CommandService::~CommandService() { Stop(); }
 
 platform::Result<std::uint16_t> CommandService::Start() {
+  auto payment = LoadPaymentConfig(platform::ProcessEnvironment());
+  if (!payment.config) {
+    std::string problems;
+    for (const auto& problem : payment.problems) problems += (problems.empty() ? "" : "; ") + problem;
+    return platform::Fail("invalid payment settings: " + problems);
+  }
+  parts_->payment = std::move(*payment.config);
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();
   Parts& parts = *parts_;

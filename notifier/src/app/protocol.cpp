@@ -186,11 +186,19 @@ std::string UpdateMessage(const domain::Event& event, const domain::Order* befor
                {"at", codec::FormatTimestamp(domain::TimeOf(event))}};
   std::visit(
       [&](const auto& payload) {
-        if constexpr (requires { payload.reason; }) {
+        if constexpr (requires { payload.reason.has_value(); }) {
           if (payload.reason) message["reason"] = *payload.reason;
+        } else if constexpr (requires { payload.reason; }) {
+          message["reason"] = payload.reason;  // a decline always says why
         }
       },
       event);
+  // Payment events change the order's payment: the update carries the new one.
+  if (std::holds_alternative<domain::PaymentAuthorized>(event) ||
+      std::holds_alternative<domain::PaymentDeclined>(event) ||
+      std::holds_alternative<domain::PaymentRefunded>(event)) {
+    message["payment"] = codec::PaymentToJson(after.payment);
+  }
   if (!after.courier_id.empty()) message["courierId"] = after.courier_id;
   if (view.open) message["open"] = *view.open;
   if (view.with_order || !before) message["order"] = codec::OrderToJson(after);

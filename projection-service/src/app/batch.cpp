@@ -69,6 +69,9 @@ HistoryDetails DetailsOf(const domain::CourierUnassigned& unassigned) {
   return {unassigned.reason, unassigned.courier_id};
 }
 HistoryDetails DetailsOf(const domain::DeliveryDeclined& declined) { return {declined.reason, declined.courier_id}; }
+HistoryDetails DetailsOf(const domain::PaymentAuthorized&) { return {}; }
+HistoryDetails DetailsOf(const domain::PaymentDeclined& declined) { return {declined.reason, std::nullopt}; }
+HistoryDetails DetailsOf(const domain::PaymentRefunded&) { return {}; }
 
 HistoryRow HistoryOf(const domain::Order& after, const DecodedRecord& record) {
   auto details = std::visit([](const auto& event) { return DetailsOf(event); }, record.decoded.event);

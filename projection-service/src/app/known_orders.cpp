@@ -19,6 +19,7 @@ std::vector<std::string> KnownOrders::Split(const DecodedBatch& batch, bool plac
       order.status = it->second.status;
       order.courier_id = it->second.courier_id;
       order.version = it->second.version;
+      order.payment = it->second.payment;
       stored.emplace(order_id, std::move(order));
     } else if (!(placements_are_new && std::holds_alternative<domain::OrderPlaced>(record.decoded.event))) {
       to_load.insert(order_id);
@@ -33,7 +34,7 @@ void KnownOrders::Remember(const BatchWrites& writes) {
     if (domain::IsTerminal(order.status)) {
       orders_.erase(order.order_id);
     } else {
-      orders_[order.order_id] = State{order.status, order.courier_id, order.version};
+      orders_[order.order_id] = State{order.status, order.courier_id, order.version, order.payment};
     }
   }
 }

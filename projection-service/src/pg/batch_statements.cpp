@@ -17,15 +17,22 @@ struct Column {
   const char* name;
   const char* type;
 };
-constexpr Column kNewOrderColumns[] = {
-    {"order_id", "uuid"},          {"customer_id", "text"}, {"items", "jsonb"},    {"currency", "text"},
-    {"total_cents", "bigint"},     {"status", "text"},      {"version", "bigint"}, {"created_at", "timestamptz"},
-    {"updated_at", "timestamptz"}, {"courier_id", "text"}};
-constexpr Column kOrderChangeColumns[] = {{"order_id", "uuid"},
-                                          {"status", "text"},
-                                          {"version", "bigint"},
-                                          {"updated_at", "timestamptz"},
-                                          {"courier_id", "text"}};
+constexpr Column kNewOrderColumns[] = {{"order_id", "uuid"},
+                                       {"customer_id", "text"},
+                                       {"items", "jsonb"},
+                                       {"currency", "text"},
+                                       {"total_cents", "bigint"},
+                                       {"status", "text"},
+                                       {"version", "bigint"},
+                                       {"created_at", "timestamptz"},
+                                       {"updated_at", "timestamptz"},
+                                       {"courier_id", "text"},
+                                       {"payment_status", "text"},
+                                       {"payment_id", "text"},
+                                       {"payment_amount_cents", "bigint"}};
+constexpr Column kOrderChangeColumns[] = {
+    {"order_id", "uuid"},   {"status", "text"},         {"version", "bigint"},  {"updated_at", "timestamptz"},
+    {"courier_id", "text"}, {"payment_status", "text"}, {"payment_id", "text"}, {"payment_amount_cents", "bigint"}};
 constexpr Column kHistoryColumns[] = {{"order_id", "uuid"},  {"version", "bigint"}, {"status", "text"},
                                       {"at", "timestamptz"}, {"reason", "text"},    {"event_id", "text"},
                                       {"event", "text"},     {"courier_id", "text"}};
@@ -38,6 +45,11 @@ std::string ItemsJson(const std::vector<domain::LineItem>& items) {
   auto safe = items;
   for (auto& item : safe) item.product_id = PgText(item.product_id);
   return codec::DumpJson(codec::LineItemsToJson(safe));
+}
+
+// No payment id yet is NULL in the read model, not an empty text.
+std::optional<std::string> PaymentIdOf(const domain::Order& order) {
+  return order.payment.payment_id.empty() ? std::nullopt : std::optional<std::string>(order.payment.payment_id);
 }
 
 // No courier is NULL in the read model, not an empty text.
@@ -59,6 +71,9 @@ void NewOrderFields(Rows& rows, const domain::Order& order) {
       .Timestamp(order.created_at)
       .Timestamp(order.updated_at)
       .NullableText(CourierOf(order))
+      .Text(domain::ToString(order.payment.status))
+      .NullableText(PaymentIdOf(order))
+      .Integer(order.payment.amount_cents)
       .EndRow();
 }
 template <typename Rows>
@@ -68,6 +83,9 @@ void OrderChangeFields(Rows& rows, const domain::Order& order) {
       .Integer(order.version)
       .Timestamp(order.updated_at)
       .NullableText(CourierOf(order))
+      .Text(domain::ToString(order.payment.status))
+      .NullableText(PaymentIdOf(order))
+      .Integer(order.payment.amount_cents)
       .EndRow();
 }
 template <typename Rows>
@@ -196,14 +214,17 @@ const Statements& Sql() {
     s.merge_new_orders = "INSERT INTO orders (" + Names(kNewOrderColumns) + ") SELECT " + Names(kNewOrderColumns) +
                          " FROM staged_new_orders ON CONFLICT (order_id) DO UPDATE SET status = excluded.status,"
                          " courier_id = excluded.courier_id, version = excluded.version,"
-                         " updated_at = excluded.updated_at WHERE orders.version < excluded.version";
+                         " updated_at = excluded.updated_at, payment_status = excluded.payment_status,"
+                         " payment_id = excluded.payment_id, payment_amount_cents = excluded.payment_amount_cents"
+                         " WHERE orders.version < excluded.version";
     s.merge_history = "INSERT INTO order_history (" + Names(kHistoryColumns) + ") SELECT " + Names(kHistoryColumns) +
                       " FROM staged_history ON CONFLICT (order_id, version) DO NOTHING";
     // Updates of stored orders always go under the version guard: a stale
     // update never wins.
     const std::string update_orders =
         "UPDATE orders SET status = c.status, courier_id = c.courier_id, version = c.version,"
-        " updated_at = c.updated_at FROM ";
+        " updated_at = c.updated_at, payment_status = c.payment_status, payment_id = c.payment_id,"
+        " payment_amount_cents = c.payment_amount_cents FROM ";
     const std::string where_newer = " WHERE orders.order_id = c.order_id AND orders.version < c.version";
     s.merge_order_changes = update_orders + "staged_order_changes c" + where_newer;
     const auto insert_declines = [](int& first) {
@@ -345,7 +366,8 @@ std::map<std::string, domain::Order> LoadFoldState(pqxx::transaction_base& tx,
                                                    const std::vector<std::string>& order_ids) {
   std::map<std::string, domain::Order> orders;
   if (order_ids.empty()) return orders;
-  for (const auto& row : tx.exec_params("SELECT o.order_id::text, o.status, o.version, o.courier_id"
+  for (const auto& row : tx.exec_params("SELECT o.order_id::text, o.status, o.version, o.courier_id,"
+                                        " o.payment_status, o.payment_id, o.payment_amount_cents"
                                         " FROM unnest($1::uuid[]) AS k(id) JOIN orders o ON o.order_id = k.id",
                                         ArrayLiteral(order_ids))) {
     domain::Order order;
@@ -353,6 +375,11 @@ std::map<std::string, domain::Order> LoadFoldState(pqxx::transaction_base& tx,
     order.status = domain::ParseStatus(row[1].as<std::string>()).value_or(domain::Status::kPending);
     order.version = row[2].as<std::int64_t>();
     if (!row[3].is_null()) order.courier_id = row[3].as<std::string>();
+    // Payment events check the payment they follow (a refund may come after a cancellation).
+    order.payment.status =
+        domain::ParsePaymentStatus(row[4].as<std::string>()).value_or(domain::PaymentStatus::kPending);
+    if (!row[5].is_null()) order.payment.payment_id = row[5].as<std::string>();
+    order.payment.amount_cents = row[6].as<std::int64_t>();
     orders.emplace(order.order_id, std::move(order));
   }
   return orders;

@@ -24,6 +24,10 @@ domain::Order OrderFromRow(const pqxx::row& row) {
   order.created_at = FromMillis(row[7].as<std::int64_t>());
   order.updated_at = FromMillis(row[8].as<std::int64_t>());
   if (!row[9].is_null()) order.courier_id = row[9].as<std::string>();
+  order.payment.status =
+      domain::ParsePaymentStatus(row[10].as<std::string>()).value_or(domain::PaymentStatus::kPending);
+  if (!row[11].is_null()) order.payment.payment_id = row[11].as<std::string>();
+  order.payment.amount_cents = row[12].as<std::int64_t>();
   return order;
 }
 

@@ -73,6 +73,35 @@ Json CourierReasonPayload(const CourierEvent& event) {
 Json PayloadOf(const domain::CourierUnassigned& unassigned) { return CourierReasonPayload(unassigned); }
 Json PayloadOf(const domain::DeliveryDeclined& declined) { return CourierReasonPayload(declined); }
 
+Json PayloadOf(const domain::PaymentAuthorized& authorized) {
+  Json json = Json::object();
+  json.emplace("orderId", authorized.order_id);
+  json.emplace("version", authorized.version);
+  json.emplace("at", FormatTimestamp(authorized.at));
+  json.emplace("paymentId", authorized.payment_id);
+  json.emplace("amountCents", authorized.amount_cents);
+  return json;
+}
+
+Json PayloadOf(const domain::PaymentDeclined& declined) {
+  Json json = Json::object();
+  json.emplace("orderId", declined.order_id);
+  json.emplace("version", declined.version);
+  json.emplace("at", FormatTimestamp(declined.at));
+  json.emplace("reason", declined.reason);
+  return json;
+}
+
+Json PayloadOf(const domain::PaymentRefunded& refunded) {
+  Json json = Json::object();
+  json.emplace("orderId", refunded.order_id);
+  json.emplace("version", refunded.version);
+  json.emplace("at", FormatTimestamp(refunded.at));
+  json.emplace("paymentId", refunded.payment_id);
+  json.emplace("amountCents", refunded.amount_cents);
+  return json;
+}
+
 struct Common {
   std::string order_id;
   std::int64_t version = 0;
@@ -175,6 +204,42 @@ std::optional<domain::Event> ReadCourierReason(FieldReader& reader) {
   return CourierEvent{std::move(common.order_id), common.version, common.at, std::move(courier_id), std::move(reason)};
 }
 
+std::string ReadPaymentId(FieldReader& reader) {
+  auto payment_id = reader.String("paymentId", true).value_or("");
+  if (!IsVisibleAscii(payment_id, kMaxPaymentIdBytes)) {
+    reader.errors().push_back({"paymentId", "must be 1-128 visible ASCII characters"});
+  }
+  return payment_id;
+}
+
+std::int64_t ReadAmount(FieldReader& reader) {
+  const auto amount = reader.Integer("amountCents", true).value_or(0);
+  if (amount < 1) reader.errors().push_back({"amountCents", "must be >= 1"});
+  return amount;
+}
+
+// Authorized and refunded share their shape: a payment id and an amount.
+template <typename PaymentEvent>
+std::optional<domain::Event> ReadPaymentAmount(FieldReader& reader) {
+  Common common = ReadCommon(reader);
+  RequireLaterVersion(reader, common);
+  auto payment_id = ReadPaymentId(reader);
+  const auto amount = ReadAmount(reader);
+  reader.RejectUnknown({"orderId", "version", "at", "paymentId", "amountCents"});
+  if (!reader.errors().empty()) return std::nullopt;
+  return PaymentEvent{std::move(common.order_id), common.version, common.at, std::move(payment_id), amount};
+}
+
+std::optional<domain::Event> ReadPaymentDeclined(FieldReader& reader) {
+  Common common = ReadCommon(reader);
+  RequireLaterVersion(reader, common);
+  auto reason = ReadReason(reader);
+  if (!reason) reader.errors().push_back({"reason", "is required"});
+  reader.RejectUnknown({"orderId", "version", "at", "reason"});
+  if (!reader.errors().empty()) return std::nullopt;
+  return domain::PaymentDeclined{std::move(common.order_id), common.version, common.at, std::move(*reason)};
+}
+
 std::string Describe(const std::vector<domain::FieldError>& errors) {
   std::string text;
   for (const auto& error : errors) {
@@ -187,8 +252,9 @@ std::string Describe(const std::vector<domain::FieldError>& errors) {
 }  // namespace
 
 std::string_view EventType(const domain::Event& event) {
-  static constexpr std::string_view kTypes[] = {kPlacedType, kStatusChangedType, kCourierAssignedType,
-                                                kCourierUnassignedType, kDeliveryDeclinedType};
+  static constexpr std::string_view kTypes[] = {
+      kPlacedType,           kStatusChangedType,     kCourierAssignedType, kCourierUnassignedType,
+      kDeliveryDeclinedType, kPaymentAuthorizedType, kPaymentDeclinedType, kPaymentRefundedType};
   static_assert(std::size(kTypes) == std::variant_size_v<domain::Event>);
   return kTypes[event.index()];
 }
@@ -289,6 +355,12 @@ DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Hea
     event = ReadCourierReason<domain::CourierUnassigned>(reader);
   } else if (*type == kDeliveryDeclinedType) {
     event = ReadCourierReason<domain::DeliveryDeclined>(reader);
+  } else if (*type == kPaymentAuthorizedType) {
+    event = ReadPaymentAmount<domain::PaymentAuthorized>(reader);
+  } else if (*type == kPaymentDeclinedType) {
+    event = ReadPaymentDeclined(reader);
+  } else if (*type == kPaymentRefundedType) {
+    event = ReadPaymentAmount<domain::PaymentRefunded>(reader);
   } else {
     return {std::nullopt, "unknown ce_type"};
   }

@@ -19,6 +19,14 @@ Json LineItemsToJson(const std::vector<domain::LineItem>& items) {
   return array;
 }
 
+Json PaymentToJson(const domain::Payment& payment) {
+  Json json = Json::object();
+  json.emplace("status", domain::ToString(payment.status));
+  if (!payment.payment_id.empty()) json.emplace("paymentId", payment.payment_id);
+  json.emplace("amountCents", payment.amount_cents);
+  return json;
+}
+
 Json OrderToJson(const domain::Order& order) {
   Json json = Json::object();
   json.emplace("orderId", order.order_id);
@@ -31,6 +39,7 @@ Json OrderToJson(const domain::Order& order) {
   json.emplace("version", order.version);
   json.emplace("createdAt", FormatTimestamp(order.created_at));
   json.emplace("updatedAt", FormatTimestamp(order.updated_at));
+  json.emplace("payment", PaymentToJson(order.payment));
   return json;
 }
 
@@ -57,6 +66,18 @@ std::vector<domain::LineItem> ReadLineItems(FieldReader& reader, const Json& ite
   return result;
 }
 
+std::optional<domain::Payment> PaymentFromJson(const Json& json) {
+  if (!json.is_object()) return std::nullopt;
+  FieldReader reader(json);
+  const auto status = domain::ParsePaymentStatus(reader.String("status", true).value_or(""));
+  domain::Payment payment;
+  payment.payment_id = reader.String("paymentId", false).value_or("");
+  payment.amount_cents = reader.Integer("amountCents", true).value_or(-1);
+  if (!reader.errors().empty() || !status || payment.amount_cents < 0) return std::nullopt;
+  payment.status = *status;
+  return payment;
+}
+
 std::optional<domain::Order> OrderFromJson(const Json& json) {
   if (!json.is_object()) return std::nullopt;
   FieldReader reader(json);
@@ -77,6 +98,13 @@ std::optional<domain::Order> OrderFromJson(const Json& json) {
   order.status = *status;
   order.created_at = *created;
   order.updated_at = *updated;
+  // Orders written before payments existed carry none: theirs is the initial one.
+  order.payment = domain::InitialPayment(order.total_cents);
+  if (auto payment = json.find("payment"); payment != json.end()) {
+    auto parsed = PaymentFromJson(*payment);
+    if (!parsed) return std::nullopt;
+    order.payment = std::move(*parsed);
+  }
   return order;
 }
 

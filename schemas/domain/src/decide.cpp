@@ -1,5 +1,6 @@
 #include <orders/domain/decide.hpp>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 
@@ -122,6 +123,65 @@ Decision Decide(const std::optional<Order>& state, const DeclineDelivery& comman
   if (HasDeclined(order, command.courier_id)) return Decision{};  // declined before: idempotent
   DeliveryDeclined declined{command.order_id, order.version + 1, now, command.courier_id, command.reason};
   return Decision{{std::move(declined)}, std::nullopt};
+}
+
+namespace {
+
+std::optional<Decision> CheckPaymentTarget(const std::optional<Order>& state) {
+  if (!state) return Reject(RejectionKind::kNotFound, "No order with this orderId.");
+  if (state->payment.status == PaymentStatus::kNotRequired) {
+    return Conflict("payment-not-required", "This order needs no payment.");
+  }
+  return std::nullopt;
+}
+
+Decision Settled(const Payment& payment) {
+  return Conflict("payment-settled",
+                  "The payment of this order is already " + std::string(ToString(payment.status)) + ".");
+}
+
+}  // namespace
+
+Decision Decide(const std::optional<Order>& state, const RecordPaymentAuthorized& command, Timestamp now) {
+  if (auto rejected = CheckPaymentTarget(state)) return std::move(*rejected);
+  const Payment& payment = state->payment;
+  const bool same_payment = payment.payment_id == command.payment_id;
+  if (same_payment && (payment.status == PaymentStatus::kAuthorized || payment.status == PaymentStatus::kRefunded)) {
+    return Decision{};  // recorded before
+  }
+  if (payment.status != PaymentStatus::kPending) return Settled(payment);
+  const bool visible_ascii =
+      std::all_of(command.payment_id.begin(), command.payment_id.end(), [](char c) { return c >= '!' && c <= '~'; });
+  if (command.payment_id.empty() || command.payment_id.size() > 128 || !visible_ascii) {
+    return Reject(RejectionKind::kInvalid, "The payment id is not valid.",
+                  {{"paymentId", "must be 1-128 visible ASCII characters"}});
+  }
+  return Decision{
+      {PaymentAuthorized{command.order_id, state->version + 1, now, command.payment_id, payment.amount_cents}},
+      std::nullopt};
+}
+
+Decision Decide(const std::optional<Order>& state, const RecordPaymentDeclined& command, Timestamp now) {
+  if (auto rejected = CheckPaymentTarget(state)) return std::move(*rejected);
+  if (state->payment.status == PaymentStatus::kDeclined) return Decision{};  // recorded before
+  if (state->payment.status != PaymentStatus::kPending) return Settled(state->payment);
+  if (!IsPrintableText(command.reason) || CodePointCount(command.reason) > kMaxReasonLength) {
+    return Reject(RejectionKind::kInvalid, "The decline reason is not valid.",
+                  {{"reason", "must be at most 280 characters, none of them control characters"}});
+  }
+  return Decision{{PaymentDeclined{command.order_id, state->version + 1, now, command.reason}}, std::nullopt};
+}
+
+Decision Decide(const std::optional<Order>& state, const RecordPaymentRefunded& command, Timestamp now) {
+  if (auto rejected = CheckPaymentTarget(state)) return std::move(*rejected);
+  const Payment& payment = state->payment;
+  if (payment.status == PaymentStatus::kRefunded) return Decision{};  // recorded before
+  if (payment.status != PaymentStatus::kAuthorized) {
+    return Conflict("payment-not-authorized", "Only an authorized payment can be refunded.");
+  }
+  return Decision{
+      {PaymentRefunded{command.order_id, state->version + 1, now, payment.payment_id, payment.amount_cents}},
+      std::nullopt};
 }
 
 }  // namespace orders::domain

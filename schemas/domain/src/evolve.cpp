@@ -37,7 +37,8 @@ ApplyOutcome ApplyEvent(std::optional<Order>& state, const OrderPlaced& placed) 
                 {},
                 1,
                 placed.at,
-                placed.at};
+                placed.at,
+                InitialPayment(placed.total_cents)};
   return ApplyOutcome::kApplied;
 }
 
@@ -87,6 +88,42 @@ ApplyOutcome ApplyEvent(std::optional<Order>& state, const DeliveryDeclined& dec
   if (auto outcome = Sequence(state, declined.version); outcome != ApplyOutcome::kApplied) return outcome;
   if (!HasDeclined(*state, declined.courier_id)) state->declined_by.push_back(declined.courier_id);
   Advance(*state, declined.version, declined.at);
+  return ApplyOutcome::kApplied;
+}
+
+// Payment events record what the gateway answered, whatever the order's
+// status by then (a person may have cancelled it while the gateway was
+// deciding; the money still moved and the log must say so). Their order is
+// fixed: pending -> authorized | declined, authorized -> refunded, once each.
+ApplyOutcome ApplyEvent(std::optional<Order>& state, const PaymentAuthorized& authorized) {
+  if (auto outcome = Sequence(state, authorized.version); outcome != ApplyOutcome::kApplied) return outcome;
+  // The gateway authorizes what the order asked for, never another amount.
+  if (state->payment.status != PaymentStatus::kPending || authorized.payment_id.empty() ||
+      authorized.amount_cents != state->payment.amount_cents) {
+    return ApplyOutcome::kInvalid;
+  }
+  state->payment = Payment{PaymentStatus::kAuthorized, authorized.payment_id, authorized.amount_cents};
+  Advance(*state, authorized.version, authorized.at);
+  return ApplyOutcome::kApplied;
+}
+
+ApplyOutcome ApplyEvent(std::optional<Order>& state, const PaymentDeclined& declined) {
+  if (auto outcome = Sequence(state, declined.version); outcome != ApplyOutcome::kApplied) return outcome;
+  if (state->payment.status != PaymentStatus::kPending) return ApplyOutcome::kInvalid;
+  state->payment.status = PaymentStatus::kDeclined;
+  Advance(*state, declined.version, declined.at);
+  return ApplyOutcome::kApplied;
+}
+
+// A refund gives back exactly what was authorized, under the same payment id.
+ApplyOutcome ApplyEvent(std::optional<Order>& state, const PaymentRefunded& refunded) {
+  if (auto outcome = Sequence(state, refunded.version); outcome != ApplyOutcome::kApplied) return outcome;
+  if (state->payment.status != PaymentStatus::kAuthorized || state->payment.payment_id != refunded.payment_id ||
+      state->payment.amount_cents != refunded.amount_cents) {
+    return ApplyOutcome::kInvalid;
+  }
+  state->payment.status = PaymentStatus::kRefunded;
+  Advance(*state, refunded.version, refunded.at);
   return ApplyOutcome::kApplied;
 }
 

@@ -71,7 +71,7 @@ TEST_F(CourierMigrationTest, OldHistoryRowsGetTheirEventNamesAndTheProjectionGoe
   WriteReadModelOfThePreviousRelease();
   {
     pqxx::connection connection(ConnectionString());
-    EXPECT_EQ(Migrate(connection, schema_), std::vector<int>{3});
+    EXPECT_EQ(Migrate(connection, schema_), (std::vector<int>{3, 4}));
     pqxx::work tx(connection);
     EXPECT_EQ(tx.exec1("SELECT string_agg(event, ',' ORDER BY version) FROM order_history")[0].as<std::string>(),
               "order.placed,order.status_changed");
@@ -104,6 +104,49 @@ TEST_F(CourierMigrationTest, OldHistoryRowsGetTheirEventNamesAndTheProjectionGoe
                 .as<std::string>(),
             "order.placed:-,order.status_changed:-,order.delivery_declined:courier-2,order.courier_assigned:courier-1");
   EXPECT_EQ(tx.exec1("SELECT courier_id FROM order_declines")[0].as<std::string>(), "courier-2");
+}
+
+// Migration 4 gives every order of an older read model its initial payment (none of them had a
+// payment event), and the projection then records payments on them.
+TEST_F(CourierMigrationTest, OlderOrdersGetTheirInitialPaymentAndTheProjectionGoesOnWithPayments) {
+  WriteReadModelOfThePreviousRelease();
+  const std::string paid = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
+  {
+    pqxx::connection connection(ConnectionString());
+    pqxx::work tx(connection);
+    tx.exec_params(
+        "INSERT INTO orders VALUES ($1::uuid, 'customer-2', '[]', 'USD', 3000, 'pending', 1,"
+        " '2025-11-24T16:00:00Z', '2025-11-24T16:00:00Z')",
+        paid);
+    tx.exec_params("INSERT INTO order_history VALUES ($1::uuid, 1, 'pending', '2025-11-24T16:00:00Z', NULL, 'p1')",
+                   paid);
+    tx.commit();
+  }
+  {
+    pqxx::connection connection(ConnectionString());
+    EXPECT_EQ(Migrate(connection, schema_), (std::vector<int>{3, 4}));
+    pqxx::work tx(connection);
+    EXPECT_EQ(tx.exec1("SELECT string_agg(payment_status || ' ' || payment_amount_cents || ' ' ||"
+                       " coalesce(payment_id, '-'), ',' ORDER BY total_cents) FROM orders")[0]
+                  .as<std::string>(),
+              "not_required 0 -,pending 3000 -");
+  }
+  PgReadModelStore store(ConnectionString());
+  const auto position = store.LoadPosition(kTopic, {0});
+  ASSERT_TRUE(position) << position.error().message;
+  DecodedBatch batch;
+  const auto record = codec::EncodeEvent(domain::PaymentAuthorized{paid, 2, testing::At(), "pay-9", 3000},
+                                         {"evt-pay", "/test", std::nullopt, std::nullopt});
+  AddRecord(batch, {kTopic, 0, 2, record.key, record.value, record.headers, 0});
+  const auto outcome = store.Apply(batch, {position->generation, {{0, 2}}}, WriteMode::kFast);
+  ASSERT_EQ(outcome.kind, ApplyOutcome::Kind::kApplied) << outcome.error;
+  EXPECT_TRUE(outcome.writes.parked.empty());
+  pqxx::connection connection(ConnectionString());
+  pqxx::work tx(connection);
+  EXPECT_EQ(tx.exec1("SELECT payment_status || ' ' || payment_id || ' ' || version FROM orders WHERE order_id = " +
+                     tx.quote(paid) + "::uuid")[0]
+                .as<std::string>(),
+            "authorized pay-9 2");
 }
 
 }  // namespace

@@ -226,3 +226,59 @@ TEST_F(WritePathsTest, AnExistingRowFailsTheFastPathsAndTheTolerantRetrySkipsIt)
 
 }  // namespace
 }  // namespace orders::projection
+
+namespace orders::projection {
+namespace {
+
+// Payments in the read model (migration 004): a new order's payment and every change of it reach the
+// orders row on each write path, and the writer's fold state reads them back, so a payment event in a
+// later batch (an authorization after the placement, a refund after a cancellation) applies.
+class PaymentWritePathsTest : public WritePathsTest {};
+
+TEST_F(PaymentWritePathsTest, PaymentsReachTheOrdersRowOnEveryPathAndFoldStateReadsThemBack) {
+  const std::string id = "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f";
+  for (const auto& [mode, path] :
+       {std::pair{WriteMode::kFast, WritePath::kArrays}, std::pair{WriteMode::kFast, WritePath::kStaging},
+        std::pair{WriteMode::kTolerant, WritePath::kStaging}}) {
+    const auto schema = NewSchema();
+    auto order = NewOrder(id, "customer-p");
+    order.version = 1;
+    order.status = Status::kPending;
+    order.payment = domain::InitialPayment(order.total_cents);
+    BatchWrites placed;
+    placed.topic = kTopic;
+    placed.upserts = {order};
+    placed.stored_before = {false};
+    placed.next_offsets = {{0, 1}};
+    Write(schema, placed, mode, path);
+
+    std::vector<domain::Payment> read_back;
+    const auto read = [&] {
+      pqxx::connection connection(ReadModelConnectionString(testing::DatabaseUrl(), schema));
+      pqxx::work tx(connection);
+      read_back.push_back(LoadFoldState(tx, {id}).at(id).payment);
+    };
+    read();
+    for (const auto& payment : {domain::Payment{domain::PaymentStatus::kAuthorized, "pay_" + kHostile, 307},
+                                domain::Payment{domain::PaymentStatus::kRefunded, "pay_" + kHostile, 307}}) {
+      ++order.version;
+      order.payment = payment;
+      BatchWrites changed;
+      changed.topic = kTopic;
+      changed.upserts = {order};
+      changed.stored_before = {true};
+      changed.next_offsets = {{0, order.version}};
+      Write(schema, changed, mode, path);
+      read();
+    }
+    std::string expected_id = "pay_" + kHostile;
+    expected_id.replace(expected_id.find('\0'), 1, "\xEF\xBF\xBD");
+    ASSERT_EQ(read_back.size(), 3u);
+    EXPECT_EQ(read_back[0], (domain::Payment{domain::PaymentStatus::kPending, "", 307}));
+    EXPECT_EQ(read_back[1], (domain::Payment{domain::PaymentStatus::kAuthorized, expected_id, 307}));
+    EXPECT_EQ(read_back[2], (domain::Payment{domain::PaymentStatus::kRefunded, expected_id, 307}));
+  }
+}
+
+}  // namespace
+}  // namespace orders::projection

@@ -75,6 +75,10 @@ void Check(const domain::Order& before, const domain::StatusChanged& changed, co
 }
 
 void Check(const domain::Order&, const domain::OrderPlaced&, const RecordActor&, const std::string&, Report&) {}
+// Payment events name no courier: the courier rules have nothing to say about them.
+void Check(const domain::Order&, const domain::PaymentAuthorized&, const RecordActor&, const std::string&, Report&) {}
+void Check(const domain::Order&, const domain::PaymentDeclined&, const RecordActor&, const std::string&, Report&) {}
+void Check(const domain::Order&, const domain::PaymentRefunded&, const RecordActor&, const std::string&, Report&) {}
 
 }  // namespace
 

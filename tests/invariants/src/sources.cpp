@@ -65,6 +65,22 @@ std::map<std::string, ReadModelOrder> ReadReadModel(const std::string& database_
       orders[row[0].as<std::string>()].order.declined_by.push_back(row[1].as<std::string>());
     }
   }
+  // Payments came with read-model version 4 (schemas/sql/004_payments.sql); before it every order's
+  // payment is its initial one (no payment event existed).
+  for (auto& [id, row] : orders) row.order.payment = domain::InitialPayment(row.order.total_cents);
+  const bool has_payments =
+      tx.exec1("SELECT count(*) FROM information_schema.columns WHERE table_schema = " + tx.quote(schema) +
+               " AND table_name = 'orders' AND column_name = 'payment_status'")[0]
+          .as<int>() > 0;
+  if (has_payments) {
+    for (const auto& row :
+         tx.exec("SELECT order_id::text, payment_status, payment_id, payment_amount_cents FROM " + prefix + "orders")) {
+      auto& payment = orders[row[0].as<std::string>()].order.payment;
+      payment.status = domain::ParsePaymentStatus(row[1].as<std::string>()).value();  // unknown: a bug, throw
+      payment.payment_id = row[2].is_null() ? std::string() : row[2].as<std::string>();
+      payment.amount_cents = row[3].as<std::int64_t>();
+    }
+  }
   for (const auto& row : tx.exec("SELECT order_id::text, version, status FROM " + prefix + "order_history")) {
     orders[row[0].as<std::string>()].history[row[1].as<std::int64_t>()] = row[2].as<std::string>();
   }

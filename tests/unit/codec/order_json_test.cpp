@@ -20,7 +20,8 @@ TEST(OrderJson, MatchesTheContractShape) {
             R"({"courierId":null,"createdAt":"2025-11-24T16:00:00.000Z","currency":"USD","customerId":"customer-1",)"
             R"("items":[{"productId":"sku-1","quantity":2,"unitPriceCents":1250},)"
             R"({"productId":"sku-2","quantity":1,"unitPriceCents":500}],)"
-            R"("orderId":"6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c","status":"confirmed","totalCents":3000,)"
+            R"("orderId":"6f1c2b7e-8a4d-4e3b-9c1a-2d3e4f5a6b7c","payment":{"amountCents":3000,"status":"pending"},)"
+            R"("status":"confirmed","totalCents":3000,)"
             R"("updatedAt":"2025-11-24T16:00:01.000Z","version":2})");
 }
 

@@ -70,6 +70,31 @@ TEST(Protocol, UpdateForAStatusChange) {
   EXPECT_EQ(update["reason"], "no stock");
 }
 
+TEST(Protocol, UpdatesForPaymentEventsCarryThePaymentAndADeclinesReason) {
+  std::optional<domain::Order> order;
+  domain::Apply(order, testing::Placed());
+  const domain::Order before = *order;
+  const domain::PaymentAuthorized authorized{testing::kOrderId, 2, testing::At(), "pay-1", 3000};
+  ASSERT_EQ(domain::Apply(order, authorized), domain::ApplyOutcome::kApplied);
+  const auto update = nlohmann::json::parse(UpdateMessage(authorized, &before, *order));
+  EXPECT_EQ(update["event"], "order.payment_authorized");
+  EXPECT_EQ(update["version"], 2);
+  EXPECT_EQ(update["status"], "pending");
+  EXPECT_EQ(update["payment"],
+            (nlohmann::json{{"status", "authorized"}, {"paymentId", "pay-1"}, {"amountCents", 3000}}));
+  EXPECT_FALSE(update.contains("reason"));
+
+  std::optional<domain::Order> declined_order;
+  domain::Apply(declined_order, testing::Placed());
+  const domain::PaymentDeclined declined{testing::kOrderId, 2, testing::At(), "insufficient_funds"};
+  ASSERT_EQ(domain::Apply(declined_order, declined), domain::ApplyOutcome::kApplied);
+  const auto decline = nlohmann::json::parse(UpdateMessage(declined, &before, *declined_order));
+  EXPECT_EQ(decline["reason"], "insufficient_funds");
+  EXPECT_EQ(decline["payment"]["status"], "declined");
+  // Other events leave the payment out of their update.
+  EXPECT_FALSE(nlohmann::json::parse(UpdateMessage(testing::Placed(), nullptr, before)).contains("payment"));
+}
+
 TEST(Protocol, LookupAnswers) { EXPECT_EQ(LookupAnswer(nullptr), R"({"error":"Order not found"})"); }
 
 }  // namespace

@@ -1,10 +1,11 @@
 #pragma once
 // What the batch writer knows of stored orders without asking the store: the
-// status, courier and version of the open orders it committed itself. Valid only as
+// status, courier, payment and version of the open orders it committed itself. Valid only as
 // long as the store has not moved under the writer, which the offset fence
 // checks at the start of every batch; whoever holds it must Clear() it
 // whenever positions are re-read, the store moved, or a commit's outcome was
-// unknown. Terminal orders are not kept (they never change again), and the
+// unknown. Terminal orders are not kept (only a refund changes one again, and
+// that is loaded from the store), and the
 // whole set is dropped when it outgrows its capacity. Pure, no I/O.
 
 #include <cstddef>
@@ -40,6 +41,7 @@ class KnownOrders {
     domain::Status status;
     std::string courier_id;
     std::int64_t version;
+    domain::Payment payment;  // payment events check it (and a refund may follow a cancellation)
   };
   std::size_t capacity_;
   std::unordered_map<std::string, State> orders_;

@@ -21,6 +21,11 @@ inline constexpr std::string_view kStatusChangedType = "order.status_changed.v1"
 inline constexpr std::string_view kCourierAssignedType = "order.courier_assigned.v1";
 inline constexpr std::string_view kCourierUnassignedType = "order.courier_unassigned.v1";
 inline constexpr std::string_view kDeliveryDeclinedType = "order.delivery_declined.v1";
+inline constexpr std::string_view kPaymentAuthorizedType = "order.payment_authorized.v1";
+inline constexpr std::string_view kPaymentDeclinedType = "order.payment_declined.v1";
+inline constexpr std::string_view kPaymentRefundedType = "order.payment_refunded.v1";
+// A gateway's payment id: 1-128 visible ASCII characters.
+inline constexpr std::size_t kMaxPaymentIdBytes = 128;
 inline constexpr std::size_t kMaxEventBytes = 256 * 1024;
 inline constexpr std::string_view kActorHeader = "orders_actor";
 inline constexpr std::size_t kMaxActorBytes = 200;

@@ -2,7 +2,8 @@
 // The order's JSON shape, shared by the command API, the query API and the
 // notifier's snapshots:
 // {orderId, customerId, items:[{productId, quantity, unitPriceCents}],
-//  currency, totalCents, status, version, createdAt, updatedAt}
+//  currency, totalCents, status, courierId, version, createdAt, updatedAt,
+//  payment:{status, paymentId?, amountCents}}
 
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 namespace orders::codec {
 
 Json LineItemsToJson(const std::vector<domain::LineItem>& items);
+Json PaymentToJson(const domain::Payment& payment);
 Json OrderToJson(const domain::Order& order);
 
 // Reads an `items` array; every problem is added to `reader.errors()`.
@@ -21,5 +23,7 @@ std::vector<domain::LineItem> ReadLineItems(FieldReader& reader, const Json& ite
 
 // Inverse of OrderToJson; nullopt when a field is missing or mistyped.
 std::optional<domain::Order> OrderFromJson(const Json& json);
+// {status, paymentId?, amountCents}; nullopt when malformed.
+std::optional<domain::Payment> PaymentFromJson(const Json& json);
 
 }  // namespace orders::codec

@@ -51,4 +51,22 @@ struct DeclineDelivery {
   std::optional<std::int64_t> expected_version;
 };
 
+// The payment gateway's answers for an order, to be recorded as its payment
+// events (the fulfilment workflow sends these, not clients). Recording the
+// same answer again yields no event: a retry after a crash between the
+// gateway's answer and the append is harmless.
+struct RecordPaymentAuthorized {
+  std::string order_id;
+  std::string payment_id;
+};
+
+struct RecordPaymentDeclined {
+  std::string order_id;
+  std::string reason;
+};
+
+struct RecordPaymentRefunded {
+  std::string order_id;
+};
+
 }  // namespace orders::domain

@@ -46,5 +46,10 @@ Decision Decide(const std::optional<Order>& state, const ChangeStatus& command, 
 Decision Decide(const std::optional<Order>& state, const AssignCourier& command, Timestamp now);
 Decision Decide(const std::optional<Order>& state, const UnassignCourier& command, Timestamp now);
 Decision Decide(const std::optional<Order>& state, const DeclineDelivery& command, Timestamp now);
+// Payment answers (problems: "payment-not-required", "payment-settled", "payment-not-authorized"). The
+// authorization is of the order's pending amount; the refund gives back the authorized payment.
+Decision Decide(const std::optional<Order>& state, const RecordPaymentAuthorized& command, Timestamp now);
+Decision Decide(const std::optional<Order>& state, const RecordPaymentDeclined& command, Timestamp now);
+Decision Decide(const std::optional<Order>& state, const RecordPaymentRefunded& command, Timestamp now);
 
 }  // namespace orders::domain

@@ -70,7 +70,37 @@ struct DeliveryDeclined {
   friend bool operator==(const DeliveryDeclined&, const DeliveryDeclined&) = default;
 };
 
-using Event = std::variant<OrderPlaced, StatusChanged, CourierAssigned, CourierUnassigned, DeliveryDeclined>;
+// The payment gateway authorized the order's amount.
+struct PaymentAuthorized {
+  std::string order_id;
+  std::int64_t version = 0;
+  Timestamp at{};
+  std::string payment_id;
+  std::int64_t amount_cents = 0;
+  friend bool operator==(const PaymentAuthorized&, const PaymentAuthorized&) = default;
+};
+
+// The payment gateway refused the order's amount.
+struct PaymentDeclined {
+  std::string order_id;
+  std::int64_t version = 0;
+  Timestamp at{};
+  std::string reason;
+  friend bool operator==(const PaymentDeclined&, const PaymentDeclined&) = default;
+};
+
+// An authorized payment was given back in full.
+struct PaymentRefunded {
+  std::string order_id;
+  std::int64_t version = 0;
+  Timestamp at{};
+  std::string payment_id;
+  std::int64_t amount_cents = 0;
+  friend bool operator==(const PaymentRefunded&, const PaymentRefunded&) = default;
+};
+
+using Event = std::variant<OrderPlaced, StatusChanged, CourierAssigned, CourierUnassigned, DeliveryDeclined,
+                           PaymentAuthorized, PaymentDeclined, PaymentRefunded>;
 
 const std::string& OrderIdOf(const Event& event);
 std::int64_t VersionOf(const Event& event);

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,24 @@ struct LineItem {
   friend bool operator==(const LineItem&, const LineItem&) = default;
 };
 
+// Where the order's money stands. Before any payment event it is `pending`
+// for the order's total, or `not_required` when the total is 0: the state is
+// a pure function of the events, so every reader folds the same answer.
+enum class PaymentStatus { kPending, kAuthorized, kDeclined, kRefunded, kNotRequired };
+std::string_view ToString(PaymentStatus status);
+std::optional<PaymentStatus> ParsePaymentStatus(std::string_view text);
+
+struct Payment {
+  PaymentStatus status = PaymentStatus::kPending;
+  std::string payment_id;  // the gateway's id; empty until authorized
+  std::int64_t amount_cents = 0;
+
+  friend bool operator==(const Payment&, const Payment&) = default;
+};
+
+// The payment of a newly placed order of `total_cents`.
+Payment InitialPayment(std::int64_t total_cents);
+
 struct Order {
   std::string order_id;
   std::string customer_id;
@@ -36,6 +55,7 @@ struct Order {
   std::int64_t version = 0;
   Timestamp created_at{};
   Timestamp updated_at{};
+  Payment payment;
 
   friend bool operator==(const Order&, const Order&) = default;
 };

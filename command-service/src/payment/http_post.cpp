@@ -1,0 +1,241 @@
+#include "http_post.hpp"
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+
+namespace orders::command::payment {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
+
+class Socket {
+ public:
+  explicit Socket(int fd) : fd_(fd) {}
+  ~Socket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Waits for `events` until `deadline`; false when the deadline passed first.
+bool WaitUntil(int fd, short events, Clock::time_point deadline) {
+  while (true) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd entry{fd, events, 0};
+    const int ready = ::poll(&entry, 1, static_cast<int>(std::min<long long>(left, 60'000)));
+    if (ready == 1) return true;
+    if (ready < 0 && errno != EINTR) return false;
+  }
+}
+
+platform::Result<int> Connect(const HttpUrl& url, Clock::time_point deadline) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &found) != 0 || !found) {
+    return platform::Error{"cannot resolve the gateway host"};
+  }
+  int connected = -1;
+  bool timed_out = false;
+  for (addrinfo* address = found; address && connected < 0; address = address->ai_next) {
+    const int fd = ::socket(address->ai_family, address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::connect(fd, address->ai_addr, address->ai_addrlen) == 0) {
+      connected = fd;
+    } else if (errno == EINPROGRESS) {
+      if (!WaitUntil(fd, POLLOUT, deadline)) {
+        timed_out = true;
+      } else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) {
+        connected = fd;
+      }
+    }
+    if (connected != fd) ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  if (connected < 0) return platform::Error{timed_out ? "timed out connecting" : "connection refused"};
+  return connected;
+}
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// Where the body ends, once the headers are in: Content-Length, chunked, or the close.
+struct Framing {
+  std::optional<std::size_t> content_length;
+  bool chunked = false;
+};
+
+Framing FramingOf(const std::string& head) {
+  Framing framing;
+  std::size_t start = head.find("\r\n");
+  while (start != std::string::npos && start + 2 < head.size()) {
+    const auto end = head.find("\r\n", start + 2);
+    const std::string line = head.substr(start + 2, (end == std::string::npos ? head.size() : end) - start - 2);
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      const std::string name = Lower(line.substr(0, colon));
+      std::string value = line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(" \t"));
+      if (name == "content-length") {
+        std::size_t length = 0;
+        auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+        if (ec == std::errc()) framing.content_length = length;
+        (void)ptr;
+      } else if (name == "transfer-encoding" && Lower(value).find("chunked") != std::string::npos) {
+        framing.chunked = true;
+      }
+    }
+    start = end;
+  }
+  return framing;
+}
+
+// The body of a complete chunked message, or nullopt while incomplete or malformed.
+std::optional<std::string> Dechunk(const std::string& raw, bool& malformed) {
+  std::string body;
+  std::size_t at = 0;
+  while (true) {
+    const auto line_end = raw.find("\r\n", at);
+    if (line_end == std::string::npos) return std::nullopt;
+    std::size_t size = 0;
+    auto [ptr, ec] = std::from_chars(raw.data() + at, raw.data() + line_end, size, 16);
+    if (ec != std::errc() || ptr == raw.data() + at) {
+      malformed = true;
+      return std::nullopt;
+    }
+    at = line_end + 2;
+    if (size == 0) return body;
+    if (raw.size() < at + size + 2) return std::nullopt;
+    body.append(raw, at, size);
+    at += size + 2;
+  }
+}
+
+}  // namespace
+
+std::optional<HttpUrl> ParseHttpUrl(const std::string& text) {
+  constexpr std::string_view kScheme = "http://";
+  if (text.rfind(kScheme, 0) != 0) return std::nullopt;
+  const std::string rest = text.substr(kScheme.size());
+  if (rest.find_first_of("?#@ \t\r\n") != std::string::npos) return std::nullopt;
+  const auto slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  HttpUrl url;
+  if (slash != std::string::npos) url.path_prefix = rest.substr(slash);
+  while (!url.path_prefix.empty() && url.path_prefix.back() == '/') url.path_prefix.pop_back();
+  std::size_t colon = std::string::npos;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    url.host = authority.substr(1, close - 1);
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return std::nullopt;
+      colon = close + 1;
+    }
+  } else {
+    colon = authority.rfind(':');
+    url.host = authority.substr(0, colon);
+  }
+  if (colon != std::string::npos) url.port = authority.substr(colon + 1);
+  const bool digits = !url.port.empty() && url.port.size() <= 5 &&
+                      std::all_of(url.port.begin(), url.port.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (url.host.empty() || !digits || std::stoi(url.port) == 0 || std::stoi(url.port) > 65535) return std::nullopt;
+  return url;
+}
+
+platform::Result<HttpAnswer> PostJson(const HttpUrl& url, const std::string& path,
+                                      const std::vector<std::pair<std::string, std::string>>& headers,
+                                      const std::string& body, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  auto connected = Connect(url, deadline);
+  if (!connected) return connected.error();
+  Socket socket(*connected);
+
+  const std::string host = url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
+  std::string request = "POST " + url.path_prefix + path + " HTTP/1.1\r\nHost: " + host + ":" + url.port +
+                        "\r\nContent-Type: application/json\r\nAccept: application/json\r\nConnection: close\r\n"
+                        "Content-Length: " +
+                        std::to_string(body.size()) + "\r\n";
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+  request += "\r\n" + body;
+  for (std::size_t sent = 0; sent < request.size();) {
+    if (!WaitUntil(socket.fd(), POLLOUT, deadline)) return platform::Error{"timed out sending"};
+    const auto n = ::send(socket.fd(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) {
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      return platform::Error{"connection lost while sending"};
+    }
+    sent += static_cast<std::size_t>(n);
+  }
+
+  std::string response;
+  std::optional<std::size_t> head_end;
+  Framing framing;
+  char buffer[8192];
+  while (true) {
+    if (head_end) {
+      const std::string raw = response.substr(*head_end + 4);
+      if (framing.chunked) {
+        bool malformed = false;
+        if (auto dechunked = Dechunk(raw, malformed)) {
+          response.resize(*head_end + 4);
+          response += *dechunked;
+          break;
+        }
+        if (malformed) return platform::Error{"malformed chunked answer"};
+      } else if (framing.content_length && raw.size() >= *framing.content_length) {
+        response.resize(*head_end + 4 + *framing.content_length);
+        break;
+      }
+    }
+    if (!WaitUntil(socket.fd(), POLLIN, deadline)) return platform::Error{"timed out waiting for the answer"};
+    const auto n = ::recv(socket.fd(), buffer, sizeof buffer, 0);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      return platform::Error{"connection lost while reading"};
+    }
+    if (n == 0) {
+      // The close ends the body only when nothing else frames it.
+      if (head_end && !framing.chunked && !framing.content_length) break;
+      return platform::Error{"connection closed before a complete answer"};
+    }
+    response.append(buffer, static_cast<std::size_t>(n));
+    if (response.size() > kMaxAnswerBytes) return platform::Error{"answer larger than 64 KiB"};
+    if (!head_end) {
+      if (auto found = response.find("\r\n\r\n"); found != std::string::npos) {
+        head_end = found;
+        framing = FramingOf(response.substr(0, found));
+      }
+    }
+  }
+
+  const auto status_end = response.find("\r\n");
+  const std::string status_line = response.substr(0, status_end);
+  int status = 0;
+  if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12 ||
+      std::from_chars(status_line.data() + 9, status_line.data() + 12, status).ec != std::errc()) {
+    return platform::Error{"the answer is not HTTP"};
+  }
+  return HttpAnswer{status, response.substr(*head_end + 4)};
+}
+
+}  // namespace orders::command::payment
