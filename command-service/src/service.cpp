@@ -8,9 +8,11 @@
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/log_follower.hpp>
 #include <orders/command/partition_ownership.hpp>
+#include <orders/command/payment/make_payment_gateway.hpp>
 #include <orders/command/payment_config.hpp>
 #include <orders/command/stock_book.hpp>
 #include <orders/command/work_queue.hpp>
+#include <orders/command/workflow.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/platform/uuid.hpp>
@@ -38,9 +40,10 @@ struct CommandService::Parts {
   std::atomic<bool> kafka_reachable{false};
   std::atomic<bool> stopping{false};
   std::thread connectivity_checker;
-  // Read and checked at start so a bad PAYMENT_* value stops the service before it serves; the
-  // fulfilment workflow builds its gateway from it (MakePaymentGateway).
+  // Read and checked at start so a bad WORKFLOW or PAYMENT_* value stops the service before it serves.
   PaymentConfig payment;
+  std::unique_ptr<PaymentGateway> gateway;
+  std::unique_ptr<Workflow> workflow;  // null with WORKFLOW=off
 };
 
 CommandService::CommandService(platform::ServiceConfig config)
@@ -68,13 +71,11 @@ platform::Result<std::uint16_t> CommandService::Start() {
   parts.follower =
       std::make_unique<LogFollower>(platform::KafkaSettings{config_.kafka_brokers, "command-service-follower", "", {}},
                                     config_.orders_topic, parts.book, parts.metrics);
-  parts.follower->Start();
   parts.ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaSettings{
           config_.kafka_brokers, "command-service-writer", config_.consumer_group + "." + config_.orders_topic, {}},
       config_.orders_topic, *parts.follower,
       [appender = parts.appender.get()](platform::Partition partition) { return appender->InFlight(partition); });
-  parts.ownership->Start();
 
   parts.processor = std::make_unique<CommandProcessor>(ProcessorDeps{
       parts.book, *parts.appender,
@@ -82,9 +83,20 @@ platform::Result<std::uint16_t> CommandService::Start() {
       [] { return platform::NewUuid(); }, "/command-service",
       [ownership = parts.ownership.get()](const std::string& order_id) {
         return ownership->WritablePartition(order_id);
-      }});
+      },
+      parts.payment.workflow});
 
   StartInventory();
+  if (parts.payment.workflow) {
+    StartWorkflow();
+  } else {
+    platform::LogInfo("fulfilment workflow off (WORKFLOW=off): orders stay pending until someone moves them");
+  }
+  // Reading the logs starts once everything that listens to them is in place.
+  parts.follower->Start();
+  parts.ownership->Start();
+  parts.inventory_follower->Start();
+  parts.inventory_ownership->Start();
 
   parts.connectivity_checker = std::thread([&parts, topic = config_.orders_topic] {
     while (!parts.stopping) {
@@ -124,14 +136,12 @@ void CommandService::StartInventory() {
   parts.inventory_follower = std::make_unique<LogFollower>(
       platform::KafkaSettings{config_.kafka_brokers, "command-service-inventory-follower", "", {}}, topic, parts.stocks,
       parts.metrics, stream);
-  parts.inventory_follower->Start();
   parts.inventory_ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaSettings{
           config_.kafka_brokers, "command-service-inventory-writer", config_.consumer_group + "." + topic, {}},
       topic, *parts.inventory_follower, [appender = parts.inventory_appender.get()](platform::Partition partition) {
         return appender->InFlight(partition);
       });
-  parts.inventory_ownership->Start();
   parts.inventory = std::make_unique<InventoryProcessor>(InventoryDeps{
       parts.stocks, *parts.inventory_appender,
       [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
@@ -139,6 +149,29 @@ void CommandService::StartInventory() {
       [ownership = parts.inventory_ownership.get()](const std::string& product_id) {
         return ownership->WritablePartition(product_id);
       }});
+}
+
+// Both books tell the workflow about every event they fold, so it must listen
+// before the followers read anything; it acts once both logs are read.
+void CommandService::StartWorkflow() {
+  Parts& parts = *parts_;
+  parts.gateway = MakePaymentGateway(parts.payment);
+  parts.workflow = std::make_unique<Workflow>(WorkflowDeps{
+      parts.book, parts.stocks, *parts.processor, *parts.inventory, *parts.gateway,
+      [&parts](const std::string& order_id) { return parts.ownership->WritablePartition(order_id).has_value(); },
+      [&parts](const std::string& product_id) {
+        return parts.inventory_ownership->WritablePartition(product_id).has_value();
+      },
+      [&parts] { return parts.follower->CaughtUp() && parts.inventory_follower->CaughtUp(); },
+      [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
+      parts.metrics, WorkflowSettings{parts.payment.payment_timeout}});
+  parts.book.SetApplyListener([workflow = parts.workflow.get()](const std::string& id) { workflow->Touch(id); });
+  parts.stocks.SetApplyListener([workflow = parts.workflow.get()](const std::string& id) { workflow->Touch(id); });
+  parts.workflow->Start();
+  platform::LogInfo("fulfilment workflow on",
+                    {{"paymentGateway", parts.payment.kind == PaymentConfig::Kind::kHttp ? "http" : "simulator"},
+                     {"paymentTimeoutSeconds",
+                      std::chrono::duration_cast<std::chrono::seconds>(parts.payment.payment_timeout).count()}});
 }
 
 void CommandService::Stop() {
@@ -156,6 +189,9 @@ void CommandService::Stop() {
   if (parts.producer && !parts.producer->Flush(std::max(1000, static_cast<int>(grace.count())))) {
     platform::LogWarn("some events were still in flight at shutdown", {{"inFlight", parts.producer->InFlight()}});
   }
+  // The workflow takes no new step; the gateway answers what is in flight (as failures: asked again after a restart).
+  if (parts.workflow) parts.workflow->Stop();
+  if (parts.gateway) parts.gateway->Stop();
   parts.waiting_commands.Stop();  // runs what still waits (the endpoint is gone: their answers go nowhere)
   if (parts.connectivity_checker.joinable()) parts.connectivity_checker.join();
   if (parts.ownership) parts.ownership->Stop();  // leave the writer group: another instance takes over at once

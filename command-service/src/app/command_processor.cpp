@@ -26,6 +26,18 @@ std::optional<domain::Rejection> RefusalOf(domain::Verdict verdict, std::string 
   return Forbidden(std::move(forbidden_detail));
 }
 
+// With the workflow on, only cancelling is left to people while an order is pending.
+std::optional<domain::Rejection> AwaitingPayment(const domain::Order& order, domain::Status to) {
+  if (order.status != domain::Status::kPending || to == domain::Status::kPending || to == domain::Status::kCancelled) {
+    return std::nullopt;
+  }
+  return domain::Rejection{domain::RejectionKind::kTransitionNotAllowed,
+                           "This order awaits stock and payment: it is confirmed by the fulfilment workflow and may "
+                           "only be cancelled until then.",
+                           {},
+                           "awaiting-payment"};
+}
+
 std::string ForbiddenMoveDetail(const domain::Actor& actor) {
   if (actor.role == domain::ActorRole::kCustomer) return "A customer may only cancel its own orders.";
   return "A courier may only move orders assigned to it to out_for_delivery or delivered.";
@@ -186,8 +198,10 @@ void CommandProcessor::RunOnOrder(const std::string& order_id, bool valid, Permi
 void CommandProcessor::ChangeStatus(domain::ChangeStatus command, const Caller& caller, Reply reply) {
   const bool valid = domain::Validate(command).empty();
   const std::string order_id = command.order_id;
-  auto permit = [actor = caller.actor, to = command.to](const domain::Order& order) {
-    return RefusalOf(domain::MayChangeStatus(actor, order, to), ForbiddenMoveDetail(actor));
+  auto permit = [actor = caller.actor, to = command.to, workflow = deps_.workflow](const domain::Order& order) {
+    auto refused = RefusalOf(domain::MayChangeStatus(actor, order, to), ForbiddenMoveDetail(actor));
+    if (!refused && workflow) refused = AwaitingPayment(order, to);
+    return refused;
   };
   auto decide = [this, command = std::move(command)](const std::optional<domain::Order>& state) {
     return domain::Decide(state, command, deps_.now());
@@ -241,6 +255,30 @@ void CommandProcessor::DeclineDelivery(domain::DeclineDelivery command, const Ca
     return domain::Decide(state, command, deps_.now());
   };
   RunOnOrder(order_id, valid, std::move(permit), std::move(decide), caller.audit, std::move(reply));
+}
+
+template <typename Command>
+void CommandProcessor::RunForWorkflow(Command command, std::string audit, Reply reply) {
+  const std::string order_id = command.order_id;
+  auto decide = [this, command = std::move(command)](const std::optional<domain::Order>& state) {
+    return domain::Decide(state, command, deps_.now());
+  };
+  RunOnOrder(
+      order_id, true, [](const domain::Order&) { return std::optional<domain::Rejection>(); }, std::move(decide),
+      std::move(audit), std::move(reply));
+}
+
+void CommandProcessor::MoveForWorkflow(domain::ChangeStatus command, std::string audit, Reply reply) {
+  RunForWorkflow(std::move(command), std::move(audit), std::move(reply));
+}
+void CommandProcessor::RecordPayment(domain::RecordPaymentAuthorized command, std::string audit, Reply reply) {
+  RunForWorkflow(std::move(command), std::move(audit), std::move(reply));
+}
+void CommandProcessor::RecordPayment(domain::RecordPaymentDeclined command, std::string audit, Reply reply) {
+  RunForWorkflow(std::move(command), std::move(audit), std::move(reply));
+}
+void CommandProcessor::RecordPayment(domain::RecordPaymentRefunded command, std::string audit, Reply reply) {
+  RunForWorkflow(std::move(command), std::move(audit), std::move(reply));
 }
 
 }  // namespace orders::command

@@ -49,14 +49,18 @@ std::optional<domain::Order> OrderBook::Find(const std::string& order_id) const 
 }
 
 domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::EventMetadata& metadata) {
-  std::lock_guard lock(mutex_);
   const std::string& order_id = domain::OrderIdOf(event);
-  Slot& slot = slots_[order_id];
-  const auto outcome = domain::Apply(slot.order, event);
-  if (outcome == domain::ApplyOutcome::kApplied && metadata.idempotency_key) {
-    keys_[*metadata.idempotency_key] = {order_id, metadata.request_hash.value_or(""), true};
+  domain::ApplyOutcome outcome;
+  {
+    std::lock_guard lock(mutex_);
+    Slot& slot = slots_[order_id];
+    outcome = domain::Apply(slot.order, event);
+    if (outcome == domain::ApplyOutcome::kApplied && metadata.idempotency_key) {
+      keys_[*metadata.idempotency_key] = {order_id, metadata.request_hash.value_or(""), true};
+    }
+    if (!slot.order && !slot.busy) slots_.erase(order_id);
   }
-  if (!slot.order && !slot.busy) slots_.erase(order_id);
+  if (outcome == domain::ApplyOutcome::kApplied && listener_) listener_(order_id);
   return outcome;
 }
 

@@ -1,5 +1,7 @@
 #include <orders/command/stock_book.hpp>
 
+#include <variant>
+
 namespace orders::command {
 
 bool StockBook::RunExclusive(const std::string& product_id, std::function<void()> work) {
@@ -47,11 +49,21 @@ std::optional<domain::Stock> StockBook::Find(const std::string& product_id) cons
 }
 
 domain::ApplyOutcome StockBook::Apply(const domain::StockEvent& event) {
-  std::lock_guard lock(mutex_);
   const std::string& product_id = domain::ProductIdOf(event);
-  Slot& slot = slots_[product_id];
-  const auto outcome = domain::Apply(slot.stock, event);
-  if (!slot.stock && !slot.busy) slots_.erase(product_id);
+  domain::ApplyOutcome outcome;
+  {
+    std::lock_guard lock(mutex_);
+    Slot& slot = slots_[product_id];
+    outcome = domain::Apply(slot.stock, event);
+    if (!slot.stock && !slot.busy) slots_.erase(product_id);
+  }
+  if (outcome == domain::ApplyOutcome::kApplied && listener_) {
+    std::visit(
+        [this](const auto& applied) {
+          if constexpr (requires { applied.order_id; }) listener_(applied.order_id);
+        },
+        event);
+  }
   return outcome;
 }
 

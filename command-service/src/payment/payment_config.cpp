@@ -71,6 +71,13 @@ PaymentConfigResult LoadPaymentConfig(const std::map<std::string, std::string>& 
   Reader reader(environment);
   PaymentConfig config;
 
+  if (const auto* workflow = reader.Find("WORKFLOW")) {
+    if (*workflow == "on" || *workflow == "off") {
+      config.workflow = *workflow == "on";
+    } else {
+      reader.problems.push_back("WORKFLOW must be on or off");
+    }
+  }
   if (const auto* kind = reader.Find("PAYMENT_GATEWAY")) {
     if (*kind == "simulator") {
       config.kind = PaymentConfig::Kind::kSimulator;

@@ -23,6 +23,10 @@ ServiceProcess::ServiceProcess(std::string binary, std::map<std::string, std::st
   // them drive hundreds of requests from one address, so they run without.
   // Tests of the limits set RATE_LIMIT (and the limits) themselves.
   environment_.try_emplace("RATE_LIMIT", "off");
+  // The fulfilment workflow is on by default in the command service; tests
+  // that are not about it move orders by hand and need them to stay where
+  // they put them. Tests of the workflow set WORKFLOW=on.
+  environment_.try_emplace("WORKFLOW", "off");
 }
 
 namespace {

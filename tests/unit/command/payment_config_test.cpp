@@ -67,6 +67,16 @@ TEST(PaymentConfig, BadValuesAreAllNamedAndRefuseTheStart) {
   }
 }
 
+TEST(PaymentConfig, TheWorkflowIsOnUnlessSwitchedOff) {
+  EXPECT_TRUE(LoadPaymentConfig({}).config->workflow);
+  EXPECT_TRUE(LoadPaymentConfig({{"WORKFLOW", "on"}}).config->workflow);
+  EXPECT_FALSE(LoadPaymentConfig({{"WORKFLOW", "off"}}).config->workflow);
+  const auto result = LoadPaymentConfig({{"WORKFLOW", "no"}});
+  EXPECT_FALSE(result.config);
+  ASSERT_EQ(result.problems.size(), 1u);
+  EXPECT_EQ(result.problems[0], "WORKFLOW must be on or off");
+}
+
 TEST(PaymentConfig, TheHttpGatewayNeedsAUrl) {
   const auto result = LoadPaymentConfig({{"PAYMENT_GATEWAY", "http"}});
   ASSERT_EQ(result.problems.size(), 1u);

@@ -39,6 +39,9 @@ struct ProcessorDeps {
   std::string source;                   // ce_source
   // The partition to write `order_id` to, when this instance may write it now.
   std::function<std::optional<platform::Partition>(const std::string& order_id)> writable_partition;
+  // With the fulfilment workflow on, a pending order awaits stock and payment:
+  // people may cancel it but not move it forward (409 awaiting-payment).
+  bool workflow = false;
 };
 
 class CommandProcessor {
@@ -58,6 +61,14 @@ class CommandProcessor {
   // Couriers only; the declining courier is the caller.
   void DeclineDelivery(domain::DeclineDelivery command, const Caller& caller, Reply reply);
 
+  // The fulfilment workflow's commands. This writer decided them, so no
+  // permission check; their events carry `audit` as orders_actor. Each is safe
+  // to repeat: Decide answers a repeat with no event.
+  void MoveForWorkflow(domain::ChangeStatus command, std::string audit, Reply reply);
+  void RecordPayment(domain::RecordPaymentAuthorized command, std::string audit, Reply reply);
+  void RecordPayment(domain::RecordPaymentDeclined command, std::string audit, Reply reply);
+  void RecordPayment(domain::RecordPaymentRefunded command, std::string audit, Reply reply);
+
  private:
   // Why the caller may not run the command on this order; nullopt when it may.
   using Permit = std::function<std::optional<domain::Rejection>(const domain::Order&)>;
@@ -66,6 +77,8 @@ class CommandProcessor {
   // permission, decision, append, answer (200 with the order).
   void RunOnOrder(const std::string& order_id, bool valid, Permit permit, Decider decide,
                   std::optional<std::string> audit, Reply reply);
+  template <typename Command>
+  void RunForWorkflow(Command command, std::string audit, Reply reply);
   void Append(const domain::Event& event, platform::Partition partition, codec::EventMetadata metadata,
               std::function<void(bool)> on_done);
   // Refusals every command checks first; nullopt when it may go on.

@@ -52,6 +52,12 @@ class OrderBook {
   // Folds an event (with the version guard) and records its idempotency key.
   domain::ApplyOutcome Apply(const domain::Event& event, const codec::EventMetadata& metadata);
 
+  // Told the order id of every event that changed an order, after the book's
+  // lock is released, on whichever thread applied it (the log follower or a
+  // Kafka delivery callback): it must only take note. Set before any Apply.
+  using ApplyListener = std::function<void(const std::string& order_id)>;
+  void SetApplyListener(ApplyListener listener) { listener_ = std::move(listener); }
+
   // Idempotency keys: Reserve() claims a key for a new placement; a key is
   // taken for good by Apply() of the placement, or given back by Forget().
   std::optional<IdempotencyRecord> FindKey(const std::string& key) const;
@@ -84,6 +90,7 @@ class OrderBook {
   };
 
   Dispatch dispatch_;
+  ApplyListener listener_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
   std::unordered_map<std::string, IdempotencyRecord> keys_;

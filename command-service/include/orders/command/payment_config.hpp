@@ -1,7 +1,9 @@
 #pragma once
-// Typed settings of the payment gateway, read once at start from the
-// environment. Every problem is collected so that a bad start names all.
+// Typed settings of the fulfilment workflow and its payment gateway, read
+// once at start from the environment. Every problem is collected so that a bad
+// start names all.
 //
+//   WORKFLOW                              on|off, default on; off leaves every order pending for people to move
 //   PAYMENT_GATEWAY                       simulator|http, default simulator
 //   PAYMENT_URL                           http://host:port[/prefix], required with http
 //   PAYMENT_SIMULATOR_LATENCY_MS          0-60000, default 20
@@ -37,6 +39,7 @@ struct BreakerSettings {
 };
 
 struct PaymentConfig {
+  bool workflow = true;
   enum class Kind { kSimulator, kHttp };
   Kind kind = Kind::kSimulator;
   std::string url;  // PAYMENT_URL without a trailing '/'

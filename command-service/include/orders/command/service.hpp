@@ -27,6 +27,7 @@ class CommandService {
  private:
   struct Parts;
   void StartInventory();
+  void StartWorkflow();
   platform::ServiceConfig config_;
   std::unique_ptr<Parts> parts_;
 };

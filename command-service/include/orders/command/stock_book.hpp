@@ -40,6 +40,12 @@ class StockBook : public FoldTarget {
   std::optional<domain::Stock> Find(const std::string& product_id) const;
   domain::ApplyOutcome Apply(const domain::StockEvent& event);
 
+  // Told the order id of every applied reservation event (reserved, refused,
+  // released, committed), outside the book's lock, on the applying thread: it
+  // must only take note. Set before any Apply.
+  using ApplyListener = std::function<void(const std::string& order_id)>;
+  void SetApplyListener(ApplyListener listener) { listener_ = std::move(listener); }
+
   void MarkUncertain(const std::string& product_id);
   bool IsUncertain(const std::string& product_id) const;
   bool HasUncertain() const override;
@@ -61,6 +67,7 @@ class StockBook : public FoldTarget {
   };
 
   Dispatch dispatch_;
+  ApplyListener listener_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> uncertain_;

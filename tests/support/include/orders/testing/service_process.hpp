@@ -1,7 +1,7 @@
 #pragma once
 // Runs one of the service binaries as a child process for a test: with the
-// given environment added to the parent's, PORT=0 and RATE_LIMIT=off unless
-// set, stderr captured. Auth is on: JWT_SECRET = kTestJwtSecret (tokens.hpp)
+// given environment added to the parent's, PORT=0, RATE_LIMIT=off and
+// WORKFLOW=off unless set, stderr captured. Auth is on: JWT_SECRET = kTestJwtSecret (tokens.hpp)
 // unless the environment sets AUTH (e.g. AUTH=off, said explicitly by the test)
 // or its own JWT_SECRET.
 // Start() waits for the service's {"msg":"listening","port":N} log line.
