@@ -38,10 +38,10 @@ bool Succeeded(const CommandResult& result) { return result.kind == CommandResul
 
 Workflow::Workflow(WorkflowDeps deps) : deps_(std::move(deps)) {
   for (const char* step : kSteps) {
-    started_[step] = &deps_.metrics.AddCounter("orders_workflow_steps_total", "Workflow steps started",
-                                               {{"step", step}});
-    failed_[step] = &deps_.metrics.AddCounter(
-        "orders_workflow_step_failures_total", "Workflow steps that failed and will be retried", {{"step", step}});
+    started_[step] =
+        &deps_.metrics.AddCounter("orders_workflow_steps_total", "Workflow steps started", {{"step", step}});
+    failed_[step] = &deps_.metrics.AddCounter("orders_workflow_step_failures_total",
+                                              "Workflow steps that failed and will be retried", {{"step", step}});
   }
   auto& waiting = deps_.metrics.AddGauge("orders_workflow_waiting_orders",
                                          "Orders the workflow watches (stock answers, payment, deadline)");
@@ -133,8 +133,8 @@ bool Workflow::OrderSide(const domain::Order& order) {
   std::vector<domain::ProductAnswer> answers;
   for (const auto& [product_id, quantity] : domain::QuantitiesByProduct(order)) {
     const auto stock = deps_.stocks.Find(product_id);
-    answers.push_back({product_id, stock ? std::optional(domain::ReservationOf(*stock, order.order_id))
-                                         : std::nullopt});
+    answers.push_back(
+        {product_id, stock ? std::optional(domain::ReservationOf(*stock, order.order_id)) : std::nullopt});
   }
   const auto step = domain::NextOrderStep(order, answers, deps_.now(), deps_.settings.payment_timeout);
   if (step.kind == OrderStepKind::kNothing) return false;

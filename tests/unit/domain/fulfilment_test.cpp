@@ -45,7 +45,8 @@ TEST(Fulfilment, PaymentWaitsUntilEveryTrackedProductHasAnswered) {
 }
 
 TEST(Fulfilment, ARefusalCancelsOutOfStockWithoutAskingForPayment) {
-  const auto step = Next(Pending(), {Tracked("sku-a", ReservationState::kHeld), Tracked("sku-b", ReservationState::kRefused)});
+  const auto step =
+      Next(Pending(), {Tracked("sku-a", ReservationState::kHeld), Tracked("sku-b", ReservationState::kRefused)});
   EXPECT_EQ(step, (OrderStep{OrderStepKind::kCancel, "out_of_stock"}));
   // Even while another product has not answered yet.
   EXPECT_EQ(Next(Pending(), {Tracked("sku-a", ReservationState::kNone), Tracked("sku-b", ReservationState::kRefused)}),
