@@ -114,20 +114,24 @@ platform::Result<std::uint16_t> CommandService::Start() {
     in_flight.Set(static_cast<double>(parts.producer->InFlight()));
   });
 
-  parts.http = std::make_unique<HttpApi>(HttpApiDeps{
-      *parts.processor, parts.book, *parts.inventory, parts.stocks,
-      [&parts] { return parts.inventory_follower->CaughtUp(); }, parts.metrics,
-      [&parts] {
-        return parts.follower->CaughtUp() && parts.kafka_reachable.load() && parts.ownership->ReadyToWrite();
-      },
-      platform::OriginRulesOf(config_), std::move(*authenticator), config_.rate_limits,
-      config_.max_connections ? config_.max_connections : 1024});
+  parts.http = std::make_unique<HttpApi>(
+      HttpApiDeps{*parts.processor, parts.book, *parts.inventory, parts.stocks,
+                  [&parts] { return parts.inventory_follower->CaughtUp(); }, parts.metrics,
+                  [&parts] {
+                    // The workflow decides on stock: with it on, the service is ready once it has read the inventory
+                    // topic too.
+                    const bool stock_read = !parts.workflow || parts.inventory_follower->CaughtUp();
+                    return parts.follower->CaughtUp() && stock_read && parts.kafka_reachable.load() &&
+                           parts.ownership->ReadyToWrite();
+                  },
+                  platform::OriginRulesOf(config_), std::move(*authenticator), config_.rate_limits,
+                  config_.max_connections ? config_.max_connections : 1024});
   return parts.http->Start(config_.bind_address, config_.port);
 }
 
 // Inventory commands are refused (503) until this instance owns the product's
-// partition and has read it; the service's readiness does not wait for the
-// inventory topic, so orders work where it was never created.
+// partition and has read it. With WORKFLOW=off the service's readiness does
+// not wait for the inventory topic, so orders work where it was never created.
 void CommandService::StartInventory() {
   Parts& parts = *parts_;
   const std::string& topic = config_.inventory_topic;

@@ -24,8 +24,9 @@ class WorkflowApiTest : public CommandServiceTest {
   }
 
   std::string Place(const std::string& product, int quantity, std::int64_t unit_price = 100) {
-    const auto body = json{{"customerId", "customer-1"},
-                           {"items", {{{"productId", product}, {"quantity", quantity}, {"unitPriceCents", unit_price}}}}};
+    const auto body =
+        json{{"customerId", "customer-1"},
+             {"items", {{{"productId", product}, {"quantity", quantity}, {"unitPriceCents", unit_price}}}}};
     const auto response = Post(body.dump(), kJson);
     EXPECT_EQ(response.status, 201) << response.body;
     return json::parse(response.body, nullptr, false).value("orderId", "");
@@ -74,8 +75,8 @@ TEST_F(WorkflowApiTest, OrdersReserveStockGetPaidAndConfirmByThemselves) {
   EXPECT_EQ(Settled(first), "confirmed");
   EXPECT_EQ(Settled(second), "confirmed");
   const auto order = Order(first);
-  EXPECT_EQ(order["payment"], json::parse(R"({"status":"authorized","paymentId":"sim_)" + first +
-                                          R"(","amountCents":200})"));
+  EXPECT_EQ(order["payment"],
+            json::parse(R"({"status":"authorized","paymentId":"sim_)" + first + R"(","amountCents":200})"));
   EXPECT_EQ(TypesOf(first),
             (std::vector<std::string>{"order.placed.v1", "order.payment_authorized.v1", "order.status_changed.v1"}));
   EXPECT_EQ(Stock("sku-1").value("reserved", -1), 2);
