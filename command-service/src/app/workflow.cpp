@@ -162,9 +162,9 @@ bool Workflow::OrderSide(const domain::Order& order) {
 bool Workflow::ProductSide(const domain::Order& order) {
   bool waits = false;
   for (const auto& [product_id, quantity] : domain::QuantitiesByProduct(order)) {
-    const auto stock = deps_.stocks.Find(product_id);
-    if (!stock) continue;  // untracked: unlimited, nothing to hold
-    const auto step = domain::NextStockStep(order, quantity, *stock);
+    const auto reservation = deps_.stocks.ReservationOf(product_id, order.order_id);
+    if (!reservation) continue;  // untracked: unlimited, nothing to hold
+    const auto step = domain::NextStockStep(order, quantity, *reservation);
     if (step.kind == StockStepKind::kNothing) continue;
     waits = true;
     if (!deps_.writes_product(product_id)) continue;
