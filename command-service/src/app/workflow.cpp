@@ -36,7 +36,11 @@ bool Succeeded(const CommandResult& result) { return result.kind == CommandResul
 
 }  // namespace
 
-Workflow::Workflow(WorkflowDeps deps) : deps_(std::move(deps)) {
+Workflow::Workflow(WorkflowDeps deps)
+    : deps_(std::move(deps)),
+      placed_to_confirmed_(deps_.metrics.AddHistogram("orders_workflow_placed_to_confirmed_seconds",
+                                                      "From an order's placement to its confirmation in the log",
+                                                      platform::LatencyBuckets())) {
   for (const char* step : kSteps) {
     started_[step] =
         &deps_.metrics.AddCounter("orders_workflow_steps_total", "Workflow steps started", {{"step", step}});
@@ -231,7 +235,16 @@ void Workflow::Move(const domain::Order& order, domain::Status to, std::string r
   if (!Begin(key, step)) return;
   domain::ChangeStatus command{order.order_id, to, {}, {}};
   if (!reason.empty()) command.reason = std::move(reason);
-  deps_.processor.MoveForWorkflow(std::move(command), kAudit, FinishWhenAnswered(key, step));
+  auto finish = FinishWhenAnswered(key, step);
+  if (to == domain::Status::kConfirmed) {
+    finish = [this, finish = std::move(finish), placed = order.created_at](CommandResult result) {
+      if (Succeeded(result)) {
+        placed_to_confirmed_.Observe(std::chrono::duration<double>(deps_.now() - placed).count());
+      }
+      finish(std::move(result));
+    };
+  }
+  deps_.processor.MoveForWorkflow(std::move(command), kAudit, std::move(finish));
 }
 
 bool Workflow::Begin(const std::string& key, const char* step) {

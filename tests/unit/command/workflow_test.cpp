@@ -181,6 +181,7 @@ TEST_F(WorkflowTest, ATrackedOrderIsReservedThenPaidThenConfirmed) {
   EXPECT_EQ(Header(orders_log_.records.back(), "orders_actor"), "service:workflow");
   EXPECT_EQ(Header(inventory_log_.records.back(), "orders_actor"), "service:workflow");
   EXPECT_EQ(workflow_->WaitingCount(), 0u);
+  EXPECT_NE(metrics_.Render().find("orders_workflow_placed_to_confirmed_seconds_count 1"), std::string::npos);
 }
 
 TEST_F(WorkflowTest, ARefusalCancelsOutOfStockReleasesTheOtherProductsAndChargesNothing) {
