@@ -75,8 +75,8 @@ class PagePaymentLiveTest : public ::testing::Test {
     producer_ = std::move(*producer);
     // No command API is needed: the events come straight from the log.
     notifier_ = std::make_unique<ServiceProcess>(
-        NotifierBinary(), std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_}, {"PORT", "0"},
-                                                             {"COMMAND_API_URL", "http://127.0.0.1:9"}});
+        NotifierBinary(), std::map<std::string, std::string>{
+                              {"ORDERS_TOPIC", topic_}, {"PORT", "0"}, {"COMMAND_API_URL", "http://127.0.0.1:9"}});
     ASSERT_TRUE(notifier_->Start()) << notifier_->LogText();
     ASSERT_TRUE(Eventually([&] { return HttpRequest(notifier_->port(), "GET", "/readyz").status == 200; },
                            std::chrono::seconds(30)))
@@ -89,8 +89,8 @@ class PagePaymentLiveTest : public ::testing::Test {
 
   // Writes `event` to the topic as the command service would (the codec's CloudEvents record).
   void Produce(const domain::Event& event) {
-    const auto record = codec::EncodeEvent(event, {platform::NewUuid(), "/tests/page-payment", std::nullopt,
-                                                   std::nullopt});
+    const auto record =
+        codec::EncodeEvent(event, {platform::NewUuid(), "/tests/page-payment", std::nullopt, std::nullopt});
     std::atomic<bool> done{false};
     ASSERT_TRUE(producer_->Produce(topic_, record.key, record.value, record.headers,
                                    [&](const platform::DeliveryReport&) { done = true; }));
