@@ -469,9 +469,7 @@ const STOCK_LIMIT = 100;
 const stock = {
   timer: null, inFlight: false, again: false, soonTimer: null,
   start() {
-    if (this.timer) return;
-    this.refresh();
-    this.timer = setInterval(() => this.refresh(), 5000);
+    if (!this.timer) this.timer = setInterval(() => this.refresh(), 5000);
   },
   // After an order update: one refresh shortly after, however many updates come.
   soon() {
@@ -479,6 +477,7 @@ const stock = {
     this.soonTimer = setTimeout(() => { this.soonTimer = null; this.refresh(); }, 300);
   },
   async refresh() {
+    if (view !== "board") return;   // nobody sees the panel; showing the board again refreshes it
     if (this.inFlight) { this.again = true; return; }
     this.inFlight = true;
     try { renderStock(await fetchStock()); } catch { renderStock({ error: "Stock levels are unavailable right now." }); }
@@ -593,8 +592,8 @@ function showView(name) {
   if (name === "board" && !boardShown) {
     boardShown = true;
     send({ type: "subscribe", ...FEEDS.board });
-    stock.start();
   }
+  if (name === "board") { stock.start(); stock.refresh(); }
 }
 if (role === "staff") {
   for (const tab of document.querySelectorAll("#tabs button")) {

@@ -151,6 +151,16 @@ try {
   if (screenshots) await staff.page.screenshot({ path: `${screenshots}/payments-staff.png`, fullPage: true });
   step("stock panel: refreshed every few seconds and right after an order update (espresso now out of stock)");
 
+  // Nobody looks at the panel while staff track an order: no requests; back on the board, one at once.
+  await staff.page.click("#tab-track");
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const hidden = staff.query.calls.length;
+  await new Promise((resolve) => setTimeout(resolve, 5500));
+  if (staff.query.calls.length !== hidden) fail("stock levels asked while the board is hidden");
+  await staff.page.click("#tab-board");
+  await until("back on the board, stock levels are asked at once", () => staff.query.calls.length > hidden, 1000);
+  step("stock panel: not asked while the board is hidden; asked at once when it is shown again");
+
   // The query API goes away: the panel says so and the board keeps working.
   staff.query.answer = () => null;
   staff.send(update(6, 5, "order.status_changed", "shipped", "processing", authorized));
