@@ -177,6 +177,12 @@ try {
   if (early.problems.length) fail(`404 page: ${early.problems.join(" | ")}`);
   step("stock panel: unreachable query API or 404 -> 'stock levels are unavailable', the board works on");
 
+  // ---- staff, a ?query= naming a foreign host: refused, the token goes nowhere ----
+  const foreign = await openPage(browser, webDir, staffToken, { query: "&view=board", queryOrigin: "https://evil.example" });
+  await foreign.page.waitForFunction(() => /not allowed/.test(document.getElementById("stock-state").textContent));
+  if (foreign.requested.some((url) => new URL(url).hostname === "evil.example")) fail("a request went to the foreign query host");
+  step("stock panel: a foreign ?query= is refused and nothing is sent to it");
+
   // ---- staff, workflow off: confirm offered; a 409 awaiting-payment is shown cleanly and confirm goes ----
   const manual = await openPage(browser, webDir, staffToken, { query: "&view=board", workflow: "off" });
   manual.send({ type: "snapshot", all: true, page: 0, last: true, orders: [order(8, "pending")] });

@@ -73,14 +73,18 @@ async function scriptApi(page, origin, pageOrigin) {
 // A page in its own context: `server.sockets`, every client message in `server.received`,
 // `server.onSubscribe(message, socket)`; the command API as `api`, the query API as `query`.
 // `workflow`: what the notifier's WORKFLOW setting tells the page (on|off); `stock`: the query
-// API's first answers (404 unless given).
+// API's first answers (404 unless given); `queryOrigin`: the page's ?query=. Every URL the page
+// requested is in `requested`.
 export async function openPage(browser, webDir, token,
                                { query = "", connected = '#connection[data-state="open"]', workflow = "on",
-                                 stock = () => ({ status: 404, body: { title: "Not Found" } }) } = {}) {
+                                 stock = () => ({ status: 404, body: { title: "Not Found" } }),
+                                 queryOrigin = queryApi } = {}) {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(5000);
   const problems = [];
+  const requested = [];   // every URL the page asked for
+  page.on("request", (request) => requested.push(request.url()));
   page.on("pageerror", (error) => problems.push(error.message));
   page.on("console", (message) => { if (/Content Security Policy/i.test(message.text())) problems.push(message.text()); });
   await page.route(`${base}/**`, (route) => {
@@ -104,8 +108,8 @@ export async function openPage(browser, webDir, token,
   const queryScript = await scriptApi(page, queryApi, base);
   queryScript.answer = stock;   // until the test says otherwise: the query API has no stock levels
   const tokenQuery = token ? `&token=${encodeURIComponent(token)}` : "";
-  await page.goto(`${base}/?api=${encodeURIComponent(api)}&query=${encodeURIComponent(queryApi)}${query}${tokenQuery}`);
+  await page.goto(`${base}/?api=${encodeURIComponent(api)}&query=${encodeURIComponent(queryOrigin)}${query}${tokenQuery}`);
   await page.waitForSelector(connected);
-  return { page, server, api: commandApi, query: queryScript, problems,
+  return { page, server, api: commandApi, query: queryScript, problems, requested,
            send: (message) => server.sockets.at(-1).send(JSON.stringify(message)) };
 }
