@@ -109,7 +109,8 @@ export async function openPage(browser, webDir, token,
   queryScript.answer = stock;   // until the test says otherwise: the query API has no stock levels
   const tokenQuery = token ? `&token=${encodeURIComponent(token)}` : "";
   await page.goto(`${base}/?api=${encodeURIComponent(api)}&query=${encodeURIComponent(queryOrigin)}${query}${tokenQuery}`);
-  await page.waitForSelector(connected);
+  // A liveness bound, not a speed target: a fresh Chromium context may take long on a loaded machine.
+  await page.waitForSelector(connected, { timeout: 15000 });
   return { page, server, api: commandApi, query: queryScript, problems, requested,
            send: (message) => server.sockets.at(-1).send(JSON.stringify(message)) };
 }
