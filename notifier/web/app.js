@@ -298,7 +298,7 @@ function stepText(step) {
 // amount of a payment event, or the status a courier event left the order in.
 function stepDetail(step) {
   if (step.event?.startsWith("order.payment_") && step.payment) {
-    return `<span class="muted">${money(step.payment.amountCents, tracked.order?.currency)}</span>` +
+    return `<span class="muted">${escape(money(step.payment.amountCents, tracked.order?.currency))}</span>` +
       (step.reason ? ` — <span class="muted reason">${escape(step.reason)}</span>` : "");
   }
   const status = step.event && step.event !== "order.status_changed" && step.event !== "order.placed"
@@ -364,7 +364,8 @@ function render(flashId) {
       return row(o, flashId, [escape(o.customerId || ""), money(o.totalCents, o.currency), pill(o.status),
         paymentPill(o.payment), `<span class="courier">${escape(o.courierId || "—")}</span>`,
         `<span class="muted">${time(o.updatedAt)}</span>`,
-        (awaitingPayment ? `<span class="muted awaiting">awaiting payment</span> `
+        (awaitingPayment ? `<span class="muted awaiting" title="The fulfilment workflow confirms it once its stock ` +
+                           `is reserved and its payment authorized">confirmed on payment</span> `
                          : next ? button("advance", `→ ${label(next)}`) : "") +
         (CANCELLABLE.has(o.status) ? button("cancel", "cancel", "cancel") : "") +
         (open && !o.courierId ? button("assign", "assign courier") : "") +

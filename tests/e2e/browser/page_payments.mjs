@@ -188,7 +188,7 @@ try {
   manual.send({ type: "snapshot", all: true, page: 0, last: true, orders: [order(8, "pending")] });
   const advance = rowOf(manual.page, "board", 8).locator('button[data-action="advance"]');
   if ((await advance.textContent()) !== "→ confirmed") fail("WORKFLOW=off: no manual confirm");
-  manual.api.answer = () => ({ status: 409, body: { type: "https://orders.example/problems/awaiting-payment", title: "Awaiting payment",
+  manual.api.answer = () => ({ status: 409, body: { type: "urn:orders:problem:awaiting-payment", title: "Awaiting payment",
                                                     status: 409, detail: "This order is confirmed by its payment, not by hand." } });
   await advance.click();
   await manual.page.waitForSelector('#notice:not([hidden]):text("is awaiting payment")');
