@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <nlohmann/json.hpp>
 #include <orders/codec/event_codec.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/uuid.hpp>
@@ -119,6 +120,37 @@ TEST_F(PagePaymentLiveTest, CustomerSeesPaymentAuthorizedThenConfirmedLiveInChro
   ASSERT_TRUE(script.WaitFor("seen: payment authorized")) << script.output() << notifier_->LogText();
   Produce(Changed(3, domain::Status::kPending, domain::Status::kConfirmed, id, placed.at));
   ASSERT_TRUE(script.WaitFor("seen: confirmed")) << script.output() << notifier_->LogText();
+  EXPECT_EQ(script.Finish(), 0) << script.output();
+  std::printf("%s", script.output().c_str());
+}
+
+// The same page with the real fulfilment workflow: the customer places an
+// order through the command API; the page shows it awaiting payment, then the
+// workflow's authorization and confirmation arrive live.
+TEST_F(PagePaymentLiveTest, CustomerSeesTheWorkflowPayAndConfirmTheirOrderInChromium) {
+  const auto inventory_topic = UniqueName("page-payment-inventory");
+  ASSERT_EQ(CreateTopic(inventory_topic, 6), "");
+  ServiceProcess command(CommandServiceBinary(), {{"ORDERS_TOPIC", topic_},
+                                                  {"INVENTORY_TOPIC", inventory_topic},
+                                                  {"PORT", "0"},
+                                                  {"WORKFLOW", "on"},
+                                                  {"PAYMENT_SIMULATOR_LATENCY_MS", "3000"}});
+  ASSERT_TRUE(command.Start()) << command.LogText();
+  ASSERT_TRUE(
+      Eventually([&] { return HttpRequest(command.port(), "GET", "/readyz").status == 200; }, std::chrono::seconds(30)))
+      << command.LogText();
+  const auto token = TestToken("browser-customer", "customer");
+  const auto placed = HttpRequest(command.port(), "POST", "/orders",
+                                  R"({"items":[{"productId":"tea","quantity":2,"unitPriceCents":450}]})",
+                                  {{"Content-Type", "application/json"}, {"Authorization", BearerOf(token)}});
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  const auto id = nlohmann::json::parse(placed.body).value("orderId", "");
+  ::setenv("ORDERS_CUSTOMER_TOKEN", token.c_str(), 1);
+
+  BrowserScript script("payment_live.mjs",
+                       std::to_string(notifier_->port()) + " " + id + " " + std::string(ORDERS_ARTIFACT_DIR) + " saga");
+  ASSERT_TRUE(script.WaitFor("ready:")) << script.output() << notifier_->LogText();
+  ASSERT_TRUE(script.WaitFor("seen: confirmed")) << script.output() << command.LogText();
   EXPECT_EQ(script.Finish(), 0) << script.output();
   std::printf("%s", script.output().c_str());
 }
