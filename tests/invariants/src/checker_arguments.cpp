@@ -69,7 +69,8 @@ ParsedArguments ParseCheckerArguments(const std::vector<std::string>& arguments,
     WorkflowOptions options;
     if (payment_timeout) {
       const auto duration = command::ParseDuration(*payment_timeout);
-      if (!duration) return Error("the payment timeout must be a duration like 900s, 15m or 1h, not " + *payment_timeout);
+      if (!duration)
+        return Error("the payment timeout must be a duration like 900s, 15m or 1h, not " + *payment_timeout);
       options.payment_timeout = *duration;
     }
     if (slack) {

@@ -126,8 +126,7 @@ StockFold CheckStockLog(const std::vector<StockRecord>& log, Report& report) {
     }
     if (version != product.version + 1) report.Add("gap before this version in the inventory log" + where);
     if (first && !std::holds_alternative<domain::StockSet>(event)) {
-      report.Add("the first event of a product is not a stock_set (an untracked product has no stock events)" +
-                 where);
+      report.Add("the first event of a product is not a stock_set (an untracked product has no stock events)" + where);
     }
     // After a gap the ledger goes on from the version the log has, so the
     // records after it are still checked against each other.

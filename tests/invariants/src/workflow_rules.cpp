@@ -33,11 +33,16 @@ std::string Seconds(milliseconds duration) {
 
 std::string MoneyName(Money money) {
   switch (money) {
-    case Money::kPending: return "pending";
-    case Money::kNotRequired: return "not_required";
-    case Money::kAuthorized: return "authorized";
-    case Money::kDeclined: return "declined";
-    case Money::kRefunded: return "refunded";
+    case Money::kPending:
+      return "pending";
+    case Money::kNotRequired:
+      return "not_required";
+    case Money::kAuthorized:
+      return "authorized";
+    case Money::kDeclined:
+      return "declined";
+    case Money::kRefunded:
+      return "refunded";
   }
   return "?";
 }
@@ -102,15 +107,14 @@ std::map<std::string, OrderTrack> Track(const std::vector<LogRecord>& log, Repor
     if (version <= order.version) continue;  // a duplicate, reported by CheckLog
     order.version = version;
     const auto where = " (order " + domain::OrderIdOf(*record.event) + ", version " + std::to_string(version) +
-                       ", partition " + std::to_string(record.partition) + " offset " +
-                       std::to_string(record.offset) + ")";
+                       ", partition " + std::to_string(record.partition) + " offset " + std::to_string(record.offset) +
+                       ")";
     std::visit(OrderRules{order, record, where, report}, *record.event);
   }
   return orders;
 }
 
-domain::Timestamp EndOfLogs(const std::vector<LogRecord>& log, const StockFold* stock,
-                            const WorkflowOptions& options) {
+domain::Timestamp EndOfLogs(const std::vector<LogRecord>& log, const StockFold* stock, const WorkflowOptions& options) {
   if (options.end_of_log) return *options.end_of_log;
   domain::Timestamp end{};
   for (const auto& record : log) {
@@ -176,6 +180,28 @@ void CheckWorkflow(const std::vector<LogRecord>& log, const StockFold* stock, co
   }
   if (stock) CheckAgainstStock(orders, *stock, report);
   report.counts["workflow_orders"] = static_cast<std::int64_t>(orders.size());
+}
+
+std::int64_t WorkflowStepsUnderWay(const std::vector<LogRecord>& log, const StockFold* stock) {
+  Report ignored;  // violations are CheckWorkflow's business
+  const auto orders = Track(log, ignored);
+  std::int64_t under_way = 0;
+  for (const auto& [id, order] : orders) {
+    if (!order.placed) continue;
+    if (order.status == Status::kPending) ++under_way;
+    if (order.status == Status::kCancelled && order.ever_authorized && order.refunds == 0) ++under_way;
+  }
+  if (!stock) return under_way;
+  for (const auto& [product_id, product] : stock->products) {
+    for (const auto& [order_id, quantity] : product.open) {
+      const auto order = orders.find(order_id);
+      if (order != orders.end() &&
+          (order->second.status == Status::kCancelled || order->second.status == Status::kDelivered)) {
+        ++under_way;
+      }
+    }
+  }
+  return under_way;
 }
 
 }  // namespace orders::invariants

@@ -15,7 +15,8 @@ ParsedArguments Parse(const std::vector<std::string>& arguments, const std::map<
 }
 
 TEST(CheckerArguments, WithOnlyATopicTheWorkflowRulesAreOffAndTheInventoryTopicIsTheDefault) {
-  const auto parsed = Parse({"--topic", "orders.events", "--schema", "s1", "--acknowledged", "acks.jsonl", "sub.jsonl"});
+  const auto parsed =
+      Parse({"--topic", "orders.events", "--schema", "s1", "--acknowledged", "acks.jsonl", "sub.jsonl"});
   ASSERT_TRUE(parsed.arguments) << parsed.error;
   EXPECT_EQ(parsed.arguments->topic, "orders.events");
   EXPECT_EQ(parsed.arguments->schema, "s1");
@@ -36,9 +37,9 @@ TEST(CheckerArguments, TheEnvironmentGivesTheInventoryTopicWorkflowAndPaymentTim
 }
 
 TEST(CheckerArguments, FlagsWinOverTheEnvironment) {
-  const auto parsed = Parse({"--topic", "t", "--inventory-topic", "mine", "--payment-timeout", "2s",
-                             "--deadline-slack", "500ms"},
-                            {{"INVENTORY_TOPIC", "stock.v2"}, {"WORKFLOW", "on"}, {"PAYMENT_TIMEOUT", "90s"}});
+  const auto parsed =
+      Parse({"--topic", "t", "--inventory-topic", "mine", "--payment-timeout", "2s", "--deadline-slack", "500ms"},
+            {{"INVENTORY_TOPIC", "stock.v2"}, {"WORKFLOW", "on"}, {"PAYMENT_TIMEOUT", "90s"}});
   ASSERT_TRUE(parsed.arguments) << parsed.error;
   EXPECT_EQ(parsed.arguments->options.inventory_topic, "mine");
   EXPECT_EQ(parsed.arguments->options.workflow->payment_timeout, milliseconds(2'000));

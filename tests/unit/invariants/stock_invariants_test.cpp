@@ -42,8 +42,7 @@ TEST(StockInvariants, UndecodableRecordIsReported) {
 TEST(StockInvariants, DuplicateVersionIsReportedAndItsQuantityNotCountedAgain) {
   StockFold fold;
   const auto report = Checked({Set(1, 10), Reserved(2, "o-1", 4), Reserved(2, "o-1", 4)}, &fold);
-  EXPECT_TRUE(Mentions(report, "duplicate version in the inventory log (product sku-1, version 2"))
-      << report.Summary();
+  EXPECT_TRUE(Mentions(report, "duplicate version in the inventory log (product sku-1, version 2")) << report.Summary();
   EXPECT_EQ(fold.products.at(kProduct).reserved, 4);
 }
 
@@ -79,7 +78,8 @@ TEST(StockInvariants, StockSetBelowReservedIsAllowedButLeavesNothingToReserve) {
 TEST(StockInvariants, ASecondOpenReservationOfOneOrderIsCountedTwice) {
   StockFold fold;
   const auto report = Checked({Set(1, 10), Reserved(2, "o-1", 2), Reserved(3, "o-1", 2)}, &fold);
-  EXPECT_TRUE(Mentions(report, "order o-1 reserved the product again while holding 2 of it (a reservation counted twice)"))
+  EXPECT_TRUE(
+      Mentions(report, "order o-1 reserved the product again while holding 2 of it (a reservation counted twice)"))
       << report.Summary();
   EXPECT_EQ(fold.products.at(kProduct).reserved, 2);
 }

@@ -46,11 +46,11 @@ TEST(WorkflowInvariants, ConfirmingWithoutAnAuthorizedPaymentIsReported) {
                                    std::string(kOrderId) + ", version 2"))
       << unpaid.Summary();
   // Authorized only after the confirmation is still a confirmation without payment.
-  const auto late = Checked(
-      {{PlacedAt(0)}, {Moved(2, Status::kPending, Status::kConfirmed, 300)}, {Authorized(3, 400)}});
+  const auto late =
+      Checked({{PlacedAt(0)}, {Moved(2, Status::kPending, Status::kConfirmed, 300)}, {Authorized(3, 400)}});
   EXPECT_TRUE(Mentions(late, "moved to confirmed while its payment is pending")) << late.Summary();
-  const auto declined = Checked(
-      {{PlacedAt(0)}, {PaymentDeclinedAt(2, 200)}, {Moved(3, Status::kPending, Status::kConfirmed, 300)}});
+  const auto declined =
+      Checked({{PlacedAt(0)}, {PaymentDeclinedAt(2, 200)}, {Moved(3, Status::kPending, Status::kConfirmed, 300)}});
   EXPECT_TRUE(Mentions(declined, "moved to confirmed while its payment is declined")) << declined.Summary();
 }
 
@@ -87,7 +87,8 @@ TEST(WorkflowInvariants, AnOrderPlacedJustBeforeTheEndOfTheLogIsNotFlagged) {
 }
 
 TEST(WorkflowInvariants, LeavingPendingAfterTheDeadlineIsReported) {
-  const auto late = Checked({{PlacedAt(0)}, {Moved(2, Status::kPending, Status::kCancelled, 11'500, "payment_timeout")}});
+  const auto late =
+      Checked({{PlacedAt(0)}, {Moved(2, Status::kPending, Status::kCancelled, 11'500, "payment_timeout")}});
   EXPECT_TRUE(Mentions(late, "left pending 11.5 s after it was placed; the deadline is 10.0 s + 1.0 s"))
       << late.Summary();
   const auto in_time =
@@ -99,8 +100,8 @@ TEST(WorkflowInvariants, TheWorkflowCancelsOutOfPendingWithAReasonButAPersonNeed
   const auto silent =
       Checked({{PlacedAt(0)}, {Moved(2, Status::kPending, Status::kCancelled, 500), "service:workflow"}});
   EXPECT_TRUE(Mentions(silent, "cancelled out of pending by service:workflow without a reason")) << silent.Summary();
-  EXPECT_TRUE(Checked({{PlacedAt(0)}, {Moved(2, Status::kPending, Status::kCancelled, 500), "customer:customer-1"}})
-                  .ok());
+  EXPECT_TRUE(
+      Checked({{PlacedAt(0)}, {Moved(2, Status::kPending, Status::kCancelled, 500), "customer:customer-1"}}).ok());
   EXPECT_TRUE(Checked({{PlacedAt(0)}, {Moved(2, Status::kPending, Status::kCancelled, 500)}}).ok());  // AUTH=off
 }
 
@@ -156,14 +157,14 @@ TEST(WorkflowInvariants, ACancelledOrDeliveredOrderMustLeaveNoOpenReservation) {
   const auto not_committed = Checked(kDeliveredOrder, {Set(1, 5), Reserved(2, kOrderId, 2)});
   EXPECT_TRUE(Mentions(not_committed, "ended delivered but still holds a reservation")) << not_committed.Summary();
   // A confirmed order keeps its reservation until it is delivered.
-  EXPECT_TRUE(Checked({kDeliveredOrder[0], kDeliveredOrder[1], kDeliveredOrder[2]},
-                      {Set(1, 5), Reserved(2, kOrderId, 2)})
-                  .ok());
+  EXPECT_TRUE(
+      Checked({kDeliveredOrder[0], kDeliveredOrder[1], kDeliveredOrder[2]}, {Set(1, 5), Reserved(2, kOrderId, 2)})
+          .ok());
 }
 
 TEST(WorkflowInvariants, TheInventoryLogNamesOnlyOrdersThatWerePlaced) {
-  const auto report = Checked(kDeliveredOrder, {Set(1, 5), Reserved(2, kOrderId, 2), Committed(3, kOrderId, 2),
-                                                Refused(4, "ghost", 9, 3)});
+  const auto report = Checked(
+      kDeliveredOrder, {Set(1, 5), Reserved(2, kOrderId, 2), Committed(3, kOrderId, 2), Refused(4, "ghost", 9, 3)});
   EXPECT_TRUE(Mentions(report, "the inventory log names order ghost, which the orders log never placed"))
       << report.Summary();
 }
@@ -173,6 +174,27 @@ TEST(WorkflowInvariants, WithoutTheInventoryLogOnlyTheOrderRulesAreChecked) {
   CheckWorkflow(OrdersLog({{PlacedAt(0)}, {Moved(2, Status::kPending, Status::kCancelled, 200, "out_of_stock")}}),
                 nullptr, Options(), report);
   EXPECT_TRUE(report.ok()) << report.Summary();
+}
+
+TEST(WorkflowInvariants, StepsUnderWayCountPendingOrdersMissingRefundsAndReservationsNotYetSettled) {
+  const std::vector<Written> orders = {
+      {PlacedAt(0, "pending")},
+      {PlacedAt(0, "paid")},
+      {Authorized(2, 300, "paid")},
+      {Moved(3, Status::kPending, Status::kCancelled, 400, "customer", "paid")},
+      {PlacedAt(0, "declined")},
+      {Moved(2, Status::kPending, Status::kCancelled, 400, "payment_declined", "declined")}};
+  Report ignored;
+  const auto held = CheckStockLog(StockLog({Set(1, 5), Reserved(2, "declined", 1)}), ignored);
+  EXPECT_EQ(WorkflowStepsUnderWay(OrdersLog(orders), &held), 3);  // pending, refund of paid, release of declined
+  EXPECT_EQ(WorkflowStepsUnderWay(OrdersLog(orders), nullptr), 2);
+
+  auto finished = orders;
+  finished.push_back({Refunded(4, 500, "paid")});
+  finished.push_back({Moved(2, Status::kPending, Status::kCancelled, 9000, "payment_timeout", "pending")});
+  const auto released =
+      CheckStockLog(StockLog({Set(1, 5), Reserved(2, "declined", 1), Released(3, "declined", 1)}), ignored);
+  EXPECT_EQ(WorkflowStepsUnderWay(OrdersLog(finished), &released), 0);
 }
 
 }  // namespace

@@ -44,4 +44,12 @@ struct WorkflowOptions {
 void CheckWorkflow(const std::vector<LogRecord>& log, const StockFold* stock, const WorkflowOptions& options,
                    Report& report);
 
+// How much of the workflow is still under way at the end of the logs: orders
+// still pending, cancelled orders with an authorized payment and no refund
+// yet, cancelled or delivered orders that still hold a reservation. The
+// end-of-log rules above judge a finished workflow, so a scenario stops its
+// load and waits for 0 before it checks. `stock` null: reservations are not
+// counted.
+std::int64_t WorkflowStepsUnderWay(const std::vector<LogRecord>& log, const StockFold* stock);
+
 }  // namespace orders::invariants
