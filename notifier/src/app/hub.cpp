@@ -341,11 +341,10 @@ void Hub::CollectInterested(const domain::Order* before, const domain::Order& af
   interested.erase(std::unique(interested.begin(), interested.end()), interested.end());
 }
 
-void Hub::OnEvent(const domain::Event& event, Clock::time_point now) {
+void Hub::OnEvent(const domain::Event& event) {
   domain::ApplyOutcome outcome;
   std::optional<domain::Order> before_state;
   const CachedOrder* cached = cache_.Apply(event, outcome, &before_state);
-  (void)now;
   if (!cached) return;  // duplicate (redelivery) or not applicable: nothing new to tell
   const domain::Order& after = cached->order;
   const domain::Order* before = before_state ? &*before_state : nullptr;

@@ -61,7 +61,7 @@ class HubDeliveryTest : public ::testing::Test {
 
   RecordingSink& Of(SessionId session) { return sinks_[session - 1]; }
   void Say(SessionId session, const std::string& text) { hub_.OnClientText(session, text, now_); }
-  void Event(const domain::Event& event) { hub_.OnEvent(event, now_); }
+  void Event(const domain::Event& event) { hub_.OnEvent(event); }
   json Last(SessionId session) { return Of(session).messages.empty() ? json() : Of(session).messages.back(); }
   void ClearAll() {
     for (auto& sink : sinks_) sink.messages.clear();
@@ -275,11 +275,11 @@ TEST(OrderCacheDeliveries, KeepsABoundedHistoryAndResumesFromWhatItKeeps) {
   RecordingSink sink;
   hub.Attach(1, sink);
   const auto now = Clock::now();
-  hub.OnEvent(Placed(), now);
-  hub.OnEvent(Changed(2, Status::kPending, Status::kConfirmed), now);
-  hub.OnEvent(Assigned(3, "rider-1"), now);
-  hub.OnEvent(Changed(4, Status::kConfirmed, Status::kProcessing), now);
-  hub.OnEvent(Changed(5, Status::kProcessing, Status::kOutForDelivery), now);
+  hub.OnEvent(Placed());
+  hub.OnEvent(Changed(2, Status::kPending, Status::kConfirmed));
+  hub.OnEvent(Assigned(3, "rider-1"));
+  hub.OnEvent(Changed(4, Status::kConfirmed, Status::kProcessing));
+  hub.OnEvent(Changed(5, Status::kProcessing, Status::kOutForDelivery));
   ASSERT_EQ(cache.Find(kOrderId)->events.size(), 3u);
   hub.OnClientText(1, R"({"type":"subscribe","orderId":")" + std::string(kOrderId) + R"(","sinceVersion":2})", now);
   const auto updates = sink.OfType("update");
