@@ -182,6 +182,10 @@ void CommandService::Stop() {
   Parts& parts = *parts_;
   if (parts.stopping.exchange(true)) return;
   platform::LogInfo("stopping: refusing new requests, answering the commands in flight");
+  // First the workflow takes no new step, and the gateway answers the calls in flight as failures (the next
+  // owner asks again with the same idempotency key); their events, like the clients', are flushed below.
+  if (parts.workflow) parts.workflow->Stop();
+  if (parts.gateway) parts.gateway->Stop();
   // Answers first, then the endpoint: commands whose events are already on
   // their way to the log get their answer, not a reset connection.
   const std::chrono::milliseconds grace = std::chrono::seconds(config_.shutdown_grace_seconds);
@@ -193,9 +197,6 @@ void CommandService::Stop() {
   if (parts.producer && !parts.producer->Flush(std::max(1000, static_cast<int>(grace.count())))) {
     platform::LogWarn("some events were still in flight at shutdown", {{"inFlight", parts.producer->InFlight()}});
   }
-  // The workflow takes no new step; the gateway answers what is in flight (as failures: asked again after a restart).
-  if (parts.workflow) parts.workflow->Stop();
-  if (parts.gateway) parts.gateway->Stop();
   parts.waiting_commands.Stop();  // runs what still waits (the endpoint is gone: their answers go nowhere)
   if (parts.connectivity_checker.joinable()) parts.connectivity_checker.join();
   if (parts.ownership) parts.ownership->Stop();  // leave the writer group: another instance takes over at once
