@@ -632,6 +632,10 @@ TEST_F(NotifierTest, ConfiguredPageApiOriginsAreAllowedByThePageAndItsPolicy) {
 }
 
 TEST_F(NotifierTest, ThePageIsToldWhetherTheFulfilmentWorkflowRuns) {
+  // Test services run with WORKFLOW=off unless told (service_process.hpp); the notifier's own default is on.
+  ASSERT_EQ(notifier_->Stop(), 0);
+  extra_env_["WORKFLOW"] = "on";
+  StartNotifier();
   const auto on = HttpRequest(notifier_->port(), "GET", "/");
   EXPECT_NE(on.body.find(R"(<meta name="orders-workflow" content="on">)"), std::string::npos);
   ASSERT_EQ(notifier_->Stop(), 0);

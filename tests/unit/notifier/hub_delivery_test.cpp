@@ -84,7 +84,9 @@ class HubDeliveryTest : public ::testing::Test {
 TEST_F(HubDeliveryTest, ACourierFollowsAnOpenOrderUntilAnotherCourierTakesIt) {
   Event(Placed());
   Say(kRider1, SubscribeOrder());
-  EXPECT_EQ(Last(kRider1)["code"], "forbidden") << "a pending order is not open";
+  EXPECT_TRUE(Of(kRider1).messages.empty()) << "a pending order is not open: answered like a missing one";
+  hub_.Tick(now_ + std::chrono::seconds(4));
+  EXPECT_EQ(Last(kRider1)["code"], "not_found");
   Event(Changed(2, Status::kPending, Status::kConfirmed));
   Say(kRider1, SubscribeOrder());
   EXPECT_EQ(Last(kRider1)["type"], "snapshot");
@@ -96,19 +98,25 @@ TEST_F(HubDeliveryTest, ACourierFollowsAnOpenOrderUntilAnotherCourierTakesIt) {
   const auto heard = Of(kRider1).messages.size();
   Event(Changed(4, Status::kConfirmed, Status::kProcessing));
   EXPECT_EQ(Of(kRider1).messages.size(), heard) << "nothing after the order stopped being its business";
+  const auto before = Of(kRider1).messages.size();
   Say(kRider1, SubscribeOrder());
-  EXPECT_EQ(Last(kRider1)["code"], "forbidden");
+  Say(kRider1, kOrderId);  // a lookup follows the same rule
+  EXPECT_EQ(Of(kRider1).messages.size(), before) << "nothing at once: another courier's order looks missing";
   Say(kRider2, SubscribeOrder());
   EXPECT_EQ(Last(kRider2)["type"], "snapshot") << "its own delivery";
-  Say(kRider1, kOrderId);
-  EXPECT_EQ(Last(kRider1)["code"], "forbidden") << "a lookup follows the same rule";
+  hub_.Tick(now_ + std::chrono::seconds(4));
+  ASSERT_EQ(Of(kRider1).messages.size(), before + 2);
+  EXPECT_EQ(Of(kRider1).messages[before]["code"], "not_found");
+  EXPECT_EQ(Of(kRider1).messages[before + 1], (json{{"error", "Order not found"}}));
 }
 
-TEST_F(HubDeliveryTest, ACourierWaitingForAnOrderThatTurnsOutNotOpenIsRefused) {
+TEST_F(HubDeliveryTest, ACourierWaitingForAnOrderThatTurnsOutNotOpenGetsNotFoundAtTheDeadline) {
   Say(kRider1, SubscribeOrder());
   EXPECT_TRUE(Of(kRider1).messages.empty());
   Event(Placed());
-  EXPECT_EQ(Last(kRider1)["code"], "forbidden");
+  EXPECT_TRUE(Of(kRider1).messages.empty()) << "the same wait as for an order that does not exist";
+  hub_.Tick(now_ + std::chrono::seconds(4));
+  EXPECT_EQ(Last(kRider1)["code"], "not_found");
   Event(Changed(2, Status::kPending, Status::kConfirmed));
   EXPECT_EQ(Of(kRider1).messages.size(), 1u) << "no subscription was made";
 }
