@@ -13,6 +13,7 @@
 #include <orders/testing/builders.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
+#include <orders/testing/payment_gateway_stub.hpp>
 #include <orders/testing/run_tool.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
@@ -125,16 +126,22 @@ TEST_F(PagePaymentLiveTest, CustomerSeesPaymentAuthorizedThenConfirmedLiveInChro
 }
 
 // The same page with the real fulfilment workflow: the customer places an
-// order through the command API; the page shows it awaiting payment, then the
-// workflow's authorization and confirmation arrive live.
+// order through the command API; the page shows it awaiting payment (the
+// gateway answers 503 until the page is ready), then the workflow's
+// authorization and confirmation arrive live.
 TEST_F(PagePaymentLiveTest, CustomerSeesTheWorkflowPayAndConfirmTheirOrderInChromium) {
   const auto inventory_topic = UniqueName("page-payment-inventory");
   ASSERT_EQ(CreateTopic(inventory_topic, 6), "");
+  PaymentGatewayStub gateway;
+  ASSERT_NE(gateway.port(), 0);
+  gateway.Script({{"mode", "fail"}, {"times", 100000}, {"status", 503}});
   ServiceProcess command(CommandServiceBinary(), {{"ORDERS_TOPIC", topic_},
                                                   {"INVENTORY_TOPIC", inventory_topic},
                                                   {"PORT", "0"},
                                                   {"WORKFLOW", "on"},
-                                                  {"PAYMENT_SIMULATOR_LATENCY_MS", "3000"}});
+                                                  {"PAYMENT_GATEWAY", "http"},
+                                                  {"PAYMENT_URL", gateway.Url()},
+                                                  {"PAYMENT_RETRY_ATTEMPTS", "1"}});
   ASSERT_TRUE(command.Start()) << command.LogText();
   ASSERT_TRUE(
       Eventually([&] { return HttpRequest(command.port(), "GET", "/readyz").status == 200; }, std::chrono::seconds(30)))
@@ -150,6 +157,7 @@ TEST_F(PagePaymentLiveTest, CustomerSeesTheWorkflowPayAndConfirmTheirOrderInChro
   BrowserScript script("payment_live.mjs",
                        std::to_string(notifier_->port()) + " " + id + " " + std::string(ORDERS_ARTIFACT_DIR) + " saga");
   ASSERT_TRUE(script.WaitFor("ready:")) << script.output() << notifier_->LogText();
+  gateway.Script({{"mode", "approve"}});
   ASSERT_TRUE(script.WaitFor("seen: confirmed")) << script.output() << command.LogText();
   EXPECT_EQ(script.Finish(), 0) << script.output();
   std::printf("%s", script.output().c_str());
