@@ -136,9 +136,7 @@ bool Workflow::Examine(const std::string& order_id) {
 bool Workflow::OrderSide(const domain::Order& order) {
   std::vector<domain::ProductAnswer> answers;
   for (const auto& [product_id, quantity] : domain::QuantitiesByProduct(order)) {
-    const auto stock = deps_.stocks.Find(product_id);
-    answers.push_back(
-        {product_id, stock ? std::optional(domain::ReservationOf(*stock, order.order_id)) : std::nullopt});
+    answers.push_back({product_id, deps_.stocks.ReservationOf(product_id, order.order_id)});
   }
   const auto step = domain::NextOrderStep(order, answers, deps_.now(), deps_.settings.payment_timeout);
   if (step.kind == OrderStepKind::kNothing) return false;

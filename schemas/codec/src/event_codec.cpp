@@ -111,17 +111,9 @@ struct Common {
 Common ReadCommon(FieldReader& reader) {
   Common common;
   common.order_id = reader.String("orderId", true).value_or("");
-  common.version = reader.Integer("version", true).value_or(0);
-  auto at_text = reader.String("at", true);
   if (!domain::IsValidOrderId(common.order_id)) reader.errors().push_back({"orderId", "must be a UUID"});
-  if (common.version < 1) reader.errors().push_back({"version", "must be >= 1"});
-  if (at_text) {
-    if (auto at = ParseTimestamp(*at_text)) {
-      common.at = *at;
-    } else {
-      reader.errors().push_back({"at", "must be an RFC 3339 UTC timestamp"});
-    }
-  }
+  common.version = reader.EventVersion();
+  common.at = reader.EventTime();
   return common;
 }
 

@@ -50,17 +50,9 @@ struct CommonFields {
 CommonFields ReadCommon(FieldReader& reader) {
   CommonFields common;
   common.product_id = reader.String("productId", true).value_or("");
-  common.version = reader.Integer("version", true).value_or(0);
-  auto at_text = reader.String("at", true);
   if (!domain::IsValidProductId(common.product_id)) reader.errors().push_back({"productId", "must be a product id"});
-  if (common.version < 1) reader.errors().push_back({"version", "must be >= 1"});
-  if (at_text) {
-    if (auto at = ParseTimestamp(*at_text)) {
-      common.at = *at;
-    } else {
-      reader.errors().push_back({"at", "must be an RFC 3339 UTC timestamp"});
-    }
-  }
+  common.version = reader.EventVersion();
+  common.at = reader.EventTime();
   return common;
 }
 

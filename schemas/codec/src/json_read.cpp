@@ -1,5 +1,7 @@
 #include <orders/codec/json_read.hpp>
 
+#include <orders/codec/time_format.hpp>
+
 #include <algorithm>
 
 namespace orders::codec {
@@ -62,6 +64,20 @@ void FieldReader::RejectUnknown(std::initializer_list<std::string_view> known) {
       errors_.push_back({Path(key), "is not a known field"});
     }
   }
+}
+
+std::int64_t FieldReader::EventVersion() {
+  const auto version = Integer("version", true).value_or(0);
+  if (version < 1) errors_.push_back({Path("version"), "must be >= 1"});
+  return version;
+}
+
+domain::Timestamp FieldReader::EventTime() {
+  const auto text = String("at", true);
+  if (!text) return {};
+  if (auto at = ParseTimestamp(*text)) return *at;
+  errors_.push_back({Path("at"), "must be an RFC 3339 UTC timestamp"});
+  return {};
 }
 
 }  // namespace orders::codec

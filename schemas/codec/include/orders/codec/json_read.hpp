@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <orders/domain/order.hpp>
 #include <orders/domain/validation.hpp>
 
 namespace orders::codec {
@@ -29,6 +30,9 @@ class FieldReader {
 
   std::optional<std::string> String(const char* name, bool required);
   std::optional<std::int64_t> Integer(const char* name, bool required);
+  // The fields every event payload has besides its key: `version` (>= 1) and `at` (RFC 3339 UTC).
+  std::int64_t EventVersion();
+  domain::Timestamp EventTime();
   const Json* Array(const char* name, bool required);
   // Names of members that are not in `known`.
   void RejectUnknown(std::initializer_list<std::string_view> known);
