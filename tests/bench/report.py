@@ -711,7 +711,7 @@ def results_markdown(result, links):
     workflow = result.get("workflow")
     if workflow:
         out += ["### Fulfilment workflow: placed → confirmed", "",
-                "Orders placed (`POST /orders`, two lines each: one product tracked, one not; "
+                ("Orders placed (`POST /orders`, two lines each: one product tracked, one not; "
                 f"{n(workflow.get('tracked_products'))} of {n(workflow.get('products'))} products tracked) until a "
                 "WebSocket subscribed to the run's customer shows them `confirmed`: the workflow reserved the "
                 "tracked line, the embedded payment simulator (0 ms) authorized the amount and the order was "
@@ -719,7 +719,7 @@ def results_markdown(result, links):
                 "`WORKFLOW=off`: placed → the order's first update. Maxima are closed loop (a fixed number of "
                 "orders on their way); the 50% runs are open loop, latency counted from when each order was due. "
                 "CPU per order includes every process of the stack (the command service, projection, notifier, "
-                ("Kafka and PostgreSQL). " + run_note(workflow)).rstrip(), "",
+                "Kafka and PostgreSQL). " + run_note(workflow)).rstrip(), "",
                 "| Run | Orders done/s | p50 | p99 | p99.9 | `POST` p99 | CPU per order | RSS after | Failures |",
                 "|---|---|---|---|---|---|---|---|---|"]
         for name, key in (("plain placement, max (`WORKFLOW=off`)", "baseline_max"),

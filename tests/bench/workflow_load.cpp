@@ -31,8 +31,9 @@
 // not yet done) at any time; a new one is placed the moment one is done.
 //
 // After the last placement the tool waits (up to --timeout) for every order to
-// be done, then, with --tracked, checks the stock: on each tracked product the
-// reservations grew by exactly the orders of this run that hold it.
+// be done, then, with --tracked and --until confirmed, checks the stock: on
+// each tracked product the reservations grew by exactly the orders of this
+// run that hold it.
 //
 // Figures: done_per_s (orders done inside the placing window / its length),
 // placed_per_s, latency due -> done (p50/p99/p99.9), the same from the POST's
@@ -152,7 +153,13 @@ class WorkflowLoad {
     KeepAliveHttp http(command_port_, token_);
     for (int pair = 0; pair < product_pairs_; ++pair) {
       const std::string path = "/inventory/" + Product(2 * pair);
-      const auto answer = http.Send("PUT", path, json{{"onHand", stock_}}.dump());
+      // A service that has just become ready may still be taking over the inventory stream (503): retry.
+      auto answer = http.Send("PUT", path, json{{"onHand", stock_}}.dump());
+      for (const auto deadline = Clock::now() + std::chrono::seconds(15);
+           answer.status == 503 && Clock::now() < deadline;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        answer = http.Send("PUT", path, json{{"onHand", stock_}}.dump());
+      }
       const auto body = json::parse(answer.body, nullptr, false);
       if (answer.status != 200 || !body.is_object()) {
         error_ = "PUT " + path + " answered " + std::to_string(answer.status) + " " + answer.body.substr(0, 200);
@@ -316,9 +323,11 @@ class WorkflowLoad {
     if (failure_samples_.size() < 5) failure_samples_.push_back(text);
   }
 
-  // With --tracked: on each tracked product, reservations grew by this run's orders on it.
+  // With --tracked, when waiting for confirmations: on each tracked product,
+  // reservations grew by this run's orders on it. (Placements alone say
+  // nothing about reservations, which come after them.)
   json CheckStock(std::int64_t placed) {
-    if (!tracked_) return nullptr;
+    if (!tracked_ || until_ != "confirmed") return nullptr;
     std::map<int, std::int64_t> expected;
     for (const auto& order : orders_) {
       if (order.placed_ns.load() != 0) ++expected[order.pair];

@@ -119,6 +119,14 @@ TEST_F(WorkflowLoadSmoke, PlacementBaselineCountsEachOrdersFirstUpdateWithTheWor
   EXPECT_TRUE(report["stock_check"].is_null()) << "no product is tracked in the baseline";
 }
 
+TEST_F(WorkflowLoadSmoke, PlacementRunOnTrackedProductsDoesNotJudgeReservationsStillToCome) {
+  StartStack("on");
+  // The run ends at the last placement's update; reservations follow later and are not its business.
+  const auto report = RunLoad("--until placed --tracked --in-flight 32 --duration 2 --timeout 30");
+  ExpectEveryOrderDone(report);
+  EXPECT_TRUE(report["stock_check"].is_null()) << report.dump(2);
+}
+
 TEST_F(WorkflowLoadSmoke, OrdersNeverConfirmedFailTheRun) {
   StartStack("off");  // nothing confirms them
   const auto report = RunLoad("--until confirmed --rate 10 --duration 1 --timeout 3");
