@@ -3,13 +3,18 @@
 //
 //   --command-port P --notifier-port P [--until confirmed|placed] [--duration S]
 //   [--rate R | --in-flight K] [--connections 32] [--products 200] [--tracked]
-//   [--stock N] [--max-orders N] [--timeout S] [--customer ID] [--json FILE] [--label NAME]
+//   [--stock N] [--max-orders N] [--timeout S] [--customer ID] [--product-prefix P]
+//   [--json FILE] [--label NAME]
 //
 // The bearer token comes from the environment (ORDERS_TOKEN, a service token:
 // it may place orders for any customer, write stock and read every order).
 //
-// Every order has two lines: product wfb-<2k> and product wfb-<2k+1>, k
-// cycling over --products / 2. With --tracked the even products get stock
+// Every order has two lines: product <P><2k> and product <P><2k+1>, k
+// cycling over --products / 2, P a prefix of the run's own (--product-prefix;
+// default wfb-<random>-). Fresh products per run keep runs comparable: the
+// orders of a run stay confirmed (not delivered), so their reservations stay
+// open, and a later run on the same products would start with more open
+// reservations than an earlier one. With --tracked the even products get stock
 // first (PUT /inventory, --stock each, high enough never to run out), so half
 // the products are tracked and every order has one line to reserve and one
 // that needs nothing: with the fulfilment workflow on, each order goes
@@ -80,7 +85,7 @@ std::string Env(const char* name) {
 
 struct OrderSlot {
   std::string id;
-  int pair = 0;                            // its products: wfb-<2*pair> (tracked) and wfb-<2*pair+1>
+  int pair = 0;                            // its products: <prefix><2*pair> (tracked) and <prefix><2*pair+1>
   std::atomic<std::int64_t> due_ns{0};     // when it was due to be placed (0: never placed)
   std::atomic<std::int64_t> placed_ns{0};  // when the POST was answered 201
   std::atomic<std::int64_t> done_ns{0};    // when the update in the --until status arrived
@@ -103,6 +108,7 @@ class WorkflowLoad {
         stock_(static_cast<std::int64_t>(args.Number("stock", 100'000'000))),
         timeout_s_(args.Number("timeout", 30)),
         customer_(args.Get("customer", "wfb-" + std::to_string(::getpid()) + "-" + platform::NewUuid().substr(0, 8))),
+        product_prefix_(args.Get("product-prefix", "wfb-" + platform::NewUuid().substr(0, 8) + "-")),
         token_(Env("ORDERS_TOKEN")) {
     // Open loop: exactly the orders due in the window; closed loop: as many as it gets through.
     const auto count = rate_ > 0 ? static_cast<std::size_t>(rate_ * duration_s_)
@@ -128,7 +134,7 @@ class WorkflowLoad {
   }
 
  private:
-  static std::string Product(int n) { return "wfb-" + std::to_string(n); }
+  std::string Product(int n) const { return product_prefix_ + std::to_string(n); }
 
   std::string Body(const OrderSlot& order) const {
     return json{{"orderId", order.id},
@@ -377,6 +383,7 @@ class WorkflowLoad {
             {"in_flight_limit", rate_ > 0 ? json(nullptr) : json(in_flight_limit_)},
             {"connections", connections_},
             {"products", 2 * product_pairs_},
+            {"product_prefix", product_prefix_},
             {"tracked_products", tracked_ ? product_pairs_ : 0},
             {"customer", customer_},
             {"window_s", window_s},
@@ -404,7 +411,7 @@ class WorkflowLoad {
   bool tracked_;
   std::int64_t stock_;
   double timeout_s_;
-  std::string customer_, token_, error_;
+  std::string customer_, product_prefix_, token_, error_;
   std::vector<OrderSlot> orders_;
   std::unordered_map<std::string, int> index_;   // order id -> slot (complete before the reader starts)
   std::map<int, std::int64_t> reserved_before_;  // tracked product pair -> its reservations before the run
