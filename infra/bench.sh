@@ -465,13 +465,15 @@ bench::dispatch() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# bench::cpu_by_process NAME:PID...: {"NAME": CPU seconds so far, ...}, with this data folder's
-# PostgreSQL as "postgres" (its processes summed; the projection's connections stay open, so the set
-# is the same before and after a run).
+# bench::cpu_by_process NAME:PID...: {"NAME": CPU seconds so far, ..., "postgres": {"PID": seconds, ...}}
+# with every process of this data folder's PostgreSQL by pid: backends come and go (autovacuum), so
+# report.py counts only those alive before and after a run.
 bench::cpu_by_process() {
-  local json="{" group
+  local json="{" group pid
   for group in "$@"; do json+="\"${group%%:*}\": $(bench::cpu "${group#*:}"),"; done
-  echo "$json\"postgres\": $(bench::cpu $(bench::own_postgres_pids))}"
+  json+="\"postgres\": {"
+  for pid in $(bench::own_postgres_pids); do json+="\"$pid\": $(bench::cpu "$pid"),"; done
+  echo "${json%,}}}"
 }
 
 # bench::settle PID...: waits (at most 30 s) until the processes together use under 5% of a core, so a

@@ -246,7 +246,11 @@ def workflow_cpu_us_per_order(run):
     before, after, done = run.get("cpu_seconds_before"), run.get("cpu_seconds_after"), run.get("orders_done")
     if not before or not after or not done:
         return None
-    return {name: 1e6 * (after[name] - before.get(name, 0)) / done for name in after}
+    def used(name):
+        if isinstance(after[name], dict):  # by pid: only processes alive before and after the run
+            return sum(seconds - before[name][pid] for pid, seconds in after[name].items() if pid in before[name])
+        return after[name] - before.get(name, 0)
+    return {name: 1e6 * used(name) / done for name in after}
 
 
 def workflow_figures(runs):
