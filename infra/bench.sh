@@ -16,7 +16,8 @@
 #                  p50/p99/p99.9 at 50% of it; baseline: orders placed -> their first update with
 #                  WORKFLOW=off, at its maximum; CPU per order of every process, RSS of the services
 # Load generators call with a `service` token (ORDERS_TOKEN, minted below), which the default limits
-# leave unlimited; phases 1-4 also run with RATE_LIMIT=off, so they measure the pipeline alone.
+# leave unlimited; phases 1-4 also run with RATE_LIMIT=off, so they measure the pipeline alone. Phases 1-6 run
+# the command service with WORKFLOW=off: they measure placement and hand-made moves, not the workflow.
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
 #   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch,workflow] [--no-build] [--record]
@@ -176,7 +177,7 @@ bench::append() {
   orders::log "phase 1: append (command service vs raw produce vs hello-world Pistache), $PAIRS pair(s)"
   local topic="bench-append-$$" port hello_port i
   orders::create_topic "$topic" 6
-  bench::start command "$RUN_DIR/command.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
+  bench::start command "$RUN_DIR/command.log" env RATE_LIMIT=off WORKFLOW=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
     LOG_LEVEL=info CONSUMER_GROUP="bench-$$" "$BUILD_DIR/command-service/command-service"
   port=$(bench::port_of "$RUN_DIR/command.log")
   bench::wait_ready command-service "$port"
@@ -306,7 +307,7 @@ bench::e2e() {
   orders::log "phase 4: end to end, command accepted -> WebSocket update"
   local topic="bench-e2e-$$" cport pport nport schema="bench_e2e_$$"
   orders::create_topic "$topic" 6
-  bench::start command "$RUN_DIR/e2e-command.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
+  bench::start command "$RUN_DIR/e2e-command.log" env RATE_LIMIT=off WORKFLOW=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
     LOG_LEVEL=info CONSUMER_GROUP="bench-e2e-$$" "$BUILD_DIR/command-service/command-service"
   bench::start projection "$RUN_DIR/e2e-projection.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 \
     KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" READ_MODEL_SCHEMA="$schema" \
@@ -402,10 +403,10 @@ bench::limits() {
   # reached, so every request runs the limiter's whole path) and limits off.
   orders::create_topic "bench-limits-on-$$" 6
   orders::create_topic "bench-limits-off-$$" 6
-  bench::start limits_on "$RUN_DIR/limits-on.log" env RATE_LIMIT=on RATE_LIMIT_STAFF=1000000000/1000000000 \
+  bench::start limits_on "$RUN_DIR/limits-on.log" env RATE_LIMIT=on WORKFLOW=off RATE_LIMIT_STAFF=1000000000/1000000000 \
     JWT_SECRET="$secret" ORDERS_TOPIC="bench-limits-on-$$" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info \
     CONSUMER_GROUP="bench-limits-on-$$" "$BUILD_DIR/command-service/command-service"
-  bench::start limits_off "$RUN_DIR/limits-off.log" env RATE_LIMIT=off \
+  bench::start limits_off "$RUN_DIR/limits-off.log" env RATE_LIMIT=off WORKFLOW=off \
     JWT_SECRET="$secret" ORDERS_TOPIC="bench-limits-off-$$" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info \
     CONSUMER_GROUP="bench-limits-off-$$" "$BUILD_DIR/command-service/command-service"
   on_port=$(bench::port_of "$RUN_DIR/limits-on.log")
@@ -438,7 +439,7 @@ bench::dispatch() {
   orders::log "phase 6: dispatch, 50 couriers racing to accept $DISPATCH_ORDERS orders as they open"
   local topic="bench-dispatch-$$" cport nport max half
   orders::create_topic "$topic" 6
-  bench::start command "$RUN_DIR/dispatch-command.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 \
+  bench::start command "$RUN_DIR/dispatch-command.log" env RATE_LIMIT=off WORKFLOW=off ORDERS_TOPIC="$topic" PORT=0 \
     KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info CONSUMER_GROUP="bench-dispatch-$$" "$BUILD_DIR/command-service/command-service"
   cport=$(bench::port_of "$RUN_DIR/dispatch-command.log")
   bench::start notifier "$RUN_DIR/dispatch-notifier.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 \

@@ -24,9 +24,11 @@ orders::print_timings
 cat <<URLS
 
   Order platform is up (logs in $ORDERS_DATA/logs):
-    command API    http://127.0.0.1:8080   (POST /orders, PUT /orders/{id}/status, GET /orders/{id},
-                                            PUT/GET /inventory/{productId})
-    query API      http://127.0.0.1:8081   (GET /orders, /orders/{id}, /reports/status-counts, /reports/daily)
+    command API    http://127.0.0.1:8080   (POST /orders, GET /orders/{id}, PUT /orders/{id}/status,
+                                            PUT|DELETE /orders/{id}/courier, POST /orders/{id}/delivery-declines,
+                                            PUT|GET /inventory/{productId}; the workflow confirms orders itself)
+    query API      http://127.0.0.1:8081   (GET /orders, /orders/{id}, /deliveries/open, /reports/status-counts,
+                                            /reports/daily, /reports/couriers)
     tracking page  http://127.0.0.1:8082/  (WebSocket ws://127.0.0.1:8082/ws)
     metrics        http://127.0.0.1:808{0,1,2}/metrics
     Kafka          $KAFKA_BROKERS  topics $ORDERS_TOPIC, $INVENTORY_TOPIC

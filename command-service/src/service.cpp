@@ -114,20 +114,24 @@ platform::Result<std::uint16_t> CommandService::Start() {
     in_flight.Set(static_cast<double>(parts.producer->InFlight()));
   });
 
-  parts.http = std::make_unique<HttpApi>(HttpApiDeps{
-      *parts.processor, parts.book, *parts.inventory, parts.stocks,
-      [&parts] { return parts.inventory_follower->CaughtUp(); }, parts.metrics,
-      [&parts] {
-        return parts.follower->CaughtUp() && parts.kafka_reachable.load() && parts.ownership->ReadyToWrite();
-      },
-      platform::OriginRulesOf(config_), std::move(*authenticator), config_.rate_limits,
-      config_.max_connections ? config_.max_connections : 1024});
+  parts.http = std::make_unique<HttpApi>(
+      HttpApiDeps{*parts.processor, parts.book, *parts.inventory, parts.stocks,
+                  [&parts] { return parts.inventory_follower->CaughtUp(); }, parts.metrics,
+                  [&parts] {
+                    // The workflow decides on stock: with it on, the service is ready once it has read the inventory
+                    // topic too.
+                    const bool stock_read = !parts.workflow || parts.inventory_follower->CaughtUp();
+                    return parts.follower->CaughtUp() && stock_read && parts.kafka_reachable.load() &&
+                           parts.ownership->ReadyToWrite();
+                  },
+                  platform::OriginRulesOf(config_), std::move(*authenticator), config_.rate_limits,
+                  config_.max_connections ? config_.max_connections : 1024});
   return parts.http->Start(config_.bind_address, config_.port);
 }
 
 // Inventory commands are refused (503) until this instance owns the product's
-// partition and has read it; the service's readiness does not wait for the
-// inventory topic, so orders work where it was never created.
+// partition and has read it. With WORKFLOW=off the service's readiness does
+// not wait for the inventory topic, so orders work where it was never created.
 void CommandService::StartInventory() {
   Parts& parts = *parts_;
   const std::string& topic = config_.inventory_topic;
@@ -178,6 +182,10 @@ void CommandService::Stop() {
   Parts& parts = *parts_;
   if (parts.stopping.exchange(true)) return;
   platform::LogInfo("stopping: refusing new requests, answering the commands in flight");
+  // First the workflow takes no new step, and the gateway answers the calls in flight as failures (the next
+  // owner asks again with the same idempotency key); their events, like the clients', are flushed below.
+  if (parts.workflow) parts.workflow->Stop();
+  if (parts.gateway) parts.gateway->Stop();
   // Answers first, then the endpoint: commands whose events are already on
   // their way to the log get their answer, not a reset connection.
   const std::chrono::milliseconds grace = std::chrono::seconds(config_.shutdown_grace_seconds);
@@ -189,9 +197,6 @@ void CommandService::Stop() {
   if (parts.producer && !parts.producer->Flush(std::max(1000, static_cast<int>(grace.count())))) {
     platform::LogWarn("some events were still in flight at shutdown", {{"inFlight", parts.producer->InFlight()}});
   }
-  // The workflow takes no new step; the gateway answers what is in flight (as failures: asked again after a restart).
-  if (parts.workflow) parts.workflow->Stop();
-  if (parts.gateway) parts.gateway->Stop();
   parts.waiting_commands.Stop();  // runs what still waits (the endpoint is gone: their answers go nowhere)
   if (parts.connectivity_checker.joinable()) parts.connectivity_checker.join();
   if (parts.ownership) parts.ownership->Stop();  // leave the writer group: another instance takes over at once

@@ -48,16 +48,21 @@ orders::print_access() {
     courier-1's deliveries    http://127.0.0.1:8082/?token=$courier
     staff board               http://127.0.0.1:8082/?view=board&token=$staff
 
-  Try it (alice orders for herself, staff confirm, courier-1 accepts, picks up and delivers):
+  Try it (staff stock tea; alice orders for herself and the workflow takes her payment and confirms it;
+  courier-1 accepts, picks up and delivers; a second order finds the tea sold out):
     ALICE=$customer
     COURIER=$courier
     STAFF=$staff
+    curl -s -X PUT http://127.0.0.1:8080/inventory/tea -H "Authorization: Bearer \$STAFF" -H 'Content-Type: application/json' -d '{"onHand":2}'
     ID=\$(curl -s -X POST http://127.0.0.1:8080/orders -H "Authorization: Bearer \$ALICE" -H 'Content-Type: application/json' \\
       -d '{"items":[{"productId":"tea","quantity":2,"unitPriceCents":450}]}' | sed 's/.*"orderId":"\([^"]*\)".*/\1/')
-    curl -s -X PUT http://127.0.0.1:8080/orders/\$ID/status -H "Authorization: Bearer \$STAFF" -H 'Content-Type: application/json' -d '{"status":"confirmed"}'
+    sleep 1; curl -s http://127.0.0.1:8080/orders/\$ID -H "Authorization: Bearer \$ALICE"   # payment authorized, confirmed
     curl -s -X PUT http://127.0.0.1:8080/orders/\$ID/courier -H "Authorization: Bearer \$COURIER" -H 'Content-Type: application/json' -d '{"courierId":"courier-1"}'
     curl -s -X PUT http://127.0.0.1:8080/orders/\$ID/status -H "Authorization: Bearer \$COURIER" -H 'Content-Type: application/json' -d '{"status":"out_for_delivery"}'
     curl -s -X PUT http://127.0.0.1:8080/orders/\$ID/status -H "Authorization: Bearer \$COURIER" -H 'Content-Type: application/json' -d '{"status":"delivered"}'
+    curl -s -X POST http://127.0.0.1:8080/orders -H "Authorization: Bearer \$ALICE" -H 'Content-Type: application/json' \\
+      -d '{"items":[{"productId":"tea","quantity":1,"unitPriceCents":450}]}'   # cancelled out_of_stock a moment later
+    curl -s http://127.0.0.1:8080/inventory/tea -H "Authorization: Bearer \$STAFF"   # onHand 0 after the delivery
     curl -s http://127.0.0.1:8081/orders -H "Authorization: Bearer \$STAFF"
 ACCESS
 }

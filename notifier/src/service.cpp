@@ -11,6 +11,7 @@
 #include <orders/notifier/handshake.hpp>
 #include <orders/notifier/log_feed.hpp>
 #include <orders/notifier/page_policy.hpp>
+#include <orders/notifier/page_settings.hpp>
 #include <orders/notifier/web_page.hpp>
 #include <orders/notifier/ws_session.hpp>
 #include <orders/platform/authenticator.hpp>
@@ -85,7 +86,7 @@ struct NotifierService::Parts {
   platform::Counter& commands;
   platform::Gauge& open_deliveries;
   std::size_t max_websockets = 0;
-  std::string page;                                             // index.html with the configured API origins
+  std::string page;  // index.html with the configured API origins and settings
   std::map<std::uint16_t, platform::Counter*> protocol_closes;  // by close code, created on the io thread
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<SendBatcher> batcher;  // on the server's io thread
@@ -209,6 +210,13 @@ NotifierService::NotifierService(platform::ServiceConfig config) : config_(std::
 NotifierService::~NotifierService() { Stop(); }
 
 platform::Result<std::uint16_t> NotifierService::Start() {
+  // Read here, like the command service's payment settings, so a bad value stops the start.
+  const auto page_settings = LoadPageSettings(platform::ProcessEnvironment());
+  if (!page_settings.settings) {
+    std::string problems;
+    for (const auto& problem : page_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
+    return platform::Error{"invalid page settings: " + problems};
+  }
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();
   parts_ = std::make_unique<Parts>(config_);
@@ -226,7 +234,7 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     platform::LogWarn("MAX_CONNECTIONS does not fit the descriptor limit; using what fits",
                       {{"configured", config_.max_connections}, {"max_websockets", budget.websockets}});
   }
-  parts.page = PageWithApiOrigins(WebPage(), config_.page_api_origins);
+  parts.page = PageWithSettings(PageWithApiOrigins(WebPage(), config_.page_api_origins), *page_settings.settings);
   http::EdgePolicy edge;
   edge.origins = platform::OriginRulesOf(config_);
   edge.origins.allow_own_loopback_origin = true;  // the page this service serves

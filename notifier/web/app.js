@@ -18,6 +18,14 @@ function allowedApiOrigin(text) {
 }
 const API = params.has("api") ? allowedApiOrigin(params.get("api"))
                               : `${location.protocol}//${location.hostname}:8080`;
+// The query API (stock levels on the staff board): port 8081 of this host, or
+// ?query=<origin> under the same rule as ?api=.
+const QUERY = params.has("query") ? allowedApiOrigin(params.get("query"))
+                                  : `${location.protocol}//${location.hostname}:8081`;
+// Whether the command service runs the fulfilment workflow (the notifier's
+// WORKFLOW setting): then a pending order waits for stock and payment and the
+// workflow confirms it, so nobody confirms it by hand.
+let workflowOn = document.querySelector('meta[name="orders-workflow"]')?.content !== "off";
 if (!API) {
   const refused = document.getElementById("api-refused");
   refused.textContent = "The api parameter names a host this page may not send your token to; " +
@@ -33,6 +41,13 @@ const money = (cents, currency) => cents === undefined ? "" : `${(cents / 100).t
 const time = (iso) => iso ? new Date(iso).toLocaleTimeString() : "";
 const shortId = (id) => `${id.slice(0, 8)}…`;
 const itemsText = (order) => (order.items || []).map((item) => `${item.quantity}× ${item.productId}`).join(", ");
+// Where an order's money stands, and why an order was cancelled, in plain words.
+const PAYMENT_WORDS = { pending: "awaiting payment", authorized: "payment authorized", declined: "payment declined",
+                        refunded: "refunded", not_required: "no payment needed" };
+const paymentText = (payment) => payment ? PAYMENT_WORDS[payment.status] || label(payment.status) : "";
+const REASON_WORDS = { out_of_stock: "out of stock", payment_declined: "the payment was declined",
+                       payment_timeout: "the payment did not arrive in time" };
+const reasonText = (reason) => REASON_WORDS[reason] || reason;
 
 // ---- access token (only needed when the services run with JWT_SECRET) ----
 // Given as ?token=... once (then removed from the address bar) or typed in;
@@ -133,6 +148,7 @@ function applyUpdate(update) {
                             : { ...(known || { orderId: update.orderId }), status: update.status || known?.status };
   next.version = update.version;
   next.updatedAt = update.at;
+  if (update.payment) next.payment = update.payment;
   if (update.event === "order.courier_unassigned") next.courierId = null;
   else if (update.event === "order.delivery_declined") { if (update.courierId === me) declinedByMe.add(update.orderId); }
   else if ("courierId" in update) next.courierId = update.courierId;
@@ -229,9 +245,10 @@ function onUpdate(update) {
     tracked.version = update.version;
     tracked.order = { ...order };
     tracked.timeline.push({ version: update.version, event: update.event, status: update.status, at: update.at,
-                            reason: update.reason, courierId: update.courierId });
+                            reason: update.reason, courierId: update.courierId, payment: update.payment });
   }
   render(update.orderId);
+  if (FEEDS.board) stock.soon();
   const listed = (lists.open.ids.has(order.orderId) || lists.assigned.ids.has(order.orderId));
   if (role === "courier" && listed && order.items === undefined) fillIn(order.orderId);
 }
@@ -277,17 +294,28 @@ function stepText(step) {
   }
 }
 
+// What follows a step's name: why (a cancellation's reason in plain words), the
+// amount of a payment event, or the status a courier event left the order in.
+function stepDetail(step) {
+  if (step.event?.startsWith("order.payment_") && step.payment) {
+    return `<span class="muted">${escape(money(step.payment.amountCents, tracked.order?.currency))}</span>` +
+      (step.reason ? ` — <span class="muted reason">${escape(step.reason)}</span>` : "");
+  }
+  const status = step.event && step.event !== "order.status_changed" && step.event !== "order.placed"
+    ? ` <span class="muted">(${escape(label(step.status))})</span>` : "";
+  return status + (step.reason ? ` — <span class="muted reason">${escape(reasonText(step.reason))}</span>` : "");
+}
+
 function renderTrack() {
   const order = tracked.order;
   const items = tracked.timeline.map((step) =>
     `<li data-event="${escape(step.event || "")}"><span class="muted">${time(step.at)} · v${step.version}</span>` +
-    `<span><span class="status">${escape(stepText(step))}</span>` +
-    `${step.event && step.event !== "order.status_changed" && step.event !== "order.placed" ? ` <span class="muted">(${escape(label(step.status))})</span>` : ""}` +
-    `${step.reason ? ` — <span class="muted">${escape(step.reason)}</span>` : ""}</span></li>`).join("");
+    `<span><span class="status">${escape(stepText(step))}</span> ${stepDetail(step)}</span></li>`).join("");
   $("track-result").innerHTML = order
     ? `<p>Order <code>${order.orderId}</code>${order.customerId ? ` for <b>${escape(order.customerId)}</b>` : ""}` +
       `${order.totalCents !== undefined ? `, ${money(order.totalCents, order.currency)}` : ""}:
          now <span class="status" id="track-status">${label(order.status)}</span>,
+         ${paymentPill(order.payment, "track-payment")},
          courier <b id="track-courier">${escape(order.courierId || "none yet")}</b></p><ul class="timeline">${items}</ul>`
     : "";
 }
@@ -311,6 +339,10 @@ const sorted = (list, oldestFirst) => [...list.ids].map((id) => orders.get(id)).
   return oldestFirst ? order : -order;
 });
 const pill = (status) => `<span class="pill ${escape(status || "")}">${escape(label(status))}</span>`;
+const paymentPill = (payment, id = "") => payment
+  ? `<span class="pill payment pay-${escape(payment.status)}"${id ? ` id="${id}"` : ""} data-payment="${escape(payment.status)}">` +
+    `${escape(paymentText(payment))}</span>`
+  : `<span class="muted"${id ? ` id="${id}"` : ""}>—</span>`;
 const button = (action, text, extra = "") => `<button class="step ${extra}" data-action="${action}">${text}</button>`;
 const row = (order, flashId, cells) =>
   `<tr data-order="${order.orderId}" data-status="${escape(order.status || "")}" class="${order.orderId === flashId ? "flash" : ""}">` +
@@ -327,9 +359,14 @@ function render(flashId) {
     renderTable("board", "board-count", null, sorted(lists.board, false).map((o) => {
       const next = FLOW[FLOW.indexOf(o.status) + 1];
       const open = !["delivered", "cancelled"].includes(o.status);
+      // With the workflow on, a pending order is confirmed by its payment, not by a person.
+      const awaitingPayment = workflowOn && o.status === "pending";
       return row(o, flashId, [escape(o.customerId || ""), money(o.totalCents, o.currency), pill(o.status),
-        `<span class="courier">${escape(o.courierId || "—")}</span>`, `<span class="muted">${time(o.updatedAt)}</span>`,
-        (next ? button("advance", `→ ${label(next)}`) : "") +
+        paymentPill(o.payment), `<span class="courier">${escape(o.courierId || "—")}</span>`,
+        `<span class="muted">${time(o.updatedAt)}</span>`,
+        (awaitingPayment ? `<span class="muted awaiting" title="The fulfilment workflow confirms it once its stock ` +
+                           `is reserved and its payment authorized">confirmed on payment</span> `
+                         : next ? button("advance", `→ ${label(next)}`) : "") +
         (CANCELLABLE.has(o.status) ? button("cancel", "cancel", "cancel") : "") +
         (open && !o.courierId ? button("assign", "assign courier") : "") +
         (open && o.courierId && o.status !== "delivered" ? button("unassign", "unassign", "cancel") : "") +
@@ -338,7 +375,7 @@ function render(flashId) {
   }
   if (FEEDS.customer) {
     renderTable("my-orders", "my-orders-count", "my-orders-empty", sorted(lists.customer, false).map((o) =>
-      row(o, flashId, [escape(itemsText(o)), money(o.totalCents, o.currency), pill(o.status),
+      row(o, flashId, [escape(itemsText(o)), money(o.totalCents, o.currency), pill(o.status), paymentPill(o.payment),
         `<span class="courier">${escape(o.courierId || "—")}</span>`, `<span class="muted">${time(o.updatedAt)}</span>`,
         button("track", "timeline") + (CANCELLABLE.has(o.status) ? button("cancel", "cancel", "cancel") : "")])));
   }
@@ -396,7 +433,14 @@ async function changeStatus(order, status, reason, ifMatch = false) {
   // they saw; a stale board gets 412 rather than overriding someone else.
   const headers = ifMatch ? { "If-Match": `"${order.version}"` } : {};
   const result = await command("PUT", `/orders/${order.orderId}/status`, reason ? { status, reason } : { status }, headers);
-  if (!result.ok) notice(`Could not move ${shortId(order.orderId)} to ${label(status)}: ${problemText(result)}`);
+  if (result.ok) return;
+  if (result.status === 409 && String(result.body.type || "").endsWith("awaiting-payment")) {
+    // The workflow runs although this page was not told so: it confirms pending orders itself.
+    workflowOn = true;
+    return notice(`Order ${shortId(order.orderId)} is awaiting payment; it is confirmed once its payment is ` +
+                  `authorized. (${problemText(result)})`);
+  }
+  notice(`Could not move ${shortId(order.orderId)} to ${label(status)}: ${problemText(result)}`);
 }
 
 async function unassign(order) {
@@ -414,6 +458,60 @@ for (const body of ["board", "my-orders", "open-deliveries", "my-deliveries"]) {
     target.disabled = true;
     try { await action(order, target); } finally { target.disabled = false; render(); }
   });
+}
+
+// ---- staff: stock levels from the query API ----
+// GET /inventory on the query API with the staff token, every few seconds while
+// the board is shown and soon after each order update. Whatever goes wrong
+// (the endpoint is missing, the API is down, the answer is odd), the panel says
+// stock levels are unavailable and the rest of the page carries on.
+const LOW_STOCK = 5;   // available at or below this is flagged
+const STOCK_LIMIT = 100;
+const stock = {
+  timer: null, inFlight: false, again: false, soonTimer: null,
+  start() {
+    if (!this.timer) this.timer = setInterval(() => this.refresh(), 5000);
+  },
+  // After an order update: one refresh shortly after, however many updates come.
+  soon() {
+    if (!this.timer || this.soonTimer) return;
+    this.soonTimer = setTimeout(() => { this.soonTimer = null; this.refresh(); }, 300);
+  },
+  async refresh() {
+    if (view !== "board") return;   // nobody sees the panel; showing the board again refreshes it
+    if (this.inFlight) { this.again = true; return; }
+    this.inFlight = true;
+    try { renderStock(await fetchStock()); } catch { renderStock({ error: "Stock levels are unavailable right now." }); }
+    this.inFlight = false;
+    if (this.again) { this.again = false; this.refresh(); }
+  },
+};
+
+async function fetchStock() {
+  if (!QUERY) return { error: "Stock levels are unavailable: the query host is not allowed." };
+  const response = await fetch(`${QUERY}/inventory?limit=${STOCK_LIMIT}`, { headers: authHeaders() }).catch(() => null);
+  if (!response) return { error: "Stock levels are unavailable: the query API cannot be reached." };
+  if (response.status === 404) return { error: "Stock levels are unavailable: the query API does not offer them yet." };
+  if (response.status === 401 || response.status === 403) return { error: "Stock levels need a staff token." };
+  if (!response.ok) return { error: `Stock levels are unavailable right now (HTTP ${response.status}).` };
+  const body = await response.json().catch(() => null);
+  if (!body || !Array.isArray(body.items)) return { error: "Stock levels are unavailable: the answer was not understood." };
+  return { items: body.items.filter((item) => item && typeof item.productId === "string"), more: Boolean(body.nextCursor) };
+}
+
+function renderStock({ items, more, error }) {
+  $("stock-state").textContent = error || (items.length ? (more ? `first ${items.length} products` : `(${items.length})`) : "");
+  $("stock-state").classList.toggle("error", Boolean(error));
+  $("stock-empty").hidden = Boolean(error) || items.length > 0;
+  if (error) { $("stock").innerHTML = ""; return; }
+  const number = (value) => Number.isFinite(value) ? String(value) : "—";
+  $("stock").innerHTML = items.map((item) => {
+    const low = Number.isFinite(item.available) && item.available <= LOW_STOCK;
+    const flag = !low ? "" : item.available <= 0 ? `<span class="pill low">out of stock</span>` : `<span class="pill low">low</span>`;
+    return `<tr data-product="${escape(item.productId)}" class="${low ? "low" : ""}"><td>${escape(item.productId)}</td>` +
+      `<td>${number(item.onHand)}</td><td>${number(item.reserved)}</td><td class="available">${number(item.available)}</td>` +
+      `<td>${flag}</td><td class="muted">${time(item.updatedAt)}</td></tr>`;
+  }).join("");
 }
 
 // ---- staff: place an order for a customer ----
@@ -496,6 +594,7 @@ function showView(name) {
     boardShown = true;
     send({ type: "subscribe", ...FEEDS.board });
   }
+  if (name === "board") { stock.start(); stock.refresh(); }
 }
 if (role === "staff") {
   for (const tab of document.querySelectorAll("#tabs button")) {

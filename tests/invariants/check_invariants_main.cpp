@@ -1,47 +1,37 @@
 // orders_check_invariants: checks the platform's invariants (checker.hpp)
-// after a scenario, from the command line.
-//
-//   orders_check_invariants --topic T [--schema S] [--acknowledged FILE] [SUBSCRIBER_FILE...]
+// after a scenario, from the command line (checker_arguments.hpp).
 //
 // KAFKA_BROKERS and DATABASE_URL as for the tests. Exit 0 when every
 // invariant holds, 1 when one is broken, 2 on bad usage or a recording that
 // cannot be read.
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
 
-#include <orders/invariants/sources.hpp>
+#include <orders/invariants/checker_arguments.hpp>
 #include <orders/testing/test_env.hpp>
 
 int main(int argc, char** argv) try {
-  std::string topic, schema, acknowledged;
-  std::vector<orders::invariants::SubscriberLog> subscribers;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--topic" && i + 1 < argc) {
-      topic = argv[++i];
-    } else if (arg == "--schema" && i + 1 < argc) {
-      schema = argv[++i];
-    } else if (arg == "--acknowledged" && i + 1 < argc) {
-      acknowledged = argv[++i];
-    } else if (arg.rfind("--", 0) == 0) {
-      std::fprintf(stderr, "unknown option %s\n", arg.c_str());
-      return 2;
-    } else {
-      subscribers.push_back(orders::invariants::ReadSubscriberLog(arg));
-    }
+  std::map<std::string, std::string> environment;
+  for (const char* name : {"INVENTORY_TOPIC", "WORKFLOW", "PAYMENT_TIMEOUT"}) {
+    if (const char* value = std::getenv(name)) environment[name] = value;
   }
-  if (topic.empty()) {
-    std::fprintf(stderr,
-                 "usage: orders_check_invariants --topic T [--schema S] [--acknowledged FILE] [SUBSCRIBER...]\n");
+  const auto parsed = orders::invariants::ParseCheckerArguments({argv + 1, argv + argc}, environment);
+  if (!parsed.arguments) {
+    std::fprintf(stderr, "%s\n", parsed.error.c_str());
     return 2;
   }
-  const auto acks = acknowledged.empty() ? std::vector<orders::invariants::Acknowledged>{}
-                                         : orders::invariants::ReadAcknowledged(acknowledged);
-  const auto report =
-      orders::invariants::CheckEverything(topic, orders::testing::DatabaseUrl(), schema, acks, subscribers);
+  const auto& arguments = *parsed.arguments;
+  std::vector<orders::invariants::SubscriberLog> subscribers;
+  for (const auto& file : arguments.subscriber_files)
+    subscribers.push_back(orders::invariants::ReadSubscriberLog(file));
+  const auto acks = arguments.acknowledged.empty() ? std::vector<orders::invariants::Acknowledged>{}
+                                                   : orders::invariants::ReadAcknowledged(arguments.acknowledged);
+  const auto report = orders::invariants::CheckEverything(arguments.topic, orders::testing::DatabaseUrl(),
+                                                          arguments.schema, acks, subscribers, arguments.options);
   std::printf("%s\n", report.Summary().c_str());
   return report.ok() ? 0 : 1;
 } catch (const std::exception& error) {

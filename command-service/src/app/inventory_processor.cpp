@@ -2,12 +2,27 @@
 
 namespace orders::command {
 
+namespace {
+
+// The order a workflow command is about; none for a stock count.
+template <typename Command>
+std::string OrderOf(const Command& command) {
+  if constexpr (requires { command.order_id; }) {
+    return command.order_id;
+  } else {
+    return {};
+  }
+}
+
+}  // namespace
+
 template <typename Command>
 void InventoryProcessor::Submit(Command command, std::optional<std::string> audit, StockReply reply) {
   const bool valid = domain::Validate(command).empty();
   const std::string product_id = command.product_id;
+  const std::string order_id = OrderOf(command);
   Run(
-      product_id, valid,
+      product_id, order_id, valid,
       [this, command = std::move(command)](const auto& state) { return domain::Decide(state, command, deps_.now()); },
       std::move(audit), std::move(reply));
 }
@@ -35,9 +50,15 @@ void InventoryProcessor::Commit(domain::CommitStock command, std::optional<std::
   Submit(std::move(command), std::move(audit), std::move(reply));
 }
 
-void InventoryProcessor::Run(const std::string& product_id, bool valid, Decider decide,
+void InventoryProcessor::Run(const std::string& product_id, const std::string& order_id, bool valid, Decider decide,
                              std::optional<std::string> audit, StockReply reply) {
-  auto work = [this, product_id, valid, decide = std::move(decide), audit = std::move(audit), reply]() {
+  auto work = [this, product_id, order_id, valid, decide = std::move(decide), audit = std::move(audit), reply]() {
+    // The answer: the counts, and for a workflow command where the order's reservation stands.
+    auto answer = [this, product_id, order_id](std::vector<domain::StockEvent> events) {
+      StockResult result{StockResult::Kind::kOk, deps_.book.Level(product_id), std::move(events), std::nullopt};
+      if (!order_id.empty()) result.reservation = deps_.book.ReservationOf(product_id, order_id);
+      return result;
+    };
     auto refuse = [&](StockResult::Kind kind) {
       reply({kind, std::nullopt, {}, std::nullopt});
       deps_.book.Release(product_id);
@@ -49,15 +70,14 @@ void InventoryProcessor::Run(const std::string& product_id, bool valid, Decider 
       partition = deps_.writable_partition(product_id);
       if (!partition) return refuse(StockResult::Kind::kNotOwner);
     }
-    const auto state = deps_.book.Find(product_id);
-    auto decision = decide(state);
+    auto decision = deps_.book.Decide(product_id, decide);
     if (!decision.accepted()) {
       reply({StockResult::Kind::kRejected, std::nullopt, {}, std::move(decision.rejection)});
       deps_.book.Release(product_id);
       return;
     }
     if (decision.events.empty()) {
-      reply({StockResult::Kind::kOk, state, {}, std::nullopt});
+      reply(answer({}));
       deps_.book.Release(product_id);
       return;
     }
@@ -67,11 +87,11 @@ void InventoryProcessor::Run(const std::string& product_id, bool valid, Decider 
     metadata.source = deps_.source;
     metadata.actor = audit;
     deps_.appender.Append(codec::EncodeEvent(event, metadata), *partition,
-                          [this, product_id, event, reply](AppendOutcome outcome) {
+                          [this, product_id, event, reply, answer](AppendOutcome outcome) {
                             if (outcome == AppendOutcome::kPersisted) deps_.book.Apply(event);
                             if (outcome == AppendOutcome::kUnknown) deps_.book.MarkUncertain(product_id);
                             if (outcome == AppendOutcome::kPersisted) {
-                              reply({StockResult::Kind::kOk, deps_.book.Find(product_id), {event}, std::nullopt});
+                              reply(answer({event}));
                             } else {
                               reply({StockResult::Kind::kUnavailable, std::nullopt, {}, std::nullopt});
                             }

@@ -48,6 +48,29 @@ std::optional<domain::Stock> StockBook::Find(const std::string& product_id) cons
   return it->second.stock;
 }
 
+std::optional<domain::Stock> StockBook::Level(const std::string& product_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(product_id);
+  if (it == slots_.end() || !it->second.stock) return std::nullopt;
+  const domain::Stock& stock = *it->second.stock;
+  return domain::Stock{stock.product_id, stock.on_hand, stock.reserved, {}, {}, stock.version, stock.updated_at};
+}
+
+std::optional<domain::ReservationState> StockBook::ReservationOf(const std::string& product_id,
+                                                                 const std::string& order_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(product_id);
+  if (it == slots_.end() || !it->second.stock) return std::nullopt;
+  return domain::ReservationOf(*it->second.stock, order_id);
+}
+
+domain::StockDecision StockBook::Decide(const std::string& product_id, const Decider& decide) const {
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(product_id);
+  static const std::optional<domain::Stock> kUntracked;
+  return decide(it == slots_.end() ? kUntracked : it->second.stock);
+}
+
 domain::ApplyOutcome StockBook::Apply(const domain::StockEvent& event) {
   const std::string& product_id = domain::ProductIdOf(event);
   domain::ApplyOutcome outcome;

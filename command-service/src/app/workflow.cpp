@@ -36,12 +36,16 @@ bool Succeeded(const CommandResult& result) { return result.kind == CommandResul
 
 }  // namespace
 
-Workflow::Workflow(WorkflowDeps deps) : deps_(std::move(deps)) {
+Workflow::Workflow(WorkflowDeps deps)
+    : deps_(std::move(deps)),
+      placed_to_confirmed_(deps_.metrics.AddHistogram("orders_workflow_placed_to_confirmed_seconds",
+                                                      "From an order's placement to its confirmation in the log",
+                                                      platform::LatencyBuckets())) {
   for (const char* step : kSteps) {
-    started_[step] = &deps_.metrics.AddCounter("orders_workflow_steps_total", "Workflow steps started",
-                                               {{"step", step}});
-    failed_[step] = &deps_.metrics.AddCounter(
-        "orders_workflow_step_failures_total", "Workflow steps that failed and will be retried", {{"step", step}});
+    started_[step] =
+        &deps_.metrics.AddCounter("orders_workflow_steps_total", "Workflow steps started", {{"step", step}});
+    failed_[step] = &deps_.metrics.AddCounter("orders_workflow_step_failures_total",
+                                              "Workflow steps that failed and will be retried", {{"step", step}});
   }
   auto& waiting = deps_.metrics.AddGauge("orders_workflow_waiting_orders",
                                          "Orders the workflow watches (stock answers, payment, deadline)");
@@ -133,8 +137,8 @@ bool Workflow::OrderSide(const domain::Order& order) {
   std::vector<domain::ProductAnswer> answers;
   for (const auto& [product_id, quantity] : domain::QuantitiesByProduct(order)) {
     const auto stock = deps_.stocks.Find(product_id);
-    answers.push_back({product_id, stock ? std::optional(domain::ReservationOf(*stock, order.order_id))
-                                         : std::nullopt});
+    answers.push_back(
+        {product_id, stock ? std::optional(domain::ReservationOf(*stock, order.order_id)) : std::nullopt});
   }
   const auto step = domain::NextOrderStep(order, answers, deps_.now(), deps_.settings.payment_timeout);
   if (step.kind == OrderStepKind::kNothing) return false;
@@ -162,9 +166,9 @@ bool Workflow::OrderSide(const domain::Order& order) {
 bool Workflow::ProductSide(const domain::Order& order) {
   bool waits = false;
   for (const auto& [product_id, quantity] : domain::QuantitiesByProduct(order)) {
-    const auto stock = deps_.stocks.Find(product_id);
-    if (!stock) continue;  // untracked: unlimited, nothing to hold
-    const auto step = domain::NextStockStep(order, quantity, *stock);
+    const auto reservation = deps_.stocks.ReservationOf(product_id, order.order_id);
+    if (!reservation) continue;  // untracked: unlimited, nothing to hold
+    const auto step = domain::NextStockStep(order, quantity, *reservation);
     if (step.kind == StockStepKind::kNothing) continue;
     waits = true;
     if (!deps_.writes_product(product_id)) continue;
@@ -231,7 +235,16 @@ void Workflow::Move(const domain::Order& order, domain::Status to, std::string r
   if (!Begin(key, step)) return;
   domain::ChangeStatus command{order.order_id, to, {}, {}};
   if (!reason.empty()) command.reason = std::move(reason);
-  deps_.processor.MoveForWorkflow(std::move(command), kAudit, FinishWhenAnswered(key, step));
+  auto finish = FinishWhenAnswered(key, step);
+  if (to == domain::Status::kConfirmed) {
+    finish = [this, finish = std::move(finish), placed = order.created_at](CommandResult result) {
+      if (Succeeded(result)) {
+        placed_to_confirmed_.Observe(std::chrono::duration<double>(deps_.now() - placed).count());
+      }
+      finish(std::move(result));
+    };
+  }
+  deps_.processor.MoveForWorkflow(std::move(command), kAudit, std::move(finish));
 }
 
 bool Workflow::Begin(const std::string& key, const char* step) {

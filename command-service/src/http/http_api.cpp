@@ -245,7 +245,7 @@ class HttpApi::Impl {
   void GetStock(const Rest::Request& request, const web::ExchangePtr& exchange) {
     if (RefusedWhileDraining(exchange)) return;
     if (!deps_.ready() || !deps_.inventory_ready()) return Answer(exchange, NotReady());
-    if (auto stock = deps_.stocks.Find(IdOf(request))) {
+    if (auto stock = deps_.stocks.Level(IdOf(request))) {
       return Answer(exchange, AnswerFor(StockResult{StockResult::Kind::kOk, std::move(stock), {}, std::nullopt}));
     }
     exchange->Respond(ProblemAnswer(platform::NotFoundProblem("This product's stock is not tracked.")));

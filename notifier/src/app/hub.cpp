@@ -31,8 +31,6 @@ bool InOpenList(const domain::Actor& actor, const domain::Order* order) {
   return !IsCourier(actor) || !domain::HasDeclined(*order, actor.id);
 }
 
-constexpr std::string_view kCourierMayNotSee = "Couriers may follow only orders assigned to them or open for delivery.";
-
 }  // namespace
 
 std::string_view Hub::RefusalOf(const Session& session, const Selector& selector) {
@@ -130,13 +128,12 @@ void Hub::OnClientText(SessionId id, std::string_view text, Clock::time_point no
       session.sink->SendPong(PongMessage());
       return;
     case ClientMessage::Type::kLookup: {
-      // Another customer's order is treated as one not seen (yet): the same
-      // answer after the same wait, so nothing tells that it exists.
+      // An order the caller may not see (another customer's, another
+      // courier's) is treated as one not seen (yet): the same answer after the
+      // same wait, so nothing tells that it exists (the command API's 404).
       const auto* cached = cache_.Find(message.selector.value);
       if (cached && domain::MaySee(session.actor, cached->order)) {
         Send(session, LookupAnswer(&cached->order));
-      } else if (cached && IsCourier(session.actor)) {
-        Send(session, ErrorMessage("forbidden", kCourierMayNotSee));
       } else {
         waiting_[message.selector.value].push_back({id, true, std::nullopt, now + limits_.not_found_wait});
       }
@@ -214,12 +211,8 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
   switch (selector.kind) {
     case Selector::Kind::kOrder: {
       const auto* cached = cache_.Find(selector.value);
-      if (cached && !domain::MaySee(session.actor, cached->order) && IsCourier(session.actor)) {
-        Send(session, ErrorMessage("forbidden", kCourierMayNotSee));
-        return;
-      }
       if (!cached || !domain::MaySee(session.actor, cached->order)) {
-        // Not seen yet, or another customer's: wait, then not_found (the same
+        // Not seen yet, or one the caller may not see: wait, then not_found (the same
         // answer at the same time for both, so existence is not revealed).
         session.pending_orders.insert(selector.value);
         waiting_[selector.value].push_back({id, false, message.since_version, now + limits_.not_found_wait});
@@ -341,11 +334,10 @@ void Hub::CollectInterested(const domain::Order* before, const domain::Order& af
   interested.erase(std::unique(interested.begin(), interested.end()), interested.end());
 }
 
-void Hub::OnEvent(const domain::Event& event, Clock::time_point now) {
+void Hub::OnEvent(const domain::Event& event) {
   domain::ApplyOutcome outcome;
   std::optional<domain::Order> before_state;
   const CachedOrder* cached = cache_.Apply(event, outcome, &before_state);
-  (void)now;
   if (!cached) return;  // duplicate (redelivery) or not applicable: nothing new to tell
   const domain::Order& after = cached->order;
   const domain::Order* before = before_state ? &*before_state : nullptr;
@@ -418,11 +410,6 @@ void Hub::ResolveWaiting(const std::string& order_id) {
     auto session = sessions_.find(waiting.session);
     if (session == sessions_.end() || !cached) continue;
     if (!domain::MaySee(session->second.actor, cached->order)) {
-      if (IsCourier(session->second.actor)) {
-        if (!waiting.lookup) session->second.pending_orders.erase(order_id);
-        Send(session->second, ErrorMessage("forbidden", kCourierMayNotSee));
-        continue;
-      }
       waiting_[order_id].push_back(waiting);  // answered not_found at its deadline, as if never seen
       continue;
     }

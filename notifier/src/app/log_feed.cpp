@@ -40,8 +40,7 @@ void LogFeed::Flush() {
   while (pending_.load() > kMaxPending) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   pending_ += static_cast<std::int64_t>(batch_.size());
   asio::post(io_, [this, events = std::move(batch_)] {
-    const auto now = Clock::now();
-    for (const auto& event : events) hub_.OnEvent(event, now);
+    for (const auto& event : events) hub_.OnEvent(event);
     pending_ -= static_cast<std::int64_t>(events.size());
   });
   batch_.clear();

@@ -193,12 +193,9 @@ std::string UpdateMessage(const domain::Event& event, const domain::Order* befor
         }
       },
       event);
-  // Payment events change the order's payment: the update carries the new one.
-  if (std::holds_alternative<domain::PaymentAuthorized>(event) ||
-      std::holds_alternative<domain::PaymentDeclined>(event) ||
-      std::holds_alternative<domain::PaymentRefunded>(event)) {
-    message["payment"] = codec::PaymentToJson(after.payment);
-  }
+  // Every update says where the order's money stands after the event, so a view that shows the
+  // payment (customer timeline, staff board) needs no other source, whichever event changed it.
+  message["payment"] = codec::PaymentToJson(after.payment);
   if (!after.courier_id.empty()) message["courierId"] = after.courier_id;
   if (view.open) message["open"] = *view.open;
   if (view.with_order || !before) message["order"] = codec::OrderToJson(after);

@@ -49,8 +49,8 @@ OrderStep NextOrderStep(const Order& order, const std::vector<ProductAnswer>& pr
   return {OrderStepKind::kWait, {}};
 }
 
-StockStep NextStockStep(const Order& order, std::int64_t quantity, const Stock& stock) {
-  switch (ReservationOf(stock, order.order_id)) {
+StockStep NextStockStep(const Order& order, std::int64_t quantity, ReservationState reservation) {
+  switch (reservation) {
     case ReservationState::kNone:
       if (order.status == Status::kPending) return {StockStepKind::kReserve, quantity};
       return {};

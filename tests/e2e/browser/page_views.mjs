@@ -9,31 +9,11 @@
 // playwright-core unless ORDERS_TEST_REQUIRE_INFRA is set.
 //
 //   node page_views.mjs <notifier/web folder> [screenshot-dir]
-import { existsSync, readFileSync } from "node:fs";
+import { fail, launchBrowser, openPage as open, rowIds, rowOf, tokenFor, until, uuid } from "./scripted_page.mjs";
 
 const [webDir, screenshots] = process.argv.slice(2);
-const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
-let chromium;
-try {
-  ({ chromium } = await import("playwright-core"));
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing`);
-} catch (error) {
-  console.log(`views: no browser (${error.message}); infra/lib/common.sh installs it`);
-  process.exit(process.env.ORDERS_TEST_REQUIRE_INFRA ? 1 : 77);
-}
-
-const base = "http://127.0.0.1:18082";
-const api = "http://127.0.0.1:18080";
-// The policy src/web/page_policy.cpp serves, for this host.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-  `connect-src 'self' ws://127.0.0.1:18082 ${api}; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'`;
 const step = (text) => console.log(`views: ${text}`);
-const fail = (text) => { throw new Error(text); };
-// An unsigned token: the page only reads its payload (the services verify it).
-const tokenFor = (sub, role, validFor = 3600) =>
-  `e30.${Buffer.from(JSON.stringify({ sub, role, exp: Math.floor(Date.now() / 1000) + validFor })).toString("base64url")}.sig`;
 const at = () => new Date().toISOString();
-const uuid = (n) => `${String(n).repeat(8)}-${String(n).repeat(4)}-4${String(n).repeat(3)}-8${String(n).repeat(3)}-${String(n).repeat(12)}`;
 const order = (n, status, extra = {}) => ({
   orderId: uuid(n), customerId: "alice", items: [{ productId: "tea", quantity: 2, unitPriceCents: 450 }],
   currency: "USD", totalCents: 900, status, courierId: null, version: 2, createdAt: `2026-12-04T10:0${n}:00.000Z`,
@@ -42,64 +22,9 @@ const order = (n, status, extra = {}) => ({
 const update = (n, version, event, status, extra = {}) =>
   ({ type: "update", orderId: uuid(n), version, event, status, previousStatus: null, at: at(), ...extra });
 
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-});
-
-// A page in its own context, with the files served under the CSP, a scripted
-// WebSocket (`server.sockets`, every client message in `server.received`) and
-// a scripted command API (`api.answer(method, pathEnd) -> {status, body}`; every call in `api.calls`).
-async function openPage(token, query = "", connected = '#connection[data-state="open"]') {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(5000);
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  page.on("console", (message) => { if (/Content Security Policy/i.test(message.text())) problems.push(message.text()); });
-  await page.route(`${base}/**`, (route) => {
-    const path = new URL(route.request().url()).pathname;
-    const [file, type] = path === "/app.js" ? ["app.js", "text/javascript"]
-                       : path === "/app.css" ? ["app.css", "text/css"] : ["index.html", "text/html"];
-    route.fulfill({ body: readFileSync(`${webDir}/${file}`, "utf8").replace("{{API_ORIGINS}}", api),
-                    headers: { "Content-Type": `${type}; charset=utf-8`, "Content-Security-Policy": csp } });
-  });
-  const server = { sockets: [], received: [], onSubscribe: () => {} };
-  await page.routeWebSocket(/\/ws(\?|$)/, (socket) => {
-    server.sockets.push(socket);
-    socket.onMessage((text) => {
-      const message = JSON.parse(text);
-      server.received.push(message);
-      if (message.type === "subscribe") server.onSubscribe(message, socket);
-    });
-  });
-  const calls = [];
-  const commandApi = { calls, answer: () => ({ status: 200, body: {} }) };
-  await page.route(`${api}/**`, async (route) => {
-    const request = route.request();
-    if (request.method() === "OPTIONS") return route.fulfill({ status: 204 });
-    const call = { method: request.method(), path: new URL(request.url()).pathname,
-                   body: request.postData() ? JSON.parse(request.postData()) : undefined,
-                   authorization: request.headers().authorization, ifMatch: request.headers()["if-match"] };
-    calls.push(call);
-    const { status, body } = commandApi.answer(call);
-    await route.fulfill({ status, contentType: status < 300 ? "application/json" : "application/problem+json",
-                          body: JSON.stringify(body), headers: { "Access-Control-Allow-Origin": base } });
-  });
-  const tokenQuery = token ? `&token=${encodeURIComponent(token)}` : "";
-  await page.goto(`${base}/?api=${encodeURIComponent(api)}${query}${tokenQuery}`);
-  await page.waitForSelector(connected);
-  return { page, server, api: commandApi, problems, send: (message) => server.sockets.at(-1).send(JSON.stringify(message)) };
-}
-
-const rowOf = (page, table, n) => page.locator(`#${table} tr[data-order="${uuid(n)}"]`);
-async function until(what, predicate) {
-  for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 25))) {
-    if (await predicate()) return;
-  }
-  fail(`timed out waiting until ${what}`);
-}
-const rowIds = (page, table) => page.$$eval(`#${table} tr`, (rows) => rows.map((row) => row.dataset.order));
+const browser = await launchBrowser("views");
+const openPage = (token, query = "", connected = '#connection[data-state="open"]') =>
+  open(browser, webDir, token, { query, connected });
 
 try {
   // ---- courier ----

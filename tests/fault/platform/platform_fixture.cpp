@@ -18,6 +18,9 @@ void PlatformUnderLoad::SetUp() {
   ORDERS_REQUIRE_POSTGRES();
   topic_ = UniqueName("fault");
   ASSERT_EQ(CreateTopic(topic_, 6), "");
+  inventory_topic_ = UniqueName("fault-inventory");
+  ASSERT_EQ(CreateTopic(inventory_topic_, 6), "");
+  check_options_.inventory_topic = inventory_topic_;
   schema_ = UniqueName("fault");
   std::replace(schema_.begin(), schema_.end(), '-', '_');
   command_group_ = UniqueName("fault-command");
@@ -48,19 +51,19 @@ void PlatformUnderLoad::TearDown() {
 }
 
 std::map<std::string, std::string> PlatformUnderLoad::CommandEnvironment() const {
-  return {{"KAFKA_BROKERS", brokers_}, {"ORDERS_TOPIC", topic_}, {"CONSUMER_GROUP", command_group_}};
+  return {{"KAFKA_BROKERS", brokers_},
+          {"ORDERS_TOPIC", topic_},
+          {"INVENTORY_TOPIC", inventory_topic_},
+          {"CONSUMER_GROUP", command_group_}};
 }
 
 std::map<std::string, std::string> PlatformUnderLoad::ProjectionEnvironment() const {
-  return {{"KAFKA_BROKERS", brokers_},
-          {"ORDERS_TOPIC", topic_},
-          {"DATABASE_URL", database_url_},
-          {"READ_MODEL_SCHEMA", schema_},
-          {"CONSUMER_GROUP", projection_group_}};
+  return {{"KAFKA_BROKERS", brokers_},     {"ORDERS_TOPIC", topic_},       {"INVENTORY_TOPIC", inventory_topic_},
+          {"DATABASE_URL", database_url_}, {"READ_MODEL_SCHEMA", schema_}, {"CONSUMER_GROUP", projection_group_}};
 }
 
 std::map<std::string, std::string> PlatformUnderLoad::NotifierEnvironment() const {
-  return {{"KAFKA_BROKERS", brokers_}, {"ORDERS_TOPIC", topic_}};
+  return {{"KAFKA_BROKERS", brokers_}, {"ORDERS_TOPIC", topic_}, {"INVENTORY_TOPIC", inventory_topic_}};
 }
 
 void PlatformUnderLoad::StartService(std::unique_ptr<ServiceProcess>& service, const std::string& binary,
@@ -170,6 +173,13 @@ bool PlatformUnderLoad::Settled(const invariants::Fold& fold) {
   return true;
 }
 
+bool PlatformUnderLoad::WorkflowFinished(const std::vector<invariants::LogRecord>& log) {
+  if (!check_options_.workflow) return true;
+  invariants::Report ignored;
+  const auto stock = invariants::CheckStockLog(invariants::ReadStockLog(inventory_topic_), ignored);
+  return invariants::WorkflowStepsUnderWay(log, &stock) == 0;
+}
+
 void PlatformUnderLoad::FinishAndCheck(std::chrono::seconds settle_timeout) {
   // The load ends only once the long-lived orders have moved under the eyes
   // of their subscriber (the checker demands updates, not just snapshots).
@@ -202,19 +212,20 @@ void PlatformUnderLoad::FinishAndCheck(std::chrono::seconds settle_timeout) {
   const bool settled = Eventually(
       [&] {
         scratch = {};
-        fold = invariants::CheckLog(invariants::ReadLog(topic_), scratch);
-        return Settled(fold);
+        const auto log = invariants::ReadLog(topic_);
+        fold = invariants::CheckLog(log, scratch);
+        return Settled(fold) && WorkflowFinished(log);
       },
       settle_timeout, std::chrono::milliseconds(100));
-  EXPECT_TRUE(settled) << "the projection or a subscriber did not catch up with the log within "
-                       << settle_timeout.count() << " s (stored offsets " << StoredOffsets() << " of "
-                       << TotalEndOffset(topic_) << ")";
+  EXPECT_TRUE(settled)
+      << "the projection or a subscriber did not catch up with the log (or the workflow did not finish) within "
+      << settle_timeout.count() << " s (stored offsets " << StoredOffsets() << " of " << TotalEndOffset(topic_) << ")";
   by_id_->Stop();
   by_customer_->Stop();
   auto by_id = by_id_->Log();
   by_id.allow_resync = by_id_may_resync_;
   const auto report = invariants::CheckEverything(topic_, check_database_url_, schema_, load_->Acknowledged(),
-                                                  {by_id, by_customer_->Log()});
+                                                  {by_id, by_customer_->Log()}, check_options_);
   std::printf("%s\nsubscriber reconnects: by-id %d, by-customer %d\n", report.Summary().c_str(), by_id_->reconnects(),
               by_customer_->reconnects());
   EXPECT_TRUE(report.ok()) << report.Summary();
@@ -233,7 +244,8 @@ void PlatformUnderLoad::KeepArtifacts(const invariants::Report& report) {
                                std::pair{"notifier", notifier_.get()}}) {
     if (service) std::ofstream(dir / (std::string(name) + ".log")) << service->LogText();
   }
-  std::printf("recordings kept in %s (topic %s, schema %s)\n", dir.c_str(), topic_.c_str(), schema_.c_str());
+  std::printf("recordings kept in %s (topics %s and %s, schema %s)\n", dir.c_str(), topic_.c_str(),
+              inventory_topic_.c_str(), schema_.c_str());
 }
 
 }  // namespace orders::testing

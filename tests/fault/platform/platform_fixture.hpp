@@ -1,11 +1,12 @@
 #pragma once
-// The whole platform under load, for fault scenarios: the three services on a
-// fresh topic, read-model schema and consumer groups of the real Kafka and
-// PostgreSQL; a LoadDriver sending commands; two RecordingSubscribers (one
+// The whole platform under load, for fault scenarios: the three services on
+// fresh topics (orders and inventory), read-model schema and consumer groups
+// of the real Kafka and PostgreSQL; a LoadDriver sending commands; two RecordingSubscribers (one
 // following the long-lived orders by id with resume, one following the
 // customer). A scenario injects its fault between StartLoad() and
 // FinishAndCheck(), which stops the load, waits until the projection and the
-// subscribers have caught up with the log, and runs the invariant checker.
+// subscribers have caught up with the log (and, for a workflow scenario,
+// until the workflow has finished every order), and runs the invariant checker.
 // On failure the recordings are kept under build/artifacts/fault/<test>/.
 
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include <string>
 
 #include <orders/invariants/checker.hpp>
+#include <orders/invariants/sources.hpp>
 #include <orders/testing/service_process.hpp>
 
 #include "load_driver.hpp"
@@ -60,7 +62,11 @@ class PlatformUnderLoad : public ::testing::Test {
   // Stops the load, waits for the platform to settle, checks every invariant.
   void FinishAndCheck(std::chrono::seconds settle_timeout = std::chrono::seconds(60));
 
-  std::string topic_, schema_, command_group_, projection_group_;
+  std::string topic_, inventory_topic_, schema_, command_group_, projection_group_;
+  // What FinishAndCheck checks besides every scenario's invariants: the
+  // inventory topic always; a workflow scenario sets `workflow` (the command
+  // service's PAYMENT_TIMEOUT) before FinishAndCheck.
+  invariants::CheckOptions check_options_;
   // Set by a scenario before SetUp to use other infrastructure (a private
   // broker or database, or a proxy in front of one); empty: the shared stack.
   std::string brokers_;             // the services'
@@ -78,6 +84,9 @@ class PlatformUnderLoad : public ::testing::Test {
 
  private:
   bool Settled(const invariants::Fold& fold);
+  // With check_options_.workflow: no order is mid-saga (pending, awaiting its
+  // refund or the release/commit of its stock); always true without.
+  bool WorkflowFinished(const std::vector<invariants::LogRecord>& log);
   void KeepArtifacts(const invariants::Report& report);
 };
 

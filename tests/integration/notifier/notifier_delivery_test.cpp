@@ -224,7 +224,8 @@ TEST_F(NotifierDeliveryTest, EachRoleIsHeldToThePermissionTableOnEverySelector) 
   auto rider = Open("rider-1", "courier");
   const std::vector<std::pair<std::string, std::string>> rider_cases = {
       {R"({"type":"subscribe","orderId":")" + open_id + "\"}", "snapshot"},
-      {R"({"type":"subscribe","orderId":")" + taken_id + "\"}", "forbidden"},
+      // Another courier's order is answered like a missing one, after the same wait (the REST API's 404).
+      {R"({"type":"subscribe","orderId":")" + taken_id + "\"}", "not_found"},
       {R"({"type":"subscribe","courierId":"rider-2"})", "forbidden"},
       {R"({"type":"subscribe","all":true})", "forbidden"},
       {R"({"type":"subscribe","customerId":"customer-1"})", "forbidden"},

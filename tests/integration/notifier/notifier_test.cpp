@@ -343,6 +343,53 @@ TEST_F(NotifierTest, EveryMessageBothWaysMatchesTheAsyncApiDocument) {
   EXPECT_EQ(check.exit_status, 0) << check.output << "\n" << lines;
 }
 
+// The fulfilment workflow's events, written to the log as the command service writes them: every
+// update names its event and carries the order's payment after it, and all of them match the
+// AsyncAPI document.
+TEST_F(NotifierTest, WorkflowEventsReachSubscribersWithTheirNameAndThePaymentAfterThem) {
+  auto client = Connect();
+  ASSERT_TRUE(client->SendText(R"({"type":"subscribe","all":true})"));
+  ASSERT_EQ(client->ReceiveJson()["type"], "snapshot");
+  std::string lines;
+  auto hear = [&](const std::string& event, const std::string& status, const std::string& payment) {
+    const auto message = client->ReceiveJson();
+    lines += json{{"direction", "receive"}, {"message", message}}.dump() + "\n";
+    EXPECT_EQ(message["type"], "update") << message.dump();
+    EXPECT_EQ(message["event"], event) << message.dump();
+    EXPECT_EQ(message["status"], status) << message.dump();
+    EXPECT_EQ(message["payment"]["status"], payment) << message.dump();
+    return message;
+  };
+  const auto at = At(1764000001000);
+  // Paid and confirmed, then cancelled and refunded.
+  const std::string paid = platform::NewUuid();
+  Produce(Placed(paid));
+  hear("order.placed", "pending", "pending");
+  Produce(domain::PaymentAuthorized{paid, 2, at, "pay_it_1", 3000});
+  const auto authorized = hear("order.payment_authorized", "pending", "authorized");
+  EXPECT_EQ(authorized["payment"], (json{{"status", "authorized"}, {"paymentId", "pay_it_1"}, {"amountCents", 3000}}));
+  Produce(Changed(3, Status::kPending, Status::kConfirmed, paid));
+  hear("order.status_changed", "confirmed", "authorized");
+  auto cancel = Changed(4, Status::kConfirmed, Status::kCancelled, paid);
+  cancel.reason = "customer_request";
+  Produce(cancel);
+  hear("order.status_changed", "cancelled", "authorized");
+  Produce(domain::PaymentRefunded{paid, 5, at, "pay_it_1", 3000});
+  hear("order.payment_refunded", "cancelled", "refunded");
+  // Declined, then cancelled for it.
+  const std::string declined = platform::NewUuid();
+  Produce(Placed(declined));
+  hear("order.placed", "pending", "pending");
+  Produce(domain::PaymentDeclined{declined, 2, at, "insufficient_funds"});
+  EXPECT_EQ(hear("order.payment_declined", "pending", "declined")["reason"], "insufficient_funds");
+  auto declined_cancel = Changed(3, Status::kPending, Status::kCancelled, declined);
+  declined_cancel.reason = "payment_declined";
+  Produce(declined_cancel);
+  EXPECT_EQ(hear("order.status_changed", "cancelled", "declined")["reason"], "payment_declined");
+  const auto check = RunPythonTool("tests/tools/check_asyncapi.py", "schemas/asyncapi.yaml", lines);
+  EXPECT_EQ(check.exit_status, 0) << check.output << "\n" << lines;
+}
+
 // Each notifier instance reads every partition itself: two instances on
 // different ports serve the same updates to their own subscribers.
 TEST_F(NotifierTest, TwoNotifierInstancesBothDeliverEveryUpdate) {
@@ -582,6 +629,27 @@ TEST_F(NotifierTest, ConfiguredPageApiOriginsAreAllowedByThePageAndItsPolicy) {
   const std::string csp = page.Header("content-security-policy");
   EXPECT_NE(csp.find(" https://api.shop.example"), std::string::npos) << csp;
   EXPECT_NE(csp.find(" http://10.0.0.5:9000;"), std::string::npos) << csp;
+}
+
+TEST_F(NotifierTest, ThePageIsToldWhetherTheFulfilmentWorkflowRuns) {
+  // Test services run with WORKFLOW=off unless told (service_process.hpp); the notifier's own default is on.
+  ASSERT_EQ(notifier_->Stop(), 0);
+  extra_env_["WORKFLOW"] = "on";
+  StartNotifier();
+  const auto on = HttpRequest(notifier_->port(), "GET", "/");
+  EXPECT_NE(on.body.find(R"(<meta name="orders-workflow" content="on">)"), std::string::npos);
+  ASSERT_EQ(notifier_->Stop(), 0);
+  extra_env_["WORKFLOW"] = "off";
+  StartNotifier();
+  const auto off = HttpRequest(notifier_->port(), "GET", "/");
+  EXPECT_NE(off.body.find(R"(<meta name="orders-workflow" content="off">)"), std::string::npos);
+  EXPECT_EQ(off.body.find("{{"), std::string::npos) << "a placeholder left in the page";
+}
+
+TEST(NotifierConfigTest, WorkflowMustBeOnOrOff) {
+  ServiceProcess notifier(NotifierBinary(), {{"WORKFLOW", "maybe"}});
+  EXPECT_FALSE(notifier.Start(std::chrono::seconds(5)));
+  EXPECT_NE(notifier.LogText().find("WORKFLOW must be on or off"), std::string::npos) << notifier.LogText();
 }
 
 TEST(NotifierConfigTest, PageApiOriginsMustBeOrigins) {

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <orders/codec/event_codec.hpp>
+#include <orders/codec/inventory_codec.hpp>
 #include <orders/testing/topic_reader.hpp>
 #include <pqxx/pqxx>
 
@@ -17,6 +18,21 @@ std::vector<LogRecord> ReadLog(const std::string& topic) {
     if (decoded.decoded) {
       entry.event = std::move(decoded.decoded->event);
       entry.actor = std::move(decoded.decoded->metadata.actor);  // the orders_actor header
+    } else {
+      entry.decode_error = decoded.error;
+    }
+    log.push_back(std::move(entry));
+  }
+  return log;
+}
+
+std::vector<StockRecord> ReadStockLog(const std::string& topic) {
+  std::vector<StockRecord> log;
+  for (const auto& record : testing::ReadWholeTopic(topic)) {
+    StockRecord entry{record.partition, record.offset, std::nullopt, {}};
+    auto decoded = codec::DecodeStockEvent(record.key, record.value, record.headers);
+    if (decoded.decoded) {
+      entry.event = std::move(decoded.decoded->event);
     } else {
       entry.decode_error = decoded.error;
     }
@@ -142,10 +158,14 @@ void WriteSubscriberLog(const std::string& path, const SubscriberLog& log) {
 }
 
 Report CheckEverything(const std::string& topic, const std::string& database_url, const std::string& schema,
-                       const std::vector<Acknowledged>& acks, const std::vector<SubscriberLog>& subscribers) {
+                       const std::vector<Acknowledged>& acks, const std::vector<SubscriberLog>& subscribers,
+                       const CheckOptions& options) {
   Report report;
   const auto log = ReadLog(topic);
   const auto fold = CheckLog(log, report);
+  std::optional<StockFold> stock;
+  if (!options.inventory_topic.empty()) stock = CheckStockLog(ReadStockLog(options.inventory_topic), report);
+  if (options.workflow) CheckWorkflow(log, stock ? &*stock : nullptr, *options.workflow, report);
   CheckAcknowledged(fold, log, acks, report);
   if (!schema.empty()) CheckReadModel(fold, ReadReadModel(database_url, schema), report);
   for (const auto& subscriber : subscribers) CheckSubscriber(fold, subscriber, report);

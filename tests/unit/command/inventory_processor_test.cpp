@@ -165,7 +165,7 @@ TEST_F(InventoryProcessorTest, ReserveHoldsStockAndTellsWhatBecameOfTheOrder) {
   EXPECT_EQ(reserved.kind, Kind::kOk);
   ASSERT_EQ(reserved.events.size(), 1u);
   EXPECT_TRUE(std::holds_alternative<domain::StockReserved>(reserved.events[0]));
-  EXPECT_EQ(domain::ReservationOf(*reserved.stock, kOrderA), ReservationState::kHeld);
+  EXPECT_EQ(*reserved.reservation, ReservationState::kHeld);
   EXPECT_EQ(domain::Available(*reserved.stock), 6);
   EXPECT_EQ(*codec::FindHeader(appender_.records.back().headers, "orders_actor"), "service:workflow");
 }
@@ -177,7 +177,7 @@ TEST_F(InventoryProcessorTest, RepeatedReserveAppendsNothingAndAnswersWithTheSam
   EXPECT_EQ(again.kind, Kind::kOk);
   EXPECT_TRUE(again.events.empty());
   EXPECT_EQ(again.stock->reserved, 4);
-  EXPECT_EQ(domain::ReservationOf(*again.stock, kOrderA), ReservationState::kHeld);
+  EXPECT_EQ(*again.reservation, ReservationState::kHeld);
   EXPECT_EQ(appender_.records.size(), 2u);
 }
 
@@ -187,7 +187,7 @@ TEST_F(InventoryProcessorTest, ReserveBeyondAvailableIsRefusedAsAnEvent) {
   EXPECT_EQ(refused.kind, Kind::kOk);
   ASSERT_EQ(refused.events.size(), 1u);
   EXPECT_EQ(std::get<domain::ReservationRefused>(refused.events[0]).available, 3);
-  EXPECT_EQ(domain::ReservationOf(*refused.stock, kOrderA), ReservationState::kRefused);
+  EXPECT_EQ(*refused.reservation, ReservationState::kRefused);
   EXPECT_EQ(refused.stock->reserved, 0);
 }
 

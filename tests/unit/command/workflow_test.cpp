@@ -114,7 +114,8 @@ class WorkflowTest : public ::testing::Test {
   }
   CommandResult Move(const std::string& id, Status to) {
     CommandResult result;
-    processor_.ChangeStatus({id, to, std::nullopt, std::nullopt}, kStaff, [&](CommandResult r) { result = std::move(r); });
+    processor_.ChangeStatus({id, to, std::nullopt, std::nullopt}, kStaff,
+                            [&](CommandResult r) { result = std::move(r); });
     return result;
   }
   domain::Order Order(const std::string& id) const { return *orders_.Find(id); }
@@ -175,11 +176,12 @@ TEST_F(WorkflowTest, ATrackedOrderIsReservedThenPaidThenConfirmed) {
   Settle();
   EXPECT_EQ(Order(id).status, Status::kConfirmed);
   EXPECT_EQ(Order(id).payment.status, PaymentStatus::kAuthorized);
-  EXPECT_EQ(orders_log_.Types(), (std::vector<std::string>{"order.placed.v1", "order.payment_authorized.v1",
-                                                           "order.status_changed.v1"}));
+  EXPECT_EQ(orders_log_.Types(),
+            (std::vector<std::string>{"order.placed.v1", "order.payment_authorized.v1", "order.status_changed.v1"}));
   EXPECT_EQ(Header(orders_log_.records.back(), "orders_actor"), "service:workflow");
   EXPECT_EQ(Header(inventory_log_.records.back(), "orders_actor"), "service:workflow");
   EXPECT_EQ(workflow_->WaitingCount(), 0u);
+  EXPECT_NE(metrics_.Render().find("orders_workflow_placed_to_confirmed_seconds_count 1"), std::string::npos);
 }
 
 TEST_F(WorkflowTest, ARefusalCancelsOutOfStockReleasesTheOtherProductsAndChargesNothing) {

@@ -45,7 +45,8 @@ TEST(Fulfilment, PaymentWaitsUntilEveryTrackedProductHasAnswered) {
 }
 
 TEST(Fulfilment, ARefusalCancelsOutOfStockWithoutAskingForPayment) {
-  const auto step = Next(Pending(), {Tracked("sku-a", ReservationState::kHeld), Tracked("sku-b", ReservationState::kRefused)});
+  const auto step =
+      Next(Pending(), {Tracked("sku-a", ReservationState::kHeld), Tracked("sku-b", ReservationState::kRefused)});
   EXPECT_EQ(step, (OrderStep{OrderStepKind::kCancel, "out_of_stock"}));
   // Even while another product has not answered yet.
   EXPECT_EQ(Next(Pending(), {Tracked("sku-a", ReservationState::kNone), Tracked("sku-b", ReservationState::kRefused)}),
@@ -100,44 +101,30 @@ TEST(Fulfilment, OrdersPastPendingHaveNoOrderStep) {
   }
 }
 
-Stock StockWith(std::optional<ReservationState> state, std::int64_t quantity = 3) {
-  Stock stock;
-  stock.product_id = "sku-a";
-  stock.on_hand = 10;
-  stock.version = 2;
-  if (state == ReservationState::kHeld) {
-    stock.reservations["o-1"] = quantity;
-    stock.reserved = quantity;
-  } else if (state) {
-    stock.settled["o-1"] = {*state, quantity};
-  }
-  return stock;
-}
-
 TEST(Fulfilment, AProductReservesForAPendingOrderOnly) {
   auto order = Pending();
-  EXPECT_EQ(NextStockStep(order, 3, StockWith(std::nullopt)), (StockStep{StockStepKind::kReserve, 3}));
+  EXPECT_EQ(NextStockStep(order, 3, ReservationState::kNone), (StockStep{StockStepKind::kReserve, 3}));
   order.status = Status::kCancelled;
-  EXPECT_EQ(NextStockStep(order, 3, StockWith(std::nullopt)).kind, StockStepKind::kNothing);
+  EXPECT_EQ(NextStockStep(order, 3, ReservationState::kNone).kind, StockStepKind::kNothing);
 }
 
 TEST(Fulfilment, AReservationIsNeverAskedTwice) {
   const auto order = Pending();
   for (auto state : {ReservationState::kHeld, ReservationState::kRefused, ReservationState::kReleased}) {
-    EXPECT_EQ(NextStockStep(order, 3, StockWith(state)).kind, StockStepKind::kNothing);
+    EXPECT_EQ(NextStockStep(order, 3, state).kind, StockStepKind::kNothing);
   }
 }
 
 TEST(Fulfilment, CancelledReleasesAndDeliveredCommitsAHeldReservation) {
   auto order = Pending();
   order.status = Status::kCancelled;
-  EXPECT_EQ(NextStockStep(order, 3, StockWith(ReservationState::kHeld)).kind, StockStepKind::kRelease);
-  EXPECT_EQ(NextStockStep(order, 3, StockWith(ReservationState::kReleased)).kind, StockStepKind::kNothing);
+  EXPECT_EQ(NextStockStep(order, 3, ReservationState::kHeld).kind, StockStepKind::kRelease);
+  EXPECT_EQ(NextStockStep(order, 3, ReservationState::kReleased).kind, StockStepKind::kNothing);
   order.status = Status::kDelivered;
-  EXPECT_EQ(NextStockStep(order, 3, StockWith(ReservationState::kHeld)).kind, StockStepKind::kCommit);
-  EXPECT_EQ(NextStockStep(order, 3, StockWith(ReservationState::kCommitted)).kind, StockStepKind::kNothing);
+  EXPECT_EQ(NextStockStep(order, 3, ReservationState::kHeld).kind, StockStepKind::kCommit);
+  EXPECT_EQ(NextStockStep(order, 3, ReservationState::kCommitted).kind, StockStepKind::kNothing);
   order.status = Status::kShipped;
-  EXPECT_EQ(NextStockStep(order, 3, StockWith(ReservationState::kHeld)).kind, StockStepKind::kNothing);
+  EXPECT_EQ(NextStockStep(order, 3, ReservationState::kHeld).kind, StockStepKind::kNothing);
 }
 
 }  // namespace

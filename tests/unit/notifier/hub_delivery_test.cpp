@@ -61,7 +61,7 @@ class HubDeliveryTest : public ::testing::Test {
 
   RecordingSink& Of(SessionId session) { return sinks_[session - 1]; }
   void Say(SessionId session, const std::string& text) { hub_.OnClientText(session, text, now_); }
-  void Event(const domain::Event& event) { hub_.OnEvent(event, now_); }
+  void Event(const domain::Event& event) { hub_.OnEvent(event); }
   json Last(SessionId session) { return Of(session).messages.empty() ? json() : Of(session).messages.back(); }
   void ClearAll() {
     for (auto& sink : sinks_) sink.messages.clear();
@@ -84,7 +84,9 @@ class HubDeliveryTest : public ::testing::Test {
 TEST_F(HubDeliveryTest, ACourierFollowsAnOpenOrderUntilAnotherCourierTakesIt) {
   Event(Placed());
   Say(kRider1, SubscribeOrder());
-  EXPECT_EQ(Last(kRider1)["code"], "forbidden") << "a pending order is not open";
+  EXPECT_TRUE(Of(kRider1).messages.empty()) << "a pending order is not open: answered like a missing one";
+  hub_.Tick(now_ + std::chrono::seconds(4));
+  EXPECT_EQ(Last(kRider1)["code"], "not_found");
   Event(Changed(2, Status::kPending, Status::kConfirmed));
   Say(kRider1, SubscribeOrder());
   EXPECT_EQ(Last(kRider1)["type"], "snapshot");
@@ -96,19 +98,25 @@ TEST_F(HubDeliveryTest, ACourierFollowsAnOpenOrderUntilAnotherCourierTakesIt) {
   const auto heard = Of(kRider1).messages.size();
   Event(Changed(4, Status::kConfirmed, Status::kProcessing));
   EXPECT_EQ(Of(kRider1).messages.size(), heard) << "nothing after the order stopped being its business";
+  const auto before = Of(kRider1).messages.size();
   Say(kRider1, SubscribeOrder());
-  EXPECT_EQ(Last(kRider1)["code"], "forbidden");
+  Say(kRider1, kOrderId);  // a lookup follows the same rule
+  EXPECT_EQ(Of(kRider1).messages.size(), before) << "nothing at once: another courier's order looks missing";
   Say(kRider2, SubscribeOrder());
   EXPECT_EQ(Last(kRider2)["type"], "snapshot") << "its own delivery";
-  Say(kRider1, kOrderId);
-  EXPECT_EQ(Last(kRider1)["code"], "forbidden") << "a lookup follows the same rule";
+  hub_.Tick(now_ + std::chrono::seconds(4));
+  ASSERT_EQ(Of(kRider1).messages.size(), before + 2);
+  EXPECT_EQ(Of(kRider1).messages[before]["code"], "not_found");
+  EXPECT_EQ(Of(kRider1).messages[before + 1], (json{{"error", "Order not found"}}));
 }
 
-TEST_F(HubDeliveryTest, ACourierWaitingForAnOrderThatTurnsOutNotOpenIsRefused) {
+TEST_F(HubDeliveryTest, ACourierWaitingForAnOrderThatTurnsOutNotOpenGetsNotFoundAtTheDeadline) {
   Say(kRider1, SubscribeOrder());
   EXPECT_TRUE(Of(kRider1).messages.empty());
   Event(Placed());
-  EXPECT_EQ(Last(kRider1)["code"], "forbidden");
+  EXPECT_TRUE(Of(kRider1).messages.empty()) << "the same wait as for an order that does not exist";
+  hub_.Tick(now_ + std::chrono::seconds(4));
+  EXPECT_EQ(Last(kRider1)["code"], "not_found");
   Event(Changed(2, Status::kPending, Status::kConfirmed));
   EXPECT_EQ(Of(kRider1).messages.size(), 1u) << "no subscription was made";
 }
@@ -275,11 +283,11 @@ TEST(OrderCacheDeliveries, KeepsABoundedHistoryAndResumesFromWhatItKeeps) {
   RecordingSink sink;
   hub.Attach(1, sink);
   const auto now = Clock::now();
-  hub.OnEvent(Placed(), now);
-  hub.OnEvent(Changed(2, Status::kPending, Status::kConfirmed), now);
-  hub.OnEvent(Assigned(3, "rider-1"), now);
-  hub.OnEvent(Changed(4, Status::kConfirmed, Status::kProcessing), now);
-  hub.OnEvent(Changed(5, Status::kProcessing, Status::kOutForDelivery), now);
+  hub.OnEvent(Placed());
+  hub.OnEvent(Changed(2, Status::kPending, Status::kConfirmed));
+  hub.OnEvent(Assigned(3, "rider-1"));
+  hub.OnEvent(Changed(4, Status::kConfirmed, Status::kProcessing));
+  hub.OnEvent(Changed(5, Status::kProcessing, Status::kOutForDelivery));
   ASSERT_EQ(cache.Find(kOrderId)->events.size(), 3u);
   hub.OnClientText(1, R"({"type":"subscribe","orderId":")" + std::string(kOrderId) + R"(","sinceVersion":2})", now);
   const auto updates = sink.OfType("update");

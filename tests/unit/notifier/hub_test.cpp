@@ -21,7 +21,7 @@ class HubTest : public ::testing::Test {
   HubTest() : hub_(cache_, HubLimits{}) { hub_.Attach(1, sink_); }
 
   void Say(const std::string& text) { hub_.OnClientText(1, text, now_); }
-  void Event(const domain::Event& event) { hub_.OnEvent(event, now_); }
+  void Event(const domain::Event& event) { hub_.OnEvent(event); }
   std::string SubscribeOrder(const std::string& extra = "") {
     return std::string(R"({"type":"subscribe","orderId":")") + kOrderId + "\"" + extra + "}";
   }
@@ -348,7 +348,7 @@ TEST(HubSnapshotTest, ACustomerListPastTwoMebibytesLeavesOutTheOldestAndSaysSo) 
   Hub hub(cache, HubLimits{});
   RecordingSink sink;
   hub.Attach(1, sink);
-  for (int i = 0; i < 1000; ++i) hub.OnEvent(MaximalOrder(i), Clock::now());
+  for (int i = 0; i < 1000; ++i) hub.OnEvent(MaximalOrder(i));
   hub.OnClientText(1, R"({"type":"subscribe","customerId":")" + std::string(64, 'c') + "\"}", Clock::now());
   std::size_t total = 0;
   std::size_t orders = 0;

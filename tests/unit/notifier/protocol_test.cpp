@@ -91,8 +91,70 @@ TEST(Protocol, UpdatesForPaymentEventsCarryThePaymentAndADeclinesReason) {
   const auto decline = nlohmann::json::parse(UpdateMessage(declined, &before, *declined_order));
   EXPECT_EQ(decline["reason"], "insufficient_funds");
   EXPECT_EQ(decline["payment"]["status"], "declined");
-  // Other events leave the payment out of their update.
-  EXPECT_FALSE(nlohmann::json::parse(UpdateMessage(testing::Placed(), nullptr, before)).contains("payment"));
+}
+
+// The workflow's whole story, one event at a time, as a live view receives it: each update names its
+// event and carries the payment after it, whatever the event's type.
+TEST(Protocol, EveryUpdateNamesItsEventAndCarriesThePaymentAfterIt) {
+  using domain::Status;
+  const domain::Event story[] = {
+      testing::Placed(),
+      domain::PaymentAuthorized{testing::kOrderId, 2, testing::At(), "pay-1", 3000},
+      testing::Changed(3, Status::kPending, Status::kConfirmed),
+      domain::CourierAssigned{testing::kOrderId, 4, testing::At(), "rider-7", domain::AssignedBy::kStaff},
+      domain::CourierUnassigned{testing::kOrderId, 5, testing::At(), "rider-7", std::nullopt},
+      domain::DeliveryDeclined{testing::kOrderId, 6, testing::At(), "rider-8", std::nullopt},
+      domain::StatusChanged{testing::kOrderId, 7, testing::At(), Status::kConfirmed, Status::kCancelled,
+                            "customer_request"},
+      domain::PaymentRefunded{testing::kOrderId, 8, testing::At(), "pay-1", 3000},
+  };
+  const nlohmann::json pending{{"status", "pending"}, {"amountCents", 3000}};
+  const nlohmann::json authorized{{"status", "authorized"}, {"paymentId", "pay-1"}, {"amountCents", 3000}};
+  const nlohmann::json refunded{{"status", "refunded"}, {"paymentId", "pay-1"}, {"amountCents", 3000}};
+  const struct {
+    const char* event;
+    const char* status;
+    nlohmann::json payment;
+  } expected[] = {{"order.placed", "pending", pending},
+                  {"order.payment_authorized", "pending", authorized},
+                  {"order.status_changed", "confirmed", authorized},
+                  {"order.courier_assigned", "confirmed", authorized},
+                  {"order.courier_unassigned", "confirmed", authorized},
+                  {"order.delivery_declined", "confirmed", authorized},
+                  {"order.status_changed", "cancelled", authorized},
+                  {"order.payment_refunded", "cancelled", refunded}};
+  std::optional<domain::Order> order;
+  for (std::size_t i = 0; i < std::size(story); ++i) {
+    const std::optional<domain::Order> before = order;
+    ASSERT_EQ(domain::Apply(order, story[i]), domain::ApplyOutcome::kApplied) << i;
+    const auto update = nlohmann::json::parse(UpdateMessage(story[i], before ? &*before : nullptr, *order));
+    EXPECT_EQ(update["version"], i + 1);
+    EXPECT_EQ(update["event"], expected[i].event) << i;
+    EXPECT_EQ(update["status"], expected[i].status) << i;
+    EXPECT_EQ(update["payment"], expected[i].payment) << i;
+  }
+}
+
+TEST(Protocol, AFreeOrdersUpdatesSayItsPaymentIsNotRequired) {
+  auto free = testing::Placed();
+  for (auto& item : free.items) item.unit_price_cents = 0;
+  free.total_cents = 0;
+  std::optional<domain::Order> order;
+  domain::Apply(order, free);
+  const auto update = nlohmann::json::parse(UpdateMessage(free, nullptr, *order));
+  EXPECT_EQ(update["payment"], (nlohmann::json{{"status", "not_required"}, {"amountCents", 0}}));
+}
+
+TEST(Protocol, SnapshotsCarryEachOrdersPayment) {
+  std::optional<domain::Order> order;
+  domain::Apply(order, testing::Placed());
+  ASSERT_EQ(domain::Apply(order, domain::PaymentDeclined{testing::kOrderId, 2, testing::At(), "card_expired"}),
+            domain::ApplyOutcome::kApplied);
+  const nlohmann::json declined{{"status", "declined"}, {"amountCents", 3000}};
+  EXPECT_EQ(nlohmann::json::parse(SnapshotMessage(*order))["order"]["payment"], declined);
+  const auto pages = SnapshotPages({Selector::Kind::kAll, {}}, {&*order});
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(pages[0])["orders"][0]["payment"], declined);
 }
 
 TEST(Protocol, LookupAnswers) { EXPECT_EQ(LookupAnswer(nullptr), R"({"error":"Order not found"})"); }

@@ -34,11 +34,14 @@ struct StockResult {
     kNotOwner,     // another instance writes this product's partition (or the inventory topic is not ready)
   };
   Kind kind = Kind::kUnavailable;
-  // The product after the command; nullopt when it is untracked (unlimited).
+  // The product's counts after the command (StockBook::Level: without the
+  // per-order maps); nullopt when it is untracked (unlimited).
   std::optional<domain::Stock> stock;
   // What this command appended: empty when it changed nothing.
   std::vector<domain::StockEvent> events;
   std::optional<domain::Rejection> rejection;
+  // For Reserve / Release / Commit: what became of the order's reservation of this product.
+  std::optional<domain::ReservationState> reservation;
 };
 
 using StockReply = std::function<void(StockResult)>;
@@ -66,12 +69,13 @@ class InventoryProcessor {
   void Commit(domain::CommitStock command, std::optional<std::string> audit, StockReply reply);
 
  private:
-  using Decider = std::function<domain::StockDecision(const std::optional<domain::Stock>&)>;
+  using Decider = StockBook::Decider;
   template <typename Command>
   void Submit(Command command, std::optional<std::string> audit, StockReply reply);
   // With the product to itself: refusals, decision, append, answer.
-  void Run(const std::string& product_id, bool valid, Decider decide, std::optional<std::string> audit,
-           StockReply reply);
+  // `order_id` (workflow commands) fills the result's `reservation`.
+  void Run(const std::string& product_id, const std::string& order_id, bool valid, Decider decide,
+           std::optional<std::string> audit, StockReply reply);
 
   InventoryDeps deps_;
 };

@@ -36,8 +36,18 @@ class StockBook : public FoldTarget {
   bool RunExclusive(const std::string& product_id, std::function<void()> work);
   void Release(const std::string& product_id);
 
-  // nullopt: untracked (never set).
+  // nullopt: untracked (never set). Find copies the product's per-order
+  // reservations (they grow with every order of it); Level, ReservationOf and
+  // Decide do not, and are what the hot paths use.
   std::optional<domain::Stock> Find(const std::string& product_id) const;
+  // The counts only (onHand, reserved, version): `reservations` and `settled` are left empty.
+  std::optional<domain::Stock> Level(const std::string& product_id) const;
+  // nullopt: untracked.
+  std::optional<domain::ReservationState> ReservationOf(const std::string& product_id,
+                                                        const std::string& order_id) const;
+  // Runs `decide` on the product's state under the book's lock (Decide is pure and quick).
+  using Decider = std::function<domain::StockDecision(const std::optional<domain::Stock>&)>;
+  domain::StockDecision Decide(const std::string& product_id, const Decider& decide) const;
   domain::ApplyOutcome Apply(const domain::StockEvent& event);
 
   // Told the order id of every applied reservation event (reserved, refused,

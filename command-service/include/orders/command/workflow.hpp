@@ -102,6 +102,8 @@ class Workflow {
   // Per step name ("reserve", "authorize", ...): started and failed, for /metrics.
   std::unordered_map<std::string, platform::Counter*> started_;
   std::unordered_map<std::string, platform::Counter*> failed_;
+  // Placement (the order's createdAt) to the workflow's confirmation in the log.
+  platform::Histogram& placed_to_confirmed_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   // Orders to look at, in the order their events arrived (first placed, first

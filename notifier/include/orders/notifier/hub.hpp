@@ -94,7 +94,7 @@ class Hub {
   void OnClientText(SessionId id, std::string_view text, Clock::time_point now,
                     std::chrono::system_clock::time_point wall_now = std::chrono::system_clock::now());
   // An event read from the log, in log order.
-  void OnEvent(const domain::Event& event, Clock::time_point now);
+  void OnEvent(const domain::Event& event);
   // Answers not_found for waits that ran out and closes (1008) the sessions
   // whose token expired by `wall_now`.
   void Tick(Clock::time_point now, std::chrono::system_clock::time_point wall_now = std::chrono::system_clock::now());

@@ -74,8 +74,10 @@ struct UpdateView {
   std::optional<bool> open;
 };
 // {"type":"update","orderId","version","event","status","previousStatus","at",
-// "reason"?,"courierId"?,"open"?,"order"?}. `before`: the order before the
-// event (nullptr for a placement); `after`: after it.
+// "reason"?,"courierId"?,"payment","open"?,"order"?}: `event` is the event's
+// name (e.g. order.payment_authorized), `payment` the order's payment after it,
+// on every event type. `before`: the order before the event (nullptr for a
+// placement); `after`: after it.
 std::string UpdateMessage(const domain::Event& event, const domain::Order* before, const domain::Order& after,
                           UpdateView view = {});
 // {"type":"result","requestId","status","body"}: a command's HTTP answer.

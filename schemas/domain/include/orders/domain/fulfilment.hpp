@@ -69,6 +69,7 @@ struct StockStep {
 // A product writer's next step for one order that has `quantity` of it.
 // Reservations are made while the order is pending; a cancelled order's
 // reservation is released, a delivered one's committed.
-StockStep NextStockStep(const Order& order, std::int64_t quantity, const Stock& stock);
+// `reservation` is ReservationOf(the product's stock, the order).
+StockStep NextStockStep(const Order& order, std::int64_t quantity, ReservationState reservation);
 
 }  // namespace orders::domain

@@ -36,7 +36,12 @@
 //      one is a violation;
 //   6. every acknowledged acceptance (a 200 to a courier's accept, recorded
 //      with its courierId) is in the log: at the version it answered, the
-//      order has that courier.
+//      order has that courier;
+//   7. the inventory log: stock never oversold, no reservation counted twice,
+//      releases and commits settle an open reservation (stock_rules.hpp);
+//   8. with the workflow on: every order leaves pending in time, none is
+//      confirmed without payment, one refund per cancelled paid order, no
+//      reservation left open by a finished order (workflow_rules.hpp).
 // Pure logic over plain data; sources.hpp loads the data from Kafka,
 // PostgreSQL and the scenario's recordings.
 
