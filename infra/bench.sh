@@ -11,12 +11,16 @@
 #   6. dispatch    50 couriers (own tokens, WebSocket openDeliveries feed) racing to accept 2,000 orders
 #                  as they open (--quick: 300): the maximum accepted/s, then at 50% of it accept and feed
 #                  latency p50/p99 and exactly one winner per order, verified
+#   7. workflow    orders placed -> `confirmed` on a WebSocket, the fulfilment workflow on (payment simulator
+#                  at 0 ms, half the products tracked): the maximum (closed loop), then placed -> confirmed
+#                  p50/p99/p99.9 at 50% of it; baseline: orders placed -> their first update with
+#                  WORKFLOW=off, at its maximum; CPU per order of every process, RSS of the services
 # Load generators call with a `service` token (ORDERS_TOKEN, minted below), which the default limits
 # leave unlimited; phases 1-4 also run with RATE_LIMIT=off, so they measure the pipeline alone. Phases 1-6 run
 # the command service with WORKFLOW=off: they measure placement and hand-made moves, not the workflow.
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
-#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch] [--no-build] [--record]
+#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch,workflow] [--no-build] [--record]
 #   ./infra/bench.sh --record-from DIR
 #
 # Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, prints a table and
@@ -58,7 +62,7 @@ bench::record_docs() {
   orders::log "recorded: docs/benchmarks.md and docs/benchmarks/ (from $from)"
 }
 
-ALL_PHASES="append,projection,lag,fanout,e2e,limits,dispatch"
+ALL_PHASES="append,projection,lag,fanout,e2e,limits,dispatch,workflow"
 QUICK=0 PAIRS=3 PHASES="$ALL_PHASES" BUILD=1 RECORD=0
 while (($#)); do
   case $1 in
@@ -142,6 +146,12 @@ bench::cpu() {
 
 bench::rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 bench::postgres_pids() { pgrep -u postgres -f "postgres" | tr '\n' ' '; }
+# The PostgreSQL of $ORDERS_DATA only (its postmaster and backends), not another cluster on the machine.
+bench::own_postgres_pids() {
+  local postmaster
+  postmaster=$(head -1 "$ORDERS_DATA/pg/postmaster.pid" 2>/dev/null) || return 0
+  echo "$postmaster $(pgrep -P "$postmaster" | tr '\n' ' ')"
+}
 bench::kafka_pid() { head -1 "$ORDERS_DATA/kafka.pid"; }
 
 # bench::record FILE KEY=VALUE...: adds fields to a JSON result file.
@@ -455,6 +465,102 @@ bench::dispatch() {
   bench::stop_all
 }
 
+# ---------------------------------------------------------------------------------------------
+# bench::cpu_by_process NAME:PID...: {"NAME": CPU seconds so far, ..., "postgres": {"PID": seconds, ...}}
+# with every process of this data folder's PostgreSQL by pid: backends come and go (autovacuum), so
+# report.py counts only those alive before and after a run.
+bench::cpu_by_process() {
+  local json="{" group pid
+  for group in "$@"; do json+="\"${group%%:*}\": $(bench::cpu "${group#*:}"),"; done
+  json+="\"postgres\": {"
+  for pid in $(bench::own_postgres_pids); do json+="\"$pid\": $(bench::cpu "$pid"),"; done
+  echo "${json%,}}}"
+}
+
+# bench::settle PID...: waits (at most 30 s) until the processes together use under 5% of a core, so a
+# run does not pay for the backlog of the one before (a projection still writing, a workflow finishing).
+bench::settle() {
+  local before after
+  for _ in $(seq 1 60); do
+    before=$(bench::cpu "$@")
+    sleep 0.5
+    after=$(bench::cpu "$@")
+    awk -v a="$after" -v b="$before" 'BEGIN { exit !((a - b) / 0.5 < 0.05) }' && return 0
+  done
+  orders::log "workflow: the services were still busy after 30 s; measuring anyway"
+}
+
+# bench::workflow_stack NAME WORKFLOW: a command service (WORKFLOW=on|off, payment simulator at 0 ms),
+# projection and notifier on their own topics and schema; sets PORT_<NAME>_command/_notifier and
+# PIDS_<NAME> ("command:PID projection:PID notifier:PID").
+bench::workflow_stack() {
+  local name=$1 workflow=$2 topic="bench-wf-$1-$$" inventory="bench-wf-$1-inventory-$$" schema="bench_wf_$1_$$"
+  orders::create_topic "$topic" 6
+  orders::create_topic "$inventory" 6
+  bench::start "wf_${name}_command" "$RUN_DIR/workflow-$name-command.log" env RATE_LIMIT=off WORKFLOW="$workflow" \
+    PAYMENT_GATEWAY=simulator PAYMENT_SIMULATOR_LATENCY_MS=0 ORDERS_TOPIC="$topic" INVENTORY_TOPIC="$inventory" \
+    PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info CONSUMER_GROUP="bench-wf-$name-$$" \
+    "$BUILD_DIR/command-service/command-service"
+  bench::start "wf_${name}_projection" "$RUN_DIR/workflow-$name-projection.log" env RATE_LIMIT=off \
+    ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" \
+    READ_MODEL_SCHEMA="$schema" CONSUMER_GROUP="bench-wf-$name-projection-$$" LOG_LEVEL=info \
+    "$BUILD_DIR/projection-service/projection-service"
+  bench::start "wf_${name}_notifier" "$RUN_DIR/workflow-$name-notifier.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" \
+    PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info "$BUILD_DIR/notifier/notifier"
+  local service port
+  for service in command projection notifier; do
+    port=$(bench::port_of "$RUN_DIR/workflow-$name-$service.log")
+    bench::wait_ready "$service ($name)" "$port"
+    eval "PORT_${name}_${service}=$port"
+  done
+  eval "PIDS_$name=\"command:\$PID_wf_${name}_command projection:\$PID_wf_${name}_projection notifier:\$PID_wf_${name}_notifier\""
+}
+
+# bench::workflow_run STACK LABEL TOOL_ARGS...: one run of orders_workflow_load against a stack, with
+# the CPU every process used during it and the services' memory afterwards added to its JSON.
+bench::workflow_run() {
+  local stack=$1 label=$2 groups cpu_before rss="{" group
+  shift 2
+  eval "groups=\$PIDS_$stack"
+  bench::settle "${BENCH_PIDS[@]}"  # both stacks: the other one may still be busy with its last run
+  cpu_before=$(bench::cpu_by_process $groups "kafka:$(bench::kafka_pid)")
+  "$TOOLS/orders_workflow_load" --command-port "$(eval echo "\$PORT_${stack}_command")" \
+    --notifier-port "$(eval echo "\$PORT_${stack}_notifier")" --duration "$RUN_SECONDS" "$@" \
+    --label "$label" --json "$RUN_DIR/$label.json" >/dev/null 2>"$RUN_DIR/$label.err" ||
+    orders::log "workflow: $label reported a failure (see $RUN_DIR/$label.json)"
+  [[ -s $RUN_DIR/$label.json ]] || { cat "$RUN_DIR/$label.err" >&2; orders::die "workflow: $label wrote no result"; }
+  for group in $groups; do rss+="\"${group%%:*}\": $(bench::rss_kb "${group#*:}"),"; done
+  bench::record "$RUN_DIR/$label.json" "stack=$stack" "cpu_seconds_before=$cpu_before" \
+    "cpu_seconds_after=$(bench::cpu_by_process $groups "kafka:$(bench::kafka_pid)")" "rss_kb_after=${rss%,}}"
+}
+
+bench::workflow() {
+  orders::log "phase 7: workflow, orders placed -> confirmed (WORKFLOW=on) vs placed -> update (WORKFLOW=off), $PAIRS pair(s)"
+  # Both stacks run side by side (the idle one costs next to nothing) and the runs alternate.
+  bench::workflow_stack off off
+  bench::workflow_stack on on
+  local in_flight=${WORKFLOW_IN_FLIGHT:-128} i max half
+  for i in $(seq 1 "$PAIRS"); do
+    bench::workflow_run off "workflow-off-max-$i" --until placed --in-flight "$in_flight"
+    bench::workflow_run on "workflow-on-max-$i" --until confirmed --tracked --in-flight "$in_flight"
+  done
+  max=$(python3 "$ORDERS_ROOT/tests/bench/report.py" workflow-max "$RUN_DIR")
+  if ((${max:-0} <= 0)); then
+    orders::log "workflow: the maximum runs confirmed nothing; no paced run"
+  else
+    half=$(((max + 1) / 2))
+    orders::log "workflow: maximum $max confirmed orders/s (median); paced runs at $half orders/s"
+    for i in $(seq 1 "$PAIRS"); do
+      bench::workflow_run on "workflow-on-50-$i" --until confirmed --tracked --rate "$half"
+    done
+  fi
+  bench::stop_all
+  local schema
+  for schema in bench_wf_off_$$ bench_wf_on_$$; do
+    psql "$DATABASE_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+  done
+}
+
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
 ((BUILD)) && orders::timed build orders::build
@@ -480,6 +586,7 @@ bench::phase fanout && orders::timed fanout bench::fanout
 bench::phase e2e && orders::timed e2e bench::e2e
 bench::phase limits && orders::timed limits bench::limits
 bench::phase dispatch && orders::timed dispatch bench::dispatch
+bench::phase workflow && orders::timed workflow bench::workflow
 
 python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS" ||
   orders::die "could not summarize the run in $RUN_DIR"

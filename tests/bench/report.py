@@ -3,6 +3,7 @@
 
   report.py sustained-rate RUN_DIR SERVER   highest offered events/s SERVER sustained (prints it)
   report.py e2e-ok RUN_DIR PERCENT          exit 0 when the end-to-end p99 at PERCENT was < 100 ms
+  report.py workflow-max RUN_DIR            the median maximum of the workflow runs, orders confirmed/s
   report.py lag RUN_DIR LABEL RATE CPU PG_CPU
                                             the projection's apply lag between LABEL-before.prom and
                                             LABEL-after.prom (its /metrics pages) -> LABEL.json
@@ -28,6 +29,8 @@ import time
 FANOUT_P99_LIMIT_MS = 250
 E2E_P99_LIMIT_MS = 100
 DISPATCH_P99_TARGET_MS = 50
+WORKFLOW_RATIO_TARGET = 0.5  # workflow maximum / plain placement maximum (WORKFLOW=off)
+WORKFLOW_P99_TARGET_MS = 50  # placed -> confirmed at 50% of the workflow maximum
 
 
 def load(path):
@@ -233,6 +236,80 @@ def dispatch_summary(run_dir):
             "runs": good, "target_met": target_met}
 
 
+def workflow_runs(run_dir, kind):
+    """The orders_workflow_load results of one kind of run (off-max, on-max, on-50), pair by pair."""
+    return [load(p) for p in sorted(glob.glob(os.path.join(run_dir, f"workflow-{kind}-*.json")))]
+
+
+def workflow_cpu_us_per_order(run):
+    """CPU microseconds per order done, per process, from the snapshots bench.sh took around the run."""
+    before, after, done = run.get("cpu_seconds_before"), run.get("cpu_seconds_after"), run.get("orders_done")
+    if not before or not after or not done:
+        return None
+    def used(name):
+        if isinstance(after[name], dict):  # by pid: only processes alive before and after the run
+            return sum(seconds - before[name][pid] for pid, seconds in after[name].items() if pid in before[name])
+        return after[name] - before.get(name, 0)
+    return {name: 1e6 * used(name) / done for name in after}
+
+
+def workflow_figures(runs):
+    """Medians over the runs of one kind; None when none produced figures."""
+    good = [run for run in runs if "error" not in run]
+    if not good:
+        return None
+    cpu = [c for c in (workflow_cpu_us_per_order(run) for run in good) if c]
+    names = list(dict.fromkeys(name for c in cpu for name in c))
+    services = list(dict.fromkeys(name for run in good for name in run.get("rss_kb_after", {})))
+    stock = [run["stock_check"] for run in good if run.get("stock_check")]
+    return {"runs": len(good),
+            "failed_runs": [run["error"] for run in runs if "error" in run],
+            "mode": good[0]["mode"], "until": good[0]["until"],
+            "offered_per_s": median([run["offered_per_s"] for run in good]) if good[0]["mode"] == "open" else None,
+            "in_flight_limit": good[0].get("in_flight_limit"),
+            "done_per_s": median([run["done_per_s"] for run in good]),
+            "placed_per_s": median([run["placed_per_s"] for run in good]),
+            "p50_ms": median([run["latency"]["p50_ms"] for run in good]),
+            "p99_ms": median([run["latency"]["p99_ms"] for run in good]),
+            "p999_ms": median([run["latency"]["p999_ms"] for run in good]),
+            "after_answer_p99_ms": median([run["latency_after_answer"]["p99_ms"] for run in good]),
+            "post_p99_ms": median([run["post_latency"]["p99_ms"] for run in good]),
+            "orders_placed": sum(run["orders_placed"] for run in good),
+            "orders_done": sum(run["orders_done"] for run in good),
+            "orders_cancelled": sum(run["orders_cancelled"] for run in good),
+            "orders_never_done": sum(run["orders_never_done"] for run in good),
+            "post_errors": sum(run["post_errors"] for run in good),
+            "failure_samples": [sample for run in good for sample in run.get("failure_samples", [])][:5],
+            "cpu_us_per_order": {name: median([c.get(name) for c in cpu]) for name in names},
+            "rss_mb_after": {name: max(run["rss_kb_after"].get(name, 0) for run in good) / 1024 for name in services},
+            "stock_reservations_match": all(check["ok"] for check in stock) if stock else None,
+            "every_order_done": all(run["ok"] for run in good) and len(good) == len(runs)}
+
+
+def workflow_summary(run_dir):
+    """The workflow phase: baseline and workflow maxima, the paced runs at 50%, the ratio and the targets."""
+    baseline, ours, half = (workflow_figures(workflow_runs(run_dir, kind)) for kind in ("off-max", "on-max", "on-50"))
+    if not baseline and not ours:
+        return None
+    sample = next((load(p) for p in sorted(glob.glob(os.path.join(run_dir, "workflow-on-*.json")))), {})
+    result = {"baseline_max": baseline, "workflow_max": ours, "workflow_50pct": half,
+              "products": sample.get("products"), "tracked_products": sample.get("tracked_products")}
+    if baseline and ours and baseline["done_per_s"]:
+        result["workflow_vs_plain_placement"] = ours["done_per_s"] / baseline["done_per_s"]
+    ratio_met = result.get("workflow_vs_plain_placement", 0) >= WORKFLOW_RATIO_TARGET
+    p99_met = bool(half) and half["p99_ms"] is not None and half["p99_ms"] <= WORKFLOW_P99_TARGET_MS
+    checks = [f for f in (baseline, ours, half) if f]
+    result["every_order_done"] = all(f["every_order_done"] for f in checks)
+    result["target_ratio_met"], result["target_p99_met"] = ratio_met, p99_met
+    result["target_met"] = ratio_met and p99_met and result["every_order_done"]
+    return result
+
+
+def workflow_max(run_dir):
+    figures = workflow_figures(workflow_runs(run_dir, "on-max"))
+    return int(figures["done_per_s"]) if figures and figures["done_per_s"] else 0
+
+
 def summarize(run_dir, results_dir, quick, pairs):
     result = {"machine": {"cores": os.cpu_count(), "kernel": os.uname().release}, "quick": quick, "pairs": pairs,
               "run_dir": run_dir, "date": time.strftime("%Y-%m-%d", time.gmtime())}
@@ -424,6 +501,30 @@ def summarize(run_dir, results_dir, quick, pairs):
         lines.append(f"  target p99 < {DISPATCH_P99_TARGET_MS} ms for accept and feed (confirmed -> every courier) at 50%: "
                      f"{'met' if dispatch['target_met'] else 'NOT met'}")
 
+    # 7. workflow: placed -> confirmed with the fulfilment workflow, against plain placement
+    workflow = workflow_summary(run_dir)
+    if workflow:
+        result["workflow"] = workflow
+        lines.append(f"workflow: orders placed -> confirmed on a WebSocket (payment simulator at 0 ms, "
+                     f"{workflow['tracked_products']} of {workflow['products']} products tracked; medians)")
+        for name, key in (("plain max", "baseline_max"), ("wf max", "workflow_max"), ("wf 50%", "workflow_50pct")):
+            f = workflow[key]
+            if not f:
+                lines.append(f"  {name:<9} no result")
+                continue
+            cpu = ", ".join(f"{k} {v:.0f}" for k, v in f["cpu_us_per_order"].items() if v is not None)
+            rss = ", ".join(f"{k} {v:.0f}" for k, v in f["rss_mb_after"].items())
+            lines.append(f"  {name:<9} {f['done_per_s'] or 0:>7.0f}/s  p50 {f['p50_ms'] or 0:.1f}  p99 {f['p99_ms'] or 0:.1f}"
+                         f"  p99.9 {f['p999_ms'] or 0:.1f} ms  (POST p99 {f['post_p99_ms'] or 0:.1f} ms; "
+                         f"failures {f['orders_cancelled'] + f['orders_never_done'] + f['post_errors']})")
+            lines.append(f"            CPU us per order: {cpu}; RSS MB after: {rss}")
+        if "workflow_vs_plain_placement" in workflow:
+            lines.append(f"  workflow_vs_plain_placement = {workflow['workflow_vs_plain_placement']:.2f}  "
+                         f"(target >= {WORKFLOW_RATIO_TARGET}: {'met' if workflow['target_ratio_met'] else 'NOT met'})")
+        lines.append(f"  placed -> confirmed p99 at 50% <= {WORKFLOW_P99_TARGET_MS} ms: "
+                     f"{'met' if workflow['target_p99_met'] else 'NOT met'}; every order done (none cancelled, "
+                     f"stock reservations match): {'yes' if workflow['every_order_done'] else 'NO'}")
+
     with open(os.path.join(results_dir, "bench-results.json"), "w") as f:
         json.dump(result, f, indent=2)
     with open(os.path.join(results_dir, "bench-results.txt"), "w") as f:
@@ -611,6 +712,41 @@ def results_markdown(result, links):
                        f"{n(run['conflicts'])} | {run['errors']} | {verdict(run['exactly_one_winner_per_order'])} |")
         out += ["", f"- Target p99 < {DISPATCH_P99_TARGET_MS} ms for both accept and feed (confirmed → every courier) at 50%: "
                     f"{verdict(dispatch['target_met'])}.", ""]
+    workflow = result.get("workflow")
+    if workflow:
+        out += ["### Fulfilment workflow: placed → confirmed", "",
+                ("Orders placed (`POST /orders`, two lines each: one product tracked, one not; "
+                f"{n(workflow.get('tracked_products'))} of {n(workflow.get('products'))} products tracked) until a "
+                "WebSocket subscribed to the run's customer shows them `confirmed`: the workflow reserved the "
+                "tracked line, the embedded payment simulator (0 ms) authorized the amount and the order was "
+                "confirmed. The baseline, in the same run against its own stack, is plain placement with "
+                "`WORKFLOW=off`: placed → the order's first update. Maxima are closed loop (a fixed number of "
+                "orders on their way); the 50% runs are open loop, latency counted from when each order was due. "
+                "CPU per order includes every process of the stack (the command service, projection, notifier, "
+                "Kafka and PostgreSQL). " + run_note(workflow)).rstrip(), "",
+                "| Run | Orders done/s | p50 | p99 | p99.9 | `POST` p99 | CPU per order | RSS after | Failures |",
+                "|---|---|---|---|---|---|---|---|---|"]
+        for name, key in (("plain placement, max (`WORKFLOW=off`)", "baseline_max"),
+                          ("workflow, max", "workflow_max"), ("workflow, 50% of max", "workflow_50pct")):
+            f = workflow.get(key)
+            if not f:
+                continue
+            cpu = ", ".join(f"{k} {v:,.0f} µs" for k, v in f["cpu_us_per_order"].items() if v is not None)
+            rss = ", ".join(f"{k} {v:,.0f} MB" for k, v in f["rss_mb_after"].items())
+            failures = f["orders_cancelled"] + f["orders_never_done"] + f["post_errors"]
+            out.append(f"| {name} | {n(f['done_per_s'])}/s | {n(f['p50_ms'], 1)} ms | {n(f['p99_ms'], 1)} ms | "
+                       f"{n(f['p999_ms'], 1)} ms | {n(f['post_p99_ms'], 1)} ms | {cpu} | {rss} | {failures} |")
+        out.append("")
+        if "workflow_vs_plain_placement" in workflow:
+            out.append(f"- `workflow_vs_plain_placement` = **{workflow['workflow_vs_plain_placement']:.2f}** (target ≥ "
+                       f"{WORKFLOW_RATIO_TARGET} {verdict(workflow['target_ratio_met'])}).")
+        half = workflow.get("workflow_50pct")
+        if half:
+            out.append(f"- Placed → confirmed p99 at 50% ({n(half['offered_per_s'])} orders/s): {n(half['p99_ms'], 1)} ms "
+                       f"(target ≤ {WORKFLOW_P99_TARGET_MS} ms {verdict(workflow['target_p99_met'])}).")
+        out.append(f"- Every order placed was confirmed (none cancelled, none lost) and each tracked product's "
+                   f"reservations grew by exactly its orders: {verdict(workflow['every_order_done'])}.")
+        out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -674,6 +810,8 @@ def main():
     elif command == "e2e-ok":
         runs = [r for r in e2e_runs(sys.argv[2]) if r["percent"] == int(sys.argv[3])]
         sys.exit(0 if runs and e2e_ok(runs[0]) else 1)
+    elif command == "workflow-max":
+        print(workflow_max(sys.argv[2]))
     elif command == "lag":
         print(json.dumps(lag_run(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]))))
     elif command == "summarize":
