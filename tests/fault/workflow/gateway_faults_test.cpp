@@ -154,6 +154,50 @@ TEST_F(WorkflowUnderFaults, GatewayAnsweringAfterTheDeadlineCancelsEveryOrderAnd
               SummarizeCalls(calls).dump().c_str(), report.Summary().c_str());
 }
 
+// KNOWN GAP, disabled until the saga handles it (it fails on the saga as
+// merged; see the note in the branch's report). The gateway charges, but
+// every answer is lost to the request timeout, until the order's deadline
+// cancels it (payment_timeout) with its payment still pending in the log.
+// The workflow then never asks the gateway again, so the customer stays
+// charged for a cancelled order. What should hold: each such order is
+// refunded once (or its authorization otherwise settled), like a late
+// authorization that does arrive (the test above).
+TEST_F(WorkflowUnderFaults, DISABLED_GatewayChargingButAnswerLostUntilTheDeadlineLeavesNoCancelledOrderCharged) {
+  constexpr int kOrders = 20;
+  payment_timeout_ = 2s;
+  command_env_["PAYMENT_REQUEST_TIMEOUT_MS"] = "500";
+  ASSERT_NO_FATAL_FAILURE(StartInstance());
+  ASSERT_TRUE(SetStock(kTrackedProduct, 100000));
+  gateway_->Script({{"mode", "slow"}, {"ms", 800}});  // charges, then answers after the adapter gave up
+  OrderStream load([this] { return LivePorts(); }, OrdersWithTrackedProduct(kOrders, 20));
+  load.Start();
+  ASSERT_TRUE(load.WaitUntilPlaced(60s)) << load.stats().placed << " placed";
+  const auto ids = load.PlacedIds();
+  ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders));
+  ASSERT_TRUE(WaitUntilSettled(ids, 60s)) << Describe(ReadOrdersOutcome(topic_), ids);
+  gateway_->Script({{"mode", "approve"}});  // the gateway recovers: a refund would now go through
+  // Every order the gateway charged is refunded once (the open circuit may have kept some from being charged).
+  auto every_charge_refunded = [&](const json& calls) {
+    for (const auto& [key, count] : calls["charges"].items()) {
+      if (calls["refunds"].value(key + ":refund", 0) != 1) return false;
+    }
+    return true;
+  };
+  const bool refunded = Eventually([&] { return every_charge_refunded(gateway_->Calls()); }, 20s, 250ms);
+
+  const auto outcome = ReadOrdersOutcome(topic_);
+  const auto calls = gateway_->Calls();
+  EXPECT_EQ(outcome.Count(ids, domain::Status::kCancelled, "payment_timeout"), kOrders) << Describe(outcome, ids);
+  EXPECT_GE(calls["charges"].size(), 1u) << "no answer was lost: the scenario did not happen";
+  EXPECT_EQ(SummarizeCalls(calls)["maxChargesPerKey"], 1);
+  EXPECT_TRUE(refunded) << "charged orders cancelled without a refund: " << SummarizeCalls(calls).dump();
+  const auto report = CheckInvariants(load.Acknowledged());
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  std::printf("answers lost until the %llds deadline: %s of %d; gateway %s\n%s\n",
+              static_cast<long long>(payment_timeout_.count()), Describe(outcome, ids).c_str(), kOrders,
+              SummarizeCalls(calls).dump().c_str(), report.Summary().c_str());
+}
+
 // The command service dies after the gateway authorized and before the event
 // is in the log, deterministically: the network to the broker is cut while
 // authorizations are at the gateway, the gateway answers (the answers reach
@@ -176,6 +220,7 @@ TEST_F(WorkflowOnPrivateBroker, CommandServiceKilledBetweenTheGatewaysAnswerAndT
   // The gateway answers what it was asked before the cut; give the answers time to reach the service.
   ASSERT_TRUE(Eventually([&] { return gateway_->Calls()["charges"].size() >= asked_before_cut.size(); }, 10s, 20ms));
   std::this_thread::sleep_for(300ms);
+  const auto killed_at = WallClockNow();
   KillInstance(0);
   const auto at_kill = gateway_->Calls();
   std::set<std::string> answered_not_appended;  // charged while no append could reach the broker
@@ -184,7 +229,8 @@ TEST_F(WorkflowOnPrivateBroker, CommandServiceKilledBetweenTheGatewaysAnswerAndT
   }
   proxy_->Restore();
   gateway_->Script({{"mode", "approve"}});
-  ASSERT_NO_FATAL_FAILURE(RestartInstance(0, group_ + "-after-kill"));  // a fresh group: the dead member would hold its partitions
+  ASSERT_NO_FATAL_FAILURE(
+      RestartInstance(0, group_ + "-after-kill"));  // a fresh group: the dead member would hold its partitions
 
   ASSERT_TRUE(load.WaitUntilPlaced(60s)) << load.stats().placed << " placed";
   Mark("every order placed");
@@ -196,16 +242,18 @@ TEST_F(WorkflowOnPrivateBroker, CommandServiceKilledBetweenTheGatewaysAnswerAndT
   const auto calls = gateway_->Calls();
   ExpectOneChargePerOrder(ids, calls);
   EXPECT_GE(answered_not_appended.size(), 5u) << "the kill must land between answers and appends";
+  const int in_flight = outcome.InFlightAt(ids, killed_at);
   for (const auto& key : answered_not_appended) {
     EXPECT_GE(calls["requests"].value(key, 0), 2) << key << ": asked again after the restart, with the same key";
   }
   ExpectReservedOnceEach(ids, kTrackedProduct);
   const auto report = CheckInvariants(load.Acknowledged());
   EXPECT_TRUE(report.ok()) << report.Summary();
-  std::printf("killed between answer and append: %zu orders authorized at the gateway but not in the log; "
-              "then %s of %d; gateway %s\n%s\n",
-              answered_not_appended.size(), Describe(outcome, ids).c_str(), kOrders,
-              SummarizeCalls(calls).dump().c_str(), report.Summary().c_str());
+  std::printf(
+      "killed between answer and append: %d orders in flight, %zu of them authorized at the gateway but "
+      "not in the log; then %s of %d; gateway %s\n%s\n",
+      in_flight, answered_not_appended.size(), Describe(outcome, ids).c_str(), kOrders,
+      SummarizeCalls(calls).dump().c_str(), report.Summary().c_str());
 }
 
 }  // namespace

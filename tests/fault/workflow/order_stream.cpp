@@ -59,11 +59,12 @@ void OrderStream::RunClient(int /*client*/) {
 void OrderStream::Place(int index) {
   const std::string id = platform::NewUuid();
   const std::string key = run_ + "-" + std::to_string(index);
-  const auto body = json{{"orderId", id},
-                         {"customerId", "customer-" + std::to_string(index % 5)},
-                         {"items", options_.items},
-                         {"currency", "EUR"}}
-                        .dump();
+  const auto body = json{
+      {"orderId", id},
+      {"customerId", "customer-" + std::to_string(index % 5)},
+      {"items", options_.items},
+      {"currency",
+       "EUR"}}.dump();
   const auto headers = WithToken({{"Content-Type", "application/json"}, {"Idempotency-Key", key}});
   bool unclear_before = false;
   for (std::size_t attempt = static_cast<std::size_t>(index); !stop_; ++attempt) {
@@ -85,8 +86,8 @@ void OrderStream::Place(int index) {
     std::lock_guard lock(mutex_);
     if (response.status == 201 || response.status == 200) {
       const auto answer = json::parse(response.body, nullptr, false);
-      acks_.push_back({answer.value("orderId", ""), answer.value("version", std::int64_t{0}),
-                       answer.value("status", ""), ""});
+      acks_.push_back(
+          {answer.value("orderId", ""), answer.value("version", std::int64_t{0}), answer.value("status", ""), ""});
       placed_.push_back(id);
       ++stats_.placed;
     } else if (response.status == 409 && unclear_before) {

@@ -33,8 +33,8 @@ class OrderStream {
     // (with `clients` == `orders`, all orders race together).
     double per_second = 20;
     // The items of every order: [{"productId","quantity","unitPriceCents"}].
-    nlohmann::json items = nlohmann::json::array(
-        {{{"productId", "sku-untracked"}, {"quantity", 1}, {"unitPriceCents", 1500}}});
+    nlohmann::json items =
+        nlohmann::json::array({{{"productId", "sku-untracked"}, {"quantity", 1}, {"unitPriceCents", 1500}}});
   };
   struct Stats {
     std::int64_t placed = 0;       // orders known to exist (201, 200 or 409 after a retry)

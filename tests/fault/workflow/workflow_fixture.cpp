@@ -212,12 +212,6 @@ void WorkflowUnderFaults::ExpectReservedOnceEach(const std::vector<std::string>&
   EXPECT_LE(ledger.max_over_on_hand, 0) << product << " was reserved beyond its stock at some offset";
 }
 
-int WorkflowUnderFaults::StillPending(const std::vector<std::string>& ids) {
-  const auto outcome = ReadOrdersOutcome(topic_);
-  return static_cast<int>(ids.size()) - outcome.Count(ids, domain::Status::kConfirmed) -
-         outcome.Count(ids, domain::Status::kCancelled);
-}
-
 void WorkflowUnderFaults::ExpectOneChargePerOrder(const std::vector<std::string>& ids, const json& calls) {
   const auto& charges = calls.at("charges");
   std::set<std::string> expected(ids.begin(), ids.end());

@@ -51,8 +51,8 @@ class WorkflowUnderFaults : public ::testing::Test {
 
   // Starts one more instance in the writer group and waits until it is ready; its index.
   std::size_t StartInstance();
-  void KillInstance(std::size_t index);      // SIGKILL
-  void StopInstance(std::size_t index);      // SIGTERM: leaves the group at once
+  void KillInstance(std::size_t index);  // SIGKILL
+  void StopInstance(std::size_t index);  // SIGTERM: leaves the group at once
   // Starts a killed or stopped instance again; `group` empty: the scenario's writer group.
   void RestartInstance(std::size_t index, const std::string& group = {});
   // Ports of the instances that are up (for the load's clients, from any thread).
@@ -71,8 +71,6 @@ class WorkflowUnderFaults : public ::testing::Test {
   OrdersOutcome ExpectEveryOrderConfirmedOnce(const std::vector<std::string>& ids);
   // Each order of `ids` that holds stock of `product` reserved it exactly once; the inventory log obeys its rules.
   void ExpectReservedOnceEach(const std::vector<std::string>& ids, const std::string& product);
-  // How many of `ids` the log has not yet moved out of pending (the sagas in flight).
-  int StillPending(const std::vector<std::string>& ids);
 
   // The gateway moved money exactly once for each of `ids` (key = orderId) and for nothing else.
   void ExpectOneChargePerOrder(const std::vector<std::string>& ids, const nlohmann::json& calls);
@@ -83,7 +81,7 @@ class WorkflowUnderFaults : public ::testing::Test {
   // The invariant checker on the orders topic with what the load was told.
   invariants::Report CheckInvariants(const std::vector<invariants::Acknowledged>& acks);
 
-  bool private_broker_ = false;       // set before SetUp (WorkflowOnPrivateBroker)
+  bool private_broker_ = false;      // set before SetUp (WorkflowOnPrivateBroker)
   std::unique_ptr<TcpProxy> proxy_;  // private broker only: between every client (services and test) and it
   std::unique_ptr<PrivateKafka> kafka_;
   std::string brokers_;  // what the services and the test's reads use
@@ -109,7 +107,8 @@ class WorkflowOnPrivateBroker : public WorkflowUnderFaults {
 
 // "42 confirmed, 0 cancelled, ..." for the printed outcome of a scenario.
 std::string Describe(const OrdersOutcome& outcome, const std::vector<std::string>& ids);
-// {"orders": n, "requests": total requests, "charges": keys charged, "maxChargesPerKey", "refunds", "reasked": keys asked more than once}
+// {"orders": n, "requests": total requests, "charges": keys charged, "maxChargesPerKey", "refunds", "reasked": keys
+// asked more than once}
 nlohmann::json SummarizeCalls(const nlohmann::json& calls);
 
 }  // namespace orders::testing

@@ -24,6 +24,19 @@ bool OrdersOutcome::AllLeftPending(const std::vector<std::string>& ids) const {
   });
 }
 
+int OrdersOutcome::InFlightAt(const std::vector<std::string>& ids, domain::Timestamp at) const {
+  return static_cast<int>(std::count_if(ids.begin(), ids.end(), [&](const std::string& id) {
+    const auto it = orders.find(id);
+    if (it == orders.end()) return false;
+    const auto& order = it->second;
+    return order.placed_at <= at && (order.status == domain::Status::kPending || order.left_pending_at > at);
+  }));
+}
+
+domain::Timestamp WallClockNow() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
 OrdersOutcome FoldOrders(const std::vector<invariants::LogRecord>& log) {
   OrdersOutcome outcome;
   for (const auto& record : log) {
@@ -35,7 +48,10 @@ OrdersOutcome FoldOrders(const std::vector<invariants::LogRecord>& log) {
         [&](const auto& event) {
           using E = std::decay_t<decltype(event)>;
           auto& order = outcome.orders[event.order_id];
-          if constexpr (std::is_same_v<E, domain::StatusChanged>) {
+          if constexpr (std::is_same_v<E, domain::OrderPlaced>) {
+            order.placed_at = event.at;
+          } else if constexpr (std::is_same_v<E, domain::StatusChanged>) {
+            if (event.from == domain::Status::kPending) order.left_pending_at = event.at;
             order.status = event.to;
             if (event.to == domain::Status::kConfirmed) ++order.confirmations;
             if (event.to == domain::Status::kCancelled) {

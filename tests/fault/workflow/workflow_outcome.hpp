@@ -23,9 +23,10 @@ namespace orders::testing {
 
 struct OrderOutcome {
   domain::Status status = domain::Status::kPending;
-  std::string cancel_reason;  // the reason of its move to cancelled
-  int authorized = 0, declined = 0, refunded = 0;  // order.payment_* events
-  int confirmations = 0, cancellations = 0;        // moves to confirmed / cancelled
+  std::string cancel_reason;                         // the reason of its move to cancelled
+  int authorized = 0, declined = 0, refunded = 0;    // order.payment_* events
+  int confirmations = 0, cancellations = 0;          // moves to confirmed / cancelled
+  domain::Timestamp placed_at{}, left_pending_at{};  // event times (left_pending_at: zero while pending)
 };
 
 struct OrdersOutcome {
@@ -36,6 +37,8 @@ struct OrdersOutcome {
   int Count(const std::vector<std::string>& ids, domain::Status status, const std::string& reason = {}) const;
   // None of `ids` is missing from the log or still pending.
   bool AllLeftPending(const std::vector<std::string>& ids) const;
+  // How many of `ids` were placed before `at` and left pending after it: the sagas a fault at `at` cut into.
+  int InFlightAt(const std::vector<std::string>& ids, domain::Timestamp at) const;
 };
 
 struct ProductLedger {
@@ -50,6 +53,9 @@ struct InventoryOutcome {
   std::map<std::string, ProductLedger> products;
   std::vector<std::string> violations;  // undecodable records and events the inventory rules refuse
 };
+
+// The wall clock as event times have it, to compare a fault's moment with the log's.
+domain::Timestamp WallClockNow();
 
 OrdersOutcome FoldOrders(const std::vector<invariants::LogRecord>& log);
 InventoryOutcome FoldInventory(const std::vector<platform::ConsumedRecord>& records);
