@@ -73,7 +73,8 @@ void OrderStream::Place(int index) {
       std::this_thread::sleep_for(20ms);
       continue;
     }
-    const auto response = HttpRequest(ports[attempt % ports.size()], "POST", "/orders", body, headers, 5s);
+    const auto port = ports[attempt % ports.size()];
+    const auto response = HttpRequest(port, "POST", "/orders", body, headers, 5s);
     if (response.status == 0 || response.status == 503) {
       {
         std::lock_guard lock(mutex_);
@@ -90,6 +91,7 @@ void OrderStream::Place(int index) {
           {answer.value("orderId", ""), answer.value("version", std::int64_t{0}), answer.value("status", ""), ""});
       placed_.push_back(id);
       ++stats_.placed;
+      ++placed_by_port_[port];
     } else if (response.status == 409 && unclear_before) {
       placed_.push_back(id);
       ++stats_.placed;
@@ -119,6 +121,15 @@ std::vector<invariants::Acknowledged> OrderStream::Acknowledged() const {
 std::vector<std::string> OrderStream::Surprises() const {
   std::lock_guard lock(mutex_);
   return surprises_;
+}
+
+}  // namespace orders::testing
+
+namespace orders::testing {
+
+std::map<std::uint16_t, int> OrderStream::PlacedByPort() const {
+  std::lock_guard lock(mutex_);
+  return placed_by_port_;
 }
 
 }  // namespace orders::testing

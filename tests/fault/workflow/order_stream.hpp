@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -56,6 +57,8 @@ class OrderStream {
   std::vector<std::string> PlacedIds() const;
   std::vector<invariants::Acknowledged> Acknowledged() const;
   std::vector<std::string> Surprises() const;
+  // How many placements each port answered 2xx: which instances wrote orders.
+  std::map<std::uint16_t, int> PlacedByPort() const;
 
  private:
   void RunClient(int client);
@@ -74,6 +77,7 @@ class OrderStream {
   std::vector<std::string> placed_;
   std::vector<invariants::Acknowledged> acks_;
   std::vector<std::string> surprises_;
+  std::map<std::uint16_t, int> placed_by_port_;
 };
 
 }  // namespace orders::testing

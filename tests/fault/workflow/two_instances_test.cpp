@@ -81,6 +81,8 @@ TEST_F(WorkflowUnderFaults, TwoHundredOrdersRacingForTheLastFiftyUnitsReserveExa
   Mark("every order placed");
   const auto ids = load.PlacedIds();
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders)) << load.Surprises().size() << " unexpected answers";
+  const auto by_port = load.PlacedByPort();
+  EXPECT_EQ(by_port.size(), 2u) << "both instances must write some of the racing orders";
   ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << Describe(ReadOrdersOutcome(topic_), ids);
 
   const auto outcome = ReadOrdersOutcome(topic_);

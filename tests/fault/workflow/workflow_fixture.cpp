@@ -57,6 +57,15 @@ void WorkflowUnderFaults::Mark(const std::string& what) const {
 }
 
 void WorkflowUnderFaults::TearDown() {
+  if (HasFailure()) {  // what each instance said last, for the failure's reader
+    for (std::size_t i = 0; i < instances_.size(); ++i) {
+      const auto lines = instances_[i]->LogLines();
+      std::printf("---- instance %zu, last log lines:\n", i);
+      for (std::size_t at = lines.size() > 40 ? lines.size() - 40 : 0; at < lines.size(); ++at) {
+        std::printf("%s\n", lines[at].c_str());
+      }
+    }
+  }
   instances_.clear();
   gateway_.reset();
   kafka_.reset();
