@@ -40,7 +40,7 @@ TEST_F(WorkflowOnPrivateBroker, BrokerKilledMidSagaThenRestartedFinishesEveryOrd
   Mark("every order placed");
   const auto ids = load.PlacedIds();
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders)) << load.Surprises().size() << " unexpected answers";
-  ASSERT_TRUE(WaitUntilSettled(ids, 120s)) << Describe(ReadOrdersOutcome(topic_), ids);
+  ASSERT_TRUE(WaitUntilSettled(ids, 120s)) << WhyUnsettled(ids);
 
   const auto outcome = ExpectEveryOrderConfirmedOnce(ids);
   const int in_flight = outcome.InFlightAt(ids, killed_at);

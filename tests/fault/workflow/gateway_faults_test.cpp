@@ -49,7 +49,7 @@ TEST_F(WorkflowUnderFaults, GatewayAnswering500sThenRecoveringConfirmsEveryOrder
   Mark("every order placed");
   const auto ids = load.PlacedIds();
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders)) << load.Surprises().size() << " unexpected answers";
-  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << Describe(ReadOrdersOutcome(topic_), ids);
+  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << WhyUnsettled(ids);
 
   const auto outcome = ExpectEveryOrderConfirmedOnce(ids);
   const auto calls = gateway_->Calls();
@@ -87,7 +87,7 @@ TEST_F(WorkflowUnderFaults, GatewayHangingPastTheRequestTimeoutThenRecoveringCon
   Mark("every order placed");
   const auto ids = load.PlacedIds();
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders));
-  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << Describe(ReadOrdersOutcome(topic_), ids);
+  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << WhyUnsettled(ids);
 
   const auto outcome = ExpectEveryOrderConfirmedOnce(ids);
   const auto calls = gateway_->Calls();
@@ -118,7 +118,7 @@ TEST_F(WorkflowUnderFaults, GatewayAnsweringAfterTheDeadlineCancelsEveryOrderAnd
   Mark("every order placed");
   const auto ids = load.PlacedIds();
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders));
-  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << Describe(ReadOrdersOutcome(topic_), ids);
+  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << WhyUnsettled(ids);
   // Cancelled before the gateway answered: settled once every late authorization is in and refunded.
   Eventually(
       [&] {
@@ -174,7 +174,7 @@ TEST_F(WorkflowUnderFaults, DISABLED_GatewayChargingButAnswerLostUntilTheDeadlin
   ASSERT_TRUE(load.WaitUntilPlaced(60s)) << load.stats().placed << " placed";
   const auto ids = load.PlacedIds();
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders));
-  ASSERT_TRUE(WaitUntilSettled(ids, 60s)) << Describe(ReadOrdersOutcome(topic_), ids);
+  ASSERT_TRUE(WaitUntilSettled(ids, 60s)) << WhyUnsettled(ids);
   gateway_->Script({{"mode", "approve"}});  // the gateway recovers: a refund would now go through
   // Every order the gateway charged is refunded once (the open circuit may have kept some from being charged).
   auto every_charge_refunded = [&](const json& calls) {
@@ -236,7 +236,7 @@ TEST_F(WorkflowOnPrivateBroker, CommandServiceKilledBetweenTheGatewaysAnswerAndT
   Mark("every order placed");
   const auto ids = load.PlacedIds();
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders));
-  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << Describe(ReadOrdersOutcome(topic_), ids);
+  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << WhyUnsettled(ids);
 
   const auto outcome = ExpectEveryOrderConfirmedOnce(ids);
   const auto calls = gateway_->Calls();

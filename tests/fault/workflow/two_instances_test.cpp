@@ -42,7 +42,7 @@ TEST_F(WorkflowUnderFaults, RebalanceMidSagaLeavesEveryOrderConfirmedOnceWithOne
   Mark("every order placed");
   const auto ids = load.PlacedIds();
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders)) << load.Surprises().size() << " unexpected answers";
-  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << Describe(ReadOrdersOutcome(topic_), ids);
+  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << WhyUnsettled(ids);
 
   const auto outcome = ExpectEveryOrderConfirmedOnce(ids);
   const int in_flight_at_kill = outcome.InFlightAt(ids, killed_at);
@@ -83,7 +83,7 @@ TEST_F(WorkflowUnderFaults, TwoHundredOrdersRacingForTheLastFiftyUnitsReserveExa
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders)) << load.Surprises().size() << " unexpected answers";
   const auto by_port = load.PlacedByPort();
   EXPECT_EQ(by_port.size(), 2u) << "both instances must write some of the racing orders";
-  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << Describe(ReadOrdersOutcome(topic_), ids);
+  ASSERT_TRUE(WaitUntilSettled(ids, 90s)) << WhyUnsettled(ids);
 
   const auto outcome = ReadOrdersOutcome(topic_);
   EXPECT_EQ(outcome.Count(ids, domain::Status::kConfirmed), kUnits) << Describe(outcome, ids);

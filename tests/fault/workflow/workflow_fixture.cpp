@@ -194,6 +194,14 @@ bool WorkflowUnderFaults::WaitUntilSettled(const std::vector<std::string>& ids, 
   return settled;
 }
 
+std::string WorkflowUnderFaults::WhyUnsettled(const std::vector<std::string>& ids) {
+  std::string text = Describe(ReadOrdersOutcome(topic_), ids);
+  const auto inventory = ReadInventoryOutcome(inventory_topic_);
+  text += "; " + std::to_string(inventory.violations.size()) + " inventory log violations";
+  for (std::size_t i = 0; i < inventory.violations.size() && i < 5; ++i) text += "\n  " + inventory.violations[i];
+  return text;
+}
+
 OrdersOutcome WorkflowUnderFaults::ExpectEveryOrderConfirmedOnce(const std::vector<std::string>& ids) {
   const auto outcome = ReadOrdersOutcome(topic_);
   EXPECT_TRUE(outcome.problems.empty()) << outcome.problems.front();

@@ -66,6 +66,8 @@ class WorkflowUnderFaults : public ::testing::Test {
   // and no cancelled order still holds stock.
   bool Settled(const std::vector<std::string>& ids);
   bool WaitUntilSettled(const std::vector<std::string>& ids, std::chrono::seconds ceiling);
+  // For a failure message: where the orders stand, and what the inventory log breaks.
+  std::string WhyUnsettled(const std::vector<std::string>& ids);
 
   // Every order of `ids` is confirmed, by one payment_authorized and one move, never declined nor cancelled.
   OrdersOutcome ExpectEveryOrderConfirmedOnce(const std::vector<std::string>& ids);
