@@ -146,6 +146,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: a burst of retries (a circuit closing on many waiting orders)
+    # would see connect timeouts from the stub itself rather than the scripted behaviour.
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         # A client that gave up (its timeout, or a killed service) before the answer: expected in fault

@@ -17,7 +17,7 @@ OrderStream::~OrderStream() { Stop(); }
 
 void OrderStream::Start() {
   started_ = std::chrono::steady_clock::now();
-  for (int i = 0; i < options_.clients; ++i) threads_.emplace_back([this, i] { RunClient(i); });
+  for (int i = 0; i < options_.clients; ++i) threads_.emplace_back([this] { RunClient(); });
 }
 
 bool OrderStream::WaitUntilPlaced(std::chrono::seconds ceiling) {
@@ -42,7 +42,7 @@ void OrderStream::Stop() {
   threads_.clear();
 }
 
-void OrderStream::RunClient(int /*client*/) {
+void OrderStream::RunClient() {
   while (!stop_) {
     const int index = next_++;
     if (index >= options_.orders) return;
@@ -122,10 +122,6 @@ std::vector<std::string> OrderStream::Surprises() const {
   std::lock_guard lock(mutex_);
   return surprises_;
 }
-
-}  // namespace orders::testing
-
-namespace orders::testing {
 
 std::map<std::uint16_t, int> OrderStream::PlacedByPort() const {
   std::lock_guard lock(mutex_);

@@ -61,7 +61,7 @@ class OrderStream {
   std::map<std::uint16_t, int> PlacedByPort() const;
 
  private:
-  void RunClient(int client);
+  void RunClient();
   void Place(int index);
 
   std::function<std::vector<std::uint16_t>()> ports_;
