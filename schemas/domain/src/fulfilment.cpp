@@ -26,13 +26,29 @@ bool AllHeld(const std::vector<ProductAnswer>& products) {
 
 OrderStep Cancel(std::string_view reason) { return {OrderStepKind::kCancel, std::string(reason)}; }
 
+// Every tracked product held the order's reservation (it may have been
+// released since): the order reached the payment step, so an authorization may
+// have been sent.
+bool ReachedPayment(const std::vector<ProductAnswer>& products) {
+  return std::all_of(products.begin(), products.end(), [](const ProductAnswer& product) {
+    return !product.reservation || *product.reservation == ReservationState::kHeld ||
+           *product.reservation == ReservationState::kReleased;
+  });
+}
+
 }  // namespace
 
 OrderStep NextOrderStep(const Order& order, const std::vector<ProductAnswer>& products, Timestamp now,
                         std::chrono::milliseconds deadline) {
   const PaymentStatus payment = order.payment.status;
   if (order.status == Status::kCancelled) {
-    return payment == PaymentStatus::kAuthorized ? OrderStep{OrderStepKind::kRefund, {}} : OrderStep{};
+    if (payment == PaymentStatus::kAuthorized) return {OrderStepKind::kRefund, {}};
+    // Cancelled (at the deadline, or by a person) while its payment was still
+    // unanswered: the gateway may have charged without the answer reaching the
+    // log. Asking again with the same key returns what it did; a charge found
+    // so is then refunded.
+    if (payment == PaymentStatus::kPending && ReachedPayment(products)) return {OrderStepKind::kAuthorize, {}};
+    return {};
   }
   if (order.status != Status::kPending) return {};
 

@@ -156,15 +156,14 @@ TEST_F(WorkflowUnderFaults, GatewayAnsweringAfterTheDeadlineCancelsEveryOrderAnd
               SummarizeCalls(calls).dump().c_str(), report.Summary().c_str());
 }
 
-// KNOWN GAP, disabled until the saga handles it (it fails on the saga as
-// merged; see the note in the branch's report). The gateway charges, but
-// every answer is lost to the request timeout, until the order's deadline
-// cancels it (payment_timeout) with its payment still pending in the log.
-// The workflow then never asks the gateway again, so the customer stays
-// charged for a cancelled order. What should hold: each such order is
-// refunded once (or its authorization otherwise settled), like a late
-// authorization that does arrive (the test above).
-TEST_F(WorkflowUnderFaults, DISABLED_GatewayChargingButAnswerLostUntilTheDeadlineLeavesNoCancelledOrderCharged) {
+// The gateway charges, but every answer is lost to the request timeout until
+// the order's deadline cancels it (payment_timeout) with its payment still
+// pending in the log. The workflow asks the gateway again for a cancelled
+// order that reached the payment step; the same key returns the charge,
+// which is then refunded once, like a late authorization that does arrive
+// (the test above). Without that second question the customer would stay
+// charged for a cancelled order.
+TEST_F(WorkflowUnderFaults, GatewayChargingButAnswerLostUntilTheDeadlineLeavesNoCancelledOrderCharged) {
   constexpr int kOrders = 20;
   payment_timeout_ = 2s;
   command_env_["PAYMENT_REQUEST_TIMEOUT_MS"] = "500";

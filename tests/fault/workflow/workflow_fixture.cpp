@@ -242,10 +242,12 @@ void WorkflowUnderFaults::ExpectOneChargePerOrder(const std::vector<std::string>
 }
 
 invariants::Report WorkflowUnderFaults::CheckInvariants(const std::vector<invariants::Acknowledged>& acks) {
-  // ---- The one place every workflow scenario calls the invariant checker. ----
-  // TODO(lead, after merging the checker's workflow flags): turn its workflow rules on here, with the
-  // inventory topic (inventory_topic_) and the deadline (payment_timeout_); the scenarios need no change.
-  return invariants::CheckEverything(topic_, "", "", acks, {});
+  // The one place every workflow scenario calls the invariant checker: with the stock rules on the
+  // inventory topic and the workflow rules under the instances' deadline.
+  invariants::CheckOptions options;
+  options.inventory_topic = inventory_topic_;
+  options.workflow = invariants::WorkflowOptions{payment_timeout_};
+  return invariants::CheckEverything(topic_, "", "", acks, {}, options);
 }
 
 std::string Describe(const OrdersOutcome& outcome, const std::vector<std::string>& ids) {

@@ -241,6 +241,26 @@ TEST_F(WorkflowTest, AnOrderStillPendingAtTheDeadlineIsCancelledAndALateAuthoriz
   EXPECT_EQ(gateway_.refunds.size(), 1u);
 }
 
+TEST_F(WorkflowTest, AChargeWhoseAnswerWasLostUntilTheDeadlineIsFoundAfterTheCancellationAndRefunded) {
+  SetStock("sku-a", 10);
+  const auto id = Place({{"sku-a", 1, 100}});
+  Settle();
+  gateway_.Answer(PaymentFailure{"timeout"});  // the gateway charged, but its answer never arrived
+  now_ = kStart + std::chrono::minutes(15);
+  Settle();
+  ASSERT_EQ(Order(id).status, Status::kCancelled);
+  ASSERT_EQ(Order(id).payment.status, PaymentStatus::kPending);
+  ASSERT_EQ(gateway_.authorizations.size(), 2u) << "asked again, with the same order, after the cancellation";
+  EXPECT_EQ(gateway_.authorizations[1].order_id, id);
+  gateway_.Answer(PaymentAuthorization{"pay-1"});  // what it did the first time
+  Settle();
+  ASSERT_EQ(gateway_.refunds.size(), 1u);
+  gateway_.AnswerRefund(PaymentRefund{});
+  Settle();
+  EXPECT_EQ(Order(id).payment.status, PaymentStatus::kRefunded);
+  EXPECT_EQ(workflow_->WaitingCount(), 0u);
+}
+
 TEST_F(WorkflowTest, CancellingAConfirmedOrderRefundsItOnceAndDeliveringCommitsTheStock) {
   SetStock("sku-a", 10);
   const auto cancelled = Place({{"sku-a", 1, 100}});

@@ -85,11 +85,31 @@ TEST(Fulfilment, TheDeadlineCountsFromThePlacementAndCancelsAnOrderStillWaiting)
 TEST(Fulfilment, ACancelledOrderWithAnAuthorizedPaymentIsRefundedAndNothingElse) {
   auto order = Pending();
   order.status = Status::kCancelled;
-  EXPECT_EQ(Next(order, {}).kind, OrderStepKind::kNothing);
+  EXPECT_EQ(Next(order, {Tracked("sku-a", ReservationState::kRefused)}).kind, OrderStepKind::kNothing);
   order.payment = {PaymentStatus::kAuthorized, "pay-1", 500};
   EXPECT_EQ(Next(order, {}).kind, OrderStepKind::kRefund);
   order.payment.status = PaymentStatus::kRefunded;
   EXPECT_EQ(Next(order, {}).kind, OrderStepKind::kNothing);
+}
+
+TEST(Fulfilment, AnOrderCancelledWhileItsPaymentWasUnansweredAsksTheGatewayAgain) {
+  auto order = Pending();
+  order.status = Status::kCancelled;
+  // It reached the payment step: every tracked product held it (released since the cancellation).
+  EXPECT_EQ(Next(order, {Tracked("sku-a", ReservationState::kReleased), Untracked("sku-b")}).kind,
+            OrderStepKind::kAuthorize);
+  EXPECT_EQ(Next(order, {Untracked("sku-a")}).kind, OrderStepKind::kAuthorize);
+  // It never did: a product refused, or had not answered when the order was cancelled.
+  EXPECT_EQ(Next(order, {Tracked("sku-a", ReservationState::kReleased), Tracked("sku-b", ReservationState::kRefused)})
+                .kind,
+            OrderStepKind::kNothing);
+  EXPECT_EQ(Next(order, {Tracked("sku-a", ReservationState::kNone)}).kind, OrderStepKind::kNothing);
+  // The gateway's answer is in the log: declined needs nothing more.
+  order.payment.status = PaymentStatus::kDeclined;
+  EXPECT_EQ(Next(order, {Untracked("sku-a")}).kind, OrderStepKind::kNothing);
+  auto free = Pending(0);
+  free.status = Status::kCancelled;
+  EXPECT_EQ(Next(free, {Untracked("sku-a")}).kind, OrderStepKind::kNothing);
 }
 
 TEST(Fulfilment, OrdersPastPendingHaveNoOrderStep) {

@@ -41,7 +41,7 @@ struct ProductAnswer {
 enum class OrderStepKind {
   kNothing,    // no work now or later (unless a new event arrives)
   kWait,       // waiting for stock answers, or the deadline
-  kAuthorize,  // ask the gateway to authorize the total
+  kAuthorize,  // ask the gateway to authorize the total (again, for a cancelled order whose answer never came)
   kConfirm,    // pending -> confirmed
   kCancel,     // pending -> cancelled with `reason`
   kRefund,     // cancelled with an authorized payment: give the money back
