@@ -16,17 +16,29 @@ extern char** environ;
 
 namespace orders::testing {
 
-ServiceProcess::ServiceProcess(std::string binary, std::map<std::string, std::string> environment)
-    : binary_(std::move(binary)), environment_(std::move(environment)) {
-  environment_.try_emplace("PORT", "0");
+namespace {
+
+// What every test service runs with unless the test says otherwise.
+std::map<std::string, std::string> WithTestDefaults(std::map<std::string, std::string> environment) {
+  environment.try_emplace("PORT", "0");
   // Rate limits are on by default in the services; tests that are not about
   // them drive hundreds of requests from one address, so they run without.
   // Tests of the limits set RATE_LIMIT (and the limits) themselves.
-  environment_.try_emplace("RATE_LIMIT", "off");
+  environment.try_emplace("RATE_LIMIT", "off");
   // The fulfilment workflow is on by default in the command service; tests
   // that are not about it move orders by hand and need them to stay where
   // they put them. Tests of the workflow set WORKFLOW=on.
-  environment_.try_emplace("WORKFLOW", "off");
+  environment.try_emplace("WORKFLOW", "off");
+  return environment;
+}
+
+}  // namespace
+
+ServiceProcess::ServiceProcess(std::string binary, std::map<std::string, std::string> environment)
+    : binary_(std::move(binary)), environment_(WithTestDefaults(std::move(environment))) {}
+
+void ServiceProcess::SetEnvironment(std::map<std::string, std::string> environment) {
+  environment_ = WithTestDefaults(std::move(environment));
 }
 
 namespace {

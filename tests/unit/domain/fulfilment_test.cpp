@@ -100,9 +100,9 @@ TEST(Fulfilment, AnOrderCancelledWhileItsPaymentWasUnansweredAsksTheGatewayAgain
             OrderStepKind::kAuthorize);
   EXPECT_EQ(Next(order, {Untracked("sku-a")}).kind, OrderStepKind::kAuthorize);
   // It never did: a product refused, or had not answered when the order was cancelled.
-  EXPECT_EQ(Next(order, {Tracked("sku-a", ReservationState::kReleased), Tracked("sku-b", ReservationState::kRefused)})
-                .kind,
-            OrderStepKind::kNothing);
+  EXPECT_EQ(
+      Next(order, {Tracked("sku-a", ReservationState::kReleased), Tracked("sku-b", ReservationState::kRefused)}).kind,
+      OrderStepKind::kNothing);
   EXPECT_EQ(Next(order, {Tracked("sku-a", ReservationState::kNone)}).kind, OrderStepKind::kNothing);
   // The gateway's answer is in the log: declined needs nothing more.
   order.payment.status = PaymentStatus::kDeclined;

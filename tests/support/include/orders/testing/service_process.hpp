@@ -33,8 +33,9 @@ class ServiceProcess {
   // SIGTERM, then waits; returns the exit code (or 128+signal, -1 on timeout).
   int Stop(std::chrono::milliseconds timeout = std::chrono::seconds(15));
   void Kill();  // SIGKILL, waits
-  // The environment of the next Start() (e.g. a restart under another consumer group).
-  void SetEnvironment(std::map<std::string, std::string> environment) { environment_ = std::move(environment); }
+  // The environment of the next Start() (e.g. a restart under another consumer group), with the same
+  // test defaults as the constructor's.
+  void SetEnvironment(std::map<std::string, std::string> environment);
 
   std::uint16_t port() const { return port_.load(); }
   pid_t pid() const { return pid_; }
