@@ -44,7 +44,7 @@ struct DecodedStockRecord {
 
 // The stored state a batch's fold needs (see above).
 struct StockKeys {
-  std::vector<std::string> product_ids;                          // sorted, distinct
+  std::vector<std::string> product_ids;                           // sorted, distinct
   std::vector<std::pair<std::string, std::string>> reservations;  // (productId, orderId), sorted, distinct
 };
 StockKeys StockKeysOf(const std::vector<DecodedStockRecord>& records);
@@ -73,7 +73,8 @@ struct StockWrites {
 // `stored`: the products of StockKeysOf(records) that the read model holds,
 // with the reservations it names (held ones in `reservations`, the others in
 // `settled`). Records are folded in consumption order.
-StockWrites FoldStock(const std::vector<DecodedStockRecord>& records, const std::map<std::string, domain::Stock>& stored);
+StockWrites FoldStock(const std::vector<DecodedStockRecord>& records,
+                      const std::map<std::string, domain::Stock>& stored);
 
 // "held", "refused", "released", "committed": how the read model spells a reservation's state.
 std::string_view ReservationStateName(domain::ReservationState state);
