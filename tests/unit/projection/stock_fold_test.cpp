@@ -38,7 +38,8 @@ domain::StockCommitted Commit(std::int64_t version, const std::string& order, st
   return {"sku-1", version, At(1764000000000 + version), order, quantity};
 }
 
-BatchWrites Fold(std::vector<platform::ConsumedRecord> records, const std::map<std::string, domain::Stock>& stored = {}) {
+BatchWrites Fold(std::vector<platform::ConsumedRecord> records,
+                 const std::map<std::string, domain::Stock>& stored = {}) {
   return FoldBatch(DecodeBatch(std::move(records), Stream::kInventory), {}, stored);
 }
 
@@ -72,8 +73,7 @@ TEST(ProjectionStockFold, AHeldReservationCountsAsReservedUntilReleased) {
   ASSERT_EQ(writes.stocks.size(), 1u);
   EXPECT_EQ(writes.stocks[0].reserved, 5);
   EXPECT_EQ(domain::Available(writes.stocks[0]), 0);
-  EXPECT_EQ(writes.reservations,
-            (std::vector<ReservationRow>{{"sku-1", kOrderA, ReservationState::kHeld, 5, 2}}));
+  EXPECT_EQ(writes.reservations, (std::vector<ReservationRow>{{"sku-1", kOrderA, ReservationState::kHeld, 5, 2}}));
 }
 
 TEST(ProjectionStockFold, ARedeliveredEventIsIgnoredAndTheNextOneApplies) {
@@ -133,9 +133,10 @@ TEST(ProjectionStockFold, AStoredReservationLoadedAsSettledIsNotCountedAgain) {
 
 TEST(ProjectionStockFold, UndecodableRecordsAndOrderEventsOnTheInventoryStreamArePoison) {
   const auto order_event = codec::EncodeEvent(testing::Placed(), {"evt-9", "/test", std::nullopt, std::nullopt});
-  const auto batch = DecodeBatch({{"inventory.events", 1, 4, "sku-1", "{not json", {}, 0},
-                                  {"inventory.events", 1, 5, order_event.key, order_event.value, order_event.headers, 0}},
-                                 Stream::kInventory);
+  const auto batch =
+      DecodeBatch({{"inventory.events", 1, 4, "sku-1", "{not json", {}, 0},
+                   {"inventory.events", 1, 5, order_event.key, order_event.value, order_event.headers, 0}},
+                  Stream::kInventory);
   EXPECT_TRUE(batch.stock_events.empty());
   EXPECT_TRUE(batch.events.empty());
   ASSERT_EQ(batch.poison.size(), 2u);
@@ -151,12 +152,13 @@ TEST(ProjectionStockFold, TheKeysToLoadAreTheBatchsProductsAndTheReservationsIts
                                  Stream::kInventory);
   const auto keys = StockKeysOf(batch.stock_events);
   EXPECT_EQ(keys.product_ids, (std::vector<std::string>{"sku-1", "sku-2"}));
-  EXPECT_EQ(keys.reservations, (std::vector<std::pair<std::string, std::string>>{{"sku-1", kOrderB}, {"sku-2", kOrderA}}));
+  EXPECT_EQ(keys.reservations,
+            (std::vector<std::pair<std::string, std::string>>{{"sku-1", kOrderB}, {"sku-2", kOrderA}}));
 }
 
 TEST(ProjectionStockFold, ReservationStatesRoundTripThroughTheirNames) {
-  for (auto state :
-       {ReservationState::kHeld, ReservationState::kRefused, ReservationState::kReleased, ReservationState::kCommitted}) {
+  for (auto state : {ReservationState::kHeld, ReservationState::kRefused, ReservationState::kReleased,
+                     ReservationState::kCommitted}) {
     EXPECT_EQ(ParseReservationState(ReservationStateName(state)), state);
   }
   EXPECT_FALSE(ParseReservationState("none"));
@@ -174,7 +176,8 @@ TEST(ProjectionInventoryParams, DefaultsAndAFilter) {
   EXPECT_EQ(defaults.value->limit, 50);
   EXPECT_FALSE(defaults.value->below_available);
   EXPECT_FALSE(defaults.value->after_product_id);
-  for (const auto& [text, value] : std::vector<std::pair<std::string, std::int64_t>>{{"0", 0}, {"1000000000", 1000000000}}) {
+  for (const auto& [text, value] :
+       std::vector<std::pair<std::string, std::int64_t>>{{"0", 0}, {"1000000000", 1000000000}}) {
     const auto parsed = ParseInventoryQuery({{"belowAvailable", text}, {"limit", "500"}});
     ASSERT_TRUE(parsed.value) << text;
     EXPECT_EQ(parsed.value->below_available, value);
