@@ -68,7 +68,7 @@ class InventoryQueryTest : public ProjectionTest {
 
   static Json Level(const std::string& product, std::int64_t on_hand, std::int64_t reserved, std::int64_t available,
                     std::int64_t version, std::int64_t at_ms) {
-    return {{"productId", product}, {"onHand", on_hand},   {"reserved", reserved},
+    return {{"productId", product},   {"onHand", on_hand},  {"reserved", reserved},
             {"available", available}, {"version", version}, {"updatedAt", codec::FormatTimestamp(Ms(at_ms))}};
   }
 
@@ -185,17 +185,17 @@ TEST_F(InventoryQueryTest, MalformedParametersAreProblems) {
   StartService();
   WaitReady();
   const std::string orders_cursor = projection::EncodeCursor({Ms(kBase), order_a_});
-  for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
-           {"belowAvailable=-1", "belowAvailable"},
-           {"belowAvailable=abc", "belowAvailable"},
-           {"belowAvailable=1000000001", "belowAvailable"},
-           {"belowAvailable=", "belowAvailable"},
-           {"belowAvailable=2.5", "belowAvailable"},
-           {"limit=0", "limit"},
-           {"limit=501", "limit"},
-           {"cursor=not-a-cursor", "cursor"},
-           {"cursor=" + orders_cursor, "cursor"},
-           {"lowStock=1", "lowStock"}}) {
+  for (const auto& [query, field] :
+       std::vector<std::pair<std::string, std::string>>{{"belowAvailable=-1", "belowAvailable"},
+                                                        {"belowAvailable=abc", "belowAvailable"},
+                                                        {"belowAvailable=1000000001", "belowAvailable"},
+                                                        {"belowAvailable=", "belowAvailable"},
+                                                        {"belowAvailable=2.5", "belowAvailable"},
+                                                        {"limit=0", "limit"},
+                                                        {"limit=501", "limit"},
+                                                        {"cursor=not-a-cursor", "cursor"},
+                                                        {"cursor=" + orders_cursor, "cursor"},
+                                                        {"lowStock=1", "lowStock"}}) {
     const auto response = Get("/inventory?" + query);
     EXPECT_EQ(response.status, 400) << query << " " << response.body;
     EXPECT_EQ(response.Header("content-type"), "application/problem+json") << query;
@@ -227,17 +227,17 @@ TEST_F(InventoryQueryTest, OnlyStaffAndServicesReadTheInventory) {
 
 TEST_F(InventoryQueryTest, ARedeliveredRecordAndARestartApplyEachEventOnce) {
   ProduceStock(domain::StockSet{"sku-d", 1, Ms(kBase + 1), 10});
-  const auto reserve = codec::EncodeEvent(domain::StockEvent{domain::StockReserved{"sku-d", 2, Ms(kBase + 2), order_a_, 3}},
-                                          {platform::NewUuid(), "/projection-test", std::nullopt, std::nullopt});
+  const auto reserve =
+      codec::EncodeEvent(domain::StockEvent{domain::StockReserved{"sku-d", 2, Ms(kBase + 2), order_a_, 3}},
+                         {platform::NewUuid(), "/projection-test", std::nullopt, std::nullopt});
   ProduceStockRaw(reserve.key, reserve.value, reserve.headers);
   ProduceStockRaw(reserve.key, reserve.value, reserve.headers);  // the same record again (a producer retry)
   StartService();
   WaitReady();
   WaitUntilStockCaughtUp();
   ExpectLevel(Level("sku-d", 10, 3, 7, 2, kBase + 2));
-  const auto page = MetricsWhen([](const std::string& text) {
-    return MetricValue(text, "projection_events_duplicate_total") >= 1;
-  });
+  const auto page =
+      MetricsWhen([](const std::string& text) { return MetricValue(text, "projection_events_duplicate_total") >= 1; });
   EXPECT_GE(MetricValue(page, "projection_events_duplicate_total"), 1);
   EXPECT_EQ(ParkedOnInventoryTopic(), 0) << "a redelivery is no gap";
 
@@ -255,7 +255,7 @@ TEST_F(InventoryQueryTest, UndecodableRecordsGapsAndRuleBreaksAreParkedAndTheRes
   ProduceStock(domain::StockSet{"sku-p", 1, Ms(kBase + 1), 5});
   ProduceStockRaw("sku-p", "{not json", {});
   ProduceStock(domain::StockReleased{"sku-p", 2, Ms(kBase + 2), order_a_, 1});  // nothing reserved: invalid
-  ProduceStock(domain::StockSet{"sku-p", 4, Ms(kBase + 4), 9});                // a gap
+  ProduceStock(domain::StockSet{"sku-p", 4, Ms(kBase + 4), 9});                 // a gap
   StartService();
   WaitReady();
   WaitUntilStockCaughtUp();
