@@ -59,7 +59,8 @@ class Rebuild {
   enum class Switch { kDone, kPostponed };
 
   void Prepare();
-  void Start(StreamReplay& replay);
+  // `optional`: a topic that does not exist is left out (nothing to replay) instead of failing.
+  void Start(StreamReplay& replay, bool optional);
   // Takes what each topic has at hand (blocking briefly when nothing is), and hands batches over.
   void Pump();
   void Pump(StreamReplay& replay);
@@ -89,11 +90,15 @@ class Rebuild {
   std::int64_t last_applied_ = 0;
 };
 
-void Rebuild::Start(StreamReplay& replay) {
+void Rebuild::Start(StreamReplay& replay, bool optional) {
   auto consumer = platform::KafkaConsumer::Create({config_.kafka_brokers, "projection-rebuild", "", {}});
   if (!consumer) throw std::runtime_error("cannot create the kafka consumer: " + consumer.error().message);
   replay.consumer = std::move(*consumer);
   const auto count = replay.consumer->PartitionCount(replay.topic, 10000);
+  if (!count && optional) {
+    Say("rebuild: topic " + replay.topic + " is not available; nothing of it to replay");
+    return;
+  }
   if (!count) throw std::runtime_error("topic " + replay.topic + " is not available");
   replay.partitions = *count;
   std::vector<platform::Partition> partitions;
@@ -113,14 +118,15 @@ void Rebuild::Prepare() {
   lock_holder_ = std::make_unique<pqxx::connection>(ReadModelConnectionString(config_.database_url, "public"));
   if (!TryLockRebuild(*lock_holder_, live_)) throw std::runtime_error("another rebuild of " + live_ + " is running");
   CreateFreshSchema(*lock_holder_, rebuilt_);
-  Start(orders_);
-  Start(inventory_);
+  Start(orders_, false);
+  Start(inventory_, true);
   Say("rebuild: replaying " + orders_.topic + " (" + std::to_string(orders_.partitions) + " partitions) and " +
       inventory_.topic + " (" + std::to_string(inventory_.partitions) + " partitions) into schema " + rebuilt_ + "; " +
       live_ + " keeps serving meanwhile");
 }
 
 void Rebuild::Pump(StreamReplay& replay) {
+  if (replay.partitions == 0) return;
   // Everything fetched, without waiting, then at most a short wait: the other topic is next.
   for (int polls = 0; polls < 10000; ++polls) {
     const auto timeout = std::min(replay.builder.PollTimeout(replay.applier), std::chrono::milliseconds(5));
@@ -154,6 +160,7 @@ void Rebuild::Stop(std::chrono::seconds give_up) {
 bool Rebuild::Progress(std::int64_t& applied, std::int64_t& remaining, std::int64_t& end) {
   applied = remaining = end = 0;
   for (auto* replay : {&orders_, &inventory_}) {
+    if (replay->partitions == 0) continue;
     const auto ends = replay->consumer->EndOffsets(replay->topic, 5000);
     if (!ends) return false;
     const auto committed = replay->applier.Committed();
@@ -181,7 +188,8 @@ Rebuild::Switch Rebuild::TrySwitch() {
     const auto locked_at = Clock::now();
     const auto caught_up = [&] {
       return Reached(orders_.applier.Committed(), change.live_offsets(orders_.topic)) &&
-             Reached(inventory_.applier.Committed(), change.live_offsets(inventory_.topic));
+             (inventory_.partitions == 0 ||
+              Reached(inventory_.applier.Committed(), change.live_offsets(inventory_.topic)));
     };
     while (!caught_up()) {
       if (Clock::now() - locked_at > options_.catch_up_limit) {

@@ -89,7 +89,9 @@ platform::Result<std::uint16_t> ProjectionService::Start() {
   parts_->server = std::make_unique<platform::http::HttpServer>(options, router);
   Parts& parts = *parts_;
   platform::http::AddOperationalRoutes(*router, parts.registry, [&parts]() -> platform::http::Readiness {
-    if (!parts.projector.Healthy() || !parts.inventory_projector.Healthy()) {
+    // The orders stream decides readiness; the inventory consumer only needs its store (a missing
+    // inventory topic leaves the inventory list empty, it does not stop the read model of orders).
+    if (!parts.projector.Healthy() || !parts.inventory_projector.StoreHealthy()) {
       return {false, "The consumer is not running or the read model is unreachable."};
     }
     if (!parts.queries.Ping()) return {false, "The read model is unreachable."};

@@ -3,6 +3,7 @@
 // fit are parked like order ones, and GET /inventory lists the tracked products by productId with
 // belowAvailable, limit and cursor, for staff and services only.
 #include "projection_fixture.hpp"
+#include "run_command.hpp"
 
 #include <orders/projection/cursor.hpp>
 #include <orders/testing/tokens.hpp>
@@ -299,6 +300,52 @@ TEST_F(InventoryQueryTest, OrderHistoryNamesThePaymentEvents) {
   ASSERT_EQ(other.at("history").size(), 2u);
   EXPECT_EQ(other["history"][1]["event"], "order.payment_declined");
   EXPECT_EQ(other["history"][1]["reason"], "insufficient_funds");
+}
+
+}  // namespace
+}  // namespace orders::testing
+
+namespace orders::testing {
+namespace {
+
+using Json = nlohmann::json;
+
+// Readiness follows the orders stream: a deployment whose inventory topic does not exist (yet) still
+// projects and answers orders, and lists no products.
+class MissingInventoryTopicTest : public ProjectionTest {
+ protected:
+  MissingInventoryTopicTest() { extra_env_ = {{"INVENTORY_TOPIC", UniqueName("never-created")}}; }
+};
+
+TEST_F(MissingInventoryTopicTest, TheServiceIsReadyAndProjectsOrdersWithoutAnInventoryTopic) {
+  const std::string id = platform::NewUuid();
+  Produce(domain::OrderPlaced{id, 1, Ms(kBase), "c-1", {{"sku-a", 1, 500}}, "USD", 500});
+  Flush();
+  StartService();
+  WaitReady();
+  WaitUntilCaughtUp();
+  EXPECT_EQ(Get("/orders/" + id).status, 200);
+  const auto inventory = Get("/inventory");
+  EXPECT_EQ(inventory.status, 200) << inventory.body;
+  EXPECT_EQ(Json::parse(inventory.body, nullptr, false), (Json{{"items", Json::array()}, {"nextCursor", nullptr}}));
+
+  // A rebuild replays the orders and says there is no inventory to replay.
+  const auto rebuild = RunCommand(ProjectionServiceBinary(), {"rebuild"}, Environment(), std::chrono::seconds(60));
+  EXPECT_EQ(rebuild.exit_code, 0) << rebuild.output;
+  EXPECT_NE(rebuild.output.find("is not available; nothing of it to replay"), std::string::npos) << rebuild.output;
+  EXPECT_NE(rebuild.output.find("rebuild: switched in"), std::string::npos) << rebuild.output;
+  ASSERT_TRUE(Eventually([&] { return Get("/orders/" + id).status == 200; }, std::chrono::seconds(15)));
+  try {
+    auto connection = Connect();
+    pqxx::work tx(connection);
+    for (const auto& row :
+         tx.exec_params("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)", schema_ + "__")) {
+      tx.exec0("DROP SCHEMA " + tx.quote_name(row[0].as<std::string>()) + " CASCADE");
+    }
+    tx.commit();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "cannot drop the rebuild's schemas: " << e.what();
+  }
 }
 
 }  // namespace

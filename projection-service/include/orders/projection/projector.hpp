@@ -49,7 +49,10 @@ class Projector : private platform::PartitionListener {
 
   // True once the group assigned partitions (possibly none) and the last
   // database operation succeeded.
-  bool Healthy() const { return joined_.load() && offsets_ok_.load() && applier_.StoreOk(); }
+  bool Healthy() const { return joined_.load() && StoreHealthy(); }
+  // True while the last database operation succeeded, whether or not the group assigned anything
+  // yet (a consumer of a topic that does not exist never joins).
+  bool StoreHealthy() const { return offsets_ok_.load() && applier_.StoreOk(); }
 
  private:
   using Clock = std::chrono::steady_clock;
