@@ -6,9 +6,13 @@
 #include <orders/codec/event_codec.hpp>
 #include <orders/codec/inventory_codec.hpp>
 #include <orders/projection/batch.hpp>
+#include <orders/projection/batch_applier.hpp>
+#include <orders/projection/batch_builder.hpp>
 #include <orders/projection/query_api.hpp>
 #include <orders/projection/query_params.hpp>
 #include <orders/testing/builders.hpp>
+
+#include "in_memory_read_model_store.hpp"
 
 namespace orders::projection {
 namespace {
@@ -162,6 +166,37 @@ TEST(ProjectionStockFold, ReservationStatesRoundTripThroughTheirNames) {
     EXPECT_EQ(ParseReservationState(ReservationStateName(state)), state);
   }
   EXPECT_FALSE(ParseReservationState("none"));
+}
+
+// The consumer's builder keeps its stream for every batch it starts, not only the first.
+TEST(ProjectionInventoryBatches, EveryBatchOfAnInventoryBuilderIsFoldedAsInventory) {
+  using Clock = std::chrono::steady_clock;
+  InMemoryReadModelStore store;
+  VersionWaiters waiters;
+  platform::MetricsRegistry registry;
+  ProjectionMetrics metrics(registry);
+  BatchApplier applier(store, waiters, metrics);
+  const auto stored = store.LoadPosition("inventory.events", {0});
+  ASSERT_TRUE(stored.ok());
+  applier.Assign({0}, *stored);
+  applier.Start();
+  BatchBuilder builder(BatchPolicy{}, Stream::kInventory);
+  const std::vector<platform::ConsumedRecord> records = {Record(Set(1, 10), 0), Record(Reserve(2, kOrderA, 3), 1),
+                                                         Record(Release(3, kOrderA, 3), 2)};
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (i == 2) builder.Clear();  // a rejoin starts afresh
+    builder.Add(records[i]);
+    builder.Flush(applier);  // one batch per record
+    applier.Drain(Clock::now() + std::chrono::seconds(5));
+  }
+  applier.Stop(Clock::now() + std::chrono::seconds(1));
+  EXPECT_EQ(metrics.poison.Value(), 0u);
+  EXPECT_EQ(metrics.gaps.Value(), 0u);
+  EXPECT_EQ(metrics.events_applied.Value(), 3u);
+  const auto stock = store.Stocks().at("sku-1");
+  EXPECT_EQ(stock.version, 3);
+  EXPECT_EQ(stock.reserved, 0);
+  EXPECT_EQ(store.Offsets().at(0), 3);
 }
 
 std::vector<std::string> Fields(const ParamErrors& errors) {
