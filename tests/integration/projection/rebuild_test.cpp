@@ -235,8 +235,12 @@ TEST_F(RebuildTest, RebuildFillsTheInventoryTablesAndTheirOffsets) {
   Flush();
   ASSERT_TRUE(service_->Start()) << service_->LogText();
   WaitReady();
-  ASSERT_TRUE(Eventually([&] { return levels().front() == "sku-0:1/0/1/6"; }, std::chrono::seconds(15)))
-      << levels().front() << "\n"
+  const auto first_level = [&] {
+    const auto rows = levels();
+    return rows.empty() ? std::string("(no products)") : rows.front();
+  };
+  ASSERT_TRUE(Eventually([&] { return first_level() == "sku-0:1/0/1/6"; }, std::chrono::seconds(15)))
+      << first_level() << "\n"
       << service_->LogText();
   EXPECT_EQ(Count("poison_events"), 0);
 }
