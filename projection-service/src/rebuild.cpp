@@ -20,6 +20,25 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// One topic's replay into the rebuilt schema, with the service's own write path: a store of its
+// own (a store serves one caller), an applier, the batch being built and a consumer that reads
+// every partition from offset 0 (no group).
+struct StreamReplay {
+  StreamReplay(const std::string& connection_string, std::string topic_name, Stream stream, VersionWaiters& waiters,
+               ProjectionMetrics& metrics)
+      : topic(std::move(topic_name)),
+        store(connection_string),
+        applier(store, waiters, metrics),
+        builder(BatchPolicy{}, stream) {}
+
+  std::string topic;
+  PgReadModelStore store;
+  BatchApplier applier;
+  BatchBuilder builder;
+  std::unique_ptr<platform::KafkaConsumer> consumer;
+  int partitions = 0;
+};
+
 class Rebuild {
  public:
   Rebuild(const platform::ServiceConfig& config, const RebuildOptions& options, std::FILE* out)
@@ -29,9 +48,10 @@ class Rebuild {
         live_(config.read_model_schema),
         rebuilt_(RebuildSchemaName(live_)),
         metrics_(registry_),
-        store_(ReadModelConnectionString(config.database_url, rebuilt_)),
-        applier_(store_, waiters_, metrics_),
-        builder_(BatchPolicy{}) {}
+        orders_(ReadModelConnectionString(config.database_url, rebuilt_), config.orders_topic, Stream::kOrders,
+                waiters_, metrics_),
+        inventory_(ReadModelConnectionString(config.database_url, rebuilt_), config.inventory_topic, Stream::kInventory,
+                   waiters_, metrics_) {}
 
   int Run();
 
@@ -39,8 +59,15 @@ class Rebuild {
   enum class Switch { kDone, kPostponed };
 
   void Prepare();
+  // `optional`: a topic that does not exist is left out (nothing to replay) instead of failing.
+  void Start(StreamReplay& replay, bool optional);
+  // Takes what each topic has at hand (blocking briefly when nothing is), and hands batches over.
   void Pump();
-  void ReportProgress(const StoredOffsets& ends);
+  void Pump(StreamReplay& replay);
+  void Stop(std::chrono::seconds give_up);
+  // Committed and end offsets of both topics together; false when the ends are unknown.
+  bool Progress(std::int64_t& applied, std::int64_t& remaining, std::int64_t& end);
+  void ReportProgress(std::int64_t applied, std::int64_t end);
   Switch TrySwitch();
   void Say(const std::string& line) {
     std::fprintf(out_, "%s\n", line.c_str());
@@ -55,57 +82,99 @@ class Rebuild {
   platform::MetricsRegistry registry_;
   ProjectionMetrics metrics_;
   VersionWaiters waiters_;
-  PgReadModelStore store_;  // the rebuilt schema's
-  BatchApplier applier_;
-  BatchBuilder builder_;
+  StreamReplay orders_;                            // ORDERS_TOPIC
+  StreamReplay inventory_;                         // INVENTORY_TOPIC
   std::unique_ptr<pqxx::connection> lock_holder_;  // holds the one-rebuild-at-a-time lock
-  std::unique_ptr<platform::KafkaConsumer> consumer_;
   Clock::time_point started_ = Clock::now();
   Clock::time_point last_report_ = Clock::now();
   std::int64_t last_applied_ = 0;
 };
+
+void Rebuild::Start(StreamReplay& replay, bool optional) {
+  auto consumer = platform::KafkaConsumer::Create({config_.kafka_brokers, "projection-rebuild", "", {}});
+  if (!consumer) throw std::runtime_error("cannot create the kafka consumer: " + consumer.error().message);
+  replay.consumer = std::move(*consumer);
+  const auto count = replay.consumer->PartitionCount(replay.topic, 10000);
+  if (!count && optional) {
+    Say("rebuild: topic " + replay.topic + " is not available; nothing of it to replay");
+    return;
+  }
+  if (!count) throw std::runtime_error("topic " + replay.topic + " is not available");
+  replay.partitions = *count;
+  std::vector<platform::Partition> partitions;
+  for (platform::Partition partition = 0; partition < *count; ++partition) partitions.push_back(partition);
+  // Before the applier starts, the store is this thread's.
+  const auto stored = replay.store.LoadPosition(replay.topic, partitions);
+  if (!stored) throw std::runtime_error("cannot read the rebuilt schema's offsets: " + stored.error().message);
+  replay.applier.Assign(partitions, *stored);
+  replay.applier.Start();
+  auto assigned = replay.consumer->AssignAll(
+      replay.topic, [](platform::Partition) { return platform::kOffsetBeginning; }, 10000);
+  if (!assigned) throw std::runtime_error("cannot read the topic: " + assigned.error().message);
+}
 
 void Rebuild::Prepare() {
   if (auto problem = CheckSchemaNameFitsRebuild(live_)) throw std::runtime_error(*problem);
   lock_holder_ = std::make_unique<pqxx::connection>(ReadModelConnectionString(config_.database_url, "public"));
   if (!TryLockRebuild(*lock_holder_, live_)) throw std::runtime_error("another rebuild of " + live_ + " is running");
   CreateFreshSchema(*lock_holder_, rebuilt_);
+  Start(orders_, false);
+  Start(inventory_, true);
+  Say("rebuild: replaying " + orders_.topic + " (" + std::to_string(orders_.partitions) + " partitions) and " +
+      inventory_.topic + " (" + std::to_string(inventory_.partitions) + " partitions) into schema " + rebuilt_ + "; " +
+      live_ + " keeps serving meanwhile");
+}
 
-  auto consumer = platform::KafkaConsumer::Create({config_.kafka_brokers, "projection-rebuild", "", {}});
-  if (!consumer) throw std::runtime_error("cannot create the kafka consumer: " + consumer.error().message);
-  consumer_ = std::move(*consumer);
-  const auto count = consumer_->PartitionCount(config_.orders_topic, 10000);
-  if (!count) throw std::runtime_error("topic " + config_.orders_topic + " is not available");
-  std::vector<platform::Partition> partitions;
-  for (platform::Partition partition = 0; partition < *count; ++partition) partitions.push_back(partition);
-  // Before the applier starts, the store is this thread's.
-  const auto stored = store_.LoadPosition(config_.orders_topic, partitions);
-  if (!stored) throw std::runtime_error("cannot read the rebuilt schema's offsets: " + stored.error().message);
-  applier_.Assign(partitions, *stored);
-  applier_.Start();
-  auto assigned = consumer_->AssignAll(
-      config_.orders_topic, [](platform::Partition) { return platform::kOffsetBeginning; }, 10000);
-  if (!assigned) throw std::runtime_error("cannot read the topic: " + assigned.error().message);
-  Say("rebuild: replaying " + config_.orders_topic + " (" + std::to_string(*count) + " partitions) into schema " +
-      rebuilt_ + "; " + live_ + " keeps serving meanwhile");
+void Rebuild::Pump(StreamReplay& replay) {
+  if (replay.partitions == 0) return;
+  // Everything fetched, without waiting, then at most a short wait: the other topic is next.
+  for (int polls = 0; polls < 10000; ++polls) {
+    const auto timeout = std::min(replay.builder.PollTimeout(replay.applier), std::chrono::milliseconds(5));
+    auto result = replay.consumer->Poll(static_cast<int>(timeout.count()));
+    const bool record = result.kind == platform::PollResult::Kind::kRecord;
+    if (record) replay.builder.Add(std::move(result.record));
+    if (result.kind == platform::PollResult::Kind::kTimeout) replay.builder.Drained();
+    if (result.kind == platform::PollResult::Kind::kError) {
+      platform::LogWarn("kafka consumer error", {{"topic", replay.topic}, {"error", result.error}});
+    }
+    replay.builder.HandOff(replay.applier);
+    if (replay.applier.Halted()) {
+      throw std::runtime_error("the rebuilt schema " + rebuilt_ + " was written by someone else");
+    }
+    if (!record) return;
+  }
 }
 
 void Rebuild::Pump() {
-  auto result = consumer_->Poll(static_cast<int>(builder_.PollTimeout(applier_).count()));
-  if (result.kind == platform::PollResult::Kind::kRecord) builder_.Add(std::move(result.record));
-  if (result.kind == platform::PollResult::Kind::kTimeout) builder_.Drained();
-  if (result.kind == platform::PollResult::Kind::kError) {
-    platform::LogWarn("kafka consumer error", {{"error", result.error}});
-  }
-  builder_.HandOff(applier_);
-  if (applier_.Halted()) throw std::runtime_error("the rebuilt schema " + rebuilt_ + " was written by someone else");
+  Pump(orders_);
+  Pump(inventory_);
 }
 
-void Rebuild::ReportProgress(const StoredOffsets& ends) {
+void Rebuild::Stop(std::chrono::seconds give_up) {
+  for (auto* replay : {&orders_, &inventory_}) {
+    replay->applier.Stop(Clock::now() + give_up);
+    if (replay->consumer) replay->consumer->Close(5000);
+  }
+}
+
+bool Rebuild::Progress(std::int64_t& applied, std::int64_t& remaining, std::int64_t& end) {
+  applied = remaining = end = 0;
+  for (auto* replay : {&orders_, &inventory_}) {
+    if (replay->partitions == 0) continue;
+    const auto ends = replay->consumer->EndOffsets(replay->topic, 5000);
+    if (!ends) return false;
+    const auto committed = replay->applier.Committed();
+    applied += Total(committed);
+    remaining += Remaining(committed, *ends);
+    end += Total(*ends);
+  }
+  return true;
+}
+
+void Rebuild::ReportProgress(std::int64_t applied, std::int64_t end) {
   const auto now = Clock::now();
-  const std::int64_t applied = Total(applier_.Committed());
   const double seconds = std::chrono::duration<double>(now - last_report_).count();
-  Say(ProgressLine(applied, Total(ends), seconds > 0 ? static_cast<double>(applied - last_applied_) / seconds : 0));
+  Say(ProgressLine(applied, end, seconds > 0 ? static_cast<double>(applied - last_applied_) / seconds : 0));
   last_report_ = now;
   last_applied_ = applied;
 }
@@ -114,21 +183,29 @@ Rebuild::Switch Rebuild::TrySwitch() {
   const std::string retired = RetiredSchemaName(live_, std::chrono::system_clock::now());
   try {
     SchemaSwitch change(ReadModelConnectionString(config_.database_url, "public"), live_, rebuilt_,
-                        config_.orders_topic, options_.lock_timeout);
+                        {orders_.topic, inventory_.topic}, options_.lock_timeout);
     // The live tables are frozen now; catch up with them so that readers never see the model go back.
     const auto locked_at = Clock::now();
-    while (!Reached(applier_.Committed(), change.live_offsets())) {
+    const auto caught_up = [&] {
+      return Reached(orders_.applier.Committed(), change.live_offsets(orders_.topic)) &&
+             (inventory_.partitions == 0 ||
+              Reached(inventory_.applier.Committed(), change.live_offsets(inventory_.topic)));
+    };
+    while (!caught_up()) {
       if (Clock::now() - locked_at > options_.catch_up_limit) {
         Say("rebuild: switch postponed: catching up with " + live_ + " took too long; trying again");
         return Switch::kPostponed;
       }
       Pump();
     }
-    applier_.Drain(Clock::now() + options_.catch_up_limit);  // nothing of ours in flight across the rename
+    // Nothing of ours in flight across the rename.
+    orders_.applier.Drain(Clock::now() + options_.catch_up_limit);
+    inventory_.applier.Drain(Clock::now() + options_.catch_up_limit);
     change.Commit(retired);
     const double locked_ms = std::chrono::duration<double, std::milli>(Clock::now() - locked_at).count();
     Say("rebuild: switched in " + std::to_string(static_cast<long>(locked_ms)) + " ms: " + live_ +
-        " now holds the rebuilt read model (" + Grouped(Total(applier_.Committed())) +
+        " now holds the rebuilt read model (" +
+        Grouped(Total(orders_.applier.Committed()) + Total(inventory_.applier.Committed())) +
         " records); the previous tables" +
         (change.live_exists()
              ? " are in schema " + retired + "; drop them with: DROP SCHEMA \"" + retired + "\" CASCADE;"
@@ -152,21 +229,20 @@ int Rebuild::Run() {
       const auto now = Clock::now();
       if (now < next_report) continue;
       next_report = now + options_.progress_every;
-      const auto ends = consumer_->EndOffsets(config_.orders_topic, 5000);
-      if (!ends) continue;
-      ReportProgress(*ends);
-      if (now < next_switch || Remaining(applier_.Committed(), *ends) > options_.switch_when_behind) continue;
+      std::int64_t applied = 0, remaining = 0, end = 0;
+      if (!Progress(applied, remaining, end)) continue;
+      ReportProgress(applied, end);
+      if (now < next_switch || remaining > options_.switch_when_behind) continue;
       if (TrySwitch() == Switch::kDone) break;
       next_switch = Clock::now() + std::chrono::seconds(1);
     }
-    applier_.Stop(Clock::now() + std::chrono::seconds(5));
-    consumer_->Close(5000);
+    Stop(std::chrono::seconds(5));
     Say("rebuild: done in " +
         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_).count()) + " s");
     return 0;
   } catch (const std::exception& e) {
     Say(std::string("rebuild failed: ") + e.what() + " (" + live_ + " is untouched)");
-    applier_.Stop(Clock::now() + std::chrono::seconds(2));
+    for (auto* replay : {&orders_, &inventory_}) replay->applier.Stop(Clock::now() + std::chrono::seconds(2));
     return 1;
   }
 }

@@ -19,15 +19,19 @@ struct ProjectionService::Parts {
         metrics(registry),
         queries(connection_string),
         store(connection_string),
-        projector(config, store, waiters, metrics) {}
+        inventory_store(connection_string),
+        projector(config, store, waiters, metrics),
+        inventory_projector(config, inventory_store, waiters, metrics, BatchPolicy{}, Stream::kInventory) {}
 
   std::string connection_string;
   platform::MetricsRegistry registry;
   ProjectionMetrics metrics;
   VersionWaiters waiters;
   ReadModelQueries queries;
-  PgReadModelStore store;
-  Projector projector;
+  PgReadModelStore store;            // the orders consumer's
+  PgReadModelStore inventory_store;  // the inventory consumer's (a store serves one caller)
+  Projector projector;               // ORDERS_TOPIC
+  Projector inventory_projector;     // INVENTORY_TOPIC
   std::unique_ptr<platform::http::HttpServer> server;
 };
 
@@ -67,6 +71,9 @@ platform::Result<std::uint16_t> ProjectionService::Start() {
   if (auto started = parts_->projector.Start(); !started) {
     return platform::Fail("cannot start the kafka consumer: " + started.error().message);
   }
+  if (auto started = parts_->inventory_projector.Start(); !started) {
+    return platform::Fail("cannot start the inventory kafka consumer: " + started.error().message);
+  }
 
   platform::http::EdgePolicy edge;
   edge.origins = platform::OriginRulesOf(config_);
@@ -82,7 +89,11 @@ platform::Result<std::uint16_t> ProjectionService::Start() {
   parts_->server = std::make_unique<platform::http::HttpServer>(options, router);
   Parts& parts = *parts_;
   platform::http::AddOperationalRoutes(*router, parts.registry, [&parts]() -> platform::http::Readiness {
-    if (!parts.projector.Healthy()) return {false, "The consumer is not running or the read model is unreachable."};
+    // The orders stream decides readiness; the inventory consumer only needs its store (a missing
+    // inventory topic leaves the inventory list empty, it does not stop the read model of orders).
+    if (!parts.projector.Healthy() || !parts.inventory_projector.StoreHealthy()) {
+      return {false, "The consumer is not running or the read model is unreachable."};
+    }
     if (!parts.queries.Ping()) return {false, "The read model is unreachable."};
     return {true, {}};
   });
@@ -98,6 +109,7 @@ void ProjectionService::Stop() {
   parts_->waiters.ReleaseAll();
   if (parts_->server) parts_->server->Stop();
   parts_->projector.Stop();
+  parts_->inventory_projector.Stop();
   parts_.reset();
 }
 

@@ -62,6 +62,12 @@ def _cursor_for(text, tag="c1"):
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _product_cursor_for(text):
+    """A GET /inventory cursor: the tag and a product id (the last one of a page)."""
+    raw = f"p1|sku-{_digest(text) % 100000}".encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
 def _day(text):
     return datetime.date.fromisoformat(text)
 
@@ -103,6 +109,8 @@ def map_case(ctx, case):
         case.query["cursor"] = _cursor_for(case.query["cursor"])
     elif operation == "listOpenDeliveries" and case.query and "cursor" in case.query:
         case.query["cursor"] = _cursor_for(case.query["cursor"], tag="d1")
+    elif operation == "listInventory" and case.query and "cursor" in case.query:
+        case.query["cursor"] = _product_cursor_for(case.query["cursor"])
     elif operation in ("dailyReport", "courierReport") and case.query:
         _daily_range(case.query)
     return case

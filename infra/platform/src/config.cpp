@@ -21,7 +21,7 @@ struct Variable {
 constexpr Variable kVariables[] = {
     {"KAFKA_BROKERS", "--kafka-brokers", "Kafka bootstrap servers"},
     {"ORDERS_TOPIC", "--orders-topic", "topic of order events"},
-    {"INVENTORY_TOPIC", "--inventory-topic", "command service: topic of inventory events"},
+    {"INVENTORY_TOPIC", "--inventory-topic", "command and projection services: topic of inventory events"},
     {"DATABASE_URL", "--database-url", "PostgreSQL connection URL"},
     {"PORT", "--port", "HTTP port (0 = any free port)"},
     {"BIND_ADDRESS", "--bind-address", "address to listen on"},

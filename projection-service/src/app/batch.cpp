@@ -27,11 +27,38 @@ std::vector<std::string> DecodedBatch::OrderIds() const {
   return {ids.begin(), ids.end()};
 }
 
+namespace {
+
+void AddStockRecord(DecodedBatch& batch, platform::ConsumedRecord record) {
+  auto result = codec::DecodeStockEvent(record.key, record.value, record.headers);
+  if (!result.decoded) {
+    batch.poison.push_back(ParkedRecord{std::move(record.topic),
+                                        record.partition,
+                                        record.offset,
+                                        std::move(record.key),
+                                        std::move(record.value),
+                                        std::move(result.error),
+                                        {},
+                                        ParkedRecord::Reason::kPoison,
+                                        {}});
+    return;
+  }
+  batch.stock_events.push_back(DecodedStockRecord{std::move(record.topic), record.partition, record.offset,
+                                                  std::move(record.key), std::move(record.value),
+                                                  std::move(*result.decoded)});
+}
+
+}  // namespace
+
 void AddRecord(DecodedBatch& batch, platform::ConsumedRecord record) {
   if (batch.topic.empty()) batch.topic = record.topic;
   auto& next = batch.next_offsets[record.partition];
   next = std::max(next, record.offset + 1);
   batch.appended_at_ms.push_back(record.timestamp_ms);
+  if (batch.stream == Stream::kInventory) {
+    AddStockRecord(batch, std::move(record));
+    return;
+  }
   auto result = codec::DecodeEvent(record.key, record.value, record.headers);
   if (!result.decoded) {
     batch.poison.push_back(ParkedRecord{std::move(record.topic),
@@ -41,15 +68,17 @@ void AddRecord(DecodedBatch& batch, platform::ConsumedRecord record) {
                                         std::move(record.value),
                                         std::move(result.error),
                                         {},
-                                        ParkedRecord::Reason::kPoison});
+                                        ParkedRecord::Reason::kPoison,
+                                        {}});
     return;
   }
   batch.events.push_back(DecodedRecord{std::move(record.topic), record.partition, record.offset, std::move(record.key),
                                        std::move(record.value), std::move(*result.decoded)});
 }
 
-DecodedBatch DecodeBatch(std::vector<platform::ConsumedRecord> records) {
+DecodedBatch DecodeBatch(std::vector<platform::ConsumedRecord> records, Stream stream) {
   DecodedBatch batch;
+  batch.stream = stream;
   for (auto& record : records) AddRecord(batch, std::move(record));
   return batch;
 }
@@ -87,7 +116,8 @@ HistoryRow HistoryOf(const domain::Order& after, const DecodedRecord& record) {
 
 }  // namespace
 
-BatchWrites FoldBatch(const DecodedBatch& batch, const std::map<std::string, domain::Order>& stored) {
+BatchWrites FoldBatch(const DecodedBatch& batch, const std::map<std::string, domain::Order>& stored,
+                      const std::map<std::string, domain::Stock>& stored_stock) {
   BatchWrites writes;
   writes.topic = batch.topic;
   writes.next_offsets = batch.next_offsets;
@@ -130,9 +160,15 @@ BatchWrites FoldBatch(const DecodedBatch& batch, const std::map<std::string, dom
                                       std::to_string(domain::VersionOf(record.decoded.event))
                                 : "event does not apply to the order's state (lifecycle violation)";
         state.blocked = true;
-        writes.parked.push_back(ParkedRecord{record.topic, record.partition, record.offset, record.key, record.payload,
-                                             std::move(error), order_id,
-                                             gap ? ParkedRecord::Reason::kGap : ParkedRecord::Reason::kInvalid});
+        writes.parked.push_back(ParkedRecord{record.topic,
+                                             record.partition,
+                                             record.offset,
+                                             record.key,
+                                             record.payload,
+                                             std::move(error),
+                                             order_id,
+                                             gap ? ParkedRecord::Reason::kGap : ParkedRecord::Reason::kInvalid,
+                                             {}});
         break;
       }
     }
@@ -142,6 +178,14 @@ BatchWrites FoldBatch(const DecodedBatch& batch, const std::map<std::string, dom
   for (const auto order_id : changed_order) {
     writes.upserts.push_back(std::move(*states[order_id].order));
     writes.stored_before.push_back(stored.count(std::string(order_id)) > 0);
+  }
+  if (!batch.stock_events.empty()) {
+    auto stock = FoldStock(batch.stock_events, stored_stock);
+    writes.stocks = std::move(stock.stocks);
+    writes.reservations = std::move(stock.reservations);
+    writes.applied += stock.applied;
+    writes.duplicates += stock.duplicates;
+    for (auto& parked : stock.parked) writes.parked.push_back(std::move(parked));
   }
   return writes;
 }

@@ -245,12 +245,11 @@ void BatchApplier::Publish(const BatchWrites& writes) {
                     : parked.reason == ParkedRecord::Reason::kGap  ? metrics_.gaps
                                                                    : metrics_.invalid;
     counter.Inc();
-    platform::LogWarn("record parked", {{"reason", ReasonName(parked.reason)},
-                                        {"orderId", parked.order_id},
-                                        {"topic", parked.topic},
-                                        {"partition", parked.partition},
-                                        {"offset", parked.offset},
-                                        {"error", parked.error}});
+    platform::LogFields fields{
+        {"reason", ReasonName(parked.reason)}, {"orderId", parked.order_id}, {"topic", parked.topic},
+        {"partition", parked.partition},       {"offset", parked.offset},    {"error", parked.error}};
+    if (!parked.product_id.empty()) fields["productId"] = parked.product_id;
+    platform::LogWarn("record parked", fields);
   }
   std::map<std::string, std::int64_t> versions;
   for (const auto& order : writes.upserts) versions[order.order_id] = order.version;

@@ -31,6 +31,7 @@ void BatchBuilder::Flush(BatchApplier& applier) {
 void BatchBuilder::Submit(BatchApplier& applier) {
   const std::size_t events = building_.events.size();
   applier.Submit(std::exchange(building_, DecodedBatch{}));
+  building_.stream = stream_;
   building_.events.reserve(events);  // the next batch is likely as big
 }
 

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include <orders/domain/inventory.hpp>
 #include <orders/domain/validation.hpp>
 #include <orders/platform/base64url.hpp>
 
@@ -40,6 +41,25 @@ std::optional<ListCursor> DecodeCursor(std::string_view text, CursorList list) {
   ListCursor cursor{domain::Timestamp{std::chrono::milliseconds(millis)}, std::string(body.substr(second + 1))};
   if (!domain::IsValidOrderId(cursor.order_id)) return std::nullopt;
   return cursor;
+}
+
+namespace {
+
+constexpr std::string_view kProductTag = "p1|";
+
+}  // namespace
+
+std::string EncodeProductCursor(std::string_view product_id) {
+  return Base64UrlEncode(std::string(kProductTag) + std::string(product_id));
+}
+
+std::optional<std::string> DecodeProductCursor(std::string_view text) {
+  if (text.empty() || text.size() > 128) return std::nullopt;
+  const auto raw = Base64UrlDecode(text);
+  if (!raw || raw->rfind(kProductTag, 0) != 0) return std::nullopt;
+  std::string product_id = raw->substr(kProductTag.size());
+  if (!domain::IsValidProductId(product_id)) return std::nullopt;
+  return product_id;
 }
 
 }  // namespace orders::projection

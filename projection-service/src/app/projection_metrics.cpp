@@ -33,12 +33,12 @@ ProjectionMetrics::ProjectionMetrics(platform::MetricsRegistry& r)
                                        ApplyLagBuckets())),
       waiters(r.AddGauge("projection_version_waiters", "Requests waiting for a minVersion")) {}
 
-platform::Gauge& ProjectionMetrics::Lag(platform::Partition partition) {
+platform::Gauge& ProjectionMetrics::Lag(const std::string& topic, platform::Partition partition) {
   std::lock_guard lock(mutex_);
-  auto& gauge = lag_[partition];
+  auto& gauge = lag_[{topic, partition}];
   if (!gauge) {
     gauge = &registry.AddGauge("projection_consumer_lag", "Records behind the partition's end",
-                               {{"partition", std::to_string(partition)}});
+                               {{"partition", std::to_string(partition)}, {"topic", topic}});
   }
   return *gauge;
 }

@@ -7,8 +7,14 @@
 namespace orders::projection {
 
 Projector::Projector(const platform::ServiceConfig& config, ReadModelStore& store, VersionWaiters& waiters,
-                     ProjectionMetrics& metrics, BatchPolicy policy)
-    : config_(config), store_(store), metrics_(metrics), applier_(store, waiters, metrics), builder_(policy) {}
+                     ProjectionMetrics& metrics, BatchPolicy policy, Stream stream)
+    : config_(config),
+      topic_(stream == Stream::kOrders ? config.orders_topic : config.inventory_topic),
+      group_(stream == Stream::kOrders ? config.consumer_group : config.consumer_group + "." + config.inventory_topic),
+      store_(store),
+      metrics_(metrics),
+      applier_(store, waiters, metrics),
+      builder_(policy, stream) {}
 
 Projector::~Projector() { Stop(); }
 
@@ -20,10 +26,10 @@ platform::Result<void> Projector::Start() {
 }
 
 platform::Result<void> Projector::Connect() {
-  platform::KafkaSettings settings{config_.kafka_brokers, config_.service_name, config_.consumer_group, {}};
+  platform::KafkaSettings settings{config_.kafka_brokers, config_.service_name, group_, {}};
   auto consumer = platform::KafkaConsumer::Create(settings);
   if (!consumer) return consumer.error();
-  if (auto subscribed = (*consumer)->Subscribe(config_.orders_topic, *this); !subscribed) return subscribed.error();
+  if (auto subscribed = (*consumer)->Subscribe(topic_, *this); !subscribed) return subscribed.error();
   consumer_ = std::move(*consumer);
   return {};
 }
@@ -38,7 +44,7 @@ platform::PartitionOffsets Projector::OnAssigned(const std::vector<platform::Par
   applier_.Drain(Clock::now() + std::chrono::seconds(2));
   auto backoff = std::chrono::milliseconds(100);
   while (true) {
-    const auto stored = store_.LoadPosition(config_.orders_topic, partitions);
+    const auto stored = store_.LoadPosition(topic_, partitions);
     if (stored) {
       offsets_ok_.store(true);
       applier_.Assign(partitions, *stored);
@@ -48,7 +54,7 @@ platform::PartitionOffsets Projector::OnAssigned(const std::vector<platform::Par
         start[partition] = it == stored->offsets.end() ? platform::kOffsetBeginning : it->second;
         positions_[partition] = it == stored->offsets.end() ? 0 : it->second;
       }
-      platform::LogInfo("partitions assigned", {{"topic", config_.orders_topic},
+      platform::LogInfo("partitions assigned", {{"topic", topic_},
                                                 {"partitions", partitions},
                                                 {"generation", stored->generation},
                                                 {"startOffsets", nlohmann::json(stored->offsets)}});
@@ -71,9 +77,9 @@ void Projector::OnRevoked(const std::vector<platform::Partition>& partitions) {
   applier_.Forget(partitions);
   for (auto partition : partitions) {
     positions_.erase(partition);
-    metrics_.Lag(partition).Set(0);
+    metrics_.Lag(topic_, partition).Set(0);
   }
-  platform::LogInfo("partitions revoked", {{"topic", config_.orders_topic}, {"partitions", partitions}});
+  platform::LogInfo("partitions revoked", {{"topic", topic_}, {"partitions", partitions}});
 }
 
 void Projector::Run() {
@@ -88,7 +94,7 @@ void Projector::Run() {
         break;
       }
       case platform::PollResult::Kind::kPartitionEnd:
-        metrics_.Lag(result.record.partition).Set(0);
+        metrics_.Lag(topic_, result.record.partition).Set(0);
         break;
       case platform::PollResult::Kind::kError:
         platform::LogWarn("kafka consumer error", {{"error", result.error}});
@@ -132,12 +138,12 @@ void Projector::UpdateLag() {
   const auto now = Clock::now();
   if (now < next_lag_update_ || positions_.empty()) return;
   next_lag_update_ = now + std::chrono::seconds(2);
-  const auto ends = consumer_->EndOffsets(config_.orders_topic, 500);
+  const auto ends = consumer_->EndOffsets(topic_, 500);
   if (!ends) return;
   for (const auto& [partition, position] : positions_) {
     auto it = ends->find(partition);
     if (it != ends->end())
-      metrics_.Lag(partition).Set(static_cast<double>(std::max<platform::Offset>(0, it->second - position)));
+      metrics_.Lag(topic_, partition).Set(static_cast<double>(std::max<platform::Offset>(0, it->second - position)));
   }
 }
 

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include <orders/domain/inventory.hpp>
+
 namespace orders::projection {
 namespace {
 
@@ -77,9 +79,7 @@ Parsed<OrderLookup> ParseOrderLookup(const std::string& order_id, const Params& 
 
 namespace {
 
-// limit and cursor, as every list takes them.
-void ParsePage(const Params& params, CursorList list, std::int64_t& limit, std::optional<ListCursor>& cursor,
-               ParamErrors& errors) {
+void ParseLimit(const Params& params, std::int64_t& limit, ParamErrors& errors) {
   if (const auto* text = Find(params, "limit")) {
     if (const auto parsed = ParseBounded(*text, 1, kMaxPageSize)) {
       limit = *parsed;
@@ -87,6 +87,12 @@ void ParsePage(const Params& params, CursorList list, std::int64_t& limit, std::
       errors.push_back({"limit", "must be an integer from 1 to 500"});
     }
   }
+}
+
+// limit and cursor, as every list of orders takes them.
+void ParsePage(const Params& params, CursorList list, std::int64_t& limit, std::optional<ListCursor>& cursor,
+               ParamErrors& errors) {
+  ParseLimit(params, limit, errors);
   if (const auto* text = Find(params, "cursor")) {
     cursor = DecodeCursor(*text, list);
     if (!cursor) errors.push_back({"cursor", "is not a cursor returned by this API"});
@@ -128,6 +134,23 @@ Parsed<OpenDeliveriesQuery> ParseOpenDeliveriesQuery(const Params& params) {
   OpenDeliveriesQuery query;
   RejectUnknown(params, {"limit", "cursor"}, result.errors);
   ParsePage(params, CursorList::kOpenDeliveries, query.limit, query.cursor, result.errors);
+  if (result.errors.empty()) result.value = std::move(query);
+  return result;
+}
+
+Parsed<InventoryQuery> ParseInventoryQuery(const Params& params) {
+  Parsed<InventoryQuery> result;
+  InventoryQuery query;
+  RejectUnknown(params, {"belowAvailable", "limit", "cursor"}, result.errors);
+  if (const auto* text = Find(params, "belowAvailable")) {
+    query.below_available = ParseBounded(*text, 0, domain::kMaxOnHand);
+    if (!query.below_available) result.errors.push_back({"belowAvailable", "must be an integer from 0 to 1000000000"});
+  }
+  ParseLimit(params, query.limit, result.errors);
+  if (const auto* text = Find(params, "cursor")) {
+    query.after_product_id = DecodeProductCursor(*text);
+    if (!query.after_product_id) result.errors.push_back({"cursor", "is not a cursor returned by this API"});
+  }
   if (result.errors.empty()) result.value = std::move(query);
   return result;
 }

@@ -198,7 +198,35 @@ void Couriers(const ExchangePtr& exchange, ReadModelReader& queries, const platf
   exchange->RespondJson(200, CourierReportToJson(*couriers));
 }
 
+void Inventory(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+  if (!exchange->Authorize(authenticator, kStaffOrService)) return;
+  auto params = QueryOrProblem(exchange);
+  if (!params) return;
+  auto parsed = ParseInventoryQuery(*params);
+  if (!parsed.value) {
+    exchange->RespondProblem(BadRequest(parsed.errors));
+    return;
+  }
+  const auto page = queries.ListInventory(*parsed.value);
+  if (!page) return RespondUnavailable(exchange);
+  exchange->RespondJson(200, InventoryPageToJson(*page));
+}
+
 }  // namespace
+
+nlohmann::json InventoryPageToJson(const InventoryPage& page) {
+  Json items = Json::array();
+  for (const auto& level : page.items) {
+    items.push_back({{"productId", level.product_id},
+                     {"onHand", level.on_hand},
+                     {"reserved", level.reserved},
+                     {"available", level.available},
+                     {"version", level.version},
+                     {"updatedAt", codec::FormatTimestamp(level.updated_at)}});
+  }
+  return {{"items", std::move(items)},
+          {"nextCursor", page.next_after ? Json(EncodeProductCursor(*page.next_after)) : Json(nullptr)}};
+}
 
 nlohmann::json CourierReportToJson(const std::vector<CourierReportRow>& couriers) {
   Json rows = Json::array();
@@ -279,6 +307,9 @@ void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps) {
   });
   router.Add(restinio::http_method_get(), "/deliveries/open", [routes](const ExchangePtr& exchange) {
     OpenDeliveries(exchange, routes->deps.queries, *routes->deps.authenticator);
+  });
+  router.Add(restinio::http_method_get(), "/inventory", [routes](const ExchangePtr& exchange) {
+    Inventory(exchange, routes->deps.queries, *routes->deps.authenticator);
   });
   router.Add(restinio::http_method_get(), "/reports/status-counts", [routes](const ExchangePtr& exchange) {
     StatusCounts(exchange, routes->deps.queries, *routes->deps.authenticator);

@@ -6,6 +6,7 @@
 
 #include "pg/copy_rows.hpp"
 #include "pg/sql_text.hpp"
+#include "pg/stock_statements.hpp"
 
 namespace orders::projection {
 namespace {
@@ -403,6 +404,7 @@ void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode
   } else {
     WriteThroughCopy(tx, writes, mode);
   }
+  WriteStock(tx, writes);
   InsertParked(tx, writes);
 }
 

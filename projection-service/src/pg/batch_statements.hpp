@@ -22,6 +22,8 @@
 //        new), updates COPYed into a staging table and applied by one UPDATE;
 //      - kTolerant (the retry after a unique violation): everything through
 //        the staging tables, existing rows skipped (ON CONFLICT).
+//      An inventory batch's products and reservations go the same way on
+//      every path (stock_statements.hpp).
 
 #include <map>
 #include <string>

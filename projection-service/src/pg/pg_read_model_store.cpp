@@ -3,6 +3,7 @@
 #include <orders/platform/log.hpp>
 
 #include "pg/batch_statements.hpp"
+#include "pg/stock_statements.hpp"
 
 namespace orders::projection {
 
@@ -71,7 +72,8 @@ ApplyOutcome PgReadModelStore::ApplyInTransaction(const DecodedBatch& batch, con
   std::map<std::string, domain::Order> stored_orders;
   const auto to_load = known_.Split(batch, mode == WriteMode::kFast, stored_orders);
   stored_orders.merge(LoadFoldState(tx, to_load));
-  outcome.writes = FoldBatch(batch, stored_orders);
+  const auto stored_stock = LoadStockState(tx, StockKeysOf(batch.stock_events));
+  outcome.writes = FoldBatch(batch, stored_orders, stored_stock);
   WriteBatch(tx, outcome.writes, mode, path);
   tx.commit();
   known_.Remember(outcome.writes);

@@ -252,4 +252,35 @@ std::vector<DailyRow> ReadModelQueries::DailyOrThrow(const DailyQuery& query) {
   return days;
 }
 
+platform::Result<InventoryPage> ReadModelQueries::ListInventory(const InventoryQuery& query) {
+  return Guarded([&] { return ListInventoryOrThrow(query); });
+}
+
+InventoryPage ReadModelQueries::ListInventoryOrThrow(const InventoryQuery& query) {
+  ReadTransaction tx(connections_.Get());
+  EnterReadModel(tx);
+  std::optional<std::string> below;
+  if (query.below_available) below = std::to_string(*query.below_available);
+  // Keyset pagination on the primary key (byte order, COLLATE "C").
+  const auto rows = tx.exec_params(
+      "SELECT product_id, on_hand, reserved, available, version, (extract(epoch FROM updated_at) * 1000)::bigint"
+      " FROM inventory"
+      " WHERE ($1::text IS NULL OR product_id > $1) AND ($2::bigint IS NULL OR available < $2)"
+      " ORDER BY product_id LIMIT $3",
+      OrNull(query.after_product_id), OrNull(below), query.limit + 1);
+  tx.commit();
+  InventoryPage page;
+  for (const auto& row : rows) {
+    page.items.push_back(StockLevel{row[0].as<std::string>(), row[1].as<std::int64_t>(), row[2].as<std::int64_t>(),
+                                    row[3].as<std::int64_t>(), row[4].as<std::int64_t>(),
+                                    FromMillis(row[5].as<std::int64_t>())});
+  }
+  // One row more than asked tells whether a next page exists.
+  if (static_cast<std::int64_t>(page.items.size()) > query.limit) {
+    page.items.pop_back();
+    page.next_after = page.items.back().product_id;
+  }
+  return page;
+}
+
 }  // namespace orders::projection

@@ -25,6 +25,7 @@ class ReadModelQueries final : public ReadModelReader {
   platform::Result<std::map<domain::Status, std::int64_t>> StatusCounts() override;
   platform::Result<std::vector<DailyRow>> Daily(const DailyQuery& query) override;
   platform::Result<std::vector<CourierReportRow>> Couriers(const DailyQuery& query) override;
+  platform::Result<InventoryPage> ListInventory(const InventoryQuery& query) override;
 
  private:
   // Runs `query`, mapping a database error to an Error.
@@ -37,6 +38,7 @@ class ReadModelQueries final : public ReadModelReader {
   std::map<domain::Status, std::int64_t> StatusCountsOrThrow();
   std::vector<DailyRow> DailyOrThrow(const DailyQuery& query);
   std::vector<CourierReportRow> CouriersOrThrow(const DailyQuery& query);
+  InventoryPage ListInventoryOrThrow(const InventoryQuery& query);
 
   PerThreadConnections connections_;
 };

@@ -26,7 +26,7 @@ void CreateFreshSchema(pqxx::connection& connection, const std::string& schema) 
 }
 
 SchemaSwitch::SchemaSwitch(const std::string& database_url, std::string live, std::string rebuilt,
-                           const std::string& topic, std::chrono::milliseconds lock_timeout)
+                           const std::vector<std::string>& topics, std::chrono::milliseconds lock_timeout)
     : connection_(database_url), tx_(connection_), live_(std::move(live)), rebuilt_(std::move(rebuilt)) {
   tx_.exec0("SET LOCAL lock_timeout = '" + std::to_string(lock_timeout.count()) + "ms'");
   tx_.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", kMigrationLock, live_);
@@ -43,10 +43,13 @@ SchemaSwitch::SchemaSwitch(const std::string& database_url, std::string live, st
   if (!tables.empty()) tx_.exec0("LOCK TABLE " + tables + " IN ACCESS EXCLUSIVE MODE");
   if (tx_.exec_params1("SELECT to_regclass($1) IS NOT NULL", tx_.quote_name(live_) + ".consumer_offsets")[0]
           .as<bool>()) {
-    for (const auto& row : tx_.exec_params(
-             "SELECT partition, next_offset FROM " + tx_.quote_name(live_) + ".consumer_offsets WHERE topic = $1",
-             topic)) {
-      live_offsets_[row[0].as<std::int32_t>()] = row[1].as<std::int64_t>();
+    for (const auto& topic : topics) {
+      auto& offsets = live_offsets_[topic];
+      for (const auto& row : tx_.exec_params(
+               "SELECT partition, next_offset FROM " + tx_.quote_name(live_) + ".consumer_offsets WHERE topic = $1",
+               topic)) {
+        offsets[row[0].as<std::int32_t>()] = row[1].as<std::int64_t>();
+      }
     }
   }
 }

@@ -11,7 +11,7 @@
 //     `lock_timeout` bounds each wait and is below PostgreSQL's
 //     deadlock_timeout (1 s), so when a reader holding one table waits for
 //     another, the switch gives up first and no query fails;
-//  3. the live schema's stored offsets: the catch-up target. The caller applies
+//  3. the live schema's stored offsets of every replayed topic: the catch-up target. The caller applies
 //     the rebuilt schema up to them while the locks are held (the live tables
 //     are frozen), so readers never see the read model go back;
 //  4. Commit(): rename live -> retired and rebuilt -> live, commit.
@@ -24,7 +24,9 @@
 // without Commit() rolls it all back.
 
 #include <chrono>
+#include <map>
 #include <string>
+#include <vector>
 
 #include <orders/projection/offset_fence.hpp>
 #include <pqxx/pqxx>
@@ -43,11 +45,12 @@ class SchemaSwitch {
  public:
   // Opens the transaction and takes the locks. Throws pqxx::sql_error;
   // SQLSTATE 55P03 (lock_not_available) when the live tables stayed busy.
-  SchemaSwitch(const std::string& database_url, std::string live, std::string rebuilt, const std::string& topic,
-               std::chrono::milliseconds lock_timeout);
+  SchemaSwitch(const std::string& database_url, std::string live, std::string rebuilt,
+               const std::vector<std::string>& topics, std::chrono::milliseconds lock_timeout);
 
   bool live_exists() const { return live_exists_; }
-  const StoredOffsets& live_offsets() const { return live_offsets_; }
+  // The live schema's stored offsets of `topic` (one of those given; empty when none are stored).
+  const StoredOffsets& live_offsets(const std::string& topic) const { return live_offsets_[topic]; }
 
   void Commit(const std::string& retired);
 
@@ -57,7 +60,7 @@ class SchemaSwitch {
   std::string live_;
   std::string rebuilt_;
   bool live_exists_ = false;
-  StoredOffsets live_offsets_;
+  mutable std::map<std::string, StoredOffsets> live_offsets_;  // by topic
 };
 
 }  // namespace orders::projection

@@ -1,5 +1,5 @@
 #pragma once
-// A real projection-service process on its own topic (6 partitions) of the
+// A real projection-service process on its own topics (orders and inventory, 6 partitions each) of the
 // real broker and its own READ_MODEL_SCHEMA in the real PostgreSQL; the schema
 // is dropped at the end. Events are produced with the codec; the expected read
 // model is computed with domain::Apply.
@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 #include <orders/codec/event_codec.hpp>
+#include <orders/codec/inventory_codec.hpp>
 #include <orders/codec/time_format.hpp>
 #include <orders/domain/evolve.hpp>
 #include <orders/invariants/sources.hpp>
@@ -70,6 +71,8 @@ class ProjectionTest : public ::testing::Test {
     ORDERS_REQUIRE_POSTGRES();
     topic_ = UniqueName("proj");
     ASSERT_EQ(CreateTopic(topic_, 6), "");
+    inventory_topic_ = UniqueName("proj-inventory");
+    ASSERT_EQ(CreateTopic(inventory_topic_, 6), "");
     schema_ = UniqueName("proj");
     std::replace(schema_.begin(), schema_.end(), '-', '_');
     group_ = UniqueName("proj-group");
@@ -92,9 +95,13 @@ class ProjectionTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> Environment() const {
-    std::map<std::string, std::string> env = {{"KAFKA_BROKERS", KafkaBrokers()}, {"DATABASE_URL", database_url_},
-                                              {"ORDERS_TOPIC", topic_},          {"READ_MODEL_SCHEMA", schema_},
-                                              {"CONSUMER_GROUP", group_},        {"LOG_LEVEL", "info"}};
+    std::map<std::string, std::string> env = {{"KAFKA_BROKERS", KafkaBrokers()},
+                                              {"DATABASE_URL", database_url_},
+                                              {"ORDERS_TOPIC", topic_},
+                                              {"INVENTORY_TOPIC", inventory_topic_},
+                                              {"READ_MODEL_SCHEMA", schema_},
+                                              {"CONSUMER_GROUP", group_},
+                                              {"LOG_LEVEL", "info"}};
     for (const auto& [name, value] : extra_env_) env[name] = value;
     return env;
   }
@@ -142,6 +149,21 @@ class ProjectionTest : public ::testing::Test {
         codec::EncodeEvent(event, {platform::NewUuid(), "/projection-test", std::nullopt, std::nullopt});
     ProduceRaw(record.key, record.value, record.headers);
     expected_.Add(event);
+  }
+
+  // An inventory event to the test's inventory topic (not counted in produced_, which is the orders topic's).
+  void ProduceStock(const domain::StockEvent& event) {
+    const auto record =
+        codec::EncodeEvent(event, {platform::NewUuid(), "/projection-test", std::nullopt, std::nullopt});
+    ProduceStockRaw(record.key, record.value, record.headers);
+  }
+  void ProduceStockRaw(const std::string& key, const std::string& value, const codec::Headers& headers) {
+    auto queued =
+        producer_->Produce(inventory_topic_, key, value, headers, [this](const platform::DeliveryReport& report) {
+          if (report.outcome != platform::DeliveryReport::Outcome::kPersisted) ++failed_;
+        });
+    ASSERT_TRUE(queued) << queued.error().message;
+    ++stock_produced_;
   }
 
   void Flush() {
@@ -380,12 +402,14 @@ class ProjectionTest : public ::testing::Test {
   using HttpHeaders = std::map<std::string, std::string>;
   std::string database_url_ = DatabaseUrl();  // another cluster's URL may replace it before the service starts
   std::string topic_;
+  std::string inventory_topic_;
   std::string schema_;
   std::string group_;
   std::unique_ptr<platform::KafkaProducer> producer_;
   std::unique_ptr<ServiceProcess> service_;
   std::atomic<int> failed_{0};
   std::int64_t produced_ = 0;
+  std::int64_t stock_produced_ = 0;  // to inventory_topic_
   Fold expected_;
   std::thread load_;
   std::atomic<bool> stop_load_{false};

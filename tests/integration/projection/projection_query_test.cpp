@@ -328,6 +328,11 @@ TEST_F(ProjectionQueryAuthTest, EveryRouteAndStatusMatchesTheQueryOpenApiDocumen
   observe(open, open + "?limit=0", staff);
   observe(open, open, "");
   observe(open, open, customer);
+  const std::string inventory = "/inventory";
+  observe(inventory, inventory + "?belowAvailable=5&limit=2", staff);
+  observe(inventory, inventory + "?belowAvailable=-1", staff);
+  observe(inventory, inventory, "");
+  observe(inventory, inventory, customer);
   for (const std::string report : {"/reports/status-counts", "/reports/daily", "/reports/couriers"}) {
     observe(report, report, staff);
     observe(report, report + "?unknown=1", staff);

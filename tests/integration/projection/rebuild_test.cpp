@@ -182,5 +182,68 @@ TEST_F(RebuildTest, RebuildSwitchesReadersToAnEqualModelWhileQueriesAndEventsGoO
                                                                      << metrics;
 }
 
+// The rebuild replays the inventory topic too: with the service stopped, the switched-in tables hold
+// every tracked product's level and the inventory topic's offsets, and the service reads on from them.
+TEST_F(RebuildTest, RebuildFillsTheInventoryTablesAndTheirOffsets) {
+  const std::int64_t base = 1764000000000;
+  const auto at = [&](std::int64_t step) { return domain::Timestamp{std::chrono::milliseconds(base + step)}; };
+  std::vector<std::string> orders;
+  for (int i = 0; i < 4; ++i) orders.push_back(platform::NewUuid());
+  for (int product = 0; product < 20; ++product) {
+    const std::string id = "sku-" + std::to_string(product);
+    ProduceStock(domain::StockSet{id, 1, at(1), 10 + product});
+    ProduceStock(domain::StockReserved{id, 2, at(2), orders[0], 3});
+    ProduceStock(domain::StockReserved{id, 3, at(3), orders[1], 2});
+    ProduceStock(domain::StockReleased{id, 4, at(4), orders[0], 3});
+    if (product % 2 == 0) ProduceStock(domain::StockCommitted{id, 5, at(5), orders[1], 2});
+  }
+  for (const auto& event : RandomEvents(50, 7)) Produce(event);
+  Flush();
+  StartService();
+  WaitReady();
+  WaitUntilCaughtUp();
+  const auto levels = [&] {
+    auto connection = Connect();
+    pqxx::work tx(connection);
+    std::vector<std::string> rows;
+    for (const auto& row : tx.exec("SELECT product_id || ':' || on_hand || '/' || reserved || '/' || available ||"
+                                   " '/' || version FROM " +
+                                   Table("inventory") + " ORDER BY product_id")) {
+      rows.push_back(row[0].as<std::string>());
+    }
+    return rows;
+  };
+  ASSERT_TRUE(Eventually([&] { return levels().size() == 20; }, std::chrono::seconds(15)));
+  const auto before = levels();
+  EXPECT_EQ(before.front(), "sku-0:8/0/8/5");
+  ASSERT_EQ(service_->Stop(), 0);  // so that only the rebuild can fill the new tables
+
+  const auto result = RunCommand(ProjectionServiceBinary(), {"rebuild"}, Environment(), std::chrono::seconds(60));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find(inventory_topic_), std::string::npos) << result.output;
+  EXPECT_EQ(levels(), before);
+  EXPECT_EQ(Count("inventory_reservations"), 40);
+  auto connection = Connect();
+  pqxx::work tx(connection);
+  EXPECT_EQ(tx.exec1("SELECT coalesce(sum(next_offset), 0) FROM " + Table("consumer_offsets") +
+                     " WHERE topic = " + tx.quote(inventory_topic_))[0]
+                .as<std::int64_t>(),
+            stock_produced_);
+  tx.commit();
+
+  ProduceStock(domain::StockSet{"sku-0", 6, at(6), 1});
+  Flush();
+  ASSERT_TRUE(service_->Start()) << service_->LogText();
+  WaitReady();
+  const auto first_level = [&] {
+    const auto rows = levels();
+    return rows.empty() ? std::string("(no products)") : rows.front();
+  };
+  ASSERT_TRUE(Eventually([&] { return first_level() == "sku-0:1/0/1/6"; }, std::chrono::seconds(15)))
+      << first_level() << "\n"
+      << service_->LogText();
+  EXPECT_EQ(Count("poison_events"), 0);
+}
+
 }  // namespace
 }  // namespace orders::testing

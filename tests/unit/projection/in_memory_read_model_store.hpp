@@ -1,6 +1,6 @@
 #pragma once
-// A ReadModelStore in memory, for unit tests of the applier: it keeps orders
-// and offsets per partition, applies the fence and the fold as the PostgreSQL
+// A ReadModelStore in memory, for unit tests of the applier: it keeps orders,
+// products and offsets per partition, applies the fence and the fold as the PostgreSQL
 // store does, and can be told to misbehave (fail, answer in doubt, meet rows
 // that exist already) or to move under the consumer (a rebuild switched in).
 // Thread-safe: the applier's thread applies while the test inspects.
@@ -55,6 +55,10 @@ class InMemoryReadModelStore final : public ReadModelStore {
     std::lock_guard lock(mutex_);
     return orders_;
   }
+  std::map<std::string, domain::Stock> Stocks() const {
+    std::lock_guard lock(mutex_);
+    return stocks_;
+  }
   std::vector<WriteMode> Attempts() const {
     std::lock_guard lock(mutex_);
     return attempts_;
@@ -96,8 +100,9 @@ class InMemoryReadModelStore final : public ReadModelStore {
       outcome.kind = ApplyOutcome::Kind::kStoreMoved;
       return outcome;
     }
-    outcome.writes = FoldBatch(batch, orders_);
+    outcome.writes = FoldBatch(batch, orders_, stocks_);
     for (const auto& order : outcome.writes.upserts) orders_[order.order_id] = order;
+    for (const auto& stock : outcome.writes.stocks) stocks_[stock.product_id] = stock;
     for (const auto& [partition, next] : outcome.writes.next_offsets) offsets_[partition] = next;
     outcome.kind = trouble == Trouble::kInDoubtCommitted ? ApplyOutcome::Kind::kInDoubt : ApplyOutcome::Kind::kApplied;
     return outcome;
@@ -127,6 +132,7 @@ class InMemoryReadModelStore final : public ReadModelStore {
   std::string generation_ = "generation-1";
   StoredOffsets offsets_;
   std::map<std::string, domain::Order> orders_;
+  std::map<std::string, domain::Stock> stocks_;  // whole fold states (every reservation kept)
   std::deque<Trouble> troubles_;
   int failing_loads_ = 0;
   std::vector<WriteMode> attempts_;

@@ -34,6 +34,7 @@ class FakeReader final : public ReadModelReader {
   platform::Result<std::vector<CourierReportRow>> Couriers(const DailyQuery&) override {
     return std::vector<CourierReportRow>{};
   }
+  platform::Result<InventoryPage> ListInventory(const InventoryQuery&) override { return InventoryPage{}; }
 
   std::map<std::string, std::int64_t> versions;
   bool down = false;

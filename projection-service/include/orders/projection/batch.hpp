@@ -21,8 +21,16 @@
 #include <orders/domain/order.hpp>
 #include <orders/platform/kafka_consumer.hpp>
 #include <orders/platform/partition_offsets.hpp>
+#include <orders/projection/parked_record.hpp>
+#include <orders/projection/stock_fold.hpp>
 
 namespace orders::projection {
+
+// Which stream a consumer reads, and so how its records are decoded and
+// folded: order events (ORDERS_TOPIC) or inventory events (INVENTORY_TOPIC).
+// Each stream has its own consumer and its own batches; they share the store,
+// the fence and the applier.
+enum class Stream { kOrders, kInventory };
 
 // When the batch being built goes to the applier. Records already fetched are
 // taken first (the consumer polls without waiting while it gets records);
@@ -58,18 +66,6 @@ struct BatchPolicy {
                                         std::chrono::milliseconds idle) const;
 };
 
-// A record that is kept for people instead of applied.
-struct ParkedRecord {
-  std::string topic;
-  platform::Partition partition = 0;
-  platform::Offset offset = 0;
-  std::string key;
-  std::string payload;
-  std::string error;
-  std::string order_id;  // when known, for logs
-  enum class Reason { kPoison, kGap, kInvalid } reason = Reason::kPoison;
-};
-
 struct DecodedRecord {
   std::string topic;
   platform::Partition partition = 0;
@@ -81,21 +77,24 @@ struct DecodedRecord {
 
 struct DecodedBatch {
   std::string topic;
-  std::vector<DecodedRecord> events;        // in consumption order
-  std::vector<ParkedRecord> poison;         // records DecodeEvent refused
-  platform::PartitionOffsets next_offsets;  // partition -> last offset + 1
+  Stream stream = Stream::kOrders;
+  std::vector<DecodedRecord> events;             // in consumption order (orders stream)
+  std::vector<DecodedStockRecord> stock_events;  // in consumption order (inventory stream)
+  std::vector<ParkedRecord> poison;              // records DecodeEvent refused
+  platform::PartitionOffsets next_offsets;       // partition -> last offset + 1
   // When each record was appended to Kafka (its timestamp, ms since the epoch;
   // 0 when the record has none), for the apply-lag metric.
   std::vector<std::int64_t> appended_at_ms;
 
   // Distinct order ids of the decoded events, sorted.
   std::vector<std::string> OrderIds() const;
-  std::size_t Size() const { return events.size() + poison.size(); }
+  std::size_t Size() const { return events.size() + stock_events.size() + poison.size(); }
 };
 
-// Decodes one record into the batch (the consumer does this as records arrive).
+// Decodes one record into the batch (the consumer does this as records
+// arrive), with the codec of the batch's stream.
 void AddRecord(DecodedBatch& batch, platform::ConsumedRecord record);
-DecodedBatch DecodeBatch(std::vector<platform::ConsumedRecord> records);
+DecodedBatch DecodeBatch(std::vector<platform::ConsumedRecord> records, Stream stream = Stream::kOrders);
 
 // One row of order_history: the order's status after the event.
 struct HistoryRow {
@@ -133,6 +132,9 @@ struct BatchWrites {
   std::vector<HistoryRow> history;   // one per applied event
   std::vector<DeclineRow> declines;  // one per applied order.delivery_declined
   std::vector<ParkedRecord> parked;  // poison, gaps, lifecycle violations
+  // Inventory batches (stock_fold.hpp): the changed products and reservations.
+  std::vector<domain::Stock> stocks;
+  std::vector<ReservationRow> reservations;
   platform::PartitionOffsets next_offsets;
   std::size_t applied = 0;
   std::size_t duplicates = 0;
@@ -141,7 +143,10 @@ struct BatchWrites {
 // `stored` holds the current read-model state of (some of) the batch's orders:
 // at least order_id, status, courier_id and version (what domain::Apply
 // checks; declined_by is not needed: declines are written as rows).
+// `stored_stock` holds what FoldStock needs of the batch's stored products
+// (stock_fold.hpp); only inventory batches have any.
 // The batch is not consumed: a failed write retries with the same batch.
-BatchWrites FoldBatch(const DecodedBatch& batch, const std::map<std::string, domain::Order>& stored);
+BatchWrites FoldBatch(const DecodedBatch& batch, const std::map<std::string, domain::Order>& stored,
+                      const std::map<std::string, domain::Stock>& stored_stock = {});
 
 }  // namespace orders::projection

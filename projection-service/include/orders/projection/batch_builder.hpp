@@ -19,7 +19,10 @@ class BatchBuilder {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit BatchBuilder(BatchPolicy policy) : policy_(policy) {}
+  // Batches of `stream`'s records (decoded with that stream's codec).
+  explicit BatchBuilder(BatchPolicy policy, Stream stream = Stream::kOrders) : policy_(policy), stream_(stream) {
+    Clear();
+  }
 
   void Add(platform::ConsumedRecord record);
   // The last poll found no record: everything fetched so far is in the batch.
@@ -31,12 +34,16 @@ class BatchBuilder {
   void HandOff(BatchApplier& applier);
   // Hands over whatever is pending, waiting for the applier if need be.
   void Flush(BatchApplier& applier);
-  void Clear() { building_ = DecodedBatch{}; }
+  void Clear() {
+    building_ = DecodedBatch{};
+    building_.stream = stream_;
+  }
 
  private:
   void Submit(BatchApplier& applier);
 
   BatchPolicy policy_;
+  Stream stream_;
   DecodedBatch building_;
   Clock::time_point first_at_{};
   bool drained_ = false;

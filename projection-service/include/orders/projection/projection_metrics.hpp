@@ -4,6 +4,8 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <orders/platform/metrics.hpp>
@@ -14,8 +16,9 @@ namespace orders::projection {
 struct ProjectionMetrics {
   explicit ProjectionMetrics(platform::MetricsRegistry& registry);
 
-  // Consumer lag of one partition; the gauge is created on first use.
-  platform::Gauge& Lag(platform::Partition partition);
+  // Consumer lag of one partition of a topic (the orders and the inventory
+  // consumers share these metrics); the gauge is created on first use.
+  platform::Gauge& Lag(const std::string& topic, platform::Partition partition);
   // Observes the apply lag of every record of a batch committed at `committed_at`.
   void ObserveApplyLag(const std::vector<std::int64_t>& appended_at_ms,
                        std::chrono::system_clock::time_point committed_at);
@@ -38,7 +41,7 @@ struct ProjectionMetrics {
 
  private:
   std::mutex mutex_;
-  std::map<platform::Partition, platform::Gauge*> lag_;
+  std::map<std::pair<std::string, platform::Partition>, platform::Gauge*> lag_;
 };
 
 }  // namespace orders::projection

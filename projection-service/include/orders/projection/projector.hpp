@@ -1,9 +1,10 @@
 #pragma once
-// The consumer side: reads ORDERS_TOPIC in consumer group CONSUMER_GROUP,
-// decodes records as they arrive into the next batch and hands batches to the
-// BatchApplier, which writes each batch and its offsets in one PostgreSQL
-// transaction on its own thread (batch_applier.hpp). Start offsets come from
-// the read model's consumer_offsets on every assignment, never from Kafka.
+// The consumer side of one stream: reads ORDERS_TOPIC in consumer group
+// CONSUMER_GROUP, or INVENTORY_TOPIC in group <CONSUMER_GROUP>.<INVENTORY_TOPIC>
+// (its own group, so a rebalance of one stream never stops the other), decodes records as they arrive into the next
+// batch and hands batches to the BatchApplier, which writes each batch and its offsets in one PostgreSQL transaction on
+// its own thread (batch_applier.hpp). Start offsets come from the read model's consumer_offsets on every assignment,
+// never from Kafka.
 //
 // When the applier halts (the stored offsets moved under the consumer:
 // commits lost in a database crash, another writer, a rebuilt read model
@@ -36,9 +37,10 @@ namespace orders::projection {
 
 class Projector : private platform::PartitionListener {
  public:
-  // `store` must outlive the projector.
+  // `store` must outlive the projector; each projector needs its own store
+  // (a store serves one caller at a time).
   Projector(const platform::ServiceConfig& config, ReadModelStore& store, VersionWaiters& waiters,
-            ProjectionMetrics& metrics, BatchPolicy policy = {});
+            ProjectionMetrics& metrics, BatchPolicy policy = {}, Stream stream = Stream::kOrders);
   ~Projector() override;
 
   // Joins the consumer group and starts the loop; fails when the consumer cannot be created.
@@ -47,7 +49,10 @@ class Projector : private platform::PartitionListener {
 
   // True once the group assigned partitions (possibly none) and the last
   // database operation succeeded.
-  bool Healthy() const { return joined_.load() && offsets_ok_.load() && applier_.StoreOk(); }
+  bool Healthy() const { return joined_.load() && StoreHealthy(); }
+  // True while the last database operation succeeded, whether or not the group assigned anything
+  // yet (a consumer of a topic that does not exist never joins).
+  bool StoreHealthy() const { return offsets_ok_.load() && applier_.StoreOk(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -63,6 +68,8 @@ class Projector : private platform::PartitionListener {
   void UpdateLag();
 
   platform::ServiceConfig config_;
+  std::string topic_;
+  std::string group_;
   ReadModelStore& store_;  // stored offsets on assignment, read while the applier is drained
   ProjectionMetrics& metrics_;
   BatchApplier applier_;

@@ -29,7 +29,7 @@ struct QueryApiDeps {
   // With auth on, every route needs a token (Authorization header). The
   // permission table (domain/access.hpp): customers read only their own
   // orders (another customer's is 404, as if it did not exist); couriers the
-  // orders assigned to them and the open deliveries; neither reads reports;
+  // orders assigned to them and the open deliveries; neither reads reports or the inventory;
   // staff and service read everything. Auth off: every caller is staff.
   std::shared_ptr<const platform::Authenticator> authenticator;
 };
@@ -46,6 +46,8 @@ std::optional<platform::Problem> LimitToCaller(const domain::Actor& actor, ListQ
 // JSON shapes, exposed for tests.
 nlohmann::json OrderViewToJson(const OrderView& view);
 nlohmann::json OrderPageToJson(const OrderPage& page, CursorList list = CursorList::kOrders);
+// {"items": [{productId, onHand, reserved, available, version, updatedAt}], "nextCursor"}
+nlohmann::json InventoryPageToJson(const InventoryPage& page);
 // {"couriers": [{"courierId", "deliveries", "medianMinutesToDeliver"}]}
 nlohmann::json CourierReportToJson(const std::vector<CourierReportRow>& couriers);
 

@@ -44,6 +44,14 @@ struct OpenDeliveriesQuery {
   std::optional<std::string> declined_by;
 };
 
+// GET /inventory: tracked products by productId, ascending.
+struct InventoryQuery {
+  // Only products whose available stock is below this (0..1e9).
+  std::optional<std::int64_t> below_available;
+  std::int64_t limit = kDefaultPageSize;
+  std::optional<std::string> after_product_id;  // from the cursor
+};
+
 struct DailyQuery {
   std::chrono::sys_days from{};
   std::chrono::sys_days to{};  // inclusive
@@ -58,6 +66,7 @@ struct Parsed {
 Parsed<OrderLookup> ParseOrderLookup(const std::string& order_id, const Params& params);
 Parsed<ListQuery> ParseListQuery(const Params& params);
 Parsed<OpenDeliveriesQuery> ParseOpenDeliveriesQuery(const Params& params);
+Parsed<InventoryQuery> ParseInventoryQuery(const Params& params);
 // `today` fills missing bounds: to = today, from = to - 29 days.
 Parsed<DailyQuery> ParseDailyQuery(const Params& params, std::chrono::sys_days today);
 Parsed<bool> ParseNoParams(const Params& params);

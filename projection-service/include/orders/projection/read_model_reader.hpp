@@ -48,6 +48,23 @@ struct CourierReportRow {
   double median_minutes = 0;
 };
 
+// A tracked product's stock as the read model holds it (table inventory).
+struct StockLevel {
+  std::string product_id;
+  std::int64_t on_hand = 0;
+  std::int64_t reserved = 0;
+  std::int64_t available = 0;  // max(0, on_hand - reserved)
+  std::int64_t version = 0;
+  domain::Timestamp updated_at{};
+
+  friend bool operator==(const StockLevel&, const StockLevel&) = default;
+};
+
+struct InventoryPage {
+  std::vector<StockLevel> items;
+  std::optional<std::string> next_after;  // the last productId of the page, when more follow
+};
+
 class ReadModelReader {
  public:
   virtual ~ReadModelReader() = default;
@@ -65,6 +82,8 @@ class ReadModelReader {
   virtual platform::Result<std::vector<DailyRow>> Daily(const DailyQuery& query) = 0;
   // Couriers with deliveries in the range (whole UTC days), by courier id.
   virtual platform::Result<std::vector<CourierReportRow>> Couriers(const DailyQuery& query) = 0;
+  // Tracked products by productId, ascending.
+  virtual platform::Result<InventoryPage> ListInventory(const InventoryQuery& query) = 0;
 };
 
 }  // namespace orders::projection

@@ -1,5 +1,5 @@
 #pragma once
-// `projection-service rebuild`: replays the whole topic into fresh tables
+// `projection-service rebuild`: replays the whole orders and inventory topics into fresh tables
 // (schema <READ_MODEL_SCHEMA>__rebuild) while the live tables keep serving
 // and the running service keeps projecting into them, then switches readers
 // over atomically (schema_switch.hpp) and exits. Progress goes to `out`, one

@@ -7,7 +7,7 @@
 // are read from the environment only, never from a command line):
 //   KAFKA_BROKERS    default 127.0.0.1:9092
 //   ORDERS_TOPIC     default orders.events
-//   INVENTORY_TOPIC  command service: default inventory.events (must differ from ORDERS_TOPIC)
+//   INVENTORY_TOPIC  command and projection services: default inventory.events (must differ from ORDERS_TOPIC)
 //   DATABASE_URL     default postgresql://orders@127.0.0.1:55432/orders
 //   PORT             default per service (8080 / 8081 / 8082); 0 = any free port
 //   BIND_ADDRESS     default 127.0.0.1

@@ -1,0 +1,83 @@
+#include "pg/stock_statements.hpp"
+
+#include "pg/sql_text.hpp"
+
+namespace orders::projection {
+
+std::map<std::string, domain::Stock> LoadStockState(pqxx::transaction_base& tx, const StockKeys& keys) {
+  std::map<std::string, domain::Stock> stocks;
+  if (keys.product_ids.empty()) return stocks;
+  std::vector<std::string> products;
+  for (const auto& id : keys.product_ids) products.push_back(PgText(id));
+  for (const auto& row : tx.exec_params("SELECT product_id, on_hand, reserved, version FROM inventory"
+                                        " WHERE product_id = ANY($1::text[])",
+                                        ArrayLiteral(products))) {
+    domain::Stock stock;
+    stock.product_id = row[0].as<std::string>();
+    stock.on_hand = row[1].as<std::int64_t>();
+    stock.reserved = row[2].as<std::int64_t>();
+    stock.version = row[3].as<std::int64_t>();
+    stocks.emplace(stock.product_id, std::move(stock));
+  }
+  if (keys.reservations.empty() || stocks.empty()) return stocks;
+  std::vector<std::string> product_of, order_of;
+  for (const auto& [product, order] : keys.reservations) {
+    product_of.push_back(PgText(product));
+    order_of.push_back(PgText(order));
+  }
+  for (const auto& row : tx.exec_params("SELECT r.product_id, r.order_id::text, r.state, r.quantity"
+                                        " FROM unnest($1::text[], $2::uuid[]) AS k(p, o)"
+                                        " JOIN inventory_reservations r ON r.product_id = k.p AND r.order_id = k.o",
+                                        ArrayLiteral(product_of), ArrayLiteral(order_of))) {
+    const auto found = stocks.find(row[0].as<std::string>());
+    const auto state = ParseReservationState(row[2].as<std::string>());
+    if (found == stocks.end() || !state) continue;
+    const auto order_id = row[1].as<std::string>();
+    const auto quantity = row[3].as<std::int64_t>();
+    if (*state == domain::ReservationState::kHeld) {
+      found->second.reservations.emplace(order_id, quantity);
+    } else {
+      found->second.settled.emplace(order_id, domain::SettledReservation{*state, quantity});
+    }
+  }
+  return stocks;
+}
+
+void WriteStock(pqxx::transaction_base& tx, const BatchWrites& writes) {
+  if (writes.stocks.empty()) return;
+  std::vector<std::string> products, on_hand, reserved, versions, updated_at;
+  for (const auto& stock : writes.stocks) {
+    products.push_back(PgText(stock.product_id));
+    on_hand.push_back(std::to_string(stock.on_hand));
+    reserved.push_back(std::to_string(stock.reserved));
+    versions.push_back(std::to_string(stock.version));
+    updated_at.push_back(PgTimestamp(stock.updated_at));
+  }
+  std::vector<std::string> r_products, r_orders, r_states, r_quantities, r_versions;
+  for (const auto& row : writes.reservations) {
+    r_products.push_back(PgText(row.product_id));
+    r_orders.push_back(PgText(row.order_id));
+    r_states.emplace_back(ReservationStateName(row.state));
+    r_quantities.push_back(std::to_string(row.quantity));
+    r_versions.push_back(std::to_string(row.version));
+  }
+  // Both tables in one round trip; ON CONFLICT ... WHERE version < keeps a
+  // newer row (the fence makes that case impossible unless the read model was
+  // edited by hand, and then the newer row wins, as for orders).
+  tx.exec_params(
+      "WITH stock AS (INSERT INTO inventory (product_id, on_hand, reserved, version, updated_at)"
+      "   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[])"
+      "   ON CONFLICT (product_id) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved,"
+      "     version = excluded.version, updated_at = excluded.updated_at"
+      "   WHERE inventory.version < excluded.version)"
+      " INSERT INTO inventory_reservations (product_id, order_id, state, quantity, version)"
+      " SELECT * FROM unnest($6::text[], $7::uuid[], $8::text[], $9::bigint[], $10::bigint[])"
+      " ON CONFLICT (product_id, order_id) DO UPDATE SET state = excluded.state, quantity = excluded.quantity,"
+      "   version = excluded.version"
+      " WHERE inventory_reservations.version < excluded.version",
+      ArrayLiteral(products), ArrayLiteral(on_hand), ArrayLiteral(reserved), ArrayLiteral(versions),
+      ArrayLiteral(updated_at), ArrayLiteral(r_products), ArrayLiteral(r_orders), ArrayLiteral(r_states),
+      ArrayLiteral(r_quantities), ArrayLiteral(r_versions));
+}
+
+}  // namespace orders::projection
