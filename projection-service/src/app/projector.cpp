@@ -10,7 +10,10 @@ Projector::Projector(const platform::ServiceConfig& config, ReadModelStore& stor
                      ProjectionMetrics& metrics, BatchPolicy policy, Stream stream)
     : config_(config),
       topic_(stream == Stream::kOrders ? config.orders_topic : config.inventory_topic),
-      group_(stream == Stream::kOrders ? config.consumer_group : config.consumer_group + "." + config.inventory_topic),
+      // Not "<group>.<topic>": that is the command service's writer-group pattern, and with one
+      // CONSUMER_GROUP for both services the two would share a group and split the partitions.
+      group_(stream == Stream::kOrders ? config.consumer_group
+                                       : config.consumer_group + ".stock-levels." + config.inventory_topic),
       store_(store),
       metrics_(metrics),
       applier_(store, waiters, metrics),

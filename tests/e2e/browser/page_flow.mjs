@@ -8,7 +8,9 @@
 // its token in ?token= (the customer's token names "browser-customer").
 import { chromium } from "playwright-core";
 
-const [commandPort, notifierPort, screenshot] = process.argv.slice(2);
+// With a query port, the board's stock panel reads the query API there and must show the
+// test's tracked product (e2e-tea, 7 on hand).
+const [commandPort, notifierPort, screenshot, queryPort] = process.argv.slice(2);
 const base = `http://127.0.0.1:${notifierPort}`;
 const api = `http://127.0.0.1:${commandPort}`;
 const step = (text) => console.log(`page: ${text}`);
@@ -23,9 +25,20 @@ const browser = await chromium.launch({
 try {
   const board = await browser.newPage();
   board.setDefaultTimeout(10000);
-  await board.goto(`${base}/?view=board&api=${encodeURIComponent(api)}&token=${staffToken}`);
+  const queryParam = queryPort ? `&query=${encodeURIComponent(`http://127.0.0.1:${queryPort}`)}` : "";
+  await board.goto(`${base}/?view=board&api=${encodeURIComponent(api)}${queryParam}&token=${staffToken}`);
   await board.waitForSelector('#connection[data-state="open"]');
   step("board connected");
+  if (queryPort) {
+    // The projection folds the new level within a second or two; the panel refreshes every few seconds.
+    await board.waitForSelector('#stock tr[data-product="e2e-tea"]', { timeout: 30000 }).catch(async (error) => {
+      const state = await board.$eval("#stock-state", (element) => element.textContent);
+      throw new Error(`stock panel: ${state} (${error.message})`);
+    });
+    const row = await board.$eval('#stock tr[data-product="e2e-tea"]', (element) => element.textContent);
+    if (!row.includes("7")) throw new Error(`stock panel row: ${row}`);
+    step(`stock panel shows e2e-tea from the query API: ${row.replace(/\s+/g, " ").trim()}`);
+  }
 
   await board.fill('#new-order input[name="customerId"]', "browser-customer");
   await board.click('#new-order button[type="submit"]');

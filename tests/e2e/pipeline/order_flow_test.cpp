@@ -36,12 +36,15 @@ class OrderFlowTest : public ::testing::Test {
     topic_ = UniqueName("e2e");
     schema_ = "e2e_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand() % 100000);
     ASSERT_EQ(CreateTopic(topic_, 6), "");
+    inventory_topic_ = UniqueName("e2e-inventory");
+    ASSERT_EQ(CreateTopic(inventory_topic_, 6), "");
     // These stories confirm orders by hand (on the board, or PUT status): the fulfilment workflow is
     // off for every service, so the notifier's page offers the manual confirm too.
     const std::map<std::string, std::string> env = {{"ORDERS_TOPIC", topic_},
                                                     {"READ_MODEL_SCHEMA", schema_},
                                                     {"CONSUMER_GROUP", UniqueName("e2e-group")},
                                                     {"DATABASE_URL", DatabaseUrl()},
+                                                    {"INVENTORY_TOPIC", inventory_topic_},
                                                     {"WORKFLOW", "off"}};
     // Each side names the other's origin: the APIs allow the page's origin (PAGE_PORT), and the page may
     // call the command API's test port (PAGE_API_ORIGINS), so the notifier's port is chosen first.
@@ -57,7 +60,9 @@ class OrderFlowTest : public ::testing::Test {
     // or on configured origins; here the command service has a test port.
     auto notifier_env = env;
     notifier_env["PORT"] = std::to_string(page_port);
-    notifier_env["PAGE_API_ORIGINS"] = "http://127.0.0.1:" + std::to_string(command_->port());
+    // The staff board's stock panel calls the query API (the projection's test port) too.
+    notifier_env["PAGE_API_ORIGINS"] = "http://127.0.0.1:" + std::to_string(command_->port()) +
+                                       ",http://127.0.0.1:" + std::to_string(projection_->port());
     notifier_ = std::make_unique<ServiceProcess>(NotifierBinary(), notifier_env);
     ASSERT_TRUE(notifier_->Start()) << notifier_->LogText();
     for (auto* service : {command_.get(), projection_.get(), notifier_.get()}) {
@@ -82,6 +87,7 @@ class OrderFlowTest : public ::testing::Test {
   }
 
   std::string topic_;
+  std::string inventory_topic_;
   std::string schema_;
   std::unique_ptr<ServiceProcess> command_, projection_, notifier_;
 };
@@ -203,8 +209,26 @@ TEST_F(OrderFlowTest, PageCreatesAndAdvancesAnOrderAndTheCustomerViewFollowsInCh
   // Tokens travel in the environment, as secrets should, not on the command line.
   ::setenv("ORDERS_STAFF_TOKEN", TestToken("ops", "staff").c_str(), 1);
   ::setenv("ORDERS_CUSTOMER_TOKEN", TestToken("browser-customer", "customer").c_str(), 1);
-  const auto [status, output] = RunBrowserScript(
-      "page_flow.mjs", std::to_string(command_->port()) + " " + std::to_string(notifier_->port()) + " " + screenshot);
+  // A tracked product for the board's stock panel (read from the query API).
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return HttpRequest(command_->port(), "PUT", "/inventory/e2e-tea", R"({"onHand":7})",
+                           WithToken({{"Content-Type", "application/json"}}, "staff"))
+                   .status == 200;
+      },
+      std::chrono::seconds(30)))
+      << command_->LogText();
+  std::string levels;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        levels = HttpRequest(projection_->port(), "GET", "/inventory", {}, WithToken({}, "staff")).body;
+        return levels.find("e2e-tea") != std::string::npos;
+      },
+      std::chrono::seconds(30)))
+      << levels << projection_->LogText();
+  const auto [status, output] =
+      RunBrowserScript("page_flow.mjs", std::to_string(command_->port()) + " " + std::to_string(notifier_->port()) +
+                                            " " + screenshot + " " + std::to_string(projection_->port()));
   EXPECT_EQ(status, 0) << output << command_->LogText() << notifier_->LogText();
   std::printf("%s", output.c_str());
   EXPECT_EQ(::access(screenshot.c_str(), R_OK), 0);
