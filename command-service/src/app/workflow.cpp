@@ -65,11 +65,17 @@ void Workflow::Touch(const std::string& order_id) {
 void Workflow::Start() {
   thread_ = std::thread([this] {
     std::unique_lock lock(mutex_);
+    bool ready = true;
     while (!stopping_) {
-      wake_.wait_for(lock, deps_.settings.sweep_interval, [this] { return stopping_ || !touched_.empty(); });
+      if (ready) {
+        wake_.wait_for(lock, deps_.settings.sweep_interval, [this] { return stopping_ || !touched_.empty(); });
+      } else {
+        // While the logs are replayed every folded event touches an order: look again later, not at once.
+        wake_.wait_for(lock, deps_.settings.sweep_interval, [this] { return stopping_; });
+      }
       if (stopping_) break;
       lock.unlock();
-      RunOnce();
+      ready = RunOnce();
       lock.lock();
     }
   });
@@ -89,8 +95,8 @@ std::size_t Workflow::WaitingCount() const {
   return waiting_.size();
 }
 
-void Workflow::RunOnce() {
-  if (!deps_.ready()) return;  // the touched orders stay noted until the logs are read
+bool Workflow::RunOnce() {
+  if (!deps_.ready()) return false;  // the touched orders stay noted until the logs are read
   std::vector<std::string> batch;
   {
     std::lock_guard lock(mutex_);
@@ -113,6 +119,7 @@ void Workflow::RunOnce() {
       waiting_.erase(order_id);
     }
   }
+  return true;
 }
 
 bool Workflow::Examine(const std::string& order_id) {

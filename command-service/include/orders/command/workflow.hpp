@@ -75,8 +75,9 @@ class Workflow {
   void Stop();   // idempotent; steps in flight finish on their own threads
 
   // One pass: every touched order, and every waiting order when the sweep is
-  // due. Tests call it directly instead of Start().
-  void RunOnce();
+  // due; false (and nothing done) until both logs are read. Tests call it
+  // directly instead of Start().
+  bool RunOnce();
   std::size_t WaitingCount() const;
 
  private:
