@@ -2,51 +2,7 @@
 
 namespace orders::command {
 
-bool OrderBook::RunExclusive(const std::string& order_id, std::function<void()> work) {
-  {
-    std::lock_guard lock(mutex_);
-    Slot& slot = slots_[order_id];
-    if (slot.busy) {
-      if (slot.waiting.size() >= kMaxWaitingPerOrder) return false;
-      slot.waiting.push_back(std::move(work));
-      return true;
-    }
-    slot.busy = true;
-  }
-  work();
-  return true;
-}
-
-void OrderBook::Release(const std::string& order_id) {
-  std::function<void()> next;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = slots_.find(order_id);
-    if (it == slots_.end()) return;
-    Slot& slot = it->second;
-    if (slot.waiting.empty()) {
-      slot.busy = false;
-      // An id that never became an order (rejected command) leaves no trace.
-      if (!slot.order) slots_.erase(it);
-      return;
-    }
-    next = std::move(slot.waiting.front());
-    slot.waiting.pop_front();
-  }
-  // The order stays busy for the next command.
-  if (dispatch_) {
-    dispatch_(std::move(next));
-  } else {
-    next();
-  }
-}
-
-std::optional<domain::Order> OrderBook::Find(const std::string& order_id) const {
-  std::lock_guard lock(mutex_);
-  auto it = slots_.find(order_id);
-  if (it == slots_.end()) return std::nullopt;
-  return it->second.order;
-}
+std::optional<domain::Order> OrderBook::Find(const std::string& order_id) const { return CopyOf(order_id); }
 
 domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::EventMetadata& metadata) {
   const std::string& order_id = domain::OrderIdOf(event);
@@ -54,11 +10,11 @@ domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::E
   {
     std::lock_guard lock(mutex_);
     Slot& slot = slots_[order_id];
-    outcome = domain::Apply(slot.order, event);
+    outcome = domain::Apply(slot.state, event);
     if (outcome == domain::ApplyOutcome::kApplied && metadata.idempotency_key) {
       keys_[*metadata.idempotency_key] = {order_id, metadata.request_hash.value_or(""), true};
     }
-    if (!slot.order && !slot.busy) slots_.erase(order_id);
+    if (!slot.state && !slot.busy) slots_.erase(order_id);
   }
   if (outcome == domain::ApplyOutcome::kApplied && listener_) listener_(order_id);
   return outcome;

@@ -4,55 +4,13 @@
 
 namespace orders::command {
 
-bool StockBook::RunExclusive(const std::string& product_id, std::function<void()> work) {
-  {
-    std::lock_guard lock(mutex_);
-    Slot& slot = slots_[product_id];
-    if (slot.busy) {
-      if (slot.waiting.size() >= kMaxWaitingPerProduct) return false;
-      slot.waiting.push_back(std::move(work));
-      return true;
-    }
-    slot.busy = true;
-  }
-  work();
-  return true;
-}
-
-void StockBook::Release(const std::string& product_id) {
-  std::function<void()> next;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = slots_.find(product_id);
-    if (it == slots_.end()) return;
-    Slot& slot = it->second;
-    if (slot.waiting.empty()) {
-      slot.busy = false;
-      if (!slot.stock) slots_.erase(it);  // an untracked product leaves no trace
-      return;
-    }
-    next = std::move(slot.waiting.front());
-    slot.waiting.pop_front();
-  }
-  if (dispatch_) {
-    dispatch_(std::move(next));
-  } else {
-    next();
-  }
-}
-
-std::optional<domain::Stock> StockBook::Find(const std::string& product_id) const {
-  std::lock_guard lock(mutex_);
-  auto it = slots_.find(product_id);
-  if (it == slots_.end()) return std::nullopt;
-  return it->second.stock;
-}
+std::optional<domain::Stock> StockBook::Find(const std::string& product_id) const { return CopyOf(product_id); }
 
 std::optional<domain::Stock> StockBook::Level(const std::string& product_id) const {
   std::lock_guard lock(mutex_);
   auto it = slots_.find(product_id);
-  if (it == slots_.end() || !it->second.stock) return std::nullopt;
-  const domain::Stock& stock = *it->second.stock;
+  if (it == slots_.end() || !it->second.state) return std::nullopt;
+  const domain::Stock& stock = *it->second.state;
   return domain::Stock{stock.product_id, stock.on_hand, stock.reserved, {}, {}, stock.version, stock.updated_at};
 }
 
@@ -60,15 +18,15 @@ std::optional<domain::ReservationState> StockBook::ReservationOf(const std::stri
                                                                  const std::string& order_id) const {
   std::lock_guard lock(mutex_);
   auto it = slots_.find(product_id);
-  if (it == slots_.end() || !it->second.stock) return std::nullopt;
-  return domain::ReservationOf(*it->second.stock, order_id);
+  if (it == slots_.end() || !it->second.state) return std::nullopt;
+  return domain::ReservationOf(*it->second.state, order_id);
 }
 
 domain::StockDecision StockBook::Decide(const std::string& product_id, const Decider& decide) const {
   std::lock_guard lock(mutex_);
   auto it = slots_.find(product_id);
   static const std::optional<domain::Stock> kUntracked;
-  return decide(it == slots_.end() ? kUntracked : it->second.stock);
+  return decide(it == slots_.end() ? kUntracked : it->second.state);
 }
 
 domain::ApplyOutcome StockBook::Apply(const domain::StockEvent& event) {
@@ -77,8 +35,8 @@ domain::ApplyOutcome StockBook::Apply(const domain::StockEvent& event) {
   {
     std::lock_guard lock(mutex_);
     Slot& slot = slots_[product_id];
-    outcome = domain::Apply(slot.stock, event);
-    if (!slot.stock && !slot.busy) slots_.erase(product_id);
+    outcome = domain::Apply(slot.state, event);
+    if (!slot.state && !slot.busy) slots_.erase(product_id);
   }
   if (outcome == domain::ApplyOutcome::kApplied && listener_) {
     std::visit(
@@ -113,7 +71,7 @@ void StockBook::ClearUncertainBefore(std::chrono::steady_clock::time_point cutof
 std::size_t StockBook::ProductCount() const {
   std::lock_guard lock(mutex_);
   std::size_t count = 0;
-  for (const auto& [id, slot] : slots_) count += slot.stock ? 1 : 0;
+  for (const auto& [id, slot] : slots_) count += slot.state ? 1 : 0;
   return count;
 }
 

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include <orders/codec/event_codec.hpp>
+#include <orders/command/exclusive_slots.hpp>
 #include <orders/domain/evolve.hpp>
 
 namespace orders::command {
@@ -27,25 +27,16 @@ struct IdempotencyRecord {
   bool in_log = false;  // false: only reserved by a placement not (yet) seen in the log
 };
 
-class OrderBook {
+class OrderBook : public ExclusiveSlots<domain::Order> {
  public:
   // Most commands that may wait for one order at a time; more get refused.
   static constexpr std::size_t kMaxWaitingPerOrder = 256;
 
-  // Starts work that waited for an order. The service hands it to a
-  // WorkQueue: Release() is called from Kafka delivery callbacks, and work
-  // started there would run inside the producer (see work_queue.hpp).
-  using Dispatch = std::function<void(std::function<void()>)>;
   // Without a dispatch, waiting work runs inline in Release() (the fakes of unit tests).
-  OrderBook() = default;
-  explicit OrderBook(Dispatch dispatch) : dispatch_(std::move(dispatch)) {}
+  OrderBook() : ExclusiveSlots(nullptr, kMaxWaitingPerOrder) {}
+  explicit OrderBook(Dispatch dispatch) : ExclusiveSlots(std::move(dispatch), kMaxWaitingPerOrder) {}
 
-  // Runs `work` now (on this thread) if the order is free, or later, through
-  // the dispatch, when Release() frees it. Returns false, without running it, when too many
-  // commands already wait for this order. `work` must lead to exactly one
-  // Release(order_id).
-  bool RunExclusive(const std::string& order_id, std::function<void()> work);
-  void Release(const std::string& order_id);
+  // RunExclusive(order_id, work) / Release(order_id): see exclusive_slots.hpp.
 
   std::optional<domain::Order> Find(const std::string& order_id) const;
 
@@ -81,18 +72,7 @@ class OrderBook {
   std::size_t OrderCount() const;
 
  private:
-  struct Slot {
-    std::optional<domain::Order> order;
-    bool busy = false;
-    // A list, not a deque: an empty std::deque still allocates ~600 bytes,
-    // and almost every one of the (possibly millions of) slots is empty.
-    std::list<std::function<void()>> waiting;
-  };
-
-  Dispatch dispatch_;
   ApplyListener listener_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, Slot> slots_;
   std::unordered_map<std::string, IdempotencyRecord> keys_;
   struct Uncertainty {
     std::chrono::steady_clock::time_point since;

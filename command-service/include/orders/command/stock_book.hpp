@@ -8,33 +8,27 @@
 
 #include <chrono>
 #include <functional>
-#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
 #include <orders/codec/inventory_codec.hpp>
+#include <orders/command/exclusive_slots.hpp>
 #include <orders/command/fold_target.hpp>
 #include <orders/domain/inventory.hpp>
 
 namespace orders::command {
 
-class StockBook : public FoldTarget {
+class StockBook : public FoldTarget, public ExclusiveSlots<domain::Stock> {
  public:
   static constexpr std::size_t kMaxWaitingPerProduct = 256;
 
-  // Starts work that waited for a product (see OrderBook::Dispatch); without
-  // one, waiting work runs inline in Release() (unit tests).
-  using Dispatch = std::function<void(std::function<void()>)>;
-  StockBook() = default;
-  explicit StockBook(Dispatch dispatch) : dispatch_(std::move(dispatch)) {}
+  // Without a dispatch, waiting work runs inline in Release() (unit tests).
+  StockBook() : ExclusiveSlots(nullptr, kMaxWaitingPerProduct) {}
+  explicit StockBook(Dispatch dispatch) : ExclusiveSlots(std::move(dispatch), kMaxWaitingPerProduct) {}
 
-  // Runs `work` now if the product is free, else later when Release() frees
-  // it; false, without running it, when too many commands already wait.
-  // `work` must lead to exactly one Release(product_id).
-  bool RunExclusive(const std::string& product_id, std::function<void()> work);
-  void Release(const std::string& product_id);
+  // RunExclusive(product_id, work) / Release(product_id): see exclusive_slots.hpp.
 
   // nullopt: untracked (never set). Find copies the product's per-order
   // reservations (they grow with every order of it); Level, ReservationOf and
@@ -70,16 +64,7 @@ class StockBook : public FoldTarget {
   std::string_view KeyName() const override { return "productId"; }
 
  private:
-  struct Slot {
-    std::optional<domain::Stock> stock;
-    bool busy = false;
-    std::list<std::function<void()>> waiting;
-  };
-
-  Dispatch dispatch_;
   ApplyListener listener_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, Slot> slots_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> uncertain_;
 };
 
