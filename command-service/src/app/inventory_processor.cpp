@@ -32,7 +32,8 @@ void InventoryProcessor::SetStock(domain::SetStock command, const Caller& caller
     reply({StockResult::Kind::kRejected,
            std::nullopt,
            {},
-           domain::Rejection{domain::RejectionKind::kForbidden, "Only staff and services set stock levels.", {}, {}}});
+           domain::Rejection{domain::RejectionKind::kForbidden, "Only staff and services set stock levels.", {}, {}},
+           std::nullopt});
     return;
   }
   Submit(std::move(command), caller.audit, std::move(reply));
@@ -55,12 +56,13 @@ void InventoryProcessor::Run(const std::string& product_id, const std::string& o
   auto work = [this, product_id, order_id, valid, decide = std::move(decide), audit = std::move(audit), reply]() {
     // The answer: the counts, and for a workflow command where the order's reservation stands.
     auto answer = [this, product_id, order_id](std::vector<domain::StockEvent> events) {
-      StockResult result{StockResult::Kind::kOk, deps_.book.Level(product_id), std::move(events), std::nullopt};
+      StockResult result{StockResult::Kind::kOk, deps_.book.Level(product_id), std::move(events), std::nullopt,
+                         std::nullopt};
       if (!order_id.empty()) result.reservation = deps_.book.ReservationOf(product_id, order_id);
       return result;
     };
     auto refuse = [&](StockResult::Kind kind) {
-      reply({kind, std::nullopt, {}, std::nullopt});
+      reply({kind, std::nullopt, {}, std::nullopt, std::nullopt});
       deps_.book.Release(product_id);
     };
     std::optional<platform::Partition> partition;
@@ -72,7 +74,7 @@ void InventoryProcessor::Run(const std::string& product_id, const std::string& o
     }
     auto decision = deps_.book.Decide(product_id, decide);
     if (!decision.accepted()) {
-      reply({StockResult::Kind::kRejected, std::nullopt, {}, std::move(decision.rejection)});
+      reply({StockResult::Kind::kRejected, std::nullopt, {}, std::move(decision.rejection), std::nullopt});
       deps_.book.Release(product_id);
       return;
     }
@@ -93,13 +95,13 @@ void InventoryProcessor::Run(const std::string& product_id, const std::string& o
                             if (outcome == AppendOutcome::kPersisted) {
                               reply(answer({event}));
                             } else {
-                              reply({StockResult::Kind::kUnavailable, std::nullopt, {}, std::nullopt});
+                              reply({StockResult::Kind::kUnavailable, std::nullopt, {}, std::nullopt, std::nullopt});
                             }
                             deps_.book.Release(product_id);
                           });
   };
   if (!deps_.book.RunExclusive(product_id, std::move(work))) {
-    reply({StockResult::Kind::kBusy, std::nullopt, {}, std::nullopt});
+    reply({StockResult::Kind::kBusy, std::nullopt, {}, std::nullopt, std::nullopt});
   }
 }
 

@@ -246,7 +246,8 @@ class HttpApi::Impl {
     if (RefusedWhileDraining(exchange)) return;
     if (!deps_.ready() || !deps_.inventory_ready()) return Answer(exchange, NotReady());
     if (auto stock = deps_.stocks.Level(IdOf(request))) {
-      return Answer(exchange, AnswerFor(StockResult{StockResult::Kind::kOk, std::move(stock), {}, std::nullopt}));
+      return Answer(exchange,
+                    AnswerFor(StockResult{StockResult::Kind::kOk, std::move(stock), {}, std::nullopt, std::nullopt}));
     }
     exchange->Respond(ProblemAnswer(platform::NotFoundProblem("This product's stock is not tracked.")));
   }

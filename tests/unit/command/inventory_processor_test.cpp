@@ -261,7 +261,7 @@ TEST(StockRequestParser, RefusesWhatIsNotAnInRangeIntegerUnknownFieldsAndBadProd
 
 TEST(StockHttpAnswer, OkCarriesTheStockShape) {
   domain::Stock stock{kSku, 5, 2, {{kOrderA, 2}}, {}, 3, kNow};
-  const auto answer = AnswerFor(StockResult{Kind::kOk, stock, {}, std::nullopt});
+  const auto answer = AnswerFor(StockResult{Kind::kOk, stock, {}, std::nullopt, std::nullopt});
   EXPECT_EQ(answer.status, 200);
   const auto json = nlohmann::json::parse(answer.body);
   EXPECT_EQ(json, nlohmann::json::parse(R"({"productId":"sku-1","onHand":5,"reserved":2,"available":3,"version":3})"));
@@ -269,14 +269,16 @@ TEST(StockHttpAnswer, OkCarriesTheStockShape) {
 
 TEST(StockHttpAnswer, RefusalsMapToTheContractsStatuses) {
   const auto rejected = [](domain::RejectionKind kind) {
-    return AnswerFor(StockResult{Kind::kRejected, std::nullopt, {}, domain::Rejection{kind, "why", {}, {}}}).status;
+    return AnswerFor(
+               StockResult{Kind::kRejected, std::nullopt, {}, domain::Rejection{kind, "why", {}, {}}, std::nullopt})
+        .status;
   };
   EXPECT_EQ(rejected(domain::RejectionKind::kInvalid), 400);
   EXPECT_EQ(rejected(domain::RejectionKind::kForbidden), 403);
   EXPECT_EQ(rejected(domain::RejectionKind::kTransitionNotAllowed), 409);
-  EXPECT_EQ(AnswerFor(StockResult{Kind::kNotOwner, std::nullopt, {}, std::nullopt}).status, 503);
-  EXPECT_EQ(AnswerFor(StockResult{Kind::kUnavailable, std::nullopt, {}, std::nullopt}).status, 503);
-  EXPECT_EQ(AnswerFor(StockResult{Kind::kBusy, std::nullopt, {}, std::nullopt}).status, 503);
+  EXPECT_EQ(AnswerFor(StockResult{Kind::kNotOwner, std::nullopt, {}, std::nullopt, std::nullopt}).status, 503);
+  EXPECT_EQ(AnswerFor(StockResult{Kind::kUnavailable, std::nullopt, {}, std::nullopt, std::nullopt}).status, 503);
+  EXPECT_EQ(AnswerFor(StockResult{Kind::kBusy, std::nullopt, {}, std::nullopt, std::nullopt}).status, 503);
 }
 
 }  // namespace
