@@ -20,6 +20,9 @@ class HostileCommandTest : public CommandServiceTest {
   void SetUp() override {
     CommandServiceTest::SetUp();
     if (HasFatalFailure() || IsSkipped()) return;
+    // /readyz does not wait for the inventory stream's consumers (WORKFLOW=off): once this instance
+    // writes a product, they have joined and connected, and their sockets are in the baseline.
+    AwaitInventoryWriter("hostile-warm-up", R"({"onHand":1})");
     // Warm up the paths a request takes, so lazily allocated state is in the baseline.
     for (int i = 0; i < 5; ++i) ASSERT_EQ(Get("/healthz").status, 200);
     ASSERT_EQ(SendHostile(service_->port(), WithContentLength("-1")), 400);
