@@ -29,18 +29,23 @@ std::vector<std::string> DecodedBatch::OrderIds() const {
 
 namespace {
 
+// A record that does not decode is parked, whichever stream it came from.
+void ParkAsPoison(DecodedBatch& batch, platform::ConsumedRecord record, std::string error) {
+  batch.poison.push_back(ParkedRecord{std::move(record.topic),
+                                      record.partition,
+                                      record.offset,
+                                      std::move(record.key),
+                                      std::move(record.value),
+                                      std::move(error),
+                                      {},
+                                      ParkedRecord::Reason::kPoison,
+                                      {}});
+}
+
 void AddStockRecord(DecodedBatch& batch, platform::ConsumedRecord record) {
   auto result = codec::DecodeStockEvent(record.key, record.value, record.headers);
   if (!result.decoded) {
-    batch.poison.push_back(ParkedRecord{std::move(record.topic),
-                                        record.partition,
-                                        record.offset,
-                                        std::move(record.key),
-                                        std::move(record.value),
-                                        std::move(result.error),
-                                        {},
-                                        ParkedRecord::Reason::kPoison,
-                                        {}});
+    ParkAsPoison(batch, std::move(record), std::move(result.error));
     return;
   }
   batch.stock_events.push_back(DecodedStockRecord{std::move(record.topic), record.partition, record.offset,
@@ -61,15 +66,7 @@ void AddRecord(DecodedBatch& batch, platform::ConsumedRecord record) {
   }
   auto result = codec::DecodeEvent(record.key, record.value, record.headers);
   if (!result.decoded) {
-    batch.poison.push_back(ParkedRecord{std::move(record.topic),
-                                        record.partition,
-                                        record.offset,
-                                        std::move(record.key),
-                                        std::move(record.value),
-                                        std::move(result.error),
-                                        {},
-                                        ParkedRecord::Reason::kPoison,
-                                        {}});
+    ParkAsPoison(batch, std::move(record), std::move(result.error));
     return;
   }
   batch.events.push_back(DecodedRecord{std::move(record.topic), record.partition, record.offset, std::move(record.key),
