@@ -1,0 +1,124 @@
+#pragma once
+// Webhooks: what the dispatcher, the registration API and the delivery
+// client agree on. Registrations and delivery progress live in PostgreSQL
+// (they must survive a restart and the loss of a machine), behind two ports
+// with in-memory fakes for tests:
+//   EndpointRegistry  the registered endpoints (with their signing secrets);
+//   DeliveryLedger    where each partition's dispatch stands, and every
+//                     delivery that did not succeed at its first attempt
+//                     (retried from here, then listed as failed).
+// WebhookSender posts one signed CloudEvent to one URL (Standard Webhooks).
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace orders::notifier::webhooks {
+
+using WallClock = std::chrono::system_clock;
+
+struct Endpoint {
+  std::string id;                   // "ep_<uuid>", chosen by the registry
+  std::string url;                  // validated http(s) URL
+  std::vector<std::string> events;  // patterns (orders::codec::IsEventPattern)
+  std::string description;
+  std::string secret;  // "whsec_<base64 of 32 random bytes>": returned once, by Create
+  WallClock::time_point created_at{};
+  // Since when every attempt failed (nullopt while the endpoint is healthy);
+  // past the configured period the endpoint is disabled.
+  std::optional<WallClock::time_point> failing_since;
+  bool disabled = false;
+  std::string disabled_reason;  // shown by GET, e.g. "failing since 2026-12-05T01:00:00Z"
+};
+
+enum class DeliveryStatus { kPending, kDelivered, kFailed };
+
+// One event for one endpoint, kept once its first attempt did not succeed
+// (or when the endpoint was too far behind to try it at once).
+struct Delivery {
+  std::string endpoint_id;
+  std::string event_id;  // ce_id: the webhook-id header, the same on every retry
+  std::string event_type;  // unversioned, e.g. "order.status_changed"
+  std::string subject;     // the record key: orderId or productId (ordering is per subject)
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::string body;  // the structured CloudEvent, exactly what is posted
+  WallClock::time_point event_time{};
+  DeliveryStatus status = DeliveryStatus::kPending;
+  int attempts = 0;
+  WallClock::time_point next_attempt_at{};
+  int last_http_status = 0;  // 0: no HTTP answer
+  std::string last_error;    // short and secret-free, e.g. "timeout", "connection refused", "HTTP 500"
+  WallClock::time_point updated_at{};
+};
+
+struct Page {
+  std::vector<Delivery> items;
+  std::optional<std::string> next_cursor;
+};
+
+class EndpointRegistry {
+ public:
+  virtual ~EndpointRegistry() = default;
+  // Stores a new endpoint (id, secret and created_at filled in) or returns
+  // nullopt when the configured cap on registrations is reached.
+  virtual std::optional<Endpoint> Create(Endpoint endpoint) = 0;
+  virtual std::vector<Endpoint> List() = 0;  // every endpoint, secrets included (callers strip them)
+  virtual std::optional<Endpoint> Get(const std::string& id) = 0;
+  virtual bool Delete(const std::string& id) = 0;  // also forgets its deliveries
+  // Health after an attempt: success clears failing_since; failure sets it
+  // when unset. Disable marks the endpoint disabled with a reason.
+  virtual void RecordHealth(const std::string& id, bool succeeded, WallClock::time_point at) = 0;
+  virtual void Disable(const std::string& id, const std::string& reason) = 0;
+};
+
+class DeliveryLedger {
+ public:
+  virtual ~DeliveryLedger() = default;
+  // Where dispatch of (topic, partition) resumes: the first offset not yet
+  // resolved for every endpoint (delivered or kept here). nullopt: never dispatched.
+  virtual std::optional<std::int64_t> ResumeOffset(const std::string& topic, std::int32_t partition) = 0;
+  virtual void SaveResumeOffset(const std::string& topic, std::int32_t partition, std::int64_t offset) = 0;
+
+  // Keeps a delivery (insert, or update when (endpoint_id, event_id) exists).
+  virtual void Keep(const Delivery& delivery) = 0;
+  // Pending deliveries due at `now` in the given partitions of `topic`, oldest offset first.
+  virtual std::vector<Delivery> Due(const std::string& topic, const std::vector<std::int32_t>& partitions,
+                                    WallClock::time_point now, std::size_t limit) = 0;
+  // Subjects with a pending delivery for an endpoint in those partitions
+  // (later events of such a subject must wait behind it: order per subject).
+  virtual std::vector<std::pair<std::string, std::string>> PendingSubjects(
+      const std::string& topic, const std::vector<std::int32_t>& partitions) = 0;  // (endpoint_id, subject)
+  virtual Page List(const std::string& endpoint_id, std::optional<DeliveryStatus> status,
+                    const std::optional<std::string>& cursor, std::size_t limit) = 0;
+  // Failed deliveries of the endpoint whose event is at or after `from`
+  // become pending again, due now, with their attempts reset. Returns how many.
+  virtual std::size_t Replay(const std::string& endpoint_id, WallClock::time_point from) = 0;
+};
+
+struct PostRequest {
+  std::string url;
+  std::string message_id;  // webhook-id
+  std::string body;        // structured CloudEvent JSON
+  std::string secret;      // whsec_…; signs id.timestamp.body at send time
+};
+
+struct PostOutcome {
+  bool delivered = false;    // a 2xx answer
+  int http_status = 0;       // 0 when no HTTP answer came
+  std::string error;         // empty when delivered; short, never contains the secret
+  std::chrono::milliseconds took{0};
+};
+
+class WebhookSender {
+ public:
+  virtual ~WebhookSender() = default;
+  // Blocks at most the configured timeout (connect + send + answer). Never
+  // follows redirects (a 3xx is a failure); reads at most a small answer.
+  virtual PostOutcome Post(const PostRequest& request) = 0;
+};
+
+}  // namespace orders::notifier::webhooks
