@@ -84,7 +84,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
       [ownership = parts.ownership.get()](const std::string& order_id) {
         return ownership->WritablePartition(order_id);
       },
-      parts.payment.workflow});
+      parts.payment.workflow, [&parts](std::function<void()> work) { parts.waiting_commands.Post(std::move(work)); }});
 
   StartInventory();
   if (parts.payment.workflow) {
