@@ -268,7 +268,7 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   options.port = config_.port;
   options.threads = 1;  // the hub and every session live on this one thread
   options.max_connections = budget.http;
-  options.max_body_size = 4096;
+  options.limits.body = 4096;
   parts.server = std::make_unique<http::HttpServer>(options, router);
   parts.batcher = std::make_unique<SendBatcher>(parts.server->io_context());
   const auto command_api = ParseHttpUrl(config_.command_api_url);

@@ -14,8 +14,8 @@ constexpr std::string_view kPrefix = "KAFKA_PROPERTY_";
 
 // What the services' guarantees rest on, or what has its own setting.
 constexpr std::array<std::string_view, 9> kFixed = {
-    "bootstrap.servers",        "metadata.broker.list", "group.id",          "enable.idempotence", "acks",
-    "enable.auto.commit",       "enable.auto.offset.store", "auto.offset.reset", "enable.partition.eof"};
+    "bootstrap.servers",  "metadata.broker.list",     "group.id",          "enable.idempotence",  "acks",
+    "enable.auto.commit", "enable.auto.offset.store", "auto.offset.reset", "enable.partition.eof"};
 
 std::string PropertyOfVariable(std::string_view suffix) {
   std::string name(suffix);

@@ -20,10 +20,10 @@ class KafkaPropertiesTest : public ::testing::Test {
 };
 
 TEST_F(KafkaPropertiesTest, VariablesNameThePropertyWithUnderscoresForDots) {
-  const auto result =
-      LoadKafkaProperties({{"KAFKA_PROPERTY_SECURITY_PROTOCOL", "SASL_SSL"}, {"KAFKA_PROPERTY_SASL_MECHANISMS",
-                                                                              "SCRAM-SHA-512"}, {"OTHER", "x"}},
-                          "");
+  const auto result = LoadKafkaProperties({{"KAFKA_PROPERTY_SECURITY_PROTOCOL", "SASL_SSL"},
+                                           {"KAFKA_PROPERTY_SASL_MECHANISMS", "SCRAM-SHA-512"},
+                                           {"OTHER", "x"}},
+                                          "");
   EXPECT_TRUE(result.problems.empty());
   EXPECT_EQ(result.properties, (std::map<std::string, std::string>{{"security.protocol", "SASL_SSL"},
                                                                    {"sasl.mechanisms", "SCRAM-SHA-512"}}));
@@ -38,8 +38,8 @@ TEST_F(KafkaPropertiesTest, AFileGivesPropertiesAndAVariableWinsOverIt) {
 }
 
 TEST_F(KafkaPropertiesTest, UnknownPropertiesAndBadValuesAreProblemsThatNeverShowTheValue) {
-  const auto result = LoadKafkaProperties(
-      {{"KAFKA_PROPERTY_NO_SUCH_THING", "secret-1"}, {"KAFKA_PROPERTY_LINGER_MS", "secret-2"}}, "");
+  const auto result =
+      LoadKafkaProperties({{"KAFKA_PROPERTY_NO_SUCH_THING", "secret-1"}, {"KAFKA_PROPERTY_LINGER_MS", "secret-2"}}, "");
   ASSERT_EQ(result.problems.size(), 2u);
   for (const auto& problem : result.problems) {
     EXPECT_EQ(problem.find("secret"), std::string::npos) << problem;
@@ -47,8 +47,9 @@ TEST_F(KafkaPropertiesTest, UnknownPropertiesAndBadValuesAreProblemsThatNeverSho
 }
 
 TEST_F(KafkaPropertiesTest, WhatTheGuaranteesRestOnCannotBeChanged) {
-  for (const char* name : {"KAFKA_PROPERTY_ENABLE_IDEMPOTENCE", "KAFKA_PROPERTY_ACKS", "KAFKA_PROPERTY_BOOTSTRAP_SERVERS",
-                           "KAFKA_PROPERTY_ENABLE_AUTO_COMMIT", "KAFKA_PROPERTY_GROUP_ID"}) {
+  for (const char* name :
+       {"KAFKA_PROPERTY_ENABLE_IDEMPOTENCE", "KAFKA_PROPERTY_ACKS", "KAFKA_PROPERTY_BOOTSTRAP_SERVERS",
+        "KAFKA_PROPERTY_ENABLE_AUTO_COMMIT", "KAFKA_PROPERTY_GROUP_ID"}) {
     const auto result = LoadKafkaProperties({{name, "1"}}, "");
     EXPECT_EQ(result.problems.size(), 1u) << name;
   }
@@ -60,10 +61,9 @@ TEST_F(KafkaPropertiesTest, AMissingOrMalformedFileIsAProblem) {
 }
 
 TEST_F(KafkaPropertiesTest, TheServiceConfigCarriesThemAndStartupNamesEveryProblem) {
-  const auto ok = LoadConfig({"svc", 8080, "group"},
-                             {{"JWT_SECRET", "a-secret-of-thirty-two-bytes-or-more"},
-                              {"KAFKA_PROPERTY_CLIENT_RACK", "eu-1a"}},
-                             {});
+  const auto ok =
+      LoadConfig({"svc", 8080, "group"},
+                 {{"JWT_SECRET", "a-secret-of-thirty-two-bytes-or-more"}, {"KAFKA_PROPERTY_CLIENT_RACK", "eu-1a"}}, {});
   ASSERT_TRUE(ok.config);
   EXPECT_EQ(ok.config->kafka_properties.at("client.rack"), "eu-1a");
   const auto bad = LoadConfig({"svc", 8080, "group"},
