@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Checks that the Grafana dashboard and the alert rules query only what the services export.
 
-    check_observability_metrics.py DASHBOARD ALERTS [--static]
+    check_observability_metrics.py DASHBOARD ALERTS [--static | --as-rules]
 
 DASHBOARD is infra/observability/grafana-dashboard.json, ALERTS infra/observability/alerts.yml.
 
@@ -15,6 +15,10 @@ _sum / _count series, as the queries name them); every label a selector matches 
 a `by (...)` groups by must occur on those samples; an equality matcher's value must occur. `job`
 and `instance` are exempt: Prometheus adds them when it scrapes (infra/observability/prometheus.yml).
 Exit 0 when everything holds; otherwise 1, with one line per problem.
+
+With --as-rules it checks nothing and prints a Prometheus rule file with every dashboard query as a
+recording rule (Grafana's interval variables replaced by 5m), for `promtool check rules` to parse:
+the dashboard's PromQL gets the same syntax check as the alert rules.
 """
 import argparse
 import json
@@ -144,6 +148,15 @@ def dashboard_queries(dashboard, problems):
     return queries
 
 
+GRAFANA_INTERVALS = re.compile(r"\$(?:__rate_interval|__interval|__range)|\$\{(?:__rate_interval|__interval|__range)\}")
+
+
+def dashboard_as_rules(queries):
+    rules = [{"record": "dashboard:query_%d" % number, "expr": GRAFANA_INTERVALS.sub("5m", expression)}
+             for number, (_, expression) in enumerate(queries, start=1)]
+    return yaml.safe_dump({"groups": [{"name": "dashboard-queries", "rules": rules}]}, sort_keys=False)
+
+
 def alert_expressions(rules):
     expressions = []
     for group in rules.get("groups", []):
@@ -202,7 +215,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("dashboard")
     parser.add_argument("alerts")
-    parser.add_argument("--static", action="store_true", help="do not read /metrics text from stdin")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--static", action="store_true", help="do not read /metrics text from stdin")
+    mode.add_argument("--as-rules", action="store_true", help="print the dashboard's queries as a rule file")
     args = parser.parse_args()
 
     problems = []
@@ -211,14 +226,22 @@ def main():
     except ValueError as error:
         print("dashboard: not valid JSON: %s" % error)
         return 1
-    expressions = dashboard_queries(dashboard, problems) + alert_expressions(yaml.safe_load(open(args.alerts)))
+    queries = dashboard_queries(dashboard, problems)
+    if args.as_rules:
+        print(dashboard_as_rules(queries), end="")
+        return 0
+    expressions = queries + alert_expressions(yaml.safe_load(open(args.alerts)))
     samples = None if args.static else exported_samples(sys.stdin.read())
     if samples is not None and not samples:
         problems.append("stdin: no metric samples")
 
     named = set()
     for where, expression in expressions:
-        selectors, groupings, unknown = parse(expression)
+        try:
+            selectors, groupings, unknown = parse(expression)
+        except ValueError as error:
+            problems.append("%s: cannot read %r: %s" % (where, expression, error))
+            continue
         named.update(s.metric for s in selectors)
         if not selectors:
             problems.append("%s: names none of the services' metrics: %s" % (where, expression))
