@@ -1,12 +1,16 @@
 // The dashboard and the alert rules of infra/observability against the services as they run: the three
 // services on a fresh topic and schema, an order placed and confirmed by the workflow, requests refused
 // by the rate limiter (that counter exists only once something was refused), then every metric, label
-// and `by` label the queries name must be in their /metrics (tests/tools/check_observability_metrics.py).
+// and `by` label the queries name must be in their /metrics (tests/tools/check_observability_metrics.py);
+// and each service's /metrics must be Prometheus text that promtool accepts.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -114,6 +118,23 @@ class LiveMetrics : public ::testing::Test {
   std::unique_ptr<ServiceProcess> command_, projection_, notifier_;
 };
 
+// `promtool check metrics` (tests/tools/run_promtool.sh) on `text`: its exit status (77: no promtool)
+// and output.
+std::pair<int, std::string> PromtoolCheckMetrics(const std::string& text) {
+  const std::string input = "/tmp/" + UniqueName("metrics") + ".txt";
+  std::ofstream(input) << text;
+  const std::string command = SourcePath("tests/tools/run_promtool.sh") + " " + SourcePath("infra/observability") +
+                              " check metrics < " + input + " 2>&1";
+  std::string output;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return {-1, "cannot run " + command};
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  const int status = ::pclose(pipe);
+  std::remove(input.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
 // Every line of `text` except the samples (and HELP/TYPE lines) of the metric `name`.
 std::string Without(const std::string& text, const std::string& name) {
   std::istringstream lines(text);
@@ -140,6 +161,20 @@ TEST_F(LiveMetrics, EveryMetricAndLabelTheDashboardAndAlertRulesQueryIsExportedB
   EXPECT_EQ(without_lag.exit_status, 1) << without_lag.output;
   EXPECT_NE(without_lag.output.find("projection_consumer_lag is not exported"), std::string::npos)
       << without_lag.output;
+}
+
+// What Prometheus scrapes must parse and pass its linter (names, HELP/TYPE once per family, histogram
+// and counter conventions), one service at a time as Prometheus sees them.
+TEST_F(LiveMetrics, EachServicesMetricsPassPromtoolsLinter) {
+  PlaceAnOrderAndSeeItConfirmed();
+  BeRateLimited(projection_->port(), "/orders");
+  for (auto* service : {command_.get(), projection_.get(), notifier_.get()}) {
+    const auto metrics = HttpRequest(service->port(), "GET", "/metrics");
+    ASSERT_EQ(metrics.status, 200);
+    const auto [status, output] = PromtoolCheckMetrics(metrics.body);
+    if (status == 77) GTEST_SKIP() << output;
+    EXPECT_EQ(status, 0) << "port " << service->port() << ": " << output << "\n----\n" << metrics.body;
+  }
 }
 
 }  // namespace
