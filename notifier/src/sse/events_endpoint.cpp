@@ -34,9 +34,7 @@ void EventsEndpoint::Serve(const http::ExchangePtr& exchange) {
       {platform::Role::kCustomer, platform::Role::kCourier, platform::Role::kStaff, platform::Role::kService},
       http::Exchange::QueryToken::kAccepted);
   if (!access) return;
-  auto bad_request = [&](const std::string& detail) {
-    exchange->RespondProblem({400, "Bad Request", detail, {}, {}});
-  };
+  auto bad_request = [&](const std::string& detail) { exchange->RespondProblem({400, "Bad Request", detail, {}, {}}); };
   const auto query = exchange->Query();
   if (!query) return bad_request("The query string is malformed or names a parameter twice.");
   const auto& header = exchange->request().header();
@@ -52,8 +50,7 @@ void EventsEndpoint::Serve(const http::ExchangePtr& exchange) {
         {{"Retry-After", "5"}});
     return;
   }
-  auto session = std::make_shared<SseSession>(*id, io_, hub_, batcher_, events_, options_,
-                                              slow_closed_);
+  auto session = std::make_shared<SseSession>(*id, io_, hub_, batcher_, events_, options_, slow_closed_);
   // The token is only forwarded with commands, which a stream never sends.
   if (const auto refused = session->Subscribe(access->principal, {}, request.subscribe_message)) {
     const auto answer = codec::ParseJson(*refused, 64 * 1024);

@@ -48,6 +48,7 @@ void SseSession::Start(asio::ip::tcp::socket socket, std::shared_ptr<void> keep_
   const std::string preamble = response_head + SseRetryHint(options_.retry);
   outbox_.push_front(std::make_shared<const std::string>(preamble));
   queued_bytes_ += preamble.size();
+  head_pending_ = true;
   if (closed_) {
     Shutdown();
     return;
@@ -167,6 +168,7 @@ void SseSession::Consume(std::size_t bytes) {
     queued_bytes_ -= outbox_.front()->size();
     outbox_.pop_front();
     front_offset_ = 0;
+    head_pending_ = false;
   }
 }
 
@@ -195,8 +197,8 @@ void SseSession::ScheduleHeartbeat() {
 
 void SseSession::Close(std::uint16_t code, const std::string& reason) {
   if (closing_ || closed_) return;
-  // Drop queued events that have not started; the final event goes next.
-  while (outbox_.size() > (front_offset_ > 0 ? 1u : 0u)) {
+  // Drop queued events that have not started (never the head); the final event goes next.
+  while (outbox_.size() > (front_offset_ > 0 || head_pending_ ? 1u : 0u)) {
     queued_bytes_ -= outbox_.back()->size();
     outbox_.pop_back();
   }

@@ -28,8 +28,9 @@ struct ConnectionSlots {
 
 class EventsEndpoint {
  public:
-  EventsEndpoint(asio::io_context& io, Hub& hub, SendBatcher& batcher, std::shared_ptr<const platform::Authenticator> authenticator,
-                 SseSessionOptions options, ConnectionSlots slots, std::function<void()> slow_closed);
+  EventsEndpoint(asio::io_context& io, Hub& hub, SendBatcher& batcher,
+                 std::shared_ptr<const platform::Authenticator> authenticator, SseSessionOptions options,
+                 ConnectionSlots slots, std::function<void()> slow_closed);
 
   void Serve(const platform::http::ExchangePtr& exchange);
 

@@ -62,9 +62,7 @@ class SseSession : public std::enable_shared_from_this<SseSession>, public Sink,
   void Start(asio::ip::tcp::socket socket, std::shared_ptr<void> keep_alive, const std::string& response_head);
 
   void SendText(const std::string& text) override { SendData(text, options_.max_queued_bytes); }
-  void SendSnapshotPage(const std::string& text) override {
-    SendData(text, options_.max_queued_bytes_with_snapshot);
-  }
+  void SendSnapshotPage(const std::string& text) override { SendData(text, options_.max_queued_bytes_with_snapshot); }
   // 1008 (token expired) ends the stream with an error event; any other code
   // (1001 on shutdown) just ends it once the queue is written.
   void Close(std::uint16_t code, const std::string& reason) override;
@@ -105,6 +103,7 @@ class SseSession : public std::enable_shared_from_this<SseSession>, public Sink,
   std::uint64_t written_total_ = 0;
   std::uint64_t written_at_last_beat_ = 0;
   int beats_without_progress_ = 0;
+  bool head_pending_ = false;  // the response head is the front of the outbox, not yet all written
   bool attached_ = false;
   bool started_ = false;
   bool waiting_writable_ = false;
