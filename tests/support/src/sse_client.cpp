@@ -151,7 +151,8 @@ std::optional<SseEvent> SseClient::Next(std::chrono::milliseconds timeout) {
 std::optional<SseEvent> SseClient::NextEvent(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
     auto event = Next(left);
     if (!event) return std::nullopt;

@@ -102,8 +102,8 @@ TEST(SseFormatTest, HeartbeatIsACommentAndRetryAHint) {
 }
 
 TEST(SseFormatTest, TheResponseHeadIsAnUncachedEventStreamWithTheRoutersCorsHeaders) {
-  const std::string head =
-      SseResponseHead({{"Access-Control-Allow-Origin", "https://shop.example"}, {"Vary", "Origin"}, {"X-Bad", "a\r\nb"}});
+  const std::string head = SseResponseHead(
+      {{"Access-Control-Allow-Origin", "https://shop.example"}, {"Vary", "Origin"}, {"X-Bad", "a\r\nb"}});
   EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
   EXPECT_NE(head.find("Content-Type: text/event-stream; charset=utf-8\r\n"), std::string::npos);
   EXPECT_NE(head.find("Cache-Control: no-store\r\n"), std::string::npos);

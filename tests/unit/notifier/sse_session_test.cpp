@@ -35,8 +35,7 @@ class SseSessionTest : public ::testing::Test {
 
   std::shared_ptr<SseSession> Make(SseSessionOptions options = {}) {
     options_ = options;
-    return std::make_shared<SseSession>(1, io_, hub_, batcher_, events_, options,
-                                        [this] { ++slow_closed_; });
+    return std::make_shared<SseSession>(1, io_, hub_, batcher_, events_, options, [this] { ++slow_closed_; });
   }
 
   // Connects the peer and starts the session on the server side of it.
@@ -105,8 +104,8 @@ class SseSessionTest : public ::testing::Test {
 
 TEST_F(SseSessionTest, ARefusedSubscriptionWritesNothingAndLeavesTheHub) {
   session_ = Make();
-  const auto refused =
-      session_->Subscribe(platform::Principal{"customer-1", platform::Role::kCustomer}, {}, R"({"type":"subscribe","all":true})");
+  const auto refused = session_->Subscribe(platform::Principal{"customer-1", platform::Role::kCustomer}, {},
+                                           R"({"type":"subscribe","all":true})");
   ASSERT_TRUE(refused);
   EXPECT_NE(refused->find("\"forbidden\""), std::string::npos) << *refused;
   EXPECT_EQ(hub_.stats().sessions, 0u);
@@ -219,7 +218,8 @@ TEST_F(SseSessionTest, AQuietReaderThatTakesNothingForTwoHeartbeatsIsCutOff) {
   ASSERT_FALSE(session_->Subscribe(std::nullopt, {}, SubscribeOrder()));
   Start(/*receive_buffer=*/4096);
   // Well under the bound, but more than the kernel buffers take.
-  for (int i = 0; i < 5; ++i) session_->SendText(std::string(R"({"type":"update","pad":")") + std::string(60 * 1024, 'x') + "\"}");
+  for (int i = 0; i < 5; ++i)
+    session_->SendText(std::string(R"({"type":"update","pad":")") + std::string(60 * 1024, 'x') + "\"}");
   RunFor(std::chrono::milliseconds(20));
   ASSERT_GT(session_->queued_bytes(), 0u);
   EXPECT_EQ(slow_closed_, 0);

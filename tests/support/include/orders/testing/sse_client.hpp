@@ -16,10 +16,10 @@
 namespace orders::testing {
 
 struct SseEvent {
-  std::string id;          // the id field of this event, empty when it had none
-  std::string event;       // "message" when the event field was missing
-  std::string data;        // data lines joined with '\n'
-  std::string comment;     // for a block of comment lines only (": hb")
+  std::string id;       // the id field of this event, empty when it had none
+  std::string event;    // "message" when the event field was missing
+  std::string data;     // data lines joined with '\n'
+  std::string comment;  // for a block of comment lines only (": hb")
   std::optional<long> retry;
   bool has_id = false;
   nlohmann::json Json() const { return nlohmann::json::parse(data, nullptr, false); }
