@@ -347,5 +347,12 @@ TEST_F(NotifierSseAuthTest, AStreamEndsWhenItsTokenExpires) {
   EXPECT_LT(lasted, std::chrono::milliseconds(3500));
 }
 
+TEST(NotifierSseConfigTest, ABadHeartbeatOrRetryStopsTheStartNamingBoth) {
+  ServiceProcess notifier(NotifierBinary(), {{"SSE_HEARTBEAT_MS", "0"}, {"SSE_RETRY_MS", "later"}});
+  EXPECT_FALSE(notifier.Start(std::chrono::seconds(5)));
+  EXPECT_NE(notifier.LogText().find("SSE_HEARTBEAT_MS must be"), std::string::npos) << notifier.LogText();
+  EXPECT_NE(notifier.LogText().find("SSE_RETRY_MS must be"), std::string::npos) << notifier.LogText();
+}
+
 }  // namespace
 }  // namespace orders::testing
