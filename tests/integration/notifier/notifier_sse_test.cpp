@@ -11,6 +11,7 @@
 #include <orders/testing/builders.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
+#include <orders/testing/run_tool.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/sse_client.hpp>
 #include <orders/testing/test_env.hpp>
@@ -345,6 +346,34 @@ TEST_F(NotifierSseAuthTest, AStreamEndsWhenItsTokenExpires) {
   const auto lasted = std::chrono::steady_clock::now() - opened;
   EXPECT_GT(lasted, std::chrono::milliseconds(900));
   EXPECT_LT(lasted, std::chrono::milliseconds(3500));
+}
+
+// Each answer of GET /events is documented in schemas/notifier-events-openapi.yaml with its content type,
+// and each documented answer was seen (but 429 and 503, which need a flood or a full notifier; the
+// budget test above sees the 503), checked by tests/tools/check_openapi.py.
+TEST_F(NotifierSseAuthTest, EveryAnswerMatchesTheEventsOpenApiNote) {
+  const std::string staff = "&access_token=" + TestToken("ops", "staff");
+  const std::string customer = "&access_token=" + TestToken("customer-1", "customer");
+  std::string observations;
+  auto observe = [&](const std::string& request, std::map<std::string, std::string> headers = {}) {
+    SseClient client;
+    const int status = client.Open(notifier_->port(), request, headers);
+    const auto type = client.headers().find("content-type");
+    observations += json{{"method", "get"},
+                         {"path", "/events"},
+                         {"status", status},
+                         {"contentType", type == client.headers().end() ? "" : type->second}}
+                        .dump() +
+                    "\n";
+  };
+  observe("/events?all=true" + staff);
+  observe("/events?all=true&colour=blue" + staff);
+  observe("/events?all=true");
+  observe("/events?all=true" + customer);
+  observe("/events?all=true" + staff, {{"Origin", "https://evil.example"}});
+  const auto check = RunPythonTool("tests/tools/check_openapi.py",
+                                   "schemas/notifier-events-openapi.yaml --may-be-unobserved 503,429", observations);
+  EXPECT_EQ(check.exit_status, 0) << check.output;
 }
 
 TEST(NotifierSseConfigTest, ABadHeartbeatOrRetryStopsTheStartNamingBoth) {
