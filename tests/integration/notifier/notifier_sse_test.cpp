@@ -64,7 +64,8 @@ class NotifierSseTest : public ::testing::Test {
   }
 
   void Produce(const domain::Event& event) {
-    const auto record = codec::EncodeEvent(event, {platform::NewUuid(), "/test", std::nullopt, std::nullopt});
+    const auto record =
+        codec::EncodeEvent(event, {platform::NewUuid(), "/test", std::nullopt, std::nullopt, std::nullopt});
     std::atomic<bool> done{false};
     ASSERT_TRUE(producer_->Produce(topic_, record.key, record.value, record.headers,
                                    [&](const platform::DeliveryReport&) { done = true; }));
@@ -222,7 +223,8 @@ TEST_F(NotifierSseTest, AStalledReaderIsCutOffAndTheNotifiersMemoryStaysFlat) {
       auto placed = Placed(platform::NewUuid());
       placed.items.assign(50, domain::LineItem{std::string(60, 'p'), 1, 100});
       placed.total_cents = 5000;
-      const auto record = codec::EncodeEvent(placed, {platform::NewUuid(), "/test", std::nullopt, std::nullopt});
+      const auto record =
+          codec::EncodeEvent(placed, {platform::NewUuid(), "/test", std::nullopt, std::nullopt, std::nullopt});
       ASSERT_TRUE(producer_->Produce(topic_, record.key, record.value, record.headers, nullptr));
     }
     producer_->Flush(30000);

@@ -83,9 +83,9 @@ TEST(SseRequestTest, TheHeaderWinsOverTheQueryBecauseEventSourceReconnectsWithTh
 }
 
 TEST(SseRequestTest, AMalformedOrForeignLastEventIdOnAnOrderStreamIsRefused) {
-  for (const std::string bad : {std::string(kOrder), std::string(kOrder) + ":", std::string(kOrder) + ":-1",
-                                std::string(kOrder) + ":1x", std::string(kOrder) + ":99999999999999999999",
-                                std::string(kOther) + ":3", std::string("garbage"), std::string(kOrder) + ": 3"}) {
+  for (const std::string& bad : {std::string(kOrder), std::string(kOrder) + ":", std::string(kOrder) + ":-1",
+                                 std::string(kOrder) + ":1x", std::string(kOrder) + ":99999999999999999999",
+                                 std::string(kOther) + ":3", std::string("garbage"), std::string(kOrder) + ": 3"}) {
     EXPECT_NE(Refusal({{"orderId", kOrder}}, bad), "") << bad;
   }
   EXPECT_NE(Refusal({{"orderId", kOrder}, {"lastEventId", std::string(kOther) + ":3"}}), "");
