@@ -2,6 +2,8 @@
 // reader (the WHATWG parsing rules).
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <orders/notifier/protocol.hpp>
 #include <orders/notifier/sse_format.hpp>
 #include <orders/testing/builders.hpp>
@@ -123,6 +125,28 @@ TEST(SseFormatTest, TheSameMessageFannedOutIsEncodedOnceIntoOneSharedBuffer) {
   const auto other = cache.EventOf(R"({"type":"snapshot","orders":[]})");
   EXPECT_NE(other.frame.get(), first.frame.get());
   EXPECT_FALSE(other.is_error);
+}
+
+TEST(SseFormatTest, AnyDataComesBackWhole_LineEndsNormalisedToLf) {
+  std::mt19937 random(16);
+  const std::string alphabet = std::string("ab {}\":\r\n\r\n\x01\xff", 14);
+  for (int round = 0; round < 2000; ++round) {
+    std::string data(random() % 40, ' ');
+    for (char& c : data) c = alphabet[random() % alphabet.size()];
+    std::string expected;
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      if (data[i] == '\r') {
+        expected += '\n';
+        if (i + 1 < data.size() && data[i + 1] == '\n') ++i;
+      } else {
+        expected += data[i];
+      }
+    }
+    const auto event = ReadOne(EncodeSseEvent("update", "o:1", data));
+    ASSERT_EQ(event.data, expected) << "round " << round;
+    ASSERT_EQ(event.id, "o:1");
+    ASSERT_EQ(event.event, "update");
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <orders/notifier/protocol.hpp>
 #include <orders/notifier/sse_request.hpp>
 #include <orders/notifier/sse_settings.hpp>
 
@@ -98,6 +99,24 @@ TEST(SseRequestTest, ListAndTopicStreamsStartAfreshWhateverPlausibleIdTheyResume
   EXPECT_NE(Refusal({{"all", "true"}}, "with space"), "");
   EXPECT_NE(Refusal({{"all", "true"}}, std::string(kMaxLastEventIdBytes + 1, 'a')), "");
   EXPECT_NE(Refusal({{"all", "true"}, {"lastEventId", "tab\there"}}), "");
+}
+
+TEST(SseRequestTest, EveryAcceptedNonTopicRequestIsASubscribeTheWebSocketProtocolAccepts) {
+  const std::vector<std::map<std::string, std::string>> queries = {
+      {{"orderId", kOrder}},
+      {{"orderId", kOrder}, {"lastEventId", std::string(kOrder) + ":0"}},
+      {{"orderId", kOrder}, {"lastEventId", std::string(kOrder) + ":999999999999999999"}},
+      {{"customerId", std::string(64, 'c')}},
+      {{"courierId", "c.o_u-r"}},
+      {{"all", "true"}, {"lastEventId", "anything-printable"}},
+      {{"openDeliveries", "true"}},
+  };
+  for (const auto& query : queries) {
+    const auto request = ParseEventsRequest(query, std::nullopt);
+    ASSERT_EQ(request.error, "") << query.begin()->first;
+    const auto message = ParseClientMessage(request.subscribe_message);
+    EXPECT_EQ(message.type, ClientMessage::Type::kSubscribe) << request.subscribe_message << ": " << message.error;
+  }
 }
 
 TEST(SseSettingsTest, DefaultsAreAFifteenSecondHeartbeatAndAThreeSecondRetry) {
