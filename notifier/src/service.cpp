@@ -91,6 +91,7 @@ struct NotifierService::Parts {
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<SendBatcher> batcher;  // on the server's io thread
   std::unique_ptr<LogFeed> feed;
+  std::unique_ptr<InventoryFeed> inventory_feed;
   std::unique_ptr<asio::steady_timer> ticker;
   std::map<SessionId, std::weak_ptr<WsSession>> sessions;
   SessionId next_session = 1;
@@ -278,11 +279,15 @@ platform::Result<std::uint16_t> NotifierService::Start() {
 
   parts.feed = std::make_unique<LogFeed>(platform::KafkaSettings{config_.kafka_brokers, "notifier", "", {}},
                                          config_.orders_topic, parts.server->io_context(), parts.hub, parts.registry);
+  parts.inventory_feed =
+      std::make_unique<InventoryFeed>(platform::KafkaSettings{config_.kafka_brokers, "notifier-inventory", "", {}},
+                                      config_.inventory_topic, parts.server->io_context(), parts.hub, parts.registry);
   parts.ticker = std::make_unique<asio::steady_timer>(parts.server->io_context());
   parts.Tick();
 
   auto port = parts.server->Start();
   if (port) parts.feed->Start();
+  if (port) parts.inventory_feed->Start();
   return port;
 }
 
@@ -301,6 +306,7 @@ void NotifierService::Stop() {
   });
   done.wait_for(std::chrono::seconds(2));
   parts.feed->Stop();
+  parts.inventory_feed->Stop();
   parts.server->Stop(std::chrono::milliseconds(300));
 }
 
