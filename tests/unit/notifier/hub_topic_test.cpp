@@ -31,7 +31,8 @@ codec::EventMetadata Meta(const std::string& event_id) { return {event_id, "/tes
 domain::StockSet StockSet(std::int64_t version, std::int64_t on_hand, const std::string& product = "sku-1") {
   return {product, version, At(1764000002000), on_hand};
 }
-domain::StockReserved Reserved(std::int64_t version, const std::string& order_id, const std::string& product = "sku-1") {
+domain::StockReserved Reserved(std::int64_t version, const std::string& order_id,
+                               const std::string& product = "sku-1") {
   return {product, version, At(1764000003000), order_id, 2};
 }
 
@@ -100,7 +101,7 @@ TEST_F(HubTopicTest, StreamWildcardsAndStarSelectTheirStreamsInLogOrder) {
   // A courier: stock levels, and an order (with its reservation) once it is open for delivery,
   // not while it is pending.
   EXPECT_EQ(Topics(kRider), (std::vector<std::string>{"inventory.stock_set", "order.status_changed",
-                                                       "inventory.stock_reserved", "inventory.stock_set"}));
+                                                      "inventory.stock_reserved", "inventory.stock_set"}));
 }
 
 TEST_F(HubTopicTest, AnEventMatchingSeveralPatternsOfASessionComesOnce) {
@@ -182,8 +183,8 @@ TEST_F(HubTopicTest, ACustomerHearsOnlyOfItsOwnOrders) {
 
 TEST_F(HubTopicTest, ACourierHearsOfOrdersItMaySeeAsUpdatesDo) {
   Say(kRider, Subscribe("order.*"));
-  Event(Placed());  // pending: not open, not its own
-  Event(Changed(2, Status::kPending, Status::kConfirmed));                                              // open
+  Event(Placed());                                          // pending: not open, not its own
+  Event(Changed(2, Status::kPending, Status::kConfirmed));  // open
   Event(domain::CourierAssigned{kOrderId, 3, At(1764000003000), "rider-2", domain::AssignedBy::kStaff});  // taken
   Event(Changed(4, Status::kConfirmed, Status::kOutForDelivery));  // another courier's business
   EXPECT_EQ(Topics(kRider), (std::vector<std::string>{"order.status_changed", "order.courier_assigned"}));
@@ -198,7 +199,7 @@ TEST_F(HubTopicTest, StaffHearEverything) {
   Stock(Reserved(1, kOtherOrderId));
   Stock(domain::ReservationRefused{"sku-2", 1, At(1764000004000), "00000000-0000-4000-8000-00000000ffff", 5, 0});
   EXPECT_EQ(Topics(kStaff), (std::vector<std::string>{"order.placed", "order.placed", "inventory.stock_reserved",
-                                                       "inventory.reservation_refused"}));
+                                                      "inventory.reservation_refused"}));
 }
 
 TEST_F(HubTopicTest, AReservationReachesOnlyThoseWhoMaySeeItsOrder) {
