@@ -415,7 +415,10 @@ void Hub::OnEvent(const domain::Event& event, const codec::EventMetadata& metada
         },
         [&] { return TopicMessage(codec::EventName(event), metadata.event_id, codec::EventPayloadToJson(event)); });
   }
-  if (std::holds_alternative<domain::OrderPlaced>(event)) ResolveWaiting(order_id);
+  if (std::holds_alternative<domain::OrderPlaced>(event)) {
+    ReleaseHeldStockEvents(order_id);
+    ResolveWaiting(order_id);
+  }
 }
 
 void Hub::ResolveWaiting(const std::string& order_id) {

@@ -80,6 +80,32 @@ void Hub::OnStockEvent(const domain::StockEvent& event, const codec::EventMetada
   PublishToTopics(
       codec::EventName(event), [&](const Session& session) { return MayReceiveStockEvent(session, event); },
       [&] { return TopicMessage(codec::EventName(event), metadata.event_id, codec::EventPayloadToJson(event)); });
+  const std::string* order_id = OrderIdOf(event);
+  if (!order_id || cache_.Find(*order_id)) return;
+  // Its order's placement has not been read yet (the streams are read apart): keep it for that.
+  if (held_stock_count_ >= limits_.max_held_stock_events) {
+    held_stock_.clear();
+    held_stock_count_ = 0;
+  }
+  held_stock_[*order_id].push_back({event, metadata.event_id});
+  ++held_stock_count_;
+}
+
+void Hub::ReleaseHeldStockEvents(const std::string& order_id) {
+  if (held_stock_.empty()) return;
+  auto it = held_stock_.find(order_id);
+  if (it == held_stock_.end()) return;
+  const auto held = std::move(it->second);
+  held_stock_.erase(it);
+  held_stock_count_ -= held.size();
+  for (const auto& [event, event_id] : held) {
+    PublishToTopics(
+        codec::EventName(event),
+        [&](const Session& session) {
+          return !domain::IsStaffOrService(session.actor) && MayReceiveStockEvent(session, event);
+        },
+        [&] { return TopicMessage(codec::EventName(event), event_id, codec::EventPayloadToJson(event)); });
+  }
 }
 
 }  // namespace orders::notifier

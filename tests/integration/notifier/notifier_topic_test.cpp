@@ -120,8 +120,9 @@ TEST_F(NotifierTopicTest, OrderAndInventorySubscribersHearTheEventsOfRealCommand
   EXPECT_EQ(refused["code"], "bad_request") << refused.dump();
 
   // The inventory writer may need a moment to own the product's partition (503 until then).
-  ASSERT_TRUE(Eventually([&] { return AsRole("PUT", "/inventory/sku-1", R"({"onHand":10})", "ops", "staff").status == 200; },
-                         std::chrono::seconds(30)))
+  ASSERT_TRUE(
+      Eventually([&] { return AsRole("PUT", "/inventory/sku-1", R"({"onHand":10})", "ops", "staff").status == 200; },
+                 std::chrono::seconds(30)))
       << command_->LogText();
   const auto placed = AsRole("POST", "/orders",
                              R"({"items":[{"productId":"sku-1","quantity":2,"unitPriceCents":1250}],"currency":"EUR"})",
@@ -163,9 +164,9 @@ TEST_F(NotifierTopicTest, OrderAndInventorySubscribersHearTheEventsOfRealCommand
   Say(*customer, R"({"type":"unsubscribe","topic":"order.*"})");
   Say(*customer, R"({"type":"ping"})");
   EXPECT_EQ(Hear(*customer)["type"], "pong");
-  ASSERT_EQ(AsRole("PUT", "/orders/" + order_id + "/status", R"({"status":"cancelled"})", "customer-1", "customer")
-                .status,
-            200);
+  ASSERT_EQ(
+      AsRole("PUT", "/orders/" + order_id + "/status", R"({"status":"cancelled"})", "customer-1", "customer").status,
+      200);
   const auto second = AsRole("POST", "/orders", R"({"items":[{"productId":"sku-9","quantity":1,"unitPriceCents":5}]})",
                              "customer-1", "customer");
   ASSERT_EQ(second.status, 201) << second.body;

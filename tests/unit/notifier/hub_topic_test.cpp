@@ -224,6 +224,36 @@ TEST_F(HubTopicTest, AReservationReachesOnlyThoseWhoMaySeeItsOrder) {
   EXPECT_EQ(Topics(kRider).back(), "inventory.stock_committed");
 }
 
+// The inventory and order streams are read by separate consumers, so the workflow's reservation
+// may be read before the placement that caused it.
+TEST_F(HubTopicTest, AReservationReadBeforeItsOrdersPlacementReachesTheCustomerOnceThePlacementIsRead) {
+  for (SessionId session : {kStaff, kCustomer, kOtherCustomer}) Say(session, Subscribe("*"));
+  Stock(Reserved(2, kOrderId));
+  EXPECT_EQ(Topics(kStaff), (std::vector<std::string>{"inventory.stock_reserved"})) << "staff at once";
+  EXPECT_TRUE(Topics(kCustomer).empty()) << "the order is unknown yet";
+  Event(Placed());  // customer-1's
+  EXPECT_EQ(Topics(kCustomer), (std::vector<std::string>{"order.placed", "inventory.stock_reserved"}));
+  EXPECT_EQ(Of(kCustomer).OfType("message")[1]["id"], "event-1") << "the reservation's own id";
+  EXPECT_EQ(Topics(kStaff), (std::vector<std::string>{"inventory.stock_reserved", "order.placed"})) << "not twice";
+  EXPECT_TRUE(Topics(kOtherCustomer).empty());
+  Event(Changed(2, Status::kPending, Status::kConfirmed));
+  EXPECT_EQ(Topics(kCustomer).size(), 3u) << "released once";
+}
+
+TEST_F(HubTopicTest, HeldReservationsAreBounded) {
+  HubLimits limits = Limits();
+  limits.max_held_stock_events = 2;
+  Hub hub(cache_, limits);
+  RecordingSink sink;
+  hub.Attach(9, sink, platform::Principal{"customer-1", platform::Role::kCustomer});
+  hub.OnClientText(9, Subscribe("inventory.*"), now_);
+  hub.OnStockEvent(Reserved(2, kOrderId, "sku-1"), Meta("a"));
+  hub.OnStockEvent(Reserved(2, kOtherOrderId, "sku-2"), Meta("b"));
+  hub.OnStockEvent(Reserved(2, kOtherOrderId, "sku-3"), Meta("c"));  // past the bound: the held ones are dropped
+  hub.OnEvent(Placed());
+  EXPECT_TRUE(sink.OfType("message").empty()) << "dropped, not delivered late";
+}
+
 TEST_F(HubTopicTest, InventoryEventsNeverTouchTheOrderCache) {
   Say(kStaff, Subscribe("inventory.*"));
   for (int product = 0; product < 50; ++product) {

@@ -21,6 +21,9 @@
 // (the order visible before or after the event); inventory events, which
 // only topic subscriptions receive, to everyone for a stock level and, when
 // they name an order (reservations), to those who may see that order now.
+// The two streams are read apart, so a reservation may come before its
+// order's placement: staff and services get it at once, and it is held
+// (bounded) for everyone else until the placement is read.
 // A topic subscription has no snapshot and no resume: it carries the events
 // the hub handles after it.
 //
@@ -80,6 +83,9 @@ struct HubLimits {
   // Inventory events are recognised as redelivered by their product's newest
   // version; past this many products the memory of versions starts afresh.
   std::size_t max_tracked_products = 100'000;
+  // Inventory events naming an order not read yet, held for its placement; past
+  // this many, every held one is dropped (they would only be late anyway).
+  std::size_t max_held_stock_events = 1000;
 };
 
 struct HubStats {
@@ -166,6 +172,9 @@ class Hub {
   bool MayReceiveStockEvent(const Session& session, const domain::StockEvent& event) const;
   // False for an inventory event already handled (a redelivery), remembering it otherwise.
   bool FirstTimeSeen(const domain::StockEvent& event);
+  // The inventory events held for `order_id`'s placement, to the sessions that may see it now
+  // (staff and services had them when they came).
+  void ReleaseHeldStockEvents(const std::string& order_id);
 
   OrderCache& cache_;
   HubLimits limits_;
@@ -181,6 +190,12 @@ class Hub {
   std::map<std::string, std::set<SessionId>> by_topic_;           // by pattern: at most a few dozen keys
   std::vector<SessionId> topic_scratch_;                          // PublishToTopics' recipients, reused
   std::unordered_map<std::string, std::int64_t> stock_versions_;  // newest version per product, bounded
+  struct HeldStockEvent {
+    domain::StockEvent event;
+    std::string event_id;
+  };
+  std::unordered_map<std::string, std::vector<HeldStockEvent>> held_stock_;  // by the order they name
+  std::size_t held_stock_count_ = 0;
   std::unordered_map<std::string, std::vector<Waiting>> waiting_;
   // Sessions by token expiry, soonest first: one sweep for every connection
   // instead of a timer each.
