@@ -181,5 +181,50 @@ TEST_F(NotifierTopicTest, OrderAndInventorySubscribersHearTheEventsOfRealCommand
   EXPECT_EQ(check.exit_status, 0) << check.output << "\n" << lines_;
 }
 
+// The inventory topic is followed from its end: what it held before the notifier started is not
+// replayed to topic subscribers as if it were happening now.
+TEST_F(NotifierTopicTest, InventoryEventsFromBeforeTheStartAreNotReplayed) {
+  ASSERT_TRUE(
+      Eventually([&] { return AsRole("PUT", "/inventory/sku-h", R"({"onHand":5})", "ops", "staff").status == 200; },
+                 std::chrono::seconds(30)));
+  ASSERT_EQ(notifier_->Stop(), 0);
+  ASSERT_TRUE(notifier_->Start()) << notifier_->LogText();
+  ASSERT_TRUE(Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_inventory_following") == 1; },
+                         std::chrono::seconds(30)));
+  EXPECT_EQ(MetricValue(notifier_->port(), "orders_notifier_inventory_events_total"), 0) << "no history was read";
+  auto staff = Open("ops", "staff");
+  Say(*staff, R"({"type":"subscribe","topic":"inventory.*"})");
+  ASSERT_EQ(AsRole("PUT", "/inventory/sku-h", R"({"onHand":6})", "ops", "staff").status, 200);
+  const json first = Hear(*staff);
+  EXPECT_EQ(first["topic"], "inventory.stock_set") << first.dump();
+  EXPECT_EQ(first["payload"]["onHand"], 6) << "the level set before the start is history";
+  EXPECT_EQ(first["payload"]["version"], 2);
+  EXPECT_TRUE(
+      Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_inventory_events_total") == 1; }));
+}
+
+// Without an inventory topic the notifier is ready and serves orders; following it is retried in
+// the background, and a SIGTERM during a retry's backoff still ends the process at once.
+TEST(NotifierInventoryTopicTest, AMissingInventoryTopicNeitherBlocksReadinessNorHoldsUpTheShutdown) {
+  ORDERS_REQUIRE_KAFKA();
+  const std::string topic = UniqueName("notif-topic");
+  ASSERT_EQ(CreateTopic(topic, 3), "");
+  ServiceProcess notifier(NotifierBinary(),
+                          {{"ORDERS_TOPIC", topic}, {"INVENTORY_TOPIC", UniqueName("never-created")}});
+  ASSERT_TRUE(notifier.Start()) << notifier.LogText();
+  ASSERT_TRUE(Eventually([&] { return HttpRequest(notifier.port(), "GET", "/readyz").status == 200; },
+                         std::chrono::seconds(30)))
+      << notifier.LogText();
+  EXPECT_EQ(MetricValue(notifier.port(), "orders_notifier_inventory_following"), 0);
+  // Backoffs double from 200 ms up to 5 s: wait for a long one.
+  ASSERT_TRUE(Eventually([&] { return notifier.LogText().find("\"retryInMs\":3200") != std::string::npos; },
+                         std::chrono::seconds(30)))
+      << notifier.LogText();
+  const auto stopping = std::chrono::steady_clock::now();
+  EXPECT_EQ(notifier.Stop(), 0);
+  const auto took = std::chrono::steady_clock::now() - stopping;
+  EXPECT_LT(took, std::chrono::milliseconds(2500)) << "the shutdown waited for the backoff";
+}
+
 }  // namespace
 }  // namespace orders::testing
