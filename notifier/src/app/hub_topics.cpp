@@ -98,13 +98,13 @@ void Hub::ReleaseHeldStockEvents(const std::string& order_id) {
   const auto held = std::move(it->second);
   held_stock_.erase(it);
   held_stock_count_ -= held.size();
-  for (const auto& [event, event_id] : held) {
+  for (const HeldStockEvent& one : held) {
     PublishToTopics(
-        codec::EventName(event),
+        codec::EventName(one.event),
         [&](const Session& session) {
-          return !domain::IsStaffOrService(session.actor) && MayReceiveStockEvent(session, event);
+          return !domain::IsStaffOrService(session.actor) && MayReceiveStockEvent(session, one.event);
         },
-        [&] { return TopicMessage(codec::EventName(event), event_id, codec::EventPayloadToJson(event)); });
+        [&] { return TopicMessage(codec::EventName(one.event), one.event_id, codec::EventPayloadToJson(one.event)); });
   }
 }
 
