@@ -1,7 +1,7 @@
 #pragma once
 // Hands items read on a consumer thread to the hub's io thread in batches, in
 // the order they were added. Bounded: when the io thread is more than
-// `max_pending` items behind, Flush waits (the consumer slows down) rather than
+// kMaxPending items behind, Flush waits (the consumer slows down) rather than
 // dropping anything or queueing without end. Add and Flush are called on one
 // thread (the consumer's); `deliver` runs on the io thread.
 

@@ -9,7 +9,8 @@
 // InventoryFeed follows the inventory topic from its end: its events go only to
 // topic subscriptions, which carry live events, so its history is not read and
 // nothing of it is kept (the order cache never sees it). It does not take part
-// in readiness: a missing or empty inventory topic leaves the notifier ready.
+// in readiness: a missing or empty inventory topic leaves the notifier ready;
+// the gauge orders_notifier_inventory_following turns 1 once it follows the topic.
 //
 // Neither blocks on the WebSocket side; if the io thread falls behind, the
 // consumer waits (bounded memory, HubPoster) rather than dropping anything.
@@ -51,8 +52,6 @@ class InventoryFeed {
 
   void Start() { tail_.Start(); }
   void Stop() { tail_.Stop(); }
-  // True once it follows the topic (the topic exists and every partition is assigned).
-  bool Following() const { return tail_.CaughtUp(); }
 
  private:
   void OnRecord(const platform::ConsumedRecord& record);
