@@ -92,6 +92,8 @@ struct NotifierService::Parts {
   std::unique_ptr<SendBatcher> batcher;  // on the server's io thread
   std::unique_ptr<LogFeed> feed;
   std::unique_ptr<InventoryFeed> inventory_feed;
+  platform::Counter& topic_messages{
+      registry.AddCounter("orders_notifier_topic_messages_total", "Topic subscription messages sent (WebSocket)")};
   std::unique_ptr<asio::steady_timer> ticker;
   std::map<SessionId, std::weak_ptr<WsSession>> sessions;
   SessionId next_session = 1;
@@ -112,6 +114,7 @@ struct NotifierService::Parts {
       cached.Set(static_cast<double>(cache.size()));
       open_deliveries.Set(static_cast<double>(cache.open_count()));
       commands.Inc(stats.commands_forwarded - commands.Value());
+      topic_messages.Inc(stats.topic_messages_delivered - topic_messages.Value());
       std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
       connections.Set(static_cast<double>(sessions.size()));
       Tick();

@@ -177,6 +177,8 @@ TEST_F(NotifierTopicTest, OrderAndInventorySubscribersHearTheEventsOfRealCommand
   // Inventory events never reach the order cache: it holds the two orders only.
   EXPECT_TRUE(Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_cached_orders") == 2; }));
   EXPECT_EQ(MetricValue(notifier_->port(), "orders_notifier_cached_orders"), 2);
+  // stock_set to staff and the stranger, stock_reserved, at least three order events, the second placement.
+  EXPECT_GE(MetricValue(notifier_->port(), "orders_notifier_topic_messages_total"), 7);
   const auto check = RunPythonTool("tests/tools/check_asyncapi.py", "schemas/asyncapi.yaml", lines_);
   EXPECT_EQ(check.exit_status, 0) << check.output << "\n" << lines_;
 }
