@@ -94,6 +94,9 @@ struct NotifierService::Parts {
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<SendBatcher> batcher;  // on the server's io thread
   std::unique_ptr<LogFeed> feed;
+  std::unique_ptr<InventoryFeed> inventory_feed;
+  platform::Counter& topic_messages{
+      registry.AddCounter("orders_notifier_topic_messages_total", "Topic subscription messages sent (WebSocket)")};
   std::unique_ptr<asio::steady_timer> ticker;
   std::map<SessionId, std::weak_ptr<Sink>> sessions;  // WebSockets and event streams
   SessionId next_session = 1;
@@ -115,6 +118,7 @@ struct NotifierService::Parts {
       cached.Set(static_cast<double>(cache.size()));
       open_deliveries.Set(static_cast<double>(cache.open_count()));
       commands.Inc(stats.commands_forwarded - commands.Value());
+      topic_messages.Inc(stats.topic_messages_delivered - topic_messages.Value());
       std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
       connections.Set(static_cast<double>(sessions.size()));
       Tick();
@@ -306,11 +310,15 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   parts.feed = std::make_unique<LogFeed>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "notifier"), config_.orders_topic,
       parts.server->io_context(), parts.hub, parts.registry);
+  parts.inventory_feed = std::make_unique<InventoryFeed>(
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "notifier-inventory"),
+      config_.inventory_topic, parts.server->io_context(), parts.hub, parts.registry);
   parts.ticker = std::make_unique<asio::steady_timer>(parts.server->io_context());
   parts.Tick();
 
   auto port = parts.server->Start();
   if (port) parts.feed->Start();
+  if (port) parts.inventory_feed->Start();
   return port;
 }
 
@@ -329,6 +337,7 @@ void NotifierService::Stop() {
   });
   done.wait_for(std::chrono::seconds(2));
   parts.feed->Stop();
+  parts.inventory_feed->Stop();
   parts.server->Stop(std::chrono::milliseconds(300));
 }
 
