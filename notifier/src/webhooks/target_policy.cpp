@@ -4,20 +4,29 @@
 #include <netdb.h>
 
 #include <cstring>
+#include <future>
 #include <memory>
+#include <system_error>
+#include <thread>
 
 #include <orders/platform/http_url.hpp>
 
 namespace orders::notifier::webhooks {
+namespace {
+
+bool IsLiteral(const std::string& host) {
+  in6_addr scratch{};
+  return ::inet_pton(AF_INET, host.c_str(), &scratch) == 1 || ::inet_pton(AF_INET6, host.c_str(), &scratch) == 1;
+}
+
+}  // namespace
 
 platform::Result<std::vector<CheckedAddress>> ResolveTarget(const std::string& host, std::uint16_t port,
                                                             const TargetPolicy& policy) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  in6_addr scratch{};
-  const bool literal =
-      ::inet_pton(AF_INET, host.c_str(), &scratch) == 1 || ::inet_pton(AF_INET6, host.c_str(), &scratch) == 1;
+  const bool literal = IsLiteral(host);
   if (literal) hints.ai_flags = AI_NUMERICHOST;
   addrinfo* found = nullptr;
   if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || !found) {
@@ -42,6 +51,22 @@ platform::Result<std::vector<CheckedAddress>> ResolveTarget(const std::string& h
   }
   if (checked.empty()) return platform::Fail("the URL's host does not resolve");
   return checked;
+}
+
+platform::Result<std::vector<CheckedAddress>> ResolveTarget(const std::string& host, std::uint16_t port,
+                                                            const TargetPolicy& policy,
+                                                            std::chrono::steady_clock::time_point deadline) {
+  if (IsLiteral(host)) return ResolveTarget(host, port, policy);
+  // getaddrinfo has no timeout of its own (the resolver may retry for many seconds).
+  auto promise = std::make_shared<std::promise<platform::Result<std::vector<CheckedAddress>>>>();
+  auto answer = promise->get_future();
+  try {
+    std::thread([promise, host, port, policy] { promise->set_value(ResolveTarget(host, port, policy)); }).detach();
+  } catch (const std::system_error&) {
+    return platform::Fail("cannot resolve the URL's host now");
+  }
+  if (answer.wait_until(deadline) != std::future_status::ready) return platform::Fail("timeout");
+  return answer.get();
 }
 
 std::string CheckWebhookUrl(std::string_view url, const TargetPolicy& policy) {

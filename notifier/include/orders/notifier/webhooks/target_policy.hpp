@@ -13,6 +13,7 @@
 
 #include <sys/socket.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -59,6 +60,12 @@ struct CheckedAddress {
 // resolver works.
 platform::Result<std::vector<CheckedAddress>> ResolveTarget(const std::string& host, std::uint16_t port,
                                                             const TargetPolicy& policy);
+
+// The same, waiting for the resolver no later than `deadline` (the resolver runs on a thread of
+// its own, left to finish alone when the deadline comes first: "timeout").
+platform::Result<std::vector<CheckedAddress>> ResolveTarget(const std::string& host, std::uint16_t port,
+                                                            const TargetPolicy& policy,
+                                                            std::chrono::steady_clock::time_point deadline);
 
 // Empty when `url` may be registered as a webhook target; else one short sentence for the client
 // that never repeats the URL. Resolves names (blocking), so call it off any event loop.
