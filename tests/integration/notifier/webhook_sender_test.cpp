@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -203,6 +204,98 @@ TEST_F(WebhookSenderTest, ALoopbackReceiverIsRefusedAtConnectTimeWhenPrivateTarg
   EXPECT_FALSE(outcome.delivered);
   EXPECT_EQ(outcome.error, "the URL's host is a loopback address, which is not allowed");
   EXPECT_TRUE(receiver->Received().empty());
+}
+
+// A self-signed certificate (and its key) for the given subjectAltName, made with the openssl tool.
+struct Certificate {
+  std::string cert;
+  std::string key;
+};
+
+Certificate MakeCertificate(const std::string& name, const std::string& alt_names) {
+  const std::string base = "/tmp/" + orders::testing::UniqueName(name);
+  Certificate made{base + ".crt", base + ".key"};
+  const std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "
+      "/CN=" +
+      name + " -addext subjectAltName=" + alt_names + " -keyout " + made.key + " -out " + made.cert +
+      " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  return made;
+}
+
+class WebhookSenderTlsTest : public WebhookSenderTest {
+ protected:
+  void TearDown() override {
+    for (const auto& made : made_) {
+      std::remove(made.cert.c_str());
+      std::remove(made.key.c_str());
+    }
+  }
+  Certificate Made(const std::string& name, const std::string& alt_names) {
+    made_.push_back(MakeCertificate(name, alt_names));
+    return made_.back();
+  }
+  static std::unique_ptr<WebhookReceiver> TlsReceiver(const Certificate& certificate) {
+    auto receiver = std::make_unique<WebhookReceiver>(
+        std::vector<std::string>{"--mode", "healthy", "--tls-cert", certificate.cert, "--tls-key", certificate.key},
+        true);
+    EXPECT_NE(receiver->port(), 0) << "the receiver did not start";
+    return receiver;
+  }
+  static std::string HttpsUrl(const std::string& host, const WebhookReceiver& receiver) {
+    return "https://" + host + ":" + std::to_string(receiver.port()) + "/hook";
+  }
+
+ private:
+  std::vector<Certificate> made_;
+};
+
+TEST_F(WebhookSenderTlsTest, HttpsToATrustedReceiverIsDeliveredByNameAndByAddress) {
+  const auto certificate = Made("localhost", "DNS:localhost,IP:127.0.0.1");
+  auto receiver = TlsReceiver(certificate);
+  auto settings = Settings();
+  settings.ca_file = certificate.cert;
+  HttpWebhookSender sender(settings);
+  const auto by_name = Post(sender, HttpsUrl("localhost", *receiver), "msg_tls_name");
+  EXPECT_TRUE(by_name.delivered) << by_name.error;
+  EXPECT_EQ(by_name.http_status, 200);
+  const auto by_address = Post(sender, HttpsUrl("127.0.0.1", *receiver), "msg_tls_address");
+  EXPECT_TRUE(by_address.delivered) << by_address.error;
+  const auto received = receiver->Received();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[0]["headers"].value("host", ""), "localhost:" + std::to_string(receiver->port()));
+  EXPECT_EQ(received[0]["body"], CloudEvent("msg_tls_name"));
+}
+
+TEST_F(WebhookSenderTlsTest, AnUntrustedCertificateIsRefusedBeforeAnythingIsSent) {
+  auto receiver = TlsReceiver(Made("localhost", "DNS:localhost,IP:127.0.0.1"));
+  HttpWebhookSender sender(Settings());  // the system store only
+  const auto outcome = Post(sender, HttpsUrl("localhost", *receiver));
+  EXPECT_FALSE(outcome.delivered);
+  EXPECT_EQ(outcome.error.rfind("TLS: certificate not accepted (", 0), 0u) << outcome.error;
+  EXPECT_TRUE(receiver->Received().empty());
+}
+
+TEST_F(WebhookSenderTlsTest, ACertificateForAnotherHostIsRefused) {
+  const auto certificate = Made("other.example", "DNS:other.example");
+  auto receiver = TlsReceiver(certificate);
+  auto settings = Settings();
+  settings.ca_file = certificate.cert;
+  HttpWebhookSender sender(settings);
+  const auto by_name = Post(sender, HttpsUrl("localhost", *receiver));
+  EXPECT_EQ(by_name.error, "TLS: certificate not accepted (hostname mismatch)");
+  const auto by_address = Post(sender, HttpsUrl("127.0.0.1", *receiver));
+  EXPECT_EQ(by_address.error, "TLS: certificate not accepted (IP address mismatch)");
+  EXPECT_TRUE(receiver->Received().empty());
+}
+
+TEST_F(WebhookSenderTlsTest, HttpsToAPlainHttpReceiverFailsTheHandshake) {
+  auto receiver = Receiver({"--mode", "healthy"});
+  HttpWebhookSender sender(Settings());
+  const auto outcome = Post(sender, HttpsUrl("127.0.0.1", *receiver));
+  EXPECT_FALSE(outcome.delivered);
+  EXPECT_EQ(outcome.error.rfind("TLS handshake failed", 0), 0u) << outcome.error;
 }
 
 // Our signatures, checked by the Standard Webhooks reference library on what the receiver got; a

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
 
 #include <orders/notifier/webhooks/http_webhook_sender.hpp>
@@ -103,6 +104,22 @@ TEST(HttpWebhookSender, AMalformedSecretFailsWithoutShowingIt) {
   EXPECT_FALSE(outcome.delivered);
   EXPECT_EQ(outcome.error, "the signing secret is not valid base64");
   EXPECT_FALSE(receiver.SawAConnection());
+}
+
+// The listener's backlog completes the TCP handshake; no TLS answer ever comes.
+TEST(HttpWebhookSender, ATlsHandshakeThatIsNeverAnsweredEndsAtTheDeadline) {
+  Listener silent;
+  auto settings = LoopbackAllowed();
+  settings.timeout = std::chrono::milliseconds(300);
+  HttpWebhookSender sender(settings);
+  std::string url = silent.Url();
+  url.replace(0, 4, "https");
+  const auto started = std::chrono::steady_clock::now();
+  const auto outcome = sender.Post(RequestTo(url));
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(outcome.error, "timeout");
+  EXPECT_GE(took, std::chrono::milliseconds(290));
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
 }
 
 TEST(HttpWebhookSender, AnUnreadableCaFileIsAConfigurationError) {
