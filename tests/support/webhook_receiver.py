@@ -14,9 +14,10 @@ Modes (how deliveries are answered; POST /_control/mode {"mode": M, ...options} 
     hang                read the request, answer nothing for --delay-ms (default 60000), then close
     redirect            302 with Location: /redirected on this receiver (never to be followed)
     close-mid-response  send the start of a 200 status line, then close the connection
+    reset               read the request, then reset the connection (RST) without answering
     slow                wait --delay-ms (default 1000), then 200
     trickle             send a 200 answer head one byte every --delay-ms (default 50): the head
-                        takes 200 bytes, so it completes after 200 x delay
+                        is about 200 bytes, so it completes after about 200 x delay
     oversized-head      200 followed by about 1 MiB of headers
     big-body            200 with a Content-Length of 64 MiB, streamed until the client goes away
     status              answer --status (e.g. 404, 503, 301) with an empty body
@@ -31,6 +32,7 @@ import argparse
 import json
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -128,6 +130,12 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "close-mid-response":
             self.wfile.write(b"HTTP/1.1 200 O")
             self.wfile.flush()
+            self.close_connection = True
+            return
+        if mode == "reset":
+            # Linger 0: close() sends RST instead of FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
             self.close_connection = True
             return
         if mode == "slow":

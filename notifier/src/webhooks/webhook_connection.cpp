@@ -161,6 +161,8 @@ platform::Result<void> WebhookConnection::Handshake(Deadline deadline) {
 platform::Result<void> WebhookConnection::SendAll(std::string_view bytes, Deadline deadline) {
   std::size_t sent = 0;
   while (sent < bytes.size()) {
+    // Checked here too: a peer that is always ready would otherwise never meet a wait.
+    if (Clock::now() >= deadline) return platform::Fail("timeout");
     const std::string_view rest = bytes.substr(sent);
     if (ssl_) {
       ERR_clear_error();
@@ -194,6 +196,7 @@ platform::Result<void> WebhookConnection::SendAll(std::string_view bytes, Deadli
 
 platform::Result<std::size_t> WebhookConnection::Receive(char* into, std::size_t capacity, Deadline deadline) {
   while (true) {
+    if (Clock::now() >= deadline) return platform::Fail("timeout");
     if (ssl_) {
       ERR_clear_error();
       const int read = SSL_read(ssl_, into, static_cast<int>(std::min<std::size_t>(capacity, 1 << 30)));

@@ -176,6 +176,16 @@ TEST_F(WebhookSenderTest, AConnectionClosedMidAnswerIsAFailure) {
   EXPECT_EQ(outcome.error, "connection closed mid-answer");
 }
 
+TEST_F(WebhookSenderTest, AConnectionResetInsteadOfAnAnswerIsAFailure) {
+  auto receiver = Receiver({"--mode", "reset"});
+  HttpWebhookSender sender(Settings());
+  const auto outcome = Post(sender, receiver->Url());
+  EXPECT_FALSE(outcome.delivered);
+  EXPECT_EQ(outcome.http_status, 0);
+  EXPECT_EQ(outcome.error, "connection reset");
+  EXPECT_EQ(receiver->Received().size(), 1u);
+}
+
 TEST_F(WebhookSenderTest, AnAnswerHeadBeyondTheLimitIsRefusedWithoutReadingIt) {
   auto receiver = Receiver({"--mode", "oversized-head"});
   auto settings = Settings();

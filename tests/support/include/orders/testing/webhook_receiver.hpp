@@ -1,6 +1,6 @@
 #pragma once
 // Runs tests/support/webhook_receiver.py as its own process on a free loopback port, in one mode
-// ("healthy", "fail-then-recover", "hang", "redirect", "close-mid-response", "slow", "trickle",
+// ("healthy", "fail-then-recover", "hang", "redirect", "close-mid-response", "reset", "slow", "trickle",
 // "oversized-head", "big-body", "status"; the script's docstring says what each does), and reads
 // back what it received. The process is ended when the object goes.
 //
