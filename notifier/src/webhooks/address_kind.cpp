@@ -59,12 +59,12 @@ AddressKind ClassifyIpv6(const std::array<std::uint8_t, 16>& b) {
     return AddressKind::kReserved;  // ::a.b.c.d, the deprecated IPv4-compatible form
   }
   if (StartsWith(b, {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0})) return ClassifyIpv4(Ipv4At(b, 12));  // NAT64
-  if (StartsWith(b, {0x20, 0x02})) return ClassifyIpv4(Ipv4At(b, 2));                                  // 6to4
+  if (StartsWith(b, {0x20, 0x02})) return ClassifyIpv4(Ipv4At(b, 2));                                       // 6to4
   if (b[0] == 0xff) return AddressKind::kMulticast;
   if ((b[0] & 0xfe) == 0xfc) return AddressKind::kUniqueLocal;
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressKind::kLinkLocal;
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return AddressKind::kPrivate;  // site-local
-  if ((b[0] & 0xe0) != 0x20) return AddressKind::kReserved;                 // outside 2000::/3 global unicast
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return AddressKind::kPrivate;     // site-local
+  if ((b[0] & 0xe0) != 0x20) return AddressKind::kReserved;                    // outside 2000::/3 global unicast
   if (StartsWith(b, {0x20, 0x01, 0x0d, 0xb8})) return AddressKind::kReserved;  // documentation
   if (b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0) return AddressKind::kReserved;  // 3fff::/20 documentation
   // 2001::/23: IETF protocol assignments (Teredo, ORCHID, benchmarking, ...).

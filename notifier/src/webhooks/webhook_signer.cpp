@@ -35,8 +35,8 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   const auto is_alphabet = [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '/'; };
   if (!std::all_of(text.begin(), text.end() - static_cast<std::ptrdiff_t>(padding), is_alphabet)) return std::nullopt;
   std::string bytes(text.size() / 4 * 3, '\0');
-  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()), Bytes(text),
-                                      static_cast<int>(text.size()));
+  const int written =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()), Bytes(text), static_cast<int>(text.size()));
   if (written < 0 || static_cast<std::size_t>(written) < padding) return std::nullopt;
   bytes.resize(static_cast<std::size_t>(written) - padding);
   return bytes;
@@ -70,13 +70,12 @@ platform::Result<std::string> SignWebhook(std::string_view secret, std::string_v
   const std::string stamp = std::to_string(timestamp);
   unsigned char mac[EVP_MAX_MD_SIZE];
   std::size_t length = 0;
-  const bool signed_ok = ctx && EVP_MAC_init(ctx.get(), Bytes(*key), key->size(), params) == 1 &&
-                         EVP_MAC_update(ctx.get(), Bytes(message_id), message_id.size()) == 1 &&
-                         EVP_MAC_update(ctx.get(), Bytes("."), 1) == 1 &&
-                         EVP_MAC_update(ctx.get(), Bytes(stamp), stamp.size()) == 1 &&
-                         EVP_MAC_update(ctx.get(), Bytes("."), 1) == 1 &&
-                         EVP_MAC_update(ctx.get(), Bytes(body), body.size()) == 1 &&
-                         EVP_MAC_final(ctx.get(), mac, &length, sizeof mac) == 1;
+  const bool signed_ok =
+      ctx && EVP_MAC_init(ctx.get(), Bytes(*key), key->size(), params) == 1 &&
+      EVP_MAC_update(ctx.get(), Bytes(message_id), message_id.size()) == 1 &&
+      EVP_MAC_update(ctx.get(), Bytes("."), 1) == 1 && EVP_MAC_update(ctx.get(), Bytes(stamp), stamp.size()) == 1 &&
+      EVP_MAC_update(ctx.get(), Bytes("."), 1) == 1 && EVP_MAC_update(ctx.get(), Bytes(body), body.size()) == 1 &&
+      EVP_MAC_final(ctx.get(), mac, &length, sizeof mac) == 1;
   if (!signed_ok) return platform::Fail("OpenSSL could not compute the HMAC");
   return "v1," + Base64(std::string_view(reinterpret_cast<const char*>(mac), length));
 }
@@ -84,7 +83,8 @@ platform::Result<std::string> SignWebhook(std::string_view secret, std::string_v
 std::string NewWebhookSecret() {
   unsigned char bytes[kSecretBytes];
   if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes could not supply a webhook secret");
-  return std::string(kWebhookSecretPrefix) + Base64(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+  return std::string(kWebhookSecretPrefix) +
+         Base64(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 }  // namespace orders::notifier::webhooks

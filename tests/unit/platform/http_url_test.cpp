@@ -54,8 +54,8 @@ TEST(HttpUrl, BracketedIpv6HostsLoseTheirBracketsAndKeepThemInTheHostHeader) {
 }
 
 TEST(HttpUrl, RefusesOtherSchemesWithAReasonThatDoesNotRepeatTheUrl) {
-  for (const char* url : {"file:///etc/passwd", "ftp://example.com/", "gopher://x", "javascript:alert(1)",
-                          "mailto:ops@example.com"}) {
+  for (const char* url :
+       {"file:///etc/passwd", "ftp://example.com/", "gopher://x", "javascript:alert(1)", "mailto:ops@example.com"}) {
     const auto parsed = ParseHttpUrl(url);
     ASSERT_FALSE(parsed) << url;
     EXPECT_EQ(parsed.error().message, "the URL must use http or https") << url;
@@ -72,9 +72,10 @@ TEST(HttpUrl, RefusesCredentialsFragmentsAndBackslashes) {
 }
 
 TEST(HttpUrl, RefusesControlCharactersSpacesAndNonAscii) {
-  for (const std::string& url : {std::string("http://example.com/a\r\nX-Injected: 1"), std::string("http://exa mple.com/"),
-                                std::string("http://example.com/\t"), std::string("http://example.com/\x7f"),
-                                std::string("http://example.com/\0", 20), std::string("http://ex\xc3\xa4mple.com/")}) {
+  for (const std::string& url :
+       {std::string("http://example.com/a\r\nX-Injected: 1"), std::string("http://exa mple.com/"),
+        std::string("http://example.com/\t"), std::string("http://example.com/\x7f"),
+        std::string("http://example.com/\0", 20), std::string("http://ex\xc3\xa4mple.com/")}) {
     const auto parsed = ParseHttpUrl(url);
     ASSERT_FALSE(parsed) << url;
     EXPECT_EQ(parsed.error().message, "the URL contains spaces, control or non-ASCII characters");
@@ -91,11 +92,29 @@ TEST(HttpUrl, RefusesUrlsLongerThan2048Bytes) {
 }
 
 TEST(HttpUrl, RefusesMalformedAuthorities) {
-  for (const char* url :
-       {"", "example.com/path", "http:example.com", "http:/example.com", "http://", "http:///path", "http://:80",
-        "http://x:0", "http://x:70000", "http://x:y", "http://x:", "http://x:+80", "http://[::1", "http://[::1]x",
-        "http://[::1]:", "http://[not:an:address]/", "http://[fe80::1%25eth0]/", "http://a..b/", "http://a b/",
-        "http://ex!ample.com/", "http://example.com:80:80/", "http://1.2.3.4:80@x/", "1http://x/"}) {
+  for (const char* url : {"",
+                          "example.com/path",
+                          "http:example.com",
+                          "http:/example.com",
+                          "http://",
+                          "http:///path",
+                          "http://:80",
+                          "http://x:0",
+                          "http://x:70000",
+                          "http://x:y",
+                          "http://x:",
+                          "http://x:+80",
+                          "http://[::1",
+                          "http://[::1]x",
+                          "http://[::1]:",
+                          "http://[not:an:address]/",
+                          "http://[fe80::1%25eth0]/",
+                          "http://a..b/",
+                          "http://a b/",
+                          "http://ex!ample.com/",
+                          "http://example.com:80:80/",
+                          "http://1.2.3.4:80@x/",
+                          "1http://x/"}) {
     EXPECT_FALSE(ParseHttpUrl(url)) << url;
   }
 }

@@ -142,7 +142,8 @@ TEST(CheckWebhookUrl, RefusesMulticastUnspecifiedAndReservedEvenWhenPrivateTarge
   EXPECT_EQ(CheckWebhookUrl("http://0.0.0.0:8080/", lenient),
             "the URL's host is an unspecified address, which is not allowed");
   EXPECT_EQ(CheckWebhookUrl("http://[::]/", lenient), "the URL's host is an unspecified address, which is not allowed");
-  EXPECT_EQ(CheckWebhookUrl("http://224.0.0.1/", lenient), "the URL's host is a multicast address, which is not allowed");
+  EXPECT_EQ(CheckWebhookUrl("http://224.0.0.1/", lenient),
+            "the URL's host is a multicast address, which is not allowed");
   EXPECT_EQ(CheckWebhookUrl("http://255.255.255.255/", lenient),
             "the URL's host is a reserved address, which is not allowed");
 }

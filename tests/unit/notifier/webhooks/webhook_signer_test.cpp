@@ -31,9 +31,9 @@ TEST(WebhookSigner, EveryPartOfTheSignedContentChangesTheSignature) {
 }
 
 TEST(WebhookSigner, RefusesMalformedSecretsWithoutRepeatingThem) {
-  for (std::string_view secret : {"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_", "whsec_not base64!",
-                                   "whsec_abc", "whsec_ab==c===", "whsec_YWJj\n", "WHSEC_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                                   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS_"}) {
+  for (std::string_view secret : {"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_", "whsec_not base64!", "whsec_abc",
+                                  "whsec_ab==c===", "whsec_YWJj\n", "WHSEC_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                  "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS_"}) {
     const auto signature = SignWebhook(secret, kSpecId, kSpecTimestamp, kSpecBody);
     ASSERT_FALSE(signature) << secret;
     // Fixed sentences: nothing of the secret can be in them.

@@ -29,8 +29,8 @@ struct HttpUrl {
   std::string scheme;  // "http" or "https"
   std::string host;    // lower case; an IPv6 address without its brackets
   bool ipv6_literal = false;
-  std::uint16_t port = 80;  // as given, else the scheme's default
-  std::string path;         // "" or starting with '/', as written (percent-escapes untouched)
+  std::uint16_t port = 80;           // as given, else the scheme's default
+  std::string path;                  // "" or starting with '/', as written (percent-escapes untouched)
   std::optional<std::string> query;  // after '?', when the URL has one (possibly empty)
 
   bool https() const { return scheme == "https"; }
