@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
 #include <orders/platform/http_url.hpp>
+#include <orders/platform/jwks_source.hpp>
 
 namespace orders::platform {
 namespace {
@@ -131,6 +133,27 @@ TEST(HttpUrl, RefusesNumericHostsThatAreNotDottedQuads) {
   EXPECT_TRUE(ParseHttpUrl("http://127.0.0.1/"));
   EXPECT_TRUE(ParseHttpUrl("http://10.0.0.1x/")) << "a name whose last label is not a number stays a name";
   EXPECT_TRUE(ParseHttpUrl("http://api.example.com./")) << "a fully qualified name keeps its final dot";
+}
+
+}  // namespace
+}  // namespace orders::platform
+
+namespace orders::platform {
+namespace {
+
+// The JWKS source reads JWKS_URL with the shared parser: what it refuses is refused before any
+// connection (port 1 on loopback would answer "cannot connect"). Its own parser sent a fragment on
+// the request line and handed a port like "http" to the resolver as a service name.
+TEST(JwksHttpSource, RefusesUrlsTheSharedParserRefusesBeforeConnecting) {
+  for (const char* url : {"http://127.0.0.1:1/keys#current", "http://127.0.0.1:http/keys", "https://127.0.0.1:1/keys",
+                          "http://user@127.0.0.1:1/keys", "http://127.0.0.1:1/ke ys"}) {
+    const auto fetched = HttpJwksSource(url, std::chrono::milliseconds(200))->Fetch();
+    ASSERT_FALSE(fetched) << url;
+    EXPECT_EQ(fetched.error().message, "not an http:// URL") << url;
+  }
+  const auto reachable = HttpJwksSource("http://127.0.0.1:1/keys?v=2", std::chrono::milliseconds(200))->Fetch();
+  ASSERT_FALSE(reachable);
+  EXPECT_EQ(reachable.error().message, "cannot connect to 127.0.0.1:1") << "a query is still fine";
 }
 
 }  // namespace
