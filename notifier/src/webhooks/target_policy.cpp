@@ -14,6 +14,9 @@
 namespace orders::notifier::webhooks {
 namespace {
 
+// What a resolution cut short by its deadline reports (the sender's error for it, too).
+constexpr char kTimedOut[] = "timeout";
+
 bool IsLiteral(const std::string& host) {
   in6_addr scratch{};
   return ::inet_pton(AF_INET, host.c_str(), &scratch) == 1 || ::inet_pton(AF_INET6, host.c_str(), &scratch) == 1;
@@ -65,15 +68,20 @@ platform::Result<std::vector<CheckedAddress>> ResolveTarget(const std::string& h
   } catch (const std::system_error&) {
     return platform::Fail("cannot resolve the URL's host now");
   }
-  if (answer.wait_until(deadline) != std::future_status::ready) return platform::Fail("timeout");
+  if (answer.wait_until(deadline) != std::future_status::ready) return platform::Fail(kTimedOut);
   return answer.get();
 }
 
 std::string CheckWebhookUrl(std::string_view url, const TargetPolicy& policy) {
   const auto parsed = platform::ParseHttpUrl(url);
   if (!parsed) return parsed.error().message;
-  const auto addresses = ResolveTarget(parsed->host, parsed->port, policy);
-  if (!addresses) return addresses.error().message;
+  constexpr auto kResolveBudget = std::chrono::seconds(5);
+  const auto addresses =
+      ResolveTarget(parsed->host, parsed->port, policy, std::chrono::steady_clock::now() + kResolveBudget);
+  if (!addresses) {
+    return addresses.error().message == kTimedOut ? "the URL's host could not be resolved in time"
+                                                  : addresses.error().message;
+  }
   return {};
 }
 

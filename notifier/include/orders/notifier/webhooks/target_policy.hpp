@@ -68,7 +68,9 @@ platform::Result<std::vector<CheckedAddress>> ResolveTarget(const std::string& h
                                                             std::chrono::steady_clock::time_point deadline);
 
 // Empty when `url` may be registered as a webhook target; else one short sentence for the client
-// that never repeats the URL. Resolves names (blocking), so call it off any event loop.
+// that never repeats the URL. Resolves names, waiting at most 5 s for the resolver ("the URL's host
+// could not be resolved in time"): literal addresses return at once, but a name blocks the caller,
+// so call it off any event loop (the notifier's HTTP thread is also the hub's).
 std::string CheckWebhookUrl(std::string_view url, const TargetPolicy& policy);
 
 }  // namespace orders::notifier::webhooks
