@@ -15,6 +15,7 @@ Modes (how deliveries are answered; POST /_control/mode {"mode": M, ...options} 
     redirect            302 with Location: /redirected on this receiver (never to be followed)
     close-mid-response  send the start of a 200 status line, then close the connection
     reset               read the request, then reset the connection (RST) without answering
+    garbage             answer bytes that are not HTTP, then close
     slow                wait --delay-ms (default 1000), then 200
     trickle             send a 200 answer head one byte every --delay-ms (default 50): the head
                         is about 200 bytes, so it completes after about 200 x delay
@@ -136,6 +137,10 @@ class Handler(BaseHTTPRequestHandler):
             # Linger 0: close() sends RST instead of FIN.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
+            self.close_connection = True
+            return
+        if mode == "garbage":
+            self.wfile.write(b"<html>certainly not an HTTP answer</html>\r\n\r\n")
             self.close_connection = True
             return
         if mode == "slow":

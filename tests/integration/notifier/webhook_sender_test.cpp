@@ -186,6 +186,15 @@ TEST_F(WebhookSenderTest, AConnectionResetInsteadOfAnAnswerIsAFailure) {
   EXPECT_EQ(receiver->Received().size(), 1u);
 }
 
+TEST_F(WebhookSenderTest, AnAnswerThatIsNotHttpIsAFailure) {
+  auto receiver = Receiver({"--mode", "garbage"});
+  HttpWebhookSender sender(Settings());
+  const auto outcome = Post(sender, receiver->Url());
+  EXPECT_FALSE(outcome.delivered);
+  EXPECT_EQ(outcome.http_status, 0);
+  EXPECT_EQ(outcome.error, "not an HTTP answer");
+}
+
 TEST_F(WebhookSenderTest, AnAnswerHeadBeyondTheLimitIsRefusedWithoutReadingIt) {
   auto receiver = Receiver({"--mode", "oversized-head"});
   auto settings = Settings();

@@ -1,7 +1,7 @@
 #pragma once
 // Runs tests/support/webhook_receiver.py as its own process on a free loopback port, in one mode
-// ("healthy", "fail-then-recover", "hang", "redirect", "close-mid-response", "reset", "slow", "trickle",
-// "oversized-head", "big-body", "status"; the script's docstring says what each does), and reads
+// ("healthy", "fail-then-recover", "hang", "redirect", "close-mid-response", "reset", "garbage", "slow",
+// "trickle", "oversized-head", "big-body", "status"; the script's docstring says what each does), and reads
 // back what it received. The process is ended when the object goes.
 //
 //   WebhookReceiver receiver({"--mode", "fail-then-recover", "--failures", "2"});
