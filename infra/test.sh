@@ -24,6 +24,7 @@ trap 'exit 130' INT TERM
 
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
+orders::timed promtool orders::observability_test_deps
 # Both runs: the integration tier verifies webhook signatures with a PyPI library (standardwebhooks).
 orders::timed python-tools orders::python_test_tools
 if ((sanitize)); then
