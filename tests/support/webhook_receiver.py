@@ -20,7 +20,8 @@ Modes (how deliveries are answered; POST /_control/mode {"mode": M, ...options} 
     trickle             send a 200 answer head one byte every --delay-ms (default 50): the head
                         is about 200 bytes, so it completes after about 200 x delay
     oversized-head      200 followed by about 1 MiB of headers
-    big-body            200 with a Content-Length of 64 MiB, streamed until the client goes away
+    big-body            200 with a Content-Length of 64 MiB, streamed over about 10 s or until the
+                        client goes away
     status              answer --status (e.g. 404, 503, 301) with an empty body
 
     GET /received   {"requests": [...], "counts": {webhook-id: n}, "total": n}
@@ -166,8 +167,9 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                              b"Content-Length: 67108864\r\nConnection: close\r\n\r\n")
             chunk = b"\0" * 65536
-            for _ in range(1024):
+            for _ in range(1024):  # about 10 s: a client that waits for the whole body times out
                 self.wfile.write(chunk)
+                time.sleep(0.01)
             self.close_connection = True
             return
         if mode == "status":

@@ -118,7 +118,7 @@ TEST_F(WebhookSenderTest, AHangingReceiverHoldsTheSenderForTheTimeoutAndNoLonger
   EXPECT_EQ(outcome.error, "timeout");
   EXPECT_EQ(outcome.http_status, 0);
   EXPECT_GE(took, milliseconds(950));
-  EXPECT_LT(took, milliseconds(2500));
+  EXPECT_LT(took, milliseconds(3000));
   EXPECT_EQ(receiver->Received().size(), 1u) << "the request itself was sent";
 }
 
@@ -133,7 +133,7 @@ TEST_F(WebhookSenderTest, ATricklingReceiverIsCutOffAtTheDeadline) {
   EXPECT_FALSE(outcome.delivered);
   EXPECT_EQ(outcome.error, "timeout");
   EXPECT_GE(took, milliseconds(950));
-  EXPECT_LT(took, milliseconds(2500));
+  EXPECT_LT(took, milliseconds(3000));
 }
 
 TEST_F(WebhookSenderTest, ASlowReceiverWithinTheTimeoutIsDelivered) {
@@ -205,13 +205,14 @@ TEST_F(WebhookSenderTest, AnAnswerHeadBeyondTheLimitIsRefusedWithoutReadingIt) {
   EXPECT_EQ(outcome.error, "answer head larger than 16384 bytes");
 }
 
-// 64 MiB of body behind a 200: the head decides, the body is left unread, and the answer is quick.
+// 64 MiB of body behind a 200, streamed over about 10 s: the head decides and the body is left
+// unread (a sender that waited for the body would run into its 5 s deadline).
 TEST_F(WebhookSenderTest, AHugeBodyBehindA2xxIsNotRead) {
   auto receiver = Receiver({"--mode", "big-body"});
   HttpWebhookSender sender(Settings(milliseconds(5000)));
   const auto outcome = Post(sender, receiver->Url());
   EXPECT_TRUE(outcome.delivered) << outcome.error;
-  EXPECT_LT(outcome.took, milliseconds(1500));
+  EXPECT_LT(outcome.took, milliseconds(3000));
 }
 
 TEST_F(WebhookSenderTest, ALoopbackReceiverIsRefusedAtConnectTimeWhenPrivateTargetsAreNotAllowed) {
