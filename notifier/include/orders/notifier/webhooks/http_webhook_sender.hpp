@@ -14,7 +14,7 @@
 //     "timeout", "connection refused") that never contains the secret or the URL;
 //   - https: OpenSSL with SNI, verification of the chain against the system store (plus ca_file
 //     when set) and of the host name (or IP address) in the certificate; TLS 1.2 at least.
-// The process must ignore SIGPIPE (the services do: platform::BlockTerminationSignals), as OpenSSL
+// The process must ignore SIGPIPE (every service does, through platform::RunService), as OpenSSL
 // writes to the socket with write(2). Thread-safe: Post may run on many threads at once.
 
 #include <chrono>
