@@ -31,10 +31,18 @@ auto WithLock(std::mutex& mutex, Step&& step) {
 // The stores are shared by the instances (as PostgreSQL is): one lock around the fakes.
 class SharedRegistry : public EndpointRegistry {
  public:
-  std::optional<Endpoint> Create(Endpoint endpoint) override { return WithLock(mutex, [&] { return fake.Create(endpoint); }); }
-  std::vector<Endpoint> List() override { return WithLock(mutex, [&] { return fake.List(); }); }
-  std::optional<Endpoint> Get(const std::string& id) override { return WithLock(mutex, [&] { return fake.Get(id); }); }
-  bool Delete(const std::string& id) override { return WithLock(mutex, [&] { return fake.Delete(id); }); }
+  std::optional<Endpoint> Create(Endpoint endpoint) override {
+    return WithLock(mutex, [&] { return fake.Create(endpoint); });
+  }
+  std::vector<Endpoint> List() override {
+    return WithLock(mutex, [&] { return fake.List(); });
+  }
+  std::optional<Endpoint> Get(const std::string& id) override {
+    return WithLock(mutex, [&] { return fake.Get(id); });
+  }
+  bool Delete(const std::string& id) override {
+    return WithLock(mutex, [&] { return fake.Delete(id); });
+  }
   void RecordHealth(const std::string& id, bool succeeded, WallClock::time_point at) override {
     WithLock(mutex, [&] { fake.RecordHealth(id, succeeded, at); });
   }
@@ -53,7 +61,9 @@ class SharedLedger : public DeliveryLedger {
   void SaveResumeOffset(const std::string& topic, std::int32_t partition, std::int64_t offset) override {
     WithLock(mutex, [&] { fake.SaveResumeOffset(topic, partition, offset); });
   }
-  void Keep(const Delivery& delivery) override { WithLock(mutex, [&] { fake.Keep(delivery); }); }
+  void Keep(const Delivery& delivery) override {
+    WithLock(mutex, [&] { fake.Keep(delivery); });
+  }
   std::vector<Delivery> Due(const std::string& topic, const std::vector<std::int32_t>& partitions,
                             WallClock::time_point now, std::size_t limit) override {
     return WithLock(mutex, [&] { return fake.Due(topic, partitions, now, limit); });
@@ -147,15 +157,18 @@ class WebhookDispatchTest : public ::testing::Test {
   }
 
   // `count` events per subject: order-<n>:<seq> ids, so the order of posts can be checked.
-  void Produce(const std::string& topic, const std::string& type, const std::string& prefix, int subjects,
-               int count, int first_seq = 0) {
+  void Produce(const std::string& topic, const std::string& type, const std::string& prefix, int subjects, int count,
+               int first_seq = 0) {
     for (int seq = first_seq; seq < first_seq + count; ++seq) {
       for (int n = 0; n < subjects; ++n) {
         const std::string key = prefix + "-" + std::to_string(n);
         const std::string id = key + ":" + std::to_string(seq);
-        const platform::KafkaHeaders headers{{"ce_specversion", "1.0"},       {"ce_id", id},
-                                             {"ce_type", type},               {"ce_source", "/test"},
-                                             {"ce_time", "2026-12-05T01:00:00.000Z"}, {"ce_subject", key},
+        const platform::KafkaHeaders headers{{"ce_specversion", "1.0"},
+                                             {"ce_id", id},
+                                             {"ce_type", type},
+                                             {"ce_source", "/test"},
+                                             {"ce_time", "2026-12-05T01:00:00.000Z"},
+                                             {"ce_subject", key},
                                              {"content-type", "application/json"}};
         ASSERT_TRUE(producer->Produce(topic, key, R"({"version":)" + std::to_string(seq) + "}", headers,
                                       [](const platform::DeliveryReport&) {}));

@@ -44,7 +44,8 @@ TEST(ShouldDisable, OnlyAnEndpointFailingForTheWholePeriod) {
 }
 
 TEST(DisabledReason, SaysSinceWhenInUtc) {
-  const auto since = WallClock::time_point(std::chrono::sys_days(std::chrono::December / 5 / 2026).time_since_epoch() + 1h);
+  const auto since =
+      WallClock::time_point(std::chrono::sys_days(std::chrono::December / 5 / 2026).time_since_epoch() + 1h);
   EXPECT_EQ(DisabledReason(since), "every delivery failed since 2026-12-05T01:00:00.000Z");
 }
 

@@ -129,7 +129,7 @@ class TestLedger : public DeliveryLedger {
   }
   std::size_t Count(DeliveryStatus status) const {
     return static_cast<std::size_t>(std::count_if(deliveries_.begin(), deliveries_.end(),
-                                                   [&](const auto& entry) { return entry.second.status == status; }));
+                                                  [&](const auto& entry) { return entry.second.status == status; }));
   }
 
   std::vector<std::pair<std::int32_t, std::int64_t>> saves;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <orders/notifier/webhooks/dispatcher_core.hpp>
+#include <orders/notifier/webhooks/dispatcher_metrics.hpp>
 
 #include "dispatch_fakes.hpp"
 
@@ -284,7 +285,8 @@ TEST_F(DispatcherCoreTest, AnEndpointFailingLongerThanThePeriodIsDisabledAndGets
   registry.Add("ep_ok", {"*"});
   const auto started = now;
   Core().OnRecord(Record(0, "order-1"), now);
-  for (auto& attempt : TakeAll()) Core().Finish(attempt, attempt.delivery.endpoint_id == "ep_ok" ? Delivered() : Failed(), now);
+  for (auto& attempt : TakeAll())
+    Core().Finish(attempt, attempt.delivery.endpoint_id == "ep_ok" ? Delivered() : Failed(), now);
   EXPECT_FALSE(registry.Get("ep_dead")->disabled);
   now += 61min;
   Core().TakeDue(now);
@@ -444,6 +446,44 @@ TEST_F(DispatcherCoreTest, AReplayedDeliveryIsRetriedAndItsSubjectKeepsItsOrder)
   EXPECT_EQ(attempts[0].delivery.offset, 0);
   Core().Finish(attempts[0], Delivered(), now);
   EXPECT_EQ(ledger.Find("ep_a", EventId(0, 0))->status, DeliveryStatus::kDelivered);
+}
+
+TEST_F(DispatcherCoreTest, MetricsCountAttemptsPerEndpointLatencyRetriesAndDisabledEndpoints) {
+  platform::MetricsRegistry registry_of_metrics;
+  DispatcherMetrics metrics(registry_of_metrics);
+  policy.disable_after = 1min;
+  registry.Add("ep_a", {"*"});
+  registry.Add("ep_b", {"*"});
+  core = std::make_unique<DispatcherCore>(
+      registry, ledger, policy, [] { return 0.5; }, &metrics);
+  core->RefreshEndpoints(now);
+  core->Assign(kOrders, {0}, [](platform::Partition) { return std::optional<platform::Offset>(0); });
+  auto record = Record(0, "order-1");
+  now = WallClock::time_point(std::chrono::sys_days(std::chrono::December / 5 / 2026).time_since_epoch() + 1h + 2s);
+  core->OnRecord(record, now);  // ce_time is 01:00:00, two seconds earlier
+  for (auto& attempt : TakeAll()) {
+    core->Finish(attempt, attempt.delivery.endpoint_id == "ep_a" ? Delivered() : Failed(), now);
+  }
+  now += 2min;
+  core->TakeDue(now);
+  for (auto& attempt : TakeAll()) core->Finish(attempt, Failed(), now);
+
+  const auto text = registry_of_metrics.Render();
+  EXPECT_NE(text.find(R"(orders_notifier_webhook_attempts_total{endpoint="ep_a"} 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(orders_notifier_webhook_successes_total{endpoint="ep_a"} 1)"), std::string::npos);
+  EXPECT_NE(text.find(R"(orders_notifier_webhook_attempts_total{endpoint="ep_b"} 2)"), std::string::npos);
+  EXPECT_NE(text.find(R"(orders_notifier_webhook_failures_total{endpoint="ep_b"} 2)"), std::string::npos);
+  EXPECT_NE(text.find(R"(orders_notifier_webhook_delivery_latency_seconds_sum{endpoint="ep_a"} 2)"), std::string::npos);
+  EXPECT_NE(text.find("orders_notifier_webhook_endpoints_disabled_total 1"), std::string::npos);
+  EXPECT_NE(text.find("orders_notifier_webhook_retries_pending 1"), std::string::npos);
+
+  now += 1min;  // the disabled endpoint's waiting delivery is listed as failed, not tried
+  core->TakeDue(now);
+  EXPECT_TRUE(TakeAll().empty());
+  const Delivery* waiting = ledger.Find("ep_b", EventId(0, 0));
+  EXPECT_EQ(waiting->status, DeliveryStatus::kFailed);
+  EXPECT_EQ(waiting->last_error, "endpoint disabled");
+  EXPECT_NE(registry_of_metrics.Render().find("orders_notifier_webhook_retries_pending 0"), std::string::npos);
 }
 
 }  // namespace
