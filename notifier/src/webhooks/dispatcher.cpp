@@ -180,7 +180,9 @@ std::unique_ptr<Dispatcher> MakeWebhookDispatcher(const platform::ServiceConfig&
                                                   EndpointRegistry& registry, DeliveryLedger& ledger,
                                                   WebhookSender& sender, platform::MetricsRegistry& metrics) {
   DispatcherOptions options;
-  options.kafka = {service.kafka_brokers, "notifier-webhooks", service.consumer_group + ".webhooks", {}};
+  // The notifier has no group of its own otherwise (its WebSocket feed reads every partition).
+  const std::string prefix = service.consumer_group.empty() ? "notifier" : service.consumer_group;
+  options.kafka = {service.kafka_brokers, "notifier-webhooks", prefix + ".webhooks", {}};
   options.topics = {service.orders_topic, service.inventory_topic};
   options.policy.retry_schedule = config.retry_schedule;
   options.policy.disable_after = config.disable_after;

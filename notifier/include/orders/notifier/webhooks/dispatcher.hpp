@@ -79,9 +79,8 @@ class Dispatcher {
   bool started_ = false;
 };
 
-// The dispatcher for a notifier: the service's Kafka settings and topics,
-// the WEBHOOK_* settings, and the three ports (PostgreSQL stores and the
-// HTTP sender in production).
+// The dispatcher for a notifier (group `<CONSUMER_GROUP or "notifier">.webhooks`): the service's Kafka settings and
+// topics, the WEBHOOK_* settings, and the three ports (PostgreSQL stores and the HTTP sender in production).
 std::unique_ptr<Dispatcher> MakeWebhookDispatcher(const platform::ServiceConfig& service, const WebhookConfig& config,
                                                   EndpointRegistry& registry, DeliveryLedger& ledger,
                                                   WebhookSender& sender, platform::MetricsRegistry& metrics);
