@@ -13,6 +13,12 @@ UniformRandom ThreadSafeUniform() {
   return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
 }
 
+DispatchPolicy PolicyWithWorkers(const DispatcherOptions& options) {
+  DispatchPolicy policy = options.policy;
+  policy.workers = static_cast<std::size_t>(std::max(1, options.workers));
+  return policy;
+}
+
 }  // namespace
 
 // Partition ownership of one topic, told to the core on the polling thread.
@@ -54,7 +60,7 @@ Dispatcher::Dispatcher(DispatcherOptions options, EndpointRegistry& registry, De
     : options_(std::move(options)),
       sender_(sender),
       metrics_(metrics),
-      core_(registry, ledger, options_.policy, ThreadSafeUniform(), &metrics_) {}
+      core_(registry, ledger, PolicyWithWorkers(options_), ThreadSafeUniform(), &metrics_) {}
 
 Dispatcher::~Dispatcher() { Stop(std::chrono::milliseconds(0)); }
 

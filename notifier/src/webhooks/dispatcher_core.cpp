@@ -36,7 +36,8 @@ bool OlderThan(const Delivery& a, const Delivery& b) {
 DispatcherCore::DispatcherCore(EndpointRegistry& registry, DeliveryLedger& ledger, DispatchPolicy policy,
                                UniformRandom random, DispatcherMetrics* metrics)
     : registry_(registry), ledger_(ledger), policy_(std::move(policy)), random_(std::move(random)), metrics_(metrics) {
-  policy_.endpoint_concurrency = std::max<std::size_t>(1, policy_.endpoint_concurrency);
+  policy_.endpoint_concurrency =
+      std::clamp<std::size_t>(policy_.endpoint_concurrency, 1, std::max<std::size_t>(1, policy_.workers / 4));
   policy_.queue_per_endpoint = std::max<std::size_t>(1, policy_.queue_per_endpoint);
 }
 
@@ -110,6 +111,10 @@ std::vector<platform::Partition> DispatcherCore::Owned(const std::string& topic)
     owned.push_back(it->first.second);
   }
   return owned;
+}
+
+std::size_t DispatcherCore::ConcurrencyOf(const Lane& lane) const {
+  return lane.endpoint.failing_since ? 1 : policy_.endpoint_concurrency;
 }
 
 bool DispatcherCore::Wants(const Lane& lane, const std::string& event_name) const {
@@ -294,7 +299,7 @@ std::optional<Attempt> DispatcherCore::NextAttempt() {
   for (std::size_t visited = 0; visited < lanes_.size(); ++visited, ++it) {
     if (it == lanes_.end()) it = lanes_.begin();
     Lane& lane = it->second;
-    if (lane.removed || lane.endpoint.disabled || lane.in_flight >= policy_.endpoint_concurrency) continue;
+    if (lane.removed || lane.endpoint.disabled || lane.in_flight >= ConcurrencyOf(lane)) continue;
     // A kept delivery goes once its subject has nothing in flight and no older live event queued.
     for (auto retry = lane.retries.begin(); retry != lane.retries.end(); ++retry) {
       const auto key = KeyOf(retry->delivery);

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -79,6 +81,10 @@ class SharedLedger : public DeliveryLedger {
   std::size_t Replay(const std::string& endpoint_id, WallClock::time_point from) override {
     return WithLock(mutex, [&] { return fake.Replay(endpoint_id, from); });
   }
+  template <typename Step>
+  auto WithLockDo(Step&& step) {
+    return WithLock(mutex, std::forward<Step>(step));
+  }
   testing::TestLedger fake;
   std::mutex mutex;
 };
@@ -122,6 +128,37 @@ class RecordingSender : public WebhookSender {
   Receipts& receipts_;
 };
 
+// Posts to one URL hang (like a receiver that never answers) until released
+// or until the sender's timeout; the others are answered at once.
+class HangingSender : public WebhookSender {
+ public:
+  HangingSender(std::string hanging_url, Receipts& receipts)
+      : hanging_url_(std::move(hanging_url)), receipts_(receipts) {}
+  PostOutcome Post(const PostRequest& request) override {
+    if (request.url != hanging_url_) {
+      receipts_.Add({"h", request.url, request.message_id});
+      return {true, 204, "", 1ms};
+    }
+    ++hanging;
+    std::unique_lock lock(mutex_);
+    released_.wait_for(lock, 10s, [&] { return release_; });
+    return {false, 0, "timeout", 10s};
+  }
+  void Release() {
+    std::lock_guard lock(mutex_);
+    release_ = true;
+    released_.notify_all();
+  }
+  std::atomic<int> hanging{0};
+
+ private:
+  std::string hanging_url_;
+  Receipts& receipts_;
+  std::mutex mutex_;
+  std::condition_variable released_;
+  bool release_ = false;
+};
+
 class WebhookDispatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -138,16 +175,18 @@ class WebhookDispatchTest : public ::testing::Test {
     this->producer = std::move(*producer);
   }
 
-  std::unique_ptr<Dispatcher> Instance(const std::string& name) {
+  std::unique_ptr<Dispatcher> Instance(const std::string& name, WebhookSender* sender = nullptr) {
     DispatcherOptions options;
     options.kafka = {orders::testing::KafkaBrokers(), "wh-test-" + name, group, {}};
     options.topics = {orders_topic, inventory_topic};
     options.policy.retry_schedule = {100ms, 200ms};
-    options.workers = 4;
+    options.workers = 4;  // one attempt per endpoint at a time: a quarter of the workers
     options.retry_every = 100ms;
     options.refresh_every = 500ms;
+    options.policy.queue_per_endpoint = 20;
     senders.push_back(std::make_unique<RecordingSender>(name, receipts));
-    return std::make_unique<Dispatcher>(std::move(options), registry, ledger, *senders.back(), metrics);
+    return std::make_unique<Dispatcher>(std::move(options), registry, ledger, sender ? *sender : *senders.back(),
+                                        metrics);
   }
 
   static std::size_t OwnedBy(std::initializer_list<Dispatcher*> instances, const std::string& topic) {
@@ -275,6 +314,25 @@ TEST_F(WebhookDispatchTest, PartitionsChangingHandsResumeWhereTheLastOwnerStoppe
   ExpectEveryEventOncePerEndpointInOrder(6 * 13 * 2, true);
   b->Stop(2s);
   c->Stop(2s);
+}
+
+TEST_F(WebhookDispatchTest, AHangingEndpointDoesNotDelayTheOthers) {
+  registry.fake.Add("ep_hanging", {"*"});
+  HangingSender sender("http://receiver.test/ep_hanging", receipts);
+  auto a = Instance("a", &sender);
+  ASSERT_TRUE(a->Start());
+  ASSERT_TRUE(Eventually([&] { return a->Owned(orders_topic).size() == 6; }, 30s));
+  Produce(orders_topic, "order.placed.v1", "order", 30, 4);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(Eventually([&] { return receipts.Size() >= 30 * 4 * 2; }, 20s)) << receipts.Size();
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(took, 8s) << "the healthy endpoints waited for the hanging one";
+  ExpectEveryEventOncePerEndpointInOrder(30 * 4 * 2);
+  EXPECT_LE(sender.hanging.load(), 4) << "at most the endpoint's concurrency waits on it";
+  // What the hanging endpoint could not hold waits in the ledger, due at once.
+  EXPECT_GE(ledger.WithLockDo([&] { return ledger.fake.Count(DeliveryStatus::kPending); }), 30u * 4 - 20 - 4);
+  sender.Release();
+  a->Stop(2s);
 }
 
 }  // namespace

@@ -108,6 +108,26 @@ TEST_F(DispatcherCoreTest, AnEndpointHasAtMostItsConcurrencyInFlight) {
   EXPECT_EQ(TakeAll().size(), 1u);
 }
 
+TEST_F(DispatcherCoreTest, NoEndpointTakesMoreThanAQuarterOfTheWorkers) {
+  policy.workers = 8;
+  registry.Add("ep_a", {"*"});
+  for (int i = 0; i < 5; ++i) Core().OnRecord(Record(i, "order-" + std::to_string(i)), now);
+  EXPECT_EQ(TakeAll().size(), 2u);
+}
+
+TEST_F(DispatcherCoreTest, AFailingEndpointIsProbedOneAttemptAtATime) {
+  registry.Add("ep_a", {"*"});
+  Core().OnRecord(Record(0, "order-0"), now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 5; ++i) Core().OnRecord(Record(i, "order-" + std::to_string(i)), now);
+  now += 1min;
+  Core().TakeDue(now);
+  auto probe = TakeAll();
+  ASSERT_EQ(probe.size(), 1u) << "one attempt until the endpoint answers again";
+  Core().Finish(probe[0], Delivered(), now);
+  EXPECT_EQ(TakeAll().size(), 4u) << "then its full concurrency";
+}
+
 TEST_F(DispatcherCoreTest, OnlyEndpointsWhosePatternsMatchGetTheEvent) {
   registry.Add("ep_orders", {"order.*"});
   registry.Add("ep_placed", {"order.placed"});
@@ -274,8 +294,13 @@ TEST_F(DispatcherCoreTest, AFailingEndpointBacksOffAndWhatArrivesMeanwhileWaitsI
   EXPECT_GE(waiting->next_attempt_at, now + 2500ms);
   now += 6s;
   Core().TakeDue(now);
-  auto retries = TakeAll();
-  EXPECT_EQ(retries.size(), 2u) << "both leave once the back-off is over";
+  auto probe = TakeAll();
+  ASSERT_EQ(probe.size(), 1u) << "the failing endpoint is probed with one attempt";
+  EXPECT_EQ(probe[0].delivery.offset, 0);
+  Core().Finish(probe[0], Delivered(), now);
+  auto rest = TakeAll();
+  ASSERT_EQ(rest.size(), 1u) << "the event that arrived during the back-off leaves after it";
+  EXPECT_EQ(rest[0].delivery.offset, 1);
 }
 
 TEST_F(DispatcherCoreTest, AnEndpointFailingLongerThanThePeriodIsDisabledAndGetsNothingMore) {

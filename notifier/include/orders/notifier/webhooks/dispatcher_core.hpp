@@ -7,7 +7,7 @@
 //
 // Order: per endpoint, one subject's (record key's) deliveries go strictly in
 // log order and one at a time; other subjects go in parallel, up to
-// `endpoint_concurrency` attempts per endpoint. Once a subject has a delivery
+// `endpoint_concurrency` attempts per endpoint (see DispatchPolicy). Once a subject has a delivery
 // waiting in the ledger (a failed attempt, or a spill), its later events for
 // that endpoint are kept in the ledger behind it and leave from there.
 //
@@ -44,7 +44,11 @@ struct DispatchPolicy {
   std::vector<std::chrono::milliseconds> retry_schedule;
   std::chrono::milliseconds disable_after{std::chrono::hours(24 * 5)};
   std::size_t queue_per_endpoint = 1000;
+  // Attempts in flight per endpoint: at most this, at most a quarter of the
+  // workers (so hanging endpoints cannot take them all), and one while the
+  // endpoint's last attempt failed (a probe).
   std::size_t endpoint_concurrency = 4;
+  std::size_t workers = 16;
   std::size_t due_batch = 500;  // ledger deliveries taken per retry pass
 };
 
@@ -120,6 +124,7 @@ class DispatcherCore {
   static SubjectKey KeyOf(const Delivery& delivery) { return delivery.topic + '\n' + delivery.subject; }
   static HoldKey HoldOf(const Delivery& delivery) { return {delivery.endpoint_id, delivery.topic, delivery.subject}; }
   bool Wants(const Lane& lane, const std::string& event_name) const;
+  std::size_t ConcurrencyOf(const Lane& lane) const;
   void Resolve(const Delivery& delivery);
   void KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now);
   void KeepBehindHold(Delivery delivery, Hold& hold, WallClock::time_point now);
