@@ -7,7 +7,7 @@
 namespace orders::notifier::webhooks {
 namespace {
 
-UniformRandom ThreadSafeUniform() {
+UniformRandom SeededUniform() {
   // Called under the dispatcher's lock only.
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
   return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
@@ -60,7 +60,7 @@ Dispatcher::Dispatcher(DispatcherOptions options, EndpointRegistry& registry, De
     : options_(std::move(options)),
       sender_(sender),
       metrics_(metrics),
-      core_(registry, ledger, PolicyWithWorkers(options_), ThreadSafeUniform(), &metrics_) {}
+      core_(registry, ledger, PolicyWithWorkers(options_), SeededUniform(), &metrics_) {}
 
 Dispatcher::~Dispatcher() { Stop(std::chrono::milliseconds(0)); }
 

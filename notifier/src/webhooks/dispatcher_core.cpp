@@ -414,7 +414,22 @@ void DispatcherCore::Finish(const Attempt& attempt, const PostOutcome& outcome, 
       ReleaseOne(delivery);
     }
   }
-  if (!outcome.delivered) AfterFailure(*lane, now);
+  if (!outcome.delivered) {
+    // Neither the URL (it may carry a token) nor the secret is logged.
+    const bool final = delivery.status == DeliveryStatus::kFailed;
+    if (final || platform::LogEnabled(platform::LogLevel::kDebug)) {
+      const platform::LogFields fields{{"endpoint", delivery.endpoint_id},  {"eventId", delivery.event_id},
+                                       {"topic", delivery.topic},           {"partition", delivery.partition},
+                                       {"offset", delivery.offset},         {"attempts", delivery.attempts},
+                                       {"httpStatus", outcome.http_status}, {"error", outcome.error}};
+      if (final) {
+        platform::LogWarn("webhook delivery failed after its last retry", fields);
+      } else {
+        platform::LogDebug("webhook attempt failed", fields);
+      }
+    }
+    AfterFailure(*lane, now);
+  }
   UpdateGauges();
 }
 

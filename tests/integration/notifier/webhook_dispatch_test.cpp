@@ -170,9 +170,9 @@ class WebhookDispatchTest : public ::testing::Test {
     ASSERT_EQ(orders::testing::CreateTopic(inventory_topic, 2), "");
     registry.fake.Add("ep_orders", {"order.*"});
     registry.fake.Add("ep_all", {"*"});
-    auto producer = platform::KafkaProducer::Create({orders::testing::KafkaBrokers(), "wh-dispatch-test", "", {}});
-    ASSERT_TRUE(producer) << producer.error().message;
-    this->producer = std::move(*producer);
+    auto created = platform::KafkaProducer::Create({orders::testing::KafkaBrokers(), "wh-dispatch-test", "", {}});
+    ASSERT_TRUE(created) << created.error().message;
+    producer = std::move(*created);
   }
 
   std::unique_ptr<Dispatcher> Instance(const std::string& name, WebhookSender* sender = nullptr) {
@@ -225,7 +225,9 @@ class WebhookDispatchTest : public ::testing::Test {
     std::map<std::pair<std::string, std::string>, int> last_seq;
     for (const auto& post : posts) {
       const bool first_time = unique.insert({post.url, post.id}).second;
-      if (!redelivery_allowed) EXPECT_TRUE(first_time) << "posted twice: " << post.url << " " << post.id;
+      if (!redelivery_allowed) {
+        EXPECT_TRUE(first_time) << "posted twice: " << post.url << " " << post.id;
+      }
       const auto colon = post.id.find(':');
       const auto subject = post.id.substr(0, colon);
       const int seq = std::stoi(post.id.substr(colon + 1));
@@ -239,7 +241,9 @@ class WebhookDispatchTest : public ::testing::Test {
       it->second = std::max(it->second, seq);
     }
     EXPECT_EQ(unique.size(), expected);
-    if (!redelivery_allowed) EXPECT_EQ(posts.size(), expected);
+    if (!redelivery_allowed) {
+      EXPECT_EQ(posts.size(), expected);
+    }
   }
 
   std::string orders_topic, inventory_topic, group;
