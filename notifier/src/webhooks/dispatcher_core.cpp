@@ -266,6 +266,8 @@ void DispatcherCore::TakeDue(WallClock::time_point now) {
         KeepPending(std::move(delivery), lane.backoff_until, now);
         continue;
       }
+      // Memory stays bounded: the rest stays in the ledger for a later pass.
+      if (lane.retries.size() >= policy_.queue_per_endpoint) continue;
       if (!hold.head_offset || delivery.offset < *hold.head_offset) {
         hold.head_offset = delivery.offset;
         hold.not_before = delivery.next_attempt_at;
@@ -370,16 +372,7 @@ void DispatcherCore::Finish(const Attempt& attempt, const PostOutcome& outcome, 
         }
         KeepPending(delivery, due, now);
         ++hold.known;
-        // Its subject's later events queued here now wait behind it in the ledger.
-        const auto key = KeyOf(delivery);
-        if (lane->live_subjects.erase(key)) {
-          std::erase_if(lane->live, [&](Queued& queued) {
-            if (KeyOf(queued.delivery) != key) return false;
-            KeepBehindHold(queued.delivery, hold, now);
-            Resolve(queued.delivery);
-            return true;
-          });
-        }
+        // Its subject's later queued events follow it into the ledger with the back-off below.
       } else {
         delivery.status = DeliveryStatus::kFailed;  // no retries configured to wait for
         ledger_.Keep(delivery);

@@ -281,6 +281,16 @@ TEST_F(DispatcherCoreTest, AHangingEndpointSpillsToTheLedgerAndNeverDelaysAHealt
   EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 50u);
 }
 
+TEST_F(DispatcherCoreTest, AnEndpointHoldsAtMostItsQueueOfRetriesInMemory) {
+  policy.queue_per_endpoint = 2;
+  registry.Add("ep_a", {"*"});
+  for (int i = 0; i < 7; ++i) Core().OnRecord(Record(i, "order-" + std::to_string(i)), now);
+  EXPECT_EQ(Core().QueuedCount(), 2u);
+  EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 5u);
+  Core().TakeDue(now);
+  EXPECT_EQ(Core().QueuedCount(), 4u) << "two queued events and two retries taken from the ledger";
+}
+
 TEST_F(DispatcherCoreTest, AFailingEndpointBacksOffAndWhatArrivesMeanwhileWaitsInTheLedger) {
   registry.Add("ep_a", {"*"});
   Core().OnRecord(Record(0, "order-1"), now);
