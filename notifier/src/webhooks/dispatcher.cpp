@@ -37,7 +37,8 @@ class Dispatcher::TopicListener : public platform::PartitionListener {
       return it == ends->end() ? std::nullopt : std::optional<platform::Offset>(it->second);
     };
     platform::PartitionOffsets starts;
-    dispatcher_.Guarded("assign", [&] { starts = dispatcher_.core_.Assign(topic_, partitions, end_of); });
+    dispatcher_.Guarded("assign",
+                        [&] { starts = dispatcher_.core_.Assign(topic_, partitions, end_of, WallClock::now()); });
     platform::LogInfo("webhooks: partitions assigned", {{"topic", topic_}, {"partitions", partitions}});
     // Without a position from the ledger (it failed), start at the end rather than replaying history.
     for (const auto partition : partitions) starts.try_emplace(partition, platform::kOffsetEnd);
@@ -45,7 +46,7 @@ class Dispatcher::TopicListener : public platform::PartitionListener {
   }
 
   void OnRevoked(const std::vector<platform::Partition>& partitions) override {
-    dispatcher_.Guarded("revoke", [&] { dispatcher_.core_.Revoke(topic_, partitions); });
+    dispatcher_.Guarded("revoke", [&] { dispatcher_.core_.Revoke(topic_, partitions, WallClock::now()); });
     platform::LogInfo("webhooks: partitions revoked", {{"topic", topic_}, {"partitions", partitions}});
   }
 

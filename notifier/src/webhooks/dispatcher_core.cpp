@@ -43,7 +43,7 @@ DispatcherCore::DispatcherCore(EndpointRegistry& registry, DeliveryLedger& ledge
 
 platform::PartitionOffsets DispatcherCore::Assign(const std::string& topic,
                                                   const std::vector<platform::Partition>& partitions,
-                                                  const EndOffset& end_offset) {
+                                                  const EndOffset& end_offset, WallClock::time_point now) {
   platform::PartitionOffsets starts;
   for (const auto partition : partitions) {
     std::optional<platform::Offset> next = ledger_.ResumeOffset(topic, partition);
@@ -58,17 +58,38 @@ platform::PartitionOffsets DispatcherCore::Assign(const std::string& topic,
     auto& progress = partitions_.insert_or_assign({topic, partition}, PartitionProgress(next)).first->second;
     (void)progress.TakeChange();  // what the ledger holds now
   }
+  LearnWaitingSubjects(topic, partitions, now);
+  UpdateGauges();
+  return starts;
+}
+
+void DispatcherCore::LearnWaitingSubjects(const std::string& topic, const std::vector<platform::Partition>& partitions,
+                                          WallClock::time_point now) {
   // Subjects already waiting in the ledger: their new events queue behind them.
   for (const auto& [endpoint_id, subject] : ledger_.PendingSubjects(topic, partitions)) {
     auto [it, added] = holds_.try_emplace({endpoint_id, topic, subject});
     if (added) it->second.partition = -1;
     it->second.unknown_count = true;
   }
-  UpdateGauges();
-  return starts;
+  // Each one's oldest waiting delivery, whatever its due time ("due" ten
+  // years ahead lists them all, oldest offset first).
+  const auto horizon = now + std::chrono::hours(24 * 3650);
+  for (const auto partition : partitions) {
+    for (const auto& waiting : ledger_.Due(topic, {partition}, horizon, policy_.head_scan)) {
+      auto it = holds_.find(HoldOf(waiting));
+      if (it == holds_.end()) continue;
+      Hold& hold = it->second;
+      hold.partition = waiting.partition;
+      if (!hold.head_offset || waiting.offset < *hold.head_offset) {
+        hold.head_offset = waiting.offset;
+        hold.not_before = waiting.next_attempt_at;
+      }
+    }
+  }
 }
 
-void DispatcherCore::Revoke(const std::string& topic, const std::vector<platform::Partition>& partitions) {
+void DispatcherCore::Revoke(const std::string& topic, const std::vector<platform::Partition>& partitions,
+                            WallClock::time_point now) {
   const std::set<platform::Partition> revoked(partitions.begin(), partitions.end());
   for (const auto partition : partitions) {
     auto it = partitions_.find({topic, partition});
@@ -94,13 +115,7 @@ void DispatcherCore::Revoke(const std::string& topic, const std::vector<platform
   std::erase_if(holds_, [&](const auto& entry) {
     return std::get<1>(entry.first) == topic && (entry.second.partition < 0 || revoked.count(entry.second.partition));
   });
-  if (const auto owned = Owned(topic); !owned.empty()) {
-    for (const auto& [endpoint_id, subject] : ledger_.PendingSubjects(topic, owned)) {
-      auto [it, added] = holds_.try_emplace({endpoint_id, topic, subject});
-      if (added) it->second.partition = -1;
-      it->second.unknown_count = true;
-    }
-  }
+  if (const auto owned = Owned(topic); !owned.empty()) LearnWaitingSubjects(topic, owned, now);
   UpdateGauges();
 }
 

@@ -52,7 +52,8 @@ class DispatcherCoreTest : public ::testing::Test {
     if (!core) {
       core = std::make_unique<DispatcherCore>(registry, ledger, policy, [this] { return random; });
       core->RefreshEndpoints(now);
-      core->Assign(kOrders, {0, 1}, [](platform::Partition) { return std::optional<platform::Offset>(0); });
+      core->Assign(
+          kOrders, {0, 1}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
     }
     return *core;
   }
@@ -380,9 +381,12 @@ TEST_F(DispatcherCoreTest, RecordsNoEndpointWantsAndRecordsThatAreNotCloudEvents
 TEST_F(DispatcherCoreTest, AssignmentStartsFromTheLedgerOrElseTheEndWhichIsSavedAtOnce) {
   ledger.SaveResumeOffset(kOrders, 0, 42);
   DispatcherCore fresh(registry, ledger, policy, [] { return 0.5; });
-  const auto starts = fresh.Assign(kOrders, {0, 1, 2}, [](platform::Partition partition) {
-    return partition == 2 ? std::nullopt : std::optional<platform::Offset>(100 + partition);
-  });
+  const auto starts = fresh.Assign(
+      kOrders, {0, 1, 2},
+      [](platform::Partition partition) {
+        return partition == 2 ? std::nullopt : std::optional<platform::Offset>(100 + partition);
+      },
+      now);
   EXPECT_EQ(starts.at(0), 42);
   EXPECT_EQ(starts.at(1), 101) << "no history: from the end";
   EXPECT_EQ(starts.at(2), platform::kOffsetEnd);
@@ -400,7 +404,7 @@ TEST_F(DispatcherCoreTest, RevokedPartitionsSaveWhereTheyResumeAndDropTheirWork)
   ASSERT_EQ(in_flight.size(), 1u);
   ASSERT_EQ(in_flight[0].delivery.partition, 1);
 
-  Core().Revoke(kOrders, {1});
+  Core().Revoke(kOrders, {1}, now);
   EXPECT_EQ(ledger.ResumeOffset(kOrders, 1), 7) << "the next owner redoes what was in flight or queued";
   EXPECT_EQ(Core().Owned(kOrders), (std::vector<platform::Partition>{0}));
   Core().Finish(in_flight[0], Failed(), now);
@@ -437,6 +441,20 @@ TEST_F(DispatcherCoreTest, SubjectsWaitingInTheLedgerAtAssignmentKeepTheirOrder)
   const Delivery* behind = ledger.Find("ep_a", EventId(0, 1));
   ASSERT_NE(behind, nullptr) << "order-1's new event waits in the ledger behind the old one";
   EXPECT_EQ(behind->status, DeliveryStatus::kPending);
+  EXPECT_GE(behind->next_attempt_at, now + 1h) << "not due before the delivery it waits behind";
+
+  now += 1min;
+  Core().TakeDue(now);
+  EXPECT_TRUE(TakeAll().empty()) << "the new event must not overtake the one due in an hour";
+  now += 1h;
+  Core().TakeDue(now);
+  auto retries = TakeAll();
+  ASSERT_EQ(retries.size(), 1u);
+  EXPECT_EQ(retries[0].delivery.event_id, "evt-old");
+  Core().Finish(retries[0], Delivered(), now);
+  auto next = TakeAll();
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].delivery.offset, 1);
 }
 
 TEST_F(DispatcherCoreTest, ADeletedEndpointLosesItsQueueAndReleasesTheOffsets) {
@@ -492,7 +510,8 @@ TEST_F(DispatcherCoreTest, MetricsCountAttemptsPerEndpointLatencyRetriesAndDisab
   core = std::make_unique<DispatcherCore>(
       registry, ledger, policy, [] { return 0.5; }, &metrics);
   core->RefreshEndpoints(now);
-  core->Assign(kOrders, {0}, [](platform::Partition) { return std::optional<platform::Offset>(0); });
+  core->Assign(
+      kOrders, {0}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
   auto record = Record(0, "order-1");
   now = WallClock::time_point(std::chrono::sys_days(std::chrono::December / 5 / 2026).time_since_epoch() + 1h + 2s);
   core->OnRecord(record, now);  // ce_time is 01:00:00, two seconds earlier

@@ -49,7 +49,8 @@ struct DispatchPolicy {
   // endpoint's last attempt failed (a probe).
   std::size_t endpoint_concurrency = 4;
   std::size_t workers = 16;
-  std::size_t due_batch = 500;  // ledger deliveries taken per retry pass
+  std::size_t due_batch = 500;    // ledger deliveries taken per retry pass
+  std::size_t head_scan = 10000;  // waiting deliveries read per partition at assignment
 };
 
 // One POST to make: an event's first attempt, or a retry of a kept delivery.
@@ -69,11 +70,14 @@ class DispatcherCore {
   // offset; without one, the partition's end, saved at once so that a later
   // owner starts there too). `end_offset` asks the broker; nullopt if it cannot.
   using EndOffset = std::function<std::optional<platform::Offset>(platform::Partition)>;
+  // Subjects already waiting in the ledger are learned too, with the oldest
+  // waiting delivery of each (up to `head_scan` per partition), so that their
+  // new events neither overtake it nor leave before it is due.
   platform::PartitionOffsets Assign(const std::string& topic, const std::vector<platform::Partition>& partitions,
-                                    const EndOffset& end_offset);
+                                    const EndOffset& end_offset, WallClock::time_point now);
   // Partitions taken away: their progress is saved and their queued work dropped
   // (the next owner resumes from the first unresolved offset).
-  void Revoke(const std::string& topic, const std::vector<platform::Partition>& partitions);
+  void Revoke(const std::string& topic, const std::vector<platform::Partition>& partitions, WallClock::time_point now);
   std::vector<platform::Partition> Owned(const std::string& topic) const;
 
   void OnRecord(const platform::ConsumedRecord& record, WallClock::time_point now);
@@ -133,6 +137,8 @@ class DispatcherCore {
   void FailQueued(Lane& lane, const std::string& reason, WallClock::time_point now);
   void DropQueued(Lane& lane);
   void AfterFailure(Lane& lane, WallClock::time_point now);
+  void LearnWaitingSubjects(const std::string& topic, const std::vector<platform::Partition>& partitions,
+                            WallClock::time_point now);
   void UpdateGauges();
   Attempt Start(Lane& lane, Queued queued);
 
