@@ -37,11 +37,18 @@ class Dispatcher::TopicListener : public platform::PartitionListener {
       return it == ends->end() ? std::nullopt : std::optional<platform::Offset>(it->second);
     };
     platform::PartitionOffsets starts;
-    dispatcher_.Guarded("assign",
-                        [&] { starts = dispatcher_.core_.Assign(topic_, partitions, end_of, WallClock::now()); });
+    // Without its position from the ledger a partition cannot be read
+    // safely (from the end it would skip events): wait for PostgreSQL.
+    while (!dispatcher_.Guarded(
+        "assign", [&] { starts = dispatcher_.core_.Assign(topic_, partitions, end_of, WallClock::now()); })) {
+      if (!dispatcher_.reading_) {
+        // Stopping: the partitions are left at once; nothing of them is read meanwhile.
+        for (const auto partition : partitions) starts[partition] = platform::kOffsetEnd;
+        return starts;
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
     platform::LogInfo("webhooks: partitions assigned", {{"topic", topic_}, {"partitions", partitions}});
-    // Without a position from the ledger (it failed), start at the end rather than replaying history.
-    for (const auto partition : partitions) starts.try_emplace(partition, platform::kOffsetEnd);
     return starts;
   }
 
@@ -66,19 +73,21 @@ Dispatcher::Dispatcher(DispatcherOptions options, EndpointRegistry& registry, De
 Dispatcher::~Dispatcher() { Stop(std::chrono::milliseconds(0)); }
 
 template <typename Step>
-void Dispatcher::Guarded(const char* what, Step&& step) {
+bool Dispatcher::Guarded(const char* what, Step&& step) {
   // The ports reach PostgreSQL: an outage is logged and the step tried again
   // later; the dispatcher never dies of it.
   try {
     std::lock_guard lock(mutex_);
     step();
+    return true;
   } catch (const std::exception& error) {
     platform::LogWarn("webhooks: step failed", {{"step", what}, {"error", error.what()}});
+    return false;
   }
 }
 
 platform::Result<void> Dispatcher::Start() {
-  Guarded("refresh", [&] { core_.RefreshEndpoints(WallClock::now()); });
+  endpoints_known_ = Guarded("refresh", [&] { core_.RefreshEndpoints(WallClock::now()); });
   for (const auto& topic : options_.topics) {
     auto settings = options_.kafka;
     settings.client_id = options_.kafka.client_id + "-" + topic;
@@ -99,6 +108,8 @@ platform::Result<void> Dispatcher::Start() {
 }
 
 void Dispatcher::Poll(platform::KafkaConsumer& consumer) {
+  // Records read before the endpoints are known would go to nobody.
+  while (reading_ && !endpoints_known_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   while (reading_) {
     auto result = consumer.Poll(100);
     if (result.kind == platform::PollResult::Kind::kRecord) {
@@ -141,7 +152,7 @@ void Dispatcher::Housekeep() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const auto now = Steady::now();
     if (now >= next_refresh) {
-      Guarded("refresh", [&] { core_.RefreshEndpoints(WallClock::now()); });
+      if (Guarded("refresh", [&] { core_.RefreshEndpoints(WallClock::now()); })) endpoints_known_ = true;
       next_refresh = now + options_.refresh_every;
     }
     if (now >= next_retry && !draining_) {

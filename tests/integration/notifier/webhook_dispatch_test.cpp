@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 
 #include <orders/notifier/webhooks/dispatcher.hpp>
 #include <orders/platform/kafka_producer.hpp>
@@ -58,6 +59,7 @@ class SharedRegistry : public EndpointRegistry {
 class SharedLedger : public DeliveryLedger {
  public:
   std::optional<std::int64_t> ResumeOffset(const std::string& topic, std::int32_t partition) override {
+    if (down) throw std::runtime_error("connection refused");
     return WithLock(mutex, [&] { return fake.ResumeOffset(topic, partition); });
   }
   void SaveResumeOffset(const std::string& topic, std::int32_t partition, std::int64_t offset) override {
@@ -87,6 +89,7 @@ class SharedLedger : public DeliveryLedger {
   }
   testing::TestLedger fake;
   std::mutex mutex;
+  std::atomic<bool> down{false};  // like PostgreSQL unreachable: reading a position fails
 };
 
 // Every POST, in the order they were made, across the instances.
@@ -318,6 +321,26 @@ TEST_F(WebhookDispatchTest, PartitionsChangingHandsResumeWhereTheLastOwnerStoppe
   ExpectEveryEventOncePerEndpointInOrder(6 * 13 * 2, true);
   b->Stop(2s);
   c->Stop(2s);
+}
+
+TEST_F(WebhookDispatchTest, WhileTheLedgerIsDownPartitionsWaitAndNothingIsSkipped) {
+  auto first = Instance("first");
+  ASSERT_TRUE(first->Start());
+  ASSERT_TRUE(Eventually([&] { return first->Owned(orders_topic).size() == 6; }, 30s));
+  first->Stop(2s);  // positions saved: the end of each partition
+
+  ledger.down = true;
+  auto a = Instance("a");
+  ASSERT_TRUE(a->Start());
+  Produce(orders_topic, "order.placed.v1", "order", 4, 2);
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(receipts.Size(), 0u) << "nothing is read without its position";
+  EXPECT_TRUE(a->Owned(orders_topic).empty());
+  ledger.down = false;
+  EXPECT_TRUE(Eventually([&] { return receipts.Size() >= 4 * 2 * 2; }, 30s)) << receipts.Size();
+  std::this_thread::sleep_for(500ms);
+  ExpectEveryEventOncePerEndpointInOrder(4 * 2 * 2);
+  a->Stop(2s);
 }
 
 TEST_F(WebhookDispatchTest, AHangingEndpointDoesNotDelayTheOthers) {

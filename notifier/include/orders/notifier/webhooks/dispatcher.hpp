@@ -60,7 +60,7 @@ class Dispatcher {
   void Work();
   void Housekeep();
   template <typename Step>
-  void Guarded(const char* what, Step&& step);
+  bool Guarded(const char* what, Step&& step);
 
   DispatcherOptions options_;
   WebhookSender& sender_;
@@ -74,7 +74,8 @@ class Dispatcher {
   std::vector<std::thread> workers_;
   std::thread housekeeper_;
   std::atomic<bool> reading_{false};
-  std::atomic<bool> draining_{false};  // no new attempts start
+  std::atomic<bool> endpoints_known_{false};  // the registry was read once
+  std::atomic<bool> draining_{false};         // no new attempts start
   std::atomic<bool> stopped_{false};
   bool started_ = false;
 };
