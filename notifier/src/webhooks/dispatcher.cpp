@@ -91,6 +91,10 @@ platform::Result<void> Dispatcher::Start() {
   for (const auto& topic : options_.topics) {
     auto settings = options_.kafka;
     settings.client_id = options_.kafka.client_id + "-" + topic;
+    // A group per topic: in one shared group, each instance's second consumer
+    // joining (or leaving) would take the first topic's partitions away too,
+    // and every such rebalance re-sends what was in flight.
+    settings.group_id = options_.kafka.group_id + "." + topic;
     auto consumer = platform::KafkaConsumer::Create(settings);
     if (!consumer) return consumer.error();
     auto listener = std::make_unique<TopicListener>(*this, topic);

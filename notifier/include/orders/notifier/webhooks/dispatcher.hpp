@@ -1,6 +1,6 @@
 #pragma once
 // The webhook dispatcher at run time: a consumer per topic in the group
-// `<CONSUMER_GROUP>.webhooks` (so with N notifier instances each partition,
+// `<CONSUMER_GROUP>.webhooks.<topic>` (so with N notifier instances each partition,
 // hence each event, is dispatched by one of them), worker threads that make
 // the HTTP attempts, and a housekeeping thread that saves resume offsets
 // (every 200 ms), takes due retries (every second) and re-reads the
@@ -28,7 +28,7 @@
 namespace orders::notifier::webhooks {
 
 struct DispatcherOptions {
-  platform::KafkaSettings kafka;    // group_id: `<CONSUMER_GROUP>.webhooks`
+  platform::KafkaSettings kafka;    // group_id: `<CONSUMER_GROUP>.webhooks` (+ `.<topic>` per consumer)
   std::vector<std::string> topics;  // the order and inventory topics
   DispatchPolicy policy;
   int workers = 16;
@@ -80,8 +80,9 @@ class Dispatcher {
   bool started_ = false;
 };
 
-// The dispatcher for a notifier (group `<CONSUMER_GROUP or "notifier">.webhooks`): the service's Kafka settings and
-// topics, the WEBHOOK_* settings, and the three ports (PostgreSQL stores and the HTTP sender in production).
+// The dispatcher for a notifier (groups `<CONSUMER_GROUP or "notifier">.webhooks.<topic>`): the service's Kafka
+// settings and topics, the WEBHOOK_* settings, and the three ports (PostgreSQL stores and the HTTP sender in
+// production).
 std::unique_ptr<Dispatcher> MakeWebhookDispatcher(const platform::ServiceConfig& service, const WebhookConfig& config,
                                                   EndpointRegistry& registry, DeliveryLedger& ledger,
                                                   WebhookSender& sender, platform::MetricsRegistry& metrics);
