@@ -91,6 +91,13 @@ void DispatcherCore::LearnWaitingSubjects(const std::string& topic, const std::v
 void DispatcherCore::Revoke(const std::string& topic, const std::vector<platform::Partition>& partitions,
                             WallClock::time_point now) {
   const std::set<platform::Partition> revoked(partitions.begin(), partitions.end());
+  for (auto& [attempt_id, delivery] : live_in_flight_) {
+    if (delivery.topic != topic || !revoked.count(delivery.partition) || kept_on_revoke_.count(attempt_id)) continue;
+    // Its outcome is not known yet: kept as due now, then updated when it comes.
+    KeepPending(delivery, now, now);
+    Resolve(delivery);
+    kept_on_revoke_.insert(attempt_id);
+  }
   for (const auto partition : partitions) {
     auto it = partitions_.find({topic, partition});
     if (it == partitions_.end()) continue;
@@ -307,6 +314,7 @@ Attempt DispatcherCore::Start(Lane& lane, Queued queued) {
   attempt.request = {lane.endpoint.url, queued.delivery.event_id, queued.delivery.body, lane.endpoint.secret};
   attempt.delivery = std::move(queued.delivery);
   attempt.kept = queued.kept;
+  if (!attempt.kept) live_in_flight_.emplace(attempt.id, attempt.delivery);
   return attempt;
 }
 
@@ -339,8 +347,13 @@ std::optional<Attempt> DispatcherCore::NextAttempt() {
   return std::nullopt;
 }
 
-void DispatcherCore::Finish(const Attempt& attempt, const PostOutcome& outcome, WallClock::time_point now) {
+void DispatcherCore::Finish(const Attempt& finished, const PostOutcome& outcome, WallClock::time_point now) {
   if (in_flight_ > 0) --in_flight_;
+  live_in_flight_.erase(finished.id);
+  Attempt attempt = finished;
+  // A first attempt kept in the ledger when its partition was revoked: its
+  // outcome updates that delivery, like a retry's.
+  if (kept_on_revoke_.erase(finished.id)) attempt.kept = true;
   Delivery delivery = attempt.delivery;
   ++delivery.attempts;
   delivery.last_http_status = outcome.http_status;
@@ -404,10 +417,12 @@ void DispatcherCore::Finish(const Attempt& attempt, const PostOutcome& outcome, 
     } else if (const auto delay = RetryDelay(policy_.retry_schedule, delivery.attempts, random_())) {
       const auto due = now + *delay;
       KeepPending(delivery, due, now);
-      Hold& hold = holds_[HoldOf(delivery)];
-      hold.partition = delivery.partition;
-      hold.head_offset = delivery.offset;
-      hold.not_before = due;
+      if (owned) {  // a revoked partition's subjects are the next owner's to order
+        Hold& hold = holds_[HoldOf(delivery)];
+        hold.partition = delivery.partition;
+        hold.head_offset = delivery.offset;
+        hold.not_before = due;
+      }
       // Its subject's later deliveries taken for retry go back behind it.
       const auto key = KeyOf(delivery);
       std::erase_if(lane->retries, [&](Queued& queued) {

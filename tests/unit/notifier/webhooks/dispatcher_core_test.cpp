@@ -394,7 +394,7 @@ TEST_F(DispatcherCoreTest, AssignmentStartsFromTheLedgerOrElseTheEndWhichIsSaved
   EXPECT_EQ(ledger.ResumeOffset(kOrders, 2), std::nullopt);
 }
 
-TEST_F(DispatcherCoreTest, RevokedPartitionsSaveWhereTheyResumeAndDropTheirWork) {
+TEST_F(DispatcherCoreTest, RevokedPartitionsKeepWhatIsInFlightSaveWhereTheyResumeAndDropTheirQueue) {
   policy.endpoint_concurrency = 1;
   registry.Add("ep_a", {"*"});
   Core().OnRecord(Record(7, "order-1", "order.placed.v1", 1), now);
@@ -405,17 +405,20 @@ TEST_F(DispatcherCoreTest, RevokedPartitionsSaveWhereTheyResumeAndDropTheirWork)
   ASSERT_EQ(in_flight[0].delivery.partition, 1);
 
   Core().Revoke(kOrders, {1}, now);
-  EXPECT_EQ(ledger.ResumeOffset(kOrders, 1), 7) << "the next owner redoes what was in flight or queued";
+  const Delivery* kept = ledger.Find("ep_a", EventId(1, 7));
+  ASSERT_NE(kept, nullptr) << "the attempt in flight is kept: the next owner need not wait for it";
+  EXPECT_EQ(kept->status, DeliveryStatus::kPending);
+  EXPECT_EQ(ledger.ResumeOffset(kOrders, 1), 8) << "the next owner redoes the queued event";
+  EXPECT_EQ(ledger.Find("ep_a", EventId(1, 8)), nullptr);
   EXPECT_EQ(Core().Owned(kOrders), (std::vector<platform::Partition>{0}));
-  Core().Finish(in_flight[0], Failed(), now);
-  EXPECT_EQ(ledger.Find("ep_a", EventId(1, 7)), nullptr) << "the next owner keeps it, not this one";
-  now += 1min;  // past the back-off the failure started: partition 0's event left the queue for the ledger
-  Core().TakeDue(now);
+
+  Core().Finish(in_flight[0], Delivered(), now);
+  EXPECT_EQ(ledger.Find("ep_a", EventId(1, 7))->status, DeliveryStatus::kDelivered) << "its outcome is recorded";
   auto rest = TakeAll();
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_EQ(rest[0].delivery.partition, 0) << "the revoked partition's queued event was dropped";
   Core().OnRecord(Record(9, "order-2", "order.placed.v1", 1), now);
-  EXPECT_EQ(ledger.ResumeOffset(kOrders, 1), 7) << "a stray record of a revoked partition is ignored";
+  EXPECT_EQ(ledger.ResumeOffset(kOrders, 1), 8) << "a stray record of a revoked partition is ignored";
 }
 
 TEST_F(DispatcherCoreTest, SubjectsWaitingInTheLedgerAtAssignmentKeepTheirOrder) {

@@ -75,8 +75,10 @@ class DispatcherCore {
   // new events neither overtake it nor leave before it is due.
   platform::PartitionOffsets Assign(const std::string& topic, const std::vector<platform::Partition>& partitions,
                                     const EndOffset& end_offset, WallClock::time_point now);
-  // Partitions taken away: their progress is saved and their queued work dropped
-  // (the next owner resumes from the first unresolved offset).
+  // Partitions taken away: first attempts still in flight are kept in the
+  // ledger (so the next owner neither waits for nor re-sends them to every
+  // endpoint), queued work is dropped, and each partition's first unresolved
+  // offset is saved for the next owner to resume from.
   void Revoke(const std::string& topic, const std::vector<platform::Partition>& partitions, WallClock::time_point now);
   std::vector<platform::Partition> Owned(const std::string& topic) const;
 
@@ -89,7 +91,7 @@ class DispatcherCore {
 
   // The next attempt a worker may make, nullopt when nothing is eligible.
   std::optional<Attempt> NextAttempt();
-  void Finish(const Attempt& attempt, const PostOutcome& outcome, WallClock::time_point now);
+  void Finish(const Attempt& finished, const PostOutcome& outcome, WallClock::time_point now);
 
   // Saves every owned partition's resume offset that moved.
   void SaveProgress();
@@ -154,7 +156,9 @@ class DispatcherCore {
   std::set<std::pair<std::string, std::string>> retry_taken_;  // (endpoint id, event id) queued or in flight
   std::uint64_t next_attempt_id_ = 1;
   std::size_t in_flight_ = 0;
-  std::string last_lane_;  // round robin between endpoints
+  std::map<std::uint64_t, Delivery> live_in_flight_;  // first attempts in flight, by attempt id
+  std::set<std::uint64_t> kept_on_revoke_;            // of those, kept when their partition went
+  std::string last_lane_;                             // round robin between endpoints
 };
 
 }  // namespace orders::notifier::webhooks
