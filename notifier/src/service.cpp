@@ -8,15 +8,18 @@
 
 #include <orders/notifier/command_api_client.hpp>
 #include <orders/notifier/connection_budget.hpp>
+#include <orders/notifier/events_endpoint.hpp>
 #include <orders/notifier/handshake.hpp>
 #include <orders/notifier/log_feed.hpp>
 #include <orders/notifier/page_policy.hpp>
 #include <orders/notifier/page_settings.hpp>
+#include <orders/notifier/sse_settings.hpp>
 #include <orders/notifier/web_page.hpp>
 #include <orders/notifier/webhooks/dispatcher.hpp>
 #include <orders/notifier/webhooks/webhook_config.hpp>
 #include <orders/notifier/ws_session.hpp>
 #include <orders/platform/authenticator.hpp>
+#include <orders/platform/kafka_properties.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/platform/restinio/http_server.hpp>
 #include <orders/platform/restinio/operational_routes.hpp>
@@ -94,11 +97,12 @@ struct NotifierService::Parts {
   std::unique_ptr<SendBatcher> batcher;  // on the server's io thread
   std::unique_ptr<LogFeed> feed;
   std::unique_ptr<asio::steady_timer> ticker;
-  std::map<SessionId, std::weak_ptr<WsSession>> sessions;
+  std::map<SessionId, std::weak_ptr<Sink>> sessions;  // WebSockets and event streams
   SessionId next_session = 1;
   std::atomic<bool> stopping{false};
   const platform::ServiceConfig& config_;
   std::shared_ptr<const platform::Authenticator> authenticator;
+  std::unique_ptr<EventsEndpoint> events;  // GET /events
   webhooks::WebhookConfig webhook_config;
   std::unique_ptr<webhooks::Dispatcher> webhooks;  // with WEBHOOKS=on, once StartWebhookDispatch ran
 
@@ -230,6 +234,12 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     for (const auto& problem : page_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
     return platform::Error{"invalid page settings: " + problems};
   }
+  const auto sse_settings = LoadSseSettings(platform::ProcessEnvironment());
+  if (!sse_settings.settings) {
+    std::string problems;
+    for (const auto& problem : sse_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
+    return platform::Error{"invalid event stream settings: " + problems};
+  }
   const auto webhook_settings = webhooks::LoadWebhookConfig(platform::ProcessEnvironment());
   if (!webhook_settings.config) {
     std::string problems;
@@ -277,6 +287,8 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   // Upgrades run on the io thread, which is also the hub's thread.
   router->Add(restinio::http_method_get(), "/ws",
               [&parts](const http::ExchangePtr& exchange) { parts.Upgrade(exchange); });
+  router->Add(restinio::http_method_get(), "/events",
+              [&parts](const http::ExchangePtr& exchange) { parts.events->Serve(exchange); });
   http::AddOperationalRoutes(*router, parts.registry, [&parts]() -> http::Readiness {
     if (parts.feed && parts.feed->CaughtUp()) return {true, {}};
     return {false, "The notifier is still reading the order log."};
@@ -287,17 +299,33 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   options.port = config_.port;
   options.threads = 1;  // the hub and every session live on this one thread
   options.max_connections = budget.http;
-  options.max_body_size = 4096;
+  options.limits.body = 4096;
   parts.server = std::make_unique<http::HttpServer>(options, router);
   parts.batcher = std::make_unique<SendBatcher>(parts.server->io_context());
+  SseSessionOptions sse_options;
+  sse_options.heartbeat = sse_settings.settings->heartbeat;
+  sse_options.retry = sse_settings.settings->retry;
+  parts.events = std::make_unique<EventsEndpoint>(
+      parts.server->io_context(), parts.hub, *parts.batcher, parts.authenticator, sse_options,
+      ConnectionSlots{[&parts]() -> std::optional<SessionId> {
+                        std::erase_if(parts.sessions, [](const auto& entry) { return entry.second.expired(); });
+                        if (parts.sessions.size() >= parts.max_websockets) {
+                          parts.refused.Inc();
+                          return std::nullopt;
+                        }
+                        return parts.next_session++;
+                      },
+                      [&parts](SessionId id, std::weak_ptr<Sink> session) { parts.sessions[id] = std::move(session); }},
+      [&parts] { parts.slow_closed.Inc(); });
   const auto command_api = ParseHttpUrl(config_.command_api_url);
   if (!command_api) {
     return platform::Error{"COMMAND_API_URL is not a usable http:// URL"};
   }
   parts.command_runner.client = std::make_unique<CommandApiClient>(parts.server->io_context(), *command_api);
 
-  parts.feed = std::make_unique<LogFeed>(platform::KafkaSettings{config_.kafka_brokers, "notifier", "", {}},
-                                         config_.orders_topic, parts.server->io_context(), parts.hub, parts.registry);
+  parts.feed = std::make_unique<LogFeed>(
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "notifier"), config_.orders_topic,
+      parts.server->io_context(), parts.hub, parts.registry);
   parts.ticker = std::make_unique<asio::steady_timer>(parts.server->io_context());
   parts.Tick();
 
