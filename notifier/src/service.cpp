@@ -15,6 +15,8 @@
 #include <orders/notifier/page_settings.hpp>
 #include <orders/notifier/sse_settings.hpp>
 #include <orders/notifier/web_page.hpp>
+#include <orders/notifier/webhooks/dispatcher.hpp>
+#include <orders/notifier/webhooks/webhook_config.hpp>
 #include <orders/notifier/ws_session.hpp>
 #include <orders/platform/authenticator.hpp>
 #include <orders/platform/kafka_properties.hpp>
@@ -104,6 +106,17 @@ struct NotifierService::Parts {
   const platform::ServiceConfig& config_;
   std::shared_ptr<const platform::Authenticator> authenticator;
   std::unique_ptr<EventsEndpoint> events;  // GET /events
+  webhooks::WebhookConfig webhook_config;
+  std::unique_ptr<webhooks::Dispatcher> webhooks;  // with WEBHOOKS=on, once StartWebhookDispatch ran
+
+  // Webhook dispatch over the registry, the ledger and the sender: for Start
+  // to call with WEBHOOKS=on once the PostgreSQL stores and the HTTP sender
+  // are built there. A failure to join the consumer group stops the start.
+  platform::Result<void> StartWebhookDispatch(webhooks::EndpointRegistry& endpoints, webhooks::DeliveryLedger& ledger,
+                                              webhooks::WebhookSender& sender) {
+    webhooks = webhooks::MakeWebhookDispatcher(config_, webhook_config, endpoints, ledger, sender, registry);
+    return webhooks->Start();
+  }
 
   void Tick() {
     ticker->expires_after(std::chrono::milliseconds(100));
@@ -231,11 +244,18 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     for (const auto& problem : sse_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
     return platform::Error{"invalid event stream settings: " + problems};
   }
+  const auto webhook_settings = webhooks::LoadWebhookConfig(platform::ProcessEnvironment());
+  if (!webhook_settings.config) {
+    std::string problems;
+    for (const auto& problem : webhook_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
+    return platform::Error{"invalid webhook settings: " + problems};
+  }
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();
   parts_ = std::make_unique<Parts>(config_);
   Parts& parts = *parts_;
   parts.authenticator = std::move(*authenticator);
+  parts.webhook_config = *webhook_settings.config;
   const FdLimits fds = RaiseFdLimit();
   const ConnectionBudget budget = BudgetConnections(fds.soft, OpenFdCount(), config_.max_connections);
   parts.max_websockets = budget.websockets;
@@ -336,6 +356,7 @@ void NotifierService::Stop() {
     closed.set_value();
   });
   done.wait_for(std::chrono::seconds(2));
+  if (parts.webhooks) parts.webhooks->Stop(std::chrono::seconds(config_.shutdown_grace_seconds));
   parts.feed->Stop();
   parts.inventory_feed->Stop();
   parts.server->Stop(std::chrono::milliseconds(300));
