@@ -1,5 +1,7 @@
 #include <orders/notifier/webhooks/dispatcher.hpp>
 
+#include <orders/platform/kafka_properties.hpp>
+
 #include <random>
 
 #include <orders/platform/log.hpp>
@@ -204,7 +206,8 @@ std::unique_ptr<Dispatcher> MakeWebhookDispatcher(const platform::ServiceConfig&
   DispatcherOptions options;
   // The notifier has no group of its own otherwise (its WebSocket feed reads every partition).
   const std::string prefix = service.consumer_group.empty() ? "notifier" : service.consumer_group;
-  options.kafka = {service.kafka_brokers, "notifier-webhooks", prefix + ".webhooks", {}};
+  options.kafka = platform::KafkaClientSettings(service.kafka_brokers, service.kafka_properties, "notifier-webhooks",
+                                                prefix + ".webhooks");
   options.topics = {service.orders_topic, service.inventory_topic};
   options.policy.retry_schedule = config.retry_schedule;
   options.policy.disable_after = config.disable_after;
