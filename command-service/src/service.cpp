@@ -156,7 +156,8 @@ void CommandService::StartInventory() {
       [] { return platform::NewUuid(); }, "/command-service",
       [ownership = parts.inventory_ownership.get()](const std::string& product_id) {
         return ownership->WritablePartition(product_id);
-      }});
+      },
+      [&parts](const std::string& order_id) { return parts.book.TraceOf(order_id); }});
 }
 
 // Both books tell the workflow about every event they fold, so it must listen

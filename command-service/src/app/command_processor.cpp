@@ -118,7 +118,7 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
 
   const std::string order_id = command.order_id;
   auto work = [this, command = std::move(command), idempotency_key, request_hash, retry, audit = caller.audit,
-               reply]() mutable {
+               trace = caller.trace_parent, reply]() mutable {
     const std::string id = command.order_id;
     std::optional<platform::Partition> partition;
     const auto reserved_key = retry ? std::nullopt : idempotency_key;
@@ -140,6 +140,7 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
     metadata.idempotency_key = idempotency_key;
     metadata.request_hash = request_hash;
     metadata.actor = audit;
+    metadata.trace_parent = trace;
     Append(decision.events.front(), *partition, metadata, [this, id, idempotency_key, reply](bool persisted) {
       if (!persisted && idempotency_key) {
         // Unknown outcome: the event may yet show up in the log, keep the key bound to this order until it settles.
@@ -161,12 +162,12 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
 }
 
 void CommandProcessor::RunOnOrder(const std::string& order_id, bool valid, Permit permit, Decider decide,
-                                  std::optional<std::string> audit, Reply reply, FollowUp then) {
+                                  EventLabels labels, Reply reply, FollowUp then) {
   auto nothing_followed = [then] {
     if (then.reply) then.reply({CommandResult::Kind::kOk, std::nullopt, std::nullopt});
   };
-  auto work = [this, order_id, valid, permit = std::move(permit), decide = std::move(decide), audit = std::move(audit),
-               reply, then, nothing_followed]() mutable {
+  auto work = [this, order_id, valid, permit = std::move(permit), decide = std::move(decide),
+               labels = std::move(labels), reply, then, nothing_followed]() mutable {
     std::optional<platform::Partition> partition;
     if (RefusedBeforeDeciding(order_id, valid, partition, std::nullopt, reply)) return nothing_followed();
     const auto state = deps_.book.Find(order_id);
@@ -186,17 +187,18 @@ void CommandProcessor::RunOnOrder(const std::string& order_id, bool valid, Permi
       return nothing_followed();
     }
     codec::EventMetadata metadata;
-    metadata.actor = audit;
+    metadata.actor = labels.audit;
+    metadata.trace_parent = labels.trace_parent;
     Append(decision.events.front(), *partition, metadata,
-           [this, order_id, reply, audit, then = std::move(then), nothing_followed](bool persisted) mutable {
+           [this, order_id, reply, labels, then = std::move(then), nothing_followed](bool persisted) mutable {
              auto order = persisted ? deps_.book.Find(order_id) : std::nullopt;
              reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable, order, std::nullopt});
              if (!order || !then.next) {
                deps_.book.Release(order_id);
                return nothing_followed();
              }
-             auto follow_on = [this, order = std::move(*order), audit = std::move(audit), then = std::move(then)] {
-               FollowOn(order, audit, then);
+             auto follow_on = [this, order = std::move(*order), labels = std::move(labels), then = std::move(then)] {
+               FollowOn(order, labels, then);
              };
              if (deps_.dispatch) {
                deps_.dispatch(std::move(follow_on));
@@ -211,7 +213,7 @@ void CommandProcessor::RunOnOrder(const std::string& order_id, bool valid, Permi
   }
 }
 
-void CommandProcessor::FollowOn(const domain::Order& order, std::optional<std::string> audit, FollowUp then) {
+void CommandProcessor::FollowOn(const domain::Order& order, EventLabels labels, FollowUp then) {
   const std::string& order_id = order.order_id;
   auto finish = [this, order_id, reply = std::move(then.reply)](CommandResult result) {
     deps_.book.Release(order_id);
@@ -228,7 +230,8 @@ void CommandProcessor::FollowOn(const domain::Order& order, std::optional<std::s
     return finish({CommandResult::Kind::kOk, std::nullopt, std::nullopt});  // nothing appended
   }
   codec::EventMetadata metadata;
-  metadata.actor = std::move(audit);
+  metadata.actor = std::move(labels.audit);
+  metadata.trace_parent = NextSpan(labels.trace_parent);  // the follow-up is a step of its own
   Append(decision.events.front(), *partition, metadata, [this, order_id, finish = std::move(finish)](bool persisted) {
     auto after = persisted ? deps_.book.Find(order_id) : std::nullopt;
     finish({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable, std::move(after), std::nullopt});
@@ -246,7 +249,8 @@ void CommandProcessor::ChangeStatus(domain::ChangeStatus command, const Caller& 
   auto decide = [this, command = std::move(command)](const std::optional<domain::Order>& state) {
     return domain::Decide(state, command, deps_.now());
   };
-  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), caller.audit, std::move(reply));
+  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), {caller.audit, caller.trace_parent},
+             std::move(reply));
 }
 
 void CommandProcessor::AssignCourier(domain::AssignCourier command, const Caller& caller, Reply reply) {
@@ -261,7 +265,8 @@ void CommandProcessor::AssignCourier(domain::AssignCourier command, const Caller
   auto decide = [this, command = std::move(command)](const std::optional<domain::Order>& state) {
     return domain::Decide(state, command, deps_.now());
   };
-  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), caller.audit, std::move(reply));
+  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), {caller.audit, caller.trace_parent},
+             std::move(reply));
 }
 
 void CommandProcessor::UnassignCourier(domain::UnassignCourier command, const Caller& caller, Reply reply) {
@@ -275,7 +280,8 @@ void CommandProcessor::UnassignCourier(domain::UnassignCourier command, const Ca
   auto decide = [this, command = std::move(command)](const std::optional<domain::Order>& state) {
     return domain::Decide(state, command, deps_.now());
   };
-  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), caller.audit, std::move(reply));
+  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), {caller.audit, caller.trace_parent},
+             std::move(reply));
 }
 
 void CommandProcessor::DeclineDelivery(domain::DeclineDelivery command, const Caller& caller, Reply reply) {
@@ -294,7 +300,8 @@ void CommandProcessor::DeclineDelivery(domain::DeclineDelivery command, const Ca
   auto decide = [this, command = std::move(command)](const std::optional<domain::Order>& state) {
     return domain::Decide(state, command, deps_.now());
   };
-  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), caller.audit, std::move(reply));
+  RunOnOrder(order_id, valid, std::move(permit), std::move(decide), {caller.audit, caller.trace_parent},
+             std::move(reply));
 }
 
 template <typename Command>
@@ -305,7 +312,11 @@ void CommandProcessor::RunForWorkflow(Command command, std::string audit, Reply 
   };
   RunOnOrder(
       order_id, true, [](const domain::Order&) { return std::optional<domain::Rejection>(); }, std::move(decide),
-      std::move(audit), std::move(reply), std::move(then));
+      WorkflowLabels(order_id, std::move(audit)), std::move(reply), std::move(then));
+}
+
+EventLabels CommandProcessor::WorkflowLabels(const std::string& order_id, std::string audit) const {
+  return {std::move(audit), NextSpan(deps_.book.TraceOf(order_id))};
 }
 
 void CommandProcessor::MoveForWorkflow(domain::ChangeStatus command, std::string audit, Reply reply) {

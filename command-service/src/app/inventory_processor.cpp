@@ -17,14 +17,14 @@ std::string OrderOf(const Command& command) {
 }  // namespace
 
 template <typename Command>
-void InventoryProcessor::Submit(Command command, std::optional<std::string> audit, StockReply reply) {
+void InventoryProcessor::Submit(Command command, EventLabels labels, StockReply reply) {
   const bool valid = domain::Validate(command).empty();
   const std::string product_id = command.product_id;
   const std::string order_id = OrderOf(command);
   Run(
       product_id, order_id, valid,
       [this, command = std::move(command)](const auto& state) { return domain::Decide(state, command, deps_.now()); },
-      std::move(audit), std::move(reply));
+      std::move(labels), std::move(reply));
 }
 
 void InventoryProcessor::SetStock(domain::SetStock command, const Caller& caller, StockReply reply) {
@@ -36,24 +36,27 @@ void InventoryProcessor::SetStock(domain::SetStock command, const Caller& caller
            std::nullopt});
     return;
   }
-  Submit(std::move(command), caller.audit, std::move(reply));
+  Submit(std::move(command), {caller.audit, caller.trace_parent}, std::move(reply));
 }
 
 void InventoryProcessor::Reserve(domain::ReserveStock command, std::optional<std::string> audit, StockReply reply) {
-  Submit(std::move(command), std::move(audit), std::move(reply));
+  EventLabels labels{std::move(audit), deps_.trace_of ? NextSpan(deps_.trace_of(command.order_id)) : std::nullopt};
+  Submit(std::move(command), std::move(labels), std::move(reply));
 }
 
 void InventoryProcessor::Release(domain::ReleaseStock command, std::optional<std::string> audit, StockReply reply) {
-  Submit(std::move(command), std::move(audit), std::move(reply));
+  EventLabels labels{std::move(audit), deps_.trace_of ? NextSpan(deps_.trace_of(command.order_id)) : std::nullopt};
+  Submit(std::move(command), std::move(labels), std::move(reply));
 }
 
 void InventoryProcessor::Commit(domain::CommitStock command, std::optional<std::string> audit, StockReply reply) {
-  Submit(std::move(command), std::move(audit), std::move(reply));
+  EventLabels labels{std::move(audit), deps_.trace_of ? NextSpan(deps_.trace_of(command.order_id)) : std::nullopt};
+  Submit(std::move(command), std::move(labels), std::move(reply));
 }
 
 void InventoryProcessor::Run(const std::string& product_id, const std::string& order_id, bool valid, Decider decide,
-                             std::optional<std::string> audit, StockReply reply) {
-  auto work = [this, product_id, order_id, valid, decide = std::move(decide), audit = std::move(audit), reply]() {
+                             EventLabels labels, StockReply reply) {
+  auto work = [this, product_id, order_id, valid, decide = std::move(decide), labels = std::move(labels), reply]() {
     // The answer: the counts, and for a workflow command where the order's reservation stands.
     auto answer = [this, product_id, order_id](std::vector<domain::StockEvent> events) {
       StockResult result{StockResult::Kind::kOk, deps_.book.Level(product_id), std::move(events), std::nullopt,
@@ -87,7 +90,8 @@ void InventoryProcessor::Run(const std::string& product_id, const std::string& o
     codec::EventMetadata metadata;
     metadata.event_id = deps_.new_id();
     metadata.source = deps_.source;
-    metadata.actor = audit;
+    metadata.actor = labels.audit;
+    metadata.trace_parent = labels.trace_parent;
     deps_.appender.Append(codec::EncodeEvent(event, metadata), *partition,
                           [this, product_id, event, reply, answer](AppendOutcome outcome) {
                             if (outcome == AppendOutcome::kPersisted) deps_.book.Apply(event);

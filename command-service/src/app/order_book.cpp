@@ -11,6 +11,7 @@ domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::E
     std::lock_guard lock(mutex_);
     Slot& slot = slots_[order_id];
     outcome = domain::Apply(slot.state, event);
+    if (outcome == domain::ApplyOutcome::kApplied && metadata.trace_parent) traces_[order_id] = *metadata.trace_parent;
     if (outcome == domain::ApplyOutcome::kApplied && metadata.idempotency_key) {
       keys_[*metadata.idempotency_key] = {order_id, metadata.request_hash.value_or(""), true};
     }
@@ -18,6 +19,13 @@ domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::E
   }
   if (outcome == domain::ApplyOutcome::kApplied && listener_) listener_(order_id);
   return outcome;
+}
+
+std::optional<std::string> OrderBook::TraceOf(const std::string& order_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = traces_.find(order_id);
+  if (it == traces_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::optional<IdempotencyRecord> OrderBook::FindKey(const std::string& key) const {

@@ -1,5 +1,7 @@
 #include <orders/command/caller.hpp>
 
+#include <orders/codec/trace_context.hpp>
+
 #include <cstdio>
 
 #include <orders/codec/event_codec.hpp>
@@ -54,9 +56,9 @@ std::string AuditLabel(domain::ActorRole role, std::string_view subject) {
 }
 
 Caller CallerOf(const std::optional<platform::Principal>& principal) {
-  if (!principal) return {{domain::ActorRole::kStaff, ""}, std::nullopt};
+  if (!principal) return {{domain::ActorRole::kStaff, ""}, std::nullopt, std::nullopt};
   const auto role = ActorRoleOf(principal->role);
-  return {{role, principal->subject}, AuditLabel(role, principal->subject)};
+  return {{role, principal->subject}, AuditLabel(role, principal->subject), std::nullopt};
 }
 
 domain::AssignedBy AssignedByOf(const domain::Actor& actor) {
@@ -70,6 +72,13 @@ domain::AssignedBy AssignedByOf(const domain::Actor& actor) {
       break;
   }
   return domain::AssignedBy::kStaff;
+}
+
+std::optional<std::string> NextSpan(const std::optional<std::string>& trace_parent) {
+  if (!trace_parent) return std::nullopt;
+  const auto parent = codec::ParseTraceParent(*trace_parent);
+  if (!parent) return std::nullopt;
+  return codec::FormatTraceParent(codec::ChildSpan(*parent));
 }
 
 }  // namespace orders::command

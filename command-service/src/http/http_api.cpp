@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include <orders/codec/trace_context.hpp>
 #include <orders/command/http_answer.hpp>
 #include <orders/command/request_parser.hpp>
 #include <orders/platform/access.hpp>
@@ -45,6 +46,16 @@ std::optional<HttpAnswer> RefuseOptionalBody(const Rest::Request& request, std::
 // Who calls, and the refusal when the request may not use a guarded route: a valid token of
 // any role, in the Authorization header (never ?access_token=: URLs end up in logs). What
 // the role may do is decided per command, on the order (CommandProcessor).
+// The caller, and the trace its command's events continue: a new span in the
+// client's traceparent, or a new trace when it sent none (or a malformed one).
+Caller CommandCaller(const Rest::Request& request, const web::ExchangePtr& exchange) {
+  Caller caller = CallerOf(exchange->caller());
+  const auto sent = web::HeaderValue(request, codec::kTraceParentHeader);
+  const auto parent = sent ? codec::ParseTraceParent(*sent) : std::nullopt;
+  caller.trace_parent = codec::FormatTraceParent(parent ? codec::ChildSpan(*parent) : codec::NewTrace());
+  return caller;
+}
+
 web::GuardResult CheckCaller(const Rest::Request& request, const platform::Authenticator& authenticator) {
   const auto authorization = web::HeaderValue(request, "Authorization");
   const auto access = platform::CheckAccess(
@@ -159,7 +170,7 @@ class HttpApi::Impl {
       return Answer(exchange, BadRequestAnswer("The Idempotency-Key header is not valid.",
                                                {{"Idempotency-Key", "must be 1-255 visible ASCII characters"}}));
     }
-    const Caller caller = CallerOf(exchange->caller());
+    const Caller caller = CommandCaller(request, exchange);
     auto parsed = ParsePlaceOrder(request.body());
     if (parsed.command && parsed.command->customer_id.empty()) {
       // A customer places for itself; everyone else names the customer.
@@ -195,7 +206,7 @@ class HttpApi::Impl {
       return Answer(exchange, BadRequestAnswer("The status change is not valid.", parsed.errors));
     }
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.processor.ChangeStatus(std::move(*parsed.command), CallerOf(exchange->caller()), ReplyTo(exchange));
+    deps_.processor.ChangeStatus(std::move(*parsed.command), CommandCaller(request, exchange), ReplyTo(exchange));
   }
 
   void AssignCourier(const Rest::Request& request, const web::ExchangePtr& exchange) {
@@ -206,7 +217,7 @@ class HttpApi::Impl {
     if (!parsed.errors.empty())
       return Answer(exchange, BadRequestAnswer("The assignment is not valid.", parsed.errors));
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.processor.AssignCourier(std::move(*parsed.command), CallerOf(exchange->caller()), ReplyTo(exchange));
+    deps_.processor.AssignCourier(std::move(*parsed.command), CommandCaller(request, exchange), ReplyTo(exchange));
   }
 
   void UnassignCourier(const Rest::Request& request, const web::ExchangePtr& exchange) {
@@ -216,7 +227,7 @@ class HttpApi::Impl {
     if (parsed.command) parsed.command->expected_version = ParseIfMatch(web::HeaderValue(request, "If-Match"));
     if (!parsed.errors.empty()) return Answer(exchange, BadRequestAnswer("The release is not valid.", parsed.errors));
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.processor.UnassignCourier(std::move(*parsed.command), CallerOf(exchange->caller()), ReplyTo(exchange));
+    deps_.processor.UnassignCourier(std::move(*parsed.command), CommandCaller(request, exchange), ReplyTo(exchange));
   }
 
   void DeclineDelivery(const Rest::Request& request, const web::ExchangePtr& exchange) {
@@ -226,7 +237,7 @@ class HttpApi::Impl {
     if (parsed.command) parsed.command->expected_version = ParseIfMatch(web::HeaderValue(request, "If-Match"));
     if (!parsed.errors.empty()) return Answer(exchange, BadRequestAnswer("The decline is not valid.", parsed.errors));
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.processor.DeclineDelivery(std::move(*parsed.command), CallerOf(exchange->caller()), ReplyTo(exchange));
+    deps_.processor.DeclineDelivery(std::move(*parsed.command), CommandCaller(request, exchange), ReplyTo(exchange));
   }
 
   // Who may set stock is the processor's to say (403): the body is checked first, as for orders.
@@ -238,7 +249,7 @@ class HttpApi::Impl {
       return Answer(exchange, BadRequestAnswer("The stock level is not valid.", parsed.errors));
     }
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.inventory.SetStock(std::move(*parsed.command), CallerOf(exchange->caller()), StockReplyTo(exchange));
+    deps_.inventory.SetStock(std::move(*parsed.command), CommandCaller(request, exchange), StockReplyTo(exchange));
   }
 
   // Every role may read stock levels.

@@ -13,7 +13,7 @@ namespace {
 using domain::Status;
 using Kind = CommandResult::Kind;
 
-const Caller kStaff{{domain::ActorRole::kStaff, "ops"}, "staff:ops"};
+const Caller kStaff{{domain::ActorRole::kStaff, "ops"}, "staff:ops", std::nullopt};
 
 // Holds appends until the test settles them, like a broker that is slow to ack.
 class FakeAppender : public EventAppender {

@@ -14,9 +14,9 @@ namespace {
 using Kind = StockResult::Kind;
 using domain::ReservationState;
 
-const Caller kStaff{{domain::ActorRole::kStaff, "ops"}, "staff:ops"};
-const Caller kCustomer{{domain::ActorRole::kCustomer, "c-1"}, "customer:c-1"};
-const Caller kCourier{{domain::ActorRole::kCourier, "k-1"}, "courier:k-1"};
+const Caller kStaff{{domain::ActorRole::kStaff, "ops"}, "staff:ops", std::nullopt};
+const Caller kCustomer{{domain::ActorRole::kCustomer, "c-1"}, "customer:c-1", std::nullopt};
+const Caller kCourier{{domain::ActorRole::kCourier, "k-1"}, "courier:k-1", std::nullopt};
 const std::string kSku = "sku-1";
 const std::string kOrderA = "00000000-0000-4000-8000-00000000000a";
 const std::string kOrderB = "00000000-0000-4000-8000-00000000000b";

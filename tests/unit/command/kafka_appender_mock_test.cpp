@@ -24,7 +24,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using Kind = CommandResult::Kind;
-const Caller kStaff{{domain::ActorRole::kStaff, "ops"}, "staff:ops"};
+const Caller kStaff{{domain::ActorRole::kStaff, "ops"}, "staff:ops", std::nullopt};
 
 constexpr const char* kTopic = "orders.events";
 constexpr const char* kOtherOrderId = "00000000-0000-4000-8000-000000000002";

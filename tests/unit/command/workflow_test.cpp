@@ -3,6 +3,8 @@
 // and a gateway the test answers by hand.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <deque>
 
 #include <orders/codec/inventory_codec.hpp>
@@ -21,7 +23,7 @@ std::string Header(const codec::EventRecord& record, std::string_view name) {
   return value ? *value : std::string();
 }
 
-const Caller kStaff{{domain::ActorRole::kStaff, "ops"}, "staff:ops"};
+const Caller kStaff{{domain::ActorRole::kStaff, "ops"}, "staff:ops", std::nullopt};
 const domain::Timestamp kStart{std::chrono::milliseconds(1'800'000'000'000)};
 
 // Acknowledges every record at once, unless told to fail the next ones.
@@ -157,7 +159,8 @@ class WorkflowTest : public ::testing::Test {
                                  [this](const std::string&) -> std::optional<std::int32_t> {
                                    if (!writes_products_) return std::nullopt;
                                    return 0;
-                                 }}};
+                                 },
+                                 [this](const std::string& order_id) { return orders_.TraceOf(order_id); }}};
   std::unique_ptr<Workflow> workflow_;
 };
 
@@ -200,6 +203,30 @@ TEST_F(WorkflowTest, TheConfirmationIsAppendedRightAfterTheAuthorizationWithoutA
   Settle();  // the pass the append woke finds nothing left to do
   EXPECT_EQ(orders_log_.records.size(), 3u);
   EXPECT_EQ(workflow_->WaitingCount(), 0u);
+}
+
+TEST_F(WorkflowTest, EveryStepContinuesThePlacementsTraceInASpanOfItsOwn) {
+  SetStock("sku-a", 10);
+  const std::string trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  Caller caller = kStaff;
+  caller.trace_parent = trace;
+  const std::string id = NewId();
+  processor_.Place({id, "c-1", {{"sku-a", 1, 100}}, "USD"}, std::nullopt, caller, [](CommandResult) {});
+  Settle();
+  gateway_.Answer(PaymentAuthorization{"pay-1"});
+  ASSERT_EQ(Order(id).status, Status::kConfirmed);
+
+  std::set<std::string> spans;
+  auto expect_in_trace = [&](const codec::EventRecord& record) {
+    const std::string header = Header(record, "traceparent");
+    ASSERT_EQ(header.size(), trace.size()) << Header(record, "ce_type");
+    EXPECT_EQ(header.substr(3, 32), trace.substr(3, 32)) << Header(record, "ce_type");
+    spans.insert(header.substr(36, 16));
+  };
+  for (const auto& record : orders_log_.records) expect_in_trace(record);
+  expect_in_trace(inventory_log_.records.back());  // the reservation
+  EXPECT_EQ(orders_log_.records.front().headers.size(), orders_log_.records.back().headers.size());
+  EXPECT_EQ(spans.size(), orders_log_.records.size() + 1) << "each step is a span of its own";
 }
 
 TEST_F(WorkflowTest, NoConfirmationFollowsAnAuthorizationTheLogDidNotTake) {

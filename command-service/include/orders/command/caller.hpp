@@ -18,7 +18,19 @@ struct Caller {
   domain::Actor actor;
   // "<role>:<subject>"; nullopt when nobody was verified (AUTH=off).
   std::optional<std::string> audit;
+  // The traceparent the command's events carry (codec/trace_context.hpp): a
+  // span of ours in the client's trace, or a new trace.
+  std::optional<std::string> trace_parent;
 };
+
+// What a command's events carry about their cause: orders_actor and traceparent.
+struct EventLabels {
+  std::optional<std::string> audit;
+  std::optional<std::string> trace_parent;
+};
+
+// A new span in `trace_parent`'s trace (a step of its own); nullopt without one.
+std::optional<std::string> NextSpan(const std::optional<std::string>& trace_parent);
 
 // With auth off there is no principal: the caller acts as staff, unlabelled.
 Caller CallerOf(const std::optional<platform::Principal>& principal);

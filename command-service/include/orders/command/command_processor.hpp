@@ -91,13 +91,15 @@ class CommandProcessor {
   using Decider = std::function<domain::Decision(const std::optional<domain::Order>&)>;
   // A command on an existing order, with the order to itself: refusals,
   // permission, decision, append, answer (200 with the order).
-  void RunOnOrder(const std::string& order_id, bool valid, Permit permit, Decider decide,
-                  std::optional<std::string> audit, Reply reply, FollowUp then = {});
+  void RunOnOrder(const std::string& order_id, bool valid, Permit permit, Decider decide, EventLabels labels,
+                  Reply reply, FollowUp then = {});
   template <typename Command>
   void RunForWorkflow(Command command, std::string audit, Reply reply, FollowUp then = {});
   // The rest of a run whose first event was appended: `then`'s command on
   // `order`, still holding it; releases the order.
-  void FollowOn(const domain::Order& order, std::optional<std::string> audit, FollowUp then);
+  void FollowOn(const domain::Order& order, EventLabels labels, FollowUp then);
+  // The workflow's labels for an order: `audit`, and a new span in the order's trace.
+  EventLabels WorkflowLabels(const std::string& order_id, std::string audit) const;
   void Append(const domain::Event& event, platform::Partition partition, codec::EventMetadata metadata,
               std::function<void(bool)> on_done);
   // Refusals every command checks first; nullopt when it may go on.

@@ -54,6 +54,8 @@ struct InventoryDeps {
   std::string source;                   // ce_source
   // The partition to write `product_id` to, when this instance may write it now.
   std::function<std::optional<platform::Partition>(const std::string& product_id)> writable_partition;
+  // The traceparent an order's steps continue (OrderBook::TraceOf); empty: none.
+  std::function<std::optional<std::string>(const std::string& order_id)> trace_of;
 };
 
 class InventoryProcessor {
@@ -63,7 +65,8 @@ class InventoryProcessor {
   // PUT /inventory/{productId}: staff and services only (403 for others).
   void SetStock(domain::SetStock command, const Caller& caller, StockReply reply);
 
-  // The workflow's commands; `audit` becomes the events' orders_actor header.
+  // The workflow's commands; `audit` becomes the events' orders_actor header,
+  // and they continue the order's trace.
   void Reserve(domain::ReserveStock command, std::optional<std::string> audit, StockReply reply);
   void Release(domain::ReleaseStock command, std::optional<std::string> audit, StockReply reply);
   void Commit(domain::CommitStock command, std::optional<std::string> audit, StockReply reply);
@@ -71,11 +74,11 @@ class InventoryProcessor {
  private:
   using Decider = StockBook::Decider;
   template <typename Command>
-  void Submit(Command command, std::optional<std::string> audit, StockReply reply);
+  void Submit(Command command, EventLabels labels, StockReply reply);
   // With the product to itself: refusals, decision, append, answer.
   // `order_id` (workflow commands) fills the result's `reservation`.
-  void Run(const std::string& product_id, const std::string& order_id, bool valid, Decider decide,
-           std::optional<std::string> audit, StockReply reply);
+  void Run(const std::string& product_id, const std::string& order_id, bool valid, Decider decide, EventLabels labels,
+           StockReply reply);
 
   InventoryDeps deps_;
 };

@@ -39,6 +39,9 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
   // RunExclusive(order_id, work) / Release(order_id): see exclusive_slots.hpp.
 
   std::optional<domain::Order> Find(const std::string& order_id) const;
+  // The traceparent of the order's latest event that had one: the workflow's
+  // steps for the order continue that trace.
+  std::optional<std::string> TraceOf(const std::string& order_id) const;
 
   // Folds an event (with the version guard) and records its idempotency key.
   domain::ApplyOutcome Apply(const domain::Event& event, const codec::EventMetadata& metadata);
@@ -73,6 +76,7 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
 
  private:
   ApplyListener listener_;
+  std::unordered_map<std::string, std::string> traces_;  // by order id
   std::unordered_map<std::string, IdempotencyRecord> keys_;
   struct Uncertainty {
     std::chrono::steady_clock::time_point since;
