@@ -1,5 +1,7 @@
 #include <orders/notifier/service.hpp>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -13,6 +15,9 @@
 #include <orders/notifier/page_policy.hpp>
 #include <orders/notifier/page_settings.hpp>
 #include <orders/notifier/web_page.hpp>
+#include <orders/notifier/webhooks/pg_webhook_store.hpp>
+#include <orders/notifier/webhooks/webhook_api.hpp>
+#include <orders/notifier/webhooks/webhook_store_settings.hpp>
 #include <orders/notifier/ws_session.hpp>
 #include <orders/platform/authenticator.hpp>
 #include <orders/platform/log.hpp>
@@ -33,6 +38,29 @@ HubLimits LimitsFrom(const platform::RateLimitSettings& rate_limits) {
   limits.messages_per_second = limited ? rate_limits.socket_messages.per_second : 0;
   limits.message_burst = limited ? rate_limits.socket_messages.burst : limits.message_burst;
   return limits;
+}
+
+// Until the target policy (webhooks/target_policy.hpp) is wired here: only the scheme and a host
+// are checked, so private and loopback targets are NOT refused yet.
+std::string CheckWebhookUrlScheme(std::string_view url) {
+  std::string lower(url.substr(0, 8));
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::size_t host_at = lower.rfind("http://", 0) == 0 ? 7 : lower.rfind("https://", 0) == 0 ? 8 : 0;
+  if (host_at == 0) return "must be an http:// or https:// URL";
+  if (url.size() == host_at || url[host_at] == '/' || url[host_at] == '?' || url[host_at] == '#') {
+    return "must name a host";
+  }
+  return {};
+}
+
+// "whsec_" + base64 of 32 random bytes (Standard Webhooks), until webhook_signer.hpp's
+// NewWebhookSecret is wired here. Throws rather than return a weak secret.
+std::string NewEndpointSecret() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for a webhook secret");
+  unsigned char text[4 * ((sizeof bytes + 2) / 3) + 1];
+  const int length = EVP_EncodeBlock(text, bytes, sizeof bytes);
+  return "whsec_" + std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(length));
 }
 
 }  // namespace
@@ -97,6 +125,9 @@ struct NotifierService::Parts {
   std::atomic<bool> stopping{false};
   const platform::ServiceConfig& config_;
   std::shared_ptr<const platform::Authenticator> authenticator;
+  std::unique_ptr<webhooks::EndpointRegistry> webhook_registry;  // the API's own connections
+  std::unique_ptr<webhooks::DeliveryLedger> webhook_ledger;
+  std::unique_ptr<webhooks::WebhookApi> webhook_api;
 
   void Tick() {
     ticker->expires_after(std::chrono::milliseconds(100));
@@ -217,6 +248,12 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     for (const auto& problem : page_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
     return platform::Error{"invalid page settings: " + problems};
   }
+  const auto webhook_store = webhooks::LoadWebhookStoreSettings(platform::ProcessEnvironment());
+  if (!webhook_store.settings) {
+    std::string problems;
+    for (const auto& problem : webhook_store.problems) problems += (problems.empty() ? "" : "; ") + problem;
+    return platform::Error{"invalid webhook settings: " + problems};
+  }
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();
   parts_ = std::make_unique<Parts>(config_);
@@ -261,13 +298,34 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     if (parts.feed && parts.feed->CaughtUp()) return {true, {}};
     return {false, "The notifier is still reading the order log."};
   });
+  {
+    // Webhook registrations live in PostgreSQL; the tables are migrated now, or on first use
+    // when the database is down (the API answers 503 meanwhile).
+    const webhooks::PgStoreOptions store{config_.database_url, webhook_store.settings->schema,
+                                         webhook_store.settings->max_endpoints};
+    try {
+      webhooks::MigrateWebhookSchema(store);
+    } catch (const std::exception& error) {
+      platform::LogWarn("webhook tables not migrated yet; retried on use", {{"error", error.what()}});
+    }
+    parts.webhook_registry = webhooks::MakePgEndpointRegistry(store);
+    parts.webhook_ledger = webhooks::MakePgDeliveryLedger(store);
+    webhooks::WebhookAdminLimits limits;
+    limits.max_endpoints = store.max_endpoints;
+    parts.webhook_api = std::make_unique<webhooks::WebhookApi>(
+        parts.authenticator,
+        std::make_unique<webhooks::WebhookAdmin>(webhooks::WebhookAdminDeps{
+            *parts.webhook_registry, *parts.webhook_ledger, CheckWebhookUrlScheme, NewEndpointSecret, limits}));
+    parts.webhook_api->AddRoutes(*router);
+  }
 
   http::HttpServerOptions options;
   options.bind_address = config_.bind_address;
   options.port = config_.port;
   options.threads = 1;  // the hub and every session live on this one thread
   options.max_connections = budget.http;
-  options.max_body_size = 4096;
+  // Webhook registrations answer 413 themselves past 16 KiB; beyond this the connection is closed.
+  options.max_body_size = 64 * 1024;
   parts.server = std::make_unique<http::HttpServer>(options, router);
   parts.batcher = std::make_unique<SendBatcher>(parts.server->io_context());
   const auto command_api = ParseHttpUrl(config_.command_api_url);

@@ -199,7 +199,8 @@ class MemoryWebhookStore::Ledger : public DeliveryLedger {
     const auto now = state_->Now();
     std::size_t replayed = 0;
     for (auto& [key, delivery] : state_->deliveries) {
-      if (key.first != endpoint_id || delivery.status != DeliveryStatus::kFailed || delivery.event_time < from) continue;
+      if (key.first != endpoint_id || delivery.status != DeliveryStatus::kFailed || delivery.event_time < from)
+        continue;
       delivery.status = DeliveryStatus::kPending;
       delivery.attempts = 0;
       delivery.next_attempt_at = now;

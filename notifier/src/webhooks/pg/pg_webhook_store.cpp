@@ -21,9 +21,8 @@ namespace {
 // is what keeps concurrent creates from both passing the cap.
 constexpr int kCapLock = 1852798069;
 
-const char* const kEndpointColumns =
-    "id, url, array_to_json(events)::text, description, secret, " ORDERS_US("created_at") ", " ORDERS_US(
-        "failing_since") ", disabled, disabled_reason";
+const char* const kEndpointColumns = "id, url, array_to_json(events)::text, description, secret, " ORDERS_US(
+    "created_at") ", " ORDERS_US("failing_since") ", disabled, disabled_reason";
 
 Endpoint EndpointOf(const pqxx::row& row) {
   Endpoint endpoint;
@@ -100,7 +99,8 @@ class PgEndpointRegistry : public EndpointRegistry {
     return session_.Run([&](pqxx::connection& connection) {
       pqxx::read_transaction tx(connection);
       std::vector<Endpoint> all;
-      for (const auto& row : tx.exec(std::string("SELECT ") + kEndpointColumns + " FROM endpoints ORDER BY created_at, id")) {
+      for (const auto& row :
+           tx.exec(std::string("SELECT ") + kEndpointColumns + " FROM endpoints ORDER BY created_at, id")) {
         all.push_back(EndpointOf(row));
       }
       return all;
@@ -133,8 +133,9 @@ class PgEndpointRegistry : public EndpointRegistry {
       if (succeeded) {
         tx.exec_params("UPDATE endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL", id);
       } else {
-        tx.exec_params("UPDATE endpoints SET failing_since = " ORDERS_AT("$2") " WHERE id = $1 AND failing_since IS NULL",
-                       id, MicrosSinceEpoch(at));
+        tx.exec_params(
+            "UPDATE endpoints SET failing_since = " ORDERS_AT("$2") " WHERE id = $1 AND failing_since IS NULL", id,
+            MicrosSinceEpoch(at));
       }
       tx.commit();
     });
@@ -160,8 +161,8 @@ class PgDeliveryLedger : public DeliveryLedger {
   std::optional<std::int64_t> ResumeOffset(const std::string& topic, std::int32_t partition) override {
     return session_.Run([&](pqxx::connection& connection) -> std::optional<std::int64_t> {
       pqxx::read_transaction tx(connection);
-      const auto rows =
-          tx.exec_params("SELECT next_offset FROM dispatch_offsets WHERE topic = $1 AND partition = $2", topic, partition);
+      const auto rows = tx.exec_params("SELECT next_offset FROM dispatch_offsets WHERE topic = $1 AND partition = $2",
+                                       topic, partition);
       if (rows.empty()) return std::nullopt;
       return rows[0][0].as<std::int64_t>();
     });
@@ -202,12 +203,12 @@ class PgDeliveryLedger : public DeliveryLedger {
     return session_.Run([&](pqxx::connection& connection) {
       pqxx::read_transaction tx(connection);
       std::vector<Delivery> due;
-      for (const auto& row : tx.exec_params(std::string("SELECT ") + kDeliveryColumns +
-                                                " FROM deliveries WHERE status = 'pending' AND topic = $1"
-                                                " AND partition = ANY($2::int[]) AND next_attempt_at <= " ORDERS_AT("$3")
-                                                " ORDER BY \"offset\", partition, endpoint_id LIMIT $4",
-                                            topic, IntArray(partitions), MicrosSinceEpoch(now),
-                                            static_cast<std::int64_t>(limit))) {
+      for (const auto& row :
+           tx.exec_params(std::string("SELECT ") + kDeliveryColumns +
+                              " FROM deliveries WHERE status = 'pending' AND topic = $1"
+                              " AND partition = ANY($2::int[]) AND next_attempt_at <= " ORDERS_AT(
+                                  "$3") " ORDER BY \"offset\", partition, endpoint_id LIMIT $4",
+                          topic, IntArray(partitions), MicrosSinceEpoch(now), static_cast<std::int64_t>(limit))) {
         due.push_back(DeliveryOf(row));
       }
       return due;
@@ -219,10 +220,10 @@ class PgDeliveryLedger : public DeliveryLedger {
     return session_.Run([&](pqxx::connection& connection) {
       pqxx::read_transaction tx(connection);
       std::vector<std::pair<std::string, std::string>> subjects;
-      for (const auto& row : tx.exec_params(
-               "SELECT DISTINCT endpoint_id, subject FROM deliveries WHERE status = 'pending' AND topic = $1"
-               " AND partition = ANY($2::int[]) ORDER BY endpoint_id, subject",
-               topic, IntArray(partitions))) {
+      for (const auto& row :
+           tx.exec_params("SELECT DISTINCT endpoint_id, subject FROM deliveries WHERE status = 'pending' AND topic = $1"
+                          " AND partition = ANY($2::int[]) ORDER BY endpoint_id, subject",
+                          topic, IntArray(partitions))) {
         subjects.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
       }
       return subjects;

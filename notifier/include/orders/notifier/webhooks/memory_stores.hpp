@@ -18,8 +18,8 @@ namespace orders::notifier::webhooks {
 class MemoryWebhookStore {
  public:
   // `clock` stands for the database's now() (Replay's "due now", updated_at).
-  explicit MemoryWebhookStore(std::size_t max_endpoints,
-                              std::function<WallClock::time_point()> clock = [] { return WallClock::now(); });
+  explicit MemoryWebhookStore(
+      std::size_t max_endpoints, std::function<WallClock::time_point()> clock = [] { return WallClock::now(); });
   ~MemoryWebhookStore();
 
   EndpointRegistry& registry();

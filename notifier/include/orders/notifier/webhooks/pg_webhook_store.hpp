@@ -22,7 +22,7 @@
 namespace orders::notifier::webhooks {
 
 struct PgStoreOptions {
-  std::string database_url;  // any libpq URL
+  std::string database_url;         // any libpq URL
   std::string schema = "notifier";  // [a-z_][a-z0-9_]*, validated by the settings
   std::size_t max_endpoints = 1000;
 };
