@@ -46,11 +46,19 @@ std::string FieldName(const std::string& name) {
   return name.size() <= 64 ? name : name.substr(0, 64) + "...";
 }
 
-bool HasControlCharacters(std::string_view text) {
+// URLs are ASCII (RFC 3986): anything else must be percent-encoded.
+bool IsPrintableAscii(std::string_view text) {
   for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return true;
+    if (c <= 0x20 || c >= 0x7f) return false;
   }
-  return false;
+  return true;
+}
+
+// Characters (code points) of valid UTF-8 text, which the JSON parser has checked.
+std::size_t CodePoints(std::string_view text) {
+  std::size_t count = 0;
+  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+  return count;
 }
 
 Json EndpointJson(const Endpoint& endpoint) {
@@ -147,8 +155,8 @@ AdminAnswer WebhookAdmin::Create(std::string_view body) {
     endpoint.url = url->get<std::string>();
     if (endpoint.url.size() > limits.max_url_bytes) {
       errors.push_back({"url", "is longer than " + std::to_string(limits.max_url_bytes) + " bytes"});
-    } else if (HasControlCharacters(endpoint.url)) {
-      errors.push_back({"url", "must not contain control characters"});
+    } else if (!IsPrintableAscii(endpoint.url)) {
+      errors.push_back({"url", "must be printable ASCII without spaces (percent-encode the rest)"});
     } else if (const std::string reason = deps_.check_url(endpoint.url); !reason.empty()) {
       errors.push_back({"url", reason});
     }
@@ -178,8 +186,9 @@ AdminAnswer WebhookAdmin::Create(std::string_view body) {
       errors.push_back({"description", "must be a string"});
     } else {
       endpoint.description = description->get<std::string>();
-      if (endpoint.description.size() > limits.max_description_bytes) {
-        errors.push_back({"description", "is longer than " + std::to_string(limits.max_description_bytes) + " bytes"});
+      if (CodePoints(endpoint.description) > limits.max_description_characters) {
+        errors.push_back(
+            {"description", "is longer than " + std::to_string(limits.max_description_characters) + " characters"});
       } else if (endpoint.description.find('\0') != std::string::npos) {
         errors.push_back({"description", "must not contain NUL characters"});
       }

@@ -114,8 +114,11 @@ TEST_F(WebhookAdminTest, TheUrlMustBeAStringThePolicyAcceptsWithinBounds) {
   EXPECT_EQ(refused.problem->errors[0].reason, "is refused by the test policy");
   EXPECT_EQ(ErrorFields(Create({{"url", "http://a.test/" + std::string(3000, 'a')}, {"events", {"*"}}})),
             (std::vector<std::string>{"url"}));
-  EXPECT_EQ(ErrorFields(Create({{"url", std::string("http://a.test/\x01")}, {"events", {"*"}}})),
-            (std::vector<std::string>{"url"}));
+  for (const char* unprintable :
+       {"http://a.test/\x01", "http://a b.test/", "http://a.test/\xc3\xa9", "http://a.test/\x7f"}) {
+    EXPECT_EQ(ErrorFields(Create({{"url", unprintable}, {"events", {"*"}}})), (std::vector<std::string>{"url"}))
+        << unprintable;
+  }
   EXPECT_EQ(checked_, (std::vector<std::string>{"http://refused.test/"}))
       << "over-long or control text is never resolved";
 }
@@ -136,7 +139,7 @@ TEST_F(WebhookAdminTest, EventsMustBeOneToFiftyKnownPatterns) {
   EXPECT_EQ(fifty.body["events"], Json({"order.placed"})) << "repeats are kept once";
 }
 
-TEST_F(WebhookAdminTest, DescriptionIsAnOptionalStringOfAtMost500Bytes) {
+TEST_F(WebhookAdminTest, DescriptionIsAnOptionalStringOfAtMost500Characters) {
   EXPECT_EQ(ErrorFields(Create({{"url", "http://x.test/"}, {"events", {"*"}}, {"description", 5}})),
             (std::vector<std::string>{"description"}));
   EXPECT_EQ(ErrorFields(Create({{"url", "http://x.test/"}, {"events", {"*"}}, {"description", std::string(501, 'd')}})),
@@ -145,6 +148,12 @@ TEST_F(WebhookAdminTest, DescriptionIsAnOptionalStringOfAtMost500Bytes) {
       ErrorFields(Create({{"url", "http://x.test/"}, {"events", {"*"}}, {"description", std::string("a\0b", 3)}})),
       (std::vector<std::string>{"description"}));
   EXPECT_EQ(Create({{"url", "http://x.test/"}, {"events", {"*"}}, {"description", std::string(500, 'd')}}).status, 201);
+  std::string five_hundred_euros;
+  for (int i = 0; i < 500; ++i) five_hundred_euros += "\u20ac";  // 1500 bytes, 500 characters
+  EXPECT_EQ(Create({{"url", "http://x.test/"}, {"events", {"*"}}, {"description", five_hundred_euros}}).status, 201);
+  EXPECT_EQ(
+      ErrorFields(Create({{"url", "http://x.test/"}, {"events", {"*"}}, {"description", five_hundred_euros + "d"}})),
+      (std::vector<std::string>{"description"}));
 }
 
 TEST_F(WebhookAdminTest, BodiesOver16KiBAre413BeforeAnyParsing) {

@@ -26,7 +26,7 @@ namespace orders::notifier::webhooks {
 struct WebhookAdminLimits {
   std::size_t max_body_bytes = 16 * 1024;  // larger bodies: 413
   std::size_t max_events = 50;
-  std::size_t max_description_bytes = 500;
+  std::size_t max_description_characters = 500;  // code points, as JSON Schema's maxLength counts
   std::size_t max_url_bytes = 2048;
   std::size_t max_endpoints = 1000;  // what the registry enforces; named in the 409
   std::size_t default_page = 20;
