@@ -12,6 +12,7 @@
 #include <orders/notifier/webhooks/pg_webhook_store.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
+#include <orders/testing/run_tool.hpp>
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
 #include <orders/testing/tokens.hpp>
@@ -281,6 +282,65 @@ TEST_F(WebhookApiTest, WithoutTheDatabaseTheApiAnswers503AndTheNotifierStillRuns
   EXPECT_EQ(answer.Header("retry-after"), "1");
   ExpectProblem(Call("GET", "/webhooks"), 503);
   EXPECT_EQ(HttpRequest(notifier_->port(), "GET", "/healthz").status, 200);
+}
+
+// One request per documented (route, status) of schemas/notifier-openapi.yaml, checked both ways by
+// tests/tools/check_openapi.py: every answer is documented with its content type, and every documented
+// answer was seen (but 503, which needs a failing database, seen above, and 429, which needs a flood).
+TEST_F(WebhookApiTest, EveryRouteAndStatusMatchesTheNotifierOpenApiDocument) {
+  notifier_->Stop();
+  Start({{"WEBHOOK_MAX_ENDPOINTS", "2"}});
+  std::string observations;
+  auto observe = [&](const std::string& method, const std::string& route, const std::string& path,
+                     const std::string& body = {}, const std::string& role = "service") {
+    const auto response = Call(method, path, body, role);
+    observations += json{{"method", method},
+                         {"path", route},
+                         {"status", response.status},
+                         {"contentType", response.Header("content-type")}}
+                        .dump() +
+                    "\n";
+    return response;
+  };
+  const std::string missing = "ep_00000000-0000-4000-8000-000000000000";
+  const std::string one = "/webhooks/{webhookId}";
+  const auto created = observe("POST", "/webhooks", "/webhooks", kValid.dump());
+  const std::string id = Body(created).value("id", "");
+  observe("POST", "/webhooks", "/webhooks", kValid.dump());
+  observe("POST", "/webhooks", "/webhooks", kValid.dump());  // past the cap of 2: 409
+  observe("POST", "/webhooks", "/webhooks", "{}");
+  observe("POST", "/webhooks", "/webhooks", kValid.dump(), "");
+  observe("POST", "/webhooks", "/webhooks", kValid.dump(), "customer");
+  observe("POST", "/webhooks", "/webhooks", std::string(17 * 1024, ' '));
+  observe("GET", "/webhooks", "/webhooks");
+  observe("GET", "/webhooks", "/webhooks", {}, "");
+  observe("GET", "/webhooks", "/webhooks", {}, "courier");
+  observe("GET", one, "/webhooks/" + id);
+  observe("GET", one, "/webhooks/" + missing);
+  observe("GET", one, "/webhooks/" + id, {}, "");
+  observe("GET", one, "/webhooks/" + id, {}, "customer");
+  const std::string deliveries = "/webhooks/{webhookId}/deliveries";
+  observe("GET", deliveries, "/webhooks/" + id + "/deliveries?status=failed");
+  observe("GET", deliveries, "/webhooks/" + id + "/deliveries?limit=0");
+  observe("GET", deliveries, "/webhooks/" + missing + "/deliveries");
+  observe("GET", deliveries, "/webhooks/" + id + "/deliveries", {}, "");
+  observe("GET", deliveries, "/webhooks/" + id + "/deliveries", {}, "customer");
+  const std::string replay = "/webhooks/{webhookId}/replay";
+  const std::string from = R"({"from":"2026-12-05T00:00:00Z"})";
+  observe("POST", replay, "/webhooks/" + id + "/replay", from);
+  observe("POST", replay, "/webhooks/" + id + "/replay", R"({"from":"now"})");
+  observe("POST", replay, "/webhooks/" + missing + "/replay", from);
+  observe("POST", replay, "/webhooks/" + id + "/replay", from, "");
+  observe("POST", replay, "/webhooks/" + id + "/replay", from, "customer");
+  observe("POST", replay, "/webhooks/" + id + "/replay", std::string(17 * 1024, ' '));
+  observe("DELETE", one, "/webhooks/" + id, {}, "");
+  observe("DELETE", one, "/webhooks/" + id, {}, "customer");
+  observe("DELETE", one, "/webhooks/" + id);
+  observe("DELETE", one, "/webhooks/" + id);
+
+  const auto check = RunPythonTool("tests/tools/check_openapi.py",
+                                   "schemas/notifier-openapi.yaml --may-be-unobserved 503,429", observations);
+  EXPECT_EQ(check.exit_status, 0) << check.output;
 }
 
 }  // namespace
