@@ -24,6 +24,7 @@ trap 'exit 130' INT TERM
 
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
+orders::timed promtool orders::observability_test_deps
 if ((sanitize)); then
   reports="$BUILD_DIR/sanitizer-reports"
   rm -rf "$reports"

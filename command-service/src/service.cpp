@@ -14,6 +14,7 @@
 #include <orders/command/work_queue.hpp>
 #include <orders/command/workflow.hpp>
 #include <orders/platform/kafka_producer.hpp>
+#include <orders/platform/kafka_properties.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/platform/uuid.hpp>
 #include "http/http_api.hpp"
@@ -62,18 +63,19 @@ platform::Result<std::uint16_t> CommandService::Start() {
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();
   Parts& parts = *parts_;
-  const platform::KafkaSettings producer_settings{
-      config_.kafka_brokers, "command-service", "", {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}}};
+  const auto producer_settings =
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service", "",
+                                    {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}});
   auto producer = platform::KafkaProducer::Create(producer_settings);
   if (!producer) return platform::Fail("cannot create the Kafka producer: " + producer.error().message);
   parts.producer = std::move(*producer);
   parts.appender = std::make_unique<KafkaAppender>(*parts.producer, config_.orders_topic, parts.metrics);
-  parts.follower =
-      std::make_unique<LogFollower>(platform::KafkaSettings{config_.kafka_brokers, "command-service-follower", "", {}},
-                                    config_.orders_topic, parts.book, parts.metrics);
+  parts.follower = std::make_unique<LogFollower>(
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-follower"),
+      config_.orders_topic, parts.book, parts.metrics);
   parts.ownership = std::make_unique<PartitionOwnership>(
-      platform::KafkaSettings{
-          config_.kafka_brokers, "command-service-writer", config_.consumer_group + "." + config_.orders_topic, {}},
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-writer",
+                                    config_.consumer_group + "." + config_.orders_topic),
       config_.orders_topic, *parts.follower,
       [appender = parts.appender.get()](platform::Partition partition) { return appender->InFlight(partition); });
 
@@ -84,7 +86,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
       [ownership = parts.ownership.get()](const std::string& order_id) {
         return ownership->WritablePartition(order_id);
       },
-      parts.payment.workflow});
+      parts.payment.workflow, [&parts](std::function<void()> work) { parts.waiting_commands.Post(std::move(work)); }});
 
   StartInventory();
   if (parts.payment.workflow) {
@@ -137,12 +139,13 @@ void CommandService::StartInventory() {
   const std::string& topic = config_.inventory_topic;
   const platform::Labels stream{{"stream", "inventory"}};
   parts.inventory_appender = std::make_unique<KafkaAppender>(*parts.producer, topic, parts.metrics, stream);
-  parts.inventory_follower = std::make_unique<LogFollower>(
-      platform::KafkaSettings{config_.kafka_brokers, "command-service-inventory-follower", "", {}}, topic, parts.stocks,
-      parts.metrics, stream);
+  parts.inventory_follower =
+      std::make_unique<LogFollower>(platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
+                                                                  "command-service-inventory-follower"),
+                                    topic, parts.stocks, parts.metrics, stream);
   parts.inventory_ownership = std::make_unique<PartitionOwnership>(
-      platform::KafkaSettings{
-          config_.kafka_brokers, "command-service-inventory-writer", config_.consumer_group + "." + topic, {}},
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-inventory-writer",
+                                    config_.consumer_group + "." + topic),
       topic, *parts.inventory_follower, [appender = parts.inventory_appender.get()](platform::Partition partition) {
         return appender->InFlight(partition);
       });

@@ -112,6 +112,20 @@ orders::browser_test_deps() {
   fi
 }
 
+# Debian's prometheus package, for its promtool: the unit tests check the scrape configuration and
+# the alert rules of infra/observability and run the rules' unit tests with it. Only ./infra/test.sh
+# installs it (on a machine run by systemd the package also enables a Prometheus on :9090; see
+# infra/observability/README.md).
+orders::observability_test_deps() {
+  command -v promtool >/dev/null 2>&1 && return 0
+  orders::log "installing prometheus (promtool) for the alert rule tests"
+  local sudo=""
+  ((EUID == 0)) || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null ||
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } ||
+    orders::die "could not install prometheus (promtool)"
+}
+
 # Schemathesis (PyPI) for the property-based contract tests, in a virtual environment under the data
 # folder, made again only when tests/tools/requirements.txt changes (pip keeps its download cache in
 # ~/.cache/pip). Exports ORDERS_SCHEMATHESIS, where tests/tools/run_schemathesis.py finds it.

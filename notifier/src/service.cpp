@@ -20,6 +20,7 @@
 #include <orders/notifier/webhooks/webhook_store_settings.hpp>
 #include <orders/notifier/ws_session.hpp>
 #include <orders/platform/authenticator.hpp>
+#include <orders/platform/kafka_properties.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/platform/restinio/http_server.hpp>
 #include <orders/platform/restinio/operational_routes.hpp>
@@ -324,8 +325,8 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   options.port = config_.port;
   options.threads = 1;  // the hub and every session live on this one thread
   options.max_connections = budget.http;
-  // Webhook registrations answer 413 themselves past 16 KiB; beyond this the connection is closed.
-  options.max_body_size = 64 * 1024;
+  // Webhook registrations (POST /webhooks, /replay) may carry up to 16 KiB; larger bodies get 413.
+  options.limits.body = 16 * 1024;
   parts.server = std::make_unique<http::HttpServer>(options, router);
   parts.batcher = std::make_unique<SendBatcher>(parts.server->io_context());
   const auto command_api = ParseHttpUrl(config_.command_api_url);
@@ -334,8 +335,9 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   }
   parts.command_runner.client = std::make_unique<CommandApiClient>(parts.server->io_context(), *command_api);
 
-  parts.feed = std::make_unique<LogFeed>(platform::KafkaSettings{config_.kafka_brokers, "notifier", "", {}},
-                                         config_.orders_topic, parts.server->io_context(), parts.hub, parts.registry);
+  parts.feed = std::make_unique<LogFeed>(
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "notifier"), config_.orders_topic,
+      parts.server->io_context(), parts.hub, parts.registry);
   parts.ticker = std::make_unique<asio::steady_timer>(parts.server->io_context());
   parts.Tick();
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <orders/platform/kafka_consumer.hpp>
+#include <orders/platform/kafka_properties.hpp>
 #include <orders/platform/log.hpp>
 #include <orders/platform/metrics.hpp>
 #include <orders/projection/batch_applier.hpp>
@@ -91,7 +92,8 @@ class Rebuild {
 };
 
 void Rebuild::Start(StreamReplay& replay, bool optional) {
-  auto consumer = platform::KafkaConsumer::Create({config_.kafka_brokers, "projection-rebuild", "", {}});
+  auto consumer = platform::KafkaConsumer::Create(
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "projection-rebuild"));
   if (!consumer) throw std::runtime_error("cannot create the kafka consumer: " + consumer.error().message);
   replay.consumer = std::move(*consumer);
   const auto count = replay.consumer->PartitionCount(replay.topic, 10000);

@@ -161,11 +161,14 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
 }
 
 void CommandProcessor::RunOnOrder(const std::string& order_id, bool valid, Permit permit, Decider decide,
-                                  std::optional<std::string> audit, Reply reply) {
+                                  std::optional<std::string> audit, Reply reply, FollowUp then) {
+  auto nothing_followed = [then] {
+    if (then.reply) then.reply({CommandResult::Kind::kOk, std::nullopt, std::nullopt});
+  };
   auto work = [this, order_id, valid, permit = std::move(permit), decide = std::move(decide), audit = std::move(audit),
-               reply]() {
+               reply, then, nothing_followed]() mutable {
     std::optional<platform::Partition> partition;
-    if (RefusedBeforeDeciding(order_id, valid, partition, std::nullopt, reply)) return;
+    if (RefusedBeforeDeciding(order_id, valid, partition, std::nullopt, reply)) return nothing_followed();
     const auto state = deps_.book.Find(order_id);
     // Invalid commands and missing orders are Decide's answer (400, 404); the
     // permission is checked on the state this command has to itself, so a
@@ -175,24 +178,61 @@ void CommandProcessor::RunOnOrder(const std::string& order_id, bool valid, Permi
     if (!decision.accepted()) {
       reply({CommandResult::Kind::kRejected, std::nullopt, std::move(decision.rejection)});
       deps_.book.Release(order_id);
-      return;
+      return nothing_followed();
     }
     if (decision.events.empty()) {  // nothing to change (same status, same courier, declined before)
       reply({CommandResult::Kind::kOk, state, std::nullopt});
       deps_.book.Release(order_id);
-      return;
+      return nothing_followed();
     }
     codec::EventMetadata metadata;
     metadata.actor = audit;
-    Append(decision.events.front(), *partition, metadata, [this, order_id, reply](bool persisted) {
-      const auto order = persisted ? deps_.book.Find(order_id) : std::nullopt;
-      reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable, order, std::nullopt});
-      deps_.book.Release(order_id);
-    });
+    Append(decision.events.front(), *partition, metadata,
+           [this, order_id, reply, audit, then = std::move(then), nothing_followed](bool persisted) mutable {
+             auto order = persisted ? deps_.book.Find(order_id) : std::nullopt;
+             reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable, order, std::nullopt});
+             if (!order || !then.next) {
+               deps_.book.Release(order_id);
+               return nothing_followed();
+             }
+             auto follow_on = [this, order = std::move(*order), audit = std::move(audit), then = std::move(then)] {
+               FollowOn(order, audit, then);
+             };
+             if (deps_.dispatch) {
+               deps_.dispatch(std::move(follow_on));
+             } else {
+               follow_on();
+             }
+           });
   };
   if (!deps_.book.RunExclusive(order_id, std::move(work))) {
     reply({CommandResult::Kind::kBusy, std::nullopt, std::nullopt});
+    nothing_followed();
   }
+}
+
+void CommandProcessor::FollowOn(const domain::Order& order, std::optional<std::string> audit, FollowUp then) {
+  const std::string& order_id = order.order_id;
+  auto finish = [this, order_id, reply = std::move(then.reply)](CommandResult result) {
+    deps_.book.Release(order_id);
+    if (reply) reply(std::move(result));
+  };
+  const auto command = then.next(order);
+  std::optional<platform::Partition> partition;
+  if (!command || Refusal(order_id, partition)) {
+    // Nothing to follow, or this instance may no longer write the order: the workflow takes the step as usual.
+    return finish({CommandResult::Kind::kOk, std::nullopt, std::nullopt});
+  }
+  auto decision = domain::Decide(order, *command, deps_.now());
+  if (!decision.accepted() || decision.events.empty()) {
+    return finish({CommandResult::Kind::kOk, std::nullopt, std::nullopt});  // nothing appended
+  }
+  codec::EventMetadata metadata;
+  metadata.actor = std::move(audit);
+  Append(decision.events.front(), *partition, metadata, [this, order_id, finish = std::move(finish)](bool persisted) {
+    auto after = persisted ? deps_.book.Find(order_id) : std::nullopt;
+    finish({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable, std::move(after), std::nullopt});
+  });
 }
 
 void CommandProcessor::ChangeStatus(domain::ChangeStatus command, const Caller& caller, Reply reply) {
@@ -258,21 +298,22 @@ void CommandProcessor::DeclineDelivery(domain::DeclineDelivery command, const Ca
 }
 
 template <typename Command>
-void CommandProcessor::RunForWorkflow(Command command, std::string audit, Reply reply) {
+void CommandProcessor::RunForWorkflow(Command command, std::string audit, Reply reply, FollowUp then) {
   const std::string order_id = command.order_id;
   auto decide = [this, command = std::move(command)](const std::optional<domain::Order>& state) {
     return domain::Decide(state, command, deps_.now());
   };
   RunOnOrder(
       order_id, true, [](const domain::Order&) { return std::optional<domain::Rejection>(); }, std::move(decide),
-      std::move(audit), std::move(reply));
+      std::move(audit), std::move(reply), std::move(then));
 }
 
 void CommandProcessor::MoveForWorkflow(domain::ChangeStatus command, std::string audit, Reply reply) {
   RunForWorkflow(std::move(command), std::move(audit), std::move(reply));
 }
-void CommandProcessor::RecordPayment(domain::RecordPaymentAuthorized command, std::string audit, Reply reply) {
-  RunForWorkflow(std::move(command), std::move(audit), std::move(reply));
+void CommandProcessor::RecordPayment(domain::RecordPaymentAuthorized command, std::string audit, Reply reply,
+                                     FollowUp then) {
+  RunForWorkflow(std::move(command), std::move(audit), std::move(reply), std::move(then));
 }
 void CommandProcessor::RecordPayment(domain::RecordPaymentDeclined command, std::string audit, Reply reply) {
   RunForWorkflow(std::move(command), std::move(audit), std::move(reply));

@@ -140,12 +140,16 @@ bool Workflow::Examine(const std::string& order_id) {
   return false;
 }
 
-bool Workflow::OrderSide(const domain::Order& order) {
+domain::OrderStep Workflow::NextStepOf(const domain::Order& order) const {
   std::vector<domain::ProductAnswer> answers;
   for (const auto& [product_id, quantity] : domain::QuantitiesByProduct(order)) {
     answers.push_back({product_id, deps_.stocks.ReservationOf(product_id, order.order_id)});
   }
-  const auto step = domain::NextOrderStep(order, answers, deps_.now(), deps_.settings.payment_timeout);
+  return domain::NextOrderStep(order, answers, deps_.now(), deps_.settings.payment_timeout);
+}
+
+bool Workflow::OrderSide(const domain::Order& order) {
+  const auto step = NextStepOf(order);
   if (step.kind == OrderStepKind::kNothing) return false;
   if (step.kind == OrderStepKind::kWait || !deps_.writes_order(order.order_id)) return true;
   switch (step.kind) {
@@ -203,20 +207,21 @@ bool Workflow::ProductSide(const domain::Order& order) {
 void Workflow::Authorize(const domain::Order& order) {
   if (!Begin(StepKey(order.order_id, "authorize"), "authorize")) return;
   AuthorizationRequest request{order.order_id, order.payment.amount_cents, order.currency, order.customer_id};
-  deps_.gateway.Authorize(std::move(request), [this, order_id = order.order_id](AuthorizationOutcome outcome) {
-    auto finish = FinishWhenAnswered(StepKey(order_id, "authorize"), "authorize");
-    if (const auto* authorized = std::get_if<PaymentAuthorization>(&outcome)) {
-      deps_.processor.RecordPayment(domain::RecordPaymentAuthorized{order_id, authorized->payment_id}, kAudit,
-                                    std::move(finish));
-    } else if (const auto* declined = std::get_if<PaymentDecline>(&outcome)) {
-      deps_.processor.RecordPayment(domain::RecordPaymentDeclined{order_id, declined->reason}, kAudit,
-                                    std::move(finish));
-    } else {
-      platform::LogWarn("payment authorization failed; it will be asked again",
-                        {{"orderId", order_id}, {"why", std::get<PaymentFailure>(outcome).why}});
-      finish({CommandResult::Kind::kUnavailable, std::nullopt, std::nullopt});
-    }
-  });
+  deps_.gateway.Authorize(
+      std::move(request), [this, order_id = order.order_id, placed = order.created_at](AuthorizationOutcome outcome) {
+        auto finish = FinishWhenAnswered(StepKey(order_id, "authorize"), "authorize");
+        if (const auto* authorized = std::get_if<PaymentAuthorization>(&outcome)) {
+          deps_.processor.RecordPayment(domain::RecordPaymentAuthorized{order_id, authorized->payment_id}, kAudit,
+                                        std::move(finish), ConfirmRightAfter(order_id, placed));
+        } else if (const auto* declined = std::get_if<PaymentDecline>(&outcome)) {
+          deps_.processor.RecordPayment(domain::RecordPaymentDeclined{order_id, declined->reason}, kAudit,
+                                        std::move(finish));
+        } else {
+          platform::LogWarn("payment authorization failed; it will be asked again",
+                            {{"orderId", order_id}, {"why", std::get<PaymentFailure>(outcome).why}});
+          finish({CommandResult::Kind::kUnavailable, std::nullopt, std::nullopt});
+        }
+      });
 }
 
 void Workflow::Refund(const domain::Order& order) {
@@ -240,25 +245,40 @@ void Workflow::Move(const domain::Order& order, domain::Status to, std::string r
   if (!Begin(key, step)) return;
   domain::ChangeStatus command{order.order_id, to, {}, {}};
   if (!reason.empty()) command.reason = std::move(reason);
-  auto finish = FinishWhenAnswered(key, step);
-  if (to == domain::Status::kConfirmed) {
-    finish = [this, finish = std::move(finish), placed = order.created_at](CommandResult result) {
-      if (Succeeded(result)) {
-        placed_to_confirmed_.Observe(std::chrono::duration<double>(deps_.now() - placed).count());
-      }
-      finish(std::move(result));
-    };
-  }
+  auto finish = to == domain::Status::kConfirmed ? FinishConfirm(key, order.created_at) : FinishWhenAnswered(key, step);
   deps_.processor.MoveForWorkflow(std::move(command), kAudit, std::move(finish));
 }
 
+FollowUp Workflow::ConfirmRightAfter(const std::string& order_id, domain::Timestamp placed) {
+  std::string key = StepKey(order_id, "confirm");
+  if (!Claim(key)) return {};
+  auto next = [this](const domain::Order& order) -> std::optional<domain::ChangeStatus> {
+    if (NextStepOf(order).kind != OrderStepKind::kConfirm) return std::nullopt;
+    started_.at("confirm")->Inc();
+    return domain::ChangeStatus{order.order_id, domain::Status::kConfirmed, {}, {}};
+  };
+  return {std::move(next), FinishConfirm(std::move(key), placed)};
+}
+
+Reply Workflow::FinishConfirm(std::string key, domain::Timestamp placed) {
+  return [this, finish = FinishWhenAnswered(std::move(key), "confirm"), placed](CommandResult result) {
+    if (Succeeded(result) && result.order && result.order->status == domain::Status::kConfirmed) {
+      placed_to_confirmed_.Observe(std::chrono::duration<double>(deps_.now() - placed).count());
+    }
+    finish(std::move(result));
+  };
+}
+
+bool Workflow::Claim(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  Attempt& attempt = attempts_[key];
+  if (attempt.in_flight || SteadyClock::now() < attempt.not_before) return false;
+  attempt.in_flight = true;
+  return true;
+}
+
 bool Workflow::Begin(const std::string& key, const char* step) {
-  {
-    std::lock_guard lock(mutex_);
-    Attempt& attempt = attempts_[key];
-    if (attempt.in_flight || SteadyClock::now() < attempt.not_before) return false;
-    attempt.in_flight = true;
-  }
+  if (!Claim(key)) return false;
   started_.at(step)->Inc();
   return true;
 }

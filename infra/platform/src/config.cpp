@@ -1,5 +1,7 @@
 #include <orders/platform/config.hpp>
 
+#include <orders/platform/kafka_properties.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <sstream>
@@ -20,6 +22,8 @@ struct Variable {
 
 constexpr Variable kVariables[] = {
     {"KAFKA_BROKERS", "--kafka-brokers", "Kafka bootstrap servers"},
+    {"KAFKA_CONFIG_FILE", "--kafka-config-file",
+     "librdkafka properties (name=value lines) for every Kafka client; KAFKA_PROPERTY_<NAME> variables win"},
     {"ORDERS_TOPIC", "--orders-topic", "topic of order events"},
     {"INVENTORY_TOPIC", "--inventory-topic", "command and projection services: topic of inventory events"},
     {"DATABASE_URL", "--database-url", "PostgreSQL connection URL"},
@@ -255,6 +259,11 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
   ServiceConfig config;
   config.service_name = defaults.service_name;
   config.kafka_brokers = values["KAFKA_BROKERS"];
+  {
+    auto kafka = LoadKafkaProperties(environment, values["KAFKA_CONFIG_FILE"]);
+    config.kafka_properties = std::move(kafka.properties);
+    result.problems.insert(result.problems.end(), kafka.problems.begin(), kafka.problems.end());
+  }
   config.orders_topic = values["ORDERS_TOPIC"];
   config.inventory_topic = values["INVENTORY_TOPIC"];
   config.database_url = values["DATABASE_URL"];

@@ -23,12 +23,16 @@ std::string DefaultType(int status) {
       return "urn:orders:problem:precondition-failed";
     case 413:
       return "urn:orders:problem:payload-too-large";
+    case 414:
+      return "urn:orders:problem:uri-too-long";
     case 415:
       return "urn:orders:problem:unsupported-media-type";
     case 422:
       return "urn:orders:problem:unprocessable";
     case 429:
       return "urn:orders:problem:rate-limited";
+    case 431:
+      return "urn:orders:problem:header-fields-too-large";
     case 501:
       return "urn:orders:problem:not-implemented";
     case 503:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <orders/platform/kafka_properties.hpp>
 #include <orders/platform/log.hpp>
 
 namespace orders::projection {
@@ -29,7 +30,8 @@ platform::Result<void> Projector::Start() {
 }
 
 platform::Result<void> Projector::Connect() {
-  platform::KafkaSettings settings{config_.kafka_brokers, config_.service_name, group_, {}};
+  auto settings =
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, config_.service_name, group_);
   auto consumer = platform::KafkaConsumer::Create(settings);
   if (!consumer) return consumer.error();
   if (auto subscribed = (*consumer)->Subscribe(topic_, *this); !subscribed) return subscribed.error();

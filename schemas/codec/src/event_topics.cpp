@@ -9,8 +9,8 @@ namespace orders::codec {
 namespace {
 
 constexpr std::array<std::string_view, 13> kVersionedTypes = {
-    kPlacedType,           kStatusChangedType,     kCourierAssignedType, kCourierUnassignedType,
-    kDeliveryDeclinedType, kPaymentAuthorizedType, kPaymentDeclinedType, kPaymentRefundedType,
+    kPlacedType,           kStatusChangedType,     kCourierAssignedType,    kCourierUnassignedType,
+    kDeliveryDeclinedType, kPaymentAuthorizedType, kPaymentDeclinedType,    kPaymentRefundedType,
     kStockSetType,         kStockReservedType,     kReservationRefusedType, kStockReleasedType,
     kStockCommittedType};
 

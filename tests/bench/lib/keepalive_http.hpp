@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace orders::bench {
 
@@ -33,8 +35,15 @@ class KeepAliveHttp {
 
   Answer Send(const std::string& method, const std::string& path, const std::string& body = {},
               int timeout_ms = 10000) {
+    return SendWithHeaders(method, path, body, {}, timeout_ms);
+  }
+
+  Answer SendWithHeaders(const std::string& method, const std::string& path, const std::string& body,
+                         const std::vector<std::pair<std::string, std::string>>& headers, int timeout_ms = 10000) {
+    std::string extra;
+    for (const auto& [name, value] : headers) extra += name + ": " + value + "\r\n";
     const std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                                (token_.empty() ? "" : "Authorization: Bearer " + token_ + "\r\n") +
+                                (token_.empty() ? "" : "Authorization: Bearer " + token_ + "\r\n") + extra +
                                 "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
                                 "\r\n\r\n" + body;
     for (int attempt = 0; attempt < 2; ++attempt) {  // a kept-alive connection the server closed: once more

@@ -48,6 +48,35 @@ TEST_F(HostileQueryTest, NegativeNonNumericAndHugeContentLengthsAreRefused) {
   ExpectUnharmed();
 }
 
+TEST_F(HostileQueryTest, OversizedTargetsAndHeaderFieldsGetAProblemRatherThanASilentClose) {
+  auto answer = [&](const std::string& bytes) {
+    RawConnection connection(service_->port());
+    EXPECT_TRUE(connection.Send(bytes));
+    const auto responses = SplitResponses(connection.Read(10s));
+    return responses.empty() ? RawResponse{} : responses.front();
+  };
+  const std::string long_target = "/orders/" + std::string(9000, 'a');
+  const auto too_long = answer(GetRequest(long_target));
+  EXPECT_EQ(too_long.status, 414);
+  EXPECT_NE(too_long.head.find("application/problem+json"), std::string::npos);
+  EXPECT_NE(too_long.body.find("urn:orders:problem:uri-too-long"), std::string::npos);
+
+  const std::string big_field =
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + std::string(9000, 'b') + "\r\n\r\n";
+  const auto field = answer(big_field);
+  EXPECT_EQ(field.status, 431);
+  EXPECT_NE(field.body.find("urn:orders:problem:header-fields-too-large"), std::string::npos);
+
+  std::string many = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (int i = 0; i < 150; ++i) many += "X-F" + std::to_string(i) + ": v\r\n";
+  EXPECT_EQ(answer(many + "\r\n").status, 431);
+  for (const auto& response : {too_long, field}) EXPECT_EQ(InternalTextIn(response.body), "");
+
+  // Far past the limits the parser itself closes the connection: memory stays bounded.
+  ExpectRefused(GetRequest("/orders/" + std::string(200000, 'a')), {414, kClosed}, "200 kB target");
+  ExpectUnharmed();
+}
+
 TEST_F(HostileQueryTest, ConflictingContentLengthsAreRefused) {
   ExpectRefused(ConflictingContentLengths(), {400, kClosed}, "two Content-Length values");
   ExpectUnharmed();

@@ -184,6 +184,39 @@ TEST_F(WorkflowTest, ATrackedOrderIsReservedThenPaidThenConfirmed) {
   EXPECT_NE(metrics_.Render().find("orders_workflow_placed_to_confirmed_seconds_count 1"), std::string::npos);
 }
 
+TEST_F(WorkflowTest, TheConfirmationIsAppendedRightAfterTheAuthorizationWithoutAnotherPass) {
+  SetStock("sku-a", 10);
+  const auto id = Place({{"sku-a", 1, 100}});
+  Settle();
+  ASSERT_EQ(gateway_.authorizations.size(), 1u);
+
+  gateway_.Answer(PaymentAuthorization{"pay-1"});  // no pass of the workflow after this
+  EXPECT_EQ(Order(id).status, Status::kConfirmed);
+  EXPECT_EQ(orders_log_.Types(),
+            (std::vector<std::string>{"order.placed.v1", "order.payment_authorized.v1", "order.status_changed.v1"}));
+  EXPECT_NE(metrics_.Render().find("orders_workflow_placed_to_confirmed_seconds_count 1"), std::string::npos);
+  EXPECT_NE(metrics_.Render().find("orders_workflow_steps_total{step=\"confirm\"} 1"), std::string::npos);
+
+  Settle();  // the pass the append woke finds nothing left to do
+  EXPECT_EQ(orders_log_.records.size(), 3u);
+  EXPECT_EQ(workflow_->WaitingCount(), 0u);
+}
+
+TEST_F(WorkflowTest, NoConfirmationFollowsAnAuthorizationTheLogDidNotTake) {
+  const auto id = Place({{"sku-b", 1, 50}});
+  Settle();
+  orders_log_.fail_next = 1;
+  gateway_.Answer(PaymentAuthorization{"pay-1"});
+  EXPECT_EQ(Order(id).status, Status::kPending);
+  EXPECT_EQ(orders_log_.records.size(), 1u);
+  EXPECT_NE(metrics_.Render().find("orders_workflow_steps_total{step=\"confirm\"} 0"), std::string::npos);
+
+  Settle();  // asked again with the same key, then confirmed
+  ASSERT_EQ(gateway_.authorizations.size(), 2u);
+  gateway_.Answer(PaymentAuthorization{"pay-1"});
+  EXPECT_EQ(Order(id).status, Status::kConfirmed);
+}
+
 TEST_F(WorkflowTest, ARefusalCancelsOutOfStockReleasesTheOtherProductsAndChargesNothing) {
   SetStock("sku-a", 10);
   SetStock("sku-b", 1);

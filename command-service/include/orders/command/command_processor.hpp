@@ -42,6 +42,20 @@ struct ProcessorDeps {
   // With the fulfilment workflow on, a pending order awaits stock and payment:
   // people may cancel it but not move it forward (409 awaiting-payment).
   bool workflow = false;
+  // Runs work that continues an exclusive run after an append (a follow-up):
+  // never inside the Kafka delivery callback that reported the append. Empty:
+  // inline (unit tests).
+  std::function<void(std::function<void()>)> dispatch;
+};
+
+// A command the workflow wants appended right after another one, while the
+// order is still its own: `next` looks at the order as the first event left
+// it and names the status change to make, if any. `reply` is called once:
+// kOk when nothing was needed (or the first event was not appended: the step
+// is then for the workflow to take again), otherwise the follow-up's result.
+struct FollowUp {
+  std::function<std::optional<domain::ChangeStatus>(const domain::Order&)> next;
+  Reply reply;
 };
 
 class CommandProcessor {
@@ -65,7 +79,9 @@ class CommandProcessor {
   // permission check; their events carry `audit` as orders_actor. Each is safe
   // to repeat: Decide answers a repeat with no event.
   void MoveForWorkflow(domain::ChangeStatus command, std::string audit, Reply reply);
-  void RecordPayment(domain::RecordPaymentAuthorized command, std::string audit, Reply reply);
+  // With `then`, an authorization is followed at once by what `then` names
+  // (the confirmation), without letting go of the order in between.
+  void RecordPayment(domain::RecordPaymentAuthorized command, std::string audit, Reply reply, FollowUp then = {});
   void RecordPayment(domain::RecordPaymentDeclined command, std::string audit, Reply reply);
   void RecordPayment(domain::RecordPaymentRefunded command, std::string audit, Reply reply);
 
@@ -76,9 +92,12 @@ class CommandProcessor {
   // A command on an existing order, with the order to itself: refusals,
   // permission, decision, append, answer (200 with the order).
   void RunOnOrder(const std::string& order_id, bool valid, Permit permit, Decider decide,
-                  std::optional<std::string> audit, Reply reply);
+                  std::optional<std::string> audit, Reply reply, FollowUp then = {});
   template <typename Command>
-  void RunForWorkflow(Command command, std::string audit, Reply reply);
+  void RunForWorkflow(Command command, std::string audit, Reply reply, FollowUp then = {});
+  // The rest of a run whose first event was appended: `then`'s command on
+  // `order`, still holding it; releases the order.
+  void FollowOn(const domain::Order& order, std::optional<std::string> audit, FollowUp then);
   void Append(const domain::Event& event, platform::Partition partition, codec::EventMetadata metadata,
               std::function<void(bool)> on_done);
   // Refusals every command checks first; nullopt when it may go on.

@@ -31,6 +31,7 @@
 #include <orders/command/order_book.hpp>
 #include <orders/command/payment_gateway.hpp>
 #include <orders/command/stock_book.hpp>
+#include <orders/domain/fulfilment.hpp>
 #include <orders/platform/metrics.hpp>
 
 namespace orders::command {
@@ -90,12 +91,21 @@ class Workflow {
   // Decides and starts the order's steps; true while the order still waits for something.
   bool Examine(const std::string& order_id);
   bool OrderSide(const domain::Order& order);
+  // The order's next step, given what its products answered so far.
+  domain::OrderStep NextStepOf(const domain::Order& order) const;
   bool ProductSide(const domain::Order& order);
   void Authorize(const domain::Order& order);
   void Refund(const domain::Order& order);
   void Move(const domain::Order& order, domain::Status to, std::string reason);
+  // The confirmation appended right after the authorization, while the order
+  // is still held (one round trip to the log fewer than taking it as its own
+  // step); empty when the confirm step is already in flight.
+  FollowUp ConfirmRightAfter(const std::string& order_id, domain::Timestamp placed);
+  // Finishes the confirm step `key`, timing placement -> confirmation when it appended.
+  Reply FinishConfirm(std::string key, domain::Timestamp placed);
   // Claims the step `key` unless it is in flight or backing off after a failure.
   bool Begin(const std::string& key, const char* step);
+  bool Claim(const std::string& key);  // Begin without counting a started step
   void Finish(const std::string& key, const char* step, bool succeeded);
   Reply FinishWhenAnswered(std::string key, const char* step);
 

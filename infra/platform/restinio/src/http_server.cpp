@@ -29,11 +29,11 @@ class HttpServer::Impl {
               // requests and then closed the connection (tests/integration/hostile).
               .max_pipelined_requests(options.max_pipelined_requests)
               .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
-                                            .max_url_size(options.max_url_size)
-                                            .max_field_name_size(options.max_field_size)
-                                            .max_field_value_size(options.max_field_size)
-                                            .max_field_count(options.max_field_count)
-                                            .max_body_size(options.max_body_size))
+                                            .max_url_size(options.limits.url * MessageLimits::kParserRoom)
+                                            .max_field_name_size(options.limits.field * MessageLimits::kParserRoom)
+                                            .max_field_value_size(options.limits.field * MessageLimits::kParserRoom)
+                                            .max_field_count(options.limits.field_count * MessageLimits::kParserRoom)
+                                            .max_body_size(options.limits.body * MessageLimits::kParserRoom))
               .read_next_http_message_timelimit(options.read_timeout)
               .handle_request_timeout(options.handle_timeout)
               .acceptor_post_bind_hook([this](asio::ip::tcp::acceptor& acceptor) {
@@ -43,9 +43,10 @@ class HttpServer::Impl {
               })
               .socket_options_setter(
                   [](auto& options_setter) { options_setter.set_option(asio::ip::tcp::no_delay{true}); })
-              .request_handler([router = std::move(router)](restinio::request_handle_t request) {
-                return router->Dispatch(std::move(request));
-              });
+              .request_handler(
+                  [router = std::move(router), limits = options.limits](restinio::request_handle_t request) {
+                    return router->Dispatch(std::move(request), limits);
+                  });
         }) {}
 
   Server server_;

@@ -76,10 +76,40 @@ std::optional<std::string_view> FieldOf(const restinio::request_t& request, rest
   return std::string_view(request.header().get_field(field));
 }
 
+std::optional<Problem> OversizedPart(const restinio::request_t& request, const MessageLimits& limits) {
+  if (request.header().request_target().size() > limits.url) {
+    return Problem{
+        414, "URI Too Long", "The request target is longer than " + std::to_string(limits.url) + " bytes.", {}, {}};
+  }
+  std::size_t fields = 0;
+  bool field_too_long = false;
+  request.header().for_each_field([&](const restinio::http_header_field_t& field) {
+    ++fields;
+    field_too_long = field_too_long || field.name().size() > limits.field || field.value().size() > limits.field;
+  });
+  if (fields > limits.field_count || field_too_long) {
+    return Problem{431,
+                   "Request Header Fields Too Large",
+                   "At most " + std::to_string(limits.field_count) + " header fields of at most " +
+                       std::to_string(limits.field) + " bytes each are accepted.",
+                   {},
+                   {}};
+  }
+  if (request.body().size() > limits.body) {
+    return Problem{
+        413, "Payload Too Large", "The body is larger than " + std::to_string(limits.body) + " bytes.", {}, {}};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool Router::PassesEdge(restinio::request_handle_t& request, const std::vector<std::string>& path,
-                        HeaderList& cors_headers) const {
+                        HeaderList& cors_headers, const MessageLimits& limits) const {
+  if (auto oversized = OversizedPart(*request, limits)) {
+    Exchange(std::move(request), {}, unmatched_metrics_).RespondProblem(*oversized);
+    return false;
+  }
   const std::string_view method = request->header().method().c_str();
   if (!IsHttpApiMethod(method)) {
     Exchange(std::move(request), {}, unmatched_metrics_)
@@ -120,10 +150,11 @@ bool Router::PassesEdge(restinio::request_handle_t& request, const std::vector<s
   return false;
 }
 
-restinio::request_handling_status_t Router::Dispatch(restinio::request_handle_t request) const {
+restinio::request_handling_status_t Router::Dispatch(restinio::request_handle_t request,
+                                                     const MessageLimits& limits) const {
   const auto path = SplitPath(request->header().path());
   HeaderList cors_headers;
-  if (!PassesEdge(request, path, cors_headers)) return restinio::request_accepted();
+  if (!PassesEdge(request, path, cors_headers, limits)) return restinio::request_accepted();
   const auto method = request->header().method();
   std::string allowed;
   std::shared_ptr<RouteMetrics> path_metrics;

@@ -77,6 +77,8 @@ bool IsLoopbackAddress(const std::string& address);
 struct ServiceConfig {
   std::string service_name;
   std::string kafka_brokers;
+  // librdkafka properties for every Kafka client (kafka_properties.hpp).
+  std::map<std::string, std::string> kafka_properties;
   std::string orders_topic;
   std::string inventory_topic;
   std::string database_url;

@@ -39,7 +39,7 @@ enum class DeliveryStatus { kPending, kDelivered, kFailed };
 // (or when the endpoint was too far behind to try it at once).
 struct Delivery {
   std::string endpoint_id;
-  std::string event_id;  // ce_id: the webhook-id header, the same on every retry
+  std::string event_id;    // ce_id: the webhook-id header, the same on every retry
   std::string event_type;  // unversioned, e.g. "order.status_changed"
   std::string subject;     // the record key: orderId or productId (ordering is per subject)
   std::string topic;
@@ -107,9 +107,9 @@ struct PostRequest {
 };
 
 struct PostOutcome {
-  bool delivered = false;    // a 2xx answer
-  int http_status = 0;       // 0 when no HTTP answer came
-  std::string error;         // empty when delivered; short, never contains the secret
+  bool delivered = false;  // a 2xx answer
+  int http_status = 0;     // 0 when no HTTP answer came
+  std::string error;       // empty when delivered; short, never contains the secret
   std::chrono::milliseconds took{0};
 };
 

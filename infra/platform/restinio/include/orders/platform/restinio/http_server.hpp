@@ -27,10 +27,7 @@ struct HttpServerOptions {
   std::size_t threads = 2;
   std::size_t max_connections = 1024;
   std::size_t max_pipelined_requests = 16;  // answered in order, per connection
-  std::size_t max_url_size = 8 * 1024;
-  std::size_t max_field_size = 8 * 1024;
-  std::size_t max_field_count = 100;
-  std::uint64_t max_body_size = 64 * 1024;
+  MessageLimits limits;                     // answered with 414/431/413 (router.hpp)
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds handle_timeout{15};
 };

@@ -6,7 +6,8 @@
 // `Allow` header. Each pattern has its own request metrics, labelled with the
 // pattern (never with the raw path, to keep label cardinality bounded).
 //
-// Before routing (edge policy): a method this service does not know (QUERY,
+// Before routing (edge policy): a request over the MessageLimits gets 414,
+// 431 or 413; a method this service does not know (QUERY,
 // PROPFIND, ...) gets a 501 problem; the origin policy (origin_policy.hpp)
 // refuses a foreign Origin, or a foreign Host while auth is off, with 403 on
 // every path; OPTIONS on a known path answers a CORS preflight allowing that
@@ -51,6 +52,18 @@ struct EdgePolicy {
   std::shared_ptr<CallerLimiter> limiter;
 };
 
+// The largest request a service takes. RESTinio closes the connection with
+// no answer past its own limits, so the server gives it room above these
+// (kParserRoom times) and the edge answers what lies in between: 414 for the
+// target, 431 for header fields, 413 for the body, as problem+json.
+struct MessageLimits {
+  std::size_t url = 8 * 1024;
+  std::size_t field = 8 * 1024;  // a header field's name or value
+  std::size_t field_count = 100;
+  std::uint64_t body = 64 * 1024;
+  static constexpr std::size_t kParserRoom = 4;
+};
+
 class Router {
  public:
   explicit Router(MetricsRegistry& registry, EdgePolicy edge = {});
@@ -59,7 +72,8 @@ class Router {
 
   // Routes the request; exceptions from handlers become a 500 problem
   // (their text is logged, never sent).
-  restinio::request_handling_status_t Dispatch(restinio::request_handle_t request) const;
+  restinio::request_handling_status_t Dispatch(restinio::request_handle_t request,
+                                               const MessageLimits& limits = {}) const;
 
  private:
   struct Route {
@@ -71,8 +85,8 @@ class Router {
   };
 
   // Answers 501 / 403 / a preflight when the edge policy decides; false then.
-  bool PassesEdge(restinio::request_handle_t& request, const std::vector<std::string>& path,
-                  HeaderList& cors_headers) const;
+  bool PassesEdge(restinio::request_handle_t& request, const std::vector<std::string>& path, HeaderList& cors_headers,
+                  const MessageLimits& limits) const;
 
   MetricsRegistry& registry_;
   EdgePolicy edge_;

@@ -1,0 +1,34 @@
+#pragma once
+// librdkafka properties an operator passes through to every Kafka client of a
+// service (SASL/TLS clusters, tuning): a properties file (KAFKA_CONFIG_FILE,
+// `name=value` lines, `#` comments) and KAFKA_PROPERTY_<NAME> variables, where
+// <NAME> is the property with dots written as underscores
+// (KAFKA_PROPERTY_SECURITY_PROTOCOL=SASL_SSL). A variable wins over the file.
+// Each property is checked by librdkafka at start. Properties the services'
+// guarantees rest on (idempotent acks=all producers, offsets the services keep
+// themselves, the brokers from KAFKA_BROKERS) cannot be changed. Values are
+// never echoed in problems: they may be passwords.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <orders/platform/kafka_settings.hpp>
+
+namespace orders::platform {
+
+struct KafkaPropertiesResult {
+  std::map<std::string, std::string> properties;
+  std::vector<std::string> problems;
+};
+
+KafkaPropertiesResult LoadKafkaProperties(const std::map<std::string, std::string>& environment,
+                                          const std::string& config_file);
+
+// A client's settings: the service's own `overrides`, then the operator's
+// `properties` (which win: they describe the cluster).
+KafkaSettings KafkaClientSettings(const std::string& brokers, const std::map<std::string, std::string>& properties,
+                                  std::string client_id, std::string group_id = {},
+                                  std::map<std::string, std::string> overrides = {});
+
+}  // namespace orders::platform
