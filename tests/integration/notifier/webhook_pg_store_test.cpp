@@ -107,9 +107,8 @@ TEST_F(PgWebhookStoreTest, NotifiersMigratingAtOnceCreateTheSchemaOnce) {
   EXPECT_EQ(failures.load(), 0);
   pqxx::connection connection(testing::DatabaseUrl());
   pqxx::read_transaction tx(connection);
-  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM " + tx.quote_name(options_.schema) + ".schema_migrations")[0]
-                .as<int>(),
-            1);
+  EXPECT_EQ(
+      tx.exec_params1("SELECT count(*) FROM " + tx.quote_name(options_.schema) + ".schema_migrations")[0].as<int>(), 1);
 }
 
 TEST_F(PgWebhookStoreTest, AnUnreachableDatabaseThrowsAndTheNextCallReconnects) {

@@ -273,8 +273,7 @@ TYPED_TEST_P(WebhookStoreBehaviour, PendingSubjectsNameEachEndpointAndSubjectOnc
   keep(b, "e5", "order-4", 5);
   auto subjects = this->ledger().PendingSubjects("orders.events", {0, 1});
   std::sort(subjects.begin(), subjects.end());
-  std::vector<std::pair<std::string, std::string>> expected = {
-      {a.id, "order-1"}, {a.id, "order-2"}, {b.id, "order-1"}};
+  std::vector<std::pair<std::string, std::string>> expected = {{a.id, "order-1"}, {a.id, "order-2"}, {b.id, "order-1"}};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(subjects, expected);
   EXPECT_TRUE(this->ledger().PendingSubjects("inventory.events", {0, 1}).empty());
@@ -284,8 +283,11 @@ TYPED_TEST_P(WebhookStoreBehaviour, ListPagesNewestEventFirstUntilExhausted) {
   const Endpoint endpoint = this->Created();
   const Endpoint other = this->Created();
   // Two events share a time: the event id orders them (descending, bytewise).
-  const std::vector<std::pair<std::string, WallClock::time_point>> events = {
-      {"e-a", this->At(10)}, {"e-b", this->At(30)}, {"e-c", this->At(20)}, {"e-d", this->At(20)}, {"e-e", this->At(40)}};
+  const std::vector<std::pair<std::string, WallClock::time_point>> events = {{"e-a", this->At(10)},
+                                                                             {"e-b", this->At(30)},
+                                                                             {"e-c", this->At(20)},
+                                                                             {"e-d", this->At(20)},
+                                                                             {"e-e", this->At(40)}};
   for (const auto& [id, at] : events) this->ledger().Keep(this->ADelivery(endpoint.id, id, 1, at));
   this->ledger().Keep(this->ADelivery(other.id, "e-z", 1, this->At(50)));
   std::vector<std::string> seen;
@@ -368,8 +370,7 @@ REGISTER_TYPED_TEST_SUITE_P(WebhookStoreBehaviour, CreateChoosesTheIdAndCreation
                             CreatePastTheCapIsRefusedUntilOneIsDeleted, DeleteForgetsTheEndpointAndItsDeliveries,
                             FailingSinceIsTheFirstFailureAndASuccessClearsIt, DisableMarksTheEndpointWithItsReason,
                             ResumeOffsetsAreEmptyUntilSavedAndKeptPerPartition,
-                            KeepStoresEveryFieldAndLaterUpdatesOnlyTheAttempt,
-                            ADeliveryForAnUnknownEndpointIsNotKept,
+                            KeepStoresEveryFieldAndLaterUpdatesOnlyTheAttempt, ADeliveryForAnUnknownEndpointIsNotKept,
                             DueIsPendingWorkOfTheGivenPartitionsThatIsDueOldestOffsetFirst,
                             PendingSubjectsNameEachEndpointAndSubjectOnce, ListPagesNewestEventFirstUntilExhausted,
                             ListFiltersByStatus, AForeignCursorListsNothing,
