@@ -15,12 +15,16 @@
 #                  at 0 ms, half the products tracked): the maximum (closed loop), then placed -> confirmed
 #                  p50/p99/p99.9 at 50% of it; baseline: orders placed -> their first update with
 #                  WORKFLOW=off, at its maximum; CPU per order of every process, RSS of the services
+#   8. webhooks    signed webhook deliveries to a local receiver (tests/bench/webhook_load.cpp): the rate at
+#                  which a burst appended straight to the topic drains to one endpoint, alone and beside an
+#                  endpoint that never answers; append -> receipt p50/p99 at a paced rate of orders placed
+#                  through the command API; baseline: plain signed POSTs to the same kind of receiver
 # Load generators call with a `service` token (ORDERS_TOKEN, minted below), which the default limits
 # leave unlimited; phases 1-4 also run with RATE_LIMIT=off, so they measure the pipeline alone. Phases 1-6 run
 # the command service with WORKFLOW=off: they measure placement and hand-made moves, not the workflow.
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
-#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch,workflow] [--no-build] [--record]
+#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch,workflow,webhooks] [--no-build] [--record]
 #   ./infra/bench.sh --record-from DIR
 #
 # Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, prints a table and
@@ -62,7 +66,7 @@ bench::record_docs() {
   orders::log "recorded: docs/benchmarks.md and docs/benchmarks/ (from $from)"
 }
 
-ALL_PHASES="append,projection,lag,fanout,e2e,limits,dispatch,workflow"
+ALL_PHASES="append,projection,lag,fanout,e2e,limits,dispatch,workflow,webhooks"
 QUICK=0 PAIRS=3 PHASES="$ALL_PHASES" BUILD=1 RECORD=0
 while (($#)); do
   case $1 in
@@ -77,10 +81,12 @@ while (($#)); do
   shift
 done
 if ((QUICK)); then
-  RUN_SECONDS=3 EVENTS=100000 LAG_SECONDS=10 LAG_RATES="2000" DISPATCH_ORDERS=300
+  RUN_SECONDS=3 EVENTS=100000 LAG_SECONDS=10 LAG_RATES="2000" DISPATCH_ORDERS=300 WEBHOOK_BURST_SECONDS=1
 else
-  RUN_SECONDS=10 EVENTS=1000000 LAG_SECONDS=30 LAG_RATES="2000 5000" DISPATCH_ORDERS=2000
+  RUN_SECONDS=10 EVENTS=1000000 LAG_SECONDS=30 LAG_RATES="2000 5000" DISPATCH_ORDERS=2000 WEBHOOK_BURST_SECONDS=2
 fi
+# Orders per second placed in the webhooks phase's latency runs (WEBHOOK_PACED_RATE overrides).
+WEBHOOK_PACED_RATE=${WEBHOOK_PACED_RATE:-500}
 
 RESULTS="${BENCH_RESULTS:-$BUILD_DIR/bench-results}"
 RUN_DIR="$ORDERS_DATA/bench/$(date +%Y%m%d-%H%M%S)"
@@ -561,6 +567,57 @@ bench::workflow() {
   done
 }
 
+# bench::webhook_drain LABEL TOPIC TOOL_ARGS...: an endpoint (and with --with-hanging a second one that never
+# answers) registered by orders_webhook_load --mode receive; once it is ready a burst of order.placed records
+# is appended straight to TOPIC (orders_kafka_load --mode raw, faster than webhooks drain), and the tool
+# reports when deliveries stopped coming.
+bench::webhook_drain() {
+  local label=$1 topic=$2 pid
+  shift 2
+  "$TOOLS/orders_webhook_load" --mode receive --notifier-port "$PORT_wh_notifier" --idle 3 --timeout 300 "$@" \
+    --json "$RUN_DIR/$label.json" >"$RUN_DIR/$label.out" 2>"$RUN_DIR/$label.err" &
+  pid=$!
+  for _ in $(seq 1 100); do grep -q ready "$RUN_DIR/$label.out" 2>/dev/null && break; sleep 0.1; done
+  grep -q ready "$RUN_DIR/$label.out" || { cat "$RUN_DIR/$label.err" >&2; orders::die "webhooks: $label did not register"; }
+  "$TOOLS/orders_kafka_load" --mode raw --topic "$topic" --in-flight 256 --duration "$WEBHOOK_BURST_SECONDS" \
+    --json "$RUN_DIR/$label-feed.json" >/dev/null 2>"$RUN_DIR/$label-feed.err"
+  wait "$pid" || orders::log "webhooks: $label reported a failure (see $RUN_DIR/$label.err)"
+}
+
+bench::webhooks() {
+  orders::log "phase 8: webhooks, signed deliveries (burst drain alone and beside a hanging endpoint, paced latency) vs plain signed POSTs, $PAIRS pair(s)"
+  local topic="bench-wh-$$" inventory="bench-wh-inventory-$$" schema="bench_wh_$$" i service port
+  orders::create_topic "$topic" 6
+  orders::create_topic "$inventory" 6
+  bench::start wh_command "$RUN_DIR/webhooks-command.log" env RATE_LIMIT=off WORKFLOW=off ORDERS_TOPIC="$topic" \
+    INVENTORY_TOPIC="$inventory" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info CONSUMER_GROUP="bench-wh-$$" \
+    "$BUILD_DIR/command-service/command-service"
+  # Attempts at the hanging endpoint time out after 2 s (10 s by default) so its retries keep coming.
+  bench::start wh_notifier "$RUN_DIR/webhooks-notifier.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" \
+    INVENTORY_TOPIC="$inventory" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" \
+    WEBHOOKS=on WEBHOOK_SCHEMA="$schema" WEBHOOK_ALLOW_PRIVATE_TARGETS=true WEBHOOK_TIMEOUT=2s \
+    CONSUMER_GROUP="bench-wh-notifier-$$" LOG_LEVEL=info "$BUILD_DIR/notifier/notifier"
+  for service in command notifier; do
+    port=$(bench::port_of "$RUN_DIR/webhooks-$service.log")
+    bench::wait_ready "$service (webhooks)" "$port"
+    eval "PORT_wh_${service}=$port"
+  done
+  for i in $(seq 1 "$PAIRS"); do
+    bench::webhook_drain "webhooks-alone-$i" "$topic"
+    bench::webhook_drain "webhooks-hanging-$i" "$topic" --with-hanging
+    "$TOOLS/orders_webhook_load" --mode baseline --duration "$RUN_SECONDS" --connections 16 \
+      --json "$RUN_DIR/webhooks-baseline-$i.json" >/dev/null 2>"$RUN_DIR/webhooks-baseline-$i.err" ||
+      orders::log "webhooks: baseline $i reported a failure"
+    "$TOOLS/orders_webhook_load" --mode deliveries --rate "$WEBHOOK_PACED_RATE" --duration "$RUN_SECONDS" \
+      --command-port "$PORT_wh_command" --notifier-port "$PORT_wh_notifier" --connections 8 \
+      --json "$RUN_DIR/webhooks-paced-$i.json" >/dev/null 2>"$RUN_DIR/webhooks-paced-$i.err" ||
+      orders::log "webhooks: paced run $i reported a failure"
+  done
+  bench::stop_all
+  bench::drop_topics
+  psql "$DATABASE_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+}
+
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
 ((BUILD)) && orders::timed build orders::build
@@ -587,6 +644,7 @@ bench::phase e2e && orders::timed e2e bench::e2e
 bench::phase limits && orders::timed limits bench::limits
 bench::phase dispatch && orders::timed dispatch bench::dispatch
 bench::phase workflow && orders::timed workflow bench::workflow
+bench::phase webhooks && orders::timed webhooks bench::webhooks
 
 python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS" ||
   orders::die "could not summarize the run in $RUN_DIR"

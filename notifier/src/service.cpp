@@ -10,10 +10,12 @@
 
 #include <orders/notifier/command_api_client.hpp>
 #include <orders/notifier/connection_budget.hpp>
+#include <orders/notifier/events_endpoint.hpp>
 #include <orders/notifier/handshake.hpp>
 #include <orders/notifier/log_feed.hpp>
 #include <orders/notifier/page_policy.hpp>
 #include <orders/notifier/page_settings.hpp>
+#include <orders/notifier/sse_settings.hpp>
 #include <orders/notifier/web_page.hpp>
 #include <orders/notifier/webhooks/pg_webhook_store.hpp>
 #include <orders/notifier/webhooks/webhook_api.hpp>
@@ -121,11 +123,12 @@ struct NotifierService::Parts {
   std::unique_ptr<SendBatcher> batcher;  // on the server's io thread
   std::unique_ptr<LogFeed> feed;
   std::unique_ptr<asio::steady_timer> ticker;
-  std::map<SessionId, std::weak_ptr<WsSession>> sessions;
+  std::map<SessionId, std::weak_ptr<Sink>> sessions;  // WebSockets and event streams
   SessionId next_session = 1;
   std::atomic<bool> stopping{false};
   const platform::ServiceConfig& config_;
   std::shared_ptr<const platform::Authenticator> authenticator;
+  std::unique_ptr<EventsEndpoint> events;  // GET /events
   std::unique_ptr<webhooks::EndpointRegistry> webhook_registry;  // the API's own connections
   std::unique_ptr<webhooks::DeliveryLedger> webhook_ledger;
   std::unique_ptr<webhooks::WebhookApi> webhook_api;
@@ -249,6 +252,12 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     for (const auto& problem : page_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
     return platform::Error{"invalid page settings: " + problems};
   }
+  const auto sse_settings = LoadSseSettings(platform::ProcessEnvironment());
+  if (!sse_settings.settings) {
+    std::string problems;
+    for (const auto& problem : sse_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
+    return platform::Error{"invalid event stream settings: " + problems};
+  }
   const auto webhook_store = webhooks::LoadWebhookStoreSettings(platform::ProcessEnvironment());
   if (!webhook_store.settings) {
     std::string problems;
@@ -295,6 +304,8 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   // Upgrades run on the io thread, which is also the hub's thread.
   router->Add(restinio::http_method_get(), "/ws",
               [&parts](const http::ExchangePtr& exchange) { parts.Upgrade(exchange); });
+  router->Add(restinio::http_method_get(), "/events",
+              [&parts](const http::ExchangePtr& exchange) { parts.events->Serve(exchange); });
   http::AddOperationalRoutes(*router, parts.registry, [&parts]() -> http::Readiness {
     if (parts.feed && parts.feed->CaughtUp()) return {true, {}};
     return {false, "The notifier is still reading the order log."};
@@ -329,6 +340,21 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   options.limits.body = 16 * 1024;
   parts.server = std::make_unique<http::HttpServer>(options, router);
   parts.batcher = std::make_unique<SendBatcher>(parts.server->io_context());
+  SseSessionOptions sse_options;
+  sse_options.heartbeat = sse_settings.settings->heartbeat;
+  sse_options.retry = sse_settings.settings->retry;
+  parts.events = std::make_unique<EventsEndpoint>(
+      parts.server->io_context(), parts.hub, *parts.batcher, parts.authenticator, sse_options,
+      ConnectionSlots{[&parts]() -> std::optional<SessionId> {
+                        std::erase_if(parts.sessions, [](const auto& entry) { return entry.second.expired(); });
+                        if (parts.sessions.size() >= parts.max_websockets) {
+                          parts.refused.Inc();
+                          return std::nullopt;
+                        }
+                        return parts.next_session++;
+                      },
+                      [&parts](SessionId id, std::weak_ptr<Sink> session) { parts.sessions[id] = std::move(session); }},
+      [&parts] { parts.slow_closed.Inc(); });
   const auto command_api = ParseHttpUrl(config_.command_api_url);
   if (!command_api) {
     return platform::Error{"COMMAND_API_URL is not a usable http:// URL"};

@@ -164,9 +164,23 @@ function place(order) {
 }
 
 // ---- connection with automatic reconnect and resume ----
+// The WebSocket first. When it cannot even open twice in a row (a proxy or
+// network that blocks WebSockets), the page falls back to server-sent events:
+// one EventSource on /events per subscription, fed the very same messages.
+// EventSource reconnects by itself and sends Last-Event-ID, so an order being
+// tracked resumes after the last version it showed.
 let socket = null, retryMs = 250, view = null;
+let transport = "websocket";      // "sse" once the WebSocket failed to open twice in a row
+let failedSocketOpens = 0;
+const streams = new Map();        // SSE: subscription key -> EventSource
+let streamsRetry = null;          // SSE: the pending timer that opens refused or lost streams again
 let boardShown = false;   // staff subscribe to every order only once they open the board
-function setConnection(state, text) { $("connection").dataset.state = state; $("connection").textContent = text; }
+const TRANSPORT_NAMES = { websocket: "WebSocket", sse: "server-sent events" };
+function setConnection(state, text) {
+  $("connection").dataset.state = state;
+  $("connection").dataset.transport = transport;
+  $("connection").textContent = state === "open" ? `${text} · ${TRANSPORT_NAMES[transport]}` : text;
+}
 
 // The notifier closes a session when its token expires (and refuses an expired
 // one); retrying with it would only be refused again, so the page says so and
@@ -175,21 +189,82 @@ const tokenExpired = () => Boolean(claims.exp) && claims.exp * 1000 <= Date.now(
 
 function connect() {
   if (tokenExpired()) return setConnection("expired", "token expired — enter a new one");
+  if (transport === "sse") return resubscribe();
   setConnection("connecting", "connecting…");
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const query = token() ? `?access_token=${encodeURIComponent(token())}` : "";
+  let opened = false;
   socket = new WebSocket(`${scheme}://${location.host}/ws${query}`);
-  socket.onopen = () => { retryMs = 250; setConnection("open", "live"); resubscribe(); };
+  socket.onopen = () => {
+    opened = true;
+    failedSocketOpens = 0;
+    retryMs = 250;
+    setConnection("open", "live");
+    resubscribe();
+  };
   socket.onmessage = (event) => handle(JSON.parse(event.data));
   socket.onclose = (event) => {
     if (tokenExpired()) return setConnection("expired", "token expired — enter a new one");
+    if (!opened && ++failedSocketOpens >= 2) {
+      transport = "sse";
+      socket = null;
+      retryMs = 250;
+      setConnection("connecting", "WebSocket unavailable — connecting with server-sent events…");
+      return resubscribe();
+    }
     setConnection("closed", `offline (${event.code}) — reconnecting`);
     setTimeout(connect, retryMs);
     retryMs = Math.min(retryMs * 2, 5000);
   };
 }
 
-function send(message) { if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message)); }
+function send(message) {
+  if (transport === "sse") return sendOverStreams(message);
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+// SSE: a subscribe opens the stream for its selector (a resume by order id
+// becomes lastEventId=<orderId>:<version>); an unsubscribe closes it.
+const SELECTORS = ["orderId", "customerId", "courierId", "all", "openDeliveries", "topic"];
+function sendOverStreams(message) {
+  const selector = SELECTORS.filter((name) => name in message);
+  const key = selector.map((name) => `${name}=${message[name]}`).join("&");
+  const previous = streams.get(key);
+  if (previous) { previous.close(); streams.delete(key); }
+  if (message.type !== "subscribe") return;
+  const query = new URLSearchParams();
+  for (const name of selector) query.set(name, String(message[name]));
+  if (message.orderId && Number.isInteger(message.sinceVersion)) {
+    query.set("lastEventId", `${message.orderId}:${message.sinceVersion}`);
+  }
+  if (token()) query.set("access_token", token());
+  const source = new EventSource(`/events?${query}`);
+  streams.set(key, source);
+  const current = () => streams.get(key) === source;
+  source.onopen = () => { if (current()) { retryMs = 250; setConnection("open", "live"); } };
+  for (const type of ["snapshot", "update", "message"]) {
+    source.addEventListener(type, (event) => { if (current()) handle(JSON.parse(event.data)); });
+  }
+  source.addEventListener("error", (event) => {
+    if (!current()) return;
+    if (event.data) {
+      // The stream's own error event ends this subscription (as on the WebSocket, nothing more comes).
+      source.close();
+      streams.delete(key);
+      if (tokenExpired()) return setConnection("expired", "token expired — enter a new one");
+      return handle(JSON.parse(event.data));
+    }
+    if (source.readyState !== EventSource.CLOSED) return setConnection("connecting", "reconnecting…");
+    // Refused (401, 503, …) or the notifier is gone: EventSource gives up, so the page retries.
+    streams.delete(key);
+    if (tokenExpired()) return setConnection("expired", "token expired — enter a new one");
+    setConnection("closed", "offline — reconnecting");
+    if (!streamsRetry) {
+      streamsRetry = setTimeout(() => { streamsRetry = null; resubscribe(); }, retryMs);
+      retryMs = Math.min(retryMs * 2, 5000);
+    }
+  });
+}
 
 function resubscribe() {
   // List subscriptions answer with a fresh snapshot, which replaces the list.

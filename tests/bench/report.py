@@ -31,6 +31,8 @@ E2E_P99_LIMIT_MS = 100
 DISPATCH_P99_TARGET_MS = 50
 WORKFLOW_RATIO_TARGET = 0.5  # workflow maximum / plain placement maximum (WORKFLOW=off)
 WORKFLOW_P99_TARGET_MS = 50  # placed -> confirmed at 50% of the workflow maximum
+WEBHOOK_HANGING_TARGET = 0.9  # drain rate beside a hanging endpoint / alone
+WEBHOOK_BASELINE_TARGET = 0.5  # drain rate alone / plain signed POSTs to the same receiver
 
 
 def load(path):
@@ -305,6 +307,52 @@ def workflow_summary(run_dir):
     return result
 
 
+def webhook_runs(run_dir, kind):
+    """The orders_webhook_load results of one kind of run (alone, hanging, baseline, paced), pair by pair."""
+    paths = sorted(p for p in glob.glob(os.path.join(run_dir, f"webhooks-{kind}-*.json")) if not p.endswith("-feed.json"))
+    return [load(p) for p in paths]
+
+
+def webhook_figures(runs):
+    good = [r for r in runs if "error" not in r]
+    if not good:
+        return None
+    latency = [r.get("latency_ms", {}) for r in good]
+    feeds = [r.get("placed") for r in good if r.get("placed") is not None]
+    return {"deliveries_per_s": median([r["deliveries_per_second"] for r in good]),
+            "delivered": sum(r.get("delivered", 0) for r in good),
+            "placed": sum(feeds) if feeds else None,
+            "missing": sum(r.get("missing", 0) for r in good),
+            "duplicates": sum(r.get("duplicates", 0) for r in good),
+            "bad_signatures": sum(r.get("bad_signatures", 0) for r in good),
+            "p50_ms": median([l.get("p50_ms") for l in latency if l.get("p50_ms") is not None]),
+            "p99_ms": median([l.get("p99_ms") for l in latency if l.get("p99_ms") is not None]),
+            "p999_ms": median([l.get("p999_ms") for l in latency if l.get("p999_ms") is not None]),
+            "runs": len(good), "failed_runs": len(runs) - len(good)}
+
+
+def webhooks_summary(run_dir):
+    """The webhooks phase: burst drain alone and beside a hanging endpoint, the baseline, the paced latency."""
+    alone, hanging, baseline, paced = (webhook_figures(webhook_runs(run_dir, kind))
+                                       for kind in ("alone", "hanging", "baseline", "paced"))
+    if not (alone or hanging or baseline or paced):
+        return None
+    result = {"alone": alone, "hanging": hanging, "baseline": baseline, "paced": paced}
+    if alone and hanging and alone["deliveries_per_s"]:
+        result["hanging_vs_alone"] = hanging["deliveries_per_s"] / alone["deliveries_per_s"]
+    if alone and baseline and baseline["deliveries_per_s"]:
+        result["webhooks_vs_plain_post"] = alone["deliveries_per_s"] / baseline["deliveries_per_s"]
+    result["target_hanging_met"] = result.get("hanging_vs_alone", 0) >= WEBHOOK_HANGING_TARGET
+    result["target_baseline_met"] = result.get("webhooks_vs_plain_post", 0) >= WEBHOOK_BASELINE_TARGET
+    ours = [f for f in (alone, hanging, paced) if f]
+    result["signatures_and_ids_ok"] = all(f["bad_signatures"] == 0 and f["duplicates"] == 0 for f in ours) and \
+        (baseline is None or baseline["bad_signatures"] == 0)
+    result["nothing_missing"] = not paced or paced["missing"] == 0
+    result["target_met"] = (result["target_hanging_met"] and result["target_baseline_met"] and
+                            result["signatures_and_ids_ok"] and result["nothing_missing"])
+    return result
+
+
 def workflow_max(run_dir):
     figures = workflow_figures(workflow_runs(run_dir, "on-max"))
     return int(figures["done_per_s"]) if figures and figures["done_per_s"] else 0
@@ -524,6 +572,27 @@ def summarize(run_dir, results_dir, quick, pairs):
         lines.append(f"  placed -> confirmed p99 at 50% <= {WORKFLOW_P99_TARGET_MS} ms: "
                      f"{'met' if workflow['target_p99_met'] else 'NOT met'}; every order done (none cancelled, "
                      f"stock reservations match): {'yes' if workflow['every_order_done'] else 'NO'}")
+
+    # 8. webhooks: signed deliveries to a local receiver, against plain signed POSTs
+    webhooks = webhooks_summary(run_dir)
+    if webhooks:
+        result["webhooks"] = webhooks
+        lines.append("webhooks: signed deliveries to a local receiver (medians)")
+        for name, key in (("burst, alone", "alone"), ("burst, +hanging", "hanging"), ("plain POSTs", "baseline"),
+                          ("paced", "paced")):
+            f = webhooks[key]
+            if not f:
+                lines.append(f"  {name:<15} no result")
+                continue
+            lines.append(f"  {name:<15} {f['deliveries_per_s'] or 0:>8.0f}/s  append -> receipt p50 {f['p50_ms'] or 0:.1f}"
+                         f"  p99 {f['p99_ms'] or 0:.1f}  p99.9 {f['p999_ms'] or 0:.1f} ms  (delivered {f['delivered']}, "
+                         f"missing {f['missing']}, duplicates {f['duplicates']}, bad signatures {f['bad_signatures']})")
+        if "hanging_vs_alone" in webhooks:
+            lines.append(f"  hanging_vs_alone = {webhooks['hanging_vs_alone']:.2f}  (target >= {WEBHOOK_HANGING_TARGET}: "
+                         f"{'met' if webhooks['target_hanging_met'] else 'NOT met'})")
+        if "webhooks_vs_plain_post" in webhooks:
+            lines.append(f"  webhooks_vs_plain_post = {webhooks['webhooks_vs_plain_post']:.2f}  (target >= "
+                         f"{WEBHOOK_BASELINE_TARGET}: {'met' if webhooks['target_baseline_met'] else 'NOT met'})")
 
     with open(os.path.join(results_dir, "bench-results.json"), "w") as f:
         json.dump(result, f, indent=2)
@@ -746,6 +815,37 @@ def results_markdown(result, links):
                        f"(target ≤ {WORKFLOW_P99_TARGET_MS} ms {verdict(workflow['target_p99_met'])}).")
         out.append(f"- Every order placed was confirmed (none cancelled, none lost) and each tracked product's "
                    f"reservations grew by exactly its orders: {verdict(workflow['every_order_done'])}.")
+        out.append("")
+    webhooks = result.get("webhooks")
+    if webhooks:
+        out += ["### Webhooks: signed deliveries", "",
+                ("One endpoint registered for `order.placed` at a receiver on loopback that checks every "
+                 "Standard Webhooks signature and answers 204. *Burst*: order events appended straight to the topic, "
+                 "faster than deliveries drain; the rate is deliveries from the first to the last. *+hanging*: the "
+                 "same beside a second endpoint whose receiver accepts and never answers (attempts time out after "
+                 "2 s). *Plain POSTs* (the baseline): 16 keep-alive clients posting CloudEvents of the same shape, "
+                 "signed per request the same way, to the same kind of receiver. *Paced*: orders placed through the "
+                 "command API at a fixed rate; latency from the event's time to its receipt. " +
+                 run_note(webhooks)).rstrip(), "",
+                "| Run | Deliveries/s | p50 | p99 | p99.9 | Delivered | Missing | Duplicates | Bad signatures |",
+                "|---|---|---|---|---|---|---|---|---|"]
+        for name, key in (("burst, alone", "alone"), ("burst, beside a hanging endpoint", "hanging"),
+                          ("plain signed POSTs (baseline)", "baseline"), ("paced", "paced")):
+            f = webhooks.get(key)
+            if not f:
+                continue
+            out.append(f"| {name} | {n(f['deliveries_per_s'])}/s | {n(f['p50_ms'], 1)} ms | {n(f['p99_ms'], 1)} ms | "
+                       f"{n(f['p999_ms'], 1)} ms | {n(f['delivered'])} | {n(f['missing'])} | {n(f['duplicates'])} | "
+                       f"{n(f['bad_signatures'])} |")
+        out.append("")
+        if "hanging_vs_alone" in webhooks:
+            out.append(f"- `hanging_vs_alone` = **{webhooks['hanging_vs_alone']:.2f}** (target ≥ {WEBHOOK_HANGING_TARGET} "
+                       f"{verdict(webhooks['target_hanging_met'])}).")
+        if "webhooks_vs_plain_post" in webhooks:
+            out.append(f"- `webhooks_vs_plain_post` = **{webhooks['webhooks_vs_plain_post']:.2f}** (target ≥ "
+                       f"{WEBHOOK_BASELINE_TARGET} {verdict(webhooks['target_baseline_met'])}).")
+        out.append(f"- Every signature valid, no webhook-id twice, every paced order delivered: "
+                   f"{verdict(webhooks['signatures_and_ids_ok'] and webhooks['nothing_missing'])}.")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

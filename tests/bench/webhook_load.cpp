@@ -13,6 +13,11 @@
 //       delivery arrived; removes the endpoints. Reports deliveries per second
 //       (first placement -> last delivery), append -> receipt p50/p99/p99.9,
 //       duplicates (the same webhook-id twice), bad signatures and missing ones.
+//   --mode receive     registers the endpoint(s) like `deliveries`, prints
+//       {"ready":true} and then only receives (the script feeds the topic, e.g.
+//       with orders_kafka_load --mode raw, faster than webhooks drain it) until
+//       --idle seconds pass without a delivery. Reports the drain rate (first ->
+//       last delivery), latency, duplicates and bad signatures.
 //   --mode baseline    posts signed CloudEvents of the same shape and size,
 //       signing each request as the notifier does, from --connections
 //       keep-alive clients to the same receiver for --duration seconds.
@@ -67,9 +72,9 @@ std::string Base64(const unsigned char* data, std::size_t size) {
 std::string SecretKey(const std::string& secret) {
   const std::string encoded = secret.rfind("whsec_", 0) == 0 ? secret.substr(6) : secret;
   std::string key(3 * encoded.size() / 4 + 3, '\0');
-  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(key.data()),
-                                      reinterpret_cast<const unsigned char*>(encoded.data()),
-                                      static_cast<int>(encoded.size()));
+  const int written =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(key.data()),
+                      reinterpret_cast<const unsigned char*>(encoded.data()), static_cast<int>(encoded.size()));
   if (written < 0) return {};
   std::size_t size = static_cast<std::size_t>(written);
   for (auto it = encoded.rbegin(); it != encoded.rend() && *it == '='; ++it) --size;  // padding decodes to zeros
@@ -83,8 +88,8 @@ std::string Signature(const std::string& key, const std::string& id, const std::
   const std::string signed_text = id + "." + timestamp + "." + body;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(signed_text.data()),
-       signed_text.size(), mac, &size);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac, &size);
   return "v1," + Base64(mac, size);
 }
 
@@ -282,8 +287,53 @@ class WebhookLoad {
                 {"latency_ms", receipts_.latency.Summary()}};
   }
 
+  json Receive() {
+    std::string secret;
+    Listener receiver(stop_, [this](int fd) { ServeReceiver(fd, receipts_, key_); });
+    Listener hanging(stop_, [](int fd) { ServeNothing(fd); });
+    if (!receiver.ok() || !hanging.ok()) return Failure("could not listen on 127.0.0.1");
+    const auto healthy = Register(receiver.port(), secret);
+    if (!healthy) return Failure("could not register the endpoint: " + error_);
+    key_ = SecretKey(secret);
+    std::optional<std::string> hung;
+    if (args_.Has("with-hanging")) {
+      std::string unused;
+      hung = Register(hanging.port(), unused);
+      if (!hung) return Failure("could not register the hanging endpoint: " + error_);
+    }
+    std::printf("{\"ready\":true}\n");
+    std::fflush(stdout);
+    const auto idle = std::chrono::duration<double>(args_.Number("idle", 5));
+    const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s_);
+    std::size_t seen = 0;
+    auto last_change = Clock::now();
+    while (Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::lock_guard lock(receipts_.mutex);
+      if (receipts_.ids.size() != seen) {
+        seen = receipts_.ids.size();
+        last_change = Clock::now();
+      } else if (seen > 0 && Clock::now() - last_change > idle) {
+        break;
+      }
+    }
+    stop_ = true;
+    Remove(*healthy);
+    if (hung) Remove(*hung);
+    std::lock_guard lock(receipts_.mutex);
+    const double seconds = static_cast<double>(receipts_.last_ns - receipts_.first_ns) / 1e9;
+    return json{{"mode", "receive"},
+                {"with_hanging", hung.has_value()},
+                {"delivered", receipts_.ids.size()},
+                {"duplicates", receipts_.duplicates},
+                {"bad_signatures", receipts_.bad_signatures},
+                {"deliveries_per_second", seconds > 0 ? static_cast<double>(receipts_.ids.size()) / seconds : 0.0},
+                {"latency_ms", receipts_.latency.Summary()}};
+  }
+
   json Baseline() {
-    const std::string secret = "whsec_" + Base64(reinterpret_cast<const unsigned char*>("bench-baseline-key-32-bytes-long"), 32);
+    const std::string secret =
+        "whsec_" + Base64(reinterpret_cast<const unsigned char*>("bench-baseline-key-32-bytes-long"), 32);
     key_ = SecretKey(secret);
     Listener receiver(stop_, [this](int fd) { ServeReceiver(fd, receipts_, key_); });
     if (!receiver.ok()) return Failure("could not listen on 127.0.0.1");
@@ -299,11 +349,10 @@ class WebhookLoad {
           const std::string body = SampleEvent(order_id);
           const std::string id = platform::NewUuid();
           const std::string timestamp = std::to_string(std::time(nullptr));
-          const auto answer =
-              http.SendWithHeaders("POST", "/hook", body,
-                                   {{"webhook-id", id},
-                                    {"webhook-timestamp", timestamp},
-                                    {"webhook-signature", Signature(key_, id, timestamp, body)}});
+          const auto answer = http.SendWithHeaders("POST", "/hook", body,
+                                                   {{"webhook-id", id},
+                                                    {"webhook-timestamp", timestamp},
+                                                    {"webhook-signature", Signature(key_, id, timestamp, body)}});
           if (answer.status / 100 == 2) ++sent;
         }
       });
@@ -330,8 +379,7 @@ class WebhookLoad {
   static std::string SampleEvent(const std::string& order_id) {
     const auto now = std::chrono::system_clock::now();
     const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-    const auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
     char time[64];
     std::tm parts{};
     gmtime_r(&seconds, &parts);
@@ -428,7 +476,7 @@ int main(int argc, char** argv) {
   const orders::bench::Args args(argc, argv);
   orders::bench::WebhookLoad load(args);
   const std::string mode = args.Get("mode", "deliveries");
-  const auto report = mode == "baseline" ? load.Baseline() : load.Deliveries();
+  const auto report = mode == "baseline" ? load.Baseline() : mode == "receive" ? load.Receive() : load.Deliveries();
   orders::bench::Emit(report, args);
   return report.contains("error") ? 1 : 0;
 }

@@ -1,5 +1,7 @@
 #include <orders/codec/event_codec.hpp>
 
+#include <orders/codec/trace_context.hpp>
+
 #include <algorithm>
 #include <iterator>
 
@@ -282,6 +284,7 @@ Headers EventHeaders(std::string_view type, std::string_view subject, domain::Ti
   if (metadata.idempotency_key) headers.emplace_back(kIdempotencyHeader, *metadata.idempotency_key);
   if (metadata.request_hash) headers.emplace_back(kRequestHashHeader, *metadata.request_hash);
   if (metadata.actor) headers.emplace_back(kActorHeader, *metadata.actor);
+  if (metadata.trace_parent) headers.emplace_back(kTraceParentHeader, *metadata.trace_parent);
   return headers;
 }
 
@@ -325,6 +328,9 @@ std::string DecodeMetadata(const Headers& headers, EventMetadata& metadata) {
       return "the actor header is not 1-200 visible ASCII characters";
     }
     metadata.actor = *actor;
+  }
+  if (const auto* trace = FindHeader(headers, kTraceParentHeader); trace && ParseTraceParent(*trace)) {
+    metadata.trace_parent = *trace;
   }
   return {};
 }

@@ -251,6 +251,19 @@ TEST_F(OrderFlowTest, PageDeliveryStoryCustomerCourierAndStaffEachSeeEveryStepIn
   EXPECT_EQ(::access((std::string(ORDERS_ARTIFACT_DIR) + "/delivery-customer.png").c_str(), R_OK), 0);
 }
 
+// A network that blocks WebSockets: the page falls back to server-sent events (GET /events), shows it, and
+// still follows an order placed and advanced through the command API live, tracking it with lastEventId.
+TEST_F(OrderFlowTest, PageFallsBackToServerSentEventsWhereWebSocketsAreBlockedInChromium) {
+  ORDERS_REQUIRE_BROWSER();
+  ::setenv("ORDERS_STAFF_TOKEN", TestToken("ops", "staff").c_str(), 1);
+  ::setenv("ORDERS_CUSTOMER_TOKEN", TestToken("browser-customer", "customer").c_str(), 1);
+  const auto [status, output] =
+      RunBrowserScript("sse_fallback.mjs", std::to_string(command_->port()) + " " + std::to_string(notifier_->port()) +
+                                               " " + ORDERS_ARTIFACT_DIR);
+  EXPECT_EQ(status, 0) << output << command_->LogText() << notifier_->LogText();
+  std::printf("%s", output.c_str());
+}
+
 TEST_F(OrderFlowTest, PageRefusesAForeignApiOriginAndNoRequestLeavesForItInChromium) {
   ORDERS_REQUIRE_BROWSER();
   ::setenv("ORDERS_STAFF_TOKEN", TestToken("ops", "staff").c_str(), 1);

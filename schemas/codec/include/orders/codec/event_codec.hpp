@@ -43,6 +43,9 @@ struct EventMetadata {
   // orders_actor: who sent the command, "<role>:<subject>" (e.g. "courier:c-7");
   // absent when the writer had no verified caller (AUTH=off).
   std::optional<std::string> actor;
+  // traceparent (W3C Trace Context, trace_context.hpp) of the work that caused
+  // the event; a malformed one is dropped on decoding, never a reason to refuse.
+  std::optional<std::string> trace_parent;
 
   friend bool operator==(const EventMetadata&, const EventMetadata&) = default;
 };

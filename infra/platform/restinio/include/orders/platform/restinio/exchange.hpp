@@ -65,6 +65,8 @@ class Exchange {
     extra_headers_.emplace_back(std::move(name), std::move(value));
   }
   void SetLimiter(std::shared_ptr<platform::CallerLimiter> limiter) { limiter_ = std::move(limiter); }
+  // The headers added so far, for an answer written on a taken connection (a stream).
+  const HeaderList& added_headers() const { return extra_headers_; }
 
   bool RespondJson(int status, const nlohmann::json& body, const HeaderList& headers = {});
   bool RespondProblem(const Problem& problem, const HeaderList& headers = {});
