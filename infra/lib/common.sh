@@ -126,9 +126,11 @@ orders::observability_test_deps() {
     orders::die "could not install prometheus (promtool)"
 }
 
-# Schemathesis (PyPI) for the property-based contract tests, in a virtual environment under the data
+# Python test tools from PyPI (tests/tools/requirements.txt: Schemathesis for the property-based contract
+# tests, standardwebhooks to verify webhook signatures), in a virtual environment under the data
 # folder, made again only when tests/tools/requirements.txt changes (pip keeps its download cache in
-# ~/.cache/pip). Exports ORDERS_SCHEMATHESIS, where tests/tools/run_schemathesis.py finds it.
+# ~/.cache/pip). Exports ORDERS_SCHEMATHESIS, where tests/tools/run_schemathesis.py finds it, and
+# ORDERS_PYTHON_TOOLS (the environment), where tests/tools/verify_webhook_signatures.py finds its library.
 orders::python_test_tools() {
   local venv="$ORDERS_DATA/python-tools" requirements="$ORDERS_ROOT/tests/tools/requirements.txt" stamp
   stamp="$(sha256sum "$requirements" | cut -d' ' -f1)"
@@ -139,7 +141,7 @@ orders::python_test_tools() {
       >"$ORDERS_DATA/pip.log" 2>&1 || { tail -30 "$ORDERS_DATA/pip.log" >&2; orders::die "pip could not install the Python test tools"; }
     echo "$stamp" >"$venv/.stamp"
   fi
-  export ORDERS_SCHEMATHESIS="$venv/bin/schemathesis"
+  export ORDERS_SCHEMATHESIS="$venv/bin/schemathesis" ORDERS_PYTHON_TOOLS="$venv"
 }
 
 orders::kafka_jars() {

@@ -1,7 +1,5 @@
 #include <orders/notifier/service.hpp>
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -17,8 +15,12 @@
 #include <orders/notifier/page_settings.hpp>
 #include <orders/notifier/sse_settings.hpp>
 #include <orders/notifier/web_page.hpp>
+#include <orders/notifier/webhooks/dispatcher.hpp>
 #include <orders/notifier/webhooks/pg_webhook_store.hpp>
+#include <orders/notifier/webhooks/target_policy.hpp>
 #include <orders/notifier/webhooks/webhook_api.hpp>
+#include <orders/notifier/webhooks/webhook_config.hpp>
+#include <orders/notifier/webhooks/webhook_signer.hpp>
 #include <orders/notifier/webhooks/webhook_store_settings.hpp>
 #include <orders/notifier/ws_session.hpp>
 #include <orders/platform/authenticator.hpp>
@@ -41,29 +43,6 @@ HubLimits LimitsFrom(const platform::RateLimitSettings& rate_limits) {
   limits.messages_per_second = limited ? rate_limits.socket_messages.per_second : 0;
   limits.message_burst = limited ? rate_limits.socket_messages.burst : limits.message_burst;
   return limits;
-}
-
-// Until the target policy (webhooks/target_policy.hpp) is wired here: only the scheme and a host
-// are checked, so private and loopback targets are NOT refused yet.
-std::string CheckWebhookUrlScheme(std::string_view url) {
-  std::string lower(url.substr(0, 8));
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const std::size_t host_at = lower.rfind("http://", 0) == 0 ? 7 : lower.rfind("https://", 0) == 0 ? 8 : 0;
-  if (host_at == 0) return "must be an http:// or https:// URL";
-  if (url.size() == host_at || url[host_at] == '/' || url[host_at] == '?' || url[host_at] == '#') {
-    return "must name a host";
-  }
-  return {};
-}
-
-// "whsec_" + base64 of 32 random bytes (Standard Webhooks), until webhook_signer.hpp's
-// NewWebhookSecret is wired here. Throws rather than return a weak secret.
-std::string NewEndpointSecret() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for a webhook secret");
-  unsigned char text[4 * ((sizeof bytes + 2) / 3) + 1];
-  const int length = EVP_EncodeBlock(text, bytes, sizeof bytes);
-  return "whsec_" + std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(length));
 }
 
 }  // namespace
@@ -122,6 +101,9 @@ struct NotifierService::Parts {
   std::unique_ptr<http::HttpServer> server;
   std::unique_ptr<SendBatcher> batcher;  // on the server's io thread
   std::unique_ptr<LogFeed> feed;
+  std::unique_ptr<InventoryFeed> inventory_feed;
+  platform::Counter& topic_messages{
+      registry.AddCounter("orders_notifier_topic_messages_total", "Topic subscription messages sent (WebSocket)")};
   std::unique_ptr<asio::steady_timer> ticker;
   std::map<SessionId, std::weak_ptr<Sink>> sessions;  // WebSockets and event streams
   SessionId next_session = 1;
@@ -129,6 +111,17 @@ struct NotifierService::Parts {
   const platform::ServiceConfig& config_;
   std::shared_ptr<const platform::Authenticator> authenticator;
   std::unique_ptr<EventsEndpoint> events;  // GET /events
+  webhooks::WebhookConfig webhook_config;
+  std::unique_ptr<webhooks::Dispatcher> webhooks;  // with WEBHOOKS=on, once StartWebhookDispatch ran
+
+  // Webhook dispatch over the registry, the ledger and the sender: for Start
+  // to call with WEBHOOKS=on once the PostgreSQL stores and the HTTP sender
+  // are built there. A failure to join the consumer group stops the start.
+  platform::Result<void> StartWebhookDispatch(webhooks::EndpointRegistry& endpoints, webhooks::DeliveryLedger& ledger,
+                                              webhooks::WebhookSender& sender) {
+    webhooks = webhooks::MakeWebhookDispatcher(config_, webhook_config, endpoints, ledger, sender, registry);
+    return webhooks->Start();
+  }
   std::unique_ptr<webhooks::EndpointRegistry> webhook_registry;  // the API's own connections
   std::unique_ptr<webhooks::DeliveryLedger> webhook_ledger;
   std::unique_ptr<webhooks::WebhookApi> webhook_api;
@@ -146,6 +139,7 @@ struct NotifierService::Parts {
       cached.Set(static_cast<double>(cache.size()));
       open_deliveries.Set(static_cast<double>(cache.open_count()));
       commands.Inc(stats.commands_forwarded - commands.Value());
+      topic_messages.Inc(stats.topic_messages_delivered - topic_messages.Value());
       std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
       connections.Set(static_cast<double>(sessions.size()));
       Tick();
@@ -258,6 +252,12 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     for (const auto& problem : sse_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
     return platform::Error{"invalid event stream settings: " + problems};
   }
+  const auto webhook_settings = webhooks::LoadWebhookConfig(platform::ProcessEnvironment());
+  if (!webhook_settings.config) {
+    std::string problems;
+    for (const auto& problem : webhook_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
+    return platform::Error{"invalid webhook settings: " + problems};
+  }
   const auto webhook_store = webhooks::LoadWebhookStoreSettings(platform::ProcessEnvironment());
   if (!webhook_store.settings) {
     std::string problems;
@@ -269,6 +269,7 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   parts_ = std::make_unique<Parts>(config_);
   Parts& parts = *parts_;
   parts.authenticator = std::move(*authenticator);
+  parts.webhook_config = *webhook_settings.config;
   const FdLimits fds = RaiseFdLimit();
   const ConnectionBudget budget = BudgetConnections(fds.soft, OpenFdCount(), config_.max_connections);
   parts.max_websockets = budget.websockets;
@@ -310,11 +311,11 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     if (parts.feed && parts.feed->CaughtUp()) return {true, {}};
     return {false, "The notifier is still reading the order log."};
   });
-  {
+  if (parts.webhook_config.enabled) {
     // Webhook registrations live in PostgreSQL; the tables are migrated now, or on first use
     // when the database is down (the API answers 503 meanwhile).
     const webhooks::PgStoreOptions store{config_.database_url, webhook_store.settings->schema,
-                                         webhook_store.settings->max_endpoints};
+                                         parts.webhook_config.max_endpoints};
     try {
       webhooks::MigrateWebhookSchema(store);
     } catch (const std::exception& error) {
@@ -324,10 +325,12 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     parts.webhook_ledger = webhooks::MakePgDeliveryLedger(store);
     webhooks::WebhookAdminLimits limits;
     limits.max_endpoints = store.max_endpoints;
+    const webhooks::TargetPolicy policy{parts.webhook_config.allow_private_targets};
     parts.webhook_api = std::make_unique<webhooks::WebhookApi>(
-        parts.authenticator,
-        std::make_unique<webhooks::WebhookAdmin>(webhooks::WebhookAdminDeps{
-            *parts.webhook_registry, *parts.webhook_ledger, CheckWebhookUrlScheme, NewEndpointSecret, limits}));
+        parts.authenticator, std::make_unique<webhooks::WebhookAdmin>(webhooks::WebhookAdminDeps{
+                                 *parts.webhook_registry, *parts.webhook_ledger,
+                                 [policy](std::string_view url) { return webhooks::CheckWebhookUrl(url, policy); },
+                                 [] { return webhooks::NewWebhookSecret(); }, limits}));
     parts.webhook_api->AddRoutes(*router);
   }
 
@@ -364,11 +367,15 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   parts.feed = std::make_unique<LogFeed>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "notifier"), config_.orders_topic,
       parts.server->io_context(), parts.hub, parts.registry);
+  parts.inventory_feed = std::make_unique<InventoryFeed>(
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "notifier-inventory"),
+      config_.inventory_topic, parts.server->io_context(), parts.hub, parts.registry);
   parts.ticker = std::make_unique<asio::steady_timer>(parts.server->io_context());
   parts.Tick();
 
   auto port = parts.server->Start();
   if (port) parts.feed->Start();
+  if (port) parts.inventory_feed->Start();
   return port;
 }
 
@@ -386,7 +393,9 @@ void NotifierService::Stop() {
     closed.set_value();
   });
   done.wait_for(std::chrono::seconds(2));
+  if (parts.webhooks) parts.webhooks->Stop(std::chrono::seconds(config_.shutdown_grace_seconds));
   parts.feed->Stop();
+  parts.inventory_feed->Stop();
   parts.server->Stop(std::chrono::milliseconds(300));
 }
 

@@ -1,7 +1,7 @@
 // Fuzzes the notifier's client-message parser, ParseClientMessage
 // (protocol.hpp), with arbitrary text frames. Invariants: an invalid message
 // says why (briefly, without echoing the input back); every accepted selector
-// holds a valid order, customer or courier id; sinceVersion only comes with a
+// holds a valid order, customer or courier id or a known event pattern; sinceVersion only comes with a
 // subscription to one order and is never negative; oversized input is refused;
 // an accepted command has a printable requestId of at most 128 characters,
 // object args within their bound, and maps onto a REST call whose path is
@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include <orders/codec/event_topics.hpp>
 #include <orders/codec/json_read.hpp>
 #include <orders/domain/validation.hpp>
 #include <orders/notifier/protocol.hpp>
@@ -74,6 +75,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         case Selector::Kind::kAll:
         case Selector::Kind::kOpenDeliveries:
           FUZZ_CHECK(message.selector.value.empty(), "the all and openDeliveries selectors have no value");
+          break;
+        case Selector::Kind::kTopic:
+          FUZZ_CHECK(orders::codec::IsEventPattern(message.selector.value), "a topic selector is a known pattern");
           break;
       }
   }

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <charconv>
 
+#include <orders/platform/http_url.hpp>
+
 namespace orders::command::payment {
 namespace {
 
@@ -133,32 +135,11 @@ std::optional<std::string> Dechunk(const std::string& raw, bool& malformed) {
 }  // namespace
 
 std::optional<HttpUrl> ParseHttpUrl(const std::string& text) {
-  constexpr std::string_view kScheme = "http://";
-  if (text.rfind(kScheme, 0) != 0) return std::nullopt;
-  const std::string rest = text.substr(kScheme.size());
-  if (rest.find_first_of("?#@ \t\r\n") != std::string::npos) return std::nullopt;
-  const auto slash = rest.find('/');
-  const std::string authority = rest.substr(0, slash);
-  HttpUrl url;
-  if (slash != std::string::npos) url.path_prefix = rest.substr(slash);
+  // The shared parser, narrowed to what this client speaks: plain http, no query.
+  const auto parsed = platform::ParseHttpUrl(text);
+  if (!parsed || parsed->https() || parsed->query) return std::nullopt;
+  HttpUrl url{parsed->host, parsed->PortText(), parsed->path};
   while (!url.path_prefix.empty() && url.path_prefix.back() == '/') url.path_prefix.pop_back();
-  std::size_t colon = std::string::npos;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    url.host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return std::nullopt;
-      colon = close + 1;
-    }
-  } else {
-    colon = authority.rfind(':');
-    url.host = authority.substr(0, colon);
-  }
-  if (colon != std::string::npos) url.port = authority.substr(colon + 1);
-  const bool digits = !url.port.empty() && url.port.size() <= 5 &&
-                      std::all_of(url.port.begin(), url.port.end(), [](unsigned char c) { return std::isdigit(c); });
-  if (url.host.empty() || !digits || std::stoi(url.port) == 0 || std::stoi(url.port) > 65535) return std::nullopt;
   return url;
 }
 

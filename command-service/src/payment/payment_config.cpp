@@ -49,24 +49,6 @@ class Reader {
 
 }  // namespace
 
-std::optional<milliseconds> ParseDuration(const std::string& text) {
-  static constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
-      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
-  for (const auto& [suffix, scale] : kUnits) {
-    if (text.size() > suffix.size() && text.ends_with(suffix)) {
-      const auto number = text.substr(0, text.size() - suffix.size());
-      // "5ms" must not read as "5m" + "s": the number part has digits only.
-      if (auto value = ParseInteger(number); value && *value >= 0 && *value <= 1'000'000'000) {
-        return milliseconds(*value * scale);
-      }
-    }
-  }
-  if (auto seconds = ParseInteger(text); seconds && *seconds >= 0 && *seconds <= 1'000'000'000) {
-    return milliseconds(*seconds * 1000);
-  }
-  return std::nullopt;
-}
-
 PaymentConfigResult LoadPaymentConfig(const std::map<std::string, std::string>& environment) {
   Reader reader(environment);
   PaymentConfig config;

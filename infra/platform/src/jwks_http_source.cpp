@@ -9,43 +9,12 @@
 #include <cstring>
 #include <optional>
 
+#include <orders/platform/http_url.hpp>
+
 namespace orders::platform {
 namespace {
 
 constexpr std::size_t kMaxResponseBytes = 1 << 20;
-
-struct Url {
-  std::string host;
-  std::string port = "80";
-  std::string path = "/";
-};
-
-std::optional<Url> ParseHttpUrl(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.rfind(kScheme, 0) != 0) return std::nullopt;
-  const std::string rest = url.substr(kScheme.size());
-  const auto slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  Url parsed;
-  if (slash != std::string::npos) parsed.path = rest.substr(slash);
-  if (authority.find('@') != std::string::npos) return std::nullopt;  // no credentials in URLs
-  std::size_t colon = std::string::npos;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    parsed.host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return std::nullopt;
-      colon = close + 1;
-    }
-  } else {
-    colon = authority.rfind(':');
-    parsed.host = authority.substr(0, colon);
-  }
-  if (colon != std::string::npos) parsed.port = authority.substr(colon + 1);
-  if (parsed.host.empty() || parsed.port.empty()) return std::nullopt;
-  return parsed;
-}
 
 class Socket {
  public:
@@ -67,15 +36,15 @@ bool WaitFor(int fd, short events, std::chrono::milliseconds timeout) {
 }
 
 // A connected socket, or why not; connecting gives up after `timeout`.
-Result<int> Connect(const Url& url, std::chrono::milliseconds timeout) {
+Result<int> Connect(const HttpUrl& url, std::chrono::milliseconds timeout) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  if (::getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &found) != 0 || !found) {
+  if (::getaddrinfo(url.host.c_str(), url.PortText().c_str(), &hints, &found) != 0 || !found) {
     return Error{"cannot resolve " + url.host};
   }
-  std::string why = "cannot connect to " + url.host + ":" + url.port;
+  std::string why = "cannot connect to " + url.host + ":" + url.PortText();
   int connected = -1;
   for (addrinfo* address = found; address && connected < 0; address = address->ai_next) {
     const int fd = ::socket(address->ai_family, address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -100,15 +69,15 @@ class HttpSource final : public JwksSource {
   HttpSource(std::string url, std::chrono::milliseconds timeout) : url_(std::move(url)), timeout_(timeout) {}
 
   Result<std::string> Fetch() override {
+    // This client speaks plain http only.
     const auto url = ParseHttpUrl(url_);
-    if (!url) return Error{"not an http:// URL"};
+    if (!url || url->https()) return Error{"not an http:// URL"};
     auto connected = Connect(*url, timeout_);
     if (!connected) return connected.error();
     Socket socket(*connected);
     // HTTP/1.0: the server ends the body by closing, never with chunks.
-    const std::string host = url->host.find(':') == std::string::npos ? url->host : "[" + url->host + "]";
-    const std::string request =
-        "GET " + url->path + " HTTP/1.0\r\nHost: " + host + "\r\nAccept: application/json\r\nConnection: close\r\n\r\n";
+    const std::string request = "GET " + url->Target() + " HTTP/1.0\r\nHost: " + url->HostHeader() +
+                                "\r\nAccept: application/json\r\nConnection: close\r\n\r\n";
     std::size_t sent = 0;
     while (sent < request.size()) {
       if (!WaitFor(socket.fd(), POLLOUT, timeout_)) return Error{"timed out sending to " + url_};

@@ -17,8 +17,8 @@ bool Reached(const Offsets& positions, const Offsets& targets) {
   return true;
 }
 
-LogTail::LogTail(KafkaSettings settings, std::string topic, LogTailHooks hooks)
-    : settings_(std::move(settings)), topic_(std::move(topic)), hooks_(std::move(hooks)) {}
+LogTail::LogTail(KafkaSettings settings, std::string topic, LogTailHooks hooks, TailStart start)
+    : settings_(std::move(settings)), topic_(std::move(topic)), hooks_(std::move(hooks)), start_(start) {}
 
 LogTail::~LogTail() { Stop(); }
 
@@ -41,9 +41,13 @@ Result<std::pair<std::unique_ptr<KafkaConsumer>, Offsets>> LogTail::ConnectOnce(
   if (!consumer) return consumer.error();
   auto ends = (*consumer)->EndOffsets(topic_, 3000);
   if (!ends) return Fail("metadata unavailable");
-  if (auto assigned = (*consumer)->AssignAll(
-          topic_, [](Partition) { return kOffsetBeginning; }, 3000);
-      !assigned) {
+  // From the end: the offsets just read, so nothing appended meanwhile is skipped.
+  const auto start_offset = [&](Partition partition) {
+    if (start_ == TailStart::kBeginning) return kOffsetBeginning;
+    auto end = ends->find(partition);
+    return end == ends->end() ? kOffsetBeginning : end->second;
+  };
+  if (auto assigned = (*consumer)->AssignAll(topic_, start_offset, 3000); !assigned) {
     return assigned.error();
   }
   return std::make_pair(std::move(*consumer), std::move(*ends));
@@ -62,7 +66,10 @@ std::unique_ptr<KafkaConsumer> LogTail::Connect(Offsets& start_ends) {
     }
     LogWarn("cannot read the topic yet; retrying",
             {{"topic", topic_}, {"error", connected.error().message}, {"retryInMs", backoff.count()}});
-    std::this_thread::sleep_for(backoff);
+    // In slices, so that Stop is not held up by a long backoff (e.g. a topic that does not exist).
+    for (auto slept = std::chrono::milliseconds(0); slept < backoff && !stop_; slept += std::chrono::milliseconds(50)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
   return nullptr;
@@ -73,7 +80,13 @@ void LogTail::Run() {
   Offsets start_ends;
   auto consumer = Connect(start_ends);
   if (!consumer) return;
-  Offsets positions;
+  // Starting from the end, the history counts as read.
+  Offsets positions = start_ == TailStart::kEnd ? start_ends : Offsets{};
+  for (const auto& [partition, offset] : positions) {
+    if (partition >= 0 && partition < PartitionCount()) {
+      positions_[static_cast<std::size_t>(partition)].store(offset, std::memory_order_release);
+    }
+  }
   while (!stop_) {
     auto polled = consumer->Poll(50);
     const auto partition = polled.record.partition;

@@ -38,7 +38,8 @@ std::string_view Hub::RefusalOf(const Session& session, const Selector& selector
   if (domain::IsStaffOrService(actor)) return {};
   switch (selector.kind) {
     case Selector::Kind::kOrder:
-      return {};  // decided per order
+    case Selector::Kind::kTopic:
+      return {};  // decided per order, or per event
     case Selector::Kind::kAll:
       return "Following every order needs a staff or service token.";
     case Selector::Kind::kCustomer:
@@ -245,6 +246,11 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
           session, selector,
           cache_.OldestOpen(limits_.open_snapshot_size, IsCourier(session.actor) ? &session.actor.id : nullptr));
       return;
+    case Selector::Kind::kTopic:
+      // Live events only: no snapshot to send.
+      session.selectors.insert(selector);
+      by_topic_[selector.value].insert(id);
+      return;
   }
 }
 
@@ -310,6 +316,9 @@ void Hub::Unsubscribe(SessionId id, Session& session, const Selector& selector) 
     case Selector::Kind::kOpenDeliveries:
       open_deliveries_.erase(id);
       break;
+    case Selector::Kind::kTopic:
+      drop(by_topic_, selector.value);
+      break;
   }
 }
 
@@ -334,7 +343,7 @@ void Hub::CollectInterested(const domain::Order* before, const domain::Order& af
   interested.erase(std::unique(interested.begin(), interested.end()), interested.end());
 }
 
-void Hub::OnEvent(const domain::Event& event) {
+void Hub::OnEvent(const domain::Event& event, const codec::EventMetadata& metadata) {
   domain::ApplyOutcome outcome;
   std::optional<domain::Order> before_state;
   const CachedOrder* cached = cache_.Apply(event, outcome, &before_state);
@@ -397,7 +406,19 @@ void Hub::OnEvent(const domain::Event& event) {
     ++stats_.updates_delivered;
     Send(session, *text);
   }
-  if (std::holds_alternative<domain::OrderPlaced>(event)) ResolveWaiting(order_id);
+  if (!by_topic_.empty()) {
+    // The rule of updates: a session may hear of an event when it may see the order before or after it.
+    PublishToTopics(
+        codec::EventName(event),
+        [&](const Session& session) {
+          return domain::MaySee(session.actor, after) || (before && domain::MaySee(session.actor, *before));
+        },
+        [&] { return TopicMessage(codec::EventName(event), metadata.event_id, codec::EventPayloadToJson(event)); });
+  }
+  if (std::holds_alternative<domain::OrderPlaced>(event)) {
+    ReleaseHeldStockEvents(order_id);
+    ResolveWaiting(order_id);
+  }
 }
 
 void Hub::ResolveWaiting(const std::string& order_id) {

@@ -1,6 +1,7 @@
 #include <orders/notifier/protocol.hpp>
 
 #include <orders/codec/event_codec.hpp>
+#include <orders/codec/event_topics.hpp>
 #include <orders/codec/json_read.hpp>
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
@@ -84,8 +85,9 @@ ClientMessage ParseClientMessage(std::string_view text) {
   const bool has_courier = json->contains("courierId");
   const bool has_all = json->contains("all");
   const bool has_open = json->contains("openDeliveries");
-  if (has_order + has_customer + has_courier + has_all + has_open != 1) {
-    return Invalid("give exactly one of orderId, customerId, courierId, all, openDeliveries");
+  const bool has_topic = json->contains("topic");
+  if (has_order + has_customer + has_courier + has_all + has_open + has_topic != 1) {
+    return Invalid("give one of orderId, customerId, courierId, all, openDeliveries, topic");
   }
   if (has_order) {
     const Json& id = (*json)["orderId"];
@@ -102,6 +104,12 @@ ClientMessage ParseClientMessage(std::string_view text) {
       return Invalid(std::string(name) + " must be 1-64 characters of A-Z a-z 0-9 . _ -");
     }
     message.selector = {has_customer ? Selector::Kind::kCustomer : Selector::Kind::kCourier, id.get<std::string>()};
+  } else if (has_topic) {
+    const Json& topic = (*json)["topic"];
+    if (!topic.is_string() || !codec::IsEventPattern(topic.get_ref<const std::string&>())) {
+      return Invalid("topic must be an event name, order.*, inventory.* or *");
+    }
+    message.selector = {Selector::Kind::kTopic, topic.get<std::string>()};
   } else if (has_all) {
     if ((*json)["all"] != true) return Invalid("all must be true");
     message.selector = {Selector::Kind::kAll, {}};
@@ -146,6 +154,7 @@ std::vector<std::string> SnapshotPages(const Selector& selector,
       selector_field = ",\"openDeliveries\":true";
       break;
     case Selector::Kind::kOrder:
+    case Selector::Kind::kTopic:
       break;
   }
   std::vector<std::string> pages;
@@ -209,6 +218,15 @@ std::string ResultMessage(std::string_view request_id, int status, const Json& b
 std::string ErrorMessage(std::string_view code, std::string_view text, std::string_view request_id) {
   Json message{{"type", "error"}, {"code", code}, {"message", text}};
   if (!request_id.empty()) message["requestId"] = request_id;
+  return codec::DumpJson(message);
+}
+
+std::string TopicMessage(std::string_view event_name, std::string_view event_id, const Json& payload) {
+  Json message = Json::object();
+  message.emplace("type", "message");
+  message.emplace("topic", event_name);
+  message.emplace("id", event_id);
+  message.emplace("payload", payload);
   return codec::DumpJson(message);
 }
 

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include <orders/platform/http_url.hpp>
+
 namespace orders::notifier {
 namespace {
 
@@ -28,43 +30,15 @@ constexpr std::size_t kMaxHeadBytes = 16 * 1024;
 }  // namespace
 
 std::optional<HttpEndpoint> ParseHttpUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme) return std::nullopt;
-  std::string_view rest = url.substr(kScheme.size());
-  if (rest.find_first_of("?#@ ") != std::string_view::npos) return std::nullopt;
-  const auto slash = rest.find('/');
-  const std::string_view authority = rest.substr(0, slash);
+  // The shared parser, narrowed to what CommandApiClient speaks: plain http, no query.
+  const auto parsed = platform::ParseHttpUrl(url);
+  if (!parsed || parsed->https() || parsed->query) return std::nullopt;
   HttpEndpoint endpoint;
-  endpoint.host_header = std::string(authority);
-  if (slash != std::string_view::npos) {
-    std::string_view path = rest.substr(slash);
-    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
-    endpoint.base_path = std::string(path);
-  }
-  std::string_view host = authority;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return std::nullopt;
-      port = authority.substr(close + 2);
-      if (port.empty()) return std::nullopt;
-    }
-  } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-    if (port.empty()) return std::nullopt;
-  }
-  if (host.empty()) return std::nullopt;
-  if (!port.empty()) {
-    unsigned value = 0;
-    auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (error != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) return std::nullopt;
-    endpoint.port = std::string(port);
-  }
-  endpoint.host = std::string(host);
+  endpoint.host = parsed->host;
+  endpoint.port = parsed->PortText();
+  endpoint.base_path = parsed->path;
+  while (!endpoint.base_path.empty() && endpoint.base_path.back() == '/') endpoint.base_path.pop_back();
+  endpoint.host_header = parsed->HostHeader();
   return endpoint;
 }
 

@@ -124,6 +124,25 @@ TEST_F(NotifierSseTest, AnOrderStreamIsItsSnapshotThenEveryUpdateInOrderWithResu
   EXPECT_FALSE(client.NextEvent(std::chrono::milliseconds(500))) << "the duplicate is not sent again";
 }
 
+TEST_F(NotifierSseTest, ATopicStreamCarriesEveryMatchingEventWithItsEventIdAsTheStreamId) {
+  SseClient client;
+  ASSERT_EQ(Open(client, "/events?topic=order.*"), 200);
+  ASSERT_TRUE(client.Next());  // the retry hint
+  const std::string id = platform::NewUuid();
+  const std::string event_id = platform::NewUuid();
+  const auto record = codec::EncodeEvent(Placed(id), {event_id, "/test", std::nullopt, std::nullopt, std::nullopt});
+  std::atomic<bool> done{false};
+  ASSERT_TRUE(producer_->Produce(topic_, record.key, record.value, record.headers,
+                                 [&](const platform::DeliveryReport&) { done = true; }));
+  ASSERT_TRUE(Eventually([&] { return done.load(); }));
+  const auto message = client.NextEvent();
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->event, "message");
+  EXPECT_EQ(message->id, event_id);
+  EXPECT_EQ(message->Json()["topic"], "order.placed");
+  EXPECT_EQ(message->Json()["payload"]["orderId"], id);
+}
+
 TEST_F(NotifierSseTest, ResumingWithLastEventIdYieldsExactlyTheMissingVersions) {
   const std::string id = platform::NewUuid();
   Produce(Placed(id));

@@ -334,6 +334,15 @@ TEST_F(NotifierTest, EveryMessageBothWaysMatchesTheAsyncApiDocument) {
   say_invalid(
       json{{"type", "command"}, {"requestId", "c-2"}, {"name", "launchRocket"}, {"args", json::object()}}.dump());
   hear(1);  // error bad_request naming the requestId
+  // Topics: the next event comes as its update (through `all`) and as a topic message.
+  say(R"({"type":"subscribe","topic":"order.*"})");
+  say(R"({"type":"subscribe","topic":"order.status_changed"})");
+  Produce(Changed(4, Status::kConfirmed, Status::kProcessing, placed_live));
+  hear(2);  // one update, one message (however many patterns match)
+  say_invalid(R"({"type":"subscribe","topic":"order.shipped"})");
+  hear(1);  // error bad_request: not an event name
+  say(R"({"type":"unsubscribe","topic":"order.*"})");
+  say(R"({"type":"unsubscribe","topic":"order.status_changed"})");
   say(R"({"type":"unsubscribe","openDeliveries":true})");
   say(R"({"type":"unsubscribe","courierId":"rider-1"})");
   say(R"({"type":"unsubscribe","all":true})");

@@ -284,6 +284,24 @@ TEST_F(WebhookApiTest, WithoutTheDatabaseTheApiAnswers503AndTheNotifierStillRuns
   EXPECT_EQ(HttpRequest(notifier_->port(), "GET", "/healthz").status, 200);
 }
 
+TEST_F(WebhookApiTest, PrivateAndLoopbackTargetsAreRefusedUnlessAllowed) {
+  notifier_->Stop();
+  Start({{"WEBHOOK_ALLOW_PRIVATE_TARGETS", "false"}});
+  for (const std::string& url : std::vector<std::string>{"http://127.0.0.1:9/hook", "http://localhost/hook",
+                                                         "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data",
+                                                         "http://[::1]/", "http://192.168.1.1:8080/"}) {
+    ExpectProblem(Register({{"url", url}, {"events", {"*"}}}), 400, "url", url);
+  }
+  EXPECT_EQ(Body(Call("GET", "/webhooks"))["items"].size(), 0u);
+}
+
+TEST_F(WebhookApiTest, WithWebhooksOffThereAreNoWebhookRoutes) {
+  notifier_->Stop();
+  Start({{"WEBHOOKS", "off"}});
+  ExpectProblem(Register(kValid), 404);
+  ExpectProblem(Call("GET", "/webhooks"), 404);
+}
+
 // One request per documented (route, status) of schemas/notifier-openapi.yaml, checked both ways by
 // tests/tools/check_openapi.py: every answer is documented with its content type, and every documented
 // answer was seen (but 503, which needs a failing database, seen above, and 429, which needs a flood).

@@ -27,6 +27,18 @@ TEST(HttpUrl, CommandApiUrlsParseIntoHostPortAndBasePath) {
   }
 }
 
+// The host goes into every request's Host header: a control character in COMMAND_API_URL would
+// have added a header line of its own.
+TEST(HttpUrl, ControlCharactersInTheCommandApiUrlAreRefused) {
+  for (const char* bad : {"http://api\r\nX-Injected:1", "http://api\x01:8080", "http://api:8080/\x7f"}) {
+    EXPECT_FALSE(ParseHttpUrl(bad)) << bad;
+  }
+  const auto normalised = ParseHttpUrl("http://Commands.Internal:80/api");
+  ASSERT_TRUE(normalised);
+  EXPECT_EQ(normalised->host, "commands.internal");
+  EXPECT_EQ(normalised->host_header, "commands.internal") << "the default port is left out";
+}
+
 TEST(HttpResponseReader, ABodyWithContentLengthArrivingInPieces) {
   HttpResponseReader reader;
   EXPECT_EQ(reader.Feed("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Le"), State::kIncomplete);

@@ -191,6 +191,34 @@ TEST(Protocol, CourierAndOpenDeliveriesSelectors) {
   }
 }
 
+TEST(Protocol, TopicSelectorsAreEventNamesStreamWildcardsOrStar) {
+  for (const char* topic : {"order.status_changed", "order.*", "inventory.*", "inventory.stock_set", "*"}) {
+    const auto subscribe = ParseClientMessage(nlohmann::json{{"type", "subscribe"}, {"topic", topic}}.dump());
+    ASSERT_EQ(subscribe.type, ClientMessage::Type::kSubscribe) << topic << ": " << subscribe.error;
+    EXPECT_EQ(subscribe.selector, (Selector{Selector::Kind::kTopic, topic}));
+  }
+  EXPECT_EQ(ParseClientMessage(R"({"type":"unsubscribe","topic":"order.*"})").type, ClientMessage::Type::kUnsubscribe);
+  for (const char* text :
+       {R"({"type":"subscribe","topic":"order.status_changed.v1"})", R"({"type":"subscribe","topic":"user.created"})",
+        R"({"type":"subscribe","topic":"order"})", R"({"type":"subscribe","topic":"*.placed"})",
+        R"({"type":"subscribe","topic":""})", R"({"type":"subscribe","topic":["order.*"]})",
+        R"({"type":"subscribe","topic":"order.*","all":true})",
+        R"({"type":"subscribe","topic":"order.*","sinceVersion":1})"}) {
+    const auto message = ParseClientMessage(text);
+    EXPECT_EQ(message.type, ClientMessage::Type::kInvalid) << text;
+    EXPECT_FALSE(message.error.empty()) << text;
+    EXPECT_LE(message.error.size(), 80u) << text;
+  }
+}
+
+TEST(Protocol, ATopicMessageCarriesTheEventNameItsIdAndItsPayload) {
+  EXPECT_EQ(nlohmann::json::parse(TopicMessage("inventory.stock_set", "e-1", {{"productId", "sku-1"}, {"onHand", 3}})),
+            (nlohmann::json{{"type", "message"},
+                            {"topic", "inventory.stock_set"},
+                            {"id", "e-1"},
+                            {"payload", {{"productId", "sku-1"}, {"onHand", 3}}}}));
+}
+
 TEST(Protocol, UpdateForACourierEventNamesItAndTheCourierAndKeepsTheStatus) {
   std::optional<domain::Order> order;
   domain::Apply(order, testing::Placed());

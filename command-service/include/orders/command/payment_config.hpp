@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include <orders/platform/duration.hpp>
+
 namespace orders::command {
 
 struct RetrySettings {
@@ -59,7 +61,7 @@ struct PaymentConfigResult {
 
 PaymentConfigResult LoadPaymentConfig(const std::map<std::string, std::string>& environment);
 
-// "15m", "900s", "1h", "2d", "250ms" or a bare number of seconds; nullopt when malformed.
-std::optional<std::chrono::milliseconds> ParseDuration(const std::string& text);
+// "15m", "900s", "1h", "2d", "250ms" or a bare number of seconds (shared with the other services).
+using platform::ParseDuration;
 
 }  // namespace orders::command

@@ -15,10 +15,10 @@ struct HttpEndpoint {
   std::string host;
   std::string port = "80";
   std::string base_path;    // without a trailing slash; "" for the root
-  std::string host_header;  // host[:port] as the URL spelt it
+  std::string host_header;  // host[:port]: the port only when it is not 80
 };
 
-// http://host[:port][/base]; nullopt for anything else (no https, no
+// http://host[:port][/base] (orders::platform::ParseHttpUrl); nullopt for anything else (no https, no
 // credentials, no query or fragment).
 std::optional<HttpEndpoint> ParseHttpUrl(std::string_view url);
 

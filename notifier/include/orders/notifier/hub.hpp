@@ -15,19 +15,34 @@
 // it may see the order before or after the event, so a courier learns that a
 // delivery it was following was taken, and nothing after that.
 //
+// Topic subscriptions ({"type":"subscribe","topic":"order.*"}) get every event
+// of a matching name as a `message`, once per event however many of the
+// session's patterns match, filtered by role: order events as updates are
+// (the order visible before or after the event); inventory events, which
+// only topic subscriptions receive, to everyone for a stock level and, when
+// they name an order (reservations), to those who may see that order now.
+// The two streams are read apart, so a reservation may come before its
+// order's placement: staff and services get it at once, and it is held
+// (bounded) for everyone else until the placement is read.
+// A topic subscription has no snapshot and no resume: it carries the events
+// the hub handles after it.
+//
 // Commands ({"type":"command"}) are forwarded to the command API through a
 // CommandRunner with the session's own token; the answer comes back later on
 // this thread as a `result`.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include <orders/codec/event_codec.hpp>
 #include <orders/domain/access.hpp>
+#include <orders/domain/inventory.hpp>
 #include <orders/notifier/command_runner.hpp>
 #include <orders/notifier/order_cache.hpp>
 #include <orders/notifier/protocol.hpp>
@@ -65,6 +80,12 @@ struct HubLimits {
   std::size_t max_commands_in_flight = 4;     // per session: commands sent and not yet answered
   SnapshotPaging snapshot_paging;             // list snapshots: pages of 64 KiB, 2 MiB in all
   std::chrono::milliseconds not_found_wait{3000};
+  // Inventory events are recognised as redelivered by their product's newest
+  // version; past this many products the memory of versions starts afresh.
+  std::size_t max_tracked_products = 100'000;
+  // Inventory events naming an order not read yet, held for its placement; past
+  // this many, every held one is dropped (they would only be late anyway).
+  std::size_t max_held_stock_events = 1000;
 };
 
 struct HubStats {
@@ -73,6 +94,7 @@ struct HubStats {
   std::uint64_t rate_limited = 0;
   std::uint64_t sessions = 0;
   std::uint64_t commands_forwarded = 0;
+  std::uint64_t topic_messages_delivered = 0;
 };
 
 class Hub {
@@ -93,8 +115,12 @@ class Hub {
 
   void OnClientText(SessionId id, std::string_view text, Clock::time_point now,
                     std::chrono::system_clock::time_point wall_now = std::chrono::system_clock::now());
-  // An event read from the log, in log order.
-  void OnEvent(const domain::Event& event);
+  // An event read from the log, in log order. `metadata`: its record's
+  // (topic messages carry the event id).
+  void OnEvent(const domain::Event& event, const codec::EventMetadata& metadata = {});
+  // An event of the inventory stream, in that stream's log order. Only topic
+  // subscriptions get it; the order cache never sees it.
+  void OnStockEvent(const domain::StockEvent& event, const codec::EventMetadata& metadata);
   // Answers not_found for waits that ran out and closes (1008) the sessions
   // whose token expired by `wall_now`.
   void Tick(Clock::time_point now, std::chrono::system_clock::time_point wall_now = std::chrono::system_clock::now());
@@ -138,6 +164,17 @@ class Hub {
   void OnCommandAnswer(SessionId id, const std::string& request_id, const CommandAnswer& answer);
   // The session ids that may be interested in an event of `after` (before: the order before it).
   void CollectInterested(const domain::Order* before, const domain::Order& after);
+  // Sends the event named `event_name` as a topic message to every session one of whose patterns
+  // matches it and that `may_receive` accepts: once per session, rendered once by `render`.
+  void PublishToTopics(std::string_view event_name, const std::function<bool(const Session&)>& may_receive,
+                       const std::function<std::string()>& render);
+  // Whether the inventory event `event` may reach this session (hub.hpp's header comment).
+  bool MayReceiveStockEvent(const Session& session, const domain::StockEvent& event) const;
+  // False for an inventory event already handled (a redelivery), remembering it otherwise.
+  bool FirstTimeSeen(const domain::StockEvent& event);
+  // The inventory events held for `order_id`'s placement, to the sessions that may see it now
+  // (staff and services had them when they came).
+  void ReleaseHeldStockEvents(const std::string& order_id);
 
   OrderCache& cache_;
   HubLimits limits_;
@@ -150,6 +187,15 @@ class Hub {
   std::unordered_map<std::string, std::set<SessionId>> by_courier_;
   std::set<SessionId> all_;
   std::set<SessionId> open_deliveries_;
+  std::map<std::string, std::set<SessionId>> by_topic_;           // by pattern: at most a few dozen keys
+  std::vector<SessionId> topic_scratch_;                          // PublishToTopics' recipients, reused
+  std::unordered_map<std::string, std::int64_t> stock_versions_;  // newest version per product, bounded
+  struct HeldStockEvent {
+    domain::StockEvent event;
+    std::string event_id;
+  };
+  std::unordered_map<std::string, std::vector<HeldStockEvent>> held_stock_;  // by the order they name
+  std::size_t held_stock_count_ = 0;
   std::unordered_map<std::string, std::vector<Waiting>> waiting_;
   // Sessions by token expiry, soonest first: one sweep for every connection
   // instead of a timer each.

@@ -1,17 +1,27 @@
 #pragma once
-// The notifier's one consumer: reads every partition from the beginning
-// (platform::LogTail), decodes each record and hands the events, in batches
-// and in log order, to the hub's io thread. Never blocks on the WebSocket
-// side; if the io thread falls behind by more than `max_pending` events the
-// consumer waits (bounded memory) rather than dropping anything.
+// The notifier's consumers, one per stream, each on its own thread:
+//
+// LogFeed reads every partition of the orders topic from the beginning
+// (platform::LogTail), decodes each record and hands the events with their
+// metadata (the event id, for topic messages), in batches and in log order, to
+// the hub's io thread, which folds them into the order cache.
+//
+// InventoryFeed follows the inventory topic from its end: its events go only to
+// topic subscriptions, which carry live events, so its history is not read and
+// nothing of it is kept (the order cache never sees it). It does not take part
+// in readiness: a missing or empty inventory topic leaves the notifier ready;
+// the gauge orders_notifier_inventory_following turns 1 once it follows the topic.
+//
+// Neither blocks on the WebSocket side; if the io thread falls behind, the
+// consumer waits (bounded memory, HubPoster) rather than dropping anything.
 
-#include <atomic>
-#include <cstdint>
 #include <string>
-#include <vector>
 
 #include <asio.hpp>
+#include <orders/codec/event_codec.hpp>
+#include <orders/codec/inventory_codec.hpp>
 #include <orders/notifier/hub.hpp>
+#include <orders/notifier/hub_poster.hpp>
 #include <orders/platform/log_tail.hpp>
 #include <orders/platform/metrics.hpp>
 
@@ -28,17 +38,28 @@ class LogFeed {
 
  private:
   void OnRecord(const platform::ConsumedRecord& record);
-  void Flush();
 
-  static constexpr std::size_t kBatch = 256;
-  static constexpr std::int64_t kMaxPending = 100000;
-
-  asio::io_context& io_;
-  Hub& hub_;
   platform::Counter& events_;
   platform::Counter& poison_;
-  std::vector<domain::Event> batch_;
-  std::atomic<std::int64_t> pending_{0};
+  HubPoster<codec::DecodedEvent> poster_;
+  platform::LogTail tail_;  // last: its thread uses the members above
+};
+
+class InventoryFeed {
+ public:
+  InventoryFeed(platform::KafkaSettings settings, std::string topic, asio::io_context& io, Hub& hub,
+                platform::MetricsRegistry& metrics);
+
+  void Start() { tail_.Start(); }
+  void Stop() { tail_.Stop(); }
+
+ private:
+  void OnRecord(const platform::ConsumedRecord& record);
+
+  platform::Counter& events_;
+  platform::Counter& poison_;
+  platform::Gauge& following_;
+  HubPoster<codec::DecodedStockEvent> poster_;
   platform::LogTail tail_;  // last: its thread uses the members above
 };
 

@@ -3,7 +3,7 @@
 // parsing client text messages and rendering server messages. Pure.
 //
 // Client → server: {"type":"subscribe"|"unsubscribe", "orderId"|"customerId"|"courierId"|
-// "all":true|"openDeliveries":true, "sinceVersion"?}, {"type":"ping"},
+// "all":true|"openDeliveries":true|"topic", "sinceVersion"?}, {"type":"ping"},
 // {"type":"command","requestId","name","args"} (command_request.hpp); for
 // simple clients a bare order id (or a JSON string of one) asks once for
 // {"orderId","status"}.
@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include <orders/codec/json_read.hpp>
 #include <orders/domain/events.hpp>
 #include <orders/notifier/command_request.hpp>
 
@@ -25,9 +26,11 @@ inline constexpr std::size_t kMaxClientMessageBytes = 4096;
 inline constexpr std::size_t kMaxCommandMessageBytes = 32 * 1024;
 
 struct Selector {
-  enum class Kind { kOrder, kCustomer, kAll, kCourier, kOpenDeliveries };
+  enum class Kind { kOrder, kCustomer, kAll, kCourier, kOpenDeliveries, kTopic };
   Kind kind = Kind::kOrder;
-  std::string value;  // orderId, customerId or courierId; empty for kAll and kOpenDeliveries
+  // orderId, customerId or courierId; for kTopic an event pattern (codec::IsEventPattern:
+  // "order.status_changed", "order.*", "inventory.*", "*"); empty for kAll and kOpenDeliveries.
+  std::string value;
 
   friend bool operator==(const Selector&, const Selector&) = default;
   friend bool operator<(const Selector& a, const Selector& b) {
@@ -86,5 +89,9 @@ std::string ResultMessage(std::string_view request_id, int status, const nlohman
 std::string ErrorMessage(std::string_view code, std::string_view message, std::string_view request_id = {});
 std::string PongMessage();
 std::string LookupAnswer(const domain::Order* order);
+// {"type":"message","topic","id","payload"}: one event for topic subscribers. `topic` is the
+// event's name without its version ("order.status_changed"), `id` its ce_id, `payload` the
+// event's payload as it is in the log.
+std::string TopicMessage(std::string_view event_name, std::string_view event_id, const codec::Json& payload);
 
 }  // namespace orders::notifier

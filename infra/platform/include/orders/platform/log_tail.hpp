@@ -4,6 +4,10 @@
 // the notifier its order cache. Retries with backoff while Kafka is
 // unreachable. "Caught up" once it has read up to the end offsets it saw at
 // start. Knows records, not events.
+//
+// TailStart::kEnd skips the history: every partition starts at the end offset
+// seen when the tail connects (caught up at once), for readers that want only
+// what is appended from then on (the notifier's inventory topic feed).
 
 #include <atomic>
 #include <cstdint>
@@ -27,9 +31,11 @@ struct LogTailHooks {
   std::function<void(KafkaConsumer&, const PartitionOffsets&)> on_tick;
 };
 
+enum class TailStart { kBeginning, kEnd };
+
 class LogTail {
  public:
-  LogTail(KafkaSettings settings, std::string topic, LogTailHooks hooks);
+  LogTail(KafkaSettings settings, std::string topic, LogTailHooks hooks, TailStart start = TailStart::kBeginning);
   ~LogTail();
 
   void Start();
@@ -50,6 +56,7 @@ class LogTail {
   KafkaSettings settings_;
   std::string topic_;
   LogTailHooks hooks_;
+  TailStart start_;
   std::atomic<bool> caught_up_{false};
   std::atomic<bool> stop_{false};
   std::atomic<std::int32_t> partition_count_{0};

@@ -1,10 +1,9 @@
 #pragma once
-// Where the webhook registrations live and how many there may be, read once
-// at start from the environment. Every problem is collected.
+// Where the webhook registrations live, read once at start from the
+// environment (the other WEBHOOK_* settings: webhook_config.hpp).
 //
 //   WEBHOOK_SCHEMA         PostgreSQL schema of the notifier's tables, default notifier
 //                          ([a-z_][a-z0-9_]*, at most 63 bytes); DATABASE_URL says which database
-//   WEBHOOK_MAX_ENDPOINTS  registrations accepted, 1-100000, default 1000
 
 #include <cstddef>
 #include <map>
@@ -16,7 +15,6 @@ namespace orders::notifier::webhooks {
 
 struct WebhookStoreSettings {
   std::string schema = "notifier";
-  std::size_t max_endpoints = 1000;
 };
 
 struct WebhookStoreSettingsResult {

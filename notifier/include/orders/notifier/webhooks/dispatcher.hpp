@@ -1,0 +1,90 @@
+#pragma once
+// The webhook dispatcher at run time: a consumer per topic in the group
+// `<CONSUMER_GROUP>.webhooks.<topic>` (so with N notifier instances each partition,
+// hence each event, is dispatched by one of them), worker threads that make
+// the HTTP attempts, and a housekeeping thread that saves resume offsets
+// (every 200 ms), takes due retries (every second) and re-reads the
+// registry (every few seconds, so registrations made through another
+// instance are picked up). The decisions are DispatcherCore's; this class
+// only runs them under one lock.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <orders/notifier/webhooks/dispatcher_core.hpp>
+#include <orders/notifier/webhooks/dispatcher_metrics.hpp>
+#include <orders/notifier/webhooks/webhook_config.hpp>
+#include <orders/platform/config.hpp>
+#include <orders/platform/kafka_consumer.hpp>
+#include <orders/platform/kafka_settings.hpp>
+#include <orders/platform/metrics.hpp>
+#include <orders/platform/result.hpp>
+
+namespace orders::notifier::webhooks {
+
+struct DispatcherOptions {
+  platform::KafkaSettings kafka;    // group_id: `<CONSUMER_GROUP>.webhooks` (+ `.<topic>` per consumer)
+  std::vector<std::string> topics;  // the order and inventory topics
+  DispatchPolicy policy;
+  int workers = 16;
+  std::chrono::milliseconds save_every{200};
+  std::chrono::milliseconds retry_every{1000};
+  std::chrono::milliseconds refresh_every{3000};
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(DispatcherOptions options, EndpointRegistry& registry, DeliveryLedger& ledger, WebhookSender& sender,
+             platform::MetricsRegistry& metrics);
+  ~Dispatcher();
+
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  platform::Result<void> Start();
+  // Stops reading, lets attempts in flight finish within `grace`, saves every
+  // partition's resume offset and leaves the group.
+  void Stop(std::chrono::milliseconds grace);
+
+  // Partitions of `topic` this instance owns now (tests, readiness).
+  std::vector<platform::Partition> Owned(const std::string& topic);
+
+ private:
+  class TopicListener;
+  void Poll(platform::KafkaConsumer& consumer);
+  void Work();
+  void Housekeep();
+  template <typename Step>
+  bool Guarded(const char* what, Step&& step);
+
+  DispatcherOptions options_;
+  WebhookSender& sender_;
+  DispatcherMetrics metrics_;
+  std::mutex mutex_;  // guards core_
+  std::condition_variable work_ready_;
+  DispatcherCore core_;
+  std::vector<std::unique_ptr<TopicListener>> listeners_;
+  std::vector<std::unique_ptr<platform::KafkaConsumer>> consumers_;
+  std::vector<std::thread> pollers_;
+  std::vector<std::thread> workers_;
+  std::thread housekeeper_;
+  std::atomic<bool> reading_{false};
+  std::atomic<bool> endpoints_known_{false};  // the registry was read once
+  std::atomic<bool> draining_{false};         // no new attempts start
+  std::atomic<bool> stopped_{false};
+  bool started_ = false;
+};
+
+// The dispatcher for a notifier (groups `<CONSUMER_GROUP or "notifier">.webhooks.<topic>`): the service's Kafka
+// settings and topics, the WEBHOOK_* settings, and the three ports (PostgreSQL stores and the HTTP sender in
+// production).
+std::unique_ptr<Dispatcher> MakeWebhookDispatcher(const platform::ServiceConfig& service, const WebhookConfig& config,
+                                                  EndpointRegistry& registry, DeliveryLedger& ledger,
+                                                  WebhookSender& sender, platform::MetricsRegistry& metrics);
+
+}  // namespace orders::notifier::webhooks

@@ -1,0 +1,164 @@
+#pragma once
+// The webhook dispatcher's decisions, without threads, sockets or clocks of
+// its own: which endpoint gets which record, in what order, what is kept in
+// the ledger and when it is retried, where each partition resumes, when an
+// endpoint is disabled. The Dispatcher (dispatcher.hpp) feeds it records and
+// the time and runs the attempts it hands out; tests drive it directly.
+//
+// Order: per endpoint, one subject's (record key's) deliveries go strictly in
+// log order and one at a time; other subjects go in parallel, up to
+// `endpoint_concurrency` attempts per endpoint (see DispatchPolicy). Once a subject has a delivery
+// waiting in the ledger (a failed attempt, or a spill), its later events for
+// that endpoint are kept in the ledger behind it and leave from there.
+//
+// Isolation: each endpoint has a bounded queue; when it is full, or while
+// the endpoint is backing off after a failure, new events go straight to the
+// ledger, so a hanging endpoint holds neither the partition nor other endpoints.
+// After a failed attempt the endpoint backs off for the first step of the
+// schedule: what is queued for it moves to the ledger, due when the back-off
+// ends, instead of each waiting for its own timeout.
+//
+// Not thread-safe: the Dispatcher calls it under one lock. It calls the
+// registry and the ledger (ports), never the sender.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <orders/notifier/webhooks/delivery_policy.hpp>
+#include <orders/notifier/webhooks/partition_progress.hpp>
+#include <orders/notifier/webhooks/webhook_ports.hpp>
+#include <orders/platform/kafka_consumer.hpp>
+
+namespace orders::notifier::webhooks {
+
+class DispatcherMetrics;
+
+struct DispatchPolicy {
+  std::vector<std::chrono::milliseconds> retry_schedule;
+  std::chrono::milliseconds disable_after{std::chrono::hours(24 * 5)};
+  std::size_t queue_per_endpoint = 1000;
+  // Attempts in flight per endpoint: at most this, at most a quarter of the
+  // workers (so hanging endpoints cannot take them all), and one while the
+  // endpoint's last attempt failed (a probe).
+  std::size_t endpoint_concurrency = 4;
+  std::size_t workers = 16;
+  std::size_t due_batch = 500;    // ledger deliveries taken per retry pass
+  std::size_t head_scan = 10000;  // waiting deliveries read per partition at assignment
+};
+
+// One POST to make: an event's first attempt, or a retry of a kept delivery.
+struct Attempt {
+  std::uint64_t id = 0;
+  PostRequest request;
+  Delivery delivery;  // `attempts`: those made before this one
+  bool kept = false;  // the delivery is in the ledger (a retry, or a spilled event)
+};
+
+class DispatcherCore {
+ public:
+  DispatcherCore(EndpointRegistry& registry, DeliveryLedger& ledger, DispatchPolicy policy, UniformRandom random,
+                 DispatcherMetrics* metrics = nullptr);
+
+  // Partitions this instance now owns: where each starts (the ledger's resume
+  // offset; without one, the partition's end, saved at once so that a later
+  // owner starts there too). `end_offset` asks the broker; nullopt if it cannot.
+  using EndOffset = std::function<std::optional<platform::Offset>(platform::Partition)>;
+  // Subjects already waiting in the ledger are learned too, with the oldest
+  // waiting delivery of each (up to `head_scan` per partition), so that their
+  // new events neither overtake it nor leave before it is due.
+  platform::PartitionOffsets Assign(const std::string& topic, const std::vector<platform::Partition>& partitions,
+                                    const EndOffset& end_offset, WallClock::time_point now);
+  // Partitions taken away: first attempts still in flight are kept in the
+  // ledger (so the next owner neither waits for nor re-sends them to every
+  // endpoint), queued work is dropped, and each partition's first unresolved
+  // offset is saved for the next owner to resume from.
+  void Revoke(const std::string& topic, const std::vector<platform::Partition>& partitions, WallClock::time_point now);
+  std::vector<platform::Partition> Owned(const std::string& topic) const;
+
+  void OnRecord(const platform::ConsumedRecord& record, WallClock::time_point now);
+
+  // Re-reads the registry: new endpoints, changed filters, disabled or deleted ones.
+  void RefreshEndpoints(WallClock::time_point now);
+  // Takes the ledger's due deliveries of owned partitions into the endpoints' retry queues.
+  void TakeDue(WallClock::time_point now);
+
+  // The next attempt a worker may make, nullopt when nothing is eligible.
+  std::optional<Attempt> NextAttempt();
+  void Finish(const Attempt& finished, const PostOutcome& outcome, WallClock::time_point now);
+
+  // Saves every owned partition's resume offset that moved.
+  void SaveProgress();
+
+  std::optional<platform::Offset> ResumeOffset(const std::string& topic, platform::Partition partition) const;
+  std::size_t InFlight() const { return in_flight_; }
+  std::size_t QueuedCount() const;
+
+ private:
+  using SubjectKey = std::string;  // topic + '\n' + subject
+  struct Queued {
+    Delivery delivery;
+    bool kept = false;
+  };
+  struct Lane {
+    Endpoint endpoint;
+    std::deque<Queued> live;                  // first attempts, bounded by queue_per_endpoint
+    std::deque<Queued> retries;               // from the ledger, oldest offset first
+    std::map<SubjectKey, int> live_subjects;  // queued live deliveries per subject
+    std::set<SubjectKey> busy;                // subjects with an attempt in flight
+    std::size_t in_flight = 0;
+    bool removed = false;
+    WallClock::time_point backoff_until{};
+  };
+  // A subject of an endpoint with deliveries waiting in the ledger.
+  struct Hold {
+    platform::Partition partition = 0;
+    std::int64_t known = 0;                   // kept by this instance and not yet resolved
+    bool unknown_count = false;               // learned from the ledger at assignment: how many is not known
+    std::optional<std::int64_t> head_offset;  // the oldest waiting one, when known
+    WallClock::time_point not_before{};       // the head's next attempt
+  };
+  using HoldKey = std::tuple<std::string, std::string, std::string>;  // endpoint id, topic, subject
+  using PartitionKey = std::pair<std::string, platform::Partition>;
+
+  static SubjectKey KeyOf(const Delivery& delivery) { return delivery.topic + '\n' + delivery.subject; }
+  static HoldKey HoldOf(const Delivery& delivery) { return {delivery.endpoint_id, delivery.topic, delivery.subject}; }
+  bool Wants(const Lane& lane, const std::string& event_name) const;
+  std::size_t ConcurrencyOf(const Lane& lane) const;
+  void Resolve(const Delivery& delivery);
+  void KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now);
+  void KeepBehindHold(Delivery delivery, Hold& hold, WallClock::time_point now);
+  void ReleaseOne(const Delivery& delivery);
+  void BackOff(Lane& lane, WallClock::time_point now);
+  void FailQueued(Lane& lane, const std::string& reason, WallClock::time_point now);
+  void DropQueued(Lane& lane);
+  void AfterFailure(Lane& lane, WallClock::time_point now);
+  void LearnWaitingSubjects(const std::string& topic, const std::vector<platform::Partition>& partitions,
+                            WallClock::time_point now);
+  void UpdateGauges();
+  Attempt Start(Lane& lane, Queued queued);
+
+  EndpointRegistry& registry_;
+  DeliveryLedger& ledger_;
+  DispatchPolicy policy_;
+  UniformRandom random_;
+  DispatcherMetrics* metrics_;
+
+  std::map<std::string, Lane> lanes_;
+  std::map<HoldKey, Hold> holds_;
+  std::map<PartitionKey, PartitionProgress> partitions_;
+  std::set<std::pair<std::string, std::string>> retry_taken_;  // (endpoint id, event id) queued or in flight
+  std::uint64_t next_attempt_id_ = 1;
+  std::size_t in_flight_ = 0;
+  std::map<std::uint64_t, Delivery> live_in_flight_;  // first attempts in flight, by attempt id
+  std::set<std::uint64_t> kept_on_revoke_;            // of those, kept when their partition went
+  std::string last_lane_;                             // round robin between endpoints
+};
+
+}  // namespace orders::notifier::webhooks

@@ -1,0 +1,219 @@
+#include <orders/notifier/webhooks/dispatcher.hpp>
+
+#include <orders/platform/kafka_properties.hpp>
+
+#include <random>
+
+#include <orders/platform/log.hpp>
+
+namespace orders::notifier::webhooks {
+namespace {
+
+UniformRandom SeededUniform() {
+  // Called under the dispatcher's lock only.
+  auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+  return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
+}
+
+DispatchPolicy PolicyWithWorkers(const DispatcherOptions& options) {
+  DispatchPolicy policy = options.policy;
+  policy.workers = static_cast<std::size_t>(std::max(1, options.workers));
+  return policy;
+}
+
+}  // namespace
+
+// Partition ownership of one topic, told to the core on the polling thread.
+class Dispatcher::TopicListener : public platform::PartitionListener {
+ public:
+  TopicListener(Dispatcher& dispatcher, std::string topic) : dispatcher_(dispatcher), topic_(std::move(topic)) {}
+
+  void Attach(platform::KafkaConsumer& consumer) { consumer_ = &consumer; }
+
+  platform::PartitionOffsets OnAssigned(const std::vector<platform::Partition>& partitions) override {
+    // Asked before taking the lock: the broker may take a moment.
+    const auto ends = consumer_ ? consumer_->EndOffsets(topic_, 5000) : std::nullopt;
+    auto end_of = [&ends](platform::Partition partition) -> std::optional<platform::Offset> {
+      if (!ends) return std::nullopt;
+      auto it = ends->find(partition);
+      return it == ends->end() ? std::nullopt : std::optional<platform::Offset>(it->second);
+    };
+    platform::PartitionOffsets starts;
+    // Without its position from the ledger a partition cannot be read
+    // safely (from the end it would skip events): wait for PostgreSQL.
+    while (!dispatcher_.Guarded(
+        "assign", [&] { starts = dispatcher_.core_.Assign(topic_, partitions, end_of, WallClock::now()); })) {
+      if (!dispatcher_.reading_) {
+        // Stopping: the partitions are left at once; nothing of them is read meanwhile.
+        for (const auto partition : partitions) starts[partition] = platform::kOffsetEnd;
+        return starts;
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    platform::LogInfo("webhooks: partitions assigned", {{"topic", topic_}, {"partitions", partitions}});
+    return starts;
+  }
+
+  void OnRevoked(const std::vector<platform::Partition>& partitions) override {
+    dispatcher_.Guarded("revoke", [&] { dispatcher_.core_.Revoke(topic_, partitions, WallClock::now()); });
+    platform::LogInfo("webhooks: partitions revoked", {{"topic", topic_}, {"partitions", partitions}});
+  }
+
+ private:
+  Dispatcher& dispatcher_;
+  std::string topic_;
+  platform::KafkaConsumer* consumer_ = nullptr;
+};
+
+Dispatcher::Dispatcher(DispatcherOptions options, EndpointRegistry& registry, DeliveryLedger& ledger,
+                       WebhookSender& sender, platform::MetricsRegistry& metrics)
+    : options_(std::move(options)),
+      sender_(sender),
+      metrics_(metrics),
+      core_(registry, ledger, PolicyWithWorkers(options_), SeededUniform(), &metrics_) {}
+
+Dispatcher::~Dispatcher() { Stop(std::chrono::milliseconds(0)); }
+
+template <typename Step>
+bool Dispatcher::Guarded(const char* what, Step&& step) {
+  // The ports reach PostgreSQL: an outage is logged and the step tried again
+  // later; the dispatcher never dies of it.
+  try {
+    std::lock_guard lock(mutex_);
+    step();
+    return true;
+  } catch (const std::exception& error) {
+    platform::LogWarn("webhooks: step failed", {{"step", what}, {"error", error.what()}});
+    return false;
+  }
+}
+
+platform::Result<void> Dispatcher::Start() {
+  endpoints_known_ = Guarded("refresh", [&] { core_.RefreshEndpoints(WallClock::now()); });
+  for (const auto& topic : options_.topics) {
+    auto settings = options_.kafka;
+    settings.client_id = options_.kafka.client_id + "-" + topic;
+    // A group per topic: in one shared group, each instance's second consumer
+    // joining (or leaving) would take the first topic's partitions away too,
+    // and every such rebalance re-sends what was in flight.
+    settings.group_id = options_.kafka.group_id + "." + topic;
+    auto consumer = platform::KafkaConsumer::Create(settings);
+    if (!consumer) return consumer.error();
+    auto listener = std::make_unique<TopicListener>(*this, topic);
+    listener->Attach(**consumer);
+    if (auto subscribed = (*consumer)->Subscribe(topic, *listener); !subscribed) return subscribed.error();
+    listeners_.push_back(std::move(listener));
+    consumers_.push_back(std::move(*consumer));
+  }
+  started_ = true;
+  reading_ = true;
+  for (auto& consumer : consumers_) pollers_.emplace_back([this, &consumer] { Poll(*consumer); });
+  for (int i = 0; i < std::max(1, options_.workers); ++i) workers_.emplace_back([this] { Work(); });
+  housekeeper_ = std::thread([this] { Housekeep(); });
+  return {};
+}
+
+void Dispatcher::Poll(platform::KafkaConsumer& consumer) {
+  // Records read before the endpoints are known would go to nobody.
+  while (reading_ && !endpoints_known_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  while (reading_) {
+    auto result = consumer.Poll(100);
+    if (result.kind == platform::PollResult::Kind::kRecord) {
+      Guarded("record", [&] { core_.OnRecord(result.record, WallClock::now()); });
+      work_ready_.notify_all();
+    } else if (result.kind == platform::PollResult::Kind::kError) {
+      platform::LogWarn("webhooks: consumer error", {{"error", result.error}});
+    }
+  }
+}
+
+void Dispatcher::Work() {
+  while (!stopped_) {
+    std::optional<Attempt> attempt;
+    {
+      std::unique_lock lock(mutex_);
+      if (!draining_) attempt = core_.NextAttempt();
+      if (!attempt) {
+        work_ready_.wait_for(lock, std::chrono::milliseconds(200));
+        continue;
+      }
+    }
+    PostOutcome outcome;
+    try {
+      outcome = sender_.Post(attempt->request);
+    } catch (const std::exception&) {
+      outcome.error = "internal error";
+    }
+    Guarded("finish", [&] { core_.Finish(*attempt, outcome, WallClock::now()); });
+    work_ready_.notify_all();
+  }
+}
+
+void Dispatcher::Housekeep() {
+  using Steady = std::chrono::steady_clock;
+  auto next_save = Steady::now() + options_.save_every;
+  auto next_retry = Steady::now() + options_.retry_every;
+  auto next_refresh = Steady::now() + options_.refresh_every;
+  while (!stopped_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto now = Steady::now();
+    if (now >= next_refresh) {
+      if (Guarded("refresh", [&] { core_.RefreshEndpoints(WallClock::now()); })) endpoints_known_ = true;
+      next_refresh = now + options_.refresh_every;
+    }
+    if (now >= next_retry && !draining_) {
+      Guarded("retry", [&] { core_.TakeDue(WallClock::now()); });
+      work_ready_.notify_all();
+      next_retry = now + options_.retry_every;
+    }
+    if (now >= next_save) {
+      Guarded("save", [&] { core_.SaveProgress(); });
+      next_save = now + options_.save_every;
+    }
+  }
+}
+
+std::vector<platform::Partition> Dispatcher::Owned(const std::string& topic) {
+  std::lock_guard lock(mutex_);
+  return core_.Owned(topic);
+}
+
+void Dispatcher::Stop(std::chrono::milliseconds grace) {
+  if (!started_ || stopped_) return;
+  reading_ = false;
+  for (auto& poller : pollers_) poller.join();
+  draining_ = true;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    {
+      std::lock_guard lock(mutex_);
+      if (core_.InFlight() == 0) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Guarded("save", [&] { core_.SaveProgress(); });
+  // Leaving the group revokes every partition: the core saves where each resumes.
+  for (auto& consumer : consumers_) consumer->Close(5000);
+  stopped_ = true;
+  work_ready_.notify_all();
+  for (auto& worker : workers_) worker.join();
+  housekeeper_.join();
+}
+
+std::unique_ptr<Dispatcher> MakeWebhookDispatcher(const platform::ServiceConfig& service, const WebhookConfig& config,
+                                                  EndpointRegistry& registry, DeliveryLedger& ledger,
+                                                  WebhookSender& sender, platform::MetricsRegistry& metrics) {
+  DispatcherOptions options;
+  // The notifier has no group of its own otherwise (its WebSocket feed reads every partition).
+  const std::string prefix = service.consumer_group.empty() ? "notifier" : service.consumer_group;
+  options.kafka = platform::KafkaClientSettings(service.kafka_brokers, service.kafka_properties, "notifier-webhooks",
+                                                prefix + ".webhooks");
+  options.topics = {service.orders_topic, service.inventory_topic};
+  options.policy.retry_schedule = config.retry_schedule;
+  options.policy.disable_after = config.disable_after;
+  options.policy.queue_per_endpoint = config.queue_per_endpoint;
+  options.workers = config.workers;
+  return std::make_unique<Dispatcher>(std::move(options), registry, ledger, sender, metrics);
+}
+
+}  // namespace orders::notifier::webhooks

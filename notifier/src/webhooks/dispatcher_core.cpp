@@ -1,0 +1,558 @@
+#include <orders/notifier/webhooks/dispatcher_core.hpp>
+
+#include <algorithm>
+#include <limits>
+
+#include <orders/codec/event_topics.hpp>
+#include <orders/codec/time_format.hpp>
+#include <orders/notifier/webhooks/dispatcher_metrics.hpp>
+#include <orders/platform/log.hpp>
+
+namespace orders::notifier::webhooks {
+namespace {
+
+std::optional<std::string> HeaderOf(const platform::KafkaHeaders& headers, std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
+
+// When the event happened: ce_time, else the broker's timestamp, else now.
+WallClock::time_point EventTime(const platform::ConsumedRecord& record, WallClock::time_point now) {
+  if (const auto text = HeaderOf(record.headers, "ce_time")) {
+    if (const auto parsed = codec::ParseTimestamp(*text)) return WallClock::time_point(parsed->time_since_epoch());
+  }
+  if (record.timestamp_ms > 0) return WallClock::time_point(std::chrono::milliseconds(record.timestamp_ms));
+  return now;
+}
+
+bool OlderThan(const Delivery& a, const Delivery& b) {
+  return std::tie(a.topic, a.partition, a.offset) < std::tie(b.topic, b.partition, b.offset);
+}
+
+}  // namespace
+
+DispatcherCore::DispatcherCore(EndpointRegistry& registry, DeliveryLedger& ledger, DispatchPolicy policy,
+                               UniformRandom random, DispatcherMetrics* metrics)
+    : registry_(registry), ledger_(ledger), policy_(std::move(policy)), random_(std::move(random)), metrics_(metrics) {
+  policy_.endpoint_concurrency =
+      std::clamp<std::size_t>(policy_.endpoint_concurrency, 1, std::max<std::size_t>(1, policy_.workers / 4));
+  policy_.queue_per_endpoint = std::max<std::size_t>(1, policy_.queue_per_endpoint);
+}
+
+platform::PartitionOffsets DispatcherCore::Assign(const std::string& topic,
+                                                  const std::vector<platform::Partition>& partitions,
+                                                  const EndOffset& end_offset, WallClock::time_point now) {
+  platform::PartitionOffsets starts;
+  for (const auto partition : partitions) {
+    std::optional<platform::Offset> next = ledger_.ResumeOffset(topic, partition);
+    if (!next && end_offset) {
+      // A new deployment does not deliver history. The end is saved at once:
+      // should this instance stop before a record arrives, the next owner
+      // starts here too instead of at a later end (which would skip events).
+      next = end_offset(partition);
+      if (next) ledger_.SaveResumeOffset(topic, partition, *next);
+    }
+    starts[partition] = next ? *next : platform::kOffsetEnd;
+    auto& progress = partitions_.insert_or_assign({topic, partition}, PartitionProgress(next)).first->second;
+    (void)progress.TakeChange();  // what the ledger holds now
+  }
+  LearnWaitingSubjects(topic, partitions, now);
+  UpdateGauges();
+  return starts;
+}
+
+void DispatcherCore::LearnWaitingSubjects(const std::string& topic, const std::vector<platform::Partition>& partitions,
+                                          WallClock::time_point now) {
+  // Subjects already waiting in the ledger: their new events queue behind them.
+  for (const auto& [endpoint_id, subject] : ledger_.PendingSubjects(topic, partitions)) {
+    auto [it, added] = holds_.try_emplace({endpoint_id, topic, subject});
+    if (added) it->second.partition = -1;
+    it->second.unknown_count = true;
+  }
+  // Each one's oldest waiting delivery, whatever its due time ("due" ten
+  // years ahead lists them all, oldest offset first).
+  const auto horizon = now + std::chrono::hours(24 * 3650);
+  for (const auto partition : partitions) {
+    for (const auto& waiting : ledger_.Due(topic, {partition}, horizon, policy_.head_scan)) {
+      auto it = holds_.find(HoldOf(waiting));
+      if (it == holds_.end()) continue;
+      Hold& hold = it->second;
+      hold.partition = waiting.partition;
+      if (!hold.head_offset || waiting.offset < *hold.head_offset) {
+        hold.head_offset = waiting.offset;
+        hold.not_before = waiting.next_attempt_at;
+      }
+    }
+  }
+}
+
+void DispatcherCore::Revoke(const std::string& topic, const std::vector<platform::Partition>& partitions,
+                            WallClock::time_point now) {
+  const std::set<platform::Partition> revoked(partitions.begin(), partitions.end());
+  for (auto& [attempt_id, delivery] : live_in_flight_) {
+    if (delivery.topic != topic || !revoked.count(delivery.partition) || kept_on_revoke_.count(attempt_id)) continue;
+    // Its outcome is not known yet: kept as due now, then updated when it comes.
+    KeepPending(delivery, now, now);
+    Resolve(delivery);
+    kept_on_revoke_.insert(attempt_id);
+  }
+  for (const auto partition : partitions) {
+    auto it = partitions_.find({topic, partition});
+    if (it == partitions_.end()) continue;
+    if (const auto resume = it->second.Resume()) ledger_.SaveResumeOffset(topic, partition, *resume);
+    partitions_.erase(it);
+  }
+  auto gone = [&](const Delivery& delivery) { return delivery.topic == topic && revoked.count(delivery.partition); };
+  for (auto& [id, lane] : lanes_) {
+    std::erase_if(lane.live, [&](const Queued& queued) {
+      if (!gone(queued.delivery)) return false;
+      auto subject = lane.live_subjects.find(KeyOf(queued.delivery));
+      if (subject != lane.live_subjects.end() && --subject->second <= 0) lane.live_subjects.erase(subject);
+      return true;
+    });
+    std::erase_if(lane.retries, [&](const Queued& queued) {
+      if (!gone(queued.delivery)) return false;
+      retry_taken_.erase({queued.delivery.endpoint_id, queued.delivery.event_id});
+      return true;
+    });
+  }
+  // Holds whose partition is unknown are re-learned for what is still owned.
+  std::erase_if(holds_, [&](const auto& entry) {
+    return std::get<1>(entry.first) == topic && (entry.second.partition < 0 || revoked.count(entry.second.partition));
+  });
+  if (const auto owned = Owned(topic); !owned.empty()) LearnWaitingSubjects(topic, owned, now);
+  UpdateGauges();
+}
+
+std::vector<platform::Partition> DispatcherCore::Owned(const std::string& topic) const {
+  std::vector<platform::Partition> owned;
+  for (auto it = partitions_.lower_bound({topic, std::numeric_limits<platform::Partition>::min()});
+       it != partitions_.end() && it->first.first == topic; ++it) {
+    owned.push_back(it->first.second);
+  }
+  return owned;
+}
+
+std::size_t DispatcherCore::ConcurrencyOf(const Lane& lane) const {
+  return lane.endpoint.failing_since ? 1 : policy_.endpoint_concurrency;
+}
+
+bool DispatcherCore::Wants(const Lane& lane, const std::string& event_name) const {
+  if (lane.removed || lane.endpoint.disabled) return false;
+  return std::any_of(lane.endpoint.events.begin(), lane.endpoint.events.end(),
+                     [&](const std::string& pattern) { return codec::MatchesEventPattern(pattern, event_name); });
+}
+
+void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock::time_point now) {
+  auto owner = partitions_.find({record.topic, record.partition});
+  if (owner == partitions_.end()) return;  // revoked while this record was on its way
+  PartitionProgress& progress = owner->second;
+  // Held open while the record is being handed out: should the ledger fail
+  // half-way, the resume offset stays here and the record is dispatched again.
+  progress.Read(record.offset, 1);
+
+  const auto body = codec::StructuredCloudEvent(record.value, record.headers);
+  const auto type = HeaderOf(record.headers, "ce_type");
+  const auto id = HeaderOf(record.headers, "ce_id");
+  if (!body || !type || !id) {
+    platform::LogWarn("webhooks: skipping a record that is not a CloudEvent",
+                      {{"topic", record.topic}, {"partition", record.partition}, {"offset", record.offset}});
+    progress.Resolve(record.offset);
+    return;
+  }
+  const std::string name(codec::EventNameOfType(*type));
+  std::string subject = record.key;
+  if (subject.empty()) subject = HeaderOf(record.headers, "ce_subject").value_or("");
+  const auto event_time = EventTime(record, now);
+
+  int open = 0;
+  for (auto& [endpoint_id, lane] : lanes_) {
+    if (!Wants(lane, name)) continue;
+    Delivery delivery;
+    delivery.endpoint_id = endpoint_id;
+    delivery.event_id = *id;
+    delivery.event_type = name;
+    delivery.subject = subject;
+    delivery.topic = record.topic;
+    delivery.partition = record.partition;
+    delivery.offset = record.offset;
+    delivery.body = *body;
+    delivery.event_time = event_time;
+    delivery.updated_at = now;
+    if (auto hold = holds_.find(HoldOf(delivery)); hold != holds_.end()) {
+      KeepBehindHold(std::move(delivery), hold->second, now);
+    } else if (lane.backoff_until > now || lane.live.size() >= policy_.queue_per_endpoint) {
+      // Spilled: the endpoint is backing off or too far behind; it leaves from the ledger.
+      const auto due = std::max(now, lane.backoff_until);
+      Hold& fresh = holds_[HoldOf(delivery)];
+      fresh.partition = delivery.partition;
+      fresh.head_offset = delivery.offset;
+      fresh.not_before = due;
+      KeepBehindHold(std::move(delivery), fresh, now);
+    } else {
+      ++lane.live_subjects[KeyOf(delivery)];
+      lane.live.push_back({std::move(delivery), false});
+      ++open;
+    }
+  }
+  progress.Read(record.offset, open);
+  progress.Resolve(record.offset);
+  UpdateGauges();
+}
+
+void DispatcherCore::KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now) {
+  delivery.status = DeliveryStatus::kPending;
+  delivery.next_attempt_at = due;
+  delivery.updated_at = now;
+  ledger_.Keep(delivery);
+}
+
+void DispatcherCore::KeepBehindHold(Delivery delivery, Hold& hold, WallClock::time_point now) {
+  // Never due before the delivery it waits behind (the ledger hands out due
+  // deliveries oldest first, so the head is always taken before it).
+  KeepPending(std::move(delivery), std::max(now, hold.not_before), now);
+  ++hold.known;
+}
+
+void DispatcherCore::Resolve(const Delivery& delivery) {
+  auto it = partitions_.find({delivery.topic, delivery.partition});
+  if (it != partitions_.end()) it->second.Resolve(delivery.offset);
+}
+
+void DispatcherCore::ReleaseOne(const Delivery& delivery) {
+  auto it = holds_.find(HoldOf(delivery));
+  if (it == holds_.end()) return;
+  Hold& hold = it->second;
+  if (hold.known > 0) --hold.known;
+  if (hold.head_offset == delivery.offset) {
+    hold.head_offset.reset();
+    hold.not_before = {};
+  }
+  // A hold learned from the ledger stays for the ownership: how many wait behind it is not known.
+  if (hold.known == 0 && !hold.unknown_count) holds_.erase(it);
+}
+
+void DispatcherCore::RefreshEndpoints(WallClock::time_point now) {
+  std::set<std::string> listed;
+  for (auto& endpoint : registry_.List()) {
+    listed.insert(endpoint.id);
+    Lane& lane = lanes_[endpoint.id];
+    lane.removed = false;
+    lane.endpoint = std::move(endpoint);
+    if (lane.endpoint.disabled) FailQueued(lane, "endpoint disabled", now);
+  }
+  for (auto it = lanes_.begin(); it != lanes_.end();) {
+    if (listed.count(it->first)) {
+      ++it;
+      continue;
+    }
+    // Deleted: the registry forgot its deliveries too.
+    Lane& lane = it->second;
+    lane.removed = true;
+    DropQueued(lane);
+    std::erase_if(holds_, [&](const auto& entry) { return std::get<0>(entry.first) == it->first; });
+    it = lane.in_flight == 0 ? lanes_.erase(it) : std::next(it);
+  }
+  UpdateGauges();
+}
+
+void DispatcherCore::TakeDue(WallClock::time_point now) {
+  std::set<std::string> topics;
+  for (const auto& [key, progress] : partitions_) topics.insert(key.first);
+  for (const auto& topic : topics) {
+    for (auto& delivery : ledger_.Due(topic, Owned(topic), now, policy_.due_batch)) {
+      if (delivery.status != DeliveryStatus::kPending) continue;
+      if (retry_taken_.count({delivery.endpoint_id, delivery.event_id})) continue;
+      auto lane_it = lanes_.find(delivery.endpoint_id);
+      if (lane_it == lanes_.end() || lane_it->second.removed) continue;
+      Lane& lane = lane_it->second;
+      if (lane.endpoint.disabled) {
+        delivery.status = DeliveryStatus::kFailed;
+        delivery.last_error = "endpoint disabled";
+        delivery.updated_at = now;
+        ledger_.Keep(delivery);
+        ReleaseOne(delivery);
+        continue;
+      }
+      auto [hold_it, added] = holds_.try_emplace(HoldOf(delivery));
+      Hold& hold = hold_it->second;
+      if (added) hold.unknown_count = true;  // made pending elsewhere (a replay, another owner)
+      hold.partition = delivery.partition;
+      if (hold.head_offset && delivery.offset > *hold.head_offset && hold.not_before > now) {
+        KeepPending(std::move(delivery), hold.not_before, now);  // waits behind its subject's head
+        continue;
+      }
+      if (lane.backoff_until > now) {
+        KeepPending(std::move(delivery), lane.backoff_until, now);
+        continue;
+      }
+      // Memory stays bounded: the rest stays in the ledger for a later pass.
+      if (lane.retries.size() >= policy_.queue_per_endpoint) continue;
+      if (!hold.head_offset || delivery.offset < *hold.head_offset) {
+        hold.head_offset = delivery.offset;
+        hold.not_before = delivery.next_attempt_at;
+      }
+      retry_taken_.insert({delivery.endpoint_id, delivery.event_id});
+      // Oldest first within the lane, whichever pass took them.
+      Queued queued{std::move(delivery), true};
+      auto at = std::upper_bound(lane.retries.begin(), lane.retries.end(), queued,
+                                 [](const Queued& a, const Queued& b) { return OlderThan(a.delivery, b.delivery); });
+      lane.retries.insert(at, std::move(queued));
+    }
+  }
+  UpdateGauges();
+}
+
+Attempt DispatcherCore::Start(Lane& lane, Queued queued) {
+  ++lane.in_flight;
+  ++in_flight_;
+  lane.busy.insert(KeyOf(queued.delivery));
+  Attempt attempt;
+  attempt.id = next_attempt_id_++;
+  attempt.request = {lane.endpoint.url, queued.delivery.event_id, queued.delivery.body, lane.endpoint.secret};
+  attempt.delivery = std::move(queued.delivery);
+  attempt.kept = queued.kept;
+  if (!attempt.kept) live_in_flight_.emplace(attempt.id, attempt.delivery);
+  return attempt;
+}
+
+std::optional<Attempt> DispatcherCore::NextAttempt() {
+  if (lanes_.empty()) return std::nullopt;
+  auto it = lanes_.upper_bound(last_lane_);
+  for (std::size_t visited = 0; visited < lanes_.size(); ++visited, ++it) {
+    if (it == lanes_.end()) it = lanes_.begin();
+    Lane& lane = it->second;
+    if (lane.removed || lane.endpoint.disabled || lane.in_flight >= ConcurrencyOf(lane)) continue;
+    // A kept delivery goes once its subject has nothing in flight and no older live event queued.
+    for (auto retry = lane.retries.begin(); retry != lane.retries.end(); ++retry) {
+      const auto key = KeyOf(retry->delivery);
+      if (lane.busy.count(key) || lane.live_subjects.count(key)) continue;
+      Queued queued = std::move(*retry);
+      lane.retries.erase(retry);
+      last_lane_ = it->first;
+      return Start(lane, std::move(queued));
+    }
+    for (auto live = lane.live.begin(); live != lane.live.end(); ++live) {
+      const auto key = KeyOf(live->delivery);
+      if (lane.busy.count(key)) continue;
+      Queued queued = std::move(*live);
+      lane.live.erase(live);
+      if (auto subject = lane.live_subjects.find(key); --subject->second <= 0) lane.live_subjects.erase(subject);
+      last_lane_ = it->first;
+      return Start(lane, std::move(queued));
+    }
+  }
+  return std::nullopt;
+}
+
+void DispatcherCore::Finish(const Attempt& finished, const PostOutcome& outcome, WallClock::time_point now) {
+  if (in_flight_ > 0) --in_flight_;
+  live_in_flight_.erase(finished.id);
+  Attempt attempt = finished;
+  // A first attempt kept in the ledger when its partition was revoked: its
+  // outcome updates that delivery, like a retry's.
+  if (kept_on_revoke_.erase(finished.id)) attempt.kept = true;
+  Delivery delivery = attempt.delivery;
+  ++delivery.attempts;
+  delivery.last_http_status = outcome.http_status;
+  delivery.last_error = outcome.delivered ? std::string() : outcome.error;
+  delivery.updated_at = now;
+
+  auto lane_it = lanes_.find(delivery.endpoint_id);
+  Lane* lane = lane_it == lanes_.end() ? nullptr : &lane_it->second;
+  if (lane) {
+    if (lane->in_flight > 0) --lane->in_flight;
+    lane->busy.erase(KeyOf(delivery));
+  }
+  if (metrics_) {
+    const double latency = std::chrono::duration<double>(now - delivery.event_time).count();
+    metrics_->Attempted(delivery.endpoint_id, outcome.delivered, std::max(0.0, latency));
+  }
+  if (!lane || lane->removed) {
+    // Deleted meanwhile: nothing to keep, and the record is done for this endpoint.
+    if (!attempt.kept) Resolve(delivery);
+    if (lane && lane->in_flight == 0) lanes_.erase(lane_it);
+    retry_taken_.erase({delivery.endpoint_id, delivery.event_id});
+    UpdateGauges();
+    return;
+  }
+
+  registry_.RecordHealth(delivery.endpoint_id, outcome.delivered, now);
+  if (outcome.delivered) {
+    lane->endpoint.failing_since.reset();
+    lane->backoff_until = {};
+  } else if (!lane->endpoint.failing_since) {
+    lane->endpoint.failing_since = now;
+  }
+
+  const bool owned = partitions_.count({delivery.topic, delivery.partition}) > 0;
+  if (!attempt.kept) {
+    if (!outcome.delivered && owned) {
+      if (const auto delay = RetryDelay(policy_.retry_schedule, delivery.attempts, random_())) {
+        const auto due = now + *delay;
+        Hold& hold = holds_[HoldOf(delivery)];
+        hold.partition = delivery.partition;
+        if (!hold.head_offset || delivery.offset < *hold.head_offset) {
+          hold.head_offset = delivery.offset;
+          hold.not_before = due;
+        }
+        KeepPending(delivery, due, now);
+        ++hold.known;
+        // Its subject's later queued events follow it into the ledger with the back-off below.
+      } else {
+        delivery.status = DeliveryStatus::kFailed;  // no retries configured to wait for
+        ledger_.Keep(delivery);
+      }
+    }
+    // Delivered, kept, or (partition revoked) left to the next owner, which resumes before it.
+    Resolve(delivery);
+  } else {
+    retry_taken_.erase({delivery.endpoint_id, delivery.event_id});
+    if (outcome.delivered) {
+      delivery.status = DeliveryStatus::kDelivered;
+      ledger_.Keep(delivery);
+      ReleaseOne(delivery);
+    } else if (const auto delay = RetryDelay(policy_.retry_schedule, delivery.attempts, random_())) {
+      const auto due = now + *delay;
+      KeepPending(delivery, due, now);
+      if (owned) {  // a revoked partition's subjects are the next owner's to order
+        Hold& hold = holds_[HoldOf(delivery)];
+        hold.partition = delivery.partition;
+        hold.head_offset = delivery.offset;
+        hold.not_before = due;
+      }
+      // Its subject's later deliveries taken for retry go back behind it.
+      const auto key = KeyOf(delivery);
+      std::erase_if(lane->retries, [&](Queued& queued) {
+        if (KeyOf(queued.delivery) != key) return false;
+        retry_taken_.erase({queued.delivery.endpoint_id, queued.delivery.event_id});
+        KeepPending(queued.delivery, due, now);
+        return true;
+      });
+    } else {
+      delivery.status = DeliveryStatus::kFailed;  // the schedule is used up: listed as failed
+      ledger_.Keep(delivery);
+      ReleaseOne(delivery);
+    }
+  }
+  if (!outcome.delivered) {
+    // Neither the URL (it may carry a token) nor the secret is logged.
+    const bool final = delivery.status == DeliveryStatus::kFailed;
+    if (final || platform::LogEnabled(platform::LogLevel::kDebug)) {
+      const platform::LogFields fields{{"endpoint", delivery.endpoint_id},  {"eventId", delivery.event_id},
+                                       {"topic", delivery.topic},           {"partition", delivery.partition},
+                                       {"offset", delivery.offset},         {"attempts", delivery.attempts},
+                                       {"httpStatus", outcome.http_status}, {"error", outcome.error}};
+      if (final) {
+        platform::LogWarn("webhook delivery failed after its last retry", fields);
+      } else {
+        platform::LogDebug("webhook attempt failed", fields);
+      }
+    }
+    AfterFailure(*lane, now);
+  }
+  UpdateGauges();
+}
+
+void DispatcherCore::AfterFailure(Lane& lane, WallClock::time_point now) {
+  if (ShouldDisable(lane.endpoint.failing_since, now, policy_.disable_after)) {
+    const auto reason = DisabledReason(*lane.endpoint.failing_since);
+    registry_.Disable(lane.endpoint.id, reason);
+    lane.endpoint.disabled = true;
+    lane.endpoint.disabled_reason = reason;
+    if (metrics_) metrics_->Disabled();
+    platform::LogWarn("webhook endpoint disabled", {{"endpoint", lane.endpoint.id}, {"reason", reason}});
+    FailQueued(lane, "endpoint disabled", now);
+    return;
+  }
+  BackOff(lane, now);
+}
+
+void DispatcherCore::BackOff(Lane& lane, WallClock::time_point now) {
+  const auto delay = RetryDelay(policy_.retry_schedule, 1, random_());
+  if (!delay) return;
+  lane.backoff_until = std::max(lane.backoff_until, now + *delay);
+  // What waits for a failing endpoint leaves the queue for the ledger, due
+  // when the back-off ends, instead of each waiting for its own timeout.
+  for (auto& queued : lane.live) {
+    auto [hold_it, added] = holds_.try_emplace(HoldOf(queued.delivery));
+    Hold& hold = hold_it->second;
+    if (added) {
+      hold.partition = queued.delivery.partition;
+      hold.head_offset = queued.delivery.offset;
+      hold.not_before = lane.backoff_until;
+    }
+    KeepBehindHold(queued.delivery, hold, now);
+    Resolve(queued.delivery);
+  }
+  lane.live.clear();
+  lane.live_subjects.clear();
+  for (auto& queued : lane.retries) {
+    retry_taken_.erase({queued.delivery.endpoint_id, queued.delivery.event_id});
+    KeepPending(queued.delivery, std::max(lane.backoff_until, queued.delivery.next_attempt_at), now);
+    auto hold = holds_.find(HoldOf(queued.delivery));
+    if (hold != holds_.end() && hold->second.head_offset == queued.delivery.offset) {
+      hold->second.not_before = std::max(hold->second.not_before, lane.backoff_until);
+    }
+  }
+  lane.retries.clear();
+}
+
+void DispatcherCore::FailQueued(Lane& lane, const std::string& reason, WallClock::time_point now) {
+  for (auto* queue : {&lane.live, &lane.retries}) {
+    for (auto& queued : *queue) {
+      Delivery delivery = queued.delivery;
+      delivery.status = DeliveryStatus::kFailed;
+      delivery.last_error = reason;
+      delivery.updated_at = now;
+      ledger_.Keep(delivery);
+      if (queued.kept) {
+        retry_taken_.erase({delivery.endpoint_id, delivery.event_id});
+        ReleaseOne(delivery);
+      } else {
+        Resolve(delivery);
+      }
+    }
+    queue->clear();
+  }
+  lane.live_subjects.clear();
+}
+
+void DispatcherCore::DropQueued(Lane& lane) {
+  for (auto& queued : lane.live) Resolve(queued.delivery);
+  for (auto& queued : lane.retries) retry_taken_.erase({queued.delivery.endpoint_id, queued.delivery.event_id});
+  lane.live.clear();
+  lane.retries.clear();
+  lane.live_subjects.clear();
+}
+
+void DispatcherCore::SaveProgress() {
+  for (auto& [key, progress] : partitions_) {
+    if (const auto resume = progress.TakeChange()) ledger_.SaveResumeOffset(key.first, key.second, *resume);
+  }
+}
+
+std::optional<platform::Offset> DispatcherCore::ResumeOffset(const std::string& topic,
+                                                             platform::Partition partition) const {
+  auto it = partitions_.find({topic, partition});
+  if (it == partitions_.end()) return std::nullopt;
+  return it->second.Resume();
+}
+
+std::size_t DispatcherCore::QueuedCount() const {
+  std::size_t queued = 0;
+  for (const auto& [id, lane] : lanes_) queued += lane.live.size() + lane.retries.size();
+  return queued;
+}
+
+void DispatcherCore::UpdateGauges() {
+  if (!metrics_) return;
+  std::size_t pending = 0;
+  for (const auto& [key, hold] : holds_) pending += static_cast<std::size_t>(hold.known);
+  metrics_->SetRetriesPending(pending);
+  metrics_->SetQueued(QueuedCount());
+}
+
+}  // namespace orders::notifier::webhooks
