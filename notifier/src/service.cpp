@@ -16,7 +16,12 @@
 #include <orders/notifier/sse_settings.hpp>
 #include <orders/notifier/web_page.hpp>
 #include <orders/notifier/webhooks/dispatcher.hpp>
+#include <orders/notifier/webhooks/pg_webhook_store.hpp>
+#include <orders/notifier/webhooks/target_policy.hpp>
+#include <orders/notifier/webhooks/webhook_api.hpp>
 #include <orders/notifier/webhooks/webhook_config.hpp>
+#include <orders/notifier/webhooks/webhook_signer.hpp>
+#include <orders/notifier/webhooks/webhook_store_settings.hpp>
 #include <orders/notifier/ws_session.hpp>
 #include <orders/platform/authenticator.hpp>
 #include <orders/platform/kafka_properties.hpp>
@@ -117,6 +122,9 @@ struct NotifierService::Parts {
     webhooks = webhooks::MakeWebhookDispatcher(config_, webhook_config, endpoints, ledger, sender, registry);
     return webhooks->Start();
   }
+  std::unique_ptr<webhooks::EndpointRegistry> webhook_registry;  // the API's own connections
+  std::unique_ptr<webhooks::DeliveryLedger> webhook_ledger;
+  std::unique_ptr<webhooks::WebhookApi> webhook_api;
 
   void Tick() {
     ticker->expires_after(std::chrono::milliseconds(100));
@@ -250,6 +258,12 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     for (const auto& problem : webhook_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
     return platform::Error{"invalid webhook settings: " + problems};
   }
+  const auto webhook_store = webhooks::LoadWebhookStoreSettings(platform::ProcessEnvironment());
+  if (!webhook_store.settings) {
+    std::string problems;
+    for (const auto& problem : webhook_store.problems) problems += (problems.empty() ? "" : "; ") + problem;
+    return platform::Error{"invalid webhook settings: " + problems};
+  }
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();
   parts_ = std::make_unique<Parts>(config_);
@@ -297,13 +311,36 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     if (parts.feed && parts.feed->CaughtUp()) return {true, {}};
     return {false, "The notifier is still reading the order log."};
   });
+  if (parts.webhook_config.enabled) {
+    // Webhook registrations live in PostgreSQL; the tables are migrated now, or on first use
+    // when the database is down (the API answers 503 meanwhile).
+    const webhooks::PgStoreOptions store{config_.database_url, webhook_store.settings->schema,
+                                         parts.webhook_config.max_endpoints};
+    try {
+      webhooks::MigrateWebhookSchema(store);
+    } catch (const std::exception& error) {
+      platform::LogWarn("webhook tables not migrated yet; retried on use", {{"error", error.what()}});
+    }
+    parts.webhook_registry = webhooks::MakePgEndpointRegistry(store);
+    parts.webhook_ledger = webhooks::MakePgDeliveryLedger(store);
+    webhooks::WebhookAdminLimits limits;
+    limits.max_endpoints = store.max_endpoints;
+    const webhooks::TargetPolicy policy{parts.webhook_config.allow_private_targets};
+    parts.webhook_api = std::make_unique<webhooks::WebhookApi>(
+        parts.authenticator, std::make_unique<webhooks::WebhookAdmin>(webhooks::WebhookAdminDeps{
+                                 *parts.webhook_registry, *parts.webhook_ledger,
+                                 [policy](std::string_view url) { return webhooks::CheckWebhookUrl(url, policy); },
+                                 [] { return webhooks::NewWebhookSecret(); }, limits}));
+    parts.webhook_api->AddRoutes(*router);
+  }
 
   http::HttpServerOptions options;
   options.bind_address = config_.bind_address;
   options.port = config_.port;
   options.threads = 1;  // the hub and every session live on this one thread
   options.max_connections = budget.http;
-  options.limits.body = 4096;
+  // Webhook registrations (POST /webhooks, /replay) may carry up to 16 KiB; larger bodies get 413.
+  options.limits.body = 16 * 1024;
   parts.server = std::make_unique<http::HttpServer>(options, router);
   parts.batcher = std::make_unique<SendBatcher>(parts.server->io_context());
   SseSessionOptions sse_options;

@@ -3,10 +3,11 @@
 
     run_schemathesis.py SPEC --url http://127.0.0.1:PORT [--max-examples N] [--seed N]
 
-stdin: JSON {"jwtSecret": "...", "orders": [{"orderId": "...", "version": N}, ...]}: the secret the
-service verifies tokens with (a `service` token is minted from it, which the rate limits exempt) and
-orders that exist, which schemathesis_hooks.py swaps into generated requests so that the operations on
-one order see real ones, not only 404s.
+stdin: JSON {"jwtSecret": "...", "orders": [{"orderId": "...", "version": N}, ...], "webhooks": [id, ...],
+"disposableWebhooks": [id, ...]}: the secret the service verifies tokens with (a `service` token is
+minted from it, which the rate limits exempt), and orders and webhook endpoints that exist, which
+schemathesis_hooks.py swaps into generated requests so that the operations on one order or endpoint see
+real ones, not only 404s (DELETE gets the disposable endpoints only).
 
 The Schemathesis executable comes from $ORDERS_SCHEMATHESIS (./infra/test.sh installs it in a virtual
 environment and sets it), else from .local/python-tools/ of this tree. Exit status: Schemathesis's, or 77 when it is not installed.
@@ -104,7 +105,7 @@ def main():
             out.write(CONFIG.format(accepted=json.dumps(ACCEPTED_WHEN_VALID)))
         fixtures = os.path.join(work, "fixtures.json")
         with open(fixtures, "w") as out:
-            json.dump({"orders": given.get("orders", [])}, out)
+            json.dump({key: given.get(key, []) for key in ("orders", "webhooks", "disposableWebhooks")}, out)
         env = dict(os.environ)
         env.update({
             "ORDERS_CONTRACT_TOKEN": mint_token(given["jwtSecret"]),

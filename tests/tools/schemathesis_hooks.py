@@ -11,6 +11,10 @@ what only the server's state can tell, and touch valid (positive) requests only.
   parameters).
 - `POST /orders` names a customer when the generated body leaves it out: only customers may (it is
   then their token's `sub`), and the runner's token is a service's.
+- `POST /webhooks` registers a local receiver's URL: the document can say "http(s) URL", not which
+  hosts resolve and which addresses the target policy allows.
+- Operations on one webhook endpoint get one that exists for half of the generated ids; DELETE gets a
+  disposable one (each once), so the others stay for the operations after it.
 """
 import base64
 import datetime
@@ -22,6 +26,8 @@ import schemathesis
 
 _FIXTURES = json.load(open(os.environ["ORDERS_CONTRACT_FIXTURES"]))
 _ORDERS = _FIXTURES.get("orders", [])
+_WEBHOOKS = _FIXTURES.get("webhooks", [])
+_DISPOSABLE_WEBHOOKS = list(_FIXTURES.get("disposableWebhooks", []))
 
 
 def _digest(value):
@@ -65,6 +71,13 @@ def _cursor_for(text, tag="c1"):
 def _product_cursor_for(text):
     """A GET /inventory cursor: the tag and a product id (the last one of a page)."""
     raw = f"p1|sku-{_digest(text) % 100000}".encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _delivery_cursor_for(text):
+    """A deliveries cursor: the event time in microseconds and the event id of a page's last delivery."""
+    pick = _digest(text)
+    raw = f"{pick % 4102444800000000}:evt-{pick % 1000}".encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
@@ -113,4 +126,14 @@ def map_case(ctx, case):
         case.query["cursor"] = _product_cursor_for(case.query["cursor"])
     elif operation in ("dailyReport", "courierReport") and case.query:
         _daily_range(case.query)
+    elif operation == "createWebhook" and isinstance(case.body, dict) and "url" in case.body:
+        case.body["url"] = f"http://127.0.0.1:9/contract-{_digest(case.body['url']) % 100000}"
+    elif operation == "deleteWebhook" and _DISPOSABLE_WEBHOOKS and _digest(case.path_parameters) % 2 == 0:
+        case.path_parameters["webhookId"] = _DISPOSABLE_WEBHOOKS.pop()
+    elif operation in ("getWebhook", "listWebhookDeliveries", "replayWebhookDeliveries") and _WEBHOOKS:
+        pick = _digest(case.path_parameters.get("webhookId", ""))
+        if pick % 2 == 0:
+            case.path_parameters["webhookId"] = _WEBHOOKS[pick % len(_WEBHOOKS)]
+        if operation == "listWebhookDeliveries" and case.query and "cursor" in case.query:
+            case.query["cursor"] = _delivery_cursor_for(case.query["cursor"])
     return case

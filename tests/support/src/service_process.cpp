@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 #include <orders/testing/eventually.hpp>
+#include <orders/testing/test_env.hpp>
 #include <orders/testing/tokens.hpp>
 
 extern char** environ;
@@ -29,6 +30,17 @@ std::map<std::string, std::string> WithTestDefaults(std::map<std::string, std::s
   // that are not about it move orders by hand and need them to stay where
   // they put them. Tests of the workflow set WORKFLOW=on.
   environment.try_emplace("WORKFLOW", "off");
+  // The tests' database for every service (the notifier keeps webhook registrations there), and
+  // webhook tables of the process's own, so no test sees another's registrations; a restart of the
+  // same ServiceProcess keeps them.
+  environment.try_emplace("DATABASE_URL", DatabaseUrl());
+  if (!environment.count("WEBHOOK_SCHEMA")) {
+    std::string schema = UniqueName("webhooks");
+    for (char& c : schema) c = c == '-' ? '_' : c;
+    environment["WEBHOOK_SCHEMA"] = schema;
+  }
+  // Webhook receivers of the tests listen on loopback, which the notifier refuses by default.
+  environment.try_emplace("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true");
   return environment;
 }
 
