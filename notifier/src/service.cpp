@@ -16,6 +16,7 @@
 #include <orders/notifier/sse_settings.hpp>
 #include <orders/notifier/web_page.hpp>
 #include <orders/notifier/webhooks/dispatcher.hpp>
+#include <orders/notifier/webhooks/http_webhook_sender.hpp>
 #include <orders/notifier/webhooks/pg_webhook_store.hpp>
 #include <orders/notifier/webhooks/target_policy.hpp>
 #include <orders/notifier/webhooks/webhook_api.hpp>
@@ -114,9 +115,8 @@ struct NotifierService::Parts {
   webhooks::WebhookConfig webhook_config;
   std::unique_ptr<webhooks::Dispatcher> webhooks;  // with WEBHOOKS=on, once StartWebhookDispatch ran
 
-  // Webhook dispatch over the registry, the ledger and the sender: for Start
-  // to call with WEBHOOKS=on once the PostgreSQL stores and the HTTP sender
-  // are built there. A failure to join the consumer group stops the start.
+  // Webhook dispatch over the registry, the ledger and the sender (with
+  // WEBHOOKS=on). A failure to join the consumer group stops the start.
   platform::Result<void> StartWebhookDispatch(webhooks::EndpointRegistry& endpoints, webhooks::DeliveryLedger& ledger,
                                               webhooks::WebhookSender& sender) {
     webhooks = webhooks::MakeWebhookDispatcher(config_, webhook_config, endpoints, ledger, sender, registry);
@@ -124,6 +124,10 @@ struct NotifierService::Parts {
   }
   std::unique_ptr<webhooks::EndpointRegistry> webhook_registry;  // the API's own connections
   std::unique_ptr<webhooks::DeliveryLedger> webhook_ledger;
+  // The dispatcher's: deliveries never wait behind the API's queries.
+  std::unique_ptr<webhooks::EndpointRegistry> dispatch_registry;
+  std::unique_ptr<webhooks::DeliveryLedger> dispatch_ledger;
+  std::unique_ptr<webhooks::WebhookSender> webhook_sender;
   std::unique_ptr<webhooks::WebhookApi> webhook_api;
 
   void Tick() {
@@ -332,6 +336,15 @@ platform::Result<std::uint16_t> NotifierService::Start() {
                                  [policy](std::string_view url) { return webhooks::CheckWebhookUrl(url, policy); },
                                  [] { return webhooks::NewWebhookSecret(); }, limits}));
     parts.webhook_api->AddRoutes(*router);
+    parts.dispatch_registry = webhooks::MakePgEndpointRegistry(store);
+    parts.dispatch_ledger = webhooks::MakePgDeliveryLedger(store);
+    try {
+      parts.webhook_sender = std::make_unique<webhooks::HttpWebhookSender>(
+          webhooks::SenderSettings{parts.webhook_config.timeout, parts.webhook_config.max_response_bytes,
+                                   parts.webhook_config.allow_private_targets, parts.webhook_config.ca_file});
+    } catch (const std::exception& error) {
+      return platform::Error{std::string("webhook delivery cannot be set up: ") + error.what()};
+    }
   }
 
   http::HttpServerOptions options;
@@ -374,8 +387,14 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   parts.Tick();
 
   auto port = parts.server->Start();
-  if (port) parts.feed->Start();
-  if (port) parts.inventory_feed->Start();
+  if (!port) return port;
+  parts.feed->Start();
+  parts.inventory_feed->Start();
+  if (parts.webhook_config.enabled) {
+    auto dispatching =
+        parts.StartWebhookDispatch(*parts.dispatch_registry, *parts.dispatch_ledger, *parts.webhook_sender);
+    if (!dispatching) return dispatching.error();
+  }
   return port;
 }
 

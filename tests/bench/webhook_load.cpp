@@ -260,6 +260,7 @@ class WebhookLoad {
       hung = Register(hanging.port(), unused);
       if (!hung) return Failure("could not register the hanging endpoint: " + error_);
     }
+    AwaitPickup();
     const auto started_ns = RealtimeNanos();
     const std::size_t placed = Place();
     const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s_);
@@ -301,6 +302,7 @@ class WebhookLoad {
       hung = Register(hanging.port(), unused);
       if (!hung) return Failure("could not register the hanging endpoint: " + error_);
     }
+    AwaitPickup();
     std::printf("{\"ready\":true}\n");
     std::fflush(stdout);
     const auto idle = std::chrono::duration<double>(args_.Number("idle", 5));
@@ -402,6 +404,10 @@ class WebhookLoad {
                   {"totalCents", 500}}}}
         .dump();
   }
+
+  // Notifier instances pick a new registration up within their refresh period
+  // (3 s); events appended before that are not delivered to it.
+  void AwaitPickup() const { std::this_thread::sleep_for(std::chrono::duration<double>(args_.Number("pickup", 4))); }
 
   std::optional<std::string> Register(std::uint16_t port, std::string& secret) {
     KeepAliveHttp http(notifier_port_, token_);
