@@ -254,7 +254,7 @@ FollowUp Workflow::ConfirmRightAfter(const std::string& order_id, domain::Timest
   if (!Claim(key)) return {};
   auto next = [this](const domain::Order& order) -> std::optional<domain::ChangeStatus> {
     if (NextStepOf(order).kind != OrderStepKind::kConfirm) return std::nullopt;
-    started_.at("confirm")->Inc();
+    Started(order.order_id, "confirm");
     return domain::ChangeStatus{order.order_id, domain::Status::kConfirmed, {}, {}};
   };
   return {std::move(next), FinishConfirm(std::move(key), placed)};
@@ -279,8 +279,16 @@ bool Workflow::Claim(const std::string& key) {
 
 bool Workflow::Begin(const std::string& key, const char* step) {
   if (!Claim(key)) return false;
-  started_.at(step)->Inc();
+  Started(key.substr(0, key.find_first_of("#/")), step);
   return true;
+}
+
+void Workflow::Started(const std::string& order_id, const char* step) {
+  started_.at(step)->Inc();
+  if (!platform::LogEnabled(platform::LogLevel::kDebug)) return;
+  platform::LogFields fields{{"step", step}, {"orderId", order_id}};
+  if (auto trace = deps_.orders.TraceOf(order_id)) fields["traceId"] = trace->substr(3, 32);
+  platform::LogDebug("workflow step", fields);
 }
 
 void Workflow::Finish(const std::string& key, const char* step, bool succeeded) {

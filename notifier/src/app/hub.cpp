@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <orders/domain/evolve.hpp>
+#include <orders/platform/log.hpp>
 
 namespace orders::notifier {
 
@@ -372,6 +373,7 @@ void Hub::OnEvent(const domain::Event& event, const codec::EventMetadata& metada
   // One text per way of telling the event (with the order or not; open list
   // or not, and in it or not), rendered once for every session that gets it.
   std::optional<std::string> texts[2][3];
+  const std::uint64_t delivered_before = stats_.updates_delivered;
   for (SessionId id : interested_scratch_) {
     auto it = sessions_.find(id);
     if (it == sessions_.end()) continue;
@@ -418,6 +420,14 @@ void Hub::OnEvent(const domain::Event& event, const codec::EventMetadata& metada
   if (std::holds_alternative<domain::OrderPlaced>(event)) {
     ReleaseHeldStockEvents(order_id);
     ResolveWaiting(order_id);
+  }
+  if (platform::LogEnabled(platform::LogLevel::kDebug)) {  // an order followed through the logs by its trace id
+    platform::LogFields fields{{"orderId", order_id},
+                               {"version", version},
+                               {"eventId", metadata.event_id},
+                               {"subscribers", stats_.updates_delivered - delivered_before}};
+    if (metadata.trace_parent) fields["traceId"] = metadata.trace_parent->substr(3, 32);
+    platform::LogDebug("update delivered", fields);
   }
 }
 

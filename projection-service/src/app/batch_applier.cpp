@@ -172,6 +172,7 @@ BatchApplier::Outcome BatchApplier::ApplyOnce(const DecodedBatch& batch, const F
       Committed(batch);
       metrics_.batch_seconds.Observe(std::chrono::duration<double>(Clock::now() - started).count());
       Publish(outcome.writes);
+      LogApplied(batch);
       return Outcome::kApplied;
     case ApplyOutcome::Kind::kStoreMoved:
       store_ok_.store(true);
@@ -234,6 +235,21 @@ void BatchApplier::StoreMoved(const std::string& topic, const Fence& fence, cons
                      {"expected", ToJson(fence.expected)},
                      {"stored", nlohmann::json(stored.offsets)}});
   metrics_.repositions.Inc();
+}
+
+// At debug level, one line per event with its trace id: an order can be
+// followed from the command API through the read model by its traceparent.
+void BatchApplier::LogApplied(const DecodedBatch& batch) const {
+  if (!platform::LogEnabled(platform::LogLevel::kDebug)) return;
+  for (const auto& record : batch.events) {
+    const auto& metadata = record.decoded.metadata;
+    platform::LogFields fields{{"orderId", domain::OrderIdOf(record.decoded.event)},
+                               {"event", codec::EventName(record.decoded.event)},
+                               {"eventId", metadata.event_id},
+                               {"offset", record.offset}};
+    if (metadata.trace_parent) fields["traceId"] = metadata.trace_parent->substr(3, 32);
+    platform::LogDebug("event applied", fields);
+  }
 }
 
 void BatchApplier::Publish(const BatchWrites& writes) {

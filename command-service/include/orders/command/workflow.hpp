@@ -106,6 +106,8 @@ class Workflow {
   // Claims the step `key` unless it is in flight or backing off after a failure.
   bool Begin(const std::string& key, const char* step);
   bool Claim(const std::string& key);  // Begin without counting a started step
+  // Counts a started step and logs it (debug) with the order's trace id.
+  void Started(const std::string& order_id, const char* step);
   void Finish(const std::string& key, const char* step, bool succeeded);
   Reply FinishWhenAnswered(std::string key, const char* step);
 

@@ -88,6 +88,7 @@ class BatchApplier {
   void StoreFailed(const std::string& what, const std::string& error, std::size_t records);
   void StoreMoved(const std::string& topic, const Fence& fence, const StorePosition& stored);
   void Publish(const BatchWrites& writes);
+  void LogApplied(const DecodedBatch& batch) const;
 
   ReadModelStore& store_;
   VersionWaiters& waiters_;
