@@ -153,16 +153,29 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   // half-way, the resume offset stays here and the record is dispatched again.
   progress.Read(record.offset, 1);
 
-  const auto body = codec::StructuredCloudEvent(record.value, record.headers);
   const auto type = HeaderOf(record.headers, "ce_type");
   const auto id = HeaderOf(record.headers, "ce_id");
-  if (!body || !type || !id) {
+  auto skip = [&] {
     platform::LogWarn("webhooks: skipping a record that is not a CloudEvent",
                       {{"topic", record.topic}, {"partition", record.partition}, {"offset", record.offset}});
     progress.Resolve(record.offset);
+  };
+  if (!type || !id) return skip();
+  const std::string name(codec::EventNameOfType(*type));
+  // The body is built only for an event some endpoint wants: most records are
+  // wanted by none, and the notifier reads every one of them.
+  std::optional<std::string> body;
+  for (auto& [endpoint_id, lane] : lanes_) {
+    if (!Wants(lane, name)) continue;
+    body = codec::StructuredCloudEvent(record.value, record.headers);
+    if (!body) return skip();
+    break;
+  }
+  if (!body) {  // as when no endpoint is left after the loop below
+    progress.Read(record.offset, 0);
+    progress.Resolve(record.offset);
     return;
   }
-  const std::string name(codec::EventNameOfType(*type));
   std::string subject = record.key;
   if (subject.empty()) subject = HeaderOf(record.headers, "ce_subject").value_or("");
   const auto event_time = EventTime(record, now);
