@@ -603,15 +603,16 @@ bench::webhooks() {
     eval "PORT_wh_${service}=$port"
   done
   for i in $(seq 1 "$PAIRS"); do
+    # The paced run goes before the hanging one, whose spilled deliveries keep the notifier busy for a while.
     bench::webhook_drain "webhooks-alone-$i" "$topic"
-    bench::webhook_drain "webhooks-hanging-$i" "$topic" --with-hanging
-    "$TOOLS/orders_webhook_load" --mode baseline --duration "$RUN_SECONDS" --connections 16 \
-      --json "$RUN_DIR/webhooks-baseline-$i.json" >/dev/null 2>"$RUN_DIR/webhooks-baseline-$i.err" ||
-      orders::log "webhooks: baseline $i reported a failure"
     "$TOOLS/orders_webhook_load" --mode deliveries --rate "$WEBHOOK_PACED_RATE" --duration "$RUN_SECONDS" \
       --command-port "$PORT_wh_command" --notifier-port "$PORT_wh_notifier" --connections 8 \
       --json "$RUN_DIR/webhooks-paced-$i.json" >/dev/null 2>"$RUN_DIR/webhooks-paced-$i.err" ||
       orders::log "webhooks: paced run $i reported a failure"
+    "$TOOLS/orders_webhook_load" --mode baseline --duration "$RUN_SECONDS" --connections 16 \
+      --json "$RUN_DIR/webhooks-baseline-$i.json" >/dev/null 2>"$RUN_DIR/webhooks-baseline-$i.err" ||
+      orders::log "webhooks: baseline $i reported a failure"
+    bench::webhook_drain "webhooks-hanging-$i" "$topic" --with-hanging
   done
   bench::stop_all
   bench::drop_topics

@@ -392,7 +392,11 @@ void DispatcherCore::Finish(const Attempt& finished, const PostOutcome& outcome,
     return;
   }
 
-  registry_.RecordHealth(delivery.endpoint_id, outcome.delivered, now);
+  // Written only when the endpoint's health changes: a healthy endpoint's
+  // deliveries cost no database round trip each.
+  if (outcome.delivered == lane->endpoint.failing_since.has_value()) {
+    registry_.RecordHealth(delivery.endpoint_id, outcome.delivered, now);
+  }
   if (outcome.delivered) {
     lane->endpoint.failing_since.reset();
     lane->backoff_until = {};
