@@ -206,8 +206,9 @@ std::unique_ptr<Dispatcher> MakeWebhookDispatcher(const platform::ServiceConfig&
   DispatcherOptions options;
   // The notifier has no group of its own otherwise (its WebSocket feed reads every partition).
   const std::string prefix = service.consumer_group.empty() ? "notifier" : service.consumer_group;
+  // Deliveries are not a reader waiting on each record: batched fetches cost the broker far less.
   options.kafka = platform::KafkaClientSettings(service.kafka_brokers, service.kafka_properties, "notifier-webhooks",
-                                                prefix + ".webhooks");
+                                                prefix + ".webhooks", platform::kBatchedFetch);
   options.topics = {service.orders_topic, service.inventory_topic};
   options.policy.retry_schedule = config.retry_schedule;
   options.policy.disable_after = config.disable_after;
