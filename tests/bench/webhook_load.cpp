@@ -247,20 +247,11 @@ class WebhookLoad {
         token_(Env("ORDERS_TOKEN")) {}
 
   json Deliveries() {
-    std::string secret;
     Listener receiver(stop_, [this](int fd) { ServeReceiver(fd, receipts_, key_); });
     Listener hanging(stop_, [](int fd) { ServeNothing(fd); });
-    if (!receiver.ok() || !hanging.ok()) return Failure("could not listen on 127.0.0.1");
-    const auto healthy = Register(receiver.port(), secret);
-    if (!healthy) return Failure("could not register the endpoint: " + error_);
-    key_ = SecretKey(secret);
-    std::optional<std::string> hung;
-    if (args_.Has("with-hanging")) {
-      std::string unused;
-      hung = Register(hanging.port(), unused);
-      if (!hung) return Failure("could not register the hanging endpoint: " + error_);
-    }
-    AwaitPickup();
+    const auto endpoints = RegisterEndpoints(receiver, hanging);
+    if (!endpoints) return Failure(error_);
+    const auto& [healthy, hung] = *endpoints;
     const auto started_ns = RealtimeNanos();
     const std::size_t placed = Place();
     const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s_);
@@ -272,7 +263,7 @@ class WebhookLoad {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     stop_ = true;
-    Remove(*healthy);
+    Remove(healthy);
     if (hung) Remove(*hung);
     std::lock_guard lock(receipts_.mutex);
     const double seconds = static_cast<double>(receipts_.last_ns - started_ns) / 1e9;
@@ -289,20 +280,11 @@ class WebhookLoad {
   }
 
   json Receive() {
-    std::string secret;
     Listener receiver(stop_, [this](int fd) { ServeReceiver(fd, receipts_, key_); });
     Listener hanging(stop_, [](int fd) { ServeNothing(fd); });
-    if (!receiver.ok() || !hanging.ok()) return Failure("could not listen on 127.0.0.1");
-    const auto healthy = Register(receiver.port(), secret);
-    if (!healthy) return Failure("could not register the endpoint: " + error_);
-    key_ = SecretKey(secret);
-    std::optional<std::string> hung;
-    if (args_.Has("with-hanging")) {
-      std::string unused;
-      hung = Register(hanging.port(), unused);
-      if (!hung) return Failure("could not register the hanging endpoint: " + error_);
-    }
-    AwaitPickup();
+    const auto endpoints = RegisterEndpoints(receiver, hanging);
+    if (!endpoints) return Failure(error_);
+    const auto& [healthy, hung] = *endpoints;
     std::printf("{\"ready\":true}\n");
     std::fflush(stdout);
     const auto idle = std::chrono::duration<double>(args_.Number("idle", 5));
@@ -320,7 +302,7 @@ class WebhookLoad {
       }
     }
     stop_ = true;
-    Remove(*healthy);
+    Remove(healthy);
     if (hung) Remove(*hung);
     std::lock_guard lock(receipts_.mutex);
     const double seconds = static_cast<double>(receipts_.last_ns - receipts_.first_ns) / 1e9;
@@ -405,6 +387,32 @@ class WebhookLoad {
         .dump();
   }
 
+  struct Endpoints {
+    std::string healthy;
+    std::optional<std::string> hung;  // with --with-hanging
+  };
+
+  // The receiver's endpoint (its secret becomes key_) and, with --with-hanging,
+  // one at the listener that never answers; once the notifier has them.
+  std::optional<Endpoints> RegisterEndpoints(const Listener& receiver, const Listener& hanging) {
+    if (!receiver.ok() || !hanging.ok()) {
+      error_ = "could not listen on 127.0.0.1";
+      return std::nullopt;
+    }
+    std::string secret;
+    const auto healthy = Register(receiver.port(), secret);
+    if (!healthy) return std::nullopt;
+    key_ = SecretKey(secret);
+    Endpoints endpoints{*healthy, std::nullopt};
+    if (args_.Has("with-hanging")) {
+      std::string unused;
+      endpoints.hung = Register(hanging.port(), unused);
+      if (!endpoints.hung) return std::nullopt;
+    }
+    AwaitPickup();
+    return endpoints;
+  }
+
   // Notifier instances pick a new registration up within their refresh period
   // (3 s); events appended before that are not delivered to it.
   void AwaitPickup() const { std::this_thread::sleep_for(std::chrono::duration<double>(args_.Number("pickup", 4))); }
@@ -417,7 +425,8 @@ class WebhookLoad {
     const auto answer = http.Send("POST", "/webhooks", request.dump());
     const json body = json::parse(answer.body, nullptr, false);
     if (answer.status != 201 || !body.is_object() || !body.contains("id")) {
-      error_ = "HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 300);
+      error_ =
+          "could not register an endpoint: HTTP " + std::to_string(answer.status) + " " + answer.body.substr(0, 300);
       return std::nullopt;
     }
     secret = body.value("secret", "");
