@@ -28,10 +28,14 @@ std::size_t OpenFdCount() {
   return count;
 }
 
-ConnectionBudget BudgetConnections(std::uint64_t fd_limit, std::size_t fds_in_use, std::size_t configured) {
-  // Kafka (a socket and wake-up descriptors per broker), the log, the
-  // timer: a fixed reserve, smaller when the whole limit is small.
-  const std::uint64_t reserve = std::min<std::uint64_t>(64, fd_limit / 3);
+ConnectionBudget BudgetConnections(std::uint64_t fd_limit, std::size_t fds_in_use, std::size_t configured,
+                                   std::uint64_t internal) {
+  // Kafka clients (a socket and wake-up descriptors per broker), database
+  // connections, the log, the timer: a reserve, smaller when the whole limit
+  // is small. What lies past the base reserve gets at most a further quarter.
+  const std::uint64_t base = std::min<std::uint64_t>(std::min<std::uint64_t>(internal, kBaseFdReserve), fd_limit / 3);
+  const std::uint64_t extra = internal > kBaseFdReserve ? std::min(internal - kBaseFdReserve, fd_limit / 4) : 0;
+  const std::uint64_t reserve = base + extra;
   const std::uint64_t used = fds_in_use + reserve;
   const std::uint64_t available = fd_limit > used ? fd_limit - used : 0;
   // Plain requests (health checks, metrics, the page) keep a few places.

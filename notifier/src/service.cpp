@@ -275,7 +275,10 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   parts.authenticator = std::move(*authenticator);
   parts.webhook_config = *webhook_settings.config;
   const FdLimits fds = RaiseFdLimit();
-  const ConnectionBudget budget = BudgetConnections(fds.soft, OpenFdCount(), config_.max_connections);
+  // The inventory feed, and with webhooks two dispatch consumers and four database connections.
+  const std::uint64_t internal_fds =
+      kBaseFdReserve + kFdsPerKafkaClient + (parts.webhook_config.enabled ? 2 * kFdsPerKafkaClient + 4 : 0);
+  const ConnectionBudget budget = BudgetConnections(fds.soft, OpenFdCount(), config_.max_connections, internal_fds);
   parts.max_websockets = budget.websockets;
   platform::LogInfo("connection limits", {{"fd_soft_limit_at_start", fds.soft_before},
                                           {"fd_soft_limit", fds.soft},

@@ -27,6 +27,15 @@ TEST(ConnectionBudget, ConfiguredLimitIsUsedWhenItFitsAndClampedWhenNot) {
   EXPECT_LT(clamped.http, 64u);
 }
 
+TEST(ConnectionBudget, MoreInternalClientsKeepMoreDescriptorsButLeaveRoomAtASmallLimit) {
+  const auto base = BudgetConnections(65536, 20, 0);
+  const auto more = BudgetConnections(65536, 20, 0, kBaseFdReserve + 52);
+  EXPECT_EQ(base.websockets - more.websockets, 52u);
+  const auto small = BudgetConnections(64, 11, 0, kBaseFdReserve + 52);
+  EXPECT_LT(small.websockets, BudgetConnections(64, 11, 0).websockets);
+  EXPECT_GT(small.websockets, 8u);
+}
+
 TEST(ConnectionBudget, NoDescriptorsLeftStillAllowsOne) { EXPECT_EQ(BudgetConnections(10, 20, 0).websockets, 1u); }
 
 // Notifier settings, read with a valid key source so auth does not refuse the start.

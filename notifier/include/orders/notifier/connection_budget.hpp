@@ -30,8 +30,15 @@ struct ConnectionBudget {
   bool clamped = false;        // a configured MAX_CONNECTIONS did not fit the descriptor limit
 };
 
+// Descriptors kept for the notifier's own clients: the base covers the order
+// feed, logs and timers; each further Kafka client and database connection adds.
+inline constexpr std::uint64_t kBaseFdReserve = 64;
+inline constexpr std::uint64_t kFdsPerKafkaClient = 16;
+
 // Pure. `configured` 0: as many as the descriptors allow after keeping
-// `fds_in_use`, a reserve for Kafka, logs and the like, and room for plain HTTP.
-ConnectionBudget BudgetConnections(std::uint64_t fd_limit, std::size_t fds_in_use, std::size_t configured);
+// `fds_in_use`, `internal` descriptors for the service's own clients, and room
+// for plain HTTP.
+ConnectionBudget BudgetConnections(std::uint64_t fd_limit, std::size_t fds_in_use, std::size_t configured,
+                                   std::uint64_t internal = kBaseFdReserve);
 
 }  // namespace orders::notifier
