@@ -71,8 +71,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
   parts.producer = std::move(*producer);
   parts.appender = std::make_unique<KafkaAppender>(*parts.producer, config_.orders_topic, parts.metrics);
   parts.follower = std::make_unique<LogFollower>(
-      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-follower", "",
-                                    platform::kBatchedFetch),
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-follower"),
       config_.orders_topic, parts.book, parts.metrics);
   parts.ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-writer",
@@ -140,10 +139,10 @@ void CommandService::StartInventory() {
   const std::string& topic = config_.inventory_topic;
   const platform::Labels stream{{"stream", "inventory"}};
   parts.inventory_appender = std::make_unique<KafkaAppender>(*parts.producer, topic, parts.metrics, stream);
-  parts.inventory_follower = std::make_unique<LogFollower>(
-      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
-                                    "command-service-inventory-follower", "", platform::kBatchedFetch),
-      topic, parts.stocks, parts.metrics, stream);
+  parts.inventory_follower =
+      std::make_unique<LogFollower>(platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
+                                                                  "command-service-inventory-follower"),
+                                    topic, parts.stocks, parts.metrics, stream);
   parts.inventory_ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-inventory-writer",
                                     config_.consumer_group + "." + topic),

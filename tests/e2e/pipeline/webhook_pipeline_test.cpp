@@ -71,8 +71,8 @@ TEST_F(WebhookPipelineTest, AnOrdersEventsArriveSignedOncePerEventAndInLogOrder)
   ASSERT_EQ(placed.status, 201) << placed.body;
   const std::string order_id = json::parse(placed.body)["orderId"];
   for (const char* status : {"confirmed", "processing"}) {
-    ASSERT_EQ(HttpRequest(command_->port(), "PUT", "/orders/" + order_id + "/status",
-                          json{{"status", status}}.dump(), WithToken({{"Content-Type", "application/json"}}))
+    ASSERT_EQ(HttpRequest(command_->port(), "PUT", "/orders/" + order_id + "/status", json{{"status", status}}.dump(),
+                          WithToken({{"Content-Type", "application/json"}}))
                   .status,
               200);
   }
@@ -103,9 +103,9 @@ TEST_F(WebhookPipelineTest, AnOrdersEventsArriveSignedOncePerEventAndInLogOrder)
   EXPECT_NE(check.output.find("3 verified, 0 failed"), std::string::npos) << check.output;
 
   // Nothing failed, and the client's trace reached the notifier's log with the order's updates.
-  const auto failed = HttpRequest(notifier_->port(), "GET",
-                                  "/webhooks/" + endpoint["id"].get<std::string>() + "/deliveries?status=failed", "",
-                                  WithToken());
+  const auto failed =
+      HttpRequest(notifier_->port(), "GET",
+                  "/webhooks/" + endpoint["id"].get<std::string>() + "/deliveries?status=failed", "", WithToken());
   ASSERT_EQ(failed.status, 200) << failed.body;
   EXPECT_TRUE(json::parse(failed.body)["items"].empty()) << failed.body;
   EXPECT_NE(notifier_->LogText().find("4bf92f3577b34da6a3ce929d0e0e4736"), std::string::npos);
