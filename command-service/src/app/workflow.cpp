@@ -4,6 +4,7 @@
 #include <variant>
 #include <vector>
 
+#include <orders/codec/trace_context.hpp>
 #include <orders/domain/fulfilment.hpp>
 #include <orders/platform/log.hpp>
 
@@ -287,7 +288,7 @@ void Workflow::Started(const std::string& order_id, const char* step) {
   started_.at(step)->Inc();
   if (!platform::LogEnabled(platform::LogLevel::kDebug)) return;
   platform::LogFields fields{{"step", step}, {"orderId", order_id}};
-  if (auto trace = deps_.orders.TraceOf(order_id)) fields["traceId"] = trace->substr(3, 32);
+  if (auto trace = deps_.orders.TraceOf(order_id)) fields["traceId"] = codec::TraceIdOf(*trace);
   platform::LogDebug("workflow step", fields);
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <orders/codec/trace_context.hpp>
 #include <orders/domain/evolve.hpp>
 #include <orders/platform/log.hpp>
 
@@ -426,7 +427,7 @@ void Hub::OnEvent(const domain::Event& event, const codec::EventMetadata& metada
                                {"version", version},
                                {"eventId", metadata.event_id},
                                {"subscribers", stats_.updates_delivered - delivered_before}};
-    if (metadata.trace_parent) fields["traceId"] = metadata.trace_parent->substr(3, 32);
+    if (metadata.trace_parent) fields["traceId"] = codec::TraceIdOf(*metadata.trace_parent);
     platform::LogDebug("update delivered", fields);
   }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include <orders/codec/trace_context.hpp>
 #include <orders/platform/log.hpp>
 
 namespace orders::projection {
@@ -247,7 +248,7 @@ void BatchApplier::LogApplied(const DecodedBatch& batch) const {
                                {"event", codec::EventName(record.decoded.event)},
                                {"eventId", metadata.event_id},
                                {"offset", record.offset}};
-    if (metadata.trace_parent) fields["traceId"] = metadata.trace_parent->substr(3, 32);
+    if (metadata.trace_parent) fields["traceId"] = codec::TraceIdOf(*metadata.trace_parent);
     platform::LogDebug("event applied", fields);
   }
 }

@@ -26,6 +26,9 @@ struct TraceParent {
 std::optional<TraceParent> ParseTraceParent(std::string_view text);
 std::string FormatTraceParent(const TraceParent& trace);  // always version 00
 
+// The trace id of a traceparent the codec accepted (what logs carry as traceId).
+inline std::string TraceIdOf(const std::string& trace_parent) { return trace_parent.substr(3, 32); }
+
 // A new trace (random ids, flags 01: recorded).
 TraceParent NewTrace();
 // The same trace with a new span of ours as the parent of what follows.
