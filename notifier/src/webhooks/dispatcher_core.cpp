@@ -105,7 +105,8 @@ void DispatcherCore::Revoke(const std::string& topic, const std::vector<platform
     partitions_.erase(it);
   }
   auto gone = [&](const Delivery& delivery) { return delivery.topic == topic && revoked.count(delivery.partition); };
-  for (auto& [id, lane] : lanes_) {
+  for (auto& entry : lanes_) {
+    auto& lane = entry.second;
     std::erase_if(lane.live, [&](const Queued& queued) {
       if (!gone(queued.delivery)) return false;
       auto subject = lane.live_subjects.find(KeyOf(queued.delivery));
