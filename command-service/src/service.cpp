@@ -71,7 +71,8 @@ platform::Result<std::uint16_t> CommandService::Start() {
   parts.producer = std::move(*producer);
   parts.appender = std::make_unique<KafkaAppender>(*parts.producer, config_.orders_topic, parts.metrics);
   parts.follower = std::make_unique<LogFollower>(
-      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-follower"),
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-follower", "",
+                                    platform::kBatchedFetch),
       config_.orders_topic, parts.book, parts.metrics);
   parts.ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-writer",
@@ -139,10 +140,10 @@ void CommandService::StartInventory() {
   const std::string& topic = config_.inventory_topic;
   const platform::Labels stream{{"stream", "inventory"}};
   parts.inventory_appender = std::make_unique<KafkaAppender>(*parts.producer, topic, parts.metrics, stream);
-  parts.inventory_follower =
-      std::make_unique<LogFollower>(platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
-                                                                  "command-service-inventory-follower"),
-                                    topic, parts.stocks, parts.metrics, stream);
+  parts.inventory_follower = std::make_unique<LogFollower>(
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
+                                    "command-service-inventory-follower", "", platform::kBatchedFetch),
+      topic, parts.stocks, parts.metrics, stream);
   parts.inventory_ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-inventory-writer",
                                     config_.consumer_group + "." + topic),
@@ -170,11 +171,13 @@ void CommandService::StartWorkflow() {
       [&parts](const std::string& product_id) {
         return parts.inventory_ownership->WritablePartition(product_id).has_value();
       },
+      [&parts](std::chrono::steady_clock::time_point moment) { return parts.inventory_follower->ReadThrough(moment); },
       [&parts] { return parts.follower->CaughtUp() && parts.inventory_follower->CaughtUp(); },
       [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
       parts.metrics, WorkflowSettings{parts.payment.payment_timeout}});
   parts.book.SetApplyListener([workflow = parts.workflow.get()](const std::string& id) { workflow->Touch(id); });
   parts.stocks.SetApplyListener([workflow = parts.workflow.get()](const std::string& id) { workflow->Touch(id); });
+  parts.inventory_follower->SetReadThroughListener([workflow = parts.workflow.get()] { workflow->StockReadThrough(); });
   parts.workflow->Start();
   platform::LogInfo("fulfilment workflow on",
                     {{"paymentGateway", parts.payment.kind == PaymentConfig::Kind::kHttp ? "http" : "simulator"},

@@ -304,7 +304,8 @@ CONF
     orders::upgrade_pg_auth "$pgdata"
   fi
   orders::log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-  orders::pg_as_postgres "$PG_BIN/pg_ctl" -D "$pgdata" -l "$log" -w -t 60 start >/dev/null ||
+  # -p: PG_PORT wins over the port written into the cluster when it was created (a data folder reused with another PG_PORT).
+  orders::pg_as_postgres "$PG_BIN/pg_ctl" -D "$pgdata" -l "$log" -o "-p $PG_PORT" -w -t 60 start >/dev/null ||
     { tail -30 "$log" >&2; orders::die "PostgreSQL did not start"; }
   ORDERS_STARTED+=(postgres)
   orders::pg_provision "$password" ||

@@ -64,7 +64,10 @@ LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, st
                                                            {"events", applied_.Value()},
                                                            {"seconds", seconds}});
              },
-             [this](platform::KafkaConsumer& consumer, const Offsets& positions) { Settle(consumer, positions); }}) {}
+             [this](platform::KafkaConsumer& consumer, const Offsets& positions) {
+               Settle(consumer, positions);
+               AdvanceBarrier(consumer, positions);
+             }}) {}
 
 void LogFollower::OnRecord(const platform::ConsumedRecord& record) {
   const Folded folded = target_.Fold(record);
@@ -102,6 +105,12 @@ void LogFollower::Settle(platform::KafkaConsumer& consumer, const Offsets& posit
     const auto cutoff = now - kUncertainGrace;
     if (auto ends = consumer.EndOffsets(topic_, 1000)) settling_.emplace(cutoff, *ends);
   }
+}
+
+void LogFollower::AdvanceBarrier(platform::KafkaConsumer& consumer, const Offsets& positions) {
+  const bool advanced =
+      barrier_.Tick(Clock::now(), positions, [this, &consumer] { return consumer.EndOffsets(topic_, 1000); });
+  if (advanced && read_through_listener_) read_through_listener_();
 }
 
 }  // namespace orders::command

@@ -91,6 +91,17 @@ void Workflow::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void Workflow::StockReadThrough() {
+  std::vector<std::string> unsure;
+  {
+    std::lock_guard lock(untracked_mutex_);
+    for (const auto& [order_id, check] : untracked_checks_) {
+      if (!check.sure) unsure.push_back(order_id);
+    }
+  }
+  for (const auto& order_id : unsure) Touch(order_id);
+}
+
 std::size_t Workflow::WaitingCount() const {
   std::lock_guard lock(mutex_);
   return waiting_.size();
@@ -138,15 +149,37 @@ bool Workflow::Examine(const std::string& order_id) {
   };
   for (const char* step : kSteps) forget(StepKey(order_id, step));
   for (const auto& item : order->items) forget(ProductKey(order_id, item.product_id));
+  ForgetUntrackedCheck(order_id);
   return false;
 }
 
 domain::OrderStep Workflow::NextStepOf(const domain::Order& order) const {
+  // The answers decide a payment only while it is still to be asked for.
+  const bool payment_open = order.payment.status == domain::PaymentStatus::kPending;
   std::vector<domain::ProductAnswer> answers;
   for (const auto& [product_id, quantity] : domain::QuantitiesByProduct(order)) {
-    answers.push_back({product_id, deps_.stocks.ReservationOf(product_id, order.order_id)});
+    auto reservation = deps_.stocks.ReservationOf(product_id, order.order_id);
+    // Not sure yet that it is untracked: as if it were tracked and had not answered.
+    if (!reservation && payment_open && !UntrackedIsSure(order.order_id, product_id)) {
+      reservation = domain::ReservationState::kNone;
+    }
+    answers.push_back({product_id, reservation});
   }
   return domain::NextOrderStep(order, answers, deps_.now(), deps_.settings.payment_timeout);
+}
+
+bool Workflow::UntrackedIsSure(const std::string& order_id, const std::string& product_id) const {
+  // This instance writes the product: its stock book has every stock count (ownership waits for the log).
+  if (deps_.writes_product(product_id)) return true;
+  std::lock_guard lock(untracked_mutex_);
+  auto& check = untracked_checks_.try_emplace(order_id, UntrackedCheck{SteadyClock::now()}).first->second;
+  if (!check.sure) check.sure = deps_.stock_read_through(check.asked);
+  return check.sure;
+}
+
+void Workflow::ForgetUntrackedCheck(const std::string& order_id) {
+  std::lock_guard lock(untracked_mutex_);
+  untracked_checks_.erase(order_id);
 }
 
 bool Workflow::OrderSide(const domain::Order& order) {

@@ -2,13 +2,18 @@
 // partitions while the workflow runs under load, each scenario ending with
 // the invariant checker: a rebalance mid-saga (one instance SIGKILLed with
 // orders in flight, later a third joining), and 200 orders racing at once for
-// the last 50 units of one product, placed on both instances. Requests and
+// the last 50 units of one product, placed on both instances; orders placed
+// right after their product's first stock count. Requests and
 // answers between an order and its product travel through the log, so the
 // product's single writer decides every reservation, whichever instance
 // wrote the order.
 #include <cstdio>
+#include <map>
 
+#include <orders/platform/uuid.hpp>
 #include <orders/testing/eventually.hpp>
+#include <orders/testing/http_client.hpp>
+#include <orders/testing/tokens.hpp>
 
 #include "order_stream.hpp"
 #include "workflow_fixture.hpp"
@@ -61,6 +66,60 @@ TEST_F(WorkflowUnderFaults, RebalanceMidSagaLeavesEveryOrderConfirmedOnceWithOne
       in_flight_at_kill, in_flight_at_join, Describe(outcome, ids).c_str(), kOrders,
       static_cast<long long>(stats.unavailable), static_cast<long long>(stats.unanswered),
       SummarizeCalls(calls).dump().c_str(), report.Summary().c_str());
+}
+
+// A product's first stock count and an order for it, back to back, on two
+// instances: when another instance writes the product, the order's writer
+// must not take it for untracked (unlimited) before its inventory follower
+// has read the count, or it would charge an order its product refuses.
+TEST_F(WorkflowUnderFaults, AnOrderPlacedRightAfterItsProductsFirstStockCountIsNeverTakenForUntracked) {
+  constexpr int kProducts = 40;
+  ASSERT_NO_FATAL_FAILURE(StartInstance());
+  ASSERT_NO_FATAL_FAILURE(StartInstance());
+  const std::string run = platform::NewUuid().substr(0, 8);
+  std::vector<std::string> ids;
+  std::vector<invariants::Acknowledged> acks;
+  std::map<std::uint16_t, int> placed_by_port;
+  for (int i = 0; i < kProducts; ++i) {
+    const std::string product = "sku-wf-first-count-" + run + "-" + std::to_string(i);
+    ASSERT_TRUE(SetStock(product, 0));
+    const std::string id = platform::NewUuid();
+    const auto body = json{
+        {"orderId", id},
+        {"customerId", "customer-first-count"},
+        {"items", json::array({{{"productId", product}, {"quantity", 1}, {"unitPriceCents", 900}}})},
+        {"currency",
+         "EUR"}}.dump();
+    // Straight away, on whichever instance writes the order (the other answers 503).
+    bool placed = false;
+    for (int attempt = 0; attempt < 200 && !placed; ++attempt) {
+      const auto ports = LivePorts();
+      const auto port = ports[static_cast<std::size_t>(attempt) % ports.size()];
+      const auto response =
+          HttpRequest(port, "POST", "/orders", body, WithToken({{"Content-Type", "application/json"}}), 5s);
+      if (response.status == 503) continue;
+      ASSERT_EQ(response.status, 201) << response.body;
+      const auto answer = json::parse(response.body);
+      acks.push_back({id, answer.value("version", std::int64_t{0}), answer.value("status", ""), ""});
+      ++placed_by_port[port];
+      placed = true;
+    }
+    ASSERT_TRUE(placed) << "no instance took order " << id;
+    ids.push_back(id);
+  }
+  Mark("every order placed");
+  EXPECT_EQ(placed_by_port.size(), 2u) << "both instances must write some of the orders";
+  ASSERT_TRUE(WaitUntilSettled(ids, 60s)) << WhyUnsettled(ids);
+
+  const auto outcome = ReadOrdersOutcome(topic_);
+  EXPECT_EQ(outcome.Count(ids, domain::Status::kCancelled, "out_of_stock"), kProducts) << Describe(outcome, ids);
+  const auto calls = gateway_->Calls();
+  for (const auto& id : ids) {
+    EXPECT_EQ(outcome.orders.at(id).authorized, 0) << id << ": out of stock, never charged";
+    EXPECT_EQ(calls["requests"].value(id, 0), 0) << id << ": out of stock, the gateway was never asked";
+  }
+  const auto report = CheckInvariants(acks);
+  EXPECT_TRUE(report.ok()) << report.Summary();
 }
 
 TEST_F(WorkflowUnderFaults, TwoHundredOrdersRacingForTheLastFiftyUnitsReserveExactlyFiftyAndNeverOversell) {

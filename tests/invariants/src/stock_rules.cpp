@@ -133,6 +133,7 @@ StockFold CheckStockLog(const std::vector<StockRecord>& log, Report& report) {
     product.version = version;
     std::visit(StockRules{product, fold, where, report}, event);
     const auto at = domain::TimeOf(event);
+    if (!product.tracked_since && std::holds_alternative<domain::StockSet>(event)) product.tracked_since = at;
     if (!fold.last_event_at || at > *fold.last_event_at) fold.last_event_at = at;
   }
   std::int64_t open = 0;

@@ -146,6 +146,20 @@ void CheckAgainstStock(const std::map<std::string, OrderTrack>& orders, const St
     if (order.status == Status::kCancelled && order.cancel_reason == "out_of_stock" && !stock.refused.count(id)) {
       report.Add("order " + id + " was cancelled out_of_stock but no product refused it");
     }
+    // No payment before every tracked product answered: a product counted
+    // before the order was placed and refusing it means the charge came too
+    // early (the product was taken for untracked). Counted later, the product
+    // was untracked when the order was paid for.
+    const auto refused = stock.refused.find(id);
+    if (!order.ever_authorized || refused == stock.refused.end()) continue;
+    for (const auto& product_id : refused->second) {
+      const auto product = stock.products.find(product_id);
+      if (product == stock.products.end() || !product->second.tracked_since) continue;
+      if (*product->second.tracked_since <= order.placed_at) {
+        report.Add("order " + id + " was charged although product " + product_id +
+                   ", counted before the order was placed, refused it");
+      }
+    }
   }
   for (const auto& [product_id, product] : stock.products) {
     for (const auto& [order_id, quantity] : product.open) {

@@ -90,8 +90,12 @@ class WorkflowTest : public ::testing::Test {
     settings.first_retry = std::chrono::milliseconds(0);
     workflow_ = std::make_unique<Workflow>(WorkflowDeps{
         orders_, stocks_, processor_, inventory_, gateway_, [this](const std::string&) { return writes_orders_; },
-        [this](const std::string&) { return writes_products_; }, [this] { return ready_; }, [this] { return now_; },
-        metrics_, settings});
+        [this](const std::string&) { return writes_products_; },
+        [this](std::chrono::steady_clock::time_point moment) {
+          asked_read_through_.push_back(moment);
+          return stock_read_through_;
+        },
+        [this] { return ready_; }, [this] { return now_; }, metrics_, settings});
     orders_.SetApplyListener([this](const std::string& id) { workflow_->Touch(id); });
     stocks_.SetApplyListener([this](const std::string& id) { workflow_->Touch(id); });
   }
@@ -147,14 +151,21 @@ class WorkflowTest : public ::testing::Test {
   domain::Timestamp now_ = kStart;
   bool writes_orders_ = true;
   bool writes_products_ = true;
+  bool stock_read_through_ = true;  // the inventory log read through any moment asked about
+  std::vector<std::chrono::steady_clock::time_point> asked_read_through_;
   bool ready_ = true;
   int ids_ = 0;
-  CommandProcessor processor_{{orders_, orders_log_, [this] { return now_; }, [this] { return NewId(); }, "/test",
+  CommandProcessor processor_{{orders_,
+                               orders_log_,
+                               [this] { return now_; },
+                               [this] { return NewId(); },
+                               "/test",
                                [this](const std::string&) -> std::optional<std::int32_t> {
                                  if (!writes_orders_) return std::nullopt;
                                  return 0;
                                },
-                               true}};
+                               true,
+                               {}}};
   InventoryProcessor inventory_{{stocks_, inventory_log_, [this] { return now_; }, [this] { return NewId(); }, "/test",
                                  [this](const std::string&) -> std::optional<std::int32_t> {
                                    if (!writes_products_) return std::nullopt;
@@ -413,6 +424,46 @@ TEST_F(WorkflowTest, NothingIsDoneForStreamsAnotherInstanceWritesNorBeforeTheLog
   writes_orders_ = true;
   Settle();
   EXPECT_EQ(gateway_.authorizations.size(), 1u);
+}
+
+TEST_F(WorkflowTest, AProductAnotherInstanceWritesIsNotTakenForUntrackedBeforeTheInventoryLogIsReadThrough) {
+  writes_products_ = false;
+  stock_read_through_ = false;
+  const auto before_placement = std::chrono::steady_clock::now();
+  const auto id = Place({{"sku-late", 1, 100}});
+  Settle();
+  EXPECT_TRUE(gateway_.authorizations.empty());  // the product's first stock count may still be on its way
+  ASSERT_FALSE(asked_read_through_.empty());
+  EXPECT_GE(asked_read_through_.front(), before_placement);
+
+  // It was: the product's writer had counted no stock left.
+  writes_products_ = true;
+  SetStock("sku-late", 0);
+  writes_products_ = false;
+  stock_read_through_ = true;
+  workflow_->StockReadThrough();
+  Settle();
+  EXPECT_TRUE(gateway_.authorizations.empty());  // tracked after all: waits for the writer's answer
+  writes_products_ = true;
+  Settle();
+  EXPECT_EQ(Order(id).status, Status::kCancelled);
+  EXPECT_EQ(ReasonOf(id), "out_of_stock");
+  EXPECT_TRUE(gateway_.authorizations.empty());
+}
+
+TEST_F(WorkflowTest, AnUntrackedProductAnotherInstanceWritesIsPaidForOnceTheInventoryLogIsReadThrough) {
+  writes_products_ = false;
+  stock_read_through_ = false;
+  const auto id = Place({{"sku-free", 2, 100}});
+  Settle();
+  EXPECT_TRUE(gateway_.authorizations.empty());
+  stock_read_through_ = true;
+  workflow_->StockReadThrough();
+  Settle();
+  ASSERT_EQ(gateway_.authorizations.size(), 1u);
+  gateway_.Answer(PaymentAuthorization{"pay-1"});
+  Settle();
+  EXPECT_EQ(Order(id).status, Status::kConfirmed);
 }
 
 }  // namespace

@@ -146,6 +146,22 @@ TEST(WorkflowInvariants, AnOrderCancelledOutOfStockMustHaveBeenRefusedByAProduct
   EXPECT_TRUE(Checked(cancelled, {Set(1, 1), Refused(2, kOrderId, 2, 1)}).ok());
 }
 
+TEST(WorkflowInvariants, ChargingAnOrderAProductCountedBeforeItsPlacementRefusesIsReported) {
+  // The product's first stock count (at 1 ms) came before the placement (at 10 ms).
+  const std::vector<Written> charged = {{PlacedAt(10)},
+                                        {Authorized(2, 20)},
+                                        {Moved(3, Status::kPending, Status::kCancelled, 30, "out_of_stock")},
+                                        {Refunded(4, 40)}};
+  const std::vector<domain::StockEvent> refused = {Set(1, 0), Refused(2, kOrderId, 2, 0)};
+  EXPECT_TRUE(Mentions(Checked(charged, refused),
+                       "was charged although product sku-1, counted before the order was placed, refused it"))
+      << Checked(charged, refused).Summary();
+  // Counted only after the placement (at 1 ms, placed at 0): untracked when it was paid for.
+  std::vector<Written> counted_later = charged;
+  counted_later.front() = {PlacedAt(0)};
+  EXPECT_TRUE(Checked(counted_later, refused).ok()) << Checked(counted_later, refused).Summary();
+}
+
 TEST(WorkflowInvariants, ACancelledOrDeliveredOrderMustLeaveNoOpenReservation) {
   const std::vector<Written> cancelled = {{PlacedAt(0)},
                                           {Moved(2, Status::kPending, Status::kCancelled, 200, "payment_declined")}};

@@ -6,6 +6,7 @@
 // end offsets seen at start.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include <orders/command/fold_target.hpp>
 #include <orders/command/order_book.hpp>
+#include <orders/command/read_barrier.hpp>
 #include <orders/platform/log_tail.hpp>
 #include <orders/platform/metrics.hpp>
 
@@ -33,10 +35,17 @@ class LogFollower {
   std::int32_t PartitionCount() const { return tail_.PartitionCount(); }
   platform::Offset Position(platform::Partition partition) const { return tail_.Position(partition); }
 
+  // True when every record appended before `moment` has been folded; otherwise
+  // the follower makes sure of it and then calls the read-through listener.
+  bool ReadThrough(ReadBarrier::Clock::time_point moment) { return barrier_.ReadThrough(moment); }
+  // Called on the follower's thread each time a newer moment was read through. Set before Start.
+  void SetReadThroughListener(std::function<void()> listener) { read_through_listener_ = std::move(listener); }
+
  private:
   using Offsets = platform::PartitionOffsets;
   void OnRecord(const platform::ConsumedRecord& record);
   void Settle(platform::KafkaConsumer& consumer, const Offsets& positions);
+  void AdvanceBarrier(platform::KafkaConsumer& consumer, const Offsets& positions);
 
   // Folds into `target`, or into `owned` when `target` is null.
   LogFollower(platform::KafkaSettings settings, std::string topic, std::unique_ptr<FoldTarget> owned,
@@ -52,6 +61,8 @@ class LogFollower {
   // Settling unknown outcomes: the cutoff and the end offsets to reach.
   std::optional<std::pair<std::chrono::steady_clock::time_point, Offsets>> settling_;
   std::chrono::steady_clock::time_point next_settle_check_{};
+  ReadBarrier barrier_;
+  std::function<void()> read_through_listener_;
   platform::LogTail tail_;  // last: its thread uses the members above
 };
 

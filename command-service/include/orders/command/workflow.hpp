@@ -53,6 +53,12 @@ struct WorkflowDeps {
   PaymentGateway& gateway;
   std::function<bool(const std::string& order_id)> writes_order;
   std::function<bool(const std::string& product_id)> writes_product;
+  // True once this instance has read every inventory record appended before
+  // `moment` (LogFollower::ReadThrough). A product another instance writes and
+  // this one has no stock for counts as untracked only then: its first stock
+  // count may still be on its way. The follower's read-through listener then
+  // calls StockReadThrough().
+  std::function<bool(std::chrono::steady_clock::time_point moment)> stock_read_through;
   // Both logs read up to where they ended at start: before that, steps would be decided on old state.
   std::function<bool()> ready;
   std::function<domain::Timestamp()> now;
@@ -71,6 +77,9 @@ class Workflow {
   // An event of this order, or of one of its reservations, was folded. Any
   // thread; only takes note.
   void Touch(const std::string& order_id);
+  // The inventory log was read through a newer moment: orders waiting to learn
+  // whether their products are tracked are looked at again. Any thread.
+  void StockReadThrough();
 
   void Start();  // the workflow's own thread runs RunOnce in a loop
   void Stop();   // idempotent; steps in flight finish on their own threads
@@ -93,6 +102,12 @@ class Workflow {
   bool OrderSide(const domain::Order& order);
   // The order's next step, given what its products answered so far.
   domain::OrderStep NextStepOf(const domain::Order& order) const;
+  // Whether the products of the order that this instance has no stock for may
+  // be taken as untracked: true for the products it writes, and for the
+  // others once the inventory log was read through the moment the question
+  // first arose (after the order's placement).
+  bool UntrackedIsSure(const std::string& order_id, const std::string& product_id) const;
+  void ForgetUntrackedCheck(const std::string& order_id);
   bool ProductSide(const domain::Order& order);
   void Authorize(const domain::Order& order);
   void Refund(const domain::Order& order);
@@ -126,6 +141,14 @@ class Workflow {
   std::unordered_set<std::string> waiting_;
   std::unordered_map<std::string, Attempt> attempts_;  // "<orderId>#<step>", "<orderId>/<productId>"
   std::chrono::steady_clock::time_point next_sweep_{};
+  // Orders whose untracked products wait for the inventory log to be read
+  // through the moment noted (first asked); true once it was.
+  struct UntrackedCheck {
+    std::chrono::steady_clock::time_point asked;
+    bool sure = false;
+  };
+  mutable std::mutex untracked_mutex_;
+  mutable std::unordered_map<std::string, UntrackedCheck> untracked_checks_;
   bool stopping_ = false;
   std::thread thread_;
 };

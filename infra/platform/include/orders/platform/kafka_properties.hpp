@@ -25,14 +25,12 @@ struct KafkaPropertiesResult {
 KafkaPropertiesResult LoadKafkaProperties(const std::map<std::string, std::string>& environment,
                                           const std::string& config_file);
 
-// For consumers whose reader does not wait on each record (the projection,
-// webhook dispatch): the broker
-// answers a fetch once 64 KiB are ready or fetch.wait.max.ms (20) passed, so
-// a busy topic costs it a few large fetches instead of one per produce
-// request. Adds at most those 20 ms to such a reader's lag. Not for the
-// command service's followers: with several instances they carry the saga
-// between writers, and a later first stock count widens the window in which
-// an order is taken for untracked (a refused order was charged in the fault suite).
+// For readers of busy topics (the projection, webhook dispatch, the command
+// service's followers): the broker answers a fetch once 64 KiB are ready or
+// fetch.wait.max.ms (20) passed, so a busy topic costs a few large fetches
+// instead of one per produce request. Adds at most those 20 ms to the
+// reader's lag: with several command-service instances, to each hop of the
+// saga between an order's writer and its products' writers.
 inline const std::map<std::string, std::string> kBatchedFetch = {{"fetch.min.bytes", "65536"}};
 
 // A client's settings: the service's own `overrides`, then the operator's

@@ -45,9 +45,10 @@ struct StockRecord {
 struct ProductLedger {
   std::int64_t version = 0;
   std::int64_t on_hand = 0;
-  std::int64_t reserved = 0;                 // the sum of `open`
-  std::map<std::string, std::int64_t> open;  // orderId -> quantity held
-  std::set<std::string> settled;             // orders whose reservation was refused, released or committed
+  std::int64_t reserved = 0;                       // the sum of `open`
+  std::map<std::string, std::int64_t> open;        // orderId -> quantity held
+  std::set<std::string> settled;                   // orders whose reservation was refused, released or committed
+  std::optional<domain::Timestamp> tracked_since;  // the `at` of its first stock_set
 };
 
 // The inventory log folded, for the rules that join it with the orders log.
