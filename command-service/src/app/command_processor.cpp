@@ -88,6 +88,10 @@ void CommandProcessor::Append(const domain::Event& event, platform::Partition pa
                         });
 }
 
+std::string CommandProcessor::NewOrderId(const std::optional<std::string>& idempotency_key) const {
+  return deps_.new_order_id ? deps_.new_order_id(idempotency_key) : deps_.new_id();
+}
+
 void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::string> idempotency_key,
                              const Caller& caller, Reply reply) {
   if (auto refused = RefusalOf(domain::MayPlace(caller.actor, command.customer_id),
@@ -99,7 +103,7 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
   bool retry = false;
   if (idempotency_key) {
     request_hash = RequestHash(command);  // before an orderId is generated
-    if (command.order_id.empty()) command.order_id = deps_.new_id();
+    if (command.order_id.empty()) command.order_id = NewOrderId(idempotency_key);
     if (auto existing = deps_.book.Reserve(*idempotency_key, {command.order_id, *request_hash})) {
       if (existing->request_hash != *request_hash) {
         // A reservation whose placement may or may not be in the log: the key is
@@ -113,7 +117,7 @@ void CommandProcessor::Place(domain::PlaceOrder command, std::optional<std::stri
       retry = true;
     }
   } else if (command.order_id.empty()) {
-    command.order_id = deps_.new_id();
+    command.order_id = NewOrderId(std::nullopt);
   }
 
   const std::string order_id = command.order_id;

@@ -5,6 +5,7 @@
 
 #include <orders/command/partitioning.hpp>
 #include <orders/platform/log.hpp>
+#include <orders/platform/uuid.hpp>
 
 namespace orders::command {
 
@@ -27,12 +28,19 @@ std::optional<platform::Partition> PartitionOwnership::WritablePartition(const s
   const std::int32_t partitions = follower_.PartitionCount();
   if (partitions <= 0) return std::nullopt;
   const platform::Partition partition = PartitionOf(order_id, partitions);
+  if (!MayWrite(partition)) return std::nullopt;
+  return partition;
+}
+
+bool PartitionOwnership::MayWrite(platform::Partition partition) const {
   std::lock_guard lock(mutex_);
   auto it = owned_.find(partition);
-  if (it == owned_.end() || it->second == kUnknownEnd || follower_.Position(partition) < it->second) {
-    return std::nullopt;
-  }
-  return partition;
+  return it != owned_.end() && it->second != kUnknownEnd && follower_.Position(partition) >= it->second;
+}
+
+std::string PartitionOwnership::NewOrderId(const std::optional<std::string>& idempotency_key) const {
+  return command::NewOrderId([] { return platform::NewUuid(); }, idempotency_key, follower_.PartitionCount(),
+                             [this](platform::Partition partition) { return MayWrite(partition); });
 }
 
 bool PartitionOwnership::ReadyToWrite() const {

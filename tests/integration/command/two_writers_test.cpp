@@ -1,5 +1,6 @@
 #include "command_fixture.hpp"
 
+#include <set>
 #include <thread>
 
 #include <orders/codec/event_codec.hpp>
@@ -65,9 +66,13 @@ class TwoWritersWithAuthTest : public TwoWritersTest {
     TwoWritersTest::SetUp();
   }
   HttpResponse PostWithKey(const std::string& body, const std::string& key) {
-    return Post(body, {{"Content-Type", "application/json"},
-                       {"Idempotency-Key", key},
-                       {"Authorization", BearerOf(TestToken("ops", "staff"))}});
+    return PostWithKeyTo(service_->port(), body, key);
+  }
+  static HttpResponse PostWithKeyTo(std::uint16_t port, const std::string& body, const std::string& key) {
+    return HttpRequest(port, "POST", "/orders", body,
+                       {{"Content-Type", "application/json"},
+                        {"Idempotency-Key", key},
+                        {"Authorization", BearerOf(TestToken("ops", "staff"))}});
   }
 };
 
@@ -83,15 +88,53 @@ TEST_F(TwoWritersWithAuthTest, KeyOfAPostRefusedAsNotOwnerIsFreeForACorrectedRet
     ASSERT_TRUE(refused.status == 503 || refused.status == 201) << refused.status << " " << refused.body;
   }
   ASSERT_EQ(refused.status, 503);
-  // The corrected body: the client drops its orderId. The generated one may
-  // again belong to the other instance (503, the key given back again).
+  // The corrected body: the client drops its orderId. The order then goes to
+  // the key's partition: the instance writing it places it, the other refuses
+  // (503, the key given back again).
   const std::string corrected = R"({"customerId":"c2","items":[{"productId":"p","quantity":2,"unitPriceCents":100}]})";
-  HttpResponse retried;
-  for (int i = 0; i < 50; ++i) {
-    retried = PostWithKey(corrected, key);
-    if (retried.status != 503) break;
+  const auto first = PostWithKeyTo(service_->port(), corrected, key);
+  const auto second = PostWithKeyTo(second_->port(), corrected, key);
+  EXPECT_TRUE((first.status == 201) != (second.status == 201)) << first.status << " " << second.status;
+}
+
+// Without an orderId, an instance chooses one in a partition it writes:
+// whichever instance a client reaches places the order.
+TEST_F(TwoWritersWithAuthTest, AnOrderPostedWithoutAnIdIsPlacedByWhicheverInstanceReceivesIt) {
+  const std::string body = R"({"customerId":"c","items":[{"productId":"p","quantity":1,"unitPriceCents":100}]})";
+  for (int i = 0; i < 40; ++i) {
+    const auto port = i % 2 ? second_->port() : service_->port();
+    const auto placed =
+        HttpRequest(port, "POST", "/orders", body,
+                    {{"Content-Type", "application/json"}, {"Authorization", BearerOf(TestToken("ops", "staff"))}});
+    EXPECT_EQ(placed.status, 201) << "instance " << i % 2 << ": " << placed.body;
   }
-  EXPECT_EQ(retried.status, 201) << retried.body;
+  ExpectValidLog(topic_);
+  EXPECT_EQ(ReadWholeTopic(topic_).size(), 40u);
+}
+
+// A keyed POST without an orderId goes to the key's partition: its retries
+// meet the same writer, which holds the key, whichever instance they reach
+// first, so a retry never places a second order (the other instance refuses
+// it, 503, until commands are forwarded to the owner).
+TEST_F(TwoWritersWithAuthTest, RetriesOfAKeyedPostThroughBothInstancesPlaceOneOrder) {
+  const std::string body = R"({"customerId":"c","items":[{"productId":"p","quantity":1,"unitPriceCents":100}]})";
+  for (int k = 0; k < 10; ++k) {
+    const std::string key = "retried-" + platform::NewUuid();
+    std::set<std::string> placed_ids;
+    int placed = 0;
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      const auto port = attempt % 2 ? second_->port() : service_->port();
+      const auto answer = PostWithKeyTo(port, body, key);
+      ASSERT_TRUE(answer.status == 201 || answer.status == 503) << answer.status << " " << answer.body;
+      if (answer.status != 201) continue;
+      ++placed;
+      placed_ids.insert(json::parse(answer.body).value("orderId", ""));
+    }
+    EXPECT_EQ(placed, 3) << key << ": the instance writing the key's partition answers every retry";
+    EXPECT_EQ(placed_ids.size(), 1u) << key;
+  }
+  ExpectValidLog(topic_);
+  EXPECT_EQ(ReadWholeTopic(topic_).size(), 10u);
 }
 
 TEST_F(TwoWritersTest, EachOrderIsWrittenByExactlyOneInstance) {

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <orders/platform/uuid.hpp>
+#include <set>
 
 #include <deque>
 
@@ -260,6 +262,65 @@ TEST(Partitioning, IsStableAndSpreadsOrdersOverAllPartitions) {
   std::vector<int> counts(6);
   for (int i = 0; i < 6000; ++i) ++counts[static_cast<std::size_t>(PartitionOf("order-" + std::to_string(i), 6))];
   for (int count : counts) EXPECT_GT(count, 800);
+}
+
+TEST(Partitioning, ANewOrderWithoutAKeyGetsAnIdInAPartitionThisInstanceWrites) {
+  const std::set<std::int32_t> writable = {2, 5};
+  for (int i = 0; i < 500; ++i) {
+    const auto id = NewOrderId([] { return platform::NewUuid(); }, std::nullopt, 12,
+                               [&](std::int32_t partition) { return writable.count(partition) > 0; });
+    EXPECT_TRUE(writable.count(PartitionOf(id, 12))) << id;
+  }
+}
+
+TEST(Partitioning, ANewOrderWithAKeyGetsAnIdInTheKeysPartitionWhicheverInstanceDrawsIt) {
+  std::set<std::string> ids;
+  for (int i = 0; i < 200; ++i) {
+    const std::string key = "retry-me-" + std::to_string(i % 4);
+    const auto id = NewOrderId([] { return platform::NewUuid(); }, key, 12, [](std::int32_t) { return false; });
+    EXPECT_EQ(PartitionOf(id, 12), PartitionOf(key, 12)) << key;
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 200u) << "a fresh id every time: the writer, not the id, makes retries idempotent";
+}
+
+TEST(Partitioning, WithNoWritablePartitionTheDrawStopsAndTheIdIsRefusedLaterAsNotOwned) {
+  int drawn = 0;
+  const auto id = NewOrderId(
+      [&] {
+        ++drawn;
+        return platform::NewUuid();
+      },
+      std::nullopt, 12, [](std::int32_t) { return false; });
+  EXPECT_FALSE(id.empty());
+  EXPECT_EQ(drawn, 256);
+}
+
+TEST_F(CommandProcessorTest, AnOrderPlacedWithoutAnIdGetsOneChosenForItsKey) {
+  std::vector<std::optional<std::string>> asked;
+  CommandProcessor processor({book_,
+                              appender_,
+                              [] { return testing::At(); },
+                              [] { return platform::NewUuid(); },
+                              "/test",
+                              [](const std::string&) -> std::optional<std::int32_t> { return 0; },
+                              false,
+                              {},
+                              [&](const std::optional<std::string>& key) {
+                                asked.push_back(key);
+                                return std::string(key ? "00000000-0000-4000-8000-00000000000b"
+                                                       : "00000000-0000-4000-8000-00000000000a");
+                              }});
+  CommandResult with_key, without_key;
+  processor.Place(testing::PlaceOrderCommand(""), "key-1", kStaff, [&](CommandResult r) { with_key = std::move(r); });
+  processor.Place(testing::PlaceOrderCommand(""), std::nullopt, kStaff,
+                  [&](CommandResult r) { without_key = std::move(r); });
+  appender_.SettleAll();
+  ASSERT_EQ(with_key.kind, Kind::kCreated);
+  ASSERT_EQ(without_key.kind, Kind::kCreated);
+  EXPECT_EQ(with_key.order->order_id, "00000000-0000-4000-8000-00000000000b");
+  EXPECT_EQ(without_key.order->order_id, "00000000-0000-4000-8000-00000000000a");
+  EXPECT_EQ(asked, (std::vector<std::optional<std::string>>{std::string("key-1"), std::nullopt}));
 }
 
 }  // namespace

@@ -46,6 +46,9 @@ struct ProcessorDeps {
   // never inside the Kafka delivery callback that reported the append. Empty:
   // inline (unit tests).
   std::function<void(std::function<void()>)> dispatch;
+  // The id of an order placed without one (partitioning.hpp NewOrderId).
+  // Empty: new_id (unit tests, one instance).
+  std::function<std::string(const std::optional<std::string>& idempotency_key)> new_order_id;
 };
 
 // A command the workflow wants appended right after another one, while the
@@ -86,6 +89,7 @@ class CommandProcessor {
   void RecordPayment(domain::RecordPaymentRefunded command, std::string audit, Reply reply);
 
  private:
+  std::string NewOrderId(const std::optional<std::string>& idempotency_key) const;
   // Why the caller may not run the command on this order; nullopt when it may.
   using Permit = std::function<std::optional<domain::Rejection>(const domain::Order&)>;
   using Decider = std::function<domain::Decision(const std::optional<domain::Order>&)>;

@@ -38,6 +38,9 @@ class PartitionOwnership : private platform::PartitionListener {
 
   // The partition of `order_id` when this instance may write it now.
   std::optional<platform::Partition> WritablePartition(const std::string& order_id) const;
+  bool MayWrite(platform::Partition partition) const;
+  // A new order's id (partitioning.hpp NewOrderId): in the key's partition, or in one this instance may write.
+  std::string NewOrderId(const std::optional<std::string>& idempotency_key) const;
   std::size_t OwnedCount() const;
   // Owns at least one partition and has caught up on every one it owns.
   bool ReadyToWrite() const;
