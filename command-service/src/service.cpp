@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include <orders/command/command_processor.hpp>
+#include <orders/command/group_writer_directory.hpp>
 #include <orders/command/inventory_processor.hpp>
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/log_follower.hpp>
@@ -37,6 +38,9 @@ struct CommandService::Parts {
   std::unique_ptr<LogFollower> inventory_follower;
   std::unique_ptr<PartitionOwnership> inventory_ownership;
   std::unique_ptr<InventoryProcessor> inventory;
+  // Where other instances' orders are forwarded (the writer group's members and their addresses).
+  std::unique_ptr<GroupWriterDirectory> writers;
+  std::shared_ptr<CommandForwarder> forwarder;
   std::unique_ptr<HttpApi> http;
   std::atomic<bool> kafka_reachable{false};
   std::atomic<bool> stopping{false};
@@ -99,8 +103,8 @@ platform::Result<std::uint16_t> CommandService::Start() {
     platform::LogInfo("fulfilment workflow off (WORKFLOW=off): orders stay pending until someone moves them");
   }
   // Reading the logs starts once everything that listens to them is in place.
+  // The orders' writer group is joined once the API listens: the membership advertises its address.
   parts.follower->Start();
-  parts.ownership->Start();
   parts.inventory_follower->Start();
   parts.inventory_ownership->Start();
 
@@ -120,19 +124,44 @@ platform::Result<std::uint16_t> CommandService::Start() {
     in_flight.Set(static_cast<double>(parts.producer->InFlight()));
   });
 
-  parts.http = std::make_unique<HttpApi>(
-      HttpApiDeps{*parts.processor, parts.book, *parts.inventory, parts.stocks,
-                  [&parts] { return parts.inventory_follower->CaughtUp(); }, parts.metrics,
-                  [&parts] {
-                    // The workflow decides on stock: with it on, the service is ready once it has read the inventory
-                    // topic too.
-                    const bool stock_read = !parts.workflow || parts.inventory_follower->CaughtUp();
-                    return parts.follower->CaughtUp() && stock_read && parts.kafka_reachable.load() &&
-                           parts.ownership->ReadyToWrite();
-                  },
-                  platform::OriginRulesOf(config_), std::move(*authenticator), config_.rate_limits,
-                  config_.max_connections ? config_.max_connections : 1024});
-  return parts.http->Start(config_.bind_address, config_.port);
+  const std::string writer_group = config_.consumer_group + "." + config_.orders_topic;
+  auto writers = GroupWriterDirectory::Start(
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-directory"),
+      writer_group, config_.orders_topic);
+  if (!writers) return writers.error();
+  parts.writers = std::move(*writers);
+  parts.forwarder = std::make_shared<CommandForwarder>(
+      *parts.writers, [&parts] { return parts.follower->PartitionCount(); }, ForwarderSettings{}, parts.metrics);
+
+  parts.http = std::make_unique<HttpApi>(HttpApiDeps{
+      *parts.processor, parts.book, *parts.inventory, parts.stocks,
+      [&parts] { return parts.inventory_follower->CaughtUp(); }, parts.metrics,
+      [&parts] {
+        // The workflow decides on stock: with it on, the service is ready once it has read the inventory
+        // topic too.
+        const bool stock_read = !parts.workflow || parts.inventory_follower->CaughtUp();
+        return parts.follower->CaughtUp() && stock_read && parts.kafka_reachable.load() &&
+               parts.ownership->ReadyToWrite();
+      },
+      platform::OriginRulesOf(config_), std::move(*authenticator), config_.rate_limits,
+      config_.max_connections ? config_.max_connections : 1024, parts.forwarder,
+      [&parts](const std::string& order_id) { return parts.ownership->WritablePartition(order_id).has_value(); }});
+  auto port = parts.http->Start(config_.bind_address, config_.port);
+  if (!port) return port;
+  const std::string url = AdvertisedUrl(*port);
+  parts.forwarder->SetSelfUrl(url);
+  parts.ownership->Advertise(AdvertisingClientId("command-service-writer", url));
+  parts.ownership->Start();
+  platform::LogInfo("commands for orders other instances write are forwarded to them", {{"advertisedUrl", url}});
+  return port;
+}
+
+std::string CommandService::AdvertisedUrl(std::uint16_t port) const {
+  if (!config_.advertised_url.empty()) return config_.advertised_url;
+  std::string host = config_.bind_address;
+  if (host.empty() || host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port);
 }
 
 // Inventory commands are refused (503) until this instance owns the product's
@@ -204,6 +233,8 @@ void CommandService::Stop() {
                       {{"graceSeconds", config_.shutdown_grace_seconds}});
   }
   if (parts.http) parts.http->Stop();
+  parts.forwarder.reset();
+  parts.writers.reset();
   if (parts.producer && !parts.producer->Flush(std::max(1000, static_cast<int>(grace.count())))) {
     platform::LogWarn("some events were still in flight at shutdown", {{"inFlight", parts.producer->InFlight()}});
   }

@@ -82,6 +82,24 @@ HttpAnswer ShuttingDown() {
 
 std::string IdOf(const Rest::Request& request) { return request.param(":id").as<std::string>(); }
 
+// The request as the instance writing its order must see it to decide as this one would have.
+ForwardedRequest ForwardedFrom(const Rest::Request& request) {
+  ForwardedRequest forwarded{Http::methodString(request.method()), request.resource(), {}, request.body()};
+  for (const char* name : {"Authorization", "Content-Type", "If-Match", "Idempotency-Key", "traceparent"}) {
+    if (auto value = web::HeaderValue(request, name)) forwarded.headers.emplace_back(name, *value);
+  }
+  return forwarded;
+}
+
+bool WasForwarded(const Rest::Request& request) { return web::HeaderValue(request, kForwardedHeader).has_value(); }
+
+// A request that may be forwarded if its order turns out to be written elsewhere: the key that
+// names its partition (the order id, or the Idempotency-Key of a POST without one), and the request.
+struct Forwardable {
+  std::string routing_key;
+  ForwardedRequest request;
+};
+
 }  // namespace
 
 class HttpApi::Impl {
@@ -182,15 +200,24 @@ class HttpApi::Impl {
     }
     if (!parsed.errors.empty()) return Answer(exchange, BadRequestAnswer("The order is not valid.", parsed.errors));
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.processor.Place(std::move(*parsed.command), key, caller, ReplyTo(exchange));
+    const std::string routing_key = !parsed.command->order_id.empty() ? parsed.command->order_id : key.value_or("");
+    auto reply = ReplyTo(exchange, ForwardableIf(request, routing_key));
+    deps_.processor.Place(std::move(*parsed.command), key, caller, std::move(reply));
   }
 
   void GetOrder(const Rest::Request& request, const web::ExchangePtr& exchange) {
     if (RefusedWhileDraining(exchange)) return;
     if (!deps_.ready()) return Answer(exchange, NotReady());
     const Caller caller = CallerOf(exchange->caller());
+    const std::string id = IdOf(request);
+    // The writer has the latest version; a follower may lag behind it.
+    if (deps_.forwarder && deps_.writes_order && !deps_.writes_order(id)) {
+      if (auto forwardable = ForwardableIf(request, id)) {
+        return ForwardOr(std::move(*forwardable), AnswerLater(exchange), NotWriter());
+      }
+    }
     // An order the caller may not see is answered like a missing one.
-    if (auto order = deps_.book.Find(IdOf(request)); order && domain::MaySee(caller.actor, *order)) {
+    if (auto order = deps_.book.Find(id); order && domain::MaySee(caller.actor, *order)) {
       return Answer(exchange, AnswerForOrder(200, *order));
     }
     exchange->Respond(ProblemAnswer(platform::NotFoundProblem("No order with this orderId.")));
@@ -206,7 +233,8 @@ class HttpApi::Impl {
       return Answer(exchange, BadRequestAnswer("The status change is not valid.", parsed.errors));
     }
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.processor.ChangeStatus(std::move(*parsed.command), CommandCaller(request, exchange), ReplyTo(exchange));
+    deps_.processor.ChangeStatus(std::move(*parsed.command), CommandCaller(request, exchange),
+                                 ReplyTo(exchange, ForwardableIf(request, IdOf(request))));
   }
 
   void AssignCourier(const Rest::Request& request, const web::ExchangePtr& exchange) {
@@ -217,7 +245,8 @@ class HttpApi::Impl {
     if (!parsed.errors.empty())
       return Answer(exchange, BadRequestAnswer("The assignment is not valid.", parsed.errors));
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.processor.AssignCourier(std::move(*parsed.command), CommandCaller(request, exchange), ReplyTo(exchange));
+    deps_.processor.AssignCourier(std::move(*parsed.command), CommandCaller(request, exchange),
+                                  ReplyTo(exchange, ForwardableIf(request, IdOf(request))));
   }
 
   void UnassignCourier(const Rest::Request& request, const web::ExchangePtr& exchange) {
@@ -227,7 +256,8 @@ class HttpApi::Impl {
     if (parsed.command) parsed.command->expected_version = ParseIfMatch(web::HeaderValue(request, "If-Match"));
     if (!parsed.errors.empty()) return Answer(exchange, BadRequestAnswer("The release is not valid.", parsed.errors));
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.processor.UnassignCourier(std::move(*parsed.command), CommandCaller(request, exchange), ReplyTo(exchange));
+    deps_.processor.UnassignCourier(std::move(*parsed.command), CommandCaller(request, exchange),
+                                    ReplyTo(exchange, ForwardableIf(request, IdOf(request))));
   }
 
   void DeclineDelivery(const Rest::Request& request, const web::ExchangePtr& exchange) {
@@ -237,7 +267,8 @@ class HttpApi::Impl {
     if (parsed.command) parsed.command->expected_version = ParseIfMatch(web::HeaderValue(request, "If-Match"));
     if (!parsed.errors.empty()) return Answer(exchange, BadRequestAnswer("The decline is not valid.", parsed.errors));
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.processor.DeclineDelivery(std::move(*parsed.command), CommandCaller(request, exchange), ReplyTo(exchange));
+    deps_.processor.DeclineDelivery(std::move(*parsed.command), CommandCaller(request, exchange),
+                                    ReplyTo(exchange, ForwardableIf(request, IdOf(request))));
   }
 
   // Who may set stock is the processor's to say (403): the body is checked first, as for orders.
@@ -287,9 +318,33 @@ class HttpApi::Impl {
     };
   }
 
-  Reply ReplyTo(const web::ExchangePtr& exchange) {
-    return [answer = AnswerLater(exchange)](CommandResult result) { answer(AnswerFor(result)); };
+  // A command refused because another instance writes its order goes to that
+  // instance when `forwardable` is set; every other result is answered here.
+  Reply ReplyTo(const web::ExchangePtr& exchange, std::optional<Forwardable> forwardable = std::nullopt) {
+    return [this, answer = AnswerLater(exchange), forwardable = std::move(forwardable)](CommandResult result) mutable {
+      if (result.kind == CommandResult::Kind::kNotOwner && forwardable) {
+        return ForwardOr(std::move(*forwardable), std::move(answer), AnswerFor(result));
+      }
+      answer(AnswerFor(result));
+    };
   }
+
+  // Set when forwarding is on, the request was not forwarded already and names its order's partition.
+  std::optional<Forwardable> ForwardableIf(const Rest::Request& request, const std::string& routing_key) const {
+    if (!deps_.forwarder || routing_key.empty() || WasForwarded(request)) return std::nullopt;
+    return Forwardable{routing_key, ForwardedFrom(request)};
+  }
+
+  // Relays the writer's answer, or answers `otherwise` when the writer is unknown or did not answer.
+  void ForwardOr(Forwardable forwardable, std::function<void(const HttpAnswer&)> answer, HttpAnswer otherwise) {
+    auto writer = deps_.forwarder->WriterOf(forwardable.routing_key);
+    if (!writer) return answer(otherwise);
+    deps_.forwarder->Forward(std::move(*writer), std::move(forwardable.request),
+                             [answer = std::move(answer), otherwise = std::move(otherwise)](
+                                 std::optional<HttpAnswer> relayed) { answer(relayed ? *relayed : otherwise); });
+  }
+
+  static HttpAnswer NotWriter() { return AnswerFor(CommandResult{CommandResult::Kind::kNotOwner, std::nullopt, {}}); }
 
   StockReply StockReplyTo(const web::ExchangePtr& exchange) {
     return [answer = AnswerLater(exchange)](StockResult result) { answer(AnswerFor(result)); };

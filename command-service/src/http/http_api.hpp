@@ -23,6 +23,8 @@
 #include <orders/platform/rate_limiter.hpp>
 #include <orders/platform/result.hpp>
 
+#include "command_forwarder.hpp"
+
 namespace orders::command {
 
 struct HttpApiDeps {
@@ -42,6 +44,10 @@ struct HttpApiDeps {
   std::shared_ptr<const platform::Authenticator> authenticator;
   platform::RateLimitSettings rate_limits;
   std::size_t max_connections = 1024;
+  // Commands and reads for orders another instance writes go there
+  // (command_forwarder.hpp); null: refused with 503 as not this instance's.
+  std::shared_ptr<CommandForwarder> forwarder;
+  std::function<bool(const std::string& order_id)> writes_order;
 };
 
 class HttpApi {

@@ -5,7 +5,7 @@
 #include <orders/command/payment/gateway_protocol.hpp>
 #include <orders/platform/log.hpp>
 
-#include "http_post.hpp"
+#include "../http/http_client.hpp"
 
 namespace orders::command::payment {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "http_post.hpp"
+#include "../http/http_client.hpp"
 
 namespace orders::command {
 namespace {
@@ -73,7 +73,7 @@ PaymentConfigResult LoadPaymentConfig(const std::map<std::string, std::string>& 
     std::string trimmed = *url;
     while (!trimmed.empty() && trimmed.back() == '/') trimmed.pop_back();
     // The URL itself is not echoed: it may carry what an operator would not want in a log.
-    if (!payment::ParseHttpUrl(trimmed)) {
+    if (!ParseHttpUrl(trimmed)) {
       reader.problems.push_back("PAYMENT_URL must be http://host[:port][/path] without credentials or query");
     }
     config.url = trimmed;

@@ -43,6 +43,8 @@ constexpr Variable kVariables[] = {
     {"PAGE_API_ORIGINS", "--page-api-origins", "notifier: comma-separated API origins the page may call"},
     {"SHUTDOWN_GRACE", "--shutdown-grace", "seconds a SIGTERM waits for in-flight answers (0-600)"},
     {"COMMAND_API_URL", "--command-api-url", "notifier: http:// URL of the command API that runs WebSocket commands"},
+    {"ADVERTISED_URL", "--advertised-url",
+     "command service: http:// URL other instances forward commands to (default: from BIND_ADDRESS and PORT)"},
     // The HTTP edge.
     {"PAGE_PORT", "--page-port", "port of the notifier page whose origins are allowed by default"},
     {"ALLOWED_HOSTS", "--allowed-hosts", "host names served besides loopback while auth is off"},
@@ -273,15 +275,18 @@ ConfigResult LoadConfig(const ConfigDefaults& defaults, const std::map<std::stri
   config.read_model_schema = values["READ_MODEL_SCHEMA"];
   config.page_api_origins = SplitList(values["PAGE_API_ORIGINS"]);
   config.command_api_url = values["COMMAND_API_URL"];
-  {
-    const std::string& url = config.command_api_url;
+  config.advertised_url = values["ADVERTISED_URL"];
+  auto check_http_url = [&result](const char* name, const std::string& url) {
     const std::size_t host_start = std::string_view("http://").size();
     const bool valid = url.rfind("http://", 0) == 0 && url.size() > host_start && url[host_start] != '/' &&
                        url[host_start] != ':' && url.find_first_of("?#@ ") == std::string::npos;
     if (!valid) {
-      result.problems.push_back("COMMAND_API_URL must be an http:// URL like http://127.0.0.1:8080, got '" + url + "'");
+      result.problems.push_back(std::string(name) + " must be an http:// URL like http://127.0.0.1:8080, got '" + url +
+                                "'");
     }
-  }
+  };
+  check_http_url("COMMAND_API_URL", config.command_api_url);
+  if (!config.advertised_url.empty()) check_http_url("ADVERTISED_URL", config.advertised_url);
   for (const auto& origin : config.page_api_origins) {
     const bool scheme = origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0;
     if (!scheme || origin.find_first_of("/?#", origin.find("//") + 2) != std::string::npos ||

@@ -33,6 +33,9 @@ class PartitionOwnership : private platform::PartitionListener {
                      std::function<std::int64_t(platform::Partition)> in_flight);
   ~PartitionOwnership() override;
 
+  // The client id of this instance's membership, which tells other instances
+  // where to forward its orders (writer_directory.hpp). Before Start.
+  void Advertise(std::string client_id) { settings_.client_id = std::move(client_id); }
   void Start();
   void Stop();
 

@@ -28,6 +28,8 @@ class CommandService {
   struct Parts;
   void StartInventory();
   void StartWorkflow();
+  // ADVERTISED_URL, or http://<bind address, 127.0.0.1 for any>:<port>.
+  std::string AdvertisedUrl(std::uint16_t port) const;
   platform::ServiceConfig config_;
   std::unique_ptr<Parts> parts_;
 };

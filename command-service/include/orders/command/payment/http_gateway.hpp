@@ -15,9 +15,11 @@
 #include <orders/command/payment_config.hpp>
 #include <orders/command/payment_gateway.hpp>
 
-namespace orders::command::payment {
-
+namespace orders::command {
 struct HttpUrl;
+}  // namespace orders::command
+
+namespace orders::command::payment {
 
 class HttpPaymentGateway final : public PaymentGateway {
  public:

@@ -92,6 +92,9 @@ struct ServiceConfig {
   std::vector<std::string> page_api_origins;
   int shutdown_grace_seconds = 10;
   std::string command_api_url;  // the notifier forwards WebSocket commands here
+  // The command service: where other instances forward commands for orders
+  // this one writes; empty: http://<BIND_ADDRESS, or 127.0.0.1 for any>:<port>.
+  std::string advertised_url;
   // The HTTP edge.
   std::uint16_t page_port = 8082;
   std::vector<std::string> allowed_hosts;  // lower-case host names

@@ -1,4 +1,4 @@
-#include "http_post.hpp"
+#include "http_client.hpp"
 
 #include <netdb.h>
 #include <poll.h>
@@ -12,7 +12,7 @@
 
 #include <orders/platform/http_url.hpp>
 
-namespace orders::command::payment {
+namespace orders::command {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -80,6 +80,25 @@ std::string Lower(std::string text) {
   return text;
 }
 
+// The header fields of a response head (after the status line), names lower-cased.
+HeaderList HeadersOf(const std::string& head) {
+  HeaderList headers;
+  std::size_t start = head.find("\r\n");
+  while (start != std::string::npos && start + 2 < head.size()) {
+    const auto end = head.find("\r\n", start + 2);
+    const std::string line = head.substr(start + 2, (end == std::string::npos ? head.size() : end) - start - 2);
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string value = line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(" \t"));
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+      headers.emplace_back(Lower(line.substr(0, colon)), std::move(value));
+    }
+    start = end;
+  }
+  return headers;
+}
+
 // Where the body ends, once the headers are in: Content-Length, chunked, or the close.
 struct Framing {
   std::optional<std::size_t> content_length;
@@ -88,25 +107,15 @@ struct Framing {
 
 Framing FramingOf(const std::string& head) {
   Framing framing;
-  std::size_t start = head.find("\r\n");
-  while (start != std::string::npos && start + 2 < head.size()) {
-    const auto end = head.find("\r\n", start + 2);
-    const std::string line = head.substr(start + 2, (end == std::string::npos ? head.size() : end) - start - 2);
-    const auto colon = line.find(':');
-    if (colon != std::string::npos) {
-      const std::string name = Lower(line.substr(0, colon));
-      std::string value = line.substr(colon + 1);
-      value.erase(0, value.find_first_not_of(" \t"));
-      if (name == "content-length") {
-        std::size_t length = 0;
-        auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-        if (ec == std::errc()) framing.content_length = length;
-        (void)ptr;
-      } else if (name == "transfer-encoding" && Lower(value).find("chunked") != std::string::npos) {
-        framing.chunked = true;
+  for (const auto& [name, value] : HeadersOf(head)) {
+    if (name == "content-length") {
+      std::size_t length = 0;
+      if (std::from_chars(value.data(), value.data() + value.size(), length).ec == std::errc()) {
+        framing.content_length = length;
       }
+    } else if (name == "transfer-encoding" && Lower(value).find("chunked") != std::string::npos) {
+      framing.chunked = true;
     }
-    start = end;
   }
   return framing;
 }
@@ -143,19 +152,27 @@ std::optional<HttpUrl> ParseHttpUrl(const std::string& text) {
   return url;
 }
 
-platform::Result<HttpAnswer> PostJson(const HttpUrl& url, const std::string& path,
-                                      const std::vector<std::pair<std::string, std::string>>& headers,
-                                      const std::string& body, std::chrono::milliseconds timeout) {
+platform::Result<HttpClientAnswer> PostJson(const HttpUrl& url, const std::string& path, const HeaderList& headers,
+                                            const std::string& body, std::chrono::milliseconds timeout) {
+  HeaderList all = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  all.insert(all.end(), headers.begin(), headers.end());
+  return SendRequest(url, "POST", path, all, body, timeout);
+}
+
+platform::Result<HttpClientAnswer> SendRequest(const HttpUrl& url, const std::string& method, const std::string& target,
+                                               const HeaderList& headers, const std::string& body,
+                                               std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   auto connected = Connect(url, deadline);
   if (!connected) return connected.error();
   Socket socket(*connected);
 
   const std::string host = url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
-  std::string request = "POST " + url.path_prefix + path + " HTTP/1.1\r\nHost: " + host + ":" + url.port +
-                        "\r\nContent-Type: application/json\r\nAccept: application/json\r\nConnection: close\r\n"
-                        "Content-Length: " +
-                        std::to_string(body.size()) + "\r\n";
+  std::string request = method + " " + url.path_prefix + target + " HTTP/1.1\r\nHost: " + host + ":" + url.port +
+                        "\r\nConnection: close\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
   for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   request += "\r\n" + body;
   for (std::size_t sent = 0; sent < request.size();) {
@@ -216,7 +233,7 @@ platform::Result<HttpAnswer> PostJson(const HttpUrl& url, const std::string& pat
       std::from_chars(status_line.data() + 9, status_line.data() + 12, status).ec != std::errc()) {
     return platform::Error{"the answer is not HTTP"};
   }
-  return HttpAnswer{status, response.substr(*head_end + 4)};
+  return HttpClientAnswer{status, response.substr(*head_end + 4), HeadersOf(response.substr(0, *head_end))};
 }
 
-}  // namespace orders::command::payment
+}  // namespace orders::command
