@@ -82,9 +82,9 @@ std::uint16_t WebhooksUnderFaults::AnyLiveNotifierPort() {
 
 RegisteredEndpoint WebhooksUnderFaults::Register(const std::string& url, std::vector<std::string> filters) {
   RegisteredEndpoint endpoint;
-  const auto answer = HttpRequest(AnyLiveNotifierPort(), "POST", "/webhooks",
-                                  json{{"url", url}, {"events", filters}}.dump(),
-                                  WithToken({{"Content-Type", "application/json"}}));
+  const auto answer =
+      HttpRequest(AnyLiveNotifierPort(), "POST", "/webhooks", json{{"url", url}, {"events", filters}}.dump(),
+                  WithToken({{"Content-Type", "application/json"}}));
   EXPECT_EQ(answer.status, 201) << answer.body;
   if (answer.status != 201) return endpoint;
   const auto body = json::parse(answer.body);

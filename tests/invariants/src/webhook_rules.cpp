@@ -49,8 +49,8 @@ void CheckWebhookDeliveries(const std::vector<WebhookLogEvent>& log, const Webho
     if (wanted) expected.insert(event.id);
   }
 
-  std::map<std::string, std::string> body_of;                  // webhook-id -> the body first posted
-  std::map<std::string, std::int64_t> last_version_of;         // order -> the last version that arrived first
+  std::map<std::string, std::string> body_of;           // webhook-id -> the body first posted
+  std::map<std::string, std::int64_t> last_version_of;  // order -> the last version that arrived first
   std::set<std::string> arrived;
   std::int64_t repeats = 0;
   for (const auto& request : endpoint.received) {
@@ -66,8 +66,8 @@ void CheckWebhookDeliveries(const std::vector<WebhookLogEvent>& log, const Webho
       report.Add(who + "event " + id + " (" + event.type + ") delivered though the endpoint did not ask for it");
     }
     const auto cloud_event = json::parse(body, nullptr, false);
-    if (cloud_event.is_discarded() || cloud_event.value("id", "") != id || cloud_event.value("type", "") != event.type ||
-        cloud_event.value("subject", "") != event.order_id) {
+    if (cloud_event.is_discarded() || cloud_event.value("id", "") != id ||
+        cloud_event.value("type", "") != event.type || cloud_event.value("subject", "") != event.order_id) {
       report.Add(who + "the body posted as " + id + " is not that event's CloudEvent: " + body.substr(0, 200));
     }
     const auto [first, inserted] = body_of.emplace(id, body);

@@ -16,7 +16,8 @@ std::vector<WebhookLogEvent> Log() {
 }
 
 json Posted(const std::string& id, const std::string& type, const std::string& subject = "o-1") {
-  const json body = {{"specversion", "1.0"}, {"id", id}, {"type", type}, {"subject", subject}, {"data", json::object()}};
+  const json body = {
+      {"specversion", "1.0"}, {"id", id}, {"type", type}, {"subject", subject}, {"data", json::object()}};
   return {{"headers", {{"webhook-id", id}}}, {"body", body.dump()}};
 }
 
@@ -38,8 +39,9 @@ bool Mentions(const Report& report, const std::string& text) {
 
 TEST(WebhookInvariants, EveryMatchingEventDeliveredOnceInOrderHolds) {
   Report report;
-  CheckWebhookDeliveries(Log(), Endpoint({Posted("e1", "order.placed.v1"), Posted("e2", "order.status_changed.v1"),
-                                          Posted("e3", "order.status_changed.v1")}),
+  CheckWebhookDeliveries(Log(),
+                         Endpoint({Posted("e1", "order.placed.v1"), Posted("e2", "order.status_changed.v1"),
+                                   Posted("e3", "order.status_changed.v1")}),
                          report);
   EXPECT_TRUE(report.ok()) << report.Summary();
   EXPECT_EQ(report.counts["webhook_events_expected"], 3);
@@ -68,9 +70,9 @@ TEST(WebhookInvariants, EventsAppendedBeforeTheRegistrationAreNotOwedButMayNotBe
   EXPECT_EQ(report.counts["webhook_events_expected"], 1);
 
   Report unasked;
-  CheckWebhookDeliveries(Log(), Endpoint({Posted("inv", "inventory.stock_set.v1", "sku-1"),
-                                          Posted("e1", "order.placed.v1"), Posted("e2", "order.status_changed.v1"),
-                                          Posted("e3", "order.status_changed.v1")}),
+  CheckWebhookDeliveries(Log(),
+                         Endpoint({Posted("inv", "inventory.stock_set.v1", "sku-1"), Posted("e1", "order.placed.v1"),
+                                   Posted("e2", "order.status_changed.v1"), Posted("e3", "order.status_changed.v1")}),
                          unasked);
   EXPECT_TRUE(Mentions(unasked, "event inv (inventory.stock_set.v1) delivered though the endpoint did not ask"))
       << unasked.Summary();
@@ -78,9 +80,9 @@ TEST(WebhookInvariants, EventsAppendedBeforeTheRegistrationAreNotOwedButMayNotBe
 
 TEST(WebhookInvariants, ARepeatWithTheSameIdAndBodyIsAllowedButADifferentBodyOrUnknownIdIsNot) {
   Report repeat;
-  CheckWebhookDeliveries(Log(), Endpoint({Posted("e1", "order.placed.v1"), Posted("e1", "order.placed.v1"),
-                                          Posted("e2", "order.status_changed.v1"),
-                                          Posted("e3", "order.status_changed.v1")}),
+  CheckWebhookDeliveries(Log(),
+                         Endpoint({Posted("e1", "order.placed.v1"), Posted("e1", "order.placed.v1"),
+                                   Posted("e2", "order.status_changed.v1"), Posted("e3", "order.status_changed.v1")}),
                          repeat);
   EXPECT_TRUE(repeat.ok()) << repeat.Summary();
   EXPECT_EQ(repeat.counts["webhook_repeats_same_id"], 1);
@@ -90,9 +92,9 @@ TEST(WebhookInvariants, ARepeatWithTheSameIdAndBodyIsAllowedButADifferentBodyOrU
   changed_body["time"] = "2026-12-05T00:00:00Z";
   changed["body"] = changed_body.dump();
   Report different;
-  CheckWebhookDeliveries(Log(), Endpoint({Posted("e1", "order.placed.v1"), changed,
-                                          Posted("e2", "order.status_changed.v1"),
-                                          Posted("e3", "order.status_changed.v1")}),
+  CheckWebhookDeliveries(Log(),
+                         Endpoint({Posted("e1", "order.placed.v1"), changed, Posted("e2", "order.status_changed.v1"),
+                                   Posted("e3", "order.status_changed.v1")}),
                          different);
   EXPECT_TRUE(Mentions(different, "event e1 posted twice with different bodies")) << different.Summary();
 
@@ -100,8 +102,9 @@ TEST(WebhookInvariants, ARepeatWithTheSameIdAndBodyIsAllowedButADifferentBodyOrU
   auto renamed = Posted("e2", "order.status_changed.v1");
   renamed["headers"]["webhook-id"] = "e2-again";
   Report unknown;
-  CheckWebhookDeliveries(Log(), Endpoint({Posted("e1", "order.placed.v1"), Posted("e2", "order.status_changed.v1"),
-                                          renamed, Posted("e3", "order.status_changed.v1")}),
+  CheckWebhookDeliveries(Log(),
+                         Endpoint({Posted("e1", "order.placed.v1"), Posted("e2", "order.status_changed.v1"), renamed,
+                                   Posted("e3", "order.status_changed.v1")}),
                          unknown);
   EXPECT_TRUE(Mentions(unknown, "webhook-id 'e2-again' that is no event of the log")) << unknown.Summary();
 }
@@ -109,22 +112,23 @@ TEST(WebhookInvariants, ARepeatWithTheSameIdAndBodyIsAllowedButADifferentBodyOrU
 TEST(WebhookInvariants, ABodyThatIsNotTheEventIsAViolation) {
   auto wrong = Posted("e2", "order.status_changed.v1", "o-2");
   Report report;
-  CheckWebhookDeliveries(Log(), Endpoint({Posted("e1", "order.placed.v1"), wrong,
-                                          Posted("e3", "order.status_changed.v1")}),
-                         report);
+  CheckWebhookDeliveries(
+      Log(), Endpoint({Posted("e1", "order.placed.v1"), wrong, Posted("e3", "order.status_changed.v1")}), report);
   EXPECT_TRUE(Mentions(report, "the body posted as e2 is not that event's CloudEvent")) << report.Summary();
 }
 
 TEST(WebhookInvariants, FirstArrivalsOutOfLogOrderAreAViolationButALateRepeatIsNot) {
   Report reordered;
-  CheckWebhookDeliveries(Log(), Endpoint({Posted("e1", "order.placed.v1"), Posted("e3", "order.status_changed.v1"),
-                                          Posted("e2", "order.status_changed.v1")}),
+  CheckWebhookDeliveries(Log(),
+                         Endpoint({Posted("e1", "order.placed.v1"), Posted("e3", "order.status_changed.v1"),
+                                   Posted("e2", "order.status_changed.v1")}),
                          reordered);
   EXPECT_TRUE(Mentions(reordered, "order o-1: version 2 arrived first after version 3")) << reordered.Summary();
 
   Report late_repeat;
-  CheckWebhookDeliveries(Log(), Endpoint({Posted("e1", "order.placed.v1"), Posted("e2", "order.status_changed.v1"),
-                                          Posted("e3", "order.status_changed.v1"), Posted("e1", "order.placed.v1")}),
+  CheckWebhookDeliveries(Log(),
+                         Endpoint({Posted("e1", "order.placed.v1"), Posted("e2", "order.status_changed.v1"),
+                                   Posted("e3", "order.status_changed.v1"), Posted("e1", "order.placed.v1")}),
                          late_repeat);
   EXPECT_TRUE(late_repeat.ok()) << late_repeat.Summary();
 }
