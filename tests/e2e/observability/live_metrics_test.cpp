@@ -1,6 +1,7 @@
 // The dashboard and the alert rules of infra/observability against the services as they run: the three
-// services on a fresh topic and schema, an order placed and confirmed by the workflow, requests refused
-// by the rate limiter (that counter exists only once something was refused), then every metric, label
+// services on a fresh topic and schema, an order placed and confirmed by the workflow and delivered to a
+// webhook receiver (the per-endpoint webhook counters exist only once an endpoint was tried), requests
+// refused by the rate limiter (that counter exists only once something was refused), then every metric, label
 // and `by` label the queries name must be in their /metrics (tests/tools/check_observability_metrics.py);
 // and each service's /metrics must be Prometheus text that promtool accepts.
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <orders/testing/eventually.hpp>
@@ -20,6 +22,7 @@
 #include <orders/testing/service_process.hpp>
 #include <orders/testing/test_env.hpp>
 #include <orders/testing/tokens.hpp>
+#include <orders/testing/webhook_receiver.hpp>
 #include <pqxx/pqxx>
 
 namespace orders::testing {
@@ -79,6 +82,18 @@ class LiveMetrics : public ::testing::Test {
     }
   }
 
+  // Registers an endpoint at a healthy receiver for every order event, and waits until the notifier
+  // picked it up (registrations are re-read every few seconds): the order placed next reaches it.
+  void RegisterAWebhook() {
+    receiver_ = std::make_unique<WebhookReceiver>(std::vector<std::string>{"--mode", "healthy"});
+    ASSERT_NE(receiver_->port(), 0);
+    const auto registered = HttpRequest(notifier_->port(), "POST", "/webhooks",
+                                        json{{"url", receiver_->Url("/hook")}, {"events", {"order.*"}}}.dump(),
+                                        WithToken({{"Content-Type", "application/json"}}));
+    ASSERT_EQ(registered.status, 201) << registered.body;
+    std::this_thread::sleep_for(std::chrono::seconds(4));
+  }
+
   // Places an order and waits until the read model has it confirmed (the workflow's steps and the
   // projection's apply lag then have observations).
   void PlaceAnOrderAndSeeItConfirmed() {
@@ -116,6 +131,7 @@ class LiveMetrics : public ::testing::Test {
 
   std::string schema_;
   std::unique_ptr<ServiceProcess> command_, projection_, notifier_;
+  std::unique_ptr<WebhookReceiver> receiver_;
 };
 
 // `promtool check metrics` (tests/tools/run_promtool.sh) on `text`: its exit status (77: no promtool)
@@ -148,7 +164,10 @@ std::string Without(const std::string& text, const std::string& name) {
 }
 
 TEST_F(LiveMetrics, EveryMetricAndLabelTheDashboardAndAlertRulesQueryIsExportedByTheRunningServices) {
+  RegisterAWebhook();
   PlaceAnOrderAndSeeItConfirmed();
+  ASSERT_TRUE(Eventually([&] { return !receiver_->Received().empty(); }, std::chrono::seconds(20)))
+      << notifier_->LogText();
   BeRateLimited(command_->port(), "/orders/00000000-0000-4000-8000-000000000000");
   BeRateLimited(projection_->port(), "/orders");
   const auto text = AllMetrics();
