@@ -67,7 +67,6 @@ std::string StatusError(int status) {
 struct HttpWebhookSender::Exchange {
   std::string error;  // empty when a final answer came
   int http_status = 0;
-  bool answer_started = false;      // any byte of an answer arrived
   bool reused = false;              // the connection came from the pool
   bool lost_before_answer = false;  // closed or reset before any byte of an answer (not a timeout)
 };
@@ -169,7 +168,6 @@ HttpWebhookSender::Exchange HttpWebhookSender::Attempt(const PostRequest& reques
   while (head.state() == AnswerHead::State::kIncomplete) {
     const auto received = connection->Receive(buffer, std::min(sizeof buffer, head.Room()), deadline);
     if (!received) {
-      exchange.answer_started = head.started();
       if (!head.started()) return lost(received.error().message);
       exchange.error = received.error().message;
       return exchange;
@@ -185,7 +183,6 @@ HttpWebhookSender::Exchange HttpWebhookSender::Attempt(const PostRequest& reques
     }
     head.Feed(std::string_view(buffer, *received));
   }
-  exchange.answer_started = true;
   switch (head.state()) {
     case AnswerHead::State::kTooLarge:
       exchange.error = "answer head larger than " + std::to_string(settings_.max_response_bytes) + " bytes";
@@ -197,7 +194,8 @@ HttpWebhookSender::Exchange HttpWebhookSender::Attempt(const PostRequest& reques
       break;
   }
   exchange.http_status = head.status();
-  if (https) pool_->RememberSession(origin, connection->ResumableSession());
+  // The session of a new connection (TLS 1.3 tickets arrive with the answer) serves the next one.
+  if (https && !exchange.reused) pool_->RememberSession(origin, connection->ResumableSession());
   // Only a clean 2xx exchange leaves the connection fit for the next delivery.
   const auto body = head.ReusableBodyLength();
   if (head.status() < 200 || head.status() >= 300 || !body || *body > settings_.max_response_bytes ||
