@@ -27,6 +27,11 @@ Modes (how deliveries are answered; POST /_control/mode {"mode": M, ...options} 
     GET /received   {"requests": [...], "counts": {webhook-id: n}, "total": n}
     POST /_control/reset   forget what was received; the mode stays
 
+--keep-alive keeps connections open after answers (no `Connection: close`), as most servers do;
+--idle-close-ms N then closes a kept connection idle for N ms. Each record carries "clientPort"
+(the sender's source port: one port for several requests means a reused connection) and, over
+https, "tlsSessionReused".
+
 --tls-cert/--tls-key serve https instead (the control endpoints then need https too; --record
 serves tests that cannot speak TLS).
 """
@@ -72,10 +77,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers:
             self.send_header(name, value)
-        self.send_header("Connection", "close")
+        if not SETTINGS.get("keep_alive"):
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(data)
-        self.close_connection = True
+        self.close_connection = not SETTINGS.get("keep_alive")
 
     def read_body(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -111,6 +117,8 @@ class Handler(BaseHTTPRequestHandler):
             "headers": {name.lower(): value for name, value in self.headers.items()},
             "body": body.decode("utf-8", errors="replace"),
             "receivedAt": time.time(),
+            "clientPort": self.client_address[1],
+            "tlsSessionReused": bool(getattr(self.connection, "session_reused", False)),
         })
         with LOCK:
             mode = SETTINGS["mode"]
@@ -201,7 +209,12 @@ def main():
     parser.add_argument("--record")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
+    parser.add_argument("--keep-alive", action="store_true")
+    parser.add_argument("--idle-close-ms", type=int)
     args = parser.parse_args()
+    SETTINGS["keep_alive"] = args.keep_alive
+    if args.idle_close_ms is not None:
+        Handler.timeout = args.idle_close_ms / 1000  # a kept connection idle this long is closed
     SETTINGS.update(mode=args.mode, failures=args.failures, status=args.status)
     if args.delay_ms is not None:
         SETTINGS["delay_ms"] = args.delay_ms

@@ -69,6 +69,7 @@ Dispatcher::Dispatcher(DispatcherOptions options, EndpointRegistry& registry, De
                        WebhookSender& sender, platform::MetricsRegistry& metrics)
     : options_(std::move(options)),
       sender_(sender),
+      ledger_(ledger),
       metrics_(metrics),
       core_(registry, ledger, PolicyWithWorkers(options_), SeededUniform(), &metrics_) {}
 
@@ -110,6 +111,7 @@ platform::Result<void> Dispatcher::Start() {
   for (auto& consumer : consumers_) pollers_.emplace_back([this, &consumer] { Poll(*consumer); });
   for (int i = 0; i < std::max(1, options_.workers); ++i) workers_.emplace_back([this] { Work(); });
   housekeeper_ = std::thread([this] { Housekeep(); });
+  writer_ = std::thread([this] { WriteLedger(); });
   return {};
 }
 
@@ -117,10 +119,19 @@ void Dispatcher::Poll(platform::KafkaConsumer& consumer) {
   // Records read before the endpoints are known would go to nobody.
   while (reading_ && !endpoints_known_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   while (reading_) {
+    bool backlog = false;
+    {
+      std::lock_guard lock(mutex_);
+      backlog = core_.UnwrittenCount() > options_.max_unwritten;
+    }
+    if (backlog) {  // the ledger writer is behind: read on once it caught up
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
     auto result = consumer.Poll(100);
     if (result.kind == platform::PollResult::Kind::kRecord) {
       Guarded("record", [&] { core_.OnRecord(result.record, WallClock::now()); });
-      work_ready_.notify_all();
+      work_ready_.notify_one();
     } else if (result.kind == platform::PollResult::Kind::kError) {
       platform::LogWarn("webhooks: consumer error", {{"error", result.error}});
     }
@@ -138,6 +149,9 @@ void Dispatcher::Work() {
         continue;
       }
     }
+    // One worker is woken per record or finished attempt; should there be more to do, the next
+    // one is woken by this one (instead of every worker at every record).
+    work_ready_.notify_one();
     PostOutcome outcome;
     try {
       outcome = sender_.Post(attempt->request);
@@ -145,7 +159,37 @@ void Dispatcher::Work() {
       outcome.error = "internal error";
     }
     Guarded("finish", [&] { core_.Finish(*attempt, outcome, WallClock::now()); });
-    work_ready_.notify_all();
+    work_ready_.notify_one();
+  }
+}
+
+void Dispatcher::WriteLedger() {
+  while (!stopped_) {
+    std::vector<DispatcherCore::Unwritten> batch;
+    {
+      std::lock_guard lock(mutex_);
+      batch = core_.TakeUnwritten();
+    }
+    if (batch.empty()) {
+      std::this_thread::sleep_for(options_.write_every);
+      continue;
+    }
+    std::vector<Delivery> deliveries;
+    deliveries.reserve(batch.size());
+    for (const auto& entry : batch) deliveries.push_back(entry.delivery);
+    try {
+      ledger_.KeepAll(deliveries);  // outside the lock: reading and attempts go on meanwhile
+    } catch (const std::exception& error) {
+      platform::LogWarn("webhooks: step failed", {{"step", "write ledger"}, {"error", error.what()}});
+      {
+        std::lock_guard lock(mutex_);
+        core_.NotWritten(std::move(batch));
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
+    Guarded("written", [&] { core_.Written(batch); });
+    work_ready_.notify_one();
   }
 }
 
@@ -191,13 +235,16 @@ void Dispatcher::Stop(std::chrono::milliseconds grace) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  stopped_ = true;  // the ledger writer stops; what it left is written here
+  work_ready_.notify_all();
+  writer_.join();
+  Guarded("write", [&] { core_.WriteNow(); });
   Guarded("save", [&] { core_.SaveProgress(); });
   // Leaving the group revokes every partition: the core saves where each resumes.
   for (auto& consumer : consumers_) consumer->Close(5000);
-  stopped_ = true;
-  work_ready_.notify_all();
   for (auto& worker : workers_) worker.join();
   housekeeper_.join();
+  Guarded("write", [&] { core_.WriteNow(); });  // what attempts finishing late kept
 }
 
 std::unique_ptr<Dispatcher> MakeWebhookDispatcher(const platform::ServiceConfig& service, const WebhookConfig& config,

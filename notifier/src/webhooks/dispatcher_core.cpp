@@ -5,6 +5,7 @@
 
 #include <orders/codec/event_topics.hpp>
 #include <orders/codec/time_format.hpp>
+#include <orders/codec/trace_context.hpp>
 #include <orders/notifier/webhooks/dispatcher_metrics.hpp>
 #include <orders/platform/log.hpp>
 
@@ -94,10 +95,11 @@ void DispatcherCore::Revoke(const std::string& topic, const std::vector<platform
   for (auto& [attempt_id, delivery] : live_in_flight_) {
     if (delivery.topic != topic || !revoked.count(delivery.partition) || kept_on_revoke_.count(attempt_id)) continue;
     // Its outcome is not known yet: kept as due now, then updated when it comes.
-    KeepPending(delivery, now, now);
-    Resolve(delivery);
+    KeepPending(delivery, now, now, true);
     kept_on_revoke_.insert(attempt_id);
   }
+  // The next owner reads the ledger: everything kept so far is written before the resume offsets.
+  WriteNow();
   for (const auto partition : partitions) {
     auto it = partitions_.find({topic, partition});
     if (it == partitions_.end()) continue;
@@ -121,7 +123,10 @@ void DispatcherCore::Revoke(const std::string& topic, const std::vector<platform
   }
   // Holds whose partition is unknown are re-learned for what is still owned.
   std::erase_if(holds_, [&](const auto& entry) {
-    return std::get<1>(entry.first) == topic && (entry.second.partition < 0 || revoked.count(entry.second.partition));
+    const bool gone =
+        std::get<1>(entry.first) == topic && (entry.second.partition < 0 || revoked.count(entry.second.partition));
+    if (gone) held_ -= entry.second.known;
+    return gone;
   });
   if (const auto owned = Owned(topic); !owned.empty()) LearnWaitingSubjects(topic, owned, now);
   UpdateGauges();
@@ -180,6 +185,8 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   std::string subject = record.key;
   if (subject.empty()) subject = HeaderOf(record.headers, "ce_subject").value_or("");
   const auto event_time = EventTime(record, now);
+  // Kept as it came, checked when an attempt makes its child span.
+  const std::string trace_parent = HeaderOf(record.headers, codec::kTraceParentHeader).value_or("");
 
   int open = 0;
   for (auto& [endpoint_id, lane] : lanes_) {
@@ -193,10 +200,12 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
     delivery.partition = record.partition;
     delivery.offset = record.offset;
     delivery.body = *body;
+    delivery.trace_parent = trace_parent;
     delivery.event_time = event_time;
     delivery.updated_at = now;
     if (auto hold = holds_.find(HoldOf(delivery)); hold != holds_.end()) {
-      KeepBehindHold(std::move(delivery), hold->second, now);
+      KeepBehindHold(std::move(delivery), hold->second, now, true);
+      ++open;
     } else if (lane.backoff_until > now || lane.live.size() >= policy_.queue_per_endpoint) {
       // Spilled: the endpoint is backing off or too far behind; it leaves from the ledger.
       const auto due = std::max(now, lane.backoff_until);
@@ -204,7 +213,8 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
       fresh.partition = delivery.partition;
       fresh.head_offset = delivery.offset;
       fresh.not_before = due;
-      KeepBehindHold(std::move(delivery), fresh, now);
+      KeepBehindHold(std::move(delivery), fresh, now, true);
+      ++open;
     } else {
       ++lane.live_subjects[KeyOf(delivery)];
       lane.live.push_back({std::move(delivery), false});
@@ -216,18 +226,60 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   UpdateGauges();
 }
 
-void DispatcherCore::KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now) {
+void DispatcherCore::Keep(Delivery delivery, bool resolves) {
+  ++uncommitted_[{delivery.endpoint_id, delivery.event_id}];
+  unwritten_.push_back({std::move(delivery), resolves});
+}
+
+void DispatcherCore::KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now,
+                                 bool resolves) {
   delivery.status = DeliveryStatus::kPending;
   delivery.next_attempt_at = due;
   delivery.updated_at = now;
-  ledger_.Keep(delivery);
+  Keep(std::move(delivery), resolves);
 }
 
-void DispatcherCore::KeepBehindHold(Delivery delivery, Hold& hold, WallClock::time_point now) {
+void DispatcherCore::KeepBehindHold(Delivery delivery, Hold& hold, WallClock::time_point now, bool resolves) {
   // Never due before the delivery it waits behind (the ledger hands out due
   // deliveries oldest first, so the head is always taken before it).
-  KeepPending(std::move(delivery), std::max(now, hold.not_before), now);
+  KeepPending(std::move(delivery), std::max(now, hold.not_before), now, resolves);
   ++hold.known;
+  ++held_;
+}
+
+std::vector<DispatcherCore::Unwritten> DispatcherCore::TakeUnwritten() {
+  std::vector<Unwritten> batch;
+  batch.swap(unwritten_);
+  return batch;
+}
+
+void DispatcherCore::Written(const std::vector<Unwritten>& batch) {
+  for (const auto& entry : batch) {
+    auto it = uncommitted_.find({entry.delivery.endpoint_id, entry.delivery.event_id});
+    if (it != uncommitted_.end() && --it->second <= 0) uncommitted_.erase(it);
+    if (entry.resolves) Resolve(entry.delivery);
+  }
+  UpdateGauges();
+}
+
+void DispatcherCore::NotWritten(std::vector<Unwritten> batch) {
+  batch.insert(batch.end(), std::make_move_iterator(unwritten_.begin()), std::make_move_iterator(unwritten_.end()));
+  unwritten_ = std::move(batch);
+}
+
+void DispatcherCore::WriteNow() {
+  if (unwritten_.empty()) return;
+  auto batch = TakeUnwritten();
+  std::vector<Delivery> deliveries;
+  deliveries.reserve(batch.size());
+  for (const auto& entry : batch) deliveries.push_back(entry.delivery);
+  try {
+    ledger_.KeepAll(deliveries);
+  } catch (...) {
+    NotWritten(std::move(batch));
+    throw;
+  }
+  Written(batch);
 }
 
 void DispatcherCore::Resolve(const Delivery& delivery) {
@@ -239,7 +291,10 @@ void DispatcherCore::ReleaseOne(const Delivery& delivery) {
   auto it = holds_.find(HoldOf(delivery));
   if (it == holds_.end()) return;
   Hold& hold = it->second;
-  if (hold.known > 0) --hold.known;
+  if (hold.known > 0) {
+    --hold.known;
+    --held_;
+  }
   if (hold.head_offset == delivery.offset) {
     hold.head_offset.reset();
     hold.not_before = {};
@@ -266,7 +321,11 @@ void DispatcherCore::RefreshEndpoints(WallClock::time_point now) {
     Lane& lane = it->second;
     lane.removed = true;
     DropQueued(lane);
-    std::erase_if(holds_, [&](const auto& entry) { return std::get<0>(entry.first) == it->first; });
+    std::erase_if(holds_, [&](const auto& entry) {
+      const bool gone = std::get<0>(entry.first) == it->first;
+      if (gone) held_ -= entry.second.known;
+      return gone;
+    });
     it = lane.in_flight == 0 ? lanes_.erase(it) : std::next(it);
   }
   UpdateGauges();
@@ -279,6 +338,8 @@ void DispatcherCore::TakeDue(WallClock::time_point now) {
     for (auto& delivery : ledger_.Due(topic, Owned(topic), now, policy_.due_batch)) {
       if (delivery.status != DeliveryStatus::kPending) continue;
       if (retry_taken_.count({delivery.endpoint_id, delivery.event_id})) continue;
+      // The core holds a newer state than this row (its write is on the way): that one counts.
+      if (uncommitted_.count({delivery.endpoint_id, delivery.event_id})) continue;
       auto lane_it = lanes_.find(delivery.endpoint_id);
       if (lane_it == lanes_.end() || lane_it->second.removed) continue;
       Lane& lane = lane_it->second;
@@ -286,8 +347,8 @@ void DispatcherCore::TakeDue(WallClock::time_point now) {
         delivery.status = DeliveryStatus::kFailed;
         delivery.last_error = "endpoint disabled";
         delivery.updated_at = now;
-        ledger_.Keep(delivery);
         ReleaseOne(delivery);
+        Keep(std::move(delivery));
         continue;
       }
       auto [hold_it, added] = holds_.try_emplace(HoldOf(delivery));
@@ -325,7 +386,11 @@ Attempt DispatcherCore::Start(Lane& lane, Queued queued) {
   lane.busy.insert(KeyOf(queued.delivery));
   Attempt attempt;
   attempt.id = next_attempt_id_++;
-  attempt.request = {lane.endpoint.url, queued.delivery.event_id, queued.delivery.body, lane.endpoint.secret};
+  attempt.request = {lane.endpoint.url, queued.delivery.event_id, queued.delivery.body, lane.endpoint.secret, ""};
+  // Each attempt is a span of its own in the event's trace (the receiver sees it as the parent).
+  if (const auto parent = codec::ParseTraceParent(queued.delivery.trace_parent)) {
+    attempt.request.traceparent = codec::FormatTraceParent(codec::ChildSpan(*parent));
+  }
   attempt.delivery = std::move(queued.delivery);
   attempt.kept = queued.kept;
   if (!attempt.kept) live_in_flight_.emplace(attempt.id, attempt.delivery);
@@ -416,21 +481,23 @@ void DispatcherCore::Finish(const Attempt& finished, const PostOutcome& outcome,
           hold.head_offset = delivery.offset;
           hold.not_before = due;
         }
-        KeepPending(delivery, due, now);
+        KeepPending(delivery, due, now, true);
         ++hold.known;
+        ++held_;
         // Its subject's later queued events follow it into the ledger with the back-off below.
       } else {
         delivery.status = DeliveryStatus::kFailed;  // no retries configured to wait for
-        ledger_.Keep(delivery);
+        Keep(delivery, true);
       }
+    } else {
+      // Delivered, or (partition revoked) left to the next owner, which resumes before it.
+      Resolve(delivery);
     }
-    // Delivered, kept, or (partition revoked) left to the next owner, which resumes before it.
-    Resolve(delivery);
   } else {
     retry_taken_.erase({delivery.endpoint_id, delivery.event_id});
     if (outcome.delivered) {
       delivery.status = DeliveryStatus::kDelivered;
-      ledger_.Keep(delivery);
+      Keep(delivery);
       ReleaseOne(delivery);
     } else if (const auto delay = RetryDelay(policy_.retry_schedule, delivery.attempts, random_())) {
       const auto due = now + *delay;
@@ -451,24 +518,26 @@ void DispatcherCore::Finish(const Attempt& finished, const PostOutcome& outcome,
       });
     } else {
       delivery.status = DeliveryStatus::kFailed;  // the schedule is used up: listed as failed
-      ledger_.Keep(delivery);
+      Keep(delivery);
       ReleaseOne(delivery);
     }
   }
-  if (!outcome.delivered) {
-    // Neither the URL (it may carry a token) nor the secret is logged.
-    const bool final = delivery.status == DeliveryStatus::kFailed;
-    if (final || platform::LogEnabled(platform::LogLevel::kDebug)) {
-      const platform::LogFields fields{{"endpoint", delivery.endpoint_id},  {"eventId", delivery.event_id},
-                                       {"topic", delivery.topic},           {"partition", delivery.partition},
-                                       {"offset", delivery.offset},         {"attempts", delivery.attempts},
-                                       {"httpStatus", outcome.http_status}, {"error", outcome.error}};
-      if (final) {
-        platform::LogWarn("webhook delivery failed after its last retry", fields);
-      } else {
-        platform::LogDebug("webhook attempt failed", fields);
-      }
+  // Neither the URL (it may carry a token) nor the secret is logged.
+  const bool final = !outcome.delivered && delivery.status == DeliveryStatus::kFailed;
+  if (final || platform::LogEnabled(platform::LogLevel::kDebug)) {
+    platform::LogFields fields{{"endpoint", delivery.endpoint_id},  {"eventId", delivery.event_id},
+                               {"topic", delivery.topic},           {"partition", delivery.partition},
+                               {"offset", delivery.offset},         {"attempts", delivery.attempts},
+                               {"httpStatus", outcome.http_status}, {"delivered", outcome.delivered}};
+    if (!outcome.delivered) fields["error"] = outcome.error;
+    if (!attempt.request.traceparent.empty()) fields["traceId"] = codec::TraceIdOf(attempt.request.traceparent);
+    if (final) {
+      platform::LogWarn("webhook delivery failed after its last retry", fields);
+    } else {
+      platform::LogDebug("webhook attempt", fields);
     }
+  }
+  if (!outcome.delivered) {
     AfterFailure(*lane, now);
   }
   UpdateGauges();
@@ -502,8 +571,7 @@ void DispatcherCore::BackOff(Lane& lane, WallClock::time_point now) {
       hold.head_offset = queued.delivery.offset;
       hold.not_before = lane.backoff_until;
     }
-    KeepBehindHold(queued.delivery, hold, now);
-    Resolve(queued.delivery);
+    KeepBehindHold(queued.delivery, hold, now, true);
   }
   lane.live.clear();
   lane.live_subjects.clear();
@@ -525,12 +593,12 @@ void DispatcherCore::FailQueued(Lane& lane, const std::string& reason, WallClock
       delivery.status = DeliveryStatus::kFailed;
       delivery.last_error = reason;
       delivery.updated_at = now;
-      ledger_.Keep(delivery);
       if (queued.kept) {
         retry_taken_.erase({delivery.endpoint_id, delivery.event_id});
         ReleaseOne(delivery);
+        Keep(std::move(delivery));
       } else {
-        Resolve(delivery);
+        Keep(std::move(delivery), true);
       }
     }
     queue->clear();
@@ -567,9 +635,8 @@ std::size_t DispatcherCore::QueuedCount() const {
 
 void DispatcherCore::UpdateGauges() {
   if (!metrics_) return;
-  std::size_t pending = 0;
-  for (const auto& [key, hold] : holds_) pending += static_cast<std::size_t>(hold.known);
-  metrics_->SetRetriesPending(pending);
+  // Kept as a running count: summing every hold here, at every record, cost more than the rest.
+  metrics_->SetRetriesPending(static_cast<std::size_t>(std::max<std::int64_t>(0, held_)));
   metrics_->SetQueued(QueuedCount());
 }
 

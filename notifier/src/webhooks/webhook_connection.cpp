@@ -1,5 +1,7 @@
 #include "webhook_connection.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
@@ -68,6 +70,9 @@ platform::Result<std::unique_ptr<TlsContext>> TlsContext::Create(const std::stri
   // answer reader judges that, not OpenSSL.
   SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
+  // Sessions are kept by the connection pool, per origin, and offered on the next connection to
+  // it (a resumed handshake skips the certificate exchange); OpenSSL's own client cache is unused.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   if (SSL_CTX_set_default_verify_paths(ctx) != 1) return platform::Fail("OpenSSL cannot find the system trust store");
   if (!ca_file.empty() && SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr) != 1) {
     ERR_clear_error();
@@ -80,7 +85,7 @@ TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
 
 platform::Result<std::unique_ptr<WebhookConnection>> WebhookConnection::Open(
     const std::vector<CheckedAddress>& addresses, const std::string& host, bool host_is_ip, const TlsContext* tls,
-    Deadline deadline) {
+    Deadline deadline, SSL_SESSION* resume) {
   std::string why = "cannot connect";
   int connected = -1;
   for (const auto& address : addresses) {
@@ -100,6 +105,10 @@ platform::Result<std::unique_ptr<WebhookConnection>> WebhookConnection::Open(
       }
     }
     if (error == 0) {
+      // A kept connection carries one small request after another: Nagle would hold one back
+      // behind the previous answer's delayed ACK.
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       connected = fd;
       break;
     }
@@ -130,11 +139,30 @@ platform::Result<std::unique_ptr<WebhookConnection>> WebhookConnection::Open(
               SSL_set1_host(ssl, host.c_str()) == 1;
     }
     if (!named) return platform::Fail("TLS: cannot check the certificate for this host");
+    // A session offered for the same origin: the server may take it (no full handshake) or not.
+    if (resume) SSL_set_session(ssl, resume);
     auto handshake = connection->Handshake(deadline);
     if (!handshake) return handshake.error();
   }
   return connection;
 }
+
+bool WebhookConnection::Quiet() const {
+  if (ssl_ && SSL_pending(ssl_) > 0) return false;
+  pollfd entry{fd_, POLLIN, 0};
+  return ::poll(&entry, 1, 0) == 0;
+}
+
+SSL_SESSION* WebhookConnection::ResumableSession() const {
+  if (!ssl_) return nullptr;
+  SSL_SESSION* current = SSL_get0_session(ssl_);
+  if (!current || SSL_SESSION_is_resumable(current) != 1) return nullptr;
+  // A copy: freeing a connection that was not shut down (we never wait for close_notify) marks
+  // its own session as not resumable, which would spoil the one kept for the next connection.
+  return SSL_SESSION_dup(current);
+}
+
+bool WebhookConnection::SessionReused() const { return ssl_ && SSL_session_reused(ssl_) == 1; }
 
 WebhookConnection::~WebhookConnection() {
   if (ssl_) SSL_free(ssl_);

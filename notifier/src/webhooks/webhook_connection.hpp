@@ -37,10 +37,12 @@ class TlsContext {
 class WebhookConnection {
  public:
   // Connects to the first of `addresses` that accepts before the deadline. With `tls`, also
-  // completes a TLS handshake that verifies the certificate for `host` (a name gets SNI too).
+  // completes a TLS handshake that verifies the certificate for `host` (a name gets SNI too),
+  // offering `resume` (a session of an earlier connection to the same origin; may be null).
   static platform::Result<std::unique_ptr<WebhookConnection>> Open(const std::vector<CheckedAddress>& addresses,
                                                                    const std::string& host, bool host_is_ip,
-                                                                   const TlsContext* tls, Deadline deadline);
+                                                                   const TlsContext* tls, Deadline deadline,
+                                                                   SSL_SESSION* resume = nullptr);
   ~WebhookConnection();
   WebhookConnection(const WebhookConnection&) = delete;
   WebhookConnection& operator=(const WebhookConnection&) = delete;
@@ -48,6 +50,14 @@ class WebhookConnection {
   platform::Result<void> SendAll(std::string_view bytes, Deadline deadline);
   // Up to `capacity` bytes; 0 when the peer closed the connection.
   platform::Result<std::size_t> Receive(char* into, std::size_t capacity, Deadline deadline);
+
+  // For an idle connection about to carry another request: nothing is waiting to be read and the
+  // peer has not closed or reset it (an idle peer has nothing to say; anything it did say, a
+  // close included, makes the connection unfit).
+  bool Quiet() const;
+  // TLS: a resumable session of this connection (a new reference, for SSL_SESSION_free), else null.
+  SSL_SESSION* ResumableSession() const;
+  bool SessionReused() const;
 
  private:
   WebhookConnection(int fd, SSL* ssl) : fd_(fd), ssl_(ssl) {}

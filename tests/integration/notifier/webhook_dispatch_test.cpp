@@ -12,10 +12,13 @@
 #include <set>
 #include <stdexcept>
 
+#include <orders/codec/trace_context.hpp>
 #include <orders/notifier/webhooks/dispatcher.hpp>
+#include <orders/notifier/webhooks/http_webhook_sender.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/test_env.hpp>
+#include <orders/testing/webhook_receiver.hpp>
 
 #include "../../unit/notifier/webhooks/dispatch_fakes.hpp"
 
@@ -359,6 +362,42 @@ TEST_F(WebhookDispatchTest, AHangingEndpointDoesNotDelayTheOthers) {
   // What the hanging endpoint could not hold waits in the ledger, due at once.
   EXPECT_GE(ledger.WithLockDo([&] { return ledger.fake.Count(DeliveryStatus::kPending); }), 30u * 4 - 20 - 4);
   sender.Release();
+  a->Stop(2s);
+}
+
+// Trace context end to end: an event with a traceparent Kafka header reaches a real receiver
+// (its own process, through the real sender) with a traceparent of the same trace and a span of
+// the dispatcher's own as its parent.
+TEST_F(WebhookDispatchTest, TheReceiverSeesATraceparentInTheEventsTrace) {
+  orders::testing::WebhookReceiver receiver({"--mode", "healthy", "--keep-alive"});
+  ASSERT_NE(receiver.port(), 0);
+  registry.fake.Add("ep_traced", {"*"}).url = receiver.Url("/traced");
+  SenderSettings settings;
+  settings.allow_private = true;
+  HttpWebhookSender sender(settings);
+  auto a = Instance("a", &sender);
+  ASSERT_TRUE(a->Start());
+  ASSERT_TRUE(Eventually([&] { return a->Owned(orders_topic).size() == 6; }, 30s));
+  const std::string event_trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  const platform::KafkaHeaders headers{{"ce_specversion", "1.0"},
+                                       {"ce_id", "traced-1"},
+                                       {"ce_type", "order.placed.v1"},
+                                       {"ce_source", "/test"},
+                                       {"ce_time", "2026-12-05T01:00:00.000Z"},
+                                       {"ce_subject", "order-t"},
+                                       {"content-type", "application/json"},
+                                       {"traceparent", event_trace}};
+  ASSERT_TRUE(
+      producer->Produce(orders_topic, "order-t", R"({"version":1})", headers, [](const platform::DeliveryReport&) {}));
+  ASSERT_TRUE(producer->Flush(10000));
+  ASSERT_TRUE(Eventually([&] { return receiver.CountOf("traced-1") == 1; }, 20s));
+  const auto received = receiver.Received();
+  ASSERT_EQ(received.size(), 1u);
+  const std::string sent = received[0]["headers"].value("traceparent", "");
+  const auto parsed = codec::ParseTraceParent(sent);
+  ASSERT_TRUE(parsed) << sent;
+  EXPECT_EQ(parsed->trace_id, "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_NE(parsed->parent_id, "b7ad6b7169203331") << "the attempt is a span of its own";
   a->Stop(2s);
 }
 

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <orders/notifier/webhooks/http_webhook_sender.hpp>
@@ -226,6 +228,123 @@ TEST_F(WebhookSenderTest, ALoopbackReceiverIsRefusedAtConnectTimeWhenPrivateTarg
   EXPECT_TRUE(receiver->Received().empty());
 }
 
+// Keep-alive: connections are reused per origin after a clean 2xx exchange, and only then.
+std::set<int> ClientPorts(const WebhookReceiver& receiver) {
+  std::set<int> ports;
+  for (const auto& request : receiver.Received()) ports.insert(request.value("clientPort", 0));
+  return ports;
+}
+
+TEST_F(WebhookSenderTest, AKeepAliveReceiverGetsEveryDeliveryOnOneConnection) {
+  auto receiver = Receiver({"--mode", "healthy", "--keep-alive"});
+  HttpWebhookSender sender(Settings());
+  for (int i = 0; i < 5; ++i) {
+    const auto outcome = Post(sender, receiver->Url(), "msg_kept_" + std::to_string(i));
+    ASSERT_TRUE(outcome.delivered) << outcome.error;
+  }
+  EXPECT_EQ(receiver->Received().size(), 5u);
+  EXPECT_EQ(ClientPorts(*receiver).size(), 1u) << "one connection carried all five";
+  EXPECT_EQ(sender.IdleConnections(), 1u);
+}
+
+TEST_F(WebhookSenderTest, AReceiverThatSaysConnectionCloseGetsANewConnectionEachTime) {
+  auto receiver = Receiver({"--mode", "healthy"});  // answers with Connection: close
+  HttpWebhookSender sender(Settings());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Post(sender, receiver->Url(), "msg_close_" + std::to_string(i)).delivered);
+  EXPECT_EQ(ClientPorts(*receiver).size(), 3u);
+  EXPECT_EQ(sender.IdleConnections(), 0u);
+}
+
+TEST_F(WebhookSenderTest, AConnectionIsNotReusedAfterAnErrorAnswer) {
+  auto receiver = Receiver({"--mode", "fail-then-recover", "--failures", "2", "--keep-alive"});
+  HttpWebhookSender sender(Settings());
+  EXPECT_EQ(Post(sender, receiver->Url(), "msg_e1").error, "HTTP 500");
+  EXPECT_EQ(Post(sender, receiver->Url(), "msg_e2").error, "HTTP 500");
+  EXPECT_TRUE(Post(sender, receiver->Url(), "msg_e3").delivered);
+  EXPECT_TRUE(Post(sender, receiver->Url(), "msg_e4").delivered);
+  const auto received = receiver->Received();
+  ASSERT_EQ(received.size(), 4u);
+  EXPECT_NE(received[0]["clientPort"], received[1]["clientPort"]) << "closed after the first 500";
+  EXPECT_NE(received[1]["clientPort"], received[2]["clientPort"]) << "closed after the second 500";
+  EXPECT_EQ(received[2]["clientPort"], received[3]["clientPort"]) << "kept after the 2xx";
+}
+
+TEST_F(WebhookSenderTest, AConnectionIsNotReusedAfterATimeout) {
+  auto receiver = Receiver({"--mode", "hang", "--delay-ms", "1500", "--keep-alive"});
+  HttpWebhookSender sender(Settings(milliseconds(500)));
+  EXPECT_EQ(Post(sender, receiver->Url(), "msg_t1").error, "timeout");
+  EXPECT_EQ(sender.IdleConnections(), 0u);
+  receiver->SetMode({{"mode", "healthy"}});
+  EXPECT_TRUE(Post(sender, receiver->Url(), "msg_t2").delivered);
+  const auto received = receiver->Received();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_NE(received[0]["clientPort"], received[1]["clientPort"]);
+}
+
+TEST_F(WebhookSenderTest, AConnectionIsNotReusedAfterAPartialAnswer) {
+  auto receiver = Receiver({"--mode", "close-mid-response", "--keep-alive"});
+  HttpWebhookSender sender(Settings());
+  EXPECT_EQ(Post(sender, receiver->Url(), "msg_p1").error, "connection closed mid-answer");
+  EXPECT_EQ(sender.IdleConnections(), 0u);
+}
+
+// The receiver closes a kept connection after 200 ms of quiet, as servers do: the next delivery
+// must not fail for it (a fresh connection is taken, the delivery arrives once).
+TEST_F(WebhookSenderTest, AKeptConnectionTheReceiverClosedMeanwhileIsReplacedNotAFailure) {
+  auto receiver = Receiver({"--mode", "healthy", "--keep-alive", "--idle-close-ms", "200"});
+  HttpWebhookSender sender(Settings());
+  ASSERT_TRUE(Post(sender, receiver->Url(), "msg_s1").delivered);
+  std::this_thread::sleep_for(milliseconds(600));
+  const auto outcome = Post(sender, receiver->Url(), "msg_s2");
+  EXPECT_TRUE(outcome.delivered) << outcome.error;
+  EXPECT_EQ(receiver->CountOf("msg_s2"), 1);
+  EXPECT_EQ(ClientPorts(*receiver).size(), 2u);
+}
+
+TEST_F(WebhookSenderTest, AnIdleConnectionIsClosedAfterTheIdleTimeout) {
+  auto receiver = Receiver({"--mode", "healthy", "--keep-alive"});
+  auto settings = Settings();
+  settings.idle_timeout = milliseconds(200);
+  HttpWebhookSender sender(settings);
+  ASSERT_TRUE(Post(sender, receiver->Url(), "msg_i1").delivered);
+  EXPECT_EQ(sender.IdleConnections(), 1u);
+  const auto deadline = std::chrono::steady_clock::now() + milliseconds(3000);
+  while (sender.IdleConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(sender.IdleConnections(), 0u) << "closed without another delivery coming";
+  ASSERT_TRUE(Post(sender, receiver->Url(), "msg_i2").delivered);
+  EXPECT_EQ(ClientPorts(*receiver).size(), 2u);
+}
+
+TEST_F(WebhookSenderTest, IdleConnectionsPerOriginAreBounded) {
+  auto receiver = Receiver({"--mode", "slow", "--delay-ms", "200", "--keep-alive"});
+  auto settings = Settings();
+  settings.max_idle_per_origin = 2;
+  HttpWebhookSender sender(settings);
+  std::vector<std::thread> posts;
+  for (int i = 0; i < 4; ++i) {
+    posts.emplace_back([&, i] { Post(sender, receiver->Url(), "msg_b" + std::to_string(i)); });
+  }
+  for (auto& post : posts) post.join();
+  EXPECT_EQ(ClientPorts(*receiver).size(), 4u) << "four at once need four connections";
+  EXPECT_EQ(sender.IdleConnections(), 2u) << "of which two are kept";
+}
+
+TEST_F(WebhookSenderTest, TheTraceparentOfTheRequestIsSentAsAHeader) {
+  auto receiver = Receiver({"--mode", "healthy"});
+  HttpWebhookSender sender(Settings());
+  PostRequest request{receiver->Url(), "msg_traced", CloudEvent("msg_traced"), kSecret,
+                      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"};
+  ASSERT_TRUE(sender.Post(request).delivered);
+  ASSERT_TRUE(
+      sender.Post(PostRequest{receiver->Url(), "msg_untraced", CloudEvent("msg_untraced"), kSecret, ""}).delivered);
+  const auto received = receiver->Received();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[0]["headers"].value("traceparent", ""), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  EXPECT_FALSE(received[1]["headers"].contains("traceparent"));
+}
+
 // A self-signed certificate (and its key) for the given subjectAltName, made with the openssl tool.
 struct Certificate {
   std::string cert;
@@ -316,6 +435,32 @@ TEST_F(WebhookSenderTlsTest, HttpsToAPlainHttpReceiverFailsTheHandshake) {
   const auto outcome = Post(sender, HttpsUrl("127.0.0.1", *receiver));
   EXPECT_FALSE(outcome.delivered);
   EXPECT_EQ(outcome.error.rfind("TLS handshake failed", 0), 0u) << outcome.error;
+}
+
+TEST_F(WebhookSenderTlsTest, HttpsConnectionsAreKeptAndNewOnesResumeTheTlsSession) {
+  const auto certificate = Made("localhost", "DNS:localhost,IP:127.0.0.1");
+  auto settings = Settings();
+  settings.ca_file = certificate.cert;
+  HttpWebhookSender sender(settings);
+  auto kept =
+      std::make_unique<WebhookReceiver>(std::vector<std::string>{"--mode", "healthy", "--keep-alive", "--tls-cert",
+                                                                 certificate.cert, "--tls-key", certificate.key},
+                                        true);
+  ASSERT_NE(kept->port(), 0);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(Post(sender, HttpsUrl("localhost", *kept), "msg_tk" + std::to_string(i)).delivered);
+  EXPECT_EQ(ClientPorts(*kept).size(), 1u) << "one TLS connection for all three";
+
+  auto closing = TlsReceiver(certificate);  // Connection: close after each answer
+  for (int i = 0; i < 3; ++i) {
+    const auto outcome = Post(sender, HttpsUrl("localhost", *closing), "msg_tr" + std::to_string(i));
+    ASSERT_TRUE(outcome.delivered) << outcome.error;
+  }
+  const auto received = closing->Received();
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_FALSE(received[0].value("tlsSessionReused", true)) << "the first handshake is a full one";
+  EXPECT_TRUE(received[1].value("tlsSessionReused", false)) << "later connections resume the session";
+  EXPECT_TRUE(received[2].value("tlsSessionReused", false));
 }
 
 // Our signatures, checked by the Standard Webhooks reference library on what the receiver got; a

@@ -220,6 +220,25 @@ TYPED_TEST_P(WebhookStoreBehaviour, KeepStoresEveryFieldAndLaterUpdatesOnlyTheAt
   EXPECT_EQ(listed[0].last_error, "timeout");
 }
 
+TYPED_TEST_P(WebhookStoreBehaviour, KeepAllKeepsEachInTurnWithItsTraceParent) {
+  const Endpoint endpoint = this->Created();
+  Delivery first = this->ADelivery(endpoint.id, "evt-a", 7);
+  first.trace_parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  Delivery second = this->ADelivery(endpoint.id, "evt-b", 8);
+  Delivery first_later = first;
+  first_later.status = DeliveryStatus::kFailed;
+  first_later.attempts = 5;
+  this->ledger().KeepAll({first, second, first_later, this->ADelivery("ep_00000000-0000-4000-8000-000000000000", "x")});
+  auto listed = this->ledger().List(endpoint.id, std::nullopt, std::nullopt, 10).items;
+  ASSERT_EQ(listed.size(), 2u) << "one row per event of a known endpoint";
+  std::sort(listed.begin(), listed.end(), [](const Delivery& a, const Delivery& b) { return a.event_id < b.event_id; });
+  EXPECT_EQ(listed[0].status, DeliveryStatus::kFailed) << "the later entry wins";
+  EXPECT_EQ(listed[0].attempts, 5);
+  EXPECT_EQ(listed[0].trace_parent, first.trace_parent);
+  EXPECT_EQ(listed[1].status, DeliveryStatus::kPending);
+  EXPECT_EQ(listed[1].trace_parent, "");
+}
+
 TYPED_TEST_P(WebhookStoreBehaviour, ADeliveryForAnUnknownEndpointIsNotKept) {
   this->ledger().Keep(this->ADelivery("ep_00000000-0000-4000-8000-000000000000", "e1"));
   EXPECT_TRUE(this->ledger().Due("orders.events", {2}, this->At(3000), 10).empty());
@@ -374,6 +393,7 @@ REGISTER_TYPED_TEST_SUITE_P(WebhookStoreBehaviour, CreateChoosesTheIdAndCreation
                             DueIsPendingWorkOfTheGivenPartitionsThatIsDueOldestOffsetFirst,
                             PendingSubjectsNameEachEndpointAndSubjectOnce, ListPagesNewestEventFirstUntilExhausted,
                             ListFiltersByStatus, AForeignCursorListsNothing,
-                            ReplayMakesFailedDeliveriesFromATimeOnDueNowWithAttemptsReset);
+                            ReplayMakesFailedDeliveriesFromATimeOnDueNowWithAttemptsReset,
+                            KeepAllKeepsEachInTurnWithItsTraceParent);
 
 }  // namespace orders::notifier::webhooks

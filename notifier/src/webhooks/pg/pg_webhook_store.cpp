@@ -40,7 +40,7 @@ Endpoint EndpointOf(const pqxx::row& row) {
 
 const char* const kDeliveryColumns =
     "endpoint_id, event_id, event_type, subject, topic, partition, \"offset\", body, " ORDERS_US(
-        "event_time") ", status, attempts, " ORDERS_US("next_attempt_at") ", last_http_status, last_error, " ORDERS_US("updated_at");
+        "event_time") ", status, attempts, " ORDERS_US("next_attempt_at") ", last_http_status, last_error, " ORDERS_US("updated_at") ", trace_parent";
 
 Delivery DeliveryOf(const pqxx::row& row) {
   Delivery delivery;
@@ -59,6 +59,7 @@ Delivery DeliveryOf(const pqxx::row& row) {
   delivery.last_http_status = row[12].as<int>();
   delivery.last_error = row[13].as<std::string>();
   delivery.updated_at = FromMicros(row[14].as<std::int64_t>());
+  delivery.trace_parent = row[15].as<std::string>();
   return delivery;
 }
 
@@ -156,7 +157,8 @@ class PgEndpointRegistry : public EndpointRegistry {
 
 class PgDeliveryLedger : public DeliveryLedger {
  public:
-  explicit PgDeliveryLedger(const PgStoreOptions& options) : session_(options.database_url, options.schema) {}
+  explicit PgDeliveryLedger(const PgStoreOptions& options)
+      : session_(options.database_url, options.schema), batch_session_(options.database_url, options.schema) {}
 
   std::optional<std::int64_t> ResumeOffset(const std::string& topic, std::int32_t partition) override {
     return session_.Run([&](pqxx::connection& connection) -> std::optional<std::int64_t> {
@@ -182,18 +184,18 @@ class PgDeliveryLedger : public DeliveryLedger {
   void Keep(const Delivery& d) override {
     session_.Run([&](pqxx::connection& connection) {
       pqxx::work tx(connection);
-      // Kept only while the endpoint exists; FOR KEY SHARE waits for a Delete in progress.
-      tx.exec_params(
-          "INSERT INTO deliveries (endpoint_id, event_id, status, topic, partition, \"offset\", subject, event_type,"
-          " body, event_time, attempts, next_attempt_at, last_http_status, last_error, updated_at)"
-          " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, " ORDERS_AT("$10") ", $11, " ORDERS_AT("$12") ", $13, $14, now()"
-          " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = $1 FOR KEY SHARE)"
-          " ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = EXCLUDED.status,"
-          " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
-          " last_http_status = EXCLUDED.last_http_status, last_error = EXCLUDED.last_error, updated_at = now()",
-          d.endpoint_id, d.event_id, std::string(DeliveryStatusName(d.status)), d.topic, d.partition, d.offset,
-          d.subject, d.event_type, d.body, MicrosSinceEpoch(d.event_time), d.attempts,
-          MicrosSinceEpoch(d.next_attempt_at), d.last_http_status, d.last_error);
+      KeepIn(tx, d);
+      tx.commit();
+    });
+  }
+
+  // On a connection of its own: the dispatcher's ledger writer runs it while the other thread
+  // reads due deliveries and saves offsets on the first one.
+  void KeepAll(const std::vector<Delivery>& deliveries) override {
+    if (deliveries.empty()) return;
+    batch_session_.Run([&](pqxx::connection& connection) {
+      pqxx::work tx(connection);
+      for (const auto& d : deliveries) KeepIn(tx, d);
       tx.commit();
     });
   }
@@ -276,7 +278,23 @@ class PgDeliveryLedger : public DeliveryLedger {
   }
 
  private:
+  static void KeepIn(pqxx::work& tx, const Delivery& d) {
+    // Kept only while the endpoint exists; FOR KEY SHARE waits for a Delete in progress.
+    tx.exec_params(
+        "INSERT INTO deliveries (endpoint_id, event_id, status, topic, partition, \"offset\", subject, event_type,"
+        " body, event_time, attempts, next_attempt_at, last_http_status, last_error, updated_at, trace_parent)"
+        " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, " ORDERS_AT("$10") ", $11, " ORDERS_AT("$12") ", $13, $14, now(), $15"
+        " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = $1 FOR KEY SHARE)"
+        " ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = EXCLUDED.status,"
+        " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
+        " last_http_status = EXCLUDED.last_http_status, last_error = EXCLUDED.last_error, updated_at = now()",
+        d.endpoint_id, d.event_id, std::string(DeliveryStatusName(d.status)), d.topic, d.partition, d.offset,
+        d.subject, d.event_type, d.body, MicrosSinceEpoch(d.event_time), d.attempts,
+        MicrosSinceEpoch(d.next_attempt_at), d.last_http_status, d.last_error, d.trace_parent);
+  }
+
   PgSession session_;
+  PgSession batch_session_;  // KeepAll's
 };
 
 }  // namespace

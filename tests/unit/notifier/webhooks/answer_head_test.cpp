@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 #include <orders/notifier/webhooks/answer_head.hpp>
@@ -62,6 +63,41 @@ TEST(AnswerHead, StartedTellsWhetherAnyAnswerByteArrived) {
   EXPECT_FALSE(head.started());
   head.Feed("HT");
   EXPECT_TRUE(head.started());
+}
+
+// Keep-alive: only an HTTP/1.1 answer with a framed body and no `Connection: close` leaves the
+// connection fit for another request.
+std::optional<std::size_t> ReusableAfter(const std::string& answer) {
+  AnswerHead head(4096);
+  EXPECT_EQ(head.Feed(answer), State::kComplete) << answer;
+  return head.ReusableBodyLength();
+}
+
+TEST(AnswerHead, AFramedHttp11AnswerLeavesTheConnectionReusableAfterItsBody) {
+  EXPECT_EQ(ReusableAfter("HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n"), 11u);
+  EXPECT_EQ(ReusableAfter("HTTP/1.1 200 OK\r\ncontent-length:  0 \r\n\r\n"), 0u);
+  EXPECT_EQ(ReusableAfter("HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n"), 0u) << "204 never has a body";
+  EXPECT_EQ(ReusableAfter("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n"), 2u);
+}
+
+TEST(AnswerHead, ConnectionCloseHttp10ChunkedOrUnframedAnswersAreNotReusable) {
+  EXPECT_EQ(ReusableAfter("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n"), std::nullopt);
+  EXPECT_EQ(ReusableAfter("HTTP/1.1 200 OK\r\nConnection: Keep-Alive, Close\r\nContent-Length: 2\r\n\r\n"),
+            std::nullopt);
+  EXPECT_EQ(ReusableAfter("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n"), std::nullopt);
+  EXPECT_EQ(ReusableAfter("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), std::nullopt);
+  EXPECT_EQ(ReusableAfter("HTTP/1.1 200 OK\r\nServer: x\r\n\r\n"), std::nullopt) << "the body ends at the close";
+  EXPECT_EQ(ReusableAfter("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n"), std::nullopt);
+  EXPECT_EQ(ReusableAfter("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"), std::nullopt);
+  EXPECT_EQ(ReusableAfter("HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n"), std::nullopt);
+}
+
+TEST(AnswerHead, BodyBytesReadWithTheHeadAreKeptAsSurplus) {
+  AnswerHead head(4096);
+  ASSERT_EQ(head.Feed("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"ok\""),
+            State::kComplete);
+  EXPECT_EQ(head.ReusableBodyLength(), 11u);
+  EXPECT_EQ(head.Surplus(), "{\"ok\"");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <orders/codec/trace_context.hpp>
 #include <orders/notifier/webhooks/dispatcher_core.hpp>
 #include <orders/notifier/webhooks/dispatcher_metrics.hpp>
 
@@ -56,6 +57,17 @@ class DispatcherCoreTest : public ::testing::Test {
           kOrders, {0, 1}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
     }
     return *core;
+  }
+
+  // The core once the ledger writer caught up (the Dispatcher's writer
+  // thread writes within milliseconds; these tests write at once).
+  DispatcherCore& Settled() {
+    Core().WriteNow();
+    return *core;
+  }
+  TestLedger& Ledger() {
+    Settled();
+    return ledger;
   }
 
   // Every attempt handed out now, in order.
@@ -122,7 +134,7 @@ TEST_F(DispatcherCoreTest, AFailingEndpointIsProbedOneAttemptAtATime) {
   Core().Finish(TakeAll().at(0), Failed(), now);
   for (int i = 1; i < 5; ++i) Core().OnRecord(Record(i, "order-" + std::to_string(i)), now);
   now += 1min;
-  Core().TakeDue(now);
+  Settled().TakeDue(now);
   auto probe = TakeAll();
   ASSERT_EQ(probe.size(), 1u) << "one attempt until the endpoint answers again";
   Core().Finish(probe[0], Delivered(), now);
@@ -150,7 +162,7 @@ TEST_F(DispatcherCoreTest, AFailedAttemptIsKeptForARetryWithEqualJitterOnTheFirs
     auto attempts = TakeAll();
     ASSERT_EQ(attempts.size(), 1u);
     Core().Finish(attempts[0], Failed(), now);
-    const Delivery* kept = ledger.Find("ep_a", EventId(0, offset));
+    const Delivery* kept = Ledger().Find("ep_a", EventId(0, offset));
     ASSERT_NE(kept, nullptr);
     EXPECT_EQ(kept->status, DeliveryStatus::kPending);
     EXPECT_EQ(kept->attempts, 1);
@@ -159,7 +171,7 @@ TEST_F(DispatcherCoreTest, AFailedAttemptIsKeptForARetryWithEqualJitterOnTheFirs
     EXPECT_GE(kept->next_attempt_at, now + 2500ms) << "equal jitter waits at least half the step";
     EXPECT_LE(kept->next_attempt_at, now + 5s);
     now += 10s;  // past the endpoint's back-off
-    Core().TakeDue(now - 1s);
+    Settled().TakeDue(now - 1s);
     for (auto& attempt : TakeAll()) Core().Finish(attempt, Delivered(), now);
   }
 }
@@ -174,9 +186,9 @@ TEST_F(DispatcherCoreTest, AfterTheLastRetryFailsTheDeliveryIsListedAsFailed) {
       Core().Finish(attempt, Failed(), now);
     }
     now += 3min;
-    Core().TakeDue(now);
+    Settled().TakeDue(now);
   }
-  const Delivery* kept = ledger.Find("ep_a", EventId(0, 0));
+  const Delivery* kept = Ledger().Find("ep_a", EventId(0, 0));
   ASSERT_NE(kept, nullptr);
   EXPECT_EQ(kept->status, DeliveryStatus::kFailed);
   EXPECT_EQ(kept->attempts, 4) << "the first attempt and one retry per step of the schedule";
@@ -189,15 +201,15 @@ TEST_F(DispatcherCoreTest, RetriesWaitTheScheduledStepsInTurn) {
   Core().OnRecord(Record(0, "order-1"), now);
   auto first = TakeAll();
   Core().Finish(first[0], Failed(), now);
-  Core().TakeDue(now + 4s);
+  Settled().TakeDue(now + 4s);
   EXPECT_TRUE(TakeAll().empty()) << "not due before the first step";
   now += 5s;
-  Core().TakeDue(now);
+  Settled().TakeDue(now);
   auto second = TakeAll();
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].delivery.attempts, 1);
   Core().Finish(second[0], Failed(), now);
-  const Delivery* kept = ledger.Find("ep_a", EventId(0, 0));
+  const Delivery* kept = Ledger().Find("ep_a", EventId(0, 0));
   EXPECT_GE(kept->next_attempt_at, now + 15s);
   EXPECT_LE(kept->next_attempt_at, now + 30s);
 }
@@ -212,19 +224,19 @@ TEST_F(DispatcherCoreTest, LaterEventsOfAFailedSubjectWaitBehindItAndLeaveInOrde
   now += 10s;  // the endpoint's back-off is over
   Core().OnRecord(Record(2, "order-1"), now);
   EXPECT_TRUE(TakeAll().empty()) << "order-1 waits in the ledger behind offset 0";
-  EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 3u);
-  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 3) << "kept deliveries are resolved";
+  EXPECT_EQ(Ledger().Count(DeliveryStatus::kPending), 3u);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 3) << "kept deliveries are resolved";
 
   std::vector<std::int64_t> order;
   for (int round = 0; round < 5; ++round) {
-    Core().TakeDue(now);
+    Settled().TakeDue(now);
     for (auto& attempt : TakeAll()) {
       order.push_back(attempt.delivery.offset);
       Core().Finish(attempt, Delivered(), now);
     }
   }
   EXPECT_EQ(order, (std::vector<std::int64_t>{0, 1, 2}));
-  EXPECT_EQ(ledger.Count(DeliveryStatus::kDelivered), 3u);
+  EXPECT_EQ(Ledger().Count(DeliveryStatus::kDelivered), 3u);
 
   Core().OnRecord(Record(3, "order-1"), now);
   auto live = TakeAll();
@@ -240,16 +252,16 @@ TEST_F(DispatcherCoreTest, AWaitingDeliveryDueBeforeItsSubjectsHeadIsPushedBehin
   auto first = TakeAll();
   Core().Finish(first[0], Failed(), now);  // offset 1 follows it into the ledger
   now += 10s;
-  Core().TakeDue(now);
+  Settled().TakeDue(now);
   auto retry = TakeAll();
   ASSERT_EQ(retry.size(), 1u);
   EXPECT_EQ(retry[0].delivery.offset, 0);
   Core().Finish(retry[0], Failed(), now);  // the head now waits 15-30 s
   now += 6s;
-  Core().TakeDue(now);  // offset 1 is due (it was due with the head's first retry)
+  Settled().TakeDue(now);  // offset 1 is due (it was due with the head's first retry)
   EXPECT_TRUE(TakeAll().empty()) << "offset 1 must not overtake offset 0";
-  const Delivery* follower = ledger.Find("ep_a", EventId(0, 1));
-  const Delivery* head = ledger.Find("ep_a", EventId(0, 0));
+  const Delivery* follower = Ledger().Find("ep_a", EventId(0, 1));
+  const Delivery* head = Ledger().Find("ep_a", EventId(0, 0));
   EXPECT_GE(follower->next_attempt_at, head->next_attempt_at);
 }
 
@@ -274,12 +286,13 @@ TEST_F(DispatcherCoreTest, AHangingEndpointSpillsToTheLedgerAndNeverDelaysAHealt
     }
   }
   EXPECT_EQ(healthy, 50) << "every event reached the healthy endpoint at once";
-  EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 50u - 1 - 3) << "beyond its queue, events wait in the ledger";
-  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 0) << "the attempt in flight holds the resume offset";
+  EXPECT_EQ(Ledger().Count(DeliveryStatus::kPending), 50u - 1 - 3) << "beyond its queue, events wait in the ledger";
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 0) << "the attempt in flight holds the resume offset";
   ASSERT_TRUE(hanging);
   Core().Finish(*hanging, {false, 0, "timeout", 10s}, now);
-  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 50) << "after the timeout it is kept, and the queue moved to the ledger";
-  EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 50u);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 50)
+      << "after the timeout it is kept, and the queue moved to the ledger";
+  EXPECT_EQ(Ledger().Count(DeliveryStatus::kPending), 50u);
 }
 
 TEST_F(DispatcherCoreTest, AnEndpointHoldsAtMostItsQueueOfRetriesInMemory) {
@@ -287,8 +300,8 @@ TEST_F(DispatcherCoreTest, AnEndpointHoldsAtMostItsQueueOfRetriesInMemory) {
   registry.Add("ep_a", {"*"});
   for (int i = 0; i < 7; ++i) Core().OnRecord(Record(i, "order-" + std::to_string(i)), now);
   EXPECT_EQ(Core().QueuedCount(), 2u);
-  EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 5u);
-  Core().TakeDue(now);
+  EXPECT_EQ(Ledger().Count(DeliveryStatus::kPending), 5u);
+  Settled().TakeDue(now);
   EXPECT_EQ(Core().QueuedCount(), 4u) << "two queued events and two retries taken from the ledger";
 }
 
@@ -299,12 +312,12 @@ TEST_F(DispatcherCoreTest, AFailingEndpointBacksOffAndWhatArrivesMeanwhileWaitsI
   Core().Finish(first[0], Failed(), now);
   Core().OnRecord(Record(1, "order-2"), now + 1s);
   EXPECT_TRUE(TakeAll().empty());
-  const Delivery* waiting = ledger.Find("ep_a", EventId(0, 1));
+  const Delivery* waiting = Ledger().Find("ep_a", EventId(0, 1));
   ASSERT_NE(waiting, nullptr);
   EXPECT_EQ(waiting->attempts, 0);
   EXPECT_GE(waiting->next_attempt_at, now + 2500ms);
   now += 6s;
-  Core().TakeDue(now);
+  Settled().TakeDue(now);
   auto probe = TakeAll();
   ASSERT_EQ(probe.size(), 1u) << "the failing endpoint is probed with one attempt";
   EXPECT_EQ(probe[0].delivery.offset, 0);
@@ -325,7 +338,7 @@ TEST_F(DispatcherCoreTest, AnEndpointFailingLongerThanThePeriodIsDisabledAndGets
     Core().Finish(attempt, attempt.delivery.endpoint_id == "ep_ok" ? Delivered() : Failed(), now);
   EXPECT_FALSE(registry.Get("ep_dead")->disabled);
   now += 61min;
-  Core().TakeDue(now);
+  Settled().TakeDue(now);
   for (auto& attempt : TakeAll()) Core().Finish(attempt, Failed(), now);
   const auto dead = registry.Get("ep_dead");
   EXPECT_TRUE(dead->disabled);
@@ -336,7 +349,7 @@ TEST_F(DispatcherCoreTest, AnEndpointFailingLongerThanThePeriodIsDisabledAndGets
   auto after = TakeAll();
   ASSERT_EQ(after.size(), 1u);
   EXPECT_EQ(after[0].delivery.endpoint_id, "ep_ok");
-  EXPECT_EQ(ledger.Find("ep_dead", EventId(0, 1)), nullptr);
+  EXPECT_EQ(Ledger().Find("ep_dead", EventId(0, 1)), nullptr);
 }
 
 TEST_F(DispatcherCoreTest, ASuccessClearsTheFailingPeriod) {
@@ -345,7 +358,7 @@ TEST_F(DispatcherCoreTest, ASuccessClearsTheFailingPeriod) {
   Core().OnRecord(Record(0, "order-1"), now);
   Core().Finish(TakeAll().at(0), Failed(), now);
   now += 30min;
-  Core().TakeDue(now);
+  Settled().TakeDue(now);
   Core().Finish(TakeAll().at(0), Delivered(), now);
   now += 45min;
   Core().OnRecord(Record(1, "order-2"), now);
@@ -359,14 +372,14 @@ TEST_F(DispatcherCoreTest, TheResumeOffsetNeverPassesAnUnresolvedEvent) {
   auto attempts = TakeAll();
   ASSERT_EQ(attempts.size(), 4u);  // the default concurrency
   for (std::size_t i = 1; i < attempts.size(); ++i) Core().Finish(attempts[i], Delivered(), now);
-  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 0);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 0);
   Core().SaveProgress();
-  EXPECT_EQ(ledger.ResumeOffset(kOrders, 0), 0);
+  EXPECT_EQ(Ledger().ResumeOffset(kOrders, 0), 0);
   Core().Finish(attempts[0], Delivered(), now);
-  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 4) << "offset 4 is still queued";
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 4) << "offset 4 is still queued";
   Core().Finish(TakeAll().at(0), Delivered(), now);
   Core().SaveProgress();
-  EXPECT_EQ(ledger.ResumeOffset(kOrders, 0), 5);
+  EXPECT_EQ(Ledger().ResumeOffset(kOrders, 0), 5);
 }
 
 TEST_F(DispatcherCoreTest, RecordsNoEndpointWantsAndRecordsThatAreNotCloudEventsDoNotHoldTheOffset) {
@@ -375,7 +388,7 @@ TEST_F(DispatcherCoreTest, RecordsNoEndpointWantsAndRecordsThatAreNotCloudEvents
   auto broken = Record(1, "order-1");
   broken.headers.clear();
   Core().OnRecord(broken, now);
-  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 2);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 2);
 }
 
 TEST_F(DispatcherCoreTest, AssignmentStartsFromTheLedgerOrElseTheEndWhichIsSavedAtOnce) {
@@ -390,8 +403,8 @@ TEST_F(DispatcherCoreTest, AssignmentStartsFromTheLedgerOrElseTheEndWhichIsSaved
   EXPECT_EQ(starts.at(0), 42);
   EXPECT_EQ(starts.at(1), 101) << "no history: from the end";
   EXPECT_EQ(starts.at(2), platform::kOffsetEnd);
-  EXPECT_EQ(ledger.ResumeOffset(kOrders, 1), 101) << "saved before any record arrives";
-  EXPECT_EQ(ledger.ResumeOffset(kOrders, 2), std::nullopt);
+  EXPECT_EQ(Ledger().ResumeOffset(kOrders, 1), 101) << "saved before any record arrives";
+  EXPECT_EQ(Ledger().ResumeOffset(kOrders, 2), std::nullopt);
 }
 
 TEST_F(DispatcherCoreTest, RevokedPartitionsKeepWhatIsInFlightSaveWhereTheyResumeAndDropTheirQueue) {
@@ -405,20 +418,20 @@ TEST_F(DispatcherCoreTest, RevokedPartitionsKeepWhatIsInFlightSaveWhereTheyResum
   ASSERT_EQ(in_flight[0].delivery.partition, 1);
 
   Core().Revoke(kOrders, {1}, now);
-  const Delivery* kept = ledger.Find("ep_a", EventId(1, 7));
+  const Delivery* kept = Ledger().Find("ep_a", EventId(1, 7));
   ASSERT_NE(kept, nullptr) << "the attempt in flight is kept: the next owner need not wait for it";
   EXPECT_EQ(kept->status, DeliveryStatus::kPending);
-  EXPECT_EQ(ledger.ResumeOffset(kOrders, 1), 8) << "the next owner redoes the queued event";
-  EXPECT_EQ(ledger.Find("ep_a", EventId(1, 8)), nullptr);
+  EXPECT_EQ(Ledger().ResumeOffset(kOrders, 1), 8) << "the next owner redoes the queued event";
+  EXPECT_EQ(Ledger().Find("ep_a", EventId(1, 8)), nullptr);
   EXPECT_EQ(Core().Owned(kOrders), (std::vector<platform::Partition>{0}));
 
   Core().Finish(in_flight[0], Delivered(), now);
-  EXPECT_EQ(ledger.Find("ep_a", EventId(1, 7))->status, DeliveryStatus::kDelivered) << "its outcome is recorded";
+  EXPECT_EQ(Ledger().Find("ep_a", EventId(1, 7))->status, DeliveryStatus::kDelivered) << "its outcome is recorded";
   auto rest = TakeAll();
   ASSERT_EQ(rest.size(), 1u);
   EXPECT_EQ(rest[0].delivery.partition, 0) << "the revoked partition's queued event was dropped";
   Core().OnRecord(Record(9, "order-2", "order.placed.v1", 1), now);
-  EXPECT_EQ(ledger.ResumeOffset(kOrders, 1), 8) << "a stray record of a revoked partition is ignored";
+  EXPECT_EQ(Ledger().ResumeOffset(kOrders, 1), 8) << "a stray record of a revoked partition is ignored";
 }
 
 TEST_F(DispatcherCoreTest, SubjectsWaitingInTheLedgerAtAssignmentKeepTheirOrder) {
@@ -441,16 +454,16 @@ TEST_F(DispatcherCoreTest, SubjectsWaitingInTheLedgerAtAssignmentKeepTheirOrder)
   auto attempts = TakeAll();
   ASSERT_EQ(attempts.size(), 1u);
   EXPECT_EQ(attempts[0].delivery.subject, "order-2");
-  const Delivery* behind = ledger.Find("ep_a", EventId(0, 1));
+  const Delivery* behind = Ledger().Find("ep_a", EventId(0, 1));
   ASSERT_NE(behind, nullptr) << "order-1's new event waits in the ledger behind the old one";
   EXPECT_EQ(behind->status, DeliveryStatus::kPending);
   EXPECT_GE(behind->next_attempt_at, now + 1h) << "not due before the delivery it waits behind";
 
   now += 1min;
-  Core().TakeDue(now);
+  Settled().TakeDue(now);
   EXPECT_TRUE(TakeAll().empty()) << "the new event must not overtake the one due in an hour";
   now += 1h;
-  Core().TakeDue(now);
+  Settled().TakeDue(now);
   auto retries = TakeAll();
   ASSERT_EQ(retries.size(), 1u);
   EXPECT_EQ(retries[0].delivery.event_id, "evt-old");
@@ -469,7 +482,7 @@ TEST_F(DispatcherCoreTest, ADeletedEndpointLosesItsQueueAndReleasesTheOffsets) {
   registry.Delete("ep_a");
   Core().RefreshEndpoints(now);
   Core().Finish(in_flight.at(0), Delivered(), now);
-  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 2);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 2);
   EXPECT_TRUE(TakeAll().empty());
 }
 
@@ -490,18 +503,117 @@ TEST_F(DispatcherCoreTest, AReplayedDeliveryIsRetriedAndItsSubjectKeepsItsOrder)
   Core().OnRecord(Record(0, "order-1"), now);
   Core().Finish(TakeAll().at(0), Failed(), now);
   now += 2s;
-  Core().TakeDue(now);
+  Settled().TakeDue(now);
   Core().Finish(TakeAll().at(0), Failed(), now);
-  ASSERT_EQ(ledger.Find("ep_a", EventId(0, 0))->status, DeliveryStatus::kFailed);
+  ASSERT_EQ(Ledger().Find("ep_a", EventId(0, 0))->status, DeliveryStatus::kFailed);
   EXPECT_EQ(ledger.Replay("ep_a", WallClock::time_point{}), 1u);
   now += 2s;
-  Core().TakeDue(now);
+  Settled().TakeDue(now);
   Core().OnRecord(Record(1, "order-1"), now);
   auto attempts = TakeAll();
   ASSERT_EQ(attempts.size(), 1u);
   EXPECT_EQ(attempts[0].delivery.offset, 0);
   Core().Finish(attempts[0], Delivered(), now);
-  EXPECT_EQ(ledger.Find("ep_a", EventId(0, 0))->status, DeliveryStatus::kDelivered);
+  EXPECT_EQ(Ledger().Find("ep_a", EventId(0, 0))->status, DeliveryStatus::kDelivered);
+}
+
+// Ledger writes leave the reading thread: what a record, a failure or a
+// back-off keeps is buffered for the Dispatcher's writer (one transaction per
+// batch), and the offset stays open until the write committed.
+TEST_F(DispatcherCoreTest, RecordsForABackingOffEndpointAreBufferedNotWrittenOnTheReadingThread) {
+  registry.Add("ep_a", {"*"});
+  Core().OnRecord(Record(0, "order-0"), now);
+  Core().Finish(TakeAll().at(0), Failed(), now);  // backing off from now on
+  Core().WriteNow();
+  const int keeps_before = ledger.keeps;
+  for (int i = 1; i <= 20; ++i) Core().OnRecord(Record(i, "order-" + std::to_string(i)), now);
+  EXPECT_EQ(ledger.keeps, keeps_before) << "no ledger write while reading";
+  EXPECT_EQ(Core().UnwrittenCount(), 20u);
+  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 1) << "unwritten deliveries hold their offsets";
+  auto batch = Core().TakeUnwritten();
+  ASSERT_EQ(batch.size(), 20u);
+  EXPECT_EQ(batch.front().delivery.offset, 1) << "oldest first";
+  std::vector<Delivery> rows;
+  for (const auto& entry : batch) rows.push_back(entry.delivery);
+  ledger.KeepAll(rows);  // what the writer thread does, outside the lock
+  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 1) << "not resolved before the core hears the write committed";
+  Core().Written(batch);
+  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 21);
+  EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 21u);
+}
+
+TEST_F(DispatcherCoreTest, AFailedLedgerWriteIsTriedAgainInOrderAndKeepsTheOffsetOpen) {
+  registry.Add("ep_a", {"*"});
+  Core().OnRecord(Record(0, "order-0"), now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  auto failed = Core().TakeUnwritten();
+  ASSERT_EQ(failed.size(), 1u);
+  Core().OnRecord(Record(1, "order-1"), now);  // spilled meanwhile
+  Core().NotWritten(std::move(failed));
+  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 0);
+  auto again = Core().TakeUnwritten();
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_EQ(again[0].delivery.offset, 0) << "the failed batch goes first";
+  EXPECT_EQ(again[1].delivery.offset, 1);
+  Core().NotWritten(std::move(again));
+  Core().WriteNow();
+  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 2);
+  EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 2u);
+}
+
+// A retry delivered whose "delivered" is not written yet: the ledger's row
+// still says pending and due, and must not be sent again.
+TEST_F(DispatcherCoreTest, ARowOlderThanWhatTheCoreKnowsIsNotRetriedAgain) {
+  registry.Add("ep_a", {"*"});
+  Core().OnRecord(Record(0, "order-0"), now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  now += 10s;
+  Settled().TakeDue(now);
+  auto retry = TakeAll();
+  ASSERT_EQ(retry.size(), 1u);
+  Core().Finish(retry[0], Delivered(), now);  // "delivered" waits for the writer
+  Core().TakeDue(now + 1s);
+  EXPECT_TRUE(TakeAll().empty());
+  EXPECT_EQ(Ledger().Find("ep_a", EventId(0, 0))->status, DeliveryStatus::kDelivered);
+}
+
+TEST_F(DispatcherCoreTest, RevokingAPartitionWritesWhatWasKeptBeforeSavingWhereItResumes) {
+  registry.Add("ep_a", {"*"});
+  Core().OnRecord(Record(0, "order-0", "order.status_changed.v1", 1), now);
+  Core().Finish(TakeAll().at(0), Failed(), now);                             // kept, unwritten
+  Core().OnRecord(Record(1, "order-1", "order.status_changed.v1", 1), now);  // spilled, unwritten
+  Core().Revoke(kOrders, {1}, now);
+  EXPECT_EQ(Core().UnwrittenCount(), 0u);
+  EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 2u);
+  EXPECT_EQ(ledger.ResumeOffset(kOrders, 1), 2) << "both are in the ledger: the next owner starts after them";
+}
+
+TEST_F(DispatcherCoreTest, EachAttemptIsAChildSpanOfTheEventsTraceEvenFromTheLedger) {
+  registry.Add("ep_a", {"*"});
+  const std::string event_trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto record = Record(0, "order-0");
+  record.headers.emplace_back("traceparent", event_trace);
+  Core().OnRecord(record, now);
+  auto first = TakeAll();
+  ASSERT_EQ(first.size(), 1u);
+  const auto sent = codec::ParseTraceParent(first[0].request.traceparent);
+  ASSERT_TRUE(sent) << first[0].request.traceparent;
+  EXPECT_EQ(sent->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_NE(sent->parent_id, "00f067aa0ba902b7") << "a span of its own, child of the event's";
+  Core().Finish(first[0], Failed(), now);
+  now += 10s;
+  Settled().TakeDue(now);
+  auto retry = TakeAll();
+  ASSERT_EQ(retry.size(), 1u);
+  const auto resent = codec::ParseTraceParent(retry[0].request.traceparent);
+  ASSERT_TRUE(resent);
+  EXPECT_EQ(resent->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_NE(resent->parent_id, sent->parent_id) << "every attempt is a new span";
+
+  Core().OnRecord(Record(1, "order-1"), now);  // no traceparent header
+  for (auto& attempt : TakeAll()) {
+    if (attempt.delivery.offset == 1) EXPECT_EQ(attempt.request.traceparent, "");
+  }
 }
 
 TEST_F(DispatcherCoreTest, MetricsCountAttemptsPerEndpointLatencyRetriesAndDisabledEndpoints) {
@@ -522,6 +634,7 @@ TEST_F(DispatcherCoreTest, MetricsCountAttemptsPerEndpointLatencyRetriesAndDisab
     core->Finish(attempt, attempt.delivery.endpoint_id == "ep_a" ? Delivered() : Failed(), now);
   }
   now += 2min;
+  core->WriteNow();  // the ledger writer caught up
   core->TakeDue(now);
   for (auto& attempt : TakeAll()) core->Finish(attempt, Failed(), now);
 
@@ -534,10 +647,11 @@ TEST_F(DispatcherCoreTest, MetricsCountAttemptsPerEndpointLatencyRetriesAndDisab
   EXPECT_NE(text.find("orders_notifier_webhook_endpoints_disabled_total 1"), std::string::npos);
   EXPECT_NE(text.find("orders_notifier_webhook_retries_pending 1"), std::string::npos);
 
-  now += 1min;  // the disabled endpoint's waiting delivery is listed as failed, not tried
+  now += 1min;       // the disabled endpoint's waiting delivery is listed as failed, not tried
+  core->WriteNow();  // the ledger writer caught up
   core->TakeDue(now);
   EXPECT_TRUE(TakeAll().empty());
-  const Delivery* waiting = ledger.Find("ep_b", EventId(0, 0));
+  const Delivery* waiting = Ledger().Find("ep_b", EventId(0, 0));
   EXPECT_EQ(waiting->status, DeliveryStatus::kFailed);
   EXPECT_EQ(waiting->last_error, "endpoint disabled");
   EXPECT_NE(registry_of_metrics.Render().find("orders_notifier_webhook_retries_pending 0"), std::string::npos);

@@ -5,8 +5,12 @@
 // the HTTP attempts, and a housekeeping thread that saves resume offsets
 // (every 200 ms), takes due retries (every second) and re-reads the
 // registry (every few seconds, so registrations made through another
-// instance are picked up). The decisions are DispatcherCore's; this class
-// only runs them under one lock.
+// instance are picked up), and a ledger writer that writes what the core
+// kept in batches, one transaction each, outside the lock (so neither the
+// reading thread nor the workers wait for PostgreSQL on a delivery that
+// fails or spills). The decisions are DispatcherCore's; this class only runs
+// them under one lock. Reading pauses while more than `max_unwritten`
+// ledger writes wait (PostgreSQL slow or down): memory stays bounded.
 
 #include <atomic>
 #include <condition_variable>
@@ -35,6 +39,8 @@ struct DispatcherOptions {
   std::chrono::milliseconds save_every{200};
   std::chrono::milliseconds retry_every{1000};
   std::chrono::milliseconds refresh_every{3000};
+  std::chrono::milliseconds write_every{20};  // the ledger writer's pace when idle
+  std::size_t max_unwritten = 20000;
 };
 
 class Dispatcher {
@@ -59,6 +65,7 @@ class Dispatcher {
   void Poll(platform::KafkaConsumer& consumer);
   void Work();
   void Housekeep();
+  void WriteLedger();
   template <typename Step>
   bool Guarded(const char* what, Step&& step);
 
@@ -73,6 +80,8 @@ class Dispatcher {
   std::vector<std::thread> pollers_;
   std::vector<std::thread> workers_;
   std::thread housekeeper_;
+  std::thread writer_;
+  DeliveryLedger& ledger_;
   std::atomic<bool> reading_{false};
   std::atomic<bool> endpoints_known_{false};  // the registry was read once
   std::atomic<bool> draining_{false};         // no new attempts start

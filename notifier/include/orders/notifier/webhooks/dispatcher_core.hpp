@@ -18,6 +18,12 @@
 // schedule: what is queued for it moves to the ledger, due when the back-off
 // ends, instead of each waiting for its own timeout.
 //
+// Ledger writes are buffered (write-behind): what the core keeps is written
+// by the Dispatcher's ledger writer, a batch per transaction, outside the
+// lock (TakeUnwritten / Written / NotWritten). Until its write committed, a
+// kept delivery still holds its record's offset open, so the resume offset
+// never passes an event whose delivery is neither done nor in the ledger.
+//
 // Not thread-safe: the Dispatcher calls it under one lock. It calls the
 // registry and the ledger (ports), never the sender.
 
@@ -96,6 +102,22 @@ class DispatcherCore {
   // Saves every owned partition's resume offset that moved.
   void SaveProgress();
 
+  // A delivery to write to the ledger; `resolves`: its record's offset is
+  // released once the write committed.
+  struct Unwritten {
+    Delivery delivery;
+    bool resolves = false;
+  };
+  // What waits to be written, oldest first; it counts as unwritten until
+  // Written or NotWritten is told about it.
+  std::vector<Unwritten> TakeUnwritten();
+  void Written(const std::vector<Unwritten>& batch);
+  // The write failed: the batch goes back in front, to be written again.
+  void NotWritten(std::vector<Unwritten> batch);
+  // Writes what waits now, on the caller's thread (revocation, stop, tests).
+  void WriteNow();
+  std::size_t UnwrittenCount() const { return unwritten_.size(); }
+
   std::optional<platform::Offset> ResumeOffset(const std::string& topic, platform::Partition partition) const;
   std::size_t InFlight() const { return in_flight_; }
   std::size_t QueuedCount() const;
@@ -132,8 +154,9 @@ class DispatcherCore {
   bool Wants(const Lane& lane, const std::string& event_name) const;
   std::size_t ConcurrencyOf(const Lane& lane) const;
   void Resolve(const Delivery& delivery);
-  void KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now);
-  void KeepBehindHold(Delivery delivery, Hold& hold, WallClock::time_point now);
+  void Keep(Delivery delivery, bool resolves = false);
+  void KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now, bool resolves = false);
+  void KeepBehindHold(Delivery delivery, Hold& hold, WallClock::time_point now, bool resolves = false);
   void ReleaseOne(const Delivery& delivery);
   void BackOff(Lane& lane, WallClock::time_point now);
   void FailQueued(Lane& lane, const std::string& reason, WallClock::time_point now);
@@ -152,6 +175,7 @@ class DispatcherCore {
 
   std::map<std::string, Lane> lanes_;
   std::map<HoldKey, Hold> holds_;
+  std::int64_t held_ = 0;  // the sum of every hold's `known`
   std::map<PartitionKey, PartitionProgress> partitions_;
   std::set<std::pair<std::string, std::string>> retry_taken_;  // (endpoint id, event id) queued or in flight
   std::uint64_t next_attempt_id_ = 1;
@@ -159,6 +183,10 @@ class DispatcherCore {
   std::map<std::uint64_t, Delivery> live_in_flight_;  // first attempts in flight, by attempt id
   std::set<std::uint64_t> kept_on_revoke_;            // of those, kept when their partition went
   std::string last_lane_;                             // round robin between endpoints
+  std::vector<Unwritten> unwritten_;                  // ledger writes not yet taken by the writer
+  // (endpoint id, event id) -> writes not yet committed (taken or not): the
+  // ledger's row is older than what the core knows.
+  std::map<std::pair<std::string, std::string>, int> uncommitted_;
 };
 
 }  // namespace orders::notifier::webhooks

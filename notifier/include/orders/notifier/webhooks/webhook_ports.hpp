@@ -45,7 +45,8 @@ struct Delivery {
   std::string topic;
   std::int32_t partition = 0;
   std::int64_t offset = 0;
-  std::string body;  // the structured CloudEvent, exactly what is posted
+  std::string body;          // the structured CloudEvent, exactly what is posted
+  std::string trace_parent;  // the event's W3C traceparent Kafka header ("" when it had none)
   WallClock::time_point event_time{};
   DeliveryStatus status = DeliveryStatus::kPending;
   int attempts = 0;
@@ -85,6 +86,11 @@ class DeliveryLedger {
 
   // Keeps a delivery (insert, or update when (endpoint_id, event_id) exists).
   virtual void Keep(const Delivery& delivery) = 0;
+  // Keeps each in turn, all or none (one transaction where the store has them); a later entry for
+  // the same (endpoint_id, event_id) wins.
+  virtual void KeepAll(const std::vector<Delivery>& deliveries) {
+    for (const auto& delivery : deliveries) Keep(delivery);
+  }
   // Pending deliveries due at `now` in the given partitions of `topic`, oldest offset first.
   virtual std::vector<Delivery> Due(const std::string& topic, const std::vector<std::int32_t>& partitions,
                                     WallClock::time_point now, std::size_t limit) = 0;
@@ -101,9 +107,10 @@ class DeliveryLedger {
 
 struct PostRequest {
   std::string url;
-  std::string message_id;  // webhook-id
-  std::string body;        // structured CloudEvent JSON
-  std::string secret;      // whsec_…; signs id.timestamp.body at send time
+  std::string message_id;   // webhook-id
+  std::string body;         // structured CloudEvent JSON
+  std::string secret;       // whsec_…; signs id.timestamp.body at send time
+  std::string traceparent;  // W3C traceparent header of this attempt ("" for none)
 };
 
 struct PostOutcome {
