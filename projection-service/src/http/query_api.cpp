@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include <orders/projection/daily_report.hpp>
+#include <orders/projection/report_bodies.hpp>
 
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
@@ -198,6 +199,29 @@ void Couriers(const ExchangePtr& exchange, ReadModelReader& queries, const platf
   exchange->RespondJson(200, CourierReportToJson(*couriers));
 }
 
+void Products(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+  if (!exchange->Authorize(authenticator, kStaffOrService)) return;
+  auto params = QueryOrProblem(exchange);
+  if (!params) return;
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  auto parsed = ParseProductsQuery(*params, today);
+  if (!parsed.value) {
+    exchange->RespondProblem(BadRequest(parsed.errors));
+    return;
+  }
+  const auto report = queries.Products(*parsed.value);
+  if (!report) return RespondUnavailable(exchange);
+  exchange->RespondText(200, "application/json", ProductReportJson(*parsed.value, *report));
+}
+
+void Funnel(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+  const auto query = RangeReportQuery(exchange, authenticator);
+  if (!query) return;
+  const auto report = queries.Funnel(*query);
+  if (!report) return RespondUnavailable(exchange);
+  exchange->RespondText(200, "application/json", FunnelReportJson(*query, *report));
+}
+
 void Inventory(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
   if (!exchange->Authorize(authenticator, kStaffOrService)) return;
   auto params = QueryOrProblem(exchange);
@@ -232,9 +256,12 @@ nlohmann::json CourierReportToJson(const std::vector<CourierReportRow>& couriers
   Json rows = Json::array();
   for (const auto& courier : couriers) {
     // Minutes to one decimal: the report is read by people, and a tenth of a minute is finer than it needs.
+    const auto median = RoundedQuantile(courier.minutes, 0.5);
+    const auto p90 = RoundedQuantile(courier.minutes, 0.9);
     rows.push_back({{"courierId", courier.courier_id},
                     {"deliveries", courier.deliveries},
-                    {"medianMinutesToDeliver", std::round(courier.median_minutes * 10) / 10}});
+                    {"medianMinutesToDeliver", median ? Json(*median) : Json(nullptr)},
+                    {"p90MinutesToDeliver", p90 ? Json(*p90) : Json(nullptr)}});
   }
   return {{"couriers", std::move(rows)}};
 }
@@ -319,6 +346,12 @@ void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps) {
   });
   router.Add(restinio::http_method_get(), "/reports/couriers", [routes](const ExchangePtr& exchange) {
     Couriers(exchange, routes->deps.queries, *routes->deps.authenticator);
+  });
+  router.Add(restinio::http_method_get(), "/reports/products", [routes](const ExchangePtr& exchange) {
+    Products(exchange, routes->deps.queries, *routes->deps.authenticator);
+  });
+  router.Add(restinio::http_method_get(), "/reports/funnel", [routes](const ExchangePtr& exchange) {
+    Funnel(exchange, routes->deps.queries, *routes->deps.authenticator);
   });
 }
 
