@@ -25,6 +25,7 @@
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
 #   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch,workflow,webhooks] [--no-build] [--record]
+#   (opt-in phase, never in the default list: reports — see bench::reports)
 #   ./infra/bench.sh --record-from DIR
 #
 # Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, prints a table and
@@ -646,6 +647,7 @@ bench::phase limits && orders::timed limits bench::limits
 bench::phase dispatch && orders::timed dispatch bench::dispatch
 bench::phase workflow && orders::timed workflow bench::workflow
 bench::phase webhooks && orders::timed webhooks bench::webhooks
+bench::phase reports && orders::timed reports bench::reports
 
 python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS" ||
   orders::die "could not summarize the run in $RUN_DIR"

@@ -29,7 +29,7 @@ std::optional<MinuteHistogram> ParseHistogram(std::string_view text) {
     counts.push_back(value);
     text.remove_prefix(static_cast<std::size_t>(end - text.data()));
     if (text.empty()) break;
-    if (text.front() != ',') return std::nullopt;
+    if (text.front() != ',' || text.size() == 1) return std::nullopt;
     text.remove_prefix(1);
   }
   return counts;

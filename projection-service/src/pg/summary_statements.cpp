@@ -96,7 +96,8 @@ std::string SummariseStatement(const std::string& keys) {
          " step_buckets AS (SELECT day, step, " +
          bucket +
          " AS bucket, count(*) AS n FROM steps GROUP BY 1, 2, 3),"
-         " step_counts AS (SELECT day, step, jsonb_object_agg(bucket, n) AS counts FROM step_buckets GROUP BY day, step),"
+         " step_counts AS (SELECT day, step, jsonb_object_agg(bucket, n) AS counts FROM step_buckets GROUP BY day, "
+         "step),"
          " step_minutes AS (INSERT INTO report_step_minutes AS t (day, step, slot, minutes)"
          "   SELECT day, step, $1, " +
          dense +
@@ -116,8 +117,8 @@ const std::string& BatchStatement() {
 
 // A slice of the stored history: order ids from $3 to $4, inclusive.
 const std::string& SliceStatement() {
-  static const std::string statement = SummariseStatement(
-      "SELECT order_id, version FROM order_history WHERE order_id BETWEEN $3::uuid AND $4::uuid");
+  static const std::string statement =
+      SummariseStatement("SELECT order_id, version FROM order_history WHERE order_id BETWEEN $3::uuid AND $4::uuid");
   return statement;
 }
 
@@ -133,10 +134,10 @@ std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWr
     ids.push_back(row.order_id);
     versions.push_back(std::to_string(row.version));
   }
-  for (const auto& row : tx.exec_params(
-           "SELECT h.order_id::text, h.version FROM unnest($1::uuid[], $2::bigint[]) AS k(order_id, version)"
-           " JOIN order_history h ON h.order_id = k.order_id AND h.version = k.version",
-           ArrayLiteral(ids), ArrayLiteral(versions))) {
+  for (const auto& row :
+       tx.exec_params("SELECT h.order_id::text, h.version FROM unnest($1::uuid[], $2::bigint[]) AS k(order_id, version)"
+                      " JOIN order_history h ON h.order_id = k.order_id AND h.version = k.version",
+                      ArrayLiteral(ids), ArrayLiteral(versions))) {
     stored.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
   }
   return stored;

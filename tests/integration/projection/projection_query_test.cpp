@@ -236,7 +236,8 @@ TEST_F(ProjectionQueryTest, ProductsAndFunnelReportsReadTheSummaries) {
 TEST_F(ProjectionQueryTest, ListsFilterByCreationTime) {
   const auto ids_of = [&](const std::string& path) {
     std::vector<std::string> ids;
-    for (const auto& item : GetJson(path)["items"]) ids.push_back(item["orderId"]);
+    const auto page = GetJson(path);  // held: a range-for over a temporary's member would dangle
+    for (const auto& item : page["items"]) ids.push_back(item["orderId"]);
     return ids;
   };
   // Timestamps: both ends inclusive; dates: whole UTC days. (Colons travel percent-encoded: the
