@@ -50,7 +50,12 @@ class DailyRevenueTest : public ::testing::Test {
   // The rows are written by hand, so their summaries too, as the projection writes them for a batch.
   static void Summarise(pqxx::transaction_base& tx, const std::string& order_id, std::vector<std::int64_t> versions) {
     BatchWrites writes;
-    for (auto version : versions) writes.history.push_back(HistoryRow{order_id, version});
+    for (auto version : versions) {
+      HistoryRow row;
+      row.order_id = order_id;
+      row.version = version;
+      writes.history.push_back(row);
+    }
     WriteSummaries(tx, writes);
   }
 

@@ -259,6 +259,45 @@ TEST_F(ProjectionQueryTest, ListsFilterByCreationTime) {
   ExpectBadRequest("/orders?to=yesterday", "to");
 }
 
+// Accept: text/csv gives RFC 4180 bodies (header row, CRLF); a list's CSV is one page with the next
+// cursor in Next-Cursor; an Accept that names neither JSON nor CSV is 406 problem+json.
+TEST_F(ProjectionQueryTest, ListsAndReportsAnswerCsvAndRefuseWhatTheyCannotServe) {
+  const auto get = [&](const std::string& path, const std::string& accept) {
+    return HttpRequest(service_->port(), "GET", path, {},
+                       {{"Authorization", BearerOf(TestToken("ops", "staff"))}, {"Accept", accept}});
+  };
+  auto page = get("/orders?limit=2", "text/csv");
+  EXPECT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.Header("content-type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(page.body.substr(0, page.body.find("\r\n")),
+            "orderId,customerId,status,currency,totalCents,courierId,paymentStatus,version,createdAt,updatedAt,items");
+  EXPECT_EQ(std::count(page.body.begin(), page.body.end(), '\n'), 3);
+  EXPECT_NE(page.body.find(ids_[4] + ",c-0,pending,USD,300,,pending,1,2025-11-24T16:00:04.000Z"), std::string::npos)
+      << page.body;
+  EXPECT_NE(page.body.find("\"[{\"\"productId\"\":\"\"sku\"\""), std::string::npos) << page.body;
+  ASSERT_FALSE(page.Header("next-cursor").empty());
+  auto rest = get("/orders?limit=5&cursor=" + page.Header("next-cursor"), "text/csv");
+  EXPECT_EQ(std::count(rest.body.begin(), rest.body.end(), '\n'), 4) << rest.body;
+  EXPECT_TRUE(rest.Header("next-cursor").empty());
+
+  auto daily = get("/reports/daily?from=2025-11-24&to=2025-11-25", "text/csv");
+  EXPECT_EQ(daily.body,
+            "date,placed,delivered,cancelled,currency,revenueCents\r\n2025-11-24,5,0,1,,\r\n"
+            "2025-11-25,0,1,0,USD,300\r\n");
+  EXPECT_EQ(get("/reports/status-counts", "text/csv").body.substr(0, 15), "status,orders\r\n");
+  for (const std::string path :
+       {"/reports/products", "/reports/couriers", "/reports/funnel", "/deliveries/open", "/inventory"}) {
+    auto csv = get(path, "text/csv;q=0.9, application/xml;q=0.1");
+    EXPECT_EQ(csv.status, 200) << path << " " << csv.body;
+    EXPECT_EQ(csv.Header("content-type"), "text/csv; charset=utf-8") << path;
+    auto refused = get(path, "application/xml");
+    EXPECT_EQ(refused.status, 406) << path;
+    EXPECT_EQ(refused.Header("content-type"), "application/problem+json") << path;
+    EXPECT_EQ(get(path, "application/json").Header("content-type").rfind("application/json", 0), 0u) << path;
+  }
+  EXPECT_EQ(get("/orders", "text/html").status, 406);
+}
+
 TEST_F(ProjectionQueryTest, ReportRangesAndLimitsAreCheckedWithTheLimitStated) {
   for (const std::string report : {"daily", "couriers", "funnel", "products"}) {
     const std::string path = "/reports/" + report;
@@ -390,8 +429,13 @@ TEST_F(ProjectionQueryAuthTest, EveryRouteAndStatusMatchesTheQueryOpenApiDocumen
   const std::string staff = TestToken("ops", "staff");
   const std::string customer = TestToken("c-0", "customer");
   std::string observations;
-  auto observe = [&](const std::string& path, const std::string& request, const std::string& token) {
-    const auto response = token.empty() ? Get(request) : GetAs(request, token);
+  auto observe = [&](const std::string& path, const std::string& request, const std::string& token,
+                     const std::string& accept = "") {
+    std::map<std::string, std::string> headers;
+    if (!token.empty()) headers["Authorization"] = BearerOf(token);
+    if (!accept.empty()) headers["Accept"] = accept;
+    const auto response =
+        token.empty() && accept.empty() ? Get(request) : HttpRequest(service_->port(), "GET", request, {}, headers);
     observations += nlohmann::json{{"method", "get"},
                                    {"path", path},
                                    {"status", response.status},
@@ -410,6 +454,11 @@ TEST_F(ProjectionQueryAuthTest, EveryRouteAndStatusMatchesTheQueryOpenApiDocumen
   observe("/orders", "/orders?limit=0", staff);
   observe("/orders", "/orders", "");
   observe("/orders", "/orders?customerId=c-1", customer);
+  for (const std::string list : {"/orders", "/deliveries/open", "/inventory", "/reports/status-counts",
+                                 "/reports/daily", "/reports/couriers", "/reports/products", "/reports/funnel"}) {
+    observe(list, list, staff, "text/csv");
+    observe(list, list, staff, "image/png");
+  }
   const std::string open = "/deliveries/open";
   observe(open, open + "?limit=2", staff);
   observe(open, open + "?limit=0", staff);

@@ -33,7 +33,8 @@ TEST(MinuteHistogram, QuantilesInterpolateInsideTheirBucket) {
 TEST(MinuteHistogram, ArraysFromPostgresAreParsedAndAdded) {
   EXPECT_EQ(ParseHistogram("{1,0,3}"), (MinuteHistogram{1, 0, 3}));
   EXPECT_EQ(ParseHistogram("{}"), MinuteHistogram{});
-  for (const char* bad : {"", "{", "1,2", "{1,,2}", "{1,x}", "{-1}", "{1,2,}"}) EXPECT_FALSE(ParseHistogram(bad)) << bad;
+  for (const char* bad : {"", "{", "1,2", "{1,,2}", "{1,x}", "{-1}", "{1,2,}"})
+    EXPECT_FALSE(ParseHistogram(bad)) << bad;
   MinuteHistogram sum;
   AddHistogram(sum, {1, 2});
   AddHistogram(sum, {3});
