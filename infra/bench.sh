@@ -646,6 +646,11 @@ bench::reports() {
     report_daily, report_products, report_couriers, report_cancellations, report_step_minutes;
     DELETE FROM schema_migrations WHERE version = 6" || orders::die "could not undo the summary migration"
   bench::start projection "$RUN_DIR/reports-projection.log" "${service[@]}"
+  # It listens once migration 006 has summarised every stored event: minutes at full size.
+  until grep -q '"msg":"listening"' "$RUN_DIR/reports-projection.log"; do
+    kill -0 "$PID_projection" 2>/dev/null || orders::die "projection-service exited while summarising"
+    sleep 1
+  done
   port=$(bench::port_of "$RUN_DIR/reports-projection.log")
   bench::wait_ready projection-service "$port"
   summarised=$(date +%s.%N)
