@@ -89,11 +89,11 @@ std::string OrdersCsv(const OrderPage& page) {
   std::string body = Line({"orderId", "customerId", "status", "currency", "totalCents", "courierId", "paymentStatus",
                            "version", "createdAt", "updatedAt", "items"});
   for (const auto& order : page.items) {
-    body += Line({order.order_id, order.customer_id, std::string(domain::ToString(order.status)), order.currency,
-                  std::to_string(order.total_cents), order.courier_id,
-                  std::string(domain::ToString(order.payment.status)), std::to_string(order.version),
-                  codec::FormatTimestamp(order.created_at), codec::FormatTimestamp(order.updated_at),
-                  codec::LineItemsToJson(order.items).dump()});
+    body +=
+        Line({order.order_id, order.customer_id, std::string(domain::ToString(order.status)), order.currency,
+              std::to_string(order.total_cents), order.courier_id, std::string(domain::ToString(order.payment.status)),
+              std::to_string(order.version), codec::FormatTimestamp(order.created_at),
+              codec::FormatTimestamp(order.updated_at), codec::LineItemsToJson(order.items).dump()});
   }
   return body;
 }
@@ -110,7 +110,8 @@ std::string InventoryCsv(const InventoryPage& page) {
 
 std::string StatusCountsCsv(const std::map<domain::Status, std::int64_t>& counts) {
   std::string body = Line({"status", "orders"});
-  for (const auto& [status, count] : counts) body += Line({std::string(domain::ToString(status)), std::to_string(count)});
+  for (const auto& [status, count] : counts)
+    body += Line({std::string(domain::ToString(status)), std::to_string(count)});
   return body;
 }
 
@@ -160,8 +161,8 @@ std::string FunnelCsv(const FunnelReport& report) {
   // One row per step; cancellations one per reason. medianMinutes: since the step before.
   std::string body = Line({"step", "reason", "orders", "medianMinutes"});
   body += Line({"placed", "", std::to_string(report.placed), ""});
-  body += Line({"confirmed", "", std::to_string(report.confirmed),
-                Minutes(RoundedQuantile(report.placed_to_confirmed, 0.5))});
+  body += Line(
+      {"confirmed", "", std::to_string(report.confirmed), Minutes(RoundedQuantile(report.placed_to_confirmed, 0.5))});
   body += Line({"delivered", "", std::to_string(report.delivered),
                 Minutes(RoundedQuantile(report.confirmed_to_delivered, 0.5))});
   for (const auto& [reason, orders] : report.cancelled_by_reason) {

@@ -166,20 +166,24 @@ platform::Result<std::vector<CourierReportRow>> ReadModelQueries::Couriers(const
 std::vector<CourierReportRow> ReadModelQueries::CouriersOrThrow(const DailyQuery& query) {
   ReadTransaction tx(connections_.Get());
   EnterReadModel(tx);
-  // A row per courier and day (report_couriers): added up here, histograms included.
-  const auto rows = tx.exec_params(
-      "SELECT courier_id, deliveries, minutes::text FROM report_couriers"
-      " WHERE day BETWEEN $1::date AND $2::date ORDER BY courier_id",
-      FormatDate(query.from), FormatDate(query.to));
+  // A row per courier and day (report_couriers), added up per courier in SQL, histograms included: one
+  // sum per bucket, so only a row per courier travels.
+  static const std::string statement = [] {
+    std::string sql = "SELECT courier_id, sum(deliveries)::bigint";
+    for (std::size_t i = 1; i <= kMinuteBuckets.size(); ++i) {
+      sql += ", coalesce(sum(minutes[" + std::to_string(i) + "]), 0)::bigint";
+    }
+    return sql +
+           " FROM report_couriers WHERE day BETWEEN $1::date AND $2::date GROUP BY courier_id ORDER BY courier_id";
+  }();
+  const auto rows = tx.exec_params(statement, FormatDate(query.from), FormatDate(query.to));
   tx.commit();
   std::vector<CourierReportRow> couriers;
   for (const auto& row : rows) {
-    auto courier_id = row[0].as<std::string>();
-    if (couriers.empty() || couriers.back().courier_id != courier_id) {
-      couriers.push_back({std::move(courier_id), 0, MinuteHistogram(kMinuteBuckets.size(), 0)});
-    }
-    couriers.back().deliveries += row[1].as<std::int64_t>();
-    if (const auto minutes = ParseHistogram(row[2].c_str())) AddHistogram(couriers.back().minutes, *minutes);
+    CourierReportRow courier{row[0].as<std::string>(), row[1].as<std::int64_t>(), {}};
+    for (std::size_t i = 0; i < kMinuteBuckets.size(); ++i)
+      courier.minutes.push_back(row[2 + static_cast<int>(i)].as<std::int64_t>());
+    couriers.push_back(std::move(courier));
   }
   return couriers;
 }

@@ -156,12 +156,16 @@ void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, const
 }
 
 void SummariseStoredHistory(pqxx::transaction_base& tx) {
+  // Each slice reaches its orders and history rows by key: left to itself the planner hashes the whole
+  // orders table for every slice, which grows quadratically with the read model.
+  tx.exec("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
   for (int slice = 0; slice < 256; ++slice) {
     char from[40], to[40];
     std::snprintf(from, sizeof from, "%02x000000-0000-0000-0000-000000000000", slice);
     std::snprintf(to, sizeof to, "%02xffffff-ffff-ffff-ffff-ffffffffffff", slice);
     tx.exec_params(SliceStatement(), 0, BucketBounds(), std::string(from), std::string(to));
   }
+  tx.exec("RESET enable_hashjoin; RESET enable_mergejoin");
 }
 
 }  // namespace orders::projection

@@ -32,7 +32,8 @@ TEST(CsvBodies, ReportsHaveAHeaderRowAndCrlfLines) {
   std::map<domain::Status, std::int64_t> counts{{domain::Status::kPending, 2}, {domain::Status::kDelivered, 1}};
   EXPECT_EQ(StatusCountsCsv(counts), "status,orders\r\npending,2\r\ndelivered,1\r\n");
   const auto day = std::chrono::sys_days{std::chrono::year{2026} / 12 / 4};
-  EXPECT_EQ(DailyCsv({{day, 3, 2, 0, {{"EUR", "500"}, {"USD", "18000000000000000000"}}}, {day + std::chrono::days(1), 0, 0, 0, {}}}),
+  EXPECT_EQ(DailyCsv({{day, 3, 2, 0, {{"EUR", "500"}, {"USD", "18000000000000000000"}}},
+                      {day + std::chrono::days(1), 0, 0, 0, {}}}),
             "date,placed,delivered,cancelled,currency,revenueCents\r\n"
             "2026-12-04,3,2,0,EUR,500\r\n2026-12-04,3,2,0,USD,18000000000000000000\r\n2026-12-05,0,0,0,,\r\n");
   ProductReport products;
