@@ -25,6 +25,7 @@
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
 #   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch,workflow,webhooks] [--no-build] [--record]
+#   (opt-in phase, never in the default list: reports — see bench::reports)
 #   ./infra/bench.sh --record-from DIR
 #
 # Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, prints a table and
@@ -619,6 +620,51 @@ bench::webhooks() {
   psql "$DATABASE_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
 }
 
+# Phase `reports` (opt-in, not in the default list: seeding takes minutes at full size): a read model of
+# REPORT_ORDERS orders (10,000,000; --quick 200,000) over the last 730 days, generated inside PostgreSQL
+# (tests/bench/reports_seed.sql) straight into orders and order_history. The summaries are then filled by
+# the projection's own code: the summary migration (006) is undone and the service started, so it applies
+# it again to a read model with orders, as on an upgrade, summarising every stored event. Then each report
+# over random 31-day ranges and the unbounded status counts, one request at a time (tests/bench/reports_bench.py).
+bench::reports() {
+  local orders=${REPORT_ORDERS:-10000000} days=730 requests=200 schema="bench_reports_$$" topic="bench-reports-$$"
+  ((QUICK)) && orders=${REPORT_ORDERS:-200000} requests=100
+  orders::log "phase reports: $orders orders seeded into PostgreSQL, reports over random 31-day ranges"
+  orders::create_topic "$topic" 6
+  local service=(env RATE_LIMIT=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS"
+    DATABASE_URL="$DATABASE_URL" READ_MODEL_SCHEMA="$schema" CONSUMER_GROUP="bench-reports-$$" LOG_LEVEL=info
+    "$BUILD_DIR/projection-service/projection-service")
+  bench::start projection "$RUN_DIR/reports-migrate.log" "${service[@]}"
+  bench::wait_ready projection-service "$(bench::port_of "$RUN_DIR/reports-migrate.log")"
+  bench::stop_all
+  local started seeded summarised port seed_seconds summarise_seconds
+  started=$(date +%s.%N)
+  PGOPTIONS="-c search_path=$schema" psql "$DATABASE_URL" -q -v orders="$orders" -v days="$days" \
+    -f "$ORDERS_ROOT/tests/bench/reports_seed.sql" || orders::die "seeding the reports read model failed"
+  seeded=$(date +%s.%N)
+  PGOPTIONS="-c search_path=$schema" psql "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -c "DROP TABLE report_status_counts,
+    report_daily, report_products, report_couriers, report_cancellations, report_step_minutes;
+    DELETE FROM schema_migrations WHERE version = 6" || orders::die "could not undo the summary migration"
+  bench::start projection "$RUN_DIR/reports-projection.log" "${service[@]}"
+  # It listens once migration 006 has summarised every stored event: minutes at full size.
+  until grep -q '"msg":"listening"' "$RUN_DIR/reports-projection.log"; do
+    kill -0 "$PID_projection" 2>/dev/null || orders::die "projection-service exited while summarising"
+    sleep 1
+  done
+  port=$(bench::port_of "$RUN_DIR/reports-projection.log")
+  bench::wait_ready projection-service "$port"
+  summarised=$(date +%s.%N)
+  seed_seconds=$(awk -v a="$seeded" -v b="$started" 'BEGIN{printf "%.1f", a-b}')
+  summarise_seconds=$(awk -v a="$summarised" -v b="$seeded" 'BEGIN{printf "%.1f", a-b}')
+  orders::log "seeded in $seed_seconds s, summarised (migration 006 at startup) in $summarise_seconds s"
+  python3 "$ORDERS_ROOT/tests/bench/reports_bench.py" --port "$port" --days "$days" --requests "$requests" \
+    --json "$RUN_DIR/reports.json" --field "orders=$orders" --field "seed_seconds=$seed_seconds" \
+    --field "summarise_seconds=$summarise_seconds" | tee "$RUN_DIR/reports.txt" ||
+    orders::die "the reports benchmark failed"
+  bench::stop_all
+  psql "$DATABASE_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+}
+
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
 ((BUILD)) && orders::timed build orders::build
@@ -646,6 +692,7 @@ bench::phase limits && orders::timed limits bench::limits
 bench::phase dispatch && orders::timed dispatch bench::dispatch
 bench::phase workflow && orders::timed workflow bench::workflow
 bench::phase webhooks && orders::timed webhooks bench::webhooks
+bench::phase reports && orders::timed reports bench::reports
 
 python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS" ||
   orders::die "could not summarize the run in $RUN_DIR"

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include <orders/codec/time_format.hpp>
 #include <orders/domain/inventory.hpp>
 
 namespace orders::projection {
@@ -50,6 +51,17 @@ std::optional<std::chrono::sys_days> ParseDate(std::string_view text) {
                                          std::chrono::day{static_cast<unsigned>(number(8, 2))}};
   if (!date.ok() || date.year() < std::chrono::year{1970}) return std::nullopt;
   return std::chrono::sys_days{date};
+}
+
+std::optional<domain::Timestamp> ParseRangeStart(std::string_view text) {
+  if (const auto day = ParseDate(text)) return domain::Timestamp{*day};
+  return codec::ParseTimestamp(text);
+}
+
+std::optional<domain::Timestamp> ParseRangeEnd(std::string_view text) {
+  if (const auto day = ParseDate(text)) return domain::Timestamp{*day + std::chrono::days(1)};
+  if (const auto at = codec::ParseTimestamp(text)) return *at + std::chrono::milliseconds(1);
+  return std::nullopt;
 }
 
 std::string FormatDate(std::chrono::sys_days day) {
@@ -113,7 +125,20 @@ std::optional<std::string> ParseIdentity(const Params& params, const char* name,
 Parsed<ListQuery> ParseListQuery(const Params& params) {
   Parsed<ListQuery> result;
   ListQuery query;
-  RejectUnknown(params, {"customerId", "courierId", "status", "limit", "cursor"}, result.errors);
+  RejectUnknown(params, {"customerId", "courierId", "status", "from", "to", "limit", "cursor"}, result.errors);
+  if (const auto* text = Find(params, "from")) {
+    query.created_from = ParseRangeStart(*text);
+    if (!query.created_from)
+      result.errors.push_back({"from", "must be a date YYYY-MM-DD or an RFC 3339 UTC timestamp"});
+  }
+  if (const auto* text = Find(params, "to")) {
+    query.created_before = ParseRangeEnd(*text);
+    if (!query.created_before)
+      result.errors.push_back({"to", "must be a date YYYY-MM-DD or an RFC 3339 UTC timestamp"});
+  }
+  if (query.created_from && query.created_before && *query.created_from >= *query.created_before) {
+    result.errors.push_back({"from", "must not be after to"});
+  }
   query.customer_id = ParseIdentity(params, "customerId", result.errors);
   query.courier_id = ParseIdentity(params, "courierId", result.errors);
   if (const auto* text = Find(params, "status")) {
@@ -179,6 +204,27 @@ Parsed<DailyQuery> ParseDailyQuery(const Params& params, std::chrono::sys_days t
     }
   }
   if (result.errors.empty()) result.value = DailyQuery{*from, *to};
+  return result;
+}
+
+Parsed<ProductsQuery> ParseProductsQuery(const Params& params, std::chrono::sys_days today) {
+  Params range = params;
+  Parsed<ProductsQuery> result;
+  ProductsQuery query;
+  if (const auto* text = Find(params, "limit")) {
+    if (const auto parsed = ParseBounded(*text, 1, kMaxTopProducts)) {
+      query.limit = *parsed;
+    } else {
+      result.errors.push_back({"limit", "must be an integer from 1 to 100"});
+    }
+    range.erase("limit");
+  }
+  auto parsed_range = ParseDailyQuery(range, today);
+  result.errors.insert(result.errors.end(), parsed_range.errors.begin(), parsed_range.errors.end());
+  if (result.errors.empty()) {
+    query.range = *parsed_range.value;
+    result.value = query;
+  }
   return result;
 }
 

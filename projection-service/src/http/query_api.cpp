@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include <orders/projection/csv_bodies.hpp>
 #include <orders/projection/daily_report.hpp>
+#include <orders/projection/report_bodies.hpp>
 
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
@@ -42,6 +44,28 @@ std::optional<platform::http::QueryParams> QueryOrProblem(const ExchangePtr& exc
   if (!params) exchange->RespondProblem(BadRequest({{"query", "is malformed or repeats a parameter"}}));
   if (params) params->erase("access_token");
   return params;
+}
+
+// The body format the caller accepts (JSON or CSV); nullopt once 406 has been answered.
+std::optional<BodyFormat> FormatOrProblem(const ExchangePtr& exchange) {
+  const auto format =
+      NegotiateFormat(exchange->request().header().get_field_or(restinio::http_field::accept, std::string()));
+  if (!format) {
+    exchange->RespondProblem(platform::Problem{
+        406, "Not Acceptable", "This resource is available as application/json or text/csv.", {}, {}});
+  }
+  return format;
+}
+
+void RespondCsv(const ExchangePtr& exchange, std::string body, const platform::http::HeaderList& headers = {}) {
+  exchange->RespondText(200, kCsvContentType, std::move(body), headers);
+}
+
+// A list page as CSV: the next page's cursor, when there is one, in Next-Cursor.
+void RespondOrderPageCsv(const ExchangePtr& exchange, const OrderPage& page, CursorList list) {
+  platform::http::HeaderList headers;
+  if (page.next) headers.emplace_back("Next-Cursor", EncodeCursor(*page.next, list));
+  RespondCsv(exchange, OrdersCsv(page), headers);
 }
 
 void RespondOrder(const ExchangePtr& exchange, const std::optional<OrderView>& view, const domain::Actor& actor) {
@@ -126,8 +150,11 @@ void ListOrders(const ExchangePtr& exchange, ReadModelReader& queries, const pla
     exchange->RespondProblem(*problem);
     return;
   }
+  const auto format = FormatOrProblem(exchange);
+  if (!format) return;
   const auto page = queries.ListOrders(*parsed.value);
   if (!page) return RespondUnavailable(exchange);
+  if (*format == BodyFormat::kCsv) return RespondOrderPageCsv(exchange, *page, CursorList::kOrders);
   exchange->RespondJson(200, OrderPageToJson(*page));
 }
 
@@ -146,8 +173,11 @@ void OpenDeliveries(const ExchangePtr& exchange, ReadModelReader& queries,
   if (const auto actor = ActorOf(*access); actor.role == domain::ActorRole::kCourier) {
     parsed.value->declined_by = actor.id;
   }
+  const auto format = FormatOrProblem(exchange);
+  if (!format) return;
   const auto page = queries.OpenDeliveries(*parsed.value);
   if (!page) return RespondUnavailable(exchange);
+  if (*format == BodyFormat::kCsv) return RespondOrderPageCsv(exchange, *page, CursorList::kOpenDeliveries);
   exchange->RespondJson(200, OrderPageToJson(*page, CursorList::kOpenDeliveries));
 }
 
@@ -159,8 +189,11 @@ void StatusCounts(const ExchangePtr& exchange, ReadModelReader& queries, const p
     exchange->RespondProblem(BadRequest(parsed.errors));
     return;
   }
+  const auto format = FormatOrProblem(exchange);
+  if (!format) return;
   const auto status_counts = queries.StatusCounts();
   if (!status_counts) return RespondUnavailable(exchange);
+  if (*format == BodyFormat::kCsv) return RespondCsv(exchange, StatusCountsCsv(*status_counts));
   Json counts = Json::object();
   std::int64_t total = 0;
   for (const auto& [status, count] : *status_counts) {
@@ -182,20 +215,59 @@ std::optional<DailyQuery> RangeReportQuery(const ExchangePtr& exchange, const pl
   return std::move(parsed.value);
 }
 
-void Daily(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+// A range report's query and the format it is answered in; nullopt once answered otherwise.
+std::optional<std::pair<DailyQuery, BodyFormat>> RangeReportRequest(const ExchangePtr& exchange,
+                                                                    const platform::Authenticator& authenticator) {
   const auto query = RangeReportQuery(exchange, authenticator);
-  if (!query) return;
-  const auto daily = queries.Daily(*query);
+  if (!query) return std::nullopt;
+  const auto format = FormatOrProblem(exchange);
+  if (!format) return std::nullopt;
+  return std::make_pair(*query, *format);
+}
+
+void Daily(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+  const auto request = RangeReportRequest(exchange, authenticator);
+  if (!request) return;
+  const auto daily = queries.Daily(request->first);
   if (!daily) return RespondUnavailable(exchange);
+  if (request->second == BodyFormat::kCsv) return RespondCsv(exchange, DailyCsv(*daily));
   exchange->RespondText(200, "application/json", DailyReportJson(*daily));
 }
 
 void Couriers(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
-  const auto query = RangeReportQuery(exchange, authenticator);
-  if (!query) return;
-  const auto couriers = queries.Couriers(*query);
+  const auto request = RangeReportRequest(exchange, authenticator);
+  if (!request) return;
+  const auto couriers = queries.Couriers(request->first);
   if (!couriers) return RespondUnavailable(exchange);
+  if (request->second == BodyFormat::kCsv) return RespondCsv(exchange, CouriersCsv(*couriers));
   exchange->RespondJson(200, CourierReportToJson(*couriers));
+}
+
+void Products(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+  if (!exchange->Authorize(authenticator, kStaffOrService)) return;
+  auto params = QueryOrProblem(exchange);
+  if (!params) return;
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  auto parsed = ParseProductsQuery(*params, today);
+  if (!parsed.value) {
+    exchange->RespondProblem(BadRequest(parsed.errors));
+    return;
+  }
+  const auto format = FormatOrProblem(exchange);
+  if (!format) return;
+  const auto report = queries.Products(*parsed.value);
+  if (!report) return RespondUnavailable(exchange);
+  if (*format == BodyFormat::kCsv) return RespondCsv(exchange, ProductsCsv(*report));
+  exchange->RespondText(200, "application/json", ProductReportJson(*parsed.value, *report));
+}
+
+void Funnel(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
+  const auto request = RangeReportRequest(exchange, authenticator);
+  if (!request) return;
+  const auto report = queries.Funnel(request->first);
+  if (!report) return RespondUnavailable(exchange);
+  if (request->second == BodyFormat::kCsv) return RespondCsv(exchange, FunnelCsv(*report));
+  exchange->RespondText(200, "application/json", FunnelReportJson(request->first, *report));
 }
 
 void Inventory(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
@@ -207,8 +279,15 @@ void Inventory(const ExchangePtr& exchange, ReadModelReader& queries, const plat
     exchange->RespondProblem(BadRequest(parsed.errors));
     return;
   }
+  const auto format = FormatOrProblem(exchange);
+  if (!format) return;
   const auto page = queries.ListInventory(*parsed.value);
   if (!page) return RespondUnavailable(exchange);
+  if (*format == BodyFormat::kCsv) {
+    platform::http::HeaderList headers;
+    if (page->next_after) headers.emplace_back("Next-Cursor", EncodeProductCursor(*page->next_after));
+    return RespondCsv(exchange, InventoryCsv(*page), headers);
+  }
   exchange->RespondJson(200, InventoryPageToJson(*page));
 }
 
@@ -232,9 +311,12 @@ nlohmann::json CourierReportToJson(const std::vector<CourierReportRow>& couriers
   Json rows = Json::array();
   for (const auto& courier : couriers) {
     // Minutes to one decimal: the report is read by people, and a tenth of a minute is finer than it needs.
+    const auto median = RoundedQuantile(courier.minutes, 0.5);
+    const auto p90 = RoundedQuantile(courier.minutes, 0.9);
     rows.push_back({{"courierId", courier.courier_id},
                     {"deliveries", courier.deliveries},
-                    {"medianMinutesToDeliver", std::round(courier.median_minutes * 10) / 10}});
+                    {"medianMinutesToDeliver", median ? Json(*median) : Json(nullptr)},
+                    {"p90MinutesToDeliver", p90 ? Json(*p90) : Json(nullptr)}});
   }
   return {{"couriers", std::move(rows)}};
 }
@@ -319,6 +401,12 @@ void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps) {
   });
   router.Add(restinio::http_method_get(), "/reports/couriers", [routes](const ExchangePtr& exchange) {
     Couriers(exchange, routes->deps.queries, *routes->deps.authenticator);
+  });
+  router.Add(restinio::http_method_get(), "/reports/products", [routes](const ExchangePtr& exchange) {
+    Products(exchange, routes->deps.queries, *routes->deps.authenticator);
+  });
+  router.Add(restinio::http_method_get(), "/reports/funnel", [routes](const ExchangePtr& exchange) {
+    Funnel(exchange, routes->deps.queries, *routes->deps.authenticator);
   });
 }
 

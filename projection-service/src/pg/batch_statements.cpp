@@ -7,6 +7,7 @@
 #include "pg/copy_rows.hpp"
 #include "pg/sql_text.hpp"
 #include "pg/stock_statements.hpp"
+#include "pg/summary_statements.hpp"
 
 namespace orders::projection {
 namespace {
@@ -399,11 +400,14 @@ void PrepareBatch(pqxx::transaction_base& tx, WritePath path) {
 }
 
 void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode mode, WritePath path) {
+  // The tolerant path skips history rows that exist already; their events are in the summaries already.
+  const auto stored_history = mode == WriteMode::kTolerant ? StoredHistoryKeys(tx, writes) : std::set<HistoryKey>{};
   if (path == WritePath::kArrays) {
     WriteWithArrays(tx, writes);
   } else {
     WriteThroughCopy(tx, writes, mode);
   }
+  WriteSummaries(tx, writes, stored_history);
   WriteStock(tx, writes);
   InsertParked(tx, writes);
 }

@@ -4,7 +4,14 @@
 
 #include <orders/platform/log.hpp>
 
+#include "pg/summary_statements.hpp"
+
 namespace orders::projection {
+namespace {
+
+constexpr int kReportSummariesVersion = 6;
+
+}  // namespace
 
 std::vector<int> Migrate(pqxx::connection& connection, const std::string& schema) {
   pqxx::work tx(connection);
@@ -25,6 +32,8 @@ std::vector<int> Migrate(pqxx::connection& connection, const std::string& schema
     tx.exec_params("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", migration.version,
                    std::string(migration.name));
     done.push_back(migration.version);
+    // The report summaries start from the orders already stored (none in a fresh schema).
+    if (migration.version == kReportSummariesVersion) SummariseStoredHistory(tx);
   }
   tx.commit();
   for (int version : done) platform::LogInfo("migration applied", {{"schema", schema}, {"version", version}});

@@ -117,6 +117,9 @@ OrderPage ReadModelQueries::ListOrdersOrThrow(const ListQuery& query) {
     cursor_at = codec::FormatTimestamp(query.cursor->created_at);
     cursor_id = query.cursor->order_id;
   }
+  std::optional<std::string> from, before;
+  if (query.created_from) from = codec::FormatTimestamp(*query.created_from);
+  if (query.created_before) before = codec::FormatTimestamp(*query.created_before);
   const auto rows =
       tx.exec_params(std::string("SELECT ") + kOrderColumns +
                          " FROM orders"
@@ -124,9 +127,11 @@ OrderPage ReadModelQueries::ListOrdersOrThrow(const ListQuery& query) {
                          " AND ($2::text IS NULL OR status = $2)"
                          " AND ($3::timestamptz IS NULL OR (created_at, order_id) < ($3::timestamptz, $4::uuid))"
                          " AND ($6::text IS NULL OR courier_id = $6)"
+                         " AND ($7::timestamptz IS NULL OR created_at >= $7::timestamptz)"
+                         " AND ($8::timestamptz IS NULL OR created_at < $8::timestamptz)"
                          " ORDER BY created_at DESC, order_id DESC LIMIT $5",
                      OrNull(query.customer_id), OrNull(status), OrNull(cursor_at), OrNull(cursor_id), query.limit + 1,
-                     OrNull(query.courier_id));
+                     OrNull(query.courier_id), OrNull(from), OrNull(before));
   tx.commit();
   return PageOf(rows, query.limit);
 }
@@ -161,29 +166,24 @@ platform::Result<std::vector<CourierReportRow>> ReadModelQueries::Couriers(const
 std::vector<CourierReportRow> ReadModelQueries::CouriersOrThrow(const DailyQuery& query) {
   ReadTransaction tx(connections_.Get());
   EnterReadModel(tx);
-  // Each delivery of the range (the status change, found through the index
-  // on `at`) goes to the courier of the last assignment or release before
-  // it, when that was an assignment: the courier holding the order when it
-  // was delivered, and since when. A delivery without a courier counts for
-  // nobody.
-  const auto rows = tx.exec_params(
-      "WITH delivered AS (SELECT order_id, version, at FROM order_history"
-      "   WHERE event = 'order.status_changed' AND status = 'delivered'"
-      "     AND at >= ($1::date)::timestamp AT TIME ZONE 'UTC'"
-      "     AND at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'),"
-      " held AS (SELECT d.at AS delivered_at, c.event, c.courier_id, c.at AS assigned_at FROM delivered d"
-      "   CROSS JOIN LATERAL (SELECT event, courier_id, at FROM order_history h"
-      "     WHERE h.order_id = d.order_id AND h.version < d.version"
-      "       AND h.event IN ('order.courier_assigned', 'order.courier_unassigned')"
-      "     ORDER BY h.version DESC LIMIT 1) c)"
-      " SELECT courier_id, count(*),"
-      "   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - assigned_at) / 60)"
-      " FROM held WHERE event = 'order.courier_assigned' GROUP BY courier_id ORDER BY courier_id",
-      FormatDate(query.from), FormatDate(query.to));
+  // A row per courier and day (report_couriers), added up per courier in SQL, histograms included: one
+  // sum per bucket, so only a row per courier travels.
+  static const std::string statement = [] {
+    std::string sql = "SELECT courier_id, sum(deliveries)::bigint";
+    for (std::size_t i = 1; i <= kMinuteBuckets.size(); ++i) {
+      sql += ", coalesce(sum(minutes[" + std::to_string(i) + "]), 0)::bigint";
+    }
+    return sql +
+           " FROM report_couriers WHERE day BETWEEN $1::date AND $2::date GROUP BY courier_id ORDER BY courier_id";
+  }();
+  const auto rows = tx.exec_params(statement, FormatDate(query.from), FormatDate(query.to));
   tx.commit();
   std::vector<CourierReportRow> couriers;
   for (const auto& row : rows) {
-    couriers.push_back({row[0].as<std::string>(), row[1].as<std::int64_t>(), row[2].as<double>()});
+    CourierReportRow courier{row[0].as<std::string>(), row[1].as<std::int64_t>(), {}};
+    for (std::size_t i = 0; i < kMinuteBuckets.size(); ++i)
+      courier.minutes.push_back(row[2 + static_cast<int>(i)].as<std::int64_t>());
+    couriers.push_back(std::move(courier));
   }
   return couriers;
 }
@@ -193,7 +193,7 @@ std::map<domain::Status, std::int64_t> ReadModelQueries::StatusCountsOrThrow() {
   EnterReadModel(tx);
   std::map<domain::Status, std::int64_t> counts;
   for (auto status : domain::kAllStatuses) counts[status] = 0;
-  for (const auto& row : tx.exec("SELECT status, count(*) FROM orders GROUP BY status")) {
+  for (const auto& row : tx.exec("SELECT status, sum(orders)::bigint FROM report_status_counts GROUP BY status")) {
     if (auto status = domain::ParseStatus(row[0].as<std::string>())) counts[*status] = row[1].as<std::int64_t>();
   }
   tx.commit();
@@ -204,29 +204,19 @@ std::vector<DailyRow> ReadModelQueries::DailyOrThrow(const DailyQuery& query) {
   ReadTransaction tx(connections_.Get());
   EnterReadModel(tx);
   // Days are UTC days; every day of the range is listed, empty ones with
-  // zeros. Revenue is summed per currency as numeric (sum(bigint) is numeric:
-  // no overflow) and read back as text, so no total is ever cut to 64 bits.
-  // A placement is version 1; deliveries and cancellations are the status
-  // changes to them (a courier event after them keeps the status it had,
-  // and is no second delivery).
+  // zeros. The summary (report_daily) holds a row per day, currency and
+  // writer slot; revenue is numeric there (no overflow) and read back as
+  // text, so no total is ever cut to 64 bits. A currency appears in a day's
+  // revenue when orders in it were delivered that day.
   const auto rows = tx.exec_params(
       "WITH days AS (SELECT d::date AS day FROM generate_series($1::date, $2::date, interval '1 day') AS d),"
-      " events AS (SELECT (h.at AT TIME ZONE 'UTC')::date AS day, h.version, h.event, h.status, o.total_cents,"
-      "   o.currency"
-      "   FROM order_history h JOIN orders o ON o.order_id = h.order_id"
-      "   WHERE h.at >= ($1::date)::timestamp AT TIME ZONE 'UTC'"
-      "     AND h.at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'),"
-      " counts AS (SELECT days.day,"
-      "     count(e.version) FILTER (WHERE e.version = 1) AS placed,"
-      "     count(e.version) FILTER (WHERE e.event = 'order.status_changed' AND e.status = 'delivered') AS delivered,"
-      "     count(e.version) FILTER (WHERE e.event = 'order.status_changed' AND e.status = 'cancelled') AS cancelled"
-      "   FROM days LEFT JOIN events e ON e.day = days.day GROUP BY days.day),"
-      " revenue AS (SELECT day, currency, sum(total_cents) AS cents FROM events"
-      "   WHERE event = 'order.status_changed' AND status = 'delivered' GROUP BY day, currency),"
-      " revenue_per_day AS (SELECT day, string_agg(currency || ':' || cents::text, ',' ORDER BY currency) AS totals"
-      "   FROM revenue GROUP BY day)"
-      " SELECT c.day - DATE '1970-01-01', c.placed, c.delivered, c.cancelled, r.totals"
-      " FROM counts c LEFT JOIN revenue_per_day r ON r.day = c.day ORDER BY c.day",
+      " sums AS (SELECT day, currency, sum(placed) AS placed, sum(delivered) AS delivered,"
+      "   sum(cancelled) AS cancelled, sum(revenue_cents) AS revenue FROM report_daily"
+      "   WHERE day BETWEEN $1::date AND $2::date GROUP BY day, currency)"
+      " SELECT days.day - DATE '1970-01-01', coalesce(sum(s.placed), 0)::bigint, coalesce(sum(s.delivered), 0)::bigint,"
+      "   coalesce(sum(s.cancelled), 0)::bigint,"
+      "   string_agg(s.currency || ':' || s.revenue::text, ',' ORDER BY s.currency) FILTER (WHERE s.delivered > 0)"
+      " FROM days LEFT JOIN sums s ON s.day = days.day GROUP BY days.day ORDER BY days.day",
       FormatDate(query.from), FormatDate(query.to));
   tx.commit();
   std::vector<DailyRow> days;
@@ -281,6 +271,80 @@ InventoryPage ReadModelQueries::ListInventoryOrThrow(const InventoryQuery& query
     page.next_after = page.items.back().product_id;
   }
   return page;
+}
+
+platform::Result<ProductReport> ReadModelQueries::Products(const ProductsQuery& query) {
+  return Guarded([&] { return ProductsOrThrow(query); });
+}
+
+ProductReport ReadModelQueries::ProductsOrThrow(const ProductsQuery& query) {
+  ReadTransaction tx(connections_.Get());
+  EnterReadModel(tx);
+  // Units add up across currencies, money does not: the ranking by quantity
+  // is one list, the ranking by revenue one per currency. Ties by product id.
+  const auto rows = tx.exec_params(
+      "WITH p AS (SELECT product_id, currency, sum(quantity) AS quantity, sum(revenue_cents) AS revenue"
+      "   FROM report_products WHERE day BETWEEN $1::date AND $2::date GROUP BY product_id, currency),"
+      " by_quantity AS (SELECT product_id, sum(quantity) AS quantity FROM p GROUP BY product_id"
+      "   ORDER BY quantity DESC, product_id LIMIT $3),"
+      " by_revenue AS (SELECT currency, product_id, quantity, revenue,"
+      "   row_number() OVER (PARTITION BY currency ORDER BY revenue DESC, product_id) AS rank FROM p)"
+      " SELECT '', product_id, quantity::bigint, '', row_number() OVER (ORDER BY quantity DESC, product_id)"
+      "   FROM by_quantity"
+      " UNION ALL SELECT currency, product_id, quantity::bigint, revenue::text, rank FROM by_revenue WHERE rank <= $3"
+      " ORDER BY 1, 5",
+      FormatDate(query.range.from), FormatDate(query.range.to), query.limit);
+  tx.commit();
+  ProductReport report;
+  for (const auto& row : rows) {
+    const auto currency = row[0].as<std::string>();
+    ProductRow product{row[1].as<std::string>(), row[2].as<std::int64_t>(), row[3].as<std::string>()};
+    if (currency.empty()) {
+      report.by_quantity.push_back(std::move(product));
+    } else {
+      report.by_revenue[currency].push_back(std::move(product));
+    }
+  }
+  return report;
+}
+
+platform::Result<FunnelReport> ReadModelQueries::Funnel(const DailyQuery& query) {
+  return Guarded([&] { return FunnelOrThrow(query); });
+}
+
+FunnelReport ReadModelQueries::FunnelOrThrow(const DailyQuery& query) {
+  ReadTransaction tx(connections_.Get());
+  EnterReadModel(tx);
+  const auto from = FormatDate(query.from);
+  const auto to = FormatDate(query.to);
+  FunnelReport report;
+  const auto counts = tx.exec_params(
+      "SELECT coalesce(sum(placed), 0)::bigint, coalesce(sum(confirmed), 0)::bigint,"
+      " coalesce(sum(delivered), 0)::bigint, coalesce(sum(cancelled), 0)::bigint"
+      " FROM report_daily WHERE day BETWEEN $1::date AND $2::date",
+      from, to);
+  report.placed = counts[0][0].as<std::int64_t>();
+  report.confirmed = counts[0][1].as<std::int64_t>();
+  report.delivered = counts[0][2].as<std::int64_t>();
+  report.cancelled = counts[0][3].as<std::int64_t>();
+  for (const auto& row : tx.exec_params("SELECT reason, sum(orders)::bigint FROM report_cancellations"
+                                        " WHERE day BETWEEN $1::date AND $2::date GROUP BY reason",
+                                        from, to)) {
+    report.cancelled_by_reason[row[0].as<std::string>()] = row[1].as<std::int64_t>();
+  }
+  report.placed_to_confirmed.assign(kMinuteBuckets.size(), 0);
+  report.confirmed_to_delivered.assign(kMinuteBuckets.size(), 0);
+  for (const auto& row : tx.exec_params("SELECT step, minutes::text FROM report_step_minutes"
+                                        " WHERE day BETWEEN $1::date AND $2::date",
+                                        from, to)) {
+    const auto minutes = ParseHistogram(row[1].c_str());
+    if (!minutes) continue;
+    const auto step = row[0].as<std::string>();
+    if (step == "placed_to_confirmed") AddHistogram(report.placed_to_confirmed, *minutes);
+    if (step == "confirmed_to_delivered") AddHistogram(report.confirmed_to_delivered, *minutes);
+  }
+  tx.commit();
+  return report;
 }
 
 }  // namespace orders::projection

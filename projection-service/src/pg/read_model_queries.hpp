@@ -26,6 +26,8 @@ class ReadModelQueries final : public ReadModelReader {
   platform::Result<std::vector<DailyRow>> Daily(const DailyQuery& query) override;
   platform::Result<std::vector<CourierReportRow>> Couriers(const DailyQuery& query) override;
   platform::Result<InventoryPage> ListInventory(const InventoryQuery& query) override;
+  platform::Result<ProductReport> Products(const ProductsQuery& query) override;
+  platform::Result<FunnelReport> Funnel(const DailyQuery& query) override;
 
  private:
   // Runs `query`, mapping a database error to an Error.
@@ -39,6 +41,8 @@ class ReadModelQueries final : public ReadModelReader {
   std::vector<DailyRow> DailyOrThrow(const DailyQuery& query);
   std::vector<CourierReportRow> CouriersOrThrow(const DailyQuery& query);
   InventoryPage ListInventoryOrThrow(const InventoryQuery& query);
+  ProductReport ProductsOrThrow(const ProductsQuery& query);
+  FunnelReport FunnelOrThrow(const DailyQuery& query);
 
   PerThreadConnections connections_;
 };

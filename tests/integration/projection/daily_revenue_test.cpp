@@ -12,6 +12,7 @@
 #include "pg/migrations.hpp"
 #include "pg/pg_connection.hpp"
 #include "pg/read_model_queries.hpp"
+#include "pg/summary_statements.hpp"
 
 namespace orders::projection {
 namespace {
@@ -42,7 +43,20 @@ class DailyRevenueTest : public ::testing::Test {
         " ($1::uuid, 1, 'pending', '2026-12-04T08:00:00Z', NULL, 'e1-' || $1::text, 'order.placed', NULL),"
         " ($1::uuid, 2, 'delivered', '2026-12-04T09:00:00Z', NULL, 'e2-' || $1::text, 'order.status_changed', NULL)",
         order_id);
+    Summarise(tx, order_id, {1, 2});
     tx.commit();
+  }
+
+  // The rows are written by hand, so their summaries too, as the projection writes them for a batch.
+  static void Summarise(pqxx::transaction_base& tx, const std::string& order_id, std::vector<std::int64_t> versions) {
+    BatchWrites writes;
+    for (auto version : versions) {
+      HistoryRow row;
+      row.order_id = order_id;
+      row.version = version;
+      writes.history.push_back(row);
+    }
+    WriteSummaries(tx, writes);
   }
 
   // A later event that leaves the order delivered (a courier's decline, as
@@ -55,6 +69,7 @@ class DailyRevenueTest : public ::testing::Test {
         "INSERT INTO order_history VALUES ($1::uuid, 3, 'delivered', '2026-12-04T10:00:00Z', NULL, 'e3-' || $1::text,"
         " 'order.delivery_declined', 'courier-2')",
         order_id);
+    Summarise(tx, order_id, {3});
     tx.commit();
   }
 

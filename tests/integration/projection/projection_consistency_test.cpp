@@ -21,6 +21,7 @@ TEST_F(ProjectionTest, ReadModelEqualsTheFoldAndOffsetsAreStored) {
   WaitUntilCaughtUp();
   ExpectReadModelEqualsFold();
   ExpectHistoryEqualsFold();
+  ExpectSummariesEqualTheStoredHistory();
   EXPECT_EQ(Count("poison_events"), 0);
   // Every record's append-to-commit lag was observed once.
   const auto metrics = MetricsWhen([&](const std::string& page) {
@@ -51,6 +52,7 @@ TEST_F(ProjectionTest, RedeliveryAndFullReplayAreNoOps) {
   WaitUntilCaughtUp();
   EXPECT_EQ(ReadOrders(), before);
   ExpectReadModelEqualsFold();
+  ExpectSummariesEqualTheStoredHistory();
 
   // Forget every offset and restart: the whole log is applied again.
   ASSERT_EQ(service_->Stop(), 0);
@@ -65,6 +67,7 @@ TEST_F(ProjectionTest, RedeliveryAndFullReplayAreNoOps) {
   WaitUntilCaughtUp();
   EXPECT_EQ(ReadOrders(), before);
   ExpectReadModelEqualsFold();
+  ExpectSummariesEqualTheStoredHistory();
   EXPECT_EQ(Count("poison_events"), 0);
 }
 
@@ -148,6 +151,7 @@ TEST_F(ProjectionTest, SigkillMidStreamThenRestartStillEqualsTheFold) {
   WaitReady();
   WaitUntilCaughtUp();
   ExpectReadModelEqualsFold();
+  ExpectSummariesEqualTheStoredHistory();
   EXPECT_LT(at_kill, produced_);
   EXPECT_EQ(Count("poison_events"), 0);
 }

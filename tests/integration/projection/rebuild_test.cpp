@@ -160,6 +160,7 @@ TEST_F(RebuildTest, RebuildSwitchesReadersToAnEqualModelWhileQueriesAndEventsGoO
   EXPECT_GT(queries_at_switch, 0);
   EXPECT_GT(queries, queries_at_switch);
   ExpectReadModelEqualsFold();
+  ExpectSummariesEqualTheStoredHistory();
   ExpectHistoryEqualsFold();
   ExpectStoredOffsetsAtTopicEnd();
   EXPECT_EQ(Count("poison_events"), 0);

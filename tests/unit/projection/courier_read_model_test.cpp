@@ -219,10 +219,17 @@ TEST(ProjectionCourierAccess, ListsAreLimitedToTheCallersOwnOrdersOrDeliveries) 
   }
 }
 
-TEST(ProjectionCourierReport, MinutesAreGivenToOneDecimal) {
-  const auto json = CourierReportToJson({{"courier-1", 3, 12.349}, {"courier-2", 1, 0.05}});
-  EXPECT_EQ(json.dump(), R"({"couriers":[{"courierId":"courier-1","deliveries":3,"medianMinutesToDeliver":12.3},)"
-                         R"({"courierId":"courier-2","deliveries":1,"medianMinutesToDeliver":0.1}]})");
+// Median and p90 come from the histogram, interpolated inside a bucket, to one decimal.
+TEST(ProjectionCourierReport, MedianAndP90AreReadFromTheHistogramToOneDecimal) {
+  MinuteHistogram three_in_ten_to_twelve(kMinuteBuckets.size(), 0);
+  three_in_ten_to_twelve[5] = 3;  // [10, 12) minutes
+  MinuteHistogram one_under_two(kMinuteBuckets.size(), 0);
+  one_under_two[0] = 1;
+  const auto json = CourierReportToJson({{"courier-1", 3, three_in_ten_to_twelve}, {"courier-2", 1, one_under_two}});
+  EXPECT_EQ(json.dump(), R"({"couriers":[{"courierId":"courier-1","deliveries":3,"medianMinutesToDeliver":11.0,)"
+                         R"("p90MinutesToDeliver":11.8},)"
+                         R"({"courierId":"courier-2","deliveries":1,"medianMinutesToDeliver":1.0,)"
+                         R"("p90MinutesToDeliver":1.8}]})");
   EXPECT_EQ(CourierReportToJson({}).dump(), R"({"couriers":[]})");
 }
 

@@ -88,6 +88,38 @@ TEST(ProjectionParams, DailyQueryRefusesBadDatesAndRanges) {
   EXPECT_TRUE(ParseDailyQuery({{"from", "2024-01-01"}, {"to", "2024-12-31"}}, today).value);  // 366 days
 }
 
+TEST(ProjectionParams, ListCreationRangeTakesDaysOrTimestampsBothEndsInclusive) {
+  using std::chrono::milliseconds;
+  const auto day = std::chrono::sys_days{std::chrono::year{2026} / 12 / 4};
+  auto days = ParseListQuery({{"from", "2026-12-04"}, {"to", "2026-12-04"}});
+  ASSERT_TRUE(days.value);
+  EXPECT_EQ(days.value->created_from, domain::Timestamp{day});
+  EXPECT_EQ(days.value->created_before, domain::Timestamp{day + std::chrono::days(1)});
+  auto instants = ParseListQuery({{"from", "2026-12-04T08:00:00.000Z"}, {"to", "2026-12-04T08:00:00.000Z"}});
+  ASSERT_TRUE(instants.value);
+  EXPECT_EQ(instants.value->created_from, domain::Timestamp{day} + std::chrono::hours(8));
+  EXPECT_EQ(instants.value->created_before, domain::Timestamp{day} + std::chrono::hours(8) + milliseconds(1));
+  EXPECT_EQ(Fields(ParseListQuery({{"from", "2026-12-05"}, {"to", "2026-12-04"}}).errors),
+            std::vector<std::string>{"from"});
+  EXPECT_EQ(Fields(ParseListQuery({{"from", "2026-02-30"}, {"to", "noon"}}).errors),
+            (std::vector<std::string>{"from", "to"}));
+}
+
+TEST(ProjectionParams, ProductsQueryTakesTheRangeAndALimitUpTo100) {
+  const auto today = std::chrono::sys_days{std::chrono::year{2024} / 3 / 1};
+  auto defaults = ParseProductsQuery({}, today);
+  ASSERT_TRUE(defaults.value);
+  EXPECT_EQ(defaults.value->limit, 10);
+  EXPECT_EQ(defaults.value->range.to, today);
+  EXPECT_EQ(ParseProductsQuery({{"limit", "100"}}, today).value->limit, 100);
+  for (const char* bad : {"0", "101", "-1", "x", ""}) {
+    EXPECT_EQ(Fields(ParseProductsQuery({{"limit", bad}}, today).errors), std::vector<std::string>{"limit"}) << bad;
+  }
+  EXPECT_EQ(Fields(ParseProductsQuery({{"limit", "0"}, {"from", "2024-03-02"}}, today).errors),
+            (std::vector<std::string>{"limit", "from"}));
+  EXPECT_EQ(Fields(ParseProductsQuery({{"top", "3"}}, today).errors), std::vector<std::string>{"top"});
+}
+
 TEST(ProjectionParams, ReportsWithoutParametersRefuseAnyParameter) {
   EXPECT_TRUE(ParseNoParams({}).value);
   EXPECT_EQ(Fields(ParseNoParams({{"x", "1"}}).errors), std::vector<std::string>{"x"});

@@ -35,6 +35,8 @@ class FakeReader final : public ReadModelReader {
     return std::vector<CourierReportRow>{};
   }
   platform::Result<InventoryPage> ListInventory(const InventoryQuery&) override { return InventoryPage{}; }
+  platform::Result<ProductReport> Products(const ProductsQuery&) override { return ProductReport{}; }
+  platform::Result<FunnelReport> Funnel(const DailyQuery&) override { return FunnelReport{}; }
 
   std::map<std::string, std::int64_t> versions;
   bool down = false;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <orders/domain/order.hpp>
 #include <orders/domain/status.hpp>
 #include <orders/domain/validation.hpp>
 #include <orders/projection/cursor.hpp>
@@ -32,6 +33,9 @@ struct ListQuery {
   std::optional<std::string> customer_id;
   std::optional<std::string> courier_id;
   std::optional<domain::Status> status;
+  // Creation time: from `created_from` (inclusive) to before `created_before`.
+  std::optional<domain::Timestamp> created_from;
+  std::optional<domain::Timestamp> created_before;
   std::int64_t limit = kDefaultPageSize;
   std::optional<ListCursor> cursor;
 };
@@ -57,6 +61,14 @@ struct DailyQuery {
   std::chrono::sys_days to{};  // inclusive
 };
 
+inline constexpr std::int64_t kDefaultTopProducts = 10;
+inline constexpr std::int64_t kMaxTopProducts = 100;
+
+struct ProductsQuery {
+  DailyQuery range;
+  std::int64_t limit = kDefaultTopProducts;
+};
+
 template <typename T>
 struct Parsed {
   std::optional<T> value;
@@ -68,10 +80,19 @@ Parsed<ListQuery> ParseListQuery(const Params& params);
 Parsed<OpenDeliveriesQuery> ParseOpenDeliveriesQuery(const Params& params);
 Parsed<InventoryQuery> ParseInventoryQuery(const Params& params);
 // `today` fills missing bounds: to = today, from = to - 29 days.
+// At most kMaxReportDays days; 400 reasons state the limit.
 Parsed<DailyQuery> ParseDailyQuery(const Params& params, std::chrono::sys_days today);
+// The range as ParseDailyQuery, and limit 1..kMaxTopProducts (default 10).
+Parsed<ProductsQuery> ParseProductsQuery(const Params& params, std::chrono::sys_days today);
 Parsed<bool> ParseNoParams(const Params& params);
 
 std::optional<std::chrono::sys_days> ParseDate(std::string_view text);
+// A list's `from` / `to`: a UTC date (the whole day) or an RFC 3339 timestamp
+// as the API writes them (2026-12-04T08:00:00.000Z). `from` is where the day
+// or instant starts; `to`, where the day ends (the next midnight) or the
+// instant itself (then an order created exactly at `to` is included: +1 ms).
+std::optional<domain::Timestamp> ParseRangeStart(std::string_view text);
+std::optional<domain::Timestamp> ParseRangeEnd(std::string_view text);
 std::string FormatDate(std::chrono::sys_days day);
 
 }  // namespace orders::projection

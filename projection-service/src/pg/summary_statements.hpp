@@ -1,0 +1,34 @@
+#pragma once
+// The report summaries (schemas/sql/006_report_summaries.sql), written by one
+// statement from history rows already stored: the batch transaction runs it
+// for the rows it has just added, after WriteBatch and inside the same fence,
+// so the summaries move exactly with the read model (a redelivered event adds
+// no history row and so counts nothing). The same statement, over every
+// stored row, fills the summaries of a read model that predates them, and
+// the benchmark's seeded read model.
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <utility>
+
+#include <orders/projection/batch.hpp>
+#include <pqxx/pqxx>
+
+namespace orders::projection {
+
+using HistoryKey = std::pair<std::string, std::int64_t>;  // (order id, version)
+
+// Summarises writes.history, leaving out `skip` (rows that were stored
+// already: the tolerant path skips them too). The slot is the batch's lowest
+// partition (the fence holds it: no concurrent writer shares it).
+void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, const std::set<HistoryKey>& skip = {});
+
+// Of the batch's history rows, those already stored (only the tolerant path asks).
+std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWrites& writes);
+
+// Summarises every stored history row into empty summaries, in 256 slices of
+// the order ids so no statement holds the whole history at once.
+void SummariseStoredHistory(pqxx::transaction_base& tx);
+
+}  // namespace orders::projection
