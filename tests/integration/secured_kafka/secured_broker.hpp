@@ -1,10 +1,11 @@
 #pragma once
 // A throw-away single-node Kafka (KRaft) whose only listener for clients is
-// SASL_SSL with SCRAM-SHA-512: a test CA and a broker certificate for
-// 127.0.0.1 are made with the openssl command line at set-up, the SCRAM users
-// are written into the log directory when it is formatted. The controller
-// quorum listens on a second loopback port (PLAINTEXT, the node talking to
-// itself; clients are never told about it).
+// SASL_SSL: a test CA and a broker certificate for 127.0.0.1 are made with the
+// openssl command line at set-up. The SASL mechanism is SCRAM-SHA-512 (users
+// written into the log directory when it is formatted) or PLAIN (users in the
+// listener's JAAS configuration). The controller quorum listens on a second
+// loopback port (PLAINTEXT, the node talking to itself; clients are never
+// told about it).
 
 #include <sys/types.h>
 
@@ -18,7 +19,8 @@ namespace orders::testing {
 class SecuredBroker {
  public:
   static constexpr const char* kUser = "orders-services";
-  static std::unique_ptr<SecuredBroker> Create(std::string& error);
+  enum class Mechanism { kScramSha512, kPlain };
+  static std::unique_ptr<SecuredBroker> Create(std::string& error, Mechanism mechanism);
   ~SecuredBroker();
 
   SecuredBroker(const SecuredBroker&) = delete;
@@ -36,7 +38,7 @@ class SecuredBroker {
   SecuredBroker() = default;
   bool MakeCertificates(std::string& error);
 
-  std::string directory_, libs_, password_;
+  std::string directory_, libs_, password_, mechanism_;
   std::uint16_t port_ = 0, controller_port_ = 0;
   pid_t pid_ = -1;
 };

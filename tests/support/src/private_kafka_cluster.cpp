@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <librdkafka/rdkafka.h>
@@ -59,18 +60,38 @@ std::unique_ptr<PrivateKafkaCluster> PrivateKafkaCluster::Create(std::string& er
     return nullptr;
   }
   cluster->directory_ = (fs::temp_directory_path() / UniqueName("private-kafka-cluster")).string();
-  for (int n = 1; n <= kNodes; ++n) {
-    Node& node = cluster->nodes_[n];
-    node.client_port = FreePort();
-    node.controller_port = FreePort();
-    for (int from = 1; from <= kNodes; ++from) node.peer_port[from] = FreePort();
-    cluster->client_proxy_[n] = std::make_unique<TcpProxy>(node.client_port);
-  }
-  for (int from = 1; from <= kNodes; ++from) {
-    for (int to = 1; to <= kNodes; ++to) {
-      if (from == to) continue;
-      cluster->peer_proxy_[from][to] = std::make_unique<TcpProxy>(cluster->nodes_[to].peer_port[from]);
-      cluster->controller_proxy_[from][to] = std::make_unique<TcpProxy>(cluster->nodes_[to].controller_port);
+  // FreePort() releases the port it found, and a proxy's own listening port comes from the same pool: a node
+  // could find its port taken by a proxy. Draw again until all are distinct.
+  for (int attempt = 0;; ++attempt) {
+    std::set<std::uint16_t> ports;
+    for (int n = 1; n <= kNodes; ++n) {
+      Node& node = cluster->nodes_[n];
+      node.client_port = FreePort();
+      node.controller_port = FreePort();
+      ports.insert({node.client_port, node.controller_port});
+      for (int from = 1; from <= kNodes; ++from) ports.insert(node.peer_port[from] = FreePort());
+      cluster->client_proxy_[n] = std::make_unique<TcpProxy>(node.client_port);
+    }
+    for (int from = 1; from <= kNodes; ++from) {
+      for (int to = 1; to <= kNodes; ++to) {
+        if (from == to) continue;
+        cluster->peer_proxy_[from][to] = std::make_unique<TcpProxy>(cluster->nodes_[to].peer_port[from]);
+        cluster->controller_proxy_[from][to] = std::make_unique<TcpProxy>(cluster->nodes_[to].controller_port);
+      }
+    }
+    const std::size_t node_ports = ports.size();
+    for (int n = 1; n <= kNodes; ++n) ports.insert(cluster->client_proxy_[n]->port());
+    for (int from = 1; from <= kNodes; ++from) {
+      for (int to = 1; to <= kNodes; ++to) {
+        if (from == to) continue;
+        ports.insert({cluster->peer_proxy_[from][to]->port(), cluster->controller_proxy_[from][to]->port()});
+      }
+    }
+    const std::size_t wanted = static_cast<std::size_t>(kNodes * (kNodes + 2) + kNodes + 2 * kNodes * (kNodes - 1));
+    if (node_ports == static_cast<std::size_t>(kNodes * (kNodes + 2)) && ports.size() == wanted) break;
+    if (attempt == 10) {
+      error = "could not find distinct free ports for the private Kafka cluster";
+      return nullptr;
     }
   }
   const std::string shared = ReadText(SourcePath("infra/local/kafka-cluster.properties.in"));
@@ -112,8 +133,8 @@ PrivateKafkaCluster::~PrivateKafkaCluster() {
 }
 
 std::string PrivateKafkaCluster::PropertiesOf(int n, const std::string& shared) const {
-  std::string voters, listeners = "CLIENT://" + Address(nodes_[n].client_port) + ",CONTROLLER://" +
-                                  Address(nodes_[n].controller_port);
+  std::string voters,
+      listeners = "CLIENT://" + Address(nodes_[n].client_port) + ",CONTROLLER://" + Address(nodes_[n].controller_port);
   std::string advertised = "CLIENT://" + Address(client_proxy_[n]->port());
   std::string protocols = "CLIENT:PLAINTEXT,CONTROLLER:PLAINTEXT";
   for (int m = 1; m <= kNodes; ++m) {
@@ -123,8 +144,7 @@ std::string PrivateKafkaCluster::PropertiesOf(int n, const std::string& shared) 
     advertised += "," + peer + "://" + Address(m == n ? nodes_[n].peer_port[m] : peer_proxy_[m][n]->port());
     protocols += "," + peer + ":PLAINTEXT";
     if (!voters.empty()) voters += ",";
-    voters += std::to_string(m) + "@" +
-              Address(m == n ? nodes_[n].controller_port : controller_proxy_[n][m]->port());
+    voters += std::to_string(m) + "@" + Address(m == n ? nodes_[n].controller_port : controller_proxy_[n][m]->port());
   }
   std::string text = ReplaceAll(shared, "@NODE_ID@", std::to_string(n));
   text = ReplaceAll(text, "@VOTERS@", voters);
@@ -241,10 +261,10 @@ int PrivateKafkaCluster::ActiveController(const std::vector<int>& through) const
     bootstrap += (bootstrap.empty() ? "" : ",") + Address(client_proxy_[n]->port());
   }
   const std::string output = directory_ + "/quorum-" + UniqueName("status") + ".txt";
-  const int status = RunKafkaJava(libs_, directory_,
-                                  {"org.apache.kafka.tools.MetadataQuorumCommand", "--bootstrap-server", bootstrap,
-                                   "describe", "--status"},
-                                  output, true);
+  const int status = RunKafkaJava(
+      libs_, directory_,
+      {"org.apache.kafka.tools.MetadataQuorumCommand", "--bootstrap-server", bootstrap, "describe", "--status"}, output,
+      true);
   const std::string text = ReadText(output);
   std::error_code ignored;
   fs::remove(output, ignored);
@@ -257,7 +277,23 @@ int PrivateKafkaCluster::ActiveController(const std::vector<int>& through) const
 std::string PrivateKafkaCluster::LogText(int n) const {
   const std::string logs = directory_ + "/node-" + std::to_string(n) + "/logs/";
   const std::string all = ReadText(logs + "stdout.log") + ReadText(logs + "server.log");
-  return all.size() > 6000 ? all.substr(all.size() - 6000) : all;
+  // The errors first: a node that failed to start ends its log in pages of orderly shutdown.
+  return LogLines(n, " ERROR ") + (all.size() > 3000 ? all.substr(all.size() - 3000) : all);
+}
+
+}  // namespace orders::testing
+
+namespace orders::testing {
+
+std::string PrivateKafkaCluster::LogLines(int n, const std::string& needle) const {
+  std::ifstream in(directory_ + "/node-" + std::to_string(n) + "/logs/server.log");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(needle) != std::string::npos) lines.push_back(line);
+  }
+  std::string text;
+  for (std::size_t i = lines.size() > 40 ? lines.size() - 40 : 0; i < lines.size(); ++i) text += lines[i] + "\n";
+  return text;
 }
 
 }  // namespace orders::testing

@@ -64,7 +64,9 @@ class PrivateKafkaCluster {
   int ActiveController(const std::vector<int>& through = {}) const;
   // True when every partition of `topic` has all kNodes replicas in sync.
   bool FullyReplicated(const std::string& topic) const;
-  std::string LogText(int node) const;  // the tail of its stdout and server.log
+  std::string LogText(int node) const;
+  // The lines of node's server.log that contain `needle` (at most the last 40).
+  std::string LogLines(int node, const std::string& needle) const;  // the tail of its stdout and server.log
 
  private:
   struct Node {
