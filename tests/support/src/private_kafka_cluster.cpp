@@ -184,8 +184,17 @@ bool PrivateKafkaCluster::WaitListening(int n, std::string& error) {
 void PrivateKafkaCluster::Kill(int n) {
   if (nodes_[n].pid <= 0) return;
   ::kill(nodes_[n].pid, SIGKILL);
+  ::kill(nodes_[n].pid, SIGCONT);  // a frozen process dies only once it runs again
   ::waitpid(nodes_[n].pid, nullptr, 0);
   nodes_[n].pid = -1;
+}
+
+void PrivateKafkaCluster::Freeze(int n) {
+  if (nodes_[n].pid > 0) ::kill(nodes_[n].pid, SIGSTOP);
+}
+
+void PrivateKafkaCluster::Thaw(int n) {
+  if (nodes_[n].pid > 0) ::kill(nodes_[n].pid, SIGCONT);
 }
 
 bool PrivateKafkaCluster::Running(int n) const { return nodes_[n].pid > 0; }
