@@ -244,7 +244,10 @@ TEST_F(PlatformOnKafkaCluster, ActiveControllerFrozenThenThawedLosesNothing) {
   std::printf("leadership moved off node %d %.0f ms after the freeze\n", controller,
               MillisBetween(frozen_at, Clock::now()));
   ExpectWorkResumesAfter(frozen_at, 100);
-  ReportRecovery("controller frozen", frozen_at, seconds(45));
+  // A frozen node resets no connection: clients and the other nodes learn it is gone only from their own
+  // timeouts. Its partitions were refused for 34-65 s in the first three runs (the kill above: under 10 s), so
+  // the bound is the 90 s the platform scenarios allow a broker fault; the figure is printed.
+  ReportRecovery("controller frozen", frozen_at, seconds(90));
 
   const auto thawed_at = Clock::now();
   cluster_->Thaw(controller);
