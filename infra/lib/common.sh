@@ -198,10 +198,69 @@ orders::start_kafka() {
   fi
 }
 
+# orders::start_kafka_cluster: three Kafka nodes (each broker and controller, KRaft) from
+# infra/local/kafka-cluster.properties.in: replication factor 3 and min.insync.replicas 2 for every topic,
+# so one node can die without losing an acknowledged record. Node N listens for clients on
+# KAFKA_PORT + 2(N-1) (9092, 9094, 9096) and for the controller quorum on KAFKA_CONTROLLER_PORT + 2(N-1)
+# (9093, 9095, 9097); data under $ORDERS_DATA/kafka-cluster/node-N, pid in $ORDERS_DATA/kafka-N.pid.
+# Sets KAFKA_BROKERS to the three addresses and KAFKA_REPLICATION_FACTOR to 3. A running cluster of ours is
+# reused; a node that is down (killed by hand) is started again.
+orders::start_kafka_cluster() {
+  local n voters="" brokers="" cluster_id="" node_dir props port controller_port started=()
+  for n in 1 2 3; do
+    voters+="${voters:+,}$n@127.0.0.1:$((KAFKA_CONTROLLER_PORT + 2 * (n - 1)))"
+    brokers+="${brokers:+,}127.0.0.1:$((KAFKA_PORT + 2 * (n - 1)))"
+  done
+  KAFKA_BROKERS="$brokers"
+  KAFKA_REPLICATION_FACTOR=3
+  mkdir -p "$ORDERS_DATA/kafka-cluster" "$ORDERS_DATA/logs"
+  [[ -f $ORDERS_DATA/kafka-cluster/cluster-id ]] ||
+    orders::kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1 >"$ORDERS_DATA/kafka-cluster/cluster-id"
+  cluster_id="$(cat "$ORDERS_DATA/kafka-cluster/cluster-id")"
+  for n in 1 2 3; do
+    port=$((KAFKA_PORT + 2 * (n - 1)))
+    controller_port=$((KAFKA_CONTROLLER_PORT + 2 * (n - 1)))
+    node_dir="$ORDERS_DATA/kafka-cluster/node-$n"
+    props="$node_dir/kafka.properties"
+    if orders::pid_alive "$ORDERS_DATA/kafka-$n.pid" && orders::port_open "$port"; then
+      orders::log "reusing Kafka node $n on 127.0.0.1:$port"
+      continue
+    fi
+    orders::port_open "$port" && orders::die "port $port is taken by something else (set KAFKA_PORT)"
+    orders::port_open "$controller_port" && orders::die "port $controller_port is taken by something else (set KAFKA_CONTROLLER_PORT)"
+    mkdir -p "$node_dir/data" "$ORDERS_DATA/logs/kafka-$n"
+    sed -e "s|@NODE_ID@|$n|g" -e "s|@VOTERS@|$voters|g" \
+      -e "s|@LISTENERS@|PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port|g" \
+      -e "s|@ADVERTISED_LISTENERS@|PLAINTEXT://127.0.0.1:$port|g" -e "s|@INTER_BROKER_LISTENER@|PLAINTEXT|g" \
+      -e "s|@PROTOCOL_MAP@|PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT|g" -e "s|@KAFKA_DATA@|$node_dir/data|g" \
+      "$ORDERS_ROOT/infra/local/kafka-cluster.properties.in" >"$props"
+    if [[ ! -f $node_dir/data/meta.properties ]]; then
+      orders::log "formatting the log directory of Kafka node $n"
+      orders::kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >"$ORDERS_DATA/logs/kafka-$n-format.log" 2>&1 ||
+        { cat "$ORDERS_DATA/logs/kafka-$n-format.log" >&2; orders::die "Kafka storage format failed on node $n"; }
+    fi
+    orders::log "starting Kafka node $n on 127.0.0.1:$port (controller $controller_port)"
+    (exec java "${KAFKA_JAVA_OPTS[@]/#-Dkafka.logs.dir=*/-Dkafka.logs.dir=$ORDERS_DATA/logs/kafka-$n}" kafka.Kafka "$props") \
+      </dev/null >"$ORDERS_DATA/logs/kafka-$n-stdout.log" 2>&1 &
+    echo $! >"$ORDERS_DATA/kafka-$n.pid"
+    ORDERS_STARTED+=("kafka-node:$n")
+    started+=("$n")
+  done
+  # A node opens its client port only once two of the three controllers are up: all start before any wait.
+  for n in "${started[@]}"; do
+    if ! orders::wait_for "Kafka node $n to listen" 120 orders::port_open "$((KAFKA_PORT + 2 * (n - 1)))"; then
+      tail -40 "$ORDERS_DATA/logs/kafka-$n/server.log" "$ORDERS_DATA/logs/kafka-$n-stdout.log" >&2 2>/dev/null
+      orders::die "Kafka node $n did not start"
+    fi
+  done
+  orders::wait_for "the Kafka cluster to answer" 60 orders::kafka_topics --list >/dev/null 2>&1 ||
+    orders::die "the Kafka cluster does not answer on $KAFKA_BROKERS"
+}
+
 orders::create_topic() {
   local name=$1 partitions=${2:-6}
   orders::kafka_topics --create --if-not-exists --topic "$name" --partitions "$partitions" \
-    --replication-factor 1 --config retention.ms=-1 --config retention.bytes=-1 >/dev/null ||
+    --replication-factor "${KAFKA_REPLICATION_FACTOR:-1}" --config retention.ms=-1 --config retention.bytes=-1 >/dev/null ||
     orders::die "could not create topic $name"
 }
 
@@ -411,6 +470,7 @@ orders::stop_started() {
     case $item in
       service:*) orders::log "stopping ${item#service:}"; orders::stop_pid_file "$ORDERS_DATA/${item#service:}.pid" 20 ;;
       kafka) orders::log "stopping Kafka"; orders::stop_pid_file "$ORDERS_DATA/kafka.pid" 30 ;;
+      kafka-node:*) orders::log "stopping Kafka node ${item#kafka-node:}"; orders::stop_pid_file "$ORDERS_DATA/kafka-${item#kafka-node:}.pid" 30 ;;
       postgres) orders::log "stopping PostgreSQL"
         orders::pg_as_postgres "$PG_BIN/pg_ctl" -D "$ORDERS_DATA/pg" -m fast -w -t 30 stop >/dev/null 2>&1 ;;
     esac

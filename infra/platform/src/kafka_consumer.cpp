@@ -154,6 +154,17 @@ std::optional<PartitionOffsets> KafkaConsumer::EndOffsets(const std::string& top
   return ends;
 }
 
+PartitionOffsets KafkaConsumer::CachedEndOffsets(const std::string& topic, const std::vector<Partition>& partitions) {
+  PartitionOffsets ends;
+  for (const auto partition : partitions) {
+    Offset low = RdKafka::Topic::OFFSET_INVALID, high = RdKafka::Topic::OFFSET_INVALID;
+    if (consumer_->get_watermark_offsets(topic, partition, &low, &high) == RdKafka::ERR_NO_ERROR && high >= 0) {
+      ends[partition] = high;
+    }
+  }
+  return ends;
+}
+
 void KafkaConsumer::Close(int timeout_ms) {
   if (closed_ || !consumer_) return;
   closed_ = true;

@@ -143,11 +143,14 @@ void Projector::UpdateLag() {
   const auto now = Clock::now();
   if (now < next_lag_update_ || positions_.empty()) return;
   next_lag_update_ = now + std::chrono::seconds(2);
-  const auto ends = consumer_->EndOffsets(topic_, 500);
-  if (!ends) return;
+  // The watermarks of the last fetches, not a query to the leaders: a query to a leader that has just died does
+  // not return (librdkafka 2.0.2), and this thread is the one that hands records to the store.
+  std::vector<platform::Partition> partitions;
+  for (const auto& [partition, position] : positions_) partitions.push_back(partition);
+  const auto ends = consumer_->CachedEndOffsets(topic_, partitions);
   for (const auto& [partition, position] : positions_) {
-    auto it = ends->find(partition);
-    if (it != ends->end())
+    auto it = ends.find(partition);
+    if (it != ends.end())
       metrics_.Lag(topic_, partition).Set(static_cast<double>(std::max<platform::Offset>(0, it->second - position)));
   }
 }

@@ -17,9 +17,9 @@ void PlatformUnderLoad::SetUp() {
   ORDERS_REQUIRE_KAFKA();
   ORDERS_REQUIRE_POSTGRES();
   topic_ = UniqueName("fault");
-  ASSERT_EQ(CreateTopic(topic_, 6), "");
+  ASSERT_EQ(CreateTopic(topic_, 6, replication_factor_), "");
   inventory_topic_ = UniqueName("fault-inventory");
-  ASSERT_EQ(CreateTopic(inventory_topic_, 6), "");
+  ASSERT_EQ(CreateTopic(inventory_topic_, 6, replication_factor_), "");
   check_options_.inventory_topic = inventory_topic_;
   schema_ = UniqueName("fault");
   std::replace(schema_.begin(), schema_.end(), '-', '_');

@@ -81,6 +81,8 @@ class PlatformUnderLoad : public ::testing::Test {
   // False: a "recovered": false snapshot to the by-id subscriber is a violation
   // (a scenario where every resume must really resume).
   bool by_id_may_resync_ = true;
+  // Of the topics SetUp creates (-1: the broker's default, e.g. on a PrivateKafkaCluster).
+  int replication_factor_ = 1;
 
  private:
   bool Settled(const invariants::Fold& fold);

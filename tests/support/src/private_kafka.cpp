@@ -15,62 +15,14 @@
 #include <vector>
 
 #include <orders/testing/eventually.hpp>
+#include <orders/testing/kafka_java.hpp>
 #include <orders/testing/loopback.hpp>
 #include <orders/testing/run_tool.hpp>
 #include <orders/testing/test_env.hpp>
 
 namespace orders::testing {
-namespace {
 
 namespace fs = std::filesystem;
-
-std::string Replace(std::string text, const std::string& from, const std::string& to) {
-  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
-
-std::string KafkaLibs() {
-  if (const char* libs = std::getenv("ORDERS_KAFKA_LIBS")) return libs;
-  if (const char* pid_file = std::getenv("ORDERS_KAFKA_PID_FILE")) {
-    const auto candidate = fs::path(pid_file).parent_path() / "kafka-libs";
-    if (fs::exists(candidate)) return candidate.string();
-  }
-  return SourcePath(".local/kafka-libs");
-}
-
-// Runs java with the broker's class path; waits when `wait` (returns the exit status), else returns the pid.
-pid_t Java(const std::string& libs, const std::string& directory, const std::vector<std::string>& arguments,
-           const std::string& log, bool wait) {
-  std::vector<std::string> argv = {"java",
-                                   "-Xms128m",
-                                   "-Xmx384m",
-                                   "-XX:+UseG1GC",
-                                   "-Djava.awt.headless=true",
-                                   "-Dkafka.logs.dir=" + directory + "/logs",
-                                   "-Dlog4j2.configurationFile=" + SourcePath("infra/local/log4j2.properties"),
-                                   "-cp",
-                                   libs + "/*"};
-  argv.insert(argv.end(), arguments.begin(), arguments.end());
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    std::vector<char*> args;
-    for (auto& arg : argv) args.push_back(arg.data());
-    args.push_back(nullptr);
-    ::execvp("java", args.data());
-    std::_Exit(127);
-  }
-  if (!wait) return pid;
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-}  // namespace
 
 std::unique_ptr<PrivateKafka> PrivateKafka::Create(std::string& error, std::optional<std::uint16_t> port,
                                                    std::optional<std::uint16_t> advertise_port) {
@@ -88,17 +40,17 @@ std::unique_ptr<PrivateKafka> PrivateKafka::Create(std::string& error, std::opti
   std::ifstream in(SourcePath("infra/local/kafka.properties.in"));
   std::stringstream text;
   text << in.rdbuf();
-  std::string properties = Replace(text.str(), "@KAFKA_CONTROLLER_PORT@", std::to_string(kafka->controller_port_));
-  properties = Replace(properties, "@KAFKA_DATA@", kafka->directory_ + "/data");
-  properties = Replace(properties, "advertised.listeners=PLAINTEXT://127.0.0.1:@KAFKA_PORT@",
-                       "advertised.listeners=PLAINTEXT://127.0.0.1:" + std::to_string(kafka->advertised_port_));
-  properties = Replace(properties, "@KAFKA_PORT@", std::to_string(kafka->port_));
+  std::string properties = ReplaceAll(text.str(), "@KAFKA_CONTROLLER_PORT@", std::to_string(kafka->controller_port_));
+  properties = ReplaceAll(properties, "@KAFKA_DATA@", kafka->directory_ + "/data");
+  properties = ReplaceAll(properties, "advertised.listeners=PLAINTEXT://127.0.0.1:@KAFKA_PORT@",
+                          "advertised.listeners=PLAINTEXT://127.0.0.1:" + std::to_string(kafka->advertised_port_));
+  properties = ReplaceAll(properties, "@KAFKA_PORT@", std::to_string(kafka->port_));
   std::ofstream(kafka->directory_ + "/kafka.properties") << properties;
   const std::string log = kafka->directory_ + "/logs/stdout.log";
-  if (Java(kafka->libs_, kafka->directory_,
-           {"kafka.tools.StorageTool", "format", "-t", "q1Sh-9_ISia_zwGINzRvyQ", "-c",
-            kafka->directory_ + "/kafka.properties"},
-           log, true) != 0) {
+  if (RunKafkaJava(kafka->libs_, kafka->directory_,
+                   {"kafka.tools.StorageTool", "format", "-t", "q1Sh-9_ISia_zwGINzRvyQ", "-c",
+                    kafka->directory_ + "/kafka.properties"},
+                   log, true) != 0) {
     error = "Kafka storage format failed:\n" + kafka->LogText();
     return nullptr;
   }
@@ -115,8 +67,8 @@ PrivateKafka::~PrivateKafka() {
 std::string PrivateKafka::Brokers() const { return "127.0.0.1:" + std::to_string(advertised_port_); }
 
 bool PrivateKafka::Start(std::string& error) {
-  pid_ = Java(libs_, directory_, {"kafka.Kafka", directory_ + "/kafka.properties"}, directory_ + "/logs/stdout.log",
-              false);
+  pid_ = RunKafkaJava(libs_, directory_, {"kafka.Kafka", directory_ + "/kafka.properties"},
+                      directory_ + "/logs/stdout.log", false);
   if (!Eventually([this] { return LoopbackPortOpen(port_); }, std::chrono::seconds(60),
                   std::chrono::milliseconds(100))) {
     error = "the private Kafka did not start:\n" + LogText();

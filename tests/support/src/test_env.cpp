@@ -22,10 +22,17 @@ std::string EnvOr(const char* name, const char* fallback) {
 
 using KafkaHandle = std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)>;
 
-KafkaHandle NewAdminClient(std::string& error) {
+KafkaHandle NewAdminClient(std::string& error, const std::map<std::string, std::string>& properties = {}) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", KafkaBrokers().c_str(), errstr, sizeof errstr);
+  for (const auto& [name, value] : properties) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+      error = errstr;
+      rd_kafka_conf_destroy(conf);
+      return KafkaHandle(nullptr, &rd_kafka_destroy);
+    }
+  }
   rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (!handle) error = errstr;
   return KafkaHandle(handle, &rd_kafka_destroy);
@@ -49,12 +56,14 @@ std::string UniqueName(const std::string& prefix) {
   return name;
 }
 
-std::string CreateTopic(const std::string& name, int partitions) {
+std::string CreateTopic(const std::string& name, int partitions, int replication_factor,
+                        const std::map<std::string, std::string>& properties) {
   std::string error;
-  auto admin = NewAdminClient(error);
+  auto admin = NewAdminClient(error, properties);
   if (!admin) return error;
   char errstr[512];
-  rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(name.c_str(), partitions, 1, errstr, sizeof errstr);
+  rd_kafka_NewTopic_t* topic =
+      rd_kafka_NewTopic_new(name.c_str(), partitions, replication_factor, errstr, sizeof errstr);
   if (!topic) return errstr;
   rd_kafka_NewTopic_set_config(topic, "retention.ms", "-1");
   rd_kafka_queue_t* queue = rd_kafka_queue_new(admin.get());

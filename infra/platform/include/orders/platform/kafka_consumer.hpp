@@ -72,7 +72,16 @@ class KafkaConsumer {
   PollResult Poll(int timeout_ms);
 
   // High watermarks per partition (the offset the next record will get).
+  // Asks the partition leaders: with librdkafka 2.0.2 a query sent to a
+  // leader that has just died is retried on it and does not return, whatever
+  // `timeout_ms` says, until that broker is back. Not for a loop that must
+  // keep running through a broker failure (see CachedEndOffsets).
   std::optional<PartitionOffsets> EndOffsets(const std::string& topic, int timeout_ms);
+
+  // The high watermarks the last fetch responses of `partitions` carried
+  // (kept by librdkafka; no request, never blocks). Partitions not fetched
+  // yet are left out.
+  PartitionOffsets CachedEndOffsets(const std::string& topic, const std::vector<Partition>& partitions);
 
   // Leaves the group (if any) within `timeout_ms`; closing can hang after a
   // lost partition in 2.0.2, so it runs with a deadline.

@@ -6,6 +6,7 @@
 // ORDERS_TEST_REQUIRE_INFRA=1 (set by ./infra/test.sh) an unreachable server
 // fails the test; otherwise the test is skipped with a message saying why.
 
+#include <map>
 #include <string>
 
 namespace orders::testing {
@@ -19,7 +20,10 @@ std::string UniqueName(const std::string& prefix);
 
 // Creates a topic with `partitions` partitions and infinite retention; waits
 // until its metadata is visible. Returns an error text or empty on success.
-std::string CreateTopic(const std::string& name, int partitions);
+// `replication_factor` -1: the broker's default (3 on a PrivateKafkaCluster).
+// `properties`: librdkafka properties of the admin client (e.g. SASL/TLS for a secured broker).
+std::string CreateTopic(const std::string& name, int partitions, int replication_factor = 1,
+                        const std::map<std::string, std::string>& properties = {});
 
 // How many members the consumer group has now, as its coordinator says (0
 // for an empty or unknown group); -1 when the broker could not be asked.
