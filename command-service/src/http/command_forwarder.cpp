@@ -7,8 +7,8 @@ namespace orders::command {
 namespace {
 
 // The writer's answer headers a client may rely on; the rest (framing, connection) are this hop's.
-constexpr std::string_view kRelayedHeaders[] = {"etag", "location", "retry-after", "ratelimit", "ratelimit-policy",
-                                                "www-authenticate"};
+constexpr std::string_view kRelayedHeaders[] = {"etag",      "location",         "retry-after",
+                                                "ratelimit", "ratelimit-policy", "www-authenticate"};
 
 }  // namespace
 
@@ -94,9 +94,9 @@ std::optional<HttpAnswer> CommandForwarder::Send(const Job& job) {
     std::lock_guard lock(mutex_);
     headers.emplace_back(kForwardedHeader, self_url_);
   }
-  auto answer = url ? SendRequest(*url, job.request.method, job.request.target, headers, job.request.body,
-                                  settings_.timeout)
-                    : platform::Result<HttpClientAnswer>(platform::Error{"not an http:// URL"});
+  auto answer =
+      url ? SendRequest(*url, job.request.method, job.request.target, headers, job.request.body, settings_.timeout)
+          : platform::Result<HttpClientAnswer>(platform::Error{"not an http:// URL"});
   seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!answer) {
     failed_.Inc();

@@ -76,7 +76,7 @@ void GroupWriterDirectory::Run() {
 std::optional<std::vector<WriterGroupMember>> GroupWriterDirectory::Describe() {
   rd_kafka_t* client = handle_->client->c_ptr();
   std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(rd_kafka_queue_new(client),
-                                                                              &rd_kafka_queue_destroy);
+                                                                             &rd_kafka_queue_destroy);
   std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)> options(
       rd_kafka_AdminOptions_new(client, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS), &rd_kafka_AdminOptions_destroy);
   char error[256];

@@ -78,6 +78,7 @@ void PlatformUnderLoad::StartService(std::unique_ptr<ServiceProcess>& service, c
 void PlatformUnderLoad::StartLoad() {
   load_ = std::make_unique<LoadDriver>(
       [this, turn = 0u]() mutable {
+        if (const std::uint16_t balancer = balancer_port_.load(); balancer != 0) return balancer;
         const std::uint16_t second = second_command_port_.load();
         if (second != 0 && ++turn % 2 == 0) return second;
         return command_->port();

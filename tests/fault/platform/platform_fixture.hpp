@@ -78,6 +78,8 @@ class PlatformUnderLoad : public ::testing::Test {
   LoadDriver::Options load_options_;
   // When non-zero, every other command goes to this port (a second command service).
   std::atomic<std::uint16_t> second_command_port_{0};
+  // When non-zero, every command goes to this port (a load balancer in front of several instances).
+  std::atomic<std::uint16_t> balancer_port_{0};
   // False: a "recovered": false snapshot to the by-id subscriber is a violation
   // (a scenario where every resume must really resume).
   bool by_id_may_resync_ = true;

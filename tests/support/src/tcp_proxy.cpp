@@ -31,7 +31,20 @@ bool Pump(int from, int to) {
 
 }  // namespace
 
-TcpProxy::TcpProxy(std::uint16_t target_port) : target_port_(target_port) {
+TcpProxy::TcpProxy(std::uint16_t target_port) : TcpProxy(std::vector<std::uint16_t>{target_port}) {}
+
+void TcpProxy::SetTargets(std::vector<std::uint16_t> target_ports) {
+  std::lock_guard lock(targets_mutex_);
+  targets_ = std::move(target_ports);
+}
+
+std::uint16_t TcpProxy::NextTarget() {
+  std::lock_guard lock(targets_mutex_);
+  if (targets_.empty()) return 0;
+  return targets_[next_target_++ % targets_.size()];
+}
+
+TcpProxy::TcpProxy(std::vector<std::uint16_t> target_ports) : targets_(std::move(target_ports)) {
   listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -114,7 +127,7 @@ void TcpProxy::Run() {
     if (fds[0].revents & POLLIN) {
       const int client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
       if (client >= 0) {
-        const int server = cut_ ? -1 : ConnectLoopback(target_port_);
+        const int server = cut_ ? -1 : ConnectLoopback(NextTarget());
         if (server < 0) {
           ::close(client);
         } else {

@@ -16,6 +16,8 @@ class TcpProxy {
  public:
   // Listens on a free loopback port and forwards to 127.0.0.1:`target_port`.
   explicit TcpProxy(std::uint16_t target_port);
+  // Round robin: each new connection goes to the next of `target_ports` (a load balancer).
+  explicit TcpProxy(std::vector<std::uint16_t> target_ports);
   ~TcpProxy();
 
   TcpProxy(const TcpProxy&) = delete;
@@ -28,6 +30,8 @@ class TcpProxy {
   // sockets): a peer that answers late, not a network that fails.
   void Pause();
   void Resume();
+  // New connections go to these from now on (open ones stay where they are).
+  void SetTargets(std::vector<std::uint16_t> target_ports);
 
  private:
   struct Pair {
@@ -37,7 +41,11 @@ class TcpProxy {
   void Run();
   void CloseAll();
 
-  std::uint16_t target_port_;
+  std::uint16_t NextTarget();
+
+  std::mutex targets_mutex_;
+  std::vector<std::uint16_t> targets_;
+  std::size_t next_target_ = 0;
   std::uint16_t port_ = 0;
   int listener_ = -1;
   int wake_[2] = {-1, -1};
