@@ -146,8 +146,37 @@ struct NotifierService::Parts {
       topic_messages.Inc(stats.topic_messages_delivered - topic_messages.Value());
       std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
       connections.Set(static_cast<double>(sessions.size()));
+      if (++ticks % 5 == 0) TickSessions();
+      if (ticks % 10 == 0) MeasureBuffers();
       Tick();
     });
+  }
+
+  // What the connections hold, once a second: a walk over every session is
+  // cheap next to a tick's other work, and keeps the sessions free of shared counters.
+  platform::Gauge& queued_bytes{
+      registry.AddGauge("orders_notifier_queued_bytes", "Bytes waiting in the connections' send queues")};
+  platform::Gauge& buffer_bytes{registry.AddGauge(
+      "orders_notifier_buffer_bytes", "Bytes of buffers held by connections (send queue storage, partial messages)")};
+  std::uint64_t ticks = 0;
+  void MeasureBuffers() {
+    std::size_t queued = 0, held = 0;
+    for (const auto& [id, weak] : sessions) {
+      if (auto session = weak.lock()) {
+        queued += session->queued_bytes();
+        held += session->buffer_bytes();
+      }
+    }
+    queued_bytes.Set(static_cast<double>(queued));
+    buffer_bytes.Set(static_cast<double>(held));
+  }
+
+  // The sessions' deadlines (pings, close timeouts) on this one timer.
+  void TickSessions() {
+    const auto now = Clock::now();
+    for (const auto& [id, weak] : sessions) {
+      if (auto session = weak.lock()) session->Tick(now);
+    }
   }
 
   void Upgrade(const http::ExchangePtr& exchange) {

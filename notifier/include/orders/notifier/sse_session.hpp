@@ -68,7 +68,7 @@ class SseSession : public std::enable_shared_from_this<SseSession>, public Sink,
   void Close(std::uint16_t code, const std::string& reason) override;
   void Flush() override;
 
-  std::size_t queued_bytes() const { return queued_bytes_; }
+  std::size_t queued_bytes() const override { return queued_bytes_; }
 
  private:
   void SendData(const std::string& text, std::size_t limit);
