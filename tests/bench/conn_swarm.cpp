@@ -80,7 +80,7 @@ struct Client {
 };
 
 bool Exists(const std::string& path) {
-  struct stat info{};
+  struct stat info {};
   return ::stat(path.c_str(), &info) == 0;
 }
 
@@ -347,8 +347,8 @@ class ConnSwarm {
     client.answers_awaited = 1;
     if (client.resuming && client.sample) {
       if (!client.order.empty()) {
-        Send(client, Subscribe(R"("orderId":")" + client.order + R"(","sinceVersion":)" +
-                               std::to_string(client.version)));
+        Send(client,
+             Subscribe(R"("orderId":")" + client.order + R"(","sinceVersion":)" + std::to_string(client.version)));
       }
       Send(client, Subscribe(CustomerSelector(client)));
       Send(client, Subscribe(R"("all":true)"));
@@ -365,7 +365,8 @@ class ConnSwarm {
     if (client.resuming) {
       client.resuming = false;
       const auto now = Clock::now();
-      from_reconnect_.Record(std::chrono::duration_cast<std::chrono::microseconds>(now - client.attempt_started).count());
+      from_reconnect_.Record(
+          std::chrono::duration_cast<std::chrono::microseconds>(now - client.attempt_started).count());
       from_drop_.Record(std::chrono::duration_cast<std::chrono::microseconds>(now - storm_at_).count());
       ++storm_resumed_;
     }
@@ -534,8 +535,8 @@ class ConnSwarm {
       ++storm_dropped_;
       client.resuming = true;
       client.state = Client::State::kWaiting;
-      client.retry_at = storm_at_ + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(delay(random_)));
+      client.retry_at =
+          storm_at_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(delay(random_)));
     }
     phase_ = Phase::kStorm;
   }

@@ -36,6 +36,11 @@ void Outbox::pop_back() {
   ReleaseIfEmpty();
 }
 
+void Outbox::clear() {
+  head_ = frames_.size();
+  ReleaseIfEmpty();
+}
+
 void Outbox::ReleaseIfEmpty() {
   if (!empty()) return;
   std::vector<SharedFrame>().swap(frames_);

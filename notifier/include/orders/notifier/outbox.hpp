@@ -27,11 +27,13 @@ class Outbox {
 
   const SharedFrame& front() const { return frames_[head_]; }
   const SharedFrame& at(std::size_t i) const { return frames_[head_ + i]; }
+  const SharedFrame& back() const { return frames_.back(); }
 
   void push_back(SharedFrame frame);
   void push_front(SharedFrame frame);
   void pop_front();
   void pop_back();
+  void clear();
 
  private:
   // Gives the storage back once nothing is queued.
