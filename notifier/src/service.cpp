@@ -144,9 +144,13 @@ struct NotifierService::Parts {
       open_deliveries.Set(static_cast<double>(cache.open_count()));
       commands.Inc(stats.commands_forwarded - commands.Value());
       topic_messages.Inc(stats.topic_messages_delivered - topic_messages.Value());
-      std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
-      connections.Set(static_cast<double>(sessions.size()));
-      if (++ticks % 5 == 0) TickSessions();
+      // One walk over the sessions every 500 ms: drop the ended ones, tick
+      // the others (pings, close deadlines) and, every second, sum their buffers.
+      if (++ticks % 5 == 0) {
+        SweepSessions();
+        TickSessions();
+        connections.Set(static_cast<double>(sessions.size()));
+      }
       if (ticks % 10 == 0) MeasureBuffers();
       Tick();
     });
@@ -169,6 +173,23 @@ struct NotifierService::Parts {
     }
     queued_bytes.Set(static_cast<double>(queued));
     buffer_bytes.Set(static_cast<double>(held));
+  }
+
+  void SweepSessions() {
+    std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
+    last_sweep = Clock::now();
+  }
+
+  // Whether every connection place is taken. The map keeps ended sessions
+  // until a sweep, and a sweep walks every session (milliseconds at 20,000):
+  // doing one per upgrade made a ramp to 20,000 take 50 s and clients
+  // retrying against a full notifier cost it a fifth of a core. So sweep only
+  // at the limit, and there at most every 50 ms.
+  Clock::time_point last_sweep{};
+  bool AtLimit() {
+    if (sessions.size() < max_websockets) return false;
+    if (Clock::now() - last_sweep >= std::chrono::milliseconds(50)) SweepSessions();
+    return sessions.size() >= max_websockets;
   }
 
   // The sessions' deadlines (pings, close timeouts) on this one timer.
@@ -218,8 +239,7 @@ struct NotifierService::Parts {
     }
     // Every session holds a descriptor until its socket is closed (closing
     // ones too): past the limit, refuse before the upgrade.
-    std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
-    if (sessions.size() >= max_websockets) {
+    if (AtLimit()) {
       refused.Inc();
       exchange->RespondProblem(
           {503, "Service Unavailable", "The notifier is at its connection limit; retry shortly.", {}, {}},
@@ -394,8 +414,7 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   parts.events = std::make_unique<EventsEndpoint>(
       parts.server->io_context(), parts.hub, *parts.batcher, parts.authenticator, sse_options,
       ConnectionSlots{[&parts]() -> std::optional<SessionId> {
-                        std::erase_if(parts.sessions, [](const auto& entry) { return entry.second.expired(); });
-                        if (parts.sessions.size() >= parts.max_websockets) {
+                        if (parts.AtLimit()) {
                           parts.refused.Inc();
                           return std::nullopt;
                         }
