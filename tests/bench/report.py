@@ -955,6 +955,37 @@ def results_markdown(result, links):
         out.append(f"- Every signature valid, no webhook-id twice, every paced order delivered: "
                    f"{verdict(webhooks['signatures_and_ids_ok'] and webhooks['nothing_missing'])}.")
         out.append("")
+    connections = result.get("connections")
+    if connections:
+        c, storm = connections, connections["storm"]
+
+        def kb(value):
+            return f"{value / 1024:.2f} kB" if value is not None else "n/a"
+        out += ["### Connections: one notifier at its limit", "",
+                ("One notifier holding as many WebSockets as its descriptor limit allows (`--quick`: "
+                 "`MAX_CONNECTIONS=4000`), each subscribed to its own customer, from four client processes on eight "
+                 "loopback source addresses; memory per connection is the RSS growth over the connections held. "
+                 "The baseline is the Node.js `ws` server of the fan-out phase holding as many. See "
+                 "[capacity](capacity.md) for what the figures mean. " + run_note(connections)).rstrip(), "",
+                "| | Notifier | Node.js `ws` |", "|---|---|---|",
+                f"| Connections held | {n(c['held'])} (limit {n(c['max_websockets'])}; {n(c['refused_at_limit'])} "
+                f"more refused with 503) | {n(c['node_held'])} |",
+                f"| Memory per connection | {kb(c['bytes_per_connection'])} | {kb(c['node_bytes_per_connection'])} |",
+                f"| Ramp accepted in | {c['ramp_seconds']:.1f} s | |",
+                f"| CPU while refused clients retry | {c['cpu_share_while_refusing'] * 100:.1f}% of a core | |",
+                f"| Fan-out to all, 10 events/s | p50 {n(c['fanout']['p50_ms'], 1)} ms, p99 "
+                f"{n(c['fanout']['p99_ms'], 1)} ms | |",
+                f"| Reconnect storm (all dropped, back within 5 s) | {n(storm['resumed'])}/{n(storm['dropped'])} "
+                f"resumed, all within {storm['seconds_to_all_resumed'] or 0:.1f} s; reconnect → resumed p99 "
+                f"{n(storm['from_reconnect']['p99_ms'])} ms | |", ""]
+        out.append(f"- Memory per connection ≤ {CONNECTIONS_KB_TARGET} kB {verdict(c['target_kb_met'])}; "
+                   f"≤ {CONNECTIONS_NODE_RATIO_TARGET} × Node.js ({c.get('vs_node', 0):.2f}) "
+                   f"{verdict(c['target_node_met'])}; storm p99 ≤ {CONNECTIONS_STORM_P99_TARGET_S:.0f} s "
+                   f"{verdict(c['target_storm_met'])}.")
+        out.append(f"- A sample of {n(storm['sample_clients'])} clients resuming their order with `sinceVersion`: "
+                   f"{n(storm['sample_gaps'])} gaps, {n(storm['sample_duplicates'])} versions twice, "
+                   f"{n(storm['sample_not_recovered'])} not recovered {verdict(c['no_gap'])}.")
+        out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
