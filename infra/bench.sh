@@ -19,12 +19,18 @@
 #                  which a burst appended straight to the topic drains to one endpoint, alone and beside an
 #                  endpoint that never answers; append -> receipt p50/p99 at a paced rate of orders placed
 #                  through the command API; baseline: plain signed POSTs to the same kind of receiver
+#   9. connections one notifier holding as many WebSockets as its descriptor limit allows (--quick: 4,000),
+#                  each subscribed to its own customer, from 4 client processes on 8 loopback source addresses:
+#                  RSS per connection, time to accept the ramp, CPU while refused clients retry, fan-out of
+#                  10 events/s to all of them (`all`), a reconnect storm (all dropped, back within 5 s, a
+#                  sample resuming its order with sinceVersion, checked for gaps); baseline: the Node.js `ws`
+#                  server holding the same number of connections (RSS per connection)
 # Load generators call with a `service` token (ORDERS_TOKEN, minted below), which the default limits
 # leave unlimited; phases 1-4 also run with RATE_LIMIT=off, so they measure the pipeline alone. Phases 1-6 run
 # the command service with WORKFLOW=off: they measure placement and hand-made moves, not the workflow.
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
-#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch,workflow,webhooks] [--no-build] [--record]
+#   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch,workflow,webhooks,connections] [--no-build] [--record]
 #   (opt-in phase, never in the default list: reports — see bench::reports)
 #   ./infra/bench.sh --record-from DIR
 #
@@ -67,7 +73,7 @@ bench::record_docs() {
   orders::log "recorded: docs/benchmarks.md and docs/benchmarks/ (from $from)"
 }
 
-ALL_PHASES="append,projection,lag,fanout,e2e,limits,dispatch,workflow,webhooks"
+ALL_PHASES="append,projection,lag,fanout,e2e,limits,dispatch,workflow,webhooks,connections"
 QUICK=0 PAIRS=3 PHASES="$ALL_PHASES" BUILD=1 RECORD=0
 while (($#)); do
   case $1 in
@@ -665,6 +671,105 @@ bench::reports() {
   psql "$DATABASE_URL" -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
 }
 
+# ---------------------------------------------------------------------------------------------
+# bench::conn_swarms MODE PORT TOTAL CONTROL: starts 4 orders_conn_swarm processes sharing TOTAL clients
+# (customers conn-0 .. conn-TOTAL-1), each on two loopback source addresses of its own; sets CONN_PIDS.
+bench::conn_swarms() {
+  local mode=$1 port=$2 total=$3 control=$4 k share first=0 count
+  CONN_PIDS=()
+  share=$(((total + 3) / 4))
+  for k in 0 1 2 3; do
+    count=$share
+    ((first + count > total)) && count=$((total - first))
+    "$TOOLS/orders_conn_swarm" --mode "$mode" --port "$port" --clients "$count" --first "$first" \
+      --sources "127.0.0.$((2 + 2 * k)),127.0.0.$((3 + 2 * k))" --control "$control" --label "$mode-$k" \
+      --storm-window 5 --json "$RUN_DIR/connections-$mode-$k.json" >/dev/null 2>"$RUN_DIR/connections-$mode-$k.err" &
+    CONN_PIDS+=("$!")
+    first=$((first + count))
+  done
+}
+
+# bench::conn_wait CONTROL SUFFIX MODE SECONDS: waits until every swarm process wrote CONTROL/MODE-k.SUFFIX.
+bench::conn_wait() {
+  local control=$1 suffix=$2 mode=$3 k
+  for k in 0 1 2 3; do
+    orders::wait_for "$mode swarm $k: $suffix" "$4" test -f "$control/$mode-$k.$suffix" ||
+      { cat "$RUN_DIR"/connections-"$mode"-*.err >&2; orders::die "connections: the $mode swarm did not reach $suffix"; }
+  done
+}
+
+bench::connections() {
+  orders::log "phase 9: connections, one notifier at its connection limit vs Node.js ws holding as many"
+  (cd "$ORDERS_ROOT/tests/bench/node" && [[ -d node_modules/ws ]] || npm ci --no-audit --no-fund --silent) ||
+    orders::die "npm could not install ws"
+  local topic="bench-conn-$$" port node_port limit=() max extra total control="$RUN_DIR/connections-control"
+  local rss_before rss_after cpu_before cpu_after feed pid metrics
+  orders::create_topic "$topic" 6
+  # --quick sets the limit (MAX_CONNECTIONS) instead of deriving it from the descriptor limit.
+  ((QUICK)) && limit=(MAX_CONNECTIONS=4000)
+  bench::start conn_notifier "$RUN_DIR/connections-notifier.log" env RATE_LIMIT=off WEBHOOKS=off ORDERS_TOPIC="$topic" \
+    PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info "${limit[@]}" "$BUILD_DIR/notifier/notifier"
+  port=$(bench::port_of "$RUN_DIR/connections-notifier.log")
+  bench::wait_ready notifier "$port"
+  max=$(grep '"connection limits"' "$RUN_DIR/connections-notifier.log" | grep -o '"max_websockets":[0-9]*' | cut -d: -f2)
+  ((${max:-0} > 0)) || orders::die "connections: the notifier logged no connection limits"
+  extra=$((QUICK ? 20 : 50))  # past the limit: refused (503) and retrying each second
+  total=$((max + extra))
+  orders::log "connections: the notifier takes $max WebSockets; $total clients connect"
+  mkdir -p "$control"
+  rss_before=$(bench::rss_kb "$PID_conn_notifier")
+  bench::conn_swarms notifier "$port" "$total" "$control"
+  bench::conn_wait "$control" ramped notifier 600
+  sleep 2
+  rss_after=$(bench::rss_kb "$PID_conn_notifier")
+  metrics=$(curl -fs "http://127.0.0.1:$port/metrics")
+  cpu_before=$(bench::cpu "$PID_conn_notifier")
+  sleep 3  # idle but for the refused clients' retries
+  cpu_after=$(bench::cpu "$PID_conn_notifier")
+  # Ten orders walked through their lifecycle at 10 events/s: each changes about once a second.
+  "$TOOLS/orders_kafka_load" --mode feed --topic "$topic" --rate 10 --duration 300 --orders 10 --settle 1 \
+    --placed-file "$control/placed" >/dev/null 2>"$RUN_DIR/connections-feed.err" &
+  feed=$!
+  orders::wait_for "placements" 60 test -f "$control/placed" || orders::die "connections: the feed placed nothing"
+  sleep 2
+  touch "$control/fanout"
+  bench::conn_wait "$control" fanout notifier 600
+  sleep $((QUICK ? 5 : 10))
+  touch "$control/fanout-stop"
+  sleep 2
+  touch "$control/storm"
+  for pid in "${CONN_PIDS[@]}"; do wait "$pid"; done
+  kill "$feed" 2>/dev/null
+  wait "$feed" 2>/dev/null
+  echo '{}' >"$RUN_DIR/connections.json"
+  bench::record "$RUN_DIR/connections.json" "max_websockets=$max" "clients=$total" "rss_kb_before=$rss_before" \
+    "rss_kb_after=$rss_after" "cpu_seconds_refusing=$(awk -v a="$cpu_after" -v b="$cpu_before" 'BEGIN{print a-b}')" \
+    "refusing_seconds=3" \
+    "metric_connections=$(awk '/^orders_notifier_connections / {print $2}' <<<"$metrics")" \
+    "metric_queued_bytes=$(awk '/^orders_notifier_queued_bytes / {print $2}' <<<"$metrics")" \
+    "metric_buffer_bytes=$(awk '/^orders_notifier_buffer_bytes / {print $2}' <<<"$metrics")" \
+    "fd_limits=$(grep '"connection limits"' "$RUN_DIR/connections-notifier.log" | head -1)"
+  bench::stop "$PID_conn_notifier"
+
+  # The baseline: Node.js ws holding as many connections as the notifier held.
+  local held node_control="$RUN_DIR/connections-node-control"
+  held=$(cat "$control"/notifier-*.ramped | awk '{s += $1} END {print s}')
+  mkdir -p "$node_control"
+  bench::start conn_node "$RUN_DIR/connections-node.log" node "$ORDERS_ROOT/tests/bench/node/broadcast.mjs" 0
+  node_port=$(bench::port_of "$RUN_DIR/connections-node.log")
+  sleep 1
+  rss_before=$(bench::rss_kb "$PID_conn_node")
+  bench::conn_swarms node "$node_port" "$held" "$node_control"
+  bench::conn_wait "$node_control" ramped node 600
+  sleep 2
+  rss_after=$(bench::rss_kb "$PID_conn_node")
+  touch "$node_control/stop"
+  for pid in "${CONN_PIDS[@]}"; do wait "$pid"; done
+  bench::record "$RUN_DIR/connections.json" "node_clients=$held" "node_rss_kb_before=$rss_before" \
+    "node_rss_kb_after=$rss_after"
+  bench::stop_all
+}
+
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
 ((BUILD)) && orders::timed build orders::build
@@ -692,6 +797,7 @@ bench::phase limits && orders::timed limits bench::limits
 bench::phase dispatch && orders::timed dispatch bench::dispatch
 bench::phase workflow && orders::timed workflow bench::workflow
 bench::phase webhooks && orders::timed webhooks bench::webhooks
+bench::phase connections && orders::timed connections bench::connections
 bench::phase reports && orders::timed reports bench::reports
 
 python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS" ||

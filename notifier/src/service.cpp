@@ -144,10 +144,60 @@ struct NotifierService::Parts {
       open_deliveries.Set(static_cast<double>(cache.open_count()));
       commands.Inc(stats.commands_forwarded - commands.Value());
       topic_messages.Inc(stats.topic_messages_delivered - topic_messages.Value());
-      std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
-      connections.Set(static_cast<double>(sessions.size()));
+      // One walk over the sessions every 500 ms: drop the ended ones, tick
+      // the others (pings, close deadlines) and, every second, sum their buffers.
+      if (++ticks % 5 == 0) {
+        SweepSessions();
+        TickSessions();
+        connections.Set(static_cast<double>(sessions.size()));
+      }
+      if (ticks % 10 == 0) MeasureBuffers();
       Tick();
     });
+  }
+
+  // What the connections hold, once a second: a walk over every session is
+  // cheap next to a tick's other work, and keeps the sessions free of shared counters.
+  platform::Gauge& queued_bytes{
+      registry.AddGauge("orders_notifier_queued_bytes", "Bytes waiting in the connections' send queues")};
+  platform::Gauge& buffer_bytes{registry.AddGauge(
+      "orders_notifier_buffer_bytes", "Bytes of buffers held by connections (send queue storage, partial messages)")};
+  std::uint64_t ticks = 0;
+  void MeasureBuffers() {
+    std::size_t queued = 0, held = 0;
+    for (const auto& [id, weak] : sessions) {
+      if (auto session = weak.lock()) {
+        queued += session->queued_bytes();
+        held += session->buffer_bytes();
+      }
+    }
+    queued_bytes.Set(static_cast<double>(queued));
+    buffer_bytes.Set(static_cast<double>(held));
+  }
+
+  void SweepSessions() {
+    std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
+    last_sweep = Clock::now();
+  }
+
+  // Whether every connection place is taken. The map keeps ended sessions
+  // until a sweep, and a sweep walks every session (milliseconds at 20,000):
+  // doing one per upgrade made a ramp to 20,000 take 50 s and clients
+  // retrying against a full notifier cost it a fifth of a core. So sweep only
+  // at the limit, and there at most every 50 ms.
+  Clock::time_point last_sweep{};
+  bool AtLimit() {
+    if (sessions.size() < max_websockets) return false;
+    if (Clock::now() - last_sweep >= std::chrono::milliseconds(50)) SweepSessions();
+    return sessions.size() >= max_websockets;
+  }
+
+  // The sessions' deadlines (pings, close timeouts) on this one timer.
+  void TickSessions() {
+    const auto now = Clock::now();
+    for (const auto& [id, weak] : sessions) {
+      if (auto session = weak.lock()) session->Tick(now);
+    }
   }
 
   void Upgrade(const http::ExchangePtr& exchange) {
@@ -189,8 +239,7 @@ struct NotifierService::Parts {
     }
     // Every session holds a descriptor until its socket is closed (closing
     // ones too): past the limit, refuse before the upgrade.
-    std::erase_if(sessions, [](const auto& entry) { return entry.second.expired(); });
-    if (sessions.size() >= max_websockets) {
+    if (AtLimit()) {
       refused.Inc();
       exchange->RespondProblem(
           {503, "Service Unavailable", "The notifier is at its connection limit; retry shortly.", {}, {}},
@@ -365,8 +414,7 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   parts.events = std::make_unique<EventsEndpoint>(
       parts.server->io_context(), parts.hub, *parts.batcher, parts.authenticator, sse_options,
       ConnectionSlots{[&parts]() -> std::optional<SessionId> {
-                        std::erase_if(parts.sessions, [](const auto& entry) { return entry.second.expired(); });
-                        if (parts.sessions.size() >= parts.max_websockets) {
+                        if (parts.AtLimit()) {
                           parts.refused.Inc();
                           return std::nullopt;
                         }

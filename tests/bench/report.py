@@ -353,6 +353,85 @@ def webhooks_summary(run_dir):
     return result
 
 
+CONNECTIONS_KB_TARGET = 6.0
+CONNECTIONS_NODE_RATIO_TARGET = 0.5
+CONNECTIONS_STORM_P99_TARGET_S = 5.0
+
+
+def merged_quantiles(bucket_lists):
+    """p50/p99/max (ms) of histograms given as [[upper edge us, count], ...] lists, merged by edge."""
+    counts = {}
+    for buckets in bucket_lists:
+        for edge, count in buckets or []:
+            counts[edge] = counts.get(edge, 0) + count
+    total = sum(counts.values())
+    if not total:
+        return {"count": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
+    edges = sorted(counts)
+
+    def quantile(q):
+        rank, seen = int(q * (total - 1)) + 1, 0
+        for edge in edges:
+            seen += counts[edge]
+            if seen >= rank:
+                return edge / 1000.0
+        return edges[-1] / 1000.0
+    return {"count": total, "p50_ms": quantile(0.5), "p99_ms": quantile(0.99), "max_ms": edges[-1] / 1000.0}
+
+
+def connections_summary(run_dir):
+    """The connections phase: memory per connection against Node.js ws, the ramp, fan-out, the storm."""
+    path = os.path.join(run_dir, "connections.json")
+    if not os.path.exists(path):
+        return None
+    bench = load(path)
+    ours = [load(p) for p in sorted(glob.glob(os.path.join(run_dir, "connections-notifier-*.json")))]
+    node = [load(p) for p in sorted(glob.glob(os.path.join(run_dir, "connections-node-*.json")))]
+    held = sum(r["held"] for r in ours)
+    node_held = sum(r["held"] for r in node)
+
+    def per_conn(before, after, count):
+        return (after - before) * 1024 / count if count else None
+    result = {
+        "max_websockets": bench.get("max_websockets"), "clients": bench.get("clients"), "held": held,
+        "refused_at_limit": sum(r["refused"] for r in ours), "refusals": sum(r["refusals"] for r in ours),
+        "fd_limits": bench.get("fd_limits"),
+        "bytes_per_connection": per_conn(bench["rss_kb_before"], bench["rss_kb_after"], held),
+        "node_held": node_held,
+        "node_bytes_per_connection": per_conn(bench.get("node_rss_kb_before", 0), bench.get("node_rss_kb_after", 0),
+                                              node_held),
+        "rss_mb": bench["rss_kb_after"] / 1024, "node_rss_mb": bench.get("node_rss_kb_after", 0) / 1024,
+        "ramp_seconds": max((r["ramp_seconds"] for r in ours), default=None),
+        "cpu_share_while_refusing": bench["cpu_seconds_refusing"] / bench["refusing_seconds"],
+        "metrics": {"connections": bench.get("metric_connections"), "queued_bytes": bench.get("metric_queued_bytes"),
+                    "buffer_bytes": bench.get("metric_buffer_bytes")},
+        "fanout": merged_quantiles([r["fanout_buckets"] for r in ours]),
+        "storm": {
+            "dropped": sum(r["storm_dropped"] for r in ours), "resumed": sum(r["storm_resumed"] for r in ours),
+            "failed_attempts": sum(r["storm_failed_attempts"] for r in ours),
+            "seconds_to_all_resumed": max((r["storm_seconds_to_all_resumed"] for r in ours), default=None),
+            "from_reconnect": merged_quantiles([r["resume_from_reconnect_buckets"] for r in ours]),
+            "from_drop": merged_quantiles([r["resume_from_drop_buckets"] for r in ours]),
+            "sample_clients": sum(r["sample_clients"] for r in ours),
+            "sample_events_after_resume": sum(r["sample_events_after_resume"] for r in ours),
+            "sample_gaps": sum(r["sample_gaps"] for r in ours),
+            "sample_duplicates": sum(r["sample_duplicates"] for r in ours),
+            "sample_not_recovered": sum(r["sample_not_recovered"] for r in ours)},
+    }
+    ours_b, node_b = result["bytes_per_connection"], result["node_bytes_per_connection"]
+    if ours_b and node_b:
+        result["vs_node"] = ours_b / node_b
+    storm = result["storm"]
+    result["target_kb_met"] = ours_b is not None and ours_b / 1024 <= CONNECTIONS_KB_TARGET
+    result["target_node_met"] = result.get("vs_node", 99) <= CONNECTIONS_NODE_RATIO_TARGET
+    result["target_storm_met"] = (storm["dropped"] > 0 and storm["resumed"] == storm["dropped"] and
+                                  (storm["from_reconnect"]["p99_ms"] or 1e9) <= CONNECTIONS_STORM_P99_TARGET_S * 1000)
+    result["no_gap"] = storm["sample_gaps"] == 0 and storm["sample_not_recovered"] == 0 and storm["sample_duplicates"] == 0
+    result["target_met"] = (result["target_kb_met"] and result["target_node_met"] and result["target_storm_met"] and
+                            result["no_gap"])
+    return result
+
+
 def workflow_max(run_dir):
     figures = workflow_figures(workflow_runs(run_dir, "on-max"))
     return int(figures["done_per_s"]) if figures and figures["done_per_s"] else 0
@@ -605,6 +684,35 @@ def summarize(run_dir, results_dir, quick, pairs):
         for name, figures in reports["reports"].items():
             lines.append(f"  {name:14s} p50 {figures['p50_ms']:8.2f} ms  p99 {figures['p99_ms']:8.2f} ms")
         lines.append(f"  every p99 <= {REPORT_P99_TARGET_MS} ms: {'met' if reports['target_met'] else 'NOT met'}")
+
+    # 9. connections: one notifier at its connection limit, against Node.js ws holding as many
+    connections = connections_summary(run_dir)
+    if connections:
+        result["connections"] = c = connections
+        storm = c["storm"]
+
+        def kb(value):
+            return f"{value / 1024:.2f} kB" if value is not None else "n/a"
+        lines.append(f"connections: {c['held']} WebSockets held (limit {c['max_websockets']}; "
+                     f"{c['refused_at_limit']} clients past it refused with 503, notifier CPU while they retried "
+                     f"{c['cpu_share_while_refusing'] * 100:.1f}% of a core); ramp accepted in {c['ramp_seconds']:.1f} s")
+        lines.append(f"  memory per connection: notifier {kb(c['bytes_per_connection'])} (RSS {c['rss_mb']:.0f} MB), "
+                     f"Node.js ws {kb(c['node_bytes_per_connection'])} (RSS {c['node_rss_mb']:.0f} MB, "
+                     f"{c['node_held']} held)" + (f"; ratio {c['vs_node']:.2f}" if "vs_node" in c else ""))
+        f = c["fanout"]
+        lines.append(f"  fan-out at 10 events/s to all: {f['count']} deliveries, p50 {f['p50_ms'] or 0:.1f} ms, "
+                     f"p99 {f['p99_ms'] or 0:.1f} ms")
+        lines.append(f"  reconnect storm: {storm['resumed']}/{storm['dropped']} resumed, all within "
+                     f"{storm['seconds_to_all_resumed'] or 0:.1f} s of the drop; reconnect -> resumed p50 "
+                     f"{storm['from_reconnect']['p50_ms'] or 0:.0f} ms, p99 {storm['from_reconnect']['p99_ms'] or 0:.0f} ms; "
+                     f"drop -> resumed p99 {storm['from_drop']['p99_ms'] or 0:.0f} ms; sample of "
+                     f"{storm['sample_clients']}: {storm['sample_events_after_resume']} versions after resuming, "
+                     f"{storm['sample_gaps']} gaps, {storm['sample_duplicates']} twice, "
+                     f"{storm['sample_not_recovered']} not recovered")
+        lines.append(f"  targets: <= {CONNECTIONS_KB_TARGET} kB {'met' if c['target_kb_met'] else 'NOT met'}; "
+                     f"<= {CONNECTIONS_NODE_RATIO_TARGET} x Node {'met' if c['target_node_met'] else 'NOT met'}; "
+                     f"storm p99 <= {CONNECTIONS_STORM_P99_TARGET_S:.0f} s {'met' if c['target_storm_met'] else 'NOT met'}; "
+                     f"no gap {'yes' if c['no_gap'] else 'NO'}")
 
     with open(os.path.join(results_dir, "bench-results.json"), "w") as f:
         json.dump(result, f, indent=2)
@@ -860,6 +968,37 @@ def results_markdown(result, links):
                        f"{WEBHOOK_BASELINE_TARGET} {verdict(webhooks['target_baseline_met'])}).")
         out.append(f"- Every signature valid, no webhook-id twice, every paced order delivered: "
                    f"{verdict(webhooks['signatures_and_ids_ok'] and webhooks['nothing_missing'])}.")
+        out.append("")
+    connections = result.get("connections")
+    if connections:
+        c, storm = connections, connections["storm"]
+
+        def kb(value):
+            return f"{value / 1024:.2f} kB" if value is not None else "n/a"
+        out += ["### Connections: one notifier at its limit", "",
+                ("One notifier holding as many WebSockets as its descriptor limit allows (`--quick`: "
+                 "`MAX_CONNECTIONS=4000`), each subscribed to its own customer, from four client processes on eight "
+                 "loopback source addresses; memory per connection is the RSS growth over the connections held. "
+                 "The baseline is the Node.js `ws` server of the fan-out phase holding as many. See "
+                 "[capacity](capacity.md) for what the figures mean. " + run_note(connections)).rstrip(), "",
+                "| | Notifier | Node.js `ws` |", "|---|---|---|",
+                f"| Connections held | {n(c['held'])} (limit {n(c['max_websockets'])}; {n(c['refused_at_limit'])} "
+                f"more refused with 503) | {n(c['node_held'])} |",
+                f"| Memory per connection | {kb(c['bytes_per_connection'])} | {kb(c['node_bytes_per_connection'])} |",
+                f"| Ramp accepted in | {c['ramp_seconds']:.1f} s | |",
+                f"| CPU while refused clients retry | {c['cpu_share_while_refusing'] * 100:.1f}% of a core | |",
+                f"| Fan-out to all, 10 events/s | p50 {n(c['fanout']['p50_ms'], 1)} ms, p99 "
+                f"{n(c['fanout']['p99_ms'], 1)} ms | |",
+                f"| Reconnect storm (all dropped, back within 5 s) | {n(storm['resumed'])}/{n(storm['dropped'])} "
+                f"resumed, all within {storm['seconds_to_all_resumed'] or 0:.1f} s; reconnect → resumed p99 "
+                f"{n(storm['from_reconnect']['p99_ms'])} ms | |", ""]
+        out.append(f"- Memory per connection ≤ {CONNECTIONS_KB_TARGET} kB {verdict(c['target_kb_met'])}; "
+                   f"≤ {CONNECTIONS_NODE_RATIO_TARGET} × Node.js ({c.get('vs_node', 0):.2f}) "
+                   f"{verdict(c['target_node_met'])}; storm p99 ≤ {CONNECTIONS_STORM_P99_TARGET_S:.0f} s "
+                   f"{verdict(c['target_storm_met'])}.")
+        out.append(f"- A sample of {n(storm['sample_clients'])} clients resuming their order with `sinceVersion`: "
+                   f"{n(storm['sample_gaps'])} gaps, {n(storm['sample_duplicates'])} versions twice, "
+                   f"{n(storm['sample_not_recovered'])} not recovered {verdict(c['no_gap'])}.")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

@@ -80,6 +80,7 @@ void Hub::Detach(SessionId id) {
   for (const auto& selector : selectors) Unsubscribe(id, it->second, selector);
   if (it->second.principal) expiries_.erase({it->second.principal->expires_at, id});
   sessions_.erase(it);
+  ShrinkIfSparse(sessions_);
   for (auto& [order_id, waits] : waiting_) {
     std::erase_if(waits, [id](const Waiting& waiting) { return waiting.session == id; });
   }
@@ -299,7 +300,9 @@ void Hub::Unsubscribe(SessionId id, Session& session, const Selector& selector) 
     auto it = index.find(key);
     if (it == index.end()) return;
     it->second.erase(id);
-    if (it->second.empty()) index.erase(it);
+    if (!it->second.empty()) return;
+    index.erase(it);
+    if constexpr (requires { index.bucket_count(); }) ShrinkIfSparse(index);
   };
   switch (selector.kind) {
     case Selector::Kind::kOrder:
@@ -360,12 +363,12 @@ void Hub::OnEvent(const domain::Event& event, const codec::EventMetadata& metada
   CollectInterested(before, after);
   // Who follows this order through which selector, looked up once per event
   // (membership checks below then allocate nothing per session).
-  auto followers = [](const auto& index, const std::string& key) -> const std::set<SessionId>* {
+  auto followers = [](const auto& index, const std::string& key) -> const SessionSet* {
     if (key.empty()) return nullptr;
     auto it = index.find(key);
     return it == index.end() ? nullptr : &it->second;
   };
-  auto has = [](const std::set<SessionId>* sessions, SessionId id) { return sessions && sessions->count(id) > 0; };
+  auto has = [](const SessionSet* sessions, SessionId id) { return sessions && sessions->count(id) > 0; };
   const auto* by_order = followers(by_order_, order_id);
   const auto* by_customer = followers(by_customer_, after.customer_id);
   const auto* by_new_courier = followers(by_courier_, after.courier_id);

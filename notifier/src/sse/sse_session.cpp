@@ -76,12 +76,21 @@ void SseSession::SetTcpOptions() {
 void SseSession::Read() {
   // The client has nothing to say after its request; reading only tells us
   // when it leaves. What it sends anyway is dropped.
-  socket_.async_read_some(asio::buffer(read_buffer_), [self = shared_from_this()](asio::error_code error, std::size_t) {
+  // It waits for readability and reads into the sessions' shared buffer, so
+  // an idle stream holds no read buffer of its own.
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](asio::error_code error) {
     if (error) {
       self->Shutdown();
       return;
     }
-    if (!self->closed_) self->Read();
+    if (self->closed_) return;
+    asio::error_code read_error;
+    self->socket_.read_some(self->batcher_.ReadBuffer(), read_error);
+    if (read_error && read_error != asio::error::would_block && read_error != asio::error::try_again) {
+      self->Shutdown();  // the client left (eof) or the connection broke
+      return;
+    }
+    self->Read();
   });
 }
 
@@ -120,15 +129,16 @@ void SseSession::Flush() {
 
 bool SseSession::WriteWhatFits() {
   constexpr std::size_t kMaxEventsPerWrite = 64;
+  auto& list = batcher_.WriteList();
   while (!outbox_.empty()) {
-    scratch_.clear();
-    for (const auto& frame : outbox_) {
-      if (scratch_.size() == kMaxEventsPerWrite) break;
-      const std::size_t skip = scratch_.empty() ? front_offset_ : 0;
-      scratch_.push_back(asio::buffer(frame->data() + skip, frame->size() - skip));
+    list.clear();
+    for (std::size_t i = 0; i < outbox_.size() && list.size() < kMaxEventsPerWrite; ++i) {
+      const auto& frame = outbox_.at(i);
+      const std::size_t skip = list.empty() ? front_offset_ : 0;
+      list.push_back(asio::buffer(frame->data() + skip, frame->size() - skip));
     }
     asio::error_code error;
-    const std::size_t written = socket_.write_some(scratch_, error);
+    const std::size_t written = socket_.write_some(list, error);
     if (error == asio::error::would_block || error == asio::error::try_again) break;
     if (error) return false;
     written_total_ += written;

@@ -117,7 +117,17 @@ std::optional<WsError> FrameParser::FinishFrame(std::vector<WsMessage>& out) {
       }
     }
     out.push_back({opcode_, std::move(payload_)});
-    payload_.clear();
+    std::string().swap(payload_);
+    return std::nullopt;
+  }
+  if (opcode_ != Opcode::kContinuation && fin_) {
+    // A whole message in one frame (the usual case): its payload is the
+    // message, handed on without a copy.
+    if (opcode_ == Opcode::kText && !IsValidUtf8(payload_)) {
+      return WsError{close_code::kInvalidPayload, "invalid UTF-8"};
+    }
+    out.push_back({opcode_, std::move(payload_)});
+    std::string().swap(payload_);
     return std::nullopt;
   }
   if (opcode_ != Opcode::kContinuation) {
@@ -126,15 +136,24 @@ std::optional<WsError> FrameParser::FinishFrame(std::vector<WsMessage>& out) {
     message_.clear();
   }
   message_ += payload_;
-  payload_.clear();
+  std::string().swap(payload_);  // the next frame reserves what it declares
   if (!fin_) return std::nullopt;
   in_message_ = false;
   if (message_opcode_ == Opcode::kText && !IsValidUtf8(message_)) {
     return WsError{close_code::kInvalidPayload, "invalid UTF-8"};
   }
   out.push_back({message_opcode_, std::move(message_)});
-  message_.clear();
+  std::string().swap(message_);
   return std::nullopt;
+}
+
+std::size_t FrameParser::held_bytes() const {
+  // A string's capacity within its own object (the small-string buffer) costs no heap.
+  const std::size_t inline_capacity = std::string().capacity();
+  auto heap = [inline_capacity](const std::string& text) {
+    return text.capacity() > inline_capacity ? text.capacity() + 1 : 0;
+  };
+  return heap(payload_) + heap(message_);
 }
 
 std::optional<WsError> FrameParser::Feed(std::string_view bytes, std::vector<WsMessage>& out) {

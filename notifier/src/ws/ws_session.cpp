@@ -4,6 +4,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <utility>
+
 #include <orders/platform/log.hpp>
 
 namespace orders::notifier {
@@ -20,8 +22,7 @@ WsSession::WsSession(SessionId id, asio::ip::tcp::socket socket, std::shared_ptr
       counters_(std::move(counters)),
       principal_(std::move(principal)),
       token_(std::move(token)),
-      parser_(options.frame_limits, /*expect_masked=*/true),
-      ping_timer_(socket_.get_executor()) {}
+      parser_(options.frame_limits, /*expect_masked=*/true) {}
 
 WsSession::~WsSession() = default;
 
@@ -30,10 +31,11 @@ void WsSession::Start(std::string handshake_response) {
   socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   socket_.non_blocking(true, ignored);
   SetTcpOptions();
-  hub_.Attach(id_, *this, principal_, std::move(token_));
+  // The hub keeps who the session is; nothing here needs it again.
+  hub_.Attach(id_, *this, std::exchange(principal_, std::nullopt), std::move(token_));
   Enqueue(std::move(handshake_response));
   Read();
-  SchedulePing();
+  deadline_ = Clock::now() + options_.ping_interval;
 }
 
 void WsSession::SetTcpOptions() {
@@ -53,14 +55,32 @@ void WsSession::SetTcpOptions() {
 }
 
 void WsSession::Read() {
-  socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](asio::error_code error, std::size_t n) {
+  socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](asio::error_code error) {
     if (error) {
       self->Shutdown();
       return;
     }
-    self->OnBytes(std::string_view(self->buffer_.data(), n));
-    if (!self->closed_) self->Read();
+    if (!self->closed_) self->ReadReady();
   });
+}
+
+void WsSession::ReadReady() {
+  // A few reads at most, then back to waiting, so one busy peer cannot keep
+  // the thread from the others.
+  constexpr int kMaxReadsPerWakeUp = 4;
+  for (int i = 0; i < kMaxReadsPerWakeUp && !closed_; ++i) {
+    const asio::mutable_buffer buffer = batcher_.ReadBuffer();
+    asio::error_code error;
+    const std::size_t n = socket_.read_some(buffer, error);
+    if (error == asio::error::would_block || error == asio::error::try_again) break;
+    if (error) {  // the peer closed (eof) or the connection broke
+      Shutdown();
+      return;
+    }
+    OnBytes(std::string_view(static_cast<const char*>(buffer.data()), n));
+    if (n < buffer.size()) break;  // the socket is drained
+  }
+  if (!closed_) Read();
 }
 
 void WsSession::OnBytes(std::string_view bytes) {
@@ -111,8 +131,8 @@ void WsSession::SendData(const std::string& text, std::size_t limit) {
   if (closing_) return;
   SharedFrame frame = batcher_.TextFrame(text);
   // Hand the kernel what it takes now before judging the client slow.
-  if (queued_bytes_ + frame->size() > limit && !waiting_writable_ && !closed_) WriteWhatFits();
-  if (queued_bytes_ + frame->size() > limit) {
+  if (outbox_.bytes() + frame->size() > limit && !waiting_writable_ && !closed_) WriteWhatFits();
+  if (outbox_.bytes() + frame->size() > limit) {
     if (counters_.slow_closed) counters_.slow_closed();
     Close(close_code::kTryAgainLater, "too slow; reconnect and resume with sinceVersion");
     return;
@@ -129,7 +149,6 @@ void WsSession::SendPong(const std::string& text) {
 // Control frames (ping, close, the handshake answer) bypass the byte limit
 // but count in it; there are at most a few of them.
 void WsSession::Enqueue(SharedFrame frame) {
-  queued_bytes_ += frame->size();
   outbox_.push_back(std::move(frame));
   FlushSoon();
 }
@@ -144,7 +163,6 @@ void WsSession::AdmitPongs() {
   if (front_offset_ > 0) return;
   for (SharedFrame* pong : {&pending_json_pong_, &pending_pong_}) {
     if (!*pong) continue;
-    queued_bytes_ += (*pong)->size();
     outbox_.push_front(std::move(*pong));
     pong->reset();
   }
@@ -158,15 +176,16 @@ void WsSession::Flush() {
 bool WsSession::WriteWhatFits() {
   constexpr std::size_t kMaxFramesPerWrite = 64;
   AdmitPongs();
+  auto& list = batcher_.WriteList();
   while (!outbox_.empty()) {
-    scratch_.clear();
-    for (const auto& frame : outbox_) {
-      if (scratch_.size() == kMaxFramesPerWrite) break;
-      const std::size_t skip = scratch_.empty() ? front_offset_ : 0;
-      scratch_.push_back(asio::buffer(frame->data() + skip, frame->size() - skip));
+    list.clear();
+    for (std::size_t i = 0; i < outbox_.size() && list.size() < kMaxFramesPerWrite; ++i) {
+      const SharedFrame& frame = outbox_.at(i);
+      const std::size_t skip = list.empty() ? front_offset_ : 0;
+      list.push_back(asio::buffer(frame->data() + skip, frame->size() - skip));
     }
     asio::error_code error;
-    const std::size_t written = socket_.write_some(scratch_, error);
+    const std::size_t written = socket_.write_some(list, error);
     if (error == asio::error::would_block || error == asio::error::try_again) break;
     if (error) return false;
     Consume(written);
@@ -204,7 +223,6 @@ void WsSession::Consume(std::size_t bytes) {
       return;
     }
     bytes -= left_in_front;
-    queued_bytes_ -= outbox_.front()->size();
     outbox_.pop_front();
     front_offset_ = 0;
   }
@@ -216,33 +234,27 @@ void WsSession::Close(std::uint16_t code, const std::string& reason) {
   // The hub may be calling us (Send -> Close); let it finish before detaching.
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->hub_.Detach(self->id_); });
   // Drop queued frames that have not started; the close frame goes next.
-  while (outbox_.size() > (front_offset_ > 0 ? 1u : 0u)) {
-    queued_bytes_ -= outbox_.back()->size();
-    outbox_.pop_back();
-  }
+  while (outbox_.size() > (front_offset_ > 0 ? 1u : 0u)) outbox_.pop_back();
   pending_pong_.reset();
   pending_json_pong_.reset();
   Enqueue(EncodeClose(code, reason));
   // A peer that does not read cannot receive the close frame: give it
-  // close_timeout, then let the socket go. The ping timer is free now.
-  ping_timer_.cancel();
-  ping_timer_.expires_after(options_.close_timeout);
-  ping_timer_.async_wait([self = shared_from_this()](asio::error_code error) {
-    if (!error) self->Shutdown();
-  });
+  // close_timeout, then let the socket go (Tick, once the deadline passed).
+  deadline_ = Clock::now() + options_.close_timeout;
 }
 
-void WsSession::SchedulePing() {
-  ping_timer_.expires_after(options_.ping_interval);
-  ping_timer_.async_wait([self = shared_from_this()](asio::error_code error) {
-    if (error || self->closed_ || self->closing_) return;
-    if (++self->unanswered_pings_ > 2) {
-      self->Close(close_code::kPolicyViolation, "no pong");
-      return;
-    }
-    self->Enqueue(EncodeFrame(Opcode::kPing, "keepalive"));
-    self->SchedulePing();
-  });
+void WsSession::Tick(Clock::time_point now) {
+  if (closed_ || now < deadline_) return;
+  if (closing_) {
+    Shutdown();
+    return;
+  }
+  if (++unanswered_pings_ > 2) {
+    Close(close_code::kPolicyViolation, "no pong");
+    return;
+  }
+  Enqueue(EncodeFrame(Opcode::kPing, "keepalive"));
+  deadline_ = now + options_.ping_interval;
 }
 
 void WsSession::Shutdown() {
@@ -250,7 +262,6 @@ void WsSession::Shutdown() {
   closed_ = true;
   if (!closing_) hub_.Detach(id_);  // else the Detach posted by Close() runs
   closing_ = true;
-  ping_timer_.cancel();
   asio::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

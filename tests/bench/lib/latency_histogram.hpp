@@ -25,6 +25,15 @@ class LatencyHistogram {
     max_ = std::max(max_, other.max_);
   }
   std::uint64_t count() const { return total_; }
+  // [[upper edge µs, count], ...] of the non-empty buckets: several processes' histograms are
+  // merged by adding the counts of equal edges (tests/bench/report.py).
+  nlohmann::json Sparse() const {
+    nlohmann::json buckets = nlohmann::json::array();
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      if (counts_[i] > 0) buckets.push_back({std::min<std::int64_t>(UpperEdge(i), max_), counts_[i]});
+    }
+    return buckets;
+  }
   std::int64_t max() const { return max_; }
 
   // The value at quantile q (0..1): the upper edge of its bucket, capped at the maximum seen.

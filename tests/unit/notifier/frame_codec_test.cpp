@@ -115,6 +115,31 @@ TEST(FrameCodec, ReassembledMessageOverTheLimitIs1009) {
   EXPECT_EQ(error->close_code, close_code::kTooBig);
 }
 
+// An idle connection must cost no buffer: a parser that kept the capacity of
+// the largest message it ever read (a 30 KB command) held it for the life of
+// the connection.
+TEST(FrameCodec, AParserHoldsNoBufferBetweenMessagesButDoesWhileOneIsPartlyIn) {
+  FrameParser parser;
+  std::vector<WsMessage> out;
+  const std::string big(30 * 1024, 'c');
+  const std::string frame = EncodeFrame(Opcode::kText, big, true, kMask);
+  ASSERT_FALSE(parser.Feed(std::string_view(frame).substr(0, 1000), out));
+  EXPECT_GE(parser.held_bytes(), big.size()) << "a frame partly received holds its payload";
+  ASSERT_FALSE(parser.Feed(std::string_view(frame).substr(1000), out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].payload, big);
+  EXPECT_EQ(parser.held_bytes(), 0u);
+
+  // The same for a message in fragments.
+  out.clear();
+  ASSERT_FALSE(parser.Feed(EncodeFrame(Opcode::kText, big, false, kMask), out));
+  EXPECT_GE(parser.held_bytes(), big.size());
+  ASSERT_FALSE(parser.Feed(EncodeFrame(Opcode::kContinuation, big, true, kMask), out));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].payload.size(), 2 * big.size());
+  EXPECT_EQ(parser.held_bytes(), 0u);
+}
+
 TEST(FrameCodec, ParserStaysFailedAfterAnError) {
   FrameParser parser;
   std::vector<WsMessage> out;

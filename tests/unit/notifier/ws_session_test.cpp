@@ -30,6 +30,7 @@ class StalledPeerTest : public ::testing::Test {
     session_ = std::make_shared<WsSession>(1, std::move(server), nullptr, hub_, batcher_, options, SessionCounters{},
                                            std::nullopt);
     session_->Start("HTTP/1.1 101 Switching Protocols\r\n\r\n");
+    ticked_ = session_;
   }
 
   ~StalledPeerTest() override {
@@ -46,6 +47,8 @@ class StalledPeerTest : public ::testing::Test {
     const auto end = std::chrono::steady_clock::now() + duration;
     while (std::chrono::steady_clock::now() < end) {
       io_.poll();
+      // The service's clock: deadlines are checked at every tick.
+      if (auto session = ticked_.lock()) session->Tick(std::chrono::steady_clock::now());
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
@@ -59,6 +62,7 @@ class StalledPeerTest : public ::testing::Test {
   SendBatcher batcher_;
   asio::ip::tcp::socket peer_;
   std::shared_ptr<WsSession> session_;
+  std::weak_ptr<WsSession> ticked_;  // ticked by RunFor, as the service ticks its sessions
   int server_fd_ = -1;
 };
 
@@ -75,6 +79,62 @@ TEST_F(StalledPeerTest, TheKernelDropsVanishedPeersThroughKeepaliveAndTcpUserTim
   EXPECT_EQ(TcpOption(server_fd_, IPPROTO_TCP, TCP_KEEPIDLE), 30);
   EXPECT_EQ(TcpOption(server_fd_, IPPROTO_TCP, TCP_KEEPCNT), 3);
   EXPECT_EQ(TcpOption(server_fd_, IPPROTO_TCP, TCP_USER_TIMEOUT), 30000);
+}
+
+// Most connections are idle: once a busy one's queue is written it must hold
+// no buffer of its own (the old deque kept 576 bytes, the read buffer 16 KiB).
+TEST_F(StalledPeerTest, ASessionWhoseQueueIsWrittenHoldsNoBuffers) {
+  Open();
+  Stall();
+  ASSERT_GT(session_->buffer_bytes(), 0u) << "frames wait in the queue";
+  peer_.non_blocking(true);
+  std::array<char, 65536> sink{};
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (session_->queued_bytes() > 0 && std::chrono::steady_clock::now() < end) {
+    asio::error_code ignored;
+    while (peer_.read_some(asio::buffer(sink), ignored) > 0) {
+    }
+    RunFor(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(session_->queued_bytes(), 0u);
+  EXPECT_EQ(session_->buffer_bytes(), 0u);
+}
+
+// No timer per connection: the service's tick drives the pings. A peer that
+// answers none is closed (1008) at the third.
+TEST_F(StalledPeerTest, TicksPingThePeerAndClosePastTwoUnansweredPings) {
+  SessionOptions options;
+  options.ping_interval = std::chrono::seconds(20);
+  Open(options);
+  ticked_.reset();  // this test ticks by hand
+  RunFor(std::chrono::milliseconds(10));
+  const auto start = std::chrono::steady_clock::now();
+  // Each tick's frame is written before the next (a close drops frames not yet started).
+  for (int seconds : {5, 21, 42, 63}) {  // 5: not due yet
+    session_->Tick(start + std::chrono::seconds(seconds));
+    RunFor(std::chrono::milliseconds(10));
+  }
+  FrameParser parser(FrameLimits{}, /*expect_masked=*/false);
+  std::vector<WsMessage> messages;
+  std::array<char, 65536> bytes{};
+  peer_.non_blocking(true);
+  std::string all;
+  asio::error_code error;
+  while (!error) {
+    const std::size_t n = peer_.read_some(asio::buffer(bytes), error);
+    all.append(bytes.data(), n);
+  }
+  std::string_view received(all);
+  received.remove_prefix(received.find("\r\n\r\n") + 4);
+  ASSERT_FALSE(parser.Feed(received, messages));
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[0].opcode, Opcode::kPing);
+  EXPECT_EQ(messages[1].opcode, Opcode::kPing);
+  EXPECT_EQ(messages[2].opcode, Opcode::kClose);
+  ASSERT_GE(messages[2].payload.size(), 2u);
+  EXPECT_EQ(
+      (static_cast<std::uint8_t>(messages[2].payload[0]) << 8) | static_cast<std::uint8_t>(messages[2].payload[1]),
+      close_code::kPolicyViolation);
 }
 
 TEST_F(StalledPeerTest, PingsFromAPeerThatDoesNotReadKeepOnlyTheLatestPongQueued) {

@@ -64,6 +64,10 @@ class FrameParser {
   // error the parser stays failed; the caller closes with the given code.
   std::optional<WsError> Feed(std::string_view bytes, std::vector<WsMessage>& out);
 
+  // Heap bytes held for a frame or message not complete yet; 0 between
+  // messages (a finished one's storage goes out with it or is released).
+  std::size_t held_bytes() const;
+
  private:
   std::optional<WsError> ParseHeader();
   std::optional<WsError> FinishFrame(std::vector<WsMessage>& out);

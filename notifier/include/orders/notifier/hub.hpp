@@ -46,11 +46,11 @@
 #include <orders/notifier/command_runner.hpp>
 #include <orders/notifier/order_cache.hpp>
 #include <orders/notifier/protocol.hpp>
+#include <orders/notifier/session_set.hpp>
 #include <orders/platform/jwt.hpp>
 
 namespace orders::notifier {
 
-using SessionId = std::uint64_t;
 using Clock = std::chrono::steady_clock;
 
 // Where a session's messages go (implemented by the WebSocket session).
@@ -67,6 +67,13 @@ class Sink {
   virtual void SendSnapshotPage(const std::string& text) { SendText(text); }
   // Must not call back into the hub synchronously (it may be mid-delivery).
   virtual void Close(std::uint16_t code, const std::string& reason) = 0;
+  // For /metrics: bytes waiting to be written, and bytes of buffers the
+  // connection holds of its own (its queue's storage, a partial message).
+  virtual std::size_t queued_bytes() const { return 0; }
+  virtual std::size_t buffer_bytes() const { return 0; }
+  // The service's clock for deadlines (pings, close timeouts), so that no
+  // connection needs a timer of its own.
+  virtual void Tick(Clock::time_point /*now*/) {}
 };
 
 struct HubLimits {
@@ -182,12 +189,12 @@ class Hub {
   std::vector<SessionId> interested_scratch_;  // OnEvent's recipients, reused
   HubStats stats_;
   std::unordered_map<SessionId, Session> sessions_;
-  std::unordered_map<std::string, std::set<SessionId>> by_order_;
-  std::unordered_map<std::string, std::set<SessionId>> by_customer_;
-  std::unordered_map<std::string, std::set<SessionId>> by_courier_;
-  std::set<SessionId> all_;
-  std::set<SessionId> open_deliveries_;
-  std::map<std::string, std::set<SessionId>> by_topic_;           // by pattern: at most a few dozen keys
+  std::unordered_map<std::string, SessionSet> by_order_;
+  std::unordered_map<std::string, SessionSet> by_customer_;
+  std::unordered_map<std::string, SessionSet> by_courier_;
+  SessionSet all_;
+  SessionSet open_deliveries_;
+  std::map<std::string, SessionSet> by_topic_;                    // by pattern: at most a few dozen keys
   std::vector<SessionId> topic_scratch_;                          // PublishToTopics' recipients, reused
   std::unordered_map<std::string, std::int64_t> stock_versions_;  // newest version per product, bounded
   struct HeldStockEvent {

@@ -7,16 +7,21 @@
 // something and flushes each once, after the handler, so every frame a
 // session got in that handler leaves in one writev. Single-threaded: all
 // calls come from the io thread that runs the hub and the sessions.
+//
+// It also holds the sessions' scratch memory: one read buffer and one writev
+// list for all of them. A session reads only inside its own handler and hands
+// the bytes on before returning, so a buffer per connection (16 KiB each,
+// most of an idle connection's cost) bought nothing.
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <asio.hpp>
+#include <orders/notifier/outbox.hpp>
 
 namespace orders::notifier {
-
-using SharedFrame = std::shared_ptr<const std::string>;
 
 class Flushable {
  public:
@@ -34,8 +39,14 @@ class SendBatcher {
   // Calls session->Flush() once after the current handler.
   void FlushLater(std::shared_ptr<Flushable> session);
 
+  // Shared scratch (see above): valid until the calling handler returns.
+  asio::mutable_buffer ReadBuffer() { return asio::buffer(read_buffer_); }
+  std::vector<asio::const_buffer>& WriteList() { return write_list_; }
+
  private:
   asio::io_context& io_;
+  std::array<char, 16384> read_buffer_{};
+  std::vector<asio::const_buffer> write_list_;
   std::string last_text_;
   SharedFrame last_frame_;
   std::vector<std::shared_ptr<Flushable>> pending_;

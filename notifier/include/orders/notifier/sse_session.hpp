@@ -68,7 +68,8 @@ class SseSession : public std::enable_shared_from_this<SseSession>, public Sink,
   void Close(std::uint16_t code, const std::string& reason) override;
   void Flush() override;
 
-  std::size_t queued_bytes() const { return queued_bytes_; }
+  std::size_t queued_bytes() const override { return queued_bytes_; }
+  std::size_t buffer_bytes() const override { return outbox_.storage_bytes(); }
 
  private:
   void SendData(const std::string& text, std::size_t limit);
@@ -94,11 +95,9 @@ class SseSession : public std::enable_shared_from_this<SseSession>, public Sink,
   SseEventCache& events_;
   SseSessionOptions options_;
   std::function<void()> slow_closed_;
-  std::deque<std::shared_ptr<const std::string>> outbox_;
+  Outbox outbox_;  // holds memory only while events wait
   std::size_t front_offset_ = 0;
   std::size_t queued_bytes_ = 0;
-  std::vector<asio::const_buffer> scratch_;
-  std::array<char, 1024> read_buffer_{};
   std::optional<std::string> first_answer_;  // the hub's first message before Start
   std::uint64_t written_total_ = 0;
   std::uint64_t written_at_last_beat_ = 0;
