@@ -324,9 +324,12 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   parts.authenticator = std::move(*authenticator);
   parts.webhook_config = *webhook_settings.config;
   const FdLimits fds = RaiseFdLimit();
-  // The inventory feed, and with webhooks two dispatch consumers and four database connections.
+  // The inventory feed, and with webhooks two dispatch consumers, five database connections (stores and the
+  // ledger writer) and the receivers' connections: one per delivery worker plus the idle pool (64 at most).
+  const std::uint64_t webhook_fds =
+      2 * kFdsPerKafkaClient + 5 + static_cast<std::uint64_t>(parts.webhook_config.workers) + 64;
   const std::uint64_t internal_fds =
-      kBaseFdReserve + kFdsPerKafkaClient + (parts.webhook_config.enabled ? 2 * kFdsPerKafkaClient + 4 : 0);
+      kBaseFdReserve + kFdsPerKafkaClient + (parts.webhook_config.enabled ? webhook_fds : 0);
   const ConnectionBudget budget = BudgetConnections(fds.soft, OpenFdCount(), config_.max_connections, internal_fds);
   parts.max_websockets = budget.websockets;
   platform::LogInfo("connection limits", {{"fd_soft_limit_at_start", fds.soft_before},
