@@ -127,7 +127,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
   const std::string writer_group = config_.consumer_group + "." + config_.orders_topic;
   auto writers = GroupWriterDirectory::Start(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-directory"),
-      writer_group, config_.orders_topic);
+      writer_group, config_.orders_topic, parts.metrics);
   if (!writers) return writers.error();
   parts.writers = std::move(*writers);
   parts.forwarder = std::make_shared<CommandForwarder>(

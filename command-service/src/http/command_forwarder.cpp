@@ -1,5 +1,7 @@
 #include "command_forwarder.hpp"
 
+#include <algorithm>
+
 #include <orders/command/partitioning.hpp>
 #include <orders/platform/log.hpp>
 
@@ -58,12 +60,13 @@ std::optional<std::string> CommandForwarder::WriterOf(std::string_view routing_k
   return url;
 }
 
-void CommandForwarder::Forward(std::string url, ForwardedRequest request,
+void CommandForwarder::Forward(std::string url, std::string_view routing_key, ForwardedRequest request,
                                std::function<void(std::optional<HttpAnswer>)> done) {
+  const auto partition = PartitionOf(routing_key, std::max(partition_count_(), 1));
   {
     std::lock_guard lock(mutex_);
     if (!stop_ && jobs_.size() < settings_.max_waiting) {
-      jobs_.push_back({std::move(url), std::move(request), std::move(done)});
+      jobs_.push_back({std::move(url), partition, std::move(request), std::move(done)});
       wake_.notify_one();
       return;
     }
@@ -105,6 +108,7 @@ std::optional<HttpAnswer> CommandForwarder::Send(const Job& job) {
     return std::nullopt;
   }
   relayed_.Inc();
+  if (answer->status == 503) directory_.Stale(job.partition);
   HttpAnswer relayed{answer->status, {}, {}, std::move(answer->body)};
   for (const auto& [name, value] : answer->headers) {
     if (name == "content-type") {

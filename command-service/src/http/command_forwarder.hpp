@@ -58,13 +58,17 @@ class CommandForwarder {
   // id, or an Idempotency-Key) falls into, when it is known and not this one.
   std::optional<std::string> WriterOf(std::string_view routing_key);
 
-  // Sends `request` to `url`; `done` (on a forwarder thread) gets the writer's
-  // answer, or nullopt when there is none to relay.
-  void Forward(std::string url, ForwardedRequest request, std::function<void(std::optional<HttpAnswer>)> done);
+  // Sends `request` to `url`, the writer of `routing_key`'s partition; `done`
+  // (on a forwarder thread) gets the writer's answer, or nullopt when there is
+  // none to relay. A 503 from it makes the directory look again: it may no
+  // longer write the partition.
+  void Forward(std::string url, std::string_view routing_key, ForwardedRequest request,
+               std::function<void(std::optional<HttpAnswer>)> done);
 
  private:
   struct Job {
     std::string url;
+    platform::Partition partition = 0;
     ForwardedRequest request;
     std::function<void(std::optional<HttpAnswer>)> done;
   };

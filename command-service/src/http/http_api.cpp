@@ -339,7 +339,7 @@ class HttpApi::Impl {
   void ForwardOr(Forwardable forwardable, std::function<void(const HttpAnswer&)> answer, HttpAnswer otherwise) {
     auto writer = deps_.forwarder->WriterOf(forwardable.routing_key);
     if (!writer) return answer(otherwise);
-    deps_.forwarder->Forward(std::move(*writer), std::move(forwardable.request),
+    deps_.forwarder->Forward(std::move(*writer), forwardable.routing_key, std::move(forwardable.request),
                              [answer = std::move(answer), otherwise = std::move(otherwise)](
                                  std::optional<HttpAnswer> relayed) { answer(relayed ? *relayed : otherwise); });
   }

@@ -18,7 +18,8 @@ struct GroupWriterDirectory::Handle {
 };
 
 platform::Result<std::unique_ptr<GroupWriterDirectory>> GroupWriterDirectory::Start(
-    const platform::KafkaSettings& settings, std::string group, std::string topic, std::chrono::milliseconds refresh) {
+    const platform::KafkaSettings& settings, std::string group, std::string topic, platform::MetricsRegistry& metrics,
+    std::chrono::milliseconds refresh) {
   auto conf = platform::MakeProducerConf(settings);
   if (!conf) return conf.error();
   std::string error;
@@ -26,12 +27,21 @@ platform::Result<std::unique_ptr<GroupWriterDirectory>> GroupWriterDirectory::St
   handle->client.reset(RdKafka::Producer::create(conf->get(), error));
   if (!handle->client) return platform::Fail("cannot create the writer directory's Kafka client: " + error);
   return std::unique_ptr<GroupWriterDirectory>(
-      new GroupWriterDirectory(std::move(handle), std::move(group), std::move(topic), refresh));
+      new GroupWriterDirectory(std::move(handle), std::move(group), std::move(topic), metrics, refresh));
 }
 
 GroupWriterDirectory::GroupWriterDirectory(std::unique_ptr<Handle> handle, std::string group, std::string topic,
-                                           std::chrono::milliseconds refresh)
-    : handle_(std::move(handle)), group_(std::move(group)), topic_(std::move(topic)), refresh_(refresh) {
+                                           platform::MetricsRegistry& metrics, std::chrono::milliseconds refresh)
+    : handle_(std::move(handle)),
+      group_(std::move(group)),
+      topic_(std::move(topic)),
+      refresh_(refresh),
+      described_(metrics.AddCounter("orders_command_writer_directory_refreshes_total",
+                                    "Descriptions of the writer group (where each partition's writer listens)",
+                                    {{"outcome", "ok"}})),
+      failed_(metrics.AddCounter("orders_command_writer_directory_refreshes_total",
+                                 "Descriptions of the writer group (where each partition's writer listens)",
+                                 {{"outcome", "failed"}})) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -64,6 +74,12 @@ void GroupWriterDirectory::Run() {
   while (!stop_) {
     lock.unlock();
     auto members = Describe();
+    (members ? described_ : failed_).Inc();
+    if (!members && !failing_) {
+      platform::LogWarn("cannot describe the writer group; forwarding uses the last known writers",
+                        {{"group", group_}, {"why", members.error().message}});
+    }
+    failing_ = !members;
     lock.lock();
     if (members) writers_ = WritersByPartition(*members);
     asked_ = false;
@@ -73,7 +89,7 @@ void GroupWriterDirectory::Run() {
   }
 }
 
-std::optional<std::vector<WriterGroupMember>> GroupWriterDirectory::Describe() {
+platform::Result<std::vector<WriterGroupMember>> GroupWriterDirectory::Describe() {
   rd_kafka_t* client = handle_->client->c_ptr();
   std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(rd_kafka_queue_new(client),
                                                                              &rd_kafka_queue_destroy);
@@ -85,12 +101,16 @@ std::optional<std::vector<WriterGroupMember>> GroupWriterDirectory::Describe() {
   rd_kafka_DescribeConsumerGroups(client, groups, 1, options.get(), queue.get());
   std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event(
       rd_kafka_queue_poll(queue.get(), kDescribeTimeoutMs + 1000), &rd_kafka_event_destroy);
-  if (!event || rd_kafka_event_error(event.get())) return std::nullopt;
+  if (!event) return platform::Error{"no answer"};
+  if (rd_kafka_event_error(event.get())) return platform::Error{rd_kafka_event_error_string(event.get())};
   const auto* result = rd_kafka_event_DescribeConsumerGroups_result(event.get());
-  if (!result) return std::nullopt;
+  if (!result) return platform::Error{std::string("unexpected event ") + rd_kafka_event_name(event.get())};
   std::size_t count = 0;
   const auto** descriptions = rd_kafka_DescribeConsumerGroups_result_groups(result, &count);
-  if (count != 1 || rd_kafka_ConsumerGroupDescription_error(descriptions[0])) return std::nullopt;
+  if (count != 1) return platform::Error{"no description of the group"};
+  if (const auto* error = rd_kafka_ConsumerGroupDescription_error(descriptions[0])) {
+    return platform::Error{rd_kafka_error_string(error)};
+  }
   std::vector<WriterGroupMember> members;
   const auto* group = descriptions[0];
   for (std::size_t i = 0; i < rd_kafka_ConsumerGroupDescription_member_count(group); ++i) {

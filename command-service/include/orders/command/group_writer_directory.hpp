@@ -14,6 +14,7 @@
 
 #include <orders/command/writer_directory.hpp>
 #include <orders/platform/kafka_settings.hpp>
+#include <orders/platform/metrics.hpp>
 #include <orders/platform/result.hpp>
 
 namespace orders::command {
@@ -22,7 +23,7 @@ class GroupWriterDirectory final : public WriterDirectory {
  public:
   // `settings`: how to reach the cluster (brokers, security); `group` and `topic`: the writer group and its topic.
   static platform::Result<std::unique_ptr<GroupWriterDirectory>> Start(
-      const platform::KafkaSettings& settings, std::string group, std::string topic,
+      const platform::KafkaSettings& settings, std::string group, std::string topic, platform::MetricsRegistry& metrics,
       std::chrono::milliseconds refresh = std::chrono::seconds(2));
   ~GroupWriterDirectory() override;
 
@@ -32,15 +33,18 @@ class GroupWriterDirectory final : public WriterDirectory {
  private:
   struct Handle;
   GroupWriterDirectory(std::unique_ptr<Handle> handle, std::string group, std::string topic,
-                       std::chrono::milliseconds refresh);
+                       platform::MetricsRegistry& metrics, std::chrono::milliseconds refresh);
   void Run();
-  // The group's members and their partitions of `topic_`, or nullopt when the description failed.
-  std::optional<std::vector<WriterGroupMember>> Describe();
+  // The group's members and their partitions of `topic_`, or why the description failed.
+  platform::Result<std::vector<WriterGroupMember>> Describe();
 
   std::unique_ptr<Handle> handle_;
   std::string group_;
   std::string topic_;
   std::chrono::milliseconds refresh_;
+  platform::Counter& described_;
+  platform::Counter& failed_;
+  bool failing_ = false;  // logged once per outage
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
