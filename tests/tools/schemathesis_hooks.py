@@ -17,6 +17,7 @@ what only the server's state can tell, and touch valid (positive) requests only.
   disposable one (each once), so the others stay for the operations after it.
 """
 import base64
+import calendar
 import datetime
 import hashlib
 import json
@@ -81,6 +82,22 @@ def _delivery_cursor_for(text):
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _calendar_dates(query):
+    # The schema's pattern allows a 31st of any month (a regular expression cannot know the calendar);
+    # the API refuses 1987-11-31 (400). Such a day becomes its month's last.
+    for key in ("from", "to"):
+        text = query.get(key)
+        if not isinstance(text, str) or len(text) < 10:
+            continue
+        try:
+            year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+            last = calendar.monthrange(year, month)[1]
+        except ValueError:
+            continue
+        if day > last:
+            query[key] = f"{text[:8]}{last:02d}{text[10:]}"
+
+
 def _day(text):
     return datetime.date.fromisoformat(text)
 
@@ -98,6 +115,12 @@ def _daily_range(query):
     query["from"] = start.isoformat()
     if "to" in query or to != today:
         query["to"] = to.isoformat()
+
+
+def _ordered_bounds(query):
+    # `from` after `to` is a 400 (a rule across two parameters the schema cannot state): swapped.
+    if "from" in query and "to" in query and query["from"][:10] > query["to"][:10]:
+        query["from"], query["to"] = query["to"], query["from"]
 
 
 @schemathesis.hook
@@ -118,13 +141,17 @@ def map_case(ctx, case):
             case.path_parameters["orderId"] = order["orderId"]
             if "minVersion" in query:
                 query["minVersion"] = min(int(query["minVersion"]), order["version"])
-    elif operation == "listOrders" and case.query and "cursor" in case.query:
-        case.query["cursor"] = _cursor_for(case.query["cursor"])
+    elif operation == "listOrders" and case.query:
+        if "cursor" in case.query:
+            case.query["cursor"] = _cursor_for(case.query["cursor"])
+        _calendar_dates(case.query)
+        _ordered_bounds(case.query)
     elif operation == "listOpenDeliveries" and case.query and "cursor" in case.query:
         case.query["cursor"] = _cursor_for(case.query["cursor"], tag="d1")
     elif operation == "listInventory" and case.query and "cursor" in case.query:
         case.query["cursor"] = _product_cursor_for(case.query["cursor"])
-    elif operation in ("dailyReport", "courierReport") and case.query:
+    elif operation in ("dailyReport", "courierReport", "productReport", "funnelReport") and case.query:
+        _calendar_dates(case.query)
         _daily_range(case.query)
     elif operation == "createWebhook" and isinstance(case.body, dict) and "url" in case.body:
         case.body["url"] = f"http://127.0.0.1:9/contract-{_digest(case.body['url']) % 100000}"
