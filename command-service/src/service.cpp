@@ -38,9 +38,11 @@ struct CommandService::Parts {
   std::unique_ptr<LogFollower> inventory_follower;
   std::unique_ptr<PartitionOwnership> inventory_ownership;
   std::unique_ptr<InventoryProcessor> inventory;
-  // Where other instances' orders are forwarded (the writer group's members and their addresses).
+  // Where other instances' orders and products are forwarded (each writer group's members and their addresses).
   std::unique_ptr<GroupWriterDirectory> writers;
   std::shared_ptr<CommandForwarder> forwarder;
+  std::unique_ptr<GroupWriterDirectory> inventory_writers;
+  std::shared_ptr<CommandForwarder> inventory_forwarder;
   std::unique_ptr<HttpApi> http;
   std::atomic<bool> kafka_reachable{false};
   std::atomic<bool> stopping{false};
@@ -80,7 +82,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
       config_.orders_topic, parts.book, parts.metrics);
   parts.ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-writer",
-                                    config_.consumer_group + "." + config_.orders_topic),
+                                    WriterGroupOf(config_.orders_topic)),
       config_.orders_topic, *parts.follower,
       [appender = parts.appender.get()](platform::Partition partition) { return appender->InFlight(partition); });
 
@@ -103,10 +105,9 @@ platform::Result<std::uint16_t> CommandService::Start() {
     platform::LogInfo("fulfilment workflow off (WORKFLOW=off): orders stay pending until someone moves them");
   }
   // Reading the logs starts once everything that listens to them is in place.
-  // The orders' writer group is joined once the API listens: the membership advertises its address.
+  // The writer groups are joined once the API listens: the memberships advertise its address.
   parts.follower->Start();
   parts.inventory_follower->Start();
-  parts.inventory_ownership->Start();
 
   parts.connectivity_checker = std::thread([&parts, topic = config_.orders_topic] {
     while (!parts.stopping) {
@@ -124,14 +125,23 @@ platform::Result<std::uint16_t> CommandService::Start() {
     in_flight.Set(static_cast<double>(parts.producer->InFlight()));
   });
 
-  const std::string writer_group = config_.consumer_group + "." + config_.orders_topic;
   auto writers = GroupWriterDirectory::Start(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-directory"),
-      writer_group, config_.orders_topic, parts.metrics);
+      WriterGroupOf(config_.orders_topic), config_.orders_topic, parts.metrics, {{"stream", "orders"}});
   if (!writers) return writers.error();
   parts.writers = std::move(*writers);
   parts.forwarder = std::make_shared<CommandForwarder>(
-      *parts.writers, [&parts] { return parts.follower->PartitionCount(); }, ForwarderSettings{}, parts.metrics);
+      *parts.writers, [&parts] { return parts.follower->PartitionCount(); }, ForwarderSettings{}, parts.metrics,
+      platform::Labels{{"stream", "orders"}});
+  auto inventory_writers = GroupWriterDirectory::Start(
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
+                                    "command-service-inventory-directory"),
+      WriterGroupOf(config_.inventory_topic), config_.inventory_topic, parts.metrics, {{"stream", "inventory"}});
+  if (!inventory_writers) return inventory_writers.error();
+  parts.inventory_writers = std::move(*inventory_writers);
+  parts.inventory_forwarder = std::make_shared<CommandForwarder>(
+      *parts.inventory_writers, [&parts] { return parts.inventory_follower->PartitionCount(); }, ForwarderSettings{},
+      parts.metrics, platform::Labels{{"stream", "inventory"}});
 
   parts.http = std::make_unique<HttpApi>(HttpApiDeps{
       *parts.processor, parts.book, *parts.inventory, parts.stocks,
@@ -145,14 +155,22 @@ platform::Result<std::uint16_t> CommandService::Start() {
       },
       platform::OriginRulesOf(config_), std::move(*authenticator), config_.rate_limits,
       config_.max_connections ? config_.max_connections : 1024, parts.forwarder,
-      [&parts](const std::string& order_id) { return parts.ownership->WritablePartition(order_id).has_value(); }});
+      [&parts](const std::string& order_id) { return parts.ownership->WritablePartition(order_id).has_value(); },
+      parts.inventory_forwarder,
+      [&parts](const std::string& product_id) {
+        return parts.inventory_ownership->WritablePartition(product_id).has_value();
+      }});
   auto port = parts.http->Start(config_.bind_address, config_.port);
   if (!port) return port;
   const std::string url = AdvertisedUrl(*port);
   parts.forwarder->SetSelfUrl(url);
+  parts.inventory_forwarder->SetSelfUrl(url);
   parts.ownership->Advertise(AdvertisingClientId("command-service-writer", url));
   parts.ownership->Start();
-  platform::LogInfo("commands for orders other instances write are forwarded to them", {{"advertisedUrl", url}});
+  parts.inventory_ownership->Advertise(AdvertisingClientId("command-service-inventory-writer", url));
+  parts.inventory_ownership->Start();
+  platform::LogInfo("commands for orders and products other instances write are forwarded to them",
+                    {{"advertisedUrl", url}});
   return port;
 }
 
@@ -178,7 +196,7 @@ void CommandService::StartInventory() {
       topic, parts.stocks, parts.metrics, stream);
   parts.inventory_ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-inventory-writer",
-                                    config_.consumer_group + "." + topic),
+                                    WriterGroupOf(topic)),
       topic, *parts.inventory_follower, [appender = parts.inventory_appender.get()](platform::Partition partition) {
         return appender->InFlight(partition);
       });
@@ -235,6 +253,8 @@ void CommandService::Stop() {
   if (parts.http) parts.http->Stop();
   parts.forwarder.reset();
   parts.writers.reset();
+  parts.inventory_forwarder.reset();
+  parts.inventory_writers.reset();
   if (parts.producer && !parts.producer->Flush(std::max(1000, static_cast<int>(grace.count())))) {
     platform::LogWarn("some events were still in flight at shutdown", {{"inFlight", parts.producer->InFlight()}});
   }

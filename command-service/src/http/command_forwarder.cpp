@@ -15,16 +15,20 @@ constexpr std::string_view kRelayedHeaders[] = {"etag",      "location",        
 }  // namespace
 
 CommandForwarder::CommandForwarder(WriterDirectory& directory, std::function<std::int32_t()> partition_count,
-                                   ForwarderSettings settings, platform::MetricsRegistry& metrics)
+                                   ForwarderSettings settings, platform::MetricsRegistry& metrics,
+                                   const platform::Labels& stream)
     : directory_(directory),
       partition_count_(std::move(partition_count)),
       settings_(std::move(settings)),
       relayed_(metrics.AddCounter("orders_command_forwarded_total",
-                                  "Requests forwarded to the instance writing the order", {{"outcome", "relayed"}})),
+                                  "Requests forwarded to the instance writing the order or product",
+                                  platform::WithLabel(stream, "outcome", "relayed"))),
       failed_(metrics.AddCounter("orders_command_forwarded_total",
-                                 "Requests forwarded to the instance writing the order", {{"outcome", "failed"}})),
+                                 "Requests forwarded to the instance writing the order or product",
+                                 platform::WithLabel(stream, "outcome", "failed"))),
       seconds_(metrics.AddHistogram("orders_command_forward_seconds",
-                                    "From forwarding a request to the writer's answer", platform::LatencyBuckets())) {
+                                    "From forwarding a request to the writer's answer", platform::LatencyBuckets(),
+                                    stream)) {
   for (std::size_t i = 0; i < settings_.threads; ++i) threads_.emplace_back([this] { Run(); });
 }
 

@@ -44,8 +44,9 @@ struct ForwarderSettings {
 
 class CommandForwarder {
  public:
+  // `stream`: the label its metrics carry (orders, inventory).
   CommandForwarder(WriterDirectory& directory, std::function<std::int32_t()> partition_count,
-                   ForwarderSettings settings, platform::MetricsRegistry& metrics);
+                   ForwarderSettings settings, platform::MetricsRegistry& metrics, const platform::Labels& stream);
   ~CommandForwarder();
 
   CommandForwarder(const CommandForwarder&) = delete;

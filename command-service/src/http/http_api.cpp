@@ -96,6 +96,7 @@ bool WasForwarded(const Rest::Request& request) { return web::HeaderValue(reques
 // A request that may be forwarded if its order turns out to be written elsewhere: the key that
 // names its partition (the order id, or the Idempotency-Key of a POST without one), and the request.
 struct Forwardable {
+  CommandForwarder& forwarder;  // the one knowing the writers of the stream the key belongs to
   std::string routing_key;
   ForwardedRequest request;
 };
@@ -211,7 +212,7 @@ class HttpApi::Impl {
     const Caller caller = CallerOf(exchange->caller());
     const std::string id = IdOf(request);
     // The writer has the latest version; a follower may lag behind it.
-    if (deps_.forwarder && deps_.writes_order && !deps_.writes_order(id)) {
+    if (deps_.writes_order && !deps_.writes_order(id)) {
       if (auto forwardable = ForwardableIf(request, id)) {
         return ForwardOr(std::move(*forwardable), AnswerLater(exchange), NotWriter());
       }
@@ -280,14 +281,24 @@ class HttpApi::Impl {
       return Answer(exchange, BadRequestAnswer("The stock level is not valid.", parsed.errors));
     }
     if (!deps_.ready()) return Answer(exchange, NotReady());
-    deps_.inventory.SetStock(std::move(*parsed.command), CommandCaller(request, exchange), StockReplyTo(exchange));
+    deps_.inventory.SetStock(std::move(*parsed.command), CommandCaller(request, exchange),
+                             StockReplyTo(exchange, ForwardableIf(request, IdOf(request), deps_.inventory_forwarder)));
   }
 
   // Every role may read stock levels.
   void GetStock(const Rest::Request& request, const web::ExchangePtr& exchange) {
     if (RefusedWhileDraining(exchange)) return;
     if (!deps_.ready() || !deps_.inventory_ready()) return Answer(exchange, NotReady());
-    if (auto stock = deps_.stocks.Level(IdOf(request))) {
+    const std::string id = IdOf(request);
+    // As for orders: the product's writer has the latest level.
+    if (deps_.writes_product && !deps_.writes_product(id)) {
+      if (auto forwardable = ForwardableIf(request, id, deps_.inventory_forwarder)) {
+        return ForwardOr(
+            std::move(*forwardable), AnswerLater(exchange),
+            AnswerFor(StockResult{StockResult::Kind::kNotOwner, std::nullopt, {}, std::nullopt, std::nullopt}));
+      }
+    }
+    if (auto stock = deps_.stocks.Level(id)) {
       return Answer(exchange,
                     AnswerFor(StockResult{StockResult::Kind::kOk, std::move(stock), {}, std::nullopt, std::nullopt}));
     }
@@ -329,25 +340,35 @@ class HttpApi::Impl {
     };
   }
 
-  // Set when forwarding is on, the request was not forwarded already and names its order's partition.
+  // Set when forwarding is on, the request was not forwarded already and names its partition
+  // (an order's by default, a product's with the inventory's forwarder).
   std::optional<Forwardable> ForwardableIf(const Rest::Request& request, const std::string& routing_key) const {
-    if (!deps_.forwarder || routing_key.empty() || WasForwarded(request)) return std::nullopt;
-    return Forwardable{routing_key, ForwardedFrom(request)};
+    return ForwardableIf(request, routing_key, deps_.forwarder);
+  }
+  static std::optional<Forwardable> ForwardableIf(const Rest::Request& request, const std::string& routing_key,
+                                                  const std::shared_ptr<CommandForwarder>& forwarder) {
+    if (!forwarder || routing_key.empty() || WasForwarded(request)) return std::nullopt;
+    return Forwardable{*forwarder, routing_key, ForwardedFrom(request)};
   }
 
   // Relays the writer's answer, or answers `otherwise` when the writer is unknown or did not answer.
   void ForwardOr(Forwardable forwardable, std::function<void(const HttpAnswer&)> answer, HttpAnswer otherwise) {
-    auto writer = deps_.forwarder->WriterOf(forwardable.routing_key);
+    auto writer = forwardable.forwarder.WriterOf(forwardable.routing_key);
     if (!writer) return answer(otherwise);
-    deps_.forwarder->Forward(std::move(*writer), forwardable.routing_key, std::move(forwardable.request),
-                             [answer = std::move(answer), otherwise = std::move(otherwise)](
-                                 std::optional<HttpAnswer> relayed) { answer(relayed ? *relayed : otherwise); });
+    forwardable.forwarder.Forward(std::move(*writer), forwardable.routing_key, std::move(forwardable.request),
+                                  [answer = std::move(answer), otherwise = std::move(otherwise)](
+                                      std::optional<HttpAnswer> relayed) { answer(relayed ? *relayed : otherwise); });
   }
 
   static HttpAnswer NotWriter() { return AnswerFor(CommandResult{CommandResult::Kind::kNotOwner, std::nullopt, {}}); }
 
-  StockReply StockReplyTo(const web::ExchangePtr& exchange) {
-    return [answer = AnswerLater(exchange)](StockResult result) { answer(AnswerFor(result)); };
+  StockReply StockReplyTo(const web::ExchangePtr& exchange, std::optional<Forwardable> forwardable) {
+    return [this, answer = AnswerLater(exchange), forwardable = std::move(forwardable)](StockResult result) mutable {
+      if (result.kind == StockResult::Kind::kNotOwner && forwardable) {
+        return ForwardOr(std::move(*forwardable), std::move(answer), AnswerFor(result));
+      }
+      answer(AnswerFor(result));
+    };
   }
 
   HttpApiDeps deps_;

@@ -48,6 +48,9 @@ struct HttpApiDeps {
   // (command_forwarder.hpp); null: refused with 503 as not this instance's.
   std::shared_ptr<CommandForwarder> forwarder;
   std::function<bool(const std::string& order_id)> writes_order;
+  // The same for stock levels: commands and reads for products another instance writes.
+  std::shared_ptr<CommandForwarder> inventory_forwarder;
+  std::function<bool(const std::string& product_id)> writes_product;
 };
 
 class HttpApi {

@@ -19,7 +19,7 @@ struct GroupWriterDirectory::Handle {
 
 platform::Result<std::unique_ptr<GroupWriterDirectory>> GroupWriterDirectory::Start(
     const platform::KafkaSettings& settings, std::string group, std::string topic, platform::MetricsRegistry& metrics,
-    std::chrono::milliseconds refresh) {
+    const platform::Labels& stream, std::chrono::milliseconds refresh) {
   auto conf = platform::MakeProducerConf(settings);
   if (!conf) return conf.error();
   std::string error;
@@ -27,21 +27,22 @@ platform::Result<std::unique_ptr<GroupWriterDirectory>> GroupWriterDirectory::St
   handle->client.reset(RdKafka::Producer::create(conf->get(), error));
   if (!handle->client) return platform::Fail("cannot create the writer directory's Kafka client: " + error);
   return std::unique_ptr<GroupWriterDirectory>(
-      new GroupWriterDirectory(std::move(handle), std::move(group), std::move(topic), metrics, refresh));
+      new GroupWriterDirectory(std::move(handle), std::move(group), std::move(topic), metrics, stream, refresh));
 }
 
 GroupWriterDirectory::GroupWriterDirectory(std::unique_ptr<Handle> handle, std::string group, std::string topic,
-                                           platform::MetricsRegistry& metrics, std::chrono::milliseconds refresh)
+                                           platform::MetricsRegistry& metrics, const platform::Labels& stream,
+                                           std::chrono::milliseconds refresh)
     : handle_(std::move(handle)),
       group_(std::move(group)),
       topic_(std::move(topic)),
       refresh_(refresh),
       described_(metrics.AddCounter("orders_command_writer_directory_refreshes_total",
                                     "Descriptions of the writer group (where each partition's writer listens)",
-                                    {{"outcome", "ok"}})),
+                                    platform::WithLabel(stream, "outcome", "ok"))),
       failed_(metrics.AddCounter("orders_command_writer_directory_refreshes_total",
                                  "Descriptions of the writer group (where each partition's writer listens)",
-                                 {{"outcome", "failed"}})) {
+                                 platform::WithLabel(stream, "outcome", "failed"))) {
   thread_ = std::thread([this] { Run(); });
 }
 

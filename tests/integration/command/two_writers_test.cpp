@@ -36,6 +36,7 @@ class TwoWritersTest : public CommandServiceTest {
     if (HasFatalFailure() || IsSkipped()) return;
     auto env = extra_env_;  // the same settings as the first instance
     env["ORDERS_TOPIC"] = topic_;
+    env["INVENTORY_TOPIC"] = inventory_topic_;
     second_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), env);
     ASSERT_TRUE(second_->Start()) << second_->LogText();
     // Both instances are ready only once the group has split the partitions between them.
@@ -70,9 +71,9 @@ class TwoWritersTest : public CommandServiceTest {
     return HttpRequest(port, "POST", "/orders", body, headers);
   }
 
-  static double Forwarded(std::uint16_t port) {
+  static double Forwarded(std::uint16_t port, const std::string& stream = "orders") {
     const auto metrics = HttpRequest(port, "GET", "/metrics").body;
-    const std::string name = "\norders_command_forwarded_total{outcome=\"relayed\"} ";
+    const std::string name = "\norders_command_forwarded_total{outcome=\"relayed\",stream=\"" + stream + "\"} ";
     const auto at = metrics.find(name);
     return at == std::string::npos ? 0 : std::atof(metrics.c_str() + at + name.size());
   }
@@ -210,6 +211,41 @@ TEST_F(TwoWritersTest, ACommandForAnOrderTheOtherInstanceWritesIsForwardedToItAn
   }
   ExpectValidLog(topic_);
   EXPECT_EQ(ReadWholeTopic(topic_).size(), 80u);
+}
+
+// Stock levels too: a PUT or GET for a product the other instance writes is
+// forwarded to that product's writer, so either instance answers every product.
+TEST_F(TwoWritersTest, AStockLevelSetOrReadThroughEitherInstanceIsAnsweredByTheProductsWriter) {
+  const auto set = [](std::uint16_t port, const std::string& product, int on_hand) {
+    return HttpRequest(port, "PUT", "/inventory/" + product, R"({"onHand":)" + std::to_string(on_hand) + "}",
+                       WithToken({{"Content-Type", "application/json"}}));
+  };
+  // Until both inventory writer groups have settled, a product may have no writer yet (503).
+  const std::string first = "sku-fwd-" + platform::NewUuid();
+  ASSERT_TRUE(Eventually([&] { return set(service_->port(), first, 1).status == 200; }, std::chrono::seconds(30)))
+      << service_->LogText();
+  ASSERT_TRUE(Eventually([&] { return set(second_->port(), first, 1).status == 200; }, std::chrono::seconds(30)))
+      << second_->LogText();
+  const auto appended_before = ReadWholeTopic(inventory_topic_).size();
+
+  std::vector<std::string> products;
+  for (int i = 0; i < 24; ++i) products.push_back("sku-fwd-" + std::to_string(i) + "-" + platform::NewUuid());
+  for (std::size_t i = 0; i < products.size(); ++i) {
+    const auto port = i % 2 == 0 ? service_->port() : second_->port();
+    const auto answer = set(port, products[i], static_cast<int>(i) + 5);
+    ASSERT_EQ(answer.status, 200) << answer.body;
+  }
+  for (std::size_t i = 0; i < products.size(); ++i) {
+    for (const auto port : {service_->port(), second_->port()}) {
+      const auto read = HttpRequest(port, "GET", "/inventory/" + products[i], {}, WithToken());
+      ASSERT_EQ(read.status, 200) << read.body;
+      EXPECT_EQ(json::parse(read.body)["onHand"], static_cast<int>(i) + 5);
+    }
+  }
+  EXPECT_GT(Forwarded(service_->port(), "inventory"), 0);
+  EXPECT_GT(Forwarded(second_->port(), "inventory"), 0);
+  // One stock count per product: forwarding appended nothing twice.
+  EXPECT_EQ(ReadWholeTopic(inventory_topic_).size(), appended_before + products.size());
 }
 
 TEST_F(TwoWritersTest, ConcurrentCommandsThroughBothInstancesKeepTheLogValid) {

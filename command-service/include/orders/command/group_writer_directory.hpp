@@ -21,10 +21,11 @@ namespace orders::command {
 
 class GroupWriterDirectory final : public WriterDirectory {
  public:
-  // `settings`: how to reach the cluster (brokers, security); `group` and `topic`: the writer group and its topic.
+  // `settings`: how to reach the cluster (brokers, security); `group` and `topic`: the writer group and its topic;
+  // `stream`: the label its metrics carry (orders, inventory).
   static platform::Result<std::unique_ptr<GroupWriterDirectory>> Start(
       const platform::KafkaSettings& settings, std::string group, std::string topic, platform::MetricsRegistry& metrics,
-      std::chrono::milliseconds refresh = std::chrono::seconds(2));
+      const platform::Labels& stream, std::chrono::milliseconds refresh = std::chrono::seconds(2));
   ~GroupWriterDirectory() override;
 
   std::optional<std::string> WriterOf(platform::Partition partition) override;
@@ -33,7 +34,8 @@ class GroupWriterDirectory final : public WriterDirectory {
  private:
   struct Handle;
   GroupWriterDirectory(std::unique_ptr<Handle> handle, std::string group, std::string topic,
-                       platform::MetricsRegistry& metrics, std::chrono::milliseconds refresh);
+                       platform::MetricsRegistry& metrics, const platform::Labels& stream,
+                       std::chrono::milliseconds refresh);
   void Run();
   // The group's members and their partitions of `topic_`, or why the description failed.
   platform::Result<std::vector<WriterGroupMember>> Describe();

@@ -30,6 +30,8 @@ class CommandService {
   void StartWorkflow();
   // ADVERTISED_URL, or http://<bind address, 127.0.0.1 for any>:<port>.
   std::string AdvertisedUrl(std::uint16_t port) const;
+  // The consumer group whose members write `topic`'s partitions (one per stream).
+  std::string WriterGroupOf(const std::string& topic) const { return config_.consumer_group + "." + topic; }
   platform::ServiceConfig config_;
   std::unique_ptr<Parts> parts_;
 };

@@ -16,6 +16,12 @@ namespace orders::platform {
 
 using Labels = std::map<std::string, std::string>;
 
+// `labels` and one more (for the series of one family that differ in that label alone).
+inline Labels WithLabel(Labels labels, const std::string& name, std::string value) {
+  labels[name] = std::move(value);
+  return labels;
+}
+
 class Counter {
  public:
   void Inc(std::uint64_t by = 1) { value_.fetch_add(by, std::memory_order_relaxed); }
