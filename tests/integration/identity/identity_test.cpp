@@ -11,8 +11,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <pqxx/pqxx>
 
+#include <orders/platform/base64url.hpp>
+#include <orders/platform/jwt.hpp>
 #include <orders/platform/uuid.hpp>
 #include <orders/testing/document_server.hpp>
 #include <orders/testing/eventually.hpp>
@@ -22,6 +26,8 @@
 #include <orders/testing/test_env.hpp>
 #include <orders/testing/tokens.hpp>
 #include <orders/testing/ws_client.hpp>
+
+#include "hostile/raw_http.hpp"
 
 namespace orders::testing {
 namespace {
@@ -49,6 +55,35 @@ const SigningKey& FirstKey() {
 const SigningKey& NextKey() {
   static const SigningKey key = SigningKey::Rsa("next");
   return key;
+}
+const SigningKey& EcKey() {
+  static const SigningKey key = SigningKey::P256("ec-1");
+  return key;
+}
+
+std::int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A compact JWS with any header, its signature HMAC-SHA256 under `key` (a forger's token: any alg, any kid).
+std::string HmacSigned(const nlohmann::json& header, const nlohmann::json& claims, const std::string& key) {
+  const std::string input = platform::Base64UrlEncode(header.dump()) + "." + platform::Base64UrlEncode(claims.dump());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(input.data()),
+       input.size(), digest, &length);
+  return input + "." + platform::Base64UrlEncode(std::string(reinterpret_cast<char*>(digest), length));
+}
+
+// `token` with one byte of its signature flipped (re-encoded, so the token stays canonical base64url and is refused
+// for its signature, not its spelling).
+std::string WithFlippedSignatureByte(const std::string& token) {
+  const auto dot = token.rfind('.');
+  auto signature = platform::Base64UrlDecode(std::string_view(token).substr(dot + 1));
+  EXPECT_TRUE(signature && !signature->empty());
+  if (!signature || signature->empty()) return token;
+  (*signature)[signature->size() / 2] ^= 0x01;
+  return token.substr(0, dot + 1) + platform::Base64UrlEncode(*signature);
 }
 
 class IdentityTest : public ::testing::TestWithParam<Service> {
@@ -217,6 +252,56 @@ TEST_P(IdentityTest, AuthOffOnLoopbackLetsEveryoneInAndSaysSoLoudly) {
   Start({{"AUTH", "off"}});
   EXPECT_TRUE(LetIn(StatusWith("not-even-a-token")));
   EXPECT_NE(service_->LogText().find("AUTH IS OFF"), std::string::npos);
+}
+
+// Every kind of hostile token against every service: each is a 401 with the invalid_token challenge and a
+// problem+json body that tells nothing internal, and the service goes on serving. nbf and iat are allowed 30 s
+// of clock skew: 60 s is outside it, and the same tokens 15 s ahead (inside it) are let in, so the 401s come
+// from the rule and not from something else wrong with the token.
+TEST_P(IdentityTest, EveryHostileTokenIsA401WithTheInvalidTokenChallengeAndTheServiceGoesOn) {
+  WriteJwks(JwksOf({&FirstKey(), &EcKey()}));
+  Start({{"JWT_SECRET", kTestJwtSecret}, {"JWKS_FILE", jwks_file_}});
+  const std::int64_t now = NowSeconds();
+  auto claims = [&](nlohmann::json extra = nlohmann::json::object()) {
+    nlohmann::json all = ClaimsFor("ops", "staff");
+    all.update(extra);
+    return all;
+  };
+  const nlohmann::json hs256 = {{"alg", "HS256"}, {"typ", "JWT"}};
+
+  EXPECT_TRUE(LetIn(StatusWith(platform::SignToken(claims({{"nbf", now + 15}}).dump(), kTestJwtSecret))))
+      << "nbf 15 s ahead is inside the leeway";
+  EXPECT_TRUE(LetIn(StatusWith(platform::SignToken(claims({{"iat", now + 15}}).dump(), kTestJwtSecret))))
+      << "iat 15 s ahead is inside the leeway";
+
+  const std::vector<std::pair<std::string, std::string>> hostile = {
+      {"nbf 60 s ahead", platform::SignToken(claims({{"nbf", now + 60}}).dump(), kTestJwtSecret)},
+      {"iat 60 s ahead", platform::SignToken(claims({{"iat", now + 60}}).dump(), kTestJwtSecret)},
+      {"alg 123", HmacSigned({{"alg", 123}, {"typ", "JWT"}}, claims(), kTestJwtSecret)},
+      {"alg none", platform::Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
+                       platform::Base64UrlEncode(claims().dump()) + "."},
+      {"an RSA key's kid with ES256", FirstKey().SignWithHeader({{"alg", "ES256"}, {"kid", "first"}}, claims())},
+      {"an EC key's kid with RS256", EcKey().SignWithHeader({{"alg", "RS256"}, {"kid", "ec-1"}}, claims())},
+      {"an RSA key's kid with HS256 keyed by its public key",
+       HmacSigned({{"alg", "HS256"}, {"kid", "first"}}, claims(), FirstKey().PublicJwk().dump())},
+      {"a flipped HS256 signature byte", WithFlippedSignatureByte(HmacSigned(hs256, claims(), kTestJwtSecret))},
+      {"a flipped RS256 signature byte", WithFlippedSignatureByte(FirstKey().Sign(claims()))},
+      {"not.a.token", "not.a.token"},
+  };
+  for (const auto& [what, token] : hostile) {
+    const auto answer = Call({{"Authorization", BearerOf(token)}});
+    EXPECT_EQ(answer.status, 401) << what << ": " << answer.body;
+    EXPECT_EQ(answer.Header("www-authenticate"), R"(Bearer error="invalid_token")") << what;
+    EXPECT_EQ(answer.Header("content-type"), "application/problem+json") << what;
+    const auto body = nlohmann::json::parse(answer.body, nullptr, false);
+    EXPECT_TRUE(body.is_object() && body.value("status", 0) == 401) << what << ": " << answer.body;
+    EXPECT_EQ(hostile::InternalTextIn(answer.body), "") << what << ": " << answer.body;
+    EXPECT_EQ(answer.body.find(token), std::string::npos) << what << ": the token is never echoed";
+  }
+  ASSERT_TRUE(service_->running()) << service_->LogText();
+  EXPECT_EQ(HttpRequest(service_->port(), "GET", "/healthz").status, 200);
+  EXPECT_TRUE(LetIn(StatusWith(TestToken("ops", "staff")))) << "a good token is still let in";
+  EXPECT_TRUE(Accepted(FirstKey())) << "and so is a JWKS-signed one";
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryService, IdentityTest,

@@ -78,6 +78,18 @@ TEST(OrdersToken, ReadsTheSecretRunShCreatesInTheDataFolder) {
   EXPECT_EQ(check.principal->role, platform::Role::kCustomer);
 }
 
+TEST(OrdersToken, MintsACourierTokenForAShift) {
+  const auto run = OrdersToken("--role courier --sub courier-2 --ttl 8h", SecretVariable());
+  ASSERT_EQ(run.status, 0) << run.output;
+  const auto check = Verify(Trimmed(run.output));
+  ASSERT_TRUE(check.principal) << check.error;
+  EXPECT_EQ(check.principal->subject, "courier-2");
+  EXPECT_EQ(check.principal->role, platform::Role::kCourier);
+  const auto left = check.principal->expires_at - std::chrono::system_clock::now();
+  EXPECT_GT(left, std::chrono::hours(8) - std::chrono::minutes(1));
+  EXPECT_LE(left, std::chrono::hours(8) + std::chrono::minutes(1));
+}
+
 TEST(OrdersToken, RefusesBadInputWithAClearMessage) {
   const std::string secret = SecretVariable();
   const auto role = OrdersToken("--role admin", secret);

@@ -353,6 +353,61 @@ TEST_F(NotifierSseAuthTest, ASelectorTheRoleMayNotFollowIs403AndAnotherCustomers
             (json{{"type", "error"}, {"code", "not_found"}, {"message", "No order with this orderId."}}));
 }
 
+// The courier column of the permission table (docs/security.md), as the WebSocket applies it
+// (NotifierDeliveryTest.EachRoleIsHeldToThePermissionTableOnEverySelector): another courier, a customer and everything
+// are refused (403 here, `forbidden` there); its own deliveries and the open ones stream; another courier's order
+// looks missing.
+TEST_F(NotifierSseAuthTest, ACourierStreamsItsOwnAndOpenDeliveriesButNotAnotherCouriersACustomersOrEverything) {
+  const std::string courier = "&access_token=" + TestToken("courier-1", "courier");
+  for (const std::string selector : {"courierId=courier-2", "customerId=customer-1", "all=true"}) {
+    SseClient refused;
+    EXPECT_EQ(refused.Open(notifier_->port(), "/events?" + selector + courier), 403) << selector;
+    EXPECT_EQ(refused.headers().count("content-type") ? refused.headers().at("content-type") : "",
+              "application/problem+json")
+        << selector;
+    const auto body = json::parse(refused.body(), nullptr, false);
+    EXPECT_TRUE(body.is_object() && body["status"] == 403) << selector << ": " << refused.body();
+  }
+
+  const std::string open = platform::NewUuid();
+  Produce(Placed(open));
+  Produce(Changed(2, Status::kPending, Status::kConfirmed, open));
+  const std::string mine = platform::NewUuid();
+  Produce(Placed(mine));
+  Produce(Changed(2, Status::kPending, Status::kConfirmed, mine));
+  Produce(domain::CourierAssigned{mine, 3, At(1764000003000), "courier-1", domain::AssignedBy::kStaff});
+  const std::string theirs = platform::NewUuid();
+  Produce(Placed(theirs));
+  Produce(Changed(2, Status::kPending, Status::kConfirmed, theirs));
+  Produce(domain::CourierAssigned{theirs, 3, At(1764000003000), "courier-2", domain::AssignedBy::kStaff});
+
+  const auto ids_of = [](const json& snapshot) {
+    std::vector<std::string> ids;
+    for (const auto& order : snapshot["orders"]) ids.push_back(order["orderId"]);
+    return ids;
+  };
+  // The snapshot is taken where the notifier has read to: wait until it has read all three orders.
+  ASSERT_TRUE(Eventually([&] {
+    SseClient own;
+    if (own.Open(notifier_->port(), "/events?courierId=courier-1" + courier) != 200) return false;
+    const auto snapshot = own.NextEvent();
+    return snapshot && snapshot->event == "snapshot" && ids_of(snapshot->Json()) == std::vector<std::string>{mine};
+  })) << "courier-1's own deliveries: only the order assigned to it";
+  SseClient deliveries;
+  ASSERT_EQ(deliveries.Open(notifier_->port(), "/events?openDeliveries=true" + courier), 200);
+  const auto open_list = deliveries.NextEvent();
+  ASSERT_TRUE(open_list);
+  EXPECT_EQ(open_list->event, "snapshot");
+  EXPECT_EQ(open_list->Json()["openDeliveries"], true);
+  EXPECT_EQ(ids_of(open_list->Json()), std::vector<std::string>{open}) << "assigned orders are not open";
+
+  SseClient other;
+  ASSERT_EQ(other.Open(notifier_->port(), "/events?orderId=" + theirs + courier), 200);
+  const auto error = other.NextEvent(std::chrono::seconds(6));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->Json()["code"], "not_found") << "another courier's order, exactly as a missing one";
+}
+
 TEST_F(NotifierSseAuthTest, AStreamEndsWhenItsTokenExpires) {
   SseClient client;
   const auto opened = std::chrono::steady_clock::now();

@@ -739,5 +739,56 @@ TEST_F(NotifierTest, AtALowDescriptorLimitUpgradesPastTheLimitAre503AndNothingSp
   EXPECT_TRUE(notifier_->running());
 }
 
+// Distributions start services with a soft descriptor limit of 1024 or less under a much higher hard limit; the
+// notifier holds a descriptor per WebSocket, so it raises its soft limit to the hard one at start and budgets its
+// connections from the raised limit. Started with a soft limit of 64, it must then hold more than 64 WebSockets.
+TEST_F(NotifierTest, ItRaisesItsSoftDescriptorLimitToTheHardLimitAndHoldsMoreSocketsThanTheSoftLimitAllowed) {
+  const std::string wrapper = ::testing::TempDir() + "notifier-nofile-64-1024.sh";
+  {
+    std::ofstream script(wrapper);
+    script << "#!/bin/sh\nexec prlimit --nofile=64:1024 " << NotifierBinary() << " \"$@\"\n";
+  }
+  ASSERT_EQ(::chmod(wrapper.c_str(), 0755), 0);
+  notifier_->Stop();
+  notifier_ = std::make_unique<ServiceProcess>(
+      wrapper, std::map<std::string, std::string>{{"ORDERS_TOPIC", topic_}, {"WEBHOOKS", "off"}});
+  ASSERT_TRUE(notifier_->Start()) << notifier_->LogText();
+  ASSERT_TRUE(Eventually([&] { return HttpRequest(notifier_->port(), "GET", "/readyz").status == 200; },
+                         std::chrono::seconds(30)));
+  json limits;
+  for (const auto& line : notifier_->LogLines()) {
+    const auto parsed = json::parse(line, nullptr, false);
+    if (!parsed.is_discarded() && parsed.value("msg", "") == "connection limits") limits = parsed;
+  }
+  ASSERT_TRUE(limits.is_object()) << notifier_->LogText();
+  EXPECT_EQ(limits["fd_soft_limit_at_start"], 64);
+  EXPECT_EQ(limits["fd_soft_limit"], 1024);
+  EXPECT_EQ(limits["fd_hard_limit"], 1024);
+  const int max_websockets = limits["max_websockets"];
+  EXPECT_GT(max_websockets, 64) << "the budget comes from the raised limit";
+
+  // What the kernel holds for the process, not only what it logged.
+  std::ifstream proc_limits("/proc/" + std::to_string(notifier_->pid()) + "/limits");
+  std::string line, open_files;
+  while (std::getline(proc_limits, line)) {
+    if (line.rfind("Max open files", 0) == 0) open_files = line;
+  }
+  std::istringstream fields(open_files.substr(std::string("Max open files").size()));
+  std::string soft, hard;
+  fields >> soft >> hard;
+  EXPECT_EQ(soft, "1024") << open_files;
+  EXPECT_EQ(hard, "1024") << open_files;
+
+  // 80 WebSockets: more than a soft limit of 64 descriptors could ever hold.
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (int i = 0; i < 80; ++i) {
+    clients.push_back(std::make_unique<WsClient>());
+    ASSERT_EQ(clients.back()->Connect(notifier_->port(), "/ws", WithToken()), 101)
+        << "connection " << i + 1 << notifier_->LogText();
+  }
+  EXPECT_TRUE(Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_connections") == 80; }));
+  EXPECT_EQ(notifier_->LogText().find("Too many open files"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace orders::testing
