@@ -942,11 +942,12 @@ bench::failover() {
   local load=$! early late busiest="" most=-1 partition offset count leader led=""
   sleep $((FAILOVER_KILL_AFTER / 2))
   early=$(bench::end_offsets "$topic")
-  sleep $((FAILOVER_KILL_AFTER - FAILOVER_KILL_AFTER / 2 - 2))  # the offset look-ups take about 2 s
+  local rest=$((FAILOVER_KILL_AFTER - FAILOVER_KILL_AFTER / 2 - 2))  # the offset look-ups take about 2 s
+  ((rest > 0)) && sleep "$rest"
   late=$(bench::end_offsets "$topic")
   local deltas="{"
   while read -r partition offset; do
-    count=$((offset - $(awk -v p="$partition" '$1 == p {print $2}' <<<"$early")))
+    count=$(awk -v p="$partition" -v late="$offset" '$1 == p {before = $2} END {print late - before}' <<<"$early")
     deltas+="\"$partition\": $count,"
     ((count > most)) && most=$count busiest=$partition
   done <<<"$late"
