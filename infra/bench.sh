@@ -964,11 +964,21 @@ bench::failover() {
   killed_ns=$(date +%s%N)
   orders::log "failover: killed node $leader, leader of partitions $led (partition $busiest took $most records in the last $((FAILOVER_KILL_AFTER / 2)) s)"
   wait "$load" || { cat "$RUN_DIR/failover-load.err" >&2; orders::die "failover: the load tool failed"; }
+  # Whether the command service lived through the failover: librdkafka 2.0's admin client can abort the
+  # process when a request to a group coordinator times out (librdkafka issue 4605), which a dead node causes.
+  local service_alive=true service_exit=""
+  if ! kill -0 "$PID_fo_command" 2>/dev/null; then
+    service_alive=false
+    wait "$PID_fo_command"
+    service_exit=$?
+    orders::log "failover: the command service exited ($service_exit) during the run: $(tail -1 "$RUN_DIR/failover-command.log")"
+  fi
   bench::stop_all
   # Every acknowledged placement must be in the log, once, with the status it answered.
   python3 "$ORDERS_ROOT/tests/bench/report.py" failover-acks "$answers" "$RUN_DIR/failover-acknowledged.jsonl"
+  # A time limit: with a node down the checker's Kafka client has been seen to take minutes to finish.
   local check=0
-  KAFKA_BROKERS="$KAFKA_BROKERS" "$BUILD_DIR/tests/invariants/orders_check_invariants" --topic "$topic" \
+  KAFKA_BROKERS="$KAFKA_BROKERS" timeout 180 "$BUILD_DIR/tests/invariants/orders_check_invariants" --topic "$topic" \
     --acknowledged "$RUN_DIR/failover-acknowledged.jsonl" --no-inventory --no-workflow \
     >"$RUN_DIR/failover-check.txt" 2>&1 || check=$?
   head -1 "$RUN_DIR/failover-check.txt" >&2
@@ -976,6 +986,8 @@ bench::failover() {
   bench::record "$RUN_DIR/failover.json" "rate=$FAILOVER_RATE" "seconds=$FAILOVER_SECONDS" \
     "kill_after_seconds=$FAILOVER_KILL_AFTER" "killed_ns=$killed_ns" "killed_node=$leader" \
     "busiest_partition=$busiest" "records_before_kill=$deltas" "led_partitions=[$led]" "checker_exit=$check" \
+    "command_service_alive_at_end=$service_alive" "command_service_exit=${service_exit:-null}" \
+    "command_service_last_log=$(tail -1 "$RUN_DIR/failover-command.log" | head -c 2000)" \
     "checker_output=$(head -c 20000 "$RUN_DIR/failover-check.txt")"
   orders::kafka_topics --delete --topic "$topic" >/dev/null 2>&1 || true
   # All at once: one by one, the last two would wait for a controller quorum that is already gone.

@@ -564,6 +564,12 @@ def failover_summary(run_dir, partitions=6):
         "lost": sum(1 for line in violations if line.endswith(" is not in the log")),
         "checker_exit": meta["checker_exit"], "checker_summary": output.splitlines()[0] if output else "",
         "checker_violations": len(violations), "checker_violation_samples": violations[:5],
+        "checker_timed_out": meta["checker_exit"] == 124,
+        "command_service_alive_at_end": meta.get("command_service_alive_at_end", True),
+        "command_service_exit": meta.get("command_service_exit"),
+        # A log line that is JSON came back parsed from bench::record: shown as the line it was.
+        "command_service_last_log": (lambda line: line if isinstance(line, str) else json.dumps(line))(
+            meta.get("command_service_last_log", "")),
     }
     result["nothing_lost"] = meta["checker_exit"] == 0 and result["lost"] == 0
     return result
@@ -853,6 +859,9 @@ def summarize(run_dir, results_dir, quick, pairs):
         lines.append(f"  503s meanwhile: {f['refused_503_until_first_led_ack']} ({f['refused_503_total']} in the run); "
                      f"acknowledged {f['acknowledged']}, lost {f['lost']} (invariant checker exit {f['checker_exit']}: "
                      f"{f['checker_summary']})")
+        if not f["command_service_alive_at_end"]:
+            lines.append(f"  THE COMMAND SERVICE EXITED during the run (status {f['command_service_exit']}): "
+                         f"{f['command_service_last_log'][:300]}")
 
     # reports (opt-in): each report's latency over random 31-day ranges on a seeded read model
     reports_path = os.path.join(run_dir, "reports.json")
@@ -1214,9 +1223,14 @@ def results_markdown(result, links):
                 f"| Kill → first acknowledged command on another partition | {fms(f['kill_to_first_ack_elsewhere_ms'])} |",
                 f"| 503s from the kill to that first acknowledgement (in the whole run) | "
                 f"{n(f['refused_503_until_first_led_ack'])} ({n(f['refused_503_total'])}) |",
+                f"| Answers by status; connections closed without an answer | "
+                f"{', '.join(f'{k}: {n(v)}' for k, v in sorted(f['statuses'].items())) or 'none'}; {n(f['unanswered'])} |",
                 f"| Acknowledged / lost | {n(f['acknowledged'])} / **{n(f['lost'])}** |", ""]
         out.append(f"- Invariant checker: {f['checker_summary'] or 'no output'} "
                    f"{verdict(f['nothing_lost'])}.")
+        if not f["command_service_alive_at_end"]:
+            out.append(f"- The command service exited during the run (status {f['command_service_exit']}): "
+                       f"`{f['command_service_last_log'][:300]}`.")
         out.append("")
     connections = result.get("connections")
     if connections:
