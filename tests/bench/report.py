@@ -1223,7 +1223,7 @@ def results_markdown(result, links):
                 f"| Kill → first acknowledged command on another partition | {fms(f['kill_to_first_ack_elsewhere_ms'])} |",
                 f"| 503s from the kill to that first acknowledgement (in the whole run) | "
                 f"{n(f['refused_503_until_first_led_ack'])} ({n(f['refused_503_total'])}) |",
-                f"| Answers by status; connections closed without an answer | "
+                f"| Answers by status; connections the server closed | "
                 f"{', '.join(f'{k}: {n(v)}' for k, v in sorted(f['statuses'].items())) or 'none'}; {n(f['unanswered'])} |",
                 f"| Acknowledged / lost | {n(f['acknowledged'])} / **{n(f['lost'])}** |", ""]
         out.append(f"- Invariant checker: {f['checker_summary'] or 'no output'} "
