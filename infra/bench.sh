@@ -31,7 +31,9 @@
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
 #   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch,workflow,webhooks,connections] [--no-build] [--record]
-#   (opt-in phase, never in the default list: reports — see bench::reports)
+#   (opt-in phases, never in the default list: reports, scaleout, failover — see bench::reports,
+#   bench::scaleout and bench::failover; scaleout and failover start extra processes, failover a
+#   three-node Kafka cluster on KAFKA_PORT + 10 .. + 15)
 #   ./infra/bench.sh --record-from DIR
 #
 # Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, prints a table and
@@ -89,9 +91,13 @@ while (($#)); do
 done
 if ((QUICK)); then
   RUN_SECONDS=3 EVENTS=100000 LAG_SECONDS=10 LAG_RATES="2000" DISPATCH_ORDERS=300 WEBHOOK_BURST_SECONDS=1
+  FAILOVER_SECONDS=30 FAILOVER_KILL_AFTER=10
 else
   RUN_SECONDS=10 EVENTS=1000000 LAG_SECONDS=30 LAG_RATES="2000 5000" DISPATCH_ORDERS=2000 WEBHOOK_BURST_SECONDS=2
+  FAILOVER_SECONDS=60 FAILOVER_KILL_AFTER=20
 fi
+# The failover phase's steady load, POST /orders per second (FAILOVER_RATE overrides).
+FAILOVER_RATE=${FAILOVER_RATE:-200}
 # Orders per second placed in the webhooks phase's latency runs (WEBHOOK_PACED_RATE overrides).
 WEBHOOK_PACED_RATE=${WEBHOOK_PACED_RATE:-500}
 
@@ -770,6 +776,228 @@ bench::connections() {
   bench::stop_all
 }
 
+# ---------------------------------------------------------------------------------------------
+# Phase `scaleout` (opt-in): the command service scaled from one instance to three behind a round-robin
+# TCP balancer (tests/bench/tcp_proxy.cpp, the tests' TcpProxy as a process). The instances share a topic
+# and writer group: each writes the partitions the group gives it, places new orders in those, and
+# forwards commands for other instances' orders to their writer.
+
+# The gauge of partitions an instance writes (0 when it cannot be read).
+bench::owned_partitions() {
+  curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '/^orders_command_owned_partitions / {print int($2); found=1} END {if (!found) print 0}'
+}
+
+# Requests this instance forwarded and whose writer answered (orders_command_forwarded_total{outcome="relayed"}).
+bench::relayed() {
+  curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '/^orders_command_forwarded_total\{outcome="relayed"\}/ {print int($2); found=1} END {if (!found) print 0}'
+}
+
+# bench::writers_settled PORT...: every instance ready and writing some of the six partitions, all six
+# written, and each one knows the others' addresses: a status change of an order nobody has reaches its
+# partition's writer, which answers 404 (an instance that does not know the writer answers 503).
+bench::writers_settled() {
+  local port total=0 mine id i
+  for port in "$@"; do
+    curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" || return 1
+    mine=$(bench::owned_partitions "$port")
+    ((mine > 0)) || return 1
+    total=$((total + mine))
+  done
+  ((total == 6)) || return 1
+  (($# > 1)) || return 0
+  for i in $(seq 1 12); do
+    id=$(cat /proc/sys/kernel/random/uuid)
+    for port in "$@"; do
+      [[ $(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $ORDERS_TOKEN" \
+        -H 'Content-Type: application/json' -d '{"status":"confirmed"}' \
+        "http://127.0.0.1:$port/orders/$id/status") == 404 ]] || return 1
+    done
+  done
+}
+
+# bench::scaleout_run LABEL PORT TOOL_ARGS...: one orders_http_load run, with the CPU the command service
+# instances (SCALEOUT_PIDS) and the balancer (SCALEOUT_PROXY_PID, when set) used during it.
+bench::scaleout_run() {
+  local label=$1 port=$2 before proxy_before=0
+  shift 2
+  before=$(bench::cpu $SCALEOUT_PIDS)
+  [[ -n ${SCALEOUT_PROXY_PID:-} ]] && proxy_before=$(bench::cpu "$SCALEOUT_PROXY_PID")
+  "$TOOLS/orders_http_load" --port "$port" --duration "$RUN_SECONDS" "$@" --label "$label" \
+    --json "$RUN_DIR/$label.json" >/dev/null 2>"$RUN_DIR/$label.err" ||
+    { cat "$RUN_DIR/$label.err" >&2; orders::die "scaleout: $label failed"; }
+  local proxy_cpu=0
+  [[ -n ${SCALEOUT_PROXY_PID:-} ]] &&
+    proxy_cpu=$(awk -v a="$(bench::cpu "$SCALEOUT_PROXY_PID")" -v b="$proxy_before" 'BEGIN{print a-b}')
+  bench::record "$RUN_DIR/$label.json" "instances=$SCALEOUT_INSTANCES" \
+    "cpu_seconds=$(awk -v a="$(bench::cpu $SCALEOUT_PIDS)" -v b="$before" 'BEGIN{print a-b}')" \
+    "proxy_cpu_seconds=$proxy_cpu"
+}
+
+bench::scaleout() {
+  orders::log "phase scaleout: one command service direct vs three behind a round-robin TCP proxy, $PAIRS pair(s)"
+  local topic="bench-scaleout-$$" i name port ports=() pids=() proxy max half
+  orders::create_topic "$topic" 6
+  local service=(env RATE_LIMIT=off WORKFLOW=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS"
+    LOG_LEVEL=info CONSUMER_GROUP="bench-scaleout-$$" "$BUILD_DIR/command-service/command-service")
+  bench::start so_a "$RUN_DIR/scaleout-a.log" "${service[@]}"
+  ports+=("$(bench::port_of "$RUN_DIR/scaleout-a.log")")
+  pids+=("$PID_so_a")
+  orders::wait_for "one instance to write all six partitions" 120 bench::writers_settled "${ports[@]}" ||
+    orders::die "scaleout: the first instance did not take the six partitions"
+
+  # One instance: straight to it, and through the balancer with only it behind (what the balancer costs).
+  bench::start so_proxy1 "$RUN_DIR/scaleout-proxy1.log" "$TOOLS/orders_tcp_proxy" --targets "${ports[0]}"
+  proxy=$(bench::port_of "$RUN_DIR/scaleout-proxy1.log")
+  SCALEOUT_PIDS="${pids[*]}" SCALEOUT_INSTANCES=1
+  for i in $(seq 1 "$PAIRS"); do
+    SCALEOUT_PROXY_PID="" bench::scaleout_run "scaleout-one-direct-$i" "${ports[0]}" --connections 64 --request post-order
+    SCALEOUT_PROXY_PID=$PID_so_proxy1 bench::scaleout_run "scaleout-one-proxied-$i" "$proxy" --connections 64 \
+      --request post-order
+  done
+  bench::stop "$PID_so_proxy1"
+
+  # Three instances: the group splits the partitions; the balancer sends each new connection to the next.
+  # Not alternated with the single instance: every change of the group is a rebalance of tens of seconds.
+  for name in b c; do
+    bench::start "so_$name" "$RUN_DIR/scaleout-$name.log" "${service[@]}"
+    ports+=("$(bench::port_of "$RUN_DIR/scaleout-$name.log")")
+    eval "pids+=(\"\$PID_so_$name\")"
+  done
+  orders::wait_for "three instances to split the partitions and know each other" 180 \
+    bench::writers_settled "${ports[@]}" || orders::die "scaleout: the three instances did not settle"
+  orders::log "scaleout: partitions written per instance: $(for port in "${ports[@]}"; do printf '%s ' "$(bench::owned_partitions "$port")"; done)"
+  bench::start so_proxy3 "$RUN_DIR/scaleout-proxy3.log" "$TOOLS/orders_tcp_proxy" \
+    --targets "$(IFS=,; echo "${ports[*]}")"
+  proxy=$(bench::port_of "$RUN_DIR/scaleout-proxy3.log")
+  SCALEOUT_PIDS="${pids[*]}" SCALEOUT_INSTANCES=3 SCALEOUT_PROXY_PID=$PID_so_proxy3
+  for i in $(seq 1 "$PAIRS"); do
+    bench::scaleout_run "scaleout-three-$i" "$proxy" --connections 64 --request post-order
+  done
+
+  # Forwarding: status changes of existing orders through the balancer, so about two in three reach an
+  # instance that does not write the order and are forwarded. The maximum first (closed loop), then open
+  # loop at 50% of it, where the latency of forwarded and local commands is compared.
+  bench::scaleout_run scaleout-walk-max "$proxy" --connections 64 --request status-walk --partitions 6 \
+    --orders $((RUN_SECONDS * 4000))
+  max=$(python3 -c "import json; print(int(json.load(open('$RUN_DIR/scaleout-walk-max.json'))['throughput_per_s']))")
+  ((max > 0)) || orders::die "scaleout: the status-walk maximum run completed nothing"
+  half=$(((max + 1) / 2))
+  orders::log "scaleout: status changes through the balancer, maximum $max/s; paced runs at $half/s"
+  for i in $(seq 1 "$PAIRS"); do
+    local relayed_before=0 relayed_after=0
+    for port in "${ports[@]}"; do relayed_before=$((relayed_before + $(bench::relayed "$port"))); done
+    bench::scaleout_run "scaleout-walk-50-$i" "$proxy" --connections 64 --request status-walk --partitions 6 \
+      --rate "$half" --orders $((half * RUN_SECONDS / 5 + 200))
+    for port in "${ports[@]}"; do relayed_after=$((relayed_after + $(bench::relayed "$port"))); done
+    # The services' own count of what they forwarded, to check the tool's split against.
+    bench::record "$RUN_DIR/scaleout-walk-50-$i.json" "relayed_by_services=$((relayed_after - relayed_before))"
+  done
+  SCALEOUT_PROXY_PID=""
+  bench::stop_all
+}
+
+# ---------------------------------------------------------------------------------------------
+# Phase `failover` (opt-in): a command service on a three-node Kafka cluster of its own (replication
+# factor 3, min.insync.replicas 2; clients on KAFKA_PORT + 10, + 12, + 14, controllers one above each, or
+# FAILOVER_KAFKA_PORT / FAILOVER_KAFKA_CONTROLLER_PORT), a steady open-loop load of POST /orders, and a
+# SIGKILL of the node leading the partition that took the most records just before. Every answer is
+# recorded (orders_http_load --record); report.py times the failover from them, and the invariant checker
+# compares the acknowledged commands with the log afterwards.
+
+# bench::end_offsets TOPIC: "partition offset" lines (Kafka's GetOffsetShell, latest offsets).
+bench::end_offsets() {
+  java -Xmx256m -XX:TieredStopAtLevel=1 "-Dlog4j2.configurationFile=$ORDERS_ROOT/infra/local/log4j2.properties" \
+    "-Dkafka.logs.dir=$ORDERS_DATA/logs/kafka" -cp "$ORDERS_DATA/kafka-libs/*" \
+    org.apache.kafka.tools.GetOffsetShell --bootstrap-server "$KAFKA_BROKERS" --topic "$1" 2>/dev/null |
+    awk -F: 'NF == 3 {print $2, $3}'
+}
+
+# bench::leaders TOPIC: "partition leader" lines.
+bench::leaders() {
+  orders::kafka_topics --describe --topic "$1" 2>/dev/null | awk '{
+    for (i = 1; i < NF; i++) { if ($i == "Partition:") p = $(i + 1); if ($i == "Leader:") l = $(i + 1) }
+    if (p != "" && l != "") print p, l; p = ""; l = "" }'
+}
+
+bench::failover() {
+  local saved_port=$KAFKA_PORT saved_controller=$KAFKA_CONTROLLER_PORT saved_brokers=$KAFKA_BROKERS
+  local saved_factor=${KAFKA_REPLICATION_FACTOR:-1} n
+  KAFKA_PORT=${FAILOVER_KAFKA_PORT:-$((saved_port + 10))}
+  KAFKA_CONTROLLER_PORT=${FAILOVER_KAFKA_CONTROLLER_PORT:-$((saved_port + 11))}
+  orders::log "phase failover: SIGKILL of a partition leader of a three-node cluster (127.0.0.1:$KAFKA_PORT, :$((KAFKA_PORT + 2)), :$((KAFKA_PORT + 4))) under $FAILOVER_RATE POST/s"
+  orders::timed failover-cluster orders::start_kafka_cluster bench-kafka
+  KAFKA_PORT=$saved_port KAFKA_CONTROLLER_PORT=$saved_controller  # from here on KAFKA_BROKERS names the cluster
+  local topic="bench-failover-$$" port answers="$RUN_DIR/failover-answers.jsonl"
+  orders::create_topic "$topic" 6
+  bench::start fo_command "$RUN_DIR/failover-command.log" env RATE_LIMIT=off WORKFLOW=off ORDERS_TOPIC="$topic" PORT=0 \
+    KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info CONSUMER_GROUP="bench-failover-$$" "$BUILD_DIR/command-service/command-service"
+  port=$(bench::port_of "$RUN_DIR/failover-command.log")
+  orders::wait_for "the command service to write all six partitions" 120 bench::writers_settled "$port" ||
+    orders::die "failover: the command service did not take the six partitions"
+  # 256 connections: commands on the dead leader's partitions wait up to the producer's timeout (3 s), and
+  # the others must still find a free connection meanwhile.
+  "$TOOLS/orders_http_load" --port "$port" --connections 256 --duration "$FAILOVER_SECONDS" --rate "$FAILOVER_RATE" \
+    --request post-order --record "$answers" --label failover --json "$RUN_DIR/failover-load.json" \
+    >/dev/null 2>"$RUN_DIR/failover-load.err" &
+  local load=$! early late busiest="" most=-1 partition offset count leader led=""
+  sleep $((FAILOVER_KILL_AFTER / 2))
+  early=$(bench::end_offsets "$topic")
+  local rest=$((FAILOVER_KILL_AFTER - FAILOVER_KILL_AFTER / 2 - 2))  # the offset look-ups take about 2 s
+  ((rest > 0)) && sleep "$rest"
+  late=$(bench::end_offsets "$topic")
+  local deltas="{"
+  while read -r partition offset; do
+    count=$(awk -v p="$partition" -v late="$offset" '$1 == p {before = $2} END {print late - before}' <<<"$early")
+    deltas+="\"$partition\": $count,"
+    ((count > most)) && most=$count busiest=$partition
+  done <<<"$late"
+  deltas="${deltas%,}}"
+  [[ -n $busiest ]] || { kill "$load" 2>/dev/null; orders::die "failover: could not read the topic's end offsets"; }
+  local leaders
+  leaders=$(bench::leaders "$topic")
+  leader=$(awk -v p="$busiest" '$1 == p {print $2}' <<<"$leaders")
+  [[ -n $leader && -f $ORDERS_DATA/bench-kafka-$leader.pid ]] ||
+    { kill "$load" 2>/dev/null; orders::die "failover: no leader found for partition $busiest"; }
+  led=$(awk -v l="$leader" '$2 == l {printf "%s%s", sep, $1; sep = ","}' <<<"$leaders")
+  kill -KILL "$(head -1 "$ORDERS_DATA/bench-kafka-$leader.pid")"
+  local killed_ns
+  killed_ns=$(date +%s%N)
+  orders::log "failover: killed node $leader, leader of partitions $led (partition $busiest took $most records in the last $((FAILOVER_KILL_AFTER / 2)) s)"
+  wait "$load" || { cat "$RUN_DIR/failover-load.err" >&2; orders::die "failover: the load tool failed"; }
+  # Whether the command service lived through the failover: librdkafka 2.0's admin client can abort the
+  # process when a request to a group coordinator times out (librdkafka issue 4605), which a dead node causes.
+  local service_alive=true service_exit=""
+  if ! kill -0 "$PID_fo_command" 2>/dev/null; then
+    service_alive=false
+    wait "$PID_fo_command"
+    service_exit=$?
+    orders::log "failover: the command service exited ($service_exit) during the run: $(tail -1 "$RUN_DIR/failover-command.log")"
+  fi
+  bench::stop_all
+  # Every acknowledged placement must be in the log, once, with the status it answered.
+  python3 "$ORDERS_ROOT/tests/bench/report.py" failover-acks "$answers" "$RUN_DIR/failover-acknowledged.jsonl"
+  # A time limit: with a node down the checker's Kafka client has been seen to take minutes to finish.
+  local check=0
+  KAFKA_BROKERS="$KAFKA_BROKERS" timeout 180 "$BUILD_DIR/tests/invariants/orders_check_invariants" --topic "$topic" \
+    --acknowledged "$RUN_DIR/failover-acknowledged.jsonl" --no-inventory --no-workflow \
+    >"$RUN_DIR/failover-check.txt" 2>&1 || check=$?
+  head -1 "$RUN_DIR/failover-check.txt" >&2
+  echo '{}' >"$RUN_DIR/failover.json"
+  bench::record "$RUN_DIR/failover.json" "rate=$FAILOVER_RATE" "seconds=$FAILOVER_SECONDS" \
+    "kill_after_seconds=$FAILOVER_KILL_AFTER" "killed_ns=$killed_ns" "killed_node=$leader" \
+    "busiest_partition=$busiest" "records_before_kill=$deltas" "led_partitions=[$led]" "checker_exit=$check" \
+    "command_service_alive_at_end=$service_alive" "command_service_exit=${service_exit:-null}" \
+    "command_service_last_log=$(tail -1 "$RUN_DIR/failover-command.log" | head -c 2000)" \
+    "checker_output=$(head -c 20000 "$RUN_DIR/failover-check.txt")"
+  orders::kafka_topics --delete --topic "$topic" >/dev/null 2>&1 || true
+  # All at once: one by one, the last two would wait for a controller quorum that is already gone.
+  for n in 1 2 3; do
+    orders::pid_alive "$ORDERS_DATA/bench-kafka-$n.pid" && kill -TERM "$(head -1 "$ORDERS_DATA/bench-kafka-$n.pid")"
+  done
+  for n in 1 2 3; do orders::stop_pid_file "$ORDERS_DATA/bench-kafka-$n.pid" 30; done
+  KAFKA_BROKERS=$saved_brokers KAFKA_REPLICATION_FACTOR=$saved_factor
+}
+
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
 ((BUILD)) && orders::timed build orders::build
@@ -799,6 +1027,8 @@ bench::phase workflow && orders::timed workflow bench::workflow
 bench::phase webhooks && orders::timed webhooks bench::webhooks
 bench::phase connections && orders::timed connections bench::connections
 bench::phase reports && orders::timed reports bench::reports
+bench::phase scaleout && orders::timed scaleout bench::scaleout
+bench::phase failover && orders::timed failover bench::failover
 
 python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS" ||
   orders::die "could not summarize the run in $RUN_DIR"

@@ -198,37 +198,39 @@ orders::start_kafka() {
   fi
 }
 
-# orders::start_kafka_cluster: three Kafka nodes (each broker and controller, KRaft) from
+# orders::start_kafka_cluster [NAME]: three Kafka nodes (each broker and controller, KRaft) from
 # infra/local/kafka-cluster.properties.in: replication factor 3 and min.insync.replicas 2 for every topic,
 # so one node can die without losing an acknowledged record. Node N listens for clients on
 # KAFKA_PORT + 2(N-1) (9092, 9094, 9096) and for the controller quorum on KAFKA_CONTROLLER_PORT + 2(N-1)
-# (9093, 9095, 9097); data under $ORDERS_DATA/kafka-cluster/node-N, pid in $ORDERS_DATA/kafka-N.pid.
-# Sets KAFKA_BROKERS to the three addresses and KAFKA_REPLICATION_FACTOR to 3. A running cluster of ours is
-# reused; a node that is down (killed by hand) is started again.
+# (9093, 9095, 9097); data under $ORDERS_DATA/NAME-cluster/node-N, pid in $ORDERS_DATA/NAME-N.pid, logs in
+# $ORDERS_DATA/logs/NAME-N (NAME: kafka, the cluster of run.sh; the benchmarks name theirs, so that a
+# developer's cluster on other ports is never mistaken for it). Sets KAFKA_BROKERS to the three addresses
+# and KAFKA_REPLICATION_FACTOR to 3. A running cluster of ours is reused; a node that is down (killed by
+# hand) is started again.
 orders::start_kafka_cluster() {
-  local n voters="" brokers="" cluster_id="" node_dir props port controller_port started=()
+  local name=${1:-kafka} n voters="" brokers="" cluster_id="" node_dir props port controller_port started=()
   for n in 1 2 3; do
     voters+="${voters:+,}$n@127.0.0.1:$((KAFKA_CONTROLLER_PORT + 2 * (n - 1)))"
     brokers+="${brokers:+,}127.0.0.1:$((KAFKA_PORT + 2 * (n - 1)))"
   done
   KAFKA_BROKERS="$brokers"
   KAFKA_REPLICATION_FACTOR=3
-  mkdir -p "$ORDERS_DATA/kafka-cluster" "$ORDERS_DATA/logs"
-  [[ -f $ORDERS_DATA/kafka-cluster/cluster-id ]] ||
-    orders::kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1 >"$ORDERS_DATA/kafka-cluster/cluster-id"
-  cluster_id="$(cat "$ORDERS_DATA/kafka-cluster/cluster-id")"
+  mkdir -p "$ORDERS_DATA/$name-cluster" "$ORDERS_DATA/logs"
+  [[ -f $ORDERS_DATA/$name-cluster/cluster-id ]] ||
+    orders::kafka_java kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1 >"$ORDERS_DATA/$name-cluster/cluster-id"
+  cluster_id="$(cat "$ORDERS_DATA/$name-cluster/cluster-id")"
   for n in 1 2 3; do
     port=$((KAFKA_PORT + 2 * (n - 1)))
     controller_port=$((KAFKA_CONTROLLER_PORT + 2 * (n - 1)))
-    node_dir="$ORDERS_DATA/kafka-cluster/node-$n"
+    node_dir="$ORDERS_DATA/$name-cluster/node-$n"
     props="$node_dir/kafka.properties"
-    if orders::pid_alive "$ORDERS_DATA/kafka-$n.pid" && orders::port_open "$port"; then
+    if orders::pid_alive "$ORDERS_DATA/$name-$n.pid" && orders::port_open "$port"; then
       orders::log "reusing Kafka node $n on 127.0.0.1:$port"
       continue
     fi
     orders::port_open "$port" && orders::die "port $port is taken by something else (set KAFKA_PORT)"
     orders::port_open "$controller_port" && orders::die "port $controller_port is taken by something else (set KAFKA_CONTROLLER_PORT)"
-    mkdir -p "$node_dir/data" "$ORDERS_DATA/logs/kafka-$n"
+    mkdir -p "$node_dir/data" "$ORDERS_DATA/logs/$name-$n"
     sed -e "s|@NODE_ID@|$n|g" -e "s|@VOTERS@|$voters|g" \
       -e "s|@LISTENERS@|PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port|g" \
       -e "s|@ADVERTISED_LISTENERS@|PLAINTEXT://127.0.0.1:$port|g" -e "s|@INTER_BROKER_LISTENER@|PLAINTEXT|g" \
@@ -236,20 +238,20 @@ orders::start_kafka_cluster() {
       "$ORDERS_ROOT/infra/local/kafka-cluster.properties.in" >"$props"
     if [[ ! -f $node_dir/data/meta.properties ]]; then
       orders::log "formatting the log directory of Kafka node $n"
-      orders::kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >"$ORDERS_DATA/logs/kafka-$n-format.log" 2>&1 ||
-        { cat "$ORDERS_DATA/logs/kafka-$n-format.log" >&2; orders::die "Kafka storage format failed on node $n"; }
+      orders::kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$props" >"$ORDERS_DATA/logs/$name-$n-format.log" 2>&1 ||
+        { cat "$ORDERS_DATA/logs/$name-$n-format.log" >&2; orders::die "Kafka storage format failed on node $n"; }
     fi
     orders::log "starting Kafka node $n on 127.0.0.1:$port (controller $controller_port)"
-    (exec java "${KAFKA_JAVA_OPTS[@]/#-Dkafka.logs.dir=*/-Dkafka.logs.dir=$ORDERS_DATA/logs/kafka-$n}" kafka.Kafka "$props") \
-      </dev/null >"$ORDERS_DATA/logs/kafka-$n-stdout.log" 2>&1 &
-    echo $! >"$ORDERS_DATA/kafka-$n.pid"
-    ORDERS_STARTED+=("kafka-node:$n")
+    (exec java "${KAFKA_JAVA_OPTS[@]/#-Dkafka.logs.dir=*/-Dkafka.logs.dir=$ORDERS_DATA/logs/$name-$n}" kafka.Kafka "$props") \
+      </dev/null >"$ORDERS_DATA/logs/$name-$n-stdout.log" 2>&1 &
+    echo $! >"$ORDERS_DATA/$name-$n.pid"
+    ORDERS_STARTED+=("kafka-node:$name-$n")
     started+=("$n")
   done
   # A node opens its client port only once two of the three controllers are up: all start before any wait.
   for n in "${started[@]}"; do
     if ! orders::wait_for "Kafka node $n to listen" 120 orders::port_open "$((KAFKA_PORT + 2 * (n - 1)))"; then
-      tail -40 "$ORDERS_DATA/logs/kafka-$n/server.log" "$ORDERS_DATA/logs/kafka-$n-stdout.log" >&2 2>/dev/null
+      tail -40 "$ORDERS_DATA/logs/$name-$n/server.log" "$ORDERS_DATA/logs/$name-$n-stdout.log" >&2 2>/dev/null
       orders::die "Kafka node $n did not start"
     fi
   done
@@ -470,7 +472,7 @@ orders::stop_started() {
     case $item in
       service:*) orders::log "stopping ${item#service:}"; orders::stop_pid_file "$ORDERS_DATA/${item#service:}.pid" 20 ;;
       kafka) orders::log "stopping Kafka"; orders::stop_pid_file "$ORDERS_DATA/kafka.pid" 30 ;;
-      kafka-node:*) orders::log "stopping Kafka node ${item#kafka-node:}"; orders::stop_pid_file "$ORDERS_DATA/kafka-${item#kafka-node:}.pid" 30 ;;
+      kafka-node:*) orders::log "stopping Kafka node ${item#kafka-node:}"; orders::stop_pid_file "$ORDERS_DATA/${item#kafka-node:}.pid" 30 ;;
       postgres) orders::log "stopping PostgreSQL"
         orders::pg_as_postgres "$PG_BIN/pg_ctl" -D "$ORDERS_DATA/pg" -m fast -w -t 30 stop >/dev/null 2>&1 ;;
     esac

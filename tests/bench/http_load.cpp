@@ -1,7 +1,7 @@
 // orders_http_load: a keep-alive HTTP/1.1 load generator for the benchmarks.
 //
 //   --port P --connections C --duration S [--rate R] [--request KIND] [--orders N]
-//   [--json FILE] [--label NAME]
+//   [--partitions N] [--record FILE] [--json FILE] [--label NAME]
 // The bearer token, if any, comes from the environment (ORDERS_TOKEN).
 //
 // Closed loop (no --rate): every connection sends its next request as soon as
@@ -18,6 +18,18 @@
 // carries "reason":"t=<CLOCK_REALTIME ns>" so a WebSocket subscriber can time
 // command → update (orders_ws_swarm); in the open loop t is when the command
 // was due, so time spent waiting for a free connection counts too.
+//
+// --partitions N (status-walk through a round-robin balancer in front of
+// several command-service instances): splits the commands' latency into
+// those the receiving instance answered itself and those it forwarded to the
+// order's writer (lib/connection_routes.hpp explains how they are told
+// apart); N is the topic's partition count.
+//
+// --record FILE: one JSON line per answer (not for the orders status-walk
+// creates beforehand), in the order they came: {"dueNs", "doneNs" (wall clock,
+// ns), "status", and for a 2xx "orderId", "version", "orderStatus"}. The
+// failover benchmark reads it to time a broker's failover and to hand the
+// acknowledged commands to the invariant checker.
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -41,6 +53,7 @@
 
 #include "lib/bench_args.hpp"
 #include "lib/bench_clock.hpp"
+#include "lib/connection_routes.hpp"
 #include "lib/latency_histogram.hpp"
 
 namespace orders::bench {
@@ -75,7 +88,11 @@ class LoadGenerator {
         duration_(args.Number("duration", 10)),
         rate_(args.Number("rate", 0)),
         request_(args.Get("request", "post-order")),
-        token_(TokenFromEnvironment()) {}
+        token_(TokenFromEnvironment()),
+        routes_(static_cast<std::size_t>(connections_), static_cast<std::int32_t>(args.Number("partitions", 0))),
+        split_routes_(args.Number("partitions", 0) > 0) {
+    if (args.Has("record")) record_.open(args.Get("record"));
+  }
 
   static std::string TokenFromEnvironment() {
     const char* token = std::getenv("ORDERS_TOKEN");
@@ -163,21 +180,28 @@ class LoadGenerator {
   nlohmann::json Report(const std::string& label) const {
     nlohmann::json statuses = nlohmann::json::object();
     for (const auto& [status, count] : statuses_) statuses[std::to_string(status)] = count;
-    return {{"label", label},
-            {"mode", rate_ > 0 ? "open" : "closed"},
-            {"target_rate", rate_},
-            {"connections", connections_},
-            {"request", request_},
-            {"seconds", measured_seconds_},
-            {"completed", ok_in_window_},
-            {"throughput_per_s", static_cast<double>(ok_in_window_) / measured_seconds_},
-            {"statuses", statuses},
-            {"errors", errors_},
-            {"closed_by_server", closed_by_server_},
-            {"unsent_at_end", unsent_},
-            {"max_backlog", max_backlog_},
-            {"skipped_no_ready_order", skipped_},
-            {"latency", latency_.Summary()}};
+    nlohmann::json report = {{"label", label},
+                             {"mode", rate_ > 0 ? "open" : "closed"},
+                             {"target_rate", rate_},
+                             {"connections", connections_},
+                             {"request", request_},
+                             {"seconds", measured_seconds_},
+                             {"completed", ok_in_window_},
+                             {"throughput_per_s", static_cast<double>(ok_in_window_) / measured_seconds_},
+                             {"statuses", statuses},
+                             {"errors", errors_},
+                             {"closed_by_server", closed_by_server_},
+                             {"unsent_at_end", unsent_},
+                             {"max_backlog", max_backlog_},
+                             {"skipped_no_ready_order", skipped_},
+                             {"latency", latency_.Summary()}};
+    if (split_routes_) {
+      // Counts are of every answer to a command (in the window or after it); latencies of the window's 2xx.
+      report["routes"] = {{"local", {{"answers", local_answers_}, {"latency", local_latency_.Summary()}}},
+                          {"forwarded", {{"answers", forwarded_answers_}, {"latency", forwarded_latency_.Summary()}}},
+                          {"unknown", {{"answers", unknown_answers_}}}};
+    }
+    return report;
   }
 
  private:
@@ -314,30 +338,58 @@ class LoadGenerator {
   void Complete(Connection& connection, int status, const std::string& body) {
     connection.busy = false;
     const auto now = Clock::now();
+    const auto index = static_cast<std::size_t>(&connection - conns_.data());
     if (creating_) {
       const auto at = body.find("\"orderId\":\"");
       if (status == 201 && at != std::string::npos) {
         orders_.push_back({body.substr(at + 11, 36), 0});
+        routes_.Created(index, orders_.back().id);
       } else {
         ++create_failures_;
       }
       IssueNext(connection);
       return;
     }
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - connection.current.due).count();
+    if (record_.is_open()) Record(status, body, micros);
+    Route route = Route::kUnknown;
     if (connection.current.order >= 0) {
       auto& order = orders_[static_cast<std::size_t>(connection.current.order)];
+      if (split_routes_) {
+        route = routes_.RouteOf(index, order.id);
+        ++(route == Route::kLocal       ? local_answers_
+           : route == Route::kForwarded ? forwarded_answers_
+                                        : unknown_answers_);
+      }
       if (status == 200 && ++order.step < kWalkSteps) ready_.push_back(connection.current.order);
     }
     if (measuring_) {
       ++statuses_[status];
       if (status >= 200 && status < 300) {
         ++ok_in_window_;
-        latency_.Record(std::chrono::duration_cast<std::chrono::microseconds>(now - connection.current.due).count());
+        latency_.Record(micros);
+        if (route == Route::kLocal) local_latency_.Record(micros);
+        if (route == Route::kForwarded) forwarded_latency_.Record(micros);
       } else {
         ++errors_;
       }
       if (rate_ <= 0) IssueNext(connection);
     }
+  }
+
+  // One line of --record: when the request was due and answered on the wall clock, and what it acknowledged.
+  void Record(int status, const std::string& body, std::int64_t micros) {
+    const std::int64_t done = RealtimeNanos();
+    nlohmann::json line = {{"dueNs", done - micros * 1000}, {"doneNs", done}, {"status", status}};
+    if (status >= 200 && status < 300) {
+      const auto order = nlohmann::json::parse(body, nullptr, false);
+      if (order.is_object()) {
+        line["orderId"] = order.value("orderId", "");
+        line["version"] = order.value("version", 0);
+        line["orderStatus"] = order.value("status", "");
+      }
+    }
+    record_ << line.dump() << '\n';
   }
 
   struct WalkOrder {
@@ -372,6 +424,14 @@ class LoadGenerator {
   std::size_t unsent_ = 0;
   std::size_t max_backlog_ = 0;
   LatencyHistogram latency_;
+  ConnectionRoutes routes_;
+  bool split_routes_;
+  std::uint64_t local_answers_ = 0;
+  std::uint64_t forwarded_answers_ = 0;
+  std::uint64_t unknown_answers_ = 0;
+  LatencyHistogram local_latency_;
+  LatencyHistogram forwarded_latency_;
+  std::ofstream record_;
 };
 
 }  // namespace

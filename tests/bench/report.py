@@ -13,6 +13,8 @@
   report.py merge RESULTS_DIR DOCS_DIR      the phases of RESULTS_DIR/bench-results.json replace theirs in
                                             DOCS_DIR/bench-results.json (a run of some phases only); each
                                             replaced section keeps its own run's date, mode and machine
+  report.py failover-acks ANSWERS OUT       the acknowledged commands among the failover load's answers
+                                            (orders_http_load --record) in the invariant checker's format
   report.py markdown RESULTS_DIR OUT_MD     OUT_MD (docs/benchmarks.md) from benchmarks.md.in beside
                                             this script and RESULTS_DIR/bench-results.json; links to
                                             the files in RESULTS_DIR are relative to OUT_MD
@@ -33,6 +35,7 @@ WORKFLOW_RATIO_TARGET = 0.5  # workflow maximum / plain placement maximum (WORKF
 WORKFLOW_P99_TARGET_MS = 50  # placed -> confirmed at 50% of the workflow maximum
 WEBHOOK_HANGING_TARGET = 0.9  # drain rate beside a hanging endpoint / alone
 WEBHOOK_BASELINE_TARGET = 0.5  # drain rate alone / plain signed POSTs to the same receiver
+FORWARDING_P99_OVERHEAD_TARGET_MS = 2  # scaleout: p99 of forwarded commands - p99 of local ones, at 50%
 
 
 def load(path):
@@ -432,6 +435,146 @@ def connections_summary(run_dir):
     return result
 
 
+def http_figures(runs):
+    """Medians of orders_http_load runs; CPU per request of the instances and of the balancer."""
+    if not runs:
+        return None
+    return {"throughput_per_s": median([r["throughput_per_s"] for r in runs]),
+            "p50_ms": median([r["latency"]["p50_ms"] for r in runs]),
+            "p99_ms": median([r["latency"]["p99_ms"] for r in runs]),
+            "p999_ms": median([r["latency"]["p999_ms"] for r in runs]),
+            "errors": sum(r["errors"] for r in runs),
+            "cpu_us_per_request": median([1e6 * r["cpu_seconds"] / r["completed"] for r in runs
+                                          if r.get("completed") and "cpu_seconds" in r]),
+            "proxy_cpu_us_per_request": median([1e6 * r.get("proxy_cpu_seconds", 0) / r["completed"] for r in runs
+                                                if r.get("completed")]),
+            "runs": len(runs)}
+
+
+def scaleout_summary(run_dir):
+    """The scaleout phase: one instance direct and through the balancer, three through it; forwarding."""
+    def runs(kind):
+        return [load(p) for p in sorted(glob.glob(os.path.join(run_dir, f"scaleout-{kind}-[0-9]*.json")))]
+    one, one_proxied, three = http_figures(runs("one-direct")), http_figures(runs("one-proxied")), http_figures(runs("three"))
+    if not one and not three:
+        return None
+    result = {"one_direct": one, "one_proxied": one_proxied, "three": three}
+    if one and three and one["throughput_per_s"]:
+        result["three_vs_one"] = three["throughput_per_s"] / one["throughput_per_s"]
+    if one_proxied and three and one_proxied["throughput_per_s"]:
+        result["three_vs_one_proxied"] = three["throughput_per_s"] / one_proxied["throughput_per_s"]
+    walk_max_path = os.path.join(run_dir, "scaleout-walk-max.json")
+    if os.path.exists(walk_max_path):
+        result["walk_max"] = http_figures([load(walk_max_path)])
+    walks = [r for r in runs("walk-50") if "routes" in r]
+    if walks:
+        def route(name):
+            return {"answers": sum(r["routes"][name]["answers"] for r in walks),
+                    "p50_ms": median([r["routes"][name]["latency"]["p50_ms"] for r in walks]),
+                    "p99_ms": median([r["routes"][name]["latency"]["p99_ms"] for r in walks]),
+                    "p999_ms": median([r["routes"][name]["latency"]["p999_ms"] for r in walks])}
+        local, forwarded = route("local"), route("forwarded")
+        overhead = median([r["routes"]["forwarded"]["latency"]["p99_ms"] - r["routes"]["local"]["latency"]["p99_ms"]
+                           for r in walks if r["routes"]["local"]["latency"]["count"] and
+                           r["routes"]["forwarded"]["latency"]["count"]])
+        result["walk_50"] = dict(http_figures(walks), rate=walks[0]["target_rate"], local=local, forwarded=forwarded,
+                                 unknown=sum(r["routes"]["unknown"]["answers"] for r in walks),
+                                 relayed_by_services=sum(r.get("relayed_by_services", 0) for r in walks),
+                                 forwarding_p99_overhead_ms=overhead)
+        result["target_met"] = overhead is not None and overhead <= FORWARDING_P99_OVERHEAD_TARGET_MS
+    return result
+
+
+def partition_of(order_id, partitions):
+    """The partition the command service puts an order in: FNV-1a (64-bit) of its id (partitioning.hpp)."""
+    value = 14695981039346656037
+    for byte in order_id.encode():
+        value = ((value ^ byte) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return value % partitions
+
+
+def failover_answers(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def acknowledged(answers):
+    return [a for a in answers if 200 <= a["status"] < 300 and a.get("orderId")]
+
+
+def failover_acks(answers_path, out_path):
+    with open(out_path, "w") as f:
+        for a in acknowledged(failover_answers(answers_path)):
+            f.write(json.dumps({"orderId": a["orderId"], "version": a["version"], "status": a["orderStatus"]}) + "\n")
+
+
+def failover_summary(run_dir, partitions=6):
+    """The failover phase: from the kill to the first acknowledged command on a partition the killed node
+    led (among commands due after the kill, so that an acknowledgement the old leader sent just before it
+    died does not count), the 503s meanwhile, and acknowledged against lost (the invariant checker)."""
+    meta_path, answers_path = (os.path.join(run_dir, name) for name in ("failover.json", "failover-answers.jsonl"))
+    if not os.path.exists(meta_path) or not os.path.exists(answers_path):
+        return None
+    meta, answers = load(meta_path), failover_answers(answers_path)
+    kill, led = meta["killed_ns"], set(meta["led_partitions"])
+    acks = acknowledged(answers)
+    for a in acks:
+        a["partition"] = partition_of(a["orderId"], partitions)
+    after = [a for a in acks if a["dueNs"] > kill]
+    first_by_partition = {}
+    for a in after:
+        p = a["partition"]
+        first_by_partition[p] = min(first_by_partition.get(p, a["doneNs"]), a["doneNs"])
+    led_firsts = [first_by_partition[p] for p in led if p in first_by_partition]
+    first_led = min(led_firsts) if led_firsts else None
+    others = [first_by_partition[p] for p in first_by_partition if p not in led]
+
+    def ms(ns):
+        return (ns - kill) / 1e6 if ns is not None else None
+    refused = [a for a in answers if a["status"] == 503]
+    until = first_led if first_led is not None else max((a["doneNs"] for a in answers), default=kill)
+    before = [a for a in acks if a["doneNs"] < kill]
+    first_due = min((a["dueNs"] for a in answers), default=kill)
+    latencies = sorted((a["doneNs"] - a["dueNs"]) / 1e6 for a in before)
+
+    def quantile(values, q):
+        return values[min(len(values) - 1, int(q * (len(values) - 1)))] if values else None
+    output = meta.get("checker_output", "")
+    violations = [line for line in output.splitlines() if line.startswith("  - ")]
+    statuses = {}
+    for a in answers:
+        statuses[str(a["status"])] = statuses.get(str(a["status"]), 0) + 1
+    load_path = os.path.join(run_dir, "failover-load.json")
+    tool = load(load_path) if os.path.exists(load_path) else {}
+    result = {
+        "rate": meta["rate"], "seconds": meta["seconds"], "kill_after_seconds": meta["kill_after_seconds"],
+        "killed_node": meta["killed_node"], "busiest_partition": meta["busiest_partition"],
+        "records_before_kill": meta["records_before_kill"], "led_partitions": sorted(led),
+        "kill_to_first_ack_on_led_partition_ms": ms(first_led),
+        "kill_to_first_ack_by_led_partition_ms": {str(p): ms(first_by_partition.get(p)) for p in sorted(led)},
+        "kill_to_every_led_partition_acked_ms": ms(max(led_firsts)) if len(led_firsts) == len(led) else None,
+        "kill_to_first_ack_elsewhere_ms": ms(min(others)) if others else None,
+        "refused_503_until_first_led_ack": sum(1 for a in refused if kill <= a["doneNs"] <= until),
+        "refused_503_total": len(refused),
+        "answers": len(answers), "statuses": statuses,
+        "unanswered": tool.get("closed_by_server", 0), "unsent_at_end": tool.get("unsent_at_end", 0),
+        "acknowledged": len(acks),
+        "acknowledged_per_s_before_kill": len(before) / ((kill - first_due) / 1e9) if kill > first_due else None,
+        "p50_ms_before_kill": quantile(latencies, 0.5), "p99_ms_before_kill": quantile(latencies, 0.99),
+        "lost": sum(1 for line in violations if line.endswith(" is not in the log")),
+        "checker_exit": meta["checker_exit"], "checker_summary": output.splitlines()[0] if output else "",
+        "checker_violations": len(violations), "checker_violation_samples": violations[:5],
+        "checker_timed_out": meta["checker_exit"] == 124,
+        "command_service_alive_at_end": meta.get("command_service_alive_at_end", True),
+        "command_service_exit": meta.get("command_service_exit"),
+        # A log line that is JSON came back parsed from bench::record: shown as the line it was.
+        "command_service_last_log": (lambda line: line if isinstance(line, str) else json.dumps(line))(
+            meta.get("command_service_last_log", "")),
+    }
+    result["nothing_lost"] = meta["checker_exit"] == 0 and result["lost"] == 0
+    return result
+
+
 def workflow_max(run_dir):
     figures = workflow_figures(workflow_runs(run_dir, "on-max"))
     return int(figures["done_per_s"]) if figures and figures["done_per_s"] else 0
@@ -672,6 +815,53 @@ def summarize(run_dir, results_dir, quick, pairs):
         if "webhooks_vs_plain_post" in webhooks:
             lines.append(f"  webhooks_vs_plain_post = {webhooks['webhooks_vs_plain_post']:.2f}  (target >= "
                          f"{WEBHOOK_BASELINE_TARGET}: {'met' if webhooks['target_baseline_met'] else 'NOT met'})")
+
+    # scaleout (opt-in): one command service against three behind a round-robin balancer; forwarding
+    scaleout = scaleout_summary(run_dir)
+    if scaleout:
+        result["scaleout"] = scaleout
+        lines.append("scaleout: POST /orders, 64 connections, closed loop (medians)")
+        for name, key in (("one, direct", "one_direct"), ("one, proxied", "one_proxied"), ("three, proxied", "three")):
+            f = scaleout.get(key)
+            if not f:
+                continue
+            lines.append(f"  {name:<15} {f['throughput_per_s']:>8.0f}/s  p50 {f['p50_ms']:.2f}  p99 {f['p99_ms']:.2f}  "
+                         f"p99.9 {f['p999_ms']:.2f} ms  (errors {f['errors']}; CPU per request: instances "
+                         f"{f['cpu_us_per_request'] or 0:.0f} us, balancer {f['proxy_cpu_us_per_request'] or 0:.0f} us)")
+        if "three_vs_one" in scaleout:
+            lines.append(f"  three_vs_one = {scaleout['three_vs_one']:.2f}" +
+                         (f"  (three_vs_one_proxied = {scaleout['three_vs_one_proxied']:.2f})"
+                          if "three_vs_one_proxied" in scaleout else ""))
+        walk = scaleout.get("walk_50")
+        if walk:
+            lines.append(f"  status changes through the balancer at {walk['rate']:.0f}/s (50% of "
+                         f"{scaleout['walk_max']['throughput_per_s']:.0f}/s): local {walk['local']['answers']} answers, "
+                         f"p50 {walk['local']['p50_ms']:.2f} p99 {walk['local']['p99_ms']:.2f} ms; forwarded "
+                         f"{walk['forwarded']['answers']} (services counted {walk['relayed_by_services']} relayed), "
+                         f"p50 {walk['forwarded']['p50_ms']:.2f} p99 {walk['forwarded']['p99_ms']:.2f} ms")
+            overhead = walk["forwarding_p99_overhead_ms"]
+            lines.append(f"  forwarding p99 overhead = {overhead if overhead is not None else float('nan'):.2f} ms  "
+                         f"(target <= {FORWARDING_P99_OVERHEAD_TARGET_MS} ms: {'met' if scaleout['target_met'] else 'NOT met'})")
+
+    # failover (opt-in): SIGKILL of a partition leader of a three-node cluster under a steady load
+    failover = failover_summary(run_dir)
+    if failover:
+        result["failover"] = f = failover
+
+        def fms(value):
+            return f"{value:,.0f} ms" if value is not None else "never"
+        lines.append(f"failover: node {f['killed_node']} SIGKILLed (leader of partitions "
+                     f"{','.join(map(str, f['led_partitions']))}; busiest: {f['busiest_partition']}) under "
+                     f"{f['rate']} POST/s")
+        lines.append(f"  kill -> first acknowledged command on a partition it led: "
+                     f"{fms(f['kill_to_first_ack_on_led_partition_ms'])}; on every one of them: "
+                     f"{fms(f['kill_to_every_led_partition_acked_ms'])}; elsewhere: {fms(f['kill_to_first_ack_elsewhere_ms'])}")
+        lines.append(f"  503s meanwhile: {f['refused_503_until_first_led_ack']} ({f['refused_503_total']} in the run); "
+                     f"acknowledged {f['acknowledged']}, lost {f['lost']} (invariant checker exit {f['checker_exit']}: "
+                     f"{f['checker_summary']})")
+        if not f["command_service_alive_at_end"]:
+            lines.append(f"  THE COMMAND SERVICE EXITED during the run (status {f['command_service_exit']}): "
+                         f"{f['command_service_last_log'][:300]}")
 
     # reports (opt-in): each report's latency over random 31-day ranges on a seeded read model
     reports_path = os.path.join(run_dir, "reports.json")
@@ -969,6 +1159,79 @@ def results_markdown(result, links):
         out.append(f"- Every signature valid, no webhook-id twice, every paced order delivered: "
                    f"{verdict(webhooks['signatures_and_ids_ok'] and webhooks['nothing_missing'])}.")
         out.append("")
+    scaleout = result.get("scaleout")
+    if scaleout:
+        out += ["### Scale-out: one command service against three behind a balancer", "",
+                ("`POST /orders`, 64 keep-alive connections, closed loop: to one instance directly, then through "
+                 "a round-robin TCP balancer (`orders_tcp_proxy`, one thread) with that instance alone behind it "
+                 "(what the balancer itself costs), then with three instances of one writer group behind it. "
+                 "New orders land in a partition of the instance that received them, so none of these is "
+                 "forwarded. Then status changes of existing orders through the balancer, about two in three of "
+                 "which reach an instance that does not write the order and are forwarded to its writer: the "
+                 "maximum, then open loop at 50% of it, latency from when each command was due. Which were "
+                 "forwarded is told by the connection (the balancer keeps a connection on one instance, whose "
+                 "partitions show in the ids of the orders created over it) and checked against the instances' "
+                 "own count. All on the same cores: three instances do not get three times the CPU. " +
+                 run_note(scaleout)).rstrip(), "",
+                "| Run | Throughput | p50 | p99 | p99.9 | Errors | CPU per request (instances; balancer) |",
+                "|---|---|---|---|---|---|---|"]
+        for name, key in (("one instance, direct", "one_direct"), ("one instance, through the balancer", "one_proxied"),
+                          ("three instances, through the balancer", "three"),
+                          ("status changes, three, max", "walk_max"), ("status changes, three, 50%", "walk_50")):
+            f = scaleout.get(key)
+            if not f:
+                continue
+            out.append(f"| {name} | {n(f['throughput_per_s'])}/s | {n(f['p50_ms'], 2)} ms | {n(f['p99_ms'], 2)} ms | "
+                       f"{n(f['p999_ms'], 2)} ms | {f['errors']} | {n(f['cpu_us_per_request'])} µs; "
+                       f"{n(f['proxy_cpu_us_per_request'])} µs |")
+        out.append("")
+        if "three_vs_one" in scaleout:
+            out.append(f"- Three instances / one: **{scaleout['three_vs_one']:.2f}** against one instance direct"
+                       + (f", {scaleout['three_vs_one_proxied']:.2f} against one through the balancer"
+                          if "three_vs_one_proxied" in scaleout else "") + ".")
+        walk = scaleout.get("walk_50")
+        if walk:
+            out.append(f"- At {n(walk['rate'])} status changes/s: local p50 {n(walk['local']['p50_ms'], 2)} ms, p99 "
+                       f"{n(walk['local']['p99_ms'], 2)} ms ({n(walk['local']['answers'])} answers); forwarded p50 "
+                       f"{n(walk['forwarded']['p50_ms'], 2)} ms, p99 {n(walk['forwarded']['p99_ms'], 2)} ms "
+                       f"({n(walk['forwarded']['answers'])} answers; the instances counted "
+                       f"{n(walk['relayed_by_services'])} relayed).")
+            out.append(f"- Forwarding p99 overhead (forwarded p99 − local p99): "
+                       f"**{n(walk['forwarding_p99_overhead_ms'], 2)} ms** (target ≤ {FORWARDING_P99_OVERHEAD_TARGET_MS} ms "
+                       f"{verdict(scaleout.get('target_met'))}).")
+        out.append("")
+    failover = result.get("failover")
+    if failover:
+        f = failover
+
+        def fms(value):
+            return f"{value:,.0f} ms" if value is not None else "never"
+        out += ["### Failover: a partition leader killed under load", "",
+                (f"A command service on a three-node Kafka cluster (replication factor 3, `min.insync.replicas` 2), "
+                 f"{n(f['rate'])} `POST /orders` per second, open loop, over 256 connections, for {f['seconds']} s; "
+                 f"after {f['kill_after_seconds']} s the node leading the partition that took the most records "
+                 "in the seconds before is SIGKILLed. Every answer is recorded; the time to the first acknowledged "
+                 "command on a partition that node led counts only commands due after the kill. Afterwards the "
+                 "invariant checker compares every acknowledged command with the log. " + run_note(f)).rstrip(), "",
+                "| Figure | Value |", "|---|---|",
+                f"| Killed node (partitions it led; busiest) | {f['killed_node']} ({', '.join(map(str, f['led_partitions']))}; "
+                f"{f['busiest_partition']}) |",
+                f"| Acknowledged/s before the kill; p50, p99 | {n(f['acknowledged_per_s_before_kill'])}/s; "
+                f"{n(f['p50_ms_before_kill'], 1)} ms, {n(f['p99_ms_before_kill'], 1)} ms |",
+                f"| Kill → first acknowledged command on a partition it led | **{fms(f['kill_to_first_ack_on_led_partition_ms'])}** |",
+                f"| Kill → every partition it led acknowledged again | {fms(f['kill_to_every_led_partition_acked_ms'])} |",
+                f"| Kill → first acknowledged command on another partition | {fms(f['kill_to_first_ack_elsewhere_ms'])} |",
+                f"| 503s from the kill to that first acknowledgement (in the whole run) | "
+                f"{n(f['refused_503_until_first_led_ack'])} ({n(f['refused_503_total'])}) |",
+                f"| Answers by status; connections the server closed | "
+                f"{', '.join(f'{k}: {n(v)}' for k, v in sorted(f['statuses'].items())) or 'none'}; {n(f['unanswered'])} |",
+                f"| Acknowledged / lost | {n(f['acknowledged'])} / **{n(f['lost'])}** |", ""]
+        out.append(f"- Invariant checker: {f['checker_summary'] or 'no output'} "
+                   f"{verdict(f['nothing_lost'])}.")
+        if not f["command_service_alive_at_end"]:
+            out.append(f"- The command service exited during the run (status {f['command_service_exit']}): "
+                       f"`{f['command_service_last_log'][:300]}`.")
+        out.append("")
     connections = result.get("connections")
     if connections:
         c, storm = connections, connections["storm"]
@@ -1072,6 +1335,8 @@ def main():
         quick = int(args[args.index("--quick") + 1]) if "--quick" in args else 0
         pairs = int(args[args.index("--pairs") + 1]) if "--pairs" in args else 1
         summarize(sys.argv[2], sys.argv[3], bool(quick), pairs)
+    elif command == "failover-acks":
+        failover_acks(sys.argv[2], sys.argv[3])
     elif command == "merge":
         merge(sys.argv[2], sys.argv[3])
     elif command == "markdown":
