@@ -684,6 +684,12 @@ def summarize(run_dir, results_dir, quick, pairs):
         for name, figures in reports["reports"].items():
             lines.append(f"  {name:14s} p50 {figures['p50_ms']:8.2f} ms  p99 {figures['p99_ms']:8.2f} ms")
         lines.append(f"  every p99 <= {REPORT_P99_TARGET_MS} ms: {'met' if reports['target_met'] else 'NOT met'}")
+        export = reports.get("csv_export")
+        if export:
+            lines.append(f"  csv export: {export['rows']:,} rows ({export['bytes'] / 1e6:.0f} MB) streamed in "
+                         f"{export['seconds']} s, {export['rows_per_second']:,} rows/s; projection RSS "
+                         f"{export['rss_kb_before'] / 1024:.0f} MB before, at most {export['rss_kb_peak'] / 1024:.0f} MB "
+                         f"while streaming")
 
     # 9. connections: one notifier at its connection limit, against Node.js ws holding as many
     connections = connections_summary(run_dir)
