@@ -319,5 +319,28 @@ TEST_F(CsvExportTest, AReaderThatNeverReadsIsCutOffAfterTheWriteTimeoutWithoutHo
   EXPECT_EQ(Get("/orders?limit=1").status, 200);
 }
 
+TEST_F(CsvExportTest, AnExportWhoseDatabaseGoesAwayMidStreamEndsWithoutItsLastChunk) {
+  ExportConnection broken(service_->port(), "/orders");
+  ASSERT_TRUE(broken.connected());
+  // A few pages read; the rest of the 42 MB waits in the socket buffers or unread in the database.
+  ASSERT_TRUE(broken.ReadAtLeast(256 * 1024));
+  {
+    auto connection = Connect();
+    pqxx::nontransaction tx(connection);
+    const auto ended =
+        tx.exec_params1("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                        application_name_)[0];
+    ASSERT_GT(ended.as<int>(), 0);
+  }
+  // The service's own request timeout closes the unfinished answer (15 s).
+  const auto response = broken.ReadToEnd(std::chrono::seconds(40));
+  EXPECT_EQ(response.status, -200) << "a broken export looks complete: " << broken.head();
+  EXPECT_LT(Lines(response.body), kSeededOrders);
+  EXPECT_EQ(response.body.find("0\r\n\r\n", response.body.size() - 5), std::string::npos);
+  WaitForExportsEnded("failed", 1);
+  EXPECT_TRUE(Eventually([&] { return Get("/orders?limit=1").status == 200; }, std::chrono::seconds(10)))
+      << "the query API reconnects";
+}
+
 }  // namespace
 }  // namespace orders::testing
