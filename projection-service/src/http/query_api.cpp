@@ -1,5 +1,6 @@
 #include <orders/projection/query_api.hpp>
 
+#include <atomic>
 #include <cmath>
 
 #include <orders/projection/csv_bodies.hpp>
@@ -22,6 +23,10 @@ using platform::http::ExchangePtr;
 using Json = nlohmann::json;
 
 const platform::http::HeaderList kRetryAfter = {{"Retry-After", "1"}};
+
+// Streamed CSV exports at once; past it, 503. Each holds up to a page (a few hundred kB) for as long
+// as its client takes to read it, so this bounds what exports hold together.
+constexpr int kMaxCsvExports = 16;
 
 platform::Problem BadRequest(const ParamErrors& errors) {
   platform::Problem problem{400, "Bad Request", "The request parameters are not valid.", {}, {}};
@@ -85,6 +90,8 @@ struct Routes {
   QueryApiDeps deps;
   AsioScheduler scheduler;
   std::shared_ptr<VersionWait> version_wait;
+  // Streamed CSV exports under way: each holds up to a page, so their number bounds what they hold.
+  std::atomic<int> csv_exports{0};
 
   explicit Routes(QueryApiDeps d)
       : deps(d),
@@ -111,15 +118,24 @@ class ChunkedCsvSink final : public CsvChunkSink {
 // not answer is still a 503.
 void RespondCsvStream(const ExchangePtr& exchange, Routes& routes, std::string header,
                       std::unique_ptr<CsvPageSource> source) {
+  if (routes.csv_exports.fetch_add(1) >= kMaxCsvExports) {
+    routes.csv_exports.fetch_sub(1);
+    exchange->RespondProblem(platform::UnavailableProblem("Too many CSV exports are under way."), kRetryAfter);
+    return;
+  }
   auto first = source->NextPage();
-  if (!first) return RespondUnavailable(exchange);
-  auto response = exchange->RespondChunked(200, kCsvContentType);
-  if (!response) return;
+  auto response = first ? exchange->RespondChunked(200, kCsvContentType) : nullptr;
+  if (!response) {
+    routes.csv_exports.fetch_sub(1);
+    if (!first) RespondUnavailable(exchange);
+    return;
+  }
   ProjectionMetrics* metrics = routes.deps.metrics;
   if (metrics) metrics->csv_exports_open.Add(1);
   StreamCsv(std::move(header), std::move(*first), std::move(source),
             std::make_shared<ChunkedCsvSink>(std::move(response)), routes.scheduler,
-            [metrics](const CsvStreamEnd& end) {
+            [metrics, &exports = routes.csv_exports](const CsvStreamEnd& end) {
+              exports.fetch_sub(1);
               if (!metrics) return;
               metrics->csv_exports_open.Add(-1);
               metrics->csv_rows.Inc(static_cast<std::uint64_t>(end.rows));

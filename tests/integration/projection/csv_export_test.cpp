@@ -319,6 +319,29 @@ TEST_F(CsvExportTest, AReaderThatNeverReadsIsCutOffAfterTheWriteTimeoutWithoutHo
   EXPECT_EQ(Get("/orders?limit=1").status, 200);
 }
 
+TEST_F(CsvExportTest, SixteenExportsRunAtOnceAndOneMoreIsToldToRetryUntilOneEnds) {
+  std::vector<std::unique_ptr<ExportConnection>> stalled;
+  for (int i = 0; i < 16; ++i) {
+    stalled.push_back(std::make_unique<ExportConnection>(service_->port(), "/orders", 16 * 1024));
+    ASSERT_TRUE(stalled.back()->connected());
+  }
+  ASSERT_TRUE(Eventually([&] { return Metric("projection_csv_exports_open") == 16; }, std::chrono::seconds(10)))
+      << Metric("projection_csv_exports_open");
+  const auto refused =
+      HttpRequest(service_->port(), "GET", "/orders?status=pending", {}, WithToken({{"Accept", "text/csv"}}));
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.Header("content-type"), "application/problem+json");
+  EXPECT_EQ(refused.Header("retry-after"), "1");
+  const auto page = HttpRequest(service_->port(), "GET", "/orders?limit=5", {}, WithToken({{"Accept", "text/csv"}}));
+  EXPECT_EQ(page.status, 200) << "a page is not an export";
+
+  WaitForExportsEnded("cut", 16, std::chrono::milliseconds(kWriteTimeoutMs + 10'000));
+  ExportConnection next(service_->port(), "/orders");
+  ASSERT_TRUE(next.ReadAtLeast(64 * 1024));
+  next.Close();
+  WaitForExportsEnded("cut", 17);
+}
+
 TEST_F(CsvExportTest, AnExportWhoseDatabaseGoesAwayMidStreamEndsWithoutItsLastChunk) {
   ExportConnection broken(service_->port(), "/orders");
   ASSERT_TRUE(broken.connected());
