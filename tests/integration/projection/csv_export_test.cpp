@@ -376,5 +376,15 @@ TEST_F(CsvExportTest, AnExportWhoseDatabaseGoesAwayMidStreamEndsWithoutItsLastCh
       << "the query API reconnects";
 }
 
+TEST_F(ProjectionTest, AWriteTimeoutOutsideItsRangeIsRefusedAtStart) {
+  for (const std::string bad : {"abc", "99", "600001", "-5", "1500ms"}) {
+    extra_env_["HTTP_WRITE_TIMEOUT_MS"] = bad;
+    ServiceProcess service(ProjectionServiceBinary(), Environment());
+    EXPECT_FALSE(service.Start(std::chrono::seconds(15))) << bad;
+    EXPECT_NE(service.LogText().find("HTTP_WRITE_TIMEOUT_MS must be an integer from 100 to 600000"), std::string::npos)
+        << bad << ": " << service.LogText();
+  }
+}
+
 }  // namespace
 }  // namespace orders::testing
