@@ -1006,6 +1006,25 @@ def results_markdown(result, links):
                    f"{n(storm['sample_gaps'])} gaps, {n(storm['sample_duplicates'])} versions twice, "
                    f"{n(storm['sample_not_recovered'])} not recovered {verdict(c['no_gap'])}.")
         out.append("")
+    reports = result.get("reports")
+    if reports:
+        out += ["### Reports (opt-in: `--phases reports`)", "",
+                (f"A read model of {n(reports.get('orders'))} orders over 730 days, seeded straight into PostgreSQL "
+                 f"in {reports.get('seed_seconds')} s, its report summaries filled by migration 006 at startup in "
+                 f"{reports.get('summarise_seconds')} s; each report over random 31-day ranges and the unbounded "
+                 "status counts, one request at a time on a kept-alive connection. " + run_note(reports)).rstrip(), "",
+                "| Report | Requests | p50 | p99 | max |", "|---|---|---|---|---|"]
+        for name, f in reports["reports"].items():
+            out.append(f"| `{name}` | {n(f['requests'])} | {n(f['p50_ms'], 2)} ms | {n(f['p99_ms'], 2)} ms "
+                       f"| {n(f['max_ms'], 2)} ms |")
+        out += ["", f"- Every p99 ≤ {REPORT_P99_TARGET_MS} ms {verdict(reports.get('target_met'))}."]
+        export = reports.get("csv_export")
+        if export:
+            out.append(f"- Streamed CSV export (`{export['path']}`, `Accept: text/csv`, no `limit`): "
+                       f"{n(export['rows'])} rows, {export['bytes'] / 1e6:.0f} MB in {export['seconds']} s, "
+                       f"**{n(export['rows_per_second'])} rows/s**; the projection's RSS {export['rss_kb_before'] / 1024:.0f} MB "
+                       f"before, at most {export['rss_kb_peak'] / 1024:.0f} MB while streaming.")
+        out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
