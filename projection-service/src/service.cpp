@@ -1,5 +1,8 @@
 #include <orders/projection/service.hpp>
 
+#include <charconv>
+#include <cstdlib>
+
 #include <orders/platform/log.hpp>
 #include <orders/platform/restinio/http_server.hpp>
 #include <orders/platform/restinio/operational_routes.hpp>
@@ -59,9 +62,25 @@ bool MigrateWithRetry(const std::string& connection_string, const std::string& s
   return false;
 }
 
+// HTTP_WRITE_TIMEOUT_MS (environment only): how long one write to a client may stall before the
+// connection is closed. It is what cuts off a CSV export whose client stopped reading.
+platform::Result<std::chrono::milliseconds> WriteTimeout() {
+  const char* text = std::getenv("HTTP_WRITE_TIMEOUT_MS");
+  if (!text || !*text) return std::chrono::milliseconds(10'000);
+  std::int64_t millis = 0;
+  const std::string_view view(text);
+  auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), millis);
+  if (error != std::errc() || end != view.data() + view.size() || millis < 100 || millis > 600'000) {
+    return platform::Fail("HTTP_WRITE_TIMEOUT_MS must be an integer from 100 to 600000");
+  }
+  return std::chrono::milliseconds(millis);
+}
+
 }  // namespace
 
 platform::Result<std::uint16_t> ProjectionService::Start() {
+  const auto write_timeout = WriteTimeout();
+  if (!write_timeout) return write_timeout.error();
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();
   parts_ = std::make_unique<Parts>(config_);
@@ -86,6 +105,7 @@ platform::Result<std::uint16_t> ProjectionService::Start() {
   options.port = config_.port;
   if (config_.max_connections > 0) options.max_connections = config_.max_connections;
   options.threads = 4;  // handlers do short blocking queries
+  options.write_timeout = *write_timeout;
   parts_->server = std::make_unique<platform::http::HttpServer>(options, router);
   Parts& parts = *parts_;
   platform::http::AddOperationalRoutes(*router, parts.registry, [&parts]() -> platform::http::Readiness {
@@ -100,7 +120,8 @@ platform::Result<std::uint16_t> ProjectionService::Start() {
   AddQueryRoutes(*router, QueryApiDeps{.queries = parts.queries,
                                        .waiters = parts.waiters,
                                        .io_context = parts.server->io_context(),
-                                       .authenticator = std::move(*authenticator)});
+                                       .authenticator = std::move(*authenticator),
+                                       .metrics = &parts.metrics});
   return parts_->server->Start();
 }
 

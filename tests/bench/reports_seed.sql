@@ -13,7 +13,7 @@ SELECT g,
        md5('bench-order-' || g)::uuid AS order_id,
        now()::date - :days + (g::float8 * :days / :orders) * interval '1 day' AS placed_at,
        (ARRAY['USD', 'EUR', 'GBP'])[1 + g % 3] AS currency,
-       'sku-' || (g * 7919 % 500) AS product_id,
+       'sku-' || (g::bigint * 7919 % 500) AS product_id,  -- g * 7919 passes int4 beyond 271,183 orders
        1 + g % 3 AS quantity,
        100 + (g * 31 % 5000) AS unit_price,
        g % 10 AS fate,

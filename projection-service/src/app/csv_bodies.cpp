@@ -85,28 +85,40 @@ std::string CsvField(std::string_view text) {
   return quoted + "\"";
 }
 
-std::string OrdersCsv(const OrderPage& page) {
-  std::string body = Line({"orderId", "customerId", "status", "currency", "totalCents", "courierId", "paymentStatus",
-                           "version", "createdAt", "updatedAt", "items"});
-  for (const auto& order : page.items) {
-    body +=
+std::string OrdersCsvHeader() {
+  return Line({"orderId", "customerId", "status", "currency", "totalCents", "courierId", "paymentStatus", "version",
+               "createdAt", "updatedAt", "items"});
+}
+
+std::string OrdersCsvRows(const std::vector<domain::Order>& orders) {
+  std::string rows;
+  for (const auto& order : orders) {
+    rows +=
         Line({order.order_id, order.customer_id, std::string(domain::ToString(order.status)), order.currency,
               std::to_string(order.total_cents), order.courier_id, std::string(domain::ToString(order.payment.status)),
               std::to_string(order.version), codec::FormatTimestamp(order.created_at),
               codec::FormatTimestamp(order.updated_at), codec::LineItemsToJson(order.items).dump()});
   }
-  return body;
+  return rows;
 }
 
-std::string InventoryCsv(const InventoryPage& page) {
-  std::string body = Line({"productId", "onHand", "reserved", "available", "version", "updatedAt"});
-  for (const auto& level : page.items) {
-    body += Line({level.product_id, std::to_string(level.on_hand), std::to_string(level.reserved),
+std::string OrdersCsv(const OrderPage& page) { return OrdersCsvHeader() + OrdersCsvRows(page.items); }
+
+std::string InventoryCsvHeader() {
+  return Line({"productId", "onHand", "reserved", "available", "version", "updatedAt"});
+}
+
+std::string InventoryCsvRows(const std::vector<StockLevel>& levels) {
+  std::string rows;
+  for (const auto& level : levels) {
+    rows += Line({level.product_id, std::to_string(level.on_hand), std::to_string(level.reserved),
                   std::to_string(level.available), std::to_string(level.version),
                   codec::FormatTimestamp(level.updated_at)});
   }
-  return body;
+  return rows;
 }
+
+std::string InventoryCsv(const InventoryPage& page) { return InventoryCsvHeader() + InventoryCsvRows(page.items); }
 
 std::string StatusCountsCsv(const std::map<domain::Status, std::int64_t>& counts) {
   std::string body = Line({"status", "orders"});

@@ -31,7 +31,15 @@ ProjectionMetrics::ProjectionMetrics(platform::MetricsRegistry& r)
       apply_lag_seconds(r.AddHistogram("projection_apply_lag_seconds",
                                        "Time from a record's append to Kafka until its batch committed",
                                        ApplyLagBuckets())),
-      waiters(r.AddGauge("projection_version_waiters", "Requests waiting for a minVersion")) {}
+      waiters(r.AddGauge("projection_version_waiters", "Requests waiting for a minVersion")),
+      csv_exports_open(r.AddGauge("projection_csv_exports_open", "Streamed CSV exports under way")),
+      csv_exports_complete(r.AddCounter("projection_csv_exports_total", "Streamed CSV exports by how they ended",
+                                        {{"outcome", "complete"}})),
+      csv_exports_cut(
+          r.AddCounter("projection_csv_exports_total", "Streamed CSV exports by how they ended", {{"outcome", "cut"}})),
+      csv_exports_failed(r.AddCounter("projection_csv_exports_total", "Streamed CSV exports by how they ended",
+                                      {{"outcome", "failed"}})),
+      csv_rows(r.AddCounter("projection_csv_export_rows_total", "Rows written by streamed CSV exports")) {}
 
 platform::Gauge& ProjectionMetrics::Lag(const std::string& topic, platform::Partition partition) {
   std::lock_guard lock(mutex_);

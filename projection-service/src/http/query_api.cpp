@@ -1,8 +1,10 @@
 #include <orders/projection/query_api.hpp>
 
+#include <atomic>
 #include <cmath>
 
 #include <orders/projection/csv_bodies.hpp>
+#include <orders/projection/csv_stream.hpp>
 #include <orders/projection/daily_report.hpp>
 #include <orders/projection/report_bodies.hpp>
 
@@ -21,6 +23,10 @@ using platform::http::ExchangePtr;
 using Json = nlohmann::json;
 
 const platform::http::HeaderList kRetryAfter = {{"Retry-After", "1"}};
+
+// Streamed CSV exports at once; past it, 503. Each holds up to a page (a few hundred kB) for as long
+// as its client takes to read it, so this bounds what exports hold together.
+constexpr int kMaxCsvExports = 16;
 
 platform::Problem BadRequest(const ParamErrors& errors) {
   platform::Problem problem{400, "Bad Request", "The request parameters are not valid.", {}, {}};
@@ -84,12 +90,73 @@ struct Routes {
   QueryApiDeps deps;
   AsioScheduler scheduler;
   std::shared_ptr<VersionWait> version_wait;
+  // Streamed CSV exports under way: each holds up to a page, so their number bounds what they hold.
+  std::atomic<int> csv_exports{0};
 
   explicit Routes(QueryApiDeps d)
       : deps(d),
         scheduler(d.io_context),
         version_wait(VersionWait::Create(d.queries, d.waiters, scheduler, d.max_wait)) {}
 };
+
+// A streamed export's chunks, into the exchange's chunked response.
+class ChunkedCsvSink final : public CsvChunkSink {
+ public:
+  explicit ChunkedCsvSink(std::shared_ptr<platform::http::ChunkedResponse> response) : response_(std::move(response)) {}
+  void Write(std::string chunk, std::function<void(bool written)> written) override {
+    response_->Write(std::move(chunk), std::move(written));
+  }
+  void Finish() override { response_->Finish(); }
+  void Abandon() override { response_->Abandon(); }
+
+ private:
+  std::shared_ptr<platform::http::ChunkedResponse> response_;
+};
+
+// A list's CSV without `limit`: every matching row from the request's cursor on, streamed
+// (csv_stream.hpp). The first page is read before the answer starts, so a read model that does
+// not answer is still a 503.
+void RespondCsvStream(const ExchangePtr& exchange, Routes& routes, std::string header,
+                      std::unique_ptr<CsvPageSource> source) {
+  if (routes.csv_exports.fetch_add(1) >= kMaxCsvExports) {
+    routes.csv_exports.fetch_sub(1);
+    exchange->RespondProblem(platform::UnavailableProblem("Too many CSV exports are under way."), kRetryAfter);
+    return;
+  }
+  auto first = source->NextPage();
+  auto response = first ? exchange->RespondChunked(200, kCsvContentType) : nullptr;
+  if (!response) {
+    routes.csv_exports.fetch_sub(1);
+    if (!first) RespondUnavailable(exchange);
+    return;
+  }
+  ProjectionMetrics* metrics = routes.deps.metrics;
+  if (metrics) metrics->csv_exports_open.Add(1);
+  StreamCsv(std::move(header), std::move(*first), std::move(source),
+            std::make_shared<ChunkedCsvSink>(std::move(response)), routes.scheduler,
+            [metrics, &exports = routes.csv_exports](const CsvStreamEnd& end) {
+              exports.fetch_sub(1);
+              if (!metrics) return;
+              metrics->csv_exports_open.Add(-1);
+              metrics->csv_rows.Inc(static_cast<std::uint64_t>(end.rows));
+              switch (end.outcome) {
+                case CsvStreamOutcome::kComplete:
+                  metrics->csv_exports_complete.Inc();
+                  return;
+                case CsvStreamOutcome::kCut:
+                  metrics->csv_exports_cut.Inc();
+                  return;
+                case CsvStreamOutcome::kFailed:
+                  metrics->csv_exports_failed.Inc();
+                  return;
+              }
+            });
+}
+
+// Whether a list answers as a streamed CSV export: CSV asked for, and no `limit` (which asks for one page).
+bool StreamsCsv(BodyFormat format, const platform::http::QueryParams& params) {
+  return format == BodyFormat::kCsv && params.count("limit") == 0;
+}
 
 void RespondWaited(const ExchangePtr& exchange, const VersionWaitResult& result, const domain::Actor& actor) {
   using Kind = VersionWaitResult::Kind;
@@ -136,8 +203,9 @@ void GetOrder(const ExchangePtr& exchange, Routes& routes) {
   RespondOrder(exchange, *found, actor);
 }
 
-void ListOrders(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
-  const auto access = exchange->Authorize(authenticator, kAnyRole);
+void ListOrders(const ExchangePtr& exchange, Routes& routes) {
+  ReadModelReader& queries = routes.deps.queries;
+  const auto access = exchange->Authorize(*routes.deps.authenticator, kAnyRole);
   if (!access) return;
   auto params = QueryOrProblem(exchange);
   if (!params) return;
@@ -152,15 +220,18 @@ void ListOrders(const ExchangePtr& exchange, ReadModelReader& queries, const pla
   }
   const auto format = FormatOrProblem(exchange);
   if (!format) return;
+  if (StreamsCsv(*format, *params)) {
+    return RespondCsvStream(exchange, routes, OrdersCsvHeader(), OrdersCsvSource(queries, *parsed.value));
+  }
   const auto page = queries.ListOrders(*parsed.value);
   if (!page) return RespondUnavailable(exchange);
   if (*format == BodyFormat::kCsv) return RespondOrderPageCsv(exchange, *page, CursorList::kOrders);
   exchange->RespondJson(200, OrderPageToJson(*page));
 }
 
-void OpenDeliveries(const ExchangePtr& exchange, ReadModelReader& queries,
-                    const platform::Authenticator& authenticator) {
-  const auto access = exchange->Authorize(authenticator, kCourierOrStaff);
+void OpenDeliveries(const ExchangePtr& exchange, Routes& routes) {
+  ReadModelReader& queries = routes.deps.queries;
+  const auto access = exchange->Authorize(*routes.deps.authenticator, kCourierOrStaff);
   if (!access) return;
   auto params = QueryOrProblem(exchange);
   if (!params) return;
@@ -175,6 +246,9 @@ void OpenDeliveries(const ExchangePtr& exchange, ReadModelReader& queries,
   }
   const auto format = FormatOrProblem(exchange);
   if (!format) return;
+  if (StreamsCsv(*format, *params)) {
+    return RespondCsvStream(exchange, routes, OrdersCsvHeader(), OpenDeliveriesCsvSource(queries, *parsed.value));
+  }
   const auto page = queries.OpenDeliveries(*parsed.value);
   if (!page) return RespondUnavailable(exchange);
   if (*format == BodyFormat::kCsv) return RespondOrderPageCsv(exchange, *page, CursorList::kOpenDeliveries);
@@ -270,8 +344,9 @@ void Funnel(const ExchangePtr& exchange, ReadModelReader& queries, const platfor
   exchange->RespondText(200, "application/json", FunnelReportJson(request->first, *report));
 }
 
-void Inventory(const ExchangePtr& exchange, ReadModelReader& queries, const platform::Authenticator& authenticator) {
-  if (!exchange->Authorize(authenticator, kStaffOrService)) return;
+void Inventory(const ExchangePtr& exchange, Routes& routes) {
+  ReadModelReader& queries = routes.deps.queries;
+  if (!exchange->Authorize(*routes.deps.authenticator, kStaffOrService)) return;
   auto params = QueryOrProblem(exchange);
   if (!params) return;
   auto parsed = ParseInventoryQuery(*params);
@@ -281,6 +356,9 @@ void Inventory(const ExchangePtr& exchange, ReadModelReader& queries, const plat
   }
   const auto format = FormatOrProblem(exchange);
   if (!format) return;
+  if (StreamsCsv(*format, *params)) {
+    return RespondCsvStream(exchange, routes, InventoryCsvHeader(), InventoryCsvSource(queries, *parsed.value));
+  }
   const auto page = queries.ListInventory(*parsed.value);
   if (!page) return RespondUnavailable(exchange);
   if (*format == BodyFormat::kCsv) {
@@ -384,15 +462,12 @@ void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps) {
   auto routes = std::make_shared<Routes>(deps);
   router.Add(restinio::http_method_get(), "/orders/{id}",
              [routes](const ExchangePtr& exchange) { GetOrder(exchange, *routes); });
-  router.Add(restinio::http_method_get(), "/orders", [routes](const ExchangePtr& exchange) {
-    ListOrders(exchange, routes->deps.queries, *routes->deps.authenticator);
-  });
-  router.Add(restinio::http_method_get(), "/deliveries/open", [routes](const ExchangePtr& exchange) {
-    OpenDeliveries(exchange, routes->deps.queries, *routes->deps.authenticator);
-  });
-  router.Add(restinio::http_method_get(), "/inventory", [routes](const ExchangePtr& exchange) {
-    Inventory(exchange, routes->deps.queries, *routes->deps.authenticator);
-  });
+  router.Add(restinio::http_method_get(), "/orders",
+             [routes](const ExchangePtr& exchange) { ListOrders(exchange, *routes); });
+  router.Add(restinio::http_method_get(), "/deliveries/open",
+             [routes](const ExchangePtr& exchange) { OpenDeliveries(exchange, *routes); });
+  router.Add(restinio::http_method_get(), "/inventory",
+             [routes](const ExchangePtr& exchange) { Inventory(exchange, *routes); });
   router.Add(restinio::http_method_get(), "/reports/status-counts", [routes](const ExchangePtr& exchange) {
     StatusCounts(exchange, routes->deps.queries, *routes->deps.authenticator);
   });

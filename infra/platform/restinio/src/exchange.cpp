@@ -123,6 +123,39 @@ bool Exchange::RespondText(int status, std::string content_type, std::string bod
   return true;
 }
 
+std::shared_ptr<ChunkedResponse> Exchange::RespondChunked(int status, std::string content_type,
+                                                          const HeaderList& headers) {
+  if (responded_.exchange(true)) return nullptr;
+  auto response = request_->create_response<restinio::chunked_output_t>(restinio::http_status_line_t{
+      restinio::http_status_code_t{static_cast<std::uint16_t>(status)}, std::string(ReasonPhrase(status))});
+  response.append_header(restinio::http_field::content_type, std::move(content_type));
+  for (const auto& [name, value] : extra_headers_) response.append_header(name, value);
+  for (const auto& [name, value] : headers) response.append_header(name, value);
+  if (metrics_) {
+    metrics_->Record(request_->header().method().c_str(), status, std::chrono::steady_clock::now() - started_);
+  }
+  return std::make_shared<ChunkedResponse>(std::move(response));
+}
+
+void ChunkedResponse::Write(std::string chunk, Written written) {
+  if (!builder_) {
+    written(false);
+    return;
+  }
+  builder_->append_chunk(std::move(chunk));
+  // RESTinio calls the notificator exactly once: after the write, or with an
+  // error when the connection closed first (or when the write never started).
+  builder_->flush([written = std::move(written)](const asio::error_code& error) { written(!error); });
+}
+
+void ChunkedResponse::Finish() {
+  if (!builder_) return;
+  builder_->done();
+  builder_.reset();
+}
+
+void ChunkedResponse::Abandon() { builder_.reset(); }
+
 restinio::request_handle_t Exchange::TakeForUpgrade(int status) {
   responded_ = true;
   if (metrics_) {

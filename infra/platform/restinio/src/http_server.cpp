@@ -36,6 +36,7 @@ class HttpServer::Impl {
                                             .max_body_size(options.limits.body * MessageLimits::kParserRoom))
               .read_next_http_message_timelimit(options.read_timeout)
               .handle_request_timeout(options.handle_timeout)
+              .write_http_response_timelimit(options.write_timeout)
               .acceptor_post_bind_hook([this](asio::ip::tcp::acceptor& acceptor) {
                 port_ = acceptor.local_endpoint().port();
                 // Low push latency: no Nagle on accepted sockets is set per

@@ -1,8 +1,10 @@
 #pragma once
 // CSV answers of the lists and reports (Accept: text/csv): RFC 4180 — a
 // header row, CRLF line ends, fields quoted when they hold a comma, a quote
-// or a line break (quotes doubled). A list's CSV is one page, like its JSON;
-// the next page's cursor travels in the `Next-Cursor` header. Amounts are
+// or a line break (quotes doubled). A list's CSV with `limit` is one page,
+// like its JSON, the next page's cursor in the `Next-Cursor` header; without
+// `limit` it is every matching row, streamed page by page (csv_stream.hpp)
+// from the same header and row functions below. Amounts are
 // integer cents per currency as in the JSON, minutes to one decimal, empty
 // when there is nothing to measure.
 
@@ -24,6 +26,13 @@ std::optional<BodyFormat> NegotiateFormat(std::string_view accept);
 inline constexpr const char* kCsvContentType = "text/csv; charset=utf-8";
 
 std::string CsvField(std::string_view text);
+
+// A list's header line and its rows, each line ending in CRLF: a page is the
+// header followed by its rows, a stream the header followed by every page's.
+std::string OrdersCsvHeader();
+std::string OrdersCsvRows(const std::vector<domain::Order>& orders);
+std::string InventoryCsvHeader();
+std::string InventoryCsvRows(const std::vector<StockLevel>& levels);
 
 std::string OrdersCsv(const OrderPage& page);
 std::string InventoryCsv(const InventoryPage& page);

@@ -38,6 +38,12 @@ struct ProjectionMetrics {
   // model is; during a replay it is the age of the records.
   platform::Histogram& apply_lag_seconds;
   platform::Gauge& waiters;
+  // Streamed CSV exports (csv_stream.hpp): open now, and how each ended.
+  platform::Gauge& csv_exports_open;
+  platform::Counter& csv_exports_complete;
+  platform::Counter& csv_exports_cut;
+  platform::Counter& csv_exports_failed;
+  platform::Counter& csv_rows;
 
  private:
   std::mutex mutex_;

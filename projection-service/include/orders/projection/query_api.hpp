@@ -16,6 +16,7 @@
 #include <orders/platform/access.hpp>
 #include <orders/platform/authenticator.hpp>
 #include <orders/platform/restinio/router.hpp>
+#include <orders/projection/projection_metrics.hpp>
 #include <orders/projection/read_model_reader.hpp>
 #include <orders/projection/version_waiters.hpp>
 
@@ -32,6 +33,8 @@ struct QueryApiDeps {
   // orders assigned to them and the open deliveries; neither reads reports or the inventory;
   // staff and service read everything. Auth off: every caller is staff.
   std::shared_ptr<const platform::Authenticator> authenticator;
+  // Counts the streamed CSV exports; none without it (tests).
+  ProjectionMetrics* metrics = nullptr;
 };
 
 void AddQueryRoutes(platform::http::Router& router, QueryApiDeps deps);

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +32,33 @@ class RouteMetrics;
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 using QueryParams = std::map<std::string, std::string>;
+
+// A response whose body goes out in chunks (Transfer-Encoding: chunked), for
+// bodies too large to hold in memory. The status line and headers leave with
+// the first chunk. Each Write's `written` is called once, on a server thread,
+// with true when the chunk reached the socket and false when the connection
+// is gone (closed by the client, or cut by the server's write timeout after a
+// stalled write): the caller writes the next chunk only after `written`, which
+// bounds what a response holds to one chunk. Not thread-safe: one Write, then
+// Finish or Abandon, at a time.
+class ChunkedResponse {
+ public:
+  using Written = std::function<void(bool written)>;
+
+  explicit ChunkedResponse(restinio::response_builder_t<restinio::chunked_output_t> builder)
+      : builder_(std::move(builder)) {}
+
+  void Write(std::string chunk, Written written);
+  // The terminating chunk: the client sees a complete body.
+  void Finish();
+  // Ends the response without its terminating chunk, so the client sees a
+  // truncated transfer rather than a body that looks complete; the connection
+  // stays unanswered until the server's request timeout closes it.
+  void Abandon();
+
+ private:
+  std::optional<restinio::response_builder_t<restinio::chunked_output_t>> builder_;
+};
 
 class Exchange {
  public:
@@ -71,6 +99,9 @@ class Exchange {
   bool RespondJson(int status, const nlohmann::json& body, const HeaderList& headers = {});
   bool RespondProblem(const Problem& problem, const HeaderList& headers = {});
   bool RespondText(int status, std::string content_type, std::string body, const HeaderList& headers = {});
+  // Starts a chunked answer (counted in the metrics with `status` now);
+  // nullptr when the exchange was already answered.
+  std::shared_ptr<ChunkedResponse> RespondChunked(int status, std::string content_type, const HeaderList& headers = {});
   bool responded() const { return responded_.load(); }
 
   // For a protocol upgrade (WebSocket): the request handle, so its connection

@@ -30,6 +30,9 @@ struct HttpServerOptions {
   MessageLimits limits;                     // answered with 414/431/413 (router.hpp)
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds handle_timeout{15};
+  // How long one write to a client may take before its connection is closed:
+  // a client that stops reading cannot pin a response (and what it holds).
+  std::chrono::milliseconds write_timeout{5000};
 };
 
 // A TCP connection taken from RESTinio for a protocol upgrade. `keep_alive`
