@@ -90,39 +90,31 @@ void GroupWriterDirectory::Run() {
   }
 }
 
+// The classic group listing (ListGroups, then DescribeGroups on the coordinator), not the admin API's
+// DescribeConsumerGroups: librdkafka's admin path aborts the process when the coordinator's connection
+// drops mid-request (an eonce refcount assertion, librdkafka issue 4605), i.e. whenever a broker dies.
 platform::Result<std::vector<WriterGroupMember>> GroupWriterDirectory::Describe() {
-  rd_kafka_t* client = handle_->client->c_ptr();
-  std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(rd_kafka_queue_new(client),
-                                                                             &rd_kafka_queue_destroy);
-  std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)> options(
-      rd_kafka_AdminOptions_new(client, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS), &rd_kafka_AdminOptions_destroy);
-  char error[256];
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), kDescribeTimeoutMs, error, sizeof error);
-  const char* groups[] = {group_.c_str()};
-  rd_kafka_DescribeConsumerGroups(client, groups, 1, options.get(), queue.get());
-  std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event(
-      rd_kafka_queue_poll(queue.get(), kDescribeTimeoutMs + 1000), &rd_kafka_event_destroy);
-  if (!event) return platform::Error{"no answer"};
-  if (rd_kafka_event_error(event.get())) return platform::Error{rd_kafka_event_error_string(event.get())};
-  const auto* result = rd_kafka_event_DescribeConsumerGroups_result(event.get());
-  if (!result) return platform::Error{std::string("unexpected event ") + rd_kafka_event_name(event.get())};
-  std::size_t count = 0;
-  const auto** descriptions = rd_kafka_DescribeConsumerGroups_result_groups(result, &count);
-  if (count != 1) return platform::Error{"no description of the group"};
-  if (const auto* error = rd_kafka_ConsumerGroupDescription_error(descriptions[0])) {
-    return platform::Error{rd_kafka_error_string(error)};
+  const rd_kafka_group_list* listed = nullptr;
+  const auto error = rd_kafka_list_groups(handle_->client->c_ptr(), group_.c_str(), &listed, kDescribeTimeoutMs);
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) return platform::Error{rd_kafka_err2str(error)};
+  std::unique_ptr<const rd_kafka_group_list, decltype(&rd_kafka_group_list_destroy)> list(listed,
+                                                                                          &rd_kafka_group_list_destroy);
+  const rd_kafka_group_info* group = nullptr;
+  for (int i = 0; i < list->group_cnt; ++i) {
+    if (group_ == list->groups[i].group && list->groups[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) group = &list->groups[i];
   }
+  // Either the group has no members (yet, or any more) or its coordinator did not answer: the last
+  // known writers stay (a writer that no longer writes a partition answers 503, which asks again).
+  if (!group) return platform::Error{"no broker answered for the group"};
   std::vector<WriterGroupMember> members;
-  const auto* group = descriptions[0];
-  for (std::size_t i = 0; i < rd_kafka_ConsumerGroupDescription_member_count(group); ++i) {
-    const auto* member = rd_kafka_ConsumerGroupDescription_member(group, i);
-    WriterGroupMember described{rd_kafka_MemberDescription_client_id(member), {}};
-    const auto* assignment = rd_kafka_MemberDescription_assignment(member);
-    const auto* partitions = assignment ? rd_kafka_MemberAssignment_partitions(assignment) : nullptr;
-    for (int p = 0; partitions && p < partitions->cnt; ++p) {
-      if (topic_ == partitions->elems[p].topic) described.partitions.push_back(partitions->elems[p].partition);
-    }
-    members.push_back(std::move(described));
+  for (int i = 0; i < group->member_cnt; ++i) {
+    const auto& member = group->members[i];
+    const std::string_view assignment(
+        static_cast<const char*>(member.member_assignment),
+        member.member_assignment ? static_cast<std::size_t>(member.member_assignment_size) : 0);
+    auto partitions = PartitionsInAssignment(assignment, topic_);
+    if (!partitions) return platform::Error{"a member's assignment is not in the consumer protocol"};
+    members.push_back({member.client_id ? member.client_id : "", std::move(*partitions)});
   }
   return members;
 }

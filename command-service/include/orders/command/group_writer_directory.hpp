@@ -1,7 +1,7 @@
 #pragma once
-// The WriterDirectory read from Kafka: describes the writer group (the admin
-// API's DescribeConsumerGroups) on a thread of its own, every `refresh` and
-// sooner when asked about a partition it knows no writer for.
+// The WriterDirectory read from Kafka: describes the writer group (the
+// classic ListGroups and DescribeGroups requests) on a thread of its own,
+// every `refresh` and sooner when asked about a partition it knows no writer for.
 
 #include <atomic>
 #include <chrono>

@@ -27,6 +27,12 @@ struct WriterGroupMember {
   std::vector<platform::Partition> partitions;  // of the topic the group writes
 };
 
+// The partitions of `topic` in a member's assignment as a group description
+// carries it (Kafka's consumer protocol: version, then per topic its name and
+// partitions, then user data); nullopt when the bytes are not such an assignment.
+std::optional<std::vector<platform::Partition>> PartitionsInAssignment(std::string_view assignment,
+                                                                       std::string_view topic);
+
 // Partition -> the address of the member it is assigned to (members that advertise none are left out).
 std::map<platform::Partition, std::string> WritersByPartition(const std::vector<WriterGroupMember>& members);
 
