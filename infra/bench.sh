@@ -22,9 +22,11 @@
 #   9. connections one notifier holding as many WebSockets as its descriptor limit allows (--quick: 4,000),
 #                  each subscribed to its own customer, from 4 client processes on 8 loopback source addresses:
 #                  RSS per connection, time to accept the ramp, CPU while refused clients retry, fan-out of
-#                  10 events/s to all of them (`all`), a reconnect storm (all dropped, back within 5 s, a
-#                  sample resuming its order with sinceVersion, checked for gaps); baseline: the Node.js `ws`
-#                  server holding the same number of connections (RSS per connection)
+#                  10 events/s to all of them (`all`), a reconnect storm (all dropped, back within 5 s; about
+#                  200 sample clients spread over the ramp resume their order with sinceVersion and record
+#                  every message, which the invariant checker's subscriber check compares with the topic:
+#                  a gap or a duplicate fails the phase); baseline: the Node.js `ws` server holding the same
+#                  number of connections (RSS per connection)
 # Load generators call with a `service` token (ORDERS_TOKEN, minted below), which the default limits
 # leave unlimited; phases 1-4 also run with RATE_LIMIT=off, so they measure the pipeline alone. Phases 1-6 run
 # the command service with WORKFLOW=off: they measure placement and hand-made moves, not the workflow.
@@ -35,6 +37,7 @@
 #   bench::scaleout and bench::failover; scaleout and failover start extra processes, failover a
 #   three-node Kafka cluster on KAFKA_PORT + 10 .. + 15)
 #   ./infra/bench.sh --record-from DIR
+#   ./infra/bench.sh --profile-memory [--no-build]   (see bench::connections_profile; records nothing)
 #
 # Builds in Release (build-release/), starts Kafka and PostgreSQL like test.sh, prints a table and
 # writes bench-results.json (every figure), bench-results.txt (the table) and e2e-latency.svg into
@@ -45,6 +48,14 @@
 #                       naming only some phases, only theirs are replaced (report.py merge)
 #   --record-from DIR   only that, from the results of an earlier run in DIR; runs nothing else
 set -uo pipefail
+# --profile-memory profiles a build with debug information (the test build, build/, RelWithDebInfo), so
+# heaptrack can name inlined frames; it is looked for before the build folder is chosen.
+PROFILE_MEMORY=0
+for arg in "$@"; do [[ $arg == --profile-memory ]] && PROFILE_MEMORY=1; done
+if ((PROFILE_MEMORY)); then
+  BUILD_DIR="${BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build}"
+  BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
+fi
 BUILD_DIR="${BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-release}"
 BUILD_TYPE="${BUILD_TYPE:-Release}"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -85,6 +96,7 @@ while (($#)); do
     --no-build) BUILD=0 ;;
     --record) RECORD=1 ;;
     --record-from) bench::record_docs "${2:?--record-from needs a directory}"; exit 0 ;;
+    --profile-memory) ;;  # read above
     *) orders::die "unknown option $1 (see the header of infra/bench.sh)" ;;
   esac
   shift
@@ -680,10 +692,12 @@ bench::reports() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# bench::conn_swarms MODE PORT TOTAL CONTROL: starts 4 orders_conn_swarm processes sharing TOTAL clients
-# (customers conn-0 .. conn-TOTAL-1), each on two loopback source addresses of its own; sets CONN_PIDS.
+# bench::conn_swarms MODE PORT TOTAL CONTROL [SWARM_ARGS...]: starts 4 orders_conn_swarm processes sharing
+# TOTAL clients (customers conn-0 .. conn-TOTAL-1), each on two loopback source addresses of its own; sets
+# CONN_PIDS.
 bench::conn_swarms() {
   local mode=$1 port=$2 total=$3 control=$4 k share first=0 count
+  shift 4
   CONN_PIDS=()
   share=$(((total + 3) / 4))
   for k in 0 1 2 3; do
@@ -691,7 +705,7 @@ bench::conn_swarms() {
     ((first + count > total)) && count=$((total - first))
     "$TOOLS/orders_conn_swarm" --mode "$mode" --port "$port" --clients "$count" --first "$first" \
       --sources "127.0.0.$((2 + 2 * k)),127.0.0.$((3 + 2 * k))" --control "$control" --label "$mode-$k" \
-      --storm-window 5 --json "$RUN_DIR/connections-$mode-$k.json" >/dev/null 2>"$RUN_DIR/connections-$mode-$k.err" &
+      --storm-window 5 "$@" --json "$RUN_DIR/connections-$mode-$k.json" >/dev/null 2>"$RUN_DIR/connections-$mode-$k.err" &
     CONN_PIDS+=("$!")
     first=$((first + count))
   done
@@ -711,7 +725,7 @@ bench::connections() {
   (cd "$ORDERS_ROOT/tests/bench/node" && [[ -d node_modules/ws ]] || npm ci --no-audit --no-fund --silent) ||
     orders::die "npm could not install ws"
   local topic="bench-conn-$$" port node_port limit=() max extra total control="$RUN_DIR/connections-control"
-  local rss_before rss_after cpu_before cpu_after feed pid metrics
+  local rss_before rss_after cpu_before cpu_after feed pid metrics recordings="$RUN_DIR/connections-subscribers"
   orders::create_topic "$topic" 6
   # --quick sets the limit (MAX_CONNECTIONS) instead of deriving it from the descriptor limit.
   ((QUICK)) && limit=(MAX_CONNECTIONS=4000)
@@ -724,9 +738,11 @@ bench::connections() {
   extra=$((QUICK ? 20 : 50))  # past the limit: refused (503) and retrying each second
   total=$((max + extra))
   orders::log "connections: the notifier takes $max WebSockets; $total clients connect"
-  mkdir -p "$control"
+  mkdir -p "$control" "$recordings"
   rss_before=$(bench::rss_kb "$PID_conn_notifier")
-  bench::conn_swarms notifier "$port" "$total" "$control"
+  # About 200 sample clients, every (total / 200)th, so they are spread over the ramp.
+  bench::conn_swarms notifier "$port" "$total" "$control" --sample-every $(((total + 199) / 200)) \
+    --record "$recordings"
   bench::conn_wait "$control" ramped notifier 600
   sleep 2
   rss_after=$(bench::rss_kb "$PID_conn_notifier")
@@ -746,9 +762,19 @@ bench::connections() {
   touch "$control/fanout-stop"
   sleep 2
   touch "$control/storm"
-  for pid in "${CONN_PIDS[@]}"; do wait "$pid"; done
+  # Once every client is back (each swarm gives up by itself 65 s after the drop), the feed runs on
+  # for 3 s of live updates after the resume, then stops; 2 s later every order's last version has
+  # reached the sample, whose recordings then end.
+  for k in 0 1 2 3; do
+    orders::wait_for "notifier swarm $k: resumed" 90 test -f "$control/notifier-$k.resumed" || break
+  done
+  sleep 3
   kill "$feed" 2>/dev/null
   wait "$feed" 2>/dev/null
+  sleep 2
+  touch "$control/finish"
+  for pid in "${CONN_PIDS[@]}"; do wait "$pid"; done
+  bench::conn_check "$topic" "$recordings"
   echo '{}' >"$RUN_DIR/connections.json"
   bench::record "$RUN_DIR/connections.json" "max_websockets=$max" "clients=$total" "rss_kb_before=$rss_before" \
     "rss_kb_after=$rss_after" "cpu_seconds_refusing=$(awk -v a="$cpu_after" -v b="$cpu_before" 'BEGIN{print a-b}')" \
@@ -756,7 +782,9 @@ bench::connections() {
     "metric_connections=$(awk '/^orders_notifier_connections / {print $2}' <<<"$metrics")" \
     "metric_queued_bytes=$(awk '/^orders_notifier_queued_bytes / {print $2}' <<<"$metrics")" \
     "metric_buffer_bytes=$(awk '/^orders_notifier_buffer_bytes / {print $2}' <<<"$metrics")" \
-    "fd_limits=$(grep '"connection limits"' "$RUN_DIR/connections-notifier.log" | head -1)"
+    "fd_limits=$(grep '"connection limits"' "$RUN_DIR/connections-notifier.log" | head -1)" \
+    "checker_exit=$CONN_CHECK_EXIT" "checker_subscribers=$CONN_CHECK_SUBSCRIBERS" \
+    "checker_updates=$CONN_CHECK_UPDATES" "checker_violations=$CONN_CHECK_VIOLATIONS"
   bench::stop "$PID_conn_notifier"
 
   # The baseline: Node.js ws holding as many connections as the notifier held.
@@ -776,6 +804,92 @@ bench::connections() {
   bench::record "$RUN_DIR/connections.json" "node_clients=$held" "node_rss_kb_before=$rss_before" \
     "node_rss_kb_after=$rss_after"
   bench::stop_all
+  # The figures are kept in the run folder either way; a run with a gap is not one to record.
+  ((CONN_CHECK_EXIT == 0)) || orders::die "connections: the invariant checker found a gap or a duplicate in the \
+sample's recordings across the reconnect storm (exit $CONN_CHECK_EXIT); see $RUN_DIR/connections-checker.txt"
+}
+
+# --profile-memory: where the bytes of an idle connection go. The notifier (the test build, with debug
+# information) runs twice under heaptrack on a topic of its own: once left idle, once while PROFILE_CLIENTS
+# (5,000) clients connect and each subscribes to its own customer, as in the connections phase; each run
+# is stopped (SIGTERM) a few seconds after its clients are in. tests/bench/heap_profile.py subtracts the
+# idle run's heap at its peak from the loaded one's, per call stack, and prints the top allocation sites
+# in bytes per connection. The recordings (heaptrack_gui opens them) and the table stay in the run folder;
+# the table is also written to $RESULTS/connections-heap-profile.txt.
+bench::connections_profile() {
+  local clients=${PROFILE_CLIENTS:-5000} topic="bench-conn-profile-$$" run port pid control held rss_idle rss_loaded
+  orders::log "connections memory profile: the notifier under heaptrack, idle and with $clients idle WebSockets"
+  orders::create_topic "$topic" 6
+  for run in idle loaded; do
+    bench::start conn_profile "$RUN_DIR/profile-$run-notifier.log" env RATE_LIMIT=off WEBHOOKS=off \
+      ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info MAX_CONNECTIONS=$((clients + 100)) \
+      heaptrack -o "$RUN_DIR/heaptrack-$run" "$BUILD_DIR/notifier/notifier"
+    port=$(bench::port_of "$RUN_DIR/profile-$run-notifier.log")
+    bench::wait_ready notifier "$port"
+    # heaptrack runs the notifier as its child: the signal goes to the notifier itself.
+    pid=""
+    for candidate in $(pgrep -P "$PID_conn_profile"); do
+      [[ $(readlink "/proc/$candidate/exe") == "$(readlink -f "$BUILD_DIR/notifier/notifier")" ]] && pid=$candidate
+    done
+    [[ -n $pid ]] || orders::die "profile: no notifier process under heaptrack (pid $PID_conn_profile)"
+    if [[ $run == loaded ]]; then
+      control="$RUN_DIR/profile-control"
+      mkdir -p "$control"
+      bench::conn_swarms notifier "$port" "$clients" "$control" --sample-every 0
+      bench::conn_wait "$control" ramped notifier 900
+      held=$(cat "$control"/notifier-*.ramped | awk '{s += $1} END {print s}')
+      sleep 3
+      rss_loaded=$(bench::rss_kb "$pid")
+      local swarm
+      for swarm in "${CONN_PIDS[@]}"; do kill "$swarm" 2>/dev/null; wait "$swarm" 2>/dev/null; done
+    else
+      sleep 5
+      rss_idle=$(bench::rss_kb "$pid")
+    fi
+    kill -TERM "$pid"
+    wait "$PID_conn_profile" 2>/dev/null  # heaptrack writes its file once the notifier exited
+    BENCH_PIDS=()
+  done
+  local idle_file loaded_file
+  idle_file=$(ls "$RUN_DIR"/heaptrack-idle.* 2>/dev/null | head -1)
+  loaded_file=$(ls "$RUN_DIR"/heaptrack-loaded.* 2>/dev/null | head -1)
+  [[ -n $idle_file && -n $loaded_file ]] || orders::die "profile: heaptrack wrote no recording (see $RUN_DIR/profile-*.log)"
+  ((${held:-0} > 0)) || orders::die "profile: no connection was held"
+  orders::log "profile: $held connections held; analysing $idle_file and $loaded_file"
+  python3 "$ORDERS_ROOT/tests/bench/heap_profile.py" --idle "$idle_file" --loaded "$loaded_file" --connections "$held" \
+    --rss-kb-idle "$rss_idle" --rss-kb-loaded "$rss_loaded" | tee "$RUN_DIR/connections-heap-profile.txt" ||
+    orders::die "profile: heap_profile.py failed"
+  cp "$RUN_DIR/connections-heap-profile.txt" "$RESULTS/connections-heap-profile.txt"
+  orders::log "profile: recordings in $RUN_DIR (heaptrack_gui opens them); table in $RESULTS/connections-heap-profile.txt"
+}
+
+# bench::conn_check TOPIC DIR: the invariant checker's subscriber check on the sample's recordings
+# (orders_check_invariants; no read model, inventory or workflow in this phase), against the whole topic.
+# Sets CONN_CHECK_EXIT (0 hold, 1 broken, 2 unreadable), _SUBSCRIBERS, _UPDATES (checked) and _VIOLATIONS.
+bench::conn_check() {
+  local topic=$1 dir=$2 out="$RUN_DIR/connections-checker.txt" files
+  files=("$dir"/*.jsonl)
+  CONN_CHECK_SUBSCRIBERS=0 CONN_CHECK_UPDATES=0 CONN_CHECK_VIOLATIONS=0
+  if [[ ! -f ${files[0]} ]]; then
+    orders::log "connections: the sample recorded nothing in $dir"
+    CONN_CHECK_EXIT=2
+    return
+  fi
+  "$BUILD_DIR/tests/invariants/orders_check_invariants" --topic "$topic" --no-inventory --no-workflow "${files[@]}" \
+    >"$out" 2>&1
+  CONN_CHECK_EXIT=$?
+  CONN_CHECK_SUBSCRIBERS=${#files[@]}
+  # The summary's first line holds name=count pairs; per subscriber updates_seen_by_<name>.
+  CONN_CHECK_UPDATES=$(head -1 "$out" | tr ' ' '\n' | awk -F= '/^updates_seen_by_/ {s += $2} END {print s + 0}')
+  CONN_CHECK_VIOLATIONS=$(head -1 "$out" | tr ' ' '\n' | awk -F= '$1 == "violations" {print $2}')
+  CONN_CHECK_VIOLATIONS=${CONN_CHECK_VIOLATIONS:-0}
+  if ((CONN_CHECK_EXIT == 0)); then
+    orders::log "connections: invariant checker on ${#files[@]} sample subscribers: no gap, nothing twice" \
+      "($CONN_CHECK_UPDATES updates checked against the topic)"
+  else
+    orders::log "connections: invariant checker on ${#files[@]} sample subscribers FAILED (exit $CONN_CHECK_EXIT):"
+    grep -v '^invariants hold' "$out" | sed "s/^INVARIANTS BROKEN:.*/INVARIANTS BROKEN (violations: $CONN_CHECK_VIOLATIONS)/" | head -40 >&2
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -1002,7 +1116,15 @@ bench::failover() {
 
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
-((BUILD)) && orders::timed build orders::build
+if ((PROFILE_MEMORY)); then
+  command -v heaptrack >/dev/null && command -v heaptrack_print >/dev/null ||
+    orders::die "--profile-memory needs heaptrack (apt-get install heaptrack)"
+  # The test build's settings (infra/test.sh), so the profile does not reconfigure it; only what the profile runs.
+  ((BUILD)) && orders::timed build orders::build "-DORDERS_TEST_TIERS=unit;integration;e2e;fault" -DORDERS_BENCH=ON \
+    -- notifier orders_conn_swarm orders-token
+else
+  ((BUILD)) && orders::timed build orders::build
+fi
 # The services run with auth on, as in production; the load generators call as `service`, with the token
 # in their environment (ORDERS_TOKEN), not on a command line.
 [[ -n "${JWT_SECRET:-}" ]] || JWT_SECRET="bench-$(head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=')"
@@ -1018,6 +1140,11 @@ export KAFKA_BROKERS DATABASE_URL
 echo "$(orders::kafka_topics --list 2>/dev/null | wc -l)" >"$RUN_DIR/kafka-topics-at-start.txt"
 orders::log "the broker holds $(cat "$RUN_DIR/kafka-topics-at-start.txt") topics"
 
+if ((PROFILE_MEMORY)); then
+  orders::timed profile bench::connections_profile
+  orders::print_timings
+  exit 0
+fi
 bench::phase append && orders::timed append bench::append
 bench::phase projection && orders::timed projection bench::projection
 bench::phase lag && orders::timed lag bench::projection_lag

@@ -5,6 +5,7 @@
 //
 //   --port P --clients N --first K --sources 127.0.0.2,127.0.0.3 --control DIR --label NAME
 //   [--json FILE] [--mode notifier|node] [--sample-every 50] [--storm-window 5] [--concurrency 256]
+//   [--record DIR]
 //
 //   ramp      every client connects and subscribes to its own customer
 //             ({"type":"subscribe","customerId":"conn-<K+i>"}); done when its snapshot came. An
@@ -19,9 +20,19 @@
 //             reconnects after a random delay within --storm-window seconds: customer again, and
 //             the sample {"type":"subscribe","orderId":<its order>,"sinceVersion":<last seen>}
 //             and `all`. Resumed once its subscriptions are answered; timed from its reconnect
-//             and from the drop. The sample then checks that the versions of its order it
-//             receives continue exactly where it left (no gap, nothing twice) for 3 s after the
-//             last client resumed; then the report is written and the process exits.
+//             and from the drop. The sample also counts whether the versions of its order it
+//             receives continue exactly where it left (no gap, nothing twice) for the rest of
+//             the phase. Writes DIR/NAME.resumed ("<resumed> <dropped>") once every dropped
+//             client is back (or after --storm-window + 60 s, when it gives up).
+//   finish    (DIR/finish; ./infra/bench.sh stops the event feed first, so every order has
+//             reached its last version) the report is written and the process exits.
+//
+// With --record DIR every sample client's received messages, from its first subscribe to the
+// finish, go to DIR/conn-<K+i>.jsonl in the invariant checker's subscriber format
+// (tests/invariants/include/orders/invariants/sources.hpp): a header naming the order it resumed
+// by id (the one it followed into the storm), then one message per line, with
+// {"type":"_reconnected"} where it came back. ./infra/bench.sh runs orders_check_invariants on
+// them against the topic: that, not the counts above, is the proof of no gap and nothing twice.
 //
 // With --mode node (the Node.js `ws` baseline, which answers nothing) a client is held once its
 // upgrade is answered and its subscribe sent; the process waits for DIR/stop and exits.
@@ -58,7 +69,7 @@ using notifier::Opcode;
 
 constexpr std::array<std::uint8_t, 4> kMask = {0x12, 0x34, 0x56, 0x78};
 
-enum class Phase { kRamp, kFanout, kQuiet, kStorm, kDone };
+enum class Phase { kRamp, kFanout, kQuiet, kStorm, kFinishing, kDone };
 
 struct Client {
   enum class State { kWaiting, kConnecting, kHandshake, kSubscribing, kHeld, kRefused };
@@ -76,7 +87,9 @@ struct Client {
   std::int64_t version = 0;
   bool finished = false;  // the order reached delivered or cancelled
   bool refused_once = false;
-  bool resuming = false;  // reconnected after the storm, subscriptions not all answered yet
+  bool resuming = false;              // reconnected after the storm, subscriptions not all answered yet
+  bool held_before = false;           // a later 101 is a reconnect
+  std::vector<std::string> received;  // with --record, a sample client's messages (and markers)
 };
 
 bool Exists(const std::string& path) {
@@ -102,6 +115,7 @@ class ConnSwarm {
         node_(args.Get("mode", "notifier") == "node"),
         storm_window_(args.Number("storm-window", 5)),
         concurrency_(static_cast<std::size_t>(args.Number("concurrency", 256))),
+        record_(args.Get("record", "")),
         random_(static_cast<unsigned>(args.Number("first", 0)) + 17) {
     std::stringstream sources(args.Get("sources", "127.0.0.1"));
     for (std::string source; std::getline(sources, source, ',');) {
@@ -288,6 +302,7 @@ class ConnSwarm {
       if (got == 0 || (got < 0 && errno != EAGAIN)) {
         if (client.state == Client::State::kHeld) {
           ++closed_by_server_;
+          Note(client, R"({"type":"_closed","code":0})");
           Drop(client);
           client.state = Client::State::kWaiting;  // reconnects like a real client
           client.retry_at = Clock::now() + std::chrono::seconds(1);
@@ -343,6 +358,7 @@ class ConnSwarm {
       Held(client);
       return true;
     }
+    if (client.held_before) Note(client, R"({"type":"_reconnected"})");
     client.state = Client::State::kSubscribing;
     client.answers_awaited = 1;
     if (client.resuming && client.sample) {
@@ -362,6 +378,7 @@ class ConnSwarm {
   void Held(Client& client) {
     if (client.state != Client::State::kHeld) --in_progress_;
     client.state = Client::State::kHeld;
+    client.held_before = true;
     if (client.resuming) {
       client.resuming = false;
       const auto now = Clock::now();
@@ -379,6 +396,7 @@ class ConnSwarm {
     }
     if (message.opcode != Opcode::kText) return;
     const std::string& text = message.payload;
+    Note(client, text);
     if (text.find(R"("type":"snapshot")") != std::string::npos) {
       if (text.find(R"("orders":[)") == std::string::npos) {
         // An order's own snapshot: the resume could not replay what the client missed.
@@ -400,6 +418,11 @@ class ConnSwarm {
       }
     }
     if (client.sample) Track(client, text);
+  }
+
+  // With --record, keeps what a sample client received (the notifier's messages are single-line JSON).
+  void Note(Client& client, const std::string& text) {
+    if (!record_.empty() && client.sample && phase_ != Phase::kDone) client.received.push_back(text);
   }
 
   // The sample follows one order's versions: before the storm the latest order it saw an update
@@ -511,17 +534,49 @@ class ConnSwarm {
         if (Exists(ControlFile("storm"))) StartStorm();
         return;
       case Phase::kStorm: {
-        if (storm_resumed_ == storm_dropped_ && storm_all_resumed_seconds_ == 0) {
-          storm_all_resumed_seconds_ = std::chrono::duration<double>(now - storm_at_).count();
-          tracking_until_ = now + std::chrono::seconds(3);
-        }
-        const bool tracked = storm_all_resumed_seconds_ > 0 && now >= tracking_until_;
+        const bool resumed = storm_resumed_ == storm_dropped_;
+        if (resumed) storm_all_resumed_seconds_ = std::chrono::duration<double>(now - storm_at_).count();
         const bool gave_up = now - storm_at_ > std::chrono::seconds(static_cast<int>(storm_window_) + 60);
-        if (tracked || gave_up) phase_ = Phase::kDone;
+        if (resumed || gave_up) {
+          Signal("resumed", std::to_string(storm_resumed_) + " " + std::to_string(storm_dropped_));
+          finishing_since_ = now;
+          phase_ = Phase::kFinishing;
+        }
         return;
       }
+      case Phase::kFinishing:
+        // The script stops the feed, lets the last events arrive, then says finish; if it died,
+        // give up after two minutes rather than hold thousands of sockets forever.
+        if (Exists(ControlFile("finish")) || now - finishing_since_ > std::chrono::minutes(2)) {
+          WriteRecordings();
+          phase_ = Phase::kDone;
+        }
+        return;
       case Phase::kDone:
         return;
+    }
+  }
+
+  // One file per sample client that was ever held (a refused one never subscribed). `followed` is
+  // the order it resumed by id after the storm; without one (it saw no update before the storm)
+  // it is written anyway, and the checker reports a subscriber that followed nothing.
+  void WriteRecordings() const {
+    if (record_.empty()) return;
+    for (const auto& client : clients_) {
+      if (!client.sample || !client.held_before) continue;
+      const std::string name = "conn-" + std::to_string(client.customer);
+      std::ofstream out(record_ + "/" + name + ".jsonl");
+      nlohmann::json followed = nlohmann::json::array();
+      if (!client.order.empty()) followed.push_back(client.order);
+      // A resume must really resume: the notifier's cache holds every event of this short run.
+      out << nlohmann::json{{"subscriber", name},
+                            {"followed", followed},
+                            {"expectComplete", true},
+                            {"customerId", ""},
+                            {"allowResync", false}}
+                 .dump()
+          << "\n";
+      for (const auto& text : client.received) out << text << "\n";
     }
   }
 
@@ -548,6 +603,7 @@ class ConnSwarm {
   bool node_;
   double storm_window_;
   std::size_t concurrency_;
+  std::string record_;  // empty: nothing recorded
   std::mt19937 random_;
   std::vector<in_addr> sources_;
   std::string authorization_;
@@ -556,7 +612,7 @@ class ConnSwarm {
   std::size_t in_progress_ = 0;
   std::size_t next_waiting_scan_ = 0;
   Phase phase_ = Phase::kRamp;
-  Clock::time_point ramp_started_, last_check_, storm_at_, tracking_until_;
+  Clock::time_point ramp_started_, last_check_, storm_at_, finishing_since_;
   bool ramp_signalled_ = false;
   double ramp_seconds_ = 0;
   std::size_t held_at_ramp_ = 0, refused_at_ramp_ = 0, refusals_ = 0, closed_by_server_ = 0;

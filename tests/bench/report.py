@@ -419,7 +419,12 @@ def connections_summary(run_dir):
             "sample_events_after_resume": sum(r["sample_events_after_resume"] for r in ours),
             "sample_gaps": sum(r["sample_gaps"] for r in ours),
             "sample_duplicates": sum(r["sample_duplicates"] for r in ours),
-            "sample_not_recovered": sum(r["sample_not_recovered"] for r in ours)},
+            "sample_not_recovered": sum(r["sample_not_recovered"] for r in ours),
+            # The invariant checker's subscriber check on the sample's recordings (None: a run from
+            # before it existed).
+            "checker": None if "checker_exit" not in bench else {
+                "exit": bench["checker_exit"], "subscribers": bench.get("checker_subscribers"),
+                "updates": bench.get("checker_updates"), "violations": bench.get("checker_violations")}},
     }
     ours_b, node_b = result["bytes_per_connection"], result["node_bytes_per_connection"]
     if ours_b and node_b:
@@ -429,7 +434,8 @@ def connections_summary(run_dir):
     result["target_node_met"] = result.get("vs_node", 99) <= CONNECTIONS_NODE_RATIO_TARGET
     result["target_storm_met"] = (storm["dropped"] > 0 and storm["resumed"] == storm["dropped"] and
                                   (storm["from_reconnect"]["p99_ms"] or 1e9) <= CONNECTIONS_STORM_P99_TARGET_S * 1000)
-    result["no_gap"] = storm["sample_gaps"] == 0 and storm["sample_not_recovered"] == 0 and storm["sample_duplicates"] == 0
+    result["no_gap"] = (storm["sample_gaps"] == 0 and storm["sample_not_recovered"] == 0 and
+                        storm["sample_duplicates"] == 0 and (storm["checker"] is None or storm["checker"]["exit"] == 0))
     result["target_met"] = (result["target_kb_met"] and result["target_node_met"] and result["target_storm_met"] and
                             result["no_gap"])
     return result
@@ -905,6 +911,11 @@ def summarize(run_dir, results_dir, quick, pairs):
                      f"{storm['sample_clients']}: {storm['sample_events_after_resume']} versions after resuming, "
                      f"{storm['sample_gaps']} gaps, {storm['sample_duplicates']} twice, "
                      f"{storm['sample_not_recovered']} not recovered")
+        if storm["checker"] is not None:
+            k = storm["checker"]
+            lines.append(f"  invariant checker on the sample's recordings: {k['subscribers']} subscribers, "
+                         f"{k['updates']} updates checked against the topic, {k['violations']} violations "
+                         f"(exit {k['exit']})")
         lines.append(f"  targets: <= {CONNECTIONS_KB_TARGET} kB {'met' if c['target_kb_met'] else 'NOT met'}; "
                      f"<= {CONNECTIONS_NODE_RATIO_TARGET} x Node {'met' if c['target_node_met'] else 'NOT met'}; "
                      f"storm p99 <= {CONNECTIONS_STORM_P99_TARGET_S:.0f} s {'met' if c['target_storm_met'] else 'NOT met'}; "
@@ -1268,6 +1279,12 @@ def results_markdown(result, links):
         out.append(f"- A sample of {n(storm['sample_clients'])} clients resuming their order with `sinceVersion`: "
                    f"{n(storm['sample_gaps'])} gaps, {n(storm['sample_duplicates'])} versions twice, "
                    f"{n(storm['sample_not_recovered'])} not recovered {verdict(c['no_gap'])}.")
+        if storm.get("checker") is not None:
+            k = storm["checker"]
+            out.append(f"- The invariant checker's subscriber check (`orders_check_invariants`) on what "
+                       f"{n(k['subscribers'])} sample clients received from their first subscribe to the end, "
+                       f"across the storm, against the topic: {n(k['updates'])} updates, "
+                       f"{n(k['violations'])} violations {verdict(k['exit'] == 0)}.")
         out.append("")
     reports = result.get("reports")
     if reports:

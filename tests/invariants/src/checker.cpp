@@ -200,6 +200,12 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
   // After a reconnect, a selector subscription's snapshot list is the fresh
   // state: continuity is promised for the orders it lists, not for the others.
   // A list comes in pages (consecutive, the last one says "last": true).
+  // An order followed by id is the exception: the client resumes it with
+  // sinceVersion, so a selector's fresh list on the same connection excuses
+  // nothing for it. It stays continued, and a list that shows it must agree
+  // with what it already has (a client resubscribes its orders before its
+  // selectors, so their replay comes first).
+  const auto resumed_by_id = [&](const std::string& id) { return subscriber.followed.count(id) > 0; };
   bool reconnected = false;
   bool in_fresh_list = false;
   std::set<std::string> listed;
@@ -217,7 +223,7 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
       in_fresh_list = !message.value("last", true);
       if (!in_fresh_list) {
         for (auto it = last.begin(); it != last.end();) {
-          if (listed.count(it->first)) {
+          if (listed.count(it->first) || resumed_by_id(it->first)) {
             ++it;
           } else {
             not_continued.insert(it->first);
@@ -245,7 +251,8 @@ void CheckSubscriber(const Fold& fold, const SubscriberLog& subscriber, Report& 
         // A fresh list after a reconnect is the current state (the versions
         // missed meanwhile are not replayed for a selector); within one
         // connection a list must not skip or go back.
-        if (!fresh_list) continuity(order.value("orderId", ""), order.value("version", std::int64_t{0}));
+        const std::string id = order.value("orderId", "");
+        if (!fresh_list || resumed_by_id(id)) continuity(id, order.value("version", std::int64_t{0}));
         see_state(order);
       }
     } else if (type == "update") {

@@ -240,10 +240,12 @@ TEST(InvariantChecker, SelectorReconnectContinuesOnlyTheOrdersItsSnapshotListHol
   CheckSubscriber(fold, Sub({Snapshot(1, "pending"), json{{"type", "_reconnected"}}, listed, Update(3, "shipped")}),
                   report);
   EXPECT_TRUE(report.ok()) << report.Summary();
+  // A customer subscriber: the order is not followed by id, so an unlisted one is not continued.
   Report unlisted;
-  CheckSubscriber(fold,
-                  Sub({Snapshot(1, "pending"), Update(2, "confirmed"), json{{"type", "_reconnected"}}, empty_list}),
-                  unlisted);
+  SubscriberLog customer =
+      Sub({Snapshot(1, "pending"), Update(2, "confirmed"), json{{"type", "_reconnected"}}, empty_list}, {});
+  customer.customer_id = "customer-1";
+  CheckSubscriber(fold, customer, unlisted);
   EXPECT_TRUE(unlisted.ok()) << unlisted.Summary();
   EXPECT_EQ(unlisted.counts["orders_not_continued_after_reconnect"], 1);
 }
@@ -262,6 +264,38 @@ TEST(InvariantChecker, AFreshListInPagesCountsAsOneList) {
       report);
   EXPECT_TRUE(report.ok()) << report.Summary();
   EXPECT_EQ(report.counts["orders_not_continued_after_reconnect"], 0) << "the order is listed on the second page";
+}
+
+// A client that follows an order by id and also holds selectors (a customer, `all`) resubscribes
+// the order with sinceVersion first after a reconnect, then its selectors: the selectors' fresh
+// lists must not excuse a gap in the order it resumed.
+json List(std::vector<json> orders) { return {{"type", "snapshot"}, {"last", true}, {"orders", std::move(orders)}}; }
+
+TEST(InvariantChecker, AnOrderResumedByIdStaysContinuedThroughASelectorsFreshList) {
+  Report report;
+  const auto fold = CheckLog(Log(kLongerLog), report);
+  const json reconnected = {{"type", "_reconnected"}};
+  const json at3 = {{"orderId", kOrderId}, {"version", 3}, {"status", "processing"}};
+
+  // The replay brings version 3, the customer's list is empty, `all` lists the order at 3, then 4 live.
+  Report resumed;
+  CheckSubscriber(fold,
+                  Sub({Snapshot(1, "pending"), Update(2, "confirmed"), reconnected, Update(3, "processing"), List({}),
+                       List({at3}), Update(4, "shipped")}),
+                  resumed);
+  EXPECT_TRUE(resumed.ok()) << resumed.Summary();
+  EXPECT_EQ(resumed.counts["orders_not_continued_after_reconnect"], 0);
+
+  // Version 3 never came: the empty list after the reconnect must not hide the gap.
+  Report gap;
+  CheckSubscriber(
+      fold, Sub({Snapshot(1, "pending"), Update(2, "confirmed"), reconnected, List({}), Update(4, "shipped")}), gap);
+  EXPECT_TRUE(Mentions(gap, "gap (after 2)")) << gap.Summary();
+
+  // Nor may a fresh list move it forward past what the replay delivered.
+  Report jumped;
+  CheckSubscriber(fold, Sub({Snapshot(1, "pending"), reconnected, List({at3}), Update(4, "shipped")}), jumped);
+  EXPECT_TRUE(Mentions(jumped, "jumped forward from version 1")) << jumped.Summary();
 }
 
 }  // namespace
