@@ -1076,17 +1076,19 @@ def results_markdown(result, links):
     limits = result.get("rate_limits")
     if limits:
         out += ["### Rate limits on the command API", "",
-                "The same command service build with its per-caller rate limiter on (a staff token whose limit "
-                "is never reached, so every request takes the limiter's whole path) and off, alternating.", "",
+                ("The same command service build with its per-caller rate limiter on (a staff token whose limit "
+                 "is never reached, so every request takes the limiter's whole path) and off, alternating. " +
+                 run_note(limits)).rstrip(), "",
                 "| Request | Limits | Throughput | p50 | p99 | Errors |", "|---|---|---|---|---|---|"]
-        for request, figures in limits.items():
+        requests = {name: figures for name, figures in limits.items() if name != "run"}
+        for request, figures in requests.items():
             for state in ("on", "off"):
                 f = figures[state]
                 out.append(f"| `{request}` | {state} | {n(f['throughput_per_s'])}/s | {n(f['p50_ms'], 2)} ms | "
                            f"{n(f['p99_ms'], 2)} ms | {f['errors']} |")
         out.append("")
         out.append("- Throughput with limits on / off: " +
-                   ", ".join(f"`{request}` {figures['on_vs_off']:.3f}" for request, figures in limits.items()) + ".")
+                   ", ".join(f"`{request}` {figures['on_vs_off']:.3f}" for request, figures in requests.items()) + ".")
         out.append("")
     dispatch = result.get("dispatch")
     if dispatch and dispatch.get("runs"):
