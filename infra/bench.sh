@@ -903,9 +903,10 @@ bench::owned_partitions() {
   curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '/^orders_command_owned_partitions / {print int($2); found=1} END {if (!found) print 0}'
 }
 
-# Requests this instance forwarded and whose writer answered (orders_command_forwarded_total{outcome="relayed"}).
+# Order requests this instance forwarded and whose writer answered
+# (orders_command_forwarded_total{outcome="relayed",stream="orders"}).
 bench::relayed() {
-  curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '/^orders_command_forwarded_total\{outcome="relayed"\}/ {print int($2); found=1} END {if (!found) print 0}'
+  curl -fs "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '/^orders_command_forwarded_total\{outcome="relayed",stream="orders"\}/ {print int($2); found=1} END {if (!found) print 0}'
 }
 
 # bench::writers_settled PORT...: every instance ready and writing some of the six partitions, all six
