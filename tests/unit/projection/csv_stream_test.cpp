@@ -120,6 +120,11 @@ TEST(CsvStream, ReadsTheNextPageOnlyAfterTheChunkWasWrittenAndOutsideTheWriteCal
   scheduler.RunPosted();
   EXPECT_EQ(reads, 1);
   EXPECT_EQ(ended.calls, 0);
+  // The last chunk's write is still pending, and its completion holds the stream: a socket always
+  // completes it (written or not). The client leaving here ends the stream, which lets go of the sink.
+  sink->Complete(false);
+  scheduler.RunPosted();
+  EXPECT_EQ(ended.calls, 1);
 }
 
 TEST(CsvStream, AClientThatLeftStopsTheReadsAndReleasesTheResponse) {
