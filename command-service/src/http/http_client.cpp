@@ -11,6 +11,7 @@
 #include <charconv>
 
 #include <orders/platform/http_url.hpp>
+#include <orders/platform/owned_fd.hpp>
 
 namespace orders::command {
 namespace {
@@ -18,19 +19,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
 
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Socket = platform::OwnedFd;
 
 // Waits for `events` until `deadline`; false when the deadline passed first.
 bool WaitUntil(int fd, short events, Clock::time_point deadline) {

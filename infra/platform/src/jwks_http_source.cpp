@@ -10,25 +10,14 @@
 #include <optional>
 
 #include <orders/platform/http_url.hpp>
+#include <orders/platform/owned_fd.hpp>
 
 namespace orders::platform {
 namespace {
 
 constexpr std::size_t kMaxResponseBytes = 1 << 20;
 
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Socket = OwnedFd;
 
 bool WaitFor(int fd, short events, std::chrono::milliseconds timeout) {
   pollfd entry{fd, events, 0};
