@@ -1,7 +1,5 @@
 #include "pg/summary_statements.hpp"
 
-#include <cstdio>
-
 #include <orders/projection/minute_histogram.hpp>
 
 #include "pg/sql_text.hpp"
@@ -115,10 +113,9 @@ const std::string& BatchStatement() {
   return statement;
 }
 
-// A slice of the stored history: order ids from $3 to $4, inclusive.
-const std::string& SliceStatement() {
-  static const std::string statement =
-      SummariseStatement("SELECT order_id, version FROM order_history WHERE order_id BETWEEN $3::uuid AND $4::uuid");
+// Every stored history row.
+const std::string& WholeHistoryStatement() {
+  static const std::string statement = SummariseStatement("SELECT order_id, version FROM order_history");
   return statement;
 }
 
@@ -156,16 +153,10 @@ void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, const
 }
 
 void SummariseStoredHistory(pqxx::transaction_base& tx) {
-  // Each slice reaches its orders and history rows by key: left to itself the planner hashes the whole
-  // orders table for every slice, which grows quadratically with the read model.
-  tx.exec("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
-  for (int slice = 0; slice < 256; ++slice) {
-    char from[40], to[40];
-    std::snprintf(from, sizeof from, "%02x000000-0000-0000-0000-000000000000", slice);
-    std::snprintf(to, sizeof to, "%02xffffff-ffff-ffff-ffff-ffffffffffff", slice);
-    tx.exec_params(SliceStatement(), 0, BucketBounds(), std::string(from), std::string(to));
-  }
-  tx.exec("RESET enable_hashjoin; RESET enable_mergejoin");
+  // One statement over the whole history: orders and the history are each read once (hash joins), and
+  // each summary row is written once. Slices of the order ids would upsert the same day rows again in
+  // every slice, and each slice's join would have to reach its rows by key.
+  tx.exec_params(WholeHistoryStatement(), 0, BucketBounds());
 }
 
 }  // namespace orders::projection

@@ -27,8 +27,8 @@ void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, const
 // Of the batch's history rows, those already stored (only the tolerant path asks).
 std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWrites& writes);
 
-// Summarises every stored history row into empty summaries, in 256 slices of
-// the order ids so no statement holds the whole history at once.
+// Summarises every stored history row into empty summaries, in one statement
+// (PostgreSQL spills its hashes to disk past work_mem, so size is no limit).
 void SummariseStoredHistory(pqxx::transaction_base& tx);
 
 }  // namespace orders::projection
