@@ -61,12 +61,21 @@ Fold CheckLog(const std::vector<LogRecord>& log, Report& report) {
         fold.orders[id] = *state;
         fold.statuses[id][version] = std::string(domain::ToString(state->status));  // every event type
         fold.couriers[id][version] = state->courier_id;
+        fold.event_ids[{id, version}] = record.event_id;
         if (std::holds_alternative<domain::CourierAssigned>(*record.event)) ++fold.assignments[id];
         ++fold.events;
         break;
-      case domain::ApplyOutcome::kDuplicate:
-        Violation(report, "duplicate version in the log" + where);
+      case domain::ApplyOutcome::kDuplicate: {
+        // The same event again is a resend (the producer's, or an append retried after an unknown outcome);
+        // another event with the same version is two writers' decisions, the worse defect. Both are violations.
+        const auto first = fold.event_ids.find({id, version});
+        const bool resent = first != fold.event_ids.end() && !record.event_id.empty() && first->second == record.event_id;
+        Violation(report, "duplicate version in the log" + where +
+                              (resent ? ": the same event " + record.event_id + " again"
+                                      : ": another event (" + record.event_id + ") than the first at this version (" +
+                                            (first == fold.event_ids.end() ? std::string("?") : first->second) + ")"));
         break;
+      }
       case domain::ApplyOutcome::kGap:
         Violation(report, "gap before this version in the log" + where);
         break;

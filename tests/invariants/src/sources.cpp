@@ -18,6 +18,7 @@ std::vector<LogRecord> ReadLog(const std::string& topic) {
     if (decoded.decoded) {
       entry.event = std::move(decoded.decoded->event);
       entry.actor = std::move(decoded.decoded->metadata.actor);  // the orders_actor header
+      entry.event_id = std::move(decoded.decoded->metadata.event_id);
     } else {
       entry.decode_error = decoded.error;
     }

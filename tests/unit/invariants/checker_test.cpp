@@ -59,6 +59,21 @@ TEST(InvariantChecker, GapDuplicateForbiddenTransitionAndUndecodableAreReported)
   EXPECT_TRUE(Mentions(undecodable, "undecodable")) << undecodable.Summary();
 }
 
+TEST(InvariantChecker, ADuplicateVersionSaysWhetherItIsTheSameEventResentOrAnotherEvent) {
+  auto log = Log({Placed(), Changed(2, Status::kPending, Status::kConfirmed),
+                  Changed(2, Status::kPending, Status::kConfirmed), Changed(2, Status::kPending, Status::kCancelled)});
+  log[1].event_id = "evt-a";
+  log[2].event_id = "evt-a";
+  log[3].event_id = "evt-b";
+  Report report;
+  CheckLog(log, report);
+  ASSERT_EQ(report.violations.size(), 2u) << report.Summary();
+  EXPECT_NE(report.violations[0].find("the same event evt-a again"), std::string::npos) << report.violations[0];
+  EXPECT_NE(report.violations[1].find("another event (evt-b) than the first at this version (evt-a)"),
+            std::string::npos)
+      << report.violations[1];
+}
+
 TEST(InvariantChecker, AcknowledgedCommandMissingFromTheLogOrWithAnotherStatusIsReported) {
   Report report;
   const auto log = Log(kGoodLog);

@@ -50,6 +50,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -65,6 +66,7 @@ struct LogRecord {
   std::optional<domain::Event> event;  // nullopt: could not be decoded
   std::string decode_error;
   std::optional<std::string> actor{};  // the orders_actor header, "<role>:<subject>"; nullopt: none
+  std::string event_id{};              // the CloudEvent id: tells a resent event from another one
 };
 
 // A command the platform answered with 2xx: the version it reported.
@@ -99,6 +101,7 @@ struct Fold {
   std::map<std::string, std::map<std::int64_t, std::string>> statuses;  // order -> version -> status
   std::map<std::string, std::map<std::int64_t, std::string>> couriers;  // order -> version -> courier ("" none)
   std::map<std::string, int> assignments;  // order -> how many order.courier_assigned it has
+  std::map<std::pair<std::string, std::int64_t>, std::string> event_ids;  // (order, version) -> the applied event's id
   std::size_t events = 0;
 };
 
