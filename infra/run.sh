@@ -17,7 +17,7 @@ fi
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/identity.sh"
 
-trap 'orders::stop_started; exit 0' INT TERM
+trap 'orders::stop_started; [[ -n ${SLEEPER:-} ]] && kill "$SLEEPER" 2>/dev/null; exit 0' INT TERM
 trap 'orders::stop_started' EXIT
 
 orders::timed install orders::install_deps
@@ -42,7 +42,7 @@ cat <<URLS
                                             PUT|DELETE /orders/{id}/courier, POST /orders/{id}/delivery-declines,
                                             PUT|GET /inventory/{productId}; the workflow confirms orders itself)
     query API      http://127.0.0.1:8081   (GET /orders, /orders/{id}, /deliveries/open, /reports/status-counts,
-                                            /reports/daily, /reports/couriers)
+                                            /reports/daily, /reports/products, /reports/couriers, /reports/funnel)
     tracking page  http://127.0.0.1:8082/  (WebSocket ws://127.0.0.1:8082/ws)
     metrics        http://127.0.0.1:808{0,1,2}/metrics
     Kafka          $KAFKA_BROKERS  topics $ORDERS_TOPIC, $INVENTORY_TOPIC (replication factor ${KAFKA_REPLICATION_FACTOR:-1})
@@ -51,4 +51,10 @@ URLS
 orders::print_access
 printf '\n  Ctrl-C stops everything started here.\n'
 
-while true; do sleep 3600 & wait $!; done
+# The sleep is waited for in the background so a signal reaches the trap at once; the trap's exit leaves it
+# behind, and it would hold run.sh's open files (a caller's lock, say) for up to an hour.
+while true; do
+  sleep 3600 &
+  SLEEPER=$!
+  wait "$SLEEPER"
+done

@@ -11,6 +11,7 @@
 #include <orders/command/partition_ownership.hpp>
 #include <orders/command/payment/make_payment_gateway.hpp>
 #include <orders/command/payment_config.hpp>
+#include <orders/command/retention_config.hpp>
 #include <orders/command/stock_book.hpp>
 #include <orders/command/work_queue.hpp>
 #include <orders/command/workflow.hpp>
@@ -66,6 +67,9 @@ platform::Result<std::uint16_t> CommandService::Start() {
     return platform::Fail("invalid payment settings: " + problems);
   }
   parts_->payment = std::move(*payment.config);
+  auto retention = LoadRetentionConfig(platform::ProcessEnvironment());
+  if (!retention.config) return platform::Fail("invalid retention settings: " + retention.problems.front());
+  parts_->book.SetKeyRetention(retention.config->idempotency_retention);
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();
   Parts& parts = *parts_;
@@ -117,10 +121,13 @@ platform::Result<std::uint16_t> CommandService::Start() {
   });
 
   auto& orders_gauge = parts.metrics.AddGauge("orders_command_orders", "Orders held in the command state");
+  auto& keys_gauge =
+      parts.metrics.AddGauge("orders_command_idempotency_keys", "Idempotency keys remembered (IDEMPOTENCY_RETENTION)");
   auto& in_flight = parts.metrics.AddGauge("orders_command_appends_in_flight", "Events waiting for Kafka");
   auto& owned = parts.metrics.AddGauge("orders_command_owned_partitions", "Partitions this instance writes");
-  parts.metrics.AddCollector([&parts, &orders_gauge, &in_flight, &owned] {
+  parts.metrics.AddCollector([&parts, &orders_gauge, &keys_gauge, &in_flight, &owned] {
     orders_gauge.Set(static_cast<double>(parts.book.OrderCount()));
+    keys_gauge.Set(static_cast<double>(parts.book.KeyCount()));
     owned.Set(static_cast<double>(parts.ownership->OwnedCount()));
     in_flight.Set(static_cast<double>(parts.producer->InFlight()));
   });

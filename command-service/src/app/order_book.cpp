@@ -1,6 +1,36 @@
 #include <orders/command/order_book.hpp>
 
+#include <variant>
+
 namespace orders::command {
+namespace {
+
+domain::Timestamp SystemNow() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+void OrderBook::SetKeyRetention(std::chrono::milliseconds retention, WallClock now) {
+  std::lock_guard lock(mutex_);
+  key_retention_ = retention;
+  now_ = std::move(now);
+}
+
+bool OrderBook::Expired(const IdempotencyRecord& record, domain::Timestamp now) const {
+  return record.in_log && record.placed_at + key_retention_ <= now;
+}
+
+void OrderBook::ForgetExpiredKeys(domain::Timestamp now) {
+  while (!key_expiry_queue_.empty() && key_expiry_queue_.front().first + key_retention_ <= now) {
+    auto it = keys_.find(key_expiry_queue_.front().second);
+    // The key may have been taken again since (a newer placement, with its own entry further on).
+    if (it != keys_.end() && it->second.in_log && it->second.placed_at == key_expiry_queue_.front().first) {
+      keys_.erase(it);
+    }
+    key_expiry_queue_.pop_front();
+  }
+}
 
 std::optional<domain::Order> OrderBook::Find(const std::string& order_id) const { return CopyOf(order_id); }
 
@@ -13,7 +43,17 @@ domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::E
     outcome = domain::Apply(slot.state, event);
     if (outcome == domain::ApplyOutcome::kApplied && metadata.trace_parent) traces_[order_id] = *metadata.trace_parent;
     if (outcome == domain::ApplyOutcome::kApplied && metadata.idempotency_key) {
-      keys_[*metadata.idempotency_key] = {order_id, metadata.request_hash.value_or(""), true};
+      const auto now = now_ ? now_() : SystemNow();
+      const auto* placed = std::get_if<domain::OrderPlaced>(&event);
+      const auto placed_at = placed ? placed->at : now;
+      if (placed_at + key_retention_ > now) {
+        keys_[*metadata.idempotency_key] = {order_id, metadata.request_hash.value_or(""), true, placed_at};
+        key_expiry_queue_.emplace_back(placed_at, *metadata.idempotency_key);
+      } else if (auto reserved = keys_.find(*metadata.idempotency_key);
+                 reserved != keys_.end() && reserved->second.order_id == order_id) {
+        keys_.erase(reserved);  // an old placement replayed over its own reservation: nothing to keep
+      }
+      ForgetExpiredKeys(now);
     }
     if (!slot.state && !slot.busy) slots_.erase(order_id);
   }
@@ -31,14 +71,20 @@ std::optional<std::string> OrderBook::TraceOf(const std::string& order_id) const
 std::optional<IdempotencyRecord> OrderBook::FindKey(const std::string& key) const {
   std::lock_guard lock(mutex_);
   auto it = keys_.find(key);
-  if (it == keys_.end()) return std::nullopt;
+  if (it == keys_.end() || Expired(it->second, now_ ? now_() : SystemNow())) return std::nullopt;
   return it->second;
 }
 
 std::optional<IdempotencyRecord> OrderBook::Reserve(const std::string& key, const IdempotencyRecord& record) {
   std::lock_guard lock(mutex_);
+  const auto now = now_ ? now_() : SystemNow();
+  ForgetExpiredKeys(now);
   auto [it, inserted] = keys_.try_emplace(key, record);
   if (inserted) return std::nullopt;
+  if (Expired(it->second, now)) {
+    it->second = record;  // forgotten: this placement is a new one
+    return std::nullopt;
+  }
   return it->second;
 }
 
@@ -91,6 +137,11 @@ void OrderBook::ClearUncertainBefore(std::chrono::steady_clock::time_point cutof
 std::size_t OrderBook::OrderCount() const {
   std::lock_guard lock(mutex_);
   return slots_.size();
+}
+
+std::size_t OrderBook::KeyCount() const {
+  std::lock_guard lock(mutex_);
+  return keys_.size();
 }
 
 }  // namespace orders::command

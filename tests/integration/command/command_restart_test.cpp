@@ -46,6 +46,51 @@ TEST_F(CommandServiceTest, IdempotentRetrySurvivesARestart) {
   EXPECT_EQ(ReadWholeTopic(topic_).size(), 1u);
 }
 
+// IDEMPOTENCY_RETENTION bounds how long a key is remembered, across restarts too (a rebuild does not
+// bring back a key whose placement is older than it): a retry after it is a new order.
+class IdempotencyRetentionTest : public CommandServiceTest {
+ protected:
+  void SetUp() override {
+    extra_env_["IDEMPOTENCY_RETENTION"] = "5s";  // long enough for the restart below to stay within it
+    CommandServiceTest::SetUp();
+  }
+};
+
+TEST_F(IdempotencyRetentionTest, ARetryWithinTheRetentionMeetsTheOrderAndOneAfterItPlacesANewOne) {
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", "checkout-7"}};
+  const auto first = Post(OrderBody(), key);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const auto retry = Post(OrderBody(), key);
+  ASSERT_EQ(retry.status, 201) << retry.body;
+  EXPECT_EQ(json::parse(retry.body)["orderId"], json::parse(first.body)["orderId"]);
+  EXPECT_EQ(ReadWholeTopic(topic_).size(), 1u);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(5500));
+  const auto late = Post(OrderBody(), key);
+  ASSERT_EQ(late.status, 201) << late.body;
+  EXPECT_NE(json::parse(late.body)["orderId"], json::parse(first.body)["orderId"]);
+  EXPECT_EQ(ReadWholeTopic(topic_).size(), 2u);
+  const auto metrics = Get("/metrics").body;
+  EXPECT_NE(metrics.find("orders_command_idempotency_keys 1\n"), std::string::npos) << metrics;
+
+  // After a restart the rebuilt state keeps the new placement's key and not the expired one's.
+  ASSERT_EQ(StopService(), 0);
+  StartService();
+  const auto after_restart = Post(OrderBody(), key);
+  ASSERT_EQ(after_restart.status, 201) << after_restart.body;
+  EXPECT_EQ(json::parse(after_restart.body)["orderId"], json::parse(late.body)["orderId"]);
+  EXPECT_EQ(ReadWholeTopic(topic_).size(), 2u);
+}
+
+TEST(RetentionSettingsAtStart, AMalformedIdempotencyRetentionRefusesToStartTheCommandService) {
+  ServiceProcess service(CommandServiceBinary(),
+                         {{"AUTH", "off"}, {"KAFKA_BROKERS", "127.0.0.1:1"}, {"IDEMPOTENCY_RETENTION", "forever"}});
+  EXPECT_FALSE(service.Start(std::chrono::seconds(10)));
+  EXPECT_NE(service.LogText().find("IDEMPOTENCY_RETENTION must be a duration"), std::string::npos)
+      << service.LogText();
+  EXPECT_FALSE(service.running());
+}
+
 TEST_F(CommandServiceTest, ConcurrentStatusChangesOnOneOrderKeepTheLogValid) {
   const auto id = PlaceOrder();
   const char* statuses[] = {"confirmed", "processing", "shipped", "out_for_delivery", "delivered", "cancelled"};

@@ -49,7 +49,10 @@ class CommandProcessorTest : public ::testing::Test {
                     [this](const std::string&) -> std::optional<std::int32_t> {
                       if (!owns_) return std::nullopt;
                       return 0;
-                    }}) {}
+                    }}) {
+    // The book's clock is the processor's: keys are kept a day after the placements it stamps.
+    book_.SetKeyRetention(std::chrono::hours(24), [] { return testing::At(); });
+  }
 
   CommandResult Place(domain::PlaceOrder command, std::optional<std::string> key = std::nullopt) {
     CommandResult result;
@@ -170,6 +173,7 @@ TEST_F(CommandProcessorTest, KeyIsRecordedWithTheEventSoARebuildRestoresIt) {
       codec::DecodeEvent(appender_.records[0].key, appender_.records[0].value, appender_.records[0].headers);
   ASSERT_TRUE(decoded.decoded);
   OrderBook rebuilt;
+  rebuilt.SetKeyRetention(std::chrono::hours(24), [] { return testing::At(); });
   rebuilt.Apply(decoded.decoded->event, decoded.decoded->metadata);
   const auto key = rebuilt.FindKey("key-4");
   ASSERT_TRUE(key);

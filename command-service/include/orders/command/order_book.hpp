@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,7 @@ struct IdempotencyRecord {
   std::string order_id;
   std::string request_hash;
   bool in_log = false;  // false: only reserved by a placement not (yet) seen in the log
+  domain::Timestamp placed_at{};  // in the log: the placement's time, from which its retention runs
 };
 
 class OrderBook : public ExclusiveSlots<domain::Order> {
@@ -53,7 +55,14 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
   void SetApplyListener(ApplyListener listener) { listener_ = std::move(listener); }
 
   // Idempotency keys: Reserve() claims a key for a new placement; a key is
-  // taken for good by Apply() of the placement, or given back by Forget().
+  // taken by Apply() of the placement, or given back by Forget(). A key in the
+  // log is remembered for `retention` after its placement's time (by `now`),
+  // then forgotten: a retry after that places a new order. Replaying an old
+  // placement does not bring its key back, so the keys held are bounded by
+  // the placements of one retention period, however long the log. Set before
+  // any Apply (default 24 h and the system clock).
+  using WallClock = std::function<domain::Timestamp()>;
+  void SetKeyRetention(std::chrono::milliseconds retention, WallClock now = nullptr);
   std::optional<IdempotencyRecord> FindKey(const std::string& key) const;
   // Returns the existing record when the key is already taken or reserved.
   std::optional<IdempotencyRecord> Reserve(const std::string& key, const IdempotencyRecord& record);
@@ -73,11 +82,20 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
   void ClearUncertainBefore(std::chrono::steady_clock::time_point cutoff);
 
   std::size_t OrderCount() const;
+  std::size_t KeyCount() const;
 
  private:
+  bool Expired(const IdempotencyRecord& record, domain::Timestamp now) const;
+  void ForgetExpiredKeys(domain::Timestamp now);  // with mutex_ held
+
   ApplyListener listener_;
   std::unordered_map<std::string, std::string> traces_;  // by order id
   std::unordered_map<std::string, IdempotencyRecord> keys_;
+  std::chrono::milliseconds key_retention_{std::chrono::hours(24)};
+  WallClock now_;
+  // Keys in the log by placement time, in the order applied: nearly time order (partitions interleave),
+  // which is enough to forget each at or soon after its expiry.
+  std::deque<std::pair<domain::Timestamp, std::string>> key_expiry_queue_;
   struct Uncertainty {
     std::chrono::steady_clock::time_point since;
     std::vector<std::string> keys;  // reservations to give back when it clears
