@@ -130,11 +130,29 @@ void Dispatcher::Poll(platform::KafkaConsumer& consumer) {
     }
     auto result = consumer.Poll(100);
     if (result.kind == platform::PollResult::Kind::kRecord) {
+      AwaitRoom(result.record);
       Guarded("record", [&] { core_.OnRecord(result.record, WallClock::now()); });
       work_ready_.notify_one();
     } else if (result.kind == platform::PollResult::Kind::kError) {
       platform::LogWarn("webhooks: consumer error", {{"error", result.error}});
     }
+  }
+}
+
+void Dispatcher::AwaitRoom(const platform::ConsumedRecord& record) {
+  // Waits while the core says so, until the full queues are a quarter down (not a
+  // hand-over per delivery), and at most `max_read_pause`: the consumer must come back
+  // to polling (rebalances), and a record let through then spills to the ledger.
+  const auto deadline = std::chrono::steady_clock::now() + options_.max_read_pause;
+  std::optional<std::size_t> limit;
+  while (reading_) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!core_.ReadingWaits(record, WallClock::now(), limit)) return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return;
+    limit = options_.policy.queue_per_endpoint - options_.policy.queue_per_endpoint / 4;
+    std::this_thread::sleep_for(options_.read_pause_step);
   }
 }
 

@@ -28,6 +28,9 @@ WallClock::time_point EventTime(const platform::ConsumedRecord& record, WallCloc
   return now;
 }
 
+// A topic carries a handful of event names; the bound only guards against a stream of odd types.
+constexpr std::size_t kTopicEventsKept = 256;
+
 bool OlderThan(const Delivery& a, const Delivery& b) {
   return std::tie(a.topic, a.partition, a.offset) < std::tie(b.topic, b.partition, b.offset);
 }
@@ -151,6 +154,40 @@ bool DispatcherCore::Wants(const Lane& lane, const std::string& event_name) cons
                      [&](const std::string& pattern) { return codec::MatchesEventPattern(pattern, event_name); });
 }
 
+bool DispatcherCore::Healthy(const Lane& lane, WallClock::time_point now) const {
+  return !lane.removed && !lane.endpoint.disabled && !lane.endpoint.failing_since && lane.backoff_until <= now;
+}
+
+bool DispatcherCore::TakesTopic(const Lane& lane, const std::string& topic) const {
+  auto names = topic_events_.find(topic);
+  if (names == topic_events_.end()) return false;
+  return std::any_of(names->second.begin(), names->second.end(),
+                     [&](const std::string& name) { return Wants(lane, name); });
+}
+
+bool DispatcherCore::ReadingWaits(const platform::ConsumedRecord& record, WallClock::time_point now,
+                                  std::optional<std::size_t> limit) const {
+  if (!partitions_.count({record.topic, record.partition})) return false;
+  const auto type = HeaderOf(record.headers, "ce_type");
+  if (!type) return false;
+  const std::string name(codec::EventNameOfType(*type));
+  const std::size_t full = limit.value_or(policy_.queue_per_endpoint);
+  std::string subject = record.key;
+  if (subject.empty()) subject = HeaderOf(record.headers, "ce_subject").value_or("");
+  bool blocked = false;
+  for (const auto& [endpoint_id, lane] : lanes_) {
+    if (!Healthy(lane, now)) continue;
+    if (lane.live.size() < full) {
+      // Room here: a pause could keep this endpoint from events behind the record.
+      if (TakesTopic(lane, record.topic)) return false;
+      continue;
+    }
+    // Behind a waiting delivery of its subject, the record goes to the ledger anyway.
+    if (Wants(lane, name) && !holds_.count({endpoint_id, record.topic, subject})) blocked = true;
+  }
+  return blocked;
+}
+
 void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock::time_point now) {
   auto owner = partitions_.find({record.topic, record.partition});
   if (owner == partitions_.end()) return;  // revoked while this record was on its way
@@ -168,6 +205,7 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   };
   if (!type || !id) return skip();
   const std::string name(codec::EventNameOfType(*type));
+  if (auto& names = topic_events_[record.topic]; names.size() < kTopicEventsKept) names.insert(name);
   // The body is built only for an event some endpoint wants: most records are
   // wanted by none, and the notifier reads every one of them.
   std::optional<std::string> body;

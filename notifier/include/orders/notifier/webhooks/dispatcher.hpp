@@ -41,6 +41,10 @@ struct DispatcherOptions {
   std::chrono::milliseconds refresh_every{3000};
   std::chrono::milliseconds write_every{20};  // the ledger writer's pace when idle
   std::size_t max_unwritten = 20000;
+  // Reading holds a record back while the core says every healthy endpoint is full
+  // (DispatcherCore::ReadingWaits), looking again every step, for at most the pause.
+  std::chrono::milliseconds max_read_pause{500};
+  std::chrono::milliseconds read_pause_step{2};
 };
 
 class Dispatcher {
@@ -63,6 +67,7 @@ class Dispatcher {
  private:
   class TopicListener;
   void Poll(platform::KafkaConsumer& consumer);
+  void AwaitRoom(const platform::ConsumedRecord& record);
   void Work();
   void Housekeep();
   void WriteLedger();
