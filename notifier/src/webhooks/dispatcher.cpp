@@ -131,8 +131,13 @@ void Dispatcher::Poll(platform::KafkaConsumer& consumer) {
     auto result = consumer.Poll(100);
     if (result.kind == platform::PollResult::Kind::kRecord) {
       AwaitRoom(result.record);
-      Guarded("record", [&] { core_.OnRecord(result.record, WallClock::now()); });
-      work_ready_.notify_one();
+      bool wake = false;
+      Guarded("record", [&] {
+        core_.OnRecord(result.record, WallClock::now());
+        wake = WorkForIdle();
+      });
+      // Only when a sleeping worker has something to start: a busy endpoint's workers need no call.
+      if (wake) work_ready_.notify_one();
     } else if (result.kind == platform::PollResult::Kind::kError) {
       platform::LogWarn("webhooks: consumer error", {{"error", result.error}});
     }
@@ -157,29 +162,38 @@ void Dispatcher::AwaitRoom(const platform::ConsumedRecord& record) {
 }
 
 void Dispatcher::Work() {
+  std::unique_lock lock(mutex_);
   while (!stopped_) {
     std::optional<Attempt> attempt;
-    {
-      std::unique_lock lock(mutex_);
-      if (!draining_) attempt = core_.NextAttempt();
-      if (!attempt) {
-        work_ready_.wait_for(lock, std::chrono::milliseconds(200));
-        continue;
-      }
+    if (!draining_) attempt = core_.NextAttempt();
+    if (!attempt) {
+      ++idle_workers_;
+      work_ready_.wait_for(lock, std::chrono::milliseconds(200));
+      --idle_workers_;
+      continue;
     }
-    // One worker is woken per record or finished attempt; should there be more to do, the next
-    // one is woken by this one (instead of every worker at every record).
-    work_ready_.notify_one();
+    // Should there be more to do, this worker wakes the next one (the others sleep on).
+    const bool more = WorkForIdle();
+    lock.unlock();
+    if (more) work_ready_.notify_one();
     PostOutcome outcome;
     try {
       outcome = sender_.Post(attempt->request);
     } catch (const std::exception&) {
       outcome.error = "internal error";
     }
-    Guarded("finish", [&] { core_.Finish(*attempt, outcome, WallClock::now()); });
-    work_ready_.notify_one();
+    // The outcome and the next attempt in one turn of the lock: a busy endpoint's workers
+    // go from one delivery to the next without waking anyone.
+    lock.lock();
+    try {
+      core_.Finish(*attempt, outcome, WallClock::now());
+    } catch (const std::exception& error) {
+      platform::LogWarn("webhooks: step failed", {{"step", "finish"}, {"error", error.what()}});
+    }
   }
 }
+
+bool Dispatcher::WorkForIdle() const { return idle_workers_ > 0 && core_.HasAttempt(); }
 
 void Dispatcher::WriteLedger() {
   while (!stopped_) {

@@ -435,33 +435,47 @@ Attempt DispatcherCore::Start(Lane& lane, Queued queued) {
   return attempt;
 }
 
+std::optional<DispatcherCore::Pick> DispatcherCore::PickIn(const Lane& lane) const {
+  if (lane.removed || lane.endpoint.disabled || lane.in_flight >= ConcurrencyOf(lane)) return std::nullopt;
+  // A kept delivery goes once its subject has nothing in flight and no older live event queued.
+  for (std::size_t i = 0; i < lane.retries.size(); ++i) {
+    const auto key = KeyOf(lane.retries[i].delivery);
+    if (!lane.busy.count(key) && !lane.live_subjects.count(key)) return Pick{true, i};
+  }
+  for (std::size_t i = 0; i < lane.live.size(); ++i) {
+    if (!lane.busy.count(KeyOf(lane.live[i].delivery))) return Pick{false, i};
+  }
+  return std::nullopt;
+}
+
 std::optional<Attempt> DispatcherCore::NextAttempt() {
   if (lanes_.empty()) return std::nullopt;
   auto it = lanes_.upper_bound(last_lane_);
   for (std::size_t visited = 0; visited < lanes_.size(); ++visited, ++it) {
     if (it == lanes_.end()) it = lanes_.begin();
     Lane& lane = it->second;
-    if (lane.removed || lane.endpoint.disabled || lane.in_flight >= ConcurrencyOf(lane)) continue;
-    // A kept delivery goes once its subject has nothing in flight and no older live event queued.
-    for (auto retry = lane.retries.begin(); retry != lane.retries.end(); ++retry) {
-      const auto key = KeyOf(retry->delivery);
-      if (lane.busy.count(key) || lane.live_subjects.count(key)) continue;
-      Queued queued = std::move(*retry);
-      lane.retries.erase(retry);
-      last_lane_ = it->first;
+    const auto pick = PickIn(lane);
+    if (!pick) continue;
+    last_lane_ = it->first;
+    if (pick->retry) {
+      const auto at = lane.retries.begin() + static_cast<std::ptrdiff_t>(pick->index);
+      Queued queued = std::move(*at);
+      lane.retries.erase(at);
       return Start(lane, std::move(queued));
     }
-    for (auto live = lane.live.begin(); live != lane.live.end(); ++live) {
-      const auto key = KeyOf(live->delivery);
-      if (lane.busy.count(key)) continue;
-      Queued queued = std::move(*live);
-      lane.live.erase(live);
-      if (auto subject = lane.live_subjects.find(key); --subject->second <= 0) lane.live_subjects.erase(subject);
-      last_lane_ = it->first;
-      return Start(lane, std::move(queued));
+    const auto at = lane.live.begin() + static_cast<std::ptrdiff_t>(pick->index);
+    Queued queued = std::move(*at);
+    lane.live.erase(at);
+    if (auto subject = lane.live_subjects.find(KeyOf(queued.delivery)); --subject->second <= 0) {
+      lane.live_subjects.erase(subject);
     }
+    return Start(lane, std::move(queued));
   }
   return std::nullopt;
+}
+
+bool DispatcherCore::HasAttempt() const {
+  return std::any_of(lanes_.begin(), lanes_.end(), [&](const auto& entry) { return PickIn(entry.second).has_value(); });
 }
 
 void DispatcherCore::Finish(const Attempt& finished, const PostOutcome& outcome, WallClock::time_point now) {

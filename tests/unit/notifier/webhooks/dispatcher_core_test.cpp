@@ -121,6 +121,25 @@ TEST_F(DispatcherCoreTest, AnEndpointHasAtMostItsConcurrencyInFlight) {
   EXPECT_EQ(TakeAll().size(), 1u);
 }
 
+TEST_F(DispatcherCoreTest, AnAttemptIsOnOfferOnlyWhenNextAttemptWouldHandOneOut) {
+  policy.endpoint_concurrency = 2;
+  registry.Add("ep_a", {"*"});
+  EXPECT_FALSE(Core().HasAttempt()) << "nothing queued";
+  Core().OnRecord(Record(0, "order-1"), now);
+  Core().OnRecord(Record(1, "order-1"), now);
+  EXPECT_TRUE(Core().HasAttempt());
+  auto first = TakeAll();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_FALSE(Core().HasAttempt()) << "the only queued event waits for its subject's attempt in flight";
+  Core().OnRecord(Record(2, "order-2"), now);
+  Core().OnRecord(Record(3, "order-3"), now);
+  EXPECT_TRUE(Core().HasAttempt());
+  EXPECT_EQ(TakeAll().size(), 1u);
+  EXPECT_FALSE(Core().HasAttempt()) << "the endpoint is at its concurrency";
+  Core().Finish(first[0], Delivered(), now);
+  EXPECT_TRUE(Core().HasAttempt());
+}
+
 TEST_F(DispatcherCoreTest, NoEndpointTakesMoreThanAQuarterOfTheWorkers) {
   policy.workers = 8;
   registry.Add("ep_a", {"*"});

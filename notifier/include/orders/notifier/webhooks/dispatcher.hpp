@@ -11,6 +11,8 @@
 // fails or spills). The decisions are DispatcherCore's; this class only runs
 // them under one lock. Reading pauses while more than `max_unwritten`
 // ledger writes wait (PostgreSQL slow or down): memory stays bounded.
+// A worker hands in an outcome and takes its next attempt in one turn of the
+// lock; a sleeping worker is woken only when there is an attempt it could start.
 
 #include <atomic>
 #include <condition_variable>
@@ -69,6 +71,7 @@ class Dispatcher {
   void Poll(platform::KafkaConsumer& consumer);
   void AwaitRoom(const platform::ConsumedRecord& record);
   void Work();
+  bool WorkForIdle() const;  // under mutex_: a sleeping worker could start an attempt
   void Housekeep();
   void WriteLedger();
   template <typename Step>
@@ -79,6 +82,7 @@ class Dispatcher {
   DispatcherMetrics metrics_;
   std::mutex mutex_;  // guards core_
   std::condition_variable work_ready_;
+  std::size_t idle_workers_ = 0;  // guarded by mutex_: workers waiting on work_ready_
   DispatcherCore core_;
   std::vector<std::unique_ptr<TopicListener>> listeners_;
   std::vector<std::unique_ptr<platform::KafkaConsumer>> consumers_;

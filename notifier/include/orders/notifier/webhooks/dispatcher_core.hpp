@@ -108,6 +108,8 @@ class DispatcherCore {
 
   // The next attempt a worker may make, nullopt when nothing is eligible.
   std::optional<Attempt> NextAttempt();
+  // Whether NextAttempt would hand one out now (to wake a worker only when there is work for it).
+  bool HasAttempt() const;
   void Finish(const Attempt& finished, const PostOutcome& outcome, WallClock::time_point now);
 
   // Saves every owned partition's resume offset that moved.
@@ -179,6 +181,12 @@ class DispatcherCore {
                             WallClock::time_point now);
   void UpdateGauges();
   Attempt Start(Lane& lane, Queued queued);
+  struct Pick {
+    bool retry = false;  // from `retries`, else from `live`
+    std::size_t index = 0;
+  };
+  // The lane's next eligible delivery, if the lane may start one.
+  std::optional<Pick> PickIn(const Lane& lane) const;
 
   EndpointRegistry& registry_;
   DeliveryLedger& ledger_;
