@@ -28,8 +28,8 @@ WallClock::time_point EventTime(const platform::ConsumedRecord& record, WallCloc
   return now;
 }
 
-// A topic carries a handful of event names; the bound only guards against a stream of odd types.
-constexpr std::size_t kTopicEventsKept = 256;
+// A topic carries one stream; the bound only guards against a topic of odd event types.
+constexpr std::size_t kTopicStreamsKept = 16;
 
 bool OlderThan(const Delivery& a, const Delivery& b) {
   return std::tie(a.topic, a.partition, a.offset) < std::tie(b.topic, b.partition, b.offset);
@@ -148,7 +148,7 @@ std::size_t DispatcherCore::ConcurrencyOf(const Lane& lane) const {
   return lane.endpoint.failing_since ? 1 : policy_.endpoint_concurrency;
 }
 
-bool DispatcherCore::Wants(const Lane& lane, const std::string& event_name) const {
+bool DispatcherCore::Wants(const Lane& lane, std::string_view event_name) const {
   if (lane.removed || lane.endpoint.disabled) return false;
   return std::any_of(lane.endpoint.events.begin(), lane.endpoint.events.end(),
                      [&](const std::string& pattern) { return codec::MatchesEventPattern(pattern, event_name); });
@@ -159,10 +159,15 @@ bool DispatcherCore::Healthy(const Lane& lane, WallClock::time_point now) const 
 }
 
 bool DispatcherCore::TakesTopic(const Lane& lane, const std::string& topic) const {
-  auto names = topic_events_.find(topic);
-  if (names == topic_events_.end()) return false;
-  return std::any_of(names->second.begin(), names->second.end(),
-                     [&](const std::string& name) { return Wants(lane, name); });
+  auto streams = topic_streams_.find(topic);
+  if (streams == topic_streams_.end()) return false;
+  // Any event of a stream met on the topic, even one not seen yet: a rare event counts too.
+  return std::any_of(streams->second.begin(), streams->second.end(), [&](const std::string& stream) {
+    const auto names = codec::EventNames();
+    return std::any_of(names.begin(), names.end(), [&](std::string_view name) {
+      return name.starts_with(stream) && Wants(lane, name);
+    });
+  });
 }
 
 bool DispatcherCore::ReadingWaits(const platform::ConsumedRecord& record, WallClock::time_point now,
@@ -170,22 +175,22 @@ bool DispatcherCore::ReadingWaits(const platform::ConsumedRecord& record, WallCl
   if (!partitions_.count({record.topic, record.partition})) return false;
   const auto type = HeaderOf(record.headers, "ce_type");
   if (!type) return false;
-  const std::string name(codec::EventNameOfType(*type));
+  const std::string_view name = codec::EventNameOfType(*type);
   const std::size_t full = limit.value_or(policy_.queue_per_endpoint);
   std::string subject = record.key;
   if (subject.empty()) subject = HeaderOf(record.headers, "ce_subject").value_or("");
-  bool blocked = false;
-  for (const auto& [endpoint_id, lane] : lanes_) {
-    if (!Healthy(lane, now)) continue;
-    if (lane.live.size() < full) {
-      // Room here: a pause could keep this endpoint from events behind the record.
-      if (TakesTopic(lane, record.topic)) return false;
-      continue;
-    }
-    // Behind a waiting delivery of its subject, the record goes to the ledger anyway.
-    if (Wants(lane, name) && !holds_.count({endpoint_id, record.topic, subject})) blocked = true;
-  }
-  return blocked;
+  // Behind a waiting delivery of its subject, the record goes to the ledger anyway.
+  const bool blocked = std::any_of(lanes_.begin(), lanes_.end(), [&](const auto& entry) {
+    const Lane& lane = entry.second;
+    return Healthy(lane, now) && lane.live.size() >= full && Wants(lane, name) &&
+           !holds_.count({entry.first, record.topic, subject});
+  });
+  if (!blocked) return false;
+  // Room elsewhere: a pause could keep that endpoint from events behind the record.
+  return std::none_of(lanes_.begin(), lanes_.end(), [&](const auto& entry) {
+    const Lane& lane = entry.second;
+    return Healthy(lane, now) && lane.live.size() < full && TakesTopic(lane, record.topic);
+  });
 }
 
 void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock::time_point now) {
@@ -205,7 +210,9 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   };
   if (!type || !id) return skip();
   const std::string name(codec::EventNameOfType(*type));
-  if (auto& names = topic_events_[record.topic]; names.size() < kTopicEventsKept) names.insert(name);
+  if (auto& streams = topic_streams_[record.topic]; streams.size() < kTopicStreamsKept) {
+    streams.insert(name.substr(0, name.find('.') + 1));  // "order.placed" -> "order."
+  }
   // The body is built only for an event some endpoint wants: most records are
   // wanted by none, and the notifier reads every one of them.
   std::optional<std::string> body;

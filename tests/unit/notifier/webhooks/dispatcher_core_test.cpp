@@ -350,6 +350,15 @@ TEST_F(DispatcherCoreTest, AFullEndpointNeverMakesReadingWaitWhileAnotherEndpoin
   EXPECT_TRUE(Core().ReadingWaits(Record(4, "order-4", "order.placed.v1"), now)) << "both full now";
 }
 
+TEST_F(DispatcherCoreTest, AnEndpointForAnEventOfTheTopicNotSeenYetCountsAsRoom) {
+  policy.queue_per_endpoint = 1;
+  registry.Add("ep_placed", {"order.placed"});
+  registry.Add("ep_refunds", {"order.payment_refunded"});
+  Core().OnRecord(Record(0, "order-0", "order.placed.v1"), now);
+  EXPECT_FALSE(Core().ReadingWaits(Record(1, "order-1", "order.placed.v1"), now))
+      << "a refund may be next in the topic: ep_refunds must not wait behind ep_placed";
+}
+
 TEST_F(DispatcherCoreTest, AnEndpointThatTakesNothingOfTheTopicDoesNotCountAsRoom) {
   policy.queue_per_endpoint = 1;
   registry.Add("ep_orders", {"order.*"});

@@ -38,6 +38,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -95,9 +96,9 @@ class DispatcherCore {
   void OnRecord(const platform::ConsumedRecord& record, WallClock::time_point now);
   // Whether the reader should hold `record` back a moment rather than hand it
   // over now: a healthy endpoint wants it but has `limit` (default: the
-  // queue bound) or more queued, and no healthy endpoint that takes this
-  // topic's events has fewer. Failing, backing-off or disabled endpoints
-  // never make reading wait (their events go to the ledger).
+  // queue bound) or more queued, and no healthy endpoint that wants any event
+  // of the topic's stream (met yet or not) has fewer. Failing, backing-off or
+  // disabled endpoints never make reading wait (their events go to the ledger).
   bool ReadingWaits(const platform::ConsumedRecord& record, WallClock::time_point now,
                     std::optional<std::size_t> limit = std::nullopt) const;
 
@@ -164,7 +165,7 @@ class DispatcherCore {
 
   static SubjectKey KeyOf(const Delivery& delivery) { return delivery.topic + '\n' + delivery.subject; }
   static HoldKey HoldOf(const Delivery& delivery) { return {delivery.endpoint_id, delivery.topic, delivery.subject}; }
-  bool Wants(const Lane& lane, const std::string& event_name) const;
+  bool Wants(const Lane& lane, std::string_view event_name) const;
   bool Healthy(const Lane& lane, WallClock::time_point now) const;
   bool TakesTopic(const Lane& lane, const std::string& topic) const;
   std::size_t ConcurrencyOf(const Lane& lane) const;
@@ -195,8 +196,9 @@ class DispatcherCore {
   DispatcherMetrics* metrics_;
 
   std::map<std::string, Lane> lanes_;
-  // Event names met on each topic (a few), to tell which endpoints a pause in reading it could delay.
-  std::map<std::string, std::set<std::string>> topic_events_;
+  // The streams ("order.", "inventory.") met on each topic, to tell which endpoints a pause in
+  // reading it could delay.
+  std::map<std::string, std::set<std::string>> topic_streams_;
   std::map<HoldKey, Hold> holds_;
   std::int64_t held_ = 0;  // the sum of every hold's `known`
   std::map<PartitionKey, PartitionProgress> partitions_;
