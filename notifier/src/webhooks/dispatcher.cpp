@@ -130,38 +130,70 @@ void Dispatcher::Poll(platform::KafkaConsumer& consumer) {
     }
     auto result = consumer.Poll(100);
     if (result.kind == platform::PollResult::Kind::kRecord) {
-      Guarded("record", [&] { core_.OnRecord(result.record, WallClock::now()); });
-      work_ready_.notify_one();
+      AwaitRoom(result.record);
+      bool wake = false;
+      Guarded("record", [&] {
+        core_.OnRecord(result.record, WallClock::now());
+        wake = WorkForIdle();
+      });
+      // Only when a sleeping worker has something to start: a busy endpoint's workers need no call.
+      if (wake) work_ready_.notify_one();
     } else if (result.kind == platform::PollResult::Kind::kError) {
       platform::LogWarn("webhooks: consumer error", {{"error", result.error}});
     }
   }
 }
 
+void Dispatcher::AwaitRoom(const platform::ConsumedRecord& record) {
+  // Waits while the core says so, until the full queues are a quarter down (not a
+  // hand-over per delivery), and at most `max_read_pause`: the consumer must come back
+  // to polling (rebalances), and a record let through then spills to the ledger.
+  const auto deadline = std::chrono::steady_clock::now() + options_.max_read_pause;
+  std::optional<std::size_t> limit;
+  while (reading_) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!core_.ReadingWaits(record, WallClock::now(), limit)) return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return;
+    limit = options_.policy.queue_per_endpoint - options_.policy.queue_per_endpoint / 4;
+    std::this_thread::sleep_for(options_.read_pause_step);
+  }
+}
+
 void Dispatcher::Work() {
+  std::unique_lock lock(mutex_);
   while (!stopped_) {
     std::optional<Attempt> attempt;
-    {
-      std::unique_lock lock(mutex_);
-      if (!draining_) attempt = core_.NextAttempt();
-      if (!attempt) {
-        work_ready_.wait_for(lock, std::chrono::milliseconds(200));
-        continue;
-      }
+    if (!draining_) attempt = core_.NextAttempt();
+    if (!attempt) {
+      ++idle_workers_;
+      work_ready_.wait_for(lock, std::chrono::milliseconds(200));
+      --idle_workers_;
+      continue;
     }
-    // One worker is woken per record or finished attempt; should there be more to do, the next
-    // one is woken by this one (instead of every worker at every record).
-    work_ready_.notify_one();
+    // Should there be more to do, this worker wakes the next one (the others sleep on).
+    const bool more = WorkForIdle();
+    lock.unlock();
+    if (more) work_ready_.notify_one();
     PostOutcome outcome;
     try {
       outcome = sender_.Post(attempt->request);
     } catch (const std::exception&) {
       outcome.error = "internal error";
     }
-    Guarded("finish", [&] { core_.Finish(*attempt, outcome, WallClock::now()); });
-    work_ready_.notify_one();
+    // The outcome and the next attempt in one turn of the lock: a busy endpoint's workers
+    // go from one delivery to the next without waking anyone.
+    lock.lock();
+    try {
+      core_.Finish(*attempt, outcome, WallClock::now());
+    } catch (const std::exception& error) {
+      platform::LogWarn("webhooks: step failed", {{"step", "finish"}, {"error", error.what()}});
+    }
   }
 }
+
+bool Dispatcher::WorkForIdle() const { return idle_workers_ > 0 && core_.HasAttempt(); }
 
 void Dispatcher::WriteLedger() {
   while (!stopped_) {

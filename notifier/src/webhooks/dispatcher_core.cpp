@@ -28,6 +28,9 @@ WallClock::time_point EventTime(const platform::ConsumedRecord& record, WallCloc
   return now;
 }
 
+// A topic carries one stream; the bound only guards against a topic of odd event types.
+constexpr std::size_t kTopicStreamsKept = 16;
+
 bool OlderThan(const Delivery& a, const Delivery& b) {
   return std::tie(a.topic, a.partition, a.offset) < std::tie(b.topic, b.partition, b.offset);
 }
@@ -145,10 +148,49 @@ std::size_t DispatcherCore::ConcurrencyOf(const Lane& lane) const {
   return lane.endpoint.failing_since ? 1 : policy_.endpoint_concurrency;
 }
 
-bool DispatcherCore::Wants(const Lane& lane, const std::string& event_name) const {
+bool DispatcherCore::Wants(const Lane& lane, std::string_view event_name) const {
   if (lane.removed || lane.endpoint.disabled) return false;
   return std::any_of(lane.endpoint.events.begin(), lane.endpoint.events.end(),
                      [&](const std::string& pattern) { return codec::MatchesEventPattern(pattern, event_name); });
+}
+
+bool DispatcherCore::Healthy(const Lane& lane, WallClock::time_point now) const {
+  return !lane.removed && !lane.endpoint.disabled && !lane.endpoint.failing_since && lane.backoff_until <= now;
+}
+
+bool DispatcherCore::TakesTopic(const Lane& lane, const std::string& topic) const {
+  auto streams = topic_streams_.find(topic);
+  if (streams == topic_streams_.end()) return false;
+  // Any event of a stream met on the topic, even one not seen yet: a rare event counts too.
+  return std::any_of(streams->second.begin(), streams->second.end(), [&](const std::string& stream) {
+    const auto names = codec::EventNames();
+    return std::any_of(names.begin(), names.end(), [&](std::string_view name) {
+      return name.starts_with(stream) && Wants(lane, name);
+    });
+  });
+}
+
+bool DispatcherCore::ReadingWaits(const platform::ConsumedRecord& record, WallClock::time_point now,
+                                  std::optional<std::size_t> limit) const {
+  if (!partitions_.count({record.topic, record.partition})) return false;
+  const auto type = HeaderOf(record.headers, "ce_type");
+  if (!type) return false;
+  const std::string_view name = codec::EventNameOfType(*type);
+  const std::size_t full = limit.value_or(policy_.queue_per_endpoint);
+  std::string subject = record.key;
+  if (subject.empty()) subject = HeaderOf(record.headers, "ce_subject").value_or("");
+  // Behind a waiting delivery of its subject, the record goes to the ledger anyway.
+  const bool blocked = std::any_of(lanes_.begin(), lanes_.end(), [&](const auto& entry) {
+    const Lane& lane = entry.second;
+    return Healthy(lane, now) && lane.live.size() >= full && Wants(lane, name) &&
+           !holds_.count({entry.first, record.topic, subject});
+  });
+  if (!blocked) return false;
+  // Room elsewhere: a pause could keep that endpoint from events behind the record.
+  return std::none_of(lanes_.begin(), lanes_.end(), [&](const auto& entry) {
+    const Lane& lane = entry.second;
+    return Healthy(lane, now) && lane.live.size() < full && TakesTopic(lane, record.topic);
+  });
 }
 
 void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock::time_point now) {
@@ -168,6 +210,9 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   };
   if (!type || !id) return skip();
   const std::string name(codec::EventNameOfType(*type));
+  if (auto& streams = topic_streams_[record.topic]; streams.size() < kTopicStreamsKept) {
+    streams.insert(name.substr(0, name.find('.') + 1));  // "order.placed" -> "order."
+  }
   // The body is built only for an event some endpoint wants: most records are
   // wanted by none, and the notifier reads every one of them.
   std::optional<std::string> body;
@@ -397,33 +442,47 @@ Attempt DispatcherCore::Start(Lane& lane, Queued queued) {
   return attempt;
 }
 
+std::optional<DispatcherCore::Pick> DispatcherCore::PickIn(const Lane& lane) const {
+  if (lane.removed || lane.endpoint.disabled || lane.in_flight >= ConcurrencyOf(lane)) return std::nullopt;
+  // A kept delivery goes once its subject has nothing in flight and no older live event queued.
+  for (std::size_t i = 0; i < lane.retries.size(); ++i) {
+    const auto key = KeyOf(lane.retries[i].delivery);
+    if (!lane.busy.count(key) && !lane.live_subjects.count(key)) return Pick{true, i};
+  }
+  for (std::size_t i = 0; i < lane.live.size(); ++i) {
+    if (!lane.busy.count(KeyOf(lane.live[i].delivery))) return Pick{false, i};
+  }
+  return std::nullopt;
+}
+
 std::optional<Attempt> DispatcherCore::NextAttempt() {
   if (lanes_.empty()) return std::nullopt;
   auto it = lanes_.upper_bound(last_lane_);
   for (std::size_t visited = 0; visited < lanes_.size(); ++visited, ++it) {
     if (it == lanes_.end()) it = lanes_.begin();
     Lane& lane = it->second;
-    if (lane.removed || lane.endpoint.disabled || lane.in_flight >= ConcurrencyOf(lane)) continue;
-    // A kept delivery goes once its subject has nothing in flight and no older live event queued.
-    for (auto retry = lane.retries.begin(); retry != lane.retries.end(); ++retry) {
-      const auto key = KeyOf(retry->delivery);
-      if (lane.busy.count(key) || lane.live_subjects.count(key)) continue;
-      Queued queued = std::move(*retry);
-      lane.retries.erase(retry);
-      last_lane_ = it->first;
+    const auto pick = PickIn(lane);
+    if (!pick) continue;
+    last_lane_ = it->first;
+    if (pick->retry) {
+      const auto at = lane.retries.begin() + static_cast<std::ptrdiff_t>(pick->index);
+      Queued queued = std::move(*at);
+      lane.retries.erase(at);
       return Start(lane, std::move(queued));
     }
-    for (auto live = lane.live.begin(); live != lane.live.end(); ++live) {
-      const auto key = KeyOf(live->delivery);
-      if (lane.busy.count(key)) continue;
-      Queued queued = std::move(*live);
-      lane.live.erase(live);
-      if (auto subject = lane.live_subjects.find(key); --subject->second <= 0) lane.live_subjects.erase(subject);
-      last_lane_ = it->first;
-      return Start(lane, std::move(queued));
+    const auto at = lane.live.begin() + static_cast<std::ptrdiff_t>(pick->index);
+    Queued queued = std::move(*at);
+    lane.live.erase(at);
+    if (auto subject = lane.live_subjects.find(KeyOf(queued.delivery)); --subject->second <= 0) {
+      lane.live_subjects.erase(subject);
     }
+    return Start(lane, std::move(queued));
   }
   return std::nullopt;
+}
+
+bool DispatcherCore::HasAttempt() const {
+  return std::any_of(lanes_.begin(), lanes_.end(), [&](const auto& entry) { return PickIn(entry.second).has_value(); });
 }
 
 void DispatcherCore::Finish(const Attempt& finished, const PostOutcome& outcome, WallClock::time_point now) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 
 #include <orders/codec/inventory_codec.hpp>
 
@@ -30,6 +31,21 @@ std::string_view StreamPrefix(std::string_view pattern) {
   return {};
 }
 
+// A header value as a JSON string: plain text as it is, anything else through the JSON writer
+// (escapes, and invalid UTF-8 replaced as DumpJson does).
+void AppendJsonString(std::string& out, const std::string& text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out.push_back('"');
+    out.append(text);
+    out.push_back('"');
+    return;
+  }
+  out.append(DumpJson(Json(text)));
+}
+
 }  // namespace
 
 std::span<const std::string_view> EventNames() { return kNames; }
@@ -55,20 +71,30 @@ bool MatchesEventPattern(std::string_view pattern, std::string_view event_name) 
 }
 
 std::optional<std::string> StructuredCloudEvent(std::string_view value, const Headers& headers) {
-  Json event = Json::object();
-  event["specversion"] = "1.0";
+  // Written out rather than parsed and dumped again (this runs for every event an endpoint
+  // wants): the payload is checked to be JSON and goes in as it came, the attributes in the order
+  // a dump of the object puts them. A payload the services wrote (DumpJson) comes out the same
+  // bytes as through a dump.
   static constexpr std::pair<std::string_view, std::string_view> kAttributes[] = {
-      {"id", "ce_id"}, {"type", "ce_type"}, {"source", "ce_source"}, {"time", "ce_time"}, {"subject", "ce_subject"}};
-  for (const auto& [attribute, header] : kAttributes) {
-    const std::string* found = FindHeader(headers, header);
-    if (found == nullptr || found->empty()) return std::nullopt;
-    event[std::string(attribute)] = *found;
+      {"id", "ce_id"}, {"source", "ce_source"}, {"subject", "ce_subject"}, {"time", "ce_time"}, {"type", "ce_type"}};
+  const std::string* found[std::size(kAttributes)] = {};
+  std::size_t size = value.size() + 128;
+  for (std::size_t i = 0; i < std::size(kAttributes); ++i) {
+    found[i] = FindHeader(headers, kAttributes[i].second);
+    if (found[i] == nullptr || found[i]->empty()) return std::nullopt;
+    size += found[i]->size() + 16;
   }
-  event["datacontenttype"] = "application/json";
-  std::optional<Json> data = ParseJson(value, kMaxEventBytes);
-  if (!data) return std::nullopt;
-  event["data"] = std::move(*data);
-  return DumpJson(event);
+  if (value.size() > kMaxEventBytes || !Json::accept(value.begin(), value.end())) return std::nullopt;
+  std::string event;
+  event.reserve(size);
+  event.append(R"({"data":)").append(value).append(R"(,"datacontenttype":"application/json")");
+  for (std::size_t i = 0; i < std::size(kAttributes); ++i) {
+    if (kAttributes[i].first == "subject") event.append(R"(,"specversion":"1.0")");
+    event.append(",\"").append(kAttributes[i].first).append("\":");
+    AppendJsonString(event, *found[i]);
+  }
+  event.push_back('}');
+  return event;
 }
 
 }  // namespace orders::codec

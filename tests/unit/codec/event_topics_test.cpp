@@ -57,6 +57,35 @@ TEST(EventTopics, ARecordBecomesAStructuredCloudEventCarryingItsPayloadAsData) {
   EXPECT_EQ(event["data"]["orderId"], "o-1");
 }
 
+TEST(EventTopics, AStructuredCloudEventIsTheSameBytesAsADumpOfTheEventObject) {
+  const Headers headers = {{"ce_id", "e-1"},
+                           {"ce_type", "order.placed.v1"},
+                           {"ce_source", "/command-service"},
+                           {"ce_time", "2026-12-05T00:00:00.000Z"},
+                           {"ce_subject", "o-1"}};
+  const std::string payload = DumpJson(Json{{"orderId", "o-1"}, {"version", 1}, {"note", "caf\u00e9 \"x\""}});
+  Json expected = {{"specversion", "1.0"},     {"id", "e-1"},  {"type", "order.placed.v1"},
+                   {"source", "/command-service"}, {"time", "2026-12-05T00:00:00.000Z"},
+                   {"subject", "o-1"},        {"datacontenttype", "application/json"}};
+  expected["data"] = Json::parse(payload);
+  EXPECT_EQ(StructuredCloudEvent(payload, headers), DumpJson(expected));
+}
+
+TEST(EventTopics, AttributesThatAreNotPlainTextAreEscapedInTheCloudEvent) {
+  const Headers headers = {{"ce_id", "e-\"1\""},
+                           {"ce_type", "order.placed.v1"},
+                           {"ce_source", "/a\\b"},
+                           {"ce_time", "2026-12-05T00:00:00.000Z"},
+                           {"ce_subject", std::string("o-\xff\n")}};
+  const auto body = StructuredCloudEvent(R"( {"orderId": "o-1"} )", headers);
+  ASSERT_TRUE(body.has_value());
+  const Json event = Json::parse(*body);
+  EXPECT_EQ(event["id"], "e-\"1\"");
+  EXPECT_EQ(event["source"], "/a\\b");
+  EXPECT_EQ(event["subject"], "o-\xef\xbf\xbd\n") << "invalid UTF-8 replaced, as the JSON writer does";
+  EXPECT_EQ(event["data"]["orderId"], "o-1");
+}
+
 TEST(EventTopics, ARecordWithoutItsIdentityOrWithABrokenPayloadIsNoCloudEvent) {
   const Headers no_id = {{"ce_type", "order.placed.v1"},
                          {"ce_source", "/command-service"},
@@ -66,6 +95,8 @@ TEST(EventTopics, ARecordWithoutItsIdentityOrWithABrokenPayloadIsNoCloudEvent) {
   Headers complete = no_id;
   complete.emplace_back("ce_id", "e-1");
   EXPECT_FALSE(StructuredCloudEvent("{not json", complete).has_value());
+  EXPECT_FALSE(StructuredCloudEvent("{\"a\":1} trailing", complete).has_value());
+  EXPECT_FALSE(StructuredCloudEvent(std::string("\"\xff\""), complete).has_value()) << "invalid UTF-8";
 }
 
 }  // namespace

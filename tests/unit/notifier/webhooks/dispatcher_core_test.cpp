@@ -121,6 +121,25 @@ TEST_F(DispatcherCoreTest, AnEndpointHasAtMostItsConcurrencyInFlight) {
   EXPECT_EQ(TakeAll().size(), 1u);
 }
 
+TEST_F(DispatcherCoreTest, AnAttemptIsOnOfferOnlyWhenNextAttemptWouldHandOneOut) {
+  policy.endpoint_concurrency = 2;
+  registry.Add("ep_a", {"*"});
+  EXPECT_FALSE(Core().HasAttempt()) << "nothing queued";
+  Core().OnRecord(Record(0, "order-1"), now);
+  Core().OnRecord(Record(1, "order-1"), now);
+  EXPECT_TRUE(Core().HasAttempt());
+  auto first = TakeAll();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_FALSE(Core().HasAttempt()) << "the only queued event waits for its subject's attempt in flight";
+  Core().OnRecord(Record(2, "order-2"), now);
+  Core().OnRecord(Record(3, "order-3"), now);
+  EXPECT_TRUE(Core().HasAttempt());
+  EXPECT_EQ(TakeAll().size(), 1u);
+  EXPECT_FALSE(Core().HasAttempt()) << "the endpoint is at its concurrency";
+  Core().Finish(first[0], Delivered(), now);
+  EXPECT_TRUE(Core().HasAttempt());
+}
+
 TEST_F(DispatcherCoreTest, NoEndpointTakesMoreThanAQuarterOfTheWorkers) {
   policy.workers = 8;
   registry.Add("ep_a", {"*"});
@@ -303,6 +322,73 @@ TEST_F(DispatcherCoreTest, AnEndpointHoldsAtMostItsQueueOfRetriesInMemory) {
   EXPECT_EQ(Ledger().Count(DeliveryStatus::kPending), 5u);
   Settled().TakeDue(now);
   EXPECT_EQ(Core().QueuedCount(), 4u) << "two queued events and two retries taken from the ledger";
+}
+
+TEST_F(DispatcherCoreTest, ReadingWaitsForAHealthyEndpointWithAFullQueueWhenNoOtherCouldWorkMeanwhile) {
+  policy.queue_per_endpoint = 2;
+  registry.Add("ep_a", {"*"});
+  Core().OnRecord(Record(0, "order-0"), now);
+  EXPECT_FALSE(Core().ReadingWaits(Record(1, "order-1"), now)) << "room left in the queue";
+  Core().OnRecord(Record(1, "order-1"), now);
+  EXPECT_TRUE(Core().ReadingWaits(Record(2, "order-2"), now)) << "full: the record stays in Kafka a moment";
+  EXPECT_FALSE(Core().ReadingWaits(Record(2, "order-2"), now, 3)) << "below a higher mark";
+  Core().NextAttempt();
+  EXPECT_FALSE(Core().ReadingWaits(Record(2, "order-2"), now)) << "an attempt left the queue";
+  EXPECT_EQ(Ledger().Count(DeliveryStatus::kPending), 0u) << "nothing spilled";
+}
+
+TEST_F(DispatcherCoreTest, AFullEndpointNeverMakesReadingWaitWhileAnotherEndpointOfTheTopicHasRoom) {
+  policy.queue_per_endpoint = 2;
+  registry.Add("ep_placed", {"order.placed"});
+  registry.Add("ep_other", {"order.status_changed"});
+  Core().OnRecord(Record(0, "order-0", "order.status_changed.v1"), now);  // the topic carries ep_other's events
+  Core().OnRecord(Record(1, "order-1", "order.placed.v1"), now);
+  Core().OnRecord(Record(2, "order-2", "order.placed.v1"), now);
+  EXPECT_FALSE(Core().ReadingWaits(Record(3, "order-3", "order.placed.v1"), now))
+      << "events for ep_other may be behind it: the record goes on and spills for ep_placed";
+  Core().OnRecord(Record(3, "order-3", "order.status_changed.v1"), now);
+  EXPECT_TRUE(Core().ReadingWaits(Record(4, "order-4", "order.placed.v1"), now)) << "both full now";
+}
+
+TEST_F(DispatcherCoreTest, AnEndpointForAnEventOfTheTopicNotSeenYetCountsAsRoom) {
+  policy.queue_per_endpoint = 1;
+  registry.Add("ep_placed", {"order.placed"});
+  registry.Add("ep_refunds", {"order.payment_refunded"});
+  Core().OnRecord(Record(0, "order-0", "order.placed.v1"), now);
+  EXPECT_FALSE(Core().ReadingWaits(Record(1, "order-1", "order.placed.v1"), now))
+      << "a refund may be next in the topic: ep_refunds must not wait behind ep_placed";
+}
+
+TEST_F(DispatcherCoreTest, AnEndpointThatTakesNothingOfTheTopicDoesNotCountAsRoom) {
+  policy.queue_per_endpoint = 1;
+  registry.Add("ep_orders", {"order.*"});
+  registry.Add("ep_stock", {"inventory.*"});
+  Core().OnRecord(Record(0, "order-0"), now);
+  EXPECT_TRUE(Core().ReadingWaits(Record(1, "order-1"), now));
+}
+
+TEST_F(DispatcherCoreTest, AFailingOrBackingOffEndpointNeverMakesReadingWait) {
+  policy.queue_per_endpoint = 1;
+  policy.endpoint_concurrency = 1;
+  registry.Add("ep_a", {"*"});
+  Core().OnRecord(Record(0, "order-0"), now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  Core().OnRecord(Record(1, "order-1"), now);
+  EXPECT_FALSE(Core().ReadingWaits(Record(2, "order-2"), now)) << "backing off: its events go to the ledger";
+  now += 1h;
+  Settled().TakeDue(now);
+  EXPECT_FALSE(Core().ReadingWaits(Record(2, "order-2"), now)) << "still failing until an attempt succeeds";
+}
+
+TEST_F(DispatcherCoreTest, ARecordBehindItsSubjectsWaitingDeliveryDoesNotMakeReadingWait) {
+  policy.queue_per_endpoint = 1;
+  registry.Add("ep_a", {"*"});
+  Core().OnRecord(Record(0, "order-0"), now);
+  Core().OnRecord(Record(1, "order-1"), now);  // spilled: order-1 now waits in the ledger
+  Core().NextAttempt();
+  Core().OnRecord(Record(2, "order-2"), now);
+  EXPECT_TRUE(Core().ReadingWaits(Record(3, "order-3"), now));
+  EXPECT_FALSE(Core().ReadingWaits(Record(3, "order-1"), now)) << "it goes to the ledger behind its subject anyway";
 }
 
 TEST_F(DispatcherCoreTest, AFailingEndpointBacksOffAndWhatArrivesMeanwhileWaitsInTheLedger) {

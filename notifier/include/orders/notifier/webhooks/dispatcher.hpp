@@ -11,6 +11,8 @@
 // fails or spills). The decisions are DispatcherCore's; this class only runs
 // them under one lock. Reading pauses while more than `max_unwritten`
 // ledger writes wait (PostgreSQL slow or down): memory stays bounded.
+// A worker hands in an outcome and takes its next attempt in one turn of the
+// lock; a sleeping worker is woken only when there is an attempt it could start.
 
 #include <atomic>
 #include <condition_variable>
@@ -41,6 +43,10 @@ struct DispatcherOptions {
   std::chrono::milliseconds refresh_every{3000};
   std::chrono::milliseconds write_every{20};  // the ledger writer's pace when idle
   std::size_t max_unwritten = 20000;
+  // Reading holds a record back while the core says every healthy endpoint is full
+  // (DispatcherCore::ReadingWaits), looking again every step, for at most the pause.
+  std::chrono::milliseconds max_read_pause{500};
+  std::chrono::milliseconds read_pause_step{2};
 };
 
 class Dispatcher {
@@ -63,7 +69,9 @@ class Dispatcher {
  private:
   class TopicListener;
   void Poll(platform::KafkaConsumer& consumer);
+  void AwaitRoom(const platform::ConsumedRecord& record);
   void Work();
+  bool WorkForIdle() const;  // under mutex_: a sleeping worker could start an attempt
   void Housekeep();
   void WriteLedger();
   template <typename Step>
@@ -74,6 +82,7 @@ class Dispatcher {
   DispatcherMetrics metrics_;
   std::mutex mutex_;  // guards core_
   std::condition_variable work_ready_;
+  std::size_t idle_workers_ = 0;  // guarded by mutex_: workers waiting on work_ready_
   DispatcherCore core_;
   std::vector<std::unique_ptr<TopicListener>> listeners_;
   std::vector<std::unique_ptr<platform::KafkaConsumer>> consumers_;

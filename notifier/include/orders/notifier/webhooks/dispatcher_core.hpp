@@ -14,6 +14,10 @@
 // Isolation: each endpoint has a bounded queue; when it is full, or while
 // the endpoint is backing off after a failure, new events go straight to the
 // ledger, so a hanging endpoint holds neither the partition nor other endpoints.
+// Reading waits instead of spilling (ReadingWaits) only while no healthy
+// endpoint that takes the topic's events has room: the pause then delays no
+// endpoint that could work meanwhile, and a burst to busy endpoints stays in
+// Kafka rather than making a round trip through the ledger.
 // After a failed attempt the endpoint backs off for the first step of the
 // schedule: what is queued for it moves to the ledger, due when the back-off
 // ends, instead of each waiting for its own timeout.
@@ -34,6 +38,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -89,6 +94,13 @@ class DispatcherCore {
   std::vector<platform::Partition> Owned(const std::string& topic) const;
 
   void OnRecord(const platform::ConsumedRecord& record, WallClock::time_point now);
+  // Whether the reader should hold `record` back a moment rather than hand it
+  // over now: a healthy endpoint wants it but has `limit` (default: the
+  // queue bound) or more queued, and no healthy endpoint that wants any event
+  // of the topic's stream (met yet or not) has fewer. Failing, backing-off or
+  // disabled endpoints never make reading wait (their events go to the ledger).
+  bool ReadingWaits(const platform::ConsumedRecord& record, WallClock::time_point now,
+                    std::optional<std::size_t> limit = std::nullopt) const;
 
   // Re-reads the registry: new endpoints, changed filters, disabled or deleted ones.
   void RefreshEndpoints(WallClock::time_point now);
@@ -97,6 +109,8 @@ class DispatcherCore {
 
   // The next attempt a worker may make, nullopt when nothing is eligible.
   std::optional<Attempt> NextAttempt();
+  // Whether NextAttempt would hand one out now (to wake a worker only when there is work for it).
+  bool HasAttempt() const;
   void Finish(const Attempt& finished, const PostOutcome& outcome, WallClock::time_point now);
 
   // Saves every owned partition's resume offset that moved.
@@ -151,7 +165,9 @@ class DispatcherCore {
 
   static SubjectKey KeyOf(const Delivery& delivery) { return delivery.topic + '\n' + delivery.subject; }
   static HoldKey HoldOf(const Delivery& delivery) { return {delivery.endpoint_id, delivery.topic, delivery.subject}; }
-  bool Wants(const Lane& lane, const std::string& event_name) const;
+  bool Wants(const Lane& lane, std::string_view event_name) const;
+  bool Healthy(const Lane& lane, WallClock::time_point now) const;
+  bool TakesTopic(const Lane& lane, const std::string& topic) const;
   std::size_t ConcurrencyOf(const Lane& lane) const;
   void Resolve(const Delivery& delivery);
   void Keep(Delivery delivery, bool resolves = false);
@@ -166,6 +182,12 @@ class DispatcherCore {
                             WallClock::time_point now);
   void UpdateGauges();
   Attempt Start(Lane& lane, Queued queued);
+  struct Pick {
+    bool retry = false;  // from `retries`, else from `live`
+    std::size_t index = 0;
+  };
+  // The lane's next eligible delivery, if the lane may start one.
+  std::optional<Pick> PickIn(const Lane& lane) const;
 
   EndpointRegistry& registry_;
   DeliveryLedger& ledger_;
@@ -174,6 +196,9 @@ class DispatcherCore {
   DispatcherMetrics* metrics_;
 
   std::map<std::string, Lane> lanes_;
+  // The streams ("order.", "inventory.") met on each topic, to tell which endpoints a pause in
+  // reading it could delay.
+  std::map<std::string, std::set<std::string>> topic_streams_;
   std::map<HoldKey, Hold> holds_;
   std::int64_t held_ = 0;  // the sum of every hold's `known`
   std::map<PartitionKey, PartitionProgress> partitions_;
