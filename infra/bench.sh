@@ -16,7 +16,7 @@
 #                  p50/p99/p99.9 at 50% of it; baseline: orders placed -> their first update with
 #                  WORKFLOW=off, at its maximum; CPU per order of every process, RSS of the services
 #   8. webhooks    signed webhook deliveries to a local receiver (tests/bench/webhook_load.cpp): the rate at
-#                  which a burst appended straight to the topic drains to one endpoint, alone and beside an
+#                  which a burst appended straight to the topic (the notifier paused meanwhile) drains to one endpoint, alone and beside an
 #                  endpoint that never answers; append -> receipt p50/p99 at a paced rate of orders placed
 #                  through the command API; baseline: plain signed POSTs to the same kind of receiver
 #   9. connections one notifier holding as many WebSockets as its descriptor limit allows (--quick: 4,000),
@@ -604,8 +604,13 @@ bench::webhook_drain() {
   pid=$!
   for _ in $(seq 1 100); do grep -q ready "$RUN_DIR/$label.out" 2>/dev/null && break; sleep 0.1; done
   grep -q ready "$RUN_DIR/$label.out" || { cat "$RUN_DIR/$label.err" >&2; orders::die "webhooks: $label did not register"; }
+  # The notifier is paused while the burst is appended, so the rate is that of a backlog draining, not the
+  # append rate (on 2 cores the feed appends more slowly than the notifier delivers). A pause of seconds is
+  # well inside its consumer session.
+  kill -STOP "$PID_wh_notifier"
   "$TOOLS/orders_kafka_load" --mode raw --topic "$topic" --in-flight 256 --duration "$WEBHOOK_BURST_SECONDS" \
     --json "$RUN_DIR/$label-feed.json" >/dev/null 2>"$RUN_DIR/$label-feed.err"
+  kill -CONT "$PID_wh_notifier"
   wait "$pid" || orders::log "webhooks: $label reported a failure (see $RUN_DIR/$label.err)"
 }
 

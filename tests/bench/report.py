@@ -1151,8 +1151,8 @@ def results_markdown(result, links):
     if webhooks:
         out += ["### Webhooks: signed deliveries", "",
                 ("One endpoint registered for `order.placed` at a receiver on loopback that checks every "
-                 "Standard Webhooks signature and answers 204. *Burst*: order events appended straight to the topic, "
-                 "faster than deliveries drain; the rate is deliveries from the first to the last. *+hanging*: the "
+                 "Standard Webhooks signature and answers 204. *Burst*: order events appended straight to the topic "
+                 "while the notifier is paused, then drained; the rate is deliveries from the first to the last. *+hanging*: the "
                  "same beside a second endpoint whose receiver accepts and never answers (attempts time out after "
                  "2 s). *Plain POSTs* (the baseline): 16 keep-alive clients posting CloudEvents of the same shape, "
                  "signed per request the same way, to the same kind of receiver. *Paced*: orders placed through the "
