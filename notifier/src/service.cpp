@@ -431,11 +431,12 @@ platform::Result<std::uint16_t> NotifierService::Start() {
   }
   parts.command_runner.client = std::make_unique<CommandApiClient>(parts.server->io_context(), *command_api);
 
-  parts.feed = std::make_unique<LogFeed>(
-      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "notifier"), config_.orders_topic,
-      parts.server->io_context(), parts.hub, parts.registry);
+  parts.feed = std::make_unique<LogFeed>(platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
+                                                                       "notifier", "", platform::kPromptBatchedFetch),
+                                         config_.orders_topic, parts.server->io_context(), parts.hub, parts.registry);
   parts.inventory_feed = std::make_unique<InventoryFeed>(
-      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "notifier-inventory"),
+      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "notifier-inventory", "",
+                                    platform::kPromptBatchedFetch),
       config_.inventory_topic, parts.server->io_context(), parts.hub, parts.registry);
   parts.ticker = std::make_unique<asio::steady_timer>(parts.server->io_context());
   parts.Tick();
