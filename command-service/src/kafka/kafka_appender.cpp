@@ -52,9 +52,12 @@ void KafkaAppender::Append(const codec::EventRecord& record, platform::Partition
     switch (report.outcome) {
       case platform::DeliveryReport::Outcome::kPersisted:
         persisted_.Inc();
-        platform::LogDebug(
-            "event appended",
-            {{"orderId", order_id}, {"topic", topic_}, {"partition", report.partition}, {"offset", report.offset}});
+        // Checked first: the fields would be built (a few allocations) for every event even with debug off.
+        if (platform::LogEnabled(platform::LogLevel::kDebug)) {
+          platform::LogDebug(
+              "event appended",
+              {{"orderId", order_id}, {"topic", topic_}, {"partition", report.partition}, {"offset", report.offset}});
+        }
         done(AppendOutcome::kPersisted);
         return;
       case platform::DeliveryReport::Outcome::kNotPersisted:
