@@ -239,6 +239,28 @@ TYPED_TEST_P(WebhookStoreBehaviour, KeepAllKeepsEachInTurnWithItsTraceParent) {
   EXPECT_EQ(listed[1].trace_parent, "");
 }
 
+TYPED_TEST_P(WebhookStoreBehaviour, KeepAllKeepsALargeBatchWithAnyTextExactly) {
+  const Endpoint endpoint = this->Created();
+  const std::string awkward = "quote ' double \" backslash \\ newline \n tab \t percent %s dollar $1 \u00e9\u20ac";
+  std::vector<Delivery> batch;
+  for (int i = 0; i < 600; ++i) {
+    Delivery delivery = this->ADelivery(endpoint.id, "evt-" + std::to_string(1000 + i), 100 + i);
+    delivery.body = R"({"data":")" + awkward + std::to_string(i) + R"("})";
+    delivery.subject = "order-'" + std::to_string(i);
+    delivery.last_error = awkward;
+    batch.push_back(delivery);
+  }
+  this->ledger().KeepAll(batch);
+  const auto due = this->ledger().Due("orders.events", {2}, this->At(3000), 1000);
+  ASSERT_EQ(due.size(), 600u);
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    EXPECT_EQ(due[i].offset, static_cast<std::int64_t>(100 + i));
+    EXPECT_EQ(due[i].body, batch[i].body);
+    EXPECT_EQ(due[i].subject, batch[i].subject);
+    EXPECT_EQ(due[i].last_error, awkward);
+  }
+}
+
 TYPED_TEST_P(WebhookStoreBehaviour, ADeliveryForAnUnknownEndpointIsNotKept) {
   this->ledger().Keep(this->ADelivery("ep_00000000-0000-4000-8000-000000000000", "e1"));
   EXPECT_TRUE(this->ledger().Due("orders.events", {2}, this->At(3000), 10).empty());
@@ -394,6 +416,6 @@ REGISTER_TYPED_TEST_SUITE_P(WebhookStoreBehaviour, CreateChoosesTheIdAndCreation
                             PendingSubjectsNameEachEndpointAndSubjectOnce, ListPagesNewestEventFirstUntilExhausted,
                             ListFiltersByStatus, AForeignCursorListsNothing,
                             ReplayMakesFailedDeliveriesFromATimeOnDueNowWithAttemptsReset,
-                            KeepAllKeepsEachInTurnWithItsTraceParent);
+                            KeepAllKeepsEachInTurnWithItsTraceParent, KeepAllKeepsALargeBatchWithAnyTextExactly);
 
 }  // namespace orders::notifier::webhooks

@@ -1,5 +1,9 @@
 #include <orders/notifier/webhooks/pg_webhook_store.hpp>
 
+#include <algorithm>
+#include <set>
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include <orders/notifier/webhooks/delivery_cursor.hpp>
@@ -191,11 +195,16 @@ class PgDeliveryLedger : public DeliveryLedger {
 
   // On a connection of its own: the dispatcher's ledger writer runs it while the other thread
   // reads due deliveries and saves offsets on the first one.
+  // Many rows per statement: with one statement per row the writer spent its time on round trips,
+  // and an endpoint that never answers spills every event it is sent here.
   void KeepAll(const std::vector<Delivery>& deliveries) override {
     if (deliveries.empty()) return;
     batch_session_.Run([&](pqxx::connection& connection) {
       pqxx::work tx(connection);
-      for (const auto& d : deliveries) KeepIn(tx, d);
+      for (std::size_t from = 0; from < deliveries.size(); from += kRowsPerStatement) {
+        const auto to = std::min(deliveries.size(), from + kRowsPerStatement);
+        tx.exec(KeepManyStatement(tx, deliveries, from, to));
+      }
       tx.commit();
     });
   }
@@ -291,6 +300,44 @@ class PgDeliveryLedger : public DeliveryLedger {
         d.endpoint_id, d.event_id, std::string(DeliveryStatusName(d.status)), d.topic, d.partition, d.offset,
         d.subject, d.event_type, d.body, MicrosSinceEpoch(d.event_time), d.attempts,
         MicrosSinceEpoch(d.next_attempt_at), d.last_http_status, d.last_error, d.trace_parent);
+  }
+
+  static constexpr std::size_t kRowsPerStatement = 256;
+
+  // One upsert of deliveries[from, to). A statement may not upsert one row twice, so a delivery that
+  // appears again in the slice (kept pending, then its outcome) is written in its last state only.
+  static std::string KeepManyStatement(pqxx::work& tx, const std::vector<Delivery>& deliveries, std::size_t from,
+                                       std::size_t to) {
+    std::set<std::pair<std::string, std::string>> seen;
+    std::vector<const Delivery*> rows;
+    for (std::size_t i = to; i-- > from;) {
+      if (seen.emplace(deliveries[i].endpoint_id, deliveries[i].event_id).second) rows.push_back(&deliveries[i]);
+    }
+    std::string values;
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+      const Delivery& d = **it;
+      if (!values.empty()) values += ',';
+      values += "(" + tx.quote(d.endpoint_id) + "," + tx.quote(d.event_id) + "," +
+                tx.quote(std::string(DeliveryStatusName(d.status))) + "," + tx.quote(d.topic) + "," +
+                std::to_string(d.partition) + "," + std::to_string(d.offset) + "," + tx.quote(d.subject) + "," +
+                tx.quote(d.event_type) + "," + tx.quote(d.body) + "," + std::to_string(MicrosSinceEpoch(d.event_time)) +
+                "," + std::to_string(d.attempts) + "," + std::to_string(MicrosSinceEpoch(d.next_attempt_at)) + "," +
+                std::to_string(d.last_http_status) + "," + tx.quote(d.last_error) + "," + tx.quote(d.trace_parent) +
+                ")";
+    }
+    return "INSERT INTO deliveries (endpoint_id, event_id, status, topic, partition, \"offset\", subject, event_type,"
+           " body, event_time, attempts, next_attempt_at, last_http_status, last_error, updated_at, trace_parent)"
+           " SELECT v.endpoint_id, v.event_id, v.status, v.topic, v.partition::integer, v.\"offset\"::bigint, v.subject,"
+           " v.event_type, v.body, " ORDERS_AT("v.event_time") ", v.attempts::integer, " ORDERS_AT("v.next_attempt_at")
+           ", v.last_http_status::integer, v.last_error, now(), v.trace_parent"
+           " FROM (VALUES " + values +
+           ") AS v(endpoint_id, event_id, status, topic, partition, \"offset\", subject, event_type, body, event_time,"
+           " attempts, next_attempt_at, last_http_status, last_error, trace_parent)"
+           // Kept only while the endpoint exists; FOR KEY SHARE waits for a Delete in progress.
+           " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = v.endpoint_id FOR KEY SHARE)"
+           " ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = EXCLUDED.status,"
+           " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
+           " last_http_status = EXCLUDED.last_http_status, last_error = EXCLUDED.last_error, updated_at = now()";
   }
 
   PgSession session_;
