@@ -37,11 +37,9 @@ inline const std::map<std::string, std::string> kBatchedFetch = {{"fetch.min.byt
 // records become WebSocket updates): the same batching with a 5 ms wait. With
 // the default fetch.min.bytes of 1 the broker answers a fetch as soon as any
 // record arrives, so such a reader costs the broker a fetch request (and
-// itself two wake-ups) for nearly every produce request, i.e. per event at a
-// moderate load: the fulfilment workflow's benchmark at half its maximum spent
-// more CPU in the broker and the notifier than at the maximum. Adds at most
-// 5 ms to the reader's lag (2.5 ms on average); an idle reader fetches 200
-// times a second instead of 50.
+// itself two wake-ups) for nearly every produce request at a moderate load,
+// more work per event than at full load. Adds at most 5 ms to the reader's lag
+// (2.5 ms on average); an idle reader fetches 200 times a second instead of 50.
 inline const std::map<std::string, std::string> kPromptBatchedFetch = {{"fetch.min.bytes", "65536"},
                                                                        {"fetch.wait.max.ms", "5"}};
 
