@@ -164,9 +164,8 @@ bool DispatcherCore::TakesTopic(const Lane& lane, const std::string& topic) cons
   // Any event of a stream met on the topic, even one not seen yet: a rare event counts too.
   return std::any_of(streams->second.begin(), streams->second.end(), [&](const std::string& stream) {
     const auto names = codec::EventNames();
-    return std::any_of(names.begin(), names.end(), [&](std::string_view name) {
-      return name.starts_with(stream) && Wants(lane, name);
-    });
+    return std::any_of(names.begin(), names.end(),
+                       [&](std::string_view name) { return name.starts_with(stream) && Wants(lane, name); });
   });
 }
 

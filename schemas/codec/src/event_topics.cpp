@@ -34,9 +34,8 @@ std::string_view StreamPrefix(std::string_view pattern) {
 // A header value as a JSON string: plain text as it is, anything else through the JSON writer
 // (escapes, and invalid UTF-8 replaced as DumpJson does).
 void AppendJsonString(std::string& out, const std::string& text) {
-  const bool plain = std::all_of(text.begin(), text.end(), [](unsigned char c) {
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-  });
+  const bool plain = std::all_of(text.begin(), text.end(),
+                                 [](unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
   if (plain) {
     out.push_back('"');
     out.append(text);

@@ -86,8 +86,7 @@ TEST(RetentionSettingsAtStart, AMalformedIdempotencyRetentionRefusesToStartTheCo
   ServiceProcess service(CommandServiceBinary(),
                          {{"AUTH", "off"}, {"KAFKA_BROKERS", "127.0.0.1:1"}, {"IDEMPOTENCY_RETENTION", "forever"}});
   EXPECT_FALSE(service.Start(std::chrono::seconds(10)));
-  EXPECT_NE(service.LogText().find("IDEMPOTENCY_RETENTION must be a duration"), std::string::npos)
-      << service.LogText();
+  EXPECT_NE(service.LogText().find("IDEMPOTENCY_RETENTION must be a duration"), std::string::npos) << service.LogText();
   EXPECT_FALSE(service.running());
 }
 

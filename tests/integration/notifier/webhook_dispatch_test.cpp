@@ -362,7 +362,9 @@ TEST_F(WebhookDispatchTest, AHangingEndpointDoesNotDelayTheOthers) {
   // What the hanging endpoint could not hold waits in the ledger, due at once (once the ledger
   // writer, a few milliseconds behind, has written the last of it).
   EXPECT_TRUE(Eventually(
-      [&] { return ledger.WithLockDo([&] { return ledger.fake.Count(DeliveryStatus::kPending); }) >= 30u * 4 - 20 - 4; },
+      [&] {
+        return ledger.WithLockDo([&] { return ledger.fake.Count(DeliveryStatus::kPending); }) >= 30u * 4 - 20 - 4;
+      },
       5s));
   sender.Release();
   a->Stop(2s);

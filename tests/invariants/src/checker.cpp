@@ -69,7 +69,8 @@ Fold CheckLog(const std::vector<LogRecord>& log, Report& report) {
         // The same event again is a resend (the producer's, or an append retried after an unknown outcome);
         // another event with the same version is two writers' decisions, the worse defect. Both are violations.
         const auto first = fold.event_ids.find({id, version});
-        const bool resent = first != fold.event_ids.end() && !record.event_id.empty() && first->second == record.event_id;
+        const bool resent =
+            first != fold.event_ids.end() && !record.event_id.empty() && first->second == record.event_id;
         Violation(report, "duplicate version in the log" + where +
                               (resent ? ": the same event " + record.event_id + " again"
                                       : ": another event (" + record.event_id + ") than the first at this version (" +

@@ -64,9 +64,13 @@ TEST(EventTopics, AStructuredCloudEventIsTheSameBytesAsADumpOfTheEventObject) {
                            {"ce_time", "2026-12-05T00:00:00.000Z"},
                            {"ce_subject", "o-1"}};
   const std::string payload = DumpJson(Json{{"orderId", "o-1"}, {"version", 1}, {"note", "caf\u00e9 \"x\""}});
-  Json expected = {{"specversion", "1.0"},     {"id", "e-1"},  {"type", "order.placed.v1"},
-                   {"source", "/command-service"}, {"time", "2026-12-05T00:00:00.000Z"},
-                   {"subject", "o-1"},        {"datacontenttype", "application/json"}};
+  Json expected = {{"specversion", "1.0"},
+                   {"id", "e-1"},
+                   {"type", "order.placed.v1"},
+                   {"source", "/command-service"},
+                   {"time", "2026-12-05T00:00:00.000Z"},
+                   {"subject", "o-1"},
+                   {"datacontenttype", "application/json"}};
   expected["data"] = Json::parse(payload);
   EXPECT_EQ(StructuredCloudEvent(payload, headers), DumpJson(expected));
 }

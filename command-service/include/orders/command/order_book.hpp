@@ -25,7 +25,7 @@ namespace orders::command {
 struct IdempotencyRecord {
   std::string order_id;
   std::string request_hash;
-  bool in_log = false;  // false: only reserved by a placement not (yet) seen in the log
+  bool in_log = false;            // false: only reserved by a placement not (yet) seen in the log
   domain::Timestamp placed_at{};  // in the log: the placement's time, from which its retention runs
 };
 
