@@ -108,8 +108,9 @@ void KafkaAppender::AppendMarkers(platform::Partition partition_count, Done done
       if (round->all_persisted) answer = std::move(round->offsets);
       finished = std::move(round->done);
     }
-    if (!answer)
+    if (!answer) {
       platform::LogWarn("log markers not acknowledged; unknown outcomes stay unsettled", {{"topic", topic_}});
+    }
     finished(std::move(answer));
   };
   if (partition_count <= 0) {

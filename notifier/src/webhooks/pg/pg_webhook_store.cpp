@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <span>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -188,7 +189,7 @@ class PgDeliveryLedger : public DeliveryLedger {
   void Keep(const Delivery& d) override {
     session_.Run([&](pqxx::connection& connection) {
       pqxx::work tx(connection);
-      KeepIn(tx, d);
+      tx.exec(KeepManyStatement(tx, std::span<const Delivery>(&d, 1)));
       tx.commit();
     });
   }
@@ -203,7 +204,7 @@ class PgDeliveryLedger : public DeliveryLedger {
       pqxx::work tx(connection);
       for (std::size_t from = 0; from < deliveries.size(); from += kRowsPerStatement) {
         const auto to = std::min(deliveries.size(), from + kRowsPerStatement);
-        tx.exec(KeepManyStatement(tx, deliveries, from, to));
+        tx.exec(KeepManyStatement(tx, std::span<const Delivery>(deliveries).subspan(from, to - from)));
       }
       tx.commit();
     });
@@ -287,30 +288,15 @@ class PgDeliveryLedger : public DeliveryLedger {
   }
 
  private:
-  static void KeepIn(pqxx::work& tx, const Delivery& d) {
-    // Kept only while the endpoint exists; FOR KEY SHARE waits for a Delete in progress.
-    tx.exec_params(
-        "INSERT INTO deliveries (endpoint_id, event_id, status, topic, partition, \"offset\", subject, event_type,"
-        " body, event_time, attempts, next_attempt_at, last_http_status, last_error, updated_at, trace_parent)"
-        " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, " ORDERS_AT("$10") ", $11, " ORDERS_AT("$12") ", $13, $14, now(), $15"
-        " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = $1 FOR KEY SHARE)"
-        " ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = EXCLUDED.status,"
-        " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
-        " last_http_status = EXCLUDED.last_http_status, last_error = EXCLUDED.last_error, updated_at = now()",
-        d.endpoint_id, d.event_id, std::string(DeliveryStatusName(d.status)), d.topic, d.partition, d.offset,
-        d.subject, d.event_type, d.body, MicrosSinceEpoch(d.event_time), d.attempts,
-        MicrosSinceEpoch(d.next_attempt_at), d.last_http_status, d.last_error, d.trace_parent);
-  }
-
   static constexpr std::size_t kRowsPerStatement = 256;
 
-  // One upsert of deliveries[from, to). A statement may not upsert one row twice, so a delivery that
-  // appears again in the slice (kept pending, then its outcome) is written in its last state only.
-  static std::string KeepManyStatement(pqxx::work& tx, const std::vector<Delivery>& deliveries, std::size_t from,
-                                       std::size_t to) {
+  // One upsert of `deliveries` (Keep's one, or a slice of KeepAll's). A statement may not upsert one row
+  // twice, so a delivery that appears again in the slice (kept pending, then its outcome) is written in
+  // its last state only.
+  static std::string KeepManyStatement(pqxx::work& tx, std::span<const Delivery> deliveries) {
     std::set<std::pair<std::string, std::string>> seen;
     std::vector<const Delivery*> rows;
-    for (std::size_t i = to; i-- > from;) {
+    for (std::size_t i = deliveries.size(); i-- > 0;) {
       if (seen.emplace(deliveries[i].endpoint_id, deliveries[i].event_id).second) rows.push_back(&deliveries[i]);
     }
     std::string values;
