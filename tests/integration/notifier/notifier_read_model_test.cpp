@@ -284,5 +284,15 @@ TEST_F(NotifierReadModelTest, AnUnreachableReadModelIsUnavailableNeverNotFound) 
   EXPECT_TRUE(stream.WaitForEnd()) << "the stream ends; EventSource reconnects by itself";
 }
 
+TEST(NotifierCacheConfigTest, ABadBudgetOrLookupSettingStopsTheStartNamingEach) {
+  ServiceProcess notifier(NotifierBinary(), {{"NOTIFIER_CACHE_BYTES", "12 MB"},
+                                             {"NOTIFIER_READ_MODEL_LOOKUP", "sometimes"},
+                                             {"NOTIFIER_LOOKUP_TIMEOUT_MS", "0"}});
+  EXPECT_FALSE(notifier.Start(std::chrono::seconds(5)));
+  for (const std::string name : {"NOTIFIER_CACHE_BYTES", "NOTIFIER_READ_MODEL_LOOKUP", "NOTIFIER_LOOKUP_TIMEOUT_MS"}) {
+    EXPECT_NE(notifier.LogText().find(name + " must be"), std::string::npos) << name << "\n" << notifier.LogText();
+  }
+}
+
 }  // namespace
 }  // namespace orders::testing
