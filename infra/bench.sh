@@ -33,8 +33,8 @@
 # Baseline and ours alternate (--pairs, default 3) and medians are reported.
 #
 #   ./infra/bench.sh [--quick] [--pairs N] [--phases append,projection,lag,fanout,e2e,limits,dispatch,workflow,webhooks,connections] [--no-build] [--record]
-#   (opt-in phases, never in the default list: reports, scaleout, failover — see bench::reports,
-#   bench::scaleout and bench::failover; scaleout and failover start extra processes, failover a
+#   (opt-in phases, never in the default list: reports, scaleout, failover, startup — see bench::reports,
+#   bench::scaleout, bench::failover and bench::startup; scaleout and failover start extra processes, failover a
 #   three-node Kafka cluster on KAFKA_PORT + 10 .. + 15)
 #   ./infra/bench.sh --record-from DIR
 #   ./infra/bench.sh --profile-memory [--no-build]   (see bench::connections_profile; records nothing)
@@ -1151,6 +1151,56 @@ if ((PROFILE_MEMORY)); then
   orders::print_timings
   exit 0
 fi
+# ---------------------------------------------------------------------------------------------
+# Start-up (opt-in): the command service's time from start to ready, and its memory then, after a history
+# of STARTUP_EVENTS events (full: 1,000,000 and 5,000,000; --quick: 200,000) ending in STARTUP_LIVE live
+# orders (50,000; --quick: 5,000), the rest finished orders of six events each (orders_kafka_load --mode
+# history). Each start is a full replay of the log.
+bench::startup() {
+  local sizes=${STARTUP_EVENTS:-"1000000 5000000"} live=${STARTUP_LIVE:-50000} events topic
+  ((QUICK)) && sizes=${STARTUP_EVENTS:-200000} live=${STARTUP_LIVE:-5000}
+  for events in $sizes; do
+    orders::log "phase startup: $events events of history, $live live orders"
+    topic="bench-startup-$events-$$"
+    orders::create_topic "$topic" 6
+    "$TOOLS/orders_kafka_load" --mode history --topic "$topic" --events "$events" --live "$live" \
+      --json "$RUN_DIR/startup-history-$events.json" >/dev/null || orders::die "startup: could not write the history"
+    bench::startup_run replay "$events" "$topic"
+    orders::kafka_topics --delete --topic "$topic" >/dev/null 2>&1 || true
+  done
+}
+
+# bench::startup_run LABEL EVENTS TOPIC [NAME=VALUE...]: starts the command service on TOPIC (with the extra
+# environment), times start -> /readyz 200 and records its RSS and CPU seconds then, and the replay figures
+# of its log, in startup-LABEL-EVENTS.json.
+bench::startup_run() {
+  local label=$1 events=$2 topic=$3 log port start ready_ms rss cpu
+  shift 3
+  log="$RUN_DIR/startup-$label-$events.log"
+  start=$(date +%s%N)
+  bench::start startup "$log" env RATE_LIMIT=off WORKFLOW=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
+    LOG_LEVEL=info CONSUMER_GROUP="bench-startup-$label-$events-$$" "$@" "$BUILD_DIR/command-service/command-service"
+  port=$(bench::port_of "$log")
+  orders::wait_for "the command service to replay $events events" 900 \
+    curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" || orders::die "startup: the command service did not become ready"
+  ready_ms=$((($(date +%s%N) - start) / 1000000))
+  rss=$(bench::rss_kb "$PID_startup")
+  cpu=$(bench::cpu "$PID_startup")
+  bench::stop_all
+  python3 - "$RUN_DIR/startup-$label-$events.json" "$label" "$events" "$ready_ms" "$rss" "$cpu" "$log" <<'PY'
+import json, sys
+path, label, events, ready_ms, rss_kb, cpu, log = sys.argv[1:]
+rebuilt = {}
+for line in open(log):
+    if '"command state rebuilt"' in line and '"orders":' in line:
+        rebuilt = json.loads(line)
+json.dump({"label": label, "events": int(events), "ready_seconds": int(ready_ms) / 1000,
+           "rss_mb": int(rss_kb) / 1024, "cpu_seconds": float(cpu),
+           "orders_held": rebuilt.get("orders"), "replayed_events": rebuilt.get("events"),
+           "rebuild_seconds": rebuilt.get("seconds")}, open(path, "w"), indent=2)
+PY
+}
+
 bench::phase append && orders::timed append bench::append
 bench::phase projection && orders::timed projection bench::projection
 bench::phase lag && orders::timed lag bench::projection_lag
@@ -1164,6 +1214,7 @@ bench::phase connections && orders::timed connections bench::connections
 bench::phase reports && orders::timed reports bench::reports
 bench::phase scaleout && orders::timed scaleout bench::scaleout
 bench::phase failover && orders::timed failover bench::failover
+bench::phase startup && orders::timed startup bench::startup
 
 python3 "$ORDERS_ROOT/tests/bench/report.py" summarize "$RUN_DIR" "$RESULTS" --quick "$QUICK" --pairs "$PAIRS" ||
   orders::die "could not summarize the run in $RUN_DIR"

@@ -14,12 +14,20 @@
 //     have applied them, then appends status changes at R events/s (open
 //     loop), walking each order through its lifecycle, each with
 //     "reason":"t=<CLOCK_REALTIME ns>" stamped when it is produced.
+//
+//   --mode history --topic T --events N [--live K] [--json FILE]
+//     Writes a history for the start-up benchmark, as fast as the broker takes
+//     it: finished orders (placed and walked to delivered, six events each,
+//     dated two days ago) until N events minus K are written, then K live
+//     orders (placed now, still pending). Reports what it wrote.
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <orders/codec/event_codec.hpp>
@@ -108,10 +116,10 @@ bool Produce(RdKafka::Producer& producer, Reports& reports, const std::string& t
   return true;
 }
 
-codec::EventRecord Placement(std::uint64_t n) {
+codec::EventRecord Placement(std::uint64_t n, domain::Timestamp at = Now()) {
   domain::OrderPlaced placed{platform::NewUuid(),
                              1,
-                             Now(),
+                             at,
                              "bench-" + std::to_string(n % 1000),
                              {{"sku-1", 2, 1250}, {"sku-2", 1, 500}},
                              "EUR",
@@ -177,6 +185,55 @@ int RunRaw(const Args& args) {
   return 0;
 }
 
+// The lifecycle the feed and the history walk an order through, one status change at a time.
+constexpr domain::Status kFlow[] = {domain::Status::kPending,        domain::Status::kConfirmed,
+                                    domain::Status::kProcessing,     domain::Status::kShipped,
+                                    domain::Status::kOutForDelivery, domain::Status::kDelivered};
+constexpr int kLastStep = static_cast<int>(std::size(kFlow)) - 1;
+
+codec::EventRecord StatusChange(const std::string& order_id, int step, domain::Timestamp at,
+                                std::optional<std::string> reason) {
+  domain::StatusChanged changed{order_id, step + 2, at, kFlow[step], kFlow[step + 1], std::move(reason)};
+  return codec::EncodeEvent(changed, {platform::NewUuid(), "/command-service", std::nullopt, std::nullopt});
+}
+
+int RunHistory(const Args& args) {
+  Reports reports;
+  auto producer = MakeProducer(reports);
+  if (!producer) return 1;
+  const std::string topic = args.Get("topic");
+  const auto events = static_cast<std::uint64_t>(args.Number("events", 1000000));
+  const auto live = std::min(static_cast<std::uint64_t>(args.Number("live", 0)), events);
+  const auto long_ago = Now() - std::chrono::hours(48);
+  auto send = [&](const codec::EventRecord& record) {
+    while (!Produce(*producer, reports, topic, record)) producer->poll(10);
+    producer->poll(0);
+  };
+  const auto start = Clock::now();
+  std::uint64_t written = 0, finished = 0;
+  while (written + (kLastStep + 1) <= events - live) {
+    const auto placement = Placement(finished, long_ago);
+    send(placement);
+    for (int step = 0; step < kLastStep; ++step) send(StatusChange(placement.key, step, long_ago, std::nullopt));
+    written += kLastStep + 1;
+    ++finished;
+  }
+  for (std::uint64_t i = 0; i < live; ++i) send(Placement(finished + i));
+  written += live;
+  producer->flush(120000);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::lock_guard lock(reports.mutex);
+  const nlohmann::json report = {{"label", args.Get("label", "history")},
+                                 {"events", written},
+                                 {"finished_orders", finished},
+                                 {"live_orders", live},
+                                 {"seconds", seconds},
+                                 {"acknowledged", reports.acknowledged},
+                                 {"failed", reports.failed}};
+  orders::bench::Emit(report, args);
+  return reports.failed == 0 && reports.acknowledged == written ? 0 : 1;
+}
+
 int RunFeed(const Args& args) {
   Reports reports;
   auto producer = MakeProducer(reports);
@@ -193,9 +250,6 @@ int RunFeed(const Args& args) {
     std::string id;
     int step = 0;
   };
-  static constexpr domain::Status kFlow[] = {domain::Status::kPending,        domain::Status::kConfirmed,
-                                             domain::Status::kProcessing,     domain::Status::kShipped,
-                                             domain::Status::kOutForDelivery, domain::Status::kDelivered};
   std::vector<Walk> walks;
   auto place = [&](std::uint64_t n) {
     auto record = Placement(n);
@@ -217,18 +271,15 @@ int RunFeed(const Args& args) {
     while (produced < static_cast<std::uint64_t>(elapsed * rate)) {
       auto& walk = walks[next];
       next = (next + 1) % walks.size();
-      if (walk.step == 5) {  // delivered: start a fresh order in its slot
+      if (walk.step == kLastStep) {  // delivered: start a fresh order in its slot
         auto record = Placement(orders + produced);
         walk = {record.key, 0};
         while (!Produce(*producer, reports, topic, record)) producer->poll(10);
         ++produced;
         continue;
       }
-      domain::StatusChanged changed{walk.id,          walk.step + 2,        Now(),
-                                    kFlow[walk.step], kFlow[walk.step + 1], "t=" + std::to_string(RealtimeNanos())};
+      const auto record = StatusChange(walk.id, walk.step, Now(), "t=" + std::to_string(RealtimeNanos()));
       ++walk.step;
-      const auto record =
-          codec::EncodeEvent(changed, {platform::NewUuid(), "/command-service", std::nullopt, std::nullopt});
       while (!Produce(*producer, reports, topic, record)) producer->poll(10);
       ++produced;
     }
@@ -255,5 +306,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--topic is required\n");
     return 2;
   }
-  return args.Get("mode", "raw") == "feed" ? orders::bench::RunFeed(args) : orders::bench::RunRaw(args);
+  const std::string mode = args.Get("mode", "raw");
+  if (mode == "feed") return orders::bench::RunFeed(args);
+  if (mode == "history") return orders::bench::RunHistory(args);
+  return orders::bench::RunRaw(args);
 }

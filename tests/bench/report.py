@@ -36,6 +36,8 @@ WORKFLOW_P99_TARGET_MS = 50  # placed -> confirmed at 50% of the workflow maximu
 WEBHOOK_HANGING_TARGET = 0.9  # drain rate beside a hanging endpoint / alone
 WEBHOOK_BASELINE_TARGET = 0.5  # drain rate alone / plain signed POSTs to the same receiver
 FORWARDING_P99_OVERHEAD_TARGET_MS = 2  # scaleout: p99 of forwarded commands - p99 of local ones, at 50%
+STARTUP_READY_TARGET_S = 3  # startup: ready after the largest history (with snapshots)
+STARTUP_RSS_TARGET_MB = 150
 
 
 def load(path):
@@ -514,6 +516,19 @@ def failover_acks(answers_path, out_path):
             f.write(json.dumps({"orderId": a["orderId"], "version": a["version"], "status": a["orderStatus"]}) + "\n")
 
 
+def startup_summary(run_dir):
+    """The startup phase: per history size, what was written and each start's figures, by label."""
+    sizes = {}
+    for path in sorted(glob.glob(os.path.join(run_dir, "startup-history-*.json"))):
+        history = load(path)
+        sizes[history["events"]] = {"history": history, "starts": {}}
+    for path in sorted(glob.glob(os.path.join(run_dir, "startup-*-*.json"))):
+        start = load(path)
+        if "ready_seconds" in start and start["events"] in sizes:
+            sizes[start["events"]]["starts"][start["label"]] = start
+    return {"sizes": [sizes[events] for events in sorted(sizes)]} if sizes else None
+
+
 def failover_summary(run_dir, partitions=6):
     """The failover phase: from the kill to the first acknowledged command on a partition the killed node
     led (among commands due after the kill, so that an acknowledgement the old leader sent just before it
@@ -868,6 +883,19 @@ def summarize(run_dir, results_dir, quick, pairs):
         if not f["command_service_alive_at_end"]:
             lines.append(f"  THE COMMAND SERVICE EXITED during the run (status {f['command_service_exit']}): "
                          f"{f['command_service_last_log'][:300]}")
+
+    # startup (opt-in): the command service's start -> ready and memory after histories of growing length
+    startup = startup_summary(run_dir)
+    if startup:
+        result["startup"] = startup
+        for size in startup["sizes"]:
+            h = size["history"]
+            lines.append(f"startup: {h['events']:,} events of history ({h['finished_orders']:,} finished orders, "
+                         f"{h['live_orders']:,} live), written in {h['seconds']:.1f} s")
+            for label, start in sorted(size["starts"].items()):
+                lines.append(f"  {label:8s} ready in {start['ready_seconds']:.2f} s, RSS {start['rss_mb']:.0f} MB, "
+                             f"CPU {start['cpu_seconds']:.1f} s; {start.get('replayed_events') or 0:,} events replayed, "
+                             f"{start.get('orders_held') or 0:,} orders held")
 
     # reports (opt-in): each report's latency over random 31-day ranges on a seeded read model
     reports_path = os.path.join(run_dir, "reports.json")
@@ -1251,6 +1279,24 @@ def results_markdown(result, links):
             out.append(f"- The command service exited during the run (status {f['command_service_exit']}): "
                        f"`{f['command_service_last_log'][:300]}`.")
         out.append("")
+    startup = result.get("startup")
+    if startup:
+        out += ["### Start-up: the command service after a long history", "",
+                ("Each history is written straight to a fresh topic (`orders_kafka_load --mode history`): finished "
+                 "orders of six events each (placed two days before, walked to `delivered`), then the live orders "
+                 "(placed, `pending`). The command service (workflow off) is started on it and timed from the start "
+                 "of the process to its first `/readyz` 200; its RSS and CPU seconds are read then. "
+                 + run_note(startup)).rstrip(), "",
+                "| History (events; finished + live orders) | Start | Ready | RSS | CPU | Events replayed | Orders held |",
+                "|---|---|---|---|---|---|---|"]
+        for size in startup["sizes"]:
+            h = size["history"]
+            for label, start in sorted(size["starts"].items()):
+                out.append(f"| {n(h['events'])}; {n(h['finished_orders'])} + {n(h['live_orders'])} | {label} | "
+                           f"**{n(start['ready_seconds'], 2)} s** | {n(start['rss_mb'])} MB | {n(start['cpu_seconds'], 1)} s | "
+                           f"{n(start.get('replayed_events') or 0)} | {n(start.get('orders_held') or 0)} |")
+        out += ["", f"Targets for the largest history, with snapshots: ready ≤ {STARTUP_READY_TARGET_S} s, "
+                f"RSS ≤ {STARTUP_RSS_TARGET_MB} MB. A `replay` start reads the whole log.", ""]
     connections = result.get("connections")
     if connections:
         c, storm = connections, connections["storm"]
