@@ -517,16 +517,17 @@ def failover_acks(answers_path, out_path):
 
 
 def startup_summary(run_dir):
-    """The startup phase: per history size, what was written and each start's figures, by label."""
+    """The startup phase: per history size asked for, what was written and each start's figures, by label."""
+    def size_of(path):  # startup-<label>-<size asked for>.json
+        return int(os.path.basename(path)[:-len(".json")].rsplit("-", 1)[1])
     sizes = {}
     for path in sorted(glob.glob(os.path.join(run_dir, "startup-history-*.json"))):
-        history = load(path)
-        sizes[history["events"]] = {"history": history, "starts": {}}
+        sizes[size_of(path)] = {"history": load(path), "starts": {}}
     for path in sorted(glob.glob(os.path.join(run_dir, "startup-*-*.json"))):
         start = load(path)
-        if "ready_seconds" in start and start["events"] in sizes:
-            sizes[start["events"]]["starts"][start["label"]] = start
-    return {"sizes": [sizes[events] for events in sorted(sizes)]} if sizes else None
+        if "ready_seconds" in start and size_of(path) in sizes:
+            sizes[size_of(path)]["starts"][start["label"]] = start
+    return {"sizes": [sizes[size] for size in sorted(sizes)]} if sizes else None
 
 
 def failover_summary(run_dir, partitions=6):
