@@ -182,12 +182,15 @@ TEST_F(PlatformOnKafkaCluster, TwoOfThreeNodesDownRefusesCommandsAndLosesNothing
   ExpectBoundedUnavailability(seconds(90));
 }
 
-// The active controller cut off (network partition, per-pair proxies): disabled. In both runs that got this far
-// the two connected nodes were not seen electing another controller within 60 s (Kafka's metadata-quorum tool,
-// asked through them, answered nothing) and their replica fetchers kept following the cut node. Not yet known
-// whether the cut is incomplete (Kafka 4 followers may learn the leader's controller endpoint from the leader
-// itself, bypassing the per-pair proxies) or the tool cannot answer while its broker's controller is gone. Run it
-// with --gtest_also_run_disabled_tests.
+// The active controller cut off (network partition, per-pair proxies plus each node's advertised controller
+// proxy): disabled. The cut now deposes the controller (a successor within 7 s, every partition led by the
+// connected nodes within 8 s, work resumed, the healed node back in sync in under a second), but the log then
+// held two acknowledged status changes twice, each the same event at the same version, after messages had
+// timed out in flight. The likely cause is librdkafka's (2.0.2): on such a timeout it bumps the idempotent
+// producer's epoch and sends again, under the new epoch, batches of other partitions that may already be in
+// the log (librdkafka issue 4953). Every reader skips
+// such a resend by its version; the checker still counts it as a violation. Run it with
+// --gtest_also_run_disabled_tests.
 TEST_F(PlatformOnKafkaCluster, DISABLED_ActiveControllerCutOffByANetworkPartitionThenHealedLosesNothing) {
   StartLoad();
   ASSERT_TRUE(RunUntilAcknowledged(100));

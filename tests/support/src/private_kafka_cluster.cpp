@@ -71,6 +71,7 @@ std::unique_ptr<PrivateKafkaCluster> PrivateKafkaCluster::Create(std::string& er
       ports.insert({node.client_port, node.controller_port});
       for (int from = 1; from <= kNodes; ++from) ports.insert(node.peer_port[from] = FreePort());
       cluster->client_proxy_[n] = std::make_unique<TcpProxy>(node.client_port);
+      cluster->controller_ingress_proxy_[n] = std::make_unique<TcpProxy>(node.controller_port);
     }
     for (int from = 1; from <= kNodes; ++from) {
       for (int to = 1; to <= kNodes; ++to) {
@@ -80,14 +81,16 @@ std::unique_ptr<PrivateKafkaCluster> PrivateKafkaCluster::Create(std::string& er
       }
     }
     const std::size_t node_ports = ports.size();
-    for (int n = 1; n <= kNodes; ++n) ports.insert(cluster->client_proxy_[n]->port());
+    for (int n = 1; n <= kNodes; ++n) {
+      ports.insert({cluster->client_proxy_[n]->port(), cluster->controller_ingress_proxy_[n]->port()});
+    }
     for (int from = 1; from <= kNodes; ++from) {
       for (int to = 1; to <= kNodes; ++to) {
         if (from == to) continue;
         ports.insert({cluster->peer_proxy_[from][to]->port(), cluster->controller_proxy_[from][to]->port()});
       }
     }
-    const std::size_t wanted = static_cast<std::size_t>(kNodes * (kNodes + 2) + kNodes + 2 * kNodes * (kNodes - 1));
+    const std::size_t wanted = static_cast<std::size_t>(kNodes * (kNodes + 2) + 2 * kNodes + 2 * kNodes * (kNodes - 1));
     if (node_ports == static_cast<std::size_t>(kNodes * (kNodes + 2)) && ports.size() == wanted) break;
     if (attempt == 10) {
       error = "could not find distinct free ports for the private Kafka cluster";
@@ -135,7 +138,8 @@ PrivateKafkaCluster::~PrivateKafkaCluster() {
 std::string PrivateKafkaCluster::PropertiesOf(int n, const std::string& shared) const {
   std::string voters,
       listeners = "CLIENT://" + Address(nodes_[n].client_port) + ",CONTROLLER://" + Address(nodes_[n].controller_port);
-  std::string advertised = "CLIENT://" + Address(client_proxy_[n]->port());
+  std::string advertised = "CLIENT://" + Address(client_proxy_[n]->port()) +
+                           ",CONTROLLER://" + Address(controller_ingress_proxy_[n]->port());
   std::string protocols = "CLIENT:PLAINTEXT,CONTROLLER:PLAINTEXT";
   for (int m = 1; m <= kNodes; ++m) {
     const std::string peer = "FROM" + std::to_string(m);
@@ -200,7 +204,7 @@ void PrivateKafkaCluster::Thaw(int n) {
 bool PrivateKafkaCluster::Running(int n) const { return nodes_[n].pid > 0; }
 
 std::vector<TcpProxy*> PrivateKafkaCluster::ProxiesTouching(int n) const {
-  std::vector<TcpProxy*> proxies = {client_proxy_[n].get()};
+  std::vector<TcpProxy*> proxies = {client_proxy_[n].get(), controller_ingress_proxy_[n].get()};
   for (int m = 1; m <= kNodes; ++m) {
     if (m == n) continue;
     for (const auto* kind : {&peer_proxy_, &controller_proxy_}) {

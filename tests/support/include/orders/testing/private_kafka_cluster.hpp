@@ -50,7 +50,6 @@ class PrivateKafkaCluster {
   bool Start(int node, std::string& error);
   bool Running(int node) const;
   // Cuts every connection to and from `node` (clients, replication, quorum) and refuses new ones; Heal undoes it.
-  // Seen not to depose an isolated active controller (see tests/fault/cluster), so the cut may be incomplete.
   void Isolate(int node);
   void Heal(int node);
   // SIGSTOP / SIGCONT: the node keeps its sockets but answers nothing until thawed.
@@ -90,6 +89,10 @@ class PrivateKafkaCluster {
   std::array<std::unique_ptr<TcpProxy>, kNodes + 1> client_proxy_;
   // [from][to]: replication traffic of `from` fetching from `to`, and quorum traffic of `from` to `to`.
   std::array<std::array<std::unique_ptr<TcpProxy>, kNodes + 1>, kNodes + 1> peer_proxy_, controller_proxy_;
+  // The controller address each node advertises. A Kafka 4 quorum leader tells its followers its own
+  // controller endpoint, and they fetch from that one rather than from their configured voter address: it
+  // must be a proxy too, or a cut node keeps leading its followers through a path no proxy sees.
+  std::array<std::unique_ptr<TcpProxy>, kNodes + 1> controller_ingress_proxy_;
 };
 
 }  // namespace orders::testing
