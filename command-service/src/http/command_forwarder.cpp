@@ -80,6 +80,7 @@ void CommandForwarder::Forward(std::string url, std::string_view routing_key, Fo
 }
 
 void CommandForwarder::Run() {
+  KeepAliveClient client;
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
@@ -87,13 +88,13 @@ void CommandForwarder::Run() {
     Job job = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();
-    auto answer = Send(job);
+    auto answer = Send(job, client);
     job.done(std::move(answer));
     lock.lock();
   }
 }
 
-std::optional<HttpAnswer> CommandForwarder::Send(const Job& job) {
+std::optional<HttpAnswer> CommandForwarder::Send(const Job& job, KeepAliveClient& client) {
   const auto started = std::chrono::steady_clock::now();
   const auto url = ParseHttpUrl(job.url);
   auto headers = job.request.headers;
@@ -102,7 +103,7 @@ std::optional<HttpAnswer> CommandForwarder::Send(const Job& job) {
     headers.emplace_back(kForwardedHeader, self_url_);
   }
   auto answer =
-      url ? SendRequest(*url, job.request.method, job.request.target, headers, job.request.body, settings_.timeout)
+      url ? client.Send(*url, job.request.method, job.request.target, headers, job.request.body, settings_.timeout)
           : platform::Result<HttpClientAnswer>(platform::Error{"not an http:// URL"});
   seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!answer) {

@@ -4,9 +4,10 @@
 // send anything to any instance. One hop only: a forwarded request carries
 // kForwardedHeader, and the instance receiving it answers itself (503 if it
 // no longer writes the order) rather than forwarding again. Requests run on
-// the forwarder's own threads (the HTTP client blocks), at most `max_waiting`
-// queued; beyond that, or when the writer is unknown or unreachable, the
-// caller answers what it would have without forwarding (503, Retry-After).
+// the forwarder's own threads (the HTTP client blocks), each with its own
+// kept-alive connection to every writer, at most `max_waiting` queued; beyond
+// that, or when the writer is unknown or unreachable, the caller answers what
+// it would have without forwarding (503, Retry-After).
 
 #include <chrono>
 #include <condition_variable>
@@ -24,6 +25,7 @@
 #include <orders/platform/metrics.hpp>
 
 #include "http_client.hpp"
+#include "keep_alive_client.hpp"
 
 namespace orders::command {
 
@@ -37,7 +39,10 @@ struct ForwardedRequest {
 };
 
 struct ForwarderSettings {
-  std::size_t threads = 4;
+  // A forwarded command holds its thread until the writer answered, which is
+  // after its Kafka acknowledgement: the threads bound the forwarded commands
+  // in flight, and a balancer forwards two of every three with three instances.
+  std::size_t threads = 16;
   std::size_t max_waiting = 1024;
   std::chrono::milliseconds timeout{5000};
 };
@@ -74,7 +79,7 @@ class CommandForwarder {
     std::function<void(std::optional<HttpAnswer>)> done;
   };
   void Run();
-  std::optional<HttpAnswer> Send(const Job& job);
+  std::optional<HttpAnswer> Send(const Job& job, KeepAliveClient& client);
 
   WriterDirectory& directory_;
   std::function<std::int32_t()> partition_count_;

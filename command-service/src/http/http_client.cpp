@@ -33,37 +33,6 @@ bool WaitUntil(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-platform::Result<int> Connect(const HttpUrl& url, Clock::time_point deadline) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (::getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &found) != 0 || !found) {
-    return platform::Error{"cannot resolve the gateway host"};
-  }
-  int connected = -1;
-  bool timed_out = false;
-  for (addrinfo* address = found; address && connected < 0; address = address->ai_next) {
-    const int fd = ::socket(address->ai_family, address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) continue;
-    int error = 0;
-    socklen_t length = sizeof error;
-    if (::connect(fd, address->ai_addr, address->ai_addrlen) == 0) {
-      connected = fd;
-    } else if (errno == EINPROGRESS) {
-      if (!WaitUntil(fd, POLLOUT, deadline)) {
-        timed_out = true;
-      } else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) {
-        connected = fd;
-      }
-    }
-    if (connected != fd) ::close(fd);
-  }
-  ::freeaddrinfo(found);
-  if (connected < 0) return platform::Error{timed_out ? "timed out connecting" : "connection refused"};
-  return connected;
-}
-
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;
@@ -132,6 +101,37 @@ std::optional<std::string> Dechunk(const std::string& raw, bool& malformed) {
 
 }  // namespace
 
+platform::Result<int> Connect(const HttpUrl& url, Clock::time_point deadline) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &found) != 0 || !found) {
+    return platform::Error{"cannot resolve the host"};
+  }
+  int connected = -1;
+  bool timed_out = false;
+  for (addrinfo* address = found; address && connected < 0; address = address->ai_next) {
+    const int fd = ::socket(address->ai_family, address->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::connect(fd, address->ai_addr, address->ai_addrlen) == 0) {
+      connected = fd;
+    } else if (errno == EINPROGRESS) {
+      if (!WaitUntil(fd, POLLOUT, deadline)) {
+        timed_out = true;
+      } else if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) {
+        connected = fd;
+      }
+    }
+    if (connected != fd) ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  if (connected < 0) return platform::Error{timed_out ? "timed out connecting" : "connection refused"};
+  return connected;
+}
+
 std::optional<HttpUrl> ParseHttpUrl(const std::string& text) {
   // The shared parser, narrowed to what this client speaks: plain http, no query.
   const auto parsed = platform::ParseHttpUrl(text);
@@ -155,18 +155,25 @@ platform::Result<HttpClientAnswer> SendRequest(const HttpUrl& url, const std::st
   auto connected = Connect(url, deadline);
   if (!connected) return connected.error();
   Socket socket(*connected);
+  auto exchanged = Exchange(socket.fd(), url, method, target, headers, body, deadline, /*keep_alive=*/false);
+  if (!exchanged) return exchanged.error();
+  return std::move(exchanged->answer);
+}
 
+platform::Result<HttpExchange> Exchange(int fd, const HttpUrl& url, const std::string& method,
+                                        const std::string& target, const HeaderList& headers, const std::string& body,
+                                        Clock::time_point deadline, bool keep_alive) {
   const std::string host = url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
   std::string request = method + " " + url.path_prefix + target + " HTTP/1.1\r\nHost: " + host + ":" + url.port +
-                        "\r\nConnection: close\r\n";
+                        (keep_alive ? "\r\n" : "\r\nConnection: close\r\n");
   if (!body.empty() || method == "POST" || method == "PUT") {
     request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   }
   for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   request += "\r\n" + body;
   for (std::size_t sent = 0; sent < request.size();) {
-    if (!WaitUntil(socket.fd(), POLLOUT, deadline)) return platform::Error{"timed out sending"};
-    const auto n = ::send(socket.fd(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (!WaitUntil(fd, POLLOUT, deadline)) return platform::Error{"timed out sending"};
+    const auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) {
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
       return platform::Error{"connection lost while sending"};
@@ -177,6 +184,7 @@ platform::Result<HttpClientAnswer> SendRequest(const HttpUrl& url, const std::st
   std::string response;
   std::optional<std::size_t> head_end;
   Framing framing;
+  bool closed = false;
   char buffer[8192];
   while (true) {
     if (head_end) {
@@ -194,15 +202,18 @@ platform::Result<HttpClientAnswer> SendRequest(const HttpUrl& url, const std::st
         break;
       }
     }
-    if (!WaitUntil(socket.fd(), POLLIN, deadline)) return platform::Error{"timed out waiting for the answer"};
-    const auto n = ::recv(socket.fd(), buffer, sizeof buffer, 0);
+    if (!WaitUntil(fd, POLLIN, deadline)) return platform::Error{"timed out waiting for the answer"};
+    const auto n = ::recv(fd, buffer, sizeof buffer, 0);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) continue;
       return platform::Error{"connection lost while reading"};
     }
     if (n == 0) {
       // The close ends the body only when nothing else frames it.
-      if (head_end && !framing.chunked && !framing.content_length) break;
+      if (head_end && !framing.chunked && !framing.content_length) {
+        closed = true;
+        break;
+      }
       return platform::Error{"connection closed before a complete answer"};
     }
     response.append(buffer, static_cast<std::size_t>(n));
@@ -222,7 +233,14 @@ platform::Result<HttpClientAnswer> SendRequest(const HttpUrl& url, const std::st
       std::from_chars(status_line.data() + 9, status_line.data() + 12, status).ec != std::errc()) {
     return platform::Error{"the answer is not HTTP"};
   }
-  return HttpClientAnswer{status, response.substr(*head_end + 4), HeadersOf(response.substr(0, *head_end))};
+  HttpExchange exchanged{{status, response.substr(*head_end + 4), HeadersOf(response.substr(0, *head_end))}, false};
+  // HTTP/1.1 keeps the connection unless either side says close; anything after the answer would be a protocol error.
+  exchanged.reusable =
+      keep_alive && !closed && status_line.rfind("HTTP/1.1", 0) == 0 &&
+      std::none_of(exchanged.answer.headers.begin(), exchanged.answer.headers.end(), [](const auto& h) {
+        return h.first == "connection" && Lower(h.second).find("close") != std::string::npos;
+      });
+  return exchanged;
 }
 
 }  // namespace orders::command

@@ -1,6 +1,8 @@
 #pragma once
 // A minimal blocking HTTP/1.1 client with one deadline for the whole exchange
-// (connect, send, headers and body), one connection per request. It runs only
+// (connect, send, headers and body): SendRequest uses one connection per
+// request; Connect and Exchange let a caller keep connections open
+// (keep_alive_client.hpp). It runs only
 // on threads of its own (the payment gateway's, the forwarder's), never on a
 // service event loop. Plain http://: the peers (a payment gateway, another
 // command-service instance) sit next to the service (TLS belongs to a sidecar).
@@ -38,6 +40,20 @@ struct HttpClientAnswer {
 platform::Result<HttpClientAnswer> SendRequest(const HttpUrl& url, const std::string& method, const std::string& target,
                                                const HeaderList& headers, const std::string& body,
                                                std::chrono::milliseconds timeout);
+
+// An open connection to `url`, or why there is none; the caller closes it.
+platform::Result<int> Connect(const HttpUrl& url, std::chrono::steady_clock::time_point deadline);
+
+struct HttpExchange {
+  HttpClientAnswer answer;
+  bool reusable = false;  // the peer keeps the connection open for another request
+};
+
+// One request and its whole answer on the open connection `fd`. With
+// `keep_alive` the request does not ask the peer to close the connection.
+platform::Result<HttpExchange> Exchange(int fd, const HttpUrl& url, const std::string& method,
+                                        const std::string& target, const HeaderList& headers, const std::string& body,
+                                        std::chrono::steady_clock::time_point deadline, bool keep_alive);
 
 // A JSON POST (Content-Type and Accept application/json).
 platform::Result<HttpClientAnswer> PostJson(const HttpUrl& url, const std::string& path, const HeaderList& headers,
