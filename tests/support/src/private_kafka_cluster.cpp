@@ -138,8 +138,8 @@ PrivateKafkaCluster::~PrivateKafkaCluster() {
 std::string PrivateKafkaCluster::PropertiesOf(int n, const std::string& shared) const {
   std::string voters,
       listeners = "CLIENT://" + Address(nodes_[n].client_port) + ",CONTROLLER://" + Address(nodes_[n].controller_port);
-  std::string advertised = "CLIENT://" + Address(client_proxy_[n]->port()) +
-                           ",CONTROLLER://" + Address(controller_ingress_proxy_[n]->port());
+  std::string advertised = "CLIENT://" + Address(client_proxy_[n]->port()) + ",CONTROLLER://" +
+                           Address(controller_ingress_proxy_[n]->port());
   std::string protocols = "CLIENT:PLAINTEXT,CONTROLLER:PLAINTEXT";
   for (int m = 1; m <= kNodes; ++m) {
     const std::string peer = "FROM" + std::to_string(m);
