@@ -89,10 +89,10 @@ TEST_F(IdempotencyRetention, AReservationWaitingForItsPlacementNeverExpires) {
   EXPECT_EQ(again->order_id, "order-1");
 }
 
-TEST(RetentionConfig, IdempotencyRetentionDefaultsToADayAndTakesADuration) {
-  EXPECT_EQ(LoadRetentionConfig({}).config->idempotency_retention, std::chrono::hours(24));
-  EXPECT_EQ(LoadRetentionConfig({{"IDEMPOTENCY_RETENTION", "7d"}}).config->idempotency_retention,
-            std::chrono::hours(24 * 7));
+TEST(RetentionConfig, IdempotencyRetentionDefaultsToAWeekAndTakesADuration) {
+  EXPECT_EQ(LoadRetentionConfig({}).config->idempotency_retention, std::chrono::hours(24 * 7));
+  EXPECT_EQ(LoadRetentionConfig({{"IDEMPOTENCY_RETENTION", "12h"}}).config->idempotency_retention,
+            std::chrono::hours(12));
   EXPECT_EQ(LoadRetentionConfig({{"IDEMPOTENCY_RETENTION", "90"}}).config->idempotency_retention,
             std::chrono::seconds(90));
 }

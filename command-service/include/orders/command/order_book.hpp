@@ -60,7 +60,7 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
   // then forgotten: a retry after that places a new order. Replaying an old
   // placement does not bring its key back, so the keys held are bounded by
   // the placements of one retention period, however long the log. Set before
-  // any Apply (default 24 h and the system clock).
+  // any Apply (default 7 days and the system clock).
   using WallClock = std::function<domain::Timestamp()>;
   void SetKeyRetention(std::chrono::milliseconds retention, WallClock now = nullptr);
   std::optional<IdempotencyRecord> FindKey(const std::string& key) const;
@@ -92,7 +92,7 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
   ApplyListener listener_;
   std::unordered_map<std::string, std::string> traces_;  // by order id
   std::unordered_map<std::string, IdempotencyRecord> keys_;
-  std::chrono::milliseconds key_retention_{std::chrono::hours(24)};
+  std::chrono::milliseconds key_retention_{std::chrono::hours(24 * 7)};
   WallClock now_;
   // Keys in the log by placement time, in the order applied: nearly time order (partitions interleave),
   // which is enough to forget each at or soon after its expiry.

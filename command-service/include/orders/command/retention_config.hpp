@@ -5,7 +5,8 @@
 //   IDEMPOTENCY_RETENTION   how long after its placement an Idempotency-Key is
 //                           remembered: a POST retried within it gets the same
 //                           order, a later one places a new order; e.g. 3600s,
-//                           12h, 7d; a bare number is seconds; 1s-365d, default 24h
+//                           12h, 7d; a bare number is seconds; 1s-365d, default 7d
+//                           (the product contract: a client may retry for a week)
 
 #include <chrono>
 #include <map>
@@ -16,7 +17,7 @@
 namespace orders::command {
 
 struct RetentionConfig {
-  std::chrono::milliseconds idempotency_retention{std::chrono::hours(24)};
+  std::chrono::milliseconds idempotency_retention{std::chrono::hours(24 * 7)};
 };
 
 struct RetentionConfigResult {
