@@ -14,9 +14,7 @@ constexpr const char* kProductPrefix = "p/";
 constexpr const char* kKeyPrefix = "k/";
 
 std::string StatePrefix(StateStream stream) { return stream == StateStream::kOrders ? kOrderPrefix : kProductPrefix; }
-std::string CheckpointKey(StateStream stream) {
-  return stream == StateStream::kOrders ? "c/orders" : "c/inventory";
-}
+std::string CheckpointKey(StateStream stream) { return stream == StateStream::kOrders ? "c/orders" : "c/inventory"; }
 
 // The first key after every key that starts with `prefix` (prefixes here end below 0xff).
 std::string PrefixEnd(std::string prefix) {

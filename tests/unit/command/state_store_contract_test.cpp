@@ -2,11 +2,11 @@
 // one the unit tests use and RocksDB (in a fresh temporary directory).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <unistd.h>
 
 #include <orders/command/in_memory_state_store.hpp>
 #include <orders/command/rocksdb_state_store.hpp>
