@@ -20,10 +20,10 @@
 namespace orders::command {
 
 struct CheckpointVerdict {
-  bool resume = false;                   // false: replay from the beginning
-  std::string discard_reason;            // set when a stored checkpoint is refused; empty for "no store yet"
-  platform::PartitionOffsets start;      // when resuming: where each partition's tail starts
-  std::int64_t records_behind = 0;       // when resuming: end offsets minus the checkpoint (markers included)
+  bool resume = false;               // false: replay from the beginning
+  std::string discard_reason;        // set when a stored checkpoint is refused; empty for "no store yet"
+  platform::PartitionOffsets start;  // when resuming: where each partition's tail starts
+  std::int64_t records_behind = 0;   // when resuming: end offsets minus the checkpoint (markers included)
 };
 
 // `end_offsets`: the topic's partitions and their end offsets, read just now.
