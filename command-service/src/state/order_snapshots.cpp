@@ -23,7 +23,6 @@ OrderSnapshots::OrderSnapshots(CommandStateStore& store, OrderBook& book, Snapsh
       book_(book),
       settings_(std::move(settings)),
       now_(std::move(now)),
-      in_memory_(metrics.AddGauge("orders_command_orders_in_memory", "Orders whose state the command side holds")),
       evicted_(metrics.AddCounter("orders_command_orders_evicted_total",
                                   "Finished orders that left memory after ORDER_RETENTION (kept in the state store)")),
       checkpoint_time_(metrics.AddGauge("orders_command_state_checkpoint_timestamp_seconds",
@@ -90,7 +89,8 @@ std::optional<platform::PartitionOffsets> OrderSnapshots::Resume(const platform:
   std::vector<std::pair<std::string, StoredKey>> keys;
   store_.ForEachKey([&](const std::string& key, const StoredKey& record) { keys.emplace_back(key, record); });
   // The book forgets keys in the order they were taken: oldest first.
-  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.second.placed_at < b.second.placed_at; });
+  std::sort(keys.begin(), keys.end(),
+            [](const auto& a, const auto& b) { return a.second.placed_at < b.second.placed_at; });
   for (const auto& [key, record] : keys) {
     if (record.placed_at + settings_.key_retention <= now) continue;
     book_.RestoreKey(key, {record.order_id, record.request_hash, true, record.placed_at});
@@ -100,7 +100,6 @@ std::optional<platform::PartitionOffsets> OrderSnapshots::Resume(const platform:
             [](const Finished& a, const Finished& b) { return a.last_event < b.last_event; });
   report_.resumed = true;
   report_.records_behind = verdict.records_behind;
-  in_memory_.Set(static_cast<double>(book_.OrderCount()));
   return verdict.start;
 }
 
@@ -117,8 +116,7 @@ void OrderSnapshots::Tick(std::chrono::steady_clock::time_point now, const platf
 
 void OrderSnapshots::Flush(const platform::PartitionOffsets& positions) {
   if (partition_count_ > 0) Write(positions);
-  EvictExpired();
-  in_memory_.Set(static_cast<double>(book_.OrderCount()));
+  EvictExpired();  // orders_command_orders (service.cpp) shows what stays
 }
 
 void OrderSnapshots::Write(const platform::PartitionOffsets& positions) {

@@ -106,5 +106,25 @@ TEST(RetentionConfig, IdempotencyRetentionOutOfRangeOrMalformedIsAProblemThatNam
   }
 }
 
+TEST(RetentionConfig, WithoutAStateDirThereIsNoStoreAndFinishedOrdersStayAnHourOnceThereIsOne) {
+  const auto defaults = LoadRetentionConfig({}).config;
+  EXPECT_EQ(defaults->state_dir, std::nullopt);
+  EXPECT_EQ(defaults->order_retention, std::chrono::hours(1));
+  const auto set = LoadRetentionConfig({{"COMMAND_STATE_DIR", "/var/lib/orders/a"}, {"ORDER_RETENTION", "10m"}});
+  ASSERT_TRUE(set.config);
+  EXPECT_EQ(set.config->state_dir, "/var/lib/orders/a");
+  EXPECT_EQ(set.config->order_retention, std::chrono::minutes(10));
+}
+
+TEST(RetentionConfig, AnEmptyStateDirOrABadOrderRetentionIsAProblemThatNamesIt) {
+  EXPECT_NE(LoadRetentionConfig({{"COMMAND_STATE_DIR", ""}}).problems.at(0).find("COMMAND_STATE_DIR"),
+            std::string::npos);
+  for (const char* bad : {"0s", "366d", "soon"}) {
+    const auto result = LoadRetentionConfig({{"ORDER_RETENTION", bad}});
+    ASSERT_EQ(result.problems.size(), 1u) << bad;
+    EXPECT_NE(result.problems[0].find("ORDER_RETENTION"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace orders::command

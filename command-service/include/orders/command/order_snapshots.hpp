@@ -49,14 +49,14 @@ struct ResumeReport {
   std::size_t orders_loaded = 0;
   std::size_t orders_left_stored = 0;  // finished beyond the retention: read from the store when asked
   std::size_t keys_loaded = 0;
-  std::int64_t records_behind = 0;     // the tail to replay
+  std::int64_t records_behind = 0;  // the tail to replay
 };
 
 class OrderSnapshots {
  public:
   using WallClock = std::function<domain::Timestamp()>;
-  OrderSnapshots(CommandStateStore& store, OrderBook& book, SnapshotSettings settings, platform::MetricsRegistry& metrics,
-                 WallClock now = nullptr);
+  OrderSnapshots(CommandStateStore& store, OrderBook& book, SnapshotSettings settings,
+                 platform::MetricsRegistry& metrics, WallClock now = nullptr);
 
   // nullopt: read the topic from the beginning.
   std::optional<platform::PartitionOffsets> Resume(const platform::PartitionOffsets& end_offsets);
@@ -88,7 +88,6 @@ class OrderSnapshots {
     std::int64_t version;
   };
   std::deque<Finished> finished_;
-  platform::Gauge& in_memory_;
   platform::Counter& evicted_;
   platform::Gauge& checkpoint_time_;
   platform::Counter& write_failures_;
