@@ -111,12 +111,25 @@ void OrderSnapshots::Folded(const std::string& order_id, const std::optional<std
 void OrderSnapshots::Tick(std::chrono::steady_clock::time_point now, const platform::PartitionOffsets& positions) {
   if (now < next_write_ && changed_.size() < settings_.max_pending) return;
   next_write_ = now + settings_.interval;
-  Flush(positions);
+  if (partition_count_ > 0) Write(positions);
+  if (now >= next_persist_) {
+    next_persist_ = now + settings_.persist_interval;
+    Persist();
+  }
+  EvictExpired();  // orders_command_orders (service.cpp) shows what stays
 }
 
 void OrderSnapshots::Flush(const platform::PartitionOffsets& positions) {
   if (partition_count_ > 0) Write(positions);
-  EvictExpired();  // orders_command_orders (service.cpp) shows what stays
+  Persist();
+  EvictExpired();
+}
+
+void OrderSnapshots::Persist() {
+  if (auto persisted = store_.Persist(); !persisted) {
+    write_failures_.Inc();
+    platform::LogWarn("state store flush failed", {{"error", persisted.error().message}});
+  }
 }
 
 void OrderSnapshots::Write(const platform::PartitionOffsets& positions) {

@@ -53,11 +53,11 @@ RocksDbStateStore::RocksDbStateStore(std::unique_ptr<rocksdb::DB> db) : db_(std:
 
 RocksDbStateStore::~RocksDbStateStore() {
   // Without a WAL only flushed data survives; a clean stop keeps everything.
-  (void)Flush();
+  (void)Persist();
   (void)db_->Close();
 }
 
-platform::Result<void> RocksDbStateStore::Flush() {
+platform::Result<void> RocksDbStateStore::Persist() {
   const auto status = db_->Flush(rocksdb::FlushOptions());
   if (!status.ok()) return platform::Fail("state store flush failed: " + status.ToString());
   return {};
@@ -130,7 +130,7 @@ platform::Result<void> RocksDbStateStore::Discard(StateStream stream) {
   write.Delete(CheckpointKey(stream));
   const auto status = db_->Write(Unlogged(), &write);
   if (!status.ok()) return platform::Fail("state store discard failed: " + status.ToString());
-  return Flush();  // a discard must not come back after a crash
+  return Persist();  // a discard must not come back after a crash
 }
 
 }  // namespace orders::command

@@ -92,9 +92,9 @@ class PlatformWithCommandStateStore : public PlatformUnderLoad {
 TEST_F(PlatformWithCommandStateStore, CommandServiceWithAStateStoreKilledAndRestartedLosesNothing) {
   StartLoad();
   ASSERT_TRUE(RunUntilAcknowledged(100));
-  // A checkpoint lands every second while following; wait for one that covers some of the load.
+  // Checkpoints are written every second and made crash-proof every 5 s: wait for one that covers some load.
   ASSERT_TRUE(RunUntil([&] { return std::filesystem::exists(command_state_dir_ + "/CURRENT"); }, "a state store"));
-  std::this_thread::sleep_for(seconds(2));
+  std::this_thread::sleep_for(seconds(7));
   ASSERT_TRUE(Eventually(
       [&] {
         if (load_->in_flight() < 1) return false;

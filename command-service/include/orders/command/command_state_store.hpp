@@ -74,6 +74,10 @@ class CommandStateStore {
   using KeyVisitor = std::function<void(const std::string& key, const StoredKey& record)>;
   virtual void ForEachKey(const KeyVisitor& visit) const = 0;
 
+  // Makes what was written so far survive a crash of the process (a store
+  // may keep recent writes in memory only, see rocksdb_state_store.hpp).
+  virtual platform::Result<void> Persist() = 0;
+
   // Forgets a stream's states and checkpoint (and, for orders, the keys): the
   // store no longer matches the log (another topic, fewer records, other partitions).
   virtual platform::Result<void> Discard(StateStream stream) = 0;

@@ -18,6 +18,7 @@ class InMemoryStateStore : public CommandStateStore {
   void ForEachState(StateStream stream, const StateVisitor& visit) const override;
   void ForEachKey(const KeyVisitor& visit) const override;
   platform::Result<void> Discard(StateStream stream) override;
+  platform::Result<void> Persist() override { return {}; }  // nothing outlives the process anyway
 
  private:
   struct Stream {

@@ -69,12 +69,12 @@ class LogFollower {
   platform::Counter& poison_;
   platform::Counter& anomalies_;
   platform::Gauge& rebuild_seconds_;
+  platform::Gauge& rebuild_events_;
   UncertaintySettler settler_;
   std::chrono::steady_clock::time_point next_settle_check_{};
   ReadBarrier barrier_;
   std::function<void()> read_through_listener_;
   OrderSnapshots* snapshots_ = nullptr;
-  platform::Gauge& rebuild_events_;
   platform::LogTail tail_;  // last: its thread uses the members above
 };
 

@@ -10,7 +10,8 @@
 //  - Folded(), for every record read: that order may have changed.
 //  - Tick(), after every poll: every `interval` (or once `max_pending` orders
 //    changed) writes the changed orders, new keys and the positions read as
-//    one batch; then evicts the finished orders whose retention ran out.
+//    one batch, every `persist_interval` makes them crash-proof; then evicts the finished orders whose retention ran
+//    out.
 //
 // Also the book's lookup of orders that left memory (a store read, counted).
 //
@@ -41,6 +42,9 @@ struct SnapshotSettings {
   std::chrono::milliseconds key_retention{std::chrono::hours(24 * 7)};
   std::chrono::milliseconds interval{1000};
   std::size_t max_pending = 20'000;
+  // How often the written batches are made crash-proof (RocksDB: a memtable flush): a SIGKILL
+  // loses at most this much of the checkpoint's progress, and the tail replayed grows by as much.
+  std::chrono::milliseconds persist_interval{5000};
 };
 
 struct ResumeReport {
@@ -64,13 +68,14 @@ class OrderSnapshots {
 
   void Folded(const std::string& order_id, const std::optional<std::string>& idempotency_key);
   void Tick(std::chrono::steady_clock::time_point now, const platform::PartitionOffsets& positions);
-  // Writes what changed now, whatever the interval (the follower's last tick before a stop).
+  // Writes what changed now, whatever the interval, and persists it (the follower's last tick before a stop).
   void Flush(const platform::PartitionOffsets& positions);
 
  private:
   domain::Timestamp Now() const;
   void Write(const platform::PartitionOffsets& positions);
   void EvictExpired();
+  void Persist();
 
   CommandStateStore& store_;
   OrderBook& book_;
@@ -81,6 +86,7 @@ class OrderSnapshots {
   std::unordered_set<std::string> changed_;
   std::unordered_map<std::string, std::string> new_keys_;  // key -> order id
   std::chrono::steady_clock::time_point next_write_{};
+  std::chrono::steady_clock::time_point next_persist_{};
   // Finished orders as stored, by last event time: candidates for eviction.
   struct Finished {
     domain::Timestamp last_event;

@@ -9,7 +9,7 @@
 // enters the memtable whole, so every flushed file set is the fold of a
 // prefix of the batches. After a crash RocksDB reopens at the last flush: a
 // consistent checkpoint, older than the newest, from which the tail is
-// replayed. Without the WAL a write costs a memtable insert; Flush() bounds
+// replayed. Without the WAL a write costs a memtable insert; Persist() bounds
 // how much is lost (and replayed) after a crash, and the destructor flushes,
 // so a clean stop loses nothing.
 //
@@ -40,9 +40,8 @@ class RocksDbStateStore : public CommandStateStore {
   void ForEachState(StateStream stream, const StateVisitor& visit) const override;
   void ForEachKey(const KeyVisitor& visit) const override;
   platform::Result<void> Discard(StateStream stream) override;
-
-  // Persists what was written so far (the memtable) to disk.
-  platform::Result<void> Flush();
+  // Flushes the memtable to disk (an SST file): the writes so far survive a crash.
+  platform::Result<void> Persist() override;
 
  private:
   explicit RocksDbStateStore(std::unique_ptr<rocksdb::DB> db);
