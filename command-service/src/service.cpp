@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include <orders/command/command_processor.hpp>
 #include <orders/command/group_writer_directory.hpp>
@@ -12,6 +13,7 @@
 #include <orders/command/payment/make_payment_gateway.hpp>
 #include <orders/command/payment_config.hpp>
 #include <orders/command/retention_config.hpp>
+#include <orders/command/rocksdb_state_store.hpp>
 #include <orders/command/stock_book.hpp>
 #include <orders/command/work_queue.hpp>
 #include <orders/command/workflow.hpp>
@@ -28,6 +30,9 @@ struct CommandService::Parts {
   // Runs the commands that waited for an order, never on a Kafka delivery callback's thread.
   WorkQueue waiting_commands;
   OrderBook book{[this](std::function<void()> work) { waiting_commands.Post(std::move(work)); }};
+  // With COMMAND_STATE_DIR: the local state store and the orders fold kept in it (after the book, before its users).
+  std::unique_ptr<CommandStateStore> state_store;
+  std::unique_ptr<OrderSnapshots> snapshots;
   std::unique_ptr<platform::KafkaProducer> producer;
   std::unique_ptr<KafkaAppender> appender;
   std::unique_ptr<CommandProcessor> processor;
@@ -70,6 +75,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
   auto retention = LoadRetentionConfig(platform::ProcessEnvironment());
   if (!retention.config) return platform::Fail("invalid retention settings: " + retention.problems.front());
   parts_->book.SetKeyRetention(retention.config->idempotency_retention);
+  if (auto opened = OpenStateStore(*retention.config); !opened) return opened.error();
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();
   Parts& parts = *parts_;
@@ -84,6 +90,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-follower", "",
                                     platform::kBatchedFetch),
       config_.orders_topic, parts.book, *parts.appender, parts.metrics);
+  if (parts.snapshots) parts.follower->UseSnapshots(*parts.snapshots);
   parts.ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-writer",
                                     WriterGroupOf(config_.orders_topic)),
@@ -192,6 +199,31 @@ std::string CommandService::AdvertisedUrl(std::uint16_t port) const {
 // Inventory commands are refused (503) until this instance owns the product's
 // partition and has read it. With WORKFLOW=off the service's readiness does
 // not wait for the inventory topic, so orders work where it was never created.
+platform::Result<void> CommandService::OpenStateStore(const RetentionConfig& retention) {
+  if (!retention.state_dir) {
+    platform::LogInfo(
+        "no state store (COMMAND_STATE_DIR unset): the whole orders log is replayed at start and every "
+        "order stays in memory");
+    return {};
+  }
+  std::error_code error;
+  std::filesystem::create_directories(*retention.state_dir, error);
+  if (error) return platform::Fail("cannot create COMMAND_STATE_DIR " + *retention.state_dir + ": " + error.message());
+  auto store = RocksDbStateStore::Open(*retention.state_dir);
+  if (!store) return store.error();
+  parts_->state_store = std::move(*store);
+  parts_->snapshots = std::make_unique<OrderSnapshots>(
+      *parts_->state_store, parts_->book,
+      SnapshotSettings{config_.orders_topic, retention.order_retention, retention.idempotency_retention},
+      parts_->metrics);
+  platform::LogInfo(
+      "state store open: start-up resumes from its checkpoint; finished orders leave memory after "
+      "ORDER_RETENTION",
+      {{"directory", *retention.state_dir},
+       {"orderRetentionSeconds", std::chrono::duration_cast<std::chrono::seconds>(retention.order_retention).count()}});
+  return {};
+}
+
 void CommandService::StartInventory() {
   Parts& parts = *parts_;
   const std::string& topic = config_.inventory_topic;

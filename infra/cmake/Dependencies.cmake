@@ -7,6 +7,12 @@ pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka++)
 pkg_check_modules(RDKAFKA_C REQUIRED IMPORTED_TARGET rdkafka)
 pkg_check_modules(PISTACHE REQUIRED IMPORTED_TARGET libpistache)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+# The command service's local state store (COMMAND_STATE_DIR).
+pkg_check_modules(ROCKSDB IMPORTED_TARGET rocksdb)
+if(NOT ROCKSDB_FOUND)
+  message(FATAL_ERROR "RocksDB not found: the command service's state store needs it. "
+                      "Install librocksdb-dev (apt-get install librocksdb-dev; ./infra/test.sh installs it).")
+endif()
 
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(fmt REQUIRED)

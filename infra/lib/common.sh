@@ -77,7 +77,7 @@ orders::pid_alive() { [[ -f $1 ]] && kill -0 "$(head -1 "$1")" 2>/dev/null; }
 orders::install_deps() {
   local packages=(build-essential cmake ninja-build pkg-config git curl ca-certificates
     librdkafka-dev libpistache-dev librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
-    libpqxx-dev libpq-dev nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev
+    libpqxx-dev libpq-dev librocksdb-dev nlohmann-json3-dev libgtest-dev libgmock-dev libssl-dev
     postgresql postgresql-contrib maven python3 python3-jsonschema python3-yaml python3-venv ccache mold clang-format)
   command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -1,6 +1,7 @@
 #include <orders/command/log_follower.hpp>
 
 #include <chrono>
+#include <variant>
 
 #include <orders/codec/event_codec.hpp>
 #include <orders/platform/log.hpp>
@@ -17,9 +18,14 @@ class OrderFold : public FoldTarget {
 
   Folded Fold(const platform::ConsumedRecord& record) override {
     auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);
-    if (!decoded.decoded) return {false, std::move(decoded.error), {}, {}};
-    return {
-        true, {}, book_.Apply(decoded.decoded->event, decoded.decoded->metadata), decoded.decoded->metadata.event_id};
+    if (!decoded.decoded) return {false, std::move(decoded.error), {}, {}, {}, {}};
+    const auto& [event, metadata] = *decoded.decoded;
+    return {true,
+            {},
+            book_.Apply(event, metadata),
+            metadata.event_id,
+            domain::OrderIdOf(event),
+            std::holds_alternative<domain::OrderPlaced>(event) ? metadata.idempotency_key : std::nullopt};
   }
   bool HasUncertain() const override { return book_.HasUncertain(); }
   void ClearUncertainBefore(Clock::time_point cutoff) override { book_.ClearUncertainBefore(cutoff); }
@@ -54,20 +60,60 @@ LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, st
       anomalies_(metrics.AddCounter("orders_command_log_anomalies_total",
                                     "Events with a version gap or a forbidden transition (another writer?)", labels)),
       rebuild_seconds_(metrics.AddGauge("orders_command_rebuild_seconds", "Seconds the start-up rebuild took", labels)),
+      rebuild_events_(metrics.AddGauge("orders_command_rebuild_events",
+                                       "Events read at start (after the state store's checkpoint, if one was used)",
+                                       labels)),
       settler_(markers),
       tail_(std::move(settings), std::move(topic),
             {[this](const platform::ConsumedRecord& record) { OnRecord(record); },
              [this](double seconds) {
                rebuild_seconds_.Set(seconds);
-               platform::LogInfo("command state rebuilt", {{"topic", topic_},
-                                                           {std::string(target_.StreamsName()), target_.StreamCount()},
-                                                           {"events", applied_.Value()},
-                                                           {"seconds", seconds}});
+               rebuild_events_.Set(static_cast<double>(applied_.Value()));
+               platform::LogInfo("command state rebuilt",
+                                 {{"topic", topic_},
+                                  {std::string(target_.StreamsName()), target_.StreamCount()},
+                                  {"events", applied_.Value()},
+                                  {"fromStateStore", snapshots_ && snapshots_->report().resumed},
+                                  {"seconds", seconds}});
              },
              [this](platform::KafkaConsumer& consumer, const Offsets& positions) {
                Settle(positions);
                AdvanceBarrier(consumer, positions);
-             }}) {}
+               if (snapshots_) snapshots_->Tick(Clock::now(), positions);
+             },
+             [this](const Offsets& end_offsets) { return Resume(end_offsets); }}) {}
+
+std::optional<platform::PartitionOffsets> LogFollower::Resume(const Offsets& end_offsets) {
+  if (!snapshots_) return std::nullopt;
+  const auto started = Clock::now();
+  auto start = snapshots_->Resume(end_offsets);
+  const auto& report = snapshots_->report();
+  if (report.resumed) {
+    platform::LogInfo("command state loaded from the state store; replaying the tail",
+                      {{"topic", topic_},
+                       {"ordersLoaded", report.orders_loaded},
+                       {"ordersLeftInStore", report.orders_left_stored},
+                       {"keysLoaded", report.keys_loaded},
+                       {"recordsBehind", report.records_behind},
+                       {"loadSeconds", std::chrono::duration<double>(Clock::now() - started).count()}});
+  } else {
+    platform::LogInfo(
+        "no usable state store checkpoint: replaying the topic from the beginning",
+        {{"topic", topic_}, {"reason", report.discard_reason.empty() ? "empty store" : report.discard_reason}});
+  }
+  return start;
+}
+
+void LogFollower::Stop() {
+  tail_.Stop();
+  // Every record before the positions was folded: a checkpoint at any time, caught up or not.
+  if (!snapshots_ || tail_.PartitionCount() == 0) return;
+  Offsets positions;
+  for (platform::Partition partition = 0; partition < tail_.PartitionCount(); ++partition) {
+    positions[partition] = tail_.Position(partition);
+  }
+  snapshots_->Flush(positions);
+}
 
 void LogFollower::OnRecord(const platform::ConsumedRecord& record) {
   const Folded folded = target_.Fold(record);
@@ -79,6 +125,7 @@ void LogFollower::OnRecord(const platform::ConsumedRecord& record) {
     return;
   }
   applied_.Inc();
+  if (snapshots_) snapshots_->Folded(folded.stream_id, folded.idempotency_key);
   if (folded.outcome == domain::ApplyOutcome::kGap || folded.outcome == domain::ApplyOutcome::kInvalid) {
     anomalies_.Inc();
     platform::LogError("the log holds an event that does not follow its stream's state",

@@ -34,7 +34,36 @@ void OrderBook::ForgetExpiredKeys(domain::Timestamp now) {
   }
 }
 
-std::optional<domain::Order> OrderBook::Find(const std::string& order_id) const { return CopyOf(order_id); }
+std::optional<domain::Order> OrderBook::Find(const std::string& order_id) const {
+  auto found = CopyOf(order_id);
+  if (found || !stored_lookup_) return found;
+  return stored_lookup_(order_id);  // outside the lock: a read of the store, never of the book
+}
+
+void OrderBook::Restore(const domain::Order& order) {
+  {
+    std::lock_guard lock(mutex_);
+    slots_[order.order_id].state = order;
+  }
+  if (listener_) listener_(order.order_id);
+}
+
+void OrderBook::RestoreKey(const std::string& key, const IdempotencyRecord& record) {
+  std::lock_guard lock(mutex_);
+  if (record.placed_at + key_retention_ <= Now()) return;
+  keys_[key] = {record.order_id, record.request_hash, true, record.placed_at};
+  key_expiry_queue_.emplace_back(record.placed_at, key);
+}
+
+OrderBook::Eviction OrderBook::Evict(const std::string& order_id, std::int64_t version) {
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(order_id);
+  if (it == slots_.end() || !it->second.state || it->second.state->version != version) return Eviction::kChanged;
+  if (it->second.busy || uncertain_.count(order_id) != 0) return Eviction::kBusy;
+  slots_.erase(it);
+  traces_.erase(order_id);
+  return Eviction::kEvicted;
+}
 
 domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::EventMetadata& metadata) {
   const std::string& order_id = domain::OrderIdOf(event);
@@ -42,6 +71,8 @@ domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::E
   {
     std::lock_guard lock(mutex_);
     Slot& slot = slots_[order_id];
+    // An order that left memory: its stored state first (a read of the store, microseconds).
+    if (!slot.state && stored_lookup_) slot.state = stored_lookup_(order_id);
     outcome = domain::Apply(slot.state, event);
     if (outcome == domain::ApplyOutcome::kApplied && metadata.trace_parent) traces_[order_id] = *metadata.trace_parent;
     if (outcome == domain::ApplyOutcome::kApplied && metadata.idempotency_key) {

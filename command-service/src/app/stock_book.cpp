@@ -77,8 +77,8 @@ std::size_t StockBook::ProductCount() const {
 
 Folded StockBook::Fold(const platform::ConsumedRecord& record) {
   auto decoded = codec::DecodeStockEvent(record.key, record.value, record.headers);
-  if (!decoded.decoded) return {false, std::move(decoded.error), {}, {}};
-  return {true, {}, Apply(decoded.decoded->event), decoded.decoded->metadata.event_id};
+  if (!decoded.decoded) return {false, std::move(decoded.error), {}, {}, {}, {}};
+  return {true, {}, Apply(decoded.decoded->event), decoded.decoded->metadata.event_id, {}, {}};
 }
 
 }  // namespace orders::command

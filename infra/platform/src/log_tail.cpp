@@ -36,13 +36,23 @@ Offset LogTail::Position(Partition partition) const {
   return positions_[static_cast<std::size_t>(partition)].load(std::memory_order_acquire);
 }
 
+const std::optional<Offsets>& LogTail::ChosenStart(const Offsets& ends) const {
+  if (!chosen_start_) chosen_start_ = hooks_.choose_start ? hooks_.choose_start(ends) : std::nullopt;
+  return *chosen_start_;
+}
+
 Result<std::pair<std::unique_ptr<KafkaConsumer>, Offsets>> LogTail::ConnectOnce() const {
   auto consumer = KafkaConsumer::Create(settings_);
   if (!consumer) return consumer.error();
   auto ends = (*consumer)->EndOffsets(topic_, 3000);
   if (!ends) return Fail("metadata unavailable");
   // From the end: the offsets just read, so nothing appended meanwhile is skipped.
+  const auto& chosen = ChosenStart(*ends);
   const auto start_offset = [&](Partition partition) {
+    if (chosen) {
+      auto from = chosen->find(partition);
+      return from == chosen->end() ? kOffsetBeginning : from->second;
+    }
     if (start_ == TailStart::kBeginning) return kOffsetBeginning;
     auto end = ends->find(partition);
     return end == ends->end() ? kOffsetBeginning : end->second;
@@ -80,8 +90,10 @@ void LogTail::Run() {
   Offsets start_ends;
   auto consumer = Connect(start_ends);
   if (!consumer) return;
-  // Starting from the end, the history counts as read.
-  Offsets positions = start_ == TailStart::kEnd ? start_ends : Offsets{};
+  // Starting from the end or a checkpoint, what lies before counts as read.
+  Offsets positions = chosen_start_ && *chosen_start_ ? **chosen_start_
+                      : start_ == TailStart::kEnd     ? start_ends
+                                                      : Offsets{};
   for (const auto& [partition, offset] : positions) {
     if (partition >= 0 && partition < PartitionCount()) {
       positions_[static_cast<std::size_t>(partition)].store(offset, std::memory_order_release);

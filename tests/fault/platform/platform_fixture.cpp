@@ -51,10 +51,12 @@ void PlatformUnderLoad::TearDown() {
 }
 
 std::map<std::string, std::string> PlatformUnderLoad::CommandEnvironment() const {
-  return {{"KAFKA_BROKERS", brokers_},
-          {"ORDERS_TOPIC", topic_},
-          {"INVENTORY_TOPIC", inventory_topic_},
-          {"CONSUMER_GROUP", command_group_}};
+  std::map<std::string, std::string> environment = {{"KAFKA_BROKERS", brokers_},
+                                                    {"ORDERS_TOPIC", topic_},
+                                                    {"INVENTORY_TOPIC", inventory_topic_},
+                                                    {"CONSUMER_GROUP", command_group_}};
+  if (!command_state_dir_.empty()) environment["COMMAND_STATE_DIR"] = command_state_dir_;
+  return environment;
 }
 
 std::map<std::string, std::string> PlatformUnderLoad::ProjectionEnvironment() const {

@@ -89,10 +89,10 @@ TEST_F(IdempotencyRetention, AReservationWaitingForItsPlacementNeverExpires) {
   EXPECT_EQ(again->order_id, "order-1");
 }
 
-TEST(RetentionConfig, IdempotencyRetentionDefaultsToADayAndTakesADuration) {
-  EXPECT_EQ(LoadRetentionConfig({}).config->idempotency_retention, std::chrono::hours(24));
-  EXPECT_EQ(LoadRetentionConfig({{"IDEMPOTENCY_RETENTION", "7d"}}).config->idempotency_retention,
-            std::chrono::hours(24 * 7));
+TEST(RetentionConfig, IdempotencyRetentionDefaultsToAWeekAndTakesADuration) {
+  EXPECT_EQ(LoadRetentionConfig({}).config->idempotency_retention, std::chrono::hours(24 * 7));
+  EXPECT_EQ(LoadRetentionConfig({{"IDEMPOTENCY_RETENTION", "12h"}}).config->idempotency_retention,
+            std::chrono::hours(12));
   EXPECT_EQ(LoadRetentionConfig({{"IDEMPOTENCY_RETENTION", "90"}}).config->idempotency_retention,
             std::chrono::seconds(90));
 }
@@ -103,6 +103,26 @@ TEST(RetentionConfig, IdempotencyRetentionOutOfRangeOrMalformedIsAProblemThatNam
     EXPECT_FALSE(result.config) << bad;
     ASSERT_EQ(result.problems.size(), 1u) << bad;
     EXPECT_NE(result.problems[0].find("IDEMPOTENCY_RETENTION"), std::string::npos);
+  }
+}
+
+TEST(RetentionConfig, WithoutAStateDirThereIsNoStoreAndFinishedOrdersStayAnHourOnceThereIsOne) {
+  const auto defaults = LoadRetentionConfig({}).config;
+  EXPECT_EQ(defaults->state_dir, std::nullopt);
+  EXPECT_EQ(defaults->order_retention, std::chrono::hours(1));
+  const auto set = LoadRetentionConfig({{"COMMAND_STATE_DIR", "/var/lib/orders/a"}, {"ORDER_RETENTION", "10m"}});
+  ASSERT_TRUE(set.config);
+  EXPECT_EQ(set.config->state_dir, "/var/lib/orders/a");
+  EXPECT_EQ(set.config->order_retention, std::chrono::minutes(10));
+}
+
+TEST(RetentionConfig, AnEmptyStateDirOrABadOrderRetentionIsAProblemThatNamesIt) {
+  EXPECT_NE(LoadRetentionConfig({{"COMMAND_STATE_DIR", ""}}).problems.at(0).find("COMMAND_STATE_DIR"),
+            std::string::npos);
+  for (const char* bad : {"0s", "366d", "soon"}) {
+    const auto result = LoadRetentionConfig({{"ORDER_RETENTION", bad}});
+    ASSERT_EQ(result.problems.size(), 1u) << bad;
+    EXPECT_NE(result.problems[0].find("ORDER_RETENTION"), std::string::npos);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,8 @@ struct Folded {
   std::string error;  // why it could not be decoded
   domain::ApplyOutcome outcome = domain::ApplyOutcome::kApplied;
   std::string event_id;
+  std::string stream_id;                       // the order or product the record is about
+  std::optional<std::string> idempotency_key;  // a placement's
 };
 
 class FoldTarget {

@@ -15,6 +15,7 @@
 #include <orders/command/fold_target.hpp>
 #include <orders/command/log_markers.hpp>
 #include <orders/command/order_book.hpp>
+#include <orders/command/order_snapshots.hpp>
 #include <orders/command/read_barrier.hpp>
 #include <orders/command/uncertainty_settler.hpp>
 #include <orders/platform/log_tail.hpp>
@@ -31,8 +32,13 @@ class LogFollower {
   LogFollower(platform::KafkaSettings settings, std::string topic, FoldTarget& target, LogMarkers& markers,
               platform::MetricsRegistry& metrics, const platform::Labels& labels);
 
+  // The orders fold kept in a state store (COMMAND_STATE_DIR): resumed from
+  // its checkpoint at start, written through while following, flushed at Stop.
+  // Set before Start.
+  void UseSnapshots(OrderSnapshots& snapshots) { snapshots_ = &snapshots; }
+
   void Start() { tail_.Start(); }
-  void Stop() { tail_.Stop(); }
+  void Stop();
 
   bool CaughtUp() const { return tail_.CaughtUp(); }
   std::int32_t PartitionCount() const { return tail_.PartitionCount(); }
@@ -47,6 +53,7 @@ class LogFollower {
  private:
   using Offsets = platform::PartitionOffsets;
   void OnRecord(const platform::ConsumedRecord& record);
+  std::optional<platform::PartitionOffsets> Resume(const Offsets& end_offsets);
   void Settle(const Offsets& positions);
   void AdvanceBarrier(platform::KafkaConsumer& consumer, const Offsets& positions);
 
@@ -62,10 +69,12 @@ class LogFollower {
   platform::Counter& poison_;
   platform::Counter& anomalies_;
   platform::Gauge& rebuild_seconds_;
+  platform::Gauge& rebuild_events_;
   UncertaintySettler settler_;
   std::chrono::steady_clock::time_point next_settle_check_{};
   ReadBarrier barrier_;
   std::function<void()> read_through_listener_;
+  OrderSnapshots* snapshots_ = nullptr;
   platform::LogTail tail_;  // last: its thread uses the members above
 };
 

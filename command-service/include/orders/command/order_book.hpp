@@ -40,12 +40,15 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
 
   // RunExclusive(order_id, work) / Release(order_id): see exclusive_slots.hpp.
 
+  // In memory, or else (an order that left memory) in the state store, if there is one.
   std::optional<domain::Order> Find(const std::string& order_id) const;
   // The traceparent of the order's latest event that had one: the workflow's
   // steps for the order continue that trace.
   std::optional<std::string> TraceOf(const std::string& order_id) const;
 
   // Folds an event (with the version guard) and records its idempotency key.
+  // An event for an order that left memory is folded onto its stored state,
+  // which comes back into memory.
   domain::ApplyOutcome Apply(const domain::Event& event, const codec::EventMetadata& metadata);
 
   // Told the order id of every event that changed an order, after the book's
@@ -60,7 +63,7 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
   // then forgotten: a retry after that places a new order. Replaying an old
   // placement does not bring its key back, so the keys held are bounded by
   // the placements of one retention period, however long the log. Set before
-  // any Apply (default 24 h and the system clock).
+  // any Apply (default 7 days and the system clock).
   using WallClock = std::function<domain::Timestamp()>;
   void SetKeyRetention(std::chrono::milliseconds retention, WallClock now = nullptr);
   std::optional<IdempotencyRecord> FindKey(const std::string& key) const;
@@ -81,6 +84,22 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
   // it has read past the end offsets it queried at `cutoff`).
   void ClearUncertainBefore(std::chrono::steady_clock::time_point cutoff);
 
+  // With a state store (COMMAND_STATE_DIR): where orders that left memory
+  // are found again, decoded by `decode`. Set before any Apply.
+  using StoredOrderLookup = std::function<std::optional<domain::Order>(const std::string& order_id)>;
+  void SetStoredOrderLookup(StoredOrderLookup lookup) { stored_lookup_ = std::move(lookup); }
+
+  // Start-up from the state store: a stored order's state, as if folded
+  // (the apply listener is told, so the workflow re-derives its next step),
+  // and a stored key of a placement in the log (dropped when out of retention).
+  void Restore(const domain::Order& order);
+  void RestoreKey(const std::string& key, const IdempotencyRecord& record);
+
+  // Takes the order out of memory if it is still at `version` (the state the
+  // caller stored) and no command runs or waits for it, nor has an unknown outcome.
+  enum class Eviction { kEvicted, kChanged, kBusy };
+  Eviction Evict(const std::string& order_id, std::int64_t version);
+
   std::size_t OrderCount() const;
   std::size_t KeyCount() const;
 
@@ -90,9 +109,10 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
   void ForgetExpiredKeys(domain::Timestamp now);  // with mutex_ held
 
   ApplyListener listener_;
+  StoredOrderLookup stored_lookup_;
   std::unordered_map<std::string, std::string> traces_;  // by order id
   std::unordered_map<std::string, IdempotencyRecord> keys_;
-  std::chrono::milliseconds key_retention_{std::chrono::hours(24)};
+  std::chrono::milliseconds key_retention_{std::chrono::hours(24 * 7)};
   WallClock now_;
   // Keys in the log by placement time, in the order applied: nearly time order (partitions interleave),
   // which is enough to forget each at or soon after its expiry.

@@ -1,11 +1,21 @@
 #pragma once
-// How long the command side remembers what it needs only for a while, read
-// once at start from the environment.
+// What the command side keeps, where, and for how long, read once at start
+// from the environment.
 //
 //   IDEMPOTENCY_RETENTION   how long after its placement an Idempotency-Key is
 //                           remembered: a POST retried within it gets the same
 //                           order, a later one places a new order; e.g. 3600s,
-//                           12h, 7d; a bare number is seconds; 1s-365d, default 24h
+//                           12h, 7d; a bare number is seconds; 1s-365d, default 7d
+//                           (the product contract: a client may retry for a week)
+//   COMMAND_STATE_DIR       a directory of this instance's own for the local state
+//                           store (RocksDB): start-up loads the live state from it
+//                           and replays only the log's tail, and finished orders
+//                           leave memory. Unset: no store, the whole log is
+//                           replayed at start and every order stays in memory
+//   ORDER_RETENTION         with a state store, how long after its last event a
+//                           finished (delivered, cancelled) order stays in memory;
+//                           later it is read from the store when asked; same
+//                           format, 1s-365d, default 1h
 
 #include <chrono>
 #include <map>
@@ -16,7 +26,9 @@
 namespace orders::command {
 
 struct RetentionConfig {
-  std::chrono::milliseconds idempotency_retention{std::chrono::hours(24)};
+  std::chrono::milliseconds idempotency_retention{std::chrono::hours(24 * 7)};
+  std::optional<std::string> state_dir;
+  std::chrono::milliseconds order_retention{std::chrono::hours(1)};
 };
 
 struct RetentionConfigResult {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <thread>
 
+#include <orders/command/retention_config.hpp>
 #include <orders/platform/config.hpp>
 #include <orders/platform/result.hpp>
 
@@ -26,6 +27,8 @@ class CommandService {
 
  private:
   struct Parts;
+  // COMMAND_STATE_DIR: opens the store (an error stops the start) and keeps the orders fold in it.
+  platform::Result<void> OpenStateStore(const RetentionConfig& retention);
   void StartInventory();
   void StartWorkflow();
   // ADVERTISED_URL, or http://<bind address, 127.0.0.1 for any>:<port>.

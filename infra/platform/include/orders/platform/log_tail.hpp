@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -29,6 +30,11 @@ struct LogTailHooks {
   // After every poll (at least every 50 ms), with the tail's consumer and the
   // positions read so far (next offset per partition).
   std::function<void(KafkaConsumer&, const PartitionOffsets&)> on_tick;
+  // Once, on the tail's thread before the first record, with the topic's end
+  // offsets: where each partition starts (a state restored from a checkpoint:
+  // only the tail after it is read), or nullopt for the TailStart. Caught up
+  // still means "reached the end offsets seen at start".
+  std::function<std::optional<PartitionOffsets>(const PartitionOffsets& end_offsets)> choose_start;
 };
 
 enum class TailStart { kBeginning, kEnd };
@@ -52,6 +58,8 @@ class LogTail {
   // A consumer assigned every partition from the beginning, and the end offsets it saw first.
   Result<std::pair<std::unique_ptr<KafkaConsumer>, PartitionOffsets>> ConnectOnce() const;
   std::unique_ptr<KafkaConsumer> Connect(PartitionOffsets& start_ends);
+  // choose_start's answer, asked once (a failed connection is retried with the same start).
+  const std::optional<PartitionOffsets>& ChosenStart(const PartitionOffsets& ends) const;
 
   KafkaSettings settings_;
   std::string topic_;
@@ -61,6 +69,7 @@ class LogTail {
   std::atomic<bool> stop_{false};
   std::atomic<std::int32_t> partition_count_{0};
   std::unique_ptr<std::atomic<Offset>[]> positions_;
+  mutable std::optional<std::optional<PartitionOffsets>> chosen_start_;  // only the tail's thread
   std::thread thread_;
 };
 

@@ -1,0 +1,103 @@
+#pragma once
+// Keeps the orders topic's fold in the state store and bounds what stays in
+// memory (COMMAND_STATE_DIR set). Runs on the orders LogFollower's thread:
+//
+//  - Resume(), before the first record: checks the stored checkpoint against
+//    the topic (checkpoint_validation.hpp); a bad store is discarded (full
+//    replay), a good one loads the live state into the book (orders not
+//    finished, or finished within the retention; keys within theirs) and
+//    says where each partition's tail starts.
+//  - Folded(), for every record read: that order may have changed.
+//  - Tick(), after every poll: every `interval` (or once `max_pending` orders
+//    changed) writes the changed orders, new keys and the positions read as
+//    one batch, every `persist_interval` makes them crash-proof; then evicts the finished orders whose retention ran
+//    out.
+//
+// Also the book's lookup of orders that left memory (a store read, counted).
+//
+// The book can be ahead of the positions (a command's event is applied on its
+// delivery report, before the follower reads it): a stored state may include
+// events after the checkpoint. Replaying them is harmless: the version guard
+// folds each event once. It is never behind: every record before the
+// checkpoint was folded before the state was read for the batch.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <orders/command/command_state_store.hpp>
+#include <orders/command/order_book.hpp>
+#include <orders/platform/metrics.hpp>
+#include <orders/platform/partition_offsets.hpp>
+
+namespace orders::command {
+
+struct SnapshotSettings {
+  std::string topic;
+  std::chrono::milliseconds order_retention{std::chrono::hours(1)};  // ORDER_RETENTION
+  std::chrono::milliseconds key_retention{std::chrono::hours(24 * 7)};
+  std::chrono::milliseconds interval{1000};
+  std::size_t max_pending = 20'000;
+  // How often the written batches are made crash-proof (RocksDB: a memtable flush): a SIGKILL
+  // loses at most this much of the checkpoint's progress, and the tail replayed grows by as much.
+  std::chrono::milliseconds persist_interval{5000};
+};
+
+struct ResumeReport {
+  bool resumed = false;
+  std::string discard_reason;  // set when a stored checkpoint was refused
+  std::size_t orders_loaded = 0;
+  std::size_t orders_left_stored = 0;  // finished beyond the retention: read from the store when asked
+  std::size_t keys_loaded = 0;
+  std::int64_t records_behind = 0;  // the tail to replay
+};
+
+class OrderSnapshots {
+ public:
+  using WallClock = std::function<domain::Timestamp()>;
+  OrderSnapshots(CommandStateStore& store, OrderBook& book, SnapshotSettings settings,
+                 platform::MetricsRegistry& metrics, WallClock now = nullptr);
+
+  // nullopt: read the topic from the beginning.
+  std::optional<platform::PartitionOffsets> Resume(const platform::PartitionOffsets& end_offsets);
+  const ResumeReport& report() const { return report_; }
+
+  void Folded(const std::string& order_id, const std::optional<std::string>& idempotency_key);
+  void Tick(std::chrono::steady_clock::time_point now, const platform::PartitionOffsets& positions);
+  // Writes what changed now, whatever the interval, and persists it (the follower's last tick before a stop).
+  void Flush(const platform::PartitionOffsets& positions);
+
+ private:
+  domain::Timestamp Now() const;
+  void Write(const platform::PartitionOffsets& positions);
+  void EvictExpired();
+  void Persist();
+
+  CommandStateStore& store_;
+  OrderBook& book_;
+  SnapshotSettings settings_;
+  WallClock now_;
+  ResumeReport report_;
+  std::int32_t partition_count_ = 0;
+  std::unordered_set<std::string> changed_;
+  std::unordered_map<std::string, std::string> new_keys_;  // key -> order id
+  std::chrono::steady_clock::time_point next_write_{};
+  std::chrono::steady_clock::time_point next_persist_{};
+  // Finished orders as stored, by last event time: candidates for eviction.
+  struct Finished {
+    domain::Timestamp last_event;
+    std::string order_id;
+    std::int64_t version;
+  };
+  std::deque<Finished> finished_;
+  platform::Counter& evicted_;
+  platform::Gauge& checkpoint_time_;
+  platform::Counter& write_failures_;
+  platform::Counter& store_reads_;
+};
+
+}  // namespace orders::command

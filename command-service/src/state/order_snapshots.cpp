@@ -1,0 +1,188 @@
+#include <orders/command/order_snapshots.hpp>
+
+#include <algorithm>
+#include <vector>
+
+#include <orders/command/checkpoint_validation.hpp>
+#include <orders/command/order_retention.hpp>
+#include <orders/command/stored_order_codec.hpp>
+#include <orders/platform/log.hpp>
+
+namespace orders::command {
+namespace {
+
+domain::Timestamp SystemNow() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+OrderSnapshots::OrderSnapshots(CommandStateStore& store, OrderBook& book, SnapshotSettings settings,
+                               platform::MetricsRegistry& metrics, WallClock now)
+    : store_(store),
+      book_(book),
+      settings_(std::move(settings)),
+      now_(std::move(now)),
+      evicted_(metrics.AddCounter("orders_command_orders_evicted_total",
+                                  "Finished orders that left memory after ORDER_RETENTION (kept in the state store)")),
+      checkpoint_time_(metrics.AddGauge("orders_command_state_checkpoint_timestamp_seconds",
+                                        "Wall clock of the last checkpoint written to the state store")),
+      write_failures_(metrics.AddCounter("orders_command_state_write_failures_total",
+                                         "Batches the state store refused (retried with the next tick)")),
+      store_reads_(metrics.AddCounter("orders_command_state_store_reads_total",
+                                      "Reads of orders that had left memory, from the state store")) {
+  book_.SetStoredOrderLookup([this](const std::string& order_id) -> std::optional<domain::Order> {
+    auto bytes = store_.State(StateStream::kOrders, order_id);
+    if (!bytes) return std::nullopt;
+    store_reads_.Inc();
+    return DecodeStoredOrder(*bytes);
+  });
+}
+
+domain::Timestamp OrderSnapshots::Now() const { return now_ ? now_() : SystemNow(); }
+
+std::optional<platform::PartitionOffsets> OrderSnapshots::Resume(const platform::PartitionOffsets& end_offsets) {
+  partition_count_ = static_cast<std::int32_t>(end_offsets.size());
+  report_ = {};
+  const auto verdict = ValidateCheckpoint(store_.Checkpoint(StateStream::kOrders), settings_.topic, end_offsets);
+  report_.discard_reason = verdict.discard_reason;
+  if (!verdict.resume) {
+    // Also without a checkpoint: states without one are not a prefix of anything.
+    if (auto discarded = store_.Discard(StateStream::kOrders); !discarded) {
+      platform::LogWarn("could not clear the state store", {{"error", discarded.error().message}});
+    }
+    if (!verdict.discard_reason.empty()) {
+      platform::LogWarn("state store discarded: replaying the orders topic from the beginning",
+                        {{"topic", settings_.topic}, {"reason", verdict.discard_reason}});
+    }
+    return std::nullopt;
+  }
+  const auto now = Now();
+  // Decoded whole first: a store with one unreadable order (another release's, damaged) is not used at all.
+  std::vector<domain::Order> live;
+  bool undecodable = false;
+  store_.ForEachState(StateStream::kOrders, [&](const std::string& order_id, const std::string& bytes) {
+    auto order = DecodeStoredOrder(bytes);
+    if (!order || order->order_id != order_id) {
+      undecodable = true;
+    } else if (MayLeaveMemory(*order, now, settings_.order_retention)) {
+      ++report_.orders_left_stored;
+    } else if (!undecodable) {
+      live.push_back(std::move(*order));
+    }
+  });
+  if (undecodable) {
+    report_ = {};
+    report_.discard_reason = "an order in the store cannot be read";
+    platform::LogWarn("state store discarded: replaying the orders topic from the beginning",
+                      {{"topic", settings_.topic}, {"reason", report_.discard_reason}});
+    if (auto discarded = store_.Discard(StateStream::kOrders); !discarded) {
+      platform::LogWarn("could not clear the state store", {{"error", discarded.error().message}});
+    }
+    return std::nullopt;
+  }
+  for (const auto& order : live) {
+    if (IsFinished(order)) finished_.push_back({order.updated_at, order.order_id, order.version});
+    book_.Restore(order);
+  }
+  report_.orders_loaded = live.size();
+  std::vector<std::pair<std::string, StoredKey>> keys;
+  store_.ForEachKey([&](const std::string& key, const StoredKey& record) { keys.emplace_back(key, record); });
+  // The book forgets keys in the order they were taken: oldest first.
+  std::sort(keys.begin(), keys.end(),
+            [](const auto& a, const auto& b) { return a.second.placed_at < b.second.placed_at; });
+  for (const auto& [key, record] : keys) {
+    if (record.placed_at + settings_.key_retention <= now) continue;
+    book_.RestoreKey(key, {record.order_id, record.request_hash, true, record.placed_at});
+    ++report_.keys_loaded;
+  }
+  std::sort(finished_.begin(), finished_.end(),
+            [](const Finished& a, const Finished& b) { return a.last_event < b.last_event; });
+  report_.resumed = true;
+  report_.records_behind = verdict.records_behind;
+  return verdict.start;
+}
+
+void OrderSnapshots::Folded(const std::string& order_id, const std::optional<std::string>& idempotency_key) {
+  changed_.insert(order_id);
+  if (idempotency_key) new_keys_[*idempotency_key] = order_id;
+}
+
+void OrderSnapshots::Tick(std::chrono::steady_clock::time_point now, const platform::PartitionOffsets& positions) {
+  if (now < next_write_ && changed_.size() < settings_.max_pending) return;
+  next_write_ = now + settings_.interval;
+  if (partition_count_ > 0) Write(positions);
+  if (now >= next_persist_) {
+    next_persist_ = now + settings_.persist_interval;
+    Persist();
+  }
+  EvictExpired();  // orders_command_orders (service.cpp) shows what stays
+}
+
+void OrderSnapshots::Flush(const platform::PartitionOffsets& positions) {
+  if (partition_count_ > 0) Write(positions);
+  Persist();
+  EvictExpired();
+}
+
+void OrderSnapshots::Persist() {
+  if (auto persisted = store_.Persist(); !persisted) {
+    write_failures_.Inc();
+    platform::LogWarn("state store flush failed", {{"error", persisted.error().message}});
+  }
+}
+
+void OrderSnapshots::Write(const platform::PartitionOffsets& positions) {
+  StateBatch batch;
+  batch.stream = StateStream::kOrders;
+  std::vector<Finished> finished;
+  for (const auto& order_id : changed_) {
+    auto order = book_.Find(order_id);
+    if (!order) continue;  // an event that folded nothing (refused by the guard on an unknown order)
+    if (IsFinished(*order)) finished.push_back({order->updated_at, order_id, order->version});
+    batch.states.emplace_back(order_id, EncodeStoredOrder(*order));
+  }
+  for (const auto& [key, order_id] : new_keys_) {
+    // Only keys the book holds as in the log: an old placement replayed is out of retention already.
+    auto record = book_.FindKey(key);
+    if (record && record->in_log && record->order_id == order_id) {
+      batch.keys.emplace_back(key, StoredKey{record->order_id, record->request_hash, record->placed_at});
+    }
+  }
+  batch.checkpoint.topic = settings_.topic;
+  batch.checkpoint.next_offsets.assign(static_cast<std::size_t>(partition_count_), 0);
+  for (const auto& [partition, offset] : positions) {
+    if (partition >= 0 && partition < partition_count_) batch.checkpoint.next_offsets[partition] = offset;
+  }
+  batch.checkpoint.written_at = Now();
+  if (auto written = store_.Write(batch); !written) {
+    write_failures_.Inc();
+    platform::LogWarn("state store write failed; retrying with the next batch", {{"error", written.error().message}});
+    return;  // the changes stay pending
+  }
+  changed_.clear();
+  new_keys_.clear();
+  checkpoint_time_.Set(static_cast<double>(batch.checkpoint.written_at.time_since_epoch().count()) / 1000.0);
+  for (auto& entry : finished) finished_.push_back(std::move(entry));
+}
+
+void OrderSnapshots::EvictExpired() {
+  const auto now = Now();
+  // Nearly in time order (partitions interleave): enough to evict each at or soon after its time.
+  while (!finished_.empty() && finished_.front().last_event + settings_.order_retention <= now) {
+    Finished candidate = std::move(finished_.front());
+    finished_.pop_front();
+    switch (book_.Evict(candidate.order_id, candidate.version)) {
+      case OrderBook::Eviction::kEvicted:
+        evicted_.Inc();
+        break;
+      case OrderBook::Eviction::kBusy:  // a command runs for it: next time
+        finished_.push_back(std::move(candidate));
+        return;
+      case OrderBook::Eviction::kChanged:  // a newer state was stored and queued, or it is gone already
+        break;
+    }
+  }
+}
+
+}  // namespace orders::command

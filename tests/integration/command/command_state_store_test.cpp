@@ -1,0 +1,119 @@
+// The command service with a local state store (COMMAND_STATE_DIR) against the
+// real Kafka: a restart resumes from the store's checkpoint and replays only
+// the tail, finished orders that left memory still answer as before, and a
+// store that is gone or belongs to another topic means a full, correct replay.
+#include "command_fixture.hpp"
+
+#include <filesystem>
+#include <thread>
+
+namespace orders::testing {
+namespace {
+
+using nlohmann::json;
+
+class CommandStateStoreTest : public CommandServiceTest {
+ protected:
+  void SetUp() override {
+    state_dir_ = std::filesystem::temp_directory_path() / UniqueName("command-state");
+    extra_env_["COMMAND_STATE_DIR"] = state_dir_.string();
+    extra_env_["ORDER_RETENTION"] = "1s";  // finished orders leave memory within the test
+    CommandServiceTest::SetUp();
+  }
+  void TearDown() override {
+    if (service_) StopService();
+    std::filesystem::remove_all(state_dir_);
+  }
+
+  // A gauge or counter of /metrics (the first series of that name), or -1.
+  double Metric(const std::string& name) {
+    const auto body = Get("/metrics").body;
+    const auto at = body.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(body.substr(at + name.size() + 2));
+  }
+
+  std::filesystem::path state_dir_;
+};
+
+TEST_F(CommandStateStoreTest, ARestartReplaysOnlyTheTailAndFinishedOrdersStillAnswerAsBefore) {
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", "checkout-store-1"}};
+  const auto keyed = Post(OrderBody(), key);
+  ASSERT_EQ(keyed.status, 201) << keyed.body;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(PlaceOrder());
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(Put(ids[i], R"({"status":"cancelled","reason":"test"})").status, 200);
+  std::map<std::string, std::string> before;
+  for (const auto& id : ids) before[id] = Get("/orders/" + id).body;
+
+  // Cancelled more than ORDER_RETENTION ago, and written: they leave memory.
+  ASSERT_TRUE(Eventually([&] { return Metric("orders_command_orders_evicted_total") >= 4; }, std::chrono::seconds(15)))
+      << Get("/metrics").body;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(Get("/orders/" + ids[i]).body, before[ids[i]]) << "read back from the store";
+    EXPECT_EQ(Put(ids[i], R"({"status":"confirmed"})").status, 409) << "a finished order refuses, evicted or not";
+  }
+  EXPECT_GE(Metric("orders_command_state_store_reads_total"), 4);
+
+  ASSERT_EQ(StopService(), 0) << service_->LogText();
+  StartService();
+  EXPECT_NE(service_->LogText().find("command state loaded from the state store"), std::string::npos)
+      << service_->LogText();
+  EXPECT_EQ(Metric("orders_command_rebuild_events"), 0) << "a clean stop checkpoints everything read";
+  EXPECT_LE(Metric("orders_command_orders"), 5) << "the cancelled orders stay in the store";
+  for (const auto& id : ids) EXPECT_EQ(Get("/orders/" + id).body, before[id]) << id;
+  EXPECT_EQ(Put(ids[0], R"({"status":"confirmed"})").status, 409);
+  EXPECT_EQ(Put(ids[5], R"({"status":"confirmed"})").status, 200);
+  const auto retry = Post(OrderBody(), key);
+  ASSERT_EQ(retry.status, 201) << retry.body;
+  EXPECT_EQ(json::parse(retry.body)["orderId"], json::parse(keyed.body)["orderId"]) << "the key came from the store";
+  EXPECT_EQ(Post(OrderBody("someone-else"), key).status, 422);
+  EXPECT_EQ(Put("00000000-0000-4000-8000-000000000000", R"({"status":"confirmed"})").status, 404);
+}
+
+TEST_F(CommandStateStoreTest, WithTheStoreDeletedTheWholeTopicIsReplayedAndTheStateIsTheSame) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) ids.push_back(PlaceOrder());
+  ASSERT_EQ(Put(ids[0], R"({"status":"cancelled","reason":"test"})").status, 200);
+  std::map<std::string, std::string> before;
+  for (const auto& id : ids) before[id] = Get("/orders/" + id).body;
+
+  ASSERT_EQ(StopService(), 0);
+  std::filesystem::remove_all(state_dir_);
+  StartService();
+  EXPECT_EQ(Metric("orders_command_rebuild_events"), 7) << "six placements and a cancellation";
+  for (const auto& id : ids) EXPECT_EQ(Get("/orders/" + id).body, before[id]) << id;
+  EXPECT_EQ(Put(ids[0], R"({"status":"confirmed"})").status, 409);
+}
+
+TEST_F(CommandStateStoreTest, AStoreWrittenForAnotherTopicIsDiscardedWithTheReason) {
+  const auto id = PlaceOrder();
+  ASSERT_EQ(StopService(), 0);
+  topic_ = UniqueName("cmd-other");  // what a recreated or renamed topic looks like to the store
+  ASSERT_EQ(CreateTopic(topic_, 6), "");
+  StartService();
+  EXPECT_NE(service_->LogText().find("state store discarded"), std::string::npos) << service_->LogText();
+  EXPECT_EQ(Get("/orders/" + id).status, 404) << "nothing of the other topic's orders is left";
+  EXPECT_EQ(Metric("orders_command_rebuild_events"), 0);
+}
+
+TEST_F(CommandStateStoreTest, ASecondInstanceOnTheSameDirectoryRefusesToStartAndSaysWhy) {
+  ServiceProcess second(CommandServiceBinary(), {{"AUTH", "off"},
+                                                 {"KAFKA_BROKERS", KafkaBrokers()},
+                                                 {"ORDERS_TOPIC", topic_},
+                                                 {"INVENTORY_TOPIC", inventory_topic_},
+                                                 {"COMMAND_STATE_DIR", state_dir_.string()}});
+  EXPECT_FALSE(second.Start(std::chrono::seconds(10)));
+  EXPECT_NE(second.LogText().find("COMMAND_STATE_DIR"), std::string::npos) << second.LogText();
+  EXPECT_FALSE(second.running());
+}
+
+TEST(StateStoreSettingsAtStart, ABadOrderRetentionRefusesToStartTheCommandService) {
+  ServiceProcess service(CommandServiceBinary(),
+                         {{"AUTH", "off"}, {"KAFKA_BROKERS", "127.0.0.1:1"}, {"ORDER_RETENTION", "forever"}});
+  EXPECT_FALSE(service.Start(std::chrono::seconds(10)));
+  EXPECT_NE(service.LogText().find("ORDER_RETENTION must be a duration"), std::string::npos) << service.LogText();
+}
+
+}  // namespace
+}  // namespace orders::testing
