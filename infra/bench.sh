@@ -1155,7 +1155,8 @@ fi
 # Start-up (opt-in): the command service's time from start to ready, and its memory then, after a history
 # of STARTUP_EVENTS events (full: 1,000,000 and 5,000,000; --quick: 200,000) ending in STARTUP_LIVE live
 # orders (50,000; --quick: 5,000), the rest finished orders of six events each (orders_kafka_load --mode
-# history). Each start is a full replay of the log.
+# history). Three starts on each: without a state store (a full replay of the log), with an empty one
+# (COMMAND_STATE_DIR: the replay fills it) and again with it (only the tail after its checkpoint).
 bench::startup() {
   local sizes=${STARTUP_EVENTS:-"1000000 5000000"} live=${STARTUP_LIVE:-50000} events topic
   ((QUICK)) && sizes=${STARTUP_EVENTS:-200000} live=${STARTUP_LIVE:-5000}
@@ -1166,6 +1167,10 @@ bench::startup() {
     "$TOOLS/orders_kafka_load" --mode history --topic "$topic" --events "$events" --live "$live" \
       --json "$RUN_DIR/startup-history-$events.json" >/dev/null || orders::die "startup: could not write the history"
     bench::startup_run replay "$events" "$topic"
+    # With a state store: a first start fills it (a full replay plus its writes), a restart resumes from it.
+    bench::startup_run filling "$events" "$topic" COMMAND_STATE_DIR="$RUN_DIR/startup-state-$events"
+    bench::startup_run snapshot "$events" "$topic" COMMAND_STATE_DIR="$RUN_DIR/startup-state-$events"
+    rm -rf "$RUN_DIR/startup-state-$events"
     orders::kafka_topics --delete --topic "$topic" >/dev/null 2>&1 || true
   done
 }
@@ -1190,14 +1195,18 @@ bench::startup_run() {
   python3 - "$RUN_DIR/startup-$label-$events.json" "$label" "$events" "$ready_ms" "$rss" "$cpu" "$log" <<'PY'
 import json, sys
 path, label, events, ready_ms, rss_kb, cpu, log = sys.argv[1:]
-rebuilt = {}
+rebuilt, loaded = {}, {}
 for line in open(log):
     if '"command state rebuilt"' in line and '"orders":' in line:
         rebuilt = json.loads(line)
+    elif '"command state loaded from the state store' in line:
+        loaded = json.loads(line)
 json.dump({"label": label, "events": int(events), "ready_seconds": int(ready_ms) / 1000,
            "rss_mb": int(rss_kb) / 1024, "cpu_seconds": float(cpu),
            "orders_held": rebuilt.get("orders"), "replayed_events": rebuilt.get("events"),
-           "rebuild_seconds": rebuilt.get("seconds")}, open(path, "w"), indent=2)
+           "rebuild_seconds": rebuilt.get("seconds"), "from_state_store": bool(rebuilt.get("fromStateStore")),
+           "orders_loaded": loaded.get("ordersLoaded"), "orders_left_in_store": loaded.get("ordersLeftInStore")},
+          open(path, "w"), indent=2)
 PY
 }
 

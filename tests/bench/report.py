@@ -531,7 +531,21 @@ def startup_summary(run_dir):
         start = load(path)
         if "ready_seconds" in start and size_of(path) in sizes:
             sizes[size_of(path)]["starts"][start["label"]] = start
-    return {"sizes": [sizes[size] for size in sorted(sizes)]} if sizes else None
+    if not sizes:
+        return None
+    result = {"sizes": [sizes[size] for size in sorted(sizes)]}
+    largest = result["sizes"][-1]["starts"].get("snapshot")
+    if largest:
+        result["target_met"] = (largest["ready_seconds"] <= STARTUP_READY_TARGET_S and
+                                largest["rss_mb"] <= STARTUP_RSS_TARGET_MB)
+    return result
+
+
+STARTUP_LABELS = ("replay", "filling", "snapshot")  # no store; an empty one the replay fills; resumed from it
+
+
+def startup_starts(size):
+    return [(label, size["starts"][label]) for label in STARTUP_LABELS if label in size["starts"]]
 
 
 def failover_summary(run_dir, partitions=6):
@@ -897,10 +911,13 @@ def summarize(run_dir, results_dir, quick, pairs):
             h = size["history"]
             lines.append(f"startup: {h['events']:,} events of history ({h['finished_orders']:,} finished orders, "
                          f"{h['live_orders']:,} live), written in {h['seconds']:.1f} s")
-            for label, start in sorted(size["starts"].items()):
+            for label, start in startup_starts(size):
                 lines.append(f"  {label:8s} ready in {start['ready_seconds']:.2f} s, RSS {start['rss_mb']:.0f} MB, "
                              f"CPU {start['cpu_seconds']:.1f} s; {start.get('replayed_events') or 0:,} events replayed, "
                              f"{start.get('orders_held') or 0:,} orders held")
+        if "target_met" in startup:
+            lines.append(f"  snapshot start after the largest history: ready <= {STARTUP_READY_TARGET_S} s and RSS <= "
+                         f"{STARTUP_RSS_TARGET_MB} MB: {'met' if startup['target_met'] else 'NOT met'}")
 
     # reports (opt-in): each report's latency over random 31-day ranges on a seeded read model
     reports_path = os.path.join(run_dir, "reports.json")
@@ -1297,12 +1314,16 @@ def results_markdown(result, links):
                 "|---|---|---|---|---|---|---|"]
         for size in startup["sizes"]:
             h = size["history"]
-            for label, start in sorted(size["starts"].items()):
+            for label, start in startup_starts(size):
                 out.append(f"| {n(h['events'])}; {n(h['finished_orders'])} + {n(h['live_orders'])} | {label} | "
                            f"**{n(start['ready_seconds'], 2)} s** | {n(start['rss_mb'])} MB | {n(start['cpu_seconds'], 1)} s | "
                            f"{n(start.get('replayed_events') or 0)} | {n(start.get('orders_held') or 0)} |")
-        out += ["", f"Targets for the largest history, with snapshots: ready ≤ {STARTUP_READY_TARGET_S} s, "
-                f"RSS ≤ {STARTUP_RSS_TARGET_MB} MB. A `replay` start reads the whole log.", ""]
+        out += ["", "`replay`: no state store, the whole log is read. `filling`: an empty store "
+                "(`COMMAND_STATE_DIR`), which that replay fills. `snapshot`: the next start, from the store's "
+                "checkpoint: it loads the live orders and replays only the records after the checkpoint.", "",
+                f"Target for the largest history, `snapshot`: ready ≤ {STARTUP_READY_TARGET_S} s, RSS ≤ "
+                f"{STARTUP_RSS_TARGET_MB} MB" + (f" {verdict(startup['target_met'])}." if "target_met" in startup else "."),
+                ""]
     connections = result.get("connections")
     if connections:
         c, storm = connections, connections["storm"]
