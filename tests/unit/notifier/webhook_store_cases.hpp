@@ -416,6 +416,50 @@ TYPED_TEST_P(WebhookStoreBehaviour, DueOverSeveralPartitionsIsTheOldestOffsetsOf
   EXPECT_EQ(got, (std::vector<std::string>{"p0-10@0a", "p0-11@0a", "p1-11@1a", first_at_12, second_at_12}));
 }
 
+TYPED_TEST_P(WebhookStoreBehaviour, ParksAreKeptPerEndpointAndPartitionReplacedDroppedAndDeletedWithTheEndpoint) {
+  const Endpoint a = this->Created();
+  const Endpoint b = this->Created();
+  auto park = [&](const Endpoint& endpoint, std::int32_t partition, std::int64_t from, int attempts,
+                  const std::string& topic = "orders.events") {
+    Park parked;
+    parked.endpoint_id = endpoint.id;
+    parked.topic = topic;
+    parked.partition = partition;
+    parked.from_offset = from;
+    parked.attempts = attempts;
+    parked.next_attempt_at = this->At(100, 250);
+    this->ledger().SavePark(parked);
+  };
+  park(a, 0, 10, 0);
+  park(a, 1, 20, 0);
+  park(b, 1, 30, 2);
+  park(a, 1, 25, 1);  // replaces a's park on partition 1
+  park(a, 0, 5, 0, "inventory.events");
+  Park unknown;
+  unknown.endpoint_id = "ep_00000000-0000-4000-8000-000000000000";
+  unknown.topic = "orders.events";
+  this->ledger().SavePark(unknown);
+
+  auto parks = this->ledger().Parks("orders.events", {1});
+  std::sort(parks.begin(), parks.end(), [](const Park& x, const Park& y) { return x.from_offset < y.from_offset; });
+  ASSERT_EQ(parks.size(), 2u);
+  EXPECT_EQ(parks[0].endpoint_id, a.id);
+  EXPECT_EQ(parks[0].from_offset, 25);
+  EXPECT_EQ(parks[0].attempts, 1);
+  EXPECT_EQ(parks[0].next_attempt_at, this->At(100, 250));
+  EXPECT_EQ(parks[1].endpoint_id, b.id);
+  EXPECT_EQ(this->ledger().Parks("orders.events", {0, 1}).size(), 3u) << "no park for an unknown endpoint";
+  EXPECT_TRUE(this->ledger().Parks("orders.events", {}).empty());
+
+  this->ledger().DropPark(a.id, "orders.events", 0);
+  EXPECT_EQ(this->ledger().Parks("orders.events", {0, 1}).size(), 2u);
+  EXPECT_TRUE(this->registry().Delete(a.id));
+  parks = this->ledger().Parks("orders.events", {0, 1});
+  ASSERT_EQ(parks.size(), 1u);
+  EXPECT_EQ(parks[0].endpoint_id, b.id);
+  EXPECT_TRUE(this->ledger().Parks("inventory.events", {0}).empty());
+}
+
 TYPED_TEST_P(WebhookStoreBehaviour, AForeignCursorListsNothing) {
   const Endpoint endpoint = this->Created();
   this->ledger().Keep(this->ADelivery(endpoint.id, "e1"));
@@ -470,6 +514,7 @@ REGISTER_TYPED_TEST_SUITE_P(WebhookStoreBehaviour, CreateChoosesTheIdAndCreation
                             ReplayMakesFailedDeliveriesFromATimeOnDueNowWithAttemptsReset,
                             KeepAllKeepsEachInTurnWithItsTraceParent, KeepAllKeepsALargeBatchWithAnyTextExactly,
                             ListWithoutAStatusPagesAcrossEveryStatusNewestFirst,
-                            DueOverSeveralPartitionsIsTheOldestOffsetsOfAllOfThemWithinTheLimit);
+                            DueOverSeveralPartitionsIsTheOldestOffsetsOfAllOfThemWithinTheLimit,
+                            ParksAreKeptPerEndpointAndPartitionReplacedDroppedAndDeletedWithTheEndpoint);
 
 }  // namespace orders::notifier::webhooks

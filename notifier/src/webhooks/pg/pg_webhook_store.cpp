@@ -229,6 +229,7 @@ class PgEndpointRegistry : public EndpointRegistry {
       // The endpoint's row first: a Keep that is checking for it waits, then sees it gone.
       const auto deleted = tx.exec_params("DELETE FROM endpoints WHERE id = $1", id).affected_rows();
       tx.exec_params("DELETE FROM deliveries WHERE endpoint_id = $1", id);
+      tx.exec_params("DELETE FROM parks WHERE endpoint_id = $1", id);
       tx.commit();
       return deleted > 0;
     });
@@ -410,6 +411,51 @@ class PgDeliveryLedger : public DeliveryLedger {
                                 .affected_rows();
       tx.commit();
       return static_cast<std::size_t>(replayed);
+    });
+  }
+
+  void SavePark(const Park& park) override {
+    session_.Run([&](pqxx::connection& connection) {
+      pqxx::work tx(connection);
+      // Kept only while the endpoint exists; FOR KEY SHARE waits for a Delete in progress.
+      tx.exec_params(
+          "INSERT INTO parks (endpoint_id, topic, partition, from_offset, attempts, next_attempt_at)"
+          " SELECT $1, $2, $3, $4, $5, " ORDERS_AT("$6") " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = $1 FOR KEY SHARE)"
+          " ON CONFLICT (endpoint_id, topic, partition) DO UPDATE SET from_offset = EXCLUDED.from_offset,"
+          " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at",
+          park.endpoint_id, park.topic, park.partition, park.from_offset, park.attempts,
+          MicrosSinceEpoch(park.next_attempt_at));
+      tx.commit();
+    });
+  }
+
+  void DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) override {
+    session_.Run([&](pqxx::connection& connection) {
+      pqxx::work tx(connection);
+      tx.exec_params("DELETE FROM parks WHERE endpoint_id = $1 AND topic = $2 AND partition = $3", endpoint_id, topic,
+                     partition);
+      tx.commit();
+    });
+  }
+
+  std::vector<Park> Parks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
+    return session_.Run([&](pqxx::connection& connection) {
+      pqxx::read_transaction tx(connection);
+      std::vector<Park> parks;
+      for (const auto& row : tx.exec_params("SELECT endpoint_id, topic, partition, from_offset, attempts, " ORDERS_US(
+                                                "next_attempt_at") " FROM parks WHERE topic = $1 AND partition = "
+                                                                   "ANY($2::int[]) ORDER BY endpoint_id, partition",
+                                            topic, IntArray(partitions))) {
+        Park park;
+        park.endpoint_id = row[0].as<std::string>();
+        park.topic = row[1].as<std::string>();
+        park.partition = row[2].as<std::int32_t>();
+        park.from_offset = row[3].as<std::int64_t>();
+        park.attempts = row[4].as<int>();
+        park.next_attempt_at = FromMicros(row[5].as<std::int64_t>());
+        parks.push_back(std::move(park));
+      }
+      return parks;
     });
   }
 
