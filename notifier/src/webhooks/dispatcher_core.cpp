@@ -243,9 +243,14 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   }
   // The body is built only for an event some endpoint wants: most records are
   // wanted by none, and the notifier reads every one of them.
+  // Parked endpoints take nothing here (their catch-up builds the body when it reads the event again).
+  auto parked = [&](const std::string& endpoint_id) {
+    auto park = parks_.find({endpoint_id, record.topic, record.partition});
+    return park != parks_.end() && record.offset >= park->second.park.from_offset;
+  };
   std::optional<std::string> body;
   for (auto& [endpoint_id, lane] : lanes_) {
-    if (!Wants(lane, name)) continue;
+    if (!Wants(lane, name) || parked(endpoint_id)) continue;
     body = codec::StructuredCloudEvent(record.value, record.headers);
     if (!body) return skip();
     break;
@@ -266,10 +271,7 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
     if (!Wants(lane, name)) continue;
     // Parked here: the park covers the event; its catch-up reads it again. (An older event, read
     // again after an assignment, was not parked: it goes on as usual.)
-    if (auto park = parks_.find({endpoint_id, record.topic, record.partition});
-        park != parks_.end() && record.offset >= park->second.park.from_offset) {
-      continue;
-    }
+    if (parked(endpoint_id)) continue;
     Delivery delivery;
     delivery.endpoint_id = endpoint_id;
     delivery.event_id = *id;
@@ -793,6 +795,7 @@ void DispatcherCore::UpdateGauges() {
   // Kept as a running count: summing every hold here, at every record, cost more than the rest.
   metrics_->SetRetriesPending(static_cast<std::size_t>(std::max<std::int64_t>(0, held_)));
   metrics_->SetQueued(QueuedCount());
+  metrics_->SetParked(parks_.size());
 }
 
 bool DispatcherCore::Matches(const Lane& lane, std::string_view event_name) const {
