@@ -277,7 +277,8 @@ void Dispatcher::CatchUps() {
         }
         if (!backlog) {
           auto result = round.consumer->Poll(0);
-          if (result.kind == platform::PollResult::Kind::kRecord) {
+          if (result.kind == platform::PollResult::Kind::kRecord && result.record.topic == round.catch_up.topic &&
+              result.record.partition == round.catch_up.partition) {
             round.pending = std::move(result.record);
           } else if (result.kind == platform::PollResult::Kind::kError) {
             platform::LogWarn("webhooks: catch-up consumer error", {{"error", result.error}});
