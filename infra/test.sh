@@ -24,6 +24,8 @@ trap 'exit 130' INT TERM
 
 orders::timed install orders::install_deps
 orders::timed kafka-jars orders::kafka_jars
+# Only the SCRAM-SHA-512 test needs it (infra/local/kafka-3.9/pom.xml says why).
+orders::timed kafka-3.9-jars orders::kafka_3_9_jars
 orders::timed promtool orders::observability_test_deps
 # Both runs: the integration tier verifies webhook signatures with a PyPI library (standardwebhooks).
 orders::timed python-tools orders::python_test_tools

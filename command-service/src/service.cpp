@@ -83,7 +83,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
   parts.follower = std::make_unique<LogFollower>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-follower", "",
                                     platform::kBatchedFetch),
-      config_.orders_topic, parts.book, parts.metrics);
+      config_.orders_topic, parts.book, *parts.appender, parts.metrics);
   parts.ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-writer",
                                     WriterGroupOf(config_.orders_topic)),
@@ -200,7 +200,7 @@ void CommandService::StartInventory() {
   parts.inventory_follower = std::make_unique<LogFollower>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
                                     "command-service-inventory-follower", "", platform::kBatchedFetch),
-      topic, parts.stocks, parts.metrics, stream);
+      topic, parts.stocks, *parts.inventory_appender, parts.metrics, stream);
   parts.inventory_ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-inventory-writer",
                                     WriterGroupOf(topic)),

@@ -144,17 +144,29 @@ orders::python_test_tools() {
   export ORDERS_SCHEMATHESIS="$venv/bin/schemathesis" ORDERS_PYTHON_TOOLS="$venv"
 }
 
-orders::kafka_jars() {
-  local libs="$ORDERS_DATA/kafka-libs" stamp
-  stamp="$(sha256sum "$ORDERS_ROOT/infra/local/pom.xml" | cut -d' ' -f1)"
+# orders::maven_jars POM FOLDER: the runtime jars POM names, copied into $ORDERS_DATA/FOLDER by Maven
+# (downloads cached in ~/.m2); done again only when the POM changes.
+orders::maven_jars() {
+  local pom="$ORDERS_ROOT/$1" libs="$ORDERS_DATA/$2" stamp
+  stamp="$(sha256sum "$pom" | cut -d' ' -f1)"
   if [[ -f $libs/.stamp && $(cat "$libs/.stamp") == "$stamp" ]]; then return 0; fi
-  orders::log "resolving the Kafka broker jars with Maven (cached in ~/.m2)"
+  orders::log "resolving the jars of $1 with Maven (cached in ~/.m2)"
   rm -rf "$libs"
   mkdir -p "$libs"
-  mvn -q -B -f "$ORDERS_ROOT/infra/local/pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$libs" -DincludeScope=runtime >"$ORDERS_DATA/maven.log" 2>&1 ||
-    { tail -30 "$ORDERS_DATA/maven.log" >&2; orders::die "Maven could not resolve the Kafka jars"; }
+  mvn -q -B -f "$pom" dependency:copy-dependencies \
+    -DoutputDirectory="$libs" -DincludeScope=runtime >"$ORDERS_DATA/maven-$2.log" 2>&1 ||
+    { tail -30 "$ORDERS_DATA/maven-$2.log" >&2; orders::die "Maven could not resolve the jars of $1"; }
   echo "$stamp" >"$libs/.stamp"
+}
+
+# The broker every script and test runs (infra/local/pom.xml).
+orders::kafka_jars() { orders::maven_jars infra/local/pom.xml kafka-libs; }
+
+# A Kafka 3.9 broker, only for the SCRAM-SHA-512 test of tests/integration/secured_kafka (the pom says
+# why). The test finds it through ORDERS_KAFKA_3_9_LIBS, or next to the main broker's kafka-libs.
+orders::kafka_3_9_jars() {
+  orders::maven_jars infra/local/kafka-3.9/pom.xml kafka-3.9-libs
+  export ORDERS_KAFKA_3_9_LIBS="$ORDERS_DATA/kafka-3.9-libs"
 }
 
 KAFKA_JAVA_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true

@@ -6,13 +6,16 @@
 #include <future>
 #include <map>
 
+#include <orders/notifier/cache_settings.hpp>
 #include <orders/notifier/command_api_client.hpp>
 #include <orders/notifier/connection_budget.hpp>
 #include <orders/notifier/events_endpoint.hpp>
 #include <orders/notifier/handshake.hpp>
 #include <orders/notifier/log_feed.hpp>
+#include <orders/notifier/order_lookup_worker.hpp>
 #include <orders/notifier/page_policy.hpp>
 #include <orders/notifier/page_settings.hpp>
+#include <orders/notifier/read_model_source.hpp>
 #include <orders/notifier/sse_settings.hpp>
 #include <orders/notifier/web_page.hpp>
 #include <orders/notifier/webhooks/dispatcher.hpp>
@@ -38,8 +41,9 @@ namespace {
 
 // A connection's message budget from RATE_LIMIT_WS_MESSAGES; none with RATE_LIMIT=off, like every
 // other limit (load generators and benchmarks run that way).
-HubLimits LimitsFrom(const platform::RateLimitSettings& rate_limits) {
+HubLimits LimitsFrom(const platform::RateLimitSettings& rate_limits, const CacheSettings& cache) {
   HubLimits limits;
+  limits.lookup_timeout = cache.lookup_timeout;
   const bool limited = rate_limits.enabled && !rate_limits.socket_messages.unlimited();
   limits.messages_per_second = limited ? rate_limits.socket_messages.per_second : 0;
   limits.message_burst = limited ? rate_limits.socket_messages.burst : limits.message_burst;
@@ -49,9 +53,10 @@ HubLimits LimitsFrom(const platform::RateLimitSettings& rate_limits) {
 }  // namespace
 
 struct NotifierService::Parts {
-  explicit Parts(const platform::ServiceConfig& config)
-      : cache(kMaxCachedOrders),
-        hub(cache, LimitsFrom(config.rate_limits), &command_runner),
+  Parts(const platform::ServiceConfig& config, const CacheSettings& cache_settings)
+      : cache(OrderCacheLimits{cache_settings.max_bytes}),
+        hub(cache, LimitsFrom(config.rate_limits, cache_settings), &command_runner,
+            cache_settings.read_model_lookup ? &order_lookup : nullptr),
         sessions_gauge(registry.AddGauge("orders_notifier_subscribers", "Connected WebSocket clients")),
         sent(registry.AddCounter("orders_notifier_messages_sent_total", "WebSocket messages sent")),
         updates(registry.AddCounter("orders_notifier_updates_delivered_total", "Updates delivered to subscribers")),
@@ -69,10 +74,12 @@ struct NotifierService::Parts {
         open_deliveries(registry.AddGauge("orders_notifier_open_deliveries", "Orders open for delivery")),
         config_(config) {}
 
-  // The client's sockets belong to the server's io_context: let them go first.
-  ~Parts() { command_runner.client.reset(); }
-
-  static constexpr std::size_t kMaxCachedOrders = 1'000'000;
+  // The client's sockets belong to the server's io_context: let them go first. The lookup
+  // worker posts to it: stop it before that.
+  ~Parts() {
+    if (order_lookup.worker) order_lookup.worker->Stop();
+    command_runner.client.reset();
+  }
 
   // Forwards to the command API once the server (and its io thread) exists.
   struct ForwardingRunner : CommandRunner {
@@ -82,8 +89,18 @@ struct NotifierService::Parts {
     }
   };
 
+  // Forwards to the read-model lookup worker once the server (and its io thread) exists.
+  struct ForwardingLookup : OrderLookup {
+    std::unique_ptr<OrderSource> source;
+    std::unique_ptr<OrderLookupWorker> worker;
+    void Find(const std::string& order_id, std::function<void(OrderLookupResult)> done) override {
+      worker->Find(order_id, std::move(done));
+    }
+  };
+
   platform::MetricsRegistry registry;
   ForwardingRunner command_runner;
+  ForwardingLookup order_lookup;
   OrderCache cache;
   Hub hub;
   platform::Gauge& sessions_gauge;
@@ -141,6 +158,12 @@ struct NotifierService::Parts {
       updates.Inc(stats.updates_delivered - updates.Value());
       rate_limited.Inc(stats.rate_limited - rate_limited.Value());
       cached.Set(static_cast<double>(cache.size()));
+      cache_bytes.Set(static_cast<double>(cache.bytes()));
+      evictions.Inc(cache.evictions() - evictions.Value());
+      lookups_found.Inc(stats.lookups_found - lookups_found.Value());
+      lookups_absent.Inc(stats.lookups_absent - lookups_absent.Value());
+      lookups_failed.Inc(stats.lookups_failed - lookups_failed.Value());
+      lookups_timed_out.Inc(stats.lookups_timed_out - lookups_timed_out.Value());
       open_deliveries.Set(static_cast<double>(cache.open_count()));
       commands.Inc(stats.commands_forwarded - commands.Value());
       topic_messages.Inc(stats.topic_messages_delivered - topic_messages.Value());
@@ -163,6 +186,25 @@ struct NotifierService::Parts {
   platform::Gauge& buffer_bytes{registry.AddGauge(
       "orders_notifier_buffer_bytes", "Bytes of buffers held by connections (send queue storage, partial messages)")};
   std::uint64_t ticks = 0;
+  platform::Gauge& cache_bytes{registry.AddGauge(
+      "orders_notifier_cache_bytes", "Bytes the order cache holds, as estimated against NOTIFIER_CACHE_BYTES")};
+  platform::Gauge& cache_budget{
+      registry.AddGauge("orders_notifier_cache_budget_bytes", "The order cache's budget (NOTIFIER_CACHE_BYTES)")};
+  platform::Counter& evictions{registry.AddCounter("orders_notifier_cache_evictions_total",
+                                                   "Orders dropped from the cache to stay within its budget")};
+  // Read-model lookups of orders the cache dropped, by how they ended.
+  platform::Counter& lookups_found{registry.AddCounter("orders_notifier_read_model_lookups_total",
+                                                       "Read-model lookups of orders the cache dropped",
+                                                       {{"outcome", "found"}})};
+  platform::Counter& lookups_absent{registry.AddCounter("orders_notifier_read_model_lookups_total",
+                                                        "Read-model lookups of orders the cache dropped",
+                                                        {{"outcome", "absent"}})};
+  platform::Counter& lookups_failed{registry.AddCounter("orders_notifier_read_model_lookups_total",
+                                                        "Read-model lookups of orders the cache dropped",
+                                                        {{"outcome", "failed"}})};
+  platform::Counter& lookups_timed_out{registry.AddCounter("orders_notifier_read_model_lookups_total",
+                                                           "Read-model lookups of orders the cache dropped",
+                                                           {{"outcome", "timed_out"}})};
   void MeasureBuffers() {
     std::size_t queued = 0, held = 0;
     for (const auto& [id, weak] : sessions) {
@@ -317,10 +359,20 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     for (const auto& problem : webhook_store.problems) problems += (problems.empty() ? "" : "; ") + problem;
     return platform::Error{"invalid webhook settings: " + problems};
   }
+  const auto cache_settings = LoadCacheSettings(platform::ProcessEnvironment());
+  if (!cache_settings.settings) {
+    std::string problems;
+    for (const auto& problem : cache_settings.problems) problems += (problems.empty() ? "" : "; ") + problem;
+    return platform::Error{"invalid order cache settings: " + problems};
+  }
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();
-  parts_ = std::make_unique<Parts>(config_);
+  parts_ = std::make_unique<Parts>(config_, *cache_settings.settings);
   Parts& parts = *parts_;
+  parts.cache_budget.Set(static_cast<double>(cache_settings.settings->max_bytes));
+  platform::LogInfo("order cache", {{"max_bytes", cache_settings.settings->max_bytes},
+                                    {"read_model_lookup", cache_settings.settings->read_model_lookup},
+                                    {"read_model_schema", config_.read_model_schema}});
   parts.authenticator = std::move(*authenticator);
   parts.webhook_config = *webhook_settings.config;
   const FdLimits fds = RaiseFdLimit();
@@ -430,6 +482,15 @@ platform::Result<std::uint16_t> NotifierService::Start() {
     return platform::Error{"COMMAND_API_URL is not a usable http:// URL"};
   }
   parts.command_runner.client = std::make_unique<CommandApiClient>(parts.server->io_context(), *command_api);
+  if (cache_settings.settings->read_model_lookup) {
+    // Orders the cache dropped are asked of the read model on a thread of their own; the answers
+    // come back to the hub's (the io) thread.
+    parts.order_lookup.source =
+        MakeReadModelSource(config_.database_url, config_.read_model_schema, cache_settings.settings->lookup_timeout);
+    parts.order_lookup.worker = std::make_unique<OrderLookupWorker>(
+        *parts.order_lookup.source,
+        [&io = parts.server->io_context()](std::function<void()> answer) { asio::post(io, std::move(answer)); });
+  }
 
   parts.feed = std::make_unique<LogFeed>(platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
                                                                        "notifier", "", platform::kPromptBatchedFetch),
@@ -467,6 +528,7 @@ void NotifierService::Stop() {
     closed.set_value();
   });
   done.wait_for(std::chrono::seconds(2));
+  if (parts.order_lookup.worker) parts.order_lookup.worker->Stop();
   if (parts.webhooks) parts.webhooks->Stop(std::chrono::seconds(config_.shutdown_grace_seconds));
   parts.feed->Stop();
   parts.inventory_feed->Stop();

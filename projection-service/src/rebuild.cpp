@@ -133,7 +133,8 @@ void Rebuild::Pump(StreamReplay& replay) {
   for (int polls = 0; polls < 10000; ++polls) {
     const auto timeout = std::min(replay.builder.PollTimeout(replay.applier), std::chrono::milliseconds(5));
     auto result = replay.consumer->Poll(static_cast<int>(timeout.count()));
-    const bool record = result.kind == platform::PollResult::Kind::kRecord;
+    const bool record =
+        result.kind == platform::PollResult::Kind::kRecord || result.kind == platform::PollResult::Kind::kMarker;
     if (record) replay.builder.Add(std::move(result.record));
     if (result.kind == platform::PollResult::Kind::kTimeout) replay.builder.Drained();
     if (result.kind == platform::PollResult::Kind::kError) {

@@ -10,9 +10,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How long an append with an unknown outcome may still land in the log.
-constexpr auto kUncertainGrace = std::chrono::seconds(6);
-
 // The orders topic, folded into the order book.
 class OrderFold : public FoldTarget {
  public:
@@ -36,16 +33,18 @@ class OrderFold : public FoldTarget {
 
 }  // namespace
 
-LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, OrderBook& book,
+LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, OrderBook& book, LogMarkers& markers,
                          platform::MetricsRegistry& metrics)
-    : LogFollower(std::move(settings), std::move(topic), std::make_unique<OrderFold>(book), nullptr, metrics, {}) {}
+    : LogFollower(std::move(settings), std::move(topic), std::make_unique<OrderFold>(book), nullptr, markers, metrics,
+                  {}) {}
 
-LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, FoldTarget& target,
+LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, FoldTarget& target, LogMarkers& markers,
                          platform::MetricsRegistry& metrics, const platform::Labels& labels)
-    : LogFollower(std::move(settings), std::move(topic), nullptr, &target, metrics, labels) {}
+    : LogFollower(std::move(settings), std::move(topic), nullptr, &target, markers, metrics, labels) {}
 
 LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, std::unique_ptr<FoldTarget> owned,
-                         FoldTarget* target, platform::MetricsRegistry& metrics, const platform::Labels& labels)
+                         FoldTarget* target, LogMarkers& markers, platform::MetricsRegistry& metrics,
+                         const platform::Labels& labels)
     : topic_(topic),
       owned_target_(std::move(owned)),
       target_(target ? *target : *owned_target_),
@@ -55,6 +54,7 @@ LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, st
       anomalies_(metrics.AddCounter("orders_command_log_anomalies_total",
                                     "Events with a version gap or a forbidden transition (another writer?)", labels)),
       rebuild_seconds_(metrics.AddGauge("orders_command_rebuild_seconds", "Seconds the start-up rebuild took", labels)),
+      settler_(markers),
       tail_(std::move(settings), std::move(topic),
             {[this](const platform::ConsumedRecord& record) { OnRecord(record); },
              [this](double seconds) {
@@ -65,7 +65,7 @@ LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, st
                                                            {"seconds", seconds}});
              },
              [this](platform::KafkaConsumer& consumer, const Offsets& positions) {
-               Settle(consumer, positions);
+               Settle(positions);
                AdvanceBarrier(consumer, positions);
              }}) {}
 
@@ -91,19 +91,12 @@ void LogFollower::OnRecord(const platform::ConsumedRecord& record) {
   }
 }
 
-// Settles unknown outcomes: once the log is read past the end offsets queried
-// after the grace period, every uncertain append has shown up or never will.
-void LogFollower::Settle(platform::KafkaConsumer& consumer, const Offsets& positions) {
+void LogFollower::Settle(const Offsets& positions) {
   const auto now = Clock::now();
-  if (now < next_settle_check_) return;
-  next_settle_check_ = now + std::chrono::milliseconds(500);
-  if (settling_ && platform::Reached(positions, settling_->second)) {
-    target_.ClearUncertainBefore(settling_->first);
-    settling_.reset();
-  }
-  if (!settling_ && target_.HasUncertain()) {
-    const auto cutoff = now - kUncertainGrace;
-    if (auto ends = consumer.EndOffsets(topic_, 1000)) settling_.emplace(cutoff, *ends);
+  if (now < next_settle_check_) return;  // asking the book takes its lock: not after every poll
+  next_settle_check_ = now + std::chrono::milliseconds(50);
+  if (const auto cutoff = settler_.Tick(now, target_.HasUncertain(), tail_.PartitionCount(), positions)) {
+    target_.ClearUncertainBefore(*cutoff);
   }
 }
 

@@ -11,6 +11,8 @@ domain::Timestamp SystemNow() {
 
 }  // namespace
 
+domain::Timestamp OrderBook::Now() const { return now_ ? now_() : SystemNow(); }
+
 void OrderBook::SetKeyRetention(std::chrono::milliseconds retention, WallClock now) {
   std::lock_guard lock(mutex_);
   key_retention_ = retention;
@@ -43,7 +45,7 @@ domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::E
     outcome = domain::Apply(slot.state, event);
     if (outcome == domain::ApplyOutcome::kApplied && metadata.trace_parent) traces_[order_id] = *metadata.trace_parent;
     if (outcome == domain::ApplyOutcome::kApplied && metadata.idempotency_key) {
-      const auto now = now_ ? now_() : SystemNow();
+      const auto now = Now();
       const auto* placed = std::get_if<domain::OrderPlaced>(&event);
       const auto placed_at = placed ? placed->at : now;
       if (placed_at + key_retention_ > now) {
@@ -71,13 +73,13 @@ std::optional<std::string> OrderBook::TraceOf(const std::string& order_id) const
 std::optional<IdempotencyRecord> OrderBook::FindKey(const std::string& key) const {
   std::lock_guard lock(mutex_);
   auto it = keys_.find(key);
-  if (it == keys_.end() || Expired(it->second, now_ ? now_() : SystemNow())) return std::nullopt;
+  if (it == keys_.end() || Expired(it->second, Now())) return std::nullopt;
   return it->second;
 }
 
 std::optional<IdempotencyRecord> OrderBook::Reserve(const std::string& key, const IdempotencyRecord& record) {
   std::lock_guard lock(mutex_);
-  const auto now = now_ ? now_() : SystemNow();
+  const auto now = Now();
   ForgetExpiredKeys(now);
   auto [it, inserted] = keys_.try_emplace(key, record);
   if (inserted) return std::nullopt;

@@ -1,8 +1,10 @@
 #include <orders/command/kafka_appender.hpp>
 
 #include <chrono>
+#include <memory>
 
 #include <orders/platform/log.hpp>
+#include <orders/platform/log_marker.hpp>
 
 namespace orders::command {
 
@@ -78,6 +80,51 @@ void KafkaAppender::Append(const codec::EventRecord& record, platform::Partition
     failed_.Inc();
     platform::LogWarn("event could not be queued", {{"orderId", order_id}, {"error", queued.error().message}});
     done(AppendOutcome::kFailed);
+  }
+}
+
+void KafkaAppender::AppendMarkers(platform::Partition partition_count, Done done) {
+  struct Round {
+    std::mutex mutex;
+    platform::Partition waiting = 0;
+    bool all_persisted = true;
+    platform::PartitionOffsets offsets;
+    Done done;
+  };
+  auto round = std::make_shared<Round>();
+  round->waiting = partition_count;
+  round->done = std::move(done);
+  auto settle = [this, round](platform::Partition partition, std::optional<platform::Offset> offset) {
+    Done finished;
+    std::optional<platform::PartitionOffsets> answer;
+    {
+      std::lock_guard lock(round->mutex);
+      if (offset) {
+        round->offsets[partition] = *offset;
+      } else {
+        round->all_persisted = false;
+      }
+      if (--round->waiting > 0) return;
+      if (round->all_persisted) answer = std::move(round->offsets);
+      finished = std::move(round->done);
+    }
+    if (!answer) {
+      platform::LogWarn("log markers not acknowledged; unknown outcomes stay unsettled", {{"topic", topic_}});
+    }
+    finished(std::move(answer));
+  };
+  if (partition_count <= 0) {
+    round->done(platform::PartitionOffsets{});
+    return;
+  }
+  const platform::KafkaHeaders headers{{std::string(platform::kLogMarkerHeader), "settle"}};
+  for (platform::Partition partition = 0; partition < partition_count; ++partition) {
+    auto queued = producer_.Produce(
+        topic_, partition, "", "", headers, [settle, partition](const platform::DeliveryReport& report) {
+          const bool persisted = report.outcome == platform::DeliveryReport::Outcome::kPersisted;
+          settle(partition, persisted ? std::optional(report.offset) : std::nullopt);
+        });
+    if (!queued) settle(partition, std::nullopt);
   }
 }
 

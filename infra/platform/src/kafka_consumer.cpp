@@ -4,6 +4,7 @@
 #include <thread>
 
 #include <orders/platform/log.hpp>
+#include <orders/platform/log_marker.hpp>
 
 namespace orders::platform {
 namespace {
@@ -130,6 +131,7 @@ PollResult KafkaConsumer::Poll(int timeout_ms) {
       if (message->key()) record.key = *message->key();
       record.value.assign(static_cast<const char*>(message->payload()), message->len());
       record.headers = CopyHeaders(*message);
+      if (IsLogMarker(record.headers)) result.kind = PollResult::Kind::kMarker;
       record.timestamp_ms = message->timestamp().timestamp;
       return result;
     }

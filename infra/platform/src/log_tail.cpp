@@ -90,15 +90,16 @@ void LogTail::Run() {
   while (!stop_) {
     auto polled = consumer->Poll(50);
     const auto partition = polled.record.partition;
-    if (polled.kind == PollResult::Kind::kRecord) {
+    if (polled.kind == PollResult::Kind::kRecord || polled.kind == PollResult::Kind::kMarker) {
       positions[partition] = polled.record.offset + 1;
-      if (hooks_.on_record) hooks_.on_record(polled.record);
+      if (hooks_.on_record && polled.kind == PollResult::Kind::kRecord) hooks_.on_record(polled.record);
     } else if (polled.kind == PollResult::Kind::kPartitionEnd) {
       positions[partition] = std::max(positions[partition], polled.record.offset);
     } else if (polled.kind == PollResult::Kind::kError) {
       LogWarn("error while reading the topic", {{"topic", topic_}, {"error", polled.error}});
     }
-    if ((polled.kind == PollResult::Kind::kRecord || polled.kind == PollResult::Kind::kPartitionEnd) &&
+    if ((polled.kind == PollResult::Kind::kRecord || polled.kind == PollResult::Kind::kMarker ||
+         polled.kind == PollResult::Kind::kPartitionEnd) &&
         partition >= 0 && partition < PartitionCount()) {
       positions_[static_cast<std::size_t>(partition)].store(positions[partition], std::memory_order_release);
     }

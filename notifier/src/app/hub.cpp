@@ -140,6 +140,7 @@ void Hub::OnClientText(SessionId id, std::string_view text, Clock::time_point no
         Send(session, LookupAnswer(&cached->order));
       } else {
         waiting_[message.selector.value].push_back({id, true, std::nullopt, now + limits_.not_found_wait});
+        if (!cached) LookUp(message.selector.value, now);
       }
       return;
     }
@@ -220,6 +221,7 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
         // answer at the same time for both, so existence is not revealed).
         session.pending_orders.insert(selector.value);
         waiting_[selector.value].push_back({id, false, message.since_version, now + limits_.not_found_wait});
+        if (!cached) LookUp(selector.value, now);
         return;
       }
       session.selectors.insert(selector);
@@ -458,6 +460,84 @@ void Hub::ResolveWaiting(const std::string& order_id) {
     by_order_[order_id].insert(waiting.session);
     StartOrderStream(session->second, *cached, waiting.since);
   }
+  // The cache answers from now on; a read-model answer still under way is not wanted.
+  if (!waiting_.count(order_id)) lookups_.erase(order_id);
+}
+
+void Hub::LookUp(const std::string& order_id, Clock::time_point now) {
+  if (!lookup_ || !cache_.evicted_any()) return;
+  auto& pending = lookups_[order_id];
+  if (pending.ticket != 0 && !pending.outcome) return;  // under way: its answer serves this waiter too
+  pending = {next_lookup_++, now, std::nullopt};
+  lookup_->Find(order_id, [this, order_id, ticket = pending.ticket](OrderLookupResult result) {
+    OnLookup(order_id, ticket, std::move(result));
+  });
+}
+
+void Hub::OnLookup(const std::string& order_id, std::uint64_t ticket, OrderLookupResult result) {
+  auto pending = lookups_.find(order_id);
+  if (pending == lookups_.end() || pending->second.ticket != ticket || pending->second.outcome) return;
+  switch (result.outcome) {
+    case OrderLookupResult::Outcome::kFound:
+      ++stats_.lookups_found;
+      break;
+    case OrderLookupResult::Outcome::kAbsent:
+      ++stats_.lookups_absent;
+      break;
+    case OrderLookupResult::Outcome::kFailed:
+      ++stats_.lookups_failed;
+      break;
+  }
+  const bool failed = result.outcome == OrderLookupResult::Outcome::kFailed;
+  if (failed && !lookups_failing_) {
+    platform::LogWarn("read model lookup failed; orders the cache dropped are answered unavailable meanwhile",
+                      {{"orderId", order_id}, {"error", result.error}});
+  } else if (!failed && lookups_failing_) {
+    platform::LogInfo("read model lookups answer again");
+  }
+  lookups_failing_ = failed;
+  pending->second.outcome = result.outcome;
+  auto waiting = waiting_.find(order_id);
+  if (waiting == waiting_.end()) {
+    lookups_.erase(pending);
+    return;
+  }
+  // Absent or failed: the waiters are answered at their deadline (a placement may still come).
+  // The cache, when it holds the order by now, has answered whoever may see it.
+  if (result.outcome != OrderLookupResult::Outcome::kFound || !result.order || cache_.Find(order_id)) return;
+  const domain::Order& order = *result.order;
+  auto waits = std::move(waiting->second);
+  waiting->second.clear();
+  for (const auto& wait : waits) {
+    auto session = sessions_.find(wait.session);
+    if (session == sessions_.end()) continue;
+    if (!domain::MaySee(session->second.actor, order)) {
+      waiting->second.push_back(wait);  // not_found at its deadline, exactly like a missing order
+      continue;
+    }
+    if (wait.lookup) {
+      Send(session->second, LookupAnswer(&order));
+      continue;
+    }
+    OpenStoredOrder(wait.session, session->second, wait, order);
+  }
+  if (waiting->second.empty()) {
+    waiting_.erase(waiting);
+    lookups_.erase(order_id);
+  }
+}
+
+void Hub::OpenStoredOrder(SessionId id, Session& session, const Waiting& waiting, const domain::Order& order) {
+  session.pending_orders.erase(order.order_id);
+  session.selectors.insert(Selector{Selector::Kind::kOrder, order.order_id});
+  by_order_[order.order_id].insert(id);
+  // The read model keeps no events to replay: a client exactly at its version
+  // has missed nothing; any other resume gets the state, marked not recovered.
+  if (!waiting.since || *waiting.since != order.version) {
+    Send(session, SnapshotMessage(order, /*recovered=*/!waiting.since.has_value()));
+  }
+  // Later events the cache applies (an order it had not read yet) go out only past this version.
+  session.last_sent[order.order_id] = order.version;
 }
 
 void Hub::ExpireTokens(std::chrono::system_clock::time_point wall_now) {
@@ -475,20 +555,51 @@ void Hub::ExpireTokens(std::chrono::system_clock::time_point wall_now) {
 void Hub::Tick(Clock::time_point now, std::chrono::system_clock::time_point wall_now) {
   ExpireTokens(wall_now);
   for (auto it = waiting_.begin(); it != waiting_.end();) {
-    auto& waits = it->second;
-    for (auto wait = waits.begin(); wait != waits.end();) {
-      if (wait->deadline > now) {
-        ++wait;
-        continue;
-      }
-      if (auto session = sessions_.find(wait->session); session != sessions_.end()) {
-        if (!wait->lookup) session->second.pending_orders.erase(it->first);
-        Send(session->second,
-             wait->lookup ? LookupAnswer(nullptr) : ErrorMessage("not_found", "No order with this orderId."));
-      }
-      wait = waits.erase(wait);
+    AnswerExpired(it->first, it->second, now);
+    if (!it->second.empty()) {
+      ++it;
+      continue;
     }
-    it = waits.empty() ? waiting_.erase(it) : std::next(it);
+    lookups_.erase(it->first);
+    it = waiting_.erase(it);
+  }
+  // Lookups whose waiters all left: forget them once answered or overdue.
+  std::erase_if(lookups_, [&](const auto& entry) {
+    const auto& [order_id, pending] = entry;
+    return !waiting_.count(order_id) && (pending.outcome || now >= pending.started + limits_.lookup_timeout);
+  });
+}
+
+void Hub::AnswerExpired(const std::string& order_id, std::vector<Waiting>& waits, Clock::time_point now) {
+  auto pending = lookups_.find(order_id);
+  if (pending != lookups_.end() && !pending->second.outcome) {
+    if (now < pending->second.started + limits_.lookup_timeout) return;  // the read model may still answer
+    ++stats_.lookups_timed_out;
+    pending->second.outcome = OrderLookupResult::Outcome::kFailed;
+    if (!lookups_failing_) platform::LogWarn("read model lookup timed out", {{"orderId", order_id}});
+    lookups_failing_ = true;
+  }
+  // Not in the read model either is not_found; a read model that could not say is not.
+  const bool unavailable = pending != lookups_.end() && pending->second.outcome == OrderLookupResult::Outcome::kFailed;
+  for (auto wait = waits.begin(); wait != waits.end();) {
+    if (wait->deadline > now) {
+      ++wait;
+      continue;
+    }
+    if (auto session = sessions_.find(wait->session); session != sessions_.end()) {
+      if (!wait->lookup) session->second.pending_orders.erase(order_id);
+      if (wait->lookup) {
+        Send(session->second, unavailable ? LookupUnavailableAnswer() : LookupAnswer(nullptr));
+      } else if (unavailable) {
+        Send(session->second,
+             ErrorMessage("unavailable",
+                          "This order is not in the notifier's cache and the read model could not be asked; retry "
+                          "shortly."));
+      } else {
+        Send(session->second, ErrorMessage("not_found", "No order with this orderId."));
+      }
+    }
+    wait = waits.erase(wait);
   }
 }
 

@@ -1,6 +1,19 @@
 #include <orders/notifier/order_cache.hpp>
 
+#include <orders/notifier/order_footprint.hpp>
+
 namespace orders::notifier {
+
+namespace {
+
+// libstdc++'s nodes: a hash node is the next pointer, the value and the cached
+// hash; a tree node is colour and three pointers (32 bytes), then the value.
+template <class Value>
+constexpr std::size_t kHashNodeBytes = HeapBlock(sizeof(void*) + sizeof(Value) + sizeof(std::size_t));
+template <class Value>
+constexpr std::size_t kTreeNodeBytes = HeapBlock(4 * sizeof(void*) + sizeof(Value));
+
+}  // namespace
 
 const CachedOrder* OrderCache::Apply(const domain::Event& event, domain::ApplyOutcome& outcome,
                                      std::optional<domain::Order>* before) {
@@ -12,10 +25,9 @@ const CachedOrder* OrderCache::Apply(const domain::Event& event, domain::ApplyOu
   if (outcome != domain::ApplyOutcome::kApplied) return nullptr;
   const Key key{state->created_at, order_id};
   if (it == orders_.end()) {
-    EvictIfFull();
     it = orders_.emplace(order_id, CachedOrder{std::move(*state), std::nullopt, {}}).first;
     by_created_.insert(key);
-    by_customer_[it->second.order.customer_id].insert(key);
+    Add(by_customer_, it->second.order.customer_id, key);
     Reindex(key, nullptr, it->second.order);
     if (before) before->reset();
   } else {
@@ -24,14 +36,44 @@ const CachedOrder* OrderCache::Apply(const domain::Event& event, domain::ApplyOu
     Reindex(key, &*previous, it->second.order);
     if (before) *before = std::move(previous);
   }
-  auto& events = it->second.events;
-  events.push_back(event);
-  if (events.size() > max_events_per_order_) {
-    domain::Apply(it->second.base, events.front());
+  CachedOrder& cached = it->second;
+  auto& events = cached.events;
+  // The oldest goes before the newest comes, so the vector never grows past
+  // the bound (a push first would double its capacity for good).
+  if (events.size() >= max_events_per_order_) {
+    domain::Apply(cached.base, events.front());
+    cached.events_heap -= HeapBytes(events.front());
     events.erase(events.begin());
   }
-  if (domain::IsTerminal(it->second.order.status)) finished_.insert(key);
-  return &it->second;
+  events.push_back(event);
+  cached.events_heap += HeapBytes(events.back());
+  if (domain::IsTerminal(cached.order.status)) finished_.insert(key);
+  Recharge(it->first, cached);
+  EvictOverBudget(key);
+  return &cached;
+}
+
+std::size_t OrderCache::ChargeOf(const std::string& order_id, const CachedOrder& cached) const {
+  const domain::Order& order = cached.order;
+  std::size_t bytes = kHashNodeBytes<std::pair<const std::string, CachedOrder>> + HeapBytes(order_id) +
+                      HeapBytes(order) + (cached.base ? HeapBytes(*cached.base) : 0) +
+                      HeapBlock(cached.events.capacity() * sizeof(domain::Event)) + cached.events_heap;
+  // Every index entry is a tree node holding a copy of the key (created_at, order id).
+  std::size_t entries = 2;  // by creation and by customer
+  if (domain::IsTerminal(order.status)) ++entries;
+  if (domain::IsOpenForDelivery(order)) ++entries;
+  if (!order.courier_id.empty()) ++entries;
+  return bytes + entries * (kTreeNodeBytes<Key> + HeapBytes(order_id));
+}
+
+void OrderCache::Recharge(const std::string& order_id, CachedOrder& cached) {
+  orders_bytes_ -= cached.charged;
+  cached.charged = ChargeOf(order_id, cached);
+  orders_bytes_ += cached.charged;
+}
+
+std::size_t OrderCache::table_bytes() const {
+  return (orders_.bucket_count() + by_customer_.bucket_count() + by_courier_.bucket_count()) * sizeof(void*);
 }
 
 void OrderCache::Reindex(const Key& key, const domain::Order* before, const domain::Order& after) {
@@ -39,7 +81,7 @@ void OrderCache::Reindex(const Key& key, const domain::Order* before, const doma
   const std::string& previous_courier = before ? before->courier_id : no_courier;
   if (previous_courier != after.courier_id) {
     if (!previous_courier.empty()) Drop(by_courier_, previous_courier, key);
-    if (!after.courier_id.empty()) by_courier_[after.courier_id].insert(key);
+    if (!after.courier_id.empty()) Add(by_courier_, after.courier_id, key);
   }
   if (domain::IsOpenForDelivery(after)) {
     open_.insert(key);
@@ -48,17 +90,39 @@ void OrderCache::Reindex(const Key& key, const domain::Order* before, const doma
   }
 }
 
-void OrderCache::Drop(std::unordered_map<std::string, NewestFirst>& index, const std::string& name, const Key& key) {
+// A name's entry (its node and its copy of the name) is charged while any order is listed under it.
+std::size_t OrderCache::NameBytes(const std::string& name) {
+  return kHashNodeBytes<NameIndex::value_type> + HeapBytes(name);
+}
+
+void OrderCache::Add(NameIndex& index, const std::string& name, const Key& key) {
+  auto [it, inserted] = index.try_emplace(name);
+  if (inserted) names_bytes_ += NameBytes(it->first);
+  it->second.insert(key);
+}
+
+void OrderCache::Drop(NameIndex& index, const std::string& name, const Key& key) {
   auto it = index.find(name);
   if (it == index.end()) return;
   it->second.erase(key);
-  if (it->second.empty()) index.erase(it);
+  if (!it->second.empty()) return;
+  names_bytes_ -= NameBytes(it->first);
+  index.erase(it);
 }
 
-void OrderCache::EvictIfFull() {
-  while (orders_.size() >= max_orders_ && !by_created_.empty()) {
-    Evict(finished_.empty() ? *by_created_.rbegin() : *finished_.begin());
-    evicted_any_ = true;
+void OrderCache::EvictOverBudget(const Key& keep) {
+  while (bytes() > max_bytes_) {
+    // Finished orders first, oldest first; then the oldest of all. Never `keep`.
+    const Key* victim = nullptr;
+    for (auto it = finished_.begin(); it != finished_.end() && !victim; ++it) {
+      if (*it != keep) victim = &*it;
+    }
+    for (auto it = by_created_.rbegin(); it != by_created_.rend() && !victim; ++it) {
+      if (*it != keep) victim = &*it;
+    }
+    if (!victim) return;  // only `keep` is left: it stays, over budget, until the next order
+    Evict(*victim);
+    ++evictions_;
   }
 }
 
@@ -70,6 +134,7 @@ void OrderCache::Evict(Key key) {  // a copy: it may name an element erased belo
   if (it == orders_.end()) return;
   Drop(by_customer_, it->second.order.customer_id, key);
   if (!it->second.order.courier_id.empty()) Drop(by_courier_, it->second.order.courier_id, key);
+  orders_bytes_ -= it->second.charged;
   orders_.erase(it);
 }
 

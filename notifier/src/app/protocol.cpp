@@ -232,6 +232,8 @@ std::string TopicMessage(std::string_view event_name, std::string_view event_id,
 
 std::string PongMessage() { return R"({"type":"pong"})"; }
 
+std::string LookupUnavailableAnswer() { return R"({"error":"Order lookup unavailable; retry shortly"})"; }
+
 std::string LookupAnswer(const domain::Order* order) {
   if (!order) return R"({"error":"Order not found"})";
   return codec::DumpJson(Json{{"orderId", order->order_id}, {"status", domain::ToString(order->status)}});

@@ -12,6 +12,7 @@ int StatusOfHubError(std::string_view code) {
   if (code == "forbidden") return 403;
   if (code == "not_found") return 404;
   if (code == "rate_limited") return 429;
+  if (code == "unavailable") return 503;
   return 400;
 }
 

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include <orders/domain/evolve.hpp>
+#include <orders/platform/log_marker.hpp>
 
 namespace orders::projection {
 
@@ -59,6 +60,7 @@ void AddRecord(DecodedBatch& batch, platform::ConsumedRecord record) {
   if (batch.topic.empty()) batch.topic = record.topic;
   auto& next = batch.next_offsets[record.partition];
   next = std::max(next, record.offset + 1);
+  if (platform::IsLogMarker(record.headers)) return;  // not an event: only its offset is stored
   batch.appended_at_ms.push_back(record.timestamp_ms);
   if (batch.stream == Stream::kInventory) {
     AddStockRecord(batch, std::move(record));

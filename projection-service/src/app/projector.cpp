@@ -91,7 +91,8 @@ void Projector::Run() {
   while (!stop_.load()) {
     auto result = consumer_->Poll(static_cast<int>(builder_.PollTimeout(applier_).count()));
     switch (result.kind) {
-      case platform::PollResult::Kind::kRecord: {
+      case platform::PollResult::Kind::kRecord:
+      case platform::PollResult::Kind::kMarker: {  // the batch stores a marker's offset and applies nothing
         const auto partition = result.record.partition;
         if (!positions_.count(partition)) break;  // a stale fetch of a partition we gave up
         positions_[partition] = result.record.offset + 1;

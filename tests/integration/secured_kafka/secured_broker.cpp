@@ -27,6 +27,15 @@ std::string RandomSecret() {
   return secret;
 }
 
+// $ORDERS_KAFKA_3_9_LIBS (infra/test.sh exports it), else kafka-3.9-libs beside the main broker's jars,
+// where orders::kafka_3_9_jars (infra/lib/common.sh) puts them.
+std::string Kafka39Libs() {
+  if (const char* libs = std::getenv("ORDERS_KAFKA_3_9_LIBS")) return libs;
+  fs::path main = KafkaLibs();
+  if (main.filename().empty()) main = main.parent_path();  // a trailing slash
+  return (main.parent_path() / "kafka-3.9-libs").string();
+}
+
 }  // namespace
 
 // The CA signs a broker certificate whose subjectAltName is the address
@@ -53,9 +62,11 @@ bool SecuredBroker::MakeCertificates(std::string& error) {
 
 std::unique_ptr<SecuredBroker> SecuredBroker::Create(std::string& error, Mechanism mechanism) {
   std::unique_ptr<SecuredBroker> broker(new SecuredBroker());
-  broker->libs_ = KafkaLibs();
+  const bool scram = mechanism == Mechanism::kScramSha512;
+  broker->libs_ = scram ? Kafka39Libs() : KafkaLibs();
   if (!fs::exists(broker->libs_)) {
-    error = "no Kafka jars at " + broker->libs_ + " (run ./infra/test.sh once)";
+    error = "no Kafka jars at " + broker->libs_ + " (./infra/test.sh resolves them; by hand: source " +
+            "infra/lib/common.sh && " + (scram ? "orders::kafka_3_9_jars" : "orders::kafka_jars") + ")";
     return nullptr;
   }
   broker->directory_ = (fs::temp_directory_path() / UniqueName("secured-kafka")).string();
@@ -63,7 +74,6 @@ std::unique_ptr<SecuredBroker> SecuredBroker::Create(std::string& error, Mechani
   if (!broker->MakeCertificates(error)) return nullptr;
   broker->password_ = RandomSecret();
   const std::string inter_broker_password = RandomSecret();
-  const bool scram = mechanism == Mechanism::kScramSha512;
   broker->mechanism_ = scram ? "SCRAM-SHA-512" : "PLAIN";
   const std::string users =
       scram ? "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"broker\" password=\"" +

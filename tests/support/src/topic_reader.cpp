@@ -37,9 +37,9 @@ std::vector<platform::ConsumedRecord> ReadWholeTopic(const std::string& topic) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!done() && std::chrono::steady_clock::now() < deadline) {
     auto polled = consumer->Poll(100);
-    if (polled.kind == platform::PollResult::Kind::kRecord) {
+    if (polled.kind == platform::PollResult::Kind::kRecord || polled.kind == platform::PollResult::Kind::kMarker) {
       positions[polled.record.partition] = polled.record.offset + 1;
-      records.push_back(std::move(polled.record));
+      if (polled.kind == platform::PollResult::Kind::kRecord) records.push_back(std::move(polled.record));
     } else if (polled.kind == platform::PollResult::Kind::kPartitionEnd) {
       positions[polled.record.partition] = std::max(positions[polled.record.partition], polled.record.offset);
     }

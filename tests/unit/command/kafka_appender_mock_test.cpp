@@ -16,6 +16,7 @@
 #include <orders/command/command_processor.hpp>
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/work_queue.hpp>
+#include <orders/platform/kafka_consumer.hpp>
 #include <orders/testing/builders.hpp>
 #include <orders/testing/eventually.hpp>
 
@@ -168,6 +169,60 @@ TEST_F(CommandPathOnMockCluster, CommandWaitingBehindAPurgedRecordIsAnsweredAfte
   ASSERT_TRUE(other_reply);
   EXPECT_NE(other_reply->kind, Kind::kBusy);
   EXPECT_GE(producer_->Recreations(), 1);
+}
+
+// Reads the whole topic: the records; `ends` receives each partition's end as the reader saw it, `markers`
+// counts the markers reported.
+std::vector<platform::ConsumedRecord> ReadAll(const std::string& bootstraps, platform::PartitionOffsets& ends,
+                                              int& markers) {
+  auto consumer = platform::KafkaConsumer::Create({bootstraps, "mock-reader", "", {}});
+  EXPECT_TRUE(consumer);
+  if (!consumer) return {};
+  EXPECT_TRUE((*consumer)->AssignAll(
+      kTopic, [](platform::Partition) { return platform::kOffsetBeginning; }, 5000));
+  std::vector<platform::ConsumedRecord> records;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (ends.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    auto polled = (*consumer)->Poll(100);
+    if (polled.kind == platform::PollResult::Kind::kRecord) records.push_back(std::move(polled.record));
+    if (polled.kind == platform::PollResult::Kind::kMarker) ++markers;
+    if (polled.kind == platform::PollResult::Kind::kPartitionEnd) ends[polled.record.partition] = polled.record.offset;
+  }
+  (*consumer)->Close(2000);
+  return records;
+}
+
+TEST_F(CommandPathOnMockCluster, MarkersFollowEarlierAppendsAndReadersAreToldThemApartFromRecords) {
+  std::promise<AppendOutcome> appended;
+  appender_->Append(codec::EncodeEvent(testing::Placed(), {}), 0,
+                    [&](AppendOutcome result) { appended.set_value(result); });
+  ASSERT_EQ(appended.get_future().get(), AppendOutcome::kPersisted);
+  std::promise<std::optional<platform::PartitionOffsets>> marked;
+  appender_->AppendMarkers(2, [&](std::optional<platform::PartitionOffsets> markers) { marked.set_value(markers); });
+  auto markers = marked.get_future();
+  ASSERT_EQ(markers.wait_for(10s), std::future_status::ready);
+  const auto offsets = markers.get();
+  ASSERT_TRUE(offsets);
+  EXPECT_EQ(*offsets, (platform::PartitionOffsets{{0, 1}, {1, 0}})) << "after the event on 0, first on 1";
+
+  platform::PartitionOffsets ends;
+  int markers_read = 0;
+  const auto records = ReadAll(cluster_.Bootstraps(), ends, markers_read);
+  ASSERT_EQ(records.size(), 1u) << "only the event";
+  EXPECT_EQ(markers_read, 2) << "reported as markers, never as records";
+  EXPECT_EQ(records[0].offset, 0);
+  EXPECT_EQ(ends, (platform::PartitionOffsets{{0, 2}, {1, 1}})) << "the reader's positions pass the markers";
+}
+
+TEST_F(CommandPathOnMockCluster, MarkersAreAnsweredOnlyOnceEveryPartitionAcknowledgedOne) {
+  cluster_.SetLeaderless(1, true);
+  std::promise<std::optional<platform::PartitionOffsets>> marked;
+  appender_->AppendMarkers(2, [&](std::optional<platform::PartitionOffsets> markers) { marked.set_value(markers); });
+  auto markers = marked.get_future();
+  EXPECT_EQ(markers.wait_for(300ms), std::future_status::timeout) << "partition 1 has no leader to acknowledge";
+  cluster_.SetLeaderless(1, false);
+  ASSERT_EQ(markers.wait_for(10s), std::future_status::ready);
+  EXPECT_TRUE(markers.get());
 }
 
 TEST(OrderBookWithAQueue, WaitingWorkNeverRunsOnTheThreadThatReleasesTheOrder) {

@@ -50,7 +50,7 @@ class HubCommandTest : public ::testing::Test {
   std::chrono::system_clock::time_point wall_now_ = std::chrono::system_clock::now();
   std::chrono::system_clock::time_point expires_ = wall_now_ + std::chrono::minutes(5);
   Clock::time_point now_ = Clock::now();
-  OrderCache cache_{100};
+  OrderCache cache_;
   FakeCommandRunner runner_;
   Hub hub_;
   RecordingSink sink_;
@@ -118,7 +118,7 @@ TEST_F(HubCommandTest, CommandsWaitingForTheirAnswerAreBoundedPerSession) {
 }
 
 TEST_F(HubCommandTest, CommandsCountAgainstTheMessageRate) {
-  OrderCache cache(10);
+  OrderCache cache;
   FakeCommandRunner runner;
   HubLimits limits;
   limits.max_commands_in_flight = 1000;
@@ -149,7 +149,7 @@ TEST_F(HubCommandTest, WithoutATokenTheCommandGoesWithoutOneAndAcceptNeedsACouri
 }
 
 TEST(HubCommandWithoutRunnerTest, CommandsAreAnswered503) {
-  OrderCache cache(10);
+  OrderCache cache;
   Hub hub(cache, HubLimits{});
   RecordingSink sink;
   hub.Attach(1, sink);

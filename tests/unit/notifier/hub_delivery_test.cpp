@@ -6,6 +6,7 @@
 #include <orders/notifier/hub.hpp>
 #include <orders/testing/builders.hpp>
 
+#include "cache_budget.hpp"
 #include "recording_sink.hpp"
 
 namespace orders::notifier {
@@ -76,7 +77,7 @@ class HubDeliveryTest : public ::testing::Test {
   }
 
   Clock::time_point now_ = Clock::now();
-  OrderCache cache_{1000};
+  OrderCache cache_;
   Hub hub_;
   RecordingSink sinks_[4];
 };
@@ -260,7 +261,7 @@ TEST_F(HubDeliveryTest, ASessionWithSeveralMatchingSelectorsGetsEachUpdateOnce) 
 }
 
 TEST(OrderCacheDeliveries, IndexesFollowAssignmentAndEviction) {
-  OrderCache cache(2);
+  OrderCache cache(RoomForPlacements(2));
   domain::ApplyOutcome outcome;
   cache.Apply(Placed(IdOf(1), At(1)), outcome);
   cache.Apply(Changed(2, Status::kPending, Status::kConfirmed, IdOf(1), At(2)), outcome);
@@ -278,7 +279,7 @@ TEST(OrderCacheDeliveries, IndexesFollowAssignmentAndEviction) {
 }
 
 TEST(OrderCacheDeliveries, KeepsABoundedHistoryAndResumesFromWhatItKeeps) {
-  OrderCache cache(10, /*max_events_per_order=*/3);
+  OrderCache cache({.max_events_per_order = 3});
   Hub hub(cache, HubLimits{});
   RecordingSink sink;
   hub.Attach(1, sink);

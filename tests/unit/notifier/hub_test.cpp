@@ -34,7 +34,7 @@ class HubTest : public ::testing::Test {
   }
 
   Clock::time_point now_ = Clock::now();
-  OrderCache cache_{1000};
+  OrderCache cache_;
   Hub hub_;
   RecordingSink sink_;
 };
@@ -259,7 +259,7 @@ TEST_F(HubTest, ADetachedSessionIsNotClosedWhenItsTokenWouldHaveExpired) {
 }
 
 TEST(HubLimitsTest, WithoutAMessageRateAFloodIsAnswered) {
-  OrderCache cache(1000);
+  OrderCache cache;
   HubLimits limits;
   limits.messages_per_second = 0;  // RATE_LIMIT=off
   Hub hub(cache, limits);
@@ -273,7 +273,7 @@ TEST(HubLimitsTest, WithoutAMessageRateAFloodIsAnswered) {
 }
 
 TEST(HubLimitsTest, SubscriptionsWaitingForTheirOrderCountAgainstTheCap) {
-  OrderCache cache(1000);
+  OrderCache cache;
   HubLimits limits;
   limits.message_burst = 1000;  // this test is about the subscription cap, not the message rate
   Hub hub(cache, limits);
@@ -344,7 +344,7 @@ TEST_F(HubTest, ListSnapshotsOfMaximalOrdersComeInPagesBelowTheLimit) {
 }
 
 TEST(HubSnapshotTest, ACustomerListPastTwoMebibytesLeavesOutTheOldestAndSaysSo) {
-  OrderCache cache(2000);
+  OrderCache cache;
   Hub hub(cache, HubLimits{});
   RecordingSink sink;
   hub.Attach(1, sink);
@@ -387,34 +387,6 @@ TEST_F(HubAuthTest, OnlyStaffMayFollowEveryOrder) {
   EXPECT_EQ(staff_sink_.messages.at(0)["type"], "snapshot");
   hub_.OnClientText(3, SubscribeOrder(), now_);
   EXPECT_EQ(staff_sink_.messages.at(1)["type"], "snapshot");
-}
-
-TEST(OrderCache, EvictsTheOldestOrdersPastItsBound) {
-  OrderCache cache(2);
-  domain::ApplyOutcome outcome;
-  cache.Apply(Placed("00000000-0000-4000-8000-000000000001", testing::At(1)), outcome);
-  cache.Apply(Placed("00000000-0000-4000-8000-000000000002", testing::At(2)), outcome);
-  cache.Apply(Placed("00000000-0000-4000-8000-000000000003", testing::At(3)), outcome);
-  EXPECT_EQ(cache.size(), 2u);
-  EXPECT_EQ(cache.Find("00000000-0000-4000-8000-000000000001"), nullptr);
-  EXPECT_TRUE(cache.evicted_any());
-  ASSERT_EQ(cache.Newest(5).size(), 2u);
-  EXPECT_EQ(cache.Newest(5)[0]->order_id, "00000000-0000-4000-8000-000000000003");
-}
-
-TEST(OrderCache, EvictsFinishedOrdersBeforeLiveOnes) {
-  OrderCache cache(2);
-  domain::ApplyOutcome outcome;
-  const std::string live = "00000000-0000-4000-8000-000000000001";
-  const std::string done = "00000000-0000-4000-8000-000000000002";
-  cache.Apply(Placed(live, testing::At(1)), outcome);
-  cache.Apply(Placed(done, testing::At(2)), outcome);
-  cache.Apply(Changed(2, Status::kPending, Status::kDelivered, done, testing::At(3)), outcome);
-  cache.Apply(Placed("00000000-0000-4000-8000-000000000003", testing::At(4)), outcome);
-  EXPECT_NE(cache.Find(live), nullptr) << "the oldest order is still live: it stays";
-  EXPECT_EQ(cache.Find(done), nullptr) << "the delivered one goes first";
-  EXPECT_NE(cache.Apply(Changed(2, Status::kPending, Status::kConfirmed, live, testing::At(5)), outcome), nullptr)
-      << "and keeps getting updates";
 }
 
 }  // namespace

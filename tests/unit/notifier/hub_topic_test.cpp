@@ -66,7 +66,7 @@ class HubTopicTest : public ::testing::Test {
   }
 
   Clock::time_point now_ = Clock::now();
-  OrderCache cache_{1000};
+  OrderCache cache_;
   Hub hub_;
   RecordingSink sinks_[4];
   int events_ = 0;

@@ -87,7 +87,7 @@ class SseSessionTest : public ::testing::Test {
     return events;
   }
 
-  OrderCache cache_{100};
+  OrderCache cache_;
   Hub hub_;
   asio::io_context io_;
   SendBatcher batcher_;

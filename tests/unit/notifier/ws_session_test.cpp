@@ -56,7 +56,7 @@ class StalledPeerTest : public ::testing::Test {
   void PeerSends(const std::string& frame) { asio::write(peer_, asio::buffer(frame)); }
 
   static constexpr std::array<std::uint8_t, 4> kMask{1, 2, 3, 4};
-  OrderCache cache_{10};
+  OrderCache cache_;
   Hub hub_;
   asio::io_context io_;
   SendBatcher batcher_;

@@ -2,6 +2,7 @@
 
 #include <orders/codec/event_codec.hpp>
 #include <orders/domain/evolve.hpp>
+#include <orders/platform/log_marker.hpp>
 #include <orders/projection/batch.hpp>
 #include <orders/testing/builders.hpp>
 
@@ -108,6 +109,15 @@ TEST(ProjectionFold, PoisonRecordsAreParkedAndTheirOffsetsStillAdvance) {
   EXPECT_FALSE(writes.parked[0].error.empty());
   EXPECT_EQ(writes.upserts.size(), 1u);
   EXPECT_EQ(writes.next_offsets.at(2), 2);
+}
+
+TEST(ProjectionFold, ALogMarkerIsNeitherAppliedNorParkedButItsOffsetIsStored) {
+  const platform::ConsumedRecord marker{
+      "orders.events", 3, 8, "", "", {{std::string(platform::kLogMarkerHeader), "settle"}}, 0};
+  auto writes = FoldBatch(DecodeBatch({Record(Placed(), 3, 7), marker}), {});
+  EXPECT_TRUE(writes.parked.empty());
+  EXPECT_EQ(writes.upserts.size(), 1u);
+  EXPECT_EQ(writes.next_offsets.at(3), 9) << "a reader storing only events' offsets stays one short of the end";
 }
 
 TEST(ProjectionFold, OffsetsAreTrackedPerPartition) {

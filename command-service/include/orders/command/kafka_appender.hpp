@@ -1,6 +1,8 @@
 #pragma once
 // EventAppender onto a Kafka topic through the idempotent producer (one per
-// topic; the orders and inventory appenders share the producer).
+// topic; the orders and inventory appenders share the producer). It also
+// writes the topic's log markers, through the same producer: only then does an
+// acknowledged marker follow the appends whose outcome was unknown.
 
 #include <map>
 #include <memory>
@@ -8,12 +10,13 @@
 #include <string>
 
 #include <orders/command/event_appender.hpp>
+#include <orders/command/log_markers.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/metrics.hpp>
 
 namespace orders::command {
 
-class KafkaAppender : public EventAppender {
+class KafkaAppender : public EventAppender, public LogMarkers {
  public:
   // `labels` tell this appender's metrics from another's on the same registry
   // (the inventory topic's appender: stream="inventory").
@@ -22,6 +25,7 @@ class KafkaAppender : public EventAppender {
 
   void Append(const codec::EventRecord& record, platform::Partition partition,
               std::function<void(AppendOutcome)> done) override;
+  void AppendMarkers(platform::Partition partition_count, Done done) override;
   // Appends to `partition` not yet acknowledged.
   std::int64_t InFlight(platform::Partition partition) const;
 

@@ -2,8 +2,8 @@
 // Folds a whole topic into a FoldTarget (through platform::LogTail): the
 // orders topic into the OrderBook, the inventory topic into the StockBook. At
 // start this rebuilds the authoritative state, later it keeps it current and
-// settles appends whose outcome was unknown. Ready once caught up with the
-// end offsets seen at start.
+// settles appends whose outcome was unknown (UncertaintySettler, with markers
+// written through `markers`). Ready once caught up with the end offsets seen at start.
 
 #include <cstdint>
 #include <functional>
@@ -13,8 +13,10 @@
 #include <utility>
 
 #include <orders/command/fold_target.hpp>
+#include <orders/command/log_markers.hpp>
 #include <orders/command/order_book.hpp>
 #include <orders/command/read_barrier.hpp>
+#include <orders/command/uncertainty_settler.hpp>
 #include <orders/platform/log_tail.hpp>
 #include <orders/platform/metrics.hpp>
 
@@ -23,9 +25,10 @@ namespace orders::command {
 class LogFollower {
  public:
   // The orders topic into `book`.
-  LogFollower(platform::KafkaSettings settings, std::string topic, OrderBook& book, platform::MetricsRegistry& metrics);
+  LogFollower(platform::KafkaSettings settings, std::string topic, OrderBook& book, LogMarkers& markers,
+              platform::MetricsRegistry& metrics);
   // Any topic into `target`; `labels` tell its metrics from the orders follower's (e.g. stream="inventory").
-  LogFollower(platform::KafkaSettings settings, std::string topic, FoldTarget& target,
+  LogFollower(platform::KafkaSettings settings, std::string topic, FoldTarget& target, LogMarkers& markers,
               platform::MetricsRegistry& metrics, const platform::Labels& labels);
 
   void Start() { tail_.Start(); }
@@ -44,12 +47,13 @@ class LogFollower {
  private:
   using Offsets = platform::PartitionOffsets;
   void OnRecord(const platform::ConsumedRecord& record);
-  void Settle(platform::KafkaConsumer& consumer, const Offsets& positions);
+  void Settle(const Offsets& positions);
   void AdvanceBarrier(platform::KafkaConsumer& consumer, const Offsets& positions);
 
   // Folds into `target`, or into `owned` when `target` is null.
   LogFollower(platform::KafkaSettings settings, std::string topic, std::unique_ptr<FoldTarget> owned,
-              FoldTarget* target, platform::MetricsRegistry& metrics, const platform::Labels& labels);
+              FoldTarget* target, LogMarkers& markers, platform::MetricsRegistry& metrics,
+              const platform::Labels& labels);
 
   std::string topic_;
   std::unique_ptr<FoldTarget> owned_target_;  // the orders adapter, when built from an OrderBook
@@ -58,8 +62,7 @@ class LogFollower {
   platform::Counter& poison_;
   platform::Counter& anomalies_;
   platform::Gauge& rebuild_seconds_;
-  // Settling unknown outcomes: the cutoff and the end offsets to reach.
-  std::optional<std::pair<std::chrono::steady_clock::time_point, Offsets>> settling_;
+  UncertaintySettler settler_;
   std::chrono::steady_clock::time_point next_settle_check_{};
   ReadBarrier barrier_;
   std::function<void()> read_through_listener_;

@@ -85,6 +85,7 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
   std::size_t KeyCount() const;
 
  private:
+  domain::Timestamp Now() const;  // the retention's clock
   bool Expired(const IdempotencyRecord& record, domain::Timestamp now) const;
   void ForgetExpiredKeys(domain::Timestamp now);  // with mutex_ held
 

@@ -46,7 +46,7 @@ class EventsEndpoint {
 };
 
 // The HTTP status for a hub error code refusing a subscription (403 for
-// forbidden, 429 for rate_limited, 404 for not_found, else 400).
+// forbidden, 429 for rate_limited, 404 for not_found, 503 for unavailable, else 400).
 int StatusOfHubError(std::string_view code);
 
 }  // namespace orders::notifier

@@ -8,6 +8,12 @@
 // A subscribe to an order the notifier has not seen yet waits (default 3 s)
 // for its placement before answering not_found: the command API answers only
 // after Kafka acknowledged the event, so it is at most a consumer lag away.
+// Once the cache has dropped any order, such a subscribe (or resume, or bare
+// lookup) also asks the read model through an OrderLookup, off this thread:
+// an order found there is answered from it at once; one absent there too is
+// not_found after the wait; when the read model cannot be asked (an error, or
+// no answer within `lookup_timeout`) the answer is `unavailable`, never a
+// not_found that may be false.
 //
 // Who sees what is the shared permission table (domain/access.hpp): a
 // customer its own orders, a courier the orders assigned to it and the open
@@ -45,6 +51,7 @@
 #include <orders/domain/inventory.hpp>
 #include <orders/notifier/command_runner.hpp>
 #include <orders/notifier/order_cache.hpp>
+#include <orders/notifier/order_lookup.hpp>
 #include <orders/notifier/protocol.hpp>
 #include <orders/notifier/session_set.hpp>
 #include <orders/platform/jwt.hpp>
@@ -87,6 +94,8 @@ struct HubLimits {
   std::size_t max_commands_in_flight = 4;     // per session: commands sent and not yet answered
   SnapshotPaging snapshot_paging;             // list snapshots: pages of 64 KiB, 2 MiB in all
   std::chrono::milliseconds not_found_wait{3000};
+  // How long a read-model lookup may take before its waiters are told `unavailable`.
+  std::chrono::milliseconds lookup_timeout{3000};
   // Inventory events are recognised as redelivered by their product's newest
   // version; past this many products the memory of versions starts afresh.
   std::size_t max_tracked_products = 100'000;
@@ -102,13 +111,20 @@ struct HubStats {
   std::uint64_t sessions = 0;
   std::uint64_t commands_forwarded = 0;
   std::uint64_t topic_messages_delivered = 0;
+  // Read-model lookups of orders the cache no longer holds, by how they ended.
+  std::uint64_t lookups_found = 0;
+  std::uint64_t lookups_absent = 0;
+  std::uint64_t lookups_failed = 0;     // an error from the read model
+  std::uint64_t lookups_timed_out = 0;  // no answer within lookup_timeout
 };
 
 class Hub {
  public:
-  // `commands`: where commands go; nullptr answers them 503.
-  Hub(OrderCache& cache, HubLimits limits, CommandRunner* commands = nullptr)
-      : cache_(cache), limits_(limits), commands_(commands) {}
+  // `commands`: where commands go; nullptr answers them 503. `lookup`: the
+  // read model, for orders the cache dropped; nullptr: such orders are
+  // not_found (as when nothing was dropped).
+  Hub(OrderCache& cache, HubLimits limits, CommandRunner* commands = nullptr, OrderLookup* lookup = nullptr)
+      : cache_(cache), limits_(limits), commands_(commands), lookup_(lookup) {}
 
   // `principal`: who the session's token names; nullopt when auth is off
   // (then the session counts as staff). `token`: the bearer token itself,
@@ -162,6 +178,15 @@ class Hub {
   // Sends the snapshot or the replay for a subscription by order id.
   void StartOrderStream(Session& session, const CachedOrder& cached, std::optional<std::int64_t> since);
   void ResolveWaiting(const std::string& order_id);
+  // Asks the read model about `order_id` when the cache has dropped orders
+  // and no lookup for it is under way already (one answers every waiter).
+  void LookUp(const std::string& order_id, Clock::time_point now);
+  void OnLookup(const std::string& order_id, std::uint64_t ticket, OrderLookupResult result);
+  // A waiting subscribe answered from the read model's `order`.
+  void OpenStoredOrder(SessionId id, Session& session, const Waiting& waiting, const domain::Order& order);
+  // Answers the waits for `order_id` whose deadline passed: not_found, or
+  // unavailable when the read model could not say.
+  void AnswerExpired(const std::string& order_id, std::vector<Waiting>& waits, Clock::time_point now);
   void SendSnapshotPages(Session& session, const Selector& selector, const std::vector<const domain::Order*>& orders);
   void ExpireTokens(std::chrono::system_clock::time_point wall_now);
   // The forbidden message for a list selector this session may not follow; empty when it may.
@@ -186,6 +211,7 @@ class Hub {
   OrderCache& cache_;
   HubLimits limits_;
   CommandRunner* commands_;
+  OrderLookup* lookup_;
   std::vector<SessionId> interested_scratch_;  // OnEvent's recipients, reused
   HubStats stats_;
   std::unordered_map<SessionId, Session> sessions_;
@@ -204,6 +230,15 @@ class Hub {
   std::unordered_map<std::string, std::vector<HeldStockEvent>> held_stock_;  // by the order they name
   std::size_t held_stock_count_ = 0;
   std::unordered_map<std::string, std::vector<Waiting>> waiting_;
+  // Read-model lookups by order id: under way, or answered while waiters remain.
+  struct PendingLookup {
+    std::uint64_t ticket = 0;  // matches the answer to the lookup still wanted
+    Clock::time_point started{};
+    std::optional<OrderLookupResult::Outcome> outcome;  // nullopt while under way
+  };
+  std::unordered_map<std::string, PendingLookup> lookups_;
+  std::uint64_t next_lookup_ = 1;
+  bool lookups_failing_ = false;  // the last lookup failed: logged once per outage
   // Sessions by token expiry, soonest first: one sweep for every connection
   // instead of a timer each.
   std::set<std::pair<std::chrono::system_clock::time_point, SessionId>> expiries_;

@@ -89,6 +89,8 @@ std::string ResultMessage(std::string_view request_id, int status, const nlohman
 std::string ErrorMessage(std::string_view code, std::string_view message, std::string_view request_id = {});
 std::string PongMessage();
 std::string LookupAnswer(const domain::Order* order);
+// A bare-id lookup whose order the cache dropped while the read model could not be asked.
+std::string LookupUnavailableAnswer();
 // {"type":"message","topic","id","payload"}: one event for topic subscribers. `topic` is the
 // event's name without its version ("order.status_changed"), `id` its ce_id, `payload` the
 // event's payload as it is in the log.

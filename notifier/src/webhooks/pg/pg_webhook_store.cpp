@@ -288,12 +288,12 @@ class PgDeliveryLedger : public DeliveryLedger {
     });
   }
 
+  // Through the same staging table and upsert as KeepAll: one copy of the ledger's write SQL.
   void Keep(const Delivery& d) override {
-    session_.Run([&](pqxx::connection& connection) {
-      pqxx::work tx(connection);
-      KeepIn(tx, d);
-      tx.commit();
-    });
+    std::string line;
+    AppendCopyRow(line, d);
+    line.pop_back();  // the COPY sender ends each line it sends
+    session_.Run([&](pqxx::connection& connection) { WriteStaged(connection, line); });
   }
 
   // On a connection of its own: the dispatcher's ledger writer runs it while the other thread
@@ -316,20 +316,7 @@ class PgDeliveryLedger : public DeliveryLedger {
     lines.reserve(rows.size() * 768);
     for (const Delivery* d : rows) AppendCopyRow(lines, *d);
     if (!lines.empty()) lines.pop_back();  // the COPY sender ends each line it sends
-    batch_session_.Run([&](pqxx::connection& connection) {
-      pqxx::work tx(connection);
-      // Created in every transaction (emptied at every commit), so a reconnect cannot lose it.
-      tx.exec("SET LOCAL client_min_messages = warning; SET LOCAL jit = off; " + std::string(kStagingTable));
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-      // libpqxx 6.4's one way to send rows already in COPY text format, all in one call.
-      pqxx::tablewriter writer(tx, "staged_deliveries", std::begin(kStagedColumns), std::end(kStagedColumns));
-#pragma GCC diagnostic pop
-      writer.write_raw_line(lines);
-      writer.complete();
-      tx.exec(kMergeStaged);
-      tx.commit();
-    });
+    batch_session_.Run([&](pqxx::connection& connection) { WriteStaged(connection, lines); });
   }
 
   std::vector<Delivery> Due(const std::string& topic, const std::vector<std::int32_t>& partitions,
@@ -460,19 +447,20 @@ class PgDeliveryLedger : public DeliveryLedger {
   }
 
  private:
-  static void KeepIn(pqxx::work& tx, const Delivery& d) {
-    // Kept only while the endpoint exists; FOR KEY SHARE waits for a Delete in progress.
-    tx.exec_params(
-        "INSERT INTO deliveries (endpoint_id, event_id, status, topic, partition, \"offset\", subject, event_type,"
-        " body, event_time, attempts, next_attempt_at, last_http_status, last_error, updated_at, trace_parent)"
-        " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, " ORDERS_AT("$10") ", $11, " ORDERS_AT("$12") ", $13, $14, now(), $15"
-        " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = $1 FOR KEY SHARE)"
-        " ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = EXCLUDED.status,"
-        " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
-        " last_http_status = EXCLUDED.last_http_status, last_error = EXCLUDED.last_error, updated_at = now()",
-        d.endpoint_id, d.event_id, std::string(DeliveryStatusName(d.status)), d.topic, d.partition, d.offset,
-        d.subject, d.event_type, d.body, MicrosSinceEpoch(d.event_time), d.attempts,
-        MicrosSinceEpoch(d.next_attempt_at), d.last_http_status, d.last_error, d.trace_parent);
+  // Rows already in COPY text format (AppendCopyRow, one delivery at most once) into `deliveries`.
+  static void WriteStaged(pqxx::connection& connection, const std::string& lines) {
+    pqxx::work tx(connection);
+    // Created in every transaction (emptied at every commit), so a reconnect cannot lose it.
+    tx.exec("SET LOCAL client_min_messages = warning; SET LOCAL jit = off; " + std::string(kStagingTable));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    // libpqxx 6.4's one way to send rows already in COPY text format, all in one call.
+    pqxx::tablewriter writer(tx, "staged_deliveries", std::begin(kStagedColumns), std::end(kStagedColumns));
+#pragma GCC diagnostic pop
+    writer.write_raw_line(lines);
+    writer.complete();
+    tx.exec(kMergeStaged);
+    tx.commit();
   }
 
   PgSession session_;

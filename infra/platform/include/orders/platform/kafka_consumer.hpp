@@ -37,9 +37,11 @@ struct ConsumedRecord {
 };
 
 struct PollResult {
-  enum class Kind { kRecord, kTimeout, kPartitionEnd, kError };
+  // kMarker: a log marker (log_marker.hpp), not an event: nothing to apply, but the reader's position
+  // passes it (a reader that stored only the offsets of events would stay one short of the end).
+  enum class Kind { kRecord, kMarker, kTimeout, kPartitionEnd, kError };
   Kind kind = Kind::kTimeout;
-  ConsumedRecord record;  // kRecord; for kPartitionEnd: topic, partition, offset
+  ConsumedRecord record;  // kRecord, kMarker; for kPartitionEnd: topic, partition, offset
   std::string error;      // kError
 };
 
