@@ -139,6 +139,9 @@ void Dispatcher::Poll(platform::KafkaConsumer& consumer) {
       });
       // Only when a sleeping worker has something to start: a busy endpoint's workers need no call.
       if (wake) work_ready_.notify_one();
+    } else if (result.kind == platform::PollResult::Kind::kMarker) {
+      // No event; passed so that the resume offset and a park's catch-up can reach the end.
+      Guarded("marker", [&] { core_.OnMarker(result.record); });
     } else if (result.kind == platform::PollResult::Kind::kError) {
       platform::LogWarn("webhooks: consumer error", {{"error", result.error}});
     }
@@ -277,7 +280,11 @@ void Dispatcher::CatchUps() {
         }
         if (!backlog) {
           auto result = round.consumer->Poll(0);
-          if (result.kind == platform::PollResult::Kind::kRecord && result.record.topic == round.catch_up.topic &&
+          // A log marker is handed in too: the round's position passes it (else a marker at the end of
+          // the partition would keep the round from ever catching up with reading).
+          const bool read =
+              result.kind == platform::PollResult::Kind::kRecord || result.kind == platform::PollResult::Kind::kMarker;
+          if (read && result.record.topic == round.catch_up.topic &&
               result.record.partition == round.catch_up.partition) {
             round.pending = std::move(result.record);
           } else if (result.kind == platform::PollResult::Kind::kError) {

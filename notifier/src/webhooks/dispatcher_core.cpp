@@ -8,6 +8,7 @@
 #include <orders/codec/trace_context.hpp>
 #include <orders/notifier/webhooks/dispatcher_metrics.hpp>
 #include <orders/platform/log.hpp>
+#include <orders/platform/log_marker.hpp>
 
 namespace orders::notifier::webhooks {
 namespace {
@@ -59,6 +60,7 @@ platform::PartitionOffsets DispatcherCore::Assign(const std::string& topic,
       if (next) ledger_.SaveResumeOffset(topic, partition, *next);
     }
     starts[partition] = next ? *next : platform::kOffsetEnd;
+    ownership_[{topic, partition}] = next_ownership_++;
     auto& progress = partitions_.insert_or_assign({topic, partition}, PartitionProgress(next)).first->second;
     (void)progress.TakeChange();  // what the ledger holds now
     if (next) {
@@ -122,9 +124,12 @@ void DispatcherCore::Revoke(const std::string& topic, const std::vector<platform
     if (const auto resume = it->second.Resume()) ledger_.SaveResumeOffset(topic, partition, *resume);
     partitions_.erase(it);
     read_next_.erase({topic, partition});
+    ownership_.erase({topic, partition});
   }
   // Parks stay in the ledger for the next owner, where their catch-up stands (never past an event
-  // not resolved); a reader still attached is told to stop by its next call.
+  // not resolved); a reader still attached is told to stop by its next call. Each is written again
+  // even when it did not move: the partition's resume offset saved above may pass what it covers, so
+  // its row must be there for the next owner whatever happened to it meanwhile.
   for (auto it = parks_.begin(); it != parks_.end();) {
     const auto& [endpoint_id, park_topic, partition] = it->first;
     if (park_topic != topic || !revoked.count(partition)) {
@@ -133,7 +138,7 @@ void DispatcherCore::Revoke(const std::string& topic, const std::vector<platform
     }
     Park park = it->second.park;
     park.from_offset = it->second.progress.Resume().value_or(park.from_offset);
-    if (park.from_offset != it->second.park.from_offset) ledger_.SavePark(park);
+    ledger_.SavePark(park);
     it = parks_.erase(it);
   }
   auto gone = [&](const Delivery& delivery) { return delivery.topic == topic && revoked.count(delivery.partition); };
@@ -309,9 +314,21 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   UpdateGauges();
 }
 
+void DispatcherCore::OnMarker(const platform::ConsumedRecord& marker) {
+  auto owner = partitions_.find({marker.topic, marker.partition});
+  if (owner == partitions_.end()) return;
+  owner->second.Read(marker.offset, 0);
+  if (auto& next = read_next_[{marker.topic, marker.partition}]; next < marker.offset + 1) next = marker.offset + 1;
+}
+
 void DispatcherCore::Keep(Delivery delivery, bool resolves, bool parked) {
   ++uncommitted_[{delivery.endpoint_id, delivery.event_id}];
-  unwritten_.push_back({std::move(delivery), resolves, parked});
+  std::uint64_t ownership = 0;
+  if (resolves || parked) {
+    auto owned = ownership_.find({delivery.topic, delivery.partition});
+    if (owned != ownership_.end()) ownership = owned->second;
+  }
+  unwritten_.push_back({std::move(delivery), resolves, parked, ownership});
 }
 
 void DispatcherCore::KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now, bool resolves,
@@ -341,6 +358,10 @@ void DispatcherCore::Written(const std::vector<Unwritten>& batch) {
   for (const auto& entry : batch) {
     auto it = uncommitted_.find({entry.delivery.endpoint_id, entry.delivery.event_id});
     if (it != uncommitted_.end() && --it->second <= 0) uncommitted_.erase(it);
+    if (entry.resolves || entry.parked) {
+      auto owned = ownership_.find({entry.delivery.topic, entry.delivery.partition});
+      if (owned == ownership_.end() || owned->second != entry.ownership) continue;  // kept under an ownership now gone
+    }
     if (entry.resolves) Resolve(entry.delivery);
     if (entry.parked) {
       // Its row is committed: the park's offset may pass it (a later round that read it again
@@ -596,6 +617,9 @@ void DispatcherCore::Finish(const Attempt& finished, const PostOutcome& outcome,
       }
     } else if (current) {
       ReParkAfterFailure(park->second, *lane, now);
+    } else if (park != parks_.end() && outcome.delivered && delivery.offset >= park->second.next_read) {
+      // Its round is over (a failure beside it ended it) and the next one reads it again: not posted twice.
+      park->second.delivered_late.insert(delivery.offset);
     }
     if (platform::LogEnabled(platform::LogLevel::kDebug)) {
       platform::LogDebug("webhook attempt", {{"endpoint", delivery.endpoint_id},
@@ -805,7 +829,7 @@ bool DispatcherCore::Matches(const Lane& lane, std::string_view event_name) cons
 
 bool DispatcherCore::TryPark(const Lane& lane, const std::string& topic, platform::Partition partition,
                              platform::Offset offset, WallClock::time_point due) {
-  Park park{lane.endpoint.id, topic, partition, offset, 0, due};
+  Park park{lane.endpoint.id, topic, partition, offset, 0, due, {}};
   // Written at once (once per endpoint and partition each time it parks): the partition's
   // resume offset may pass the event as soon as this returns.
   try {
@@ -838,7 +862,7 @@ void DispatcherCore::EndRound(const ParkKey& key, ParkState& state, WallClock::t
   state.park.next_attempt_at = due;
   state.active = false;
   state.reading = false;
-  ++state.round;  // attempts of the round that finish later no longer count
+  state.round = next_round_++;  // attempts of the round that finish later no longer count
   state.progress = PartitionProgress(state.park.from_offset);
   state.next_read = state.park.from_offset;
   state.dirty = true;
@@ -853,17 +877,15 @@ void DispatcherCore::ReParkAfterFailure(ParkState& state, Lane& lane, WallClock:
     EndRound(key, state, now + *delay);
   } else {
     // The schedule is used up: a last round lists what the park covers as failed.
-    state.failing = true;
-    state.fail_reason = "retries used up";
+    state.park.fail_reason = "retries used up";
     EndRound(key, state, now);
   }
 }
 
 void DispatcherCore::FailParks(const std::string& endpoint_id, const std::string& reason) {
   for (auto& [key, state] : parks_) {
-    if (std::get<0>(key) != endpoint_id || state.failing) continue;
-    state.failing = true;
-    state.fail_reason = reason;
+    if (std::get<0>(key) != endpoint_id || state.Failing()) continue;
+    state.park.fail_reason = reason;
     EndRound(key, state, {});
   }
 }
@@ -875,14 +897,14 @@ std::optional<CatchUp> DispatcherCore::TakeCatchUp(WallClock::time_point now) {
     if (!partitions_.count({topic, partition})) continue;
     auto lane = lanes_.find(endpoint_id);
     if (lane == lanes_.end() || lane->second.removed) continue;
-    if (lane->second.endpoint.disabled && !state.failing) {
-      state.failing = true;
-      state.fail_reason = "endpoint disabled";
+    if (lane->second.endpoint.disabled && !state.Failing()) {
+      state.park.fail_reason = "endpoint disabled";
+      state.dirty = true;
     }
-    if (!state.failing && (state.park.next_attempt_at > now || lane->second.backoff_until > now)) continue;
+    if (!state.Failing() && (state.park.next_attempt_at > now || lane->second.backoff_until > now)) continue;
     state.active = true;
     state.reading = true;
-    ++state.round;
+    state.round = next_round_++;
     state.progress = PartitionProgress(state.park.from_offset);
     state.next_read = state.park.from_offset;
     return CatchUp{endpoint_id, topic, partition, state.park.from_offset, state.round};
@@ -909,13 +931,18 @@ CatchUpStep DispatcherCore::CatchUpRecord(const CatchUp& catch_up, const platfor
       read != read_next_.end() && record.offset >= read->second) {
     return CatchUpIdle(catch_up, now) == CatchUpStep::kStop ? CatchUpStep::kStop : CatchUpStep::kWait;
   }
-  if (!state.failing && lane.live.size() >= policy_.queue_per_endpoint) return CatchUpStep::kWait;
+  if (!state.Failing() && lane.live.size() >= policy_.queue_per_endpoint) return CatchUpStep::kWait;
   state.next_read = record.offset + 1;
+  if (state.delivered_late.erase(record.offset)) {  // delivered by an attempt of an ended round
+    state.progress.Read(record.offset, 0);
+    return CatchUpStep::kNext;
+  }
   const auto type = HeaderOf(record.headers, "ce_type");
   const auto id = HeaderOf(record.headers, "ce_id");
   const std::string name = type ? std::string(codec::EventNameOfType(*type)) : std::string();
-  std::optional<std::string> body;
-  if (id && type && Matches(lane, name)) body = codec::StructuredCloudEvent(record.value, record.headers);
+  std::optional<std::string> body;  // none for a log marker (no ce_ headers): passed like an unwanted event
+  if (id && type && Matches(lane, name) && !platform::IsLogMarker(record.headers))
+    body = codec::StructuredCloudEvent(record.value, record.headers);
   if (!body) {
     state.progress.Read(record.offset, 0);
     return CatchUpStep::kNext;
@@ -933,10 +960,10 @@ CatchUpStep DispatcherCore::CatchUpRecord(const CatchUp& catch_up, const platfor
   delivery.event_time = EventTime(record, now);
   delivery.updated_at = now;
   state.progress.Read(record.offset, 1);
-  if (state.failing) {
+  if (state.Failing()) {
     delivery.status = DeliveryStatus::kFailed;
     delivery.attempts = state.park.attempts;
-    delivery.last_error = state.fail_reason;
+    delivery.last_error = state.park.fail_reason;
     delivery.next_attempt_at = now;
     Keep(std::move(delivery), false, true);
     return CatchUpStep::kNext;

@@ -420,8 +420,9 @@ TYPED_TEST_P(WebhookStoreBehaviour, ParksAreKeptPerEndpointAndPartitionReplacedD
   const Endpoint a = this->Created();
   const Endpoint b = this->Created();
   auto park = [&](const Endpoint& endpoint, std::int32_t partition, std::int64_t from, int attempts,
-                  const std::string& topic = "orders.events") {
+                  const std::string& topic = "orders.events", const std::string& fail_reason = "") {
     Park parked;
+    parked.fail_reason = fail_reason;
     parked.endpoint_id = endpoint.id;
     parked.topic = topic;
     parked.partition = partition;
@@ -432,7 +433,7 @@ TYPED_TEST_P(WebhookStoreBehaviour, ParksAreKeptPerEndpointAndPartitionReplacedD
   };
   park(a, 0, 10, 0);
   park(a, 1, 20, 0);
-  park(b, 1, 30, 2);
+  park(b, 1, 30, 2, "orders.events", "retries used up");
   park(a, 1, 25, 1);  // replaces a's park on partition 1
   park(a, 0, 5, 0, "inventory.events");
   Park unknown;
@@ -447,7 +448,9 @@ TYPED_TEST_P(WebhookStoreBehaviour, ParksAreKeptPerEndpointAndPartitionReplacedD
   EXPECT_EQ(parks[0].from_offset, 25);
   EXPECT_EQ(parks[0].attempts, 1);
   EXPECT_EQ(parks[0].next_attempt_at, this->At(100, 250));
+  EXPECT_EQ(parks[0].fail_reason, "") << "not failing";
   EXPECT_EQ(parks[1].endpoint_id, b.id);
+  EXPECT_EQ(parks[1].fail_reason, "retries used up") << "a failing park stays failing";
   EXPECT_EQ(this->ledger().Parks("orders.events", {0, 1}).size(), 3u) << "no park for an unknown endpoint";
   EXPECT_TRUE(this->ledger().Parks("orders.events", {}).empty());
 

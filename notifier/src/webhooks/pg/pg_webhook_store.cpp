@@ -406,12 +406,14 @@ class PgDeliveryLedger : public DeliveryLedger {
       pqxx::work tx(connection);
       // Kept only while the endpoint exists; FOR KEY SHARE waits for a Delete in progress.
       tx.exec_params(
-          "INSERT INTO parks (endpoint_id, topic, partition, from_offset, attempts, next_attempt_at)"
-          " SELECT $1, $2, $3, $4, $5, " ORDERS_AT("$6") " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = $1 FOR KEY SHARE)"
+          "INSERT INTO parks (endpoint_id, topic, partition, from_offset, attempts, next_attempt_at, fail_reason)"
+          " SELECT $1, $2, $3, $4, $5, " ORDERS_AT("$6") ", $7"
+          " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = $1 FOR KEY SHARE)"
           " ON CONFLICT (endpoint_id, topic, partition) DO UPDATE SET from_offset = EXCLUDED.from_offset,"
-          " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at",
+          " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
+          " fail_reason = EXCLUDED.fail_reason",
           park.endpoint_id, park.topic, park.partition, park.from_offset, park.attempts,
-          MicrosSinceEpoch(park.next_attempt_at));
+          MicrosSinceEpoch(park.next_attempt_at), park.fail_reason);
       tx.commit();
     });
   }
@@ -429,10 +431,11 @@ class PgDeliveryLedger : public DeliveryLedger {
     return session_.Run([&](pqxx::connection& connection) {
       pqxx::read_transaction tx(connection);
       std::vector<Park> parks;
-      for (const auto& row : tx.exec_params("SELECT endpoint_id, topic, partition, from_offset, attempts, " ORDERS_US(
-                                                "next_attempt_at") " FROM parks WHERE topic = $1 AND partition = "
-                                                                   "ANY($2::int[]) ORDER BY endpoint_id, partition",
-                                            topic, IntArray(partitions))) {
+      for (const auto& row :
+           tx.exec_params("SELECT endpoint_id, topic, partition, from_offset, attempts, " ORDERS_US(
+                              "next_attempt_at") ", fail_reason FROM parks WHERE topic = $1 AND partition = "
+                                                 "ANY($2::int[]) ORDER BY endpoint_id, partition",
+                          topic, IntArray(partitions))) {
         Park park;
         park.endpoint_id = row[0].as<std::string>();
         park.topic = row[1].as<std::string>();
@@ -440,6 +443,7 @@ class PgDeliveryLedger : public DeliveryLedger {
         park.from_offset = row[3].as<std::int64_t>();
         park.attempts = row[4].as<int>();
         park.next_attempt_at = FromMicros(row[5].as<std::int64_t>());
+        park.fail_reason = row[6].as<std::string>();
         parks.push_back(std::move(park));
       }
       return parks;

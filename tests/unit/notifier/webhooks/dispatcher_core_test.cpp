@@ -8,6 +8,8 @@
 #include <orders/notifier/webhooks/dispatcher_core.hpp>
 #include <orders/notifier/webhooks/dispatcher_metrics.hpp>
 
+#include <orders/platform/log_marker.hpp>
+
 #include "dispatch_fakes.hpp"
 
 namespace orders::notifier::webhooks {
@@ -39,6 +41,16 @@ platform::ConsumedRecord Record(std::int64_t offset, const std::string& key,
                     {"ce_time", "2026-12-05T01:00:00.000Z"},
                     {"ce_subject", key},
                     {"content-type", "application/json"}};
+  return record;
+}
+
+// A log marker as the consumer reports it: no event, only the header.
+platform::ConsumedRecord Marker(std::int64_t offset, std::int32_t partition = 0) {
+  platform::ConsumedRecord record;
+  record.topic = kOrders;
+  record.partition = partition;
+  record.offset = offset;
+  record.headers = {{std::string(platform::kLogMarkerHeader), "settle"}};
   return record;
 }
 
@@ -1070,6 +1082,189 @@ TEST_F(DispatcherCoreTest, ARevokedPartitionsParkStaysForTheNextOwnerWhereItsCat
   const auto resumed = next_owner.TakeCatchUp(now);
   ASSERT_TRUE(resumed) << "the next owner loads the park";
   EXPECT_EQ(resumed->from, 2);
+}
+
+// A consumer-group session timeout revokes every partition and deals the same ones straight back:
+// the park is loaded again, and its reader and attempts from before must not count for its new round
+// (with round numbers per park, the reloaded park's first round had the old one's number, and the
+// old reader's record moved the new round past events it never handed out).
+TEST_F(DispatcherCoreTest, AParkRevokedAndAssignedAgainIgnoresItsRoundFromBefore) {
+  policy.endpoint_concurrency = 1;
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 5; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 5; ++i) Core().OnRecord(log[i], now);
+  now += 6s;
+  Settled().TakeDue(now);
+  Core().Finish(TakeAll().at(0), Delivered(), now);  // the retry's success: the park is due
+  const auto old_round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(old_round);
+  std::size_t old_next = 1;
+  Feed(Core(), *old_round, log, old_next, now);
+  auto in_flight = TakeAll();
+  ASSERT_EQ(in_flight.size(), 1u);
+  EXPECT_EQ(in_flight[0].delivery.offset, 1);
+
+  Core().Revoke(kOrders, {0, 1}, now);
+  Core().Assign(
+      kOrders, {0, 1}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
+  const auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round) << "the park is loaded again";
+  EXPECT_EQ(round->from, 1);
+  EXPECT_NE(round->round, old_round->round);
+  EXPECT_EQ(Core().CatchUpRecord(*old_round, log[3], now), CatchUpStep::kStop) << "the old reader is over";
+  Core().Finish(in_flight[0], Delivered(), now);  // arrived: the new round need not post it again
+
+  std::size_t next = 1;
+  auto fed = Feed(Core(), *round, log, next, now);
+  EXPECT_EQ(fed.taken, 4u) << "the new round reads everything the park covers, from offset 1";
+  std::vector<std::int64_t> delivered;
+  for (int turns = 0; turns < 10 && fed.last != CatchUpStep::kStop; ++turns) {
+    for (auto& attempt : TakeAll()) {
+      delivered.push_back(attempt.delivery.offset);
+      Core().Finish(attempt, Delivered(), now);
+    }
+    fed.last = Core().CatchUpIdle(*round, now);
+  }
+  EXPECT_EQ(delivered, (std::vector<std::int64_t>{2, 3, 4})) << "none skipped (offset 1 had arrived)";
+  EXPECT_EQ(fed.last, CatchUpStep::kStop);
+  EXPECT_EQ(ledger.ParkCount(), 0u);
+}
+
+TEST_F(DispatcherCoreTest, LogMarkersMoveReadingAndACatchUpOnAndAreDeliveredToNobody) {
+  registry.Add("ep_a", {"*"});
+  const std::vector<platform::ConsumedRecord> log = {Record(0, "order-0"), Record(1, "order-1"), Marker(2),
+                                                     Record(3, "order-3"), Marker(4)};
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  Core().OnRecord(log[1], now);  // parks the endpoint from offset 1
+  Core().OnMarker(log[2]);
+  Core().OnRecord(log[3], now);
+  Core().OnMarker(log[4]);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 5) << "reading's position passes the trailing marker";
+  now += 6s;
+  Settled().TakeDue(now);
+  Core().Finish(TakeAll().at(0), Delivered(), now);
+  const auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round);
+  std::size_t next = 1;
+  auto fed = Feed(Core(), *round, log, next, now);
+  EXPECT_EQ(fed.taken, 4u) << "two events and two markers handed in";
+  EXPECT_EQ(fed.last, CatchUpStep::kWait);
+  std::vector<std::int64_t> posted;
+  for (auto& attempt : TakeAll()) {
+    posted.push_back(attempt.delivery.offset);
+    Core().Finish(attempt, Delivered(), now);
+  }
+  EXPECT_EQ(posted, (std::vector<std::int64_t>{1, 3}));
+  EXPECT_EQ(Core().CatchUpIdle(*round, now), CatchUpStep::kStop) << "past the trailing marker it caught up";
+  EXPECT_EQ(ledger.ParkCount(), 0u);
+}
+
+TEST_F(DispatcherCoreTest, AParkWhoseRetriesAreUsedUpIsListedAsFailedByTheNextOwnerWithoutAnotherProbe) {
+  policy.retry_schedule = {5s};
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 3; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 3; ++i) Core().OnRecord(log[i], now);
+  for (int probe = 0; probe < 2; ++probe) {
+    now += 6s;
+    const auto round = Core().TakeCatchUp(now);
+    ASSERT_TRUE(round) << probe;
+    std::size_t next = 1;
+    Feed(Core(), *round, log, next, now);
+    Core().Finish(TakeAll().at(0), Failed(), now);
+  }
+  Core().Revoke(kOrders, {0, 1}, now);  // before its last round ran
+  ASSERT_NE(ledger.FindPark("ep_a", kOrders, 0), nullptr);
+  EXPECT_EQ(ledger.FindPark("ep_a", kOrders, 0)->fail_reason, "retries used up") << "stored with the park";
+
+  DispatcherCore next_owner(registry, ledger, policy, [] { return 0.5; });
+  next_owner.RefreshEndpoints(now);
+  next_owner.Assign(
+      kOrders, {0}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
+  const auto last = next_owner.TakeCatchUp(now);
+  ASSERT_TRUE(last) << "the last round, at once";
+  std::size_t next = 1;
+  Feed(next_owner, *last, log, next, now);
+  EXPECT_FALSE(next_owner.NextAttempt()) << "no probe: what the park covers is listed";
+  next_owner.WriteNow();
+  EXPECT_EQ(next_owner.CatchUpIdle(*last, now), CatchUpStep::kStop);
+  ASSERT_NE(ledger.Find("ep_a", EventId(0, 1)), nullptr);
+  EXPECT_EQ(ledger.Find("ep_a", EventId(0, 1))->status, DeliveryStatus::kFailed);
+  EXPECT_EQ(ledger.Find("ep_a", EventId(0, 1))->last_error, "retries used up");
+  EXPECT_EQ(ledger.Find("ep_a", EventId(0, 2))->status, DeliveryStatus::kFailed);
+  EXPECT_EQ(ledger.ParkCount(), 0u);
+}
+
+// The ledger writer's batch is written outside the lock: a revocation and the same partition's
+// assignment back can happen meanwhile, and reading hands its record out again. The old batch's
+// commit must not count as one of the new deliveries of that offset.
+TEST_F(DispatcherCoreTest, AWriteCommittedAfterThePartitionCameBackResolvesNothingOfTheNewOwnership) {
+  registry.Add("ep_a", {"*"});
+  registry.Add("ep_b", {"*"});
+  Core().OnRecord(Record(0, "order-0"), now);
+  for (auto& attempt : TakeAll()) {
+    Core().Finish(attempt, attempt.delivery.endpoint_id == "ep_a" ? Failed() : Delivered(), now);
+  }
+  const auto batch = Core().TakeUnwritten();  // the writer took ep_a's retry; its write is slow
+  ASSERT_EQ(batch.size(), 1u);
+  Core().Revoke(kOrders, {0}, now);
+  EXPECT_EQ(ledger.ResumeOffset(kOrders, 0), 0) << "the write on its way holds the offset";
+  Core().Assign(
+      kOrders, {0}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
+  Core().OnRecord(Record(0, "order-0"), now);  // read again: ep_b gets it again (the same id)
+  std::vector<Delivery> rows;
+  for (const auto& entry : batch) rows.push_back(entry.delivery);
+  ledger.KeepAll(rows);
+  Core().Written(batch);
+  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 0) << "ep_b's new delivery of offset 0 still holds it";
+  for (auto& attempt : TakeAll()) Core().Finish(attempt, Delivered(), now);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 1);
+}
+
+TEST_F(DispatcherCoreTest, AnAttemptThatSucceedsAfterItsRoundEndedIsNotPostedAgainByTheNextRound) {
+  policy.endpoint_concurrency = 2;
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 4; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 4; ++i) Core().OnRecord(log[i], now);
+  now += 6s;
+  Settled().TakeDue(now);
+  Core().Finish(TakeAll().at(0), Delivered(), now);
+  const auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round);
+  std::size_t next = 1;
+  Feed(Core(), *round, log, next, now);
+  auto in_flight = TakeAll();
+  ASSERT_EQ(in_flight.size(), 2u);
+  ASSERT_EQ(in_flight[0].delivery.offset, 1);
+  ASSERT_EQ(in_flight[1].delivery.offset, 2);
+  Core().Finish(in_flight[0], Failed(), now);     // ends the round: parked again from offset 1
+  Core().Finish(in_flight[1], Delivered(), now);  // its neighbour arrives after all
+
+  now += 31s;
+  const auto again = Core().TakeCatchUp(now);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->from, 1);
+  next = 1;
+  auto fed = Feed(Core(), *again, log, next, now);
+  std::vector<std::int64_t> posted;
+  for (int turns = 0; turns < 10 && fed.last != CatchUpStep::kStop; ++turns) {
+    for (auto& attempt : TakeAll()) {
+      posted.push_back(attempt.delivery.offset);
+      Core().Finish(attempt, Delivered(), now);
+    }
+    fed.last = Core().CatchUpIdle(*again, now);
+  }
+  EXPECT_EQ(posted, (std::vector<std::int64_t>{1, 3})) << "offset 2 arrived already";
+  EXPECT_EQ(ledger.ParkCount(), 0u);
 }
 
 }  // namespace

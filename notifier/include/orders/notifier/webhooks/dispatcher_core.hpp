@@ -126,6 +126,8 @@ class DispatcherCore {
   std::vector<platform::Partition> Owned(const std::string& topic) const;
 
   void OnRecord(const platform::ConsumedRecord& record, WallClock::time_point now);
+  // A log marker (platform/log_marker.hpp) read: no event, but reading's position passes it.
+  void OnMarker(const platform::ConsumedRecord& marker);
   // Whether the reader should hold `record` back a moment rather than hand it
   // over now: a healthy endpoint wants it but has `limit` (default: the
   // queue bound) or more queued, and no healthy endpoint that wants any event
@@ -150,7 +152,8 @@ class DispatcherCore {
 
   // Parks (see above). A park due now whose round may start, marked as reading, or nullopt.
   std::optional<CatchUp> TakeCatchUp(WallClock::time_point now);
-  // The catch-up reader hands in the records of its partition in log order.
+  // The catch-up reader hands in the records of its partition in log order, log markers too (it
+  // passes them as it passes events the endpoint does not want).
   CatchUpStep CatchUpRecord(const CatchUp& catch_up, const platform::ConsumedRecord& record, WallClock::time_point now);
   // Nothing more to read for now (the partition's end): whether the round goes on.
   CatchUpStep CatchUpIdle(const CatchUp& catch_up, WallClock::time_point now);
@@ -167,6 +170,10 @@ class DispatcherCore {
     Delivery delivery;
     bool resolves = false;
     bool parked = false;  // resolves its offset in the park that covers it, once committed
+    // Its partition's ownership when it was kept: a write that commits after the partition was
+    // revoked and assigned again resolves nothing of the new ownership (whose reading and parks
+    // counted their own deliveries of those offsets).
+    std::uint64_t ownership = 0;
   };
   // What waits to be written, oldest first; it counts as unwritten until
   // Written or NotWritten is told about it.
@@ -214,13 +221,17 @@ class DispatcherCore {
   struct ParkState {
     Park park;                                 // as last saved, but for from_offset: progress.Resume()
     PartitionProgress progress{std::nullopt};  // what the current round handed out, what of it is resolved
-    std::uint64_t round = 0;                   // the current (or last) round
+    std::uint64_t round = 0;                   // the current (or last) round; 0: none yet (next_round_)
     bool active = false;                       // a round is under way (its reader attached or its probe out)
     bool reading = false;                      // a reader is attached
-    bool failing = false;                      // the last round: what it covers is listed as failed
-    std::string fail_reason;
+    // The last round: what the park covers is listed as failed (park.fail_reason, stored with the park,
+    // so that the next owner or a restart lists it too instead of probing the endpoint again).
+    bool Failing() const { return !park.fail_reason.empty(); }
     platform::Offset next_read = 0;  // the offset the reader hands in next
-    bool dirty = false;              // from_offset moved since saved
+    // Offsets an attempt of an ended round delivered after its round was over (a few: at most the
+    // endpoint's concurrency per round): the next round passes them instead of posting them again.
+    std::set<platform::Offset> delivered_late;
+    bool dirty = false;  // from_offset moved since saved
   };
   static ParkKey ParkOf(const Delivery& delivery) { return {delivery.endpoint_id, delivery.topic, delivery.partition}; }
   bool TryPark(const Lane& lane, const std::string& topic, platform::Partition partition, platform::Offset offset,
@@ -273,7 +284,12 @@ class DispatcherCore {
   std::int64_t held_ = 0;  // the sum of every hold's `known`
   std::map<PartitionKey, PartitionProgress> partitions_;
   std::map<PartitionKey, platform::Offset> read_next_;  // the offset reading hands over next, when known
+  std::map<PartitionKey, std::uint64_t> ownership_;     // owned partitions: which assignment (next_ownership_)
+  std::uint64_t next_ownership_ = 1;
   std::map<ParkKey, ParkState> parks_;
+  // Round numbers are unique to this core, never per park: a park revoked and assigned again is
+  // loaded afresh, and a reader or an attempt of a round from before must not match its new round.
+  std::uint64_t next_round_ = 1;
   std::set<std::pair<std::string, std::string>> retry_taken_;  // (endpoint id, event id) queued or in flight
   std::uint64_t next_attempt_id_ = 1;
   std::size_t in_flight_ = 0;

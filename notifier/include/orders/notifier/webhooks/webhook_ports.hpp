@@ -68,6 +68,9 @@ struct Park {
   std::int64_t from_offset = 0;
   int attempts = 0;  // attempts made at the first waiting event (the retry schedule's step)
   WallClock::time_point next_attempt_at{};
+  // Not empty once the park is failing (its retries used up, or the endpoint disabled): its next
+  // round lists what it covers as failed, with this as the error.
+  std::string fail_reason;
 };
 
 struct Page {
