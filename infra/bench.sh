@@ -110,6 +110,8 @@ else
 fi
 # The failover phase's steady load, POST /orders per second (FAILOVER_RATE overrides).
 FAILOVER_RATE=${FAILOVER_RATE:-200}
+# The webhooks phase's bursts are what the producer appends in WEBHOOK_BURST_SECONDS, so their size follows
+# the machine's load; WEBHOOK_BURST_RECORDS=N makes each burst exactly N records (comparable runs).
 # Orders per second placed in the webhooks phase's latency runs (WEBHOOK_PACED_RATE overrides).
 WEBHOOK_PACED_RATE=${WEBHOOK_PACED_RATE:-500}
 
@@ -608,7 +610,9 @@ bench::webhook_drain() {
   # append rate (on 2 cores the feed appends more slowly than the notifier delivers). A pause of seconds is
   # well inside its consumer session.
   kill -STOP "$PID_wh_notifier"
-  "$TOOLS/orders_kafka_load" --mode raw --topic "$topic" --in-flight 256 --duration "$WEBHOOK_BURST_SECONDS" \
+  local size=(--duration "$WEBHOOK_BURST_SECONDS")
+  [[ -n ${WEBHOOK_BURST_RECORDS:-} ]] && size=(--records "$WEBHOOK_BURST_RECORDS")
+  "$TOOLS/orders_kafka_load" --mode raw --topic "$topic" --in-flight 256 "${size[@]}" \
     --json "$RUN_DIR/$label-feed.json" >/dev/null 2>"$RUN_DIR/$label-feed.err"
   kill -CONT "$PID_wh_notifier"
   wait "$pid" || orders::log "webhooks: $label reported a failure (see $RUN_DIR/$label.err)"

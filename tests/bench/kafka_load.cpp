@@ -1,12 +1,14 @@
 // orders_kafka_load: Kafka-side load for the benchmarks.
 //
-//   --mode raw  --topic T --duration S --in-flight C [--json FILE] [--label NAME]
+//   --mode raw  --topic T --duration S --in-flight C [--records N] [--json FILE] [--label NAME]
 //     The baseline for the command service: a plain librdkafka producer with
 //     the command service's settings (platform::MakeProducerConf + its
 //     overrides) appends the same records a POST /orders appends (an
 //     order.placed event with its CloudEvents headers), keeping C records in
 //     flight, as C HTTP clients each waiting for their answer would. Reports
-//     acknowledged records/s and produce → acknowledgement latency.
+//     acknowledged records/s and produce → acknowledgement latency. With
+//     --records, exactly N records and no warm-up: a burst of a fixed size,
+//     whatever the machine's load (the duration is then ignored).
 //
 //   --mode feed --topic T --rate R --duration S [--orders K] [--settle S2] [--placed-file F]
 //     Feeds the notifier and the projection: places K orders, creates F once
@@ -138,18 +140,20 @@ int RunRaw(const Args& args) {
   std::thread poller([&] {
     while (!stop) producer->poll(1);
   });
+  const auto records = static_cast<std::uint64_t>(args.Number("records", 0));  // 0: for the duration
   std::uint64_t n = 0;
-  // Warm-up: one second, not measured.
-  const auto warm = Clock::now() + std::chrono::seconds(1);
   auto fill = [&] {
-    while (true) {
+    while (records == 0 || n < records) {
       {
         std::lock_guard lock(reports.mutex);
         if (reports.in_flight >= in_flight) return;
       }
-      if (!Produce(*producer, reports, topic, Placement(++n))) return;
+      if (!Produce(*producer, reports, topic, Placement(n + 1))) return;
+      ++n;
     }
   };
+  // Warm-up: one second, not measured (none for a fixed count: every record is measured).
+  const auto warm = Clock::now() + std::chrono::seconds(records ? 0 : 1);
   while (Clock::now() < warm) {
     fill();
     std::this_thread::sleep_for(std::chrono::microseconds(50));
@@ -160,10 +164,11 @@ int RunRaw(const Args& args) {
   }
   const auto start = Clock::now();
   const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
-  while (Clock::now() < end) {
+  while (records ? n < records : Clock::now() < end) {
     fill();
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
+  if (records) producer->flush(30000);  // the count is of acknowledged records
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   {
     std::lock_guard lock(reports.mutex);

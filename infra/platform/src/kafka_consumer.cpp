@@ -101,6 +101,15 @@ Result<void> KafkaConsumer::AssignAll(const std::string& topic, const std::funct
   return {};
 }
 
+Result<void> KafkaConsumer::Assign(const std::string& topic, Partition partition, Offset offset) {
+  std::vector<RdKafka::TopicPartition*> partitions{
+      RdKafka::TopicPartition::create(topic, partition, LibrdkafkaOffset(offset))};
+  const auto code = consumer_->assign(partitions);
+  RdKafka::TopicPartition::destroy(partitions);
+  if (code != RdKafka::ERR_NO_ERROR) return Fail(RdKafka::err2str(code));
+  return {};
+}
+
 Result<void> KafkaConsumer::Subscribe(const std::string& topic, PartitionListener& listener, bool membership_only) {
   rebalancer_->listener = &listener;
   rebalancer_->pause_assigned = membership_only;

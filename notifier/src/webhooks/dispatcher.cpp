@@ -112,6 +112,7 @@ platform::Result<void> Dispatcher::Start() {
   for (int i = 0; i < std::max(1, options_.workers); ++i) workers_.emplace_back([this] { Work(); });
   housekeeper_ = std::thread([this] { Housekeep(); });
   writer_ = std::thread([this] { WriteLedger(); });
+  catch_up_ = std::thread([this] { CatchUps(); });
   return {};
 }
 
@@ -138,6 +139,9 @@ void Dispatcher::Poll(platform::KafkaConsumer& consumer) {
       });
       // Only when a sleeping worker has something to start: a busy endpoint's workers need no call.
       if (wake) work_ready_.notify_one();
+    } else if (result.kind == platform::PollResult::Kind::kMarker) {
+      // No event; passed so that the resume offset and a park's catch-up can reach the end.
+      Guarded("marker", [&] { core_.OnMarker(result.record); });
     } else if (result.kind == platform::PollResult::Kind::kError) {
       platform::LogWarn("webhooks: consumer error", {{"error", result.error}});
     }
@@ -225,6 +229,100 @@ void Dispatcher::WriteLedger() {
   }
 }
 
+void Dispatcher::CatchUps() {
+  struct Round {
+    CatchUp catch_up;
+    std::unique_ptr<platform::KafkaConsumer> consumer;
+    std::optional<platform::ConsumedRecord> pending;  // handed in and told to wait
+    std::chrono::steady_clock::time_point idle_since{};
+  };
+  std::vector<Round> rounds;
+  auto next_take = std::chrono::steady_clock::now();
+  while (!stopped_) {
+    const auto now = std::chrono::steady_clock::now();
+    // New rounds, at most every 50 ms, while there is room.
+    if (reading_ && !draining_ && now >= next_take && rounds.size() < options_.max_catch_ups) {
+      next_take = now + std::chrono::milliseconds(50);
+      std::optional<CatchUp> taken;
+      Guarded("catch-up", [&] { taken = core_.TakeCatchUp(WallClock::now()); });
+      if (taken) {
+        auto settings = options_.kafka;
+        settings.client_id = options_.kafka.client_id + "-catch-up";
+        settings.group_id.clear();  // assign() only: never a member of the dispatch group
+        auto consumer = platform::KafkaConsumer::Create(settings);
+        bool assigned = false;
+        if (consumer) assigned = (*consumer)->Assign(taken->topic, taken->partition, taken->from).ok();
+        if (!assigned) {
+          platform::LogWarn("webhooks: catch-up reader could not start",
+                            {{"endpoint", taken->endpoint_id}, {"partition", taken->partition}});
+          Guarded("catch-up", [&] { core_.CatchUpFailed(*taken, WallClock::now()); });
+        } else {
+          platform::LogDebug("webhooks: catch-up", {{"endpoint", taken->endpoint_id},
+                                                    {"topic", taken->topic},
+                                                    {"partition", taken->partition},
+                                                    {"from", taken->from}});
+          rounds.push_back({*taken, std::move(*consumer), std::nullopt, now});
+        }
+        next_take = now;  // another may be due too
+      }
+    }
+    bool progressed = false;
+    for (auto it = rounds.begin(); it != rounds.end();) {
+      Round& round = *it;
+      auto step = CatchUpStep::kNext;
+      bool handed = false;
+      if (!round.pending) {
+        // The writer's backlog bounds this reader's writes too (a last round lists what it reads).
+        bool backlog = false;
+        {
+          std::lock_guard lock(mutex_);
+          backlog = core_.UnwrittenCount() > options_.max_unwritten;
+        }
+        if (!backlog) {
+          auto result = round.consumer->Poll(0);
+          // A log marker is handed in too: the round's position passes it (else a marker at the end of
+          // the partition would keep the round from ever catching up with reading).
+          const bool read =
+              result.kind == platform::PollResult::Kind::kRecord || result.kind == platform::PollResult::Kind::kMarker;
+          if (read && result.record.topic == round.catch_up.topic &&
+              result.record.partition == round.catch_up.partition) {
+            round.pending = std::move(result.record);
+          } else if (result.kind == platform::PollResult::Kind::kError) {
+            platform::LogWarn("webhooks: catch-up consumer error", {{"error", result.error}});
+          }
+        }
+      }
+      bool wake = false;
+      const bool ok = Guarded("catch-up", [&] {
+        if (round.pending) {
+          step = core_.CatchUpRecord(round.catch_up, *round.pending, WallClock::now());
+          handed = step == CatchUpStep::kNext;
+        } else if (std::chrono::steady_clock::now() - round.idle_since > std::chrono::milliseconds(100)) {
+          // Nothing to read for a while: whether it caught up with reading (asked every 100 ms).
+          step = core_.CatchUpIdle(round.catch_up, WallClock::now());
+          round.idle_since = std::chrono::steady_clock::now();
+        }
+        wake = WorkForIdle();
+      });
+      if (wake) work_ready_.notify_one();
+      if (!ok) step = CatchUpStep::kWait;  // PostgreSQL: the same step again later
+      if (handed) {
+        round.pending.reset();
+        round.idle_since = std::chrono::steady_clock::now();
+        progressed = true;
+      }
+      if (step == CatchUpStep::kStop) {
+        round.consumer->Close(1000);
+        it = rounds.erase(it);
+        continue;
+      }
+      ++it;
+    }
+    if (!progressed) std::this_thread::sleep_for(std::chrono::milliseconds(rounds.empty() ? 50 : 2));
+  }
+  for (auto& round : rounds) round.consumer->Close(1000);
+}
+
 void Dispatcher::Housekeep() {
   using Steady = std::chrono::steady_clock;
   auto next_save = Steady::now() + options_.save_every;
@@ -270,6 +368,7 @@ void Dispatcher::Stop(std::chrono::milliseconds grace) {
   stopped_ = true;  // the ledger writer stops; what it left is written here
   work_ready_.notify_all();
   writer_.join();
+  catch_up_.join();
   Guarded("write", [&] { core_.WriteNow(); });
   Guarded("save", [&] { core_.SaveProgress(); });
   // Leaving the group revokes every partition: the core saves where each resumes.

@@ -8,6 +8,7 @@
 #include <orders/codec/trace_context.hpp>
 #include <orders/notifier/webhooks/dispatcher_metrics.hpp>
 #include <orders/platform/log.hpp>
+#include <orders/platform/log_marker.hpp>
 
 namespace orders::notifier::webhooks {
 namespace {
@@ -59,8 +60,22 @@ platform::PartitionOffsets DispatcherCore::Assign(const std::string& topic,
       if (next) ledger_.SaveResumeOffset(topic, partition, *next);
     }
     starts[partition] = next ? *next : platform::kOffsetEnd;
+    ownership_[{topic, partition}] = next_ownership_++;
     auto& progress = partitions_.insert_or_assign({topic, partition}, PartitionProgress(next)).first->second;
     (void)progress.TakeChange();  // what the ledger holds now
+    if (next) {
+      read_next_[{topic, partition}] = *next;
+    } else {
+      read_next_.erase({topic, partition});
+    }
+  }
+  // Endpoints parked on these partitions (by this instance or another): their catch-ups start when due.
+  for (auto& park : ledger_.Parks(topic, partitions)) {
+    ParkState state;
+    state.progress = PartitionProgress(park.from_offset);
+    state.next_read = park.from_offset;
+    state.park = std::move(park);
+    parks_.insert_or_assign({state.park.endpoint_id, state.park.topic, state.park.partition}, std::move(state));
   }
   LearnWaitingSubjects(topic, partitions, now);
   UpdateGauges();
@@ -108,6 +123,23 @@ void DispatcherCore::Revoke(const std::string& topic, const std::vector<platform
     if (it == partitions_.end()) continue;
     if (const auto resume = it->second.Resume()) ledger_.SaveResumeOffset(topic, partition, *resume);
     partitions_.erase(it);
+    read_next_.erase({topic, partition});
+    ownership_.erase({topic, partition});
+  }
+  // Parks stay in the ledger for the next owner, where their catch-up stands (never past an event
+  // not resolved); a reader still attached is told to stop by its next call. Each is written again
+  // even when it did not move: the partition's resume offset saved above may pass what it covers, so
+  // its row must be there for the next owner whatever happened to it meanwhile.
+  for (auto it = parks_.begin(); it != parks_.end();) {
+    const auto& [endpoint_id, park_topic, partition] = it->first;
+    if (park_topic != topic || !revoked.count(partition)) {
+      ++it;
+      continue;
+    }
+    Park park = it->second.park;
+    park.from_offset = it->second.progress.Resume().value_or(park.from_offset);
+    ledger_.SavePark(park);
+    it = parks_.erase(it);
   }
   auto gone = [&](const Delivery& delivery) { return delivery.topic == topic && revoked.count(delivery.partition); };
   for (auto& entry : lanes_) {
@@ -182,7 +214,8 @@ bool DispatcherCore::ReadingWaits(const platform::ConsumedRecord& record, WallCl
   const bool blocked = std::any_of(lanes_.begin(), lanes_.end(), [&](const auto& entry) {
     const Lane& lane = entry.second;
     return Healthy(lane, now) && lane.live.size() >= full && Wants(lane, name) &&
-           !holds_.count({entry.first, record.topic, subject});
+           !holds_.count({entry.first, record.topic, subject}) &&
+           !parks_.count({entry.first, record.topic, record.partition});
   });
   if (!blocked) return false;
   // Room elsewhere: a pause could keep that endpoint from events behind the record.
@@ -199,6 +232,7 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   // Held open while the record is being handed out: should the ledger fail
   // half-way, the resume offset stays here and the record is dispatched again.
   progress.Read(record.offset, 1);
+  if (auto& next = read_next_[{record.topic, record.partition}]; next < record.offset + 1) next = record.offset + 1;
 
   const auto type = HeaderOf(record.headers, "ce_type");
   const auto id = HeaderOf(record.headers, "ce_id");
@@ -214,9 +248,14 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   }
   // The body is built only for an event some endpoint wants: most records are
   // wanted by none, and the notifier reads every one of them.
+  // Parked endpoints take nothing here (their catch-up builds the body when it reads the event again).
+  auto parked = [&](const std::string& endpoint_id) {
+    auto park = parks_.find({endpoint_id, record.topic, record.partition});
+    return park != parks_.end() && record.offset >= park->second.park.from_offset;
+  };
   std::optional<std::string> body;
   for (auto& [endpoint_id, lane] : lanes_) {
-    if (!Wants(lane, name)) continue;
+    if (!Wants(lane, name) || parked(endpoint_id)) continue;
     body = codec::StructuredCloudEvent(record.value, record.headers);
     if (!body) return skip();
     break;
@@ -235,6 +274,9 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   int open = 0;
   for (auto& [endpoint_id, lane] : lanes_) {
     if (!Wants(lane, name)) continue;
+    // Parked here: the park covers the event; its catch-up reads it again. (An older event, read
+    // again after an assignment, was not parked: it goes on as usual.)
+    if (parked(endpoint_id)) continue;
     Delivery delivery;
     delivery.endpoint_id = endpoint_id;
     delivery.event_id = *id;
@@ -251,8 +293,10 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
       KeepBehindHold(std::move(delivery), hold->second, now, true);
       ++open;
     } else if (lane.backoff_until > now || lane.live.size() >= policy_.queue_per_endpoint) {
-      // Spilled: the endpoint is backing off or too far behind; it leaves from the ledger.
+      // The endpoint is backing off or too far behind: parked on the partition from this event on.
       const auto due = std::max(now, lane.backoff_until);
+      if (TryPark(lane, record.topic, record.partition, record.offset, due)) continue;
+      // Without a park (the ledger refused it): spilled, it leaves from the ledger.
       Hold& fresh = holds_[HoldOf(delivery)];
       fresh.partition = delivery.partition;
       fresh.head_offset = delivery.offset;
@@ -270,23 +314,36 @@ void DispatcherCore::OnRecord(const platform::ConsumedRecord& record, WallClock:
   UpdateGauges();
 }
 
-void DispatcherCore::Keep(Delivery delivery, bool resolves) {
-  ++uncommitted_[{delivery.endpoint_id, delivery.event_id}];
-  unwritten_.push_back({std::move(delivery), resolves});
+void DispatcherCore::OnMarker(const platform::ConsumedRecord& marker) {
+  auto owner = partitions_.find({marker.topic, marker.partition});
+  if (owner == partitions_.end()) return;
+  owner->second.Read(marker.offset, 0);
+  if (auto& next = read_next_[{marker.topic, marker.partition}]; next < marker.offset + 1) next = marker.offset + 1;
 }
 
-void DispatcherCore::KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now,
-                                 bool resolves) {
+void DispatcherCore::Keep(Delivery delivery, bool resolves, bool parked) {
+  ++uncommitted_[{delivery.endpoint_id, delivery.event_id}];
+  std::uint64_t ownership = 0;
+  if (resolves || parked) {
+    auto owned = ownership_.find({delivery.topic, delivery.partition});
+    if (owned != ownership_.end()) ownership = owned->second;
+  }
+  unwritten_.push_back({std::move(delivery), resolves, parked, ownership});
+}
+
+void DispatcherCore::KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now, bool resolves,
+                                 bool parked) {
   delivery.status = DeliveryStatus::kPending;
   delivery.next_attempt_at = due;
   delivery.updated_at = now;
-  Keep(std::move(delivery), resolves);
+  Keep(std::move(delivery), resolves, parked);
 }
 
-void DispatcherCore::KeepBehindHold(Delivery delivery, Hold& hold, WallClock::time_point now, bool resolves) {
+void DispatcherCore::KeepBehindHold(Delivery delivery, Hold& hold, WallClock::time_point now, bool resolves,
+                                    bool parked) {
   // Never due before the delivery it waits behind (the ledger hands out due
   // deliveries oldest first, so the head is always taken before it).
-  KeepPending(std::move(delivery), std::max(now, hold.not_before), now, resolves);
+  KeepPending(std::move(delivery), std::max(now, hold.not_before), now, resolves, parked);
   ++hold.known;
   ++held_;
 }
@@ -301,7 +358,19 @@ void DispatcherCore::Written(const std::vector<Unwritten>& batch) {
   for (const auto& entry : batch) {
     auto it = uncommitted_.find({entry.delivery.endpoint_id, entry.delivery.event_id});
     if (it != uncommitted_.end() && --it->second <= 0) uncommitted_.erase(it);
+    if (entry.resolves || entry.parked) {
+      auto owned = ownership_.find({entry.delivery.topic, entry.delivery.partition});
+      if (owned == ownership_.end() || owned->second != entry.ownership) continue;  // kept under an ownership now gone
+    }
     if (entry.resolves) Resolve(entry.delivery);
+    if (entry.parked) {
+      // Its row is committed: the park's offset may pass it (a later round that read it again
+      // writes the same row).
+      if (auto park = parks_.find(ParkOf(entry.delivery)); park != parks_.end()) {
+        park->second.progress.Resolve(entry.delivery.offset);
+        park->second.dirty = true;
+      }
+    }
   }
   UpdateGauges();
 }
@@ -354,7 +423,10 @@ void DispatcherCore::RefreshEndpoints(WallClock::time_point now) {
     Lane& lane = lanes_[endpoint.id];
     lane.removed = false;
     lane.endpoint = std::move(endpoint);
-    if (lane.endpoint.disabled) FailQueued(lane, "endpoint disabled", now);
+    if (lane.endpoint.disabled) {
+      FailQueued(lane, "endpoint disabled", now);
+      FailParks(lane.endpoint.id, "endpoint disabled");
+    }
   }
   for (auto it = lanes_.begin(); it != lanes_.end();) {
     if (listed.count(it->first)) {
@@ -370,6 +442,8 @@ void DispatcherCore::RefreshEndpoints(WallClock::time_point now) {
       if (gone) held_ -= entry.second.known;
       return gone;
     });
+    // Its parks went with it (Delete).
+    std::erase_if(parks_, [&](const auto& entry) { return std::get<0>(entry.first) == it->first; });
     it = lane.in_flight == 0 ? lanes_.erase(it) : std::next(it);
   }
   UpdateGauges();
@@ -437,7 +511,9 @@ Attempt DispatcherCore::Start(Lane& lane, Queued queued) {
   }
   attempt.delivery = std::move(queued.delivery);
   attempt.kept = queued.kept;
-  if (!attempt.kept) live_in_flight_.emplace(attempt.id, attempt.delivery);
+  attempt.parked = queued.parked;
+  attempt.round = queued.round;
+  if (!attempt.kept && !attempt.parked) live_in_flight_.emplace(attempt.id, attempt.delivery);
   return attempt;
 }
 
@@ -509,7 +585,7 @@ void DispatcherCore::Finish(const Attempt& finished, const PostOutcome& outcome,
   }
   if (!lane || lane->removed) {
     // Deleted meanwhile: nothing to keep, and the record is done for this endpoint.
-    if (!attempt.kept) Resolve(delivery);
+    if (!attempt.kept && !attempt.parked) Resolve(delivery);
     if (lane && lane->in_flight == 0) lanes_.erase(lane_it);
     retry_taken_.erase({delivery.endpoint_id, delivery.event_id});
     UpdateGauges();
@@ -526,6 +602,37 @@ void DispatcherCore::Finish(const Attempt& finished, const PostOutcome& outcome,
     lane->backoff_until = {};
   } else if (!lane->endpoint.failing_since) {
     lane->endpoint.failing_since = now;
+  }
+
+  if (attempt.parked) {
+    // The park covers it: its offset is resolved in the park, or the park waits again from there.
+    auto park = parks_.find(ParkOf(delivery));
+    const bool current = park != parks_.end() && park->second.active && park->second.round == attempt.round;
+    if (current && outcome.delivered) {
+      park->second.progress.Resolve(delivery.offset);
+      park->second.dirty = true;
+      if (!park->second.reading) {  // a probe's round: the next one reads on at full concurrency
+        park->second.park.attempts = 0;
+        EndRound(park->first, park->second, now);
+      }
+    } else if (current) {
+      ReParkAfterFailure(park->second, *lane, now);
+    } else if (park != parks_.end() && outcome.delivered && delivery.offset >= park->second.next_read) {
+      // Its round is over (a failure beside it ended it) and the next one reads it again: not posted twice.
+      park->second.delivered_late.insert(delivery.offset);
+    }
+    if (platform::LogEnabled(platform::LogLevel::kDebug)) {
+      platform::LogDebug("webhook attempt", {{"endpoint", delivery.endpoint_id},
+                                             {"eventId", delivery.event_id},
+                                             {"partition", delivery.partition},
+                                             {"offset", delivery.offset},
+                                             {"httpStatus", outcome.http_status},
+                                             {"delivered", outcome.delivered},
+                                             {"parked", true}});
+    }
+    if (!outcome.delivered) AfterFailure(*lane, now);
+    UpdateGauges();
+    return;
   }
 
   const bool owned = partitions_.count({delivery.topic, delivery.partition}) > 0;
@@ -610,6 +717,7 @@ void DispatcherCore::AfterFailure(Lane& lane, WallClock::time_point now) {
     if (metrics_) metrics_->Disabled();
     platform::LogWarn("webhook endpoint disabled", {{"endpoint", lane.endpoint.id}, {"reason", reason}});
     FailQueued(lane, "endpoint disabled", now);
+    FailParks(lane.endpoint.id, "endpoint disabled");
     return;
   }
   BackOff(lane, now);
@@ -619,9 +727,15 @@ void DispatcherCore::BackOff(Lane& lane, WallClock::time_point now) {
   const auto delay = RetryDelay(policy_.retry_schedule, 1, random_());
   if (!delay) return;
   lane.backoff_until = std::max(lane.backoff_until, now + *delay);
+  // Catch-up rounds of the endpoint end where they stand (what they queued stays covered by
+  // their parks), due when the back-off ends.
+  for (auto& [key, state] : parks_) {
+    if (std::get<0>(key) == lane.endpoint.id && state.active) EndRound(key, state, lane.backoff_until);
+  }
   // What waits for a failing endpoint leaves the queue for the ledger, due
   // when the back-off ends, instead of each waiting for its own timeout.
   for (auto& queued : lane.live) {
+    if (queued.parked) continue;
     auto [hold_it, added] = holds_.try_emplace(HoldOf(queued.delivery));
     Hold& hold = hold_it->second;
     if (added) {
@@ -651,6 +765,7 @@ void DispatcherCore::FailQueued(Lane& lane, const std::string& reason, WallClock
       delivery.status = DeliveryStatus::kFailed;
       delivery.last_error = reason;
       delivery.updated_at = now;
+      if (queued.parked) continue;  // its park's last round lists it
       if (queued.kept) {
         retry_taken_.erase({delivery.endpoint_id, delivery.event_id});
         ReleaseOne(delivery);
@@ -665,7 +780,9 @@ void DispatcherCore::FailQueued(Lane& lane, const std::string& reason, WallClock
 }
 
 void DispatcherCore::DropQueued(Lane& lane) {
-  for (auto& queued : lane.live) Resolve(queued.delivery);
+  for (auto& queued : lane.live) {
+    if (!queued.parked) Resolve(queued.delivery);
+  }
   for (auto& queued : lane.retries) retry_taken_.erase({queued.delivery.endpoint_id, queued.delivery.event_id});
   lane.live.clear();
   lane.retries.clear();
@@ -675,6 +792,12 @@ void DispatcherCore::DropQueued(Lane& lane) {
 void DispatcherCore::SaveProgress() {
   for (auto& [key, progress] : partitions_) {
     if (const auto resume = progress.TakeChange()) ledger_.SaveResumeOffset(key.first, key.second, *resume);
+  }
+  for (auto& [key, state] : parks_) {
+    if (!state.dirty) continue;
+    state.park.from_offset = state.progress.Resume().value_or(state.park.from_offset);
+    ledger_.SavePark(state.park);
+    state.dirty = false;
   }
 }
 
@@ -696,6 +819,189 @@ void DispatcherCore::UpdateGauges() {
   // Kept as a running count: summing every hold here, at every record, cost more than the rest.
   metrics_->SetRetriesPending(static_cast<std::size_t>(std::max<std::int64_t>(0, held_)));
   metrics_->SetQueued(QueuedCount());
+  metrics_->SetParked(parks_.size());
+}
+
+bool DispatcherCore::Matches(const Lane& lane, std::string_view event_name) const {
+  return std::any_of(lane.endpoint.events.begin(), lane.endpoint.events.end(),
+                     [&](const std::string& pattern) { return codec::MatchesEventPattern(pattern, event_name); });
+}
+
+bool DispatcherCore::TryPark(const Lane& lane, const std::string& topic, platform::Partition partition,
+                             platform::Offset offset, WallClock::time_point due) {
+  Park park{lane.endpoint.id, topic, partition, offset, 0, due, {}};
+  // Written at once (once per endpoint and partition each time it parks): the partition's
+  // resume offset may pass the event as soon as this returns.
+  try {
+    ledger_.SavePark(park);
+  } catch (const std::exception& error) {
+    platform::LogWarn("webhooks: could not park an endpoint; its events go to the ledger",
+                      {{"endpoint", lane.endpoint.id}, {"partition", partition}, {"error", error.what()}});
+    return false;
+  }
+  ParkState state;
+  state.progress = PartitionProgress(offset);
+  state.next_read = offset;
+  state.park = std::move(park);
+  parks_.insert_or_assign({lane.endpoint.id, topic, partition}, std::move(state));
+  return true;
+}
+
+void DispatcherCore::DropParkedQueued(Lane& lane, const ParkKey& key) {
+  std::erase_if(lane.live, [&](const Queued& queued) {
+    if (!queued.parked || ParkOf(queued.delivery) != key) return false;
+    auto subject = lane.live_subjects.find(KeyOf(queued.delivery));
+    if (subject != lane.live_subjects.end() && --subject->second <= 0) lane.live_subjects.erase(subject);
+    return true;
+  });
+}
+
+void DispatcherCore::EndRound(const ParkKey& key, ParkState& state, WallClock::time_point due) {
+  // What the round handed out and is not resolved stays covered: the next round reads it again.
+  state.park.from_offset = state.progress.Resume().value_or(state.park.from_offset);
+  state.park.next_attempt_at = due;
+  state.active = false;
+  state.reading = false;
+  state.round = next_round_++;  // attempts of the round that finish later no longer count
+  state.progress = PartitionProgress(state.park.from_offset);
+  state.next_read = state.park.from_offset;
+  state.dirty = true;
+  if (auto lane = lanes_.find(std::get<0>(key)); lane != lanes_.end()) DropParkedQueued(lane->second, key);
+}
+
+void DispatcherCore::ReParkAfterFailure(ParkState& state, Lane& lane, WallClock::time_point now) {
+  (void)lane;
+  const ParkKey key{state.park.endpoint_id, state.park.topic, state.park.partition};
+  ++state.park.attempts;
+  if (const auto delay = RetryDelay(policy_.retry_schedule, state.park.attempts, random_())) {
+    EndRound(key, state, now + *delay);
+  } else {
+    // The schedule is used up: a last round lists what the park covers as failed.
+    state.park.fail_reason = "retries used up";
+    EndRound(key, state, now);
+  }
+}
+
+void DispatcherCore::FailParks(const std::string& endpoint_id, const std::string& reason) {
+  for (auto& [key, state] : parks_) {
+    if (std::get<0>(key) != endpoint_id || state.Failing()) continue;
+    state.park.fail_reason = reason;
+    EndRound(key, state, {});
+  }
+}
+
+std::optional<CatchUp> DispatcherCore::TakeCatchUp(WallClock::time_point now) {
+  for (auto& [key, state] : parks_) {
+    if (state.active) continue;
+    const auto& [endpoint_id, topic, partition] = key;
+    if (!partitions_.count({topic, partition})) continue;
+    auto lane = lanes_.find(endpoint_id);
+    if (lane == lanes_.end() || lane->second.removed) continue;
+    if (lane->second.endpoint.disabled && !state.Failing()) {
+      state.park.fail_reason = "endpoint disabled";
+      state.dirty = true;
+    }
+    if (!state.Failing() && (state.park.next_attempt_at > now || lane->second.backoff_until > now)) continue;
+    state.active = true;
+    state.reading = true;
+    state.round = next_round_++;
+    state.progress = PartitionProgress(state.park.from_offset);
+    state.next_read = state.park.from_offset;
+    return CatchUp{endpoint_id, topic, partition, state.park.from_offset, state.round};
+  }
+  return std::nullopt;
+}
+
+CatchUpStep DispatcherCore::CatchUpRecord(const CatchUp& catch_up, const platform::ConsumedRecord& record,
+                                          WallClock::time_point now) {
+  auto it = parks_.find({catch_up.endpoint_id, catch_up.topic, catch_up.partition});
+  if (it == parks_.end() || !it->second.reading || it->second.round != catch_up.round) return CatchUpStep::kStop;
+  ParkState& state = it->second;
+  if (record.offset < state.next_read) return CatchUpStep::kNext;  // handed in already
+  auto lane_it = lanes_.find(catch_up.endpoint_id);
+  if (lane_it == lanes_.end() || lane_it->second.removed) {
+    parks_.erase(it);
+    return CatchUpStep::kStop;
+  }
+  Lane& lane = lane_it->second;
+  // Reading has not handed this record over yet: the catch-up reached it. Once everything the
+  // round handed out is resolved the park ends, and reading hands the endpoint this record and
+  // every later one; until then reading may go on, and so does the catch-up.
+  if (auto read = read_next_.find({catch_up.topic, catch_up.partition});
+      read != read_next_.end() && record.offset >= read->second) {
+    return CatchUpIdle(catch_up, now) == CatchUpStep::kStop ? CatchUpStep::kStop : CatchUpStep::kWait;
+  }
+  if (!state.Failing() && lane.live.size() >= policy_.queue_per_endpoint) return CatchUpStep::kWait;
+  state.next_read = record.offset + 1;
+  if (state.delivered_late.erase(record.offset)) {  // delivered by an attempt of an ended round
+    state.progress.Read(record.offset, 0);
+    return CatchUpStep::kNext;
+  }
+  const auto type = HeaderOf(record.headers, "ce_type");
+  const auto id = HeaderOf(record.headers, "ce_id");
+  const std::string name = type ? std::string(codec::EventNameOfType(*type)) : std::string();
+  std::optional<std::string> body;  // none for a log marker (no ce_ headers): passed like an unwanted event
+  if (id && type && Matches(lane, name) && !platform::IsLogMarker(record.headers))
+    body = codec::StructuredCloudEvent(record.value, record.headers);
+  if (!body) {
+    state.progress.Read(record.offset, 0);
+    return CatchUpStep::kNext;
+  }
+  Delivery delivery;
+  delivery.endpoint_id = catch_up.endpoint_id;
+  delivery.event_id = *id;
+  delivery.event_type = name;
+  delivery.subject = record.key.empty() ? HeaderOf(record.headers, "ce_subject").value_or("") : record.key;
+  delivery.topic = record.topic;
+  delivery.partition = record.partition;
+  delivery.offset = record.offset;
+  delivery.body = std::move(*body);
+  delivery.trace_parent = HeaderOf(record.headers, codec::kTraceParentHeader).value_or("");
+  delivery.event_time = EventTime(record, now);
+  delivery.updated_at = now;
+  state.progress.Read(record.offset, 1);
+  if (state.Failing()) {
+    delivery.status = DeliveryStatus::kFailed;
+    delivery.attempts = state.park.attempts;
+    delivery.last_error = state.park.fail_reason;
+    delivery.next_attempt_at = now;
+    Keep(std::move(delivery), false, true);
+    return CatchUpStep::kNext;
+  }
+  // Its subject waits in the ledger: it waits there too, behind it.
+  if (auto hold = holds_.find(HoldOf(delivery)); hold != holds_.end()) {
+    KeepBehindHold(std::move(delivery), hold->second, now, false, true);
+    return CatchUpStep::kNext;
+  }
+  ++lane.live_subjects[KeyOf(delivery)];
+  lane.live.push_back({std::move(delivery), false, true, state.round});
+  UpdateGauges();
+  // A failing endpoint gets one event per round (a probe); its outcome decides the next round.
+  if (lane.endpoint.failing_since) {
+    state.reading = false;
+    return CatchUpStep::kStop;
+  }
+  return CatchUpStep::kNext;
+}
+
+CatchUpStep DispatcherCore::CatchUpIdle(const CatchUp& catch_up, WallClock::time_point now) {
+  (void)now;
+  auto it = parks_.find({catch_up.endpoint_id, catch_up.topic, catch_up.partition});
+  if (it == parks_.end() || !it->second.reading || it->second.round != catch_up.round) return CatchUpStep::kStop;
+  ParkState& state = it->second;
+  auto read = read_next_.find({catch_up.topic, catch_up.partition});
+  if (read == read_next_.end() || state.next_read < read->second) return CatchUpStep::kNext;
+  if (state.progress.Resume() != state.next_read) return CatchUpStep::kWait;  // what it handed out is not all resolved
+  // Caught up and resolved: reading hands the endpoint what comes next.
+  ledger_.DropPark(catch_up.endpoint_id, catch_up.topic, catch_up.partition);
+  parks_.erase(it);
+  return CatchUpStep::kStop;
+}
+
+void DispatcherCore::CatchUpFailed(const CatchUp& catch_up, WallClock::time_point now) {
+  auto it = parks_.find({catch_up.endpoint_id, catch_up.topic, catch_up.partition});
+  if (it == parks_.end() || it->second.round != catch_up.round || !it->second.active) return;
+  EndRound(it->first, it->second, now + std::chrono::seconds(1));
 }
 
 }  // namespace orders::notifier::webhooks

@@ -20,7 +20,10 @@ DispatcherMetrics::DispatcherMetrics(platform::MetricsRegistry& registry)
       retries_pending_(registry.AddGauge("orders_notifier_webhook_retries_pending",
                                          "Webhook deliveries this instance holds in the ledger for a retry")),
       queued_(registry.AddGauge("orders_notifier_webhook_queued",
-                                "Webhook deliveries queued in memory for their first attempt")) {}
+                                "Webhook deliveries queued in memory for their first attempt")),
+      parked_(
+          registry.AddGauge("orders_notifier_webhook_parked",
+                            "Webhook endpoints parked on a partition (their events wait in Kafka) on this instance")) {}
 
 DispatcherMetrics::EndpointSeries& DispatcherMetrics::For(const std::string& endpoint_id) {
   auto it = endpoints_.find(endpoint_id);

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include <orders/notifier/webhooks/delivery_cursor.hpp>
 #include <orders/platform/uuid.hpp>
@@ -17,6 +18,7 @@ struct MemoryWebhookStore::State {
   std::map<std::string, Endpoint> endpoints;
   std::map<std::pair<std::string, std::string>, Delivery> deliveries;  // by (endpoint_id, event_id)
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> offsets;
+  std::map<std::tuple<std::string, std::string, std::int32_t>, Park> parks;  // by (endpoint_id, topic, partition)
 
   WallClock::time_point Now() const { return StoredTime(clock()); }
 };
@@ -74,6 +76,7 @@ class MemoryWebhookStore::Registry : public EndpointRegistry {
     std::lock_guard lock(state_->mutex);
     if (state_->endpoints.erase(id) == 0) return false;
     std::erase_if(state_->deliveries, [&](const auto& entry) { return entry.first.first == id; });
+    std::erase_if(state_->parks, [&](const auto& entry) { return std::get<0>(entry.first) == id; });
     return true;
   }
 
@@ -208,6 +211,29 @@ class MemoryWebhookStore::Ledger : public DeliveryLedger {
       ++replayed;
     }
     return replayed;
+  }
+
+  void SavePark(const Park& park) override {
+    std::lock_guard lock(state_->mutex);
+    if (!state_->endpoints.count(park.endpoint_id)) return;  // deleted meanwhile
+    Park stored = park;
+    stored.next_attempt_at = StoredTime(park.next_attempt_at);
+    state_->parks[{park.endpoint_id, park.topic, park.partition}] = stored;
+  }
+
+  void DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) override {
+    std::lock_guard lock(state_->mutex);
+    state_->parks.erase({endpoint_id, topic, partition});
+  }
+
+  std::vector<Park> Parks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
+    std::lock_guard lock(state_->mutex);
+    const std::set<std::int32_t> wanted(partitions.begin(), partitions.end());
+    std::vector<Park> parks;
+    for (const auto& [key, park] : state_->parks) {
+      if (park.topic == topic && wanted.count(park.partition)) parks.push_back(park);
+    }
+    return parks;
   }
 
  private:

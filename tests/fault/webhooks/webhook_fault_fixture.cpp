@@ -1,5 +1,6 @@
 #include "webhook_fault_fixture.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <sstream>
 #include <thread>
@@ -38,6 +39,7 @@ void WebhooksUnderFaults::SetUp() {
 }
 
 void WebhooksUnderFaults::TearDown() {
+  for (const auto index : std::set<std::size_t>(frozen_)) ThawNotifier(index);  // a scenario that failed half-way
   for (auto& notifier : notifiers_) {
     if (notifier->running()) notifier->Stop();
   }
@@ -73,9 +75,21 @@ void WebhooksUnderFaults::RestartNotifier(std::size_t index) {
   Mark("notifier " + std::to_string(index) + " restarted");
 }
 
+void WebhooksUnderFaults::FreezeNotifier(std::size_t index) {
+  ::kill(notifiers_.at(index)->pid(), SIGSTOP);
+  frozen_.insert(index);
+  Mark("notifier " + std::to_string(index) + " frozen");
+}
+
+void WebhooksUnderFaults::ThawNotifier(std::size_t index) {
+  ::kill(notifiers_.at(index)->pid(), SIGCONT);
+  frozen_.erase(index);
+  Mark("notifier " + std::to_string(index) + " thawed");
+}
+
 std::uint16_t WebhooksUnderFaults::AnyLiveNotifierPort() {
-  for (auto& notifier : notifiers_) {
-    if (notifier->running()) return notifier->port();
+  for (std::size_t index = 0; index < notifiers_.size(); ++index) {
+    if (notifiers_[index]->running() && !frozen_.count(index)) return notifiers_[index]->port();
   }
   return 0;
 }

@@ -46,6 +46,10 @@ class WebhooksUnderFaults : public ::testing::Test {
   std::size_t StartNotifier();
   void KillNotifier(std::size_t index);     // SIGKILL
   void RestartNotifier(std::size_t index);  // after a kill; waits until ready
+  // SIGSTOP / SIGCONT: frozen past the group's session timeout, the notifier loses its partitions
+  // without being told, and learns it only once it runs again (a stalled process, not a dead one).
+  void FreezeNotifier(std::size_t index);
+  void ThawNotifier(std::size_t index);
   ServiceProcess& Notifier(std::size_t index) { return *notifiers_.at(index); }
 
   RegisteredEndpoint Register(const std::string& url, std::vector<std::string> filters = {"order.*"});
@@ -82,6 +86,7 @@ class WebhooksUnderFaults : public ::testing::Test {
 
   std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<ServiceProcess>> notifiers_;
+  std::set<std::size_t> frozen_;
 };
 
 }  // namespace orders::testing

@@ -2,7 +2,9 @@
 // each ending with the webhook invariants and the signatures verified:
 //   a notifier SIGKILLed with deliveries queued, then restarted;
 //   a third notifier joining two in the same group mid-run (a rebalance);
-//   a receiver down for longer than the retry schedule, then replayed.
+//   a receiver down for longer than the retry schedule, then replayed;
+//   an endpoint parked while a notifier stalls past the session timeout and its partitions, parks
+//   among them, change hands twice.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -178,6 +180,71 @@ TEST_F(WebhooksUnderFaults, AReceiverDownLongerThanTheScheduleGetsItsEventsListe
   // Nothing is listed as failed any more: every event must have arrived, the replayed ones late by design.
   const auto report = ExpectWebhookInvariants(endpoint, receiver, failed);
   EXPECT_EQ(report.counts.at("webhook_events_listed_failed"), 0);
+}
+
+// The run that once ended deliveries short: a consumer-group session timeout while an endpoint is
+// parked. One notifier stalls (SIGSTOP) past the session timeout: the other takes its partitions and
+// the parks on them without the stalled one knowing; thawed, it goes on for a moment with what it had
+// (a zombie), then loses everything and is dealt partitions again, some of them its own parks back.
+// The receiver comes back only after that: every event must arrive, none lost, repeats only with
+// the same webhook-id, each order's events in log order.
+TEST_F(WebhooksUnderFaults, AnEndpointParkedWhileItsPartitionsChangeHandsTwiceGetsEveryEventOnceItIsBack) {
+  // Long enough (at least 64 s with equal jitter) that nothing is listed as failed during the outage.
+  notifier_env_["WEBHOOK_RETRY_SCHEDULE"] = "200ms,500ms,1s,2s,4s,8s,16s,32s,64s";
+  const auto first = StartNotifier();
+  const auto second = StartNotifier();
+  WebhookReceiver healthy({"--mode", "healthy"});
+  WebhookReceiver away({"--mode", "healthy"});
+  ASSERT_NE(healthy.port(), 0);
+  ASSERT_NE(away.port(), 0);
+  TcpProxy proxy(away.port());
+  const auto steady = Register(healthy.Url("/hook"));
+  const auto parked = Register("http://127.0.0.1:" + std::to_string(proxy.port()) + "/hook");
+  ASSERT_FALSE(steady.id.empty());
+  ASSERT_FALSE(parked.id.empty());
+  WaitForEveryNotifierToKnowTheEndpoints();
+
+  OrderFlow flow(command_->port(), 12);
+  flow.Start();
+  ASSERT_TRUE(Eventually([&] { return Arrived(away) >= 20; }, 20s)) << Notifier(first).LogText();
+  proxy.Cut();
+  // The load reaches every partition: the refused endpoint ends up parked on all six, three per instance.
+  auto parks = [&](std::size_t notifier) { return Gauge(notifier, "orders_notifier_webhook_parked"); };
+  ASSERT_TRUE(Eventually([&] { return parks(first) > 0 && parks(second) > 0 && parks(first) + parks(second) == 6; },
+                         30s, 200ms))
+      << "the refused endpoint is parked on every partition\n"
+      << Notifier(first).LogText();
+  Mark("parked on " + std::to_string(parks(first)) + " + " + std::to_string(parks(second)) + " partitions");
+
+  const auto first_successes = EndpointCounter(first, "successes", steady.id);
+  FreezeNotifier(first);
+  // Past the session timeout (10 s) the group deals every partition to `second`, which loads the parks.
+  ASSERT_TRUE(Eventually([&] { return parks(second) == 6; }, 45s, 500ms)) << Notifier(second).LogText();
+  Mark("second holds every park");
+  ThawNotifier(first);
+  // It learns at its next poll that its partitions are gone, rejoins, and the partitions are dealt again.
+  std::this_thread::sleep_for(8s);
+  ASSERT_TRUE(Eventually([&] { return EndpointCounter(first, "successes", steady.id) > first_successes; }, 30s, 500ms))
+      << "the thawed instance delivers again\n"
+      << Notifier(first).LogText();
+  Mark("first delivers again");
+  proxy.Restore();
+  Mark("receiver back");
+  std::this_thread::sleep_for(3s);
+  flow.Stop();
+  EXPECT_TRUE(flow.Surprises().empty()) << flow.Surprises().front();
+  Mark("load stopped: " + std::to_string(flow.orders_done()) + " orders");
+
+  ASSERT_TRUE(WaitUntilSettled(steady, healthy, false, 30s)) << Notifier(first).LogText();
+  ASSERT_TRUE(WaitUntilSettled(parked, away, false, 150s)) << Notifier(first).LogText() << Notifier(second).LogText();
+  Mark("every owed event arrived at both receivers");
+  for (const auto* run : {&steady, &parked}) {
+    const auto report = ExpectWebhookInvariants(*run, run == &steady ? healthy : away);
+    EXPECT_EQ(report.counts.at("webhook_events_listed_failed"), 0) << run->id;
+    std::printf("%s: %lld events delivered, %lld repeats\n", run == &steady ? "steady" : "parked",
+                static_cast<long long>(report.counts.at("webhook_events_delivered")),
+                static_cast<long long>(report.counts.at("webhook_repeats_same_id")));
+  }
 }
 
 }  // namespace

@@ -15,7 +15,9 @@
 #include <orders/codec/trace_context.hpp>
 #include <orders/notifier/webhooks/dispatcher.hpp>
 #include <orders/notifier/webhooks/http_webhook_sender.hpp>
+#include <orders/platform/kafka_consumer.hpp>
 #include <orders/platform/kafka_producer.hpp>
+#include <orders/platform/log_marker.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/test_env.hpp>
 #include <orders/testing/webhook_receiver.hpp>
@@ -85,6 +87,15 @@ class SharedLedger : public DeliveryLedger {
   }
   std::size_t Replay(const std::string& endpoint_id, WallClock::time_point from) override {
     return WithLock(mutex, [&] { return fake.Replay(endpoint_id, from); });
+  }
+  void SavePark(const Park& park) override {
+    WithLock(mutex, [&] { fake.SavePark(park); });
+  }
+  void DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) override {
+    WithLock(mutex, [&] { fake.DropPark(endpoint_id, topic, partition); });
+  }
+  std::vector<Park> Parks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
+    return WithLock(mutex, [&] { return fake.Parks(topic, partitions); });
   }
   template <typename Step>
   auto WithLockDo(Step&& step) {
@@ -165,6 +176,23 @@ class HangingSender : public WebhookSender {
   bool release_ = false;
 };
 
+// Posts to one URL fail at once (like a receiver refusing connections) while `down`; every other
+// post, and that URL's once it is back, is answered at once.
+class FlakySender : public WebhookSender {
+ public:
+  FlakySender(std::string flaky_url, Receipts& receipts) : flaky_url_(std::move(flaky_url)), receipts_(receipts) {}
+  PostOutcome Post(const PostRequest& request) override {
+    if (request.url == flaky_url_ && down) return {false, 0, "connection refused", 1ms};
+    receipts_.Add({"f", request.url, request.message_id});
+    return {true, 204, "", 1ms};
+  }
+  std::atomic<bool> down{true};
+
+ private:
+  std::string flaky_url_;
+  Receipts& receipts_;
+};
+
 class WebhookDispatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -185,7 +213,7 @@ class WebhookDispatchTest : public ::testing::Test {
     DispatcherOptions options;
     options.kafka = {orders::testing::KafkaBrokers(), "wh-test-" + name, group, {}};
     options.topics = {orders_topic, inventory_topic};
-    options.policy.retry_schedule = {100ms, 200ms};
+    options.policy.retry_schedule = retry_schedule;
     options.workers = 4;  // one attempt per endpoint at a time: a quarter of the workers
     options.retry_every = 100ms;
     options.refresh_every = 500ms;
@@ -253,6 +281,7 @@ class WebhookDispatchTest : public ::testing::Test {
   }
 
   std::string orders_topic, inventory_topic, group;
+  std::vector<std::chrono::milliseconds> retry_schedule{100ms, 200ms};
   SharedRegistry registry;
   SharedLedger ledger;
   Receipts receipts;
@@ -359,13 +388,10 @@ TEST_F(WebhookDispatchTest, AHangingEndpointDoesNotDelayTheOthers) {
   EXPECT_LT(took, 8s) << "the healthy endpoints waited for the hanging one";
   ExpectEveryEventOncePerEndpointInOrder(30 * 4 * 2);
   EXPECT_LE(sender.hanging.load(), 4) << "at most the endpoint's concurrency waits on it";
-  // What the hanging endpoint could not hold waits in the ledger, due at once (once the ledger
-  // writer, a few milliseconds behind, has written the last of it).
-  EXPECT_TRUE(Eventually(
-      [&] {
-        return ledger.WithLockDo([&] { return ledger.fake.Count(DeliveryStatus::kPending); }) >= 30u * 4 - 20 - 4;
-      },
-      5s));
+  // What the hanging endpoint could not hold waits in Kafka: the endpoint is parked on the
+  // partitions (a row each), not written to the ledger event by event.
+  EXPECT_TRUE(Eventually([&] { return ledger.WithLockDo([&] { return ledger.fake.ParkCount(); }) >= 1u; }, 5s));
+  EXPECT_EQ(ledger.WithLockDo([&] { return ledger.fake.Count(DeliveryStatus::kPending); }), 0u);
   sender.Release();
   a->Stop(2s);
 }
@@ -403,6 +429,70 @@ TEST_F(WebhookDispatchTest, TheReceiverSeesATraceparentInTheEventsTrace) {
   ASSERT_TRUE(parsed) << sent;
   EXPECT_EQ(parsed->trace_id, "0af7651916cd43dd8448eb211c80319c");
   EXPECT_NE(parsed->parent_id, "b7ad6b7169203331") << "the attempt is a span of its own";
+  a->Stop(2s);
+}
+
+// The catch-up readers are consumers of their own, assigned one partition outside the group: a log
+// marker reaches them as a marker (never as a record), in its place among the events.
+TEST_F(WebhookDispatchTest, AnAssignedReaderGetsALogMarkerAsAMarkerBetweenTheEvents) {
+  const platform::KafkaHeaders marker{{std::string(platform::kLogMarkerHeader), "test"}};
+  const platform::KafkaHeaders event{{"ce_id", "e"}, {"ce_type", "order.placed.v1"}};
+  for (const auto& [headers, key] : {std::pair{event, "order-1"}, std::pair{marker, ""}, std::pair{event, "order-1"}}) {
+    ASSERT_TRUE(
+        producer->Produce(orders_topic, 2, key, key[0] ? "{}" : "", headers, [](const platform::DeliveryReport&) {}));
+  }
+  ASSERT_TRUE(producer->Flush(10000));
+  auto created = platform::KafkaConsumer::Create({orders::testing::KafkaBrokers(), "wh-assigned-reader", "", {}});
+  ASSERT_TRUE(created) << created.error().message;
+  auto& reader = **created;
+  ASSERT_TRUE(reader.Assign(orders_topic, 2, 0));
+  std::vector<std::pair<platform::PollResult::Kind, platform::Offset>> read;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (read.size() < 3 && std::chrono::steady_clock::now() < deadline) {
+    auto result = reader.Poll(200);
+    if (result.kind == platform::PollResult::Kind::kRecord || result.kind == platform::PollResult::Kind::kMarker) {
+      read.emplace_back(result.kind, result.record.offset);
+    }
+  }
+  reader.Close(1000);
+  using Kind = platform::PollResult::Kind;
+  EXPECT_EQ(read, (std::vector<std::pair<Kind, platform::Offset>>{
+                      {Kind::kRecord, 0}, {Kind::kMarker, 1}, {Kind::kRecord, 2}}));
+}
+
+// An endpoint parked while it refuses connections, with a log marker last in every partition: once it
+// is back, its catch-up passes the markers, reaches what reading has read and ends the park, and
+// reading hands it the next events itself.
+TEST_F(WebhookDispatchTest, AParkedEndpointCatchesUpPastLogMarkersAndReadingTakesOverAgain) {
+  retry_schedule = {100ms, 200ms, 400ms, 800ms, 1600ms, 3200ms, 6400ms};
+  registry.fake.Add("ep_flaky", {"order.*"});
+  FlakySender sender("http://receiver.test/ep_flaky", receipts);
+  auto a = Instance("a", &sender);
+  ASSERT_TRUE(a->Start());
+  ASSERT_TRUE(Eventually([&] { return a->Owned(orders_topic).size() == 6; }, 30s));
+  Produce(orders_topic, "order.placed.v1", "order", 12, 3);
+  ASSERT_TRUE(Eventually([&] { return ledger.WithLockDo([&] { return ledger.fake.ParkCount(); }) >= 1u; }, 10s))
+      << "the refusing endpoint is parked";
+  for (platform::Partition partition = 0; partition < 6; ++partition) {
+    ASSERT_TRUE(producer->Produce(orders_topic, partition, "", "", {{std::string(platform::kLogMarkerHeader), "test"}},
+                                  [](const platform::DeliveryReport&) {}));
+  }
+  ASSERT_TRUE(producer->Flush(10000));
+  std::this_thread::sleep_for(300ms);  // reading passes the markers
+  sender.down = false;
+  auto unique_posts = [&] {
+    std::set<std::pair<std::string, std::string>> unique;
+    for (const auto& post : receipts.All()) unique.insert({post.url, post.id});
+    return unique.size();
+  };
+  EXPECT_TRUE(Eventually(
+      [&] { return unique_posts() >= 12 * 3 * 3 && ledger.WithLockDo([&] { return ledger.fake.ParkCount(); }) == 0u; },
+      30s))
+      << unique_posts() << " posts; a park whose partition ends with a marker must end without a later event";
+  Produce(orders_topic, "order.status_changed.v1", "order", 12, 1, 3);
+  EXPECT_TRUE(Eventually([&] { return unique_posts() >= 12 * 4 * 3; }, 20s)) << unique_posts();
+  std::this_thread::sleep_for(500ms);
+  ExpectEveryEventOncePerEndpointInOrder(12 * 4 * 3);
   a->Stop(2s);
 }
 

@@ -364,6 +364,105 @@ TYPED_TEST_P(WebhookStoreBehaviour, ListFiltersByStatus) {
             (std::vector<std::string>{"pending-1"}));
 }
 
+TYPED_TEST_P(WebhookStoreBehaviour, ListWithoutAStatusPagesAcrossEveryStatusNewestFirst) {
+  const Endpoint endpoint = this->Created();
+  const DeliveryStatus statuses[] = {DeliveryStatus::kPending, DeliveryStatus::kDelivered, DeliveryStatus::kFailed};
+  // Nine events, their statuses interleaved in time; two pairs share a time (the id orders them).
+  std::vector<std::string> newest_first;
+  for (int i = 0; i < 9; ++i) {
+    const std::string id = "e-" + std::to_string(i);
+    Delivery delivery = this->ADelivery(endpoint.id, id, i, this->At(i == 4 ? 3 : i == 8 ? 7 : i));
+    delivery.status = statuses[(i * 2) % 3];
+    this->ledger().Keep(delivery);
+  }
+  const std::vector<std::string> expected = {"e-8", "e-7", "e-6", "e-5", "e-4", "e-3", "e-2", "e-1", "e-0"};
+  for (const std::size_t size : {1u, 2u, 4u, 9u}) {
+    std::vector<std::string> seen;
+    std::optional<std::string> cursor;
+    int pages = 0;
+    do {
+      const Page page = this->ledger().List(endpoint.id, std::nullopt, cursor, size);
+      for (const auto& id : this->EventIds(page.items)) seen.push_back(id);
+      cursor = page.next_cursor;
+      ASSERT_LT(++pages, 20);
+    } while (cursor);
+    EXPECT_EQ(seen, expected) << "pages of " << size;
+  }
+}
+
+TYPED_TEST_P(WebhookStoreBehaviour, DueOverSeveralPartitionsIsTheOldestOffsetsOfAllOfThemWithinTheLimit) {
+  const Endpoint a = this->Created();
+  const Endpoint b = this->Created();
+  // Partition 0 holds most of the due work; an older offset of partition 1 and both endpoints of one
+  // event (the same offset) must still come in offset, partition, endpoint order.
+  auto keep = [&](const Endpoint& endpoint, const std::string& id, std::int32_t partition, std::int64_t offset) {
+    Delivery delivery = this->ADelivery(endpoint.id, id, offset);
+    delivery.partition = partition;
+    delivery.next_attempt_at = this->At(100);
+    this->ledger().Keep(delivery);
+  };
+  for (int offset = 10; offset < 20; ++offset) keep(a, "p0-" + std::to_string(offset), 0, offset);
+  keep(b, "p0-12", 0, 12);
+  keep(a, "p1-11", 1, 11);
+  keep(b, "p2-12", 2, 12);
+  const auto due = this->ledger().Due("orders.events", {0, 1, 2}, this->At(200), 5);
+  std::vector<std::string> got;
+  for (const auto& delivery : due) {
+    got.push_back(delivery.event_id + "@" + std::to_string(delivery.partition) +
+                  (delivery.endpoint_id == a.id ? "a" : "b"));
+  }
+  const std::string first_at_12 = a.id < b.id ? "p0-12@0a" : "p0-12@0b";
+  const std::string second_at_12 = a.id < b.id ? "p0-12@0b" : "p0-12@0a";
+  EXPECT_EQ(got, (std::vector<std::string>{"p0-10@0a", "p0-11@0a", "p1-11@1a", first_at_12, second_at_12}));
+}
+
+TYPED_TEST_P(WebhookStoreBehaviour, ParksAreKeptPerEndpointAndPartitionReplacedDroppedAndDeletedWithTheEndpoint) {
+  const Endpoint a = this->Created();
+  const Endpoint b = this->Created();
+  auto park = [&](const Endpoint& endpoint, std::int32_t partition, std::int64_t from, int attempts,
+                  const std::string& topic = "orders.events", const std::string& fail_reason = "") {
+    Park parked;
+    parked.fail_reason = fail_reason;
+    parked.endpoint_id = endpoint.id;
+    parked.topic = topic;
+    parked.partition = partition;
+    parked.from_offset = from;
+    parked.attempts = attempts;
+    parked.next_attempt_at = this->At(100, 250);
+    this->ledger().SavePark(parked);
+  };
+  park(a, 0, 10, 0);
+  park(a, 1, 20, 0);
+  park(b, 1, 30, 2, "orders.events", "retries used up");
+  park(a, 1, 25, 1);  // replaces a's park on partition 1
+  park(a, 0, 5, 0, "inventory.events");
+  Park unknown;
+  unknown.endpoint_id = "ep_00000000-0000-4000-8000-000000000000";
+  unknown.topic = "orders.events";
+  this->ledger().SavePark(unknown);
+
+  auto parks = this->ledger().Parks("orders.events", {1});
+  std::sort(parks.begin(), parks.end(), [](const Park& x, const Park& y) { return x.from_offset < y.from_offset; });
+  ASSERT_EQ(parks.size(), 2u);
+  EXPECT_EQ(parks[0].endpoint_id, a.id);
+  EXPECT_EQ(parks[0].from_offset, 25);
+  EXPECT_EQ(parks[0].attempts, 1);
+  EXPECT_EQ(parks[0].next_attempt_at, this->At(100, 250));
+  EXPECT_EQ(parks[0].fail_reason, "") << "not failing";
+  EXPECT_EQ(parks[1].endpoint_id, b.id);
+  EXPECT_EQ(parks[1].fail_reason, "retries used up") << "a failing park stays failing";
+  EXPECT_EQ(this->ledger().Parks("orders.events", {0, 1}).size(), 3u) << "no park for an unknown endpoint";
+  EXPECT_TRUE(this->ledger().Parks("orders.events", {}).empty());
+
+  this->ledger().DropPark(a.id, "orders.events", 0);
+  EXPECT_EQ(this->ledger().Parks("orders.events", {0, 1}).size(), 2u);
+  EXPECT_TRUE(this->registry().Delete(a.id));
+  parks = this->ledger().Parks("orders.events", {0, 1});
+  ASSERT_EQ(parks.size(), 1u);
+  EXPECT_EQ(parks[0].endpoint_id, b.id);
+  EXPECT_TRUE(this->ledger().Parks("inventory.events", {0}).empty());
+}
+
 TYPED_TEST_P(WebhookStoreBehaviour, AForeignCursorListsNothing) {
   const Endpoint endpoint = this->Created();
   this->ledger().Keep(this->ADelivery(endpoint.id, "e1"));
@@ -416,6 +515,9 @@ REGISTER_TYPED_TEST_SUITE_P(WebhookStoreBehaviour, CreateChoosesTheIdAndCreation
                             PendingSubjectsNameEachEndpointAndSubjectOnce, ListPagesNewestEventFirstUntilExhausted,
                             ListFiltersByStatus, AForeignCursorListsNothing,
                             ReplayMakesFailedDeliveriesFromATimeOnDueNowWithAttemptsReset,
-                            KeepAllKeepsEachInTurnWithItsTraceParent, KeepAllKeepsALargeBatchWithAnyTextExactly);
+                            KeepAllKeepsEachInTurnWithItsTraceParent, KeepAllKeepsALargeBatchWithAnyTextExactly,
+                            ListWithoutAStatusPagesAcrossEveryStatusNewestFirst,
+                            DueOverSeveralPartitionsIsTheOldestOffsetsOfAllOfThemWithinTheLimit,
+                            ParksAreKeptPerEndpointAndPartitionReplacedDroppedAndDeletedWithTheEndpoint);
 
 }  // namespace orders::notifier::webhooks

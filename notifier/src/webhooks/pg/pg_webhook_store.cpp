@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <set>
-#include <span>
+#include <string_view>
 #include <utility>
 
 #include <nlohmann/json.hpp>
+#include <pqxx/tablewriter>
 
 #include <orders/notifier/webhooks/delivery_cursor.hpp>
 #include <orders/notifier/webhooks/delivery_status.hpp>
@@ -75,6 +76,106 @@ std::string IntArray(const std::vector<std::int32_t>& values) {
   return text + "}";
 }
 
+// Rows for COPY ... FROM STDIN in PostgreSQL's text format: fields separated by tabs, rows
+// ended by newlines; backslash, tab, newline and carriage return escaped (byte by byte, which
+// is safe for UTF-8). PostgreSQL text cannot hold NUL: it becomes U+FFFD.
+void AppendCopyText(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\0':
+        out += "\xEF\xBF\xBD";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+// The columns of staged_deliveries, in COPY order (times as microseconds since the epoch).
+constexpr const char* kStagedColumns[] = {
+    "endpoint_id", "event_id", "status",   "topic",   "partition",        "record_offset", "subject",     "event_type",
+    "body",        "event_us", "attempts", "next_us", "last_http_status", "last_error",    "trace_parent"};
+
+constexpr const char* kStagingTable =
+    "CREATE TEMP TABLE IF NOT EXISTS staged_deliveries (endpoint_id text, event_id text, status text, topic text,"
+    " partition integer, record_offset bigint, subject text, event_type text, body text, event_us bigint,"
+    " attempts integer, next_us bigint, last_http_status integer, last_error text, trace_parent text)"
+    " ON COMMIT DELETE ROWS";
+
+// Kept only while the endpoint exists: FOR KEY SHARE waits for a Delete in progress, and one
+// that committed first left no row to lock.
+constexpr const char* kMergeStaged =
+    "SELECT 1 FROM endpoints WHERE id IN (SELECT endpoint_id FROM staged_deliveries) FOR KEY SHARE;"
+    " INSERT INTO deliveries (endpoint_id, event_id, status, topic, partition, \"offset\", subject, event_type,"
+    " body, event_time, attempts, next_attempt_at, last_http_status, last_error, updated_at, trace_parent)"
+    " SELECT s.endpoint_id, s.event_id, s.status, s.topic, s.partition, s.record_offset, s.subject, s.event_type, s.body, "
+    ORDERS_AT("s.event_us") ", s.attempts, " ORDERS_AT("s.next_us") ", s.last_http_status, s.last_error, now(),"
+    " s.trace_parent FROM staged_deliveries s WHERE EXISTS (SELECT 1 FROM endpoints e WHERE e.id = s.endpoint_id)"
+    " ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = EXCLUDED.status,"
+    " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
+    " last_http_status = EXCLUDED.last_http_status, last_error = EXCLUDED.last_error, updated_at = now()";
+
+void AppendCopyRow(std::string& out, const Delivery& d) {
+  const auto field = [&out](std::string_view text) {
+    AppendCopyText(out, text);
+    out += '\t';
+  };
+  const auto number = [&out](std::int64_t value) {
+    out += std::to_string(value);
+    out += '\t';
+  };
+  field(d.endpoint_id);
+  field(d.event_id);
+  field(DeliveryStatusName(d.status));
+  field(d.topic);
+  number(d.partition);
+  number(d.offset);
+  field(d.subject);
+  field(d.event_type);
+  field(d.body);
+  number(MicrosSinceEpoch(d.event_time));
+  number(d.attempts);
+  number(MicrosSinceEpoch(d.next_attempt_at));
+  number(d.last_http_status);
+  field(d.last_error);
+  AppendCopyText(out, d.trace_parent);
+  out += '\n';
+}
+
+// List(): newest event first, after the cursor when there is one ($2 or $3 on: (time, id) before it).
+std::string ListByStatusStatement() {
+  return std::string("SELECT ") + kDeliveryColumns +
+         " FROM deliveries WHERE endpoint_id = $1 AND status = $2"
+         " AND (NOT $3::boolean OR (event_time, event_id) < (" ORDERS_AT("$4") ", $5::text))"
+         " ORDER BY event_time DESC, event_id DESC LIMIT $6";
+}
+
+// Without a status: each status's newest rows (one index range each), merged. One index fewer to
+// keep up at every write than an index of its own for this.
+std::string ListAllStatement() {
+  std::string parts;
+  for (const char* status : {"pending", "delivered", "failed"}) {
+    if (!parts.empty()) parts += " UNION ALL ";
+    parts += std::string("(SELECT * FROM deliveries WHERE endpoint_id = $1 AND status = '") + status +
+             "' AND (NOT $2::boolean OR (event_time, event_id) < (" ORDERS_AT("$3") ", $4::text))"
+             " ORDER BY event_time DESC, event_id DESC LIMIT $5)";
+  }
+  return std::string("SELECT ") + kDeliveryColumns + " FROM (" + parts +
+         ") AS deliveries ORDER BY event_time DESC, event_id DESC LIMIT $5";
+}
+
 class PgEndpointRegistry : public EndpointRegistry {
  public:
   explicit PgEndpointRegistry(const PgStoreOptions& options)
@@ -128,6 +229,7 @@ class PgEndpointRegistry : public EndpointRegistry {
       // The endpoint's row first: a Keep that is checking for it waits, then sees it gone.
       const auto deleted = tx.exec_params("DELETE FROM endpoints WHERE id = $1", id).affected_rows();
       tx.exec_params("DELETE FROM deliveries WHERE endpoint_id = $1", id);
+      tx.exec_params("DELETE FROM parks WHERE endpoint_id = $1", id);
       tx.commit();
       return deleted > 0;
     });
@@ -186,28 +288,35 @@ class PgDeliveryLedger : public DeliveryLedger {
     });
   }
 
+  // Through the same staging table and upsert as KeepAll: one copy of the ledger's write SQL.
   void Keep(const Delivery& d) override {
-    session_.Run([&](pqxx::connection& connection) {
-      pqxx::work tx(connection);
-      tx.exec(KeepManyStatement(tx, std::span<const Delivery>(&d, 1)));
-      tx.commit();
-    });
+    std::string line;
+    AppendCopyRow(line, d);
+    line.pop_back();  // the COPY sender ends each line it sends
+    session_.Run([&](pqxx::connection& connection) { WriteStaged(connection, line); });
   }
 
   // On a connection of its own: the dispatcher's ledger writer runs it while the other thread
   // reads due deliveries and saves offsets on the first one.
-  // Many rows per statement: with one statement per row the writer spent its time on round trips,
-  // and an endpoint that never answers spills every event it is sent here.
+  // The rows go by COPY into a temporary table, then into `deliveries` in one set-based upsert: an
+  // endpoint that never answers spills every event it is sent here, and with multi-row INSERT
+  // statements the writer (parsing, quoting) set the pace of a burst's drain beside it.
   void KeepAll(const std::vector<Delivery>& deliveries) override {
     if (deliveries.empty()) return;
-    batch_session_.Run([&](pqxx::connection& connection) {
-      pqxx::work tx(connection);
-      for (std::size_t from = 0; from < deliveries.size(); from += kRowsPerStatement) {
-        const auto to = std::min(deliveries.size(), from + kRowsPerStatement);
-        tx.exec(KeepManyStatement(tx, std::span<const Delivery>(deliveries).subspan(from, to - from)));
+    // One row per delivery, its last state (one upsert may not touch a row twice).
+    std::vector<const Delivery*> rows;
+    {
+      std::set<std::pair<std::string_view, std::string_view>> seen;
+      for (auto it = deliveries.rbegin(); it != deliveries.rend(); ++it) {
+        if (seen.emplace(it->endpoint_id, it->event_id).second) rows.push_back(&*it);
       }
-      tx.commit();
-    });
+      std::reverse(rows.begin(), rows.end());
+    }
+    std::string lines;
+    lines.reserve(rows.size() * 768);
+    for (const Delivery* d : rows) AppendCopyRow(lines, *d);
+    if (!lines.empty()) lines.pop_back();  // the COPY sender ends each line it sends
+    batch_session_.Run([&](pqxx::connection& connection) { WriteStaged(connection, lines); });
   }
 
   std::vector<Delivery> Due(const std::string& topic, const std::vector<std::int32_t>& partitions,
@@ -215,11 +324,16 @@ class PgDeliveryLedger : public DeliveryLedger {
     return session_.Run([&](pqxx::connection& connection) {
       pqxx::read_transaction tx(connection);
       std::vector<Delivery> due;
+      // Each partition's oldest due ones through deliveries_due (a range of the index, at most
+      // `limit` rows each), then merged: one scan over several partitions would read and sort
+      // every pending delivery of them, at every pass, to return a few hundred.
       for (const auto& row :
            tx.exec_params(std::string("SELECT ") + kDeliveryColumns +
-                              " FROM deliveries WHERE status = 'pending' AND topic = $1"
-                              " AND partition = ANY($2::int[]) AND next_attempt_at <= " ORDERS_AT(
-                                  "$3") " ORDER BY \"offset\", partition, endpoint_id LIMIT $4",
+                              " FROM unnest($2::int[]) AS p(number) CROSS JOIN LATERAL"
+                              " (SELECT * FROM deliveries WHERE status = 'pending' AND topic = $1"
+                              " AND partition = p.number AND next_attempt_at <= " ORDERS_AT(
+                                  "$3") " ORDER BY \"offset\", endpoint_id LIMIT $4) AS deliveries"
+                                        " ORDER BY \"offset\", partition, endpoint_id LIMIT $4",
                           topic, IntArray(partitions), MicrosSinceEpoch(now), static_cast<std::int64_t>(limit))) {
         due.push_back(DeliveryOf(row));
       }
@@ -251,15 +365,15 @@ class PgDeliveryLedger : public DeliveryLedger {
     }
     return session_.Run([&](pqxx::connection& connection) {
       pqxx::read_transaction tx(connection);
-      // Unused filters are switched off by their parameters, so one statement serves every call.
-      const auto rows = tx.exec_params(
-          std::string("SELECT ") + kDeliveryColumns +
-              " FROM deliveries WHERE endpoint_id = $1 AND ($2 = '' OR status = $2)"
-              " AND (NOT $3::boolean OR (event_time, event_id) < (" ORDERS_AT("$4") ", $5::text))"
-              " ORDER BY event_time DESC, event_id DESC LIMIT $6",
-          endpoint_id, status ? std::string(DeliveryStatusName(*status)) : std::string(), position.has_value(),
-          position ? position->event_time_us : std::int64_t{0}, position ? position->event_id : std::string(),
-          static_cast<std::int64_t>(limit) + 1);
+      const bool after = position.has_value();
+      const auto time_us = position ? position->event_time_us : std::int64_t{0};
+      const auto event_id = position ? position->event_id : std::string();
+      const auto rows_wanted = static_cast<std::int64_t>(limit) + 1;
+      // Both through deliveries_by_endpoint_status: without a status, the newest of each status, merged.
+      const auto rows =
+          status ? tx.exec_params(ListByStatusStatement(), endpoint_id, std::string(DeliveryStatusName(*status)), after,
+                                  time_us, event_id, rows_wanted)
+                 : tx.exec_params(ListAllStatement(), endpoint_id, after, time_us, event_id, rows_wanted);
       Page page;
       for (const auto& row : rows) {
         if (page.items.size() == limit) {
@@ -287,43 +401,70 @@ class PgDeliveryLedger : public DeliveryLedger {
     });
   }
 
- private:
-  static constexpr std::size_t kRowsPerStatement = 256;
+  void SavePark(const Park& park) override {
+    session_.Run([&](pqxx::connection& connection) {
+      pqxx::work tx(connection);
+      // Kept only while the endpoint exists; FOR KEY SHARE waits for a Delete in progress.
+      tx.exec_params(
+          "INSERT INTO parks (endpoint_id, topic, partition, from_offset, attempts, next_attempt_at, fail_reason)"
+          " SELECT $1, $2, $3, $4, $5, " ORDERS_AT("$6") ", $7"
+          " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = $1 FOR KEY SHARE)"
+          " ON CONFLICT (endpoint_id, topic, partition) DO UPDATE SET from_offset = EXCLUDED.from_offset,"
+          " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
+          " fail_reason = EXCLUDED.fail_reason",
+          park.endpoint_id, park.topic, park.partition, park.from_offset, park.attempts,
+          MicrosSinceEpoch(park.next_attempt_at), park.fail_reason);
+      tx.commit();
+    });
+  }
 
-  // One upsert of `deliveries` (Keep's one, or a slice of KeepAll's). A statement may not upsert one row
-  // twice, so a delivery that appears again in the slice (kept pending, then its outcome) is written in
-  // its last state only.
-  static std::string KeepManyStatement(pqxx::work& tx, std::span<const Delivery> deliveries) {
-    std::set<std::pair<std::string, std::string>> seen;
-    std::vector<const Delivery*> rows;
-    for (std::size_t i = deliveries.size(); i-- > 0;) {
-      if (seen.emplace(deliveries[i].endpoint_id, deliveries[i].event_id).second) rows.push_back(&deliveries[i]);
-    }
-    std::string values;
-    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
-      const Delivery& d = **it;
-      if (!values.empty()) values += ',';
-      values += "(" + tx.quote(d.endpoint_id) + "," + tx.quote(d.event_id) + "," +
-                tx.quote(std::string(DeliveryStatusName(d.status))) + "," + tx.quote(d.topic) + "," +
-                std::to_string(d.partition) + "," + std::to_string(d.offset) + "," + tx.quote(d.subject) + "," +
-                tx.quote(d.event_type) + "," + tx.quote(d.body) + "," + std::to_string(MicrosSinceEpoch(d.event_time)) +
-                "," + std::to_string(d.attempts) + "," + std::to_string(MicrosSinceEpoch(d.next_attempt_at)) + "," +
-                std::to_string(d.last_http_status) + "," + tx.quote(d.last_error) + "," + tx.quote(d.trace_parent) +
-                ")";
-    }
-    return "INSERT INTO deliveries (endpoint_id, event_id, status, topic, partition, \"offset\", subject, event_type,"
-           " body, event_time, attempts, next_attempt_at, last_http_status, last_error, updated_at, trace_parent)"
-           " SELECT v.endpoint_id, v.event_id, v.status, v.topic, v.partition::integer, v.\"offset\"::bigint, v.subject,"
-           " v.event_type, v.body, " ORDERS_AT("v.event_time") ", v.attempts::integer, " ORDERS_AT("v.next_attempt_at")
-           ", v.last_http_status::integer, v.last_error, now(), v.trace_parent"
-           " FROM (VALUES " + values +
-           ") AS v(endpoint_id, event_id, status, topic, partition, \"offset\", subject, event_type, body, event_time,"
-           " attempts, next_attempt_at, last_http_status, last_error, trace_parent)"
-           // Kept only while the endpoint exists; FOR KEY SHARE waits for a Delete in progress.
-           " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = v.endpoint_id FOR KEY SHARE)"
-           " ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = EXCLUDED.status,"
-           " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
-           " last_http_status = EXCLUDED.last_http_status, last_error = EXCLUDED.last_error, updated_at = now()";
+  void DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) override {
+    session_.Run([&](pqxx::connection& connection) {
+      pqxx::work tx(connection);
+      tx.exec_params("DELETE FROM parks WHERE endpoint_id = $1 AND topic = $2 AND partition = $3", endpoint_id, topic,
+                     partition);
+      tx.commit();
+    });
+  }
+
+  std::vector<Park> Parks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
+    return session_.Run([&](pqxx::connection& connection) {
+      pqxx::read_transaction tx(connection);
+      std::vector<Park> parks;
+      for (const auto& row :
+           tx.exec_params("SELECT endpoint_id, topic, partition, from_offset, attempts, " ORDERS_US(
+                              "next_attempt_at") ", fail_reason FROM parks WHERE topic = $1 AND partition = "
+                                                 "ANY($2::int[]) ORDER BY endpoint_id, partition",
+                          topic, IntArray(partitions))) {
+        Park park;
+        park.endpoint_id = row[0].as<std::string>();
+        park.topic = row[1].as<std::string>();
+        park.partition = row[2].as<std::int32_t>();
+        park.from_offset = row[3].as<std::int64_t>();
+        park.attempts = row[4].as<int>();
+        park.next_attempt_at = FromMicros(row[5].as<std::int64_t>());
+        park.fail_reason = row[6].as<std::string>();
+        parks.push_back(std::move(park));
+      }
+      return parks;
+    });
+  }
+
+ private:
+  // Rows already in COPY text format (AppendCopyRow, one delivery at most once) into `deliveries`.
+  static void WriteStaged(pqxx::connection& connection, const std::string& lines) {
+    pqxx::work tx(connection);
+    // Created in every transaction (emptied at every commit), so a reconnect cannot lose it.
+    tx.exec("SET LOCAL client_min_messages = warning; SET LOCAL jit = off; " + std::string(kStagingTable));
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    // libpqxx 6.4's one way to send rows already in COPY text format, all in one call.
+    pqxx::tablewriter writer(tx, "staged_deliveries", std::begin(kStagedColumns), std::end(kStagedColumns));
+#pragma GCC diagnostic pop
+    writer.write_raw_line(lines);
+    writer.complete();
+    tx.exec(kMergeStaged);
+    tx.commit();
   }
 
   PgSession session_;

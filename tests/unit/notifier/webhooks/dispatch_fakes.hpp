@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -123,6 +124,30 @@ class TestLedger : public DeliveryLedger {
     return replayed;
   }
 
+  void SavePark(const Park& park) override {
+    if (fail_park_writes) throw std::runtime_error("connection refused");
+    parks_[{park.endpoint_id, park.topic, park.partition}] = park;
+    ++park_saves;
+  }
+  void DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) override {
+    if (fail_park_writes) throw std::runtime_error("connection refused");
+    parks_.erase({endpoint_id, topic, partition});
+  }
+  std::vector<Park> Parks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
+    std::vector<Park> parks;
+    for (const auto& [key, park] : parks_) {
+      if (park.topic == topic && std::count(partitions.begin(), partitions.end(), park.partition)) {
+        parks.push_back(park);
+      }
+    }
+    return parks;
+  }
+  const Park* FindPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) const {
+    auto it = parks_.find({endpoint_id, topic, partition});
+    return it == parks_.end() ? nullptr : &it->second;
+  }
+  std::size_t ParkCount() const { return parks_.size(); }
+
   const Delivery* Find(const std::string& endpoint_id, const std::string& event_id) const {
     auto it = deliveries_.find({endpoint_id, event_id});
     return it == deliveries_.end() ? nullptr : &it->second;
@@ -134,10 +159,13 @@ class TestLedger : public DeliveryLedger {
 
   std::vector<std::pair<std::int32_t, std::int64_t>> saves;
   int keeps = 0;
+  int park_saves = 0;
+  bool fail_park_writes = false;  // like PostgreSQL unreachable for park writes
 
  private:
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> resume_;
   std::map<std::pair<std::string, std::string>, Delivery> deliveries_;
+  std::map<std::tuple<std::string, std::string, std::int32_t>, Park> parks_;
 };
 
 }  // namespace orders::notifier::webhooks::testing

@@ -8,6 +8,8 @@
 #include <orders/notifier/webhooks/dispatcher_core.hpp>
 #include <orders/notifier/webhooks/dispatcher_metrics.hpp>
 
+#include <orders/platform/log_marker.hpp>
+
 #include "dispatch_fakes.hpp"
 
 namespace orders::notifier::webhooks {
@@ -39,6 +41,16 @@ platform::ConsumedRecord Record(std::int64_t offset, const std::string& key,
                     {"ce_time", "2026-12-05T01:00:00.000Z"},
                     {"ce_subject", key},
                     {"content-type", "application/json"}};
+  return record;
+}
+
+// A log marker as the consumer reports it: no event, only the header.
+platform::ConsumedRecord Marker(std::int64_t offset, std::int32_t partition = 0) {
+  platform::ConsumedRecord record;
+  record.topic = kOrders;
+  record.partition = partition;
+  record.offset = offset;
+  record.headers = {{std::string(platform::kLogMarkerHeader), "settle"}};
   return record;
 }
 
@@ -148,6 +160,7 @@ TEST_F(DispatcherCoreTest, NoEndpointTakesMoreThanAQuarterOfTheWorkers) {
 }
 
 TEST_F(DispatcherCoreTest, AFailingEndpointIsProbedOneAttemptAtATime) {
+  ledger.fail_park_writes = true;  // no park: the events spill to the ledger one by one
   registry.Add("ep_a", {"*"});
   Core().OnRecord(Record(0, "order-0"), now);
   Core().Finish(TakeAll().at(0), Failed(), now);
@@ -284,7 +297,9 @@ TEST_F(DispatcherCoreTest, AWaitingDeliveryDueBeforeItsSubjectsHeadIsPushedBehin
   EXPECT_GE(follower->next_attempt_at, head->next_attempt_at);
 }
 
+// Without parks (PostgreSQL refused one), the fallback: every event the endpoint cannot take is a row.
 TEST_F(DispatcherCoreTest, AHangingEndpointSpillsToTheLedgerAndNeverDelaysAHealthyOne) {
+  ledger.fail_park_writes = true;  // no park: the events spill to the ledger one by one
   policy.queue_per_endpoint = 3;
   policy.endpoint_concurrency = 1;
   registry.Add("ep_hanging", {"*"});
@@ -315,6 +330,7 @@ TEST_F(DispatcherCoreTest, AHangingEndpointSpillsToTheLedgerAndNeverDelaysAHealt
 }
 
 TEST_F(DispatcherCoreTest, AnEndpointHoldsAtMostItsQueueOfRetriesInMemory) {
+  ledger.fail_park_writes = true;  // no park: the events spill to the ledger one by one
   policy.queue_per_endpoint = 2;
   registry.Add("ep_a", {"*"});
   for (int i = 0; i < 7; ++i) Core().OnRecord(Record(i, "order-" + std::to_string(i)), now);
@@ -381,6 +397,7 @@ TEST_F(DispatcherCoreTest, AFailingOrBackingOffEndpointNeverMakesReadingWait) {
 }
 
 TEST_F(DispatcherCoreTest, ARecordBehindItsSubjectsWaitingDeliveryDoesNotMakeReadingWait) {
+  ledger.fail_park_writes = true;  // no park: the events spill to the ledger one by one
   policy.queue_per_endpoint = 1;
   registry.Add("ep_a", {"*"});
   Core().OnRecord(Record(0, "order-0"), now);
@@ -392,6 +409,7 @@ TEST_F(DispatcherCoreTest, ARecordBehindItsSubjectsWaitingDeliveryDoesNotMakeRea
 }
 
 TEST_F(DispatcherCoreTest, AFailingEndpointBacksOffAndWhatArrivesMeanwhileWaitsInTheLedger) {
+  ledger.fail_park_writes = true;  // no park: the events spill to the ledger one by one
   registry.Add("ep_a", {"*"});
   Core().OnRecord(Record(0, "order-1"), now);
   auto first = TakeAll();
@@ -607,6 +625,7 @@ TEST_F(DispatcherCoreTest, AReplayedDeliveryIsRetriedAndItsSubjectKeepsItsOrder)
 // back-off keeps is buffered for the Dispatcher's writer (one transaction per
 // batch), and the offset stays open until the write committed.
 TEST_F(DispatcherCoreTest, RecordsForABackingOffEndpointAreBufferedNotWrittenOnTheReadingThread) {
+  ledger.fail_park_writes = true;  // no park: the events spill to the ledger one by one
   registry.Add("ep_a", {"*"});
   Core().OnRecord(Record(0, "order-0"), now);
   Core().Finish(TakeAll().at(0), Failed(), now);  // backing off from now on
@@ -629,6 +648,7 @@ TEST_F(DispatcherCoreTest, RecordsForABackingOffEndpointAreBufferedNotWrittenOnT
 }
 
 TEST_F(DispatcherCoreTest, AFailedLedgerWriteIsTriedAgainInOrderAndKeepsTheOffsetOpen) {
+  ledger.fail_park_writes = true;  // no park: the events spill to the ledger one by one
   registry.Add("ep_a", {"*"});
   Core().OnRecord(Record(0, "order-0"), now);
   Core().Finish(TakeAll().at(0), Failed(), now);
@@ -664,6 +684,7 @@ TEST_F(DispatcherCoreTest, ARowOlderThanWhatTheCoreKnowsIsNotRetriedAgain) {
 }
 
 TEST_F(DispatcherCoreTest, RevokingAPartitionWritesWhatWasKeptBeforeSavingWhereItResumes) {
+  ledger.fail_park_writes = true;  // no park: the events spill to the ledger one by one
   registry.Add("ep_a", {"*"});
   Core().OnRecord(Record(0, "order-0", "order.status_changed.v1", 1), now);
   Core().Finish(TakeAll().at(0), Failed(), now);                             // kept, unwritten
@@ -741,6 +762,509 @@ TEST_F(DispatcherCoreTest, MetricsCountAttemptsPerEndpointLatencyRetriesAndDisab
   EXPECT_EQ(waiting->status, DeliveryStatus::kFailed);
   EXPECT_EQ(waiting->last_error, "endpoint disabled");
   EXPECT_NE(registry_of_metrics.Render().find("orders_notifier_webhook_retries_pending 0"), std::string::npos);
+}
+
+// ---- Parking: a backing-off or full endpoint is parked on the partition, and caught up from Kafka.
+
+// Hands the records to a catch-up round as the Dispatcher's reader would, until the core says stop
+// or wait; returns the last step and how many were taken.
+struct Fed {
+  CatchUpStep last = CatchUpStep::kNext;
+  std::size_t taken = 0;
+};
+Fed Feed(DispatcherCore& core, const CatchUp& round, const std::vector<platform::ConsumedRecord>& records,
+         std::size_t& next, WallClock::time_point now) {
+  Fed fed;
+  while (next < records.size()) {
+    fed.last = core.CatchUpRecord(round, records[next], now);
+    if (fed.last != CatchUpStep::kNext) return fed;
+    ++next;
+    ++fed.taken;
+  }
+  fed.last = core.CatchUpIdle(round, now);
+  return fed;
+}
+
+TEST_F(DispatcherCoreTest, AHangingEndpointIsParkedOncePerPartitionNotWrittenPerEvent) {
+  policy.queue_per_endpoint = 3;
+  policy.endpoint_concurrency = 1;
+  registry.Add("ep_hanging", {"*"});
+  registry.Add("ep_healthy", {"*"});
+  Core();
+  std::optional<Attempt> hanging;
+  int healthy = 0;
+  for (int i = 0; i < 50; ++i) {
+    Core().OnRecord(Record(i, "order-" + std::to_string(i)), now);
+    for (auto& attempt : TakeAll()) {
+      if (attempt.delivery.endpoint_id == "ep_hanging") {
+        ASSERT_FALSE(hanging);
+        hanging = attempt;
+      } else {
+        ++healthy;
+        Core().Finish(attempt, Delivered(), now);
+      }
+    }
+  }
+  EXPECT_EQ(healthy, 50) << "every event reached the healthy endpoint at once";
+  EXPECT_EQ(Ledger().Count(DeliveryStatus::kPending), 0u) << "beyond its queue, nothing is written per event";
+  ASSERT_NE(ledger.FindPark("ep_hanging", kOrders, 0), nullptr);
+  EXPECT_EQ(ledger.FindPark("ep_hanging", kOrders, 0)->from_offset, 4) << "one in flight, three queued, then parked";
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 0) << "the attempt in flight holds the resume offset";
+  ASSERT_TRUE(hanging);
+  Core().Finish(*hanging, {false, 0, "timeout", 10s}, now);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 50) << "the partition's offset passes what the park covers";
+  EXPECT_EQ(Ledger().Count(DeliveryStatus::kPending), 4u) << "the failed attempt and its queue";
+  EXPECT_EQ(ledger.ParkCount(), 1u);
+  EXPECT_FALSE(Core().TakeCatchUp(now)) << "not due while the endpoint backs off";
+}
+
+TEST_F(DispatcherCoreTest, ACatchUpDeliversWhatTheParkCoversInLogOrderThenReadingTakesOver) {
+  policy.endpoint_concurrency = 2;
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 6; ++i) log.push_back(Record(i, i == 3 ? "order-1" : "order-" + std::to_string(i + 10)));
+  log[1] = Record(1, "order-1");
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);  // backing off: what follows parks the endpoint
+  for (int i = 1; i < 6; ++i) Core().OnRecord(log[i], now);
+  EXPECT_TRUE(TakeAll().empty());
+  ASSERT_NE(ledger.FindPark("ep_a", kOrders, 0), nullptr);
+  EXPECT_EQ(ledger.FindPark("ep_a", kOrders, 0)->from_offset, 1);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 6);
+
+  now += 6s;
+  Settled().TakeDue(now);
+  auto probe = TakeAll();
+  ASSERT_EQ(probe.size(), 1u) << "the failed event's retry probes the endpoint";
+  Core().Finish(probe[0], Delivered(), now);
+  const auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round);
+  EXPECT_EQ(round->from, 1);
+  EXPECT_FALSE(Core().TakeCatchUp(now)) << "one round per park at a time";
+  std::size_t next = 1;
+  auto fed = Feed(Core(), *round, log, next, now);
+  EXPECT_EQ(fed.taken, 5u);
+  EXPECT_EQ(fed.last, CatchUpStep::kWait) << "caught up with reading, but what it handed out is not delivered";
+  auto first = TakeAll();
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].delivery.offset, 1);
+  EXPECT_TRUE(first[0].parked);
+  EXPECT_EQ(first[1].delivery.offset, 2) << "order-1's offset 3 waits for its offset 1";
+  Core().Finish(first[0], Delivered(), now);
+  Core().Finish(first[1], Delivered(), now);
+  auto second = TakeAll();
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[0].delivery.offset, 3);
+  EXPECT_EQ(second[1].delivery.offset, 4);
+  Core().Finish(second[0], Delivered(), now);
+  Core().Finish(second[1], Delivered(), now);
+  Core().SaveProgress();
+  EXPECT_EQ(ledger.FindPark("ep_a", kOrders, 0)->from_offset, 5) << "the park's offset follows what was delivered";
+  auto last = TakeAll();
+  ASSERT_EQ(last.size(), 1u);
+  Core().Finish(last[0], Delivered(), now);
+  EXPECT_EQ(Core().CatchUpIdle(*round, now), CatchUpStep::kStop);
+  EXPECT_EQ(ledger.ParkCount(), 0u) << "caught up and delivered: the park ends";
+
+  Core().OnRecord(Record(6, "order-1"), now);
+  auto live = TakeAll();
+  ASSERT_EQ(live.size(), 1u) << "reading hands the endpoint its events again";
+  EXPECT_FALSE(live[0].parked);
+}
+
+TEST_F(DispatcherCoreTest, AFailingEndpointsCatchUpIsAProbeAndAFailureParksItAgainForTheNextStep) {
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 5; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 5; ++i) Core().OnRecord(log[i], now);
+  now += 6s;
+  const auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round);
+  std::size_t next = 1;
+  auto fed = Feed(Core(), *round, log, next, now);
+  EXPECT_EQ(fed.last, CatchUpStep::kStop) << "one event while the endpoint fails; the reader is free";
+  EXPECT_EQ(next, 1u);
+  auto probe = TakeAll();
+  ASSERT_EQ(probe.size(), 1u);
+  EXPECT_EQ(probe[0].delivery.offset, 1);
+  Core().Finish(probe[0], {false, 0, "timeout", 10s}, now);
+  Settled().SaveProgress();
+  const Park* park = ledger.FindPark("ep_a", kOrders, 0);
+  ASSERT_NE(park, nullptr);
+  EXPECT_EQ(park->from_offset, 1) << "parked again where it stood";
+  EXPECT_EQ(park->attempts, 1);
+  EXPECT_GE(park->next_attempt_at, now + 2500ms) << "due after the schedule's step (5 s, equal jitter)";
+  EXPECT_EQ(Core().CatchUpRecord(*round, log[2], now), CatchUpStep::kStop) << "the old round is over";
+  EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 1u) << "only the first failed attempt is a row";
+
+  now += 31s;
+  const auto again = Core().TakeCatchUp(now);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->from, 1);
+  next = 1;
+  fed = Feed(Core(), *again, log, next, now);
+  EXPECT_EQ(fed.last, CatchUpStep::kStop);
+  Core().Finish(TakeAll().at(0), Delivered(), now);  // the endpoint is back
+  const auto full = Core().TakeCatchUp(now);
+  ASSERT_TRUE(full) << "the probe's success starts the next round at once";
+  EXPECT_EQ(full->from, 2);
+  next = 2;
+  fed = Feed(Core(), *full, log, next, now);
+  EXPECT_EQ(fed.taken, 3u) << "the whole rest, at full concurrency";
+  EXPECT_EQ(TakeAll().size(), 3u);
+}
+
+TEST_F(DispatcherCoreTest, AFullQueueParksTheEndpointAndItsCatchUpWaitsForRoom) {
+  policy.queue_per_endpoint = 2;
+  policy.endpoint_concurrency = 1;
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 8; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  for (const auto& record : log) Core().OnRecord(record, now);
+  ASSERT_NE(ledger.FindPark("ep_a", kOrders, 0), nullptr);
+  EXPECT_EQ(ledger.FindPark("ep_a", kOrders, 0)->from_offset, 2);
+  EXPECT_EQ(Core().QueuedCount(), 2u);
+  const auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round) << "a healthy endpoint's park is due at once";
+  std::size_t next = 2;
+  EXPECT_EQ(Feed(Core(), *round, log, next, now).last, CatchUpStep::kWait) << "its queue is full";
+  EXPECT_EQ(next, 2u);
+  std::vector<std::int64_t> delivered;
+  for (int turns = 0; turns < 20 && delivered.size() < 8; ++turns) {
+    for (auto& attempt : TakeAll()) {
+      delivered.push_back(attempt.delivery.offset);
+      Core().Finish(attempt, Delivered(), now);
+    }
+    Feed(Core(), *round, log, next, now);
+  }
+  EXPECT_EQ(delivered, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(Core().CatchUpIdle(*round, now), CatchUpStep::kStop);
+  EXPECT_EQ(ledger.ParkCount(), 0u);
+  EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 0u);
+}
+
+TEST_F(DispatcherCoreTest, WhenAParkCannotBeWrittenTheEventsGoToTheLedgerAsBefore) {
+  ledger.fail_park_writes = true;
+  registry.Add("ep_a", {"*"});
+  Core().OnRecord(Record(0, "order-0"), now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i <= 3; ++i) Core().OnRecord(Record(i, "order-" + std::to_string(i)), now);
+  EXPECT_EQ(Ledger().Count(DeliveryStatus::kPending), 4u);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 4);
+  EXPECT_EQ(ledger.ParkCount(), 0u);
+}
+
+TEST_F(DispatcherCoreTest, ACaughtUpEventWhoseSubjectWaitsInTheLedgerWaitsBehindIt) {
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log = {Record(0, "order-1"), Record(1, "order-2"), Record(2, "order-1")};
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);  // order-1's offset 0 waits in the ledger
+  Core().OnRecord(log[1], now);                   // parks the endpoint from offset 1
+  Core().OnRecord(log[2], now);
+  EXPECT_EQ(Ledger().Find("ep_a", EventId(0, 2)), nullptr) << "the park covers it";
+  now += 6s;
+  // The park's round runs before the retry pass: order-1's later event must not overtake its first.
+  auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round);
+  std::size_t next = 1;
+  EXPECT_EQ(Feed(Core(), *round, log, next, now).last, CatchUpStep::kStop);
+  auto probe = TakeAll();
+  ASSERT_EQ(probe.size(), 1u);
+  EXPECT_EQ(probe[0].delivery.subject, "order-2");
+  Core().Finish(probe[0], Delivered(), now);
+  round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round);
+  EXPECT_EQ(round->from, 2);
+  next = 2;
+  Feed(Core(), *round, log, next, now);
+  EXPECT_TRUE(TakeAll().empty()) << "order-1's offset 2 is not handed out before its offset 0";
+  const Delivery* behind = Ledger().Find("ep_a", EventId(0, 2));
+  ASSERT_NE(behind, nullptr) << "it waits in the ledger behind order-1's first event";
+  EXPECT_EQ(behind->status, DeliveryStatus::kPending);
+  EXPECT_EQ(Core().CatchUpIdle(*round, now), CatchUpStep::kStop) << "written: the park is done";
+  EXPECT_EQ(ledger.ParkCount(), 0u);
+  Settled().TakeDue(now);
+  auto retries = TakeAll();
+  ASSERT_EQ(retries.size(), 1u);
+  EXPECT_EQ(retries[0].delivery.offset, 0);
+  Core().Finish(retries[0], Delivered(), now);
+  Settled().TakeDue(now);
+  retries = TakeAll();
+  ASSERT_EQ(retries.size(), 1u);
+  EXPECT_EQ(retries[0].delivery.offset, 2);
+}
+
+TEST_F(DispatcherCoreTest, ADisabledEndpointsParkListsWhatItCoversAsFailed) {
+  policy.disable_after = 1min;
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 4; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 4; ++i) Core().OnRecord(log[i], now);
+  registry.Disable("ep_a", "failing since then");
+  Core().RefreshEndpoints(now);
+  const auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round) << "a disabled endpoint's park is listed at once";
+  std::size_t next = 1;
+  Feed(Core(), *round, log, next, now);
+  EXPECT_TRUE(TakeAll().empty());
+  Settled();
+  EXPECT_EQ(Core().CatchUpIdle(*round, now), CatchUpStep::kStop);
+  EXPECT_EQ(ledger.ParkCount(), 0u);
+  for (int i = 1; i < 4; ++i) {
+    const Delivery* failed = ledger.Find("ep_a", EventId(0, i));
+    ASSERT_NE(failed, nullptr) << i;
+    EXPECT_EQ(failed->status, DeliveryStatus::kFailed);
+  }
+  EXPECT_EQ(ledger.Replay("ep_a", {}), 3u) << "replayable";
+}
+
+TEST_F(DispatcherCoreTest, AfterTheLastStepAParkListsWhatItCoversAsFailed) {
+  policy.retry_schedule = {5s};
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 3; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 3; ++i) Core().OnRecord(log[i], now);
+  for (int probe = 0; probe < 2; ++probe) {  // the first attempt, then the schedule's one step
+    now += 6s;
+    const auto round = Core().TakeCatchUp(now);
+    ASSERT_TRUE(round) << probe;
+    std::size_t next = 1;
+    Feed(Core(), *round, log, next, now);
+    Core().Finish(TakeAll().at(0), Failed(), now);
+  }
+  const auto last = Core().TakeCatchUp(now);
+  ASSERT_TRUE(last) << "the last round, at once";
+  std::size_t next = 1;
+  Feed(Core(), *last, log, next, now);
+  Settled();
+  EXPECT_EQ(Core().CatchUpIdle(*last, now), CatchUpStep::kStop);
+  ASSERT_NE(ledger.Find("ep_a", EventId(0, 1)), nullptr);
+  EXPECT_EQ(ledger.Find("ep_a", EventId(0, 1))->status, DeliveryStatus::kFailed);
+  EXPECT_EQ(ledger.Find("ep_a", EventId(0, 1))->attempts, 2);
+  EXPECT_EQ(ledger.Find("ep_a", EventId(0, 2))->status, DeliveryStatus::kFailed);
+  EXPECT_EQ(ledger.ParkCount(), 0u);
+}
+
+TEST_F(DispatcherCoreTest, ARevokedPartitionsParkStaysForTheNextOwnerWhereItsCatchUpStood) {
+  policy.endpoint_concurrency = 1;
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 4; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 4; ++i) Core().OnRecord(log[i], now);
+  now += 6s;
+  Settled().TakeDue(now);
+  Core().Finish(TakeAll().at(0), Delivered(), now);
+  const auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round);
+  std::size_t next = 1;
+  Feed(Core(), *round, log, next, now);
+  Core().Finish(TakeAll().at(0), Delivered(), now);  // offset 1 delivered, 2 in flight next
+  auto in_flight = TakeAll();
+  ASSERT_EQ(in_flight.size(), 1u);
+  Core().Revoke(kOrders, {0}, now);
+  EXPECT_EQ(ledger.FindPark("ep_a", kOrders, 0)->from_offset, 2);
+  EXPECT_EQ(Core().CatchUpRecord(*round, log[3], now), CatchUpStep::kStop);
+  Core().Finish(in_flight[0], Delivered(), now);
+  EXPECT_EQ(ledger.Count(DeliveryStatus::kPending), 0u);
+
+  DispatcherCore next_owner(registry, ledger, policy, [] { return 0.5; });
+  next_owner.RefreshEndpoints(now);
+  next_owner.Assign(
+      kOrders, {0}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
+  const auto resumed = next_owner.TakeCatchUp(now);
+  ASSERT_TRUE(resumed) << "the next owner loads the park";
+  EXPECT_EQ(resumed->from, 2);
+}
+
+// A consumer-group session timeout revokes every partition and deals the same ones straight back:
+// the park is loaded again, and its reader and attempts from before must not count for its new round
+// (with round numbers per park, the reloaded park's first round had the old one's number, and the
+// old reader's record moved the new round past events it never handed out).
+TEST_F(DispatcherCoreTest, AParkRevokedAndAssignedAgainIgnoresItsRoundFromBefore) {
+  policy.endpoint_concurrency = 1;
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 5; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 5; ++i) Core().OnRecord(log[i], now);
+  now += 6s;
+  Settled().TakeDue(now);
+  Core().Finish(TakeAll().at(0), Delivered(), now);  // the retry's success: the park is due
+  const auto old_round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(old_round);
+  std::size_t old_next = 1;
+  Feed(Core(), *old_round, log, old_next, now);
+  auto in_flight = TakeAll();
+  ASSERT_EQ(in_flight.size(), 1u);
+  EXPECT_EQ(in_flight[0].delivery.offset, 1);
+
+  Core().Revoke(kOrders, {0, 1}, now);
+  Core().Assign(
+      kOrders, {0, 1}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
+  const auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round) << "the park is loaded again";
+  EXPECT_EQ(round->from, 1);
+  EXPECT_NE(round->round, old_round->round);
+  EXPECT_EQ(Core().CatchUpRecord(*old_round, log[3], now), CatchUpStep::kStop) << "the old reader is over";
+  Core().Finish(in_flight[0], Delivered(), now);  // arrived: the new round need not post it again
+
+  std::size_t next = 1;
+  auto fed = Feed(Core(), *round, log, next, now);
+  EXPECT_EQ(fed.taken, 4u) << "the new round reads everything the park covers, from offset 1";
+  std::vector<std::int64_t> delivered;
+  for (int turns = 0; turns < 10 && fed.last != CatchUpStep::kStop; ++turns) {
+    for (auto& attempt : TakeAll()) {
+      delivered.push_back(attempt.delivery.offset);
+      Core().Finish(attempt, Delivered(), now);
+    }
+    fed.last = Core().CatchUpIdle(*round, now);
+  }
+  EXPECT_EQ(delivered, (std::vector<std::int64_t>{2, 3, 4})) << "none skipped (offset 1 had arrived)";
+  EXPECT_EQ(fed.last, CatchUpStep::kStop);
+  EXPECT_EQ(ledger.ParkCount(), 0u);
+}
+
+TEST_F(DispatcherCoreTest, LogMarkersMoveReadingAndACatchUpOnAndAreDeliveredToNobody) {
+  registry.Add("ep_a", {"*"});
+  const std::vector<platform::ConsumedRecord> log = {Record(0, "order-0"), Record(1, "order-1"), Marker(2),
+                                                     Record(3, "order-3"), Marker(4)};
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  Core().OnRecord(log[1], now);  // parks the endpoint from offset 1
+  Core().OnMarker(log[2]);
+  Core().OnRecord(log[3], now);
+  Core().OnMarker(log[4]);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 5) << "reading's position passes the trailing marker";
+  now += 6s;
+  Settled().TakeDue(now);
+  Core().Finish(TakeAll().at(0), Delivered(), now);
+  const auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round);
+  std::size_t next = 1;
+  auto fed = Feed(Core(), *round, log, next, now);
+  EXPECT_EQ(fed.taken, 4u) << "two events and two markers handed in";
+  EXPECT_EQ(fed.last, CatchUpStep::kWait);
+  std::vector<std::int64_t> posted;
+  for (auto& attempt : TakeAll()) {
+    posted.push_back(attempt.delivery.offset);
+    Core().Finish(attempt, Delivered(), now);
+  }
+  EXPECT_EQ(posted, (std::vector<std::int64_t>{1, 3}));
+  EXPECT_EQ(Core().CatchUpIdle(*round, now), CatchUpStep::kStop) << "past the trailing marker it caught up";
+  EXPECT_EQ(ledger.ParkCount(), 0u);
+}
+
+TEST_F(DispatcherCoreTest, AParkWhoseRetriesAreUsedUpIsListedAsFailedByTheNextOwnerWithoutAnotherProbe) {
+  policy.retry_schedule = {5s};
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 3; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 3; ++i) Core().OnRecord(log[i], now);
+  for (int probe = 0; probe < 2; ++probe) {
+    now += 6s;
+    const auto round = Core().TakeCatchUp(now);
+    ASSERT_TRUE(round) << probe;
+    std::size_t next = 1;
+    Feed(Core(), *round, log, next, now);
+    Core().Finish(TakeAll().at(0), Failed(), now);
+  }
+  Core().Revoke(kOrders, {0, 1}, now);  // before its last round ran
+  ASSERT_NE(ledger.FindPark("ep_a", kOrders, 0), nullptr);
+  EXPECT_EQ(ledger.FindPark("ep_a", kOrders, 0)->fail_reason, "retries used up") << "stored with the park";
+
+  DispatcherCore next_owner(registry, ledger, policy, [] { return 0.5; });
+  next_owner.RefreshEndpoints(now);
+  next_owner.Assign(
+      kOrders, {0}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
+  const auto last = next_owner.TakeCatchUp(now);
+  ASSERT_TRUE(last) << "the last round, at once";
+  std::size_t next = 1;
+  Feed(next_owner, *last, log, next, now);
+  EXPECT_FALSE(next_owner.NextAttempt()) << "no probe: what the park covers is listed";
+  next_owner.WriteNow();
+  EXPECT_EQ(next_owner.CatchUpIdle(*last, now), CatchUpStep::kStop);
+  ASSERT_NE(ledger.Find("ep_a", EventId(0, 1)), nullptr);
+  EXPECT_EQ(ledger.Find("ep_a", EventId(0, 1))->status, DeliveryStatus::kFailed);
+  EXPECT_EQ(ledger.Find("ep_a", EventId(0, 1))->last_error, "retries used up");
+  EXPECT_EQ(ledger.Find("ep_a", EventId(0, 2))->status, DeliveryStatus::kFailed);
+  EXPECT_EQ(ledger.ParkCount(), 0u);
+}
+
+// The ledger writer's batch is written outside the lock: a revocation and the same partition's
+// assignment back can happen meanwhile, and reading hands its record out again. The old batch's
+// commit must not count as one of the new deliveries of that offset.
+TEST_F(DispatcherCoreTest, AWriteCommittedAfterThePartitionCameBackResolvesNothingOfTheNewOwnership) {
+  registry.Add("ep_a", {"*"});
+  registry.Add("ep_b", {"*"});
+  Core().OnRecord(Record(0, "order-0"), now);
+  for (auto& attempt : TakeAll()) {
+    Core().Finish(attempt, attempt.delivery.endpoint_id == "ep_a" ? Failed() : Delivered(), now);
+  }
+  const auto batch = Core().TakeUnwritten();  // the writer took ep_a's retry; its write is slow
+  ASSERT_EQ(batch.size(), 1u);
+  Core().Revoke(kOrders, {0}, now);
+  EXPECT_EQ(ledger.ResumeOffset(kOrders, 0), 0) << "the write on its way holds the offset";
+  Core().Assign(
+      kOrders, {0}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
+  Core().OnRecord(Record(0, "order-0"), now);  // read again: ep_b gets it again (the same id)
+  std::vector<Delivery> rows;
+  for (const auto& entry : batch) rows.push_back(entry.delivery);
+  ledger.KeepAll(rows);
+  Core().Written(batch);
+  EXPECT_EQ(Core().ResumeOffset(kOrders, 0), 0) << "ep_b's new delivery of offset 0 still holds it";
+  for (auto& attempt : TakeAll()) Core().Finish(attempt, Delivered(), now);
+  EXPECT_EQ(Settled().ResumeOffset(kOrders, 0), 1);
+}
+
+TEST_F(DispatcherCoreTest, AnAttemptThatSucceedsAfterItsRoundEndedIsNotPostedAgainByTheNextRound) {
+  policy.endpoint_concurrency = 2;
+  registry.Add("ep_a", {"*"});
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 4; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 4; ++i) Core().OnRecord(log[i], now);
+  now += 6s;
+  Settled().TakeDue(now);
+  Core().Finish(TakeAll().at(0), Delivered(), now);
+  const auto round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(round);
+  std::size_t next = 1;
+  Feed(Core(), *round, log, next, now);
+  auto in_flight = TakeAll();
+  ASSERT_EQ(in_flight.size(), 2u);
+  ASSERT_EQ(in_flight[0].delivery.offset, 1);
+  ASSERT_EQ(in_flight[1].delivery.offset, 2);
+  Core().Finish(in_flight[0], Failed(), now);     // ends the round: parked again from offset 1
+  Core().Finish(in_flight[1], Delivered(), now);  // its neighbour arrives after all
+
+  now += 31s;
+  const auto again = Core().TakeCatchUp(now);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->from, 1);
+  next = 1;
+  auto fed = Feed(Core(), *again, log, next, now);
+  std::vector<std::int64_t> posted;
+  for (int turns = 0; turns < 10 && fed.last != CatchUpStep::kStop; ++turns) {
+    for (auto& attempt : TakeAll()) {
+      posted.push_back(attempt.delivery.offset);
+      Core().Finish(attempt, Delivered(), now);
+    }
+    fed.last = Core().CatchUpIdle(*again, now);
+  }
+  EXPECT_EQ(posted, (std::vector<std::int64_t>{1, 3})) << "offset 2 arrived already";
+  EXPECT_EQ(ledger.ParkCount(), 0u);
 }
 
 }  // namespace

@@ -67,6 +67,8 @@ class KafkaConsumer {
 
   Result<void> AssignAll(const std::string& topic, const std::function<Offset(Partition)>& start_offset,
                          int timeout_ms);
+  // One partition from `offset`, outside any group (replaces what was assigned).
+  Result<void> Assign(const std::string& topic, Partition partition, Offset offset);
   // With `membership_only`, assigned partitions are paused at once: the
   // consumer takes part in the group (partition ownership) but fetches nothing.
   Result<void> Subscribe(const std::string& topic, PartitionListener& listener, bool membership_only = false);

@@ -13,6 +13,10 @@
 // ledger writes wait (PostgreSQL slow or down): memory stays bounded.
 // A worker hands in an outcome and takes its next attempt in one turn of the
 // lock; a sleeping worker is woken only when there is an attempt it could start.
+// A catch-up thread runs the parks' catch-up rounds (DispatcherCore::TakeCatchUp):
+// each round has a consumer of its own, outside the group, assigned to the
+// park's partition at its offset; the thread polls them in turn without
+// blocking on any, so a round waiting for its endpoint's queue holds no other.
 
 #include <atomic>
 #include <condition_variable>
@@ -47,6 +51,7 @@ struct DispatcherOptions {
   // (DispatcherCore::ReadingWaits), looking again every step, for at most the pause.
   std::chrono::milliseconds max_read_pause{500};
   std::chrono::milliseconds read_pause_step{2};
+  std::size_t max_catch_ups = 16;  // catch-up rounds reading at once (a consumer each)
 };
 
 class Dispatcher {
@@ -74,6 +79,7 @@ class Dispatcher {
   bool WorkForIdle() const;  // under mutex_: a sleeping worker could start an attempt
   void Housekeep();
   void WriteLedger();
+  void CatchUps();
   template <typename Step>
   bool Guarded(const char* what, Step&& step);
 
@@ -90,6 +96,7 @@ class Dispatcher {
   std::vector<std::thread> workers_;
   std::thread housekeeper_;
   std::thread writer_;
+  std::thread catch_up_;
   DeliveryLedger& ledger_;
   std::atomic<bool> reading_{false};
   std::atomic<bool> endpoints_known_{false};  // the registry was read once

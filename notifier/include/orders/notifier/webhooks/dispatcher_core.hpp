@@ -22,6 +22,22 @@
 // schedule: what is queued for it moves to the ledger, due when the back-off
 // ends, instead of each waiting for its own timeout.
 //
+// Parking: while an endpoint backs off, or its queue is full, its next event
+// of a partition parks the endpoint there (one durable Park row) instead of
+// being written to the ledger: the park covers that event and every later one
+// of the partition for the endpoint, reading skips them for it, and the
+// partition's resume offset may pass them. When the park is due (and the
+// endpoint is not backing off) a catch-up reader re-reads the partition from
+// the park's offset for that endpoint alone (TakeCatchUp, CatchUpRecord): the
+// events go into the endpoint's queue in log order, under the same per-subject
+// rules (a subject waiting in the ledger keeps its later events behind it). A
+// failed attempt parks it again where the catch-up stands, due after the next
+// schedule step; while the endpoint is failing a round hands out one event (a
+// probe) and releases the reader. The park ends once the catch-up reached what
+// reading has read and everything it handed out is resolved. After the last
+// step of the schedule, or once the endpoint is disabled, a last round lists
+// what the park covers as failed (replayable).
+//
 // Ledger writes are buffered (write-behind): what the core keeps is written
 // by the Dispatcher's ledger writer, a batch per transaction, outside the
 // lock (TakeUnwritten / Written / NotWritten). Until its write committed, a
@@ -68,8 +84,24 @@ struct DispatchPolicy {
 struct Attempt {
   std::uint64_t id = 0;
   PostRequest request;
-  Delivery delivery;  // `attempts`: those made before this one
-  bool kept = false;  // the delivery is in the ledger (a retry, or a spilled event)
+  Delivery delivery;        // `attempts`: those made before this one
+  bool kept = false;        // the delivery is in the ledger (a retry, or a spilled event)
+  bool parked = false;      // an event a park covers, handed out by its catch-up
+  std::uint64_t round = 0;  // (parked) the catch-up round that handed it out
+};
+
+// A catch-up round of a park (see DispatcherCore): read `topic`'s `partition` from `from`.
+struct CatchUp {
+  std::string endpoint_id;
+  std::string topic;
+  platform::Partition partition = 0;
+  platform::Offset from = 0;
+  std::uint64_t round = 0;
+};
+enum class CatchUpStep {
+  kNext,  // taken (or not wanted): hand in the next record
+  kWait,  // the endpoint's queue is full: hand the same record in again a little later
+  kStop,  // the round is over for the reader (caught up, probe handed out, failed, revoked, dropped)
 };
 
 class DispatcherCore {
@@ -94,6 +126,8 @@ class DispatcherCore {
   std::vector<platform::Partition> Owned(const std::string& topic) const;
 
   void OnRecord(const platform::ConsumedRecord& record, WallClock::time_point now);
+  // A log marker (platform/log_marker.hpp) read: no event, but reading's position passes it.
+  void OnMarker(const platform::ConsumedRecord& marker);
   // Whether the reader should hold `record` back a moment rather than hand it
   // over now: a healthy endpoint wants it but has `limit` (default: the
   // queue bound) or more queued, and no healthy endpoint that wants any event
@@ -113,14 +147,33 @@ class DispatcherCore {
   bool HasAttempt() const;
   void Finish(const Attempt& finished, const PostOutcome& outcome, WallClock::time_point now);
 
-  // Saves every owned partition's resume offset that moved.
+  // Saves every owned partition's resume offset that moved, and every park whose offset moved.
   void SaveProgress();
+
+  // Parks (see above). A park due now whose round may start, marked as reading, or nullopt.
+  std::optional<CatchUp> TakeCatchUp(WallClock::time_point now);
+  // The catch-up reader hands in the records of its partition in log order, log markers too (it
+  // passes them as it passes events the endpoint does not want).
+  CatchUpStep CatchUpRecord(const CatchUp& catch_up, const platform::ConsumedRecord& record, WallClock::time_point now);
+  // Nothing more to read for now (the partition's end): whether the round goes on.
+  CatchUpStep CatchUpIdle(const CatchUp& catch_up, WallClock::time_point now);
+  // The reader could not go on (a Kafka error): the park is due again after a moment.
+  void CatchUpFailed(const CatchUp& catch_up, WallClock::time_point now);
+  std::size_t ParkCount() const { return parks_.size(); }
+  bool Parked(const std::string& endpoint_id, const std::string& topic, platform::Partition partition) const {
+    return parks_.count({endpoint_id, topic, partition}) > 0;
+  }
 
   // A delivery to write to the ledger; `resolves`: its record's offset is
   // released once the write committed.
   struct Unwritten {
     Delivery delivery;
     bool resolves = false;
+    bool parked = false;  // resolves its offset in the park that covers it, once committed
+    // Its partition's ownership when it was kept: a write that commits after the partition was
+    // revoked and assigned again resolves nothing of the new ownership (whose reading and parks
+    // counted their own deliveries of those offsets).
+    std::uint64_t ownership = 0;
   };
   // What waits to be written, oldest first; it counts as unwritten until
   // Written or NotWritten is told about it.
@@ -141,6 +194,8 @@ class DispatcherCore {
   struct Queued {
     Delivery delivery;
     bool kept = false;
+    bool parked = false;  // handed out by a park's catch-up
+    std::uint64_t round = 0;
   };
   struct Lane {
     Endpoint endpoint;
@@ -162,6 +217,30 @@ class DispatcherCore {
   };
   using HoldKey = std::tuple<std::string, std::string, std::string>;  // endpoint id, topic, subject
   using PartitionKey = std::pair<std::string, platform::Partition>;
+  using ParkKey = std::tuple<std::string, std::string, platform::Partition>;  // endpoint id, topic, partition
+  struct ParkState {
+    Park park;                                 // as last saved, but for from_offset: progress.Resume()
+    PartitionProgress progress{std::nullopt};  // what the current round handed out, what of it is resolved
+    std::uint64_t round = 0;                   // the current (or last) round; 0: none yet (next_round_)
+    bool active = false;                       // a round is under way (its reader attached or its probe out)
+    bool reading = false;                      // a reader is attached
+    // The last round: what the park covers is listed as failed (park.fail_reason, stored with the park,
+    // so that the next owner or a restart lists it too instead of probing the endpoint again).
+    bool Failing() const { return !park.fail_reason.empty(); }
+    platform::Offset next_read = 0;  // the offset the reader hands in next
+    // Offsets an attempt of an ended round delivered after its round was over (a few: at most the
+    // endpoint's concurrency per round): the next round passes them instead of posting them again.
+    std::set<platform::Offset> delivered_late;
+    bool dirty = false;  // from_offset moved since saved
+  };
+  static ParkKey ParkOf(const Delivery& delivery) { return {delivery.endpoint_id, delivery.topic, delivery.partition}; }
+  bool TryPark(const Lane& lane, const std::string& topic, platform::Partition partition, platform::Offset offset,
+               WallClock::time_point due);
+  void ReParkAfterFailure(ParkState& state, Lane& lane, WallClock::time_point now);
+  void EndRound(const ParkKey& key, ParkState& state, WallClock::time_point due);
+  void DropParkedQueued(Lane& lane, const ParkKey& key);
+  void FailParks(const std::string& endpoint_id, const std::string& reason);
+  bool Matches(const Lane& lane, std::string_view event_name) const;
 
   static SubjectKey KeyOf(const Delivery& delivery) { return delivery.topic + '\n' + delivery.subject; }
   static HoldKey HoldOf(const Delivery& delivery) { return {delivery.endpoint_id, delivery.topic, delivery.subject}; }
@@ -170,9 +249,11 @@ class DispatcherCore {
   bool TakesTopic(const Lane& lane, const std::string& topic) const;
   std::size_t ConcurrencyOf(const Lane& lane) const;
   void Resolve(const Delivery& delivery);
-  void Keep(Delivery delivery, bool resolves = false);
-  void KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now, bool resolves = false);
-  void KeepBehindHold(Delivery delivery, Hold& hold, WallClock::time_point now, bool resolves = false);
+  void Keep(Delivery delivery, bool resolves = false, bool parked = false);
+  void KeepPending(Delivery delivery, WallClock::time_point due, WallClock::time_point now, bool resolves = false,
+                   bool parked = false);
+  void KeepBehindHold(Delivery delivery, Hold& hold, WallClock::time_point now, bool resolves = false,
+                      bool parked = false);
   void ReleaseOne(const Delivery& delivery);
   void BackOff(Lane& lane, WallClock::time_point now);
   void FailQueued(Lane& lane, const std::string& reason, WallClock::time_point now);
@@ -202,6 +283,13 @@ class DispatcherCore {
   std::map<HoldKey, Hold> holds_;
   std::int64_t held_ = 0;  // the sum of every hold's `known`
   std::map<PartitionKey, PartitionProgress> partitions_;
+  std::map<PartitionKey, platform::Offset> read_next_;  // the offset reading hands over next, when known
+  std::map<PartitionKey, std::uint64_t> ownership_;     // owned partitions: which assignment (next_ownership_)
+  std::uint64_t next_ownership_ = 1;
+  std::map<ParkKey, ParkState> parks_;
+  // Round numbers are unique to this core, never per park: a park revoked and assigned again is
+  // loaded afresh, and a reader or an attempt of a round from before must not match its new round.
+  std::uint64_t next_round_ = 1;
   std::set<std::pair<std::string, std::string>> retry_taken_;  // (endpoint id, event id) queued or in flight
   std::uint64_t next_attempt_id_ = 1;
   std::size_t in_flight_ = 0;

@@ -20,6 +20,7 @@ class DispatcherMetrics {
   void Disabled() { disabled_.Inc(); }
   void SetRetriesPending(std::size_t count) { retries_pending_.Set(static_cast<double>(count)); }
   void SetQueued(std::size_t count) { queued_.Set(static_cast<double>(count)); }
+  void SetParked(std::size_t count) { parked_.Set(static_cast<double>(count)); }
 
  private:
   struct EndpointSeries {
@@ -34,6 +35,7 @@ class DispatcherMetrics {
   platform::Counter& disabled_;
   platform::Gauge& retries_pending_;
   platform::Gauge& queued_;
+  platform::Gauge& parked_;
   std::map<std::string, EndpointSeries> endpoints_;
 };
 

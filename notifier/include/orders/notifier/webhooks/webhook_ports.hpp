@@ -56,6 +56,23 @@ struct Delivery {
   WallClock::time_point updated_at{};
 };
 
+// An endpoint parked on a partition: every event of (topic, partition) from `from_offset` on that the
+// endpoint wants waits in Kafka, not as rows of the ledger. An endpoint that backs off is parked
+// instead of having each event it is sent copied into the ledger; once the park is due, a catch-up
+// reader reads the partition again from `from_offset` for that endpoint alone. The partition's own
+// resume offset may pass the events a park covers.
+struct Park {
+  std::string endpoint_id;
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t from_offset = 0;
+  int attempts = 0;  // attempts made at the first waiting event (the retry schedule's step)
+  WallClock::time_point next_attempt_at{};
+  // Not empty once the park is failing (its retries used up, or the endpoint disabled): its next
+  // round lists what it covers as failed, with this as the error.
+  std::string fail_reason;
+};
+
 struct Page {
   std::vector<Delivery> items;
   std::optional<std::string> next_cursor;
@@ -103,6 +120,13 @@ class DeliveryLedger {
   // Failed deliveries of the endpoint whose event is at or after `from`
   // become pending again, due now, with their attempts reset. Returns how many.
   virtual std::size_t Replay(const std::string& endpoint_id, WallClock::time_point from) = 0;
+
+  // Parks (see Park): insert or replace the one of (endpoint, topic, partition), only while the
+  // endpoint exists; drop it; those of some partitions of a topic. The registry's Delete drops an
+  // endpoint's parks too.
+  virtual void SavePark(const Park& park) = 0;
+  virtual void DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) = 0;
+  virtual std::vector<Park> Parks(const std::string& topic, const std::vector<std::int32_t>& partitions) = 0;
 };
 
 struct PostRequest {
