@@ -47,6 +47,9 @@ class PlatformOnKafkaCluster : public PlatformUnderLoad {
     ::setenv("KAFKA_BROKERS", cluster_->Brokers().c_str(), 1);  // topic creation and the checker
     brokers_ = cluster_->Brokers();
     replication_factor_ = -1;  // the cluster's default: 3
+    // Across a failover the Kafka client may append an event twice as itself (checker.hpp, LogRules): counted
+    // and printed with the invariants, not a violation. Another event at a taken version still is one.
+    check_options_.log.resends_allowed = true;
     PlatformUnderLoad::SetUp();
     if (HasFatalFailure()) return;
     ASSERT_TRUE(Eventually([&] { return cluster_->FullyReplicated(topic_); }, seconds(30)))
@@ -182,16 +185,12 @@ TEST_F(PlatformOnKafkaCluster, TwoOfThreeNodesDownRefusesCommandsAndLosesNothing
   ExpectBoundedUnavailability(seconds(90));
 }
 
-// The active controller cut off (network partition, per-pair proxies plus each node's advertised controller
-// proxy): disabled. The cut now deposes the controller (a successor within 7 s, every partition led by the
-// connected nodes within 8 s, work resumed, the healed node back in sync in under a second), but the log then
-// held two acknowledged status changes twice, each the same event at the same version, after messages had
-// timed out in flight. The likely cause is librdkafka's (2.0.2): on such a timeout it bumps the idempotent
-// producer's epoch and sends again, under the new epoch, batches of other partitions that may already be in
-// the log (librdkafka issue 4953). Every reader skips
-// such a resend by its version; the checker still counts it as a violation. Run it with
-// --gtest_also_run_disabled_tests.
-TEST_F(PlatformOnKafkaCluster, DISABLED_ActiveControllerCutOffByANetworkPartitionThenHealedLosesNothing) {
+// The active controller cut off by a network partition: per-pair proxies between the nodes, and each node's
+// advertised controller address a proxy of its own (a Kafka 4 quorum leader hands its followers its own
+// controller endpoint, which the per-pair proxies alone never cut). The connected nodes elect a successor and
+// take over its partitions; once healed it catches up. Its first run also found acknowledged status changes
+// twice in the log as the same event, after messages had timed out in flight (LogRules in checker.hpp).
+TEST_F(PlatformOnKafkaCluster, ActiveControllerCutOffByANetworkPartitionThenHealedLosesNothing) {
   StartLoad();
   ASSERT_TRUE(RunUntilAcknowledged(100));
   const int controller = cluster_->ActiveController();
