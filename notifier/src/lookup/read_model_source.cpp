@@ -2,9 +2,8 @@
 
 #include <algorithm>
 
-#include <orders/codec/json_read.hpp>
-#include <orders/codec/order_json.hpp>
 #include <orders/domain/validation.hpp>
+#include <orders/read_model/order_rows.hpp>
 #include <pqxx/pqxx>
 
 namespace orders::notifier {
@@ -12,39 +11,11 @@ namespace {
 
 using ReadTransaction = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
 
-// The columns of `orders` the notifier shows, times as epoch milliseconds. The
-// projection reads its rows the same way (its order_rows.cpp); the notifier
-// does not link the projection's code, only the schema is shared.
-constexpr const char* kSelectOrders =
-    "SELECT order_id::text, customer_id, items::text, currency, total_cents, status, version,"
-    " (extract(epoch FROM created_at) * 1000)::bigint, (extract(epoch FROM updated_at) * 1000)::bigint, courier_id,"
-    " payment_status, payment_id, payment_amount_cents FROM orders WHERE order_id = ANY($1::uuid[])";
+// The orders asked for, read as the projection's queries read them (orders/read_model/order_rows.hpp).
+const std::string kSelectOrders =
+    std::string("SELECT ") + read_model::kOrderColumns + " FROM orders WHERE order_id = ANY($1::uuid[])";
 constexpr const char* kSelectDeclines =
     "SELECT order_id::text, courier_id FROM order_declines WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, version";
-
-domain::Timestamp FromMillis(std::int64_t millis) { return domain::Timestamp{std::chrono::milliseconds(millis)}; }
-
-domain::Order OrderOf(const pqxx::row& row) {
-  domain::Order order;
-  order.order_id = row[0].as<std::string>();
-  order.customer_id = row[1].as<std::string>();
-  if (auto items = codec::ParseJson(row[2].as<std::string>(), 16 * 1024 * 1024); items && items->is_array()) {
-    codec::FieldReader reader(*items);
-    order.items = codec::ReadLineItems(reader, *items, false);
-  }
-  order.currency = row[3].as<std::string>();
-  order.total_cents = row[4].as<std::int64_t>();
-  order.status = domain::ParseStatus(row[5].as<std::string>()).value_or(domain::Status::kPending);
-  order.version = row[6].as<std::int64_t>();
-  order.created_at = FromMillis(row[7].as<std::int64_t>());
-  order.updated_at = FromMillis(row[8].as<std::int64_t>());
-  if (!row[9].is_null()) order.courier_id = row[9].as<std::string>();
-  order.payment.status =
-      domain::ParsePaymentStatus(row[10].as<std::string>()).value_or(domain::PaymentStatus::kPending);
-  if (!row[11].is_null()) order.payment.payment_id = row[11].as<std::string>();
-  order.payment.amount_cents = row[12].as<std::int64_t>();
-  return order;
-}
 
 class ReadModelSource final : public OrderSource {
  public:
@@ -68,7 +39,7 @@ class ReadModelSource final : public OrderSource {
       // snapshot sees the old tables or the new ones in full, and never waits on the switch in a deadlock.
       tx.exec("LOCK TABLE read_model_generation IN ACCESS SHARE MODE");
       std::vector<domain::Order> orders;
-      for (const auto& row : tx.exec_params(kSelectOrders, ids)) orders.push_back(OrderOf(row));
+      for (const auto& row : tx.exec_params(kSelectOrders, ids)) orders.push_back(read_model::OrderFromRow(row));
       if (!orders.empty()) {
         for (const auto& row : tx.exec_params(kSelectDeclines, ids)) {
           const auto id = row[0].as<std::string>();

@@ -2,8 +2,7 @@
 
 #include <orders/codec/time_format.hpp>
 #include <orders/platform/log.hpp>
-
-#include "pg/order_rows.hpp"
+#include <orders/read_model/order_rows.hpp>
 
 namespace orders::projection {
 namespace {
@@ -26,7 +25,7 @@ void EnterReadModel(pqxx::transaction_base& tx) { tx.exec("LOCK TABLE read_model
 // One row more than asked tells whether a next page exists.
 OrderPage PageOf(const pqxx::result& rows, std::int64_t limit) {
   OrderPage page;
-  for (const auto& row : rows) page.items.push_back(OrderFromRow(row));
+  for (const auto& row : rows) page.items.push_back(read_model::OrderFromRow(row));
   if (static_cast<std::int64_t>(page.items.size()) > limit) {
     page.items.pop_back();
     page.next = ListCursor{page.items.back().created_at, page.items.back().order_id};
@@ -85,10 +84,10 @@ platform::Result<std::vector<DailyRow>> ReadModelQueries::Daily(const DailyQuery
 std::optional<OrderView> ReadModelQueries::FindOrderOrThrow(const std::string& order_id) {
   ReadTransaction tx(connections_.Get());
   EnterReadModel(tx);
-  const auto rows =
-      tx.exec_params(std::string("SELECT ") + kOrderColumns + " FROM orders WHERE order_id = $1::uuid", order_id);
+  const auto rows = tx.exec_params(
+      std::string("SELECT ") + read_model::kOrderColumns + " FROM orders WHERE order_id = $1::uuid", order_id);
   if (rows.empty()) return std::nullopt;
-  OrderView view{OrderFromRow(rows[0]), {}};
+  OrderView view{read_model::OrderFromRow(rows[0]), {}};
   for (const auto& row :
        tx.exec_params("SELECT version, status, (extract(epoch FROM at) * 1000)::bigint, reason, event_id, event,"
                       " courier_id FROM order_history WHERE order_id = $1::uuid ORDER BY version",
@@ -121,7 +120,7 @@ OrderPage ReadModelQueries::ListOrdersOrThrow(const ListQuery& query) {
   if (query.created_from) from = codec::FormatTimestamp(*query.created_from);
   if (query.created_before) before = codec::FormatTimestamp(*query.created_before);
   const auto rows =
-      tx.exec_params(std::string("SELECT ") + kOrderColumns +
+      tx.exec_params(std::string("SELECT ") + read_model::kOrderColumns +
                          " FROM orders"
                          " WHERE ($1::text IS NULL OR customer_id = $1)"
                          " AND ($2::text IS NULL OR status = $2)"
@@ -147,7 +146,7 @@ OrderPage ReadModelQueries::OpenDeliveriesOrThrow(const OpenDeliveriesQuery& que
   // The conditions spell out the partial index orders_open_for_delivery, so
   // the scan reads the open deliveries only, oldest first.
   const auto rows =
-      tx.exec_params(std::string("SELECT ") + kOrderColumns +
+      tx.exec_params(std::string("SELECT ") + read_model::kOrderColumns +
                          " FROM orders o"
                          " WHERE o.courier_id IS NULL AND o.status IN ('confirmed', 'processing')"
                          " AND ($1::timestamptz IS NULL OR (o.created_at, o.order_id) > ($1::timestamptz, $2::uuid))"

@@ -1,8 +1,8 @@
-#include "pg/order_rows.hpp"
+#include <orders/read_model/order_rows.hpp>
 
 #include <orders/codec/order_json.hpp>
 
-namespace orders::projection {
+namespace orders::read_model {
 namespace {
 
 domain::Timestamp FromMillis(std::int64_t millis) { return domain::Timestamp{std::chrono::milliseconds(millis)}; }
@@ -31,4 +31,4 @@ domain::Order OrderFromRow(const pqxx::row& row) {
   return order;
 }
 
-}  // namespace orders::projection
+}  // namespace orders::read_model

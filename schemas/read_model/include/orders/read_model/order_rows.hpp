@@ -1,10 +1,11 @@
 #pragma once
-// Shared by the writer and the queries: how an `orders` row is selected and read.
+// How a row of the read model's `orders` table (schemas/sql) is selected and read: the projection's
+// queries and the notifier's lookups of orders its cache dropped.
 
 #include <orders/domain/order.hpp>
 #include <pqxx/pqxx>
 
-namespace orders::projection {
+namespace orders::read_model {
 
 // Columns in the order OrderFromRow() reads them; times as epoch milliseconds.
 inline constexpr const char* kOrderColumns =
@@ -14,4 +15,4 @@ inline constexpr const char* kOrderColumns =
 
 domain::Order OrderFromRow(const pqxx::row& row);
 
-}  // namespace orders::projection
+}  // namespace orders::read_model
