@@ -59,12 +59,18 @@ TEST(InvariantChecker, GapDuplicateForbiddenTransitionAndUndecodableAreReported)
   EXPECT_TRUE(Mentions(undecodable, "undecodable")) << undecodable.Summary();
 }
 
-TEST(InvariantChecker, ADuplicateVersionSaysWhetherItIsTheSameEventResentOrAnotherEvent) {
+// Version 2 three times: evt-a, evt-a again (a resend), then another event, evt-b (a second writer).
+std::vector<LogRecord> ResentThenConflictingLog() {
   auto log = Log({Placed(), Changed(2, Status::kPending, Status::kConfirmed),
                   Changed(2, Status::kPending, Status::kConfirmed), Changed(2, Status::kPending, Status::kCancelled)});
   log[1].event_id = "evt-a";
   log[2].event_id = "evt-a";
   log[3].event_id = "evt-b";
+  return log;
+}
+
+TEST(InvariantChecker, ADuplicateVersionSaysWhetherItIsTheSameEventResentOrAnotherEvent) {
+  const auto log = ResentThenConflictingLog();
   Report report;
   CheckLog(log, report);
   ASSERT_EQ(report.violations.size(), 2u) << report.Summary();
@@ -75,13 +81,8 @@ TEST(InvariantChecker, ADuplicateVersionSaysWhetherItIsTheSameEventResentOrAnoth
 }
 
 TEST(InvariantChecker, WhereResendsAreAllowedTheSameEventAgainIsCountedButAnotherEventStillIsAViolation) {
-  auto log = Log({Placed(), Changed(2, Status::kPending, Status::kConfirmed),
-                  Changed(2, Status::kPending, Status::kConfirmed), Changed(2, Status::kPending, Status::kCancelled)});
-  log[1].event_id = "evt-a";
-  log[2].event_id = "evt-a";
-  log[3].event_id = "evt-b";
   Report report;
-  CheckLog(log, report, {.resends_allowed = true});
+  CheckLog(ResentThenConflictingLog(), report, {.resends_allowed = true});
   EXPECT_EQ(report.counts["resent_events"], 1);
   ASSERT_EQ(report.violations.size(), 1u) << report.Summary();
   EXPECT_NE(report.violations[0].find("another event (evt-b)"), std::string::npos) << report.violations[0];
