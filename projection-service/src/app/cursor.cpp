@@ -32,10 +32,11 @@ std::optional<ListCursor> DecodeCursor(std::string_view text, CursorList list) {
   const auto millis_text = body.substr(first + 1, second - first - 1);
   std::int64_t millis = 0;
   const auto [end, error] = std::from_chars(millis_text.data(), millis_text.data() + millis_text.size(), millis);
-  // One spelling per value: no leading zeros (EncodeCursor never writes them).
+  // One spelling per value: digits only, no sign ("-0" is 0) and no leading zeros (EncodeCursor writes neither).
   const bool leading_zero = millis_text.size() > 1 && millis_text.front() == '0';
+  const bool signed_text = !millis_text.empty() && millis_text.front() == '-';
   if (error != std::errc() || end != millis_text.data() + millis_text.size() || millis_text.empty() || leading_zero ||
-      millis < 0 || millis > 253402300799999) {  // 9999-12-31T23:59:59.999Z
+      signed_text || millis < 0 || millis > 253402300799999) {  // 9999-12-31T23:59:59.999Z
     return std::nullopt;
   }
   ListCursor cursor{domain::Timestamp{std::chrono::milliseconds(millis)}, std::string(body.substr(second + 1))};

@@ -28,6 +28,8 @@ TEST(ProjectionCursor, RejectsWhatItDidNotWrite) {
   // One spelling per value: a leading zero is not what EncodeCursor writes.
   EXPECT_FALSE(DecodeCursor(Base64UrlEncode("c1|0123|" + std::string(testing::kOrderId))));
   EXPECT_TRUE(DecodeCursor(Base64UrlEncode("c1|0|" + std::string(testing::kOrderId))));
+  // Nor is a signed zero (found by the cursor fuzzer).
+  EXPECT_FALSE(DecodeCursor(Base64UrlEncode("c1|-0|" + std::string(testing::kOrderId))));
 }
 
 TEST(ProjectionCursor, Base64UrlMatchesKnownVectors) {
