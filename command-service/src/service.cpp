@@ -59,6 +59,17 @@ struct CommandService::Parts {
   std::unique_ptr<Workflow> workflow;  // null with WORKFLOW=off
 };
 
+namespace {
+
+// Every problem of a settings group in one start-up error.
+std::string Joined(const std::vector<std::string>& problems) {
+  std::string joined;
+  for (const auto& problem : problems) joined += (joined.empty() ? "" : "; ") + problem;
+  return joined;
+}
+
+}  // namespace
+
 CommandService::CommandService(platform::ServiceConfig config)
     : config_(std::move(config)), parts_(std::make_unique<Parts>()) {}
 
@@ -66,14 +77,10 @@ CommandService::~CommandService() { Stop(); }
 
 platform::Result<std::uint16_t> CommandService::Start() {
   auto payment = LoadPaymentConfig(platform::ProcessEnvironment());
-  if (!payment.config) {
-    std::string problems;
-    for (const auto& problem : payment.problems) problems += (problems.empty() ? "" : "; ") + problem;
-    return platform::Fail("invalid payment settings: " + problems);
-  }
+  if (!payment.config) return platform::Fail("invalid payment settings: " + Joined(payment.problems));
   parts_->payment = std::move(*payment.config);
   auto retention = LoadRetentionConfig(platform::ProcessEnvironment());
-  if (!retention.config) return platform::Fail("invalid retention settings: " + retention.problems.front());
+  if (!retention.config) return platform::Fail("invalid retention settings: " + Joined(retention.problems));
   parts_->book.SetKeyRetention(retention.config->idempotency_retention);
   if (auto opened = OpenStateStore(*retention.config); !opened) return opened.error();
   auto authenticator = platform::Authenticator::Start(config_.auth);
