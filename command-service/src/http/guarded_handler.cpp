@@ -12,11 +12,13 @@
 
 #include <orders/command/request_framer.hpp>
 #include <orders/platform/log.hpp>
+#include <orders/platform/pistache/answer.hpp>
 #include <orders/platform/problem.hpp>
 
 namespace orders::command {
 
 using namespace Pistache;
+namespace web = platform::pistache_http;
 
 namespace {
 
@@ -25,11 +27,11 @@ constexpr int kMaxHops = 64;
 
 // A whole problem+json response, written by hand (Pistache's writer needs a parsed request).
 std::string ProblemResponse(const FramingRefusal& refusal, bool close) {
-  const std::string body = platform::RenderProblem({refusal.status, refusal.title, refusal.detail, {}, {}});
-  return "HTTP/1.1 " + std::to_string(refusal.status) + " " + refusal.title +
-         "\r\nContent-Type: " + platform::kProblemContentType + (refusal.status == 503 ? "\r\nRetry-After: 1" : "") +
-         (close ? "\r\nConnection: close" : "") + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-         body;
+  web::HeaderList headers{{"Content-Type", platform::kProblemContentType}};
+  if (refusal.status == 503) headers.emplace_back("Retry-After", "1");
+  if (close) headers.emplace_back("Connection", "close");
+  return web::WireResponse(refusal.status, refusal.title, headers,
+                           platform::RenderProblem({refusal.status, refusal.title, refusal.detail, {}, {}}));
 }
 
 // The methods Pistache 0.0.5 parses; any other token makes its parser throw.

@@ -11,4 +11,14 @@ Answer ProblemAnswer(const Problem& problem) {
   return answer;
 }
 
+std::string WireResponse(int status, std::string_view reason, const HeaderList& headers, std::string_view body) {
+  std::string wire = "HTTP/1.1 " + std::to_string(status) + " ";
+  wire.append(reason);
+  wire += "\r\n";
+  for (const auto& [name, value] : headers) wire += name + ": " + value + "\r\n";
+  wire += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  wire.append(body);
+  return wire;
+}
+
 }  // namespace orders::platform::pistache_http

@@ -2,6 +2,10 @@
 
 #include <strings.h>
 
+#include <sstream>
+
+#include <pistache/peer.h>
+
 #include <orders/platform/log.hpp>
 
 namespace orders::platform::pistache_http {
@@ -76,10 +80,18 @@ bool Exchange::Respond(const Answer& answer, std::shared_ptr<const void> written
   try {
     metrics_->Record(answer.status, started_);
     for (const auto& [name, value] : answer.headers) AddHeader(name, value);
-    writer_.setMime(Http::Mime::MediaType::fromString(answer.content_type));
+    const std::string wire = WireResponse(answer.status, Http::codeString(static_cast<Http::Code>(answer.status)),
+                                          WrittenHeaders(answer.content_type), answer.body);
+    // Not ResponseWriter::send: its promise is a chained one, which Pistache
+    // 0.0.5 resolves without taking the promise's lock, so a continuation
+    // attached from this thread (an answer comes from any thread) while the
+    // reactor resolves it corrupts the continuation list (a crash under load).
+    // A raw write's promise is resolved under that lock.
     const auto send = [&] {
-      writer_.send(static_cast<Http::Code>(answer.status), answer.body)
-          .then([written](ssize_t) {}, [written](std::exception_ptr) {});
+      auto peer = writer_.getPeer();
+      if (!peer) return;  // the client has gone
+      peer->setIdle(true);
+      peer->send(RawBuffer(wire, wire.size())).then([written](ssize_t) {}, [written](std::exception_ptr) {});
     };
     if (queue_) {
       queue_(writer_.getPeer(), send);
@@ -91,6 +103,17 @@ bool Exchange::Respond(const Answer& answer, std::shared_ptr<const void> written
     LogWarn("could not send an answer", {{"error", error.what()}});
     return false;
   }
+}
+
+HeaderList Exchange::WrittenHeaders(const std::string& content_type) {
+  HeaderList headers;
+  if (!content_type.empty()) headers.emplace_back("Content-Type", content_type);
+  for (const auto& header : writer_.headers().list()) {
+    std::ostringstream value;
+    header->write(value);
+    headers.emplace_back(header->name(), value.str());
+  }
+  return headers;
 }
 
 std::optional<std::string> HeaderValue(const Rest::Request& request, std::string_view name) {

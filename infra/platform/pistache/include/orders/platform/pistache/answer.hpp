@@ -4,6 +4,7 @@
 // without a server.
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,5 +23,11 @@ struct Answer {
 
 // problem+json; a 503 also says when to retry (Retry-After: 1).
 Answer ProblemAnswer(const Problem& problem);
+
+// A whole HTTP/1.1 response as its bytes: the status line, `headers` in
+// their order, Content-Length, the body. The one place responses are
+// serialised: answers are written to the connection as raw bytes (see
+// exchange.hpp for why not through Pistache's writer).
+std::string WireResponse(int status, std::string_view reason, const HeaderList& headers, std::string_view body);
 
 }  // namespace orders::platform::pistache_http

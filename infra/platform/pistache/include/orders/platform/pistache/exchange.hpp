@@ -68,6 +68,9 @@ class Exchange {
   const std::optional<Principal>& caller() const { return caller_; }
 
  private:
+  // The answer's headers: its content type, then those added to the writer (CORS, Connection, named ones).
+  HeaderList WrittenHeaders(const std::string& content_type);
+
   Pistache::Http::ResponseWriter writer_;
   std::shared_ptr<RouteMetrics> metrics_;
   AnswerQueue queue_;
