@@ -164,6 +164,9 @@ struct NotifierService::Parts {
       lookups_absent.Inc(stats.lookups_absent - lookups_absent.Value());
       lookups_failed.Inc(stats.lookups_failed - lookups_failed.Value());
       lookups_timed_out.Inc(stats.lookups_timed_out - lookups_timed_out.Value());
+      revived.Inc(stats.orders_revived - stats.revived_from_newer_state - revived.Value());
+      revived_newer.Inc(stats.revived_from_newer_state - revived_newer.Value());
+      revivals_given_up.Inc(stats.revivals_given_up - revivals_given_up.Value());
       open_deliveries.Set(static_cast<double>(cache.open_count()));
       commands.Inc(stats.commands_forwarded - commands.Value());
       topic_messages.Inc(stats.topic_messages_delivered - topic_messages.Value());
@@ -205,6 +208,16 @@ struct NotifierService::Parts {
   platform::Counter& lookups_timed_out{registry.AddCounter("orders_notifier_read_model_lookups_total",
                                                            "Read-model lookups of orders the cache dropped",
                                                            {{"outcome", "timed_out"}})};
+  // Live orders the cache dropped and held again from the read model (hub.hpp), by how it went.
+  platform::Counter& revived{registry.AddCounter("orders_notifier_revivals_total",
+                                                 "Dropped live orders held again from the read model",
+                                                 {{"outcome", "in_step"}})};
+  platform::Counter& revived_newer{registry.AddCounter("orders_notifier_revivals_total",
+                                                       "Dropped live orders held again from the read model",
+                                                       {{"outcome", "newer_state"}})};
+  platform::Counter& revivals_given_up{registry.AddCounter("orders_notifier_revivals_total",
+                                                           "Dropped live orders held again from the read model",
+                                                           {{"outcome", "given_up"}})};
   void MeasureBuffers() {
     std::size_t queued = 0, held = 0;
     for (const auto& [id, weak] : sessions) {

@@ -351,10 +351,18 @@ void Hub::CollectInterested(const domain::Order* before, const domain::Order& af
 }
 
 void Hub::OnEvent(const domain::Event& event, const codec::EventMetadata& metadata) {
+  if (!revivals_.empty() && revivals_.count(domain::OrderIdOf(event))) {
+    HoldForRevival(event, metadata);  // behind the events already held for this order
+    return;
+  }
   domain::ApplyOutcome outcome;
   std::optional<domain::Order> before_state;
   const CachedOrder* cached = cache_.Apply(event, outcome, &before_state);
-  if (!cached) return;  // duplicate (redelivery) or not applicable: nothing new to tell
+  if (!cached) {
+    // A later event of an order the cache holds no state of: one it dropped while live.
+    if (outcome == domain::ApplyOutcome::kGap && MayRevive()) HoldForRevival(event, metadata);
+    return;  // otherwise a duplicate (redelivery) or not applicable: nothing new to tell
+  }
   const domain::Order& after = cached->order;
   const domain::Order* before = before_state ? &*before_state : nullptr;
   const std::string& order_id = after.order_id;
@@ -434,6 +442,35 @@ void Hub::OnEvent(const domain::Event& event, const codec::EventMetadata& metada
                                {"subscribers", stats_.updates_delivered - delivered_before}};
     if (metadata.trace_parent) fields["traceId"] = codec::TraceIdOf(*metadata.trace_parent);
     platform::LogDebug("update delivered", fields);
+  }
+}
+
+void Hub::TellNewerState(const domain::Order& order, const domain::Event& newest_told) {
+  CollectInterested(nullptr, order);
+  auto follows = [](const auto& index, const std::string& key, SessionId id) {
+    if (key.empty()) return false;
+    auto it = index.find(key);
+    return it != index.end() && it->second.count(id) > 0;
+  };
+  std::optional<std::string> update;
+  for (SessionId id : interested_scratch_) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) continue;
+    Session& session = it->second;
+    if (!domain::MaySee(session.actor, order)) continue;
+    if (follows(by_order_, order.order_id, id)) {
+      // As a resume the read model answers: the state, not the events that led to it.
+      Send(session, SnapshotMessage(order, /*recovered=*/false));
+      session.last_sent[order.order_id] = order.version;
+      continue;
+    }
+    const bool relevant = all_.count(id) > 0 || follows(by_customer_, order.customer_id, id) ||
+                          follows(by_courier_, order.courier_id, id) ||
+                          (open_deliveries_.count(id) > 0 && InOpenList(session.actor, &order));
+    if (!relevant) continue;
+    if (!update) update = UpdateMessage(newest_told, nullptr, order);  // with no state before: carries the order
+    ++stats_.updates_delivered;
+    Send(session, *update);
   }
 }
 
@@ -554,6 +591,7 @@ void Hub::ExpireTokens(std::chrono::system_clock::time_point wall_now) {
 
 void Hub::Tick(Clock::time_point now, std::chrono::system_clock::time_point wall_now) {
   ExpireTokens(wall_now);
+  TickRevivals(now);
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     AnswerExpired(it->first, it->second, now);
     if (!it->second.empty()) {

@@ -53,6 +53,20 @@ const CachedOrder* OrderCache::Apply(const domain::Event& event, domain::ApplyOu
   return &cached;
 }
 
+const CachedOrder* OrderCache::Seed(domain::Order order) {
+  if (auto held = orders_.find(order.order_id); held != orders_.end()) return &held->second;
+  const Key key{order.created_at, order.order_id};
+  std::optional<domain::Order> base = order;  // the state before the first event it will keep
+  auto it = orders_.emplace(key.second, CachedOrder{std::move(order), std::move(base), {}}).first;
+  by_created_.insert(key);
+  Add(by_customer_, it->second.order.customer_id, key);
+  Reindex(key, nullptr, it->second.order);
+  if (domain::IsTerminal(it->second.order.status)) finished_.insert(key);
+  Recharge(it->first, it->second);
+  EvictOverBudget(key);
+  return &it->second;
+}
+
 std::size_t OrderCache::ChargeOf(const std::string& order_id, const CachedOrder& cached) const {
   const domain::Order& order = cached.order;
   std::size_t bytes = kHashNodeBytes<std::pair<const std::string, CachedOrder>> + HeapBytes(order_id) +

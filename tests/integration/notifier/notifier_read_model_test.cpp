@@ -201,6 +201,47 @@ TEST_F(NotifierReadModelTest, ADroppedOrderIsFollowedAndResumedFromTheReadModelO
   std::cout << "notifier RSS with a 64 KiB cache budget reached: " << RssKb(notifier_->pid()) << " kB\n";
 }
 
+TEST_F(NotifierReadModelTest, ALiveOrderCrowdedOutOfTheCacheStillGetsItsUpdates) {
+  StartProjection();
+  StartNotifier();
+  const std::string id = platform::NewUuid();
+  Produce(Placed(id, At(1764000000000)));
+  WaitDelivered();
+  auto client = Connect();
+  ASSERT_TRUE(client.SendText(R"({"type":"subscribe","orderId":")" + id + "\"}"));
+  const auto snapshot = client.ReceiveJson(std::chrono::seconds(5));
+  ASSERT_EQ(snapshot["type"], "snapshot") << snapshot.dump() << "\n" << notifier_->LogText();
+
+  // Only live orders after it: the budget has nothing finished to drop first, so it goes.
+  for (int i = 0; i < 150; ++i) Produce(Placed(platform::NewUuid(), At(1764000001000 + i)));
+  WaitDelivered();
+  ASSERT_TRUE(Eventually([&] { return NotifierHasRead(produced_); }, std::chrono::seconds(30)));
+  ASSERT_TRUE(Eventually([&] { return Metric(notifier_->port(), "orders_notifier_cache_evictions_total") > 0; },
+                         std::chrono::seconds(10)));
+
+  Produce(Changed(2, Status::kPending, Status::kConfirmed, id));
+  Produce(Changed(3, Status::kConfirmed, Status::kShipped, id));
+  WaitDelivered();
+  // Each version once, in order: updates, or (when the projection got there first) a snapshot
+  // not marked recovered and the updates after it.
+  std::int64_t seen = 1;
+  while (seen < 3) {
+    const auto message = client.ReceiveJson(std::chrono::seconds(10));
+    ASSERT_TRUE(message["type"] == "update" || message["type"] == "snapshot") << message.dump() << "\n"
+                                                                              << notifier_->LogText();
+    const std::int64_t version = message["type"] == "update" ? message["version"].get<std::int64_t>()
+                                                             : message["order"]["version"].get<std::int64_t>();
+    if (message["type"] == "snapshot") EXPECT_EQ(message["recovered"], false);
+    ASSERT_GT(version, seen) << message.dump();
+    if (message["type"] == "update") EXPECT_EQ(version, seen + 1) << "no version skipped";
+    seen = version;
+  }
+  EXPECT_FALSE(client.Receive(std::chrono::milliseconds(500)).has_value()) << "and nothing twice";
+  EXPECT_GE(Metric(notifier_->port(), "orders_notifier_revivals_total{outcome=\"in_step\"}") +
+                Metric(notifier_->port(), "orders_notifier_revivals_total{outcome=\"newer_state\"}"),
+            1);
+}
+
 TEST_F(NotifierReadModelTest, ADroppedOrderIsStreamedFromTheReadModelWithLastEventId) {
   StartProjection();
   StartNotifier();

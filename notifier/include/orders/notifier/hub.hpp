@@ -21,6 +21,16 @@
 // it may see the order before or after the event, so a courier learns that a
 // delivery it was following was taken, and nothing after that.
 //
+// A live order the cache dropped (only when its budget holds nothing
+// finished) cannot fold its next event without the state before it. While
+// anyone is connected, the hub holds that order's events, asks the read model
+// for its state and, once the read model has caught up to just before the
+// first held event, holds the order again and delivers the held events as
+// usual. A read model already past them is told as the state it has reached:
+// a snapshot (marked not recovered) to those following the order by id, one
+// update carrying the order to everyone else. With nobody connected nothing
+// is asked: a later subscribe is answered from the read model anyway.
+//
 // Topic subscriptions ({"type":"subscribe","topic":"order.*"}) get every event
 // of a matching name as a `message`, once per event however many of the
 // session's patterns match, filtered by role: order events as updates are
@@ -102,6 +112,13 @@ struct HubLimits {
   // Inventory events naming an order not read yet, held for its placement; past
   // this many, every held one is dropped (they would only be late anyway).
   std::size_t max_held_stock_events = 1000;
+  // Events held for dropped live orders while the read model is asked; past
+  // this many, the order whose event does not fit is given up for now (its
+  // next event asks again).
+  std::size_t max_revival_events = 10'000;
+  // How long a dropped live order's events are held while the read model is
+  // behind, failing or silent (it is asked again at every Tick meanwhile).
+  std::chrono::milliseconds revival_timeout{5000};
 };
 
 struct HubStats {
@@ -116,6 +133,11 @@ struct HubStats {
   std::uint64_t lookups_absent = 0;
   std::uint64_t lookups_failed = 0;     // an error from the read model
   std::uint64_t lookups_timed_out = 0;  // no answer within lookup_timeout
+  // Dropped live orders held again from the read model; of those, the ones
+  // whose read model was already past some held events; and the ones given up.
+  std::uint64_t orders_revived = 0;
+  std::uint64_t revived_from_newer_state = 0;
+  std::uint64_t revivals_given_up = 0;
 };
 
 class Hub {
@@ -204,6 +226,17 @@ class Hub {
   bool MayReceiveStockEvent(const Session& session, const domain::StockEvent& event) const;
   // False for an inventory event already handled (a redelivery), remembering it otherwise.
   bool FirstTimeSeen(const domain::StockEvent& event);
+  // Dropped live orders (the header comment): whether an event of an order
+  // the cache does not hold starts a revival; holding it; asking; the answer;
+  // going on from the read model's `order`.
+  bool MayRevive() const;
+  void HoldForRevival(const domain::Event& event, const codec::EventMetadata& metadata);
+  void AskForRevival(const std::string& order_id);
+  void OnRevivalLookup(const std::string& order_id, std::uint64_t ticket, OrderLookupResult result);
+  void Revive(const std::string& order_id, const domain::Order& order);
+  void TellNewerState(const domain::Order& order, const domain::Event& newest_told);
+  void GiveUpRevival(const std::string& order_id);
+  void TickRevivals(Clock::time_point now);
   // The inventory events held for `order_id`'s placement, to the sessions that may see it now
   // (staff and services had them when they came).
   void ReleaseHeldStockEvents(const std::string& order_id);
@@ -239,6 +272,14 @@ class Hub {
   std::unordered_map<std::string, PendingLookup> lookups_;
   std::uint64_t next_lookup_ = 1;
   bool lookups_failing_ = false;  // the last lookup failed: logged once per outage
+  struct Revival {
+    std::vector<std::pair<domain::Event, codec::EventMetadata>> held;  // in log order
+    std::uint64_t ticket = 0;                                          // of the lookup still wanted
+    bool asking = false;
+    std::optional<Clock::time_point> first_tick;  // the first Tick since it began
+  };
+  std::unordered_map<std::string, Revival> revivals_;
+  std::size_t revival_events_ = 0;  // held in all of them
   // Sessions by token expiry, soonest first: one sweep for every connection
   // instead of a timer each.
   std::set<std::pair<std::chrono::system_clock::time_point, SessionId>> expiries_;

@@ -15,7 +15,8 @@
 // delivers it next). Per order it keeps the newest `max_events_per_order`
 // events (accept/release cycles and declines make histories of any length); a
 // resume from before them gets a fresh snapshot. A dropped order is the read
-// model's to answer for (order_lookup.hpp). Not thread-safe.
+// model's to answer for (order_lookup.hpp), and a live one comes back through
+// Seed when its next event is read. Not thread-safe.
 
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +58,11 @@ class OrderCache {
   // (nullopt for a placement).
   const CachedOrder* Apply(const domain::Event& event, domain::ApplyOutcome& outcome,
                            std::optional<domain::Order>* before = nullptr);
+
+  // Holds `order` as the read model gave it, when the cache holds no state
+  // of it (a live order it had dropped), so its next events fold onto it. It
+  // keeps no events before it: a resume from earlier gets a fresh snapshot.
+  const CachedOrder* Seed(domain::Order order);
 
   const CachedOrder* Find(const std::string& order_id) const;
   // Newest first by creation time.
