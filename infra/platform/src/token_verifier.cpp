@@ -74,6 +74,15 @@ std::string TokenVerifier::SignatureError(const std::string& alg, const std::opt
 }
 
 TokenCheck TokenVerifier::Verify(std::string_view token, std::chrono::system_clock::time_point now) const {
+  // Read before verifying: keys replaced meanwhile make the remembered result stale, never the reverse.
+  const std::uint64_t keys_generation = keys_ ? keys_->generation() : 0;
+  if (auto principal = recent_.Find(token, now, keys_generation)) return {std::move(principal), {}};
+  TokenCheck check = VerifyAfresh(token, now);
+  if (check.principal) recent_.Remember(token, *check.principal, keys_generation);
+  return check;
+}
+
+TokenCheck TokenVerifier::VerifyAfresh(std::string_view token, std::chrono::system_clock::time_point now) const {
   if (token.size() > kMaxTokenBytes) return Refused("token too long");
   const auto first = token.find('.');
   const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);

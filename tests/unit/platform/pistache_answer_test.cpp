@@ -80,9 +80,8 @@ class AnsweringThreads {
 
 TEST(PistacheAnswerTest, AnswersFromOtherThreadsArriveWholeOnKeptAliveConnections) {
   MetricsRegistry metrics;
-  auto router = std::make_shared<Router>(metrics, CorsPolicy{}, [](const Pistache::Rest::Request&) {
-    return GuardResult{};
-  });
+  auto router =
+      std::make_shared<Router>(metrics, CorsPolicy{}, [](const Pistache::Rest::Request&) { return GuardResult{}; });
   AnsweringThreads workers(4);
   router->Add(
       Pistache::Http::Method::Get, "/echo/{n}",

@@ -4,6 +4,7 @@
 #include <orders/platform/jwks.hpp>
 #include <orders/platform/key_store.hpp>
 #include <orders/platform/token_verifier.hpp>
+#include <orders/platform/verified_tokens.hpp>
 #include <orders/testing/signing_keys.hpp>
 
 namespace orders::platform {
@@ -201,6 +202,64 @@ TEST_F(TokenVerifierTest, NonCanonicalBase64UrlIsRefused) {
   if (respelled != token) {
     EXPECT_FALSE(Verify(respelled).principal);
   }
+}
+
+TEST_F(TokenVerifierTest, ATokenThatVerifiedIsAnsweredFromMemoryWithTheSamePrincipal) {
+  TokenVerifier verifier(Rules(), StoreWith({&Rsa(), &Ec()}));
+  const auto token = Rsa().Sign(Claims("courier"));
+  const auto first = verifier.Verify(token, kNow);
+  ASSERT_TRUE(first.principal);
+  const auto again = verifier.Verify(token, kNow + seconds(1));
+  ASSERT_TRUE(again.principal);
+  EXPECT_EQ(again.principal->subject, "ops");
+  EXPECT_EQ(again.principal->role, Role::kCourier);
+  EXPECT_EQ(again.principal->expires_at, first.principal->expires_at);
+  EXPECT_EQ(verifier.remembered_hits(), 1u);
+}
+
+TEST_F(TokenVerifierTest, ARememberedTokenIsDeadAtItsExpiry) {
+  TokenVerifier verifier(Rules(), StoreWith({&Rsa(), &Ec()}));
+  const auto token = Hs256(Claims());
+  ASSERT_TRUE(verifier.Verify(token, kNow).principal);
+  EXPECT_TRUE(verifier.Verify(token, kNow + seconds(59)).principal);
+  EXPECT_EQ(verifier.Verify(token, kNow + seconds(60)).error, "token expired");
+}
+
+TEST_F(TokenVerifierTest, ARememberedTokenIsCheckedAgainOnceTheKeysChange) {
+  auto store = StoreWith({&Rsa(), &Ec()});
+  TokenVerifier verifier(Rules(), store);
+  const auto token = Ec().Sign(Claims());
+  ASSERT_TRUE(verifier.Verify(token, kNow).principal);
+  store->Replace(*ParseJwks(testing::JwksOf({&Rsa()})).keys);  // ec-1 withdrawn
+  EXPECT_EQ(verifier.Verify(token, kNow).error, "unknown key");
+  EXPECT_EQ(verifier.remembered_hits(), 0u);
+}
+
+TEST_F(TokenVerifierTest, ARefusedTokenIsNeverRemembered) {
+  TokenVerifier verifier(Rules(), StoreWith({&Rsa(), &Ec()}));
+  const SigningKey stranger = SigningKey::P256("ec-1");  // same kid, other key
+  const auto forged = stranger.Sign(Claims());
+  EXPECT_EQ(verifier.Verify(forged, kNow).error, "bad signature");
+  EXPECT_EQ(verifier.Verify(forged, kNow).error, "bad signature");
+  EXPECT_EQ(verifier.remembered_hits(), 0u);
+}
+
+TEST(VerifiedTokensTest, PastItsCapacityItStartsAfresh) {
+  VerifiedTokens tokens(2);
+  const Principal principal{"ops", Role::kStaff, std::chrono::system_clock::time_point::max()};
+  tokens.Remember("a", principal, 0);
+  tokens.Remember("b", principal, 0);
+  EXPECT_TRUE(tokens.Find("a", kNow, 0));
+  tokens.Remember("c", principal, 0);
+  EXPECT_FALSE(tokens.Find("a", kNow, 0));
+  EXPECT_TRUE(tokens.Find("c", kNow, 0));
+}
+
+TEST(VerifiedTokensTest, ALongTokenIsNotKept) {
+  VerifiedTokens tokens(8, 16);
+  const Principal principal{"ops", Role::kStaff, std::chrono::system_clock::time_point::max()};
+  tokens.Remember(std::string(17, 'x'), principal, 0);
+  EXPECT_FALSE(tokens.Find(std::string(17, 'x'), kNow, 0));
 }
 
 }  // namespace

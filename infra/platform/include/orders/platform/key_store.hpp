@@ -3,6 +3,7 @@
 // when a JWKS is re-read, so a rotated key is used without a restart.
 // Thread-safe: verifying threads read while the refresher replaces.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,10 +20,13 @@ class KeyStore {
   void Replace(std::vector<PublicKey> keys);
   std::optional<PublicKey> Find(const std::string& kid) const;
   std::size_t size() const;
+  // Changes with every Replace: what was verified against an earlier set of keys is checked again.
+  std::uint64_t generation() const;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::string, PublicKey> keys_;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace orders::platform

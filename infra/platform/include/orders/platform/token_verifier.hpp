@@ -10,6 +10,9 @@
 // A kid the store lacks triggers `on_unknown_kid` (a rate-limited JWKS
 // re-read) once before the token is refused.
 //
+// A token that verified is remembered (verified_tokens.hpp), so a client's
+// next requests with it cost a lookup, until it expires or the keys change.
+//
 // Thread-safe (const); the key store may be replaced concurrently.
 
 #include <chrono>
@@ -21,6 +24,7 @@
 
 #include <orders/platform/jwt.hpp>
 #include <orders/platform/key_store.hpp>
+#include <orders/platform/verified_tokens.hpp>
 
 namespace orders::platform {
 
@@ -45,8 +49,11 @@ class TokenVerifier {
                          std::function<bool()> on_unknown_kid = {});
 
   TokenCheck Verify(std::string_view token, std::chrono::system_clock::time_point now) const;
+  // Verifications answered from memory (verified_tokens.hpp).
+  std::uint64_t remembered_hits() const { return recent_.hits(); }
 
  private:
+  TokenCheck VerifyAfresh(std::string_view token, std::chrono::system_clock::time_point now) const;
   // Why the signature does not hold, or empty when it does.
   std::string SignatureError(const std::string& alg, const std::optional<std::string>& kid,
                              std::string_view signing_input, std::string_view signature) const;
@@ -54,6 +61,7 @@ class TokenVerifier {
   TokenRules rules_;
   std::shared_ptr<const KeyStore> keys_;
   std::function<bool()> on_unknown_kid_;
+  mutable VerifiedTokens recent_;
 };
 
 }  // namespace orders::platform
