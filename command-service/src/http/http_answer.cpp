@@ -38,7 +38,7 @@ HttpAnswer BadRequestAnswer(std::string detail, const std::vector<domain::FieldE
 HttpAnswer AnswerForOrder(int status, const domain::Order& order) {
   HttpAnswer answer;
   answer.status = status;
-  answer.body = codec::DumpJson(codec::OrderToJson(order));
+  answer.body = codec::OrderJsonText(order);
   answer.headers.emplace_back("ETag", "\"" + std::to_string(order.version) + "\"");
   if (status == 201) answer.headers.emplace_back("Location", "/orders/" + order.order_id);
   return answer;

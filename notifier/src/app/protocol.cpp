@@ -171,7 +171,7 @@ std::vector<std::string> SnapshotPages(const Selector& selector,
   const std::size_t envelope = 64 + selector_field.size();
   bool truncated = false;
   for (const auto* order : orders_in_order) {
-    std::string text = codec::DumpJson(codec::OrderToJson(*order));
+    std::string text = codec::OrderJsonText(*order);
     if (total + envelope + orders.size() + 1 + text.size() > paging.total_bytes) {
       truncated = true;
       break;

@@ -43,6 +43,91 @@ Json OrderToJson(const domain::Order& order) {
   return json;
 }
 
+namespace {
+
+// A JSON string as DumpJson writes it. Printable ASCII is escaped here; any
+// other byte (control characters, UTF-8, invalid sequences, which DumpJson
+// replaces) goes through DumpJson itself, so the text never differs.
+void AppendString(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    if (c < 0x20 || c > 0x7e) {
+      out += DumpJson(Json(std::string(text)));
+      return;
+    }
+  }
+  out += '"';
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+void AppendNumber(std::string& out, std::int64_t number) { out += std::to_string(number); }
+
+// Keys in DumpJson's order: nlohmann::json keeps an object's members sorted.
+void AppendPayment(std::string& out, const domain::Payment& payment) {
+  out += "{\"amountCents\":";
+  AppendNumber(out, payment.amount_cents);
+  if (!payment.payment_id.empty()) {
+    out += ",\"paymentId\":";
+    AppendString(out, payment.payment_id);
+  }
+  out += ",\"status\":";
+  AppendString(out, domain::ToString(payment.status));
+  out += '}';
+}
+
+void AppendItems(std::string& out, const std::vector<domain::LineItem>& items) {
+  out += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += "{\"productId\":";
+    AppendString(out, items[i].product_id);
+    out += ",\"quantity\":";
+    AppendNumber(out, items[i].quantity);
+    out += ",\"unitPriceCents\":";
+    AppendNumber(out, items[i].unit_price_cents);
+    out += '}';
+  }
+  out += ']';
+}
+
+}  // namespace
+
+std::string OrderJsonText(const domain::Order& order) {
+  std::string out;
+  out.reserve(320 + 80 * order.items.size());
+  out += "{\"courierId\":";
+  if (order.courier_id.empty()) {
+    out += "null";
+  } else {
+    AppendString(out, order.courier_id);
+  }
+  out += ",\"createdAt\":";
+  AppendString(out, FormatTimestamp(order.created_at));
+  out += ",\"currency\":";
+  AppendString(out, order.currency);
+  out += ",\"customerId\":";
+  AppendString(out, order.customer_id);
+  out += ",\"items\":";
+  AppendItems(out, order.items);
+  out += ",\"orderId\":";
+  AppendString(out, order.order_id);
+  out += ",\"payment\":";
+  AppendPayment(out, order.payment);
+  out += ",\"status\":";
+  AppendString(out, domain::ToString(order.status));
+  out += ",\"totalCents\":";
+  AppendNumber(out, order.total_cents);
+  out += ",\"updatedAt\":";
+  AppendString(out, FormatTimestamp(order.updated_at));
+  out += ",\"version\":";
+  AppendNumber(out, order.version);
+  out += '}';
+  return out;
+}
+
 std::vector<domain::LineItem> ReadLineItems(FieldReader& reader, const Json& items, bool reject_unknown) {
   std::vector<domain::LineItem> result;
   const std::size_t count = std::min(items.size(), domain::kMaxItems + 1);

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include <orders/codec/order_json.hpp>
 #include <orders/domain/evolve.hpp>
 #include <orders/testing/builders.hpp>
@@ -60,6 +63,40 @@ TEST(JsonRead, FieldReaderCollectsEveryTypeError) {
   reader.RejectUnknown({"s", "i", "a", "big"});
   ASSERT_EQ(reader.errors().size(), 6u);
   EXPECT_EQ(reader.errors()[5].field, "extra");
+}
+
+// Strings as they may reach an order: plain ids, quotes and backslashes, control characters,
+// UTF-8, a lone continuation byte and a truncated sequence (which DumpJson replaces), DEL.
+const std::vector<std::string> kAwkwardStrings = {"customer-1",     "",
+                                                  "say \"hi\"",     "back\\slash",
+                                                  "tab\tnew\nline", std::string("nul\0in", 6),
+                                                  "caf\xc3\xa9",    "\xe2\x82\xac 5",
+                                                  "lone \x80 byte", "cut \xe2\x82",
+                                                  "del\x7f",        "</script>"};
+
+TEST(OrderJson, TheTextIsExactlyTheDumpOfTheTreeForAnyOrder) {
+  std::optional<domain::Order> state;
+  domain::Apply(state, testing::Placed());
+  domain::Order base = *state;
+  int checked = 0;
+  for (const auto& text : kAwkwardStrings) {
+    for (int shape = 0; shape < 4; ++shape) {
+      domain::Order order = base;
+      order.customer_id = text;
+      order.courier_id = shape % 2 ? text : "";
+      order.currency = shape == 2 ? text : "EUR";
+      order.items[0].product_id = text;
+      if (shape == 3) order.items.clear();
+      order.payment.payment_id = shape >= 2 ? text : "";
+      order.payment.status = shape >= 2 ? domain::PaymentStatus::kAuthorized : domain::PaymentStatus::kPending;
+      order.status = domain::kAllStatuses[shape];
+      order.total_cents = shape == 1 ? -7 : 9'007'199'254'740'993;
+      order.version = 1 + shape;
+      EXPECT_EQ(OrderJsonText(order), DumpJson(OrderToJson(order))) << "string " << checked / 4 << " shape " << shape;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, static_cast<int>(kAwkwardStrings.size()) * 4);
 }
 
 }  // namespace

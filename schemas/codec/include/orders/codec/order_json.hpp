@@ -17,6 +17,10 @@ namespace orders::codec {
 Json LineItemsToJson(const std::vector<domain::LineItem>& items);
 Json PaymentToJson(const domain::Payment& payment);
 Json OrderToJson(const domain::Order& order);
+// DumpJson(OrderToJson(order)), byte for byte, written straight into a
+// string: the command API answers every command with it, and building the
+// JSON tree first cost about 5% of the command service's CPU.
+std::string OrderJsonText(const domain::Order& order);
 
 // Reads an `items` array; every problem is added to `reader.errors()`.
 std::vector<domain::LineItem> ReadLineItems(FieldReader& reader, const Json& items, bool reject_unknown);
