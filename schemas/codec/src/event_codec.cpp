@@ -9,6 +9,8 @@
 #include <orders/codec/time_format.hpp>
 #include <orders/domain/validation.hpp>
 
+#include "json_text.hpp"
+
 namespace orders::codec {
 namespace {
 
@@ -262,10 +264,68 @@ Json EventPayloadToJson(const domain::Event& event) {
   return std::visit([](const auto& e) { return PayloadOf(e); }, event);
 }
 
+namespace {
+
+using json_text::AppendItems;
+using json_text::AppendNumber;
+using json_text::AppendString;
+
+// The two events of every placement and status change, written straight as
+// text (json_text.hpp; byte for byte DumpJson(PayloadOf(...)), keys sorted).
+std::string PayloadText(const domain::OrderPlaced& placed) {
+  std::string out;
+  out.reserve(256 + 80 * placed.items.size());
+  out += "{\"at\":";
+  AppendString(out, FormatTimestamp(placed.at));
+  out += ",\"currency\":";
+  AppendString(out, placed.currency);
+  out += ",\"customerId\":";
+  AppendString(out, placed.customer_id);
+  out += ",\"items\":";
+  AppendItems(out, placed.items);
+  out += ",\"orderId\":";
+  AppendString(out, placed.order_id);
+  out += ",\"totalCents\":";
+  AppendNumber(out, placed.total_cents);
+  out += ",\"version\":";
+  AppendNumber(out, placed.version);
+  out += '}';
+  return out;
+}
+
+std::string PayloadText(const domain::StatusChanged& changed) {
+  std::string out;
+  out.reserve(192);
+  out += "{\"at\":";
+  AppendString(out, FormatTimestamp(changed.at));
+  out += ",\"from\":";
+  AppendString(out, domain::ToString(changed.from));
+  out += ",\"orderId\":";
+  AppendString(out, changed.order_id);
+  if (changed.reason) {
+    out += ",\"reason\":";
+    AppendString(out, *changed.reason);
+  }
+  out += ",\"to\":";
+  AppendString(out, domain::ToString(changed.to));
+  out += ",\"version\":";
+  AppendNumber(out, changed.version);
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+std::string EventPayloadText(const domain::Event& event) {
+  if (const auto* placed = std::get_if<domain::OrderPlaced>(&event)) return PayloadText(*placed);
+  if (const auto* changed = std::get_if<domain::StatusChanged>(&event)) return PayloadText(*changed);
+  return DumpJson(EventPayloadToJson(event));
+}
+
 EventRecord EncodeEvent(const domain::Event& event, const EventMetadata& metadata) {
   EventRecord record;
   record.key = domain::OrderIdOf(event);
-  record.value = DumpJson(EventPayloadToJson(event));
+  record.value = EventPayloadText(event);
   record.headers = EventHeaders(EventType(event), record.key, domain::TimeOf(event), metadata);
   return record;
 }

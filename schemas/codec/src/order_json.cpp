@@ -2,6 +2,8 @@
 
 #include <orders/codec/time_format.hpp>
 
+#include "json_text.hpp"
+
 namespace orders::codec {
 
 // Built member by member, not from initializer lists (which construct every
@@ -45,25 +47,9 @@ Json OrderToJson(const domain::Order& order) {
 
 namespace {
 
-// A JSON string as DumpJson writes it. Printable ASCII is escaped here; any
-// other byte (control characters, UTF-8, invalid sequences, which DumpJson
-// replaces) goes through DumpJson itself, so the text never differs.
-void AppendString(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    if (c < 0x20 || c > 0x7e) {
-      out += DumpJson(Json(std::string(text)));
-      return;
-    }
-  }
-  out += '"';
-  for (const char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  out += '"';
-}
-
-void AppendNumber(std::string& out, std::int64_t number) { out += std::to_string(number); }
+using json_text::AppendItems;
+using json_text::AppendNumber;
+using json_text::AppendString;
 
 // Keys in DumpJson's order: nlohmann::json keeps an object's members sorted.
 void AppendPayment(std::string& out, const domain::Payment& payment) {
@@ -76,21 +62,6 @@ void AppendPayment(std::string& out, const domain::Payment& payment) {
   out += ",\"status\":";
   AppendString(out, domain::ToString(payment.status));
   out += '}';
-}
-
-void AppendItems(std::string& out, const std::vector<domain::LineItem>& items) {
-  out += '[';
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += "{\"productId\":";
-    AppendString(out, items[i].product_id);
-    out += ",\"quantity\":";
-    AppendNumber(out, items[i].quantity);
-    out += ",\"unitPriceCents\":";
-    AppendNumber(out, items[i].unit_price_cents);
-    out += '}';
-  }
-  out += ']';
 }
 
 }  // namespace

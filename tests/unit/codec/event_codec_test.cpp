@@ -3,6 +3,9 @@
 #include <orders/codec/event_codec.hpp>
 #include <orders/testing/builders.hpp>
 
+#include <string>
+#include <vector>
+
 namespace orders::codec {
 namespace {
 
@@ -164,6 +167,28 @@ INSTANTIATE_TEST_SUITE_P(
                    "order.placed.v1"},
         PoisonCase{"oversized", kOrderId, std::string(kMaxEventBytes + 1, ' '), "order.placed.v1"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(EventCodec, PayloadTextIsExactlyTheDumpOfThePayloadTree) {
+  const std::vector<std::string> texts = {"plain", "q\"uote", "b\\s", "ctl\x01", "caf\xc3\xa9", "cut \xe2\x82", ""};
+  int checked = 0;
+  for (const auto& text : texts) {
+    auto placed = testing::Placed();
+    placed.customer_id = text;
+    placed.currency = text;
+    placed.items[0].product_id = text;
+    for (const domain::Event& event :
+         {domain::Event(placed),
+          domain::Event(testing::Changed(2, domain::Status::kPending, domain::Status::kCancelled)), domain::Event([&] {
+            auto changed = testing::Changed(3, domain::Status::kConfirmed, domain::Status::kCancelled);
+            changed.reason = text;
+            return changed;
+          }())}) {
+      EXPECT_EQ(EventPayloadText(event), DumpJson(EventPayloadToJson(event))) << "text " << checked / 3;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 21);
+}
 
 }  // namespace
 }  // namespace orders::codec

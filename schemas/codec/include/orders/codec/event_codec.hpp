@@ -61,6 +61,9 @@ std::string_view EventType(const domain::Event& event);
 // The type without its version, e.g. "order.placed" (what clients see as `event`).
 std::string_view EventName(const domain::Event& event);
 Json EventPayloadToJson(const domain::Event& event);
+// DumpJson(EventPayloadToJson(event)), byte for byte; placements and status
+// changes (every command's event) are written straight as text.
+std::string EventPayloadText(const domain::Event& event);
 EventRecord EncodeEvent(const domain::Event& event, const EventMetadata& metadata);
 
 struct DecodedEvent {
