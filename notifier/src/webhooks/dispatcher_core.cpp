@@ -50,6 +50,10 @@ platform::PartitionOffsets DispatcherCore::Assign(const std::string& topic,
                                                   const std::vector<platform::Partition>& partitions,
                                                   const EndOffset& end_offset, WallClock::time_point now) {
   platform::PartitionOffsets starts;
+  // The new ownership of these partitions, from the ledger so that it is comparable across
+  // instances: it also fences their parks (a stalled previous owner can no longer drop or
+  // overwrite the ones loaded below, which this instance now relies on).
+  auto claim = ledger_.ClaimParks(topic, partitions);
   for (const auto partition : partitions) {
     std::optional<platform::Offset> next = ledger_.ResumeOffset(topic, partition);
     if (!next && end_offset) {
@@ -60,7 +64,7 @@ platform::PartitionOffsets DispatcherCore::Assign(const std::string& topic,
       if (next) ledger_.SaveResumeOffset(topic, partition, *next);
     }
     starts[partition] = next ? *next : platform::kOffsetEnd;
-    ownership_[{topic, partition}] = next_ownership_++;
+    ownership_[{topic, partition}] = claim.ownership;
     auto& progress = partitions_.insert_or_assign({topic, partition}, PartitionProgress(next)).first->second;
     (void)progress.TakeChange();  // what the ledger holds now
     if (next) {
@@ -70,7 +74,7 @@ platform::PartitionOffsets DispatcherCore::Assign(const std::string& topic,
     }
   }
   // Endpoints parked on these partitions (by this instance or another): their catch-ups start when due.
-  for (auto& park : ledger_.Parks(topic, partitions)) {
+  for (auto& park : claim.parks) {
     ParkState state;
     state.progress = PartitionProgress(park.from_offset);
     state.next_read = park.from_offset;
@@ -829,7 +833,7 @@ bool DispatcherCore::Matches(const Lane& lane, std::string_view event_name) cons
 
 bool DispatcherCore::TryPark(const Lane& lane, const std::string& topic, platform::Partition partition,
                              platform::Offset offset, WallClock::time_point due) {
-  Park park{lane.endpoint.id, topic, partition, offset, 0, due, {}};
+  Park park{lane.endpoint.id, topic, partition, offset, 0, due, {}, ownership_.at({topic, partition})};
   // Written at once (once per endpoint and partition each time it parks): the partition's
   // resume offset may pass the event as soon as this returns.
   try {
@@ -993,7 +997,17 @@ CatchUpStep DispatcherCore::CatchUpIdle(const CatchUp& catch_up, WallClock::time
   if (read == read_next_.end() || state.next_read < read->second) return CatchUpStep::kNext;
   if (state.progress.Resume() != state.next_read) return CatchUpStep::kWait;  // what it handed out is not all resolved
   // Caught up and resolved: reading hands the endpoint what comes next.
-  ledger_.DropPark(catch_up.endpoint_id, catch_up.topic, catch_up.partition);
+  if (!ledger_.DropPark(catch_up.endpoint_id, catch_up.topic, catch_up.partition, state.park.ownership)) {
+    // No row carries this ownership any more: the partition was dealt to another instance while
+    // this one stalled, and the park claimed (the row is the new owner's, who still relies on it),
+    // or the endpoint was deleted meanwhile. This instance learns of a lost partition at its next poll.
+    if (metrics_) metrics_->StaleParkDropped();
+    platform::LogDebug("webhooks: park not dropped, its partition has a later owner",
+                       {{"endpoint", catch_up.endpoint_id},
+                        {"topic", catch_up.topic},
+                        {"partition", catch_up.partition},
+                        {"ownership", state.park.ownership}});
+  }
   parks_.erase(it);
   return CatchUpStep::kStop;
 }

@@ -23,7 +23,11 @@ DispatcherMetrics::DispatcherMetrics(platform::MetricsRegistry& registry)
                                 "Webhook deliveries queued in memory for their first attempt")),
       parked_(
           registry.AddGauge("orders_notifier_webhook_parked",
-                            "Webhook endpoints parked on a partition (their events wait in Kafka) on this instance")) {}
+                            "Webhook endpoints parked on a partition (their events wait in Kafka) on this instance")),
+      stale_park_drops_(registry.AddCounter(
+          "orders_notifier_webhook_stale_park_drops_total",
+          "Ended parks whose row no longer carried this instance's ownership (a later owner of the partition "
+          "claimed it), left in place")) {}
 
 DispatcherMetrics::EndpointSeries& DispatcherMetrics::For(const std::string& endpoint_id) {
   auto it = endpoints_.find(endpoint_id);

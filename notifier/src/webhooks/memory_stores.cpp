@@ -19,6 +19,7 @@ struct MemoryWebhookStore::State {
   std::map<std::pair<std::string, std::string>, Delivery> deliveries;  // by (endpoint_id, event_id)
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> offsets;
   std::map<std::tuple<std::string, std::string, std::int32_t>, Park> parks;  // by (endpoint_id, topic, partition)
+  std::uint64_t last_ownership = 0;                                          // the park_ownerships sequence
 
   WallClock::time_point Now() const { return StoredTime(clock()); }
 };
@@ -213,27 +214,38 @@ class MemoryWebhookStore::Ledger : public DeliveryLedger {
     return replayed;
   }
 
+  ParkClaim ClaimParks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
+    std::lock_guard lock(state_->mutex);
+    const std::set<std::int32_t> wanted(partitions.begin(), partitions.end());
+    ParkClaim claim;
+    claim.ownership = ++state_->last_ownership;
+    for (auto& [key, park] : state_->parks) {
+      if (park.topic != topic || !wanted.count(park.partition)) continue;
+      park.ownership = claim.ownership;
+      claim.parks.push_back(park);
+    }
+    return claim;
+  }
+
   void SavePark(const Park& park) override {
     std::lock_guard lock(state_->mutex);
     if (!state_->endpoints.count(park.endpoint_id)) return;  // deleted meanwhile
+    const auto key = std::make_tuple(park.endpoint_id, park.topic, park.partition);
+    if (auto stored = state_->parks.find(key);
+        stored != state_->parks.end() && stored->second.ownership > park.ownership)
+      return;  // a later owner's
     Park stored = park;
     stored.next_attempt_at = StoredTime(park.next_attempt_at);
-    state_->parks[{park.endpoint_id, park.topic, park.partition}] = stored;
+    state_->parks[key] = stored;
   }
 
-  void DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) override {
+  bool DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition,
+                std::uint64_t ownership) override {
     std::lock_guard lock(state_->mutex);
-    state_->parks.erase({endpoint_id, topic, partition});
-  }
-
-  std::vector<Park> Parks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
-    std::lock_guard lock(state_->mutex);
-    const std::set<std::int32_t> wanted(partitions.begin(), partitions.end());
-    std::vector<Park> parks;
-    for (const auto& [key, park] : state_->parks) {
-      if (park.topic == topic && wanted.count(park.partition)) parks.push_back(park);
-    }
-    return parks;
+    auto it = state_->parks.find({endpoint_id, topic, partition});
+    if (it == state_->parks.end() || it->second.ownership != ownership) return false;
+    state_->parks.erase(it);
+    return true;
   }
 
  private:

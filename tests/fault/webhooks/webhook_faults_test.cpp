@@ -4,7 +4,7 @@
 //   a third notifier joining two in the same group mid-run (a rebalance);
 //   a receiver down for longer than the retry schedule, then replayed;
 //   an endpoint parked while a notifier stalls past the session timeout and its partitions, parks
-//   among them, change hands twice.
+//   among them, change hands twice, the instance that took them over then killed.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -186,8 +186,9 @@ TEST_F(WebhooksUnderFaults, AReceiverDownLongerThanTheScheduleGetsItsEventsListe
 // parked. One notifier stalls (SIGSTOP) past the session timeout: the other takes its partitions and
 // the parks on them without the stalled one knowing; thawed, it goes on for a moment with what it had
 // (a zombie), then loses everything and is dealt partitions again, some of them its own parks back.
-// The receiver comes back only after that: every event must arrive, none lost, repeats only with
-// the same webhook-id, each order's events in log order.
+// Then the instance that took the parks over is killed and restarted (the new owner dying after the
+// stalled one woke up). The receiver comes back only after that: every event must arrive, none lost,
+// repeats only with the same webhook-id, each order's events in log order.
 TEST_F(WebhooksUnderFaults, AnEndpointParkedWhileItsPartitionsChangeHandsTwiceGetsEveryEventOnceItIsBack) {
   // Long enough (at least 64 s with equal jitter) that nothing is listed as failed during the outage.
   notifier_env_["WEBHOOK_RETRY_SCHEDULE"] = "200ms,500ms,1s,2s,4s,8s,16s,32s,64s";
@@ -228,6 +229,12 @@ TEST_F(WebhooksUnderFaults, AnEndpointParkedWhileItsPartitionsChangeHandsTwiceGe
       << "the thawed instance delivers again\n"
       << Notifier(first).LogText();
   Mark("first delivers again");
+  // The instance that held every park while `first` stalled is killed before the receiver is back,
+  // with nothing written since its last save: whatever the thawed instance's old rounds ended or
+  // wrote meanwhile, the parks must still be there for the partitions' next owners (their rows are
+  // fenced by ownership; the thawed instance's stale drops are counted, printed below).
+  KillNotifier(second);
+  RestartNotifier(second);
   proxy.Restore();
   Mark("receiver back");
   std::this_thread::sleep_for(3s);
@@ -238,6 +245,9 @@ TEST_F(WebhooksUnderFaults, AnEndpointParkedWhileItsPartitionsChangeHandsTwiceGe
   ASSERT_TRUE(WaitUntilSettled(steady, healthy, false, 30s)) << Notifier(first).LogText();
   ASSERT_TRUE(WaitUntilSettled(parked, away, false, 150s)) << Notifier(first).LogText() << Notifier(second).LogText();
   Mark("every owed event arrived at both receivers");
+  std::printf("stale park drops refused: %.0f on the thawed instance, %.0f on the restarted one\n",
+              Gauge(first, "orders_notifier_webhook_stale_park_drops_total"),
+              Gauge(second, "orders_notifier_webhook_stale_park_drops_total"));
   for (const auto* run : {&steady, &parked}) {
     const auto report = ExpectWebhookInvariants(*run, run == &steady ? healthy : away);
     EXPECT_EQ(report.counts.at("webhook_events_listed_failed"), 0) << run->id;

@@ -91,11 +91,12 @@ class SharedLedger : public DeliveryLedger {
   void SavePark(const Park& park) override {
     WithLock(mutex, [&] { fake.SavePark(park); });
   }
-  void DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) override {
-    WithLock(mutex, [&] { fake.DropPark(endpoint_id, topic, partition); });
+  bool DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition,
+                std::uint64_t ownership) override {
+    return WithLock(mutex, [&] { return fake.DropPark(endpoint_id, topic, partition, ownership); });
   }
-  std::vector<Park> Parks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
-    return WithLock(mutex, [&] { return fake.Parks(topic, partitions); });
+  ParkClaim ClaimParks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
+    return WithLock(mutex, [&] { return fake.ClaimParks(topic, partitions); });
   }
   template <typename Step>
   auto WithLockDo(Step&& step) {

@@ -114,6 +114,45 @@ TEST_F(PgWebhookStoreTest, NotifiersMigratingAtOnceCreateTheSchemaOnce) {
   EXPECT_EQ(counts[0].as<int>(), counts[2].as<int>()) << "versions 1..n, none missing";
 }
 
+// The stale owner's drop and the new owner's claim of the same park, in flight at once on two
+// connections: the drop waits for the claim's row lock, then checks the claimed row and deletes nothing.
+TEST_F(PgWebhookStoreTest, AStaleOwnersDropWaitingBehindAClaimInProgressDeletesNothing) {
+  auto registry = MakePgEndpointRegistry(options_);
+  auto stale_owner = MakePgDeliveryLedger(options_);
+  const auto id = registry->Create(AnEndpoint(1))->id;
+  Park park;
+  park.endpoint_id = id;
+  park.topic = "orders.events";
+  park.partition = 2;
+  park.from_offset = 40;
+  park.ownership = stale_owner->ClaimParks("orders.events", {2}).ownership;
+  stale_owner->SavePark(park);
+
+  // The new owner's claim, as ClaimParks makes it, held open.
+  pqxx::connection connection(testing::DatabaseUrl());
+  pqxx::work claim(connection);
+  claim.exec("SET LOCAL search_path TO " + claim.quote_name(options_.schema));
+  const auto ownership = claim.exec1("SELECT nextval('park_ownerships')")[0].as<std::int64_t>();
+  EXPECT_EQ(
+      claim.exec_params("UPDATE parks SET ownership = $1 WHERE topic = 'orders.events' AND partition = 2", ownership)
+          .affected_rows(),
+      1u);
+  std::atomic<bool> finished{false};
+  bool dropped = true;
+  std::thread drop([&] {
+    dropped = stale_owner->DropPark(id, "orders.events", 2, park.ownership);
+    finished = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(finished.load()) << "the drop waits for the claim's row lock";
+  claim.commit();
+  drop.join();
+  EXPECT_FALSE(dropped);
+  const auto next = MakePgDeliveryLedger(options_)->ClaimParks("orders.events", {2});
+  ASSERT_EQ(next.parks.size(), 1u) << "the claimed park is still there";
+  EXPECT_EQ(next.parks[0].from_offset, 40);
+}
+
 TEST_F(PgWebhookStoreTest, AnUnreachableDatabaseThrowsAndTheNextCallReconnects) {
   PgStoreOptions unreachable = options_;
   unreachable.database_url = "postgresql://orders@127.0.0.1:1/orders?connect_timeout=1";

@@ -441,7 +441,8 @@ TYPED_TEST_P(WebhookStoreBehaviour, ParksAreKeptPerEndpointAndPartitionReplacedD
   unknown.topic = "orders.events";
   this->ledger().SavePark(unknown);
 
-  auto parks = this->ledger().Parks("orders.events", {1});
+  auto claim = this->ledger().ClaimParks("orders.events", {1});
+  auto parks = claim.parks;
   std::sort(parks.begin(), parks.end(), [](const Park& x, const Park& y) { return x.from_offset < y.from_offset; });
   ASSERT_EQ(parks.size(), 2u);
   EXPECT_EQ(parks[0].endpoint_id, a.id);
@@ -449,18 +450,64 @@ TYPED_TEST_P(WebhookStoreBehaviour, ParksAreKeptPerEndpointAndPartitionReplacedD
   EXPECT_EQ(parks[0].attempts, 1);
   EXPECT_EQ(parks[0].next_attempt_at, this->At(100, 250));
   EXPECT_EQ(parks[0].fail_reason, "") << "not failing";
+  EXPECT_EQ(parks[0].ownership, claim.ownership);
   EXPECT_EQ(parks[1].endpoint_id, b.id);
   EXPECT_EQ(parks[1].fail_reason, "retries used up") << "a failing park stays failing";
-  EXPECT_EQ(this->ledger().Parks("orders.events", {0, 1}).size(), 3u) << "no park for an unknown endpoint";
-  EXPECT_TRUE(this->ledger().Parks("orders.events", {}).empty());
+  claim = this->ledger().ClaimParks("orders.events", {0, 1});
+  EXPECT_EQ(claim.parks.size(), 3u) << "no park for an unknown endpoint";
+  EXPECT_TRUE(this->ledger().ClaimParks("orders.events", {}).parks.empty());
 
-  this->ledger().DropPark(a.id, "orders.events", 0);
-  EXPECT_EQ(this->ledger().Parks("orders.events", {0, 1}).size(), 2u);
+  EXPECT_TRUE(this->ledger().DropPark(a.id, "orders.events", 0, claim.ownership));
+  EXPECT_FALSE(this->ledger().DropPark(a.id, "orders.events", 0, claim.ownership)) << "dropped already";
+  EXPECT_EQ(this->ledger().ClaimParks("orders.events", {0, 1}).parks.size(), 2u);
   EXPECT_TRUE(this->registry().Delete(a.id));
-  parks = this->ledger().Parks("orders.events", {0, 1});
+  parks = this->ledger().ClaimParks("orders.events", {0, 1}).parks;
   ASSERT_EQ(parks.size(), 1u);
   EXPECT_EQ(parks[0].endpoint_id, b.id);
-  EXPECT_TRUE(this->ledger().Parks("inventory.events", {0}).empty());
+  EXPECT_TRUE(this->ledger().ClaimParks("inventory.events", {0}).parks.empty());
+}
+
+// A notifier stalled past its session timeout finishes a catch-up round it began as the owner and
+// drops the park, or writes it where its round stood, after the partition was dealt to another
+// instance, whose claim took the park over: neither may touch the new owner's row.
+TYPED_TEST_P(WebhookStoreBehaviour, AStaleOwnerCannotDropOrOverwriteAParkTheNewOwnerClaimedOrWrote) {
+  const Endpoint endpoint = this->Created();
+  const auto old_owner = this->ledger().ClaimParks("orders.events", {3});
+  Park park;
+  park.endpoint_id = endpoint.id;
+  park.topic = "orders.events";
+  park.partition = 3;
+  park.from_offset = 40;
+  park.next_attempt_at = this->At(100);
+  park.ownership = old_owner.ownership;
+  this->ledger().SavePark(park);
+
+  const auto new_owner = this->ledger().ClaimParks("orders.events", {3});
+  EXPECT_GT(new_owner.ownership, old_owner.ownership) << "a later claim has a later number";
+  ASSERT_EQ(new_owner.parks.size(), 1u) << "the claim loads the park the old owner wrote";
+  EXPECT_EQ(new_owner.parks[0].ownership, new_owner.ownership);
+  EXPECT_FALSE(this->ledger().DropPark(endpoint.id, "orders.events", 3, old_owner.ownership))
+      << "the old owner's drop of a claimed park does nothing";
+
+  Park stale = park;
+  stale.from_offset = 55;
+  this->ledger().SavePark(stale);
+  Park renewed = park;
+  renewed.from_offset = 47;
+  renewed.attempts = 2;
+  renewed.ownership = new_owner.ownership;
+  this->ledger().SavePark(renewed);
+  this->ledger().SavePark(stale);
+  EXPECT_FALSE(this->ledger().DropPark(endpoint.id, "orders.events", 3, old_owner.ownership))
+      << "nor of a park the new owner wrote";
+
+  const auto next_owner = this->ledger().ClaimParks("orders.events", {3});
+  ASSERT_EQ(next_owner.parks.size(), 1u) << "the park survives the old owner";
+  EXPECT_EQ(next_owner.parks[0].from_offset, 47) << "as the new owner wrote it, the old owner's writes refused";
+  EXPECT_EQ(next_owner.parks[0].attempts, 2);
+  EXPECT_TRUE(this->ledger().DropPark(endpoint.id, "orders.events", 3, next_owner.ownership))
+      << "the current owner drops it";
+  EXPECT_TRUE(this->ledger().ClaimParks("orders.events", {3}).parks.empty());
 }
 
 TYPED_TEST_P(WebhookStoreBehaviour, AForeignCursorListsNothing) {
@@ -518,6 +565,7 @@ REGISTER_TYPED_TEST_SUITE_P(WebhookStoreBehaviour, CreateChoosesTheIdAndCreation
                             KeepAllKeepsEachInTurnWithItsTraceParent, KeepAllKeepsALargeBatchWithAnyTextExactly,
                             ListWithoutAStatusPagesAcrossEveryStatusNewestFirst,
                             DueOverSeveralPartitionsIsTheOldestOffsetsOfAllOfThemWithinTheLimit,
-                            ParksAreKeptPerEndpointAndPartitionReplacedDroppedAndDeletedWithTheEndpoint);
+                            ParksAreKeptPerEndpointAndPartitionReplacedDroppedAndDeletedWithTheEndpoint,
+                            AStaleOwnerCannotDropOrOverwriteAParkTheNewOwnerClaimedOrWrote);
 
 }  // namespace orders::notifier::webhooks

@@ -401,41 +401,19 @@ class PgDeliveryLedger : public DeliveryLedger {
     });
   }
 
-  void SavePark(const Park& park) override {
-    session_.Run([&](pqxx::connection& connection) {
-      pqxx::work tx(connection);
-      // Kept only while the endpoint exists; FOR KEY SHARE waits for a Delete in progress.
-      tx.exec_params(
-          "INSERT INTO parks (endpoint_id, topic, partition, from_offset, attempts, next_attempt_at, fail_reason)"
-          " SELECT $1, $2, $3, $4, $5, " ORDERS_AT("$6") ", $7"
-          " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = $1 FOR KEY SHARE)"
-          " ON CONFLICT (endpoint_id, topic, partition) DO UPDATE SET from_offset = EXCLUDED.from_offset,"
-          " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
-          " fail_reason = EXCLUDED.fail_reason",
-          park.endpoint_id, park.topic, park.partition, park.from_offset, park.attempts,
-          MicrosSinceEpoch(park.next_attempt_at), park.fail_reason);
-      tx.commit();
-    });
-  }
-
-  void DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) override {
-    session_.Run([&](pqxx::connection& connection) {
-      pqxx::work tx(connection);
-      tx.exec_params("DELETE FROM parks WHERE endpoint_id = $1 AND topic = $2 AND partition = $3", endpoint_id, topic,
-                     partition);
-      tx.commit();
-    });
-  }
-
-  std::vector<Park> Parks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
+  ParkClaim ClaimParks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
     return session_.Run([&](pqxx::connection& connection) {
-      pqxx::read_transaction tx(connection);
-      std::vector<Park> parks;
-      for (const auto& row :
-           tx.exec_params("SELECT endpoint_id, topic, partition, from_offset, attempts, " ORDERS_US(
-                              "next_attempt_at") ", fail_reason FROM parks WHERE topic = $1 AND partition = "
-                                                 "ANY($2::int[]) ORDER BY endpoint_id, partition",
-                          topic, IntArray(partitions))) {
+      pqxx::work tx(connection);
+      ParkClaim claim;
+      claim.ownership = static_cast<std::uint64_t>(tx.exec1("SELECT nextval('park_ownerships')")[0].as<std::int64_t>());
+      // The update waits for a stale owner's write or drop in progress on a row, which then
+      // re-checks its condition against the claimed row and does nothing.
+      for (const auto& row : tx.exec_params(
+               "WITH claimed AS (UPDATE parks SET ownership = $3 WHERE topic = $1 AND partition = ANY($2::int[])"
+               " RETURNING endpoint_id, topic, partition, from_offset, attempts, next_attempt_at, fail_reason)"
+               " SELECT endpoint_id, topic, partition, from_offset, attempts, " ORDERS_US(
+                   "next_attempt_at") ", fail_reason FROM claimed ORDER BY endpoint_id, partition",
+               topic, IntArray(partitions), static_cast<std::int64_t>(claim.ownership))) {
         Park park;
         park.endpoint_id = row[0].as<std::string>();
         park.topic = row[1].as<std::string>();
@@ -444,9 +422,43 @@ class PgDeliveryLedger : public DeliveryLedger {
         park.attempts = row[4].as<int>();
         park.next_attempt_at = FromMicros(row[5].as<std::int64_t>());
         park.fail_reason = row[6].as<std::string>();
-        parks.push_back(std::move(park));
+        park.ownership = claim.ownership;
+        claim.parks.push_back(std::move(park));
       }
-      return parks;
+      tx.commit();
+      return claim;
+    });
+  }
+
+  void SavePark(const Park& park) override {
+    session_.Run([&](pqxx::connection& connection) {
+      pqxx::work tx(connection);
+      // Kept only while the endpoint exists; FOR KEY SHARE waits for a Delete in progress.
+      tx.exec_params(
+          "INSERT INTO parks (endpoint_id, topic, partition, from_offset, attempts, next_attempt_at, fail_reason,"
+          " ownership) SELECT $1, $2, $3, $4, $5, " ORDERS_AT("$6") ", $7, $8"
+          " WHERE EXISTS (SELECT 1 FROM endpoints WHERE id = $1 FOR KEY SHARE)"
+          " ON CONFLICT (endpoint_id, topic, partition) DO UPDATE SET from_offset = EXCLUDED.from_offset,"
+          " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
+          " fail_reason = EXCLUDED.fail_reason, ownership = EXCLUDED.ownership"
+          " WHERE parks.ownership <= EXCLUDED.ownership",
+          park.endpoint_id, park.topic, park.partition, park.from_offset, park.attempts,
+          MicrosSinceEpoch(park.next_attempt_at), park.fail_reason, static_cast<std::int64_t>(park.ownership));
+      tx.commit();
+    });
+  }
+
+  bool DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition,
+                std::uint64_t ownership) override {
+    return session_.Run([&](pqxx::connection& connection) {
+      pqxx::work tx(connection);
+      const auto dropped =
+          tx.exec_params(
+                "DELETE FROM parks WHERE endpoint_id = $1 AND topic = $2 AND partition = $3 AND ownership = $4",
+                endpoint_id, topic, partition, static_cast<std::int64_t>(ownership))
+              .affected_rows();
+      tx.commit();
+      return dropped > 0;
     });
   }
 

@@ -124,23 +124,28 @@ class TestLedger : public DeliveryLedger {
     return replayed;
   }
 
+  ParkClaim ClaimParks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
+    ParkClaim claim{++last_ownership_, {}};
+    for (auto& [key, park] : parks_) {
+      if (park.topic != topic || !std::count(partitions.begin(), partitions.end(), park.partition)) continue;
+      park.ownership = claim.ownership;
+      claim.parks.push_back(park);
+    }
+    return claim;
+  }
   void SavePark(const Park& park) override {
     if (fail_park_writes) throw std::runtime_error("connection refused");
-    parks_[{park.endpoint_id, park.topic, park.partition}] = park;
+    auto& stored = parks_[{park.endpoint_id, park.topic, park.partition}];
+    if (stored.ownership <= park.ownership) stored = park;  // else a later owner's
     ++park_saves;
   }
-  void DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) override {
+  bool DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition,
+                std::uint64_t ownership) override {
     if (fail_park_writes) throw std::runtime_error("connection refused");
-    parks_.erase({endpoint_id, topic, partition});
-  }
-  std::vector<Park> Parks(const std::string& topic, const std::vector<std::int32_t>& partitions) override {
-    std::vector<Park> parks;
-    for (const auto& [key, park] : parks_) {
-      if (park.topic == topic && std::count(partitions.begin(), partitions.end(), park.partition)) {
-        parks.push_back(park);
-      }
-    }
-    return parks;
+    auto it = parks_.find({endpoint_id, topic, partition});
+    if (it == parks_.end() || it->second.ownership != ownership) return false;
+    parks_.erase(it);
+    return true;
   }
   const Park* FindPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) const {
     auto it = parks_.find({endpoint_id, topic, partition});
@@ -166,6 +171,7 @@ class TestLedger : public DeliveryLedger {
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> resume_;
   std::map<std::pair<std::string, std::string>, Delivery> deliveries_;
   std::map<std::tuple<std::string, std::string, std::int32_t>, Park> parks_;
+  std::uint64_t last_ownership_ = 0;
 };
 
 }  // namespace orders::notifier::webhooks::testing

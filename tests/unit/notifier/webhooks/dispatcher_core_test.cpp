@@ -1133,6 +1133,77 @@ TEST_F(DispatcherCoreTest, AParkRevokedAndAssignedAgainIgnoresItsRoundFromBefore
   EXPECT_EQ(ledger.ParkCount(), 0u);
 }
 
+// A notifier stalled past its session timeout wakes up inside a catch-up round it began as the
+// partition's owner. The partition was dealt to another instance meanwhile, whose reading skips the
+// endpoint's events because the park covers them. The old round ends and drops the park: without
+// the fence the row went, and once the new owner died before writing it again, the next owner
+// started past the events only the park still covered.
+TEST_F(DispatcherCoreTest, AStalledOwnersOldRoundEndingAfterItsPartitionMovedLeavesThePark) {
+  platform::MetricsRegistry registry_of_metrics;
+  DispatcherMetrics metrics(registry_of_metrics);
+  policy.endpoint_concurrency = 1;
+  registry.Add("ep_a", {"*"});
+  core = std::make_unique<DispatcherCore>(
+      registry, ledger, policy, [] { return 0.5; }, &metrics);
+  core->RefreshEndpoints(now);
+  core->Assign(
+      kOrders, {0, 1}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
+  std::vector<platform::ConsumedRecord> log;
+  for (int i = 0; i < 8; ++i) log.push_back(Record(i, "order-" + std::to_string(i)));
+  Core().OnRecord(log[0], now);
+  Core().Finish(TakeAll().at(0), Failed(), now);
+  for (int i = 1; i < 4; ++i) Core().OnRecord(log[i], now);  // parked from offset 1
+  now += 6s;
+  Settled().TakeDue(now);
+  Core().Finish(TakeAll().at(0), Delivered(), now);  // the retry's success: the park is due
+  const auto old_round = Core().TakeCatchUp(now);
+  ASSERT_TRUE(old_round);
+  std::size_t old_next = 1;
+  EXPECT_EQ(Feed(Core(), *old_round, log, old_next, now).last, CatchUpStep::kWait);
+  for (int turns = 0; turns < 3; ++turns) Core().Finish(TakeAll().at(0), Delivered(), now);  // offsets 1..3
+  Core().SaveProgress();
+  // Here the old owner stalls, before its reader tells the core the round caught up.
+
+  DispatcherCore new_owner(registry, ledger, policy, [] { return 0.5; });
+  new_owner.RefreshEndpoints(now);
+  new_owner.Assign(
+      kOrders, {0}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
+  ASSERT_TRUE(new_owner.Parked("ep_a", kOrders, 0)) << "the new owner loads the park";
+  for (int i = 4; i < 8; ++i) new_owner.OnRecord(log[i], now);
+  EXPECT_FALSE(new_owner.NextAttempt()) << "the park covers offsets 4..7: reading skips them for ep_a";
+  new_owner.WriteNow();
+  new_owner.SaveProgress();
+  EXPECT_EQ(ledger.ResumeOffset(kOrders, 0), 8) << "the partition's resume offset passes what the park covers";
+
+  // The old owner runs again: its round caught up, everything it handed out delivered.
+  EXPECT_EQ(Core().CatchUpIdle(*old_round, now), CatchUpStep::kStop);
+  EXPECT_FALSE(Core().Parked("ep_a", kOrders, 0)) << "the round is over for the old owner";
+  ASSERT_NE(ledger.FindPark("ep_a", kOrders, 0), nullptr) << "but the new owner's park is still there";
+  EXPECT_NE(registry_of_metrics.Render().find("orders_notifier_webhook_stale_park_drops_total 1"), std::string::npos);
+
+  // The new owner dies without writing anything more; the next one catches the endpoint up.
+  DispatcherCore next_owner(registry, ledger, policy, [] { return 0.5; });
+  next_owner.RefreshEndpoints(now);
+  next_owner.Assign(
+      kOrders, {0}, [](platform::Partition) { return std::optional<platform::Offset>(0); }, now);
+  const auto round = next_owner.TakeCatchUp(now);
+  ASSERT_TRUE(round);
+  EXPECT_LE(round->from, 4);
+  std::size_t next = static_cast<std::size_t>(round->from);
+  auto fed = Feed(next_owner, *round, log, next, now);
+  std::set<std::int64_t> delivered;
+  for (int turns = 0; turns < 10 && fed.last != CatchUpStep::kStop; ++turns) {
+    while (auto attempt = next_owner.NextAttempt()) {
+      delivered.insert(attempt->delivery.offset);
+      next_owner.Finish(*attempt, Delivered(), now);
+    }
+    fed.last = next_owner.CatchUpIdle(*round, now);
+  }
+  EXPECT_EQ(fed.last, CatchUpStep::kStop);
+  for (std::int64_t offset = 4; offset < 8; ++offset) EXPECT_TRUE(delivered.count(offset)) << offset;
+  EXPECT_EQ(ledger.FindPark("ep_a", kOrders, 0), nullptr) << "the current owner's round ends the park";
+}
+
 TEST_F(DispatcherCoreTest, LogMarkersMoveReadingAndACatchUpOnAndAreDeliveredToNobody) {
   registry.Add("ep_a", {"*"});
   const std::vector<platform::ConsumedRecord> log = {Record(0, "order-0"), Record(1, "order-1"), Marker(2),

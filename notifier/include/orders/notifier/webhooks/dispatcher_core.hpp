@@ -36,7 +36,10 @@
 // probe) and releases the reader. The park ends once the catch-up reached what
 // reading has read and everything it handed out is resolved. After the last
 // step of the schedule, or once the endpoint is disabled, a last round lists
-// what the park covers as failed (replayable).
+// what the park covers as failed (replayable). Park rows carry the partition's
+// ownership (numbered by the ledger at Assign, which claims the partition's
+// parks): an instance that stalled past its session timeout and ends a round
+// afterwards neither drops nor overwrites a park the new owner claimed.
 //
 // Ledger writes are buffered (write-behind): what the core keeps is written
 // by the Dispatcher's ledger writer, a batch per transaction, outside the
@@ -284,8 +287,8 @@ class DispatcherCore {
   std::int64_t held_ = 0;  // the sum of every hold's `known`
   std::map<PartitionKey, PartitionProgress> partitions_;
   std::map<PartitionKey, platform::Offset> read_next_;  // the offset reading hands over next, when known
-  std::map<PartitionKey, std::uint64_t> ownership_;     // owned partitions: which assignment (next_ownership_)
-  std::uint64_t next_ownership_ = 1;
+  // Owned partitions: which assignment, numbered by the ledger (ClaimParks), unique across instances.
+  std::map<PartitionKey, std::uint64_t> ownership_;
   std::map<ParkKey, ParkState> parks_;
   // Round numbers are unique to this core, never per park: a park revoked and assigned again is
   // loaded afresh, and a reader or an attempt of a round from before must not match its new round.

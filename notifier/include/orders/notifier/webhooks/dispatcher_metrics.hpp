@@ -21,6 +21,7 @@ class DispatcherMetrics {
   void SetRetriesPending(std::size_t count) { retries_pending_.Set(static_cast<double>(count)); }
   void SetQueued(std::size_t count) { queued_.Set(static_cast<double>(count)); }
   void SetParked(std::size_t count) { parked_.Set(static_cast<double>(count)); }
+  void StaleParkDropped() { stale_park_drops_.Inc(); }
 
  private:
   struct EndpointSeries {
@@ -36,6 +37,7 @@ class DispatcherMetrics {
   platform::Gauge& retries_pending_;
   platform::Gauge& queued_;
   platform::Gauge& parked_;
+  platform::Counter& stale_park_drops_;
   std::map<std::string, EndpointSeries> endpoints_;
 };
 

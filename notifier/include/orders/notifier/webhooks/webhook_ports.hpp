@@ -71,6 +71,14 @@ struct Park {
   // Not empty once the park is failing (its retries used up, or the endpoint disabled): its next
   // round lists what it covers as failed, with this as the error.
   std::string fail_reason;
+  // The ownership of its partition that wrote it (see DeliveryLedger::ClaimParks).
+  std::uint64_t ownership = 0;
+};
+
+// The parks of some partitions, taken over by a new ownership of those partitions.
+struct ParkClaim {
+  std::uint64_t ownership = 0;  // greater than any claimed before, by any instance sharing the store
+  std::vector<Park> parks;      // each now carrying `ownership`
 };
 
 struct Page {
@@ -121,12 +129,19 @@ class DeliveryLedger {
   // become pending again, due now, with their attempts reset. Returns how many.
   virtual std::size_t Replay(const std::string& endpoint_id, WallClock::time_point from) = 0;
 
-  // Parks (see Park): insert or replace the one of (endpoint, topic, partition), only while the
-  // endpoint exists; drop it; those of some partitions of a topic. The registry's Delete drops an
-  // endpoint's parks too.
+  // Parks (see Park), fenced by partition ownership: an instance stalled past its consumer-group
+  // session timeout can wake up and write or drop a park of a partition another instance owns by
+  // then, and relies on. So each assignment claims its partitions' parks with a new ownership
+  // number, and a write carrying an older number changes nothing.
+  //
+  // ClaimParks: a new ownership number, and the parks of those partitions of `topic`, all stamped
+  // with it. SavePark: inserts or replaces the park of (endpoint, topic, partition), only while the
+  // endpoint exists and unless the stored one carries a later ownership. DropPark: deletes it only
+  // while it carries `ownership`; whether it did. The registry's Delete drops an endpoint's parks too.
+  virtual ParkClaim ClaimParks(const std::string& topic, const std::vector<std::int32_t>& partitions) = 0;
   virtual void SavePark(const Park& park) = 0;
-  virtual void DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition) = 0;
-  virtual std::vector<Park> Parks(const std::string& topic, const std::vector<std::int32_t>& partitions) = 0;
+  virtual bool DropPark(const std::string& endpoint_id, const std::string& topic, std::int32_t partition,
+                        std::uint64_t ownership) = 0;
 };
 
 struct PostRequest {
