@@ -38,8 +38,7 @@ void Hub::OnRevivalLookup(const std::string& order_id, std::uint64_t ticket, Ord
   const std::int64_t first_held = domain::VersionOf(revival.held.front().first);
   // The read model folds the same log a little later than this hub reads it:
   // behind (or absent, or failing), it is asked again at the next Tick.
-  if (result.outcome != OrderLookupResult::Outcome::kFound || !result.order ||
-      result.order->version < first_held - 1) {
+  if (result.outcome != OrderLookupResult::Outcome::kFound || !result.order || result.order->version < first_held - 1) {
     return;
   }
   Revive(order_id, *result.order);
