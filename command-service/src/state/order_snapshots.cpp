@@ -41,10 +41,12 @@ OrderSnapshots::OrderSnapshots(CommandStateStore& store, OrderBook& book, Snapsh
 
 domain::Timestamp OrderSnapshots::Now() const { return now_ ? now_() : SystemNow(); }
 
-std::optional<platform::PartitionOffsets> OrderSnapshots::Resume(const platform::PartitionOffsets& end_offsets) {
+std::optional<platform::PartitionOffsets> OrderSnapshots::Resume(const platform::PartitionOffsets& end_offsets,
+                                                                 const platform::PartitionOffsets& begin_offsets) {
   partition_count_ = static_cast<std::int32_t>(end_offsets.size());
   report_ = {};
-  const auto verdict = ValidateCheckpoint(store_.Checkpoint(StateStream::kOrders), settings_.topic, end_offsets);
+  const auto verdict =
+      ValidateCheckpoint(store_.Checkpoint(StateStream::kOrders), settings_.topic, end_offsets, begin_offsets);
   report_.discard_reason = verdict.discard_reason;
   if (!verdict.resume) {
     // Also without a checkpoint: states without one are not a prefix of anything.

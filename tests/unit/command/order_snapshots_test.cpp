@@ -203,6 +203,24 @@ TEST_F(OrderSnapshotsTest, AStoreThatDoesNotMatchTheTopicIsDiscardedAndTheTopicR
   EXPECT_TRUE(ResidentIds().empty());
 }
 
+TEST_F(OrderSnapshotsTest, AStoreWhoseTailRetentionDeletedIsDiscardedWithTheReasonAndTheTopicReplayed) {
+  {
+    Instance before(*this);
+    ASSERT_EQ(before.snapshots.Resume({{0, 0}, {1, 0}}), std::nullopt);
+    Fold(before, Placed("order-1", kStart), "key-1");
+    before.snapshots.Flush({{0, 1}, {1, 4}});
+  }
+  Instance after(*this);
+  // Partition 1 now starts at 9: records 4..8 were deleted, the store never folded them.
+  EXPECT_EQ(after.snapshots.Resume({{0, 1}, {1, 20}}, {{0, 0}, {1, 9}}), std::nullopt);
+  EXPECT_FALSE(after.snapshots.report().resumed);
+  EXPECT_NE(after.snapshots.report().discard_reason.find("first offset 9"), std::string::npos)
+      << after.snapshots.report().discard_reason;
+  EXPECT_EQ(after.book.OrderCount(), 0u);
+  EXPECT_EQ(store_.Checkpoint(StateStream::kOrders), std::nullopt);
+  EXPECT_TRUE(ResidentIds().empty());
+}
+
 TEST_F(OrderSnapshotsTest, AFinishedOrderLeavesMemoryAfterTheRetentionAndStillAnswersFromTheStore) {
   Instance instance(*this);
   ASSERT_EQ(instance.snapshots.Resume({{0, 0}}), std::nullopt);

@@ -66,8 +66,10 @@ class OrderSnapshots {
   OrderSnapshots(CommandStateStore& store, OrderBook& book, SnapshotSettings settings,
                  platform::MetricsRegistry& metrics, WallClock now = nullptr);
 
-  // nullopt: read the topic from the beginning.
-  std::optional<platform::PartitionOffsets> Resume(const platform::PartitionOffsets& end_offsets);
+  // nullopt: read the topic from the beginning. `begin_offsets`: each partition's first offset (none
+  // given: nothing was deleted), for a checkpoint whose tail retention has deleted in part.
+  std::optional<platform::PartitionOffsets> Resume(const platform::PartitionOffsets& end_offsets,
+                                                   const platform::PartitionOffsets& begin_offsets = {});
   const ResumeReport& report() const { return report_; }
 
   void Folded(const std::string& order_id, const std::optional<std::string>& idempotency_key);
