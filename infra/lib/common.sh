@@ -442,9 +442,11 @@ orders::record_ccache() {
 # The three services, all ./infra/run.sh builds.
 ORDERS_SERVICE_TARGETS=(command-service projection-service notifier)
 
-# orders::start_service NAME BINARY PORT: starts one service in the background and waits for /readyz.
+# orders::start_service NAME BINARY PORT [NAME=VALUE...]: starts one service in the background (with the
+# extra environment) and waits for /readyz.
 orders::start_service() {
   local name=$1 binary=$2 port=$3
+  shift 3
   local pid_file="$ORDERS_DATA/$name.pid" log="$ORDERS_DATA/logs/$name.log"
   if orders::pid_alive "$pid_file"; then
     orders::log "$name is already running (pid $(head -1 "$pid_file"))"
@@ -453,15 +455,18 @@ orders::start_service() {
   orders::port_open "$port" && orders::die "port $port is taken; cannot start $name"
   KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" ORDERS_TOPIC="$ORDERS_TOPIC" \
     INVENTORY_TOPIC="$INVENTORY_TOPIC" PORT="$port" \
-    "$binary" </dev/null >"$log" 2>&1 &
+    env "$@" "$binary" </dev/null >"$log" 2>&1 &
   echo $! >"$pid_file"
   ORDERS_STARTED+=("service:$name")
   orders::wait_for "$name to be ready" 90 curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" ||
     { tail -20 "$log" >&2; orders::die "$name did not become ready"; }
 }
 
+# The command service keeps its state store under the data folder, one directory per instance (RocksDB
+# refuses a second process on one): a restart replays only the log after its checkpoint.
 orders::start_services() {
-  orders::start_service command-service "$BUILD_DIR/command-service/command-service" 8080
+  orders::start_service command-service "$BUILD_DIR/command-service/command-service" 8080 \
+    COMMAND_STATE_DIR="$ORDERS_DATA/command-state/command-service-8080"
   orders::start_service projection-service "$BUILD_DIR/projection-service/projection-service" 8081
   orders::start_service notifier "$BUILD_DIR/notifier/notifier" 8082
 }

@@ -1320,7 +1320,8 @@ def results_markdown(result, links):
                            f"{n(start.get('replayed_events') or 0)} | {n(start.get('orders_held') or 0)} |")
         out += ["", "`replay`: no state store, the whole log is read. `filling`: an empty store "
                 "(`COMMAND_STATE_DIR`), which that replay fills. `snapshot`: the next start, from the store's "
-                "checkpoint: it loads the live orders and replays only the records after the checkpoint.", "",
+                "checkpoint: it reads the store's resident index (the live orders, not every order it holds), loads "
+                "those orders and replays only the records after the checkpoint.", "",
                 f"Target for the largest history, `snapshot`: ready ≤ {STARTUP_READY_TARGET_S} s, RSS ≤ "
                 f"{STARTUP_RSS_TARGET_MB} MB" + (f" {verdict(startup['target_met'])}." if "target_met" in startup else "."),
                 ""]

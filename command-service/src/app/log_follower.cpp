@@ -81,12 +81,15 @@ LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, st
                AdvanceBarrier(consumer, positions);
                if (snapshots_) snapshots_->Tick(Clock::now(), positions);
              },
-             [this](const Offsets& end_offsets) { return Resume(end_offsets); }}) {}
+             [this](const Offsets& end_offsets, const Offsets& begin_offsets) {
+               return Resume(end_offsets, begin_offsets);
+             }}) {}
 
-std::optional<platform::PartitionOffsets> LogFollower::Resume(const Offsets& end_offsets) {
+std::optional<platform::PartitionOffsets> LogFollower::Resume(const Offsets& end_offsets,
+                                                              const Offsets& begin_offsets) {
   if (!snapshots_) return std::nullopt;
   const auto started = Clock::now();
-  auto start = snapshots_->Resume(end_offsets);
+  auto start = snapshots_->Resume(end_offsets, begin_offsets);
   const auto& report = snapshots_->report();
   if (report.resumed) {
     platform::LogInfo("command state loaded from the state store; replaying the tail",

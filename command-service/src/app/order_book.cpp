@@ -62,17 +62,34 @@ OrderBook::Eviction OrderBook::Evict(const std::string& order_id, std::int64_t v
   if (it->second.busy || uncertain_.count(order_id) != 0) return Eviction::kBusy;
   slots_.erase(it);
   traces_.erase(order_id);
+  ++evictions_;
   return Eviction::kEvicted;
 }
 
 domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::EventMetadata& metadata) {
   const std::string& order_id = domain::OrderIdOf(event);
   domain::ApplyOutcome outcome;
+  // An order not in memory may have left it: its stored state first, or a replayed (or duplicated)
+  // placement would start it again at version 1 over its later history. The store is read outside the
+  // lock, so a read from disk holds up no other order. Meanwhile another event may have brought the
+  // order in (then that state wins), or it may have come and gone again (an eviction since the read:
+  // read again, the store then holds a newer state). Nothing else writes an order to the store that is
+  // not in memory, so without an eviction the state read is still the stored one.
+  std::optional<domain::Order> stored;
+  std::optional<std::uint64_t> read_at;  // evictions_ when the store was read
+  std::unique_lock lock(mutex_);
+  while (stored_lookup_ && !read_at.has_value()) {
+    auto held = slots_.find(order_id);
+    if (held != slots_.end() && held->second.state) break;
+    const auto evictions = evictions_;
+    lock.unlock();
+    stored = stored_lookup_(order_id);
+    lock.lock();
+    if (evictions_ == evictions) read_at = evictions;
+  }
   {
-    std::lock_guard lock(mutex_);
     Slot& slot = slots_[order_id];
-    // An order that left memory: its stored state first (a read of the store, microseconds).
-    if (!slot.state && stored_lookup_) slot.state = stored_lookup_(order_id);
+    if (!slot.state) slot.state = std::move(stored);
     outcome = domain::Apply(slot.state, event);
     if (outcome == domain::ApplyOutcome::kApplied && metadata.trace_parent) traces_[order_id] = *metadata.trace_parent;
     if (outcome == domain::ApplyOutcome::kApplied && metadata.idempotency_key) {
@@ -90,6 +107,7 @@ domain::ApplyOutcome OrderBook::Apply(const domain::Event& event, const codec::E
     }
     if (!slot.state && !slot.busy) slots_.erase(order_id);
   }
+  lock.unlock();
   if (outcome == domain::ApplyOutcome::kApplied && listener_) listener_(order_id);
   return outcome;
 }

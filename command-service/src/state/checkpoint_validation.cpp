@@ -3,7 +3,8 @@
 namespace orders::command {
 
 CheckpointVerdict ValidateCheckpoint(const std::optional<StateCheckpoint>& checkpoint, std::string_view topic,
-                                     const platform::PartitionOffsets& end_offsets) {
+                                     const platform::PartitionOffsets& end_offsets,
+                                     const platform::PartitionOffsets& begin_offsets) {
   CheckpointVerdict verdict;
   if (!checkpoint) return verdict;
   const auto refuse = [&verdict](std::string reason) {
@@ -27,6 +28,12 @@ CheckpointVerdict ValidateCheckpoint(const std::optional<StateCheckpoint>& check
     if (next < 0 || next > end) {
       return refuse("the store's checkpoint " + std::to_string(next) + " of partition " + std::to_string(partition) +
                     " is beyond the topic's end offset " + std::to_string(end) + " (topic recreated?)");
+    }
+    const auto first = begin_offsets.find(partition);
+    if (first != begin_offsets.end() && next < first->second) {
+      return refuse("the store's checkpoint " + std::to_string(next) + " of partition " + std::to_string(partition) +
+                    " is before the topic's first offset " + std::to_string(first->second) +
+                    " (records the store never saw were deleted by retention)");
     }
     start[partition] = next;
     behind += end - next;

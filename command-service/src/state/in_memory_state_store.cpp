@@ -5,10 +5,17 @@ namespace orders::command {
 platform::Result<void> InMemoryStateStore::Write(const StateBatch& batch) {
   std::lock_guard lock(mutex_);
   Stream& stream = Of(batch.stream);
-  for (const auto& id : batch.erased_states) stream.states.erase(id);
-  for (const auto& key : batch.erased_keys) keys_.erase(key);
+  for (const auto& id : batch.erased_states) {
+    stream.states.erase(id);
+    stream.resident.erase(id);
+  }
+  for (const auto& id : batch.not_resident) stream.resident.erase(id);
+  if (batch.erase_keys_placed_before) {
+    keys_.erase(keys_.begin(), keys_.lower_bound({*batch.erase_keys_placed_before, std::string()}));
+  }
   for (const auto& [id, state] : batch.states) stream.states[id] = state;
-  for (const auto& [key, record] : batch.keys) keys_[key] = record;
+  for (const auto& [id, since] : batch.resident) stream.resident[id] = since;
+  for (const auto& [key, record] : batch.keys) keys_[{record.placed_at, key}] = record;
   stream.checkpoint = batch.checkpoint;
   return {};
 }
@@ -26,11 +33,12 @@ std::optional<std::string> InMemoryStateStore::State(StateStream stream, const s
   return it->second;
 }
 
-std::optional<StoredKey> InMemoryStateStore::Key(const std::string& key) const {
-  std::lock_guard lock(mutex_);
-  auto it = keys_.find(key);
-  if (it == keys_.end()) return std::nullopt;
-  return it->second;
+std::vector<std::optional<std::string>> InMemoryStateStore::States(StateStream stream,
+                                                                   const std::vector<std::string>& ids) const {
+  std::vector<std::optional<std::string>> found;
+  found.reserve(ids.size());
+  for (const auto& id : ids) found.push_back(State(stream, id));
+  return found;
 }
 
 void InMemoryStateStore::ForEachState(StateStream stream, const StateVisitor& visit) const {
@@ -38,9 +46,17 @@ void InMemoryStateStore::ForEachState(StateStream stream, const StateVisitor& vi
   for (const auto& [id, state] : Of(stream).states) visit(id, state);
 }
 
-void InMemoryStateStore::ForEachKey(const KeyVisitor& visit) const {
+bool InMemoryStateStore::ForEachResident(StateStream stream, const ResidentVisitor& visit) const {
   std::lock_guard lock(mutex_);
-  for (const auto& [key, record] : keys_) visit(key, record);
+  for (const auto& [id, since] : Of(stream).resident) visit(id, since);
+  return true;
+}
+
+void InMemoryStateStore::ForEachKey(domain::Timestamp placed_from, const KeyVisitor& visit) const {
+  std::lock_guard lock(mutex_);
+  for (auto it = keys_.lower_bound({placed_from, std::string()}); it != keys_.end(); ++it) {
+    visit(it->first.second, it->second);
+  }
 }
 
 platform::Result<void> InMemoryStateStore::Discard(StateStream stream) {

@@ -41,10 +41,12 @@ OrderSnapshots::OrderSnapshots(CommandStateStore& store, OrderBook& book, Snapsh
 
 domain::Timestamp OrderSnapshots::Now() const { return now_ ? now_() : SystemNow(); }
 
-std::optional<platform::PartitionOffsets> OrderSnapshots::Resume(const platform::PartitionOffsets& end_offsets) {
+std::optional<platform::PartitionOffsets> OrderSnapshots::Resume(const platform::PartitionOffsets& end_offsets,
+                                                                 const platform::PartitionOffsets& begin_offsets) {
   partition_count_ = static_cast<std::int32_t>(end_offsets.size());
   report_ = {};
-  const auto verdict = ValidateCheckpoint(store_.Checkpoint(StateStream::kOrders), settings_.topic, end_offsets);
+  const auto verdict =
+      ValidateCheckpoint(store_.Checkpoint(StateStream::kOrders), settings_.topic, end_offsets, begin_offsets);
   report_.discard_reason = verdict.discard_reason;
   if (!verdict.resume) {
     // Also without a checkpoint: states without one are not a prefix of anything.
@@ -58,21 +60,42 @@ std::optional<platform::PartitionOffsets> OrderSnapshots::Resume(const platform:
     return std::nullopt;
   }
   const auto now = Now();
+  // Only the resident index is read whole (a few bytes per live order), then only the states it names:
+  // the finished orders evicted long ago, most of the store, are not touched.
+  std::vector<std::string> ids;
+  bool undecodable = !store_.ForEachResident(
+      StateStream::kOrders, [&](const std::string& order_id, std::optional<domain::Timestamp> finished_at) {
+        if (finished_at && *finished_at + settings_.order_retention <= now) {
+          leaving_.insert(order_id);  // its retention ran out while the service was down
+          ++report_.orders_left_stored;
+        } else {
+          ids.push_back(order_id);
+        }
+      });
   // Decoded whole first: a store with one unreadable order (another release's, damaged) is not used at all.
   std::vector<domain::Order> live;
-  bool undecodable = false;
-  store_.ForEachState(StateStream::kOrders, [&](const std::string& order_id, const std::string& bytes) {
-    auto order = DecodeStoredOrder(bytes);
-    if (!order || order->order_id != order_id) {
-      undecodable = true;
-    } else if (MayLeaveMemory(*order, now, settings_.order_retention)) {
-      ++report_.orders_left_stored;
-    } else if (!undecodable) {
-      live.push_back(std::move(*order));
+  live.reserve(ids.size());
+  constexpr std::size_t kChunk = 4096;  // bounds the undecoded bytes held at once
+  for (std::size_t from = 0; from < ids.size() && !undecodable; from += kChunk) {
+    const std::vector<std::string> chunk(
+        ids.begin() + static_cast<std::ptrdiff_t>(from),
+        ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), from + kChunk)));
+    const auto states = store_.States(StateStream::kOrders, chunk);
+    for (std::size_t i = 0; i < chunk.size() && !undecodable; ++i) {
+      auto order = states[i] ? DecodeStoredOrder(*states[i]) : std::nullopt;
+      if (!order || order->order_id != chunk[i]) {
+        undecodable = true;  // also an indexed order without a state: the index and states disagree
+      } else if (MayLeaveMemory(*order, now, settings_.order_retention)) {
+        leaving_.insert(chunk[i]);
+        ++report_.orders_left_stored;
+      } else {
+        live.push_back(std::move(*order));
+      }
     }
-  });
+  }
   if (undecodable) {
     report_ = {};
+    leaving_.clear();
     report_.discard_reason = "an order in the store cannot be read";
     platform::LogWarn("state store discarded: replaying the orders topic from the beginning",
                       {{"topic", settings_.topic}, {"reason", report_.discard_reason}});
@@ -86,16 +109,12 @@ std::optional<platform::PartitionOffsets> OrderSnapshots::Resume(const platform:
     book_.Restore(order);
   }
   report_.orders_loaded = live.size();
-  std::vector<std::pair<std::string, StoredKey>> keys;
-  store_.ForEachKey([&](const std::string& key, const StoredKey& record) { keys.emplace_back(key, record); });
-  // The book forgets keys in the order they were taken: oldest first.
-  std::sort(keys.begin(), keys.end(),
-            [](const auto& a, const auto& b) { return a.second.placed_at < b.second.placed_at; });
-  for (const auto& [key, record] : keys) {
-    if (record.placed_at + settings_.key_retention <= now) continue;
+  // Oldest first, as the book forgets them; the expired ones are skipped by the store (and deleted by the next batch).
+  store_.ForEachKey(now - settings_.key_retention, [&](const std::string& key, const StoredKey& record) {
+    if (record.placed_at + settings_.key_retention <= now) return;
     book_.RestoreKey(key, {record.order_id, record.request_hash, true, record.placed_at});
     ++report_.keys_loaded;
-  }
+  });
   std::sort(finished_.begin(), finished_.end(),
             [](const Finished& a, const Finished& b) { return a.last_event < b.last_event; });
   report_.resumed = true;
@@ -137,10 +156,22 @@ void OrderSnapshots::Write(const platform::PartitionOffsets& positions) {
   batch.stream = StateStream::kOrders;
   std::vector<Finished> finished;
   for (const auto& order_id : changed_) {
-    auto order = book_.Find(order_id);
-    if (!order) continue;  // an event that folded nothing (refused by the guard on an unknown order)
-    if (IsFinished(*order)) finished.push_back({order->updated_at, order_id, order->version});
+    // Not in memory: an event that folded nothing (refused by the guard on an order never placed), or
+    // evicted since, which only an order whose stored state is its latest can be.
+    auto order = book_.InMemory(order_id);
+    if (!order) continue;
+    const bool done = IsFinished(*order);
+    if (done) finished.push_back({order->updated_at, order_id, order->version});
     batch.states.emplace_back(order_id, EncodeStoredOrder(*order));
+    batch.resident.emplace_back(order_id, done ? std::optional(order->updated_at) : std::nullopt);
+  }
+  // Evicted orders leave the index (an order back in memory since is put back by its upsert above:
+  // erasures come first).
+  batch.not_resident.assign(leaving_.begin(), leaving_.end());
+  const auto now = Now();
+  // Expired means placed at or before now - retention (OrderBook's rule), so the cut-off is 1 ms after that.
+  if (now >= next_key_sweep_) {
+    batch.erase_keys_placed_before = now - settings_.key_retention + std::chrono::milliseconds(1);
   }
   for (const auto& [key, order_id] : new_keys_) {
     // Only keys the book holds as in the log: an old placement replayed is out of retention already.
@@ -154,7 +185,7 @@ void OrderSnapshots::Write(const platform::PartitionOffsets& positions) {
   for (const auto& [partition, offset] : positions) {
     if (partition >= 0 && partition < partition_count_) batch.checkpoint.next_offsets[partition] = offset;
   }
-  batch.checkpoint.written_at = Now();
+  batch.checkpoint.written_at = now;
   if (auto written = store_.Write(batch); !written) {
     write_failures_.Inc();
     platform::LogWarn("state store write failed; retrying with the next batch", {{"error", written.error().message}});
@@ -162,6 +193,8 @@ void OrderSnapshots::Write(const platform::PartitionOffsets& positions) {
   }
   changed_.clear();
   new_keys_.clear();
+  leaving_.clear();
+  if (batch.erase_keys_placed_before) next_key_sweep_ = now + settings_.key_sweep_interval;
   checkpoint_time_.Set(static_cast<double>(batch.checkpoint.written_at.time_since_epoch().count()) / 1000.0);
   for (auto& entry : finished) finished_.push_back(std::move(entry));
 }
@@ -175,6 +208,7 @@ void OrderSnapshots::EvictExpired() {
     switch (book_.Evict(candidate.order_id, candidate.version)) {
       case OrderBook::Eviction::kEvicted:
         evicted_.Inc();
+        leaving_.insert(candidate.order_id);  // out of the resident index with the next batch
         break;
       case OrderBook::Eviction::kBusy:  // a command runs for it: next time
         finished_.push_back(std::move(candidate));

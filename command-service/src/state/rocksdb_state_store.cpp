@@ -1,7 +1,9 @@
 #include <orders/command/rocksdb_state_store.hpp>
 
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include "state_record_codec.hpp"
@@ -12,8 +14,13 @@ namespace {
 constexpr const char* kOrderPrefix = "o/";
 constexpr const char* kProductPrefix = "p/";
 constexpr const char* kKeyPrefix = "k/";
+constexpr const char* kResidentOrderPrefix = "r/o/";
+constexpr const char* kResidentProductPrefix = "r/p/";
 
 std::string StatePrefix(StateStream stream) { return stream == StateStream::kOrders ? kOrderPrefix : kProductPrefix; }
+std::string ResidentPrefix(StateStream stream) {
+  return stream == StateStream::kOrders ? kResidentOrderPrefix : kResidentProductPrefix;
+}
 std::string CheckpointKey(StateStream stream) { return stream == StateStream::kOrders ? "c/orders" : "c/inventory"; }
 
 // The first key after every key that starts with `prefix` (prefixes here end below 0xff).
@@ -21,6 +28,15 @@ std::string PrefixEnd(std::string prefix) {
   prefix.back() = static_cast<char>(prefix.back() + 1);
   return prefix;
 }
+
+// A key's place: its placement time big-endian (sign bit flipped, so earlier sorts first), then its name.
+std::string KeyPrefixAt(domain::Timestamp placed_at) {
+  const auto bits = static_cast<std::uint64_t>(placed_at.time_since_epoch().count()) ^ (std::uint64_t{1} << 63);
+  std::string out(kKeyPrefix);
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((bits >> shift) & 0xff));
+  return out;
+}
+constexpr std::size_t kKeyTimeEnd = 2 + 8;  // "k/" and the time: the name follows
 
 rocksdb::WriteOptions Unlogged() {
   rocksdb::WriteOptions options;
@@ -38,6 +54,11 @@ platform::Result<std::unique_ptr<RocksDbStateStore>> RocksDbStateStore::Open(con
   options.max_write_buffer_number = 2;
   options.max_background_jobs = 1;  // two cores shared with the broker; compaction is not urgent
   options.keep_log_file_num = 3;
+  // A Bloom filter per table: the book looks up every order it does not hold (each new placement
+  // among them), and for an id never stored the filter answers without reading a block.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   rocksdb::DB* raw = nullptr;
   const auto status = rocksdb::DB::Open(options, directory, &raw);
   if (!status.ok()) {
@@ -66,10 +87,19 @@ platform::Result<void> RocksDbStateStore::Persist() {
 platform::Result<void> RocksDbStateStore::Write(const StateBatch& batch) {
   rocksdb::WriteBatch write;
   const std::string prefix = StatePrefix(batch.stream);
-  for (const auto& id : batch.erased_states) write.Delete(prefix + id);
-  for (const auto& key : batch.erased_keys) write.Delete(kKeyPrefix + key);
+  const std::string resident = ResidentPrefix(batch.stream);
+  for (const auto& id : batch.erased_states) {
+    write.Delete(prefix + id);
+    write.Delete(resident + id);
+  }
+  for (const auto& id : batch.not_resident) write.Delete(resident + id);
+  if (batch.erase_keys_placed_before && AnyKeyPlacedBefore(*batch.erase_keys_placed_before)) {
+    // Only when one has expired: a range tombstone per batch would pile up for nothing.
+    write.DeleteRange(kKeyPrefix, KeyPrefixAt(*batch.erase_keys_placed_before));
+  }
   for (const auto& [id, state] : batch.states) write.Put(prefix + id, state);
-  for (const auto& [key, record] : batch.keys) write.Put(kKeyPrefix + key, state::EncodeKey(record));
+  for (const auto& [id, since] : batch.resident) write.Put(resident + id, state::EncodeSince(since));
+  for (const auto& [key, record] : batch.keys) write.Put(KeyPrefixAt(record.placed_at) + key, state::EncodeKey(record));
   write.Put(CheckpointKey(batch.stream), state::EncodeCheckpoint(batch.checkpoint));
   const auto status = db_->Write(Unlogged(), &write);
   if (!status.ok()) return platform::Fail("state store write failed: " + status.ToString());
@@ -93,10 +123,28 @@ std::optional<std::string> RocksDbStateStore::State(StateStream stream, const st
   return Get(StatePrefix(stream) + id);
 }
 
-std::optional<StoredKey> RocksDbStateStore::Key(const std::string& key) const {
-  auto bytes = Get(kKeyPrefix + key);
-  if (!bytes) return std::nullopt;
-  return state::DecodeKey(*bytes);
+std::vector<std::optional<std::string>> RocksDbStateStore::States(StateStream stream,
+                                                                  const std::vector<std::string>& ids) const {
+  const std::string prefix = StatePrefix(stream);
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (const auto& id : ids) keys.push_back(prefix + id);
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<std::string> values;
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;  // the start-up load: keep the block cache for lookups
+  const auto statuses = db_->MultiGet(options, slices, &values);
+  std::vector<std::optional<std::string>> found(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].ok()) found[i] = std::move(values[i]);
+  }
+  return found;
+}
+
+bool RocksDbStateStore::AnyKeyPlacedBefore(domain::Timestamp cutoff) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  it->Seek(kKeyPrefix);
+  return it->Valid() && it->key().starts_with(kKeyPrefix) && it->key().compare(KeyPrefixAt(cutoff)) < 0;
 }
 
 void RocksDbStateStore::ForEachWithPrefix(
@@ -116,16 +164,38 @@ void RocksDbStateStore::ForEachState(StateStream stream, const StateVisitor& vis
   ForEachWithPrefix(StatePrefix(stream), visit);
 }
 
-void RocksDbStateStore::ForEachKey(const KeyVisitor& visit) const {
-  ForEachWithPrefix(kKeyPrefix, [&visit](const std::string& key, const std::string& bytes) {
-    if (auto record = state::DecodeKey(bytes)) visit(key, *record);
+bool RocksDbStateStore::ForEachResident(StateStream stream, const ResidentVisitor& visit) const {
+  bool readable = true;
+  ForEachWithPrefix(ResidentPrefix(stream), [&](const std::string& id, const std::string& bytes) {
+    if (auto since = state::DecodeSince(bytes)) {
+      visit(id, *since);
+    } else {
+      readable = false;
+    }
   });
+  return readable;
+}
+
+void RocksDbStateStore::ForEachKey(domain::Timestamp placed_from, const KeyVisitor& visit) const {
+  const std::string end = PrefixEnd(kKeyPrefix);
+  const rocksdb::Slice upper(end);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  for (it->Seek(KeyPrefixAt(placed_from)); it->Valid(); it->Next()) {
+    if (it->key().size() < kKeyTimeEnd) continue;
+    if (auto record = state::DecodeKey(it->value().ToStringView())) {
+      visit(it->key().ToString().substr(kKeyTimeEnd), *record);
+    }
+  }
 }
 
 platform::Result<void> RocksDbStateStore::Discard(StateStream stream) {
   rocksdb::WriteBatch write;
   const std::string prefix = StatePrefix(stream);
   write.DeleteRange(prefix, PrefixEnd(prefix));
+  write.DeleteRange(ResidentPrefix(stream), PrefixEnd(ResidentPrefix(stream)));
   if (stream == StateStream::kOrders) write.DeleteRange(kKeyPrefix, PrefixEnd(kKeyPrefix));
   write.Delete(CheckpointKey(stream));
   const auto status = db_->Write(Unlogged(), &write);

@@ -15,6 +15,10 @@ namespace orders::command::state {
 std::string EncodeKey(const StoredKey& key);
 std::optional<StoredKey> DecodeKey(std::string_view bytes);
 
+// A resident index entry's time: empty for none, else 8 bytes. nullopt: not such an entry.
+std::string EncodeSince(const std::optional<domain::Timestamp>& since);
+std::optional<std::optional<domain::Timestamp>> DecodeSince(std::string_view bytes);
+
 std::string EncodeCheckpoint(const StateCheckpoint& checkpoint);
 std::optional<StateCheckpoint> DecodeCheckpoint(std::string_view bytes);
 

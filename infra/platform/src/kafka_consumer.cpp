@@ -151,18 +151,26 @@ PollResult KafkaConsumer::Poll(int timeout_ms) {
   }
 }
 
-std::optional<PartitionOffsets> KafkaConsumer::EndOffsets(const std::string& topic, int timeout_ms) {
+std::optional<PartitionOffsets> KafkaConsumer::Watermarks(const std::string& topic, int timeout_ms, bool high_ones) {
   const auto count = PartitionCount(topic, timeout_ms);
   if (!count) return std::nullopt;
-  PartitionOffsets ends;
+  PartitionOffsets offsets;
   for (int i = 0; i < *count; ++i) {
     Offset low = 0, high = 0;
     if (consumer_->query_watermark_offsets(topic, i, &low, &high, timeout_ms) != RdKafka::ERR_NO_ERROR) {
       return std::nullopt;
     }
-    ends[i] = high;
+    offsets[i] = high_ones ? high : low;
   }
-  return ends;
+  return offsets;
+}
+
+std::optional<PartitionOffsets> KafkaConsumer::EndOffsets(const std::string& topic, int timeout_ms) {
+  return Watermarks(topic, timeout_ms, true);
+}
+
+std::optional<PartitionOffsets> KafkaConsumer::BeginOffsets(const std::string& topic, int timeout_ms) {
+  return Watermarks(topic, timeout_ms, false);
 }
 
 PartitionOffsets KafkaConsumer::CachedEndOffsets(const std::string& topic, const std::vector<Partition>& partitions) {

@@ -36,8 +36,17 @@ Offset LogTail::Position(Partition partition) const {
   return positions_[static_cast<std::size_t>(partition)].load(std::memory_order_acquire);
 }
 
-const std::optional<Offsets>& LogTail::ChosenStart(const Offsets& ends) const {
-  if (!chosen_start_) chosen_start_ = hooks_.choose_start ? hooks_.choose_start(ends) : std::nullopt;
+const std::optional<Offsets>& LogTail::ChosenStart(KafkaConsumer& consumer, const Offsets& ends) const {
+  if (chosen_start_) return *chosen_start_;
+  if (!hooks_.choose_start) {
+    chosen_start_.emplace(std::nullopt);
+    return *chosen_start_;
+  }
+  // Asked only here: a start from a checkpoint needs to know whether its records are still in the log.
+  static const std::optional<Offsets> kUnknown;
+  auto begins = consumer.BeginOffsets(topic_, 3000);
+  if (!begins) return kUnknown;  // not chosen yet: the caller retries the connection
+  chosen_start_.emplace(hooks_.choose_start(ends, *begins));
   return *chosen_start_;
 }
 
@@ -47,7 +56,8 @@ Result<std::pair<std::unique_ptr<KafkaConsumer>, Offsets>> LogTail::ConnectOnce(
   auto ends = (*consumer)->EndOffsets(topic_, 3000);
   if (!ends) return Fail("metadata unavailable");
   // From the end: the offsets just read, so nothing appended meanwhile is skipped.
-  const auto& chosen = ChosenStart(*ends);
+  const auto& chosen = ChosenStart(**consumer, *ends);
+  if (!chosen_start_) return Fail("first offsets unavailable");
   const auto start_offset = [&](Partition partition) {
     if (chosen) {
       auto from = chosen->find(partition);

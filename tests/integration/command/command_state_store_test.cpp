@@ -97,6 +97,55 @@ TEST_F(CommandStateStoreTest, AStoreWrittenForAnotherTopicIsDiscardedWithTheReas
   EXPECT_EQ(Metric("orders_command_rebuild_events"), 0);
 }
 
+TEST_F(CommandStateStoreTest, AStoreWhoseTailRetentionDeletedIsDiscardedOnceWithTheReasonAndTheTopicReplayed) {
+  const auto seen = PlaceOrder();
+  ASSERT_EQ(StopService(), 0);
+  // While this instance is down, another (with a store of its own) appends what this store never sees...
+  const auto own_state_dir = state_dir_;
+  state_dir_ = std::filesystem::temp_directory_path() / UniqueName("command-state-other");
+  extra_env_["COMMAND_STATE_DIR"] = state_dir_.string();
+  StartService();
+  std::vector<std::string> unseen;
+  for (int i = 0; i < 12; ++i) unseen.push_back(PlaceOrder());  // 12 over 6 partitions: most get one
+  ASSERT_EQ(StopService(), 0);
+  std::filesystem::remove_all(state_dir_);
+  // ...and retention deletes all of it (every partition: up to its end).
+  std::map<int, std::int64_t> everything;
+  for (int partition = 0; partition < 6; ++partition) everything[partition] = -1;  // -1: the end offset
+  ASSERT_EQ(DeleteRecordsBefore(topic_, everything), "");
+
+  state_dir_ = own_state_dir;
+  extra_env_["COMMAND_STATE_DIR"] = state_dir_.string();
+  StartService();
+  const auto log = service_->LogText();
+  const auto reason = log.find("before the topic's first offset");
+  EXPECT_NE(reason, std::string::npos) << log;
+  EXPECT_EQ(log.find("state store discarded"), log.rfind("state store discarded")) << "logged once\n" << log;
+  EXPECT_EQ(Metric("orders_command_rebuild_events"), 0) << "nothing left in the log to replay";
+  EXPECT_EQ(Get("/orders/" + seen).status, 404) << "the discarded store answers nothing of what it held";
+  for (const auto& id : unseen) EXPECT_EQ(Get("/orders/" + id).status, 404);
+  const auto placed = PlaceOrder();
+  EXPECT_EQ(Get("/orders/" + placed).status, 200) << "and the service takes commands again";
+}
+
+TEST_F(CommandStateStoreTest, AKeyPastItsRetentionIsNotLoadedAfterARestartAndARetryPlacesANewOrder) {
+  ASSERT_EQ(StopService(), 0);
+  extra_env_["IDEMPOTENCY_RETENTION"] = "2s";
+  StartService();
+  const std::map<std::string, std::string> key = {{"Idempotency-Key", "checkout-store-expiring"}};
+  const auto first = Post(OrderBody(), key);
+  ASSERT_EQ(first.status, 201) << first.body;
+  ASSERT_EQ(StopService(), 0);  // a clean stop writes the key to the store
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+
+  StartService();
+  const auto log = service_->LogText();
+  EXPECT_NE(log.find("\"keysLoaded\":0"), std::string::npos) << "the expired key is not loaded\n" << log;
+  const auto retry = Post(OrderBody(), key);
+  ASSERT_EQ(retry.status, 201) << retry.body;
+  EXPECT_NE(json::parse(retry.body)["orderId"], json::parse(first.body)["orderId"]) << "a new placement, not a repeat";
+}
+
 TEST_F(CommandStateStoreTest, ASecondInstanceOnTheSameDirectoryRefusesToStartAndSaysWhy) {
   ServiceProcess second(CommandServiceBinary(), {{"AUTH", "off"},
                                                  {"KAFKA_BROKERS", KafkaBrokers()},

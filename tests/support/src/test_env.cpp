@@ -56,6 +56,35 @@ std::string UniqueName(const std::string& prefix) {
   return name;
 }
 
+std::string DeleteRecordsBefore(const std::string& topic, const std::map<int, std::int64_t>& offsets) {
+  std::string error;
+  auto admin = NewAdminClient(error, {});
+  if (!admin) return error;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+  for (const auto& [partition, offset] : offsets) {
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = offset;
+  }
+  rd_kafka_DeleteRecords_t* request = rd_kafka_DeleteRecords_new(list);
+  rd_kafka_topic_partition_list_destroy(list);
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(admin.get());
+  rd_kafka_DeleteRecords(admin.get(), &request, 1, nullptr, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30000);
+  if (!event) {
+    error = "DeleteRecords timed out";
+  } else if (rd_kafka_event_error(event)) {
+    error = rd_kafka_event_error_string(event);
+  } else {
+    const auto* done = rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event));
+    for (int i = 0; done && i < done->cnt; ++i) {
+      if (done->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) error = rd_kafka_err2str(done->elems[i].err);
+    }
+  }
+  if (event) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_DeleteRecords_destroy(request);
+  return error;
+}
+
 std::string CreateTopic(const std::string& name, int partitions, int replication_factor,
                         const std::map<std::string, std::string>& properties) {
   std::string error;

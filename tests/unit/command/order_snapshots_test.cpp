@@ -51,6 +51,20 @@ class OrderSnapshotsTest : public ::testing::Test {
     Fold(instance, Changed(2, Status::kPending, Status::kDelivered, id, at + 1s));
   }
 
+  std::optional<StoredKey> StoredKeyNamed(const std::string& name) const {
+    std::optional<StoredKey> found;
+    store_.ForEachKey(domain::Timestamp::min(), [&](const std::string& key, const StoredKey& record) {
+      if (key == name) found = record;
+    });
+    return found;
+  }
+  std::vector<std::string> ResidentIds() const {
+    std::vector<std::string> ids;
+    store_.ForEachResident(StateStream::kOrders,
+                           [&](const std::string& id, std::optional<domain::Timestamp>) { ids.push_back(id); });
+    return ids;
+  }
+
   domain::Timestamp now_ = kStart;
   InMemoryStateStore store_;
 };
@@ -65,7 +79,8 @@ TEST_F(OrderSnapshotsTest, ABatchWritesTheChangedOrdersTheirKeysAndThePositionsR
   auto stored = DecodeStoredOrder(*store_.State(StateStream::kOrders, "order-1"));
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->status, Status::kConfirmed);
-  EXPECT_EQ(store_.Key("key-1"), (StoredKey{"order-1", "hash-key-1", kStart}));
+  EXPECT_EQ(StoredKeyNamed("key-1"), (StoredKey{"order-1", "hash-key-1", kStart}));
+  EXPECT_EQ(ResidentIds(), (std::vector<std::string>{"order-1"}));
   EXPECT_EQ(store_.Checkpoint(StateStream::kOrders)->next_offsets, (std::vector<std::int64_t>{2, 5}));
 }
 
@@ -103,6 +118,74 @@ TEST_F(OrderSnapshotsTest, ARestartLoadsOnlyTheLiveStateTellsTheWorkflowAndResum
   EXPECT_EQ(after.book.Find("never-placed"), std::nullopt);
 }
 
+TEST_F(OrderSnapshotsTest, ARestartReadsOnlyTheResidentIndexNotTheOrdersThatLeftMemory) {
+  {
+    Instance before(*this);
+    ASSERT_EQ(before.snapshots.Resume({{0, 0}}), std::nullopt);
+    Deliver(before, "evicted", kStart);
+    Fold(before, Placed("pending", kStart), "key-pending");
+    before.snapshots.Flush({{0, 3}});
+    now_ = kStart + 2h;
+    before.snapshots.Flush({{0, 3}});  // evicts "delivered"
+    before.snapshots.Flush({{0, 3}});  // and its next batch takes it out of the index
+    ASSERT_EQ(before.book.OrderCount(), 1u);
+  }
+  EXPECT_EQ(ResidentIds(), (std::vector<std::string>{"pending"}));
+  // Were the restart to decode the evicted order it would find garbage and discard the store.
+  StateBatch damage;
+  damage.states = {{"evicted", "not a stored order"}};
+  damage.checkpoint = *store_.Checkpoint(StateStream::kOrders);
+  ASSERT_TRUE(store_.Write(damage));
+
+  Instance after(*this);
+  ASSERT_TRUE(after.snapshots.Resume({{0, 3}}));
+  EXPECT_EQ(after.snapshots.report().orders_loaded, 1u);
+  EXPECT_EQ(after.touched, (std::vector<std::string>{"pending"}));
+  EXPECT_EQ(after.book.OrderCount(), 1u);
+}
+
+TEST_F(OrderSnapshotsTest, AFinishedOrderWhoseRetentionRanOutWhileDownIsNotLoadedAndLeavesTheIndex) {
+  {
+    Instance before(*this);
+    ASSERT_EQ(before.snapshots.Resume({{0, 0}}), std::nullopt);
+    Deliver(before, "delivered", kStart);
+    before.snapshots.Flush({{0, 2}});
+  }
+  ASSERT_EQ(ResidentIds(), (std::vector<std::string>{"delivered"}));
+  now_ = kStart + 1s + kOrderRetention;
+  Instance after(*this);
+  ASSERT_TRUE(after.snapshots.Resume({{0, 2}}));
+  EXPECT_EQ(after.snapshots.report().orders_loaded, 0u);
+  EXPECT_EQ(after.snapshots.report().orders_left_stored, 1u);
+  EXPECT_EQ(after.book.OrderCount(), 0u);
+  after.snapshots.Flush({{0, 2}});
+  EXPECT_TRUE(ResidentIds().empty());
+  auto stored = after.book.Find("delivered");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status, Status::kDelivered);
+}
+
+TEST_F(OrderSnapshotsTest, AKeyPastItsRetentionIsDeletedFromTheStoreAndNotLoadedAfterARestart) {
+  {
+    Instance before(*this);
+    ASSERT_EQ(before.snapshots.Resume({{0, 0}}), std::nullopt);
+    Fold(before, Placed("old", kStart), "key-old");
+    now_ = kStart + 12h;
+    Fold(before, Placed("recent", now_), "key-recent");
+    before.snapshots.Flush({{0, 2}});
+  }
+  ASSERT_TRUE(StoredKeyNamed("key-old"));
+  now_ = kStart + kKeyRetention;  // key-old's retention is over, key-recent's is not
+  Instance after(*this);
+  ASSERT_TRUE(after.snapshots.Resume({{0, 2}}));
+  EXPECT_EQ(after.snapshots.report().keys_loaded, 1u);
+  EXPECT_EQ(after.book.FindKey("key-old"), std::nullopt);
+  EXPECT_TRUE(after.book.FindKey("key-recent"));
+  after.snapshots.Flush({{0, 2}});
+  EXPECT_EQ(StoredKeyNamed("key-old"), std::nullopt) << "deleted by the first batch after the restart";
+  EXPECT_TRUE(StoredKeyNamed("key-recent"));
+}
+
 TEST_F(OrderSnapshotsTest, AStoreThatDoesNotMatchTheTopicIsDiscardedAndTheTopicReplayed) {
   {
     Instance before(*this);
@@ -116,7 +199,26 @@ TEST_F(OrderSnapshotsTest, AStoreThatDoesNotMatchTheTopicIsDiscardedAndTheTopicR
   EXPECT_EQ(after.book.OrderCount(), 0u);
   EXPECT_EQ(store_.Checkpoint(StateStream::kOrders), std::nullopt);
   EXPECT_EQ(store_.State(StateStream::kOrders, "order-1"), std::nullopt);
-  EXPECT_EQ(store_.Key("key-1"), std::nullopt);
+  EXPECT_EQ(StoredKeyNamed("key-1"), std::nullopt);
+  EXPECT_TRUE(ResidentIds().empty());
+}
+
+TEST_F(OrderSnapshotsTest, AStoreWhoseTailRetentionDeletedIsDiscardedWithTheReasonAndTheTopicReplayed) {
+  {
+    Instance before(*this);
+    ASSERT_EQ(before.snapshots.Resume({{0, 0}, {1, 0}}), std::nullopt);
+    Fold(before, Placed("order-1", kStart), "key-1");
+    before.snapshots.Flush({{0, 1}, {1, 4}});
+  }
+  Instance after(*this);
+  // Partition 1 now starts at 9: records 4..8 were deleted, the store never folded them.
+  EXPECT_EQ(after.snapshots.Resume({{0, 1}, {1, 20}}, {{0, 0}, {1, 9}}), std::nullopt);
+  EXPECT_FALSE(after.snapshots.report().resumed);
+  EXPECT_NE(after.snapshots.report().discard_reason.find("first offset 9"), std::string::npos)
+      << after.snapshots.report().discard_reason;
+  EXPECT_EQ(after.book.OrderCount(), 0u);
+  EXPECT_EQ(store_.Checkpoint(StateStream::kOrders), std::nullopt);
+  EXPECT_TRUE(ResidentIds().empty());
 }
 
 TEST_F(OrderSnapshotsTest, AFinishedOrderLeavesMemoryAfterTheRetentionAndStillAnswersFromTheStore) {

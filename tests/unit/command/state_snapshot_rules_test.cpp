@@ -99,5 +99,23 @@ TEST(CheckpointValidation, ACheckpointBeyondTheEndOffsetMeansTheTopicWasRecreate
   EXPECT_NE(verdict.discard_reason.find("recreated"), std::string::npos);
 }
 
+TEST(CheckpointValidation, ACheckpointBeforeThePartitionsFirstOffsetMeansRetentionDeletedItsTail) {
+  // Partition 1's records 3..5 were deleted before the store folded them: they cannot be replayed.
+  const auto verdict = ValidateCheckpoint(CheckpointOf({4, 3}), "orders.events", {{0, 10}, {1, 10}}, {{0, 4}, {1, 6}});
+  EXPECT_FALSE(verdict.resume);
+  EXPECT_NE(verdict.discard_reason.find("partition 1"), std::string::npos) << verdict.discard_reason;
+  EXPECT_NE(verdict.discard_reason.find("first offset 6"), std::string::npos) << verdict.discard_reason;
+  EXPECT_NE(verdict.discard_reason.find("retention"), std::string::npos) << verdict.discard_reason;
+}
+
+TEST(CheckpointValidation, ACheckpointAtOrAfterTheFirstOffsetResumesWhateverRetentionDeletedBeforeIt) {
+  // Partition 0: exactly at its first offset; partition 1: every record deleted, the checkpoint at the end.
+  const auto verdict =
+      ValidateCheckpoint(CheckpointOf({4, 10}), "orders.events", {{0, 10}, {1, 10}}, {{0, 4}, {1, 10}});
+  ASSERT_TRUE(verdict.resume) << verdict.discard_reason;
+  EXPECT_EQ(verdict.start, (platform::PartitionOffsets{{0, 4}, {1, 10}}));
+  EXPECT_EQ(verdict.records_behind, 6);
+}
+
 }  // namespace
 }  // namespace orders::command

@@ -65,6 +65,20 @@ class StateStoreContract : public ::testing::Test {
     const auto written = store_->Write(batch);
     ASSERT_TRUE(written) << written.error().message;
   }
+  // A stored key by its name (the store keeps them by time: a scan of all).
+  std::optional<StoredKey> Key(const std::string& name) const {
+    std::optional<StoredKey> found;
+    store_->ForEachKey(domain::Timestamp::min(), [&](const std::string& key, const StoredKey& record) {
+      if (key == name) found = record;
+    });
+    return found;
+  }
+  std::vector<std::pair<std::string, std::optional<domain::Timestamp>>> Resident(StateStream stream) const {
+    std::vector<std::pair<std::string, std::optional<domain::Timestamp>>> seen;
+    EXPECT_TRUE(store_->ForEachResident(
+        stream, [&](const std::string& id, std::optional<domain::Timestamp> since) { seen.emplace_back(id, since); }));
+    return seen;
+  }
 
   Adapter adapter_;
   std::unique_ptr<CommandStateStore> store_;
@@ -77,10 +91,11 @@ TYPED_TEST(StateStoreContract, ANewStoreHasNoCheckpointStateOrKey) {
   EXPECT_EQ(this->store_->Checkpoint(StateStream::kOrders), std::nullopt);
   EXPECT_EQ(this->store_->Checkpoint(StateStream::kInventory), std::nullopt);
   EXPECT_EQ(this->store_->State(StateStream::kOrders, "order-1"), std::nullopt);
-  EXPECT_EQ(this->store_->Key("key-1"), std::nullopt);
+  EXPECT_EQ(this->Key("key-1"), std::nullopt);
   int visited = 0;
   this->store_->ForEachState(StateStream::kOrders, [&](const auto&, const auto&) { ++visited; });
-  this->store_->ForEachKey([&](const auto&, const auto&) { ++visited; });
+  EXPECT_TRUE(this->store_->ForEachResident(StateStream::kOrders, [&](const auto&, const auto&) { ++visited; }));
+  this->store_->ForEachKey(At(0), [&](const auto&, const auto&) { ++visited; });
   EXPECT_EQ(visited, 0);
 }
 
@@ -92,7 +107,7 @@ TYPED_TEST(StateStoreContract, ABatchIsReadBackWithItsCheckpoint) {
 
   EXPECT_EQ(this->store_->State(StateStream::kOrders, "order-1"), "state one");
   EXPECT_EQ(this->store_->State(StateStream::kOrders, "order/2"), std::string("bin\0ary", 7));
-  EXPECT_EQ(this->store_->Key("key-1"), (StoredKey{"order-1", "hash-1", At(500)}));
+  EXPECT_EQ(this->Key("key-1"), (StoredKey{"order-1", "hash-1", At(500)}));
   EXPECT_EQ(this->store_->Checkpoint(StateStream::kOrders), batch.checkpoint);
 }
 
@@ -105,13 +120,12 @@ TYPED_TEST(StateStoreContract, ALaterBatchReplacesErasesAndMovesTheCheckpoint) {
   auto second = OrdersBatch({9});
   second.states = {{"order-1", "v2"}, {"order-1", "v3"}};  // the last state of an order wins
   second.erased_states = {"order-2"};
-  second.erased_keys = {"key-2"};
   this->Write(second);
 
   EXPECT_EQ(this->store_->State(StateStream::kOrders, "order-1"), "v3");
   EXPECT_EQ(this->store_->State(StateStream::kOrders, "order-2"), std::nullopt);
-  EXPECT_TRUE(this->store_->Key("key-1"));
-  EXPECT_EQ(this->store_->Key("key-2"), std::nullopt);
+  EXPECT_TRUE(this->Key("key-1"));
+  EXPECT_TRUE(this->Key("key-2"));
   EXPECT_EQ(this->store_->Checkpoint(StateStream::kOrders)->next_offsets, (std::vector<std::int64_t>{9}));
 }
 
@@ -136,10 +150,13 @@ TYPED_TEST(StateStoreContract, OrdersAndProductsKeepTheirOwnStatesAndCheckpoints
   EXPECT_EQ(products, (std::vector<std::string>{"same-id", "sku-2"}));
 }
 
-TYPED_TEST(StateStoreContract, ForEachVisitsEveryStateAndKeyInKeyOrder) {
+TYPED_TEST(StateStoreContract, ForEachVisitsEveryStateInIdOrderAndKeysInPlacementOrder) {
   auto batch = OrdersBatch({1});
   batch.states = {{"b", "2"}, {"a", "1"}, {"c", "3"}};
-  batch.keys = {{"k2", {"b", "h", At(2)}}, {"k1", {"a", "h", At(1)}}};
+  batch.keys = {{"k1", {"b", "h", At(2)}},
+                {"k2", {"a", "h", At(1)}},
+                {"k0", {"c", "h", At(2)}},
+                {"before-1970", {"d", "h", At(-5)}}};
   this->Write(batch);
 
   std::string seen;
@@ -147,15 +164,74 @@ TYPED_TEST(StateStoreContract, ForEachVisitsEveryStateAndKeyInKeyOrder) {
                              [&](const std::string& id, const std::string& state) { seen += id + state + " "; });
   EXPECT_EQ(seen, "a1 b2 c3 ");
   std::vector<std::pair<std::string, std::string>> keys;
-  this->store_->ForEachKey(
-      [&](const std::string& key, const StoredKey& record) { keys.emplace_back(key, record.order_id); });
-  EXPECT_EQ(keys, (std::vector<std::pair<std::string, std::string>>{{"k1", "a"}, {"k2", "b"}}));
+  const auto collect = [&keys](const std::string& key, const StoredKey& record) {
+    keys.emplace_back(key, record.order_id);
+  };
+  this->store_->ForEachKey(At(-10), collect);
+  EXPECT_EQ(keys, (std::vector<std::pair<std::string, std::string>>{
+                      {"before-1970", "d"}, {"k2", "a"}, {"k0", "c"}, {"k1", "b"}}));
+  keys.clear();
+  this->store_->ForEachKey(At(2), collect);  // placed at 2 or later: the earlier ones are not read
+  EXPECT_EQ(keys, (std::vector<std::pair<std::string, std::string>>{{"k0", "c"}, {"k1", "b"}}));
+}
+
+TYPED_TEST(StateStoreContract, KeysPlacedBeforeTheCutOffAreErasedWithTheBatchAndTheRestStay) {
+  auto first = OrdersBatch({1});
+  first.keys = {
+      {"old", {"order-1", "h", At(100)}}, {"edge", {"order-2", "h", At(200)}}, {"new", {"order-3", "h", At(300)}}};
+  this->Write(first);
+
+  auto second = OrdersBatch({2});
+  second.erase_keys_placed_before = At(200);
+  second.keys = {{"newest", {"order-4", "h", At(400)}}};
+  this->Write(second);
+
+  EXPECT_EQ(this->Key("old"), std::nullopt);
+  EXPECT_TRUE(this->Key("edge")) << "placed at the cut-off: not expired";
+  EXPECT_TRUE(this->Key("new"));
+  EXPECT_TRUE(this->Key("newest"));
+
+  auto third = OrdersBatch({3});
+  third.erase_keys_placed_before = At(50);  // nothing that old: nothing changes
+  this->Write(third);
+  EXPECT_TRUE(this->Key("edge"));
+}
+
+TYPED_TEST(StateStoreContract, TheResidentIndexHoldsWhatTheBatchesPutInIt) {
+  auto first = OrdersBatch({1});
+  first.states = {{"live", "s"}, {"finished", "s"}, {"gone", "s"}, {"evicted", "s"}};
+  first.resident = {{"live", std::nullopt}, {"finished", At(70)}, {"gone", std::nullopt}, {"evicted", At(10)}};
+  this->Write(first);
+  EXPECT_EQ(this->Resident(StateStream::kOrders),
+            (std::vector<std::pair<std::string, std::optional<domain::Timestamp>>>{
+                {"evicted", At(10)}, {"finished", At(70)}, {"gone", std::nullopt}, {"live", std::nullopt}}));
+
+  auto second = OrdersBatch({2});
+  second.not_resident = {"evicted", "live"};
+  second.erased_states = {"gone"};       // an erased state leaves the index too
+  second.resident = {{"live", At(90)}};  // taken out and put back in one batch: the upsert wins
+  this->Write(second);
+  EXPECT_EQ(
+      this->Resident(StateStream::kOrders),
+      (std::vector<std::pair<std::string, std::optional<domain::Timestamp>>>{{"finished", At(70)}, {"live", At(90)}}));
+  EXPECT_EQ(this->store_->State(StateStream::kOrders, "evicted"), "s") << "out of the index, still stored";
+  EXPECT_TRUE(this->Resident(StateStream::kInventory).empty());
+}
+
+TYPED_TEST(StateStoreContract, StatesReadsSeveralAtOnceInTheOrderAsked) {
+  auto batch = OrdersBatch({1});
+  batch.states = {{"a", "1"}, {"b", std::string("2\0", 2)}};
+  this->Write(batch);
+  EXPECT_EQ(this->store_->States(StateStream::kOrders, {"b", "missing", "a"}),
+            (std::vector<std::optional<std::string>>{std::string("2\0", 2), std::nullopt, "1"}));
+  EXPECT_TRUE(this->store_->States(StateStream::kOrders, {}).empty());
 }
 
 TYPED_TEST(StateStoreContract, DiscardForgetsOneStreamAndOrdersTakeTheirKeysAlong) {
   auto orders = OrdersBatch({5});
   orders.states = {{"order-1", "s"}};
   orders.keys = {{"key-1", {"order-1", "h", At(1)}}};
+  orders.resident = {{"order-1", std::nullopt}};
   this->Write(orders);
   StateBatch stock;
   stock.stream = StateStream::kInventory;
@@ -167,12 +243,14 @@ TYPED_TEST(StateStoreContract, DiscardForgetsOneStreamAndOrdersTakeTheirKeysAlon
   EXPECT_EQ(this->store_->Checkpoint(StateStream::kInventory), std::nullopt);
   EXPECT_EQ(this->store_->State(StateStream::kInventory, "sku-1"), std::nullopt);
   EXPECT_TRUE(this->store_->Checkpoint(StateStream::kOrders));
-  EXPECT_TRUE(this->store_->Key("key-1"));
+  EXPECT_TRUE(this->Key("key-1"));
+  EXPECT_EQ(this->Resident(StateStream::kOrders).size(), 1u);
 
   ASSERT_TRUE(this->store_->Discard(StateStream::kOrders));
   EXPECT_EQ(this->store_->Checkpoint(StateStream::kOrders), std::nullopt);
   EXPECT_EQ(this->store_->State(StateStream::kOrders, "order-1"), std::nullopt);
-  EXPECT_EQ(this->store_->Key("key-1"), std::nullopt);
+  EXPECT_EQ(this->Key("key-1"), std::nullopt);
+  EXPECT_TRUE(this->Resident(StateStream::kOrders).empty());
 }
 
 // What only a store on disk promises.
@@ -181,6 +259,7 @@ TEST(RocksDbStateStore, WhatWasWrittenIsThereAfterReopening) {
   auto batch = OrdersBatch({10, 20});
   batch.states = {{"order-1", "kept"}};
   batch.keys = {{"key-1", {"order-1", "h", At(42)}}};
+  batch.resident = {{"order-1", At(7)}};
   {
     auto store = RocksDbStateStore::Open(directory.path());
     ASSERT_TRUE(store) << store.error().message;
@@ -189,7 +268,15 @@ TEST(RocksDbStateStore, WhatWasWrittenIsThereAfterReopening) {
   auto reopened = RocksDbStateStore::Open(directory.path());
   ASSERT_TRUE(reopened) << reopened.error().message;
   EXPECT_EQ((*reopened)->State(StateStream::kOrders, "order-1"), "kept");
-  EXPECT_EQ((*reopened)->Key("key-1"), (StoredKey{"order-1", "h", At(42)}));
+  std::vector<std::pair<std::string, StoredKey>> keys;
+  (*reopened)->ForEachKey(At(0),
+                          [&](const std::string& key, const StoredKey& record) { keys.emplace_back(key, record); });
+  EXPECT_EQ(keys, (std::vector<std::pair<std::string, StoredKey>>{{"key-1", {"order-1", "h", At(42)}}}));
+  std::vector<std::pair<std::string, std::optional<domain::Timestamp>>> resident;
+  (*reopened)->ForEachResident(
+      StateStream::kOrders,
+      [&](const std::string& id, std::optional<domain::Timestamp> since) { resident.emplace_back(id, since); });
+  EXPECT_EQ(resident, (std::vector<std::pair<std::string, std::optional<domain::Timestamp>>>{{"order-1", At(7)}}));
   EXPECT_EQ((*reopened)->Checkpoint(StateStream::kOrders), batch.checkpoint);
 }
 

@@ -11,9 +11,14 @@
 // replaying from the checkpoint reproduces exactly what was lost. Losing the
 // newest batches (no WAL, no fsync) only means a longer tail to replay.
 //
-// States are opaque bytes here (stored_state_codec.hpp encodes them): the
+// States are opaque bytes here (stored_order_codec.hpp encodes them): the
 // store knows streams, keys and offsets, not orders. Adapters: the in-memory
 // one (tests) and RocksDB (rocksdb_state_store.hpp). Thread-safe.
+//
+// Beside the states, each stream has a *resident index*: the ids a restart
+// must load (for orders: not finished, or finished recently), kept in the
+// same batches as the states, so a restart reads only those and not every
+// state ever stored (most are finished orders that only a direct lookup needs).
 
 #include <cstdint>
 #include <functional>
@@ -53,7 +58,14 @@ struct StateBatch {
   std::vector<std::pair<std::string, std::string>> states;  // stream id -> encoded state (last one wins)
   std::vector<std::string> erased_states;                   // stream ids no longer kept
   std::vector<std::pair<std::string, StoredKey>> keys;      // orders only
-  std::vector<std::string> erased_keys;                     // expired keys
+  // Keys placed before this have expired: all of them are deleted (keys are kept in time order, so this
+  // is one range, whatever their number).
+  std::optional<domain::Timestamp> erase_keys_placed_before;
+  // The resident index: ids a restart loads, each with the time from which the
+  // caller may let it go (its last event, for a finished order; nullopt: until
+  // it is taken out), and ids taken out (an erased state leaves it too).
+  std::vector<std::pair<std::string, std::optional<domain::Timestamp>>> resident;
+  std::vector<std::string> not_resident;
   StateCheckpoint checkpoint;
 };
 
@@ -66,13 +78,22 @@ class CommandStateStore {
 
   virtual std::optional<StateCheckpoint> Checkpoint(StateStream stream) const = 0;
   virtual std::optional<std::string> State(StateStream stream, const std::string& id) const = 0;
-  virtual std::optional<StoredKey> Key(const std::string& key) const = 0;
 
-  // Every stored state / key, in key order; for the start-up load.
+  // Several states at once, in the order asked (nullopt for an id without one).
+  virtual std::vector<std::optional<std::string>> States(StateStream stream,
+                                                         const std::vector<std::string>& ids) const = 0;
+
+  // Every stored state, in id order (a full scan: tests and tools, not the start-up).
   using StateVisitor = std::function<void(const std::string& id, const std::string& state)>;
   virtual void ForEachState(StateStream stream, const StateVisitor& visit) const = 0;
+  // The resident index in id order: what the start-up loads (with States).
+  // False when an entry could not be read (a damaged store, not to be trusted).
+  using ResidentVisitor = std::function<void(const std::string& id, std::optional<domain::Timestamp> since)>;
+  virtual bool ForEachResident(StateStream stream, const ResidentVisitor& visit) const = 0;
+  // Every stored key placed at or after `placed_from`, oldest placement first
+  // (keys placed at the same time in key order): expired ones are not even read.
   using KeyVisitor = std::function<void(const std::string& key, const StoredKey& record)>;
-  virtual void ForEachKey(const KeyVisitor& visit) const = 0;
+  virtual void ForEachKey(domain::Timestamp placed_from, const KeyVisitor& visit) const = 0;
 
   // Makes what was written so far survive a crash of the process (a store
   // may keep recent writes in memory only, see rocksdb_state_store.hpp).

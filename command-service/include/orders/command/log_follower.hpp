@@ -53,7 +53,7 @@ class LogFollower {
  private:
   using Offsets = platform::PartitionOffsets;
   void OnRecord(const platform::ConsumedRecord& record);
-  std::optional<platform::PartitionOffsets> Resume(const Offsets& end_offsets);
+  std::optional<platform::PartitionOffsets> Resume(const Offsets& end_offsets, const Offsets& begin_offsets);
   void Settle(const Offsets& positions);
   void AdvanceBarrier(platform::KafkaConsumer& consumer, const Offsets& positions);
 

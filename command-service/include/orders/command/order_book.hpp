@@ -42,6 +42,8 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
 
   // In memory, or else (an order that left memory) in the state store, if there is one.
   std::optional<domain::Order> Find(const std::string& order_id) const;
+  // In memory only (the state store is not asked).
+  std::optional<domain::Order> InMemory(const std::string& order_id) const { return CopyOf(order_id); }
   // The traceparent of the order's latest event that had one: the workflow's
   // steps for the order continue that trace.
   std::optional<std::string> TraceOf(const std::string& order_id) const;
@@ -122,6 +124,7 @@ class OrderBook : public ExclusiveSlots<domain::Order> {
     std::vector<std::string> keys;  // reservations to give back when it clears
   };
   std::unordered_map<std::string, Uncertainty> uncertain_;
+  std::uint64_t evictions_ = 0;  // Apply reads the store outside the lock: an eviction meanwhile means read again
 };
 
 }  // namespace orders::command

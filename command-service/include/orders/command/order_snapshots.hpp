@@ -4,14 +4,16 @@
 //
 //  - Resume(), before the first record: checks the stored checkpoint against
 //    the topic (checkpoint_validation.hpp); a bad store is discarded (full
-//    replay), a good one loads the live state into the book (orders not
-//    finished, or finished within the retention; keys within theirs) and
-//    says where each partition's tail starts.
+//    replay), a good one loads the live state into the book (the orders of
+//    the store's resident index: not finished, or finished within the
+//    retention; keys within theirs) and says where each partition's tail starts.
 //  - Folded(), for every record read: that order may have changed.
 //  - Tick(), after every poll: every `interval` (or once `max_pending` orders
 //    changed) writes the changed orders, new keys and the positions read as
-//    one batch, every `persist_interval` makes them crash-proof; then evicts the finished orders whose retention ran
-//    out.
+//    one batch (each order also in or out of the resident index, and once a
+//    minute the expired keys deleted), every `persist_interval` makes them
+//    crash-proof; then evicts the finished orders whose retention ran out
+//    (they leave the resident index with the next batch).
 //
 // Also the book's lookup of orders that left memory (a store read, counted).
 //
@@ -45,13 +47,15 @@ struct SnapshotSettings {
   // How often the written batches are made crash-proof (RocksDB: a memtable flush): a SIGKILL
   // loses at most this much of the checkpoint's progress, and the tail replayed grows by as much.
   std::chrono::milliseconds persist_interval{5000};
+  // How often a batch also deletes the keys past key_retention (one range delete, when there are any).
+  std::chrono::milliseconds key_sweep_interval{60'000};
 };
 
 struct ResumeReport {
   bool resumed = false;
   std::string discard_reason;  // set when a stored checkpoint was refused
   std::size_t orders_loaded = 0;
-  std::size_t orders_left_stored = 0;  // finished beyond the retention: read from the store when asked
+  std::size_t orders_left_stored = 0;  // indexed, but finished beyond the retention now: they leave the index
   std::size_t keys_loaded = 0;
   std::int64_t records_behind = 0;  // the tail to replay
 };
@@ -62,8 +66,10 @@ class OrderSnapshots {
   OrderSnapshots(CommandStateStore& store, OrderBook& book, SnapshotSettings settings,
                  platform::MetricsRegistry& metrics, WallClock now = nullptr);
 
-  // nullopt: read the topic from the beginning.
-  std::optional<platform::PartitionOffsets> Resume(const platform::PartitionOffsets& end_offsets);
+  // nullopt: read the topic from the beginning. `begin_offsets`: each partition's first offset (none
+  // given: nothing was deleted), for a checkpoint whose tail retention has deleted in part.
+  std::optional<platform::PartitionOffsets> Resume(const platform::PartitionOffsets& end_offsets,
+                                                   const platform::PartitionOffsets& begin_offsets = {});
   const ResumeReport& report() const { return report_; }
 
   void Folded(const std::string& order_id, const std::optional<std::string>& idempotency_key);
@@ -85,6 +91,8 @@ class OrderSnapshots {
   std::int32_t partition_count_ = 0;
   std::unordered_set<std::string> changed_;
   std::unordered_map<std::string, std::string> new_keys_;  // key -> order id
+  std::unordered_set<std::string> leaving_;                // evicted: out of the resident index with the next batch
+  domain::Timestamp next_key_sweep_{};
   std::chrono::steady_clock::time_point next_write_{};
   std::chrono::steady_clock::time_point next_persist_{};
   // Finished orders as stored, by last event time: candidates for eviction.

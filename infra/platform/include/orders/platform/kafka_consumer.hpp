@@ -81,6 +81,9 @@ class KafkaConsumer {
   // `timeout_ms` says, until that broker is back. Not for a loop that must
   // keep running through a broker failure (see CachedEndOffsets).
   std::optional<PartitionOffsets> EndOffsets(const std::string& topic, int timeout_ms);
+  // Low watermarks per partition: the first offset still in the log (records
+  // before it were deleted by retention or DeleteRecords). Same caveat.
+  std::optional<PartitionOffsets> BeginOffsets(const std::string& topic, int timeout_ms);
 
   // The high watermarks the last fetch responses of `partitions` carried
   // (kept by librdkafka; no request, never blocks). Partitions not fetched
@@ -94,6 +97,7 @@ class KafkaConsumer {
  private:
   class Rebalancer;
   KafkaConsumer() = default;
+  std::optional<PartitionOffsets> Watermarks(const std::string& topic, int timeout_ms, bool high_ones);
 
   std::unique_ptr<Rebalancer> rebalancer_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;

@@ -31,10 +31,13 @@ struct LogTailHooks {
   // positions read so far (next offset per partition).
   std::function<void(KafkaConsumer&, const PartitionOffsets&)> on_tick;
   // Once, on the tail's thread before the first record, with the topic's end
-  // offsets: where each partition starts (a state restored from a checkpoint:
-  // only the tail after it is read), or nullopt for the TailStart. Caught up
-  // still means "reached the end offsets seen at start".
-  std::function<std::optional<PartitionOffsets>(const PartitionOffsets& end_offsets)> choose_start;
+  // offsets and first offsets (a partition's records before its first offset
+  // were deleted: retention): where each partition starts (a state restored
+  // from a checkpoint: only the tail after it is read), or nullopt for the
+  // TailStart. Caught up still means "reached the end offsets seen at start".
+  std::function<std::optional<PartitionOffsets>(const PartitionOffsets& end_offsets,
+                                                const PartitionOffsets& begin_offsets)>
+      choose_start;
 };
 
 enum class TailStart { kBeginning, kEnd };
@@ -59,7 +62,7 @@ class LogTail {
   Result<std::pair<std::unique_ptr<KafkaConsumer>, PartitionOffsets>> ConnectOnce() const;
   std::unique_ptr<KafkaConsumer> Connect(PartitionOffsets& start_ends);
   // choose_start's answer, asked once (a failed connection is retried with the same start).
-  const std::optional<PartitionOffsets>& ChosenStart(const PartitionOffsets& ends) const;
+  const std::optional<PartitionOffsets>& ChosenStart(KafkaConsumer& consumer, const PartitionOffsets& ends) const;
 
   KafkaSettings settings_;
   std::string topic_;

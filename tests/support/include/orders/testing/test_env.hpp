@@ -6,6 +6,7 @@
 // ORDERS_TEST_REQUIRE_INFRA=1 (set by ./infra/test.sh) an unreachable server
 // fails the test; otherwise the test is skipped with a message saying why.
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -24,6 +25,11 @@ std::string UniqueName(const std::string& prefix);
 // `properties`: librdkafka properties of the admin client (e.g. SASL/TLS for a secured broker).
 std::string CreateTopic(const std::string& name, int partitions, int replication_factor = 1,
                         const std::map<std::string, std::string>& properties = {});
+
+// Deletes every record of `topic` before the given offset of each partition (the admin API's
+// DeleteRecords: what retention does to old segments), so the partition's first offset moves there.
+// Returns an error text or empty on success.
+std::string DeleteRecordsBefore(const std::string& topic, const std::map<int, std::int64_t>& offsets);
 
 // How many members the consumer group has now, as its coordinator says (0
 // for an empty or unknown group); -1 when the broker could not be asked.
