@@ -1016,7 +1016,7 @@ def results_markdown(result, links):
     append = result.get("append")
     if append:
         c, r, h = append["command"], append["raw_produce"], append["hello_http"]
-        out += ["### Append", "",
+        out += ["### Append", ""] + ([run_note(append), ""] if run_note(append) else []) + [
                 "| | Throughput | p50 | p99 | p99.9 |", "|---|---|---|---|---|"]
         for name, f in (("command service `POST /orders`", c), ("raw librdkafka producer", r),
                         ("hello-world Pistache", h)):
