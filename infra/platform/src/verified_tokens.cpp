@@ -6,7 +6,7 @@ std::optional<Principal> VerifiedTokens::Find(std::string_view token, std::chron
                                               std::uint64_t keys_generation) const {
   if (token.size() > max_token_bytes_) return std::nullopt;
   std::lock_guard lock(mutex_);
-  const auto it = entries_.find(std::string(token));
+  const auto it = entries_.find(token);
   if (it == entries_.end()) return std::nullopt;
   // `exp` is strict: a token is dead at its expiry, remembered or not.
   if (it->second.keys_generation != keys_generation || now >= it->second.principal.expires_at) return std::nullopt;

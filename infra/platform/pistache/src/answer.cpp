@@ -15,7 +15,12 @@ std::string WireResponse(int status, std::string_view reason, const HeaderList& 
   std::string wire = "HTTP/1.1 " + std::to_string(status) + " ";
   wire.append(reason);
   wire += "\r\n";
-  for (const auto& [name, value] : headers) wire += name + ": " + value + "\r\n";
+  for (const auto& [name, value] : headers) {
+    wire += name;
+    wire += ": ";
+    wire += value;
+    wire += "\r\n";
+  }
   wire += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   wire.append(body);
   return wire;

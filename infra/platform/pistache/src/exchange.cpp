@@ -81,8 +81,8 @@ bool Exchange::Respond(const Answer& answer, std::shared_ptr<const void> written
   try {
     metrics_->Record(answer.status, started_);
     for (const auto& [name, value] : answer.headers) AddHeader(name, value);
-    const std::string wire = WireResponse(answer.status, Http::codeString(static_cast<Http::Code>(answer.status)),
-                                          WrittenHeaders(answer.content_type), answer.body);
+    std::string wire = WireResponse(answer.status, Http::codeString(static_cast<Http::Code>(answer.status)),
+                                    WrittenHeaders(answer.content_type), answer.body);
     // Not ResponseWriter::send: its promise is a chained one, which Pistache
     // 0.0.5 resolves without taking the promise's lock, so a continuation
     // attached from this thread (an answer comes from any thread) while the
@@ -92,7 +92,8 @@ bool Exchange::Respond(const Answer& answer, std::shared_ptr<const void> written
       auto peer = writer_.getPeer();
       if (!peer) return;  // the client has gone
       peer->setIdle(true);
-      peer->send(RawBuffer(wire, wire.size())).then([written](ssize_t) {}, [written](std::exception_ptr) {});
+      const std::size_t size = wire.size();
+      peer->send(RawBuffer(std::move(wire), size)).then([written](ssize_t) {}, [written](std::exception_ptr) {});
     };
     if (queue_) {
       queue_(writer_.getPeer(), send);

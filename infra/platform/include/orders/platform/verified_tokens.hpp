@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -43,10 +44,16 @@ class VerifiedTokens {
     std::uint64_t keys_generation = 0;
   };
 
+  // Looked up by the request's string_view: no copy of the token per request.
+  struct TokenHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view token) const { return std::hash<std::string_view>{}(token); }
+  };
+
   std::size_t capacity_;
   std::size_t max_token_bytes_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, Entry, TokenHash, std::equal_to<>> entries_;
   mutable std::uint64_t hits_ = 0;
 };
 
