@@ -1,8 +1,11 @@
 #include "guarded_handler.hpp"
 
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -23,7 +26,6 @@ namespace web = platform::pistache_http;
 namespace {
 
 constexpr const char* kConnectionKey = "orders.connection";
-constexpr int kMaxHops = 64;
 
 // A whole problem+json response, written by hand (Pistache's writer needs a parsed request).
 std::string ProblemResponse(const FramingRefusal& refusal, bool close) {
@@ -130,32 +132,44 @@ void GuardedHandler::Answer(const std::weak_ptr<Tcp::Peer>& weak_peer, const std
     connection->awaiting_answer = false;
     wake = std::exchange(connection->blocked, false);
   }
-  if (wake) ResumeOnReactor(peer, *connection, 0);
+  if (wake) ResumeOnReactor(peer, *connection);
 }
 
-void GuardedHandler::ResumeOnReactor(const std::shared_ptr<Tcp::Peer>& peer, Connection& connection, int attempt) {
+void GuardedHandler::ResumeOnReactor(const std::shared_ptr<Tcp::Peer>& peer, Connection& connection) {
   if (std::this_thread::get_id() == connection.reactor) {
     connection.handler->DeliverReady(peer, connection);
     return;
   }
-  // Only for a request that was waiting behind the answer (pipelined). A
-  // write's continuation runs on the reactor thread, unless the write was
-  // already done when the continuation was attached: then it runs at once on
-  // the attaching thread (here: a Kafka delivery thread answering a command).
-  // Pistache offers no other way onto its reactor, so hop with an empty write
-  // and look again. The cap bounds the hops: past it, the waiting request
-  // waits for the connection's next input or for Pistache's timeout, which
-  // answers 408 and closes. Only pipelined requests ever take this path.
-  if (attempt >= kMaxHops) return;
+  // Only for a request that was waiting behind the answer (pipelined), when
+  // the answer came from another thread (a Kafka delivery thread answering a
+  // command). Pistache offers no direct way onto its reactor. A write's
+  // continuation is no way either: when the reactor has finished the write
+  // before the continuation is attached, Pistache runs it at once on the
+  // attaching thread, and on a busy machine that happens hop after hop (the
+  // woken reactor preempts the thread that woke it). A timer is: its
+  // continuation is attached before the timer is armed, and only the reactor
+  // fires it. It costs a millisecond, and only pipelined requests wait it.
+  const int timer = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (timer < 0) {
+    // The waiting request is then served at the connection's next input or
+    // answered 408 by Pistache's timeout, which closes the connection.
+    platform::LogWarn("cannot resume a pipelined request: no timer descriptor", {{"errno", errno}});
+    return;
+  }
   const std::weak_ptr<Tcp::Peer> weak_peer = peer;
-  const auto resume = [weak_peer, attempt] {
-    auto alive = weak_peer.lock();
-    if (!alive) return;
-    if (auto state = std::static_pointer_cast<Connection>(alive->tryGetData(kConnectionKey))) {
-      ResumeOnReactor(alive, *state, attempt + 1);
-    }
-  };
-  peer->send(RawBuffer(std::string(), 0)).then([resume](ssize_t) { resume(); }, [](std::exception_ptr) {});
+  Async::Deferred<uint64_t> arm;
+  Async::Promise<uint64_t> fired([&arm](Async::Deferred<uint64_t> deferred) { arm = std::move(deferred); });
+  fired.then(
+      [weak_peer, timer](uint64_t) {
+        ::close(timer);
+        auto alive = weak_peer.lock();
+        if (!alive) return;
+        if (auto state = std::static_pointer_cast<Connection>(alive->tryGetData(kConnectionKey))) {
+          ResumeOnReactor(alive, *state);
+        }
+      },
+      [timer](std::exception_ptr) { ::close(timer); });
+  connection.handler->transport()->armTimer(timer, std::chrono::milliseconds(1), std::move(arm));
 }
 
 void GuardedHandler::DeliverReady(const std::shared_ptr<Tcp::Peer>& peer, Connection& connection) {
