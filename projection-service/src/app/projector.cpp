@@ -66,10 +66,7 @@ platform::PartitionOffsets Projector::OnAssigned(const std::vector<platform::Par
     const auto stored = store_.LoadPosition(topic_, partitions);
     if (stored) {
       offsets_ok_.store(true);
-      std::vector<std::vector<platform::Partition>> of_lane(lanes_.size());
-      for (auto partition : partitions)
-        of_lane[static_cast<std::size_t>(partition) % lanes_.size()].push_back(partition);
-      for (std::size_t i = 0; i < lanes_.size(); ++i) lanes_[i]->applier.Assign(of_lane[i], *stored);
+      AssignLanes(partitions, *stored);
       platform::PartitionOffsets start;
       for (auto partition : partitions) {
         auto it = stored->offsets.find(partition);
@@ -90,6 +87,50 @@ platform::PartitionOffsets Projector::OnAssigned(const std::vector<platform::Par
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
   }
+}
+
+void Projector::AssignLanes(const std::vector<platform::Partition>& partitions, const StorePosition& stored) {
+  std::vector<std::vector<platform::Partition>> of_lane(lanes_.size());
+  for (auto partition : partitions) of_lane[static_cast<std::size_t>(partition) % width_].push_back(partition);
+  for (std::size_t i = 0; i < lanes_.size(); ++i) lanes_[i]->applier.Assign(of_lane[i], stored);
+}
+
+void Projector::AdjustWidth() {
+  // Records behind the end at which the lanes widen, and at which they narrow again (apart, so that a lag
+  // around one of them does not switch back and forth). A live stream trails by a batch or two.
+  constexpr platform::Offset kWidenAt = 20000;
+  constexpr platform::Offset kNarrowAt = 2000;
+  const auto now = Clock::now();
+  if (lanes_.size() < 2 || now < next_width_check_ || positions_.empty()) return;
+  next_width_check_ = now + std::chrono::milliseconds(200);
+  std::vector<platform::Partition> partitions;
+  for (const auto& [partition, position] : positions_) partitions.push_back(partition);
+  const auto ends = consumer_->CachedEndOffsets(topic_, partitions);
+  // Behind: what the consumer has still to fetch, and what it fetched but no writer has taken yet (it reads
+  // ahead of the writers by up to a full batch each).
+  platform::Offset behind = 0;
+  for (const auto& lane : lanes_) behind += static_cast<platform::Offset>(lane->builder.size());
+  for (const auto& [partition, position] : positions_) {
+    if (auto it = ends.find(partition); it != ends.end())
+      behind += std::max<platform::Offset>(0, it->second - position);
+  }
+  if (width_ == 1 && behind >= kWidenAt) Reassign(lanes_.size());
+  if (width_ > 1 && behind <= kNarrowAt) Reassign(1);
+}
+
+void Projector::Reassign(std::size_t width) {
+  if (!StoreHealthy()) return;  // a failing store: keep the lanes as they are until it answers again
+  Settle(Clock::now() + std::chrono::seconds(2));
+  for (const auto& lane : lanes_) {
+    if (lane->applier.Halted()) return;  // the loop rejoins the group, which assigns the lanes afresh
+  }
+  std::vector<platform::Partition> partitions;
+  for (const auto& [partition, position] : positions_) partitions.push_back(partition);
+  const auto stored = store_.LoadPosition(topic_, partitions);
+  if (!stored) return;  // the lanes keep their positions; the next check tries again
+  width_ = width;
+  AssignLanes(partitions, *stored);
+  platform::LogInfo("writers", {{"topic", topic_}, {"lanes", width_}});
 }
 
 void Projector::OnRevoked(const std::vector<platform::Partition>& partitions) {
@@ -135,6 +176,7 @@ void Projector::Run() {
     }
     // One lane halted: every lane rejoins (the consumer is one), from the offsets stored now.
     if (halted && !positions_.empty()) Rejoin();
+    AdjustWidth();
     UpdateLag();
   }
   Settle(Clock::now() + std::chrono::seconds(5));

@@ -15,14 +15,17 @@
 // the applier commit it (giving up after 5 s) and closes the consumer.
 //
 // Writers: each store given is one *lane*, a BatchBuilder and a BatchApplier
-// of its own, and partition p goes to lane p % lanes. The lanes write their
-// partitions' batches in parallel, each on its own connection and fenced by
-// its own partitions' stored offsets, exactly like a single writer: an
-// order's events share a partition, so the lanes' rows never overlap, and
-// their summary slots (a batch's lowest partition) differ. The consumer
-// thread decodes for all of them. One lane per store; a replay on a machine
-// with cores to spare writes about as many times faster as PostgreSQL has
-// backends working.
+// of its own. While the consumer trails the log's end by many records (a
+// replay, a backlog) every lane writes, partition p going to lane
+// p % lanes: the lanes write their partitions' batches in parallel, each on
+// its own connection and fenced by its own partitions' stored offsets,
+// exactly like a single writer; an order's events share a partition, so the
+// lanes' rows never overlap, and their summary slots (a batch's lowest
+// partition) differ. Live, the first lane alone writes every partition: the
+// batches are small and a transaction's fixed cost would be paid once per
+// lane. The width changes only with every lane drained and the positions
+// read again from the store (Reassign), as on an assignment. The consumer
+// thread decodes for all lanes.
 //
 // The stores (read_model_store.hpp) are shared with the appliers: the
 // consumer thread reads positions from the first only after draining every
@@ -76,8 +79,14 @@ class Projector : private platform::PartitionListener {
     BatchApplier applier;
     BatchBuilder builder;  // consumer thread only
   };
-  Lane& LaneOf(platform::Partition partition) { return *lanes_[static_cast<std::size_t>(partition) % lanes_.size()]; }
+  Lane& LaneOf(platform::Partition partition) { return *lanes_[static_cast<std::size_t>(partition) % width_]; }
   void DrainAll(Clock::time_point give_up);
+  // Gives each lane in use its partitions of the assignment, fenced by `stored`.
+  void AssignLanes(const std::vector<platform::Partition>& partitions, const StorePosition& stored);
+  // Widens while the consumer trails the log's end by many records, narrows once it is close.
+  void AdjustWidth();
+  // Drains every lane, re-reads the stored positions and writes with `width` lanes from now on.
+  void Reassign(std::size_t width);
 
   platform::PartitionOffsets OnAssigned(const std::vector<platform::Partition>& partitions) override;
   void OnRevoked(const std::vector<platform::Partition>& partitions) override;
@@ -104,6 +113,8 @@ class Projector : private platform::PartitionListener {
   // Consumer thread only.
   platform::PartitionOffsets positions_;  // next offset per assigned partition
   Clock::time_point next_lag_update_{};
+  std::size_t width_ = 1;  // lanes in use
+  Clock::time_point next_width_check_{};
 };
 
 }  // namespace orders::projection
