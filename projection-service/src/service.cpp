@@ -21,20 +21,27 @@ struct ProjectionService::Parts {
       : connection_string(ReadModelConnectionString(config.database_url, config.read_model_schema)),
         metrics(registry),
         queries(connection_string),
-        store(connection_string),
         inventory_store(connection_string),
-        projector(config, store, waiters, metrics),
-        inventory_projector(config, inventory_store, waiters, metrics, BatchPolicy{}, Stream::kInventory) {}
+        inventory_projector(config, {&inventory_store}, waiters, metrics, BatchPolicy{}, Stream::kInventory) {
+    for (int i = 0; i < kOrderWriters; ++i) stores.push_back(std::make_unique<PgReadModelStore>(connection_string));
+    std::vector<ReadModelStore*> lanes;
+    for (auto& store : stores) lanes.push_back(store.get());
+    projector = std::make_unique<Projector>(config, std::move(lanes), waiters, metrics);
+  }
+
+  // The orders stream's writers (projector.hpp, lanes): two, so that a replay or a backlog keeps two
+  // PostgreSQL backends busy (one backend is what limits a single writer) while the consumer thread decodes.
+  static constexpr int kOrderWriters = 2;
 
   std::string connection_string;
   platform::MetricsRegistry registry;
   ProjectionMetrics metrics;
   VersionWaiters waiters;
   ReadModelQueries queries;
-  PgReadModelStore store;            // the orders consumer's
-  PgReadModelStore inventory_store;  // the inventory consumer's (a store serves one caller)
-  Projector projector;               // ORDERS_TOPIC
-  Projector inventory_projector;     // INVENTORY_TOPIC
+  std::vector<std::unique_ptr<PgReadModelStore>> stores;  // the orders consumer's, one per writer
+  PgReadModelStore inventory_store;                       // the inventory consumer's (a store serves one caller)
+  Projector inventory_projector;                          // INVENTORY_TOPIC
+  std::unique_ptr<Projector> projector;                   // ORDERS_TOPIC
   std::unique_ptr<platform::http::HttpServer> server;
 };
 
@@ -87,7 +94,7 @@ platform::Result<std::uint16_t> ProjectionService::Start() {
   if (!MigrateWithRetry(parts_->connection_string, config_.read_model_schema)) {
     return platform::Fail("cannot apply read-model migrations; giving up");
   }
-  if (auto started = parts_->projector.Start(); !started) {
+  if (auto started = parts_->projector->Start(); !started) {
     return platform::Fail("cannot start the kafka consumer: " + started.error().message);
   }
   if (auto started = parts_->inventory_projector.Start(); !started) {
@@ -111,7 +118,7 @@ platform::Result<std::uint16_t> ProjectionService::Start() {
   platform::http::AddOperationalRoutes(*router, parts.registry, [&parts]() -> platform::http::Readiness {
     // The orders stream decides readiness; the inventory consumer only needs its store (a missing
     // inventory topic leaves the inventory list empty, it does not stop the read model of orders).
-    if (!parts.projector.Healthy() || !parts.inventory_projector.StoreHealthy()) {
+    if (!parts.projector->Healthy() || !parts.inventory_projector.StoreHealthy()) {
       return {false, "The consumer is not running or the read model is unreachable."};
     }
     if (!parts.queries.Ping()) return {false, "The read model is unreachable."};
@@ -129,7 +136,7 @@ void ProjectionService::Stop() {
   if (!parts_) return;
   parts_->waiters.ReleaseAll();
   if (parts_->server) parts_->server->Stop();
-  parts_->projector.Stop();
+  parts_->projector->Stop();
   parts_->inventory_projector.Stop();
   parts_.reset();
 }

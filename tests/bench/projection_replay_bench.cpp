@@ -368,7 +368,7 @@ Run RunBaseline(const Rows& rows, long events, const std::string& topic) {
   {
     pqxx::work tx(connection);
     tx.exec("SET LOCAL search_path TO " + tx.quote_name(schema));
-    tx.exec("CREATE TEMP TABLE orders_stage (LIKE orders) ON COMMIT DROP");
+    tx.exec("CREATE TEMP TABLE orders_stage (LIKE orders INCLUDING DEFAULTS) ON COMMIT DROP");
     tx.exec("CREATE TEMP TABLE history_stage (LIKE order_history) ON COMMIT DROP");
     {
       pqxx::stream_to copy(tx, "orders_stage",

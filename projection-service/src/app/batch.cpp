@@ -101,7 +101,8 @@ HistoryDetails DetailsOf(const domain::PaymentAuthorized&) { return {}; }
 HistoryDetails DetailsOf(const domain::PaymentDeclined& declined) { return {declined.reason, std::nullopt}; }
 HistoryDetails DetailsOf(const domain::PaymentRefunded&) { return {}; }
 
-HistoryRow HistoryOf(const domain::Order& after, const DecodedRecord& record) {
+HistoryRow HistoryOf(const domain::Order& after, const DecodedRecord& record,
+                     std::optional<domain::Status> status_before) {
   auto details = std::visit([](const auto& event) { return DetailsOf(event); }, record.decoded.event);
   return HistoryRow{after.order_id,
                     after.version,
@@ -110,7 +111,8 @@ HistoryRow HistoryOf(const domain::Order& after, const DecodedRecord& record) {
                     std::move(details.reason),
                     record.decoded.metadata.event_id,
                     std::string(codec::EventName(record.decoded.event)),
-                    std::move(details.courier_id)};
+                    std::move(details.courier_id),
+                    status_before};
 }
 
 }  // namespace
@@ -137,13 +139,14 @@ BatchWrites FoldBatch(const DecodedBatch& batch, const std::map<std::string, dom
     if (inserted) {
       if (auto found = stored.find(order_id); found != stored.end()) state.order = found->second;
     }
+    const auto status_before = state.order ? std::optional(state.order->status) : std::nullopt;
     const auto outcome = state.blocked ? domain::ApplyOutcome::kGap : domain::Apply(state.order, record.decoded.event);
     switch (outcome) {
       case domain::ApplyOutcome::kApplied:
         ++writes.applied;
         if (!state.changed) changed_order.push_back(it->first);
         state.changed = true;
-        writes.history.push_back(HistoryOf(*state.order, record));
+        writes.history.push_back(HistoryOf(*state.order, record, status_before));
         if (const auto* declined = std::get_if<domain::DeliveryDeclined>(&record.decoded.event)) {
           writes.declines.push_back(DeclineRow{order_id, declined->courier_id, declined->version, declined->at});
         }

@@ -7,24 +7,24 @@
 
 namespace orders::projection {
 
-Projector::Projector(const platform::ServiceConfig& config, ReadModelStore& store, VersionWaiters& waiters,
-                     ProjectionMetrics& metrics, BatchPolicy policy, Stream stream)
+Projector::Projector(const platform::ServiceConfig& config, std::vector<ReadModelStore*> stores,
+                     VersionWaiters& waiters, ProjectionMetrics& metrics, BatchPolicy policy, Stream stream)
     : config_(config),
       topic_(stream == Stream::kOrders ? config.orders_topic : config.inventory_topic),
       // Not "<group>.<topic>": that is the command service's writer-group pattern, and with one
       // CONSUMER_GROUP for both services the two would share a group and split the partitions.
       group_(stream == Stream::kOrders ? config.consumer_group
                                        : config.consumer_group + ".stock-levels." + config.inventory_topic),
-      store_(store),
-      metrics_(metrics),
-      applier_(store, waiters, metrics),
-      builder_(policy, stream) {}
+      store_(*stores.at(0)),
+      metrics_(metrics) {
+  for (auto* store : stores) lanes_.push_back(std::make_unique<Lane>(*store, waiters, metrics, policy, stream));
+}
 
 Projector::~Projector() { Stop(); }
 
 platform::Result<void> Projector::Start() {
   if (auto connected = Connect(); !connected) return connected;
-  applier_.Start();
+  for (auto& lane : lanes_) lane->applier.Start();
   thread_ = std::thread([this] { Run(); });
   return {};
 }
@@ -41,18 +41,32 @@ platform::Result<void> Projector::Connect() {
 
 void Projector::Stop() {
   stop_.store(true);
-  applier_.GiveUpBy(Clock::now() + std::chrono::seconds(5));  // a store that is down must not hold the stop
+  for (auto& lane : lanes_) {
+    lane->applier.GiveUpBy(Clock::now() + std::chrono::seconds(5));  // a store that is down must not hold the stop
+  }
   if (thread_.joinable()) thread_.join();
 }
 
+bool Projector::StoreHealthy() const {
+  if (!offsets_ok_.load()) return false;
+  for (const auto& lane : lanes_) {
+    if (!lane->applier.StoreOk()) return false;
+  }
+  return true;
+}
+
+void Projector::DrainAll(Clock::time_point give_up) {
+  for (auto& lane : lanes_) lane->applier.Drain(give_up);
+}
+
 platform::PartitionOffsets Projector::OnAssigned(const std::vector<platform::Partition>& partitions) {
-  applier_.Drain(Clock::now() + std::chrono::seconds(2));
+  DrainAll(Clock::now() + std::chrono::seconds(2));
   auto backoff = std::chrono::milliseconds(100);
   while (true) {
     const auto stored = store_.LoadPosition(topic_, partitions);
     if (stored) {
       offsets_ok_.store(true);
-      applier_.Assign(partitions, *stored);
+      AssignLanes(partitions, *stored);
       platform::PartitionOffsets start;
       for (auto partition : partitions) {
         auto it = stored->offsets.find(partition);
@@ -75,11 +89,55 @@ platform::PartitionOffsets Projector::OnAssigned(const std::vector<platform::Par
   }
 }
 
+void Projector::AssignLanes(const std::vector<platform::Partition>& partitions, const StorePosition& stored) {
+  std::vector<std::vector<platform::Partition>> of_lane(lanes_.size());
+  for (auto partition : partitions) of_lane[static_cast<std::size_t>(partition) % width_].push_back(partition);
+  for (std::size_t i = 0; i < lanes_.size(); ++i) lanes_[i]->applier.Assign(of_lane[i], stored);
+}
+
+void Projector::AdjustWidth() {
+  // Records behind the end at which the lanes widen, and at which they narrow again (apart, so that a lag
+  // around one of them does not switch back and forth). A live stream trails by a batch or two.
+  constexpr platform::Offset kWidenAt = 20000;
+  constexpr platform::Offset kNarrowAt = 2000;
+  const auto now = Clock::now();
+  if (lanes_.size() < 2 || now < next_width_check_ || positions_.empty()) return;
+  next_width_check_ = now + std::chrono::milliseconds(200);
+  std::vector<platform::Partition> partitions;
+  for (const auto& [partition, position] : positions_) partitions.push_back(partition);
+  const auto ends = consumer_->CachedEndOffsets(topic_, partitions);
+  // Behind: what the consumer has still to fetch, and what it fetched but no writer has taken yet (it reads
+  // ahead of the writers by up to a full batch each).
+  platform::Offset behind = 0;
+  for (const auto& lane : lanes_) behind += static_cast<platform::Offset>(lane->builder.size());
+  for (const auto& [partition, position] : positions_) {
+    if (auto it = ends.find(partition); it != ends.end())
+      behind += std::max<platform::Offset>(0, it->second - position);
+  }
+  if (width_ == 1 && behind >= kWidenAt) Reassign(lanes_.size());
+  if (width_ > 1 && behind <= kNarrowAt) Reassign(1);
+}
+
+void Projector::Reassign(std::size_t width) {
+  if (!StoreHealthy()) return;  // a failing store: keep the lanes as they are until it answers again
+  Settle(Clock::now() + std::chrono::seconds(2));
+  for (const auto& lane : lanes_) {
+    if (lane->applier.Halted()) return;  // the loop rejoins the group, which assigns the lanes afresh
+  }
+  std::vector<platform::Partition> partitions;
+  for (const auto& [partition, position] : positions_) partitions.push_back(partition);
+  const auto stored = store_.LoadPosition(topic_, partitions);
+  if (!stored) return;  // the lanes keep their positions; the next check tries again
+  width_ = width;
+  AssignLanes(partitions, *stored);
+  platform::LogInfo("writers", {{"topic", topic_}, {"lanes", width_}});
+}
+
 void Projector::OnRevoked(const std::vector<platform::Partition>& partitions) {
   // Commit what we have for them; if the store is down the records will be
   // read again from the stored offsets by whoever gets the partitions.
   Settle(Clock::now() + std::chrono::seconds(2));
-  applier_.Forget(partitions);
+  for (auto& lane : lanes_) lane->applier.Forget(partitions);
   for (auto partition : partitions) {
     positions_.erase(partition);
     metrics_.Lag(topic_, partition).Set(0);
@@ -89,14 +147,16 @@ void Projector::OnRevoked(const std::vector<platform::Partition>& partitions) {
 
 void Projector::Run() {
   while (!stop_.load()) {
-    auto result = consumer_->Poll(static_cast<int>(builder_.PollTimeout(applier_).count()));
+    auto timeout = lanes_.front()->builder.PollTimeout(lanes_.front()->applier);
+    for (const auto& lane : lanes_) timeout = std::min(timeout, lane->builder.PollTimeout(lane->applier));
+    auto result = consumer_->Poll(static_cast<int>(timeout.count()));
     switch (result.kind) {
       case platform::PollResult::Kind::kRecord:
       case platform::PollResult::Kind::kMarker: {  // the batch stores a marker's offset and applies nothing
         const auto partition = result.record.partition;
         if (!positions_.count(partition)) break;  // a stale fetch of a partition we gave up
         positions_[partition] = result.record.offset + 1;
-        builder_.Add(std::move(result.record));
+        LaneOf(partition).builder.Add(std::move(result.record));
         break;
       }
       case platform::PollResult::Kind::kPartitionEnd:
@@ -106,28 +166,35 @@ void Projector::Run() {
         platform::LogWarn("kafka consumer error", {{"error", result.error}});
         break;
       case platform::PollResult::Kind::kTimeout:
-        builder_.Drained();
+        for (auto& lane : lanes_) lane->builder.Drained();
         break;
     }
-    builder_.HandOff(applier_);
-    if (applier_.Halted() && !positions_.empty()) Rejoin();
+    bool halted = false;
+    for (auto& lane : lanes_) {
+      lane->builder.HandOff(lane->applier);
+      halted = halted || lane->applier.Halted();
+    }
+    // One lane halted: every lane rejoins (the consumer is one), from the offsets stored now.
+    if (halted && !positions_.empty()) Rejoin();
+    AdjustWidth();
     UpdateLag();
   }
   Settle(Clock::now() + std::chrono::seconds(5));
-  applier_.Stop(Clock::now() + std::chrono::seconds(5));
+  for (auto& lane : lanes_) lane->applier.Stop(Clock::now() + std::chrono::seconds(5));
   consumer_->Close(5000);
 }
 
 void Projector::Settle(Clock::time_point give_up) {
-  applier_.Drain(give_up);
-  if (builder_.size() == 0) return;
-  builder_.Flush(applier_);
-  applier_.Drain(give_up);
+  DrainAll(give_up);
+  for (auto& lane : lanes_) {
+    if (lane->builder.size() > 0) lane->builder.Flush(lane->applier);
+  }
+  DrainAll(give_up);
 }
 
 void Projector::Rejoin() {
-  builder_.Clear();
-  applier_.Drain(Clock::now() + std::chrono::seconds(2));
+  for (auto& lane : lanes_) lane->builder.Clear();
+  DrainAll(Clock::now() + std::chrono::seconds(2));
   consumer_->Close(5000);  // revokes (nothing is pending) and leaves the group
   positions_.clear();
   auto backoff = std::chrono::milliseconds(100);

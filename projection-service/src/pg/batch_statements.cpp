@@ -10,6 +10,13 @@
 #include "pg/summary_statements.hpp"
 
 namespace orders::projection {
+
+std::string ItemsJson(const std::vector<domain::LineItem>& items) {
+  auto safe = items;
+  for (auto& item : safe) item.product_id = PgText(item.product_id);
+  return codec::DumpJson(codec::LineItemsToJson(safe));
+}
+
 namespace {
 
 // Each kind of row a batch writes, defined once: its columns (in order, with
@@ -42,12 +49,6 @@ constexpr Column kHistoryColumns[] = {{"order_id", "uuid"},  {"version", "bigint
 // "insert unless present", on both paths, from arrays.
 constexpr Column kDeclineColumns[] = {
     {"order_id", "uuid"}, {"courier_id", "text"}, {"version", "bigint"}, {"declined_at", "timestamptz"}};
-
-std::string ItemsJson(const std::vector<domain::LineItem>& items) {
-  auto safe = items;
-  for (auto& item : safe) item.product_id = PgText(item.product_id);
-  return codec::DumpJson(codec::LineItemsToJson(safe));
-}
 
 // No payment id yet is NULL in the read model, not an empty text.
 std::optional<std::string> PaymentIdOf(const domain::Order& order) {

@@ -36,6 +36,9 @@
 
 namespace orders::projection {
 
+// An order's items as the read model stores them (jsonb text; product ids PostgreSQL can hold).
+std::string ItemsJson(const std::vector<domain::LineItem>& items);
+
 // Once per connection: the prepared statement of the array path.
 void PrepareStatements(pqxx::connection_base& connection);
 

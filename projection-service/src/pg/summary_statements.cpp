@@ -2,16 +2,23 @@
 
 #include <orders/projection/minute_histogram.hpp>
 
+#include <string_view>
+#include <unordered_map>
+
+#include "pg/batch_statements.hpp"
 #include "pg/sql_text.hpp"
 
 namespace orders::projection {
 namespace {
 
-// `keys` yields (order_id, version) of the history rows to summarise; $1 is
-// the slot, $2 the bucket bounds (kMinuteBuckets), further parameters belong
-// to `keys`. Every summary row is added to (never set), in key order, so that
-// writers of different slots or days never deadlock.
-std::string SummariseStatement(const std::string& keys) {
+// `from` yields the history rows to summarise (alias h), one per event:
+// order_id, version, status, at, reason, event and prev_status (the status of
+// the order's previous history row; NULL for a placement), joined to what
+// `order_columns` reads of each one's order: currency, total_cents, items,
+// created_at. $1 is the slot, $2 the bucket bounds (kMinuteBuckets), further
+// parameters belong to `from`. Every summary row is added to (never set), in
+// key order, so that writers of different slots or days never deadlock.
+std::string SummariseStatement(const std::string& from, const std::string& order_columns) {
   // A histogram column from per-bucket counts gathered as a jsonb object {"<bucket>": n} (`counts`):
   // one count for every bucket, in order, zeros included.
   const std::string dense =
@@ -20,14 +27,10 @@ std::string SummariseStatement(const std::string& keys) {
   const std::string bucket = "width_bucket(GREATEST(minutes, 0), $2::float8[])";
   const std::string add_minutes =
       "(SELECT array_agg(a + b ORDER BY i) FROM unnest(t.minutes, excluded.minutes) WITH ORDINALITY AS u(a, b, i))";
-  return "WITH k AS (" + keys +
+  return "WITH e AS MATERIALIZED (SELECT h.order_id, h.version, h.status, h.at, (h.at AT TIME ZONE 'UTC')::date AS day,"
+         "   coalesce(h.reason, '') AS reason, h.event = 'order.status_changed' AS moved, " +
+         order_columns + ", h.prev_status FROM " + from +
          "),"
-         " e AS MATERIALIZED (SELECT h.order_id, h.version, h.status, h.at, (h.at AT TIME ZONE 'UTC')::date AS day,"
-         "   coalesce(h.reason, '') AS reason, h.event = 'order.status_changed' AS moved, o.currency, o.total_cents,"
-         "   o.items, o.created_at, p.status AS prev_status"
-         "   FROM k JOIN order_history h ON h.order_id = k.order_id AND h.version = k.version"
-         "   JOIN orders o ON o.order_id = h.order_id"
-         "   LEFT JOIN order_history p ON p.order_id = h.order_id AND p.version = h.version - 1),"
          // Every order in its status: +1 for the status an event moved it to, -1 for the one it left.
          " moves AS (SELECT status, sum(n) AS n FROM ("
          "   SELECT status, 1 AS n FROM e WHERE prev_status IS DISTINCT FROM status"
@@ -106,16 +109,38 @@ std::string SummariseStatement(const std::string& keys) {
          " SELECT 1";
 }
 
-// The batch's rows as arrays: $3 the order ids, $4 their versions.
+// Only these rows use their order's columns: placements (daily: placed, by currency) and moves to confirmed
+// (the funnel's first step, from created_at), delivered (revenue, products) and cancelled (daily).
+constexpr std::string_view kStatusChanged = "order.status_changed";
+constexpr const char* kUsesItsOrder =
+    "(h.version = 1 OR (h.event = 'order.status_changed' AND h.status IN ('confirmed', 'delivered', 'cancelled')))";
+
+// The batch's history rows as arrays ($3 ... $13), as the batch wrote them, with the status before each event
+// from the fold, and the order's columns when the batch wrote the order whole (a new order, in memory):
+// nothing is read back but the orders of earlier batches, and only for the rows that use them (the lateral
+// join is not flattened, so its condition on h gates the index lookup instead of filtering after it).
 const std::string& BatchStatement() {
-  static const std::string statement =
-      SummariseStatement("SELECT * FROM unnest($3::uuid[], $4::bigint[]) AS k(order_id, version)");
+  static const std::string statement = SummariseStatement(
+      std::string("unnest($3::uuid[], $4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::text[],"
+                  " $9::text[], $10::char(3)[], $11::bigint[], $12::jsonb[], $13::timestamptz[])"
+                  " AS h(order_id, version, status, at, reason, event, prev_status, currency, total_cents, items,"
+                  " created_at)"
+                  " LEFT JOIN LATERAL (SELECT currency, total_cents, items, created_at FROM orders"
+                  " WHERE order_id = h.order_id AND h.currency IS NULL AND ") +
+          kUsesItsOrder + " OFFSET 0) o ON true",
+      "coalesce(h.currency, o.currency) AS currency, coalesce(h.total_cents, o.total_cents) AS total_cents,"
+      " coalesce(h.items, o.items) AS items, coalesce(h.created_at, o.created_at) AS created_at");
   return statement;
 }
 
-// Every stored history row.
+// Every stored history row, with the status of the row before it, and its order (hash joins: each table is
+// read once).
 const std::string& WholeHistoryStatement() {
-  static const std::string statement = SummariseStatement("SELECT order_id, version FROM order_history");
+  static const std::string statement = SummariseStatement(
+      "(SELECT h.order_id, h.version, h.status, h.at, h.reason, h.event, p.status AS prev_status"
+      " FROM order_history h LEFT JOIN order_history p ON p.order_id = h.order_id AND p.version = h.version - 1) h"
+      " JOIN orders o ON o.order_id = h.order_id",
+      "o.currency, o.total_cents, o.items, o.created_at");
   return statement;
 }
 
@@ -141,15 +166,50 @@ std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWr
 }
 
 void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, const std::set<HistoryKey>& skip) {
-  std::vector<std::string> ids, versions;
+  // The orders the batch wrote whole: what the summaries read of them is in memory.
+  std::unordered_map<std::string_view, const domain::Order*> written_whole;
+  for (std::size_t i = 0; i < writes.upserts.size(); ++i) {
+    if (!writes.stored_before[i]) written_whole.emplace(writes.upserts[i].order_id, &writes.upserts[i]);
+  }
+  // The texts exactly as the write paths store them (PgText, PgTimestamp, ItemsJson), so that the summaries
+  // see what the read model holds.
+  std::vector<std::string> ids, versions, statuses, times, events;
+  std::vector<std::optional<std::string>> reasons, statuses_before, currencies, totals, items, created;
   for (const auto& row : writes.history) {
     if (skip.count({row.order_id, row.version})) continue;
     ids.push_back(row.order_id);
     versions.push_back(std::to_string(row.version));
+    statuses.emplace_back(domain::ToString(row.status));
+    times.push_back(PgTimestamp(row.at));
+    reasons.push_back(row.reason ? std::optional(PgText(*row.reason)) : std::nullopt);
+    events.push_back(PgText(row.event));
+    statuses_before.push_back(row.status_before ? std::optional<std::string>(domain::ToString(*row.status_before))
+                                                : std::nullopt);
+    const auto order = written_whole.find(row.order_id);
+    const bool moved = row.event == kStatusChanged;
+    const bool uses_order = row.version == 1 || (moved && (row.status == domain::Status::kConfirmed ||
+                                                           row.status == domain::Status::kDelivered ||
+                                                           row.status == domain::Status::kCancelled));
+    if (order == written_whole.end() || !uses_order) {  // the statement reads it from the order's row if it needs it
+      currencies.emplace_back();
+      totals.emplace_back();
+      items.emplace_back();
+      created.emplace_back();
+      continue;
+    }
+    currencies.emplace_back(PgText(order->second->currency));
+    totals.emplace_back(std::to_string(order->second->total_cents));
+    // Only the products of deliveries are summed.
+    items.push_back(moved && row.status == domain::Status::kDelivered ? std::optional(ItemsJson(order->second->items))
+                                                                      : std::nullopt);
+    created.emplace_back(PgTimestamp(order->second->created_at));
   }
   if (ids.empty()) return;
   const int slot = writes.next_offsets.empty() ? 0 : static_cast<int>(writes.next_offsets.begin()->first);
-  tx.exec_params(BatchStatement(), slot, BucketBounds(), ArrayLiteral(ids), ArrayLiteral(versions));
+  tx.exec_params(BatchStatement(), slot, BucketBounds(), ArrayLiteral(ids), ArrayLiteral(versions),
+                 ArrayLiteral(statuses), ArrayLiteral(times), ArrayLiteral(reasons), ArrayLiteral(events),
+                 ArrayLiteral(statuses_before), ArrayLiteral(currencies), ArrayLiteral(totals), ArrayLiteral(items),
+                 ArrayLiteral(created));
 }
 
 void SummariseStoredHistory(pqxx::transaction_base& tx) {

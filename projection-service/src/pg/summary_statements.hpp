@@ -1,7 +1,9 @@
 #pragma once
 // The report summaries (schemas/sql/006_report_summaries.sql), written by one
-// statement from history rows already stored: the batch transaction runs it
-// for the rows it has just added, after WriteBatch and inside the same fence,
+// statement from history rows: the batch transaction runs it for the rows it
+// has just added, handed over as the batch wrote them (with the status before
+// each event, from the fold) and joined only to their orders, after WriteBatch
+// and inside the same fence,
 // so the summaries move exactly with the read model (a redelivered event adds
 // no history row and so counts nothing). The same statement, over every
 // stored row, fills the summaries of a read model that predates them, and

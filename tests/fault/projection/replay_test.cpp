@@ -41,5 +41,28 @@ TEST_F(ProjectionFaultTest, ReplayFromZeroIntoAnEmptySchemaEqualsTheFold) {
   EXPECT_EQ(Count("poison_events"), 1);
 }
 
+// A backlog of tens of thousands of records is written by two writers at once (each its own partitions, its
+// own connection and fence), and by one again once the consumer is close to the end: the read model, its
+// history and its summaries equal the fold all the same.
+TEST_F(ProjectionFaultTest, ALongReplayIsWrittenByTwoWritersThenOneAndEqualsTheFold) {
+  const auto events = RandomEvents(15000, 12);
+  ASSERT_GT(events.size(), 30000u) << "the backlog must be long enough to widen (20,000 records)";
+  for (const auto& event : events) Produce(event);
+  Flush();
+
+  StartService();
+  WaitReady();
+  WaitUntilCaughtUp(std::chrono::seconds(120));
+  EXPECT_TRUE(Eventually([&] { return service_->LogText().find("\"lanes\":1") != std::string::npos; },
+                         std::chrono::seconds(10)))
+      << "one writer again once caught up:\n"
+      << service_->LogText();
+  EXPECT_NE(service_->LogText().find("\"lanes\":2"), std::string::npos) << "two writers during the replay";
+  ExpectReadModelEqualsFold();
+  ExpectHistoryEqualsFold();
+  ExpectStoredOffsetsAtTopicEnd();
+  ExpectSummariesEqualTheStoredHistory();
+}
+
 }  // namespace
 }  // namespace orders::testing

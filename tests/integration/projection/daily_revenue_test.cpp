@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <orders/testing/test_env.hpp>
 #include <pqxx/pqxx>
@@ -16,6 +19,8 @@
 
 namespace orders::projection {
 namespace {
+
+using domain::Status;
 
 class DailyRevenueTest : public ::testing::Test {
  protected:
@@ -43,19 +48,32 @@ class DailyRevenueTest : public ::testing::Test {
         " ($1::uuid, 1, 'pending', '2026-12-04T08:00:00Z', NULL, 'e1-' || $1::text, 'order.placed', NULL),"
         " ($1::uuid, 2, 'delivered', '2026-12-04T09:00:00Z', NULL, 'e2-' || $1::text, 'order.status_changed', NULL)",
         order_id);
-    Summarise(tx, order_id, {1, 2});
+    Summarise(tx, {Row(order_id, 1, Status::kPending, At(8), "order.placed", std::nullopt),
+                   Row(order_id, 2, Status::kDelivered, At(9), "order.status_changed", Status::kPending)});
     tx.commit();
   }
 
+  static domain::Timestamp At(int hour_on_2026_12_04) {
+    return std::chrono::sys_days{std::chrono::year{2026} / 12 / 4} + std::chrono::hours(hour_on_2026_12_04);
+  }
+
+  // A history row as a batch hands it to WriteSummaries: the fields written, and the status before the event.
+  static HistoryRow Row(const std::string& order_id, std::int64_t version, Status status, domain::Timestamp at,
+                        const std::string& event, std::optional<Status> before) {
+    HistoryRow row;
+    row.order_id = order_id;
+    row.version = version;
+    row.status = status;
+    row.at = at;
+    row.event = event;
+    row.status_before = before;
+    return row;
+  }
+
   // The rows are written by hand, so their summaries too, as the projection writes them for a batch.
-  static void Summarise(pqxx::transaction_base& tx, const std::string& order_id, std::vector<std::int64_t> versions) {
+  static void Summarise(pqxx::transaction_base& tx, std::vector<HistoryRow> rows) {
     BatchWrites writes;
-    for (auto version : versions) {
-      HistoryRow row;
-      row.order_id = order_id;
-      row.version = version;
-      writes.history.push_back(row);
-    }
+    writes.history = std::move(rows);
     WriteSummaries(tx, writes);
   }
 
@@ -69,7 +87,7 @@ class DailyRevenueTest : public ::testing::Test {
         "INSERT INTO order_history VALUES ($1::uuid, 3, 'delivered', '2026-12-04T10:00:00Z', NULL, 'e3-' || $1::text,"
         " 'order.delivery_declined', 'courier-2')",
         order_id);
-    Summarise(tx, order_id, {3});
+    Summarise(tx, {Row(order_id, 3, Status::kDelivered, At(10), "order.delivery_declined", Status::kDelivered)});
     tx.commit();
   }
 

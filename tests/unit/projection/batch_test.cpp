@@ -70,6 +70,22 @@ TEST(ProjectionFold, ContinuesFromTheStoredState) {
   EXPECT_EQ(writes.upserts[0].customer_id, "customer-1");
 }
 
+// The summaries count each event's move from the status before it, which the fold hands over with the row.
+TEST(ProjectionFold, EachHistoryRowCarriesTheStatusBeforeItsEventFromTheBatchOrTheStore) {
+  std::optional<domain::Order> stored;
+  domain::Apply(stored, Placed());
+  auto continued = FoldBatch(DecodeBatch({Record(Changed(2, Status::kPending, Status::kConfirmed), 0, 5),
+                                          Record(Changed(3, Status::kConfirmed, Status::kShipped), 0, 6)}),
+                             {{testing::kOrderId, *stored}});
+  ASSERT_EQ(continued.history.size(), 2u);
+  EXPECT_EQ(continued.history[0].status_before, Status::kPending);
+  EXPECT_EQ(continued.history[1].status_before, Status::kConfirmed);
+
+  auto placed = FoldBatch(DecodeBatch({Record(Placed(), 0, 0)}), {});
+  ASSERT_EQ(placed.history.size(), 1u);
+  EXPECT_EQ(placed.history[0].status_before, std::nullopt);
+}
+
 TEST(ProjectionFold, AGapIsParkedWithLaterEventsOfThatOrderAndOthersStillApply) {
   std::optional<domain::Order> stored;
   domain::Apply(stored, Placed());

@@ -106,6 +106,10 @@ struct HistoryRow {
   std::string event_id;
   std::string event;                      // codec::EventName: "order.placed", "order.courier_assigned", ...
   std::optional<std::string> courier_id;  // the courier a courier event names
+  // The order's status before the event (none for a placement): the report
+  // summaries count the move from it, without reading the previous history
+  // row back from the store.
+  std::optional<domain::Status> status_before;
 
   friend bool operator==(const HistoryRow&, const HistoryRow&) = default;
 };
