@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <optional>
+#include <thread>
 
 #include <orders/command/payment/gateway_protocol.hpp>
 #include <orders/command/payment/make_payment_gateway.hpp>
@@ -85,6 +87,23 @@ TEST(SimulatedGateway, AnswersAfterItsLatencyAndNeverInsideTheCall) {
   answered.get_future().get();
   EXPECT_GE(std::chrono::steady_clock::now() - asked, std::chrono::milliseconds(50));
   EXPECT_NE(answered_on, caller);
+}
+
+TEST(SimulatedGateway, WithoutLatencyAnswersInsideTheCallAndFailsOnceStopped) {
+  SimulatedPaymentGateway gateway(std::chrono::milliseconds(0), 1000000);
+  const auto caller = std::this_thread::get_id();
+  std::optional<std::thread::id> answered_on;
+  gateway.Authorize(kRequest, [&](AuthorizationOutcome outcome) {
+    answered_on = std::this_thread::get_id();
+    EXPECT_TRUE(std::holds_alternative<PaymentAuthorization>(outcome));
+  });
+  EXPECT_EQ(answered_on, caller);
+  std::optional<RefundOutcome> refunded;
+  gateway.Refund({kRequest.order_id, "sim_" + kRequest.order_id, 3000},
+                 [&](RefundOutcome outcome) { refunded = outcome; });
+  EXPECT_EQ(refunded, RefundOutcome(PaymentRefund{}));
+  gateway.Stop();
+  EXPECT_TRUE(std::holds_alternative<PaymentFailure>(AuthorizeAndWait(gateway, kRequest)));
 }
 
 TEST(SimulatedGateway, StoppingAnswersWhatWaitsWithAFailure) {

@@ -3,8 +3,10 @@
 // moves the money. Calls are asynchronous: they return at once and `done`
 // runs later on the gateway's own thread (never on a caller's event loop),
 // so a slow gateway never blocks the service; the caller hands the outcome
-// over to its own thread. `done` runs exactly once per call: after Stop() it
-// runs at once, inside the call, with a PaymentFailure.
+// over to its own thread. An answer known without waiting (a simulator
+// without latency) may run `done` inside the call, so callers hold no lock
+// `done` takes. `done` runs exactly once per call: after Stop() it runs at
+// once, inside the call, with a PaymentFailure.
 //
 // Every call for an order carries the order id as its idempotency key: the
 // same order asked twice (a retry, a restart after a crash) is authorized

@@ -3,8 +3,10 @@
 // fixed latency, declines amounts above a threshold, authorizes the rest with
 // a payment id derived from the order id alone, so asking again for the same
 // order (a retry, a restart) gets the same id, as a real gateway's
-// idempotency key would.
+// idempotency key would. With no latency it answers inside the call (the
+// port allows it: the workflow takes every answer the same way).
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -25,8 +27,11 @@ class SimulatedPaymentGateway final : public PaymentGateway {
   static std::string PaymentIdFor(const std::string& order_id) { return "sim_" + order_id; }
 
  private:
+  AuthorizationOutcome Decide(const AuthorizationRequest& request) const;
+
   std::chrono::milliseconds latency_;
   std::int64_t decline_above_cents_;
+  std::atomic<bool> stopped_{false};
   DelayedExecutor executor_{1};
 };
 
