@@ -9,6 +9,7 @@
 #include <orders/command/inventory_processor.hpp>
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/log_follower.hpp>
+#include <orders/command/own_appends.hpp>
 #include <orders/command/partition_ownership.hpp>
 #include <orders/command/payment/make_payment_gateway.hpp>
 #include <orders/command/payment_config.hpp>
@@ -33,6 +34,9 @@ struct CommandService::Parts {
   // With COMMAND_STATE_DIR: the local state store and the orders fold kept in it (after the book, before its users).
   std::unique_ptr<CommandStateStore> state_store;
   std::unique_ptr<OrderSnapshots> snapshots;
+  // Appends folded at their acknowledgement, which the followers then pass over (own_appends.hpp).
+  OwnAppends own_orders;
+  OwnAppends own_stocks;
   std::unique_ptr<platform::KafkaProducer> producer;
   std::unique_ptr<KafkaAppender> appender;
   std::unique_ptr<CommandProcessor> processor;
@@ -98,6 +102,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
                                     platform::kBatchedFetch),
       config_.orders_topic, parts.book, *parts.appender, parts.metrics);
   if (parts.snapshots) parts.follower->UseSnapshots(*parts.snapshots);
+  parts.follower->SkipOwnAppends(parts.own_orders);
   parts.ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-writer",
                                     WriterGroupOf(config_.orders_topic)),
@@ -114,7 +119,8 @@ platform::Result<std::uint16_t> CommandService::Start() {
       parts.payment.workflow, [&parts](std::function<void()> work) { parts.waiting_commands.Post(std::move(work)); },
       [ownership = parts.ownership.get()](const std::optional<std::string>& idempotency_key) {
         return ownership->NewOrderId(idempotency_key);
-      }});
+      },
+      &parts.own_orders});
 
   StartInventory();
   if (parts.payment.workflow) {
@@ -240,6 +246,7 @@ void CommandService::StartInventory() {
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
                                     "command-service-inventory-follower", "", platform::kBatchedFetch),
       topic, parts.stocks, *parts.inventory_appender, parts.metrics, stream);
+  parts.inventory_follower->SkipOwnAppends(parts.own_stocks);
   parts.inventory_ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-inventory-writer",
                                     WriterGroupOf(topic)),
@@ -253,7 +260,7 @@ void CommandService::StartInventory() {
       [ownership = parts.inventory_ownership.get()](const std::string& product_id) {
         return ownership->WritablePartition(product_id);
       },
-      [&parts](const std::string& order_id) { return parts.book.TraceOf(order_id); }});
+      [&parts](const std::string& order_id) { return parts.book.TraceOf(order_id); }, &parts.own_stocks});
 }
 
 // Both books tell the workflow about every event they fold, so it must listen

@@ -81,10 +81,16 @@ void CommandProcessor::Append(const domain::Event& event, platform::Partition pa
   metadata.source = deps_.source;
   const auto record = codec::EncodeEvent(event, metadata);
   deps_.appender.Append(record, partition,
-                        [this, event, metadata, on_done = std::move(on_done)](AppendOutcome outcome) {
-                          if (outcome == AppendOutcome::kPersisted) deps_.book.Apply(event, metadata);
-                          if (outcome == AppendOutcome::kUnknown) deps_.book.MarkUncertain(domain::OrderIdOf(event));
-                          on_done(outcome == AppendOutcome::kPersisted);
+                        [this, event, metadata, partition, on_done = std::move(on_done)](Appended appended) {
+                          if (appended.outcome == AppendOutcome::kPersisted &&
+                              deps_.book.Apply(event, metadata) == domain::ApplyOutcome::kApplied && appended.offset &&
+                              deps_.own_appends) {
+                            deps_.own_appends->Folded(partition, *appended.offset);
+                          }
+                          if (appended.outcome == AppendOutcome::kUnknown) {
+                            deps_.book.MarkUncertain(domain::OrderIdOf(event));
+                          }
+                          on_done(appended.outcome == AppendOutcome::kPersisted);
                         });
 }
 

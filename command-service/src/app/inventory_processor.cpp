@@ -93,8 +93,13 @@ void InventoryProcessor::Run(const std::string& product_id, const std::string& o
     metadata.actor = labels.audit;
     metadata.trace_parent = labels.trace_parent;
     deps_.appender.Append(codec::EncodeEvent(event, metadata), *partition,
-                          [this, product_id, event, reply, answer](AppendOutcome outcome) {
-                            if (outcome == AppendOutcome::kPersisted) deps_.book.Apply(event);
+                          [this, product_id, event, reply, answer, partition = *partition](Appended appended) {
+                            const auto outcome = appended.outcome;
+                            if (outcome == AppendOutcome::kPersisted &&
+                                deps_.book.Apply(event) == domain::ApplyOutcome::kApplied && appended.offset &&
+                                deps_.own_appends) {
+                              deps_.own_appends->Folded(partition, *appended.offset);
+                            }
                             if (outcome == AppendOutcome::kUnknown) deps_.book.MarkUncertain(product_id);
                             if (outcome == AppendOutcome::kPersisted) {
                               reply(answer({event}));

@@ -56,6 +56,9 @@ LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, st
       target_(target ? *target : *owned_target_),
       applied_(metrics.AddCounter("orders_command_log_events_total",
                                   "Events folded from the log into the command state", labels)),
+      own_passed_over_(metrics.AddCounter(
+          "orders_command_log_own_appends_total",
+          "Events of those read back that this instance had folded when it appended them (not decoded again)", labels)),
       poison_(metrics.AddCounter("orders_command_log_poison_total", "Log records that could not be decoded", labels)),
       anomalies_(metrics.AddCounter("orders_command_log_anomalies_total",
                                     "Events with a version gap or a forbidden transition (another writer?)", labels)),
@@ -119,6 +122,13 @@ void LogFollower::Stop() {
 }
 
 void LogFollower::OnRecord(const platform::ConsumedRecord& record) {
+  if (own_appends_ && own_appends_->Take(record.partition, record.offset)) {
+    // Already in the state; the state store still learns that the stream changed.
+    applied_.Inc();
+    own_passed_over_.Inc();
+    if (snapshots_) snapshots_->Folded(record.key, codec::PlacementIdempotencyKey(record.headers));
+    return;
+  }
   const Folded folded = target_.Fold(record);
   if (!folded.decoded) {
     poison_.Inc();

@@ -37,7 +37,7 @@ std::int64_t KafkaAppender::InFlight(platform::Partition partition) const {
 }
 
 void KafkaAppender::Append(const codec::EventRecord& record, platform::Partition partition,
-                           std::function<void(AppendOutcome)> done) {
+                           std::function<void(Appended)> done) {
   const auto started = std::chrono::steady_clock::now();
   const std::string order_id = record.key;
   {
@@ -60,17 +60,18 @@ void KafkaAppender::Append(const codec::EventRecord& record, platform::Partition
               "event appended",
               {{"orderId", order_id}, {"topic", topic_}, {"partition", report.partition}, {"offset", report.offset}});
         }
-        done(AppendOutcome::kPersisted);
+        done({AppendOutcome::kPersisted,
+              report.offset >= 0 ? std::optional<platform::Offset>(report.offset) : std::nullopt});
         return;
       case platform::DeliveryReport::Outcome::kNotPersisted:
         failed_.Inc();
         platform::LogWarn("event not appended", {{"orderId", order_id}, {"error", report.error}});
-        done(AppendOutcome::kFailed);
+        done({AppendOutcome::kFailed, std::nullopt});
         return;
       case platform::DeliveryReport::Outcome::kUnknown:
         unknown_.Inc();
         platform::LogWarn("event append outcome unknown", {{"orderId", order_id}, {"error", report.error}});
-        done(AppendOutcome::kUnknown);
+        done({AppendOutcome::kUnknown, std::nullopt});
         return;
     }
   };
@@ -79,7 +80,7 @@ void KafkaAppender::Append(const codec::EventRecord& record, platform::Partition
     finished();
     failed_.Inc();
     platform::LogWarn("event could not be queued", {{"orderId", order_id}, {"error", queued.error().message}});
-    done(AppendOutcome::kFailed);
+    done({AppendOutcome::kFailed, std::nullopt});
   }
 }
 

@@ -395,6 +395,14 @@ std::string DecodeMetadata(const Headers& headers, EventMetadata& metadata) {
   return {};
 }
 
+std::optional<std::string> PlacementIdempotencyKey(const Headers& headers) {
+  const std::string* type = FindHeader(headers, "ce_type");
+  if (!type || *type != kPlacedType) return std::nullopt;
+  const std::string* key = FindHeader(headers, kIdempotencyHeader);
+  if (!key) return std::nullopt;
+  return *key;
+}
+
 DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Headers& headers) {
   const std::string* type = FindHeader(headers, "ce_type");
   if (!type) return {std::nullopt, "missing ce_type header"};

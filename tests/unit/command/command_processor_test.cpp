@@ -4,6 +4,7 @@
 
 #include <deque>
 
+#include <orders/codec/event_codec.hpp>
 #include <orders/command/command_processor.hpp>
 #include <orders/command/partitioning.hpp>
 #include <orders/command/request_parser.hpp>
@@ -20,27 +21,30 @@ const Caller kStaff{{domain::ActorRole::kStaff, "ops"}, "staff:ops", std::nullop
 // Holds appends until the test settles them, like a broker that is slow to ack.
 class FakeAppender : public EventAppender {
  public:
-  void Append(const codec::EventRecord& record, std::int32_t, std::function<void(AppendOutcome)> done) override {
+  // Each record's offset is its index in `records`.
+  void Append(const codec::EventRecord& record, std::int32_t, std::function<void(Appended)> done) override {
     records.push_back(record);
-    pending.push_back(std::move(done));
+    pending.emplace_back(static_cast<platform::Offset>(records.size() - 1), std::move(done));
   }
   void Settle(AppendOutcome outcome) {
-    auto done = std::move(pending.front());
+    auto [offset, done] = std::move(pending.front());
     pending.pop_front();
-    done(outcome);
+    done({outcome, outcome == AppendOutcome::kPersisted ? std::optional(offset) : std::nullopt});
   }
   void SettleAll() {
     while (!pending.empty()) Settle(AppendOutcome::kPersisted);
   }
 
   std::vector<codec::EventRecord> records;
-  std::deque<std::function<void(AppendOutcome)>> pending;
+  std::deque<std::pair<platform::Offset, std::function<void(Appended)>>> pending;
 };
 
 class CommandProcessorTest : public ::testing::Test {
  protected:
   CommandProcessorTest()
-      : processor_({book_, appender_, [] { return testing::At(); },
+      : processor_({book_,
+                    appender_,
+                    [] { return testing::At(); },
                     [this] {
                       const std::string n = std::to_string(++ids_);
                       return "00000000-0000-4000-8000-" + std::string(12 - n.size(), '0') + n;
@@ -49,7 +53,11 @@ class CommandProcessorTest : public ::testing::Test {
                     [this](const std::string&) -> std::optional<std::int32_t> {
                       if (!owns_) return std::nullopt;
                       return 0;
-                    }}) {
+                    },
+                    false,
+                    {},
+                    {},
+                    &own_appends_}) {
     // The book's clock is the processor's: keys are kept a day after the placements it stamps.
     book_.SetKeyRetention(std::chrono::hours(24), [] { return testing::At(); });
   }
@@ -72,6 +80,7 @@ class CommandProcessorTest : public ::testing::Test {
 
   int ids_ = 0;
   bool owns_ = true;
+  OwnAppends own_appends_;
   OrderBook book_;
   FakeAppender appender_;
   CommandProcessor processor_;
@@ -94,6 +103,39 @@ TEST_F(CommandProcessorTest, PlaceWithoutOrderIdGeneratesOne) {
   const auto result = Place(command);
   ASSERT_EQ(result.kind, Kind::kCreated);
   EXPECT_TRUE(domain::IsValidOrderId(result.order->order_id));
+}
+
+TEST_F(CommandProcessorTest, AppendsFoldedAtTheirAcknowledgementAreNotedForTheFollowerAndUncertainOnesAreNot) {
+  Place(testing::PlaceOrderCommand());  // offset 0
+  std::optional<CommandResult> result;
+  processor_.ChangeStatus(testing::ChangeStatusCommand(Status::kConfirmed), kStaff,
+                          [&](CommandResult r) { result = r; });
+  appender_.Settle(AppendOutcome::kUnknown);  // offset 1: may or may not be in the log
+  EXPECT_EQ(own_appends_.NoteCount(), 1u);
+  EXPECT_TRUE(own_appends_.Take(0, 0));
+  EXPECT_FALSE(own_appends_.Take(0, 1)) << "the follower must fold what the book may lack";
+}
+
+TEST_F(CommandProcessorTest, AnAppendTheFollowerFoldedBeforeItsAcknowledgementIsNotNoted) {
+  std::optional<CommandResult> result;
+  processor_.Place(testing::PlaceOrderCommand(), std::nullopt, kStaff, [&](CommandResult r) { result = std::move(r); });
+  ASSERT_EQ(appender_.records.size(), 1u);
+  // The follower read the record back before the broker's acknowledgement arrived.
+  const auto& record = appender_.records[0];
+  const auto decoded = codec::DecodeEvent(record.key, record.value, record.headers);
+  ASSERT_TRUE(decoded.decoded);
+  ASSERT_EQ(book_.Apply(decoded.decoded->event, decoded.decoded->metadata), domain::ApplyOutcome::kApplied);
+  appender_.SettleAll();
+  EXPECT_EQ(result->kind, Kind::kCreated);
+  EXPECT_EQ(own_appends_.NoteCount(), 0u);
+}
+
+TEST_F(CommandProcessorTest, APersistedAppendIsNotedOnceForTheFollowerToPassOver) {
+  Place(testing::PlaceOrderCommand());
+  EXPECT_EQ(Change(Status::kConfirmed).kind, Kind::kOk);
+  EXPECT_TRUE(own_appends_.Take(0, 0));
+  EXPECT_TRUE(own_appends_.Take(0, 1));
+  EXPECT_FALSE(own_appends_.Take(0, 1)) << "once";
 }
 
 TEST_F(CommandProcessorTest, FailedAppendAnswersUnavailableAndLeavesNoOrder) {

@@ -104,7 +104,7 @@ TEST(ParseDeliveryBodies, ACustomerMayLeaveItsIdOutOfAnOrder) {
 
 class HeldAppender : public EventAppender {
  public:
-  void Append(const codec::EventRecord& record, std::int32_t, std::function<void(AppendOutcome)> done) override {
+  void Append(const codec::EventRecord& record, std::int32_t, std::function<void(Appended)> done) override {
     records.push_back(record);
     pending.push_back(std::move(done));
   }
@@ -112,11 +112,11 @@ class HeldAppender : public EventAppender {
     while (!pending.empty()) {
       auto done = std::move(pending.front());
       pending.pop_front();
-      done(AppendOutcome::kPersisted);
+      done({AppendOutcome::kPersisted, std::nullopt});
     }
   }
   std::vector<codec::EventRecord> records;
-  std::deque<std::function<void(AppendOutcome)>> pending;
+  std::deque<std::function<void(Appended)>> pending;
 };
 
 Caller As(ActorRole role, const std::string& id) { return {{role, id}, std::string(RoleName(role)) + ":" + id}; }

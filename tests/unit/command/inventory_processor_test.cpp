@@ -25,16 +25,16 @@ const domain::Timestamp kNow{std::chrono::milliseconds(1764000000000)};
 // Holds appends until the test settles them, like a broker that is slow to ack.
 class FakeAppender : public EventAppender {
  public:
-  void Append(const codec::EventRecord& record, std::int32_t partition,
-              std::function<void(AppendOutcome)> done) override {
+  void Append(const codec::EventRecord& record, std::int32_t partition, std::function<void(Appended)> done) override {
     records.push_back(record);
     partitions.push_back(partition);
-    pending.push_back(std::move(done));
+    pending.emplace_back(static_cast<platform::Offset>(records.size() - 1), std::move(done));
   }
+  // Each record's offset is its index in `records`.
   void Settle(AppendOutcome outcome) {
-    auto done = std::move(pending.front());
+    auto [offset, done] = std::move(pending.front());
     pending.pop_front();
-    done(outcome);
+    done({outcome, outcome == AppendOutcome::kPersisted ? std::optional(offset) : std::nullopt});
   }
   void SettleAll() {
     while (!pending.empty()) Settle(AppendOutcome::kPersisted);
@@ -42,7 +42,7 @@ class FakeAppender : public EventAppender {
 
   std::vector<codec::EventRecord> records;
   std::vector<std::int32_t> partitions;
-  std::deque<std::function<void(AppendOutcome)>> pending;
+  std::deque<std::pair<platform::Offset, std::function<void(Appended)>>> pending;
 };
 
 class InventoryProcessorTest : public ::testing::Test {

@@ -111,16 +111,17 @@ class CommandPathOnMockCluster : public ::testing::Test {
 
 TEST_F(CommandPathOnMockCluster, AppendAnswersPersistedOnlyAfterTheBrokerAcknowledged) {
   cluster_.SetLeaderless(0, true);
-  std::promise<AppendOutcome> outcome;
-  appender_->Append(codec::EncodeEvent(testing::Placed(), {}), 0,
-                    [&](AppendOutcome result) { outcome.set_value(result); });
+  std::promise<Appended> outcome;
+  appender_->Append(codec::EncodeEvent(testing::Placed(), {}), 0, [&](Appended result) { outcome.set_value(result); });
   auto answered = outcome.get_future();
   EXPECT_EQ(answered.wait_for(300ms), std::future_status::timeout) << "answered before any broker had the record";
   EXPECT_EQ(appender_->InFlight(0), 1);
   EXPECT_EQ(appender_->InFlight(1), 0);
   cluster_.SetLeaderless(0, false);
   ASSERT_EQ(answered.wait_for(10s), std::future_status::ready);
-  EXPECT_EQ(answered.get(), AppendOutcome::kPersisted);
+  const auto appended = answered.get();
+  EXPECT_EQ(appended.outcome, AppendOutcome::kPersisted);
+  EXPECT_EQ(appended.offset, std::optional<platform::Offset>(0)) << "where it landed: the partition's first record";
   EXPECT_EQ(appender_->InFlight(0), 0);
 }
 
@@ -195,7 +196,7 @@ std::vector<platform::ConsumedRecord> ReadAll(const std::string& bootstraps, pla
 TEST_F(CommandPathOnMockCluster, MarkersFollowEarlierAppendsAndReadersAreToldThemApartFromRecords) {
   std::promise<AppendOutcome> appended;
   appender_->Append(codec::EncodeEvent(testing::Placed(), {}), 0,
-                    [&](AppendOutcome result) { appended.set_value(result); });
+                    [&](Appended result) { appended.set_value(result.outcome); });
   ASSERT_EQ(appended.get_future().get(), AppendOutcome::kPersisted);
   std::promise<std::optional<platform::PartitionOffsets>> marked;
   appender_->AppendMarkers(2, [&](std::optional<platform::PartitionOffsets> markers) { marked.set_value(markers); });

@@ -29,14 +29,14 @@ const domain::Timestamp kStart{std::chrono::milliseconds(1'800'000'000'000)};
 // Acknowledges every record at once, unless told to fail the next ones.
 class LogAppender : public EventAppender {
  public:
-  void Append(const codec::EventRecord& record, std::int32_t, std::function<void(AppendOutcome)> done) override {
+  void Append(const codec::EventRecord& record, std::int32_t, std::function<void(Appended)> done) override {
     if (fail_next > 0) {
       --fail_next;
-      done(AppendOutcome::kFailed);
+      done({AppendOutcome::kFailed, std::nullopt});
       return;
     }
     records.push_back(record);
-    done(AppendOutcome::kPersisted);
+    done({AppendOutcome::kPersisted, std::nullopt});
   }
   std::vector<std::string> Types() const {
     std::vector<std::string> types;

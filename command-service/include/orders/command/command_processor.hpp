@@ -10,6 +10,7 @@
 #include <orders/command/caller.hpp>
 #include <orders/command/event_appender.hpp>
 #include <orders/command/order_book.hpp>
+#include <orders/command/own_appends.hpp>
 #include <orders/domain/decide.hpp>
 
 namespace orders::command {
@@ -49,6 +50,9 @@ struct ProcessorDeps {
   // The id of an order placed without one (partitioning.hpp NewOrderId).
   // Empty: new_id (unit tests, one instance).
   std::function<std::string(const std::optional<std::string>& idempotency_key)> new_order_id;
+  // Told of every append folded at its acknowledgement, so the log follower
+  // skips it when it reads it back. Null: the follower folds everything.
+  OwnAppends* own_appends = nullptr;
 };
 
 // A command the workflow wants appended right after another one, while the

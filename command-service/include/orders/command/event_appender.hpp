@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include <orders/codec/event_codec.hpp>
 #include <orders/platform/partition_offsets.hpp>
@@ -16,13 +17,18 @@ enum class AppendOutcome {
   kUnknown,    // may be in the log: the order must not take commands until the log says
 };
 
+struct Appended {
+  AppendOutcome outcome;
+  std::optional<platform::Offset> offset;  // where the record landed, when persisted and known
+};
+
 class EventAppender {
  public:
   virtual ~EventAppender() = default;
   // Calls `done` exactly once, possibly on another thread, possibly before
   // Append returns.
   virtual void Append(const codec::EventRecord& record, platform::Partition partition,
-                      std::function<void(AppendOutcome)> done) = 0;
+                      std::function<void(Appended)> done) = 0;
 };
 
 }  // namespace orders::command

@@ -20,6 +20,7 @@
 
 #include <orders/command/caller.hpp>
 #include <orders/command/event_appender.hpp>
+#include <orders/command/own_appends.hpp>
 #include <orders/command/stock_book.hpp>
 #include <orders/domain/inventory.hpp>
 
@@ -56,6 +57,8 @@ struct InventoryDeps {
   std::function<std::optional<platform::Partition>(const std::string& product_id)> writable_partition;
   // The traceparent an order's steps continue (OrderBook::TraceOf); empty: none.
   std::function<std::optional<std::string>(const std::string& order_id)> trace_of;
+  // As ProcessorDeps::own_appends, for the inventory follower.
+  OwnAppends* own_appends = nullptr;
 };
 
 class InventoryProcessor {

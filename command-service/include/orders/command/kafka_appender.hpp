@@ -24,7 +24,7 @@ class KafkaAppender : public EventAppender, public LogMarkers {
                 const platform::Labels& labels = {});
 
   void Append(const codec::EventRecord& record, platform::Partition partition,
-              std::function<void(AppendOutcome)> done) override;
+              std::function<void(Appended)> done) override;
   void AppendMarkers(platform::Partition partition_count, Done done) override;
   // Appends to `partition` not yet acknowledged.
   std::int64_t InFlight(platform::Partition partition) const;

@@ -16,6 +16,7 @@
 #include <orders/command/log_markers.hpp>
 #include <orders/command/order_book.hpp>
 #include <orders/command/order_snapshots.hpp>
+#include <orders/command/own_appends.hpp>
 #include <orders/command/read_barrier.hpp>
 #include <orders/command/uncertainty_settler.hpp>
 #include <orders/platform/log_tail.hpp>
@@ -36,6 +37,9 @@ class LogFollower {
   // its checkpoint at start, written through while following, flushed at Stop.
   // Set before Start.
   void UseSnapshots(OrderSnapshots& snapshots) { snapshots_ = &snapshots; }
+  // Records noted in `own` were folded at their acknowledgement: read back,
+  // they are passed over without decoding. Set before Start.
+  void SkipOwnAppends(OwnAppends& own) { own_appends_ = &own; }
 
   void Start() { tail_.Start(); }
   void Stop();
@@ -66,6 +70,7 @@ class LogFollower {
   std::unique_ptr<FoldTarget> owned_target_;  // the orders adapter, when built from an OrderBook
   FoldTarget& target_;
   platform::Counter& applied_;
+  platform::Counter& own_passed_over_;
   platform::Counter& poison_;
   platform::Counter& anomalies_;
   platform::Gauge& rebuild_seconds_;
@@ -75,6 +80,7 @@ class LogFollower {
   ReadBarrier barrier_;
   std::function<void()> read_through_listener_;
   OrderSnapshots* snapshots_ = nullptr;
+  OwnAppends* own_appends_ = nullptr;
   platform::LogTail tail_;  // last: its thread uses the members above
 };
 

@@ -80,6 +80,9 @@ struct DecodeResult {
 DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Headers& headers);
 
 const std::string* FindHeader(const Headers& headers, std::string_view name);
+// The idempotency key of a placement's record, read from its headers alone
+// (what DecodeEvent would put in metadata.idempotency_key); none for other events.
+std::optional<std::string> PlacementIdempotencyKey(const Headers& headers);
 
 // The record headers of an event of `type` about `subject` (the record key),
 // shared by every stream's encoder (inventory_codec.hpp too).
