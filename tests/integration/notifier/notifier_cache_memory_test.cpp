@@ -125,6 +125,12 @@ TEST_F(NotifierCacheMemoryTest, TheEstimateFollowsTheProcessAndTheBudgetBoundsIt
   EXPECT_LE(bounded.estimate, 8 * 1024 * 1024);
   EXPECT_EQ(unbounded.orders, kOrders);
   ASSERT_GT(unbounded.orders, bounded.orders);
+#if defined(__SANITIZE_ADDRESS__)
+  // Under ASan (./infra/test.sh --sanitize) every freed buffer waits in the allocator's quarantine, so the
+  // notifier that evicts holds more resident memory than the one that keeps every order (666 MB against
+  // 611 MB measured): RSS says nothing about the cache there, only the budget checks above do.
+  return;
+#endif
   const double extra_orders = unbounded.orders - bounded.orders;
   const double rss_per_order = (unbounded.rss_kb - bounded.rss_kb) * 1024.0 / extra_orders;
   const double estimate_per_order = (unbounded.estimate - bounded.estimate) / extra_orders;
