@@ -60,8 +60,8 @@ class GuardedHandler : public Pistache::Rest::Private::RouterHandler {
   void onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
   void onInput(const char* buffer, size_t length, const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
 
-  // Queues the answer to the current request of `peer` (`queue_answer` calls
-  // ResponseWriter::send) and lets the connection's next request through.
+  // Queues the answer to the current request of `peer` (`queue_answer` writes
+  // it with Peer::send) and lets the connection's next request through.
   // Safe from any thread.
   static void Answer(const std::weak_ptr<Pistache::Tcp::Peer>& peer, const std::function<void()>& queue_answer);
 

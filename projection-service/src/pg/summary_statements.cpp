@@ -1,9 +1,11 @@
 #include "pg/summary_statements.hpp"
 
-#include <orders/projection/minute_histogram.hpp>
-
 #include <string_view>
 #include <unordered_map>
+
+#include <orders/codec/event_codec.hpp>
+#include <orders/codec/event_topics.hpp>
+#include <orders/projection/minute_histogram.hpp>
 
 #include "pg/batch_statements.hpp"
 #include "pg/sql_text.hpp"
@@ -111,7 +113,6 @@ std::string SummariseStatement(const std::string& from, const std::string& order
 
 // Only these rows use their order's columns: placements (daily: placed, by currency) and moves to confirmed
 // (the funnel's first step, from created_at), delivered (revenue, products) and cancelled (daily).
-constexpr std::string_view kStatusChanged = "order.status_changed";
 constexpr const char* kUsesItsOrder =
     "(h.version = 1 OR (h.event = 'order.status_changed' AND h.status IN ('confirmed', 'delivered', 'cancelled')))";
 
@@ -173,6 +174,7 @@ void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, const
   }
   // The texts exactly as the write paths store them (PgText, PgTimestamp, ItemsJson), so that the summaries
   // see what the read model holds.
+  const std::string_view status_changed = codec::EventNameOfType(codec::kStatusChangedType);
   std::vector<std::string> ids, versions, statuses, times, events;
   std::vector<std::optional<std::string>> reasons, statuses_before, currencies, totals, items, created;
   for (const auto& row : writes.history) {
@@ -186,7 +188,7 @@ void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, const
     statuses_before.push_back(row.status_before ? std::optional<std::string>(domain::ToString(*row.status_before))
                                                 : std::nullopt);
     const auto order = written_whole.find(row.order_id);
-    const bool moved = row.event == kStatusChanged;
+    const bool moved = row.event == status_changed;
     const bool uses_order = row.version == 1 || (moved && (row.status == domain::Status::kConfirmed ||
                                                            row.status == domain::Status::kDelivered ||
                                                            row.status == domain::Status::kCancelled));

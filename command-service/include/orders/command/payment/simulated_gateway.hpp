@@ -27,7 +27,8 @@ class SimulatedPaymentGateway final : public PaymentGateway {
   static std::string PaymentIdFor(const std::string& order_id) { return "sim_" + order_id; }
 
  private:
-  AuthorizationOutcome Decide(const AuthorizationRequest& request) const;
+  // Runs `answer` once the latency has passed (at once, inside the call, without one).
+  void AfterLatency(std::function<void(bool stopped)> answer);
 
   std::chrono::milliseconds latency_;
   std::int64_t decline_above_cents_;
