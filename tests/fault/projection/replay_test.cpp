@@ -45,8 +45,11 @@ TEST_F(ProjectionFaultTest, ReplayFromZeroIntoAnEmptySchemaEqualsTheFold) {
 // own connection and fence), and by one again once the consumer is close to the end: the read model, its
 // history and its summaries equal the fold all the same.
 TEST_F(ProjectionFaultTest, ALongReplayIsWrittenByTwoWritersThenOneAndEqualsTheFold) {
-  const auto events = RandomEvents(15000, 12);
-  ASSERT_GT(events.size(), 30000u) << "the backlog must be long enough to widen (20,000 records)";
+  // Longer than one batch (50,000 records) plus the widening threshold (20,000): the first writer may take
+  // everything fetched so far into one batch before the first look at the lag, and only what is still behind
+  // then makes the projection widen.
+  const auto events = RandomEvents(40000, 12);
+  ASSERT_GT(events.size(), 75000u) << "the backlog must outlast one batch and still be long enough to widen";
   for (const auto& event : events) Produce(event);
   Flush();
 
