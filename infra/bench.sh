@@ -538,7 +538,7 @@ bench::workflow_stack() {
     PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info CONSUMER_GROUP="bench-wf-$name-$$" \
     "$BUILD_DIR/command-service/command-service"
   bench::start "wf_${name}_projection" "$RUN_DIR/workflow-$name-projection.log" env RATE_LIMIT=off \
-    ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" \
+    ORDERS_TOPIC="$topic" INVENTORY_TOPIC="$inventory" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" DATABASE_URL="$DATABASE_URL" \
     READ_MODEL_SCHEMA="$schema" CONSUMER_GROUP="bench-wf-$name-projection-$$" LOG_LEVEL=info \
     "$BUILD_DIR/projection-service/projection-service"
   bench::start "wf_${name}_notifier" "$RUN_DIR/workflow-$name-notifier.log" env RATE_LIMIT=off ORDERS_TOPIC="$topic" \
