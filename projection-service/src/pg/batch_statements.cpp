@@ -369,9 +369,16 @@ std::map<std::string, domain::Order> LoadFoldState(pqxx::transaction_base& tx,
                                                    const std::vector<std::string>& order_ids) {
   std::map<std::string, domain::Order> orders;
   if (order_ids.empty()) return orders;
-  for (const auto& row : tx.exec_params("SELECT o.order_id::text, o.status, o.version, o.courier_id,"
+  // One index probe per key on either write path (the array path runs
+  // without the staging path's planner settings): a lateral subquery kept
+  // apart by OFFSET 0 cannot become a hash join over all of `orders`, a plan
+  // the planner picks for a young table whose statistics still call it small
+  // (seen on the reservations lookup, stock_statements.cpp).
+  for (const auto& row : tx.exec_params("SELECT k.id::text, o.status, o.version, o.courier_id,"
                                         " o.payment_status, o.payment_id, o.payment_amount_cents"
-                                        " FROM unnest($1::uuid[]) AS k(id) JOIN orders o ON o.order_id = k.id",
+                                        " FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL"
+                                        " (SELECT status, version, courier_id, payment_status, payment_id,"
+                                        "  payment_amount_cents FROM orders WHERE order_id = k.id OFFSET 0) o",
                                         ArrayLiteral(order_ids))) {
     domain::Order order;
     order.order_id = row[0].as<std::string>();
