@@ -9,7 +9,7 @@
 #include <orders/codec/time_format.hpp>
 #include <orders/domain/validation.hpp>
 
-#include "json_text.hpp"
+#include <orders/codec/json_text.hpp>
 
 namespace orders::codec {
 namespace {

@@ -1,4 +1,4 @@
-#include "json_text.hpp"
+#include <orders/codec/json_text.hpp>
 
 #include <orders/codec/json_read.hpp>
 
@@ -34,6 +34,18 @@ void AppendItems(std::string& out, const std::vector<domain::LineItem>& items) {
     out += '}';
   }
   out += ']';
+}
+
+void AppendPayment(std::string& out, const domain::Payment& payment) {
+  out += "{\"amountCents\":";
+  AppendNumber(out, payment.amount_cents);
+  if (!payment.payment_id.empty()) {
+    out += ",\"paymentId\":";
+    AppendString(out, payment.payment_id);
+  }
+  out += ",\"status\":";
+  AppendString(out, domain::ToString(payment.status));
+  out += '}';
 }
 
 }  // namespace orders::codec::json_text

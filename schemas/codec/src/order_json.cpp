@@ -2,7 +2,7 @@
 
 #include <orders/codec/time_format.hpp>
 
-#include "json_text.hpp"
+#include <orders/codec/json_text.hpp>
 
 namespace orders::codec {
 
@@ -49,20 +49,8 @@ namespace {
 
 using json_text::AppendItems;
 using json_text::AppendNumber;
+using json_text::AppendPayment;
 using json_text::AppendString;
-
-// Keys in DumpJson's order: nlohmann::json keeps an object's members sorted.
-void AppendPayment(std::string& out, const domain::Payment& payment) {
-  out += "{\"amountCents\":";
-  AppendNumber(out, payment.amount_cents);
-  if (!payment.payment_id.empty()) {
-    out += ",\"paymentId\":";
-    AppendString(out, payment.payment_id);
-  }
-  out += ",\"status\":";
-  AppendString(out, domain::ToString(payment.status));
-  out += '}';
-}
 
 }  // namespace
 

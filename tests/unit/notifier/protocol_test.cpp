@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <orders/codec/event_codec.hpp>
+#include <orders/codec/json_read.hpp>
+#include <orders/codec/order_json.hpp>
+#include <orders/codec/time_format.hpp>
 #include <orders/domain/evolve.hpp>
 #include <orders/notifier/protocol.hpp>
 #include <orders/testing/builders.hpp>
@@ -133,6 +137,66 @@ TEST(Protocol, EveryUpdateNamesItsEventAndCarriesThePaymentAfterIt) {
     EXPECT_EQ(update["status"], expected[i].status) << i;
     EXPECT_EQ(update["payment"], expected[i].payment) << i;
   }
+}
+
+// The update as a tree, the way the message was defined before it was written
+// as text: the text must be its DumpJson, byte for byte, for every event and view.
+std::string UpdateAsTree(const domain::Event& event, const domain::Order* before, const domain::Order& after,
+                         UpdateView view) {
+  nlohmann::json message{{"type", "update"},
+                         {"orderId", domain::OrderIdOf(event)},
+                         {"version", domain::VersionOf(event)},
+                         {"event", codec::EventName(event)},
+                         {"status", domain::ToString(after.status)},
+                         {"previousStatus", before ? nlohmann::json(domain::ToString(before->status)) : nullptr},
+                         {"at", codec::FormatTimestamp(domain::TimeOf(event))}};
+  std::visit(
+      [&](const auto& payload) {
+        if constexpr (requires { payload.reason.has_value(); }) {
+          if (payload.reason) message["reason"] = *payload.reason;
+        } else if constexpr (requires { payload.reason; }) {
+          message["reason"] = payload.reason;
+        }
+      },
+      event);
+  message["payment"] = codec::PaymentToJson(after.payment);
+  if (!after.courier_id.empty()) message["courierId"] = after.courier_id;
+  if (view.open) message["open"] = *view.open;
+  if (view.with_order || !before) message["order"] = codec::OrderToJson(after);
+  return codec::DumpJson(message);
+}
+
+TEST(Protocol, TheUpdateTextIsExactlyTheDumpOfItsTreeForEveryEventAndView) {
+  using domain::Status;
+  int checked = 0;
+  for (const std::string& awkward :
+       std::vector<std::string>{"plain", "say \"hi\" \\ ok", "caf\xc3\xa9 \xe2\x82\xac", "lone \x80 byte",
+                                std::string("nul\0in", 6), "tab\tnew\nline </script>"}) {
+    const domain::Event story[] = {
+        testing::Placed(),
+        domain::PaymentAuthorized{testing::kOrderId, 2, testing::At(), awkward, 3000},
+        testing::Changed(3, Status::kPending, Status::kConfirmed),
+        domain::CourierAssigned{testing::kOrderId, 4, testing::At(), awkward, domain::AssignedBy::kStaff},
+        domain::CourierUnassigned{testing::kOrderId, 5, testing::At(), awkward, awkward},
+        domain::DeliveryDeclined{testing::kOrderId, 6, testing::At(), "rider-8", std::nullopt},
+        domain::StatusChanged{testing::kOrderId, 7, testing::At(1764000000123), Status::kConfirmed, Status::kCancelled,
+                              awkward},
+        domain::PaymentRefunded{testing::kOrderId, 8, testing::At(), awkward, 3000},
+    };
+    std::optional<domain::Order> order;
+    for (const auto& event : story) {
+      const std::optional<domain::Order> before = order;
+      ASSERT_EQ(domain::Apply(order, event), domain::ApplyOutcome::kApplied) << codec::EventName(event);
+      for (const UpdateView view :
+           {UpdateView{}, UpdateView{true, std::nullopt}, UpdateView{false, true}, UpdateView{true, false}}) {
+        const domain::Order* previous = before ? &*before : nullptr;
+        EXPECT_EQ(UpdateMessage(event, previous, *order, view), UpdateAsTree(event, previous, *order, view))
+            << codec::EventName(event) << " with " << awkward;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 6 * 8 * 4);
 }
 
 TEST(Protocol, AFreeOrdersUpdatesSayItsPaymentIsNotRequired) {

@@ -1,9 +1,9 @@
 #pragma once
 // Writing JSON text straight into a string, byte for byte as DumpJson writes
 // the same values (members in nlohmann::json's sorted order, its escaping):
-// for the texts written on every command, where building a tree first costs
-// more than the rest of the encoding. Internal to the codec; each writer is
-// tested against DumpJson of its tree.
+// for the texts written on every command and every live update, where
+// building a tree first costs more than the rest of the encoding. Each writer
+// is tested against DumpJson of its tree.
 
 #include <cstdint>
 #include <string>
@@ -21,5 +21,7 @@ void AppendString(std::string& out, std::string_view text);
 void AppendNumber(std::string& out, std::int64_t number);
 // [{"productId","quantity","unitPriceCents"}...]
 void AppendItems(std::string& out, const std::vector<domain::LineItem>& items);
+// {"amountCents","paymentId"?,"status"}: PaymentToJson's text.
+void AppendPayment(std::string& out, const domain::Payment& payment);
 
 }  // namespace orders::codec::json_text
