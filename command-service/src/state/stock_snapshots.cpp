@@ -92,8 +92,14 @@ void StockSnapshots::Discard(const std::string& reason) {
   if (auto discarded = store_.Discard(StateStream::kInventory); !discarded) {
     platform::LogWarn("could not clear the inventory part of the state store", {{"error", discarded.error().message}});
   }
-  platform::LogInfo("no usable state store checkpoint: replaying the inventory topic from the beginning",
-                    {{"topic", settings_.topic}, {"reason", reason.empty() ? "empty store" : reason}});
+  if (reason.empty()) {
+    platform::LogInfo("no usable state store checkpoint: replaying the inventory topic from the beginning",
+                      {{"topic", settings_.topic}, {"reason", "empty store"}});
+  } else {
+    // As for orders: a refused store is worth a warning (a recreated topic, retention faster than the restarts).
+    platform::LogWarn("state store discarded: replaying the inventory topic from the beginning",
+                      {{"topic", settings_.topic}, {"reason", reason}});
+  }
 }
 
 void StockSnapshots::Folded(const std::string& product_id, const std::optional<std::string>&) {
