@@ -71,6 +71,8 @@ TEST_F(PlatformReplayingTheCommandLog, CommandServiceKilledAndRestartedLosesNoth
   command_group_ = UniqueName("fault-command");
   command_->SetEnvironment(CommandEnvironment());
   StartService(command_, CommandServiceBinary(), CommandEnvironment());
+  EXPECT_EQ(LogLinesWith(*command_, "command state loaded from the state store; replaying the tail"), 0)
+      << "this scenario is the replay without a store";
   const auto recovered_at = Clock::now();
   ExpectWorkResumesAfter(recovered_at);
   FinishAndCheck();

@@ -1,7 +1,8 @@
 // The command service with a local state store (COMMAND_STATE_DIR) against the
 // real Kafka: a restart resumes from the store's checkpoint and replays only
-// the tail, finished orders that left memory still answer as before, and a
-// store that is gone or belongs to another topic means a full, correct replay.
+// the tail, finished orders that left memory still answer as before, stock
+// levels and reservations come back exactly, and a store that is gone or
+// belongs to another topic means a full, correct replay.
 #include "command_fixture.hpp"
 
 #include <filesystem>
