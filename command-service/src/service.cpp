@@ -9,6 +9,7 @@
 #include <orders/command/inventory_processor.hpp>
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/log_follower.hpp>
+#include <orders/command/order_snapshots.hpp>
 #include <orders/command/own_appends.hpp>
 #include <orders/command/partition_ownership.hpp>
 #include <orders/command/payment/make_payment_gateway.hpp>
@@ -16,6 +17,7 @@
 #include <orders/command/retention_config.hpp>
 #include <orders/command/rocksdb_state_store.hpp>
 #include <orders/command/stock_book.hpp>
+#include <orders/command/stock_snapshots.hpp>
 #include <orders/command/work_queue.hpp>
 #include <orders/command/workflow.hpp>
 #include <orders/platform/kafka_producer.hpp>
@@ -44,6 +46,7 @@ struct CommandService::Parts {
   std::unique_ptr<PartitionOwnership> ownership;
   // The inventory stream: the same machinery on its own topic, writer group and book.
   StockBook stocks{[this](std::function<void()> work) { waiting_commands.Post(std::move(work)); }};
+  std::unique_ptr<StockSnapshots> stock_snapshots;  // with COMMAND_STATE_DIR: the inventory fold in the store
   std::unique_ptr<KafkaAppender> inventory_appender;
   std::unique_ptr<LogFollower> inventory_follower;
   std::unique_ptr<PartitionOwnership> inventory_ownership;
@@ -215,8 +218,8 @@ std::string CommandService::AdvertisedUrl(std::uint16_t port) const {
 platform::Result<void> CommandService::OpenStateStore(const RetentionConfig& retention) {
   if (!retention.state_dir) {
     platform::LogInfo(
-        "no state store (COMMAND_STATE_DIR unset): the whole orders log is replayed at start and every "
-        "order stays in memory");
+        "no state store (COMMAND_STATE_DIR unset): the whole orders and inventory logs are replayed at start and "
+        "every order stays in memory");
     return {};
   }
   std::error_code error;
@@ -229,6 +232,8 @@ platform::Result<void> CommandService::OpenStateStore(const RetentionConfig& ret
       *parts_->state_store, parts_->book,
       SnapshotSettings{config_.orders_topic, retention.order_retention, retention.idempotency_retention},
       parts_->metrics);
+  parts_->stock_snapshots = std::make_unique<StockSnapshots>(
+      *parts_->state_store, parts_->stocks, StockSnapshotSettings{config_.inventory_topic}, parts_->metrics);
   platform::LogInfo(
       "state store open: start-up resumes from its checkpoint; finished orders leave memory after "
       "ORDER_RETENTION",
@@ -246,6 +251,7 @@ void CommandService::StartInventory() {
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
                                     "command-service-inventory-follower", "", platform::kBatchedFetch),
       topic, parts.stocks, *parts.inventory_appender, parts.metrics, stream);
+  if (parts.stock_snapshots) parts.inventory_follower->UseSnapshots(*parts.stock_snapshots);
   parts.inventory_follower->SkipOwnAppends(parts.own_stocks);
   parts.inventory_ownership = std::make_unique<PartitionOwnership>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-inventory-writer",

@@ -72,12 +72,11 @@ LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, st
              [this](double seconds) {
                rebuild_seconds_.Set(seconds);
                rebuild_events_.Set(static_cast<double>(applied_.Value()));
-               platform::LogInfo("command state rebuilt",
-                                 {{"topic", topic_},
-                                  {std::string(target_.StreamsName()), target_.StreamCount()},
-                                  {"events", applied_.Value()},
-                                  {"fromStateStore", snapshots_ && snapshots_->report().resumed},
-                                  {"seconds", seconds}});
+               platform::LogInfo("command state rebuilt", {{"topic", topic_},
+                                                           {std::string(target_.StreamsName()), target_.StreamCount()},
+                                                           {"events", applied_.Value()},
+                                                           {"fromStateStore", snapshots_ && snapshots_->Resumed()},
+                                                           {"seconds", seconds}});
              },
              [this](platform::KafkaConsumer& consumer, const Offsets& positions) {
                Settle(positions);
@@ -91,23 +90,7 @@ LogFollower::LogFollower(platform::KafkaSettings settings, std::string topic, st
 std::optional<platform::PartitionOffsets> LogFollower::Resume(const Offsets& end_offsets,
                                                               const Offsets& begin_offsets) {
   if (!snapshots_) return std::nullopt;
-  const auto started = Clock::now();
-  auto start = snapshots_->Resume(end_offsets, begin_offsets);
-  const auto& report = snapshots_->report();
-  if (report.resumed) {
-    platform::LogInfo("command state loaded from the state store; replaying the tail",
-                      {{"topic", topic_},
-                       {"ordersLoaded", report.orders_loaded},
-                       {"ordersLeftInStore", report.orders_left_stored},
-                       {"keysLoaded", report.keys_loaded},
-                       {"recordsBehind", report.records_behind},
-                       {"loadSeconds", std::chrono::duration<double>(Clock::now() - started).count()}});
-  } else {
-    platform::LogInfo(
-        "no usable state store checkpoint: replaying the topic from the beginning",
-        {{"topic", topic_}, {"reason", report.discard_reason.empty() ? "empty store" : report.discard_reason}});
-  }
-  return start;
+  return snapshots_->Resume(end_offsets, begin_offsets);  // it logs what it loaded, or why not
 }
 
 void LogFollower::Stop() {

@@ -48,6 +48,12 @@ domain::ApplyOutcome StockBook::Apply(const domain::StockEvent& event) {
   return outcome;
 }
 
+void StockBook::Restore(domain::Stock stock) {
+  std::lock_guard lock(mutex_);
+  std::string product_id = stock.product_id;
+  slots_[std::move(product_id)].state = std::move(stock);
+}
+
 void StockBook::MarkUncertain(const std::string& product_id) {
   std::lock_guard lock(mutex_);
   uncertain_[product_id] = std::chrono::steady_clock::now();
@@ -78,7 +84,9 @@ std::size_t StockBook::ProductCount() const {
 Folded StockBook::Fold(const platform::ConsumedRecord& record) {
   auto decoded = codec::DecodeStockEvent(record.key, record.value, record.headers);
   if (!decoded.decoded) return {false, std::move(decoded.error), {}, {}, {}, {}};
-  return {true, {}, Apply(decoded.decoded->event), decoded.decoded->metadata.event_id, {}, {}};
+  const auto& event = decoded.decoded->event;
+  // The product id names what changed (the state store writes it with the next batch).
+  return {true, {}, Apply(event), decoded.decoded->metadata.event_id, domain::ProductIdOf(event), {}};
 }
 
 }  // namespace orders::command

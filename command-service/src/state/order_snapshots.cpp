@@ -43,6 +43,27 @@ domain::Timestamp OrderSnapshots::Now() const { return now_ ? now_() : SystemNow
 
 std::optional<platform::PartitionOffsets> OrderSnapshots::Resume(const platform::PartitionOffsets& end_offsets,
                                                                  const platform::PartitionOffsets& begin_offsets) {
+  const auto started = std::chrono::steady_clock::now();
+  auto start = Load(end_offsets, begin_offsets);
+  if (report_.resumed) {
+    platform::LogInfo(
+        "command state loaded from the state store; replaying the tail",
+        {{"topic", settings_.topic},
+         {"ordersLoaded", report_.orders_loaded},
+         {"ordersLeftInStore", report_.orders_left_stored},
+         {"keysLoaded", report_.keys_loaded},
+         {"recordsBehind", report_.records_behind},
+         {"loadSeconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}});
+  } else {
+    platform::LogInfo("no usable state store checkpoint: replaying the topic from the beginning",
+                      {{"topic", settings_.topic},
+                       {"reason", report_.discard_reason.empty() ? "empty store" : report_.discard_reason}});
+  }
+  return start;
+}
+
+std::optional<platform::PartitionOffsets> OrderSnapshots::Load(const platform::PartitionOffsets& end_offsets,
+                                                               const platform::PartitionOffsets& begin_offsets) {
   partition_count_ = static_cast<std::int32_t>(end_offsets.size());
   report_ = {};
   const auto verdict =

@@ -56,7 +56,7 @@ std::map<std::string, std::string> PlatformUnderLoad::CommandEnvironment() const
                                                     {"INVENTORY_TOPIC", inventory_topic_},
                                                     {"CONSUMER_GROUP", command_group_}};
   if (!command_state_dir_.empty()) environment["COMMAND_STATE_DIR"] = command_state_dir_;
-  return environment;
+  return command_replays_log_ ? WithoutStateStore(std::move(environment)) : environment;
 }
 
 std::map<std::string, std::string> PlatformUnderLoad::ProjectionEnvironment() const {

@@ -63,8 +63,11 @@ class PlatformUnderLoad : public ::testing::Test {
   void FinishAndCheck(std::chrono::seconds settle_timeout = std::chrono::seconds(60));
 
   std::string topic_, inventory_topic_, schema_, command_group_, projection_group_;
-  // Set by a scenario before SetUp: the command service keeps a state store there (COMMAND_STATE_DIR).
+  // Set by a scenario before SetUp: the command service keeps its state store there (COMMAND_STATE_DIR;
+  // empty: a directory of its ServiceProcess's own, see service_process.hpp), or, with
+  // command_replays_log_, keeps none and replays both topics whole at every start.
   std::string command_state_dir_;
+  bool command_replays_log_ = false;
   // What FinishAndCheck checks besides every scenario's invariants: the
   // inventory topic always; a workflow scenario sets `workflow` (the command
   // service's PAYMENT_TIMEOUT) before FinishAndCheck.

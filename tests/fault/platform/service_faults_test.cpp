@@ -33,10 +33,20 @@ int LogLinesWith(ServiceProcess& service, const std::string& message) {
   return count;
 }
 
+// Without a state store: every start replays both topics whole.
+class PlatformReplayingTheCommandLog : public PlatformUnderLoad {
+ protected:
+  void SetUp() override {
+    command_replays_log_ = true;
+    PlatformUnderLoad::SetUp();
+  }
+};
+
 // The command service is SIGKILLed with commands in flight: those get no
 // answer (their outcome is unclear, and the load re-reads the order), and
-// commands keep going to its port while it is down (refused).
-TEST_F(PlatformUnderLoad, CommandServiceKilledAndRestartedLosesNothing) {
+// commands keep going to its port while it is down (refused). The restart
+// rebuilds from the whole log (the same kill with a store is the next scenario).
+TEST_F(PlatformReplayingTheCommandLog, CommandServiceKilledAndRestartedLosesNothing) {
   StartLoad();
   ASSERT_TRUE(RunUntilAcknowledged(100));
   int in_flight = 0;
@@ -61,6 +71,8 @@ TEST_F(PlatformUnderLoad, CommandServiceKilledAndRestartedLosesNothing) {
   command_group_ = UniqueName("fault-command");
   command_->SetEnvironment(CommandEnvironment());
   StartService(command_, CommandServiceBinary(), CommandEnvironment());
+  EXPECT_EQ(LogLinesWith(*command_, "command state loaded from the state store; replaying the tail"), 0)
+      << "this scenario is the replay without a store";
   const auto recovered_at = Clock::now();
   ExpectWorkResumesAfter(recovered_at);
   FinishAndCheck();

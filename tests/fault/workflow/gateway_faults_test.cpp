@@ -232,6 +232,11 @@ TEST_F(WorkflowOnPrivateBroker, CommandServiceKilledBetweenTheGatewaysAnswerAndT
   gateway_->Script({{"mode", "approve"}});
   ASSERT_NO_FATAL_FAILURE(
       RestartInstance(0, group_ + "-after-kill"));  // a fresh group: the dead member would hold its partitions
+  // The instance keeps a state store across the kill (service_process.hpp): both folds resume from its last
+  // persisted checkpoints, and the invariants below hold for the stock it loaded too.
+  const auto restart_log = InstanceLog(0);
+  EXPECT_NE(restart_log.find("inventory state loaded from the state store"), std::string::npos) << restart_log;
+  EXPECT_NE(restart_log.find("command state loaded from the state store"), std::string::npos) << restart_log;
 
   ASSERT_TRUE(load.WaitUntilPlaced(60s)) << load.stats().placed << " placed";
   Mark("every order placed");

@@ -55,6 +55,8 @@ class WorkflowUnderFaults : public ::testing::Test {
   void StopInstance(std::size_t index);  // SIGTERM: leaves the group at once
   // Starts a killed or stopped instance again; `group` empty: the scenario's writer group.
   void RestartInstance(std::size_t index, const std::string& group = {});
+  // Everything an instance logged, over all its starts.
+  std::string InstanceLog(std::size_t index) { return instances_.at(index)->LogText(); }
   // Ports of the instances that are up (for the load's clients, from any thread).
   std::vector<std::uint16_t> LivePorts() const;
 

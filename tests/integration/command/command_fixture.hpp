@@ -1,8 +1,15 @@
 #pragma once
-// A real command-service process on its own fresh topic of the real broker.
+// A real command-service process on its own fresh topic of the real broker,
+// with a state store (COMMAND_STATE_DIR) as ./infra/run.sh runs it: the
+// fixture's own directory, so a restart (StartService again) is the same
+// instance resuming from its store; removed with the fixture. A test names
+// another directory in extra_env_, or sets replay_without_store_.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <filesystem>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +25,11 @@ namespace orders::testing {
 
 class CommandServiceTest : public ::testing::Test {
  protected:
+  ~CommandServiceTest() override {
+    service_.reset();  // stops the process before its store goes
+    if (!own_state_dir_.empty()) std::filesystem::remove_all(own_state_dir_);
+  }
+
   void SetUp() override {
     ORDERS_REQUIRE_KAFKA();
     topic_ = UniqueName("cmd");
@@ -32,6 +44,11 @@ class CommandServiceTest : public ::testing::Test {
     env["ORDERS_TOPIC"] = topic_;
     env["INVENTORY_TOPIC"] = inventory_topic_;
     env["KAFKA_BROKERS"] = KafkaBrokers();
+    if (replay_without_store_) {
+      env = WithoutStateStore(std::move(env));
+    } else if (!env.count("COMMAND_STATE_DIR")) {
+      env["COMMAND_STATE_DIR"] = OwnStateDir();
+    }
     service_ = std::make_unique<ServiceProcess>(CommandServiceBinary(), env);
     ASSERT_TRUE(service_->Start()) << service_->LogText();
     ASSERT_TRUE(Eventually([&] { return Get("/readyz").status == 200; }, std::chrono::seconds(30)))
@@ -39,6 +56,18 @@ class CommandServiceTest : public ::testing::Test {
   }
 
   int StopService() { return service_->Stop(); }
+
+  // The directory every start of this fixture's service uses (made on first use).
+  const std::string& OwnStateDir() {
+    if (own_state_dir_.empty()) {
+      static std::atomic<int> counter{0};
+      own_state_dir_ = (std::filesystem::temp_directory_path() /
+                        ("orders-test-command-fixture-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
+                           .string();
+      std::filesystem::remove_all(own_state_dir_);
+    }
+    return own_state_dir_;
+  }
 
   // Requests carry a service token unless they bring their own Authorization or send_token_ is off.
   HttpResponse Post(const std::string& body, std::map<std::string, std::string> headers = {}) {
@@ -79,6 +108,7 @@ class CommandServiceTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> extra_env_;  // set before SetUp
+  bool replay_without_store_ = false;             // no state store: every start replays both topics whole
   bool send_token_ = true;                        // off in tests of what happens without one
   // Stock levels: PUT /inventory/{productId} as the caller of `headers` (the service token by default).
   HttpResponse PutStock(const std::string& product, const std::string& body,
@@ -96,6 +126,7 @@ class CommandServiceTest : public ::testing::Test {
   std::string topic_;
   std::string inventory_topic_;
   std::unique_ptr<ServiceProcess> service_;
+  std::string own_state_dir_;
 };
 
 }  // namespace orders::testing

@@ -1,7 +1,8 @@
 // The command service with a local state store (COMMAND_STATE_DIR) against the
 // real Kafka: a restart resumes from the store's checkpoint and replays only
-// the tail, finished orders that left memory still answer as before, and a
-// store that is gone or belongs to another topic means a full, correct replay.
+// the tail, finished orders that left memory still answer as before, stock
+// levels and reservations come back exactly, and a store that is gone or
+// belongs to another topic means a full, correct replay.
 #include "command_fixture.hpp"
 
 #include <filesystem>
@@ -155,6 +156,96 @@ TEST_F(CommandStateStoreTest, ASecondInstanceOnTheSameDirectoryRefusesToStartAnd
   EXPECT_FALSE(second.Start(std::chrono::seconds(10)));
   EXPECT_NE(second.LogText().find("COMMAND_STATE_DIR"), std::string::npos) << second.LogText();
   EXPECT_FALSE(second.running());
+}
+
+// Inventory in the store: stock reserved by workflow orders, a restart loads every product and reads only the
+// tail of the inventory topic, and the next reservations are decided as without the restart.
+class InventoryStateStoreTest : public CommandStateStoreTest {
+ protected:
+  void SetUp() override {
+    extra_env_["WORKFLOW"] = "on";
+    extra_env_["PAYMENT_SIMULATOR_LATENCY_MS"] = "0";
+    extra_env_["PAYMENT_SIMULATOR_DECLINE_ABOVE_CENTS"] = "100000";
+    CommandStateStoreTest::SetUp();
+  }
+
+  std::string Place(const std::string& product, int quantity, std::int64_t unit_price = 100) {
+    const auto body =
+        json{{"customerId", "customer-1"},
+             {"items", {{{"productId", product}, {"quantity", quantity}, {"unitPriceCents", unit_price}}}}};
+    const auto response = Post(body.dump(), {{"Content-Type", "application/json"}});
+    EXPECT_EQ(response.status, 201) << response.body;
+    return json::parse(response.body, nullptr, false).value("orderId", "");
+  }
+  std::string Settled(const std::string& id) {
+    std::string status;
+    Eventually(
+        [&] {
+          status = json::parse(Get("/orders/" + id).body, nullptr, false).value("status", "");
+          return status != "pending" && !status.empty();
+        },
+        std::chrono::seconds(20));
+    return status;
+  }
+  json Stock(const std::string& product) { return json::parse(Get("/inventory/" + product).body, nullptr, false); }
+  // After a start: inventory answers 503 until this instance writes the product's partition.
+  json ServedStock(const std::string& product) {
+    Eventually([&] { return Get("/inventory/" + product).status == 200; }, std::chrono::seconds(30));
+    return Stock(product);
+  }
+  double InventoryMetric(const std::string& name) { return Metric(name + "{stream=\"inventory\"}"); }
+};
+
+TEST_F(InventoryStateStoreTest, ARestartLoadsTheStockReadsOnlyTheTailAndReservesExactlyAfter) {
+  AwaitInventoryWriter("sku-store", R"({"onHand":10})");
+  std::vector<std::string> held;
+  for (int i = 0; i < 3; ++i) held.push_back(Place("sku-store", 2));
+  const auto declined = Place("sku-store", 1, 200'000);  // reserved, then released when the payment is declined
+  const auto refused = Place("sku-store", 20);
+  for (const auto& id : held) EXPECT_EQ(Settled(id), "confirmed") << id;
+  EXPECT_EQ(Settled(declined), "cancelled");
+  EXPECT_EQ(Settled(refused), "cancelled");
+  // The declined order's reservation is released after its cancellation: wait for that too.
+  json before;
+  EXPECT_TRUE(Eventually([&] { return (before = Stock("sku-store"))["reserved"] == 6; }, std::chrono::seconds(20)));
+  ASSERT_EQ(before["onHand"], 10) << before;
+  ASSERT_EQ(before["reserved"], 6) << before;
+  ASSERT_EQ(before["available"], 4) << before;
+
+  // A clean stop checkpoints everything read.
+  ASSERT_EQ(StopService(), 0) << service_->LogText();
+  StartService();
+  EXPECT_NE(service_->LogText().find("inventory state loaded from the state store"), std::string::npos)
+      << service_->LogText();
+  EXPECT_EQ(InventoryMetric("orders_command_rebuild_events"), 0) << Get("/metrics").body;
+  EXPECT_EQ(ServedStock("sku-store"), before);
+
+  // While it is down, another instance (a store of its own) appends to the inventory topic: the tail.
+  ASSERT_EQ(StopService(), 0);
+  const auto own_state_dir = state_dir_;
+  state_dir_ = std::filesystem::temp_directory_path() / UniqueName("command-state-other");
+  extra_env_["COMMAND_STATE_DIR"] = state_dir_.string();
+  StartService();
+  AwaitInventoryWriter("sku-tail", R"({"onHand":5})");
+  ASSERT_EQ(PutStock("sku-tail", R"({"onHand":7})").status, 200);
+  ASSERT_EQ(StopService(), 0);
+  std::filesystem::remove_all(state_dir_);
+  state_dir_ = own_state_dir;
+  extra_env_["COMMAND_STATE_DIR"] = state_dir_.string();
+  StartService();
+  EXPECT_EQ(InventoryMetric("orders_command_rebuild_events"), 2) << "the two stock_set records of the tail only";
+  EXPECT_EQ(ServedStock("sku-store"), before);
+  EXPECT_EQ(ServedStock("sku-tail")["onHand"], 7);
+
+  // The next reservations see exactly the stock before the restarts: 4 fit, then nothing is left.
+  const auto fits = Place("sku-store", 4);
+  EXPECT_EQ(Settled(fits), "confirmed");
+  const auto too_many = Place("sku-store", 1);
+  EXPECT_EQ(Settled(too_many), "cancelled");
+  const auto after = Stock("sku-store");
+  EXPECT_EQ(after["reserved"], 10) << after;
+  EXPECT_EQ(after["available"], 0) << after;
+  EXPECT_EQ(after["version"], before["version"].get<int>() + 2) << "one reservation, one refusal";
 }
 
 TEST(StateStoreSettingsAtStart, ABadOrderRetentionRefusesToStartTheCommandService) {

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include <nlohmann/json.hpp>
 #include <orders/testing/eventually.hpp>
@@ -18,6 +19,9 @@ extern char** environ;
 namespace orders::testing {
 
 namespace {
+
+// Asks ServiceProcess not to give a command service a state store; never passed to the process.
+constexpr const char* kNoStateStore = "ORDERS_TEST_WITHOUT_STATE_STORE";
 
 // What every test service runs with unless the test says otherwise.
 std::map<std::string, std::string> WithTestDefaults(std::map<std::string, std::string> environment) {
@@ -68,13 +72,38 @@ std::map<std::string, std::string> WithTestSecret(std::map<std::string, std::str
 ServiceProcess::~ServiceProcess() {
   if (pid_ > 0) Stop();
   if (reader_.joinable()) reader_.join();
+  if (!state_dir_.empty()) {
+    std::error_code ignored;  // a directory left behind in /tmp is no reason to fail a test
+    std::filesystem::remove_all(state_dir_, ignored);
+  }
+}
+
+std::map<std::string, std::string> WithoutStateStore(std::map<std::string, std::string> environment) {
+  environment[kNoStateStore] = "1";
+  environment.erase("COMMAND_STATE_DIR");
+  return environment;
+}
+
+std::map<std::string, std::string> ServiceProcess::WithStateStore(std::map<std::string, std::string> environment) {
+  if (environment.erase(kNoStateStore) || binary_ != CommandServiceBinary()) return environment;
+  if (environment.count("COMMAND_STATE_DIR")) return environment;  // the test's own (e.g. shared by a restart)
+  if (state_dir_.empty()) {
+    static std::atomic<int> counter{0};
+    state_dir_ = (std::filesystem::temp_directory_path() /
+                  ("orders-test-command-state-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
+                     .string();
+    std::error_code ignored;
+    std::filesystem::remove_all(state_dir_, ignored);  // a leftover of an earlier process with this pid
+  }
+  environment["COMMAND_STATE_DIR"] = state_dir_;
+  return environment;
 }
 
 bool ServiceProcess::Start(std::chrono::milliseconds timeout) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return false;
 
-  std::vector<std::string> storage = ChildEnvironment(WithTestSecret(environment_));
+  std::vector<std::string> storage = ChildEnvironment(WithTestSecret(WithStateStore(environment_)));
   std::vector<char*> envp;
   for (auto& entry : storage) envp.push_back(entry.data());
   envp.push_back(nullptr);

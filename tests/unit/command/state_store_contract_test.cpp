@@ -10,6 +10,7 @@
 
 #include <orders/command/in_memory_state_store.hpp>
 #include <orders/command/rocksdb_state_store.hpp>
+#include <orders/command/stored_stock_codec.hpp>
 
 namespace orders::command {
 namespace {
@@ -52,6 +53,21 @@ StateBatch OrdersBatch(std::vector<std::int64_t> offsets) {
   batch.stream = StateStream::kOrders;
   batch.checkpoint = {"orders.events", std::move(offsets), At(1'000)};
   return batch;
+}
+
+StateBatch InventoryBatch(std::vector<std::int64_t> offsets) {
+  StateBatch batch;
+  batch.stream = StateStream::kInventory;
+  batch.checkpoint = {"inventory.events", std::move(offsets), At(2'000)};
+  return batch;
+}
+
+// A stock as the inventory fold stores it: open and settled reservations.
+domain::Stock StockWithReservations() {
+  domain::Stock stock{"sku-1", 40, 5, {{"order-1", 2}, {"order-2", 3}}, {}, 9, At(1'234)};
+  stock.settled = {{"order-0", {domain::ReservationState::kCommitted, 1}},
+                   {"order-3", {domain::ReservationState::kRefused, 50}}};
+  return stock;
 }
 
 template <typename Adapter>
@@ -253,7 +269,68 @@ TYPED_TEST(StateStoreContract, DiscardForgetsOneStreamAndOrdersTakeTheirKeysAlon
   EXPECT_TRUE(this->Resident(StateStream::kOrders).empty());
 }
 
+TYPED_TEST(StateStoreContract, ProductsHaveTheirOwnResidentIndexAndBatchesThatLeaveOrdersAlone) {
+  auto orders = OrdersBatch({5});
+  orders.states = {{"order-1", "s"}};
+  orders.resident = {{"order-1", std::nullopt}};
+  orders.keys = {{"key-1", {"order-1", "h", At(1)}}};
+  this->Write(orders);
+
+  auto first = InventoryBatch({3, 4});
+  first.states = {{"sku-2", "two"}, {"sku-1", EncodeStoredStock(StockWithReservations())}};
+  first.resident = {{"sku-2", std::nullopt}, {"sku-1", std::nullopt}};
+  this->Write(first);
+  auto second = InventoryBatch({6, 4});
+  second.states = {{"sku-2", "two, later"}, {"sku-3", "three"}};
+  second.resident = {{"sku-3", std::nullopt}};
+  second.erased_states = {"sku-1"};
+  this->Write(second);
+
+  EXPECT_EQ(this->Resident(StateStream::kInventory),
+            (std::vector<std::pair<std::string, std::optional<domain::Timestamp>>>{{"sku-2", std::nullopt},
+                                                                                   {"sku-3", std::nullopt}}));
+  EXPECT_EQ(this->store_->States(StateStream::kInventory, {"sku-3", "sku-1", "sku-2"}),
+            (std::vector<std::optional<std::string>>{"three", std::nullopt, "two, later"}));
+  EXPECT_EQ(this->store_->Checkpoint(StateStream::kInventory), second.checkpoint);
+  // The orders stream is as its own batch left it.
+  EXPECT_EQ(this->store_->Checkpoint(StateStream::kOrders), orders.checkpoint);
+  EXPECT_EQ(this->Resident(StateStream::kOrders).size(), 1u);
+  EXPECT_TRUE(this->Key("key-1"));
+  EXPECT_EQ(this->store_->State(StateStream::kOrders, "sku-2"), std::nullopt);
+}
+
+TYPED_TEST(StateStoreContract, AStoredStockReadsBackWithEveryReservation) {
+  auto batch = InventoryBatch({1});
+  batch.states = {{"sku-1", EncodeStoredStock(StockWithReservations())}};
+  this->Write(batch);
+  const auto bytes = this->store_->State(StateStream::kInventory, "sku-1");
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ(DecodeStoredStock(*bytes), StockWithReservations());
+}
+
 // What only a store on disk promises.
+TEST(RocksDbStateStore, ProductsAndTheirCheckpointAreThereAfterReopening) {
+  TempDirectory directory;
+  auto batch = InventoryBatch({3, 8});
+  batch.states = {{"sku-1", EncodeStoredStock(StockWithReservations())}};
+  batch.resident = {{"sku-1", std::nullopt}};
+  {
+    auto store = RocksDbStateStore::Open(directory.path());
+    ASSERT_TRUE(store) << store.error().message;
+    ASSERT_TRUE((*store)->Write(batch));
+  }
+  auto reopened = RocksDbStateStore::Open(directory.path());
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  EXPECT_EQ(DecodeStoredStock(*(*reopened)->State(StateStream::kInventory, "sku-1")), StockWithReservations());
+  std::vector<std::string> resident;
+  (*reopened)->ForEachResident(StateStream::kInventory, [&](const std::string& id, std::optional<domain::Timestamp>) {
+    resident.push_back(id);
+  });
+  EXPECT_EQ(resident, (std::vector<std::string>{"sku-1"}));
+  EXPECT_EQ((*reopened)->Checkpoint(StateStream::kInventory), batch.checkpoint);
+  EXPECT_EQ((*reopened)->Checkpoint(StateStream::kOrders), std::nullopt);
+}
+
 TEST(RocksDbStateStore, WhatWasWrittenIsThereAfterReopening) {
   TempDirectory directory;
   auto batch = OrdersBatch({10, 20});

@@ -12,10 +12,10 @@
 #include <string>
 #include <utility>
 
+#include <orders/command/fold_snapshots.hpp>
 #include <orders/command/fold_target.hpp>
 #include <orders/command/log_markers.hpp>
 #include <orders/command/order_book.hpp>
-#include <orders/command/order_snapshots.hpp>
 #include <orders/command/own_appends.hpp>
 #include <orders/command/read_barrier.hpp>
 #include <orders/command/uncertainty_settler.hpp>
@@ -33,10 +33,10 @@ class LogFollower {
   LogFollower(platform::KafkaSettings settings, std::string topic, FoldTarget& target, LogMarkers& markers,
               platform::MetricsRegistry& metrics, const platform::Labels& labels);
 
-  // The orders fold kept in a state store (COMMAND_STATE_DIR): resumed from
+  // The fold kept in a state store (COMMAND_STATE_DIR; OrderSnapshots, StockSnapshots): resumed from
   // its checkpoint at start, written through while following, flushed at Stop.
   // Set before Start.
-  void UseSnapshots(OrderSnapshots& snapshots) { snapshots_ = &snapshots; }
+  void UseSnapshots(FoldSnapshots& snapshots) { snapshots_ = &snapshots; }
   // Records noted in `own` were folded at their acknowledgement: read back,
   // they are passed over without decoding. Set before Start.
   void SkipOwnAppends(OwnAppends& own) { own_appends_ = &own; }
@@ -79,7 +79,7 @@ class LogFollower {
   std::chrono::steady_clock::time_point next_settle_check_{};
   ReadBarrier barrier_;
   std::function<void()> read_through_listener_;
-  OrderSnapshots* snapshots_ = nullptr;
+  FoldSnapshots* snapshots_ = nullptr;
   OwnAppends* own_appends_ = nullptr;
   platform::LogTail tail_;  // last: its thread uses the members above
 };

@@ -32,6 +32,7 @@
 #include <unordered_set>
 
 #include <orders/command/command_state_store.hpp>
+#include <orders/command/fold_snapshots.hpp>
 #include <orders/command/order_book.hpp>
 #include <orders/platform/metrics.hpp>
 #include <orders/platform/partition_offsets.hpp>
@@ -60,7 +61,7 @@ struct ResumeReport {
   std::int64_t records_behind = 0;  // the tail to replay
 };
 
-class OrderSnapshots {
+class OrderSnapshots : public FoldSnapshots {
  public:
   using WallClock = std::function<domain::Timestamp()>;
   OrderSnapshots(CommandStateStore& store, OrderBook& book, SnapshotSettings settings,
@@ -68,17 +69,21 @@ class OrderSnapshots {
 
   // nullopt: read the topic from the beginning. `begin_offsets`: each partition's first offset (none
   // given: nothing was deleted), for a checkpoint whose tail retention has deleted in part.
+  // Logs what it loaded, or why the store was not used.
   std::optional<platform::PartitionOffsets> Resume(const platform::PartitionOffsets& end_offsets,
-                                                   const platform::PartitionOffsets& begin_offsets = {});
+                                                   const platform::PartitionOffsets& begin_offsets = {}) override;
+  bool Resumed() const override { return report_.resumed; }
   const ResumeReport& report() const { return report_; }
 
-  void Folded(const std::string& order_id, const std::optional<std::string>& idempotency_key);
-  void Tick(std::chrono::steady_clock::time_point now, const platform::PartitionOffsets& positions);
+  void Folded(const std::string& order_id, const std::optional<std::string>& idempotency_key) override;
+  void Tick(std::chrono::steady_clock::time_point now, const platform::PartitionOffsets& positions) override;
   // Writes what changed now, whatever the interval, and persists it (the follower's last tick before a stop).
-  void Flush(const platform::PartitionOffsets& positions);
+  void Flush(const platform::PartitionOffsets& positions) override;
 
  private:
   domain::Timestamp Now() const;
+  std::optional<platform::PartitionOffsets> Load(const platform::PartitionOffsets& end_offsets,
+                                                 const platform::PartitionOffsets& begin_offsets);
   void Write(const platform::PartitionOffsets& positions);
   void EvictExpired();
   void Persist();

@@ -43,6 +43,10 @@ class StockBook : public FoldTarget, public ExclusiveSlots<domain::Stock> {
   using Decider = std::function<domain::StockDecision(const std::optional<domain::Stock>&)>;
   domain::StockDecision Decide(const std::string& product_id, const Decider& decide) const;
   domain::ApplyOutcome Apply(const domain::StockEvent& event);
+  // A product's stock as the state store kept it (start-up, before any record
+  // is folded). The apply listener is not told: the orders restored beside it
+  // tell the workflow, which then reads their reservations here.
+  void Restore(domain::Stock stock);
 
   // Told the order id of every applied reservation event (reserved, refused,
   // released, committed), outside the book's lock, on the applying thread: it

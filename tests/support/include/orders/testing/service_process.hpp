@@ -6,6 +6,14 @@
 // or its own JWT_SECRET.
 // Start() waits for the service's {"msg":"listening","port":N} log line.
 // The destructor sends SIGTERM (then SIGKILL after a deadline).
+//
+// A command service keeps a state store (COMMAND_STATE_DIR), as ./infra/run.sh
+// runs it: unless the environment names a directory, each ServiceProcess gets
+// one of its own, kept across its restarts (a restarted or SIGKILLed instance
+// resumes from its checkpoint, as a real one would) and removed with the
+// ServiceProcess. Another ServiceProcess on the same topics starts with an
+// empty store (a full replay). Tests of the replay path without a store say
+// so with WithoutStateStore().
 
 #include <sys/types.h>
 
@@ -45,8 +53,10 @@ class ServiceProcess {
 
  private:
   void ReadLoop(int fd);
+  std::map<std::string, std::string> WithStateStore(std::map<std::string, std::string> environment);
 
   std::string binary_;
+  std::string state_dir_;  // the command service's own COMMAND_STATE_DIR, once given
   std::map<std::string, std::string> environment_;
   pid_t pid_ = -1;
   std::atomic<std::uint16_t> port_{0};  // read by other threads (load drivers)
@@ -54,6 +64,10 @@ class ServiceProcess {
   std::mutex mutex_;
   std::vector<std::string> lines_;
 };
+
+// `environment` for a command service that runs without a state store (COMMAND_STATE_DIR unset): it
+// replays both topics whole at every start.
+std::map<std::string, std::string> WithoutStateStore(std::map<std::string, std::string> environment);
 
 // The test process's environment with `extra` added (or overriding), as
 // "NAME=value" entries for execve of a child process.
