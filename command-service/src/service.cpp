@@ -5,6 +5,8 @@
 #include <filesystem>
 
 #include <orders/command/command_processor.hpp>
+#include <orders/command/deadline_appender.hpp>
+#include <orders/command/deadline_timer.hpp>
 #include <orders/command/group_writer_directory.hpp>
 #include <orders/command/inventory_processor.hpp>
 #include <orders/command/kafka_appender.hpp>
@@ -41,6 +43,10 @@ struct CommandService::Parts {
   OwnAppends own_stocks;
   std::unique_ptr<platform::KafkaProducer> producer;
   std::unique_ptr<KafkaAppender> appender;
+  // Commands see the appenders through the answer deadline (deadline_appender.hpp); the
+  // followers, markers and ownership see the Kafka appenders themselves.
+  ThreadDeadlineTimer deadlines;
+  std::unique_ptr<DeadlineAppender> answered_appender;
   std::unique_ptr<CommandProcessor> processor;
   std::unique_ptr<LogFollower> follower;
   std::unique_ptr<PartitionOwnership> ownership;
@@ -48,6 +54,7 @@ struct CommandService::Parts {
   StockBook stocks{[this](std::function<void()> work) { waiting_commands.Post(std::move(work)); }};
   std::unique_ptr<StockSnapshots> stock_snapshots;  // with COMMAND_STATE_DIR: the inventory fold in the store
   std::unique_ptr<KafkaAppender> inventory_appender;
+  std::unique_ptr<DeadlineAppender> answered_inventory_appender;
   std::unique_ptr<LogFollower> inventory_follower;
   std::unique_ptr<PartitionOwnership> inventory_ownership;
   std::unique_ptr<InventoryProcessor> inventory;
@@ -67,6 +74,10 @@ struct CommandService::Parts {
 };
 
 namespace {
+
+// How long a command waits for Kafka's acknowledgement before it is answered 503 with its outcome unknown
+// (the order is fenced until the log markers settle it). The producer itself keeps the record.
+constexpr std::chrono::milliseconds kAnswerDeadline{3000};
 
 // Every problem of a settings group in one start-up error.
 std::string Joined(const std::vector<std::string>& problems) {
@@ -93,13 +104,18 @@ platform::Result<std::uint16_t> CommandService::Start() {
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();
   Parts& parts = *parts_;
-  const auto producer_settings =
-      platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service", "",
-                                    {{"message.timeout.ms", "3000"}, {"request.timeout.ms", "2500"}});
+  // The producer never times a record out (kafka_settings.cpp); a command's wait ends at kAnswerDeadline.
+  const auto producer_settings = platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
+                                                               "command-service", "", {{"request.timeout.ms", "2500"}});
   auto producer = platform::KafkaProducer::Create(producer_settings);
   if (!producer) return platform::Fail("cannot create the Kafka producer: " + producer.error().message);
   parts.producer = std::move(*producer);
   parts.appender = std::make_unique<KafkaAppender>(*parts.producer, config_.orders_topic, parts.metrics);
+  parts.answered_appender = std::make_unique<DeadlineAppender>(
+      *parts.appender, parts.deadlines, kAnswerDeadline,
+      &parts.metrics.AddCounter("orders_append_deadline_exceeded_total",
+                                "Appends answered as unknown because Kafka had not acknowledged them in time",
+                                {{"stream", "orders"}}));
   parts.follower = std::make_unique<LogFollower>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, "command-service-follower", "",
                                     platform::kBatchedFetch),
@@ -113,7 +129,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
       [appender = parts.appender.get()](platform::Partition partition) { return appender->InFlight(partition); });
 
   parts.processor = std::make_unique<CommandProcessor>(ProcessorDeps{
-      parts.book, *parts.appender,
+      parts.book, *parts.answered_appender,
       [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
       [] { return platform::NewUuid(); }, "/command-service",
       [ownership = parts.ownership.get()](const std::string& order_id) {
@@ -247,6 +263,10 @@ void CommandService::StartInventory() {
   const std::string& topic = config_.inventory_topic;
   const platform::Labels stream{{"stream", "inventory"}};
   parts.inventory_appender = std::make_unique<KafkaAppender>(*parts.producer, topic, parts.metrics, stream);
+  parts.answered_inventory_appender = std::make_unique<DeadlineAppender>(
+      *parts.inventory_appender, parts.deadlines, kAnswerDeadline,
+      &parts.metrics.AddCounter("orders_append_deadline_exceeded_total",
+                                "Appends answered as unknown because Kafka had not acknowledged them in time", stream));
   parts.inventory_follower = std::make_unique<LogFollower>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
                                     "command-service-inventory-follower", "", platform::kBatchedFetch),
@@ -260,7 +280,7 @@ void CommandService::StartInventory() {
         return appender->InFlight(partition);
       });
   parts.inventory = std::make_unique<InventoryProcessor>(InventoryDeps{
-      parts.stocks, *parts.inventory_appender,
+      parts.stocks, *parts.answered_inventory_appender,
       [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
       [] { return platform::NewUuid(); }, "/command-service",
       [ownership = parts.inventory_ownership.get()](const std::string& product_id) {
@@ -318,6 +338,13 @@ void CommandService::Stop() {
     platform::LogWarn("some events were still in flight at shutdown", {{"inFlight", parts.producer->InFlight()}});
   }
   parts.waiting_commands.Stop();  // runs what still waits (the endpoint is gone: their answers go nowhere)
+  // The producer never gives up on a record by itself. What it still holds is failed now, before the writer
+  // groups are left: once another instance writes these partitions, nothing of ours may still be on its way.
+  // A purged record is never sent again (a request already on the wire may still land: it is the one copy).
+  if (parts.producer && parts.producer->InFlight() > 0) {
+    platform::LogWarn("purging the events still in flight at shutdown", {{"inFlight", parts.producer->InFlight()}});
+    parts.producer->Purge();
+  }
   if (parts.connectivity_checker.joinable()) parts.connectivity_checker.join();
   if (parts.ownership) parts.ownership->Stop();  // leave the writer group: another instance takes over at once
   if (parts.inventory_ownership) parts.inventory_ownership->Stop();

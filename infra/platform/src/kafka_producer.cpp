@@ -163,6 +163,15 @@ bool KafkaProducer::Flush(int timeout_ms) {
   return in_flight_.load() == 0;
 }
 
+void KafkaProducer::Purge() {
+  std::shared_ptr<RdKafka::Producer> producer;
+  {
+    std::lock_guard lock(mutex_);
+    producer = producer_;
+  }
+  if (producer) Drain(*producer);
+}
+
 bool KafkaProducer::CheckConnectivity(const std::string& topic, int timeout_ms) {
   std::shared_ptr<RdKafka::Producer> producer;
   {

@@ -12,10 +12,13 @@ namespace {
 
 constexpr std::string_view kPrefix = "KAFKA_PROPERTY_";
 
-// What the services' guarantees rest on, or what has its own setting.
-constexpr std::array<std::string_view, 9> kFixed = {
-    "bootstrap.servers",  "metadata.broker.list",     "group.id",          "enable.idempotence",  "acks",
-    "enable.auto.commit", "enable.auto.offset.store", "auto.offset.reset", "enable.partition.eof"};
+// What the services' guarantees rest on, or what has its own setting. A record that times out in flight makes
+// the idempotent producer bump its epoch and maybe write batches twice (kafka_settings.cpp), so the message
+// timeout and its alias are fixed too.
+constexpr std::array<std::string_view, 11> kFixed = {
+    "bootstrap.servers",  "metadata.broker.list",     "group.id",          "enable.idempotence",   "acks",
+    "enable.auto.commit", "enable.auto.offset.store", "auto.offset.reset", "enable.partition.eof", "message.timeout.ms",
+    "delivery.timeout.ms"};
 
 std::string PropertyOfVariable(std::string_view suffix) {
   std::string name(suffix);

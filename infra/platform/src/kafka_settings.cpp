@@ -31,7 +31,13 @@ Result<std::unique_ptr<RdKafka::Conf>> MakeProducerConf(const KafkaSettings& set
                              {"acks", "all"},
                              {"linger.ms", "2"},
                              {"compression.type", "lz4"},
-                             {"message.timeout.ms", "10000"},
+                             // Never time a record out: librdkafka 2.0.2 bumps the idempotent producer's
+                             // epoch when one times out in flight and may then write batches a second time
+                             // (docs/library-notes.md). Callers bound their own wait; these limits bound the
+                             // queue (64 MiB, 100,000 records), beyond which Produce() fails at once.
+                             {"message.timeout.ms", "0"},
+                             {"queue.buffering.max.kbytes", "65536"},
+                             {"queue.buffering.max.messages", "100000"},
                              {"request.timeout.ms", "5000"},
                              {"max.in.flight.requests.per.connection", "5"},
                          });

@@ -98,7 +98,7 @@ TEST_F(CommandServiceTest, FrozenBrokerGives503sThenRecoversWithoutDuplicateOrGa
   const double worst = outage_answer_ms.back();
   std::printf("during the outage: %zu answers, median %.0f ms, worst %.0f ms; a new POST got 503 in %.1f ms\n",
               outage_answer_ms.size(), outage_answer_ms[outage_answer_ms.size() / 2], worst, during_ms);
-  EXPECT_LE(worst, 4000) << "a command in flight when the broker froze must end within the delivery timeout";
+  EXPECT_LE(worst, 4000) << "a command in flight when the broker froze must end within the answer deadline (3 s)";
 
   std::map<std::string, std::optional<domain::Order>> folded;
   for (const auto& record : ReadWholeTopic(topic_)) {

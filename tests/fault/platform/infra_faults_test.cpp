@@ -46,7 +46,7 @@ class PlatformOnPrivateBroker : public PlatformUnderLoad {
 
   // While the broker is away, new commands are refused (the service knows it
   // is not ready) rather than left waiting for the broker; only those already
-  // waiting take up to the delivery timeout. The figures are printed; the
+  // waiting take up to the answer deadline (3 s). The figures are printed; the
   // bound is a generous liveness bound (speed belongs to the benchmarks).
   void ExpectRefusalsDoNotWaitForTheBroker() {
     const auto stats = load_->stats();

@@ -37,7 +37,7 @@ std::string Report::Summary() const {
   return out.str();
 }
 
-Fold CheckLog(const std::vector<LogRecord>& log, Report& report, const LogRules& rules) {
+Fold CheckLog(const std::vector<LogRecord>& log, Report& report) {
   Fold fold;
   const bool attributed = HasActorHeaders(log);
   for (const auto& record : log) {
@@ -68,14 +68,11 @@ Fold CheckLog(const std::vector<LogRecord>& log, Report& report, const LogRules&
         break;
       case domain::ApplyOutcome::kDuplicate: {
         // The same event again is a resend (the producer's, or an append retried after an unknown outcome);
-        // another event with the same version is two writers' decisions, the worse defect. Both are violations.
+        // another event with the same version is two writers' decisions, the worse defect. Both are violations:
+        // the producer never times a record out, so it never bumps its epoch and writes a batch twice.
         const auto first = fold.event_ids.find({id, version});
         const bool resent =
             first != fold.event_ids.end() && !record.event_id.empty() && first->second == record.event_id;
-        if (resent && rules.resends_allowed) {
-          ++report.counts["resent_events"];
-          break;
-        }
         Violation(report, "duplicate version in the log" + where +
                               (resent ? ": the same event " + record.event_id + " again"
                                       : ": another event (" + record.event_id + ") than the first at this version (" +
@@ -102,16 +99,14 @@ Fold CheckLog(const std::vector<LogRecord>& log, Report& report, const LogRules&
 }
 
 void CheckAcknowledged(const Fold& fold, const std::vector<LogRecord>& log, const std::vector<Acknowledged>& acks,
-                       Report& report, const LogRules& rules) {
-  // How many times each (order, version) is in the log, and as how many events (duplicates are also
-  // reported by CheckLog; here an acknowledged one must be there exactly once, or resent as itself).
+                       Report& report) {
+  // How many times each (order, version) is in the log (duplicates are also
+  // reported by CheckLog; here an acknowledged one must be there exactly once).
   std::map<std::pair<std::string, std::int64_t>, int> occurrences;
-  std::map<std::pair<std::string, std::int64_t>, std::set<std::string>> event_ids;
   for (const auto& record : log) {
     if (!record.event) continue;
     const std::pair<std::string, std::int64_t> at{domain::OrderIdOf(*record.event), domain::VersionOf(*record.event)};
     ++occurrences[at];
-    event_ids[at].insert(record.event_id);
   }
   std::map<std::pair<std::string, std::int64_t>, int> answered;  // how often each (order, version) was acknowledged
   for (const auto& ack : acks) {
@@ -124,8 +119,7 @@ void CheckAcknowledged(const Fold& fold, const std::vector<LogRecord>& log, cons
       Violation(report, what + " is not in the log");
       continue;
     }
-    const bool resent_as_itself = rules.resends_allowed && event_ids[{ack.order_id, ack.version}].size() == 1;
-    if (count > 1 && !resent_as_itself) {
+    if (count > 1) {
       Violation(report, what + " is in the log " + std::to_string(count) + " times");
     }
     const auto order = fold.statuses.find(ack.order_id);

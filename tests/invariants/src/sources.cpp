@@ -163,11 +163,11 @@ Report CheckEverything(const std::string& topic, const std::string& database_url
                        const CheckOptions& options) {
   Report report;
   const auto log = ReadLog(topic);
-  const auto fold = CheckLog(log, report, options.log);
+  const auto fold = CheckLog(log, report);
   std::optional<StockFold> stock;
   if (!options.inventory_topic.empty()) stock = CheckStockLog(ReadStockLog(options.inventory_topic), report);
   if (options.workflow) CheckWorkflow(log, stock ? &*stock : nullptr, *options.workflow, report);
-  CheckAcknowledged(fold, log, acks, report, options.log);
+  CheckAcknowledged(fold, log, acks, report);
   if (!schema.empty()) CheckReadModel(fold, ReadReadModel(database_url, schema), report);
   for (const auto& subscriber : subscribers) CheckSubscriber(fold, subscriber, report);
   report.counts["subscribers"] = static_cast<std::int64_t>(subscribers.size());

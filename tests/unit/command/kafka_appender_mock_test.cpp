@@ -14,6 +14,8 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <orders/command/command_processor.hpp>
+#include <orders/command/deadline_appender.hpp>
+#include <orders/command/deadline_timer.hpp>
 #include <orders/command/kafka_appender.hpp>
 #include <orders/command/work_queue.hpp>
 #include <orders/platform/kafka_consumer.hpp>
@@ -48,6 +50,10 @@ class MockCluster {
   // Without a leader a partition's records wait in the producer's queue, unsent.
   void SetLeaderless(platform::Partition partition, bool leaderless) {
     rd_kafka_mock_partition_set_leader(cluster_, kTopic, partition, leaderless ? -1 : 1);
+  }
+  // Delays the broker's answers: a record is sent but unacknowledged (in flight) meanwhile.
+  void SetRoundTrip(std::chrono::milliseconds rtt) {
+    rd_kafka_mock_broker_set_rtt(cluster_, 1, static_cast<int>(rtt.count()));
   }
 
  private:
@@ -240,6 +246,75 @@ TEST(OrderBookWithAQueue, WaitingWorkNeverRunsOnTheThreadThatReleasesTheOrder) {
   ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
   EXPECT_NE(future.get(), std::this_thread::get_id());
   queue.Stop();
+}
+
+}  // namespace
+}  // namespace orders::command
+
+namespace orders::command {
+namespace {
+
+// The producer's own settings, with the command service's answer deadline in front (deadline_appender.hpp).
+TEST_F(CommandPathOnMockCluster, ARecordInFlightPastTheAnswerDeadlineIsAnswered503ThenLandsOnceAndFencesItsOrder) {
+  ThreadDeadlineTimer timer;
+  DeadlineAppender answered(*appender_, timer, 300ms);
+  CommandProcessor processor(ProcessorDeps{book_,
+                                           answered,
+                                           [] { return testing::At(); },
+                                           [this] { return "event-" + std::to_string(++ids_); },
+                                           "/test",
+                                           [](const std::string&) -> std::optional<platform::Partition> { return 0; },
+                                           false,
+                                           {},
+                                           {},
+                                           nullptr});
+  cluster_.SetRoundTrip(1500ms);  // sent at once, acknowledged 1.5 s later: in flight past the deadline
+  const auto started = std::chrono::steady_clock::now();
+  processor.Place(testing::PlaceOrderCommand(), std::nullopt, kStaff, replies_.For("place"));
+  const auto placed = replies_.Wait("place");
+  ASSERT_TRUE(placed);
+  EXPECT_EQ(placed->kind, Kind::kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1200ms) << "answered at the deadline, not the broker's";
+  EXPECT_TRUE(book_.IsUncertain(testing::kOrderId));
+  EXPECT_EQ(appender_->InFlight(0), 1) << "the producer keeps the record";
+
+  ASSERT_TRUE(testing::Eventually([&] { return appender_->InFlight(0) == 0; }, 10s));
+  cluster_.SetRoundTrip(0ms);
+  platform::PartitionOffsets ends;
+  int markers = 0;
+  const auto records = ReadAll(cluster_.Bootstraps(), ends, markers);
+  ASSERT_EQ(records.size(), 1u) << "the placement, once";
+  EXPECT_EQ(records[0].partition, 0);
+  EXPECT_TRUE(book_.IsUncertain(testing::kOrderId)) << "settled by the log markers only (uncertainty_settler.hpp)";
+}
+
+TEST_F(CommandPathOnMockCluster, AFullProducerQueueRefusesAtOnceInsteadOfHoldingMoreRecords) {
+  auto small = platform::KafkaProducer::Create(
+      {cluster_.Bootstraps(), "mock-test-small-queue", "", {{"queue.buffering.max.messages", "2"}}});
+  ASSERT_TRUE(small) << small.error().message;
+  KafkaAppender appender(**small, kTopic, metrics_, {{"stream", "small"}});
+  cluster_.SetLeaderless(0, true);  // nothing leaves the queue
+  std::vector<AppendOutcome> outcomes;
+  std::mutex mutex;
+  for (int i = 0; i < 3; ++i) {
+    appender.Append(codec::EncodeEvent(testing::Placed(), {}), 0, [&](Appended appended) {
+      std::lock_guard lock(mutex);
+      outcomes.push_back(appended.outcome);
+    });
+  }
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(outcomes, std::vector<AppendOutcome>{AppendOutcome::kFailed}) << "the third, at once; two wait";
+  }
+  cluster_.SetLeaderless(0, false);
+  ASSERT_TRUE(testing::Eventually(
+      [&] {
+        std::lock_guard lock(mutex);
+        return outcomes.size() == 3;
+      },
+      10s));
+  EXPECT_EQ(outcomes[1], AppendOutcome::kPersisted);
+  EXPECT_EQ(outcomes[2], AppendOutcome::kPersisted);
 }
 
 }  // namespace

@@ -80,24 +80,16 @@ TEST(InvariantChecker, ADuplicateVersionSaysWhetherItIsTheSameEventResentOrAnoth
       << report.violations[1];
 }
 
-TEST(InvariantChecker, WhereResendsAreAllowedTheSameEventAgainIsCountedButAnotherEventStillIsAViolation) {
-  Report report;
-  CheckLog(ResentThenConflictingLog(), report, {.resends_allowed = true});
-  EXPECT_EQ(report.counts["resent_events"], 1);
-  ASSERT_EQ(report.violations.size(), 1u) << report.Summary();
-  EXPECT_NE(report.violations[0].find("another event (evt-b)"), std::string::npos) << report.violations[0];
-
-  // Acknowledged once and in the log twice as itself: not a violation where resends are allowed.
+TEST(InvariantChecker, AnAcknowledgedEventInTheLogTwiceAsItselfIsAViolation) {
   auto resent = Log(
       {Placed(), Changed(2, Status::kPending, Status::kConfirmed), Changed(2, Status::kPending, Status::kConfirmed)});
   resent[1].event_id = resent[2].event_id = "evt-a";
-  Report allowed, strict;
+  Report report;
   const std::vector<Acknowledged> acks = {{kOrderId, 2, "confirmed"}};
-  CheckAcknowledged(CheckLog(resent, allowed, {.resends_allowed = true}), resent, acks, allowed,
-                    {.resends_allowed = true});
-  EXPECT_TRUE(allowed.ok()) << allowed.Summary();
-  CheckAcknowledged(CheckLog(resent, strict), resent, acks, strict);
-  EXPECT_FALSE(strict.ok());
+  CheckAcknowledged(CheckLog(resent, report), resent, acks, report);
+  ASSERT_EQ(report.violations.size(), 2u) << report.Summary();
+  EXPECT_NE(report.violations[0].find("the same event evt-a again"), std::string::npos) << report.violations[0];
+  EXPECT_NE(report.violations[1].find("is in the log 2 times"), std::string::npos) << report.violations[1];
 }
 
 TEST(InvariantChecker, AcknowledgedCommandMissingFromTheLogOrWithAnotherStatusIsReported) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <orders/platform/kafka_producer.hpp>
+#include <orders/platform/kafka_settings.hpp>
 #include <orders/testing/eventually.hpp>
 
 namespace orders::platform {
@@ -77,6 +78,28 @@ TEST_F(ProducerOnMockCluster, FatalErrorNeverReportsSuccessAndTheProducerIsRecre
   ASSERT_TRUE(testing::Eventually([&] { return next->load() == 1; }, std::chrono::seconds(15)));
   EXPECT_EQ(after.at(0), Outcome::kPersisted);
   EXPECT_EQ(producer_->Recreations(), 1);
+}
+
+}  // namespace
+}  // namespace orders::platform
+
+namespace orders::platform {
+namespace {
+
+// librdkafka 2.0.2 bumps the idempotent producer's epoch when a record times out in flight, and may then write
+// batches a second time: our producers never time a record out, and their queue is bounded instead.
+TEST(ProducerSettings, RecordsNeverTimeOutAndTheQueueIsBounded) {
+  auto conf = MakeProducerConf({"b:9092", "client", "", {}});
+  ASSERT_TRUE(conf) << conf.error().message;
+  std::string value;
+  ASSERT_EQ((*conf)->get("message.timeout.ms", value), RdKafka::Conf::CONF_OK);
+  EXPECT_EQ(value, "0");
+  ASSERT_EQ((*conf)->get("enable.idempotence", value), RdKafka::Conf::CONF_OK);
+  EXPECT_EQ(value, "true");
+  ASSERT_EQ((*conf)->get("queue.buffering.max.kbytes", value), RdKafka::Conf::CONF_OK);
+  EXPECT_EQ(value, "65536");
+  ASSERT_EQ((*conf)->get("queue.buffering.max.messages", value), RdKafka::Conf::CONF_OK);
+  EXPECT_EQ(value, "100000");
 }
 
 }  // namespace

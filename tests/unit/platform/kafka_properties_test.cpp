@@ -49,7 +49,8 @@ TEST_F(KafkaPropertiesTest, UnknownPropertiesAndBadValuesAreProblemsThatNeverSho
 TEST_F(KafkaPropertiesTest, WhatTheGuaranteesRestOnCannotBeChanged) {
   for (const char* name :
        {"KAFKA_PROPERTY_ENABLE_IDEMPOTENCE", "KAFKA_PROPERTY_ACKS", "KAFKA_PROPERTY_BOOTSTRAP_SERVERS",
-        "KAFKA_PROPERTY_ENABLE_AUTO_COMMIT", "KAFKA_PROPERTY_GROUP_ID"}) {
+        "KAFKA_PROPERTY_ENABLE_AUTO_COMMIT", "KAFKA_PROPERTY_GROUP_ID", "KAFKA_PROPERTY_MESSAGE_TIMEOUT_MS",
+        "KAFKA_PROPERTY_DELIVERY_TIMEOUT_MS"}) {
     const auto result = LoadKafkaProperties({{name, "1"}}, "");
     EXPECT_EQ(result.problems.size(), 1u) << name;
   }
@@ -74,11 +75,11 @@ TEST_F(KafkaPropertiesTest, TheServiceConfigCarriesThemAndStartupNamesEveryProbl
 }
 
 TEST_F(KafkaPropertiesTest, TheOperatorsPropertiesWinOverAServicesOwnSettings) {
-  const auto settings = KafkaClientSettings("b:9092", {{"message.timeout.ms", "9000"}}, "client", "group",
-                                            {{"message.timeout.ms", "3000"}, {"linger.ms", "1"}});
+  const auto settings = KafkaClientSettings("b:9092", {{"request.timeout.ms", "9000"}}, "client", "group",
+                                            {{"request.timeout.ms", "3000"}, {"linger.ms", "1"}});
   EXPECT_EQ(settings.brokers, "b:9092");
   EXPECT_EQ(settings.group_id, "group");
-  EXPECT_EQ(settings.overrides.at("message.timeout.ms"), "9000");
+  EXPECT_EQ(settings.overrides.at("request.timeout.ms"), "9000");
   EXPECT_EQ(settings.overrides.at("linger.ms"), "1");
 }
 

@@ -6,7 +6,13 @@
 // unknown outcome as success:
 //   kPersisted    acknowledged by all in-sync replicas
 //   kNotPersisted definitely not written (safe to report failure)
-//   kUnknown      may or may not be in the log (timeout, fatal error)
+//   kUnknown      may or may not be in the log (purged, fatal error)
+// The producer never times a record out (message.timeout.ms=0): with
+// librdkafka 2.0.2 a record timing out in flight bumps the idempotent
+// producer's epoch, after which batches already written may be sent again
+// and land twice (docs/library-notes.md). A caller bounds its own wait
+// (command-service: deadline_appender.hpp); the queue's limits
+// (queue.buffering.max.*) bound what waits, and a full queue fails Produce().
 // A fatal idempotent-producer error (librdkafka 2.0.2 can raise one after a
 // broker disconnect) marks the producer for re-creation; the next Produce()
 // builds a fresh one. Delivery callbacks never run under the producer's lock,
@@ -58,6 +64,10 @@ class KafkaProducer {
 
   // Waits up to `timeout_ms` for every queued record's delivery report.
   bool Flush(int timeout_ms);
+  // Fails every record still queued or in flight, running their delivery
+  // callbacks (kNotPersisted, or kUnknown for one already sent): none of them
+  // is sent again. For shutdown, before another instance takes the partitions.
+  void Purge();
 
   // True when a broker answered a metadata request within `timeout_ms`.
   bool CheckConnectivity(const std::string& topic, int timeout_ms);

@@ -114,22 +114,12 @@ struct Report {
   std::string Summary() const;
 };
 
-// What the log may hold beyond one record of each decision.
-struct LogRules {
-  // The same event (its id) again at its version: a resend by the Kafka client across a broker failover.
-  // librdkafka's idempotent producer bumps its epoch when an in-flight message times out, and may then send
-  // again, under the new epoch, batches already in the log; only transactions would rule that out. Every
-  // reader skips such a copy by its version. Allowed, it is counted (resent_events) instead of reported;
-  // another event at a version already taken (two writers) is a violation either way.
-  bool resends_allowed = false;
-};
-
 // 1. and 5. Folds the log and reports gaps, duplicates, forbidden transitions,
 // undecodable records and broken courier rules.
-Fold CheckLog(const std::vector<LogRecord>& log, Report& report, const LogRules& rules = {});
+Fold CheckLog(const std::vector<LogRecord>& log, Report& report);
 // 2. and 6. Also: the same (order, version) acknowledged twice is a violation.
 void CheckAcknowledged(const Fold& fold, const std::vector<LogRecord>& log, const std::vector<Acknowledged>& acks,
-                       Report& report, const LogRules& rules = {});
+                       Report& report);
 // 3.
 void CheckReadModel(const Fold& fold, const std::map<std::string, ReadModelOrder>& read_model, Report& report);
 // 4. The orders `subscriber` should have followed, from the fold.

@@ -33,7 +33,6 @@ void WriteSubscriberLog(const std::string& path, const SubscriberLog& log);
 struct CheckOptions {
   std::string inventory_topic{};            // empty: the inventory log is not read (invariant 7 skipped)
   std::optional<WorkflowOptions> workflow;  // nullopt: written with WORKFLOW=off (invariant 8 skipped)
-  LogRules log;                             // resends allowed only where brokers fail over (checker.hpp)
 };
 
 // Every check at once; `schema` empty skips the read model.
