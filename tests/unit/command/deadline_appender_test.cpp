@@ -137,10 +137,16 @@ TEST(CommandPastTheAnswerDeadline, FencesItsOrderUntilTheLogSettlesItAndTheNextC
   DeadlineAppender appender(inner, timer, 3000ms);
   OrderBook book;
   int ids = 0;
-  CommandProcessor processor({book, appender, [] { return testing::At(); },
+  CommandProcessor processor({book,
+                              appender,
+                              [] { return testing::At(); },
                               [&ids] { return "00000000-0000-4000-8000-00000000000" + std::to_string(++ids); },
-                              "/test", [](const std::string&) -> std::optional<platform::Partition> { return 0; },
-                              false, {}, {}, nullptr});
+                              "/test",
+                              [](const std::string&) -> std::optional<platform::Partition> { return 0; },
+                              false,
+                              {},
+                              {},
+                              nullptr});
   std::vector<CommandResult> results;
   auto reply = [&results](CommandResult result) { results.push_back(std::move(result)); };
 
