@@ -113,7 +113,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
   parts.appender = std::make_unique<KafkaAppender>(*parts.producer, config_.orders_topic, parts.metrics);
   parts.answered_appender = std::make_unique<DeadlineAppender>(
       *parts.appender, parts.deadlines, kAnswerDeadline,
-      &parts.metrics.AddCounter("orders_append_deadline_exceeded_total",
+      &parts.metrics.AddCounter("orders_command_append_deadline_exceeded_total",
                                 "Appends answered as unknown because Kafka had not acknowledged them in time",
                                 {{"stream", "orders"}}));
   parts.follower = std::make_unique<LogFollower>(
@@ -265,7 +265,7 @@ void CommandService::StartInventory() {
   parts.inventory_appender = std::make_unique<KafkaAppender>(*parts.producer, topic, parts.metrics, stream);
   parts.answered_inventory_appender = std::make_unique<DeadlineAppender>(
       *parts.inventory_appender, parts.deadlines, kAnswerDeadline,
-      &parts.metrics.AddCounter("orders_append_deadline_exceeded_total",
+      &parts.metrics.AddCounter("orders_command_append_deadline_exceeded_total",
                                 "Appends answered as unknown because Kafka had not acknowledged them in time", stream));
   parts.inventory_follower = std::make_unique<LogFollower>(
       platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties,
