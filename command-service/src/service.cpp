@@ -20,6 +20,7 @@
 #include <orders/command/rocksdb_state_store.hpp>
 #include <orders/command/stock_book.hpp>
 #include <orders/command/stock_snapshots.hpp>
+#include <orders/command/wall_clock.hpp>
 #include <orders/command/work_queue.hpp>
 #include <orders/command/workflow.hpp>
 #include <orders/platform/kafka_producer.hpp>
@@ -129,9 +130,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
       [appender = parts.appender.get()](platform::Partition partition) { return appender->InFlight(partition); });
 
   parts.processor = std::make_unique<CommandProcessor>(ProcessorDeps{
-      parts.book, *parts.answered_appender,
-      [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
-      [] { return platform::NewUuid(); }, "/command-service",
+      parts.book, *parts.answered_appender, SystemNow, [] { return platform::NewUuid(); }, "/command-service",
       [ownership = parts.ownership.get()](const std::string& order_id) {
         return ownership->WritablePartition(order_id);
       },
@@ -279,14 +278,13 @@ void CommandService::StartInventory() {
       topic, *parts.inventory_follower, [appender = parts.inventory_appender.get()](platform::Partition partition) {
         return appender->InFlight(partition);
       });
-  parts.inventory = std::make_unique<InventoryProcessor>(InventoryDeps{
-      parts.stocks, *parts.answered_inventory_appender,
-      [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
-      [] { return platform::NewUuid(); }, "/command-service",
-      [ownership = parts.inventory_ownership.get()](const std::string& product_id) {
-        return ownership->WritablePartition(product_id);
-      },
-      [&parts](const std::string& order_id) { return parts.book.TraceOf(order_id); }, &parts.own_stocks});
+  parts.inventory = std::make_unique<InventoryProcessor>(
+      InventoryDeps{parts.stocks, *parts.answered_inventory_appender, SystemNow, [] { return platform::NewUuid(); },
+                    "/command-service",
+                    [ownership = parts.inventory_ownership.get()](const std::string& product_id) {
+                      return ownership->WritablePartition(product_id);
+                    },
+                    [&parts](const std::string& order_id) { return parts.book.TraceOf(order_id); }, &parts.own_stocks});
 }
 
 // Both books tell the workflow about every event they fold, so it must listen
@@ -301,9 +299,8 @@ void CommandService::StartWorkflow() {
         return parts.inventory_ownership->WritablePartition(product_id).has_value();
       },
       [&parts](std::chrono::steady_clock::time_point moment) { return parts.inventory_follower->ReadThrough(moment); },
-      [&parts] { return parts.follower->CaughtUp() && parts.inventory_follower->CaughtUp(); },
-      [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); },
-      parts.metrics, WorkflowSettings{parts.payment.payment_timeout}});
+      [&parts] { return parts.follower->CaughtUp() && parts.inventory_follower->CaughtUp(); }, SystemNow, parts.metrics,
+      WorkflowSettings{parts.payment.payment_timeout}});
   parts.book.SetApplyListener([workflow = parts.workflow.get()](const std::string& id) { workflow->Touch(id); });
   parts.stocks.SetApplyListener([workflow = parts.workflow.get()](const std::string& id) { workflow->Touch(id); });
   parts.inventory_follower->SetReadThroughListener([workflow = parts.workflow.get()] { workflow->StockReadThrough(); });

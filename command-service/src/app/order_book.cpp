@@ -1,16 +1,9 @@
 #include <orders/command/order_book.hpp>
+#include <orders/command/wall_clock.hpp>
 
 #include <variant>
 
 namespace orders::command {
-namespace {
-
-domain::Timestamp SystemNow() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
-}  // namespace
-
 domain::Timestamp OrderBook::Now() const { return now_ ? now_() : SystemNow(); }
 
 void OrderBook::SetKeyRetention(std::chrono::milliseconds retention, WallClock now) {

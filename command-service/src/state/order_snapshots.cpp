@@ -1,4 +1,5 @@
 #include <orders/command/order_snapshots.hpp>
+#include <orders/command/wall_clock.hpp>
 
 #include <algorithm>
 #include <vector>
@@ -9,14 +10,6 @@
 #include <orders/platform/log.hpp>
 
 namespace orders::command {
-namespace {
-
-domain::Timestamp SystemNow() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
-
-}  // namespace
-
 OrderSnapshots::OrderSnapshots(CommandStateStore& store, OrderBook& book, SnapshotSettings settings,
                                platform::MetricsRegistry& metrics, WallClock now)
     : store_(store),

@@ -1,4 +1,5 @@
 #include <orders/command/stock_snapshots.hpp>
+#include <orders/command/wall_clock.hpp>
 
 #include <algorithm>
 #include <vector>
@@ -11,10 +12,6 @@ namespace orders::command {
 namespace {
 
 const platform::Labels kInventory{{"stream", "inventory"}};
-
-domain::Timestamp SystemNow() {
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
 
 }  // namespace
 
