@@ -134,7 +134,7 @@ platform::Result<std::uint16_t> CommandService::Start() {
       [ownership = parts.ownership.get()](const std::string& order_id) {
         return ownership->WritablePartition(order_id);
       },
-      parts.payment.workflow, [&parts](std::function<void()> work) { parts.waiting_commands.Post(std::move(work)); },
+      parts.payment.workflow,
       [ownership = parts.ownership.get()](const std::optional<std::string>& idempotency_key) {
         return ownership->NewOrderId(idempotency_key);
       },

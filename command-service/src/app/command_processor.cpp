@@ -1,5 +1,9 @@
 #include <orders/command/command_processor.hpp>
 
+#include <memory>
+#include <mutex>
+#include <vector>
+
 #include <orders/command/request_parser.hpp>
 
 namespace orders::command {
@@ -75,23 +79,28 @@ bool CommandProcessor::RefusedBeforeDeciding(const std::string& order_id, bool v
   return true;
 }
 
-void CommandProcessor::Append(const domain::Event& event, platform::Partition partition, codec::EventMetadata metadata,
-                              std::function<void(bool)> on_done) {
+ChainedAppend CommandProcessor::Chained(const domain::Event& event, platform::Partition partition,
+                                        codec::EventMetadata metadata, std::function<void(bool)> on_done) {
   metadata.event_id = deps_.new_id();
   metadata.source = deps_.source;
-  const auto record = codec::EncodeEvent(event, metadata);
-  deps_.appender.Append(record, partition,
-                        [this, event, metadata, partition, on_done = std::move(on_done)](Appended appended) {
-                          if (appended.outcome == AppendOutcome::kPersisted &&
-                              deps_.book.Apply(event, metadata) == domain::ApplyOutcome::kApplied && appended.offset &&
-                              deps_.own_appends) {
-                            deps_.own_appends->Folded(partition, *appended.offset);
-                          }
-                          if (appended.outcome == AppendOutcome::kUnknown) {
-                            deps_.book.MarkUncertain(domain::OrderIdOf(event));
-                          }
-                          on_done(appended.outcome == AppendOutcome::kPersisted);
-                        });
+  auto record = codec::EncodeEvent(event, metadata);
+  return {std::move(record), [this, event, metadata, partition, on_done = std::move(on_done)](Appended appended) {
+            if (appended.outcome == AppendOutcome::kPersisted &&
+                deps_.book.Apply(event, metadata) == domain::ApplyOutcome::kApplied && appended.offset &&
+                deps_.own_appends) {
+              deps_.own_appends->Folded(partition, *appended.offset);
+            }
+            if (appended.outcome == AppendOutcome::kUnknown) {
+              deps_.book.MarkUncertain(domain::OrderIdOf(event));
+            }
+            on_done(appended.outcome == AppendOutcome::kPersisted);
+          }};
+}
+
+void CommandProcessor::Append(const domain::Event& event, platform::Partition partition, codec::EventMetadata metadata,
+                              std::function<void(bool)> on_done) {
+  auto link = Chained(event, partition, std::move(metadata), std::move(on_done));
+  deps_.appender.Append(link.record, partition, std::move(link.done));
 }
 
 std::string CommandProcessor::NewOrderId(const std::optional<std::string>& idempotency_key) const {
@@ -199,23 +208,18 @@ void CommandProcessor::RunOnOrder(const std::string& order_id, bool valid, Permi
     codec::EventMetadata metadata;
     metadata.actor = labels.audit;
     metadata.trace_parent = labels.trace_parent;
-    Append(decision.events.front(), *partition, metadata,
-           [this, order_id, reply, labels, then = std::move(then), nothing_followed](bool persisted) mutable {
-             auto order = persisted ? deps_.book.Find(order_id) : std::nullopt;
-             reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable, order, std::nullopt});
-             if (!order || !then.next) {
-               deps_.book.Release(order_id);
-               return nothing_followed();
-             }
-             auto follow_on = [this, order = std::move(*order), labels = std::move(labels), then = std::move(then)] {
-               FollowOn(order, labels, then);
-             };
-             if (deps_.dispatch) {
-               deps_.dispatch(std::move(follow_on));
-             } else {
-               follow_on();
-             }
-           });
+    const auto& first = decision.events.front();
+    auto followed = then.next ? FollowingEvent(*state, first, then) : std::nullopt;
+    if (!followed) {
+      Append(first, *partition, metadata, [this, order_id, reply, nothing_followed](bool persisted) {
+        reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable,
+               persisted ? deps_.book.Find(order_id) : std::nullopt, std::nullopt});
+        deps_.book.Release(order_id);
+        nothing_followed();
+      });
+      return;
+    }
+    AppendWithFollowUp(first, *followed, *partition, labels, reply, then.reply);
   };
   if (!deps_.book.RunExclusive(order_id, std::move(work))) {
     reply({CommandResult::Kind::kBusy, std::nullopt, std::nullopt});
@@ -223,29 +227,62 @@ void CommandProcessor::RunOnOrder(const std::string& order_id, bool valid, Permi
   }
 }
 
-void CommandProcessor::FollowOn(const domain::Order& order, EventLabels labels, FollowUp then) {
-  const std::string& order_id = order.order_id;
-  auto finish = [this, order_id, reply = std::move(then.reply)](CommandResult result) {
-    deps_.book.Release(order_id);
-    if (reply) reply(std::move(result));
+std::optional<domain::Event> CommandProcessor::FollowingEvent(domain::Order order, const domain::Event& first,
+                                                              const FollowUp& then) const {
+  std::optional<domain::Order> after = std::move(order);
+  if (domain::Apply(after, first) != domain::ApplyOutcome::kApplied) return std::nullopt;
+  const auto command = then.next(*after);
+  if (!command) return std::nullopt;
+  auto decision = domain::Decide(*after, *command, deps_.now());
+  if (!decision.accepted() || decision.events.empty()) return std::nullopt;
+  return std::move(decision.events.front());
+}
+
+void CommandProcessor::AppendWithFollowUp(const domain::Event& first, const domain::Event& second,
+                                          platform::Partition partition, const EventLabels& labels, Reply reply,
+                                          Reply follow_up_reply) {
+  // Both answers are in before the order is let go; they may come in either order (a refusal to queue the
+  // second comes before the first is acknowledged).
+  struct Pair {
+    std::mutex mutex;
+    int waiting = 2;
+    CommandResult second;
   };
-  const auto command = then.next(order);
-  std::optional<platform::Partition> partition;
-  if (!command || Refusal(order_id, partition)) {
-    // Nothing to follow, or this instance may no longer write the order: the workflow takes the step as usual.
-    return finish({CommandResult::Kind::kOk, std::nullopt, std::nullopt});
-  }
-  auto decision = domain::Decide(order, *command, deps_.now());
-  if (!decision.accepted() || decision.events.empty()) {
-    return finish({CommandResult::Kind::kOk, std::nullopt, std::nullopt});  // nothing appended
-  }
+  auto pair = std::make_shared<Pair>();
+  const std::string order_id = domain::OrderIdOf(first);
+  auto answered = [this, pair, order_id, follow_up_reply = std::move(follow_up_reply)] {
+    CommandResult result;
+    {
+      std::lock_guard lock(pair->mutex);
+      if (--pair->waiting > 0) return;
+      result = std::move(pair->second);
+    }
+    deps_.book.Release(order_id);
+    if (follow_up_reply) follow_up_reply(std::move(result));
+  };
   codec::EventMetadata metadata;
-  metadata.actor = std::move(labels.audit);
-  metadata.trace_parent = NextSpan(labels.trace_parent);  // the follow-up is a step of its own
-  Append(decision.events.front(), *partition, metadata, [this, order_id, finish = std::move(finish)](bool persisted) {
-    auto after = persisted ? deps_.book.Find(order_id) : std::nullopt;
-    finish({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable, std::move(after), std::nullopt});
-  });
+  metadata.actor = labels.audit;
+  metadata.trace_parent = labels.trace_parent;
+  codec::EventMetadata next_metadata;
+  next_metadata.actor = labels.audit;
+  next_metadata.trace_parent = NextSpan(labels.trace_parent);  // the follow-up is a step of its own
+  std::vector<ChainedAppend> chain;
+  chain.push_back(Chained(first, partition, std::move(metadata), [this, order_id, reply, answered](bool persisted) {
+    reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable,
+           persisted ? deps_.book.Find(order_id) : std::nullopt, std::nullopt});
+    answered();
+  }));
+  chain.push_back(
+      Chained(second, partition, std::move(next_metadata), [this, pair, order_id, answered](bool persisted) {
+        CommandResult result{persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable,
+                             persisted ? deps_.book.Find(order_id) : std::nullopt, std::nullopt};
+        {
+          std::lock_guard lock(pair->mutex);
+          pair->second = std::move(result);
+        }
+        answered();
+      }));
+  deps_.appender.AppendInOrder(std::move(chain), partition);
 }
 
 void CommandProcessor::ChangeStatus(domain::ChangeStatus command, const Caller& caller, Reply reply) {

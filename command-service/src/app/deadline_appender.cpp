@@ -18,8 +18,7 @@ struct OneAnswer {
 
 }  // namespace
 
-void DeadlineAppender::Append(const codec::EventRecord& record, platform::Partition partition,
-                              std::function<void(Appended)> done) {
+std::function<void(Appended)> DeadlineAppender::Armed(std::function<void(Appended)> done) {
   auto answer = std::make_shared<OneAnswer>();
   answer->done = std::move(done);
   // Armed before the append: the inner appender may answer before Append returns.
@@ -28,11 +27,21 @@ void DeadlineAppender::Append(const codec::EventRecord& record, platform::Partit
     if (overdue) overdue->Inc();
     answer->done({AppendOutcome::kUnknown, std::nullopt});
   });
-  inner_.Append(record, partition, [this, answer](Appended appended) {
+  return [this, answer](Appended appended) {
     if (!answer->Take()) return;  // answered kUnknown already; the follower folds the record if it landed
     timer_.Cancel(answer->deadline);
     answer->done(appended);
-  });
+  };
+}
+
+void DeadlineAppender::Append(const codec::EventRecord& record, platform::Partition partition,
+                              std::function<void(Appended)> done) {
+  inner_.Append(record, partition, Armed(std::move(done)));
+}
+
+void DeadlineAppender::AppendInOrder(std::vector<ChainedAppend> chain, platform::Partition partition) {
+  for (auto& link : chain) link.done = Armed(std::move(link.done));
+  inner_.AppendInOrder(std::move(chain), partition);
 }
 
 }  // namespace orders::command

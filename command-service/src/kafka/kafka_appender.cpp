@@ -36,20 +36,15 @@ std::int64_t KafkaAppender::InFlight(platform::Partition partition) const {
   return it == in_flight_.end() ? 0 : it->second;
 }
 
-void KafkaAppender::Append(const codec::EventRecord& record, platform::Partition partition,
-                           std::function<void(Appended)> done) {
+platform::DeliveryCallback KafkaAppender::Delivery(const std::string& order_id, platform::Partition partition,
+                                                   std::function<void(Appended)> done) {
   const auto started = std::chrono::steady_clock::now();
-  const std::string order_id = record.key;
   {
     std::lock_guard lock(mutex_);
     ++in_flight_[partition];
   }
-  auto finished = [this, partition] {
-    std::lock_guard lock(mutex_);
-    --in_flight_[partition];
-  };
-  auto on_delivery = [this, started, order_id, done, finished](const platform::DeliveryReport& report) {
-    finished();
+  return [this, started, order_id, partition, done = std::move(done)](const platform::DeliveryReport& report) {
+    Finished(partition);
     latency_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     switch (report.outcome) {
       case platform::DeliveryReport::Outcome::kPersisted:
@@ -75,12 +70,38 @@ void KafkaAppender::Append(const codec::EventRecord& record, platform::Partition
         return;
     }
   };
-  auto queued = producer_.Produce(topic_, partition, record.key, record.value, record.headers, std::move(on_delivery));
-  if (!queued) {
-    finished();
-    failed_.Inc();
-    platform::LogWarn("event could not be queued", {{"orderId", order_id}, {"error", queued.error().message}});
-    done({AppendOutcome::kFailed, std::nullopt});
+}
+
+void KafkaAppender::Finished(platform::Partition partition) {
+  std::lock_guard lock(mutex_);
+  --in_flight_[partition];
+}
+
+void KafkaAppender::NotQueued(const std::string& order_id, platform::Partition partition, const std::string& why,
+                              const std::function<void(Appended)>& done) {
+  Finished(partition);
+  failed_.Inc();
+  platform::LogWarn("event could not be queued", {{"orderId", order_id}, {"error", why}});
+  done({AppendOutcome::kFailed, std::nullopt});
+}
+
+void KafkaAppender::Append(const codec::EventRecord& record, platform::Partition partition,
+                           std::function<void(Appended)> done) {
+  auto queued = producer_.Produce(topic_, partition, record.key, record.value, record.headers,
+                                  Delivery(record.key, partition, done));
+  if (!queued) NotQueued(record.key, partition, queued.error().message, done);
+}
+
+void KafkaAppender::AppendInOrder(std::vector<ChainedAppend> chain, platform::Partition partition) {
+  std::vector<platform::OrderedRecord> records;
+  records.reserve(chain.size());
+  for (const auto& link : chain) {
+    records.push_back(
+        {link.record.key, link.record.value, link.record.headers, Delivery(link.record.key, partition, link.done)});
+  }
+  const auto queued = producer_.ProduceInOrder(topic_, partition, records);
+  for (std::size_t i = queued; i < chain.size(); ++i) {
+    NotQueued(chain[i].record.key, partition, "an earlier record of its chain could not be queued", chain[i].done);
   }
 }
 

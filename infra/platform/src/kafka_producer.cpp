@@ -108,6 +108,50 @@ Result<std::shared_ptr<RdKafka::Producer>> KafkaProducer::Recreate() {
   return old;
 }
 
+Result<std::shared_ptr<RdKafka::Producer>> KafkaProducer::Current() {
+  std::shared_ptr<RdKafka::Producer> producer;
+  std::shared_ptr<RdKafka::Producer> replaced;
+  {
+    std::lock_guard lock(mutex_);
+    // Only while the destructor drains the last instance: a delivery callback producing again.
+    if (!producer_) return Fail("the Kafka producer is shut down");
+    if (fatal_) {
+      // The flag may come from an instance already replaced: ask the current one.
+      std::string reason;
+      if (producer_->fatal_error(reason) == RdKafka::ERR_NO_ERROR) {
+        fatal_ = false;
+      } else if (auto recreated = Recreate(); !recreated) {
+        return recreated.error();
+      } else {
+        replaced = std::move(*recreated);
+      }
+    }
+    producer = producer_;
+  }
+  // The replaced instance fails its records; their callbacks run here,
+  // outside the lock, and may produce again (onto the fresh instance).
+  if (replaced) Drain(*replaced);
+  return producer;
+}
+
+int KafkaProducer::ProduceOn(RdKafka::Producer& producer, const std::string& topic, Partition partition,
+                             const std::string& key, const std::string& value, const KafkaHeaders& headers,
+                             DeliveryCallback on_delivery) {
+  RdKafka::Headers* kafka_headers = RdKafka::Headers::create();
+  for (const auto& [name, header_value] : headers) kafka_headers->add(name, header_value);
+  auto* callback = new DeliveryCallback(std::move(on_delivery));
+  in_flight_.fetch_add(1);
+  const RdKafka::ErrorCode code = producer.produce(
+      topic, partition == kAnyPartition ? RdKafka::Topic::PARTITION_UA : partition, RdKafka::Producer::RK_MSG_COPY,
+      const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, kafka_headers, callback);
+  if (code == RdKafka::ERR_NO_ERROR) return code;
+  in_flight_.fetch_sub(1);
+  delete callback;
+  delete kafka_headers;  // ownership passes to librdkafka only on success
+  if (code == RdKafka::ERR__FATAL) fatal_ = true;
+  return code;
+}
+
 Result<void> KafkaProducer::Produce(const std::string& topic, Partition partition, const std::string& key,
                                     const std::string& value, const KafkaHeaders& headers,
                                     DeliveryCallback on_delivery) {
@@ -115,44 +159,34 @@ Result<void> KafkaProducer::Produce(const std::string& topic, Partition partitio
   // A fatal state can be noticed here (ERR__FATAL) before the error event
   // reaches the poll thread: then re-create at once and try the fresh instance.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::shared_ptr<RdKafka::Producer> producer;
-    std::shared_ptr<RdKafka::Producer> replaced;
-    {
-      std::lock_guard lock(mutex_);
-      // Only while the destructor drains the last instance: a delivery callback producing again.
-      if (!producer_) return Fail("the Kafka producer is shut down");
-      if (fatal_) {
-        // The flag may come from an instance already replaced: ask the current one.
-        std::string reason;
-        if (producer_->fatal_error(reason) == RdKafka::ERR_NO_ERROR) {
-          fatal_ = false;
-        } else if (auto recreated = Recreate(); !recreated) {
-          return recreated.error();
-        } else {
-          replaced = std::move(*recreated);
-        }
-      }
-      producer = producer_;
-    }
-    // The replaced instance fails its records; their callbacks run here,
-    // outside the lock, and may produce again (onto the fresh instance).
-    if (replaced) Drain(*replaced);
-    RdKafka::Headers* kafka_headers = RdKafka::Headers::create();
-    for (const auto& [name, header_value] : headers) kafka_headers->add(name, header_value);
-    auto* callback = new DeliveryCallback(on_delivery);
-    in_flight_.fetch_add(1);
-    const RdKafka::ErrorCode code = producer->produce(
-        topic, partition == kAnyPartition ? RdKafka::Topic::PARTITION_UA : partition, RdKafka::Producer::RK_MSG_COPY,
-        const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, kafka_headers, callback);
+    auto producer = Current();
+    if (!producer) return producer.error();
+    const int code = ProduceOn(**producer, topic, partition, key, value, headers, on_delivery);
     if (code == RdKafka::ERR_NO_ERROR) return {};
-    in_flight_.fetch_sub(1);
-    delete callback;
-    delete kafka_headers;  // ownership passes to librdkafka only on success
-    error = Fail(RdKafka::err2str(code));
+    error = Fail(RdKafka::err2str(static_cast<RdKafka::ErrorCode>(code)));
     if (code != RdKafka::ERR__FATAL) return error;
-    fatal_ = true;
   }
   return error;
+}
+
+std::size_t KafkaProducer::ProduceInOrder(const std::string& topic, Partition partition,
+                                          const std::vector<OrderedRecord>& records) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto producer = Current();
+    if (!producer) return 0;
+    // One instance for all of them: a fresh one (after a fatal error) would
+    // take a later record while an earlier one may be lost with the old.
+    std::size_t queued = 0;
+    int code = RdKafka::ERR_NO_ERROR;
+    for (const auto& record : records) {
+      // A copy: a refused record is tried again on a fresh instance, callback and all.
+      code = ProduceOn(**producer, topic, partition, record.key, record.value, record.headers, record.on_delivery);
+      if (code != RdKafka::ERR_NO_ERROR) break;
+      ++queued;
+    }
+    if (queued > 0 || code != RdKafka::ERR__FATAL) return queued;
+  }
+  return 0;
 }
 
 bool KafkaProducer::Flush(int timeout_ms) {

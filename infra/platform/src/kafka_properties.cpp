@@ -14,11 +14,20 @@ constexpr std::string_view kPrefix = "KAFKA_PROPERTY_";
 
 // What the services' guarantees rest on, or what has its own setting. A record that times out in flight makes
 // the idempotent producer bump its epoch and maybe write batches twice (kafka_settings.cpp), so the message
-// timeout and its alias are fixed too.
-constexpr std::array<std::string_view, 11> kFixed = {
-    "bootstrap.servers",  "metadata.broker.list",     "group.id",          "enable.idempotence",   "acks",
-    "enable.auto.commit", "enable.auto.offset.store", "auto.offset.reset", "enable.partition.eof", "message.timeout.ms",
-    "delivery.timeout.ms"};
+// timeout and its alias are fixed too, and so is the gapless guarantee the command service's chained appends
+// rest on (kafka_producer.hpp ProduceInOrder).
+constexpr std::array<std::string_view, 12> kFixed = {"bootstrap.servers",
+                                                     "metadata.broker.list",
+                                                     "group.id",
+                                                     "enable.idempotence",
+                                                     "acks",
+                                                     "enable.auto.commit",
+                                                     "enable.auto.offset.store",
+                                                     "auto.offset.reset",
+                                                     "enable.partition.eof",
+                                                     "message.timeout.ms",
+                                                     "delivery.timeout.ms",
+                                                     "enable.gapless.guarantee"};
 
 std::string PropertyOfVariable(std::string_view suffix) {
   std::string name(suffix);

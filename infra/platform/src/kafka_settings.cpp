@@ -36,6 +36,11 @@ Result<std::unique_ptr<RdKafka::Conf>> MakeProducerConf(const KafkaSettings& set
                              // (docs/library-notes.md). Callers bound their own wait; these limits bound the
                              // queue (64 MiB, 100,000 records), beyond which Produce() fails at once.
                              {"message.timeout.ms", "0"},
+                             // An error that would leave a hole in a partition's records (a batch failed for
+                             // good while later ones were sent) is fatal instead: the producer is re-created
+                             // and what it held is reported unknown. Chained appends (ProduceInOrder) queue a
+                             // record that only holds after an earlier one before that one is acknowledged.
+                             {"enable.gapless.guarantee", "true"},
                              {"queue.buffering.max.kbytes", "65536"},
                              {"queue.buffering.max.messages", "100000"},
                              {"request.timeout.ms", "5000"},

@@ -56,7 +56,6 @@ class CommandProcessorTest : public ::testing::Test {
                     },
                     false,
                     {},
-                    {},
                     &own_appends_}) {
     // The book's clock is the processor's: keys are kept a day after the placements it stamps.
     book_.SetKeyRetention(std::chrono::hours(24), [] { return testing::At(); });
@@ -344,14 +343,8 @@ TEST(Partitioning, WithNoWritablePartitionTheDrawStopsAndTheIdIsRefusedLaterAsNo
 
 TEST_F(CommandProcessorTest, AnOrderPlacedWithoutAnIdGetsOneChosenForItsKey) {
   std::vector<std::optional<std::string>> asked;
-  CommandProcessor processor({book_,
-                              appender_,
-                              [] { return testing::At(); },
-                              [] { return platform::NewUuid(); },
-                              "/test",
-                              [](const std::string&) -> std::optional<std::int32_t> { return 0; },
-                              false,
-                              {},
+  CommandProcessor processor({book_, appender_, [] { return testing::At(); }, [] { return platform::NewUuid(); },
+                              "/test", [](const std::string&) -> std::optional<std::int32_t> { return 0; }, false,
                               [&](const std::optional<std::string>& key) {
                                 asked.push_back(key);
                                 return std::string(key ? "00000000-0000-4000-8000-00000000000b"

@@ -1,6 +1,8 @@
 // The answer deadline of appends (deadline_appender.hpp): the producer keeps
 // every record until the log answers, but a command is answered within the
 // deadline, as an unknown outcome that fences its order until the log settles it.
+// Also chains of appends (EventAppender::AppendInOrder) through an appender
+// that answers one record at a time.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -131,6 +133,53 @@ TEST_F(DeadlineAppenderTest, EachAppendHasItsOwnDeadline) {
 
 // The processor behind the deadline: the order's outcome stays unknown after its late record landed, until the
 // log has been read past it; the next command then decides on the state with that record, at the next version.
+// A chain through an appender that hands records over one at a time (EventAppender's own AppendInOrder).
+std::vector<ChainedAppend> ChainOfTwo(std::vector<Appended>& answers) {
+  std::vector<ChainedAppend> chain;
+  for (int i = 0; i < 2; ++i) {
+    chain.push_back({codec::EncodeEvent(testing::Placed(), {}), [&answers](Appended a) { answers.push_back(a); }});
+  }
+  return chain;
+}
+
+TEST(AppendInOrder, ByDefaultARecordIsHandedOverOnlyOnceTheOneBeforeItIsInTheLog) {
+  HeldAppender log;
+  std::vector<Appended> answers;
+  log.AppendInOrder(ChainOfTwo(answers), 0);
+  EXPECT_EQ(log.records.size(), 1u);
+  log.Answer(AppendOutcome::kPersisted);
+  ASSERT_EQ(log.records.size(), 2u);
+  log.Answer(AppendOutcome::kPersisted);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].outcome, AppendOutcome::kPersisted);
+  EXPECT_EQ(answers[1].outcome, AppendOutcome::kPersisted);
+}
+
+TEST(AppendInOrder, AfterARecordTheLogMayNotHaveTakenTheRestAreFailedWithoutBeingHandedOver) {
+  for (const auto outcome : {AppendOutcome::kFailed, AppendOutcome::kUnknown}) {
+    HeldAppender log;
+    std::vector<Appended> answers;
+    log.AppendInOrder(ChainOfTwo(answers), 0);
+    log.Answer(outcome);
+    EXPECT_EQ(log.records.size(), 1u);
+    ASSERT_EQ(answers.size(), 2u);
+    EXPECT_EQ(answers[0].outcome, outcome);
+    EXPECT_EQ(answers[1].outcome, AppendOutcome::kFailed);
+  }
+}
+
+TEST_F(DeadlineAppenderTest, EveryRecordOfAChainHasItsOwnDeadline) {
+  appender_.AppendInOrder(ChainOfTwo(answers_), 0);
+  inner_.Answer(AppendOutcome::kPersisted);  // the first in time; the second is handed over now
+  ASSERT_EQ(answers_.size(), 1u);
+  timer_.Advance(3000ms);
+  ASSERT_EQ(answers_.size(), 2u);
+  EXPECT_EQ(answers_[1].outcome, AppendOutcome::kUnknown);
+  EXPECT_EQ(overdue_.Value(), 1u);
+  inner_.Answer(AppendOutcome::kPersisted);  // late: not passed on
+  EXPECT_EQ(answers_.size(), 2u);
+}
+
 TEST(CommandPastTheAnswerDeadline, FencesItsOrderUntilTheLogSettlesItAndTheNextCommandTakesTheNextVersion) {
   ManualTimer timer;
   HeldAppender inner;
@@ -144,7 +193,6 @@ TEST(CommandPastTheAnswerDeadline, FencesItsOrderUntilTheLogSettlesItAndTheNextC
                               "/test",
                               [](const std::string&) -> std::optional<platform::Partition> { return 0; },
                               false,
-                              {},
                               {},
                               nullptr});
   std::vector<CommandResult> results;

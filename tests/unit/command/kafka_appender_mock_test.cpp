@@ -266,7 +266,6 @@ TEST_F(CommandPathOnMockCluster, ARecordInFlightPastTheAnswerDeadlineIsAnswered5
                                            [](const std::string&) -> std::optional<platform::Partition> { return 0; },
                                            false,
                                            {},
-                                           {},
                                            nullptr});
   cluster_.SetRoundTrip(1500ms);  // sent at once, acknowledged 1.5 s later: in flight past the deadline
   const auto started = std::chrono::steady_clock::now();

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include <orders/platform/kafka_producer.hpp>
@@ -80,6 +81,62 @@ TEST_F(ProducerOnMockCluster, FatalErrorNeverReportsSuccessAndTheProducerIsRecre
   EXPECT_EQ(producer_->Recreations(), 1);
 }
 
+// Records queued in order through ProduceInOrder, with what each delivery report said.
+struct Chain {
+  std::mutex mutex;
+  std::vector<DeliveryReport> reports;  // in the order they came
+  std::vector<std::string> values;      // the value of each report's record
+  std::atomic<int> done{0};
+};
+
+std::vector<OrderedRecord> ChainOf(const std::vector<std::string>& values, const std::shared_ptr<Chain>& chain) {
+  std::vector<OrderedRecord> records;
+  for (const auto& value : values) {
+    records.push_back({"order-1", value, {}, [chain, value](const DeliveryReport& report) {
+                         std::lock_guard lock(chain->mutex);
+                         chain->reports.push_back(report);
+                         chain->values.push_back(value);
+                         ++chain->done;
+                       }});
+  }
+  return records;
+}
+
+TEST_F(ProducerOnMockCluster, ChainedRecordsLandInTheirOrderAtConsecutiveOffsets) {
+  auto chain = std::make_shared<Chain>();
+  ASSERT_EQ(producer_->ProduceInOrder("events", 0, ChainOf({"first", "second", "third"}, chain)), 3U);
+  ASSERT_TRUE(testing::Eventually([&] { return chain->done.load() == 3; }));
+  std::lock_guard lock(chain->mutex);
+  EXPECT_EQ(chain->values, (std::vector<std::string>{"first", "second", "third"}));
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(chain->reports[i].outcome, Outcome::kPersisted);
+    EXPECT_EQ(chain->reports[i].partition, 0);
+    if (i > 0) EXPECT_EQ(chain->reports[i].offset, chain->reports[i - 1].offset + 1);
+  }
+}
+
+TEST_F(ProducerOnMockCluster, AChainIsNeverSplitBetweenAFailedProducerAndItsReplacement) {
+  std::vector<Outcome> outcomes;
+  auto warm = Send(outcomes);
+  ASSERT_TRUE(testing::Eventually([&] { return warm->load() == 1; }));
+  ASSERT_TRUE(producer_->TriggerFatalErrorForTesting());
+  auto chain = std::make_shared<Chain>();
+  const auto queued = producer_->ProduceInOrder("events", 0, ChainOf({"authorized", "confirmed"}, chain));
+  ASSERT_TRUE(
+      testing::Eventually([&] { return chain->done.load() == static_cast<int>(queued); }, std::chrono::seconds(15)));
+  std::lock_guard lock(chain->mutex);
+  // Whatever instance took them: a later record is persisted only if every earlier one is.
+  bool earlier_persisted = true;
+  for (std::size_t i = 0; i < chain->reports.size(); ++i) {
+    const bool persisted = chain->reports[i].outcome == Outcome::kPersisted;
+    EXPECT_TRUE(!persisted || earlier_persisted) << "record " << chain->values[i] << " landed after a hole";
+    earlier_persisted = earlier_persisted && persisted;
+  }
+  if (producer_->Recreations() == 1 && queued == 2 && earlier_persisted) {
+    EXPECT_EQ(chain->reports[1].offset, chain->reports[0].offset + 1);
+  }
+}
+
 }  // namespace
 }  // namespace orders::platform
 
@@ -100,6 +157,15 @@ TEST(ProducerSettings, RecordsNeverTimeOutAndTheQueueIsBounded) {
   EXPECT_EQ(value, "65536");
   ASSERT_EQ((*conf)->get("queue.buffering.max.messages", value), RdKafka::Conf::CONF_OK);
   EXPECT_EQ(value, "100000");
+}
+
+// Chained appends queue a record that only holds after an earlier one before that one is acknowledged.
+TEST(ProducerSettings, AnErrorThatWouldLeaveAHoleInAPartitionIsFatal) {
+  auto conf = MakeProducerConf({"b:9092", "client", "", {}});
+  ASSERT_TRUE(conf) << conf.error().message;
+  std::string value;
+  ASSERT_EQ((*conf)->get("enable.gapless.guarantee", value), RdKafka::Conf::CONF_OK);
+  EXPECT_EQ(value, "true");
 }
 
 }  // namespace

@@ -43,10 +43,6 @@ struct ProcessorDeps {
   // With the fulfilment workflow on, a pending order awaits stock and payment:
   // people may cancel it but not move it forward (409 awaiting-payment).
   bool workflow = false;
-  // Runs work that continues an exclusive run after an append (a follow-up):
-  // never inside the Kafka delivery callback that reported the append. Empty:
-  // inline (unit tests).
-  std::function<void(std::function<void()>)> dispatch;
   // The id of an order placed without one (partitioning.hpp NewOrderId).
   // Empty: new_id (unit tests, one instance).
   std::function<std::string(const std::optional<std::string>& idempotency_key)> new_order_id;
@@ -56,10 +52,14 @@ struct ProcessorDeps {
 };
 
 // A command the workflow wants appended right after another one, while the
-// order is still its own: `next` looks at the order as the first event left
-// it and names the status change to make, if any. `reply` is called once:
-// kOk when nothing was needed (or the first event was not appended: the step
-// is then for the workflow to take again), otherwise the follow-up's result.
+// order is still its own: `next` looks at the order as the first event will
+// leave it and names the status change to make, if any. Both events are then
+// handed to the log together (EventAppender::AppendInOrder): the follow-up
+// does not wait for the first's acknowledgement, and is never in the log
+// without it. `reply` is called once: kOk when nothing was needed (or the
+// first event was refused before anything was appended: the step is then for
+// the workflow to take again), otherwise the follow-up's result (kUnavailable
+// when it was not appended, also because the first was not).
 struct FollowUp {
   std::function<std::optional<domain::ChangeStatus>(const domain::Order&)> next;
   Reply reply;
@@ -103,11 +103,21 @@ class CommandProcessor {
                   Reply reply, FollowUp then = {});
   template <typename Command>
   void RunForWorkflow(Command command, std::string audit, Reply reply, FollowUp then = {});
-  // The rest of a run whose first event was appended: `then`'s command on
-  // `order`, still holding it; releases the order.
-  void FollowOn(const domain::Order& order, EventLabels labels, FollowUp then);
+  // The event `then` names on `order` as `first` leaves it; none when `then`
+  // names nothing or Decide has nothing to append.
+  std::optional<domain::Event> FollowingEvent(domain::Order order, const domain::Event& first,
+                                              const FollowUp& then) const;
+  // Appends `first` and `second` as one chain, answers `reply` for the first
+  // and `follow_up_reply` for the second, and releases the order once both are answered.
+  void AppendWithFollowUp(const domain::Event& first, const domain::Event& second, platform::Partition partition,
+                          const EventLabels& labels, Reply reply, Reply follow_up_reply);
   // The workflow's labels for an order: `audit`, and a new span in the order's trace.
   EventLabels WorkflowLabels(const std::string& order_id, std::string audit) const;
+  // `event` as a record for `partition`, and what its answer does: a
+  // persisted event is folded into the book at once (and noted for the log
+  // follower), an unknown outcome fences the order; then `on_done(persisted)`.
+  ChainedAppend Chained(const domain::Event& event, platform::Partition partition, codec::EventMetadata metadata,
+                        std::function<void(bool)> on_done);
   void Append(const domain::Event& event, platform::Partition partition, codec::EventMetadata metadata,
               std::function<void(bool)> on_done);
   // Refusals every command checks first; nullopt when it may go on.

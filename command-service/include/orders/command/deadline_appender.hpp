@@ -26,8 +26,13 @@ class DeadlineAppender : public EventAppender {
 
   void Append(const codec::EventRecord& record, platform::Partition partition,
               std::function<void(Appended)> done) override;
+  // Each record of the chain has its own deadline.
+  void AppendInOrder(std::vector<ChainedAppend> chain, platform::Partition partition) override;
 
  private:
+  // `done`, answered kUnknown if nothing else answered it within the deadline.
+  std::function<void(Appended)> Armed(std::function<void(Appended)> done);
+
   EventAppender& inner_;
   DeadlineTimer& timer_;
   std::chrono::milliseconds deadline_;

@@ -25,11 +25,22 @@ class KafkaAppender : public EventAppender, public LogMarkers {
 
   void Append(const codec::EventRecord& record, platform::Partition partition,
               std::function<void(Appended)> done) override;
+  // Hands the whole chain to the producer at once (ProduceInOrder): a record
+  // does not wait for the acknowledgement of the one before it.
+  void AppendInOrder(std::vector<ChainedAppend> chain, platform::Partition partition) override;
   void AppendMarkers(platform::Partition partition_count, Done done) override;
   // Appends to `partition` not yet acknowledged.
   std::int64_t InFlight(platform::Partition partition) const;
 
  private:
+  // Counts an append in flight and returns its delivery report's handler, which answers `done`.
+  platform::DeliveryCallback Delivery(const std::string& order_id, platform::Partition partition,
+                                      std::function<void(Appended)> done);
+  void Finished(platform::Partition partition);
+  // A record the producer refused to queue: definitely not in the log.
+  void NotQueued(const std::string& order_id, platform::Partition partition, const std::string& why,
+                 const std::function<void(Appended)>& done);
+
   platform::KafkaProducer& producer_;
   std::string topic_;
   platform::Counter& persisted_;

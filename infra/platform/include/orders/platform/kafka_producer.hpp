@@ -25,6 +25,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <orders/platform/kafka_settings.hpp>
 #include <orders/platform/partition_offsets.hpp>
@@ -41,6 +42,13 @@ struct DeliveryReport {
 };
 
 using DeliveryCallback = std::function<void(const DeliveryReport&)>;
+
+struct OrderedRecord {
+  std::string key;
+  std::string value;
+  KafkaHeaders headers;
+  DeliveryCallback on_delivery;
+};
 
 class KafkaProducer {
  public:
@@ -61,6 +69,16 @@ class KafkaProducer {
                        const KafkaHeaders& headers, DeliveryCallback on_delivery) {
     return Produce(topic, kAnyPartition, key, value, headers, std::move(on_delivery));
   }
+
+  // Queues `records` for `partition` in their order, on one librdkafka
+  // instance, each only if every one before it was queued; returns how many
+  // were (the callbacks of the rest are not called). None of them is then in
+  // the log unless every one before it is: the idempotent producer writes a
+  // partition's records in order, and its gapless guarantee (kafka_settings.cpp)
+  // turns an error that would leave a hole into a fatal one. So a caller may
+  // queue an event that only holds after an earlier one without waiting for
+  // the earlier one's acknowledgement.
+  std::size_t ProduceInOrder(const std::string& topic, Partition partition, const std::vector<OrderedRecord>& records);
 
   // Waits up to `timeout_ms` for every queued record's delivery report.
   bool Flush(int timeout_ms);
@@ -85,6 +103,11 @@ class KafkaProducer {
   // Swaps in a fresh librdkafka producer (call with mutex_ held); returns the
   // old one, which the caller drains after releasing the lock.
   Result<std::shared_ptr<RdKafka::Producer>> Recreate();
+  // The librdkafka instance to produce on, re-created first after a fatal error.
+  Result<std::shared_ptr<RdKafka::Producer>> Current();
+  // One produce() on `producer`; librdkafka's error code (ERR__FATAL marks the producer for re-creation).
+  int ProduceOn(RdKafka::Producer& producer, const std::string& topic, Partition partition, const std::string& key,
+                const std::string& value, const KafkaHeaders& headers, DeliveryCallback on_delivery);
   void PollLoop();
 
   class Callbacks;
