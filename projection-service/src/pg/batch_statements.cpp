@@ -183,11 +183,22 @@ std::string UpsertOffsets(int& first) {
          " SET next_offset = GREATEST(consumer_offsets.next_offset, excluded.next_offset)";
 }
 
+// The names of the prepared statements below (PrepareStatements), one per text of Statements.
 constexpr const char* kWriteWithArraysName = "orders_write_batch_arrays";
+constexpr const char* kMergeNewOrdersName = "orders_merge_new_orders";
+constexpr const char* kMergeHistoryName = "orders_merge_history";
+constexpr const char* kMergeOrderChangesName = "orders_merge_order_changes";
+constexpr const char* kUpsertOffsetsName = "orders_upsert_offsets";
+constexpr const char* kInsertDeclinesName = "orders_insert_declines";
+constexpr const char* kInsertParkedName = "orders_insert_parked";
+constexpr const char* kReadGenerationName = "orders_read_generation";
+constexpr const char* kReadOffsetsName = "orders_read_offsets";
+constexpr const char* kLockOffsetsName = "orders_lock_offsets";
+constexpr const char* kLoadFoldStateName = "orders_load_fold_state";
 
 struct Statements {
   std::string prepare_batch, merge_new_orders, merge_history, merge_order_changes, upsert_offsets, insert_declines,
-      write_with_arrays;
+      write_with_arrays, insert_parked, read_generation, read_offsets, lock_offsets, load_fold_state;
 };
 
 const Statements& Sql() {
@@ -254,6 +265,28 @@ const Statements& Sql() {
                           Names(kOrderChangeColumns) + ")" + where_newer +
                           "), history AS (INSERT INTO order_history (" + Names(kHistoryColumns) + ") SELECT * FROM " +
                           history + "), declines AS (" + declines + ") " + offsets;
+    s.insert_parked =
+        "INSERT INTO poison_events (topic, partition, \"offset\", record_key, payload, error)"
+        " SELECT $1, p, o, k, decode(h, 'hex'), e"
+        " FROM unnest($2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[]) AS t(p, o, k, h, e)"
+        " ON CONFLICT (topic, partition, \"offset\") DO NOTHING";
+    // The fence (ReadStorePosition): the generation, then the stored offsets,
+    // locked to the commit in a batch transaction.
+    s.read_generation = "SELECT generation::text FROM read_model_generation";
+    s.read_offsets =
+        "SELECT partition, next_offset FROM consumer_offsets WHERE topic = $1 AND partition = ANY($2::int[])";
+    s.lock_offsets = s.read_offsets + " FOR UPDATE";
+    // One index probe per key on either write path (the array path runs
+    // without the staging path's planner settings, and a generic plan keeps
+    // whatever settings it was made under): a lateral subquery kept apart by
+    // OFFSET 0 cannot become a hash join over all of `orders`, a plan the
+    // planner picks for a young table whose statistics still call it small
+    // (seen on the reservations lookup, stock_statements.cpp).
+    s.load_fold_state =
+        "SELECT k.id::text, o.status, o.version, o.courier_id, o.payment_status, o.payment_id,"
+        " o.payment_amount_cents FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL"
+        " (SELECT status, version, courier_id, payment_status, payment_id, payment_amount_cents"
+        "  FROM orders WHERE order_id = k.id OFFSET 0) o";
     return s;
   }();
   return statements;
@@ -303,14 +336,14 @@ void WriteThroughCopy(pqxx::transaction_base& tx, const BatchWrites& writes, Wri
   SendCopy(tx, direct ? "orders" : "staged_new_orders", kNewOrderColumns, rows.new_orders);
   SendCopy(tx, direct ? "order_history" : "staged_history", kHistoryColumns, rows.history);
   SendCopy(tx, "staged_order_changes", kOrderChangeColumns, rows.order_changes);
-  const auto& sql = Sql();
-  tx.exec(direct ? sql.merge_order_changes
-                 : sql.merge_new_orders + "; " + sql.merge_order_changes + "; " + sql.merge_history);
+  if (!direct) tx.exec_prepared(kMergeNewOrdersName);
+  tx.exec_prepared(kMergeOrderChangesName);
+  if (!direct) tx.exec_prepared(kMergeHistoryName);
   if (!writes.declines.empty()) {
-    tx.exec_params(sql.insert_declines, pqxx::prepare::make_dynamic_params(DeclineParams(writes)));
+    tx.exec_prepared(kInsertDeclinesName, pqxx::prepare::make_dynamic_params(DeclineParams(writes)));
   }
   if (!writes.next_offsets.empty()) {
-    tx.exec_params(sql.upsert_offsets, pqxx::prepare::make_dynamic_params(OffsetParams(writes)));
+    tx.exec_prepared(kUpsertOffsetsName, pqxx::prepare::make_dynamic_params(OffsetParams(writes)));
   }
 }
 
@@ -337,13 +370,8 @@ void InsertParked(pqxx::transaction_base& tx, const BatchWrites& writes) {
     payloads.push_back(HexEncode(parked.payload));
     errors.push_back(PrintableText(parked.error, 1024));
   }
-  tx.exec_params(
-      "INSERT INTO poison_events (topic, partition, \"offset\", record_key, payload, error)"
-      " SELECT $1, p, o, k, decode(h, 'hex'), e"
-      " FROM unnest($2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[]) AS t(p, o, k, h, e)"
-      " ON CONFLICT (topic, partition, \"offset\") DO NOTHING",
-      writes.topic, ArrayLiteral(partitions), ArrayLiteral(offsets), ArrayLiteral(keys), ArrayLiteral(payloads),
-      ArrayLiteral(errors));
+  tx.exec_prepared(kInsertParkedName, writes.topic, ArrayLiteral(partitions), ArrayLiteral(offsets), ArrayLiteral(keys),
+                   ArrayLiteral(payloads), ArrayLiteral(errors));
 }
 
 }  // namespace
@@ -351,15 +379,12 @@ void InsertParked(pqxx::transaction_base& tx, const BatchWrites& writes) {
 StorePosition ReadStorePosition(pqxx::transaction_base& tx, const std::string& topic,
                                 const std::vector<platform::Partition>& partitions, bool lock) {
   StorePosition position;
-  if (const auto rows = tx.exec("SELECT generation::text FROM read_model_generation"); !rows.empty()) {
+  if (const auto rows = tx.exec_prepared(kReadGenerationName); !rows.empty()) {
     position.generation = rows[0][0].as<std::string>();
   }
   std::vector<std::string> ids;
   for (auto partition : partitions) ids.push_back(std::to_string(partition));
-  for (const auto& row : tx.exec_params(std::string("SELECT partition, next_offset FROM consumer_offsets"
-                                                    " WHERE topic = $1 AND partition = ANY($2::int[])") +
-                                            (lock ? " FOR UPDATE" : ""),
-                                        topic, ArrayLiteral(ids))) {
+  for (const auto& row : tx.exec_prepared(lock ? kLockOffsetsName : kReadOffsetsName, topic, ArrayLiteral(ids))) {
     position.offsets[row[0].as<platform::Partition>()] = row[1].as<platform::Offset>();
   }
   return position;
@@ -369,17 +394,7 @@ std::map<std::string, domain::Order> LoadFoldState(pqxx::transaction_base& tx,
                                                    const std::vector<std::string>& order_ids) {
   std::map<std::string, domain::Order> orders;
   if (order_ids.empty()) return orders;
-  // One index probe per key on either write path (the array path runs
-  // without the staging path's planner settings): a lateral subquery kept
-  // apart by OFFSET 0 cannot become a hash join over all of `orders`, a plan
-  // the planner picks for a young table whose statistics still call it small
-  // (seen on the reservations lookup, stock_statements.cpp).
-  for (const auto& row : tx.exec_params("SELECT k.id::text, o.status, o.version, o.courier_id,"
-                                        " o.payment_status, o.payment_id, o.payment_amount_cents"
-                                        " FROM unnest($1::uuid[]) AS k(id) CROSS JOIN LATERAL"
-                                        " (SELECT status, version, courier_id, payment_status, payment_id,"
-                                        "  payment_amount_cents FROM orders WHERE order_id = k.id OFFSET 0) o",
-                                        ArrayLiteral(order_ids))) {
+  for (const auto& row : tx.exec_prepared(kLoadFoldStateName, ArrayLiteral(order_ids))) {
     domain::Order order;
     order.order_id = row[0].as<std::string>();
     order.status = domain::ParseStatus(row[1].as<std::string>()).value_or(domain::Status::kPending);
@@ -396,7 +411,18 @@ std::map<std::string, domain::Order> LoadFoldState(pqxx::transaction_base& tx,
 }
 
 void PrepareStatements(pqxx::connection_base& connection) {
-  connection.prepare(kWriteWithArraysName, Sql().write_with_arrays);
+  const auto& sql = Sql();
+  for (const auto& [name, text] :
+       {std::pair{kWriteWithArraysName, &sql.write_with_arrays}, std::pair{kMergeNewOrdersName, &sql.merge_new_orders},
+        std::pair{kMergeHistoryName, &sql.merge_history}, std::pair{kMergeOrderChangesName, &sql.merge_order_changes},
+        std::pair{kUpsertOffsetsName, &sql.upsert_offsets}, std::pair{kInsertDeclinesName, &sql.insert_declines},
+        std::pair{kInsertParkedName, &sql.insert_parked}, std::pair{kReadGenerationName, &sql.read_generation},
+        std::pair{kReadOffsetsName, &sql.read_offsets}, std::pair{kLockOffsetsName, &sql.lock_offsets},
+        std::pair{kLoadFoldStateName, &sql.load_fold_state}}) {
+    connection.prepare(name, *text);
+  }
+  PrepareSummaryStatements(connection);
+  PrepareStockStatements(connection);
 }
 
 WritePath ChooseWritePath(std::size_t records, WriteMode mode) {

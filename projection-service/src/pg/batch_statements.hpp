@@ -39,7 +39,11 @@ namespace orders::projection {
 // An order's items as the read model stores them (jsonb text; product ids PostgreSQL can hold).
 std::string ItemsJson(const std::vector<domain::LineItem>& items);
 
-// Once per connection: the prepared statement of the array path.
+// Once per connection, before any statement below (and those of
+// summary_statements.hpp and stock_statements.hpp) runs on it: every statement
+// a batch sends, as a prepared statement, so PostgreSQL parses each once per
+// connection instead of once per batch (libpqxx sends each to the server at
+// its first use, and again after it reconnects).
 void PrepareStatements(pqxx::connection_base& connection);
 
 enum class WritePath { kArrays, kStaging };

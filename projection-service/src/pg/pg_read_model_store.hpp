@@ -9,9 +9,10 @@
 // (KnownOrders; valid because the fence just proved the store has not moved
 // since) or is loaded; in kFast mode a placement is taken as a new order.
 //
-// Owns its connection, opened on first use and dropped after any failure, an
-// unknown commit outcome, or a moved store (a rebuild's switch may have renamed
-// away the schema the prepared statement was planned against).
+// Owns its connection, opened on first use (every batch statement prepared on
+// it then, PrepareStatements) and dropped after any failure, an unknown commit
+// outcome, or a moved store (a rebuild's switch may have renamed away the
+// schema the statements were prepared against).
 
 #include <memory>
 #include <string>

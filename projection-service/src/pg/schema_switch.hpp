@@ -18,10 +18,13 @@
 // A statement resolves table names when it starts (search_path or a qualified
 // name), waiting for the locks and re-resolving if they were renamed
 // meanwhile: a query before the commit reads the old tables in full, one after
-// it the new ones in full. Nothing keeps a plan across the rename: the service
-// uses unnamed statements only, and PostgreSQL re-plans a prepared statement
-// whose search_path resolves to another schema. Destroying a SchemaSwitch
-// without Commit() rolls it all back.
+// it the new ones in full. Nothing keeps a plan across the rename: the
+// queries are unnamed statements, and the projection's batch statements,
+// prepared once per session (batch_statements.hpp), are parsed again by
+// PostgreSQL after any schema is renamed (a pg_namespace change invalidates
+// every cached plan), also when the statement was waiting for the switch's
+// locks (PgReadModelStoreTest). Destroying a SchemaSwitch without Commit()
+// rolls it all back.
 
 #include <chrono>
 #include <map>

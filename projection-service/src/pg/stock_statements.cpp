@@ -3,15 +3,53 @@
 #include "pg/sql_text.hpp"
 
 namespace orders::projection {
+namespace {
+
+// Prepared once per connection: every inventory batch runs them.
+constexpr const char* kLoadStockName = "orders_load_stock";
+constexpr const char* kLoadStock =
+    "SELECT product_id, on_hand, reserved, version FROM inventory WHERE product_id = ANY($1::text[])";
+// One index probe per key, whatever the table's statistics say: the table
+// gains a row per reserving order, and between two ANALYZE runs of a fast
+// growing table the planner took it for small and hashed all of it for every
+// batch (tens of milliseconds, growing with the table). The OFFSET 0 keeps
+// the lateral subquery from being flattened into a join it could plan so
+// (and a generic plan, made once, from being such a join for good).
+constexpr const char* kLoadReservationsName = "orders_load_reservations";
+constexpr const char* kLoadReservations =
+    "SELECT k.p, k.o::text, r.state, r.quantity FROM unnest($1::text[], $2::uuid[]) AS k(p, o)"
+    " CROSS JOIN LATERAL (SELECT state, quantity FROM inventory_reservations"
+    "   WHERE product_id = k.p AND order_id = k.o OFFSET 0) r";
+// Both tables in one round trip; ON CONFLICT ... WHERE version < keeps a
+// newer row (the fence makes that case impossible unless the read model was
+// edited by hand, and then the newer row wins, as for orders).
+constexpr const char* kWriteStockName = "orders_write_stock";
+constexpr const char* kWriteStock =
+    "WITH stock AS (INSERT INTO inventory (product_id, on_hand, reserved, version, updated_at)"
+    "   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[])"
+    "   ON CONFLICT (product_id) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved,"
+    "     version = excluded.version, updated_at = excluded.updated_at"
+    "   WHERE inventory.version < excluded.version)"
+    " INSERT INTO inventory_reservations (product_id, order_id, state, quantity, version)"
+    " SELECT * FROM unnest($6::text[], $7::uuid[], $8::text[], $9::bigint[], $10::bigint[])"
+    " ON CONFLICT (product_id, order_id) DO UPDATE SET state = excluded.state, quantity = excluded.quantity,"
+    "   version = excluded.version"
+    " WHERE inventory_reservations.version < excluded.version";
+
+}  // namespace
+
+void PrepareStockStatements(pqxx::connection_base& connection) {
+  connection.prepare(kLoadStockName, kLoadStock);
+  connection.prepare(kLoadReservationsName, kLoadReservations);
+  connection.prepare(kWriteStockName, kWriteStock);
+}
 
 std::map<std::string, domain::Stock> LoadStockState(pqxx::transaction_base& tx, const StockKeys& keys) {
   std::map<std::string, domain::Stock> stocks;
   if (keys.product_ids.empty()) return stocks;
   std::vector<std::string> products;
   for (const auto& id : keys.product_ids) products.push_back(PgText(id));
-  for (const auto& row : tx.exec_params("SELECT product_id, on_hand, reserved, version FROM inventory"
-                                        " WHERE product_id = ANY($1::text[])",
-                                        ArrayLiteral(products))) {
+  for (const auto& row : tx.exec_prepared(kLoadStockName, ArrayLiteral(products))) {
     domain::Stock stock;
     stock.product_id = row[0].as<std::string>();
     stock.on_hand = row[1].as<std::int64_t>();
@@ -25,16 +63,7 @@ std::map<std::string, domain::Stock> LoadStockState(pqxx::transaction_base& tx, 
     product_of.push_back(PgText(product));
     order_of.push_back(PgText(order));
   }
-  // One index probe per key, whatever the table's statistics say: the table
-  // gains a row per reserving order, and between two ANALYZE runs of a fast
-  // growing table the planner took it for small and hashed all of it for every
-  // batch (tens of milliseconds, growing with the table). The OFFSET 0 keeps
-  // the lateral subquery from being flattened into a join it could plan so.
-  for (const auto& row : tx.exec_params("SELECT k.p, k.o::text, r.state, r.quantity"
-                                        " FROM unnest($1::text[], $2::uuid[]) AS k(p, o)"
-                                        " CROSS JOIN LATERAL (SELECT state, quantity FROM inventory_reservations"
-                                        "   WHERE product_id = k.p AND order_id = k.o OFFSET 0) r",
-                                        ArrayLiteral(product_of), ArrayLiteral(order_of))) {
+  for (const auto& row : tx.exec_prepared(kLoadReservationsName, ArrayLiteral(product_of), ArrayLiteral(order_of))) {
     const auto found = stocks.find(row[0].as<std::string>());
     const auto state = ParseReservationState(row[2].as<std::string>());
     if (found == stocks.end() || !state) continue;
@@ -67,23 +96,9 @@ void WriteStock(pqxx::transaction_base& tx, const BatchWrites& writes) {
     r_quantities.push_back(std::to_string(row.quantity));
     r_versions.push_back(std::to_string(row.version));
   }
-  // Both tables in one round trip; ON CONFLICT ... WHERE version < keeps a
-  // newer row (the fence makes that case impossible unless the read model was
-  // edited by hand, and then the newer row wins, as for orders).
-  tx.exec_params(
-      "WITH stock AS (INSERT INTO inventory (product_id, on_hand, reserved, version, updated_at)"
-      "   SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[])"
-      "   ON CONFLICT (product_id) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved,"
-      "     version = excluded.version, updated_at = excluded.updated_at"
-      "   WHERE inventory.version < excluded.version)"
-      " INSERT INTO inventory_reservations (product_id, order_id, state, quantity, version)"
-      " SELECT * FROM unnest($6::text[], $7::uuid[], $8::text[], $9::bigint[], $10::bigint[])"
-      " ON CONFLICT (product_id, order_id) DO UPDATE SET state = excluded.state, quantity = excluded.quantity,"
-      "   version = excluded.version"
-      " WHERE inventory_reservations.version < excluded.version",
-      ArrayLiteral(products), ArrayLiteral(on_hand), ArrayLiteral(reserved), ArrayLiteral(versions),
-      ArrayLiteral(updated_at), ArrayLiteral(r_products), ArrayLiteral(r_orders), ArrayLiteral(r_states),
-      ArrayLiteral(r_quantities), ArrayLiteral(r_versions));
+  tx.exec_prepared(kWriteStockName, ArrayLiteral(products), ArrayLiteral(on_hand), ArrayLiteral(reserved),
+                   ArrayLiteral(versions), ArrayLiteral(updated_at), ArrayLiteral(r_products), ArrayLiteral(r_orders),
+                   ArrayLiteral(r_states), ArrayLiteral(r_quantities), ArrayLiteral(r_versions));
 }
 
 }  // namespace orders::projection

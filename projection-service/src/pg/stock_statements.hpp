@@ -15,6 +15,10 @@
 
 namespace orders::projection {
 
+// Once per connection (PrepareStatements, batch_statements.hpp): the
+// statements below run, which need them.
+void PrepareStockStatements(pqxx::connection_base& connection);
+
 // product id -> its stored level and version, with the reservations of
 // `keys` it holds (held ones in `reservations`, the others in `settled`).
 std::map<std::string, domain::Stock> LoadStockState(pqxx::transaction_base& tx, const StockKeys& keys);

@@ -147,7 +147,20 @@ const std::string& WholeHistoryStatement() {
 
 std::string BucketBounds() { return MinuteBucketsLiteral(); }
 
+// Run by every batch (the summary) or every tolerant one (the stored keys): prepared once per connection, so
+// PostgreSQL parses and plans them once, not per batch (planning the summary's CTE costs more than running it).
+constexpr const char* kSummariseBatchName = "orders_summarise_batch";
+constexpr const char* kStoredHistoryKeysName = "orders_stored_history_keys";
+constexpr const char* kStoredHistoryKeys =
+    "SELECT h.order_id::text, h.version FROM unnest($1::uuid[], $2::bigint[]) AS k(order_id, version)"
+    " JOIN order_history h ON h.order_id = k.order_id AND h.version = k.version";
+
 }  // namespace
+
+void PrepareSummaryStatements(pqxx::connection_base& connection) {
+  connection.prepare(kSummariseBatchName, BatchStatement());
+  connection.prepare(kStoredHistoryKeysName, kStoredHistoryKeys);
+}
 
 std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWrites& writes) {
   std::set<HistoryKey> stored;
@@ -157,10 +170,7 @@ std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWr
     ids.push_back(row.order_id);
     versions.push_back(std::to_string(row.version));
   }
-  for (const auto& row :
-       tx.exec_params("SELECT h.order_id::text, h.version FROM unnest($1::uuid[], $2::bigint[]) AS k(order_id, version)"
-                      " JOIN order_history h ON h.order_id = k.order_id AND h.version = k.version",
-                      ArrayLiteral(ids), ArrayLiteral(versions))) {
+  for (const auto& row : tx.exec_prepared(kStoredHistoryKeysName, ArrayLiteral(ids), ArrayLiteral(versions))) {
     stored.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
   }
   return stored;
@@ -208,10 +218,10 @@ void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, const
   }
   if (ids.empty()) return;
   const int slot = writes.next_offsets.empty() ? 0 : static_cast<int>(writes.next_offsets.begin()->first);
-  tx.exec_params(BatchStatement(), slot, BucketBounds(), ArrayLiteral(ids), ArrayLiteral(versions),
-                 ArrayLiteral(statuses), ArrayLiteral(times), ArrayLiteral(reasons), ArrayLiteral(events),
-                 ArrayLiteral(statuses_before), ArrayLiteral(currencies), ArrayLiteral(totals), ArrayLiteral(items),
-                 ArrayLiteral(created));
+  tx.exec_prepared(kSummariseBatchName, slot, BucketBounds(), ArrayLiteral(ids), ArrayLiteral(versions),
+                   ArrayLiteral(statuses), ArrayLiteral(times), ArrayLiteral(reasons), ArrayLiteral(events),
+                   ArrayLiteral(statuses_before), ArrayLiteral(currencies), ArrayLiteral(totals), ArrayLiteral(items),
+                   ArrayLiteral(created));
 }
 
 void SummariseStoredHistory(pqxx::transaction_base& tx) {

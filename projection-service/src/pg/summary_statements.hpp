@@ -21,6 +21,10 @@ namespace orders::projection {
 
 using HistoryKey = std::pair<std::string, std::int64_t>;  // (order id, version)
 
+// Once per connection (PrepareStatements, batch_statements.hpp): the statements
+// WriteSummaries and StoredHistoryKeys run, which need them.
+void PrepareSummaryStatements(pqxx::connection_base& connection);
+
 // Summarises writes.history, leaving out `skip` (rows that were stored
 // already: the tolerant path skips them too). The slot is the batch's lowest
 // partition (the fence holds it: no concurrent writer shares it).

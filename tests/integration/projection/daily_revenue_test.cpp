@@ -12,6 +12,7 @@
 #include <orders/testing/test_env.hpp>
 #include <pqxx/pqxx>
 
+#include "pg/batch_statements.hpp"
 #include "pg/migrations.hpp"
 #include "pg/pg_connection.hpp"
 #include "pg/read_model_queries.hpp"
@@ -74,6 +75,7 @@ class DailyRevenueTest : public ::testing::Test {
   static void Summarise(pqxx::transaction_base& tx, std::vector<HistoryRow> rows) {
     BatchWrites writes;
     writes.history = std::move(rows);
+    PrepareStatements(tx.conn());  // what the store does for every connection it opens
     WriteSummaries(tx, writes);
   }
 

@@ -255,6 +255,7 @@ TEST_F(PaymentWritePathsTest, PaymentsReachTheOrdersRowOnEveryPathAndFoldStateRe
     std::vector<domain::Payment> read_back;
     const auto read = [&] {
       pqxx::connection connection(ReadModelConnectionString(testing::DatabaseUrl(), schema));
+      PrepareStatements(connection);
       pqxx::work tx(connection);
       read_back.push_back(LoadFoldState(tx, {id}).at(id).payment);
     };
