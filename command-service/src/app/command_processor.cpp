@@ -209,7 +209,7 @@ void CommandProcessor::RunOnOrder(const std::string& order_id, bool valid, Permi
     metadata.actor = labels.audit;
     metadata.trace_parent = labels.trace_parent;
     const auto& first = decision.events.front();
-    auto followed = then.next ? FollowingEvent(*state, first, then) : std::nullopt;
+    auto followed = then.next && state ? FollowingEvent(*state, first, then) : std::nullopt;
     if (!followed) {
       Append(first, *partition, metadata, [this, order_id, reply, nothing_followed](bool persisted) {
         reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable,

@@ -220,6 +220,14 @@ TEST_F(NotifierDeliveryTest, EachRoleIsHeldToThePermissionTableOnEverySelector) 
   Produce(Placed(taken_id));
   Produce(Changed(2, Status::kPending, Status::kConfirmed, taken_id));
   Produce(domain::CourierAssigned{taken_id, 3, At(1764000003000), "rider-2", domain::AssignedBy::kStaff});
+  {
+    // The two orders may be on different partitions: wait until the notifier has read the assignment, or
+    // rider-1 could still find the taken order open (a snapshot where not_found is due).
+    auto watcher = Open("ops", "staff");
+    watcher->Say(R"({"type":"subscribe","courierId":"rider-2"})");
+    const json snapshot = watcher->Hear();
+    if (snapshot["orders"].empty()) EXPECT_EQ(watcher->Hear()["courierId"], "rider-2");
+  }
 
   auto rider = Open("rider-1", "courier");
   const std::vector<std::pair<std::string, std::string>> rider_cases = {
