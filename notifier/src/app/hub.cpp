@@ -232,24 +232,28 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
     case Selector::Kind::kCustomer:
       session.selectors.insert(selector);
       by_customer_[selector.value].insert(id);
-      SendSnapshotPages(session, selector, cache_.NewestOfCustomer(selector.value, limits_.customer_snapshot_size));
+      SendSnapshotPages(session, selector, nullptr,
+                        [&] { return cache_.NewestOfCustomer(selector.value, limits_.customer_snapshot_size); });
       return;
     case Selector::Kind::kCourier:
       session.selectors.insert(selector);
       by_courier_[selector.value].insert(id);
-      SendSnapshotPages(session, selector, cache_.NewestOfCourier(selector.value, limits_.courier_snapshot_size));
+      SendSnapshotPages(session, selector, nullptr,
+                        [&] { return cache_.NewestOfCourier(selector.value, limits_.courier_snapshot_size); });
       return;
     case Selector::Kind::kAll:
       session.selectors.insert(selector);
       all_.insert(id);
-      SendSnapshotPages(session, selector, cache_.Newest(limits_.snapshot_list_size));
+      SendSnapshotPages(session, selector, nullptr, [&] { return cache_.Newest(limits_.snapshot_list_size); });
       return;
     case Selector::Kind::kOpenDeliveries:
       session.selectors.insert(selector);
       open_deliveries_.insert(id);
-      SendSnapshotPages(
-          session, selector,
-          cache_.OldestOpen(limits_.open_snapshot_size, IsCourier(session.actor) ? &session.actor.id : nullptr));
+      {
+        const std::string* decliner = IsCourier(session.actor) ? &session.actor.id : nullptr;
+        SendSnapshotPages(session, selector, decliner,
+                          [&] { return cache_.OldestOpen(limits_.open_snapshot_size, decliner); });
+      }
       return;
     case Selector::Kind::kTopic:
       // Live events only: no snapshot to send.
@@ -259,9 +263,11 @@ void Hub::Subscribe(SessionId id, Session& session, const ClientMessage& message
   }
 }
 
-void Hub::SendSnapshotPages(Session& session, const Selector& selector,
-                            const std::vector<const domain::Order*>& orders) {
-  for (const auto& page : SnapshotPages(selector, orders, limits_.snapshot_paging)) {
+void Hub::SendSnapshotPages(Session& session, const Selector& selector, const std::string* decliner,
+                            const std::function<std::vector<const domain::Order*>()>& orders) {
+  const auto& pages = snapshot_memo_.Get(selector, decliner, cache_.generation(),
+                                         [&] { return SnapshotPages(selector, orders(), limits_.snapshot_paging); });
+  for (const auto& page : pages) {
     ++stats_.messages_sent;
     session.sink->SendSnapshotPage(page);
   }

@@ -23,6 +23,7 @@ const CachedOrder* OrderCache::Apply(const domain::Event& event, domain::ApplyOu
   if (it != orders_.end()) state = it->second.order;
   outcome = domain::Apply(state, event);
   if (outcome != domain::ApplyOutcome::kApplied) return nullptr;
+  ++generation_;
   const Key key{state->created_at, order_id};
   if (it == orders_.end()) {
     it = orders_.emplace(order_id, CachedOrder{std::move(*state), std::nullopt, {}}).first;
@@ -55,6 +56,7 @@ const CachedOrder* OrderCache::Apply(const domain::Event& event, domain::ApplyOu
 
 const CachedOrder* OrderCache::Seed(domain::Order order) {
   if (auto held = orders_.find(order.order_id); held != orders_.end()) return &held->second;
+  ++generation_;
   const Key key{order.created_at, order.order_id};
   std::optional<domain::Order> base = order;  // the state before the first event it will keep
   auto it = orders_.emplace(key.second, CachedOrder{std::move(order), std::move(base), {}}).first;
@@ -141,6 +143,7 @@ void OrderCache::EvictOverBudget(const Key& keep) {
 }
 
 void OrderCache::Evict(Key key) {  // a copy: it may name an element erased below
+  ++generation_;
   by_created_.erase(key);
   finished_.erase(key);
   open_.erase(key);

@@ -18,9 +18,13 @@ void SendBatcher::FlushLater(std::shared_ptr<Flushable> session) {
   posted_ = true;
   asio::post(io_, [this] {
     posted_ = false;
-    auto sessions = std::move(pending_);
-    pending_.clear();
-    for (auto& session : sessions) session->Flush();
+    // Swapped with the list flushed last time rather than moved out, so both
+    // keep their capacity: a fan-out to thousands of sessions then grows no
+    // vector per event (each growth was a large allocation, and glibc
+    // consolidates its free small blocks before every one).
+    flushing_.swap(pending_);
+    for (auto& session : flushing_) session->Flush();
+    flushing_.clear();
   });
 }
 

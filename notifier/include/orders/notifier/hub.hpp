@@ -64,6 +64,7 @@
 #include <orders/notifier/order_lookup.hpp>
 #include <orders/notifier/protocol.hpp>
 #include <orders/notifier/session_set.hpp>
+#include <orders/notifier/snapshot_memo.hpp>
 #include <orders/platform/jwt.hpp>
 
 namespace orders::notifier {
@@ -209,7 +210,10 @@ class Hub {
   // Answers the waits for `order_id` whose deadline passed: not_found, or
   // unavailable when the read model could not say.
   void AnswerExpired(const std::string& order_id, std::vector<Waiting>& waits, Clock::time_point now);
-  void SendSnapshotPages(Session& session, const Selector& selector, const std::vector<const domain::Order*>& orders);
+  // The list snapshot of `orders()` in pages, rendered once for a wave of
+  // subscribers (snapshot_memo.hpp); `decliner`: whose declines `orders` leaves out.
+  void SendSnapshotPages(Session& session, const Selector& selector, const std::string* decliner,
+                         const std::function<std::vector<const domain::Order*>()>& orders);
   void ExpireTokens(std::chrono::system_clock::time_point wall_now);
   // The forbidden message for a list selector this session may not follow; empty when it may.
   static std::string_view RefusalOf(const Session& session, const Selector& selector);
@@ -246,6 +250,7 @@ class Hub {
   CommandRunner* commands_;
   OrderLookup* lookup_;
   std::vector<SessionId> interested_scratch_;  // OnEvent's recipients, reused
+  SnapshotMemo snapshot_memo_;                 // the list snapshot rendered last
   HubStats stats_;
   std::unordered_map<SessionId, Session> sessions_;
   std::unordered_map<std::string, SessionSet> by_order_;

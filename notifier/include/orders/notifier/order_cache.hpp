@@ -76,6 +76,9 @@ class OrderCache {
   std::size_t size() const { return orders_.size(); }
   std::size_t open_count() const { return open_.size(); }
   bool evicted_any() const { return evictions_ > 0; }
+  // Changes whenever any order is added, changed or dropped: whatever was
+  // read from the cache at one generation still holds while it stays the same.
+  std::uint64_t generation() const { return generation_; }
   std::uint64_t evictions() const { return evictions_; }
   // The estimate the budget is kept with: charged_bytes() and the hash
   // tables' bucket arrays (which never shrink, so they follow the most orders held).
@@ -102,6 +105,7 @@ class OrderCache {
   std::size_t max_bytes_;
   std::size_t max_events_per_order_;
   std::uint64_t evictions_ = 0;
+  std::uint64_t generation_ = 0;
   std::size_t orders_bytes_ = 0;  // the sum of every CachedOrder::charged
   std::size_t names_bytes_ = 0;   // the customer and courier names keying the indexes
   std::unordered_map<std::string, CachedOrder> orders_;

@@ -50,6 +50,7 @@ class SendBatcher {
   std::string last_text_;
   SharedFrame last_frame_;
   std::vector<std::shared_ptr<Flushable>> pending_;
+  std::vector<std::shared_ptr<Flushable>> flushing_;  // pending_ being flushed; empty between flushes
   bool posted_ = false;
 };
 
