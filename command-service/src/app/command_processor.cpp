@@ -212,19 +212,23 @@ void CommandProcessor::RunOnOrder(const std::string& order_id, bool valid, Permi
     auto followed = then.next && state ? FollowingEvent(*state, first, then) : std::nullopt;
     if (!followed) {
       Append(first, *partition, metadata, [this, order_id, reply, nothing_followed](bool persisted) {
-        reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable,
-               persisted ? deps_.book.Find(order_id) : std::nullopt, std::nullopt});
+        reply(AfterAppend(order_id, persisted));
         deps_.book.Release(order_id);
         nothing_followed();
       });
       return;
     }
-    AppendWithFollowUp(first, *followed, *partition, labels, reply, then.reply);
+    AppendWithFollowUp(first, *followed, *partition, std::move(metadata), reply, then.reply);
   };
   if (!deps_.book.RunExclusive(order_id, std::move(work))) {
     reply({CommandResult::Kind::kBusy, std::nullopt, std::nullopt});
     nothing_followed();
   }
+}
+
+CommandResult CommandProcessor::AfterAppend(const std::string& order_id, bool persisted) const {
+  if (!persisted) return {CommandResult::Kind::kUnavailable, std::nullopt, std::nullopt};
+  return {CommandResult::Kind::kOk, deps_.book.Find(order_id), std::nullopt};
 }
 
 std::optional<domain::Event> CommandProcessor::FollowingEvent(domain::Order order, const domain::Event& first,
@@ -239,7 +243,7 @@ std::optional<domain::Event> CommandProcessor::FollowingEvent(domain::Order orde
 }
 
 void CommandProcessor::AppendWithFollowUp(const domain::Event& first, const domain::Event& second,
-                                          platform::Partition partition, const EventLabels& labels, Reply reply,
+                                          platform::Partition partition, codec::EventMetadata metadata, Reply reply,
                                           Reply follow_up_reply) {
   // Both answers are in before the order is let go; they may come in either order (a refusal to queue the
   // second comes before the first is acknowledged).
@@ -260,22 +264,16 @@ void CommandProcessor::AppendWithFollowUp(const domain::Event& first, const doma
     deps_.book.Release(order_id);
     if (follow_up_reply) follow_up_reply(std::move(result));
   };
-  codec::EventMetadata metadata;
-  metadata.actor = labels.audit;
-  metadata.trace_parent = labels.trace_parent;
-  codec::EventMetadata next_metadata;
-  next_metadata.actor = labels.audit;
-  next_metadata.trace_parent = NextSpan(labels.trace_parent);  // the follow-up is a step of its own
+  codec::EventMetadata next_metadata = metadata;
+  next_metadata.trace_parent = NextSpan(metadata.trace_parent);  // the follow-up is a step of its own
   std::vector<ChainedAppend> chain;
   chain.push_back(Chained(first, partition, std::move(metadata), [this, order_id, reply, answered](bool persisted) {
-    reply({persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable,
-           persisted ? deps_.book.Find(order_id) : std::nullopt, std::nullopt});
+    reply(AfterAppend(order_id, persisted));
     answered();
   }));
   chain.push_back(
       Chained(second, partition, std::move(next_metadata), [this, pair, order_id, answered](bool persisted) {
-        CommandResult result{persisted ? CommandResult::Kind::kOk : CommandResult::Kind::kUnavailable,
-                             persisted ? deps_.book.Find(order_id) : std::nullopt, std::nullopt};
+        CommandResult result = AfterAppend(order_id, persisted);
         {
           std::lock_guard lock(pair->mutex);
           pair->second = std::move(result);

@@ -95,9 +95,9 @@ void KafkaAppender::Append(const codec::EventRecord& record, platform::Partition
 void KafkaAppender::AppendInOrder(std::vector<ChainedAppend> chain, platform::Partition partition) {
   std::vector<platform::OrderedRecord> records;
   records.reserve(chain.size());
-  for (const auto& link : chain) {
-    records.push_back(
-        {link.record.key, link.record.value, link.record.headers, Delivery(link.record.key, partition, link.done)});
+  for (auto& link : chain) {  // the value and headers are the producer's now; the key still names a refusal
+    records.push_back({link.record.key, std::move(link.record.value), std::move(link.record.headers),
+                       Delivery(link.record.key, partition, link.done)});
   }
   const auto queued = producer_.ProduceInOrder(topic_, partition, records);
   for (std::size_t i = queued; i < chain.size(); ++i) {

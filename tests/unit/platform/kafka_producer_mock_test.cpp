@@ -143,29 +143,27 @@ TEST_F(ProducerOnMockCluster, AChainIsNeverSplitBetweenAFailedProducerAndItsRepl
 namespace orders::platform {
 namespace {
 
+// What the producers' configuration says for `name` (empty when unset or invalid).
+std::string ProducerSetting(const std::string& name) {
+  auto conf = MakeProducerConf({"b:9092", "client", "", {}});
+  EXPECT_TRUE(conf) << conf.error().message;
+  std::string value;
+  if (conf) EXPECT_EQ((*conf)->get(name, value), RdKafka::Conf::CONF_OK) << name;
+  return value;
+}
+
 // librdkafka 2.0.2 bumps the idempotent producer's epoch when a record times out in flight, and may then write
 // batches a second time: our producers never time a record out, and their queue is bounded instead.
 TEST(ProducerSettings, RecordsNeverTimeOutAndTheQueueIsBounded) {
-  auto conf = MakeProducerConf({"b:9092", "client", "", {}});
-  ASSERT_TRUE(conf) << conf.error().message;
-  std::string value;
-  ASSERT_EQ((*conf)->get("message.timeout.ms", value), RdKafka::Conf::CONF_OK);
-  EXPECT_EQ(value, "0");
-  ASSERT_EQ((*conf)->get("enable.idempotence", value), RdKafka::Conf::CONF_OK);
-  EXPECT_EQ(value, "true");
-  ASSERT_EQ((*conf)->get("queue.buffering.max.kbytes", value), RdKafka::Conf::CONF_OK);
-  EXPECT_EQ(value, "65536");
-  ASSERT_EQ((*conf)->get("queue.buffering.max.messages", value), RdKafka::Conf::CONF_OK);
-  EXPECT_EQ(value, "100000");
+  EXPECT_EQ(ProducerSetting("message.timeout.ms"), "0");
+  EXPECT_EQ(ProducerSetting("enable.idempotence"), "true");
+  EXPECT_EQ(ProducerSetting("queue.buffering.max.kbytes"), "65536");
+  EXPECT_EQ(ProducerSetting("queue.buffering.max.messages"), "100000");
 }
 
 // Chained appends queue a record that only holds after an earlier one before that one is acknowledged.
 TEST(ProducerSettings, AnErrorThatWouldLeaveAHoleInAPartitionIsFatal) {
-  auto conf = MakeProducerConf({"b:9092", "client", "", {}});
-  ASSERT_TRUE(conf) << conf.error().message;
-  std::string value;
-  ASSERT_EQ((*conf)->get("enable.gapless.guarantee", value), RdKafka::Conf::CONF_OK);
-  EXPECT_EQ(value, "true");
+  EXPECT_EQ(ProducerSetting("enable.gapless.guarantee"), "true");
 }
 
 }  // namespace

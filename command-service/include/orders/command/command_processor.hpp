@@ -103,14 +103,18 @@ class CommandProcessor {
                   Reply reply, FollowUp then = {});
   template <typename Command>
   void RunForWorkflow(Command command, std::string audit, Reply reply, FollowUp then = {});
+  // The answer to a command on an existing order once its event was appended
+  // (200 with the order as the book now holds it) or not (503).
+  CommandResult AfterAppend(const std::string& order_id, bool persisted) const;
   // The event `then` names on `order` as `first` leaves it; none when `then`
   // names nothing or Decide has nothing to append.
   std::optional<domain::Event> FollowingEvent(domain::Order order, const domain::Event& first,
                                               const FollowUp& then) const;
-  // Appends `first` and `second` as one chain, answers `reply` for the first
+  // Appends `first` and `second` (with `metadata`, the second in a span of its
+  // own) as one chain, answers `reply` for the first
   // and `follow_up_reply` for the second, and releases the order once both are answered.
   void AppendWithFollowUp(const domain::Event& first, const domain::Event& second, platform::Partition partition,
-                          const EventLabels& labels, Reply reply, Reply follow_up_reply);
+                          codec::EventMetadata metadata, Reply reply, Reply follow_up_reply);
   // The workflow's labels for an order: `audit`, and a new span in the order's trace.
   EventLabels WorkflowLabels(const std::string& order_id, std::string audit) const;
   // `event` as a record for `partition`, and what its answer does: a
