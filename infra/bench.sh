@@ -1175,57 +1175,74 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Start-up (opt-in): the command service's time from start to ready, and its memory then, after a history
 # of STARTUP_EVENTS events (full: 1,000,000 and 5,000,000; --quick: 200,000) ending in STARTUP_LIVE live
-# orders (50,000; --quick: 5,000), the rest finished orders of six events each (orders_kafka_load --mode
-# history). Three starts on each: without a state store (a full replay of the log), with an empty one
-# (COMMAND_STATE_DIR: the replay fills it) and again with it (only the tail after its checkpoint).
+# orders (50,000; --quick: 5,000), the rest finished orders of six events each, and beside it an inventory
+# history of STARTUP_PRODUCTS products (100) where every finished order reserved and committed a unit and
+# every live one holds one (orders_kafka_load --mode history). Three starts on each: without a state store
+# (a full replay of the log), with an empty one (COMMAND_STATE_DIR: the replay fills it) and again with it
+# (only the tail after its checkpoint); and a fourth, a full replay that keeps every settled reservation
+# (RESERVATION_RETENTION=365d: the history is four weeks old), for what forgetting them saves.
 bench::startup() {
-  local sizes=${STARTUP_EVENTS:-"1000000 5000000"} live=${STARTUP_LIVE:-50000} events topic
+  local sizes=${STARTUP_EVENTS:-"1000000 5000000"} live=${STARTUP_LIVE:-50000} products=${STARTUP_PRODUCTS:-100}
+  local events topic inventory
   ((QUICK)) && sizes=${STARTUP_EVENTS:-200000} live=${STARTUP_LIVE:-5000}
   for events in $sizes; do
-    orders::log "phase startup: $events events of history, $live live orders"
+    orders::log "phase startup: $events events of history, $live live orders, $products products"
     topic="bench-startup-$events-$$"
+    inventory="bench-startup-inventory-$events-$$"
     orders::create_topic "$topic" 6
+    orders::create_topic "$inventory" 6
     "$TOOLS/orders_kafka_load" --mode history --topic "$topic" --events "$events" --live "$live" \
+      --inventory-topic "$inventory" --products "$products" \
       --json "$RUN_DIR/startup-history-$events.json" >/dev/null || orders::die "startup: could not write the history"
-    bench::startup_run replay "$events" "$topic"
+    bench::startup_run replay "$events" "$topic" "$inventory"
+    bench::startup_run replay-keep-settled "$events" "$topic" "$inventory" RESERVATION_RETENTION=365d
     # With a state store: a first start fills it (a full replay plus its writes), a restart resumes from it.
-    bench::startup_run filling "$events" "$topic" COMMAND_STATE_DIR="$RUN_DIR/startup-state-$events"
-    bench::startup_run snapshot "$events" "$topic" COMMAND_STATE_DIR="$RUN_DIR/startup-state-$events"
+    bench::startup_run filling "$events" "$topic" "$inventory" COMMAND_STATE_DIR="$RUN_DIR/startup-state-$events"
+    bench::startup_run snapshot "$events" "$topic" "$inventory" COMMAND_STATE_DIR="$RUN_DIR/startup-state-$events"
     rm -rf "$RUN_DIR/startup-state-$events"
     orders::kafka_topics --delete --topic "$topic" >/dev/null 2>&1 || true
+    orders::kafka_topics --delete --topic "$inventory" >/dev/null 2>&1 || true
   done
 }
 
-# bench::startup_run LABEL EVENTS TOPIC [NAME=VALUE...]: starts the command service on TOPIC (with the extra
-# environment), times start -> /readyz 200 and records its RSS and CPU seconds then, and the replay figures
-# of its log, in startup-LABEL-EVENTS.json.
+# bench::startup_run LABEL EVENTS TOPIC INVENTORY_TOPIC [NAME=VALUE...]: starts the command service on the two
+# topics (with the extra environment), times start -> /readyz 200 and records its RSS and CPU seconds then, and
+# the replay figures of its log, in startup-LABEL-EVENTS.json.
 bench::startup_run() {
-  local label=$1 events=$2 topic=$3 log port start ready_ms rss cpu
-  shift 3
+  local label=$1 events=$2 topic=$3 inventory=$4 log port start ready_ms rss cpu forgotten
+  shift 4
   log="$RUN_DIR/startup-$label-$events.log"
   start=$(date +%s%N)
-  bench::start startup "$log" env RATE_LIMIT=off WORKFLOW=off ORDERS_TOPIC="$topic" PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" \
-    LOG_LEVEL=info CONSUMER_GROUP="bench-startup-$label-$events-$$" "$@" "$BUILD_DIR/command-service/command-service"
+  bench::start startup "$log" env RATE_LIMIT=off WORKFLOW=off ORDERS_TOPIC="$topic" INVENTORY_TOPIC="$inventory" \
+    PORT=0 KAFKA_BROKERS="$KAFKA_BROKERS" LOG_LEVEL=info CONSUMER_GROUP="bench-startup-$label-$events-$$" "$@" \
+    "$BUILD_DIR/command-service/command-service"
   port=$(bench::port_of "$log")
   orders::wait_for "the command service to replay $events events" 900 \
     curl -fs -o /dev/null "http://127.0.0.1:$port/readyz" || orders::die "startup: the command service did not become ready"
   ready_ms=$((($(date +%s%N) - start) / 1000000))
   rss=$(bench::rss_kb "$PID_startup")
   cpu=$(bench::cpu "$PID_startup")
+  forgotten=$(curl -fs "http://127.0.0.1:$port/metrics" |
+    awk '$1 == "orders_command_settled_reservations_forgotten_total" { print $2 }')
   bench::stop_all
-  python3 - "$RUN_DIR/startup-$label-$events.json" "$label" "$events" "$ready_ms" "$rss" "$cpu" "$log" <<'PY'
+  python3 - "$RUN_DIR/startup-$label-$events.json" "$label" "$events" "$ready_ms" "$rss" "$cpu" "$log" \
+    "${forgotten:-0}" <<'PY'
 import json, sys
-path, label, events, ready_ms, rss_kb, cpu, log = sys.argv[1:]
-rebuilt, loaded = {}, {}
+path, label, events, ready_ms, rss_kb, cpu, log, forgotten = sys.argv[1:]
+rebuilt, stock_rebuilt, loaded = {}, {}, {}
 for line in open(log):
     if '"command state rebuilt"' in line and '"orders":' in line:
         rebuilt = json.loads(line)
+    elif '"command state rebuilt"' in line and '"products":' in line:
+        stock_rebuilt = json.loads(line)
     elif '"command state loaded from the state store' in line:
         loaded = json.loads(line)
 json.dump({"label": label, "events": int(events), "ready_seconds": int(ready_ms) / 1000,
            "rss_mb": int(rss_kb) / 1024, "cpu_seconds": float(cpu),
            "orders_held": rebuilt.get("orders"), "replayed_events": rebuilt.get("events"),
            "rebuild_seconds": rebuilt.get("seconds"), "from_state_store": bool(rebuilt.get("fromStateStore")),
+           "products_held": stock_rebuilt.get("products"), "replayed_inventory_events": stock_rebuilt.get("events"),
+           "settled_reservations_forgotten": int(float(forgotten)),
            "orders_loaded": loaded.get("ordersLoaded"), "orders_left_in_store": loaded.get("ordersLeftInStore")},
           open(path, "w"), indent=2)
 PY

@@ -101,6 +101,10 @@ platform::Result<std::uint16_t> CommandService::Start() {
   auto retention = LoadRetentionConfig(platform::ProcessEnvironment());
   if (!retention.config) return platform::Fail("invalid retention settings: " + Joined(retention.problems));
   parts_->book.SetKeyRetention(retention.config->idempotency_retention);
+  parts_->stocks.SetSettledRetention(
+      retention.config->reservation_retention,
+      parts_->metrics.AddCounter("orders_command_settled_reservations_forgotten_total",
+                                 "Settled stock reservations dropped after RESERVATION_RETENTION"));
   if (auto opened = OpenStateStore(*retention.config); !opened) return opened.error();
   auto authenticator = platform::Authenticator::Start(config_.auth);
   if (!authenticator) return authenticator.error();

@@ -17,12 +17,17 @@
 //     loop), walking each order through its lifecycle, each with
 //     "reason":"t=<CLOCK_REALTIME ns>" stamped when it is produced.
 //
-//   --mode history --topic T --events N [--live K] [--json FILE]
+//   --mode history --topic T --events N [--live K] [--inventory-topic I [--products P]] [--json FILE]
 //     Writes a history for the start-up benchmark, as fast as the broker takes
 //     it: finished orders (placed and walked to delivered, six events each,
-//     dated two days ago) until N events minus K are written, then K live
-//     orders (placed now, still pending). Reports what it wrote.
+//     dated evenly from 30 days to 2 days ago) until N events minus K are
+//     written, then K live orders (placed now, still pending). With an
+//     inventory topic, also the stock of P products (default 100): each
+//     product's stock set first, then per finished order one unit of product
+//     n % P reserved and committed at the order's time, and per live order one
+//     reserved now (still held). Reports what it wrote.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -31,8 +36,11 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <orders/codec/event_codec.hpp>
+#include <orders/codec/inventory_codec.hpp>
 #include <orders/platform/kafka_settings.hpp>
 #include <orders/platform/uuid.hpp>
 
@@ -202,41 +210,99 @@ codec::EventRecord StatusChange(const std::string& order_id, int step, domain::T
   return codec::EncodeEvent(changed, {platform::NewUuid(), "/command-service", std::nullopt, std::nullopt});
 }
 
+// The stock side of a history: one product per order, n % products.
+class StockHistory {
+ public:
+  StockHistory(std::uint64_t products, domain::Timestamp at) : versions_(products, 1) {
+    for (std::uint64_t p = 0; p < products; ++p) {
+      pending_.push_back(Encode(domain::StockSet{ProductId(p), 1, at, domain::kMaxOnHand}));
+    }
+  }
+  void Finished(std::uint64_t n, const std::string& order_id, domain::Timestamp at) {
+    const std::uint64_t p = n % versions_.size();
+    pending_.push_back(Encode(domain::StockReserved{ProductId(p), ++versions_[p], at, order_id, 1}));
+    pending_.push_back(Encode(domain::StockCommitted{ProductId(p), ++versions_[p], at, order_id, 1}));
+  }
+  void Live(std::uint64_t n, const std::string& order_id, domain::Timestamp at) {
+    const std::uint64_t p = n % versions_.size();
+    pending_.push_back(Encode(domain::StockReserved{ProductId(p), ++versions_[p], at, order_id, 1}));
+  }
+  // Hands over what was added since the last call.
+  std::vector<codec::EventRecord> Take() { return std::exchange(pending_, {}); }
+
+ private:
+  static std::string ProductId(std::uint64_t p) { return "bench-sku-" + std::to_string(p); }
+  static codec::EventRecord Encode(const domain::StockEvent& event) {
+    return codec::EncodeEvent(event, {platform::NewUuid(), "/command-service", std::nullopt, std::nullopt});
+  }
+  std::vector<std::int64_t> versions_;
+  std::vector<codec::EventRecord> pending_;
+};
+
 int RunHistory(const Args& args) {
   Reports reports;
   auto producer = MakeProducer(reports);
   if (!producer) return 1;
   const std::string topic = args.Get("topic");
+  const std::string inventory_topic = args.Get("inventory-topic");
   const auto events = static_cast<std::uint64_t>(args.Number("events", 1000000));
   const auto live = std::min(static_cast<std::uint64_t>(args.Number("live", 0)), events);
-  const auto long_ago = Now() - std::chrono::hours(48);
-  auto send = [&](const codec::EventRecord& record) {
-    while (!Produce(*producer, reports, topic, record)) producer->poll(10);
+  const std::uint64_t finished_total = (events - live) / (kLastStep + 1);
+  // Finished orders spread over four weeks, so that retentions measured in event time see an old history.
+  const auto oldest = Now() - std::chrono::hours(24 * 30);
+  const auto span = std::chrono::hours(24 * 28);
+  auto dated = [&](std::uint64_t n) {
+    return oldest + std::chrono::duration_cast<std::chrono::milliseconds>(
+                        span * (static_cast<double>(n) / std::max<std::uint64_t>(finished_total, 1)));
+  };
+  std::optional<StockHistory> stock;
+  if (!inventory_topic.empty()) {
+    stock.emplace(static_cast<std::uint64_t>(std::max(1.0, args.Number("products", 100))), oldest);
+  }
+  std::uint64_t written = 0, stock_written = 0;
+  auto send = [&](const std::string& to, const codec::EventRecord& record) {
+    while (!Produce(*producer, reports, to, record)) producer->poll(10);
     producer->poll(0);
   };
+  auto send_stock = [&] {
+    if (!stock) return;
+    for (const auto& record : stock->Take()) {
+      send(inventory_topic, record);
+      ++stock_written;
+    }
+  };
   const auto start = Clock::now();
-  std::uint64_t written = 0, finished = 0;
-  while (written + (kLastStep + 1) <= events - live) {
-    const auto placement = Placement(finished, long_ago);
-    send(placement);
-    for (int step = 0; step < kLastStep; ++step) send(StatusChange(placement.key, step, long_ago, std::nullopt));
+  send_stock();
+  std::uint64_t finished = 0;
+  for (; finished < finished_total; ++finished) {
+    const auto at = dated(finished);
+    const auto placement = Placement(finished, at);
+    send(topic, placement);
+    for (int step = 0; step < kLastStep; ++step) send(topic, StatusChange(placement.key, step, at, std::nullopt));
     written += kLastStep + 1;
-    ++finished;
+    if (stock) {
+      stock->Finished(finished, placement.key, at);
+      send_stock();
+    }
   }
-  for (std::uint64_t i = 0; i < live; ++i) send(Placement(finished + i));
+  for (std::uint64_t i = 0; i < live; ++i) {
+    const auto placement = Placement(finished + i);
+    send(topic, placement);
+    if (stock) {
+      stock->Live(finished + i, placement.key, Now());
+      send_stock();
+    }
+  }
   written += live;
   producer->flush(120000);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::lock_guard lock(reports.mutex);
-  const nlohmann::json report = {{"label", args.Get("label", "history")},
-                                 {"events", written},
-                                 {"finished_orders", finished},
-                                 {"live_orders", live},
-                                 {"seconds", seconds},
-                                 {"acknowledged", reports.acknowledged},
-                                 {"failed", reports.failed}};
+  const nlohmann::json report = {{"label", args.Get("label", "history")}, {"events", written},
+                                 {"finished_orders", finished},           {"live_orders", live},
+                                 {"inventory_events", stock_written},     {"seconds", seconds},
+                                 {"acknowledged", reports.acknowledged},  {"failed", reports.failed}};
   orders::bench::Emit(report, args);
-  return reports.failed == 0 && reports.acknowledged == written ? 0 : 1;
+  return reports.failed == 0 && reports.acknowledged == written + stock_written ? 0 : 1;
 }
 
 int RunFeed(const Args& args) {

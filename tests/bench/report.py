@@ -541,7 +541,8 @@ def startup_summary(run_dir):
     return result
 
 
-STARTUP_LABELS = ("replay", "filling", "snapshot")  # no store; an empty one the replay fills; resumed from it
+# No store; the same keeping every settled reservation; an empty store the replay fills; resumed from it.
+STARTUP_LABELS = ("replay", "replay-keep-settled", "filling", "snapshot")
 
 
 def startup_starts(size):
@@ -910,11 +911,13 @@ def summarize(run_dir, results_dir, quick, pairs):
         for size in startup["sizes"]:
             h = size["history"]
             lines.append(f"startup: {h['events']:,} events of history ({h['finished_orders']:,} finished orders, "
-                         f"{h['live_orders']:,} live), written in {h['seconds']:.1f} s")
+                         f"{h['live_orders']:,} live) and {h.get('inventory_events') or 0:,} inventory events, "
+                         f"written in {h['seconds']:.1f} s")
             for label, start in startup_starts(size):
-                lines.append(f"  {label:8s} ready in {start['ready_seconds']:.2f} s, RSS {start['rss_mb']:.0f} MB, "
+                lines.append(f"  {label:19s} ready in {start['ready_seconds']:.2f} s, RSS {start['rss_mb']:.0f} MB, "
                              f"CPU {start['cpu_seconds']:.1f} s; {start.get('replayed_events') or 0:,} events replayed, "
-                             f"{start.get('orders_held') or 0:,} orders held")
+                             f"{start.get('orders_held') or 0:,} orders held, "
+                             f"{start.get('settled_reservations_forgotten') or 0:,} settled reservations forgotten")
         if "target_met" in startup:
             lines.append(f"  snapshot start after the largest history: ready <= {STARTUP_READY_TARGET_S} s and RSS <= "
                          f"{STARTUP_RSS_TARGET_MB} MB: {'met' if startup['target_met'] else 'NOT met'}")
@@ -1305,23 +1308,29 @@ def results_markdown(result, links):
     startup = result.get("startup")
     if startup:
         out += ["### Start-up: the command service after a long history", "",
-                ("Each history is written straight to a fresh topic (`orders_kafka_load --mode history`): finished "
-                 "orders of six events each (placed two days before, walked to `delivered`), then the live orders "
-                 "(placed, `pending`). The command service (workflow off) is started on it and timed from the start "
-                 "of the process to its first `/readyz` 200; its RSS and CPU seconds are read then. "
-                 + run_note(startup)).rstrip(), "",
-                "| History (events; finished + live orders) | Start | Ready | RSS | CPU | Events replayed | Orders held |",
-                "|---|---|---|---|---|---|---|"]
+                ("Each history is written straight to fresh topics (`orders_kafka_load --mode history`): finished "
+                 "orders of six events each (placed from 30 to 2 days before, walked to `delivered`), then the live "
+                 "orders (placed, `pending`); and beside them the stock of 100 products, where each finished order "
+                 "reserved and committed a unit and each live order holds one. The command service (workflow off) "
+                 "is started on it and timed from the start of the process to its first `/readyz` 200; its RSS and "
+                 "CPU seconds are read then. " + run_note(startup)).rstrip(), "",
+                "| History (events; finished + live orders; inventory events) | Start | Ready | RSS | CPU | "
+                "Events replayed (orders + inventory) | Orders held | Settled reservations forgotten |",
+                "|---|---|---|---|---|---|---|---|"]
         for size in startup["sizes"]:
             h = size["history"]
             for label, start in startup_starts(size):
-                out.append(f"| {n(h['events'])}; {n(h['finished_orders'])} + {n(h['live_orders'])} | {label} | "
+                out.append(f"| {n(h['events'])}; {n(h['finished_orders'])} + {n(h['live_orders'])}; "
+                           f"{n(h.get('inventory_events') or 0)} | {label} | "
                            f"**{n(start['ready_seconds'], 2)} s** | {n(start['rss_mb'])} MB | {n(start['cpu_seconds'], 1)} s | "
-                           f"{n(start.get('replayed_events') or 0)} | {n(start.get('orders_held') or 0)} |")
-        out += ["", "`replay`: no state store, the whole log is read. `filling`: an empty store "
+                           f"{n(start.get('replayed_events') or 0)} + {n(start.get('replayed_inventory_events') or 0)} | "
+                           f"{n(start.get('orders_held') or 0)} | {n(start.get('settled_reservations_forgotten') or 0)} |")
+        out += ["", "`replay`: no state store, the whole log is read; a product forgets its settled reservations "
+                "after `RESERVATION_RETENTION` (7 days) of event time. `replay-keep-settled`: the same, keeping every "
+                "one (`RESERVATION_RETENTION=365d`). `filling`: an empty store "
                 "(`COMMAND_STATE_DIR`), which that replay fills. `snapshot`: the next start, from the store's "
                 "checkpoint: it reads the store's resident index (the live orders, not every order it holds), loads "
-                "those orders and replays only the records after the checkpoint.", "",
+                "those orders and every product, and replays only the records after the checkpoint.", "",
                 f"Target for the largest history, `snapshot`: ready ≤ {STARTUP_READY_TARGET_S} s, RSS ≤ "
                 f"{STARTUP_RSS_TARGET_MB} MB" + (f" {verdict(startup['target_met'])}." if "target_met" in startup else "."),
                 ""]

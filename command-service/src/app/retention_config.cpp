@@ -5,15 +5,16 @@
 namespace orders::command {
 namespace {
 
-// A retention from 1s to 365d, when `name` is set; `examples` go into the problem.
+// A retention from `least` (1s unless said) to 365d, when `name` is set; `examples` go into the problem.
 void ReadRetention(const std::map<std::string, std::string>& environment, const std::string& name,
                    const std::string& examples, std::chrono::milliseconds& retention,
-                   std::vector<std::string>& problems) {
+                   std::vector<std::string>& problems, std::chrono::seconds least = std::chrono::seconds(1),
+                   const std::string& least_text = "1s") {
   const auto it = environment.find(name);
   if (it == environment.end()) return;
   const auto parsed = platform::ParseDuration(it->second);
-  if (!parsed || *parsed < std::chrono::seconds(1) || *parsed > std::chrono::hours(24 * 365)) {
-    problems.push_back(name + " must be a duration from 1s to 365d (e.g. " + examples + ")");
+  if (!parsed || *parsed < least || *parsed > std::chrono::hours(24 * 365)) {
+    problems.push_back(name + " must be a duration from " + least_text + " to 365d (e.g. " + examples + ")");
   } else {
     retention = *parsed;
   }
@@ -33,6 +34,9 @@ RetentionConfigResult LoadRetentionConfig(const std::map<std::string, std::strin
     }
   }
   ReadRetention(environment, "ORDER_RETENTION", "600s, 1h, 2d", config.order_retention, problems);
+  // Below an hour it could forget a refusal before its order has been cancelled for it.
+  ReadRetention(environment, "RESERVATION_RETENTION", "12h, 7d, 30d", config.reservation_retention, problems,
+                std::chrono::hours(1), "1h");
   if (!problems.empty()) return {std::nullopt, std::move(problems)};
   return {config, {}};
 }

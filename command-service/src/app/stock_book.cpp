@@ -1,5 +1,6 @@
 #include <orders/command/stock_book.hpp>
 
+#include <algorithm>
 #include <variant>
 
 namespace orders::command {
@@ -36,7 +37,11 @@ domain::ApplyOutcome StockBook::Apply(const domain::StockEvent& event) {
     std::lock_guard lock(mutex_);
     Slot& slot = slots_[product_id];
     outcome = domain::Apply(slot.state, event);
-    if (!slot.state && !slot.busy) slots_.erase(product_id);
+    if (outcome == domain::ApplyOutcome::kApplied) {
+      ForgetOldSettled(product_id, *slot.state, domain::TimeOf(event), false);
+    } else if (!slot.state && !slot.busy) {
+      slots_.erase(product_id);
+    }
   }
   if (outcome == domain::ApplyOutcome::kApplied && listener_) {
     std::visit(
@@ -50,8 +55,19 @@ domain::ApplyOutcome StockBook::Apply(const domain::StockEvent& event) {
 
 void StockBook::Restore(domain::Stock stock) {
   std::lock_guard lock(mutex_);
-  std::string product_id = stock.product_id;
-  slots_[std::move(product_id)].state = std::move(stock);
+  const std::string product_id = stock.product_id;
+  auto& state = slots_[product_id].state;
+  state = std::move(stock);
+  ForgetOldSettled(product_id, *state, state->updated_at, true);
+}
+
+void StockBook::ForgetOldSettled(const std::string& product_id, domain::Stock& stock, domain::Timestamp latest,
+                                 bool scan_now) {
+  if (settled_retention_ == kKeepSettledForever) return;
+  auto mark = kept_by_last_scan_.try_emplace(product_id, 0).first;
+  if (!scan_now && stock.settled.size() < std::max(kSettledBeforeFirstScan, 2 * mark->second)) return;
+  forgotten_->Inc(domain::ForgetSettledBefore(stock, latest - settled_retention_));
+  mark->second = stock.settled.size();
 }
 
 void StockBook::MarkUncertain(const std::string& product_id) {

@@ -7,7 +7,10 @@ namespace {
 
 using codec::Json;
 
-constexpr int kFormat = 1;
+// 2: a settled reservation carries when it was settled. 1 (before it) is still read: its settled
+// reservations count as settled at the product's last event.
+constexpr int kFormat = 2;
+constexpr int kFormatWithoutSettleTimes = 1;
 
 bool IsCount(const Json& value) { return value.is_number_integer(); }
 
@@ -29,7 +32,8 @@ std::string EncodeStoredStock(const domain::Stock& stock) {
   for (const auto& [order_id, quantity] : stock.reservations) reservations.push_back(Json::array({order_id, quantity}));
   Json settled = Json::array();
   for (const auto& [order_id, reservation] : stock.settled) {
-    settled.push_back(Json::array({order_id, static_cast<int>(reservation.how), reservation.quantity}));
+    settled.push_back(Json::array({order_id, static_cast<int>(reservation.how), reservation.quantity,
+                                   reservation.at.time_since_epoch().count()}));
   }
   const Json json{{"storeFormat", kFormat},
                   {"productId", stock.product_id},
@@ -50,9 +54,10 @@ std::optional<domain::Stock> DecodeStoredStock(std::string_view bytes) {
        {"storeFormat", "productId", "onHand", "reserved", "version", "updatedAt", "reservations", "settled"}) {
     if (!json.contains(field)) return std::nullopt;
   }
-  if (json["storeFormat"] != kFormat || !json["productId"].is_string() || !IsCount(json["onHand"]) ||
-      !IsCount(json["reserved"]) || !IsCount(json["version"]) || !IsCount(json["updatedAt"]) ||
-      !json["reservations"].is_array() || !json["settled"].is_array()) {
+  const bool with_settle_times = json["storeFormat"] == kFormat;
+  if ((!with_settle_times && json["storeFormat"] != kFormatWithoutSettleTimes) || !json["productId"].is_string() ||
+      !IsCount(json["onHand"]) || !IsCount(json["reserved"]) || !IsCount(json["version"]) ||
+      !IsCount(json["updatedAt"]) || !json["reservations"].is_array() || !json["settled"].is_array()) {
     return std::nullopt;
   }
   domain::Stock stock;
@@ -70,11 +75,18 @@ std::optional<domain::Stock> DecodeStoredStock(std::string_view bytes) {
   }
   // `reserved` is the sum of the open reservations (inventory.hpp): a record where it is not is damaged.
   if (open != stock.reserved || stock.reservations.size() != json["reservations"].size()) return std::nullopt;
+  const std::size_t fields = with_settle_times ? 4 : 3;
   for (const auto& entry : json["settled"]) {
-    if (!entry.is_array() || entry.size() != 3 || !entry[0].is_string() || !IsCount(entry[2])) return std::nullopt;
+    if (!entry.is_array() || entry.size() != fields || !entry[0].is_string() || !IsCount(entry[2]) ||
+        (with_settle_times && !IsCount(entry[3]))) {
+      return std::nullopt;
+    }
     const auto how = ReservationStateOf(entry[1]);
     if (!how) return std::nullopt;
-    stock.settled[entry[0].get<std::string>()] = {*how, entry[2].get<std::int64_t>()};
+    const domain::Timestamp at = with_settle_times
+                                     ? domain::Timestamp(std::chrono::milliseconds(entry[3].get<std::int64_t>()))
+                                     : stock.updated_at;
+    stock.settled[entry[0].get<std::string>()] = {*how, entry[2].get<std::int64_t>(), at};
   }
   if (stock.settled.size() != json["settled"].size()) return std::nullopt;
   return stock;

@@ -12,6 +12,10 @@ ReservationState ReservationOf(const Stock& stock, const std::string& order_id) 
   return ReservationState::kNone;
 }
 
+std::size_t ForgetSettledBefore(Stock& stock, Timestamp cutoff) {
+  return std::erase_if(stock.settled, [cutoff](const auto& entry) { return entry.second.at < cutoff; });
+}
+
 const std::string& ProductIdOf(const StockEvent& event) {
   return std::visit([](const auto& e) -> const std::string& { return e.product_id; }, event);
 }
@@ -75,7 +79,8 @@ ApplyOutcome ApplyEvent(std::optional<Stock>& state, const ReservationRefused& r
       refused.quantity <= refused.available) {
     return ApplyOutcome::kInvalid;
   }
-  state->settled.emplace(refused.order_id, SettledReservation{ReservationState::kRefused, refused.quantity});
+  state->settled.emplace(refused.order_id,
+                         SettledReservation{ReservationState::kRefused, refused.quantity, refused.at});
   Advance(*state, refused.version, refused.at);
   return ApplyOutcome::kApplied;
 }
@@ -89,7 +94,7 @@ ApplyOutcome EndReservation(std::optional<Stock>& state, const Settled& event, R
   state->reservations.erase(open);
   state->reserved -= event.quantity;
   if (how == ReservationState::kCommitted) state->on_hand = std::max<std::int64_t>(0, state->on_hand - event.quantity);
-  state->settled.emplace(event.order_id, SettledReservation{how, event.quantity});
+  state->settled.emplace(event.order_id, SettledReservation{how, event.quantity, event.at});
   Advance(*state, event.version, event.at);
   return ApplyOutcome::kApplied;
 }

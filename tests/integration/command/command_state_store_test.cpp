@@ -8,6 +8,10 @@
 #include <filesystem>
 #include <thread>
 
+#include <orders/codec/inventory_codec.hpp>
+#include <orders/platform/kafka_producer.hpp>
+#include <orders/platform/uuid.hpp>
+
 namespace orders::testing {
 namespace {
 
@@ -246,6 +250,67 @@ TEST_F(InventoryStateStoreTest, ARestartLoadsTheStockReadsOnlyTheTailAndReserves
   EXPECT_EQ(after["reserved"], 10) << after;
   EXPECT_EQ(after["available"], 0) << after;
   EXPECT_EQ(after["version"], before["version"].get<int>() + 2) << "one reservation, one refusal";
+}
+
+// A product's history written straight to the inventory topic, four weeks old and then a day old: the
+// reservations settled more than RESERVATION_RETENTION (the default week) before the product's latest event
+// are forgotten, as the log is followed, again by a full replay, and the store keeps only what is left.
+TEST_F(InventoryStateStoreTest, SettledReservationsPastTheRetentionAreForgottenLiveOnReplayAndInTheStore) {
+  auto producer = platform::KafkaProducer::Create({KafkaBrokers(), "command-test", "", {}});
+  ASSERT_TRUE(producer) << producer.error().message;
+  const std::string sku = "sku-old";
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  const domain::Timestamp month_ago{(now - std::chrono::hours(24 * 30)).time_since_epoch()};
+  const domain::Timestamp day_ago{(now - std::chrono::hours(24)).time_since_epoch()};
+  std::int64_t version = 0;
+  std::atomic<int> failed{0};
+  auto produce = [&](auto event) {
+    event.version = ++version;
+    const auto record = codec::EncodeEvent(domain::StockEvent{event},
+                                           {platform::NewUuid(), "/command-test", std::nullopt, std::nullopt});
+    auto queued = (*producer)->Produce(inventory_topic_, record.key, record.value, record.headers,
+                                       [&failed](const platform::DeliveryReport& report) {
+                                         if (report.outcome != platform::DeliveryReport::Outcome::kPersisted) ++failed;
+                                       });
+    ASSERT_TRUE(queued) << queued.error().message;
+  };
+  auto order = [](int n) {
+    const std::string digits = std::to_string(n);
+    return "00000000-0000-4000-8000-" + std::string(12 - digits.size(), '0') + digits;
+  };
+  produce(domain::StockSet{sku, 0, month_ago, 1000});
+  produce(domain::StockReserved{sku, 0, month_ago, order(0), 2});  // never settled: stays
+  for (int n = 1; n <= 600; ++n) {
+    const auto at = n <= 300 ? month_ago : day_ago;
+    produce(domain::StockReserved{sku, 0, at, order(n), 1});
+    produce(domain::StockCommitted{sku, 0, at, order(n), 1});
+  }
+  ASSERT_TRUE((*producer)->Flush(30000));
+  ASSERT_EQ(failed.load(), 0);
+
+  const std::string forgotten = "orders_command_settled_reservations_forgotten_total";
+  EXPECT_TRUE(Eventually([&] { return Metric(forgotten) == 300; }, std::chrono::seconds(30)))
+      << Metric(forgotten) << "\n"
+      << Get("/metrics").body;
+  json before;
+  ASSERT_TRUE(Eventually([&] { return (before = Stock(sku))["version"] == 1202; }, std::chrono::seconds(30))) << before;
+  EXPECT_EQ(before["onHand"], 400) << before;
+  EXPECT_EQ(before["reserved"], 2) << before;
+
+  // From the store: its record had already forgotten them; nothing is left to forget.
+  ASSERT_EQ(StopService(), 0) << service_->LogText();
+  StartService();
+  EXPECT_EQ(InventoryMetric("orders_command_rebuild_events"), 0) << Get("/metrics").body;
+  EXPECT_EQ(ServedStock(sku), before);
+  EXPECT_EQ(Metric(forgotten), 0);
+
+  // Without it: the whole topic again, and the same ones forgotten.
+  ASSERT_EQ(StopService(), 0);
+  std::filesystem::remove_all(state_dir_);
+  StartService();
+  EXPECT_EQ(InventoryMetric("orders_command_rebuild_events"), 1202) << Get("/metrics").body;
+  EXPECT_EQ(ServedStock(sku), before);
+  EXPECT_EQ(Metric(forgotten), 300);
 }
 
 TEST(StateStoreSettingsAtStart, ABadOrderRetentionRefusesToStartTheCommandService) {

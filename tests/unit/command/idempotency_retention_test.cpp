@@ -126,5 +126,21 @@ TEST(RetentionConfig, AnEmptyStateDirOrABadOrderRetentionIsAProblemThatNamesIt) 
   }
 }
 
+TEST(RetentionConfig, SettledReservationsAreRememberedForAWeekUnlessSaidOtherwise) {
+  EXPECT_EQ(LoadRetentionConfig({}).config->reservation_retention, std::chrono::hours(24 * 7));
+  EXPECT_EQ(LoadRetentionConfig({{"RESERVATION_RETENTION", "30d"}}).config->reservation_retention,
+            std::chrono::hours(24 * 30));
+}
+
+TEST(RetentionConfig, AReservationRetentionUnderAnHourOrMalformedIsAProblemThatNamesIt) {
+  for (const char* bad : {"59m", "10s", "366d", "forever"}) {
+    const auto result = LoadRetentionConfig({{"RESERVATION_RETENTION", bad}});
+    EXPECT_FALSE(result.config) << bad;
+    ASSERT_EQ(result.problems.size(), 1u) << bad;
+    EXPECT_NE(result.problems[0].find("RESERVATION_RETENTION must be a duration from 1h to 365d"), std::string::npos)
+        << result.problems[0];
+  }
+}
+
 }  // namespace
 }  // namespace orders::command

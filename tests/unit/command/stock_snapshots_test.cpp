@@ -3,6 +3,8 @@
 // reservation is decided as without the restart), and stores that are not used.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <orders/command/in_memory_state_store.hpp>
 #include <orders/command/stock_snapshots.hpp>
 #include <orders/command/stored_stock_codec.hpp>
@@ -170,7 +172,7 @@ TEST_F(StockSnapshotsTest, AnUnreadableStockDiscardsTheWholeInventoryStoreButNot
 
 TEST(StoredStockCodec, AStockReadsBackWholeAndADamagedOneIsRefused) {
   domain::Stock stock{"sku-1", 40, 5, {{"order-1", 2}, {"order-2", 3}}, {}, 9, kStart};
-  stock.settled = {{"order-0", {ReservationState::kCommitted, 1}}};
+  stock.settled = {{"order-0", {ReservationState::kCommitted, 1, kStart - 2s}}};
   EXPECT_EQ(DecodeStoredStock(EncodeStoredStock(stock)), stock);
 
   auto wrong_sum = stock;
@@ -179,6 +181,22 @@ TEST(StoredStockCodec, AStockReadsBackWholeAndADamagedOneIsRefused) {
   const auto bytes = EncodeStoredStock(stock);
   EXPECT_EQ(DecodeStoredStock(bytes.substr(0, bytes.size() - 3)), std::nullopt);
   EXPECT_EQ(DecodeStoredStock(""), std::nullopt);
+}
+
+TEST(StoredStockCodec, AStockStoredBeforeSettleTimesReadsAsSettledAtItsLastEvent) {
+  const nlohmann::json format_1{{"storeFormat", 1},
+                                {"productId", "sku-1"},
+                                {"onHand", 40},
+                                {"reserved", 2},
+                                {"version", 9},
+                                {"updatedAt", kStart.time_since_epoch().count()},
+                                {"reservations", nlohmann::json::array({nlohmann::json::array({"order-1", 2})})},
+                                {"settled", nlohmann::json::array({nlohmann::json::array({"order-0", 4, 1})})}};
+  const auto bytes = nlohmann::json::to_msgpack(format_1);
+  const auto stock = DecodeStoredStock({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+  ASSERT_TRUE(stock);
+  EXPECT_EQ(stock->settled.at("order-0"), (domain::SettledReservation{ReservationState::kCommitted, 1, kStart}));
+  EXPECT_EQ(stock->reservations.at("order-1"), 2);
 }
 
 }  // namespace

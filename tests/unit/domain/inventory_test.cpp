@@ -268,5 +268,34 @@ TEST(InventoryApply, ReservedAlwaysEqualsTheSumOfOpenReservations) {
   EXPECT_EQ(Available(*state), 60);
 }
 
+TEST(InventoryApply, ASettledReservationRemembersWhenItWasSettled) {
+  auto state = Tracked(10);
+  Decided(state, ReserveStock{kSku, kOrderA, 4});
+  const Timestamp later = kNow + std::chrono::minutes(5);
+  ASSERT_EQ(Apply(state, StockReleased{kSku, 3, later, kOrderA, 4}), ApplyOutcome::kApplied);
+  EXPECT_EQ(state->settled.at(kOrderA), (SettledReservation{ReservationState::kReleased, 4, later}));
+}
+
+TEST(InventoryForget, SettledReservationsBeforeTheCutoffAreForgottenAndOpenOnesStay) {
+  auto state = Tracked(100);
+  Decided(state, ReserveStock{kSku, kOrderA, 10});  // released at kNow
+  Decided(state, ReleaseStock{kSku, kOrderA});
+  const std::string open = "00000000-0000-4000-8000-00000000000c";
+  Decided(state, ReserveStock{kSku, open, 5});
+  const Timestamp later = kNow + std::chrono::hours(1);
+  ASSERT_EQ(Apply(state, ReservationRefused{kSku, 5, later, kOrderB, 500, 95}), ApplyOutcome::kApplied);
+
+  EXPECT_EQ(ForgetSettledBefore(*state, kNow), 0u) << "settled at the cutoff itself: kept";
+  EXPECT_EQ(ForgetSettledBefore(*state, kNow + std::chrono::milliseconds(1)), 1u);
+  EXPECT_EQ(ReservationOf(*state, kOrderA), ReservationState::kNone);
+  EXPECT_EQ(ReservationOf(*state, kOrderB), ReservationState::kRefused);
+  EXPECT_EQ(ReservationOf(*state, open), ReservationState::kHeld);
+  EXPECT_EQ(state->reserved, 5);
+
+  EXPECT_EQ(ForgetSettledBefore(*state, later + std::chrono::hours(24)), 1u);
+  EXPECT_TRUE(state->settled.empty());
+  EXPECT_EQ(state->reservations.size(), 1u) << "an open reservation is never forgotten";
+}
+
 }  // namespace
 }  // namespace orders::domain

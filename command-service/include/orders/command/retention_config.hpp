@@ -16,6 +16,14 @@
 //                           finished (delivered, cancelled) order stays in memory;
 //                           later it is read from the store when asked; same
 //                           format, 1s-365d, default 1h
+//   RESERVATION_RETENTION   how long a product remembers an order's settled
+//                           (refused, released, committed) reservation, from
+//                           the time it was settled: a repeated request within
+//                           it is answered by what happened, not counted again.
+//                           Only an unfinished order asks again, so it must
+//                           outlast the longest a cancelled order may wait for
+//                           its payment's answer (a gateway outage); same
+//                           format, 1h-365d, default 7d
 
 #include <chrono>
 #include <map>
@@ -29,6 +37,7 @@ struct RetentionConfig {
   std::chrono::milliseconds idempotency_retention{std::chrono::hours(24 * 7)};
   std::optional<std::string> state_dir;
   std::chrono::milliseconds order_retention{std::chrono::hours(1)};
+  std::chrono::milliseconds reservation_retention{std::chrono::hours(24 * 7)};
 };
 
 struct RetentionConfigResult {

@@ -5,6 +5,13 @@
 // Release), and a product whose append had an unknown outcome takes no command
 // until the log says what happened. Thread-safe; no I/O. Also the FoldTarget
 // of the inventory topic's LogFollower.
+//
+// Settled reservations (refused, released, committed) are kept for
+// `settled_retention` after they were settled, measured in event time (the
+// time of the product's latest event, so a replay forgets the same ones), and
+// then forgotten: a product's record is bounded by its recent orders, not by
+// every order it ever had. They are only there to answer a repeated request,
+// and an order asks again only while it is unfinished.
 
 #include <chrono>
 #include <functional>
@@ -17,16 +24,29 @@
 #include <orders/command/exclusive_slots.hpp>
 #include <orders/command/fold_target.hpp>
 #include <orders/domain/inventory.hpp>
+#include <orders/platform/metrics.hpp>
 
 namespace orders::command {
 
 class StockBook : public FoldTarget, public ExclusiveSlots<domain::Stock> {
  public:
   static constexpr std::size_t kMaxWaitingPerProduct = 256;
+  // A product's settled reservations are scanned for old ones when they have
+  // doubled since the last scan (and number at least this many): the scans
+  // cost O(1) per event, and a record holds at most twice what it must.
+  static constexpr std::size_t kSettledBeforeFirstScan = 256;
+  static constexpr auto kKeepSettledForever = std::chrono::milliseconds::max();
 
   // Without a dispatch, waiting work runs inline in Release() (unit tests).
   StockBook() : ExclusiveSlots(nullptr, kMaxWaitingPerProduct) {}
   explicit StockBook(Dispatch dispatch) : ExclusiveSlots(std::move(dispatch), kMaxWaitingPerProduct) {}
+
+  // RESERVATION_RETENTION (retention_config.hpp); kept forever until set. Set before any Apply or Restore;
+  // `forgotten` counts what is dropped.
+  void SetSettledRetention(std::chrono::milliseconds retention, platform::Counter& forgotten) {
+    settled_retention_ = retention;
+    forgotten_ = &forgotten;
+  }
 
   // RunExclusive(product_id, work) / Release(product_id): see exclusive_slots.hpp.
 
@@ -68,6 +88,14 @@ class StockBook : public FoldTarget, public ExclusiveSlots<domain::Stock> {
   std::string_view KeyName() const override { return "productId"; }
 
  private:
+  // Under the lock: forgets the product's settled reservations older than the
+  // retention, measured back from `latest` (its latest event's time), when due.
+  void ForgetOldSettled(const std::string& product_id, domain::Stock& stock, domain::Timestamp latest, bool scan_now);
+
+  std::chrono::milliseconds settled_retention_ = kKeepSettledForever;
+  // Per product: how many settled reservations the last scan kept.
+  std::unordered_map<std::string, std::size_t> kept_by_last_scan_;
+  platform::Counter* forgotten_ = nullptr;
   ApplyListener listener_;
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> uncertain_;
 };

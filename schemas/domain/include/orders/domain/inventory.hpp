@@ -20,7 +20,13 @@
 // - Release gives an open reservation back; Commit (the order was delivered)
 //   takes it out of onHand too, floored at 0. Both are no-ops without an open
 //   reservation (never reserved, or settled before).
+// - A settled reservation (refused, released, committed) is remembered only so
+//   that a repeated request is recognised. Nothing asks again once its order
+//   is over, so a holder of the state may forget the ones settled long ago
+//   (ForgetSettledBefore): the command side does, after a retention, or a
+//   product's record would grow with every order it ever had.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -44,6 +50,7 @@ enum class ReservationState { kNone, kHeld, kRefused, kReleased, kCommitted };
 struct SettledReservation {
   ReservationState how = ReservationState::kNone;
   std::int64_t quantity = 0;
+  Timestamp at{};  // when it was settled (the settling event's time)
   friend bool operator==(const SettledReservation&, const SettledReservation&) = default;
 };
 
@@ -63,6 +70,9 @@ struct Stock {
 
 std::int64_t Available(const Stock& stock);
 ReservationState ReservationOf(const Stock& stock, const std::string& order_id);
+// Drops the settled reservations settled before `cutoff`; open ones always
+// stay. Returns how many were dropped.
+std::size_t ForgetSettledBefore(Stock& stock, Timestamp cutoff);
 
 // -- Events: each names its product, the product's version it produces (1 for
 // the first stock_set, +1 per event) and when it happened.
