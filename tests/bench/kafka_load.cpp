@@ -58,6 +58,14 @@ domain::Timestamp Now() {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())};
 }
 
+// What the command service stamps on an event it appends (no caller, no trace).
+codec::EventMetadata Metadata() {
+  codec::EventMetadata metadata;
+  metadata.event_id = platform::NewUuid();
+  metadata.source = "/command-service";
+  return metadata;
+}
+
 struct Sent {
   Clock::time_point at;
 };
@@ -134,7 +142,7 @@ codec::EventRecord Placement(std::uint64_t n, domain::Timestamp at = Now()) {
                              {{"sku-1", 2, 1250}, {"sku-2", 1, 500}},
                              "EUR",
                              3000};
-  return codec::EncodeEvent(placed, {platform::NewUuid(), "/command-service", std::nullopt, std::nullopt});
+  return codec::EncodeEvent(placed, Metadata());
 }
 
 int RunRaw(const Args& args) {
@@ -207,7 +215,7 @@ constexpr int kLastStep = static_cast<int>(std::size(kFlow)) - 1;
 codec::EventRecord StatusChange(const std::string& order_id, int step, domain::Timestamp at,
                                 std::optional<std::string> reason) {
   domain::StatusChanged changed{order_id, step + 2, at, kFlow[step], kFlow[step + 1], std::move(reason)};
-  return codec::EncodeEvent(changed, {platform::NewUuid(), "/command-service", std::nullopt, std::nullopt});
+  return codec::EncodeEvent(changed, Metadata());
 }
 
 // The stock side of a history: one product per order, n % products.
@@ -232,9 +240,7 @@ class StockHistory {
 
  private:
   static std::string ProductId(std::uint64_t p) { return "bench-sku-" + std::to_string(p); }
-  static codec::EventRecord Encode(const domain::StockEvent& event) {
-    return codec::EncodeEvent(event, {platform::NewUuid(), "/command-service", std::nullopt, std::nullopt});
-  }
+  static codec::EventRecord Encode(const domain::StockEvent& event) { return codec::EncodeEvent(event, Metadata()); }
   std::vector<std::int64_t> versions_;
   std::vector<codec::EventRecord> pending_;
 };
