@@ -1179,8 +1179,8 @@ fi
 # history of STARTUP_PRODUCTS products (100) where every finished order reserved and committed a unit and
 # every live one holds one (orders_kafka_load --mode history). Three starts on each: without a state store
 # (a full replay of the log), with an empty one (COMMAND_STATE_DIR: the replay fills it) and again with it
-# (only the tail after its checkpoint); and a fourth, a full replay that keeps every settled reservation
-# (RESERVATION_RETENTION=365d: the history is four weeks old), for what forgetting them saves.
+# (only the tail after its checkpoint); and the full replay and the two store starts again keeping every
+# settled reservation (RESERVATION_RETENTION=365d: the history is four weeks old), for what forgetting them saves.
 bench::startup() {
   local sizes=${STARTUP_EVENTS:-"1000000 5000000"} live=${STARTUP_LIVE:-50000} products=${STARTUP_PRODUCTS:-100}
   local events topic inventory
@@ -1200,6 +1200,12 @@ bench::startup() {
     bench::startup_run filling "$events" "$topic" "$inventory" COMMAND_STATE_DIR="$RUN_DIR/startup-state-$events"
     bench::startup_run snapshot "$events" "$topic" "$inventory" COMMAND_STATE_DIR="$RUN_DIR/startup-state-$events"
     rm -rf "$RUN_DIR/startup-state-$events"
+    # The same two keeping every settled reservation: what a product's stored record would otherwise hold.
+    bench::startup_run filling-keep-settled "$events" "$topic" "$inventory" RESERVATION_RETENTION=365d \
+      COMMAND_STATE_DIR="$RUN_DIR/startup-state-keep-$events"
+    bench::startup_run snapshot-keep-settled "$events" "$topic" "$inventory" RESERVATION_RETENTION=365d \
+      COMMAND_STATE_DIR="$RUN_DIR/startup-state-keep-$events"
+    rm -rf "$RUN_DIR/startup-state-keep-$events"
     orders::kafka_topics --delete --topic "$topic" >/dev/null 2>&1 || true
     orders::kafka_topics --delete --topic "$inventory" >/dev/null 2>&1 || true
   done

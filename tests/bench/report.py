@@ -542,7 +542,8 @@ def startup_summary(run_dir):
 
 
 # No store; the same keeping every settled reservation; an empty store the replay fills; resumed from it.
-STARTUP_LABELS = ("replay", "replay-keep-settled", "filling", "snapshot")
+STARTUP_LABELS = ("replay", "replay-keep-settled", "filling", "snapshot", "filling-keep-settled",
+                  "snapshot-keep-settled")
 
 
 def startup_starts(size):
@@ -1326,11 +1327,12 @@ def results_markdown(result, links):
                            f"{n(start.get('replayed_events') or 0)} + {n(start.get('replayed_inventory_events') or 0)} | "
                            f"{n(start.get('orders_held') or 0)} | {n(start.get('settled_reservations_forgotten') or 0)} |")
         out += ["", "`replay`: no state store, the whole log is read; a product forgets its settled reservations "
-                "after `RESERVATION_RETENTION` (7 days) of event time. `replay-keep-settled`: the same, keeping every "
-                "one (`RESERVATION_RETENTION=365d`). `filling`: an empty store "
+                "after `RESERVATION_RETENTION` (7 days) of event time. `filling`: an empty store "
                 "(`COMMAND_STATE_DIR`), which that replay fills. `snapshot`: the next start, from the store's "
                 "checkpoint: it reads the store's resident index (the live orders, not every order it holds), loads "
-                "those orders and every product, and replays only the records after the checkpoint.", "",
+                "those orders and every product, and replays only the records after the checkpoint. `…-keep-settled`: "
+                "the same keeping every settled reservation (`RESERVATION_RETENTION=365d`), as before products "
+                "forgot them.", "",
                 f"Target for the largest history, `snapshot`: ready ≤ {STARTUP_READY_TARGET_S} s, RSS ≤ "
                 f"{STARTUP_RSS_TARGET_MB} MB" + (f" {verdict(startup['target_met'])}." if "target_met" in startup else "."),
                 ""]
