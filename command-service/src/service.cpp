@@ -304,10 +304,6 @@ void CommandService::StartWorkflow() {
   parts.book.SetApplyListener([workflow = parts.workflow.get()](const std::string& id) { workflow->Touch(id); });
   parts.stocks.SetApplyListener([workflow = parts.workflow.get()](const std::string& id) { workflow->Touch(id); });
   parts.inventory_follower->SetReadThroughListener([workflow = parts.workflow.get()] { workflow->StockReadThrough(); });
-  // The workflow's own appends are folded on the producer's poll thread as they are acknowledged: that
-  // thread takes the orders' next steps right after, instead of waking the workflow's thread for each
-  // (three hand-offs per order at a moderate load, each a context switch and a wait for a core).
-  parts.producer->SetAfterDeliveries([workflow = parts.workflow.get()] { workflow->RunTouchedHere(); });
   parts.workflow->Start();
   platform::LogInfo("fulfilment workflow on",
                     {{"paymentGateway", parts.payment.kind == PaymentConfig::Kind::kHttp ? "http" : "simulator"},

@@ -60,26 +60,7 @@ void Workflow::Touch(const std::string& order_id) {
     std::lock_guard lock(mutex_);
     if (touched_set_.insert(order_id).second) touched_.push_back(order_id);
   }
-  if (std::this_thread::get_id() != runs_own_touches_.load(std::memory_order_relaxed)) wake_.notify_one();
-}
-
-void Workflow::RunTouchedHere() {
-  runs_own_touches_.store(std::this_thread::get_id(), std::memory_order_relaxed);
-  std::unique_lock pass(pass_mutex_, std::try_to_lock);
-  if (!pass.owns_lock()) return;
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_ || touched_.empty()) return;
-  }
-  Pass(false);
-  // Touched during the pass (a producer re-created on this thread runs the old one's callbacks here):
-  // those are the workflow thread's, as no poll may follow soon.
-  bool left = false;
-  {
-    std::lock_guard lock(mutex_);
-    left = !touched_.empty();
-  }
-  if (left) wake_.notify_one();
+  wake_.notify_one();
 }
 
 void Workflow::Start() {
@@ -108,7 +89,6 @@ void Workflow::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  std::lock_guard pass(pass_mutex_);  // a pass under way on another thread ends first
 }
 
 void Workflow::StockReadThrough() {
@@ -128,11 +108,6 @@ std::size_t Workflow::WaitingCount() const {
 }
 
 bool Workflow::RunOnce() {
-  std::lock_guard pass(pass_mutex_);
-  return Pass(true);
-}
-
-bool Workflow::Pass(bool sweep) {
   if (!deps_.ready()) return false;  // the touched orders stay noted until the logs are read
   std::vector<std::string> batch;
   // Handed over whole rather than cleared: clear() zeroes every bucket the set
@@ -141,9 +116,8 @@ bool Workflow::Pass(bool sweep) {
   std::unordered_set<std::string> seen;
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return true;  // Stop waits for this pass, and none takes a step after it
     const auto now = SteadyClock::now();
-    if (sweep && now >= next_sweep_) {
+    if (now >= next_sweep_) {
       next_sweep_ = now + deps_.settings.sweep_interval;
       for (const auto& order_id : waiting_) {
         if (touched_set_.insert(order_id).second) touched_.push_back(order_id);

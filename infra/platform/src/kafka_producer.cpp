@@ -231,11 +231,6 @@ bool KafkaProducer::TriggerFatalErrorForTesting() {
                                    "injected by a test") == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-void KafkaProducer::SetAfterDeliveries(std::function<void()> hook) {
-  after_deliveries_ = std::move(hook);
-  has_after_deliveries_.store(true, std::memory_order_release);
-}
-
 void KafkaProducer::PollLoop() {
   while (!stop_) {
     std::shared_ptr<RdKafka::Producer> producer;
@@ -243,7 +238,7 @@ void KafkaProducer::PollLoop() {
       std::lock_guard lock(mutex_);
       producer = producer_;
     }
-    if (producer->poll(20) > 0 && has_after_deliveries_.load(std::memory_order_acquire)) after_deliveries_();
+    producer->poll(20);
   }
 }
 

@@ -478,30 +478,5 @@ TEST_F(WorkflowTest, AnUntrackedProductAnotherInstanceWritesIsPaidForOnceTheInve
   EXPECT_EQ(Order(id).status, Status::kConfirmed);
 }
 
-TEST_F(WorkflowTest, TheThreadThatFoldsTheAppendsTakesTheNextStepsOfTheOrdersItTouched) {
-  SetStock("sku-a", 10);
-  const auto id = Place({{"sku-a", 1, 100}});
-  workflow_->RunTouchedHere();  // the placement's acknowledgement touched the order
-  EXPECT_EQ(Reservation("sku-a", id), ReservationState::kHeld);
-  EXPECT_TRUE(gateway_.authorizations.empty());
-  workflow_->RunTouchedHere();  // and so did the reservation's
-  ASSERT_EQ(gateway_.authorizations.size(), 1u);
-  EXPECT_EQ(gateway_.authorizations[0].order_id, id);
-  gateway_.Answer(PaymentAuthorization{"pay-1"});
-  EXPECT_EQ(Order(id).status, Status::kConfirmed);
-  workflow_->RunTouchedHere();
-  EXPECT_EQ(workflow_->WaitingCount(), 0u);
-  EXPECT_EQ(inventory_log_.records.size(), 2u);  // the stock count and one reservation
-}
-
-TEST_F(WorkflowTest, OnceStoppedTheWorkflowTakesNoStepOnTheThreadThatFoldsTheAppends) {
-  SetStock("sku-a", 10);
-  const auto id = Place({{"sku-a", 1, 100}});
-  workflow_->Stop();
-  workflow_->RunTouchedHere();
-  EXPECT_EQ(Reservation("sku-a", id), ReservationState::kNone);
-  EXPECT_EQ(inventory_log_.records.size(), 1u);  // the stock count only
-}
-
 }  // namespace
 }  // namespace orders::command

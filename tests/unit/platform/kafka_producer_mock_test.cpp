@@ -5,7 +5,6 @@
 #include <atomic>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <orders/platform/kafka_producer.hpp>
@@ -46,24 +45,6 @@ TEST_F(ProducerOnMockCluster, AcknowledgedRecordIsReportedPersisted) {
   auto done = Send(outcomes);
   ASSERT_TRUE(testing::Eventually([&] { return done->load() == 1; }));
   EXPECT_EQ(outcomes.at(0), Outcome::kPersisted);
-}
-
-TEST_F(ProducerOnMockCluster, TheAfterDeliveriesHookRunsOnThePollThreadOnceTheCallbacksRan) {
-  std::atomic<int> delivered{0};
-  std::atomic<int> delivered_when_hooked{0};
-  std::atomic<bool> on_the_callbacks_thread{false};
-  std::thread::id callbacks_thread;  // written and read on the poll thread only
-  producer_->SetAfterDeliveries([&] {
-    delivered_when_hooked = delivered.load();
-    on_the_callbacks_thread = std::this_thread::get_id() == callbacks_thread;
-  });
-  const auto queued = producer_->Produce("events", "key", "value", {}, [&](const DeliveryReport&) {
-    callbacks_thread = std::this_thread::get_id();
-    ++delivered;
-  });
-  ASSERT_TRUE(queued) << queued.error().message;
-  ASSERT_TRUE(testing::Eventually([&] { return delivered_when_hooked.load() == 1; }));
-  EXPECT_TRUE(on_the_callbacks_thread.load());
 }
 
 TEST_F(ProducerOnMockCluster, FatalErrorNeverReportsSuccessAndTheProducerIsRecreated) {

@@ -16,7 +16,6 @@
 // instances briefly both believing they own a stream (a rebalance) cannot
 // take a step twice, and the gateway sees one idempotency key per order.
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -83,18 +82,7 @@ class Workflow {
   void StockReadThrough();
 
   void Start();  // the workflow's own thread runs RunOnce in a loop
-  // Idempotent; steps in flight finish on their own threads. Once it returns,
-  // no pass runs (one under way on another thread is waited for) and none starts.
-  void Stop();
-
-  // A pass over the orders touched so far, on the calling thread, without the
-  // sweep (which stays with the workflow's thread); nothing when a pass is
-  // under way elsewhere (the workflow's thread then takes them right after it).
-  // Meant for the thread that folds the workflow's own appends as Kafka
-  // acknowledges them (the producer's poll thread, after its callbacks): from
-  // the first call on, that thread's touches no longer wake the workflow's
-  // thread, so an order's next step needs no hand-off to another thread.
-  void RunTouchedHere();
+  void Stop();   // idempotent; steps in flight finish on their own threads
 
   // One pass: every touched order, and every waiting order when the sweep is
   // due; false (and nothing done) until both logs are read. Tests call it
@@ -109,8 +97,6 @@ class Workflow {
     std::chrono::steady_clock::time_point not_before{};
   };
 
-  // RunOnce's work, with or without the sweep; call with pass_mutex_ held.
-  bool Pass(bool sweep);
   // Decides and starts the order's steps; true while the order still waits for something.
   bool Examine(const std::string& order_id);
   bool OrderSide(const domain::Order& order);
@@ -146,8 +132,6 @@ class Workflow {
   std::unordered_map<std::string, platform::Counter*> failed_;
   // Placement (the order's createdAt) to the workflow's confirmation in the log.
   platform::Histogram& placed_to_confirmed_;
-  // Held through a pass: one at a time, whichever thread runs it (Stop waits for it).
-  std::mutex pass_mutex_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   // Orders to look at, in the order their events arrived (first placed, first
@@ -166,7 +150,6 @@ class Workflow {
   mutable std::mutex untracked_mutex_;
   mutable std::unordered_map<std::string, UntrackedCheck> untracked_checks_;
   bool stopping_ = false;
-  std::atomic<std::thread::id> runs_own_touches_{};  // the thread that called RunTouchedHere
   std::thread thread_;
 };
 

@@ -87,13 +87,6 @@ class KafkaProducer {
   // is sent again. For shutdown, before another instance takes the partitions.
   void Purge();
 
-  // Runs `hook` on the poll thread after each poll that served delivery
-  // reports, outside every callback: a caller whose callbacks only take note
-  // of acknowledged records can act on them there, without handing them to a
-  // thread of its own (a wake-up per acknowledgement at a moderate load). Set
-  // at most once, before anything is produced; the hook must not block.
-  void SetAfterDeliveries(std::function<void()> hook);
-
   // True when a broker answered a metadata request within `timeout_ms`.
   bool CheckConnectivity(const std::string& topic, int timeout_ms);
 
@@ -127,8 +120,6 @@ class KafkaProducer {
   std::atomic<bool> stop_{false};
   std::atomic<std::int64_t> in_flight_{0};
   std::atomic<int> recreations_{0};
-  std::function<void()> after_deliveries_;
-  std::atomic<bool> has_after_deliveries_{false};  // after_deliveries_ is set (the poll thread reads it then)
   std::thread poller_;
 };
 
