@@ -1124,7 +1124,7 @@ bench::failover() {
   KAFKA_BROKERS="$KAFKA_BROKERS" timeout 180 "$BUILD_DIR/tests/invariants/orders_check_invariants" --topic "$topic" \
     --acknowledged "$RUN_DIR/failover-acknowledged.jsonl" --no-inventory --no-workflow \
     >"$RUN_DIR/failover-check.txt" 2>&1 || check=$?
-  head -1 "$RUN_DIR/failover-check.txt" >&2
+  grep -v "^%" "$RUN_DIR/failover-check.txt" | head -1 >&2  # librdkafka logs to the same file with a % prefix
   echo '{}' >"$RUN_DIR/failover.json"
   bench::record "$RUN_DIR/failover.json" "rate=$FAILOVER_RATE" "seconds=$FAILOVER_SECONDS" \
     "kill_after_seconds=$FAILOVER_KILL_AFTER" "killed_ns=$killed_ns" "killed_node=$leader" \
