@@ -5,16 +5,15 @@
 namespace orders::command {
 namespace {
 
-// A retention from `least` (1s unless said) to 365d, when `name` is set; `examples` go into the problem.
+// A retention from `least` to 365d, when `name` is set; `examples` go into the problem.
 void ReadRetention(const std::map<std::string, std::string>& environment, const std::string& name,
                    const std::string& examples, std::chrono::milliseconds& retention,
-                   std::vector<std::string>& problems, std::chrono::seconds least = std::chrono::seconds(1),
-                   const std::string& least_text = "1s") {
+                   std::vector<std::string>& problems, const std::string& least = "1s") {
   const auto it = environment.find(name);
   if (it == environment.end()) return;
   const auto parsed = platform::ParseDuration(it->second);
-  if (!parsed || *parsed < least || *parsed > std::chrono::hours(24 * 365)) {
-    problems.push_back(name + " must be a duration from " + least_text + " to 365d (e.g. " + examples + ")");
+  if (!parsed || *parsed < *platform::ParseDuration(least) || *parsed > std::chrono::hours(24 * 365)) {
+    problems.push_back(name + " must be a duration from " + least + " to 365d (e.g. " + examples + ")");
   } else {
     retention = *parsed;
   }
@@ -35,8 +34,7 @@ RetentionConfigResult LoadRetentionConfig(const std::map<std::string, std::strin
   }
   ReadRetention(environment, "ORDER_RETENTION", "600s, 1h, 2d", config.order_retention, problems);
   // Below an hour it could forget a refusal before its order has been cancelled for it.
-  ReadRetention(environment, "RESERVATION_RETENTION", "12h, 7d, 30d", config.reservation_retention, problems,
-                std::chrono::hours(1), "1h");
+  ReadRetention(environment, "RESERVATION_RETENTION", "12h, 7d, 30d", config.reservation_retention, problems, "1h");
   if (!problems.empty()) return {std::nullopt, std::move(problems)};
   return {config, {}};
 }

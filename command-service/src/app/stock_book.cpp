@@ -63,7 +63,10 @@ void StockBook::Restore(domain::Stock stock) {
 
 void StockBook::ForgetOldSettled(const std::string& product_id, domain::Stock& stock, domain::Timestamp latest,
                                  bool scan_now) {
-  if (settled_retention_ == kKeepSettledForever) return;
+  // Most products never reach the first scan: no lookup of their mark on each event.
+  if (settled_retention_ == kKeepSettledForever || (!scan_now && stock.settled.size() < kSettledBeforeFirstScan)) {
+    return;
+  }
   auto mark = kept_by_last_scan_.try_emplace(product_id, 0).first;
   if (!scan_now && stock.settled.size() < std::max(kSettledBeforeFirstScan, 2 * mark->second)) return;
   forgotten_->Inc(domain::ForgetSettledBefore(stock, latest - settled_retention_));

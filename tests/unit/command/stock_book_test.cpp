@@ -40,11 +40,17 @@ class ProductLog {
   std::int64_t version_ = 0;
 };
 
-TEST(StockBookRetention, SettledReservationsOutlivingTheRetentionAreForgottenAsLaterEventsArrive) {
-  StockBook book;
+// A book that keeps settled reservations for an hour, and counts what it forgets.
+class StockBookRetention : public ::testing::Test {
+ protected:
+  StockBookRetention() { book.SetSettledRetention(1h, forgotten); }
+
   platform::MetricsRegistry metrics;
-  auto& forgotten = metrics.AddCounter("forgotten", "");
-  book.SetSettledRetention(1h, forgotten);
+  platform::Counter& forgotten = metrics.AddCounter("forgotten", "");
+  StockBook book;
+};
+
+TEST_F(StockBookRetention, SettledReservationsOutlivingTheRetentionAreForgottenAsLaterEventsArrive) {
   ProductLog log(book);
   log.Order(0, kStart, true);  // still held two hours later
   for (int n = 1; n <= 300; ++n) log.Order(n, kStart + std::chrono::milliseconds(n));
@@ -60,11 +66,7 @@ TEST(StockBookRetention, SettledReservationsOutlivingTheRetentionAreForgottenAsL
   EXPECT_LE(stock->settled.size(), 300u);
 }
 
-TEST(StockBookRetention, ReservationsSettledWithinTheRetentionAreKept) {
-  StockBook book;
-  platform::MetricsRegistry metrics;
-  auto& forgotten = metrics.AddCounter("forgotten", "");
-  book.SetSettledRetention(1h, forgotten);
+TEST_F(StockBookRetention, ReservationsSettledWithinTheRetentionAreKept) {
   ProductLog log(book);
   for (int n = 1; n <= 1000; ++n) log.Order(n, kStart + std::chrono::seconds(n));  // 1000 s < 1 h
   EXPECT_EQ(book.ReservationOf(kSku, OrderId(1)), ReservationState::kReleased);
@@ -72,7 +74,7 @@ TEST(StockBookRetention, ReservationsSettledWithinTheRetentionAreKept) {
   EXPECT_EQ(forgotten.Value(), 0u);
 }
 
-TEST(StockBookRetention, WithoutARetentionEverySettledReservationIsKept) {
+TEST(StockBookWithoutRetention, EverySettledReservationIsKept) {
   StockBook book;
   ProductLog log(book);
   for (int n = 1; n <= 300; ++n) log.Order(n, kStart);
@@ -81,11 +83,7 @@ TEST(StockBookRetention, WithoutARetentionEverySettledReservationIsKept) {
   EXPECT_EQ(book.Find(kSku)->settled.size(), 600u);
 }
 
-TEST(StockBookRetention, ARestoredProductForgetsAtOnceWhatHadOutlivedTheRetention) {
-  StockBook book;
-  platform::MetricsRegistry metrics;
-  auto& forgotten = metrics.AddCounter("forgotten", "");
-  book.SetSettledRetention(1h, forgotten);
+TEST_F(StockBookRetention, ARestoredProductForgetsAtOnceWhatHadOutlivedTheRetention) {
   domain::Stock stock{kSku, 10, 2, {{OrderId(1), 2}}, {}, 9, kStart + 3h};
   stock.settled[OrderId(2)] = {ReservationState::kCommitted, 1, kStart};
   stock.settled[OrderId(3)] = {ReservationState::kRefused, 50, kStart + 150min};
