@@ -1,17 +1,22 @@
 #include "pg/summary_statements.hpp"
 
-#include <string_view>
-#include <unordered_map>
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
 
-#include <orders/codec/event_codec.hpp>
-#include <orders/codec/event_topics.hpp>
 #include <orders/projection/minute_histogram.hpp>
+#include <orders/read_model/order_rows.hpp>
 
 #include "pg/batch_statements.hpp"
 #include "pg/sql_text.hpp"
 
 namespace orders::projection {
 namespace {
+
+// A histogram column added to: the stored counts plus the new ones, bucket by bucket.
+const std::string kAddMinutes =
+    "(SELECT array_agg(a + b ORDER BY i) FROM unnest(t.minutes, excluded.minutes) WITH ORDINALITY AS u(a, b, i))";
 
 // `from` yields the history rows to summarise (alias h), one per event:
 // order_id, version, status, at, reason, event and prev_status (the status of
@@ -27,8 +32,6 @@ std::string SummariseStatement(const std::string& from, const std::string& order
       "ARRAY(SELECT coalesce((counts ->> s.i::text)::bigint, 0)"
       " FROM generate_series(1, cardinality($2::float8[])) AS s(i) ORDER BY s.i)";
   const std::string bucket = "width_bucket(GREATEST(minutes, 0), $2::float8[])";
-  const std::string add_minutes =
-      "(SELECT array_agg(a + b ORDER BY i) FROM unnest(t.minutes, excluded.minutes) WITH ORDINALITY AS u(a, b, i))";
   return "WITH e AS MATERIALIZED (SELECT h.order_id, h.version, h.status, h.at, (h.at AT TIME ZONE 'UTC')::date AS day,"
          "   coalesce(h.reason, '') AS reason, h.event = 'order.status_changed' AS moved, " +
          order_columns + ", h.prev_status FROM " + from +
@@ -81,7 +84,7 @@ std::string SummariseStatement(const std::string& from, const std::string& order
          " FROM held_counts ORDER BY day, courier_id"
          "   ON CONFLICT (day, courier_id) DO UPDATE SET deliveries = t.deliveries + excluded.deliveries,"
          "     minutes = " +
-         add_minutes +
+         kAddMinutes +
          "),"
          " cancellations AS (INSERT INTO report_cancellations AS t (day, reason, slot, orders)"
          "   SELECT day, reason, $1, count(*) FROM e WHERE moved AND status = 'cancelled'"
@@ -106,32 +109,9 @@ std::string SummariseStatement(const std::string& from, const std::string& order
          dense +
          " FROM step_counts ORDER BY day, step"
          "   ON CONFLICT (day, step, slot) DO UPDATE SET minutes = " +
-         add_minutes +
+         kAddMinutes +
          ")"
          " SELECT 1";
-}
-
-// Only these rows use their order's columns: placements (daily: placed, by currency) and moves to confirmed
-// (the funnel's first step, from created_at), delivered (revenue, products) and cancelled (daily).
-constexpr const char* kUsesItsOrder =
-    "(h.version = 1 OR (h.event = 'order.status_changed' AND h.status IN ('confirmed', 'delivered', 'cancelled')))";
-
-// The batch's history rows as arrays ($3 ... $13), as the batch wrote them, with the status before each event
-// from the fold, and the order's columns when the batch wrote the order whole (a new order, in memory):
-// nothing is read back but the orders of earlier batches, and only for the rows that use them (the lateral
-// join is not flattened, so its condition on h gates the index lookup instead of filtering after it).
-const std::string& BatchStatement() {
-  static const std::string statement = SummariseStatement(
-      std::string("unnest($3::uuid[], $4::bigint[], $5::text[], $6::timestamptz[], $7::text[], $8::text[],"
-                  " $9::text[], $10::char(3)[], $11::bigint[], $12::jsonb[], $13::timestamptz[])"
-                  " AS h(order_id, version, status, at, reason, event, prev_status, currency, total_cents, items,"
-                  " created_at)"
-                  " LEFT JOIN LATERAL (SELECT currency, total_cents, items, created_at FROM orders"
-                  " WHERE order_id = h.order_id AND h.currency IS NULL AND ") +
-          kUsesItsOrder + " OFFSET 0) o ON true",
-      "coalesce(h.currency, o.currency) AS currency, coalesce(h.total_cents, o.total_cents) AS total_cents,"
-      " coalesce(h.items, o.items) AS items, coalesce(h.created_at, o.created_at) AS created_at");
-  return statement;
 }
 
 // Every stored history row, with the status of the row before it, and its order (hash joins: each table is
@@ -147,9 +127,161 @@ const std::string& WholeHistoryStatement() {
 
 std::string BucketBounds() { return MinuteBucketsLiteral(); }
 
-// Run by every batch (the summary) or every tolerant one (the stored keys): prepared once per connection, so
-// PostgreSQL parses and plans them once, not per batch (planning the summary's CTE costs more than running it).
-constexpr const char* kSummariseBatchName = "orders_summarise_batch";
+// Add a batch's summary rows (SummaryDeltas, one array per column) to the tables, in key order, so that
+// writers sharing rows (report_products, report_couriers have no slot) never deadlock. $1 is the slot.
+constexpr const char* kAddSummariesName = "orders_add_summaries";
+const std::string& AddSummariesStatement() {
+  static const std::string statement =
+      "WITH status_counts AS (INSERT INTO report_status_counts AS t (slot, status, orders)"
+      "   SELECT $1, s, n FROM unnest($2::text[], $3::bigint[]) AS u(s, n) ORDER BY s"
+      "   ON CONFLICT (status, slot) DO UPDATE SET orders = t.orders + excluded.orders),"
+      " daily AS (INSERT INTO report_daily AS t"
+      "   (day, currency, slot, placed, confirmed, delivered, cancelled, revenue_cents)"
+      "   SELECT date '1970-01-01' + d, c, $1, p, cf, dl, cn, r"
+      "   FROM unnest($4::int[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::numeric[])"
+      "     AS u(d, c, p, cf, dl, cn, r) ORDER BY d, c"
+      "   ON CONFLICT (day, currency, slot) DO UPDATE SET placed = t.placed + excluded.placed,"
+      "     confirmed = t.confirmed + excluded.confirmed, delivered = t.delivered + excluded.delivered,"
+      "     cancelled = t.cancelled + excluded.cancelled, revenue_cents = t.revenue_cents + excluded.revenue_cents),"
+      " products AS (INSERT INTO report_products AS t (day, product_id, currency, quantity, revenue_cents)"
+      "   SELECT date '1970-01-01' + d, p, c, q::bigint, r"
+      "   FROM unnest($11::int[], $12::text[], $13::text[], $14::numeric[], $15::numeric[]) AS u(d, p, c, q, r)"
+      "   ORDER BY d, p COLLATE \"C\", c"
+      "   ON CONFLICT (day, product_id, currency) DO UPDATE SET quantity = t.quantity + excluded.quantity,"
+      "     revenue_cents = t.revenue_cents + excluded.revenue_cents),"
+      " couriers AS (INSERT INTO report_couriers AS t (day, courier_id, deliveries, minutes)"
+      "   SELECT date '1970-01-01' + d, k, n, m::bigint[]"
+      "   FROM unnest($16::int[], $17::text[], $18::bigint[], $19::text[]) AS u(d, k, n, m) ORDER BY d, k COLLATE \"C\""
+      "   ON CONFLICT (day, courier_id) DO UPDATE SET deliveries = t.deliveries + excluded.deliveries,"
+      "     minutes = " +
+      kAddMinutes +
+      "),"
+      " cancellations AS (INSERT INTO report_cancellations AS t (day, reason, slot, orders)"
+      "   SELECT date '1970-01-01' + d, r, $1, n FROM unnest($20::int[], $21::text[], $22::bigint[]) AS u(d, r, n)"
+      "   ORDER BY d, r"
+      "   ON CONFLICT (day, reason, slot) DO UPDATE SET orders = t.orders + excluded.orders),"
+      " step_minutes AS (INSERT INTO report_step_minutes AS t (day, step, slot, minutes)"
+      "   SELECT date '1970-01-01' + d, s, $1, m::bigint[] FROM unnest($23::int[], $24::text[], $25::text[])"
+      "     AS u(d, s, m) ORDER BY d, s"
+      "   ON CONFLICT (day, step, slot) DO UPDATE SET minutes = " +
+      kAddMinutes +
+      ")"
+      " SELECT 1";
+  return statement;
+}
+
+// What SummariseBatch needs of orders stored before the batch: the order's row, and from its history
+// before the batch's first row of it ($2), the first confirmation and the last courier event (only when
+// $3 asks: a delivery). The lateral subqueries keep each lookup one index probe.
+constexpr const char* kSummaryFactsName = "orders_summary_facts";
+const std::string& SummaryFactsStatement() {
+  static const std::string statement =
+      std::string("SELECT o.*, (extract(epoch FROM c.at) * 1000)::bigint, k.event, k.courier_id,"
+                  " (extract(epoch FROM k.at) * 1000)::bigint"
+                  " FROM unnest($1::uuid[], $2::bigint[], $3::bool[]) AS b(id, first_version, history)"
+                  " CROSS JOIN LATERAL (SELECT ") +
+      read_model::kOrderColumns +
+      " FROM orders WHERE order_id = b.id) o"
+      " LEFT JOIN LATERAL (SELECT at FROM order_history h WHERE b.history AND h.order_id = b.id"
+      "   AND h.version < b.first_version AND h.event = 'order.status_changed' AND h.status = 'confirmed'"
+      "   ORDER BY h.version LIMIT 1) c ON true"
+      " LEFT JOIN LATERAL (SELECT event, courier_id, at FROM order_history h WHERE b.history AND h.order_id = b.id"
+      "   AND h.version < b.first_version AND h.event IN ('order.courier_assigned', 'order.courier_unassigned')"
+      "   ORDER BY h.version DESC LIMIT 1) k ON true";
+  return statement;
+}
+
+domain::Timestamp FromMillis(std::int64_t millis) { return domain::Timestamp{std::chrono::milliseconds(millis)}; }
+
+std::map<std::string, StoredOrderFacts> LoadFacts(pqxx::transaction_base& tx,
+                                                  const std::map<std::string, FactsWanted>& wanted) {
+  std::map<std::string, StoredOrderFacts> facts;
+  if (wanted.empty()) return facts;
+  std::vector<std::string> ids, first_versions, histories;
+  for (const auto& [id, want] : wanted) {
+    ids.push_back(id);
+    first_versions.push_back(std::to_string(want.first_version));
+    histories.emplace_back(want.history ? "t" : "f");
+  }
+  constexpr int kFirstConfirmed = 13, kCourierEvent = 14, kCourierId = 15, kCourierAt = 16;
+  for (const auto& row :
+       tx.exec_prepared(kSummaryFactsName, ArrayLiteral(ids), ArrayLiteral(first_versions), ArrayLiteral(histories))) {
+    domain::Order order = read_model::OrderFromRow(row);
+    StoredOrderFacts known{std::move(order.currency), order.total_cents, std::move(order.items), order.created_at, {}, {}};
+    if (!row[kFirstConfirmed].is_null()) known.first_confirmed_at = FromMillis(row[kFirstConfirmed].as<std::int64_t>());
+    if (!row[kCourierEvent].is_null()) {
+      known.last_courier_event = CourierEvent{row[kCourierEvent].as<std::string>() == "order.courier_assigned",
+                                              row[kCourierId].is_null() ? "" : row[kCourierId].as<std::string>(),
+                                              FromMillis(row[kCourierAt].as<std::int64_t>())};
+    }
+    facts.emplace(std::move(order.order_id), std::move(known));
+  }
+  return facts;
+}
+
+std::string HistogramLiteral(const MinuteHistogram& histogram) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < histogram.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(histogram[i]);
+  }
+  return out + "}";
+}
+
+void AddSummaries(pqxx::transaction_base& tx, int slot, const SummaryDeltas& deltas) {
+  std::vector<std::string> statuses, status_changes;
+  for (const auto& [status, change] : deltas.status_counts) {
+    statuses.push_back(status);
+    status_changes.push_back(std::to_string(change));
+  }
+  std::vector<std::string> daily_days, daily_currencies, placed, confirmed, delivered, cancelled, revenue;
+  for (const auto& [key, delta] : deltas.daily) {
+    daily_days.push_back(std::to_string(key.first));
+    daily_currencies.push_back(key.second);
+    placed.push_back(std::to_string(delta.placed));
+    confirmed.push_back(std::to_string(delta.confirmed));
+    delivered.push_back(std::to_string(delta.delivered));
+    cancelled.push_back(std::to_string(delta.cancelled));
+    revenue.push_back(DecimalText(delta.revenue_cents));
+  }
+  std::vector<std::string> product_days, product_ids, product_currencies, quantities, product_revenue;
+  for (const auto& [key, delta] : deltas.products) {
+    product_days.push_back(std::to_string(std::get<0>(key)));
+    product_ids.push_back(std::get<1>(key));
+    product_currencies.push_back(std::get<2>(key));
+    quantities.push_back(DecimalText(delta.quantity));
+    product_revenue.push_back(DecimalText(delta.revenue_cents));
+  }
+  std::vector<std::string> courier_days, courier_ids, deliveries, courier_minutes;
+  for (const auto& [key, delta] : deltas.couriers) {
+    courier_days.push_back(std::to_string(key.first));
+    courier_ids.push_back(key.second);
+    deliveries.push_back(std::to_string(delta.deliveries));
+    courier_minutes.push_back(HistogramLiteral(delta.minutes));
+  }
+  std::vector<std::string> cancel_days, reasons, cancellations;
+  for (const auto& [key, count] : deltas.cancellations) {
+    cancel_days.push_back(std::to_string(key.first));
+    reasons.push_back(key.second);
+    cancellations.push_back(std::to_string(count));
+  }
+  std::vector<std::string> step_days, steps, step_minutes;
+  for (const auto& [key, histogram] : deltas.steps) {
+    step_days.push_back(std::to_string(key.first));
+    steps.push_back(key.second);
+    step_minutes.push_back(HistogramLiteral(histogram));
+  }
+  tx.exec_prepared(kAddSummariesName, slot, ArrayLiteral(statuses), ArrayLiteral(status_changes),
+                   ArrayLiteral(daily_days), ArrayLiteral(daily_currencies), ArrayLiteral(placed),
+                   ArrayLiteral(confirmed), ArrayLiteral(delivered), ArrayLiteral(cancelled), ArrayLiteral(revenue),
+                   ArrayLiteral(product_days), ArrayLiteral(product_ids), ArrayLiteral(product_currencies),
+                   ArrayLiteral(quantities), ArrayLiteral(product_revenue), ArrayLiteral(courier_days),
+                   ArrayLiteral(courier_ids), ArrayLiteral(deliveries), ArrayLiteral(courier_minutes),
+                   ArrayLiteral(cancel_days), ArrayLiteral(reasons), ArrayLiteral(cancellations),
+                   ArrayLiteral(step_days), ArrayLiteral(steps), ArrayLiteral(step_minutes));
+}
+
+// Run by every tolerant batch: prepared once per connection.
 constexpr const char* kStoredHistoryKeysName = "orders_stored_history_keys";
 constexpr const char* kStoredHistoryKeys =
     "SELECT h.order_id::text, h.version FROM unnest($1::uuid[], $2::bigint[]) AS k(order_id, version)"
@@ -158,7 +290,8 @@ constexpr const char* kStoredHistoryKeys =
 }  // namespace
 
 void PrepareSummaryStatements(pqxx::connection_base& connection) {
-  connection.prepare(kSummariseBatchName, BatchStatement());
+  connection.prepare(kAddSummariesName, AddSummariesStatement());
+  connection.prepare(kSummaryFactsName, SummaryFactsStatement());
   connection.prepare(kStoredHistoryKeysName, kStoredHistoryKeys);
 }
 
@@ -177,51 +310,11 @@ std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWr
 }
 
 void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, const std::set<HistoryKey>& skip) {
-  // The orders the batch wrote whole: what the summaries read of them is in memory.
-  std::unordered_map<std::string_view, const domain::Order*> written_whole;
-  for (std::size_t i = 0; i < writes.upserts.size(); ++i) {
-    if (!writes.stored_before[i]) written_whole.emplace(writes.upserts[i].order_id, &writes.upserts[i]);
-  }
-  // The texts exactly as the write paths store them (PgText, PgTimestamp, ItemsJson), so that the summaries
-  // see what the read model holds.
-  const std::string_view status_changed = codec::EventNameOfType(codec::kStatusChangedType);
-  std::vector<std::string> ids, versions, statuses, times, events;
-  std::vector<std::optional<std::string>> reasons, statuses_before, currencies, totals, items, created;
-  for (const auto& row : writes.history) {
-    if (skip.count({row.order_id, row.version})) continue;
-    ids.push_back(row.order_id);
-    versions.push_back(std::to_string(row.version));
-    statuses.emplace_back(domain::ToString(row.status));
-    times.push_back(PgTimestamp(row.at));
-    reasons.push_back(row.reason ? std::optional(PgText(*row.reason)) : std::nullopt);
-    events.push_back(PgText(row.event));
-    statuses_before.push_back(row.status_before ? std::optional<std::string>(domain::ToString(*row.status_before))
-                                                : std::nullopt);
-    const auto order = written_whole.find(row.order_id);
-    const bool moved = row.event == status_changed;
-    const bool uses_order = row.version == 1 || (moved && (row.status == domain::Status::kConfirmed ||
-                                                           row.status == domain::Status::kDelivered ||
-                                                           row.status == domain::Status::kCancelled));
-    if (order == written_whole.end() || !uses_order) {  // the statement reads it from the order's row if it needs it
-      currencies.emplace_back();
-      totals.emplace_back();
-      items.emplace_back();
-      created.emplace_back();
-      continue;
-    }
-    currencies.emplace_back(PgText(order->second->currency));
-    totals.emplace_back(std::to_string(order->second->total_cents));
-    // Only the products of deliveries are summed.
-    items.push_back(moved && row.status == domain::Status::kDelivered ? std::optional(ItemsJson(order->second->items))
-                                                                      : std::nullopt);
-    created.emplace_back(PgTimestamp(order->second->created_at));
-  }
-  if (ids.empty()) return;
+  if (writes.history.empty()) return;
+  const auto deltas = SummariseBatch(writes, LoadFacts(tx, FactsNeeded(writes, skip)), skip, &PgText);
+  if (deltas.Empty()) return;
   const int slot = writes.next_offsets.empty() ? 0 : static_cast<int>(writes.next_offsets.begin()->first);
-  tx.exec_prepared(kSummariseBatchName, slot, BucketBounds(), ArrayLiteral(ids), ArrayLiteral(versions),
-                   ArrayLiteral(statuses), ArrayLiteral(times), ArrayLiteral(reasons), ArrayLiteral(events),
-                   ArrayLiteral(statuses_before), ArrayLiteral(currencies), ArrayLiteral(totals), ArrayLiteral(items),
-                   ArrayLiteral(created));
+  AddSummaries(tx, slot, deltas);
 }
 
 void SummariseStoredHistory(pqxx::transaction_base& tx) {

@@ -1,13 +1,11 @@
 #pragma once
-// The report summaries (schemas/sql/006_report_summaries.sql), written by one
-// statement from history rows: the batch transaction runs it for the rows it
-// has just added, handed over as the batch wrote them (with the status before
-// each event, from the fold) and joined only to their orders, after WriteBatch
-// and inside the same fence,
-// so the summaries move exactly with the read model (a redelivered event adds
-// no history row and so counts nothing). The same statement, over every
-// stored row, fills the summaries of a read model that predates them, and
-// the benchmark's seeded read model.
+// The report summaries (schemas/sql/006_report_summaries.sql). A batch's
+// share is added up in memory (batch_summary.hpp, from the rows the batch
+// wrote and what it loads of its stored orders) and added to the summary rows
+// after WriteBatch, inside the same fence, so the summaries move exactly with
+// the read model (a redelivered event adds no history row and so counts
+// nothing). One SQL statement over every stored row fills the summaries of a
+// read model that predates them, and the benchmark's seeded read model.
 
 #include <cstdint>
 #include <set>
@@ -15,11 +13,10 @@
 #include <utility>
 
 #include <orders/projection/batch.hpp>
+#include <orders/projection/batch_summary.hpp>
 #include <pqxx/pqxx>
 
 namespace orders::projection {
-
-using HistoryKey = std::pair<std::string, std::int64_t>;  // (order id, version)
 
 // Once per connection (PrepareStatements, batch_statements.hpp): the statements
 // WriteSummaries and StoredHistoryKeys run, which need them.
