@@ -7,6 +7,7 @@
 
 #include <orders/codec/event_codec.hpp>
 #include <orders/codec/event_topics.hpp>
+#include <orders/domain/status.hpp>
 
 namespace orders::projection {
 namespace {
@@ -61,17 +62,10 @@ class Summariser {
   Summariser(const std::set<HistoryKey>& skip, StoredTextFn stored_text) : skip_(skip), stored_text_(stored_text) {}
 
   // One order's rows, in version order; `columns` is null when its facts are unknown.
-  void Order(const OrderRows& rows, const OrderColumns* columns, std::optional<domain::Timestamp> first_confirmed,
-             std::optional<CourierEvent> last_courier) {
+  void Order(const OrderRows& rows, const OrderColumns* columns, HistoryFacts history) {
     for (const HistoryRow* row : rows) {
-      if (!skip_.count({row->order_id, row->version})) Count(*row, columns, first_confirmed, last_courier);
-      // What came before the order's later rows, whether or not this one counts.
-      if (row->event == status_changed_ && row->status == domain::Status::kConfirmed && !first_confirmed) {
-        first_confirmed = row->at;
-      }
-      if (row->event == courier_assigned_ || row->event == courier_unassigned_) {
-        last_courier = CourierEvent{row->event == courier_assigned_, row->courier_id.value_or(""), row->at};
-      }
+      if (!skip_.count({row->order_id, row->version})) Count(*row, columns, history);
+      Advance(history, *row);  // what came before the order's later rows, whether or not this one counts
     }
   }
 
@@ -83,8 +77,7 @@ class Summariser {
   }
 
  private:
-  void Count(const HistoryRow& row, const OrderColumns* columns, const std::optional<domain::Timestamp>& first_confirmed,
-             const std::optional<CourierEvent>& last_courier) {
+  void Count(const HistoryRow& row, const OrderColumns* columns, const HistoryFacts& history) {
     const std::string status(domain::ToString(row.status));
     if (row.status_before != row.status) ++deltas_.status_counts[status];
     if (row.status_before && *row.status_before != row.status) {
@@ -108,7 +101,7 @@ class Summariser {
         ++deltas_.daily[{day, currency}].cancelled;
         break;
       case domain::Status::kDelivered:
-        Delivered(row, day, currency, *columns, first_confirmed, last_courier);
+        Delivered(row, day, currency, *columns, history);
         break;
       default:
         break;
@@ -116,8 +109,8 @@ class Summariser {
   }
 
   void Delivered(const HistoryRow& row, Day day, const std::string& currency, const OrderColumns& columns,
-                 const std::optional<domain::Timestamp>& first_confirmed,
-                 const std::optional<CourierEvent>& last_courier) {
+                 const HistoryFacts& history) {
+    const auto& last_courier = history.last_courier_event;
     auto& daily = deltas_.daily[{day, currency}];
     ++daily.delivered;
     daily.revenue_cents = Add(daily.revenue_cents, columns.total_cents);
@@ -132,20 +125,57 @@ class Summariser {
       ++courier.deliveries;
       AddDuration(courier.minutes, MinutesBetween(last_courier->at, row.at));
     }
-    if (first_confirmed) {
-      AddDuration(deltas_.steps[{day, "confirmed_to_delivered"}], MinutesBetween(*first_confirmed, row.at));
+    if (history.first_confirmed_at) {
+      AddDuration(deltas_.steps[{day, "confirmed_to_delivered"}], MinutesBetween(*history.first_confirmed_at, row.at));
     }
   }
 
   const std::set<HistoryKey>& skip_;
   StoredTextFn stored_text_;
   const std::string_view status_changed_ = codec::EventNameOfType(codec::kStatusChangedType);
-  const std::string_view courier_assigned_ = codec::EventNameOfType(codec::kCourierAssignedType);
-  const std::string_view courier_unassigned_ = codec::EventNameOfType(codec::kCourierUnassignedType);
   SummaryDeltas deltas_;
 };
 
+std::unordered_map<std::string_view, const domain::Order*> WrittenWhole(const BatchWrites& writes) {
+  std::unordered_map<std::string_view, const domain::Order*> written_whole;
+  for (std::size_t i = 0; i < writes.upserts.size(); ++i) {
+    if (!writes.stored_before[i]) written_whole.emplace(writes.upserts[i].order_id, &writes.upserts[i]);
+  }
+  return written_whole;
+}
+
 }  // namespace
+
+void Advance(HistoryFacts& facts, const HistoryRow& row) {
+  static const std::string_view status_changed = codec::EventNameOfType(codec::kStatusChangedType);
+  static const std::string_view assigned = codec::EventNameOfType(codec::kCourierAssignedType);
+  static const std::string_view unassigned = codec::EventNameOfType(codec::kCourierUnassignedType);
+  if (row.event == status_changed && row.status == domain::Status::kConfirmed && !facts.first_confirmed_at) {
+    facts.first_confirmed_at = row.at;
+  }
+  if (row.event == assigned || row.event == unassigned) {
+    facts.last_courier_event = CourierEvent{row.event == assigned, row.courier_id.value_or(""), row.at};
+  }
+}
+
+OrderFacts FactsAfter(const BatchWrites& writes, const OrderFacts& before) {
+  OrderFacts after;
+  for (std::size_t i = 0; i < writes.upserts.size(); ++i) {
+    const domain::Order& order = writes.upserts[i];
+    if (domain::IsTerminal(order.status)) continue;
+    if (!writes.stored_before[i]) {
+      after.emplace(order.order_id, StoredOrderFacts{order.currency, order.total_cents, order.items, order.created_at, {}});
+    } else if (const auto known = before.find(order.order_id); known != before.end()) {
+      after.emplace(order.order_id, known->second);
+    }
+  }
+  for (const auto& [order_id, rows] : RowsByOrder(writes)) {
+    const auto facts = after.find(std::string(order_id));
+    if (facts == after.end()) continue;
+    for (const HistoryRow* row : rows) Advance(facts->second.history, *row);
+  }
+  return after;
+}
 
 Day DayOf(domain::Timestamp at) {
   const std::int64_t ms = at.time_since_epoch().count();
@@ -179,10 +209,7 @@ std::string DecimalText(WideSum value) {
 }
 
 std::map<std::string, FactsWanted> FactsNeeded(const BatchWrites& writes, const std::set<HistoryKey>& skip) {
-  std::set<std::string_view> written_whole;
-  for (std::size_t i = 0; i < writes.upserts.size(); ++i) {
-    if (!writes.stored_before[i]) written_whole.insert(writes.upserts[i].order_id);
-  }
+  const auto written_whole = WrittenWhole(writes);
   const std::string_view status_changed = codec::EventNameOfType(codec::kStatusChangedType);
   std::map<std::string, FactsWanted> wanted;
   std::map<std::string_view, std::int64_t> first_versions;
@@ -201,25 +228,22 @@ std::map<std::string, FactsWanted> FactsNeeded(const BatchWrites& writes, const 
   return wanted;
 }
 
-SummaryDeltas SummariseBatch(const BatchWrites& writes, const std::map<std::string, StoredOrderFacts>& stored,
-                             const std::set<HistoryKey>& skip, StoredTextFn stored_text) {
-  std::unordered_map<std::string_view, const domain::Order*> written_whole;
-  for (std::size_t i = 0; i < writes.upserts.size(); ++i) {
-    if (!writes.stored_before[i]) written_whole.emplace(writes.upserts[i].order_id, &writes.upserts[i]);
-  }
+SummaryDeltas SummariseBatch(const BatchWrites& writes, const OrderFacts& stored, const std::set<HistoryKey>& skip,
+                             StoredTextFn stored_text) {
+  const auto written_whole = WrittenWhole(writes);
   Summariser summariser(skip, stored_text);
   for (const auto& [order_id, rows] : RowsByOrder(writes)) {
     if (const auto whole = written_whole.find(order_id); whole != written_whole.end()) {
       // A new order: its whole history is in the batch.
       const domain::Order& order = *whole->second;
       const OrderColumns columns{&order.currency, order.total_cents, &order.items, order.created_at};
-      summariser.Order(rows, &columns, std::nullopt, std::nullopt);
+      summariser.Order(rows, &columns, {});
     } else if (const auto facts = stored.find(std::string(order_id)); facts != stored.end()) {
       const StoredOrderFacts& known = facts->second;
       const OrderColumns columns{&known.currency, known.total_cents, &known.items, known.created_at};
-      summariser.Order(rows, &columns, known.first_confirmed_at, known.last_courier_event);
+      summariser.Order(rows, &columns, known.history);
     } else {
-      summariser.Order(rows, nullptr, std::nullopt, std::nullopt);
+      summariser.Order(rows, nullptr, {});
     }
   }
   return summariser.Result();

@@ -28,13 +28,29 @@ std::vector<std::string> KnownOrders::Split(const DecodedBatch& batch, bool plac
   return {to_load.begin(), to_load.end()};
 }
 
-void KnownOrders::Remember(const BatchWrites& writes) {
-  if (orders_.size() + writes.upserts.size() > capacity_) orders_.clear();
+OrderFacts KnownOrders::Facts(const DecodedBatch& batch) const {
+  OrderFacts facts;
+  if (facts_.empty()) return facts;
+  for (const auto& record : batch.events) {
+    const std::string& order_id = domain::OrderIdOf(record.decoded.event);
+    if (const auto it = facts_.find(order_id); it != facts_.end()) facts.emplace(order_id, it->second);
+  }
+  return facts;
+}
+
+void KnownOrders::Remember(const BatchWrites& writes, const OrderFacts& facts_after) {
+  if (orders_.size() + writes.upserts.size() > capacity_) Clear();
   for (const auto& order : writes.upserts) {
     if (domain::IsTerminal(order.status)) {
       orders_.erase(order.order_id);
+      facts_.erase(order.order_id);
+      continue;
+    }
+    orders_[order.order_id] = State{order.status, order.courier_id, order.version, order.payment};
+    if (const auto facts = facts_after.find(order.order_id); facts != facts_after.end()) {
+      facts_[order.order_id] = facts->second;
     } else {
-      orders_[order.order_id] = State{order.status, order.courier_id, order.version, order.payment};
+      facts_.erase(order.order_id);
     }
   }
 }

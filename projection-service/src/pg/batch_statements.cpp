@@ -434,6 +434,12 @@ void PrepareBatch(pqxx::transaction_base& tx, WritePath path) {
 }
 
 void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode mode, WritePath path) {
+  OrderFacts facts;
+  WriteBatch(tx, writes, mode, path, facts);
+}
+
+void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode mode, WritePath path,
+                OrderFacts& facts) {
   // The tolerant path skips history rows that exist already; their events are in the summaries already.
   const auto stored_history = mode == WriteMode::kTolerant ? StoredHistoryKeys(tx, writes) : std::set<HistoryKey>{};
   if (path == WritePath::kArrays) {
@@ -441,7 +447,7 @@ void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode
   } else {
     WriteThroughCopy(tx, writes, mode);
   }
-  WriteSummaries(tx, writes, stored_history);
+  WriteSummaries(tx, writes, facts, stored_history);
   WriteStock(tx, writes);
   InsertParked(tx, writes);
 }

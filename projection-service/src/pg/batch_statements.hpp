@@ -30,6 +30,7 @@
 #include <vector>
 
 #include <orders/projection/batch.hpp>
+#include <orders/projection/batch_summary.hpp>
 #include <orders/projection/offset_fence.hpp>
 #include <orders/projection/read_model_store.hpp>
 #include <pqxx/pqxx>
@@ -62,6 +63,10 @@ StorePosition ReadStorePosition(pqxx::transaction_base& tx, const std::string& t
 std::map<std::string, domain::Order> LoadFoldState(pqxx::transaction_base& tx,
                                                    const std::vector<std::string>& order_ids);
 
+// `facts`: what the writer knows of the stored orders' summary facts; those the
+// summaries needed beyond it are loaded into it (WriteSummaries).
+void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode mode, WritePath path,
+                OrderFacts& facts);
 void WriteBatch(pqxx::transaction_base& tx, const BatchWrites& writes, WriteMode mode, WritePath path);
 
 }  // namespace orders::projection

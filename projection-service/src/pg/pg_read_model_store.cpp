@@ -74,9 +74,10 @@ ApplyOutcome PgReadModelStore::ApplyInTransaction(const DecodedBatch& batch, con
   stored_orders.merge(LoadFoldState(tx, to_load));
   const auto stored_stock = LoadStockState(tx, StockKeysOf(batch.stock_events));
   outcome.writes = FoldBatch(batch, stored_orders, stored_stock);
-  WriteBatch(tx, outcome.writes, mode, path);
+  OrderFacts facts = known_.Facts(batch);
+  WriteBatch(tx, outcome.writes, mode, path, facts);
   tx.commit();
-  known_.Remember(outcome.writes);
+  known_.Remember(outcome.writes, FactsAfter(outcome.writes, facts));
   outcome.kind = ApplyOutcome::Kind::kApplied;
   return outcome;
 }

@@ -193,30 +193,31 @@ const std::string& SummaryFactsStatement() {
 
 domain::Timestamp FromMillis(std::int64_t millis) { return domain::Timestamp{std::chrono::milliseconds(millis)}; }
 
-std::map<std::string, StoredOrderFacts> LoadFacts(pqxx::transaction_base& tx,
-                                                  const std::map<std::string, FactsWanted>& wanted) {
-  std::map<std::string, StoredOrderFacts> facts;
-  if (wanted.empty()) return facts;
+// Loads the facts of the wanted orders `facts` lacks into it.
+void LoadFacts(pqxx::transaction_base& tx, const std::map<std::string, FactsWanted>& wanted, OrderFacts& facts) {
   std::vector<std::string> ids, first_versions, histories;
   for (const auto& [id, want] : wanted) {
+    if (facts.count(id)) continue;
     ids.push_back(id);
     first_versions.push_back(std::to_string(want.first_version));
     histories.emplace_back(want.history ? "t" : "f");
   }
+  if (ids.empty()) return;
   constexpr int kFirstConfirmed = 13, kCourierEvent = 14, kCourierId = 15, kCourierAt = 16;
   for (const auto& row :
        tx.exec_prepared(kSummaryFactsName, ArrayLiteral(ids), ArrayLiteral(first_versions), ArrayLiteral(histories))) {
     domain::Order order = read_model::OrderFromRow(row);
-    StoredOrderFacts known{std::move(order.currency), order.total_cents, std::move(order.items), order.created_at, {}, {}};
-    if (!row[kFirstConfirmed].is_null()) known.first_confirmed_at = FromMillis(row[kFirstConfirmed].as<std::int64_t>());
+    StoredOrderFacts known{std::move(order.currency), order.total_cents, std::move(order.items), order.created_at, {}};
+    if (!row[kFirstConfirmed].is_null()) {
+      known.history.first_confirmed_at = FromMillis(row[kFirstConfirmed].as<std::int64_t>());
+    }
     if (!row[kCourierEvent].is_null()) {
-      known.last_courier_event = CourierEvent{row[kCourierEvent].as<std::string>() == "order.courier_assigned",
+      known.history.last_courier_event = CourierEvent{row[kCourierEvent].as<std::string>() == "order.courier_assigned",
                                               row[kCourierId].is_null() ? "" : row[kCourierId].as<std::string>(),
                                               FromMillis(row[kCourierAt].as<std::int64_t>())};
     }
     facts.emplace(std::move(order.order_id), std::move(known));
   }
-  return facts;
 }
 
 std::string HistogramLiteral(const MinuteHistogram& histogram) {
@@ -309,9 +310,11 @@ std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWr
   return stored;
 }
 
-void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, const std::set<HistoryKey>& skip) {
+void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, OrderFacts& facts,
+                    const std::set<HistoryKey>& skip) {
   if (writes.history.empty()) return;
-  const auto deltas = SummariseBatch(writes, LoadFacts(tx, FactsNeeded(writes, skip)), skip, &PgText);
+  LoadFacts(tx, FactsNeeded(writes, skip), facts);
+  const auto deltas = SummariseBatch(writes, facts, skip, &PgText);
   if (deltas.Empty()) return;
   const int slot = writes.next_offsets.empty() ? 0 : static_cast<int>(writes.next_offsets.begin()->first);
   AddSummaries(tx, slot, deltas);

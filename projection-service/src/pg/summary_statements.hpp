@@ -23,9 +23,12 @@ namespace orders::projection {
 void PrepareSummaryStatements(pqxx::connection_base& connection);
 
 // Summarises writes.history, leaving out `skip` (rows that were stored
-// already: the tolerant path skips them too). The slot is the batch's lowest
-// partition (the fence holds it: no concurrent writer shares it).
-void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, const std::set<HistoryKey>& skip = {});
+// already: the tolerant path skips them too). `facts` holds what the writer
+// knows of the batch's stored orders; what the summary needs beyond it is
+// loaded into it. The slot is the batch's lowest partition (the fence holds
+// it: no concurrent writer shares it).
+void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, OrderFacts& facts,
+                    const std::set<HistoryKey>& skip = {});
 
 // Of the batch's history rows, those already stored (only the tolerant path asks).
 std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWrites& writes);

@@ -76,7 +76,8 @@ class DailyRevenueTest : public ::testing::Test {
     BatchWrites writes;
     writes.history = std::move(rows);
     PrepareStatements(tx.conn());  // what the store does for every connection it opens
-    WriteSummaries(tx, writes);
+    OrderFacts nothing_known;      // every order's facts are loaded from the rows written above
+    WriteSummaries(tx, writes, nothing_known);
   }
 
   // A later event that leaves the order delivered (a courier's decline, as

@@ -115,8 +115,8 @@ TEST(BatchSummary, AStoredOrderIsSummarisedFromItsLoadedFacts) {
   facts.total_cents = 4000;
   facts.items = {{"p-9", 4, 1000}};
   facts.created_at = kDay0;
-  facts.first_confirmed_at = kDay0 + hours(29);
-  facts.last_courier_event = CourierEvent{true, "c-1", kDay0 + hours(29) + minutes(30)};
+  facts.history.first_confirmed_at = kDay0 + hours(29);
+  facts.history.last_courier_event = CourierEvent{true, "c-1", kDay0 + hours(29) + minutes(30)};
   const auto deltas = SummariseBatch(writes, {{"o-2", facts}}, {}, &Identity);
 
   const Day next_day = kDay0Number + 1;
@@ -209,6 +209,35 @@ TEST(BatchSummary, RevenueIsExactBeyondSixtyFourBits) {
   EXPECT_EQ(DecimalText(deltas.daily.at({kDay0Number, "EUR"}).revenue_cents), "18000000000000000000");
   EXPECT_EQ(DecimalText(deltas.products.at({kDay0Number, "p-1", "EUR"}).revenue_cents),
             "162000000000000000000000000000000000000");
+}
+
+TEST(BatchSummary, FactsAfterABatchCarryItsNewOrdersAndWhatItsRowsTold) {
+  BatchWrites writes;
+  WrittenWhole(writes, NewOrder("new"));
+  writes.upserts.push_back(NewOrder("known"));
+  writes.stored_before.push_back(true);
+  writes.upserts.push_back(NewOrder("unknown"));
+  writes.stored_before.push_back(true);
+  auto done = NewOrder("done");
+  done.status = Status::kDelivered;
+  WrittenWhole(writes, done);
+  writes.history = {Placed("new", kDay0), Moved("new", 2, Status::kPending, Status::kConfirmed, kDay0 + minutes(1)),
+                    Courier("known", 4, true, "c-3", Status::kConfirmed, kDay0 + minutes(2)),
+                    Courier("unknown", 2, true, "c-4", Status::kPending, kDay0)};
+  StoredOrderFacts known;
+  known.currency = "USD";
+  known.history.first_confirmed_at = kDay0 - hours(1);
+  const auto after = FactsAfter(writes, {{"known", known}});
+
+  ASSERT_EQ(after.size(), 2u) << "an order whose facts are unknown, or that is finished, is left out";
+  EXPECT_EQ(after.at("new").currency, "EUR");
+  EXPECT_EQ(after.at("new").items.size(), 2u);
+  EXPECT_EQ(after.at("new").history.first_confirmed_at, kDay0 + minutes(1));
+  EXPECT_FALSE(after.at("new").history.last_courier_event);
+  EXPECT_EQ(after.at("known").currency, "USD");
+  EXPECT_EQ(after.at("known").history.first_confirmed_at, kDay0 - hours(1)) << "the first confirmation stays";
+  ASSERT_TRUE(after.at("known").history.last_courier_event);
+  EXPECT_EQ(after.at("known").history.last_courier_event->courier_id, "c-3");
 }
 
 TEST(BatchSummary, DaysAndBucketsMatchPostgres) {

@@ -124,6 +124,27 @@ TEST(ProjectionKnownOrders, RemembersTheCourierOfAnOpenOrder) {
   EXPECT_EQ(FoldBatch(DecodeBatch({Record(Assigned(4, "courier-2"), 0)}), stored).parked.size(), 1u);
 }
 
+TEST(ProjectionKnownOrders, KeepsTheSummaryFactsOfOpenOrdersUntilTheyFinish) {
+  KnownOrders known;
+  BatchWrites committed;
+  committed.upserts = {StoredAfter({Placed(), Changed(2, Status::kPending, Status::kConfirmed)})};
+  committed.stored_before = {false};
+  StoredOrderFacts facts;
+  facts.currency = "EUR";
+  known.Remember(committed, {{testing::kOrderId, facts}});
+  const auto batch = DecodeBatch({Record(Assigned(3), 0)});
+  ASSERT_EQ(known.Facts(batch).size(), 1u);
+  EXPECT_EQ(known.Facts(batch).at(testing::kOrderId).currency, "EUR");
+
+  known.Remember(committed);  // a batch that did not know them: they are dropped, to be loaded again
+  EXPECT_TRUE(known.Facts(batch).empty());
+
+  known.Remember(committed, {{testing::kOrderId, facts}});
+  committed.upserts[0].status = Status::kDelivered;
+  known.Remember(committed, {{testing::kOrderId, facts}});
+  EXPECT_TRUE(known.Facts(batch).empty()) << "a finished order is not kept";
+}
+
 std::vector<std::string> Fields(const ParamErrors& errors) {
   std::vector<std::string> fields;
   for (const auto& error : errors) fields.push_back(error.field);

@@ -58,6 +58,15 @@ struct CourierEvent {
   domain::Timestamp at{};
 };
 
+// What an order's history so far tells its later rows: when it was first
+// confirmed (confirmed -> delivered) and its last courier event (who holds it).
+struct HistoryFacts {
+  std::optional<domain::Timestamp> first_confirmed_at;
+  std::optional<CourierEvent> last_courier_event;
+};
+// Moves the facts past one more history row of the order.
+void Advance(HistoryFacts& facts, const HistoryRow& row);
+
 // What the summaries need of an order stored before the batch: its immutable
 // columns, and what its stored history before the batch's first row of it says.
 struct StoredOrderFacts {
@@ -65,9 +74,15 @@ struct StoredOrderFacts {
   std::int64_t total_cents = 0;
   std::vector<domain::LineItem> items;
   domain::Timestamp created_at{};
-  std::optional<domain::Timestamp> first_confirmed_at;
-  std::optional<CourierEvent> last_courier_event;
+  HistoryFacts history;
 };
+using OrderFacts = std::map<std::string, StoredOrderFacts>;  // by order id
+
+// The facts of every order the batch changed and leaves open, as they stand
+// after it: from the batch's own write (a new order) or `before` (what was
+// known or loaded of a stored one), moved past the batch's rows. Orders whose
+// facts are unknown are left out.
+OrderFacts FactsAfter(const BatchWrites& writes, const OrderFacts& before);
 
 // Exact sums (a day's revenue may pass 64 bits); SummariseBatch throws
 // std::overflow_error past 127.
@@ -123,7 +138,7 @@ using StoredTextFn = std::string (*)(std::string_view);
 
 // The summary rows the batch adds. An order missing from `stored` that the
 // batch did not write whole counts only in the status counts and cancellations.
-SummaryDeltas SummariseBatch(const BatchWrites& writes, const std::map<std::string, StoredOrderFacts>& stored,
+SummaryDeltas SummariseBatch(const BatchWrites& writes, const OrderFacts& stored,
                              const std::set<HistoryKey>& skip, StoredTextFn stored_text);
 
 }  // namespace orders::projection

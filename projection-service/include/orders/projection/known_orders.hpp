@@ -1,6 +1,7 @@
 #pragma once
 // What the batch writer knows of stored orders without asking the store: the
-// status, courier, payment and version of the open orders it committed itself. Valid only as
+// status, courier, payment and version of the open orders it committed itself,
+// and what the report summaries need of them. Valid only as
 // long as the store has not moved under the writer, which the offset fence
 // checks at the start of every batch; whoever holds it must Clear() it
 // whenever positions are re-read, the store moved, or a commit's outcome was
@@ -16,6 +17,7 @@
 
 #include <orders/domain/order.hpp>
 #include <orders/projection/batch.hpp>
+#include <orders/projection/batch_summary.hpp>
 
 namespace orders::projection {
 
@@ -31,9 +33,18 @@ class KnownOrders {
   std::vector<std::string> Split(const DecodedBatch& batch, bool placements_are_new,
                                  std::map<std::string, domain::Order>& stored) const;
 
-  // After a commit: the batch's changed orders as written.
-  void Remember(const BatchWrites& writes);
-  void Clear() { orders_.clear(); }
+  // What the report summaries need of the batch's orders (batch_summary.hpp),
+  // for those whose facts it knows.
+  OrderFacts Facts(const DecodedBatch& batch) const;
+
+  // After a commit: the batch's changed orders as written, and their summary
+  // facts after it (FactsAfter); an order left out of `facts_after` is kept
+  // without facts (they are loaded when a batch needs them).
+  void Remember(const BatchWrites& writes, const OrderFacts& facts_after = {});
+  void Clear() {
+    orders_.clear();
+    facts_.clear();
+  }
   std::size_t size() const { return orders_.size(); }
 
  private:
@@ -45,6 +56,7 @@ class KnownOrders {
   };
   std::size_t capacity_;
   std::unordered_map<std::string, State> orders_;
+  std::unordered_map<std::string, StoredOrderFacts> facts_;  // of some of orders_
 };
 
 }  // namespace orders::projection
