@@ -4,10 +4,11 @@
 // Produces N events of realistic orders (several events per order, many orders
 // open at once, so an order's events are spread over the log) into a fresh
 // topic, then alternates, each run into a fresh schema:
-//   baseline  the final rows (orders, order_history, consumer_offsets), decoded
-//             and formatted in memory beforehand, written by COPY into staging
-//             tables plus INSERT ... ON CONFLICT into the real tables, in one
-//             transaction; no Kafka work at all;
+//   baseline  the final rows (orders, order_history, consumer_offsets and the
+//             report summaries), decoded and formatted in memory beforehand,
+//             written by COPY into staging tables plus INSERT ... ON CONFLICT
+//             into the real tables (the few summary rows: one INSERT ... ON
+//             CONFLICT from arrays), in one transaction; no Kafka work at all;
 //   ours      the projection-service binary consuming the topic from offset 0,
 //             timed from process start until its stored offsets reach the end.
 // Prints events/s per run, the medians and projection_vs_copy_upsert =
@@ -41,6 +42,7 @@
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
 #include <orders/domain/evolve.hpp>
+#include <orders/projection/batch_summary.hpp>
 #include <orders/platform/kafka_consumer.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/partition_offsets.hpp>
@@ -52,6 +54,8 @@
 #include <pqxx/pqxx>
 
 #include "pg/migrations.hpp"
+#include "pg/sql_text.hpp"
+#include "pg/summary_statements.hpp"
 
 using namespace orders;
 using Clock = std::chrono::steady_clock;
@@ -205,8 +209,34 @@ using HistoryRow = std::tuple<std::string, std::int64_t, std::string, std::strin
 struct Rows {
   std::vector<OrderRow> orders;
   std::vector<HistoryRow> history;
+  projection::SummaryDeltas summaries;
   platform::PartitionOffsets offsets;
 };
+
+// The report summaries of the whole log, added up as the projection adds up one batch holding all of it.
+projection::SummaryDeltas SummariseLog(const std::vector<LoggedEvent>& log) {
+  std::map<std::string, std::optional<domain::Order>> states;
+  projection::BatchWrites writes;
+  for (const auto& entry : log) {
+    auto& state = states[domain::OrderIdOf(entry.event)];
+    const auto before = state ? std::optional(state->status) : std::nullopt;
+    if (domain::Apply(state, entry.event) != domain::ApplyOutcome::kApplied) continue;
+    projection::HistoryRow row;
+    row.order_id = state->order_id;
+    row.version = state->version;
+    row.status = state->status;
+    row.at = domain::TimeOf(entry.event);
+    row.event = std::string(codec::EventName(entry.event));
+    row.status_before = before;
+    if (const auto* changed = std::get_if<domain::StatusChanged>(&entry.event)) row.reason = changed->reason;
+    writes.history.push_back(std::move(row));
+  }
+  for (auto& [id, state] : states) {
+    writes.upserts.push_back(std::move(*state));
+    writes.stored_before.push_back(false);
+  }
+  return projection::SummariseBatch(writes, {}, {}, &projection::PgText);
+}
 
 Rows FoldRows(const std::vector<LoggedEvent>& log, platform::PartitionOffsets end_offsets) {
   std::map<std::string, std::optional<domain::Order>> states;
@@ -228,6 +258,7 @@ Rows FoldRows(const std::vector<LoggedEvent>& log, platform::PartitionOffsets en
                              state->version, codec::FormatTimestamp(state->created_at),
                              codec::FormatTimestamp(state->updated_at));
   }
+  rows.summaries = SummariseLog(log);
   rows.offsets = std::move(end_offsets);
   return rows;
 }
@@ -351,7 +382,9 @@ bool RowsMatch(const std::string& schema, const Rows& rows) {
   const auto orders = tx.exec1("SELECT count(*) FROM " + tx.quote_name(schema) + ".orders")[0].as<std::size_t>();
   const auto history =
       tx.exec1("SELECT count(*) FROM " + tx.quote_name(schema) + ".order_history")[0].as<std::size_t>();
-  return orders == rows.orders.size() && history == rows.history.size();
+  const auto placed =
+      tx.exec1("SELECT coalesce(sum(placed), 0) FROM " + tx.quote_name(schema) + ".report_daily")[0].as<std::size_t>();
+  return orders == rows.orders.size() && history == rows.history.size() && placed == rows.orders.size();
 }
 
 Run RunBaseline(const Rows& rows, long events, const std::string& topic) {
@@ -360,6 +393,7 @@ Run RunBaseline(const Rows& rows, long events, const std::string& topic) {
   DropSchemaAtExit drop_schema{schema};
   pqxx::connection connection(WithApplication(testing::DatabaseUrl(), application));
   projection::Migrate(connection, schema);
+  projection::PrepareSummaryStatements(connection);
   Execute("CHECKPOINT");
   const int backend = BackendPids(connection, application).at(0);
   const double backend_cpu_before = CpuSecondsOf(backend);
@@ -389,6 +423,7 @@ Run RunBaseline(const Rows& rows, long events, const std::string& topic) {
         " SET status = excluded.status, version = excluded.version, updated_at = excluded.updated_at"
         " WHERE orders.version < excluded.version");
     tx.exec("INSERT INTO order_history SELECT * FROM history_stage ON CONFLICT (order_id, version) DO NOTHING");
+    projection::AddSummaries(tx, 0, rows.summaries);
     for (const auto& [partition, offset] : rows.offsets) {
       tx.exec_params(
           "INSERT INTO consumer_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)"
@@ -515,8 +550,8 @@ int main(int argc, char** argv) {
       options->open_orders, produce_seconds);
   std::printf(
       "  baseline: COPY of the final rows (decoded and formatted in memory beforehand) into staging tables, then\n"
-      "            INSERT ... ON CONFLICT into orders, order_history, consumer_offsets; one transaction; no Kafka "
-      "work\n"
+      "            INSERT ... ON CONFLICT into orders, order_history, consumer_offsets and the report summaries; one\n"
+      "            transaction; no Kafka work\n"
       "  ours:     the projection-service binary replaying the topic from offset 0 into an empty schema,\n"
       "            timed from process start until its stored offsets reach the topic's end\n");
 

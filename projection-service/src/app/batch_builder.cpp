@@ -19,7 +19,9 @@ std::chrono::milliseconds BatchBuilder::PollTimeout(const BatchApplier& applier)
 void BatchBuilder::HandOff(BatchApplier& applier) {
   const std::size_t pending = building_.Size();
   if (pending == 0) return;
-  if (pending >= policy_.max_records || (policy_.Due(pending, drained_, first_at_, Clock::now()) && !applier.Busy())) {
+  const bool big_enough = pending >= catch_up_records_ || drained_;
+  if (pending >= policy_.max_records ||
+      (big_enough && policy_.Due(pending, drained_, first_at_, Clock::now()) && !applier.Busy())) {
     Submit(applier);
   }
 }

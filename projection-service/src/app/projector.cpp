@@ -129,6 +129,9 @@ void Projector::Reassign(std::size_t width) {
   const auto stored = store_.LoadPosition(topic_, partitions);
   if (!stored) return;  // the lanes keep their positions; the next check tries again
   width_ = width;
+  // Catching up, each lane's batches wait for this many records (BatchBuilder::SetCatchUpRecords).
+  constexpr std::size_t kCatchUpBatchRecords = 40000;
+  for (auto& lane : lanes_) lane->builder.SetCatchUpRecords(width_ > 1 ? kCatchUpBatchRecords : 0);
   AssignLanes(partitions, *stored);
   platform::LogInfo("writers", {{"topic", topic_}, {"lanes", width_}});
 }

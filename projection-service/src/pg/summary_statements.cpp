@@ -229,6 +229,34 @@ std::string HistogramLiteral(const MinuteHistogram& histogram) {
   return out + "}";
 }
 
+// Run by every tolerant batch: prepared once per connection.
+constexpr const char* kStoredHistoryKeysName = "orders_stored_history_keys";
+constexpr const char* kStoredHistoryKeys =
+    "SELECT h.order_id::text, h.version FROM unnest($1::uuid[], $2::bigint[]) AS k(order_id, version)"
+    " JOIN order_history h ON h.order_id = k.order_id AND h.version = k.version";
+
+}  // namespace
+
+void PrepareSummaryStatements(pqxx::connection_base& connection) {
+  connection.prepare(kAddSummariesName, AddSummariesStatement());
+  connection.prepare(kSummaryFactsName, SummaryFactsStatement());
+  connection.prepare(kStoredHistoryKeysName, kStoredHistoryKeys);
+}
+
+std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWrites& writes) {
+  std::set<HistoryKey> stored;
+  if (writes.history.empty()) return stored;
+  std::vector<std::string> ids, versions;
+  for (const auto& row : writes.history) {
+    ids.push_back(row.order_id);
+    versions.push_back(std::to_string(row.version));
+  }
+  for (const auto& row : tx.exec_prepared(kStoredHistoryKeysName, ArrayLiteral(ids), ArrayLiteral(versions))) {
+    stored.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
+  }
+  return stored;
+}
+
 void AddSummaries(pqxx::transaction_base& tx, int slot, const SummaryDeltas& deltas) {
   std::vector<std::string> statuses, status_changes;
   for (const auto& [status, change] : deltas.status_counts) {
@@ -280,34 +308,6 @@ void AddSummaries(pqxx::transaction_base& tx, int slot, const SummaryDeltas& del
                    ArrayLiteral(courier_ids), ArrayLiteral(deliveries), ArrayLiteral(courier_minutes),
                    ArrayLiteral(cancel_days), ArrayLiteral(reasons), ArrayLiteral(cancellations),
                    ArrayLiteral(step_days), ArrayLiteral(steps), ArrayLiteral(step_minutes));
-}
-
-// Run by every tolerant batch: prepared once per connection.
-constexpr const char* kStoredHistoryKeysName = "orders_stored_history_keys";
-constexpr const char* kStoredHistoryKeys =
-    "SELECT h.order_id::text, h.version FROM unnest($1::uuid[], $2::bigint[]) AS k(order_id, version)"
-    " JOIN order_history h ON h.order_id = k.order_id AND h.version = k.version";
-
-}  // namespace
-
-void PrepareSummaryStatements(pqxx::connection_base& connection) {
-  connection.prepare(kAddSummariesName, AddSummariesStatement());
-  connection.prepare(kSummaryFactsName, SummaryFactsStatement());
-  connection.prepare(kStoredHistoryKeysName, kStoredHistoryKeys);
-}
-
-std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWrites& writes) {
-  std::set<HistoryKey> stored;
-  if (writes.history.empty()) return stored;
-  std::vector<std::string> ids, versions;
-  for (const auto& row : writes.history) {
-    ids.push_back(row.order_id);
-    versions.push_back(std::to_string(row.version));
-  }
-  for (const auto& row : tx.exec_prepared(kStoredHistoryKeysName, ArrayLiteral(ids), ArrayLiteral(versions))) {
-    stored.emplace(row[0].as<std::string>(), row[1].as<std::int64_t>());
-  }
-  return stored;
 }
 
 void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, OrderFacts& facts,

@@ -30,6 +30,10 @@ void PrepareSummaryStatements(pqxx::connection_base& connection);
 void WriteSummaries(pqxx::transaction_base& tx, const BatchWrites& writes, OrderFacts& facts,
                     const std::set<HistoryKey>& skip = {});
 
+// Adds summary rows to the tables, in one statement, in key order; `slot` as
+// for WriteSummaries.
+void AddSummaries(pqxx::transaction_base& tx, int slot, const SummaryDeltas& deltas);
+
 // Of the batch's history rows, those already stored (only the tolerant path asks).
 std::set<HistoryKey> StoredHistoryKeys(pqxx::transaction_base& tx, const BatchWrites& writes);
 

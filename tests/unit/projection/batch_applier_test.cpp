@@ -4,6 +4,7 @@
 
 #include <orders/codec/event_codec.hpp>
 #include <orders/projection/batch_applier.hpp>
+#include <orders/projection/batch_builder.hpp>
 #include <orders/testing/builders.hpp>
 #include <orders/testing/eventually.hpp>
 
@@ -205,6 +206,38 @@ TEST_F(BatchApplierTest, GivenARequestWaitingForAVersion_WhenTheBatchReachesIt_T
 
   EXPECT_TRUE(woken);
   EXPECT_EQ(waiters_.Size(), 0u);
+}
+
+}  // namespace
+}  // namespace orders::projection
+
+namespace orders::projection {
+namespace {
+
+// Catching up, a batch waits to be big, unless nothing more is at hand.
+TEST_F(BatchApplierTest, CatchingUpABatchGoesOnlyOnceBigEnoughOrOnceEverythingFetchedIsIn) {
+  BatchBuilder builder(BatchPolicy{100, std::chrono::milliseconds(0), std::chrono::milliseconds(0)});
+  builder.SetCatchUpRecords(3);
+  builder.Add(Record(testing::Placed(), 0, 0));
+  builder.Add(Record(testing::Changed(2, Status::kPending, Status::kConfirmed), 0, 1));
+  builder.HandOff(applier_);
+  EXPECT_EQ(builder.size(), 2u) << "two records of three, and more may be at hand";
+  builder.Add(Record(testing::Changed(3, Status::kConfirmed, Status::kShipped), 0, 2));
+  builder.HandOff(applier_);
+  EXPECT_EQ(builder.size(), 0u) << "big enough";
+  applier_.Drain(Clock::now() + std::chrono::seconds(5));
+  EXPECT_EQ(metrics_.events_applied.Value(), 3u);
+
+  builder.Add(Record(testing::Changed(4, Status::kShipped, Status::kDelivered), 0, 3));
+  builder.Drained();
+  builder.HandOff(applier_);
+  EXPECT_EQ(builder.size(), 0u) << "everything fetched is in the batch: it goes, small";
+
+  builder.SetCatchUpRecords(0);
+  builder.Add(Record(testing::Changed(5, Status::kDelivered, Status::kDelivered), 0, 4));
+  applier_.Drain(Clock::now() + std::chrono::seconds(5));
+  builder.HandOff(applier_);
+  EXPECT_EQ(builder.size(), 0u) << "live, a due batch goes as soon as the applier is free";
 }
 
 }  // namespace

@@ -27,6 +27,11 @@ class BatchBuilder {
   void Add(platform::ConsumedRecord record);
   // The last poll found no record: everything fetched so far is in the batch.
   void Drained() { drained_ = true; }
+  // While the consumer catches up (a replay, a backlog: the writers are
+  // widened), a batch also waits until it holds `catch_up_records` or nothing
+  // more is at hand: fewer, bigger batches write an order spread over the log
+  // once rather than once per batch. 0: no such wait.
+  void SetCatchUpRecords(std::size_t records) { catch_up_records_ = records; }
   std::size_t size() const { return building_.Size(); }
   // How long the next poll may block (BatchPolicy::PollTimeout).
   std::chrono::milliseconds PollTimeout(const BatchApplier& applier) const;
@@ -47,6 +52,7 @@ class BatchBuilder {
   DecodedBatch building_;
   Clock::time_point first_at_{};
   bool drained_ = false;
+  std::size_t catch_up_records_ = 0;
 };
 
 }  // namespace orders::projection
