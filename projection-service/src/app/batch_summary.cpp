@@ -45,10 +45,6 @@ bool UsesItsOrder(const HistoryRow& row, std::string_view status_changed) {
                                         row.status == domain::Status::kCancelled));
 }
 
-bool IsDelivery(const HistoryRow& row, std::string_view status_changed) {
-  return row.event == status_changed && row.status == domain::Status::kDelivered;
-}
-
 // One order's columns as the summaries read them, from the batch's own write or the store.
 struct OrderColumns {
   const std::string* currency = nullptr;
@@ -208,22 +204,18 @@ std::string DecimalText(WideSum value) {
   return std::string(digits.rbegin(), digits.rend());
 }
 
-std::map<std::string, FactsWanted> FactsNeeded(const BatchWrites& writes, const std::set<HistoryKey>& skip) {
+std::map<std::string, std::int64_t> FactsNeeded(const BatchWrites& writes, const std::set<HistoryKey>& skip) {
   const auto written_whole = WrittenWhole(writes);
   const std::string_view status_changed = codec::EventNameOfType(codec::kStatusChangedType);
-  std::map<std::string, FactsWanted> wanted;
   std::map<std::string_view, std::int64_t> first_versions;
   for (const auto& row : writes.history) {
     auto [first, inserted] = first_versions.emplace(row.order_id, row.version);
     if (!inserted) first->second = std::min(first->second, row.version);
   }
+  std::map<std::string, std::int64_t> wanted;
   for (const auto& row : writes.history) {
     if (written_whole.count(row.order_id) || skip.count({row.order_id, row.version})) continue;
-    const bool delivery = IsDelivery(row, status_changed);
-    if (!delivery && !UsesItsOrder(row, status_changed)) continue;
-    auto& facts = wanted[row.order_id];
-    facts.first_version = first_versions.at(row.order_id);
-    facts.history = facts.history || delivery;
+    if (UsesItsOrder(row, status_changed)) wanted.emplace(row.order_id, first_versions.at(row.order_id));
   }
   return wanted;
 }

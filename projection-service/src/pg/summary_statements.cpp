@@ -18,13 +18,14 @@ namespace {
 const std::string kAddMinutes =
     "(SELECT array_agg(a + b ORDER BY i) FROM unnest(t.minutes, excluded.minutes) WITH ORDINALITY AS u(a, b, i))";
 
+// The summaries of stored history rows in SQL, by the rules SummariseBatch
+// (batch_summary.hpp) applies to a batch in memory: tests compare the two.
 // `from` yields the history rows to summarise (alias h), one per event:
 // order_id, version, status, at, reason, event and prev_status (the status of
 // the order's previous history row; NULL for a placement), joined to what
 // `order_columns` reads of each one's order: currency, total_cents, items,
-// created_at. $1 is the slot, $2 the bucket bounds (kMinuteBuckets), further
-// parameters belong to `from`. Every summary row is added to (never set), in
-// key order, so that writers of different slots or days never deadlock.
+// created_at. $1 is the slot, $2 the bucket bounds (kMinuteBuckets). Every
+// summary row is added to (never set), in key order.
 std::string SummariseStatement(const std::string& from, const std::string& order_columns) {
   // A histogram column from per-bucket counts gathered as a jsonb object {"<bucket>": n} (`counts`):
   // one count for every bucket, in order, zeros included.
@@ -171,21 +172,21 @@ const std::string& AddSummariesStatement() {
 }
 
 // What SummariseBatch needs of orders stored before the batch: the order's row, and from its history
-// before the batch's first row of it ($2), the first confirmation and the last courier event (only when
-// $3 asks: a delivery). The lateral subqueries keep each lookup one index probe.
+// before the batch's first row of it ($2), the first confirmation and the last courier event. The
+// lateral subqueries keep each lookup one index probe.
 constexpr const char* kSummaryFactsName = "orders_summary_facts";
 const std::string& SummaryFactsStatement() {
   static const std::string statement =
       std::string("SELECT o.*, (extract(epoch FROM c.at) * 1000)::bigint, k.event, k.courier_id,"
                   " (extract(epoch FROM k.at) * 1000)::bigint"
-                  " FROM unnest($1::uuid[], $2::bigint[], $3::bool[]) AS b(id, first_version, history)"
+                  " FROM unnest($1::uuid[], $2::bigint[]) AS b(id, first_version)"
                   " CROSS JOIN LATERAL (SELECT ") +
       read_model::kOrderColumns +
       " FROM orders WHERE order_id = b.id) o"
-      " LEFT JOIN LATERAL (SELECT at FROM order_history h WHERE b.history AND h.order_id = b.id"
+      " LEFT JOIN LATERAL (SELECT at FROM order_history h WHERE h.order_id = b.id"
       "   AND h.version < b.first_version AND h.event = 'order.status_changed' AND h.status = 'confirmed'"
       "   ORDER BY h.version LIMIT 1) c ON true"
-      " LEFT JOIN LATERAL (SELECT event, courier_id, at FROM order_history h WHERE b.history AND h.order_id = b.id"
+      " LEFT JOIN LATERAL (SELECT event, courier_id, at FROM order_history h WHERE h.order_id = b.id"
       "   AND h.version < b.first_version AND h.event IN ('order.courier_assigned', 'order.courier_unassigned')"
       "   ORDER BY h.version DESC LIMIT 1) k ON true";
   return statement;
@@ -194,18 +195,17 @@ const std::string& SummaryFactsStatement() {
 domain::Timestamp FromMillis(std::int64_t millis) { return domain::Timestamp{std::chrono::milliseconds(millis)}; }
 
 // Loads the facts of the wanted orders `facts` lacks into it.
-void LoadFacts(pqxx::transaction_base& tx, const std::map<std::string, FactsWanted>& wanted, OrderFacts& facts) {
-  std::vector<std::string> ids, first_versions, histories;
-  for (const auto& [id, want] : wanted) {
+void LoadFacts(pqxx::transaction_base& tx, const std::map<std::string, std::int64_t>& wanted, OrderFacts& facts) {
+  std::vector<std::string> ids, first_versions;
+  for (const auto& [id, first_version] : wanted) {
     if (facts.count(id)) continue;
     ids.push_back(id);
-    first_versions.push_back(std::to_string(want.first_version));
-    histories.emplace_back(want.history ? "t" : "f");
+    first_versions.push_back(std::to_string(first_version));
   }
   if (ids.empty()) return;
   constexpr int kFirstConfirmed = 13, kCourierEvent = 14, kCourierId = 15, kCourierAt = 16;
   for (const auto& row :
-       tx.exec_prepared(kSummaryFactsName, ArrayLiteral(ids), ArrayLiteral(first_versions), ArrayLiteral(histories))) {
+       tx.exec_prepared(kSummaryFactsName, ArrayLiteral(ids), ArrayLiteral(first_versions))) {
     domain::Order order = read_model::OrderFromRow(row);
     StoredOrderFacts known{std::move(order.currency), order.total_cents, std::move(order.items), order.created_at, {}};
     if (!row[kFirstConfirmed].is_null()) {

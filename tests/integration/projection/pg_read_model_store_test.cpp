@@ -221,6 +221,52 @@ TEST_F(PgReadModelStoreTest, ABigBatchThatMeetsAStoredOrderIsWrittenAgainToleran
   EXPECT_EQ(Count("SELECT next_offset FROM consumer_offsets WHERE partition = 0"), orders);
 }
 
+// The report summaries need what came before a batch: a writer that did not
+// write an order's earlier events (another one did, before a restart) loads
+// them from the store, then keeps them for the order's later batches.
+TEST_F(PgReadModelStoreTest, ADeliveryCountsForItsCourierAndStepsWhateverWriterSawTheEarlierEvents) {
+  const auto at = [](int minute) { return testing::At(1764000000000 + minute * 60000LL); };
+  const auto apply = [&](PgReadModelStore& store, std::vector<platform::ConsumedRecord> records) {
+    const auto start = store.LoadPosition(kTopic, {0});
+    ASSERT_TRUE(start.ok()) << start.error().message;
+    const auto stored = start->offsets.find(0);
+    const std::optional<platform::Offset> expected =
+        stored == start->offsets.end() ? std::nullopt : std::optional(stored->second);
+    const auto outcome = store.Apply(DecodeBatch(std::move(records)), {start->generation, {{0, expected}}}, WriteMode::kFast);
+    ASSERT_EQ(outcome.kind, ApplyOutcome::Kind::kApplied) << outcome.error;
+  };
+  // Two orders: the first writer saw only the placement of `learnt` (the second writer loads it with its
+  // confirmation, then remembers it), and everything of `loaded` but its delivery (loaded with its history).
+  const std::string learnt = testing::kOrderId, loaded = OrderId(2);
+  {
+    PgReadModelStore first(ConnectionString());
+    apply(first, {Record(testing::Placed(learnt, at(0)), 0), Record(testing::Placed(loaded, at(0)), 1),
+                  Record(testing::Changed(2, Status::kPending, Status::kConfirmed, loaded, at(3)), 2),
+                  Record(domain::CourierAssigned{loaded, 3, at(10), "courier-1"}, 3)});
+  }
+  PgReadModelStore restarted(ConnectionString());
+  apply(restarted, {Record(testing::Changed(2, Status::kPending, Status::kConfirmed, learnt, at(3)), 4),
+                    Record(domain::CourierAssigned{learnt, 3, at(10), "courier-1"}, 5)});
+  apply(restarted, {Record(testing::Changed(4, Status::kConfirmed, Status::kShipped, learnt, at(20)), 6),
+                    Record(testing::Changed(5, Status::kShipped, Status::kDelivered, learnt, at(55)), 7),
+                    Record(testing::Changed(4, Status::kConfirmed, Status::kShipped, loaded, at(20)), 8),
+                    Record(testing::Changed(5, Status::kShipped, Status::kDelivered, loaded, at(55)), 9)});
+
+  EXPECT_EQ(Count("SELECT sum(placed) FROM report_daily"), 2);
+  EXPECT_EQ(Count("SELECT sum(delivered) FROM report_daily"), 2);
+  EXPECT_EQ(Count("SELECT sum(revenue_cents)::bigint FROM report_daily"), 6000) << "the placements' totals";
+  EXPECT_EQ(Count("SELECT sum(quantity) FROM report_products WHERE product_id = 'sku-1'"), 4);
+  EXPECT_EQ(Count("SELECT deliveries FROM report_couriers WHERE courier_id = 'courier-1'"), 2)
+      << "the assignment before each delivery, seen in an earlier batch or loaded";
+  EXPECT_EQ(Count("SELECT minutes[19] FROM report_couriers WHERE courier_id = 'courier-1'"), 2)
+      << "45 minutes from the assignment: the bucket [45, 50)";
+  EXPECT_EQ(Count("SELECT sum(m) FROM report_step_minutes, unnest(minutes) AS m WHERE step = 'placed_to_confirmed'"), 2);
+  EXPECT_EQ(Count("SELECT minutes[20] FROM report_step_minutes WHERE step = 'confirmed_to_delivered'"), 2)
+      << "52 minutes from the first confirmation: the bucket [50, 55)";
+  EXPECT_EQ(Count("SELECT orders FROM report_status_counts WHERE status = 'delivered'"), 2);
+  EXPECT_EQ(Count("SELECT coalesce(sum(orders), 0) FROM report_status_counts WHERE status <> 'delivered'"), 0);
+}
+
 // The fence statement was prepared (and planned) against the tables of the
 // schema the store's search_path named before a rebuild's switch renamed it
 // away; the store must still read the switched-in schema's generation, both

@@ -121,15 +121,12 @@ struct SummaryDeltas {
   }
 };
 
-// The orders the batch did not write whole whose facts its summary needs, each
-// with the version of its first history row in the batch (the facts describe
-// the stored history before it) and whether its history is needed (a
-// delivery: its courier and first confirmation) or only its columns.
-struct FactsWanted {
-  std::int64_t first_version = 0;
-  bool history = false;
-};
-std::map<std::string, FactsWanted> FactsNeeded(const BatchWrites& writes, const std::set<HistoryKey>& skip = {});
+// The orders the batch did not write whole whose facts its summary needs
+// (their rows count a placement or a move to confirmed, delivered or
+// cancelled), each with the version of its first history row in the batch: the
+// facts describe the stored history before it. All of them are loaded, the
+// history's too, because the writer keeps what it loads (FactsAfter).
+std::map<std::string, std::int64_t> FactsNeeded(const BatchWrites& writes, const std::set<HistoryKey>& skip = {});
 
 // How the store keeps a text (PostgreSQL text cannot hold NUL): applied to
 // every text the summaries are keyed by, so that keys equal once stored are
