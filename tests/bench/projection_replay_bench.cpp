@@ -42,11 +42,11 @@
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
 #include <orders/domain/evolve.hpp>
-#include <orders/projection/batch_summary.hpp>
 #include <orders/platform/kafka_consumer.hpp>
 #include <orders/platform/kafka_producer.hpp>
 #include <orders/platform/partition_offsets.hpp>
 #include <orders/platform/uuid.hpp>
+#include <orders/projection/batch_summary.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
 #include <orders/testing/service_process.hpp>

@@ -32,7 +32,8 @@ std::unordered_map<std::string_view, OrderRows> RowsByOrder(const BatchWrites& w
   std::unordered_map<std::string_view, OrderRows> by_order;
   for (const auto& row : writes.history) by_order[row.order_id].push_back(&row);
   for (auto& [id, rows] : by_order) {
-    std::sort(rows.begin(), rows.end(), [](const HistoryRow* a, const HistoryRow* b) { return a->version < b->version; });
+    std::sort(rows.begin(), rows.end(),
+              [](const HistoryRow* a, const HistoryRow* b) { return a->version < b->version; });
   }
   return by_order;
 }
@@ -40,9 +41,9 @@ std::unordered_map<std::string_view, OrderRows> RowsByOrder(const BatchWrites& w
 // What a row needs of its order beyond the row itself.
 bool UsesItsOrder(const HistoryRow& row, std::string_view status_changed) {
   const bool moved = row.event == status_changed;
-  return row.version == 1 || (moved && (row.status == domain::Status::kConfirmed ||
-                                        row.status == domain::Status::kDelivered ||
-                                        row.status == domain::Status::kCancelled));
+  return row.version == 1 ||
+         (moved && (row.status == domain::Status::kConfirmed || row.status == domain::Status::kDelivered ||
+                    row.status == domain::Status::kCancelled));
 }
 
 // One order's columns as the summaries read them, from the batch's own write or the store.
@@ -160,7 +161,8 @@ OrderFacts FactsAfter(const BatchWrites& writes, const OrderFacts& before) {
     const domain::Order& order = writes.upserts[i];
     if (domain::IsTerminal(order.status)) continue;
     if (!writes.stored_before[i]) {
-      after.emplace(order.order_id, StoredOrderFacts{order.currency, order.total_cents, order.items, order.created_at, {}});
+      after.emplace(order.order_id,
+                    StoredOrderFacts{order.currency, order.total_cents, order.items, order.created_at, {}});
     } else if (const auto known = before.find(order.order_id); known != before.end()) {
       after.emplace(order.order_id, known->second);
     }

@@ -177,10 +177,11 @@ const std::string& AddSummariesStatement() {
 constexpr const char* kSummaryFactsName = "orders_summary_facts";
 const std::string& SummaryFactsStatement() {
   static const std::string statement =
-      std::string("SELECT o.*, (extract(epoch FROM c.at) * 1000)::bigint, k.event, k.courier_id,"
-                  " (extract(epoch FROM k.at) * 1000)::bigint"
-                  " FROM unnest($1::uuid[], $2::bigint[]) AS b(id, first_version)"
-                  " CROSS JOIN LATERAL (SELECT ") +
+      std::string(
+          "SELECT o.*, (extract(epoch FROM c.at) * 1000)::bigint, k.event, k.courier_id,"
+          " (extract(epoch FROM k.at) * 1000)::bigint"
+          " FROM unnest($1::uuid[], $2::bigint[]) AS b(id, first_version)"
+          " CROSS JOIN LATERAL (SELECT ") +
       read_model::kOrderColumns +
       " FROM orders WHERE order_id = b.id) o"
       " LEFT JOIN LATERAL (SELECT at FROM order_history h WHERE h.order_id = b.id"
@@ -204,17 +205,17 @@ void LoadFacts(pqxx::transaction_base& tx, const std::map<std::string, std::int6
   }
   if (ids.empty()) return;
   constexpr int kFirstConfirmed = 13, kCourierEvent = 14, kCourierId = 15, kCourierAt = 16;
-  for (const auto& row :
-       tx.exec_prepared(kSummaryFactsName, ArrayLiteral(ids), ArrayLiteral(first_versions))) {
+  for (const auto& row : tx.exec_prepared(kSummaryFactsName, ArrayLiteral(ids), ArrayLiteral(first_versions))) {
     domain::Order order = read_model::OrderFromRow(row);
     StoredOrderFacts known{std::move(order.currency), order.total_cents, std::move(order.items), order.created_at, {}};
     if (!row[kFirstConfirmed].is_null()) {
       known.history.first_confirmed_at = FromMillis(row[kFirstConfirmed].as<std::int64_t>());
     }
     if (!row[kCourierEvent].is_null()) {
-      known.history.last_courier_event = CourierEvent{row[kCourierEvent].as<std::string>() == "order.courier_assigned",
-                                              row[kCourierId].is_null() ? "" : row[kCourierId].as<std::string>(),
-                                              FromMillis(row[kCourierAt].as<std::int64_t>())};
+      known.history.last_courier_event =
+          CourierEvent{row[kCourierEvent].as<std::string>() == "order.courier_assigned",
+                       row[kCourierId].is_null() ? "" : row[kCourierId].as<std::string>(),
+                       FromMillis(row[kCourierAt].as<std::int64_t>())};
     }
     facts.emplace(std::move(order.order_id), std::move(known));
   }

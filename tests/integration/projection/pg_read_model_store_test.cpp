@@ -232,7 +232,8 @@ TEST_F(PgReadModelStoreTest, ADeliveryCountsForItsCourierAndStepsWhateverWriterS
     const auto stored = start->offsets.find(0);
     const std::optional<platform::Offset> expected =
         stored == start->offsets.end() ? std::nullopt : std::optional(stored->second);
-    const auto outcome = store.Apply(DecodeBatch(std::move(records)), {start->generation, {{0, expected}}}, WriteMode::kFast);
+    const auto outcome =
+        store.Apply(DecodeBatch(std::move(records)), {start->generation, {{0, expected}}}, WriteMode::kFast);
     ASSERT_EQ(outcome.kind, ApplyOutcome::Kind::kApplied) << outcome.error;
   };
   // Two orders: the first writer saw only the placement of `learnt` (the second writer loads it with its
@@ -260,7 +261,8 @@ TEST_F(PgReadModelStoreTest, ADeliveryCountsForItsCourierAndStepsWhateverWriterS
       << "the assignment before each delivery, seen in an earlier batch or loaded";
   EXPECT_EQ(Count("SELECT minutes[19] FROM report_couriers WHERE courier_id = 'courier-1'"), 2)
       << "45 minutes from the assignment: the bucket [45, 50)";
-  EXPECT_EQ(Count("SELECT sum(m) FROM report_step_minutes, unnest(minutes) AS m WHERE step = 'placed_to_confirmed'"), 2);
+  EXPECT_EQ(Count("SELECT sum(m) FROM report_step_minutes, unnest(minutes) AS m WHERE step = 'placed_to_confirmed'"),
+            2);
   EXPECT_EQ(Count("SELECT minutes[20] FROM report_step_minutes WHERE step = 'confirmed_to_delivered'"), 2)
       << "52 minutes from the first confirmation: the bucket [50, 55)";
   EXPECT_EQ(Count("SELECT orders FROM report_status_counts WHERE status = 'delivered'"), 2);

@@ -108,12 +108,12 @@ struct CourierDelta {
 };
 
 struct SummaryDeltas {
-  std::map<std::string, std::int64_t> status_counts;                          // status -> change (non-zero only)
-  std::map<std::pair<Day, std::string>, DailyDelta> daily;                    // (day, currency)
+  std::map<std::string, std::int64_t> status_counts;                           // status -> change (non-zero only)
+  std::map<std::pair<Day, std::string>, DailyDelta> daily;                     // (day, currency)
   std::map<std::tuple<Day, std::string, std::string>, ProductDelta> products;  // (day, product, currency)
-  std::map<std::pair<Day, std::string>, CourierDelta> couriers;               // (day, courier)
-  std::map<std::pair<Day, std::string>, std::int64_t> cancellations;          // (day, reason)
-  std::map<std::pair<Day, std::string>, MinuteHistogram> steps;               // (day, step)
+  std::map<std::pair<Day, std::string>, CourierDelta> couriers;                // (day, courier)
+  std::map<std::pair<Day, std::string>, std::int64_t> cancellations;           // (day, reason)
+  std::map<std::pair<Day, std::string>, MinuteHistogram> steps;                // (day, step)
 
   bool Empty() const {
     return status_counts.empty() && daily.empty() && products.empty() && couriers.empty() && cancellations.empty() &&
@@ -135,7 +135,7 @@ using StoredTextFn = std::string (*)(std::string_view);
 
 // The summary rows the batch adds. An order missing from `stored` that the
 // batch did not write whole counts only in the status counts and cancellations.
-SummaryDeltas SummariseBatch(const BatchWrites& writes, const OrderFacts& stored,
-                             const std::set<HistoryKey>& skip, StoredTextFn stored_text);
+SummaryDeltas SummariseBatch(const BatchWrites& writes, const OrderFacts& stored, const std::set<HistoryKey>& skip,
+                             StoredTextFn stored_text);
 
 }  // namespace orders::projection
