@@ -8,6 +8,7 @@
 // no duplicate, gap or lost acknowledgement.
 #include <cstdio>
 
+#include <orders/command/partitioning.hpp>
 #include <orders/platform/uuid.hpp>
 #include <orders/testing/eventually.hpp>
 #include <orders/testing/http_client.hpp>
@@ -25,6 +26,8 @@ class ScaleOutUnderLoad : public PlatformUnderLoad {
  protected:
   // The instances split the six partitions, and each knows where the others' orders go: a status
   // change of an unknown order reaches its writer, which answers 404 (another instance would say 503).
+  static constexpr std::int32_t kPartitions = 6;
+
   bool Balanced(const std::vector<std::uint16_t>& ports) {
     int owned = 0;
     for (const auto port : ports) {
@@ -32,13 +35,19 @@ class ScaleOutUnderLoad : public PlatformUnderLoad {
       if (mine <= 0 || HttpRequest(port, "GET", "/readyz").status != 200) return false;
       owned += mine;
     }
-    if (owned != 6) return false;
-    for (int i = 0; i < 12; ++i) {
-      const std::string path = "/orders/" + platform::NewUuid() + "/status";
-      for (const auto port : ports) {
-        const auto answer = HttpRequest(port, "PUT", path, R"({"status":"confirmed"})",
-                                        WithToken({{"Content-Type", "application/json"}}));
-        if (answer.status != 404) return false;
+    if (owned != kPartitions) return false;
+    // Two unknown orders in every partition (random ids could leave a partition untried, and an
+    // instance that does not know its writer yet would refuse the load's first commands there).
+    for (std::int32_t partition = 0; partition < kPartitions; ++partition) {
+      for (int i = 0; i < 2; ++i) {
+        const std::string id = command::NewOrderIdWhere(
+            [] { return platform::NewUuid(); }, [&](std::int32_t p) { return p == partition; }, kPartitions);
+        const std::string path = "/orders/" + id + "/status";
+        for (const auto port : ports) {
+          const auto answer = HttpRequest(port, "PUT", path, R"({"status":"confirmed"})",
+                                          WithToken({{"Content-Type", "application/json"}}));
+          if (answer.status != 404) return false;
+        }
       }
     }
     return true;
