@@ -40,8 +40,8 @@ class ScaleOutUnderLoad : public PlatformUnderLoad {
     // instance that does not know its writer yet would refuse the load's first commands there).
     for (std::int32_t partition = 0; partition < kPartitions; ++partition) {
       for (int i = 0; i < 2; ++i) {
-        const std::string id = command::NewOrderIdWhere(
-            [] { return platform::NewUuid(); }, [&](std::int32_t p) { return p == partition; }, kPartitions);
+        const std::string id = command::NewOrderIdWhere([] { return platform::NewUuid(); },
+                                                        [&](std::int32_t p) { return p == partition; }, kPartitions);
         const std::string path = "/orders/" + id + "/status";
         for (const auto port : ports) {
           const auto answer = HttpRequest(port, "PUT", path, R"({"status":"confirmed"})",
