@@ -19,9 +19,10 @@ std::chrono::milliseconds BatchBuilder::PollTimeout(const BatchApplier& applier)
 void BatchBuilder::HandOff(BatchApplier& applier) {
   const std::size_t pending = building_.Size();
   if (pending == 0) return;
-  const bool big_enough = pending >= catch_up_records_ || drained_;
+  const auto now = Clock::now();
+  const bool big_enough = pending >= catch_up_records_ || drained_ || now - first_at_ >= kCatchUpMaxWait;
   if (pending >= policy_.max_records ||
-      (big_enough && policy_.Due(pending, drained_, first_at_, Clock::now()) && !applier.Busy())) {
+      (big_enough && policy_.Due(pending, drained_, first_at_, now) && !applier.Busy())) {
     Submit(applier);
   }
 }

@@ -2,6 +2,8 @@
 // live PostgreSQL reaches only by being stopped, crashed or rebuilt.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include <orders/codec/event_codec.hpp>
 #include <orders/projection/batch_applier.hpp>
 #include <orders/projection/batch_builder.hpp>
@@ -215,7 +217,7 @@ namespace orders::projection {
 namespace {
 
 // Catching up, a batch waits to be big, unless nothing more is at hand.
-TEST_F(BatchApplierTest, CatchingUpABatchGoesOnlyOnceBigEnoughOrOnceEverythingFetchedIsIn) {
+TEST_F(BatchApplierTest, CatchingUpABatchGoesOnceBigEnoughEverythingFetchedIsInOrItWaitedASecond) {
   BatchBuilder builder(BatchPolicy{100, std::chrono::milliseconds(0), std::chrono::milliseconds(0)});
   builder.SetCatchUpRecords(3);
   builder.Add(Record(testing::Placed(), 0, 0));
@@ -233,8 +235,16 @@ TEST_F(BatchApplierTest, CatchingUpABatchGoesOnlyOnceBigEnoughOrOnceEverythingFe
   builder.HandOff(applier_);
   EXPECT_EQ(builder.size(), 0u) << "everything fetched is in the batch: it goes, small";
 
-  builder.SetCatchUpRecords(0);
   builder.Add(Record(testing::Changed(5, Status::kDelivered, Status::kDelivered), 0, 4));
+  builder.HandOff(applier_);
+  EXPECT_EQ(builder.size(), 1u);
+  std::this_thread::sleep_for(BatchBuilder::kCatchUpMaxWait);
+  applier_.Drain(Clock::now() + std::chrono::seconds(5));
+  builder.HandOff(applier_);
+  EXPECT_EQ(builder.size(), 0u) << "a lane whose partitions get few records is not held for the whole catch-up";
+
+  builder.SetCatchUpRecords(0);
+  builder.Add(Record(testing::Changed(6, Status::kDelivered, Status::kDelivered), 0, 5));
   applier_.Drain(Clock::now() + std::chrono::seconds(5));
   builder.HandOff(applier_);
   EXPECT_EQ(builder.size(), 0u) << "live, a due batch goes as soon as the applier is free";

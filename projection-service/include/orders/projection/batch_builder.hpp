@@ -28,9 +28,11 @@ class BatchBuilder {
   // The last poll found no record: everything fetched so far is in the batch.
   void Drained() { drained_ = true; }
   // While the consumer catches up (a replay, a backlog: the writers are
-  // widened), a batch also waits until it holds `catch_up_records` or nothing
-  // more is at hand: fewer, bigger batches write an order spread over the log
-  // once rather than once per batch. 0: no such wait.
+  // widened), a batch also waits until it holds `catch_up_records`, nothing
+  // more is at hand, or its oldest record has waited kCatchUpMaxWait (a lane
+  // whose partitions get few records still moves): fewer, bigger batches write
+  // an order spread over the log once rather than once per batch. 0: no such wait.
+  static constexpr std::chrono::milliseconds kCatchUpMaxWait{1000};
   void SetCatchUpRecords(std::size_t records) { catch_up_records_ = records; }
   std::size_t size() const { return building_.Size(); }
   // How long the next poll may block (BatchPolicy::PollTimeout).
