@@ -60,8 +60,9 @@ class Summariser {
 
   // One order's rows, in version order; `columns` is null when its facts are unknown.
   void Order(const OrderRows& rows, const OrderColumns* columns, HistoryFacts history) {
+    const std::string currency = columns ? stored_text_(*columns->currency) : std::string();  // once per order
     for (const HistoryRow* row : rows) {
-      if (!skip_.count({row->order_id, row->version})) Count(*row, columns, history);
+      if (!skip_.count({row->order_id, row->version})) Count(*row, columns, currency, history);
       Advance(history, *row);  // what came before the order's later rows, whether or not this one counts
     }
   }
@@ -74,9 +75,9 @@ class Summariser {
   }
 
  private:
-  void Count(const HistoryRow& row, const OrderColumns* columns, const HistoryFacts& history) {
-    const std::string status(domain::ToString(row.status));
-    if (row.status_before != row.status) ++deltas_.status_counts[status];
+  void Count(const HistoryRow& row, const OrderColumns* columns, const std::string& currency,
+             const HistoryFacts& history) {
+    if (row.status_before != row.status) ++deltas_.status_counts[std::string(domain::ToString(row.status))];
     if (row.status_before && *row.status_before != row.status) {
       --deltas_.status_counts[std::string(domain::ToString(*row.status_before))];
     }
@@ -86,7 +87,6 @@ class Summariser {
       ++deltas_.cancellations[{day, stored_text_(row.reason.value_or(""))}];
     }
     if (!columns) return;
-    const std::string currency = stored_text_(*columns->currency);
     if (row.version == 1) ++deltas_.daily[{day, currency}].placed;
     if (!moved) return;
     switch (row.status) {
