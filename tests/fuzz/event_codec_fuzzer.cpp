@@ -2,7 +2,8 @@
 // Input layout (text, so seeds are readable): the record key, a newline, then
 // header lines "name:value" up to an empty line, then the value (payload).
 // Invariants: a refused record says why; a decoded event has the record's key
-// as orderId, re-encodes, and decodes again to the same event and metadata.
+// as orderId, re-encodes, and decodes again to the same event and metadata;
+// the fast path and the decoder through a JSON tree give the same answer.
 
 #include <cstddef>
 #include <cstdint>
@@ -45,6 +46,12 @@ Record Split(std::string_view input) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const Record record = Split(std::string_view(reinterpret_cast<const char*>(data), size));
   const auto result = orders::codec::DecodeEvent(record.key, record.value, record.headers);
+  const auto reference = orders::codec::DecodeEventThroughTree(record.key, record.value, record.headers);
+  FUZZ_CHECK(result.error == reference.error, "both paths give the same error");
+  FUZZ_CHECK(result.decoded.has_value() == reference.decoded.has_value(), "both paths accept the same records");
+  FUZZ_CHECK(!result.decoded || (result.decoded->event == reference.decoded->event &&
+                                 result.decoded->metadata == reference.decoded->metadata),
+             "both paths decode the same event");
   if (!result.decoded) {
     FUZZ_CHECK(!result.error.empty(), "a refused record must say why");
     return 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include <orders/codec/flat_json.hpp>
 #include <orders/codec/order_json.hpp>
 #include <orders/codec/time_format.hpp>
 #include <orders/domain/validation.hpp>
@@ -112,7 +113,10 @@ struct Common {
   domain::Timestamp at{};
 };
 
-Common ReadCommon(FieldReader& reader) {
+// The readers below are templates over FieldReader (a JSON tree) and
+// FlatReader (the writers' own flat text, flat_json.hpp): one set of rules.
+template <typename Reader>
+Common ReadCommon(Reader& reader) {
   Common common;
   common.order_id = reader.String("orderId", true).value_or("");
   if (!domain::IsValidOrderId(common.order_id)) reader.errors().push_back({"orderId", "must be a UUID"});
@@ -121,13 +125,21 @@ Common ReadCommon(FieldReader& reader) {
   return common;
 }
 
-std::optional<domain::Event> ReadPlaced(FieldReader& reader, const Json& json) {
+std::vector<domain::LineItem> ReadItems(FieldReader& reader) {
+  if (const Json* items = reader.Array("items", true)) return ReadLineItems(reader, *items, true);
+  return {};
+}
+
+std::vector<domain::LineItem> ReadItems(FlatReader& reader) { return reader.LineItems("items"); }
+
+template <typename Reader>
+std::optional<domain::Event> ReadPlaced(Reader& reader) {
   Common common = ReadCommon(reader);
   domain::OrderPlaced placed;
   placed.customer_id = reader.String("customerId", true).value_or("");
   placed.currency = reader.String("currency", true).value_or("");
   placed.total_cents = reader.Integer("totalCents", true).value_or(0);
-  if (const Json* items = reader.Array("items", true)) placed.items = ReadLineItems(reader, *items, true);
+  placed.items = ReadItems(reader);
   reader.RejectUnknown({"orderId", "version", "at", "customerId", "items", "currency", "totalCents"});
   if (!reader.errors().empty()) return std::nullopt;
   domain::PlaceOrder as_command{common.order_id, placed.customer_id, placed.items, placed.currency};
@@ -139,7 +151,6 @@ std::optional<domain::Event> ReadPlaced(FieldReader& reader, const Json& json) {
     reader.errors().push_back({"totalCents", "does not match the items"});
     return std::nullopt;
   }
-  (void)json;
   placed.order_id = std::move(common.order_id);
   placed.version = common.version;
   placed.at = common.at;
@@ -148,7 +159,8 @@ std::optional<domain::Event> ReadPlaced(FieldReader& reader, const Json& json) {
 
 // The same rule as the commands (domain::Validate): every reader keeps the
 // reason byte for byte, or parks the event.
-std::optional<std::string> ReadReason(FieldReader& reader) {
+template <typename Reader>
+std::optional<std::string> ReadReason(Reader& reader) {
   auto reason = reader.String("reason", false);
   if (reason && (!domain::IsPrintableText(*reason) || domain::CodePointCount(*reason) > domain::kMaxReasonLength)) {
     reader.errors().push_back({"reason", "must be at most 280 characters, none of them control characters"});
@@ -156,18 +168,21 @@ std::optional<std::string> ReadReason(FieldReader& reader) {
   return reason;
 }
 
-std::string ReadCourierId(FieldReader& reader) {
+template <typename Reader>
+std::string ReadCourierId(Reader& reader) {
   auto courier_id = reader.String("courierId", true).value_or("");
   if (!domain::IsValidCourierId(courier_id)) reader.errors().push_back({"courierId", "must be a courier id"});
   return courier_id;
 }
 
 // Every event after order.placed has version >= 2.
-void RequireLaterVersion(FieldReader& reader, const Common& common) {
+template <typename Reader>
+void RequireLaterVersion(Reader& reader, const Common& common) {
   if (common.version < 2) reader.errors().push_back({"version", "must be >= 2"});
 }
 
-std::optional<domain::Event> ReadStatusChanged(FieldReader& reader) {
+template <typename Reader>
+std::optional<domain::Event> ReadStatusChanged(Reader& reader) {
   Common common = ReadCommon(reader);
   auto from = domain::ParseStatus(reader.String("from", true).value_or(""));
   auto to = domain::ParseStatus(reader.String("to", true).value_or(""));
@@ -178,7 +193,8 @@ std::optional<domain::Event> ReadStatusChanged(FieldReader& reader) {
   return domain::StatusChanged{std::move(common.order_id), common.version, common.at, *from, *to, std::move(reason)};
 }
 
-std::optional<domain::Event> ReadCourierAssigned(FieldReader& reader) {
+template <typename Reader>
+std::optional<domain::Event> ReadCourierAssigned(Reader& reader) {
   Common common = ReadCommon(reader);
   RequireLaterVersion(reader, common);
   auto courier_id = ReadCourierId(reader);
@@ -189,8 +205,8 @@ std::optional<domain::Event> ReadCourierAssigned(FieldReader& reader) {
   return domain::CourierAssigned{std::move(common.order_id), common.version, common.at, std::move(courier_id), *by};
 }
 
-template <typename CourierEvent>
-std::optional<domain::Event> ReadCourierReason(FieldReader& reader) {
+template <typename CourierEvent, typename Reader>
+std::optional<domain::Event> ReadCourierReason(Reader& reader) {
   Common common = ReadCommon(reader);
   RequireLaterVersion(reader, common);
   auto courier_id = ReadCourierId(reader);
@@ -200,7 +216,8 @@ std::optional<domain::Event> ReadCourierReason(FieldReader& reader) {
   return CourierEvent{std::move(common.order_id), common.version, common.at, std::move(courier_id), std::move(reason)};
 }
 
-std::string ReadPaymentId(FieldReader& reader) {
+template <typename Reader>
+std::string ReadPaymentId(Reader& reader) {
   auto payment_id = reader.String("paymentId", true).value_or("");
   if (!IsVisibleAscii(payment_id, kMaxPaymentIdBytes)) {
     reader.errors().push_back({"paymentId", "must be 1-128 visible ASCII characters"});
@@ -208,15 +225,16 @@ std::string ReadPaymentId(FieldReader& reader) {
   return payment_id;
 }
 
-std::int64_t ReadAmount(FieldReader& reader) {
+template <typename Reader>
+std::int64_t ReadAmount(Reader& reader) {
   const auto amount = reader.Integer("amountCents", true).value_or(0);
   if (amount < 1) reader.errors().push_back({"amountCents", "must be >= 1"});
   return amount;
 }
 
 // Authorized and refunded share their shape: a payment id and an amount.
-template <typename PaymentEvent>
-std::optional<domain::Event> ReadPaymentAmount(FieldReader& reader) {
+template <typename PaymentEvent, typename Reader>
+std::optional<domain::Event> ReadPaymentAmount(Reader& reader) {
   Common common = ReadCommon(reader);
   RequireLaterVersion(reader, common);
   auto payment_id = ReadPaymentId(reader);
@@ -226,7 +244,8 @@ std::optional<domain::Event> ReadPaymentAmount(FieldReader& reader) {
   return PaymentEvent{std::move(common.order_id), common.version, common.at, std::move(payment_id), amount};
 }
 
-std::optional<domain::Event> ReadPaymentDeclined(FieldReader& reader) {
+template <typename Reader>
+std::optional<domain::Event> ReadPaymentDeclined(Reader& reader) {
   Common common = ReadCommon(reader);
   RequireLaterVersion(reader, common);
   auto reason = ReadReason(reader);
@@ -403,39 +422,68 @@ std::optional<std::string> PlacementIdempotencyKey(const Headers& headers) {
   return *key;
 }
 
-DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Headers& headers) {
+namespace {
+
+// The payload of a record of `type`, read by `reader`; none when the type is
+// unknown or the reader found an error (in reader.errors()).
+template <typename Reader>
+std::optional<domain::Event> ReadPayload(std::string_view type, Reader& reader) {
+  if (type == kPlacedType) return ReadPlaced(reader);
+  if (type == kStatusChangedType) return ReadStatusChanged(reader);
+  if (type == kCourierAssignedType) return ReadCourierAssigned(reader);
+  if (type == kCourierUnassignedType) return ReadCourierReason<domain::CourierUnassigned>(reader);
+  if (type == kDeliveryDeclinedType) return ReadCourierReason<domain::DeliveryDeclined>(reader);
+  if (type == kPaymentAuthorizedType) return ReadPaymentAmount<domain::PaymentAuthorized>(reader);
+  if (type == kPaymentDeclinedType) return ReadPaymentDeclined(reader);
+  if (type == kPaymentRefundedType) return ReadPaymentAmount<domain::PaymentRefunded>(reader);
+  return std::nullopt;
+}
+
+bool IsKnownType(std::string_view type) {
+  return type == kPlacedType || type == kStatusChangedType || type == kCourierAssignedType ||
+         type == kCourierUnassignedType || type == kDeliveryDeclinedType || type == kPaymentAuthorizedType ||
+         type == kPaymentDeclinedType || type == kPaymentRefundedType;
+}
+
+// The event when `value` is in the writers' flat form and valid; none means
+// "read it through the tree", which gives the same event or says why not.
+std::optional<domain::Event> ReadFlatPayload(std::string_view type, std::string_view value) {
+  if (value.size() > kMaxEventBytes) return std::nullopt;
+  const auto object = FlatObject::Parse(value);
+  if (!object) return std::nullopt;
+  FlatReader reader(*object);
+  auto event = ReadPayload(type, reader);
+  if (!reader.errors().empty()) return std::nullopt;
+  return event;
+}
+
+DecodeResult FinishDecoding(std::string_view key, domain::Event event, const Headers& headers) {
+  if (domain::OrderIdOf(event) != key) return {std::nullopt, "record key differs from orderId"};
+  EventMetadata metadata;
+  if (auto error = DecodeMetadata(headers, metadata); !error.empty()) return {std::nullopt, std::move(error)};
+  return {DecodedEvent{std::move(event), std::move(metadata)}, {}};
+}
+
+}  // namespace
+
+DecodeResult DecodeEventThroughTree(std::string_view key, std::string_view value, const Headers& headers) {
   const std::string* type = FindHeader(headers, "ce_type");
   if (!type) return {std::nullopt, "missing ce_type header"};
   auto json = ParseJson(value, kMaxEventBytes);
   if (!json || !json->is_object()) return {std::nullopt, "payload is not a JSON object"};
-
+  if (!IsKnownType(*type)) return {std::nullopt, "unknown ce_type"};
   FieldReader reader(*json);
-  std::optional<domain::Event> event;
-  if (*type == kPlacedType) {
-    event = ReadPlaced(reader, *json);
-  } else if (*type == kStatusChangedType) {
-    event = ReadStatusChanged(reader);
-  } else if (*type == kCourierAssignedType) {
-    event = ReadCourierAssigned(reader);
-  } else if (*type == kCourierUnassignedType) {
-    event = ReadCourierReason<domain::CourierUnassigned>(reader);
-  } else if (*type == kDeliveryDeclinedType) {
-    event = ReadCourierReason<domain::DeliveryDeclined>(reader);
-  } else if (*type == kPaymentAuthorizedType) {
-    event = ReadPaymentAmount<domain::PaymentAuthorized>(reader);
-  } else if (*type == kPaymentDeclinedType) {
-    event = ReadPaymentDeclined(reader);
-  } else if (*type == kPaymentRefundedType) {
-    event = ReadPaymentAmount<domain::PaymentRefunded>(reader);
-  } else {
-    return {std::nullopt, "unknown ce_type"};
-  }
+  auto event = ReadPayload(*type, reader);
   if (!event) return {std::nullopt, "invalid payload: " + Describe(reader.errors())};
-  if (domain::OrderIdOf(*event) != key) return {std::nullopt, "record key differs from orderId"};
+  return FinishDecoding(key, std::move(*event), headers);
+}
 
-  EventMetadata metadata;
-  if (auto error = DecodeMetadata(headers, metadata); !error.empty()) return {std::nullopt, std::move(error)};
-  return {DecodedEvent{std::move(*event), std::move(metadata)}, {}};
+DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Headers& headers) {
+  const std::string* type = FindHeader(headers, "ce_type");
+  if (type) {
+    if (auto event = ReadFlatPayload(*type, value)) return FinishDecoding(key, std::move(*event), headers);
+  }
+  return DecodeEventThroughTree(key, value, headers);
 }
 
 }  // namespace orders::codec

@@ -76,8 +76,13 @@ struct DecodeResult {
   std::string error;  // why it could not be decoded; empty on success
 };
 
-// Decodes a record; the key must equal the payload's orderId.
+// Decodes a record; the key must equal the payload's orderId. Payloads in
+// the form the writers produce are read in place (flat_json.hpp); any other
+// goes through DecodeEventThroughTree, so the result is always the same.
 DecodeResult DecodeEvent(std::string_view key, std::string_view value, const Headers& headers);
+// The reference decoder: the payload is parsed into a JSON tree and read from
+// it. What DecodeEvent must agree with (the tests and the fuzzer compare them).
+DecodeResult DecodeEventThroughTree(std::string_view key, std::string_view value, const Headers& headers);
 
 const std::string* FindHeader(const Headers& headers, std::string_view name);
 // The idempotency key of a placement's record, read from its headers alone
