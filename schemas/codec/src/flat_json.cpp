@@ -86,11 +86,12 @@ class FlatParser {
     const std::size_t start = pos_;
     std::int64_t value = 0;
     while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
+      if (pos_ - start == 18) return false;
       value = value * 10 + (text_[pos_] - '0');
       ++pos_;
     }
     const std::size_t digits = pos_ - start;
-    if (digits == 0 || digits > 18) return false;
+    if (digits == 0) return false;
     if (text_[start] == '0' && (digits > 1 || negative)) return false;
     if (pos_ < text_.size() && (text_[pos_] == '.' || text_[pos_] == 'e' || text_[pos_] == 'E')) return false;
     out = negative ? -value : value;
