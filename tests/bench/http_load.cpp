@@ -54,6 +54,7 @@
 #include "lib/bench_args.hpp"
 #include "lib/bench_clock.hpp"
 #include "lib/connection_routes.hpp"
+#include "lib/epoll_until.hpp"
 #include "lib/latency_histogram.hpp"
 
 namespace orders::bench {
@@ -165,8 +166,11 @@ class LoadGenerator {
             backlog_.pop_front();
           }
         }
-        Poll(0);
-        if (backlog_.empty()) Poll(1);
+        // Until an answer frees a connection or the next request is due; the
+        // backlog waits for an answer alone (every connection is busy).
+        const auto next_due =
+            start_ + std::chrono::duration_cast<Clock::duration>(interval * static_cast<double>(issued));
+        PollUntil(std::min(backlog_.empty() ? next_due : Clock::now() + std::chrono::milliseconds(5), end));
       }
       unsent_ = backlog_.size();
     }
@@ -291,9 +295,11 @@ class LoadGenerator {
     }
   }
 
-  void Poll(int timeout_ms) {
+  void Poll(int timeout_ms) { PollUntil(Clock::now() + std::chrono::milliseconds(timeout_ms)); }
+
+  void PollUntil(Clock::time_point deadline) {
     epoll_event events[256];
-    const int n = epoll_wait(epoll_, events, 256, timeout_ms);
+    const int n = EpollWaitUntil(epoll_, events, 256, deadline);
     for (int i = 0; i < n; ++i) {
       auto& connection = conns_[events[i].data.u64];
       if (connection.closed) continue;

@@ -36,6 +36,7 @@
 
 #include "lib/bench_args.hpp"
 #include "lib/bench_clock.hpp"
+#include "lib/epoll_until.hpp"
 #include "lib/latency_histogram.hpp"
 
 namespace orders::bench {
@@ -147,11 +148,15 @@ class Swarm {
     const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_));
     std::int64_t published = 0;
     while (Clock::now() < end) {
-      if (publisher_ >= 0) {
-        const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-        while (published < static_cast<std::int64_t>(elapsed * publish_rate_)) Publish(++published);
+      if (publisher_ < 0) {
+        Poll(5);
+        continue;
       }
-      Poll(publisher_ >= 0 ? 0 : 5);
+      const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+      while (published < static_cast<std::int64_t>(elapsed * publish_rate_)) Publish(++published);
+      const auto next = start + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(published / publish_rate_));
+      PollUntil(std::min(next, end));
     }
     seconds_ = std::chrono::duration<double>(Clock::now() - start).count();
     published_ = published;
@@ -212,9 +217,11 @@ class Swarm {
     return buffer;
   }
 
-  void Poll(int timeout_ms) {
+  void Poll(int timeout_ms) { PollUntil(Clock::now() + std::chrono::milliseconds(timeout_ms)); }
+
+  void PollUntil(Clock::time_point deadline) {
     epoll_event events[512];
-    const int n = epoll_wait(epoll_, events, 512, timeout_ms);
+    const int n = EpollWaitUntil(epoll_, events, 512, deadline);
     char buffer[65536];
     std::vector<notifier::WsMessage> messages;
     for (int i = 0; i < n; ++i) {
