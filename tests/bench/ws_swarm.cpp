@@ -154,8 +154,8 @@ class Swarm {
       }
       const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
       while (published < static_cast<std::int64_t>(elapsed * publish_rate_)) Publish(++published);
-      const auto next = start + std::chrono::duration_cast<Clock::duration>(
-                                    std::chrono::duration<double>(published / publish_rate_));
+      const auto next =
+          start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(published / publish_rate_));
       PollUntil(std::min(next, end));
     }
     seconds_ = std::chrono::duration<double>(Clock::now() - start).count();

@@ -31,7 +31,7 @@ platform::Result<void> Projector::Start() {
 
 platform::Result<void> Projector::Connect() {
   auto settings = platform::KafkaClientSettings(config_.kafka_brokers, config_.kafka_properties, config_.service_name,
-                                                group_, platform::kBatchedFetch);
+                                                group_, platform::kBulkFetch);
   auto consumer = platform::KafkaConsumer::Create(settings);
   if (!consumer) return consumer.error();
   if (auto subscribed = (*consumer)->Subscribe(topic_, *this); !subscribed) return subscribed.error();

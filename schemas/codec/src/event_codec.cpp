@@ -266,13 +266,17 @@ std::string Describe(const std::vector<domain::FieldError>& errors) {
 
 }  // namespace
 
-std::string_view EventType(const domain::Event& event) {
-  static constexpr std::string_view kTypes[] = {
-      kPlacedType,           kStatusChangedType,     kCourierAssignedType, kCourierUnassignedType,
-      kDeliveryDeclinedType, kPaymentAuthorizedType, kPaymentDeclinedType, kPaymentRefundedType};
-  static_assert(std::size(kTypes) == std::variant_size_v<domain::Event>);
-  return kTypes[event.index()];
-}
+namespace {
+
+// In the order of domain::Event's alternatives.
+constexpr std::string_view kEventTypes[] = {
+    kPlacedType,           kStatusChangedType,     kCourierAssignedType, kCourierUnassignedType,
+    kDeliveryDeclinedType, kPaymentAuthorizedType, kPaymentDeclinedType, kPaymentRefundedType};
+static_assert(std::size(kEventTypes) == std::variant_size_v<domain::Event>);
+
+}  // namespace
+
+std::string_view EventType(const domain::Event& event) { return kEventTypes[event.index()]; }
 
 std::string_view EventName(const domain::Event& event) {
   const std::string_view type = EventType(event);
@@ -440,9 +444,7 @@ std::optional<domain::Event> ReadPayload(std::string_view type, Reader& reader) 
 }
 
 bool IsKnownType(std::string_view type) {
-  return type == kPlacedType || type == kStatusChangedType || type == kCourierAssignedType ||
-         type == kCourierUnassignedType || type == kDeliveryDeclinedType || type == kPaymentAuthorizedType ||
-         type == kPaymentDeclinedType || type == kPaymentRefundedType;
+  return std::find(std::begin(kEventTypes), std::end(kEventTypes), type) != std::end(kEventTypes);
 }
 
 // The event when `value` is in the writers' flat form and valid; none means

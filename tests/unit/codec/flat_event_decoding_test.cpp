@@ -77,25 +77,25 @@ TEST(FlatEventDecoding, EveryEventTheWritersProduceIsReadInPlaceAndEqualsTheTree
 
 TEST(FlatEventDecoding, TextOutsideTheWritersFormIsLeftToTheTree) {
   const std::vector<std::string> not_flat = {
-      R"({ "orderId":"x"})",         // whitespace
-      R"({"orderId":"x"} )",         // trailing whitespace
-      R"({"orderId":null})",         // null
-      R"({"version":2.0})",          // a fraction
-      R"({"version":2e0})",          // an exponent
-      R"({"version":-0})",           // minus zero
-      R"({"version":02})",           // a leading zero
-      R"({"version":1234567890123456789})",  // 19 digits
-      R"({"reason":"caf\u00e9"})",   // a \u escape
-      R"({"reason":"a\/b"})",        // an escape other than \" and \\ .
-      "{\"reason\":\"caf\xC3\xA9\"}",  // UTF-8
-      "{\"reason\":\"tab\there\"}",  // a raw control character
-      R"({"orderId":"x","orderId":"y"})",  // a repeated key
+      R"({ "orderId":"x"})",                            // whitespace
+      R"({"orderId":"x"} )",                            // trailing whitespace
+      R"({"orderId":null})",                            // null
+      R"({"version":2.0})",                             // a fraction
+      R"({"version":2e0})",                             // an exponent
+      R"({"version":-0})",                              // minus zero
+      R"({"version":02})",                              // a leading zero
+      R"({"version":1234567890123456789})",             // 19 digits
+      R"({"reason":"caf\u00e9"})",                      // a \u escape
+      R"({"reason":"a\/b"})",                           // an escape other than \" and \\ .
+      "{\"reason\":\"caf\xC3\xA9\"}",                   // UTF-8
+      "{\"reason\":\"tab\there\"}",                     // a raw control character
+      R"({"orderId":"x","orderId":"y"})",               // a repeated key
       R"({"items":[{"productId":"a","tags":["x"]}]})",  // nesting deeper than line items
-      R"({"items":["a"]})",          // an array of strings
-      R"({"ver\"sion":2})",          // an escaped key
-      R"({"orderId":"x")",           // unterminated
-      R"([{"orderId":"x"}])",        // not an object
-      R"({"a":true})",               // a literal
+      R"({"items":["a"]})",                             // an array of strings
+      R"({"ver\"sion":2})",                             // an escaped key
+      R"({"orderId":"x")",                              // unterminated
+      R"([{"orderId":"x"}])",                           // not an object
+      R"({"a":true})",                                  // a literal
   };
   for (const auto& text : not_flat) EXPECT_FALSE(FlatObject::Parse(text).has_value()) << text;
 }
@@ -105,27 +105,23 @@ TEST(FlatEventDecoding, EditedPayloadsGetTheTreesAnswerWhateverPathTheyTake) {
   const std::vector<std::pair<std::string_view, std::string>> payloads = {
       // Valid, but not as the writers put it.
       {kPlacedType, " " + placed.value},
-      {kStatusChangedType,
-       R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":")" + std::string(kOrderId) +
-           R"(","reason":"caf\u00e9","to":"cancelled","version":2})"},
+      {kStatusChangedType, R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":")" + std::string(kOrderId) +
+                               R"(","reason":"caf\u00e9","to":"cancelled","version":2})"},
       // Flat, but breaking a rule each.
-      {kStatusChangedType,
-       R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":")" + std::string(kOrderId) +
-           R"(","to":"lost","version":2})"},
-      {kStatusChangedType,
-       R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":")" + std::string(kOrderId) +
-           R"(","to":"cancelled","version":2,"extra":1})"},
-      {kStatusChangedType,
-       R"({"at":"2025-11-24 16:00:01","from":"pending","orderId":")" + std::string(kOrderId) +
-           R"(","to":"cancelled","version":2})"},
+      {kStatusChangedType, R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":")" + std::string(kOrderId) +
+                               R"(","to":"lost","version":2})"},
+      {kStatusChangedType, R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":")" + std::string(kOrderId) +
+                               R"(","to":"cancelled","version":2,"extra":1})"},
+      {kStatusChangedType, R"({"at":"2025-11-24 16:00:01","from":"pending","orderId":")" + std::string(kOrderId) +
+                               R"(","to":"cancelled","version":2})"},
       {kStatusChangedType,
        R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":"not-a-uuid","to":"cancelled","version":2})"},
-      {kStatusChangedType, R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":")" +
-                               std::string(kOrderId) + R"(","to":"cancelled","version":0})"},
-      {kStatusChangedType, R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":")" +
-                               std::string(kOrderId) + R"(","to":"cancelled","version":"2"})"},
-      {kPlacedType, std::string(placed.value).replace(placed.value.find("\"totalCents\":3000"), 17,
-                                                      "\"totalCents\":3001")},
+      {kStatusChangedType, R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":")" + std::string(kOrderId) +
+                               R"(","to":"cancelled","version":0})"},
+      {kStatusChangedType, R"({"at":"2025-11-24T16:00:01.000Z","from":"pending","orderId":")" + std::string(kOrderId) +
+                               R"(","to":"cancelled","version":"2"})"},
+      {kPlacedType,
+       std::string(placed.value).replace(placed.value.find("\"totalCents\":3000"), 17, "\"totalCents\":3001")},
       {kPlacedType, std::string(placed.value).replace(placed.value.find("\"quantity\":2"), 12, "\"quantity\":0")},
       {kPlacedType, std::string(placed.value).replace(placed.value.find("\"version\":1"), 11, "\"version\":2")},
       {kPlacedType, std::string(placed.value).replace(placed.value.find("\"quantity\":2"), 12, "\"qty\":2")},
