@@ -142,29 +142,22 @@ std::string Unescape(const FlatValue& value) {
 
 }  // namespace
 
-const FlatValue* FlatReader::Find(const char* name, bool required) {
+const FlatValue* FlatReader::Find(const char* name, bool required, FlatValue::Kind kind) {
   const FlatValue* value = object_.Find(name);
-  if (!value && required) Refuse(name);
-  return value;
+  if (value && value->kind == kind) return value;
+  if (value || required) Refuse(name);
+  return nullptr;
 }
 
 std::optional<std::string> FlatReader::String(const char* name, bool required) {
-  const FlatValue* value = Find(name, required);
+  const FlatValue* value = Find(name, required, FlatValue::Kind::kString);
   if (!value) return std::nullopt;
-  if (value->kind != FlatValue::Kind::kString) {
-    Refuse(name);
-    return std::nullopt;
-  }
   return Unescape(*value);
 }
 
 std::optional<std::int64_t> FlatReader::Integer(const char* name, bool required) {
-  const FlatValue* value = Find(name, required);
+  const FlatValue* value = Find(name, required, FlatValue::Kind::kInteger);
   if (!value) return std::nullopt;
-  if (value->kind != FlatValue::Kind::kInteger) {
-    Refuse(name);
-    return std::nullopt;
-  }
   return value->integer;
 }
 
@@ -184,12 +177,8 @@ domain::Timestamp FlatReader::EventTime() {
 
 std::vector<domain::LineItem> FlatReader::LineItems(const char* name) {
   std::vector<domain::LineItem> items;
-  const FlatValue* value = Find(name, true);
+  const FlatValue* value = Find(name, true, FlatValue::Kind::kArray);
   if (!value) return items;
-  if (value->kind != FlatValue::Kind::kArray) {
-    Refuse(name);
-    return items;
-  }
   items.reserve(value->objects.size());
   for (const auto& object : value->objects) {
     FlatReader item_reader(object);

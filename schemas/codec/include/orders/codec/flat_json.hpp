@@ -69,7 +69,9 @@ class FlatReader {
   std::vector<domain::FieldError>& errors() { return errors_; }
 
  private:
-  const FlatValue* Find(const char* name, bool required);
+  // The member `name` when it is of `kind`; refuses it when it is of another
+  // kind, or absent and required.
+  const FlatValue* Find(const char* name, bool required, FlatValue::Kind kind);
   void Refuse(std::string_view name) { errors_.push_back({std::string(name), "not read here"}); }
 
   const FlatObject& object_;
