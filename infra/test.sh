@@ -46,8 +46,10 @@ orders::create_topic "$INVENTORY_TOPIC" 6
 
 export KAFKA_BROKERS DATABASE_URL ORDERS_TEST_REQUIRE_INFRA=1 ORDERS_KAFKA_PID_FILE="$ORDERS_DATA/kafka.pid"
 start=$SECONDS
+results="$BUILD_DIR/ctest-results.xml"
+rm -f "$results"
 if ((sanitize)); then
-  ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 900 -j"$(nproc)" "$@"
+  ctest --test-dir "$BUILD_DIR" --output-on-failure --output-junit "$results" --timeout 900 -j"$(nproc)" "$@"
   status=$?
   if compgen -G "$reports/*" >/dev/null; then
     orders::log "sanitizer reports (each one fails the run):"
@@ -60,8 +62,12 @@ if ((sanitize)); then
     orders::log "no sanitizer reports"
   fi
 else
-  ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 -j"$(nproc)" "$@"
+  ctest --test-dir "$BUILD_DIR" --output-on-failure --output-junit "$results" --timeout 600 -j"$(nproc)" "$@"
   status=$?
+fi
+# Which tests failed and how each ended, again at the end (ORDERS_FAILURES_FILE: .ci/run prints it last).
+if ((status)); then
+  "$ORDERS_ROOT/infra/lib/failed_tests.py" "$results" >>"${ORDERS_FAILURES_FILE:-/dev/stderr}"
 fi
 ORDERS_TIMINGS["tests"]=$((SECONDS - start))
 orders::print_timings
