@@ -12,14 +12,15 @@ void BatchBuilder::Add(platform::ConsumedRecord record) {
 
 std::chrono::milliseconds BatchBuilder::PollTimeout(const BatchApplier& applier) const {
   const std::size_t pending = building_.Size();
+  // While records keep coming (once per record), the answer needs neither the clock nor the applier.
+  if (pending > 0 && !drained_) return std::chrono::milliseconds(0);
   return policy_.PollTimeout(pending, drained_, pending > 0 && applier.Busy(), first_at_, Clock::now(),
                              std::chrono::milliseconds(100));
 }
 
-void BatchBuilder::HandOff(BatchApplier& applier) {
+void BatchBuilder::HandOff(BatchApplier& applier, Clock::time_point now) {
   const std::size_t pending = building_.Size();
   if (pending == 0) return;
-  const auto now = Clock::now();
   const bool big_enough = pending >= catch_up_records_ || drained_ || now - first_at_ >= kCatchUpMaxWait;
   if (pending >= policy_.max_records ||
       (big_enough && policy_.Due(pending, drained_, first_at_, now) && !applier.Busy())) {

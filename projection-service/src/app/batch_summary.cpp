@@ -25,11 +25,17 @@ void AddDuration(MinuteHistogram& histogram, double minutes) {
   ++histogram[MinuteBucketOf(minutes)];
 }
 
+// Whether a row is one of those to leave out; most batches leave out none, and a lookup would copy the id.
+bool Skipped(const std::set<HistoryKey>& skip, const HistoryRow& row) {
+  return !skip.empty() && skip.count({row.order_id, row.version}) > 0;
+}
+
 // The history rows of one order in the batch, in version order.
 using OrderRows = std::vector<const HistoryRow*>;
 
 std::unordered_map<std::string_view, OrderRows> RowsByOrder(const BatchWrites& writes) {
   std::unordered_map<std::string_view, OrderRows> by_order;
+  by_order.reserve(writes.upserts.size());
   for (const auto& row : writes.history) by_order[row.order_id].push_back(&row);
   for (auto& [id, rows] : by_order) {
     std::sort(rows.begin(), rows.end(),
@@ -62,7 +68,7 @@ class Summariser {
   void Order(const OrderRows& rows, const OrderColumns* columns, HistoryFacts history) {
     const std::string currency = columns ? stored_text_(*columns->currency) : std::string();  // once per order
     for (const HistoryRow* row : rows) {
-      if (!skip_.count({row->order_id, row->version})) Count(*row, columns, currency, history);
+      if (!Skipped(skip_, *row)) Count(*row, columns, currency, history);
       Advance(history, *row);  // what came before the order's later rows, whether or not this one counts
     }
   }
@@ -135,6 +141,7 @@ class Summariser {
 
 std::unordered_map<std::string_view, const domain::Order*> WrittenWhole(const BatchWrites& writes) {
   std::unordered_map<std::string_view, const domain::Order*> written_whole;
+  written_whole.reserve(writes.upserts.size());
   for (std::size_t i = 0; i < writes.upserts.size(); ++i) {
     if (!writes.stored_before[i]) written_whole.emplace(writes.upserts[i].order_id, &writes.upserts[i]);
   }
@@ -168,7 +175,7 @@ OrderFacts FactsAfter(const BatchWrites& writes, const OrderFacts& before) {
     }
   }
   for (const auto& [order_id, rows] : RowsByOrder(writes)) {
-    const auto facts = after.find(std::string(order_id));
+    const auto facts = after.find(order_id);
     if (facts == after.end()) continue;
     for (const HistoryRow* row : rows) Advance(facts->second.history, *row);
   }
@@ -209,14 +216,15 @@ std::string DecimalText(WideSum value) {
 std::map<std::string, std::int64_t> FactsNeeded(const BatchWrites& writes, const std::set<HistoryKey>& skip) {
   const auto written_whole = WrittenWhole(writes);
   const std::string_view status_changed = codec::EventNameOfType(codec::kStatusChangedType);
-  std::map<std::string_view, std::int64_t> first_versions;
+  std::unordered_map<std::string_view, std::int64_t> first_versions;
+  first_versions.reserve(writes.upserts.size());
   for (const auto& row : writes.history) {
     auto [first, inserted] = first_versions.emplace(row.order_id, row.version);
     if (!inserted) first->second = std::min(first->second, row.version);
   }
   std::map<std::string, std::int64_t> wanted;
   for (const auto& row : writes.history) {
-    if (written_whole.count(row.order_id) || skip.count({row.order_id, row.version})) continue;
+    if (written_whole.count(row.order_id) || Skipped(skip, row)) continue;
     if (UsesItsOrder(row, status_changed)) wanted.emplace(row.order_id, first_versions.at(row.order_id));
   }
   return wanted;
@@ -232,7 +240,7 @@ SummaryDeltas SummariseBatch(const BatchWrites& writes, const OrderFacts& stored
       const domain::Order& order = *whole->second;
       const OrderColumns columns{&order.currency, order.total_cents, &order.items, order.created_at};
       summariser.Order(rows, &columns, {});
-    } else if (const auto facts = stored.find(std::string(order_id)); facts != stored.end()) {
+    } else if (const auto facts = stored.find(order_id); facts != stored.end()) {
       const StoredOrderFacts& known = facts->second;
       const OrderColumns columns{&known.currency, known.total_cents, &known.items, known.created_at};
       summariser.Order(rows, &columns, known.history);

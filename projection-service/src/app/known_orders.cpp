@@ -1,6 +1,8 @@
 #include <orders/projection/known_orders.hpp>
 
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include <orders/domain/status.hpp>
 
@@ -9,7 +11,8 @@ namespace orders::projection {
 std::vector<std::string> KnownOrders::Split(const DecodedBatch& batch, bool placements_are_new,
                                             std::map<std::string, domain::Order>& stored) const {
   std::set<std::string> to_load;
-  std::set<std::string_view> seen;
+  std::unordered_set<std::string_view> seen;  // hashed: a batch holds tens of thousands of order ids
+  seen.reserve(batch.events.size());
   for (const auto& record : batch.events) {
     const std::string& order_id = domain::OrderIdOf(record.decoded.event);
     if (!seen.insert(order_id).second) continue;  // only an order's first event in the batch decides
@@ -33,7 +36,7 @@ OrderFacts KnownOrders::Facts(const DecodedBatch& batch) const {
   if (facts_.empty()) return facts;
   for (const auto& record : batch.events) {
     const std::string& order_id = domain::OrderIdOf(record.decoded.event);
-    if (const auto it = facts_.find(order_id); it != facts_.end()) facts.emplace(order_id, it->second);
+    if (const auto it = facts_.find(order_id); it != facts_.end()) facts.try_emplace(order_id, it->second);
   }
   return facts;
 }

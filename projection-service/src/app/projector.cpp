@@ -95,12 +95,11 @@ void Projector::AssignLanes(const std::vector<platform::Partition>& partitions, 
   for (std::size_t i = 0; i < lanes_.size(); ++i) lanes_[i]->applier.Assign(of_lane[i], stored);
 }
 
-void Projector::AdjustWidth() {
+void Projector::AdjustWidth(Clock::time_point now) {
   // Records behind the end at which the lanes widen, and at which they narrow again (apart, so that a lag
   // around one of them does not switch back and forth). A live stream trails by a batch or two.
   constexpr platform::Offset kWidenAt = 20000;
   constexpr platform::Offset kNarrowAt = 2000;
-  const auto now = Clock::now();
   if (lanes_.size() < 2 || now < next_width_check_ || positions_.empty()) return;
   next_width_check_ = now + std::chrono::milliseconds(200);
   std::vector<platform::Partition> partitions;
@@ -173,14 +172,15 @@ void Projector::Run() {
         break;
     }
     bool halted = false;
+    const auto now = Clock::now();  // once per record for everything below
     for (auto& lane : lanes_) {
-      lane->builder.HandOff(lane->applier);
+      lane->builder.HandOff(lane->applier, now);
       halted = halted || lane->applier.Halted();
     }
     // One lane halted: every lane rejoins (the consumer is one), from the offsets stored now.
     if (halted && !positions_.empty()) Rejoin();
-    AdjustWidth();
-    UpdateLag();
+    AdjustWidth(now);
+    UpdateLag(now);
   }
   Settle(Clock::now() + std::chrono::seconds(5));
   for (auto& lane : lanes_) lane->applier.Stop(Clock::now() + std::chrono::seconds(5));
@@ -210,8 +210,7 @@ void Projector::Rejoin() {
   }
 }
 
-void Projector::UpdateLag() {
-  const auto now = Clock::now();
+void Projector::UpdateLag(Clock::time_point now) {
   if (now < next_lag_update_ || positions_.empty()) return;
   next_lag_update_ = now + std::chrono::seconds(2);
   // The watermarks of the last fetches, not a query to the leaders: a query to a leader that has just died does

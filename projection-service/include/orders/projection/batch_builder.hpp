@@ -37,8 +37,9 @@ class BatchBuilder {
   std::size_t size() const { return building_.Size(); }
   // How long the next poll may block (BatchPolicy::PollTimeout).
   std::chrono::milliseconds PollTimeout(const BatchApplier& applier) const;
-  // Hands the batch over if it is time (see above).
-  void HandOff(BatchApplier& applier);
+  // Hands the batch over if it is time (see above). The loop calls it once per record and lane, so it
+  // may pass the time it read once for all of them.
+  void HandOff(BatchApplier& applier, Clock::time_point now = Clock::now());
   // Hands over whatever is pending, waiting for the applier if need be.
   void Flush(BatchApplier& applier);
   void Clear() {

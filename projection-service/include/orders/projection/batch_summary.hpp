@@ -76,7 +76,7 @@ struct StoredOrderFacts {
   domain::Timestamp created_at{};
   HistoryFacts history;
 };
-using OrderFacts = std::map<std::string, StoredOrderFacts>;  // by order id
+using OrderFacts = std::map<std::string, StoredOrderFacts, std::less<>>;  // by order id; found by a view too
 
 // The facts of every order the batch changed and leaves open, as they stand
 // after it: from the batch's own write (a new order) or `before` (what was

@@ -84,7 +84,7 @@ class Projector : private platform::PartitionListener {
   // Gives each lane in use its partitions of the assignment, fenced by `stored`.
   void AssignLanes(const std::vector<platform::Partition>& partitions, const StorePosition& stored);
   // Widens while the consumer trails the log's end by many records, narrows once it is close.
-  void AdjustWidth();
+  void AdjustWidth(Clock::time_point now);
   // Drains every lane, re-reads the stored positions and writes with `width` lanes from now on.
   void Reassign(std::size_t width);
 
@@ -96,7 +96,7 @@ class Projector : private platform::PartitionListener {
   // Everything pending is applied or given up by `give_up`.
   void Settle(Clock::time_point give_up);
   void Rejoin();
-  void UpdateLag();
+  void UpdateLag(Clock::time_point now);
 
   platform::ServiceConfig config_;
   std::string topic_;
