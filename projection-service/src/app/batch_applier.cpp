@@ -58,15 +58,11 @@ void BatchApplier::Stop(Clock::time_point give_up) {
   thread_.join();
 }
 
-bool BatchApplier::Busy() const {
-  std::lock_guard lock(mutex_);
-  return in_flight_.has_value();
-}
-
 void BatchApplier::Submit(DecodedBatch batch) {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return !in_flight_; });
   in_flight_ = std::move(batch);
+  busy_.store(true, std::memory_order_release);
   changed_.notify_all();
 }
 
@@ -130,6 +126,7 @@ void BatchApplier::Loop() {
       if (!keep_going) halted_ = true;
     }
     in_flight_.reset();
+    busy_.store(false, std::memory_order_release);
     changed_.notify_all();
   }
 }

@@ -10,11 +10,9 @@ void BatchBuilder::Add(platform::ConsumedRecord record) {
   AddRecord(building_, std::move(record));
 }
 
-std::chrono::milliseconds BatchBuilder::PollTimeout(const BatchApplier& applier) const {
+std::chrono::milliseconds BatchBuilder::PollTimeout(const BatchApplier& applier, Clock::time_point now) const {
   const std::size_t pending = building_.Size();
-  // While records keep coming (once per record), the answer needs neither the clock nor the applier.
-  if (pending > 0 && !drained_) return std::chrono::milliseconds(0);
-  return policy_.PollTimeout(pending, drained_, pending > 0 && applier.Busy(), first_at_, Clock::now(),
+  return policy_.PollTimeout(pending, drained_, pending > 0 && applier.Busy(), first_at_, now,
                              std::chrono::milliseconds(100));
 }
 

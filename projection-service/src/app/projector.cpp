@@ -149,8 +149,11 @@ void Projector::OnRevoked(const std::vector<platform::Partition>& partitions) {
 
 void Projector::Run() {
   while (!stop_.load()) {
-    auto timeout = lanes_.front()->builder.PollTimeout(lanes_.front()->applier);
-    for (const auto& lane : lanes_) timeout = std::min(timeout, lane->builder.PollTimeout(lane->applier));
+    const auto before_poll = Clock::now();
+    auto timeout = std::chrono::milliseconds::max();
+    for (const auto& lane : lanes_) {
+      timeout = std::min(timeout, lane->builder.PollTimeout(lane->applier, before_poll));
+    }
     auto result = consumer_->Poll(static_cast<int>(timeout.count()));
     switch (result.kind) {
       case platform::PollResult::Kind::kRecord:
@@ -172,7 +175,7 @@ void Projector::Run() {
         break;
     }
     bool halted = false;
-    const auto now = Clock::now();  // once per record for everything below
+    const auto now = Clock::now();  // once for every lane and check below
     for (auto& lane : lanes_) {
       lane->builder.HandOff(lane->applier, now);
       halted = halted || lane->applier.Halted();

@@ -59,7 +59,8 @@ class BatchApplier {
   // later one: the service is stopping. Any thread.
   void GiveUpBy(Clock::time_point give_up);
 
-  bool Busy() const;
+  // Whether a batch is in flight. Lock-free: the consumer asks once per record and lane.
+  bool Busy() const { return busy_.load(std::memory_order_acquire); }
   void Submit(DecodedBatch batch);
   // Waits until no batch is in flight. A batch still failing at `give_up` is
   // dropped (halting the applier).
@@ -97,8 +98,9 @@ class BatchApplier {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<DecodedBatch> in_flight_;
-  std::string generation_;  // of the read model the positions were read from
-  ExpectedOffsets stored_;  // per assigned partition: the next offset stored, as known here
+  std::atomic<bool> busy_{false};  // in_flight_.has_value(), written with it under mutex_
+  std::string generation_;         // of the read model the positions were read from
+  ExpectedOffsets stored_;         // per assigned partition: the next offset stored, as known here
   bool halted_ = false;
   bool positions_changed_ = false;  // the store must forget what it knows of stored orders
   bool stopping_ = false;

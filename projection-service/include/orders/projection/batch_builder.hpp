@@ -35,10 +35,10 @@ class BatchBuilder {
   static constexpr std::chrono::milliseconds kCatchUpMaxWait{1000};
   void SetCatchUpRecords(std::size_t records) { catch_up_records_ = records; }
   std::size_t size() const { return building_.Size(); }
-  // How long the next poll may block (BatchPolicy::PollTimeout).
-  std::chrono::milliseconds PollTimeout(const BatchApplier& applier) const;
-  // Hands the batch over if it is time (see above). The loop calls it once per record and lane, so it
-  // may pass the time it read once for all of them.
+  // How long the next poll may block (BatchPolicy::PollTimeout). Both this and
+  // HandOff run once per record and lane: the loop may read the time once for all lanes.
+  std::chrono::milliseconds PollTimeout(const BatchApplier& applier, Clock::time_point now = Clock::now()) const;
+  // Hands the batch over if it is time (see above).
   void HandOff(BatchApplier& applier, Clock::time_point now = Clock::now());
   // Hands over whatever is pending, waiting for the applier if need be.
   void Flush(BatchApplier& applier);
