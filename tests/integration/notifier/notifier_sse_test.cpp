@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include <orders/codec/event_codec.hpp>
 #include <orders/platform/kafka_producer.hpp>
@@ -237,11 +238,12 @@ TEST_F(NotifierSseTest, BadRequestsAreProblemsBeforeAnythingStreams) {
   EXPECT_EQ(HttpRequest(notifier_->port(), "GET", "/healthz").status, 200);
 }
 
-TEST_F(NotifierSseTest, AStalledReaderIsCutOffAndTheNotifiersMemoryStaysFlat) {
-  // 2000 orders of ~5 KB as JSON: the notifier caches them either way, so the
-  // same load is measured once without a reader (the cache's growth) and once
-  // with a reader that never reads; an unbounded queue would add ~10 MB more,
-  // the bounded one at most its 3 MiB.
+TEST_F(NotifierSseTest, AStalledReaderIsCutOffAndWhatItsQueueHeldIsLetGo) {
+  // 2000 orders of ~5 KB as JSON, ~10 MB: an unbounded queue would hold all of
+  // them for a reader that never reads and never cut it off; the bounded one
+  // cuts it off at its 1 MiB (3 MiB with a snapshot; sse_session_test has the
+  // exact bound). RSS is printed, not asserted: the allocator's arenas move it
+  // by more than the bound between runs of the same build.
   auto load = [&] {
     for (int i = 0; i < 2000; ++i) {
       auto placed = Placed(platform::NewUuid());
@@ -253,30 +255,27 @@ TEST_F(NotifierSseTest, AStalledReaderIsCutOffAndTheNotifiersMemoryStaysFlat) {
     }
     producer_->Flush(30000);
   };
-  auto cached = [&] { return MetricValue(notifier_->port(), "orders_notifier_cached_orders"); };
-  const long at_start = RssKb(notifier_->pid());
-  load();
-  ASSERT_TRUE(Eventually([&] { return cached() == 2000; }, std::chrono::seconds(20)));
-  const long without_reader = RssKb(notifier_->pid());
+  auto metric = [&](const char* name) { return MetricValue(notifier_->port(), name); };
+  const long rss_before = RssKb(notifier_->pid());
 
   SseClient slow;
   slow.SetReceiveBuffer(4096);
   ASSERT_EQ(Open(slow, "/events?all=true"), 200);
-  ASSERT_TRUE(Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_connections") == 1; }));
-  const long before = RssKb(notifier_->pid());
-  load();
-  ASSERT_TRUE(
-      Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_slow_clients_closed_total") == 1; },
-                 std::chrono::seconds(20)));
-  ASSERT_TRUE(Eventually([&] { return MetricValue(notifier_->port(), "orders_notifier_connections") == 0; },
-                         std::chrono::seconds(3)))
+  ASSERT_TRUE(Eventually([&] { return metric("orders_notifier_connections") == 1; }));
+  std::thread loader([&] { load(); });
+  const bool cut_off =
+      Eventually([&] { return metric("orders_notifier_slow_clients_closed_total") == 1; }, std::chrono::seconds(20));
+  loader.join();
+  ASSERT_TRUE(cut_off) << "the stalled reader was never cut off";
+  ASSERT_TRUE(Eventually([&] { return metric("orders_notifier_connections") == 0; }, std::chrono::seconds(3)))
       << "the stalled reader's connection is let go at once";
-  ASSERT_TRUE(Eventually([&] { return cached() == 4000; }, std::chrono::seconds(20)));
-  const long after = RssKb(notifier_->pid());
-  std::printf("notifier RSS: 2000 orders without a reader +%ld kB; the same with a stalled SSE reader +%ld kB\n",
-              without_reader - at_start, after - before);
-  EXPECT_LT(after - before, (without_reader - at_start) + 6 * 1024)
-      << "the stalled reader cost more than its bounded queue";
+  EXPECT_TRUE(Eventually(
+      [&] { return metric("orders_notifier_queued_bytes") == 0 && metric("orders_notifier_buffer_bytes") == 0; },
+      std::chrono::seconds(3)))
+      << "what the reader's queue held is freed with its connection";
+  ASSERT_TRUE(Eventually([&] { return metric("orders_notifier_cached_orders") == 2000; }, std::chrono::seconds(20)));
+  std::printf("notifier RSS +%ld kB over 2000 orders of ~5 KB with a stalled SSE reader\n",
+              RssKb(notifier_->pid()) - rss_before);
   EXPECT_TRUE(slow.WaitForEnd(std::chrono::seconds(10))) << "the reader finds its stream ended";
   SseClient fresh;
   ASSERT_EQ(Open(fresh, "/events?all=true"), 200);
