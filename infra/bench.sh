@@ -177,6 +177,12 @@ bench::cpu() {
   awk -v t="$total" -v hz="$ticks" 'BEGIN { printf "%.3f", t / hz }'
 }
 
+# bench::cpu_kernel PID: the part of bench::cpu spent in the kernel (system time), in seconds.
+bench::cpu_kernel() {
+  [[ -r /proc/$1/stat ]] || { echo 0; return; }
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", $15 / hz }' "/proc/$1/stat"
+}
+
 bench::rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 bench::postgres_pids() { pgrep -u postgres -f "postgres" | tr '\n' ' '; }
 # The PostgreSQL of $ORDERS_DATA only (its postmaster and backends), not another cluster on the machine.
@@ -279,10 +285,11 @@ bench::projection_lag() {
 # run side by side.
 bench::fanout_run() {
   local server=$1 port=$2 rate=$3 label=$4 topic=${5:-} pid=$6 stalled=${7:-0}
-  local ready="$RUN_DIR/$label.ready" before after rss_before
+  local ready="$RUN_DIR/$label.ready" before after kernel_before rss_before
   rm -f "$ready"
   rss_before=$(bench::rss_kb "$pid")
   before=$(bench::cpu "$pid")
+  kernel_before=$(bench::cpu_kernel "$pid")
   if [[ $server == node ]]; then
     "$TOOLS/orders_ws_swarm" --port "$port" --clients 2000 --duration "$RUN_SECONDS" --publish-rate "$rate" \
       --label "$label" --json "$RUN_DIR/$label.json" >/dev/null 2>"$RUN_DIR/$label.err"
@@ -298,6 +305,7 @@ bench::fanout_run() {
   after=$(bench::cpu "$pid")
   bench::record "$RUN_DIR/$label.json" "server=$server" "offered_events_per_s=$rate" \
     "cpu_seconds=$(awk -v a="$after" -v b="$before" 'BEGIN{print a-b}')" \
+    "cpu_kernel_seconds=$(awk -v a="$(bench::cpu_kernel "$pid")" -v b="$kernel_before" 'BEGIN{print a-b}')" \
     "rss_kb_before=$rss_before" "rss_kb_after=$(bench::rss_kb "$pid")"
 }
 
