@@ -1052,8 +1052,8 @@ def results_markdown(result, links):
     projection = result.get("projection")
     if projection and projection.get("runs"):
         out += ["### Projection replay", "",
-                f"{n(projection.get('events'))} events ({n(projection.get('orders'))} orders, "
-                f"{n(projection.get('open_orders'))} open at any time).", "",
+                (f"{n(projection.get('events'))} events ({n(projection.get('orders'))} orders, "
+                 f"{n(projection.get('open_orders'))} open at any time). " + run_note(projection)).rstrip(), "",
                 "| Pair | Baseline (COPY + upsert) events/s | Ours events/s | Ours: service CPU s | Ours: backend CPU s "
                 "| Ours: peak RSS |", "|---|---|---|---|---|---|"]
         pairs = sorted({run["pair"] for run in projection["runs"]})
@@ -1072,7 +1072,8 @@ def results_markdown(result, links):
         out.append("")
     if projection and projection.get("live_lag"):
         out += ["### Projection live lag", "",
-                "Record appended → its batch committed (`projection_apply_lag_seconds`).", "",
+                ("Record appended → its batch committed (`projection_apply_lag_seconds`). " +
+                 run_note(projection)).rstrip(), "",
                 "| Offered | p50 | p99 | p99.9 | Events seen | CPU per event: service | CPU per event: PostgreSQL |",
                 "|---|---|---|---|---|---|---|"]
         for run in projection["live_lag"]:
@@ -1087,8 +1088,9 @@ def results_markdown(result, links):
     fanout = result.get("fanout")
     if fanout:
         out += ["### Fan-out", "",
-                f"{n(fanout.get('subscribers'))} subscribers; a step is *sustained* when "
-                f"{fanout.get('sustained_criteria', 'every subscriber got every update')}.", "",
+                (f"{n(fanout.get('subscribers'))} subscribers; a step is *sustained* when "
+                 f"{fanout.get('sustained_criteria', 'every subscriber got every update')}. " +
+                 run_note(fanout)).rstrip(), "",
                 "| Server | Offered deliveries/s | Delivered/s | p50 | p99 | CPU per delivery | of it in the kernel | Sustained |",
                 "|---|---|---|---|---|---|---|---|"]
         for name, key in (("notifier", "notifier"), ("Node.js `ws`", "node_ws")):
@@ -1128,8 +1130,8 @@ def results_markdown(result, links):
     e2e = result.get("e2e")
     if e2e:
         out += ["### End to end", "",
-                f"Status change accepted → update on a WebSocket. Closed-loop maximum: "
-                f"{n(e2e.get('max_closed_loop_per_s'))} status changes/s.", "",
+                (f"Status change accepted → update on a WebSocket. Closed-loop maximum: "
+                 f"{n(e2e.get('max_closed_loop_per_s'))} status changes/s. " + run_note(e2e)).rstrip(), "",
                 "| Load | Rate | p50 | p99 | p99.9 | HTTP p99 | Errors |", "|---|---|---|---|---|---|---|"]
         for run in e2e["runs"]:
             lat = run["e2e_latency"] or {}
