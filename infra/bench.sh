@@ -184,7 +184,6 @@ bench::cpu_kernel() {
 }
 
 bench::rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-bench::postgres_pids() { pgrep -u postgres -f "postgres" | tr '\n' ' '; }
 # The PostgreSQL of $ORDERS_DATA only (its postmaster and backends), not another cluster on the machine.
 bench::own_postgres_pids() {
   local postmaster
@@ -269,10 +268,10 @@ bench::projection_lag() {
     orders::wait_for "placements" 60 test -f "$placed" || orders::die "the feed did not place its orders"
     sleep 2  # the placements are applied; the paced stream starts a second later
     curl -fs "http://127.0.0.1:$port/metrics" >"$RUN_DIR/$label-before.prom"
-    before=$(bench::cpu "$PID_projection") pg_before=$(bench::cpu $(bench::postgres_pids))
+    before=$(bench::cpu "$PID_projection") pg_before=$(bench::cpu $(bench::own_postgres_pids))
     wait "$feed"
     sleep 1
-    after=$(bench::cpu "$PID_projection") pg_after=$(bench::cpu $(bench::postgres_pids))
+    after=$(bench::cpu "$PID_projection") pg_after=$(bench::cpu $(bench::own_postgres_pids))
     curl -fs "http://127.0.0.1:$port/metrics" >"$RUN_DIR/$label-after.prom"
     python3 "$ORDERS_ROOT/tests/bench/report.py" lag "$RUN_DIR" "$label" "$rate" \
       "$(awk -v a="$after" -v b="$before" 'BEGIN{print a-b}')" "$(awk -v a="$pg_after" -v b="$pg_before" 'BEGIN{print a-b}')"
@@ -381,7 +380,7 @@ bench::e2e() {
       --label "$label-ws" --json "$RUN_DIR/$label-ws.json" >/dev/null 2>&1 &
     local swarm=$!
     orders::wait_for "subscribers" 30 test -f "$ready"
-    pids="$PID_command $PID_projection $PID_notifier $(bench::kafka_pid) $(bench::postgres_pids)"
+    pids="$PID_command $PID_projection $PID_notifier $(bench::kafka_pid) $(bench::own_postgres_pids)"
     declare -A cpu_before_of
     local pid
     for pid in $pids; do cpu_before_of[$pid]=$(bench::cpu "$pid"); done
@@ -394,7 +393,7 @@ bench::e2e() {
       cpu_json+="\"$name\": $(awk -v a="$(bench::cpu "$pid")" -v b="${cpu_before_of[$pid]}" 'BEGIN{print a-b}'),"
     done
     local pg_total=0
-    for pid in $(bench::postgres_pids); do
+    for pid in $(bench::own_postgres_pids); do
       [[ -n ${cpu_before_of[$pid]:-} ]] || continue
       pg_total=$(awk -v t="$pg_total" -v a="$(bench::cpu "$pid")" -v b="${cpu_before_of[$pid]}" 'BEGIN{print t+a-b}')
     done
