@@ -166,22 +166,22 @@ bench::port_of() {
   orders::die "no listening port in $log"
 }
 
-# CPU seconds (user + system) used so far by the given pids.
-bench::cpu() {
-  local ticks total=0 pid
+# bench::cpu_fields FIELDS PID...: CPU seconds used so far by the pids, summing the given fields of
+# /proc/PID/stat (an awk expression: $14 user time, $15 system time).
+bench::cpu_fields() {
+  local fields=$1 ticks total=0 pid
+  shift
   ticks=$(getconf CLK_TCK)
   for pid in "$@"; do
     [[ -r /proc/$pid/stat ]] || continue
-    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+    total=$((total + $(awk "{print $fields}" "/proc/$pid/stat")))
   done
   awk -v t="$total" -v hz="$ticks" 'BEGIN { printf "%.3f", t / hz }'
 }
-
-# bench::cpu_kernel PID: the part of bench::cpu spent in the kernel (system time), in seconds.
-bench::cpu_kernel() {
-  [[ -r /proc/$1/stat ]] || { echo 0; return; }
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", $15 / hz }' "/proc/$1/stat"
-}
+# CPU seconds (user + system) used so far by the given pids.
+bench::cpu() { bench::cpu_fields '$14 + $15' "$@"; }
+# The part of bench::cpu spent in the kernel (system time).
+bench::cpu_kernel() { bench::cpu_fields '$15' "$@"; }
 
 bench::rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # The PostgreSQL of $ORDERS_DATA only (its postmaster and backends), not another cluster on the machine.

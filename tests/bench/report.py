@@ -1052,8 +1052,9 @@ def results_markdown(result, links):
     projection = result.get("projection")
     if projection and projection.get("runs"):
         out += ["### Projection replay", "",
-                (f"{n(projection.get('events'))} events ({n(projection.get('orders'))} orders, "
-                 f"{n(projection.get('open_orders'))} open at any time). " + run_note(projection)).rstrip(), "",
+                with_run_note(
+                    f"{n(projection.get('events'))} events ({n(projection.get('orders'))} orders, "
+                    f"{n(projection.get('open_orders'))} open at any time).", projection), "",
                 "| Pair | Baseline (COPY + upsert) events/s | Ours events/s | Ours: service CPU s | Ours: backend CPU s "
                 "| Ours: peak RSS |", "|---|---|---|---|---|---|"]
         pairs = sorted({run["pair"] for run in projection["runs"]})
@@ -1072,8 +1073,8 @@ def results_markdown(result, links):
         out.append("")
     if projection and projection.get("live_lag"):
         out += ["### Projection live lag", "",
-                ("Record appended → its batch committed (`projection_apply_lag_seconds`). " +
-                 run_note(projection)).rstrip(), "",
+                with_run_note(
+                    "Record appended → its batch committed (`projection_apply_lag_seconds`).", projection), "",
                 "| Offered | p50 | p99 | p99.9 | Events seen | CPU per event: service | CPU per event: PostgreSQL |",
                 "|---|---|---|---|---|---|---|"]
         for run in projection["live_lag"]:
@@ -1088,9 +1089,9 @@ def results_markdown(result, links):
     fanout = result.get("fanout")
     if fanout:
         out += ["### Fan-out", "",
-                (f"{n(fanout.get('subscribers'))} subscribers; a step is *sustained* when "
-                 f"{fanout.get('sustained_criteria', 'every subscriber got every update')}. " +
-                 run_note(fanout)).rstrip(), "",
+                with_run_note(
+                    f"{n(fanout.get('subscribers'))} subscribers; a step is *sustained* when "
+                    f"{fanout.get('sustained_criteria', 'every subscriber got every update')}.", fanout), "",
                 "| Server | Offered deliveries/s | Delivered/s | p50 | p99 | CPU per delivery | of it in the kernel | Sustained |",
                 "|---|---|---|---|---|---|---|---|"]
         for name, key in (("notifier", "notifier"), ("Node.js `ws`", "node_ws")):
@@ -1130,8 +1131,9 @@ def results_markdown(result, links):
     e2e = result.get("e2e")
     if e2e:
         out += ["### End to end", "",
-                (f"Status change accepted → update on a WebSocket. Closed-loop maximum: "
-                 f"{n(e2e.get('max_closed_loop_per_s'))} status changes/s. " + run_note(e2e)).rstrip(), "",
+                with_run_note(
+                    f"Status change accepted → update on a WebSocket. Closed-loop maximum: "
+                    f"{n(e2e.get('max_closed_loop_per_s'))} status changes/s.", e2e), "",
                 "| Load | Rate | p50 | p99 | p99.9 | HTTP p99 | Errors |", "|---|---|---|---|---|---|---|"]
         for run in e2e["runs"]:
             lat = run["e2e_latency"] or {}
@@ -1156,9 +1158,10 @@ def results_markdown(result, links):
     limits = result.get("rate_limits")
     if limits:
         out += ["### Rate limits on the command API", "",
-                ("The same command service build with its per-caller rate limiter on (a staff token whose limit "
-                 "is never reached, so every request takes the limiter's whole path) and off, alternating. " +
-                 run_note(limits)).rstrip(), "",
+                with_run_note(
+                    "The same command service build with its per-caller rate limiter on (a staff token whose "
+                    "limit is never reached, so every request takes the limiter's whole path) and off, "
+                    "alternating.", limits), "",
                 "| Request | Limits | Throughput | p50 | p99 | Errors |", "|---|---|---|---|---|---|"]
         requests = {name: figures for name, figures in limits.items() if name != "run"}
         for request, figures in requests.items():
@@ -1173,14 +1176,16 @@ def results_markdown(result, links):
     dispatch = result.get("dispatch")
     if dispatch and dispatch.get("runs"):
         out += ["### Dispatch: couriers racing for open deliveries", "",
-                f"{dispatch['couriers']} couriers, each with its own token and a WebSocket subscribed to "
-                f"`openDeliveries`, race to accept {n(dispatch['orders'])} orders as staff confirms them; every "
-                f"courier accepts every order the moment its feed shows it (over {dispatch['accept_via']}), one wins, "
-                "the others get 409. First as fast as staff can confirm (the maximum), then with orders opened at "
-                "50% of the accepted rate found. Feed latency: the order is confirmed (its confirmation answered) → "
-                "it is in every courier's feed (per order, the last courier to see it; p99 over orders); and the "
-                "stricter figure from when the confirmation was *due* (open loop: it includes the confirmation's "
-                "own latency and any wait for a staff connection). " + run_note(dispatch), "",
+                with_run_note(
+                    f"{dispatch['couriers']} couriers, each with its own token and a WebSocket subscribed to "
+                    f"`openDeliveries`, race to accept {n(dispatch['orders'])} orders as staff confirms them; every "
+                    f"courier accepts every order the moment its feed shows it (over {dispatch['accept_via']}), one "
+                    "wins, the others get 409. First as fast as staff can confirm (the maximum), then with orders "
+                    "opened at 50% of the accepted rate found. Feed latency: the order is confirmed (its confirmation "
+                    "answered) → "
+                    "it is in every courier's feed (per order, the last courier to see it; p99 over orders); and the "
+                    "stricter figure from when the confirmation was *due* (open loop: it includes the confirmation's "
+                    "own latency and any wait for a staff connection).", dispatch), "",
                 "| Run | Opened | Accepted | Accept p50 | Accept p99 | Feed p50 | Feed p99, every courier | "
                 "Feed p99 from due, every courier | Confirm p99 from due | 409s | Errors | One winner per order |",
                 "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -1195,15 +1200,16 @@ def results_markdown(result, links):
     workflow = result.get("workflow")
     if workflow:
         out += ["### Fulfilment workflow: placed → confirmed", "",
-                ("Orders placed (`POST /orders`, two lines each: one product tracked, one not; "
-                f"{n(workflow.get('tracked_products'))} of {n(workflow.get('products'))} products tracked) until a "
-                "WebSocket subscribed to the run's customer shows them `confirmed`: the workflow reserved the "
-                "tracked line, the embedded payment simulator (0 ms) authorized the amount and the order was "
-                "confirmed. The baseline, in the same run against its own stack, is plain placement with "
-                "`WORKFLOW=off`: placed → the order's first update. Maxima are closed loop (a fixed number of "
-                "orders on their way); the 50% runs are open loop, latency counted from when each order was due. "
-                "CPU per order includes every process of the stack (the command service, projection, notifier, "
-                "Kafka and PostgreSQL). " + run_note(workflow)).rstrip(), "",
+                with_run_note(
+                    "Orders placed (`POST /orders`, two lines each: one product tracked, one not; "
+                    f"{n(workflow.get('tracked_products'))} of {n(workflow.get('products'))} products tracked) until a "
+                    "WebSocket subscribed to the run's customer shows them `confirmed`: the workflow reserved the "
+                    "tracked line, the embedded payment simulator (0 ms) authorized the amount and the order was "
+                    "confirmed. The baseline, in the same run against its own stack, is plain placement with "
+                    "`WORKFLOW=off`: placed → the order's first update. Maxima are closed loop (a fixed number of "
+                    "orders on their way); the 50% runs are open loop, latency counted from when each order was due. "
+                    "CPU per order includes every process of the stack (the command service, projection, notifier, "
+                    "Kafka and PostgreSQL).", workflow), "",
                 "| Run | Orders done/s | p50 | p99 | p99.9 | `POST` p99 | CPU per order | RSS after | Failures |",
                 "|---|---|---|---|---|---|---|---|---|"]
         for name, key in (("plain placement, max (`WORKFLOW=off`)", "baseline_max"),
@@ -1230,14 +1236,14 @@ def results_markdown(result, links):
     webhooks = result.get("webhooks")
     if webhooks:
         out += ["### Webhooks: signed deliveries", "",
-                ("One endpoint registered for `order.placed` at a receiver on loopback that checks every "
-                 "Standard Webhooks signature and answers 204. *Burst*: order events appended straight to the topic "
-                 "while the notifier is paused, then drained; the rate is deliveries from the first to the last. *+hanging*: the "
-                 "same beside a second endpoint whose receiver accepts and never answers (attempts time out after "
-                 "2 s). *Plain POSTs* (the baseline): 16 keep-alive clients posting CloudEvents of the same shape, "
-                 "signed per request the same way, to the same kind of receiver. *Paced*: orders placed through the "
-                 "command API at a fixed rate; latency from the event's time to its receipt. " +
-                 run_note(webhooks)).rstrip(), "",
+                with_run_note(
+                    "One endpoint registered for `order.placed` at a receiver on loopback that checks every "
+                    "Standard Webhooks signature and answers 204. *Burst*: order events appended straight to the topic "
+                    "while the notifier is paused, then drained; the rate is deliveries from the first to the last. *+hanging*: the "
+                    "same beside a second endpoint whose receiver accepts and never answers (attempts time out after "
+                    "2 s). *Plain POSTs* (the baseline): 16 keep-alive clients posting CloudEvents of the same shape, "
+                    "signed per request the same way, to the same kind of receiver. *Paced*: orders placed through the "
+                    "command API at a fixed rate; latency from the event's time to its receipt.", webhooks), "",
                 "| Run | Deliveries/s | p50 | p99 | p99.9 | Delivered | Missing | Duplicates | Bad signatures |",
                 "|---|---|---|---|---|---|---|---|---|"]
         for name, key in (("burst, alone", "alone"), ("burst, beside a hanging endpoint", "hanging"),
@@ -1261,17 +1267,17 @@ def results_markdown(result, links):
     scaleout = result.get("scaleout")
     if scaleout:
         out += ["### Scale-out: one command service against three behind a balancer", "",
-                ("`POST /orders`, 64 keep-alive connections, closed loop: to one instance directly, then through "
-                 "a round-robin TCP balancer (`orders_tcp_proxy`, one thread) with that instance alone behind it "
-                 "(what the balancer itself costs), then with three instances of one writer group behind it. "
-                 "New orders land in a partition of the instance that received them, so none of these is "
-                 "forwarded. Then status changes of existing orders through the balancer, about two in three of "
-                 "which reach an instance that does not write the order and are forwarded to its writer: the "
-                 "maximum, then open loop at 50% of it, latency from when each command was due. Which were "
-                 "forwarded is told by the connection (the balancer keeps a connection on one instance, whose "
-                 "partitions show in the ids of the orders created over it) and checked against the instances' "
-                 "own count. All on the same cores: three instances do not get three times the CPU. " +
-                 run_note(scaleout)).rstrip(), "",
+                with_run_note(
+                    "`POST /orders`, 64 keep-alive connections, closed loop: to one instance directly, then through "
+                    "a round-robin TCP balancer (`orders_tcp_proxy`, one thread) with that instance alone behind it "
+                    "(what the balancer itself costs), then with three instances of one writer group behind it. "
+                    "New orders land in a partition of the instance that received them, so none of these is "
+                    "forwarded. Then status changes of existing orders through the balancer, about two in three of "
+                    "which reach an instance that does not write the order and are forwarded to its writer: the "
+                    "maximum, then open loop at 50% of it, latency from when each command was due. Which were "
+                    "forwarded is told by the connection (the balancer keeps a connection on one instance, whose "
+                    "partitions show in the ids of the orders created over it) and checked against the instances' "
+                    "own count. All on the same cores: three instances do not get three times the CPU.", scaleout), "",
                 "| Run | Throughput | p50 | p99 | p99.9 | Errors | CPU per request (instances; balancer) |",
                 "|---|---|---|---|---|---|---|"]
         for name, key in (("one instance, direct", "one_direct"), ("one instance, through the balancer", "one_proxied"),
@@ -1306,12 +1312,13 @@ def results_markdown(result, links):
         def fms(value):
             return f"{value:,.0f} ms" if value is not None else "never"
         out += ["### Failover: a partition leader killed under load", "",
-                (f"A command service on a three-node Kafka cluster (replication factor 3, `min.insync.replicas` 2), "
-                 f"{n(f['rate'])} `POST /orders` per second, open loop, over 256 connections, for {f['seconds']} s; "
-                 f"after {f['kill_after_seconds']} s the node leading the partition that took the most records "
-                 "in the seconds before is SIGKILLed. Every answer is recorded; the time to the first acknowledged "
-                 "command on a partition that node led counts only commands due after the kill. Afterwards the "
-                 "invariant checker compares every acknowledged command with the log. " + run_note(f)).rstrip(), "",
+                with_run_note(
+                    f"A command service on a three-node Kafka cluster (replication factor 3, `min.insync.replicas` 2), "
+                    f"{n(f['rate'])} `POST /orders` per second, open loop, over 256 connections, for {f['seconds']} s; "
+                    f"after {f['kill_after_seconds']} s the node leading the partition that took the most records "
+                    "in the seconds before is SIGKILLed. Every answer is recorded; the time to the first acknowledged "
+                    "command on a partition that node led counts only commands due after the kill. Afterwards the "
+                    "invariant checker compares every acknowledged command with the log.", f), "",
                 "| Figure | Value |", "|---|---|",
                 f"| Killed node (partitions it led; busiest) | {f['killed_node']} ({', '.join(map(str, f['led_partitions']))}; "
                 f"{f['busiest_partition']}) |",
@@ -1334,12 +1341,13 @@ def results_markdown(result, links):
     startup = result.get("startup")
     if startup:
         out += ["### Start-up: the command service after a long history", "",
-                ("Each history is written straight to fresh topics (`orders_kafka_load --mode history`): finished "
-                 "orders of six events each (placed from 30 to 2 days before, walked to `delivered`), then the live "
-                 "orders (placed, `pending`); and beside them the stock of 100 products, where each finished order "
-                 "reserved and committed a unit and each live order holds one. The command service (workflow off) "
-                 "is started on it and timed from the start of the process to its first `/readyz` 200; its RSS and "
-                 "CPU seconds are read then. " + run_note(startup)).rstrip(), "",
+                with_run_note(
+                    "Each history is written straight to fresh topics (`orders_kafka_load --mode history`): finished "
+                    "orders of six events each (placed from 30 to 2 days before, walked to `delivered`), then the live "
+                    "orders (placed, `pending`); and beside them the stock of 100 products, where each finished order "
+                    "reserved and committed a unit and each live order holds one. The command service (workflow off) "
+                    "is started on it and timed from the start of the process to its first `/readyz` 200; its RSS and "
+                    "CPU seconds are read then.", startup), "",
                 "| History (events; finished + live orders; inventory events) | Start | Ready | RSS | CPU | "
                 "Events replayed (orders + inventory) | Orders held | Settled reservations forgotten |",
                 "|---|---|---|---|---|---|---|---|"]
@@ -1368,11 +1376,12 @@ def results_markdown(result, links):
         def kb(value):
             return f"{value / 1024:.2f} kB" if value is not None else "n/a"
         out += ["### Connections: one notifier at its limit", "",
-                ("One notifier holding as many WebSockets as its descriptor limit allows (`--quick`: "
-                 "`MAX_CONNECTIONS=4000`), each subscribed to its own customer, from four client processes on eight "
-                 "loopback source addresses; memory per connection is the RSS growth over the connections held. "
-                 "The baseline is the Node.js `ws` server of the fan-out phase holding as many. See "
-                 "[capacity](capacity.md) for what the figures mean. " + run_note(connections)).rstrip(), "",
+                with_run_note(
+                    "One notifier holding as many WebSockets as its descriptor limit allows (`--quick`: "
+                    "`MAX_CONNECTIONS=4000`), each subscribed to its own customer, from four client processes on eight "
+                    "loopback source addresses; memory per connection is the RSS growth over the connections held. "
+                    "The baseline is the Node.js `ws` server of the fan-out phase holding as many. See "
+                    "[capacity](capacity.md) for what the figures mean.", connections), "",
                 "| | Notifier | Node.js `ws` |", "|---|---|---|",
                 f"| Connections held | {n(c['held'])} (limit {n(c['max_websockets'])}; {n(c['refused_at_limit'])} "
                 f"more refused with 503) | {n(c['node_held'])} |",
@@ -1401,10 +1410,11 @@ def results_markdown(result, links):
     reports = result.get("reports")
     if reports:
         out += ["### Reports (opt-in: `--phases reports`)", "",
-                (f"A read model of {n(reports.get('orders'))} orders over 730 days, seeded straight into PostgreSQL "
-                 f"in {reports.get('seed_seconds')} s, its report summaries filled by migration 006 at startup in "
-                 f"{reports.get('summarise_seconds')} s; each report over random 31-day ranges and the unbounded "
-                 "status counts, one request at a time on a kept-alive connection. " + run_note(reports)).rstrip(), "",
+                with_run_note(
+                    f"A read model of {n(reports.get('orders'))} orders over 730 days, seeded straight into PostgreSQL "
+                    f"in {reports.get('seed_seconds')} s, its report summaries filled by migration 006 at startup in "
+                    f"{reports.get('summarise_seconds')} s; each report over random 31-day ranges and the unbounded "
+                    "status counts, one request at a time on a kept-alive connection.", reports), "",
                 "| Report | Requests | p50 | p99 | max |", "|---|---|---|---|---|"]
         for name, f in reports["reports"].items():
             out.append(f"| `{name}` | {n(f['requests'])} | {n(f['p50_ms'], 2)} ms | {n(f['p99_ms'], 2)} ms "
@@ -1436,6 +1446,12 @@ def merge(results_dir, docs_dir):
         old[key] = section
     with open(path, "w") as f:
         json.dump(old, f, indent=2)
+
+
+def with_run_note(text, section):
+    """A section's description, then the run it was recorded from when that is not the page's."""
+    note = run_note(section)
+    return f"{text.rstrip()} {note}" if note else text.rstrip()
 
 
 def run_note(section):
